@@ -1,0 +1,99 @@
+import { ShapeError } from "../tensor/errors.js";
+import { fmt } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { gradients, type GradRule } from "./gradients.js";
+import type { PrimOp } from "./ops.js";
+
+/** Tensors of the graph below `root`, inputs before the tensors computed from them. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  // Iterative depth-first search: deep networks unrolled over many ops must not overflow the stack.
+  const stack: [Tensor, number][] = [[root, 0]];
+  seen.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [t, next] = top;
+    const inputs = t.node ? t.node.inputs : [];
+    if (next < inputs.length) {
+      top[1]++;
+      const child = inputs[next];
+      if (child.requiresGrad && !seen.has(child)) {
+        seen.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      order.push(t);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
+  const prev = grads.get(t);
+  if (!prev) {
+    grads.set(t, g);
+    return;
+  }
+  // Add into a fresh array: `prev` may be shared with another tensor's gradient.
+  const sum = new Tensor(prev.data.slice(), prev.shape);
+  const d = sum.data;
+  const e = g.data;
+  for (let i = 0; i < d.length; i++) d[i] += e[i];
+  grads.set(t, sum);
+}
+
+/**
+ * Reverse-mode differentiation: the gradients of `output` (a scalar unless `seed` is given) with
+ * respect to each tensor of `wrt`. Tensors that `output` does not depend on get zeros.
+ *
+ * @example
+ * const w = Tensor.from([1, 2], { requiresGrad: true });
+ * const [gw] = grad(sum(mul(w, w)), [w]);   // 2·w = [2, 4]
+ */
+export function grad(output: Tensor, wrt: readonly Tensor[], seed?: Tensor): Tensor[] {
+  const all = gradMap(output, seed);
+  return wrt.map((t) => all.get(t) ?? Tensor.zeros(t.shape, t.dtype));
+}
+
+function gradMap(output: Tensor, seed?: Tensor): Map<Tensor, Tensor> {
+  if (!seed && output.size !== 1) {
+    throw new ShapeError(`grad of a non-scalar output ${fmt(output.shape)} needs a seed gradient of the same shape`);
+  }
+  const grads = new Map<Tensor, Tensor>();
+  grads.set(output, seed ?? Tensor.full(output.shape, 1, output.dtype));
+  const order = topologicalOrder(output);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i];
+    const node = t.node;
+    const g = grads.get(t);
+    if (!node || !g) continue;
+    const rule: GradRule = gradients[node.op as PrimOp];
+    const inputs = node.inputs.map((x) => x.detach());
+    const gs = rule(g, inputs, t.detach(), node.attrs);
+    for (let j = 0; j < node.inputs.length; j++) {
+      const gi = gs[j];
+      if (gi && node.inputs[j].requiresGrad) accumulate(grads, node.inputs[j], gi.node ? gi.detach() : gi);
+    }
+    if (t !== output) grads.delete(t); // free intermediate gradients as soon as they are used
+  }
+  return grads;
+}
+
+/**
+ * Like PyTorch's `loss.backward()`: adds the gradient of `output` into `.grad` of every leaf tensor
+ * (one with `requiresGrad` and no producing op) that it depends on.
+ */
+export function backward(output: Tensor, seed?: Tensor): void {
+  const all = gradMap(output, seed);
+  for (const [t, g] of all) {
+    if (t.node || !t.requiresGrad) continue;
+    if (!t.grad) t.grad = g;
+    else {
+      const d = t.grad.data.slice();
+      for (let i = 0; i < d.length; i++) d[i] += g.data[i];
+      t.grad = new Tensor(d, t.shape);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { normAxis } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import * as op from "./ops.js";
+
+/**
+ * Composite operations, each a line or two of primitives. They need no kernel and no gradient rule:
+ * autograd differentiates them through their primitives. Where a naive composition would overflow
+ * (softmax, softplus, log-sigmoid), the maximum is subtracted first and detached: the gradient
+ * through it is exactly zero in exact arithmetic, so detaching changes nothing but the rounding.
+ */
+
+export const square = (x: Tensor): Tensor => op.mul(x, x);
+
+export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  const s = op.sum(x, axes, keepDims);
+  return op.div(s, x.size / Math.max(s.size, 1));
+}
+
+/** Population variance (divides by n), as layer norm uses it. */
+export function variance(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  const centered = op.sub(x, mean(x, axes, true));
+  return mean(square(centered), axes, keepDims);
+}
+
+export const minimum = (a: Tensor | number, b: Tensor | number): Tensor => op.neg(op.maximum(op.neg(lift(a, b)), op.neg(lift(b, a))));
+
+function lift(a: Tensor | number, like: Tensor | number): Tensor {
+  return typeof a === "number" ? op.lift(a, like as Tensor) : a;
+}
+
+export const clamp = (x: Tensor, lo: number, hi: number): Tensor => minimum(op.maximum(x, lo), hi);
+
+/** log Σ exp(x) along `axis`, stable for any magnitude. */
+export function logSumExp(x: Tensor, axis = -1, keepDims = false): Tensor {
+  const m = op.max(x, axis, true).detach();
+  const s = op.add(op.log(op.sum(op.exp(op.sub(x, m)), axis, true)), m);
+  return keepDims ? s : op.reshape(s, x.shape.filter((_, i) => i !== normAxis(axis, x.rank)));
+}
+
+export const logSoftmax = (x: Tensor, axis = -1): Tensor => op.sub(x, logSumExp(x, axis, true));
+
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const e = op.exp(op.sub(x, op.max(x, axis, true).detach()));
+  return op.div(e, op.sum(e, axis, true));
+}
+
+/** softplus(x) = log(1 + eˣ) = m + log(e^−m + e^(x−m)) with m = max(x, 0) detached: no overflow, gradient σ(x). */
+export function softplus(x: Tensor): Tensor {
+  const m = op.relu(x).detach();
+  return op.add(m, op.log(op.add(op.exp(op.neg(m)), op.exp(op.sub(x, m)))));
+}
+
+export const logSigmoid = (x: Tensor): Tensor => op.neg(softplus(op.neg(x)));
+
+export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => op.where(op.greater(x, 0), x, op.mul(x, alpha));
+
+/** ELU; exp is taken of min(x, 0) so that positive inputs never overflow (which would poison the gradient). */
+export const elu = (x: Tensor, alpha = 1): Tensor =>
+  op.where(op.greater(x, 0), x, op.mul(op.sub(op.exp(minimum(x, 0)), 1), alpha));
+
+/** SELU constants from Klambauer et al. 2017 (as in PyTorch). */
+export const SELU_ALPHA = 1.6732632423543772848170429916717;
+export const SELU_SCALE = 1.0507009873554804934193349852946;
+export const selu = (x: Tensor): Tensor => op.mul(elu(x, SELU_ALPHA), SELU_SCALE);
+
+/** GELU, exact form x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch's default, approximate="none"). */
+export const gelu = (x: Tensor): Tensor => op.mul(op.mul(x, 0.5), op.add(op.erf(op.mul(x, Math.SQRT1_2)), 1));
+
+/** Layer normalisation over the last axis (Ba et al. 2016), biased variance as in PyTorch. */
+export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
+  const mu = mean(x, -1, true);
+  const centered = op.sub(x, mu);
+  const v = mean(square(centered), -1, true);
+  let y = op.div(centered, op.sqrt(op.add(v, eps)));
+  if (weight) y = op.mul(y, weight);
+  if (bias) y = op.add(y, bias);
+  return y;
+}
+
+/** Index of the largest value along the last axis of a matrix, per row. */
+export function argmaxRows(x: Tensor): Int32Array {
+  const cols = x.shape[x.rank - 1];
+  const rows = x.size / cols;
+  const out = new Int32Array(rows);
+  const d = x.data;
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    let bv = -Infinity;
+    for (let c = 0; c < cols; c++) {
+      const v = d[r * cols + c];
+      if (v > bv) { bv = v; best = c; }
+    }
+    out[r] = best;
+  }
+  return out;
+}

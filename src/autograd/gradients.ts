@@ -1,0 +1,80 @@
+import { sameShape, type Shape } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import * as op from "./ops.js";
+import type { PrimOp } from "./ops.js";
+
+/**
+ * A vector-Jacobian product: given the gradient `g` of the loss with respect to a primitive's output,
+ * return the gradient with respect to each input (null where none flows). Inputs and output arrive
+ * detached, so rules build no graph of their own.
+ */
+export type GradRule = (g: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: Readonly<Record<string, unknown>>) => (Tensor | null)[];
+
+/** Sum a broadcast gradient back down to the shape of the input it came from. */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) {
+    if (i < lead || shape[i - lead] === 1) axes.push(i);
+  }
+  return op.reshape(op.sum(g, axes, true), shape);
+}
+
+const zero = (): null => null;
+
+/** One rule per primitive; `satisfies` makes a missing rule a compile error. */
+export const gradients = {
+  neg: (g) => [op.neg(g)],
+  exp: (g, _x, out) => [op.mul(g, out)],
+  log: (g, [x]) => [op.div(g, x)],
+  sqrt: (g, _x, out) => [op.div(g, op.mul(out, 2))],
+  abs: (g, [x]) => [op.mul(g, op.sign(x))],
+  sign: () => [zero()],
+  step: () => [zero()],
+  tanh: (g, _x, out) => [op.mul(g, op.sub(1, op.mul(out, out)))],
+  sigmoid: (g, _x, out) => [op.mul(g, op.mul(out, op.sub(1, out)))],
+  relu: (g, [x]) => [op.mul(g, op.step(x))],
+  erf: (g, [x]) => [op.mul(g, op.mul(op.exp(op.neg(op.mul(x, x))), 2 / Math.sqrt(Math.PI)))],
+
+  add: (g, [a, b]) => [sumTo(g, a.shape), sumTo(g, b.shape)],
+  sub: (g, [a, b]) => [sumTo(g, a.shape), sumTo(op.neg(g), b.shape)],
+  mul: (g, [a, b]) => [sumTo(op.mul(g, b), a.shape), sumTo(op.mul(g, a), b.shape)],
+  div: (g, [a, b], out) => [sumTo(op.div(g, b), a.shape), sumTo(op.neg(op.div(op.mul(g, out), b)), b.shape)],
+  // Ties send the gradient to the first argument (as relu sends none at 0); documented, not averaged.
+  maximum: (g, [a, b]) => {
+    const first = op.greater(op.add(op.greater(a, b), op.equal(a, b)), 0);
+    return [sumTo(op.mul(g, first), a.shape), sumTo(op.mul(g, op.sub(1, first)), b.shape)];
+  },
+  greater: () => [zero(), zero()],
+  equal: () => [zero(), zero()],
+
+  where: (g, [c, a, b]) => [null, sumTo(op.where(c, g, 0), a.shape), sumTo(op.where(c, 0, g), b.shape)],
+  sum: (g, [x], _out, attrs) => {
+    const kept = x.shape.map((d, i) => ((attrs.axes as number[]).includes(i) ? 1 : d));
+    return [op.expand(op.reshape(g, kept), x.shape)];
+  },
+  // The gradient goes to the maximal elements, shared equally among ties.
+  max: (g, [x], out, attrs) => {
+    const kept = x.shape.map((d, i) => ((attrs.axes as number[]).includes(i) ? 1 : d));
+    const mask = op.equal(x, op.reshape(out, kept));
+    const count = op.sum(mask, attrs.axes as number[], true);
+    return [op.mul(op.div(mask, count), op.reshape(g, kept))];
+  },
+  reshape: (g, _x, _out, attrs) => [op.reshape(g, attrs.from as number[])],
+  transpose: (g, _x, _out, attrs) => {
+    const perm = attrs.perm as number[];
+    const inverse = new Array<number>(perm.length);
+    perm.forEach((p, i) => (inverse[p] = i));
+    return [op.transpose(g, inverse)];
+  },
+  expand: (g, _x, _out, attrs) => [sumTo(g, attrs.from as number[])],
+  // C = op(A)·op(B): each input's gradient is again one product, read with the right transposes.
+  matmul: (g, [a, b], _out, attrs) => {
+    const tA = attrs.transA as boolean;
+    const tB = attrs.transB as boolean;
+    const ga = tA ? op.matmul(b, g, { transA: tB, transB: true }) : op.matmul(g, b, { transB: !tB });
+    const gb = tB ? op.matmul(g, a, { transA: true, transB: tA }) : op.matmul(a, g, { transA: !tA });
+    return [ga, gb];
+  },
+} satisfies Record<PrimOp, GradRule>;

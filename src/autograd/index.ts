@@ -1,0 +1,5 @@
+export * from "./ops.js";
+export * from "./functional.js";
+export { grad, backward } from "./backward.js";
+export { gradCheck, type GradCheckResult } from "./gradcheck.js";
+export { gradients, sumTo, type GradRule } from "./gradients.js";

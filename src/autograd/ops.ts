@@ -1,0 +1,162 @@
+import { backend } from "../backend/index.js";
+import type { BinaryKernel, UnaryKernel } from "../backend/backend.js";
+import { ShapeError } from "../tensor/errors.js";
+import { broadcastShapes, fmt, normAxis, sameShape, type Shape, sizeOf } from "../tensor/shape.js";
+import { allocate, Tensor } from "../tensor/tensor.js";
+
+/**
+ * The closed set of primitive operations. Everything else (softmax, gelu, layer norm, the losses) is
+ * composed from these in `functional.ts` and needs no kernel and no gradient rule of its own.
+ * `sign`, `step`, `greater` and `equal` are piecewise constant: their gradient is zero.
+ */
+export type PrimOp =
+  | "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "step" | "tanh" | "sigmoid" | "relu" | "erf"
+  | "add" | "sub" | "mul" | "div" | "maximum" | "greater" | "equal"
+  | "where" | "sum" | "max" | "reshape" | "transpose" | "expand" | "matmul";
+
+export type Operand = Tensor | number;
+
+function record(out: Tensor, op: PrimOp, inputs: Tensor[], attrs: Record<string, unknown> = {}): Tensor {
+  for (const t of inputs) {
+    if (t.requiresGrad) {
+      out.requiresGrad = true;
+      out.node = { op, inputs, attrs };
+      break;
+    }
+  }
+  return out;
+}
+
+function unaryOp(op: UnaryKernel & PrimOp, x: Tensor): Tensor {
+  const out = allocate(x.dtype, x.size);
+  backend().unary(op, x.data, out);
+  return record(new Tensor(out, x.shape), op, [x]);
+}
+
+/** Turn a number into a scalar tensor of `like`'s dtype. */
+export function lift(v: Operand, like: Tensor): Tensor {
+  return typeof v === "number" ? Tensor.scalar(v, like.dtype) : v;
+}
+
+function binaryOp(op: BinaryKernel & PrimOp, a0: Operand, b0: Operand): Tensor {
+  const a = typeof a0 === "number" ? lift(a0, b0 as Tensor) : a0;
+  const b = lift(b0, a);
+  if (a.dtype !== b.dtype) throw new ShapeError(`${op}: dtypes differ (${a.dtype} vs ${b.dtype}); convert one with .to()`);
+  const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape);
+  const out = allocate(a.dtype, sizeOf(shape));
+  backend().binary(op, a.data, a.shape, b.data, b.shape, out, shape);
+  return record(new Tensor(out, shape), op, [a, b]);
+}
+
+export const neg = (x: Tensor): Tensor => unaryOp("neg", x);
+export const exp = (x: Tensor): Tensor => unaryOp("exp", x);
+export const log = (x: Tensor): Tensor => unaryOp("log", x);
+export const sqrt = (x: Tensor): Tensor => unaryOp("sqrt", x);
+export const abs = (x: Tensor): Tensor => unaryOp("abs", x);
+export const sign = (x: Tensor): Tensor => unaryOp("sign", x);
+/** 1 where x > 0, else 0. */
+export const step = (x: Tensor): Tensor => unaryOp("step", x);
+export const tanh = (x: Tensor): Tensor => unaryOp("tanh", x);
+/** Logistic sigmoid, computed without overflow for any input. */
+export const sigmoid = (x: Tensor): Tensor => unaryOp("sigmoid", x);
+export const relu = (x: Tensor): Tensor => unaryOp("relu", x);
+export const erf = (x: Tensor): Tensor => unaryOp("erf", x);
+
+export const add = (a: Operand, b: Operand): Tensor => binaryOp("add", a, b);
+export const sub = (a: Operand, b: Operand): Tensor => binaryOp("sub", a, b);
+export const mul = (a: Operand, b: Operand): Tensor => binaryOp("mul", a, b);
+export const div = (a: Operand, b: Operand): Tensor => binaryOp("div", a, b);
+export const maximum = (a: Operand, b: Operand): Tensor => binaryOp("maximum", a, b);
+export const greater = (a: Operand, b: Operand): Tensor => binaryOp("greater", a, b);
+export const equal = (a: Operand, b: Operand): Tensor => binaryOp("equal", a, b);
+
+/** Element-wise choice: `cond ≠ 0 ? a : b`, broadcasting all three. */
+export function where(cond: Tensor, a0: Operand, b0: Operand): Tensor {
+  const a = typeof a0 === "number" ? lift(a0, typeof b0 === "number" ? cond : b0) : a0;
+  const b = lift(b0, a);
+  const c = cond.dtype === a.dtype ? cond : cond.to(a.dtype);
+  const shape = broadcastShapes(c.shape, a.shape, b.shape);
+  const out = allocate(a.dtype, sizeOf(shape));
+  backend().where(c.data, c.shape, a.data, a.shape, b.data, b.shape, out, shape);
+  return record(new Tensor(out, shape), "where", [c, a, b]);
+}
+
+function normAxes(axes: number | readonly number[] | undefined, rank: number): number[] {
+  if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axes === "number" ? [axes] : axes;
+  return [...new Set(list.map((a) => normAxis(a, rank)))].sort((p, q) => p - q);
+}
+
+function reduceOp(op: "sum" | "max", x: Tensor, axes0: number | readonly number[] | undefined, keepDims: boolean): Tensor {
+  const axes = normAxes(axes0, x.rank);
+  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const shape = keepDims ? kept : x.shape.filter((_, i) => !axes.includes(i));
+  if (op === "max" && axes.some((a) => x.shape[a] === 0)) throw new ShapeError(`max over an empty axis of ${fmt(x.shape)}`);
+  const out = allocate(x.dtype, sizeOf(shape));
+  backend().reduce(op, x.data, x.shape, axes, out);
+  return record(new Tensor(out, shape), op, [x], { axes, keepDims });
+}
+
+/** Sum over `axes` (all axes by default). */
+export const sum = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceOp("sum", x, axes, keepDims);
+/** Maximum over `axes` (all axes by default). */
+export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceOp("max", x, axes, keepDims);
+
+/** Same data, new shape (one dimension may be -1). Shares the underlying array. */
+export function reshape(x: Tensor, shape0: Shape): Tensor {
+  const shape = [...shape0];
+  const free = shape.indexOf(-1);
+  if (free >= 0) {
+    const rest = sizeOf(shape.filter((_, i) => i !== free));
+    shape[free] = rest === 0 ? 0 : x.size / rest;
+  }
+  if (sizeOf(shape) !== x.size || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ShapeError(`cannot reshape ${fmt(x.shape)} (${x.size} elements) to ${fmt(shape0)}`);
+  }
+  return record(new Tensor(x.data, shape), "reshape", [x], { from: x.shape });
+}
+
+/** Permute axes (reverse them by default: the matrix transpose for rank 2). */
+export function transpose(x: Tensor, perm0?: readonly number[]): Tensor {
+  const perm = perm0 ? perm0.map((a) => normAxis(a, x.rank)) : x.shape.map((_, i) => x.rank - 1 - i);
+  if (perm.length !== x.rank || new Set(perm).size !== x.rank) {
+    throw new ShapeError(`transpose: ${JSON.stringify(perm0)} is not a permutation of the ${x.rank} axes of ${fmt(x.shape)}`);
+  }
+  const shape = perm.map((p) => x.shape[p]);
+  const out = allocate(x.dtype, x.size);
+  backend().transpose(x.data, x.shape, perm, out);
+  return record(new Tensor(out, shape), "transpose", [x], { perm });
+}
+
+/** Broadcast to a larger shape (NumPy rules). */
+export function expand(x: Tensor, shape: Shape): Tensor {
+  const target = broadcastShapes(x.shape, shape);
+  if (!sameShape(target, shape)) throw new ShapeError(`cannot expand ${fmt(x.shape)} to ${fmt(shape)}`);
+  const out = allocate(x.dtype, sizeOf(shape));
+  backend().expand(x.data, x.shape, out, shape);
+  return record(new Tensor(out, shape), "expand", [x], { from: x.shape });
+}
+
+/**
+ * Matrix product of rank-2 tensors, `op(a) · op(b)` where op transposes when the flag is set.
+ * The flags cost nothing: the kernel reads the operand in place.
+ *
+ * @example
+ * matmul(x, w, { transB: true }) // x·wᵀ, the Dense layer's product with w stored [out, in]
+ */
+export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: boolean } = {}): Tensor {
+  const transA = opts.transA ?? false;
+  const transB = opts.transB ?? false;
+  if (a.rank !== 2 || b.rank !== 2) throw new ShapeError(`matmul needs two matrices, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  if (a.dtype !== b.dtype) throw new ShapeError(`matmul: dtypes differ (${a.dtype} vs ${b.dtype})`);
+  const [m, k] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [k2, n] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  if (k !== k2) {
+    throw new ShapeError(
+      `matmul: inner dimensions differ: ${fmt(a.shape)}${transA ? "ᵀ" : ""} · ${fmt(b.shape)}${transB ? "ᵀ" : ""} (${k} vs ${k2})`,
+    );
+  }
+  const out = allocate(a.dtype, m * n);
+  backend().matmul(a.data, b.data, out, m, n, k, transA, transB);
+  return record(new Tensor(out, [m, n]), "matmul", [a, b], { transA, transB });
+}

@@ -1,0 +1,35 @@
+import type { Data } from "../tensor/tensor.js";
+import type { Shape } from "../tensor/shape.js";
+
+/** Element-wise kernels of one input. `step` is 1 where x > 0, else 0 (the derivative of relu). */
+export type UnaryKernel =
+  | "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "step" | "tanh" | "sigmoid" | "relu" | "erf";
+
+/** Element-wise kernels of two inputs, with NumPy broadcasting. `greater`/`equal` give 1 or 0. */
+export type BinaryKernel = "add" | "sub" | "mul" | "div" | "maximum" | "greater" | "equal";
+
+export type ReduceKernel = "sum" | "max";
+
+/**
+ * A backend is a table of kernels: pure functions over typed arrays and shapes that write into a
+ * caller-allocated `out`. They never call the public API. The `js` backend is the reference; every
+ * other backend is tested against it by one conformance suite.
+ */
+export interface Backend {
+  readonly name: string;
+  unary(op: UnaryKernel, x: Data, out: Data): void;
+  binary(op: BinaryKernel, a: Data, aShape: Shape, b: Data, bShape: Shape, out: Data, outShape: Shape): void;
+  /** out = cond ≠ 0 ? a : b, broadcasting all three to outShape. */
+  where(cond: Data, cShape: Shape, a: Data, aShape: Shape, b: Data, bShape: Shape, out: Data, outShape: Shape): void;
+  /** Reduce the sorted, unique `axes` of x; `out` has x's size divided by the reduced extents. */
+  reduce(op: ReduceKernel, x: Data, shape: Shape, axes: readonly number[], out: Data): void;
+  /** Permute axes: out's axis i is x's axis perm[i]. */
+  transpose(x: Data, shape: Shape, perm: readonly number[], out: Data): void;
+  /** Broadcast x (shape `shape`, right-aligned) to `outShape`. */
+  expand(x: Data, shape: Shape, out: Data, outShape: Shape): void;
+  /**
+   * out[m×n] = op(A) · op(B), op = transpose when the flag is set. A is stored m×k (k×m if transA),
+   * B is stored k×n (n×k if transB).
+   */
+  matmul(a: Data, b: Data, out: Data, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
+}

@@ -1,0 +1,123 @@
+/**
+ * Reading and writing model files on disk (Node only). A model file is either the old one or the
+ * complete new one, never a mixture: a crash, a full disk or a killed process in the middle of a save
+ * must not destroy the last good model, which may be the only copy of hours of training.
+ */
+import * as nodeFs from "node:fs";
+import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
+import { ModelFileError } from "../tensor/errors.js";
+
+/**
+ * The file-system calls `writeFileAtomic` makes. Node's `fs` module is one; tests pass a copy with a
+ * failing call to simulate a full disk or a failed rename, which cannot be provoked for real as root.
+ */
+export interface AtomicFs {
+  openSync(path: string, flags: string, mode?: number): number;
+  writeSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(oldPath: string, newPath: string): void;
+  unlinkSync(path: string): void;
+}
+
+/** Plain words for the error codes a user can do something about. */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOSPC: "disk full",
+  EDQUOT: "disk quota exceeded",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  ENOTDIR: "a parent path is not a directory",
+  EISDIR: "it is a directory",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files on the system",
+  EIO: "input/output error",
+  ENAMETOOLONG: "file name too long",
+  EBUSY: "file is busy",
+  ELOOP: "too many symbolic links",
+};
+
+/**
+ * Write `bytes` to `path` atomically: into a temporary file in the same directory, flushed to disk,
+ * then renamed over `path` (a rename within one directory replaces the target in one step). On any
+ * failure the temporary file is removed, an existing `path` is left untouched, and a `ModelFileError`
+ * names the path and the cause ("disk full", "permission denied", ...). `fs` is for tests.
+ *
+ * @example
+ * writeFileAtomic("model.hmst", encodeContainer({}, []));
+ */
+export function writeFileAtomic(path: string, bytes: Uint8Array, fs: AtomicFs = nodeFs): void {
+  const directory = dirname(path);
+  const temp = join(directory, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  let fd: number | undefined;
+  let tempExists = false;
+  try {
+    fd = fs.openSync(temp, "wx", 0o666); // "wx": never reuse (and later delete) someone else's file
+    tempExists = true;
+    for (let written = 0; written < bytes.length; ) {
+      const n = fs.writeSync(fd, bytes, written, bytes.length - written, written);
+      if (!(n > 0)) throw new Error(`write made no progress at byte ${written} of ${bytes.length}`);
+      written += n;
+    }
+    fs.fsyncSync(fd);
+    const closing = fd;
+    fd = undefined;
+    fs.closeSync(closing); // close can report a deferred write error (NFS), so it is inside the try
+    fs.renameSync(temp, path);
+    tempExists = false;
+  } catch (error) {
+    if (fd !== undefined) ignoreErrors(() => fs.closeSync(fd as number));
+    if (tempExists) ignoreErrors(() => fs.unlinkSync(temp));
+    throw ioError("cannot write model file", path, error, "the directory does not exist");
+  }
+  // Persist the rename itself. Best effort: some platforms (Windows) cannot open a directory.
+  ignoreErrors(() => {
+    const dirFd = fs.openSync(directory, "r");
+    try {
+      fs.fsyncSync(dirFd);
+    } finally {
+      fs.closeSync(dirFd);
+    }
+  });
+}
+
+/**
+ * Read a whole model file into memory; a missing or unreadable file is a `ModelFileError` that names
+ * the path. Pass the result to `decodeContainer`.
+ *
+ * @example
+ * const { header, tensors } = decodeContainer(readModelBytes("model.hmst"), "model.hmst");
+ */
+export function readModelBytes(path: string): Uint8Array {
+  try {
+    const buffer = nodeFs.readFileSync(path);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } catch (error) {
+    throw ioError("cannot read model file", path, error, "file not found");
+  }
+}
+
+function ioError(action: string, path: string, error: unknown, enoentWords: string): ModelFileError {
+  const code = (error as { code?: unknown } | null)?.code;
+  const words =
+    code === "ENOENT"
+      ? enoentWords
+      : typeof code === "string" && Object.hasOwn(ERRNO_WORDS, code)
+        ? ERRNO_WORDS[code]
+        : error instanceof Error
+          ? error.message
+          : String(error);
+  const because = typeof code === "string" ? `${words} (${code})` : words;
+  const result = new ModelFileError(`${path}: ${action}: ${because}`, { file: path });
+  result.cause = error;
+  return result;
+}
+
+function ignoreErrors(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // Cleanup and best-effort syncing must not hide the error the caller needs to see.
+  }
+}

@@ -1,0 +1,92 @@
+import * as F from "../autograd/functional.js";
+import * as op from "../autograd/ops.js";
+import { ConfigError } from "../tensor/errors.js";
+import type { Tensor } from "../tensor/tensor.js";
+
+export type LossName = "mse" | "mae" | "huber" | "binaryCrossEntropy" | "crossEntropy";
+export const LOSS_NAMES: readonly LossName[] = ["mse", "mae", "huber", "binaryCrossEntropy", "crossEntropy"];
+
+/**
+ * A loss compares a batch of model outputs with targets of the same shape and returns a scalar mean.
+ * Cross-entropies are written the Keras way (a softmax or sigmoid output layer), but `fused` computes
+ * them from the logits, before that activation: the only form that stays finite for logits of ±1e4 and
+ * whose gradient is exactly `(p − y)/batch`. The training loop uses `fused` whenever the model's output
+ * activation matches.
+ */
+export interface Loss {
+  readonly name: LossName;
+  /** The loss of outputs after the model's output activation. */
+  fromOutputs(output: Tensor, target: Tensor): Tensor;
+  readonly fused?: { activation: "softmax" | "sigmoid"; fromLogits(logits: Tensor, target: Tensor): Tensor };
+}
+
+/** Probabilities are kept in [ε, 1 − ε] before a log when no fused form applies (Keras' ε for float32). */
+const EPS = 1e-7;
+
+export const mse: Loss = {
+  name: "mse",
+  fromOutputs: (y, t) => F.mean(F.square(op.sub(y, t))),
+};
+
+export const mae: Loss = {
+  name: "mae",
+  fromOutputs: (y, t) => F.mean(op.abs(op.sub(y, t))),
+};
+
+/**
+ * Huber loss (PyTorch's HuberLoss): ½d² where |d| < δ, δ(|d| − ½δ) beyond. Written branch-free as
+ * ½q² + δ(|d| − q) with q = min(|d|, δ), so the gradient is continuous.
+ */
+export function huber(delta = 1): Loss {
+  return {
+    name: "huber",
+    fromOutputs: (y, t) => {
+      const a = op.abs(op.sub(y, t));
+      const q = F.minimum(a, delta);
+      return F.mean(op.add(op.mul(F.square(q), 0.5), op.mul(op.sub(a, q), delta)));
+    },
+  };
+}
+
+export const binaryCrossEntropy: Loss = {
+  name: "binaryCrossEntropy",
+  fromOutputs: (p, t) => {
+    const pc = F.clamp(p, EPS, 1 - EPS);
+    return op.neg(F.mean(op.add(op.mul(t, op.log(pc)), op.mul(op.sub(1, t), op.log(op.sub(1, pc))))));
+  },
+  // −[t·log σ(z) + (1−t)·log(1−σ(z))] = softplus(z) − t·z, gradient σ(z) − t.
+  fused: { activation: "sigmoid", fromLogits: (z, t) => F.mean(op.sub(F.softplus(z), op.mul(t, z))) },
+};
+
+function rowMean(perRow: Tensor, like: Tensor): Tensor {
+  const rows = like.rank > 1 ? like.size / like.shape[like.rank - 1] : 1;
+  return op.div(op.sum(perRow), rows);
+}
+
+export const crossEntropy: Loss = {
+  name: "crossEntropy",
+  fromOutputs: (p, t) => op.neg(rowMean(op.mul(t, op.log(F.clamp(p, EPS, 1))), p)),
+  // −Σ t·log softmax(z), averaged over rows; gradient (softmax(z) − t)/rows when each row of t sums to 1.
+  fused: { activation: "softmax", fromLogits: (z, t) => op.neg(rowMean(op.mul(t, F.logSoftmax(z, -1)), z)) },
+};
+
+export function lossByName(name: unknown, field = "loss"): Loss {
+  switch (name) {
+    case "mse": return mse;
+    case "mae": return mae;
+    case "huber": return huber(1);
+    case "binaryCrossEntropy": return binaryCrossEntropy;
+    case "crossEntropy": return crossEntropy;
+    default:
+      throw new ConfigError(`${field}: unknown loss ${JSON.stringify(name)}; expected one of ${LOSS_NAMES.join(", ")}`, { field });
+  }
+}
+
+/**
+ * The loss of a batch for a model whose output passes through `outputActivation`: the fused form
+ * from `logits()` when the activation matches the loss, else the plain form on `outputs()`.
+ */
+export function computeLoss(loss: Loss, outputActivation: string, logits: () => Tensor, outputs: () => Tensor, target: Tensor): Tensor {
+  if (loss.fused && loss.fused.activation === outputActivation) return loss.fused.fromLogits(logits(), target);
+  return loss.fromOutputs(outputs(), target);
+}

@@ -1,0 +1,142 @@
+import * as F from "../autograd/functional.js";
+import * as op from "../autograd/ops.js";
+import { ConfigError } from "../tensor/errors.js";
+import type { Rng } from "../tensor/rng.js";
+import { allocate, type DType, Tensor } from "../tensor/tensor.js";
+import { ACTIVATIONS, type ActivationName, defaultInitFor, resolveActivation } from "./activations.js";
+import { initialize, type InitName, resolveInit } from "./init.js";
+import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
+
+export interface DenseOptions {
+  activation?: ActivationName;
+  /** Weight initialiser; defaults to the one that suits the activation (He for ReLU family, LeCun for SELU, else Glorot). */
+  init?: InitName | string;
+  useBias?: boolean;
+}
+
+/**
+ * Fully connected layer, `y = f(x·Wᵀ + b)`, with W stored [units, inputDim] (PyTorch's layout: row i
+ * holds unit i's incoming weights, so per-unit repairs touch contiguous memory).
+ *
+ * @example
+ * new Dense(64, { activation: "relu" })
+ */
+export class Dense implements Layer {
+  readonly type = "dense";
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly init: InitName;
+  readonly useBias: boolean;
+  weight!: Tensor;
+  bias: Tensor | null = null;
+
+  constructor(units: number, opts: DenseOptions = {}) {
+    if (!Number.isInteger(units) || units < 1) throw new ConfigError(`dense: units must be a positive integer, got ${units}`, { field: "units" });
+    this.units = units;
+    this.activation = resolveActivation(opts.activation ?? "identity");
+    this.init = resolveInit(opts.init ?? defaultInitFor(this.activation));
+    this.useBias = opts.useBias ?? true;
+  }
+
+  build(inputDim: number, rng: Rng, dtype: DType): number {
+    this.weight = new Tensor(initialize(this.init, this.units * inputDim, inputDim, this.units, rng, dtype), [this.units, inputDim], true);
+    if (this.useBias) this.bias = new Tensor(allocate(dtype, this.units), [this.units], true);
+    return this.units;
+  }
+
+  forwardLinear(x: Tensor): Tensor {
+    const z = op.matmul(x, this.weight, { transB: true });
+    return this.bias ? op.add(z, this.bias) : z;
+  }
+
+  forward(x: Tensor, ctx: ForwardContext): Tensor {
+    const z = this.forwardLinear(x);
+    return ACTIVATIONS[this.activation](z);
+  }
+
+  parameters(): [string, Tensor][] {
+    return this.bias ? [["weight", this.weight], ["bias", this.bias]] : [["weight", this.weight]];
+  }
+
+  config(): LayerConfig {
+    return { type: "dense", units: this.units, activation: this.activation, init: this.init, useBias: this.useBias };
+  }
+}
+
+/** A nonlinearity on its own, for models written as Dense(…) → Activation(…). */
+export class Activation implements Layer {
+  readonly type = "activation";
+  readonly activation: ActivationName;
+  constructor(activation: ActivationName) {
+    this.activation = resolveActivation(activation);
+  }
+  build(inputDim: number): number {
+    return inputDim;
+  }
+  forward(x: Tensor): Tensor {
+    return ACTIVATIONS[this.activation](x);
+  }
+  forwardLinear(x: Tensor): Tensor {
+    return x;
+  }
+  parameters(): [string, Tensor][] {
+    return [];
+  }
+  config(): LayerConfig {
+    return { type: "activation", activation: this.activation };
+  }
+}
+
+/** Inverted dropout (Srivastava et al. 2014): in training, zero each input with probability `rate` and scale the rest by 1/(1 − rate). */
+export class Dropout implements Layer {
+  readonly type = "dropout";
+  readonly rate: number;
+  constructor(rate: number) {
+    if (!(rate >= 0 && rate < 1)) throw new ConfigError(`dropout: rate must be in [0, 1), got ${rate}`, { field: "rate" });
+    this.rate = rate;
+  }
+  build(inputDim: number): number {
+    return inputDim;
+  }
+  forward(x: Tensor, ctx: ForwardContext): Tensor {
+    if (!ctx.training || this.rate === 0) return x;
+    if (!ctx.rng) throw new Error("dropout in training needs ctx.rng");
+    const keep = 1 - this.rate;
+    const mask = allocate(x.dtype, x.size);
+    for (let i = 0; i < mask.length; i++) mask[i] = ctx.rng.next() < keep ? 1 / keep : 0;
+    return op.mul(x, new Tensor(mask, x.shape));
+  }
+  parameters(): [string, Tensor][] {
+    return [];
+  }
+  config(): LayerConfig {
+    return { type: "dropout", rate: this.rate };
+  }
+}
+
+/** Layer normalisation over the features of each sample (Ba et al. 2016), with learned gain and bias. */
+export class LayerNorm implements Layer {
+  readonly type = "layerNorm";
+  readonly eps: number;
+  weight!: Tensor;
+  bias!: Tensor;
+  constructor(opts: { eps?: number } = {}) {
+    this.eps = opts.eps ?? 1e-5;
+  }
+  build(inputDim: number, _rng: Rng, dtype: DType): number {
+    const w = allocate(dtype, inputDim);
+    w.fill(1);
+    this.weight = new Tensor(w, [inputDim], true);
+    this.bias = new Tensor(allocate(dtype, inputDim), [inputDim], true);
+    return inputDim;
+  }
+  forward(x: Tensor): Tensor {
+    return F.layerNorm(x, this.weight, this.bias, this.eps);
+  }
+  parameters(): [string, Tensor][] {
+    return [["weight", this.weight], ["bias", this.bias]];
+  }
+  config(): LayerConfig {
+    return { type: "layerNorm", eps: this.eps };
+  }
+}

@@ -1,0 +1,141 @@
+import { ConfigError, ShapeError } from "../tensor/errors.js";
+import { checkKeys, expectObject, optBoolean, optNumber, optString, reqNumber, reqString } from "../tensor/fields.js";
+import type { Rng } from "../tensor/rng.js";
+import type { DType, Tensor } from "../tensor/tensor.js";
+import { ACTIVATIONS, type ActivationName, resolveActivation } from "./activations.js";
+import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
+import { Activation, Dense, Dropout, LayerNorm } from "./layers.js";
+
+export interface ModelConfig {
+  inputDim: number;
+  layers: LayerConfig[];
+}
+
+/**
+ * A stack of layers applied in order. Parameter names are the layer index and the layer's own
+ * name ("0.weight", "0.bias", "2.weight"), stable across save and load.
+ *
+ * @example
+ * const model = new Sequential([new Dense(128, { activation: "relu" }), new Dense(10, { activation: "softmax" })])
+ *   .build(784, new Rng(0));
+ */
+export class Sequential {
+  readonly layers: Layer[];
+  inputDim = 0;
+  outputDim = 0;
+  dtype: DType = "float32";
+  private built = false;
+
+  constructor(layers: Layer[]) {
+    this.layers = layers;
+  }
+
+  get isBuilt(): boolean {
+    return this.built;
+  }
+
+  /** Create every parameter for inputs of width `inputDim`, drawing initial values from `rng`. */
+  build(inputDim: number, rng: Rng, dtype: DType = "float32"): this {
+    let width = inputDim;
+    this.layers.forEach((layer) => {
+      width = layer.build(width, rng, dtype);
+    });
+    this.inputDim = inputDim;
+    this.outputDim = width;
+    this.dtype = dtype;
+    this.built = true;
+    return this;
+  }
+
+  forward(x: Tensor, ctx: ForwardContext = { training: false }): Tensor {
+    return this.run(x, ctx, false);
+  }
+
+  /** The output before the final nonlinearity (the logits of a softmax/sigmoid output), for fused losses. */
+  forwardLinear(x: Tensor, ctx: ForwardContext = { training: false }): Tensor {
+    return this.run(x, ctx, true);
+  }
+
+  private run(x: Tensor, ctx: ForwardContext, stopBeforeOutputActivation: boolean): Tensor {
+    if (!this.built) throw new Error("Sequential: call build(inputDim, rng) before forward");
+    if (x.shape[x.rank - 1] !== this.inputDim) {
+      throw new ShapeError(`the model expects ${this.inputDim} input features per row, got ${x.shape[x.rank - 1]}`, { layer: "input" });
+    }
+    const last = this.outputLayerIndex();
+    let h = x;
+    this.layers.forEach((layer, i) => {
+      if (stopBeforeOutputActivation && i > last) return;
+      if (layer.forwardLinear && layer.activation !== undefined && (ctx.onActivation || (stopBeforeOutputActivation && i === last))) {
+        const z = layer.forwardLinear(h, ctx);
+        h = stopBeforeOutputActivation && i === last ? z : ACTIVATIONS[layer.activation as ActivationName](z);
+        ctx.onActivation?.(String(i), h, z);
+      } else {
+        h = layer.forward(h, ctx);
+        ctx.onActivation?.(String(i), h, null);
+      }
+    });
+    return h;
+  }
+
+  /** Index of the last layer that applies a nonlinearity or an affine map (dropout after it is ignored). */
+  private outputLayerIndex(): number {
+    for (let i = this.layers.length - 1; i >= 0; i--) if (this.layers[i].type !== "dropout") return i;
+    return -1;
+  }
+
+  /** The nonlinearity the model's output passes through last ("identity" for a linear output). */
+  outputActivation(): ActivationName {
+    const i = this.outputLayerIndex();
+    const a = i >= 0 ? this.layers[i].activation : undefined;
+    return a === undefined || a === "linear" ? "identity" : (a as ActivationName);
+  }
+
+  /** Every parameter with its stable name, in a fixed order. */
+  parameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    this.layers.forEach((layer, i) => {
+      for (const [name, t] of layer.parameters()) out.push([`${i}.${name}`, t]);
+    });
+    return out;
+  }
+
+  parameterCount(): number {
+    return this.parameters().reduce((n, [, t]) => n + t.size, 0);
+  }
+
+  config(): ModelConfig {
+    return { inputDim: this.inputDim, layers: this.layers.map((l) => l.config()) };
+  }
+
+  /** Rebuild a model from its config (`model.layers` of a run config, or a model file's architecture). */
+  static fromLayerConfigs(layers: unknown, field = "model.layers"): Sequential {
+    if (!Array.isArray(layers) || layers.length === 0) {
+      throw new ConfigError(`${field}: expected a non-empty array of layers`, { field });
+    }
+    return new Sequential(layers.map((l, i) => layerFromConfig(l, `${field}[${i}]`)));
+  }
+}
+
+/** One layer from its JSON description; unknown keys and bad values name the field. */
+export function layerFromConfig(raw: unknown, field: string, defaults: { init?: string } = {}): Layer {
+  const cfg = expectObject(raw, field);
+  const type = reqString(cfg, "type", field, ["dense", "activation", "dropout", "layerNorm"]);
+  switch (type) {
+    case "dense": {
+      checkKeys(cfg, ["type", "units", "activation", "init", "useBias"], field);
+      const units = reqNumber(cfg, "units", field, { integer: true, min: 1 });
+      const activation = resolveActivation(optString(cfg, "activation", field) ?? "identity", `${field}.activation`);
+      const init = optString(cfg, "init", field) ?? defaults.init;
+      return new Dense(units, { activation, init, useBias: optBoolean(cfg, "useBias", field) });
+    }
+    case "activation":
+      checkKeys(cfg, ["type", "activation"], field);
+      return new Activation(resolveActivation(cfg.activation, `${field}.activation`));
+    case "dropout":
+      checkKeys(cfg, ["type", "rate"], field);
+      return new Dropout(reqNumber(cfg, "rate", field, { min: 0, max: 0.999 }));
+    default:
+      checkKeys(cfg, ["type", "eps"], field);
+      return new LayerNorm({ eps: optNumber(cfg, "eps", field, { above: 0 }) });
+  }
+}

@@ -1,0 +1,81 @@
+import type { Sequential } from "../nn/sequential.js";
+import type { Tensor } from "../tensor/tensor.js";
+
+/** What a training step hands its observers once the parameters have been updated. */
+export interface BatchEvent {
+  /** Optimiser steps taken so far, this one included (1-based). */
+  step: number;
+  /** 0-based epoch and batch within it. */
+  epoch: number;
+  batch: number;
+  batchSize: number;
+  /** Mean loss of this batch, before the update. */
+  loss: number;
+  /** Learning rate used for this step. */
+  lr: number;
+  /** Each parameter's gradient for this batch (after clipping), by stable name. Valid during the call only. */
+  grads: ReadonlyMap<string, Float32Array | Float64Array>;
+}
+
+export interface Metrics {
+  loss: number;
+  accuracy?: number;
+  mse?: number;
+  mae?: number;
+}
+
+export interface EpochEvent {
+  epoch: number;
+  /** Training loss and metrics, averaged over the epoch's batches (weighted by batch size). */
+  train: Metrics;
+  /** Validation metrics, when there is validation data. */
+  validation?: Metrics;
+  lr: number;
+  steps: number;
+  seconds: number;
+}
+
+/**
+ * The capabilities the loop hands its observers. Health monitors, homeostatic regulators and
+ * continual-learning strategies act only through these, never through the loop's internals.
+ */
+export interface TrainingControl {
+  readonly model: Sequential;
+  /** Parameters by stable name; their `data` may be changed in place (re-initialising units, rollback). */
+  readonly parameters: readonly [string, Tensor][];
+  /** Stop after the current step; `reason` ends up in the history. */
+  stop(reason: string): void;
+  /** Multiply every future learning rate by `factor` (repairs, plateau schedules). */
+  scaleLearningRate(factor: number): void;
+  /** The factor accumulated by `scaleLearningRate`. */
+  readonly learningRateScale: number;
+  /** Turn on (or change) global-norm gradient clipping. */
+  setClipNorm(maxNorm: number | null): void;
+  /** The optimiser's state (plain object: step count and moment buffers) for snapshots. */
+  getOptimizerState(): unknown;
+  setOptimizerState(state: unknown): void;
+}
+
+/**
+ * An observer subscribes to training events. Each hook is optional; `fit` calls them in the order the
+ * observers were given.
+ *
+ * @example
+ * const printer: Observer = { onEpochEnd: (e) => console.log(e.epoch, e.train.loss) };
+ */
+export interface Observer {
+  onTrainBegin?(control: TrainingControl): void;
+  onBatchEnd?(event: BatchEvent, control: TrainingControl): void;
+  onEpochEnd?(event: EpochEvent, control: TrainingControl): void;
+  onTrainEnd?(history: History, control: TrainingControl): void;
+}
+
+export interface History {
+  epochs: EpochEvent[];
+  steps: number;
+  /** Why training stopped early, if it did. */
+  stopReason?: string;
+  /** Samples processed per second of training (validation excluded). */
+  samplesPerSecond: number;
+  seconds: number;
+}

@@ -1,0 +1,167 @@
+import { grad } from "../autograd/backward.js";
+import { type Loss, lossByName, type LossName } from "../losses/losses.js";
+import type { Sequential } from "../nn/sequential.js";
+import { applyUpdates } from "../optim/transform.js";
+import { clipGradNorm, clipGradValue } from "../optim/clip.js";
+import type { Optimizer } from "../optim/optimizers.js";
+import type { ReduceOnPlateau, Schedule } from "../optim/schedules.js";
+import { ConfigError } from "../tensor/errors.js";
+import { Rng } from "../tensor/rng.js";
+import { Tensor } from "../tensor/tensor.js";
+import { checkData, evaluate, type LabeledData, lossAndOutput, MetricAccumulator, type MetricName, rowSlice } from "./evaluate.js";
+import type { BatchEvent, EpochEvent, History, Observer, TrainingControl } from "./events.js";
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: Optimizer;
+  loss: Loss | LossName;
+  /** Seeds shuffling and dropout. The same seed, model and data give bit-identical weights. */
+  seed?: number;
+  /** Multiplier of the base learning rate by position (step decay, cosine, …). */
+  schedule?: Schedule;
+  /** Multiplier driven by the validation (or training) loss at each epoch's end. */
+  plateau?: ReduceOnPlateau;
+  /** Gradient clipping: by global norm (PyTorch clip_grad_norm_) and/or by value, applied in that order. */
+  clip?: { norm?: number; value?: number };
+  /** Hold out the last fraction of rows (before shuffling, as Keras does) for validation. */
+  validationSplit?: number;
+  validationData?: LabeledData;
+  /** Shuffle the training rows at each epoch (seeded). Default true. */
+  shuffle?: boolean;
+  metrics?: readonly MetricName[];
+  observers?: readonly Observer[];
+  /** Optimiser state to continue from (for example one saved with a model); a fresh one otherwise. */
+  optimizerState?: unknown;
+}
+
+export interface FitResult extends History {
+  /** The optimiser state after the last step (save it with the model to continue training later). */
+  optimizerState: unknown;
+}
+
+/**
+ * Train `model` on `data` by minibatch gradient descent. Observers receive every batch and epoch.
+ *
+ * @example
+ * const history = fit(model, { x, y }, { epochs: 5, batchSize: 32, optimizer: adam({ lr: 1e-3 }),
+ *   loss: "crossEntropy", metrics: ["accuracy"], seed: 1 });
+ */
+export function fit(model: Sequential, data: LabeledData, opts: FitOptions): FitResult {
+  checkData(model, data);
+  if (model.dtype !== "float32") throw new ConfigError("fit: training runs in float32; build the model with dtype float32", { field: "dtype" });
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 0) throw new ConfigError(`epochs: expected a non-negative integer, got ${opts.epochs}`, { field: "epochs" });
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new ConfigError(`batchSize: expected a positive integer, got ${opts.batchSize}`, { field: "batchSize" });
+  const loss = typeof opts.loss === "string" ? lossByName(opts.loss) : opts.loss;
+  const metrics = opts.metrics ?? [];
+  const observers = opts.observers ?? [];
+
+  let train = data;
+  let validation = opts.validationData;
+  if (opts.validationSplit !== undefined && opts.validationSplit > 0) {
+    if (!(opts.validationSplit < 1)) throw new ConfigError(`validationSplit: expected a fraction in [0, 1), got ${opts.validationSplit}`, { field: "validationSplit" });
+    const n = data.x.shape[0];
+    const cut = n - Math.round(n * opts.validationSplit);
+    if (cut < 1 || cut >= n) throw new ConfigError(`validationSplit ${opts.validationSplit} leaves no rows for training or validation (n = ${n})`, { field: "validationSplit" });
+    train = { x: rowSlice(data.x, 0, cut), y: rowSlice(data.y, 0, cut) };
+    validation = { x: rowSlice(data.x, cut, n), y: rowSlice(data.y, cut, n) };
+  }
+
+  const rng = new Rng(opts.seed ?? 0);
+  const shuffleRng = rng.fork("shuffle");
+  const dropoutRng = rng.fork("dropout");
+  const params = model.parameters();
+  const paramData = params.map(([, t]) => t.data as Float32Array);
+  let optState = opts.optimizerState ?? opts.optimizer.init(paramData);
+
+  let stopReason: string | undefined;
+  let lrScale = 1;
+  let clipNorm = opts.clip?.norm ?? null;
+  const control: TrainingControl = {
+    model,
+    parameters: params,
+    stop: (reason) => { stopReason ??= reason; },
+    scaleLearningRate: (f) => { lrScale *= f; },
+    get learningRateScale() { return lrScale; },
+    setClipNorm: (n) => { clipNorm = n; },
+    getOptimizerState: () => optState,
+    setOptimizerState: (s) => { optState = s; },
+  };
+
+  const n = train.x.shape[0];
+  const inDim = train.x.shape[1];
+  const outDim = train.y.shape[1];
+  const stepsPerEpoch = Math.ceil(n / opts.batchSize);
+  const order = new Int32Array(n).map((_, i) => i);
+  const gradMap = new Map<string, Float32Array>();
+  const epochs: EpochEvent[] = [];
+  let step = 0;
+  let plateauFactor = 1;
+  let trainSeconds = 0;
+  let samples = 0;
+  const started = performance.now();
+  for (const o of observers) o.onTrainBegin?.(control);
+
+  for (let epoch = 0; epoch < opts.epochs && stopReason === undefined; epoch++) {
+    const epochStart = performance.now();
+    if (opts.shuffle ?? true) shuffleRng.shuffle(order);
+    const acc = new MetricAccumulator(metrics);
+    let lr = 0;
+    for (let b = 0; b < stepsPerEpoch && stopReason === undefined; b++) {
+      const start = b * opts.batchSize;
+      const rows = Math.min(opts.batchSize, n - start);
+      const xb = gatherRows(train.x, order, start, rows, inDim);
+      const yb = gatherRows(train.y, order, start, rows, outDim);
+      const { loss: lossT, output } = lossAndOutput(model, loss, xb, yb, { training: true, rng: dropoutRng });
+      const grads = grad(lossT, params.map(([, t]) => t)).map((g) => g.data as Float32Array);
+      if (clipNorm !== null) clipGradNorm(grads, clipNorm);
+      if (opts.clip?.value !== undefined) clipGradValue(grads, opts.clip.value);
+      const lossValue = lossT.item();
+      acc.add(lossValue, output, yb);
+
+      const scheduled = opts.schedule ? opts.schedule({ step, epoch, stepsPerEpoch }) : 1;
+      lr = opts.optimizer.lr * scheduled * plateauFactor * lrScale;
+      if (observers.length > 0) {
+        // Observers see the gradients; the optimiser is about to turn these arrays into updates.
+        params.forEach(([name], i) => {
+          let copy = gradMap.get(name);
+          if (!copy || copy.length !== grads[i].length) gradMap.set(name, (copy = new Float32Array(grads[i].length)));
+          copy.set(grads[i]);
+        });
+      }
+      opts.optimizer.update(grads, optState, paramData, lr);
+      applyUpdates(paramData, grads);
+      step++;
+      samples += rows;
+      const event: BatchEvent = { step, epoch, batch: b, batchSize: rows, loss: lossValue, lr, grads: gradMap };
+      for (const o of observers) o.onBatchEnd?.(event, control);
+    }
+    trainSeconds += (performance.now() - epochStart) / 1000;
+    const trainMetrics = acc.result();
+    const valMetrics = validation ? evaluate(model, validation, { loss, metrics }) : undefined;
+    if (opts.plateau) plateauFactor = opts.plateau.step(valMetrics?.loss ?? trainMetrics.loss);
+    const event: EpochEvent = {
+      epoch, train: trainMetrics, validation: valMetrics, lr, steps: step, seconds: (performance.now() - epochStart) / 1000,
+    };
+    epochs.push(event);
+    for (const o of observers) o.onEpochEnd?.(event, control);
+  }
+
+  const history: FitResult = {
+    epochs, steps: step, stopReason, samplesPerSecond: trainSeconds > 0 ? samples / trainSeconds : 0,
+    seconds: (performance.now() - started) / 1000, optimizerState: optState,
+  };
+  for (const o of observers) o.onTrainEnd?.(history, control);
+  return history;
+}
+
+/** Copy rows order[start .. start+rows) of a matrix into a new [rows, cols] tensor. */
+function gatherRows(t: Tensor, order: Int32Array, start: number, rows: number, cols: number): Tensor {
+  const out = new Float32Array(rows * cols);
+  const src = t.data;
+  for (let r = 0; r < rows; r++) {
+    const from = order[start + r] * cols;
+    out.set(src.subarray(from, from + cols), r * cols);
+  }
+  return new Tensor(out, [rows, cols]);
+}

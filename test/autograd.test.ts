@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as F from "../src/autograd/functional.js";
+import * as op from "../src/autograd/ops.js";
+import { grad, backward } from "../src/autograd/backward.js";
+import { gradCheck } from "../src/autograd/gradcheck.js";
+import { gradients } from "../src/autograd/gradients.js";
+import { Rng } from "../src/tensor/rng.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import { ShapeError } from "../src/tensor/errors.js";
+
+const rng = new Rng(1234);
+
+/** A float64 tensor of values in [lo, hi) kept at least `gap` away from 0 (the kinks of relu, abs, sign). */
+function rand(shape: number[], lo = -2, hi = 2, gap = 0.05): Tensor {
+  const t = Tensor.zeros(shape, "float64");
+  for (let i = 0; i < t.size; i++) {
+    let v = 0;
+    do v = rng.uniform(lo, hi); while (Math.abs(v) < gap);
+    t.data[i] = v;
+  }
+  t.requiresGrad = true;
+  return t;
+}
+
+const TOL = 1e-6;
+
+function check(name: string, f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): void {
+  test(`gradient of ${name} matches finite differences`, () => {
+    const r = gradCheck(f, inputs);
+    assert.ok(r.maxRelativeError < TOL, `${name}: relative error ${r.maxRelativeError} at ${JSON.stringify(r.worst)}`);
+  });
+}
+
+// Every primitive, through a case that exercises broadcasting where the primitive broadcasts.
+check("neg", op.neg, [rand([3, 4])]);
+check("exp", op.exp, [rand([3, 4])]);
+check("log", op.log, [rand([3, 4], 0.1, 3)]);
+check("sqrt", op.sqrt, [rand([3, 4], 0.1, 3)]);
+check("abs", op.abs, [rand([3, 4])]);
+check("tanh", op.tanh, [rand([3, 4])]);
+check("sigmoid", op.sigmoid, [rand([3, 4], -6, 6)]);
+check("relu", op.relu, [rand([3, 4])]);
+check("erf", op.erf, [rand([3, 4], -3, 3)]);
+check("add (broadcast row)", op.add, [rand([3, 4]), rand([4])]);
+check("sub (broadcast column)", op.sub, [rand([3, 4]), rand([3, 1])]);
+check("mul (broadcast both)", op.mul, [rand([3, 1]), rand([1, 4])]);
+check("div", op.div, [rand([3, 4]), rand([3, 4], 0.5, 2)]);
+check("maximum", op.maximum, [rand([3, 4]), rand([3, 4])]);
+check("where", (c, a, b) => op.where(c, a, b), [
+  (() => { const c = Tensor.from([[1, 0, 1, 0], [0, 0, 1, 1], [1, 1, 0, 0]], { dtype: "float64" }); return c; })(),
+  rand([3, 4]),
+  rand([4]),
+]);
+check("sum (axis 0)", (x) => op.sum(x, 0), [rand([3, 4])]);
+check("sum (axes 0,2, keepDims)", (x) => op.sum(x, [0, 2], true), [rand([2, 3, 4])]);
+check("sum (all)", (x) => op.sum(x), [rand([2, 3])]);
+check("max (last axis)", (x) => op.max(x, -1), [rand([3, 5])]);
+check("max (axis 0)", (x) => op.max(x, 0), [rand([4, 3])]);
+const c62 = rand([6, 2]), c43 = rand([4, 3]), c423 = rand([4, 2, 3]), c34 = rand([3, 4]);
+check("reshape", (x) => op.mul(op.reshape(x, [6, 2]), c62), [rand([3, 4])]);
+check("transpose 2-D", (x) => op.mul(op.transpose(x), c43), [rand([3, 4])]);
+check("transpose 3-D", (x) => op.mul(op.transpose(x, [2, 0, 1]), c423), [rand([2, 3, 4])]);
+check("expand", (x) => op.mul(op.expand(x, [3, 4]), c34), [rand([1, 4])]);
+for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
+  const a = tA ? rand([4, 3]) : rand([3, 4]);
+  const b = tB ? rand([5, 4]) : rand([4, 5]);
+  check(`matmul transA=${tA} transB=${tB}`, (x, y) => op.matmul(x, y, { transA: tA, transB: tB }), [a, b]);
+}
+
+// Composites: their gradients come from their primitives, and must be right too.
+check("mean", (x) => F.mean(x, 1), [rand([3, 4])]);
+check("variance", (x) => F.variance(x, -1), [rand([3, 4])]);
+check("softmax", (x) => F.softmax(x), [rand([3, 5])]);
+check("logSoftmax", (x) => F.logSoftmax(x), [rand([3, 5])]);
+check("logSumExp", (x) => F.logSumExp(x), [rand([3, 5], -30, 30)]);
+check("softplus", F.softplus, [rand([3, 4], -8, 8)]);
+check("logSigmoid", F.logSigmoid, [rand([3, 4], -8, 8)]);
+check("leakyRelu", (x) => F.leakyRelu(x, 0.1), [rand([3, 4])]);
+check("elu", (x) => F.elu(x, 1), [rand([3, 4])]);
+check("selu", F.selu, [rand([3, 4])]);
+check("gelu", F.gelu, [rand([3, 4], -4, 4)]);
+check("minimum / clamp", (x) => F.clamp(x, -1, 1), [Tensor.from([[-3, -0.5, 0.4], [2, 0.8, -1.6]], { dtype: "float64", requiresGrad: true })]);
+check("layerNorm", (x, w, b) => F.layerNorm(x, w, b, 1e-5), [rand([3, 6]), rand([6]), rand([6])]);
+check("a small MLP", (x, w1, b1, w2) => F.logSoftmax(op.matmul(op.tanh(op.add(op.matmul(x, w1, { transB: true }), b1)), w2, { transB: true })), [
+  rand([4, 3]), rand([5, 3]), rand([5]), rand([2, 5]),
+]);
+
+test("every primitive has a gradient rule", () => {
+  // The `satisfies Record<PrimOp, GradRule>` makes this a compile-time fact; this checks the runtime table too.
+  assert.equal(Object.keys(gradients).length, 25);
+});
+
+test("forward values against closed forms", () => {
+  const x = Tensor.from([[1, 2, 3], [4, 5, 6]]);
+  assert.deepEqual(op.sum(x, 0).toArray(), [5, 7, 9]);
+  assert.deepEqual(op.sum(x, 1).toArray(), [6, 15]);
+  assert.deepEqual(op.max(x, 0).toArray(), [4, 5, 6]);
+  assert.deepEqual(op.transpose(x).toArray(), [[1, 4], [2, 5], [3, 6]]);
+  assert.deepEqual(op.matmul(x, x, { transB: true }).toArray(), [[14, 32], [32, 77]]);
+  assert.deepEqual(op.matmul(x, x, { transA: true }).toArray(), [[17, 22, 27], [22, 29, 36], [27, 36, 45]]);
+  assert.deepEqual(op.add(x, Tensor.from([10, 20, 30])).toArray(), [[11, 22, 33], [14, 25, 36]]);
+  assert.deepEqual(op.mul(x, Tensor.from([[2], [3]])).toArray(), [[2, 4, 6], [12, 15, 18]]);
+  const s = F.softmax(Tensor.from([[0, Math.log(3)]], { dtype: "float64" }));
+  assert.ok(Math.abs(s.data[0] - 0.25) < 1e-15 && Math.abs(s.data[1] - 0.75) < 1e-15);
+  assert.equal(op.sigmoid(Tensor.from([-1e4, 1e4, 0])).toArray().toString(), "0,1,0.5");
+});
+
+test("softmax and logSumExp stay finite for logits of ±1e4", () => {
+  const z = Tensor.from([[1e4, -1e4, 0], [-1e4, -1e4, -1e4]], { requiresGrad: true });
+  const l = F.logSoftmax(z);
+  assert.ok(Array.from(l.data).every(Number.isFinite) || l.data[1] === -2e4);
+  const [g] = grad(op.sum(F.logSumExp(z)), [z]);
+  assert.ok(Array.from(g.data).every(Number.isFinite));
+  assert.deepEqual(Array.from(g.data).map((v) => Math.round(v * 1e6) / 1e6), [1, 0, 0, 1 / 3, 1 / 3, 1 / 3].map((v) => Math.round(v * 1e6) / 1e6));
+});
+
+test("gradients accumulate over a tensor used twice, and backward adds into .grad", () => {
+  const w = Tensor.from([1, -2, 3], { dtype: "float64", requiresGrad: true });
+  const y = op.sum(op.add(op.mul(w, w), w)); // d/dw = 2w + 1
+  const [g] = grad(y, [w]);
+  assert.deepEqual(Array.from(g.data), [3, -3, 7]);
+  backward(y);
+  backward(y);
+  assert.deepEqual(Array.from(w.grad!.data), [6, -6, 14]);
+});
+
+test("shape errors name both shapes", () => {
+  assert.throws(() => op.add(Tensor.zeros([2, 3]), Tensor.zeros([4])), (e: Error) => e instanceof ShapeError && /\[2,3\] and \[4\]/.test(e.message));
+  assert.throws(() => op.matmul(Tensor.zeros([2, 3]), Tensor.zeros([4, 5])), (e: Error) => e instanceof ShapeError && /3 vs 4/.test(e.message));
+});
+
+test("gradCheck catches a wrong gradient rule", () => {
+  // A deliberately wrong derivative of tanh (missing the square) must be flagged: the check can fail.
+  const saved = gradients.tanh;
+  try {
+    (gradients as Record<string, unknown>).tanh = (g: Tensor, _x: Tensor[], out: Tensor) => [op.mul(g, op.sub(1, out))];
+    const r = gradCheck(op.tanh, [rand([2, 3])]);
+    assert.ok(r.maxRelativeError > 1e-3);
+  } finally {
+    (gradients as Record<string, unknown>).tanh = saved;
+  }
+});
