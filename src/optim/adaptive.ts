@@ -1,0 +1,170 @@
+/**
+ * Per-coordinate adaptive scalings: Adam, RMSprop and Adagrad. Each follows PyTorch 1.13's
+ * single-tensor code operation for operation (where eps goes, when bias correction happens), so
+ * that a Homeostat run and a PyTorch run of the same config agree to float32 rounding; the
+ * learning rate is applied afterwards by `scaleByLearningRate`.
+ */
+import { type GradientTransform, zerosLike } from "./transform.js";
+
+export interface AdamScalingOptions {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Divide by the running maximum of the second moment (Reddi et al., "On the Convergence of Adam and Beyond"). */
+  amsgrad: boolean;
+}
+
+export interface AdamState {
+  step: number;
+  /** First moment (PyTorch `exp_avg`). */
+  mu: Float32Array[];
+  /** Second moment (PyTorch `exp_avg_sq`). */
+  nu: Float32Array[];
+  /** Running maximum of `nu` (PyTorch `max_exp_avg_sq`); empty unless amsgrad. */
+  nuMax: Float32Array[];
+}
+
+/**
+ * Adam's scaling (Kingma & Ba, "Adam: A Method for Stochastic Optimization"):
+ * u = (m / (1 − β1ᵗ)) / (sqrt(v) / sqrt(1 − β2ᵗ) + eps). eps is added after the bias correction of
+ * sqrt(v), as in PyTorch; placing it elsewhere changes results when gradients are small.
+ *
+ * @example
+ * const t = scaleByAdam({ beta1: 0.9, beta2: 0.999, eps: 1e-8, amsgrad: false });
+ * const params = [new Float32Array(1)];
+ * const u = [new Float32Array([0.3])];
+ * t.update(u, t.init(params), params, 0); // first step: u ≈ sign(g) = [1]
+ */
+export function scaleByAdam(options: AdamScalingOptions): GradientTransform<AdamState> {
+  const { beta1, beta2, eps, amsgrad } = options;
+  return {
+    init: (params) => ({
+      step: 0,
+      mu: zerosLike(params),
+      nu: zerosLike(params),
+      nuMax: amsgrad ? zerosLike(params) : [],
+    }),
+    update(updates, state) {
+      state.step += 1;
+      const biasCorrection1 = 1 - beta1 ** state.step;
+      const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** state.step);
+      updates.forEach((u, i) => {
+        const mu = state.mu[i]!;
+        const nu = state.nu[i]!;
+        const nuMax = state.nuMax[i];
+        for (let j = 0; j < u.length; j++) {
+          const g = u[j]!;
+          mu[j] = beta1 * mu[j]! + (1 - beta1) * g;
+          nu[j] = beta2 * nu[j]! + (1 - beta2) * g * g;
+          // Read back from the Float32Arrays so that later arithmetic sees the stored, rounded state.
+          let v = nu[j]!;
+          if (nuMax) v = nuMax[j] = Math.max(nuMax[j]!, v);
+          u[j] = mu[j]! / biasCorrection1 / (Math.sqrt(v) / biasCorrection2Sqrt + eps);
+        }
+      });
+    },
+  };
+}
+
+export interface RmsScalingOptions {
+  /** Decay of the running mean of squared gradients. */
+  alpha: number;
+  eps: number;
+  /** Divide by an estimate of the variance instead of the raw second moment (Graves, "Generating Sequences With Recurrent Neural Networks"). */
+  centered: boolean;
+  /** Momentum on the scaled update, kept before the learning rate as PyTorch does. */
+  momentum: number;
+}
+
+export interface RmsState {
+  /** PyTorch `square_avg`. */
+  squareAvg: Float32Array[];
+  /** PyTorch `grad_avg`; empty unless centered. */
+  gradAvg: Float32Array[];
+  /** PyTorch `momentum_buffer`, starting at zero; empty unless momentum > 0. */
+  momentumBuffer: Float32Array[];
+}
+
+/**
+ * PyTorch RMSprop (Tieleman & Hinton, Lecture 6.5): avg = sqrt(E[g²] − E[g]²·centered) + eps;
+ * without momentum u = g / avg; with it buf = momentum·buf + g / avg and u = buf. The lr is applied
+ * after the buffer, so a schedule scales the whole buffer, not only new contributions.
+ *
+ * @example
+ * const t = scaleByRms({ alpha: 0.99, eps: 1e-8, centered: false, momentum: 0 });
+ * const params = [new Float32Array(1)];
+ * const u = [new Float32Array([0.5])];
+ * t.update(u, t.init(params), params, 0); // u[0] = 0.5 / sqrt(0.01 · 0.25) = 10
+ */
+export function scaleByRms(options: RmsScalingOptions): GradientTransform<RmsState> {
+  const { alpha, eps, centered, momentum } = options;
+  return {
+    init: (params) => ({
+      squareAvg: zerosLike(params),
+      gradAvg: centered ? zerosLike(params) : [],
+      momentumBuffer: momentum > 0 ? zerosLike(params) : [],
+    }),
+    update(updates, state) {
+      updates.forEach((u, i) => {
+        const sq = state.squareAvg[i]!;
+        const ga = state.gradAvg[i];
+        const buf = state.momentumBuffer[i];
+        for (let j = 0; j < u.length; j++) {
+          const g = u[j]!;
+          sq[j] = alpha * sq[j]! + (1 - alpha) * g * g;
+          let meanSquare = sq[j]!;
+          if (ga) {
+            ga[j] = alpha * ga[j]! + (1 - alpha) * g;
+            // E[g²] ≥ E[g]² in exact arithmetic; clamp so that float rounding cannot produce sqrt(−ε) = NaN.
+            meanSquare = Math.max(0, meanSquare - ga[j]! * ga[j]!);
+          }
+          const avg = Math.fround(Math.sqrt(meanSquare)) + eps;
+          if (buf) u[j] = buf[j] = momentum * buf[j]! + g / avg;
+          else u[j] = g / avg;
+        }
+      });
+    },
+  };
+}
+
+export interface AdagradScalingOptions {
+  /** PyTorch `lr_decay`: the step size is divided by 1 + (step − 1)·lrDecay. */
+  lrDecay: number;
+  initialAccumulatorValue: number;
+  eps: number;
+}
+
+export interface AdagradState {
+  step: number;
+  /** PyTorch `sum`: accumulated squared gradients. */
+  sum: Float32Array[];
+}
+
+/**
+ * PyTorch Adagrad (Duchi et al., "Adaptive Subgradient Methods for Online Learning and Stochastic
+ * Optimization"): sum += g²; u = g / (sqrt(sum) + eps) / (1 + (step − 1)·lrDecay).
+ *
+ * @example
+ * const t = scaleByAdagrad({ lrDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 });
+ * const params = [new Float32Array(1)];
+ * const u = [new Float32Array([-2])];
+ * t.update(u, t.init(params), params, 0); // u[0] ≈ -1
+ */
+export function scaleByAdagrad(options: AdagradScalingOptions): GradientTransform<AdagradState> {
+  const { lrDecay, initialAccumulatorValue, eps } = options;
+  return {
+    init: (params) => ({ step: 0, sum: params.map((p) => new Float32Array(p.length).fill(initialAccumulatorValue)) }),
+    update(updates, state) {
+      state.step += 1;
+      const decay = 1 + (state.step - 1) * lrDecay;
+      updates.forEach((u, i) => {
+        const sum = state.sum[i]!;
+        for (let j = 0; j < u.length; j++) {
+          const g = u[j]!;
+          sum[j]! += g * g;
+          u[j] = g / (Math.fround(Math.sqrt(sum[j]!)) + eps) / decay;
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Option checking shared by optimisers and schedules. One small declarative spec per option object
+ * gives every user mistake (unknown key, wrong type, out of range, missing) the same kind of message,
+ * naming the dotted field (`optimizer.momentum`) and what was expected — whether the options came
+ * from a JSON run config or from a direct call in plain JavaScript.
+ */
+import { ConfigError } from "../tensor/errors.js";
+
+/** A numeric option: finite, optionally bounded, optionally an integer; required when it has no default. */
+export interface NumberSpec {
+  readonly kind: "number";
+  readonly default?: number;
+  readonly min?: number;
+  /** Exclude `min` itself (e.g. `gamma > 0`). */
+  readonly minExclusive?: boolean;
+  readonly max?: number;
+  readonly maxExclusive?: boolean;
+  readonly integer?: boolean;
+}
+export interface BooleanSpec {
+  readonly kind: "boolean";
+  readonly default?: boolean;
+}
+export interface ChoiceSpec<V extends string = string> {
+  readonly kind: "choice";
+  readonly values: readonly V[];
+  readonly default?: V;
+}
+export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec;
+
+/** The checked option values a spec describes. */
+export type ParsedOptions<S extends Record<string, OptionSpec>> = {
+  -readonly [K in keyof S]: S[K] extends NumberSpec
+    ? number
+    : S[K] extends BooleanSpec
+      ? boolean
+      : S[K] extends ChoiceSpec<infer V>
+        ? V
+        : never;
+};
+
+/** Describe a value the user gave, for "expected X, got Y" messages. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return `string ${JSON.stringify(value)}`;
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Check that `raw` is a plain object; the start of every option parse. */
+export function expectObject(raw: unknown, field: string): Record<string, unknown> {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${field}: expected an object, got ${describeValue(raw)}`, { field });
+  }
+  return raw as Record<string, unknown>;
+}
+
+/**
+ * Check `raw` against `spec`, fill in defaults, and return the values.
+ * `passThrough` names keys another layer handles (the `type` discriminator); they are allowed and
+ * listed as expected, but not returned.
+ *
+ * @example
+ * const o = parseOptions({ lr: 0.1 }, { lr: { kind: "number", min: 0 }, nesterov: { kind: "boolean", default: false } }, "sgd");
+ * // o = { lr: 0.1, nesterov: false }
+ */
+export function parseOptions<S extends Record<string, OptionSpec>>(
+  raw: unknown,
+  spec: S,
+  field: string,
+  passThrough: readonly string[] = [],
+): ParsedOptions<S> {
+  const obj = expectObject(raw, field);
+  const known = [...passThrough, ...Object.keys(spec)];
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) {
+      throw new ConfigError(`${field}.${key}: unknown key; expected one of ${known.join(", ")}`, {
+        field: `${field}.${key}`,
+      });
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(spec)) {
+    const given = obj[key];
+    const value = given === undefined ? s.default : given;
+    if (value === undefined) {
+      throw new ConfigError(`${field}.${key}: required; expected ${expectation(s)}`, { field: `${field}.${key}` });
+    }
+    out[key] = checkValue(value, s, `${field}.${key}`);
+  }
+  return out as ParsedOptions<S>;
+}
+
+function expectation(s: OptionSpec): string {
+  if (s.kind === "boolean") return "true or false";
+  if (s.kind === "choice") return `one of ${s.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  return s.integer ? "an integer" : "a finite number";
+}
+
+function checkValue(value: unknown, s: OptionSpec, field: string): unknown {
+  const wrong = () => new ConfigError(`${field}: expected ${expectation(s)}, got ${describeValue(value)}`, { field });
+  if (s.kind === "boolean") {
+    if (typeof value !== "boolean") throw wrong();
+    return value;
+  }
+  if (s.kind === "choice") {
+    if (typeof value !== "string" || !s.values.includes(value)) throw wrong();
+    return value;
+  }
+  if (typeof value !== "number" || !Number.isFinite(value) || (s.integer && !Number.isInteger(value))) throw wrong();
+  const tooLow = s.min !== undefined && (s.minExclusive ? value <= s.min : value < s.min);
+  const tooHigh = s.max !== undefined && (s.maxExclusive ? value >= s.max : value > s.max);
+  if (tooLow || tooHigh) {
+    const lo = s.min === undefined ? "" : `${s.minExclusive ? ">" : "≥"} ${s.min}`;
+    const hi = s.max === undefined ? "" : `${s.maxExclusive ? "<" : "≤"} ${s.max}`;
+    throw new ConfigError(`${field}: must be ${[lo, hi].filter(Boolean).join(" and ")}, got ${value}`, { field });
+  }
+  return value;
+}
+
+/** Raise a ConfigError for a rule that ties two options together (e.g. Nesterov needs momentum). */
+export function configRule(ok: boolean, field: string, message: string): void {
+  if (!ok) throw new ConfigError(`${field}: ${message}`, { field });
+}

@@ -1,0 +1,169 @@
+/**
+ * Gradient transforms, after optax: an optimiser is a chain of small `{init, update}` pieces over
+ * plain state. Unlike optax, `update` rewrites the update arrays and the state in place, because
+ * allocating fresh Float32Arrays for every parameter on every step would dominate small models.
+ *
+ * The step is always: updates ← copy of gradients; `transform.update(updates, state, params, lr)`;
+ * `applyUpdates(params, updates)` (p -= u).
+ */
+
+/** One stage of an optimiser. */
+export interface GradientTransform<S = unknown> {
+  /**
+   * Fresh state for parameters with these sizes. Plain, serialisable: numbers, arrays,
+   * Float32Arrays, nested plain objects. The step count lives in the state.
+   */
+  init(params: readonly Float32Array[]): S;
+  /**
+   * Turn `updates` (initially the gradients) into the next transform's input, IN PLACE, advancing
+   * `state` in place. `params` are the current parameter values (read-only here); `lr` is this
+   * step's learning rate (schedule already applied by the caller).
+   */
+  update(updates: Float32Array[], state: S, params: readonly Float32Array[], lr: number): void;
+}
+
+/** State of a transform that keeps none; an object rather than `undefined` so that it serialises. */
+export type NoState = Record<string, never>;
+
+/** Zero buffers shaped like `params`: the usual initial value of a moment estimate. */
+export function zerosLike(params: readonly Float32Array[]): Float32Array[] {
+  return params.map((p) => new Float32Array(p.length));
+}
+
+/**
+ * Run transforms one after another; the state is the array of their states.
+ *
+ * @example
+ * const t = chain(addDecayedWeights(0.01), scaleByLearningRate());
+ * const params = [new Float32Array([1, 2])];
+ * const state = t.init(params);
+ * const updates = [new Float32Array([0.5, -0.5])];
+ * t.update(updates, state, params, 0.1); // updates = [0.051, -0.048]
+ * applyUpdates(params, updates);
+ */
+export function chain(...transforms: GradientTransform<any>[]): GradientTransform<unknown[]> {
+  return {
+    init: (params) => transforms.map((t) => t.init(params)),
+    update(updates, state, params, lr) {
+      checkSizes(updates, params);
+      if (state.length !== transforms.length) {
+        throw new Error(`optimizer state has ${state.length} parts but the chain has ${transforms.length} transforms`);
+      }
+      transforms.forEach((t, i) => t.update(updates, state[i], params, lr));
+    },
+  };
+}
+
+/** A caller that passes gradients for the wrong parameters would otherwise read `undefined` as NaN. */
+function checkSizes(updates: readonly Float32Array[], params: readonly Float32Array[]): void {
+  if (updates.length !== params.length) {
+    throw new Error(`got ${updates.length} update tensors for ${params.length} parameters`);
+  }
+  updates.forEach((u, i) => {
+    if (u.length !== params[i]!.length) {
+      throw new Error(`update ${i} has ${u.length} elements but parameter ${i} has ${params[i]!.length}`);
+    }
+  });
+}
+
+/**
+ * `p[i] -= u[i]` for every parameter: the last step of every optimiser.
+ *
+ * @example
+ * const params = [new Float32Array([1, 2])];
+ * applyUpdates(params, [new Float32Array([0.5, 0.5])]); // params[0] = [0.5, 1.5]
+ */
+export function applyUpdates(params: Float32Array[], updates: readonly Float32Array[]): void {
+  checkSizes(updates, params);
+  params.forEach((p, i) => {
+    const u = updates[i]!;
+    for (let j = 0; j < p.length; j++) p[j]! -= u[j]!;
+  });
+}
+
+/**
+ * u += weightDecay · p. Before an adaptive scaling this is L2 regularisation (PyTorch `weight_decay`);
+ * after it, decoupled weight decay (AdamW, Loshchilov & Hutter, "Decoupled Weight Decay
+ * Regularization").
+ *
+ * @example
+ * const t = addDecayedWeights(0.1);
+ * const u = [new Float32Array([1])];
+ * t.update(u, t.init([]), [new Float32Array([2])], 1); // u[0] = [1.2]
+ */
+export function addDecayedWeights(weightDecay: number): GradientTransform<NoState> {
+  return {
+    init: () => ({}),
+    update(updates, _state, params) {
+      if (weightDecay === 0) return;
+      updates.forEach((u, i) => {
+        const p = params[i]!;
+        for (let j = 0; j < u.length; j++) u[j]! += weightDecay * p[j]!;
+      });
+    },
+  };
+}
+
+/**
+ * u *= lr: where the learning rate enters, last in every named optimiser so that state buffers
+ * never include it and a schedule can change it between steps, as in PyTorch.
+ *
+ * @example
+ * const t = scaleByLearningRate();
+ * const u = [new Float32Array([2])];
+ * t.update(u, t.init([]), [new Float32Array([0])], 0.5); // u[0] = [1]
+ */
+export function scaleByLearningRate(): GradientTransform<NoState> {
+  return {
+    init: () => ({}),
+    update(updates, _state, _params, lr) {
+      for (const u of updates) for (let j = 0; j < u.length; j++) u[j]! *= lr;
+    },
+  };
+}
+
+export interface TraceOptions {
+  momentum: number;
+  /** Fraction of the new gradient held back from the buffer; PyTorch SGD `dampening`. */
+  dampening?: number;
+  /** Nesterov momentum (Sutskever et al., "On the importance of initialization and momentum"). */
+  nesterov?: boolean;
+}
+
+export interface TraceState {
+  step: number;
+  /** One buffer per parameter; empty when momentum is 0, as PyTorch then keeps none. */
+  momentumBuffer: Float32Array[];
+}
+
+/**
+ * Momentum with PyTorch SGD's buffer semantics: on the first step buf = u; afterwards
+ * buf = momentum·buf + (1 − dampening)·u. The output is buf, or u + momentum·buf with Nesterov.
+ * With momentum 0 it passes updates through (PyTorch ignores dampening then too).
+ *
+ * @example
+ * const t = trace({ momentum: 0.9 });
+ * const params = [new Float32Array(1)];
+ * const s = t.init(params);
+ * const u1 = [new Float32Array([1])]; t.update(u1, s, params, 0); // u1[0] = [1]
+ * const u2 = [new Float32Array([1])]; t.update(u2, s, params, 0); // u2[0] = [1.9]
+ */
+export function trace(options: TraceOptions): GradientTransform<TraceState> {
+  const { momentum, dampening = 0, nesterov = false } = options;
+  return {
+    init: (params) => ({ step: 0, momentumBuffer: momentum === 0 ? [] : zerosLike(params) }),
+    update(updates, state) {
+      if (momentum === 0) return;
+      const first = state.step === 0;
+      state.step += 1;
+      updates.forEach((u, i) => {
+        const buf = state.momentumBuffer[i]!;
+        for (let j = 0; j < u.length; j++) {
+          const g = u[j]!;
+          buf[j] = first ? g : momentum * buf[j]! + (1 - dampening) * g;
+          u[j] = nesterov ? g + momentum * buf[j]! : buf[j]!;
+        }
+      });
+    },
+  };
+}
