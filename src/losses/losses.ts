@@ -1,6 +1,7 @@
 import * as F from "../autograd/functional.js";
 import * as op from "../autograd/ops.js";
-import { ConfigError } from "../tensor/errors.js";
+import { ConfigError, ShapeError } from "../tensor/errors.js";
+import { fmt, sameShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 export type LossName = "mse" | "mae" | "huber" | "binaryCrossEntropy" | "crossEntropy";
@@ -23,32 +24,32 @@ export interface Loss {
 /** Probabilities are kept in [ε, 1 − ε] before a log when no fused form applies (Keras' ε for float32). */
 const EPS = 1e-7;
 
-export const mse: Loss = {
+export const mse: Loss = checked({
   name: "mse",
   fromOutputs: (y, t) => F.mean(F.square(op.sub(y, t))),
-};
+});
 
-export const mae: Loss = {
+export const mae: Loss = checked({
   name: "mae",
   fromOutputs: (y, t) => F.mean(op.abs(op.sub(y, t))),
-};
+});
 
 /**
  * Huber loss (PyTorch's HuberLoss): ½d² where |d| < δ, δ(|d| − ½δ) beyond. Written branch-free as
  * ½q² + δ(|d| − q) with q = min(|d|, δ), so the gradient is continuous.
  */
 export function huber(delta = 1): Loss {
-  return {
+  return checked({
     name: "huber",
     fromOutputs: (y, t) => {
       const a = op.abs(op.sub(y, t));
       const q = F.minimum(a, delta);
       return F.mean(op.add(op.mul(F.square(q), 0.5), op.mul(op.sub(a, q), delta)));
     },
-  };
+  });
 }
 
-export const binaryCrossEntropy: Loss = {
+export const binaryCrossEntropy: Loss = checked({
   name: "binaryCrossEntropy",
   fromOutputs: (p, t) => {
     const pc = F.clamp(p, EPS, 1 - EPS);
@@ -56,19 +57,41 @@ export const binaryCrossEntropy: Loss = {
   },
   // −[t·log σ(z) + (1−t)·log(1−σ(z))] = softplus(z) − t·z, gradient σ(z) − t.
   fused: { activation: "sigmoid", fromLogits: (z, t) => F.mean(op.sub(F.softplus(z), op.mul(t, z))) },
-};
+});
 
 function rowMean(perRow: Tensor, like: Tensor): Tensor {
   const rows = like.rank > 1 ? like.size / like.shape[like.rank - 1] : 1;
   return op.div(op.sum(perRow), rows);
 }
 
-export const crossEntropy: Loss = {
+export const crossEntropy: Loss = checked({
   name: "crossEntropy",
   fromOutputs: (p, t) => op.neg(rowMean(op.mul(t, op.log(F.clamp(p, EPS, 1))), p)),
   // −Σ t·log softmax(z), averaged over rows; gradient (softmax(z) − t)/rows when each row of t sums to 1.
   fused: { activation: "softmax", fromLogits: (z, t) => op.neg(rowMean(op.mul(t, F.logSoftmax(z, -1)), z)) },
-};
+});
+
+/**
+ * Outputs and targets must have the same shape. Broadcasting them silently is a classic bug (the
+ * seed article's: predictions [4,1] against targets [4] broadcast to a 4×4 matrix of differences).
+ */
+export function checkLossShapes(name: string, output: Tensor, target: Tensor): void {
+  if (!sameShape(output.shape, target.shape)) {
+    throw new ShapeError(`${name}: model output ${fmt(output.shape)} and target ${fmt(target.shape)} differ in shape; they must match exactly (broadcasting them would compare every output with every target)`);
+  }
+}
+
+function checked(loss: Loss): Loss {
+  const fused = loss.fused;
+  return {
+    name: loss.name,
+    fromOutputs: (y, t) => { checkLossShapes(loss.name, y, t); return loss.fromOutputs(y, t); },
+    fused: fused && {
+      activation: fused.activation,
+      fromLogits: (z, t) => { checkLossShapes(loss.name, z, t); return fused.fromLogits(z, t); },
+    },
+  };
+}
 
 export function lossByName(name: unknown, field = "loss"): Loss {
   switch (name) {

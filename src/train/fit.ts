@@ -6,6 +6,7 @@ import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import type { Optimizer } from "../optim/optimizers.js";
 import type { ReduceOnPlateau, Schedule } from "../optim/schedules.js";
 import { ConfigError } from "../tensor/errors.js";
+import type { BatchTransform } from "../data/transforms.js";
 import { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 import { checkData, evaluate, type LabeledData, lossAndOutput, MetricAccumulator, type MetricName, rowSlice } from "./evaluate.js";
@@ -31,6 +32,8 @@ export interface FitOptions {
   shuffle?: boolean;
   metrics?: readonly MetricName[];
   observers?: readonly Observer[];
+  /** Changes each gathered training batch in place (data augmentation), from its own seeded stream. */
+  augment?: BatchTransform;
   /** Optimiser state to continue from (for example one saved with a model); a fresh one otherwise. */
   optimizerState?: unknown;
 }
@@ -70,6 +73,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   const rng = new Rng(opts.seed ?? 0);
   const shuffleRng = rng.fork("shuffle");
   const dropoutRng = rng.fork("dropout");
+  const augmentRng = rng.fork("augment");
   const params = model.parameters();
   const paramData = params.map(([, t]) => t.data as Float32Array);
   let optState = opts.optimizerState ?? opts.optimizer.init(paramData);
@@ -112,6 +116,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
       const rows = Math.min(opts.batchSize, n - start);
       const xb = gatherRows(train.x, order, start, rows, inDim);
       const yb = gatherRows(train.y, order, start, rows, outDim);
+      if (opts.augment) opts.augment(xb.data as Float32Array, rows, inDim, augmentRng);
       const { loss: lossT, output } = lossAndOutput(model, loss, xb, yb, { training: true, rng: dropoutRng });
       const grads = grad(lossT, params.map(([, t]) => t)).map((g) => g.data as Float32Array);
       if (clipNorm !== null) clipGradNorm(grads, clipNorm);

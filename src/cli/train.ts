@@ -1,0 +1,125 @@
+import { randomShift } from "../data/transforms.js";
+import { encodeModel } from "../io/model.js";
+import { writeFileAtomic } from "../io/atomic.js";
+import { Sequential } from "../nn/sequential.js";
+import { ConfigError } from "../tensor/errors.js";
+import { Rng } from "../tensor/rng.js";
+import { evaluate } from "../train/evaluate.js";
+import type { Observer } from "../train/events.js";
+import { fit } from "../train/fit.js";
+import { earlyStopping } from "../train/observers.js";
+import { lossByName } from "../losses/losses.js";
+import { mkdirSync } from "node:fs";
+import { dirname, relative } from "node:path";
+import type { RunConfig } from "./config.js";
+import { prepareData, toTensors } from "./data.js";
+import { epochLog, progressBar } from "./progress.js";
+import { fmtInt, pct, type Ui } from "./ui.js";
+
+export interface TrainSummary {
+  command: string;
+  data: string;
+  test: { accuracy?: number; loss: number; mse?: number; mae?: number; samples: number };
+  train: { accuracy?: number; loss: number };
+  epochs: number;
+  steps: number;
+  samplesPerSecond: number;
+  wallSeconds: number;
+  parameters: number;
+  model: string;
+  stopReason?: string;
+}
+
+/** Describe a model in one line: "784 → dense 256 relu → dense 10 softmax". */
+export function describeModel(model: Sequential): string {
+  const parts = model.layers.map((l) => {
+    const c = l.config();
+    if (c.type === "dense") return `dense ${c.units}${c.activation === "identity" ? "" : " " + c.activation}`;
+    if (c.type === "dropout") return `dropout ${c.rate}`;
+    if (c.type === "activation") return String(c.activation);
+    return c.type;
+  });
+  return [String(model.inputDim), ...parts].join(" → ");
+}
+
+/** Train as a run config says, evaluate on the test split, save the model atomically. */
+export function runTraining(cfg: RunConfig, ui: Ui, command = "train"): TrainSummary {
+  const started = performance.now();
+  const data = prepareData(cfg.data, cfg.seed);
+  const rng = new Rng(cfg.seed);
+  const model = new Sequential(cfg.layers).build(data.train.inputDim, rng.fork("init"));
+  if (model.outputDim !== data.train.outputDim) {
+    const what = data.train.task === "classification" ? `${data.train.outputDim} classes` : `${data.train.outputDim} target column(s)`;
+    throw new ConfigError(
+      `model.layers[${cfg.layers.length - 1}]: the model ends with ${model.outputDim} outputs but the data has ${what}; set its "units" to ${data.train.outputDim}`,
+      { field: `model.layers[${cfg.layers.length - 1}].units` },
+    );
+  }
+  const loss = lossByName(cfg.loss);
+  const metrics = data.train.task === "classification" ? (["accuracy"] as const) : (["mse", "mae"] as const);
+  const stepsPerEpoch = Math.ceil((data.train.n * (1 - cfg.data.validationSplit)) / cfg.batchSize);
+  ui.say(`Homeostat · ${command} · ${data.description}`);
+  ui.say(`model ${describeModel(model)} (${fmtInt(model.parameterCount())} parameters) · ${cfg.optimizer.type} lr ${cfg.optimizer.lr} · ${cfg.epochs} epochs × ${stepsPerEpoch} batches of ${cfg.batchSize}`);
+  const observers: Observer[] = [];
+  if (ui.progress) observers.push(progressBar(ui.progress, cfg.epochs, stepsPerEpoch));
+  else if (!ui.json && !ui.quiet) observers.push(epochLog(ui.say, cfg.epochs));
+  if (cfg.earlyStopping) observers.push(earlyStopping(cfg.earlyStopping));
+
+  const train = toTensors(data.train);
+  const history = fit(model, train, {
+    epochs: cfg.epochs,
+    batchSize: cfg.batchSize,
+    optimizer: cfg.optimizer,
+    loss,
+    seed: cfg.seed,
+    schedule: cfg.schedule,
+    plateau: cfg.plateau,
+    clip: cfg.clip,
+    validationSplit: cfg.data.validationSplit,
+    metrics,
+    observers,
+    augment: cfg.augment ? randomShift(cfg.augment.width, cfg.augment.height, cfg.augment.shift) : undefined,
+  });
+  const test = evaluate(model, toTensors(data.test), { loss, metrics });
+  const last = history.epochs[history.epochs.length - 1];
+
+  const bytes = encodeModel(model, {
+    loss: cfg.loss,
+    task: data.train.task,
+    classes: data.train.classes,
+    featureNames: data.train.featureNames,
+    normalizer: { mode: data.normalizer.mode, offset: data.normalizer.offset, scale: data.normalizer.scale },
+    optimizer: { type: cfg.optimizer.type, lr: cfg.optimizer.lr, options: cfg.optimizer.options, state: history.optimizerState },
+    training: {
+      config: cfg.raw,
+      epochs: history.epochs.map((e) => ({ epoch: e.epoch, train: e.train, validation: e.validation, lr: e.lr, seconds: e.seconds })),
+      test,
+      stopReason: history.stopReason,
+    },
+  });
+  mkdirSync(dirname(cfg.out), { recursive: true });
+  writeFileAtomic(cfg.out, bytes);
+
+  const wallSeconds = (performance.now() - started) / 1000;
+  const summary: TrainSummary = {
+    command,
+    data: data.description,
+    test: { ...test, samples: data.test.n },
+    train: last ? last.train : { loss: NaN },
+    epochs: history.epochs.length,
+    steps: history.steps,
+    samplesPerSecond: history.samplesPerSecond,
+    wallSeconds,
+    parameters: model.parameterCount(),
+    model: cfg.out,
+    stopReason: history.stopReason,
+  };
+  if (history.stopReason) ui.say(history.stopReason);
+  const testLine = test.accuracy !== undefined
+    ? `test accuracy ${pct(test.accuracy)}  loss ${test.loss.toFixed(4)}`
+    : `test mse ${test.mse?.toPrecision(4)}  mae ${test.mae?.toPrecision(4)}  loss ${test.loss.toPrecision(4)}`;
+  ui.say(`${testLine}  (${fmtInt(data.test.n)} held-out samples)`);
+  ui.say(`trained in ${history.seconds.toFixed(1)} s (${fmtInt(history.samplesPerSecond)} samples/s), ${wallSeconds.toFixed(1)} s in all · model saved to ${relative(process.cwd(), cfg.out) || cfg.out}`);
+  ui.result(summary);
+  return summary;
+}

@@ -1,0 +1,91 @@
+/**
+ * Small dense linear algebra in float64 for diagnostics (rank of a design matrix, effective rank of a
+ * representation): sizes here are features × features, so a cyclic Jacobi eigensolver is plenty and
+ * is accurate to rounding.
+ */
+
+/** Eigenvalues (descending) and unit eigenvectors (columns of `vectors`, n×n row-major) of a symmetric n×n matrix. */
+export function symmetricEigen(matrix: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
+  const a = Float64Array.from(matrix);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
+    if (off < 1e-30) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q];
+        if (Math.abs(apq) < 1e-300) continue;
+        // Rotation that zeroes a[p][q] (Golub & Van Loan, Algorithm 8.4.2).
+        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p], akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k], aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p], vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[j * n + j] - a[i * n + i]);
+  const values = new Float64Array(n);
+  const vectors = new Float64Array(n * n);
+  order.forEach((src, dst) => {
+    values[dst] = a[src * n + src];
+    for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src];
+  });
+  return { values, vectors };
+}
+
+/**
+ * Rank of an n×d matrix (row-major), optionally with a column of ones appended (the intercept of a
+ * linear model), with the directions it cannot see: a non-zero w with X·w = 0 means the weights along
+ * w are not identifiable from the data. Columns are scaled to unit norm first so that units of
+ * measurement do not decide the answer.
+ *
+ * @example
+ * designRank([1, 2, 2, 3, 3, 4], 3, 2, { intercept: true }).rank; // 2: x₂ = x₁ + 1
+ */
+export function designRank(x: ArrayLike<number>, n: number, d: number, opts: { intercept?: boolean; tol?: number } = {}): { rank: number; columns: number; nullDirections: number[][]; singularValues: number[] } {
+  const cols = d + (opts.intercept ? 1 : 0);
+  const at = (r: number, c: number): number => (c < d ? x[r * d + c] : 1);
+  const norms = new Float64Array(cols);
+  for (let c = 0; c < cols; c++) {
+    let s = 0;
+    for (let r = 0; r < n; r++) s += at(r, c) ** 2;
+    norms[c] = Math.sqrt(s) || 1;
+  }
+  const gram = new Float64Array(cols * cols);
+  for (let i = 0; i < cols; i++) {
+    for (let j = i; j < cols; j++) {
+      let s = 0;
+      for (let r = 0; r < n; r++) s += (at(r, i) / norms[i]) * (at(r, j) / norms[j]);
+      gram[i * cols + j] = gram[j * cols + i] = s;
+    }
+  }
+  const { values, vectors } = symmetricEigen(gram, cols);
+  const singular = Array.from(values, (v) => Math.sqrt(Math.max(v, 0)));
+  const tol = opts.tol ?? 1e-6 * Math.max(singular[0], 1e-300);
+  const rank = singular.filter((s) => s > tol).length;
+  const nullDirections: number[][] = [];
+  for (let k = rank; k < cols; k++) {
+    // Back to the original units: X·(w/norms) = 0. Scale so the largest component is 1.
+    const w = Array.from({ length: cols }, (_, i) => vectors[i * cols + k] / norms[i]);
+    const big = w.reduce((m, v) => (Math.abs(v) > Math.abs(m) ? v : m), 0);
+    nullDirections.push(w.map((v) => v / big));
+  }
+  return { rank, columns: cols, nullDirections, singularValues: singular };
+}

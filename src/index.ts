@@ -1,0 +1,37 @@
+/**
+ * Homeostat's public API. Everything exported here is supported; other modules are internal.
+ *
+ * @example
+ * import { Sequential, Dense, fit, adam, Rng, Tensor } from "homeostat";
+ * const model = new Sequential([new Dense(32, { activation: "relu" }), new Dense(3, { activation: "softmax" })])
+ *   .build(4, new Rng(0));
+ * fit(model, { x, y }, { epochs: 20, batchSize: 16, optimizer: adam({ lr: 1e-3 }), loss: "crossEntropy", seed: 0 });
+ */
+export { Tensor, type DType, type NestedNumbers } from "./tensor/tensor.js";
+export { Rng } from "./tensor/rng.js";
+export { HomeostatError, ShapeError, ConfigError, DataError, ModelFileError } from "./tensor/errors.js";
+export { useBackend, backend, registerBackend, backendNames, type Backend } from "./backend/index.js";
+
+export * from "./autograd/ops.js";
+export {
+  mean, variance, square, minimum, clamp, logSumExp, logSoftmax, softmax, softplus, logSigmoid,
+  leakyRelu, elu, selu, gelu, layerNorm, argmaxRows,
+} from "./autograd/functional.js";
+export { grad, backward } from "./autograd/backward.js";
+export { gradCheck, type GradCheckResult } from "./autograd/gradcheck.js";
+
+export {
+  Sequential, Dense, Activation, Dropout, LayerNorm, layerFromConfig, ACTIVATIONS, INIT_NAMES, initialize,
+  type Layer, type LayerConfig, type ForwardContext, type ModelConfig, type ActivationName, type InitName, type DenseOptions,
+} from "./nn/index.js";
+export { mse, mae, huber, binaryCrossEntropy, crossEntropy, lossByName, type Loss, type LossName } from "./losses/index.js";
+export * from "./optim/index.js";
+
+export { fit, evaluate, predict, earlyStopping, type FitOptions, type FitResult, type LabeledData, type MetricName } from "./train/index.js";
+export type { Observer, BatchEvent, EpochEvent, History, TrainingControl, Metrics } from "./train/events.js";
+
+export { randomShift, type BatchTransform } from "./data/transforms.js";
+export { designRank, symmetricEigen } from "./data/linalg.js";
+
+export { encodeModel, decodeModel, type ModelMetadata, type LoadedModel } from "./io/model.js";
+export { encodeContainer, decodeContainer, MODEL_FORMAT_VERSION } from "./io/container.js";
