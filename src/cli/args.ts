@@ -5,13 +5,15 @@ import { HomeostatError } from "../tensor/errors.js";
 export class UsageError extends HomeostatError {}
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
+/** The flag values parseArgs returns for these options: booleans and strings, absent when not given. */
+export type ParsedValues<O extends Options> = { [K in keyof O]?: O[K] extends { type: "boolean" } ? boolean : string };
 
 /** Parse `argv` strictly: unknown flags and missing values are usage errors, not exceptions. */
-export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = 0) {
+export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = 0): { values: ParsedValues<O>; positionals: string[] } {
   try {
     const r = parseArgs({ args: argv, options, strict: true, allowPositionals: allowPositionals > 0 });
     if (r.positionals.length > allowPositionals) throw new UsageError(`unexpected argument "${r.positionals[allowPositionals]}"`);
-    return r;
+    return { values: r.values as ParsedValues<O>, positionals: r.positionals };
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ""));

@@ -3,7 +3,7 @@ import { loadCsv, parseNumberCell } from "../data/csv.js";
 import { type Dataset, splitDataset } from "../data/dataset.js";
 import { loadIdxDataset } from "../data/idx.js";
 import { loadBundledMnist } from "../data/mnist.js";
-import { applyNormalizer, normalizeRows } from "../data/normalize.js";
+import { applyNormalizer, type NormalizeMode, type Normalizer, normalizeRows } from "../data/normalize.js";
 import { readModelBytes } from "../io/atomic.js";
 import { decodeModel, type LoadedModel } from "../io/model.js";
 import { lossByName } from "../losses/losses.js";
@@ -19,8 +19,9 @@ export function loadModelFile(path: string): LoadedModel {
   return decodeModel(readModelBytes(path), path);
 }
 
-function normalizerOf(m: LoadedModel) {
-  return m.normalizer ?? { mode: "none", offset: new Float32Array(m.model.inputDim), scale: new Float32Array(m.model.inputDim).fill(1) };
+function normalizerOf(m: LoadedModel): Normalizer {
+  const n = m.normalizer ?? { mode: "none", offset: new Float32Array(m.model.inputDim), scale: new Float32Array(m.model.inputDim).fill(1) };
+  return { ...n, mode: n.mode as NormalizeMode };
 }
 
 export interface EvalSource {
@@ -122,8 +123,7 @@ export function runPredict(modelPath: string, input: string, ui: Ui): Record<str
   });
   const x = new Float32Array(rows.length * d);
   rows.forEach((r, i) => x.set(r, i * d));
-  normalizeRows(normalizerOf(m), x);
-  const out = predict(m.model, new Tensor(x, [rows.length, d]));
+  const out = predict(m.model, new Tensor(normalizeRows(normalizerOf(m), x), [rows.length, d]));
   const k = m.model.outputDim;
   const predictions = rows.map((_, i) => {
     const values = Array.from(out.data.subarray(i * k, (i + 1) * k));

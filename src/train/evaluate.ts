@@ -1,5 +1,5 @@
 import { argmaxRows } from "../autograd/functional.js";
-import type { Loss } from "../losses/losses.js";
+import { type Loss, lossByName, type LossName } from "../losses/losses.js";
 import { ACTIVATIONS } from "../nn/activations.js";
 import type { ForwardContext } from "../nn/layer.js";
 import type { Sequential } from "../nn/sequential.js";
@@ -87,10 +87,11 @@ function checkData(model: Sequential, data: LabeledData): void {
  * Loss and metrics of `model` on `data`, in inference mode (no dropout), computed in batches.
  *
  * @example
- * const { loss, accuracy } = evaluate(model, test, { loss: crossEntropy, metrics: ["accuracy"] });
+ * const { loss, accuracy } = evaluate(model, test, { loss: "crossEntropy", metrics: ["accuracy"] });
  */
-export function evaluate(model: Sequential, data: LabeledData, opts: { loss: Loss; metrics?: readonly MetricName[]; batchSize?: number }): Metrics {
+export function evaluate(model: Sequential, data: LabeledData, opts: { loss: Loss | LossName; metrics?: readonly MetricName[]; batchSize?: number }): Metrics {
   checkData(model, data);
+  const loss = typeof opts.loss === "string" ? lossByName(opts.loss) : opts.loss;
   const acc = new MetricAccumulator(opts.metrics ?? []);
   const n = data.x.shape[0];
   const bs = opts.batchSize ?? 256;
@@ -98,8 +99,8 @@ export function evaluate(model: Sequential, data: LabeledData, opts: { loss: Los
     const end = Math.min(n, start + bs);
     const x = rowSlice(data.x, start, end);
     const y = rowSlice(data.y, start, end);
-    const { loss, output } = lossAndOutput(model, opts.loss, x, y, { training: false });
-    acc.add(loss.item(), output, y);
+    const r = lossAndOutput(model, loss, x, y, { training: false });
+    acc.add(r.loss.item(), r.output, y);
   }
   return acc.result();
 }

@@ -1,0 +1,18 @@
+/**
+ * Datasets and loaders: the Dataset shape, splits, CSV and IDX readers, the bundled MNIST digits and
+ * input normalisers. Everything here is plain data and pure functions; nothing reads global state.
+ */
+export { type Dataset, type SplitOptions, oneHot, subset, splitDataset, validationSplit } from "./dataset.js";
+export { type CsvOptions, AUTO_MAX_CLASSES, parseCsv, parseNumberCell, loadCsv } from "./csv.js";
+export {
+  type IdxType,
+  type IdxData,
+  type IdxArray,
+  type IdxDatasetOptions,
+  MAX_INFLATED_BYTES,
+  parseIdx,
+  idxToDataset,
+  loadIdxDataset,
+} from "./idx.js";
+export { BUNDLED_MNIST_SPLIT_SEED, BUNDLED_MNIST_TRAIN, BUNDLED_MNIST_TEST, loadBundledMnist } from "./mnist.js";
+export { type NormalizeMode, type Normalizer, NORMALIZE_MODES, fitNormalizer, applyNormalizer, normalizeRows } from "./normalize.js";

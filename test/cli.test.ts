@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { decodeModel } from "../src/io/model.js";
+
+const BIN = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "homeostat-cli-"));
+
+function run(args: string[], input?: string): { code: number; stdout: string; stderr: string; json: Record<string, any> | null } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8", input, timeout: 120_000 });
+  const lines = r.stdout.trim().split("\n");
+  let json: Record<string, any> | null = null;
+  try { json = JSON.parse(lines[lines.length - 1]); } catch { json = null; }
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+function write(name: string, content: string | Uint8Array): string {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+/** Three well-separated classes in 2-D as CSV, with a text label column. */
+function blobsCsv(n: number): string {
+  const rows = ["x1,x2,label"];
+  let s = 1;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  for (let i = 0; i < n; i++) {
+    const c = i % 3;
+    rows.push(`${(c * 3 + rnd()).toFixed(3)},${((c % 2) * 3 + rnd()).toFixed(3)},${["red", "green", "blue"][c]}`);
+  }
+  return rows.join("\n") + "\n";
+}
+
+const config = (over: Record<string, unknown> = {}) => JSON.stringify({
+  seed: 1,
+  data: { format: "csv", path: "blobs.csv", target: "label", normalize: "standardize" },
+  model: { layers: [{ type: "dense", units: 8, activation: "relu" }, { type: "dense", units: 3, activation: "softmax" }] },
+  loss: "crossEntropy",
+  optimizer: { type: "adam", lr: 0.05 },
+  epochs: 20,
+  batchSize: 16,
+  out: "blobs.hmst",
+  ...over,
+});
+
+test("demo seed fits the article's regression and tells the truth about its collinear data", () => {
+  const r = run(["demo", "seed", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const j = r.json!;
+  assert.ok(j.mse < 1e-6, `mse ${j.mse}`);
+  assert.equal(j.collinear, true);
+  assert.ok(Math.abs(j.identifiable["w1+w2"] - 3) < 1e-3 && Math.abs(j.identifiable["w2+b"] - 5) < 1e-3);
+  assert.ok(Math.abs(j.weights[0] + j.weights[1] - 3) < 1e-3);
+  assert.ok(j.sigmoidVariant.mse >= 143.5 - 1e-3);
+  const human = run(["demo", "seed"]);
+  assert.match(human.stdout, /not identifiable/i);
+  assert.match(human.stdout, /sigmoid/);
+});
+
+test("train → eval → predict on a CSV: eval reproduces the test accuracy exactly", () => {
+  write("blobs.csv", blobsCsv(150));
+  write("run.json", config());
+  const t = run(["train", "--config", "run.json", "--json"]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.ok(t.json!.test.accuracy > 0.9, JSON.stringify(t.json));
+  for (const key of ["samplesPerSecond", "wallSeconds", "model"]) assert.ok(key in t.json!, key);
+  assert.ok(existsSync(join(dir, "blobs.hmst")));
+  const e = run(["eval", "--model", "blobs.hmst", "--config", "run.json", "--json"]);
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal(e.json!.test.accuracy, t.json!.test.accuracy);
+  assert.equal(e.json!.test.loss, t.json!.test.loss);
+  write("rows.csv", "x1,x2\n0.1,0.0\n6.0,0.1\n");
+  const p = run(["predict", "--model", "blobs.hmst", "--input", "rows.csv", "--json"]);
+  assert.equal(p.code, 0, p.stderr);
+  assert.deepEqual(p.json!.predictions.map((q: { class: string }) => q.class), ["red", "blue"]);
+  const again = run(["train", "--config", "run.json", "--json", "--out", "again.hmst"]);
+  const weights = (f: string) => decodeModel(readFileSync(join(dir, f))).model.parameters().map(([, w]) => Array.from(w.data));
+  assert.deepEqual(weights("again.hmst"), weights("blobs.hmst"), "same seed and config, bit-identical weights");
+  assert.equal(again.json!.test.loss, t.json!.test.loss, "same seed and config, same result");
+});
+
+test("demo mnist (one epoch) trains, saves, and eval reproduces its accuracy", () => {
+  const t = run(["demo", "mnist", "--epochs", "1", "--json", "--out", "mnist.hmst"]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.ok(t.json!.test.accuracy > 0.85, `accuracy ${t.json!.test.accuracy}`);
+  assert.equal(t.json!.test.samples, 2000);
+  const e = run(["eval", "--model", "mnist.hmst", "--data", "mnist", "--json"]);
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal(e.json!.test.accuracy, t.json!.test.accuracy);
+});
+
+/** Each bad input: exit code 2, a message naming where and what, no stack trace, no model written. */
+function expectRefusal(args: string[], pattern: RegExp, input?: string): void {
+  const r = run(args, input);
+  assert.equal(r.code, 2, `exit code for ${args.join(" ")}: ${r.stderr}`);
+  assert.match(r.stderr, pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+}
+
+test("bad run configs are refused, naming the file and field", () => {
+  write("blobs.csv", blobsCsv(60));
+  write("unknown-key.json", config({ epohcs: 3 }));
+  expectRefusal(["train", "--config", "unknown-key.json", "--out", "never.hmst"], /unknown-key\.json: epohcs: unknown key/);
+  write("wrong-type.json", config({ optimizer: { type: "adam", lr: "fast" } }));
+  expectRefusal(["train", "--config", "wrong-type.json"], /wrong-type\.json: optimizer\.lr: expected a (finite )?number/);
+  write("bad-layer.json", config({ model: { layers: [{ type: "dense", units: 3, activation: "softmaxx" }] } }));
+  expectRefusal(["train", "--config", "bad-layer.json"], /model\.layers\[0\]\.activation/);
+  write("not-json.json", "{\n  \"seed\": 1,\n  oops\n}");
+  expectRefusal(["train", "--config", "not-json.json"], /not-json\.json:3: not valid JSON/);
+  write("units.json", config({ model: { layers: [{ type: "dense", units: 4, activation: "softmax" }] } }));
+  expectRefusal(["train", "--config", "units.json"], /model\.layers\[0\].*4 outputs.*3 classes/);
+  assert.ok(!existsSync(join(dir, "never.hmst")));
+  expectRefusal(["train"], /needs --config/);
+  expectRefusal(["train", "--config", "run.json", "--bogus"], /bogus/);
+  expectRefusal(["frobnicate"], /unknown command/);
+});
+
+test("bad CSV files are refused, naming file, line and column", () => {
+  const cfg = (path: string) => { write(`${path}.json`, config({ data: { format: "csv", path, target: "label" } })); return ["train", "--config", `${path}.json`]; };
+  write("nonnum.csv", "x1,x2,label\n1,2,red\n3,abc,blue\n");
+  expectRefusal(cfg("nonnum.csv"), /nonnum\.csv:3.*x2.*expected a number.*abc/);
+  write("ragged.csv", "x1,x2,label\n1,2,red\n3,blue\n");
+  expectRefusal(cfg("ragged.csv"), /ragged\.csv:3.*2 fields.*3/);
+  write("notarget.csv", "x1,x2,colour\n1,2,red\n");
+  expectRefusal(cfg("notarget.csv"), /notarget\.csv.*label/);
+  write("empty.csv", "");
+  expectRefusal(cfg("empty.csv"), /empty\.csv.*empty/i);
+});
+
+function idx(type: number, dims: number[], body: Uint8Array): Uint8Array {
+  const head = new Uint8Array(4 + 4 * dims.length);
+  const dv = new DataView(head.buffer);
+  head[2] = type;
+  head[3] = dims.length;
+  dims.forEach((d, i) => dv.setUint32(4 + 4 * i, d, false));
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+test("bad IDX files are refused: bad magic, a header claiming more than the file holds, mismatched counts", () => {
+  const images = idx(0x08, [3, 2, 2], new Uint8Array(12).fill(7));
+  const labels = idx(0x08, [3], new Uint8Array([0, 1, 2]));
+  write("img.idx", images);
+  write("lab.idx", labels);
+  const cfg = (img: string, lab: string) => {
+    write(`idx-${img}.json`, config({ data: { format: "idx", images: img, labels: lab }, model: { layers: [{ type: "dense", units: 3, activation: "softmax" }] } }));
+    return ["train", "--config", `idx-${img}.json`];
+  };
+  const bad = images.slice();
+  bad[0] = 0x1f;
+  bad[1] = 0x00;
+  write("magic.idx", bad);
+  expectRefusal(cfg("magic.idx", "lab.idx"), /magic\.idx.*magic/i);
+  write("huge.idx", idx(0x08, [1_000_000, 1_000_000], new Uint8Array(16)));
+  expectRefusal(cfg("huge.idx", "lab.idx"), /huge\.idx/);
+  write("lab4.idx", idx(0x08, [4], new Uint8Array([0, 1, 2, 0])));
+  expectRefusal(cfg("img.idx", "lab4.idx"), /3.*4|4.*3/);
+});
+
+test("damaged model files and wrong-width inputs are refused", () => {
+  write("blobs.csv", blobsCsv(60));
+  write("ok.json", config({ epochs: 2, out: "ok.hmst" }));
+  assert.equal(run(["train", "--config", "ok.json", "--quiet"]).code, 0);
+  const bytes = readFileSync(join(dir, "ok.hmst"));
+  write("truncated.hmst", bytes.subarray(0, bytes.length - 10));
+  expectRefusal(["eval", "--model", "truncated.hmst", "--config", "ok.json"], /truncated\.hmst/);
+  const flipped = Uint8Array.from(bytes);
+  flipped[flipped.length >> 1] ^= 0x10;
+  write("flipped.hmst", flipped);
+  expectRefusal(["eval", "--model", "flipped.hmst", "--config", "ok.json"], /flipped\.hmst.*(checksum|corrupt)/);
+  const newer = Uint8Array.from(bytes);
+  newer[4] = 2;
+  write("newer.hmst", newer);
+  expectRefusal(["eval", "--model", "newer.hmst", "--config", "ok.json"], /newer\.hmst.*newer Homeostat/);
+  expectRefusal(["eval", "--model", "missing.hmst", "--data", "mnist"], /missing\.hmst/);
+  write("wide.csv", "1,2,3\n");
+  expectRefusal(["predict", "--model", "ok.hmst", "--input", "wide.csv"], /row 1 has 3 values.*expects 2/);
+  expectRefusal(["predict", "--model", "ok.hmst", "--input", "-"], /row 1 has 1 values|expects 2/, "[[1]]");
+});
