@@ -71,7 +71,7 @@ function gradMap(output: Tensor, seed?: Tensor): Map<Tensor, Tensor> {
     if (!node || !g) continue;
     const rule: GradRule = gradients[node.op as PrimOp];
     const inputs = node.inputs.map((x) => x.detach());
-    const gs = rule(g, inputs, t.detach(), node.attrs);
+    const gs = rule(g, inputs, t.detach(), node.attrs, node.inputs.map((x) => x.requiresGrad));
     for (let j = 0; j < node.inputs.length; j++) {
       const gi = gs[j];
       if (gi && node.inputs[j].requiresGrad) accumulate(grads, node.inputs[j], gi.node ? gi.detach() : gi);

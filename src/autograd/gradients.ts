@@ -8,7 +8,14 @@ import type { PrimOp } from "./ops.js";
  * return the gradient with respect to each input (null where none flows). Inputs and output arrive
  * detached, so rules build no graph of their own.
  */
-export type GradRule = (g: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: Readonly<Record<string, unknown>>) => (Tensor | null)[];
+export type GradRule = (
+  g: Tensor,
+  inputs: readonly Tensor[],
+  out: Tensor,
+  attrs: Readonly<Record<string, unknown>>,
+  /** Which inputs need a gradient; a rule may skip costly work for the others (matmul does). */
+  needs: readonly boolean[],
+) => (Tensor | null)[];
 
 /** Sum a broadcast gradient back down to the shape of the input it came from. */
 export function sumTo(g: Tensor, shape: Shape): Tensor {
@@ -70,11 +77,11 @@ export const gradients = {
   },
   expand: (g, _x, _out, attrs) => [sumTo(g, attrs.from as number[])],
   // C = op(A)·op(B): each input's gradient is again one product, read with the right transposes.
-  matmul: (g, [a, b], _out, attrs) => {
+  matmul: (g, [a, b], _out, attrs, needs) => {
     const tA = attrs.transA as boolean;
     const tB = attrs.transB as boolean;
-    const ga = tA ? op.matmul(b, g, { transA: tB, transB: true }) : op.matmul(g, b, { transB: !tB });
-    const gb = tB ? op.matmul(g, a, { transA: true, transB: tA }) : op.matmul(a, g, { transA: !tA });
+    const ga = !needs[0] ? null : tA ? op.matmul(b, g, { transA: tB, transB: true }) : op.matmul(g, b, { transB: !tB });
+    const gb = !needs[1] ? null : tB ? op.matmul(g, a, { transA: true, transB: tA }) : op.matmul(a, g, { transA: !tA });
     return [ga, gb];
   },
 } satisfies Record<PrimOp, GradRule>;
