@@ -29,6 +29,11 @@ export function backend(): Backend {
   return active;
 }
 
+/** A registered backend by name (for conformance tests and benchmarks), without making it active. */
+export function backendByName(name: string): Backend | undefined {
+  return registry.get(name);
+}
+
 export function backendNames(): string[] {
   return [...registry.keys()];
 }
