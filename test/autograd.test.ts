@@ -36,6 +36,7 @@ function check(name: string, f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): 
 check("neg", op.neg, [rand([3, 4])]);
 check("exp", op.exp, [rand([3, 4])]);
 check("log", op.log, [rand([3, 4], 0.1, 3)]);
+check("log1p", op.log1p, [rand([3, 4], -0.9, 3)]);
 check("sqrt", op.sqrt, [rand([3, 4], 0.1, 3)]);
 check("abs", op.abs, [rand([3, 4])]);
 check("tanh", op.tanh, [rand([3, 4])]);
@@ -75,6 +76,7 @@ check("softmax", (x) => F.softmax(x), [rand([3, 5])]);
 check("logSoftmax", (x) => F.logSoftmax(x), [rand([3, 5])]);
 check("logSumExp", (x) => F.logSumExp(x), [rand([3, 5], -30, 30)]);
 check("softplus", F.softplus, [rand([3, 4], -8, 8)]);
+check("softplus at exactly 0 (gradient ½)", F.softplus, [Tensor.from([0, 0.5, -0.5], { dtype: "float64", requiresGrad: true })]);
 check("logSigmoid", F.logSigmoid, [rand([3, 4], -8, 8)]);
 check("leakyRelu", (x) => F.leakyRelu(x, 0.1), [rand([3, 4])]);
 check("elu", (x) => F.elu(x, 1), [rand([3, 4])]);
@@ -88,7 +90,7 @@ check("a small MLP", (x, w1, b1, w2) => F.logSoftmax(op.matmul(op.tanh(op.add(op
 
 test("every primitive has a gradient rule", () => {
   // The `satisfies Record<PrimOp, GradRule>` makes this a compile-time fact; this checks the runtime table too.
-  assert.equal(Object.keys(gradients).length, 25);
+  assert.equal(Object.keys(gradients).length, 26);
 });
 
 test("forward values against closed forms", () => {
@@ -104,6 +106,10 @@ test("forward values against closed forms", () => {
   const s = F.softmax(Tensor.from([[0, Math.log(3)]], { dtype: "float64" }));
   assert.ok(Math.abs(s.data[0] - 0.25) < 1e-15 && Math.abs(s.data[1] - 0.75) < 1e-15);
   assert.equal(op.sigmoid(Tensor.from([-1e4, 1e4, 0])).toArray().toString(), "0,1,0.5");
+  // softplus keeps its relative accuracy far into the negative range (log1p), and is finite at ±1e4.
+  const sp = F.softplus(Tensor.from([-20, -1e4, 1e4]));
+  assert.ok(Math.abs(sp.data[0] - 2.0611536e-9) / 2.0611536e-9 < 1e-6, `softplus(-20) = ${sp.data[0]}`);
+  assert.deepEqual(Array.from(sp.data.subarray(1)), [0, 1e4]);
 });
 
 test("softmax and logSumExp stay finite for logits of ±1e4", () => {

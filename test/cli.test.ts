@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { decodeModel } from "../src/io/model.js";
+import { MNIST_DEMO_CONFIG } from "../src/cli/main.js";
+import { tempDir } from "./helpers/tmp.js";
 
 const BIN = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "homeostat-cli-"));
+const dir = tempDir("cli");
 
 function run(args: string[], input?: string): { code: number; stdout: string; stderr: string; json: Record<string, any> | null } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8", input, timeout: 120_000 });
@@ -183,4 +184,12 @@ test("damaged model files and wrong-width inputs are refused", () => {
   write("wide.csv", "1,2,3\n");
   expectRefusal(["predict", "--model", "ok.hmst", "--input", "wide.csv"], /row 1 has 3 values.*expects 2/);
   expectRefusal(["predict", "--model", "ok.hmst", "--input", "-"], /row 1 has 1 values|expects 2/, "[[1]]");
+});
+
+test("examples/mnist.json is the run behind `homeostat demo mnist`", () => {
+  const repo = fileURLToPath(new URL("../../", import.meta.url));
+  const example = JSON.parse(readFileSync(join(repo, "examples", "mnist.json"), "utf8"));
+  const { description: _d, out: _o, ...rest } = example;
+  const { out: _o2, ...demo } = MNIST_DEMO_CONFIG;
+  assert.deepEqual(rest, demo);
 });

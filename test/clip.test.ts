@@ -3,26 +3,9 @@
  * (test/fixtures/optim/clip.json, from make_optim_fixtures.py beside it).
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { clipGradNorm, clipGradValue } from "../src/optim/index.js";
-
-/** Find a fixture by walking up from this file (dist/test/ or a scratch outDir), then from the cwd. */
-function readFixture<T>(name: string): T {
-  const rel = join("test", "fixtures", "optim", name);
-  for (let dir of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
-    for (;;) {
-      if (existsSync(join(dir, "package.json")) && existsSync(join(dir, rel))) {
-        return JSON.parse(readFileSync(join(dir, rel), "utf8")) as T;
-      }
-      if (dirname(dir) === dir) break;
-      dir = dirname(dir);
-    }
-  }
-  throw new Error(`fixture ${rel} not found above ${fileURLToPath(import.meta.url)} or ${process.cwd()}`);
-}
+import { readJsonFixture } from "./helpers/fixtures.js";
 
 interface ClipCase {
   name: string;
@@ -34,7 +17,7 @@ interface ClipCase {
   grads: number[][];
   expected: number[][];
 }
-const { cases } = readFixture<{ cases: ClipCase[] }>("clip.json");
+const { cases } = readJsonFixture<{ cases: ClipCase[] }>("optim", "clip.json");
 
 /**
  * PyTorch sums the norm in float32 and scales by a float32 coefficient; Homeostat sums in float64.

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
+import { tempDir } from "./helpers/tmp.js";
 import { join } from "node:path";
 import { DataError } from "../src/tensor/errors.js";
 import { loadCsv, parseCsv } from "../src/data/index.js";
@@ -115,7 +115,7 @@ test("unclosed quote and text after a closing quote are reported with a line", (
 });
 
 test("loadCsv reads a file and names its path in errors", () => {
-  const dir = mkdtempSync(join(tmpdir(), "homeostat-csv-"));
+  const dir = tempDir("csv");
   const good = join(dir, "good.csv");
   writeFileSync(good, "a,t\r\n1,x\r\n2,y\r\n");
   assert.deepEqual(loadCsv(good, { target: "t" }).classes, ["x", "y"]);

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
+import { tempDir } from "./helpers/tmp.js";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { DataError } from "../src/tensor/errors.js";
@@ -101,7 +101,7 @@ test("trailing garbage and truncated data are refused", () => {
 });
 
 test("loadIdxDataset: images n×(rows·cols) as raw byte values, labels one-hot over 10", () => {
-  const dir = mkdtempSync(join(tmpdir(), "homeostat-idx-"));
+  const dir = tempDir("idx");
   const images = join(dir, "img.idx.gz");
   const labels = join(dir, "lbl.idx");
   writeFileSync(images, gzipSync(idxBytes(0x08, [2, 2, 3], pixels)));
@@ -126,7 +126,7 @@ test("loadIdxDataset: images n×(rows·cols) as raw byte values, labels one-hot 
 });
 
 test("labels/images count mismatch names both files and both counts", () => {
-  const dir = mkdtempSync(join(tmpdir(), "homeostat-idx-"));
+  const dir = tempDir("idx");
   const images = join(dir, "train-images");
   const labels = join(dir, "train-labels");
   writeFileSync(images, idxBytes(0x08, [2, 2, 3], pixels));

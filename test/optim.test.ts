@@ -4,34 +4,17 @@
  * produced after each of 50 steps on a fixed float32 problem; a new optimiser is one new row there.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { OPTIMIZER_TYPES, adam, adamw, applyUpdates, optimizerFromConfig, rmsprop, sgd } from "../src/optim/index.js";
 import { ConfigError } from "../src/tensor/errors.js";
-
-/** Find a fixture by walking up from this file (dist/test/ or a scratch outDir), then from the cwd. */
-function readFixture<T>(name: string): T {
-  const rel = join("test", "fixtures", "optim", name);
-  for (let dir of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
-    for (;;) {
-      if (existsSync(join(dir, "package.json")) && existsSync(join(dir, rel))) {
-        return JSON.parse(readFileSync(join(dir, rel), "utf8")) as T;
-      }
-      if (dirname(dir) === dir) break;
-      dir = dirname(dir);
-    }
-  }
-  throw new Error(`fixture ${rel} not found above ${fileURLToPath(import.meta.url)} or ${process.cwd()}`);
-}
+import { readJsonFixture } from "./helpers/fixtures.js";
 
 interface OptimFixture {
   init: number[][];
   curvature: number[][];
   rows: { name: string; config: Record<string, unknown>; lrGammaPerStep: number | null; trajectory: number[][][] }[];
 }
-const fixture = readFixture<OptimFixture>("optim.json");
+const fixture = readJsonFixture<OptimFixture>("optim", "optim.json");
 
 /** g = c·p + cos(p) in float32, operation by operation as the fixture script computes it. */
 function gradient(params: readonly Float32Array[], curvature: readonly Float32Array[]): Float32Array[] {

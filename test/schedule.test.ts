@@ -4,10 +4,7 @@
  * the multiplier), cosine-with-warmup against its closed form at hand-computed points.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import {
   ReduceOnPlateau,
   type ReduceOnPlateauOptions,
@@ -17,28 +14,14 @@ import {
   stepDecay,
 } from "../src/optim/index.js";
 import { ConfigError } from "../src/tensor/errors.js";
-
-/** Find a fixture by walking up from this file (dist/test/ or a scratch outDir), then from the cwd. */
-function readFixture<T>(name: string): T {
-  const rel = join("test", "fixtures", "optim", name);
-  for (let dir of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
-    for (;;) {
-      if (existsSync(join(dir, "package.json")) && existsSync(join(dir, rel))) {
-        return JSON.parse(readFileSync(join(dir, rel), "utf8")) as T;
-      }
-      if (dirname(dir) === dir) break;
-      dir = dirname(dir);
-    }
-  }
-  throw new Error(`fixture ${rel} not found above ${fileURLToPath(import.meta.url)} or ${process.cwd()}`);
-}
+import { readJsonFixture } from "./helpers/fixtures.js";
 
 interface ScheduleFixture {
   step: { stepSize: number; gamma?: number; factors: number[] }[];
   exponential: { gamma: number; factors: number[] }[];
   plateau: { name: string; options: ReduceOnPlateauOptions; metrics: number[]; factors: number[] }[];
 }
-const fixture = readFixture<ScheduleFixture>("schedule.json");
+const fixture = readJsonFixture<ScheduleFixture>("optim", "schedule.json");
 
 /** PyTorch multiplies gamma in step by step while the closed forms use powers: they agree to ~1e-15. */
 function assertNear(actual: number, expected: number, where: string): void {

@@ -44,10 +44,14 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   return op.div(e, op.sum(e, axis, true));
 }
 
-/** softplus(x) = log(1 + eˣ) = m + log(e^−m + e^(x−m)) with m = max(x, 0) detached: no overflow, gradient σ(x). */
+/**
+ * softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(e^−|x|): no overflow for any x, full relative accuracy
+ * for x ≪ 0 (where log(1 + eˣ) would round to 0), and gradient σ(x). −|x| is written min(x, −x) so
+ * that at x = 0, where relu passes no gradient, min passes it to its first argument and the
+ * gradient is σ(0) = ½ as it should be.
+ */
 export function softplus(x: Tensor): Tensor {
-  const m = op.relu(x).detach();
-  return op.add(m, op.log(op.add(op.exp(op.neg(m)), op.exp(op.sub(x, m)))));
+  return op.add(op.relu(x), op.log1p(op.exp(minimum(x, op.neg(x)))));
 }
 
 export const logSigmoid = (x: Tensor): Tensor => op.neg(softplus(op.neg(x)));

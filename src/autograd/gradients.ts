@@ -35,6 +35,7 @@ export const gradients = {
   neg: (g) => [op.neg(g)],
   exp: (g, _x, out) => [op.mul(g, out)],
   log: (g, [x]) => [op.div(g, x)],
+  log1p: (g, [x]) => [op.div(g, op.add(x, 1))],
   sqrt: (g, _x, out) => [op.div(g, op.mul(out, 2))],
   abs: (g, [x]) => [op.mul(g, op.sign(x))],
   sign: () => [zero()],

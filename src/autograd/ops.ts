@@ -10,7 +10,7 @@ import { allocate, Tensor } from "../tensor/tensor.js";
  * `sign`, `step`, `greater` and `equal` are piecewise constant: their gradient is zero.
  */
 export type PrimOp =
-  | "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "step" | "tanh" | "sigmoid" | "relu" | "erf"
+  | "neg" | "exp" | "log" | "log1p" | "sqrt" | "abs" | "sign" | "step" | "tanh" | "sigmoid" | "relu" | "erf"
   | "add" | "sub" | "mul" | "div" | "maximum" | "greater" | "equal"
   | "where" | "sum" | "max" | "reshape" | "transpose" | "expand" | "matmul";
 
@@ -51,6 +51,8 @@ function binaryOp(op: BinaryKernel & PrimOp, a0: Operand, b0: Operand): Tensor {
 export const neg = (x: Tensor): Tensor => unaryOp("neg", x);
 export const exp = (x: Tensor): Tensor => unaryOp("exp", x);
 export const log = (x: Tensor): Tensor => unaryOp("log", x);
+/** log(1 + x), accurate for tiny x (where 1 + x would round to 1). */
+export const log1p = (x: Tensor): Tensor => unaryOp("log1p", x);
 export const sqrt = (x: Tensor): Tensor => unaryOp("sqrt", x);
 export const abs = (x: Tensor): Tensor => unaryOp("abs", x);
 export const sign = (x: Tensor): Tensor => unaryOp("sign", x);

@@ -3,7 +3,7 @@ import type { Shape } from "../tensor/shape.js";
 
 /** Element-wise kernels of one input. `step` is 1 where x > 0, else 0 (the derivative of relu). */
 export type UnaryKernel =
-  | "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "step" | "tanh" | "sigmoid" | "relu" | "erf";
+  | "neg" | "exp" | "log" | "log1p" | "sqrt" | "abs" | "sign" | "step" | "tanh" | "sigmoid" | "relu" | "erf";
 
 /** Element-wise kernels of two inputs, with NumPy broadcasting. `greater`/`equal` give 1 or 0. */
 export type BinaryKernel = "add" | "sub" | "mul" | "div" | "maximum" | "greater" | "equal";

@@ -39,9 +39,9 @@ export const MNIST_DEMO_CONFIG = {
   },
   loss: "crossEntropy",
   optimizer: { type: "adam", lr: 0.002 },
-  schedule: { type: "cosine", warmupSteps: 0, totalSteps: 1500 },
+  schedule: { type: "cosine", warmupSteps: 0, totalSteps: 2500 },
   augment: { shift: 2 },
-  epochs: 12,
+  epochs: 20,
   batchSize: 64,
   out: "runs/mnist/model.hmst",
 };

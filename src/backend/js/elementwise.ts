@@ -10,6 +10,7 @@ export function unary(op: UnaryKernel, x: Data, out: Data): void {
     case "neg": for (let i = 0; i < n; i++) out[i] = -x[i]; return;
     case "exp": for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]); return;
     case "log": for (let i = 0; i < n; i++) out[i] = Math.log(x[i]); return;
+    case "log1p": for (let i = 0; i < n; i++) out[i] = Math.log1p(x[i]); return;
     case "sqrt": for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); return;
     case "abs": for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); return;
     case "sign": for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? 1 : x[i] < 0 ? -1 : x[i]; return;
