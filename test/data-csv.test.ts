@@ -2,22 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { tempDir } from "./helpers/tmp.js";
+import { throwsData } from "./helpers/errors.js";
 import { join } from "node:path";
-import { DataError } from "../src/tensor/errors.js";
 import { loadCsv, parseCsv } from "../src/data/index.js";
 
-/** Assert `fn` throws a DataError whose message contains every fragment. */
-function throwsData(fn: () => unknown, ...fragments: string[]): DataError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof DataError, `expected a DataError, got ${String(caught)}`);
-  for (const f of fragments) assert.ok(caught.message.includes(f), `message ${JSON.stringify(caught.message)} lacks ${JSON.stringify(f)}`);
-  return caught;
-}
 
 test("quoted fields: commas, escaped quotes, line breaks, CRLF", () => {
   const text = 'a,"b, with comma","the ""label"""\r\n1,2,"x, y"\r\n"3","4","say ""hi""\nthere"\r\n5,6,plain\r\n';

@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { tempDir } from "./helpers/tmp.js";
+import { throwsData } from "./helpers/errors.js";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { DataError } from "../src/tensor/errors.js";
 import { loadIdxDataset, parseIdx } from "../src/data/index.js";
 
 /** Write an IDX file by hand: magic 00 00 type ndims, big-endian uint32 dims, big-endian elements. */
@@ -19,17 +19,6 @@ function idxBytes(typeCode: number, dims: number[], body: Uint8Array): Uint8Arra
   return out;
 }
 
-function throwsData(fn: () => unknown, ...fragments: string[]): DataError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof DataError, `expected a DataError, got ${String(caught)}`);
-  for (const f of fragments) assert.ok(caught.message.includes(f), `message ${JSON.stringify(caught.message)} lacks ${JSON.stringify(f)}`);
-  return caught;
-}
 
 const pixels = Uint8Array.from({ length: 2 * 2 * 3 }, (_, i) => i * 20); // 2 images of 2×3
 
