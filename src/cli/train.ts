@@ -30,6 +30,12 @@ export interface TrainSummary {
   stopReason?: string;
 }
 
+/** A path as the user would type it: relative to the working directory when inside it. */
+export function displayPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith("..") ? r : p;
+}
+
 /** Describe a model in one line: "784 → dense 256 relu → dense 10 softmax". */
 export function describeModel(model: Sequential): string {
   const parts = model.layers.map((l) => {
@@ -119,7 +125,7 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train"): TrainSum
     ? `test accuracy ${pct(test.accuracy)}  loss ${test.loss.toFixed(4)}`
     : `test mse ${test.mse?.toPrecision(4)}  mae ${test.mae?.toPrecision(4)}  loss ${test.loss.toPrecision(4)}`;
   ui.say(`${testLine}  (${fmtInt(data.test.n)} held-out samples)`);
-  ui.say(`trained in ${history.seconds.toFixed(1)} s (${fmtInt(history.samplesPerSecond)} samples/s), ${wallSeconds.toFixed(1)} s in all · model saved to ${relative(process.cwd(), cfg.out) || cfg.out}`);
+  ui.say(`trained in ${history.seconds.toFixed(1)} s (${fmtInt(history.samplesPerSecond)} samples/s), ${wallSeconds.toFixed(1)} s in all · model saved to ${displayPath(cfg.out)}`);
   ui.result(summary);
   return summary;
 }
