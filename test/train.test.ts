@@ -179,3 +179,40 @@ test("bad options and mismatched data are clear errors", () => {
   assert.throws(() => mlp(1).forward(Tensor.zeros([2, 5])), (e: Error) => e instanceof ShapeError && /expects 2 input features/.test(e.message));
   void op;
 });
+
+test("observer hooks: a loss term, a batch transform, gradient edits, activations and failure", () => {
+  const data = blobs(24, 8);
+  // An L2 penalty λ/2‖θ‖² as a loss term moves SGD exactly as weight decay λ does.
+  const lambda = 0.1;
+  const a = mlp(1);
+  const b = mlp(1);
+  const l2 = {
+    lossTerm: (ctx: { parameters: readonly [string, Tensor][] }) =>
+      ctx.parameters.map(([, p]) => op.mul(op.sum(op.mul(p, p)), lambda / 2)).reduce((s, t) => op.add(s, t)),
+  };
+  const h = fit(a, data, { epochs: 2, batchSize: 8, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy, seed: 0, observers: [l2] });
+  fit(b, data, { epochs: 2, batchSize: 8, optimizer: sgd({ lr: 0.1, weightDecay: lambda }), loss: crossEntropy, seed: 0 });
+  weights(a).forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - weights(b)[i][j]) < 1e-6)));
+  assert.equal(h.steps, 6);
+
+  // transformBatch doubles each batch; onGradients zeroes the output layer's gradient (freezing it);
+  // activations arrive per layer with the batch's shape.
+  const m = mlp(2);
+  const frozen = weights(m)[2];
+  const seen: { size: number; layers: string[]; hidden: number[] }[] = [];
+  fit(m, data, {
+    epochs: 1, batchSize: 8, optimizer: sgd({ lr: 0.5 }), loss: crossEntropy, seed: 0,
+    observers: [{
+      wantsActivations: true,
+      transformBatch: (batch) => ({ x: op.reshape(op.expand(op.reshape(batch.x, [1, 8, 2]), [2, 8, 2]), [16, 2]), y: op.reshape(op.expand(op.reshape(batch.y, [1, 8, 3]), [2, 8, 3]), [16, 3]) }),
+      onGradients: (grads) => grads.get("1.weight")!.fill(0),
+      onBatchEnd: (e) => seen.push({ size: e.batchSize, layers: [...e.activations!.keys()], hidden: [...e.activations!.get("0")!.output.shape] }),
+    }],
+  });
+  assert.deepEqual(seen[0], { size: 16, layers: ["0", "1"], hidden: [16, 16] });
+  assert.deepEqual(weights(m)[2], frozen);
+
+  const f = fit(mlp(1), data, { epochs: 5, batchSize: 8, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy, observers: [{ onBatchEnd: (e, c) => { if (e.step === 2) c.fail("gave up"); } }] });
+  assert.equal(f.failed, "gave up");
+  assert.equal(f.steps, 2);
+});

@@ -18,9 +18,9 @@ export function progressBar(stream: NodeJS.WriteStream, totalEpochs: number, ste
     onBatchEnd(e) {
       lossAvg = Number.isNaN(lossAvg) ? e.loss : 0.95 * lossAvg + 0.05 * e.loss;
       const now = performance.now();
-      if (now - last > 100 || e.batch === stepsPerEpoch - 1) {
+      if (now - last > 100 || e.batchIndex === stepsPerEpoch - 1) {
         last = now;
-        draw(e.epoch, e.batch);
+        draw(e.epoch, e.batchIndex);
       }
     },
     onEpochEnd(e) {

@@ -64,14 +64,14 @@ export class MetricAccumulator {
  * (softmax + crossEntropy, sigmoid + binaryCrossEntropy) the loss is computed from the logits and the
  * outputs from the same logits, so the forward pass runs once.
  */
-export function lossAndOutput(model: Sequential, loss: Loss, x: Tensor, y: Tensor, ctx: ForwardContext): { loss: Tensor; output: Tensor } {
+export function lossAndOutput(model: Sequential, loss: Loss, x: Tensor, y: Tensor, ctx: ForwardContext): { loss: Tensor; output: Tensor; logits: Tensor } {
   const act = model.outputActivation();
+  const logits = model.forwardLinear(x, ctx);
   if (loss.fused && loss.fused.activation === act) {
-    const z = model.forwardLinear(x, ctx);
-    return { loss: loss.fused.fromLogits(z, y), output: ACTIVATIONS[act](z.detach()) };
+    return { loss: loss.fused.fromLogits(logits, y), output: ACTIVATIONS[act](logits.detach()), logits };
   }
-  const output = model.forward(x, ctx);
-  return { loss: loss.fromOutputs(output, y), output };
+  const output = ACTIVATIONS[act](logits);
+  return { loss: loss.fromOutputs(output, y), output, logits };
 }
 
 function checkData(model: Sequential, data: LabeledData): void {

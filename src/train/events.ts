@@ -7,7 +7,7 @@ export interface BatchEvent {
   step: number;
   /** 0-based epoch and batch within it. */
   epoch: number;
-  batch: number;
+  batchIndex: number;
   batchSize: number;
   /** Mean loss of this batch, before the update. */
   loss: number;
@@ -15,6 +15,34 @@ export interface BatchEvent {
   lr: number;
   /** Each parameter's gradient for this batch (after clipping), by stable name. Valid during the call only. */
   grads: ReadonlyMap<string, Float32Array | Float64Array>;
+  /** The sum of observers' extra loss terms (EWC, LwF, …) on this batch, 0 when there are none. */
+  penalty: number;
+  /** Each layer's output (and pre-activation, for layers with a nonlinearity) on this batch, by layer name ("0", "1", …); present when an observer sets `wantsActivations`. */
+  activations?: ReadonlyMap<string, LayerActivation>;
+  /** The batch the step trained on (after augmentation and `transformBatch`). */
+  batch: Batch;
+}
+
+export interface LayerActivation {
+  output: Tensor;
+  preActivation: Tensor | null;
+}
+
+/** A minibatch: inputs [rows, features] and targets [rows, outputs]. */
+export interface Batch {
+  x: Tensor;
+  y: Tensor;
+}
+
+/** What a `lossTerm` hook may build its term from. */
+export interface LossContext {
+  batch: Batch;
+  /** The model's output before its final nonlinearity, on this batch (part of the graph: differentiable). */
+  logits: Tensor;
+  /** Parameters by stable name (differentiable). */
+  parameters: readonly [string, Tensor][];
+  step: number;
+  epoch: number;
 }
 
 export interface Metrics {
@@ -45,6 +73,10 @@ export interface TrainingControl {
   readonly parameters: readonly [string, Tensor][];
   /** Stop after the current step; `reason` ends up in the history. */
   stop(reason: string): void;
+  /** Stop after the current step because training failed beyond repair (the CLI exits with code 1). */
+  fail(reason: string): void;
+  /** Step counter: optimiser steps taken so far. */
+  readonly step: number;
   /** Multiply every future learning rate by `factor` (repairs, plateau schedules). */
   scaleLearningRate(factor: number): void;
   /** The factor accumulated by `scaleLearningRate`. */
@@ -64,7 +96,15 @@ export interface TrainingControl {
  * const printer: Observer = { onEpochEnd: (e) => console.log(e.epoch, e.train.loss) };
  */
 export interface Observer {
+  /** Set to receive each layer's output in `BatchEvent.activations`. */
+  readonly wantsActivations?: boolean;
   onTrainBegin?(control: TrainingControl): void;
+  /** Replace the batch before the forward pass (experience replay mixes stored samples in). */
+  transformBatch?(batch: Batch, control: TrainingControl): Batch | void;
+  /** A scalar added to this batch's loss (EWC, SI, MAS, LwF, L2-Init penalties), or null for none. */
+  lossTerm?(ctx: LossContext, control: TrainingControl): Tensor | null;
+  /** Read or change the gradients in place before clipping and the optimiser (A-GEM projection, repairs). */
+  onGradients?(grads: ReadonlyMap<string, Float32Array>, control: TrainingControl): void;
   onBatchEnd?(event: BatchEvent, control: TrainingControl): void;
   onEpochEnd?(event: EpochEvent, control: TrainingControl): void;
   onTrainEnd?(history: History, control: TrainingControl): void;
@@ -75,6 +115,8 @@ export interface History {
   steps: number;
   /** Why training stopped early, if it did. */
   stopReason?: string;
+  /** Set when an observer declared the run failed beyond repair (`control.fail`). */
+  failed?: string;
   /** Samples processed per second of training (validation excluded). */
   samplesPerSecond: number;
   seconds: number;

@@ -10,7 +10,9 @@ import type { BatchTransform } from "../data/transforms.js";
 import { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 import { checkData, evaluate, type LabeledData, lossAndOutput, MetricAccumulator, type MetricName, rowSlice } from "./evaluate.js";
-import type { BatchEvent, EpochEvent, History, Observer, TrainingControl } from "./events.js";
+import type { Batch, BatchEvent, EpochEvent, History, LayerActivation, Observer, TrainingControl } from "./events.js";
+import type { ForwardContext } from "../nn/layer.js";
+import { add } from "../autograd/ops.js";
 
 export interface FitOptions {
   epochs: number;
@@ -79,12 +81,16 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   let optState = opts.optimizerState ?? opts.optimizer.init(paramData);
 
   let stopReason: string | undefined;
+  let failed: string | undefined;
   let lrScale = 1;
+  let step = 0;
   let clipNorm = opts.clip?.norm ?? null;
   const control: TrainingControl = {
     model,
     parameters: params,
     stop: (reason) => { stopReason ??= reason; },
+    fail: (reason) => { failed ??= reason; stopReason ??= reason; },
+    get step() { return step; },
     scaleLearningRate: (f) => { lrScale *= f; },
     get learningRateScale() { return lrScale; },
     setClipNorm: (n) => { clipNorm = n; },
@@ -99,7 +105,10 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   const order = new Int32Array(n).map((_, i) => i);
   const gradMap = new Map<string, Float32Array>();
   const epochs: EpochEvent[] = [];
-  let step = 0;
+  const liveGrads = new Map<string, Float32Array>();
+  const wantsActivations = observers.some((o) => o.wantsActivations);
+  const lossTermObservers = observers.filter((o) => o.lossTerm);
+  const paramTensors = params.map(([, t]) => t);
   let plateauFactor = 1;
   let trainSeconds = 0;
   let samples = 0;
@@ -117,12 +126,30 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
       const xb = gatherRows(train.x, order, start, rows, inDim);
       const yb = gatherRows(train.y, order, start, rows, outDim);
       if (opts.augment) opts.augment(xb.data as Float32Array, rows, inDim, augmentRng);
-      const { loss: lossT, output } = lossAndOutput(model, loss, xb, yb, { training: true, rng: dropoutRng });
-      const grads = grad(lossT, params.map(([, t]) => t)).map((g) => g.data as Float32Array);
+      let batch: Batch = { x: xb, y: yb };
+      for (const o of observers) batch = o.transformBatch?.(batch, control) ?? batch;
+      const activations = wantsActivations ? new Map<string, LayerActivation>() : undefined;
+      const ctx: ForwardContext = { training: true, rng: dropoutRng };
+      if (activations) ctx.onActivation = (layer, out, pre) => activations.set(layer, { output: out.detach(), preActivation: pre?.detach() ?? null });
+      const { loss: dataLoss, output, logits } = lossAndOutput(model, loss, batch.x, batch.y, ctx);
+      let total = dataLoss;
+      let penalty = 0;
+      for (const o of lossTermObservers) {
+        const term = o.lossTerm!({ batch, logits, parameters: params, step, epoch }, control);
+        if (term) {
+          penalty += term.item();
+          total = add(total, term);
+        }
+      }
+      const grads = grad(total, paramTensors).map((g) => g.data as Float32Array);
+      if (observers.length > 0) {
+        params.forEach(([name], i) => liveGrads.set(name, grads[i]));
+        for (const o of observers) o.onGradients?.(liveGrads, control);
+      }
       if (clipNorm !== null) clipGradNorm(grads, clipNorm);
       if (opts.clip?.value !== undefined) clipGradValue(grads, opts.clip.value);
-      const lossValue = lossT.item();
-      acc.add(lossValue, output, yb);
+      const lossValue = dataLoss.item();
+      acc.add(lossValue, output, batch.y);
 
       const scheduled = opts.schedule ? opts.schedule({ step, epoch, stepsPerEpoch }) : 1;
       lr = opts.optimizer.lr * scheduled * plateauFactor * lrScale;
@@ -138,7 +165,9 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
       applyUpdates(paramData, grads);
       step++;
       samples += rows;
-      const event: BatchEvent = { step, epoch, batch: b, batchSize: rows, loss: lossValue, lr, grads: gradMap };
+      const event: BatchEvent = {
+        step, epoch, batchIndex: b, batchSize: batch.x.shape[0], loss: lossValue, penalty, lr, grads: gradMap, activations, batch,
+      };
       for (const o of observers) o.onBatchEnd?.(event, control);
     }
     trainSeconds += (performance.now() - epochStart) / 1000;
@@ -153,7 +182,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   }
 
   const history: FitResult = {
-    epochs, steps: step, stopReason, samplesPerSecond: trainSeconds > 0 ? samples / trainSeconds : 0,
+    epochs, steps: step, stopReason, failed, samplesPerSecond: trainSeconds > 0 ? samples / trainSeconds : 0,
     seconds: (performance.now() - started) / 1000, optimizerState: optState,
   };
   for (const o of observers) o.onTrainEnd?.(history, control);
