@@ -216,3 +216,25 @@ test("observer hooks: a loss term, a batch transform, gradient edits, activation
   assert.equal(f.failed, "gave up");
   assert.equal(f.steps, 2);
 });
+
+test("a run resumed from any checkpoint ends with bit-identical weights", () => {
+  const data = blobs(45, 11);
+  const opts = () => ({
+    epochs: 4, batchSize: 8, optimizer: adam({ lr: 0.01 }), loss: crossEntropy, seed: 5, metrics: ["accuracy"] as const,
+    schedule: stepDecay({ stepSize: 1, gamma: 0.7 }), augment: (x: Float32Array, _r: number, _c: number, rng: Rng) => { x[0] += 0.01 * rng.normal(); },
+  });
+  const reference = mlp(3, 0.25);
+  const full = fit(reference, data, { ...opts(), observers: [earlyStopping({ patience: 10, monitor: "train.loss" })] });
+  const states: { state: import("../src/train/fit.js").TrainingState; weights: Float32Array[] }[] = [];
+  const saver = mlp(3, 0.25);
+  fit(saver, data, { ...opts(), observers: [earlyStopping({ patience: 10, monitor: "train.loss" })], checkpoint: { every: 5, save: (state) => states.push({ state: structuredClone(state), weights: saver.parameters().map(([, t]) => (t.data as Float32Array).slice()) }) } });
+  assert.ok(states.length >= 5);
+  for (const { state, weights: w } of states) {
+    const m = mlp(99, 0.25); // different initial weights, overwritten by the checkpoint's
+    m.parameters().forEach(([, t], i) => t.data.set(w[i]));
+    const h = fit(m, data, { ...opts(), observers: [earlyStopping({ patience: 10, monitor: "train.loss" })], resume: state });
+    assert.deepEqual(weights(m), weights(reference), `resumed at step ${state.step}`);
+    assert.equal(h.steps, full.steps);
+    assert.deepEqual(h.epochs.map((e) => e.train), full.epochs.map((e) => e.train));
+  }
+});

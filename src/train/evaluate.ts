@@ -50,6 +50,16 @@ export class MetricAccumulator {
     }
   }
 
+  /** The running sums, for checkpoints. */
+  getState(): number[] {
+    return [this.lossSum, this.correct, this.sqErr, this.absErr, this.rows, this.cells];
+  }
+
+  setState(state: unknown): void {
+    const s = state as number[];
+    [this.lossSum, this.correct, this.sqErr, this.absErr, this.rows, this.cells] = s;
+  }
+
   result(): Metrics {
     const m: Metrics = { loss: this.lossSum / Math.max(this.rows, 1) };
     if (this.metrics.includes("accuracy")) m.accuracy = this.correct / Math.max(this.rows, 1);

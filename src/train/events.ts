@@ -96,6 +96,11 @@ export interface TrainingControl {
  * const printer: Observer = { onEpochEnd: (e) => console.log(e.epoch, e.train.loss) };
  */
 export interface Observer {
+  /** A stable name under which a checkpoint keeps this observer's state (with `getState`/`setState`). */
+  readonly stateKey?: string;
+  /** Plain data (numbers, arrays, typed arrays) that restores this observer exactly. */
+  getState?(): unknown;
+  setState?(state: unknown): void;
   /** Set to receive each layer's output in `BatchEvent.activations`. */
   readonly wantsActivations?: boolean;
   onTrainBegin?(control: TrainingControl): void;

@@ -38,7 +38,40 @@ export interface FitOptions {
   augment?: BatchTransform;
   /** Optimiser state to continue from (for example one saved with a model); a fresh one otherwise. */
   optimizerState?: unknown;
+  /**
+   * Hand a snapshot of the training state to `save` every `every` optimiser steps and at the end. The
+   * snapshot shares the optimiser's live buffers: `save` must serialise (or copy) it before returning.
+   */
+  checkpoint?: { every: number; save(state: TrainingState): void };
+  /** Continue exactly where a checkpointed run stopped; the model must hold that checkpoint's weights. */
+  resume?: TrainingState;
 }
+
+/**
+ * Everything besides the weights that decides how training continues: positions, random streams,
+ * the epoch's data order, optimiser and schedule state, observers' state. Plain data (numbers, arrays,
+ * typed arrays), so a checkpoint can store it and a resumed run ends with bit-identical weights.
+ */
+export interface TrainingState {
+  step: number;
+  epoch: number;
+  /** Next batch of `epoch` to train (equal to the batches per epoch when only the epoch's end is left). */
+  batchIndex: number;
+  order: Int32Array;
+  rngs: { shuffle: RngState; dropout: RngState; augment: RngState };
+  optimizerState: unknown;
+  plateau: unknown;
+  plateauFactor: number;
+  lrScale: number;
+  clipNorm: number | null;
+  accumulator: unknown;
+  epochs: EpochEvent[];
+  observers: Record<string, unknown>;
+  trainSeconds: number;
+  samples: number;
+}
+
+type RngState = ReturnType<Rng["getState"]>;
 
 export interface FitResult extends History {
   /** The optimiser state after the last step (save it with the model to continue training later). */
@@ -78,13 +111,13 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   const augmentRng = rng.fork("augment");
   const params = model.parameters();
   const paramData = params.map(([, t]) => t.data as Float32Array);
-  let optState = opts.optimizerState ?? opts.optimizer.init(paramData);
+  let optState = opts.resume?.optimizerState ?? opts.optimizerState ?? opts.optimizer.init(paramData);
 
   let stopReason: string | undefined;
   let failed: string | undefined;
   let lrScale = 1;
-  let step = 0;
-  let clipNorm = opts.clip?.norm ?? null;
+  let step = opts.resume?.step ?? 0;
+  let clipNorm = opts.resume ? opts.resume.clipNorm : (opts.clip?.norm ?? null);
   const control: TrainingControl = {
     model,
     parameters: params,
@@ -104,7 +137,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   const stepsPerEpoch = Math.ceil(n / opts.batchSize);
   const order = new Int32Array(n).map((_, i) => i);
   const gradMap = new Map<string, Float32Array>();
-  const epochs: EpochEvent[] = [];
+  const epochs: EpochEvent[] = opts.resume ? [...opts.resume.epochs] : [];
   const liveGrads = new Map<string, Float32Array>();
   const wantsActivations = observers.some((o) => o.wantsActivations);
   const lossTermObservers = observers.filter((o) => o.lossTerm);
@@ -112,15 +145,45 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   let plateauFactor = 1;
   let trainSeconds = 0;
   let samples = 0;
+  let acc = new MetricAccumulator(metrics);
+  let epoch = 0;
+  let b = 0;
+  const r = opts.resume;
+  if (r) {
+    if (r.order.length !== n) throw new ConfigError(`resume: the checkpoint was taken on ${r.order.length} training rows, this data has ${n}`, { field: "resume" });
+    epoch = r.epoch;
+    b = r.batchIndex;
+    order.set(r.order);
+    shuffleRng.setState(r.rngs.shuffle);
+    dropoutRng.setState(r.rngs.dropout);
+    augmentRng.setState(r.rngs.augment);
+    if (opts.plateau && r.plateau) opts.plateau.setState(r.plateau as ReturnType<ReduceOnPlateau["getState"]>);
+    plateauFactor = r.plateauFactor;
+    lrScale = r.lrScale;
+    acc.setState(r.accumulator);
+    trainSeconds = r.trainSeconds;
+    samples = r.samples;
+    for (const o of observers) if (o.stateKey && o.setState && o.stateKey in r.observers) o.setState(r.observers[o.stateKey]);
+  }
+  const snapshot = (batchIndex: number): TrainingState => ({
+    step, epoch, batchIndex, order: order.slice(),
+    rngs: { shuffle: shuffleRng.getState(), dropout: dropoutRng.getState(), augment: augmentRng.getState() },
+    optimizerState: optState, plateau: opts.plateau?.getState() ?? null, plateauFactor, lrScale, clipNorm,
+    accumulator: acc.getState(), epochs: [...epochs], trainSeconds, samples,
+    observers: Object.fromEntries(observers.filter((o) => o.stateKey && o.getState).map((o) => [o.stateKey!, o.getState!()])),
+  });
   const started = performance.now();
   for (const o of observers) o.onTrainBegin?.(control);
 
-  for (let epoch = 0; epoch < opts.epochs && stopReason === undefined; epoch++) {
+  for (; epoch < opts.epochs && stopReason === undefined; epoch++, b = 0) {
     const epochStart = performance.now();
-    if (opts.shuffle ?? true) shuffleRng.shuffle(order);
-    const acc = new MetricAccumulator(metrics);
+    // A run resumed mid-epoch continues with that epoch's order and metric sums.
+    if (!(r && epoch === r.epoch)) {
+      if (opts.shuffle ?? true) shuffleRng.shuffle(order);
+      acc = new MetricAccumulator(metrics);
+    }
     let lr = 0;
-    for (let b = 0; b < stepsPerEpoch && stopReason === undefined; b++) {
+    for (; b < stepsPerEpoch && stopReason === undefined; b++) {
       const start = b * opts.batchSize;
       const rows = Math.min(opts.batchSize, n - start);
       const xb = gatherRows(train.x, order, start, rows, inDim);
@@ -169,6 +232,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
         step, epoch, batchIndex: b, batchSize: batch.x.shape[0], loss: lossValue, penalty, lr, grads: gradMap, activations, batch,
       };
       for (const o of observers) o.onBatchEnd?.(event, control);
+      if (opts.checkpoint && step % opts.checkpoint.every === 0) opts.checkpoint.save(snapshot(b + 1));
     }
     trainSeconds += (performance.now() - epochStart) / 1000;
     const trainMetrics = acc.result();
@@ -181,6 +245,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
     for (const o of observers) o.onEpochEnd?.(event, control);
   }
 
+  if (opts.checkpoint && stopReason === undefined) opts.checkpoint.save(snapshot(0));
   const history: FitResult = {
     epochs, steps: step, stopReason, failed, samplesPerSecond: trainSeconds > 0 ? samples / trainSeconds : 0,
     seconds: (performance.now() - started) / 1000, optimizerState: optState,

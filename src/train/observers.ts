@@ -36,6 +36,11 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Observer & { bes
   };
   const higherIsBetter = (opts.monitor ?? "").endsWith("accuracy");
   return {
+    stateKey: "earlyStopping",
+    getState: () => ({ best, bestEpoch, wait, bestWeights }),
+    setState(s: unknown) {
+      ({ best, bestEpoch, wait, bestWeights } = s as { best: number; bestEpoch: number; wait: number; bestWeights: Float32Array[] | null });
+    },
     bestEpoch: () => bestEpoch,
     onEpochEnd(e, control) {
       const v = read(e);
