@@ -43,15 +43,17 @@ export interface RunConfig {
   batchSize: number;
   earlyStopping?: EarlyStoppingOptions;
   augment?: { shift: number; width: number; height: number };
+  checkpoint?: { every: number; keep: number; dir: string };
   out: string;
   backend: string;
-  /** The config as written (for the run record). */
+  /** The config as written (for the run record), and the folder its relative paths start from. */
   raw: Obj;
+  baseDir: string;
 }
 
 const TOP_KEYS = [
   "$schema", "description", "seed", "data", "model", "loss", "optimizer", "schedule", "clip", "epochs", "batchSize",
-  "earlyStopping", "augment", "out", "backend",
+  "earlyStopping", "augment", "checkpoint", "out", "backend",
 ];
 
 /** Read and validate a run config file. Every problem is a ConfigError naming the file and field. */
@@ -130,8 +132,19 @@ export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
       height: optNumber(a, "height", "augment", { integer: true, min: 1 }) ?? 28,
     };
   }
+  let checkpoint: RunConfig["checkpoint"];
+  if (raw.checkpoint !== undefined) {
+    const c = expectObject(raw.checkpoint, "checkpoint");
+    checkKeys(c, ["every", "keep", "dir"], "checkpoint");
+    checkpoint = {
+      every: reqNumber(c, "every", "checkpoint", { integer: true, min: 1 }),
+      keep: optNumber(c, "keep", "checkpoint", { integer: true, min: 1 }) ?? 3,
+      dir: resolve(baseDir, optString(c, "dir", "checkpoint") ?? "checkpoints"),
+    };
+  }
   return {
     seed,
+    checkpoint,
     data: parseData(raw.data, baseDir),
     layers,
     layerConfigs,
@@ -148,6 +161,7 @@ export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
     out: resolve(baseDir, optString(raw, "out", "") ?? "model.hmst"),
     backend: optString(raw, "backend", "", ["js"]) ?? "js",
     raw,
+    baseDir,
   };
 }
 

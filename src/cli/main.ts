@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { HomeostatError } from "../tensor/errors.js";
 import { numberFlag, parseFlags, UsageError } from "./args.js";
 import { loadRunConfig, parseRunConfig } from "./config.js";
+import { loadLatestCheckpoint } from "../io/checkpoint.js";
 import { demoSeed } from "./demo-seed.js";
 import { runEval, runPredict } from "./model-commands.js";
 import { runTraining } from "./train.js";
@@ -15,6 +16,7 @@ Usage:
                                            train an MLP on the bundled MNIST digits (what \`npm start\` runs)
   homeostat train --config run.json [--out FILE]
                                            train as a run config says; saves the model atomically
+  homeostat train --resume CHECKPOINT_DIR  continue a checkpointed run exactly where it stopped
   homeostat eval --model FILE (--data mnist | --data FILE.csv [--target COL] | --images F --labels F | --config run.json)
   homeostat predict --model FILE --input FILE.csv|FILE.json|-
 
@@ -87,14 +89,23 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case "train": {
-        const { values } = parseFlags(rest, { ...common, config: { type: "string", short: "c" }, out: { type: "string" } });
+        const { values } = parseFlags(rest, { ...common, config: { type: "string", short: "c" }, out: { type: "string" }, resume: { type: "string" } });
         if (values.help) return help();
-        if (!values.config) throw new UsageError("train needs --config run.json");
+        const ui = makeUi(values);
+        if (values.resume) {
+          if (values.config) throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
+          const ck = loadLatestCheckpoint(values.resume, (m) => process.stderr.write(`homeostat: warning: ${m}\n`));
+          const cfg = parseRunConfig(ck.config, ck.configDir);
+          if (values.out) cfg.out = resolve(values.out);
+          runTraining(cfg, ui, "train", ck);
+          return 0;
+        }
+        if (!values.config) throw new UsageError("train needs --config run.json (or --resume CHECKPOINT_DIR)");
         const cfg = loadRunConfig(values.config);
         const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
         if (seed !== undefined) cfg.seed = seed;
         if (values.out) cfg.out = resolve(values.out);
-        runTraining(cfg, makeUi(values));
+        runTraining(cfg, ui);
         return 0;
       }
       case "eval": {

@@ -12,6 +12,7 @@ import { lossByName } from "../losses/losses.js";
 import { mkdirSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import type { RunConfig } from "./config.js";
+import { CheckpointWriter, type CheckpointContents } from "../io/checkpoint.js";
 import { prepareData, toTensors } from "./data.js";
 import { epochLog, progressBar } from "./progress.js";
 import { fmtInt, pct, type Ui } from "./ui.js";
@@ -49,11 +50,11 @@ export function describeModel(model: Sequential): string {
 }
 
 /** Train as a run config says, evaluate on the test split, save the model atomically. */
-export function runTraining(cfg: RunConfig, ui: Ui, command = "train"): TrainSummary {
+export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: CheckpointContents): TrainSummary {
   const started = performance.now();
   const data = prepareData(cfg.data, cfg.seed);
   const rng = new Rng(cfg.seed);
-  const model = new Sequential(cfg.layers).build(data.train.inputDim, rng.fork("init"));
+  const model = resume ? resume.model : new Sequential(cfg.layers).build(data.train.inputDim, rng.fork("init"));
   if (model.outputDim !== data.train.outputDim) {
     const what = data.train.task === "classification" ? `${data.train.outputDim} classes` : `${data.train.outputDim} target column(s)`;
     throw new ConfigError(
@@ -72,6 +73,8 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train"): TrainSum
   if (cfg.earlyStopping) observers.push(earlyStopping(cfg.earlyStopping));
 
   const train = toTensors(data.train);
+  const writer = cfg.checkpoint ? new CheckpointWriter(cfg.checkpoint.dir, cfg.checkpoint.keep) : null;
+  if (resume) ui.say(`resuming from step ${resume.state.step} (epoch ${resume.state.epoch + 1}, batch ${resume.state.batchIndex + 1})`);
   const history = fit(model, train, {
     epochs: cfg.epochs,
     batchSize: cfg.batchSize,
@@ -85,6 +88,10 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train"): TrainSum
     metrics,
     observers,
     augment: cfg.augment ? randomShift(cfg.augment.width, cfg.augment.height, cfg.augment.shift) : undefined,
+    resume: resume?.state,
+    checkpoint: writer && cfg.checkpoint
+      ? { every: cfg.checkpoint.every, save: (state) => writer.write(model, state, { loss: cfg.loss, config: cfg.raw, configDir: cfg.baseDir }) }
+      : undefined,
   });
   const test = evaluate(model, toTensors(data.test), { loss, metrics });
   const last = history.epochs[history.epochs.length - 1];

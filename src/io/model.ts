@@ -22,6 +22,8 @@ export interface ModelMetadata {
   optimizer?: { type: string; lr: number; options: Record<string, unknown>; state: unknown };
   /** Summary of how the model was trained (config, metrics, health events): free-form JSON. */
   training?: Record<string, unknown>;
+  /** A checkpoint's training state (plain data with typed arrays), present in checkpoint files only. */
+  checkpoint?: Record<string, unknown>;
 }
 
 export interface LoadedModel extends ModelMetadata {
@@ -90,6 +92,7 @@ export function encodeModel(model: Sequential, meta: ModelMetadata = {}): Uint8A
     header.optimizer = { ...rest, state: splitState(state, "optimizer.", tensors) };
   }
   if (meta.training) header.training = splitState(meta.training, "training.", tensors);
+  if (meta.checkpoint) header.checkpoint = splitState(meta.checkpoint, "checkpoint.", tensors);
   return encodeContainer(header, tensors);
 }
 
@@ -142,5 +145,6 @@ export function decodeModel(bytes: Uint8Array, file = "model file"): LoadedModel
     };
   }
   if (header.training && typeof header.training === "object") out.training = joinState(header.training, byName, file) as Record<string, unknown>;
+  if (header.checkpoint && typeof header.checkpoint === "object") out.checkpoint = joinState(header.checkpoint, byName, file) as Record<string, unknown>;
   return out;
 }
