@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -192,4 +192,19 @@ test("examples/mnist.json is the run behind `homeostat demo mnist`", () => {
   const { description: _d, out: _o, ...rest } = example;
   const { out: _o2, ...demo } = MNIST_DEMO_CONFIG;
   assert.deepEqual(rest, demo);
+});
+
+test("an unwritable output location is reported before training, and an existing model survives a failed save", () => {
+  write("blobs.csv", blobsCsv(60));
+  write("blocker", "a file where a folder should be");
+  write("blocked.json", config({ epochs: 1, out: "blocker/model.hmst" }));
+  expectRefusal(["train", "--config", "blocked.json"], /blocker.*cannot create the output folder.*(ENOTDIR|EEXIST)/);
+  // A model path that is a folder: the save fails at the rename, the folder (our "previous model") is untouched.
+  write("good.json", config({ epochs: 1, out: "keep.hmst" }));
+  assert.equal(run(["train", "--config", "good.json", "--quiet"]).code, 0);
+  const before = readFileSync(join(dir, "keep.hmst"));
+  write("to-dir.json", config({ epochs: 1, out: "." }));
+  expectRefusal(["train", "--config", "to-dir.json"], /cannot write model file/);
+  assert.deepEqual(readFileSync(join(dir, "keep.hmst")), before);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "no temporary file left behind");
 });

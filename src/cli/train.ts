@@ -1,6 +1,6 @@
 import { randomShift } from "../data/transforms.js";
 import { encodeModel } from "../io/model.js";
-import { writeFileAtomic } from "../io/atomic.js";
+import { ensureDirectory, writeFileAtomic } from "../io/atomic.js";
 import { Sequential } from "../nn/sequential.js";
 import { ConfigError } from "../tensor/errors.js";
 import { Rng } from "../tensor/rng.js";
@@ -9,7 +9,6 @@ import type { Observer } from "../train/events.js";
 import { fit } from "../train/fit.js";
 import { earlyStopping } from "../train/observers.js";
 import { lossByName } from "../losses/losses.js";
-import { mkdirSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import type { RunConfig } from "./config.js";
 import { CheckpointWriter, type CheckpointContents } from "../io/checkpoint.js";
@@ -52,6 +51,7 @@ export function describeModel(model: Sequential): string {
 /** Train as a run config says, evaluate on the test split, save the model atomically. */
 export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: CheckpointContents): TrainSummary {
   const started = performance.now();
+  ensureDirectory(dirname(cfg.out));
   const data = prepareData(cfg.data, cfg.seed);
   const rng = new Rng(cfg.seed);
   const model = resume ? resume.model : new Sequential(cfg.layers).build(data.train.inputDim, rng.fork("init"));
@@ -110,7 +110,6 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
       stopReason: history.stopReason,
     },
   });
-  mkdirSync(dirname(cfg.out), { recursive: true });
   writeFileAtomic(cfg.out, bytes);
 
   const wallSeconds = (performance.now() - started) / 1000;

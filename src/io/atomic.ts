@@ -98,6 +98,18 @@ export function readModelBytes(path: string): Uint8Array {
   }
 }
 
+/**
+ * Create `dir` (and its parents) if missing, or fail with a `ModelFileError` that says why. Called
+ * before training starts, so that an unwritable output location is reported before hours of work.
+ */
+export function ensureDirectory(dir: string): void {
+  try {
+    nodeFs.mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw ioError("cannot create the output folder", dir, error, "a parent folder is missing");
+  }
+}
+
 function ioError(action: string, path: string, error: unknown, enoentWords: string): ModelFileError {
   const code = (error as { code?: unknown } | null)?.code;
   const words =

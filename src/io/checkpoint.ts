@@ -1,9 +1,9 @@
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Sequential } from "../nn/sequential.js";
 import { HomeostatError, ModelFileError } from "../tensor/errors.js";
 import type { TrainingState } from "../train/fit.js";
-import { readModelBytes, writeFileAtomic } from "./atomic.js";
+import { ensureDirectory, readModelBytes, writeFileAtomic } from "./atomic.js";
 import { decodeModel, encodeModel, type LoadedModel, type ModelMetadata } from "./model.js";
 
 /**
@@ -23,7 +23,7 @@ export interface CheckpointContents extends LoadedModel {
 
 export class CheckpointWriter {
   constructor(readonly dir: string, readonly keep: number) {
-    mkdirSync(dir, { recursive: true });
+    ensureDirectory(dir);
     // Temporary files left by a writer killed mid-write (one run per folder, so none is live now).
     for (const name of readdirSync(dir)) if (/^\.step-\d{9}\.ckpt\.[0-9a-f]+\.tmp$/.test(name)) rmSync(join(dir, name), { force: true });
   }
