@@ -18,7 +18,11 @@ const flag = (name: string, fallback: number): number => {
 const steps = flag("steps", 1_000_000);
 const hidden = flag("hidden", 32);
 const every = Math.max(1, Math.round(steps / 100));
-const warmup = Math.min(10_000, Math.round(steps / 100));
+// Warm-up: the first 10% of the run. RSS climbs for the first ~80,000 steps here (the C allocator's
+// arenas and mmap threshold settling under the churn of per-step typed arrays), then stays level; the
+// table also shows the level at 1% of the run so that this choice is visible.
+const warmup = Math.round(steps / 10);
+const early = Math.round(steps / 100);
 
 const { train } = loadBundledMnist();
 const data = { x: new Tensor(train.x, [train.n, train.inputDim]), y: new Tensor(train.y, [train.n, train.outputDim]) };
@@ -39,7 +43,7 @@ const h = fit(model, data, {
   observers: [{
     onBatchEnd(e, control) {
       lossSum += e.loss;
-      if (e.step === warmup || e.step % every === 0) {
+      if (e.step === warmup || e.step === early || e.step % every === 0) {
         sample(e.step);
         const s = samples[samples.length - 1];
         process.stderr.write(`\rstep ${e.step.toLocaleString("en-US")}  heap ${s.heapMiB.toFixed(1)} MiB  rss ${s.rssMiB.toFixed(1)} MiB  loss ${(lossSum / every).toFixed(3)}   `);
@@ -51,13 +55,15 @@ const h = fit(model, data, {
 });
 process.stderr.write("\n");
 const base = samples.find((s) => s.step === warmup)!;
+const earlyBase = samples.find((s) => s.step === early)!;
 const after = samples.filter((s) => s.step >= warmup);
 const maxHeap = Math.max(...after.map((s) => s.heapMiB));
 const maxRss = Math.max(...after.map((s) => s.rssMiB));
 const last = samples[samples.length - 1];
-console.log(`| steps | heap at ${warmup.toLocaleString("en-US")} | heap at end | max heap after warm-up | RSS at ${warmup.toLocaleString("en-US")} | RSS at end | max RSS after warm-up | steps/s |`);
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
-console.log(`| ${h.steps.toLocaleString("en-US")} | ${base.heapMiB.toFixed(1)} MiB | ${last.heapMiB.toFixed(1)} MiB | ${maxHeap.toFixed(1)} MiB | ${base.rssMiB.toFixed(1)} MiB | ${last.rssMiB.toFixed(1)} MiB | ${maxRss.toFixed(1)} MiB | ${Math.round(h.steps / ((performance.now() - started) / 1000)).toLocaleString("en-US")} |`);
+const n = (v: number): string => v.toLocaleString("en-US");
+console.log(`| steps | heap at ${n(early)} / ${n(warmup)} / end (max after warm-up) | RSS at ${n(early)} / ${n(warmup)} / end (max after warm-up) | steps/s |`);
+console.log("| --- | --- | --- | --- |");
+console.log(`| ${n(h.steps)} | ${earlyBase.heapMiB.toFixed(1)} / ${base.heapMiB.toFixed(1)} / ${last.heapMiB.toFixed(1)} MiB (${maxHeap.toFixed(1)}) | ${earlyBase.rssMiB.toFixed(1)} / ${base.rssMiB.toFixed(1)} / ${last.rssMiB.toFixed(1)} MiB (${maxRss.toFixed(1)}) | ${n(Math.round(h.steps / ((performance.now() - started) / 1000)))} |`);
 const flat = maxRss <= base.rssMiB * 1.1 && maxHeap <= base.heapMiB * 1.1;
 console.log(flat ? "memory stayed flat (within 10% of the warm-up level)" : "MEMORY GREW beyond 10% of the warm-up level");
 const i = process.argv.indexOf("--samples");
