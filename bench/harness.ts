@@ -1,0 +1,149 @@
+/**
+ * The fair-fight part of the benchmark: warm every contestant up, size its rounds to a common duration,
+ * then run rounds in turn (A B C, B C A, C A B, …) until a time budget is spent, so that the noise of a
+ * shared machine falls on all of them alike. The figure reported is the median round.
+ */
+
+/** Work done in one timed run: `work` units (samples, floating-point operations) in `seconds`. */
+export interface Timing {
+  work: number;
+  seconds: number;
+}
+
+export interface Contestant {
+  /** Label in the table, e.g. "tfjs wasm (optimizer.minimize)". */
+  readonly name: string;
+  /** The contestant the ratios are taken against (Homeostat). */
+  readonly reference?: boolean;
+  /**
+   * Run `reps` repetitions of the workload and time them. A contestant times itself, so that untimed
+   * preparation (switching the tfjs backend) stays outside the measurement.
+   */
+  run(reps: number): Promise<Timing>;
+}
+
+export interface Workload {
+  readonly name: string;
+  /** Unit of the rate, e.g. "samples/s". */
+  readonly unit: string;
+  /** Rate = work / seconds ÷ `scale` (1e9 turns flop/s into GFLOP/s). */
+  readonly scale: number;
+  readonly contestants: readonly Contestant[];
+}
+
+export interface Schedule {
+  /** Seconds of warm-up per contestant (at least one run of one repetition). */
+  warmupSeconds: number;
+  /** Target duration of one round; the repetitions per round are chosen from the warm-up. */
+  roundSeconds: number;
+  /** Seconds of interleaved rounds for the whole workload, after warm-up. */
+  budgetSeconds: number;
+  /** Rounds per contestant even when that overruns the budget. */
+  minRounds: number;
+}
+
+export interface Result {
+  workload: string;
+  contestant: string;
+  unit: string;
+  /** Median rate over the rounds. */
+  median: number;
+  /** Half the interquartile range of the rounds' rates, relative to the median (printed as ±). */
+  spread: number;
+  rounds: number;
+  repsPerRound: number;
+  /** Whether this is the contestant the ratios are taken against. */
+  reference: boolean;
+  /** Homeostat's median ÷ this contestant's median (above 1: Homeostat is faster); 1 for Homeostat. */
+  ratio: number | null;
+}
+
+const now = (): number => performance.now() / 1000;
+
+/** Seconds since `start`, a `performance.now()` reading (for contestants timing themselves). */
+export const secondsSince = (start: number): number => (performance.now() - start) / 1000;
+
+/** Warm up, calibrate and run one workload's contestants in interleaved rounds. */
+export async function measure(workload: Workload, schedule: Schedule, log: (line: string) => void = () => {}): Promise<Result[]> {
+  const { contestants } = workload;
+  const reps: number[] = [];
+  for (const c of contestants) {
+    const perRep = await warmUp(c, schedule.warmupSeconds);
+    reps.push(Math.max(1, Math.round(schedule.roundSeconds / perRep)));
+    log(`  warmed up ${c.name}: ${fmtRate(perRep * 1000)} ms per repetition, ${reps.at(-1)} per round`);
+  }
+
+  const rates: number[][] = contestants.map(() => []);
+  const start = now();
+  for (let round = 0; now() - start < schedule.budgetSeconds || round < schedule.minRounds; round++) {
+    // Rotating the order keeps any one contestant from always following the same neighbour (its GC debt, its cache footprint).
+    for (let j = 0; j < contestants.length; j++) {
+      const i = (round + j) % contestants.length;
+      const t = await contestants[i].run(reps[i]);
+      rates[i].push(t.work / t.seconds / workload.scale);
+    }
+  }
+
+  const medians = rates.map((r) => quantile(r, 0.5));
+  const refIndex = contestants.findIndex((c) => c.reference);
+  return contestants.map((c, i) => ({
+    workload: workload.name,
+    contestant: c.name,
+    unit: workload.unit,
+    median: medians[i],
+    spread: (quantile(rates[i], 0.75) - quantile(rates[i], 0.25)) / 2 / medians[i],
+    rounds: rates[i].length,
+    repsPerRound: reps[i],
+    reference: i === refIndex,
+    ratio: refIndex < 0 ? null : medians[refIndex] / medians[i],
+  }));
+}
+
+/** Run single repetitions until `seconds` have passed (at least once); return the seconds per repetition. */
+async function warmUp(c: Contestant, seconds: number): Promise<number> {
+  const start = now();
+  const times: number[] = [];
+  while (times.length === 0 || now() - start < seconds) {
+    const t = await c.run(1);
+    times.push(t.seconds);
+  }
+  // The first runs carry compilation and allocation; the later half is what a round will see.
+  // (A single run, for a slow contestant, is only used to size its rounds.)
+  return quantile(times.slice(Math.floor(times.length / 2)), 0.5);
+}
+
+/** Linear-interpolated quantile of unsorted values. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+/** A rate with three significant digits (thousands separated), or fewer decimals when large. */
+export function fmtRate(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return String(x);
+  const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(Math.abs(x) || 1)));
+  return x.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+/** The results as an aligned plain-text table. */
+export function formatTable(results: readonly Result[]): string {
+  const header = ["workload", "contestant", "rate", "unit", "spread", "rounds", "Homeostat ÷ peer"];
+  const rows = results.map((r) => [
+    r.workload,
+    r.contestant,
+    fmtRate(r.median),
+    r.unit,
+    `±${(r.spread * 100).toFixed(1)}%`,
+    String(r.rounds),
+    r.ratio === null ? "" : r.reference ? "—" : `${r.ratio.toFixed(2)}×`,
+  ]);
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j].length)));
+  const numeric = new Set([2, 4, 5, 6]);
+  const line = (cells: string[]): string =>
+    cells.map((cell, j) => (numeric.has(j) ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join("  ").trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}

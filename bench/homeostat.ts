@@ -1,0 +1,88 @@
+/**
+ * Homeostat's side of the benchmark, through the API users call: `fit` for training (its shuffling,
+ * batch gathering and per-step bookkeeping included) and `matmul` for the matrix product.
+ */
+import { matmul } from "../src/autograd/ops.js";
+import { backend } from "../src/backend/index.js";
+import { crossEntropy } from "../src/losses/index.js";
+import { Dense, Sequential } from "../src/nn/index.js";
+import { sgd } from "../src/optim/index.js";
+import { fit } from "../src/train/index.js";
+import { Rng } from "../src/tensor/rng.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import { type Contestant, secondsSince, type Timing } from "./harness.js";
+
+/** The training workload every contestant runs: the same rows, the same architecture and step. */
+export interface MlpTask {
+  inputs: number;
+  hidden: readonly number[];
+  classes: number;
+  batchSize: number;
+  lr: number;
+  /** `batches · batchSize` rows of inputs in [0, 1), row-major. */
+  x: Float32Array;
+  /** The matching one-hot labels. */
+  y: Float32Array;
+  batches: number;
+  seed: number;
+}
+
+/** Random inputs in [0, 1) and random one-hot labels from a seeded stream. */
+export function makeMlpTask(opts: Omit<MlpTask, "x" | "y">): MlpTask {
+  const rng = new Rng(opts.seed);
+  const rows = opts.batches * opts.batchSize;
+  const x = new Float32Array(rows * opts.inputs);
+  for (let i = 0; i < x.length; i++) x[i] = rng.next();
+  const y = new Float32Array(rows * opts.classes);
+  for (let r = 0; r < rows; r++) y[r * opts.classes + Math.floor(rng.next() * opts.classes)] = 1;
+  return { ...opts, x, y };
+}
+
+/** The name of the Homeostat backend that runs the kernels, for labels. */
+export function homeostatLabel(): string {
+  return `Homeostat (${backend().name})`;
+}
+
+/** Training with `fit`: one repetition is one epoch over the task's batches, so work is counted in samples. */
+export function homeostatTrainer(task: MlpTask): Contestant {
+  const layers = [
+    ...task.hidden.map((units) => new Dense(units, { activation: "relu" })),
+    new Dense(task.classes, { activation: "softmax" }),
+  ];
+  const model = new Sequential(layers).build(task.inputs, new Rng(task.seed));
+  const rows = task.batches * task.batchSize;
+  const data = { x: new Tensor(task.x, [rows, task.inputs]), y: new Tensor(task.y, [rows, task.classes]) };
+  const optimizer = sgd({ lr: task.lr });
+  let calls = 0;
+  return {
+    name: `${homeostatLabel()} fit`,
+    reference: true,
+    async run(reps: number): Promise<Timing> {
+      const start = performance.now();
+      fit(model, data, { epochs: reps, batchSize: task.batchSize, optimizer, loss: crossEntropy, seed: task.seed + calls++, shuffle: true });
+      return { work: reps * rows, seconds: secondsSince(start) };
+    },
+  };
+}
+
+/** Square matrices of uniform values in [0, 1): dense, so no kernel can skip zeros. */
+export function uniformMatrix(n: number, rng: Rng): Float32Array {
+  const m = new Float32Array(n * n);
+  for (let i = 0; i < m.length; i++) m[i] = rng.next();
+  return m;
+}
+
+/** One repetition is one n×n×n product; work is counted in floating-point operations (2n³). */
+export function homeostatGemm(n: number, a: Float32Array, b: Float32Array): Contestant {
+  const ta = new Tensor(a, [n, n]);
+  const tb = new Tensor(b, [n, n]);
+  return {
+    name: `${homeostatLabel()} matmul`,
+    reference: true,
+    async run(reps: number): Promise<Timing> {
+      const start = performance.now();
+      for (let r = 0; r < reps; r++) matmul(ta, tb);
+      return { work: reps * 2 * n ** 3, seconds: secondsSince(start) };
+    },
+  };
+}
