@@ -35,3 +35,14 @@ export { designRank, symmetricEigen } from "./data/linalg.js";
 
 export { encodeModel, decodeModel, type ModelMetadata, type LoadedModel } from "./io/model.js";
 export { encodeContainer, decodeContainer, MODEL_FORMAT_VERSION } from "./io/container.js";
+export { exportOnnx, importOnnx } from "./io/onnx.js";
+export { exportTfjs, importTfjs, writeTfjs, readTfjs, type TfjsModelJson } from "./io/tfjs.js";
+export { writeFileAtomic, readModelBytes } from "./io/atomic.js";
+export { CheckpointWriter, loadLatestCheckpoint, listCheckpoints } from "./io/checkpoint.js";
+export type { TrainingState } from "./train/fit.js";
+export type { Batch, LossContext, LayerActivation } from "./train/events.js";
+export { loadCsv, parseCsv } from "./data/csv.js";
+export { parseIdx, loadIdxDataset } from "./data/idx.js";
+export { loadBundledMnist } from "./data/mnist.js";
+export { fitNormalizer, applyNormalizer, normalizeRows, type Normalizer } from "./data/normalize.js";
+export { splitDataset, subset, oneHot, type Dataset } from "./data/dataset.js";

@@ -208,3 +208,23 @@ test("an unwritable output location is reported before training, and an existing
   assert.deepEqual(readFileSync(join(dir, "keep.hmst")), before);
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "no temporary file left behind");
 });
+
+test("export to ONNX and TF.js and import back: the same predictions; bad formats are usage errors", () => {
+  write("blobs.csv", blobsCsv(90));
+  write("exp.json", config({ epochs: 5, out: "exp.hmst" }));
+  assert.equal(run(["train", "--config", "exp.json", "--quiet"]).code, 0);
+  const onnx = run(["export", "--model", "exp.hmst", "--format", "onnx", "--out", "exp.onnx", "--json"]);
+  assert.equal(onnx.code, 0, onnx.stderr);
+  assert.equal(onnx.json!.inputNormalization, "standardize");
+  assert.equal(run(["export", "--model", "exp.hmst", "--format", "tfjs", "--out", "exp-tfjs", "--quiet"]).code, 0);
+  assert.ok(existsSync(join(dir, "exp-tfjs", "model.json")) && existsSync(join(dir, "exp-tfjs", "weights.bin")));
+  assert.equal(run(["import", "--format", "onnx", "--in", "exp.onnx", "--out", "from-onnx.hmst", "--quiet"]).code, 0);
+  assert.equal(run(["import", "--format", "tfjs", "--in", "exp-tfjs", "--out", "from-tfjs.hmst", "--quiet"]).code, 0);
+  const w = (f: string) => decodeModel(readFileSync(join(dir, f))).model.parameters().map(([, t]) => Array.from(t.data));
+  assert.deepEqual(w("from-onnx.hmst"), w("exp.hmst"));
+  assert.deepEqual(w("from-tfjs.hmst"), w("exp.hmst"));
+  expectRefusal(["export", "--model", "exp.hmst", "--format", "keras", "--out", "x"], /--format: expected onnx or tfjs/);
+  write("garbage.onnx", "not a protobuf at all, just text");
+  expectRefusal(["import", "--format", "onnx", "--in", "garbage.onnx", "--out", "g.hmst"], /garbage\.onnx/);
+  assert.ok(!existsSync(join(dir, "g.hmst")));
+});

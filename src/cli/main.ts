@@ -5,6 +5,7 @@ import { loadRunConfig, parseRunConfig } from "./config.js";
 import { loadLatestCheckpoint } from "../io/checkpoint.js";
 import { demoSeed } from "./demo-seed.js";
 import { runEval, runPredict } from "./model-commands.js";
+import { runExport, runImport } from "./interchange.js";
 import { runTraining } from "./train.js";
 import { makeUi } from "./ui.js";
 
@@ -19,6 +20,10 @@ Usage:
   homeostat train --resume CHECKPOINT_DIR  continue a checkpointed run exactly where it stopped
   homeostat eval --model FILE (--data mnist | --data FILE.csv [--target COL] | --images F --labels F | --config run.json)
   homeostat predict --model FILE --input FILE.csv|FILE.json|-
+  homeostat export --model FILE --format onnx|tfjs --out PATH
+                                           the inference graph as ONNX (opset 17) or a TF.js layers model
+  homeostat import --format onnx|tfjs --in PATH --out FILE
+                                           an ONNX file or TF.js model folder as a Homeostat model file
 
 Common flags:
   --json     print one JSON object summarising the result as the last line of standard output
@@ -124,6 +129,19 @@ export async function main(argv: string[]): Promise<number> {
         if (!values.model) throw new UsageError("predict needs --model FILE");
         if (!values.input) throw new UsageError("predict needs --input FILE (CSV or JSON rows; - for standard input)");
         runPredict(values.model, values.input, makeUi(values));
+        return 0;
+      }
+      case "export": {
+        const { values } = parseFlags(rest, { ...common, model: { type: "string", short: "m" }, format: { type: "string", short: "f" }, out: { type: "string", short: "o" } });
+        if (values.help) return help();
+        if (!values.model) throw new UsageError("export needs --model FILE");
+        runExport(values.model, values.format, values.out, makeUi(values));
+        return 0;
+      }
+      case "import": {
+        const { values } = parseFlags(rest, { ...common, in: { type: "string" }, format: { type: "string", short: "f" }, out: { type: "string", short: "o" } });
+        if (values.help) return help();
+        runImport(values.in, values.format, values.out, makeUi(values));
         return 0;
       }
       default:

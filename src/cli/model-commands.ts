@@ -68,7 +68,9 @@ export function runEval(modelPath: string, src: EvalSource, ui: Ui): Record<stri
     throw new ShapeError(`${description}: the data has ${raw.outputDim} target columns/classes but the model has ${m.model.outputDim} outputs`);
   }
   const ds = applyNormalizer(normalizerOf(m), raw);
-  const loss = lossByName(m.loss ?? "mse");
+  // A model imported from ONNX or TF.js carries no loss: take the one its output layer implies.
+  const act = m.model.outputActivation();
+  const loss = lossByName(m.loss ?? (act === "softmax" ? "crossEntropy" : act === "sigmoid" ? "binaryCrossEntropy" : "mse"));
   const metrics = ds.task === "classification" ? (["accuracy"] as const) : (["mse", "mae"] as const);
   const t0 = performance.now();
   const result = evaluate(m.model, toTensors(ds), { loss, metrics });

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import type { ActivationName } from "../../src/nn/activations.js";
+import type { Layer } from "../../src/nn/layer.js";
+import { Sequential } from "../../src/nn/sequential.js";
+import { ModelFileError } from "../../src/tensor/errors.js";
+import { Rng } from "../../src/tensor/rng.js";
+import { Tensor } from "../../src/tensor/tensor.js";
+
+export const ACTIVATION_NAMES: ActivationName[] = ["identity", "linear", "sigmoid", "tanh", "relu", "leakyRelu", "elu", "selu", "gelu", "softplus", "softmax"];
+
+/** A built model with non-trivial parameters: every weight, bias, gain and shift drawn from a seeded normal. */
+export function built(layers: Layer[], inputDim: number, seed = 1): Sequential {
+  const model = new Sequential(layers).build(inputDim, new Rng(seed));
+  const rng = new Rng(seed + 100);
+  for (const [name, t] of model.parameters()) for (let i = 0; i < t.size; i++) t.data[i] = (name.endsWith("weight") && t.rank === 1 ? 1 : 0) + 0.7 * rng.normal();
+  return model;
+}
+
+/** Rows of seeded normal inputs (σ = 2, so activations reach their curved parts). */
+export function randomInputs(inputDim: number, rows = 16, seed = 5): Tensor {
+  const rng = new Rng(seed);
+  return new Tensor(Float32Array.from({ length: rows * inputDim }, () => 2 * rng.normal()), [rows, inputDim]);
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Same config, same parameter names, bit-identical weights. */
+export function assertSameModel(back: Sequential, model: Sequential): void {
+  assert.deepEqual(back.config(), model.config());
+  const p = back.parameters();
+  model.parameters().forEach(([name, t], i) => {
+    assert.equal(p[i][0], name);
+    assert.deepEqual(new Uint8Array(p[i][1].data.buffer), new Uint8Array(t.data.buffer), `${name} is bit-identical`);
+  });
+}
+
+export function throwsModelFile(fn: () => unknown, ...fragments: string[]): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof ModelFileError, `expected a ModelFileError, got ${String(e)}`);
+    for (const f of fragments) assert.ok(e.message.includes(f), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(f)}`);
+    return true;
+  });
+}
