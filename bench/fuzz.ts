@@ -6,7 +6,7 @@ import { fuzz } from "../test/helpers/fuzz.js";
 import { fuzzTargets } from "../test/helpers/fuzz-targets.js";
 
 const arg = process.argv.indexOf("--per-target");
-const perTarget = arg > 0 ? Number(process.argv[arg + 1]) : 20_000;
+const perTarget = arg > 0 ? Number(process.argv[arg + 1]) : 15_000;
 let total = 0;
 let crashes = 0;
 console.log("| parser | inputs | accepted | refused (typed error) | crashes | slowest (ms) |");

@@ -1,4 +1,7 @@
 import { parseRunConfig } from "../../src/cli/config.js";
+import { exportOnnx, importOnnx } from "../../src/io/onnx.js";
+import { exportTfjs, importTfjs } from "../../src/io/tfjs.js";
+import { Activation } from "../../src/nn/layers.js";
 import { parseCsv } from "../../src/data/csv.js";
 import { parseIdx } from "../../src/data/idx.js";
 import { decodeModel, encodeModel } from "../../src/io/model.js";
@@ -67,7 +70,7 @@ function smallModel(): { model: Sequential; state: TrainingState } {
   return { model, state: state! };
 }
 
-/** Every parser a user's file reaches, with valid seed inputs. */
+/** Every parser a user's file reaches, with valid seed inputs. (The importer tests also fuzz foreign ONNX graphs and TF.js weights.) */
 export function fuzzTargets(): FuzzTarget[] {
   const { model, state } = smallModel();
   const modelBytes = encodeModel(model, { loss: "crossEntropy", classes: ["a", "b"] });
@@ -78,7 +81,11 @@ export function fuzzTargets(): FuzzTarget[] {
     loss: "crossEntropy", optimizer: { type: "adam", lr: 0.001 }, schedule: { type: "step", stepSize: 2 }, epochs: 3, batchSize: 8,
     checkpoint: { every: 10 },
   };
+  const mixed = new Sequential([new Dense(5, { activation: "gelu" }), new LayerNorm(), new Dropout(0.2), new Dense(4, { activation: "leakyRelu" }), new Activation("tanh"), new Dense(3, { activation: "softmax" })]).build(3, new Rng(2));
+  const tfjs = exportTfjs(mixed);
   return [
+    { name: "ONNX importer", seeds: [exportOnnx(mixed), exportOnnx(model)], parse: (b) => importOnnx(b, "fuzz.onnx") },
+    { name: "TF.js importer (model.json)", seeds: [text(JSON.stringify(tfjs.modelJson))], parse: (b) => importTfjs(decodeText(b), tfjs.weights, "fuzz/model.json"), mutate: mutateJson },
     { name: "model file", seeds: [modelBytes], parse: (b) => decodeModel(b, "fuzz.hmst"), repair: fixCrc },
     { name: "checkpoint", seeds: [checkpointBytes], parse: (b) => decodeModel(b, "fuzz.ckpt"), repair: fixCrc },
     {
