@@ -101,7 +101,7 @@ export interface Observer {
   /** Plain data (numbers, arrays, typed arrays) that restores this observer exactly. */
   getState?(): unknown;
   setState?(state: unknown): void;
-  /** Set to receive each layer's output in `BatchEvent.activations`. */
+  /** Set to receive each layer's output in `BatchEvent.activations`. Read before every step, so a getter may ask for some steps only. */
   readonly wantsActivations?: boolean;
   onTrainBegin?(control: TrainingControl): void;
   /** Replace the batch before the forward pass (experience replay mixes stored samples in). */

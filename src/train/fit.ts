@@ -139,7 +139,6 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   const gradMap = new Map<string, Float32Array>();
   const epochs: EpochEvent[] = opts.resume ? [...opts.resume.epochs] : [];
   const liveGrads = new Map<string, Float32Array>();
-  const wantsActivations = observers.some((o) => o.wantsActivations);
   const lossTermObservers = observers.filter((o) => o.lossTerm);
   const paramTensors = params.map(([, t]) => t);
   let plateauFactor = 1;
@@ -191,7 +190,8 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
       if (opts.augment) opts.augment(xb.data as Float32Array, rows, inDim, augmentRng);
       let batch: Batch = { x: xb, y: yb };
       for (const o of observers) batch = o.transformBatch?.(batch, control) ?? batch;
-      const activations = wantsActivations ? new Map<string, LayerActivation>() : undefined;
+      // Asked at every step, so an observer can take activations on some steps only (they cost a few % per step).
+      const activations = observers.some((o) => o.wantsActivations) ? new Map<string, LayerActivation>() : undefined;
       const ctx: ForwardContext = { training: true, rng: dropoutRng };
       if (activations) ctx.onActivation = (layer, out, pre) => activations.set(layer, { output: out.detach(), preActivation: pre?.detach() ?? null });
       const { loss: dataLoss, output, logits } = lossAndOutput(model, loss, batch.x, batch.y, ctx);

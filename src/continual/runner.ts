@@ -1,0 +1,213 @@
+/**
+ * Runs a strategy over a task stream: train task after task with `fit` (the strategy's observer added),
+ * fill the accuracy matrix after each task, and compute the measures. The model is built fresh from
+ * the config's seed, so every strategy of a comparison starts from the same weights (and the same b).
+ *
+ * Optimiser state: by default each task starts a fresh optimiser (Adam's moments and step count reset
+ * at each boundary, as when a deployed model is retrained on new data); `keepOptimizerState` carries
+ * it over instead.
+ */
+import { loadBundledMnist } from "../data/mnist.js";
+import { type Dataset, validationSplit } from "../data/dataset.js";
+import { layerFromConfig, Sequential } from "../nn/sequential.js";
+import { Dense } from "../nn/layers.js";
+import type { Optimizer } from "../optim/optimizers.js";
+import { ConfigError } from "../tensor/errors.js";
+import { Rng } from "../tensor/rng.js";
+import type { LabeledData } from "../train/evaluate.js";
+import type { Observer } from "../train/events.js";
+import { fit } from "../train/fit.js";
+import { headAccuracy, headLoss } from "./heads.js";
+import { type ContinualMeasures, continualMeasures } from "./measures.js";
+import { concatData, gather, type Strategy, type TaskContext } from "./strategy.js";
+import { createStrategy, joint, type StrategyChoice } from "./strategies/index.js";
+import { makeStream, type Scenario, type StreamKind, type Task, type TaskStream } from "./streams.js";
+
+export interface ContinualConfig {
+  stream: StreamKind;
+  scenario: Scenario;
+  tasks: number;
+  /** No task boundaries announced: one pass of `fit` over the tasks' rows in order (see runTaskFree). */
+  taskFree: boolean;
+  /** A built-in strategy by name, or a factory of a user's own. */
+  strategy: StrategyChoice | (() => Strategy);
+  epochs: number;
+  batchSize: number;
+  optimizer: Optimizer;
+  /** Hidden layers in run-config form; an output layer (softmax, as wide as the stream needs) is appended. */
+  layers: readonly unknown[];
+  seed: number;
+  keepOptimizerState: boolean;
+  /** Also train the joint model, for intransigence (Chaudhry et al. 2018) and as the upper bound. */
+  compareJoint: boolean;
+  /** Measure on the test split, or on a validation split cut from the end of the training split (for tuning). */
+  evaluateOn: "test" | "validation";
+  validationFraction: number;
+  /** Caps on rows per task (quick runs, tests). */
+  trainPerTask?: number;
+  testPerTask?: number;
+  /** The classification data set (default: the bundled digits, 8,000 / 2,000). */
+  data?: { train: Dataset; test: Dataset };
+}
+
+export interface StreamRun {
+  strategy: string;
+  R: number[][];
+  b: number[];
+  /** Training time, strategy hooks included, evaluation excluded. */
+  wallSeconds: number;
+  evalSeconds: number;
+}
+
+export interface ContinualResult extends ContinualMeasures {
+  strategy: string;
+  stream: StreamKind;
+  scenario: Scenario;
+  taskFree: boolean;
+  taskNames: string[];
+  R: number[][];
+  b: number[];
+  wallSeconds: number;
+  evalSeconds: number;
+  /** The joint reference run, when `compareJoint` (the strategy's own run when it is joint). */
+  joint?: { R: number[][]; ACC: number; wallSeconds: number };
+}
+
+export interface ContinualHooks {
+  /** After each task, with R's rows so far. */
+  onTaskEnd?(i: number, R: number[][]): void;
+}
+
+/**
+ * Build the streams the config describes, run its strategy (and the joint reference), and measure.
+ *
+ * @example
+ * const cfg = parseContinualConfig({ stream: "split", scenario: "class", tasks: 5, epochs: 10,
+ *   strategy: { type: "replay", bufferSize: 500 } });
+ * const result = runContinual(cfg, { onTaskEnd: (i, R) => console.log(i, R[i]) });
+ * console.log(formatAccuracyMatrix(result.R, result.taskNames), result.ACC, result.BWT);
+ */
+export function runContinual(cfg: ContinualConfig, hooks: ContinualHooks = {}): ContinualResult {
+  const { train, test } = continualStreams(cfg);
+  const strategy = typeof cfg.strategy === "function" ? cfg.strategy() : createStrategy(cfg.strategy);
+  const run = runStrategy(strategy, train, test, cfg, hooks);
+  let jointRun: StreamRun | undefined;
+  if (strategy.name === "joint") jointRun = run;
+  else if (cfg.compareJoint && !cfg.taskFree) jointRun = runStrategy(joint(), train, test, cfg);
+  const measures = continualMeasures(run.R, run.b, jointRun?.R);
+  return {
+    strategy: strategy.name, stream: cfg.stream, scenario: cfg.scenario, taskFree: cfg.taskFree,
+    taskNames: train.tasks.map((t) => t.name), ...measures, R: run.R, b: run.b,
+    wallSeconds: run.wallSeconds, evalSeconds: run.evalSeconds,
+    joint: jointRun && { R: jointRun.R, ACC: continualMeasures(jointRun.R, jointRun.b).ACC, wallSeconds: jointRun.wallSeconds },
+  };
+}
+
+/** The training stream and the stream measured on (test rows, or validation rows cut from the training split). */
+export function continualStreams(cfg: ContinualConfig): { train: TaskStream; test: TaskStream } {
+  const data = cfg.data ?? loadBundledMnist();
+  let [trainDs, evalDs] = [data.train, data.test];
+  if (cfg.evaluateOn === "validation") {
+    const split = validationSplit(data.train, cfg.validationFraction);
+    [trainDs, evalDs] = [split.train, split.validation];
+  }
+  const opts = { kind: cfg.stream, tasks: cfg.tasks, seed: cfg.seed, scenario: cfg.scenario };
+  return {
+    train: makeStream(trainDs, { ...opts, perTask: cfg.trainPerTask }),
+    test: makeStream(evalDs, { ...opts, perTask: cfg.testPerTask }),
+  };
+}
+
+/** The config's hidden layers and a softmax output layer of the stream's width, built from `seed`. */
+export function buildContinualModel(cfg: Pick<ContinualConfig, "layers" | "seed">, stream: TaskStream): Sequential {
+  const hidden = cfg.layers.map((l, i) => layerFromConfig(l, `model.layers[${i}]`));
+  return new Sequential([...hidden, new Dense(stream.outputDim, { activation: "softmax" })]).build(stream.inputDim, new Rng(cfg.seed));
+}
+
+type RunSettings = Pick<ContinualConfig, "layers" | "seed" | "epochs" | "batchSize" | "optimizer" | "keepOptimizerState" | "taskFree">;
+
+/**
+ * Train `strategy` on `train`'s tasks in order and measure on `test`'s: R[i][j] after task i, and b from
+ * the untrained model.
+ */
+export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStream, cfg: RunSettings, hooks: ContinualHooks = {}): StreamRun {
+  const model = buildContinualModel(cfg, train);
+  const rng = new Rng(cfg.seed).fork(`strategy ${strategy.name}`);
+  const t = train.tasks.length;
+  let evalSeconds = 0;
+  const measureAfter = (stage: number): number[] => {
+    const started = performance.now();
+    const row = test.tasks.map((task) => headAccuracy(model, test, stage, task));
+    evalSeconds += (performance.now() - started) / 1000;
+    return row;
+  };
+  const b = measureAfter(-1);
+  const R: number[][] = [];
+  const started = performance.now();
+  if (cfg.taskFree) {
+    runTaskFree(strategy, model, train, cfg, rng, (i) => {
+      R.push(measureAfter(i));
+      hooks.onTaskEnd?.(i, R);
+    });
+  } else {
+    let optimizerState: unknown;
+    for (let i = 0; i < t; i++) {
+      const ctx: TaskContext = {
+        model, stream: train, task: train.tasks[i], taskIndex: i, seen: train.tasks.slice(0, i + 1),
+        loss: headLoss(train, i), batchSize: cfg.batchSize, rng, taskFree: false,
+      };
+      strategy.onTaskStart?.(ctx);
+      const observer = strategy.observer?.(ctx);
+      const data: LabeledData = strategy.trainingData?.(ctx) ?? ctx.task;
+      const result = fit(model, data, {
+        epochs: cfg.epochs, batchSize: cfg.batchSize, optimizer: cfg.optimizer, loss: ctx.loss, seed: cfg.seed * 1009 + i,
+        observers: observer ? [observer] : [], optimizerState: cfg.keepOptimizerState ? optimizerState : undefined,
+      });
+      optimizerState = result.optimizerState;
+      strategy.onTaskEnd?.(ctx);
+      R.push(measureAfter(i));
+      hooks.onTaskEnd?.(i, R);
+    }
+  }
+  const wallSeconds = (performance.now() - started) / 1000 - evalSeconds;
+  return { strategy: strategy.name, R, b, wallSeconds, evalSeconds };
+}
+
+/**
+ * A task-free run: the tasks' rows arrive as one stream (each task's rows shuffled and repeated `epochs`
+ * times, tasks in order) in a single unshuffled pass of `fit`, and the strategy is told nothing about
+ * boundaries. The runner still measures at each hidden boundary (after the first step that consumes
+ * the task's last row). The head masks nothing a task boundary would reveal: class-incremental uses
+ * every unit. Materialises epochs × rows of input: fine for the digits, heavy for long permuted streams.
+ */
+function runTaskFree(strategy: Strategy, model: Sequential, train: TaskStream, cfg: RunSettings, rng: Rng, measure: (task: number) => void): void {
+  if (!strategy.taskFree) throw new ConfigError(`strategy: ${strategy.name} needs task boundaries; on a task-free stream use naive or replay`, { field: "strategy" });
+  if (train.scenario === "task") throw new ConfigError("scenario: a task-free stream cannot be task-incremental (that needs the task identity)", { field: "scenario" });
+  const blocks: LabeledData[] = [];
+  const ends: number[] = [];
+  let rows = 0;
+  train.tasks.forEach((task, i) => {
+    const order = new Rng(cfg.seed).fork(`task-free ${i}`);
+    for (let e = 0; e < cfg.epochs; e++) blocks.push(gather(task, order.permutation(task.labels.length)));
+    rows += task.labels.length * cfg.epochs;
+    ends.push(rows);
+  });
+  const data = concatData(blocks);
+  const last = train.tasks.length - 1;
+  const whole: Task = { index: 0, name: "stream", x: data.x, y: data.y, labels: new Int32Array(0), classes: train.tasks.flatMap((t) => t.classes) };
+  const ctx: TaskContext = {
+    model, stream: train, task: whole, taskIndex: 0, seen: [whole], loss: headLoss(train, last), batchSize: cfg.batchSize, rng, taskFree: true,
+  };
+  let next = 0;
+  const boundaries: Observer = {
+    onBatchEnd: (event) => {
+      const consumed = Math.min(event.step * cfg.batchSize, rows);
+      while (next < ends.length && consumed >= ends[next]) measure(next++);
+    },
+  };
+  const observer = strategy.observer?.(ctx);
+  fit(model, data, {
+    epochs: 1, batchSize: cfg.batchSize, optimizer: cfg.optimizer, loss: ctx.loss, seed: cfg.seed * 1009, shuffle: false,
+    observers: observer ? [observer, boundaries] : [boundaries],
+  });
+}

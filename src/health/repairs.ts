@@ -1,0 +1,161 @@
+/**
+ * Repairs act through the training loop's capabilities only: parameter data (changed in place), the
+ * optimiser state, the learning-rate scale and gradient clipping.
+ */
+import { Dense } from "../nn/layers.js";
+import { initialize } from "../nn/init.js";
+import type { Sequential } from "../nn/sequential.js";
+import type { Rng } from "../tensor/rng.js";
+import type { Tensor } from "../tensor/tensor.js";
+import type { TrainingControl } from "../train/events.js";
+
+/** A deep copy of plain optimiser state (numbers, arrays, typed arrays, plain objects). */
+export function deepCopy<T>(state: T): T {
+  if (ArrayBuffer.isView(state)) return (state as unknown as Float32Array).slice() as unknown as T;
+  if (Array.isArray(state)) return state.map(deepCopy) as unknown as T;
+  if (state && typeof state === "object") {
+    return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, deepCopy(v)])) as T;
+  }
+  return state;
+}
+
+/** Like `deepCopy`, but writes into `into`'s typed arrays where the shapes match (no allocation on the hot path). */
+export function copyInto<T>(state: T, into: unknown): T {
+  if (ArrayBuffer.isView(state)) {
+    const src = state as unknown as Float32Array;
+    if (into instanceof src.constructor && (into as Float32Array).length === src.length) {
+      (into as Float32Array).set(src);
+      return into as T;
+    }
+    return src.slice() as unknown as T;
+  }
+  if (Array.isArray(state)) return state.map((v, i) => copyInto(v, Array.isArray(into) ? into[i] : undefined)) as unknown as T;
+  if (state && typeof state === "object") {
+    const target = into && typeof into === "object" ? (into as Record<string, unknown>) : {};
+    return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, copyInto(v, target[k])])) as T;
+  }
+  return state;
+}
+
+/** Weights and optimiser state at one step, kept in memory for rollback. */
+export interface Snapshot {
+  step: number;
+  weights: Float32Array[];
+  optimizerState: unknown;
+}
+
+/**
+ * The last two healthy snapshots. Rollback goes to the older one: the newer was taken only one
+ * check before the trouble showed and may already be on its way there.
+ */
+export class SnapshotStore {
+  private older: Snapshot | null = null;
+  private newer: Snapshot | null = null;
+
+  take(control: TrainingControl): void {
+    // Reuse the buffers of the snapshot about to be dropped: a page touched for the first time costs more than the copy.
+    const recycle = this.older !== this.newer ? this.older : null;
+    const weights = control.parameters.map(([, t], i) => {
+      const buf = recycle?.weights[i];
+      if (buf && buf.length === t.data.length) {
+        buf.set(t.data);
+        return buf;
+      }
+      return (t.data as Float32Array).slice();
+    });
+    const snap = { step: control.step, weights, optimizerState: copyInto(control.getOptimizerState(), recycle?.optimizerState) };
+    this.older = this.newer ?? snap;
+    this.newer = snap;
+  }
+
+  /** Put back the older snapshot's weights and optimiser state; returns its step, or null if there is none. */
+  restore(control: TrainingControl): number | null {
+    const s = this.older;
+    if (!s) return null;
+    control.parameters.forEach(([, t], i) => t.data.set(s.weights[i]));
+    control.setOptimizerState(deepCopy(s.optimizerState));
+    this.newer = s;
+    return s.step;
+  }
+}
+
+/** The Dense layer at index `i` and the next Dense layer it feeds directly (through dropout/activation only). */
+function denseAndNext(model: Sequential, i: number): { layer: Dense; next: Dense | null } {
+  const layer = model.layers[i];
+  if (!(layer instanceof Dense)) throw new Error(`health: layer ${i} is not a dense layer`);
+  for (let j = i + 1; j < model.layers.length; j++) {
+    const l = model.layers[j];
+    if (l instanceof Dense) return { layer, next: l };
+    if (l.type !== "dropout" && l.type !== "activation") break;
+  }
+  return { layer, next: null };
+}
+
+/**
+ * Re-initialise dead units of Dense layer `i` (ReDo, Sokar et al. 2023): fresh incoming weights from
+ * the layer's initialiser, zero bias, and zero outgoing weights in the next Dense layer, so the network's
+ * function is unchanged at the moment of repair while the units can learn again.
+ *
+ * @example
+ * reinitUnits(model, 0, [3, 7], new Rng(1)); // units 3 and 7 of layer 0
+ */
+export function reinitUnits(model: Sequential, i: number, units: readonly number[], rng: Rng): void {
+  const { layer, next } = denseAndNext(model, i);
+  const fanIn = layer.weight.shape[1];
+  const w = layer.weight.data;
+  for (const u of units) {
+    w.set(initialize(layer.init, fanIn, fanIn, layer.units, rng), u * fanIn);
+    if (layer.bias) layer.bias.data[u] = 0;
+    if (next) {
+      const cols = next.weight.shape[1];
+      for (let r = 0; r < next.units; r++) next.weight.data[r * cols + u] = 0;
+    }
+  }
+}
+
+/** Multiply Dense layer `i`'s weights and bias by `factor` (LSUV-style rescaling of an over- or under-scaled layer). */
+export function rescaleLayer(model: Sequential, i: number, factor: number): void {
+  const { layer } = denseAndNext(model, i);
+  const w = layer.weight.data;
+  for (let k = 0; k < w.length; k++) w[k] *= factor;
+  if (layer.bias) for (let k = 0; k < layer.bias.data.length; k++) layer.bias.data[k] *= factor;
+}
+
+/**
+ * Layer-sequential unit-variance rescaling (LSUV, Mishkin & Matas 2016) on one batch: for each Dense
+ * layer in order (the output's logits included), run the model forward, and when that layer's pre-activations have a spread
+ * outside [1/tolerance, tolerance], scale its weights and bias so the spread becomes 1. Returns the
+ * layers rescaled, with their factors.
+ */
+export function lsuv(model: Sequential, x: Tensor, tolerance = 2): { layer: string; factor: number; preActivationStd: number }[] {
+  const done: { layer: string; factor: number; preActivationStd: number }[] = [];
+  model.layers.forEach((layer, i) => {
+    if (!(layer instanceof Dense)) return;
+    let std = NaN;
+    model.forward(x, { training: false, onActivation: (name, _out, pre) => { if (name === String(i) && pre) std = spread(pre.data); } });
+    if (!(std > tolerance || (std > 0 && std < 1 / tolerance))) return;
+    rescaleLayer(model, i, 1 / std);
+    done.push({ layer: String(i), factor: 1 / std, preActivationStd: std });
+  });
+  return done;
+}
+
+function spread(a: ArrayLike<number>): number {
+  let s = 0, q = 0;
+  for (let i = 0; i < a.length; i++) { s += a[i]; q += a[i] * a[i]; }
+  const m = s / a.length;
+  return Math.sqrt(Math.max(q / a.length - m * m, 0));
+}
+
+/** Input columns whose weights in Dense layer `i` hold NaN/±∞ (NaN inputs poison exactly their columns). */
+export function nonFiniteColumns(model: Sequential, i: number): number[] {
+  const { layer } = denseAndNext(model, i);
+  const [units, cols] = layer.weight.shape;
+  const bad: number[] = [];
+  for (let c = 0; c < cols; c++) {
+    for (let u = 0; u < units; u++) {
+      if (!Number.isFinite(layer.weight.data[u * cols + c])) { bad.push(c); break; }
+    }
+  }
+  return bad;
+}

@@ -1,0 +1,193 @@
+/**
+ * Training statistics the health monitor reads: small pure functions over typed arrays, and a
+ * recorder that keeps each layer's time series (downsampled) for reports. Per-step work is a loss,
+ * an argmax and a finiteness check; everything that touches every weight runs only every N steps.
+ */
+import { symmetricEigen } from "../data/linalg.js";
+
+/** What one heavy check measured in one layer (NaN where a value does not apply or was not measured). */
+export interface LayerStatistics {
+  /** Layer name as in parameter names ("0", "1", …). */
+  layer: string;
+  activation: string;
+  /** L2 norm of this layer's gradients (weight and bias together). */
+  gradNorm: number;
+  /** L2 norm of the weight matrix. */
+  weightNorm: number;
+  /** ‖ΔW‖ / ‖W‖ of the last optimiser step. */
+  updateRatio: number;
+  /** ‖W‖ now over ‖W‖ at the previous check (or at the start). */
+  weightGrowth: number;
+  /** Mean over units of each unit's mean output on the sampled batch. */
+  activationMean: number;
+  /** Standard deviation of the pre-activations (inputs to the nonlinearity). */
+  preActivationStd: number;
+  /** Fraction of ReLU units never active over the dead-unit window. */
+  deadFraction: number;
+  /** Fraction of ReLU units not active on any row of this check's batch (instant evidence; the window confirms it). */
+  inactiveFraction: number;
+  /** Fraction of τ-dormant units (Sokar et al. 2023): mean |h| below τ × the layer's average. */
+  dormantFraction: number;
+  /** Fraction of sigmoid/tanh outputs within 1% of the bounds. */
+  saturatedFraction: number;
+  /** exp(entropy) of the normalised singular values of the centred representation (Roy & Vetterli 2007). */
+  effectiveRank: number;
+}
+
+/** L2 norm of an array, summed in float64; NaN or Infinity when the array holds a non-finite value. */
+export function l2Norm(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return Math.sqrt(s);
+}
+
+/** ‖after − before‖ / ‖before‖: how far one step moved a weight matrix, relative to its size. */
+export function updateRatio(before: ArrayLike<number>, after: ArrayLike<number>): number {
+  let d = 0;
+  let w = 0;
+  for (let i = 0; i < before.length; i++) {
+    const diff = after[i] - before[i];
+    d += diff * diff;
+    w += before[i] * before[i];
+  }
+  return Math.sqrt(d) / Math.max(Math.sqrt(w), 1e-12);
+}
+
+/** Index of the largest value in each row of a rows × cols matrix. */
+export function argmaxRow(data: ArrayLike<number>, row: number, cols: number): number {
+  let best = 0;
+  for (let c = 1; c < cols; c++) if (data[row * cols + c] > data[row * cols + best]) best = c;
+  return best;
+}
+
+/**
+ * Per-unit activity of a rows × units output: mean |h| per unit, mean h per unit, and whether each unit
+ * was active (h > 0) on any row. `active` is OR-ed into, so a caller can accumulate over a window.
+ */
+export function unitActivity(output: ArrayLike<number>, rows: number, units: number, active: Uint8Array): { meanAbs: Float64Array; mean: Float64Array; inactive: number } {
+  const meanAbs = new Float64Array(units);
+  const mean = new Float64Array(units);
+  const activeHere = new Uint8Array(units);
+  for (let r = 0; r < rows; r++) {
+    const o = r * units;
+    for (let u = 0; u < units; u++) {
+      const h = output[o + u];
+      mean[u] += h;
+      meanAbs[u] += Math.abs(h);
+      if (h > 0) activeHere[u] = 1;
+    }
+  }
+  let inactive = 0;
+  for (let u = 0; u < units; u++) {
+    mean[u] /= rows;
+    meanAbs[u] /= rows;
+    if (activeHere[u]) active[u] = 1;
+    else inactive++;
+  }
+  return { meanAbs, mean, inactive: inactive / units };
+}
+
+/** Fraction of units with score mean|h_i| / mean_k mean|h_k| ≤ τ (Sokar et al. 2023, "The dormant neuron phenomenon"). */
+export function dormantFraction(meanAbs: ArrayLike<number>, tau: number): number {
+  let avg = 0;
+  for (let u = 0; u < meanAbs.length; u++) avg += meanAbs[u];
+  avg /= meanAbs.length;
+  if (!(avg > 0)) return 1;
+  let dormant = 0;
+  for (let u = 0; u < meanAbs.length; u++) if (meanAbs[u] / avg <= tau) dormant++;
+  return dormant / meanAbs.length;
+}
+
+/** Fraction of outputs of a bounded nonlinearity within `margin` of its bounds (σ: 0 and 1; tanh: ±1); NaN for others. */
+export function saturatedFraction(output: ArrayLike<number>, activation: string, margin = 0.01): number {
+  let lo: number, hi: number;
+  if (activation === "sigmoid") [lo, hi] = [margin, 1 - margin];
+  else if (activation === "tanh") [lo, hi] = [-1 + 2 * margin, 1 - 2 * margin];
+  else return NaN;
+  let n = 0;
+  for (let i = 0; i < output.length; i++) if (output[i] <= lo || output[i] >= hi) n++;
+  return n / Math.max(output.length, 1);
+}
+
+/** Mean and standard deviation of an array. */
+export function meanStd(a: ArrayLike<number>): { mean: number; std: number } {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  const mean = s / Math.max(a.length, 1);
+  let v = 0;
+  for (let i = 0; i < a.length; i++) v += (a[i] - mean) ** 2;
+  return { mean, std: Math.sqrt(v / Math.max(a.length, 1)) };
+}
+
+/**
+ * Effective rank (Roy & Vetterli 2007) of a rows × units representation, from at most `maxRows` rows:
+ * columns are centred, the rows × rows Gram matrix shares its non-zero eigenvalues with the covariance,
+ * so the eigensolve costs rows³ however wide the layer is. 1 = every sample maps to one direction.
+ *
+ * @example
+ * effectiveRank(Float32Array.of(1, 0, 0, 1, -1, 0, 0, -1), 4, 2); // 2: two equal directions
+ */
+export function effectiveRank(h: ArrayLike<number>, rows: number, units: number, maxRows = 32): number {
+  const m = Math.min(rows, maxRows);
+  if (m < 2) return NaN;
+  const centred = new Float64Array(m * units);
+  for (let u = 0; u < units; u++) {
+    let s = 0;
+    for (let r = 0; r < m; r++) s += h[r * units + u];
+    const mu = s / m;
+    for (let r = 0; r < m; r++) centred[r * units + u] = h[r * units + u] - mu;
+  }
+  const gram = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = i; j < m; j++) {
+      let s = 0;
+      for (let u = 0; u < units; u++) s += centred[i * units + u] * centred[j * units + u];
+      gram[i * m + j] = gram[j * m + i] = s;
+    }
+  }
+  const { values } = symmetricEigen(gram, m);
+  const sv = Array.from(values, (v) => Math.sqrt(Math.max(v, 0)));
+  const total = sv.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) return 1;
+  let entropy = 0;
+  for (const s of sv) if (s > 0) entropy -= (s / total) * Math.log(s / total);
+  return Math.exp(entropy);
+}
+
+/** One point of the series a report draws. */
+export interface SeriesPoint {
+  step: number;
+  loss: number;
+  gradNorm: number;
+  layers: LayerStatistics[];
+}
+
+/** Everything the monitor measured, for reports: per-check series (downsampled to at most `maxPoints`). */
+export interface HealthStatistics {
+  checkEvery: number;
+  points: SeriesPoint[];
+}
+
+/**
+ * Keeps at most `maxPoints` points: when full, every other point is dropped and the stride doubles,
+ * so a long run keeps an evenly spaced picture in bounded memory.
+ */
+export class SeriesRecorder {
+  private points: SeriesPoint[] = [];
+  private stride = 1;
+  private seen = 0;
+  constructor(private readonly checkEvery: number, private readonly maxPoints = 256) {}
+
+  add(p: SeriesPoint): void {
+    if (this.seen++ % this.stride !== 0) return;
+    this.points.push(p);
+    if (this.points.length >= this.maxPoints) {
+      this.points = this.points.filter((_, i) => i % 2 === 0);
+      this.stride *= 2;
+    }
+  }
+
+  result(): HealthStatistics {
+    return { checkEvery: this.checkEvery, points: this.points.slice() };
+  }
+}

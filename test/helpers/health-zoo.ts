@@ -1,0 +1,229 @@
+/**
+ * The zoo of broken and healthy training runs the health monitor is judged on (issue 3): small
+ * synthetic sets and a slice of the bundled digits, a few epochs each, so the whole zoo runs in seconds.
+ * Used by test/health-zoo.test.ts and bench/health-zoo.ts.
+ */
+import { loadBundledMnist } from "../../src/data/mnist.js";
+import { checkBeforeTraining, healthMonitor, type HealthEvent, type HealthKind, type HealthStatistics } from "../../src/health/index.js";
+import type { LossName } from "../../src/losses/losses.js";
+import { Dense } from "../../src/nn/layers.js";
+import { Sequential } from "../../src/nn/sequential.js";
+import type { ActivationName } from "../../src/nn/activations.js";
+import { adam, sgd } from "../../src/optim/optimizers.js";
+import type { Optimizer } from "../../src/optim/optimizers.js";
+import { Rng } from "../../src/tensor/rng.js";
+import { Tensor } from "../../src/tensor/tensor.js";
+import { evaluate } from "../../src/train/evaluate.js";
+import { fit } from "../../src/train/fit.js";
+
+interface Split { x: Float32Array; y: Float32Array; n: number; inputDim: number; outputDim: number }
+
+export interface ZooSetup {
+  train: Split;
+  test: Split;
+  task: "classification" | "regression";
+  model: Sequential;
+  loss: LossName;
+  optimizer: Optimizer;
+  epochs: number;
+  batchSize: number;
+  /** Evaluate on `test` after each epoch (for the overfitting rule). */
+  validate?: boolean;
+}
+
+export interface ZooCase {
+  name: string;
+  /** Undefined for a healthy case; otherwise the kind the first event must have. */
+  expected?: HealthKind;
+  /** The healthy case whose accuracy a repaired run must reach (within 2 points). */
+  twin?: string;
+  setup(): ZooSetup;
+}
+
+export interface ZooResult {
+  name: string;
+  events: HealthEvent[];
+  firstKind?: HealthKind;
+  firstStep?: number;
+  repaired: boolean;
+  failed?: string;
+  /** Test accuracy (classification) or test loss (regression). */
+  accuracy: number;
+  seconds: number;
+  statistics: HealthStatistics;
+}
+
+let digits: { train: Split; test: Split } | null = null;
+/** 2,000 training and 500 test digits from the bundled set, pixels in [0, 1]. */
+function mnistSlice(): { train: Split; test: Split } {
+  if (!digits) {
+    const { train, test } = loadBundledMnist();
+    const take = (d: typeof train, n: number): Split => ({ x: d.x.slice(0, n * 784), y: d.y.slice(0, n * 10), n, inputDim: 784, outputDim: 10 });
+    digits = { train: take(train, 2000), test: take(test, 500) };
+  }
+  return { train: copy(digits.train), test: copy(digits.test) };
+}
+const copy = (s: Split): Split => ({ ...s, x: s.x.slice(), y: s.y.slice() });
+
+function mlp(inputDim: number, hidden: number[], activation: ActivationName, out: number, outAct: ActivationName, seed = 1): Sequential {
+  const layers = [...hidden.map((u) => new Dense(u, { activation })), new Dense(out, { activation: outAct })];
+  return new Sequential(layers).build(inputDim, new Rng(seed));
+}
+
+/** Gaussian blobs, one per class, in `d` dimensions. */
+function blobs(n: number, classes: number, d: number, seed: number): Split {
+  const rng = new Rng(seed);
+  const centres = Array.from({ length: classes }, () => Array.from({ length: d }, () => rng.normal() * 1.5));
+  const x = new Float32Array(n * d);
+  const k = classes === 2 ? 1 : classes;
+  const y = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const c = i % classes;
+    for (let j = 0; j < d; j++) x[i * d + j] = centres[c][j] + 0.7 * rng.normal();
+    if (k === 1) y[i] = c;
+    else y[i * k + c] = 1;
+  }
+  return { x, y, n, inputDim: d, outputDim: k };
+}
+
+/** y = x·w + 0.5 + noise, standardised features. */
+function linearData(n: number, d: number, seed: number): Split {
+  const rng = new Rng(seed);
+  const w = Array.from({ length: d }, () => rng.normal());
+  const x = new Float32Array(n * d);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0.5;
+    for (let j = 0; j < d; j++) s += (x[i * d + j] = rng.normal()) * w[j];
+    y[i] = s + 0.1 * rng.normal();
+  }
+  return { x, y, n, inputDim: d, outputDim: 1 };
+}
+
+const halves = (s: Split, cut: number): { train: Split; test: Split } => ({
+  train: { ...s, n: cut, x: s.x.slice(0, cut * s.inputDim), y: s.y.slice(0, cut * s.outputDim) },
+  test: { ...s, n: s.n - cut, x: s.x.slice(cut * s.inputDim), y: s.y.slice(cut * s.outputDim) },
+});
+
+/** The seed article's data: x₂ = x₁ + 1, y = x₁ + 2x₂ + 3. */
+function seedData(): Split {
+  const X = [[1, 2], [2, 3], [3, 4], [4, 5]];
+  return { x: Float32Array.from(X.flat()), y: Float32Array.from(X.map(([a, b]) => a + 2 * b + 3)), n: 4, inputDim: 2, outputDim: 1 };
+}
+
+function scaleWeights(model: Sequential, factor: number): Sequential {
+  for (const [name, t] of model.parameters()) if (name.endsWith("weight")) for (let i = 0; i < t.size; i++) t.data[i] *= factor;
+  return model;
+}
+
+const mnistRelu = (lr: number): ZooSetup => ({
+  ...mnistSlice(), task: "classification", model: mlp(784, [32], "relu", 10, "softmax"), loss: "crossEntropy",
+  optimizer: adam({ lr }), epochs: 6, batchSize: 32,
+});
+const deepSigmoid = (): ZooSetup => ({
+  ...mnistSlice(), task: "classification", model: mlp(784, [32, 32, 32], "sigmoid", 10, "softmax"), loss: "crossEntropy",
+  optimizer: adam({ lr: 1e-2 }), epochs: 3, batchSize: 32,
+});
+const deepRelu = (): ZooSetup => ({
+  ...mnistSlice(), task: "classification", model: mlp(784, [32, 32, 32, 32], "relu", 10, "softmax"), loss: "crossEntropy",
+  optimizer: sgd({ lr: 0.05, momentum: 0.9 }), epochs: 3, batchSize: 32,
+});
+
+export const ZOO: ZooCase[] = [
+  // Healthy.
+  { name: "mnist relu adam", setup: () => mnistRelu(2e-3) },
+  { name: "mnist tanh sgd", setup: () => ({ ...mnistRelu(0), model: mlp(784, [32], "tanh", 10, "softmax"), optimizer: sgd({ lr: 0.05, momentum: 0.9 }) }) },
+  { name: "mnist deep sigmoid", setup: deepSigmoid },
+  { name: "mnist deep relu sgd", setup: deepRelu },
+  {
+    name: "blobs 3-class relu", setup: () => ({
+      ...halves(blobs(600, 3, 4, 3), 450), task: "classification", model: mlp(4, [16], "relu", 3, "softmax"), loss: "crossEntropy",
+      optimizer: adam({ lr: 1e-2 }), epochs: 8, batchSize: 16,
+    }),
+  },
+  {
+    name: "binary sigmoid bce", setup: () => ({
+      ...halves(blobs(600, 2, 3, 5), 450), task: "classification", model: mlp(3, [8], "tanh", 1, "sigmoid"), loss: "binaryCrossEntropy",
+      optimizer: adam({ lr: 1e-2 }), epochs: 8, batchSize: 16,
+    }),
+  },
+  {
+    name: "linear regression", setup: () => ({
+      ...halves(linearData(600, 5, 7), 450), task: "regression", model: mlp(5, [], "identity", 1, "identity"), loss: "mse",
+      optimizer: sgd({ lr: 0.02 }), epochs: 8, batchSize: 16,
+    }),
+  },
+  // Broken.
+  { name: "lr 100x too high", expected: "lrTooHigh", twin: "mnist relu adam", setup: () => mnistRelu(0.2) },
+  { name: "lr so low nothing moves", expected: "lrTooLow", twin: "mnist relu adam", setup: () => mnistRelu(2e-6) },
+  { name: "deep sigmoid, large init", expected: "saturation", twin: "mnist deep sigmoid", setup: () => { const s = deepSigmoid(); scaleWeights(s.model, 20); return s; } },
+  {
+    name: "relu, very negative bias", expected: "dyingRelu", twin: "mnist relu adam", setup: () => {
+      const s = mnistRelu(2e-3);
+      s.model.parameters()[1][1].data.fill(-3);
+      return s;
+    },
+  },
+  { name: "deep relu, large init", expected: "explodingGradients", twin: "mnist deep relu sgd", setup: () => { const s = deepRelu(); scaleWeights(s.model, 3); return s; } },
+  {
+    name: "deep sigmoid, vanishing", expected: "vanishingGradients", setup: () => ({
+      ...mnistSlice(), task: "classification", model: mlp(784, [16, 16, 16, 16, 16, 16, 16, 16], "sigmoid", 10, "softmax"), loss: "crossEntropy",
+      optimizer: sgd({ lr: 0.05 }), epochs: 2, batchSize: 32,
+    }),
+  },
+  { name: "inputs x1000", expected: "unscaledInputs", setup: () => { const s = mnistRelu(2e-3); s.train.x.forEach((v, i) => (s.train.x[i] = v * 1000)); s.test.x.forEach((v, i) => (s.test.x[i] = v * 1000)); return s; } },
+  { name: "NaN in data cells", expected: "nonFiniteData", setup: () => { const s = mnistRelu(2e-3); for (const i of [1000 * 784 + 400, 1500 * 784 + 300, 17 * 784 + 500]) s.train.x[i] = NaN; return s; } },
+  {
+    name: "labels shuffled", expected: "notLearning", setup: () => {
+      const s = mnistRelu(2e-3);
+      const rng = new Rng(9);
+      const order = Int32Array.from({ length: s.train.n }, (_, i) => i);
+      rng.shuffle(order);
+      const y = s.train.y.slice();
+      order.forEach((src, dst) => s.train.y.set(y.subarray(src * 10, src * 10 + 10), dst * 10));
+      return s;
+    },
+  },
+  { name: "softmax + MSE", expected: "lossMismatch", setup: () => ({ ...mnistRelu(2e-3), loss: "mse" }) },
+  {
+    name: "sigmoid output, regression", expected: "labelsOutOfRange", setup: () => ({
+      ...halves(linearData(600, 5, 7), 450), task: "regression", model: mlp(5, [], "identity", 1, "sigmoid"), loss: "mse",
+      optimizer: sgd({ lr: 0.02 }), epochs: 4, batchSize: 16,
+    }),
+  },
+  {
+    name: "seed collinear regression", expected: "collinearFeatures", setup: () => {
+      const d = seedData();
+      return { train: d, test: d, task: "regression", model: mlp(2, [], "identity", 1, "identity"), loss: "mse", optimizer: sgd({ lr: 0.02 }), epochs: 200, batchSize: 4 };
+    },
+  },
+  {
+    name: "overfitting, 100 rows", expected: "overfitting", setup: () => {
+      const s = mnistSlice();
+      return {
+        train: { ...s.train, n: 100, x: s.train.x.slice(0, 100 * 784), y: s.train.y.slice(0, 1000) }, test: s.test, task: "classification",
+        model: mlp(784, [64], "relu", 10, "softmax"), loss: "crossEntropy", optimizer: adam({ lr: 2e-3 }), epochs: 30, batchSize: 20, validate: true,
+      };
+    },
+  },
+];
+
+/** Run one case: checks before training, then training under the monitor; test accuracy (or loss, for regression) at the end. */
+export function runZooCase(c: ZooCase, opts: { repair: boolean; checkEvery?: number }): ZooResult {
+  const started = performance.now();
+  const s = c.setup();
+  const pre = checkBeforeTraining({ ...s.train, task: s.task }, s.model, s.loss);
+  const health = healthMonitor({ repair: opts.repair, seed: 1, thresholds: opts.checkEvery ? { checkEvery: opts.checkEvery } : {} });
+  const tensors = (d: Split) => ({ x: new Tensor(d.x, [d.n, d.inputDim]), y: new Tensor(d.y, [d.n, d.outputDim]) });
+  const history = fit(s.model, tensors(s.train), {
+    epochs: s.epochs, batchSize: s.batchSize, optimizer: s.optimizer, loss: s.loss, seed: 1, observers: [health],
+    metrics: s.task === "classification" ? ["accuracy"] : [], validationData: s.validate ? tensors(s.test) : undefined,
+  });
+  const m = evaluate(s.model, tensors(s.test), { loss: s.loss, metrics: s.task === "classification" ? ["accuracy"] : [] });
+  const events = [...pre, ...health.events];
+  return {
+    name: c.name, events, firstKind: events[0]?.kind, firstStep: events[0]?.step, repaired: events.some((e) => e.repaired),
+    failed: history.failed, accuracy: s.task === "classification" ? m.accuracy ?? NaN : m.loss, seconds: (performance.now() - started) / 1000,
+    statistics: health.statistics(),
+  };
+}
