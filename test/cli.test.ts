@@ -228,3 +228,18 @@ test("export to ONNX and TF.js and import back: the same predictions; bad format
   expectRefusal(["import", "--format", "onnx", "--in", "garbage.onnx", "--out", "g.hmst"], /garbage\.onnx/);
   assert.ok(!existsSync(join(dir, "g.hmst")));
 });
+
+test("the health monitor is on in the CLI: a run with a wild learning rate is repaired and its events are in --json", () => {
+  write("blobs.csv", blobsCsv(150));
+  write("wild.json", config({ optimizer: { type: "sgd", lr: 50 }, epochs: 10, out: "wild.hmst" }));
+  const r = run(["train", "--config", "wild.json", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const events = r.json!.health.events as { kind: string; step: number; repaired: boolean; diagnosis: string }[];
+  assert.ok(events.some((e) => e.kind === "explodingGradients" && e.repaired), JSON.stringify(events.map((e) => e.kind)));
+  assert.ok(r.json!.test.accuracy > 0.9, `repaired run reaches ${r.json!.test.accuracy}`);
+  write("calm.json", config({ out: "calm.hmst" }));
+  assert.deepEqual(run(["train", "--config", "calm.json", "--json"]).json!.health.events, [], "no events on a healthy run");
+  write("mse.json", config({ loss: "mse", out: "mse.hmst" }));
+  const m = run(["train", "--config", "mse.json"]);
+  assert.match(m.stdout, /lossMismatch.*crossEntropy/);
+});

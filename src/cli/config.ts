@@ -44,6 +44,8 @@ export interface RunConfig {
   earlyStopping?: EarlyStoppingOptions;
   augment?: { shift: number; width: number; height: number };
   checkpoint?: { every: number; keep: number; dir: string };
+  /** The health monitor: on by default in the CLI, repairing. */
+  health: { monitor: boolean; repair: boolean };
   out: string;
   backend: string;
   /** The config as written (for the run record), and the folder its relative paths start from. */
@@ -53,7 +55,7 @@ export interface RunConfig {
 
 const TOP_KEYS = [
   "$schema", "description", "seed", "data", "model", "loss", "optimizer", "schedule", "clip", "epochs", "batchSize",
-  "earlyStopping", "augment", "checkpoint", "out", "backend",
+  "earlyStopping", "augment", "checkpoint", "health", "out", "backend",
 ];
 
 /** Read and validate a run config file. Every problem is a ConfigError naming the file and field. */
@@ -142,9 +144,16 @@ export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
       dir: resolve(baseDir, optString(c, "dir", "checkpoint") ?? "checkpoints"),
     };
   }
+  let health = { monitor: true, repair: true };
+  if (raw.health !== undefined) {
+    const h = expectObject(raw.health, "health");
+    checkKeys(h, ["monitor", "repair"], "health");
+    health = { monitor: optBoolean(h, "monitor", "health") ?? true, repair: optBoolean(h, "repair", "health") ?? true };
+  }
   return {
     seed,
     checkpoint,
+    health,
     data: parseData(raw.data, baseDir),
     layers,
     layerConfigs,

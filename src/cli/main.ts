@@ -90,8 +90,7 @@ export async function main(argv: string[]): Promise<number> {
         if (seed !== undefined) raw.seed = seed;
         const cfg = parseRunConfig(raw, process.cwd());
         if (values.out) cfg.out = resolve(values.out);
-        runTraining(cfg, ui, "demo mnist");
-        return 0;
+        return runTraining(cfg, ui, "demo mnist").failed ? 1 : 0;
       }
       case "train": {
         const { values } = parseFlags(rest, { ...common, config: { type: "string", short: "c" }, out: { type: "string" }, resume: { type: "string" } });
@@ -102,16 +101,14 @@ export async function main(argv: string[]): Promise<number> {
           const ck = loadLatestCheckpoint(values.resume, (m) => process.stderr.write(`homeostat: warning: ${m}\n`));
           const cfg = parseRunConfig(ck.config, ck.configDir);
           if (values.out) cfg.out = resolve(values.out);
-          runTraining(cfg, ui, "train", ck);
-          return 0;
+          return runTraining(cfg, ui, "train", ck).failed ? 1 : 0;
         }
         if (!values.config) throw new UsageError("train needs --config run.json (or --resume CHECKPOINT_DIR)");
         const cfg = loadRunConfig(values.config);
         const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
         if (seed !== undefined) cfg.seed = seed;
         if (values.out) cfg.out = resolve(values.out);
-        runTraining(cfg, ui);
-        return 0;
+        return runTraining(cfg, ui).failed ? 1 : 0;
       }
       case "eval": {
         const { values } = parseFlags(rest, {

@@ -11,6 +11,7 @@ import { earlyStopping } from "../train/observers.js";
 import { lossByName } from "../losses/losses.js";
 import { dirname, relative } from "node:path";
 import type { RunConfig } from "./config.js";
+import { checkBeforeTraining, formatEvent, healthMonitor, type HealthEvent } from "../health/index.js";
 import { CheckpointWriter, type CheckpointContents } from "../io/checkpoint.js";
 import { prepareData, toTensors } from "./data.js";
 import { epochLog, progressBar } from "./progress.js";
@@ -28,6 +29,8 @@ export interface TrainSummary {
   parameters: number;
   model: string;
   stopReason?: string;
+  failed?: string;
+  health: { events: unknown[] };
 }
 
 /** A path as the user would type it: relative to the working directory when inside it. */
@@ -68,6 +71,18 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
   ui.say(`Homeostat · ${command} · ${data.description}`);
   ui.say(`model ${describeModel(model)} (${fmtInt(model.parameterCount())} parameters) · ${cfg.optimizer.type} lr ${cfg.optimizer.lr} · ${cfg.epochs} epochs × ${stepsPerEpoch} batches of ${cfg.batchSize}`);
   const observers: Observer[] = [];
+  const healthEvents: HealthEvent[] = [];
+  const printEvent = (e: HealthEvent): void => {
+    healthEvents.push(e);
+    if (ui.json || ui.quiet) return;
+    if (ui.progress) ui.progress.write("\r\x1b[2K");
+    ui.say(formatEvent(e));
+  };
+  if (cfg.health.monitor && !resume) {
+    for (const e of checkBeforeTraining(data.train, model, cfg.loss)) printEvent(e);
+  }
+  const monitor = cfg.health.monitor ? healthMonitor({ repair: cfg.health.repair, seed: cfg.seed, onEvent: printEvent }) : null;
+  if (monitor) observers.push(monitor);
   if (ui.progress) observers.push(progressBar(ui.progress, cfg.epochs, stepsPerEpoch));
   else if (!ui.json && !ui.quiet) observers.push(epochLog(ui.say, cfg.epochs));
   if (cfg.earlyStopping) observers.push(earlyStopping(cfg.earlyStopping));
@@ -108,9 +123,13 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
       epochs: history.epochs.map((e) => ({ epoch: e.epoch, train: e.train, validation: e.validation, lr: e.lr, seconds: e.seconds })),
       test,
       stopReason: history.stopReason,
+      failed: history.failed,
+      health: { events: healthEvents, statistics: monitor?.statistics() },
     },
   });
-  writeFileAtomic(cfg.out, bytes);
+  // A run that failed beyond repair may hold broken weights: keep whatever model was there before.
+  if (history.failed) process.stderr.write(`homeostat: training failed: ${history.failed}\nThe model was not saved.\n`);
+  else writeFileAtomic(cfg.out, bytes);
 
   const wallSeconds = (performance.now() - started) / 1000;
   const summary: TrainSummary = {
@@ -125,6 +144,8 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
     parameters: model.parameterCount(),
     model: cfg.out,
     stopReason: history.stopReason,
+    failed: history.failed,
+    health: { events: healthEvents.map((e) => ({ step: e.step, kind: e.kind, layer: e.layer, evidence: e.evidence, diagnosis: e.diagnosis, action: e.action, repaired: e.repaired ?? false })) },
   };
   if (history.stopReason) ui.say(history.stopReason);
   const testLine = test.accuracy !== undefined
