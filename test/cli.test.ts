@@ -243,3 +243,15 @@ test("the health monitor is on in the CLI: a run with a wild learning rate is re
   const m = run(["train", "--config", "mse.json"]);
   assert.match(m.stdout, /lossMismatch.*crossEntropy/);
 });
+
+test("homeostat continual prints R and the measures, and --json carries them", () => {
+  write("cl.json", JSON.stringify({ continual: { stream: "split", scenario: "domain", tasks: 3, strategy: "naive", epochs: 1, trainPerTask: 200, testPerTask: 100, seed: 1 } }));
+  const r = run(["continual", "--config", "cl.json", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const c = r.json!.continual;
+  assert.equal(c.R.length, 3);
+  for (const key of ["ACC", "BWT", "FWT", "forgetting"]) assert.ok(key in c, key);
+  assert.ok(Math.abs(c.ACC - c.R[2].reduce((s: number, v: number) => s + v, 0) / 3) < 1e-12);
+  write("cl-bad.json", JSON.stringify({ continual: { stream: "split", strategy: { type: "ewc", lamda: 3 } } }));
+  expectRefusal(["continual", "--config", "cl-bad.json"], /cl-bad\.json: continual\.strategy\.lamda/);
+});

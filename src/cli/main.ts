@@ -6,6 +6,7 @@ import { loadLatestCheckpoint } from "../io/checkpoint.js";
 import { demoSeed } from "./demo-seed.js";
 import { runEval, runPredict } from "./model-commands.js";
 import { runExport, runImport } from "./interchange.js";
+import { runContinualCommand } from "./continual.js";
 import { runTraining } from "./train.js";
 import { makeUi } from "./ui.js";
 
@@ -20,6 +21,7 @@ Usage:
   homeostat train --resume CHECKPOINT_DIR  continue a checkpointed run exactly where it stopped
   homeostat eval --model FILE (--data mnist | --data FILE.csv [--target COL] | --images F --labels F | --config run.json)
   homeostat predict --model FILE --input FILE.csv|FILE.json|-
+  homeostat continual --config run.json    continual learning on a task stream: accuracy matrix, ACC, BWT, FWT, forgetting
   homeostat export --model FILE --format onnx|tfjs --out PATH
                                            the inference graph as ONNX (opset 17) or a TF.js layers model
   homeostat import --format onnx|tfjs --in PATH --out FILE
@@ -126,6 +128,13 @@ export async function main(argv: string[]): Promise<number> {
         if (!values.model) throw new UsageError("predict needs --model FILE");
         if (!values.input) throw new UsageError("predict needs --input FILE (CSV or JSON rows; - for standard input)");
         runPredict(values.model, values.input, makeUi(values));
+        return 0;
+      }
+      case "continual": {
+        const { values } = parseFlags(rest, { ...common, config: { type: "string", short: "c" } });
+        if (values.help) return help();
+        if (!values.config) throw new UsageError("continual needs --config run.json (with a \"continual\" section)");
+        runContinualCommand(values.config, makeUi(values));
         return 0;
       }
       case "export": {
