@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { decodeModel } from "../src/io/model.js";
 import { MNIST_DEMO_CONFIG } from "../src/cli/main.js";
 import { tempDir } from "./helpers/tmp.js";
+import { blobsCsv } from "./helpers/csv.js";
 
 const BIN = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
 const dir = tempDir("cli");
@@ -23,18 +24,6 @@ function write(name: string, content: string | Uint8Array): string {
   const p = join(dir, name);
   writeFileSync(p, content);
   return p;
-}
-
-/** Three well-separated classes in 2-D as CSV, with a text label column. */
-function blobsCsv(n: number): string {
-  const rows = ["x1,x2,label"];
-  let s = 1;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    rows.push(`${(c * 3 + rnd()).toFixed(3)},${((c % 2) * 3 + rnd()).toFixed(3)},${["red", "green", "blue"][c]}`);
-  }
-  return rows.join("\n") + "\n";
 }
 
 const config = (over: Record<string, unknown> = {}) => JSON.stringify({

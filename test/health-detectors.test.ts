@@ -19,7 +19,7 @@ function layer(name: string, over: Partial<LayerStatistics> = {}): LayerStatisti
 function picture(over: Partial<TrainingPicture> = {}): TrainingPicture {
   return {
     step: 200, checks: 10, lossMeans: [2.3, 1.2, 0.8, 0.6, 0.5, 0.45, 0.4, 0.38, 0.36, 0.35], accuracyMeans: [0.2, 0.6, 0.75, 0.8, 0.85, 0.86, 0.87, 0.88, 0.89, 0.9],
-    chance: 0.11, gradNorm: 1.4, gradNormMedian: 1.3, layers: [layer("0"), layer("1", { activation: "softmax", deadFraction: NaN, inactiveFraction: NaN })], deadWindowFull: true, ...over,
+    droppedBestLoss: Infinity, chance: 0.11, gradNorm: 1.4, gradNormMedian: 1.3, layers: [layer("0"), layer("1", { activation: "softmax", deadFraction: NaN, inactiveFraction: NaN })], deadWindowFull: true, ...over,
   };
 }
 
@@ -119,6 +119,7 @@ test("plateau: best loss improved by under 1% (AUTOTRAINER δ) over 8 windows wh
   const flat = (gain: number, acc: number) => ({ lossMeans: [2.3, 2, ...Array(8).fill(2 * (1 - gain))], accuracyMeans: Array(10).fill(acc) });
   fires(detectPlateau(picture(flat(0.009, 0.4)), T), "plateau");
   assert.equal(detectPlateau(picture(flat(0.011, 0.4)), T), null);
+  fires(detectPlateau(picture({ ...flat(0.011, 0.4), droppedBestLoss: 1.9 }), T), "plateau"); // a long run's older windows count too
   assert.equal(detectPlateau(picture(flat(0, 0.7)), T), null, "a converged run");
   const regression = { lossMeans: [10, 6, ...Array(8).fill(6)], accuracyMeans: [] };
   fires(detectPlateau(picture(regression), T), "plateau");

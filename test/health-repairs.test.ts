@@ -10,6 +10,8 @@ import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { fit } from "../src/train/fit.js";
 import type { TrainingControl } from "../src/train/events.js";
+import type { TrainingState } from "../src/train/fit.js";
+import { decodeModel, encodeModel } from "../src/io/model.js";
 
 test("statistics: update ratio, dormant and saturated fractions, dead units, effective rank", () => {
   assert.ok(Math.abs(updateRatio([3, 4], [3, 4.05]) - 0.01) < 1e-12);
@@ -122,4 +124,28 @@ test("copyInto reuses the target's buffers and copies everything else", () => {
   assert.deepEqual([Array.from(out.m[0]), out.step], [[1, 2], 3]);
   const fresh = copyInto({ m: [Float32Array.of(1, 2, 3)] }, into);
   assert.notEqual(fresh.m[0], keep);
+});
+
+test("the monitor's state travels in checkpoints: a resumed run repairs, reports and ends exactly as an uninterrupted one", () => {
+  // Momentum that overshoots: a learning-rate cut (step 48), then layer rescaling and clipping (step 56) during the run.
+  const make = () => new Sequential([new Dense(16, { activation: "relu" }), new Dense(3, { activation: "softmax" })]).build(2, new Rng(3));
+  const opts = { epochs: 6, batchSize: 10, optimizer: sgd({ lr: 0.3, momentum: 0.9 }), loss: "crossEntropy" as const, seed: 2 };
+  const monitor = () => healthMonitor({ repair: true, thresholds: { checkEvery: 4 }, seed: 7 });
+  const data = blobs(200);
+  const reference = make();
+  const health = monitor();
+  fit(reference, data, { ...opts, observers: [health] });
+  assert.ok(health.events.some((e) => e.repaired), `repairs happened: ${health.events.map((e) => e.kind)}`);
+  const saved: { bytes: Uint8Array; step: number }[] = [];
+  const saver = make();
+  fit(saver, data, { ...opts, observers: [monitor()], checkpoint: { every: 7, save: (state) => saved.push({ step: state.step, bytes: encodeModel(saver, { checkpoint: state as unknown as Record<string, unknown> }) }) } });
+  const firstRepair = health.events.find((e) => e.repaired)!.step;
+  assert.ok(saved.some((s) => s.step > firstRepair) && saved.some((s) => s.step < firstRepair), "checkpoints before and after a repair");
+  for (const { bytes, step } of saved) {
+    const loaded = decodeModel(bytes, "ckpt");
+    const resumed = monitor();
+    fit(loaded.model, data, { ...opts, observers: [resumed], resume: loaded.checkpoint as unknown as TrainingState });
+    assert.deepEqual(loaded.model.parameters().map(([, t]) => Array.from(t.data)), reference.parameters().map(([, t]) => Array.from(t.data)), `resumed at step ${step}`);
+    assert.deepEqual(resumed.events, health.events, `events after resuming at step ${step}`);
+  }
 });

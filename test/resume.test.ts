@@ -6,19 +6,9 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { decodeModel } from "../src/io/model.js";
 import { tempDir } from "./helpers/tmp.js";
+import { blobsCsv } from "./helpers/csv.js";
 
 const BIN = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
-
-function blobsCsv(n: number): string {
-  const rows = ["x1,x2,label"];
-  let s = 1;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    rows.push(`${(c * 3 + rnd()).toFixed(3)},${((c % 2) * 3 + rnd()).toFixed(3)},${["red", "green", "blue"][c]}`);
-  }
-  return rows.join("\n") + "\n";
-}
 
 function setup(dir: string): void {
   writeFileSync(join(dir, "blobs.csv"), blobsCsv(150));

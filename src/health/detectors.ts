@@ -121,8 +121,10 @@ export interface TrainingPicture {
   step: number;
   /** Heavy checks so far, this one included. */
   checks: number;
-  /** Mean batch loss of each check window, oldest first. */
+  /** Mean batch loss of the first check window, then of the most recent ones, oldest first. */
   lossMeans: readonly number[];
+  /** The lowest window loss among windows no longer in `lossMeans` (∞ when none was dropped). */
+  droppedBestLoss: number;
   /** Mean batch accuracy of each window (classification only; empty for regression). */
   accuracyMeans: readonly number[];
   /** Accuracy of always predicting the most frequent class seen so far. */
@@ -350,7 +352,7 @@ export const detectNotLearning: Detector = (p, t) => {
 export const detectPlateau: Detector = (p, t) => {
   const w = p.lossMeans;
   if (p.checks < t.warmupChecks || w.length <= t.historyChecks) return null;
-  const before = Math.min(...w.slice(0, w.length - t.historyChecks));
+  const before = Math.min(p.droppedBestLoss, ...w.slice(0, w.length - t.historyChecks));
   const recent = Math.min(...w.slice(-t.historyChecks));
   const improvement = (before - recent) / Math.max(Math.abs(before), 1e-12);
   if (!(improvement < t.plateauImprovement && stillPoor(p, t))) return null;

@@ -30,6 +30,20 @@ export interface HealthMonitorOptions {
   maxRepairs?: number;
 }
 
+/** The monitor's state in a checkpoint (plain data and typed arrays). */
+export interface HealthMonitorState {
+  rng: ReturnType<Rng["getState"]>;
+  events: HealthEvent[];
+  series: ReturnType<SeriesRecorder["getState"]>;
+  snapshots: ReturnType<SnapshotStore["getState"]>;
+  layers: { active: Int32Array; prevWeightNorm: number; deadFraction: number; deadUnits: number[] }[];
+  lossSum: number; lossCount: number; correct: number; rows: number;
+  lossMeans: number[]; droppedBestLoss: number; accuracyMeans: number[];
+  classCounts: Float64Array | null; classification: boolean | null; gradNorms: number[];
+  checks: number; deadChecks: number; deadWindowFull: boolean; clipping: boolean; pendingClip: boolean;
+  repairs: [HealthKind, number][]; totalRepairs: number; reported: string[]; done: boolean; epochsSeen: EpochEvent[];
+}
+
 export interface HealthMonitor extends Observer {
   readonly events: HealthEvent[];
   /** Per-layer time series (downsampled), for reports. */
@@ -43,6 +57,8 @@ const LR_CUT_SOFT = 0.5;
 const CLIP_HEADROOM = 5;
 /** Effective rank (an eigensolve) is computed every this many checks. */
 const RANK_EVERY = 5;
+/** Windows of loss/accuracy and gradient norms kept: a million-step run must not grow the monitor. */
+const HISTORY_KEEP = 64;
 
 interface LayerInfo {
   index: number;
@@ -77,7 +93,10 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   const snapshots = new SnapshotStore();
   let layers: LayerInfo[] = [];
   let lossSum = 0, lossCount = 0, correct = 0, rows = 0;
+  /** The first window's mean loss, then the most recent ones (at most HISTORY_KEEP in all). */
   let lossMeans: number[] = [];
+  /** The lowest window loss among those dropped from `lossMeans`. */
+  let droppedBestLoss = Infinity;
   let accuracyMeans: number[] = [];
   let classCounts: Float64Array | null = null;
   let classification: boolean | null = null;
@@ -127,6 +146,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     applied.forEach(emit);
     // The windows before the repair describe a model that no longer exists.
     lossMeans = lossMeans.slice(0, 1);
+    droppedBestLoss = Infinity;
     accuracyMeans = accuracyMeans.slice(0, 1);
     for (const l of layers) l.prevWeightNorm = l2Norm(control.parameters[l.weightAt][1].data);
   };
@@ -277,12 +297,15 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   const check = (e: BatchEvent, control: TrainingControl): void => {
     checks++;
     lossMeans.push(lossSum / Math.max(lossCount, 1));
+    if (lossMeans.length > HISTORY_KEEP) droppedBestLoss = Math.min(droppedBestLoss, lossMeans.splice(1, 1)[0]);
     if (classification && rows > 0) accuracyMeans.push(correct / rows);
+    if (accuracyMeans.length > HISTORY_KEEP) accuracyMeans.splice(1, 1);
     lossSum = lossCount = correct = rows = 0;
     const stats = layerStatistics(e, control);
     if (closeDeadWindow()) layers.forEach((l, k) => { if (l.layer.activation === "relu" && l.hidden) stats[k].deadFraction = l.deadFraction; });
     const gradNorm = Math.hypot(...stats.map((s) => s.gradNorm));
     gradNorms.push(gradNorm);
+    if (gradNorms.length > HISTORY_KEEP) gradNorms.shift();
     if (pendingClip) {
       pendingClip = false;
       emit(clipAt(control, e.step, CLIP_HEADROOM * gradNorm));
@@ -292,7 +315,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     const counts = classCounts ?? new Float64Array(1);
     const total = counts.reduce((a, b) => a + b, 0);
     const picture: TrainingPicture = {
-      step: e.step, checks, lossMeans, accuracyMeans, chance: total > 0 ? Math.max(...counts) / total : 0,
+      step: e.step, checks, lossMeans, droppedBestLoss, accuracyMeans, chance: total > 0 ? Math.max(...counts) / total : 0,
       gradNorm, gradNormMedian: median(gradNorms.slice(0, -1)), layers: stats, deadWindowFull,
     };
     for (const detect of CHECK_DETECTORS) {
@@ -313,11 +336,42 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       }
     }
     // Healthy here, and not drifting upwards: worth keeping to roll back to.
-    if (opts.repair && lossMeans[lossMeans.length - 1] <= 1.5 * Math.min(...lossMeans)) snapshots.take(control);
+    if (opts.repair && lossMeans[lossMeans.length - 1] <= 1.5 * Math.min(droppedBestLoss, ...lossMeans)) snapshots.take(control);
+  };
+
+  /** Everything needed to continue exactly where a checkpoint left off. */
+  const getState = (): HealthMonitorState => ({
+    rng: rng.getState(), events: events.slice(), series: series.getState(), snapshots: snapshots.getState(),
+    layers: layers.map((l) => ({ active: Int32Array.from(l.active), prevWeightNorm: l.prevWeightNorm, deadFraction: l.deadFraction, deadUnits: l.deadUnits.slice() })),
+    lossSum, lossCount, correct, rows, lossMeans: lossMeans.slice(), droppedBestLoss, accuracyMeans: accuracyMeans.slice(),
+    classCounts: classCounts && classCounts.slice(), classification, gradNorms: gradNorms.slice(), checks, deadChecks, deadWindowFull,
+    clipping, pendingClip, repairs: [...repairs], totalRepairs, reported: [...reported], done, epochsSeen: epochsSeen.slice(),
+  });
+  let restored: HealthMonitorState | null = null;
+  const setState = (s: HealthMonitorState): void => {
+    rng.setState(s.rng);
+    events.splice(0, events.length, ...s.events);
+    series.setState(s.series);
+    snapshots.setState(s.snapshots);
+    ({ lossSum, lossCount, correct, rows, droppedBestLoss, classification, checks, deadChecks, deadWindowFull, clipping, pendingClip, totalRepairs, done } = s);
+    lossMeans = s.lossMeans.slice();
+    accuracyMeans = s.accuracyMeans.slice();
+    classCounts = s.classCounts && Float64Array.from(s.classCounts);
+    gradNorms.splice(0, gradNorms.length, ...s.gradNorms);
+    repairs.clear();
+    for (const [k, v] of s.repairs) repairs.set(k, v);
+    reported.clear();
+    for (const k of s.reported) reported.add(k);
+    epochsSeen.splice(0, epochsSeen.length, ...s.epochsSeen);
+    // Per-layer state needs the layers, which onTrainBegin finds (fit restores observers before it).
+    restored = s;
   };
 
   return {
     events,
+    stateKey: "health",
+    getState,
+    setState: (s: unknown) => setState(s as HealthMonitorState),
     get wantsActivations() {
       return wantNext;
     },
@@ -331,7 +385,16 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       }));
       before = [];
       wantNext = (control.step + 1) % t.checkEvery === 0;
-      if (opts.repair) snapshots.take(control);
+      if (restored) {
+        if (restored.layers.length !== layers.length) throw new Error(`health: the checkpoint's monitor state has ${restored.layers.length} dense layers, the model ${layers.length}`);
+        restored.layers.forEach((r, k) => {
+          layers[k].active.set(r.active);
+          ({ prevWeightNorm: layers[k].prevWeightNorm, deadFraction: layers[k].deadFraction } = r);
+          layers[k].deadUnits = r.deadUnits.slice();
+        });
+        restored = null;
+        wantNext &&= !done;
+      } else if (opts.repair) snapshots.take(control);
     },
     onGradients(_grads, control) {
       // The step about to happen is a check step: keep the weights it starts from, for the update ratio.

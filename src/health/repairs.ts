@@ -68,6 +68,16 @@ export class SnapshotStore {
     this.newer = snap;
   }
 
+  /** Plain state for checkpoints (`same`: the two snapshots are one). */
+  getState(): { older: Snapshot | null; newer: Snapshot | null; same: boolean } {
+    return { older: this.older, newer: this.older === this.newer ? null : this.newer, same: this.older === this.newer };
+  }
+
+  setState(s: { older: Snapshot | null; newer: Snapshot | null; same: boolean }): void {
+    this.older = s.older && deepCopy(s.older);
+    this.newer = s.same ? this.older : s.newer && deepCopy(s.newer);
+  }
+
   /** Put back the older snapshot's weights and optimiser state; returns its step, or null if there is none. */
   restore(control: TrainingControl): number | null {
     const s = this.older;

@@ -190,4 +190,14 @@ export class SeriesRecorder {
   result(): HealthStatistics {
     return { checkEvery: this.checkEvery, points: this.points.slice() };
   }
+
+  /** Plain state for checkpoints. */
+  getState(): { points: SeriesPoint[]; stride: number; seen: number } {
+    return { points: this.points.slice(), stride: this.stride, seen: this.seen };
+  }
+
+  setState(s: { points: SeriesPoint[]; stride: number; seen: number }): void {
+    ({ stride: this.stride, seen: this.seen } = s);
+    this.points = s.points.slice();
+  }
 }
