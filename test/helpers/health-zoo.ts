@@ -37,6 +37,8 @@ export interface ZooCase {
   expected?: HealthKind;
   /** The healthy case whose accuracy a repaired run must reach (within 2 points). */
   twin?: string;
+  /** Without a twin: accuracy points the repaired run must gain over the same run with repair off. */
+  repairGain?: number;
   setup(): ZooSetup;
 }
 
@@ -55,7 +57,7 @@ export interface ZooResult {
 
 let digits: { train: Split; test: Split } | null = null;
 /** 2,000 training and 500 test digits from the bundled set, pixels in [0, 1]. */
-function mnistSlice(): { train: Split; test: Split } {
+export function mnistSlice(): { train: Split; test: Split } {
   if (!digits) {
     const { train, test } = loadBundledMnist();
     const take = (d: typeof train, n: number): Split => ({ x: d.x.slice(0, n * 784), y: d.y.slice(0, n * 10), n, inputDim: 784, outputDim: 10 });
@@ -65,13 +67,13 @@ function mnistSlice(): { train: Split; test: Split } {
 }
 const copy = (s: Split): Split => ({ ...s, x: s.x.slice(), y: s.y.slice() });
 
-function mlp(inputDim: number, hidden: number[], activation: ActivationName, out: number, outAct: ActivationName, seed = 1): Sequential {
+export function mlp(inputDim: number, hidden: number[], activation: ActivationName, out: number, outAct: ActivationName, seed = 1): Sequential {
   const layers = [...hidden.map((u) => new Dense(u, { activation })), new Dense(out, { activation: outAct })];
   return new Sequential(layers).build(inputDim, new Rng(seed));
 }
 
 /** Gaussian blobs, one per class, in `d` dimensions. */
-function blobs(n: number, classes: number, d: number, seed: number): Split {
+export function blobs(n: number, classes: number, d: number, seed: number): Split {
   const rng = new Rng(seed);
   const centres = Array.from({ length: classes }, () => Array.from({ length: d }, () => rng.normal() * 1.5));
   const x = new Float32Array(n * d);
@@ -87,7 +89,7 @@ function blobs(n: number, classes: number, d: number, seed: number): Split {
 }
 
 /** y = x·w + 0.5 + noise, standardised features. */
-function linearData(n: number, d: number, seed: number): Split {
+export function linearData(n: number, d: number, seed: number): Split {
   const rng = new Rng(seed);
   const w = Array.from({ length: d }, () => rng.normal());
   const x = new Float32Array(n * d);
@@ -100,7 +102,7 @@ function linearData(n: number, d: number, seed: number): Split {
   return { x, y, n, inputDim: d, outputDim: 1 };
 }
 
-const halves = (s: Split, cut: number): { train: Split; test: Split } => ({
+export const halves = (s: Split, cut: number): { train: Split; test: Split } => ({
   train: { ...s, n: cut, x: s.x.slice(0, cut * s.inputDim), y: s.y.slice(0, cut * s.outputDim) },
   test: { ...s, n: s.n - cut, x: s.x.slice(cut * s.inputDim), y: s.y.slice(cut * s.outputDim) },
 });
@@ -196,6 +198,20 @@ export const ZOO: ZooCase[] = [
       const d = seedData();
       return { train: d, test: d, task: "regression", model: mlp(2, [], "identity", 1, "identity"), loss: "mse", optimizer: sgd({ lr: 0.02 }), epochs: 200, batchSize: 4 };
     },
+  },
+  {
+    // Heavy momentum on a well-conditioned quadratic: the weights circle the minimum, the loss rises and falls every ~3 checks.
+    name: "momentum 0.99, loss swings", expected: "oscillation", setup: () => ({
+      ...halves(linearData(600, 5, 7), 450), task: "regression", model: mlp(5, [], "identity", 1, "identity"), loss: "mse",
+      optimizer: sgd({ lr: 0.005, momentum: 0.99 }), epochs: 30, batchSize: 16,
+    }),
+  },
+  {
+    // An effective step of lr/(1 − β) = 4 bounces across the valley: the loss stalls far above a fit.
+    name: "sgd 0.2 + momentum 0.95, stalls", expected: "plateau", repairGain: 0.2, setup: () => ({
+      ...mnistSlice(), task: "classification", model: mlp(784, [32], "relu", 10, "softmax"), loss: "crossEntropy",
+      optimizer: sgd({ lr: 0.2, momentum: 0.95 }), epochs: 6, batchSize: 32,
+    }),
   },
   {
     name: "overfitting, 100 rows", expected: "overfitting", setup: () => {
