@@ -1,4 +1,4 @@
-import { lossFromLogits, meanOfPerSample, penaltyObserver, type Strategy, type StrategySpec, type TaskContext, toFloat32, zerosLike } from "../strategy.js";
+import { lossFromLogits, mapFromState, mapToState, meanOfPerSample, penaltyObserver, type Strategy, type StrategySpec, type TaskContext, toFloat32, zerosLike } from "../strategy.js";
 
 export interface EwcOptions {
   /** Penalty strength λ in (λ/2) Σ F (θ − θ*)². */
@@ -36,6 +36,12 @@ export function ewc(opts: EwcOptions = {}): Strategy {
   return {
     name: "ewc",
     observer: () => penaltyObserver(importance, anchor, lambda / 2),
+    getState: () => ({ fisherSum: mapToState(fisherSum), weighted: mapToState(weighted), importance: mapToState(importance), anchor: mapToState(anchor) }),
+    setState: (s) => {
+      const o = s as Record<string, unknown>;
+      [fisherSum, weighted] = [mapFromState(o.fisherSum), mapFromState(o.weighted)];
+      [importance, anchor] = [mapFromState(o.importance), mapFromState(o.anchor)];
+    },
     onTaskEnd: (ctx) => {
       const f = fisherDiagonal(ctx, samples);
       fisherSum ??= zerosLike(ctx.model);

@@ -1,7 +1,7 @@
 import * as F from "../../autograd/functional.js";
 import * as op from "../../autograd/ops.js";
 import { activeUnits, selectUnits } from "../heads.js";
-import { meanOfPerSample, penaltyObserver, snapshotParameters, type Strategy, type StrategySpec, toFloat32, zerosLike } from "../strategy.js";
+import { mapFromState, mapToState, meanOfPerSample, penaltyObserver, snapshotParameters, type Strategy, type StrategySpec, toFloat32, zerosLike } from "../strategy.js";
 
 export interface MasOptions {
   /** Penalty strength λ in λ Σ Ω (θ − θ*)². */
@@ -28,6 +28,11 @@ export function mas(opts: MasOptions = {}): Strategy {
   return {
     name: "mas",
     observer: () => penaltyObserver(importance, anchor, lambda),
+    getState: () => ({ omega: mapToState(omega), importance: mapToState(importance), anchor: mapToState(anchor) }),
+    setState: (s) => {
+      const o = s as Record<string, unknown>;
+      [omega, importance, anchor] = [mapFromState(o.omega), mapFromState(o.importance), mapFromState(o.anchor)];
+    },
     onTaskEnd: (ctx) => {
       const units = activeUnits(ctx.stream, ctx.taskIndex, ctx.task);
       const fresh = meanOfPerSample(ctx, samples, (z) => op.sum(F.square(selectUnits(z, units))), Math.abs);

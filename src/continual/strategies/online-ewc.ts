@@ -1,4 +1,4 @@
-import { penaltyObserver, snapshotParameters, type Strategy, type StrategySpec, toFloat32, zerosLike } from "../strategy.js";
+import { mapFromState, mapToState, penaltyObserver, snapshotParameters, type Strategy, type StrategySpec, toFloat32, zerosLike } from "../strategy.js";
 import { fisherDiagonal } from "./ewc.js";
 
 export interface OnlineEwcOptions {
@@ -27,6 +27,11 @@ export function onlineEwc(opts: OnlineEwcOptions = {}): Strategy {
   return {
     name: "onlineEwc",
     observer: () => penaltyObserver(importance, anchor, lambda / 2),
+    getState: () => ({ running: mapToState(running), importance: mapToState(importance), anchor: mapToState(anchor) }),
+    setState: (s) => {
+      const o = s as Record<string, unknown>;
+      [running, importance, anchor] = [mapFromState(o.running), mapFromState(o.importance), mapFromState(o.anchor)];
+    },
     onTaskEnd: (ctx) => {
       const f = fisherDiagonal(ctx, samples);
       running ??= zerosLike(ctx.model);

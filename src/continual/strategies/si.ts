@@ -1,4 +1,4 @@
-import { snapshotParameters, quadraticPenalty, type Strategy, type StrategySpec, zerosLike, toFloat32 } from "../strategy.js";
+import { mapFromState, mapToState, snapshotParameters, quadraticPenalty, type Strategy, type StrategySpec, zerosLike, toFloat32 } from "../strategy.js";
 
 export interface SiOptions {
   /** Penalty strength c in c Σ Ω (θ − θ*)². */
@@ -28,6 +28,13 @@ export function si(opts: SiOptions = {}): Strategy {
   let path = new Map<string, Float64Array>();
   return {
     name: "si",
+    // `before` (the weights one step back) is not kept: the observer takes it from the model when training (re)starts.
+    getState: () => ({ omega: mapToState(omega), importance: mapToState(importance), anchor: mapToState(anchor), start: mapToState(start), path: mapToState(path) }),
+    setState: (s) => {
+      const o = s as Record<string, unknown>;
+      [omega, importance, anchor] = [mapFromState(o.omega), mapFromState(o.importance), mapFromState(o.anchor)];
+      [start, path] = [mapFromState<Float32Array>(o.start)!, mapFromState<Float64Array>(o.path)!];
+    },
     onTaskStart: (ctx) => {
       start = snapshotParameters(ctx.model);
       path = zerosLike(ctx.model);
