@@ -35,9 +35,9 @@ function runToEnd(dir: string, args: string[]): { code: number | null; stderr: s
   return { code: r.status, stderr: r.stderr };
 }
 
-function killAfter(dir: string, ms: number): Promise<string | null> {
+function killAfter(dir: string, ms: number, args = ["train", "--config", "run.json"]): Promise<string | null> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, "train", "--config", "run.json", "--quiet"], { cwd: dir, stdio: "ignore" });
+    const child = spawn(process.execPath, [BIN, ...args, "--quiet"], { cwd: dir, stdio: "ignore" });
     const timer = setTimeout(() => child.kill("SIGKILL"), ms);
     child.on("exit", (_code, signal) => {
       clearTimeout(timer);
@@ -87,4 +87,46 @@ test("a damaged newest checkpoint is skipped with a warning naming it, and the r
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`skipping damaged checkpoint .*${names[1]}`));
   assert.deepEqual(weightsOf(join(dir, "final.hmst")), weightsOf(join(refDir, "final.hmst")));
+});
+
+/** A small continual run (replay on split digits) that writes a checkpoint every 2 steps. */
+function setupContinual(dir: string): void {
+  writeFileSync(join(dir, "cl.json"), JSON.stringify({
+    continual: {
+      stream: "split", scenario: "class", tasks: 3, epochs: 3, batchSize: 16, trainPerTask: 160, testPerTask: 40, seed: 3,
+      compareJoint: false, strategy: { type: "replay", bufferSize: 60 },
+    },
+    checkpoint: { every: 2, keep: 2, dir: "ck" },
+  }));
+}
+
+function continualR(dir: string, args: string[]): number[][] {
+  const r = spawnSync(process.execPath, [BIN, ...args, "--json", "--quiet"], { cwd: dir, encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]).continual.R;
+}
+
+test("a continual run killed with SIGKILL and resumed with homeostat continual --resume measures the same R", async () => {
+  const refDir = tempDir("cl-resume-ref");
+  setupContinual(refDir);
+  const started = performance.now();
+  const reference = continualR(refDir, ["continual", "--config", "cl.json"]);
+  const wall = performance.now() - started;
+  assert.equal(reference.length, 3);
+  let killed = 0;
+  // Kill points as fractions of the uninterrupted run's wall time (start-up included), so they land mid-stream on any machine.
+  for (const ms of [0.35, 0.55, 0.75, 0.9].map((f) => Math.round(f * wall))) {
+    const dir = tempDir("cl-resume");
+    setupContinual(dir);
+    const signal = await killAfter(dir, ms, ["continual", "--config", "cl.json"]);
+    if (signal !== "SIGKILL" || readdirSync(join(dir, "ck")).filter((f) => f.endsWith(".ckpt")).length === 0) continue;
+    killed++;
+    assert.deepEqual(continualR(dir, ["continual", "--resume", "ck"]), reference, `killed after ${ms} ms`);
+  }
+  assert.ok(killed >= 2, `only ${killed} runs were killed mid-stream`);
+  // Each command refuses the other's checkpoints, with the command to use.
+  const r = runToEnd(refDir, ["train", "--resume", "ck"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /continual run; resume it with homeostat continual --resume ck/);
 });

@@ -134,16 +134,7 @@ export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
       height: optNumber(a, "height", "augment", { integer: true, min: 1 }) ?? 28,
     };
   }
-  let checkpoint: RunConfig["checkpoint"];
-  if (raw.checkpoint !== undefined) {
-    const c = expectObject(raw.checkpoint, "checkpoint");
-    checkKeys(c, ["every", "keep", "dir"], "checkpoint");
-    checkpoint = {
-      every: reqNumber(c, "every", "checkpoint", { integer: true, min: 1 }),
-      keep: optNumber(c, "keep", "checkpoint", { integer: true, min: 1 }) ?? 3,
-      dir: resolve(baseDir, optString(c, "dir", "checkpoint") ?? "checkpoints"),
-    };
-  }
+  const checkpoint = parseCheckpoint(raw.checkpoint, baseDir);
   let health = { monitor: true, repair: true };
   if (raw.health !== undefined) {
     const h = expectObject(raw.health, "health");
@@ -210,5 +201,17 @@ function parseData(raw: unknown, baseDir: string): DataConfig {
     normalize: (optString(d, "normalize", "data", ["none", "scale01", "standardize"]) ?? "none") as DataConfig["normalize"],
     validationSplit: optNumber(d, "validationSplit", "data", { min: 0, max: 0.9 }) ?? 0,
     testSplit: optNumber(d, "testSplit", "data", { min: 0, max: 0.9 }) ?? 0.2,
+  };
+}
+
+/** The `checkpoint` section of a run config (train and continual), its folder resolved against `baseDir`. */
+export function parseCheckpoint(raw: unknown, baseDir: string): { every: number; keep: number; dir: string } | undefined {
+  if (raw === undefined) return undefined;
+  const c = expectObject(raw, "checkpoint");
+  checkKeys(c, ["every", "keep", "dir"], "checkpoint");
+  return {
+    every: reqNumber(c, "every", "checkpoint", { integer: true, min: 1 }),
+    keep: optNumber(c, "keep", "checkpoint", { integer: true, min: 1 }) ?? 3,
+    dir: resolve(baseDir, optString(c, "dir", "checkpoint") ?? "checkpoints"),
   };
 }
