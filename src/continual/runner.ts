@@ -17,6 +17,9 @@ import { Rng } from "../tensor/rng.js";
 import type { LabeledData } from "../train/evaluate.js";
 import type { Observer } from "../train/events.js";
 import { fit, type TrainingState } from "../train/fit.js";
+import { balanceMeasures, type LayerBalance } from "../homeostasis/balance.js";
+import { createRegulator, type RegulatorChoice } from "../homeostasis/config.js";
+import { rowSlice } from "../train/evaluate.js";
 import { headAccuracy, headLoss } from "./heads.js";
 import { type ContinualMeasures, continualMeasures } from "./measures.js";
 import { concatData, gather, type Strategy, type TaskContext } from "./strategy.js";
@@ -38,6 +41,15 @@ export interface ContinualConfig {
   layers: readonly unknown[];
   seed: number;
   keepOptimizerState: boolean;
+  /** Homeostatic regulators acting on every task's training (the same instances all along the stream). */
+  homeostasis: readonly RegulatorChoice[];
+  /**
+   * The plasticity protocol: record each task's online accuracy (on each batch before its update, the
+   * first pass) and the balance measures on `probeRows` rows of each task before it is trained, and skip
+   * the accuracy matrix R (150 × 150 evaluations are not needed to see plasticity).
+   */
+  online: boolean;
+  probeRows: number;
   /** Also train the joint model, for intransigence (Chaudhry et al. 2018) and as the upper bound. */
   compareJoint: boolean;
   /** Measure on the test split, or on a validation split cut from the end of the training split (for tuning). */
@@ -54,6 +66,8 @@ export interface StreamRun {
   strategy: string;
   R: number[][];
   b: number[];
+  /** With `online`: each task's online accuracy, and the balance measures before each task and after the last. */
+  online?: OnlineRecord;
   /** Training time, strategy hooks included, evaluation excluded. */
   wallSeconds: number;
   evalSeconds: number;
@@ -71,6 +85,20 @@ export interface ContinualResult extends ContinualMeasures {
   evalSeconds: number;
   /** The joint reference run, when `compareJoint` (the strategy's own run when it is joint). */
   joint?: { R: number[][]; ACC: number; wallSeconds: number };
+  /** With `online`: online accuracy per task and balance measures (the R-based measures are then NaN). */
+  online?: OnlineRecord;
+}
+
+const NO_MEASURES: ContinualMeasures = {
+  ACC: NaN, BWT: NaN, FWT: NaN, forgetting: { maxOverEarlier: NaN, justTrainedMinusLast: NaN, perTaskMaxOverEarlier: [], perTaskJustTrainedMinusLast: [] },
+  intransigence: null, perTaskIntransigence: null,
+};
+
+export interface OnlineRecord {
+  accuracy: number[];
+  balance: LayerBalance[][];
+  /** Regulators' own counts (units recycled or replaced), by regulator. */
+  regulators: Record<string, number>;
 }
 
 export interface ContinualHooks {
@@ -100,6 +128,9 @@ export interface ContinualState {
   strategy: unknown;
   /** The interrupted task's training state; null at a task boundary. */
   fit: TrainingState | null;
+  /** The homeostatic regulators' state, by their stateKey. */
+  regulators: Record<string, unknown>;
+  online: OnlineRecord | null;
   wallSeconds: number;
   evalSeconds: number;
 }
@@ -120,13 +151,14 @@ export function runContinual(cfg: ContinualConfig, hooks: ContinualHooks = {}): 
   let jointRun: StreamRun | undefined;
   // The joint reference is a second, short-lived run: not checkpointed, rerun whole after a resume.
   if (strategy.name === "joint") jointRun = run;
-  else if (cfg.compareJoint && !cfg.taskFree) jointRun = runStrategy(joint(), train, test, cfg);
-  const measures = continualMeasures(run.R, run.b, jointRun?.R);
+  else if (cfg.compareJoint && !cfg.taskFree && !cfg.online) jointRun = runStrategy(joint(), train, test, cfg);
+  const measures = cfg.online ? NO_MEASURES : continualMeasures(run.R, run.b, jointRun?.R);
   return {
     strategy: strategy.name, stream: cfg.stream, scenario: cfg.scenario, taskFree: cfg.taskFree,
     taskNames: train.tasks.map((t) => t.name), ...measures, R: run.R, b: run.b,
     wallSeconds: run.wallSeconds, evalSeconds: run.evalSeconds,
-    joint: jointRun && { R: jointRun.R, ACC: continualMeasures(jointRun.R, jointRun.b).ACC, wallSeconds: jointRun.wallSeconds },
+    joint: jointRun && !cfg.online ? { R: jointRun.R, ACC: continualMeasures(jointRun.R, jointRun.b).ACC, wallSeconds: jointRun.wallSeconds } : undefined,
+    online: run.online,
   };
 }
 
@@ -151,7 +183,8 @@ export function buildContinualModel(cfg: Pick<ContinualConfig, "layers" | "seed"
   return new Sequential([...hidden, new Dense(stream.outputDim, { activation: "softmax" })]).build(stream.inputDim, new Rng(cfg.seed));
 }
 
-type RunSettings = Pick<ContinualConfig, "layers" | "seed" | "epochs" | "batchSize" | "optimizer" | "keepOptimizerState" | "taskFree">;
+type RunSettings = Pick<ContinualConfig, "layers" | "seed" | "epochs" | "batchSize" | "optimizer" | "keepOptimizerState" | "taskFree">
+  & Partial<Pick<ContinualConfig, "homeostasis" | "online" | "probeRows">>;
 
 /**
  * Train `strategy` on `train`'s tasks in order and measure on `test`'s: R[i][j] after task i, and b from
@@ -169,24 +202,31 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
     evalSeconds += (performance.now() - started) / 1000;
     return row;
   };
-  const b = resume ? resume.b : measureAfter(-1);
+  const online = cfg.online ?? false;
+  const regulators = (cfg.homeostasis ?? []).map(createRegulator);
+  const record: OnlineRecord | undefined = online ? (resume?.online ? structuredClone(resume.online) : { accuracy: [], balance: [], regulators: {} }) : undefined;
+  const probe = (task: Task): LayerBalance[] => balanceMeasures(model, rowSlice(task.x, 0, Math.min(cfg.probeRows ?? 500, task.x.shape[0])));
+  const b = resume ? resume.b : online ? [] : measureAfter(-1);
   const R: number[][] = resume ? resume.R.map((r) => [...r]) : [];
   let optimizerState: unknown = resume?.optimizerState;
   let stepsBefore = resume ? resume.step - (resume.fit?.step ?? 0) : 0;
   if (resume) {
     rng.setState(resume.rng);
     if (resume.strategy !== null) strategy.setState?.(resume.strategy);
+    for (const r of regulators) if (r.stateKey in resume.regulators) r.setState(resume.regulators[r.stateKey]);
   }
   const started = performance.now() - 1000 * ((resume?.wallSeconds ?? 0) + evalSeconds);
   const elapsed = (): number => (performance.now() - started) / 1000 - evalSeconds;
   const state = (task: number, fitState: TrainingState | null): ContinualState => ({
     kind: "continual", step: stepsBefore + (fitState?.step ?? 0), task, R: R.map((r) => [...r]), b, rng: rng.getState(), optimizerState,
-    strategy: strategy.getState?.() ?? null, fit: fitState, wallSeconds: elapsed(), evalSeconds,
+    strategy: strategy.getState?.() ?? null, fit: fitState, regulators: Object.fromEntries(regulators.map((r) => [r.stateKey, r.getState()])),
+    online: record ? structuredClone(record) : null, wallSeconds: elapsed(), evalSeconds,
   });
   const checkpoint = (task: number) => hooks.checkpoint && {
     every: hooks.checkpoint.every, save: (s: TrainingState) => hooks.checkpoint!.save(state(task, s), model),
   };
   if (cfg.taskFree) {
+    if (online || regulators.length > 0) throw new ConfigError("taskFree: the online protocol and homeostasis run on streams with task boundaries", { field: "taskFree" });
     runTaskFree(strategy, model, train, cfg, rng, R.length, (i) => {
       R.push(measureAfter(i));
       hooks.onTaskEnd?.(i, R);
@@ -200,23 +240,33 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
       // A task interrupted mid-way already started: its start-of-task state came back with the strategy's.
       const within = i === resume?.task ? resume.fit ?? undefined : undefined;
       if (!within) strategy.onTaskStart?.(ctx);
+      if (record && !within) record.balance.push(probe(ctx.task));
       const observer = strategy.observer?.(ctx);
       const data: LabeledData = strategy.trainingData?.(ctx) ?? ctx.task;
       const result = fit(model, data, {
         epochs: cfg.epochs, batchSize: cfg.batchSize, optimizer: cfg.optimizer, loss: ctx.loss, seed: cfg.seed * 1009 + i,
-        observers: observer ? [observer] : [], optimizerState: cfg.keepOptimizerState ? optimizerState : undefined,
-        checkpoint: checkpoint(i), resume: within,
+        observers: [...(observer ? [observer] : []), ...regulators], optimizerState: cfg.keepOptimizerState ? optimizerState : undefined,
+        checkpoint: checkpoint(i), resume: within, metrics: record ? ["accuracy"] : [],
       });
       optimizerState = cfg.keepOptimizerState ? result.optimizerState : undefined;
       stepsBefore += result.steps;
       strategy.onTaskEnd?.(ctx);
-      R.push(measureAfter(i));
+      if (record) {
+        record.accuracy.push(result.epochs[0]?.train.accuracy ?? NaN);
+        R.push([]);
+        if (i === t - 1) record.balance.push(probe(ctx.task));
+        for (const r of regulators) {
+          const n = (r as { recycled?: () => number; replaced?: () => number });
+          const c = n.recycled?.() ?? n.replaced?.();
+          if (c !== undefined) record.regulators[r.name] = c;
+        }
+      } else R.push(measureAfter(i));
       hooks.onTaskEnd?.(i, R);
       // The end of a task is a natural place for a checkpoint: nothing of the task's training is left to redo.
       hooks.checkpoint?.save(state(i + 1, null), model);
     }
   }
-  return { strategy: strategy.name, R, b, wallSeconds: elapsed(), evalSeconds };
+  return { strategy: strategy.name, R: online ? [] : R, b, online: record, wallSeconds: elapsed(), evalSeconds };
 }
 
 /**
