@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { formatAccuracyMatrix, parseContinualConfig, runContinual } from "../continual/index.js";
 import { ConfigError } from "../tensor/errors.js";
-import { checkKeys, expectObject } from "../tensor/fields.js";
+import { checkKeys, expectObject, optString } from "../tensor/fields.js";
+import { dirname, resolve } from "node:path";
+import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord } from "../report/record.js";
+import { writeReport, writeRunRecord } from "./report.js";
 import { pct, type Ui } from "./ui.js";
 
 const signed = (x: number): string => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)} pts`;
@@ -17,11 +20,17 @@ export function runContinualCommand(path: string, ui: Ui): Record<string, unknow
   } catch (e) {
     throw new ConfigError(`${path}: cannot read the run config as JSON (${(e as Error).message})`, { file: path });
   }
-  let cfg;
+  let cfg, recordPath: string, reportPath: string | undefined;
   try {
     const top = expectObject(raw, "config");
-    checkKeys(top, ["$schema", "description", "continual"], "");
+    checkKeys(top, ["$schema", "description", "continual", "out", "report"], "");
     cfg = parseContinualConfig(top.continual, "continual");
+    // Like train's model file, the run record goes beside the config unless `out` says where.
+    const base = dirname(resolve(path));
+    recordPath = resolve(base, optString(top, "out", "") ?? "continual.record.json");
+    const report = optString(top, "report", "");
+    if (report !== undefined && !/\.html?$/i.test(report)) throw new ConfigError(`report: expected the path of an HTML file ("run.html"), got "${report}"`, { field: "report" });
+    reportPath = report === undefined ? undefined : resolve(base, report);
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`${path}: ${e.message}`, { ...e.location, file: path });
     throw e;
@@ -48,7 +57,21 @@ export function runContinualCommand(path: string, ui: Ui): Record<string, unknow
       intransigence: result.intransigence, jointACC: result.joint?.ACC ?? null,
     },
     wallSeconds: result.wallSeconds,
+    record: recordPath,
+    report: reportPath,
   };
+  const record: RunRecord = {
+    format: RUN_RECORD_FORMAT, version: RUN_RECORD_VERSION, command: "continual", createdAt: new Date().toISOString(),
+    config: raw, steps: { step: [], loss: [], lr: [] }, epochs: [],
+    continual: {
+      strategy: result.strategy, stream: result.stream, scenario: result.scenario, tasks: result.taskNames, R: result.R, b: result.b,
+      ACC: result.ACC, BWT: result.BWT, FWT: result.FWT, forgetting: result.forgetting, jointACC: result.joint?.ACC ?? null,
+    },
+    summary: { wallSeconds: result.wallSeconds, intransigence: result.intransigence },
+  };
+  writeRunRecord(recordPath, record);
+  if (reportPath) writeReport(reportPath, [recordPath], [record]);
+  ui.say(`run record ${recordPath}${reportPath ? ` · report ${reportPath}` : ""}`);
   ui.result(summary);
   return summary;
 }

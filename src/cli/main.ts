@@ -8,6 +8,7 @@ import { runEval, runPredict } from "./model-commands.js";
 import { runExport, runImport } from "./interchange.js";
 import { runContinualCommand } from "./continual.js";
 import { runTraining } from "./train.js";
+import { runReportCommand } from "./report.js";
 import { makeUi } from "./ui.js";
 
 export const USAGE = `homeostat — neural networks that keep learning without breaking
@@ -22,6 +23,8 @@ Usage:
   homeostat eval --model FILE (--data mnist | --data FILE.csv [--target COL] | --images F --labels F | --config run.json)
   homeostat predict --model FILE --input FILE.csv|FILE.json|-
   homeostat continual --config run.json    continual learning on a task stream: accuracy matrix, ACC, BWT, FWT, forgetting
+  homeostat report RECORD.json [RECORD2.json] [--out FILE.html]
+                                           one self-contained HTML page of a run record (two: compared on the same axes)
   homeostat export --model FILE --format onnx|tfjs --out PATH
                                            the inference graph as ONNX (opset 17) or a TF.js layers model
   homeostat import --format onnx|tfjs --in PATH --out FILE
@@ -135,6 +138,12 @@ export async function main(argv: string[]): Promise<number> {
         if (values.help) return help();
         if (!values.config) throw new UsageError("continual needs --config run.json (with a \"continual\" section)");
         runContinualCommand(values.config, makeUi(values));
+        return 0;
+      }
+      case "report": {
+        const { values, positionals } = parseFlags(rest, { ...common, out: { type: "string", short: "o" } }, 2);
+        if (values.help) return help();
+        runReportCommand(positionals, values.out, makeUi(values));
         return 0;
       }
       case "export": {
