@@ -140,15 +140,22 @@ function trainingSection(c: Ctx): string {
   });
   if (acc.length) figs.push(figure("Accuracy per epoch", acc.map((s) => legendItem(s.name, s.color, s.dash)), lineChart({ title: "accuracy", xLabel: "step", series: acc, markers: c.markers, xDomain: c.xDomain, maxPoints: c.maxPoints })));
   const lr: LineSeries[] = c.runs.map(({ record: r }, i) => ({ name: named(i, "learning rate"), color: RUN_COLORS[i], dash: RUN_DASH[i], x: r.steps.step, y: r.steps.lr }));
-  if (lr.some((s) => s.x.length)) figs.push(figure("Learning rate", lr.map((s) => legendItem(s.name, s.color, s.dash)), lineChart({ title: "learning rate", xLabel: "step", series: lr, markers: c.markers, xDomain: c.xDomain, maxPoints: c.maxPoints, logY: wideRange(lr) })));
+  if (lr.some((s) => s.x.length)) figs.push(figure("Learning rate", lr.map((s) => legendItem(s.name, s.color, s.dash)), lineChart({ title: "learning rate", xLabel: "step", series: lr, markers: c.markers, xDomain: c.xDomain, maxPoints: c.maxPoints, logY: wideRange(lr, true) })));
   return figs.length ? `<section><h2>Training</h2><div class="grid">${figs.join("")}</div></section>` : "";
 }
 
-/** A log axis when the finite positive values span more than two decades. */
-function wideRange(series: readonly LineSeries[]): boolean {
-  let lo = Infinity, hi = 0;
-  for (const s of series) for (const v of s.y) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-  return hi / lo > 100;
+/**
+ * A log axis when the finite positive values span more than two decades. With `typical`, the median
+ * stands for the low end: a cosine schedule ending at 0 reads better on a linear axis, step decays over
+ * several decades on a log one.
+ */
+function wideRange(series: readonly LineSeries[], typical = false): boolean {
+  const values: number[] = [];
+  for (const s of series) for (const v of s.y) if (v > 0 && Number.isFinite(v)) values.push(v);
+  if (!values.length) return false;
+  values.sort((a, b) => a - b);
+  const lo = typical ? values[Math.floor(values.length / 2)] : values[0];
+  return values[values.length - 1] / lo > 100;
 }
 
 type LayerKey = "gradNorm" | "weightNorm" | "updateRatio" | "deadFraction" | "dormantFraction" | "saturatedFraction" | "effectiveRank";
