@@ -5,6 +5,7 @@ import { checkKeys, expectObject, optString } from "../tensor/fields.js";
 import { dirname, resolve } from "node:path";
 import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord } from "../report/record.js";
 import { writeReport, writeRunRecord } from "./report.js";
+import { displayPath } from "./train.js";
 import { pct, type Ui } from "./ui.js";
 
 const signed = (x: number): string => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)} pts`;
@@ -71,7 +72,7 @@ export function runContinualCommand(path: string, ui: Ui): Record<string, unknow
   };
   writeRunRecord(recordPath, record);
   if (reportPath) writeReport(reportPath, [recordPath], [record]);
-  ui.say(`run record ${recordPath}${reportPath ? ` · report ${reportPath}` : ""}`);
+  ui.say(`run record ${displayPath(recordPath)}${reportPath ? ` · report ${displayPath(reportPath)}` : ""}`);
   ui.result(summary);
   return summary;
 }
