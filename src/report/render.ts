@@ -5,7 +5,7 @@
  */
 import { continualSection } from "./continual-view.js";
 import type { RunRecord } from "./record.js";
-import { eventColor, LAYER_COLORS, REPORT_CSS, RUN_COLORS, RUN_DASH, signedPts } from "./style.js";
+import { eventColor, LAYER_COLORS, REPORT_CSS, RUN_COLORS, RUN_DASH } from "./style.js";
 import { escapeXml, formatTick, lineChart, type LineSeries, type Marker } from "./svg.js";
 
 export interface ReportRun {
@@ -94,7 +94,6 @@ function summaryCards(runs: readonly ReportRun[]): string {
     if (r.test?.accuracy !== undefined) cards.push(card("test accuracy", pct(r.test.accuracy)));
     if (r.test) cards.push(card("test loss", formatTick(r.test.loss)));
     if (last?.validation?.accuracy !== undefined) cards.push(card("validation accuracy", pct(last.validation.accuracy)));
-    if (r.continual) cards.push(card("ACC", pct(r.continual.ACC)), card("BWT", signedPts(r.continual.BWT)), card("FWT", signedPts(r.continual.FWT)));
     if (r.steps.step.length) cards.push(card("steps", Math.round(lastStep(r)).toLocaleString("en-US")));
     if (r.epochs.length) cards.push(card("epochs", String(r.epochs.length)));
     if (Number.isFinite(num(s.wallSeconds))) cards.push(card("wall time", `${num(s.wallSeconds).toFixed(1)} s`));
