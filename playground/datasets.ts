@@ -1,22 +1,25 @@
 /**
- * Toy 2-D classification sets in the square [-1, 1]², seeded: the same name, size and seed give the
- * same points. Labels are class indices; `oneHot` turns them into training targets.
+ * The playground's data: toy 2-D classification sets in the square [-1, 1]² (seeded: the same name,
+ * size and seed give the same points), and a slice of the bundled MNIST digits. Labels are class indices.
  */
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 
-export const DATASETS = ["circle", "xor", "spirals", "blobs"] as const;
+export const TOY_DATASETS = ["circle", "xor", "spirals", "blobs"] as const;
+export const DATASETS = [...TOY_DATASETS, "digits"] as const;
 export type DatasetName = (typeof DATASETS)[number];
+export type ToyDatasetName = (typeof TOY_DATASETS)[number];
 
 export interface Points {
-  /** [n, 2] coordinates. */
+  /** [n, dim] inputs: 2-D coordinates, or 28×28 pixels in [0, 1]. */
   x: Float32Array;
+  dim: number;
   labels: Int32Array;
   classes: number;
 }
 
 /** `n` points of a named toy set with Gaussian noise of spread `noise`. */
-export function makeDataset(name: DatasetName, n: number, seed: number, noise = 0.05): Points {
+export function makeDataset(name: ToyDatasetName, n: number, seed: number, noise = 0.05): Points {
   const rng = new Rng(seed);
   const x = new Float32Array(2 * n);
   const labels = new Int32Array(n);
@@ -51,17 +54,38 @@ export function makeDataset(name: DatasetName, n: number, seed: number, noise = 
     x[2 * i + 1] = Math.max(-1, Math.min(1, py + noise * rng.normal()));
     labels[i] = label;
   }
-  return { x, labels, classes };
+  return { x, dim: 2, labels, classes };
+}
+
+/**
+ * The first digits of each class from the bundled MNIST set, as built into the page by the Vite plugin
+ * in vite.config.ts (loaded only when asked for: about a megabyte).
+ */
+export async function loadDigits(): Promise<Points> {
+  const { pixels, labels, count } = await import("virtual:homeostat-digits");
+  const bytes = Uint8Array.from(atob(pixels), (c) => c.charCodeAt(0));
+  const x = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) x[i] = bytes[i] / 255;
+  return { x, dim: bytes.length / count, labels: Int32Array.from(atob(labels), (c) => c.charCodeAt(0)), classes: 10 };
+}
+
+/** The same inputs with their features (pixels) in a new fixed order: permuted MNIST's next task. */
+export function permuteFeatures(p: Points, rng: Rng): Points {
+  const perm = rng.permutation(p.dim);
+  const n = p.labels.length;
+  const x = new Float32Array(p.x.length);
+  for (let r = 0; r < n; r++) for (let f = 0; f < p.dim; f++) x[r * p.dim + f] = p.x[r * p.dim + perm[f]];
+  return { ...p, x };
 }
 
 /** The same points with each class k relabelled (k + shift) mod classes: a task that conflicts with the first. */
 export function shiftLabels(p: Points, shift: number): Points {
-  return { x: p.x, classes: p.classes, labels: p.labels.map((l) => (l + shift) % p.classes) };
+  return { ...p, labels: p.labels.map((l) => (l + shift) % p.classes) };
 }
 
 export function toTensors(p: Points): { x: Tensor; y: Tensor } {
   const n = p.labels.length;
   const y = new Float32Array(n * p.classes);
   p.labels.forEach((l, i) => (y[i * p.classes + l] = 1));
-  return { x: new Tensor(p.x, [n, 2]), y: new Tensor(y, [n, p.classes]) };
+  return { x: new Tensor(p.x, [n, p.dim]), y: new Tensor(y, [n, p.classes]) };
 }

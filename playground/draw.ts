@@ -56,6 +56,35 @@ export function drawBoundary(canvas: HTMLCanvasElement, probs: { p: Float32Array
   }
 }
 
+/** The first `n` inputs of a digits task as an 8-column grid, each with its predicted class (green right, red wrong). */
+export function drawDigits(canvas: HTMLCanvasElement, points: Points, probs: Float32Array, n: number): void {
+  const { g, w } = context2d(canvas);
+  g.fillStyle = "#fff";
+  g.fillRect(0, 0, w, canvas.clientHeight);
+  const cols = 8, cell = w / cols, side = 28, k = points.classes;
+  const img = new ImageData(side, side);
+  raster.width = raster.height = side;
+  const rg = raster.getContext("2d")!;
+  g.imageSmoothingEnabled = false;
+  g.font = "600 11px system-ui, sans-serif";
+  g.textAlign = "center";
+  for (let i = 0; i < Math.min(n, points.labels.length); i++) {
+    for (let p = 0; p < side * side; p++) {
+      const v = 255 - Math.round(255 * points.x[i * points.dim + p]);
+      img.data[4 * p] = img.data[4 * p + 1] = img.data[4 * p + 2] = v;
+      img.data[4 * p + 3] = 255;
+    }
+    rg.putImageData(img, 0, 0);
+    const x = (i % cols) * cell, y = Math.floor(i / cols) * cell;
+    g.drawImage(raster, x + 6, y + 2, cell - 12, cell - 16);
+    let best = 0;
+    for (let c = 1; c < k; c++) if (probs[i * k + c] > probs[i * k + best]) best = c;
+    g.fillStyle = best === points.labels[i] ? "#1e8449" : "#c0392b";
+    g.fillText(String(best), x + cell / 2, y + cell - 3);
+  }
+  g.textAlign = "start";
+}
+
 export interface CanvasSeries {
   x: readonly number[];
   y: readonly number[];

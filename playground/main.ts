@@ -6,8 +6,8 @@
 import "./style.css";
 import { backendNames, useBackend } from "../src/backend/index.js";
 import { formatEvent } from "../src/health/index.js";
-import { DATASETS, type DatasetName } from "./datasets.js";
-import { drawBoundary, drawLines, HEALTH_COLORS } from "./draw.js";
+import { DATASETS, type DatasetName, loadDigits, makeDataset, type Points } from "./datasets.js";
+import { drawBoundary, drawDigits, drawLines, HEALTH_COLORS } from "./draw.js";
 import { type OptimizerName, Session, type SessionOptions } from "./session.js";
 
 const GRID = 72;
@@ -61,8 +61,20 @@ function readOptions(): SessionOptions {
   };
 }
 
-function reset(): void {
-  session = new Session(readOptions());
+let digits: Promise<Points> | null = null;
+let resets = 0;
+
+async function reset(): Promise<void> {
+  const opts = readOptions();
+  const mine = ++resets;
+  const twoD = opts.dataset !== "digits";
+  $("boundary").hidden = !twoD;
+  $("digits").hidden = twoD;
+  let points: Points;
+  if (opts.dataset === "digits") points = await (digits ??= loadDigits());
+  else points = makeDataset(opts.dataset, 300, opts.seed);
+  if (mine !== resets) return; // a later reset took over while the digits loaded
+  session = new Session(opts, points);
   switches.length = 0;
   trainMs = trainSteps = wallSteps = 0;
   wallStart = performance.now();
@@ -87,7 +99,8 @@ function frame(): void {
 
 let frames = 0;
 function draw(full: boolean): void {
-  drawBoundary($("boundary"), session.probabilities(GRID), GRID, session.current.points);
+  if (session.current.points.dim === 2) drawBoundary($("boundary"), session.probabilities(GRID), GRID, session.current.points);
+  else drawDigits($("digits"), session.current.points, session.predictions(64), 64);
   const s = session.losses.series();
   drawLines($("loss"), [{ x: s.step, y: s.loss, color: "#0b62d6" }], { log: true, marks: switches, label: "training loss (mean per bucket of steps)" });
   const acc = session.accuracy;
@@ -146,15 +159,18 @@ $("play").addEventListener("click", () => {
     setPlaying(true);
   } else setPlaying(!playing);
 });
-$("reset").addEventListener("click", () => reset());
+$("reset").addEventListener("click", () => void reset());
 $("switch").addEventListener("click", () => {
   session.switchTask();
   switches.push(session.step);
   draw(true);
 });
-for (const c of [controls.dataset, controls.hidden, controls.activation, controls.optimizer, controls.batch]) c.addEventListener("change", () => reset());
+// 784 inputs in [0, 1] drive tanh and sigmoid units into saturation at once: the digits start on ReLU.
+controls.dataset.addEventListener("change", () => {
+  if (controls.dataset.value === "digits" && controls.activation.value !== "relu" && controls.activation.value !== "gelu") controls.activation.value = "relu";
+});
+for (const c of [controls.dataset, controls.hidden, controls.activation, controls.optimizer, controls.batch]) c.addEventListener("change", () => void reset());
 controls.lr.addEventListener("change", () => session.setLearningRate(Number(controls.lr.value)));
 controls.repair.addEventListener("change", () => session.setRepair(controls.repair.checked));
 document.title = `Homeostat playground · ${backendName}`;
-reset();
-requestAnimationFrame(frame);
+void reset().then(() => requestAnimationFrame(frame));

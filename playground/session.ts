@@ -14,7 +14,7 @@ import { Tensor } from "../src/tensor/tensor.js";
 import { MetricAccumulator } from "../src/train/evaluate.js";
 import type { Observer } from "../src/train/events.js";
 import { fit, type TrainingState } from "../src/train/fit.js";
-import { type DatasetName, makeDataset, type Points, shiftLabels, toTensors } from "./datasets.js";
+import { type DatasetName, permuteFeatures, type Points, shiftLabels, toTensors } from "./datasets.js";
 
 export type OptimizerName = "adam" | "sgd" | "rmsprop";
 export type UnitHealth = "dead" | "saturated" | "dormant" | "healthy";
@@ -28,7 +28,6 @@ export interface SessionOptions {
   batchSize: number;
   repair: boolean;
   seed: number;
-  points?: number;
 }
 
 export interface Task {
@@ -66,12 +65,13 @@ export class Session {
   private readonly rng: Rng;
   private readonly base: Points;
 
-  constructor(readonly opts: SessionOptions) {
+  /** `base`: the first task's points (a toy set from makeDataset, or the digits). */
+  constructor(readonly opts: SessionOptions, base: Points) {
     this.rng = new Rng(opts.seed).fork("playground");
-    this.base = makeDataset(opts.dataset, opts.points ?? 300, opts.seed);
+    this.base = base;
     this.addTask(this.base, opts.dataset);
     const layers = [...opts.hidden.map((u) => new Dense(u, { activation: opts.activation })), new Dense(this.base.classes, { activation: "softmax" })];
-    this.model = new Sequential(layers).build(2, new Rng(opts.seed).fork("init"));
+    this.model = new Sequential(layers).build(base.dim, new Rng(opts.seed).fork("init"));
     this.optimizer = makeOptimizer(opts.optimizer, opts.lr);
     this.monitor = this.makeMonitor(opts.repair);
   }
@@ -101,13 +101,15 @@ export class Session {
   }
 
   /**
-   * Continual learning: the same points, every class relabelled — the old task and the new one conflict.
+   * Continual learning. 2-D sets: the same points, every class relabelled — the old task and the new one
+   * conflict. Digits: the pixels in a new fixed order (permuted MNIST).
    * The new task starts with the configured learning rate, no clipping and a fresh monitor: repairs
    * made for a fitted task (learning-rate cuts) would otherwise hold back the new one.
    */
   switchTask(): void {
     const k = this.tasks.length;
-    this.addTask(shiftLabels(this.base, k % this.base.classes || 1), `${this.opts.dataset} · task ${k + 1}`);
+    const next = this.base.dim === 2 ? shiftLabels(this.base, k % this.base.classes || 1) : permuteFeatures(this.base, this.rng.fork(`task ${k}`));
+    this.addTask(next, `${this.opts.dataset} · task ${k + 1}`);
     this.freshStart();
   }
 
@@ -153,7 +155,14 @@ export class Session {
     return this.step - before;
   }
 
-  /** Class probabilities on a grid × grid raster of [-1, 1]² (row 0 at y = +1). */
+  /** Class probabilities of the current task's first `n` inputs. */
+  predictions(n: number): Float32Array {
+    const rows = Math.min(n, this.current.points.labels.length);
+    const x = this.current.data.x;
+    return this.model.forward(new Tensor(x.data.subarray(0, rows * this.base.dim) as Float32Array, [rows, this.base.dim])).data as Float32Array;
+  }
+
+  /** Class probabilities on a grid × grid raster of [-1, 1]² (row 0 at y = +1); 2-D sets only. */
   probabilities(grid: number): { p: Float32Array; classes: number } {
     const x = new Float32Array(grid * grid * 2);
     for (let r = 0; r < grid; r++) {

@@ -88,3 +88,28 @@ test("the health monitor reports and repairs live: a learning rate of 3 with sgd
   await page.screenshot({ path: artifactPath("playground-repairs.png") });
   assert.deepEqual(pageErrors, []);
 });
+
+test("the digits train in the browser, and a task switch (permuted pixels) forgets the first task", async () => {
+  const page = browser.page;
+  await page.goto(server.url);
+  await page.selectOption("#dataset", "digits");
+  await page.waitForFunction(() => document.getElementById("boundary")!.hidden && !document.getElementById("digits")!.hidden);
+  assert.equal(await page.inputValue("#activation"), "relu", "digits start on ReLU");
+  await page.click("#play");
+  await page.waitForFunction(() => (window as unknown as { playground: Live }).playground.step >= 1200, null, { timeout: 90_000, polling: 200 });
+  let state = await live();
+  const { loss } = state.losses;
+  assert.ok(mean(loss.slice(-5)) < 0.3 * mean(loss.slice(0, 5)), `loss fell: ${mean(loss.slice(0, 5))} → ${mean(loss.slice(-5))}`);
+  const before = state.accuracy[0];
+  assert.ok(before > 0.9, `digits learned: ${before}`);
+  assert.ok(await inkFraction(page, await page.locator("#digits").screenshot()) > 0.05, "digits drawn");
+  await page.click("#switch");
+  const switchedAt = (await live()).step;
+  await page.waitForFunction((s) => (window as unknown as { playground: Live }).playground.step >= s + 1200, switchedAt, { timeout: 90_000, polling: 200 });
+  state = await live();
+  assert.ok(state.accuracy[1] > 0.8, `permuted task learned: ${state.accuracy[1]}`);
+  assert.ok(state.accuracy[0] < before - 0.3, `first task forgotten: ${before} → ${state.accuracy[0]}`);
+  await page.screenshot({ path: artifactPath("playground-digits.png") });
+  await page.click("#play");
+  assert.deepEqual(pageErrors, []);
+});
