@@ -47,6 +47,8 @@ export interface RunConfig {
   /** The health monitor: on by default in the CLI, repairing. */
   health: { monitor: boolean; repair: boolean };
   out: string;
+  /** Where to write the HTML report of the run, if anywhere. */
+  report?: string;
   backend: string;
   /** The config as written (for the run record), and the folder its relative paths start from. */
   raw: Obj;
@@ -55,7 +57,7 @@ export interface RunConfig {
 
 const TOP_KEYS = [
   "$schema", "description", "seed", "data", "model", "loss", "optimizer", "schedule", "clip", "epochs", "batchSize",
-  "earlyStopping", "augment", "checkpoint", "health", "out", "backend",
+  "earlyStopping", "augment", "checkpoint", "health", "out", "backend", "report",
 ];
 
 /** Read and validate a run config file. Every problem is a ConfigError naming the file and field. */
@@ -159,10 +161,17 @@ export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
     earlyStopping,
     augment,
     out: resolve(baseDir, optString(raw, "out", "") ?? "model.hmst"),
+    report: reportPath(optString(raw, "report", ""), baseDir),
     backend: optString(raw, "backend", "", ["js"]) ?? "js",
     raw,
     baseDir,
   };
+}
+
+function reportPath(report: string | undefined, baseDir: string): string | undefined {
+  if (report === undefined) return undefined;
+  if (!/\.html?$/i.test(report)) throw new ConfigError(`report: expected the path of an HTML file ("run.html"), got ${describe(report)}`, { field: "report" });
+  return resolve(baseDir, report);
 }
 
 function parseData(raw: unknown, baseDir: string): DataConfig {

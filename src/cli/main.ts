@@ -8,6 +8,7 @@ import { runEval, runPredict } from "./model-commands.js";
 import { runExport, runImport } from "./interchange.js";
 import { runContinualCommand, runContinualConfig } from "./continual.js";
 import { runTraining } from "./train.js";
+import { runReportCommand } from "./report.js";
 import { makeUi } from "./ui.js";
 
 export const USAGE = `homeostat — neural networks that keep learning without breaking
@@ -23,6 +24,8 @@ Usage:
   homeostat predict --model FILE --input FILE.csv|FILE.json|-
   homeostat continual --config run.json    continual learning on a task stream: accuracy matrix, ACC, BWT, FWT, forgetting
   homeostat continual --resume DIR         continue a checkpointed continual run exactly where it stopped
+  homeostat report RECORD.json [RECORD2.json] [--out FILE.html]
+                                           one self-contained HTML page of a run record (two: compared on the same axes)
   homeostat export --model FILE --format onnx|tfjs --out PATH
                                            the inference graph as ONNX (opset 17) or a TF.js layers model
   homeostat import --format onnx|tfjs --in PATH --out FILE
@@ -144,6 +147,12 @@ export async function main(argv: string[]): Promise<number> {
         }
         if (!values.config) throw new UsageError("continual needs --config run.json (with a \"continual\" section), or --resume CHECKPOINT_DIR");
         runContinualCommand(values.config, makeUi(values));
+        return 0;
+      }
+      case "report": {
+        const { values, positionals } = parseFlags(rest, { ...common, out: { type: "string", short: "o" } }, 2);
+        if (values.help) return help();
+        runReportCommand(positionals, values.out, makeUi(values));
         return 0;
       }
       case "export": {

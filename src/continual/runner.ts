@@ -104,6 +104,8 @@ export interface OnlineRecord {
 export interface ContinualHooks {
   /** After each task, with R's rows so far. */
   onTaskEnd?(i: number, R: number[][]): void;
+  /** With `online`: the record so far, before `onTaskEnd` of each task. */
+  onOnline?(record: OnlineRecord): void;
   /** Write a checkpoint every `every` optimiser steps within a task and at the end of each task. */
   checkpoint?: { every: number; save(state: ContinualState, model: Sequential): void };
   /** Continue a run from a checkpoint's state; `model` must hold that checkpoint's weights. */
@@ -260,6 +262,7 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
           const c = n.recycled?.() ?? n.replaced?.();
           if (c !== undefined) record.regulators[r.name] = c;
         }
+        hooks.onOnline?.(record);
       } else R.push(measureAfter(i));
       hooks.onTaskEnd?.(i, R);
       // The end of a task is a natural place for a checkpoint: nothing of the task's training is left to redo.
