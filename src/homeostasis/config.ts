@@ -18,7 +18,7 @@ const count: NumberRule = { integer: true, min: 1 };
 const seed: NumberRule = { integer: true, min: 0 };
 
 const SPECS = {
-  synapticScaling: { options: { target: positive, alpha: positive, rate: fraction, maxStep: fraction, warmup: count }, create: synapticScaling },
+  synapticScaling: { options: { target: positive, alpha: positive, rate: fraction, maxStep: fraction, warmup: count, maxGain: { min: 1 } }, create: synapticScaling },
   intrinsicPlasticity: { options: { targetMean: { min: 0 }, targetStd: positive, rate: fraction, statsRate: fraction, warmup: count }, create: intrinsicPlasticity },
   redo: { options: { tau: { min: 0, max: 1 }, every: count, seed }, create: redo },
   continualBackprop: { options: { replacementRate: fraction, maturity: count, decay: { above: 0, max: 0.9999 }, seed }, create: continualBackprop },

@@ -13,16 +13,23 @@ export interface SynapticScalingOptions {
   maxStep?: number;
   /** Steps before scaling starts (the running means settle, the set point is read). */
   warmup?: number;
+  /** Bound on a unit's total scaling since training began: its incoming weights stay within [1/maxGain, maxGain] × their size then. */
+  maxGain?: number;
 }
 
-interface LayerState { rHat: Float64Array; target: number; seen: number }
+interface LayerState { rHat: Float64Array; gain: Float64Array; target: number; seen: number }
+
+/** Units firing at under this fraction of the set point are not scaled up: their drive is mostly negative, and growing it silences them further. */
+const QUIET = 0.1;
 
 /**
  * Synaptic scaling (Turrigiano 2008): each hidden unit's running mean activity r̂_i is held near a set
  * point r by scaling all its incoming weights by (r / r̂_i)^α, bounded to ±`maxStep` per step. Units that
  * fire too much are turned down, quiet ones turned up; the weights' relative sizes (what was learned)
- * are kept. A unit silent on every input (a dead ReLU) has nothing to scale up from: reviving it is
- * intrinsic plasticity's or recycling's job.
+ * are kept. Each unit's total gain stays within [1/maxGain, maxGain]. A unit firing at under a tenth of
+ * the set point (a dead or dormant ReLU) is not scaled up — multiplying weights that mostly drive it
+ * negative silences it further, and its weights would grow without bound: reviving it is intrinsic
+ * plasticity's or recycling's job.
  *
  * @example
  * fit(model, data, { ..., observers: [synapticScaling({ alpha: 0.5 })] });
@@ -32,6 +39,7 @@ export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
   const rate = opts.rate ?? 0.01;
   const maxStep = opts.maxStep ?? 0.01;
   const warmup = opts.warmup ?? 100;
+  const maxGain = opts.maxGain ?? 4;
   let layers: LayerState[] | null = null;
   return {
     name: "synapticScaling",
@@ -41,7 +49,9 @@ export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
     setState: (s) => { layers = s as LayerState[] | null; },
     onTrainBegin(control: TrainingControl) {
       const hidden = hiddenLayers(control.model);
-      layers = perLayer(layers, hidden.length, (k) => ({ rHat: new Float64Array(hidden[k].layer.units), target: opts.target ?? NaN, seen: 0 }));
+      layers = perLayer(layers, hidden.length, (k) => ({
+        rHat: new Float64Array(hidden[k].layer.units), gain: new Float64Array(hidden[k].layer.units).fill(1), target: opts.target ?? NaN, seen: 0,
+      }));
     },
     onBatchEnd(e: BatchEvent, control: TrainingControl) {
       hiddenLayers(control.model).forEach((h, k) => {
@@ -60,8 +70,12 @@ export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
         const wIn = h.layer.weight.data;
         const fanIn = h.layer.weight.shape[1];
         for (let u = 0; u < units; u++) {
-          if (!(s.rHat[u] > 0)) continue;
-          const f = clamp((s.target / s.rHat[u]) ** alpha, 1 - maxStep, 1 + maxStep);
+          if (!(s.rHat[u] > QUIET * s.target) && s.rHat[u] < s.target) continue;
+          const wanted = clamp((s.target / s.rHat[u]) ** alpha, 1 - maxStep, 1 + maxStep);
+          const g = clamp(s.gain[u] * wanted, 1 / maxGain, maxGain);
+          const f = g / s.gain[u];
+          s.gain[u] = g;
+          if (f === 1) continue;
           for (let j = u * fanIn; j < (u + 1) * fanIn; j++) wIn[j] *= f;
         }
         flushDenormals(wIn);
