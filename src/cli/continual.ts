@@ -133,7 +133,8 @@ function finishOnline(cfg: ContinualConfig, result: ContinualResult, raw: unknow
   };
   const record: RunRecord = {
     format: RUN_RECORD_FORMAT, version: RUN_RECORD_VERSION, command: "continual", createdAt: new Date().toISOString(),
-    config: raw, steps: { step: [], loss: [], lr: [] }, epochs: [], summary: { wallSeconds: result.wallSeconds, online: continual },
+    config: raw, steps: { step: [], loss: [], lr: [] }, epochs: [], summary: { wallSeconds: result.wallSeconds, firstAccuracy: first, lastAccuracy: last, regulators: online.regulators },
+    online: { strategy: result.strategy, stream: result.stream, homeostasis: cfg.homeostasis.map((r) => r.type), accuracy: online.accuracy, balance: online.balance },
   };
   writeRunRecord(recordPath, record);
   if (reportPath) writeReport(reportPath, [recordPath], [record]);

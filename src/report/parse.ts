@@ -93,6 +93,7 @@ export function parseRunRecord(raw: unknown): RunRecord {
   };
   if (r.health !== undefined && r.health !== null) record.health = health(r.health);
   if (r.continual !== undefined && r.continual !== null) record.continual = continual(r.continual);
+  if (r.online !== undefined && r.online !== null) record.online = online(r.online);
   return record;
 }
 
@@ -124,6 +125,24 @@ function health(v: unknown): NonNullable<RunRecord["health"]> {
     };
   });
   return { checkEvery: h.checkEvery === undefined ? NaN : num(h.checkEvery, "health.checkEvery"), points, events } as never;
+}
+
+function online(v: unknown): NonNullable<RunRecord["online"]> {
+  const o = object(v, "online");
+  return {
+    strategy: str(o.strategy, "online.strategy"),
+    stream: str(o.stream, "online.stream"),
+    homeostasis: array(o.homeostasis ?? [], "online.homeostasis").map((h, i) => str(h, `online.homeostasis[${i}]`)),
+    accuracy: numbers(o.accuracy, "online.accuracy"),
+    balance: array(o.balance, "online.balance").map((layers, i) => array(layers, `online.balance[${i}]`).map((l, k) => {
+      const f = `online.balance[${i}][${k}]`;
+      const b = object(l, f);
+      return {
+        layer: str(b.layer, `${f}.layer`), deadFraction: num(b.deadFraction, `${f}.deadFraction`), dormantFraction: num(b.dormantFraction, `${f}.dormantFraction`),
+        effectiveRank: num(b.effectiveRank, `${f}.effectiveRank`), meanAbsWeight: num(b.meanAbsWeight, `${f}.meanAbsWeight`),
+      };
+    })),
+  };
 }
 
 function continual(v: unknown): NonNullable<RunRecord["continual"]> {

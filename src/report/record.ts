@@ -50,6 +50,15 @@ export interface ContinualRecord {
   jointACC?: number | null;
 }
 
+export interface OnlinePlasticityRecord {
+  strategy: string;
+  stream: string;
+  homeostasis: string[];
+  accuracy: number[];
+  /** balance[i]: before task i (the last entry: after the last task), one entry per hidden layer. */
+  balance: { layer: string; deadFraction: number; dormantFraction: number; effectiveRank: number; meanAbsWeight: number }[][];
+}
+
 export interface RunRecord {
   format: typeof RUN_RECORD_FORMAT;
   version: number;
@@ -64,6 +73,8 @@ export interface RunRecord {
   test?: Metrics;
   health?: { checkEvery: number; points: SeriesPoint[]; events: HealthEvent[] };
   continual?: ContinualRecord;
+  /** The online plasticity protocol: online accuracy per task, balance of each hidden layer before each task. */
+  online?: OnlinePlasticityRecord;
   /** The command's JSON summary (wall time, samples/s, stop reason, …). */
   summary?: Record<string, unknown>;
 }

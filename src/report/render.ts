@@ -4,6 +4,7 @@
  * hundred points, so a record of a million steps gives a page of the same size as a short run.
  */
 import { continualSection } from "./continual-view.js";
+import { onlineSection } from "./online-view.js";
 import type { RunRecord } from "./record.js";
 import { eventColor, LAYER_COLORS, REPORT_CSS, RUN_COLORS, RUN_DASH } from "./style.js";
 import { escapeXml, formatTick, lineChart, type LineSeries, type Marker } from "./svg.js";
@@ -39,6 +40,7 @@ export function renderReport(runs: readonly ReportRun[], opts: ReportOptions = {
     trainingSection(ctx),
     healthSection(ctx),
     continualSection(runs),
+    onlineSection(runs),
     eventsSection(runs),
     configSection(runs),
     `<footer>Written by homeostat report · self-contained: no scripts, fonts or images from the network.</footer>`,
