@@ -154,3 +154,23 @@ test("run records round-trip through JSON with NaN as null; bad records name the
   bad((r) => (r.epochs = {}), /^epochs: expected an array, got an object/);
   bad((r) => (r.continual = { strategy: "naive", stream: "split", scenario: "class", tasks: ["a", "b"], R: [[1, 0], [1]], ACC: 1, BWT: 0, FWT: 0 }), /^continual\.R\[1\]: expected 2 accuracies/);
 });
+
+test("online plasticity records get accuracy per task and each layer's balance over the stream, parsed and rendered", () => {
+  const tasks = 30;
+  const layer = (k: number, t: number) => ({ layer: String(k), deadFraction: t / 100, dormantFraction: t / 50, effectiveRank: 60 - t, meanAbsWeight: 0.1 + t / 1000 });
+  const record = {
+    ...syntheticRecord({ steps: 10 }), command: "continual",
+    online: {
+      strategy: "naive", stream: "permuted", homeostasis: ["continualBackprop"], accuracy: Array.from({ length: tasks }, (_, t) => 0.9 - t / 1000),
+      balance: Array.from({ length: tasks + 1 }, (_, t) => [layer(0, t), layer(1, t)]),
+    },
+  };
+  const parsed = parseRunRecord(JSON.parse(stringifyRunRecord(record as never)));
+  assert.equal(parsed.online!.balance.length, tasks + 1);
+  const html = renderReport([{ label: "cbp", record: parsed }]);
+  assert.match(html, /Plasticity over the stream/);
+  for (const title of ["Online accuracy per task", "Dead units", "Dormant units", "Effective rank", "Mean |w|"]) assert.ok(html.includes(title), title);
+  assert.match(html, /continualBackprop/);
+  const bad = { ...record, online: { ...record.online, accuracy: [0.5, "x"] } };
+  assert.throws(() => parseRunRecord(JSON.parse(JSON.stringify(bad))), /online\.accuracy/);
+});
