@@ -104,6 +104,8 @@ test("bad run configs are refused, naming the file and field", () => {
   expectRefusal(["train", "--config", "not-json.json"], /not-json\.json:3: not valid JSON/);
   write("units.json", config({ model: { layers: [{ type: "dense", units: 4, activation: "softmax" }] } }));
   expectRefusal(["train", "--config", "units.json"], /model\.layers\[0\].*4 outputs.*3 classes/);
+  write("regulator.json", config({ homeostasis: [{ type: "continualBackprop" }, { type: "sleep" }] }));
+  expectRefusal(["train", "--config", "regulator.json"], /regulator\.json: homeostasis\[1\]\.type/);
   assert.ok(!existsSync(join(dir, "never.hmst")));
   expectRefusal(["train"], /needs --config/);
   expectRefusal(["train", "--config", "run.json", "--bogus"], /bogus/);
@@ -243,4 +245,17 @@ test("homeostat continual prints R and the measures, and --json carries them", (
   assert.ok(Math.abs(c.ACC - c.R[2].reduce((s: number, v: number) => s + v, 0) / 3) < 1e-12);
   write("cl-bad.json", JSON.stringify({ continual: { stream: "split", strategy: { type: "ewc", lamda: 3 } } }));
   expectRefusal(["continual", "--config", "cl-bad.json"], /cl-bad\.json: continual\.strategy\.lamda/);
+});
+
+test("homeostatic regulators act in a training run (homeostasis in the run config) and it still learns", () => {
+  write("blobs.csv", blobsCsv(150));
+  write("homeo.json", config({ homeostasis: [{ type: "redo", every: 20 }, { type: "continualBackprop", replacementRate: 0.01, maturity: 10 }, "intrinsicPlasticity"], out: "homeo.hmst" }));
+  const r = run(["train", "--config", "homeo.json", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.json!.test.accuracy > 0.9, JSON.stringify(r.json!.test));
+  // The regulators changed the run: the same config without them ends with other weights.
+  write("plain.json", config({ out: "plain.hmst" }));
+  assert.equal(run(["train", "--config", "plain.json", "--quiet"]).code, 0);
+  const w = (f: string) => decodeModel(readFileSync(join(dir, f))).model.parameters().map(([, t]) => Array.from(t.data));
+  assert.notDeepEqual(w("homeo.hmst"), w("plain.hmst"));
 });

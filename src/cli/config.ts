@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { parseRegulators, type RegulatorChoice } from "../homeostasis/config.js";
 import { dirname, resolve } from "node:path";
 import { layerFromConfig } from "../nn/sequential.js";
 import type { Layer } from "../nn/layer.js";
@@ -46,6 +47,8 @@ export interface RunConfig {
   checkpoint?: { every: number; keep: number; dir: string };
   /** The health monitor: on by default in the CLI, repairing. */
   health: { monitor: boolean; repair: boolean };
+  /** Homeostatic regulators acting during training (see src/homeostasis). */
+  homeostasis: RegulatorChoice[];
   out: string;
   /** Where to write the HTML report of the run, if anywhere. */
   report?: string;
@@ -57,7 +60,7 @@ export interface RunConfig {
 
 const TOP_KEYS = [
   "$schema", "description", "seed", "data", "model", "loss", "optimizer", "schedule", "clip", "epochs", "batchSize",
-  "earlyStopping", "augment", "checkpoint", "health", "out", "backend", "report",
+  "earlyStopping", "augment", "checkpoint", "health", "homeostasis", "out", "backend", "report",
 ];
 
 /** Read and validate a run config file. Every problem is a ConfigError naming the file and field. */
@@ -147,6 +150,7 @@ export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
     seed,
     checkpoint,
     health,
+    homeostasis: parseRegulators(raw.homeostasis),
     data: parseData(raw.data, baseDir),
     layers,
     layerConfigs,

@@ -8,6 +8,7 @@ import { evaluate } from "../train/evaluate.js";
 import type { Observer } from "../train/events.js";
 import { fit } from "../train/fit.js";
 import { earlyStopping } from "../train/observers.js";
+import { createRegulator } from "../homeostasis/config.js";
 import { lossByName } from "../losses/losses.js";
 import { dirname, relative } from "node:path";
 import type { RunConfig } from "./config.js";
@@ -91,6 +92,8 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
   if (ui.progress) observers.push(progressBar(ui.progress, cfg.epochs, stepsPerEpoch));
   else if (!ui.json && !ui.quiet) observers.push(epochLog(ui.say, cfg.epochs));
   if (cfg.earlyStopping) observers.push(earlyStopping(cfg.earlyStopping));
+  // Regulators act after each optimiser step; their state travels in checkpoints under their stateKey.
+  observers.push(...cfg.homeostasis.map(createRegulator));
   const recorder = runRecorder();
   observers.push(recorder);
 
