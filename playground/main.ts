@@ -3,6 +3,7 @@
  * the decision regions, loss and per-task accuracy, unit health and health events as they happen.
  * `window.playground` exposes the live numbers (the browser tests read them).
  */
+import type { RegulatorType } from "../src/homeostasis/config.js";
 import "./style.css";
 import { backendNames, useBackend } from "../src/backend/index.js";
 import { formatEvent } from "../src/health/index.js";
@@ -47,6 +48,10 @@ let wallSteps = 0;
 const switches: number[] = [];
 let shownEvents = -1;
 
+function regulatorBoxes(): HTMLInputElement[] {
+  return Array.from(document.querySelectorAll<HTMLInputElement>("input.regulator"));
+}
+
 function readOptions(): SessionOptions {
   const hidden = controls.hidden.value.split(/[\s,]+/).filter(Boolean).map(Number).filter((u) => Number.isInteger(u) && u > 0 && u <= 64).slice(0, 5);
   return {
@@ -58,6 +63,7 @@ function readOptions(): SessionOptions {
     batchSize: Number(controls.batch.value),
     repair: controls.repair.checked,
     seed: 1,
+    regulators: regulatorBoxes().filter((b) => b.checked).map((b) => b.value as RegulatorType),
   };
 }
 
@@ -122,7 +128,7 @@ function draw(full: boolean): void {
   const w = window as unknown as { playground: unknown };
   w.playground = {
     backend: backendName, playing, step: session.step, tasks: session.tasks.length, events: session.events.length, failed: session.failed,
-    losses: s, accuracy: perTask, stepsPerSecond: sps,
+    losses: s, accuracy: perTask, stepsPerSecond: sps, regulators: session.activeRegulators,
     wallStepsPerSecond: wallSteps / Math.max((performance.now() - wallStart) / 1000, 1e-9),
   };
 }
@@ -172,5 +178,6 @@ controls.dataset.addEventListener("change", () => {
 for (const c of [controls.dataset, controls.hidden, controls.activation, controls.optimizer, controls.batch]) c.addEventListener("change", () => void reset());
 controls.lr.addEventListener("change", () => session.setLearningRate(Number(controls.lr.value)));
 controls.repair.addEventListener("change", () => session.setRepair(controls.repair.checked));
+for (const box of regulatorBoxes()) box.addEventListener("change", () => { session.setRegulator(box.value as RegulatorType, box.checked); draw(false); });
 document.title = `Homeostat playground · ${backendName}`;
 void reset().then(() => requestAnimationFrame(frame));

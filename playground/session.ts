@@ -5,6 +5,8 @@
  */
 import type { HealthEvent } from "../src/health/detectors.js";
 import { healthMonitor, type HealthMonitor } from "../src/health/monitor.js";
+import { createRegulator, type RegulatorType } from "../src/homeostasis/config.js";
+import type { Regulator } from "../src/homeostasis/regulator.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { adam, rmsprop, sgd, type Optimizer } from "../src/optim/optimizers.js";
@@ -28,6 +30,8 @@ export interface SessionOptions {
   batchSize: number;
   repair: boolean;
   seed: number;
+  /** Homeostatic regulators on from the start (they can be switched on and off live). */
+  regulators?: RegulatorType[];
 }
 
 export interface Task {
@@ -61,6 +65,8 @@ export class Session {
   failed: string | null = null;
   private optimizer: Optimizer;
   private monitor: HealthMonitor;
+  /** Regulators switched on, by type; each keeps its state while on. */
+  private readonly regulators = new Map<RegulatorType, Regulator>();
   private state: TrainingState | undefined;
   private readonly rng: Rng;
   private readonly base: Points;
@@ -74,6 +80,27 @@ export class Session {
     this.model = new Sequential(layers).build(base.dim, new Rng(opts.seed).fork("init"));
     this.optimizer = makeOptimizer(opts.optimizer, opts.lr);
     this.monitor = this.makeMonitor(opts.repair);
+    for (const r of opts.regulators ?? []) this.setRegulator(r, true);
+  }
+
+  /**
+   * Switch a homeostatic regulator on or off from the next step on. Regulators fit small toy networks
+   * with short warm-ups and frequent rounds: ReDo every 50 steps, continual backprop replacing 1% of the
+   * mature units per step.
+   */
+  setRegulator(type: RegulatorType, on: boolean): void {
+    if (!on) {
+      this.regulators.delete(type);
+      if (this.state) delete this.state.observers[type];
+      return;
+    }
+    if (this.regulators.has(type)) return;
+    const options: Record<string, number> = type === "redo" ? { every: 50, tau: 0.1 } : type === "continualBackprop" ? { replacementRate: 0.01, maturity: 50 } : { warmup: 20 };
+    this.regulators.set(type, createRegulator({ type, options }));
+  }
+
+  get activeRegulators(): RegulatorType[] {
+    return [...this.regulators.keys()];
   }
 
   get current(): Task {
@@ -141,7 +168,7 @@ export class Session {
     }
     const result = fit(this.model, this.current.data, {
       epochs: (this.state?.epoch ?? 0) + 1, batchSize: this.opts.batchSize, optimizer: this.optimizer, loss: "crossEntropy", seed: this.opts.seed,
-      observers: [this.monitor, record], resume: this.state,
+      observers: [this.monitor, ...this.regulators.values(), record], resume: this.state,
       checkpoint: { every: Number.MAX_SAFE_INTEGER, save: (s) => (this.state = s) },
     });
     this.step = result.steps;

@@ -18,7 +18,7 @@ const pageErrors: string[] = [];
 
 interface Live {
   backend: string; step: number; tasks: number; events: number; failed: string | null; playing: boolean;
-  losses: { step: number[]; loss: number[] }; accuracy: number[]; stepsPerSecond: number; wallStepsPerSecond: number;
+  losses: { step: number[]; loss: number[] }; accuracy: number[]; stepsPerSecond: number; wallStepsPerSecond: number; regulators: string[];
 }
 
 before(async () => {
@@ -110,6 +110,29 @@ test("the digits train in the browser, and a task switch (permuted pixels) forge
   assert.ok(state.accuracy[1] > 0.8, `permuted task learned: ${state.accuracy[1]}`);
   assert.ok(state.accuracy[0] < before - 0.3, `first task forgotten: ${before} → ${state.accuracy[0]}`);
   await page.screenshot({ path: artifactPath("playground-digits.png") });
+  await page.click("#play");
+  assert.deepEqual(pageErrors, []);
+});
+
+test("homeostatic regulators switch on and off live, and the network keeps learning with them", async () => {
+  const page = browser.page;
+  await page.goto(server.url);
+  await page.selectOption("#dataset", "blobs");
+  await page.check('input.regulator[value="redo"]');
+  await page.check('input.regulator[value="continualBackprop"]');
+  await page.check('input.regulator[value="intrinsicPlasticity"]');
+  await page.waitForFunction(() => (window as unknown as { playground: Live }).playground.regulators?.length === 3, null, { timeout: 30_000, polling: 100 });
+  let state = await live();
+  assert.deepEqual([...state.regulators].sort(), ["continualBackprop", "intrinsicPlasticity", "redo"]);
+  await page.click("#play");
+  await page.waitForFunction(() => (window as unknown as { playground: Live }).playground.step >= 1000, null, { timeout: 90_000, polling: 200 });
+  await page.uncheck('input.regulator[value="redo"]');
+  await page.waitForFunction(() => (window as unknown as { playground: Live }).playground.step >= 1500, null, { timeout: 90_000, polling: 200 });
+  state = await live();
+  assert.deepEqual([...state.regulators].sort(), ["continualBackprop", "intrinsicPlasticity"], "ReDo switched off live");
+  assert.equal(state.failed, null);
+  assert.ok(state.accuracy[0] > 0.8, `learns with regulators on: ${state.accuracy[0]}`);
+  await page.screenshot({ path: artifactPath("playground-regulators.png") });
   await page.click("#play");
   assert.deepEqual(pageErrors, []);
 });
