@@ -1,0 +1,46 @@
+import type { Backend } from "../backend.js";
+import { jsBackend } from "../js/index.js";
+import { loadKernels, type LoadedKernels } from "./loader.js";
+import { WasmMatmul } from "./matmul.js";
+
+/** Facts about a loaded wasm backend, for benchmarks and reports. */
+export interface WasmInfo {
+  variant: string;
+  relaxedSimd: boolean;
+  sharedMemory: boolean;
+  threads: number;
+  memoryBytes: number;
+}
+
+export interface WasmBackend extends Backend {
+  /** Threads for large matrix products (1 = none); returns the count in force (1 where threads cannot be had). */
+  setThreads(n: number): number;
+  info(): WasmInfo;
+}
+
+/**
+ * The WebAssembly SIMD backend: the matrix product (every transpose variant) runs on compiled kernels;
+ * the element-wise, reduction and layout kernels are the js ones, because copying their operands into
+ * wasm memory and back costs as much as the work itself (they do one or two flops per element loaded).
+ * float64 data goes to the js kernels too (the compiled ones are single precision).
+ * Returns null where the kernels cannot be loaded (no WebAssembly SIMD).
+ */
+export function createWasmBackend(kernels: LoadedKernels | null = loadKernels()): WasmBackend | null {
+  if (!kernels) return null;
+  const mm = new WasmMatmul(kernels);
+  return {
+    ...jsBackend,
+    name: "wasm",
+    matmul(a, b, out, m, n, k, transA, transB) {
+      if (m === 0 || n === 0) return;
+      if (k === 0) { out.fill(0); return; }
+      if (!(a instanceof Float32Array) || !(b instanceof Float32Array)) {
+        jsBackend.matmul(a, b, out, m, n, k, transA, transB);
+        return;
+      }
+      mm.run(a, b, out, m, n, k, transA, transB);
+    },
+    setThreads: (n) => mm.setThreads(n),
+    info: () => ({ variant: kernels.variant, relaxedSimd: kernels.relaxed, sharedMemory: kernels.shared, threads: mm.threadCount, memoryBytes: mm.memoryBytes }),
+  };
+}

@@ -1,0 +1,2 @@
+// AssemblyScript entry point of the wasm backend's kernels (compiled by scripts/build-wasm.mjs).
+export * from "./gemm";

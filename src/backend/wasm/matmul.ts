@@ -1,0 +1,89 @@
+import type { Data } from "../../tensor/tensor.js";
+import { Arena } from "./arena.js";
+import type { LoadedKernels } from "./loader.js";
+import { type GemmJob, ThreadPool } from "./threads.js";
+
+/**
+ * Below this many multiply-adds a product stays on the calling thread: waking a worker costs tens of
+ * microseconds, which a product this small does not repay (measured: 64×784×256 gains from a second thread).
+ */
+export const THREAD_MIN_MACS = 1 << 21;
+
+/**
+ * The matrix product on the compiled kernels: operands copied into the arena, A packed once, then the
+ * columns of C computed by `gemmColumns` (split across threads when the product is large), and the
+ * padded C copied out.
+ */
+export class WasmMatmul {
+  private readonly arena: Arena;
+  private readonly mr: number;
+  private readonly nr: number;
+  private readonly scratchFloats: number;
+  private pool: ThreadPool | null = null;
+  private threads = 1;
+
+  constructor(private readonly kernels: LoadedKernels) {
+    const ex = kernels.exports;
+    this.arena = new Arena(kernels.memory, ex.heapBase());
+    this.mr = ex.tileRows();
+    this.nr = ex.tileCols();
+    this.scratchFloats = ex.blockDepth() * ex.blockCols();
+  }
+
+  /** Threads a large product may use (1 = the calling thread only); more than the memory allows is capped to 1. */
+  setThreads(n: number): number {
+    const want = Math.max(1, Math.floor(n));
+    if (want === this.threads) return this.threads;
+    this.pool?.close();
+    this.pool = null;
+    this.threads = 1;
+    if (want > 1 && this.kernels.shared) {
+      this.pool = ThreadPool.start(this.kernels.module, this.kernels.memory, want - 1);
+      if (this.pool) this.threads = want;
+    }
+    return this.threads;
+  }
+
+  get threadCount(): number {
+    return this.threads;
+  }
+
+  /** Bytes of WebAssembly memory the backend holds (grows to the largest product seen, then stays). */
+  get memoryBytes(): number {
+    return this.arena.bytes;
+  }
+
+  run(a: Float32Array, b: Float32Array, out: Data, m: number, n: number, k: number, transA: boolean, transB: boolean): void {
+    const { mr, nr, arena } = this;
+    const mp = Math.ceil(m / mr) * mr;
+    const np = Math.ceil(n / nr) * nr;
+    const panels = np / nr;
+    const threads = this.pool && m * n * k >= THREAD_MIN_MACS ? Math.min(this.threads, panels) : 1;
+    arena.reset();
+    const aAt = arena.take(m * k);
+    const bAt = arena.take(k * n);
+    const apAt = arena.take(mp * k);
+    const cAt = arena.take(mp * np);
+    const scratchAt = arena.take(this.scratchFloats * threads);
+    const mem = arena.view();
+    mem.set(a, aAt >> 2);
+    mem.set(b, bAt >> 2);
+    const ex = this.kernels.exports;
+    ex.packA(aAt, transA ? 1 : 0, m, k, apAt);
+    const job: GemmJob = { ap: apAt, b: bAt, transB, c: cAt, m, n, k };
+    if (threads === 1) {
+      ex.gemmColumns(apAt, bAt, transB ? 1 : 0, cAt, m, n, k, 0, np, scratchAt);
+    } else {
+      const ranges: [number, number, number][] = [];
+      for (let t = 0; t < threads; t++) {
+        const j0 = Math.floor((panels * t) / threads) * nr;
+        const j1 = Math.floor((panels * (t + 1)) / threads) * nr;
+        ranges.push([j0, j1, scratchAt + t * this.scratchFloats * 4]);
+      }
+      this.pool!.run(job, ranges, (j, j0, j1, scratch) => ex.gemmColumns(j.ap, j.b, j.transB ? 1 : 0, j.c, j.m, j.n, j.k, j0, j1, scratch));
+    }
+    const c = cAt >> 2;
+    if (np === n) out.set(mem.subarray(c, c + m * n));
+    else for (let i = 0; i < m; i++) out.set(mem.subarray(c + i * np, c + i * np + n), i * n);
+  }
+}
