@@ -45,11 +45,9 @@ export function availableCores(): number {
 export function useBackend(name: string, options: BackendOptions = {}): Backend {
   const b = registry.get(name === "auto" ? (registry.has("wasm") ? "wasm" : "js") : name);
   if (!b) throw new ConfigError(`unknown backend "${name}"; available: auto, ${[...registry.keys()].join(", ")}`, { field: "backend" });
-  if (b === wasmBackend) {
-    const threads = options.threads ?? availableCores();
-    if (!Number.isInteger(threads) || threads < 1) throw new ConfigError(`threads: expected a positive integer, got ${threads}`, { field: "threads" });
-    wasmBackend.setThreads(threads);
-  }
+  const threads = options.threads ?? availableCores();
+  if (!Number.isInteger(threads) || threads < 1) throw new ConfigError(`threads: expected a positive integer, got ${threads}`, { field: "threads" });
+  if (b === wasmBackend) wasmBackend.setThreads(threads);
   active = b;
   return b;
 }
