@@ -47,7 +47,10 @@ export interface RunConfig {
   /** The health monitor: on by default in the CLI, repairing. */
   health: { monitor: boolean; repair: boolean };
   out: string;
+  /** "auto" (wasm where it loads, else js), "js" or "wasm". */
   backend: string;
+  /** Threads for large matrix products on the wasm backend; the cores available when absent. */
+  threads?: number;
   /** The config as written (for the run record), and the folder its relative paths start from. */
   raw: Obj;
   baseDir: string;
@@ -55,7 +58,7 @@ export interface RunConfig {
 
 const TOP_KEYS = [
   "$schema", "description", "seed", "data", "model", "loss", "optimizer", "schedule", "clip", "epochs", "batchSize",
-  "earlyStopping", "augment", "checkpoint", "health", "out", "backend",
+  "earlyStopping", "augment", "checkpoint", "health", "out", "backend", "threads",
 ];
 
 /** Read and validate a run config file. Every problem is a ConfigError naming the file and field. */
@@ -168,7 +171,8 @@ export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
     earlyStopping,
     augment,
     out: resolve(baseDir, optString(raw, "out", "") ?? "model.hmst"),
-    backend: optString(raw, "backend", "", ["js"]) ?? "js",
+    backend: optString(raw, "backend", "", ["auto", "js", "wasm"]) ?? "auto",
+    threads: optNumber(raw, "threads", "", { integer: true, min: 1 }),
     raw,
     baseDir,
   };

@@ -21,6 +21,7 @@ export class WasmMatmul {
   private readonly scratchFloats: number;
   private pool: ThreadPool | null = null;
   private threads = 1;
+  private poolFailed = false;
 
   constructor(private readonly kernels: LoadedKernels) {
     const ex = kernels.exports;
@@ -30,18 +31,31 @@ export class WasmMatmul {
     this.scratchFloats = ex.blockDepth() * ex.blockCols();
   }
 
-  /** Threads a large product may use (1 = the calling thread only); more than the memory allows is capped to 1. */
+  /**
+   * Threads a large product may use (1 = the calling thread only). The workers start with the first
+   * product large enough to use them, so small models never pay for them; where they cannot start (no
+   * shared memory or worker_threads), products stay on one thread and `threadCount` says 1.
+   */
   setThreads(n: number): number {
     const want = Math.max(1, Math.floor(n));
-    if (want === this.threads) return this.threads;
-    this.pool?.close();
-    this.pool = null;
-    this.threads = 1;
-    if (want > 1 && this.kernels.shared) {
-      this.pool = ThreadPool.start(this.kernels.module, this.kernels.memory, want - 1);
-      if (this.pool) this.threads = want;
+    if (want !== this.threads) {
+      this.pool?.close();
+      this.pool = null;
+      this.poolFailed = false;
+      this.threads = this.kernels.shared ? want : 1;
     }
     return this.threads;
+  }
+
+  private workers(): ThreadPool | null {
+    if (!this.pool && !this.poolFailed && this.threads > 1) {
+      this.pool = ThreadPool.start(this.kernels.module, this.kernels.memory, this.threads - 1);
+      if (!this.pool) {
+        this.poolFailed = true;
+        this.threads = 1;
+      }
+    }
+    return this.pool;
   }
 
   get threadCount(): number {
@@ -58,7 +72,8 @@ export class WasmMatmul {
     const mp = Math.ceil(m / mr) * mr;
     const np = Math.ceil(n / nr) * nr;
     const panels = np / nr;
-    const threads = this.pool && m * n * k >= THREAD_MIN_MACS ? Math.min(this.threads, panels) : 1;
+    const pool = this.threads > 1 && m * n * k >= THREAD_MIN_MACS ? this.workers() : null;
+    const threads = pool ? Math.min(this.threads, panels) : 1;
     arena.reset();
     const aAt = arena.take(m * k);
     const bAt = arena.take(k * n);
@@ -80,7 +95,7 @@ export class WasmMatmul {
         const j1 = Math.floor((panels * (t + 1)) / threads) * nr;
         ranges.push([j0, j1, scratchAt + t * this.scratchFloats * 4]);
       }
-      this.pool!.run(job, ranges, (j, j0, j1, scratch) => ex.gemmColumns(j.ap, j.b, j.transB ? 1 : 0, j.c, j.m, j.n, j.k, j0, j1, scratch));
+      pool!.run(job, ranges, (j, j0, j1, scratch) => ex.gemmColumns(j.ap, j.b, j.transB ? 1 : 0, j.c, j.m, j.n, j.k, j0, j1, scratch));
     }
     const c = cAt >> 2;
     if (np === n) out.set(mem.subarray(c, c + m * n));
