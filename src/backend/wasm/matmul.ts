@@ -19,6 +19,8 @@ export class WasmMatmul {
   private readonly mr: number;
   private readonly nr: number;
   private readonly scratchFloats: number;
+  /** Panels of NR columns in one packed block of B (the widest chunk a thread takes). */
+  private readonly blockCols: number;
   private pool: ThreadPool | null = null;
   private threads = 1;
   private poolFailed = false;
@@ -29,6 +31,7 @@ export class WasmMatmul {
     this.mr = ex.tileRows();
     this.nr = ex.tileCols();
     this.scratchFloats = ex.blockDepth() * ex.blockCols();
+    this.blockCols = ex.blockCols() / this.nr;
   }
 
   /**
@@ -49,7 +52,7 @@ export class WasmMatmul {
 
   private workers(): ThreadPool | null {
     if (!this.pool && !this.poolFailed && this.threads > 1) {
-      this.pool = ThreadPool.start(this.kernels.module, this.kernels.memory, this.threads - 1);
+      this.pool = ThreadPool.start(this.kernels.module, this.kernels.memory, this.threads - 1, this.nr);
       if (!this.pool) {
         this.poolFailed = true;
         this.threads = 1;
@@ -72,8 +75,8 @@ export class WasmMatmul {
     const mp = Math.ceil(m / mr) * mr;
     const np = Math.ceil(n / nr) * nr;
     const panels = np / nr;
-    const pool = this.threads > 1 && m * n * k >= THREAD_MIN_MACS ? this.workers() : null;
-    const threads = pool ? Math.min(this.threads, panels) : 1;
+    const pool = this.threads > 1 && m * n * k >= THREAD_MIN_MACS && panels > 1 ? this.workers() : null;
+    const threads = pool ? this.threads : 1;
     arena.reset();
     const aAt = arena.take(m * k);
     const bAt = arena.take(k * n);
@@ -85,17 +88,16 @@ export class WasmMatmul {
     mem.set(b, bAt >> 2);
     const ex = this.kernels.exports;
     ex.packA(aAt, transA ? 1 : 0, m, k, apAt);
-    const job: GemmJob = { ap: apAt, b: bAt, transB, c: cAt, m, n, k };
-    if (threads === 1) {
+    if (!pool) {
       ex.gemmColumns(apAt, bAt, transB ? 1 : 0, cAt, m, n, k, 0, np, scratchAt);
     } else {
-      const ranges: [number, number, number][] = [];
-      for (let t = 0; t < threads; t++) {
-        const j0 = Math.floor((panels * t) / threads) * nr;
-        const j1 = Math.floor((panels * (t + 1)) / threads) * nr;
-        ranges.push([j0, j1, scratchAt + t * this.scratchFloats * 4]);
-      }
-      pool!.run(job, ranges, (j, j0, j1, scratch) => ex.gemmColumns(j.ap, j.b, j.transB ? 1 : 0, j.c, j.m, j.n, j.k, j0, j1, scratch));
+      // About four chunks per thread, so that a thread the OS schedules late leaves little to wait for.
+      const chunkCols = Math.min(this.blockCols, Math.max(1, Math.round(panels / (4 * threads)))) * nr;
+      const job: GemmJob = {
+        ap: apAt, b: bAt, transB, c: cAt, m, n, k,
+        chunks: Math.ceil(np / chunkCols), chunkCols, scratch: scratchAt, scratchBytes: this.scratchFloats * 4,
+      };
+      pool.run(job, np, (j, j0, j1, scratch) => ex.gemmColumns(j.ap, j.b, j.transB ? 1 : 0, j.c, j.m, j.n, j.k, j0, j1, scratch));
     }
     const c = cAt >> 2;
     if (np === n) out.set(mem.subarray(c, c + m * n));
