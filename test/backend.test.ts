@@ -189,6 +189,23 @@ function againstJs(b: Backend): void {
       assertClose(got, want, `transpose ${JSON.stringify(perm)} of ${JSON.stringify(shape)}`, 0);
     }
   });
+  test(`${b.name} axpy and scale are bit-identical to js (float64 arithmetic, one rounding), short and long arrays`, () => {
+    for (const size of [0, 1, 3, 4, 4095, 4096, 4099, 200_704]) {
+      for (const alpha of [-1, 0.01, 1 / 3, -2.5e-4]) {
+        const x = randomF32(size, -5, 5);
+        const y = randomF32(size, -5, 5);
+        const got = y.slice();
+        const want = y.slice();
+        b.axpy(alpha, x, got);
+        jsBackend.axpy(alpha, x, want);
+        assert.deepEqual(got, want, `axpy alpha ${alpha} size ${size}`);
+        b.scale(alpha, got);
+        jsBackend.scale(alpha, want);
+        assert.deepEqual(got, want, `scale alpha ${alpha} size ${size}`);
+      }
+    }
+    assert.throws(() => b.axpy(1, new Float32Array(5000), new Float32Array(5001)), /lengths differ/);
+  });
   test(`${b.name} matmul matches js in every transpose variant (float32, odd and empty sizes)`, () => {
     const sizes = [[0, 3, 4], [3, 0, 4], [3, 4, 0], [1, 1, 1], [1, 256, 784], [5, 7, 3], [13, 17, 9], [4, 8, 256], [33, 65, 257], [64, 10, 256], [70, 300, 600]];
     for (let t = 0; t < 6; t++) sizes.push(randomShape(3, 90, false));

@@ -1,7 +1,7 @@
 import type { Backend } from "../backend.js";
 import { jsBackend } from "../js/index.js";
 import { loadKernels, type LoadedKernels } from "./loader.js";
-import { WasmMatmul } from "./matmul.js";
+import { VECTOR_MIN, KernelRunner } from "./runner.js";
 
 /** Facts about a loaded wasm backend, for benchmarks and reports. */
 export interface WasmInfo {
@@ -19,7 +19,8 @@ export interface WasmBackend extends Backend {
 }
 
 /**
- * The WebAssembly SIMD backend: the matrix product (every transpose variant) runs on compiled kernels;
+ * The WebAssembly SIMD backend: the matrix product (every transpose variant) and the optimisers'
+ * per-parameter loops (`axpy`, `scale`, for arrays of `VECTOR_MIN` floats or more) run on compiled kernels;
  * the element-wise, reduction and layout kernels are the js ones, because copying their operands into
  * wasm memory and back costs as much as the work itself (they do one or two flops per element loaded).
  * float64 data goes to the js kernels too (the compiled ones are single precision).
@@ -27,7 +28,7 @@ export interface WasmBackend extends Backend {
  */
 export function createWasmBackend(kernels: LoadedKernels | null = loadKernels()): WasmBackend | null {
   if (!kernels) return null;
-  const mm = new WasmMatmul(kernels);
+  const mm = new KernelRunner(kernels);
   return {
     ...jsBackend,
     name: "wasm",
@@ -39,6 +40,14 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
         return;
       }
       mm.run(a, b, out, m, n, k, transA, transB);
+    },
+    axpy(alpha, x, y) {
+      if (x.length !== y.length || y.length < VECTOR_MIN) jsBackend.axpy(alpha, x, y);
+      else mm.axpy(alpha, x, y);
+    },
+    scale(alpha, x) {
+      if (x.length < VECTOR_MIN) jsBackend.scale(alpha, x);
+      else mm.scale(alpha, x);
     },
     setThreads: (n) => mm.setThreads(n),
     info: () => ({ variant: kernels.variant, relaxedSimd: kernels.relaxed, sharedMemory: kernels.shared, threads: mm.threadCount, memoryBytes: mm.memoryBytes }),

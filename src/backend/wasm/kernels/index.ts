@@ -1,2 +1,3 @@
 // AssemblyScript entry point of the wasm backend's kernels (compiled by scripts/build-wasm.mjs).
 export * from "./gemm";
+export * from "./vector";
