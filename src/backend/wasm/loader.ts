@@ -15,6 +15,8 @@ export interface KernelExports {
   heapBase(): number;
   packA(a: number, trans: number, m: number, k: number, dst: number): void;
   gemmColumns(ap: number, b: number, transB: number, c: number, m: number, n: number, k: number, j0: number, j1: number, scratch: number): void;
+  rowTimesMatrix(a: number, b: number, c: number, n: number, k: number): void;
+  matrixTimesRow(a: number, b: number, c: number, n: number, k: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
   scale(alpha: number, x: number, n: number): void;
 }

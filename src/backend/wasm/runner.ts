@@ -102,8 +102,27 @@ export class KernelRunner {
     x.set(mem.subarray(xAt >> 2, (xAt >> 2) + n));
   }
 
+  /** A 1×k row times op(B): read B in place (a row of A is the same in either layout). */
+  private singleRow(a: Float32Array, b: Float32Array, out: Data, n: number, k: number, transB: boolean): void {
+    const { arena } = this;
+    arena.reset();
+    const aAt = arena.take(k);
+    const bAt = arena.take(k * n);
+    const cAt = arena.take(n);
+    const mem = arena.view();
+    mem.set(a, aAt >> 2);
+    mem.set(b, bAt >> 2);
+    if (transB) this.kernels.exports.matrixTimesRow(aAt, bAt, cAt, n, k);
+    else this.kernels.exports.rowTimesMatrix(aAt, bAt, cAt, n, k);
+    out.set(mem.subarray(cAt >> 2, (cAt >> 2) + n));
+  }
+
   run(a: Float32Array, b: Float32Array, out: Data, m: number, n: number, k: number, transA: boolean, transB: boolean): void {
     const { mr, nr, arena } = this;
+    if (m === 1) {
+      this.singleRow(a, b, out, n, k, transB);
+      return;
+    }
     const mp = Math.ceil(m / mr) * mr;
     const np = Math.ceil(n / nr) * nr;
     const panels = np / nr;
