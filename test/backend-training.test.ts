@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { backendNames, useBackend } from "../src/backend/index.js";
 import { loadBundledMnist } from "../src/data/mnist.js";
@@ -51,4 +52,24 @@ test("useBackend resolves auto to wasm where it loads, and names the choices whe
   } finally {
     useBackend("js");
   }
+});
+
+test("where the kernels cannot be read at import (a browser), loadWasmBackend fetches them and registers wasm", () => {
+  // A child process without process.getBuiltinModule sees neither the file system nor worker_threads,
+  // as a page does; it is handed the bytes through the fetch hook instead.
+  const index = new URL("../src/backend/index.js", import.meta.url).href;
+  const script = `
+    const { readFileSync } = await import("node:fs");
+    delete process.getBuiltinModule;
+    const be = await import(${JSON.stringify(index)});
+    const before = be.backendNames().join(",");
+    const ok = await be.loadWasmBackend(async (name) => new Uint8Array(readFileSync(new URL("./wasm/" + name + ".wasm", ${JSON.stringify(index)}))));
+    const w = be.useBackend("wasm", { threads: 2 });
+    const out = new Float32Array(4);
+    w.matmul(Float32Array.of(1, 2, 3, 4), Float32Array.of(5, 6, 7, 8), out, 2, 2, 2, false, false);
+    console.log(JSON.stringify({ before, ok, after: be.backendNames().join(","), out: [...out], threads: w.info().threads }));`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  assert.deepEqual(got, { before: "js", ok: true, after: "js,wasm", out: [19, 22, 43, 50], threads: 2 });
 });

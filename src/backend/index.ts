@@ -2,17 +2,43 @@ import type { Backend } from "./backend.js";
 import { ConfigError } from "../tensor/errors.js";
 import { jsBackend } from "./js/index.js";
 import { createWasmBackend, type WasmBackend } from "./wasm/index.js";
+import { loadKernels, VARIANT_NAMES } from "./wasm/loader.js";
 
 export type { Backend, UnaryKernel, BinaryKernel, ReduceKernel } from "./backend.js";
 export type { WasmBackend, WasmInfo } from "./wasm/index.js";
 export { jsBackend } from "./js/index.js";
 
-/** The wasm backend where this runtime loads its kernels (WebAssembly SIMD), else null. */
-const wasmBackend: WasmBackend | null = createWasmBackend();
+/**
+ * The wasm backend where this runtime loads its kernels (WebAssembly SIMD), else null. Node reads them
+ * synchronously at import; a browser has no synchronous file access and calls `loadWasmBackend` once.
+ */
+let wasmBackend: WasmBackend | null = createWasmBackend();
 
 const registry = new Map<string, Backend>([["js", jsBackend]]);
 if (wasmBackend) registry.set("wasm", wasmBackend);
 let active: Backend = jsBackend;
+
+/**
+ * Fetch the compiled kernels (the `.wasm` files beside this module in the bundle) and register the
+ * wasm backend, for runtimes that could not read them at import (a browser). Resolves to whether the
+ * backend is available; nothing is fetched when it already is.
+ *
+ * @example
+ * if (await loadWasmBackend()) useBackend("wasm");
+ */
+export async function loadWasmBackend(
+  fetchBytes: (name: string) => Promise<Uint8Array<ArrayBuffer> | null> = async (name) => {
+    const r = await fetch(new URL(`./wasm/${name}.wasm`, import.meta.url));
+    return r.ok ? new Uint8Array(await r.arrayBuffer()) : null;
+  },
+): Promise<boolean> {
+  if (wasmBackend) return true;
+  const bytes = new Map<string, Uint8Array<ArrayBuffer> | null>();
+  for (const name of VARIANT_NAMES) bytes.set(name, await fetchBytes(name).catch(() => null));
+  wasmBackend = createWasmBackend(loadKernels((name) => bytes.get(name) ?? null));
+  if (wasmBackend) registry.set("wasm", wasmBackend);
+  return wasmBackend !== null;
+}
 
 /** Make a backend available to `useBackend` by name. */
 export function registerBackend(backend: Backend): void {

@@ -41,6 +41,9 @@ const VARIANTS = [
   { name: "kernels", shared: false, relaxed: false },
 ] as const;
 
+/** The compiled variants, best first (the `.wasm` files a bundle must ship beside the loader). */
+export const VARIANT_NAMES: readonly string[] = VARIANTS.map((v) => v.name);
+
 /** The bytes of a variant beside this file, read synchronously where the runtime has a file system (Node). */
 function readVariant(name: string): Uint8Array<ArrayBuffer> | null {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
