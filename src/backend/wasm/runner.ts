@@ -4,8 +4,9 @@ import type { LoadedKernels } from "./loader.js";
 import { type GemmJob, ThreadPool } from "./threads.js";
 
 /**
- * Below this many multiply-adds a product stays on the calling thread: waking a worker costs tens of
- * microseconds, which a product this small does not repay (measured: 64×784×256 gains from a second thread).
+ * Below this many multiply-adds a product stays on the calling thread. At ~40 GFLOP/s, 2M multiply-adds
+ * take ~100 µs, several times what waking a worker costs; the MLP's products at batch 64 are above it,
+ * its batch-1 products below. (Not yet tuned on an unloaded multi-core machine.)
  */
 export const THREAD_MIN_MACS = 1 << 21;
 
@@ -13,9 +14,9 @@ export const THREAD_MIN_MACS = 1 << 21;
 export const VECTOR_MIN = 4096;
 
 /**
- * The host side of the compiled kernels. The matrix product: operands copied into the arena, A packed once, then the
- * columns of C computed by `gemmColumns` (split across threads when the product is large), and the
- * padded C copied out.
+ * The host side of the compiled kernels. The matrix product: operands copied into the arena, A packed
+ * once, then the columns of C computed by `gemmColumns` (split across threads when the product is
+ * large), and the padded C copied out.
  */
 export class KernelRunner {
   private readonly arena: Arena;
@@ -25,7 +26,8 @@ export class KernelRunner {
   /** Panels of NR columns in one packed block of B (the widest chunk a thread takes). */
   private readonly blockCols: number;
   private pool: ThreadPool | null = null;
-  private threads = 1;
+  /** Threads asked for, and whether starting the workers for them failed (then one thread is used). */
+  private requested = 1;
   private poolFailed = false;
 
   constructor(private readonly kernels: LoadedKernels) {
@@ -44,28 +46,26 @@ export class KernelRunner {
    */
   setThreads(n: number): number {
     const want = Math.max(1, Math.floor(n));
-    if (want !== this.threads) {
+    if (want !== this.requested) {
       this.pool?.close();
       this.pool = null;
       this.poolFailed = false;
-      this.threads = this.kernels.shared ? want : 1;
+      this.requested = want;
     }
-    return this.threads;
+    return this.threadCount;
+  }
+
+  /** Threads a large product uses now. */
+  get threadCount(): number {
+    return this.kernels.shared && !this.poolFailed ? this.requested : 1;
   }
 
   private workers(): ThreadPool | null {
-    if (!this.pool && !this.poolFailed && this.threads > 1) {
-      this.pool = ThreadPool.start(this.kernels.module, this.kernels.memory, this.threads - 1, this.nr);
-      if (!this.pool) {
-        this.poolFailed = true;
-        this.threads = 1;
-      }
+    if (!this.pool && !this.poolFailed && this.threadCount > 1) {
+      this.pool = ThreadPool.start(this.kernels.module, this.kernels.memory, this.threadCount - 1, this.nr);
+      this.poolFailed = this.pool === null;
     }
     return this.pool;
-  }
-
-  get threadCount(): number {
-    return this.threads;
   }
 
   /** Bytes of WebAssembly memory the backend holds (grows to the largest product seen, then stays). */
@@ -126,8 +126,8 @@ export class KernelRunner {
     const mp = Math.ceil(m / mr) * mr;
     const np = Math.ceil(n / nr) * nr;
     const panels = np / nr;
-    const pool = this.threads > 1 && m * n * k >= THREAD_MIN_MACS && panels > 1 ? this.workers() : null;
-    const threads = pool ? this.threads : 1;
+    const pool = m * n * k >= THREAD_MIN_MACS && panels > 1 ? this.workers() : null;
+    const threads = pool ? this.threadCount : 1;
     arena.reset();
     const aAt = arena.take(m * k);
     const bAt = arena.take(k * n);
