@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { backendByName, backendNames } from "../src/backend/index.js";
 import type { Backend, BinaryKernel, ReduceKernel, UnaryKernel } from "../src/backend/backend.js";
 import { jsBackend } from "../src/backend/js/index.js";
-import type { WasmBackend } from "../src/backend/wasm/index.js";
+import { createWasmBackend, type WasmBackend } from "../src/backend/wasm/index.js";
+import { loadKernels, readVariantFile, VARIANT_NAMES } from "../src/backend/wasm/loader.js";
 import { Rng } from "../src/tensor/rng.js";
 import { broadcastShapes, type Shape, sizeOf } from "../src/tensor/shape.js";
 
@@ -243,6 +246,32 @@ function assertMatmulClose(got: Float32Array, want: Float32Array, a: Float32Arra
 }
 
 for (const name of backendNames()) if (name !== "js") againstJs(backendByName(name)!);
+
+// The registered wasm backend uses the best variant the runtime validates; the others (relaxed or plain
+// SIMD, shared or private memory) serve other runtimes and pass the same suite here where they validate.
+const registeredVariant = (backendByName("wasm") as WasmBackend | undefined)?.info().variant;
+const validated: string[] = [];
+for (const variant of VARIANT_NAMES) {
+  const kernels = loadKernels((name) => (name === variant ? readVariantFile(name) : null));
+  if (!kernels) continue;
+  validated.push(variant);
+  const b = createWasmBackend(kernels);
+  if (b && variant !== registeredVariant) againstJs({ ...b, name: `wasm (${variant})` });
+}
+
+test("the relaxed-SIMD kernels pass the suite in a runtime that has relaxed SIMD (Node 20: behind a flag)", {
+  skip: validated.includes("kernels-mt-relaxed") ? "relaxed SIMD validates here: covered above" : false,
+}, () => {
+  // Without NODE_TEST_CONTEXT the child reports in TAP on stdout instead of to this runner.
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const args = ["--experimental-wasm-relaxed-simd", "--test", "--test-reporter=tap", fileURLToPath(import.meta.url)];
+  const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 300_000, env });
+  if (/bad option|unknown flag/i.test(r.stderr)) return; // a runtime without the flag: nothing to check with it
+  assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr);
+  assert.match(r.stdout, /ok \d+ - wasm matmul matches js in every transpose variant/);
+  assert.match(r.stdout, /ok \d+ - wasm \(kernels-relaxed\) matmul matches js/);
+});
 
 const wasm = backendByName("wasm") as WasmBackend | undefined;
 test("wasm matmul split over two threads matches js, and its memory stays flat across calls", { skip: wasm ? false : "the wasm backend did not load here" }, () => {

@@ -45,7 +45,7 @@ const VARIANTS = [
 export const VARIANT_NAMES: readonly string[] = VARIANTS.map((v) => v.name);
 
 /** The bytes of a variant beside this file, read synchronously where the runtime has a file system (Node). */
-function readVariant(name: string): Uint8Array<ArrayBuffer> | null {
+export function readVariantFile(name: string): Uint8Array<ArrayBuffer> | null {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const fs = proc?.getBuiltinModule?.("node:fs") as typeof import("node:fs") | undefined;
   const url = proc?.getBuiltinModule?.("node:url") as typeof import("node:url") | undefined;
@@ -74,7 +74,7 @@ export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memo
  * Load the best variant this runtime accepts, or null when none does (no WebAssembly, no SIMD, no
  * file system and no bytes given). `bytesOf` lets a browser bundle hand over fetched bytes by variant name.
  */
-export function loadKernels(bytesOf: (name: string) => Uint8Array<ArrayBuffer> | null = readVariant): LoadedKernels | null {
+export function loadKernels(bytesOf: (name: string) => Uint8Array<ArrayBuffer> | null = readVariantFile): LoadedKernels | null {
   if (typeof WebAssembly !== "object") return null;
   const canShare = sharedMemoryWorks();
   for (const v of VARIANTS) {
