@@ -21,8 +21,10 @@ export interface WasmBackend extends Backend {
 /**
  * The WebAssembly SIMD backend: the matrix product (every transpose variant) and the optimisers'
  * per-parameter loops (`axpy`, `scale`, for arrays of `VECTOR_MIN` floats or more) run on compiled kernels;
- * the element-wise, reduction and layout kernels are the js ones, because copying their operands into
- * wasm memory and back costs as much as the work itself (they do one or two flops per element loaded).
+ * the element-wise, reduction and layout kernels are the js ones for now. Measured while training the
+ * MLP 784-256-256-10 at batch 64 on this backend, the products take ~60% of a step and all element-wise
+ * and reduction kernels together ~13% (relu and its derivative 8%), so moving those, with their copies
+ * in and out of wasm memory, would gain a few percent at most.
  * float64 data goes to the js kernels too (the compiled ones are single precision).
  * Returns null where the kernels cannot be loaded (no WebAssembly SIMD).
  */
