@@ -29,6 +29,9 @@ export * from "./optim/index.js";
 
 export { fit, evaluate, predict, earlyStopping, type FitOptions, type FitResult, type LabeledData, type MetricName } from "./train/index.js";
 export type { Observer, BatchEvent, EpochEvent, History, TrainingControl, Metrics } from "./train/events.js";
+export {
+  runRecorder, StepRecorder, parseRunRecord, stringifyRunRecord, renderReport, type RunRecord, type ReportRun, type ReportOptions,
+} from "./report/index.js";
 
 export { randomShift, type BatchTransform } from "./data/transforms.js";
 export { designRank, symmetricEigen } from "./data/linalg.js";

@@ -19,7 +19,7 @@ function layer(name: string, over: Partial<LayerStatistics> = {}): LayerStatisti
 function picture(over: Partial<TrainingPicture> = {}): TrainingPicture {
   return {
     step: 200, checks: 10, lossMeans: [2.3, 1.2, 0.8, 0.6, 0.5, 0.45, 0.4, 0.38, 0.36, 0.35], accuracyMeans: [0.2, 0.6, 0.75, 0.8, 0.85, 0.86, 0.87, 0.88, 0.89, 0.9],
-    droppedBestLoss: Infinity, chance: 0.11, gradNorm: 1.4, gradNormMedian: 1.3, layers: [layer("0"), layer("1", { activation: "softmax", deadFraction: NaN, inactiveFraction: NaN })], deadWindowFull: true, ...over,
+    droppedBestLoss: Infinity, chance: 0.11, gradNorm: 1.4, gradNormMedian: 1.3, firstGradNorm: 2, layers: [layer("0"), layer("1", { activation: "softmax", deadFraction: NaN, inactiveFraction: NaN })], deadWindowFull: true, ...over,
   };
 }
 
@@ -77,10 +77,12 @@ test("dying ReLU: at least 70% of a layer's units silent over the whole window",
   assert.equal(detectDyingRelu(picture({ deadWindowFull: false, layers: [layer("0", { deadFraction: 1 }), layer("1")] }), T), null);
 });
 
-test("saturation: at least 60% of sigmoid/tanh outputs at their bounds", () => {
+test("saturation: at least 60% of sigmoid/tanh outputs at their bounds while the fit is still poor", () => {
   const sig = (f: number) => [layer("0", { activation: "sigmoid", saturatedFraction: f, preActivationStd: 9 }), layer("1")];
-  fires(detectSaturation(picture({ layers: sig(0.6) }), T), "saturation");
-  assert.equal(detectSaturation(picture({ layers: sig(0.59) }), T), null);
+  const poor = { accuracyMeans: [0.3, 0.3, 0.3] };
+  fires(detectSaturation(picture({ layers: sig(0.6), ...poor }), T), "saturation");
+  assert.equal(detectSaturation(picture({ layers: sig(0.59), ...poor }), T), null);
+  assert.equal(detectSaturation(picture({ layers: sig(0.9) }), T), null, "confident units of a network at 90% are fine");
 });
 
 test("learning rate too high: median update ratio above 0.3, or a weight norm grown more than 5× in one check", () => {
@@ -100,11 +102,19 @@ test("learning rate too low: median update ratio below 1e-4 while the fit is sti
   fires(detectLrTooLow(picture({ ...poor, layers: [layer("0", { updateRatio: 0 }), layer("1", { updateRatio: 5e-5 })] }), T), "lrTooLow");
 });
 
-test("oscillation: at least 3 peaks rising 50% above their neighbours within 8 windows", () => {
+test("oscillation: at least 3 peaks rising 50% above their neighbours within 8 windows, below 70% accuracy", () => {
   const swings = (peak: number) => [1, peak, 1, peak, 1, peak, 1, 1];
-  fires(detectOscillation(picture({ lossMeans: swings(1.5) }), T), "oscillation");
-  assert.equal(detectOscillation(picture({ lossMeans: swings(1.49) }), T), null);
-  assert.equal(detectOscillation(picture({ lossMeans: [1, 1.6, 1, 1.6, 1, 1, 1, 1] }), T), null, "two swings");
+  const poor = { accuracyMeans: [0.5, 0.5] };
+  fires(detectOscillation(picture({ lossMeans: swings(1.5), ...poor }), T), "oscillation");
+  assert.equal(detectOscillation(picture({ lossMeans: swings(1.49), ...poor }), T), null);
+  assert.equal(detectOscillation(picture({ lossMeans: [1, 1.6, 1, 1.6, 1, 1, 1, 1], ...poor }), T), null, "two swings");
+  assert.equal(detectOscillation(picture({ lossMeans: swings(3).map((v) => v * 1e-3) }), T), null, "batch noise of a tiny loss at 90% accuracy");
+  fires(detectOscillation(picture({ lossMeans: swings(1.5), accuracyMeans: [] }), T), "oscillation"); // regression: judged on the loss alone
+});
+
+test("exploding gradients: a 100× jump counts only above the gradient norm of early training", () => {
+  fires(detectExplodingGradients(picture({ gradNorm: 300, gradNormMedian: 2, firstGradNorm: 2 }), T), "explodingGradients");
+  assert.equal(detectExplodingGradients(picture({ gradNorm: 0.038, gradNormMedian: 3e-4, firstGradNorm: 1 }), T), null, "a converged model meets a hard batch");
 });
 
 test("not learning: recent accuracy within 10% of the gap above chance", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -35,9 +35,9 @@ function runToEnd(dir: string, args: string[]): { code: number | null; stderr: s
   return { code: r.status, stderr: r.stderr };
 }
 
-function killAfter(dir: string, ms: number): Promise<string | null> {
+function killAfter(dir: string, ms: number, args = ["train", "--config", "run.json"]): Promise<string | null> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, "train", "--config", "run.json", "--quiet"], { cwd: dir, stdio: "ignore" });
+    const child = spawn(process.execPath, [BIN, ...args, "--quiet"], { cwd: dir, stdio: "ignore" });
     const timer = setTimeout(() => child.kill("SIGKILL"), ms);
     child.on("exit", (_code, signal) => {
       clearTimeout(timer);
@@ -49,17 +49,20 @@ function killAfter(dir: string, ms: number): Promise<string | null> {
 test("a run killed with SIGKILL at random moments and resumed ends with bit-identical weights", async () => {
   const refDir = tempDir("resume-ref");
   setup(refDir);
+  const started = performance.now();
   assert.equal(runToEnd(refDir, ["train", "--config", "run.json"]).code, 0);
+  const wall = performance.now() - started;
   const reference = weightsOf(join(refDir, "final.hmst"));
 
   let killed = 0;
   let midWrite = 0;
-  for (const ms of [250, 500, 800, 1100, 1500]) {
+  // Kill points as fractions of the uninterrupted run's wall time (start-up included): mid-run on a fast or a loaded machine.
+  for (const ms of [0.2, 0.35, 0.5, 0.65, 0.8].map((f) => Math.round(f * wall))) {
     const dir = tempDir("resume");
     setup(dir);
     const signal = await killAfter(dir, ms);
     if (signal !== "SIGKILL") continue; // finished before the kill: nothing to resume
-    if (readdirSync(join(dir, "ck")).length === 0) continue; // killed before the first checkpoint
+    if (!existsSync(join(dir, "ck")) || readdirSync(join(dir, "ck")).length === 0) continue; // killed before the first checkpoint
     killed++;
     if (readdirSync(join(dir, "ck")).some((f) => f.endsWith(".tmp"))) midWrite++;
     const r = runToEnd(dir, ["train", "--resume", "ck"]);
@@ -87,4 +90,46 @@ test("a damaged newest checkpoint is skipped with a warning naming it, and the r
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`skipping damaged checkpoint .*${names[1]}`));
   assert.deepEqual(weightsOf(join(dir, "final.hmst")), weightsOf(join(refDir, "final.hmst")));
+});
+
+/** A small continual run (replay on split digits) that writes a checkpoint every 2 steps. */
+function setupContinual(dir: string): void {
+  writeFileSync(join(dir, "cl.json"), JSON.stringify({
+    continual: {
+      stream: "split", scenario: "class", tasks: 3, epochs: 3, batchSize: 16, trainPerTask: 160, testPerTask: 40, seed: 3,
+      compareJoint: false, strategy: { type: "replay", bufferSize: 60 },
+    },
+    checkpoint: { every: 2, keep: 2, dir: "ck" },
+  }));
+}
+
+function continualR(dir: string, args: string[]): number[][] {
+  const r = spawnSync(process.execPath, [BIN, ...args, "--json", "--quiet"], { cwd: dir, encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]).continual.R;
+}
+
+test("a continual run killed with SIGKILL and resumed with homeostat continual --resume measures the same R", async () => {
+  const refDir = tempDir("cl-resume-ref");
+  setupContinual(refDir);
+  const started = performance.now();
+  const reference = continualR(refDir, ["continual", "--config", "cl.json"]);
+  const wall = performance.now() - started;
+  assert.equal(reference.length, 3);
+  let killed = 0;
+  // Kill points as fractions of the uninterrupted run's wall time (start-up included), so they land mid-stream on any machine.
+  for (const ms of [0.35, 0.55, 0.75, 0.9].map((f) => Math.round(f * wall))) {
+    const dir = tempDir("cl-resume");
+    setupContinual(dir);
+    const signal = await killAfter(dir, ms, ["continual", "--config", "cl.json"]);
+    if (signal !== "SIGKILL" || !existsSync(join(dir, "ck")) || readdirSync(join(dir, "ck")).filter((f) => f.endsWith(".ckpt")).length === 0) continue;
+    killed++;
+    assert.deepEqual(continualR(dir, ["continual", "--resume", "ck"]), reference, `killed after ${ms} ms`);
+  }
+  assert.ok(killed >= 2, `only ${killed} runs were killed mid-stream`);
+  // Each command refuses the other's checkpoints, with the command to use.
+  const r = runToEnd(refDir, ["train", "--resume", "ck"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /continual run; resume it with homeostat continual --resume ck/);
 });

@@ -238,3 +238,14 @@ test("a run resumed from any checkpoint ends with bit-identical weights", () => 
     assert.deepEqual(h.epochs.map((e) => e.train), full.epochs.map((e) => e.train));
   }
 });
+
+test("accuracy of a single sigmoid output is binary accuracy (threshold 0.5), counted by hand", () => {
+  const m = new Sequential([new Dense(1, { activation: "sigmoid" })]).build(1, new Rng(1));
+  m.parameters()[0][1].data.set([1]);
+  m.parameters()[1][1].data.set([0]);
+  // Outputs sigmoid(x): > 0.5 exactly where x > 0. Targets agree on rows 0, 1 and 3 only.
+  const x = Tensor.from([[-2], [3], [1], [-1]]);
+  const y = Tensor.from([[0], [1], [0], [0]]);
+  const r = evaluate(m, { x, y }, { loss: "binaryCrossEntropy", metrics: ["accuracy"] });
+  assert.equal(r.accuracy, 0.75);
+});

@@ -47,6 +47,8 @@ export interface RunConfig {
   /** The health monitor: on by default in the CLI, repairing. */
   health: { monitor: boolean; repair: boolean };
   out: string;
+  /** Where to write the HTML report of the run, if anywhere. */
+  report?: string;
   /** "auto" (wasm where it loads, else js), "js" or "wasm". */
   backend: string;
   /** Threads for large matrix products on the wasm backend; the cores available when absent. */
@@ -58,7 +60,7 @@ export interface RunConfig {
 
 const TOP_KEYS = [
   "$schema", "description", "seed", "data", "model", "loss", "optimizer", "schedule", "clip", "epochs", "batchSize",
-  "earlyStopping", "augment", "checkpoint", "health", "out", "backend", "threads",
+  "earlyStopping", "augment", "checkpoint", "health", "out", "backend", "threads", "report",
 ];
 
 /** Read and validate a run config file. Every problem is a ConfigError naming the file and field. */
@@ -137,16 +139,7 @@ export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
       height: optNumber(a, "height", "augment", { integer: true, min: 1 }) ?? 28,
     };
   }
-  let checkpoint: RunConfig["checkpoint"];
-  if (raw.checkpoint !== undefined) {
-    const c = expectObject(raw.checkpoint, "checkpoint");
-    checkKeys(c, ["every", "keep", "dir"], "checkpoint");
-    checkpoint = {
-      every: reqNumber(c, "every", "checkpoint", { integer: true, min: 1 }),
-      keep: optNumber(c, "keep", "checkpoint", { integer: true, min: 1 }) ?? 3,
-      dir: resolve(baseDir, optString(c, "dir", "checkpoint") ?? "checkpoints"),
-    };
-  }
+  const checkpoint = parseCheckpoint(raw.checkpoint, baseDir);
   let health = { monitor: true, repair: true };
   if (raw.health !== undefined) {
     const h = expectObject(raw.health, "health");
@@ -171,11 +164,18 @@ export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
     earlyStopping,
     augment,
     out: resolve(baseDir, optString(raw, "out", "") ?? "model.hmst"),
+    report: reportPath(optString(raw, "report", ""), baseDir),
     backend: optString(raw, "backend", "", ["auto", "js", "wasm"]) ?? "auto",
     threads: optNumber(raw, "threads", "", { integer: true, min: 1 }),
     raw,
     baseDir,
   };
+}
+
+function reportPath(report: string | undefined, baseDir: string): string | undefined {
+  if (report === undefined) return undefined;
+  if (!/\.html?$/i.test(report)) throw new ConfigError(`report: expected the path of an HTML file ("run.html"), got ${describe(report)}`, { field: "report" });
+  return resolve(baseDir, report);
 }
 
 function parseData(raw: unknown, baseDir: string): DataConfig {
@@ -214,5 +214,17 @@ function parseData(raw: unknown, baseDir: string): DataConfig {
     normalize: (optString(d, "normalize", "data", ["none", "scale01", "standardize"]) ?? "none") as DataConfig["normalize"],
     validationSplit: optNumber(d, "validationSplit", "data", { min: 0, max: 0.9 }) ?? 0,
     testSplit: optNumber(d, "testSplit", "data", { min: 0, max: 0.9 }) ?? 0.2,
+  };
+}
+
+/** The `checkpoint` section of a run config (train and continual), its folder resolved against `baseDir`. */
+export function parseCheckpoint(raw: unknown, baseDir: string): { every: number; keep: number; dir: string } | undefined {
+  if (raw === undefined) return undefined;
+  const c = expectObject(raw, "checkpoint");
+  checkKeys(c, ["every", "keep", "dir"], "checkpoint");
+  return {
+    every: reqNumber(c, "every", "checkpoint", { integer: true, min: 1 }),
+    keep: optNumber(c, "keep", "checkpoint", { integer: true, min: 1 }) ?? 3,
+    dir: resolve(baseDir, optString(c, "dir", "checkpoint") ?? "checkpoints"),
   };
 }

@@ -1,7 +1,15 @@
 import { readFileSync } from "node:fs";
-import { formatAccuracyMatrix, parseContinualConfig, runContinual } from "../continual/index.js";
+import { dirname, resolve } from "node:path";
+import {
+  type ContinualConfig, type ContinualResult, type ContinualState, type OnlineRecord, formatAccuracyMatrix, parseContinualConfig, runContinual,
+} from "../continual/index.js";
+import { type CheckpointContents, CheckpointWriter } from "../io/checkpoint.js";
+import { parseCheckpoint } from "./config.js";
 import { ConfigError } from "../tensor/errors.js";
-import { checkKeys, expectObject } from "../tensor/fields.js";
+import { checkKeys, expectObject, optString } from "../tensor/fields.js";
+import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord } from "../report/record.js";
+import { writeReport, writeRunRecord } from "./report.js";
+import { displayPath } from "./train.js";
 import { pct, type Ui } from "./ui.js";
 
 const signed = (x: number): string => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)} pts`;
@@ -17,20 +25,45 @@ export function runContinualCommand(path: string, ui: Ui): Record<string, unknow
   } catch (e) {
     throw new ConfigError(`${path}: cannot read the run config as JSON (${(e as Error).message})`, { file: path });
   }
-  let cfg;
+  return runContinualConfig(raw, dirname(resolve(path)), path, ui);
+}
+
+/**
+ * Run a parsed-from-JSON continual run config (`where` names it in errors, relative paths are relative to
+ * `baseDir`); with `resume`, continue the checkpointed run it came from.
+ */
+export function runContinualConfig(raw: unknown, baseDir: string, where: string, ui: Ui, resume?: CheckpointContents): Record<string, unknown> {
+  let cfg, checkpoint, recordPath: string, reportPath: string | undefined;
   try {
     const top = expectObject(raw, "config");
-    checkKeys(top, ["$schema", "description", "continual"], "");
+    checkKeys(top, ["$schema", "description", "continual", "checkpoint", "out", "report"], "");
     cfg = parseContinualConfig(top.continual, "continual");
+    checkpoint = parseCheckpoint(top.checkpoint, baseDir);
+    // Like train's model file, the run record goes beside the config unless `out` says where.
+    recordPath = resolve(baseDir, optString(top, "out", "") ?? "continual.record.json");
+    const report = optString(top, "report", "");
+    if (report !== undefined && !/\.html?$/i.test(report)) throw new ConfigError(`report: expected the path of an HTML file ("run.html"), got "${report}"`, { field: "report" });
+    reportPath = report === undefined ? undefined : resolve(baseDir, report);
   } catch (e) {
-    if (e instanceof ConfigError) throw new ConfigError(`${path}: ${e.message}`, { ...e.location, file: path });
+    if (e instanceof ConfigError) throw new ConfigError(`${where}: ${e.message}`, { ...e.location, file: where });
     throw e;
   }
   const strategyName = typeof cfg.strategy === "function" ? "custom" : cfg.strategy.type;
   ui.say(`Homeostat · continual · ${cfg.stream} digits, ${cfg.scenario}-incremental, ${cfg.tasks} tasks · strategy ${strategyName}`);
+  const writer = checkpoint ? new CheckpointWriter(checkpoint.dir, checkpoint.keep) : null;
+  const state = resume?.state as unknown as ContinualState | undefined;
+  if (state) ui.say(`resuming after ${state.task} of ${cfg.tasks} tasks${state.fit ? `, step ${state.fit.step} of task ${state.task + 1}` : ""}`);
+  if (cfg.homeostasis.length > 0) ui.say(`homeostasis: ${cfg.homeostasis.map((r) => r.type).join(", ")}`);
+  let online: OnlineRecord | undefined;
   const result = runContinual(cfg, {
-    onTaskEnd: (i, R) => ui.say(`task ${i + 1}/${cfg.tasks} trained · accuracy on tasks so far: ${R[i].slice(0, i + 1).map((a) => pct(a)).join("  ")}`),
+    onTaskEnd: (i, R) => ui.say(cfg.online
+      ? `task ${i + 1}/${cfg.tasks} · online accuracy ${pct(online?.accuracy[i])}`
+      : `task ${i + 1}/${cfg.tasks} trained · accuracy on tasks so far: ${R[i].slice(0, i + 1).map((a) => pct(a)).join("  ")}`),
+    onOnline: (r) => { online = r; },
+    checkpoint: writer && checkpoint ? { every: checkpoint.every, save: (s, model) => writer.write(model, s, { config: raw, configDir: baseDir }) } : undefined,
+    resume: state && resume && { state, model: resume.model },
   });
+  if (result.online) return finishOnline(cfg, result, raw, recordPath, reportPath, ui);
   ui.say("");
   ui.say("accuracy matrix R (row i: after training task i; column j: task j)");
   ui.say(formatAccuracyMatrix(result.R, result.taskNames));
@@ -48,7 +81,64 @@ export function runContinualCommand(path: string, ui: Ui): Record<string, unknow
       intransigence: result.intransigence, jointACC: result.joint?.ACC ?? null,
     },
     wallSeconds: result.wallSeconds,
+    record: recordPath,
+    report: reportPath,
   };
+  const record: RunRecord = {
+    format: RUN_RECORD_FORMAT, version: RUN_RECORD_VERSION, command: "continual", createdAt: new Date().toISOString(),
+    config: raw, steps: { step: [], loss: [], lr: [] }, epochs: [],
+    continual: {
+      strategy: result.strategy, stream: result.stream, scenario: result.scenario, tasks: result.taskNames, R: result.R, b: result.b,
+      ACC: result.ACC, BWT: result.BWT, FWT: result.FWT, forgetting: result.forgetting, jointACC: result.joint?.ACC ?? null,
+    },
+    summary: { wallSeconds: result.wallSeconds, intransigence: result.intransigence },
+  };
+  writeRunRecord(recordPath, record);
+  if (reportPath) writeReport(reportPath, [recordPath], [record]);
+  ui.say(`run record ${displayPath(recordPath)}${reportPath ? ` · report ${displayPath(reportPath)}` : ""}`);
+  ui.result(summary);
+  return summary;
+}
+
+/** Mean of xs[from..to) (clamped to the array). */
+const meanOf = (xs: readonly number[], from: number, to: number): number => {
+  const part = xs.slice(Math.max(0, from), Math.min(xs.length, to));
+  return part.reduce((a, b) => a + b, 0) / Math.max(part.length, 1);
+};
+
+/**
+ * The plasticity protocol's report: online accuracy of the first and last tasks, and each hidden layer's
+ * balance (dead and dormant units, effective rank, mean |w|) before the first task and after the last.
+ */
+function finishOnline(cfg: ContinualConfig, result: ContinualResult, raw: unknown, recordPath: string, reportPath: string | undefined, ui: Ui): Record<string, unknown> {
+  const online = result.online!;
+  const k = Math.min(10, Math.max(1, Math.floor(online.accuracy.length / 2)));
+  const first = meanOf(online.accuracy, 0, k);
+  const last = meanOf(online.accuracy, online.accuracy.length - k, online.accuracy.length);
+  ui.say("");
+  ui.say(`online accuracy: first ${k} tasks ${pct(first)} · last ${k} tasks ${pct(last)} · change ${signed(last - first)}`);
+  const [start, end] = [online.balance[0], online.balance[online.balance.length - 1]];
+  ui.say("balance of the hidden layers (probe rows of the task at hand), before the first task → after the last:");
+  start.forEach((l, i) => {
+    const e = end[i];
+    ui.say(`  layer ${l.layer}: dead ${pct(l.deadFraction)} → ${pct(e.deadFraction)} · dormant ${pct(l.dormantFraction)} → ${pct(e.dormantFraction)} · ` +
+      `effective rank ${l.effectiveRank.toFixed(1)} → ${e.effectiveRank.toFixed(1)} · mean |w| ${l.meanAbsWeight.toPrecision(3)} → ${e.meanAbsWeight.toPrecision(3)}`);
+  });
+  for (const [name, n] of Object.entries(online.regulators)) ui.say(`${name}: ${n} units replaced`);
+  ui.say(`wall time: ${result.wallSeconds.toFixed(1)} s`);
+  const continual = {
+    strategy: result.strategy, stream: result.stream, scenario: result.scenario, tasks: result.taskNames.length,
+    homeostasis: cfg.homeostasis.map((r) => r.type), online,
+    firstAccuracy: first, lastAccuracy: last,
+  };
+  const record: RunRecord = {
+    format: RUN_RECORD_FORMAT, version: RUN_RECORD_VERSION, command: "continual", createdAt: new Date().toISOString(),
+    config: raw, steps: { step: [], loss: [], lr: [] }, epochs: [], summary: { wallSeconds: result.wallSeconds, online: continual },
+  };
+  writeRunRecord(recordPath, record);
+  if (reportPath) writeReport(reportPath, [recordPath], [record]);
+  ui.say(`run record ${displayPath(recordPath)}${reportPath ? ` · report ${displayPath(reportPath)}` : ""}`);
+  const summary = { command: "continual", continual, wallSeconds: result.wallSeconds, record: recordPath, report: reportPath };
   ui.result(summary);
   return summary;
 }

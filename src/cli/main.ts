@@ -6,8 +6,9 @@ import { loadLatestCheckpoint } from "../io/checkpoint.js";
 import { demoSeed } from "./demo-seed.js";
 import { runEval, runPredict } from "./model-commands.js";
 import { runExport, runImport } from "./interchange.js";
-import { runContinualCommand } from "./continual.js";
+import { runContinualCommand, runContinualConfig } from "./continual.js";
 import { runTraining } from "./train.js";
+import { runReportCommand } from "./report.js";
 import { makeUi } from "./ui.js";
 
 export const USAGE = `homeostat — neural networks that keep learning without breaking
@@ -22,6 +23,9 @@ Usage:
   homeostat eval --model FILE (--data mnist | --data FILE.csv [--target COL] | --images F --labels F | --config run.json)
   homeostat predict --model FILE --input FILE.csv|FILE.json|-
   homeostat continual --config run.json    continual learning on a task stream: accuracy matrix, ACC, BWT, FWT, forgetting
+  homeostat continual --resume DIR         continue a checkpointed continual run exactly where it stopped
+  homeostat report RECORD.json [RECORD2.json] [--out FILE.html]
+                                           one self-contained HTML page of a run record (two: compared on the same axes)
   homeostat export --model FILE --format onnx|tfjs --out PATH
                                            the inference graph as ONNX (opset 17) or a TF.js layers model
   homeostat import --format onnx|tfjs --in PATH --out FILE
@@ -115,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
         if (values.resume) {
           if (values.config) throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
           const ck = loadLatestCheckpoint(values.resume, (m) => process.stderr.write(`homeostat: warning: ${m}\n`));
+          if (ck.kind !== "train") throw new UsageError(`${values.resume} holds checkpoints of a continual run; resume it with homeostat continual --resume ${values.resume}`);
           const cfg = parseRunConfig(ck.config, ck.configDir);
           if (values.out) cfg.out = resolve(values.out);
           backendFlags(cfg, values);
@@ -147,10 +152,23 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case "continual": {
-        const { values } = parseFlags(rest, { ...common, config: { type: "string", short: "c" } });
+        const { values } = parseFlags(rest, { ...common, config: { type: "string", short: "c" }, resume: { type: "string" } });
         if (values.help) return help();
-        if (!values.config) throw new UsageError("continual needs --config run.json (with a \"continual\" section)");
+        if (values.resume) {
+          if (values.config) throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
+          const ck = loadLatestCheckpoint(values.resume, (m) => process.stderr.write(`homeostat: warning: ${m}\n`));
+          if (ck.kind !== "continual") throw new UsageError(`${values.resume} holds checkpoints of a training run; resume it with homeostat train --resume ${values.resume}`);
+          runContinualConfig(ck.config, ck.configDir, "checkpoint", makeUi(values), ck);
+          return 0;
+        }
+        if (!values.config) throw new UsageError("continual needs --config run.json (with a \"continual\" section), or --resume CHECKPOINT_DIR");
         runContinualCommand(values.config, makeUi(values));
+        return 0;
+      }
+      case "report": {
+        const { values, positionals } = parseFlags(rest, { ...common, out: { type: "string", short: "o" } }, 2);
+        if (values.help) return help();
+        runReportCommand(positionals, values.out, makeUi(values));
         return 0;
       }
       case "export": {

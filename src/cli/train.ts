@@ -17,6 +17,8 @@ import { CheckpointWriter, type CheckpointContents } from "../io/checkpoint.js";
 import { prepareData, toTensors } from "./data.js";
 import { epochLog, progressBar } from "./progress.js";
 import { fmtInt, pct, type Ui } from "./ui.js";
+import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, runRecorder } from "../report/record.js";
+import { recordPathFor, writeReport, writeRunRecord } from "./report.js";
 
 export interface TrainSummary {
   command: string;
@@ -34,6 +36,9 @@ export interface TrainSummary {
   stopReason?: string;
   failed?: string;
   health: { events: unknown[] };
+  /** The run record (JSON) and, when the config asks, the HTML report. */
+  record: string;
+  report?: string;
 }
 
 /** A path as the user would type it: relative to the working directory when inside it. */
@@ -90,6 +95,8 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
   if (ui.progress) observers.push(progressBar(ui.progress, cfg.epochs, stepsPerEpoch));
   else if (!ui.json && !ui.quiet) observers.push(epochLog(ui.say, cfg.epochs));
   if (cfg.earlyStopping) observers.push(earlyStopping(cfg.earlyStopping));
+  const recorder = runRecorder();
+  observers.push(recorder);
 
   const train = toTensors(data.train);
   const writer = cfg.checkpoint ? new CheckpointWriter(cfg.checkpoint.dir, cfg.checkpoint.keep) : null;
@@ -136,6 +143,7 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
   else writeFileAtomic(cfg.out, bytes);
 
   const wallSeconds = (performance.now() - started) / 1000;
+  const recordPath = recordPathFor(cfg.out);
   const summary: TrainSummary = {
     command,
     data: data.description,
@@ -151,13 +159,25 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
     stopReason: history.stopReason,
     failed: history.failed,
     health: { events: healthEvents.map((e) => ({ step: e.step, kind: e.kind, layer: e.layer, evidence: e.evidence, diagnosis: e.diagnosis, action: e.action, repaired: e.repaired ?? false })) },
+    record: recordPath,
+    report: cfg.report,
   };
+  // The record is written for failed runs too: they are the ones worth looking at.
+  const record = {
+    format: RUN_RECORD_FORMAT, version: RUN_RECORD_VERSION, command, createdAt: new Date().toISOString(), config: cfg.raw,
+    steps: recorder.steps.series(), epochs: recorder.epochs, test,
+    health: monitor ? { ...monitor.statistics(), events: healthEvents } : undefined,
+    summary: { ...summary, health: undefined },
+  } as const;
+  writeRunRecord(recordPath, record);
+  if (cfg.report) writeReport(cfg.report, [recordPath], [record]);
   if (history.stopReason) ui.say(history.stopReason);
   const testLine = test.accuracy !== undefined
     ? `test accuracy ${pct(test.accuracy)}  loss ${test.loss.toFixed(4)}`
     : `test mse ${test.mse?.toPrecision(4)}  mae ${test.mae?.toPrecision(4)}  loss ${test.loss.toPrecision(4)}`;
   ui.say(`${testLine}  (${fmtInt(data.test.n)} held-out samples)`);
   ui.say(`trained in ${history.seconds.toFixed(1)} s (${fmtInt(history.samplesPerSecond)} samples/s), ${wallSeconds.toFixed(1)} s in all · model saved to ${displayPath(cfg.out)}`);
+  ui.say(`run record ${displayPath(recordPath)}${cfg.report ? ` · report ${displayPath(cfg.report)}` : ""}`);
   ui.result(summary);
   return summary;
 }

@@ -26,13 +26,14 @@ import { optimizerFromConfig } from "../optim/optimizers.js";
 import { layerFromConfig } from "../nn/sequential.js";
 import { ConfigError } from "../tensor/errors.js";
 import { checkKeys, expectObject, type Obj, optBoolean, optNumber, optString } from "../tensor/fields.js";
+import { parseRegulators } from "../homeostasis/config.js";
 import type { ContinualConfig } from "./runner.js";
 import { STRATEGY_SPECS, STRATEGY_TYPES, type StrategyChoice } from "./strategies/index.js";
 import { SCENARIOS, type Scenario, STREAM_KINDS, type StreamKind } from "./streams.js";
 
 const KEYS = [
   "stream", "scenario", "tasks", "taskFree", "strategy", "epochs", "batchSize", "optimizer", "keepOptimizerState", "model",
-  "seed", "compareJoint", "evaluateOn", "validationFraction", "trainPerTask", "testPerTask",
+  "seed", "compareJoint", "evaluateOn", "validationFraction", "trainPerTask", "testPerTask", "homeostasis", "online", "probeRows",
 ];
 
 /** The default hidden layers: the 784-100-100-10 network. */
@@ -73,6 +74,9 @@ export function parseContinualConfig(raw: unknown, field = "continual"): Continu
     layers,
     seed: optNumber(obj, "seed", field, { integer: true, min: 0 }) ?? 0,
     keepOptimizerState: optBoolean(obj, "keepOptimizerState", field) ?? false,
+    homeostasis: parseRegulators(obj.homeostasis, f("homeostasis")),
+    online: optBoolean(obj, "online", field) ?? false,
+    probeRows: optNumber(obj, "probeRows", field, { integer: true, min: 1 }) ?? 500,
     compareJoint: optBoolean(obj, "compareJoint", field) ?? true,
     evaluateOn: (optString(obj, "evaluateOn", field, ["test", "validation"]) ?? "test") as "test" | "validation",
     validationFraction: optNumber(obj, "validationFraction", field, { above: 0, max: 0.9 }) ?? 0.15,

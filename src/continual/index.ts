@@ -25,7 +25,7 @@ export {
 export { fisherDiagonal } from "./strategies/ewc.js";
 export { distillation } from "./strategies/lwf.js";
 export {
-  type ContinualConfig, type ContinualHooks, type ContinualResult, type StreamRun, buildContinualModel, continualStreams, runContinual,
+  type ContinualConfig, type ContinualHooks, type ContinualResult, type ContinualState, type OnlineRecord, type StreamRun, buildContinualModel, continualStreams, runContinual,
   runStrategy,
 } from "./runner.js";
 export { DEFAULT_HIDDEN_LAYERS, parseContinualConfig, parseStrategy } from "./config.js";

@@ -16,7 +16,10 @@ import { ConfigError } from "../tensor/errors.js";
 import { Rng } from "../tensor/rng.js";
 import type { LabeledData } from "../train/evaluate.js";
 import type { Observer } from "../train/events.js";
-import { fit } from "../train/fit.js";
+import { fit, type TrainingState } from "../train/fit.js";
+import { balanceMeasures, type LayerBalance } from "../homeostasis/balance.js";
+import { createRegulator, type RegulatorChoice } from "../homeostasis/config.js";
+import { rowSlice } from "../train/evaluate.js";
 import { headAccuracy, headLoss } from "./heads.js";
 import { type ContinualMeasures, continualMeasures } from "./measures.js";
 import { concatData, gather, type Strategy, type TaskContext } from "./strategy.js";
@@ -38,6 +41,15 @@ export interface ContinualConfig {
   layers: readonly unknown[];
   seed: number;
   keepOptimizerState: boolean;
+  /** Homeostatic regulators acting on every task's training (the same instances all along the stream). */
+  homeostasis: readonly RegulatorChoice[];
+  /**
+   * The plasticity protocol: record each task's online accuracy (on each batch before its update, the
+   * first pass) and the balance measures on `probeRows` rows of each task before it is trained, and skip
+   * the accuracy matrix R (150 × 150 evaluations are not needed to see plasticity).
+   */
+  online: boolean;
+  probeRows: number;
   /** Also train the joint model, for intransigence (Chaudhry et al. 2018) and as the upper bound. */
   compareJoint: boolean;
   /** Measure on the test split, or on a validation split cut from the end of the training split (for tuning). */
@@ -54,6 +66,8 @@ export interface StreamRun {
   strategy: string;
   R: number[][];
   b: number[];
+  /** With `online`: each task's online accuracy, and the balance measures before each task and after the last. */
+  online?: OnlineRecord;
   /** Training time, strategy hooks included, evaluation excluded. */
   wallSeconds: number;
   evalSeconds: number;
@@ -71,11 +85,56 @@ export interface ContinualResult extends ContinualMeasures {
   evalSeconds: number;
   /** The joint reference run, when `compareJoint` (the strategy's own run when it is joint). */
   joint?: { R: number[][]; ACC: number; wallSeconds: number };
+  /** With `online`: online accuracy per task and balance measures (the R-based measures are then NaN). */
+  online?: OnlineRecord;
+}
+
+const NO_MEASURES: ContinualMeasures = {
+  ACC: NaN, BWT: NaN, FWT: NaN, forgetting: { maxOverEarlier: NaN, justTrainedMinusLast: NaN, perTaskMaxOverEarlier: [], perTaskJustTrainedMinusLast: [] },
+  intransigence: null, perTaskIntransigence: null,
+};
+
+export interface OnlineRecord {
+  accuracy: number[];
+  balance: LayerBalance[][];
+  /** Regulators' own counts (units recycled or replaced), by regulator. */
+  regulators: Record<string, number>;
 }
 
 export interface ContinualHooks {
   /** After each task, with R's rows so far. */
   onTaskEnd?(i: number, R: number[][]): void;
+  /** With `online`: the record so far, before `onTaskEnd` of each task. */
+  onOnline?(record: OnlineRecord): void;
+  /** Write a checkpoint every `every` optimiser steps within a task and at the end of each task. */
+  checkpoint?: { every: number; save(state: ContinualState, model: Sequential): void };
+  /** Continue a run from a checkpoint's state; `model` must hold that checkpoint's weights. */
+  resume?: { state: ContinualState; model: Sequential };
+}
+
+/**
+ * A continual run's checkpoint: where in the stream it is, what it measured, the strategy's state and,
+ * within a task, the training loop's own state. Plain data and typed arrays.
+ */
+export interface ContinualState {
+  kind: "continual";
+  /** Optimiser steps over the whole stream (names the checkpoint file). */
+  step: number;
+  /** Tasks fully trained (and measured). */
+  task: number;
+  R: number[][];
+  b: number[];
+  rng: ReturnType<Rng["getState"]>;
+  /** Carried from task to task when `keepOptimizerState`. */
+  optimizerState: unknown;
+  strategy: unknown;
+  /** The interrupted task's training state; null at a task boundary. */
+  fit: TrainingState | null;
+  /** The homeostatic regulators' state, by their stateKey. */
+  regulators: Record<string, unknown>;
+  online: OnlineRecord | null;
+  wallSeconds: number;
+  evalSeconds: number;
 }
 
 /**
@@ -92,14 +151,16 @@ export function runContinual(cfg: ContinualConfig, hooks: ContinualHooks = {}): 
   const strategy = typeof cfg.strategy === "function" ? cfg.strategy() : createStrategy(cfg.strategy);
   const run = runStrategy(strategy, train, test, cfg, hooks);
   let jointRun: StreamRun | undefined;
+  // The joint reference is a second, short-lived run: not checkpointed, rerun whole after a resume.
   if (strategy.name === "joint") jointRun = run;
-  else if (cfg.compareJoint && !cfg.taskFree) jointRun = runStrategy(joint(), train, test, cfg);
-  const measures = continualMeasures(run.R, run.b, jointRun?.R);
+  else if (cfg.compareJoint && !cfg.taskFree && !cfg.online) jointRun = runStrategy(joint(), train, test, cfg);
+  const measures = cfg.online ? NO_MEASURES : continualMeasures(run.R, run.b, jointRun?.R);
   return {
     strategy: strategy.name, stream: cfg.stream, scenario: cfg.scenario, taskFree: cfg.taskFree,
     taskNames: train.tasks.map((t) => t.name), ...measures, R: run.R, b: run.b,
     wallSeconds: run.wallSeconds, evalSeconds: run.evalSeconds,
-    joint: jointRun && { R: jointRun.R, ACC: continualMeasures(jointRun.R, jointRun.b).ACC, wallSeconds: jointRun.wallSeconds },
+    joint: jointRun && !cfg.online ? { R: jointRun.R, ACC: continualMeasures(jointRun.R, jointRun.b).ACC, wallSeconds: jointRun.wallSeconds } : undefined,
+    online: run.online,
   };
 }
 
@@ -124,53 +185,91 @@ export function buildContinualModel(cfg: Pick<ContinualConfig, "layers" | "seed"
   return new Sequential([...hidden, new Dense(stream.outputDim, { activation: "softmax" })]).build(stream.inputDim, new Rng(cfg.seed));
 }
 
-type RunSettings = Pick<ContinualConfig, "layers" | "seed" | "epochs" | "batchSize" | "optimizer" | "keepOptimizerState" | "taskFree">;
+type RunSettings = Pick<ContinualConfig, "layers" | "seed" | "epochs" | "batchSize" | "optimizer" | "keepOptimizerState" | "taskFree">
+  & Partial<Pick<ContinualConfig, "homeostasis" | "online" | "probeRows">>;
 
 /**
  * Train `strategy` on `train`'s tasks in order and measure on `test`'s: R[i][j] after task i, and b from
  * the untrained model.
  */
 export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStream, cfg: RunSettings, hooks: ContinualHooks = {}): StreamRun {
-  const model = buildContinualModel(cfg, train);
+  const resume = hooks.resume?.state;
+  const model = hooks.resume?.model ?? buildContinualModel(cfg, train);
   const rng = new Rng(cfg.seed).fork(`strategy ${strategy.name}`);
   const t = train.tasks.length;
-  let evalSeconds = 0;
+  let evalSeconds = resume?.evalSeconds ?? 0;
   const measureAfter = (stage: number): number[] => {
     const started = performance.now();
     const row = test.tasks.map((task) => headAccuracy(model, test, stage, task));
     evalSeconds += (performance.now() - started) / 1000;
     return row;
   };
-  const b = measureAfter(-1);
-  const R: number[][] = [];
-  const started = performance.now();
+  const online = cfg.online ?? false;
+  const regulators = (cfg.homeostasis ?? []).map(createRegulator);
+  const record: OnlineRecord | undefined = online ? (resume?.online ? structuredClone(resume.online) : { accuracy: [], balance: [], regulators: {} }) : undefined;
+  const probe = (task: Task): LayerBalance[] => balanceMeasures(model, rowSlice(task.x, 0, Math.min(cfg.probeRows ?? 500, task.x.shape[0])));
+  const b = resume ? resume.b : online ? [] : measureAfter(-1);
+  const R: number[][] = resume ? resume.R.map((r) => [...r]) : [];
+  let optimizerState: unknown = resume?.optimizerState;
+  let stepsBefore = resume ? resume.step - (resume.fit?.step ?? 0) : 0;
+  if (resume) {
+    rng.setState(resume.rng);
+    if (resume.strategy !== null) strategy.setState?.(resume.strategy);
+    for (const r of regulators) if (r.stateKey in resume.regulators) r.setState(resume.regulators[r.stateKey]);
+  }
+  const started = performance.now() - 1000 * ((resume?.wallSeconds ?? 0) + evalSeconds);
+  const elapsed = (): number => (performance.now() - started) / 1000 - evalSeconds;
+  const state = (task: number, fitState: TrainingState | null): ContinualState => ({
+    kind: "continual", step: stepsBefore + (fitState?.step ?? 0), task, R: R.map((r) => [...r]), b, rng: rng.getState(), optimizerState,
+    strategy: strategy.getState?.() ?? null, fit: fitState, regulators: Object.fromEntries(regulators.map((r) => [r.stateKey, r.getState()])),
+    online: record ? structuredClone(record) : null, wallSeconds: elapsed(), evalSeconds,
+  });
+  const checkpoint = (task: number) => hooks.checkpoint && {
+    every: hooks.checkpoint.every, save: (s: TrainingState) => hooks.checkpoint!.save(state(task, s), model),
+  };
   if (cfg.taskFree) {
-    runTaskFree(strategy, model, train, cfg, rng, (i) => {
+    if (online || regulators.length > 0) throw new ConfigError("taskFree: the online protocol and homeostasis run on streams with task boundaries", { field: "taskFree" });
+    runTaskFree(strategy, model, train, cfg, rng, R.length, (i) => {
       R.push(measureAfter(i));
       hooks.onTaskEnd?.(i, R);
-    });
+    }, checkpoint(0), resume?.fit ?? undefined);
   } else {
-    let optimizerState: unknown;
-    for (let i = 0; i < t; i++) {
+    for (let i = resume?.task ?? 0; i < t; i++) {
       const ctx: TaskContext = {
         model, stream: train, task: train.tasks[i], taskIndex: i, seen: train.tasks.slice(0, i + 1),
         loss: headLoss(train, i), batchSize: cfg.batchSize, rng, taskFree: false,
       };
-      strategy.onTaskStart?.(ctx);
+      // A task interrupted mid-way already started: its start-of-task state came back with the strategy's.
+      const within = i === resume?.task ? resume.fit ?? undefined : undefined;
+      if (!within) strategy.onTaskStart?.(ctx);
+      if (record && !within) record.balance.push(probe(ctx.task));
       const observer = strategy.observer?.(ctx);
       const data: LabeledData = strategy.trainingData?.(ctx) ?? ctx.task;
       const result = fit(model, data, {
         epochs: cfg.epochs, batchSize: cfg.batchSize, optimizer: cfg.optimizer, loss: ctx.loss, seed: cfg.seed * 1009 + i,
-        observers: observer ? [observer] : [], optimizerState: cfg.keepOptimizerState ? optimizerState : undefined,
+        observers: [...(observer ? [observer] : []), ...regulators], optimizerState: cfg.keepOptimizerState ? optimizerState : undefined,
+        checkpoint: checkpoint(i), resume: within, metrics: record ? ["accuracy"] : [],
       });
-      optimizerState = result.optimizerState;
+      optimizerState = cfg.keepOptimizerState ? result.optimizerState : undefined;
+      stepsBefore += result.steps;
       strategy.onTaskEnd?.(ctx);
-      R.push(measureAfter(i));
+      if (record) {
+        record.accuracy.push(result.epochs[0]?.train.accuracy ?? NaN);
+        R.push([]);
+        if (i === t - 1) record.balance.push(probe(ctx.task));
+        for (const r of regulators) {
+          const n = (r as { recycled?: () => number; replaced?: () => number });
+          const c = n.recycled?.() ?? n.replaced?.();
+          if (c !== undefined) record.regulators[r.name] = c;
+        }
+        hooks.onOnline?.(record);
+      } else R.push(measureAfter(i));
       hooks.onTaskEnd?.(i, R);
+      // The end of a task is a natural place for a checkpoint: nothing of the task's training is left to redo.
+      hooks.checkpoint?.save(state(i + 1, null), model);
     }
   }
-  const wallSeconds = (performance.now() - started) / 1000 - evalSeconds;
-  return { strategy: strategy.name, R, b, wallSeconds, evalSeconds };
+  return { strategy: strategy.name, R: online ? [] : R, b, online: record, wallSeconds: elapsed(), evalSeconds };
 }
 
 /**
@@ -180,7 +279,10 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
  * the task's last row). The head masks nothing a task boundary would reveal: class-incremental uses
  * every unit. Materialises epochs × rows of input: fine for the digits, heavy for long permuted streams.
  */
-function runTaskFree(strategy: Strategy, model: Sequential, train: TaskStream, cfg: RunSettings, rng: Rng, measure: (task: number) => void): void {
+function runTaskFree(
+  strategy: Strategy, model: Sequential, train: TaskStream, cfg: RunSettings, rng: Rng, measured: number, measure: (task: number) => void,
+  checkpoint: { every: number; save(s: TrainingState): void } | undefined, resume: TrainingState | undefined,
+): void {
   if (!strategy.taskFree) throw new ConfigError(`strategy: ${strategy.name} needs task boundaries; on a task-free stream use naive or replay`, { field: "strategy" });
   if (train.scenario === "task") throw new ConfigError("scenario: a task-free stream cannot be task-incremental (that needs the task identity)", { field: "scenario" });
   const blocks: LabeledData[] = [];
@@ -198,7 +300,7 @@ function runTaskFree(strategy: Strategy, model: Sequential, train: TaskStream, c
   const ctx: TaskContext = {
     model, stream: train, task: whole, taskIndex: 0, seen: [whole], loss: headLoss(train, last), batchSize: cfg.batchSize, rng, taskFree: true,
   };
-  let next = 0;
+  let next = measured;
   const boundaries: Observer = {
     onBatchEnd: (event) => {
       const consumed = Math.min(event.step * cfg.batchSize, rows);
@@ -208,6 +310,6 @@ function runTaskFree(strategy: Strategy, model: Sequential, train: TaskStream, c
   const observer = strategy.observer?.(ctx);
   fit(model, data, {
     epochs: 1, batchSize: cfg.batchSize, optimizer: cfg.optimizer, loss: ctx.loss, seed: cfg.seed * 1009, shuffle: false,
-    observers: observer ? [observer, boundaries] : [boundaries],
+    observers: observer ? [observer, boundaries] : [boundaries], checkpoint, resume,
   });
 }

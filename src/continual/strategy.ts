@@ -54,6 +54,21 @@ export interface Strategy {
   /** The rows to train this task on, when not the task's own (joint training: all tasks so far). */
   trainingData?(ctx: TaskContext): LabeledData;
   onTaskEnd?(ctx: TaskContext): void;
+  /**
+   * Everything the strategy keeps across steps and tasks (importances, anchors, memories), as plain data
+   * and typed arrays: continual checkpoints store it, and `setState` on a fresh instance continues exactly.
+   * State an observer keeps within one task goes in the observer's own `stateKey`/`getState`.
+   */
+  getState?(): unknown;
+  setState?(state: unknown): void;
+}
+
+/** A map of typed arrays by parameter name as a plain object (for checkpoints), and back. */
+export function mapToState<T>(m: ReadonlyMap<string, T> | null): Record<string, T> | null {
+  return m && Object.fromEntries(m);
+}
+export function mapFromState<T>(o: unknown): Map<string, T> | null {
+  return o ? new Map(Object.entries(o as Record<string, T>)) : null;
 }
 
 /** A copy of every parameter, by stable name. */

@@ -106,6 +106,8 @@ function transformedStream(ds: Dataset, labels: Int32Array, k: number, opts: Str
   const n = Math.min(ds.n, opts.perTask ?? ds.n);
   const rows = range(0, n);
   const tasks: Task[] = [];
+  // Short streams keep every task (evaluation visits them all after each task); long ones keep a few.
+  const cache = new TaskCache(Math.max(4, opts.tasks <= 20 ? opts.tasks : 4));
   for (let t = 0; t < opts.tasks; t++) {
     const offset = domain ? 0 : t * k;
     const units = range(offset, offset + k);
@@ -122,9 +124,38 @@ function transformedStream(ds: Dataset, labels: Int32Array, k: number, opts: Str
       name = `rot ${Math.round(angle)}°`;
       transform = rotate;
     }
-    tasks.push(buildTask(ds, t, name, rows, (i) => offset + labels[i], outputDim, units, transform));
+    tasks.push(lazyTask(t, name, units, cache, () => buildTask(ds, t, name, rows, (i) => offset + labels[i], outputDim, units, transform)));
   }
   return { kind: opts.kind, scenario: opts.scenario, inputDim: ds.inputDim, outputDim, tasks, unitTask };
+}
+
+/**
+ * A task whose rows are made when first read and kept in a small cache shared by its stream: a stream of
+ * 150 permuted copies of 8,000 digits would otherwise hold 3.7 GB. Rebuilding a task is deterministic.
+ */
+function lazyTask(index: number, name: string, classes: number[], cache: TaskCache, build: () => Task): Task {
+  const get = (): Task => cache.get(index, build);
+  return {
+    index, name, classes,
+    get x() { return get().x; },
+    get y() { return get().y; },
+    get labels() { return get().labels; },
+  };
+}
+
+/** The most recently used built tasks of a stream (a handful: the current task, its test twin, a probe). */
+class TaskCache {
+  private readonly built = new Map<number, Task>();
+  constructor(private readonly capacity: number) {}
+
+  get(index: number, build: () => Task): Task {
+    let t = this.built.get(index);
+    if (t) this.built.delete(index);
+    else t = build();
+    this.built.set(index, t);
+    if (this.built.size > this.capacity) this.built.delete(this.built.keys().next().value!);
+    return t;
+  }
 }
 
 function buildTask(

@@ -132,6 +132,8 @@ export interface TrainingPicture {
   gradNorm: number;
   /** Median global gradient norm of earlier checks (NaN at the first). */
   gradNormMedian: number;
+  /** The global gradient norm at the first check: the scale of gradients while the model was still learning. */
+  firstGradNorm: number;
   /** Hidden and output layers with parameters, input side first. */
   layers: readonly LayerStatistics[];
   /** Whether the dead-unit window has filled. */
@@ -225,7 +227,8 @@ export const detectDivergence: Detector = (p, t) => {
 export const detectExplodingGradients: Detector = (p, t) => {
   const [first, out] = [p.layers[0], last(p.layers)];
   const ratio = first.gradNorm / Math.max(out.gradNorm, 1e-30);
-  const growth = p.gradNorm / p.gradNormMedian;
+  // A jump counts only above the gradients of early training: a converged model meeting one hard batch is not exploding.
+  const growth = p.gradNorm > p.firstGradNorm ? p.gradNorm / p.gradNormMedian : 0;
   if (!(ratio > t.explodingRatio || growth > t.explodingGrowth)) return null;
   return {
     kind: "explodingGradients",
@@ -270,7 +273,8 @@ export const detectDyingRelu: Detector = (p, t) => {
 /** Sigmoid/tanh units sit at their bounds, where their derivative is ~0. */
 export const detectSaturation: Detector = (p, t) => {
   const worst = worstLayer(p.layers, (l) => l.saturatedFraction);
-  if (!worst || !(worst.saturatedFraction >= t.saturatedFraction)) return null;
+  // Saturated units that fit the data well are confident, not stuck.
+  if (!worst || !(worst.saturatedFraction >= t.saturatedFraction) || !stillPoor(p, t)) return null;
   return {
     kind: "saturation",
     layer: worst.layer,
@@ -315,6 +319,8 @@ export const detectLrTooLow: Detector = (p, t) => {
 export const detectOscillation: Detector = (p, t) => {
   const w = p.lossMeans.slice(-t.historyChecks);
   if (p.checks < t.warmupChecks || w.length < 4) return null;
+  // Near a perfect fit, batch noise makes large relative swings of a tiny loss: not the overshooting this rule is about.
+  if (p.accuracyMeans.length > 0 && last(p.accuracyMeans) >= t.satisfiedAccuracy) return null;
   let swings = 0;
   let maxSwing = 0;
   for (let i = 1; i < w.length - 1; i++) {

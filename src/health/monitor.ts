@@ -39,7 +39,7 @@ export interface HealthMonitorState {
   layers: { active: Int32Array; prevWeightNorm: number; deadFraction: number; deadUnits: number[] }[];
   lossSum: number; lossCount: number; correct: number; rows: number;
   lossMeans: number[]; droppedBestLoss: number; accuracyMeans: number[];
-  classCounts: Float64Array | null; classification: boolean | null; gradNorms: number[];
+  classCounts: Float64Array | null; classification: boolean | null; gradNorms: number[]; firstGradNorm: number;
   checks: number; deadChecks: number; deadWindowFull: boolean; clipping: boolean; pendingClip: boolean;
   repairs: [HealthKind, number][]; totalRepairs: number; reported: string[]; done: boolean; epochsSeen: EpochEvent[];
 }
@@ -55,6 +55,8 @@ const LR_CUT_HARD = 0.1;
 const LR_CUT_SOFT = 0.5;
 /** Clipping threshold over the typical gradient norm: it should stop spikes, not slow ordinary steps. */
 const CLIP_HEADROOM = 5;
+/** Problems a run cannot go on with once repairs stop holding: it fails with exit code 1. The rest are reported. */
+const FATAL: ReadonlySet<HealthKind> = new Set(["nonFinite", "divergence", "explodingGradients", "lrTooHigh", "dyingRelu", "vanishingGradients"]);
 /** Effective rank (an eigensolve) is computed every this many checks. */
 const RANK_EVERY = 5;
 /** Windows of loss/accuracy and gradient norms kept: a million-step run must not grow the monitor. */
@@ -101,6 +103,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   let classCounts: Float64Array | null = null;
   let classification: boolean | null = null;
   const gradNorms: number[] = [];
+  let firstGradNorm = NaN;
   let before: Float32Array[] = [];
   let checks = 0, deadChecks = 0, deadWindowFull = false, clipping = false, pendingClip = false;
   const repairs = new Map<HealthKind, number>();
@@ -135,8 +138,14 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     }
     const used = repairs.get(f.kind) ?? 0;
     if (used >= maxPerKind || totalRepairs >= maxTotal) {
-      emit({ step, ...f });
-      fail(control, step, f, `${used} ${f.kind} repairs did not hold`);
+      if (FATAL.has(f.kind)) {
+        emit({ step, ...f });
+        fail(control, step, f, `${used} ${f.kind} repairs did not hold`);
+      } else if (!reported.has(`${key}:exhausted`)) {
+        // A stall, a wobble or saturation that repairs could not cure is worth saying, not worth ending the run for.
+        reported.add(`${key}:exhausted`);
+        emit({ step, ...f, action: `${f.action} — not done: ${used} ${f.kind} repairs were tried already; training goes on` });
+      }
       return;
     }
     repairs.set(f.kind, used + 1);
@@ -305,6 +314,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     if (closeDeadWindow()) layers.forEach((l, k) => { if (l.layer.activation === "relu" && l.hidden) stats[k].deadFraction = l.deadFraction; });
     const gradNorm = Math.hypot(...stats.map((s) => s.gradNorm));
     gradNorms.push(gradNorm);
+    if (Number.isNaN(firstGradNorm)) firstGradNorm = gradNorm;
     if (gradNorms.length > HISTORY_KEEP) gradNorms.shift();
     if (pendingClip) {
       pendingClip = false;
@@ -316,7 +326,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     const total = counts.reduce((a, b) => a + b, 0);
     const picture: TrainingPicture = {
       step: e.step, checks, lossMeans, droppedBestLoss, accuracyMeans, chance: total > 0 ? Math.max(...counts) / total : 0,
-      gradNorm, gradNormMedian: median(gradNorms.slice(0, -1)), layers: stats, deadWindowFull,
+      gradNorm, gradNormMedian: median(gradNorms.slice(0, -1)), firstGradNorm, layers: stats, deadWindowFull,
     };
     for (const detect of CHECK_DETECTORS) {
       const f = detect(picture, t);
@@ -344,7 +354,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     rng: rng.getState(), events: events.slice(), series: series.getState(), snapshots: snapshots.getState(),
     layers: layers.map((l) => ({ active: Int32Array.from(l.active), prevWeightNorm: l.prevWeightNorm, deadFraction: l.deadFraction, deadUnits: l.deadUnits.slice() })),
     lossSum, lossCount, correct, rows, lossMeans: lossMeans.slice(), droppedBestLoss, accuracyMeans: accuracyMeans.slice(),
-    classCounts: classCounts && classCounts.slice(), classification, gradNorms: gradNorms.slice(), checks, deadChecks, deadWindowFull,
+    classCounts: classCounts && classCounts.slice(), classification, gradNorms: gradNorms.slice(), firstGradNorm, checks, deadChecks, deadWindowFull,
     clipping, pendingClip, repairs: [...repairs], totalRepairs, reported: [...reported], done, epochsSeen: epochsSeen.slice(),
   });
   let restored: HealthMonitorState | null = null;
@@ -353,7 +363,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     events.splice(0, events.length, ...s.events);
     series.setState(s.series);
     snapshots.setState(s.snapshots);
-    ({ lossSum, lossCount, correct, rows, droppedBestLoss, classification, checks, deadChecks, deadWindowFull, clipping, pendingClip, totalRepairs, done } = s);
+    ({ lossSum, lossCount, correct, rows, droppedBestLoss, classification, firstGradNorm, checks, deadChecks, deadWindowFull, clipping, pendingClip, totalRepairs, done } = s);
     lossMeans = s.lossMeans.slice();
     accuracyMeans = s.accuracyMeans.slice();
     classCounts = s.classCounts && Float64Array.from(s.classCounts);

@@ -15,6 +15,8 @@ import { decodeModel, encodeModel, type LoadedModel, type ModelMetadata } from "
 const PATTERN = /^step-(\d{9})\.ckpt$/;
 
 export interface CheckpointContents extends LoadedModel {
+  /** What wrote it: `homeostat train` (a TrainingState) or `homeostat continual` (a ContinualState). */
+  kind: "train" | "continual";
   state: TrainingState;
   /** The run config the checkpointed run was started with, and the folder its relative paths are relative to. */
   config: unknown;
@@ -35,7 +37,7 @@ export class CheckpointWriter {
    * const w = new CheckpointWriter("runs/ckpt", 3);
    * fit(model, data, { ..., checkpoint: { every: 100, save: (state) => w.write(model, state, meta) } });
    */
-  write(model: Sequential, state: TrainingState, meta: ModelMetadata & { config: unknown; configDir: string }): string {
+  write(model: Sequential, state: TrainingState | { kind: "continual"; step: number }, meta: ModelMetadata & { config: unknown; configDir: string }): string {
     const { config, configDir, ...rest } = meta;
     const bytes = encodeModel(model, { ...rest, checkpoint: { state: state as unknown as Record<string, unknown>, config, configDir } });
     const path = join(this.dir, `step-${String(state.step).padStart(9, "0")}.ckpt`);
@@ -70,7 +72,8 @@ export function loadLatestCheckpoint(dir: string, warn: (message: string) => voi
       const loaded = decodeModel(readModelBytes(path), path);
       const ck = loaded.checkpoint as { state?: TrainingState; config?: unknown; configDir?: string } | undefined;
       if (!ck || !ck.state || typeof ck.configDir !== "string") throw new ModelFileError(`${path}: not a checkpoint (no training state)`, { file: path });
-      return { ...loaded, state: ck.state, config: ck.config, configDir: ck.configDir };
+      const kind = (ck.state as { kind?: unknown }).kind === "continual" ? "continual" : "train";
+      return { ...loaded, kind, state: ck.state, config: ck.config, configDir: ck.configDir };
     } catch (e) {
       if (!(e instanceof HomeostatError)) throw e;
       warn(`skipping damaged checkpoint ${path}: ${e.message}`);

@@ -36,9 +36,14 @@ export class MetricAccumulator {
     this.lossSum += loss * rows;
     this.rows += rows;
     if (this.metrics.includes("accuracy")) {
-      const p = argmaxRows(output);
-      const t = argmaxRows(target);
-      for (let i = 0; i < rows; i++) if (p[i] === t[i]) this.correct++;
+      if (output.shape[1] === 1) {
+        // One output (a sigmoid with binary cross-entropy): Keras' binary accuracy, the output thresholded at 0.5.
+        for (let i = 0; i < rows; i++) if ((output.data[i] > 0.5) === (target.data[i] > 0.5)) this.correct++;
+      } else {
+        const p = argmaxRows(output);
+        const t = argmaxRows(target);
+        for (let i = 0; i < rows; i++) if (p[i] === t[i]) this.correct++;
+      }
     }
     if (this.metrics.includes("mse") || this.metrics.includes("mae")) {
       for (let i = 0; i < output.size; i++) {

@@ -55,7 +55,7 @@ export interface ZooResult {
 
 let digits: { train: Split; test: Split } | null = null;
 /** 2,000 training and 500 test digits from the bundled set, pixels in [0, 1]. */
-function mnistSlice(): { train: Split; test: Split } {
+export function mnistSlice(): { train: Split; test: Split } {
   if (!digits) {
     const { train, test } = loadBundledMnist();
     const take = (d: typeof train, n: number): Split => ({ x: d.x.slice(0, n * 784), y: d.y.slice(0, n * 10), n, inputDim: 784, outputDim: 10 });
@@ -65,13 +65,13 @@ function mnistSlice(): { train: Split; test: Split } {
 }
 const copy = (s: Split): Split => ({ ...s, x: s.x.slice(), y: s.y.slice() });
 
-function mlp(inputDim: number, hidden: number[], activation: ActivationName, out: number, outAct: ActivationName, seed = 1): Sequential {
+export function mlp(inputDim: number, hidden: number[], activation: ActivationName, out: number, outAct: ActivationName, seed = 1): Sequential {
   const layers = [...hidden.map((u) => new Dense(u, { activation })), new Dense(out, { activation: outAct })];
   return new Sequential(layers).build(inputDim, new Rng(seed));
 }
 
 /** Gaussian blobs, one per class, in `d` dimensions. */
-function blobs(n: number, classes: number, d: number, seed: number): Split {
+export function blobs(n: number, classes: number, d: number, seed: number): Split {
   const rng = new Rng(seed);
   const centres = Array.from({ length: classes }, () => Array.from({ length: d }, () => rng.normal() * 1.5));
   const x = new Float32Array(n * d);
@@ -87,7 +87,7 @@ function blobs(n: number, classes: number, d: number, seed: number): Split {
 }
 
 /** y = x·w + 0.5 + noise, standardised features. */
-function linearData(n: number, d: number, seed: number): Split {
+export function linearData(n: number, d: number, seed: number): Split {
   const rng = new Rng(seed);
   const w = Array.from({ length: d }, () => rng.normal());
   const x = new Float32Array(n * d);
@@ -100,7 +100,7 @@ function linearData(n: number, d: number, seed: number): Split {
   return { x, y, n, inputDim: d, outputDim: 1 };
 }
 
-const halves = (s: Split, cut: number): { train: Split; test: Split } => ({
+export const halves = (s: Split, cut: number): { train: Split; test: Split } => ({
   train: { ...s, n: cut, x: s.x.slice(0, cut * s.inputDim), y: s.y.slice(0, cut * s.outputDim) },
   test: { ...s, n: s.n - cut, x: s.x.slice(cut * s.inputDim), y: s.y.slice(cut * s.outputDim) },
 });
@@ -120,6 +120,7 @@ const mnistRelu = (lr: number): ZooSetup => ({
   ...mnistSlice(), task: "classification", model: mlp(784, [32], "relu", 10, "softmax"), loss: "crossEntropy",
   optimizer: adam({ lr }), epochs: 6, batchSize: 32,
 });
+const mnistMomentum = (lr: number): ZooSetup => ({ ...mnistRelu(0), optimizer: sgd({ lr, momentum: 0.95 }), epochs: 12 });
 const deepSigmoid = (): ZooSetup => ({
   ...mnistSlice(), task: "classification", model: mlp(784, [32, 32, 32], "sigmoid", 10, "softmax"), loss: "crossEntropy",
   optimizer: adam({ lr: 1e-2 }), epochs: 3, batchSize: 32,
@@ -135,6 +136,7 @@ export const ZOO: ZooCase[] = [
   { name: "mnist tanh sgd", setup: () => ({ ...mnistRelu(0), model: mlp(784, [32], "tanh", 10, "softmax"), optimizer: sgd({ lr: 0.05, momentum: 0.9 }) }) },
   { name: "mnist deep sigmoid", setup: deepSigmoid },
   { name: "mnist deep relu sgd", setup: deepRelu },
+  { name: "mnist relu sgd 0.1 momentum 0.95", setup: () => mnistMomentum(0.1) },
   {
     name: "blobs 3-class relu", setup: () => ({
       ...halves(blobs(600, 3, 4, 3), 450), task: "classification", model: mlp(4, [16], "relu", 3, "softmax"), loss: "crossEntropy",
@@ -196,6 +198,17 @@ export const ZOO: ZooCase[] = [
       const d = seedData();
       return { train: d, test: d, task: "regression", model: mlp(2, [], "identity", 1, "identity"), loss: "mse", optimizer: sgd({ lr: 0.02 }), epochs: 200, batchSize: 4 };
     },
+  },
+  {
+    // Heavy momentum on a well-conditioned quadratic: the weights circle the minimum, the loss rises and falls every ~3 checks.
+    name: "momentum 0.99, loss swings", expected: "oscillation", setup: () => ({
+      ...halves(linearData(600, 5, 7), 450), task: "regression", model: mlp(5, [], "identity", 1, "identity"), loss: "mse",
+      optimizer: sgd({ lr: 0.005, momentum: 0.99 }), epochs: 30, batchSize: 16,
+    }),
+  },
+  {
+    // An effective step of lr/(1 − β) = 4 bounces across the valley: the loss stalls far above a fit. Its twin has half the step.
+    name: "sgd 0.2 + momentum 0.95, stalls", expected: "plateau", twin: "mnist relu sgd 0.1 momentum 0.95", setup: () => mnistMomentum(0.2),
   },
   {
     name: "overfitting, 100 rows", expected: "overfitting", setup: () => {

@@ -1,4 +1,5 @@
 import { grad } from "../../autograd/backward.js";
+import { Tensor } from "../../tensor/tensor.js";
 import type { LabeledData } from "../../train/evaluate.js";
 import { concatData, gather, lossFromLogits, type Strategy, type StrategySpec } from "../strategy.js";
 
@@ -25,6 +26,12 @@ export function agem(opts: AgemOptions = {}): Strategy {
   let memory: LabeledData | null = null;
   return {
     name: "agem",
+    getState: () => ({ perTask: perTask.map((d) => ({ x: d.x.data, xShape: d.x.shape, y: d.y.data, yShape: d.y.shape })) }),
+    setState: (s) => {
+      const saved = (s as { perTask: { x: Float32Array; xShape: number[]; y: Float32Array; yShape: number[] }[] }).perTask;
+      perTask.splice(0, perTask.length, ...saved.map((d) => ({ x: new Tensor(Float32Array.from(d.x), [...d.xShape]), y: new Tensor(Float32Array.from(d.y), [...d.yShape]) })));
+      memory = perTask.length > 0 ? concatData(perTask) : null;
+    },
     observer: (ctx) => {
       const mem = memory;
       if (!mem) return null;

@@ -3,7 +3,7 @@ import * as op from "../../autograd/ops.js";
 import type { Sequential } from "../../nn/sequential.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { activeUnits, selectUnits } from "../heads.js";
-import { cloneModel, type Strategy, type StrategySpec } from "../strategy.js";
+import { cloneModel, mapFromState, mapToState, snapshotParameters, type Strategy, type StrategySpec } from "../strategy.js";
 
 export interface LwfOptions {
   /** Weight of the distillation term. */
@@ -27,9 +27,21 @@ export function lwf(opts: LwfOptions = {}): Strategy {
   const temperature = opts.temperature ?? lwfSpec.hyper.temperature.default;
   let teacher: Sequential | null = null;
   let heads: (readonly number[])[] = [];
+  /** Teacher weights from a checkpoint, made into a model when the next observer is asked for. */
+  let restored: Map<string, Float32Array> | null = null;
   return {
     name: "lwf",
-    observer: () => {
+    getState: () => ({ teacher: teacher && mapToState(snapshotParameters(teacher)), heads }),
+    setState: (s) => {
+      const o = s as { teacher: unknown; heads: (readonly number[])[] };
+      [restored, heads, teacher] = [mapFromState(o.teacher), o.heads.map((h) => Array.from(h)), null];
+    },
+    observer: (ctx) => {
+      if (restored) {
+        teacher = cloneModel(ctx.model);
+        for (const [name, p] of teacher.parameters()) p.data.set(restored.get(name)!);
+        restored = null;
+      }
       const t = teacher;
       return t && {
         lossTerm: ({ batch, logits }) => {

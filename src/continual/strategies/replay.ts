@@ -56,15 +56,32 @@ export class ReservoirBuffer {
 export function replay(opts: ReplayOptions = {}): Strategy {
   const capacity = opts.bufferSize ?? replaySpec.hyper.bufferSize.default;
   let buffer: ReservoirBuffer | null = null;
+  let restored: { x: Float32Array; y: Float32Array; size: number; offered: number } | null = null;
   return {
     name: "replay",
     taskFree: true,
+    getState: () => buffer && { x: buffer.x, y: buffer.y, size: buffer.size, offered: buffer.offered },
+    setState: (s) => {
+      [buffer, restored] = [null, s as typeof restored];
+    },
     observer: (ctx) => {
-      const memory = (buffer ??= new ReservoirBuffer(capacity, ctx.stream.inputDim, ctx.stream.outputDim, ctx.rng));
+      if (!buffer) {
+        buffer = new ReservoirBuffer(capacity, ctx.stream.inputDim, ctx.stream.outputDim, ctx.rng);
+        if (restored) {
+          buffer.x.set(restored.x);
+          buffer.y.set(restored.y);
+          [buffer.size, buffer.offered, restored] = [restored.size, restored.offered, null];
+        }
+      }
+      const memory = buffer;
       const rows = opts.replayBatch || ctx.batchSize;
       let epoch = 0;
       return {
-        onTrainBegin: () => { epoch = 0; },
+        // Rows are stored during the first epoch only; a resumed task knows which epoch it is in.
+        stateKey: "replay",
+        getState: () => epoch,
+        setState: (e: unknown) => { epoch = e as number; },
+        onTrainBegin: (control) => { if (control.step === 0) epoch = 0; },
         onEpochEnd: () => { epoch++; },
         transformBatch: (batch) => {
           const mixed = memory.size > 0 ? concatData([batch, memory.sample(rows)]) : batch;

@@ -1,0 +1,95 @@
+/**
+ * Balance measures of a network on a fixed probe batch: how many hidden units are dead or dormant, how
+ * rich each hidden representation is (effective rank), how large the weights are, and how evenly the
+ * units share the activity. Taken before each task of a continual run, they show a network losing (or
+ * keeping) its plasticity.
+ */
+import { symmetricEigen } from "../data/linalg.js";
+import type { Sequential } from "../nn/sequential.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { hiddenLayers, unitMeans } from "./units.js";
+
+export interface LayerBalance {
+  layer: string;
+  units: number;
+  /** Units never active (output ≤ 0) on any probe row. */
+  deadFraction: number;
+  /** Units with score E|h_i| / mean_k E|h_k| ≤ τ (Sokar et al. 2023). */
+  dormantFraction: number;
+  /** exp(−Σ p_k ln p_k), p the normalised singular values of the probe's representation [rows, units] (Roy & Vetterli 2007). */
+  effectiveRank: number;
+  /** Mean |w| of the layer's incoming weights. */
+  meanAbsWeight: number;
+  /** Mean over units of |r_i − r| / r: each unit's mean activity r_i against the set point r (the layer's mean, or a given target). */
+  firingRateError: number;
+  /** Spread of mean activity across units: standard deviation over mean (coefficient of variation). */
+  activityCV: number;
+}
+
+/**
+ * Measure every hidden layer of `model` on the probe rows `x` (inference mode).
+ *
+ * @example
+ * const probe = rowSlice(train.x, 0, 500);
+ * balanceMeasures(model, probe); // [{ layer: "0", deadFraction: 0.01, effectiveRank: 61.2, … }, …]
+ */
+export function balanceMeasures(model: Sequential, x: Tensor, opts: { tau?: number; targets?: readonly number[] } = {}): LayerBalance[] {
+  const tau = opts.tau ?? 0.025;
+  const outputs = new Map<string, Tensor>();
+  model.forward(x, { training: false, onActivation: (name, out) => outputs.set(name, out) });
+  return hiddenLayers(model).map((h, k) => {
+    const out = outputs.get(h.name)!;
+    const [rows, units] = [out.shape[0], h.layer.units];
+    const { mean, meanAbs } = unitMeans(out.data, rows, units);
+    let dead = 0;
+    for (let u = 0; u < units; u++) {
+      let active = false;
+      for (let r = 0; r < rows && !active; r++) active = out.data[r * units + u] > 0;
+      if (!active) dead++;
+    }
+    const avgAbs = meanAbs.reduce((a, b) => a + b, 0) / units;
+    let dormant = 0;
+    for (let u = 0; u < units; u++) if (meanAbs[u] / (avgAbs + 1e-9) <= tau) dormant++;
+    const avg = mean.reduce((a, b) => a + b, 0) / units;
+    const target = opts.targets?.[k] ?? avg;
+    let err = 0, varSum = 0;
+    for (let u = 0; u < units; u++) {
+      err += Math.abs(mean[u] - target) / Math.max(Math.abs(target), 1e-12);
+      varSum += (mean[u] - avg) ** 2;
+    }
+    const w = h.layer.weight.data;
+    let absW = 0;
+    for (let i = 0; i < w.length; i++) absW += Math.abs(w[i]);
+    return {
+      layer: h.name, units, deadFraction: dead / units, dormantFraction: dormant / units, effectiveRank: representationRank(out.data, rows, units),
+      meanAbsWeight: absW / w.length, firingRateError: err / units, activityCV: Math.sqrt(varSum / units) / Math.max(Math.abs(avg), 1e-12),
+    };
+  });
+}
+
+/**
+ * Effective rank of a representation H [rows, units] (uncentred, as Dohare et al. 2024 measure it):
+ * the singular values come from the eigenvalues of the units × units Gram matrix HᵀH.
+ *
+ * @example
+ * representationRank(Float32Array.of(1, 0, 0, 1), 2, 2); // 2
+ */
+export function representationRank(h: ArrayLike<number>, rows: number, units: number): number {
+  const gram = new Float64Array(units * units);
+  for (let r = 0; r < rows; r++) {
+    const o = r * units;
+    for (let i = 0; i < units; i++) {
+      const hi = h[o + i];
+      if (hi === 0) continue;
+      for (let j = i; j < units; j++) gram[i * units + j] += hi * h[o + j];
+    }
+  }
+  for (let i = 0; i < units; i++) for (let j = 0; j < i; j++) gram[i * units + j] = gram[j * units + i];
+  const { values } = symmetricEigen(gram, units);
+  const sv = Array.from(values, (v) => Math.sqrt(Math.max(v, 0)));
+  const total = sv.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) return 0;
+  let entropy = 0;
+  for (const s of sv) if (s > 0) entropy -= (s / total) * Math.log(s / total);
+  return Math.exp(entropy);
+}

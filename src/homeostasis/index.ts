@@ -1,0 +1,15 @@
+/**
+ * Homeostasis: regulators that keep a network plastic over a long life (synaptic scaling, intrinsic
+ * plasticity, dormant-unit recycling, continual backprop, shrink-and-perturb, L2-Init), and the balance
+ * measures that show whether it stays so.
+ */
+export { type Regulator } from "./regulator.js";
+export { synapticScaling, type SynapticScalingOptions } from "./scaling.js";
+export { intrinsicPlasticity, type IntrinsicPlasticityOptions } from "./intrinsic.js";
+export { redo, type RedoOptions } from "./redo.js";
+export { continualBackprop, type ContinualBackpropOptions } from "./cbp.js";
+export { shrinkPerturb, type ShrinkPerturbOptions } from "./shrink-perturb.js";
+export { l2Init, type L2InitOptions } from "./l2-init.js";
+export { balanceMeasures, type LayerBalance, representationRank } from "./balance.js";
+export { hiddenLayers, replaceUnit, resetMoments, flushDenormals, type HiddenLayer } from "./units.js";
+export { createRegulator, parseRegulators, REGULATOR_TYPES, type RegulatorChoice } from "./config.js";

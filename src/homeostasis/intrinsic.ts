@@ -1,0 +1,85 @@
+import type { BatchEvent, TrainingControl } from "../train/events.js";
+import { clamp, perLayer, type Regulator } from "./regulator.js";
+import { flushDenormals, hiddenLayers } from "./units.js";
+
+export interface IntrinsicPlasticityOptions {
+  /** Target mean and standard deviation of each unit's activation; default: the layer's averages over the first `warmup` steps. */
+  targetMean?: number;
+  targetStd?: number;
+  /** Learning rate η of the gain and bias. */
+  rate?: number;
+  /** Rate of the running mean and variance of each unit. */
+  statsRate?: number;
+  warmup?: number;
+}
+
+interface LayerState { mean: Float64Array; sq: Float64Array; targetMean: number; targetStd: number; seen: number }
+
+/**
+ * Intrinsic plasticity (after Triesch 2005): each hidden unit tunes its own excitability — a bias (its
+ * threshold) and a gain (applied to its incoming weights and bias) — so that its activation keeps a
+ * target mean and spread. Triesch matched an exponential firing distribution for sigmoid units; here the
+ * first two moments are matched, which works for any activation: Δb_i = η (μ − m_i) and
+ * g_i = 1 + η (σ / s_i − 1), m_i and s_i being the unit's running mean and standard deviation. A unit
+ * that has gone silent sees m_i = 0 < μ and raises its bias until it fires again.
+ *
+ * @example
+ * fit(model, data, { ..., observers: [intrinsicPlasticity({ rate: 1e-3 })] });
+ */
+export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regulator {
+  const eta = opts.rate ?? 1e-3;
+  const statsRate = opts.statsRate ?? 0.01;
+  const warmup = opts.warmup ?? 100;
+  let layers: LayerState[] | null = null;
+  return {
+    name: "intrinsicPlasticity",
+    stateKey: "intrinsicPlasticity",
+    wantsActivations: true,
+    getState: () => layers,
+    setState: (s) => { layers = s as LayerState[] | null; },
+    onTrainBegin(control: TrainingControl) {
+      const hidden = hiddenLayers(control.model);
+      layers = perLayer(layers, hidden.length, (k) => ({
+        mean: new Float64Array(hidden[k].layer.units), sq: new Float64Array(hidden[k].layer.units),
+        targetMean: opts.targetMean ?? NaN, targetStd: opts.targetStd ?? NaN, seen: 0,
+      }));
+    },
+    onBatchEnd(e: BatchEvent, control: TrainingControl) {
+      hiddenLayers(control.model).forEach((h, k) => {
+        const out = e.activations?.get(h.name)?.output;
+        if (!out || !h.layer.bias) return;
+        const s = layers![k];
+        const [rows, units] = [out.shape[0], h.layer.units];
+        s.seen++;
+        const w = Math.max(statsRate, 1 / s.seen);
+        for (let u = 0; u < units; u++) {
+          let m = 0, q = 0;
+          for (let r = 0; r < rows; r++) {
+            const v = out.data[r * units + u];
+            m += v;
+            q += v * v;
+          }
+          s.mean[u] += w * (m / rows - s.mean[u]);
+          s.sq[u] += w * (q / rows - s.sq[u]);
+        }
+        if (s.seen < warmup) return;
+        if (Number.isNaN(s.targetMean)) s.targetMean = s.mean.reduce((a, b) => a + b, 0) / units;
+        if (Number.isNaN(s.targetStd)) {
+          let v = 0;
+          for (let u = 0; u < units; u++) v += Math.sqrt(Math.max(s.sq[u] - s.mean[u] ** 2, 0));
+          s.targetStd = v / units;
+        }
+        const [wIn, b] = [h.layer.weight.data, h.layer.bias.data];
+        const fanIn = h.layer.weight.shape[1];
+        for (let u = 0; u < units; u++) {
+          const std = Math.sqrt(Math.max(s.sq[u] - s.mean[u] ** 2, 0));
+          // A silent unit (std 0) gets no gain change, only the bias push that wakes it.
+          const gain = std > 0 && s.targetStd > 0 ? clamp(1 + eta * (s.targetStd / std - 1), 0.99, 1.01) : 1;
+          if (gain !== 1) for (let j = u * fanIn; j < (u + 1) * fanIn; j++) wIn[j] *= gain;
+          b[u] = gain * b[u] + eta * (s.targetMean - s.mean[u]);
+        }
+        flushDenormals(wIn);
+      });
+    },
+  };
+}
