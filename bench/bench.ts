@@ -1,36 +1,45 @@
 /**
- * `npm run bench`: training throughput and matrix-product speed of Homeostat against TensorFlow.js
- * (cpu and wasm backends), measured in one run with interleaved rounds. Prints a table and writes the
- * same figures as JSON.
+ * `npm run bench`: training throughput and matrix-product speed of Homeostat (js backend; wasm backend
+ * on 1 and 2 threads) against TensorFlow.js (cpu and wasm backends) and PyTorch (when /usr/bin/python3
+ * has torch), measured in one run with interleaved rounds. Prints a table and the ratios of each
+ * Homeostat contestant to each peer's best, and writes the same figures as JSON.
  *
  *   node dist/bench/bench.js [--quick] [--out bench-results.json] [--only train|gemm]
  */
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { formatTable, measure, type Result, type Schedule, type Workload } from "./harness.js";
-import { homeostatGemm, homeostatTrainer, makeMlpTask, uniformMatrix } from "./homeostat.js";
+import { formatRatios, formatTable, measure, ratiosByPeer, type Result, type Schedule, type Workload } from "./harness.js";
+import { homeostatGemm, type HomeostatBackend, homeostatTrainer, makeMlpTask, uniformMatrix } from "./homeostat.js";
+import { startTorch } from "./peers-torch.js";
+import { backendByName, type WasmBackend } from "../src/backend/index.js";
 import { initTfjs, TF_BACKENDS, tfjsGemm, tfjsMinimize, tfjsMinimizeExplicitTranspose, tfjsTensorCount, tfjsTrainOnBatch } from "./peers-tfjs.js";
 import { Rng } from "../src/tensor/rng.js";
 
 const USAGE = `usage: node dist/bench/bench.js [--quick] [--out PATH] [--only train|gemm]
-  --quick       about 20 s instead of about 2 minutes (fewer, shorter rounds)
+  --quick       about a minute instead of about five (fewer, shorter rounds)
   --out PATH    where to write the JSON results (default bench-results.json)
   --only NAME   run one workload: train or gemm`;
 
-/** Budgets per workload: the full run takes about two minutes on a 2-core machine, the quick one about 20 s. */
+/** Budgets per workload (three of each kind): the full run takes about five minutes on a 2-core machine. */
 const SCHEDULES: Record<"full" | "quick", Record<"train" | "gemm", Schedule>> = {
   full: {
-    train: { warmupSeconds: 2, roundSeconds: 1, budgetSeconds: 60, minRounds: 5 },
-    gemm: { warmupSeconds: 1, roundSeconds: 1, budgetSeconds: 25, minRounds: 3 },
+    train: { warmupSeconds: 1, roundSeconds: 0.5, budgetSeconds: 40, minRounds: 5 },
+    gemm: { warmupSeconds: 0.5, roundSeconds: 0.5, budgetSeconds: 20, minRounds: 3 },
   },
   quick: {
-    train: { warmupSeconds: 0.5, roundSeconds: 0.4, budgetSeconds: 6, minRounds: 3 },
-    gemm: { warmupSeconds: 0.1, roundSeconds: 0.3, budgetSeconds: 3, minRounds: 2 },
+    train: { warmupSeconds: 0.3, roundSeconds: 0.3, budgetSeconds: 6, minRounds: 3 },
+    gemm: { warmupSeconds: 0.1, roundSeconds: 0.2, budgetSeconds: 3, minRounds: 2 },
   },
 };
 
-const GEMM_N = 1024;
+/** The MLP of issue 6 at the batch sizes of online learning, minibatch training and large batches. */
+const MLP_BATCHES = [1, 64, 256];
+/** m×n×k: the MLP's first layer at batch 64, then squares. */
+const GEMM_SIZES: [number, number, number][] = [[64, 256, 784], [256, 256, 256], [1024, 1024, 1024]];
+/** Homeostat's contestants: the js reference, then wasm on one and two threads (the ratios' reference). */
+const HOMEOSTAT: readonly HomeostatBackend[] = [{ backend: "js", threads: 1 }, { backend: "wasm", threads: 1 }, { backend: "wasm", threads: 2 }];
+const isReference = (b: HomeostatBackend): boolean => b.backend === "wasm" && b.threads === 1;
 
 function parseCli(argv: string[]): { quick: boolean; out: string; only: "train" | "gemm" | null } {
   let values;
@@ -77,29 +86,51 @@ async function main(): Promise<void> {
   console.log(`peer: TensorFlow.js ${tfjs.version}, backends cpu and wasm (SIMD ${tfjs.wasmSimd ? "on" : "off"}, threads ${tfjs.wasmThreads ? "on" : "off"})\n`);
   const log = (line: string): void => console.log(line);
 
-  const task = makeMlpTask({ inputs: 784, hidden: [256, 256], classes: 10, batchSize: 64, lr: 0.01, batches: 8, seed: 1 });
-  const gemmRng = new Rng(2);
-  const [a, b] = [uniformMatrix(GEMM_N, gemmRng), uniformMatrix(GEMM_N, gemmRng)];
+  const wasm = backendByName("wasm") as WasmBackend | undefined;
+  const ours = HOMEOSTAT.filter((b) => b.backend === "js" || wasm);
+  if (wasm) {
+    const info = wasm.info();
+    console.log(`Homeostat wasm backend: ${info.variant} (${info.relaxedSimd ? "relaxed SIMD, fused multiply-add" : "SIMD"}, ${info.sharedMemory ? "shared memory" : "no shared memory: one thread"})`);
+  } else {
+    console.log("note: the Homeostat wasm backend did not load here (no WebAssembly SIMD); js only");
+  }
+  const torch = await startTorch();
+  console.log(typeof torch === "string" ? `note: ${torch}` : `peer: PyTorch ${torch.version} (CPU), 1 and 2 threads`);
+  console.log("");
+  const torchPeers = typeof torch === "string" ? null : torch;
+
   const workloads: { schedule: Schedule; workload: Workload }[] = [];
   if (cli.only !== "gemm") {
-    workloads.push({ schedule: SCHEDULES[mode].train, workload: {
-      name: "MLP 784-256-256-10 train, batch 64, SGD",
-      unit: "samples/s",
-      scale: 1,
-      contestants: [
-        homeostatTrainer(task),
-        ...TF_BACKENDS.flatMap((be) => [tfjsMinimize(be, task), tfjsTrainOnBatch(be, task)]),
-        tfjsMinimizeExplicitTranspose("wasm", task),
-      ],
-    } });
+    for (const batchSize of MLP_BATCHES) {
+      const task = makeMlpTask({ inputs: 784, hidden: [256, 256], classes: 10, batchSize, lr: 0.01, batches: Math.max(4, Math.round(512 / batchSize / 8)), seed: 1 });
+      workloads.push({ schedule: SCHEDULES[mode].train, workload: {
+        name: `MLP 784-256-256-10 train, batch ${batchSize}, SGD`,
+        unit: "samples/s",
+        scale: 1,
+        contestants: [
+          ...ours.map((b) => homeostatTrainer(task, b, isReference(b))),
+          ...TF_BACKENDS.flatMap((be) => [tfjsMinimize(be, task), tfjsTrainOnBatch(be, task)]),
+          tfjsMinimizeExplicitTranspose("wasm", task),
+          ...(torchPeers ? [torchPeers.mlp(task, 1), torchPeers.mlp(task, 2)] : []),
+        ],
+      } });
+    }
   }
   if (cli.only !== "train") {
-    workloads.push({ schedule: SCHEDULES[mode].gemm, workload: {
-      name: `GEMM ${GEMM_N}×${GEMM_N}×${GEMM_N} float32`,
-      unit: "GFLOP/s",
-      scale: 1e9,
-      contestants: [homeostatGemm(GEMM_N, a, b), ...TF_BACKENDS.map((be) => tfjsGemm(be, GEMM_N, a, b))],
-    } });
+    const gemmRng = new Rng(2);
+    for (const [m, n, k] of GEMM_SIZES) {
+      const [a, b] = [uniformMatrix(m, k, gemmRng), uniformMatrix(k, n, gemmRng)];
+      workloads.push({ schedule: SCHEDULES[mode].gemm, workload: {
+        name: `GEMM ${m}×${n}×${k} float32`,
+        unit: "GFLOP/s",
+        scale: 1e9,
+        contestants: [
+          ...ours.map((o) => homeostatGemm(m, n, k, a, b, o, isReference(o))),
+          ...TF_BACKENDS.map((be) => tfjsGemm(be, m, n, k, a, b)),
+          ...(torchPeers ? [torchPeers.gemm(m, n, k, 1), torchPeers.gemm(m, n, k, 2)] : []),
+        ],
+      } });
+    }
   }
 
   const results: Result[] = [];
@@ -112,15 +143,17 @@ async function main(): Promise<void> {
     if (leaked > 200) console.log(`  note: ${leaked} tfjs tensors more than before this workload`);
   }
 
+  torchPeers?.close();
   console.log(`\n${formatTable(results)}\n`);
-  console.log("rate: median of rounds; spread: half the interquartile range of rounds; Homeostat ÷ peer above 1 means Homeostat is faster.");
-  for (const { workload: w } of workloads) {
-    const peers = results.filter((r) => r.workload === w.name && !r.reference);
-    const best = peers.reduce((x, y) => (y.median > x.median ? y : x));
-    console.log(`${w.name}: fastest peer ${best.contestant}; Homeostat ÷ it = ${best.ratio?.toFixed(2)}×`);
-  }
+  console.log("rate: median of rounds; spread: half the interquartile range of rounds; Homeostat ÷ peer: Homeostat wasm (1 thread) ÷ that contestant, above 1 means Homeostat is faster.\n");
+  console.log(`${formatRatios(results)}\n`);
+  console.log("each Homeostat contestant ÷ the fastest contestant of each peer (above 1: Homeostat is faster).");
   const seconds = (performance.now() - started) / 1000;
-  const report = { date: new Date().toISOString(), mode, seconds: Number(seconds.toFixed(1)), machine: host, tfjs, results };
+  const report = {
+    date: new Date().toISOString(), mode, seconds: Number(seconds.toFixed(1)), machine: host, tfjs,
+    torch: torchPeers ? { version: torchPeers.version } : { skipped: torch },
+    wasm: wasm?.info() ?? null, results, ratios: ratiosByPeer(results),
+  };
   writeFileSync(cli.out, JSON.stringify(report, null, 2) + "\n");
   console.log(`\nwrote ${cli.out} (${seconds.toFixed(0)} s in all)`);
 }

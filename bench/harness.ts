@@ -16,6 +16,11 @@ export interface Contestant {
   /** The contestant the ratios are taken against (Homeostat). */
   readonly reference?: boolean;
   /**
+   * Who this is, for the ratio summary: "Homeostat" for our own contestants, else the peer's family
+   * ("tfjs cpu", "tfjs wasm", "PyTorch"); each Homeostat contestant is compared with each family's best.
+   */
+  readonly peer?: string;
+  /**
    * Run `reps` repetitions of the workload and time them. A contestant times itself, so that untimed
    * preparation (switching the tfjs backend) stays outside the measurement.
    */
@@ -54,6 +59,8 @@ export interface Result {
   repsPerRound: number;
   /** Whether this is the contestant the ratios are taken against. */
   reference: boolean;
+  /** The contestant's family ("Homeostat", "tfjs wasm", …). */
+  peer: string;
   /** Homeostat's median ÷ this contestant's median (above 1: Homeostat is faster); 1 for Homeostat. */
   ratio: number | null;
 }
@@ -95,6 +102,7 @@ export async function measure(workload: Workload, schedule: Schedule, log: (line
     rounds: rates[i].length,
     repsPerRound: reps[i],
     reference: i === refIndex,
+    peer: c.peer ?? c.name,
     ratio: refIndex < 0 ? null : medians[refIndex] / medians[i],
   }));
 }
@@ -146,4 +154,38 @@ export function formatTable(results: readonly Result[]): string {
   const line = (cells: string[]): string =>
     cells.map((cell, j) => (numeric.has(j) ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join("  ").trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+/**
+ * For each workload, each Homeostat contestant's rate divided by the best rate of each peer family
+ * (above 1: Homeostat is faster), as an aligned table.
+ */
+export function formatRatios(results: readonly Result[]): string {
+  const families = [...new Set(results.filter((r) => r.peer !== "Homeostat").map((r) => r.peer))];
+  const header = ["workload", "Homeostat", ...families.map((f) => `÷ best ${f}`)];
+  const rows: string[][] = [];
+  for (const workload of [...new Set(results.map((r) => r.workload))]) {
+    const here = results.filter((r) => r.workload === workload);
+    const best = (f: string): number => Math.max(...here.filter((r) => r.peer === f).map((r) => r.median));
+    for (const own of here.filter((r) => r.peer === "Homeostat")) {
+      rows.push([workload, own.contestant, ...families.map((f) => {
+        const b = best(f);
+        return Number.isFinite(b) ? `${(own.median / b).toFixed(2)}×` : "";
+      })]);
+    }
+  }
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j].length)));
+  const line = (cells: string[]): string => cells.map((cell, j) => (j >= 2 ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join("  ").trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+/** The same ratios as data, for the JSON report: workload → Homeostat contestant → family → ratio. */
+export function ratiosByPeer(results: readonly Result[]): Record<string, Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, Record<string, number>>> = {};
+  for (const r of results.filter((x) => x.peer === "Homeostat")) {
+    const here = results.filter((x) => x.workload === r.workload && x.peer !== "Homeostat");
+    const families = [...new Set(here.map((x) => x.peer))];
+    (out[r.workload] ??= {})[r.contestant] = Object.fromEntries(families.map((f) => [f, r.median / Math.max(...here.filter((x) => x.peer === f).map((x) => x.median))]));
+  }
+  return out;
 }

@@ -3,7 +3,7 @@
  * batch gathering and per-step bookkeeping included) and `matmul` for the matrix product.
  */
 import { matmul } from "../src/autograd/ops.js";
-import { backend } from "../src/backend/index.js";
+import { useBackend } from "../src/backend/index.js";
 import { crossEntropy } from "../src/losses/index.js";
 import { Dense, Sequential } from "../src/nn/index.js";
 import { sgd } from "../src/optim/index.js";
@@ -38,13 +38,24 @@ export function makeMlpTask(opts: Omit<MlpTask, "x" | "y">): MlpTask {
   return { ...opts, x, y };
 }
 
-/** The name of the Homeostat backend that runs the kernels, for labels. */
-export function homeostatLabel(): string {
-  return `Homeostat (${backend().name})`;
+/** Which Homeostat backend a contestant runs on: the backend's name and, for wasm, its threads. */
+export interface HomeostatBackend {
+  backend: "js" | "wasm";
+  threads: number;
+}
+
+/** A label such as "Homeostat wasm, 2 threads". */
+export function homeostatLabel(b: HomeostatBackend): string {
+  return b.backend === "js" ? "Homeostat js" : `Homeostat wasm, ${b.threads} thread${b.threads > 1 ? "s" : ""}`;
+}
+
+/** Switch to the contestant's backend before its timer starts (as the tfjs contestants do). */
+function select(b: HomeostatBackend): void {
+  useBackend(b.backend, { threads: b.threads });
 }
 
 /** Training with `fit`: one repetition is one epoch over the task's batches, so work is counted in samples. */
-export function homeostatTrainer(task: MlpTask): Contestant {
+export function homeostatTrainer(task: MlpTask, on: HomeostatBackend, reference = false): Contestant {
   const layers = [
     ...task.hidden.map((units) => new Dense(units, { activation: "relu" })),
     new Dense(task.classes, { activation: "softmax" }),
@@ -55,9 +66,11 @@ export function homeostatTrainer(task: MlpTask): Contestant {
   const optimizer = sgd({ lr: task.lr });
   let calls = 0;
   return {
-    name: `${homeostatLabel()} fit`,
-    reference: true,
+    name: `${homeostatLabel(on)} (fit)`,
+    reference,
+    peer: "Homeostat",
     async run(reps: number): Promise<Timing> {
+      select(on);
       const start = performance.now();
       fit(model, data, { epochs: reps, batchSize: task.batchSize, optimizer, loss: crossEntropy, seed: task.seed + calls++, shuffle: true });
       return { work: reps * rows, seconds: secondsSince(start) };
@@ -65,24 +78,26 @@ export function homeostatTrainer(task: MlpTask): Contestant {
   };
 }
 
-/** Square matrices of uniform values in [0, 1): dense, so no kernel can skip zeros. */
-export function uniformMatrix(n: number, rng: Rng): Float32Array {
-  const m = new Float32Array(n * n);
+/** A rows×cols matrix of uniform values in [0, 1): dense, so no kernel can skip zeros. */
+export function uniformMatrix(rows: number, cols: number, rng: Rng): Float32Array {
+  const m = new Float32Array(rows * cols);
   for (let i = 0; i < m.length; i++) m[i] = rng.next();
   return m;
 }
 
-/** One repetition is one n×n×n product; work is counted in floating-point operations (2n³). */
-export function homeostatGemm(n: number, a: Float32Array, b: Float32Array): Contestant {
-  const ta = new Tensor(a, [n, n]);
-  const tb = new Tensor(b, [n, n]);
+/** One repetition is one m×k by k×n product; work is counted in floating-point operations (2mnk). */
+export function homeostatGemm(m: number, n: number, k: number, a: Float32Array, b: Float32Array, on: HomeostatBackend, reference = false): Contestant {
+  const ta = new Tensor(a, [m, k]);
+  const tb = new Tensor(b, [k, n]);
   return {
-    name: `${homeostatLabel()} matmul`,
-    reference: true,
+    name: `${homeostatLabel(on)} (matmul)`,
+    reference,
+    peer: "Homeostat",
     async run(reps: number): Promise<Timing> {
+      select(on);
       const start = performance.now();
       for (let r = 0; r < reps; r++) matmul(ta, tb);
-      return { work: reps * 2 * n ** 3, seconds: secondsSince(start) };
+      return { work: reps * 2 * m * n * k, seconds: secondsSince(start) };
     },
   };
 }

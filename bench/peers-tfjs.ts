@@ -58,6 +58,7 @@ function trainer(name: string, backendName: TfBackend, task: MlpTask, build: () 
   let next = 0;
   return {
     name,
+    peer: `tfjs ${backendName}`,
     async run(reps: number): Promise<Timing> {
       await use(backendName);
       state ??= { step: build(), batches: batchTensors(task) };
@@ -135,21 +136,22 @@ export function tfjsTrainOnBatch(backendName: TfBackend, task: MlpTask): Contest
   });
 }
 
-/** One repetition is one n×n×n `tf.matMul`, read back with `dataSync` so that it has surely finished. */
-export function tfjsGemm(backendName: TfBackend, n: number, a: Float32Array, b: Float32Array): Contestant {
+/** One repetition is one m×k by k×n `tf.matMul`, read back with `dataSync` so that it has surely finished. */
+export function tfjsGemm(backendName: TfBackend, m: number, n: number, k: number, a: Float32Array, b: Float32Array): Contestant {
   let operands: [tf.Tensor2D, tf.Tensor2D] | undefined;
   return {
     name: `tfjs ${backendName} (tf.matMul)`,
+    peer: `tfjs ${backendName}`,
     async run(reps: number): Promise<Timing> {
       await use(backendName);
-      operands ??= [tf.tensor2d(a, [n, n]), tf.tensor2d(b, [n, n])];
+      operands ??= [tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n])];
       const start = performance.now();
       for (let r = 0; r < reps; r++) {
         const c = tf.matMul(...operands);
         c.dataSync();
         c.dispose();
       }
-      return { work: reps * 2 * n ** 3, seconds: secondsSince(start) };
+      return { work: reps * 2 * m * n * k, seconds: secondsSince(start) };
     },
   };
 }

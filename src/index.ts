@@ -10,7 +10,7 @@
 export { Tensor, type DType, type NestedNumbers } from "./tensor/tensor.js";
 export { Rng } from "./tensor/rng.js";
 export { HomeostatError, ShapeError, ConfigError, DataError, ModelFileError } from "./tensor/errors.js";
-export { useBackend, backend, registerBackend, backendNames, type Backend } from "./backend/index.js";
+export { useBackend, backend, registerBackend, backendNames, loadWasmBackend, type Backend, type BackendOptions } from "./backend/index.js";
 
 export * from "./autograd/ops.js";
 export {

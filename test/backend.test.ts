@@ -1,12 +1,21 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { backendByName, backendNames } from "../src/backend/index.js";
-import type { Backend } from "../src/backend/backend.js";
+import type { Backend, BinaryKernel, ReduceKernel, UnaryKernel } from "../src/backend/backend.js";
+import { jsBackend } from "../src/backend/js/index.js";
+import { createWasmBackend, type WasmBackend } from "../src/backend/wasm/index.js";
+import { loadKernels, readVariantFile, VARIANT_NAMES } from "../src/backend/wasm/loader.js";
 import { Rng } from "../src/tensor/rng.js";
+import { broadcastShapes, type Shape, sizeOf } from "../src/tensor/shape.js";
 
 /**
- * Kernel conformance: each backend's kernels against naive reference loops written here, in float64
- * (so any difference is the kernel's, not rounding). A new backend registers itself and runs the same suite.
+ * Kernel conformance, in two parts. First, each backend's kernels against naive reference loops written
+ * here, in float64 (so any difference is the kernel's, not rounding). Second, every kernel of every
+ * backend against the js reference in float32 (the precision training runs in) on random shapes:
+ * broadcasting, transposes, sizes that are not multiples of the SIMD width or tile, empty dimensions.
+ * A new backend registers itself and runs the same suite.
  */
 const rng = new Rng(77);
 
@@ -79,3 +88,210 @@ function conformance(b: Backend): void {
 }
 
 for (const name of backendNames()) conformance(backendByName(name)!);
+
+// ---- Part two: every kernel of every backend against the js reference, float32, random shapes ----
+
+const UNARY: UnaryKernel[] = ["neg", "exp", "log", "log1p", "sqrt", "abs", "sign", "step", "tanh", "sigmoid", "relu", "erf"];
+const BINARY: BinaryKernel[] = ["add", "sub", "mul", "div", "maximum", "greater", "equal"];
+const REDUCE: ReduceKernel[] = ["sum", "max"];
+const U = 2 ** -24; // unit roundoff of float32
+
+function randomF32(size: number, lo = -2, hi = 2, zeroFraction = 0): Float32Array {
+  return Float32Array.from({ length: size }, () => (rng.next() < zeroFraction ? 0 : rng.uniform(lo, hi)));
+}
+
+function randomShape(rank: number, maxDim: number, allowEmpty: boolean): number[] {
+  return Array.from({ length: rank }, () => (allowEmpty && rng.next() < 0.1 ? 0 : 1 + Math.floor(rng.next() * maxDim)));
+}
+
+/** A shape that broadcasts to `shape`: a suffix of it with some dimensions set to 1. */
+function broadcastable(shape: Shape): number[] {
+  const drop = Math.floor(rng.next() * (shape.length + 1));
+  return shape.slice(drop).map((d) => (rng.next() < 0.4 ? 1 : d));
+}
+
+/** Element-wise results must agree to float32 rounding: 1e-5 relative (erf, exp and tanh may differ in their last bits). */
+function assertClose(got: Float32Array, want: Float32Array, what: string, rel = 1e-5): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i], w = want[i];
+    if (Number.isNaN(w)) { assert.ok(Number.isNaN(g), `${what}[${i}]: ${g}, expected NaN`); continue; }
+    if (g === w) continue;
+    assert.ok(Math.abs(g - w) <= rel * Math.max(Math.abs(w), 1e-30), `${what}[${i}]: ${g} vs js ${w}`);
+  }
+}
+
+function againstJs(b: Backend): void {
+  test(`${b.name} element-wise kernels match js (float32, odd sizes, empty)`, () => {
+    for (const size of [0, 1, 3, 4, 7, 33, 1000]) {
+      const x = randomF32(size, -3, 3, 0.1);
+      const pos = randomF32(size, 0.01, 5);
+      for (const op of UNARY) {
+        const input = op === "log" || op === "sqrt" ? pos : op === "log1p" ? randomF32(size, -0.9, 5) : x;
+        const got = new Float32Array(size).fill(NaN);
+        const want = new Float32Array(size);
+        b.unary(op, input, got);
+        jsBackend.unary(op, input, want);
+        assertClose(got, want, `${op} size ${size}`);
+      }
+    }
+  });
+  test(`${b.name} binary kernels and where match js under broadcasting`, () => {
+    for (let trial = 0; trial < 40; trial++) {
+      const outShape = randomShape(1 + Math.floor(rng.next() * 4), 6, true);
+      const aShape = broadcastable(outShape);
+      const bShape = rng.next() < 0.5 ? outShape : broadcastable(outShape);
+      const shape = broadcastShapes(aShape, bShape);
+      const a = randomF32(sizeOf(aShape), -2, 2, 0.2);
+      const bb = randomF32(sizeOf(bShape), -2, 2, 0.2).map((v) => (v === 0 ? 0.5 : v)); // no division by zero
+      for (const op of BINARY) {
+        const got = new Float32Array(sizeOf(shape)).fill(NaN);
+        const want = new Float32Array(sizeOf(shape));
+        b.binary(op, a, aShape, bb, bShape, got, shape);
+        jsBackend.binary(op, a, aShape, bb, bShape, want, shape);
+        assertClose(got, want, `${op} ${JSON.stringify(aShape)}·${JSON.stringify(bShape)}`);
+      }
+      const cShape = broadcastable(outShape);
+      const cond = randomF32(sizeOf(cShape), 0, 1).map((v) => (v < 0.5 ? 0 : 1));
+      const wShape = broadcastShapes(cShape, aShape, bShape);
+      const got = new Float32Array(sizeOf(wShape)).fill(NaN);
+      const want = new Float32Array(sizeOf(wShape));
+      b.where(cond, cShape, a, aShape, bb, bShape, got, wShape);
+      jsBackend.where(cond, cShape, a, aShape, bb, bShape, want, wShape);
+      assertClose(got, want, `where ${JSON.stringify(cShape)}`);
+      const ex = new Float32Array(sizeOf(outShape)).fill(NaN);
+      const exWant = new Float32Array(sizeOf(outShape));
+      b.expand(a, aShape, ex, outShape);
+      jsBackend.expand(a, aShape, exWant, outShape);
+      assertClose(ex, exWant, `expand ${JSON.stringify(aShape)} to ${JSON.stringify(outShape)}`, 0);
+    }
+  });
+  test(`${b.name} reductions and transposes match js on random shapes and axes`, () => {
+    for (let trial = 0; trial < 40; trial++) {
+      const rank = 1 + Math.floor(rng.next() * 4);
+      const shape = randomShape(rank, 7, trial % 4 === 3);
+      const x = randomF32(sizeOf(shape));
+      const axes = [...Array(rank).keys()].filter(() => rng.next() < 0.5);
+      const outSize = sizeOf(shape.filter((_, i) => !axes.includes(i)));
+      for (const op of REDUCE) {
+        if (op === "max" && axes.some((a) => shape[a] === 0)) continue; // max over an empty axis is refused above the kernel
+        const got = new Float32Array(outSize).fill(NaN);
+        const want = new Float32Array(outSize);
+        b.reduce(op, x, shape, axes, got);
+        jsBackend.reduce(op, x, shape, axes, want);
+        // Sums may be taken in another order: bounded by n·u·Σ|x| (Higham's γ_n), checked via 1e-5 relative to that scale.
+        const scale = new Float32Array(outSize);
+        jsBackend.reduce("sum", x.map(Math.abs), shape, axes, scale);
+        for (let i = 0; i < outSize; i++) assert.ok(Math.abs(got[i] - want[i]) <= sizeOf(shape) * U * scale[i] + 1e-30, `${op} over ${JSON.stringify(axes)} of ${JSON.stringify(shape)}`);
+      }
+      const perm = [...Array(rank).keys()].sort(() => rng.next() - 0.5);
+      const got = new Float32Array(x.length).fill(NaN);
+      const want = new Float32Array(x.length);
+      b.transpose(x, shape, perm, got);
+      jsBackend.transpose(x, shape, perm, want);
+      assertClose(got, want, `transpose ${JSON.stringify(perm)} of ${JSON.stringify(shape)}`, 0);
+    }
+  });
+  test(`${b.name} axpy and scale are bit-identical to js (float64 arithmetic, one rounding), short and long arrays`, () => {
+    for (const size of [0, 1, 3, 4, 4095, 4096, 4099, 200_704]) {
+      for (const alpha of [-1, 0.01, 1 / 3, -2.5e-4]) {
+        const x = randomF32(size, -5, 5);
+        const y = randomF32(size, -5, 5);
+        const got = y.slice();
+        const want = y.slice();
+        b.axpy(alpha, x, got);
+        jsBackend.axpy(alpha, x, want);
+        assert.deepEqual(got, want, `axpy alpha ${alpha} size ${size}`);
+        b.scale(alpha, got);
+        jsBackend.scale(alpha, want);
+        assert.deepEqual(got, want, `scale alpha ${alpha} size ${size}`);
+      }
+    }
+    assert.throws(() => b.axpy(1, new Float32Array(5000), new Float32Array(5001)), /lengths differ/);
+  });
+  test(`${b.name} matmul matches js in every transpose variant (float32, odd and empty sizes)`, () => {
+    const sizes = [[0, 3, 4], [3, 0, 4], [3, 4, 0], [1, 1, 1], [1, 256, 784], [5, 7, 3], [13, 17, 9], [4, 8, 256], [33, 65, 257], [64, 10, 256], [70, 300, 600]];
+    for (let t = 0; t < 6; t++) sizes.push(randomShape(3, 90, false));
+    for (const [m, n, k] of sizes) {
+      for (const tA of [false, true]) {
+        for (const tB of [false, true]) checkMatmul(b, m, n, k, tA, tB, 0.3);
+      }
+    }
+  });
+}
+
+/** One random product on `b` against js; `zeros` is the fraction of exact zeros in A. */
+function checkMatmul(b: Backend, m: number, n: number, k: number, tA: boolean, tB: boolean, zeros: number): void {
+  const a = randomF32(m * k, -1, 1, zeros);
+  const bb = randomF32(k * n, -1, 1);
+  const got = new Float32Array(m * n).fill(NaN);
+  const want = new Float32Array(m * n);
+  b.matmul(a, bb, got, m, n, k, tA, tB);
+  jsBackend.matmul(a, bb, want, m, n, k, tA, tB);
+  assertMatmulClose(got, want, a, bb, m, n, k, tA, tB);
+}
+
+/**
+ * A float32 dot product of length k summed in any order (blocked, SIMD lanes, fused multiply-add)
+ * is within γ_k·Σ|aᵢ||bᵢ| ≈ k·u·Σ|aᵢ||bᵢ| of the exact value (Higham, Accuracy and Stability of
+ * Numerical Algorithms, §3.1); the js reference rounds its float64 sum once (u·|c|). Cancelled results
+ * can differ relatively by much more than 1e-5, so the bound is taken on Σ|aᵢ||bᵢ|.
+ */
+function assertMatmulClose(got: Float32Array, want: Float32Array, a: Float32Array, b: Float32Array, m: number, n: number, k: number, tA: boolean, tB: boolean): void {
+  const scale = new Float32Array(m * n);
+  jsBackend.matmul(a.map(Math.abs), b.map(Math.abs), scale, m, n, k, tA, tB);
+  for (let i = 0; i < m * n; i++) {
+    assert.ok(Math.abs(got[i] - want[i]) <= (k + 2) * U * scale[i] + 1e-30, `matmul ${m}×${n}×${k} transA=${tA} transB=${tB} [${i}]: ${got[i]} vs js ${want[i]}`);
+  }
+}
+
+for (const name of backendNames()) if (name !== "js") againstJs(backendByName(name)!);
+
+// The registered wasm backend uses the best variant the runtime validates; the others (relaxed or plain
+// SIMD, shared or private memory) serve other runtimes and pass the same suite here where they validate.
+const registeredVariant = (backendByName("wasm") as WasmBackend | undefined)?.info().variant;
+const validated: string[] = [];
+for (const variant of VARIANT_NAMES) {
+  const kernels = loadKernels((name) => (name === variant ? readVariantFile(name) : null));
+  if (!kernels) continue;
+  validated.push(variant);
+  const b = createWasmBackend(kernels);
+  if (b && variant !== registeredVariant) againstJs({ ...b, name: `wasm (${variant})` });
+}
+
+test("the relaxed-SIMD kernels pass the suite in a runtime that has relaxed SIMD (Node 20: behind a flag)", {
+  skip: validated.includes("kernels-mt-relaxed") ? "relaxed SIMD validates here: covered above" : false,
+}, () => {
+  // Without NODE_TEST_CONTEXT the child reports in TAP on stdout instead of to this runner.
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const args = ["--experimental-wasm-relaxed-simd", "--test", "--test-reporter=tap", fileURLToPath(import.meta.url)];
+  const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 300_000, env });
+  if (/bad option|unknown flag/i.test(r.stderr)) return; // a runtime without the flag: nothing to check with it
+  assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr);
+  assert.match(r.stdout, /ok \d+ - wasm matmul matches js in every transpose variant/);
+  assert.match(r.stdout, /ok \d+ - wasm \(kernels-relaxed\) matmul matches js/);
+});
+
+const wasm = backendByName("wasm") as WasmBackend | undefined;
+test("wasm matmul split over two threads matches js, and its memory stays flat across calls", { skip: wasm ? false : "the wasm backend did not load here" }, () => {
+  const w = wasm!;
+  const before = w.info().threads;
+  try {
+    for (const threads of [2, 1]) {
+      const got = w.setThreads(threads);
+      if (threads === 2 && got !== 2) continue; // no shared memory or worker_threads in this runtime
+      for (const [m, n, k] of [[64, 256, 784], [257, 131, 99]]) {
+        for (const [tA, tB] of [[false, true], [true, false]] as const) checkMatmul(w, m, n, k, tA, tB, 0);
+      }
+    }
+    const a = randomF32(200 * 300);
+    const out = new Float32Array(200 * 200);
+    w.matmul(a, a, out, 200, 200, 300, false, true);
+    const bytes = w.info().memoryBytes;
+    for (let i = 0; i < 50; i++) w.matmul(a, a, out, 200, 200, 300, i % 2 === 0, i % 3 === 0);
+    assert.equal(w.info().memoryBytes, bytes, "the arena grew on calls no larger than one it had served");
+  } finally {
+    w.setThreads(before);
+  }
+});

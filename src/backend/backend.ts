@@ -32,4 +32,11 @@ export interface Backend {
    * B is stored k×n (n×k if transB).
    */
   matmul(a: Data, b: Data, out: Data, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
+  /**
+   * y ← y + alpha·x over float32 arrays of one length, each element computed in float64 and rounded
+   * once (as a JavaScript loop computes it): the optimisers' last step, `p -= u`, is `axpy(-1, u, p)`.
+   */
+  axpy(alpha: number, x: Float32Array, y: Float32Array): void;
+  /** x ← alpha·x, each product computed in float64 and rounded once (scaling updates by the learning rate). */
+  scale(alpha: number, x: Float32Array): void;
 }

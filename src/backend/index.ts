@@ -1,25 +1,79 @@
 import type { Backend } from "./backend.js";
 import { ConfigError } from "../tensor/errors.js";
 import { jsBackend } from "./js/index.js";
+import { createWasmBackend, type WasmBackend } from "./wasm/index.js";
+import { loadKernels, VARIANT_NAMES } from "./wasm/loader.js";
 
 export type { Backend, UnaryKernel, BinaryKernel, ReduceKernel } from "./backend.js";
+export type { WasmBackend, WasmInfo } from "./wasm/index.js";
 export { jsBackend } from "./js/index.js";
 
+/**
+ * The wasm backend where this runtime loads its kernels (WebAssembly SIMD), else null. Node reads them
+ * synchronously at import; a browser has no synchronous file access and calls `loadWasmBackend` once.
+ */
+let wasmBackend: WasmBackend | null = createWasmBackend();
+
 const registry = new Map<string, Backend>([["js", jsBackend]]);
+if (wasmBackend) registry.set("wasm", wasmBackend);
 let active: Backend = jsBackend;
+
+/**
+ * Fetch the compiled kernels (the `.wasm` files beside this module in the bundle) and register the
+ * wasm backend, for runtimes that could not read them at import (a browser). Resolves to whether the
+ * backend is available; nothing is fetched when it already is.
+ *
+ * @example
+ * if (await loadWasmBackend()) useBackend("wasm");
+ */
+export async function loadWasmBackend(
+  fetchBytes: (name: string) => Promise<Uint8Array<ArrayBuffer> | null> = async (name) => {
+    const r = await fetch(new URL(`./wasm/${name}.wasm`, import.meta.url));
+    return r.ok ? new Uint8Array(await r.arrayBuffer()) : null;
+  },
+): Promise<boolean> {
+  if (wasmBackend) return true;
+  const bytes = new Map<string, Uint8Array<ArrayBuffer> | null>();
+  for (const name of VARIANT_NAMES) bytes.set(name, await fetchBytes(name).catch(() => null));
+  wasmBackend = createWasmBackend(loadKernels((name) => bytes.get(name) ?? null));
+  if (wasmBackend) registry.set("wasm", wasmBackend);
+  return wasmBackend !== null;
+}
 
 /** Make a backend available to `useBackend` by name. */
 export function registerBackend(backend: Backend): void {
   registry.set(backend.name, backend);
 }
 
+export interface BackendOptions {
+  /**
+   * Threads for large matrix products on the wasm backend (default: the cores available; 1 = none).
+   * Ignored by backends without threads.
+   */
+  threads?: number;
+}
+
+/** The cores this process may use (1 where the runtime does not say). */
+export function availableCores(): number {
+  const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.("node:os") as typeof import("node:os") | undefined;
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return Math.max(1, os?.availableParallelism?.() ?? nav?.hardwareConcurrency ?? 1);
+}
+
 /**
  * Choose the backend that runs every kernel from now on. Chosen once at start (the CLI's `--backend`
  * flag, or a call before training); switching mid-run is allowed but tensors keep no backend affinity.
+ * `"auto"` is wasm where it loads, js otherwise.
+ *
+ * @example
+ * useBackend("wasm", { threads: 2 })
  */
-export function useBackend(name: string): Backend {
-  const b = registry.get(name);
-  if (!b) throw new ConfigError(`unknown backend "${name}"; available: ${[...registry.keys()].join(", ")}`, { field: "backend" });
+export function useBackend(name: string, options: BackendOptions = {}): Backend {
+  const b = registry.get(name === "auto" ? (registry.has("wasm") ? "wasm" : "js") : name);
+  if (!b) throw new ConfigError(`unknown backend "${name}"; available: auto, ${[...registry.keys()].join(", ")}`, { field: "backend" });
+  const threads = options.threads ?? availableCores();
+  if (!Number.isInteger(threads) || threads < 1) throw new ConfigError(`threads: expected a positive integer, got ${threads}`, { field: "threads" });
+  if (b === wasmBackend) wasmBackend.setThreads(threads);
   active = b;
   return b;
 }

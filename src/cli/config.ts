@@ -52,7 +52,10 @@ export interface RunConfig {
   out: string;
   /** Where to write the HTML report of the run, if anywhere. */
   report?: string;
+  /** "auto" (wasm where it loads, else js), "js" or "wasm". */
   backend: string;
+  /** Threads for large matrix products on the wasm backend; the cores available when absent. */
+  threads?: number;
   /** The config as written (for the run record), and the folder its relative paths start from. */
   raw: Obj;
   baseDir: string;
@@ -60,7 +63,7 @@ export interface RunConfig {
 
 const TOP_KEYS = [
   "$schema", "description", "seed", "data", "model", "loss", "optimizer", "schedule", "clip", "epochs", "batchSize",
-  "earlyStopping", "augment", "checkpoint", "health", "homeostasis", "out", "backend", "report",
+  "earlyStopping", "augment", "checkpoint", "health", "homeostasis", "out", "backend", "threads", "report",
 ];
 
 /** Read and validate a run config file. Every problem is a ConfigError naming the file and field. */
@@ -166,7 +169,8 @@ export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
     augment,
     out: resolve(baseDir, optString(raw, "out", "") ?? "model.hmst"),
     report: reportPath(optString(raw, "report", ""), baseDir),
-    backend: optString(raw, "backend", "", ["js"]) ?? "js",
+    backend: optString(raw, "backend", "", ["auto", "js", "wasm"]) ?? "auto",
+    threads: optNumber(raw, "threads", "", { integer: true, min: 1 }),
     raw,
     baseDir,
   };

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { HomeostatError } from "../tensor/errors.js";
 import { numberFlag, parseFlags, UsageError } from "./args.js";
-import { loadRunConfig, parseRunConfig } from "./config.js";
+import { loadRunConfig, parseRunConfig, type RunConfig } from "./config.js";
 import { loadLatestCheckpoint } from "../io/checkpoint.js";
 import { demoSeed } from "./demo-seed.js";
 import { runEval, runPredict } from "./model-commands.js";
@@ -35,6 +35,8 @@ Common flags:
   --json     print one JSON object summarising the result as the last line of standard output
   --quiet    print nothing but errors (and the JSON line with --json)
   --seed N   override the run's seed
+  --backend auto|js|wasm   where the kernels run (default: the run config's "backend", else auto: wasm where it loads)
+  --threads N              threads for large matrix products on wasm (default: the cores available)
   -h, --help this text
 
 Exit codes: 0 success, 1 training failed, 2 bad usage or bad input.`;
@@ -63,8 +65,19 @@ const common = {
   json: { type: "boolean" },
   quiet: { type: "boolean" },
   seed: { type: "string" },
+  backend: { type: "string" },
+  threads: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/** Apply --backend and --threads over what the run config says. */
+function backendFlags(cfg: RunConfig, values: { backend?: string; threads?: string }): void {
+  if (values.backend !== undefined) {
+    if (!["auto", "js", "wasm"].includes(values.backend)) throw new UsageError(`--backend: expected auto, js or wasm, got "${values.backend}"`);
+    cfg.backend = values.backend;
+  }
+  cfg.threads = numberFlag(values.threads, "threads", { integer: true, min: 1 }) ?? cfg.threads;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -96,6 +109,7 @@ export async function main(argv: string[]): Promise<number> {
         if (seed !== undefined) raw.seed = seed;
         const cfg = parseRunConfig(raw, process.cwd());
         if (values.out) cfg.out = resolve(values.out);
+        backendFlags(cfg, values);
         return runTraining(cfg, ui, "demo mnist").failed ? 1 : 0;
       }
       case "train": {
@@ -108,6 +122,7 @@ export async function main(argv: string[]): Promise<number> {
           if (ck.kind !== "train") throw new UsageError(`${values.resume} holds checkpoints of a continual run; resume it with homeostat continual --resume ${values.resume}`);
           const cfg = parseRunConfig(ck.config, ck.configDir);
           if (values.out) cfg.out = resolve(values.out);
+          backendFlags(cfg, values);
           return runTraining(cfg, ui, "train", ck).failed ? 1 : 0;
         }
         if (!values.config) throw new UsageError("train needs --config run.json (or --resume CHECKPOINT_DIR)");
@@ -115,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
         const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
         if (seed !== undefined) cfg.seed = seed;
         if (values.out) cfg.out = resolve(values.out);
+        backendFlags(cfg, values);
         return runTraining(cfg, ui).failed ? 1 : 0;
       }
       case "eval": {

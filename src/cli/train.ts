@@ -10,6 +10,7 @@ import { fit } from "../train/fit.js";
 import { earlyStopping } from "../train/observers.js";
 import { createRegulator } from "../homeostasis/config.js";
 import { lossByName } from "../losses/losses.js";
+import { useBackend } from "../backend/index.js";
 import { dirname, relative } from "node:path";
 import type { RunConfig } from "./config.js";
 import { checkBeforeTraining, formatEvent, healthMonitor, type HealthEvent } from "../health/index.js";
@@ -28,6 +29,8 @@ export interface TrainSummary {
   epochs: number;
   steps: number;
   samplesPerSecond: number;
+  /** The backend that ran the kernels ("js" or "wasm"). */
+  backend: string;
   wallSeconds: number;
   parameters: number;
   model: string;
@@ -60,6 +63,7 @@ export function describeModel(model: Sequential): string {
 /** Train as a run config says, evaluate on the test split, save the model atomically. */
 export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: CheckpointContents): TrainSummary {
   const started = performance.now();
+  const kernels = useBackend(cfg.backend, { threads: cfg.threads });
   ensureDirectory(dirname(cfg.out));
   const data = prepareData(cfg.data, cfg.seed);
   const rng = new Rng(cfg.seed);
@@ -74,7 +78,7 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
   const loss = lossByName(cfg.loss);
   const metrics = data.train.task === "classification" ? (["accuracy"] as const) : (["mse", "mae"] as const);
   const stepsPerEpoch = Math.ceil((data.train.n * (1 - cfg.data.validationSplit)) / cfg.batchSize);
-  ui.say(`Homeostat · ${command} · ${data.description}`);
+  ui.say(`Homeostat · ${command} · ${data.description} · ${kernels.name} backend`);
   ui.say(`model ${describeModel(model)} (${fmtInt(model.parameterCount())} parameters) · ${cfg.optimizer.type} lr ${cfg.optimizer.lr} · ${cfg.epochs} epochs × ${stepsPerEpoch} batches of ${cfg.batchSize}`);
   const observers: Observer[] = [];
   const healthEvents: HealthEvent[] = [];
@@ -151,6 +155,7 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
     epochs: history.epochs.length,
     steps: history.steps,
     samplesPerSecond: history.samplesPerSecond,
+    backend: kernels.name,
     wallSeconds,
     parameters: model.parameterCount(),
     model: cfg.out,

@@ -5,7 +5,11 @@
  *
  * The step is always: updates ← copy of gradients; `transform.update(updates, state, params, lr)`;
  * `applyUpdates(params, updates)` (p -= u).
+ *
+ * The two loops every optimiser runs over every parameter (scaling by the learning rate, applying the
+ * update) are the backend's `scale` and `axpy` kernels, bit-identical on every backend.
  */
+import { backend } from "../backend/index.js";
 
 /** One stage of an optimiser. */
 export interface GradientTransform<S = unknown> {
@@ -75,10 +79,8 @@ function checkSizes(updates: readonly Float32Array[], params: readonly Float32Ar
  */
 export function applyUpdates(params: Float32Array[], updates: readonly Float32Array[]): void {
   checkSizes(updates, params);
-  params.forEach((p, i) => {
-    const u = updates[i]!;
-    for (let j = 0; j < p.length; j++) p[j]! -= u[j]!;
-  });
+  const kernels = backend();
+  params.forEach((p, i) => kernels.axpy(-1, updates[i]!, p));
 }
 
 /**
@@ -117,7 +119,8 @@ export function scaleByLearningRate(): GradientTransform<NoState> {
   return {
     init: () => ({}),
     update(updates, _state, _params, lr) {
-      for (const u of updates) for (let j = 0; j < u.length; j++) u[j]! *= lr;
+      const kernels = backend();
+      for (const u of updates) kernels.scale(lr, u);
     },
   };
 }

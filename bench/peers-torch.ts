@@ -1,0 +1,64 @@
+/**
+ * PyTorch as a peer, when `/usr/bin/python3 -c "import torch"` works (Debian's python3-torch). One
+ * Python process serves every PyTorch contestant over stdin/stdout (bench/torch_peer.py), so its
+ * rounds interleave with the others like any contestant's; it times its own loop.
+ */
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { createInterface, type Interface } from "node:readline";
+import type { Contestant, Timing } from "./harness.js";
+import type { MlpTask } from "./homeostat.js";
+
+const PYTHON = "/usr/bin/python3";
+const SCRIPT = fileURLToPath(new URL("../../bench/torch_peer.py", import.meta.url));
+
+export interface TorchPeer {
+  version: string;
+  mlp(task: MlpTask, threads: number): Contestant;
+  gemm(m: number, n: number, k: number, threads: number): Contestant;
+  close(): void;
+}
+
+/** Start the Python peer, or say why not (the reason is printed as a note). */
+export async function startTorch(): Promise<TorchPeer | string> {
+  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8", timeout: 60_000 });
+  if (probe.error || probe.status !== 0) return `PyTorch skipped: ${PYTHON} -c "import torch" failed (${probe.error?.message ?? probe.stderr.trim().split("\n").at(-1)})`;
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+  const lines: Interface = createInterface({ input: child.stdout });
+  const waiting: ((line: string) => void)[] = [];
+  lines.on("line", (line) => waiting.shift()?.(line));
+  const next = (): Promise<string> => new Promise((resolve) => waiting.push(resolve));
+  const hello = JSON.parse(await next()) as { version: string };
+  let ids = 0;
+  const ask = async (command: Record<string, unknown>): Promise<number> => {
+    const reply = next();
+    child.stdin.write(JSON.stringify(command) + "\n");
+    return (JSON.parse(await reply) as { seconds: number }).seconds;
+  };
+  return {
+    version: hello.version,
+    mlp(task, threads) {
+      const id = ids++;
+      return {
+        name: `PyTorch ${hello.version} (${threads} thread${threads > 1 ? "s" : ""})`,
+        peer: "PyTorch",
+        async run(reps: number): Promise<Timing> {
+          const seconds = await ask({ op: "mlp", id, inputs: task.inputs, hidden: task.hidden, classes: task.classes, batch: task.batchSize, lr: task.lr, seed: task.seed, threads, reps });
+          return { work: reps * task.batchSize, seconds };
+        },
+      };
+    },
+    gemm(m, n, k, threads) {
+      const id = ids++;
+      return {
+        name: `PyTorch ${hello.version} torch.mm (${threads} thread${threads > 1 ? "s" : ""})`,
+        peer: "PyTorch",
+        async run(reps: number): Promise<Timing> {
+          const seconds = await ask({ op: "gemm", id, m, n, k, threads, reps });
+          return { work: reps * 2 * m * n * k, seconds };
+        },
+      };
+    },
+    close: () => child.kill(),
+  };
+}

@@ -1,0 +1,4 @@
+// AssemblyScript entry point of the wasm backend's kernels (compiled by scripts/build-wasm.mjs).
+export * from "./gemm";
+export * from "./gemv";
+export * from "./vector";

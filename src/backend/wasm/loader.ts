@@ -1,0 +1,93 @@
+/**
+ * Finding, choosing and instantiating the compiled kernels. Four variants are built
+ * (scripts/build-wasm.mjs): plain or relaxed SIMD, private or shared memory. The first one the runtime
+ * validates wins, so Node 20 (relaxed SIMD behind a flag) gets plain SIMD and newer runtimes get fused
+ * multiply-add; shared memory is used only where a shared `WebAssembly.Memory` can be made (Node, or a
+ * cross-origin-isolated page).
+ */
+
+/** The functions the kernels module exports (pointers are byte offsets into its memory). */
+export interface KernelExports {
+  tileRows(): number;
+  tileCols(): number;
+  blockDepth(): number;
+  blockCols(): number;
+  heapBase(): number;
+  packA(a: number, trans: number, m: number, k: number, dst: number): void;
+  gemmColumns(ap: number, b: number, transB: number, c: number, m: number, n: number, k: number, j0: number, j1: number, scratch: number): void;
+  rowTimesMatrix(a: number, b: number, c: number, n: number, k: number): void;
+  matrixTimesRow(a: number, b: number, c: number, n: number, k: number): void;
+  axpy(alpha: number, x: number, y: number, n: number): void;
+  scale(alpha: number, x: number, n: number): void;
+}
+
+export interface LoadedKernels {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  exports: KernelExports;
+  /** Variant name, e.g. "kernels-mt" (for benchmarks and reports). */
+  variant: string;
+  shared: boolean;
+  relaxed: boolean;
+}
+
+/** Most pages the arena may grow to (1 GiB): the shared variants declare this maximum. */
+export const MAX_PAGES = 16384;
+
+const VARIANTS = [
+  { name: "kernels-mt-relaxed", shared: true, relaxed: true },
+  { name: "kernels-mt", shared: true, relaxed: false },
+  { name: "kernels-relaxed", shared: false, relaxed: true },
+  { name: "kernels", shared: false, relaxed: false },
+] as const;
+
+/** The compiled variants, best first (the `.wasm` files a bundle must ship beside the loader). */
+export const VARIANT_NAMES: readonly string[] = VARIANTS.map((v) => v.name);
+
+/** The bytes of a variant beside this file, read synchronously where the runtime has a file system (Node). */
+export function readVariantFile(name: string): Uint8Array<ArrayBuffer> | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = proc?.getBuiltinModule?.("node:fs") as typeof import("node:fs") | undefined;
+  const url = proc?.getBuiltinModule?.("node:url") as typeof import("node:url") | undefined;
+  if (!fs || !url) return null;
+  try {
+    return new Uint8Array(fs.readFileSync(url.fileURLToPath(new URL(`./${name}.wasm`, import.meta.url))));
+  } catch {
+    return null;
+  }
+}
+
+function sharedMemoryWorks(): boolean {
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+/** Instantiate `bytes` (a variant's module) over a fresh memory. */
+export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  return new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error("wasm kernels: abort"); } } }).exports as unknown as KernelExports;
+}
+
+/**
+ * Load the best variant this runtime accepts, or null when none does (no WebAssembly, no SIMD, no
+ * file system and no bytes given). `bytesOf` lets a browser bundle hand over fetched bytes by variant name.
+ */
+export function loadKernels(bytesOf: (name: string) => Uint8Array<ArrayBuffer> | null = readVariantFile): LoadedKernels | null {
+  if (typeof WebAssembly !== "object") return null;
+  const canShare = sharedMemoryWorks();
+  for (const v of VARIANTS) {
+    if (v.shared && !canShare) continue;
+    const bytes = bytesOf(v.name);
+    if (!bytes || !WebAssembly.validate(bytes)) continue;
+    try {
+      const module = new WebAssembly.Module(bytes);
+      const memory = new WebAssembly.Memory(v.shared ? { initial: 1, maximum: MAX_PAGES, shared: true } : { initial: 1, maximum: MAX_PAGES });
+      return { module, memory, exports: instantiate(module, memory), variant: v.name, shared: v.shared, relaxed: v.relaxed };
+    } catch {
+      continue;
+    }
+  }
+  return null;
+}
