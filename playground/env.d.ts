@@ -8,3 +8,9 @@ declare module "virtual:homeostat-digits" {
   export const labels: string;
   export const count: number;
 }
+
+/** A file Vite copies into the bundle, imported as its URL. */
+declare module "*.wasm?url" {
+  const url: string;
+  export default url;
+}

@@ -5,7 +5,10 @@
  */
 import type { RegulatorType } from "../src/homeostasis/config.js";
 import "./style.css";
-import { backendNames, useBackend } from "../src/backend/index.js";
+import { backendNames, loadWasmBackend, useBackend } from "../src/backend/index.js";
+// The compiled kernels (npm run build puts them in dist/): Vite ships them beside the page.
+import plainKernels from "../dist/src/backend/wasm/kernels.wasm?url";
+import relaxedKernels from "../dist/src/backend/wasm/kernels-relaxed.wasm?url";
 import { formatEvent } from "../src/health/index.js";
 import { DATASETS, type DatasetName, loadDigits, makeDataset, type Points } from "./datasets.js";
 import { drawBoundary, drawDigits, drawLines, HEALTH_COLORS } from "./draw.js";
@@ -18,13 +21,22 @@ const TASK_COLORS = ["#0b62d6", "#d1495b", "#2e9d5b", "#8e44ad", "#d68910", "#16
 const REPAIRS = new Set(["rollback", "learningRateCut", "learningRateRaise", "gradientClipping", "unitReinit", "weightRescale"]);
 const FAILURES = new Set(["nonFinite", "divergence", "explodingGradients", "failed"]);
 
-/** The wasm backend where it is registered (and loads), the reference js backend otherwise; ?backend= overrides. */
+/** The single-threaded kernel variants (threads need cross-origin isolation, which a plain page lacks). */
+const KERNEL_URLS: Record<string, string> = { kernels: plainKernels, "kernels-relaxed": relaxedKernels };
+await loadWasmBackend(async (name) => {
+  const url = KERNEL_URLS[name];
+  if (!url) return null;
+  const r = await fetch(url);
+  return r.ok ? new Uint8Array(await r.arrayBuffer()) : null;
+});
+
+/** The wasm backend where it loads, the reference js backend otherwise; ?backend= overrides. */
 function chooseBackend(): string {
   const asked = new URLSearchParams(location.search).get("backend");
   for (const name of asked ? [asked, "js"] : ["wasm", "js"]) {
     if (!backendNames().includes(name)) continue;
     try {
-      useBackend(name);
+      useBackend(name, { threads: 1 });
       return name;
     } catch {
       // fall through to the next one

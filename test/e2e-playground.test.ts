@@ -41,7 +41,7 @@ test("the playground trains in the browser: the loss falls and the regions are d
   await page.goto(server.url);
   await page.selectOption("#dataset", "circle");
   let state = await live();
-  assert.equal(state.backend, "js", "no wasm backend registered yet: the js one");
+  assert.equal(state.backend, "wasm", "the wasm kernels load in the browser (single-threaded)");
   assert.equal(state.step, 0);
   await page.click("#play");
   await page.waitForFunction(() => (window as unknown as { playground: Live }).playground.step >= 1500, null, { timeout: 90_000, polling: 200 });
@@ -134,5 +134,24 @@ test("homeostatic regulators switch on and off live, and the network keeps learn
   assert.ok(state.accuracy[0] > 0.8, `learns with regulators on: ${state.accuracy[0]}`);
   await page.screenshot({ path: artifactPath("playground-regulators.png") });
   await page.click("#play");
+  assert.deepEqual(pageErrors, []);
+});
+
+test("the digits train on the wasm and on the js backend in the browser to the same accuracy (speeds logged, not asserted)", async () => {
+  const page = browser.page;
+  const speeds: Record<string, { compute: number; wall: number; accuracy: number }> = {};
+  for (const backend of ["wasm", "js"]) {
+    await page.goto(`${server.url}?backend=${backend}`);
+    await page.selectOption("#dataset", "digits");
+    await page.waitForFunction(() => !document.getElementById("digits")!.hidden);
+    await page.click("#play");
+    await page.waitForFunction(() => (window as unknown as { playground: Live }).playground.step >= 1200, null, { timeout: 90_000, polling: 200 });
+    await page.click("#play");
+    const state = await live();
+    assert.equal(state.backend, backend);
+    speeds[backend] = { compute: state.stepsPerSecond, wall: state.wallStepsPerSecond, accuracy: state.accuracy[0] };
+  }
+  assert.ok(Math.abs(speeds.wasm.accuracy - speeds.js.accuracy) < 0.05, JSON.stringify(speeds));
+  console.log(`# playground digits (784-16-16-10, batch 10): wasm ${Math.round(speeds.wasm.compute)} steps/s (${Math.round(speeds.wasm.wall)} wall), js ${Math.round(speeds.js.compute)} steps/s (${Math.round(speeds.js.wall)} wall)`);
   assert.deepEqual(pageErrors, []);
 });

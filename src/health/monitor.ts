@@ -56,7 +56,7 @@ const LR_CUT_SOFT = 0.5;
 /** Clipping threshold over the typical gradient norm: it should stop spikes, not slow ordinary steps. */
 const CLIP_HEADROOM = 5;
 /** Problems a run cannot go on with once repairs stop holding: it fails with exit code 1. The rest are reported. */
-const FATAL: ReadonlySet<HealthKind> = new Set(["nonFinite", "divergence", "explodingGradients", "lrTooHigh", "dyingRelu", "vanishingGradients"]);
+const FATAL: ReadonlySet<HealthKind> = new Set(["nonFinite", "divergence", "explodingGradients", "lrTooHigh"]);
 /** Effective rank (an eigensolve) is computed every this many checks. */
 const RANK_EVERY = 5;
 /** Windows of loss/accuracy and gradient norms kept: a million-step run must not grow the monitor. */
