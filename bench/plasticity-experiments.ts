@@ -6,7 +6,9 @@
  *
  *   node dist/bench/plasticity-experiments.js                          # the full protocol: 150 tasks × 8,000 digits, SGD 0.03, seeds 1,2,3
  *   node dist/bench/plasticity-experiments.js --tasks 20 --trainPerTask 400 --lr 0.1 --seeds 1,2,3   # the shortened run
+ * Options: --only "plain,continual" (rows whose name starts so), --backend js|wasm|auto (default auto, one thread).
  */
+import { useBackend } from "../src/backend/index.js";
 import { parseContinualConfig, runContinual } from "../src/continual/index.js";
 
 const REGULATORS: [string, unknown[]][] = [
@@ -29,6 +31,7 @@ const trainPerTask = get("trainPerTask") === undefined ? undefined : Number(get(
 const lr = Number(get("lr") ?? 0.03);
 const seeds = (get("seeds") ?? "1,2,3").split(",").map(Number);
 const only = get("only")?.split(",");
+const backend = useBackend(get("backend") ?? "auto", { threads: 1 }).name;
 
 const stats = (xs: number[], scale = 100, digits = 1): string => {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -38,7 +41,7 @@ const stats = (xs: number[], scale = 100, digits = 1): string => {
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
 
 const started = performance.now();
-console.log(`\n### Online permuted digits: ${tasks} tasks, ${trainPerTask ?? "8,000"} digits each, one pass, SGD ${lr}, batch 16, 784-100-100-100-10 (seeds ${seeds.join(", ")})\n`);
+console.log(`\n### Online permuted digits: ${tasks} tasks, ${trainPerTask ?? "8,000"} digits each, one pass, SGD ${lr}, batch 16, 784-100-100-100-10 (seeds ${seeds.join(", ")}; ${backend} backend)\n`);
 console.log("| regulator | online acc. first 10 % | last 10 % | change (pts) | most dead units, any layer % | most dormant % | lowest eff. rank, last hidden layer | mean \\|w\\| at end | wall s |");
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const [name, homeostasis] of REGULATORS.filter(([n]) => !only || only.some((o) => n.startsWith(o)))) {
