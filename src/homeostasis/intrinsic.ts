@@ -74,7 +74,8 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
         for (let u = 0; u < units; u++) {
           const std = Math.sqrt(Math.max(s.sq[u] - s.mean[u] ** 2, 0));
           // A silent unit (std 0) gets no gain change, only the bias push that wakes it.
-          const gain = std > 0 && s.targetStd > 0 ? clamp(1 + eta * (s.targetStd / std - 1), 0.99, 1.01) : 1;
+          // At most ±η per step: the running statistics lag ~1/statsRate steps, and a faster gain overshoots.
+          const gain = std > 0 && s.targetStd > 0 ? 1 + clamp(eta * (s.targetStd / std - 1), -eta, eta) : 1;
           if (gain !== 1) for (let j = u * fanIn; j < (u + 1) * fanIn; j++) wIn[j] *= gain;
           b[u] = gain * b[u] + eta * (s.targetMean - s.mean[u]);
         }

@@ -37,9 +37,10 @@ const QUIET = 0.1;
 export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
   const alpha = opts.alpha ?? 0.5;
   const rate = opts.rate ?? 0.01;
-  const maxStep = opts.maxStep ?? 0.01;
+  // Slow next to the ~1/rate steps the running means lag by: a faster controller overshoots and oscillates.
+  const maxStep = opts.maxStep ?? 1e-3;
   const warmup = opts.warmup ?? 100;
-  const maxGain = opts.maxGain ?? 4;
+  const maxGain = opts.maxGain ?? 2;
   let layers: LayerState[] | null = null;
   return {
     name: "synapticScaling",
