@@ -19,6 +19,8 @@ const REGULATORS: [string, unknown[]][] = [
   ["continual backprop (ρ 1e-4, m 100)", [{ type: "continualBackprop" }]],
   ["shrink-and-perturb (1e-4, 1e-4)", [{ type: "shrinkPerturb" }]],
   ["L2-Init (λ 1e-3)", [{ type: "l2Init" }]],
+  ["IP + L2-Init", [{ type: "intrinsicPlasticity" }, { type: "l2Init" }]],
+  ["IP + ReDo", [{ type: "intrinsicPlasticity" }, { type: "redo" }]],
 ];
 
 const argv = process.argv.slice(2);
