@@ -25,7 +25,7 @@
 import { optimizerFromConfig } from "../optim/optimizers.js";
 import { layerFromConfig } from "../nn/sequential.js";
 import { ConfigError } from "../tensor/errors.js";
-import { checkKeys, expectObject, type Obj, optBoolean, optNumber, optString } from "../tensor/fields.js";
+import { checkKeys, expectObject, optBoolean, optNumber, optString, parseTyped } from "../tensor/fields.js";
 import { parseRegulators } from "../homeostasis/config.js";
 import type { ContinualConfig } from "./runner.js";
 import { STRATEGY_SPECS, STRATEGY_TYPES, type StrategyChoice } from "./strategies/index.js";
@@ -88,17 +88,7 @@ export function parseContinualConfig(raw: unknown, field = "continual"): Continu
 /** `"ewc"` or `{"type": "ewc", "lambda": 1000}`: hyper-parameters are checked against the strategy's spec. */
 export function parseStrategy(raw: unknown, field: string): StrategyChoice {
   if (raw === undefined) throw new ConfigError(`${field}: missing; expected {"type": one of ${STRATEGY_TYPES.join(", ")}, ...hyper-parameters}`, { field });
-  const obj: Obj = typeof raw === "string" ? { type: raw } : expectObject(raw, field);
-  const type = optString(obj, "type", field, STRATEGY_TYPES);
-  if (type === undefined) throw new ConfigError(`${field}.type: missing; expected one of ${STRATEGY_TYPES.join(", ")}`, { field: `${field}.type` });
-  const spec = STRATEGY_SPECS[type];
-  checkKeys(obj, ["type", ...Object.keys(spec.hyper)], field);
-  const options: Record<string, number> = {};
-  for (const [key, rule] of Object.entries(spec.hyper)) {
-    const v = optNumber(obj, key, field, rule);
-    if (v !== undefined) options[key] = v;
-  }
-  return { type, options };
+  return parseTyped(raw, field, Object.fromEntries(STRATEGY_TYPES.map((t) => [t, STRATEGY_SPECS[t].hyper])));
 }
 
 function parseHidden(raw: unknown, field: string): readonly unknown[] {

@@ -89,3 +89,21 @@ export function designRank(x: ArrayLike<number>, n: number, d: number, opts: { i
   }
   return { rank, columns: cols, nullDirections, singularValues: singular };
 }
+
+/**
+ * Effective rank (Roy & Vetterli 2007) of a matrix H from its Gram matrix G = HᵀH or HHᵀ (n × n):
+ * exp(−Σ p_k ln p_k), p the singular values of H (square roots of G's eigenvalues) normalised to sum 1.
+ * Returns `ifZero` when H is all zeros.
+ *
+ * @example
+ * gramEffectiveRank([1, 0, 0, 1], 2, 0); // 2
+ */
+export function gramEffectiveRank(gram: ArrayLike<number>, n: number, ifZero: number): number {
+  const { values } = symmetricEigen(gram, n);
+  const sv = Array.from(values, (v) => Math.sqrt(Math.max(v, 0)));
+  const total = sv.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) return ifZero;
+  let entropy = 0;
+  for (const s of sv) if (s > 0) entropy -= (s / total) * Math.log(s / total);
+  return Math.exp(entropy);
+}

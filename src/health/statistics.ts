@@ -3,7 +3,7 @@
  * recorder that keeps each layer's time series (downsampled) for reports. Per-step work is a loss,
  * an argmax and a finiteness check; everything that touches every weight runs only every N steps.
  */
-import { symmetricEigen } from "../data/linalg.js";
+import { gramEffectiveRank } from "../data/linalg.js";
 
 /** What one heavy check measured in one layer (NaN where a value does not apply or was not measured). */
 export interface LayerStatistics {
@@ -145,13 +145,7 @@ export function effectiveRank(h: ArrayLike<number>, rows: number, units: number,
       gram[i * m + j] = gram[j * m + i] = s;
     }
   }
-  const { values } = symmetricEigen(gram, m);
-  const sv = Array.from(values, (v) => Math.sqrt(Math.max(v, 0)));
-  const total = sv.reduce((a, b) => a + b, 0);
-  if (!(total > 0)) return 1;
-  let entropy = 0;
-  for (const s of sv) if (s > 0) entropy -= (s / total) * Math.log(s / total);
-  return Math.exp(entropy);
+  return gramEffectiveRank(gram, m, 1);
 }
 
 /** One point of the series a report draws. */

@@ -4,7 +4,7 @@
  * units share the activity. Taken before each task of a continual run, they show a network losing (or
  * keeping) its plasticity.
  */
-import { symmetricEigen } from "../data/linalg.js";
+import { gramEffectiveRank } from "../data/linalg.js";
 import type { Sequential } from "../nn/sequential.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { hiddenLayers, unitMeans } from "./units.js";
@@ -85,11 +85,5 @@ export function representationRank(h: ArrayLike<number>, rows: number, units: nu
     }
   }
   for (let i = 0; i < units; i++) for (let j = 0; j < i; j++) gram[i * units + j] = gram[j * units + i];
-  const { values } = symmetricEigen(gram, units);
-  const sv = Array.from(values, (v) => Math.sqrt(Math.max(v, 0)));
-  const total = sv.reduce((a, b) => a + b, 0);
-  if (!(total > 0)) return 0;
-  let entropy = 0;
-  for (const s of sv) if (s > 0) entropy -= (s / total) * Math.log(s / total);
-  return Math.exp(entropy);
+  return gramEffectiveRank(gram, units, 0);
 }

@@ -2,7 +2,7 @@ import { initialize } from "../nn/init.js";
 import { Rng } from "../tensor/rng.js";
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { perLayer, type Regulator } from "./regulator.js";
-import { hiddenLayers, replaceUnit } from "./units.js";
+import { type HiddenLayer, hiddenLayers, replaceUnit } from "./units.js";
 
 export interface ContinualBackpropOptions {
   /** Fraction ρ of a layer's mature units replaced per step. */
@@ -34,6 +34,8 @@ export function continualBackprop(opts: ContinualBackpropOptions = {}): Regulato
   const eta = opts.decay ?? 0.99;
   const rng = new Rng(opts.seed ?? 0).fork("cbp");
   let layers: LayerState[] | null = null;
+  /** Found once per training run: the model's structure does not change during one. */
+  let hidden: HiddenLayer[] = [];
   let replaced = 0;
   return {
     name: "continualBackprop",
@@ -47,14 +49,14 @@ export function continualBackprop(opts: ContinualBackpropOptions = {}): Regulato
       rng.setState(o.rng);
     },
     onTrainBegin(control: TrainingControl) {
-      const hidden = hiddenLayers(control.model);
+      hidden = hiddenLayers(control.model);
       layers = perLayer(layers, hidden.length, (k) => {
         const n = hidden[k].layer.units;
         return { utility: new Float64Array(n), mean: new Float64Array(n), age: new Float64Array(n), owed: 0 };
       });
     },
     onBatchEnd(e: BatchEvent, control: TrainingControl) {
-      hiddenLayers(control.model).forEach((h, k) => {
+      hidden.forEach((h, k) => {
         const out = e.activations?.get(h.name)?.output;
         if (!out) return;
         const s = layers![k];

@@ -3,7 +3,7 @@
  * Unknown types or keys and out-of-range values are ConfigErrors naming the field.
  */
 import { ConfigError } from "../tensor/errors.js";
-import { checkKeys, expectObject, type NumberRule, type Obj, optNumber, optString } from "../tensor/fields.js";
+import { type NumberRule, parseTyped } from "../tensor/fields.js";
 import { continualBackprop } from "./cbp.js";
 import { intrinsicPlasticity } from "./intrinsic.js";
 import { l2Init } from "./l2-init.js";
@@ -38,20 +38,8 @@ export interface RegulatorChoice {
 export function parseRegulators(raw: unknown, field = "homeostasis"): RegulatorChoice[] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) throw new ConfigError(`${field}: expected a list of regulators like [{"type": "continualBackprop"}]; types: ${REGULATOR_TYPES.join(", ")}`, { field });
-  return raw.map((r, i) => {
-    const f = `${field}[${i}]`;
-    const obj: Obj = typeof r === "string" ? { type: r } : expectObject(r, f);
-    const type = optString(obj, "type", f, REGULATOR_TYPES) as RegulatorType | undefined;
-    if (type === undefined) throw new ConfigError(`${f}.type: missing; expected one of ${REGULATOR_TYPES.join(", ")}`, { field: `${f}.type` });
-    const spec: { options: Record<string, NumberRule> } = SPECS[type];
-    checkKeys(obj, ["type", ...Object.keys(spec.options)], f);
-    const options: Record<string, number> = {};
-    for (const [key, rule] of Object.entries(spec.options)) {
-      const v = optNumber(obj, key, f, rule);
-      if (v !== undefined) options[key] = v;
-    }
-    return { type, options };
-  });
+  const rules = Object.fromEntries(REGULATOR_TYPES.map((t) => [t, SPECS[t].options as Record<string, NumberRule>])) as Record<RegulatorType, Record<string, NumberRule>>;
+  return raw.map((r, i) => parseTyped(r, `${field}[${i}]`, rules));
 }
 
 /** A fresh regulator for a validated choice. */

@@ -1,6 +1,6 @@
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { clamp, perLayer, type Regulator } from "./regulator.js";
-import { flushDenormals, hiddenLayers } from "./units.js";
+import { flushDenormals, type HiddenLayer, hiddenLayers } from "./units.js";
 
 export interface IntrinsicPlasticityOptions {
   /** Target mean and standard deviation of each unit's activation; default: the layer's averages over the first `warmup` steps. */
@@ -31,6 +31,8 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
   const statsRate = opts.statsRate ?? 0.01;
   const warmup = opts.warmup ?? 100;
   let layers: LayerState[] | null = null;
+  /** Found once per training run: the model's structure does not change during one. */
+  let hidden: HiddenLayer[] = [];
   return {
     name: "intrinsicPlasticity",
     stateKey: "intrinsicPlasticity",
@@ -38,14 +40,14 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
     getState: () => layers,
     setState: (s) => { layers = s as LayerState[] | null; },
     onTrainBegin(control: TrainingControl) {
-      const hidden = hiddenLayers(control.model);
+      hidden = hiddenLayers(control.model);
       layers = perLayer(layers, hidden.length, (k) => ({
         mean: new Float64Array(hidden[k].layer.units), sq: new Float64Array(hidden[k].layer.units),
         targetMean: opts.targetMean ?? NaN, targetStd: opts.targetStd ?? NaN, seen: 0,
       }));
     },
     onBatchEnd(e: BatchEvent, control: TrainingControl) {
-      hiddenLayers(control.model).forEach((h, k) => {
+      hidden.forEach((h, k) => {
         const out = e.activations?.get(h.name)?.output;
         if (!out || !h.layer.bias) return;
         const s = layers![k];

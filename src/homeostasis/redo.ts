@@ -2,7 +2,7 @@ import { initialize } from "../nn/init.js";
 import { Rng } from "../tensor/rng.js";
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { perLayer, type Regulator } from "./regulator.js";
-import { hiddenLayers, replaceUnit, unitMeans } from "./units.js";
+import { type HiddenLayer, hiddenLayers, replaceUnit, unitMeans } from "./units.js";
 
 export interface RedoOptions {
   /** A unit is dormant when its score E|h_i| / (mean_k E|h_k| + 1e-9) is at most τ. */
@@ -29,6 +29,8 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
   const every = opts.every ?? 1000;
   const rng = new Rng(opts.seed ?? 0).fork("redo");
   let layers: LayerState[] | null = null;
+  /** Found once per training run: the model's structure does not change during one. */
+  let hidden: HiddenLayer[] = [];
   let recycled = 0;
   let since = 0;
   return {
@@ -43,11 +45,10 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
       rng.setState(o.rng);
     },
     onTrainBegin(control: TrainingControl) {
-      const hidden = hiddenLayers(control.model);
+      hidden = hiddenLayers(control.model);
       layers = perLayer(layers, hidden.length, (k) => ({ sumAbs: new Float64Array(hidden[k].layer.units), batches: 0 }));
     },
     onBatchEnd(e: BatchEvent, control: TrainingControl) {
-      const hidden = hiddenLayers(control.model);
       hidden.forEach((h, k) => {
         const out = e.activations?.get(h.name)?.output;
         if (!out) return;

@@ -1,6 +1,6 @@
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { clamp, perLayer, type Regulator } from "./regulator.js";
-import { flushDenormals, hiddenLayers, unitMeans } from "./units.js";
+import { flushDenormals, type HiddenLayer, hiddenLayers, unitMeans } from "./units.js";
 
 export interface SynapticScalingOptions {
   /** Target mean activity r of every unit; default: the layer's own mean activity over the first `warmup` steps (its set point). */
@@ -42,6 +42,8 @@ export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
   const warmup = opts.warmup ?? 100;
   const maxGain = opts.maxGain ?? 2;
   let layers: LayerState[] | null = null;
+  /** Found once per training run: the model's structure does not change during one. */
+  let hidden: HiddenLayer[] = [];
   return {
     name: "synapticScaling",
     stateKey: "synapticScaling",
@@ -49,13 +51,13 @@ export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
     getState: () => layers,
     setState: (s) => { layers = s as LayerState[] | null; },
     onTrainBegin(control: TrainingControl) {
-      const hidden = hiddenLayers(control.model);
+      hidden = hiddenLayers(control.model);
       layers = perLayer(layers, hidden.length, (k) => ({
         rHat: new Float64Array(hidden[k].layer.units), gain: new Float64Array(hidden[k].layer.units).fill(1), target: opts.target ?? NaN, seen: 0,
       }));
     },
     onBatchEnd(e: BatchEvent, control: TrainingControl) {
-      hiddenLayers(control.model).forEach((h, k) => {
+      hidden.forEach((h, k) => {
         const out = e.activations?.get(h.name)?.output;
         if (!out) return;
         const s = layers![k];

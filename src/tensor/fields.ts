@@ -86,3 +86,25 @@ export function missing(field: string, key: string, what: string): ConfigError {
   const f = join(field, key);
   return new ConfigError(`${f}: missing; expected ${what}`, { field: f });
 }
+
+/**
+ * `{"type": one of `types`, …numeric options}` (or just the type's name as a string): the type and its
+ * options, each checked by the type's rule. Unknown keys and bad values are ConfigErrors naming the field.
+ *
+ * @example
+ * parseTyped({ type: "ewc", lambda: 10 }, "strategy", { ewc: { lambda: { min: 0 } } }); // { type: "ewc", options: { lambda: 10 } }
+ */
+export function parseTyped<T extends string>(raw: unknown, field: string, specs: Record<T, Record<string, NumberRule>>): { type: T; options: Record<string, number> } {
+  const types = Object.keys(specs) as T[];
+  const obj: Obj = typeof raw === "string" ? { type: raw } : expectObject(raw, field);
+  const type = optString(obj, "type", field, types) as T | undefined;
+  if (type === undefined) throw new ConfigError(`${field}.type: missing; expected one of ${types.join(", ")}`, { field: `${field}.type` });
+  const rules = specs[type];
+  checkKeys(obj, ["type", ...Object.keys(rules)], field);
+  const options: Record<string, number> = {};
+  for (const [key, rule] of Object.entries(rules)) {
+    const v = optNumber(obj, key, field, rule);
+    if (v !== undefined) options[key] = v;
+  }
+  return { type, options };
+}
