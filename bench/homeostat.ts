@@ -56,6 +56,8 @@ function select(b: HomeostatBackend): void {
 
 /** Training with `fit`: one repetition is one epoch over the task's batches, so work is counted in samples. */
 export function homeostatTrainer(task: MlpTask, on: HomeostatBackend, reference = false): Contestant {
+  // Built on its backend, as the CLI builds a model after choosing one: on wasm the weights live in its memory.
+  select(on);
   const layers = [
     ...task.hidden.map((units) => new Dense(units, { activation: "relu" })),
     new Dense(task.classes, { activation: "softmax" }),

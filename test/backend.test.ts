@@ -192,19 +192,33 @@ function againstJs(b: Backend): void {
       assertClose(got, want, `transpose ${JSON.stringify(perm)} of ${JSON.stringify(shape)}`, 0);
     }
   });
-  test(`${b.name} axpy and scale are bit-identical to js (float64 arithmetic, one rounding), short and long arrays`, () => {
+  test(`${b.name} axpy and scale agree with float64 arithmetic within float32 rounding, plain and resident arrays, short and long`, () => {
+    // alpha rounded to float32 (relative 2⁻²⁴), the product rounded unless fused, the sum rounded:
+    // |error| ≤ 2⁻²² · (|y| + |alpha·x|) covers every variant; js rounds once (≤ 2⁻²⁴ · |result|).
+    const near = (got: Float32Array, y: Float32Array, x: Float32Array, alpha: number, what: string) => {
+      for (let i = 0; i < got.length; i++) {
+        const exact = y[i]! + alpha * x[i]!;
+        const bound = 2 ** -22 * (Math.abs(y[i]!) + Math.abs(alpha * x[i]!)) + 1e-45;
+        if (!(Math.abs(got[i]! - exact) <= bound)) assert.fail(`${what}: element ${i} is ${got[i]}, float64 gives ${exact} (bound ${bound})`);
+      }
+    };
+    const alloc = (n: number) => b.alloc?.(n) ?? new Float32Array(n);
     for (const size of [0, 1, 3, 4, 4095, 4096, 4099, 200_704]) {
       for (const alpha of [-1, 0.01, 1 / 3, -2.5e-4]) {
-        const x = randomF32(size, -5, 5);
-        const y = randomF32(size, -5, 5);
-        const got = y.slice();
-        const want = y.slice();
-        b.axpy(alpha, x, got);
-        jsBackend.axpy(alpha, x, want);
-        assert.deepEqual(got, want, `axpy alpha ${alpha} size ${size}`);
-        b.scale(alpha, got);
-        jsBackend.scale(alpha, want);
-        assert.deepEqual(got, want, `scale alpha ${alpha} size ${size}`);
+        for (const resident of [false, true]) {
+          const x = randomF32(size, -5, 5);
+          const y = randomF32(size, -5, 5);
+          const xs = resident ? alloc(size) : x.slice();
+          xs.set(x);
+          const got = resident ? alloc(size) : y.slice();
+          got.set(y);
+          b.axpy(alpha, xs, got);
+          near(got, y, x, alpha, `axpy alpha ${alpha} size ${size}${resident ? " resident" : ""}`);
+          const before = got.slice();
+          b.scale(alpha, got);
+          near(got, new Float32Array(size), before, alpha, `scale alpha ${alpha} size ${size}${resident ? " resident" : ""}`);
+          assert.deepEqual(xs, x, "x is read only");
+        }
       }
     }
     assert.throws(() => b.axpy(1, new Float32Array(5000), new Float32Array(5001)), /lengths differ/);
@@ -218,6 +232,27 @@ function againstJs(b: Backend): void {
       }
     }
   });
+  if (b.alloc) {
+    test(`${b.name} matmul reads and writes resident arrays in place, in every transpose variant, padded or not`, () => {
+      const resident = (x: Float32Array) => { const r = b.alloc!(x.length) ?? new Float32Array(x.length); r.set(x); return r; };
+      // 64×256×784 needs no padding (C written in place); 1×256×784 is a single row; 10×... pads C.
+      for (const [m, n, k] of [[64, 256, 784], [1, 256, 784], [10, 256, 300], [784, 256, 1], [33, 65, 257]]) {
+        for (const tA of [false, true]) {
+          for (const tB of [false, true]) {
+            const a = randomF32(m * k, -1, 1);
+            const bb = randomF32(k * n, -1, 1);
+            const want = new Float32Array(m * n);
+            jsBackend.matmul(a, bb, want, m, n, k, tA, tB);
+            for (const [ra, rb, rc] of [[true, true, true], [false, true, false], [true, false, true]]) {
+              const out = rc ? resident(new Float32Array(m * n).fill(NaN)) : new Float32Array(m * n).fill(NaN);
+              b.matmul(ra ? resident(a) : a, rb ? resident(bb) : bb, out, m, n, k, tA, tB);
+              assertMatmulClose(out, want, a, bb, m, n, k, tA, tB);
+            }
+          }
+        }
+      }
+    });
+  }
 }
 
 /** One random product on `b` against js; `zeros` is the fraction of exact zeros in A. */

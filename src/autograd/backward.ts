@@ -1,6 +1,6 @@
 import { ShapeError } from "../tensor/errors.js";
 import { fmt } from "../tensor/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import { type Data, Tensor } from "../tensor/tensor.js";
 import { gradients, type GradRule } from "./gradients.js";
 import type { PrimOp } from "./ops.js";
 
@@ -48,16 +48,25 @@ function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
  * Reverse-mode differentiation: the gradients of `output` (a scalar unless `seed` is given) with
  * respect to each tensor of `wrt`. Tensors that `output` does not depend on get zeros.
  *
+ * `into` (one entry per `wrt`, or null) offers arrays a gradient may be written into instead of a fresh
+ * one: a training loop passes buffers it reuses every step, so a weight gradient lands where the
+ * optimiser reads it. A returned gradient may then BE that array (overwritten by the next call).
+ *
  * @example
  * const w = Tensor.from([1, 2], { requiresGrad: true });
  * const [gw] = grad(sum(mul(w, w)), [w]);   // 2·w = [2, 4]
  */
-export function grad(output: Tensor, wrt: readonly Tensor[], seed?: Tensor): Tensor[] {
-  const all = gradMap(output, seed);
+export function grad(output: Tensor, wrt: readonly Tensor[], seed?: Tensor, into?: readonly (Data | null | undefined)[]): Tensor[] {
+  let buffers: Map<Tensor, Data> | undefined;
+  if (into) {
+    buffers = new Map();
+    wrt.forEach((t, i) => { const d = into[i]; if (d && !t.node) buffers!.set(t, d); });
+  }
+  const all = gradMap(output, seed, buffers);
   return wrt.map((t) => all.get(t) ?? Tensor.zeros(t.shape, t.dtype));
 }
 
-function gradMap(output: Tensor, seed?: Tensor): Map<Tensor, Tensor> {
+function gradMap(output: Tensor, seed?: Tensor, buffers?: Map<Tensor, Data>): Map<Tensor, Tensor> {
   if (!seed && output.size !== 1) {
     throw new ShapeError(`grad of a non-scalar output ${fmt(output.shape)} needs a seed gradient of the same shape`);
   }
@@ -71,7 +80,9 @@ function gradMap(output: Tensor, seed?: Tensor): Map<Tensor, Tensor> {
     if (!node || !g) continue;
     const rule: GradRule = gradients[node.op as PrimOp];
     const inputs = node.inputs.map((x) => x.detach());
-    const gs = rule(g, inputs, t.detach(), node.attrs, node.inputs.map((x) => x.requiresGrad));
+    // A leaf's buffer is offered only for its first contribution; later ones are summed into a fresh array.
+    const into = buffers && node.inputs.map((x) => (grads.has(x) ? null : buffers.get(x) ?? null));
+    const gs = rule(g, inputs, t.detach(), node.attrs, node.inputs.map((x) => x.requiresGrad), into);
     for (let j = 0; j < node.inputs.length; j++) {
       const gi = gs[j];
       if (gi && node.inputs[j].requiresGrad) accumulate(grads, node.inputs[j], gi.node ? gi.detach() : gi);

@@ -1,5 +1,5 @@
 import { sameShape, type Shape } from "../tensor/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import { type Data, Tensor } from "../tensor/tensor.js";
 import * as op from "./ops.js";
 import type { PrimOp } from "./ops.js";
 
@@ -15,6 +15,11 @@ export type GradRule = (
   attrs: Readonly<Record<string, unknown>>,
   /** Which inputs need a gradient; a rule may skip costly work for the others (matmul does). */
   needs: readonly boolean[],
+  /**
+   * Arrays an input's gradient may be written into instead of a fresh one (the caller's buffers for
+   * parameters: see `grad`); a rule may ignore them. Only matmul uses them, for weight gradients.
+   */
+  into?: readonly (Data | null)[],
 ) => (Tensor | null)[];
 
 /** Sum a broadcast gradient back down to the shape of the input it came from. */
@@ -78,11 +83,13 @@ export const gradients = {
   },
   expand: (g, _x, _out, attrs) => [sumTo(g, attrs.from as number[])],
   // C = op(A)·op(B): each input's gradient is again one product, read with the right transposes.
-  matmul: (g, [a, b], _out, attrs, needs) => {
+  matmul: (g, [a, b], _out, attrs, needs, into) => {
     const tA = attrs.transA as boolean;
     const tB = attrs.transB as boolean;
-    const ga = !needs[0] ? null : tA ? op.matmul(b, g, { transA: tB, transB: true }) : op.matmul(g, b, { transB: !tB });
-    const gb = !needs[1] ? null : tB ? op.matmul(g, a, { transA: true, transB: tA }) : op.matmul(a, g, { transA: !tA });
+    const outA = into?.[0] ?? undefined;
+    const outB = into?.[1] ?? undefined;
+    const ga = !needs[0] ? null : tA ? op.matmul(b, g, { transA: tB, transB: true, out: outA }) : op.matmul(g, b, { transB: !tB, out: outA });
+    const gb = !needs[1] ? null : tB ? op.matmul(g, a, { transA: true, transB: tA, out: outB }) : op.matmul(a, g, { transA: !tA, out: outB });
     return [ga, gb];
   },
 } satisfies Record<PrimOp, GradRule>;

@@ -2,7 +2,7 @@ import { backend } from "../backend/index.js";
 import type { BinaryKernel, UnaryKernel } from "../backend/backend.js";
 import { ShapeError } from "../tensor/errors.js";
 import { broadcastShapes, fmt, normAxis, sameShape, type Shape, sizeOf } from "../tensor/shape.js";
-import { allocate, Tensor } from "../tensor/tensor.js";
+import { allocate, type Data, dtypeOf, Tensor } from "../tensor/tensor.js";
 
 /**
  * The closed set of primitive operations. Everything else (softmax, gelu, layer norm, the losses) is
@@ -146,7 +146,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
  * @example
  * matmul(x, w, { transB: true }) // x·wᵀ, the Dense layer's product with w stored [out, in]
  */
-export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: boolean } = {}): Tensor {
+export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: boolean; out?: Data } = {}): Tensor {
   const transA = opts.transA ?? false;
   const transB = opts.transB ?? false;
   if (a.rank !== 2 || b.rank !== 2) throw new ShapeError(`matmul needs two matrices, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
@@ -158,7 +158,8 @@ export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: 
       `matmul: inner dimensions differ: ${fmt(a.shape)}${transA ? "ᵀ" : ""} · ${fmt(b.shape)}${transB ? "ᵀ" : ""} (${k} vs ${k2})`,
     );
   }
-  const out = allocate(a.dtype, m * n);
+  // `out`: an array to overwrite with the product (a gradient buffer), used when it fits.
+  const out = opts.out && opts.out.length === m * n && dtypeOf(opts.out) === a.dtype ? opts.out : allocate(a.dtype, m * n);
   backend().matmul(a.data, b.data, out, m, n, k, transA, transB);
   return record(new Tensor(out, [m, n]), "matmul", [a, b], { transA, transB });
 }

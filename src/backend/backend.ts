@@ -39,4 +39,11 @@ export interface Backend {
   axpy(alpha: number, x: Float32Array, y: Float32Array): void;
   /** x ← alpha·x, each product computed in float64 and rounded once (scaling updates by the learning rate). */
   scale(alpha: number, x: Float32Array): void;
+  /**
+   * A zeroed float32 array of `n` elements that this backend's kernels use in place, for arrays that
+   * live as long as a model or an optimiser (parameters, optimiser state, update buffers); null when the
+   * backend keeps no memory of its own or declines (small arrays). Optional: `allocFloat32` falls back
+   * to a plain array.
+   */
+  alloc?(n: number): Float32Array | null;
 }

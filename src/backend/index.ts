@@ -78,6 +78,16 @@ export function useBackend(name: string, options: BackendOptions = {}): Backend 
   return b;
 }
 
+/**
+ * A zeroed float32 array for data that lives as long as a model or optimiser: in the active backend's
+ * own memory where it keeps one (the wasm backend, whose kernels then read and write it in place),
+ * else a plain Float32Array. Chosen when the array is made: a model built before `useBackend("wasm")`
+ * keeps plain arrays and still trains on wasm, with copies.
+ */
+export function allocFloat32(n: number): Float32Array {
+  return active.alloc?.(n) ?? new Float32Array(n);
+}
+
 /** The backend that runs kernels now. */
 export function backend(): Backend {
   return active;

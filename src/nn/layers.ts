@@ -2,10 +2,22 @@ import * as F from "../autograd/functional.js";
 import * as op from "../autograd/ops.js";
 import { ConfigError } from "../tensor/errors.js";
 import type { Rng } from "../tensor/rng.js";
-import { allocate, type DType, Tensor } from "../tensor/tensor.js";
+import { allocate, type Data, type DType, Tensor } from "../tensor/tensor.js";
+import { backend } from "../backend/index.js";
 import { ACTIVATIONS, type ActivationName, defaultInitFor, resolveActivation } from "./activations.js";
 import { initialize, type InitName, resolveInit } from "./init.js";
 import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
+
+/**
+ * A parameter's storage: moved into the active backend's own memory where it keeps one (wasm), so
+ * that its kernels read and update the parameter in place; else the array as it is.
+ */
+function parameterData(d: Data): Data {
+  const resident = d instanceof Float32Array ? backend().alloc?.(d.length) : null;
+  if (!resident) return d;
+  resident.set(d);
+  return resident;
+}
 
 export interface DenseOptions {
   activation?: ActivationName;
@@ -39,8 +51,8 @@ export class Dense implements Layer {
   }
 
   build(inputDim: number, rng: Rng, dtype: DType): number {
-    this.weight = new Tensor(initialize(this.init, this.units * inputDim, inputDim, this.units, rng, dtype), [this.units, inputDim], true);
-    if (this.useBias) this.bias = new Tensor(allocate(dtype, this.units), [this.units], true);
+    this.weight = new Tensor(parameterData(initialize(this.init, this.units * inputDim, inputDim, this.units, rng, dtype)), [this.units, inputDim], true);
+    if (this.useBias) this.bias = new Tensor(parameterData(allocate(dtype, this.units)), [this.units], true);
     return this.units;
   }
 
@@ -126,8 +138,8 @@ export class LayerNorm implements Layer {
   build(inputDim: number, _rng: Rng, dtype: DType): number {
     const w = allocate(dtype, inputDim);
     w.fill(1);
-    this.weight = new Tensor(w, [inputDim], true);
-    this.bias = new Tensor(allocate(dtype, inputDim), [inputDim], true);
+    this.weight = new Tensor(parameterData(w), [inputDim], true);
+    this.bias = new Tensor(parameterData(allocate(dtype, inputDim)), [inputDim], true);
     return inputDim;
   }
   forward(x: Tensor): Tensor {

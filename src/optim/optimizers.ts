@@ -6,7 +6,7 @@
 import { ConfigError } from "../tensor/errors.js";
 import { scaleByAdagrad, scaleByAdam, scaleByRms } from "./adaptive.js";
 import { type OptionSpec, type ParsedOptions, configRule, describeValue, expectObject, parseOptions } from "./options.js";
-import { type GradientTransform, addDecayedWeights, chain, scaleByLearningRate, trace } from "./transform.js";
+import { type GradientTransform, addDecayedWeights, applyUpdates, chain, scaleByLearningRate, trace } from "./transform.js";
 
 /** A named optimiser: its transform chain plus what a report or checkpoint needs to describe it. */
 export interface Optimizer<S = unknown> extends GradientTransform<S> {
@@ -15,6 +15,12 @@ export interface Optimizer<S = unknown> extends GradientTransform<S> {
   readonly lr: number;
   /** Every other hyper-parameter, defaults filled in. */
   readonly options: Record<string, number | boolean>;
+  /**
+   * `update` then `applyUpdates`, in fewer passes: the named optimisers apply the learning rate in the
+   * same pass as `p -= u` (p ← p − lr·u, rounded once, as PyTorch's `add_(u, alpha=-lr)`), instead
+   * of scaling `updates` first. `updates` are left unscaled. A custom optimiser may leave it out.
+   */
+  step?(params: Float32Array[], updates: Float32Array[], state: S, lr: number): void;
 }
 
 export interface SgdOptions {
@@ -86,28 +92,39 @@ const SPECS = {
 export type OptimizerType = keyof typeof SPECS;
 export const OPTIMIZER_TYPES = Object.keys(SPECS) as OptimizerType[];
 
-type Builders = { [T in OptimizerType]: (o: ParsedOptions<(typeof SPECS)[T]>, field: string) => GradientTransform<unknown[]> };
+/** Each optimiser's stages, the learning-rate scaling last. */
+type Builders = { [T in OptimizerType]: (o: ParsedOptions<(typeof SPECS)[T]>, field: string) => GradientTransform<any>[] };
 
 /** How each optimiser composes; typed so that a new entry in SPECS without a builder fails to compile. */
 const BUILDERS: Builders = {
   sgd: (o, field) => {
     configRule(!o.nesterov || (o.momentum > 0 && o.dampening === 0), `${field}.nesterov`,
       `Nesterov momentum needs momentum > 0 and dampening 0, got momentum ${o.momentum} and dampening ${o.dampening}`);
-    return chain(addDecayedWeights(o.weightDecay), trace(o), scaleByLearningRate());
+    return [addDecayedWeights(o.weightDecay), trace(o), scaleByLearningRate()];
   },
   // PyTorch Adam's weight_decay is L2: added to the gradient before the moments see it.
-  adam: (o) => chain(addDecayedWeights(o.weightDecay), scaleByAdam(o), scaleByLearningRate()),
+  adam: (o) => [addDecayedWeights(o.weightDecay), scaleByAdam(o), scaleByLearningRate()],
   // Decoupled: decay bypasses the moments, then both are scaled by lr — PyTorch AdamW's p·(1 − lr·wd) − lr·adam.
-  adamw: (o) => chain(scaleByAdam(o), addDecayedWeights(o.weightDecay), scaleByLearningRate()),
-  rmsprop: (o) => chain(addDecayedWeights(o.weightDecay), scaleByRms(o), scaleByLearningRate()),
-  adagrad: (o) => chain(addDecayedWeights(o.weightDecay), scaleByAdagrad(o), scaleByLearningRate()),
+  adamw: (o) => [scaleByAdam(o), addDecayedWeights(o.weightDecay), scaleByLearningRate()],
+  rmsprop: (o) => [addDecayedWeights(o.weightDecay), scaleByRms(o), scaleByLearningRate()],
+  adagrad: (o) => [addDecayedWeights(o.weightDecay), scaleByAdagrad(o), scaleByLearningRate()],
 };
 
 function createOptimizer(type: OptimizerType, raw: unknown, field: string, passThrough: readonly string[] = []): Optimizer<unknown[]> {
   const parsed = parseOptions(raw, SPECS[type], field, passThrough) as Record<string, number | boolean> & { lr: number };
-  const transform = (BUILDERS[type] as (o: unknown, field: string) => GradientTransform<unknown[]>)(parsed, field);
+  const stages = (BUILDERS[type] as (o: unknown, field: string) => GradientTransform<unknown>[])(parsed, field);
+  const transform = chain(...stages);
+  // Everything but the learning-rate scaling, which `step` folds into p -= lr·u. The state stays the
+  // whole chain's (checkpoints do not depend on which path ran); the last stage keeps none.
+  const head = chain(...stages.slice(0, -1));
   const { lr, ...options } = parsed;
-  return { type, lr, options, init: transform.init, update: transform.update };
+  return {
+    type, lr, options, init: transform.init, update: transform.update,
+    step(params, updates, state, stepLr) {
+      head.update(updates, state.slice(0, -1), params, stepLr);
+      applyUpdates(params, updates, stepLr);
+    },
+  };
 }
 
 /**

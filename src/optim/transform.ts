@@ -4,12 +4,13 @@
  * allocating fresh Float32Arrays for every parameter on every step would dominate small models.
  *
  * The step is always: updates ← copy of gradients; `transform.update(updates, state, params, lr)`;
- * `applyUpdates(params, updates)` (p -= u).
+ * `applyUpdates(params, updates)` (p -= u). The named optimisers' `step` does the same with the
+ * learning rate folded into the last pass (p -= lr·u).
  *
  * The two loops every optimiser runs over every parameter (scaling by the learning rate, applying the
  * update) are the backend's `scale` and `axpy` kernels, bit-identical on every backend.
  */
-import { backend } from "../backend/index.js";
+import { allocFloat32, backend } from "../backend/index.js";
 
 /** One stage of an optimiser. */
 export interface GradientTransform<S = unknown> {
@@ -29,9 +30,12 @@ export interface GradientTransform<S = unknown> {
 /** State of a transform that keeps none; an object rather than `undefined` so that it serialises. */
 export type NoState = Record<string, never>;
 
-/** Zero buffers shaped like `params`: the usual initial value of a moment estimate. */
+/**
+ * Zero buffers shaped like `params`: the usual initial value of a moment estimate. In the backend's own
+ * memory where it keeps one, beside the parameters they update.
+ */
 export function zerosLike(params: readonly Float32Array[]): Float32Array[] {
-  return params.map((p) => new Float32Array(p.length));
+  return params.map((p) => allocFloat32(p.length));
 }
 
 /**
@@ -71,16 +75,16 @@ function checkSizes(updates: readonly Float32Array[], params: readonly Float32Ar
 }
 
 /**
- * `p[i] -= u[i]` for every parameter: the last step of every optimiser.
+ * `p[i] -= scale · u[i]` for every parameter (scale 1 by default): the last step of every optimiser.
  *
  * @example
  * const params = [new Float32Array([1, 2])];
  * applyUpdates(params, [new Float32Array([0.5, 0.5])]); // params[0] = [0.5, 1.5]
  */
-export function applyUpdates(params: Float32Array[], updates: readonly Float32Array[]): void {
+export function applyUpdates(params: Float32Array[], updates: readonly Float32Array[], scale = 1): void {
   checkSizes(updates, params);
   const kernels = backend();
-  params.forEach((p, i) => kernels.axpy(-1, updates[i]!, p));
+  params.forEach((p, i) => kernels.axpy(-scale, updates[i]!, p));
 }
 
 /**

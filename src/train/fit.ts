@@ -1,4 +1,5 @@
 import { grad } from "../autograd/backward.js";
+import { backend } from "../backend/index.js";
 import { type Loss, lossByName, type LossName } from "../losses/losses.js";
 import type { Sequential } from "../nn/sequential.js";
 import { applyUpdates } from "../optim/transform.js";
@@ -139,6 +140,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   const gradMap = new Map<string, Float32Array>();
   const epochs: EpochEvent[] = opts.resume ? [...opts.resume.epochs] : [];
   const liveGrads = new Map<string, Float32Array>();
+  const updateBuffers: (Float32Array | null | undefined)[] = [];
   const lossTermObservers = observers.filter((o) => o.lossTerm);
   const paramTensors = params.map(([, t]) => t);
   let plateauFactor = 1;
@@ -204,7 +206,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
           total = add(total, term);
         }
       }
-      const grads = grad(total, paramTensors).map((g) => g.data as Float32Array);
+      const grads = grad(total, paramTensors, undefined, updateBuffers).map((g) => g.data as Float32Array);
       if (observers.length > 0) {
         params.forEach(([name], i) => liveGrads.set(name, grads[i]));
         for (const o of observers) o.onGradients?.(liveGrads, control);
@@ -224,8 +226,12 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
           copy.set(grads[i]);
         });
       }
-      opts.optimizer.update(grads, optState, paramData, lr);
-      applyUpdates(paramData, grads);
+      const updates = toUpdateBuffers(grads, updateBuffers);
+      if (opts.optimizer.step) opts.optimizer.step(paramData, updates, optState, lr);
+      else {
+        opts.optimizer.update(updates, optState, paramData, lr);
+        applyUpdates(paramData, updates);
+      }
       step++;
       samples += rows;
       const event: BatchEvent = {
@@ -264,3 +270,20 @@ function gatherRows(t: Tensor, order: Int32Array, start: number, rows: number, c
   }
   return new Tensor(out, [rows, cols]);
 }
+
+/**
+ * The arrays the optimiser turns into updates: the gradients themselves, or, where the backend keeps
+ * memory of its own (wasm), copies in buffers made once per run there, so that the optimiser's loops and
+ * `p -= u` run in place on resident parameters instead of copying a layer's worth of floats each way.
+ */
+function toUpdateBuffers(grads: Float32Array[], buffers: (Float32Array | null | undefined)[]): Float32Array[] {
+  const kernels = backend();
+  return grads.map((g, i) => {
+    let u = buffers[i];
+    if (u === undefined || (u && u.length !== g.length)) buffers[i] = u = kernels.alloc?.(g.length) ?? null;
+    if (!u) return g;
+    if (u !== g) u.set(g);
+    return u;
+  });
+}
+

@@ -51,6 +51,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       if (x.length < VECTOR_MIN) jsBackend.scale(alpha, x);
       else mm.scale(alpha, x);
     },
+    alloc: (n) => mm.alloc(n),
     setThreads: (n) => mm.setThreads(n),
     info: () => ({ variant: kernels.variant, relaxedSimd: kernels.relaxed, sharedMemory: kernels.shared, threads: mm.threadCount, memoryBytes: mm.memoryBytes }),
   };

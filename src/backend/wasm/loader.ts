@@ -1,9 +1,10 @@
 /**
  * Finding, choosing and instantiating the compiled kernels. Four variants are built
  * (scripts/build-wasm.mjs): plain or relaxed SIMD, private or shared memory. The first one the runtime
- * validates wins, so Node 20 (relaxed SIMD behind a flag) gets plain SIMD and newer runtimes get fused
- * multiply-add; shared memory is used only where a shared `WebAssembly.Memory` can be made (Node, or a
- * cross-origin-isolated page).
+ * validates wins. Relaxed SIMD (fused multiply-add, ~1.25× the product's throughput) is standard and on
+ * by default from Node 22 and Chrome 114; Node 20 has it behind a V8 flag, which the loader turns on
+ * before compiling (set HOMEOSTAT_RELAXED_SIMD=0 to keep it off and get plain SIMD). Shared memory is
+ * used only where a shared `WebAssembly.Memory` can be made (Node, or a cross-origin-isolated page).
  */
 
 /** The functions the kernels module exports (pointers are byte offsets into its memory). */
@@ -57,6 +58,21 @@ export function readVariantFile(name: string): Uint8Array<ArrayBuffer> | null {
   }
 }
 
+/**
+ * In Node, turn on V8's relaxed-SIMD flag when the relaxed kernels do not validate without it (Node 20):
+ * a wasm feature flag, read when modules are compiled, that changes nothing for code not using it.
+ */
+function enableRelaxedSimd(bytes: Uint8Array<ArrayBuffer> | null): void {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (!bytes || !proc?.getBuiltinModule || proc.env?.HOMEOSTAT_RELAXED_SIMD === "0" || WebAssembly.validate(bytes)) return;
+  const v8 = proc.getBuiltinModule("node:v8") as typeof import("node:v8") | undefined;
+  try {
+    v8?.setFlagsFromString("--experimental-wasm-relaxed-simd");
+  } catch {
+    // An embedder that forbids flags keeps plain SIMD.
+  }
+}
+
 function sharedMemoryWorks(): boolean {
   try {
     return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
@@ -77,6 +93,7 @@ export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memo
 export function loadKernels(bytesOf: (name: string) => Uint8Array<ArrayBuffer> | null = readVariantFile): LoadedKernels | null {
   if (typeof WebAssembly !== "object") return null;
   const canShare = sharedMemoryWorks();
+  enableRelaxedSimd(bytesOf("kernels-relaxed"));
   for (const v of VARIANTS) {
     if (v.shared && !canShare) continue;
     const bytes = bytesOf(v.name);

@@ -1,5 +1,5 @@
 import type { Data } from "../../tensor/tensor.js";
-import { Arena } from "./arena.js";
+import { Arena, Heap } from "./arena.js";
 import type { LoadedKernels } from "./loader.js";
 import { type GemmJob, ThreadPool } from "./threads.js";
 
@@ -14,12 +14,23 @@ export const THREAD_MIN_MACS = 1 << 21;
 export const VECTOR_MIN = 4096;
 
 /**
+ * Arrays shorter than this are not made resident: a bias or a small layer's weights cost the heap a
+ * block and a finalizer each, and copying them is cheap.
+ */
+export const RESIDENT_MIN = 1024;
+
+/**
  * The host side of the compiled kernels. The matrix product: operands copied into the arena, A packed
  * once, then the columns of C computed by `gemmColumns` (split across threads when the product is
  * large), and the padded C copied out.
  */
 export class KernelRunner {
+  private readonly heap: Heap;
   private readonly arena: Arena;
+  /** The `memory.buffer` objects resident views were made on (a shared memory hands out a new one after growth). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** Gives a resident block back to the heap once its view has been garbage collected. */
+  private readonly reclaim = new FinalizationRegistry<[number, number]>(([at, bytes]) => this.heap.release(at, bytes));
   private readonly mr: number;
   private readonly nr: number;
   private readonly scratchFloats: number;
@@ -32,7 +43,8 @@ export class KernelRunner {
 
   constructor(private readonly kernels: LoadedKernels) {
     const ex = kernels.exports;
-    this.arena = new Arena(kernels.memory, ex.heapBase());
+    this.heap = new Heap(kernels.memory, ex.heapBase());
+    this.arena = new Arena(this.heap);
     this.mr = ex.tileRows();
     this.nr = ex.tileCols();
     this.scratchFloats = ex.blockDepth() * ex.blockCols();
@@ -74,47 +86,87 @@ export class KernelRunner {
   }
 
   /**
-   * y ← y + alpha·x in the arena. Measured on the MLP's 200,704-weight layer: 1.1–1.25 ns per float,
-   * copies included, against 1.4–1.5 for the JavaScript loop. The loop is bound by memory traffic, and
-   * the copies in and out are most of it: the real gain waits for parameters that live in wasm memory.
+   * A zeroed float32 array in the kernels' memory, which kernels read and write in place (no copy in or
+   * out); null where the memory is not shared, since growing a private memory would detach every view.
+   * The block returns to the heap when the array is garbage collected; a `subarray` of it must not
+   * outlive the array itself.
+   */
+  alloc(n: number): Float32Array | null {
+    if (!this.kernels.shared || n < RESIDENT_MIN) return null;
+    const bytes = n * 4;
+    const at = this.heap.alloc(bytes);
+    const buf = this.kernels.memory.buffer;
+    this.buffers.add(buf);
+    const view = new Float32Array(buf, at, n);
+    view.fill(0);
+    this.reclaim.register(view, [at, bytes]);
+    return view;
+  }
+
+  /** The byte offset of `x` in the kernels' memory when it is a resident array (or a part of one), else -1. */
+  private offsetOf(x: Data): number {
+    return x instanceof Float32Array && this.buffers.has(x.buffer) ? x.byteOffset : -1;
+  }
+
+  /**
+   * Where a kernel reads `x`: in place when resident, else a copy in the arena (taken from the arena
+   * reset by the caller with room for it).
+   */
+  private input(x: Float32Array): number {
+    const at = this.offsetOf(x);
+    if (at >= 0) return at;
+    const to = this.arena.take(x.length);
+    this.arena.view().set(x, to >> 2);
+    return to;
+  }
+
+  /** Floats the arena needs for a call's operands that are not resident. */
+  private copies(...xs: Float32Array[]): number {
+    let n = 0;
+    for (const x of xs) if (this.offsetOf(x) < 0) n += x.length;
+    return n;
+  }
+
+  /**
+   * y ← y + alpha·x. In place when both are resident; otherwise through the arena. Measured on the
+   * MLP's 200,704-weight layer with copies: 1.1–1.25 ns per float against 1.4–1.5 for the JavaScript
+   * loop; the copies are most of it, which is why parameters and update buffers are resident.
    */
   axpy(alpha: number, x: Float32Array, y: Float32Array): void {
-    const n = y.length;
-    const { arena } = this;
-    arena.reset();
-    const xAt = arena.take(n);
-    const yAt = arena.take(n);
-    const mem = arena.view();
-    mem.set(x, xAt >> 2);
-    mem.set(y, yAt >> 2);
-    this.kernels.exports.axpy(alpha, xAt, yAt, n);
-    y.set(mem.subarray(yAt >> 2, (yAt >> 2) + n));
+    this.arena.reset(this.copies(x, y), 2);
+    const xAt = this.input(x);
+    const yAt = this.input(y);
+    this.kernels.exports.axpy(alpha, xAt, yAt, y.length);
+    this.output(yAt, y);
   }
 
   scale(alpha: number, x: Float32Array): void {
-    const n = x.length;
-    const { arena } = this;
-    arena.reset();
-    const xAt = arena.take(n);
-    const mem = arena.view();
-    mem.set(x, xAt >> 2);
-    this.kernels.exports.scale(alpha, xAt, n);
-    x.set(mem.subarray(xAt >> 2, (xAt >> 2) + n));
+    this.arena.reset(this.copies(x), 1);
+    const xAt = this.input(x);
+    this.kernels.exports.scale(alpha, xAt, x.length);
+    this.output(xAt, x);
+  }
+
+  /** Copy a result computed at byte offset `at` to `out`, unless it was computed there in place. */
+  private output(at: number, out: Data, rows = 1, stride = out.length): void {
+    if (this.offsetOf(out) === at) return;
+    const mem = this.arena.view();
+    const c = at >> 2;
+    const cols = out.length / rows;
+    if (stride === cols) out.set(mem.subarray(c, c + out.length));
+    else for (let i = 0; i < rows; i++) out.set(mem.subarray(c + i * stride, c + i * stride + cols), i * cols);
   }
 
   /** A 1×k row times op(B): read B in place (a row of A is the same in either layout). */
   private singleRow(a: Float32Array, b: Float32Array, out: Data, n: number, k: number, transB: boolean): void {
-    const { arena } = this;
-    arena.reset();
-    const aAt = arena.take(k);
-    const bAt = arena.take(k * n);
-    const cAt = arena.take(n);
-    const mem = arena.view();
-    mem.set(a, aAt >> 2);
-    mem.set(b, bAt >> 2);
+    const outAt = this.offsetOf(out);
+    this.arena.reset(this.copies(a, b) + (outAt < 0 ? n : 0), 3);
+    const aAt = this.input(a);
+    const bAt = this.input(b);
+    const cAt = outAt >= 0 ? outAt : this.arena.take(n);
     if (transB) this.kernels.exports.matrixTimesRow(aAt, bAt, cAt, n, k);
     else this.kernels.exports.rowTimesMatrix(aAt, bAt, cAt, n, k);
-    out.set(mem.subarray(cAt >> 2, (cAt >> 2) + n));
+    this.output(cAt, out);
   }
 
   run(a: Float32Array, b: Float32Array, out: Data, m: number, n: number, k: number, transA: boolean, transB: boolean): void {
@@ -128,15 +180,14 @@ export class KernelRunner {
     const panels = np / nr;
     const pool = m * n * k >= THREAD_MIN_MACS && panels > 1 ? this.workers() : null;
     const threads = pool ? this.threadCount : 1;
-    arena.reset();
-    const aAt = arena.take(m * k);
-    const bAt = arena.take(k * n);
+    // C is written in place when `out` is resident and needs no padding.
+    const outAt = mp === m && np === n ? this.offsetOf(out) : -1;
+    arena.reset(this.copies(a, b) + mp * k + (outAt < 0 ? mp * np : 0) + this.scratchFloats * threads, 5);
+    const aAt = this.input(a);
+    const bAt = this.input(b);
     const apAt = arena.take(mp * k);
-    const cAt = arena.take(mp * np);
+    const cAt = outAt >= 0 ? outAt : arena.take(mp * np);
     const scratchAt = arena.take(this.scratchFloats * threads);
-    const mem = arena.view();
-    mem.set(a, aAt >> 2);
-    mem.set(b, bAt >> 2);
     const ex = this.kernels.exports;
     ex.packA(aAt, transA ? 1 : 0, m, k, apAt);
     if (!pool) {
@@ -150,8 +201,6 @@ export class KernelRunner {
       };
       pool.run(job, np, (j, j0, j1, scratch) => ex.gemmColumns(j.ap, j.b, j.transB ? 1 : 0, j.c, j.m, j.n, j.k, j0, j1, scratch));
     }
-    const c = cAt >> 2;
-    if (np === n) out.set(mem.subarray(c, c + m * n));
-    else for (let i = 0; i < m; i++) out.set(mem.subarray(c + i * np, c + i * np + n), i * n);
+    this.output(cAt, out, m, np);
   }
 }
