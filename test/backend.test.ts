@@ -123,7 +123,7 @@ function assertClose(got: Float32Array, want: Float32Array, what: string, rel = 
 
 function againstJs(b: Backend): void {
   test(`${b.name} element-wise kernels match js (float32, odd sizes, empty)`, () => {
-    for (const size of [0, 1, 3, 4, 7, 33, 1000]) {
+    for (const size of [0, 1, 3, 4, 7, 33, 1000, 1003]) {
       const x = randomF32(size, -3, 3, 0.1);
       const pos = randomF32(size, 0.01, 5);
       for (const op of UNARY) {
@@ -133,6 +133,20 @@ function againstJs(b: Backend): void {
         b.unary(op, input, got);
         jsBackend.unary(op, input, want);
         assertClose(got, want, `${op} size ${size}`);
+      }
+    }
+  });
+  test(`${b.name} relu and step are bit-identical to js, special values included`, () => {
+    const specials = [NaN, -0, 0, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38];
+    for (const size of [9, 300, 1003]) {
+      const x = randomF32(size, -3, 3, 0.1);
+      specials.forEach((v, i) => { x[(i * 37) % size] = v; });
+      for (const op of ["relu", "step"] as const) {
+        const got = new Float32Array(size).fill(NaN);
+        const want = new Float32Array(size);
+        b.unary(op, x, got);
+        jsBackend.unary(op, x, want);
+        for (let i = 0; i < size; i++) assert.ok(Object.is(got[i], want[i]), `${op}(${x[i]}) [${i}]: ${got[i]} vs js ${want[i]}`);
       }
     }
   });

@@ -20,6 +20,8 @@ export interface KernelExports {
   matrixTimesRow(a: number, b: number, c: number, n: number, k: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
   scale(alpha: number, x: number, n: number): void;
+  relu(x: number, out: number, n: number): void;
+  step(x: number, out: number, n: number): void;
 }
 
 export interface LoadedKernels {

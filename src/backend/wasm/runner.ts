@@ -13,6 +13,9 @@ export const THREAD_MIN_MACS = 1 << 21;
 /** Below this many floats, `axpy`/`scale` stay in JavaScript: the call and copies cost more than the loop. */
 export const VECTOR_MIN = 4096;
 
+/** Below this many floats, relu and its derivative stay in JavaScript. */
+export const MAP_MIN = 256;
+
 /**
  * Arrays shorter than this are not made resident: a bias or a small layer's weights cost the heap a
  * block and a finalizer each, and copying them is cheap.
@@ -145,6 +148,16 @@ export class KernelRunner {
     const xAt = this.input(x);
     this.kernels.exports.scale(alpha, xAt, x.length);
     this.output(xAt, x);
+  }
+
+  /** out ← relu(x) or its derivative (step), element by element, branch-free. */
+  map(kernel: "relu" | "step", x: Float32Array, out: Float32Array): void {
+    const outAt = this.offsetOf(out);
+    this.arena.reset(this.copies(x) + (outAt < 0 ? out.length : 0), 2);
+    const xAt = this.input(x);
+    const at = outAt >= 0 ? outAt : this.arena.take(out.length);
+    this.kernels.exports[kernel](xAt, at, x.length);
+    this.output(at, out);
   }
 
   /** Copy a result computed at byte offset `at` to `out`, unless it was computed there in place. */

@@ -44,3 +44,36 @@ export function scale(alpha: f64, x: usize, n: i32): void {
     store<f32>(x + at, a32 * load<f32>(x + at));
   }
 }
+
+/**
+ * out[i] ← x[i] > 0 ? x[i] : 0 for n floats (NaN and −0 give +0, as the js kernel does). Branch-free:
+ * on pre-activations of either sign a branch mispredicts half the time (~8 ns an element in js).
+ */
+export function relu(x: usize, out: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(out + at, f32x4.pmax(zero, v128.load(x + at)));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const v = load<f32>(x + at);
+    store<f32>(out + at, v > 0 ? v : 0);
+  }
+}
+
+/** out[i] ← x[i] > 0 ? 1 : 0 for n floats: the derivative of relu. */
+export function step(x: usize, out: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(out + at, v128.and(f32x4.gt(v128.load(x + at), zero), one));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(out + at, load<f32>(x + at) > 0 ? 1 : 0);
+  }
+}
