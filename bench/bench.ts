@@ -5,18 +5,21 @@
  * Homeostat contestant to each peer's best, and writes the same figures as JSON.
  *
  *   node dist/bench/bench.js [--quick] [--out bench-results.json] [--only train|gemm]
+ *   homeostat bench [--quick] [--out …] [--only …]          (the same, from the CLI)
+ *
+ * TensorFlow.js is a dev dependency: where it is not installed its contestants are skipped with a note.
  */
 import { writeFileSync } from "node:fs";
 import os from "node:os";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { formatRatios, formatTable, measure, ratiosByPeer, type Result, type Schedule, type Workload } from "./harness.js";
 import { homeostatGemm, type HomeostatBackend, homeostatTrainer, makeMlpTask, uniformMatrix } from "./homeostat.js";
 import { startTorch } from "./peers-torch.js";
 import { backendByName, type WasmBackend } from "../src/backend/index.js";
-import { initTfjs, TF_BACKENDS, tfjsGemm, tfjsMinimize, tfjsMinimizeExplicitTranspose, tfjsTensorCount, tfjsTrainOnBatch } from "./peers-tfjs.js";
 import { Rng } from "../src/tensor/rng.js";
 
-const USAGE = `usage: node dist/bench/bench.js [--quick] [--out PATH] [--only train|gemm]
+const USAGE = `usage: homeostat bench [--quick] [--out PATH] [--only train|gemm]   (or: npm run bench -- …)
   --quick       about a minute instead of about five (fewer, shorter rounds)
   --out PATH    where to write the JSON results (default bench-results.json)
   --only NAME   run one workload: train or gemm`;
@@ -41,7 +44,10 @@ const GEMM_SIZES: [number, number, number][] = [[64, 256, 784], [256, 256, 256],
 const HOMEOSTAT: readonly HomeostatBackend[] = [{ backend: "js", threads: 1 }, { backend: "wasm", threads: 1 }, { backend: "wasm", threads: 2 }];
 const isReference = (b: HomeostatBackend): boolean => b.backend === "wasm" && b.threads === 1;
 
-function parseCli(argv: string[]): { quick: boolean; out: string; only: "train" | "gemm" | null } {
+/** A command-line mistake: the message is printed with the usage, exit code 2. */
+class BenchUsageError extends Error {}
+
+function parseCli(argv: string[]): { quick: boolean; out: string; only: "train" | "gemm" | null; help: boolean } {
   let values;
   try {
     ({ values } = parseArgs({
@@ -50,18 +56,23 @@ function parseCli(argv: string[]): { quick: boolean; out: string; only: "train" 
       strict: true,
     }));
   } catch (e) {
-    console.error(`bench: ${(e as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
+    throw new BenchUsageError((e as Error).message);
   }
   if (values.only !== undefined && values.only !== "train" && values.only !== "gemm") {
-    console.error(`bench: --only expects train or gemm, got "${values.only}"\n${USAGE}`);
-    process.exit(2);
+    throw new BenchUsageError(`--only expects train or gemm, got "${values.only}"`);
   }
-  return { quick: values.quick ?? false, out: values.out ?? "bench-results.json", only: (values.only as "train" | "gemm" | undefined) ?? null };
+  return { quick: values.quick ?? false, out: values.out ?? "bench-results.json", only: (values.only as "train" | "gemm" | undefined) ?? null, help: values.help ?? false };
+}
+
+type TfjsPeers = typeof import("./peers-tfjs.js");
+
+/** The TensorFlow.js contestants, or why there are none (not installed: it is a dev dependency). */
+async function loadTfjs(): Promise<TfjsPeers | string> {
+  try {
+    return await import("./peers-tfjs.js");
+  } catch (e) {
+    return `TensorFlow.js could not be loaded (${(e as Error).message.split("\n")[0]}); its contestants are skipped. It is a dev dependency: run from a clone with npm install.`;
+  }
 }
 
 function machine(): Record<string, unknown> {
@@ -76,14 +87,32 @@ function machine(): Record<string, unknown> {
   };
 }
 
-async function main(): Promise<void> {
-  const cli = parseCli(process.argv.slice(2));
+/**
+ * Run the benchmark with command-line arguments `argv`; resolves to the exit code (2 for bad usage).
+ */
+export async function runBench(argv: string[]): Promise<number> {
+  let cli;
+  try {
+    cli = parseCli(argv);
+  } catch (e) {
+    if (!(e instanceof BenchUsageError)) throw e;
+    console.error(`bench: ${e.message}\n${USAGE}`);
+    return 2;
+  }
+  if (cli.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const mode = cli.quick ? "quick" : "full";
   const started = performance.now();
   const host = machine();
-  const tfjs = await initTfjs();
+  const peers = await loadTfjs();
+  const tf = typeof peers === "string" ? null : peers;
+  const tfjs = tf ? await tf.initTfjs() : null;
   console.log(`Homeostat benchmark (${mode}) — ${host.cpuModel}, ${host.cpuCount} CPUs, Node ${host.node}, load ${(host.loadAverage as number[]).join(" ")}`);
-  console.log(`peer: TensorFlow.js ${tfjs.version}, backends cpu and wasm (SIMD ${tfjs.wasmSimd ? "on" : "off"}, threads ${tfjs.wasmThreads ? "on" : "off"})\n`);
+  console.log(tfjs
+    ? `peer: TensorFlow.js ${tfjs.version}, backends cpu and wasm (SIMD ${tfjs.wasmSimd ? "on" : "off"}, threads ${tfjs.wasmThreads ? "on" : "off"})\n`
+    : `note: ${peers as string}\n`);
   const log = (line: string): void => console.log(line);
 
   const wasm = backendByName("wasm") as WasmBackend | undefined;
@@ -109,8 +138,8 @@ async function main(): Promise<void> {
         scale: 1,
         contestants: [
           ...ours.map((b) => homeostatTrainer(task, b, isReference(b))),
-          ...TF_BACKENDS.flatMap((be) => [tfjsMinimize(be, task), tfjsTrainOnBatch(be, task)]),
-          tfjsMinimizeExplicitTranspose("wasm", task),
+          ...(tf ? tf.TF_BACKENDS.flatMap((be) => [tf.tfjsMinimize(be, task), tf.tfjsTrainOnBatch(be, task)]) : []),
+          ...(tf ? [tf.tfjsMinimizeExplicitTranspose("wasm", task)] : []),
           ...(torchPeers ? [torchPeers.mlp(task, 1), torchPeers.mlp(task, 2)] : []),
         ],
       } });
@@ -126,7 +155,7 @@ async function main(): Promise<void> {
         scale: 1e9,
         contestants: [
           ...ours.map((o) => homeostatGemm(m, n, k, a, b, o, isReference(o))),
-          ...TF_BACKENDS.map((be) => tfjsGemm(be, m, n, k, a, b)),
+          ...(tf ? tf.TF_BACKENDS.map((be) => tf.tfjsGemm(be, m, n, k, a, b)) : []),
           ...(torchPeers ? [torchPeers.gemm(m, n, k, 1), torchPeers.gemm(m, n, k, 2)] : []),
         ],
       } });
@@ -136,9 +165,9 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   for (const { schedule, workload: w } of workloads) {
     console.log(`${w.name}: warm-up, then ${schedule.budgetSeconds} s of interleaved rounds`);
-    const tensorsBefore = tfjsTensorCount();
+    const tensorsBefore = tf?.tfjsTensorCount() ?? 0;
     results.push(...(await measure(w, schedule, log)));
-    const leaked = tfjsTensorCount() - tensorsBefore;
+    const leaked = (tf?.tfjsTensorCount() ?? 0) - tensorsBefore;
     // Each tfjs contestant keeps its weights and batches; anything beyond a few hundred is a per-step leak.
     if (leaked > 200) console.log(`  note: ${leaked} tfjs tensors more than before this workload`);
   }
@@ -150,15 +179,18 @@ async function main(): Promise<void> {
   console.log("each Homeostat contestant ÷ the fastest contestant of each peer (above 1: Homeostat is faster).");
   const seconds = (performance.now() - started) / 1000;
   const report = {
-    date: new Date().toISOString(), mode, seconds: Number(seconds.toFixed(1)), machine: host, tfjs,
+    date: new Date().toISOString(), mode, seconds: Number(seconds.toFixed(1)), machine: host, tfjs: tfjs ?? { skipped: peers },
     torch: torchPeers ? { version: torchPeers.version } : { skipped: torch },
     wasm: wasm?.info() ?? null, results, ratios: ratiosByPeer(results),
   };
   writeFileSync(cli.out, JSON.stringify(report, null, 2) + "\n");
   console.log(`\nwrote ${cli.out} (${seconds.toFixed(0)} s in all)`);
+  return 0;
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runBench(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exitCode = 1;
+  });
+}

@@ -259,3 +259,17 @@ test("homeostatic regulators act in a training run (homeostasis in the run confi
   const w = (f: string) => decodeModel(readFileSync(join(dir, f))).model.parameters().map(([, t]) => Array.from(t.data));
   assert.notDeepEqual(w("homeo.hmst"), w("plain.hmst"));
 });
+
+test("homeostat bench: --help prints its usage (exit 0); a bad flag or workload is a usage error (exit 2) that writes nothing", () => {
+  const help = run(["bench", "--help"]);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /usage: homeostat bench \[--quick\]/);
+  for (const args of [["bench", "--bogus"], ["bench", "--only", "conv"]]) {
+    const r = run([...args, "--out", "never.json"]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /^bench: (Unknown option '--bogus'|--only expects train or gemm, got "conv")/);
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, "no stack trace");
+    assert.ok(!existsSync(join(dir, "never.json")));
+  }
+  assert.match(run(["--help"]).stdout, /homeostat bench \[--quick\]/);
+});

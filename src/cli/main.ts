@@ -30,6 +30,9 @@ Usage:
                                            the inference graph as ONNX (opset 17) or a TF.js layers model
   homeostat import --format onnx|tfjs --in PATH --out FILE
                                            an ONNX file or TF.js model folder as a Homeostat model file
+  homeostat bench [--quick] [--only train|gemm] [--out FILE.json]
+                                           training and matrix-product speed: js and wasm backends against
+                                           TensorFlow.js and PyTorch where installed (interleaved, ratios)
 
 Common flags:
   --json     print one JSON object summarising the result as the last line of standard output
@@ -183,6 +186,11 @@ export async function main(argv: string[]): Promise<number> {
         if (values.help) return help();
         runImport(values.in, values.format, values.out, makeUi(values));
         return 0;
+      }
+      case "bench": {
+        // The benchmark lives beside the package's sources (dist/bench) and parses its own flags.
+        const { runBench } = await import("../../bench/bench.js");
+        return await runBench(rest);
       }
       default:
         throw new UsageError(`unknown command "${command}"`);
