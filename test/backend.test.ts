@@ -136,6 +136,37 @@ function againstJs(b: Backend): void {
       }
     }
   });
+  test(`${b.name} adam step matches js within float32 rounding (moments and update), plain and resident arrays`, () => {
+    if (!b.adam) return;
+    const alloc = (x: Float32Array, resident: boolean) => { const r = (resident ? b.alloc?.(x.length) : null) ?? new Float32Array(x.length); r.set(x); return r; };
+    for (const size of [3, 4095, 4096, 4099, 200_704]) {
+      for (const resident of [false, true]) {
+        for (const [t, g, eps] of [[1, 1, 1e-8], [1000, 1e-3, 1e-8], [7, 1e-6, 1e-3]] as const) {
+          const beta1 = 0.9, beta2 = 0.999;
+          const u0 = randomF32(size, -g, g, 0.05);
+          const mu0 = randomF32(size, -g, g);
+          const nu0 = randomF32(size, 0, g * g, 0.05);
+          const [u, mu, nu] = [alloc(u0, resident), alloc(mu0, resident), alloc(nu0, resident)];
+          const [uw, muw, nuw] = [u0.slice(), mu0.slice(), nu0.slice()];
+          const c1 = 1 - beta1 ** t, c2 = Math.sqrt(1 - beta2 ** t);
+          b.adam(u, mu, nu, beta1, beta2, eps, c1, c2);
+          jsBackend.adam!(uw, muw, nuw, beta1, beta2, eps, c1, c2);
+          const what = `adam size ${size} t ${t}${resident ? " resident" : ""}`;
+          // The moments: a few float32 roundings of terms that may cancel, so bounded by the terms' size.
+          for (let i = 0; i < size; i++) {
+            const gi = u0[i]!;
+            const mBound = 2 ** -21 * (beta1 * Math.abs(mu0[i]!) + (1 - beta1) * Math.abs(gi)) + 1e-38;
+            const vBound = 2 ** -21 * (beta2 * nu0[i]! + (1 - beta2) * gi * gi) + 1e-38;
+            assert.ok(Math.abs(mu[i]! - muw[i]!) <= mBound, `${what} mu[${i}]: ${mu[i]} vs js ${muw[i]}`);
+            assert.ok(Math.abs(nu[i]! - nuw[i]!) <= vBound, `${what} nu[${i}]: ${nu[i]} vs js ${nuw[i]}`);
+            // The update from the moments it stored: products and quotients only, so relative.
+            const want = mu[i]! / c1 / (Math.sqrt(nu[i]!) / c2 + eps);
+            assert.ok(Math.abs(u[i]! - want) <= 2 ** -20 * Math.abs(want) + 1e-38, `${what} u[${i}]: ${u[i]} vs ${want}`);
+          }
+        }
+      }
+    }
+  });
   test(`${b.name} relu and step are bit-identical to js, special values included`, () => {
     const specials = [NaN, -0, 0, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38];
     for (const size of [9, 300, 1003]) {

@@ -40,6 +40,12 @@ export interface Backend {
   /** x ← alpha·x, each product computed in float64 and rounded once (scaling updates by the learning rate). */
   scale(alpha: number, x: Float32Array): void;
   /**
+   * One Adam step over a parameter's arrays, in place (PyTorch's order of operations; g is read from u):
+   * mu ← β1·mu + (1−β1)·g; nu ← β2·nu + (1−β2)·g²; u ← (mu / c1) / (sqrt(nu) / c2 + eps), where c1 and c2
+   * are the bias corrections 1 − β1ᵗ and sqrt(1 − β2ᵗ). Optional: Adam runs its own loop where absent.
+   */
+  adam?(u: Float32Array, mu: Float32Array, nu: Float32Array, beta1: number, beta2: number, eps: number, c1: number, c2: number): void;
+  /**
    * A zeroed float32 array of `n` elements that this backend's kernels use in place, for arrays that
    * live as long as a model or an optimiser (parameters, optimiser state, update buffers); null when the
    * backend keeps no memory of its own or declines (small arrays). Optional: `allocFloat32` falls back

@@ -4,6 +4,7 @@
  * that a Homeostat run and a PyTorch run of the same config agree to float32 rounding; the
  * learning rate is applied afterwards by `scaleByLearningRate`.
  */
+import { backend, jsBackend } from "../backend/index.js";
 import { type GradientTransform, zerosLike } from "./transform.js";
 
 export interface AdamScalingOptions {
@@ -48,17 +49,22 @@ export function scaleByAdam(options: AdamScalingOptions): GradientTransform<Adam
       state.step += 1;
       const biasCorrection1 = 1 - beta1 ** state.step;
       const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** state.step);
+      const kernels = backend();
+      const step = kernels.adam ?? jsBackend.adam!;
       updates.forEach((u, i) => {
         const mu = state.mu[i]!;
         const nu = state.nu[i]!;
         const nuMax = state.nuMax[i];
+        if (!nuMax) {
+          step(u, mu, nu, beta1, beta2, eps, biasCorrection1, biasCorrection2Sqrt);
+          return;
+        }
         for (let j = 0; j < u.length; j++) {
           const g = u[j]!;
           mu[j] = beta1 * mu[j]! + (1 - beta1) * g;
           nu[j] = beta2 * nu[j]! + (1 - beta2) * g * g;
           // Read back from the Float32Arrays so that later arithmetic sees the stored, rounded state.
-          let v = nu[j]!;
-          if (nuMax) v = nuMax[j] = Math.max(nuMax[j]!, v);
+          const v = nuMax[j] = Math.max(nuMax[j]!, nu[j]!);
           u[j] = mu[j]! / biasCorrection1 / (Math.sqrt(v) / biasCorrection2Sqrt + eps);
         }
       });

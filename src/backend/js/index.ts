@@ -2,7 +2,7 @@ import type { Backend } from "../backend.js";
 import { binary, expand, unary, where } from "./elementwise.js";
 import { matmul } from "./matmul.js";
 import { reduce, transpose } from "./reduce.js";
-import { axpy, scale } from "./vector.js";
+import { adam, axpy, scale } from "./vector.js";
 
 /** The reference backend: plain TypeScript over typed arrays. Every other backend is tested against it. */
-export const jsBackend: Backend = { name: "js", unary, binary, where, reduce, transpose, expand, matmul, axpy, scale };
+export const jsBackend: Backend = { name: "js", unary, binary, where, reduce, transpose, expand, matmul, axpy, scale, adam };

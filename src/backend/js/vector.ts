@@ -8,3 +8,17 @@ export function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
 export function scale(alpha: number, x: Float32Array): void {
   for (let i = 0; i < x.length; i++) x[i] *= alpha;
 }
+
+/**
+ * One Adam step, in place: the reference for `Backend.adam`. Each line is computed in float64 and
+ * rounded once when stored, and later lines read the stored (rounded) moments, as PyTorch's
+ * single-tensor Adam reads its float32 state.
+ */
+export function adam(u: Float32Array, mu: Float32Array, nu: Float32Array, beta1: number, beta2: number, eps: number, c1: number, c2: number): void {
+  for (let j = 0; j < u.length; j++) {
+    const g = u[j]!;
+    mu[j] = beta1 * mu[j]! + (1 - beta1) * g;
+    nu[j] = beta2 * nu[j]! + (1 - beta2) * g * g;
+    u[j] = mu[j]! / c1 / (Math.sqrt(nu[j]!) / c2 + eps);
+  }
+}

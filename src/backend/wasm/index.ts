@@ -46,6 +46,10 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       if ((op === "relu" || op === "step") && x instanceof Float32Array && out instanceof Float32Array && x.length >= MAP_MIN) mm.map(op, x, out);
       else jsBackend.unary(op, x, out);
     },
+    adam(u, mu, nu, beta1, beta2, eps, c1, c2) {
+      if (u.length < VECTOR_MIN || mu.length !== u.length || nu.length !== u.length) jsBackend.adam!(u, mu, nu, beta1, beta2, eps, c1, c2);
+      else mm.adam(u, mu, nu, beta1, beta2, eps, c1, c2);
+    },
     axpy(alpha, x, y) {
       if (x.length !== y.length || y.length < VECTOR_MIN) jsBackend.axpy(alpha, x, y);
       else mm.axpy(alpha, x, y);

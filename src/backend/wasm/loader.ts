@@ -22,6 +22,7 @@ export interface KernelExports {
   scale(alpha: number, x: number, n: number): void;
   relu(x: number, out: number, n: number): void;
   step(x: number, out: number, n: number): void;
+  adam(u: number, mu: number, nu: number, n: number, beta1: number, beta2: number, eps: number, c1: number, c2: number): void;
 }
 
 export interface LoadedKernels {

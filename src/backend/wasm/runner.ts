@@ -150,6 +150,18 @@ export class KernelRunner {
     this.output(xAt, x);
   }
 
+  /** One Adam step in place over u (the gradient, then the update) and the moments mu and nu. */
+  adam(u: Float32Array, mu: Float32Array, nu: Float32Array, beta1: number, beta2: number, eps: number, c1: number, c2: number): void {
+    this.arena.reset(this.copies(u, mu, nu), 3);
+    const uAt = this.input(u);
+    const muAt = this.input(mu);
+    const nuAt = this.input(nu);
+    this.kernels.exports.adam(uAt, muAt, nuAt, u.length, beta1, beta2, eps, c1, c2);
+    this.output(uAt, u);
+    this.output(muAt, mu);
+    this.output(nuAt, nu);
+  }
+
   /** out ← relu(x) or its derivative (step), element by element, branch-free. */
   map(kernel: "relu" | "step", x: Float32Array, out: Float32Array): void {
     const outAt = this.offsetOf(out);

@@ -77,3 +77,34 @@ export function step(x: usize, out: usize, n: i32): void {
     store<f32>(out + at, load<f32>(x + at) > 0 ? 1 : 0);
   }
 }
+
+/**
+ * One Adam step over n floats, in place, in float32 (PyTorch's order of operations):
+ * mu ← β1·mu + (1−β1)·g; nu ← β2·nu + (1−β2)·g²; u ← (mu / c1) / (sqrt(nu) / c2 + eps), g read from u.
+ */
+export function adam(u: usize, mu: usize, nu: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64): void {
+  const b1 = f32x4.splat(<f32>beta1), a1 = f32x4.splat(<f32>(1 - beta1));
+  const b2 = f32x4.splat(<f32>beta2), a2 = f32x4.splat(<f32>(1 - beta2));
+  const e = f32x4.splat(<f32>eps), d1 = f32x4.splat(<f32>c1), d2 = f32x4.splat(<f32>c2);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    const g = v128.load(u + at);
+    const m = f32x4.add(f32x4.mul(b1, v128.load(mu + at)), f32x4.mul(a1, g));
+    const v = f32x4.add(f32x4.mul(b2, v128.load(nu + at)), f32x4.mul(a2, f32x4.mul(g, g)));
+    v128.store(mu + at, m);
+    v128.store(nu + at, v);
+    v128.store(u + at, f32x4.div(f32x4.div(m, d1), f32x4.add(f32x4.div(f32x4.sqrt(v), d2), e)));
+  }
+  const sb1 = <f32>beta1, sa1 = <f32>(1 - beta1), sb2 = <f32>beta2, sa2 = <f32>(1 - beta2);
+  const se = <f32>eps, s1 = <f32>c1, s2 = <f32>c2;
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const g = load<f32>(u + at);
+    const m = sb1 * load<f32>(mu + at) + sa1 * g;
+    const v = sb2 * load<f32>(nu + at) + sa2 * (g * g);
+    store<f32>(mu + at, m);
+    store<f32>(nu + at, v);
+    store<f32>(u + at, m / s1 / (Mathf.sqrt(v) / s2 + se));
+  }
+}
