@@ -1,8 +1,9 @@
 /**
  * Soak test of issue 7: train online (batch 1) for 1,000,000 steps and sample memory, to show that
  * heap and RSS stay flat (within 10% of their level after warm-up). `npm run soak`, or
- * `node --expose-gc dist/bench/soak.js [--steps N] [--hidden H]`.
+ * `node --expose-gc dist/bench/soak.js [--steps N] [--hidden H] [--backend js|wasm]` (default js).
  */
+import { useBackend } from "../src/backend/index.js";
 import { loadBundledMnist } from "../src/data/mnist.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
@@ -23,6 +24,10 @@ const every = Math.max(1, Math.round(steps / 100));
 // table also shows the level at 1% of the run so that this choice is visible.
 const warmup = Math.round(steps / 10);
 const early = Math.round(steps / 100);
+
+const b = process.argv.indexOf("--backend");
+const backendName = b > 0 ? process.argv[b + 1]! : "js";
+useBackend(backendName, { threads: 1 });
 
 const { train } = loadBundledMnist();
 const data = { x: new Tensor(train.x, [train.n, train.inputDim]), y: new Tensor(train.y, [train.n, train.outputDim]) };

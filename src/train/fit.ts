@@ -140,7 +140,8 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   const gradMap = new Map<string, Float32Array>();
   const epochs: EpochEvent[] = opts.resume ? [...opts.resume.epochs] : [];
   const liveGrads = new Map<string, Float32Array>();
-  const updateBuffers: (Float32Array | null | undefined)[] = [];
+  // The update buffers of earlier calls on these parameters (online learning calls fit once a batch).
+  const updateBuffers: (Float32Array | null | undefined)[] = params.map(([, t]) => UPDATE_BUFFERS.get(t));
   const lossTermObservers = observers.filter((o) => o.lossTerm);
   const paramTensors = params.map(([, t]) => t);
   let plateauFactor = 1;
@@ -226,7 +227,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
           copy.set(grads[i]);
         });
       }
-      const updates = toUpdateBuffers(grads, updateBuffers);
+      const updates = toUpdateBuffers(grads, updateBuffers, paramTensors);
       if (opts.optimizer.step) opts.optimizer.step(paramData, updates, optState, lr);
       else {
         opts.optimizer.update(updates, optState, paramData, lr);
@@ -271,16 +272,23 @@ function gatherRows(t: Tensor, order: Int32Array, start: number, rows: number, c
   return new Tensor(out, [rows, cols]);
 }
 
+/** Each parameter's update buffer in the backend's memory (null: the backend keeps none), kept across calls. */
+const UPDATE_BUFFERS = new WeakMap<Tensor, Float32Array | null>();
+
 /**
  * The arrays the optimiser turns into updates: the gradients themselves, or, where the backend keeps
- * memory of its own (wasm), copies in buffers made once per run there, so that the optimiser's loops and
- * `p -= u` run in place on resident parameters instead of copying a layer's worth of floats each way.
+ * memory of its own (wasm), buffers made there once per parameter (backward writes weight gradients
+ * straight into them), so that the optimiser's loops and `p -= u` run in place on resident parameters
+ * instead of copying a layer's worth of floats each way.
  */
-function toUpdateBuffers(grads: Float32Array[], buffers: (Float32Array | null | undefined)[]): Float32Array[] {
+function toUpdateBuffers(grads: Float32Array[], buffers: (Float32Array | null | undefined)[], params: readonly Tensor[]): Float32Array[] {
   const kernels = backend();
   return grads.map((g, i) => {
     let u = buffers[i];
-    if (u === undefined || (u && u.length !== g.length)) buffers[i] = u = kernels.alloc?.(g.length) ?? null;
+    if (u === undefined || (u && u.length !== g.length)) {
+      buffers[i] = u = kernels.alloc?.(g.length) ?? null;
+      UPDATE_BUFFERS.set(params[i]!, u);
+    }
     if (!u) return g;
     if (u !== g) u.set(g);
     return u;
