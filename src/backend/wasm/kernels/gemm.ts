@@ -77,8 +77,23 @@ function packB(b: usize, trans: bool, n: i32, k: i32, p0: i32, kc: i32, j0: i32,
           for (let c = 0; c < NR; c++) store<f32>(to + (<usize>c << 2), c < cols ? load<f32>(src + (<usize>c << 2)) : 0);
         }
       }
+    } else if (cols == NR) {
+      // Column j of op(B) is row j of the stored matrix: read 4 depths of each of the 8 rows and
+      // transpose them in registers (two 4×4 blocks), so the panel is written a vector at a time.
+      const r0 = b + ((<usize>j * <usize>k + <usize>p0) << 2);
+      const ldb = <usize>k << 2;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const at = <usize>p << 2;
+        const to = panel + (<usize>p * NR << 2);
+        transpose4(r0 + at, ldb, to);
+        transpose4(r0 + 4 * ldb + at, ldb, to + 16);
+      }
+      for (; p < kc; p++) {
+        const to = panel + (<usize>p * NR << 2);
+        for (let c = 0; c < NR; c++) store<f32>(to + (<usize>c << 2), load<f32>(r0 + <usize>c * ldb + (<usize>p << 2)));
+      }
     } else {
-      // Column j of op(B) is row j of the stored matrix: walk each row once, scattering into the panel.
       for (let c = 0; c < NR; c++) {
         const to = panel + (<usize>c << 2);
         if (c < cols) {
@@ -90,6 +105,21 @@ function packB(b: usize, trans: bool, n: i32, k: i32, p0: i32, kc: i32, j0: i32,
       }
     }
   }
+}
+
+/**
+ * Read a 4×4 block (4 rows of 4 floats, row stride `ld` bytes, at `src`) and store its transpose as
+ * 4 vectors NR floats apart at `dst`: dst row p holds the p-th float of each of the 4 rows.
+ */
+// @ts-ignore: decorator
+@inline function transpose4(src: usize, ld: usize, dst: usize): void {
+  const a = v128.load(src), b = v128.load(src + ld), c = v128.load(src + 2 * ld), d = v128.load(src + 3 * ld);
+  const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+  const cd01 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), cd23 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5));
+  v128.store(dst + (NR << 2), v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7));
+  v128.store(dst + (2 * NR << 2), v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5));
+  v128.store(dst + (3 * NR << 2), v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7));
 }
 
 /** C[MR×NR] (row stride ldc floats) = (accumulate ? C : 0) + A-panel · B-panel over depth kc. */
