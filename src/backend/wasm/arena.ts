@@ -40,9 +40,10 @@ export class Heap {
       return at;
     }
     const at = this.top;
-    this.top = at + size;
     const have = this.memory.buffer.byteLength;
-    if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / 65536));
+    // Grow before moving the top: a memory at its maximum throws (RangeError) and nothing changes.
+    if (at + size > have) this.memory.grow(Math.ceil((at + size - have) / 65536));
+    this.top = at + size;
     return at;
   }
 

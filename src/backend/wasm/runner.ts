@@ -97,7 +97,14 @@ export class KernelRunner {
   alloc(n: number): Float32Array | null {
     if (!this.kernels.shared || n < RESIDENT_MIN) return null;
     const bytes = n * 4;
-    const at = this.heap.alloc(bytes);
+    let at: number;
+    try {
+      at = this.heap.alloc(bytes);
+    } catch {
+      // The memory is at its maximum (blocks are freed only when their arrays are collected, which a
+      // long synchronous loop making models may outrun): a plain array works everywhere, with copies.
+      return null;
+    }
     const buf = this.kernels.memory.buffer;
     this.buffers.add(buf);
     const view = new Float32Array(buf, at, n);
