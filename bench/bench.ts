@@ -124,7 +124,10 @@ export async function runBench(argv: string[]): Promise<number> {
     console.log("note: the Homeostat wasm backend did not load here (no WebAssembly SIMD); js only");
   }
   const torch = await startTorch();
-  console.log(typeof torch === "string" ? `note: ${torch}` : `peer: PyTorch ${torch.version} (CPU), 1 and 2 threads`);
+  console.log(typeof torch === "string" ? `note: ${torch}` : `peer: PyTorch ${torch.version} (CPU, ${torch.blas}), 1 and 2 threads`);
+  if (typeof torch !== "string" && !torch.blas.startsWith("OpenBLAS")) {
+    console.log("note: PyTorch's products run on Debian's reference BLAS here, ~30× slower than with OpenBLAS; for its real speed: apt-get install libopenblas0-pthread");
+  }
   console.log("");
   const torchPeers = typeof torch === "string" ? null : torch;
 
@@ -180,7 +183,7 @@ export async function runBench(argv: string[]): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   const report = {
     date: new Date().toISOString(), mode, seconds: Number(seconds.toFixed(1)), machine: host, tfjs: tfjs ?? { skipped: peers },
-    torch: torchPeers ? { version: torchPeers.version } : { skipped: torch },
+    torch: torchPeers ? { version: torchPeers.version, blas: torchPeers.blas } : { skipped: torch },
     wasm: wasm?.info() ?? null, results, ratios: ratiosByPeer(results),
   };
   writeFileSync(cli.out, JSON.stringify(report, null, 2) + "\n");

@@ -14,6 +14,8 @@ const SCRIPT = fileURLToPath(new URL("../../bench/torch_peer.py", import.meta.ur
 
 export interface TorchPeer {
   version: string;
+  /** The BLAS its products run on: Debian's python3-torch uses whatever libblas.so.3 points to. */
+  blas: string;
   mlp(task: MlpTask, threads: number): Contestant;
   gemm(m: number, n: number, k: number, threads: number): Contestant;
   close(): void;
@@ -28,7 +30,7 @@ export async function startTorch(): Promise<TorchPeer | string> {
   const waiting: ((line: string) => void)[] = [];
   lines.on("line", (line) => waiting.shift()?.(line));
   const next = (): Promise<string> => new Promise((resolve) => waiting.push(resolve));
-  const hello = JSON.parse(await next()) as { version: string };
+  const hello = JSON.parse(await next()) as { version: string; blas: string };
   let ids = 0;
   const ask = async (command: Record<string, unknown>): Promise<number> => {
     const reply = next();
@@ -37,6 +39,7 @@ export async function startTorch(): Promise<TorchPeer | string> {
   };
   return {
     version: hello.version,
+    blas: hello.blas,
     mlp(task, threads) {
       const id = ids++;
       return {

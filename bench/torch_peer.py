@@ -5,6 +5,7 @@ trains the MLP (ReLU, softmax cross-entropy, SGD) for `reps` steps on fixed rand
 {"op": "gemm", "id", "m", "n", "k", "threads", "reps"} multiplies. Models and operands persist by id
 so warm-up and rounds reuse them. Each reply is {"seconds": ...} for the timed loop only.
 """
+import ctypes
 import json
 import sys
 import time
@@ -12,6 +13,20 @@ import time
 import torch
 
 state = {}
+
+
+def blas_threads():
+    """OpenBLAS (Debian's libblas.so.3 once libopenblas0-pthread is installed) keeps its own thread pool,
+    which torch.set_num_threads does not reach: without this, "1 thread" products would use every core.
+    Returns the setter, or None where the BLAS is not OpenBLAS (Debian's reference BLAS is single-threaded)."""
+    try:
+        lib = ctypes.CDLL("libblas.so.3")
+        return lib.openblas_set_num_threads, ctypes.cast(lib.openblas_get_config, ctypes.CFUNCTYPE(ctypes.c_char_p))().decode()
+    except (OSError, AttributeError):
+        return None, None
+
+
+SET_BLAS_THREADS, BLAS_CONFIG = blas_threads()
 
 
 def mlp(c):
@@ -50,10 +65,12 @@ def gemm(c):
 
 
 def main():
-    print(json.dumps({"version": torch.__version__, "blas": "openblas" if "openblas" in torch.__config__.show().lower() else "other"}), flush=True)
+    print(json.dumps({"version": torch.__version__, "blas": BLAS_CONFIG.split(" NO_")[0] if BLAS_CONFIG else "reference BLAS (not OpenBLAS)"}), flush=True)
     for line in sys.stdin:
         c = json.loads(line)
         torch.set_num_threads(c["threads"])
+        if SET_BLAS_THREADS:
+            SET_BLAS_THREADS(c["threads"])
         seconds = mlp(c) if c["op"] == "mlp" else gemm(c)
         print(json.dumps({"seconds": seconds}), flush=True)
 
