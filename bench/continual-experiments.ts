@@ -73,6 +73,8 @@ const TUNED: Record<Protocol, Record<string, Record<string, number>>> = {
  *               si c 5: 83.9 (7.8); si c 3 with ξ 0.01/1: 78.3 (6.5)/77.8 (17.3); si c 1 with ξ 0.01: 81.6 (8.7);
  *               mas λ 0.01/0.1: 85.2 (6.2)/76.0 (7.3); replay 500 rows, replayBatch 64/128: 85.1 (8.2)/85.3;
  *               replay 2,000 rows, replayBatch 64: 88.8 (4.3) (the only point run at that budget); lwf, agem: defaults, not searched.
+ *   SGD 0.005, momentum 0.9 (run after the choice, on the code of the fused optimiser step): onlineEwc λ 10/30:
+ *               83.3 (8.3)/80.6 (8.7); si c 3/10: 82.7 (9.5)/82.0 (8.3). Worse than 0.01 on both.
  *   It is the best or equal optimiser for every regulariser and replay measured, and naive still forgets.
  * Several best points sit at the edge of their grid (EWC and SI on the split streams, EWC at λ 3 on permuted):
  * a wider grid may do better.
