@@ -75,6 +75,7 @@ const TUNED: Record<Protocol, Record<string, Record<string, number>>> = {
  *               replay 2,000 rows, replayBatch 64: 88.8 (4.3) (the only point run at that budget); lwf, agem: defaults, not searched.
  *   SGD 0.005, momentum 0.9 (run after the choice, on the code of the fused optimiser step): onlineEwc λ 10/30:
  *               83.3 (8.3)/80.6 (8.7); si c 3/10: 82.7 (9.5)/82.0 (8.3). Worse than 0.01 on both.
+ *   SGD 0.01, momentum 0.9, same later code: onlineEwc λ 7: 85.9 (7.2); λ 10 with fisherSamples 2000: 86.3 (6.3).
  *   It is the best or equal optimiser for every regulariser and replay measured, and naive still forgets.
  * Several best points sit at the edge of their grid (EWC and SI on the split streams, EWC at λ 3 on permuted):
  * a wider grid may do better.
