@@ -33,11 +33,12 @@ export interface Backend {
    */
   matmul(a: Data, b: Data, out: Data, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
   /**
-   * y ← y + alpha·x over float32 arrays of one length, each element computed in float64 and rounded
-   * once (as a JavaScript loop computes it): the optimisers' last step, `p -= u`, is `axpy(-1, u, p)`.
+   * y ← y + alpha·x over float32 arrays of one length: the optimisers' last step, `p -= lr·u`, is
+   * `axpy(-lr, u, p)`. js computes each element in float64 and rounds once; a backend may compute in
+   * float32 (wasm: alpha rounded to float32, fused multiply-add where the runtime has it).
    */
   axpy(alpha: number, x: Float32Array, y: Float32Array): void;
-  /** x ← alpha·x, each product computed in float64 and rounded once (scaling updates by the learning rate). */
+  /** x ← alpha·x (scaling updates by the learning rate); float64 then rounded on js, float32 on wasm. */
   scale(alpha: number, x: Float32Array): void;
   /**
    * One Adam step over a parameter's arrays, in place (PyTorch's order of operations; g is read from u):

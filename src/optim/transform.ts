@@ -8,7 +8,7 @@
  * learning rate folded into the last pass (p -= lr·u).
  *
  * The two loops every optimiser runs over every parameter (scaling by the learning rate, applying the
- * update) are the backend's `scale` and `axpy` kernels, bit-identical on every backend.
+ * update) are the backend's `scale` and `axpy` kernels (js: float64, rounded once; wasm: float32).
  */
 import { allocFloat32, backend } from "../backend/index.js";
 

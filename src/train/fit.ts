@@ -272,8 +272,8 @@ function gatherRows(t: Tensor, order: Int32Array, start: number, rows: number, c
   return new Tensor(out, [rows, cols]);
 }
 
-/** Each parameter's update buffer in the backend's memory (null: the backend keeps none), kept across calls. */
-const UPDATE_BUFFERS = new WeakMap<Tensor, Float32Array | null>();
+/** Each parameter's update buffer in the backend's memory, kept across calls. */
+const UPDATE_BUFFERS = new WeakMap<Tensor, Float32Array>();
 
 /**
  * The arrays the optimiser turns into updates: the gradients themselves, or, where the backend keeps
@@ -287,7 +287,8 @@ function toUpdateBuffers(grads: Float32Array[], buffers: (Float32Array | null | 
     let u = buffers[i];
     if (u === undefined || (u && u.length !== g.length)) {
       buffers[i] = u = kernels.alloc?.(g.length) ?? null;
-      UPDATE_BUFFERS.set(params[i]!, u);
+      // Only a real buffer is remembered, so a parameter first trained on js gets one on wasm later.
+      if (u) UPDATE_BUFFERS.set(params[i]!, u);
     }
     if (!u) return g;
     if (u !== g) u.set(g);
