@@ -76,6 +76,8 @@ const TUNED: Record<Protocol, Record<string, Record<string, number>>> = {
  *   SGD 0.005, momentum 0.9 (run after the choice, on the code of the fused optimiser step): onlineEwc λ 10/30:
  *               83.3 (8.3)/80.6 (8.7); si c 3/10: 82.7 (9.5)/82.0 (8.3). Worse than 0.01 on both.
  *   SGD 0.01, momentum 0.9, same later code: onlineEwc λ 7: 85.9 (7.2); λ 10 with fisherSamples 2000: 86.3 (6.3).
+ *               With the expected Fisher (expectedFisher 1): onlineEwc λ 3/10/30: 85.5 (7.7)/85.0 (6.6)/81.1 (7.1);
+ *               ewc λ 3/10: 78.7 (15.3)/75.0 (17.6). No better than the empirical Fisher, so the default stays empirical.
  *   It is the best or equal optimiser for every regulariser and replay measured, and naive still forgets.
  * Several best points sit at the edge of their grid (EWC and SI on the split streams, EWC at λ 3 on permuted):
  * a wider grid may do better.

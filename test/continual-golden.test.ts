@@ -138,6 +138,39 @@ function tinySetup(): { ctx: TaskContext; model: Sequential } {
 const control = (model: Sequential): TrainingControl => ({ model, parameters: model.parameters() } as unknown as TrainingControl);
 const nudge = (model: Sequential, by: number): void => model.parameters().forEach(([, t], k) => t.data.forEach((_, i) => { t.data[i] += by * Math.sin(i + k); }));
 
+test("expected Fisher of a softmax layer: mean of p_c(1 − p_c)·x_j² per weight and p_c(1 − p_c) per bias (closed form); empirical differs", () => {
+  const rng = new Rng(9);
+  const [n, d, k] = [30, 5, 3];
+  const labels = Int32Array.from({ length: n }, (_, i) => i % k);
+  const x = Float32Array.from({ length: n * d }, () => rng.normal());
+  const ds = { x, y: oneHot(labels, k), n, inputDim: d, outputDim: k, task: "classification" as const, labels };
+  const stream = makeStream(ds, { kind: "split", tasks: 1, seed: 0, scenario: "domain" });
+  const model = new Sequential([new Dense(k, { activation: "softmax" })]).build(d, new Rng(3));
+  const task = stream.tasks[0];
+  const ctx: TaskContext = { model, stream, task, taskIndex: 0, seen: stream.tasks, loss: headLoss(stream, 0), batchSize: 8, rng: new Rng(2), taskFree: false };
+  const rows = task.x.shape[0];
+  const f = fisherDiagonal(ctx, rows, true);
+  const [w, b] = [model.parameters()[0][1].data, model.parameters()[1][1].data];
+  const wantW = new Float64Array(k * d), wantB = new Float64Array(k);
+  for (let r = 0; r < rows; r++) {
+    const xr = task.x.data.subarray(r * d, (r + 1) * d);
+    const z = Array.from({ length: k }, (_, c) => b[c] + Array.from(xr).reduce((s: number, v: number, j: number) => s + v * w[c * d + j], 0));
+    const zmax = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - zmax));
+    const p = e.map((v) => v / e.reduce((s, u) => s + u, 0));
+    for (let c = 0; c < k; c++) {
+      wantB[c] += p[c] * (1 - p[c]) / rows;
+      for (let j = 0; j < d; j++) wantW[c * d + j] += p[c] * (1 - p[c]) * xr[j] * xr[j] / rows;
+    }
+  }
+  const close = (got: Float64Array, want: Float64Array, name: string): void => got.forEach((v, i) =>
+    assert.ok(Math.abs(v - want[i]) <= 1e-5 * (1 + want[i]), `${name}[${i}]: ${v} vs ${want[i]}`));
+  close(f.get("0.weight")!, wantW, "weight");
+  close(f.get("0.bias")!, wantB, "bias");
+  const empirical = fisherDiagonal({ ...ctx, rng: new Rng(2) }, rows, false).get("0.bias")!;
+  assert.ok(empirical.some((v, i) => Math.abs(v - wantB[i]) > 1e-3), "the empirical Fisher uses the labels, not the model's predictions");
+});
+
 test("EWC: the penalty is not zero once weights move, and two tasks' penalties add up exactly (closed form)", () => {
   const { ctx, model } = tinySetup();
   const lambda = 3;

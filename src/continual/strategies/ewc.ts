@@ -1,3 +1,7 @@
+import { grad } from "../../autograd/backward.js";
+import { ConfigError } from "../../tensor/errors.js";
+import { Tensor } from "../../tensor/tensor.js";
+import { rowSlice } from "../../train/evaluate.js";
 import { lossFromLogits, mapFromState, mapToState, meanOfPerSample, penaltyObserver, type Strategy, type StrategySpec, type TaskContext, toFloat32, zerosLike } from "../strategy.js";
 
 export interface EwcOptions {
@@ -5,15 +9,58 @@ export interface EwcOptions {
   lambda?: number;
   /** Training rows of each task whose per-sample gradients estimate the Fisher diagonal. */
   fisherSamples?: number;
+  /** 1: the expected Fisher (over the model's own predictive distribution); 0: the empirical one (true labels). */
+  expectedFisher?: number;
 }
 
 /**
- * The diagonal of the empirical Fisher information of the task's masked loss at the current weights:
- * the mean over up to `samples` rows of the squared per-row gradient (true labels, as Avalanche and
- * most reimplementations do; the expected Fisher would need one backward pass per class).
+ * The diagonal of the Fisher information of the task's masked loss at the current weights, from up to
+ * `samples` rows. Empirical (the default, as Avalanche and most reimplementations do): the mean squared
+ * per-row gradient with the true labels. Expected (`expected`, as Kirkpatrick et al. define it and van de
+ * Ven et al. 2022 compute it): for each row, Σ_c p_c (∇ log p_c)² over the classes the row's head allows,
+ * p the model's own prediction. A well-learned row has a near-zero empirical gradient, so the empirical
+ * Fisher under-rates the weights a task relies on most; the expected one does not.
  */
-export function fisherDiagonal(ctx: TaskContext, samples: number): Map<string, Float64Array> {
-  return meanOfPerSample(ctx, samples, (z, t) => lossFromLogits(ctx.loss, z, t), (g) => g * g);
+export function fisherDiagonal(ctx: TaskContext, samples: number, expected = false): Map<string, Float64Array> {
+  if (!expected) return meanOfPerSample(ctx, samples, (z, t) => lossFromLogits(ctx.loss, z, t), (g) => g * g);
+  return expectedFisherDiagonal(ctx, samples);
+}
+
+/** Classes this unlikely under the model add less than this much to a row's Fisher and are skipped. */
+const MIN_PROBABILITY = 1e-6;
+
+function expectedFisherDiagonal(ctx: TaskContext, samples: number): Map<string, Float64Array> {
+  if (ctx.loss.fused?.activation !== "softmax") {
+    throw new ConfigError(`expectedFisher: needs a softmax cross-entropy loss, got ${ctx.loss.name}`, { field: "expectedFisher" });
+  }
+  const { model, task } = ctx;
+  const out = zerosLike(model);
+  const acc = [...out.values()];
+  const params = model.parameters().map(([, t]) => t);
+  const order = ctx.rng.permutation(task.x.shape[0]).subarray(0, Math.min(samples, task.x.shape[0]));
+  for (const i of order) {
+    const logits = model.forwardLinear(rowSlice(task.x, i, i + 1), { training: false });
+    const target = rowSlice(task.y, i, i + 1);
+    // d loss / d logits = p − t for softmax cross-entropy, masked units included (their p is 0): so p = that + t.
+    // (Taken on a leaf copy of the logits: grad answers for leaves.)
+    const z = new Tensor(logits.data, logits.shape, true);
+    const [dz] = grad(lossFromLogits(ctx.loss, z, target), [z]);
+    const k = dz.size;
+    const p = Float64Array.from(dz.data, (g, c) => g + target.data[c]);
+    for (let c = 0; c < k; c++) {
+      if (!(p[c] >= MIN_PROBABILITY)) continue;
+      // −log p_c has logit gradient p − e_c.
+      const seed = new Float32Array(k);
+      for (let j = 0; j < k; j++) seed[j] = p[j] - (j === c ? 1 : 0);
+      grad(logits, params, new Tensor(seed, [1, k])).forEach((g, pi) => {
+        const a = acc[pi];
+        const d = g.data;
+        for (let j = 0; j < d.length; j++) a[j] += p[c] * d[j] * d[j];
+      });
+    }
+  }
+  for (const a of acc) for (let j = 0; j < a.length; j++) a[j] /= Math.max(order.length, 1);
+  return out;
 }
 
 /**
@@ -29,6 +76,7 @@ export function fisherDiagonal(ctx: TaskContext, samples: number): Map<string, F
 export function ewc(opts: EwcOptions = {}): Strategy {
   const lambda = opts.lambda ?? ewcSpec.hyper.lambda.default;
   const samples = opts.fisherSamples ?? ewcSpec.hyper.fisherSamples.default;
+  const expected = (opts.expectedFisher ?? ewcSpec.hyper.expectedFisher.default) === 1;
   let fisherSum: Map<string, Float64Array> | null = null;
   let weighted: Map<string, Float64Array> | null = null;
   let importance: Map<string, Float32Array> | null = null;
@@ -43,7 +91,7 @@ export function ewc(opts: EwcOptions = {}): Strategy {
       [importance, anchor] = [mapFromState(o.importance), mapFromState(o.anchor)];
     },
     onTaskEnd: (ctx) => {
-      const f = fisherDiagonal(ctx, samples);
+      const f = fisherDiagonal(ctx, samples, expected);
       fisherSum ??= zerosLike(ctx.model);
       weighted ??= zerosLike(ctx.model);
       const mean = new Map<string, Float32Array>();
@@ -63,6 +111,12 @@ export function ewc(opts: EwcOptions = {}): Strategy {
   };
 }
 
+/** The `expectedFisher` switch, shared by EWC and online EWC. */
+export const EXPECTED_FISHER = {
+  default: 0, min: 0, max: 1, integer: true,
+  doc: "1: the expected Fisher (Σ over classes of p_c·(∇ log p_c)², the model's own predictions); 0: the empirical one (true labels)",
+};
+
 export const ewcSpec: StrategySpec = {
   type: "ewc",
   hyper: {
@@ -70,6 +124,7 @@ export const ewcSpec: StrategySpec = {
     // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
     lambda: { default: 30, min: 0, doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, Adam 1e-3, λ 10/30/100/1000/10000: 73.1/75.9/72.7/58.0/47.9% (the split streams want 10000; with the permuted protocol's SGD 0.01, momentum 0.9, λ 3)" },
     fisherSamples: { default: 500, min: 1, integer: true, doc: "rows per task for the Fisher diagonal" },
+    expectedFisher: EXPECTED_FISHER,
   },
   create: (o) => ewc(o),
 };

@@ -1,5 +1,5 @@
 import { mapFromState, mapToState, penaltyObserver, snapshotParameters, type Strategy, type StrategySpec, toFloat32, zerosLike } from "../strategy.js";
-import { fisherDiagonal } from "./ewc.js";
+import { EXPECTED_FISHER, fisherDiagonal } from "./ewc.js";
 
 export interface OnlineEwcOptions {
   /** Penalty strength λ in (λ/2) Σ F̃ (θ − θ*)². */
@@ -7,6 +7,8 @@ export interface OnlineEwcOptions {
   /** Decay γ of the running Fisher: F̃ ← γ F̃ + F_k (1: no decay). */
   gamma?: number;
   fisherSamples?: number;
+  /** 1: the expected Fisher; 0: the empirical one (see `fisherDiagonal`). */
+  expectedFisher?: number;
 }
 
 /**
@@ -21,6 +23,7 @@ export function onlineEwc(opts: OnlineEwcOptions = {}): Strategy {
   const lambda = opts.lambda ?? hyper.lambda.default;
   const gamma = opts.gamma ?? hyper.gamma.default;
   const samples = opts.fisherSamples ?? hyper.fisherSamples.default;
+  const expected = (opts.expectedFisher ?? hyper.expectedFisher.default) === 1;
   let running: Map<string, Float64Array> | null = null;
   let importance: Map<string, Float32Array> | null = null;
   let anchor: Map<string, Float32Array> | null = null;
@@ -33,7 +36,7 @@ export function onlineEwc(opts: OnlineEwcOptions = {}): Strategy {
       [running, importance, anchor] = [mapFromState(o.running), mapFromState(o.importance), mapFromState(o.anchor)];
     },
     onTaskEnd: (ctx) => {
-      const f = fisherDiagonal(ctx, samples);
+      const f = fisherDiagonal(ctx, samples, expected);
       running ??= zerosLike(ctx.model);
       for (const [name, r] of running) {
         const fk = f.get(name)!;
@@ -53,6 +56,7 @@ export const onlineEwcSpec: StrategySpec = {
     lambda: { default: 30, min: 0, doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, Adam 1e-3, λ 10/30/100: 83.8/84.9/80.7% (the split streams want 10000; with the permuted protocol's SGD 0.01, momentum 0.9, λ 10)" },
     gamma: { default: 1, min: 0, max: 1, doc: "decay of the running Fisher (van de Ven et al. 2022 use 1)" },
     fisherSamples: { default: 500, min: 1, integer: true, doc: "rows per task for the Fisher diagonal" },
+    expectedFisher: EXPECTED_FISHER,
   },
   create: (o) => onlineEwc(o),
 };
