@@ -121,7 +121,10 @@ export class ThreadPool {
     Atomics.store(ctl, CTL.generation, gen);
     Atomics.notify(ctl, CTL.generation);
     workOnJob(ctl, gen, job, np, 0, runHere);
+    // Only chunks a worker has already started remain: poll a while before sleeping on them.
     let done: number;
+    const until = performance.now() + 1;
+    for (let i = 1; Atomics.load(ctl, CTL.done) < job.chunks; i++) if ((i & 255) === 0 && performance.now() > until) break;
     while ((done = Atomics.load(ctl, CTL.done)) < job.chunks) Atomics.wait(ctl, CTL.done, done);
   }
 
