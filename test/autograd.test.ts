@@ -68,6 +68,17 @@ for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, tru
   const b = tB ? rand([5, 4]) : rand([4, 5]);
   check(`matmul transA=${tA} transB=${tB}`, (x, y) => op.matmul(x, y, { transA: tA, transB: tB }), [a, b]);
 }
+// The fused dense layer: relu's kink is kept away from (pre-activations of size ≥ 0.05 are drawn again).
+function linearInputs(bias: boolean): Tensor[] {
+  for (;;) {
+    const [x, w, b] = [rand([4, 3]), rand([5, 3]), rand([5])];
+    const z = bias ? op.add(op.matmul(x, w, { transB: true }), b) : op.matmul(x, w, { transB: true });
+    if (Array.from(z.data).every((v) => Math.abs(v) > 0.05)) return bias ? [x, w, b] : [x, w];
+  }
+}
+check("linear, relu, with bias", (x, w, b) => op.linear(x, w, b, "relu"), linearInputs(true));
+check("linear, identity, with bias", (x, w, b) => op.linear(x, w, b, "identity"), linearInputs(true));
+check("linear, relu, no bias", (x, w) => op.linear(x, w, null, "relu"), linearInputs(false));
 
 // Composites: their gradients come from their primitives, and must be right too.
 check("mean", (x) => F.mean(x, 1), [rand([3, 4])]);
@@ -90,7 +101,7 @@ check("a small MLP", (x, w1, b1, w2) => F.logSoftmax(op.matmul(op.tanh(op.add(op
 
 test("every primitive has a gradient rule", () => {
   // The `satisfies Record<PrimOp, GradRule>` makes this a compile-time fact; this checks the runtime table too.
-  assert.equal(Object.keys(gradients).length, 26);
+  assert.equal(Object.keys(gradients).length, 27);
 });
 
 test("forward values against closed forms", () => {

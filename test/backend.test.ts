@@ -56,6 +56,34 @@ function conformance(b: Backend): void {
       }
     }
   }
+  test(`${b.name} linear is the product, the bias and relu; linearBackward is relu's mask and the column sums (float64, against loops)`, () => {
+    for (const [m, n, k] of [[1, 5, 3], [7, 9, 13], [64, 40, 96]]) {
+      const x = randomMatrix(m * k, 0), w = randomMatrix(n * k, 0), bias = randomMatrix(n, 0);
+      for (const relu of [false, true]) {
+        for (const withBias of [false, true]) {
+          const out = new Float64Array(m * n).fill(NaN);
+          b.linear(x, w, withBias ? bias : null, out, m, n, k, relu);
+          const z = naiveMatmul(x, w, m, n, k, false, true);
+          const scale = naiveMatmul(x.map(Math.abs), w.map(Math.abs), m, n, k, false, true);
+          for (let i = 0; i < m * n; i++) {
+            const v = z[i] + (withBias ? bias[i % n] : 0);
+            const want = relu ? (v > 0 ? v : 0) : v;
+            assert.ok(Math.abs(out[i] - want) <= 1e-14 * (k + 1) * (scale[i] + Math.abs(bias[i % n])), `linear ${m}×${n}×${k} relu=${relu} bias=${withBias} [${i}]: ${out[i]} vs ${want}`);
+          }
+          const g = randomMatrix(m * n, 0);
+          const dz = new Float64Array(m * n).fill(NaN), db = new Float64Array(n).fill(NaN);
+          b.linearBackward(g, out, relu ? dz : null, db, m, n, relu);
+          const d = relu ? g.map((v, i) => v * (out[i] > 0 ? 1 : 0)) : g;
+          if (relu) assert.deepEqual(Array.from(dz), Array.from(d));
+          for (let j = 0; j < n; j++) {
+            let sum = 0, abs = 0;
+            for (let i = 0; i < m; i++) { sum += d[i * n + j]; abs += Math.abs(d[i * n + j]); }
+            assert.ok(Math.abs(db[j] - sum) <= 1e-14 * m * abs, `db[${j}]: ${db[j]} vs ${sum}`);
+          }
+        }
+      }
+    }
+  });
   test(`${b.name} reductions and transposes against loops`, () => {
     const x = randomMatrix(2 * 3 * 4, 0);
     const sum12 = new Float64Array(2);
@@ -274,6 +302,39 @@ function againstJs(b: Backend): void {
     for (const [m, n, k] of sizes) {
       for (const tA of [false, true]) {
         for (const tB of [false, true]) checkMatmul(b, m, n, k, tA, tB, 0.3);
+      }
+    }
+  });
+  test(`${b.name} linear and linearBackward match js (float32, single rows, padded tiles, resident weights)`, () => {
+    const resident = (x: Float32Array): Float32Array => { const r = b.alloc?.(x.length) ?? new Float32Array(x.length); r.set(x); return r; };
+    for (const [m, n, k] of [[1, 256, 784], [64, 256, 784], [64, 10, 256], [5, 7, 3], [33, 65, 257], [1, 3, 2], [16, 100, 784]]) {
+      const x = randomF32(m * k, -1, 1), w = randomF32(n * k, -1, 1), bias = randomF32(n, -1, 1);
+      for (const relu of [false, true]) {
+        for (const [withBias, inPlace] of [[true, false], [false, false], [true, true]]) {
+          const want = new Float32Array(m * n);
+          jsBackend.linear(x, w, withBias ? bias : null, want, m, n, k, relu);
+          const got = new Float32Array(m * n).fill(NaN);
+          b.linear(x, inPlace ? resident(w) : w, withBias ? bias : null, got, m, n, k, relu);
+          // The product's bound (as for matmul), then one rounding of the bias add; relu only shrinks differences.
+          const scale = new Float32Array(m * n);
+          jsBackend.matmul(x.map(Math.abs), w.map(Math.abs), scale, m, n, k, false, true);
+          for (let i = 0; i < m * n; i++) {
+            assert.ok(Math.abs(got[i] - want[i]) <= (k + 2) * U * scale[i] + 2 * U * Math.abs(want[i]) + 1e-30, `linear ${m}×${n}×${k} relu=${relu} bias=${withBias} [${i}]: ${got[i]} vs js ${want[i]}`);
+          }
+          const g = randomF32(m * n, -1, 1);
+          const [dzWant, dbWant] = [new Float32Array(m * n), new Float32Array(n)];
+          jsBackend.linearBackward(g, want, relu ? dzWant : null, dbWant, m, n, relu);
+          const [dzGot, dbGot] = [new Float32Array(m * n).fill(NaN), new Float32Array(n).fill(NaN)];
+          b.linearBackward(g, want, relu ? dzGot : null, dbGot, m, n, relu);
+          if (relu) assert.deepEqual(dzGot, dzWant, "relu's mask is exact");
+          // Column sums of m floats in float32, in any order: within m·u·Σ|dz| (plus js's one rounding).
+          const d = relu ? dzWant : g;
+          for (let j = 0; j < n; j++) {
+            let abs = 0;
+            for (let i = 0; i < m; i++) abs += Math.abs(d[i * n + j]);
+            assert.ok(Math.abs(dbGot[j] - dbWant[j]) <= (m + 1) * U * abs + 1e-30, `db ${m}×${n} [${j}]: ${dbGot[j]} vs js ${dbWant[j]}`);
+          }
+        }
       }
     }
   });

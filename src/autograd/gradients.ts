@@ -17,7 +17,7 @@ export type GradRule = (
   needs: readonly boolean[],
   /**
    * Arrays an input's gradient may be written into instead of a fresh one (the caller's buffers for
-   * parameters: see `grad`); a rule may ignore them. Only matmul uses them, for weight gradients.
+   * parameters: see `grad`); a rule may ignore them. matmul and linear use them, for weight gradients.
    */
   into?: readonly (Data | null)[],
 ) => (Tensor | null)[];
@@ -91,5 +91,13 @@ export const gradients = {
     const ga = !needs[0] ? null : tA ? op.matmul(b, g, { transA: tB, transB: true, out: outA }) : op.matmul(g, b, { transB: !tB, out: outA });
     const gb = !needs[1] ? null : tB ? op.matmul(g, a, { transA: true, transB: tA, out: outB }) : op.matmul(a, g, { transA: !tA, out: outB });
     return [ga, gb];
+  },
+  // A dense layer (x [m, k], w [n, k], b [n]): dz = g·act′, then dx = dz·w, dw = dzᵀ·x (into the
+  // caller's buffer), db = column sums of dz, the last two from one element-wise call.
+  linear: (g, [x, w, b], out, attrs, needs, into) => {
+    const { dz, db } = op.linearBackward(g, out, attrs.activation === "relu", b !== undefined && needs[2]);
+    const dx = needs[0] ? op.matmul(dz, w) : null;
+    const dw = needs[1] ? op.matmul(dz, x, { transA: true, out: into?.[1] ?? undefined }) : null;
+    return b === undefined ? [dx, dw] : [dx, dw, db];
   },
 } satisfies Record<PrimOp, GradRule>;

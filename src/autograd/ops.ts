@@ -7,12 +7,13 @@ import { allocate, type Data, dtypeOf, Tensor } from "../tensor/tensor.js";
 /**
  * The closed set of primitive operations. Everything else (softmax, gelu, layer norm, the losses) is
  * composed from these in `functional.ts` and needs no kernel and no gradient rule of its own.
- * `sign`, `step`, `greater` and `equal` are piecewise constant: their gradient is zero.
+ * `sign`, `step`, `greater` and `equal` are piecewise constant: their gradient is zero. `linear` is a
+ * dense layer's `act(x·wᵀ + b)` fused into one kernel call each way (it equals matmul, add and relu).
  */
 export type PrimOp =
   | "neg" | "exp" | "log" | "log1p" | "sqrt" | "abs" | "sign" | "step" | "tanh" | "sigmoid" | "relu" | "erf"
   | "add" | "sub" | "mul" | "div" | "maximum" | "greater" | "equal"
-  | "where" | "sum" | "max" | "reshape" | "transpose" | "expand" | "matmul";
+  | "where" | "sum" | "max" | "reshape" | "transpose" | "expand" | "matmul" | "linear";
 
 export type Operand = Tensor | number;
 
@@ -162,4 +163,37 @@ export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: 
   const out = opts.out && opts.out.length === m * n && dtypeOf(opts.out) === a.dtype ? opts.out : allocate(a.dtype, m * n);
   backend().matmul(a.data, b.data, out, m, n, k, transA, transB);
   return record(new Tensor(out, [m, n]), "matmul", [a, b], { transA, transB });
+}
+
+/**
+ * A dense layer, fused: act(x·wᵀ + b) with x [m, k], w [n, k] (row i: unit i's incoming weights), b [n]
+ * or null, act "relu" or "identity". The same numbers as `relu(add(matmul(x, w, {transB: true}), b))`,
+ * computed in one backend call with one output array; its backward pass is one element-wise call (relu's
+ * mask and the bias gradient together) and the two products. Its gradient is not itself differentiable.
+ *
+ * @example
+ * linear(x, dense.weight, dense.bias, "relu"); // [rows, units]
+ */
+export function linear(x: Tensor, w: Tensor, b: Tensor | null, activation: "relu" | "identity" = "identity"): Tensor {
+  if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[1] || (b && (b.rank !== 1 || b.shape[0] !== w.shape[0]))) {
+    throw new ShapeError(`linear: expected x [m, k], w [n, k] and b [n], got ${fmt(x.shape)}, ${fmt(w.shape)}${b ? ` and ${fmt(b.shape)}` : ""}`);
+  }
+  if (x.dtype !== w.dtype || (b && b.dtype !== w.dtype)) throw new ShapeError(`linear: dtypes differ (${x.dtype}, ${w.dtype}${b ? `, ${b.dtype}` : ""})`);
+  const [m, k] = x.shape;
+  const n = w.shape[0];
+  const out = allocate(x.dtype, m * n);
+  backend().linear(x.data, w.data, b?.data ?? null, out, m, n, k, activation === "relu");
+  return record(new Tensor(out, [m, n]), "linear", b ? [x, w, b] : [x, w], { activation });
+}
+
+/**
+ * The element-wise half of `linear`'s backward pass, outside the graph: dz = g·act′ (relu: 1 where the
+ * output y > 0) and, when `bias`, db = the column sums of dz.
+ */
+export function linearBackward(g: Tensor, y: Tensor, relu: boolean, bias: boolean): { dz: Tensor; db: Tensor | null } {
+  const [m, n] = g.shape;
+  const dz = relu ? new Tensor(allocate(g.dtype, m * n), [m, n]) : g;
+  const db = bias ? new Tensor(allocate(g.dtype, n), [n]) : null;
+  if (relu || bias) backend().linearBackward(g.data, y.data, relu ? dz.data : null, db?.data ?? null, m, n, relu);
+  return { dz, db };
 }

@@ -33,6 +33,18 @@ export interface Backend {
    */
   matmul(a: Data, b: Data, out: Data, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
   /**
+   * A dense layer's forward pass: out[m×n] = act(x·wᵀ + b), x stored m×k, w stored n×k (row i holds unit
+   * i's weights), b n values or null, act relu (v > 0 ? v : 0) or identity. The same numbers as `matmul`
+   * with transB, then a broadcast add and relu, in one call.
+   */
+  linear(x: Data, w: Data, b: Data | null, out: Data, m: number, n: number, k: number, relu: boolean): void;
+  /**
+   * The element-wise part of a dense layer's backward pass, from the gradient g and the output y (both
+   * m×n): with relu, dz ← g·(y > 0 ? 1 : 0) (without, dz is g itself and is left alone); when db is given,
+   * db ← the column sums of dz (js sums in float64 and rounds once; wasm sums in float32, row by row).
+   */
+  linearBackward(g: Data, y: Data, dz: Data | null, db: Data | null, m: number, n: number, relu: boolean): void;
+  /**
    * y ← y + alpha·x over float32 arrays of one length: the optimisers' last step, `p -= lr·u`, is
    * `axpy(-lr, u, p)`. js computes each element in float64 and rounds once; a backend may compute in
    * float32 (wasm: alpha rounded to float32, fused multiply-add where the runtime has it).

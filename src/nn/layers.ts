@@ -56,14 +56,17 @@ export class Dense implements Layer {
     return this.units;
   }
 
+  /** x·Wᵀ + b in one fused call (rows of a rank-2 input; other ranks go through matmul and add). */
   forwardLinear(x: Tensor): Tensor {
+    if (x.rank === 2) return op.linear(x, this.weight, this.bias, "identity");
     const z = op.matmul(x, this.weight, { transB: true });
     return this.bias ? op.add(z, this.bias) : z;
   }
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {
-    const z = this.forwardLinear(x);
-    return ACTIVATIONS[this.activation](z);
+    // relu joins the fused call: one kernel and one output array each way.
+    if (this.activation === "relu" && x.rank === 2) return op.linear(x, this.weight, this.bias, "relu");
+    return ACTIVATIONS[this.activation](this.forwardLinear(x));
   }
 
   parameters(): [string, Tensor][] {

@@ -42,6 +42,18 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       }
       mm.run(a, b, out, m, n, k, transA, transB);
     },
+    linear(x, w, b, out, m, n, k, relu) {
+      if (m === 0 || n === 0 || k === 0 || !(x instanceof Float32Array) || !(w instanceof Float32Array) || !(out instanceof Float32Array) || (b && !(b instanceof Float32Array))) {
+        jsBackend.linear(x, w, b, out, m, n, k, relu);
+        return;
+      }
+      mm.run(x, w, out, m, n, k, false, true, { bias: b as Float32Array | null, relu });
+    },
+    linearBackward(g, y, dz, db, m, n, relu) {
+      const f32 = (a: unknown): boolean => a === null || a instanceof Float32Array;
+      if (m * n < MAP_MIN || !f32(g) || !f32(y) || !f32(dz) || !f32(db)) jsBackend.linearBackward(g, y, dz, db, m, n, relu);
+      else mm.linearBackward(g as Float32Array, y as Float32Array, dz as Float32Array | null, db as Float32Array | null, m, n, relu);
+    },
     unary(op, x, out) {
       if ((op === "relu" || op === "step") && x instanceof Float32Array && out instanceof Float32Array && x.length >= MAP_MIN) mm.map(op, x, out);
       else jsBackend.unary(op, x, out);

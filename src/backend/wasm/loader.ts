@@ -23,6 +23,8 @@ export interface KernelExports {
   relu(x: number, out: number, n: number): void;
   step(x: number, out: number, n: number): void;
   adam(u: number, mu: number, nu: number, n: number, beta1: number, beta2: number, eps: number, c1: number, c2: number): void;
+  biasAct(c: number, bias: number, m: number, n: number, ldc: number, hasBias: number, relu: number): void;
+  linearBackward(g: number, y: number, dz: number, db: number, m: number, n: number, relu: number, wantDb: number): void;
 }
 
 export interface LoadedKernels {

@@ -22,6 +22,12 @@ export const MAP_MIN = 256;
  */
 export const RESIDENT_MIN = 1024;
 
+/** What `run` applies to C before it leaves the kernels' memory: a dense layer's bias and relu. */
+export interface Epilogue {
+  bias: Float32Array | null;
+  relu: boolean;
+}
+
 /**
  * The host side of the compiled kernels. The matrix product: operands copied into the arena, A packed
  * once, then the columns of C computed by `gemmColumns` (split across threads when the product is
@@ -181,20 +187,40 @@ export class KernelRunner {
     else for (let i = 0; i < rows; i++) out.set(mem.subarray(c + i * stride, c + i * stride + cols), i * cols);
   }
 
+  /**
+   * The element-wise part of a dense layer's backward pass (see Backend.linearBackward): relu's mask and
+   * the bias gradient's column sums in one pass, in float32.
+   */
+  linearBackward(g: Float32Array, y: Float32Array, dz: Float32Array | null, db: Float32Array | null, m: number, n: number, relu: boolean): void {
+    const dzAt = relu ? this.offsetOf(dz!) : -1;
+    const extra = (relu && dzAt < 0 ? m * n : 0) + (db ? n : 0);
+    const [gAt, yAt] = this.stage(relu ? [g, y] : [g], extra, 2) as [number, number];
+    const outAt = relu ? (dzAt >= 0 ? dzAt : this.arena.take(m * n)) : 0;
+    const dbAt = db ? this.arena.take(n) : 0;
+    this.kernels.exports.linearBackward(gAt, relu ? yAt : 0, outAt, dbAt, m, n, relu ? 1 : 0, db ? 1 : 0);
+    if (relu) this.output(outAt, dz!);
+    if (db) this.output(dbAt, db);
+  }
+
   /** A 1×k row times op(B): read B in place (a row of A is the same in either layout). */
-  private singleRow(a: Float32Array, b: Float32Array, out: Data, n: number, k: number, transB: boolean): void {
+  private singleRow(a: Float32Array, b: Float32Array, out: Data, n: number, k: number, transB: boolean, epilogue: Epilogue | null): void {
     const outAt = this.offsetOf(out);
-    const [aAt, bAt] = this.stage([a, b], outAt < 0 ? n : 0, 1) as [number, number];
+    const [aAt, bAt, biasAt] = this.stage(epilogue?.bias ? [a, b, epilogue.bias] : [a, b], outAt < 0 ? n : 0, 1);
     const cAt = outAt >= 0 ? outAt : this.arena.take(n);
-    if (transB) this.kernels.exports.matrixTimesRow(aAt, bAt, cAt, n, k);
-    else this.kernels.exports.rowTimesMatrix(aAt, bAt, cAt, n, k);
+    if (transB) this.kernels.exports.matrixTimesRow(aAt!, bAt!, cAt, n, k);
+    else this.kernels.exports.rowTimesMatrix(aAt!, bAt!, cAt, n, k);
+    if (epilogue) this.kernels.exports.biasAct(cAt, biasAt ?? 0, 1, n, n, epilogue.bias ? 1 : 0, epilogue.relu ? 1 : 0);
     this.output(cAt, out);
   }
 
-  run(a: Float32Array, b: Float32Array, out: Data, m: number, n: number, k: number, transA: boolean, transB: boolean): void {
+  /**
+   * C = op(A)·op(B), then, when `epilogue` is given, each row of C plus the bias and through relu
+   * (a dense layer's forward pass) before C leaves the kernels' memory.
+   */
+  run(a: Float32Array, b: Float32Array, out: Data, m: number, n: number, k: number, transA: boolean, transB: boolean, epilogue: Epilogue | null = null): void {
     const { mr, nr, arena } = this;
     if (m === 1) {
-      this.singleRow(a, b, out, n, k, transB);
+      this.singleRow(a, b, out, n, k, transB, epilogue);
       return;
     }
     const mp = Math.ceil(m / mr) * mr;
@@ -204,23 +230,24 @@ export class KernelRunner {
     const threads = pool ? this.threadCount : 1;
     // C is written in place when `out` is resident and needs no padding.
     const outAt = mp === m && np === n ? this.offsetOf(out) : -1;
-    const [aAt, bAt] = this.stage([a, b], mp * k + (outAt < 0 ? mp * np : 0) + this.scratchFloats * threads, 3) as [number, number];
+    const [aAt, bAt, biasAt] = this.stage(epilogue?.bias ? [a, b, epilogue.bias] : [a, b], mp * k + (outAt < 0 ? mp * np : 0) + this.scratchFloats * threads, 3);
     const apAt = arena.take(mp * k);
     const cAt = outAt >= 0 ? outAt : arena.take(mp * np);
     const scratchAt = arena.take(this.scratchFloats * threads);
     const ex = this.kernels.exports;
-    ex.packA(aAt, transA ? 1 : 0, m, k, apAt);
+    ex.packA(aAt!, transA ? 1 : 0, m, k, apAt);
     if (!pool) {
-      ex.gemmColumns(apAt, bAt, transB ? 1 : 0, cAt, m, n, k, 0, np, scratchAt);
+      ex.gemmColumns(apAt, bAt!, transB ? 1 : 0, cAt, m, n, k, 0, np, scratchAt);
     } else {
       // About four chunks per thread, so that a thread the OS schedules late leaves little to wait for.
       const chunkCols = Math.min(this.blockCols, Math.max(1, Math.round(panels / (4 * threads)))) * nr;
       const job: GemmJob = {
-        ap: apAt, b: bAt, transB, c: cAt, m, n, k,
+        ap: apAt, b: bAt!, transB, c: cAt, m, n, k,
         chunks: Math.ceil(np / chunkCols), chunkCols, scratch: scratchAt, scratchBytes: this.scratchFloats * 4,
       };
       pool.run(job, np, (j, j0, j1, scratch) => ex.gemmColumns(j.ap, j.b, j.transB ? 1 : 0, j.c, j.m, j.n, j.k, j0, j1, scratch));
     }
+    if (epilogue) ex.biasAct(cAt, biasAt ?? 0, m, n, np, epilogue.bias ? 1 : 0, epilogue.relu ? 1 : 0);
     this.output(cAt, out, m, np);
   }
 }

@@ -2,3 +2,4 @@
 export * from "./gemm";
 export * from "./gemv";
 export * from "./vector";
+export * from "./linear";
