@@ -68,8 +68,12 @@ export class KernelRunner {
   setThreads(n: number): number {
     const want = Math.max(1, Math.floor(n));
     if (want !== this.requested) {
-      this.pool?.close();
-      this.pool = null;
+      // A pool of another size is replaced; one thread leaves the workers asleep for a later return (so
+      // switching between one and several threads, as the benchmark does each round, costs no restarts).
+      if (want > 1 && this.pool && this.pool.size !== want - 1) {
+        this.pool.close();
+        this.pool = null;
+      }
       this.poolFailed = false;
       this.requested = want;
     }
@@ -82,7 +86,8 @@ export class KernelRunner {
   }
 
   private workers(): ThreadPool | null {
-    if (!this.pool && !this.poolFailed && this.threadCount > 1) {
+    if (this.threadCount <= 1) return null;
+    if (!this.pool && !this.poolFailed) {
       this.pool = ThreadPool.start(this.kernels.module, this.kernels.memory, this.threadCount - 1, this.nr);
       this.poolFailed = this.pool === null;
     }
