@@ -55,7 +55,33 @@ export function binary(op: BinaryKernel, a: Data, aShape: Shape, b: Data, bShape
     for (let i = 0; i < n; i++) out[i] = f(av, b[i]);
     return;
   }
+  // One value per row on either side (a softmax's max or sum, kept as [rows, 1]).
+  if (a.length === n && isColumn(bShape, outShape)) return perRow(f, a, b, out, false);
+  if (b.length === n && isColumn(aShape, outShape)) return perRow(f, b, a, out, true);
   generalBroadcast2(f, a, aShape, b, bShape, out, outShape);
+}
+
+/** `s` is `of` with its last axis 1 (leading ones aside): one value per row of the output. */
+function isColumn(s: Shape, of: Shape): boolean {
+  if (of.length < 2 || s.length > of.length) return false;
+  const off = of.length - s.length;
+  for (let i = 0; i < of.length; i++) {
+    const d = i < off ? 1 : s[i - off];
+    if (i === of.length - 1 ? d !== 1 : d !== of[i]) return false;
+  }
+  return true;
+}
+
+/** out[r, j] = f(full[r, j], col[r]) (or f(col[r], full[r, j]) when `swapped`). */
+function perRow(f: Fn2, full: Data, col: Data, out: Data, swapped: boolean): void {
+  const rows = col.length;
+  const m = out.length / rows;
+  for (let r = 0; r < rows; r++) {
+    const off = r * m;
+    const c = col[r];
+    if (swapped) for (let j = 0; j < m; j++) out[off + j] = f(c, full[off + j]);
+    else for (let j = 0; j < m; j++) out[off + j] = f(full[off + j], c);
+  }
 }
 
 function sameShape(op: BinaryKernel, a: Data, b: Data, out: Data): void {
