@@ -25,7 +25,10 @@ export interface TorchPeer {
 export async function startTorch(): Promise<TorchPeer | string> {
   const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8", timeout: 60_000 });
   if (probe.error || probe.status !== 0) return `PyTorch skipped: ${PYTHON} -c "import torch" failed (${probe.error?.message ?? probe.stderr.trim().split("\n").at(-1)})`;
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+  // The peer's idle OpenMP and OpenBLAS threads sleep at once instead of spinning on into the next
+  // contestant's round (OpenBLAS spins for up to ~0.1 s after each product); a user's settings win.
+  const env = { OMP_WAIT_POLICY: "PASSIVE", OPENBLAS_THREAD_TIMEOUT: "4", ...process.env };
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [SCRIPT], { stdio: ["pipe", "pipe", "pipe"], env });
   const lines: Interface = createInterface({ input: child.stdout });
   const waiting: ((line: string) => void)[] = [];
   lines.on("line", (line) => waiting.shift()?.(line));
