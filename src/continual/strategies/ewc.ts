@@ -122,7 +122,7 @@ export const ewcSpec: StrategySpec = {
   hyper: {
     // Chosen on the validation split (last 15% of the training digits, never the test digits), seed 1, by
     // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
-    lambda: { default: 30, min: 0, doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, Adam 1e-3, λ 10/30/100/1000/10000: 73.1/75.9/72.7/58.0/47.9% (the split streams want 10000; with the permuted protocol's SGD 0.01, momentum 0.9, λ 3)" },
+    lambda: { default: 30, min: 0, doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, Adam 1e-3, λ 10/30/100/1000/10000: 73.1/75.9/72.7/58.0/47.9% (the split streams want 10000; on permuted digits with SGD 0.05, momentum 0.9, λ 30)" },
     fisherSamples: { default: 500, min: 1, integer: true, doc: "rows per task for the Fisher diagonal" },
     expectedFisher: EXPECTED_FISHER,
   },
