@@ -115,12 +115,22 @@ export function perSampleGradients(
   model: Sequential, data: LabeledData, rows: number, rng: Rng,
   objective: (logits: Tensor, target: Tensor) => Tensor, visit: (grads: Float32Array[]) => void,
 ): number {
+  return forEachSampledRow(model, data, rows, rng, (logits, target, params) => {
+    visit(grad(objective(logits, target), params).map((g) => g.data as Float32Array));
+  });
+}
+
+/**
+ * Call `fn` with the logits (in the graph of the model's parameters, `params`) and the target of each of
+ * up to `rows` rows of `data`, one row at a time, drawn in a seeded random order; returns how many.
+ */
+export function forEachSampledRow(
+  model: Sequential, data: LabeledData, rows: number, rng: Rng,
+  fn: (logits: Tensor, target: Tensor, params: Tensor[]) => void,
+): number {
   const order = rng.permutation(data.x.shape[0]).subarray(0, Math.min(rows, data.x.shape[0]));
   const params = model.parameters().map(([, t]) => t);
-  for (const i of order) {
-    const logits = model.forwardLinear(rowSlice(data.x, i, i + 1), { training: false });
-    visit(grad(objective(logits, rowSlice(data.y, i, i + 1)), params).map((g) => g.data as Float32Array));
-  }
+  for (const i of order) fn(model.forwardLinear(rowSlice(data.x, i, i + 1), { training: false }), rowSlice(data.y, i, i + 1), params);
   return order.length;
 }
 

@@ -50,8 +50,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       mm.run(x, w, out, m, n, k, false, true, { bias: b as Float32Array | null, relu });
     },
     linearBackward(g, y, dz, db, m, n, relu) {
-      const f32 = (a: unknown): boolean => a === null || a instanceof Float32Array;
-      if (m * n < MAP_MIN || !f32(g) || !f32(y) || !f32(dz) || !f32(db)) jsBackend.linearBackward(g, y, dz, db, m, n, relu);
+      if (m * n < MAP_MIN || !f32OrNull(g) || !f32OrNull(y) || !f32OrNull(dz) || !f32OrNull(db)) jsBackend.linearBackward(g, y, dz, db, m, n, relu);
       else mm.linearBackward(g as Float32Array, y as Float32Array, dz as Float32Array | null, db as Float32Array | null, m, n, relu);
     },
     unary(op, x, out) {
@@ -74,4 +73,9 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
     setThreads: (n) => mm.setThreads(n),
     info: () => ({ variant: kernels.variant, relaxedSimd: kernels.relaxed, sharedMemory: kernels.shared, threads: mm.threadCount, memoryBytes: mm.memoryBytes }),
   };
+}
+
+/** Absent, or single precision (what the compiled kernels take). */
+function f32OrNull(a: unknown): boolean {
+  return a === null || a instanceof Float32Array;
 }

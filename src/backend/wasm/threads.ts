@@ -60,6 +60,19 @@ export function workOnJob(ctl: Int32Array, gen: number, job: GemmJob, np: number
   }
 }
 
+/**
+ * Poll `ready` until it holds or `ms` milliseconds have passed (the clock read every 256 polls); true
+ * when it held. Waking a thread asleep in Atomics.wait takes tens of microseconds, a large share of a
+ * product that itself takes a few hundred, so both sides poll briefly before they sleep.
+ */
+export function pollFor(ready: () => boolean, ms: number): boolean {
+  const until = performance.now() + ms;
+  for (let i = 1; ; i++) {
+    if (ready()) return true;
+    if ((i & 255) === 0 && performance.now() > until) return false;
+  }
+}
+
 export function readJob(ctl: Int32Array): GemmJob {
   const a = CTL.args;
   return {
@@ -123,8 +136,7 @@ export class ThreadPool {
     workOnJob(ctl, gen, job, np, 0, runHere);
     // Only chunks a worker has already started remain: poll a while before sleeping on them.
     let done: number;
-    const until = performance.now() + 1;
-    for (let i = 1; Atomics.load(ctl, CTL.done) < job.chunks; i++) if ((i & 255) === 0 && performance.now() > until) break;
+    pollFor(() => Atomics.load(ctl, CTL.done) >= job.chunks, 1);
     while ((done = Atomics.load(ctl, CTL.done)) < job.chunks) Atomics.wait(ctl, CTL.done, done);
   }
 

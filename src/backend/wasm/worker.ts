@@ -3,7 +3,7 @@
  * waits for each new job and claims column chunks of it until none are left.
  */
 import { workerData } from "node:worker_threads";
-import { CTL, type GemmJob, readJob, workOnJob } from "./threads.js";
+import { CTL, type GemmJob, pollFor, readJob, workOnJob } from "./threads.js";
 import { instantiate } from "./loader.js";
 
 const { module, memory, ctl, thread, tileCols } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: Int32Array; thread: number; tileCols: number };
@@ -15,24 +15,13 @@ Atomics.add(ctl, CTL.ready, 1);
 Atomics.notify(ctl, CTL.ready);
 
 /**
- * How long a worker keeps polling for the next job before it sleeps. A training step issues its large
- * products a few hundred microseconds apart; waking a sleeping worker (a futex) takes tens of
- * microseconds, a large share of a product that itself takes a few hundred. Polling costs nothing while
- * the caller is busy elsewhere on another core, and a worker idle for longer sleeps as before.
+ * How long a worker keeps polling for the next job before it sleeps: a training step issues its large
+ * products a few hundred microseconds apart, and a worker idle for longer sleeps as before.
  */
 const SPIN_MS = 2;
 
-/** Poll the generation word until it changes or SPIN_MS have passed; true when a new job came. */
-function spinForJob(): boolean {
-  const until = performance.now() + SPIN_MS;
-  for (let i = 1; ; i++) {
-    if (Atomics.load(ctl, CTL.generation) !== seen) return true;
-    if ((i & 255) === 0 && performance.now() > until) return false;
-  }
-}
-
 for (;;) {
-  if (!spinForJob()) Atomics.wait(ctl, CTL.generation, seen);
+  if (!pollFor(() => Atomics.load(ctl, CTL.generation) !== seen, SPIN_MS)) Atomics.wait(ctl, CTL.generation, seen);
   seen = Atomics.load(ctl, CTL.generation);
   if (Atomics.load(ctl, CTL.stop)) break;
   const job = readJob(ctl);

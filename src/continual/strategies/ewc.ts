@@ -1,8 +1,7 @@
 import { grad } from "../../autograd/backward.js";
 import { ConfigError } from "../../tensor/errors.js";
 import { Tensor } from "../../tensor/tensor.js";
-import { rowSlice } from "../../train/evaluate.js";
-import { lossFromLogits, mapFromState, mapToState, meanOfPerSample, penaltyObserver, type Strategy, type StrategySpec, type TaskContext, toFloat32, zerosLike } from "../strategy.js";
+import { forEachSampledRow, lossFromLogits, mapFromState, mapToState, meanOfPerSample, penaltyObserver, type Strategy, type StrategySpec, type TaskContext, toFloat32, zerosLike } from "../strategy.js";
 
 export interface EwcOptions {
   /** Penalty strength λ in (λ/2) Σ F (θ − θ*)². */
@@ -33,24 +32,19 @@ function expectedFisherDiagonal(ctx: TaskContext, samples: number): Map<string, 
   if (ctx.loss.fused?.activation !== "softmax") {
     throw new ConfigError(`expectedFisher: needs a softmax cross-entropy loss, got ${ctx.loss.name}`, { field: "expectedFisher" });
   }
-  const { model, task } = ctx;
-  const out = zerosLike(model);
+  const out = zerosLike(ctx.model);
   const acc = [...out.values()];
-  const params = model.parameters().map(([, t]) => t);
-  const order = ctx.rng.permutation(task.x.shape[0]).subarray(0, Math.min(samples, task.x.shape[0]));
-  for (const i of order) {
-    const logits = model.forwardLinear(rowSlice(task.x, i, i + 1), { training: false });
-    const target = rowSlice(task.y, i, i + 1);
+  const n = forEachSampledRow(ctx.model, ctx.task, samples, ctx.rng, (logits, target, params) => {
     // d loss / d logits = p − t for softmax cross-entropy, masked units included (their p is 0): so p = that + t.
     // (Taken on a leaf copy of the logits: grad answers for leaves.)
     const z = new Tensor(logits.data, logits.shape, true);
     const [dz] = grad(lossFromLogits(ctx.loss, z, target), [z]);
     const k = dz.size;
     const p = Float64Array.from(dz.data, (g, c) => g + target.data[c]);
+    const seed = new Float32Array(k);
     for (let c = 0; c < k; c++) {
       if (!(p[c] >= MIN_PROBABILITY)) continue;
       // −log p_c has logit gradient p − e_c.
-      const seed = new Float32Array(k);
       for (let j = 0; j < k; j++) seed[j] = p[j] - (j === c ? 1 : 0);
       grad(logits, params, new Tensor(seed, [1, k])).forEach((g, pi) => {
         const a = acc[pi];
@@ -58,8 +52,8 @@ function expectedFisherDiagonal(ctx: TaskContext, samples: number): Map<string, 
         for (let j = 0; j < d.length; j++) a[j] += p[c] * d[j] * d[j];
       });
     }
-  }
-  for (const a of acc) for (let j = 0; j < a.length; j++) a[j] /= Math.max(order.length, 1);
+  });
+  for (const a of acc) for (let j = 0; j < a.length; j++) a[j] /= Math.max(n, 1);
   return out;
 }
 
