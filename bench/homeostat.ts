@@ -3,7 +3,7 @@
  * batch gathering and per-step bookkeeping included) and `matmul` for the matrix product.
  */
 import { matmul } from "../src/autograd/ops.js";
-import { useBackend } from "../src/backend/index.js";
+import { allocFloat32, useBackend } from "../src/backend/index.js";
 import { crossEntropy } from "../src/losses/index.js";
 import { Dense, Sequential } from "../src/nn/index.js";
 import { sgd } from "../src/optim/index.js";
@@ -87,10 +87,22 @@ export function uniformMatrix(rows: number, cols: number, rng: Rng): Float32Arra
   return m;
 }
 
-/** One repetition is one m×k by k×n product; work is counted in floating-point operations (2mnk). */
+/** `data` copied into an array of the active backend's own memory (where it keeps one), as a layer's weights are. */
+function resident(data: Float32Array): Float32Array {
+  const out = allocFloat32(data.length);
+  out.set(data);
+  return out;
+}
+
+/**
+ * One repetition is one m×k by k×n product; work is counted in floating-point operations (2mnk). The
+ * operands are placed once in the backend's memory, as `tf.tensor2d` places the tfjs peers' and as a
+ * model's weights are; the product is a fresh array each time, as the peers' `dataSync` gives.
+ */
 export function homeostatGemm(m: number, n: number, k: number, a: Float32Array, b: Float32Array, on: HomeostatBackend, reference = false): Contestant {
-  const ta = new Tensor(a, [m, k]);
-  const tb = new Tensor(b, [k, n]);
+  select(on);
+  const ta = new Tensor(resident(a), [m, k]);
+  const tb = new Tensor(resident(b), [k, n]);
   return {
     name: `${homeostatLabel(on)} (matmul)`,
     reference,
