@@ -415,6 +415,36 @@ test("the relaxed-SIMD kernels pass the suite in a runtime that has relaxed SIMD
 });
 
 const wasm = backendByName("wasm") as WasmBackend | undefined;
+
+test("wasm axpy split over two threads gives the same bits as on one, and as js within an ulp", { skip: wasm ? false : "the wasm backend did not load here" }, () => {
+  const w = wasm!;
+  const before = w.info().threads;
+  try {
+    // Long enough to be split (THREAD_MIN_AXPY), with a tail that is not a multiple of the vector step.
+    const n = (1 << 17) + 13;
+    const x = randomF32(n), y0 = randomF32(n);
+    const resident = (v: Float32Array): Float32Array => { const r = w.alloc!(v.length)!; r.set(v); return r; };
+    const results: Float32Array[] = [];
+    for (const threads of [1, 2]) {
+      if (w.setThreads(threads) !== threads) return; // no shared memory or worker_threads in this runtime
+      const xr = resident(x), yr = resident(y0);
+      assert.ok(xr.buffer !== x.buffer && yr.buffer !== y0.buffer, "resident arrays");
+      w.axpy(-0.37, xr, yr);
+      results.push(Float32Array.from(yr));
+    }
+    assert.deepEqual(results[1], results[0], "two threads and one disagree");
+    const want = Float32Array.from(y0);
+    jsBackend.axpy(-0.37, x, want);
+    // js rounds y + alpha·x once from float64; wasm rounds alpha to float32 first: within 2 ulps of the terms.
+    results[1]!.forEach((g, i) => {
+      const bound = 2 ** -22 * (Math.abs(y0[i]!) + Math.abs(0.37 * x[i]!));
+      assert.ok(Math.abs(g - want[i]!) <= bound, `axpy[${i}]: ${g} vs js ${want[i]}`);
+    });
+    assert.ok(results[1]!.some((v, i) => v !== y0[i]), "the update was applied");
+  } finally {
+    w.setThreads(before);
+  }
+});
 test("wasm matmul split over two threads matches js, and its memory stays flat across calls", { skip: wasm ? false : "the wasm backend did not load here" }, () => {
   const w = wasm!;
   const before = w.info().threads;

@@ -1,5 +1,6 @@
 /**
- * Worker threads that share the kernels' memory and split a large matrix product into column chunks.
+ * Worker threads that share the kernels' memory and split a large matrix product into column chunks
+ * (and an optimiser's large axpy into ranges).
  * The caller blocks (Atomics.wait) while the workers compute, so the Backend interface stays
  * synchronous. Chunks are claimed dynamically from a shared counter, and the calling thread claims
  * too: on a loaded machine where a worker is not scheduled in time, the caller simply does more of
@@ -20,12 +21,14 @@ export const CTL = {
   done: 2,
   ready: 3,
   stop: 4,
-  /** Job arguments: ap, b, transB, c, m, n, k, chunks, chunkCols, scratch, scratchBytes. */
+  /** Job arguments: the kind, then a product's ap, b, transB, c, m, n, k, chunks, chunkCols, scratch, scratchBytes or an axpy's x, y, n, alpha (float32 bits), chunks, chunkLen. */
   args: 8,
   size: 24,
 } as const;
 
+/** Columns of C = op(A)·op(B), split into column chunks; A is already packed. */
 export interface GemmJob {
+  kind: "gemm";
   ap: number;
   b: number;
   transB: boolean;
@@ -41,20 +44,59 @@ export interface GemmJob {
   scratchBytes: number;
 }
 
-/** The kernel call that computes columns j0..j1 with a given scratch block. */
-export type ColumnRunner = (job: GemmJob, j0: number, j1: number, scratch: number) => void;
+/** y ← y + alpha·x over n floats, split into chunks of chunkLen (a multiple of 8, the kernel's vector step). */
+export interface AxpyJob {
+  kind: "axpy";
+  x: number;
+  y: number;
+  n: number;
+  /** alpha as the float32 the kernel rounds it to (so it passes through an Int32 control word exactly). */
+  alpha: number;
+  chunks: number;
+  chunkLen: number;
+}
+
+export type Job = GemmJob | AxpyJob;
+
+/** The kernels a job calls (pointers are byte offsets into the shared memory). */
+export interface JobKernels {
+  gemmColumns(ap: number, b: number, transB: number, c: number, m: number, n: number, k: number, j0: number, j1: number, scratch: number): void;
+  axpy(alpha: number, x: number, y: number, n: number): void;
+}
 
 const MAX_CHUNKS = 0xffff;
+const bits = new DataView(new ArrayBuffer(4));
 
-/** Claim and compute chunks of the job of generation `gen` until none are left; shared by caller and workers. */
-export function workOnJob(ctl: Int32Array, gen: number, job: GemmJob, np: number, thread: number, run: ColumnRunner): void {
+function float32Bits(v: number): number {
+  bits.setFloat32(0, v);
+  return bits.getInt32(0);
+}
+
+function bitsFloat32(v: number): number {
+  bits.setInt32(0, v);
+  return bits.getFloat32(0);
+}
+
+/** Compute chunk `i` of `job` on thread `thread` (0 is the caller); the same call on every thread. */
+export function runChunk(ex: JobKernels, job: Job, i: number, thread: number, tileCols: number): void {
+  if (job.kind === "axpy") {
+    const from = i * job.chunkLen;
+    ex.axpy(job.alpha, job.x + from * 4, job.y + from * 4, Math.min(job.chunkLen, job.n - from));
+    return;
+  }
+  const np = Math.ceil(job.n / tileCols) * tileCols;
+  const j0 = i * job.chunkCols;
+  ex.gemmColumns(job.ap, job.b, job.transB ? 1 : 0, job.c, job.m, job.n, job.k, j0, Math.min(np, j0 + job.chunkCols), job.scratch + thread * job.scratchBytes);
+}
+
+/** Claim and run chunks of the job of generation `gen` until none are left; shared by caller and workers. */
+export function workOnJob(ctl: Int32Array, gen: number, chunks: number, run: (chunk: number) => void): void {
   const tag = (gen & 0x7fff) << 16;
   for (;;) {
     const v = Atomics.load(ctl, CTL.claim);
-    if ((v & ~0xffff) !== tag || (v & 0xffff) >= job.chunks) return;
+    if ((v & ~0xffff) !== tag || (v & 0xffff) >= chunks) return;
     if (Atomics.compareExchange(ctl, CTL.claim, v, v + 1) !== v) continue;
-    const j0 = (v & 0xffff) * job.chunkCols;
-    run(job, j0, Math.min(np, j0 + job.chunkCols), job.scratch + thread * job.scratchBytes);
+    run(v & 0xffff);
     Atomics.add(ctl, CTL.done, 1);
     Atomics.notify(ctl, CTL.done);
   }
@@ -73,11 +115,22 @@ export function pollFor(ready: () => boolean, ms: number): boolean {
   }
 }
 
-export function readJob(ctl: Int32Array): GemmJob {
-  const a = CTL.args;
+function writeJob(ctl: Int32Array, job: Job): void {
+  if (job.kind === "gemm") {
+    ctl.set([0, job.ap, job.b, job.transB ? 1 : 0, job.c, job.m, job.n, job.k, job.chunks, job.chunkCols, job.scratch, job.scratchBytes], CTL.args);
+  } else {
+    ctl.set([1, job.x, job.y, job.n, float32Bits(job.alpha), job.chunks, job.chunkLen], CTL.args);
+  }
+}
+
+export function readJob(ctl: Int32Array): Job {
+  const a = CTL.args + 1;
+  if (ctl[CTL.args] === 1) {
+    return { kind: "axpy", x: ctl[a]!, y: ctl[a + 1]!, n: ctl[a + 2]!, alpha: bitsFloat32(ctl[a + 3]!), chunks: ctl[a + 4]!, chunkLen: ctl[a + 5]! };
+  }
   return {
-    ap: ctl[a], b: ctl[a + 1], transB: ctl[a + 2] !== 0, c: ctl[a + 3], m: ctl[a + 4], n: ctl[a + 5], k: ctl[a + 6],
-    chunks: ctl[a + 7], chunkCols: ctl[a + 8], scratch: ctl[a + 9], scratchBytes: ctl[a + 10],
+    kind: "gemm", ap: ctl[a]!, b: ctl[a + 1]!, transB: ctl[a + 2] !== 0, c: ctl[a + 3]!, m: ctl[a + 4]!, n: ctl[a + 5]!, k: ctl[a + 6]!,
+    chunks: ctl[a + 7]!, chunkCols: ctl[a + 8]!, scratch: ctl[a + 9]!, scratchBytes: ctl[a + 10]!,
   };
 }
 
@@ -123,17 +176,17 @@ export class ThreadPool {
     return pool;
   }
 
-  /** Run every chunk of `job` (the calling thread takes part) and return when all are done. */
-  run(job: GemmJob, np: number, runHere: ColumnRunner): void {
+  /** Run every chunk of `job` (the calling thread takes part, with `ex`) and return when all are done. */
+  run(job: Job, ex: JobKernels, tileCols: number): void {
     const ctl = this.ctl;
     if (job.chunks > MAX_CHUNKS) throw new Error(`wasm threads: ${job.chunks} chunks is more than ${MAX_CHUNKS}`);
     const gen = (Atomics.load(ctl, CTL.generation) + 1) | 0;
-    ctl.set([job.ap, job.b, job.transB ? 1 : 0, job.c, job.m, job.n, job.k, job.chunks, job.chunkCols, job.scratch, job.scratchBytes], CTL.args);
+    writeJob(ctl, job);
     Atomics.store(ctl, CTL.done, 0);
     Atomics.store(ctl, CTL.claim, (gen & 0x7fff) << 16);
     Atomics.store(ctl, CTL.generation, gen);
     Atomics.notify(ctl, CTL.generation);
-    workOnJob(ctl, gen, job, np, 0, runHere);
+    workOnJob(ctl, gen, job.chunks, (i) => runChunk(ex, job, i, 0, tileCols));
     // Only chunks a worker has already started remain: poll a while before sleeping on them.
     let done: number;
     pollFor(() => Atomics.load(ctl, CTL.done) >= job.chunks, 1);
