@@ -416,35 +416,39 @@ test("the relaxed-SIMD kernels pass the suite in a runtime that has relaxed SIMD
 
 const wasm = backendByName("wasm") as WasmBackend | undefined;
 
-test("wasm axpy split over two threads gives the same bits as on one, and as js within an ulp", { skip: wasm ? false : "the wasm backend did not load here" }, () => {
+test("wasm axpy of a gradient a split product wrote is split too, with the same bits as on one thread", { skip: wasm ? false : "the wasm backend did not load here" }, () => {
   const w = wasm!;
   const before = w.info().threads;
   try {
-    // Long enough to be split (THREAD_MIN_AXPY), with a tail that is not a multiple of the vector step.
-    const n = (1 << 17) + 13;
-    const x = randomF32(n), y0 = randomF32(n);
+    // x is the product of a 256×64 and a 64×520 matrix, written in place into a resident array (as a
+    // weight gradient is written into its update buffer; in place needs no padding: m a multiple of the
+    // tile's 4 rows, n of its 8 columns): large enough to be split, and so is the axpy (THREAD_MIN_AXPY).
+    const [m, n, k] = [256, 520, 64];
+    const a = randomF32(m * k), b = randomF32(k * n), y0 = randomF32(m * n);
     const resident = (v: Float32Array): Float32Array => { const r = w.alloc!(v.length)!; r.set(v); return r; };
-    const results: Float32Array[] = [];
+    const xs: Float32Array[] = [], ys: Float32Array[] = [];
     for (const threads of [1, 2]) {
       if (w.setThreads(threads) !== threads) return; // no shared memory or worker_threads in this runtime
-      const xr = resident(x), yr = resident(y0);
-      assert.ok(xr.buffer !== x.buffer && yr.buffer !== y0.buffer, "resident arrays");
-      w.axpy(-0.37, xr, yr);
-      results.push(Float32Array.from(yr));
+      const x = resident(new Float32Array(m * n)), y = resident(y0);
+      w.matmul(a, b, x, m, n, k, false, false);
+      w.axpy(-0.37, x, y);
+      xs.push(Float32Array.from(x));
+      ys.push(Float32Array.from(y));
     }
-    assert.deepEqual(results[1], results[0], "two threads and one disagree");
+    assert.deepEqual(xs[1], xs[0], "the product on two threads and on one disagree");
+    assert.deepEqual(ys[1], ys[0], "the update on two threads and on one disagree");
     const want = Float32Array.from(y0);
-    jsBackend.axpy(-0.37, x, want);
+    jsBackend.axpy(-0.37, xs[0]!, want);
     // js rounds y + alpha·x once from float64; wasm rounds alpha to float32 first: within 2 ulps of the terms.
-    results[1]!.forEach((g, i) => {
-      const bound = 2 ** -22 * (Math.abs(y0[i]!) + Math.abs(0.37 * x[i]!));
+    ys[1]!.forEach((g, i) => {
+      const bound = 2 ** -22 * (Math.abs(y0[i]!) + Math.abs(0.37 * xs[0]![i]!));
       assert.ok(Math.abs(g - want[i]!) <= bound, `axpy[${i}]: ${g} vs js ${want[i]}`);
     });
-    assert.ok(results[1]!.some((v, i) => v !== y0[i]), "the update was applied");
   } finally {
     w.setThreads(before);
   }
 });
+
 test("wasm matmul split over two threads matches js, and its memory stays flat across calls", { skip: wasm ? false : "the wasm backend did not load here" }, () => {
   const w = wasm!;
   const before = w.info().threads;

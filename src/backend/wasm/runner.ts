@@ -11,9 +11,10 @@ import { ThreadPool } from "./threads.js";
 export const THREAD_MIN_MACS = 1 << 21;
 
 /**
- * From this many floats, an axpy over resident arrays is split across threads. After a split product
- * the update buffer it wrote lies half in the other core's cache, and the calling thread alone pulled it
- * across (batch 64 on two threads: 116 µs per step in axpy, against 68 on one thread).
+ * From this many floats, an axpy over resident arrays whose x a split product wrote is split across
+ * threads too. That x (a weight gradient in its update buffer) lies half in the other core's cache, and
+ * the calling thread alone pulled it across (batch 64 on two threads: 116 µs per step in axpy, against 68
+ * on one thread; 71 split). Where one thread wrote x (batch 1), splitting would move it the other way.
  */
 export const THREAD_MIN_AXPY = 1 << 16;
 
@@ -53,6 +54,8 @@ export class KernelRunner {
   /** Panels of NR columns in one packed block of B (the widest chunk a thread takes). */
   private readonly blockCols: number;
   private pool: ThreadPool | null = null;
+  /** Byte offsets of resident arrays that a product split across threads has written since they were last read by axpy. */
+  private readonly writtenSplit = new Set<number>();
   /** Threads asked for, and whether starting the workers for them failed (then one thread is used). */
   private requested = 1;
   private poolFailed = false;
@@ -160,18 +163,19 @@ export class KernelRunner {
    * the copies in and out cost more than the loop, which is why parameters and update buffers are resident.
    */
   axpy(alpha: number, x: Float32Array, y: Float32Array): void {
-    const pool = y.length >= THREAD_MIN_AXPY ? this.workers() : null;
+    const xAt = this.offsetOf(x);
+    const pool = xAt >= 0 && this.writtenSplit.delete(xAt) && y.length >= THREAD_MIN_AXPY ? this.workers() : null;
     if (pool) {
-      const xAt = this.offsetOf(x), yAt = this.offsetOf(y);
-      if (xAt >= 0 && yAt >= 0) {
+      const yAt = this.offsetOf(y);
+      if (yAt >= 0) {
         // Split across threads: each element is computed alone, so the result is the same bits as on one.
         const chunkLen = Math.ceil(y.length / (2 * this.threadCount) / 8) * 8;
         pool.run({ kind: "axpy", x: xAt, y: yAt, n: y.length, alpha: Math.fround(alpha), chunks: Math.ceil(y.length / chunkLen), chunkLen }, this.kernels.exports, this.nr);
         return;
       }
     }
-    const [xAt, yAt] = this.stage([x, y]) as [number, number];
-    this.kernels.exports.axpy(alpha, xAt, yAt, y.length);
+    const [xIn, yAt] = this.stage([x, y]) as [number, number];
+    this.kernels.exports.axpy(alpha, xIn, yAt, y.length);
     this.output(yAt, y);
   }
 
@@ -263,6 +267,11 @@ export class KernelRunner {
     } else {
       // About four chunks per thread, so that a thread the OS schedules late leaves little to wait for.
       const chunkCols = Math.min(this.blockCols, Math.max(1, Math.round(panels / (4 * threads)))) * nr;
+      if (outAt >= 0) {
+        // Bounded: the offsets are those of update buffers, reused every step (cleared if that ever fails).
+        if (this.writtenSplit.size >= 256) this.writtenSplit.clear();
+        this.writtenSplit.add(outAt);
+      }
       pool.run({
         kind: "gemm", ap: apAt, b: bAt!, transB, c: cAt, m, n, k,
         chunks: Math.ceil(np / chunkCols), chunkCols, scratch: scratchAt, scratchBytes: this.scratchFloats * 4,
