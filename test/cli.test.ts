@@ -64,10 +64,25 @@ test("train → eval → predict on a CSV: eval reproduces the test accuracy exa
   assert.equal(e.code, 0, e.stderr);
   assert.equal(e.json!.test.accuracy, t.json!.test.accuracy);
   assert.equal(e.json!.test.loss, t.json!.test.loss);
+  assert.equal(e.json!.backend, t.json!.backend);
+  // Without flags eval runs where training ran (auto here); --backend chooses, and a wrong one is a usage error.
+  const onJs = run(["eval", "--model", "blobs.hmst", "--config", "run.json", "--json", "--backend", "js", "--threads", "1"]);
+  assert.equal(onJs.code, 0, onJs.stderr);
+  assert.equal(onJs.json!.backend, "js");
+  assert.equal(onJs.json!.test.accuracy, t.json!.test.accuracy);
+  assert.ok(Math.abs(onJs.json!.test.loss - t.json!.test.loss) <= 1e-3 * t.json!.test.loss, `loss on js ${onJs.json!.test.loss}`);
+  const bad = run(["eval", "--model", "blobs.hmst", "--config", "run.json", "--backend", "gpu"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--backend: expected auto, js or wasm, got "gpu"/);
   write("rows.csv", "x1,x2\n0.1,0.0\n6.0,0.1\n");
   const p = run(["predict", "--model", "blobs.hmst", "--input", "rows.csv", "--json"]);
   assert.equal(p.code, 0, p.stderr);
   assert.deepEqual(p.json!.predictions.map((q: { class: string }) => q.class), ["red", "blue"]);
+  const pJs = run(["predict", "--model", "blobs.hmst", "--input", "rows.csv", "--json", "--backend", "js"]);
+  assert.equal(pJs.code, 0, pJs.stderr);
+  assert.equal(pJs.json!.backend, "js");
+  assert.equal(p.json!.backend, t.json!.backend);
+  assert.deepEqual(pJs.json!.predictions.map((q: { class: string }) => q.class), ["red", "blue"]);
   const again = run(["train", "--config", "run.json", "--json", "--out", "again.hmst"]);
   const weights = (f: string) => decodeModel(readFileSync(join(dir, f))).model.parameters().map(([, w]) => Array.from(w.data));
   assert.deepEqual(weights("again.hmst"), weights("blobs.hmst"), "same seed and config, bit-identical weights");

@@ -4,7 +4,7 @@ import { numberFlag, parseFlags, UsageError } from "./args.js";
 import { loadRunConfig, parseRunConfig, type RunConfig } from "./config.js";
 import { loadLatestCheckpoint } from "../io/checkpoint.js";
 import { demoSeed } from "./demo-seed.js";
-import { runEval, runPredict } from "./model-commands.js";
+import { type KernelChoice, runEval, runPredict } from "./model-commands.js";
 import { runExport, runImport } from "./interchange.js";
 import { runContinualCommand, runContinualConfig } from "./continual.js";
 import { runTraining } from "./train.js";
@@ -38,7 +38,8 @@ Common flags:
   --json     print one JSON object summarising the result as the last line of standard output
   --quiet    print nothing but errors (and the JSON line with --json)
   --seed N   override the run's seed
-  --backend auto|js|wasm   where the kernels run (default: the run config's "backend", else auto: wasm where it loads)
+  --backend auto|js|wasm   where the kernels run (default: for eval and predict, where the model was
+                           trained; else the run config's "backend"; else auto: wasm where it loads)
   --threads N              threads for large matrix products on wasm (default: the cores available)
   -h, --help this text
 
@@ -73,13 +74,19 @@ const common = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** --backend and --threads, checked (absent where not given). */
+function kernelFlags(values: { backend?: string; threads?: string }): KernelChoice {
+  if (values.backend !== undefined && !["auto", "js", "wasm"].includes(values.backend)) {
+    throw new UsageError(`--backend: expected auto, js or wasm, got "${values.backend}"`);
+  }
+  return { backend: values.backend, threads: numberFlag(values.threads, "threads", { integer: true, min: 1 }) };
+}
+
 /** Apply --backend and --threads over what the run config says. */
 function backendFlags(cfg: RunConfig, values: { backend?: string; threads?: string }): void {
-  if (values.backend !== undefined) {
-    if (!["auto", "js", "wasm"].includes(values.backend)) throw new UsageError(`--backend: expected auto, js or wasm, got "${values.backend}"`);
-    cfg.backend = values.backend;
-  }
-  cfg.threads = numberFlag(values.threads, "threads", { integer: true, min: 1 }) ?? cfg.threads;
+  const flags = kernelFlags(values);
+  cfg.backend = flags.backend ?? cfg.backend;
+  cfg.threads = flags.threads ?? cfg.threads;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -143,7 +150,7 @@ export async function main(argv: string[]): Promise<number> {
         });
         if (values.help) return help();
         if (!values.model) throw new UsageError("eval needs --model FILE");
-        runEval(values.model, values, makeUi(values));
+        runEval(values.model, values, makeUi(values), kernelFlags(values));
         return 0;
       }
       case "predict": {
@@ -151,7 +158,7 @@ export async function main(argv: string[]): Promise<number> {
         if (values.help) return help();
         if (!values.model) throw new UsageError("predict needs --model FILE");
         if (!values.input) throw new UsageError("predict needs --input FILE (CSV or JSON rows; - for standard input)");
-        runPredict(values.model, values.input, makeUi(values));
+        runPredict(values.model, values.input, makeUi(values), kernelFlags(values));
         return 0;
       }
       case "continual": {

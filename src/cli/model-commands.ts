@@ -4,6 +4,7 @@ import { type Dataset, splitDataset } from "../data/dataset.js";
 import { loadIdxDataset } from "../data/idx.js";
 import { loadBundledMnist } from "../data/mnist.js";
 import { applyNormalizer, type NormalizeMode, type Normalizer, normalizeRows } from "../data/normalize.js";
+import { useBackend } from "../backend/index.js";
 import { readModelBytes } from "../io/atomic.js";
 import { decodeModel, type LoadedModel } from "../io/model.js";
 import { lossByName } from "../losses/losses.js";
@@ -14,6 +15,27 @@ import { loadRunConfig } from "./config.js";
 import { toTensors } from "./data.js";
 import { UsageError } from "./args.js";
 import { fmtInt, pct, type Ui } from "./ui.js";
+
+/** The kernels a command was asked for on its command line (--backend, --threads). */
+export interface KernelChoice {
+  backend?: string;
+  threads?: number;
+}
+
+/**
+ * Where eval and predict run: --backend and --threads; else where the run that trained the model ran
+ * (saved in the model file; "wasm" read as auto, so that a machine without WebAssembly SIMD still
+ * evaluates it); else what the run config named with --config says; else auto. Backends round float32
+ * in different orders, so evaluating where the model was trained reproduces the metrics it reported.
+ */
+function chooseKernels(flags: KernelChoice, m: LoadedModel, configPath?: string): string {
+  const cfg = configPath ? loadRunConfig(configPath) : null;
+  const raw = (m.training?.config ?? {}) as { backend?: unknown; threads?: unknown };
+  const trained = m.training?.backend ?? raw.backend;
+  const savedBackend = trained === "js" ? "js" : trained === "wasm" || trained === "auto" ? "auto" : undefined;
+  const savedThreads = typeof raw.threads === "number" && Number.isInteger(raw.threads) && raw.threads >= 1 ? raw.threads : undefined;
+  return useBackend(flags.backend ?? savedBackend ?? cfg?.backend ?? "auto", { threads: flags.threads ?? savedThreads ?? cfg?.threads }).name;
+}
 
 export function loadModelFile(path: string): LoadedModel {
   return decodeModel(readModelBytes(path), path);
@@ -57,9 +79,10 @@ function evalDataset(src: EvalSource, m: LoadedModel): { ds: Dataset; descriptio
   return { ds: loadCsv(src.data, { target, task: m.task ?? "auto" }), description: src.data };
 }
 
-export function runEval(modelPath: string, src: EvalSource, ui: Ui): Record<string, unknown> {
+export function runEval(modelPath: string, src: EvalSource, ui: Ui, kernels: KernelChoice = {}): Record<string, unknown> {
   const started = performance.now();
   const m = loadModelFile(modelPath);
+  const backend = chooseKernels(kernels, m, src.config);
   const { ds: raw, description } = evalDataset(src, m);
   if (raw.inputDim !== m.model.inputDim) {
     throw new ShapeError(`${description}: the data has ${raw.inputDim} features per row but the model expects ${m.model.inputDim}`);
@@ -76,11 +99,11 @@ export function runEval(modelPath: string, src: EvalSource, ui: Ui): Record<stri
   const result = evaluate(m.model, toTensors(ds), { loss, metrics });
   const seconds = (performance.now() - t0) / 1000;
   const wallSeconds = (performance.now() - started) / 1000;
-  ui.say(`Homeostat · eval · ${modelPath} on ${description}`);
+  ui.say(`Homeostat · eval · ${modelPath} on ${description} · ${backend} backend`);
   ui.say(result.accuracy !== undefined
     ? `accuracy ${pct(result.accuracy)}  loss ${result.loss.toFixed(4)}  (${fmtInt(ds.n)} samples)`
     : `mse ${result.mse?.toPrecision(4)}  mae ${result.mae?.toPrecision(4)}  loss ${result.loss.toPrecision(4)}  (${fmtInt(ds.n)} samples)`);
-  const summary = { command: "eval", test: { ...result, samples: ds.n }, samplesPerSecond: ds.n / Math.max(seconds, 1e-9), wallSeconds, model: modelPath, data: description };
+  const summary = { command: "eval", test: { ...result, samples: ds.n }, samplesPerSecond: ds.n / Math.max(seconds, 1e-9), backend, wallSeconds, model: modelPath, data: description };
   ui.result(summary);
   return summary;
 }
@@ -116,8 +139,9 @@ function readRows(path: string): number[][] {
   return rows;
 }
 
-export function runPredict(modelPath: string, input: string, ui: Ui): Record<string, unknown> {
+export function runPredict(modelPath: string, input: string, ui: Ui, kernels: KernelChoice = {}): Record<string, unknown> {
   const m = loadModelFile(modelPath);
+  const backend = chooseKernels(kernels, m);
   const rows = readRows(input);
   const d = m.model.inputDim;
   rows.forEach((r, i) => {
@@ -138,7 +162,7 @@ export function runPredict(modelPath: string, input: string, ui: Ui): Record<str
     if ("class" in p) ui.say(`row ${i + 1}: ${p.class}  (p = ${p.probability!.toFixed(4)})`);
     else ui.say(`row ${i + 1}: ${p.output.map((v) => v.toPrecision(6)).join(", ")}`);
   });
-  const summary = { command: "predict", model: modelPath, predictions };
+  const summary = { command: "predict", model: modelPath, backend, predictions };
   ui.result(summary);
   return summary;
 }

@@ -134,6 +134,8 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
     optimizer: { type: cfg.optimizer.type, lr: cfg.optimizer.lr, options: cfg.optimizer.options, state: history.optimizerState },
     training: {
       config: cfg.raw,
+      // Where the kernels ran (flags included), so that eval and predict run there too by default.
+      backend: kernels.name,
       epochs: history.epochs.map((e) => ({ epoch: e.epoch, train: e.train, validation: e.validation, lr: e.lr, seconds: e.seconds })),
       test,
       stopReason: history.stopReason,
