@@ -5,6 +5,7 @@ import * as op from "../src/autograd/ops.js";
 import { grad, backward } from "../src/autograd/backward.js";
 import { gradCheck } from "../src/autograd/gradcheck.js";
 import { gradients } from "../src/autograd/gradients.js";
+import { backend, backendNames, useBackend } from "../src/backend/index.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { ShapeError } from "../src/tensor/errors.js";
@@ -79,6 +80,13 @@ function linearInputs(bias: boolean): Tensor[] {
 check("linear, relu, with bias", (x, w, b) => op.linear(x, w, b, "relu"), linearInputs(true));
 check("linear, identity, with bias", (x, w, b) => op.linear(x, w, b, "identity"), linearInputs(true));
 check("linear, relu, no bias", (x, w) => op.linear(x, w, null, "relu"), linearInputs(false));
+// Softmax cross-entropy, with respect to logits and targets: hard targets, soft targets whose rows do not
+// sum to 1 (so the Σⱼtⱼ factor of its gradient is exercised), three axes, and a single vector.
+const oneHot = Tensor.from([[0, 1, 0, 0, 0], [1, 0, 0, 0, 0], [0, 0, 0, 0, 1]], { dtype: "float64", requiresGrad: true });
+check("softmaxCrossEntropy, one-hot targets", op.softmaxCrossEntropy, [rand([3, 5], -4, 4), oneHot]);
+check("softmaxCrossEntropy, soft targets", op.softmaxCrossEntropy, [rand([3, 5], -4, 4), rand([3, 5], 0, 1)]);
+check("softmaxCrossEntropy, [2, 3, 4]", op.softmaxCrossEntropy, [rand([2, 3, 4], -4, 4), rand([2, 3, 4], 0, 1)]);
+check("softmaxCrossEntropy, one row", op.softmaxCrossEntropy, [rand([6], -4, 4), rand([6], 0, 1)]);
 
 // Composites: their gradients come from their primitives, and must be right too.
 check("mean", (x) => F.mean(x, 1), [rand([3, 4])]);
@@ -99,9 +107,57 @@ check("a small MLP", (x, w1, b1, w2) => F.logSoftmax(op.matmul(op.tanh(op.add(op
   rand([4, 3]), rand([5, 3]), rand([5]), rand([2, 5]),
 ]);
 
+test("softmaxCrossEntropy gives its composite's bits (value, logit and target gradients) on every backend", () => {
+  const before = backend().name;
+  const composite = (z: Tensor, t: Tensor): Tensor => op.neg(op.div(op.sum(op.mul(t, F.logSoftmax(z, -1))), z.rank > 1 ? z.size / z.shape[z.rank - 1]! : 1));
+  const r = new Rng(77);
+  const cases: { shape: number[]; soft: boolean; special?: (z: Float64Array) => void }[] = [
+    { shape: [64, 10], soft: false },
+    { shape: [5, 7], soft: true },
+    { shape: [32, 100], soft: true },
+    { shape: [2, 3, 4], soft: true },
+    { shape: [6], soft: true },
+    { shape: [4, 3], soft: false, special: (z) => { z[3] = 1e4; z[4] = 1e4; z[5] = -1e4; z[6] = -Infinity; } },
+    { shape: [3, 4], soft: false, special: (z) => { z[5] = NaN; } },
+  ];
+  try {
+    for (const name of backendNames()) {
+      useBackend(name);
+      for (const dtype of ["float32", "float64"] as const) {
+        for (const c of cases) {
+          const n = c.shape.reduce((a, b) => a * b, 1), cols = c.shape[c.shape.length - 1]!;
+          const zv = new Float64Array(n).map(() => (r.next() - 0.5) * 16);
+          c.special?.(zv);
+          const tv = new Float64Array(n);
+          for (let i = 0; i < n / cols; i++) {
+            if (c.soft) for (let j = 0; j < cols; j++) tv[i * cols + j] = r.next() * 0.4;
+            else tv[i * cols + Math.floor(r.next() * cols)] = 1;
+          }
+          const make = (v: Float64Array) => { const x = new Tensor(dtype === "float32" ? Float32Array.from(v) : Float64Array.from(v), c.shape); x.requiresGrad = true; return x; };
+          const [z1, t1, z2, t2] = [make(zv), make(tv), make(zv), make(tv)];
+          // An incoming gradient other than 1 (0.37), as a penalty term's weighting or a scaled loss gives.
+          const fused = op.softmaxCrossEntropy(z1, t1), comp = composite(z2, t2);
+          const what = `${name} ${dtype} ${JSON.stringify(c.shape)}${c.soft ? " soft" : ""}`;
+          assert.ok(Object.is(fused.item(), comp.item()), `${what}: value ${fused.item()} vs composite ${comp.item()}`);
+          const [gz1, gt1] = grad(op.mul(fused, 0.37), [z1, t1]);
+          const [gz2, gt2] = grad(op.mul(comp, 0.37), [z2, t2]);
+          for (let i = 0; i < n; i++) {
+            assert.ok(Object.is(gz1!.data[i], gz2!.data[i]), `${what}: dz[${i}] ${gz1!.data[i]} vs ${gz2!.data[i]}`);
+            assert.ok(Object.is(gt1!.data[i], gt2!.data[i]), `${what}: dt[${i}] ${gt1!.data[i]} vs ${gt2!.data[i]}`);
+          }
+        }
+      }
+    }
+  } finally {
+    useBackend(before);
+  }
+  assert.throws(() => op.softmaxCrossEntropy(Tensor.from([[1, 2]]), Tensor.from([1, 2])), ShapeError);
+  assert.throws(() => op.softmaxCrossEntropy(Tensor.scalar(1), Tensor.scalar(1)), ShapeError);
+});
+
 test("every primitive has a gradient rule", () => {
   // The `satisfies Record<PrimOp, GradRule>` makes this a compile-time fact; this checks the runtime table too.
-  assert.equal(Object.keys(gradients).length, 27);
+  assert.equal(Object.keys(gradients).length, 28);
 });
 
 test("forward values against closed forms", () => {

@@ -1,5 +1,6 @@
 import { sameShape, type Shape } from "../tensor/shape.js";
-import { type Data, Tensor } from "../tensor/tensor.js";
+import { backend } from "../backend/index.js";
+import { allocate, type Data, Tensor } from "../tensor/tensor.js";
 import * as op from "./ops.js";
 import type { PrimOp } from "./ops.js";
 
@@ -99,5 +100,12 @@ export const gradients = {
     const dx = needs[0] ? op.matmul(dz, w) : null;
     const dw = needs[1] ? op.matmul(dz, x, { transA: true, out: into?.[1] ?? undefined }) : null;
     return b === undefined ? [dx, dw] : [dx, dw, db];
+  },
+  softmaxCrossEntropy: (g, [z, t], _out, attrs, needs) => {
+    const a = attrs as { e: Data; sums: Data; logp: Data; rows: number; cols: number; meanOver: number };
+    const dz = needs[0] ? new Tensor(allocate(z!.dtype, z!.size), z!.shape) : null;
+    const dt = needs[1] ? new Tensor(allocate(t!.dtype, t!.size), t!.shape) : null;
+    backend().softmaxCrossEntropyBackward(g.data[0]!, t!.data, a.e, a.sums, a.logp, a.rows, a.cols, a.meanOver, dz?.data ?? null, dt?.data ?? null);
+    return [dz, dt];
   },
 } satisfies Record<PrimOp, GradRule>;

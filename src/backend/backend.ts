@@ -45,6 +45,14 @@ export interface Backend {
    */
   linearBackward(g: Data, y: Data, dz: Data | null, db: Data | null, m: number, n: number, relu: boolean): void;
   /**
+   * Softmax cross-entropy along rows of `cols` values, −(1/meanOver)·Σ t·log softmax(z), returned; `e`,
+   * `sums` and `logp` receive exp(z − max), each row's Σ e and log softmax(z) for the backward pass. The
+   * same bits as its composite of element-wise primitives (see js/crossentropy.ts), on every backend.
+   */
+  softmaxCrossEntropy(z: Data, t: Data, rows: number, cols: number, e: Data, sums: Data, logp: Data, meanOver: number): number;
+  /** Its gradients for an incoming gradient g: dz and/or dt (each may be null), as its composite rounds them. */
+  softmaxCrossEntropyBackward(g: number, t: Data, e: Data, sums: Data, logp: Data, rows: number, cols: number, meanOver: number, dz: Data | null, dt: Data | null): void;
+  /**
    * y ← y + alpha·x over float32 arrays of one length: the optimisers' last step, `p -= lr·u`, is
    * `axpy(-lr, u, p)`. js computes each element in float64 and rounds once; a backend may compute in
    * float32 (wasm: alpha rounded to float32, fused multiply-add where the runtime has it).

@@ -67,8 +67,9 @@ function rowMean(perRow: Tensor, like: Tensor): Tensor {
 export const crossEntropy: Loss = checked({
   name: "crossEntropy",
   fromOutputs: (p, t) => op.neg(rowMean(op.mul(t, op.log(F.clamp(p, EPS, 1))), p)),
-  // −Σ t·log softmax(z), averaged over rows; gradient (softmax(z) − t)/rows when each row of t sums to 1.
-  fused: { activation: "softmax", fromLogits: (z, t) => op.neg(rowMean(op.mul(t, F.logSoftmax(z, -1)), z)) },
+  // −Σ t·log softmax(z), averaged over rows (one primitive, the same bits as
+  // neg(rowMean(mul(t, logSoftmax(z))))); gradient (softmax(z) − t)/rows when each row of t sums to 1.
+  fused: { activation: "softmax", fromLogits: (z, t) => op.softmaxCrossEntropy(z, t) },
 });
 
 /**
