@@ -46,9 +46,13 @@ export function softmaxCrossEntropyBackward(g: number, t: Data, e: Data, sums: D
   if (!dz) return;
   for (let i = 0; i < rows; i++) {
     const at = i * cols;
+    // dz first holds dlogp (rounded by the store, as the composite's mul rounds it), then gains exp's share.
     let s = 0;
-    for (let j = 0; j < cols; j++) s -= r(ds * t[at + j]!);
+    for (let j = 0; j < cols; j++) {
+      dz[at + j] = ds * t[at + j]!;
+      s -= dz[at + j]!;
+    }
     const dS = r(r(s) / sums[i]!);
-    for (let j = 0; j < cols; j++) dz[at + j] = r(ds * t[at + j]!) + r(dS * e[at + j]!);
+    for (let j = 0; j < cols; j++) dz[at + j] = dz[at + j]! + r(dS * e[at + j]!);
   }
 }

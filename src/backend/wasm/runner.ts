@@ -98,7 +98,7 @@ export class KernelRunner {
   private workers(): ThreadPool | null {
     if (this.threadCount <= 1) return null;
     if (!this.pool && !this.poolFailed) {
-      this.pool = ThreadPool.start(this.kernels.module, this.kernels.memory, this.threadCount - 1, this.nr);
+      this.pool = ThreadPool.start(this.kernels.module, this.kernels.memory, this.threadCount - 1);
       this.poolFailed = this.pool === null;
     }
     return this.pool;
@@ -170,7 +170,7 @@ export class KernelRunner {
       if (yAt >= 0) {
         // Split across threads: each element is computed alone, so the result is the same bits as on one.
         const chunkLen = Math.ceil(y.length / (2 * this.threadCount) / 8) * 8;
-        pool.run({ kind: "axpy", x: xAt, y: yAt, n: y.length, alpha: Math.fround(alpha), chunks: Math.ceil(y.length / chunkLen), chunkLen }, this.kernels.exports, this.nr);
+        pool.run({ kind: "axpy", x: xAt, y: yAt, n: y.length, alpha: Math.fround(alpha), chunks: Math.ceil(y.length / chunkLen), chunkLen }, this.kernels.exports);
         return;
       }
     }
@@ -273,9 +273,9 @@ export class KernelRunner {
         this.writtenSplit.add(outAt);
       }
       pool.run({
-        kind: "gemm", ap: apAt, b: bAt!, transB, c: cAt, m, n, k,
+        kind: "gemm", ap: apAt, b: bAt!, transB, c: cAt, m, n, k, np,
         chunks: Math.ceil(np / chunkCols), chunkCols, scratch: scratchAt, scratchBytes: this.scratchFloats * 4,
-      }, ex, nr);
+      }, ex);
     }
     if (epilogue) ex.biasAct(cAt, biasAt ?? 0, m, n, np, epilogue.bias ? 1 : 0, epilogue.relu ? 1 : 0);
     this.output(cAt, out, m, np);

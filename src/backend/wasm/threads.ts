@@ -21,7 +21,7 @@ export const CTL = {
   done: 2,
   ready: 3,
   stop: 4,
-  /** Job arguments: the kind, then a product's ap, b, transB, c, m, n, k, chunks, chunkCols, scratch, scratchBytes or an axpy's x, y, n, alpha (float32 bits), chunks, chunkLen. */
+  /** Job arguments: the kind, then a product's ap, b, transB, c, m, n, k, np, chunks, chunkCols, scratch, scratchBytes or an axpy's x, y, n, alpha (float32 bits), chunks, chunkLen. */
   args: 8,
   size: 24,
 } as const;
@@ -36,6 +36,8 @@ export interface GemmJob {
   m: number;
   n: number;
   k: number;
+  /** n rounded up to the tile width: the columns C is stored with, and the end of the last chunk. */
+  np: number;
   /** Column chunks and their width (a multiple of the tile width); the last may be narrower. */
   chunks: number;
   chunkCols: number;
@@ -78,15 +80,14 @@ function bitsFloat32(v: number): number {
 }
 
 /** Compute chunk `i` of `job` on thread `thread` (0 is the caller); the same call on every thread. */
-export function runChunk(ex: JobKernels, job: Job, i: number, thread: number, tileCols: number): void {
+export function runChunk(ex: JobKernels, job: Job, i: number, thread: number): void {
   if (job.kind === "axpy") {
     const from = i * job.chunkLen;
     ex.axpy(job.alpha, job.x + from * 4, job.y + from * 4, Math.min(job.chunkLen, job.n - from));
     return;
   }
-  const np = Math.ceil(job.n / tileCols) * tileCols;
   const j0 = i * job.chunkCols;
-  ex.gemmColumns(job.ap, job.b, job.transB ? 1 : 0, job.c, job.m, job.n, job.k, j0, Math.min(np, j0 + job.chunkCols), job.scratch + thread * job.scratchBytes);
+  ex.gemmColumns(job.ap, job.b, job.transB ? 1 : 0, job.c, job.m, job.n, job.k, j0, Math.min(job.np, j0 + job.chunkCols), job.scratch + thread * job.scratchBytes);
 }
 
 /** Claim and run chunks of the job of generation `gen` until none are left; shared by caller and workers. */
@@ -117,7 +118,7 @@ export function pollFor(ready: () => boolean, ms: number): boolean {
 
 function writeJob(ctl: Int32Array, job: Job): void {
   if (job.kind === "gemm") {
-    ctl.set([0, job.ap, job.b, job.transB ? 1 : 0, job.c, job.m, job.n, job.k, job.chunks, job.chunkCols, job.scratch, job.scratchBytes], CTL.args);
+    ctl.set([0, job.ap, job.b, job.transB ? 1 : 0, job.c, job.m, job.n, job.k, job.np, job.chunks, job.chunkCols, job.scratch, job.scratchBytes], CTL.args);
   } else {
     ctl.set([1, job.x, job.y, job.n, float32Bits(job.alpha), job.chunks, job.chunkLen], CTL.args);
   }
@@ -130,7 +131,7 @@ export function readJob(ctl: Int32Array): Job {
   }
   return {
     kind: "gemm", ap: ctl[a]!, b: ctl[a + 1]!, transB: ctl[a + 2] !== 0, c: ctl[a + 3]!, m: ctl[a + 4]!, n: ctl[a + 5]!, k: ctl[a + 6]!,
-    chunks: ctl[a + 7]!, chunkCols: ctl[a + 8]!, scratch: ctl[a + 9]!, scratchBytes: ctl[a + 10]!,
+    np: ctl[a + 7]!, chunks: ctl[a + 8]!, chunkCols: ctl[a + 9]!, scratch: ctl[a + 10]!, scratchBytes: ctl[a + 11]!,
   };
 }
 
@@ -151,14 +152,14 @@ export class ThreadPool {
    * Start `extra` workers over `memory` and wait (up to 10 s) until each has instantiated the kernels;
    * null where threads cannot be had (no worker_threads, no shared memory, a worker failed to start).
    */
-  static start(module: WebAssembly.Module, memory: WebAssembly.Memory, extra: number, tileCols: number): ThreadPool | null {
+  static start(module: WebAssembly.Module, memory: WebAssembly.Memory, extra: number): ThreadPool | null {
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
     const wt = proc?.getBuiltinModule?.("node:worker_threads") as typeof import("node:worker_threads") | undefined;
     if (!wt || !(memory.buffer instanceof SharedArrayBuffer) || extra < 1) return null;
     const pool = new ThreadPool(new Int32Array(new SharedArrayBuffer(CTL.size * 4)));
     try {
       for (let i = 0; i < extra; i++) {
-        const w = new wt.Worker(new URL("./worker.js", import.meta.url), { workerData: { module, memory, ctl: pool.ctl, thread: i + 1, tileCols } });
+        const w = new wt.Worker(new URL("./worker.js", import.meta.url), { workerData: { module, memory, ctl: pool.ctl, thread: i + 1 } });
         w.unref();
         pool.workers.push(w);
       }
@@ -177,7 +178,7 @@ export class ThreadPool {
   }
 
   /** Run every chunk of `job` (the calling thread takes part, with `ex`) and return when all are done. */
-  run(job: Job, ex: JobKernels, tileCols: number): void {
+  run(job: Job, ex: JobKernels): void {
     const ctl = this.ctl;
     if (job.chunks > MAX_CHUNKS) throw new Error(`wasm threads: ${job.chunks} chunks is more than ${MAX_CHUNKS}`);
     const gen = (Atomics.load(ctl, CTL.generation) + 1) | 0;
@@ -186,7 +187,7 @@ export class ThreadPool {
     Atomics.store(ctl, CTL.claim, (gen & 0x7fff) << 16);
     Atomics.store(ctl, CTL.generation, gen);
     Atomics.notify(ctl, CTL.generation);
-    workOnJob(ctl, gen, job.chunks, (i) => runChunk(ex, job, i, 0, tileCols));
+    workOnJob(ctl, gen, job.chunks, (i) => runChunk(ex, job, i, 0));
     // Only chunks a worker has already started remain: poll a while before sleeping on them.
     let done: number;
     pollFor(() => Atomics.load(ctl, CTL.done) >= job.chunks, 1);

@@ -6,7 +6,7 @@ import { workerData } from "node:worker_threads";
 import { CTL, pollFor, readJob, runChunk, workOnJob } from "./threads.js";
 import { instantiate } from "./loader.js";
 
-const { module, memory, ctl, thread, tileCols } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: Int32Array; thread: number; tileCols: number };
+const { module, memory, ctl, thread } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: Int32Array; thread: number };
 const kernels = instantiate(module, memory);
 let seen = Atomics.load(ctl, CTL.generation);
 Atomics.add(ctl, CTL.ready, 1);
@@ -23,5 +23,5 @@ for (;;) {
   seen = Atomics.load(ctl, CTL.generation);
   if (Atomics.load(ctl, CTL.stop)) break;
   const job = readJob(ctl);
-  workOnJob(ctl, seen, job.chunks, (i) => runChunk(kernels, job, i, thread, tileCols));
+  workOnJob(ctl, seen, job.chunks, (i) => runChunk(kernels, job, i, thread));
 }
