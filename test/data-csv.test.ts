@@ -64,12 +64,12 @@ test("target column can be anywhere; features keep header order", () => {
   assert.equal(ds.n, 2);
 });
 
-test("blank trailing lines, a BOM and NaN/Inf feature cells are accepted", () => {
-  const ds = parseCsv("\ufeffa,b,t\n1,NaN,0\n-inf,2e3,1\n\n\n", { target: "t" });
+test("blank trailing lines and a BOM are accepted; NaN and Inf feature cells are errors naming line and column", () => {
+  const ds = parseCsv("\ufeffa,b,t\n1,-1.5,0\n-2,2e3,1\n\n\n", { target: "t" });
   assert.equal(ds.n, 2);
-  assert.ok(Number.isNaN(ds.x[1]));
-  assert.equal(ds.x[2], -Infinity);
-  assert.equal(ds.x[3], 2000);
+  assert.deepEqual(Array.from(ds.x), [1, -1.5, -2, 2000]);
+  throwsData(() => parseCsv("a,b,t\n1,NaN,0\n", { file: "n.csv", target: "t" }), 'n.csv:2: column "b"', '"NaN"', "missing");
+  throwsData(() => parseCsv("a,b,t\n1,2,0\n-inf,2e3,1\n", { file: "n.csv", target: "t" }), 'n.csv:3: column "a"', "finite", '"-inf"');
 });
 
 test("empty file and header-only file are DataErrors naming the file", () => {

@@ -1,12 +1,12 @@
 /**
- * CSV loading: a header row, numeric feature columns and one target column picked by name.
- * The reader follows RFC 4180 (quoted fields, "" escapes, CRLF or LF line ends) and reports every
- * problem with the file, the 1-based line and the column name, because a bad cell in a 50,000-row
- * file is otherwise impossible to find.
+ * A labelled data set from CSV: a header row, numeric feature columns and one target column picked by
+ * name, read through the one row reader (rows.ts) that eval and predict use too, so every cell is read
+ * the same strict way and every problem names the file, the 1-based line and the column.
  */
 import { readFileSync } from "node:fs";
 import { ConfigError, DataError, where } from "../tensor/errors.js";
 import { oneHot, type Dataset } from "./dataset.js";
+import { cellError, columnIndex, isNumberLike, numericColumns, readNumber, readTable, type Table } from "./rows.js";
 
 export interface CsvOptions {
   /** Name used in error messages; `loadCsv` fills it with the path. */
@@ -15,108 +15,38 @@ export interface CsvOptions {
   target: string;
   /**
    * "auto" (the default) picks classification when any target cell is not a number, or when every
-   * target is an integer and there are at most 20 distinct values; otherwise regression.
+   * target is an integer and there are at most 20 distinct values; otherwise regression. The choice and
+   * how to change it are in the dataset's `taskNote`.
    */
   task?: "classification" | "regression" | "auto";
+  /**
+   * The feature columns, by name, in the order the model takes them (a trained model's `featureNames`).
+   * The file may hold them in any order; a missing or unknown column is an error. Default: every column
+   * but the target, in file order.
+   */
+  features?: readonly string[];
+  /**
+   * The class names in output-unit order (a trained model's classes): each label is matched by name, a
+   * file may hold any subset of them, and an unknown label is an error naming it. Default: the labels
+   * found in the file, sorted.
+   */
+  classes?: readonly string[];
+  /**
+   * A missing feature value (an empty cell, NaN): an error naming it ("error", the default), or kept as
+   * NaN for the caller to impute ("keep"; see `fillMissing`).
+   */
+  missing?: "error" | "keep";
 }
 
 /** Most distinct integer targets that "auto" still reads as class labels. */
 export const AUTO_MAX_CLASSES = 20;
 
-/** One parsed record: its fields and the 1-based line it starts on. */
-interface CsvRecord {
-  fields: string[];
-  line: number;
-}
-
 /**
- * Split CSV text into records (RFC 4180). A quoted field may contain commas, line breaks and ""
- * (an escaped quote). Blank lines are skipped wherever they are, as pandas does, so a trailing newline
- * or two is harmless.
- */
-function readRecords(text: string, file: string): CsvRecord[] {
-  const records: CsvRecord[] = [];
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // a UTF-8 byte-order mark is not part of the first name
-  let line = 1;
-  while (i < text.length) {
-    const startLine = line;
-    const fields: string[] = [];
-    let field = "";
-    let quoted = false;
-    let atEnd = false;
-    while (!atEnd) {
-      if (text[i] === '"') {
-        const quoteLine = line;
-        quoted = true;
-        i++;
-        for (;;) {
-          if (i >= text.length) throw new DataError(`${where({ file, line: quoteLine })}a quoted field opened on line ${quoteLine} is never closed`, { file, line: quoteLine });
-          if (text[i] === '"') {
-            if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
-            i++;
-            break;
-          }
-          // Copy up to the next quote in one slice, counting the line breaks it spans.
-          let end = text.indexOf('"', i);
-          if (end < 0) end = text.length;
-          for (let k = text.indexOf("\n", i); k >= 0 && k < end; k = text.indexOf("\n", k + 1)) line++;
-          field += text.slice(i, end);
-          i = end;
-        }
-        const next = text[i];
-        if (i < text.length && next !== "," && next !== "\n" && next !== "\r") {
-          throw new DataError(`${where({ file, line })}expected a comma or a line end after the closing quote of field ${fields.length + 1}, got ${JSON.stringify(next)}`, { file, line });
-        }
-      } else {
-        const start = i;
-        while (i < text.length && text[i] !== "," && text[i] !== "\n" && text[i] !== "\r") i++;
-        field = text.slice(start, i);
-      }
-      fields.push(field);
-      field = "";
-      if (text[i] === ",") { i++; continue; }
-      // End of record: CRLF, LF, a lone CR, or the end of the text.
-      if (text[i] === "\r") i++;
-      if (text[i] === "\n") i++;
-      line++;
-      atEnd = true;
-    }
-    // A line holding only `""` is a record with one empty field, not a blank line.
-    const blank = fields.length === 1 && !quoted && fields[0].trim() === "";
-    if (!blank) records.push({ fields, line: startLine });
-  }
-  return records;
-}
-
-const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const NON_FINITE_RE = /^[+-]?(?:nan|inf|infinity)$/i;
-
-/**
- * Parse a numeric cell, or return undefined. Decimal and exponent notation only (no hex, no empty
- * cell read as 0, which `Number("")` would do). NaN, Inf and Infinity (any case, signed) are accepted as
- * numbers on purpose: the health check reports non-finite inputs with their row and column, which is
- * more useful than refusing the file here.
- *
- * @example
- * parseNumberCell(" 1.5e3 "); // 1500
- * parseNumberCell("");        // undefined
- */
-export function parseNumberCell(cell: string): number | undefined {
-  const s = cell.trim();
-  if (NUMBER_RE.test(s)) return Number(s);
-  if (NON_FINITE_RE.test(s)) {
-    if (/nan/i.test(s)) return NaN;
-    return s.startsWith("-") ? -Infinity : Infinity;
-  }
-  return undefined;
-}
-
-/**
- * Parse CSV text into a Dataset. Every column other than `target` is a numeric feature.
- * Classification targets are one-hot encoded with classes sorted numerically when every target is a
- * finite number (class names are then the numbers as JavaScript prints them, so "1" and "1.0" are one
- * class), and otherwise by code-unit order of the trimmed text. NaN and Inf feature cells pass through
- * as numbers; the training health check reports them.
+ * Parse CSV text into a Dataset. Every column other than `target` is a numeric feature (or the columns
+ * `features` names, matched by name). Classification targets are one-hot encoded; without `classes`, the
+ * classes are sorted numerically when every target is a number (class names are then the numbers as
+ * JavaScript prints them, so "1" and "1.0" are one class), and otherwise by code-unit order of the
+ * trimmed text. Empty, NaN, infinite and out-of-range cells are errors naming the line and column.
  *
  * @example
  * const ds = parseCsv("x1,x2,label\n1,2,cat\n3,4,dog\n", { file: "pets.csv", target: "label" });
@@ -128,92 +58,89 @@ export function parseCsv(text: string, opts: CsvOptions): Dataset {
   if (task !== "auto" && task !== "classification" && task !== "regression") {
     throw new ConfigError(`task must be "classification", "regression" or "auto", got ${JSON.stringify(task)}`, { field: "task" });
   }
-  const records = readRecords(text, file);
-  if (records.length === 0) throw new DataError(`${file}: the file is empty; expected a header row and at least one data row`, { file });
-  const header = records[0].fields.map((h) => h.trim());
-  const rows = records.slice(1);
-  if (rows.length === 0) throw new DataError(`${where({ file, line: records[0].line })}the file has a header but no data rows`, { file, line: records[0].line });
-
-  const targetCol = header.indexOf(opts.target.trim());
+  const table = readTable(text, file, "required");
+  if (table.rows.length === 0) throw new DataError(`${where({ file, line: table.headerLine })}the file has a header but no data rows`, { file, line: table.headerLine });
+  if (!table.names) throw new DataError(`${file}: expected rows with named columns (a CSV header row, or JSON objects), so that the target ${JSON.stringify(opts.target)} can be found`, { file });
+  const header = table.names;
+  const target = opts.target.trim();
+  const targetCol = header.indexOf(target);
   if (targetCol < 0) {
     throw new DataError(`${file}: no column named ${JSON.stringify(opts.target)}; the columns are ${header.map((h) => JSON.stringify(h)).join(", ")}`, { file, field: opts.target });
   }
-  if (header.indexOf(header[targetCol], targetCol + 1) >= 0) {
-    throw new DataError(`${file}: the header has more than one column named ${JSON.stringify(header[targetCol])}; rename one so the target is unambiguous`, { file, field: header[targetCol] });
-  }
-
-  const n = rows.length;
-  const featureCols = header.map((_, c) => c).filter((c) => c !== targetCol);
-  const inputDim = featureCols.length;
-  const x = new Float32Array(n * inputDim);
-  const targets: string[] = new Array(n);
-  for (let r = 0; r < n; r++) {
-    const { fields, line } = rows[r];
-    if (fields.length !== header.length) {
-      throw new DataError(`${where({ file, line })}line ${line} has ${fields.length} field${fields.length === 1 ? "" : "s"}, the header has ${header.length}`, { file, line });
-    }
-    for (let k = 0; k < inputDim; k++) {
-      const c = featureCols[k];
-      const v = parseNumberCell(fields[c]);
-      if (v === undefined) throw cellError(file, line, header[c], "a number", fields[c]);
-      x[r * inputDim + k] = v;
-    }
-    targets[r] = fields[targetCol].trim();
-  }
-
-  const resolved = task === "auto" ? autoTask(targets) : task;
-  const base = { x, n, inputDim, featureNames: featureCols.map((c) => header[c]) };
-  if (resolved === "regression") {
+  const featureNames = opts.features ? [...opts.features] : header.filter((_, c) => c !== targetCol);
+  const cols = columnIndex(table, featureNames, [target]);
+  const hint = opts.missing === undefined || opts.missing === "error" ? 'set "missing": "mean" or "zero" in the run config\'s data to impute it' : "";
+  const x = numericColumns(table, cols, featureNames, opts.missing ?? "error", hint);
+  const n = table.rows.length;
+  const targets = table.rows.map((r) => String(r.cells[targetCol]).trim());
+  const base = { x, n, inputDim: featureNames.length, featureNames };
+  const inferred = task === "auto" ? autoTask(targets, target) : { task, note: undefined };
+  if (inferred.task === "regression") {
     const y = new Float32Array(n);
-    for (let r = 0; r < n; r++) {
-      const v = parseNumberCell(targets[r]);
-      if (v === undefined) throw cellError(file, rows[r].line, header[targetCol], "a number (regression target)", targets[r]);
-      y[r] = v;
-    }
-    return { ...base, y, outputDim: 1, task: "regression" };
+    table.rows.forEach((r, i) => {
+      const at = { file, row: r.row, line: r.line, column: target };
+      const v = readNumber(r.cells[targetCol], at);
+      if (Number.isNaN(v)) throw cellError(at, "a number (regression target)", targets[i] === "" ? "an empty cell" : JSON.stringify(targets[i]));
+      y[i] = v;
+    });
+    return { ...base, y, outputDim: 1, task: "regression", ...(inferred.note ? { taskNote: inferred.note } : {}) };
   }
-  const { classes, labels } = encodeClasses(targets, (r) => {
-    throw cellError(file, rows[r].line, header[targetCol], "a class label", targets[r]);
-  });
-  return { ...base, y: oneHot(labels, classes.length), outputDim: classes.length, task: "classification", labels, classes };
+  const { classes, labels } = encodeClasses(targets, table, target, opts.classes);
+  return { ...base, y: oneHot(labels, classes.length), outputDim: classes.length, task: "classification", labels, classes, ...(inferred.note ? { taskNote: inferred.note } : {}) };
 }
 
-function cellError(file: string, line: number, column: string, expected: string, got: string): DataError {
-  const shown = got.trim() === "" ? "an empty cell" : JSON.stringify(got);
-  return new DataError(`${where({ file, line })}column ${JSON.stringify(column)}: expected ${expected}, got ${shown}`, { file, line, field: column });
+/** A target cell as a number the way labels compare ("1.0" is 1), or undefined when it is not one. */
+function labelNumber(cell: string): number | undefined {
+  return /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(cell) && Number.isFinite(Number(cell)) ? Number(cell) : undefined;
 }
 
-/** The "auto" rule: text anywhere → classification; few distinct integers → classification; else regression. */
-function autoTask(targets: string[]): "classification" | "regression" {
+/**
+ * The "auto" rule: text anywhere → classification; few distinct integers → classification, with a note
+ * saying so and how to ask for regression; else regression.
+ */
+function autoTask(targets: string[], column: string): { task: "classification" | "regression"; note?: string } {
   const distinct = new Set<number>();
   let allIntegers = true;
   for (const t of targets) {
-    const v = parseNumberCell(t);
-    if (v === undefined) return "classification";
+    // An empty cell decides nothing (either reader reports it with its line); a NaN, infinite or
+    // overflowing number is a bad regression target, which must not turn the column into classes.
+    if (t === "") continue;
+    if (isNumberLike(t) && labelNumber(t) === undefined) { allIntegers = false; continue; }
+    const v = labelNumber(t);
+    if (v === undefined) return { task: "classification" };
     if (!Number.isInteger(v)) allIntegers = false;
     else distinct.add(v);
   }
-  return allIntegers && distinct.size <= AUTO_MAX_CLASSES ? "classification" : "regression";
+  if (!allIntegers || distinct.size > AUTO_MAX_CLASSES) return { task: "regression" };
+  return {
+    task: "classification",
+    note: `the target column ${JSON.stringify(column)} holds only integers (${distinct.size} distinct values), so it is read as ${distinct.size} classes; to predict it as a number, set "task": "regression" in the run config's data`,
+  };
 }
 
-/** Class names in sorted order and the class index of each row. `onEmpty(row)` must throw. */
-function encodeClasses(targets: string[], onEmpty: (row: number) => never): { classes: string[]; labels: Int32Array } {
-  const numbers = targets.map((t) => parseNumberCell(t));
-  const numeric = numbers.every((v) => v !== undefined && Number.isFinite(v));
+/**
+ * Class names in output-unit order and the class index of each row. With `known` (a model's classes),
+ * each label is looked up by name (a number also by its printed form, so "1.0" is class "1"); otherwise
+ * the classes are the labels found, sorted.
+ */
+function encodeClasses(targets: string[], table: Table, column: string, known?: readonly string[]): { classes: string[]; labels: Int32Array } {
+  const numbers = targets.map(labelNumber);
   let names: string[];
-  if (numeric) {
-    const values = [...new Set(numbers as number[])].sort((a, b) => a - b);
-    names = values.map((v) => String(v));
-  } else {
-    const empty = targets.findIndex((t) => t === "");
-    if (empty >= 0) onEmpty(empty);
-    names = [...new Set(targets)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  }
+  if (known) names = [...known];
+  else if (numbers.every((v) => v !== undefined)) names = [...new Set(numbers as number[])].sort((a, b) => a - b).map(String);
+  else names = [...new Set(targets)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const index = new Map(names.map((name, i) => [name, i]));
   const labels = new Int32Array(targets.length);
-  for (let r = 0; r < targets.length; r++) {
-    labels[r] = index.get(numeric ? String(numbers[r]) : targets[r])!;
-  }
+  targets.forEach((t, r) => {
+    const c = index.get(t) ?? (numbers[r] !== undefined ? index.get(String(numbers[r])) : undefined);
+    if (c === undefined || t === "") {
+      const row = table.rows[r];
+      const at = { file: table.file, row: row.row, line: row.line, column };
+      if (t === "") throw cellError(at, "a class label", "an empty cell");
+      throw cellError(at, `one of the model's classes (${names.map((s) => JSON.stringify(s)).join(", ")})`, `the unknown label ${JSON.stringify(t)}`);
+    }
+    labels[r] = c;
+  });
   return { classes: names, labels };
 }
 

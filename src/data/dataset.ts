@@ -23,6 +23,8 @@ export interface Dataset {
   featureNames?: string[];
   /** x came from bytes 0..255 (IDX ubyte), so the "scale01" normaliser divides by 255. */
   byteValued?: boolean;
+  /** How the task was inferred from the target column, when that is worth telling the user. */
+  taskNote?: string;
 }
 
 /**

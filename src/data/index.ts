@@ -3,7 +3,11 @@
  * input normalisers. Everything here is plain data and pure functions; nothing reads global state.
  */
 export { type Dataset, type SplitOptions, oneHot, subset, splitDataset, validationSplit } from "./dataset.js";
-export { type CsvOptions, AUTO_MAX_CLASSES, parseCsv, parseNumberCell, loadCsv } from "./csv.js";
+export { type CsvOptions, AUTO_MAX_CLASSES, parseCsv, loadCsv } from "./csv.js";
+export {
+  type Table, type TableRow, type HeaderRule, type MissingPolicy, MISSING_POLICIES, FLOAT32_MAX,
+  readTable, readNumber, columnIndex, numericColumns, fillValues, fillMissing,
+} from "./rows.js";
 export {
   type IdxType,
   type IdxData,
