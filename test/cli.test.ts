@@ -77,12 +77,12 @@ test("train → eval → predict on a CSV: eval reproduces the test accuracy exa
   write("rows.csv", "x1,x2\n0.1,0.0\n6.0,0.1\n");
   const p = run(["predict", "--model", "blobs.hmst", "--input", "rows.csv", "--json"]);
   assert.equal(p.code, 0, p.stderr);
-  assert.deepEqual(p.json!.predictions.map((q: { class: string }) => q.class), ["red", "blue"]);
+  assert.deepEqual(p.json!.predictions.map((q: { label: string }) => q.label), ["red", "blue"]);
   const pJs = run(["predict", "--model", "blobs.hmst", "--input", "rows.csv", "--json", "--backend", "js"]);
   assert.equal(pJs.code, 0, pJs.stderr);
   assert.equal(pJs.json!.backend, "js");
   assert.equal(p.json!.backend, t.json!.backend);
-  assert.deepEqual(pJs.json!.predictions.map((q: { class: string }) => q.class), ["red", "blue"]);
+  assert.deepEqual(pJs.json!.predictions.map((q: { label: string }) => q.label), ["red", "blue"]);
   const again = run(["train", "--config", "run.json", "--json", "--out", "again.hmst"]);
   const weights = (f: string) => decodeModel(readFileSync(join(dir, f))).model.parameters().map(([, w]) => Array.from(w.data));
   assert.deepEqual(weights("again.hmst"), weights("blobs.hmst"), "same seed and config, bit-identical weights");
@@ -188,8 +188,8 @@ test("damaged model files and wrong-width inputs are refused", () => {
   expectRefusal(["eval", "--model", "newer.hmst", "--config", "ok.json"], /newer\.hmst.*newer Homeostat/);
   expectRefusal(["eval", "--model", "missing.hmst", "--data", "mnist"], /missing\.hmst/);
   write("wide.csv", "1,2,3\n");
-  expectRefusal(["predict", "--model", "ok.hmst", "--input", "wide.csv"], /row 1 has 3 values.*expects 2/);
-  expectRefusal(["predict", "--model", "ok.hmst", "--input", "-"], /row 1 has 1 values|expects 2/, "[[1]]");
+  expectRefusal(["predict", "--model", "ok.hmst", "--input", "wide.csv"], /wide\.csv:1: line 1 has 3 values, expected 2 \("x1", "x2"\)/);
+  expectRefusal(["predict", "--model", "ok.hmst", "--input", "-"], /standard input: row 1 has 1 value, expected 2/, "[[1]]");
 });
 
 test("examples/mnist.json is the run behind `homeostat demo mnist`", () => {

@@ -23,14 +23,27 @@ function trained() {
   return { model, x, opt, state: h.optimizerState };
 }
 
-test("a model file round-trips bit-exactly: weights, architecture, optimiser state, normaliser", () => {
+test("a model file round-trips bit-exactly: weights, architecture, optimiser state, every metadata field", () => {
   const { model, x, opt, state } = trained();
   const normalizer = { mode: "standardize", offset: new Float32Array([0.1, -0.2, 0.3, NaN]), scale: new Float32Array([1, 2, 3, 4]) };
-  const bytes = encodeModel(model, {
-    loss: "crossEntropy", task: "classification", classes: ["a", "b", "c"], normalizer,
+  const impute = { mode: "mean", values: new Float32Array([0.5, -1.25, 3, 0]) };
+  const meta = {
+    loss: "crossEntropy", task: "classification" as const, classes: ["a", "b", "c"], featureNames: ["w", "x", "y", "z"],
+    target: "kind", impute, normalizer,
     optimizer: { type: opt.type, lr: opt.lr, options: opt.options, state },
     training: { epochs: [{ loss: Infinity }], note: "x" },
-  });
+  };
+  const bytes = encodeModel(model, meta);
+  // Every field written comes back (typed arrays compared by their bytes, so NaN and -0 count).
+  const { model: _m, architecture, ...rest } = decodeModel(bytes, "m.hmst");
+  assert.deepEqual(architecture, model.config());
+  assert.deepEqual(Object.keys(rest).sort(), Object.keys(meta).sort());
+  const bits = (a: Float32Array) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  for (const key of ["offset", "scale"] as const) assert.deepEqual(bits(rest.normalizer![key]), bits(normalizer[key]), key);
+  assert.equal(rest.normalizer!.mode, "standardize");
+  assert.deepEqual({ ...rest.impute!, values: bits(rest.impute!.values) }, { ...impute, values: bits(impute.values) });
+  for (const key of ["loss", "task", "classes", "featureNames", "target", "training"] as const) assert.deepEqual(rest[key], meta[key], key);
+  assert.deepEqual({ ...rest.optimizer, state: null }, { ...meta.optimizer, state: null });
   const back = decodeModel(bytes, "m.hmst");
   assert.deepEqual(back.model.config(), model.config());
   model.parameters().forEach(([name, t], i) => {

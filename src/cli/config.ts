@@ -9,6 +9,7 @@ import { optimizerFromConfig, type Optimizer } from "../optim/optimizers.js";
 import { scheduleFromConfig } from "../optim/schedules.js";
 import type { ReduceOnPlateau, Schedule } from "../optim/schedules.js";
 import { ConfigError } from "../tensor/errors.js";
+import { MISSING_POLICIES, type MissingPolicy } from "../data/rows.js";
 import {
   checkKeys, describe, expectObject, optBoolean, optNumber, optString, type Obj, reqNumber, reqString,
 } from "../tensor/fields.js";
@@ -17,7 +18,7 @@ import type { EarlyStoppingOptions } from "../train/observers.js";
 /** Where the training (and test) data come from. Paths are resolved against the config file's folder. */
 export type DataSource =
   | { kind: "mnist" }
-  | { kind: "csv"; path: string; target: string; task: "classification" | "regression" | "auto"; test?: string }
+  | { kind: "csv"; path: string; target: string; task: "classification" | "regression" | "auto"; test?: string; missing: MissingPolicy }
   | { kind: "idx"; images: string; labels: string; test?: { images: string; labels: string } };
 
 export interface DataConfig {
@@ -163,7 +164,7 @@ export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
     schedule,
     plateau,
     clip,
-    epochs: reqNumber(raw, "epochs", "", { integer: true, min: 0 }),
+    epochs: reqNumber(raw, "epochs", "", { integer: true, min: 1 }),
     batchSize: optNumber(raw, "batchSize", "", { integer: true, min: 1 }) ?? 32,
     earlyStopping,
     augment,
@@ -193,7 +194,7 @@ function parseData(raw: unknown, baseDir: string): DataConfig {
   } else {
     const format = reqString(d, "format", "data", ["csv", "idx"]);
     if (format === "csv") {
-      checkKeys(d, ["format", "path", "target", "task", "test", ...common], "data");
+      checkKeys(d, ["format", "path", "target", "task", "test", "missing", ...common], "data");
       const test = optString(d, "test", "data");
       source = {
         kind: "csv",
@@ -201,6 +202,7 @@ function parseData(raw: unknown, baseDir: string): DataConfig {
         target: reqString(d, "target", "data"),
         task: (optString(d, "task", "data", ["classification", "regression", "auto"]) ?? "auto") as "auto",
         test: test === undefined ? undefined : resolve(baseDir, test),
+        missing: (optString(d, "missing", "data", MISSING_POLICIES) ?? "error") as MissingPolicy,
       };
     } else {
       checkKeys(d, ["format", "images", "labels", "test", ...common], "data");

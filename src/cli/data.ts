@@ -2,6 +2,7 @@ import { loadCsv } from "../data/csv.js";
 import { type Dataset, splitDataset } from "../data/dataset.js";
 import { loadIdxDataset } from "../data/idx.js";
 import { loadBundledMnist } from "../data/mnist.js";
+import { fillMissing, fillValues } from "../data/rows.js";
 import { applyNormalizer, fitNormalizer, type Normalizer } from "../data/normalize.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { LabeledData } from "../train/evaluate.js";
@@ -11,6 +12,8 @@ export interface PreparedData {
   train: Dataset;
   test: Dataset;
   normalizer: Normalizer;
+  /** How missing feature values were filled (data.missing "mean" or "zero"), to be saved with the model. */
+  impute?: { mode: string; values: Float32Array };
   /** Where the data came from, for messages and the run record. */
   description: string;
 }
@@ -25,14 +28,16 @@ export function prepareData(cfg: DataConfig, seed: number): PreparedData {
     ({ train, test } = loadBundledMnist());
     description = "bundled MNIST digits (8,000 train / 2,000 test)";
   } else {
+    const keep = src.kind === "csv" && src.missing !== "error" ? "keep" : "error";
     const full = src.kind === "csv"
-      ? loadCsv(src.path, { target: src.target, task: src.task })
+      ? loadCsv(src.path, { target: src.target, task: src.task, missing: keep })
       : loadIdxDataset(src.images, src.labels);
-    const testFile = src.kind === "csv" ? src.test : src.test;
+    const testFile = src.test;
     if (testFile !== undefined) {
       train = full;
+      // The test file is read as the model will read it: the training file's features, task and classes.
       test = typeof testFile === "string"
-        ? loadCsv(testFile, { target: (src as { target: string }).target, task: full.task })
+        ? loadCsv(testFile, { target: (src as { target: string }).target, task: full.task, features: full.featureNames, classes: full.classes, missing: keep })
         : loadIdxDataset(testFile.images, testFile.labels);
       description = src.kind === "csv" ? `${src.path} (test: ${testFile})` : `${src.images} (test: ${(testFile as { images: string }).images})`;
     } else {
@@ -40,8 +45,16 @@ export function prepareData(cfg: DataConfig, seed: number): PreparedData {
       description = `${src.kind === "csv" ? src.path : src.images} (${Math.round(cfg.testSplit * 100)}% held out for testing)`;
     }
   }
+  // Missing values are filled from the training split only, so the test split stays unseen.
+  let impute: PreparedData["impute"];
+  if (src.kind === "csv" && src.missing !== "error") {
+    const values = fillValues(train.x, train.inputDim, src.missing);
+    fillMissing(train.x, train.inputDim, values);
+    fillMissing(test.x, test.inputDim, values);
+    impute = { mode: src.missing, values };
+  }
   const normalizer = fitNormalizer(train, cfg.normalize);
-  return { train: applyNormalizer(normalizer, train), test: applyNormalizer(normalizer, test), normalizer, description };
+  return { train: applyNormalizer(normalizer, train), test: applyNormalizer(normalizer, test), normalizer, impute, description };
 }
 
 /** A Dataset as the tensors the training loop takes. */

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import { loadCsv, parseNumberCell } from "../data/csv.js";
-import { type Dataset, splitDataset } from "../data/dataset.js";
+import { type CsvOptions, loadCsv } from "../data/csv.js";
+import { type Dataset, oneHot, splitDataset } from "../data/dataset.js";
+import { columnIndex, fillMissing, numericColumns, readTable } from "../data/rows.js";
 import { loadIdxDataset } from "../data/idx.js";
 import { loadBundledMnist } from "../data/mnist.js";
 import { applyNormalizer, type NormalizeMode, type Normalizer, normalizeRows } from "../data/normalize.js";
@@ -54,15 +55,52 @@ export interface EvalSource {
   config?: string;
 }
 
+/** The target column's name the model was trained with, where known. */
+function targetOf(m: LoadedModel): string | undefined {
+  return m.target ?? (m.training?.config as { data?: { target?: string } } | undefined)?.data?.target;
+}
+
+/** How eval and predict read a CSV for this model: its features and classes by name, its imputation. */
+function csvFor(m: LoadedModel, target: string, task: CsvOptions["task"]): CsvOptions {
+  return { target, task: m.task ?? task, features: m.featureNames, classes: m.classes, missing: m.impute ? "keep" : "error" };
+}
+
+/** Fill missing values as training did (a model trained without imputation refused them on reading). */
+function imputeAsTrained(m: LoadedModel, ds: Dataset): Dataset {
+  if (m.impute) fillMissing(ds.x, ds.inputDim, m.impute.values);
+  return ds;
+}
+
+/**
+ * A data set whose labels index its own `classes` (IDX, MNIST) relabelled to the model's classes, by
+ * name, so that a model trained on some of the digits evaluates on files that hold any of them.
+ */
+function toModelClasses(ds: Dataset, m: LoadedModel, description: string): Dataset {
+  const known = m.classes;
+  if (!known || !ds.classes || !ds.labels || (known.length === ds.classes.length && known.every((c, i) => c === ds.classes![i]))) return ds;
+  const index = ds.classes.map((c) => known.indexOf(c));
+  const labels = new Int32Array(ds.n);
+  for (let r = 0; r < ds.n; r++) {
+    const c = index[ds.labels[r]];
+    if (c < 0) throw new DataError(`${description}: row ${r + 1} has the label ${JSON.stringify(ds.classes[ds.labels[r]])}, which is not one of the model's classes (${known.map((k) => JSON.stringify(k)).join(", ")})`, { file: description });
+    labels[r] = c;
+  }
+  return { ...ds, labels, classes: [...known], outputDim: known.length, y: oneHot(labels, known.length) };
+}
+
 /** The raw (unnormalised) evaluation set named on the command line. */
 function evalDataset(src: EvalSource, m: LoadedModel): { ds: Dataset; description: string } {
+  const given = [src.config && "--config", src.data && "--data", (src.images || src.labels) && "--images/--labels"].filter(Boolean);
+  if (given.length > 1) throw new UsageError(`eval takes one source of data; got ${given.join(" and ")}`);
   if (src.config) {
+    if (src.target) throw new UsageError("--target goes with --data FILE.csv; with --config the run config names the target");
     const cfg = loadRunConfig(src.config);
     const s = cfg.data.source;
     if (s.kind === "mnist") return { ds: loadBundledMnist().test, description: "bundled MNIST test split (2,000 digits)" };
     if (s.kind === "csv") {
-      if (s.test) return { ds: loadCsv(s.test, { target: s.target, task: m.task ?? s.task }), description: s.test };
-      return { ds: splitDataset(loadCsv(s.path, { target: s.target, task: s.task }), { testFraction: cfg.data.testSplit, seed: cfg.seed }).test, description: `${s.path} (held-out split)` };
+      if (s.test) return { ds: imputeAsTrained(m, loadCsv(s.test, csvFor(m, s.target, s.task))), description: s.test };
+      const full = imputeAsTrained(m, loadCsv(s.path, csvFor(m, s.target, s.task)));
+      return { ds: splitDataset(full, { testFraction: cfg.data.testSplit, seed: cfg.seed }).test, description: `${s.path} (held-out split)` };
     }
     if (s.test) return { ds: loadIdxDataset(s.test.images, s.test.labels), description: s.test.images };
     return { ds: splitDataset(loadIdxDataset(s.images, s.labels), { testFraction: cfg.data.testSplit, seed: cfg.seed }).test, description: `${s.images} (held-out split)` };
@@ -73,17 +111,17 @@ function evalDataset(src: EvalSource, m: LoadedModel): { ds: Dataset; descriptio
   }
   if (!src.data) throw new UsageError("eval needs data: --data mnist, --data FILE.csv [--target COLUMN], --images F --labels F, or --config run.json");
   if (src.data === "mnist") return { ds: loadBundledMnist().test, description: "bundled MNIST test split (2,000 digits)" };
-  const savedTarget = ((m.training?.config as { data?: { target?: string } } | undefined)?.data?.target);
-  const target = src.target ?? savedTarget;
+  const target = src.target ?? targetOf(m);
   if (!target) throw new UsageError("--target: name the CSV column that holds the targets");
-  return { ds: loadCsv(src.data, { target, task: m.task ?? "auto" }), description: src.data };
+  return { ds: imputeAsTrained(m, loadCsv(src.data, csvFor(m, target, "auto"))), description: src.data };
 }
 
 export function runEval(modelPath: string, src: EvalSource, ui: Ui, kernels: KernelChoice = {}): Record<string, unknown> {
   const started = performance.now();
   const m = loadModelFile(modelPath);
   const backend = chooseKernels(kernels, m, src.config);
-  const { ds: raw, description } = evalDataset(src, m);
+  const { ds: read, description } = evalDataset(src, m);
+  const raw = toModelClasses(read, m, description);
   if (raw.inputDim !== m.model.inputDim) {
     throw new ShapeError(`${description}: the data has ${raw.inputDim} features per row but the model expects ${m.model.inputDim}`);
   }
@@ -108,60 +146,57 @@ export function runEval(modelPath: string, src: EvalSource, ui: Ui, kernels: Ker
   return summary;
 }
 
-/** Rows to predict: a CSV (header optional) or a JSON array of arrays. */
-function readRows(path: string): number[][] {
-  const text = readFileSync(path === "-" ? 0 : path, "utf8");
+/** The text of a file argument, or standard input for "-"; a path that cannot be read is the user's mistake. */
+function readInput(path: string): { text: string; name: string } {
   const name = path === "-" ? "standard input" : path;
-  const trimmed = text.trim();
-  if (trimmed.startsWith("[")) {
-    let v: unknown;
-    try { v = JSON.parse(trimmed); } catch (e) { throw new DataError(`${name}: not valid JSON (${(e as Error).message})`, { file: name }); }
-    const rows = Array.isArray(v) && v.every((r) => Array.isArray(r)) ? (v as unknown[][]) : Array.isArray(v) ? [v as unknown[]] : null;
-    if (!rows) throw new DataError(`${name}: expected an array of rows (arrays of numbers)`, { file: name });
-    return rows.map((r, i) => r.map((c, j) => {
-      if (typeof c !== "number" || !Number.isFinite(c)) throw new DataError(`${name}: row ${i + 1}, value ${j + 1}: expected a number, got ${JSON.stringify(c)}`, { file: name });
-      return c;
-    }));
+  try {
+    return { text: readFileSync(path === "-" ? 0 : path, "utf8"), name };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder, expected a file" : code === "EACCES" ? "permission denied" : (e as Error).message;
+    throw new DataError(`${name}: cannot read the input (${why})`, { file: name });
   }
-  const lines = text.split(/\r?\n/);
-  const rows: number[][] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    const cells = line.split(",");
-    const nums = cells.map((c) => parseNumberCell(c.trim()));
-    if (rows.length === 0 && i === 0 && nums.some((n) => n === undefined)) return; // a header row
-    nums.forEach((n, j) => {
-      if (n === undefined) throw new DataError(`${name}:${i + 1}: value ${j + 1}: expected a number, got ${JSON.stringify(cells[j])}`, { file: name, line: i + 1 });
-    });
-    rows.push(nums as number[]);
-  });
-  if (rows.length === 0) throw new DataError(`${name}: no rows to predict`, { file: name });
-  return rows;
+}
+
+/**
+ * The rows to predict as the model's n × inputDim matrix: a CSV (header optional) or JSON (rows as arrays
+ * or as objects keyed by feature name; an array, or JSON Lines), columns matched by the model's feature
+ * names whenever the input names its columns.
+ */
+function predictionRows(path: string, m: LoadedModel): { x: Float32Array; n: number } {
+  const { text, name } = readInput(path);
+  const table = readTable(text, name, "auto");
+  if (table.rows.length === 0) throw new DataError(`${name}: no rows to predict (only a header)`, { file: name });
+  const d = m.model.inputDim;
+  // A model imported from ONNX or TF.js knows no feature names: its inputs can only be read by position.
+  const names = m.featureNames ?? Array.from({ length: d }, (_, i) => `input ${i + 1}`);
+  const byPosition = m.featureNames ? table : { ...table, names: undefined };
+  const target = targetOf(m);
+  const cols = columnIndex(byPosition, names, target === undefined ? [] : [target]);
+  const hint = m.impute ? "" : "the model was trained without imputation, so every feature needs a value";
+  const x = numericColumns(byPosition, cols, names, m.impute ? "keep" : "error", hint);
+  if (m.impute) fillMissing(x, d, m.impute.values);
+  return { x, n: table.rows.length };
 }
 
 export function runPredict(modelPath: string, input: string, ui: Ui, kernels: KernelChoice = {}): Record<string, unknown> {
   const m = loadModelFile(modelPath);
   const backend = chooseKernels(kernels, m);
-  const rows = readRows(input);
+  const { x, n } = predictionRows(input, m);
   const d = m.model.inputDim;
-  rows.forEach((r, i) => {
-    if (r.length !== d) throw new ShapeError(`${input === "-" ? "standard input" : input}: row ${i + 1} has ${r.length} values but the model expects ${d} features`);
-  });
-  const x = new Float32Array(rows.length * d);
-  rows.forEach((r, i) => x.set(r, i * d));
-  const out = predict(m.model, new Tensor(normalizeRows(normalizerOf(m), x), [rows.length, d]));
+  const out = predict(m.model, new Tensor(normalizeRows(normalizerOf(m), x), [n, d]));
   const k = m.model.outputDim;
-  const predictions = rows.map((_, i) => {
-    const values = Array.from(out.data.subarray(i * k, (i + 1) * k));
-    if (m.task !== "classification") return { output: values };
+  const predictions = Array.from({ length: n }, (_, i) => {
+    const output = Array.from(out.data.subarray(i * k, (i + 1) * k));
+    if (m.task !== "classification") return k === 1 ? { row: i + 1, value: output[0], output } : { row: i + 1, value: output, output };
     let best = 0;
-    values.forEach((v, j) => { if (v > values[best]) best = j; });
-    return { class: m.classes?.[best] ?? String(best), probability: values[best], output: values };
+    output.forEach((v, j) => { if (v > output[best]) best = j; });
+    return { row: i + 1, label: m.classes?.[best] ?? String(best), probability: output[best], output };
   });
-  predictions.forEach((p, i) => {
-    if ("class" in p) ui.say(`row ${i + 1}: ${p.class}  (p = ${p.probability!.toFixed(4)})`);
-    else ui.say(`row ${i + 1}: ${p.output.map((v) => v.toPrecision(6)).join(", ")}`);
-  });
+  for (const p of predictions) {
+    if ("label" in p) ui.say(`row ${p.row}: ${p.label}  (p = ${p.probability!.toFixed(4)})`);
+    else ui.say(`row ${p.row}: ${p.output.map((v) => v.toPrecision(6)).join(", ")}`);
+  }
   const summary = { command: "predict", model: modelPath, backend, predictions };
   ui.result(summary);
   return summary;

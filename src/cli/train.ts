@@ -33,7 +33,7 @@ export interface TrainSummary {
   backend: string;
   wallSeconds: number;
   parameters: number;
-  model: string;
+  model?: string;
   stopReason?: string;
   failed?: string;
   health: { events: unknown[] };
@@ -71,7 +71,7 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
   if (model.outputDim !== data.train.outputDim) {
     const what = data.train.task === "classification" ? `${data.train.outputDim} classes` : `${data.train.outputDim} target column(s)`;
     throw new ConfigError(
-      `model.layers[${cfg.layers.length - 1}]: the model ends with ${model.outputDim} outputs but the data has ${what}; set its "units" to ${data.train.outputDim}`,
+      `model.layers[${cfg.layers.length - 1}]: the model ends with ${model.outputDim} outputs but the data has ${what}; set its "units" to ${data.train.outputDim}${data.train.taskNote ? ` (${data.train.taskNote})` : ""}`,
       { field: `model.layers[${cfg.layers.length - 1}].units` },
     );
   }
@@ -79,6 +79,7 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
   const metrics = data.train.task === "classification" ? (["accuracy"] as const) : (["mse", "mae"] as const);
   const stepsPerEpoch = Math.ceil((data.train.n * (1 - cfg.data.validationSplit)) / cfg.batchSize);
   ui.say(`Homeostat · ${command} · ${data.description} · ${kernels.name} backend`);
+  if (data.train.taskNote) ui.say(`note: ${data.train.taskNote}`);
   ui.say(`model ${describeModel(model)} (${fmtInt(model.parameterCount())} parameters) · ${cfg.optimizer.type} lr ${cfg.optimizer.lr} · ${cfg.epochs} epochs × ${stepsPerEpoch} batches of ${cfg.batchSize}`);
   const observers: Observer[] = [];
   const healthEvents: HealthEvent[] = [];
@@ -130,6 +131,8 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
     task: data.train.task,
     classes: data.train.classes,
     featureNames: data.train.featureNames,
+    target: cfg.data.source.kind === "csv" ? cfg.data.source.target : undefined,
+    impute: data.impute,
     normalizer: { mode: data.normalizer.mode, offset: data.normalizer.offset, scale: data.normalizer.scale },
     optimizer: { type: cfg.optimizer.type, lr: cfg.optimizer.lr, options: cfg.optimizer.options, state: history.optimizerState },
     training: {
@@ -160,7 +163,8 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
     backend: kernels.name,
     wallSeconds,
     parameters: model.parameterCount(),
-    model: cfg.out,
+    // A failed run saved nothing, so its summary names no model file.
+    model: history.failed ? undefined : cfg.out,
     stopReason: history.stopReason,
     failed: history.failed,
     health: { events: healthEvents.map((e) => ({ step: e.step, kind: e.kind, layer: e.layer, evidence: e.evidence, diagnosis: e.diagnosis, action: e.action, repaired: e.repaired ?? false })) },
@@ -181,7 +185,8 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
     ? `test accuracy ${pct(test.accuracy)}  loss ${test.loss.toFixed(4)}`
     : `test mse ${test.mse?.toPrecision(4)}  mae ${test.mae?.toPrecision(4)}  loss ${test.loss.toPrecision(4)}`;
   ui.say(`${testLine}  (${fmtInt(data.test.n)} held-out samples)`);
-  ui.say(`trained in ${history.seconds.toFixed(1)} s (${fmtInt(history.samplesPerSecond)} samples/s), ${wallSeconds.toFixed(1)} s in all · model saved to ${displayPath(cfg.out)}`);
+  const saved = history.failed ? "model not saved" : `model saved to ${displayPath(cfg.out)}`;
+  ui.say(`trained in ${history.seconds.toFixed(1)} s (${fmtInt(history.samplesPerSecond)} samples/s), ${wallSeconds.toFixed(1)} s in all · ${saved}`);
   ui.say(`run record ${displayPath(recordPath)}${cfg.report ? ` · report ${displayPath(cfg.report)}` : ""}`);
   ui.result(summary);
   return summary;

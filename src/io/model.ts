@@ -17,6 +17,10 @@ export interface ModelMetadata {
   /** Class names in output order (classification). */
   classes?: string[];
   featureNames?: string[];
+  /** The target column's name in the training data, so eval and predict can recognise (and skip) it. */
+  target?: string;
+  /** How missing feature values were filled in training ("mean" or "zero"), with each feature's value. */
+  impute?: { mode: string; values: Float32Array };
   normalizer?: SavedNormalizer;
   /** Optimiser type, options and state, when saved to continue training later. */
   optimizer?: { type: string; lr: number; options: Record<string, unknown>; state: unknown };
@@ -82,6 +86,11 @@ export function encodeModel(model: Sequential, meta: ModelMetadata = {}): Uint8A
   if (meta.task) header.task = meta.task;
   if (meta.classes) header.classes = meta.classes;
   if (meta.featureNames) header.featureNames = meta.featureNames;
+  if (meta.target !== undefined) header.target = meta.target;
+  if (meta.impute) {
+    tensors.push({ name: "impute.values", shape: [meta.impute.values.length], data: meta.impute.values });
+    header.impute = { mode: meta.impute.mode };
+  }
   if (meta.normalizer) {
     tensors.push({ name: "normalizer.offset", shape: [meta.normalizer.offset.length], data: meta.normalizer.offset });
     tensors.push({ name: "normalizer.scale", shape: [meta.normalizer.scale.length], data: meta.normalizer.scale });
@@ -128,6 +137,15 @@ export function decodeModel(bytes: Uint8Array, file = "model file"): LoadedModel
   if (header.task === "classification" || header.task === "regression") out.task = header.task;
   if (Array.isArray(header.classes)) out.classes = header.classes.map(String);
   if (Array.isArray(header.featureNames)) out.featureNames = header.featureNames.map(String);
+  if (typeof header.target === "string") out.target = header.target;
+  const impute = header.impute as { mode?: unknown } | undefined;
+  if (impute) {
+    const values = byName.get("impute.values");
+    if (!(values instanceof Float32Array) || values.length !== arch.inputDim) {
+      throw new ModelFileError(`${file}: the imputation values are missing or not ${arch.inputDim} float32 values`, { file, field: "impute" });
+    }
+    out.impute = { mode: String(impute.mode), values };
+  }
   const norm = header.normalizer as { mode?: unknown } | undefined;
   if (norm) {
     const offset = byName.get("normalizer.offset");
