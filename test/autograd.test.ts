@@ -160,6 +160,14 @@ test("every primitive has a gradient rule", () => {
   assert.equal(Object.keys(gradients).length, 28);
 });
 
+test("max ties share the gradient evenly (PyTorch amax semantics), over all elements and along an axis", () => {
+  const gradOf = (x: Tensor, axes?: number): number[] => Array.from(grad(op.sum(op.max(x, axes)), [x])[0].data);
+  assert.deepEqual(gradOf(Tensor.from([1, 3, 3], { requiresGrad: true })), [0, 0.5, 0.5]);
+  assert.deepEqual(gradOf(Tensor.from([[2, 2, 1], [0, 5, 5]], { requiresGrad: true }), 1), [0.5, 0.5, 0, 0, 0.5, 0.5]);
+  const third = gradOf(Tensor.from([[3, 1], [3, 3]], { requiresGrad: true }));
+  third.forEach((v, i) => assert.ok(Math.abs(v - [1, 0, 1, 1][i] / 3) < 1e-7, `${third}`));
+});
+
 test("forward values against closed forms", () => {
   const x = Tensor.from([[1, 2, 3], [4, 5, 6]]);
   assert.deepEqual(op.sum(x, 0).toArray(), [5, 7, 9]);

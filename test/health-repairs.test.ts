@@ -46,7 +46,8 @@ test("re-initialising units changes nothing the network computes at that moment,
   w.fill(-1, 0, 6); // units 0 and 1: dead on these inputs once their bias is very negative
   (m.layers[0] as Dense).bias!.data.set([-5, -5], 0);
   const before = Array.from(m.forward(x).data);
-  reinitUnits(m, 0, [0, 1], new Rng(3));
+  const control = { model: m, parameters: m.parameters(), getOptimizerState: () => null, setOptimizerState: () => {} } as unknown as TrainingControl;
+  reinitUnits(control, 0, [0, 1], new Rng(3));
   assert.deepEqual(Array.from(m.forward(x).data), before, "outgoing weights are zero");
   assert.deepEqual(Array.from((m.layers[0] as Dense).bias!.data.slice(0, 2)), [0, 0]);
   assert.ok(w.slice(0, 6).some((v) => v !== -1), "fresh incoming weights");

@@ -224,7 +224,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
         const info = layers.find((l) => l.name === f.layer);
         if (!info || info.deadUnits.length === 0) return null;
         return () => {
-          reinitUnits(control.model, info.index, info.deadUnits, rng);
+          reinitUnits(control, info.index, info.deadUnits, rng);
           const n = info.deadUnits.length;
           for (const l of layers) { l.active.fill(0); l.deadFraction = 0; l.deadUnits = []; }
           deadChecks = 0;

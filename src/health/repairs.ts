@@ -8,6 +8,7 @@ import type { Sequential } from "../nn/sequential.js";
 import type { Rng } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { TrainingControl } from "../train/events.js";
+import { replaceUnit } from "../units/surgery.js";
 
 /** A deep copy of plain optimiser state (numbers, arrays, typed arrays, plain objects). */
 export function deepCopy<T>(state: T): T {
@@ -104,23 +105,16 @@ function denseAndNext(model: Sequential, i: number): { layer: Dense; next: Dense
 /**
  * Re-initialise dead units of Dense layer `i` (ReDo, Sokar et al. 2023): fresh incoming weights from
  * the layer's initialiser, zero bias, and zero outgoing weights in the next Dense layer, so the network's
- * function is unchanged at the moment of repair while the units can learn again.
+ * function is unchanged at the moment of repair while the units can learn again; their optimiser moments
+ * are zeroed too, as ReDo does (the same surgery as the homeostatic regulators', `replaceUnit`).
  *
  * @example
- * reinitUnits(model, 0, [3, 7], new Rng(1)); // units 3 and 7 of layer 0
+ * reinitUnits(control, 0, [3, 7], new Rng(1)); // units 3 and 7 of layer 0
  */
-export function reinitUnits(model: Sequential, i: number, units: readonly number[], rng: Rng): void {
-  const { layer, next } = denseAndNext(model, i);
-  const fanIn = layer.weight.shape[1];
-  const w = layer.weight.data;
-  for (const u of units) {
-    w.set(initialize(layer.init, fanIn, fanIn, layer.units, rng), u * fanIn);
-    if (layer.bias) layer.bias.data[u] = 0;
-    if (next) {
-      const cols = next.weight.shape[1];
-      for (let r = 0; r < next.units; r++) next.weight.data[r * cols + u] = 0;
-    }
-  }
+export function reinitUnits(control: TrainingControl, i: number, units: readonly number[], rng: Rng): void {
+  const site = { name: String(i), ...denseAndNext(control.model, i) };
+  const fanIn = site.layer.weight.shape[1];
+  for (const u of units) replaceUnit(control, site, u, initialize(site.layer.init, fanIn, fanIn, site.layer.units, rng) as Float32Array);
 }
 
 /** Multiply Dense layer `i`'s weights and bias by `factor` (LSUV-style rescaling of an over- or under-scaled layer). */
