@@ -3,6 +3,7 @@ import { exportOnnx, importOnnx } from "../../src/io/onnx.js";
 import { exportTfjs, importTfjs } from "../../src/io/tfjs.js";
 import { Activation } from "../../src/nn/layers.js";
 import { parseCsv } from "../../src/data/csv.js";
+import { columnIndex, numericColumns, readTable } from "../../src/data/rows.js";
 import { parseIdx } from "../../src/data/idx.js";
 import { decodeModel, encodeModel } from "../../src/io/model.js";
 import { Dense, Dropout, LayerNorm } from "../../src/nn/layers.js";
@@ -97,6 +98,19 @@ export function fuzzTargets(): FuzzTarget[] {
       name: "CSV",
       seeds: [text('a,b,y\n1,2,red\n3.5,-4e2,"blue"\n5,6,red\n'), text("x,y\n1,2\n3,4\n")],
       parse: (b) => parseCsv(decodeText(b), { file: "fuzz.csv", target: "y" }),
+    },
+    {
+      // What predict reads: CSV with or without a header, JSON arrays, objects or JSON Lines, matched to
+      // the model's features by name (or by position) and read as strict numbers.
+      name: "row reader (predict input)",
+      seeds: [
+        text("b,a,c\n2,1,3\n\"5.5\",4,6e-3\n"), text("1,2,3\n4,,6\n"), text('[{"a":1,"b":2,"c":3},{"c":1,"a":2,"b":3}]'),
+        text('{"x":[1,2,3],"y":"cat"}\n{"x":[4,5,6]}\n'), text("[[1,2,3],[4,5,6]]"),
+      ],
+      parse: (b) => {
+        const table = readTable(decodeText(b), "fuzz.csv", "auto");
+        return numericColumns(table, columnIndex(table, ["a", "b", "c"], ["t"]), ["a", "b", "c"], "keep");
+      },
     },
     {
       name: "run config",
