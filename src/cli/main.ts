@@ -10,40 +10,7 @@ import { runContinualCommand, runContinualConfig } from "./continual.js";
 import { runTraining } from "./train.js";
 import { runReportCommand } from "./report.js";
 import { makeUi } from "./ui.js";
-
-export const USAGE = `homeostat — neural networks that keep learning without breaking
-
-Usage:
-  homeostat demo seed                      the seed article's linear regression, done right, and why its sigmoid fails
-  homeostat demo mnist [--epochs N] [--out FILE]
-                                           train an MLP on the bundled MNIST digits (what \`npm start\` runs)
-  homeostat train --config run.json [--out FILE]
-                                           train as a run config says; saves the model atomically
-  homeostat train --resume CHECKPOINT_DIR  continue a checkpointed run exactly where it stopped
-  homeostat eval --model FILE (--data mnist | --data FILE.csv [--target COL] | --images F --labels F | --config run.json)
-  homeostat predict --model FILE --input FILE.csv|FILE.json|-
-  homeostat continual --config run.json    continual learning on a task stream: accuracy matrix, ACC, BWT, FWT, forgetting
-  homeostat continual --resume DIR         continue a checkpointed continual run exactly where it stopped
-  homeostat report RECORD.json [RECORD2.json] [--out FILE.html]
-                                           one self-contained HTML page of a run record (two: compared on the same axes)
-  homeostat export --model FILE --format onnx|tfjs --out PATH
-                                           the inference graph as ONNX (opset 17) or a TF.js layers model
-  homeostat import --format onnx|tfjs --in PATH --out FILE
-                                           an ONNX file or TF.js model folder as a Homeostat model file
-  homeostat bench [--quick] [--only train|gemm] [--out FILE.json]
-                                           training and matrix-product speed: js and wasm backends against
-                                           TensorFlow.js and PyTorch where installed (interleaved, ratios)
-
-Common flags:
-  --json     print one JSON object summarising the result as the last line of standard output
-  --quiet    print nothing but errors (and the JSON line with --json)
-  --seed N   override the run's seed
-  --backend auto|js|wasm   where the kernels run (default: for eval and predict, where the model was
-                           trained; else the run config's "backend"; else auto: wasm where it loads)
-  --threads N              threads for large matrix products on wasm (default: the cores available)
-  -h, --help this text
-
-Exit codes: 0 success, 1 training failed, 2 bad usage or bad input.`;
+import { commandHelp, isCommand, USAGE, version, wantsHelp } from "./help.js";
 
 /** The run config of `homeostat demo mnist` (also examples/mnist.json). */
 export const MNIST_DEMO_CONFIG = {
@@ -92,16 +59,22 @@ function backendFlags(cfg: RunConfig, values: { backend?: string; threads?: stri
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (isCommand(command) && wantsHelp(rest)) return say(commandHelp(command));
     switch (command) {
       case undefined:
-      case "help":
       case "--help":
       case "-h":
         process.stdout.write(USAGE + "\n");
         return command === undefined ? 2 : 0;
+      case "help":
+        if (rest.length > 1) throw new UsageError(`help takes one command, got "${rest.join(" ")}"`);
+        return say(rest.length === 0 ? USAGE : commandHelp(rest[0]));
+      case "version":
+      case "--version":
+      case "-V":
+        return say(`homeostat ${version()}`);
       case "demo": {
         const { values, positionals } = parseFlags(rest, { ...common, epochs: { type: "string" }, out: { type: "string" } }, 1);
-        if (values.help) return help();
         const ui = makeUi(values);
         const which = positionals[0] ?? "mnist";
         const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
@@ -124,7 +97,6 @@ export async function main(argv: string[]): Promise<number> {
       }
       case "train": {
         const { values } = parseFlags(rest, { ...common, config: { type: "string", short: "c" }, out: { type: "string" }, resume: { type: "string" } });
-        if (values.help) return help();
         const ui = makeUi(values);
         if (values.resume) {
           if (values.config) throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
@@ -148,14 +120,12 @@ export async function main(argv: string[]): Promise<number> {
           ...common, model: { type: "string", short: "m" }, data: { type: "string" }, target: { type: "string" },
           images: { type: "string" }, labels: { type: "string" }, config: { type: "string", short: "c" },
         });
-        if (values.help) return help();
         if (!values.model) throw new UsageError("eval needs --model FILE");
         runEval(values.model, values, makeUi(values), kernelFlags(values));
         return 0;
       }
       case "predict": {
         const { values } = parseFlags(rest, { ...common, model: { type: "string", short: "m" }, input: { type: "string", short: "i" } });
-        if (values.help) return help();
         if (!values.model) throw new UsageError("predict needs --model FILE");
         if (!values.input) throw new UsageError("predict needs --input FILE (CSV or JSON rows; - for standard input)");
         runPredict(values.model, values.input, makeUi(values), kernelFlags(values));
@@ -163,7 +133,6 @@ export async function main(argv: string[]): Promise<number> {
       }
       case "continual": {
         const { values } = parseFlags(rest, { ...common, config: { type: "string", short: "c" }, resume: { type: "string" } });
-        if (values.help) return help();
         if (values.resume) {
           if (values.config) throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
           const ck = loadLatestCheckpoint(values.resume, (m) => process.stderr.write(`homeostat: warning: ${m}\n`));
@@ -177,20 +146,17 @@ export async function main(argv: string[]): Promise<number> {
       }
       case "report": {
         const { values, positionals } = parseFlags(rest, { ...common, out: { type: "string", short: "o" } }, 2);
-        if (values.help) return help();
         runReportCommand(positionals, values.out, makeUi(values));
         return 0;
       }
       case "export": {
         const { values } = parseFlags(rest, { ...common, model: { type: "string", short: "m" }, format: { type: "string", short: "f" }, out: { type: "string", short: "o" } });
-        if (values.help) return help();
         if (!values.model) throw new UsageError("export needs --model FILE");
         runExport(values.model, values.format, values.out, makeUi(values));
         return 0;
       }
       case "import": {
         const { values } = parseFlags(rest, { ...common, in: { type: "string" }, format: { type: "string", short: "f" }, out: { type: "string", short: "o" } });
-        if (values.help) return help();
         runImport(values.in, values.format, values.out, makeUi(values));
         return 0;
       }
@@ -204,7 +170,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`homeostat: ${e.message}\nRun "homeostat --help" for usage.\n`);
+      process.stderr.write(`homeostat: ${e.message}\nRun "homeostat ${isCommand(command) ? `${command} ` : ""}--help" for usage.\n`);
       return 2;
     }
     if (e instanceof HomeostatError) {
@@ -216,7 +182,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function help(): number {
-  process.stdout.write(USAGE + "\n");
+/** Print a help page or the version: exit code 0. */
+function say(text: string): number {
+  process.stdout.write(text + "\n");
   return 0;
 }
