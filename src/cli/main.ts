@@ -84,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         if (which !== "mnist") throw new UsageError(`unknown demo "${which}"; expected "seed" or "mnist"`);
         const raw: Record<string, unknown> = { ...MNIST_DEMO_CONFIG };
-        const epochs = numberFlag(values.epochs, "epochs", { integer: true, min: 0 });
+        const epochs = numberFlag(values.epochs, "epochs", { integer: true, min: 1 });
         if (epochs !== undefined) {
           raw.epochs = epochs;
           raw.schedule = { ...MNIST_DEMO_CONFIG.schedule, totalSteps: Math.max(1, epochs * 125) };

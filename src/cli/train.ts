@@ -64,8 +64,9 @@ export function describeModel(model: Sequential): string {
 export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: CheckpointContents): TrainSummary {
   const started = performance.now();
   const kernels = useBackend(cfg.backend, { threads: cfg.threads });
-  ensureDirectory(dirname(cfg.out));
+  // Data first (a bad cell leaves nothing behind), then the output folder (before the long part).
   const data = prepareData(cfg.data, cfg.seed);
+  ensureDirectory(dirname(cfg.out));
   const rng = new Rng(cfg.seed);
   const model = resume ? resume.model : new Sequential(cfg.layers).build(data.train.inputDim, rng.fork("init"));
   if (model.outputDim !== data.train.outputDim) {
