@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -73,6 +73,18 @@ test("homeostat report renders one record or compares two", () => {
 
 test("bad record files are refused with exit 2, naming the file and the field", () => {
   expectRefusal(["report", "missing.json"], /missing\.json: cannot read the run record \(no such file\)/);
+  mkdirSync(join(dir, "a-folder.json"), { recursive: true });
+  expectRefusal(["report", "a-folder.json"], /a-folder\.json: cannot read the run record \(it is a directory\)/);
+  write("empty.json", "");
+  expectRefusal(["report", "empty.json"], /empty\.json: not a run record: the file is empty/);
+  // --out must name an HTML file; a folder used to fail at the write with "cannot write model file".
+  write("ok.json", stringifyRunRecord(syntheticRecord({ steps: 20 })));
+  mkdirSync(join(dir, "reports"), { recursive: true });
+  expectRefusal(["report", "ok.json", "--out", "reports"], /--out reports: is a folder; expected the path of an HTML file, such as reports\/report\.html/);
+  expectRefusal(["report", "ok.json", "--out", "new-folder/"], /--out new-folder\/: is a folder; expected the path of an HTML file/);
+  expectRefusal(["report", "ok.json", "--out", "report.pdf"], /--out report\.pdf: expected the path of an HTML file \(ending in \.html\)/);
+  assert.deepEqual(readdirSync(join(dir, "reports")), [], "nothing written into the folder");
+  assert.ok(!existsSync(join(dir, "new-folder")) && !existsSync(join(dir, "report.pdf")));
   write("garbage.json", "{ not json");
   expectRefusal(["report", "garbage.json"], /garbage\.json: not a run record: not valid JSON/);
   write("config-not-record.json", trainConfig());
