@@ -100,16 +100,28 @@ test("bad record files are refused with exit 2, naming the file and the field", 
   assert.ok(!existsSync(join(dir, "run.pdf")));
 });
 
-test("continual writes a run record with the accuracy matrix, and its report", () => {
-  write("cl.json", JSON.stringify({
-    out: "cl/record.json", report: "cl/report.html",
-    continual: { stream: "split", scenario: "domain", tasks: 2, strategy: "naive", epochs: 1, trainPerTask: 100, testPerTask: 50, seed: 1, compareJoint: false },
+test("continual writes a run record with the accuracy matrix and the loss of every step, and its report", () => {
+  // No "out": the record goes to runs/<config name>/ under the working directory, not beside the config;
+  // the report the config names is relative to the config's folder.
+  mkdirSync(join(dir, "cfgs"), { recursive: true });
+  write("cfgs/cl.json", JSON.stringify({
+    report: "cl-report.html",
+    continual: { stream: "split", scenario: "domain", tasks: 2, strategy: "naive", epochs: 1, batchSize: 10, trainPerTask: 100, testPerTask: 50, seed: 1, compareJoint: false },
   }));
-  const r = run(["continual", "--config", "cl.json", "--json"]);
+  const r = run(["continual", "--config", "cfgs/cl.json", "--json"]);
   assert.equal(r.code, 0, r.stderr);
-  const record = parseRunRecord(JSON.parse(readFileSync(join(dir, "cl", "record.json"), "utf8")));
+  assert.equal(r.json!.record, join(dir, "runs", "cl", "continual.record.json"));
+  assert.deepEqual(readdirSync(join(dir, "cfgs")).sort(), ["cl-report.html", "cl.json"]);
+  const record = parseRunRecord(JSON.parse(readFileSync(r.json!.record, "utf8")));
   assert.deepEqual(record.continual!.R, r.json!.continual.R);
   assert.equal(record.continual!.ACC, r.json!.continual.ACC);
-  const html = readFileSync(join(dir, "cl", "report.html"), "utf8");
+  // 100 rows in batches of 10, one epoch: 10 steps a task, counted over the stream.
+  assert.deepEqual(record.steps.step, Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.ok(record.steps.loss.every((v) => Number.isFinite(v) && v > 0) && record.steps.lr.every((v) => v === 0.001));
+  assert.deepEqual(record.taskEnds, [10, 20]);
+  const html = readFileSync(join(dir, "cfgs", "cl-report.html"), "utf8");
   assert.ok(html.includes("Accuracy matrix R") && html.includes("<div class=\"k\">BWT</div>"));
+  const loss = html.match(/<b>Loss<\/b>[\s\S]*?<\/figure>/)![0];
+  assert.equal(loss.match(/<path class="line" d="M[^"]*"/)![0].split("L").length, 20, "a point per step");
+  assert.equal(loss.match(/<g class="event">/g)!.length, 1, "one task boundary");
 });

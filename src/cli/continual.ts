@@ -7,7 +7,7 @@ import { type CheckpointContents, CheckpointWriter } from "../io/checkpoint.js";
 import { defaultRunDir, outputPath, parseCheckpoint, reportPath } from "./config.js";
 import { ConfigError } from "../tensor/errors.js";
 import { checkKeys, expectObject, optString } from "../tensor/fields.js";
-import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord } from "../report/record.js";
+import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord, streamRecorder } from "../report/record.js";
 import { writeReport, writeRunRecord } from "./report.js";
 import { displayPath } from "./train.js";
 import { pct, type Ui } from "./ui.js";
@@ -68,6 +68,7 @@ export function runContinualConfig(raw: unknown, place: ConfigPlace, ui: Ui, res
   if (state) ui.say(`resuming after ${state.task} of ${cfg.tasks} tasks${state.fit ? `, step ${state.fit.step} of task ${state.task + 1}` : ""}`);
   if (cfg.homeostasis.length > 0) ui.say(`homeostasis: ${cfg.homeostasis.map((r) => r.type).join(", ")}`);
   let online: OnlineRecord | undefined;
+  const recorder = streamRecorder();
   const result = runContinual(cfg, {
     onTaskEnd: (i, R) => ui.say(cfg.online
       ? `task ${i + 1}/${cfg.tasks} · online accuracy ${pct(online?.accuracy[i])}`
@@ -75,8 +76,10 @@ export function runContinualConfig(raw: unknown, place: ConfigPlace, ui: Ui, res
     onOnline: (r) => { online = r; },
     checkpoint: writer && checkpoint ? { every: checkpoint.every, save: (s, model) => writer.write(model, s, { config: raw, configDir: baseDir, runDir }) } : undefined,
     resume: state && resume && { state, model: resume.model },
+    observers: [recorder],
   });
-  const perStep = { steps: { step: [], loss: [], lr: [] } };
+  // The loss of every step over the whole stream, with the task boundaries to mark on its chart.
+  const perStep = { steps: recorder.steps.series(), taskEnds: recorder.taskEnds };
   if (result.online) return finishOnline(cfg, result, { ...perStep, config: raw }, outputs, ui);
   ui.say("");
   ui.say("accuracy matrix R (row i: after training task i; column j: task j)");
@@ -129,7 +132,7 @@ const meanOf = (xs: readonly number[], from: number, to: number): number => {
  * balance (dead and dormant units, effective rank, mean |w|) before the first task and after the last.
  */
 function finishOnline(
-  cfg: ContinualConfig, result: ContinualResult, recorded: Pick<RunRecord, "config" | "steps">, outputs: Outputs, ui: Ui,
+  cfg: ContinualConfig, result: ContinualResult, recorded: Pick<RunRecord, "config" | "steps" | "taskEnds">, outputs: Outputs, ui: Ui,
 ): Record<string, unknown> {
   const online = result.online!;
   const k = Math.min(10, Math.max(1, Math.floor(online.accuracy.length / 2)));
