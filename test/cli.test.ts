@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -213,6 +213,25 @@ test("an unwritable output location is reported before training, and an existing
   expectRefusal(["train", "--config", "to-dir.json"], /cannot write model file/);
   assert.deepEqual(readFileSync(join(dir, "keep.hmst")), before);
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "no temporary file left behind");
+});
+
+test("without out, a run writes into runs/<config name>/ under the working directory; a resume from elsewhere keeps writing there", () => {
+  write("blobs.csv", blobsCsv(90));
+  mkdirSync(join(dir, "configs"), { recursive: true });
+  write("configs/placed.json", config({ data: { format: "csv", path: "../blobs.csv", target: "label" }, epochs: 2, out: undefined, checkpoint: { every: 5 } }));
+  const t = run(["train", "--config", "configs/placed.json", "--json"]);
+  assert.equal(t.code, 0, t.stderr);
+  const runDir = join(dir, "runs", "placed");
+  assert.equal(t.json!.model, join(runDir, "model.hmst"));
+  assert.equal(t.json!.record, join(runDir, "model.record.json"));
+  assert.ok(existsSync(t.json!.model) && existsSync(t.json!.record));
+  assert.ok(readdirSync(join(runDir, "checkpoints")).some((f) => f.endsWith(".ckpt")), "checkpoints in runs/placed/checkpoints");
+  assert.deepEqual(readdirSync(join(dir, "configs")), ["placed.json"], "nothing beside the config");
+  // The checkpoint remembers where the run writes, whatever the working directory of the resume.
+  const r = spawnSync(process.execPath, [BIN, "train", "--resume", "../runs/placed/checkpoints", "--json"], { cwd: join(dir, "configs"), encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout.trim().split("\n").pop()!).model, join(runDir, "model.hmst"));
+  assert.deepEqual(readdirSync(join(dir, "configs")), ["placed.json"]);
 });
 
 test("export to ONNX and TF.js and import back: the same predictions; bad formats are usage errors", () => {

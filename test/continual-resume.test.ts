@@ -3,11 +3,13 @@ import { test } from "node:test";
 import { type ContinualState, continualStreams, createStrategy, parseContinualConfig, runStrategy } from "../src/continual/index.js";
 import { decodeModel, encodeModel } from "../src/io/model.js";
 import type { Sequential } from "../src/nn/sequential.js";
+import { type StepSeries, streamRecorder } from "../src/report/record.js";
 
 /**
  * Exact resume of continual runs: every strategy, resumed from checkpoints written within tasks and at
  * their boundaries (through real checkpoint bytes), ends with the same accuracy matrix and the same
- * weights as the run that was never interrupted.
+ * weights as the run that was never interrupted — and a recorder of every step's loss (the run record's)
+ * with the same series and task boundaries.
  */
 const base = { stream: "split", scenario: "class", tasks: 3, epochs: 2, batchSize: 16, trainPerTask: 96, testPerTask: 40, seed: 4, compareJoint: false };
 const strategies: Record<string, unknown>[] = [
@@ -17,17 +19,21 @@ const strategies: Record<string, unknown>[] = [
 
 interface Saved { bytes: Uint8Array; state: ContinualState }
 
-function run(raw: Record<string, unknown>, every: number, resume?: Saved): { R: number[][]; weights: number[][]; saved: Saved[] } {
+interface Run { R: number[][]; weights: number[][]; saved: Saved[]; recorded: { steps: StepSeries; taskEnds: number[] } }
+
+function run(raw: Record<string, unknown>, every: number, resume?: Saved): Run {
   const cfg = parseContinualConfig(raw);
   const { train, test } = continualStreams(cfg);
   const saved: Saved[] = [];
   let last: Sequential | null = null;
   const loaded = resume && decodeModel(resume.bytes, "ckpt");
+  const recorder = streamRecorder();
   const result = runStrategy(createStrategy(cfg.strategy as never), train, test, cfg, {
     checkpoint: { every, save: (state, model) => { last = model; saved.push({ state, bytes: encodeModel(model, { checkpoint: state as unknown as Record<string, unknown> }) }); } },
     resume: loaded && { state: loaded.checkpoint as unknown as ContinualState, model: loaded.model },
+    observers: [recorder],
   });
-  return { R: result.R, weights: last!.parameters().map(([, t]) => Array.from(t.data)), saved };
+  return { R: result.R, weights: last!.parameters().map(([, t]) => Array.from(t.data)), saved, recorded: { steps: recorder.steps.series(), taskEnds: recorder.taskEnds } };
 }
 
 for (const strategy of strategies) {
@@ -46,7 +52,13 @@ for (const strategy of strategies) {
       const resumed = run(raw, 5, from);
       assert.deepEqual(resumed.R, full.R, `R after resuming at step ${from.state.step}`);
       assert.deepEqual(resumed.weights, full.weights, `weights after resuming at step ${from.state.step}`);
+      assert.deepEqual(resumed.recorded, full.recorded, `recorded steps after resuming at step ${from.state.step}`);
     }
+    // One entry per step (short runs are not bucketed), the last task ending on the last step.
+    const { steps, taskEnds } = full.recorded;
+    assert.deepEqual(steps.step, Array.from({ length: full.saved[full.saved.length - 1].state.step }, (_, i) => i + 1));
+    assert.equal(taskEnds.length, 3);
+    assert.deepEqual(taskEnds, boundaries.map((b) => b.state.step), "each task ends where its boundary checkpoint was taken");
   });
 }
 
@@ -58,5 +70,6 @@ test("continual resume: a task-free replay run resumes exactly too", () => {
     const resumed = run(raw, 7, from);
     assert.deepEqual(resumed.R, full.R);
     assert.deepEqual(resumed.weights, full.weights);
+    assert.deepEqual(resumed.recorded, full.recorded);
   }
 });

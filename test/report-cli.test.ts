@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -73,6 +73,18 @@ test("homeostat report renders one record or compares two", () => {
 
 test("bad record files are refused with exit 2, naming the file and the field", () => {
   expectRefusal(["report", "missing.json"], /missing\.json: cannot read the run record \(no such file\)/);
+  mkdirSync(join(dir, "a-folder.json"), { recursive: true });
+  expectRefusal(["report", "a-folder.json"], /a-folder\.json: cannot read the run record \(it is a directory\)/);
+  write("empty.json", "");
+  expectRefusal(["report", "empty.json"], /empty\.json: not a run record: the file is empty/);
+  // --out must name an HTML file; a folder used to fail at the write with "cannot write model file".
+  write("ok.json", stringifyRunRecord(syntheticRecord({ steps: 20 })));
+  mkdirSync(join(dir, "reports"), { recursive: true });
+  expectRefusal(["report", "ok.json", "--out", "reports"], /--out reports: is a folder; expected the path of an HTML file, such as reports\/report\.html/);
+  expectRefusal(["report", "ok.json", "--out", "new-folder/"], /--out new-folder\/: is a folder; expected the path of an HTML file/);
+  expectRefusal(["report", "ok.json", "--out", "report.pdf"], /--out report\.pdf: expected the path of an HTML file \(ending in \.html\)/);
+  assert.deepEqual(readdirSync(join(dir, "reports")), [], "nothing written into the folder");
+  assert.ok(!existsSync(join(dir, "new-folder")) && !existsSync(join(dir, "report.pdf")));
   write("garbage.json", "{ not json");
   expectRefusal(["report", "garbage.json"], /garbage\.json: not a run record: not valid JSON/);
   write("config-not-record.json", trainConfig());
@@ -88,16 +100,28 @@ test("bad record files are refused with exit 2, naming the file and the field", 
   assert.ok(!existsSync(join(dir, "run.pdf")));
 });
 
-test("continual writes a run record with the accuracy matrix, and its report", () => {
-  write("cl.json", JSON.stringify({
-    out: "cl/record.json", report: "cl/report.html",
-    continual: { stream: "split", scenario: "domain", tasks: 2, strategy: "naive", epochs: 1, trainPerTask: 100, testPerTask: 50, seed: 1, compareJoint: false },
+test("continual writes a run record with the accuracy matrix and the loss of every step, and its report", () => {
+  // No "out": the record goes to runs/<config name>/ under the working directory, not beside the config;
+  // the report the config names is relative to the config's folder.
+  mkdirSync(join(dir, "cfgs"), { recursive: true });
+  write("cfgs/cl.json", JSON.stringify({
+    report: "cl-report.html",
+    continual: { stream: "split", scenario: "domain", tasks: 2, strategy: "naive", epochs: 1, batchSize: 10, trainPerTask: 100, testPerTask: 50, seed: 1, compareJoint: false },
   }));
-  const r = run(["continual", "--config", "cl.json", "--json"]);
+  const r = run(["continual", "--config", "cfgs/cl.json", "--json"]);
   assert.equal(r.code, 0, r.stderr);
-  const record = parseRunRecord(JSON.parse(readFileSync(join(dir, "cl", "record.json"), "utf8")));
+  assert.equal(r.json!.record, join(dir, "runs", "cl", "continual.record.json"));
+  assert.deepEqual(readdirSync(join(dir, "cfgs")).sort(), ["cl-report.html", "cl.json"]);
+  const record = parseRunRecord(JSON.parse(readFileSync(r.json!.record, "utf8")));
   assert.deepEqual(record.continual!.R, r.json!.continual.R);
   assert.equal(record.continual!.ACC, r.json!.continual.ACC);
-  const html = readFileSync(join(dir, "cl", "report.html"), "utf8");
+  // 100 rows in batches of 10, one epoch: 10 steps a task, counted over the stream.
+  assert.deepEqual(record.steps.step, Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.ok(record.steps.loss.every((v) => Number.isFinite(v) && v > 0) && record.steps.lr.every((v) => v === 0.001));
+  assert.deepEqual(record.taskEnds, [10, 20]);
+  const html = readFileSync(join(dir, "cfgs", "cl-report.html"), "utf8");
   assert.ok(html.includes("Accuracy matrix R") && html.includes("<div class=\"k\">BWT</div>"));
+  const loss = html.match(/<b>Loss<\/b>[\s\S]*?<\/figure>/)![0];
+  assert.equal(loss.match(/<path class="line" d="M[^"]*"/)![0].split("L").length, 20, "a point per step");
+  assert.equal(loss.match(/<g class="event">/g)!.length, 1, "one task boundary");
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { envelope } from "../src/report/downsample.js";
 import { parseRunRecord } from "../src/report/parse.js";
-import { runRecorder, StepRecorder, stringifyRunRecord } from "../src/report/record.js";
+import { runRecorder, StepRecorder, streamRecorder, stringifyRunRecord } from "../src/report/record.js";
 import { renderReport } from "../src/report/render.js";
 import { escapeXml, lineChart } from "../src/report/svg.js";
 import { NASTY_DIAGNOSIS, syntheticRecord } from "./helpers/records.js";
@@ -63,6 +63,53 @@ test("StepRecorder records NaN losses as gaps and survives a checkpoint round tr
   feed(one, 1, 3);
   assert.ok(Number.isNaN(one.steps.series().loss[2]));
   assert.equal(one.steps.series().lossMin, undefined, "one step per bucket: no band");
+});
+
+test("streamRecorder counts steps across tasks' fits, notes where each ended, and survives a checkpoint", () => {
+  // Three tasks of 5 steps, each fit numbering its steps 1..5; the loss of global step s is s.
+  const feed = (rec: ReturnType<typeof streamRecorder>, tasks: number[]): void => {
+    for (const t of tasks) {
+      for (let s = 1; s <= 5; s++) rec.onBatchEnd!({ step: s, loss: 5 * t + s, lr: t + 1 } as never, {} as never);
+      rec.onTrainEnd!({} as never, {} as never);
+    }
+  };
+  const rec = streamRecorder(8);
+  feed(rec, [0]);
+  const resumed = streamRecorder(8);
+  resumed.setState!(structuredClone(rec.getState!()));
+  feed(rec, [1, 2]);
+  feed(resumed, [1, 2]);
+  // 15 steps in at most 8 buckets: full at step 8, so from step 9 each bucket holds two steps.
+  const s = rec.steps.series();
+  assert.deepEqual(s.step, [2, 4, 6, 8, 10, 12, 14, 15]);
+  assert.deepEqual(s.loss, [1.5, 3.5, 5.5, 7.5, 9.5, 11.5, 13.5, 15]);
+  assert.deepEqual(s.lossMax, [2, 4, 6, 8, 10, 12, 14, 15]);
+  assert.deepEqual(s.lr, [1, 1, 2, 2, 2, 3, 3, 3], "each bucket's last step's rate");
+  assert.deepEqual(rec.taskEnds, [5, 10, 15]);
+  assert.deepEqual(resumed.steps.series(), s);
+  assert.deepEqual(resumed.taskEnds, rec.taskEnds);
+});
+
+test("a continual record's loss chart marks each task boundary, with the tasks' names on hover", () => {
+  const tasks = ["0/1", "2/3", "4/5"];
+  const record = { ...syntheticRecord({ steps: 300, events: 0, continualTasks: 3 }), taskEnds: [100, 200, 300] };
+  record.continual!.tasks = tasks;
+  const parsed = parseRunRecord(JSON.parse(stringifyRunRecord(record)));
+  assert.deepEqual(parsed.taskEnds, [100, 200, 300]);
+  const html = renderReport([{ label: "cl", record: parsed }]);
+  const loss = html.match(/<b>Loss<\/b>[\s\S]*?<\/figure>/)![0];
+  const boundaries = loss.match(/<g class="event">[\s\S]*?<\/g>/g)!;
+  assert.equal(boundaries.length, 2, "the end of the last task is the end of the chart");
+  assert.ok(boundaries[0].includes("step 100 · task 1 (0/1) ends, task 2 (2/3) begins"));
+  // x = 58 + step / 300 × (640 − 58 − 14): at one and two thirds of the plot's width.
+  assert.ok(boundaries[0].includes('x1="247.3"') && boundaries[1].includes('x1="436.7"'), boundaries.join("\n"));
+  assert.match(loss, /Grey markers: task boundaries/);
+  // 150 permuted tasks: markers would hide the line, so none are drawn.
+  const long = { ...record, taskEnds: Array.from({ length: 150 }, (_, i) => 2 * (i + 1)) };
+  assert.doesNotMatch(renderReport([{ label: "long", record: long }]).match(/<b>Loss<\/b>[\s\S]*?<\/figure>/)![0], /<g class="event">/);
+  const bad = JSON.parse(stringifyRunRecord(record));
+  bad.taskEnds = [100, "x"];
+  assert.throws(() => parseRunRecord(bad), /taskEnds\[1\]: expected a number/);
 });
 
 test("a report is self-contained HTML with every chart, event markers and the diagnosis on hover", () => {

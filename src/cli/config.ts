@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseRegulators, type RegulatorChoice } from "../homeostasis/config.js";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, extname, resolve } from "node:path";
 import { layerFromConfig } from "../nn/sequential.js";
 import type { Layer } from "../nn/layer.js";
 import { resolveInit } from "../nn/init.js";
@@ -60,12 +60,25 @@ export interface RunConfig {
   /** The config as written (for the run record), and the folder its relative paths start from. */
   raw: Obj;
   baseDir: string;
+  /** Where outputs the config does not place go (see `defaultRunDir`); checkpoints keep it for a resume. */
+  runDir: string;
 }
 
 const TOP_KEYS = [
   "$schema", "description", "seed", "data", "model", "loss", "optimizer", "schedule", "clip", "epochs", "batchSize",
   "earlyStopping", "augment", "checkpoint", "health", "homeostasis", "out", "backend", "threads", "report",
 ];
+
+/**
+ * Where a run's outputs go when its config does not say: `runs/<config file's base name>/` under the
+ * working directory (as `demo mnist` writes runs/mnist/), so that running a bundled example writes
+ * nothing into examples/ or a clone's root. A relative `out`, `report` or `checkpoint.dir` written in the
+ * config still resolves against the config's folder, as data paths do: a config that names its outputs
+ * keeps them where its author put them, from whichever folder it is run.
+ */
+export function defaultRunDir(configPath: string): string {
+  return resolve("runs", basename(configPath, extname(configPath)) || "run");
+}
 
 /** Read and validate a run config file. Every problem is a ConfigError naming the file and field. */
 export function loadRunConfig(path: string): RunConfig {
@@ -84,15 +97,18 @@ export function loadRunConfig(path: string): RunConfig {
     throw new ConfigError(`${path}${line ? `:${line}` : ""}: not valid JSON (${(e as Error).message})`, { file: path, line });
   }
   try {
-    return parseRunConfig(raw, dirname(resolve(path)));
+    return parseRunConfig(raw, dirname(resolve(path)), defaultRunDir(path));
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`${path}: ${e.message}`, { ...e.location, file: path });
     throw e;
   }
 }
 
-/** Validate a run config object; relative paths are resolved against `baseDir`. */
-export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
+/**
+ * Validate a run config object; relative paths are resolved against `baseDir`, and the outputs it does
+ * not place go into `runDir` (default: `baseDir`).
+ */
+export function parseRunConfig(raw0: unknown, baseDir: string, runDir = baseDir): RunConfig {
   const raw = expectObject(raw0, "config");
   checkKeys(raw, TOP_KEYS, "");
   const seed = optNumber(raw, "seed", "", { integer: true, min: 0 }) ?? 0;
@@ -143,7 +159,7 @@ export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
       height: optNumber(a, "height", "augment", { integer: true, min: 1 }) ?? 28,
     };
   }
-  const checkpoint = parseCheckpoint(raw.checkpoint, baseDir);
+  const checkpoint = parseCheckpoint(raw.checkpoint, baseDir, runDir);
   let health = { monitor: true, repair: true };
   if (raw.health !== undefined) {
     const h = expectObject(raw.health, "health");
@@ -168,16 +184,22 @@ export function parseRunConfig(raw0: unknown, baseDir: string): RunConfig {
     batchSize: optNumber(raw, "batchSize", "", { integer: true, min: 1 }) ?? 32,
     earlyStopping,
     augment,
-    out: resolve(baseDir, optString(raw, "out", "") ?? "model.hmst"),
+    out: outputPath(optString(raw, "out", ""), baseDir, resolve(runDir, "model.hmst")),
     report: reportPath(optString(raw, "report", ""), baseDir),
     backend: optString(raw, "backend", "", ["auto", "js", "wasm"]) ?? "auto",
     threads: optNumber(raw, "threads", "", { integer: true, min: 1 }),
     raw,
     baseDir,
+    runDir,
   };
 }
 
-function reportPath(report: string | undefined, baseDir: string): string | undefined {
+/** A path the config names (relative to its folder), else the default. */
+export const outputPath = (written: string | undefined, baseDir: string, otherwise: string): string =>
+  written === undefined ? otherwise : resolve(baseDir, written);
+
+/** The `report` a config names: an HTML file, relative to the config's folder. */
+export function reportPath(report: string | undefined, baseDir: string): string | undefined {
   if (report === undefined) return undefined;
   if (!/\.html?$/i.test(report)) throw new ConfigError(`report: expected the path of an HTML file ("run.html"), got ${describe(report)}`, { field: "report" });
   return resolve(baseDir, report);
@@ -223,14 +245,17 @@ function parseData(raw: unknown, baseDir: string): DataConfig {
   };
 }
 
-/** The `checkpoint` section of a run config (train and continual), its folder resolved against `baseDir`. */
-export function parseCheckpoint(raw: unknown, baseDir: string): { every: number; keep: number; dir: string } | undefined {
+/**
+ * The `checkpoint` section of a run config (train and continual): a folder it names is resolved against
+ * `baseDir`; without one, checkpoints go to `runDir`/checkpoints.
+ */
+export function parseCheckpoint(raw: unknown, baseDir: string, runDir: string): { every: number; keep: number; dir: string } | undefined {
   if (raw === undefined) return undefined;
   const c = expectObject(raw, "checkpoint");
   checkKeys(c, ["every", "keep", "dir"], "checkpoint");
   return {
     every: reqNumber(c, "every", "checkpoint", { integer: true, min: 1 }),
     keep: optNumber(c, "keep", "checkpoint", { integer: true, min: 1 }) ?? 3,
-    dir: resolve(baseDir, optString(c, "dir", "checkpoint") ?? "checkpoints"),
+    dir: outputPath(optString(c, "dir", "checkpoint"), baseDir, resolve(runDir, "checkpoints")),
   };
 }

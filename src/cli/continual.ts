@@ -4,10 +4,10 @@ import {
   type ContinualConfig, type ContinualResult, type ContinualState, type OnlineRecord, formatAccuracyMatrix, parseContinualConfig, runContinual,
 } from "../continual/index.js";
 import { type CheckpointContents, CheckpointWriter } from "../io/checkpoint.js";
-import { parseCheckpoint } from "./config.js";
+import { defaultRunDir, outputPath, parseCheckpoint, reportPath } from "./config.js";
 import { ConfigError } from "../tensor/errors.js";
 import { checkKeys, expectObject, optString } from "../tensor/fields.js";
-import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord } from "../report/record.js";
+import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord, streamRecorder } from "../report/record.js";
 import { writeReport, writeRunRecord } from "./report.js";
 import { displayPath } from "./train.js";
 import { pct, type Ui } from "./ui.js";
@@ -25,25 +25,38 @@ export function runContinualCommand(path: string, ui: Ui): Record<string, unknow
   } catch (e) {
     throw new ConfigError(`${path}: cannot read the run config as JSON (${(e as Error).message})`, { file: path });
   }
-  return runContinualConfig(raw, dirname(resolve(path)), path, ui);
+  return runContinualConfig(raw, { baseDir: dirname(resolve(path)), runDir: defaultRunDir(path), where: path }, ui);
+}
+
+/** Where a continual run config came from: the folder its paths are relative to, where unplaced outputs go, its name in errors. */
+export interface ConfigPlace {
+  baseDir: string;
+  runDir: string;
+  where: string;
+}
+
+/** What a finished run writes: its record, and the HTML report when the config asks. */
+interface Outputs {
+  recordPath: string;
+  reportPath: string | undefined;
 }
 
 /**
- * Run a parsed-from-JSON continual run config (`where` names it in errors, relative paths are relative to
- * `baseDir`); with `resume`, continue the checkpointed run it came from.
+ * Run a parsed-from-JSON continual run config (see `ConfigPlace` for its paths); with `resume`,
+ * continue the checkpointed run it came from.
  */
-export function runContinualConfig(raw: unknown, baseDir: string, where: string, ui: Ui, resume?: CheckpointContents): Record<string, unknown> {
-  let cfg, checkpoint, recordPath: string, reportPath: string | undefined;
+export function runContinualConfig(raw: unknown, place: ConfigPlace, ui: Ui, resume?: CheckpointContents): Record<string, unknown> {
+  const { baseDir, runDir, where } = place;
+  let cfg, checkpoint, outputs: Outputs;
   try {
     const top = expectObject(raw, "config");
     checkKeys(top, ["$schema", "description", "continual", "checkpoint", "out", "report"], "");
     cfg = parseContinualConfig(top.continual, "continual");
-    checkpoint = parseCheckpoint(top.checkpoint, baseDir);
-    // Like train's model file, the run record goes beside the config unless `out` says where.
-    recordPath = resolve(baseDir, optString(top, "out", "") ?? "continual.record.json");
-    const report = optString(top, "report", "");
-    if (report !== undefined && !/\.html?$/i.test(report)) throw new ConfigError(`report: expected the path of an HTML file ("run.html"), got "${report}"`, { field: "report" });
-    reportPath = report === undefined ? undefined : resolve(baseDir, report);
+    checkpoint = parseCheckpoint(top.checkpoint, baseDir, runDir);
+    outputs = {
+      recordPath: outputPath(optString(top, "out", ""), baseDir, resolve(runDir, "continual.record.json")),
+      reportPath: reportPath(optString(top, "report", ""), baseDir),
+    };
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`${where}: ${e.message}`, { ...e.location, file: where });
     throw e;
@@ -55,15 +68,19 @@ export function runContinualConfig(raw: unknown, baseDir: string, where: string,
   if (state) ui.say(`resuming after ${state.task} of ${cfg.tasks} tasks${state.fit ? `, step ${state.fit.step} of task ${state.task + 1}` : ""}`);
   if (cfg.homeostasis.length > 0) ui.say(`homeostasis: ${cfg.homeostasis.map((r) => r.type).join(", ")}`);
   let online: OnlineRecord | undefined;
+  const recorder = streamRecorder();
   const result = runContinual(cfg, {
     onTaskEnd: (i, R) => ui.say(cfg.online
       ? `task ${i + 1}/${cfg.tasks} · online accuracy ${pct(online?.accuracy[i])}`
       : `task ${i + 1}/${cfg.tasks} trained · accuracy on tasks so far: ${R[i].slice(0, i + 1).map((a) => pct(a)).join("  ")}`),
     onOnline: (r) => { online = r; },
-    checkpoint: writer && checkpoint ? { every: checkpoint.every, save: (s, model) => writer.write(model, s, { config: raw, configDir: baseDir }) } : undefined,
+    checkpoint: writer && checkpoint ? { every: checkpoint.every, save: (s, model) => writer.write(model, s, { config: raw, configDir: baseDir, runDir }) } : undefined,
     resume: state && resume && { state, model: resume.model },
+    observers: [recorder],
   });
-  if (result.online) return finishOnline(cfg, result, raw, recordPath, reportPath, ui);
+  // The loss of every step over the whole stream, with the task boundaries to mark on its chart.
+  const perStep = { steps: recorder.steps.series(), taskEnds: recorder.taskEnds };
+  if (result.online) return finishOnline(cfg, result, { ...perStep, config: raw }, outputs, ui);
   ui.say("");
   ui.say("accuracy matrix R (row i: after training task i; column j: task j)");
   ui.say(formatAccuracyMatrix(result.R, result.taskNames));
@@ -81,23 +98,27 @@ export function runContinualConfig(raw: unknown, baseDir: string, where: string,
       intransigence: result.intransigence, jointACC: result.joint?.ACC ?? null,
     },
     wallSeconds: result.wallSeconds,
-    record: recordPath,
-    report: reportPath,
+    record: outputs.recordPath,
+    report: outputs.reportPath,
   };
-  const record: RunRecord = {
+  writeRecord(outputs, ui, {
     format: RUN_RECORD_FORMAT, version: RUN_RECORD_VERSION, command: "continual", createdAt: new Date().toISOString(),
-    config: raw, steps: { step: [], loss: [], lr: [] }, epochs: [],
+    config: raw, ...perStep, epochs: [],
     continual: {
       strategy: result.strategy, stream: result.stream, scenario: result.scenario, tasks: result.taskNames, R: result.R, b: result.b,
       ACC: result.ACC, BWT: result.BWT, FWT: result.FWT, forgetting: result.forgetting, jointACC: result.joint?.ACC ?? null,
     },
     summary: { wallSeconds: result.wallSeconds, intransigence: result.intransigence },
-  };
+  });
+  ui.result(summary);
+  return summary;
+}
+
+/** Write the run record, and the report when the config asks for one, and say where. */
+function writeRecord({ recordPath, reportPath }: Outputs, ui: Ui, record: RunRecord): void {
   writeRunRecord(recordPath, record);
   if (reportPath) writeReport(reportPath, [recordPath], [record]);
   ui.say(`run record ${displayPath(recordPath)}${reportPath ? ` · report ${displayPath(reportPath)}` : ""}`);
-  ui.result(summary);
-  return summary;
 }
 
 /** Mean of xs[from..to) (clamped to the array). */
@@ -110,7 +131,9 @@ const meanOf = (xs: readonly number[], from: number, to: number): number => {
  * The plasticity protocol's report: online accuracy of the first and last tasks, and each hidden layer's
  * balance (dead and dormant units, effective rank, mean |w|) before the first task and after the last.
  */
-function finishOnline(cfg: ContinualConfig, result: ContinualResult, raw: unknown, recordPath: string, reportPath: string | undefined, ui: Ui): Record<string, unknown> {
+function finishOnline(
+  cfg: ContinualConfig, result: ContinualResult, recorded: Pick<RunRecord, "config" | "steps" | "taskEnds">, outputs: Outputs, ui: Ui,
+): Record<string, unknown> {
   const online = result.online!;
   const k = Math.min(10, Math.max(1, Math.floor(online.accuracy.length / 2)));
   const first = meanOf(online.accuracy, 0, k);
@@ -131,15 +154,12 @@ function finishOnline(cfg: ContinualConfig, result: ContinualResult, raw: unknow
     homeostasis: cfg.homeostasis.map((r) => r.type), online,
     firstAccuracy: first, lastAccuracy: last,
   };
-  const record: RunRecord = {
+  writeRecord(outputs, ui, {
     format: RUN_RECORD_FORMAT, version: RUN_RECORD_VERSION, command: "continual", createdAt: new Date().toISOString(),
-    config: raw, steps: { step: [], loss: [], lr: [] }, epochs: [], summary: { wallSeconds: result.wallSeconds, firstAccuracy: first, lastAccuracy: last, regulators: online.regulators },
+    ...recorded, epochs: [], summary: { wallSeconds: result.wallSeconds, firstAccuracy: first, lastAccuracy: last, regulators: online.regulators },
     online: { strategy: result.strategy, stream: result.stream, homeostasis: cfg.homeostasis.map((r) => r.type), accuracy: online.accuracy, balance: online.balance },
-  };
-  writeRunRecord(recordPath, record);
-  if (reportPath) writeReport(reportPath, [recordPath], [record]);
-  ui.say(`run record ${displayPath(recordPath)}${reportPath ? ` · report ${displayPath(reportPath)}` : ""}`);
-  const summary = { command: "continual", continual, wallSeconds: result.wallSeconds, record: recordPath, report: reportPath };
+  });
+  const summary = { command: "continual", continual, wallSeconds: result.wallSeconds, record: outputs.recordPath, report: outputs.reportPath };
   ui.result(summary);
   return summary;
 }

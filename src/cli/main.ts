@@ -90,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
           raw.schedule = { ...MNIST_DEMO_CONFIG.schedule, totalSteps: Math.max(1, epochs * 125) };
         }
         if (seed !== undefined) raw.seed = seed;
-        const cfg = parseRunConfig(raw, process.cwd());
+        const cfg = parseRunConfig(raw, process.cwd(), resolve("runs", "mnist"));
         if (values.out) cfg.out = resolve(values.out);
         backendFlags(cfg, values);
         return runTraining(cfg, ui, "demo mnist").failed ? 1 : 0;
@@ -102,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
           if (values.config) throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
           const ck = loadLatestCheckpoint(values.resume, (m) => process.stderr.write(`homeostat: warning: ${m}\n`));
           if (ck.kind !== "train") throw new UsageError(`${values.resume} holds checkpoints of a continual run; resume it with homeostat continual --resume ${values.resume}`);
-          const cfg = parseRunConfig(ck.config, ck.configDir);
+          const cfg = parseRunConfig(ck.config, ck.configDir, ck.runDir);
           if (values.out) cfg.out = resolve(values.out);
           backendFlags(cfg, values);
           return runTraining(cfg, ui, "train", ck).failed ? 1 : 0;
@@ -137,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
           if (values.config) throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
           const ck = loadLatestCheckpoint(values.resume, (m) => process.stderr.write(`homeostat: warning: ${m}\n`));
           if (ck.kind !== "continual") throw new UsageError(`${values.resume} holds checkpoints of a training run; resume it with homeostat train --resume ${values.resume}`);
-          runContinualConfig(ck.config, ck.configDir, "checkpoint", makeUi(values), ck);
+          runContinualConfig(ck.config, { baseDir: ck.configDir, runDir: ck.runDir, where: "checkpoint" }, makeUi(values), ck);
           return 0;
         }
         if (!values.config) throw new UsageError("continual needs --config run.json (with a \"continual\" section), or --resume CHECKPOINT_DIR");

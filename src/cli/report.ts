@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { basename, dirname, relative, resolve } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { ensureDirectory, writeFileAtomic } from "../io/atomic.js";
 import { parseRunRecord } from "../report/parse.js";
 import { type RunRecord, stringifyRunRecord } from "../report/record.js";
@@ -36,6 +36,7 @@ export function readRunRecord(path: string): RunRecord {
     const words = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code ?? (e as Error).message;
     throw new DataError(`${displayPath(resolve(path))}: cannot read the run record (${words})`, { file: path });
   }
+  if (text.trim() === "") throw new DataError(`${displayPath(resolve(path))}: not a run record: the file is empty`, { file: path });
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -66,12 +67,25 @@ export function writeReport(out: string, paths: readonly string[], records: read
   return resolve(out);
 }
 
+/** `--out` must name an HTML file: a folder (or a path ending in a separator) cannot be written as one. */
+function checkReportTarget(out: string): void {
+  let folder = /[\\/]$/.test(out);
+  try {
+    folder ||= statSync(out).isDirectory();
+  } catch {
+    // Missing (to be created) or unreachable: writing it says why.
+  }
+  if (folder) throw new UsageError(`--out ${out}: is a folder; expected the path of an HTML file, such as ${join(out, "report.html")}`);
+  if (!/\.html?$/i.test(out)) throw new UsageError(`--out ${out}: expected the path of an HTML file (ending in .html)`);
+}
+
 /** `homeostat report RECORD [RECORD2] [--out FILE.html]`. */
 export function runReportCommand(files: readonly string[], out: string | undefined, ui: Ui): void {
   if (files.length === 0) throw new UsageError("report needs a run record: homeostat report RECORD.json [RECORD2.json] --out report.html");
   if (files.length > 2) throw new UsageError(`report compares at most two runs, got ${files.length} files`);
   const started = performance.now();
   const records = files.map(readRunRecord);
+  if (out !== undefined) checkReportTarget(out);
   const target = out ?? files[0].replace(/(\.json)?$/, ".html");
   const path = writeReport(target, files, records);
   const bytes = readFileSync(path).length;

@@ -121,7 +121,7 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
     augment: cfg.augment ? randomShift(cfg.augment.width, cfg.augment.height, cfg.augment.shift) : undefined,
     resume: resume?.state,
     checkpoint: writer && cfg.checkpoint
-      ? { every: cfg.checkpoint.every, save: (state) => writer.write(model, state, { loss: cfg.loss, config: cfg.raw, configDir: cfg.baseDir }) }
+      ? { every: cfg.checkpoint.every, save: (state) => writer.write(model, state, { loss: cfg.loss, config: cfg.raw, configDir: cfg.baseDir, runDir: cfg.runDir }) }
       : undefined,
   });
   const test = evaluate(model, toTensors(data.test), { loss, metrics });

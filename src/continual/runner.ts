@@ -110,6 +110,8 @@ export interface ContinualHooks {
   checkpoint?: { every: number; save(state: ContinualState, model: Sequential): void };
   /** Continue a run from a checkpoint's state; `model` must hold that checkpoint's weights. */
   resume?: { state: ContinualState; model: Sequential };
+  /** Observers of every task's training (a recorder, say); those with a `stateKey` travel in checkpoints. */
+  observers?: readonly Observer[];
 }
 
 /**
@@ -132,6 +134,8 @@ export interface ContinualState {
   fit: TrainingState | null;
   /** The homeostatic regulators' state, by their stateKey. */
   regulators: Record<string, unknown>;
+  /** The hooks' observers' state, by their stateKey (absent in checkpoints written before there were any). */
+  observers?: Record<string, unknown>;
   online: OnlineRecord | null;
   wallSeconds: number;
   evalSeconds: number;
@@ -206,6 +210,7 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
   };
   const online = cfg.online ?? false;
   const regulators = (cfg.homeostasis ?? []).map(createRegulator);
+  const watchers = hooks.observers ?? [];
   const record: OnlineRecord | undefined = online ? (resume?.online ? structuredClone(resume.online) : { accuracy: [], balance: [], regulators: {} }) : undefined;
   const probe = (task: Task): LayerBalance[] => balanceMeasures(model, rowSlice(task.x, 0, Math.min(cfg.probeRows ?? 500, task.x.shape[0])));
   const b = resume ? resume.b : online ? [] : measureAfter(-1);
@@ -216,12 +221,14 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
     rng.setState(resume.rng);
     if (resume.strategy !== null) strategy.setState?.(resume.strategy);
     for (const r of regulators) if (r.stateKey in resume.regulators) r.setState(resume.regulators[r.stateKey]);
+    for (const w of watchers) if (w.stateKey && w.setState && resume.observers && w.stateKey in resume.observers) w.setState(resume.observers[w.stateKey]);
   }
   const started = performance.now() - 1000 * ((resume?.wallSeconds ?? 0) + evalSeconds);
   const elapsed = (): number => (performance.now() - started) / 1000 - evalSeconds;
   const state = (task: number, fitState: TrainingState | null): ContinualState => ({
     kind: "continual", step: stepsBefore + (fitState?.step ?? 0), task, R: R.map((r) => [...r]), b, rng: rng.getState(), optimizerState,
     strategy: strategy.getState?.() ?? null, fit: fitState, regulators: Object.fromEntries(regulators.map((r) => [r.stateKey, r.getState()])),
+    observers: Object.fromEntries(watchers.filter((w) => w.stateKey && w.getState).map((w) => [w.stateKey!, w.getState!()])),
     online: record ? structuredClone(record) : null, wallSeconds: elapsed(), evalSeconds,
   });
   const checkpoint = (task: number) => hooks.checkpoint && {
@@ -232,7 +239,7 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
     runTaskFree(strategy, model, train, cfg, rng, R.length, (i) => {
       R.push(measureAfter(i));
       hooks.onTaskEnd?.(i, R);
-    }, checkpoint(0), resume?.fit ?? undefined);
+    }, checkpoint(0), resume?.fit ?? undefined, watchers);
   } else {
     for (let i = resume?.task ?? 0; i < t; i++) {
       const ctx: TaskContext = {
@@ -247,7 +254,7 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
       const data: LabeledData = strategy.trainingData?.(ctx) ?? ctx.task;
       const result = fit(model, data, {
         epochs: cfg.epochs, batchSize: cfg.batchSize, optimizer: cfg.optimizer, loss: ctx.loss, seed: cfg.seed * 1009 + i,
-        observers: [...(observer ? [observer] : []), ...regulators], optimizerState: cfg.keepOptimizerState ? optimizerState : undefined,
+        observers: [...(observer ? [observer] : []), ...regulators, ...watchers], optimizerState: cfg.keepOptimizerState ? optimizerState : undefined,
         checkpoint: checkpoint(i), resume: within, metrics: record ? ["accuracy"] : [],
       });
       optimizerState = cfg.keepOptimizerState ? result.optimizerState : undefined;
@@ -281,7 +288,7 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
  */
 function runTaskFree(
   strategy: Strategy, model: Sequential, train: TaskStream, cfg: RunSettings, rng: Rng, measured: number, measure: (task: number) => void,
-  checkpoint: { every: number; save(s: TrainingState): void } | undefined, resume: TrainingState | undefined,
+  checkpoint: { every: number; save(s: TrainingState): void } | undefined, resume: TrainingState | undefined, watchers: readonly Observer[],
 ): void {
   if (!strategy.taskFree) throw new ConfigError(`strategy: ${strategy.name} needs task boundaries; on a task-free stream use naive or replay`, { field: "strategy" });
   if (train.scenario === "task") throw new ConfigError("scenario: a task-free stream cannot be task-incremental (that needs the task identity)", { field: "scenario" });
@@ -310,6 +317,6 @@ function runTaskFree(
   const observer = strategy.observer?.(ctx);
   fit(model, data, {
     epochs: 1, batchSize: cfg.batchSize, optimizer: cfg.optimizer, loss: ctx.loss, seed: cfg.seed * 1009, shuffle: false,
-    observers: observer ? [observer, boundaries] : [boundaries], checkpoint, resume,
+    observers: [...(observer ? [observer] : []), boundaries, ...watchers], checkpoint, resume,
   });
 }

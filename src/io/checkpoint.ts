@@ -21,7 +21,15 @@ export interface CheckpointContents extends LoadedModel {
   /** The run config the checkpointed run was started with, and the folder its relative paths are relative to. */
   config: unknown;
   configDir: string;
+  /**
+   * Where the run put the outputs its config does not place. Checkpoints written before it was kept
+   * give `configDir`, where those runs put them.
+   */
+  runDir: string;
 }
+
+/** What a checkpoint keeps besides the model's own metadata: the run config and where its paths point. */
+export type CheckpointMeta = ModelMetadata & { config: unknown; configDir: string; runDir: string };
 
 export class CheckpointWriter {
   constructor(readonly dir: string, readonly keep: number) {
@@ -37,9 +45,9 @@ export class CheckpointWriter {
    * const w = new CheckpointWriter("runs/ckpt", 3);
    * fit(model, data, { ..., checkpoint: { every: 100, save: (state) => w.write(model, state, meta) } });
    */
-  write(model: Sequential, state: TrainingState | { kind: "continual"; step: number }, meta: ModelMetadata & { config: unknown; configDir: string }): string {
-    const { config, configDir, ...rest } = meta;
-    const bytes = encodeModel(model, { ...rest, checkpoint: { state: state as unknown as Record<string, unknown>, config, configDir } });
+  write(model: Sequential, state: TrainingState | { kind: "continual"; step: number }, meta: CheckpointMeta): string {
+    const { config, configDir, runDir, ...rest } = meta;
+    const bytes = encodeModel(model, { ...rest, checkpoint: { state: state as unknown as Record<string, unknown>, config, configDir, runDir } });
     const path = join(this.dir, `step-${String(state.step).padStart(9, "0")}.ckpt`);
     writeFileAtomic(path, bytes);
     const all = listCheckpoints(this.dir);
@@ -70,10 +78,11 @@ export function loadLatestCheckpoint(dir: string, warn: (message: string) => voi
     const path = join(dir, name);
     try {
       const loaded = decodeModel(readModelBytes(path), path);
-      const ck = loaded.checkpoint as { state?: TrainingState; config?: unknown; configDir?: string } | undefined;
+      const ck = loaded.checkpoint as { state?: TrainingState; config?: unknown; configDir?: string; runDir?: unknown } | undefined;
       if (!ck || !ck.state || typeof ck.configDir !== "string") throw new ModelFileError(`${path}: not a checkpoint (no training state)`, { file: path });
       const kind = (ck.state as { kind?: unknown }).kind === "continual" ? "continual" : "train";
-      return { ...loaded, kind, state: ck.state, config: ck.config, configDir: ck.configDir };
+      const runDir = typeof ck.runDir === "string" ? ck.runDir : ck.configDir;
+      return { ...loaded, kind, state: ck.state, config: ck.config, configDir: ck.configDir, runDir };
     } catch (e) {
       if (!(e instanceof HomeostatError)) throw e;
       warn(`skipping damaged checkpoint ${path}: ${e.message}`);

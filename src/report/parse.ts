@@ -94,6 +94,7 @@ export function parseRunRecord(raw: unknown): RunRecord {
   if (r.health !== undefined && r.health !== null) record.health = health(r.health);
   if (r.continual !== undefined && r.continual !== null) record.continual = continual(r.continual);
   if (r.online !== undefined && r.online !== null) record.online = online(r.online);
+  if (r.taskEnds !== undefined && r.taskEnds !== null) record.taskEnds = numbers(r.taskEnds, "taskEnds");
   return record;
 }
 

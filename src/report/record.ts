@@ -75,6 +75,8 @@ export interface RunRecord {
   continual?: ContinualRecord;
   /** The online plasticity protocol: online accuracy per task, balance of each hidden layer before each task. */
   online?: OnlinePlasticityRecord;
+  /** Continual runs: the step (counted as in `steps.step`, over the whole stream) at which each task's training ended. */
+  taskEnds?: number[];
   /** The command's JSON summary (wall time, samples/s, stop reason, …). */
   summary?: Record<string, unknown>;
 }
@@ -191,6 +193,36 @@ export function runRecorder(maxBuckets = 1024): Observer & { steps: StepRecorder
     onEpochEnd: (e: EpochEvent) => {
       epochs.push({ epoch: e.epoch, steps: e.steps, train: e.train, validation: e.validation, lr: e.lr, seconds: e.seconds });
     },
+  };
+}
+
+/**
+ * The per-step series of a continual run: an observer of every task's `fit` (whose steps start again at
+ * 1 each task) that counts steps over the whole stream, and notes the step at which each task ended.
+ * Its state travels in checkpoints, so a resumed run's record covers the whole stream.
+ *
+ * @example
+ * const rec = streamRecorder();
+ * runContinual(cfg, { observers: [rec] });
+ * rec.steps.series(); rec.taskEnds; // [steps of task 1, steps of tasks 1–2, …]
+ */
+export function streamRecorder(maxBuckets = 1024): Observer & { steps: StepRecorder; taskEnds: number[] } {
+  const steps = new StepRecorder(maxBuckets);
+  const taskEnds: number[] = [];
+  let step = 0;
+  return {
+    steps,
+    taskEnds,
+    stateKey: "streamRecord",
+    getState: () => ({ steps: steps.getState(), taskEnds: taskEnds.slice(), step }),
+    setState(s: unknown) {
+      const st = s as { steps: unknown; taskEnds: number[]; step: number };
+      steps.setState(st.steps);
+      taskEnds.splice(0, taskEnds.length, ...st.taskEnds);
+      step = st.step;
+    },
+    onBatchEnd: (e) => steps.add(++step, e.loss, e.lr),
+    onTrainEnd: () => { taskEnds.push(step); },
   };
 }
 

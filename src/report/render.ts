@@ -6,7 +6,7 @@
 import { continualSection } from "./continual-view.js";
 import { onlineSection } from "./online-view.js";
 import type { RunRecord } from "./record.js";
-import { eventColor, LAYER_COLORS, REPORT_CSS, RUN_COLORS, RUN_DASH } from "./style.js";
+import { eventColor, LAYER_COLORS, REPORT_CSS, RUN_COLORS, RUN_DASH, TASK_BOUNDARY_COLOR } from "./style.js";
 import { escapeXml, formatTick, lineChart, type LineSeries, type Marker } from "./svg.js";
 
 export interface ReportRun {
@@ -81,6 +81,22 @@ function eventMarkers(runs: readonly ReportRun[]): Marker[] {
     })));
 }
 
+/** Beyond this many tasks a marker per boundary would hide the loss line (150 permuted tasks): none are drawn. */
+const MAX_TASK_MARKERS = 40;
+
+/** The end of each task but the last of continual runs, as markers on the loss chart. */
+function taskMarkers(runs: readonly ReportRun[]): Marker[] {
+  return runs.flatMap(({ label, record }) => {
+    const ends = record.taskEnds ?? [];
+    if (ends.length > MAX_TASK_MARKERS) return [];
+    const names = record.continual?.tasks ?? [];
+    return ends.slice(0, -1).map((step, k) => ({
+      x: step, color: TASK_BOUNDARY_COLOR,
+      tip: `${runs.length > 1 ? label + " · " : ""}step ${step} · task ${k + 1}${names[k] ? ` (${names[k]})` : ""} ends, task ${k + 2}${names[k + 1] ? ` (${names[k + 1]})` : ""} begins`,
+    }));
+  });
+}
+
 function card(label: string, value: string): string {
   return `<div class="card"><div class="k">${escapeXml(label)}</div><div class="v">${escapeXml(value)}</div></div>`;
 }
@@ -129,8 +145,10 @@ function trainingSection(c: Ctx): string {
     if (val.length) loss.push({ name: named(i, "validation loss"), color: "#6b4fbb", dash: RUN_DASH[i], x: val.map((e) => e.steps), y: val.map((e) => e.validation!.loss), dots: val.length <= 60 });
   });
   if (loss.some((s) => s.x.length)) {
-    figs.push(figure("Loss", loss.map((s) => legendItem(s.name, s.color, s.dash)), lineChart({ title: "loss", xLabel: "step", series: loss, markers: c.markers, xDomain: c.xDomain, maxPoints: c.maxPoints, logY: wideRange(loss) }),
-      "Line: mean loss per bucket of steps; band: the lowest and highest batch loss in it. Markers: health events (hover for the diagnosis)."));
+    const tasks = taskMarkers(c.runs);
+    figs.push(figure("Loss", loss.map((s) => legendItem(s.name, s.color, s.dash)), lineChart({ title: "loss", xLabel: "step", series: loss, markers: [...tasks, ...c.markers], xDomain: c.xDomain, maxPoints: c.maxPoints, logY: wideRange(loss) }),
+      "Line: mean loss per bucket of steps; band: the lowest and highest batch loss in it. " +
+      (tasks.length ? `Grey markers: task boundaries${c.markers.length ? "; coloured ones: health events" : ""}` : "Markers: health events") + " (hover for details)."));
   }
   const acc: LineSeries[] = [];
   c.runs.forEach(({ record: r }, i) => {

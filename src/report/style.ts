@@ -14,6 +14,9 @@ export function eventColor(kind: string): string {
   return "#d68910";
 }
 
+/** Task boundaries of continual runs: a neutral grey, apart from the health events' red, green and amber. */
+export const TASK_BOUNDARY_COLOR = "#8a93a3";
+
 export const signedPts = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)} pts` : "–");
 
 export const REPORT_CSS = `
