@@ -210,7 +210,7 @@ test("an unwritable output location is reported before training, and an existing
   assert.equal(run(["train", "--config", "good.json", "--quiet"]).code, 0);
   const before = readFileSync(join(dir, "keep.hmst"));
   write("to-dir.json", config({ epochs: 1, out: "." }));
-  expectRefusal(["train", "--config", "to-dir.json"], /cannot write model file/);
+  expectRefusal(["train", "--config", "to-dir.json"], /cannot write the file/);
   assert.deepEqual(readFileSync(join(dir, "keep.hmst")), before);
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "no temporary file left behind");
 });

@@ -356,7 +356,7 @@ describe("writeFileAtomic / readModelBytes", () => {
       assert.throws(
         () => writeFileAtomic(target, encodeContainer({ new: true }, []), failingFs),
         (error: unknown) =>
-          error instanceof ModelFileError && error.message.startsWith(`${target}: cannot write model file: `) && pattern.test(error.message) && error.location.file === target,
+          error instanceof ModelFileError && error.message.startsWith(`${target}: cannot write the file: `) && pattern.test(error.message) && error.location.file === target,
         step,
       );
       assert.deepEqual(new Uint8Array(fs.readFileSync(target)), old, `${step}: old file changed`);
@@ -374,7 +374,7 @@ describe("writeFileAtomic / readModelBytes", () => {
 
   test("a directory that does not exist, and a missing file, are named", () => {
     const target = path.join(dir, "no", "such", "model.hmst");
-    assert.throws(() => writeFileAtomic(target, new Uint8Array(8)), (e: unknown) => e instanceof ModelFileError && e.message === `${target}: cannot write model file: the directory does not exist (ENOENT)`);
+    assert.throws(() => writeFileAtomic(target, new Uint8Array(8)), (e: unknown) => e instanceof ModelFileError && e.message === `${target}: cannot write the file: the directory does not exist (ENOENT)`);
     assert.throws(() => readModelBytes(target), (e: unknown) => e instanceof ModelFileError && e.message === `${target}: cannot read model file: file not found (ENOENT)`);
     assert.throws(() => readModelBytes(dir), (e: unknown) => e instanceof ModelFileError && /it is a directory \(EISDIR\)/.test(e.message));
   });

@@ -69,7 +69,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, fs: AtomicFs = 
   } catch (error) {
     if (fd !== undefined) ignoreErrors(() => fs.closeSync(fd as number));
     if (tempExists) ignoreErrors(() => fs.unlinkSync(temp));
-    throw ioError("cannot write model file", path, error, "the directory does not exist");
+    throw ioError("cannot write the file", path, error, "the directory does not exist");
   }
   // Persist the rename itself. Best effort: some platforms (Windows) cannot open a directory.
   ignoreErrors(() => {
