@@ -8,7 +8,7 @@ import { lossByName, type LossName } from "../losses/losses.js";
 import { optimizerFromConfig, type Optimizer } from "../optim/optimizers.js";
 import { scheduleFromConfig } from "../optim/schedules.js";
 import type { ReduceOnPlateau, Schedule } from "../optim/schedules.js";
-import { ConfigError } from "../tensor/errors.js";
+import { ConfigError, fileErrorWords } from "../tensor/errors.js";
 import { MISSING_POLICIES, type MissingPolicy } from "../data/rows.js";
 import {
   checkKeys, describe, expectObject, optBoolean, optNumber, optString, type Obj, reqNumber, reqString,
@@ -80,22 +80,26 @@ export function defaultRunDir(configPath: string): string {
   return resolve("runs", basename(configPath, extname(configPath)) || "run");
 }
 
-/** Read and validate a run config file. Every problem is a ConfigError naming the file and field. */
-export function loadRunConfig(path: string): RunConfig {
+/** A run config file's JSON (train or continual); unreadable files and bad JSON name the file (and line). */
+export function readConfigJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new ConfigError(`${path}: cannot read the run config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path });
+    throw new ConfigError(`${path}: cannot read the run config: ${fileErrorWords(e)}`, { file: path });
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     const m = /position (\d+)/.exec((e as Error).message);
     const line = m ? text.slice(0, Number(m[1])).split("\n").length : undefined;
     throw new ConfigError(`${path}${line ? `:${line}` : ""}: not valid JSON (${(e as Error).message})`, { file: path, line });
   }
+}
+
+/** Read and validate a run config file. Every problem is a ConfigError naming the file and field. */
+export function loadRunConfig(path: string): RunConfig {
+  const raw = readConfigJson(path);
   try {
     return parseRunConfig(raw, dirname(resolve(path)), defaultRunDir(path));
   } catch (e) {

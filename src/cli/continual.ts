@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   type ContinualConfig, type ContinualResult, type ContinualState, type OnlineRecord, formatAccuracyMatrix, parseContinualConfig, runContinual,
 } from "../continual/index.js";
 import { type CheckpointContents, CheckpointWriter } from "../io/checkpoint.js";
-import { defaultRunDir, outputPath, parseCheckpoint, reportPath } from "./config.js";
+import { defaultRunDir, outputPath, parseCheckpoint, readConfigJson, reportPath } from "./config.js";
 import { ConfigError } from "../tensor/errors.js";
 import { checkKeys, expectObject, optString } from "../tensor/fields.js";
 import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord, streamRecorder } from "../report/record.js";
@@ -19,12 +18,7 @@ const signed = (x: number): string => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2
  * matrix R and the measures; with --json, `{"continual":{"R","ACC","BWT","FWT","forgetting",…}}`.
  */
 export function runContinualCommand(path: string, ui: Ui): Record<string, unknown> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new ConfigError(`${path}: cannot read the run config as JSON (${(e as Error).message})`, { file: path });
-  }
+  const raw = readConfigJson(path);
   return runContinualConfig(raw, { baseDir: dirname(resolve(path)), runDir: defaultRunDir(path), where: path }, ui);
 }
 

@@ -9,7 +9,7 @@ import { useBackend } from "../backend/index.js";
 import { readModelBytes } from "../io/atomic.js";
 import { decodeModel, type LoadedModel } from "../io/model.js";
 import { lossByName } from "../losses/losses.js";
-import { DataError, ShapeError } from "../tensor/errors.js";
+import { DataError, fileErrorWords, ShapeError } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { evaluate, predict } from "../train/evaluate.js";
 import { loadRunConfig } from "./config.js";
@@ -152,9 +152,7 @@ function readInput(path: string): { text: string; name: string } {
   try {
     return { text: readFileSync(path === "-" ? 0 : path, "utf8"), name };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder, expected a file" : code === "EACCES" ? "permission denied" : (e as Error).message;
-    throw new DataError(`${name}: cannot read the input (${why})`, { file: name });
+    throw new DataError(`${name}: cannot read the input: ${fileErrorWords(e)}`, { file: name });
   }
 }
 

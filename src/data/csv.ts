@@ -4,7 +4,7 @@
  * the same strict way and every problem names the file, the 1-based line and the column.
  */
 import { readFileSync } from "node:fs";
-import { ConfigError, DataError, where } from "../tensor/errors.js";
+import { ConfigError, DataError, fileErrorWords, where } from "../tensor/errors.js";
 import { oneHot, type Dataset } from "./dataset.js";
 import { cellError, columnIndex, isNumberLike, numericColumns, readNumber, readTable, type Table } from "./rows.js";
 
@@ -155,7 +155,7 @@ export function loadCsv(path: string, opts: CsvOptions): Dataset {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new DataError(`${path}: cannot read the file: ${(err as Error).message}`, { file: opts.file ?? path });
+    throw new DataError(`${path}: cannot read the file: ${fileErrorWords(err)}`, { file: opts.file ?? path });
   }
   return parseCsv(text, { ...opts, file: opts.file ?? path });
 }

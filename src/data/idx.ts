@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { DataError } from "../tensor/errors.js";
+import { DataError, fileErrorWords } from "../tensor/errors.js";
 import { oneHot, type Dataset } from "./dataset.js";
 
 export type IdxType = "ubyte" | "byte" | "short" | "int" | "float" | "double";
@@ -132,7 +132,7 @@ function readBytes(path: string, file: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new DataError(`${file}: cannot read the file: ${(err as Error).message}`, { file });
+    throw new DataError(`${file}: cannot read the file: ${fileErrorWords(err)}`, { file });
   }
 }
 

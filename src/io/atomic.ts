@@ -6,7 +6,7 @@
 import * as nodeFs from "node:fs";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import { ModelFileError } from "../tensor/errors.js";
+import { fileErrorWords, ModelFileError } from "../tensor/errors.js";
 
 /**
  * The file-system calls `writeFileAtomic` makes. Node's `fs` module is one; tests pass a copy with a
@@ -22,21 +22,7 @@ export interface AtomicFs {
 }
 
 /** Plain words for the error codes a user can do something about. */
-const ERRNO_WORDS: Record<string, string> = {
-  ENOSPC: "disk full",
-  EDQUOT: "disk quota exceeded",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  EROFS: "read-only file system",
-  ENOTDIR: "a parent path is not a directory",
-  EISDIR: "it is a directory",
-  EMFILE: "too many open files",
-  ENFILE: "too many open files on the system",
-  EIO: "input/output error",
-  ENAMETOOLONG: "file name too long",
-  EBUSY: "file is busy",
-  ELOOP: "too many symbolic links",
-};
+
 
 /**
  * Write `bytes` to `path` atomically: into a temporary file in the same directory, flushed to disk,
@@ -111,17 +97,7 @@ export function ensureDirectory(dir: string): void {
 }
 
 function ioError(action: string, path: string, error: unknown, enoentWords: string): ModelFileError {
-  const code = (error as { code?: unknown } | null)?.code;
-  const words =
-    code === "ENOENT"
-      ? enoentWords
-      : typeof code === "string" && Object.hasOwn(ERRNO_WORDS, code)
-        ? ERRNO_WORDS[code]
-        : error instanceof Error
-          ? error.message
-          : String(error);
-  const because = typeof code === "string" ? `${words} (${code})` : words;
-  const result = new ModelFileError(`${path}: ${action}: ${because}`, { file: path });
+  const result = new ModelFileError(`${path}: ${action}: ${fileErrorWords(error, enoentWords)}`, { file: path });
   result.cause = error;
   return result;
 }

@@ -1,7 +1,7 @@
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Sequential } from "../nn/sequential.js";
-import { HomeostatError, ModelFileError } from "../tensor/errors.js";
+import { fileErrorWords, HomeostatError, ModelFileError } from "../tensor/errors.js";
 import type { TrainingState } from "../train/fit.js";
 import { ensureDirectory, readModelBytes, writeFileAtomic } from "./atomic.js";
 import { decodeModel, encodeModel, type LoadedModel, type ModelMetadata } from "./model.js";
@@ -62,7 +62,7 @@ export function listCheckpoints(dir: string): string[] {
   try {
     names = readdirSync(dir);
   } catch (e) {
-    throw new ModelFileError(`${dir}: cannot read the checkpoint folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: dir });
+    throw new ModelFileError(`${dir}: cannot read the checkpoint folder: ${fileErrorWords(e)}`, { file: dir });
   }
   return names.filter((n) => PATTERN.test(n)).sort().reverse();
 }

@@ -39,3 +39,34 @@ export function where(loc: ErrorLocation): string {
   if (loc.file) return `${loc.file}: `;
   return "";
 }
+
+/** Plain words for the file-system error codes a user can cause or fix. */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOSPC: "disk full",
+  EDQUOT: "disk quota exceeded",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  ENOTDIR: "a parent path is not a directory",
+  EISDIR: "it is a directory",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files on the system",
+  EIO: "input/output error",
+  ENAMETOOLONG: "file name too long",
+  EBUSY: "file is busy",
+  ELOOP: "too many symbolic links",
+};
+
+/**
+ * Why a file could not be read or written, in plain words with the system's code: "no such file
+ * (ENOENT)", "it is a directory (EISDIR)", "permission denied (EACCES)".
+ */
+export function fileErrorWords(error: unknown, enoentWords = "no such file"): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const words = code === "ENOENT"
+    ? enoentWords
+    : typeof code === "string" && Object.hasOwn(ERRNO_WORDS, code)
+      ? ERRNO_WORDS[code]
+      : error instanceof Error ? error.message : String(error);
+  return typeof code === "string" ? `${words} (${code})` : words;
+}
