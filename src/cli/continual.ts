@@ -6,6 +6,7 @@ import { type CheckpointContents, CheckpointWriter } from "../io/checkpoint.js";
 import { defaultRunDir, outputPath, parseCheckpoint, readConfigJson, reportPath } from "./config.js";
 import { ConfigError } from "../tensor/errors.js";
 import { checkKeys, expectObject, optString } from "../tensor/fields.js";
+import { backend } from "../backend/index.js";
 import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord, streamRecorder } from "../report/record.js";
 import { writeReport, writeRunRecord } from "./report.js";
 import { displayPath } from "./train.js";
@@ -17,8 +18,12 @@ const signed = (x: number): string => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2
  * `homeostat continual --config run.json`: train a strategy on a task stream, print the accuracy
  * matrix R and the measures; with --json, `{"continual":{"R","ACC","BWT","FWT","forgetting",…}}`.
  */
-export function runContinualCommand(path: string, ui: Ui): Record<string, unknown> {
+export function runContinualCommand(path: string, ui: Ui, seed?: number): Record<string, unknown> {
   const raw = readConfigJson(path);
+  // --seed overrides the config's seed the way train's does; written into the config, it travels into
+  // the checkpoints, so a resumed run keeps it.
+  const section = (raw as { continual?: unknown } | null)?.continual;
+  if (seed !== undefined && section && typeof section === "object" && !Array.isArray(section)) (section as Record<string, unknown>).seed = seed;
   return runContinualConfig(raw, { baseDir: dirname(resolve(path)), runDir: defaultRunDir(path), where: path }, ui);
 }
 
@@ -86,6 +91,7 @@ export function runContinualConfig(raw: unknown, place: ConfigPlace, ui: Ui, res
   ui.say(`wall time: ${result.wallSeconds.toFixed(1)} s for ${strategyName}${result.joint && strategyName !== "joint" ? `, ${result.joint.wallSeconds.toFixed(1)} s for the joint reference` : ""}`);
   const summary = {
     command: "continual",
+    backend: backend().name,
     continual: {
       strategy: result.strategy, stream: result.stream, scenario: result.scenario, tasks: result.taskNames,
       R: result.R, b: result.b, ACC: result.ACC, BWT: result.BWT, FWT: result.FWT, forgetting: result.forgetting,
@@ -153,7 +159,7 @@ function finishOnline(
     ...recorded, epochs: [], summary: { wallSeconds: result.wallSeconds, firstAccuracy: first, lastAccuracy: last, regulators: online.regulators },
     online: { strategy: result.strategy, stream: result.stream, homeostasis: cfg.homeostasis.map((r) => r.type), accuracy: online.accuracy, balance: online.balance },
   });
-  const summary = { command: "continual", continual, wallSeconds: result.wallSeconds, record: outputs.recordPath, report: outputs.reportPath };
+  const summary = { command: "continual", backend: backend().name, continual, wallSeconds: result.wallSeconds, record: outputs.recordPath, report: outputs.reportPath };
   ui.result(summary);
   return summary;
 }

@@ -207,15 +207,15 @@ ${CSV_RULES}`],
 
   continual: {
     usage: ["continual --config run.json [--json | --quiet]", "continual --resume CHECKPOINT_DIR [--json | --quiet]"],
-    about: "Trains a network on a stream of tasks cut from the bundled MNIST digits with a continual-learning strategy, and reports the accuracy matrix R (accuracy on task j after training task i), ACC, BWT, FWT, forgetting and intransigence against a joint model. With \"online\": true, the plasticity protocol instead: each task's online accuracy and the hidden layers' balance (dead and dormant units, effective rank, mean |w|). Writes a run record, and an HTML report when the config asks. Runs on the js backend.",
+    about: "Trains a network on a stream of tasks cut from the bundled MNIST digits with a continual-learning strategy, and reports the accuracy matrix R (accuracy on task j after training task i), ACC, BWT, FWT, forgetting and intransigence against a joint model. With \"online\": true, the plasticity protocol instead: each task's online accuracy and the hidden layers' balance (dead and dormant units, effective rank, mean |w|). Writes a run record, and an HTML report when the config asks. Runs on the js backend unless --backend or --threads say otherwise.",
     flags: [
       { flag: "-c, --config FILE", doc: "the run config: {\"continual\": {…}, \"checkpoint\"?, \"out\"?, \"report\"?, \"description\"?}; required unless --resume" },
       { flag: "--resume DIR", doc: "continue a checkpointed continual run exactly where it stopped (same weights, same R); the config comes from the checkpoint, so --config is refused" },
     ],
     common: {
       json: JSON_FLAG, quiet: QUIET,
-      seed: `${NO_EFFECT} (the config's continual.seed applies)`,
-      backend: `${NO_EFFECT} (continual runs on js)`, threads: NO_EFFECT, help: HELP,
+      seed: "override continual.seed (not with --resume, which keeps the checkpoint's)",
+      backend: `${KERNELS.backend} (default: js)`, threads: KERNELS.threads, help: HELP,
     },
     sections: [
       ["Run config", `  "continual" (every key optional but strategy; defaults in brackets):

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { useBackend } from "../backend/index.js";
 import { HomeostatError } from "../tensor/errors.js";
 import { numberFlag, parseFlags, UsageError } from "./args.js";
 import { loadRunConfig, parseRunConfig, type RunConfig } from "./config.js";
@@ -133,15 +134,20 @@ export async function main(argv: string[]): Promise<number> {
       }
       case "continual": {
         const { values } = parseFlags(rest, { ...common, config: { type: "string", short: "c" }, resume: { type: "string" } });
+        // The continual runner trains on the js backend unless --backend or --threads ask otherwise.
+        const kernels = kernelFlags(values);
+        if (kernels.backend !== undefined || kernels.threads !== undefined) useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
+        const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
         if (values.resume) {
           if (values.config) throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
+          if (seed !== undefined) throw new UsageError("--resume continues with the checkpoint's seed; leave out --seed");
           const ck = loadLatestCheckpoint(values.resume, (m) => process.stderr.write(`homeostat: warning: ${m}\n`));
           if (ck.kind !== "continual") throw new UsageError(`${values.resume} holds checkpoints of a training run; resume it with homeostat train --resume ${values.resume}`);
           runContinualConfig(ck.config, { baseDir: ck.configDir, runDir: ck.runDir, where: "checkpoint" }, makeUi(values), ck);
           return 0;
         }
         if (!values.config) throw new UsageError("continual needs --config run.json (with a \"continual\" section), or --resume CHECKPOINT_DIR");
-        runContinualCommand(values.config, makeUi(values));
+        runContinualCommand(values.config, makeUi(values), seed);
         return 0;
       }
       case "report": {
