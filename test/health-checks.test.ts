@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadBundledMnist } from "../src/data/mnist.js";
 import { checkBeforeTraining, type DataToCheck } from "../src/health/index.js";
-import { Dense } from "../src/nn/layers.js";
+import { inputScale } from "../src/health/checks.js";
+import { Dense, LayerNorm } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import type { ActivationName } from "../src/nn/activations.js";
 import { Rng } from "../src/tensor/rng.js";
@@ -36,14 +37,57 @@ test("NaN/Inf cells are reported with their row (1-based) and column name", () =
   assert.match(e.diagnosis, /row 5, b; row 10, c/);
 });
 
-test("inputs far outside [-1, 1] are unscaled; up to |x| = 10 is tolerated", () => {
-  const d = clean();
-  d.x[0] = 10;
-  assert.deepEqual(kinds(checkBeforeTraining(d, model(3, 3, "softmax"), "crossEntropy")), []);
-  d.x[2] = 1000;
-  const [e] = checkBeforeTraining(d, model(3, 3, "softmax"), "crossEntropy");
+/** `rows` × `cols` data with `column(r, c)` in each cell and 3 balanced classes. */
+function table(rows: number, cols: number, column: (r: number, c: number) => number): DataToCheck {
+  const x = Float32Array.from({ length: rows * cols }, (_, i) => column(Math.floor(i / cols), i % cols));
+  const y = new Float32Array(rows * 3);
+  for (let r = 0; r < rows; r++) y[r * 3 + (r % 3)] = 1;
+  return { x, y, n: rows, inputDim: cols, outputDim: 3, task: "classification", featureNames: Array.from({ length: cols }, (_, c) => `f${c}`) };
+}
+
+test("input scale: each unit's root mean square of w·x over ‖w‖, in closed form", () => {
+  // The 16 sign patterns of 4 features times σ: the rows' second-moment matrix is exactly σ²·I, so every unit's
+  // w·x has root mean square σ‖w‖ whatever its weights, and the scale is σ for each unit.
+  const signs = (r: number, c: number) => ((r >> c) & 1 ? 1 : -1);
+  for (const sigma of [1, 3, 250]) {
+    const s = inputScale(table(16, 4, (r, c) => sigma * signs(r, c)), model(4, 3, "softmax"))!;
+    assert.ok(Math.abs(s.mean - sigma) < 1e-5 * sigma && Math.abs(s.worst - sigma) < 1e-5 * sigma, `σ = ${sigma}: ${s.mean}, ${s.worst}`);
+  }
+  // Shifted by c (a feature like a year): the second moment is σ²·I + c²·11ᵀ, so unit u measures √(σ² + c²(Σw)²/‖w‖²).
+  const m = model(4, 3, "softmax");
+  const [units, fanIn] = (m.layers[0] as Dense).weight.shape;
+  const w = (m.layers[0] as Dense).weight.data;
+  const expected = Array.from({ length: units }, (_, u) => {
+    const row = Array.from(w.subarray(u * fanIn, (u + 1) * fanIn));
+    return Math.sqrt(4 + 2000 ** 2 * row.reduce((a, b) => a + b) ** 2 / row.reduce((a, b) => a + b * b, 0));
+  });
+  const s = inputScale(table(16, 4, (r, c) => 2000 + 2 * signs(r, c)), m)!;
+  const mean = expected.reduce((a, b) => a + b) / units;
+  assert.ok(Math.abs(s.mean - mean) < 1e-3 * mean, `${s.mean} vs ${mean}`);
+  assert.ok(Math.abs(s.worst - Math.max(...expected)) < 1e-3 * s.worst);
+});
+
+test("unscaled inputs are judged by the first layer's pre-activations at initialisation, not by one extreme value", () => {
+  const rng = new Rng(6);
+  // Issue 14's healthy set: standard deviations 2 to 5, all values within ±10 but one at 10.5 (the old rule, max |x| > 10, fired).
+  const healthy = table(200, 5, (_, c) => Math.max(-10, Math.min(10, (2 + 0.75 * c) * rng.normal())));
+  healthy.x[7] = 10.5;
+  assert.deepEqual(kinds(checkBeforeTraining(healthy, model(5, 3, "softmax"), "crossEntropy")), []);
+  // One wild cell among 200 rows is an outlier, not the data's scale.
+  const outlier = table(200, 3, (r, c) => (r === 0 && c === 2 ? 1000 : rng.uniform(-1, 1)));
+  assert.deepEqual(kinds(checkBeforeTraining(outlier, model(3, 3, "softmax"), "crossEntropy")), []);
+  // Houses: area in square feet, year built, rooms. Pre-activations start hundreds of times larger than intended.
+  const houses = table(120, 3, (_, c) => [800 + 2000 * rng.uniform(0, 1), 1950 + Math.floor(70 * rng.uniform(0, 1)), 1 + Math.floor(7 * rng.uniform(0, 1))][c]);
+  const [e] = checkBeforeTraining(houses, model(3, 3, "softmax"), "crossEntropy");
   assert.equal(e.kind, "unscaledInputs");
-  assert.equal(e.evidence.column, 2);
+  assert.ok(e.evidence.scale > 100 && e.evidence.worstUnitScale >= e.evidence.scale, JSON.stringify(e.evidence));
+  assert.equal(e.evidence.rows, 120);
+  assert.equal(e.evidence.column, 0, "the area reaches the largest values");
+  assert.match(e.diagnosis, /layer 0's pre-activations start [\d.]+× \(worst unit [\d.]+×\) the scale its heNormal initialiser assumes, measured on 120 training rows/);
+  assert.match(e.diagnosis, /largest: f0, \|x\| up to 2\d{3}\b/);
+  // The same data behind a layer normalisation reaches the first Dense layer at unit scale: nothing to report.
+  const normalised = new Sequential([new LayerNorm(), new Dense(8, { activation: "relu" }), new Dense(3, { activation: "softmax" })]).build(3, new Rng(0));
+  assert.deepEqual(kinds(checkBeforeTraining(houses, normalised, "crossEntropy")), []);
 });
 
 test("targets outside the output's range: the seed article's sigmoid on targets 8..17", () => {

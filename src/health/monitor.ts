@@ -2,7 +2,7 @@
  * The health monitor: an observer of the training loop that measures (statistics.ts), judges
  * (detectors.ts) and, when asked, repairs (repairs.ts). Each step costs a finiteness check of the loss and
  * a few additions; activations (and so batch accuracy), norms, update ratios and snapshots are taken at
- * check steps only, every `checkEvery` steps.
+ * check steps only, every `checkEvery` steps (one that falls on an epoch's short last batch waits for the next full batch).
  */
 import { Dense } from "../nn/layers.js";
 import { Rng } from "../tensor/rng.js";
@@ -41,6 +41,8 @@ export interface HealthMonitorState {
   lossMeans: number[]; droppedBestLoss: number; accuracyMeans: number[];
   classCounts: Float64Array | null; classification: boolean | null; gradNorms: number[]; firstGradNorm: number;
   checks: number; deadChecks: number; deadWindowFull: boolean; clipping: boolean; pendingClip: boolean;
+  /** Absent in checkpoints written before short batches were skipped. */
+  checkDue?: boolean;
   repairs: [HealthKind, number][]; totalRepairs: number; reported: string[]; done: boolean; epochsSeen: EpochEvent[];
 }
 
@@ -112,6 +114,11 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   let done = false;
   /** Whether the next step is a check step: only those ask the loop for activations. */
   let wantNext = false;
+  /**
+   * A check is owed. It waits for a full batch: statistics sampled on an epoch's short last batch (a few rows)
+   * made false dips in effective rank and spikes in dormant and dead units (issue 14).
+   */
+  let checkDue = false;
   const epochsSeen: EpochEvent[] = [];
 
   const emit = (e: HealthEvent): void => {
@@ -283,8 +290,9 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   };
 
   const countBatch = (e: BatchEvent): void => {
-    lossSum += e.loss;
-    lossCount++;
+    // Weighted by rows, so a short last batch counts for what it holds: the window's mean is the mean over its rows.
+    lossSum += e.loss * e.batchSize;
+    lossCount += e.batchSize;
     const y = e.batch.y;
     const [n, k] = [y.shape[0], y.shape[1]];
     if (classification === null) classification = looksLikeClasses(y.data, n, k);
@@ -355,7 +363,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     layers: layers.map((l) => ({ active: Int32Array.from(l.active), prevWeightNorm: l.prevWeightNorm, deadFraction: l.deadFraction, deadUnits: l.deadUnits.slice() })),
     lossSum, lossCount, correct, rows, lossMeans: lossMeans.slice(), droppedBestLoss, accuracyMeans: accuracyMeans.slice(),
     classCounts: classCounts && classCounts.slice(), classification, gradNorms: gradNorms.slice(), firstGradNorm, checks, deadChecks, deadWindowFull,
-    clipping, pendingClip, repairs: [...repairs], totalRepairs, reported: [...reported], done, epochsSeen: epochsSeen.slice(),
+    clipping, pendingClip, checkDue, repairs: [...repairs], totalRepairs, reported: [...reported], done, epochsSeen: epochsSeen.slice(),
   });
   let restored: HealthMonitorState | null = null;
   const setState = (s: HealthMonitorState): void => {
@@ -364,6 +372,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     series.setState(s.series);
     snapshots.setState(s.snapshots);
     ({ lossSum, lossCount, correct, rows, droppedBestLoss, classification, firstGradNorm, checks, deadChecks, deadWindowFull, clipping, pendingClip, totalRepairs, done } = s);
+    checkDue = s.checkDue ?? false;
     lossMeans = s.lossMeans.slice();
     accuracyMeans = s.accuracyMeans.slice();
     classCounts = s.classCounts && Float64Array.from(s.classCounts);
@@ -394,7 +403,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
         hidden: k < dense.length - 1, active: new Uint8Array(l.units), prevWeightNorm: l2Norm(l.weight.data), deadFraction: NaN, deadUnits: [],
       }));
       before = [];
-      wantNext = (control.step + 1) % t.checkEvery === 0;
+      wantNext = checkDue || (control.step + 1) % t.checkEvery === 0;
       if (restored) {
         if (restored.layers.length !== layers.length) throw new Error(`health: the checkpoint's monitor state has ${restored.layers.length} dense layers, the model ${layers.length}`);
         restored.layers.forEach((r, k) => {
@@ -408,7 +417,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     },
     onGradients(_grads, control) {
       // The step about to happen is a check step: keep the weights it starts from, for the update ratio.
-      if (done || (control.step + 1) % t.checkEvery !== 0) return;
+      if (done || !(checkDue || (control.step + 1) % t.checkEvery === 0)) return;
       before = layers.map((info, k) => {
         const w = control.parameters[info.weightAt][1].data as Float32Array;
         const buf = before[k] && before[k].length === w.length ? before[k] : new Float32Array(w.length);
@@ -417,7 +426,10 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       });
     },
     onBatchEnd(e, control) {
-      wantNext = !done && (e.step + 1) % t.checkEvery === 0;
+      if (e.step % t.checkEvery === 0) checkDue = true;
+      const checkNow = checkDue && !e.partial;
+      if (checkNow) checkDue = false;
+      wantNext = !done && (checkDue || (e.step + 1) % t.checkEvery === 0);
       if (done) return;
       if (lossBlewUp(e.loss, t)) {
         const bad = countNonFinite(e.batch.x.data);
@@ -434,7 +446,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
         return;
       }
       countBatch(e);
-      if (e.step % t.checkEvery === 0) check(e, control);
+      if (checkNow) check(e, control);
     },
     onEpochEnd(e: EpochEvent, control) {
       if (done) return;

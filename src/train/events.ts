@@ -9,6 +9,11 @@ export interface BatchEvent {
   epoch: number;
   batchIndex: number;
   batchSize: number;
+  /**
+   * True on an epoch's short last batch (the training rows are not a multiple of the batch size): its
+   * per-unit statistics rest on a few rows, so observers that sample them wait for a full batch.
+   */
+  partial: boolean;
   /** Mean loss of this batch, before the update. */
   loss: number;
   /** Learning rate used for this step. */

@@ -236,7 +236,8 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
       step++;
       samples += rows;
       const event: BatchEvent = {
-        step, epoch, batchIndex: b, batchSize: batch.x.shape[0], loss: lossValue, penalty, lr, grads: gradMap, activations, batch,
+        step, epoch, batchIndex: b, batchSize: batch.x.shape[0], partial: rows < Math.min(opts.batchSize, n), loss: lossValue, penalty, lr,
+        grads: gradMap, activations, batch,
       };
       for (const o of observers) o.onBatchEnd?.(event, control);
       if (opts.checkpoint && step % opts.checkpoint.every === 0) opts.checkpoint.save(snapshot(b + 1));
