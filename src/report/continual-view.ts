@@ -2,7 +2,7 @@
  * The continual-learning part of a report: the task × task accuracy matrix as a heatmap, the measures
  * (ACC, BWT, FWT, forgetting), and each task's accuracy as later tasks are trained.
  */
-import type { ReportRun } from "./render.js";
+import type { ReportRun } from "./record.js";
 import { LAYER_COLORS, RUN_DASH, signedPts } from "./style.js";
 import { escapeXml, heatmap, lineChart, type LineSeries } from "./svg.js";
 

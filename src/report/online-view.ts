@@ -3,7 +3,7 @@
  * and dormant units, effective rank, mean |w|) before each task. Two runs — say plain backprop and a
  * regulator — share the axes, the second dashed.
  */
-import type { ReportRun } from "./render.js";
+import type { ReportRun } from "./record.js";
 import { LAYER_COLORS, RUN_COLORS, RUN_DASH } from "./style.js";
 import { escapeXml, lineChart, type LineSeries } from "./svg.js";
 

@@ -230,3 +230,9 @@ export function streamRecorder(maxBuckets = 1024): Observer & { steps: StepRecor
 export function stringifyRunRecord(record: RunRecord): string {
   return JSON.stringify(record, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v));
 }
+
+/** A run record with the label a report shows for it (its file name, or what the caller chose). */
+export interface ReportRun {
+  label: string;
+  record: RunRecord;
+}

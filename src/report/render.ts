@@ -5,14 +5,11 @@
  */
 import { continualSection } from "./continual-view.js";
 import { onlineSection } from "./online-view.js";
-import type { RunRecord } from "./record.js";
+import type { ReportRun, RunRecord } from "./record.js";
 import { eventColor, LAYER_COLORS, REPORT_CSS, RUN_COLORS, RUN_DASH, TASK_BOUNDARY_COLOR } from "./style.js";
 import { escapeXml, formatTick, lineChart, type LineSeries, type Marker } from "./svg.js";
 
-export interface ReportRun {
-  label: string;
-  record: RunRecord;
-}
+export type { ReportRun } from "./record.js";
 
 export interface ReportOptions {
   title?: string;
