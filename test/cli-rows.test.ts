@@ -96,8 +96,8 @@ test("predict reads cells as training does: quoted numbers accepted; NaN, 1e400,
   // A headerless file whose first row has an empty cell: the row is data (line 1), not a header to drop.
   refused(["predict", "--model", "iris.hmst", "--input", write("gap.csv", "5.1,,1.4,0.2\n6.7,3.0,5.9,2.3\n")], /gap\.csv:1: column "sepal_width".*empty cell/);
   refused(["predict", "--model", "iris.hmst", "--input", "-"], /standard input: row 1: column "sepal_length".*too large/, "[[1e400, 1, 1, 1]]");
-  refused(["predict", "--model", "iris.hmst", "--input", "missing.csv"], /missing\.csv: cannot read the input \(no such file\)/);
-  refused(["predict", "--model", "iris.hmst", "--input", "."], /cannot read the input \(it is a folder/);
+  refused(["predict", "--model", "iris.hmst", "--input", "missing.csv"], /missing\.csv: cannot read the input: no such file \(ENOENT\)/);
+  refused(["predict", "--model", "iris.hmst", "--input", "."], /cannot read the input: it is a directory/);
   refused(["predict", "--model", "iris.hmst", "--input", write("only-header.csv", FEATURES.join(",") + "\n")], /no rows to predict/);
 });
 
