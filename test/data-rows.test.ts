@@ -81,6 +81,8 @@ test("columnIndex: named columns match in any order; missing and unknown names a
   const positional = readTable("1,2\n3,4,5\n", "p.csv");
   throwsData(() => columnIndex(positional, ["a", "b"]), "p.csv:2: line 2 has 3 values, expected 2", '"a", "b"');
   assert.deepEqual(columnIndex(readTable("1,2\n3,4\n", "p.csv"), ["a", "b"]), [0, 1]);
+  // A headerless row with a text cell is read as a header; the message says why.
+  throwsData(() => columnIndex(readTable("1,2,cat\n3,4,dog\n", "l.csv"), ["a", "b"]), 'unknown "1", "2", "cat"', "read as a header because it holds text");
 });
 
 test("parseCsv with a model's features reads reordered columns into the model's order", () => {

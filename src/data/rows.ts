@@ -207,7 +207,7 @@ export function columnIndex(table: Table, expected: readonly string[], ignore: r
   if (unknown.length > 0 || missing.length > 0) {
     const parts = [missing.length > 0 ? `missing ${list(missing)}` : "", unknown.length > 0 ? `unknown ${list(unknown)}` : ""].filter(Boolean);
     throw new DataError(
-      `${file}: the columns do not match the model's features (${parts.join("; ")}); expected the columns ${list(expected)} in any order${ignore.length > 0 ? `, and optionally ${list(ignore)}` : ""}; the file has ${list(names)}`,
+      `${file}: the columns do not match the model's features (${parts.join("; ")}); expected the columns ${list(expected)} in any order${ignore.length > 0 ? `, and optionally ${list(ignore)}` : ""}; the file has ${list(names)}${unknown.some(isNumberLike) ? " (its first row was read as a header because it holds text; a file without a header holds only numbers)" : ""}`,
       { file, field: missing[0] ?? unknown[0] },
     );
   }
