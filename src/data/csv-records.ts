@@ -17,9 +17,17 @@ export interface CsvRecord {
  * or two is harmless.
  */
 export function readRecords(text: string, file: string): CsvRecord[] {
+  return scanRecords(text, file, 1).records;
+}
+
+/**
+ * `readRecords` for a piece of a longer text that starts on line `firstLine` and ends at a record's end;
+ * also returns the line the next piece starts on. The streaming reader feeds it one piece at a time.
+ */
+export function scanRecords(text: string, file: string, firstLine: number): { records: CsvRecord[]; nextLine: number } {
   const records: CsvRecord[] = [];
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // a UTF-8 byte-order mark is not part of the first name
-  let line = 1;
+  let i = firstLine === 1 && text.charCodeAt(0) === 0xfeff ? 1 : 0; // a UTF-8 byte-order mark is not part of the first name
+  let line = firstLine;
   while (i < text.length) {
     const startLine = line;
     const fields: string[] = [];
@@ -67,6 +75,6 @@ export function readRecords(text: string, file: string): CsvRecord[] {
     const blank = fields.length === 1 && !quoted && fields[0].trim() === "";
     if (!blank) records.push({ fields, line: startLine });
   }
-  return records;
+  return { records, nextLine: line };
 }
 

@@ -8,6 +8,7 @@ export {
   type Table, type TableRow, type HeaderRule, type MissingPolicy, MISSING_POLICIES, FLOAT32_MAX,
   readTable, readNumber, columnIndex, numericColumns, fillValues, fillMissing,
 } from "./rows.js";
+export { type StreamedRow, readRowStream } from "./row-stream.js";
 export {
   type IdxType,
   type IdxData,

@@ -50,17 +50,26 @@ export function readTable(text: string, file: string, header: HeaderRule = "auto
   if (first === "[" || first === "{") return readJsonTable(body, file);
   const records = readRecords(body, file);
   if (records.length === 0) throw new DataError(`${file}: the file is empty; expected ${header === "required" ? "a header row and " : ""}rows of comma-separated numbers`, { file });
-  const hasHeader = header === "required" || records[0].fields.some((c) => c.trim() !== "" && !isNumberLike(c));
-  const rows = records.slice(hasHeader ? 1 : 0).map((r, i) => ({ cells: r.fields as unknown[], row: i + 1, line: r.line }));
-  if (!hasHeader) return { file, rows };
-  const names = records[0].fields.map((h) => h.trim());
-  checkNames(names, file, records[0].line);
-  for (const r of rows) {
-    if (r.cells.length !== names.length) {
-      throw new DataError(`${where({ file, line: r.line })}line ${r.line} has ${plural(r.cells.length, "field")}, the header has ${names.length}`, { file, line: r.line });
-    }
-  }
+  const names = headerOf(records[0], header, file);
+  const rows = records.slice(names ? 1 : 0).map((r, i) => ({ cells: r.fields as unknown[], row: i + 1, line: r.line }));
+  if (!names) return { file, rows };
+  for (const r of rows) checkWidth(r, names, file);
   return { file, names, headerLine: records[0].line, rows };
+}
+
+/** The column names a CSV's first record gives, or undefined when it is a data row (see `readTable`). */
+export function headerOf(first: { fields: string[]; line: number }, header: HeaderRule, file: string): string[] | undefined {
+  if (header !== "required" && !first.fields.some((c) => c.trim() !== "" && !isNumberLike(c))) return undefined;
+  const names = first.fields.map((h) => h.trim());
+  checkNames(names, file, first.line);
+  return names;
+}
+
+/** A CSV row under a header has as many fields as the header. */
+export function checkWidth(r: TableRow, names: readonly string[], file: string): void {
+  if (r.cells.length !== names.length) {
+    throw new DataError(`${where({ file, line: r.line })}line ${r.line} has ${plural(r.cells.length, "field")}, the header has ${names.length}`, { file, line: r.line });
+  }
 }
 
 function checkNames(names: string[], file: string, line: number): void {
@@ -84,29 +93,43 @@ function readJsonTable(text: string, file: string): Table {
     items = readJsonLines(text, file, (e as Error).message);
   }
   if (items.length === 0) throw new DataError(`${file}: no rows (an empty JSON array)`, { file });
-  const rows: TableRow[] = [];
-  let names: string[] | undefined;
-  items.forEach(({ value, line }, i) => {
-    const r = { row: i + 1, line };
-    let v = value;
-    if (isObject(v) && Object.keys(v).every((k) => k === "x" || k === "y") && (Array.isArray(v.x) || isObject(v.x))) v = v.x;
-    if (Array.isArray(v)) {
-      if (names) throw new DataError(`${rowWhere(file, r)}an array, but the rows before it are objects; use one form for every row`, { file, line });
-      rows.push({ ...r, cells: v });
-    } else if (isObject(v)) {
-      if (i > 0 && !names) throw new DataError(`${rowWhere(file, r)}an object, but the rows before it are arrays; use one form for every row`, { file, line });
-      names ??= Object.keys(v);
-      const extra = Object.keys(v).filter((k) => !names!.includes(k));
-      const lacking = names.filter((k) => !(k in v));
-      if (extra.length > 0 || lacking.length > 0) {
-        throw new DataError(`${rowWhere(file, r)}its keys differ from the first row's: ${[...extra.map((k) => `${JSON.stringify(k)} is new`), ...lacking.map((k) => `${JSON.stringify(k)} is missing`)].join(", ")}`, { file, line });
-      }
-      rows.push({ ...r, cells: names.map((k) => v[k]) });
-    } else {
-      throw new DataError(`${rowWhere(file, r)}expected a row (an array of numbers or an object of named values), got ${describeValue(v)}`, { file, line });
-    }
-  });
+  const shape: JsonShape = {};
+  const rows = items.map(({ value, line }, i) => jsonRow(value, { row: i + 1, line }, shape, file));
+  const names = shape.names;
   return names ? { file, names, rows } : { file, rows };
+}
+
+/** What the JSON rows read so far look like: objects with these names, or arrays (names undefined). */
+export interface JsonShape {
+  names?: string[];
+  arrays?: boolean;
+}
+
+/**
+ * One JSON row as cells: an array by position, an object by name (every object with the first one's
+ * keys), or the learner's `{"x": row, "y": label}` (y is not a feature). `shape` carries what the rows
+ * before it looked like, so a stream can be read one row at a time.
+ */
+export function jsonRow(value: unknown, r: { row: number; line?: number }, shape: JsonShape, file: string): TableRow {
+  const line = r.line;
+  let v = value;
+  if (isObject(v) && Object.keys(v).every((k) => k === "x" || k === "y") && (Array.isArray(v.x) || isObject(v.x))) v = v.x;
+  if (Array.isArray(v)) {
+    if (shape.names) throw new DataError(`${rowWhere(file, r)}an array, but the rows before it are objects; use one form for every row`, { file, line });
+    shape.arrays = true;
+    return { ...r, cells: v };
+  }
+  if (isObject(v)) {
+    if (shape.arrays) throw new DataError(`${rowWhere(file, r)}an object, but the rows before it are arrays; use one form for every row`, { file, line });
+    const names = (shape.names ??= Object.keys(v));
+    const extra = Object.keys(v).filter((k) => !names.includes(k));
+    const lacking = names.filter((k) => !(k in v));
+    if (extra.length > 0 || lacking.length > 0) {
+      throw new DataError(`${rowWhere(file, r)}its keys differ from the first row's: ${[...extra.map((k) => `${JSON.stringify(k)} is new`), ...lacking.map((k) => `${JSON.stringify(k)} is missing`)].join(", ")}`, { file, line });
+    }
+    return { ...r, cells: names.map((k) => v[k]) };
+  }
+  throw new DataError(`${rowWhere(file, r)}expected a row (an array of numbers or an object of named values), got ${describeValue(v)}`, { file, line });
 }
 
 /** JSON Lines: one JSON value per non-blank line. `whole` is why the text failed as one JSON document. */
