@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { grad } from "../src/autograd/backward.js";
-import { distillation, joint, lwf, naive, replay, ReservoirBuffer, runStrategy, type Strategy, type TaskContext } from "../src/continual/index.js";
+import { agem, distillation, joint, lwf, naive, replay, ReservoirBuffer, runStrategy, type Strategy, type TaskContext } from "../src/continual/index.js";
 import { sgd } from "../src/optim/optimizers.js";
 import type { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
@@ -203,6 +203,28 @@ test("replay batches: the batch, then replayBatch rows of the memory as it was b
   const byDefault = replayObserver({ bufferSize: 10 }).observer;
   byDefault.transformBatch!(rowsOf([0]), {} as TrainingControl);
   assert.equal((byDefault.transformBatch!(rowsOf([1, 2]), {} as TrainingControl) as Batch).x.shape[0], 2 + 4, "replayBatch 0: the batch size (4)");
+});
+
+test("A-GEM memory: equal shares of memorySize per task seen, each earlier task keeping the first rows of its sample", () => {
+  // Three tasks of five rows (row id = 10·task + row) and six slots: shares 6 (all five rows), 3, 2.
+  const tasks: TinyTask[] = [0, 1, 2].map((t) => ({
+    x: [0, 1, 2, 3, 4].map((r) => [10 * t + r]), labels: [0, 1, 0, 1, 0].map((c) => 2 * t + c), classes: [2 * t, 2 * t + 1],
+  }));
+  const stream = tinyStream("class", 6, tasks);
+  const strategy = agem({ memorySize: 6 });
+  const memory = () => (strategy.getState!() as { perTask: { x: Float32Array }[] }).perTask.map((m) => Array.from(m.x));
+  let before: number[][] = [];
+  [[5], [3, 3], [2, 2, 2]].forEach((shares, t) => {
+    strategy.onTaskEnd!(contextAt(softmaxLayer(1, 6, 1), stream, t));
+    const now = memory();
+    assert.deepEqual(now.map((m) => m.length), shares, `rows per task after task ${t}`);
+    now.forEach((ids, k) => {
+      assert.equal(new Set(ids).size, ids.length, `task ${k}'s memory rows are distinct`);
+      assert.ok(ids.every((id) => Math.floor(id / 10) === k), `task ${k}'s memory holds its own rows: ${ids}`);
+      if (k < t) assert.deepEqual(ids, before[k].slice(0, shares[k]), `task ${k} keeps the first rows it had`);
+    });
+    before = now;
+  });
 });
 
 test("naive trains each task on its own rows; joint on the rows of every task so far (epochs × rows, nothing else)", () => {
