@@ -13,7 +13,7 @@ import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
 import type { LossContext, Observer } from "../src/train/events.js";
-import { batchEvent, setDense, testControl, type TestControl } from "./helpers/control.js";
+import { assertMomentsZeroedFor, batchEvent, copyMoments, setDense, testControl, type TestControl } from "./helpers/control.js";
 
 const W0 = [[1, 2], [-1, 0.5], [3, -2], [0.25, 4]];
 const B0 = [0.1, 0.2, 0.3, 0.4];
@@ -47,23 +47,6 @@ const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, what: str
 };
 /** W0 with row u multiplied by factors[u]. */
 const scaledRows = (factors: number[]): number[] => W0.flatMap((row, u) => row.map((w) => w * factors[u]));
-
-/**
- * The moments expected once `units` of layer "0" were replaced: `before` with the units' rows of
- * 0.weight, entries of 0.bias and columns of 1.weight zeroed.
- */
-function zeroedFor(control: TestControl, before: Float32Array[], units: number[]): number[][] {
-  return control.parameters.map(([name, t], k) => Array.from(before[k], (v, i) => {
-    const cols = t.shape[1] ?? 1;
-    const hit = (name === "0.weight" && units.includes(Math.floor(i / cols))) || (name === "0.bias" && units.includes(i)) || (name === "1.weight" && units.includes(i % cols));
-    return hit ? 0 : v;
-  }));
-}
-const snapshotMoments = (c: TestControl): { mu: Float32Array[]; nu: Float32Array[] } => ({ mu: c.moments().mu.map((a) => a.slice()), nu: c.moments().nu.map((a) => a.slice()) });
-function assertMomentsZeroedFor(control: TestControl, before: { mu: Float32Array[]; nu: Float32Array[] }, units: number[]): void {
-  assert.deepEqual(control.moments().mu.map((a) => Array.from(a)), zeroedFor(control, before.mu, units), `Adam m after replacing ${units}`);
-  assert.deepEqual(control.moments().nu.map((a) => Array.from(a)), zeroedFor(control, before.nu, units), `Adam v after replacing ${units}`);
-}
 
 test("synaptic scaling: rows × (r/r̂)^α, at most ±maxStep per step, total gain within [1/maxGain, maxGain], quiet units left alone", () => {
   const { hidden, out, control } = tiny();
@@ -134,7 +117,7 @@ test("intrinsic plasticity: default targets are the layer's mean activation and 
 test("ReDo: every F steps, units with E|h_i| / mean_k E|h_k| ≤ τ over the window get fresh weights, zero bias and outgoing weights, zero moments", () => {
   const { hidden, out, control } = tiny();
   const reg = redo({ tau: 0.2, every: 3, seed: 5 });
-  const before = snapshotMoments(control);
+  const before = copyMoments(control);
   // Mean |h| per batch: [2, 1, 0.1, 2], then [2, 1, 0.1, 0] twice. Window sums 6, 3, 0.3, 2 (mean 2.825):
   // scores 2.12, 1.06, 0.106, 0.71 — only unit 2 is dormant. (Unit 3 is silent in the last batch only;
   // unit 1 averages to zero but not in |h|.)
@@ -174,7 +157,7 @@ test("continual backprop: utility u ← ηu + (1−η)·mean|w_out|·|h − ĥ|/
   setDense(hidden, [[1, -3], [0.5, 0.5]], [0.3, -0.1]);
   setDense(out, [[2, 0], [-4, 1]], [0.1, -0.2]);
   const control = testControl(model);
-  const before = snapshotMoments(control);
+  const before = copyMoments(control);
   const eta = 0.75;
   const reg = continualBackprop({ decay: eta, replacementRate: 0.5, maturity: 1, seed: 3 });
   // A twin that never replaces shows the utilities the replacement is chosen by.

@@ -4,6 +4,7 @@
  * events whose activations, gradients and loss are chosen by the test. The observer sees exactly the
  * numbers the test's hand-computed reference starts from.
  */
+import assert from "node:assert/strict";
 import type { Dense } from "../../src/nn/layers.js";
 import type { Sequential } from "../../src/nn/sequential.js";
 import { adam } from "../../src/optim/optimizers.js";
@@ -67,4 +68,24 @@ export function batchEvent(step: number, parts: {
     step, epoch: 0, batchIndex: step - 1, batchSize: x.shape[0], partial: false, loss: parts.loss ?? 1, lr: 1, grads, penalty: 0, activations,
     batch: { x, y: rows(parts.y ?? [[0.5]]) },
   };
+}
+
+type Moments = { mu: Float32Array[]; nu: Float32Array[] };
+
+/** A copy of the control's Adam moments, to compare with after a replacement. */
+export const copyMoments = (c: TestControl): Moments => ({ mu: c.moments().mu.map((a) => a.slice()), nu: c.moments().nu.map((a) => a.slice()) });
+
+/**
+ * Assert that Adam's moments are `before` with exactly the entries of the replaced `units` of layer
+ * `layer` zeroed: their rows of `layer`.weight, entries of `layer`.bias and columns of `next`.weight.
+ */
+export function assertMomentsZeroedFor(control: TestControl, before: Moments, units: number[], layer = "0", next = "1"): void {
+  const expected = (b: Float32Array[]): number[][] => control.parameters.map(([name, t], k) => Array.from(b[k], (v, i) => {
+    const cols = t.shape[1] ?? 1;
+    const hit = (name === `${layer}.weight` && units.includes(Math.floor(i / cols))) || (name === `${layer}.bias` && units.includes(i))
+      || (name === `${next}.weight` && units.includes(i % cols));
+    return hit ? 0 : v;
+  }));
+  assert.deepEqual(control.moments().mu.map((a) => Array.from(a)), expected(before.mu), `Adam m after replacing units ${units} of layer ${layer}`);
+  assert.deepEqual(control.moments().nu.map((a) => Array.from(a)), expected(before.nu), `Adam v after replacing units ${units} of layer ${layer}`);
 }
