@@ -1,0 +1,41 @@
+// A Stryker reporter plugin that writes each mutant's result the moment it is known, so that a run
+// stopped by scripts/mutate.mjs's time budget still leaves a usable, partial record. Stryker's own
+// JSON reporter writes only at the very end.
+//
+// Files, in the folder named by MUTATION_RECORD_DIR:
+//   plan.json      every mutant Stryker will report on (written once the test plan is ready), with
+//                  the test files that will run it and their clean run time (worst case: it survives)
+//   results.jsonl  one line per mutant result, appended as they come (early results included, so a
+//                  complete run has as many lines as the plan has mutants)
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const dir = process.env.MUTATION_RECORD_DIR ?? "reports/mutation";
+
+/** The fields docs/mutation.md needs, from a Stryker mutant or mutant result. */
+const brief = (m) => ({
+  id: m.id,
+  fileName: m.fileName,
+  location: m.location,
+  mutatorName: m.mutatorName,
+  replacement: m.replacement,
+  status: m.status,
+});
+
+const recorder = {
+  onMutationTestingPlanReady({ mutantPlans }) {
+    mkdirSync(dir, { recursive: true });
+    const planned = mutantPlans.map((p) => ({
+      ...brief(p.mutant),
+      testFiles: p.runOptions?.testFilter?.length ?? 0,
+      netTimeMs: p.netTime ?? 0,
+    }));
+    writeFileSync(join(dir, "plan.json"), JSON.stringify(planned));
+    writeFileSync(join(dir, "results.jsonl"), "");
+  },
+  onMutantTested(result) {
+    appendFileSync(join(dir, "results.jsonl"), JSON.stringify(brief(result)) + "\n");
+  },
+};
+
+export const strykerPlugins = [{ kind: "Reporter", name: "mutation-recorder", value: recorder }];

@@ -1,0 +1,57 @@
+// The two test tiers, by file name. `npm run test:unit` runs every compiled test file except the slow
+// ones listed here (no browser, no CLI child processes, no long training runs); `npm run test:e2e`
+// runs those; `npm test` (CI) runs every file whatever its tier. A new test file is in the unit tier
+// unless it is listed here, so keep it to a few seconds or add it below.
+//
+//   node scripts/test-tiers.mjs unit|e2e [node --test options…]   # runs the tier's files
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const TEST_DIR = "dist/test";
+
+/**
+ * The slow files: seconds measured one file at a time on a loaded 2-core machine (2026-12).
+ * The whole unit tier, 33 files, took about a minute there.
+ */
+export const SLOW_FILES = [
+  "e2e-playground", // builds the playground with Vite and drives Chromium
+  "e2e-report", // drives Chromium over a rendered report
+  "resume", // 208 s: kills real training processes at random moments and resumes them
+  "backend", // 58–123 s: the kernel conformance suite over all four wasm variants
+  "continual-golden", // 89 s: full continual-learning runs against recorded figures
+  "cli-files", // 56 s: 95 CLI child processes
+  "homeostasis-plasticity", // 45 s: one long plasticity experiment
+  "cli", // 37 s: CLI child processes (demo mnist, train → eval → predict, export)
+  "continual-resume", // 27 s: continual runs stopped and resumed
+  "health-zoo", // 25 s: the health zoo, every case a training run
+  "cli-rows", // 18 s: CLI child processes
+  "report-cli", // 8 s: CLI child processes writing and rendering run records
+];
+
+/** The compiled test files of a tier, as paths from the repository root. */
+export function tierFiles(tier, dir = TEST_DIR) {
+  if (tier !== "unit" && tier !== "e2e") throw new Error(`unknown test tier "${tier}" (unit or e2e)`);
+  const slow = new Set(SLOW_FILES.map((name) => `${name}.test.js`));
+  const all = readdirSync(dir);
+  // A renamed slow file would otherwise drop silently into the unit tier.
+  const missing = [...slow].filter((f) => !all.includes(f));
+  if (missing.length > 0) throw new Error(`SLOW_FILES names files not in ${dir}: ${missing.join(", ")}`);
+  return all
+    .filter((f) => f.endsWith(".test.js") && slow.has(f) === (tier === "e2e"))
+    .sort()
+    .map((f) => `${dir}/${f}`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [tier, ...nodeTestArgs] = process.argv.slice(2);
+  let files;
+  try {
+    files = tierFiles(tier);
+  } catch (err) {
+    console.error(`test-tiers: ${err.message}`);
+    process.exit(2);
+  }
+  const run = spawnSync(process.execPath, ["--test", ...nodeTestArgs, ...files], { stdio: "inherit" });
+  process.exit(run.status ?? 1);
+}

@@ -1,0 +1,26 @@
+// StrykerJS, run by `npm run mutate -- <folder>` (scripts/mutate.mjs), which adds --mutate,
+// --incrementalFile and --concurrency for the folder. Mutants are made in the compiled JavaScript
+// (dist/src), not in the TypeScript, so no mutant waits for a compiler; each mutant runs the unit-tier
+// test files that cover it (per-file coverage from the tap runner), stopping at the first failure.
+import { tierFiles } from "./scripts/test-tiers.mjs";
+
+export default {
+  testRunner: "tap",
+  tap: {
+    testFiles: tierFiles("unit"),
+    nodeArgs: ["--test-reporter=tap"],
+  },
+  coverageAnalysis: "perTest",
+  plugins: ["@stryker-mutator/tap-runner", "./scripts/mutation-recorder.mjs"],
+  reporters: ["progress", "mutation-recorder"],
+  incremental: true,
+  // The machine is shared and its speed varies, so a mutant is given generous time before it counts
+  // as an infinite loop (timeout = 2 × the file's clean run + 20 s).
+  timeoutFactor: 2,
+  timeoutMS: 20_000,
+  dryRunTimeoutMinutes: 15,
+  // Stryker's sandbox is a copy of the project; only the compiled tree, the fixtures and the
+  // manifest are needed in it.
+  ignorePatterns: ["/*", "!/dist", "!/test", "!/package.json", "/dist/bench", "/dist/playground"],
+  cleanTempDir: true,
+};
