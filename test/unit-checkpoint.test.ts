@@ -5,7 +5,9 @@
  * mid-run, early stopping, a run recorder and a custom observer with state. Every few steps it writes
  * a checkpoint with CheckpointWriter. The reference for what comes back is the state itself: loaded
  * from the file, it must equal the snapshot `fit` handed over in every field, bit for bit; resumed,
- * it must continue exactly as the uninterrupted run, to the last field of the final state.
+ * it must continue exactly as the uninterrupted run, to the last field of the final state; restored
+ * and saved again with no step between, it must come back unchanged, also with every number and
+ * flag made distinct, so that two fields swapped on the way cannot pass for each other.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -20,7 +22,7 @@ import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import type { Observer } from "../src/train/events.js";
 import { earlyStopping } from "../src/train/observers.js";
-import { fit, type TrainingState } from "../src/train/fit.js";
+import { fit, type FitOptions, type TrainingState } from "../src/train/fit.js";
 import { tempDir } from "./helpers/tmp.js";
 
 /** Every field of TrainingState: a field added there and not here fails to compile. */
@@ -76,15 +78,13 @@ interface Run {
   checkpoints: { saved: TrainingState; weights: number[][]; loaded: CheckpointContents }[];
   final: TrainingState;
   steps: ReturnType<typeof stepRecorder>;
+  /** The weights `fit` left (early stopping puts back its best epoch's at the end). */
+  weights: number[][];
 }
 
-/** The run, from the start or from a checkpoint, writing (and at once reading back) a checkpoint every EVERY steps. */
-function run(from?: CheckpointContents): Run {
-  const model = from?.model ?? new Sequential([new Dense(16, { activation: "relu" }), new Dropout(0.2), new Dense(3, { activation: "softmax" })]).build(2, new Rng(1));
-  const writer = new CheckpointWriter(tempDir("ckpt"), 1000);
-  const steps = stepRecorder();
-  const out: Run = { checkpoints: [], final: null as unknown as TrainingState, steps };
-  fit(model, DATA, {
+/** The run's options, with fresh observers (the step recorder first). */
+function options(steps: Observer): FitOptions {
+  return {
     epochs: EPOCHS, batchSize: 8, loss: "crossEntropy", metrics: ["accuracy"], seed: 3, validationData: VALIDATION,
     // lr 5 is far too high: the health monitor rolls back and cuts the rate twice in the first steps.
     optimizer: adam({ lr: 5, amsgrad: true }),
@@ -92,7 +92,21 @@ function run(from?: CheckpointContents): Run {
     plateau: new ReduceOnPlateau({ patience: 0, threshold: 0.3, cooldown: 1, factor: 0.5 }),
     clip: { norm: 50 },
     augment: (x, rows, cols, rng) => { for (let i = 0; i < rows * cols; i++) x[i]! += 0.05 * rng.normal(); },
-    observers: [steps, healthMonitor({ repair: true, seed: 5, thresholds: { checkEvery: 2 } }), earlyStopping({ patience: 100 }), runRecorder(), meddler()],
+    observers: [steps, healthMonitor({ repair: true, seed: 5, thresholds: { checkEvery: 2 } }), earlyStopping({ monitor: "validation.accuracy", patience: 100 }), runRecorder(), meddler()],
+  };
+}
+
+const newModel = (): Sequential =>
+  new Sequential([new Dense(16, { activation: "relu" }), new Dropout(0.2), new Dense(3, { activation: "softmax" })]).build(2, new Rng(1));
+
+/** The run, from the start or from a checkpoint, writing (and at once reading back) a checkpoint every EVERY steps. */
+function run(from?: CheckpointContents): Run {
+  const model = from?.model ?? newModel();
+  const writer = new CheckpointWriter(tempDir("ckpt"), 1000);
+  const steps = stepRecorder();
+  const out: Run = { checkpoints: [], final: null as unknown as TrainingState, steps, weights: [] };
+  fit(model, DATA, {
+    ...options(steps),
     resume: from?.state,
     checkpoint: {
       every: EVERY,
@@ -104,7 +118,35 @@ function run(from?: CheckpointContents): Run {
       },
     },
   });
+  out.weights = model.parameters().map(([, t]) => Array.from(t.data));
   return out;
+}
+
+/**
+ * Resume from `state` with no epochs left, so that `fit` restores everything, its observers included,
+ * and saves at once: what it restored, read back with no step in between.
+ */
+function restoreAndSave(state: TrainingState): TrainingState {
+  let saved: TrainingState | undefined;
+  fit(newModel(), DATA, { ...options(stepRecorder()), epochs: state.epoch, resume: state, checkpoint: { every: 1, save: (s) => { saved = structuredClone(s); } } });
+  assert.ok(saved);
+  return saved;
+}
+
+/**
+ * A copy of `state` in which every number is different from every other and two flags differ in bit
+ * `bit` of their positions (1-based), so that over bits 0–2 any two of up to seven flags differ at
+ * least once: a restore that swaps two fields cannot go unseen. Fields in `keep` stay as they are.
+ */
+function distinctValues(state: Record<string, unknown>, bit: number, keep: readonly string[] = []): Record<string, unknown> {
+  let numbers = 0;
+  let flags = 0;
+  return Object.fromEntries(Object.entries(state).map(([k, v]) => {
+    if (keep.includes(k)) return [k, v];
+    if (typeof v === "number") return [k, ++numbers / 64];
+    if (typeof v === "boolean") return [k, ((++flags >> bit) & 1) === 1];
+    return [k, v];
+  }));
 }
 
 const reference = run();
@@ -146,6 +188,10 @@ test("the run puts a telling value in every field of the training state", () => 
   some("clipping changed mid-run", (s) => s.clipNorm === 2.5);
   some("an epoch's end, its last rate kept", (s) => s.batchIndex === 5 && s.lr !== undefined && s.lr > 0);
   some("epochs with validation", (s) => s.epochs.length > 1 && s.epochs.every((e) => e.validation !== undefined));
+  some("early stopping's best weights from an earlier epoch", (s) => {
+    const es = s.observers["earlyStopping"] as { bestEpoch: number; bestWeights: Float32Array[] | null };
+    return es.bestWeights !== null && es.bestEpoch < s.epoch - 1;
+  });
   some("health repairs in the monitor's state", (s) => (s.observers["health"] as { totalRepairs: number } | undefined)?.totalRepairs === 2);
   some("a mid-epoch metric sum", (s) => JSON.stringify(s.accumulator) !== JSON.stringify(states[0]!.accumulator));
   assert.deepEqual(Object.keys(states[0]!.observers).sort(), ["earlyStopping", "health", "meddler", "runRecord"]);
@@ -170,11 +216,27 @@ test("a run resumed from any checkpoint file continues as the uninterrupted run,
     const resumed = run(loaded);
     assert.deepStrictEqual(resumed.steps.lr, reference.steps.lr.slice(saved.step), `${where}: learning rates`);
     assert.deepStrictEqual(resumed.steps.weights, reference.steps.weights.slice(saved.step), `${where}: weights after each step`);
+    assert.deepStrictEqual(resumed.weights, reference.weights, `${where}: the weights fit left`);
     const [got, want] = [resumed.final, reference.final].map((s) => withoutClock(s) as Record<keyof TrainingState, unknown>);
     for (const field of Object.keys(FIELDS) as (keyof TrainingState)[]) {
       assert.deepStrictEqual(got[field], want[field], `${where}: final ${field}`);
     }
     // Training time adds up across the interruption rather than starting again.
     assert.ok(resumed.final.trainSeconds >= saved.trainSeconds, `${where}: trainSeconds`);
+  }
+});
+
+test("a state restored and saved with no step between comes back unchanged in every field, its observers' too", () => {
+  for (const { saved } of reference.checkpoints) {
+    // Saved with no step taken, the position reads as the start of the epoch: batchIndex is the one field that moves.
+    assert.deepStrictEqual(plain(restoreAndSave(structuredClone(saved))), plain({ ...saved, batchIndex: 0 }), `checkpoint at step ${saved.step}`);
+  }
+  // Real states hold equal values in fields a swapped restore would exchange (clipping and pendingClip are both
+  // false throughout): the same again with every number and flag of the state and of each observer's state made distinct.
+  const last = reference.checkpoints.at(-1)!.saved;
+  for (const bit of [0, 1, 2]) {
+    const observers = Object.fromEntries(Object.entries(last.observers).map(([k, v]) => [k, distinctValues(v as Record<string, unknown>, bit)]));
+    const state = { ...distinctValues({ ...last }, bit, ["step", "epoch", "batchIndex"]), observers } as unknown as TrainingState;
+    assert.deepStrictEqual(plain(restoreAndSave(structuredClone(state))), plain({ ...state, batchIndex: 0 }), `distinct values, flag bit ${bit}`);
   }
 });
