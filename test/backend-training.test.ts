@@ -33,10 +33,13 @@ function trainOn(name: string): { accuracy: number; loss: number } {
   }
 }
 
-test("training an MNIST MLP on each backend reaches the js backend's accuracy", () => {
+test("training an MNIST MLP on each backend reaches the js backend's accuracy", (t) => {
   const reference = trainOn("js");
   assert.ok(reference.accuracy > 0.85, `js accuracy ${reference.accuracy}`);
-  for (const name of backendNames().filter((b) => b !== "js")) {
+  const others = backendNames().filter((b) => b !== "js");
+  // backend.test.ts fails where Node has no wasm backend; here, say that nothing was compared.
+  if (others.length === 0) t.skip("only the js backend is registered here: nothing to compare it with");
+  for (const name of others) {
     const r = trainOn(name);
     // 500 test digits: one point of accuracy is five digits, well above what rounding moves.
     assert.ok(Math.abs(r.accuracy - reference.accuracy) <= 0.01, `${name} accuracy ${r.accuracy} vs js ${reference.accuracy}`);

@@ -164,8 +164,10 @@ function againstJs(b: Backend): void {
       }
     }
   });
-  test(`${b.name} adam step matches js within float32 rounding (moments and update), plain and resident arrays`, () => {
-    if (!b.adam) return;
+  // A backend may leave Adam to js's loop (scaleByAdam falls back to it); then there is nothing of its own to check.
+  const noAdam = b.adam ? false : `${b.name} has no adam kernel of its own: Adam runs js's loop there`;
+  test(`${b.name} adam step matches js within float32 rounding (moments and update), plain and resident arrays`, { skip: noAdam }, () => {
+    const adamKernel = b.adam!;
     const alloc = (x: Float32Array, resident: boolean) => { const r = (resident ? b.alloc?.(x.length) : null) ?? new Float32Array(x.length); r.set(x); return r; };
     for (const size of [3, 4095, 4096, 4099, 200_704]) {
       for (const resident of [false, true]) {
@@ -177,7 +179,7 @@ function againstJs(b: Backend): void {
           const [u, mu, nu] = [alloc(u0, resident), alloc(mu0, resident), alloc(nu0, resident)];
           const [uw, muw, nuw] = [u0.slice(), mu0.slice(), nu0.slice()];
           const c1 = 1 - beta1 ** t, c2 = Math.sqrt(1 - beta2 ** t);
-          b.adam(u, mu, nu, beta1, beta2, eps, c1, c2);
+          adamKernel(u, mu, nu, beta1, beta2, eps, c1, c2);
           jsBackend.adam!(uw, muw, nuw, beta1, beta2, eps, c1, c2);
           const what = `adam size ${size} t ${t}${resident ? " resident" : ""}`;
           // The moments: a few float32 roundings of terms that may cancel, so bounded by the terms' size.
@@ -402,21 +404,41 @@ for (const variant of VARIANT_NAMES) {
 
 test("the relaxed-SIMD kernels pass the suite in a runtime that has relaxed SIMD (Node 20: behind a flag)", {
   skip: validated.includes("kernels-mt-relaxed") ? "relaxed SIMD validates here: covered above" : false,
-}, () => {
+}, (t) => {
   // Without NODE_TEST_CONTEXT the child reports in TAP on stdout instead of to this runner.
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
   const args = ["--experimental-wasm-relaxed-simd", "--test", "--test-reporter=tap", fileURLToPath(import.meta.url)];
   const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 300_000, env });
-  if (/bad option|unknown flag/i.test(r.stderr)) return; // a runtime without the flag: nothing to check with it
+  if (/bad option|unknown flag/i.test(r.stderr)) {
+    t.skip("this Node has no --experimental-wasm-relaxed-simd flag: nothing runs relaxed SIMD here");
+    return;
+  }
   assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr);
   assert.match(r.stdout, /ok \d+ - wasm matmul matches js in every transpose variant/);
   assert.match(r.stdout, /ok \d+ - wasm \(kernels-relaxed\) matmul matches js/);
 });
 
 const wasm = backendByName("wasm") as WasmBackend | undefined;
+const noWasm = wasm ? false : "the wasm backend did not load here (the test above says why that is wrong)";
+const NO_THREADS = "two threads refused (the test above says why that is wrong)";
 
-test("wasm axpy of a gradient a split product wrote is split too, with the same bits as on one thread", { skip: wasm ? false : "the wasm backend did not load here" }, () => {
+/**
+ * Every Node this package supports (engines: ≥ 20) has WebAssembly SIMD, shared memory and
+ * worker_threads, and the build always writes the kernels: where the wasm tests skip, something is
+ * broken, and this test fails to say so rather than let them pass unseen.
+ */
+test("the wasm backend loads in Node, with shared memory and two threads", () => {
+  assert.ok(wasm, `the wasm backend did not register (backends: ${backendNames().join(", ")}); are the kernels missing from dist/src/backend/wasm/?`);
+  const before = wasm.info().threads;
+  try {
+    assert.equal(wasm.setThreads(2), 2, "setThreads(2): no shared memory or worker_threads");
+  } finally {
+    wasm.setThreads(before);
+  }
+});
+
+test("wasm axpy of a gradient a split product wrote is split too, with the same bits as on one thread", { skip: noWasm }, (t) => {
   const w = wasm!;
   const before = w.info().threads;
   try {
@@ -425,10 +447,15 @@ test("wasm axpy of a gradient a split product wrote is split too, with the same 
     // tile's 4 rows, n of its 8 columns): large enough to be split, and so is the axpy (THREAD_MIN_AXPY).
     const [m, n, k] = [256, 520, 64];
     const a = randomF32(m * k), b = randomF32(k * n), y0 = randomF32(m * n);
+    // Resident arrays and a second thread both need shared memory.
+    if (w.setThreads(2) !== 2) {
+      t.skip(NO_THREADS);
+      return;
+    }
     const resident = (v: Float32Array): Float32Array => { const r = w.alloc!(v.length)!; r.set(v); return r; };
     const xs: Float32Array[] = [], ys: Float32Array[] = [];
     for (const threads of [1, 2]) {
-      if (w.setThreads(threads) !== threads) return; // no shared memory or worker_threads in this runtime
+      assert.equal(w.setThreads(threads), threads);
       const x = resident(new Float32Array(m * n)), y = resident(y0);
       w.matmul(a, b, x, m, n, k, false, false);
       w.axpy(-0.37, x, y);
@@ -449,13 +476,16 @@ test("wasm axpy of a gradient a split product wrote is split too, with the same 
   }
 });
 
-test("wasm matmul split over two threads matches js, and its memory stays flat across calls", { skip: wasm ? false : "the wasm backend did not load here" }, () => {
+test("wasm matmul split over two threads matches js, and its memory stays flat across calls", { skip: noWasm }, (t) => {
   const w = wasm!;
   const before = w.info().threads;
   try {
     for (const threads of [2, 1]) {
       const got = w.setThreads(threads);
-      if (threads === 2 && got !== 2) continue; // no shared memory or worker_threads in this runtime
+      if (threads === 2 && got !== 2) {
+        t.skip(`${NO_THREADS}; the one-thread half still runs`);
+        continue;
+      }
       for (const [m, n, k] of [[64, 256, 784], [257, 131, 99]]) {
         for (const [tA, tB] of [[false, true], [true, false]] as const) checkMatmul(w, m, n, k, tA, tB, 0);
       }

@@ -2,10 +2,11 @@
  * Optimisers against PyTorch. Each row of test/fixtures/optim/optim.json (written by
  * make_optim_fixtures.py beside it) is one optimiser configuration and the parameters PyTorch 1.13
  * produced after each of 50 steps on a fixed float32 problem; a new optimiser is one new row there.
+ * Every row runs through both ways of stepping: the unfused update and the fused `step` that `fit` takes.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OPTIMIZER_TYPES, adam, adamw, applyUpdates, optimizerFromConfig, rmsprop, sgd } from "../src/optim/index.js";
+import { OPTIMIZER_TYPES, type Optimizer, adam, adamw, applyUpdates, optimizerFromConfig, rmsprop, sgd } from "../src/optim/index.js";
 import { ConfigError } from "../src/tensor/errors.js";
 import { readJsonFixture } from "./helpers/fixtures.js";
 
@@ -48,26 +49,41 @@ function assertClose(actual: readonly Float32Array[], expected: readonly number[
   });
 }
 
-for (const row of fixture.rows) {
-  test(`${row.name}: 50 steps match PyTorch`, () => {
-    let opt = optimizerFromConfig(row.config);
-    const params = fixture.init.map((p) => Float32Array.from(p));
-    const curvature = fixture.curvature.map((c) => Float32Array.from(c));
-    let state = opt.init(params);
-    row.trajectory.forEach((expected, step) => {
-      // Half-way, continue with a fresh optimiser and a cloned state: proves the state is complete
-      // (nothing hidden in closures), which checkpoints rely on.
-      if (step === row.trajectory.length / 2) {
-        opt = optimizerFromConfig(row.config);
-        state = structuredClone(state);
-      }
-      const lr = opt.lr * (row.lrGammaPerStep === null ? 1 : row.lrGammaPerStep ** step);
-      const updates = gradient(params, curvature);
-      opt.update(updates, state, params, lr);
-      applyUpdates(params, updates);
-      assertClose(params, expected, `${row.name}, step ${step + 1}`);
+/**
+ * The two ways to take a step: `update` then `applyUpdates` (p -= u, the rate already in u), and the
+ * named optimisers' fused `step` (p -= lr·u in the last pass), which is the one `fit` takes.
+ */
+const PATHS = {
+  "update then applyUpdates": (opt: Optimizer<unknown[]>, params: Float32Array[], updates: Float32Array[], state: unknown[], lr: number) => {
+    opt.update(updates, state, params, lr);
+    applyUpdates(params, updates);
+  },
+  "the fused step": (opt: Optimizer<unknown[]>, params: Float32Array[], updates: Float32Array[], state: unknown[], lr: number) => {
+    assert.ok(opt.step, `${opt.type} has a fused step`);
+    opt.step(params, updates, state, lr);
+  },
+};
+
+for (const [path, takeStep] of Object.entries(PATHS)) {
+  for (const row of fixture.rows) {
+    test(`${row.name}: 50 steps through ${path} match PyTorch`, () => {
+      let opt = optimizerFromConfig(row.config);
+      const params = fixture.init.map((p) => Float32Array.from(p));
+      const curvature = fixture.curvature.map((c) => Float32Array.from(c));
+      let state = opt.init(params);
+      row.trajectory.forEach((expected, step) => {
+        // Half-way, continue with a fresh optimiser and a cloned state: proves the state is complete
+        // (nothing hidden in closures), which checkpoints rely on.
+        if (step === row.trajectory.length / 2) {
+          opt = optimizerFromConfig(row.config);
+          state = structuredClone(state);
+        }
+        const lr = opt.lr * (row.lrGammaPerStep === null ? 1 : row.lrGammaPerStep ** step);
+        takeStep(opt, params, gradient(params, curvature), state, lr);
+        assertClose(params, expected, `${row.name}, step ${step + 1}`);
+      });
     });
-  });
+  }
 }
 
 test("the PyTorch table covers every optimiser type", () => {

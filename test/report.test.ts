@@ -141,15 +141,13 @@ test("text from records is escaped: a diagnosis cannot inject markup", () => {
 
 test("a 10⁶-step record renders with every path bounded and a small page", () => {
   const record = syntheticRecord({ steps: 1_000_000, checkEvery: 100, events: 30, spikeAt: 654_321 });
-  const started = performance.now();
+  // What keeps the render bounded is checked here; its time is measured by bench/report-figures.ts.
   const html = renderReport([{ label: "long", record }], { maxPoints: 600 });
-  const ms = performance.now() - started;
   const counts = pathPointCounts(html);
   assert.ok(counts.length > 10);
   // A band is two polylines (top and bottom) over at most 600 points; a line at most 600.
   assert.ok(Math.max(...counts) <= 1200, `largest path ${Math.max(...counts)} points`);
   assert.ok(html.length < 1_500_000, `${html.length} bytes`);
-  assert.ok(ms < 20_000, `${ms} ms`);
   assert.ok(html.includes(">50<") || /y="[\d.]+" text-anchor="end">(100|50)</.test(html), "the spike raises the loss axis");
 });
 

@@ -60,7 +60,7 @@ test("heap: a block the memory cannot hold throws and leaves the heap as it was"
   assert.equal(heap.alloc(64), a + 1024, "the next block comes right after the last one");
 });
 
-test("wasm backend: resident arrays return to the heap once collected, so making models in a loop keeps memory flat", () => {
+test("wasm backend: resident arrays return to the heap once collected, so making models in a loop keeps memory flat", (t) => {
   // In a child process with --expose-gc: 200 models with an 800 kB weight each (160 MB if nothing came back).
   const script = `
     import { useBackend } from ${JSON.stringify(new URL("../src/backend/index.js", import.meta.url).href)};
@@ -75,7 +75,11 @@ test("wasm backend: resident arrays return to the heap once collected, so making
     console.log(JSON.stringify({ memoryBytes: w.info().memoryBytes }));
   `;
   const r = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
-  if (/did not load|unknown backend "wasm"/.test(r.stderr)) return; // no WebAssembly SIMD here: nothing to check
+  if (/did not load|unknown backend "wasm"/.test(r.stderr)) {
+    // backend.test.ts fails where Node has no wasm backend; here there is only nothing to measure.
+    t.skip("the wasm backend did not load in the child process");
+    return;
+  }
   assert.equal(r.status, 0, r.stderr);
   const { memoryBytes } = JSON.parse(r.stdout.trim().split("\n").pop()!) as { memoryBytes: number };
   assert.ok(memoryBytes < 40 * 2 ** 20, `wasm memory grew to ${(memoryBytes / 2 ** 20).toFixed(1)} MiB`);

@@ -64,6 +64,11 @@ export interface TrainingState {
   plateau: unknown;
   plateauFactor: number;
   lrScale: number;
+  /**
+   * The rate of the last step taken, which the epoch's event reports: a run resumed at an epoch's end
+   * takes no step before it. Absent in checkpoints written before it was kept.
+   */
+  lr?: number;
   clipNorm: number | null;
   accumulator: unknown;
   epochs: EpochEvent[];
@@ -151,6 +156,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   let epoch = 0;
   let b = 0;
   const r = opts.resume;
+  let lr = r?.lr ?? 0;
   if (r) {
     if (r.order.length !== n) throw new ConfigError(`resume: the checkpoint was taken on ${r.order.length} training rows, this data has ${n}`, { field: "resume" });
     epoch = r.epoch;
@@ -170,7 +176,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   const snapshot = (batchIndex: number): TrainingState => ({
     step, epoch, batchIndex, order: order.slice(),
     rngs: { shuffle: shuffleRng.getState(), dropout: dropoutRng.getState(), augment: augmentRng.getState() },
-    optimizerState: optState, plateau: opts.plateau?.getState() ?? null, plateauFactor, lrScale, clipNorm,
+    optimizerState: optState, plateau: opts.plateau?.getState() ?? null, plateauFactor, lrScale, lr, clipNorm,
     accumulator: acc.getState(), epochs: [...epochs], trainSeconds, samples,
     observers: Object.fromEntries(observers.filter((o) => o.stateKey && o.getState).map((o) => [o.stateKey!, o.getState!()])),
   });
@@ -184,7 +190,6 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
       if (opts.shuffle ?? true) shuffleRng.shuffle(order);
       acc = new MetricAccumulator(metrics);
     }
-    let lr = 0;
     for (; b < stepsPerEpoch && stopReason === undefined; b++) {
       const start = b * opts.batchSize;
       const rows = Math.min(opts.batchSize, n - start);
