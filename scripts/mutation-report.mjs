@@ -32,6 +32,7 @@ export function writeFolderScore({ folder, plan, results, minutes, concurrency, 
     mutants: plan.length,
     ...counts,
     notRun: plan.length - latest.size,
+    reused: plan.filter((m) => m.status !== undefined).length, // settled before the run: incremental
     score: detected + undetected > 0 ? (100 * detected) / (detected + undetected) : null,
     date: new Date().toISOString().slice(0, 10),
     minutes: Math.round(minutes),
@@ -76,6 +77,7 @@ function render(sections) {
 
 function survivorsSection(folder, row, escaped) {
   const lines = [`## src/${folder}`, ""];
+  if (row.reused > 0) lines.push(`${row.reused} of ${row.mutants} results were reused from the previous run (incremental: their code and tests had not changed).`, "");
   if (row.notRun > 0) lines.push(`Partial: the time budget stopped the run with ${row.notRun} of ${row.mutants} mutants not run; run it again to continue (results are incremental).`, "");
   if (escaped.length === 0) {
     lines.push("No mutant survived.", "");
@@ -83,7 +85,9 @@ function survivorsSection(folder, row, escaped) {
   }
   lines.push(`${escaped.length} mutants not detected (S = survived, N = no unit test runs the code):`, "");
   const sources = new Map();
-  const byPlace = (a, b) => a.fileName.localeCompare(b.fileName) || a.location.start.line - b.location.start.line;
+  const byPlace = (a, b) => a.fileName.localeCompare(b.fileName) || a.location.start.line - b.location.start.line ||
+    a.location.start.column - b.location.start.column || a.mutatorName.localeCompare(b.mutatorName) ||
+    (a.replacement ?? "").localeCompare(b.replacement ?? "");
   const read = (file) => {
     if (!sources.has(file)) sources.set(file, existsSync(file) ? readFileSync(file, "utf8").split("\n") : []);
     return sources.get(file);

@@ -11,12 +11,12 @@ import { fileURLToPath } from "node:url";
 const TEST_DIR = "dist/test";
 
 /**
- * The slow files: seconds measured one file at a time on a loaded 2-core machine (2026-12).
- * The whole unit tier, 33 files, took about a minute there.
+ * The slow files: seconds measured one file at a time on the 2-core machine while shared (load
+ * average 5-10, 2026-12). The other 32 files summed to 63 s there; as a tier, 33 s on it idle.
  */
 export const SLOW_FILES = [
-  "e2e-playground", // builds the playground with Vite and drives Chromium
-  "e2e-report", // drives Chromium over a rendered report
+  "e2e-playground", // 31 s: builds the playground with Vite and drives Chromium
+  "e2e-report", // 8 s: drives Chromium over a rendered report
   "resume", // 208 s: kills real training processes at random moments and resumes them
   "backend", // 58–123 s: the kernel conformance suite over all four wasm variants
   "continual-golden", // 89 s: full continual-learning runs against recorded figures
