@@ -27,6 +27,8 @@ export const SLOW_FILES = [
   "health-zoo", // 25 s: the health zoo, every case a training run
   "cli-rows", // 18 s: CLI child processes
   "report-cli", // 8 s: CLI child processes writing and rendering run records
+  "cli-help", // 7 s: CLI child processes; reads docs/cli.md, which the mutation sandbox leaves out
+  "cli-progress", // CLI child processes (a training run through a pipe)
 ];
 
 /** The compiled test files of a tier, as paths from the repository root. */
