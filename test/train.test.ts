@@ -14,21 +14,10 @@ import type { BatchEvent } from "../src/train/events.js";
 import { fit } from "../src/train/fit.js";
 import { earlyStopping } from "../src/train/observers.js";
 import { ConfigError, ShapeError } from "../src/tensor/errors.js";
+import { threeBlobs } from "./helpers/models.js";
 
 /** Two gaussian blobs per class in 2-D, one-hot targets over 3 classes. */
-function blobs(n: number, seed: number): { x: Tensor; y: Tensor } {
-  const rng = new Rng(seed);
-  const centres = [[-2, 0], [2, 0], [0, 2.5]];
-  const x = new Float32Array(n * 2);
-  const y = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    x[2 * i] = centres[c][0] + 0.6 * rng.normal();
-    x[2 * i + 1] = centres[c][1] + 0.6 * rng.normal();
-    y[3 * i + c] = 1;
-  }
-  return { x: new Tensor(x, [n, 2]), y: new Tensor(y, [n, 3]) };
-}
+const blobs = threeBlobs;
 
 function mlp(seed: number, dropout = 0): Sequential {
   const layers = [new Dense(16, { activation: "relu" }), ...(dropout ? [new Dropout(dropout)] : []), new Dense(3, { activation: "softmax" })];

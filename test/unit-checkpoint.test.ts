@@ -19,11 +19,11 @@ import { adam } from "../src/optim/optimizers.js";
 import { cosineWithWarmup, ReduceOnPlateau } from "../src/optim/schedules.js";
 import { runRecorder } from "../src/report/record.js";
 import { Rng } from "../src/tensor/rng.js";
-import { Tensor } from "../src/tensor/tensor.js";
 import type { Observer } from "../src/train/events.js";
 import { earlyStopping } from "../src/train/observers.js";
 import { fit, type FitOptions, type TrainingState } from "../src/train/fit.js";
 import { tempDir } from "./helpers/tmp.js";
+import { threeBlobs } from "./helpers/models.js";
 
 /** Every field of TrainingState: a field added there and not here fails to compile. */
 const FIELDS = {
@@ -31,18 +31,7 @@ const FIELDS = {
   lrScale: true, lr: true, clipNorm: true, accumulator: true, epochs: true, observers: true, trainSeconds: true, samples: true,
 } as const satisfies Record<keyof TrainingState, true>;
 
-function blobs(n: number, seed: number): { x: Tensor; y: Tensor } {
-  const rng = new Rng(seed);
-  const x = new Float32Array(n * 2);
-  const y = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    x[2 * i] = [-2, 2, 0][c]! + 0.6 * rng.normal();
-    x[2 * i + 1] = [0, 0, 2.5][c]! + 0.6 * rng.normal();
-    y[3 * i + c] = 1;
-  }
-  return { x: new Tensor(x, [n, 2]), y: new Tensor(y, [n, 3]) };
-}
+const blobs = threeBlobs;
 
 const DATA = blobs(38, 2); // batches of 8: four full and a short one per epoch
 const VALIDATION = blobs(15, 9);

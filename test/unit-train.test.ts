@@ -9,22 +9,11 @@ import { Sequential } from "../src/nn/sequential.js";
 import { sgd } from "../src/optim/optimizers.js";
 import { ReduceOnPlateau } from "../src/optim/schedules.js";
 import { Rng } from "../src/tensor/rng.js";
-import { Tensor } from "../src/tensor/tensor.js";
 import type { Observer } from "../src/train/events.js";
 import { fit, type FitOptions, type TrainingState } from "../src/train/fit.js";
+import { threeBlobs } from "./helpers/models.js";
 
-function blobs(n: number, seed: number): { x: Tensor; y: Tensor } {
-  const rng = new Rng(seed);
-  const x = new Float32Array(n * 2);
-  const y = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    x[2 * i] = [-2, 2, 0][c] + 0.6 * rng.normal();
-    x[2 * i + 1] = [0, 0, 2.5][c] + 0.6 * rng.normal();
-    y[3 * i + c] = 1;
-  }
-  return { x: new Tensor(x, [n, 2]), y: new Tensor(y, [n, 3]) };
-}
+const blobs = threeBlobs;
 
 const mlp = (seed: number): Sequential => new Sequential([new Dense(8, { activation: "relu" }), new Dense(3, { activation: "softmax" })]).build(2, new Rng(seed));
 

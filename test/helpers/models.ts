@@ -46,3 +46,18 @@ export function throwsModelFile(fn: () => unknown, ...fragments: string[]): void
     return true;
   });
 }
+
+/** Three seeded Gaussian blobs in 2-D (centres (−2, 0), (2, 0), (0, 2.5), spread 0.6), one-hot over 3 classes. */
+export function threeBlobs(n: number, seed: number): { x: Tensor; y: Tensor } {
+  const rng = new Rng(seed);
+  const centres = [[-2, 0], [2, 0], [0, 2.5]];
+  const x = new Float32Array(n * 2);
+  const y = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const c = i % 3;
+    x[2 * i] = centres[c][0] + 0.6 * rng.normal();
+    x[2 * i + 1] = centres[c][1] + 0.6 * rng.normal();
+    y[3 * i + c] = 1;
+  }
+  return { x: new Tensor(x, [n, 2]), y: new Tensor(y, [n, 3]) };
+}
