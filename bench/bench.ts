@@ -13,8 +13,22 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { formatRatios, formatTable, measure, ratiosByPeer, type Result, type Schedule, type Workload } from "./harness.js";
-import { homeostatGemm, type HomeostatBackend, homeostatTrainer, makeMlpTask, uniformMatrix } from "./homeostat.js";
+import {
+  formatRatios,
+  formatTable,
+  measure,
+  ratiosByPeer,
+  type Result,
+  type Schedule,
+  type Workload,
+} from "./harness.js";
+import {
+  homeostatGemm,
+  type HomeostatBackend,
+  homeostatTrainer,
+  makeMlpTask,
+  uniformMatrix,
+} from "./homeostat.js";
 import { startTorch } from "./peers-torch.js";
 import { backendByName, type WasmBackend } from "../src/backend/index.js";
 import { Rng } from "../src/tensor/rng.js";
@@ -39,20 +53,38 @@ const SCHEDULES: Record<"full" | "quick", Record<"train" | "gemm", Schedule>> = 
 /** The MLP of issue 6 at the batch sizes of online learning, minibatch training and large batches. */
 const MLP_BATCHES = [1, 64, 256];
 /** m×n×k: the MLP's first layer at batch 64, then squares. */
-const GEMM_SIZES: [number, number, number][] = [[64, 256, 784], [256, 256, 256], [1024, 1024, 1024]];
+const GEMM_SIZES: [number, number, number][] = [
+  [64, 256, 784],
+  [256, 256, 256],
+  [1024, 1024, 1024],
+];
 /** Homeostat's contestants: the js reference, then wasm on one and two threads (the ratios' reference). */
-const HOMEOSTAT: readonly HomeostatBackend[] = [{ backend: "js", threads: 1 }, { backend: "wasm", threads: 1 }, { backend: "wasm", threads: 2 }];
+const HOMEOSTAT: readonly HomeostatBackend[] = [
+  { backend: "js", threads: 1 },
+  { backend: "wasm", threads: 1 },
+  { backend: "wasm", threads: 2 },
+];
 const isReference = (b: HomeostatBackend): boolean => b.backend === "wasm" && b.threads === 1;
 
 /** A command-line mistake: the message is printed with the usage, exit code 2. */
 class BenchUsageError extends Error {}
 
-function parseCli(argv: string[]): { quick: boolean; out: string; only: "train" | "gemm" | null; help: boolean } {
+function parseCli(argv: string[]): {
+  quick: boolean;
+  out: string;
+  only: "train" | "gemm" | null;
+  help: boolean;
+} {
   let values;
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { quick: { type: "boolean" }, out: { type: "string" }, only: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        quick: { type: "boolean" },
+        out: { type: "string" },
+        only: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
     }));
   } catch (e) {
@@ -61,7 +93,12 @@ function parseCli(argv: string[]): { quick: boolean; out: string; only: "train" 
   if (values.only !== undefined && values.only !== "train" && values.only !== "gemm") {
     throw new BenchUsageError(`--only expects train or gemm, got "${values.only}"`);
   }
-  return { quick: values.quick ?? false, out: values.out ?? "bench-results.json", only: (values.only as "train" | "gemm" | undefined) ?? null, help: values.help ?? false };
+  return {
+    quick: values.quick ?? false,
+    out: values.out ?? "bench-results.json",
+    only: (values.only as "train" | "gemm" | undefined) ?? null,
+    help: values.help ?? false,
+  };
 }
 
 type TfjsPeers = typeof import("./peers-tfjs.js");
@@ -109,24 +146,36 @@ export async function runBench(argv: string[]): Promise<number> {
   const peers = await loadTfjs();
   const tf = typeof peers === "string" ? null : peers;
   const tfjs = tf ? await tf.initTfjs() : null;
-  console.log(`Homeostat benchmark (${mode}) — ${host.cpuModel}, ${host.cpuCount} CPUs, Node ${host.node}, load ${(host.loadAverage as number[]).join(" ")}`);
-  console.log(tfjs
-    ? `peer: TensorFlow.js ${tfjs.version}, backends cpu and wasm (SIMD ${tfjs.wasmSimd ? "on" : "off"}, threads ${tfjs.wasmThreads ? "on" : "off"})\n`
-    : `note: ${peers as string}\n`);
+  console.log(
+    `Homeostat benchmark (${mode}) — ${host.cpuModel}, ${host.cpuCount} CPUs, Node ${host.node}, load ${(host.loadAverage as number[]).join(" ")}`,
+  );
+  console.log(
+    tfjs
+      ? `peer: TensorFlow.js ${tfjs.version}, backends cpu and wasm (SIMD ${tfjs.wasmSimd ? "on" : "off"}, threads ${tfjs.wasmThreads ? "on" : "off"})\n`
+      : `note: ${peers as string}\n`,
+  );
   const log = (line: string): void => console.log(line);
 
   const wasm = backendByName("wasm") as WasmBackend | undefined;
   const ours = HOMEOSTAT.filter((b) => b.backend === "js" || wasm);
   if (wasm) {
     const info = wasm.info();
-    console.log(`Homeostat wasm backend: ${info.variant} (${info.relaxedSimd ? "relaxed SIMD, fused multiply-add" : "SIMD"}, ${info.sharedMemory ? "shared memory" : "no shared memory: one thread"})`);
+    console.log(
+      `Homeostat wasm backend: ${info.variant} (${info.relaxedSimd ? "relaxed SIMD, fused multiply-add" : "SIMD"}, ${info.sharedMemory ? "shared memory" : "no shared memory: one thread"})`,
+    );
   } else {
     console.log("note: the Homeostat wasm backend did not load here (no WebAssembly SIMD); js only");
   }
   const torch = await startTorch();
-  console.log(typeof torch === "string" ? `note: ${torch}` : `peer: PyTorch ${torch.version} (CPU, ${torch.blas}), 1 and 2 threads`);
+  console.log(
+    typeof torch === "string"
+      ? `note: ${torch}`
+      : `peer: PyTorch ${torch.version} (CPU, ${torch.blas}), 1 and 2 threads`,
+  );
   if (typeof torch !== "string" && !torch.blas.startsWith("OpenBLAS")) {
-    console.log("note: PyTorch's products run on Debian's reference BLAS here, ~30× slower than with OpenBLAS; for its real speed: apt-get install libopenblas0-pthread");
+    console.log(
+      "note: PyTorch's products run on Debian's reference BLAS here, ~30× slower than with OpenBLAS; for its real speed: apt-get install libopenblas0-pthread",
+    );
   }
   console.log("");
   const torchPeers = typeof torch === "string" ? null : torch;
@@ -134,34 +183,50 @@ export async function runBench(argv: string[]): Promise<number> {
   const workloads: { schedule: Schedule; workload: Workload }[] = [];
   if (cli.only !== "gemm") {
     for (const batchSize of MLP_BATCHES) {
-      const task = makeMlpTask({ inputs: 784, hidden: [256, 256], classes: 10, batchSize, lr: 0.01, batches: Math.max(4, Math.round(512 / batchSize / 8)), seed: 1 });
-      workloads.push({ schedule: SCHEDULES[mode].train, workload: {
-        name: `MLP 784-256-256-10 train, batch ${batchSize}, SGD`,
-        unit: "samples/s",
-        scale: 1,
-        contestants: [
-          ...ours.map((b) => homeostatTrainer(task, b, isReference(b))),
-          ...(tf ? tf.TF_BACKENDS.flatMap((be) => [tf.tfjsMinimize(be, task), tf.tfjsTrainOnBatch(be, task)]) : []),
-          ...(tf ? [tf.tfjsMinimizeExplicitTranspose("wasm", task)] : []),
-          ...(torchPeers ? [torchPeers.mlp(task, 1), torchPeers.mlp(task, 2)] : []),
-        ],
-      } });
+      const task = makeMlpTask({
+        inputs: 784,
+        hidden: [256, 256],
+        classes: 10,
+        batchSize,
+        lr: 0.01,
+        batches: Math.max(4, Math.round(512 / batchSize / 8)),
+        seed: 1,
+      });
+      workloads.push({
+        schedule: SCHEDULES[mode].train,
+        workload: {
+          name: `MLP 784-256-256-10 train, batch ${batchSize}, SGD`,
+          unit: "samples/s",
+          scale: 1,
+          contestants: [
+            ...ours.map((b) => homeostatTrainer(task, b, isReference(b))),
+            ...(tf
+              ? tf.TF_BACKENDS.flatMap((be) => [tf.tfjsMinimize(be, task), tf.tfjsTrainOnBatch(be, task)])
+              : []),
+            ...(tf ? [tf.tfjsMinimizeExplicitTranspose("wasm", task)] : []),
+            ...(torchPeers ? [torchPeers.mlp(task, 1), torchPeers.mlp(task, 2)] : []),
+          ],
+        },
+      });
     }
   }
   if (cli.only !== "train") {
     const gemmRng = new Rng(2);
     for (const [m, n, k] of GEMM_SIZES) {
       const [a, b] = [uniformMatrix(m, k, gemmRng), uniformMatrix(k, n, gemmRng)];
-      workloads.push({ schedule: SCHEDULES[mode].gemm, workload: {
-        name: `GEMM ${m}×${n}×${k} float32`,
-        unit: "GFLOP/s",
-        scale: 1e9,
-        contestants: [
-          ...ours.map((o) => homeostatGemm(m, n, k, a, b, o, isReference(o))),
-          ...(tf ? tf.TF_BACKENDS.map((be) => tf.tfjsGemm(be, m, n, k, a, b)) : []),
-          ...(torchPeers ? [torchPeers.gemm(m, n, k, 1), torchPeers.gemm(m, n, k, 2)] : []),
-        ],
-      } });
+      workloads.push({
+        schedule: SCHEDULES[mode].gemm,
+        workload: {
+          name: `GEMM ${m}×${n}×${k} float32`,
+          unit: "GFLOP/s",
+          scale: 1e9,
+          contestants: [
+            ...ours.map((o) => homeostatGemm(m, n, k, a, b, o, isReference(o))),
+            ...(tf ? tf.TF_BACKENDS.map((be) => tf.tfjsGemm(be, m, n, k, a, b)) : []),
+            ...(torchPeers ? [torchPeers.gemm(m, n, k, 1), torchPeers.gemm(m, n, k, 2)] : []),
+          ],
+        },
+      });
     }
   }
 
@@ -177,23 +242,38 @@ export async function runBench(argv: string[]): Promise<number> {
 
   torchPeers?.close();
   console.log(`\n${formatTable(results)}\n`);
-  console.log("rate: median of rounds; spread: half the interquartile range of rounds; Homeostat ÷ peer: Homeostat wasm (1 thread) ÷ that contestant, above 1 means Homeostat is faster.\n");
+  console.log(
+    "rate: median of rounds; spread: half the interquartile range of rounds; Homeostat ÷ peer: Homeostat wasm (1 thread) ÷ that contestant, above 1 means Homeostat is faster.\n",
+  );
   console.log(`${formatRatios(results)}\n`);
-  console.log("each Homeostat contestant ÷ the fastest contestant of each peer (above 1: Homeostat is faster).");
+  console.log(
+    "each Homeostat contestant ÷ the fastest contestant of each peer (above 1: Homeostat is faster).",
+  );
   const seconds = (performance.now() - started) / 1000;
   const report = {
-    date: new Date().toISOString(), mode, seconds: Number(seconds.toFixed(1)), machine: host, tfjs: tfjs ?? { skipped: peers },
+    date: new Date().toISOString(),
+    mode,
+    seconds: Number(seconds.toFixed(1)),
+    machine: host,
+    tfjs: tfjs ?? { skipped: peers },
     torch: torchPeers ? { version: torchPeers.version, blas: torchPeers.blas } : { skipped: torch },
-    wasm: wasm?.info() ?? null, results, ratios: ratiosByPeer(results),
+    wasm: wasm?.info() ?? null,
+    results,
+    ratios: ratiosByPeer(results),
   };
-  writeFileSync(cli.out, JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(cli.out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwrote ${cli.out} (${seconds.toFixed(0)} s in all)`);
   return 0;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runBench(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
-    process.exitCode = 1;
-  });
+  runBench(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -21,7 +21,13 @@
  * --grid key=v1,v2 replaces the grid `--tune` searches.
  */
 import {
-  type ContinualConfig, type StreamRun, continualMeasures, continualStreams, createStrategy, parseContinualConfig, runStrategy,
+  type ContinualConfig,
+  type StreamRun,
+  continualMeasures,
+  continualStreams,
+  createStrategy,
+  parseContinualConfig,
+  runStrategy,
 } from "../src/continual/index.js";
 
 type Protocol = "split-task" | "split-domain" | "split-class" | "permuted";
@@ -64,10 +70,37 @@ const optimizerFor = (p: Protocol, strategy: string, args: Args): Record<string,
  * The scores of every grid point are in TUNING_LOG below, so the choice can be checked.
  */
 const TUNED: Record<Protocol, Record<string, Record<string, number>>> = {
-  "split-task": { ewc: { lambda: 10000 }, onlineEwc: { lambda: 10000 }, si: { c: 10 }, mas: { lambda: 0.1 }, lwf: { lambda: 0.3 }, replay: { replayBatch: 32 } },
-  "split-domain": { ewc: { lambda: 10000 }, onlineEwc: { lambda: 10000 }, si: { c: 10 }, mas: { lambda: 1 }, lwf: { lambda: 1 }, replay: { replayBatch: 64 } },
-  "split-class": { ewc: { lambda: 1000 }, onlineEwc: { lambda: 10000 }, si: { c: 10 }, mas: { lambda: 0.1 }, lwf: { lambda: 0.3 }, replay: { replayBatch: 128 } },
-  permuted: { ewc: { lambda: 30 }, onlineEwc: { lambda: 10 }, si: { c: 3 }, mas: { lambda: 0.01 }, replay: { replayBatch: 128 } },
+  "split-task": {
+    ewc: { lambda: 10000 },
+    onlineEwc: { lambda: 10000 },
+    si: { c: 10 },
+    mas: { lambda: 0.1 },
+    lwf: { lambda: 0.3 },
+    replay: { replayBatch: 32 },
+  },
+  "split-domain": {
+    ewc: { lambda: 10000 },
+    onlineEwc: { lambda: 10000 },
+    si: { c: 10 },
+    mas: { lambda: 1 },
+    lwf: { lambda: 1 },
+    replay: { replayBatch: 64 },
+  },
+  "split-class": {
+    ewc: { lambda: 1000 },
+    onlineEwc: { lambda: 10000 },
+    si: { c: 10 },
+    mas: { lambda: 0.1 },
+    lwf: { lambda: 0.3 },
+    replay: { replayBatch: 128 },
+  },
+  permuted: {
+    ewc: { lambda: 30 },
+    onlineEwc: { lambda: 10 },
+    si: { c: 3 },
+    mas: { lambda: 0.01 },
+    replay: { replayBatch: 128 },
+  },
 };
 
 /**
@@ -135,7 +168,14 @@ const GRIDS: Record<string, [string, number[]]> = {
   replay: ["replayBatch", [32, 64, 128]],
 };
 
-function protocolConfig(p: Protocol, seed: number, args: Args, strategy: string, options: Record<string, number>, evaluateOn: "test" | "validation"): ContinualConfig {
+function protocolConfig(
+  p: Protocol,
+  seed: number,
+  args: Args,
+  strategy: string,
+  options: Record<string, number>,
+  evaluateOn: "test" | "validation",
+): ContinualConfig {
   const split = p !== "permuted";
   return parseContinualConfig({
     stream: split ? "split" : "permuted",
@@ -206,12 +246,21 @@ const pct = (xs: number[]): string => {
   return `${mean.toFixed(1)} ± ${sd.toFixed(1)}`;
 };
 
-function runOne(p: Protocol, seed: number, args: Args, strategy: string, options: Record<string, number>, evaluateOn: "test" | "validation"): StreamRun {
+function runOne(
+  p: Protocol,
+  seed: number,
+  args: Args,
+  strategy: string,
+  options: Record<string, number>,
+  evaluateOn: "test" | "validation",
+): StreamRun {
   const cfg = protocolConfig(p, seed, args, strategy, options, evaluateOn);
   const { train, test } = continualStreams(cfg);
   const run = runStrategy(createStrategy({ type: strategy, options }), train, test, cfg);
   const m = continualMeasures(run.R, run.b);
-  process.stderr.write(`${p} seed ${seed} ${strategy} ${JSON.stringify(options)}: ACC ${(100 * m.ACC).toFixed(1)}%, forgetting ${(100 * m.forgetting.maxOverEarlier).toFixed(1)} in ${run.wallSeconds.toFixed(0)} s\n`);
+  process.stderr.write(
+    `${p} seed ${seed} ${strategy} ${JSON.stringify(options)}: ACC ${(100 * m.ACC).toFixed(1)}%, forgetting ${(100 * m.forgetting.maxOverEarlier).toFixed(1)} in ${run.wallSeconds.toFixed(0)} s\n`,
+  );
   return run;
 }
 
@@ -227,24 +276,37 @@ function experiments(args: Args): void {
       ...EXTRA_ROWS[p].filter((r) => args.strategies.includes(r.type)),
     ];
     for (const seed of args.seeds) {
-      for (const row of [{ label: "joint", type: "joint", options: {} }, ...rows.filter((r) => r.label !== "joint")]) {
+      for (const row of [
+        { label: "joint", type: "joint", options: {} },
+        ...rows.filter((r) => r.label !== "joint"),
+      ]) {
         const list = runs.get(row.label) ?? [];
         list.push(runOne(p, seed, args, row.type, row.options, "test"));
         runs.set(row.label, list);
       }
     }
     const joints = runs.get("joint")!;
-    console.log(`\n### ${p === "permuted" ? "Permuted digits, 10 tasks, domain-incremental" : `Split digits, 5 tasks, ${p.slice(6)}-incremental`} (${args.epochs ?? (p === "permuted" ? 5 : 10)} epochs/task${args.trainPerTask ? `, ≤ ${args.trainPerTask} rows/task` : ""}; ${describeOptimizer(args.optimizer ?? OPTIMIZERS[p])}${args.optimizer ? "" : " unless a row says otherwise"}; seeds ${args.seeds.join(", ")})\n`);
-    console.log("| strategy | hyper-parameters | ACC % | BWT % | forgetting % (max) | intransigence % | FWT % | wall s |");
+    console.log(
+      `\n### ${p === "permuted" ? "Permuted digits, 10 tasks, domain-incremental" : `Split digits, 5 tasks, ${p.slice(6)}-incremental`} (${args.epochs ?? (p === "permuted" ? 5 : 10)} epochs/task${args.trainPerTask ? `, ≤ ${args.trainPerTask} rows/task` : ""}; ${describeOptimizer(args.optimizer ?? OPTIMIZERS[p])}${args.optimizer ? "" : " unless a row says otherwise"}; seeds ${args.seeds.join(", ")})\n`,
+    );
+    console.log(
+      "| strategy | hyper-parameters | ACC % | BWT % | forgetting % (max) | intransigence % | FWT % | wall s |",
+    );
     console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const row of rows) {
       const s = row.label;
       const list = runs.get(s)!;
       const m = list.map((r, i) => continualMeasures(r.R, r.b, joints[i].R));
       const own = args.optimizer ? undefined : STRATEGY_OPTIMIZERS[p]?.[row.type];
-      const hyper = [...Object.entries(row.options).map(([k, v]) => `${k} ${v}`), ...(own ? [describeOptimizer(own)] : [])].join(", ") || "defaults";
+      const hyper =
+        [
+          ...Object.entries(row.options).map(([k, v]) => `${k} ${v}`),
+          ...(own ? [describeOptimizer(own)] : []),
+        ].join(", ") || "defaults";
       const wall = stats(list.map((r) => r.wallSeconds));
-      console.log(`| ${s} | ${hyper} | ${pct(m.map((x) => x.ACC))} | ${pct(m.map((x) => x.BWT))} | ${pct(m.map((x) => x.forgetting.maxOverEarlier))} | ${pct(m.map((x) => x.intransigence!))} | ${pct(m.map((x) => x.FWT))} | ${wall.mean.toFixed(0)} |`);
+      console.log(
+        `| ${s} | ${hyper} | ${pct(m.map((x) => x.ACC))} | ${pct(m.map((x) => x.BWT))} | ${pct(m.map((x) => x.forgetting.maxOverEarlier))} | ${pct(m.map((x) => x.intransigence!))} | ${pct(m.map((x) => x.FWT))} | ${wall.mean.toFixed(0)} |`,
+      );
     }
   }
   console.log(`\n(total ${((performance.now() - started) / 60000).toFixed(1)} min)`);
@@ -256,14 +318,18 @@ function tune(args: Args): void {
     return (100 * continualMeasures(run.R, run.b).ACC).toFixed(1);
   };
   for (const p of args.protocols) {
-    const fixed = (s: string): string => JSON.stringify({ optimizer: optimizerFor(p, s, args), ...args.options });
+    const fixed = (s: string): string =>
+      JSON.stringify({ optimizer: optimizerFor(p, s, args), ...args.options });
     // Naive has no grid: it runs once, the reference the grids are read against (and shows the optimiser forgets).
-    if (args.strategies.includes("naive")) console.log(`${p} naive ${fixed("naive")}: ${validationAcc(p, "naive", args.options)}%`);
+    if (args.strategies.includes("naive"))
+      console.log(`${p} naive ${fixed("naive")}: ${validationAcc(p, "naive", args.options)}%`);
     for (const s of args.strategies.filter((x) => x in GRIDS)) {
       const [key, values] = args.grid ?? GRIDS[s];
       const scores = values.map((v) => Number(validationAcc(p, s, { ...args.options, [key]: v })));
       const best = values[scores.indexOf(Math.max(...scores))];
-      console.log(`${p} ${s} ${fixed(s)}: ${values.map((v, i) => `${key} ${v} → ${scores[i]}%`).join(", ")}; best ${key} ${best}`);
+      console.log(
+        `${p} ${s} ${fixed(s)}: ${values.map((v, i) => `${key} ${v} → ${scores[i]}%`).join(", ")}; best ${key} ${best}`,
+      );
     }
   }
 }

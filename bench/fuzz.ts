@@ -18,12 +18,16 @@ for (const target of fuzzTargets()) {
   const r = fuzz(target, perTarget, 2026);
   total += r.inputs;
   crashes += r.crashes.length;
-  console.log(`| ${r.name} | ${r.inputs.toLocaleString("en-US")} | ${r.accepted.toLocaleString("en-US")} | ${r.refused.toLocaleString("en-US")} | ${r.crashes.length} | ${r.slowestMs.toFixed(1)} |`);
+  console.log(
+    `| ${r.name} | ${r.inputs.toLocaleString("en-US")} | ${r.accepted.toLocaleString("en-US")} | ${r.refused.toLocaleString("en-US")} | ${r.crashes.length} | ${r.slowestMs.toFixed(1)} |`,
+  );
   for (const c of r.crashes.slice(0, 5)) console.log(`  crash (input of ${c.length} bytes): ${c.message}`);
   if (r.slowestMs >= SLOW_MS) {
     slow++;
     console.log(`  slow: one input took ${r.slowestMs.toFixed(0)} ms (limit ${SLOW_MS} ms)`);
   }
 }
-console.log(`\n${total.toLocaleString("en-US")} inputs in all, ${crashes} crashes, ${slow} parsers with an input over ${SLOW_MS} ms`);
+console.log(
+  `\n${total.toLocaleString("en-US")} inputs in all, ${crashes} crashes, ${slow} parsers with an input over ${SLOW_MS} ms`,
+);
 process.exitCode = crashes === 0 && slow === 0 ? 0 : 1;

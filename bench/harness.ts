@@ -71,7 +71,11 @@ const now = (): number => performance.now() / 1000;
 export const secondsSince = (start: number): number => (performance.now() - start) / 1000;
 
 /** Warm up, calibrate and run one workload's contestants in interleaved rounds. */
-export async function measure(workload: Workload, schedule: Schedule, log: (line: string) => void = () => {}): Promise<Result[]> {
+export async function measure(
+  workload: Workload,
+  schedule: Schedule,
+  log: (line: string) => void = () => {},
+): Promise<Result[]> {
   const { contestants } = workload;
   const reps: number[] = [];
   for (const c of contestants) {
@@ -152,7 +156,10 @@ export function formatTable(results: readonly Result[]): string {
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j].length)));
   const numeric = new Set([2, 4, 5, 6]);
   const line = (cells: string[]): string =>
-    cells.map((cell, j) => (numeric.has(j) ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join("  ").trimEnd();
+    cells
+      .map((cell, j) => (numeric.has(j) ? cell.padStart(widths[j]) : cell.padEnd(widths[j])))
+      .join("  ")
+      .trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
@@ -168,24 +175,36 @@ export function formatRatios(results: readonly Result[]): string {
     const here = results.filter((r) => r.workload === workload);
     const best = (f: string): number => Math.max(...here.filter((r) => r.peer === f).map((r) => r.median));
     for (const own of here.filter((r) => r.peer === "Homeostat")) {
-      rows.push([workload, own.contestant, ...families.map((f) => {
-        const b = best(f);
-        return Number.isFinite(b) ? `${(own.median / b).toFixed(2)}×` : "";
-      })]);
+      rows.push([
+        workload,
+        own.contestant,
+        ...families.map((f) => {
+          const b = best(f);
+          return Number.isFinite(b) ? `${(own.median / b).toFixed(2)}×` : "";
+        }),
+      ]);
     }
   }
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j].length)));
-  const line = (cells: string[]): string => cells.map((cell, j) => (j >= 2 ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join("  ").trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, j) => (j >= 2 ? cell.padStart(widths[j]) : cell.padEnd(widths[j])))
+      .join("  ")
+      .trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
 /** The same ratios as data, for the JSON report: workload → Homeostat contestant → family → ratio. */
-export function ratiosByPeer(results: readonly Result[]): Record<string, Record<string, Record<string, number>>> {
+export function ratiosByPeer(
+  results: readonly Result[],
+): Record<string, Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, Record<string, number>>> = {};
   for (const r of results.filter((x) => x.peer === "Homeostat")) {
     const here = results.filter((x) => x.workload === r.workload && x.peer !== "Homeostat");
     const families = [...new Set(here.map((x) => x.peer))];
-    (out[r.workload] ??= {})[r.contestant] = Object.fromEntries(families.map((f) => [f, r.median / Math.max(...here.filter((x) => x.peer === f).map((x) => x.median))]));
+    (out[r.workload] ??= {})[r.contestant] = Object.fromEntries(
+      families.map((f) => [f, r.median / Math.max(...here.filter((x) => x.peer === f).map((x) => x.median))]),
+    );
   }
   return out;
 }

@@ -28,17 +28,31 @@ const { train } = loadBundledMnist();
 const data = { x: new Tensor(train.x, [train.n, 784]), y: new Tensor(train.y, [train.n, 10]) };
 
 function run(monitor: boolean): { seconds: number; cpu: number; events: number } {
-  const model = new Sequential([new Dense(256, { activation: "relu" }), new Dropout(0.2), new Dense(10, { activation: "softmax" })]).build(784, new Rng(1));
+  const model = new Sequential([
+    new Dense(256, { activation: "relu" }),
+    new Dropout(0.2),
+    new Dense(10, { activation: "softmax" }),
+  ]).build(784, new Rng(1));
   const health = monitor ? healthMonitor({ repair: true }) : null;
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   fit(model, data, {
-    epochs, batchSize: 64, optimizer: adam({ lr: 2e-3 }), loss: "crossEntropy", seed: 1, metrics: ["accuracy"],
-    schedule: cosineWithWarmup({ warmupSteps: 0, totalSteps: epochs * 125 }), augment: randomShift(28, 28, 2),
+    epochs,
+    batchSize: 64,
+    optimizer: adam({ lr: 2e-3 }),
+    loss: "crossEntropy",
+    seed: 1,
+    metrics: ["accuracy"],
+    schedule: cosineWithWarmup({ warmupSteps: 0, totalSteps: epochs * 125 }),
+    augment: randomShift(28, 28, 2),
     observers: health ? [health] : [],
   });
   const cpu = process.cpuUsage(cpu0);
-  return { seconds: (performance.now() - started) / 1000, cpu: (cpu.user + cpu.system) / 1e6, events: health?.events.length ?? 0 };
+  return {
+    seconds: (performance.now() - started) / 1000,
+    cpu: (cpu.user + cpu.system) / 1e6,
+    events: health?.events.length ?? 0,
+  };
 }
 
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -62,10 +76,18 @@ for (let p = 0; p < pairs; p++) {
 }
 const paired = (a: number[], b: number[]): number => median(a.map((s, i) => s / b[i])) - 1;
 const f = (a: number[]): string => a.map((s) => s.toFixed(2)).join(", ");
-console.log(`| runs (each ${epochs} epochs of demo mnist) | median wall time | wall times | median CPU time | CPU times |`);
+console.log(
+  `| runs (each ${epochs} epochs of demo mnist) | median wall time | wall times | median CPU time | CPU times |`,
+);
 console.log("| --- | --- | --- | --- | --- |");
-console.log(`| without monitor (${pairs}) | ${median(off).toFixed(2)} s | ${f(off)} | ${median(offCpu).toFixed(2)} s | ${f(offCpu)} |`);
-console.log(`| with monitor, repair on (${pairs}) | ${median(on).toFixed(2)} s | ${f(on)} | ${median(onCpu).toFixed(2)} s | ${f(onCpu)} |`);
+console.log(
+  `| without monitor (${pairs}) | ${median(off).toFixed(2)} s | ${f(off)} | ${median(offCpu).toFixed(2)} s | ${f(offCpu)} |`,
+);
+console.log(
+  `| with monitor, repair on (${pairs}) | ${median(on).toFixed(2)} s | ${f(on)} | ${median(onCpu).toFixed(2)} s | ${f(onCpu)} |`,
+);
 // CPU time is what the monitor adds; wall time also carries whatever else the machine is doing.
-console.log(`\noverhead: wall ${(100 * paired(on, off)).toFixed(1)}%, CPU ${(100 * paired(onCpu, offCpu)).toFixed(1)}% (medians of paired ratios), target ≤ 3%`);
+console.log(
+  `\noverhead: wall ${(100 * paired(on, off)).toFixed(1)}%, CPU ${(100 * paired(onCpu, offCpu)).toFixed(1)}% (medians of paired ratios), target ≤ 3%`,
+);
 console.log(`health events on these healthy runs: ${events}`);

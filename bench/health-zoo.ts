@@ -21,7 +21,11 @@ for (const c of ZOO) {
   const close = !c.twin || (r.repaired && r.accuracy >= twin - 0.02);
   if (!detected || !close) failures++;
   const repaired = r.failed ? "failed (exit 1)" : r.repaired ? "yes" : "—";
-  console.log(`| ${c.name} | ${c.expected ?? "healthy"} | ${r.firstKind ?? "none"} | ${r.firstStep ?? "—"} | ${repaired} | ${score} | ${c.twin ? pct(twin) : "—"} | ${detected && close ? "✓" : "✗"} |`);
+  console.log(
+    `| ${c.name} | ${c.expected ?? "healthy"} | ${r.firstKind ?? "none"} | ${r.firstStep ?? "—"} | ${repaired} | ${score} | ${c.twin ? pct(twin) : "—"} | ${detected && close ? "✓" : "✗"} |`,
+  );
 }
-console.log(`\n${ZOO.filter((c) => c.expected).length} broken, ${ZOO.filter((c) => !c.expected).length} healthy; ${failures} not as expected`);
+console.log(
+  `\n${ZOO.filter((c) => c.expected).length} broken, ${ZOO.filter((c) => !c.expected).length} healthy; ${failures} not as expected`,
+);
 process.exitCode = failures === 0 ? 0 : 1;

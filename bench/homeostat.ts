@@ -46,7 +46,9 @@ export interface HomeostatBackend {
 
 /** A label such as "Homeostat wasm, 2 threads". */
 export function homeostatLabel(b: HomeostatBackend): string {
-  return b.backend === "js" ? "Homeostat js" : `Homeostat wasm, ${b.threads} thread${b.threads > 1 ? "s" : ""}`;
+  return b.backend === "js"
+    ? "Homeostat js"
+    : `Homeostat wasm, ${b.threads} thread${b.threads > 1 ? "s" : ""}`;
 }
 
 /** Switch to the contestant's backend before its timer starts (as the tfjs contestants do). */
@@ -74,7 +76,14 @@ export function homeostatTrainer(task: MlpTask, on: HomeostatBackend, reference 
     async run(reps: number): Promise<Timing> {
       select(on);
       const start = performance.now();
-      fit(model, data, { epochs: reps, batchSize: task.batchSize, optimizer, loss: crossEntropy, seed: task.seed + calls++, shuffle: true });
+      fit(model, data, {
+        epochs: reps,
+        batchSize: task.batchSize,
+        optimizer,
+        loss: crossEntropy,
+        seed: task.seed + calls++,
+        shuffle: true,
+      });
       return { work: reps * rows, seconds: secondsSince(start) };
     },
   };
@@ -99,7 +108,15 @@ function resident(data: Float32Array): Float32Array {
  * operands are placed once in the backend's memory, as `tf.tensor2d` places the tfjs peers' and as a
  * model's weights are; the product is a fresh array each time, as the peers' `dataSync` gives.
  */
-export function homeostatGemm(m: number, n: number, k: number, a: Float32Array, b: Float32Array, on: HomeostatBackend, reference = false): Contestant {
+export function homeostatGemm(
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  on: HomeostatBackend,
+  reference = false,
+): Contestant {
   select(on);
   const ta = new Tensor(resident(a), [m, k]);
   const tb = new Tensor(resident(b), [k, n]);

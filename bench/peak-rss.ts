@@ -20,7 +20,15 @@ function flag(name: string): string | undefined {
 }
 
 async function runOne(which: string, seconds: number): Promise<void> {
-  const task = makeMlpTask({ inputs: 784, hidden: [256, 256], classes: 10, batchSize: 64, lr: 0.01, batches: 4, seed: 1 });
+  const task = makeMlpTask({
+    inputs: 784,
+    hidden: [256, 256],
+    classes: 10,
+    batchSize: 64,
+    lr: 0.01,
+    batches: 4,
+    seed: 1,
+  });
   let c: Contestant;
   if (which === "tfjs-wasm") {
     const tf = await import("./peers-tfjs.js");
@@ -46,7 +54,11 @@ if (one) {
   console.log(`| contestant | peak RSS (MiB) | samples trained in ${seconds} s |`);
   console.log("| --- | --- | --- |");
   for (const which of CONTESTANTS) {
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--one", which, "--seconds", String(seconds)], { encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [fileURLToPath(import.meta.url), "--one", which, "--seconds", String(seconds)],
+      { encoding: "utf8" },
+    );
     const line = r.stdout.trim().split("\n").pop() ?? "";
     try {
       const j = JSON.parse(line) as { peakRssMiB: number; samples: number };

@@ -42,14 +42,21 @@ function batchTensors(task: MlpTask): { x: tf.Tensor2D; y: tf.Tensor2D }[] {
   for (let b = 0; b < task.batches; b++) {
     const rows = [b * task.batchSize, (b + 1) * task.batchSize];
     out.push({
-      x: tf.tensor2d(task.x.subarray(rows[0] * task.inputs, rows[1] * task.inputs), [task.batchSize, task.inputs]),
-      y: tf.tensor2d(task.y.subarray(rows[0] * task.classes, rows[1] * task.classes), [task.batchSize, task.classes]),
+      x: tf.tensor2d(task.x.subarray(rows[0] * task.inputs, rows[1] * task.inputs), [
+        task.batchSize,
+        task.inputs,
+      ]),
+      y: tf.tensor2d(task.y.subarray(rows[0] * task.classes, rows[1] * task.classes), [
+        task.batchSize,
+        task.classes,
+      ]),
     });
   }
   return out;
 }
 
 /** One training step on batch `b`; may be asynchronous (the layers API is). */
+// biome-ignore lint/suspicious/noConfusingVoidType: tf.js steps return nothing or a promise.
 type Step = (b: { x: tf.Tensor2D; y: tf.Tensor2D }) => void | Promise<unknown>;
 
 /** A trainer whose repetition is one step (one minibatch); work is counted in samples. */
@@ -70,20 +77,40 @@ function trainer(name: string, backendName: TfBackend, task: MlpTask, build: () 
 }
 
 /** The forward pass of one dense layer (`last`: no ReLU) inside a low-level training step. */
-type DenseForward = (h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, first: boolean, last: boolean) => tf.Tensor2D;
+type DenseForward = (
+  h: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  first: boolean,
+  last: boolean,
+) => tf.Tensor2D;
 
 /** The low-level API: variables, `optimizer.minimize` inside `tf.tidy`, fused softmax cross-entropy, no loss read-back. */
-function lowLevelTrainer(name: string, backendName: TfBackend, task: MlpTask, dense: DenseForward): Contestant {
+function lowLevelTrainer(
+  name: string,
+  backendName: TfBackend,
+  task: MlpTask,
+  dense: DenseForward,
+): Contestant {
   return trainer(name, backendName, task, () => {
     const widths = [task.inputs, ...task.hidden, task.classes];
-    const weights = widths.slice(1).map((units, i) =>
-      tf.variable(tf.randomNormal([widths[i], units], 0, Math.sqrt(2 / widths[i]), "float32", task.seed + i)) as tf.Variable<tf.Rank.R2>);
+    const weights = widths
+      .slice(1)
+      .map(
+        (units, i) =>
+          tf.variable(
+            tf.randomNormal([widths[i], units], 0, Math.sqrt(2 / widths[i]), "float32", task.seed + i),
+          ) as tf.Variable<tf.Rank.R2>,
+      );
     const biases = widths.slice(1).map((units) => tf.variable(tf.zeros([units])) as tf.Variable<tf.Rank.R1>);
     const optimizer = tf.train.sgd(task.lr);
     return ({ x, y }) => {
       tf.tidy(() => {
         optimizer.minimize(() => {
-          const logits = weights.reduce((h, w, i) => dense(h, w, biases[i], i === 0, i === weights.length - 1), x);
+          const logits = weights.reduce(
+            (h, w, i) => dense(h, w, biases[i], i === 0, i === weights.length - 1),
+            x,
+          );
           return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
         }, false);
       });
@@ -93,8 +120,13 @@ function lowLevelTrainer(name: string, backendName: TfBackend, task: MlpTask, de
 
 /** The obvious layer: `tf.fused.matMul` with bias and ReLU (XNNPACK fuses them on wasm). */
 export function tfjsMinimize(backendName: TfBackend, task: MlpTask): Contestant {
-  return lowLevelTrainer(`tfjs ${backendName} (optimizer.minimize)`, backendName, task, (h, w, b, _first, last) =>
-    tf.fused.matMul({ a: h, b: w, bias: b, activation: last ? "linear" : "relu" }) as tf.Tensor2D);
+  return lowLevelTrainer(
+    `tfjs ${backendName} (optimizer.minimize)`,
+    backendName,
+    task,
+    (h, w, b, _first, last) =>
+      tf.fused.matMul({ a: h, b: w, bias: b, activation: last ? "linear" : "relu" }) as tf.Tensor2D,
+  );
 }
 
 /**
@@ -118,10 +150,15 @@ export function tfjsMinimizeExplicitTranspose(backendName: TfBackend, task: MlpT
       };
     });
   const [firstLinear, innerLinear] = [linear(true), linear(false)];
-  return lowLevelTrainer(`tfjs ${backendName} (minimize, explicit transposes)`, backendName, task, (h, w, b, first, last) => {
-    const z = (first ? firstLinear : innerLinear)(h, w, b);
-    return last ? z : tf.relu(z);
-  });
+  return lowLevelTrainer(
+    `tfjs ${backendName} (minimize, explicit transposes)`,
+    backendName,
+    task,
+    (h, w, b, first, last) => {
+      const z = (first ? firstLinear : innerLinear)(h, w, b);
+      return last ? z : tf.relu(z);
+    },
+  );
 }
 
 /** The layers API: a compiled `tf.sequential` model trained with `trainOnBatch` (which reads the loss back). */
@@ -129,7 +166,10 @@ export function tfjsTrainOnBatch(backendName: TfBackend, task: MlpTask): Contest
   return trainer(`tfjs ${backendName} (model.trainOnBatch)`, backendName, task, () => {
     const model = tf.sequential();
     task.hidden.forEach((units, i) =>
-      model.add(tf.layers.dense({ units, activation: "relu", ...(i === 0 ? { inputShape: [task.inputs] } : {}) })));
+      model.add(
+        tf.layers.dense({ units, activation: "relu", ...(i === 0 ? { inputShape: [task.inputs] } : {}) }),
+      ),
+    );
     model.add(tf.layers.dense({ units: task.classes, activation: "softmax" }));
     model.compile({ optimizer: tf.train.sgd(task.lr), loss: "categoricalCrossentropy" });
     return ({ x, y }) => model.trainOnBatch(x, y);
@@ -137,7 +177,14 @@ export function tfjsTrainOnBatch(backendName: TfBackend, task: MlpTask): Contest
 }
 
 /** One repetition is one m×k by k×n `tf.matMul`, read back with `dataSync` so that it has surely finished. */
-export function tfjsGemm(backendName: TfBackend, m: number, n: number, k: number, a: Float32Array, b: Float32Array): Contestant {
+export function tfjsGemm(
+  backendName: TfBackend,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+): Contestant {
   let operands: [tf.Tensor2D, tf.Tensor2D] | undefined;
   return {
     name: `tfjs ${backendName} (tf.matMul)`,

@@ -24,11 +24,15 @@ export interface TorchPeer {
 /** Start the Python peer, or say why not (the reason is printed as a note). */
 export async function startTorch(): Promise<TorchPeer | string> {
   const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8", timeout: 60_000 });
-  if (probe.error || probe.status !== 0) return `PyTorch skipped: ${PYTHON} -c "import torch" failed (${probe.error?.message ?? probe.stderr.trim().split("\n").at(-1)})`;
+  if (probe.error || probe.status !== 0)
+    return `PyTorch skipped: ${PYTHON} -c "import torch" failed (${probe.error?.message ?? probe.stderr.trim().split("\n").at(-1)})`;
   // The peer's idle OpenMP and OpenBLAS threads sleep at once instead of spinning on into the next
   // contestant's round (OpenBLAS spins for up to ~0.1 s after each product); a user's settings win.
   const env = { OMP_WAIT_POLICY: "PASSIVE", OPENBLAS_THREAD_TIMEOUT: "4", ...process.env };
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [SCRIPT], { stdio: ["pipe", "pipe", "pipe"], env });
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [SCRIPT], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env,
+  });
   const lines: Interface = createInterface({ input: child.stdout });
   const waiting: ((line: string) => void)[] = [];
   lines.on("line", (line) => waiting.shift()?.(line));
@@ -37,7 +41,7 @@ export async function startTorch(): Promise<TorchPeer | string> {
   let ids = 0;
   const ask = async (command: Record<string, unknown>): Promise<number> => {
     const reply = next();
-    child.stdin.write(JSON.stringify(command) + "\n");
+    child.stdin.write(`${JSON.stringify(command)}\n`);
     return (JSON.parse(await reply) as { seconds: number }).seconds;
   };
   return {
@@ -49,7 +53,18 @@ export async function startTorch(): Promise<TorchPeer | string> {
         name: `PyTorch ${hello.version} (${threads} thread${threads > 1 ? "s" : ""})`,
         peer: "PyTorch",
         async run(reps: number): Promise<Timing> {
-          const seconds = await ask({ op: "mlp", id, inputs: task.inputs, hidden: task.hidden, classes: task.classes, batch: task.batchSize, lr: task.lr, seed: task.seed, threads, reps });
+          const seconds = await ask({
+            op: "mlp",
+            id,
+            inputs: task.inputs,
+            hidden: task.hidden,
+            classes: task.classes,
+            batch: task.batchSize,
+            lr: task.lr,
+            seed: task.seed,
+            threads,
+            reps,
+          });
           return { work: reps * task.batchSize, seconds };
         },
       };

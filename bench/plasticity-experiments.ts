@@ -50,15 +50,38 @@ const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(
 const pct = (xs: number[]): string => xs.map((x) => (100 * x).toFixed(0)).join(", ");
 const notes: string[] = [];
 const started = performance.now();
-console.log(`\n### Online permuted digits: ${tasks} tasks, ${trainPerTask ?? "8,000"} digits each, one pass, SGD ${lr}, batch 16, 784-100-100-100-10 (seeds ${seeds.join(", ")}; ${backend} backend)\n`);
-console.log("| regulator | online acc. first 10 % | last 10 % | change (pts) | most dead units, whole network % | most dead units, any layer % | most dormant % | lowest eff. rank, last hidden layer | mean \\|w\\| at end | wall s |");
+console.log(
+  `\n### Online permuted digits: ${tasks} tasks, ${trainPerTask ?? "8,000"} digits each, one pass, SGD ${lr}, batch 16, 784-100-100-100-10 (seeds ${seeds.join(", ")}; ${backend} backend)\n`,
+);
+console.log(
+  "| regulator | online acc. first 10 % | last 10 % | change (pts) | most dead units, whole network % | most dead units, any layer % | most dormant % | lowest eff. rank, last hidden layer | mean \\|w\\| at end | wall s |",
+);
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const [name, homeostasis] of REGULATORS.filter(([n]) => !only || only.some((o) => n.startsWith(o)))) {
-  const first: number[] = [], last: number[] = [], deadNet: number[] = [], dead: number[] = [], deadTrained: number[] = [], deadUntrained: number[] = [], dormant: number[] = [], rank: number[] = [], w: number[] = [], wall: number[] = [];
+  const first: number[] = [],
+    last: number[] = [],
+    deadNet: number[] = [],
+    dead: number[] = [],
+    deadTrained: number[] = [],
+    deadUntrained: number[] = [],
+    dormant: number[] = [],
+    rank: number[] = [],
+    w: number[] = [],
+    wall: number[] = [];
   for (const seed of seeds) {
     const cfg = parseContinualConfig({
-      stream: "permuted", scenario: "domain", tasks, epochs: 1, batchSize: 16, ...(trainPerTask ? { trainPerTask } : {}), seed, strategy: "naive",
-      online: true, probeRows: 500, optimizer: { type: "sgd", lr }, homeostasis,
+      stream: "permuted",
+      scenario: "domain",
+      tasks,
+      epochs: 1,
+      batchSize: 16,
+      ...(trainPerTask ? { trainPerTask } : {}),
+      seed,
+      strategy: "naive",
+      online: true,
+      probeRows: 500,
+      optimizer: { type: "sgd", lr },
+      homeostasis,
       model: { layers: [100, 100, 100].map((units) => ({ type: "dense", units, activation: "relu" })) },
     });
     const r = runContinual(cfg);
@@ -66,9 +89,11 @@ for (const [name, homeostasis] of REGULATORS.filter(([n]) => !only || only.some(
     const k = Math.min(10, Math.floor(accuracy.length / 2));
     first.push(mean(accuracy.slice(0, k)));
     last.push(mean(accuracy.slice(-k)));
-    const mostDead = (probes: typeof balance): number => Math.max(...probes.flatMap((b) => b.map((l) => l.deadFraction)));
+    const mostDead = (probes: typeof balance): number =>
+      Math.max(...probes.flatMap((b) => b.map((l) => l.deadFraction)));
     // Dead units over all hidden units, as Dohare et al. (2024) count them (the issue's 0.3% reference is 1 unit in 300).
-    const netDead = (b: (typeof balance)[number]): number => b.reduce((a, l) => a + l.deadFraction * l.units, 0) / b.reduce((a, l) => a + l.units, 0);
+    const netDead = (b: (typeof balance)[number]): number =>
+      b.reduce((a, l) => a + l.deadFraction * l.units, 0) / b.reduce((a, l) => a + l.units, 0);
     deadNet.push(Math.max(...balance.map(netDead)));
     dead.push(mostDead(balance));
     deadTrained.push(mostDead(balance.slice(1)));
@@ -78,11 +103,19 @@ for (const [name, homeostasis] of REGULATORS.filter(([n]) => !only || only.some(
     const end = balance[balance.length - 1];
     w.push(mean(end.map((l) => l.meanAbsWeight)));
     wall.push(r.wallSeconds);
-    process.stderr.write(`${name} seed ${seed}: first ${(100 * first.at(-1)!).toFixed(1)}% last ${(100 * last.at(-1)!).toFixed(1)}% most dead ${(100 * deadNet.at(-1)!).toFixed(1)}% of the network, ${(100 * dead.at(-1)!).toFixed(0)}% of a layer (once trained ${(100 * deadTrained.at(-1)!).toFixed(0)}%) lowest rank ${rank.at(-1)!.toFixed(1)} in ${r.wallSeconds.toFixed(0)} s\n`);
+    process.stderr.write(
+      `${name} seed ${seed}: first ${(100 * first.at(-1)!).toFixed(1)}% last ${(100 * last.at(-1)!).toFixed(1)}% most dead ${(100 * deadNet.at(-1)!).toFixed(1)}% of the network, ${(100 * dead.at(-1)!).toFixed(0)}% of a layer (once trained ${(100 * deadTrained.at(-1)!).toFixed(0)}%) lowest rank ${rank.at(-1)!.toFixed(1)} in ${r.wallSeconds.toFixed(0)} s\n`,
+    );
   }
   const change = last.map((l, i) => l - first[i]);
-  notes.push(`- ${name}: ${stats(deadTrained)} % (seeds ${seeds.join(", ")}: ${pct(deadTrained)}); untrained: ${pct(deadUntrained)} %`);
-  console.log(`| ${name} | ${stats(first)} | ${stats(last)} | ${stats(change)} | ${stats(deadNet)} | ${stats(dead)} | ${stats(dormant)} | ${stats(rank, 1)} | ${stats(w, 1, 4)} | ${mean(wall).toFixed(0)} |`);
+  notes.push(
+    `- ${name}: ${stats(deadTrained)} % (seeds ${seeds.join(", ")}: ${pct(deadTrained)}); untrained: ${pct(deadUntrained)} %`,
+  );
+  console.log(
+    `| ${name} | ${stats(first)} | ${stats(last)} | ${stats(change)} | ${stats(deadNet)} | ${stats(dead)} | ${stats(dormant)} | ${stats(rank, 1)} | ${stats(w, 1, 4)} | ${mean(wall).toFixed(0)} |`,
+  );
 }
-console.log(`\nMost dead units in any hidden layer once training has begun (every probe but the first, which sees the untrained network):\n${notes.join("\n")}`);
+console.log(
+  `\nMost dead units in any hidden layer once training has begun (every probe but the first, which sees the untrained network):\n${notes.join("\n")}`,
+);
 console.log(`\n(total ${((performance.now() - started) / 60000).toFixed(1)} min)`);

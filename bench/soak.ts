@@ -30,8 +30,14 @@ const backendName = b > 0 ? process.argv[b + 1]! : "js";
 useBackend(backendName, { threads: 1 });
 
 const { train } = loadBundledMnist();
-const data = { x: new Tensor(train.x, [train.n, train.inputDim]), y: new Tensor(train.y, [train.n, train.outputDim]) };
-const model = new Sequential([new Dense(hidden, { activation: "relu" }), new Dense(10, { activation: "softmax" })]).build(784, new Rng(0));
+const data = {
+  x: new Tensor(train.x, [train.n, train.inputDim]),
+  y: new Tensor(train.y, [train.n, train.outputDim]),
+};
+const model = new Sequential([
+  new Dense(hidden, { activation: "relu" }),
+  new Dense(10, { activation: "softmax" }),
+]).build(784, new Rng(0));
 const samples: { step: number; heapMiB: number; rssMiB: number }[] = [];
 // Sample after a full collection (run with --expose-gc, as `npm run soak` does): heapUsed between
 // collections is a sawtooth that says nothing about what is retained.
@@ -44,19 +50,27 @@ const sample = (step: number): void => {
 const started = performance.now();
 let lossSum = 0;
 const h = fit(model, data, {
-  epochs: Math.ceil(steps / train.n), batchSize: 1, optimizer: sgd({ lr: 0.01 }), loss: "crossEntropy", seed: 1,
-  observers: [{
-    onBatchEnd(e, control) {
-      lossSum += e.loss;
-      if (e.step === warmup || e.step === early || e.step % every === 0) {
-        sample(e.step);
-        const s = samples[samples.length - 1];
-        process.stderr.write(`\rstep ${e.step.toLocaleString("en-US")}  heap ${s.heapMiB.toFixed(1)} MiB  rss ${s.rssMiB.toFixed(1)} MiB  loss ${(lossSum / every).toFixed(3)}   `);
-        lossSum = 0;
-      }
-      if (e.step >= steps) control.stop("done");
+  epochs: Math.ceil(steps / train.n),
+  batchSize: 1,
+  optimizer: sgd({ lr: 0.01 }),
+  loss: "crossEntropy",
+  seed: 1,
+  observers: [
+    {
+      onBatchEnd(e, control) {
+        lossSum += e.loss;
+        if (e.step === warmup || e.step === early || e.step % every === 0) {
+          sample(e.step);
+          const s = samples[samples.length - 1];
+          process.stderr.write(
+            `\rstep ${e.step.toLocaleString("en-US")}  heap ${s.heapMiB.toFixed(1)} MiB  rss ${s.rssMiB.toFixed(1)} MiB  loss ${(lossSum / every).toFixed(3)}   `,
+          );
+          lossSum = 0;
+        }
+        if (e.step >= steps) control.stop("done");
+      },
     },
-  }],
+  ],
 });
 process.stderr.write("\n");
 const base = samples.find((s) => s.step === warmup)!;
@@ -66,11 +80,19 @@ const maxHeap = Math.max(...after.map((s) => s.heapMiB));
 const maxRss = Math.max(...after.map((s) => s.rssMiB));
 const last = samples[samples.length - 1];
 const n = (v: number): string => v.toLocaleString("en-US");
-console.log(`| steps | heap at ${n(early)} / ${n(warmup)} / end (max after warm-up) | RSS at ${n(early)} / ${n(warmup)} / end (max after warm-up) | steps/s |`);
+console.log(
+  `| steps | heap at ${n(early)} / ${n(warmup)} / end (max after warm-up) | RSS at ${n(early)} / ${n(warmup)} / end (max after warm-up) | steps/s |`,
+);
 console.log("| --- | --- | --- | --- |");
-console.log(`| ${n(h.steps)} | ${earlyBase.heapMiB.toFixed(1)} / ${base.heapMiB.toFixed(1)} / ${last.heapMiB.toFixed(1)} MiB (${maxHeap.toFixed(1)}) | ${earlyBase.rssMiB.toFixed(1)} / ${base.rssMiB.toFixed(1)} / ${last.rssMiB.toFixed(1)} MiB (${maxRss.toFixed(1)}) | ${n(Math.round(h.steps / ((performance.now() - started) / 1000)))} |`);
+console.log(
+  `| ${n(h.steps)} | ${earlyBase.heapMiB.toFixed(1)} / ${base.heapMiB.toFixed(1)} / ${last.heapMiB.toFixed(1)} MiB (${maxHeap.toFixed(1)}) | ${earlyBase.rssMiB.toFixed(1)} / ${base.rssMiB.toFixed(1)} / ${last.rssMiB.toFixed(1)} MiB (${maxRss.toFixed(1)}) | ${n(Math.round(h.steps / ((performance.now() - started) / 1000)))} |`,
+);
 const flat = maxRss <= base.rssMiB * 1.1 && maxHeap <= base.heapMiB * 1.1;
-console.log(flat ? "memory stayed flat (within 10% of the warm-up level)" : "MEMORY GREW beyond 10% of the warm-up level");
+console.log(
+  flat
+    ? "memory stayed flat (within 10% of the warm-up level)"
+    : "MEMORY GREW beyond 10% of the warm-up level",
+);
 const i = process.argv.indexOf("--samples");
 if (i > 0) {
   const { writeFileSync } = await import("node:fs");

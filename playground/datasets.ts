@@ -25,7 +25,9 @@ export function makeDataset(name: ToyDatasetName, n: number, seed: number, noise
   const labels = new Int32Array(n);
   let classes = 2;
   for (let i = 0; i < n; i++) {
-    let px = 0, py = 0, label = 0;
+    let px = 0,
+      py = 0,
+      label = 0;
     if (name === "circle") {
       label = i % 2;
       const r = label === 0 ? 0.45 * Math.sqrt(rng.next()) : 0.65 + 0.3 * rng.next();
@@ -66,7 +68,12 @@ export async function loadDigits(): Promise<Points> {
   const bytes = Uint8Array.from(atob(pixels), (c) => c.charCodeAt(0));
   const x = new Float32Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) x[i] = bytes[i] / 255;
-  return { x, dim: bytes.length / count, labels: Int32Array.from(atob(labels), (c) => c.charCodeAt(0)), classes: 10 };
+  return {
+    x,
+    dim: bytes.length / count,
+    labels: Int32Array.from(atob(labels), (c) => c.charCodeAt(0)),
+    classes: 10,
+  };
 }
 
 /** The same inputs with their features (pixels) in a new fixed order: permuted MNIST's next task. */

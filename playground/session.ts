@@ -72,11 +72,17 @@ export class Session {
   private readonly base: Points;
 
   /** `base`: the first task's points (a toy set from makeDataset, or the digits). */
-  constructor(readonly opts: SessionOptions, base: Points) {
+  constructor(
+    readonly opts: SessionOptions,
+    base: Points,
+  ) {
     this.rng = new Rng(opts.seed).fork("playground");
     this.base = base;
     this.addTask(this.base, opts.dataset);
-    const layers = [...opts.hidden.map((u) => new Dense(u, { activation: opts.activation })), new Dense(this.base.classes, { activation: "softmax" })];
+    const layers = [
+      ...opts.hidden.map((u) => new Dense(u, { activation: opts.activation })),
+      new Dense(this.base.classes, { activation: "softmax" }),
+    ];
     this.model = new Sequential(layers).build(base.dim, new Rng(opts.seed).fork("init"));
     this.optimizer = makeOptimizer(opts.optimizer, opts.lr);
     this.monitor = this.makeMonitor(opts.repair);
@@ -95,7 +101,12 @@ export class Session {
       return;
     }
     if (this.regulators.has(type)) return;
-    const options: Record<string, number> = type === "redo" ? { every: 50, tau: 0.1 } : type === "continualBackprop" ? { replacementRate: 0.01, maturity: 50 } : { warmup: 20 };
+    const options: Record<string, number> =
+      type === "redo"
+        ? { every: 50, tau: 0.1 }
+        : type === "continualBackprop"
+          ? { replacementRate: 0.01, maturity: 50 }
+          : { warmup: 20 };
     this.regulators.set(type, createRegulator({ type, options }));
   }
 
@@ -112,7 +123,12 @@ export class Session {
   }
 
   private makeMonitor(repair: boolean): HealthMonitor {
-    return healthMonitor({ repair, seed: this.opts.seed, thresholds: PLAYGROUND_THRESHOLDS, onEvent: (e) => this.events.push(e) });
+    return healthMonitor({
+      repair,
+      seed: this.opts.seed,
+      thresholds: PLAYGROUND_THRESHOLDS,
+      onEvent: (e) => this.events.push(e),
+    });
   }
 
   /** Repairs on or off from now on; the monitor's findings so far carry over. */
@@ -135,7 +151,10 @@ export class Session {
    */
   switchTask(): void {
     const k = this.tasks.length;
-    const next = this.base.dim === 2 ? shiftLabels(this.base, k % this.base.classes || 1) : permuteFeatures(this.base, this.rng.fork(`task ${k}`));
+    const next =
+      this.base.dim === 2
+        ? shiftLabels(this.base, k % this.base.classes || 1)
+        : permuteFeatures(this.base, this.rng.fork(`task ${k}`));
     this.addTask(next, `${this.opts.dataset} · task ${k + 1}`);
     this.freshStart();
   }
@@ -167,8 +186,13 @@ export class Session {
       this.state.epochs = this.state.epochs.slice(-4);
     }
     const result = fit(this.model, this.current.data, {
-      epochs: (this.state?.epoch ?? 0) + 1, batchSize: this.opts.batchSize, optimizer: this.optimizer, loss: "crossEntropy", seed: this.opts.seed,
-      observers: [this.monitor, ...this.regulators.values(), record], resume: this.state,
+      epochs: (this.state?.epoch ?? 0) + 1,
+      batchSize: this.opts.batchSize,
+      optimizer: this.optimizer,
+      loss: "crossEntropy",
+      seed: this.opts.seed,
+      observers: [this.monitor, ...this.regulators.values(), record],
+      resume: this.state,
       checkpoint: { every: Number.MAX_SAFE_INTEGER, save: (s) => (this.state = s) },
     });
     this.step = result.steps;
@@ -186,7 +210,9 @@ export class Session {
   predictions(n: number): Float32Array {
     const rows = Math.min(n, this.current.points.labels.length);
     const x = this.current.data.x;
-    return this.model.forward(new Tensor(x.data.subarray(0, rows * this.base.dim) as Float32Array, [rows, this.base.dim])).data as Float32Array;
+    return this.model.forward(
+      new Tensor(x.data.subarray(0, rows * this.base.dim) as Float32Array, [rows, this.base.dim]),
+    ).data as Float32Array;
   }
 
   /** Class probabilities on a grid × grid raster of [-1, 1]² (row 0 at y = +1); 2-D sets only. */
@@ -198,32 +224,49 @@ export class Session {
         x[2 * (r * grid + c) + 1] = 1 - (2 * (r + 0.5)) / grid;
       }
     }
-    return { p: this.model.forward(new Tensor(x, [grid * grid, 2])).data as Float32Array, classes: this.base.classes };
+    return {
+      p: this.model.forward(new Tensor(x, [grid * grid, 2])).data as Float32Array,
+      classes: this.base.classes,
+    };
   }
 
   /** Each hidden unit's health on the current task's points. */
   unitHealth(): { layer: string; activation: string; units: { health: UnitHealth; activity: number }[] }[] {
     const outputs = new Map<string, Tensor>();
-    this.model.forward(this.current.data.x, { training: false, onActivation: (layer, out) => outputs.set(layer, out) });
+    this.model.forward(this.current.data.x, {
+      training: false,
+      onActivation: (layer, out) => outputs.set(layer, out),
+    });
     const hidden = this.model.layers.slice(0, -1);
     return hidden.map((layer, i) => {
       const out = outputs.get(String(i))!;
       const [n, units] = out.shape as [number, number];
       const act = (layer as Dense).activation;
-      const meanAbs = new Float64Array(units), active = new Uint8Array(units), saturated = new Float64Array(units);
+      const meanAbs = new Float64Array(units),
+        active = new Uint8Array(units),
+        saturated = new Float64Array(units);
       for (let r = 0; r < n; r++) {
         for (let u = 0; u < units; u++) {
           const h = out.data[r * units + u];
           meanAbs[u] += Math.abs(h) / n;
           if (h > 0) active[u] = 1;
-          if ((act === "tanh" && Math.abs(h) > 0.98) || (act === "sigmoid" && (h < 0.01 || h > 0.99))) saturated[u] += 1 / n;
+          if ((act === "tanh" && Math.abs(h) > 0.98) || (act === "sigmoid" && (h < 0.01 || h > 0.99)))
+            saturated[u] += 1 / n;
         }
       }
       const avg = meanAbs.reduce((a, b) => a + b, 0) / units;
       return {
-        layer: String(i), activation: act,
+        layer: String(i),
+        activation: act,
         units: Array.from({ length: units }, (_, u) => {
-          const health: UnitHealth = act === "relu" && !active[u] ? "dead" : saturated[u] > 0.9 ? "saturated" : avg > 0 && meanAbs[u] / avg <= 0.1 ? "dormant" : "healthy";
+          const health: UnitHealth =
+            act === "relu" && !active[u]
+              ? "dead"
+              : saturated[u] > 0.9
+                ? "saturated"
+                : avg > 0 && meanAbs[u] / avg <= 0.1
+                  ? "dormant"
+                  : "healthy";
           return { health, activity: avg > 0 ? meanAbs[u] / avg : 0 };
         }),
       };

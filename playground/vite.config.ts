@@ -13,9 +13,9 @@ function bundledDigits(): Plugin {
   const id = "virtual:homeostat-digits";
   return {
     name: "homeostat-digits",
-    resolveId: (source) => (source === id ? "\0" + id : null),
+    resolveId: (source) => (source === id ? `\0${id}` : null),
     load(resolved) {
-      if (resolved !== "\0" + id) return null;
+      if (resolved !== `\0${id}`) return null;
       const require = createRequire(import.meta.url);
       const pixels: number[] = [];
       const labels: number[] = [];
@@ -34,7 +34,12 @@ function bundledDigits(): Plugin {
 
 const cache = new Map<number, number[]>();
 function perDigit(require: NodeJS.Require, d: number): number[] {
-  if (!cache.has(d)) cache.set(d, (JSON.parse(readFileSync(require.resolve(`mnist/src/digits/${d}.json`), "utf8")) as { data: number[] }).data);
+  if (!cache.has(d))
+    cache.set(
+      d,
+      (JSON.parse(readFileSync(require.resolve(`mnist/src/digits/${d}.json`), "utf8")) as { data: number[] })
+        .data,
+    );
   return cache.get(d)!;
 }
 

@@ -16,7 +16,11 @@ mkdirSync(outDir, { recursive: true });
 const force = process.argv.includes("--force");
 // A new compiler may emit different code, so its manifest counts as a source too.
 const compiler = fileURLToPath(new URL("../node_modules/assemblyscript/package.json", import.meta.url));
-const sources = [fileURLToPath(import.meta.url), compiler, ...readdirSync(kernelDir).map((f) => `${kernelDir}/${f}`)];
+const sources = [
+  fileURLToPath(import.meta.url),
+  compiler,
+  ...readdirSync(kernelDir).map((f) => `${kernelDir}/${f}`),
+];
 const newestSource = Math.max(...sources.map((f) => statSync(f).mtimeMs));
 const isFresh = (file) => {
   try {
@@ -40,8 +44,16 @@ const asc = stale.length > 0 ? (await import("assemblyscript/asc")).default : un
 for (const v of stale) {
   const outFile = `${outDir}/${v.name}.wasm`;
   const args = [
-    entry, "--outFile", outFile,
-    "-O3", "--noAssert", "--runtime", "stub", "--importMemory", "--initialMemory", "1",
+    entry,
+    "--outFile",
+    outFile,
+    "-O3",
+    "--noAssert",
+    "--runtime",
+    "stub",
+    "--importMemory",
+    "--initialMemory",
+    "1",
     ...v.features.flatMap((f) => ["--enable", f]),
     // 1 GiB is the most the arena may grow to; shared memory must declare its maximum up front.
     ...(v.shared ? ["--sharedMemory", "--maximumMemory", "16384"] : []),

@@ -7,8 +7,24 @@ import { dirname, join, relative, resolve } from "node:path";
 
 /** DESIGN.md's order; folders that do not exist yet (config, learner, serve) keep their place. */
 const LAYERS = [
-  "tensor", "config", "backend", "autograd", "units", "nn", "losses", "optim", "data", "train",
-  "health", "homeostasis", "continual", "learner", "io", "report", "serve", "cli",
+  "tensor",
+  "config",
+  "backend",
+  "autograd",
+  "units",
+  "nn",
+  "losses",
+  "optim",
+  "data",
+  "train",
+  "health",
+  "homeostasis",
+  "continual",
+  "learner",
+  "io",
+  "report",
+  "serve",
+  "cli",
 ];
 /** Files at the top of src/ (the public entry points) may import any folder. */
 const TOP = "index";
@@ -31,7 +47,8 @@ function files(dir) {
   });
 }
 
-const IMPORT_RE = /(?:^|\s)(?:import|export)\s[^'"`;]*?from\s*["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)/g;
+const IMPORT_RE =
+  /(?:^|\s)(?:import|export)\s[^'"`;]*?from\s*["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)/g;
 
 const folderOf = (rel) => (rel.includes("/") ? rel.split("/")[0] : TOP);
 const edges = new Map(); // file → files it imports (relative to src/)
@@ -47,7 +64,12 @@ for (const file of files(root)) {
     const a = folderOf(from);
     const b = to.startsWith("..") ? "outside src" : folderOf(to);
     if (a === b || a === TOP) continue;
-    const upward = b === "outside src" || b === TOP || LAYERS.indexOf(b) > LAYERS.indexOf(a) || LAYERS.indexOf(a) < 0 || LAYERS.indexOf(b) < 0;
+    const upward =
+      b === "outside src" ||
+      b === TOP ||
+      LAYERS.indexOf(b) > LAYERS.indexOf(a) ||
+      LAYERS.indexOf(a) < 0 ||
+      LAYERS.indexOf(b) < 0;
     if (upward) violations.push(`${from} -> ${to}`);
   }
   edges.set(from, targets);
@@ -62,17 +84,26 @@ const cycles = [];
   const stack = [];
   const on = new Set();
   const visit = (v) => {
-    idx.set(v, index); low.set(v, index); index++;
-    stack.push(v); on.add(v);
+    idx.set(v, index);
+    low.set(v, index);
+    index++;
+    stack.push(v);
+    on.add(v);
     for (const w of edges.get(v) ?? []) {
       if (!edges.has(w)) continue;
-      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-      else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
     }
     if (low.get(v) === idx.get(v)) {
       const comp = [];
       let w;
-      do { w = stack.pop(); on.delete(w); comp.push(w); } while (w !== v);
+      do {
+        w = stack.pop();
+        on.delete(w);
+        comp.push(w);
+      } while (w !== v);
       if (comp.length > 1) cycles.push(comp.sort());
     }
   };
@@ -81,10 +112,12 @@ const cycles = [];
 
 if (process.argv.includes("--graph")) {
   const counts = new Map();
-  for (const [from, targets] of edges) for (const to of targets) {
-    const a = folderOf(from); const b = to.startsWith("..") ? "outside src" : folderOf(to);
-    if (a !== b) counts.set(`${a} -> ${b}`, (counts.get(`${a} -> ${b}`) ?? 0) + 1);
-  }
+  for (const [from, targets] of edges)
+    for (const to of targets) {
+      const a = folderOf(from);
+      const b = to.startsWith("..") ? "outside src" : folderOf(to);
+      if (a !== b) counts.set(`${a} -> ${b}`, (counts.get(`${a} -> ${b}`) ?? 0) + 1);
+    }
   for (const [k, n] of [...counts].sort()) console.log(`${k} (${n})`);
 }
 
@@ -92,9 +125,16 @@ const unknown = violations.filter((v) => !KNOWN_DEBTS.has(v));
 const stale = [...KNOWN_DEBTS.keys()].filter((d) => !violations.includes(d));
 const imports = [...edges.values()].reduce((n, t) => n + t.length, 0);
 console.log(`check-layers: ${edges.size} files, ${imports} relative imports; order ${LAYERS.join(" → ")}`);
-for (const v of violations) console.log(`  ${KNOWN_DEBTS.has(v) ? "known debt" : "AGAINST THE ORDER"}: ${v}${KNOWN_DEBTS.has(v) ? ` (${KNOWN_DEBTS.get(v)})` : ""}`);
+for (const v of violations)
+  console.log(
+    `  ${KNOWN_DEBTS.has(v) ? "known debt" : "AGAINST THE ORDER"}: ${v}${KNOWN_DEBTS.has(v) ? ` (${KNOWN_DEBTS.get(v)})` : ""}`,
+  );
 for (const c of cycles) console.log(`  CYCLE: ${c.join(" → ")}`);
 for (const d of stale) console.log(`  fixed (remove it from KNOWN_DEBTS): ${d}`);
 const failed = unknown.length + cycles.length + stale.length;
-console.log(failed === 0 ? "check-layers: no import against the order and no cycle, beyond the known debts" : `check-layers: ${failed} problem(s)`);
+console.log(
+  failed === 0
+    ? "check-layers: no import against the order and no cycle, beyond the known debts"
+    : `check-layers: ${failed} problem(s)`,
+);
 process.exitCode = failed === 0 ? 0 : 1;

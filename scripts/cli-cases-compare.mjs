@@ -30,7 +30,10 @@ function rows(path) {
 
 const before = rows(positionals[0]);
 const after = rows(positionals[1]);
-const side = (r) => (r ? `${r.code} · ${r.message}${r.crash !== "no" && r.crash !== "—" ? ` · **${r.crash}**` : ""}${r.wrote !== "nothing" && r.wrote !== "—" ? ` · wrote ${r.wrote}` : ""}` : "(not run)");
+const side = (r) =>
+  r
+    ? `${r.code} · ${r.message}${r.crash !== "no" && r.crash !== "—" ? ` · **${r.crash}**` : ""}${r.wrote !== "nothing" && r.wrote !== "—" ? ` · wrote ${r.wrote}` : ""}`
+    : "(not run)";
 const ids = [...new Set([...before.out.keys(), ...after.out.keys()])];
 const lines = [
   `# ${values.title ?? "homeostat CLI cases, before and after"}`,
@@ -42,7 +45,10 @@ const lines = [
   "",
   "| case | input | before | after |",
   "| --- | --- | --- | --- |",
-  ...ids.map((id) => `| ${id} | ${(after.out.get(id) ?? before.out.get(id)).input} | ${side(before.out.get(id))} | ${side(after.out.get(id))} |`),
+  ...ids.map(
+    (id) =>
+      `| ${id} | ${(after.out.get(id) ?? before.out.get(id)).input} | ${side(before.out.get(id))} | ${side(after.out.get(id))} |`,
+  ),
   "",
 ];
 process.stdout.write(lines.join("\n"));

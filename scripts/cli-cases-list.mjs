@@ -17,15 +17,23 @@ const predict = (input) => ["predict", "--model", "iris.hmst", "--input", input]
 /** The README and docs/*.md of the checkout, as one text. */
 function docsText(root) {
   const docs = join(root, "docs");
-  const pages = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith(".md")).map((f) => join(docs, f)) : [];
-  return [join(root, "README.md"), ...pages].filter(existsSync).map((f) => readFileSync(f, "utf8")).join("\n");
+  const pages = existsSync(docs)
+    ? readdirSync(docs)
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => join(docs, f))
+    : [];
+  return [join(root, "README.md"), ...pages]
+    .filter(existsSync)
+    .map((f) => readFileSync(f, "utf8"))
+    .join("\n");
 }
 
 /** Where the `--help` text of a subcommand first differs from the global one. */
 function helpDiff(globalHelp) {
   return (r) => {
     if (r.stdout === globalHelp) return "same as the global --help";
-    const a = r.stdout.split("\n"), g = globalHelp.split("\n");
+    const a = r.stdout.split("\n"),
+      g = globalHelp.split("\n");
     const i = a.findIndex((line, k) => line !== g[k]);
     return `differs from the global text; line ${i + 1}: ${a[i] ?? "(ends)"}`;
   };
@@ -38,7 +46,8 @@ function shortBatchStats(stepsPerEpoch) {
     if (!existsSync(file)) return `no run record (exit ${r.code})`;
     const points = JSON.parse(readFileSync(file, "utf8")).health?.points ?? [];
     // A check at (1-based) step s saw an epoch's last, short batch when s is a multiple of stepsPerEpoch.
-    const group = (short) => points.filter((p) => (p.step % stepsPerEpoch === 0) === short).map((p) => p.layers[0]);
+    const group = (short) =>
+      points.filter((p) => (p.step % stepsPerEpoch === 0) === short).map((p) => p.layers[0]);
     // Not every check measures every statistic (effective rank is costly): absent values are skipped.
     const range = (ls, key) => {
       const v = ls.map((l) => l[key]).filter((x) => typeof x === "number");
@@ -51,7 +60,10 @@ function shortBatchStats(stepsPerEpoch) {
 
 /** Predictions of the same rows with the columns in file order and reversed: equal or not. */
 function shuffleProperty(r, { bin, dir }) {
-  const labels = (res) => (res.code === 0 ? JSON.parse(res.stdout.trim().split("\n").pop()).predictions.map((p) => p.class ?? p.label) : null);
+  const labels = (res) =>
+    res.code === 0
+      ? JSON.parse(res.stdout.trim().split("\n").pop()).predictions.map((p) => p.class ?? p.label)
+      : null;
   const original = labels(runCli(bin, [...predict("ordered.csv"), "--json"], { cwd: dir }));
   const shuffled = labels(r);
   if (!original || !shuffled) return `exit ${r.code}: ${(r.stderr.split("\n")[0] || "").trim()}`;
@@ -63,66 +75,399 @@ export function issueCases(ctx) {
   const { irisCsv, irisConfig, regConfig, regRows, globalHelp } = ctx;
   const irisLines = irisCsv.trim().split("\n");
   const reversed = (line) => line.split(",").slice(0, 4).reverse().join(",");
-  const withoutVirginica = irisLines.filter((l) => !l.endsWith("virginica")).join("\n") + "\n";
+  const withoutVirginica = `${irisLines.filter((l) => !l.endsWith("virginica")).join("\n")}\n`;
   const healthy = healthyData();
   return [
     // 1. predict maps CSV columns by position and ignores the header.
-    { id: "1.1", input: "predict: a setosa row, header names the columns in reversed order", uses: MODEL, files: { "rev.csv": `petal_width,petal_length,sepal_width,sepal_length\n${reversed(SETOSA)}\n` }, args: predict("rev.csv") },
-    { id: "1.2", input: "predict: a setosa row under wrong column names a,b,c,d", uses: MODEL, files: { "abcd.csv": `a,b,c,d\n${SETOSA}\n` }, args: predict("abcd.csv") },
-    { id: "1.3 (added)", input: "predict: header has a feature missing (3 of 4 columns)", uses: MODEL, files: { "three.csv": `sepal_length,sepal_width,petal_length\n5.1,3.5,1.4\n` }, args: predict("three.csv") },
-    { id: "1.4 (added)", input: "predict: the training CSV itself (target column included)", uses: [...MODEL, "iris.csv"], args: predict("iris.csv") },
-    { id: "1.5 (added)", input: "predict: all 45 iris rows, columns reversed, against the same rows in order", uses: MODEL, files: { "ordered.csv": irisLines.map((l) => l.split(",").slice(0, 4).join(",")).join("\n") + "\n", "all-rev.csv": irisLines.map(reversed).join("\n") + "\n" }, args: [...predict("all-rev.csv"), "--json"], message: shuffleProperty },
+    {
+      id: "1.1",
+      input: "predict: a setosa row, header names the columns in reversed order",
+      uses: MODEL,
+      files: { "rev.csv": `petal_width,petal_length,sepal_width,sepal_length\n${reversed(SETOSA)}\n` },
+      args: predict("rev.csv"),
+    },
+    {
+      id: "1.2",
+      input: "predict: a setosa row under wrong column names a,b,c,d",
+      uses: MODEL,
+      files: { "abcd.csv": `a,b,c,d\n${SETOSA}\n` },
+      args: predict("abcd.csv"),
+    },
+    {
+      id: "1.3 (added)",
+      input: "predict: header has a feature missing (3 of 4 columns)",
+      uses: MODEL,
+      files: { "three.csv": `sepal_length,sepal_width,petal_length\n5.1,3.5,1.4\n` },
+      args: predict("three.csv"),
+    },
+    {
+      id: "1.4 (added)",
+      input: "predict: the training CSV itself (target column included)",
+      uses: [...MODEL, "iris.csv"],
+      args: predict("iris.csv"),
+    },
+    {
+      id: "1.5 (added)",
+      input: "predict: all 45 iris rows, columns reversed, against the same rows in order",
+      uses: MODEL,
+      files: {
+        "ordered.csv": `${irisLines.map((l) => l.split(",").slice(0, 4).join(",")).join("\n")}\n`,
+        "all-rev.csv": `${irisLines.map(reversed).join("\n")}\n`,
+      },
+      args: [...predict("all-rev.csv"), "--json"],
+      message: shuffleProperty,
+    },
     // 2. predict's own split(",") reader.
-    { id: "2.1", input: "predict: no header; first row has an empty cell (5.1,,1.4,0.2), second a virginica row", uses: MODEL, files: { "gap.csv": `5.1,,1.4,0.2\n${VIRGINICA}\n` }, args: predict("gap.csv") },
-    { id: "2.2", input: "predict: a NaN cell", uses: MODEL, files: { "nan.csv": `${HEAD}\n5.1,NaN,1.4,0.2\n` }, args: predict("nan.csv") },
-    { id: "2.3", input: "predict: a 1e400 cell", uses: MODEL, files: { "huge.csv": `${HEAD}\n1e400,3.5,1.4,0.2\n` }, args: predict("huge.csv") },
-    { id: "2.4", input: 'predict: quoted numbers ("5.1","3.5",…)', uses: MODEL, files: { "quoted.csv": `${HEAD}\n"5.1","3.5","1.4","0.2"\n` }, args: predict("quoted.csv") },
-    { id: "2.5", input: "predict: JSON [[1e400,3.5,1.4,0.2]]", uses: MODEL, files: { "huge.json": "[[1e400,3.5,1.4,0.2]]\n" }, args: predict("huge.json") },
-    { id: "2.6 (added)", input: "predict: 1e39 (beyond float32)", uses: MODEL, files: { "f32.csv": `${HEAD}\n1e39,3.5,1.4,0.2\n` }, args: predict("f32.csv") },
-    { id: "2.7 (added)", input: "predict: an empty cell in a file with a header", uses: MODEL, files: { "empty-cell.csv": `${HEAD}\n5.1,,1.4,0.2\n` }, args: predict("empty-cell.csv") },
-    { id: "2.8 (added)", input: "predict: JSON array of objects keyed by feature name", uses: MODEL, files: { "objs.json": JSON.stringify([{ petal_width: 0.2, petal_length: 1.4, sepal_width: 3.5, sepal_length: 5.1 }]) }, args: predict("objs.json") },
-    { id: "2.9 (added)", input: "predict: JSON Lines, one array per line", uses: MODEL, files: { "rows.jsonl": `[${SETOSA}]\n[${VIRGINICA}]\n` }, args: predict("rows.jsonl") },
-    { id: "2.10 (added)", input: "predict: CSV with a byte-order mark and CRLF line ends", uses: MODEL, files: { "bom.csv": `\ufeff${HEAD}\r\n${SETOSA}\r\n` }, args: predict("bom.csv") },
-    { id: "2.11 (added)", input: "predict: CSV on standard input", uses: MODEL, stdin: `${HEAD}\n${VIRGINICA}\n`, args: predict("-") },
-    { id: "2.12", input: 'predict: a line holding only "" between two rows', uses: MODEL, files: { "quote-line.csv": `${HEAD}\n${SETOSA}\n""\n${VIRGINICA}\n` }, args: predict("quote-line.csv") },
+    {
+      id: "2.1",
+      input: "predict: no header; first row has an empty cell (5.1,,1.4,0.2), second a virginica row",
+      uses: MODEL,
+      files: { "gap.csv": `5.1,,1.4,0.2\n${VIRGINICA}\n` },
+      args: predict("gap.csv"),
+    },
+    {
+      id: "2.2",
+      input: "predict: a NaN cell",
+      uses: MODEL,
+      files: { "nan.csv": `${HEAD}\n5.1,NaN,1.4,0.2\n` },
+      args: predict("nan.csv"),
+    },
+    {
+      id: "2.3",
+      input: "predict: a 1e400 cell",
+      uses: MODEL,
+      files: { "huge.csv": `${HEAD}\n1e400,3.5,1.4,0.2\n` },
+      args: predict("huge.csv"),
+    },
+    {
+      id: "2.4",
+      input: 'predict: quoted numbers ("5.1","3.5",…)',
+      uses: MODEL,
+      files: { "quoted.csv": `${HEAD}\n"5.1","3.5","1.4","0.2"\n` },
+      args: predict("quoted.csv"),
+    },
+    {
+      id: "2.5",
+      input: "predict: JSON [[1e400,3.5,1.4,0.2]]",
+      uses: MODEL,
+      files: { "huge.json": "[[1e400,3.5,1.4,0.2]]\n" },
+      args: predict("huge.json"),
+    },
+    {
+      id: "2.6 (added)",
+      input: "predict: 1e39 (beyond float32)",
+      uses: MODEL,
+      files: { "f32.csv": `${HEAD}\n1e39,3.5,1.4,0.2\n` },
+      args: predict("f32.csv"),
+    },
+    {
+      id: "2.7 (added)",
+      input: "predict: an empty cell in a file with a header",
+      uses: MODEL,
+      files: { "empty-cell.csv": `${HEAD}\n5.1,,1.4,0.2\n` },
+      args: predict("empty-cell.csv"),
+    },
+    {
+      id: "2.8 (added)",
+      input: "predict: JSON array of objects keyed by feature name",
+      uses: MODEL,
+      files: {
+        "objs.json": JSON.stringify([
+          { petal_width: 0.2, petal_length: 1.4, sepal_width: 3.5, sepal_length: 5.1 },
+        ]),
+      },
+      args: predict("objs.json"),
+    },
+    {
+      id: "2.9 (added)",
+      input: "predict: JSON Lines, one array per line",
+      uses: MODEL,
+      files: { "rows.jsonl": `[${SETOSA}]\n[${VIRGINICA}]\n` },
+      args: predict("rows.jsonl"),
+    },
+    {
+      id: "2.10 (added)",
+      input: "predict: CSV with a byte-order mark and CRLF line ends",
+      uses: MODEL,
+      files: { "bom.csv": `\ufeff${HEAD}\r\n${SETOSA}\r\n` },
+      args: predict("bom.csv"),
+    },
+    {
+      id: "2.11 (added)",
+      input: "predict: CSV on standard input",
+      uses: MODEL,
+      stdin: `${HEAD}\n${VIRGINICA}\n`,
+      args: predict("-"),
+    },
+    {
+      id: "2.12",
+      input: 'predict: a line holding only "" between two rows',
+      uses: MODEL,
+      files: { "quote-line.csv": `${HEAD}\n${SETOSA}\n""\n${VIRGINICA}\n` },
+      args: predict("quote-line.csv"),
+    },
     // 3. predict on a missing file or a folder.
     { id: "3.1", input: "predict --input missing.csv", uses: MODEL, args: predict("missing.csv") },
-    { id: "3.2", input: "predict --input a folder", uses: MODEL, files: { "folder/.keep": "" }, args: predict("folder") },
+    {
+      id: "3.2",
+      input: "predict --input a folder",
+      uses: MODEL,
+      files: { "folder/.keep": "" },
+      args: predict("folder"),
+    },
     // 4. eval matches classes by sorted order in the eval file.
-    { id: "4.1", input: "eval: iris rows without virginica (2 of the 3 classes)", uses: MODEL, files: { "two.csv": withoutVirginica }, args: ["eval", "--model", "iris.hmst", "--data", "two.csv"], show: [/accuracy|homeostat:/] },
-    { id: "4.2", input: 'eval: virginica relabelled "rosa" (a label the model does not know)', uses: MODEL, files: { "rosa.csv": irisCsv.replace(/virginica/g, "rosa") }, args: ["eval", "--model", "iris.hmst", "--data", "rosa.csv"], show: [/accuracy|homeostat:/] },
+    {
+      id: "4.1",
+      input: "eval: iris rows without virginica (2 of the 3 classes)",
+      uses: MODEL,
+      files: { "two.csv": withoutVirginica },
+      args: ["eval", "--model", "iris.hmst", "--data", "two.csv"],
+      show: [/accuracy|homeostat:/],
+    },
+    {
+      id: "4.2",
+      input: 'eval: virginica relabelled "rosa" (a label the model does not know)',
+      uses: MODEL,
+      files: { "rosa.csv": irisCsv.replace(/virginica/g, "rosa") },
+      args: ["eval", "--model", "iris.hmst", "--data", "rosa.csv"],
+      show: [/accuracy|homeostat:/],
+    },
     // 5. integer regression targets taken for classes.
-    { id: "5.1", input: "train: regression (1 linear unit, mse) on integer targets 0–13", files: { "int.csv": intTargets(), "int.json": regConfig({ data: { format: "csv", path: "int.csv", target: "y" }, out: "int.hmst" }) }, args: ["train", "--config", "int.json"] },
+    {
+      id: "5.1",
+      input: "train: regression (1 linear unit, mse) on integer targets 0–13",
+      files: {
+        "int.csv": intTargets(),
+        "int.json": regConfig({ data: { format: "csv", path: "int.csv", target: "y" }, out: "int.hmst" }),
+      },
+      args: ["train", "--config", "int.json"],
+    },
     // 6. infinite targets and features.
-    { id: "6.1", input: "train: regression, one target is inf", files: { "inf-y.csv": `x1,x2,y\n${regRows.slice(0, 40).join("\n")}\n0.1,0.2,inf\n`, "inf-y.json": regConfig({ data: { format: "csv", path: "inf-y.csv", target: "y" }, out: "inf-y.hmst" }) }, args: ["train", "--config", "inf-y.json"], show: [/explodingGradients|^homeostat:/, /model saved to/, /not saved/] },
-    { id: "6.2", input: "train: regression, one feature is inf", files: { "inf-x.csv": `x1,x2,y\n${regRows.slice(0, 40).join("\n")}\ninf,0.2,0.3\n`, "inf-x.json": regConfig({ data: { format: "csv", path: "inf-x.csv", target: "y" }, out: "inf-x.hmst" }) }, args: ["train", "--config", "inf-x.json"], show: [/^homeostat:/, /model saved to/, /not saved/] },
+    {
+      id: "6.1",
+      input: "train: regression, one target is inf",
+      files: {
+        "inf-y.csv": `x1,x2,y\n${regRows.slice(0, 40).join("\n")}\n0.1,0.2,inf\n`,
+        "inf-y.json": regConfig({
+          data: { format: "csv", path: "inf-y.csv", target: "y" },
+          out: "inf-y.hmst",
+        }),
+      },
+      args: ["train", "--config", "inf-y.json"],
+      show: [/explodingGradients|^homeostat:/, /model saved to/, /not saved/],
+    },
+    {
+      id: "6.2",
+      input: "train: regression, one feature is inf",
+      files: {
+        "inf-x.csv": `x1,x2,y\n${regRows.slice(0, 40).join("\n")}\ninf,0.2,0.3\n`,
+        "inf-x.json": regConfig({
+          data: { format: "csv", path: "inf-x.csv", target: "y" },
+          out: "inf-x.hmst",
+        }),
+      },
+      args: ["train", "--config", "inf-x.json"],
+      show: [/^homeostat:/, /model saved to/, /not saved/],
+    },
     // 7. --help, --version, documented formats.
-    ...["train", "eval", "predict", "continual", "report", "export", "import", "demo", "bench"].map((cmd) => ({ id: `7.${cmd}`, input: `${cmd} --help`, args: [cmd, "--help"], message: helpDiff(globalHelp) })),
+    ...["train", "eval", "predict", "continual", "report", "export", "import", "demo", "bench"].map(
+      (cmd) => ({
+        id: `7.${cmd}`,
+        input: `${cmd} --help`,
+        args: [cmd, "--help"],
+        message: helpDiff(globalHelp),
+      }),
+    ),
     { id: "7.version", input: "--version", args: ["--version"] },
-    { id: "7.docs-predict", input: "README/docs describe predict's --json output", static: ({ root }) => (/"predictions"/.test(docsText(root)) ? 'mentions "predictions"' : 'no mention of "predictions"') },
-    { id: "7.docs-eval", input: "README/docs describe eval's --json output", static: ({ root }) => (/"command"\s*:\s*"eval"/.test(docsText(root)) ? 'shows {"command":"eval",…}' : 'no {"command":"eval",…} shown') },
-    { id: "7.docs-continual", input: "README/docs describe the continual config format", static: ({ root }) => (/"continual"\s*:\s*\{/.test(docsText(root)) ? 'shows a "continual": { … } section' : 'no "continual": { … } section shown') },
+    {
+      id: "7.docs-predict",
+      input: "README/docs describe predict's --json output",
+      static: ({ root }) =>
+        /"predictions"/.test(docsText(root)) ? 'mentions "predictions"' : 'no mention of "predictions"',
+    },
+    {
+      id: "7.docs-eval",
+      input: "README/docs describe eval's --json output",
+      static: ({ root }) =>
+        /"command"\s*:\s*"eval"/.test(docsText(root))
+          ? 'shows {"command":"eval",…}'
+          : 'no {"command":"eval",…} shown',
+    },
+    {
+      id: "7.docs-continual",
+      input: "README/docs describe the continual config format",
+      static: ({ root }) =>
+        /"continual"\s*:\s*\{/.test(docsText(root))
+          ? 'shows a "continual": { … } section'
+          : 'no "continual": { … } section shown',
+    },
     // 8. piped logs; health statistics on short batches.
-    { id: "8.1", input: "train piped, validationSplit 0.25: the epoch line", uses: ["iris.csv"], files: { "val.json": irisConfig({ epochs: 2, out: "val.hmst", data: { ...irisConfig().data, validationSplit: 0.25 } }) }, args: ["train", "--config", "val.json"], show: [/^epoch 1\//] },
-    { id: "8.2", input: "train relu 32, 36 rows in batches of 16 (16, 16, 4), 300 epochs: health series on full vs short batches", uses: ["iris.csv"], files: { "short.json": irisConfig({ epochs: 300, batchSize: 16, out: "short.hmst", model: { layers: [{ type: "dense", units: 32, activation: "relu" }, { type: "dense", units: 3, activation: "softmax" }] } }) }, args: ["train", "--config", "short.json"], message: shortBatchStats(3) },
+    {
+      id: "8.1",
+      input: "train piped, validationSplit 0.25: the epoch line",
+      uses: ["iris.csv"],
+      files: {
+        "val.json": irisConfig({
+          epochs: 2,
+          out: "val.hmst",
+          data: { ...irisConfig().data, validationSplit: 0.25 },
+        }),
+      },
+      args: ["train", "--config", "val.json"],
+      show: [/^epoch 1\//],
+    },
+    {
+      id: "8.2",
+      input:
+        "train relu 32, 36 rows in batches of 16 (16, 16, 4), 300 epochs: health series on full vs short batches",
+      uses: ["iris.csv"],
+      files: {
+        "short.json": irisConfig({
+          epochs: 300,
+          batchSize: 16,
+          out: "short.hmst",
+          model: {
+            layers: [
+              { type: "dense", units: 32, activation: "relu" },
+              { type: "dense", units: 3, activation: "softmax" },
+            ],
+          },
+        }),
+      },
+      args: ["train", "--config", "short.json"],
+      message: shortBatchStats(3),
+    },
     // 9. smaller items.
-    { id: "9.1", input: "report --out an existing folder", uses: ["iris.record.json"], files: { "out/.keep": "" }, args: ["report", "iris.record.json", "--out", "out"] },
-    { id: "9.2", input: "eval --data nothere.csv (missing) --config run.json", uses: [...MODEL, "iris.csv", "iris.json"], args: ["eval", "--model", "iris.hmst", "--data", "nothere.csv", "--config", "iris.json"], show: [/eval|homeostat:/] },
-    { id: "9.3", input: "train with epochs: 0", uses: ["iris.csv"], files: { "zero.json": irisConfig({ epochs: 0, out: "zero.hmst" }) }, args: ["train", "--config", "zero.json"], show: [/homeostat:|test accuracy/, /model saved|not saved/] },
-    { id: "9.4", input: "continual --config sub/cl.json (no out): where its record goes", files: { "sub/cl.json": JSON.parse(readFileSync(join(ctx.fixtures, "cl.json"), "utf8")) }, args: ["continual", "--config", "sub/cl.json"], show: [/run record|homeostat:/] },
-    { id: "9.5", input: "continual run record: per-step loss entries", files: { "cl.json": JSON.parse(readFileSync(join(ctx.fixtures, "cl.json"), "utf8")) }, args: ["continual", "--config", "cl.json"], message: (r, { dir }) => { const f = [join(dir, "runs", "cl", "continual.record.json"), join(dir, "continual.record.json")].find((p) => existsSync(p)); return f ? `steps.loss has ${JSON.parse(readFileSync(f, "utf8")).steps?.loss?.length ?? 0} entries` : `no record (exit ${r.code})`; } },
-    { id: "9.6", input: "report RECORD without --out: where the page goes", uses: ["iris.record.json"], files: { "sub/.keep": "" }, args: ["report", "iris.record.json"], show: [/report written|homeostat:/] },
-    { id: "9.7", input: "README: report examples' --out paths", static: ({ root }) => [...readFileSync(join(root, "README.md"), "utf8").matchAll(/homeostat report [^\n]*--out (\S+)/g)].map((m) => m[1]).join(", ") || "none" },
-    { id: "9.8", input: "README links ../shared/DESIGN.md", static: ({ root }) => (readFileSync(join(root, "README.md"), "utf8").includes("../shared/DESIGN.md") ? `yes (exists from a clone: ${existsSync(resolve(root, "../shared/DESIGN.md")) ? "only beside this checkout" : "no"})` : "no") },
-    { id: "9.9", input: "README says how to install the CLI (npm install -g / npm link)", static: ({ root }) => (/npm (install -g|i -g|link)/.test(readFileSync(join(root, "README.md"), "utf8")) ? "yes" : "no") },
+    {
+      id: "9.1",
+      input: "report --out an existing folder",
+      uses: ["iris.record.json"],
+      files: { "out/.keep": "" },
+      args: ["report", "iris.record.json", "--out", "out"],
+    },
+    {
+      id: "9.2",
+      input: "eval --data nothere.csv (missing) --config run.json",
+      uses: [...MODEL, "iris.csv", "iris.json"],
+      args: ["eval", "--model", "iris.hmst", "--data", "nothere.csv", "--config", "iris.json"],
+      show: [/eval|homeostat:/],
+    },
+    {
+      id: "9.3",
+      input: "train with epochs: 0",
+      uses: ["iris.csv"],
+      files: { "zero.json": irisConfig({ epochs: 0, out: "zero.hmst" }) },
+      args: ["train", "--config", "zero.json"],
+      show: [/homeostat:|test accuracy/, /model saved|not saved/],
+    },
+    {
+      id: "9.4",
+      input: "continual --config sub/cl.json (no out): where its record goes",
+      files: { "sub/cl.json": JSON.parse(readFileSync(join(ctx.fixtures, "cl.json"), "utf8")) },
+      args: ["continual", "--config", "sub/cl.json"],
+      show: [/run record|homeostat:/],
+    },
+    {
+      id: "9.5",
+      input: "continual run record: per-step loss entries",
+      files: { "cl.json": JSON.parse(readFileSync(join(ctx.fixtures, "cl.json"), "utf8")) },
+      args: ["continual", "--config", "cl.json"],
+      message: (r, { dir }) => {
+        const f = [join(dir, "runs", "cl", "continual.record.json"), join(dir, "continual.record.json")].find(
+          (p) => existsSync(p),
+        );
+        return f
+          ? `steps.loss has ${JSON.parse(readFileSync(f, "utf8")).steps?.loss?.length ?? 0} entries`
+          : `no record (exit ${r.code})`;
+      },
+    },
+    {
+      id: "9.6",
+      input: "report RECORD without --out: where the page goes",
+      uses: ["iris.record.json"],
+      files: { "sub/.keep": "" },
+      args: ["report", "iris.record.json"],
+      show: [/report written|homeostat:/],
+    },
+    {
+      id: "9.7",
+      input: "README: report examples' --out paths",
+      static: ({ root }) =>
+        [...readFileSync(join(root, "README.md"), "utf8").matchAll(/homeostat report [^\n]*--out (\S+)/g)]
+          .map((m) => m[1])
+          .join(", ") || "none",
+    },
+    {
+      id: "9.8",
+      input: "README links ../shared/DESIGN.md",
+      static: ({ root }) =>
+        readFileSync(join(root, "README.md"), "utf8").includes("../shared/DESIGN.md")
+          ? `yes (exists from a clone: ${existsSync(resolve(root, "../shared/DESIGN.md")) ? "only beside this checkout" : "no"})`
+          : "no",
+    },
+    {
+      id: "9.9",
+      input: "README says how to install the CLI (npm install -g / npm link)",
+      static: ({ root }) =>
+        /npm (install -g|i -g|link)/.test(readFileSync(join(root, "README.md"), "utf8")) ? "yes" : "no",
+    },
     // 10. unscaledInputs on healthy data.
-    { id: "10.1", input: `train: 3 features, sd ${healthy.sds}, one value ${healthy.max} (not normalised)`, files: { "healthy.csv": healthy.csv, "healthy-test.csv": healthy.test, "healthy.json": irisConfig({ data: { format: "csv", path: "healthy.csv", test: "healthy-test.csv", target: "label" }, model: { layers: [{ type: "dense", units: 16, activation: "tanh" }, { type: "dense", units: 2, activation: "softmax" }] }, out: "healthy.hmst" }) }, args: ["train", "--config", "healthy.json"], show: [/unscaledInputs/, /test accuracy|^homeostat:/] },
+    {
+      id: "10.1",
+      input: `train: 3 features, sd ${healthy.sds}, one value ${healthy.max} (not normalised)`,
+      files: {
+        "healthy.csv": healthy.csv,
+        "healthy-test.csv": healthy.test,
+        "healthy.json": irisConfig({
+          data: { format: "csv", path: "healthy.csv", test: "healthy-test.csv", target: "label" },
+          model: {
+            layers: [
+              { type: "dense", units: 16, activation: "tanh" },
+              { type: "dense", units: 2, activation: "softmax" },
+            ],
+          },
+          out: "healthy.hmst",
+        }),
+      },
+      args: ["train", "--config", "healthy.json"],
+      show: [/unscaledInputs/, /test accuracy|^homeostat:/],
+    },
     // Added: other malformed inputs to train.
-    { id: "11.1 (added)", input: 'train: a line holding only "" in the training CSV', files: { "iris.csv": irisLines.slice(0, 10).join("\n") + '\n""\n' + irisLines.slice(10).join("\n") + "\n", "run.json": irisConfig({ epochs: 2 }) }, args: ["train", "--config", "run.json"] },
+    {
+      id: "11.1 (added)",
+      input: 'train: a line holding only "" in the training CSV',
+      files: {
+        "iris.csv": `${irisLines.slice(0, 10).join("\n")}\n""\n${irisLines.slice(10).join("\n")}\n`,
+        "run.json": irisConfig({ epochs: 2 }),
+      },
+      args: ["train", "--config", "run.json"],
+    },
     { id: "11.2 (added)", input: "train --config missing.json", args: ["train", "--config", "missing.json"] },
-    { id: "11.3 (added)", input: "train --config a folder", files: { "cfg/.keep": "" }, args: ["train", "--config", "cfg"] },
-    { id: "11.4 (added)", input: "train: a NaN feature cell in the training CSV", files: { "iris.csv": irisCsv.replace("5.1,3.5,1.4,0.2", "5.1,NaN,1.4,0.2"), "run.json": irisConfig({ epochs: 2 }) }, args: ["train", "--config", "run.json"], show: [/homeostat:|health|test accuracy/] },
-    { id: "11.5 (added)", input: "train: an empty feature cell in the training CSV", files: { "iris.csv": irisCsv.replace("5.1,3.5,1.4,0.2", "5.1,,1.4,0.2"), "run.json": irisConfig({ epochs: 2 }) }, args: ["train", "--config", "run.json"] },
+    {
+      id: "11.3 (added)",
+      input: "train --config a folder",
+      files: { "cfg/.keep": "" },
+      args: ["train", "--config", "cfg"],
+    },
+    {
+      id: "11.4 (added)",
+      input: "train: a NaN feature cell in the training CSV",
+      files: {
+        "iris.csv": irisCsv.replace("5.1,3.5,1.4,0.2", "5.1,NaN,1.4,0.2"),
+        "run.json": irisConfig({ epochs: 2 }),
+      },
+      args: ["train", "--config", "run.json"],
+      show: [/homeostat:|health|test accuracy/],
+    },
+    {
+      id: "11.5 (added)",
+      input: "train: an empty feature cell in the training CSV",
+      files: {
+        "iris.csv": irisCsv.replace("5.1,3.5,1.4,0.2", "5.1,,1.4,0.2"),
+        "run.json": irisConfig({ epochs: 2 }),
+      },
+      args: ["train", "--config", "run.json"],
+    },
   ];
 }
 
@@ -140,7 +485,7 @@ function intTargets() {
  */
 function healthyData() {
   let s = 12345;
-  const uniform = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const uniform = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const normal = () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
   const sds = [2, 3.5, 5];
   const rows = [];

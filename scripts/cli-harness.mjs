@@ -5,7 +5,17 @@
  * src/, so that it runs against any build: the caller passes the path of dist/src/cli/bin.js.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -47,8 +57,20 @@ function walk(dir, visit, before = false) {
 /** Run the CLI in `cwd`; `asNobody` drops to user nobody when we are root (see AS_ROOT). */
 export function runCli(bin, args, { cwd, input, asNobody = false, timeout = 120_000 } = {}) {
   const ids = asNobody && AS_ROOT ? { uid: NOBODY, gid: NOBODY } : {};
-  const r = spawnSync(process.execPath, [resolve(bin), ...args], { cwd, input, encoding: "utf8", timeout, ...ids });
-  return { code: r.status, signal: r.signal, timedOut: r.error?.code === "ETIMEDOUT", stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  const r = spawnSync(process.execPath, [resolve(bin), ...args], {
+    cwd,
+    input,
+    encoding: "utf8",
+    timeout,
+    ...ids,
+  });
+  return {
+    code: r.status,
+    signal: r.signal,
+    timedOut: r.error?.code === "ETIMEDOUT",
+    stdout: r.stdout ?? "",
+    stderr: r.stderr ?? "",
+  };
 }
 
 /** Every file and folder under `dir` with its size and modification time, to see what a run wrote. */
@@ -80,7 +102,7 @@ export function crashSigns(stderr) {
 }
 
 function writeJson(dir, name, value) {
-  writeFileSync(join(dir, name), JSON.stringify(value, null, 2) + "\n");
+  writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** The run config of the shared iris classifier: small and quick, but it learns the three species. */
@@ -88,7 +110,12 @@ export function irisConfig(over = {}) {
   return {
     seed: 0,
     data: { format: "csv", path: "iris.csv", target: "species", normalize: "standardize", testSplit: 0.2 },
-    model: { layers: [{ type: "dense", units: 16, activation: "tanh" }, { type: "dense", units: 3, activation: "softmax" }] },
+    model: {
+      layers: [
+        { type: "dense", units: 16, activation: "tanh" },
+        { type: "dense", units: 3, activation: "softmax" },
+      ],
+    },
     loss: "crossEntropy",
     optimizer: { type: "adam", lr: 0.01 },
     epochs: 30,
@@ -115,19 +142,45 @@ function idx(type, dims, body) {
 export function makeFixtures(bin, dir) {
   const step = (args) => {
     const r = runCli(bin, [...args, "--quiet"], { cwd: dir });
-    if (r.code !== 0) throw new Error(`fixture step "homeostat ${args.join(" ")}" failed (exit ${r.code}):\n${r.stderr}`);
+    if (r.code !== 0)
+      throw new Error(`fixture step "homeostat ${args.join(" ")}" failed (exit ${r.code}):\n${r.stderr}`);
   };
   writeFileSync(join(dir, "iris.csv"), IRIS_CSV);
   writeJson(dir, "iris.json", irisConfig());
   step(["train", "--config", "iris.json"]);
-  writeJson(dir, "ckpt.json", irisConfig({ epochs: 2, out: "ckpt.hmst", checkpoint: { every: 5, dir: "checkpoints" } }));
+  writeJson(
+    dir,
+    "ckpt.json",
+    irisConfig({ epochs: 2, out: "ckpt.hmst", checkpoint: { every: 5, dir: "checkpoints" } }),
+  );
   step(["train", "--config", "ckpt.json"]);
   step(["export", "--model", "iris.hmst", "--format", "onnx", "--out", "iris.onnx"]);
   step(["export", "--model", "iris.hmst", "--format", "tfjs", "--out", "iris-tfjs"]);
-  writeFileSync(join(dir, "images.idx"), idx(0x08, [3, 2, 2], new Uint8Array(12).map((_, i) => 10 * i)));
+  writeFileSync(
+    join(dir, "images.idx"),
+    idx(
+      0x08,
+      [3, 2, 2],
+      new Uint8Array(12).map((_, i) => 10 * i),
+    ),
+  );
   writeFileSync(join(dir, "labels.idx"), idx(0x08, [3], [0, 1, 2]));
-  writeFileSync(join(dir, "rows.csv"), "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.3,3.3,6.0,2.5\n");
-  writeJson(dir, "cl.json", { continual: { stream: "split", scenario: "domain", tasks: 2, strategy: "naive", epochs: 1, trainPerTask: 100, testPerTask: 50, seed: 1 } });
+  writeFileSync(
+    join(dir, "rows.csv"),
+    "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.3,3.3,6.0,2.5\n",
+  );
+  writeJson(dir, "cl.json", {
+    continual: {
+      stream: "split",
+      scenario: "domain",
+      tasks: 2,
+      strategy: "naive",
+      epochs: 1,
+      trainPerTask: 100,
+      testPerTask: 50,
+      seed: 1,
+    },
+  });
 }
 
 /**
@@ -137,25 +190,154 @@ export function makeFixtures(bin, dir) {
  * command line needs.
  */
 export const FILE_ARGS = [
-  { arg: "train --config", role: "input", name: "run.json", valid: "iris.json", uses: ["iris.csv"], argv: (p) => ["train", "--config", p] },
-  { arg: "train --resume", role: "inputDir", name: "ckpts", valid: "checkpoints", uses: [], argv: (p) => ["train", "--resume", p] },
-  { arg: "eval --model", role: "input", name: "model.hmst", valid: "iris.hmst", uses: ["iris.csv"], argv: (p) => ["eval", "--model", p, "--data", "iris.csv"] },
-  { arg: "eval --data", role: "input", name: "data.csv", valid: "iris.csv", uses: ["iris.hmst"], argv: (p) => ["eval", "--model", "iris.hmst", "--data", p] },
-  { arg: "eval --images", role: "input", name: "img.idx", valid: "images.idx", uses: ["iris.hmst", "labels.idx"], argv: (p) => ["eval", "--model", "iris.hmst", "--images", p, "--labels", "labels.idx"] },
-  { arg: "eval --labels", role: "input", name: "lab.idx", valid: "labels.idx", uses: ["iris.hmst", "images.idx"], argv: (p) => ["eval", "--model", "iris.hmst", "--images", "images.idx", "--labels", p] },
-  { arg: "eval --config", role: "input", name: "run.json", valid: "iris.json", uses: ["iris.hmst", "iris.csv"], argv: (p) => ["eval", "--model", "iris.hmst", "--config", p] },
-  { arg: "predict --model", role: "input", name: "model.hmst", valid: "iris.hmst", uses: ["rows.csv"], argv: (p) => ["predict", "--model", p, "--input", "rows.csv"] },
-  { arg: "predict --input", role: "input", name: "rows.csv", valid: "rows.csv", uses: ["iris.hmst"], argv: (p) => ["predict", "--model", "iris.hmst", "--input", p] },
-  { arg: "continual --config", role: "input", name: "cl-run.json", valid: "cl.json", uses: [], argv: (p) => ["continual", "--config", p] },
-  { arg: "continual --resume", role: "inputDir", name: "ckpts", valid: "checkpoints", uses: [], argv: (p) => ["continual", "--resume", p] },
-  { arg: "report RECORD", role: "input", name: "run.record.json", valid: "iris.record.json", uses: [], argv: (p) => ["report", p, "--out", "report.html"] },
-  { arg: "report --out", role: "output", name: "report.html", uses: ["iris.record.json"], argv: (p) => ["report", "iris.record.json", "--out", p] },
-  { arg: "export --model", role: "input", name: "model.hmst", valid: "iris.hmst", uses: [], argv: (p) => ["export", "--model", p, "--format", "onnx", "--out", "out.onnx"] },
-  { arg: "export --out (onnx)", role: "output", name: "model.onnx", uses: ["iris.hmst"], argv: (p) => ["export", "--model", "iris.hmst", "--format", "onnx", "--out", p] },
-  { arg: "export --out (tfjs)", role: "outputDir", name: "tfjs-model", uses: ["iris.hmst"], argv: (p) => ["export", "--model", "iris.hmst", "--format", "tfjs", "--out", p] },
-  { arg: "import --in (onnx)", role: "input", name: "model.onnx", valid: "iris.onnx", uses: [], argv: (p) => ["import", "--format", "onnx", "--in", p, "--out", "imported.hmst"] },
-  { arg: "import --in (tfjs)", role: "inputDir", name: "tfjs-model", valid: "iris-tfjs", uses: [], argv: (p) => ["import", "--format", "tfjs", "--in", p, "--out", "imported.hmst"] },
-  { arg: "import --out", role: "output", name: "imported.hmst", uses: ["iris.onnx"], argv: (p) => ["import", "--format", "onnx", "--in", "iris.onnx", "--out", p] },
+  {
+    arg: "train --config",
+    role: "input",
+    name: "run.json",
+    valid: "iris.json",
+    uses: ["iris.csv"],
+    argv: (p) => ["train", "--config", p],
+  },
+  {
+    arg: "train --resume",
+    role: "inputDir",
+    name: "ckpts",
+    valid: "checkpoints",
+    uses: [],
+    argv: (p) => ["train", "--resume", p],
+  },
+  {
+    arg: "eval --model",
+    role: "input",
+    name: "model.hmst",
+    valid: "iris.hmst",
+    uses: ["iris.csv"],
+    argv: (p) => ["eval", "--model", p, "--data", "iris.csv"],
+  },
+  {
+    arg: "eval --data",
+    role: "input",
+    name: "data.csv",
+    valid: "iris.csv",
+    uses: ["iris.hmst"],
+    argv: (p) => ["eval", "--model", "iris.hmst", "--data", p],
+  },
+  {
+    arg: "eval --images",
+    role: "input",
+    name: "img.idx",
+    valid: "images.idx",
+    uses: ["iris.hmst", "labels.idx"],
+    argv: (p) => ["eval", "--model", "iris.hmst", "--images", p, "--labels", "labels.idx"],
+  },
+  {
+    arg: "eval --labels",
+    role: "input",
+    name: "lab.idx",
+    valid: "labels.idx",
+    uses: ["iris.hmst", "images.idx"],
+    argv: (p) => ["eval", "--model", "iris.hmst", "--images", "images.idx", "--labels", p],
+  },
+  {
+    arg: "eval --config",
+    role: "input",
+    name: "run.json",
+    valid: "iris.json",
+    uses: ["iris.hmst", "iris.csv"],
+    argv: (p) => ["eval", "--model", "iris.hmst", "--config", p],
+  },
+  {
+    arg: "predict --model",
+    role: "input",
+    name: "model.hmst",
+    valid: "iris.hmst",
+    uses: ["rows.csv"],
+    argv: (p) => ["predict", "--model", p, "--input", "rows.csv"],
+  },
+  {
+    arg: "predict --input",
+    role: "input",
+    name: "rows.csv",
+    valid: "rows.csv",
+    uses: ["iris.hmst"],
+    argv: (p) => ["predict", "--model", "iris.hmst", "--input", p],
+  },
+  {
+    arg: "continual --config",
+    role: "input",
+    name: "cl-run.json",
+    valid: "cl.json",
+    uses: [],
+    argv: (p) => ["continual", "--config", p],
+  },
+  {
+    arg: "continual --resume",
+    role: "inputDir",
+    name: "ckpts",
+    valid: "checkpoints",
+    uses: [],
+    argv: (p) => ["continual", "--resume", p],
+  },
+  {
+    arg: "report RECORD",
+    role: "input",
+    name: "run.record.json",
+    valid: "iris.record.json",
+    uses: [],
+    argv: (p) => ["report", p, "--out", "report.html"],
+  },
+  {
+    arg: "report --out",
+    role: "output",
+    name: "report.html",
+    uses: ["iris.record.json"],
+    argv: (p) => ["report", "iris.record.json", "--out", p],
+  },
+  {
+    arg: "export --model",
+    role: "input",
+    name: "model.hmst",
+    valid: "iris.hmst",
+    uses: [],
+    argv: (p) => ["export", "--model", p, "--format", "onnx", "--out", "out.onnx"],
+  },
+  {
+    arg: "export --out (onnx)",
+    role: "output",
+    name: "model.onnx",
+    uses: ["iris.hmst"],
+    argv: (p) => ["export", "--model", "iris.hmst", "--format", "onnx", "--out", p],
+  },
+  {
+    arg: "export --out (tfjs)",
+    role: "outputDir",
+    name: "tfjs-model",
+    uses: ["iris.hmst"],
+    argv: (p) => ["export", "--model", "iris.hmst", "--format", "tfjs", "--out", p],
+  },
+  {
+    arg: "import --in (onnx)",
+    role: "input",
+    name: "model.onnx",
+    valid: "iris.onnx",
+    uses: [],
+    argv: (p) => ["import", "--format", "onnx", "--in", p, "--out", "imported.hmst"],
+  },
+  {
+    arg: "import --in (tfjs)",
+    role: "inputDir",
+    name: "tfjs-model",
+    valid: "iris-tfjs",
+    uses: [],
+    argv: (p) => ["import", "--format", "tfjs", "--in", p, "--out", "imported.hmst"],
+  },
+  {
+    arg: "import --out",
+    role: "output",
+    name: "imported.hmst",
+    uses: ["iris.onnx"],
+    argv: (p) => ["import", "--format", "onnx", "--in", "iris.onnx", "--out", p],
+  },
 ];
 
 export const VARIANTS = ["missing", "folder", "empty", "unreadable"];
@@ -168,10 +350,30 @@ export const VARIANTS = ["missing", "folder", "empty", "unreadable"];
  * refused. "unreadable" is "unwritable" for outputs.
  */
 const MEANING = {
-  input: { missing: ["does not exist", 2], folder: ["is an empty folder", 2], empty: ["is an empty file", 2], unreadable: ["is a valid file we may not read", 2] },
-  inputDir: { missing: ["does not exist", 2], folder: ["is an empty folder", 2], empty: ["is an empty file (a folder is expected)", 2], unreadable: ["is a valid folder we may not read", 2] },
-  output: { missing: ["is in folders that do not exist yet", 0], folder: ["is an existing folder", 2], empty: ["is an existing empty file (replaced)", 0], unreadable: ["is in a folder we may not write to", 2] },
-  outputDir: { missing: ["is in folders that do not exist yet", 0], folder: ["is an existing empty folder", 0], empty: ["is an existing empty file (a folder is expected)", 2], unreadable: ["is in a folder we may not write to", 2] },
+  input: {
+    missing: ["does not exist", 2],
+    folder: ["is an empty folder", 2],
+    empty: ["is an empty file", 2],
+    unreadable: ["is a valid file we may not read", 2],
+  },
+  inputDir: {
+    missing: ["does not exist", 2],
+    folder: ["is an empty folder", 2],
+    empty: ["is an empty file (a folder is expected)", 2],
+    unreadable: ["is a valid folder we may not read", 2],
+  },
+  output: {
+    missing: ["is in folders that do not exist yet", 0],
+    folder: ["is an existing folder", 2],
+    empty: ["is an existing empty file (replaced)", 0],
+    unreadable: ["is in a folder we may not write to", 2],
+  },
+  outputDir: {
+    missing: ["is in folders that do not exist yet", 0],
+    folder: ["is an existing empty folder", 0],
+    empty: ["is an existing empty file (a folder is expected)", 2],
+    unreadable: ["is in a folder we may not write to", 2],
+  },
 };
 
 /** "the path does not exist" and its expected exit code. */

@@ -55,12 +55,18 @@ rmSync(planFile, { force: true }); // the recorder writes a fresh one once Stryk
 const stryker = spawn(
   process.execPath,
   [
-    "node_modules/@stryker-mutator/core/bin/stryker.js", "run", "stryker.config.mjs",
-    "--mutate", `dist/src/${folder}/**/*.js`,
-    "--incrementalFile", `${recordDir}/incremental.json`,
-    "--concurrency", String(concurrency),
+    "node_modules/@stryker-mutator/core/bin/stryker.js",
+    "run",
+    "stryker.config.mjs",
+    "--mutate",
+    `dist/src/${folder}/**/*.js`,
+    "--incrementalFile",
+    `${recordDir}/incremental.json`,
+    "--concurrency",
+    String(concurrency),
     // Stryker removes its sandbox only when it finishes; a stopped run's is removed below.
-    "--tempDirName", tempDir,
+    "--tempDirName",
+    tempDir,
   ],
   // Its own process group, so that stopping it also stops the test files its workers started.
   { stdio: "inherit", detached: true, env: { ...process.env, MUTATION_RECORD_DIR: recordDir } },
@@ -98,7 +104,10 @@ if (exitCode !== 0 && !stopped) {
 }
 
 const plan = JSON.parse(readFileSync(planFile, "utf8"));
-const results = readFileSync(`${recordDir}/results.jsonl`, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const results = readFileSync(`${recordDir}/results.jsonl`, "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .map((l) => JSON.parse(l));
 const summary = writeFolderScore({
   folder,
   plan,
@@ -115,13 +124,17 @@ function estimate(plan) {
   const files = toRun.reduce((n, m) => n + m.testFiles, 0);
   const SPAWN_MS = 300; // per test-file run, beyond its tests: the dry run's overhead on the 2-core machine
   const worstMs = toRun.reduce((t, m) => t + m.netTimeMs, 0) + files * SPAWN_MS;
-  return `src/${folder}: ${plan.length} mutants, ${toRun.length} to run over ${files} test-file runs; ` +
-    `at most ${(worstMs / 60_000 / concurrency).toFixed(0)} minutes at concurrency ${concurrency} (less as killed mutants stop early)`;
+  return (
+    `src/${folder}: ${plan.length} mutants, ${toRun.length} to run over ${files} test-file runs; ` +
+    `at most ${(worstMs / 60_000 / concurrency).toFixed(0)} minutes at concurrency ${concurrency} (less as killed mutants stop early)`
+  );
 }
 
 function cpuName() {
   try {
-    const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"));
+    const line = readFileSync("/proc/cpuinfo", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("model name"));
     if (line) return `${line.split(":")[1].trim()}, ${cpus().length} cores`;
   } catch {
     // not Linux: fall through to what Node knows

@@ -34,7 +34,7 @@ const recorder = {
     writeFileSync(join(dir, "results.jsonl"), "");
   },
   onMutantTested(result) {
-    appendFileSync(join(dir, "results.jsonl"), JSON.stringify(brief(result)) + "\n");
+    appendFileSync(join(dir, "results.jsonl"), `${JSON.stringify(brief(result))}\n`);
   },
 };
 

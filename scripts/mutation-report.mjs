@@ -55,7 +55,8 @@ function readSections() {
   if (!existsSync(DOC)) return sections;
   const text = readFileSync(DOC, "utf8");
   const pattern = /<!-- folder:(\w+) (\{.*?\}) -->\n([\s\S]*?)<!-- \/folder:\1 -->/g;
-  for (const [, folder, row, body] of text.matchAll(pattern)) sections.set(folder, { row: JSON.parse(row), body });
+  for (const [, folder, row, body] of text.matchAll(pattern))
+    sections.set(folder, { row: JSON.parse(row), body });
   return sections;
 }
 
@@ -66,27 +67,54 @@ function render(sections) {
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",
     ...folders.map((f) => {
       const r = sections.get(f).row;
-      const cells = [`src/${f}`, r.mutants, r.Killed, r.Timeout, r.Survived, r.NoCoverage, r.RuntimeError, r.Ignored, r.notRun,
-        `**${formatScore(r.score)}**`, r.date, r.minutes, `${r.cpu}, concurrency ${r.concurrency}`];
+      const cells = [
+        `src/${f}`,
+        r.mutants,
+        r.Killed,
+        r.Timeout,
+        r.Survived,
+        r.NoCoverage,
+        r.RuntimeError,
+        r.Ignored,
+        r.notRun,
+        `**${formatScore(r.score)}**`,
+        r.date,
+        r.minutes,
+        `${r.cpu}, concurrency ${r.concurrency}`,
+      ];
       return `| ${cells.join(" | ")} |`;
     }),
   ];
-  const bodies = folders.map((f) => `<!-- folder:${f} ${JSON.stringify(sections.get(f).row)} -->\n${sections.get(f).body}<!-- /folder:${f} -->\n`);
+  const bodies = folders.map(
+    (f) =>
+      `<!-- folder:${f} ${JSON.stringify(sections.get(f).row)} -->\n${sections.get(f).body}<!-- /folder:${f} -->\n`,
+  );
   return [INTRO, table.join("\n"), "", ...bodies].join("\n");
 }
 
 function survivorsSection(folder, row, escaped) {
   const lines = [`## src/${folder}`, ""];
-  if (row.reused > 0) lines.push(`${row.reused} of ${row.mutants} results were reused from the previous run (incremental: their code and tests had not changed).`, "");
-  if (row.notRun > 0) lines.push(`Partial: the time budget stopped the run with ${row.notRun} of ${row.mutants} mutants not run; run it again to continue (results are incremental).`, "");
+  if (row.reused > 0)
+    lines.push(
+      `${row.reused} of ${row.mutants} results were reused from the previous run (incremental: their code and tests had not changed).`,
+      "",
+    );
+  if (row.notRun > 0)
+    lines.push(
+      `Partial: the time budget stopped the run with ${row.notRun} of ${row.mutants} mutants not run; run it again to continue (results are incremental).`,
+      "",
+    );
   if (escaped.length === 0) {
     lines.push("No mutant survived.", "");
-    return lines.join("\n") + "\n";
+    return `${lines.join("\n")}\n`;
   }
   lines.push(`${escaped.length} mutants not detected (S = survived, N = no unit test runs the code):`, "");
   const sources = new Map();
-  const byPlace = (a, b) => a.fileName.localeCompare(b.fileName) || a.location.start.line - b.location.start.line ||
-    a.location.start.column - b.location.start.column || a.mutatorName.localeCompare(b.mutatorName) ||
+  const byPlace = (a, b) =>
+    a.fileName.localeCompare(b.fileName) ||
+    a.location.start.line - b.location.start.line ||
+    a.location.start.column - b.location.start.column ||
+    a.mutatorName.localeCompare(b.mutatorName) ||
     (a.replacement ?? "").localeCompare(b.replacement ?? "");
   const read = (file) => {
     if (!sources.has(file)) sources.set(file, existsSync(file) ? readFileSync(file, "utf8").split("\n") : []);
@@ -98,9 +126,11 @@ function survivorsSection(folder, row, escaped) {
     const ts = js.replace(/^dist\//, "").replace(/\.js$/, ".ts");
     const tsLine = sourceLine(read(ts), read(js), original, m.location.start.line);
     const place = tsLine === undefined ? `${js}:${m.location.start.line}` : `${ts}:${tsLine}`;
-    lines.push(`- ${m.status === "Survived" ? "S" : "N"} \`${place}\` ${m.mutatorName}: \`${oneLine(original)}\` → \`${oneLine(m.replacement ?? "")}\``);
+    lines.push(
+      `- ${m.status === "Survived" ? "S" : "N"} \`${place}\` ${m.mutatorName}: \`${oneLine(original)}\` → \`${oneLine(m.replacement ?? "")}\``,
+    );
   }
-  return lines.join("\n") + "\n\n";
+  return `${lines.join("\n")}\n\n`;
 }
 
 /** Stryker reports absolute paths (of the project, not its sandbox); the doc wants dist/src/… */
@@ -138,7 +168,11 @@ function sourceLine(tsLines, jsLines, original, jsLine) {
   }
   let best;
   tsLines.forEach((text, i) => {
-    if (text.includes(needle) && (best === undefined || Math.abs(i + 1 - predicted) < Math.abs(best - predicted))) best = i + 1;
+    if (
+      text.includes(needle) &&
+      (best === undefined || Math.abs(i + 1 - predicted) < Math.abs(best - predicted))
+    )
+      best = i + 1;
   });
   return best;
 }

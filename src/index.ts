@@ -10,27 +10,88 @@
 export { Tensor, type DType, type NestedNumbers } from "./tensor/tensor.js";
 export { Rng } from "./tensor/rng.js";
 export { HomeostatError, ShapeError, ConfigError, DataError, ModelFileError } from "./tensor/errors.js";
-export { useBackend, backend, registerBackend, backendNames, loadWasmBackend, type Backend, type BackendOptions } from "./backend/index.js";
+export {
+  useBackend,
+  backend,
+  registerBackend,
+  backendNames,
+  loadWasmBackend,
+  type Backend,
+  type BackendOptions,
+} from "./backend/index.js";
 
 export * from "./autograd/ops.js";
 export {
-  mean, variance, square, minimum, clamp, logSumExp, logSoftmax, softmax, softplus, logSigmoid,
-  leakyRelu, elu, selu, gelu, layerNorm, argmaxRows,
+  mean,
+  variance,
+  square,
+  minimum,
+  clamp,
+  logSumExp,
+  logSoftmax,
+  softmax,
+  softplus,
+  logSigmoid,
+  leakyRelu,
+  elu,
+  selu,
+  gelu,
+  layerNorm,
+  argmaxRows,
 } from "./autograd/functional.js";
 export { grad, backward } from "./autograd/backward.js";
 export { gradCheck, type GradCheckResult } from "./autograd/gradcheck.js";
 
 export {
-  Sequential, Dense, Activation, Dropout, LayerNorm, layerFromConfig, ACTIVATIONS, INIT_NAMES, initialize,
-  type Layer, type LayerConfig, type ForwardContext, type ModelConfig, type ActivationName, type InitName, type DenseOptions,
+  Sequential,
+  Dense,
+  Activation,
+  Dropout,
+  LayerNorm,
+  layerFromConfig,
+  ACTIVATIONS,
+  INIT_NAMES,
+  initialize,
+  type Layer,
+  type LayerConfig,
+  type ForwardContext,
+  type ModelConfig,
+  type ActivationName,
+  type InitName,
+  type DenseOptions,
 } from "./nn/index.js";
-export { mse, mae, huber, binaryCrossEntropy, crossEntropy, lossByName, type Loss, type LossName } from "./losses/index.js";
+export {
+  mse,
+  mae,
+  huber,
+  binaryCrossEntropy,
+  crossEntropy,
+  lossByName,
+  type Loss,
+  type LossName,
+} from "./losses/index.js";
 export * from "./optim/index.js";
 
-export { fit, evaluate, predict, earlyStopping, type FitOptions, type FitResult, type LabeledData, type MetricName } from "./train/index.js";
+export {
+  fit,
+  evaluate,
+  predict,
+  earlyStopping,
+  type FitOptions,
+  type FitResult,
+  type LabeledData,
+  type MetricName,
+} from "./train/index.js";
 export type { Observer, BatchEvent, EpochEvent, History, TrainingControl, Metrics } from "./train/events.js";
 export {
-  runRecorder, StepRecorder, parseRunRecord, stringifyRunRecord, renderReport, type RunRecord, type ReportRun, type ReportOptions,
+  runRecorder,
+  StepRecorder,
+  parseRunRecord,
+  stringifyRunRecord,
+  renderReport,
+  type RunRecord,
+  type ReportRun,
+  type ReportOptions,
 } from "./report/index.js";
 
 export { randomShift, type BatchTransform } from "./data/transforms.js";

@@ -22,10 +22,25 @@ function trainOn(name: string): { accuracy: number; loss: number } {
   try {
     const { train, test: held } = loadBundledMnist();
     const n = 2000;
-    const data = { x: new Tensor(train.x.slice(0, n * 784), [n, 784]), y: new Tensor(train.y.slice(0, n * 10), [n, 10]) };
-    const testSet = { x: new Tensor(held.x.slice(0, 500 * 784), [500, 784]), y: new Tensor(held.y.slice(0, 500 * 10), [500, 10]) };
-    const model = new Sequential([new Dense(64, { activation: "relu" }), new Dense(10, { activation: "softmax" })]).build(784, new Rng(3));
-    fit(model, data, { epochs: 3, batchSize: 32, optimizer: adam({ lr: 0.002 }), loss: crossEntropy, seed: 4 });
+    const data = {
+      x: new Tensor(train.x.slice(0, n * 784), [n, 784]),
+      y: new Tensor(train.y.slice(0, n * 10), [n, 10]),
+    };
+    const testSet = {
+      x: new Tensor(held.x.slice(0, 500 * 784), [500, 784]),
+      y: new Tensor(held.y.slice(0, 500 * 10), [500, 10]),
+    };
+    const model = new Sequential([
+      new Dense(64, { activation: "relu" }),
+      new Dense(10, { activation: "softmax" }),
+    ]).build(784, new Rng(3));
+    fit(model, data, {
+      epochs: 3,
+      batchSize: 32,
+      optimizer: adam({ lr: 0.002 }),
+      loss: crossEntropy,
+      seed: 4,
+    });
     const r = evaluate(model, testSet, { loss: crossEntropy, metrics: ["accuracy"] });
     return { accuracy: r.accuracy!, loss: r.loss };
   } finally {
@@ -42,8 +57,14 @@ test("training an MNIST MLP on each backend reaches the js backend's accuracy", 
   for (const name of others) {
     const r = trainOn(name);
     // 500 test digits: one point of accuracy is five digits, well above what rounding moves.
-    assert.ok(Math.abs(r.accuracy - reference.accuracy) <= 0.01, `${name} accuracy ${r.accuracy} vs js ${reference.accuracy}`);
-    assert.ok(Math.abs(r.loss - reference.loss) <= 0.02 * reference.loss, `${name} test loss ${r.loss} vs js ${reference.loss}`);
+    assert.ok(
+      Math.abs(r.accuracy - reference.accuracy) <= 0.01,
+      `${name} accuracy ${r.accuracy} vs js ${reference.accuracy}`,
+    );
+    assert.ok(
+      Math.abs(r.loss - reference.loss) <= 0.02 * reference.loss,
+      `${name} test loss ${r.loss} vs js ${reference.loss}`,
+    );
   }
 });
 

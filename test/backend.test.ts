@@ -23,12 +23,21 @@ function randomMatrix(size: number, zeroFraction: number): Float64Array {
   return Float64Array.from({ length: size }, () => (rng.next() < zeroFraction ? 0 : rng.uniform(-1, 1)));
 }
 
-function naiveMatmul(a: Float64Array, b: Float64Array, m: number, n: number, k: number, tA: boolean, tB: boolean): Float64Array {
+function naiveMatmul(
+  a: Float64Array,
+  b: Float64Array,
+  m: number,
+  n: number,
+  k: number,
+  tA: boolean,
+  tB: boolean,
+): Float64Array {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let p = 0; p < k; p++) s += (tA ? a[p * m + i] : a[i * k + p]) * (tB ? b[j * k + p] : b[p * n + j]);
+      for (let p = 0; p < k; p++)
+        s += (tA ? a[p * m + i] : a[i * k + p]) * (tB ? b[j * k + p] : b[p * n + j]);
       out[i * n + j] = s;
     }
   }
@@ -36,11 +45,22 @@ function naiveMatmul(a: Float64Array, b: Float64Array, m: number, n: number, k: 
 }
 
 function conformance(b: Backend): void {
-  for (const [m, n, k] of [[1, 1, 1], [3, 5, 7], [17, 9, 33], [64, 40, 96], [2, 130, 5]]) {
+  for (const [m, n, k] of [
+    [1, 1, 1],
+    [3, 5, 7],
+    [17, 9, 33],
+    [64, 40, 96],
+    [2, 130, 5],
+  ]) {
     for (const tA of [false, true]) {
       for (const tB of [false, true]) {
         // Dense, sparse left and sparse right operands take different code paths in the js backend.
-        for (const [za, zb] of [[0, 0], [0.8, 0], [0, 0.8], [0.9, 0.9]]) {
+        for (const [za, zb] of [
+          [0, 0],
+          [0.8, 0],
+          [0, 0.8],
+          [0.9, 0.9],
+        ]) {
           test(`${b.name} matmul ${m}×${n}×${k} transA=${tA} transB=${tB} zeros=${za}/${zb}`, () => {
             const a = randomMatrix(m * k, za);
             const bb = randomMatrix(k * n, zb);
@@ -50,15 +70,25 @@ function conformance(b: Backend): void {
             // by k·ε·Σ|aᵢ||bᵢ|, so compare against that scale rather than the (possibly cancelled) result.
             const ref = naiveMatmul(a, bb, m, n, k, tA, tB);
             const scale = naiveMatmul(a.map(Math.abs), bb.map(Math.abs), m, n, k, tA, tB);
-            for (let i = 0; i < ref.length; i++) assert.ok(Math.abs(out[i] - ref[i]) <= 1e-14 * k * Math.max(scale[i], 1e-300), `element ${i}: ${out[i]} vs ${ref[i]}`);
+            for (let i = 0; i < ref.length; i++)
+              assert.ok(
+                Math.abs(out[i] - ref[i]) <= 1e-14 * k * Math.max(scale[i], 1e-300),
+                `element ${i}: ${out[i]} vs ${ref[i]}`,
+              );
           });
         }
       }
     }
   }
   test(`${b.name} linear is the product, the bias and relu; linearBackward is relu's mask and the column sums (float64, against loops)`, () => {
-    for (const [m, n, k] of [[1, 5, 3], [7, 9, 13], [64, 40, 96]]) {
-      const x = randomMatrix(m * k, 0), w = randomMatrix(n * k, 0), bias = randomMatrix(n, 0);
+    for (const [m, n, k] of [
+      [1, 5, 3],
+      [7, 9, 13],
+      [64, 40, 96],
+    ]) {
+      const x = randomMatrix(m * k, 0),
+        w = randomMatrix(n * k, 0),
+        bias = randomMatrix(n, 0);
       for (const relu of [false, true]) {
         for (const withBias of [false, true]) {
           const out = new Float64Array(m * n).fill(NaN);
@@ -68,16 +98,24 @@ function conformance(b: Backend): void {
           for (let i = 0; i < m * n; i++) {
             const v = z[i] + (withBias ? bias[i % n] : 0);
             const want = relu ? (v > 0 ? v : 0) : v;
-            assert.ok(Math.abs(out[i] - want) <= 1e-14 * (k + 1) * (scale[i] + Math.abs(bias[i % n])), `linear ${m}×${n}×${k} relu=${relu} bias=${withBias} [${i}]: ${out[i]} vs ${want}`);
+            assert.ok(
+              Math.abs(out[i] - want) <= 1e-14 * (k + 1) * (scale[i] + Math.abs(bias[i % n])),
+              `linear ${m}×${n}×${k} relu=${relu} bias=${withBias} [${i}]: ${out[i]} vs ${want}`,
+            );
           }
           const g = randomMatrix(m * n, 0);
-          const dz = new Float64Array(m * n).fill(NaN), db = new Float64Array(n).fill(NaN);
+          const dz = new Float64Array(m * n).fill(NaN),
+            db = new Float64Array(n).fill(NaN);
           b.linearBackward(g, out, relu ? dz : null, db, m, n, relu);
           const d = relu ? g.map((v, i) => v * (out[i] > 0 ? 1 : 0)) : g;
           if (relu) assert.deepEqual(Array.from(dz), Array.from(d));
           for (let j = 0; j < n; j++) {
-            let sum = 0, abs = 0;
-            for (let i = 0; i < m; i++) { sum += d[i * n + j]; abs += Math.abs(d[i * n + j]); }
+            let sum = 0,
+              abs = 0;
+            for (let i = 0; i < m; i++) {
+              sum += d[i * n + j];
+              abs += Math.abs(d[i * n + j]);
+            }
             assert.ok(Math.abs(db[j] - sum) <= 1e-14 * m * abs, `db[${j}]: ${db[j]} vs ${sum}`);
           }
         }
@@ -98,20 +136,25 @@ function conformance(b: Backend): void {
     for (let j = 0; j < 12; j++) assert.equal(max0[j], Math.max(x[j], x[12 + j]));
     const t = new Float64Array(24);
     b.transpose(x, [2, 3, 4], [2, 0, 1], t); // out[c][a][b] = x[a][b][c]
-    for (let a = 0; a < 2; a++) for (let bb = 0; bb < 3; bb++) for (let c = 0; c < 4; c++) assert.equal(t[c * 6 + a * 3 + bb], x[a * 12 + bb * 4 + c]);
+    for (let a = 0; a < 2; a++)
+      for (let bb = 0; bb < 3; bb++)
+        for (let c = 0; c < 4; c++) assert.equal(t[c * 6 + a * 3 + bb], x[a * 12 + bb * 4 + c]);
   });
   test(`${b.name} broadcasting binary ops and where against loops`, () => {
     const a = randomMatrix(3 * 4, 0);
     const col = randomMatrix(3, 0);
     const out = new Float64Array(12);
     b.binary("sub", a, [3, 4], col, [3, 1], out, [3, 4]);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) assert.equal(out[i * 4 + j], a[i * 4 + j] - col[i]);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 4; j++) assert.equal(out[i * 4 + j], a[i * 4 + j] - col[i]);
     const row = randomMatrix(4, 0);
     b.binary("maximum", col, [3, 1], row, [4], out, [3, 4]);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) assert.equal(out[i * 4 + j], Math.max(col[i], row[j]));
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 4; j++) assert.equal(out[i * 4 + j], Math.max(col[i], row[j]));
     const cond = Float64Array.from([1, 0, 1, 0]);
     b.where(cond, [4], a, [3, 4], col, [3, 1], out, [3, 4]);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) assert.equal(out[i * 4 + j], j % 2 === 0 ? a[i * 4 + j] : col[i]);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 4; j++) assert.equal(out[i * 4 + j], j % 2 === 0 ? a[i * 4 + j] : col[i]);
   });
 }
 
@@ -119,7 +162,20 @@ for (const name of backendNames()) conformance(backendByName(name)!);
 
 // ---- Part two: every kernel of every backend against the js reference, float32, random shapes ----
 
-const UNARY: UnaryKernel[] = ["neg", "exp", "log", "log1p", "sqrt", "abs", "sign", "step", "tanh", "sigmoid", "relu", "erf"];
+const UNARY: UnaryKernel[] = [
+  "neg",
+  "exp",
+  "log",
+  "log1p",
+  "sqrt",
+  "abs",
+  "sign",
+  "step",
+  "tanh",
+  "sigmoid",
+  "relu",
+  "erf",
+];
 const BINARY: BinaryKernel[] = ["add", "sub", "mul", "div", "maximum", "greater", "equal"];
 const REDUCE: ReduceKernel[] = ["sum", "max"];
 const U = 2 ** -24; // unit roundoff of float32
@@ -129,7 +185,9 @@ function randomF32(size: number, lo = -2, hi = 2, zeroFraction = 0): Float32Arra
 }
 
 function randomShape(rank: number, maxDim: number, allowEmpty: boolean): number[] {
-  return Array.from({ length: rank }, () => (allowEmpty && rng.next() < 0.1 ? 0 : 1 + Math.floor(rng.next() * maxDim)));
+  return Array.from({ length: rank }, () =>
+    allowEmpty && rng.next() < 0.1 ? 0 : 1 + Math.floor(rng.next() * maxDim),
+  );
 }
 
 /** A shape that broadcasts to `shape`: a suffix of it with some dimensions set to 1. */
@@ -142,8 +200,12 @@ function broadcastable(shape: Shape): number[] {
 function assertClose(got: Float32Array, want: Float32Array, what: string, rel = 1e-5): void {
   assert.equal(got.length, want.length, `${what}: length`);
   for (let i = 0; i < want.length; i++) {
-    const g = got[i], w = want[i];
-    if (Number.isNaN(w)) { assert.ok(Number.isNaN(g), `${what}[${i}]: ${g}, expected NaN`); continue; }
+    const g = got[i],
+      w = want[i];
+    if (Number.isNaN(w)) {
+      assert.ok(Number.isNaN(g), `${what}[${i}]: ${g}, expected NaN`);
+      continue;
+    }
     if (g === w) continue;
     assert.ok(Math.abs(g - w) <= rel * Math.max(Math.abs(w), 1e-30), `${what}[${i}]: ${g} vs js ${w}`);
   }
@@ -166,19 +228,31 @@ function againstJs(b: Backend): void {
   });
   // A backend may leave Adam to js's loop (scaleByAdam falls back to it); then there is nothing of its own to check.
   const noAdam = b.adam ? false : `${b.name} has no adam kernel of its own: Adam runs js's loop there`;
-  test(`${b.name} adam step matches js within float32 rounding (moments and update), plain and resident arrays`, { skip: noAdam }, () => {
+  test(`${b.name} adam step matches js within float32 rounding (moments and update), plain and resident arrays`, {
+    skip: noAdam,
+  }, () => {
     const adamKernel = b.adam!;
-    const alloc = (x: Float32Array, resident: boolean) => { const r = (resident ? b.alloc?.(x.length) : null) ?? new Float32Array(x.length); r.set(x); return r; };
+    const alloc = (x: Float32Array, resident: boolean) => {
+      const r = (resident ? b.alloc?.(x.length) : null) ?? new Float32Array(x.length);
+      r.set(x);
+      return r;
+    };
     for (const size of [3, 4095, 4096, 4099, 200_704]) {
       for (const resident of [false, true]) {
-        for (const [t, g, eps] of [[1, 1, 1e-8], [1000, 1e-3, 1e-8], [7, 1e-6, 1e-3]] as const) {
-          const beta1 = 0.9, beta2 = 0.999;
+        for (const [t, g, eps] of [
+          [1, 1, 1e-8],
+          [1000, 1e-3, 1e-8],
+          [7, 1e-6, 1e-3],
+        ] as const) {
+          const beta1 = 0.9,
+            beta2 = 0.999;
           const u0 = randomF32(size, -g, g, 0.05);
           const mu0 = randomF32(size, -g, g);
           const nu0 = randomF32(size, 0, g * g, 0.05);
           const [u, mu, nu] = [alloc(u0, resident), alloc(mu0, resident), alloc(nu0, resident)];
           const [uw, muw, nuw] = [u0.slice(), mu0.slice(), nu0.slice()];
-          const c1 = 1 - beta1 ** t, c2 = Math.sqrt(1 - beta2 ** t);
+          const c1 = 1 - beta1 ** t,
+            c2 = Math.sqrt(1 - beta2 ** t);
           adamKernel(u, mu, nu, beta1, beta2, eps, c1, c2);
           jsBackend.adam!(uw, muw, nuw, beta1, beta2, eps, c1, c2);
           const what = `adam size ${size} t ${t}${resident ? " resident" : ""}`;
@@ -191,7 +265,10 @@ function againstJs(b: Backend): void {
             assert.ok(Math.abs(nu[i]! - nuw[i]!) <= vBound, `${what} nu[${i}]: ${nu[i]} vs js ${nuw[i]}`);
             // The update from the moments it stored: products and quotients only, so relative.
             const want = mu[i]! / c1 / (Math.sqrt(nu[i]!) / c2 + eps);
-            assert.ok(Math.abs(u[i]! - want) <= 2 ** -20 * Math.abs(want) + 1e-38, `${what} u[${i}]: ${u[i]} vs ${want}`);
+            assert.ok(
+              Math.abs(u[i]! - want) <= 2 ** -20 * Math.abs(want) + 1e-38,
+              `${what} u[${i}]: ${u[i]} vs ${want}`,
+            );
           }
         }
       }
@@ -201,13 +278,16 @@ function againstJs(b: Backend): void {
     const specials = [NaN, -0, 0, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38];
     for (const size of [9, 300, 1003]) {
       const x = randomF32(size, -3, 3, 0.1);
-      specials.forEach((v, i) => { x[(i * 37) % size] = v; });
+      specials.forEach((v, i) => {
+        x[(i * 37) % size] = v;
+      });
       for (const op of ["relu", "step"] as const) {
         const got = new Float32Array(size).fill(NaN);
         const want = new Float32Array(size);
         b.unary(op, x, got);
         jsBackend.unary(op, x, want);
-        for (let i = 0; i < size; i++) assert.ok(Object.is(got[i], want[i]), `${op}(${x[i]}) [${i}]: ${got[i]} vs js ${want[i]}`);
+        for (let i = 0; i < size; i++)
+          assert.ok(Object.is(got[i], want[i]), `${op}(${x[i]}) [${i}]: ${got[i]} vs js ${want[i]}`);
       }
     }
   });
@@ -257,7 +337,11 @@ function againstJs(b: Backend): void {
         // Sums may be taken in another order: bounded by n·u·Σ|x| (Higham's γ_n), checked via 1e-5 relative to that scale.
         const scale = new Float32Array(outSize);
         jsBackend.reduce("sum", x.map(Math.abs), shape, axes, scale);
-        for (let i = 0; i < outSize; i++) assert.ok(Math.abs(got[i] - want[i]) <= sizeOf(shape) * U * scale[i] + 1e-30, `${op} over ${JSON.stringify(axes)} of ${JSON.stringify(shape)}`);
+        for (let i = 0; i < outSize; i++)
+          assert.ok(
+            Math.abs(got[i] - want[i]) <= sizeOf(shape) * U * scale[i] + 1e-30,
+            `${op} over ${JSON.stringify(axes)} of ${JSON.stringify(shape)}`,
+          );
       }
       const perm = [...Array(rank).keys()].sort(() => rng.next() - 0.5);
       const got = new Float32Array(x.length).fill(NaN);
@@ -274,7 +358,8 @@ function againstJs(b: Backend): void {
       for (let i = 0; i < got.length; i++) {
         const exact = y[i]! + alpha * x[i]!;
         const bound = 2 ** -22 * (Math.abs(y[i]!) + Math.abs(alpha * x[i]!)) + 1e-45;
-        if (!(Math.abs(got[i]! - exact) <= bound)) assert.fail(`${what}: element ${i} is ${got[i]}, float64 gives ${exact} (bound ${bound})`);
+        if (!(Math.abs(got[i]! - exact) <= bound))
+          assert.fail(`${what}: element ${i} is ${got[i]}, float64 gives ${exact} (bound ${bound})`);
       }
     };
     const alloc = (n: number) => b.alloc?.(n) ?? new Float32Array(n);
@@ -291,7 +376,13 @@ function againstJs(b: Backend): void {
           near(got, y, x, alpha, `axpy alpha ${alpha} size ${size}${resident ? " resident" : ""}`);
           const before = got.slice();
           b.scale(alpha, got);
-          near(got, new Float32Array(size), before, alpha, `scale alpha ${alpha} size ${size}${resident ? " resident" : ""}`);
+          near(
+            got,
+            new Float32Array(size),
+            before,
+            alpha,
+            `scale alpha ${alpha} size ${size}${resident ? " resident" : ""}`,
+          );
           assert.deepEqual(xs, x, "x is read only");
         }
       }
@@ -299,7 +390,19 @@ function againstJs(b: Backend): void {
     assert.throws(() => b.axpy(1, new Float32Array(5000), new Float32Array(5001)), /lengths differ/);
   });
   test(`${b.name} matmul matches js in every transpose variant (float32, odd and empty sizes)`, () => {
-    const sizes = [[0, 3, 4], [3, 0, 4], [3, 4, 0], [1, 1, 1], [1, 256, 784], [5, 7, 3], [13, 17, 9], [4, 8, 256], [33, 65, 257], [64, 10, 256], [70, 300, 600]];
+    const sizes = [
+      [0, 3, 4],
+      [3, 0, 4],
+      [3, 4, 0],
+      [1, 1, 1],
+      [1, 256, 784],
+      [5, 7, 3],
+      [13, 17, 9],
+      [4, 8, 256],
+      [33, 65, 257],
+      [64, 10, 256],
+      [70, 300, 600],
+    ];
     for (let t = 0; t < 6; t++) sizes.push(randomShape(3, 90, false));
     for (const [m, n, k] of sizes) {
       for (const tA of [false, true]) {
@@ -308,11 +411,29 @@ function againstJs(b: Backend): void {
     }
   });
   test(`${b.name} linear and linearBackward match js (float32, single rows, padded tiles, resident weights)`, () => {
-    const resident = (x: Float32Array): Float32Array => { const r = b.alloc?.(x.length) ?? new Float32Array(x.length); r.set(x); return r; };
-    for (const [m, n, k] of [[1, 256, 784], [64, 256, 784], [64, 10, 256], [5, 7, 3], [33, 65, 257], [1, 3, 2], [16, 100, 784]]) {
-      const x = randomF32(m * k, -1, 1), w = randomF32(n * k, -1, 1), bias = randomF32(n, -1, 1);
+    const resident = (x: Float32Array): Float32Array => {
+      const r = b.alloc?.(x.length) ?? new Float32Array(x.length);
+      r.set(x);
+      return r;
+    };
+    for (const [m, n, k] of [
+      [1, 256, 784],
+      [64, 256, 784],
+      [64, 10, 256],
+      [5, 7, 3],
+      [33, 65, 257],
+      [1, 3, 2],
+      [16, 100, 784],
+    ]) {
+      const x = randomF32(m * k, -1, 1),
+        w = randomF32(n * k, -1, 1),
+        bias = randomF32(n, -1, 1);
       for (const relu of [false, true]) {
-        for (const [withBias, inPlace] of [[true, false], [false, false], [true, true]]) {
+        for (const [withBias, inPlace] of [
+          [true, false],
+          [false, false],
+          [true, true],
+        ]) {
           const want = new Float32Array(m * n);
           jsBackend.linear(x, w, withBias ? bias : null, want, m, n, k, relu);
           const got = new Float32Array(m * n).fill(NaN);
@@ -321,7 +442,10 @@ function againstJs(b: Backend): void {
           const scale = new Float32Array(m * n);
           jsBackend.matmul(x.map(Math.abs), w.map(Math.abs), scale, m, n, k, false, true);
           for (let i = 0; i < m * n; i++) {
-            assert.ok(Math.abs(got[i] - want[i]) <= (k + 2) * U * scale[i] + 2 * U * Math.abs(want[i]) + 1e-30, `linear ${m}×${n}×${k} relu=${relu} bias=${withBias} [${i}]: ${got[i]} vs js ${want[i]}`);
+            assert.ok(
+              Math.abs(got[i] - want[i]) <= (k + 2) * U * scale[i] + 2 * U * Math.abs(want[i]) + 1e-30,
+              `linear ${m}×${n}×${k} relu=${relu} bias=${withBias} [${i}]: ${got[i]} vs js ${want[i]}`,
+            );
           }
           const g = randomF32(m * n, -1, 1);
           const [dzWant, dbWant] = [new Float32Array(m * n), new Float32Array(n)];
@@ -334,7 +458,10 @@ function againstJs(b: Backend): void {
           for (let j = 0; j < n; j++) {
             let abs = 0;
             for (let i = 0; i < m; i++) abs += Math.abs(d[i * n + j]);
-            assert.ok(Math.abs(dbGot[j] - dbWant[j]) <= (m + 1) * U * abs + 1e-30, `db ${m}×${n} [${j}]: ${dbGot[j]} vs js ${dbWant[j]}`);
+            assert.ok(
+              Math.abs(dbGot[j] - dbWant[j]) <= (m + 1) * U * abs + 1e-30,
+              `db ${m}×${n} [${j}]: ${dbGot[j]} vs js ${dbWant[j]}`,
+            );
           }
         }
       }
@@ -342,17 +469,33 @@ function againstJs(b: Backend): void {
   });
   if (b.alloc) {
     test(`${b.name} matmul reads and writes resident arrays in place, in every transpose variant, padded or not`, () => {
-      const resident = (x: Float32Array) => { const r = b.alloc!(x.length) ?? new Float32Array(x.length); r.set(x); return r; };
+      const resident = (x: Float32Array) => {
+        const r = b.alloc!(x.length) ?? new Float32Array(x.length);
+        r.set(x);
+        return r;
+      };
       // 64×256×784 needs no padding (C written in place); 1×256×784 is a single row; 10×... pads C.
-      for (const [m, n, k] of [[64, 256, 784], [1, 256, 784], [10, 256, 300], [784, 256, 1], [33, 65, 257]]) {
+      for (const [m, n, k] of [
+        [64, 256, 784],
+        [1, 256, 784],
+        [10, 256, 300],
+        [784, 256, 1],
+        [33, 65, 257],
+      ]) {
         for (const tA of [false, true]) {
           for (const tB of [false, true]) {
             const a = randomF32(m * k, -1, 1);
             const bb = randomF32(k * n, -1, 1);
             const want = new Float32Array(m * n);
             jsBackend.matmul(a, bb, want, m, n, k, tA, tB);
-            for (const [ra, rb, rc] of [[true, true, true], [false, true, false], [true, false, true]]) {
-              const out = rc ? resident(new Float32Array(m * n).fill(NaN)) : new Float32Array(m * n).fill(NaN);
+            for (const [ra, rb, rc] of [
+              [true, true, true],
+              [false, true, false],
+              [true, false, true],
+            ]) {
+              const out = rc
+                ? resident(new Float32Array(m * n).fill(NaN))
+                : new Float32Array(m * n).fill(NaN);
               b.matmul(ra ? resident(a) : a, rb ? resident(bb) : bb, out, m, n, k, tA, tB);
               assertMatmulClose(out, want, a, bb, m, n, k, tA, tB);
             }
@@ -364,7 +507,15 @@ function againstJs(b: Backend): void {
 }
 
 /** One random product on `b` against js; `zeros` is the fraction of exact zeros in A. */
-function checkMatmul(b: Backend, m: number, n: number, k: number, tA: boolean, tB: boolean, zeros: number): void {
+function checkMatmul(
+  b: Backend,
+  m: number,
+  n: number,
+  k: number,
+  tA: boolean,
+  tB: boolean,
+  zeros: number,
+): void {
   const a = randomF32(m * k, -1, 1, zeros);
   const bb = randomF32(k * n, -1, 1);
   const got = new Float32Array(m * n).fill(NaN);
@@ -380,11 +531,24 @@ function checkMatmul(b: Backend, m: number, n: number, k: number, tA: boolean, t
  * Numerical Algorithms, §3.1); the js reference rounds its float64 sum once (u·|c|). Cancelled results
  * can differ relatively by much more than 1e-5, so the bound is taken on Σ|aᵢ||bᵢ|.
  */
-function assertMatmulClose(got: Float32Array, want: Float32Array, a: Float32Array, b: Float32Array, m: number, n: number, k: number, tA: boolean, tB: boolean): void {
+function assertMatmulClose(
+  got: Float32Array,
+  want: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  tA: boolean,
+  tB: boolean,
+): void {
   const scale = new Float32Array(m * n);
   jsBackend.matmul(a.map(Math.abs), b.map(Math.abs), scale, m, n, k, tA, tB);
   for (let i = 0; i < m * n; i++) {
-    assert.ok(Math.abs(got[i] - want[i]) <= (k + 2) * U * scale[i] + 1e-30, `matmul ${m}×${n}×${k} transA=${tA} transB=${tB} [${i}]: ${got[i]} vs js ${want[i]}`);
+    assert.ok(
+      Math.abs(got[i] - want[i]) <= (k + 2) * U * scale[i] + 1e-30,
+      `matmul ${m}×${n}×${k} transA=${tA} transB=${tB} [${i}]: ${got[i]} vs js ${want[i]}`,
+    );
   }
 }
 
@@ -408,7 +572,12 @@ test("the relaxed-SIMD kernels pass the suite in a runtime that has relaxed SIMD
   // Without NODE_TEST_CONTEXT the child reports in TAP on stdout instead of to this runner.
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
-  const args = ["--experimental-wasm-relaxed-simd", "--test", "--test-reporter=tap", fileURLToPath(import.meta.url)];
+  const args = [
+    "--experimental-wasm-relaxed-simd",
+    "--test",
+    "--test-reporter=tap",
+    fileURLToPath(import.meta.url),
+  ];
   const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 300_000, env });
   if (/bad option|unknown flag/i.test(r.stderr)) {
     t.skip("this Node has no --experimental-wasm-relaxed-simd flag: nothing runs relaxed SIMD here");
@@ -429,7 +598,10 @@ const NO_THREADS = "two threads refused (the test above says why that is wrong)"
  * broken, and this test fails to say so rather than let them pass unseen.
  */
 test("the wasm backend loads in Node, with shared memory and two threads", () => {
-  assert.ok(wasm, `the wasm backend did not register (backends: ${backendNames().join(", ")}); are the kernels missing from dist/src/backend/wasm/?`);
+  assert.ok(
+    wasm,
+    `the wasm backend did not register (backends: ${backendNames().join(", ")}); are the kernels missing from dist/src/backend/wasm/?`,
+  );
   const before = wasm.info().threads;
   try {
     assert.equal(wasm.setThreads(2), 2, "setThreads(2): no shared memory or worker_threads");
@@ -438,7 +610,9 @@ test("the wasm backend loads in Node, with shared memory and two threads", () =>
   }
 });
 
-test("wasm axpy of a gradient a split product wrote is split too, with the same bits as on one thread", { skip: noWasm }, (t) => {
+test("wasm axpy of a gradient a split product wrote is split too, with the same bits as on one thread", {
+  skip: noWasm,
+}, (t) => {
   const w = wasm!;
   const before = w.info().threads;
   try {
@@ -446,17 +620,25 @@ test("wasm axpy of a gradient a split product wrote is split too, with the same 
     // weight gradient is written into its update buffer; in place needs no padding: m a multiple of the
     // tile's 4 rows, n of its 8 columns): large enough to be split, and so is the axpy (THREAD_MIN_AXPY).
     const [m, n, k] = [256, 520, 64];
-    const a = randomF32(m * k), b = randomF32(k * n), y0 = randomF32(m * n);
+    const a = randomF32(m * k),
+      b = randomF32(k * n),
+      y0 = randomF32(m * n);
     // Resident arrays and a second thread both need shared memory.
     if (w.setThreads(2) !== 2) {
       t.skip(NO_THREADS);
       return;
     }
-    const resident = (v: Float32Array): Float32Array => { const r = w.alloc!(v.length)!; r.set(v); return r; };
-    const xs: Float32Array[] = [], ys: Float32Array[] = [];
+    const resident = (v: Float32Array): Float32Array => {
+      const r = w.alloc!(v.length)!;
+      r.set(v);
+      return r;
+    };
+    const xs: Float32Array[] = [],
+      ys: Float32Array[] = [];
     for (const threads of [1, 2]) {
       assert.equal(w.setThreads(threads), threads);
-      const x = resident(new Float32Array(m * n)), y = resident(y0);
+      const x = resident(new Float32Array(m * n)),
+        y = resident(y0);
       w.matmul(a, b, x, m, n, k, false, false);
       w.axpy(-0.37, x, y);
       xs.push(Float32Array.from(x));
@@ -476,7 +658,9 @@ test("wasm axpy of a gradient a split product wrote is split too, with the same 
   }
 });
 
-test("wasm matmul split over two threads matches js, and its memory stays flat across calls", { skip: noWasm }, (t) => {
+test("wasm matmul split over two threads matches js, and its memory stays flat across calls", {
+  skip: noWasm,
+}, (t) => {
   const w = wasm!;
   const before = w.info().threads;
   try {
@@ -486,8 +670,15 @@ test("wasm matmul split over two threads matches js, and its memory stays flat a
         t.skip(`${NO_THREADS}; the one-thread half still runs`);
         continue;
       }
-      for (const [m, n, k] of [[64, 256, 784], [257, 131, 99]]) {
-        for (const [tA, tB] of [[false, true], [true, false]] as const) checkMatmul(w, m, n, k, tA, tB, 0);
+      for (const [m, n, k] of [
+        [64, 256, 784],
+        [257, 131, 99],
+      ]) {
+        for (const [tA, tB] of [
+          [false, true],
+          [true, false],
+        ] as const)
+          checkMatmul(w, m, n, k, tA, tB, 0);
       }
     }
     const a = randomF32(200 * 300);

@@ -26,7 +26,12 @@ interface Harness {
   freshDir(prefix: string): string;
   removeDir(dir: string): void;
   makeFixtures(bin: string, dir: string): void;
-  prepareFileCase(fixtures: string, caseDir: string, fileArg: FileArg, variant: string): { args: string[]; path: string; asNobody: boolean };
+  prepareFileCase(
+    fixtures: string,
+    caseDir: string,
+    fileArg: FileArg,
+    variant: string,
+  ): { args: string[]; path: string; asNobody: boolean };
   meaning(fileArg: FileArg, variant: string): { words: string; exitCode: number };
   runCli(bin: string, args: string[], opts: { cwd: string; asNobody?: boolean }): CliRun;
   snapshot(dir: string): Map<string, string>;
@@ -45,7 +50,7 @@ h.makeFixtures(BIN, fixtures);
 /** The path itself, a file or folder inside it, or a folder made on the way to it. */
 function belongsTo(entry: string, path: string): boolean {
   const p = entry.replace(/ \(changed\)$/, "").replace(/\/$/, "");
-  return p === path || p.startsWith(path + "/") || path.startsWith(p + "/");
+  return p === path || p.startsWith(`${path}/`) || path.startsWith(`${p}/`);
 }
 
 for (const fileArg of h.FILE_ARGS) {
@@ -63,10 +68,16 @@ for (const fileArg of h.FILE_ARGS) {
           assert.deepEqual(h.crashSigns(r.stderr), [], `${what} crashed:\n${r.stderr}`);
           assert.equal(r.code, exitCode, `${what}: exit code\n${r.stderr}`);
           if (exitCode === 2) {
-            assert.ok(r.stderr.includes(basename(path)), `${what}: the message should name ${path}:\n${r.stderr}`);
+            assert.ok(
+              r.stderr.includes(basename(path)),
+              `${what}: the message should name ${path}:\n${r.stderr}`,
+            );
             assert.deepEqual(wrote, [], `${what}: a refused command writes nothing`);
           } else {
-            assert.ok(wrote.length > 0 && wrote.every((f) => belongsTo(f, path)), `${what}: wrote ${wrote.join(", ") || "nothing"}; expected ${path} only`);
+            assert.ok(
+              wrote.length > 0 && wrote.every((f) => belongsTo(f, path)),
+              `${what}: wrote ${wrote.join(", ") || "nothing"}; expected ${path} only`,
+            );
           }
         } finally {
           h.removeDir(dir);

@@ -47,7 +47,11 @@ function documentedFlags(page: string): Set<string> {
   return flags;
 }
 
-interface Outcome { code: number; stdout: string; stderr: string }
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /**
  * Run main() in one child process on each argument list, capturing what each call returns and writes,
@@ -66,7 +70,10 @@ function mainOn(cases: string[][]): Outcome[] {
       results.push(r);
     }
     process.stdout.write(JSON.stringify(results));`;
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, MAIN, JSON.stringify(cases)], { encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, MAIN, JSON.stringify(cases)], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as Outcome[];
 }
@@ -81,7 +88,13 @@ function probe(command: string, flag: string): string[] {
   return [command, flag];
 }
 
-const helpRuns = mainOn(COMMANDS.flatMap((c) => [[c, "--help"], [c, "-h"], ["help", c]]));
+const helpRuns = mainOn(
+  COMMANDS.flatMap((c) => [
+    [c, "--help"],
+    [c, "-h"],
+    ["help", c],
+  ]),
+);
 const pages = new Map(COMMANDS.map((c, i) => [c, helpRuns[3 * i]]));
 
 test("every command's --help exits 0 with its own page; so do -h and help COMMAND", () => {
@@ -89,8 +102,13 @@ test("every command's --help exits 0 with its own page; so do -h and help COMMAN
     const r = pages.get(command)!;
     assert.equal(r.code, 0, `${command} --help: ${r.stderr}`);
     assert.equal(r.stderr, "", `${command} --help writes nothing to standard error`);
-    assert.match(r.stdout, new RegExp(`^usage: homeostat ${command}\\b`), `${command}'s page starts with its usage`);
-    for (const part of ["Flags:", "Exit codes:", "Examples:"]) assert.ok(r.stdout.includes(part), `${command}'s page has ${part}`);
+    assert.match(
+      r.stdout,
+      new RegExp(`^usage: homeostat ${command}\\b`),
+      `${command}'s page starts with its usage`,
+    );
+    for (const part of ["Flags:", "Exit codes:", "Examples:"])
+      assert.ok(r.stdout.includes(part), `${command}'s page has ${part}`);
     assert.deepEqual(helpRuns[3 * i + 1], r, `${command} -h`);
     assert.deepEqual(helpRuns[3 * i + 2], r, `help ${command}`);
   });
@@ -99,7 +117,9 @@ test("every command's --help exits 0 with its own page; so do -h and help COMMAN
   assert.equal(real.code, 0, real.stderr);
   assert.equal(real.stdout, pages.get("train")!.stdout);
   for (const a of COMMANDS) {
-    for (const b of COMMANDS) if (a < b) assert.notEqual(pages.get(a)!.stdout, pages.get(b)!.stdout, `${a} and ${b} have the same page`);
+    for (const b of COMMANDS)
+      if (a < b)
+        assert.notEqual(pages.get(a)!.stdout, pages.get(b)!.stdout, `${a} and ${b} have the same page`);
   }
 });
 
@@ -107,7 +127,10 @@ test("every page documents --json output (bench: its JSON file) and shows exampl
   for (const [command, r] of pages) {
     assert.match(r.stdout, command === "bench" ? /^JSON file \(--out\):$/m : /^--json output:$/m, command);
     const examples = r.stdout.split("Examples:\n")[1].split("\n\n")[0].split("\n");
-    assert.ok(examples.length >= 1 && examples.every((e) => e.includes(`homeostat ${command}`)), `${command}: ${examples.join(" | ")}`);
+    assert.ok(
+      examples.length >= 1 && examples.every((e) => e.includes(`homeostat ${command}`)),
+      `${command}: ${examples.join(" | ")}`,
+    );
   }
 });
 
@@ -118,20 +141,31 @@ test("each page lists exactly the flags its command's parser accepts", () => {
 });
 
 test("the parsers accept exactly the flags the pages document, checked against every flag of every command", () => {
-  const all = [...new Set([...Object.values(FLAGS).flat(), ...[...pages.values()].flatMap((r) => [...documentedFlags(r.stdout)])])]
-    .filter((f) => f !== "-h" && f !== "--help"); // help is answered before any parser runs
+  const all = [
+    ...new Set([
+      ...Object.values(FLAGS).flat(),
+      ...[...pages.values()].flatMap((r) => [...documentedFlags(r.stdout)]),
+    ]),
+  ].filter((f) => f !== "-h" && f !== "--help"); // help is answered before any parser runs
   const cases = COMMANDS.flatMap((c) => [...all, "--no-such-flag"].map((f) => ({ c, f })));
   const errors = mainOn(cases.map(({ c, f }) => probe(c, f))).map((r) => r.stderr);
   cases.forEach(({ c, f }, i) => {
     // Every probe ends in an error; only a flag the parser does not know says "Unknown option".
     assert.notEqual(errors[i], "", `${c} ${f}: expected an error, got none`);
     const accepted = !/Unknown option/.test(errors[i]);
-    assert.equal(accepted, documentedFlags(pages.get(c)!.stdout).has(f), `${c} ${f}: parser ${accepted ? "accepts" : "refuses"} it; ${errors[i].split("\n")[0]}`);
+    assert.equal(
+      accepted,
+      documentedFlags(pages.get(c)!.stdout).has(f),
+      `${c} ${f}: parser ${accepted ? "accepts" : "refuses"} it; ${errors[i].split("\n")[0]}`,
+    );
   });
 });
 
 test("--help wins over other flags, and a -- ends the flags", () => {
-  const [r, after] = mainOn([["predict", "--no-such-flag", "--help"], ["predict", "--", "--help"]]);
+  const [r, after] = mainOn([
+    ["predict", "--no-such-flag", "--help"],
+    ["predict", "--", "--help"],
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, pages.get("predict")!.stdout);
   assert.equal(after.code, 2);
@@ -149,15 +183,25 @@ test("homeostat --version, -V and version print package.json's version", () => {
 });
 
 test("the overview and its pointers: --help, help, help COMMAND, unknown commands", () => {
-  const [overview, help, none, unknown, bad] = mainOn([["--help"], ["help"], [], ["help", "fit"], ["train", "--no-such-flag"]]);
+  const [overview, help, none, unknown, bad] = mainOn([
+    ["--help"],
+    ["help"],
+    [],
+    ["help", "fit"],
+    ["train", "--no-such-flag"],
+  ]);
   assert.equal(overview.code, 0);
-  for (const command of COMMANDS) assert.match(overview.stdout, new RegExp(`^  homeostat ${command}\\b`, "m"), command);
+  for (const command of COMMANDS)
+    assert.match(overview.stdout, new RegExp(`^  homeostat ${command}\\b`, "m"), command);
   assert.match(overview.stdout, /homeostat --version/);
   assert.deepEqual(help, overview);
   assert.equal(none.code, 2);
   assert.equal(none.stdout, overview.stdout);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /no help for "fit": there is no such command; the commands are demo, train, eval/);
+  assert.match(
+    unknown.stderr,
+    /no help for "fit": there is no such command; the commands are demo, train, eval/,
+  );
   // A usage error points at the page of the command it was made in.
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /Run "homeostat train --help" for usage/);
@@ -169,7 +213,8 @@ test("the continual page lists every strategy with its hyper-parameters' default
     const line = new RegExp(`^  ${spec.type}\\s+(.*(?:\\n {10,}.*)*)`, "m").exec(page);
     assert.ok(line, `${spec.type} is listed`);
     const text = line[1].replace(/\s+/g, " ");
-    for (const [name, h] of Object.entries(spec.hyper)) assert.ok(text.includes(`${name} ${h.default} (`), `${spec.type}.${name} = ${h.default}: ${text}`);
+    for (const [name, h] of Object.entries(spec.hyper))
+      assert.ok(text.includes(`${name} ${h.default} (`), `${spec.type}.${name} = ${h.default}: ${text}`);
   }
 });
 
@@ -178,10 +223,12 @@ test("docs/cli.md covers every command, its flags and every strategy hyper-param
   for (const [command, flags] of Object.entries(FLAGS)) {
     const section = doc.split(new RegExp(`^## \`homeostat ${command}\``, "m"))[1]?.split(/^## /m)[0];
     assert.ok(section, `docs/cli.md has a section for ${command}`);
-    for (const f of flags) assert.ok(section.includes(`\`${f}`) || section.includes(` ${f}`), `docs/cli.md, ${command}: ${f}`);
+    for (const f of flags)
+      assert.ok(section.includes(`\`${f}`) || section.includes(` ${f}`), `docs/cli.md, ${command}: ${f}`);
     assert.match(section, /--json|JSON/, `${command}: its JSON output`);
   }
   for (const spec of Object.values(STRATEGY_SPECS)) {
-    for (const name of Object.keys(spec.hyper)) assert.ok(doc.includes(`\`${name}\``), `docs/cli.md: ${spec.type}.${name}`);
+    for (const name of Object.keys(spec.hyper))
+      assert.ok(doc.includes(`\`${name}\``), `docs/cli.md: ${spec.type}.${name}`);
   }
 });

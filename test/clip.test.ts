@@ -25,7 +25,10 @@ const { cases } = readJsonFixture<{ cases: ClipCase[] }>("optim", "clip.json");
  * with margin; "does not clip" cases must in addition leave the gradients bit-identical.
  */
 function assertClose(actual: number, expected: number, where: string): void {
-  assert.ok(Math.abs(actual - expected) <= 1e-6 * Math.max(Math.abs(expected), 1e-6), `${where}: got ${actual}, PyTorch ${expected}`);
+  assert.ok(
+    Math.abs(actual - expected) <= 1e-6 * Math.max(Math.abs(expected), 1e-6),
+    `${where}: got ${actual}, PyTorch ${expected}`,
+  );
 }
 
 for (const c of cases) {
@@ -38,8 +41,16 @@ for (const c of cases) {
       clipGradValue(grads, c.limit);
     }
     const clips = !c.name.includes("does not clip");
-    assert.equal(c.grads.some((g, i) => g.some((v, j) => v !== c.expected[i]![j])), clips, "fixture sanity");
-    if (!clips) assert.deepEqual(grads, c.grads.map((g) => Float32Array.from(g)));
+    assert.equal(
+      c.grads.some((g, i) => g.some((v, j) => v !== c.expected[i]![j])),
+      clips,
+      "fixture sanity",
+    );
+    if (!clips)
+      assert.deepEqual(
+        grads,
+        c.grads.map((g) => Float32Array.from(g)),
+      );
     c.expected.forEach((want, i) => want.forEach((b, j) => assertClose(grads[i]![j]!, b, `grad ${i}[${j}]`)));
   });
 }

@@ -7,8 +7,20 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { grad } from "../src/autograd/backward.js";
 import {
-  type ContinualResult, type Strategy, type TaskContext, continualStreams, distillation, ewc, fisherDiagonal, headLoss, makeStream,
-  parseContinualConfig, quadraticPenalty, runContinual, si, snapshotParameters,
+  type ContinualResult,
+  type Strategy,
+  type TaskContext,
+  continualStreams,
+  distillation,
+  ewc,
+  fisherDiagonal,
+  headLoss,
+  makeStream,
+  parseContinualConfig,
+  quadraticPenalty,
+  runContinual,
+  si,
+  snapshotParameters,
 } from "../src/continual/index.js";
 import { oneHot } from "../src/data/dataset.js";
 import { Dense } from "../src/nn/layers.js";
@@ -62,12 +74,23 @@ test("permuted digits, domain-incremental: every strategy forgets less than naiv
   // 5 tasks of 500 digits, 3 epochs each. With so few rows per task, intransigence weighs as much as
   // forgetting, so the penalty methods are held to forgetting (and to not losing much accuracy), and the
   // hyper-parameters suit this small setting (the defaults were tuned for the full protocol).
-  const permuted = { stream: "permuted", scenario: "domain", tasks: 5, epochs: 3, trainPerTask: 500, testPerTask: 300 };
+  const permuted = {
+    stream: "permuted",
+    scenario: "domain",
+    tasks: 5,
+    epochs: 3,
+    trainPerTask: 500,
+    testPerTask: 300,
+  };
   const strategies: Record<string, unknown> = {
-    naive: "naive", joint: "joint",
-    ewc: { type: "ewc", lambda: 1000, fisherSamples: 200 }, onlineEwc: { type: "onlineEwc", lambda: 1000, fisherSamples: 200 },
-    si: { type: "si", c: 100 }, mas: { type: "mas", lambda: 1, samples: 200 },
-    replay: { type: "replay", bufferSize: 200 }, agem: { type: "agem", referenceBatch: 64 },
+    naive: "naive",
+    joint: "joint",
+    ewc: { type: "ewc", lambda: 1000, fisherSamples: 200 },
+    onlineEwc: { type: "onlineEwc", lambda: 1000, fisherSamples: 200 },
+    si: { type: "si", c: 100 },
+    mas: { type: "mas", lambda: 1, samples: 200 },
+    replay: { type: "replay", bufferSize: 200 },
+    agem: { type: "agem", referenceBatch: 64 },
   };
   const acc: Record<string, number> = {};
   const forget: Record<string, number> = {};
@@ -79,10 +102,14 @@ test("permuted digits, domain-incremental: every strategy forgets less than naiv
   const all = JSON.stringify({ acc, forget });
   assert.ok(forget.naive > 0.05, `naive must forget something here: ${all}`);
   for (const s of ["ewc", "onlineEwc", "si", "mas", "agem"]) {
-    assert.ok(forget[s] < 0.6 * forget.naive, `${s} forgets ${forget[s].toFixed(3)}, naive ${forget.naive.toFixed(3)}: ${all}`);
+    assert.ok(
+      forget[s] < 0.6 * forget.naive,
+      `${s} forgets ${forget[s].toFixed(3)}, naive ${forget.naive.toFixed(3)}: ${all}`,
+    );
     assert.ok(acc[s] > acc.naive - 0.08, `${s} gave up too much plasticity: ${all}`);
   }
-  for (const s of ["si", "replay", "agem"]) assert.ok(acc[s] > acc.naive + 0.015, `${s} ACC not above naive: ${all}`);
+  for (const s of ["si", "replay", "agem"])
+    assert.ok(acc[s] > acc.naive + 0.015, `${s} ACC not above naive: ${all}`);
   for (const s of Object.keys(strategies)) assert.ok(acc.joint >= acc[s] - 0.01, `joint below ${s}: ${all}`);
 });
 
@@ -99,7 +126,10 @@ test("task-free stream: replay without boundaries still beats naive; strategies 
 test("runs are reproducible and report progress after each task; a user strategy fits in a few lines", () => {
   const small = { ...split, tasks: 2, epochs: 1, trainPerTask: 100, testPerTask: 50, scenario: "class" };
   const seen: number[] = [];
-  const a = runContinual(parseContinualConfig({ ...small, strategy: "si", seed: 3, batchSize: 32, compareJoint: false }), { onTaskEnd: (i, R) => seen.push(i, R.length) });
+  const a = runContinual(
+    parseContinualConfig({ ...small, strategy: "si", seed: 3, batchSize: 32, compareJoint: false }),
+    { onTaskEnd: (i, R) => seen.push(i, R.length) },
+  );
   const b = run({ ...small, strategy: "si", seed: 3 });
   assert.deepEqual(a.R, b.R);
   assert.deepEqual(seen, [0, 1, 1, 2]);
@@ -110,11 +140,17 @@ test("runs are reproducible and report progress after each task; a user strategy
     let anchor: Map<string, Float32Array> | null = null;
     return {
       name: "l2",
-      onTaskEnd: (ctx) => { anchor = snapshotParameters(ctx.model); },
-      observer: () => anchor && { lossTerm: ({ parameters }) => quadraticPenalty(parameters, anchor!, null, 0.01) },
+      onTaskEnd: (ctx) => {
+        anchor = snapshotParameters(ctx.model);
+      },
+      observer: () =>
+        anchor && { lossTerm: ({ parameters }) => quadraticPenalty(parameters, anchor!, null, 0.01) },
     };
   };
-  const cfg = { ...parseContinualConfig({ ...small, strategy: "naive", seed: 1, compareJoint: false }), strategy: l2 };
+  const cfg = {
+    ...parseContinualConfig({ ...small, strategy: "naive", seed: 1, compareJoint: false }),
+    strategy: l2,
+  };
   const mine = runContinual(cfg);
   assert.equal(mine.strategy, "l2");
   assert.equal(mine.R.length, 2);
@@ -125,50 +161,105 @@ function tinySetup(): { ctx: TaskContext; model: Sequential } {
   const rng = new Rng(5);
   const n = 40;
   const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
-  const x = Float32Array.from({ length: n * 16 }, (_, j) => rng.normal() + (labels[Math.floor(j / 16)] ? 0.5 : -0.5));
-  const ds = { x, y: oneHot(labels, 2), n, inputDim: 16, outputDim: 2, task: "classification" as const, labels };
+  const x = Float32Array.from(
+    { length: n * 16 },
+    (_, j) => rng.normal() + (labels[Math.floor(j / 16)] ? 0.5 : -0.5),
+  );
+  const ds = {
+    x,
+    y: oneHot(labels, 2),
+    n,
+    inputDim: 16,
+    outputDim: 2,
+    task: "classification" as const,
+    labels,
+  };
   const stream = makeStream(ds, { kind: "split", tasks: 1, seed: 0, scenario: "domain" });
-  const model = new Sequential([new Dense(3, { activation: "tanh" }), new Dense(2, { activation: "softmax" })]).build(16, new Rng(1));
+  const model = new Sequential([
+    new Dense(3, { activation: "tanh" }),
+    new Dense(2, { activation: "softmax" }),
+  ]).build(16, new Rng(1));
   const ctx: TaskContext = {
-    model, stream, task: stream.tasks[0], taskIndex: 0, seen: stream.tasks, loss: headLoss(stream, 0), batchSize: 8, rng: new Rng(2), taskFree: false,
+    model,
+    stream,
+    task: stream.tasks[0],
+    taskIndex: 0,
+    seen: stream.tasks,
+    loss: headLoss(stream, 0),
+    batchSize: 8,
+    rng: new Rng(2),
+    taskFree: false,
   };
   return { ctx, model };
 }
 
-const control = (model: Sequential): TrainingControl => ({ model, parameters: model.parameters() } as unknown as TrainingControl);
-const nudge = (model: Sequential, by: number): void => model.parameters().forEach(([, t], k) => t.data.forEach((_, i) => { t.data[i] += by * Math.sin(i + k); }));
+const control = (model: Sequential): TrainingControl =>
+  ({ model, parameters: model.parameters() }) as unknown as TrainingControl;
+const nudge = (model: Sequential, by: number): void =>
+  model.parameters().forEach(([, t], k) =>
+    t.data.forEach((_, i) => {
+      t.data[i] += by * Math.sin(i + k);
+    }),
+  );
 
 test("expected Fisher of a softmax layer: mean of p_c(1 − p_c)·x_j² per weight and p_c(1 − p_c) per bias (closed form); empirical differs", () => {
   const rng = new Rng(9);
   const [n, d, k] = [30, 5, 3];
   const labels = Int32Array.from({ length: n }, (_, i) => i % k);
   const x = Float32Array.from({ length: n * d }, () => rng.normal());
-  const ds = { x, y: oneHot(labels, k), n, inputDim: d, outputDim: k, task: "classification" as const, labels };
+  const ds = {
+    x,
+    y: oneHot(labels, k),
+    n,
+    inputDim: d,
+    outputDim: k,
+    task: "classification" as const,
+    labels,
+  };
   const stream = makeStream(ds, { kind: "split", tasks: 1, seed: 0, scenario: "domain" });
   const model = new Sequential([new Dense(k, { activation: "softmax" })]).build(d, new Rng(3));
   const task = stream.tasks[0];
-  const ctx: TaskContext = { model, stream, task, taskIndex: 0, seen: stream.tasks, loss: headLoss(stream, 0), batchSize: 8, rng: new Rng(2), taskFree: false };
+  const ctx: TaskContext = {
+    model,
+    stream,
+    task,
+    taskIndex: 0,
+    seen: stream.tasks,
+    loss: headLoss(stream, 0),
+    batchSize: 8,
+    rng: new Rng(2),
+    taskFree: false,
+  };
   const rows = task.x.shape[0];
   const f = fisherDiagonal(ctx, rows, true);
   const [w, b] = [model.parameters()[0][1].data, model.parameters()[1][1].data];
-  const wantW = new Float64Array(k * d), wantB = new Float64Array(k);
+  const wantW = new Float64Array(k * d),
+    wantB = new Float64Array(k);
   for (let r = 0; r < rows; r++) {
     const xr = task.x.data.subarray(r * d, (r + 1) * d);
-    const z = Array.from({ length: k }, (_, c) => b[c] + Array.from(xr).reduce((s: number, v: number, j: number) => s + v * w[c * d + j], 0));
+    const z = Array.from(
+      { length: k },
+      (_, c) => b[c] + Array.from(xr).reduce((s: number, v: number, j: number) => s + v * w[c * d + j], 0),
+    );
     const zmax = Math.max(...z);
     const e = z.map((v) => Math.exp(v - zmax));
     const p = e.map((v) => v / e.reduce((s, u) => s + u, 0));
     for (let c = 0; c < k; c++) {
-      wantB[c] += p[c] * (1 - p[c]) / rows;
-      for (let j = 0; j < d; j++) wantW[c * d + j] += p[c] * (1 - p[c]) * xr[j] * xr[j] / rows;
+      wantB[c] += (p[c] * (1 - p[c])) / rows;
+      for (let j = 0; j < d; j++) wantW[c * d + j] += (p[c] * (1 - p[c]) * xr[j] * xr[j]) / rows;
     }
   }
-  const close = (got: Float64Array, want: Float64Array, name: string): void => got.forEach((v, i) =>
-    assert.ok(Math.abs(v - want[i]) <= 1e-5 * (1 + want[i]), `${name}[${i}]: ${v} vs ${want[i]}`));
+  const close = (got: Float64Array, want: Float64Array, name: string): void =>
+    got.forEach((v, i) =>
+      assert.ok(Math.abs(v - want[i]) <= 1e-5 * (1 + want[i]), `${name}[${i}]: ${v} vs ${want[i]}`),
+    );
   close(f.get("0.weight")!, wantW, "weight");
   close(f.get("0.bias")!, wantB, "bias");
   const empirical = fisherDiagonal({ ...ctx, rng: new Rng(2) }, rows, false).get("0.bias")!;
-  assert.ok(empirical.some((v, i) => Math.abs(v - wantB[i]) > 1e-3), "the empirical Fisher uses the labels, not the model's predictions");
+  assert.ok(
+    empirical.some((v, i) => Math.abs(v - wantB[i]) > 1e-3),
+    "the empirical Fisher uses the labels, not the model's predictions",
+  );
 });
 
 test("EWC: the penalty is not zero once weights move, and two tasks' penalties add up exactly (closed form)", () => {
@@ -186,17 +277,35 @@ test("EWC: the penalty is not zero once weights move, and two tasks' penalties a
   nudge(model, -0.2);
   const obs = strategy.observer!(ctx) as Observer;
   const params = model.parameters();
-  const term = obs.lossTerm!({ batch: ctx.task, logits: ctx.task.x, parameters: params, step: 0, epoch: 0 }, control(model))!;
+  const term = obs.lossTerm!(
+    { batch: ctx.task, logits: ctx.task.x, parameters: params, step: 0, epoch: 0 },
+    control(model),
+  )!;
   assert.ok(term.item() > 0, "an EWC penalty that is always zero would pass silently");
-  const toF32 = (m: Map<string, Float64Array>): Map<string, Float32Array> => new Map([...m].map(([k, v]) => [k, Float32Array.from(v)]));
+  const toF32 = (m: Map<string, Float64Array>): Map<string, Float32Array> =>
+    new Map([...m].map(([k, v]) => [k, Float32Array.from(v)]));
   const sum = quadraticPenalty(params, theta1, toF32(f1), lambda / 2)!;
-  const both = grad(sum, params.map(([, t]) => t));
-  const second = grad(quadraticPenalty(params, theta2, toF32(f2), lambda / 2)!, params.map(([, t]) => t));
-  const mine = grad(term, params.map(([, t]) => t));
-  mine.forEach((g, k) => g.data.forEach((v, i) => {
-    const expected = both[k].data[i] + second[k].data[i];
-    assert.ok(Math.abs(v - expected) <= 1e-4 * (1 + Math.abs(expected)), `${params[k][0]}[${i}]: ${v} vs ${expected}`);
-  }));
+  const both = grad(
+    sum,
+    params.map(([, t]) => t),
+  );
+  const second = grad(
+    quadraticPenalty(params, theta2, toF32(f2), lambda / 2)!,
+    params.map(([, t]) => t),
+  );
+  const mine = grad(
+    term,
+    params.map(([, t]) => t),
+  );
+  mine.forEach((g, k) =>
+    g.data.forEach((v, i) => {
+      const expected = both[k].data[i] + second[k].data[i];
+      assert.ok(
+        Math.abs(v - expected) <= 1e-4 * (1 + Math.abs(expected)),
+        `${params[k][0]}[${i}]: ${v} vs ${expected}`,
+      );
+    }),
+  );
 });
 
 test("SI accumulates importance along the path; distillation has no gradient when student and teacher agree", () => {
@@ -208,12 +317,25 @@ test("SI accumulates importance along the path; distillation has no gradient whe
   // One step along the negative gradient of the task loss: the path integral −g·Δθ is positive.
   const params = model.parameters();
   const loss = headLoss(ctx.stream, 0).fused!.fromLogits(model.forwardLinear(ctx.task.x), ctx.task.y);
-  const grads = grad(loss, params.map(([, t]) => t));
-  params.forEach(([, t], k) => t.data.forEach((_, i) => { t.data[i] -= 0.1 * grads[k].data[i]; }));
-  obs.onBatchEnd!({ grads: new Map(params.map(([name], k) => [name, grads[k].data])) } as never, control(model));
+  const grads = grad(
+    loss,
+    params.map(([, t]) => t),
+  );
+  params.forEach(([, t], k) =>
+    t.data.forEach((_, i) => {
+      t.data[i] -= 0.1 * grads[k].data[i];
+    }),
+  );
+  obs.onBatchEnd!(
+    { grads: new Map(params.map(([name], k) => [name, grads[k].data])) } as never,
+    control(model),
+  );
   strategy.onTaskEnd!(ctx);
   nudge(model, 0.1);
-  const term = (strategy.observer!(ctx) as Observer).lossTerm!({ batch: ctx.task, logits: ctx.task.x, parameters: params, step: 0, epoch: 0 }, control(model));
+  const term = (strategy.observer!(ctx) as Observer).lossTerm!(
+    { batch: ctx.task, logits: ctx.task.x, parameters: params, step: 0, epoch: 0 },
+    control(model),
+  );
   assert.ok(term && term.item() > 0, "SI importances must not all be zero after a task");
 
   const z = new Tensor(Float32Array.from([0.3, -1, 2, 0.5, 0.5, 0]), [2, 3], true);
@@ -221,21 +343,34 @@ test("SI accumulates importance along the path; distillation has no gradient whe
   const [g] = grad(d, [z]);
   assert.ok(g.data.every((v) => Math.abs(v) < 1e-6));
   // Its value is T² times the teacher's entropy at temperature T, averaged over rows.
-  const rows = [[0.3, -1, 2], [0.5, 0.5, 0]].map((r) => {
+  const rows = [
+    [0.3, -1, 2],
+    [0.5, 0.5, 0],
+  ].map((r) => {
     const e = r.map((v) => Math.exp(v / 2));
     const total = e.reduce((a, v) => a + v, 0);
     return -e.reduce((a, v) => a + (v / total) * Math.log(v / total), 0);
   });
-  assert.ok(Math.abs(d.item() - 4 * (rows[0] + rows[1]) / 2) < 1e-5, `${d.item()}`);
+  assert.ok(Math.abs(d.item() - (4 * (rows[0] + rows[1])) / 2) < 1e-5, `${d.item()}`);
 });
 
 test("validation evaluation never touches the test digits", () => {
-  const cfg = parseContinualConfig({ ...split, tasks: 2, scenario: "class", strategy: "naive", evaluateOn: "validation", validationFraction: 0.2 });
+  const cfg = parseContinualConfig({
+    ...split,
+    tasks: 2,
+    scenario: "class",
+    strategy: "naive",
+    evaluateOn: "validation",
+    validationFraction: 0.2,
+  });
   const { train, test: held } = continualStreams(cfg);
   const testCfg = continualStreams({ ...cfg, evaluateOn: "test" }).test;
   // Validation rows come from the training split's end: none of them equals a test row.
-  const key = (t: Tensor, r: number): string => Array.from(t.data.subarray(r * 784, r * 784 + 784).filter((_, i) => i % 7 === 0)).join(",");
-  const testRows = new Set(Array.from({ length: testCfg.tasks[0].labels.length }, (_, r) => key(testCfg.tasks[0].x, r)));
+  const key = (t: Tensor, r: number): string =>
+    Array.from(t.data.subarray(r * 784, r * 784 + 784).filter((_, i) => i % 7 === 0)).join(",");
+  const testRows = new Set(
+    Array.from({ length: testCfg.tasks[0].labels.length }, (_, r) => key(testCfg.tasks[0].x, r)),
+  );
   for (let r = 0; r < held.tasks[0].labels.length; r++) assert.ok(!testRows.has(key(held.tasks[0].x, r)));
   assert.ok(train.tasks[0].labels.length > held.tasks[0].labels.length);
 });

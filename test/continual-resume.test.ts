@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type ContinualState, continualStreams, createStrategy, parseContinualConfig, runStrategy } from "../src/continual/index.js";
+import {
+  type ContinualState,
+  continualStreams,
+  createStrategy,
+  parseContinualConfig,
+  runStrategy,
+} from "../src/continual/index.js";
 import { decodeModel, encodeModel } from "../src/io/model.js";
 import type { Sequential } from "../src/nn/sequential.js";
 import { type StepSeries, streamRecorder } from "../src/report/record.js";
@@ -11,15 +17,40 @@ import { type StepSeries, streamRecorder } from "../src/report/record.js";
  * weights as the run that was never interrupted — and a recorder of every step's loss (the run record's)
  * with the same series and task boundaries.
  */
-const base = { stream: "split", scenario: "class", tasks: 3, epochs: 2, batchSize: 16, trainPerTask: 96, testPerTask: 40, seed: 4, compareJoint: false };
+const base = {
+  stream: "split",
+  scenario: "class",
+  tasks: 3,
+  epochs: 2,
+  batchSize: 16,
+  trainPerTask: 96,
+  testPerTask: 40,
+  seed: 4,
+  compareJoint: false,
+};
 const strategies: Record<string, unknown>[] = [
-  { type: "naive" }, { type: "joint" }, { type: "ewc", fisherSamples: 20, lambda: 100 }, { type: "onlineEwc", fisherSamples: 20, lambda: 100 },
-  { type: "si", c: 1 }, { type: "mas", samples: 20 }, { type: "lwf" }, { type: "replay", bufferSize: 50 }, { type: "agem", memorySize: 40, referenceBatch: 16 },
+  { type: "naive" },
+  { type: "joint" },
+  { type: "ewc", fisherSamples: 20, lambda: 100 },
+  { type: "onlineEwc", fisherSamples: 20, lambda: 100 },
+  { type: "si", c: 1 },
+  { type: "mas", samples: 20 },
+  { type: "lwf" },
+  { type: "replay", bufferSize: 50 },
+  { type: "agem", memorySize: 40, referenceBatch: 16 },
 ];
 
-interface Saved { bytes: Uint8Array; state: ContinualState }
+interface Saved {
+  bytes: Uint8Array;
+  state: ContinualState;
+}
 
-interface Run { R: number[][]; weights: number[][]; saved: Saved[]; recorded: { steps: StepSeries; taskEnds: number[] } }
+interface Run {
+  R: number[][];
+  weights: number[][];
+  saved: Saved[];
+  recorded: { steps: StepSeries; taskEnds: number[] };
+}
 
 function run(raw: Record<string, unknown>, every: number, resume?: Saved): Run {
   const cfg = parseContinualConfig(raw);
@@ -29,11 +60,25 @@ function run(raw: Record<string, unknown>, every: number, resume?: Saved): Run {
   const loaded = resume && decodeModel(resume.bytes, "ckpt");
   const recorder = streamRecorder();
   const result = runStrategy(createStrategy(cfg.strategy as never), train, test, cfg, {
-    checkpoint: { every, save: (state, model) => { last = model; saved.push({ state, bytes: encodeModel(model, { checkpoint: state as unknown as Record<string, unknown> }) }); } },
+    checkpoint: {
+      every,
+      save: (state, model) => {
+        last = model;
+        saved.push({
+          state,
+          bytes: encodeModel(model, { checkpoint: state as unknown as Record<string, unknown> }),
+        });
+      },
+    },
     resume: loaded && { state: loaded.checkpoint as unknown as ContinualState, model: loaded.model },
     observers: [recorder],
   });
-  return { R: result.R, weights: last!.parameters().map(([, t]) => Array.from(t.data)), saved, recorded: { steps: recorder.steps.series(), taskEnds: recorder.taskEnds } };
+  return {
+    R: result.R,
+    weights: last!.parameters().map(([, t]) => Array.from(t.data)),
+    saved,
+    recorded: { steps: recorder.steps.series(), taskEnds: recorder.taskEnds },
+  };
 }
 
 for (const strategy of strategies) {
@@ -52,13 +97,24 @@ for (const strategy of strategies) {
       const resumed = run(raw, 5, from);
       assert.deepEqual(resumed.R, full.R, `R after resuming at step ${from.state.step}`);
       assert.deepEqual(resumed.weights, full.weights, `weights after resuming at step ${from.state.step}`);
-      assert.deepEqual(resumed.recorded, full.recorded, `recorded steps after resuming at step ${from.state.step}`);
+      assert.deepEqual(
+        resumed.recorded,
+        full.recorded,
+        `recorded steps after resuming at step ${from.state.step}`,
+      );
     }
     // One entry per step (short runs are not bucketed), the last task ending on the last step.
     const { steps, taskEnds } = full.recorded;
-    assert.deepEqual(steps.step, Array.from({ length: full.saved[full.saved.length - 1].state.step }, (_, i) => i + 1));
+    assert.deepEqual(
+      steps.step,
+      Array.from({ length: full.saved[full.saved.length - 1].state.step }, (_, i) => i + 1),
+    );
     assert.equal(taskEnds.length, 3);
-    assert.deepEqual(taskEnds, boundaries.map((b) => b.state.step), "each task ends where its boundary checkpoint was taken");
+    assert.deepEqual(
+      taskEnds,
+      boundaries.map((b) => b.state.step),
+      "each task ends where its boundary checkpoint was taken",
+    );
   });
 }
 

@@ -3,7 +3,13 @@ import { test } from "node:test";
 import { grad } from "../src/autograd/backward.js";
 import * as F from "../src/autograd/functional.js";
 import {
-  activeUnits, headAccuracy, headLoss, makeStream, parseContinualConfig, rotation, selectUnits,
+  activeUnits,
+  headAccuracy,
+  headLoss,
+  makeStream,
+  parseContinualConfig,
+  rotation,
+  selectUnits,
 } from "../src/continual/index.js";
 import { type Dataset, oneHot } from "../src/data/dataset.js";
 import { Dense } from "../src/nn/layers.js";
@@ -20,14 +26,32 @@ function tiny(n: number, k: number): Dataset {
     labels[i] = i % k;
     for (let p = 0; p < 16; p++) x[i * 16 + p] = i * 100 + p;
   }
-  return { x, y: oneHot(labels, k), n, inputDim: 16, outputDim: k, task: "classification", labels, classes: Array.from({ length: k }, (_, c) => `c${c}`) };
+  return {
+    x,
+    y: oneHot(labels, k),
+    n,
+    inputDim: 16,
+    outputDim: k,
+    task: "classification",
+    labels,
+    classes: Array.from({ length: k }, (_, c) => `c${c}`),
+  };
 }
 
 test("split stream: class pairs; labels by scenario (task/class keep the class, domain the position)", () => {
   const ds = tiny(40, 10);
   const cls = makeStream(ds, { kind: "split", tasks: 5, seed: 0, scenario: "class" });
   assert.equal(cls.outputDim, 10);
-  assert.deepEqual(cls.tasks.map((t) => t.classes), [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]);
+  assert.deepEqual(
+    cls.tasks.map((t) => t.classes),
+    [
+      [0, 1],
+      [2, 3],
+      [4, 5],
+      [6, 7],
+      [8, 9],
+    ],
+  );
   assert.equal(cls.tasks[2].name, "c4/c5");
   assert.deepEqual([...cls.tasks[2].labels], [4, 5, 4, 5, 4, 5, 4, 5]);
   assert.deepEqual([...cls.unitTask], [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
@@ -37,8 +61,14 @@ test("split stream: class pairs; labels by scenario (task/class keep the class, 
   assert.deepEqual([...dom.tasks[2].y.data.slice(0, 4)], [1, 0, 0, 1]);
   // Rows keep their pixels: task 2's first row is data row 4.
   assert.equal(dom.tasks[2].x.data[0], 400);
-  assert.equal(makeStream(ds, { kind: "split", tasks: 5, seed: 0, scenario: "task", perTask: 3 }).tasks[0].labels.length, 3);
-  assert.throws(() => makeStream(ds, { kind: "split", tasks: 6, seed: 0, scenario: "class" }), /at most 5 tasks/);
+  assert.equal(
+    makeStream(ds, { kind: "split", tasks: 5, seed: 0, scenario: "task", perTask: 3 }).tasks[0].labels.length,
+    3,
+  );
+  assert.throws(
+    () => makeStream(ds, { kind: "split", tasks: 6, seed: 0, scenario: "class" }),
+    /at most 5 tasks/,
+  );
 });
 
 test("permuted stream: one seeded permutation per task, the same for train and test, another for another seed", () => {
@@ -48,7 +78,11 @@ test("permuted stream: one seeded permutation per task, the same for train and t
   const other = makeStream(ds, { kind: "permuted", tasks: 3, seed: 8, scenario: "domain" });
   const row0 = (s: typeof a, t: number): number[] => [...s.tasks[t].x.data.slice(0, 16)];
   for (let t = 0; t < 3; t++) {
-    assert.deepEqual([...row0(a, t)].sort((p, q) => p - q), Array.from({ length: 16 }, (_, p) => p), "a permutation of the pixels");
+    assert.deepEqual(
+      [...row0(a, t)].sort((p, q) => p - q),
+      Array.from({ length: 16 }, (_, p) => p),
+      "a permutation of the pixels",
+    );
     assert.deepEqual(row0(a, t), row0(again, t), "same seed, same permutation");
   }
   assert.notDeepEqual(row0(a, 0), row0(a, 1));
@@ -73,9 +107,15 @@ test("rotation: 0° is the identity, 90° moves a pixel where a quarter turn sho
   assert.ok(Math.abs(turned.reduce((s, v) => s + v, 0) - 1) < 1e-5);
   const ds = tiny(4, 2);
   const rot = makeStream(ds, { kind: "rotated", tasks: 4, seed: 0, scenario: "domain" });
-  assert.deepEqual(rot.tasks.map((t) => t.name), ["rot 0°", "rot 45°", "rot 90°", "rot 135°"]);
+  assert.deepEqual(
+    rot.tasks.map((t) => t.name),
+    ["rot 0°", "rot 45°", "rot 90°", "rot 135°"],
+  );
   assert.throws(() => rotation(15, 10), /square/);
-  assert.throws(() => makeStream({ ...ds, task: "regression" }, { kind: "split", tasks: 1, seed: 0, scenario: "class" }), DataError);
+  assert.throws(
+    () => makeStream({ ...ds, task: "regression" }, { kind: "split", tasks: 1, seed: 0, scenario: "class" }),
+    DataError,
+  );
 });
 
 test("headLoss: task-incremental masks each row to its own task's units (value and gradient)", () => {
@@ -97,7 +137,11 @@ test("headLoss: task-incremental masks each row to its own task's units (value a
   const y0 = new Tensor(Float32Array.from([0, 1, 0, 0]), [1, 4]);
   const z0 = new Tensor(Float32Array.from([1, 2, 30, 40]), [1, 4]);
   assert.ok(Math.abs(headLoss(cls, 0).fused!.fromLogits(z0, y0).item() - ce(2, 1)) < 1e-6);
-  assert.deepEqual(activeUnits(cls, 0, cls.tasks[1]), [0, 1, 2, 3], "an untrained task is judged among the seen classes and its own");
+  assert.deepEqual(
+    activeUnits(cls, 0, cls.tasks[1]),
+    [0, 1, 2, 3],
+    "an untrained task is judged among the seen classes and its own",
+  );
   assert.deepEqual(activeUnits(stream, 1, stream.tasks[0]), [0, 1]);
 });
 
@@ -137,10 +181,21 @@ test("parseContinualConfig: defaults, strategy hyper-parameters, unknown keys an
     [{ strategy: "naive", scenario: "tasks" }, /continual\.scenario/],
     [{ strategy: "ewc", taskFree: true }, /needs task boundaries/],
     [{ strategy: "replay", taskFree: true, scenario: "task" }, /cannot be task-incremental/],
-    [{ strategy: "naive", model: { layers: [{ type: "dense" }] } }, /continual\.model\.layers\[0\]\.units: missing/],
+    [
+      { strategy: "naive", model: { layers: [{ type: "dense" }] } },
+      /continual\.model\.layers\[0\]\.units: missing/,
+    ],
     [{ strategy: "naive", optimizer: { type: "adam", lr: -1 } }, /continual\.optimizer\.lr/],
     [{ strategy: "naive", tasks: 7 }, /at most 5 tasks/],
   ];
-  for (const [raw, message] of bad) assert.throws(() => parseContinualConfig(raw), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(raw));
-  assert.throws(() => parseContinualConfig({ strategy: "naive", seed: 1.5 }, "run.continual"), /run\.continual\.seed/);
+  for (const [raw, message] of bad)
+    assert.throws(
+      () => parseContinualConfig(raw),
+      (e: Error) => e instanceof ConfigError && message.test(e.message),
+      JSON.stringify(raw),
+    );
+  assert.throws(
+    () => parseContinualConfig({ strategy: "naive", seed: 1.5 }, "run.continual"),
+    /run\.continual\.seed/,
+  );
 });

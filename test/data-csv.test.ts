@@ -6,9 +6,9 @@ import { throwsData } from "./helpers/errors.js";
 import { join } from "node:path";
 import { loadCsv, parseCsv } from "../src/data/index.js";
 
-
 test("quoted fields: commas, escaped quotes, line breaks, CRLF", () => {
-  const text = 'a,"b, with comma","the ""label"""\r\n1,2,"x, y"\r\n"3","4","say ""hi""\nthere"\r\n5,6,plain\r\n';
+  const text =
+    'a,"b, with comma","the ""label"""\r\n1,2,"x, y"\r\n"3","4","say ""hi""\nthere"\r\n5,6,plain\r\n';
   const ds = parseCsv(text, { file: "q.csv", target: 'the "label"' });
   assert.deepEqual(ds.featureNames, ["a", "b, with comma"]);
   assert.deepEqual(Array.from(ds.x), [1, 2, 3, 4, 5, 6]);
@@ -53,7 +53,13 @@ test("auto task: fractional or many-valued integer targets are regression", () =
 test("explicit task overrides auto", () => {
   assert.equal(parseCsv("x,t\n1,0\n2,1\n", { target: "t", task: "regression" }).task, "regression");
   assert.equal(parseCsv("x,t\n1,0.5\n2,1\n", { target: "t", task: "classification" }).outputDim, 2);
-  throwsData(() => parseCsv("x,t\n1,0\n2,cat\n", { file: "r.csv", target: "t", task: "regression" }), "r.csv:3:", 'column "t"', "expected a number", '"cat"');
+  throwsData(
+    () => parseCsv("x,t\n1,0\n2,cat\n", { file: "r.csv", target: "t", task: "regression" }),
+    "r.csv:3:",
+    'column "t"',
+    "expected a number",
+    '"cat"',
+  );
 });
 
 test("target column can be anywhere; features keep header order", () => {
@@ -68,8 +74,18 @@ test("blank trailing lines and a BOM are accepted; NaN and Inf feature cells are
   const ds = parseCsv("\ufeffa,b,t\n1,-1.5,0\n-2,2e3,1\n\n\n", { target: "t" });
   assert.equal(ds.n, 2);
   assert.deepEqual(Array.from(ds.x), [1, -1.5, -2, 2000]);
-  throwsData(() => parseCsv("a,b,t\n1,NaN,0\n", { file: "n.csv", target: "t" }), 'n.csv:2: column "b"', '"NaN"', "missing");
-  throwsData(() => parseCsv("a,b,t\n1,2,0\n-inf,2e3,1\n", { file: "n.csv", target: "t" }), 'n.csv:3: column "a"', "finite", '"-inf"');
+  throwsData(
+    () => parseCsv("a,b,t\n1,NaN,0\n", { file: "n.csv", target: "t" }),
+    'n.csv:2: column "b"',
+    '"NaN"',
+    "missing",
+  );
+  throwsData(
+    () => parseCsv("a,b,t\n1,2,0\n-inf,2e3,1\n", { file: "n.csv", target: "t" }),
+    'n.csv:3: column "a"',
+    "finite",
+    '"-inf"',
+  );
 });
 
 test("empty file and header-only file are DataErrors naming the file", () => {
@@ -80,21 +96,33 @@ test("empty file and header-only file are DataErrors naming the file", () => {
 
 test("ragged row names file, line and both field counts", () => {
   const text = "a,b,c,t\n1,2,3,0\n1,2,3,1\n1,2,3,0\n1,2,3,1\n1,2,3,0\n1,2,0\n";
-  const err = throwsData(() => parseCsv(text, { file: "data.csv", target: "t" }), "data.csv:7:", "line 7 has 3 fields, the header has 4");
+  const err = throwsData(
+    () => parseCsv(text, { file: "data.csv", target: "t" }),
+    "data.csv:7:",
+    "line 7 has 3 fields, the header has 4",
+  );
   assert.equal(err.location.line, 7);
   assert.equal(err.location.file, "data.csv");
 });
 
 test("non-numeric feature cell names file, line, column and the bad text", () => {
   const text = "age,t\n1,0\n2,1\n3,0\nabc,1\n";
-  const err = throwsData(() => parseCsv(text, { file: "data.csv", target: "t" }), 'data.csv:5: column "age": expected a number, got "abc"');
+  const err = throwsData(
+    () => parseCsv(text, { file: "data.csv", target: "t" }),
+    'data.csv:5: column "age": expected a number, got "abc"',
+  );
   assert.equal(err.location.field, "age");
   throwsData(() => parseCsv("age,t\n,0\n", { file: "d.csv", target: "t" }), "d.csv:2:", "empty cell");
   throwsData(() => parseCsv("age,t\n0x10,0\n", { file: "d.csv", target: "t" }), '"0x10"');
 });
 
 test("missing target column lists the columns that exist", () => {
-  throwsData(() => parseCsv("sepal,petal,kind\n1,2,a\n", { file: "iris.csv", target: "species" }), "iris.csv", '"species"', '"sepal", "petal", "kind"');
+  throwsData(
+    () => parseCsv("sepal,petal,kind\n1,2,a\n", { file: "iris.csv", target: "species" }),
+    "iris.csv",
+    '"species"',
+    '"sepal", "petal", "kind"',
+  );
 });
 
 test("unclosed quote and text after a closing quote are reported with a line", () => {

@@ -12,7 +12,16 @@ function numbered(n: number): Dataset {
     x[2 * i + 1] = 10 * i;
     labels[i] = i % 3;
   }
-  return { x, y: oneHot(labels, 3), n, inputDim: 2, outputDim: 3, task: "classification", labels, classes: ["a", "b", "c"] };
+  return {
+    x,
+    y: oneHot(labels, 3),
+    n,
+    inputDim: 2,
+    outputDim: 3,
+    task: "classification",
+    labels,
+    classes: ["a", "b", "c"],
+  };
 }
 
 const ids = (ds: Dataset): number[] => Array.from({ length: ds.n }, (_, i) => ds.x[2 * i]);
@@ -45,8 +54,16 @@ test("splitDataset is a seeded, deterministic partition", () => {
   assert.deepEqual(ids(a.test), ids(b.test));
   assert.notDeepEqual(ids(a.test), ids(c.test));
   const all = [...ids(a.train), ...ids(a.test)].sort((p, q) => p - q);
-  assert.deepEqual(all, Array.from({ length: 50 }, (_, i) => i));
-  assert.notDeepEqual(ids(a.train), ids(a.train).slice().sort((p, q) => p - q)); // shuffled
+  assert.deepEqual(
+    all,
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+  assert.notDeepEqual(
+    ids(a.train),
+    ids(a.train)
+      .slice()
+      .sort((p, q) => p - q),
+  ); // shuffled
   for (let i = 0; i < a.test.n; i++) assert.equal(a.test.labels![i], a.test.x[2 * i] % 3);
   assert.equal(splitDataset(ds, { testCount: 3, seed: 1 }).test.n, 3);
 });

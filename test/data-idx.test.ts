@@ -19,7 +19,6 @@ function idxBytes(typeCode: number, dims: number[], body: Uint8Array): Uint8Arra
   return out;
 }
 
-
 const pixels = Uint8Array.from({ length: 2 * 2 * 3 }, (_, i) => i * 20); // 2 images of 2×3
 
 test("ubyte images: raw and gzipped parse to the same dims and values", () => {
@@ -43,7 +42,10 @@ test("multi-byte types are decoded big-endian", () => {
 
   body.setInt32(0, -70000, false);
   body.setInt32(4, 123456789, false);
-  assert.deepEqual(Array.from(parseIdx(idxBytes(0x0c, [2], new Uint8Array(body.buffer, 0, 8))).data), [-70000, 123456789]);
+  assert.deepEqual(
+    Array.from(parseIdx(idxBytes(0x0c, [2], new Uint8Array(body.buffer, 0, 8))).data),
+    [-70000, 123456789],
+  );
 
   body.setFloat32(0, 1.5, false);
   body.setFloat32(4, -0.25, false);
@@ -53,7 +55,10 @@ test("multi-byte types are decoded big-endian", () => {
 
   body.setFloat64(0, Math.PI, false);
   body.setFloat64(8, -1e300, false);
-  assert.deepEqual(Array.from(parseIdx(idxBytes(0x0e, [2], new Uint8Array(body.buffer))).data), [Math.PI, -1e300]);
+  assert.deepEqual(Array.from(parseIdx(idxBytes(0x0e, [2], new Uint8Array(body.buffer))).data), [
+    Math.PI,
+    -1e300,
+  ]);
 
   assert.deepEqual(Array.from(parseIdx(idxBytes(0x09, [2], Uint8Array.of(0xff, 0x7f))).data), [-1, 127]);
 });
@@ -67,7 +72,11 @@ test("bad magic says what was found and what was expected", () => {
 });
 
 test("unknown type code, zero dims and truncated headers are refused", () => {
-  throwsData(() => parseIdx(idxBytes(0x0a, [1], Uint8Array.of(1)), "t.idx"), "t.idx", "unknown IDX type code 0x0a");
+  throwsData(
+    () => parseIdx(idxBytes(0x0a, [1], Uint8Array.of(1)), "t.idx"),
+    "t.idx",
+    "unknown IDX type code 0x0a",
+  );
   throwsData(() => parseIdx(Uint8Array.of(0, 0, 0x08, 0), "z.idx"), "z.idx", "0 dimensions");
   throwsData(() => parseIdx(Uint8Array.of(0, 0, 0x08, 3, 0, 0, 0, 1), "h.idx"), "h.idx", "3 dimensions");
 });
@@ -106,7 +115,10 @@ test("loadIdxDataset: images n×(rows·cols) as raw byte values, labels one-hot 
   assert.deepEqual(Array.from(ds.labels!), [7, 2]);
   assert.equal(ds.y[7], 1);
   assert.equal(ds.y[10 + 2], 1);
-  assert.equal(ds.y.reduce((a, b) => a + b, 0), 2);
+  assert.equal(
+    ds.y.reduce((a, b) => a + b, 0),
+    2,
+  );
   assert.deepEqual(ds.classes, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
 
   // A label above 9 widens the one-hot to max label + 1.
@@ -120,6 +132,12 @@ test("labels/images count mismatch names both files and both counts", () => {
   const labels = join(dir, "train-labels");
   writeFileSync(images, idxBytes(0x08, [2, 2, 3], pixels));
   writeFileSync(labels, idxBytes(0x08, [3], Uint8Array.of(1, 2, 3)));
-  throwsData(() => loadIdxDataset(images, labels, { imagesFile: "imgs.gz", labelsFile: "lbls.gz" }), "imgs.gz", "lbls.gz", "3 labels", "2 images");
+  throwsData(
+    () => loadIdxDataset(images, labels, { imagesFile: "imgs.gz", labelsFile: "lbls.gz" }),
+    "imgs.gz",
+    "lbls.gz",
+    "3 labels",
+    "2 images",
+  );
   throwsData(() => loadIdxDataset(images, join(dir, "nope")), "nope", "cannot read");
 });

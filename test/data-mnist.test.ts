@@ -12,7 +12,10 @@ function rowKeys(ds: Dataset): Set<string> {
 const first = loadBundledMnist();
 
 test("bundled MNIST: 8000 train / 2000 test, 784 pixels, 10 classes", () => {
-  for (const [ds, n] of [[first.train, 8000], [first.test, 2000]] as const) {
+  for (const [ds, n] of [
+    [first.train, 8000],
+    [first.test, 2000],
+  ] as const) {
     assert.equal(ds.n, n);
     assert.equal(ds.inputDim, 784);
     assert.equal(ds.outputDim, 10);
@@ -36,7 +39,10 @@ test("bundled MNIST: pixels in [0, 1], one-hot rows agree with labels", () => {
     assert.ok(max <= 1 && max > 0.9, `max pixel ${max}`);
     for (let i = 0; i < ds.n; i++) {
       const row = ds.y.subarray(i * 10, i * 10 + 10);
-      assert.equal(row.reduce((a, b) => a + b, 0), 1);
+      assert.equal(
+        row.reduce((a, b) => a + b, 0),
+        1,
+      );
       assert.equal(row[ds.labels![i]], 1);
     }
   }
@@ -52,7 +58,10 @@ test("bundled MNIST: label counts match the package (per digit, summed over spli
     testCounts[c]++;
   }
   assert.deepEqual(counts, perDigit);
-  assert.equal(counts.reduce((a, b) => a + b, 0), 10000);
+  assert.equal(
+    counts.reduce((a, b) => a + b, 0),
+    10000,
+  );
   for (let d = 0; d < 10; d++) assert.ok(testCounts[d] > 100, `digit ${d} has ${testCounts[d]} test images`);
 });
 

@@ -1,7 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, DataError } from "../src/tensor/errors.js";
-import { applyNormalizer, fitNormalizer, normalizeRows, type Dataset, type NormalizeMode } from "../src/data/index.js";
+import {
+  applyNormalizer,
+  fitNormalizer,
+  normalizeRows,
+  type Dataset,
+  type NormalizeMode,
+} from "../src/data/index.js";
 
 /** 4 rows × 3 features: a varied column, a constant column, a column with a NaN. */
 function tiny(byteValued = false): Dataset {
@@ -16,7 +22,8 @@ function tiny(byteValued = false): Dataset {
   };
 }
 
-const close = (a: number, b: number, tol = 1e-6): void => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
+const close = (a: number, b: number, tol = 1e-6): void =>
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
 test("standardize: per-feature mean and population std (closed form)", () => {
   const norm = fitNormalizer(tiny(), "standardize");
@@ -78,6 +85,12 @@ test("normalizeRows applies the fitted state to single inputs exactly as to the 
 test("mismatched widths and unknown modes are reported", () => {
   const norm = fitNormalizer(tiny(), "standardize");
   const wide: Dataset = { ...tiny(), x: new Float32Array(8), inputDim: 4, n: 2 };
-  assert.throws(() => applyNormalizer(norm, wide), (e: unknown) => e instanceof DataError && /3 features.*4/.test(e.message));
-  assert.throws(() => fitNormalizer(tiny(), "minmax" as NormalizeMode), (e: unknown) => e instanceof ConfigError && e.message.includes('"standardize"'));
+  assert.throws(
+    () => applyNormalizer(norm, wide),
+    (e: unknown) => e instanceof DataError && /3 features.*4/.test(e.message),
+  );
+  assert.throws(
+    () => fitNormalizer(tiny(), "minmax" as NormalizeMode),
+    (e: unknown) => e instanceof ConfigError && e.message.includes('"standardize"'),
+  );
 });

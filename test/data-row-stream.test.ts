@@ -7,7 +7,8 @@ import { Rng } from "../src/tensor/rng.js";
 
 async function collect(pieces: Iterable<string | Uint8Array>, header: "auto" | "required" = "auto") {
   const rows = [];
-  for await (const r of readRowStream(pieces, "s.csv", header)) rows.push({ cells: r.cells, row: r.row, line: r.line, names: r.names });
+  for await (const r of readRowStream(pieces, "s.csv", header))
+    rows.push({ cells: r.cells, row: r.row, line: r.line, names: r.names });
   return rows;
 }
 
@@ -30,7 +31,11 @@ test("readRowStream: every split of the text into two pieces gives readTable's r
   for (const text of TEXTS) {
     const expected = whole(text);
     for (let cut = 0; cut <= text.length; cut++) {
-      assert.deepEqual(await collect([text.slice(0, cut), text.slice(cut)]), expected, `${JSON.stringify(text)} cut at ${cut}`);
+      assert.deepEqual(
+        await collect([text.slice(0, cut), text.slice(cut)]),
+        expected,
+        `${JSON.stringify(text)} cut at ${cut}`,
+      );
     }
   }
 });
@@ -43,7 +48,7 @@ test("readRowStream: UTF-8 bytes in random pieces (multi-byte characters split) 
     const b = bytes(text);
     for (let trial = 0; trial < 20; trial++) {
       const pieces: Uint8Array[] = [];
-      for (let i = 0; i < b.length;) {
+      for (let i = 0; i < b.length; ) {
         const n = 1 + Math.floor(rng.next() * 7);
         pieces.push(b.subarray(i, i + n));
         i += n;
@@ -56,11 +61,20 @@ test("readRowStream: UTF-8 bytes in random pieces (multi-byte characters split) 
 
 test("readRowStream: errors name the same line as readTable's; a ragged row and bad JSON stop the stream", async () => {
   const ragged = "a,b\n1,2\n3\n";
-  await assert.rejects(collect([ragged.slice(0, 5), ragged.slice(5)]), (e: unknown) => e instanceof DataError && e.message === "s.csv:3: line 3 has 1 field, the header has 2");
-  assert.throws(() => readTable(ragged, "s.csv"), (e: unknown) => e instanceof DataError && e.message === "s.csv:3: line 3 has 1 field, the header has 2");
+  await assert.rejects(
+    collect([ragged.slice(0, 5), ragged.slice(5)]),
+    (e: unknown) => e instanceof DataError && e.message === "s.csv:3: line 3 has 1 field, the header has 2",
+  );
+  assert.throws(
+    () => readTable(ragged, "s.csv"),
+    (e: unknown) => e instanceof DataError && e.message === "s.csv:3: line 3 has 1 field, the header has 2",
+  );
   await assert.rejects(collect(['{"a":1}\n', '{"a":\n']), /s\.csv:2: not valid JSON/);
   await assert.rejects(collect(['{"a":1}\n{"b":2}\n']), /s\.csv:2: its keys differ/);
-  await assert.rejects(collect(['a,"open\n1\n']), /s\.csv:1: a quoted field opened on line 1 is never closed/);
+  await assert.rejects(
+    collect(['a,"open\n1\n']),
+    /s\.csv:1: a quoted field opened on line 1 is never closed/,
+  );
   // A header is required where the caller says so, even over numbers.
   assert.deepEqual((await collect(["1,2\n3,4\n"], "required"))[0].names, ["1", "2"]);
   assert.deepEqual(await collect([]), []);
@@ -71,7 +85,10 @@ test("readRowStream: memory stays bounded: a long stream is cut at line ends and
   let maxAhead = 0;
   async function* source() {
     yield "x,y\n";
-    for (let i = 0; i < 5000; i++) { produced++; yield `${i},${i * 2}\n`; }
+    for (let i = 0; i < 5000; i++) {
+      produced++;
+      yield `${i},${i * 2}\n`;
+    }
   }
   let seen = 0;
   for await (const r of readRowStream(source(), "big.csv")) {

@@ -10,24 +10,61 @@ import { ConfigError, ModelFileError } from "../src/tensor/errors.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { predict } from "../src/train/evaluate.js";
-import { ACTIVATION_NAMES, assertSameModel, built, maxAbsDiff, randomInputs, throwsModelFile } from "./helpers/models.js";
+import {
+  ACTIVATION_NAMES,
+  assertSameModel,
+  built,
+  maxAbsDiff,
+  randomInputs,
+  throwsModelFile,
+} from "./helpers/models.js";
 import { fuzz, type FuzzTarget } from "./helpers/fuzz.js";
 
 ort.env.wasm.numThreads = 1;
 
-async function runOnnx(bytes: Uint8Array, x: Tensor, input = "input", output = "output"): Promise<Float32Array> {
+async function runOnnx(
+  bytes: Uint8Array,
+  x: Tensor,
+  input = "input",
+  output = "output",
+): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(bytes);
-  const out = await session.run({ [input]: new ort.Tensor("float32", Float32Array.from(x.data), [...x.shape]) });
+  const out = await session.run({
+    [input]: new ort.Tensor("float32", Float32Array.from(x.data), [...x.shape]),
+  });
   return out[output].data as Float32Array;
 }
 
 const CASES: [string, () => Sequential][] = [
-  ...ACTIVATION_NAMES.map((a): [string, () => Sequential] => [`Dense(${a})`, () => built([new Dense(7, { activation: a })], 5)]),
-  ...ACTIVATION_NAMES.map((a): [string, () => Sequential] => [`Activation(${a})`, () => built([new Dense(6), new Activation(a)], 4)]),
-  ["Dense without bias", () => built([new Dense(6, { useBias: false, activation: "relu" }), new Dense(3, { useBias: false })], 5)],
+  ...ACTIVATION_NAMES.map((a): [string, () => Sequential] => [
+    `Dense(${a})`,
+    () => built([new Dense(7, { activation: a })], 5),
+  ]),
+  ...ACTIVATION_NAMES.map((a): [string, () => Sequential] => [
+    `Activation(${a})`,
+    () => built([new Dense(6), new Activation(a)], 4),
+  ]),
+  [
+    "Dense without bias",
+    () => built([new Dense(6, { useBias: false, activation: "relu" }), new Dense(3, { useBias: false })], 5),
+  ],
   ["LayerNorm", () => built([new Dense(8), new LayerNorm({ eps: 1e-3 })], 5)],
   ["Dropout", () => built([new Dense(6, { activation: "relu" }), new Dropout(0.4), new Dense(3)], 5)],
-  ["mixed MLP", () => built([new Dense(9, { activation: "gelu", init: "heUniform" }), new LayerNorm(), new Dropout(0.2), new Dense(6, { activation: "leakyRelu" }), new Activation("tanh"), new Dense(4, { activation: "softmax" })], 6)],
+  [
+    "mixed MLP",
+    () =>
+      built(
+        [
+          new Dense(9, { activation: "gelu", init: "heUniform" }),
+          new LayerNorm(),
+          new Dropout(0.2),
+          new Dense(6, { activation: "leakyRelu" }),
+          new Activation("tanh"),
+          new Dense(4, { activation: "softmax" }),
+        ],
+        6,
+      ),
+  ],
 ];
 
 const figures: string[] = [];
@@ -47,30 +84,60 @@ for (const [name, make] of CASES) {
 
 // ---------------------------------------------------------------- graphs written by other tools
 
-interface NodeDef { op: string; inputs: string[]; output: string; attrs?: Record<string, number | string>; value?: number; domain?: string }
+interface NodeDef {
+  op: string;
+  inputs: string[];
+  output: string;
+  attrs?: Record<string, number | string>;
+  value?: number;
+  domain?: string;
+}
 
 /** An ONNX model as another exporter might write it: float attributes by name, weights as float_data, no Homeostat metadata. */
-function foreignOnnx(nodes: NodeDef[], inits: [string, number[], Float32Array][], opts: { inputDim?: number; opset?: number } = {}): Uint8Array {
+function foreignOnnx(
+  nodes: NodeDef[],
+  inits: [string, number[], Float32Array][],
+  opts: { inputDim?: number; opset?: number } = {},
+): Uint8Array {
   const FLOAT_ATTRS = ["alpha", "beta", "gamma", "epsilon"];
   const w = new ProtoWriter();
   w.int(1, 9).message(7, (g) => {
-    nodes.forEach((n, i) => g.message(1, (m) => {
-      for (const input of n.inputs) m.string(1, input);
-      m.string(2, n.output).string(3, `n${i}`).string(4, n.op);
-      if (n.domain) m.string(7, n.domain);
-      for (const [k, v] of Object.entries(n.attrs ?? {})) {
-        m.message(5, (a) => {
-          a.string(1, k);
-          if (typeof v === "string") a.string(4, v).int(20, 3);
-          else if (FLOAT_ATTRS.includes(k)) a.float(2, v).int(20, 1);
-          else a.int(3, v).int(20, 2);
-        });
-      }
-      if (n.value !== undefined) m.message(5, (a) => a.string(1, "value").int(20, 4).message(5, (t) => t.int(2, 1).packedFloats(4, [n.value!])));
-    }));
-    for (const [name, dims, data] of inits) g.message(5, (t) => t.packedInts(1, dims).int(2, 1).string(8, name).packedFloats(4, data));
+    nodes.forEach((n, i) =>
+      g.message(1, (m) => {
+        for (const input of n.inputs) m.string(1, input);
+        m.string(2, n.output).string(3, `n${i}`).string(4, n.op);
+        if (n.domain) m.string(7, n.domain);
+        for (const [k, v] of Object.entries(n.attrs ?? {})) {
+          m.message(5, (a) => {
+            a.string(1, k);
+            if (typeof v === "string") a.string(4, v).int(20, 3);
+            else if (FLOAT_ATTRS.includes(k)) a.float(2, v).int(20, 1);
+            else a.int(3, v).int(20, 2);
+          });
+        }
+        if (n.value !== undefined)
+          m.message(5, (a) =>
+            a
+              .string(1, "value")
+              .int(20, 4)
+              .message(5, (t) => t.int(2, 1).packedFloats(4, [n.value!])),
+          );
+      }),
+    );
+    for (const [name, dims, data] of inits)
+      g.message(5, (t) => t.packedInts(1, dims).int(2, 1).string(8, name).packedFloats(4, data));
     const info = (name: string, d?: number) => (v: ProtoWriter) =>
-      v.string(1, name).message(2, (t) => t.message(1, (tt) => tt.int(1, 1).message(2, (s) => s.message(1, (x) => x.string(2, "N")).message(1, (x) => (d ? x.int(1, d) : x.string(2, "F"))))));
+      v
+        .string(1, name)
+        .message(2, (t) =>
+          t.message(1, (tt) =>
+            tt
+              .int(1, 1)
+              .message(2, (s) =>
+                s.message(1, (x) => x.string(2, "N")).message(1, (x) => (d ? x.int(1, d) : x.string(2, "F"))),
+              ),
+          ),
+        );
     g.message(11, info("x", opts.inputDim)).message(12, info(nodes[nodes.length - 1].output));
   });
   w.message(8, (o) => o.string(1, "").int(2, opts.opset ?? 17));
@@ -102,24 +169,46 @@ const FOREIGN_NODES: NodeDef[] = [
   { op: "Softmax", inputs: ["h10"], output: "y", attrs: { axis: 1 } },
 ];
 const FOREIGN_INITS: [string, number[], Float32Array][] = [
-  ["W1", [4, 6], randn(24, 1)], ["b1", [6], randn(6, 2)], ["W2", [6, 5], randn(30, 3)], ["b2", [5], randn(5, 4)],
-  ["one", [], Float32Array.of(1)], ["half", [], Float32Array.of(0.5)], ["scale", [5], randn(5, 5)], ["W3", [3, 5], randn(15, 6)],
+  ["W1", [4, 6], randn(24, 1)],
+  ["b1", [6], randn(6, 2)],
+  ["W2", [6, 5], randn(30, 3)],
+  ["b2", [5], randn(5, 4)],
+  ["one", [], Float32Array.of(1)],
+  ["half", [], Float32Array.of(0.5)],
+  ["scale", [5], randn(5, 5)],
+  ["W3", [3, 5], randn(15, 6)],
 ];
 
 test("ONNX import of other exporters' patterns (MatMul+Add, Gemm, Gelu op, composed gelu via Constant, Identity, Dropout, softmax axis 1) matches ONNX Runtime", async () => {
   const bytes = foreignOnnx(FOREIGN_NODES, FOREIGN_INITS, { inputDim: 4, opset: 20 });
   const model = importOnnx(bytes, "other.onnx");
-  assert.deepEqual(model.config().layers.map((l) => `${l.type}:${String(l.activation ?? "")}`),
-    ["dense:relu", "dense:gelu", "activation:gelu", "layerNorm:", "dense:leakyRelu", "activation:softmax"]);
-  const x = new Tensor(randn(40, 9).map((v) => 2 * v), [10, 4]);
+  assert.deepEqual(
+    model.config().layers.map((l) => `${l.type}:${String(l.activation ?? "")}`),
+    ["dense:relu", "dense:gelu", "activation:gelu", "layerNorm:", "dense:leakyRelu", "activation:softmax"],
+  );
+  const x = new Tensor(
+    randn(40, 9).map((v) => 2 * v),
+    [10, 4],
+  );
   const diff = maxAbsDiff(await runOnnx(bytes, x, "x", "y"), predict(model, x).data);
   assert.ok(diff <= 1e-5, `max abs difference ${diff}`);
 });
 
 test("ONNX import without an input width takes it from the first Gemm; without metadata, activations join their Dense", () => {
-  const bytes = foreignOnnx([{ op: "Gemm", inputs: ["x", "W", "b"], output: "h", attrs: { transB: 1 } }, { op: "Tanh", inputs: ["h"], output: "y" }],
-    [["W", [3, 2], randn(6, 1)], ["b", [3], randn(3, 2)]]);
-  assert.deepEqual(importOnnx(bytes).config(), { inputDim: 2, layers: [{ type: "dense", units: 3, activation: "tanh", init: "glorotUniform", useBias: true }] });
+  const bytes = foreignOnnx(
+    [
+      { op: "Gemm", inputs: ["x", "W", "b"], output: "h", attrs: { transB: 1 } },
+      { op: "Tanh", inputs: ["h"], output: "y" },
+    ],
+    [
+      ["W", [3, 2], randn(6, 1)],
+      ["b", [3], randn(3, 2)],
+    ],
+  );
+  assert.deepEqual(importOnnx(bytes).config(), {
+    inputDim: 2,
+    layers: [{ type: "dense", units: 3, activation: "tanh", init: "glorotUniform", useBias: true }],
+  });
 });
 
 /**
@@ -167,9 +256,20 @@ const TORCH_MLP_ONNX = [
 test("ONNX import of a PyTorch 1.13 export (Linear, GELU, LayerNorm, LeakyReLU, Dropout, ELU, Softmax) matches ONNX Runtime", async () => {
   const bytes = new Uint8Array(Buffer.from(TORCH_MLP_ONNX, "base64"));
   const model = importOnnx(bytes, "torch_mlp.onnx");
-  assert.deepEqual(model.config().layers.map((l) => `${l.type}:${String(l.activation ?? l.eps)}:${String(l.useBias ?? "")}`),
-    ["dense:gelu:true", "layerNorm:0.00001:", "dense:leakyRelu:true", "dense:elu:false", "dense:softmax:true"]);
-  const x = new Tensor(randn(40, 8).map((v) => 2 * v), [10, 4]);
+  assert.deepEqual(
+    model.config().layers.map((l) => `${l.type}:${String(l.activation ?? l.eps)}:${String(l.useBias ?? "")}`),
+    [
+      "dense:gelu:true",
+      "layerNorm:0.00001:",
+      "dense:leakyRelu:true",
+      "dense:elu:false",
+      "dense:softmax:true",
+    ],
+  );
+  const x = new Tensor(
+    randn(40, 8).map((v) => 2 * v),
+    [10, 4],
+  );
   const diff = maxAbsDiff(await runOnnx(bytes, x, "x", "y"), predict(model, x).data);
   assert.ok(diff <= 1e-5, `max abs difference ${diff}`);
 });
@@ -177,35 +277,108 @@ test("ONNX import of a PyTorch 1.13 export (Linear, GELU, LayerNorm, LeakyReLU, 
 // ---------------------------------------------------------------- errors
 
 test("ONNX export of a layer the format cannot express names the layer", () => {
-  const conv: Layer = { type: "conv1d", build: (d) => d, forward: (x) => x, parameters: () => [], config: () => ({ type: "conv1d" }) };
+  const conv: Layer = {
+    type: "conv1d",
+    build: (d) => d,
+    forward: (x) => x,
+    parameters: () => [],
+    config: () => ({ type: "conv1d" }),
+  };
   const model = new Sequential([new Dense(3), conv]).build(2, new Rng(0));
-  assert.throws(() => exportOnnx(model), (e: unknown) => e instanceof ConfigError && /layer 1 \(conv1d\)/.test(e.message));
+  assert.throws(
+    () => exportOnnx(model),
+    (e: unknown) => e instanceof ConfigError && /layer 1 \(conv1d\)/.test(e.message),
+  );
 });
 
 test("ONNX import refuses unsupported ops, attributes and graph shapes with a message naming the node", () => {
   const W: [string, number[], Float32Array] = ["W", [3, 2], randn(6, 1)];
   const gemm: NodeDef = { op: "Gemm", inputs: ["x", "W"], output: "h", attrs: { transB: 1 } };
-  throwsModelFile(() => importOnnx(foreignOnnx([gemm, { op: "HardSigmoid", inputs: ["h"], output: "y" }], [W], { inputDim: 2 }), "m.onnx"), "m.onnx", `"n1"`, "HardSigmoid", "not supported");
-  throwsModelFile(() => importOnnx(foreignOnnx([gemm, { op: "LeakyRelu", inputs: ["h"], output: "y", attrs: { alpha: 0.2 } }], [W], { inputDim: 2 })), `"n1"`, "alpha 0.2");
-  throwsModelFile(() => importOnnx(foreignOnnx([gemm, { op: "Softmax", inputs: ["h"], output: "y", attrs: { axis: 0 } }], [W], { inputDim: 2 })), "axis 0");
-  throwsModelFile(() => importOnnx(foreignOnnx([gemm, { op: "Relu", inputs: ["h"], output: "r" }, { op: "Add", inputs: ["h", "r"], output: "y" }], [W], { inputDim: 2 })), `"n2"`, "Add");
-  throwsModelFile(() => importOnnx(foreignOnnx([gemm, { op: "FusedGemm", inputs: ["h"], output: "y", domain: "com.microsoft" }], [W], { inputDim: 2 })), "com.microsoft");
-  throwsModelFile(() => importOnnx(foreignOnnx([{ ...gemm, inputs: ["x", "missing"] }], [W], { inputDim: 2 })), `"missing"`);
+  throwsModelFile(
+    () =>
+      importOnnx(
+        foreignOnnx([gemm, { op: "HardSigmoid", inputs: ["h"], output: "y" }], [W], { inputDim: 2 }),
+        "m.onnx",
+      ),
+    "m.onnx",
+    `"n1"`,
+    "HardSigmoid",
+    "not supported",
+  );
+  throwsModelFile(
+    () =>
+      importOnnx(
+        foreignOnnx([gemm, { op: "LeakyRelu", inputs: ["h"], output: "y", attrs: { alpha: 0.2 } }], [W], {
+          inputDim: 2,
+        }),
+      ),
+    `"n1"`,
+    "alpha 0.2",
+  );
+  throwsModelFile(
+    () =>
+      importOnnx(
+        foreignOnnx([gemm, { op: "Softmax", inputs: ["h"], output: "y", attrs: { axis: 0 } }], [W], {
+          inputDim: 2,
+        }),
+      ),
+    "axis 0",
+  );
+  throwsModelFile(
+    () =>
+      importOnnx(
+        foreignOnnx(
+          [gemm, { op: "Relu", inputs: ["h"], output: "r" }, { op: "Add", inputs: ["h", "r"], output: "y" }],
+          [W],
+          { inputDim: 2 },
+        ),
+      ),
+    `"n2"`,
+    "Add",
+  );
+  throwsModelFile(
+    () =>
+      importOnnx(
+        foreignOnnx([gemm, { op: "FusedGemm", inputs: ["h"], output: "y", domain: "com.microsoft" }], [W], {
+          inputDim: 2,
+        }),
+      ),
+    "com.microsoft",
+  );
+  throwsModelFile(
+    () => importOnnx(foreignOnnx([{ ...gemm, inputs: ["x", "missing"] }], [W], { inputDim: 2 })),
+    `"missing"`,
+  );
   throwsModelFile(() => importOnnx(foreignOnnx([gemm], [W], { inputDim: 5 })), "shape [3, 2]");
 });
 
 test("ONNX import refuses truncated, corrupted and oversized files before allocating", () => {
   const bytes = exportOnnx(built([new Dense(4, { activation: "relu" }), new LayerNorm()], 3));
-  for (const n of [0, 1, 7, bytes.length >> 1, bytes.length - 1]) assert.throws(() => importOnnx(bytes.subarray(0, n)), ModelFileError);
+  for (const n of [0, 1, 7, bytes.length >> 1, bytes.length - 1])
+    assert.throws(() => importOnnx(bytes.subarray(0, n)), ModelFileError);
   // A weight claiming 10^10 × 10^10 values, backed by 4 bytes.
-  const huge = foreignOnnx([{ op: "Gemm", inputs: ["x", "W"], output: "y", attrs: { transB: 1 } }], [["W", [1e10, 1e10], Float32Array.of(1)]], { inputDim: 2 });
+  const huge = foreignOnnx(
+    [{ op: "Gemm", inputs: ["x", "W"], output: "y", attrs: { transB: 1 } }],
+    [["W", [1e10, 1e10], Float32Array.of(1)]],
+    { inputDim: 2 },
+  );
   throwsModelFile(() => importOnnx(huge), "needs more values than the file holds");
   throwsModelFile(() => importOnnx(new TextEncoder().encode("not an onnx file at all")));
 });
 
 test("protobuf: varints (negative int64 too), floats, packed fields and nested messages round-trip", () => {
   const w = new ProtoWriter();
-  w.int(1, 0).int(2, 300).int(3, -1).int(4, 2 ** 53 - 1).int(5, -(2 ** 40)).float(6, 1.5).double(7, Math.PI).string(8, "ünï").packedInts(9, [1, -2, 3e9]).packedFloats(10, [0.25, -2]).message(11, (m) => m.int(1, 7));
+  w.int(1, 0)
+    .int(2, 300)
+    .int(3, -1)
+    .int(4, 2 ** 53 - 1)
+    .int(5, -(2 ** 40))
+    .float(6, 1.5)
+    .double(7, Math.PI)
+    .string(8, "ünï")
+    .packedInts(9, [1, -2, 3e9])
+    .packedFloats(10, [0.25, -2])
+    .message(11, (m) => m.int(1, 7));
   const bytes = w.finish();
   const r = new ProtoReader(bytes, "t");
   const got: unknown[] = [];
@@ -216,10 +389,30 @@ test("protobuf: varints (negative int64 too), floats, packed fields and nested m
     else if (f.field === 8) got.push(r.string());
     else if (f.field === 9) got.push(r.ints(f.wire));
     else if (f.field === 10) got.push([...r.floats(f.wire)]);
-    else { const inner = new ProtoReader(r.bytesField(), "inner"); inner.next(); got.push(inner.int()); }
+    else {
+      const inner = new ProtoReader(r.bytesField(), "inner");
+      inner.next();
+      got.push(inner.int());
+    }
   }
-  assert.deepEqual(got, [0, 300, -1, 2 ** 53 - 1, -(2 ** 40), 1.5, Math.PI, "ünï", [1, -2, 3e9], [0.25, -2], 7]);
-  assert.equal(new ProtoWriter().int(1, -1).finish().length, 11, "a negative int64 takes ten bytes after its tag");
+  assert.deepEqual(got, [
+    0,
+    300,
+    -1,
+    2 ** 53 - 1,
+    -(2 ** 40),
+    1.5,
+    Math.PI,
+    "ünï",
+    [1, -2, 3e9],
+    [0.25, -2],
+    7,
+  ]);
+  assert.equal(
+    new ProtoWriter().int(1, -1).finish().length,
+    11,
+    "a negative int64 takes ten bytes after its tag",
+  );
 });
 
 test("protobuf reader: bad input is a ModelFileError, and a length prefix beyond the input is refused before allocating", () => {
@@ -232,19 +425,32 @@ test("protobuf reader: bad input is a ModelFileError, and a length prefix beyond
     [[0x0d, 1, 2], "needs 4 bytes"],
   ];
   for (const [bytes, message] of cases) {
-    assert.throws(() => {
-      const r = new ProtoReader(Uint8Array.from(bytes), "f.onnx");
-      for (let f = r.next(); f; f = r.next()) r.skip(f.wire);
-    }, (e: unknown) => e instanceof ModelFileError && e.message.startsWith("f.onnx: ") && e.message.includes(message), message);
+    assert.throws(
+      () => {
+        const r = new ProtoReader(Uint8Array.from(bytes), "f.onnx");
+        for (let f = r.next(); f; f = r.next()) r.skip(f.wire);
+      },
+      (e: unknown) =>
+        e instanceof ModelFileError && e.message.startsWith("f.onnx: ") && e.message.includes(message),
+      message,
+    );
   }
   const packed = new ProtoReader(Uint8Array.of(0x22, 3, 0, 0, 0), "p");
-  assert.throws(() => packed.floats(packed.next()!.wire), (e: unknown) => e instanceof ModelFileError && e.message.includes("not a multiple of 4"));
+  assert.throws(
+    () => packed.floats(packed.next()!.wire),
+    (e: unknown) => e instanceof ModelFileError && e.message.includes("not a multiple of 4"),
+  );
 });
 
 // ---------------------------------------------------------------- fuzzing
 
 /** Swap an op_type string for another of the same length, so mutants reach the op-specific checks. */
-const OP_SWAPS = [["Relu", "Tanh", "Gemm", "Gelu", "Selu", "Conv"], ["Sigmoid", "Softmax", "Flatten"], ["Div", "Mul", "Add", "Erf", "Elu", "Sub"], ["Softplus", "Identity"]];
+const OP_SWAPS = [
+  ["Relu", "Tanh", "Gemm", "Gelu", "Selu", "Conv"],
+  ["Sigmoid", "Softmax", "Flatten"],
+  ["Div", "Mul", "Add", "Erf", "Elu", "Sub"],
+  ["Softplus", "Identity"],
+];
 function mutateOp(seed: Uint8Array, rng: Rng): Uint8Array {
   const out = seed.slice();
   const text = new TextDecoder("latin1").decode(out);
@@ -261,7 +467,9 @@ test("fuzz ONNX importer: 3,000 mutated and random inputs, only Homeostat's own 
     name: "onnx",
     seeds: [
       exportOnnx(CASES[CASES.length - 1][1]()),
-      exportOnnx(built([new Dense(3, { activation: "selu", useBias: false }), new Activation("softplus")], 2)),
+      exportOnnx(
+        built([new Dense(3, { activation: "selu", useBias: false }), new Activation("softplus")], 2),
+      ),
       foreignOnnx(FOREIGN_NODES, FOREIGN_INITS, { inputDim: 4, opset: 20 }),
       new Uint8Array(Buffer.from(TORCH_MLP_ONNX, "base64")),
     ],
@@ -270,7 +478,9 @@ test("fuzz ONNX importer: 3,000 mutated and random inputs, only Homeostat's own 
   };
   const t0 = performance.now();
   const r = fuzz(target, 3000, 11);
-  console.log(`fuzz onnx: ${r.inputs} inputs, ${r.accepted} accepted, ${r.refused} refused, ${r.crashes.length} crashes, slowest ${r.slowestMs.toFixed(1)} ms, total ${(performance.now() - t0).toFixed(0)} ms`);
+  console.log(
+    `fuzz onnx: ${r.inputs} inputs, ${r.accepted} accepted, ${r.refused} refused, ${r.crashes.length} crashes, slowest ${r.slowestMs.toFixed(1)} ms, total ${(performance.now() - t0).toFixed(0)} ms`,
+  );
   assert.deepEqual(r.crashes, []);
   assert.ok(r.refused > 300 && r.accepted > 100, `refused ${r.refused}, accepted ${r.accepted}`);
 });

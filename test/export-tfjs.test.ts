@@ -9,9 +9,16 @@ import { Activation, Dense, Dropout, LayerNorm } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { ConfigError } from "../src/tensor/errors.js";
 import { Rng } from "../src/tensor/rng.js";
-import { Tensor } from "../src/tensor/tensor.js";
+import type { Tensor } from "../src/tensor/tensor.js";
 import { predict } from "../src/train/evaluate.js";
-import { ACTIVATION_NAMES, assertSameModel, built, maxAbsDiff, randomInputs, throwsModelFile } from "./helpers/models.js";
+import {
+  ACTIVATION_NAMES,
+  assertSameModel,
+  built,
+  maxAbsDiff,
+  randomInputs,
+  throwsModelFile,
+} from "./helpers/models.js";
 import { fuzz, type FuzzTarget, mutate } from "./helpers/fuzz.js";
 import { tempDir } from "./helpers/tmp.js";
 
@@ -20,22 +27,50 @@ before(async () => {
 });
 
 async function loadTfjs(modelJson: TfjsModelJson, weights: Uint8Array): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(tf.io.fromMemory({
-    modelTopology: modelJson.modelTopology as unknown as tf.io.ModelJSON["modelTopology"],
-    weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights),
-    weightData: weights.slice().buffer,
-  }));
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology as unknown as tf.io.ModelJSON["modelTopology"],
+      weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights),
+      weightData: weights.slice().buffer,
+    }),
+  );
 }
 
-const runTfjs = (m: tf.LayersModel, x: Tensor): Float32Array => (m.predict(tf.tensor2d(x.data as Float32Array, [x.shape[0], x.shape[1]])) as tf.Tensor).dataSync() as Float32Array;
+const runTfjs = (m: tf.LayersModel, x: Tensor): Float32Array =>
+  (
+    m.predict(tf.tensor2d(x.data as Float32Array, [x.shape[0], x.shape[1]])) as tf.Tensor
+  ).dataSync() as Float32Array;
 
 const CASES: [string, () => Sequential][] = [
-  ...ACTIVATION_NAMES.map((a): [string, () => Sequential] => [`Dense(${a})`, () => built([new Dense(7, { activation: a })], 5)]),
-  ...ACTIVATION_NAMES.map((a): [string, () => Sequential] => [`Activation(${a})`, () => built([new Dense(6), new Activation(a)], 4)]),
-  ["Dense without bias", () => built([new Dense(6, { useBias: false, activation: "relu" }), new Dense(3, { useBias: false })], 5)],
+  ...ACTIVATION_NAMES.map((a): [string, () => Sequential] => [
+    `Dense(${a})`,
+    () => built([new Dense(7, { activation: a })], 5),
+  ]),
+  ...ACTIVATION_NAMES.map((a): [string, () => Sequential] => [
+    `Activation(${a})`,
+    () => built([new Dense(6), new Activation(a)], 4),
+  ]),
+  [
+    "Dense without bias",
+    () => built([new Dense(6, { useBias: false, activation: "relu" }), new Dense(3, { useBias: false })], 5),
+  ],
   ["LayerNorm", () => built([new Dense(8), new LayerNorm({ eps: 1e-3 })], 5)],
   ["Dropout", () => built([new Dense(6, { activation: "relu" }), new Dropout(0.4), new Dense(3)], 5)],
-  ["mixed MLP", () => built([new Dense(9, { activation: "gelu", init: "lecunUniform" }), new LayerNorm(), new Dropout(0.2), new Dense(6, { activation: "leakyRelu" }), new Activation("tanh"), new Dense(4, { activation: "softmax", init: "zeros" })], 6)],
+  [
+    "mixed MLP",
+    () =>
+      built(
+        [
+          new Dense(9, { activation: "gelu", init: "lecunUniform" }),
+          new LayerNorm(),
+          new Dropout(0.2),
+          new Dense(6, { activation: "leakyRelu" }),
+          new Activation("tanh"),
+          new Dense(4, { activation: "softmax", init: "zeros" }),
+        ],
+        6,
+      ),
+  ],
 ];
 
 const figures: string[] = [];
@@ -54,18 +89,32 @@ for (const [name, make] of CASES) {
 }
 
 test("TF.js export writes Keras names, kernels as [in, units], LeakyReLU as its own layer, and a manifest that adds up", () => {
-  const model = built([new Dense(3, { activation: "leakyRelu", init: "heNormal" }), new LayerNorm({ eps: 1e-4 })], 2);
+  const model = built(
+    [new Dense(3, { activation: "leakyRelu", init: "heNormal" }), new LayerNorm({ eps: 1e-4 })],
+    2,
+  );
   const { modelJson, weights } = exportTfjs(model);
   assert.equal(modelJson.format, "layers-model");
   const layers = modelJson.modelTopology.config.layers;
-  assert.deepEqual(layers.map((l) => l.class_name), ["Dense", "LeakyReLU", "LayerNormalization"]);
+  assert.deepEqual(
+    layers.map((l) => l.class_name),
+    ["Dense", "LeakyReLU", "LayerNormalization"],
+  );
   assert.equal(layers[0].config.activation, "linear");
   assert.deepEqual(layers[0].config.batch_input_shape, [null, 2]);
   assert.deepEqual(layers[0].config.kernel_initializer, { class_name: "HeNormal", config: { seed: null } });
   assert.equal(layers[1].config.alpha, 0.01);
   assert.equal(layers[2].config.epsilon, 1e-4);
   const specs = modelJson.weightsManifest[0].weights;
-  assert.deepEqual(specs.map((s) => [s.name, s.shape]), [["dense_0/kernel", [2, 3]], ["dense_0/bias", [3]], ["layer_normalization_1/gamma", [3]], ["layer_normalization_1/beta", [3]]]);
+  assert.deepEqual(
+    specs.map((s) => [s.name, s.shape]),
+    [
+      ["dense_0/kernel", [2, 3]],
+      ["dense_0/bias", [3]],
+      ["layer_normalization_1/gamma", [3]],
+      ["layer_normalization_1/beta", [3]],
+    ],
+  );
   assert.equal(weights.length, 4 * (6 + 3 + 3 + 3));
   const w = model.parameters()[0][1].data;
   const kernel = new Float32Array(weights.slice(0, 24).buffer);
@@ -73,42 +122,78 @@ test("TF.js export writes Keras names, kernels as [in, units], LeakyReLU as its 
 });
 
 test("TF.js import of a model made and saved by TensorFlow.js itself (no Homeostat metadata) predicts what TF.js predicts", async () => {
-  const m = tf.sequential({ layers: [
-    tf.layers.dense({ units: 6, inputShape: [5], activation: "relu" }),
-    tf.layers.layerNormalization({ epsilon: 1e-3 }),
-    tf.layers.leakyReLU({ alpha: 0.01 }),
-    tf.layers.dropout({ rate: 0.3 }),
-    tf.layers.dense({ units: 4, activation: "elu" }),
-    tf.layers.activation({ activation: "softmax" }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 6, inputShape: [5], activation: "relu" }),
+      tf.layers.layerNormalization({ epsilon: 1e-3 }),
+      tf.layers.leakyReLU({ alpha: 0.01 }),
+      tf.layers.dropout({ rate: 0.3 }),
+      tf.layers.dense({ units: 4, activation: "elu" }),
+      tf.layers.activation({ activation: "softmax" }),
+    ],
+  });
   const rng = new Rng(3);
-  m.setWeights(m.getWeights().map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => 0.7 * rng.normal()), w.shape)));
+  m.setWeights(
+    m.getWeights().map((w) =>
+      tf.tensor(
+        Float32Array.from({ length: w.size }, () => 0.7 * rng.normal()),
+        w.shape,
+      ),
+    ),
+  );
   let artifacts: tf.io.ModelArtifacts | undefined;
-  await m.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-  }));
-  const json = { format: "layers-model", modelTopology: artifacts!.modelTopology, weightsManifest: [{ paths: ["w.bin"], weights: artifacts!.weightSpecs }] };
+  await m.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }),
+  );
+  const json = {
+    format: "layers-model",
+    modelTopology: artifacts!.modelTopology,
+    weightsManifest: [{ paths: ["w.bin"], weights: artifacts!.weightSpecs }],
+  };
   const model = importTfjs(json, new Uint8Array(artifacts!.weightData as ArrayBuffer), "tfjs.json");
-  assert.deepEqual(model.config().layers.map((l) => `${l.type}:${String(l.activation ?? l.eps ?? l.rate)}`),
-    ["dense:relu", "layerNorm:0.001", "activation:leakyRelu", "dropout:0.3", "dense:elu", "activation:softmax"]);
+  assert.deepEqual(
+    model.config().layers.map((l) => `${l.type}:${String(l.activation ?? l.eps ?? l.rate)}`),
+    [
+      "dense:relu",
+      "layerNorm:0.001",
+      "activation:leakyRelu",
+      "dropout:0.3",
+      "dense:elu",
+      "activation:softmax",
+    ],
+  );
   const x = randomInputs(5);
   const diff = maxAbsDiff(runTfjs(m, x), predict(model, x).data);
   assert.ok(diff <= 1e-5, `max abs difference ${diff}`);
 });
 
 test("TF.js import of LayerNormalization without scale or center (no stored gain or shift) predicts what TF.js predicts", async () => {
-  const m = tf.sequential({ layers: [tf.layers.layerNormalization({ inputShape: [4], center: false, scale: false, epsilon: 1e-5 })] });
+  const m = tf.sequential({
+    layers: [tf.layers.layerNormalization({ inputShape: [4], center: false, scale: false, epsilon: 1e-5 })],
+  });
   let artifacts: tf.io.ModelArtifacts | undefined;
-  await m.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-  }));
-  const model = importTfjs({ modelTopology: artifacts!.modelTopology, weightsManifest: [{ paths: [], weights: [] }] }, new Uint8Array());
+  await m.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }),
+  );
+  const model = importTfjs(
+    { modelTopology: artifacts!.modelTopology, weightsManifest: [{ paths: [], weights: [] }] },
+    new Uint8Array(),
+  );
   const x = randomInputs(4);
   assert.ok(maxAbsDiff(runTfjs(m, x), predict(model, x).data) <= 1e-5);
-  const huge = JSON.parse(JSON.stringify(artifacts!.modelTopology).replace("[null,4]", "[null,1000000000]")) as object;
-  throwsModelFile(() => importTfjs({ modelTopology: huge, weightsManifest: [] }, new Uint8Array()), "1000000000 features without stored weights");
+  const huge = JSON.parse(
+    JSON.stringify(artifacts!.modelTopology).replace("[null,4]", "[null,1000000000]"),
+  ) as object;
+  throwsModelFile(
+    () => importTfjs({ modelTopology: huge, weightsManifest: [] }, new Uint8Array()),
+    "1000000000 features without stored weights",
+  );
 });
 
 test("writeTfjs / readTfjs: model.json + weights.bin on disk, loadable by TF.js, read back bit for bit", async () => {
@@ -119,9 +204,30 @@ test("writeTfjs / readTfjs: model.json + weights.bin on disk, loadable by TF.js,
   assertSameModel(readTfjs(dir), model);
   const json = JSON.parse(readFileSync(paths.modelJson, "utf8")) as TfjsModelJson;
   const x = randomInputs(model.inputDim);
-  assert.ok(maxAbsDiff(runTfjs(await loadTfjs(json, new Uint8Array(readFileSync(paths.weights))), x), predict(model, x).data) <= 1e-5);
+  assert.ok(
+    maxAbsDiff(
+      runTfjs(await loadTfjs(json, new Uint8Array(readFileSync(paths.weights))), x),
+      predict(model, x).data,
+    ) <= 1e-5,
+  );
   // weights.bin from another model of the same shape: caught by the CRC in model.json.
-  writeFileSync(paths.weights, exportTfjs(built([new Dense(9, { activation: "gelu" }), new LayerNorm(), new Dropout(0.2), new Dense(6, { activation: "leakyRelu" }), new Activation("tanh"), new Dense(4, { activation: "softmax" })], 6, 9)).weights);
+  writeFileSync(
+    paths.weights,
+    exportTfjs(
+      built(
+        [
+          new Dense(9, { activation: "gelu" }),
+          new LayerNorm(),
+          new Dropout(0.2),
+          new Dense(6, { activation: "leakyRelu" }),
+          new Activation("tanh"),
+          new Dense(4, { activation: "softmax" }),
+        ],
+        6,
+        9,
+      ),
+    ).weights,
+  );
   throwsModelFile(() => readTfjs(dir), "model.json", "CRC-32");
   throwsModelFile(() => readTfjs(join(dir, "absent")), "model.json", "file not found");
   json.weightsManifest[0].paths = ["../../etc/passwd"];
@@ -132,8 +238,17 @@ test("writeTfjs / readTfjs: model.json + weights.bin on disk, loadable by TF.js,
 // ---------------------------------------------------------------- errors
 
 test("TF.js export of a layer the format cannot express names the layer", () => {
-  const conv: Layer = { type: "conv1d", build: (d) => d, forward: (x) => x, parameters: () => [], config: () => ({ type: "conv1d" }) };
-  assert.throws(() => exportTfjs(new Sequential([new Dense(3), conv]).build(2, new Rng(0))), (e: unknown) => e instanceof ConfigError && /layer 1 \(conv1d\)/.test(e.message));
+  const conv: Layer = {
+    type: "conv1d",
+    build: (d) => d,
+    forward: (x) => x,
+    parameters: () => [],
+    config: () => ({ type: "conv1d" }),
+  };
+  assert.throws(
+    () => exportTfjs(new Sequential([new Dense(3), conv]).build(2, new Rng(0))),
+    (e: unknown) => e instanceof ConfigError && /layer 1 \(conv1d\)/.test(e.message),
+  );
 });
 
 test("TF.js import refuses unsupported layers, activations and settings, and weights that do not fit, naming the layer", () => {
@@ -149,23 +264,45 @@ test("TF.js import refuses unsupported layers, activations and settings, and wei
     return [json, weights];
   };
   const layer = (j: TfjsModelJson, i: number) => j.modelTopology.config.layers[i];
-  let [j, w] = edit((x) => { layer(x, 1).class_name = "BatchNormalization"; });
-  throwsModelFile(() => importTfjs(j, w, "m.json"), "m.json", `"dense_1" (BatchNormalization)`, "not supported");
-  [j, w] = edit((x) => { layer(x, 0).config.activation = "swish"; });
+  let [j, w] = edit((x) => {
+    layer(x, 1).class_name = "BatchNormalization";
+  });
+  throwsModelFile(
+    () => importTfjs(j, w, "m.json"),
+    "m.json",
+    `"dense_1" (BatchNormalization)`,
+    "not supported",
+  );
+  [j, w] = edit((x) => {
+    layer(x, 0).config.activation = "swish";
+  });
   throwsModelFile(() => importTfjs(j, w), `"dense_0"`, `activation "swish"`);
-  [j, w] = edit((x) => { layer(x, 1).class_name = "LeakyReLU"; layer(x, 1).config = { name: "lr", alpha: 0.3 }; });
+  [j, w] = edit((x) => {
+    layer(x, 1).class_name = "LeakyReLU";
+    layer(x, 1).config = { name: "lr", alpha: 0.3 };
+  });
   throwsModelFile(() => importTfjs(j, w), `"lr" (LeakyReLU)`, "alpha 0.3");
-  [j, w] = edit((x) => { layer(x, 1).config.units = 5; });
+  [j, w] = edit((x) => {
+    layer(x, 1).config.units = 5;
+  });
   throwsModelFile(() => importTfjs(j, w), `"dense_1"`, "shape [3, 2]", "expected [3, 5]");
-  [j, w] = edit((x) => { x.weightsManifest[0].weights[1].name = "other/bias"; });
+  [j, w] = edit((x) => {
+    x.weightsManifest[0].weights[1].name = "other/bias";
+  });
   throwsModelFile(() => importTfjs(j, w), `weight "dense_0/bias" is missing`);
   [j, w] = edit(() => undefined);
   throwsModelFile(() => importTfjs(j, w.subarray(0, w.length - 4)), "manifest describes more than");
-  [j, w] = edit((x) => { x.weightsManifest[0].weights[0].shape = [1e9, 1e9]; });
+  [j, w] = edit((x) => {
+    x.weightsManifest[0].weights[0].shape = [1e9, 1e9];
+  });
   throwsModelFile(() => importTfjs(j, w), `"dense_0/kernel"`, "needs more bytes than");
-  [j, w] = edit((x) => { (x as { format: string }).format = "graph-model"; });
+  [j, w] = edit((x) => {
+    (x as { format: string }).format = "graph-model";
+  });
   throwsModelFile(() => importTfjs(j, w), "graph-model");
-  [j, w] = edit((x) => { delete layer(x, 0).config.batch_input_shape; });
+  [j, w] = edit((x) => {
+    delete layer(x, 0).config.batch_input_shape;
+  });
   throwsModelFile(() => importTfjs(j, w), "input shape is unknown");
   throwsModelFile(() => importTfjs("{not json", new Uint8Array()), "not JSON");
   throwsModelFile(() => importTfjs([], new Uint8Array()), "expected a JSON object");
@@ -173,7 +310,25 @@ test("TF.js import refuses unsupported layers, activations and settings, and wei
 
 // ---------------------------------------------------------------- fuzzing
 
-const ODD: unknown[] = [null, true, 0, -1, 1e308, 0.5, 0.01, 2 ** 53, "", "relu", "Dense", "__proto__", [], [null, 3], [1e9, 1e9], {}, { class_name: "Dense", config: {} }];
+const ODD: unknown[] = [
+  null,
+  true,
+  0,
+  -1,
+  1e308,
+  0.5,
+  0.01,
+  2 ** 53,
+  "",
+  "relu",
+  "Dense",
+  "__proto__",
+  [],
+  [null, 3],
+  [1e9, 1e9],
+  {},
+  { class_name: "Dense", config: {} },
+];
 
 /** Structural edits of the JSON part: replace, delete or add values anywhere in the tree. */
 function mutateBundle(seed: Uint8Array, rng: Rng): Uint8Array {
@@ -192,7 +347,12 @@ function mutateBundle(seed: Uint8Array, rng: Rng): Uint8Array {
     const choice = rng.int(3);
     if (choice === 0 && keys.length) node[keys[rng.int(keys.length)]] = value;
     else if (choice === 1 && keys.length) delete node[keys[rng.int(keys.length)]];
-    else node[Array.isArray(node) ? String(node.length) : ["name", "units", "alpha", "rate", "axis", "shape", "dtype", "k"][rng.int(8)]] = value;
+    else
+      node[
+        Array.isArray(node)
+          ? String(node.length)
+          : ["name", "units", "alpha", "rate", "axis", "shape", "dtype", "k"][rng.int(8)]
+      ] = value;
   }
   return bundle(new TextEncoder().encode(JSON.stringify(doc)), weights);
 }
@@ -207,7 +367,8 @@ function bundle(json: Uint8Array, weights: Uint8Array): Uint8Array {
 }
 
 function unbundle(b: Uint8Array): { json: Uint8Array; weights: Uint8Array } {
-  const n = b.length >= 4 ? Math.min(new DataView(b.buffer, b.byteOffset).getUint32(0, true), b.length - 4) : 0;
+  const n =
+    b.length >= 4 ? Math.min(new DataView(b.buffer, b.byteOffset).getUint32(0, true), b.length - 4) : 0;
   return { json: b.subarray(4, 4 + n), weights: b.subarray(4 + n) };
 }
 
@@ -218,7 +379,19 @@ test("fuzz TF.js importer: 3,000 mutated and random inputs, only Homeostat's own
   };
   const target: FuzzTarget = {
     name: "tfjs",
-    seeds: [seedOf(CASES[CASES.length - 1][1]()), seedOf(built([new Dense(3, { activation: "selu", useBias: false }), new Activation("leakyRelu"), new Dropout(0.1)], 2))],
+    seeds: [
+      seedOf(CASES[CASES.length - 1][1]()),
+      seedOf(
+        built(
+          [
+            new Dense(3, { activation: "selu", useBias: false }),
+            new Activation("leakyRelu"),
+            new Dropout(0.1),
+          ],
+          2,
+        ),
+      ),
+    ],
     parse: (b) => {
       const { json, weights } = unbundle(b);
       return importTfjs(json, weights, "fuzz.json");
@@ -233,7 +406,9 @@ test("fuzz TF.js importer: 3,000 mutated and random inputs, only Homeostat's own
   };
   const t0 = performance.now();
   const r = fuzz(target, 3000, 13);
-  console.log(`fuzz tfjs: ${r.inputs} inputs, ${r.accepted} accepted, ${r.refused} refused, ${r.crashes.length} crashes, slowest ${r.slowestMs.toFixed(1)} ms, total ${(performance.now() - t0).toFixed(0)} ms`);
+  console.log(
+    `fuzz tfjs: ${r.inputs} inputs, ${r.accepted} accepted, ${r.refused} refused, ${r.crashes.length} crashes, slowest ${r.slowestMs.toFixed(1)} ms, total ${(performance.now() - t0).toFixed(0)} ms`,
+  );
   assert.deepEqual(r.crashes, []);
   assert.ok(r.refused > 300 && r.accepted > 100, `refused ${r.refused}, accepted ${r.accepted}`);
 });

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { healthMonitor, formatEvent } from "../src/health/index.js";
 import { copyInto, lsuv, reinitUnits, SnapshotStore } from "../src/health/repairs.js";
-import { dormantFraction, effectiveRank, saturatedFraction, SeriesRecorder, unitActivity, updateRatio } from "../src/health/statistics.js";
+import {
+  dormantFraction,
+  effectiveRank,
+  saturatedFraction,
+  SeriesRecorder,
+  unitActivity,
+  updateRatio,
+} from "../src/health/statistics.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { adam, sgd } from "../src/optim/optimizers.js";
@@ -25,7 +32,10 @@ test("statistics: update ratio, dormant and saturated fractions, dead units, eff
   assert.deepEqual([...active], [0, 1, 0]);
   assert.ok(Math.abs(inactive - 2 / 3) < 1e-12);
   assert.ok(Math.abs(effectiveRank(Float32Array.of(1, 0, 0, 1, -1, 0, 0, -1), 4, 2) - 2) < 1e-9);
-  assert.ok(Math.abs(effectiveRank(Float32Array.of(1, 1, 2, 2, 3, 3, 4, 4), 4, 2) - 1) < 1e-5, "one direction");
+  assert.ok(
+    Math.abs(effectiveRank(Float32Array.of(1, 1, 2, 2, 3, 3, 4, 4), 4, 2) - 1) < 1e-5,
+    "one direction",
+  );
 });
 
 test("the series recorder keeps an evenly spaced, bounded picture of a long run", () => {
@@ -37,28 +47,49 @@ test("the series recorder keeps an evenly spaced, bounded picture of a long run"
   assert.equal(gaps.size, 1, `even spacing: ${steps}`);
 });
 
-const mlp = (seed: number) => new Sequential([new Dense(6, { activation: "relu" }), new Dense(2, { activation: "identity" })]).build(3, new Rng(seed));
+const mlp = (seed: number) =>
+  new Sequential([new Dense(6, { activation: "relu" }), new Dense(2, { activation: "identity" })]).build(
+    3,
+    new Rng(seed),
+  );
 
 test("re-initialising units changes nothing the network computes at that moment, and revives them", () => {
   const m = mlp(1);
-  const x = Tensor.from([[0.5, -1, 2], [1, 1, 1]]);
+  const x = Tensor.from([
+    [0.5, -1, 2],
+    [1, 1, 1],
+  ]);
   const w = (m.layers[0] as Dense).weight.data;
   w.fill(-1, 0, 6); // units 0 and 1: dead on these inputs once their bias is very negative
   (m.layers[0] as Dense).bias!.data.set([-5, -5], 0);
   const before = Array.from(m.forward(x).data);
-  const control = { model: m, parameters: m.parameters(), getOptimizerState: () => null, setOptimizerState: () => {} } as unknown as TrainingControl;
+  const control = {
+    model: m,
+    parameters: m.parameters(),
+    getOptimizerState: () => null,
+    setOptimizerState: () => {},
+  } as unknown as TrainingControl;
   reinitUnits(control, 0, [0, 1], new Rng(3));
   assert.deepEqual(Array.from(m.forward(x).data), before, "outgoing weights are zero");
   assert.deepEqual(Array.from((m.layers[0] as Dense).bias!.data.slice(0, 2)), [0, 0]);
-  assert.ok(w.slice(0, 6).some((v) => v !== -1), "fresh incoming weights");
+  assert.ok(
+    w.slice(0, 6).some((v) => v !== -1),
+    "fresh incoming weights",
+  );
 });
 
 test("LSUV brings an over-scaled layer's pre-activations to unit spread", () => {
   const m = mlp(2);
   for (const [, t] of m.parameters()) for (let i = 0; i < t.size; i++) t.data[i] *= 30;
-  const x = new Tensor(Float32Array.from({ length: 64 * 3 }, (_, i) => Math.sin(i)), [64, 3]);
+  const x = new Tensor(
+    Float32Array.from({ length: 64 * 3 }, (_, i) => Math.sin(i)),
+    [64, 3],
+  );
   const done = lsuv(m, x);
-  assert.deepEqual(done.map((d) => d.layer), ["0", "1"]);
+  assert.deepEqual(
+    done.map((d) => d.layer),
+    ["0", "1"],
+  );
   assert.deepEqual(lsuv(m, x), [], "idempotent");
 });
 
@@ -66,7 +97,14 @@ test("snapshots: restore puts back weights and a deep copy of the optimiser stat
   const m = mlp(3);
   let state: unknown = { step: 4, m: [Float32Array.of(1, 2)] };
   const params = m.parameters();
-  const control = { parameters: params, step: 7, getOptimizerState: () => state, setOptimizerState: (s: unknown) => { state = s; } } as unknown as TrainingControl;
+  const control = {
+    parameters: params,
+    step: 7,
+    getOptimizerState: () => state,
+    setOptimizerState: (s: unknown) => {
+      state = s;
+    },
+  } as unknown as TrainingControl;
   const store = new SnapshotStore();
   store.take(control);
   const saved = Array.from(params[0][1].data);
@@ -81,7 +119,11 @@ test("snapshots: restore puts back weights and a deep copy of the optimiser stat
 /** Three separable blobs in 2-D. */
 function blobs(n: number): { x: Tensor; y: Tensor } {
   const rng = new Rng(4);
-  const c = [[-2, 0], [2, 0], [0, 2.5]];
+  const c = [
+    [-2, 0],
+    [2, 0],
+    [0, 2.5],
+  ];
   const x = new Float32Array(n * 2);
   const y = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) {
@@ -93,10 +135,20 @@ function blobs(n: number): { x: Tensor; y: Tensor } {
 }
 
 test("bounded repairs: a run that keeps blowing up fails with the diagnosis after 3 repairs", () => {
-  const m = new Sequential([new Dense(8, { activation: "tanh" }), new Dense(3, { activation: "softmax" })]).build(2, new Rng(1));
+  const m = new Sequential([
+    new Dense(8, { activation: "tanh" }),
+    new Dense(3, { activation: "softmax" }),
+  ]).build(2, new Rng(1));
   const health = healthMonitor({ repair: true, thresholds: { checkEvery: 5 } });
   // A learning rate of 1e4 with plain SGD blows up however many times it is cut by 10.
-  const h = fit(m, blobs(300), { epochs: 20, batchSize: 10, optimizer: sgd({ lr: 1e12 }), loss: "crossEntropy", seed: 1, observers: [health] });
+  const h = fit(m, blobs(300), {
+    epochs: 20,
+    batchSize: 10,
+    optimizer: sgd({ lr: 1e12 }),
+    loss: "crossEntropy",
+    seed: 1,
+    observers: [health],
+  });
   const kinds = health.events.map((e) => e.kind);
   assert.ok(h.failed, `failed: ${kinds}`);
   assert.equal(kinds[kinds.length - 1], "failed");
@@ -105,12 +157,22 @@ test("bounded repairs: a run that keeps blowing up fails with the diagnosis afte
 });
 
 test("without repair a NaN loss ends the run at once (TerminateOnNaN), and events print on one line", () => {
-  const m = new Sequential([new Dense(8, { activation: "tanh" }), new Dense(3, { activation: "softmax" })]).build(2, new Rng(1));
+  const m = new Sequential([
+    new Dense(8, { activation: "tanh" }),
+    new Dense(3, { activation: "softmax" }),
+  ]).build(2, new Rng(1));
   const seen: string[] = [];
   const health = healthMonitor({ onEvent: (e) => seen.push(formatEvent(e)) });
   const data = blobs(60);
   data.x.data[7] = NaN;
-  const h = fit(m, data, { epochs: 3, batchSize: 10, optimizer: adam({ lr: 1e-2 }), loss: "crossEntropy", seed: 1, observers: [health] });
+  const h = fit(m, data, {
+    epochs: 3,
+    batchSize: 10,
+    optimizer: adam({ lr: 1e-2 }),
+    loss: "crossEntropy",
+    seed: 1,
+    observers: [health],
+  });
   assert.ok(h.failed);
   assert.equal(health.events[0].kind, "nonFinite");
   assert.equal(health.events[0].evidence.nonFiniteInputs, 1);
@@ -129,24 +191,59 @@ test("copyInto reuses the target's buffers and copies everything else", () => {
 
 test("the monitor's state travels in checkpoints: a resumed run repairs, reports and ends exactly as an uninterrupted one", () => {
   // A step far too large: rolled back and cut at step 4, and again at step 8.
-  const make = () => new Sequential([new Dense(16, { activation: "relu" }), new Dense(3, { activation: "softmax" })]).build(2, new Rng(3));
-  const opts = { epochs: 6, batchSize: 10, optimizer: sgd({ lr: 10, momentum: 0.9 }), loss: "crossEntropy" as const, seed: 2 };
+  const make = () =>
+    new Sequential([new Dense(16, { activation: "relu" }), new Dense(3, { activation: "softmax" })]).build(
+      2,
+      new Rng(3),
+    );
+  const opts = {
+    epochs: 6,
+    batchSize: 10,
+    optimizer: sgd({ lr: 10, momentum: 0.9 }),
+    loss: "crossEntropy" as const,
+    seed: 2,
+  };
   const monitor = () => healthMonitor({ repair: true, thresholds: { checkEvery: 4 }, seed: 7 });
   const data = blobs(200);
   const reference = make();
   const health = monitor();
   fit(reference, data, { ...opts, observers: [health] });
-  assert.ok(health.events.some((e) => e.repaired), `repairs happened: ${health.events.map((e) => e.kind)}`);
+  assert.ok(
+    health.events.some((e) => e.repaired),
+    `repairs happened: ${health.events.map((e) => e.kind)}`,
+  );
   const saved: { bytes: Uint8Array; step: number }[] = [];
   const saver = make();
-  fit(saver, data, { ...opts, observers: [monitor()], checkpoint: { every: 3, save: (state) => saved.push({ step: state.step, bytes: encodeModel(saver, { checkpoint: state as unknown as Record<string, unknown> }) }) } });
+  fit(saver, data, {
+    ...opts,
+    observers: [monitor()],
+    checkpoint: {
+      every: 3,
+      save: (state) =>
+        saved.push({
+          step: state.step,
+          bytes: encodeModel(saver, { checkpoint: state as unknown as Record<string, unknown> }),
+        }),
+    },
+  });
   const firstRepair = health.events.find((e) => e.repaired)!.step;
-  assert.ok(saved.some((s) => s.step > firstRepair) && saved.some((s) => s.step < firstRepair), "checkpoints before and after a repair");
+  assert.ok(
+    saved.some((s) => s.step > firstRepair) && saved.some((s) => s.step < firstRepair),
+    "checkpoints before and after a repair",
+  );
   for (const { bytes, step } of saved) {
     const loaded = decodeModel(bytes, "ckpt");
     const resumed = monitor();
-    fit(loaded.model, data, { ...opts, observers: [resumed], resume: loaded.checkpoint as unknown as TrainingState });
-    assert.deepEqual(loaded.model.parameters().map(([, t]) => Array.from(t.data)), reference.parameters().map(([, t]) => Array.from(t.data)), `resumed at step ${step}`);
+    fit(loaded.model, data, {
+      ...opts,
+      observers: [resumed],
+      resume: loaded.checkpoint as unknown as TrainingState,
+    });
+    assert.deepEqual(
+      loaded.model.parameters().map(([, t]) => Array.from(t.data)),
+      reference.parameters().map(([, t]) => Array.from(t.data)),
+      `resumed at step ${step}`,
+    );
     assert.deepEqual(resumed.events, health.events, `events after resuming at step ${step}`);
   }
 });

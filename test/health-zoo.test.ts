@@ -17,7 +17,10 @@ test("the zoo has at least 10 broken and 5 healthy configurations", () => {
 for (const c of ZOO.filter((z) => !z.expected)) {
   test(`healthy: ${c.name} — zero events`, () => {
     const r = run(c.name);
-    assert.deepEqual(r.events.map((e) => `${e.kind}@${e.step}`), []);
+    assert.deepEqual(
+      r.events.map((e) => `${e.kind}@${e.step}`),
+      [],
+    );
   });
 }
 

@@ -1,8 +1,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  balanceMeasures, continualBackprop, createRegulator, hiddenLayers, intrinsicPlasticity, l2Init, parseRegulators, redo, replaceUnit,
-  representationRank, resetMoments, shrinkPerturb, synapticScaling,
+  balanceMeasures,
+  continualBackprop,
+  createRegulator,
+  hiddenLayers,
+  intrinsicPlasticity,
+  l2Init,
+  parseRegulators,
+  redo,
+  replaceUnit,
+  representationRank,
+  resetMoments,
+  shrinkPerturb,
+  synapticScaling,
 } from "../src/homeostasis/index.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
@@ -14,7 +25,11 @@ import type { Observer, TrainingControl } from "../src/train/events.js";
 import { fit, type TrainingState } from "../src/train/fit.js";
 
 const net = (seed = 1, hidden = 8) =>
-  new Sequential([new Dense(hidden, { activation: "relu" }), new Dense(hidden, { activation: "relu" }), new Dense(3, { activation: "softmax" })]).build(4, new Rng(seed));
+  new Sequential([
+    new Dense(hidden, { activation: "relu" }),
+    new Dense(hidden, { activation: "relu" }),
+    new Dense(3, { activation: "softmax" }),
+  ]).build(4, new Rng(seed));
 
 function data(n = 96, seed = 2): { x: Tensor; y: Tensor } {
   const rng = new Rng(seed);
@@ -32,7 +47,20 @@ const weights = (m: Sequential) => m.parameters().map(([, t]) => Array.from(t.da
 /** A training control with only what the unit operations use, from a real fit's first step. */
 function controlOf(model: Sequential): TrainingControl {
   let control: TrainingControl | null = null;
-  fit(model, data(16), { epochs: 1, batchSize: 16, optimizer: adam({ lr: 0 }), loss: "crossEntropy", seed: 1, observers: [{ onBatchEnd: (_e, c) => { control = c; } }] });
+  fit(model, data(16), {
+    epochs: 1,
+    batchSize: 16,
+    optimizer: adam({ lr: 0 }),
+    loss: "crossEntropy",
+    seed: 1,
+    observers: [
+      {
+        onBatchEnd: (_e, c) => {
+          control = c;
+        },
+      },
+    ],
+  });
   return control!;
 }
 
@@ -51,7 +79,13 @@ test("resetMoments zeros exactly the chosen entries of every per-parameter momen
   const biasSize = 8;
   const touched = arrays.filter((a) => a.length === biasSize && a[3] === 0);
   assert.ok(touched.length >= 2, "m and v of 0.bias");
-  for (const a of touched) assert.deepEqual(Array.from(a).map((v, i) => (i === 3 ? v : 1)), Array(biasSize).fill(1).map((v, i) => (i === 3 ? 0 : v)));
+  for (const a of touched)
+    assert.deepEqual(
+      Array.from(a).map((v, i) => (i === 3 ? v : 1)),
+      Array(biasSize)
+        .fill(1)
+        .map((v, i) => (i === 3 ? 0 : v)),
+    );
   assert.equal(arrays.filter((a) => a.some((v) => v === 0)).length, touched.length, "nothing else touched");
 });
 
@@ -71,8 +105,21 @@ test("replacing a silent unit leaves the network's outputs unchanged at that mom
 });
 
 /** Run regulators alone (learning rate 0) for `epochs` over the blobs. */
-function regulate(m: Sequential, observers: Observer[], epochs = 10, extra: Partial<Parameters<typeof fit>[2]> = {}) {
-  return fit(m, data(), { epochs, batchSize: 16, optimizer: sgd({ lr: 0 }), loss: "crossEntropy", seed: 3, observers, ...extra });
+function regulate(
+  m: Sequential,
+  observers: Observer[],
+  epochs = 10,
+  extra: Partial<Parameters<typeof fit>[2]> = {},
+) {
+  return fit(m, data(), {
+    epochs,
+    batchSize: 16,
+    optimizer: sgd({ lr: 0 }),
+    loss: "crossEntropy",
+    seed: 3,
+    observers,
+    ...extra,
+  });
 }
 
 test("synaptic scaling pulls every unit's mean activity towards the layer's set point (spread across units shrinks)", () => {
@@ -141,14 +188,46 @@ test("L2-Init adds λ‖θ − θ₀‖² to the loss, θ₀ the weights when tr
   const m = net(10);
   const reg = l2Init({ lambda: 0.5 });
   const penalties: number[] = [];
-  fit(m, data(), { epochs: 2, batchSize: 16, optimizer: sgd({ lr: 0.1 }), loss: "crossEntropy", seed: 1, observers: [reg, { onBatchEnd: (e) => { penalties.push(e.penalty); } }] });
+  fit(m, data(), {
+    epochs: 2,
+    batchSize: 16,
+    optimizer: sgd({ lr: 0.1 }),
+    loss: "crossEntropy",
+    seed: 1,
+    observers: [
+      reg,
+      {
+        onBatchEnd: (e) => {
+          penalties.push(e.penalty);
+        },
+      },
+    ],
+  });
   assert.equal(penalties[0], 0);
   const θ0 = reg.getState() as Record<string, Float32Array>;
   let expected = 0;
-  for (const [n, p] of m.parameters()) for (let i = 0; i < p.size; i++) expected += (p.data[i] - θ0[n][i]) ** 2;
+  for (const [n, p] of m.parameters())
+    for (let i = 0; i < p.size; i++) expected += (p.data[i] - θ0[n][i]) ** 2;
   const next: number[] = [];
-  fit(m, data(), { epochs: 1, batchSize: 96, optimizer: sgd({ lr: 0 }), loss: "crossEntropy", seed: 1, observers: [reg, { onBatchEnd: (e) => { next.push(e.penalty); } }] });
-  assert.ok(Math.abs(next[0] - 0.5 * expected) < 1e-5 * Math.max(1, expected), `${next[0]} vs ${0.5 * expected}`);
+  fit(m, data(), {
+    epochs: 1,
+    batchSize: 96,
+    optimizer: sgd({ lr: 0 }),
+    loss: "crossEntropy",
+    seed: 1,
+    observers: [
+      reg,
+      {
+        onBatchEnd: (e) => {
+          next.push(e.penalty);
+        },
+      },
+    ],
+  });
+  assert.ok(
+    Math.abs(next[0] - 0.5 * expected) < 1e-5 * Math.max(1, expected),
+    `${next[0]} vs ${0.5 * expected}`,
+  );
 });
 
 test("balance measures: dead and dormant units, effective rank from singular values, firing-rate error and spread", () => {
@@ -168,13 +247,37 @@ test("balance measures: dead and dormant units, effective rank from singular val
 });
 
 test("regulators resume exactly from a checkpoint (their state travels under their stateKey)", () => {
-  const make = () => [synapticScaling({ warmup: 3 }), intrinsicPlasticity({ warmup: 3 }), redo({ every: 5 }), continualBackprop({ replacementRate: 0.02, maturity: 3 }), shrinkPerturb(), l2Init()];
-  const opts = { epochs: 4, batchSize: 16, optimizer: adam({ lr: 0.01 }), loss: "crossEntropy" as const, seed: 3 };
+  const make = () => [
+    synapticScaling({ warmup: 3 }),
+    intrinsicPlasticity({ warmup: 3 }),
+    redo({ every: 5 }),
+    continualBackprop({ replacementRate: 0.02, maturity: 3 }),
+    shrinkPerturb(),
+    l2Init(),
+  ];
+  const opts = {
+    epochs: 4,
+    batchSize: 16,
+    optimizer: adam({ lr: 0.01 }),
+    loss: "crossEntropy" as const,
+    seed: 3,
+  };
   const reference = net(12);
   fit(reference, data(), { ...opts, observers: make() });
   const states: { state: TrainingState; w: Float32Array[] }[] = [];
   const saver = net(12);
-  fit(saver, data(), { ...opts, observers: make(), checkpoint: { every: 7, save: (s) => states.push({ state: structuredClone(s), w: saver.parameters().map(([, t]) => (t.data as Float32Array).slice()) }) } });
+  fit(saver, data(), {
+    ...opts,
+    observers: make(),
+    checkpoint: {
+      every: 7,
+      save: (s) =>
+        states.push({
+          state: structuredClone(s),
+          w: saver.parameters().map(([, t]) => (t.data as Float32Array).slice()),
+        }),
+    },
+  });
   assert.ok(states.length >= 3);
   for (const { state, w } of states) {
     const m = net(99);
@@ -185,10 +288,32 @@ test("regulators resume exactly from a checkpoint (their state travels under the
 });
 
 test("the homeostasis section: every regulator by name, clear errors naming the field", () => {
-  const all = parseRegulators(["synapticScaling", { type: "continualBackprop", replacementRate: 1e-4 }, { type: "redo", tau: 0.1, every: 500 }, "intrinsicPlasticity", "shrinkPerturb", { type: "l2Init", lambda: 0.01 }]);
-  assert.deepEqual(all.map((r) => createRegulator(r).name), ["synapticScaling", "continualBackprop", "redo", "intrinsicPlasticity", "shrinkPerturb", "l2Init"]);
-  assert.throws(() => parseRegulators({}), (e: Error) => e instanceof ConfigError && /homeostasis: expected a list/.test(e.message));
-  assert.throws(() => parseRegulators([{ type: "sleep" }]), (e: Error) => e instanceof ConfigError && /homeostasis\[0\]\.type/.test(e.message));
-  assert.throws(() => parseRegulators([{ type: "redo", every: 0 }]), (e: Error) => e instanceof ConfigError && /homeostasis\[0\]\.every/.test(e.message));
-  assert.throws(() => parseRegulators([{ type: "l2Init", lamda: 1 }]), (e: Error) => e instanceof ConfigError && /lamda/.test(e.message));
+  const all = parseRegulators([
+    "synapticScaling",
+    { type: "continualBackprop", replacementRate: 1e-4 },
+    { type: "redo", tau: 0.1, every: 500 },
+    "intrinsicPlasticity",
+    "shrinkPerturb",
+    { type: "l2Init", lambda: 0.01 },
+  ]);
+  assert.deepEqual(
+    all.map((r) => createRegulator(r).name),
+    ["synapticScaling", "continualBackprop", "redo", "intrinsicPlasticity", "shrinkPerturb", "l2Init"],
+  );
+  assert.throws(
+    () => parseRegulators({}),
+    (e: Error) => e instanceof ConfigError && /homeostasis: expected a list/.test(e.message),
+  );
+  assert.throws(
+    () => parseRegulators([{ type: "sleep" }]),
+    (e: Error) => e instanceof ConfigError && /homeostasis\[0\]\.type/.test(e.message),
+  );
+  assert.throws(
+    () => parseRegulators([{ type: "redo", every: 0 }]),
+    (e: Error) => e instanceof ConfigError && /homeostasis\[0\]\.every/.test(e.message),
+  );
+  assert.throws(
+    () => parseRegulators([{ type: "l2Init", lamda: 1 }]),
+    (e: Error) => e instanceof ConfigError && /lamda/.test(e.message),
+  );
 });

@@ -9,12 +9,19 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { crc32 } from "../src/io/crc32.js";
-import { decodeContainer, encodeContainer, MODEL_FORMAT_VERSION, type NamedTensor, type TensorData } from "../src/io/container.js";
+import {
+  decodeContainer,
+  encodeContainer,
+  MODEL_FORMAT_VERSION,
+  type NamedTensor,
+  type TensorData,
+} from "../src/io/container.js";
 import { readModelBytes, writeFileAtomic, type AtomicFs } from "../src/io/atomic.js";
 import { ModelFileError } from "../src/tensor/errors.js";
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
-const rawBytes = (data: TensorData): Uint8Array => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+const rawBytes = (data: TensorData): Uint8Array =>
+  new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 
 /** A tiny LCG (Numerical Recipes constants): the fuzz must be reproducible without a library. */
@@ -41,7 +48,12 @@ function buildRaw(headerJson: string, data: Uint8Array, version = 1): Uint8Array
 }
 
 function repairCrc(bytes: Uint8Array): Uint8Array {
-  if (bytes.length >= 4) new DataView(bytes.buffer, bytes.byteOffset).setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
+  if (bytes.length >= 4)
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(
+      bytes.length - 4,
+      crc32(bytes.subarray(0, bytes.length - 4)),
+      true,
+    );
   return bytes;
 }
 
@@ -65,7 +77,10 @@ function rejects(bytes: Uint8Array, pattern: RegExp): void {
   );
 }
 
-const HEADER = { architecture: { layers: [{ type: "dense", units: 3 }] }, training: { epochs: 2, loss: [0.5, 0.25] } };
+const HEADER = {
+  architecture: { layers: [{ type: "dense", units: 3 }] },
+  training: { epochs: 2, loss: [0.5, 0.25] },
+};
 const SMALL: NamedTensor[] = [
   { name: "0.weight", shape: [2, 3], data: new Float32Array([1, -2, 3.5, 0, -0, 1e-40]) },
   { name: "0.bias", shape: [3], data: new Float64Array([Math.PI, -1e-310, 2 ** 60]) },
@@ -87,7 +102,9 @@ describe("crc32", () => {
   });
 
   const zlibCrc = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
-  test("agrees with node:zlib on random buffers and unaligned views", { skip: zlibCrc === undefined && "no zlib.crc32" }, () => {
+  test("agrees with node:zlib on random buffers and unaligned views", {
+    skip: zlibCrc === undefined && "no zlib.crc32",
+  }, () => {
     const rand = lcg(1);
     const big = new Uint8Array(1 << 20).map(() => rand(256));
     for (let length = 0; length < 80; length++) {
@@ -131,26 +148,39 @@ describe("encodeContainer / decodeContainer", () => {
     ];
     for (let i = 0; i < 300; i++) {
       const length = rand(20);
-      const data = i % 2 ? new Float32Array(length).map(() => rand(1000) / 7) : new Float64Array(length).map(() => rand(1000) / 3);
+      const data =
+        i % 2
+          ? new Float32Array(length).map(() => rand(1000) / 7)
+          : new Float64Array(length).map(() => rand(1000) / 3);
       many.push({ name: `${i}.w`, shape: [length], data });
     }
     many.push({ name: "last-empty", shape: [0, 2], data: new Uint32Array(0) });
     const back = decodeContainer(encodeContainer({}, many)).tensors;
-    assert.deepEqual(back.map((t) => [t.name, t.shape]), many.map((t) => [t.name, t.shape]));
+    assert.deepEqual(
+      back.map((t) => [t.name, t.shape]),
+      many.map((t) => [t.name, t.shape]),
+    );
     back.forEach((t, i) => assert.deepEqual(rawBytes(t.data), rawBytes(many[i].data)));
-    assert.deepEqual(decodeContainer(encodeContainer({ only: "header" }, [])), { header: { only: "header" }, tensors: [] });
+    assert.deepEqual(decodeContainer(encodeContainer({ only: "header" }, [])), {
+      header: { only: "header" },
+      tensors: [],
+    });
   });
 
   test("writes exactly the documented layout", () => {
     const data = new Float32Array([1.5, -2]);
     const bytes = encodeContainer({ note: "x" }, [{ name: "w", shape: [2], data }]);
-    const json = '{"format":"homeostat-model","version":1,"tensors":[{"name":"w","dtype":"float32","shape":[2],"offset":0,"byteLength":8}],"note":"x"}';
+    const json =
+      '{"format":"homeostat-model","version":1,"tensors":[{"name":"w","dtype":"float32","shape":[2],"offset":0,"byteLength":8}],"note":"x"}';
     assert.deepEqual(bytes, buildRaw(json, rawBytes(data)));
     assert.deepEqual([...bytes.subarray(0, 8)], [0x48, 0x4d, 0x53, 0x54, 1, 0, 0, 0]);
     assert.equal(MODEL_FORMAT_VERSION, 1);
     // Offsets are multiples of 8 and payloads follow header order.
     const { json: text } = split(encodeContainer({}, SMALL));
-    assert.deepEqual(JSON.parse(text).tensors.map((e: { offset: number }) => e.offset), [0, 24, 48]);
+    assert.deepEqual(
+      JSON.parse(text).tensors.map((e: { offset: number }) => e.offset),
+      [0, 24, 48],
+    );
   });
 
   test("returns copies in fresh, aligned buffers, whatever the input's alignment", () => {
@@ -172,11 +202,20 @@ describe("encodeContainer / decodeContainer", () => {
     for (const key of ["format", "version", "tensors"]) {
       assert.throws(() => encodeContainer({ [key]: 1 }, []), new RegExp(`"${key}" is reserved`));
     }
-    assert.throws(() => encodeContainer({}, [t("a", [1], new Float32Array(1)), t("a", [1], new Float32Array(1))]), /unique/);
+    assert.throws(
+      () => encodeContainer({}, [t("a", [1], new Float32Array(1)), t("a", [1], new Float32Array(1))]),
+      /unique/,
+    );
     assert.throws(() => encodeContainer({}, [t("", [1], new Float32Array(1))]), /non-empty/);
-    assert.throws(() => encodeContainer({}, [t("a", [2, 2], new Float32Array(3))]), /holds 4 elements but data has 3/);
+    assert.throws(
+      () => encodeContainer({}, [t("a", [2, 2], new Float32Array(3))]),
+      /holds 4 elements but data has 3/,
+    );
     assert.throws(() => encodeContainer({}, [t("a", [-1], new Float32Array(0))]), /non-negative integers/);
-    assert.throws(() => encodeContainer({}, [t("a", [1], new Uint8Array(1) as unknown as TensorData)]), /Float32Array/);
+    assert.throws(
+      () => encodeContainer({}, [t("a", [1], new Uint8Array(1) as unknown as TensorData)]),
+      /Float32Array/,
+    );
     assert.throws(() => encodeContainer({ n: 1n }, []), ModelFileError);
   });
 });
@@ -184,15 +223,23 @@ describe("encodeContainer / decodeContainer", () => {
 describe("decodeContainer refuses damaged files", () => {
   const good = encodeContainer(HEADER, SMALL);
   const { json, data } = split(good);
-  const withHeader = (edit: (h: { tensors: Record<string, unknown>[] } & Record<string, unknown>) => void): Uint8Array => {
+  const withHeader = (
+    edit: (h: { tensors: Record<string, unknown>[] } & Record<string, unknown>) => void,
+  ): Uint8Array => {
     const header = JSON.parse(json);
     edit(header);
     return buildRaw(JSON.stringify(header), data);
   };
 
   test("wrong magic", () => {
-    rejects(utf8('{"format":"homeostat-model"}'), /not a Homeostat model file: expected magic HMST, found "\{"fo" \(hex 7b 22 66 6f\)/);
-    rejects(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10, 0, 0, 0, 0, 0, 0, 0, 0]), /expected magic HMST, found "\.PNG"/);
+    rejects(
+      utf8('{"format":"homeostat-model"}'),
+      /not a Homeostat model file: expected magic HMST, found "\{"fo" \(hex 7b 22 66 6f\)/,
+    );
+    rejects(
+      new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10, 0, 0, 0, 0, 0, 0, 0, 0]),
+      /expected magic HMST, found "\.PNG"/,
+    );
     rejects(new Uint8Array([0x48, 0x00]), /expected magic HMST/);
   });
 
@@ -202,7 +249,10 @@ describe("decodeContainer refuses damaged files", () => {
       new DataView(copy.buffer).setUint32(4, v, true);
       return copy;
     };
-    rejects(withVersion(2), /: written by a newer Homeostat \(format version 2\); this version reads format 1 — upgrade Homeostat$/);
+    rejects(
+      withVersion(2),
+      /: written by a newer Homeostat \(format version 2\); this version reads format 1 — upgrade Homeostat$/,
+    );
     rejects(repairCrc(withVersion(2)), /newer Homeostat/);
     rejects(withVersion(0), /format version 0 is not a valid Homeostat format version \(expected 1\)/);
     rejects(withVersion(0xdeadbeef), /format version 3735928559 is not a valid/);
@@ -210,16 +260,37 @@ describe("decodeContainer refuses damaged files", () => {
 
   test("truncated at every kind of length", () => {
     const dataStart = align8(12 + utf8(json).length);
-    for (const cut of [0, 1, 3, 4, 11, 12, 15, 16, 40, dataStart - 1, dataStart, dataStart + 3, dataStart + 4, good.length - 5, good.length - 1]) {
+    for (const cut of [
+      0,
+      1,
+      3,
+      4,
+      11,
+      12,
+      15,
+      16,
+      40,
+      dataStart - 1,
+      dataStart,
+      dataStart + 3,
+      dataStart + 4,
+      good.length - 5,
+      good.length - 1,
+    ]) {
       rejects(good.subarray(0, cut), new RegExp(`truncated: expected at least \\d+ bytes, found ${cut}\\b`));
     }
     const hugeHeader = good.slice();
     new DataView(hugeHeader.buffer).setUint32(8, 0xffffffff, true);
-    rejects(hugeHeader, /truncated: expected at least 4294967316 bytes.*the header alone is 4294967295 bytes/);
+    rejects(
+      hugeHeader,
+      /truncated: expected at least 4294967316 bytes.*the header alone is 4294967295 bytes/,
+    );
   });
 
   test("every single-bit flip of a small file", () => {
-    const small = encodeContainer({ a: 1 }, [{ name: "w", shape: [3, 5], data: new Float32Array(15).map((_, i) => i / 3) }]);
+    const small = encodeContainer({ a: 1 }, [
+      { name: "w", shape: [3, 5], data: new Float32Array(15).map((_, i) => i / 3) },
+    ]);
     assert.ok(small.length >= 150 && small.length <= 260, `file is ${small.length} bytes`);
     for (let bit = 0; bit < small.length * 8; bit++) {
       const flipped = small.slice();
@@ -236,7 +307,14 @@ describe("decodeContainer refuses damaged files", () => {
 
   test("a header claiming a huge tensor is refused without allocating", () => {
     const huge = (shape: number[], byteLength: number) =>
-      buildRaw(JSON.stringify({ format: "homeostat-model", version: 1, tensors: [{ name: "w", dtype: "float32", shape, offset: 0, byteLength }] }), new Uint8Array(16));
+      buildRaw(
+        JSON.stringify({
+          format: "homeostat-model",
+          version: 1,
+          tensors: [{ name: "w", dtype: "float32", shape, offset: 0, byteLength }],
+        }),
+        new Uint8Array(16),
+      );
     rejects(huge([1e6, 1e6], 4e12), /truncated: expected at least 4000000000\d+ bytes.*"w" does not fit/);
     rejects(huge([1e6, 1e6], 16), /needs 4000000000000 bytes, but byteLength is 16/);
     rejects(huge([1e9, 1e9, 1e9], 16), /shape must be an array of non-negative integers/);
@@ -257,19 +335,31 @@ describe("decodeContainer refuses damaged files", () => {
       [(h) => (h.format = "onnx"), /header field "format" is "onnx", expected "homeostat-model"/],
       [(h) => (h.version = 2), /header field "version" is 2/],
       [(h) => delete (h as Record<string, unknown>).tensors, /"tensors" must be an array, found nothing/],
-      [(h) => (h.tensors[1].offset = 16), /tensor "0.bias" at offset 16 overlaps the previous tensor, which ends at 24/],
+      [
+        (h) => (h.tensors[1].offset = 16),
+        /tensor "0.bias" at offset 16 overlaps the previous tensor, which ends at 24/,
+      ],
       [(h) => (h.tensors[2].offset = 0), /overlaps/],
       [(h) => (h.tensors[1].offset = 28), /offset must be a non-negative multiple of 8, found 28/],
       [(h) => (h.tensors[1].name = "0.weight"), /tensor "0.weight" appears twice/],
       [(h) => (h.tensors[0].name = ""), /tensors\[0\].name must be a non-empty string/],
       [(h) => (h.tensors[0].dtype = "float16"), /unknown dtype "float16"/],
-      [(h) => (h.tensors[0].shape = [2, -3]), /shape must be an array of non-negative integers, found \[2,-3\]/],
+      [
+        (h) => (h.tensors[0].shape = [2, -3]),
+        /shape must be an array of non-negative integers, found \[2,-3\]/,
+      ],
       [(h) => (h.tensors[0].shape = [2, 2.5]), /shape must be/],
       [(h) => (h.tensors[0].shape = "2x3"), /shape must be/],
       [(h) => (h.tensors[0].byteLength = 20), /needs 24 bytes, but byteLength is 20/],
       [(h) => (h.tensors[0].quantized = true), /tensors\[0\] has an unknown key "quantized"/],
-      [(h) => (h.tensors[0] = null as unknown as Record<string, unknown>), /tensors\[0\] must be an object, found null/],
-      [(h) => h.tensors.pop(), /4 unexpected byte\(s\) after the last tensor \(expected a file of \d+ bytes, found \d+\)/],
+      [
+        (h) => (h.tensors[0] = null as unknown as Record<string, unknown>),
+        /tensors\[0\] must be an object, found null/,
+      ],
+      [
+        (h) => h.tensors.pop(),
+        /4 unexpected byte\(s\) after the last tensor \(expected a file of \d+ bytes, found \d+\)/,
+      ],
       [(h) => (h.tensors[2].offset = 56), /"step" does not fit/],
     ];
     for (const [edit, pattern] of cases) rejects(withHeader(edit), pattern);
@@ -285,21 +375,64 @@ describe("decodeContainer refuses damaged files", () => {
   test("seeded mutation fuzz: every outcome is a decode or a ModelFileError", () => {
     const rand = lcg(20240611);
     const headerLength = utf8(json).length;
-    const interesting: unknown[] = [-1, 0, 1, 7, 8, 24, 1e6, 2 ** 32, 2 ** 53, 1e300, "x", "", null, true, [], {}, [1e6, 1e6], [0], [-0], [3, 2], "float64", "int32"];
+    const interesting: unknown[] = [
+      -1,
+      0,
+      1,
+      7,
+      8,
+      24,
+      1e6,
+      2 ** 32,
+      2 ** 53,
+      1e300,
+      "x",
+      "",
+      null,
+      true,
+      [],
+      {},
+      [1e6, 1e6],
+      [0],
+      [-0],
+      [3, 2],
+      "float64",
+      "int32",
+    ];
     const mutations: ((b: Uint8Array) => Uint8Array)[] = [
-      (b) => (b.slice().map((v, i, a) => (i === rand(a.length) ? v ^ (1 << rand(8)) : v))),
-      (b) => { const c = b.slice(); c[rand(c.length)] = rand(256); return c; },
+      (b) => b.slice().map((v, i, a) => (i === rand(a.length) ? v ^ (1 << rand(8)) : v)),
+      (b) => {
+        const c = b.slice();
+        c[rand(c.length)] = rand(256);
+        return c;
+      },
       (b) => b.slice(0, rand(b.length + 1)),
-      (b) => { const at = rand(b.length + 1); const extra = new Uint8Array(1 + rand(16)).map(() => rand(256)); return Uint8Array.from([...b.subarray(0, at), ...extra, ...b.subarray(at)]); },
-      (b) => { const at = rand(b.length); return Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + 1 + rand(24))]); },
+      (b) => {
+        const at = rand(b.length + 1);
+        const extra = new Uint8Array(1 + rand(16)).map(() => rand(256));
+        return Uint8Array.from([...b.subarray(0, at), ...extra, ...b.subarray(at)]);
+      },
+      (b) => {
+        const at = rand(b.length);
+        return Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + 1 + rand(24))]);
+      },
       () => new Uint8Array(rand(400)).map(() => rand(256)),
-      (b) => { const c = new Uint8Array(rand(300)).map(() => rand(256)); c.set(b.subarray(0, Math.min(12, c.length))); return c; },
-      (b) => { const c = b.slice(); c[12 + rand(headerLength)] = 32 + rand(95); return c; },
-      () => withHeader((h) => {
-        const entry = h.tensors[rand(h.tensors.length)];
-        const key = ["name", "dtype", "shape", "offset", "byteLength"][rand(5)];
-        entry[key] = interesting[rand(interesting.length)];
-      }),
+      (b) => {
+        const c = new Uint8Array(rand(300)).map(() => rand(256));
+        c.set(b.subarray(0, Math.min(12, c.length)));
+        return c;
+      },
+      (b) => {
+        const c = b.slice();
+        c[12 + rand(headerLength)] = 32 + rand(95);
+        return c;
+      },
+      () =>
+        withHeader((h) => {
+          const entry = h.tensors[rand(h.tensors.length)];
+          const key = ["name", "dtype", "shape", "offset", "byteLength"][rand(5)];
+          entry[key] = interesting[rand(interesting.length)];
+        }),
     ];
     const outcomes = new Map<string, number>();
     for (let i = 0; i < 3000; i++) {
@@ -308,7 +441,11 @@ describe("decodeContainer refuses damaged files", () => {
       let outcome: string;
       try {
         const { tensors } = decodeContainer(bytes);
-        for (const t of tensors) assert.equal(t.data.length, t.shape.reduce((a, b) => a * b, 1));
+        for (const t of tensors)
+          assert.equal(
+            t.data.length,
+            t.shape.reduce((a, b) => a * b, 1),
+          );
         outcome = "decoded";
       } catch (error) {
         if (!(error instanceof ModelFileError)) assert.fail(`mutation ${i} threw ${String(error)}`);
@@ -345,37 +482,123 @@ describe("writeFileAtomic / readModelBytes", () => {
     let writes = 0;
     const failures: [string, AtomicFs, RegExp][] = [
       // The first write succeeds partly, the second finds the disk full.
-      ["write", { ...realFs, writeSync: (fd, buf, off, len, pos) => (writes++ === 0 ? fs.writeSync(fd, buf, off, Math.min(len, 10), pos) : (() => { throw errno("ENOSPC"); })()) }, /disk full \(ENOSPC\)/],
-      ["fsync", { ...realFs, fsyncSync: () => { throw errno("EIO"); } }, /input\/output error \(EIO\)/],
-      ["close", { ...realFs, closeSync: (fd) => { fs.closeSync(fd); throw errno("EDQUOT"); } }, /disk quota exceeded/],
-      ["rename", { ...realFs, renameSync: () => { throw errno("EACCES"); } }, /permission denied \(EACCES\)/],
-      ["open", { ...realFs, openSync: () => { throw errno("EROFS"); } }, /read-only file system/],
-      ["odd error", { ...realFs, renameSync: () => { throw new Error("something else"); } }, /something else/],
+      [
+        "write",
+        {
+          ...realFs,
+          writeSync: (fd, buf, off, len, pos) =>
+            writes++ === 0
+              ? fs.writeSync(fd, buf, off, Math.min(len, 10), pos)
+              : (() => {
+                  throw errno("ENOSPC");
+                })(),
+        },
+        /disk full \(ENOSPC\)/,
+      ],
+      [
+        "fsync",
+        {
+          ...realFs,
+          fsyncSync: () => {
+            throw errno("EIO");
+          },
+        },
+        /input\/output error \(EIO\)/,
+      ],
+      [
+        "close",
+        {
+          ...realFs,
+          closeSync: (fd) => {
+            fs.closeSync(fd);
+            throw errno("EDQUOT");
+          },
+        },
+        /disk quota exceeded/,
+      ],
+      [
+        "rename",
+        {
+          ...realFs,
+          renameSync: () => {
+            throw errno("EACCES");
+          },
+        },
+        /permission denied \(EACCES\)/,
+      ],
+      [
+        "open",
+        {
+          ...realFs,
+          openSync: () => {
+            throw errno("EROFS");
+          },
+        },
+        /read-only file system/,
+      ],
+      [
+        "odd error",
+        {
+          ...realFs,
+          renameSync: () => {
+            throw new Error("something else");
+          },
+        },
+        /something else/,
+      ],
     ];
     for (const [step, failingFs, pattern] of failures) {
       assert.throws(
         () => writeFileAtomic(target, encodeContainer({ new: true }, []), failingFs),
         (error: unknown) =>
-          error instanceof ModelFileError && error.message.startsWith(`${target}: cannot write the file: `) && pattern.test(error.message) && error.location.file === target,
+          error instanceof ModelFileError &&
+          error.message.startsWith(`${target}: cannot write the file: `) &&
+          pattern.test(error.message) &&
+          error.location.file === target,
         step,
       );
       assert.deepEqual(new Uint8Array(fs.readFileSync(target)), old, `${step}: old file changed`);
-      assert.deepEqual(otherFiles("keep.hmst").filter((f) => f.includes("keep")), [], `${step}: temp file left`);
+      assert.deepEqual(
+        otherFiles("keep.hmst").filter((f) => f.includes("keep")),
+        [],
+        `${step}: temp file left`,
+      );
     }
     assert.ok(writes >= 2, "the partial write was exercised");
   });
 
   test("a failed directory sync after the rename does not fail the save", () => {
     const target = path.join(dir, "nodirsync.hmst");
-    const noDirOpen: AtomicFs = { ...realFs, openSync: (p, flags, mode) => (flags === "r" ? (() => { throw errno("EISDIR"); })() : fs.openSync(p, flags, mode)) };
+    const noDirOpen: AtomicFs = {
+      ...realFs,
+      openSync: (p, flags, mode) =>
+        flags === "r"
+          ? (() => {
+              throw errno("EISDIR");
+            })()
+          : fs.openSync(p, flags, mode),
+    };
     writeFileAtomic(target, encodeContainer({}, SMALL), noDirOpen);
     assert.equal(decodeContainer(readModelBytes(target)).tensors.length, SMALL.length);
   });
 
   test("a directory that does not exist, and a missing file, are named", () => {
     const target = path.join(dir, "no", "such", "model.hmst");
-    assert.throws(() => writeFileAtomic(target, new Uint8Array(8)), (e: unknown) => e instanceof ModelFileError && e.message === `${target}: cannot write the file: the directory does not exist (ENOENT)`);
-    assert.throws(() => readModelBytes(target), (e: unknown) => e instanceof ModelFileError && e.message === `${target}: cannot read model file: file not found (ENOENT)`);
-    assert.throws(() => readModelBytes(dir), (e: unknown) => e instanceof ModelFileError && /it is a directory \(EISDIR\)/.test(e.message));
+    assert.throws(
+      () => writeFileAtomic(target, new Uint8Array(8)),
+      (e: unknown) =>
+        e instanceof ModelFileError &&
+        e.message === `${target}: cannot write the file: the directory does not exist (ENOENT)`,
+    );
+    assert.throws(
+      () => readModelBytes(target),
+      (e: unknown) =>
+        e instanceof ModelFileError &&
+        e.message === `${target}: cannot read model file: file not found (ENOENT)`,
+    );
+    assert.throws(
+      () => readModelBytes(dir),
+      (e: unknown) => e instanceof ModelFileError && /it is a directory \(EISDIR\)/.test(e.message),
+    );
   });
 });

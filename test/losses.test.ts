@@ -7,7 +7,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { grad } from "../src/autograd/backward.js";
 import {
-  computeLoss, crossEntropy, huber, type Loss, type LossName, LOSS_NAMES, lossByName, mse,
+  computeLoss,
+  crossEntropy,
+  huber,
+  type Loss,
+  type LossName,
+  LOSS_NAMES,
+  lossByName,
+  mse,
 } from "../src/losses/losses.js";
 import { ConfigError, ShapeError } from "../src/tensor/errors.js";
 import { type DType, Tensor } from "../src/tensor/tensor.js";
@@ -48,7 +55,11 @@ function lossOf(row: LossRow): Loss {
 test("the loss fixture covers every loss, and every fused form", () => {
   assert.deepEqual([...new Set(rows.map((r) => r.loss))].sort(), [...LOSS_NAMES].sort());
   for (const name of LOSS_NAMES) {
-    if (lossByName(name).fused) assert.ok(rows.some((r) => r.loss === name && r.form === "logits"), `${name} on logits`);
+    if (lossByName(name).fused)
+      assert.ok(
+        rows.some((r) => r.loss === name && r.form === "logits"),
+        `${name} on logits`,
+      );
   }
 });
 
@@ -94,7 +105,12 @@ for (const row of rows.filter((r) => r.form === "logits")) {
     const z = Tensor.from(row.prediction, { dtype: "float64", requiresGrad: true });
     const t = Tensor.from(row.target, { dtype: "float64" });
     const [g] = grad(lossOf(row).fused!.fromLogits(z, t), [z]);
-    const want = closedFormGradient(row.loss, flatten(row.prediction), flatten(row.target), z.shape[z.rank - 1]!);
+    const want = closedFormGradient(
+      row.loss,
+      flatten(row.prediction),
+      flatten(row.target),
+      z.shape[z.rank - 1]!,
+    );
     assertAllClose(g!.data, want, TOLERANCE.float64, `${row.name} gradient`);
   });
 }

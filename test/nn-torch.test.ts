@@ -108,7 +108,13 @@ for (const row of layers.rows) {
         const loss = lossByName(row.objective);
         assert.equal(loss.fused?.activation, model.outputActivation(), "the fused loss applies");
         const target = Tensor.from(row.target!, { dtype });
-        objective = computeLoss(loss, model.outputActivation(), () => model.forwardLinear(x), () => output, target);
+        objective = computeLoss(
+          loss,
+          model.outputActivation(),
+          () => model.forwardLinear(x),
+          () => output,
+          target,
+        );
         assertAllClose(objective.data, want.value!, TOLERANCE[dtype], `${row.name} loss`);
       }
       assertAllClose(output.data, want.output, TOLERANCE[dtype], `${row.name} output`);
@@ -116,7 +122,9 @@ for (const row of layers.rows) {
       const grads = grad(objective, [x, ...params.map(([, p]) => p)]);
       const names = ["input", ...params.map(([name]) => name)];
       assert.deepEqual([...names].sort(), Object.keys(want.grads).sort(), "a reference gradient for each");
-      names.forEach((name, i) => assertAllClose(grads[i]!.data, want.grads[name]!, TOLERANCE[dtype], `${row.name} d/d${name}`));
+      names.forEach((name, i) =>
+        assertAllClose(grads[i]!.data, want.grads[name]!, TOLERANCE[dtype], `${row.name} d/d${name}`),
+      );
     });
   }
 }
@@ -124,7 +132,13 @@ for (const row of layers.rows) {
 // ---------------------------------------------------------------------------------------- dropout
 
 test("dropout in evaluation is the identity, for values and gradients", () => {
-  const x = Tensor.from([[1.5, -2, 0.25], [3, 0, -0.5]], { requiresGrad: true });
+  const x = Tensor.from(
+    [
+      [1.5, -2, 0.25],
+      [3, 0, -0.5],
+    ],
+    { requiresGrad: true },
+  );
   const y = new Dropout(0.4).forward(x, { training: false });
   assert.equal(y, x);
 });
@@ -150,9 +164,15 @@ for (const rate of [0.1, 0.3, 0.5, 0.8]) {
       total += v;
     });
     const zeroSigma = Math.sqrt((rate * (1 - rate)) / n);
-    assert.ok(Math.abs(zeros / n - rate) < 4 * zeroSigma, `zeroed fraction ${zeros / n}, expected ${rate} ± ${4 * zeroSigma}`);
+    assert.ok(
+      Math.abs(zeros / n - rate) < 4 * zeroSigma,
+      `zeroed fraction ${zeros / n}, expected ${rate} ± ${4 * zeroSigma}`,
+    );
     const meanSigma = value * Math.sqrt(rate / (1 - rate) / n);
-    assert.ok(Math.abs(total / n - value) < 4 * meanSigma, `mean ${total / n}, expected ${value} ± ${4 * meanSigma}`);
+    assert.ok(
+      Math.abs(total / n - value) < 4 * meanSigma,
+      `mean ${total / n}, expected ${value} ± ${4 * meanSigma}`,
+    );
     // The gradient is the same mask: 1/(1 − rate) where the input was kept, 0 where it was dropped.
     const [gx] = grad(op.sum(y), [x]);
     gx!.data.forEach((g, i) => assert.equal(g, y.data[i] === 0 ? 0 : scale));

@@ -6,14 +6,28 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OPTIMIZER_TYPES, type Optimizer, adam, adamw, applyUpdates, optimizerFromConfig, rmsprop, sgd } from "../src/optim/index.js";
+import {
+  OPTIMIZER_TYPES,
+  type Optimizer,
+  adam,
+  adamw,
+  applyUpdates,
+  optimizerFromConfig,
+  rmsprop,
+  sgd,
+} from "../src/optim/index.js";
 import { ConfigError } from "../src/tensor/errors.js";
 import { readJsonFixture } from "./helpers/fixtures.js";
 
 interface OptimFixture {
   init: number[][];
   curvature: number[][];
-  rows: { name: string; config: Record<string, unknown>; lrGammaPerStep: number | null; trajectory: number[][][] }[];
+  rows: {
+    name: string;
+    config: Record<string, unknown>;
+    lrGammaPerStep: number | null;
+    trajectory: number[][][];
+  }[];
 }
 const fixture = readJsonFixture<OptimFixture>("optim", "optim.json");
 
@@ -43,7 +57,9 @@ function assertClose(actual: readonly Float32Array[], expected: readonly number[
       const a = actual[i]![j]!;
       const tol = 1e-5 * Math.max(Math.abs(b), 1);
       if (!(Math.abs(a - b) <= tol)) {
-        assert.fail(`${where}, parameter ${i}[${j}]: got ${a}, PyTorch ${b} (|diff| ${Math.abs(a - b)} > ${tol})`);
+        assert.fail(
+          `${where}, parameter ${i}[${j}]: got ${a}, PyTorch ${b} (|diff| ${Math.abs(a - b)} > ${tol})`,
+        );
       }
     });
   });
@@ -54,11 +70,23 @@ function assertClose(actual: readonly Float32Array[], expected: readonly number[
  * named optimisers' fused `step` (p -= lr·u in the last pass), which is the one `fit` takes.
  */
 const PATHS = {
-  "update then applyUpdates": (opt: Optimizer<unknown[]>, params: Float32Array[], updates: Float32Array[], state: unknown[], lr: number) => {
+  "update then applyUpdates": (
+    opt: Optimizer<unknown[]>,
+    params: Float32Array[],
+    updates: Float32Array[],
+    state: unknown[],
+    lr: number,
+  ) => {
     opt.update(updates, state, params, lr);
     applyUpdates(params, updates);
   },
-  "the fused step": (opt: Optimizer<unknown[]>, params: Float32Array[], updates: Float32Array[], state: unknown[], lr: number) => {
+  "the fused step": (
+    opt: Optimizer<unknown[]>,
+    params: Float32Array[],
+    updates: Float32Array[],
+    state: unknown[],
+    lr: number,
+  ) => {
     assert.ok(opt.step, `${opt.type} has a fused step`);
     opt.step(params, updates, state, lr);
   },
@@ -99,7 +127,10 @@ test("named factories fill in PyTorch's defaults and keep lr apart from the othe
   assert.equal(adam().options["weightDecay"], 0);
   assert.equal(rmsprop().lr, 1e-2);
   assert.deepEqual(optimizerFromConfig({ type: "sgd", lr: 0.5 }).options, {
-    momentum: 0, dampening: 0, nesterov: false, weightDecay: 0,
+    momentum: 0,
+    dampening: 0,
+    nesterov: false,
+    weightDecay: 0,
   });
 });
 
@@ -107,32 +138,69 @@ test("update rejects gradients that do not match the parameters", () => {
   const opt = sgd({ lr: 0.1 });
   const params = [new Float32Array(3)];
   const state = opt.init(params);
-  assert.throws(() => opt.update([new Float32Array(2)], state, params, 0.1), /update 0 has 2 elements but parameter 0 has 3/);
+  assert.throws(
+    () => opt.update([new Float32Array(2)], state, params, 0.1),
+    /update 0 has 2 elements but parameter 0 has 3/,
+  );
   assert.throws(() => opt.update([], state, params, 0.1), /0 update tensors for 1 parameters/);
 });
 
 /** [what is wrong, the call, the field the ConfigError must name, a fragment of the message]. */
 const CONFIG_ERRORS: [string, () => unknown, string, RegExp][] = [
-  ["unknown key", () => optimizerFromConfig({ type: "sgd", lr: 0.1, momentom: 0.9 }), "optimizer.momentom",
-    /^optimizer\.momentom: unknown key; expected one of type, lr, momentum, dampening, nesterov, weightDecay$/],
-  ["wrong type (string lr)", () => optimizerFromConfig({ type: "adam", lr: "0.001" }), "optimizer.lr",
-    /optimizer\.lr: expected a finite number, got string "0\.001"/],
-  ["wrong type (number flag)", () => optimizerFromConfig({ type: "adam", amsgrad: 1 }), "optimizer.amsgrad",
-    /optimizer\.amsgrad: expected true or false, got number 1/],
-  ["unknown optimiser", () => optimizerFromConfig({ type: "adamax" }), "optimizer.type",
-    /optimizer\.type: expected one of "sgd", "adam", "adamw", "rmsprop", "adagrad", got string "adamax"/],
+  [
+    "unknown key",
+    () => optimizerFromConfig({ type: "sgd", lr: 0.1, momentom: 0.9 }),
+    "optimizer.momentom",
+    /^optimizer\.momentom: unknown key; expected one of type, lr, momentum, dampening, nesterov, weightDecay$/,
+  ],
+  [
+    "wrong type (string lr)",
+    () => optimizerFromConfig({ type: "adam", lr: "0.001" }),
+    "optimizer.lr",
+    /optimizer\.lr: expected a finite number, got string "0\.001"/,
+  ],
+  [
+    "wrong type (number flag)",
+    () => optimizerFromConfig({ type: "adam", amsgrad: 1 }),
+    "optimizer.amsgrad",
+    /optimizer\.amsgrad: expected true or false, got number 1/,
+  ],
+  [
+    "unknown optimiser",
+    () => optimizerFromConfig({ type: "adamax" }),
+    "optimizer.type",
+    /optimizer\.type: expected one of "sgd", "adam", "adamw", "rmsprop", "adagrad", got string "adamax"/,
+  ],
   ["missing type", () => optimizerFromConfig({ lr: 0.1 }), "optimizer.type", /got nothing/],
-  ["not an object", () => optimizerFromConfig("adam"), "optimizer", /optimizer: expected an object, got string "adam"/],
+  [
+    "not an object",
+    () => optimizerFromConfig("adam"),
+    "optimizer",
+    /optimizer: expected an object, got string "adam"/,
+  ],
   ["SGD without lr", () => optimizerFromConfig({ type: "sgd" }), "optimizer.lr", /optimizer\.lr: required/],
-  ["caller's field name", () => optimizerFromConfig({ type: "rmsprop", alpha: -1 }, "runs[2].optimizer"),
-    "runs[2].optimizer.alpha", /runs\[2\]\.optimizer\.alpha: must be ≥ 0, got -1/],
+  [
+    "caller's field name",
+    () => optimizerFromConfig({ type: "rmsprop", alpha: -1 }, "runs[2].optimizer"),
+    "runs[2].optimizer.alpha",
+    /runs\[2\]\.optimizer\.alpha: must be ≥ 0, got -1/,
+  ],
   ["negative lr", () => sgd({ lr: -0.1 }), "sgd.lr", /sgd\.lr: must be ≥ 0, got -0\.1/],
   ["non-finite eps", () => adam({ eps: NaN }), "adam.eps", /expected a finite number, got number NaN/],
   ["beta of 1", () => adamw({ beta2: 1 }), "adamw.beta2", /adamw\.beta2: must be ≥ 0 and < 1, got 1/],
   ["Nesterov without momentum", () => sgd({ lr: 0.1, nesterov: true }), "sgd.nesterov", /needs momentum > 0/],
-  ["Nesterov with dampening", () => sgd({ lr: 0.1, nesterov: true, momentum: 0.9, dampening: 0.1 }), "sgd.nesterov",
-    /dampening 0/],
-  ["unknown option in a direct call", () => sgd({ lr: 0.1, beta1: 0.9 } as never), "sgd.beta1", /sgd\.beta1: unknown key/],
+  [
+    "Nesterov with dampening",
+    () => sgd({ lr: 0.1, nesterov: true, momentum: 0.9, dampening: 0.1 }),
+    "sgd.nesterov",
+    /dampening 0/,
+  ],
+  [
+    "unknown option in a direct call",
+    () => sgd({ lr: 0.1, beta1: 0.9 } as never),
+    "sgd.beta1",
+    /sgd\.beta1: unknown key/,
+  ],
 ];
 
 for (const [what, call, field, message] of CONFIG_ERRORS) {

@@ -9,7 +9,9 @@ import { NASTY_DIAGNOSIS, syntheticRecord } from "./helpers/records.js";
 
 /** Points in each path's "d" (M and L commands). */
 function pathPointCounts(html: string): number[] {
-  return [...html.matchAll(/<path class="(?:line|band)" d="([^"]*)"/g)].map((m) => (m[1].match(/[ML]/g) ?? []).length);
+  return [...html.matchAll(/<path class="(?:line|band)" d="([^"]*)"/g)].map(
+    (m) => (m[1].match(/[ML]/g) ?? []).length,
+  );
 }
 
 test("envelope keeps at most maxPoints points and keeps a spike in its band", () => {
@@ -36,7 +38,10 @@ test("StepRecorder stays bounded over 10⁶ steps with the right mean, extremes 
   const s = r.series();
   assert.ok(s.step.length <= 1024 && s.step.length > 256, `${s.step.length} buckets`);
   assert.equal(s.step[s.step.length - 1], 1_000_000);
-  assert.ok(s.step.every((v, i) => i === 0 || v > s.step[i - 1]), "steps increase");
+  assert.ok(
+    s.step.every((v, i) => i === 0 || v > s.step[i - 1]),
+    "steps increase",
+  );
   assert.equal(Math.max(...s.lossMax!), 99);
   assert.equal(s.lr[s.lr.length - 1], 1);
   // Buckets hold equal numbers of steps except the last: the weighted mean is the overall mean.
@@ -48,7 +53,8 @@ test("StepRecorder stays bounded over 10⁶ steps with the right mean, extremes 
 test("StepRecorder records NaN losses as gaps and survives a checkpoint round trip", () => {
   const rec = runRecorder(4);
   const feed = (o: typeof rec, from: number, to: number): void => {
-    for (let s = from; s <= to; s++) o.onBatchEnd!({ step: s, loss: s === 3 ? NaN : s, lr: 0.1 } as never, {} as never);
+    for (let s = from; s <= to; s++)
+      o.onBatchEnd!({ step: s, loss: s === 3 ? NaN : s, lr: 0.1 } as never, {} as never);
   };
   feed(rec, 1, 4);
   const copy = runRecorder(4);
@@ -69,7 +75,8 @@ test("streamRecorder counts steps across tasks' fits, notes where each ended, an
   // Three tasks of 5 steps, each fit numbering its steps 1..5; the loss of global step s is s.
   const feed = (rec: ReturnType<typeof streamRecorder>, tasks: number[]): void => {
     for (const t of tasks) {
-      for (let s = 1; s <= 5; s++) rec.onBatchEnd!({ step: s, loss: 5 * t + s, lr: t + 1 } as never, {} as never);
+      for (let s = 1; s <= 5; s++)
+        rec.onBatchEnd!({ step: s, loss: 5 * t + s, lr: t + 1 } as never, {} as never);
       rec.onTrainEnd!({} as never, {} as never);
     }
   };
@@ -92,7 +99,10 @@ test("streamRecorder counts steps across tasks' fits, notes where each ended, an
 
 test("a continual record's loss chart marks each task boundary, with the tasks' names on hover", () => {
   const tasks = ["0/1", "2/3", "4/5"];
-  const record = { ...syntheticRecord({ steps: 300, events: 0, continualTasks: 3 }), taskEnds: [100, 200, 300] };
+  const record = {
+    ...syntheticRecord({ steps: 300, events: 0, continualTasks: 3 }),
+    taskEnds: [100, 200, 300],
+  };
   record.continual!.tasks = tasks;
   const parsed = parseRunRecord(JSON.parse(stringifyRunRecord(record)));
   assert.deepEqual(parsed.taskEnds, [100, 200, 300]);
@@ -102,11 +112,17 @@ test("a continual record's loss chart marks each task boundary, with the tasks' 
   assert.equal(boundaries.length, 2, "the end of the last task is the end of the chart");
   assert.ok(boundaries[0].includes("step 100 · task 1 (0/1) ends, task 2 (2/3) begins"));
   // x = 58 + step / 300 × (640 − 58 − 14): at one and two thirds of the plot's width.
-  assert.ok(boundaries[0].includes('x1="247.3"') && boundaries[1].includes('x1="436.7"'), boundaries.join("\n"));
+  assert.ok(
+    boundaries[0].includes('x1="247.3"') && boundaries[1].includes('x1="436.7"'),
+    boundaries.join("\n"),
+  );
   assert.match(loss, /Grey markers: task boundaries/);
   // 150 permuted tasks: markers would hide the line, so none are drawn.
   const long = { ...record, taskEnds: Array.from({ length: 150 }, (_, i) => 2 * (i + 1)) };
-  assert.doesNotMatch(renderReport([{ label: "long", record: long }]).match(/<b>Loss<\/b>[\s\S]*?<\/figure>/)![0], /<g class="event">/);
+  assert.doesNotMatch(
+    renderReport([{ label: "long", record: long }]).match(/<b>Loss<\/b>[\s\S]*?<\/figure>/)![0],
+    /<g class="event">/,
+  );
   const bad = JSON.parse(stringifyRunRecord(record));
   bad.taskEnds = [100, "x"];
   assert.throws(() => parseRunRecord(bad), /taskEnds\[1\]: expected a number/);
@@ -118,7 +134,16 @@ test("a report is self-contained HTML with every chart, event markers and the di
   assert.match(html, /^<!doctype html>/);
   assert.doesNotMatch(html, /<script/i, "no scripts");
   assert.doesNotMatch(html, /(src|href)=|url\(|@import|https?:\/\//i, "nothing loaded from anywhere");
-  for (const title of ["Loss", "Accuracy per epoch", "Learning rate", "Gradient norm per layer", "Update ratio per layer", "Dead ReLU units", "Dormant units", "Effective rank per layer"]) {
+  for (const title of [
+    "Loss",
+    "Accuracy per epoch",
+    "Learning rate",
+    "Gradient norm per layer",
+    "Update ratio per layer",
+    "Dead ReLU units",
+    "Dormant units",
+    "Effective rank per layer",
+  ]) {
     assert.ok(html.includes(`<b>${title}</b>`), title);
   }
   assert.ok(!html.includes("<b>Saturated units</b>"), "no chart for a measure that has no values");
@@ -134,7 +159,10 @@ test("text from records is escaped: a diagnosis cannot inject markup", () => {
   const html = renderReport([{ label: `<i>label</i>`, record }]);
   assert.ok(!html.includes(NASTY_DIAGNOSIS));
   assert.ok(html.includes(escapeXml(NASTY_DIAGNOSIS)));
-  assert.ok(!html.includes("<b>synthetic</b>") && html.includes("&lt;b&gt;synthetic&lt;/b&gt;"), "config is escaped");
+  assert.ok(
+    !html.includes("<b>synthetic</b>") && html.includes("&lt;b&gt;synthetic&lt;/b&gt;"),
+    "config is escaped",
+  );
   assert.ok(!html.includes("<i>label</i>"));
   assert.equal(escapeXml(`a<b>&"c'`), "a&lt;b&gt;&amp;&quot;c&#39;");
 });
@@ -148,16 +176,25 @@ test("a 10⁶-step record renders with every path bounded and a small page", () 
   // A band is two polylines (top and bottom) over at most 600 points; a line at most 600.
   assert.ok(Math.max(...counts) <= 1200, `largest path ${Math.max(...counts)} points`);
   assert.ok(html.length < 1_500_000, `${html.length} bytes`);
-  assert.ok(html.includes(">50<") || /y="[\d.]+" text-anchor="end">(100|50)</.test(html), "the spike raises the loss axis");
+  assert.ok(
+    html.includes(">50<") || /y="[\d.]+" text-anchor="end">(100|50)</.test(html),
+    "the spike raises the loss axis",
+  );
 });
 
 test("two records are compared on the same axes", () => {
   const a = syntheticRecord({ steps: 1000, events: 1 });
   const b = syntheticRecord({ steps: 3000, events: 2, seed: 1, scale: 1.5 });
-  const html = renderReport([{ label: "adam", record: a }, { label: "sgd", record: b }]);
+  const html = renderReport([
+    { label: "adam", record: a },
+    { label: "sgd", record: b },
+  ]);
   assert.ok(html.includes("adam vs sgd"));
   assert.ok(html.includes('stroke-dasharray="7 4"'), "the second run is dashed");
-  assert.ok(html.includes("<title>adam · training loss</title>") && html.includes("<title>sgd · training loss</title>"));
+  assert.ok(
+    html.includes("<title>adam · training loss</title>") &&
+      html.includes("<title>sgd · training loss</title>"),
+  );
   // Shared x axis: both runs end on the longer run's last step (the 3000 tick is on every step chart).
   const charts = html.match(/<svg class="chart"/g)!.length;
   assert.equal(html.match(/text-anchor="middle">3000</g)!.length, charts);
@@ -169,7 +206,8 @@ test("continual records get the heatmap, the measures and per-task accuracy over
   const html = renderReport([{ label: "cl", record }]);
   assert.ok(html.includes("Continual learning") && html.includes("Accuracy matrix R"));
   assert.equal(html.match(/<svg class="heatmap"[\s\S]*?<\/svg>/)![0].match(/<rect /g)!.length, 25);
-  for (const k of ["ACC", "BWT", "FWT", "joint ACC"]) assert.ok(html.includes(`<div class="k">${k}</div>`), k);
+  for (const k of ["ACC", "BWT", "FWT", "joint ACC"])
+    assert.ok(html.includes(`<div class="k">${k}</div>`), k);
   assert.ok(html.includes("-30.00 pts"));
   assert.ok(html.includes("<b>Accuracy on each task as training moves on</b>"));
 });
@@ -189,7 +227,10 @@ test("run records round-trip through JSON with NaN as null; bad records name the
   const bad = (mutate: (r: any) => void, re: RegExp): void => {
     const r = JSON.parse(stringifyRunRecord(record));
     mutate(r);
-    assert.throws(() => parseRunRecord(r), (e: Error) => re.test(e.message));
+    assert.throws(
+      () => parseRunRecord(r),
+      (e: Error) => re.test(e.message),
+    );
   };
   bad((r) => delete r.format, /^format: expected "homeostat-run-record"/);
   bad((r) => (r.version = 9), /^version: expected 1, got number 9/);
@@ -197,16 +238,39 @@ test("run records round-trip through JSON with NaN as null; bad records name the
   bad((r) => r.steps.lr.pop(), /^steps\.lr: expected 50 entries/);
   bad((r) => (r.health.events[0].diagnosis = 3), /^health\.events\[0\]\.diagnosis: expected a string/);
   bad((r) => (r.epochs = {}), /^epochs: expected an array, got an object/);
-  bad((r) => (r.continual = { strategy: "naive", stream: "split", scenario: "class", tasks: ["a", "b"], R: [[1, 0], [1]], ACC: 1, BWT: 0, FWT: 0 }), /^continual\.R\[1\]: expected 2 accuracies/);
+  bad(
+    (r) =>
+      (r.continual = {
+        strategy: "naive",
+        stream: "split",
+        scenario: "class",
+        tasks: ["a", "b"],
+        R: [[1, 0], [1]],
+        ACC: 1,
+        BWT: 0,
+        FWT: 0,
+      }),
+    /^continual\.R\[1\]: expected 2 accuracies/,
+  );
 });
 
 test("online plasticity records get accuracy per task and each layer's balance over the stream, parsed and rendered", () => {
   const tasks = 30;
-  const layer = (k: number, t: number) => ({ layer: String(k), deadFraction: t / 100, dormantFraction: t / 50, effectiveRank: 60 - t, meanAbsWeight: 0.1 + t / 1000 });
+  const layer = (k: number, t: number) => ({
+    layer: String(k),
+    deadFraction: t / 100,
+    dormantFraction: t / 50,
+    effectiveRank: 60 - t,
+    meanAbsWeight: 0.1 + t / 1000,
+  });
   const record = {
-    ...syntheticRecord({ steps: 10 }), command: "continual",
+    ...syntheticRecord({ steps: 10 }),
+    command: "continual",
     online: {
-      strategy: "naive", stream: "permuted", homeostasis: ["continualBackprop"], accuracy: Array.from({ length: tasks }, (_, t) => 0.9 - t / 1000),
+      strategy: "naive",
+      stream: "permuted",
+      homeostasis: ["continualBackprop"],
+      accuracy: Array.from({ length: tasks }, (_, t) => 0.9 - t / 1000),
       balance: Array.from({ length: tasks + 1 }, (_, t) => [layer(0, t), layer(1, t)]),
     },
   };
@@ -214,7 +278,14 @@ test("online plasticity records get accuracy per task and each layer's balance o
   assert.equal(parsed.online!.balance.length, tasks + 1);
   const html = renderReport([{ label: "cbp", record: parsed }]);
   assert.match(html, /Plasticity over the stream/);
-  for (const title of ["Online accuracy per task", "Dead units", "Dormant units", "Effective rank", "Mean |w|"]) assert.ok(html.includes(title), title);
+  for (const title of [
+    "Online accuracy per task",
+    "Dead units",
+    "Dormant units",
+    "Effective rank",
+    "Mean |w|",
+  ])
+    assert.ok(html.includes(title), title);
   assert.match(html, /continualBackprop/);
   const bad = { ...record, online: { ...record.online, accuracy: [0.5, "x"] } };
   assert.throws(() => parseRunRecord(JSON.parse(JSON.stringify(bad))), /online\.accuracy/);

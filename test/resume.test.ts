@@ -14,28 +14,54 @@ function setup(dir: string): void {
   writeFileSync(join(dir, "blobs.csv"), blobsCsv(150));
   // Dropout and shuffling make every random stream matter; a checkpoint after every step makes the
   // process spend most of its time writing checkpoints, so kills often land mid-write.
-  writeFileSync(join(dir, "run.json"), JSON.stringify({
-    seed: 1,
-    data: { format: "csv", path: "blobs.csv", target: "label", normalize: "standardize", validationSplit: 0.1 },
-    model: { layers: [{ type: "dense", units: 16, activation: "relu" }, { type: "dropout", rate: 0.2 }, { type: "dense", units: 3, activation: "softmax" }] },
-    loss: "crossEntropy",
-    optimizer: { type: "adam", lr: 0.01 },
-    schedule: { type: "step", stepSize: 10, gamma: 0.8 },
-    epochs: 100,
-    batchSize: 8,
-    checkpoint: { every: 1, keep: 2, dir: "ck" },
-    out: "final.hmst",
-  }));
+  writeFileSync(
+    join(dir, "run.json"),
+    JSON.stringify({
+      seed: 1,
+      data: {
+        format: "csv",
+        path: "blobs.csv",
+        target: "label",
+        normalize: "standardize",
+        validationSplit: 0.1,
+      },
+      model: {
+        layers: [
+          { type: "dense", units: 16, activation: "relu" },
+          { type: "dropout", rate: 0.2 },
+          { type: "dense", units: 3, activation: "softmax" },
+        ],
+      },
+      loss: "crossEntropy",
+      optimizer: { type: "adam", lr: 0.01 },
+      schedule: { type: "step", stepSize: 10, gamma: 0.8 },
+      epochs: 100,
+      batchSize: 8,
+      checkpoint: { every: 1, keep: 2, dir: "ck" },
+      out: "final.hmst",
+    }),
+  );
 }
 
-const weightsOf = (path: string): number[][] => decodeModel(readFileSync(path)).model.parameters().map(([, t]) => Array.from(t.data));
+const weightsOf = (path: string): number[][] =>
+  decodeModel(readFileSync(path))
+    .model.parameters()
+    .map(([, t]) => Array.from(t.data));
 
 function runToEnd(dir: string, args: string[]): { code: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args, "--quiet"], { cwd: dir, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args, "--quiet"], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   return { code: r.status, stderr: r.stderr };
 }
 
-function killAfter(dir: string, ms: number, args = ["train", "--config", "run.json"]): Promise<string | null> {
+function killAfter(
+  dir: string,
+  ms: number,
+  args = ["train", "--config", "run.json"],
+): Promise<string | null> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args, "--quiet"], { cwd: dir, stdio: "ignore" });
     const timer = setTimeout(() => child.kill("SIGKILL"), ms);
@@ -83,7 +109,9 @@ test("a damaged newest checkpoint is skipped with a warning naming it, and the r
   // Complete the run, then damage its newest checkpoint: resuming must fall back to the one before
   // and redo the last step.
   assert.equal(runToEnd(dir, ["train", "--config", "run.json"]).code, 0);
-  const names = readdirSync(join(dir, "ck")).filter((f) => f.endsWith(".ckpt")).sort();
+  const names = readdirSync(join(dir, "ck"))
+    .filter((f) => f.endsWith(".ckpt"))
+    .sort();
   assert.equal(names.length, 2, "keep: 2");
   truncateSync(join(dir, "ck", names[1]), 100);
   const r = runToEnd(dir, ["train", "--resume", "ck"]);
@@ -94,17 +122,32 @@ test("a damaged newest checkpoint is skipped with a warning naming it, and the r
 
 /** A small continual run (replay on split digits) that writes a checkpoint every 2 steps. */
 function setupContinual(dir: string): void {
-  writeFileSync(join(dir, "cl.json"), JSON.stringify({
-    continual: {
-      stream: "split", scenario: "class", tasks: 3, epochs: 3, batchSize: 16, trainPerTask: 160, testPerTask: 40, seed: 3,
-      compareJoint: false, strategy: { type: "replay", bufferSize: 60 },
-    },
-    checkpoint: { every: 2, keep: 2, dir: "ck" },
-  }));
+  writeFileSync(
+    join(dir, "cl.json"),
+    JSON.stringify({
+      continual: {
+        stream: "split",
+        scenario: "class",
+        tasks: 3,
+        epochs: 3,
+        batchSize: 16,
+        trainPerTask: 160,
+        testPerTask: 40,
+        seed: 3,
+        compareJoint: false,
+        strategy: { type: "replay", bufferSize: 60 },
+      },
+      checkpoint: { every: 2, keep: 2, dir: "ck" },
+    }),
+  );
 }
 
 function continualR(dir: string, args: string[]): number[][] {
-  const r = spawnSync(process.execPath, [BIN, ...args, "--json", "--quiet"], { cwd: dir, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args, "--json", "--quiet"], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split("\n");
   return JSON.parse(lines[lines.length - 1]).continual.R;
@@ -123,7 +166,12 @@ test("a continual run killed with SIGKILL and resumed with homeostat continual -
     const dir = tempDir("cl-resume");
     setupContinual(dir);
     const signal = await killAfter(dir, ms, ["continual", "--config", "cl.json"]);
-    if (signal !== "SIGKILL" || !existsSync(join(dir, "ck")) || readdirSync(join(dir, "ck")).filter((f) => f.endsWith(".ckpt")).length === 0) continue;
+    if (
+      signal !== "SIGKILL" ||
+      !existsSync(join(dir, "ck")) ||
+      readdirSync(join(dir, "ck")).filter((f) => f.endsWith(".ckpt")).length === 0
+    )
+      continue;
     killed++;
     assert.deepEqual(continualR(dir, ["continual", "--resume", "ck"]), reference, `killed after ${ms} ms`);
   }

@@ -20,7 +20,11 @@ import { threeBlobs } from "./helpers/models.js";
 const blobs = threeBlobs;
 
 function mlp(seed: number, dropout = 0): Sequential {
-  const layers = [new Dense(16, { activation: "relu" }), ...(dropout ? [new Dropout(dropout)] : []), new Dense(3, { activation: "softmax" })];
+  const layers = [
+    new Dense(16, { activation: "relu" }),
+    ...(dropout ? [new Dropout(dropout)] : []),
+    new Dense(3, { activation: "softmax" }),
+  ];
   return new Sequential(layers).build(2, new Rng(seed));
 }
 
@@ -44,7 +48,14 @@ test("fit learns separable blobs to high accuracy, and evaluate agrees with pred
   const train = blobs(300, 2);
   const testSet = blobs(150, 3);
   const m = mlp(1);
-  const h = fit(m, train, { epochs: 30, batchSize: 16, optimizer: adam({ lr: 0.01 }), loss: crossEntropy, metrics: ["accuracy"], seed: 1 });
+  const h = fit(m, train, {
+    epochs: 30,
+    batchSize: 16,
+    optimizer: adam({ lr: 0.01 }),
+    loss: crossEntropy,
+    metrics: ["accuracy"],
+    seed: 1,
+  });
   assert.ok(h.epochs[0].train.loss > h.epochs[29].train.loss * 2, "loss falls");
   const r = evaluate(m, testSet, { loss: crossEntropy, metrics: ["accuracy"] });
   assert.ok(r.accuracy! > 0.95, `accuracy ${r.accuracy}`);
@@ -63,18 +74,41 @@ test("batch events carry the loss and each parameter's gradient, equal to autogr
   const ref = mlp(2); // same initial weights
   const events: { loss: number; grads: Map<string, Float32Array>; step: number; lr: number }[] = [];
   fit(m, data, {
-    epochs: 2, batchSize: 8, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy, seed: 0, shuffle: false,
-    observers: [{ onBatchEnd: (e: BatchEvent) => events.push({ loss: e.loss, step: e.step, lr: e.lr, grads: new Map([...e.grads].map(([k, v]) => [k, Float32Array.from(v)])) }) }],
+    epochs: 2,
+    batchSize: 8,
+    optimizer: sgd({ lr: 0.1 }),
+    loss: crossEntropy,
+    seed: 0,
+    shuffle: false,
+    observers: [
+      {
+        onBatchEnd: (e: BatchEvent) =>
+          events.push({
+            loss: e.loss,
+            step: e.step,
+            lr: e.lr,
+            grads: new Map([...e.grads].map(([k, v]) => [k, Float32Array.from(v)])),
+          }),
+      },
+    ],
   });
   assert.equal(events.length, 8);
-  assert.deepEqual(events.map((e) => e.step), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    events.map((e) => e.step),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
   // First batch: rows 0..7, computed independently.
   const xb = new Tensor(data.x.data.slice(0, 16), [8, 2]);
   const yb = new Tensor(data.y.data.slice(0, 24), [8, 3]);
   const loss = crossEntropy.fused!.fromLogits(ref.forwardLinear(xb), yb);
-  const gs = grad(loss, ref.parameters().map(([, t]) => t));
+  const gs = grad(
+    loss,
+    ref.parameters().map(([, t]) => t),
+  );
   assert.equal(events[0].loss, loss.item());
-  ref.parameters().forEach(([name], i) => assert.deepEqual(Array.from(events[0].grads.get(name)!), Array.from(gs[i].data)));
+  ref
+    .parameters()
+    .forEach(([name], i) => assert.deepEqual(Array.from(events[0].grads.get(name)!), Array.from(gs[i].data)));
   assert.deepEqual([...events[0].grads.keys()], ["0.weight", "0.bias", "1.weight", "1.bias"]);
 });
 
@@ -83,16 +117,23 @@ test("a schedule scales the learning rate; clipping bounds the gradient norm obs
   const lrs: number[] = [];
   let maxNorm = 0;
   fit(mlp(1), data, {
-    epochs: 4, batchSize: 20, optimizer: sgd({ lr: 1 }), loss: crossEntropy, seed: 0, schedule: stepDecay({ stepSize: 2, gamma: 0.5 }),
+    epochs: 4,
+    batchSize: 20,
+    optimizer: sgd({ lr: 1 }),
+    loss: crossEntropy,
+    seed: 0,
+    schedule: stepDecay({ stepSize: 2, gamma: 0.5 }),
     clip: { norm: 0.05 },
-    observers: [{
-      onBatchEnd: (e) => {
-        lrs.push(e.lr);
-        let s = 0;
-        for (const g of e.grads.values()) for (const v of g) s += v * v;
-        maxNorm = Math.max(maxNorm, Math.sqrt(s));
+    observers: [
+      {
+        onBatchEnd: (e) => {
+          lrs.push(e.lr);
+          let s = 0;
+          for (const g of e.grads.values()) for (const v of g) s += v * v;
+          maxNorm = Math.max(maxNorm, Math.sqrt(s));
+        },
       },
-    }],
+    ],
   });
   assert.deepEqual(lrs, [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5]);
   assert.ok(maxNorm <= 0.05 * (1 + 1e-5), `norm ${maxNorm}`);
@@ -100,12 +141,31 @@ test("a schedule scales the learning rate; clipping bounds the gradient norm obs
 
 test("validationSplit holds out the last rows (Keras semantics) and reports validation metrics", () => {
   const data = blobs(100, 6);
-  const h = fit(mlp(1), data, { epochs: 1, batchSize: 10, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy, metrics: ["accuracy"], validationSplit: 0.2, seed: 0 });
+  const h = fit(mlp(1), data, {
+    epochs: 1,
+    batchSize: 10,
+    optimizer: sgd({ lr: 0.1 }),
+    loss: crossEntropy,
+    metrics: ["accuracy"],
+    validationSplit: 0.2,
+    seed: 0,
+  });
   assert.equal(h.steps, 8); // 80 training rows in batches of 10
   assert.ok(h.epochs[0].validation && h.epochs[0].validation.accuracy !== undefined);
   const m = mlp(1);
-  const last20 = { x: new Tensor(data.x.data.slice(160), [20, 2]), y: new Tensor(data.y.data.slice(240), [20, 3]) };
-  const h2 = fit(m, data, { epochs: 1, batchSize: 10, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy, metrics: ["accuracy"], validationSplit: 0.2, seed: 0 });
+  const last20 = {
+    x: new Tensor(data.x.data.slice(160), [20, 2]),
+    y: new Tensor(data.y.data.slice(240), [20, 3]),
+  };
+  const h2 = fit(m, data, {
+    epochs: 1,
+    batchSize: 10,
+    optimizer: sgd({ lr: 0.1 }),
+    loss: crossEntropy,
+    metrics: ["accuracy"],
+    validationSplit: 0.2,
+    seed: 0,
+  });
   assert.equal(h2.epochs[0].validation!.loss, evaluate(m, last20, { loss: crossEntropy }).loss);
 });
 
@@ -116,7 +176,11 @@ test("early stopping stops after `patience` epochs without improvement and resto
   const snapshots: number[][][] = [];
   const es = earlyStopping({ patience: 2, monitor: "train.loss" });
   const h = fit(m, data, {
-    epochs: 50, batchSize: 60, optimizer: sgd({ lr: 50 }), loss: crossEntropy, seed: 0,
+    epochs: 50,
+    batchSize: 60,
+    optimizer: sgd({ lr: 50 }),
+    loss: crossEntropy,
+    seed: 0,
     observers: [es, { onEpochEnd: () => snapshots.push(weights(m)) }],
   });
   assert.ok(h.epochs.length < 50, "stopped early");
@@ -135,14 +199,23 @@ test("least squares: gradient descent on a linear model reaches the normal-equat
   const xs: number[][] = [];
   const ys: number[] = [];
   for (let i = 0; i < n; i++) {
-    const a = rng.uniform(-1, 1), b = rng.uniform(-1, 1);
+    const a = rng.uniform(-1, 1),
+      b = rng.uniform(-1, 1);
     xs.push([a, b]);
     ys.push(2 * a - 3 * b + 0.5 + 0.1 * rng.normal());
   }
   const m = new Sequential([new Dense(1)]).build(2, new Rng(0));
-  fit(m, { x: Tensor.from(xs), y: Tensor.from(ys.map((v) => [v])) }, { epochs: 2000, batchSize: n, optimizer: sgd({ lr: 0.2 }), loss: mse, seed: 0 });
+  fit(
+    m,
+    { x: Tensor.from(xs), y: Tensor.from(ys.map((v) => [v])) },
+    { epochs: 2000, batchSize: n, optimizer: sgd({ lr: 0.2 }), loss: mse, seed: 0 },
+  );
   // Normal equations with the intercept column, solved by Cramer's rule.
-  const A = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const A = [
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
   const r = [0, 0, 0];
   xs.forEach(([a, b], i) => {
     const row = [a, b, 1];
@@ -151,21 +224,51 @@ test("least squares: gradient descent on a linear model reaches the normal-equat
       for (let q = 0; q < 3; q++) A[p][q] += row[p] * row[q];
     }
   });
-  const det = (M: number[][]) => M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) - M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) + M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0]);
+  const det = (M: number[][]) =>
+    M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) -
+    M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
+    M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0]);
   const D = det(A);
   const sol = [0, 1, 2].map((k) => det(A.map((row, p) => row.map((v, q) => (q === k ? r[p] : v)))) / D);
   const [[, w], [, b]] = m.parameters();
-  assert.ok(Math.abs(w.data[0] - sol[0]) < 1e-4 && Math.abs(w.data[1] - sol[1]) < 1e-4 && Math.abs(b.data[0] - sol[2]) < 1e-4, `${Array.from(w.data)} ${b.data[0]} vs ${sol}`);
+  assert.ok(
+    Math.abs(w.data[0] - sol[0]) < 1e-4 &&
+      Math.abs(w.data[1] - sol[1]) < 1e-4 &&
+      Math.abs(b.data[0] - sol[2]) < 1e-4,
+    `${Array.from(w.data)} ${b.data[0]} vs ${sol}`,
+  );
 });
 
 test("bad options and mismatched data are clear errors", () => {
   const data = blobs(30, 1);
-  assert.throws(() => fit(mlp(1), data, { epochs: 1, batchSize: 0, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy }), ConfigError);
-  assert.throws(() => fit(mlp(1), data, { epochs: 1, batchSize: 4, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy, validationSplit: 1.5 }), ConfigError);
+  assert.throws(
+    () => fit(mlp(1), data, { epochs: 1, batchSize: 0, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy }),
+    ConfigError,
+  );
+  assert.throws(
+    () =>
+      fit(mlp(1), data, {
+        epochs: 1,
+        batchSize: 4,
+        optimizer: sgd({ lr: 0.1 }),
+        loss: crossEntropy,
+        validationSplit: 1.5,
+      }),
+    ConfigError,
+  );
   const wide = { x: data.x, y: new Tensor(new Float32Array(30 * 4), [30, 4]) };
-  assert.throws(() => fit(mlp(1), wide, { epochs: 1, batchSize: 4, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy }), (e: Error) => e instanceof ShapeError && /4 columns but the model has 3 outputs/.test(e.message));
-  assert.throws(() => mse.fromOutputs(Tensor.zeros([4, 1]), Tensor.zeros([4])), (e: Error) => e instanceof ShapeError && /\[4,1\].*\[4\]/.test(e.message));
-  assert.throws(() => mlp(1).forward(Tensor.zeros([2, 5])), (e: Error) => e instanceof ShapeError && /expects 2 input features/.test(e.message));
+  assert.throws(
+    () => fit(mlp(1), wide, { epochs: 1, batchSize: 4, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy }),
+    (e: Error) => e instanceof ShapeError && /4 columns but the model has 3 outputs/.test(e.message),
+  );
+  assert.throws(
+    () => mse.fromOutputs(Tensor.zeros([4, 1]), Tensor.zeros([4])),
+    (e: Error) => e instanceof ShapeError && /\[4,1\].*\[4\]/.test(e.message),
+  );
+  assert.throws(
+    () => mlp(1).forward(Tensor.zeros([2, 5])),
+    (e: Error) => e instanceof ShapeError && /expects 2 input features/.test(e.message),
+  );
   void op;
 });
 
@@ -179,8 +282,21 @@ test("observer hooks: a loss term, a batch transform, gradient edits, activation
     lossTerm: (ctx: { parameters: readonly [string, Tensor][] }) =>
       ctx.parameters.map(([, p]) => op.mul(op.sum(op.mul(p, p)), lambda / 2)).reduce((s, t) => op.add(s, t)),
   };
-  const h = fit(a, data, { epochs: 2, batchSize: 8, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy, seed: 0, observers: [l2] });
-  fit(b, data, { epochs: 2, batchSize: 8, optimizer: sgd({ lr: 0.1, weightDecay: lambda }), loss: crossEntropy, seed: 0 });
+  const h = fit(a, data, {
+    epochs: 2,
+    batchSize: 8,
+    optimizer: sgd({ lr: 0.1 }),
+    loss: crossEntropy,
+    seed: 0,
+    observers: [l2],
+  });
+  fit(b, data, {
+    epochs: 2,
+    batchSize: 8,
+    optimizer: sgd({ lr: 0.1, weightDecay: lambda }),
+    loss: crossEntropy,
+    seed: 0,
+  });
   weights(a).forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - weights(b)[i][j]) < 1e-6)));
   assert.equal(h.steps, 6);
 
@@ -190,18 +306,44 @@ test("observer hooks: a loss term, a batch transform, gradient edits, activation
   const frozen = weights(m)[2];
   const seen: { size: number; layers: string[]; hidden: number[] }[] = [];
   fit(m, data, {
-    epochs: 1, batchSize: 8, optimizer: sgd({ lr: 0.5 }), loss: crossEntropy, seed: 0,
-    observers: [{
-      wantsActivations: true,
-      transformBatch: (batch) => ({ x: op.reshape(op.expand(op.reshape(batch.x, [1, 8, 2]), [2, 8, 2]), [16, 2]), y: op.reshape(op.expand(op.reshape(batch.y, [1, 8, 3]), [2, 8, 3]), [16, 3]) }),
-      onGradients: (grads) => grads.get("1.weight")!.fill(0),
-      onBatchEnd: (e) => seen.push({ size: e.batchSize, layers: [...e.activations!.keys()], hidden: [...e.activations!.get("0")!.output.shape] }),
-    }],
+    epochs: 1,
+    batchSize: 8,
+    optimizer: sgd({ lr: 0.5 }),
+    loss: crossEntropy,
+    seed: 0,
+    observers: [
+      {
+        wantsActivations: true,
+        transformBatch: (batch) => ({
+          x: op.reshape(op.expand(op.reshape(batch.x, [1, 8, 2]), [2, 8, 2]), [16, 2]),
+          y: op.reshape(op.expand(op.reshape(batch.y, [1, 8, 3]), [2, 8, 3]), [16, 3]),
+        }),
+        onGradients: (grads) => grads.get("1.weight")!.fill(0),
+        onBatchEnd: (e) =>
+          seen.push({
+            size: e.batchSize,
+            layers: [...e.activations!.keys()],
+            hidden: [...e.activations!.get("0")!.output.shape],
+          }),
+      },
+    ],
   });
   assert.deepEqual(seen[0], { size: 16, layers: ["0", "1"], hidden: [16, 16] });
   assert.deepEqual(weights(m)[2], frozen);
 
-  const f = fit(mlp(1), data, { epochs: 5, batchSize: 8, optimizer: sgd({ lr: 0.1 }), loss: crossEntropy, observers: [{ onBatchEnd: (e, c) => { if (e.step === 2) c.fail("gave up"); } }] });
+  const f = fit(mlp(1), data, {
+    epochs: 5,
+    batchSize: 8,
+    optimizer: sgd({ lr: 0.1 }),
+    loss: crossEntropy,
+    observers: [
+      {
+        onBatchEnd: (e, c) => {
+          if (e.step === 2) c.fail("gave up");
+        },
+      },
+    ],
+  });
   assert.equal(f.failed, "gave up");
   assert.equal(f.steps, 2);
 });
@@ -209,22 +351,51 @@ test("observer hooks: a loss term, a batch transform, gradient edits, activation
 test("a run resumed from any checkpoint ends with bit-identical weights", () => {
   const data = blobs(45, 11);
   const opts = () => ({
-    epochs: 4, batchSize: 8, optimizer: adam({ lr: 0.01 }), loss: crossEntropy, seed: 5, metrics: ["accuracy"] as const,
-    schedule: stepDecay({ stepSize: 1, gamma: 0.7 }), augment: (x: Float32Array, _r: number, _c: number, rng: Rng) => { x[0] += 0.01 * rng.normal(); },
+    epochs: 4,
+    batchSize: 8,
+    optimizer: adam({ lr: 0.01 }),
+    loss: crossEntropy,
+    seed: 5,
+    metrics: ["accuracy"] as const,
+    schedule: stepDecay({ stepSize: 1, gamma: 0.7 }),
+    augment: (x: Float32Array, _r: number, _c: number, rng: Rng) => {
+      x[0] += 0.01 * rng.normal();
+    },
   });
   const reference = mlp(3, 0.25);
-  const full = fit(reference, data, { ...opts(), observers: [earlyStopping({ patience: 10, monitor: "train.loss" })] });
+  const full = fit(reference, data, {
+    ...opts(),
+    observers: [earlyStopping({ patience: 10, monitor: "train.loss" })],
+  });
   const states: { state: import("../src/train/fit.js").TrainingState; weights: Float32Array[] }[] = [];
   const saver = mlp(3, 0.25);
-  fit(saver, data, { ...opts(), observers: [earlyStopping({ patience: 10, monitor: "train.loss" })], checkpoint: { every: 5, save: (state) => states.push({ state: structuredClone(state), weights: saver.parameters().map(([, t]) => (t.data as Float32Array).slice()) }) } });
+  fit(saver, data, {
+    ...opts(),
+    observers: [earlyStopping({ patience: 10, monitor: "train.loss" })],
+    checkpoint: {
+      every: 5,
+      save: (state) =>
+        states.push({
+          state: structuredClone(state),
+          weights: saver.parameters().map(([, t]) => (t.data as Float32Array).slice()),
+        }),
+    },
+  });
   assert.ok(states.length >= 5);
   for (const { state, weights: w } of states) {
     const m = mlp(99, 0.25); // different initial weights, overwritten by the checkpoint's
     m.parameters().forEach(([, t], i) => t.data.set(w[i]));
-    const h = fit(m, data, { ...opts(), observers: [earlyStopping({ patience: 10, monitor: "train.loss" })], resume: state });
+    const h = fit(m, data, {
+      ...opts(),
+      observers: [earlyStopping({ patience: 10, monitor: "train.loss" })],
+      resume: state,
+    });
     assert.deepEqual(weights(m), weights(reference), `resumed at step ${state.step}`);
     assert.equal(h.steps, full.steps);
-    assert.deepEqual(h.epochs.map((e) => e.train), full.epochs.map((e) => e.train));
+    assert.deepEqual(
+      h.epochs.map((e) => e.train),
+      full.epochs.map((e) => e.train),
+    );
   }
 });
 

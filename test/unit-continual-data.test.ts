@@ -6,28 +6,69 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { grad } from "../src/autograd/backward.js";
-import { agem, distillation, joint, lwf, naive, replay, ReservoirBuffer, runStrategy, type Strategy, type TaskContext } from "../src/continual/index.js";
+import {
+  agem,
+  distillation,
+  joint,
+  lwf,
+  naive,
+  replay,
+  ReservoirBuffer,
+  runStrategy,
+  type Strategy,
+  type TaskContext,
+} from "../src/continual/index.js";
 import { sgd } from "../src/optim/optimizers.js";
 import type { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import type { Batch, Observer, TrainingControl } from "../src/train/events.js";
-import { assertArrays, contextAt, logitsOf, near, nudge, softmaxLayer, softmaxOver, type TinyTask, tinyStream, weightsOf } from "./helpers/continual.js";
+import {
+  assertArrays,
+  contextAt,
+  logitsOf,
+  near,
+  nudge,
+  softmaxLayer,
+  softmaxOver,
+  type TinyTask,
+  tinyStream,
+  weightsOf,
+} from "./helpers/continual.js";
 
 /**
  * Hinton's distillation of one row over one head, by hand: T² · −Σ_c p_c log q_c with p = softmax(teacher/T),
  * q = softmax(student/T) over the head's units, and its gradient in the student's logits, T·(q − p) (the
  * T² times the 1/T of the chain rule).
  */
-function distillByHand(student: readonly number[], teacher: readonly number[], units: readonly number[], t: number): { value: number; dz: number[] } {
+function distillByHand(
+  student: readonly number[],
+  teacher: readonly number[],
+  units: readonly number[],
+  t: number,
+): { value: number; dz: number[] } {
   const [p, q] = [softmaxOver(teacher, units, t), softmaxOver(student, units, t)];
   const dz = new Array<number>(student.length).fill(0);
-  units.forEach((u, i) => { dz[u] = t * (q[i] - p[i]); });
+  units.forEach((u, i) => {
+    dz[u] = t * (q[i] - p[i]);
+  });
   return { value: -t * t * p.reduce((s, pc, i) => s + pc * Math.log(q[i]), 0), dz };
 }
 
 test("LwF distillation: T² Σ_heads mean_rows CE(softmax(teacher/T), softmax(student/T)), gradient T(q − p)/rows; units in no head get none", () => {
-  const [student, teacher] = [[[0.3, -1, 2, 0.5, 4], [1.5, 0.2, -0.7, 0, -2]], [[1, 0.4, -0.5, 2, 1], [-1, 0.8, 0.3, 0.3, 3]]];
-  const heads = [[0, 1], [2, 3]];
+  const [student, teacher] = [
+    [
+      [0.3, -1, 2, 0.5, 4],
+      [1.5, 0.2, -0.7, 0, -2],
+    ],
+    [
+      [1, 0.4, -0.5, 2, 1],
+      [-1, 0.8, 0.3, 0.3, 3],
+    ],
+  ];
+  const heads = [
+    [0, 1],
+    [2, 3],
+  ];
   const temperature = 3;
   const z = new Tensor(Float32Array.from(student.flat()), [2, 5], true);
   const d = distillation(z, new Tensor(Float32Array.from(teacher.flat()), [2, 5]), heads, temperature);
@@ -38,7 +79,9 @@ test("LwF distillation: T² Σ_heads mean_rows CE(softmax(teacher/T), softmax(st
     for (const h of heads) {
       const one = distillByHand(row, teacher[r], h, temperature);
       value += one.value / 2;
-      one.dz.forEach((v, u) => { dz[u] += v / 2; });
+      one.dz.forEach((v, u) => {
+        dz[u] += v / 2;
+      });
     }
     return dz;
   });
@@ -48,8 +91,26 @@ test("LwF distillation: T² Σ_heads mean_rows CE(softmax(teacher/T), softmax(st
 });
 
 const twoHeads: TinyTask[] = [
-  { x: [[1, -0.5], [0.3, 2], [-1.2, 0.7], [2, 1]], labels: [0, 1, 1, 0], classes: [0, 1] },
-  { x: [[-0.4, 1.5], [1.1, -0.9], [0.6, 0.2], [-1.5, -0.3]], labels: [2, 3, 2, 3], classes: [2, 3] },
+  {
+    x: [
+      [1, -0.5],
+      [0.3, 2],
+      [-1.2, 0.7],
+      [2, 1],
+    ],
+    labels: [0, 1, 1, 0],
+    classes: [0, 1],
+  },
+  {
+    x: [
+      [-0.4, 1.5],
+      [1.1, -0.9],
+      [0.6, 0.2],
+      [-1.5, -0.3],
+    ],
+    labels: [2, 3, 2, 3],
+    classes: [2, 3],
+  },
 ];
 
 test("LwF: the teacher is the model frozen at each task's end; the term is λ·distillation on the batch over every earlier head", () => {
@@ -57,7 +118,11 @@ test("LwF: the teacher is the model frozen at each task's end; the term is λ·d
   const model = softmaxLayer(2, 4, 6);
   const [lambda, temperature] = [0.7, 3];
   const strategy = lwf({ lambda, temperature });
-  assert.equal(strategy.observer!(contextAt(model, stream, 0)), null, "nothing to distil before a task has ended");
+  assert.equal(
+    strategy.observer!(contextAt(model, stream, 0)),
+    null,
+    "nothing to distil before a task has ended",
+  );
   const batch = stream.tasks[1];
   for (const t of [0, 1]) {
     nudge(model, 0.5);
@@ -71,7 +136,8 @@ test("LwF: the teacher is the model frozen at each task's end; the term is λ·d
     // By hand: λ/rows Σ_rows Σ_heads, and ∂/∂W[k][j] = Σ_rows ∂/∂z_k · x_j, ∂/∂b_k = Σ_rows ∂/∂z_k.
     const n = batch.x.shape[0];
     let value = 0;
-    const gW = new Array<number>(8).fill(0), gB = new Array<number>(4).fill(0);
+    const gW = new Array<number>(8).fill(0),
+      gB = new Array<number>(4).fill(0);
     for (let r = 0; r < n; r++) {
       const row = Array.from(batch.x.data.subarray(r * 2, r * 2 + 2));
       const zs = logitsOf(student.get("0.weight")!, student.get("0.bias")!, row);
@@ -81,16 +147,32 @@ test("LwF: the teacher is the model frozen at each task's end; the term is λ·d
         value += (lambda * one.value) / n;
         one.dz.forEach((v, k) => {
           gB[k] += (lambda * v) / n;
-          row.forEach((xj, j) => { gW[k * 2 + j] += (lambda * v * xj) / n; });
+          row.forEach((xj, j) => {
+            gW[k * 2 + j] += (lambda * v * xj) / n;
+          });
         });
       }
     }
     const params = model.parameters();
     const logits = model.forwardLinear(batch.x);
-    const term = strategy.observer!(contextAt(model, stream, 1))!.lossTerm!({ batch, logits, parameters: params, step: 0, epoch: 0 }, {} as never)!;
+    const term = strategy.observer!(contextAt(model, stream, 1))!.lossTerm!(
+      { batch, logits, parameters: params, step: 0, epoch: 0 },
+      {} as never,
+    )!;
     near(term.item(), value, 1e-5, `term after task ${t}`);
-    const grads = grad(term, params.map(([, p]) => p));
-    assertArrays(new Map(params.map(([name], i) => [name, grads[i].data])), new Map([["0.weight", gW], ["0.bias", gB]]), 1e-4, `∇ term after task ${t}`);
+    const grads = grad(
+      term,
+      params.map(([, p]) => p),
+    );
+    assertArrays(
+      new Map(params.map(([name], i) => [name, grads[i].data])),
+      new Map([
+        ["0.weight", gW],
+        ["0.bias", gB],
+      ]),
+      1e-4,
+      `∇ term after task ${t}`,
+    );
   }
 });
 
@@ -103,7 +185,13 @@ test("LwF heads: one per earlier task (task-incremental), the classes seen so fa
       return (strategy.getState!() as { heads: number[][] }).heads.map((h) => Array.from(h));
     });
   };
-  assert.deepEqual(headsAfter("task"), [[[0, 1]], [[0, 1], [2, 3]]]);
+  assert.deepEqual(headsAfter("task"), [
+    [[0, 1]],
+    [
+      [0, 1],
+      [2, 3],
+    ],
+  ]);
   assert.deepEqual(headsAfter("class"), [[[0, 1]], [[0, 1, 2, 3]]]);
   assert.deepEqual(headsAfter("domain"), [[[0, 1, 2, 3]], [[0, 1, 2, 3]]]);
 });
@@ -117,7 +205,12 @@ function everyOutcome<T>(run: (rng: Rng) => T): { p: number; outcome: T }[] {
   let choices: number[] = [];
   for (;;) {
     const radices: number[] = [];
-    const rng = { int: (n: number) => { radices.push(n); return choices[radices.length - 1] ?? 0; } } as unknown as Rng;
+    const rng = {
+      int: (n: number) => {
+        radices.push(n);
+        return choices[radices.length - 1] ?? 0;
+      },
+    } as unknown as Rng;
     out.push({ outcome: run(rng), p: radices.reduce((a, n) => a / n, 1) });
     let i = radices.length - 1;
     while (i >= 0 && (choices[i] ?? 0) + 1 >= radices[i]) i--;
@@ -128,11 +221,14 @@ function everyOutcome<T>(run: (rng: Rng) => T): { p: number; outcome: T }[] {
 
 /** Rows `ids` as a batch: x = [id], y = [id, −id] (so a row's x and y can be checked to have stayed together). */
 const rowsOf = (ids: readonly number[]): Batch => ({
-  x: new Tensor(Float32Array.from(ids), [ids.length, 1]), y: new Tensor(Float32Array.from(ids.flatMap((i) => [i, -i])), [ids.length, 2]),
+  x: new Tensor(Float32Array.from(ids), [ids.length, 1]),
+  y: new Tensor(Float32Array.from(ids.flatMap((i) => [i, -i])), [ids.length, 2]),
 });
 const idsOf = (b: Batch): number[] => Array.from(b.x.data);
 function assertPaired(b: Batch): void {
-  idsOf(b).forEach((id, r) => assert.deepEqual([b.y.data[2 * r], b.y.data[2 * r + 1]], [id, -id], `row ${r}: x and y of one row`));
+  idsOf(b).forEach((id, r) =>
+    assert.deepEqual([b.y.data[2 * r], b.y.data[2 * r + 1]], [id, -id], `row ${r}: x and y of one row`),
+  );
 }
 
 test("reservoir: after n rows offered to k slots, every k-subset is held with probability exactly 1/C(n, k) (each row k/n)", () => {
@@ -164,7 +260,12 @@ test("reservoir: after n rows offered to k slots, every k-subset is held with pr
 test("reservoir sample: rows drawn uniformly with replacement from the rows held, not the empty slots", () => {
   const draws = [2, 0, 2, 1];
   const radices: number[] = [];
-  const rng = { int: (n: number) => { radices.push(n); return draws[radices.length - 1]; } } as unknown as Rng;
+  const rng = {
+    int: (n: number) => {
+      radices.push(n);
+      return draws[radices.length - 1];
+    },
+  } as unknown as Rng;
   const buffer = new ReservoirBuffer(5, 1, 2, rng);
   buffer.offer(rowsOf([10, 11, 12]));
   const picked = buffer.sample(4);
@@ -174,7 +275,10 @@ test("reservoir sample: rows drawn uniformly with replacement from the rows held
 });
 
 /** A replay observer over a rng that always draws the last of its n choices (so which rows are replayed is known). */
-function replayObserver(options: { bufferSize: number; replayBatch?: number }): { observer: Observer; strategy: Strategy } {
+function replayObserver(options: { bufferSize: number; replayBatch?: number }): {
+  observer: Observer;
+  strategy: Strategy;
+} {
   const last = { int: (n: number) => n - 1 } as unknown as Rng;
   const strategy = replay(options);
   const ctx = { stream: { inputDim: 1, outputDim: 2 }, rng: last, batchSize: 4 } as unknown as TaskContext;
@@ -202,26 +306,41 @@ test("replay batches: the batch, then replayBatch rows of the memory as it was b
 
   const byDefault = replayObserver({ bufferSize: 10 }).observer;
   byDefault.transformBatch!(rowsOf([0]), {} as TrainingControl);
-  assert.equal((byDefault.transformBatch!(rowsOf([1, 2]), {} as TrainingControl) as Batch).x.shape[0], 2 + 4, "replayBatch 0: the batch size (4)");
+  assert.equal(
+    (byDefault.transformBatch!(rowsOf([1, 2]), {} as TrainingControl) as Batch).x.shape[0],
+    2 + 4,
+    "replayBatch 0: the batch size (4)",
+  );
 });
 
 test("A-GEM memory: equal shares of memorySize per task seen, each earlier task keeping the first rows of its sample", () => {
   // Three tasks of five rows (row id = 10·task + row) and six slots: shares 6 (all five rows), 3, 2.
   const tasks: TinyTask[] = [0, 1, 2].map((t) => ({
-    x: [0, 1, 2, 3, 4].map((r) => [10 * t + r]), labels: [0, 1, 0, 1, 0].map((c) => 2 * t + c), classes: [2 * t, 2 * t + 1],
+    x: [0, 1, 2, 3, 4].map((r) => [10 * t + r]),
+    labels: [0, 1, 0, 1, 0].map((c) => 2 * t + c),
+    classes: [2 * t, 2 * t + 1],
   }));
   const stream = tinyStream("class", 6, tasks);
   const strategy = agem({ memorySize: 6 });
-  const memory = () => (strategy.getState!() as { perTask: { x: Float32Array }[] }).perTask.map((m) => Array.from(m.x));
+  const memory = () =>
+    (strategy.getState!() as { perTask: { x: Float32Array }[] }).perTask.map((m) => Array.from(m.x));
   let before: number[][] = [];
   [[5], [3, 3], [2, 2, 2]].forEach((shares, t) => {
     strategy.onTaskEnd!(contextAt(softmaxLayer(1, 6, 1), stream, t));
     const now = memory();
-    assert.deepEqual(now.map((m) => m.length), shares, `rows per task after task ${t}`);
+    assert.deepEqual(
+      now.map((m) => m.length),
+      shares,
+      `rows per task after task ${t}`,
+    );
     now.forEach((ids, k) => {
       assert.equal(new Set(ids).size, ids.length, `task ${k}'s memory rows are distinct`);
-      assert.ok(ids.every((id) => Math.floor(id / 10) === k), `task ${k}'s memory holds its own rows: ${ids}`);
-      if (k < t) assert.deepEqual(ids, before[k].slice(0, shares[k]), `task ${k} keeps the first rows it had`);
+      assert.ok(
+        ids.every((id) => Math.floor(id / 10) === k),
+        `task ${k}'s memory holds its own rows: ${ids}`,
+      );
+      if (k < t)
+        assert.deepEqual(ids, before[k].slice(0, shares[k]), `task ${k} keeps the first rows it had`);
     });
     before = now;
   });
@@ -229,22 +348,44 @@ test("A-GEM memory: equal shares of memorySize per task seen, each earlier task 
 
 test("naive trains each task on its own rows; joint on the rows of every task so far (epochs × rows, nothing else)", () => {
   // Row ids in the first input; the measuring stream has other ids, so training on it would show.
-  const tasks = (base: number): TinyTask[] => [0, 1, 2].map((t) => ({
-    x: [0, 1, 2].map((r) => [base + 10 * t + r, 1]), labels: [2 * t, 2 * t + 1, 2 * t], classes: [2 * t, 2 * t + 1],
-  }));
+  const tasks = (base: number): TinyTask[] =>
+    [0, 1, 2].map((t) => ({
+      x: [0, 1, 2].map((r) => [base + 10 * t + r, 1]),
+      labels: [2 * t, 2 * t + 1, 2 * t],
+      classes: [2 * t, 2 * t + 1],
+    }));
   const [train, held] = [tinyStream("class", 6, tasks(0)), tinyStream("class", 6, tasks(100))];
   const epochs = 2;
-  const cfg = { layers: [], seed: 1, epochs, batchSize: 64, optimizer: sgd({ lr: 0.01 }), keepOptimizerState: false, taskFree: false };
+  const cfg = {
+    layers: [],
+    seed: 1,
+    epochs,
+    batchSize: 64,
+    optimizer: sgd({ lr: 0.01 }),
+    keepOptimizerState: false,
+    taskFree: false,
+  };
   const rowsTrained = (strategy: Strategy): number[][] => {
     const perTask: number[][] = [];
     const watcher: Observer = {
-      onTrainBegin: () => { perTask.push([]); },
-      onBatchEnd: (event) => { perTask.at(-1)!.push(...Array.from({ length: event.batch.x.shape[0] }, (_, r) => event.batch.x.data[2 * r])); },
+      onTrainBegin: () => {
+        perTask.push([]);
+      },
+      onBatchEnd: (event) => {
+        perTask
+          .at(-1)!
+          .push(...Array.from({ length: event.batch.x.shape[0] }, (_, r) => event.batch.x.data[2 * r]));
+      },
     };
     runStrategy(strategy, train, held, cfg, { observers: [watcher] });
     return perTask.map((ids) => ids.sort((a, b) => a - b));
   };
-  const twice = (ids: number[]): number[] => ids.flatMap((i) => Array<number>(epochs).fill(i)).sort((a, b) => a - b);
+  const twice = (ids: number[]): number[] =>
+    ids.flatMap((i) => Array<number>(epochs).fill(i)).sort((a, b) => a - b);
   assert.deepEqual(rowsTrained(naive()), [twice([0, 1, 2]), twice([10, 11, 12]), twice([20, 21, 22])]);
-  assert.deepEqual(rowsTrained(joint()), [twice([0, 1, 2]), twice([0, 1, 2, 10, 11, 12]), twice([0, 1, 2, 10, 11, 12, 20, 21, 22])]);
+  assert.deepEqual(rowsTrained(joint()), [
+    twice([0, 1, 2]),
+    twice([0, 1, 2, 10, 11, 12]),
+    twice([0, 1, 2, 10, 11, 12, 20, 21, 22]),
+  ]);
 });

@@ -39,11 +39,15 @@ test("FWT: mean over j > 0 of R[j−1][j] − b[j] = (0.3 − 0.2 + 0.35 − 0.2
 test("forgetting: max over stages 0..T−2 of R[l][j] minus R[T−1][j]; and R[j][j] − R[T−1][j]; both over j < T−1", () => {
   const f = m.forgetting;
   // max(0.8, 0.85, 0.6) − 0.5; max(0.3, 0.7, 0.75) − 0.78; max(0.25, 0.35, 0.9) − 0.55
-  [0.35, -0.03, 0.35].forEach((v, j) => near(f.perTaskMaxOverEarlier[j], v, 1e-12, `max-over-earlier f_${j}`));
+  [0.35, -0.03, 0.35].forEach((v, j) =>
+    near(f.perTaskMaxOverEarlier[j], v, 1e-12, `max-over-earlier f_${j}`),
+  );
   assert.equal(f.perTaskMaxOverEarlier.length, 3);
   near(f.maxOverEarlier, 0.67 / 3, 1e-12, "max-over-earlier mean");
   // 0.8 − 0.5; 0.7 − 0.78; 0.9 − 0.55
-  [0.3, -0.08, 0.35].forEach((v, j) => near(f.perTaskJustTrainedMinusLast[j], v, 1e-12, `just-trained-minus-last f_${j}`));
+  [0.3, -0.08, 0.35].forEach((v, j) =>
+    near(f.perTaskJustTrainedMinusLast[j], v, 1e-12, `just-trained-minus-last f_${j}`),
+  );
   assert.equal(f.perTaskJustTrainedMinusLast.length, 3);
   near(f.justTrainedMinusLast, 0.57 / 3, 1e-12, "just-trained-minus-last mean");
 });

@@ -7,12 +7,35 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { grad } from "../src/autograd/backward.js";
-import { ewc, fisherDiagonal, mas, onlineEwc, type Strategy, type TaskContext } from "../src/continual/index.js";
 import {
-  assertArrays, contextAt, logitsOf, near, nudge, perWeight, softmaxLayer, softmaxOver, type TinyTask, tinyStream, weightsOf,
+  ewc,
+  fisherDiagonal,
+  mas,
+  onlineEwc,
+  type Strategy,
+  type TaskContext,
+} from "../src/continual/index.js";
+import {
+  assertArrays,
+  contextAt,
+  logitsOf,
+  near,
+  nudge,
+  perWeight,
+  softmaxLayer,
+  softmaxOver,
+  type TinyTask,
+  tinyStream,
+  weightsOf,
 } from "./helpers/continual.js";
 
-const xs = [[1, -0.5], [0.3, 2], [-1.2, 0.7], [2, 1], [0.5, -1.5]];
+const xs = [
+  [1, -0.5],
+  [0.3, 2],
+  [-1.2, 0.7],
+  [2, 1],
+  [0.5, -1.5],
+];
 /** Three tasks of one three-class head (domain-incremental): the same inputs, relabelled. */
 const domain = tinyStream("domain", 3, [
   { x: xs, labels: [0, 1, 2, 0, 1], classes: [0, 1, 2] },
@@ -21,8 +44,26 @@ const domain = tinyStream("domain", 3, [
 ]);
 /** Two tasks of two classes each over four units (task-incremental: each row may use its own task's two). */
 const twoHeads: TinyTask[] = [
-  { x: [[1, -0.5], [0.3, 2], [-1.2, 0.7], [2, 1]], labels: [0, 1, 1, 0], classes: [0, 1] },
-  { x: [[-0.4, 1.5], [1.1, -0.9], [0.6, 0.2], [-1.5, -0.3]], labels: [2, 3, 2, 3], classes: [2, 3] },
+  {
+    x: [
+      [1, -0.5],
+      [0.3, 2],
+      [-1.2, 0.7],
+      [2, 1],
+    ],
+    labels: [0, 1, 1, 0],
+    classes: [0, 1],
+  },
+  {
+    x: [
+      [-0.4, 1.5],
+      [1.1, -0.9],
+      [0.6, 0.2],
+      [-1.5, -0.3],
+    ],
+    labels: [2, 3, 2, 3],
+    classes: [2, 3],
+  },
 ];
 
 /**
@@ -31,7 +72,11 @@ const twoHeads: TinyTask[] = [
  * per-row gradient) or p_k(1 − p_k) (expected: Σ_c p_c (p_k − δ_ck)², which sums to that); 0 off the head.
  * Over `rows` of the task (default: all).
  */
-function fisherByHand(ctx: TaskContext, kind: "empirical" | "expected", rows?: readonly number[]): Map<string, number[]> {
+function fisherByHand(
+  ctx: TaskContext,
+  kind: "empirical" | "expected",
+  rows?: readonly number[],
+): Map<string, number[]> {
   const w = weightsOf(ctx.model);
   const { x, y, classes } = ctx.task;
   const [d, c] = [x.shape[1], y.shape[1]];
@@ -43,21 +88,45 @@ function fisherByHand(ctx: TaskContext, kind: "empirical" | "expected", rows?: r
     const row = Array.from(x.data.subarray(r * d, (r + 1) * d));
     const p = softmaxOver(logitsOf(w.get("0.weight")!, w.get("0.bias")!, row), units);
     const a = new Array<number>(c).fill(0);
-    units.forEach((u, i) => { a[u] = kind === "expected" ? p[i] * (1 - p[i]) : (p[i] - y.data[r * c + u]) ** 2; });
-    const each = perWeight(a, row.map((v) => v * v));
-    each.weight.forEach((v, i) => { sum.weight[i] += v / n; });
-    each.bias.forEach((v, i) => { sum.bias[i] += v / n; });
+    units.forEach((u, i) => {
+      a[u] = kind === "expected" ? p[i] * (1 - p[i]) : (p[i] - y.data[r * c + u]) ** 2;
+    });
+    const each = perWeight(
+      a,
+      row.map((v) => v * v),
+    );
+    each.weight.forEach((v, i) => {
+      sum.weight[i] += v / n;
+    });
+    each.bias.forEach((v, i) => {
+      sum.bias[i] += v / n;
+    });
   }
-  return new Map([["0.weight", sum.weight], ["0.bias", sum.bias]]);
+  return new Map([
+    ["0.weight", sum.weight],
+    ["0.bias", sum.bias],
+  ]);
 }
 
 /** The strategy's penalty at the model's current weights: its value and its gradient by parameter name. */
-function penaltyAt(strategy: Strategy, ctx: TaskContext): { value: number; grads: Map<string, Float32Array> } {
+function penaltyAt(
+  strategy: Strategy,
+  ctx: TaskContext,
+): { value: number; grads: Map<string, Float32Array> } {
   const params = ctx.model.parameters();
-  const term = strategy.observer!(ctx)!.lossTerm!({ batch: ctx.task, logits: ctx.task.x, parameters: params, step: 0, epoch: 0 }, {} as never);
+  const term = strategy.observer!(ctx)!.lossTerm!(
+    { batch: ctx.task, logits: ctx.task.x, parameters: params, step: 0, epoch: 0 },
+    {} as never,
+  );
   assert.ok(term, "a penalty once a task has ended");
-  const grads = grad(term, params.map(([, t]) => t));
-  return { value: term.item(), grads: new Map(params.map(([name], i) => [name, grads[i].data as Float32Array])) };
+  const grads = grad(
+    term,
+    params.map(([, t]) => t),
+  );
+  return {
+    value: term.item(),
+    grads: new Map(params.map(([name], i) => [name, grads[i].data as Float32Array])),
+  };
 }
 
 /**
@@ -65,13 +134,22 @@ function penaltyAt(strategy: Strategy, ctx: TaskContext): { value: number; grads
  * importances `F` and anchors `anchors` (one pair per term).
  */
 function quadraticByHand(
-  theta: Map<string, number[]>, terms: readonly { F: Map<string, number[]>; anchor: Map<string, number[]> }[], s: number,
+  theta: Map<string, number[]>,
+  terms: readonly { F: Map<string, number[]>; anchor: Map<string, number[]> }[],
+  s: number,
 ): { value: number; grads: Map<string, number[]> } {
   let value = 0;
   const grads = new Map<string, number[]>();
   for (const [name, th] of theta) {
-    grads.set(name, th.map((v, i) => terms.reduce((g, t) => g + 2 * s * t.F.get(name)![i] * (v - t.anchor.get(name)![i]), 0)));
-    th.forEach((v, i) => { for (const t of terms) value += s * t.F.get(name)![i] * (v - t.anchor.get(name)![i]) ** 2; });
+    grads.set(
+      name,
+      th.map((v, i) =>
+        terms.reduce((g, t) => g + 2 * s * t.F.get(name)![i] * (v - t.anchor.get(name)![i]), 0),
+      ),
+    );
+    th.forEach((v, i) => {
+      for (const t of terms) value += s * t.F.get(name)![i] * (v - t.anchor.get(name)![i]) ** 2;
+    });
   }
   return { value, grads };
 }
@@ -83,8 +161,12 @@ test("empirical Fisher: the mean over rows of the squared per-row gradient, (p_k
   assertArrays(fisherDiagonal(ctx, 100, false), want, 1e-5, "empirical Fisher");
   // Fewer samples than rows: the mean over some two of the five rows (which two is the rng's choice).
   const few = fisherDiagonal(contextAt(model, domain, 0), 2, false);
-  const pairs = [0, 1, 2, 3, 4].flatMap((a) => [0, 1, 2, 3, 4].filter((b) => b > a).map((b) => fisherByHand(ctx, "empirical", [a, b])));
-  const matches = pairs.filter((f) => [...f].every(([name, v]) => v.every((fi, i) => Math.abs(few.get(name)![i] - fi) <= 1e-5 * (1 + fi))));
+  const pairs = [0, 1, 2, 3, 4].flatMap((a) =>
+    [0, 1, 2, 3, 4].filter((b) => b > a).map((b) => fisherByHand(ctx, "empirical", [a, b])),
+  );
+  const matches = pairs.filter((f) =>
+    [...f].every(([name, v]) => v.every((fi, i) => Math.abs(few.get(name)![i] - fi) <= 1e-5 * (1 + fi))),
+  );
   assert.equal(matches.length, 1, "the mean over two distinct rows of the task");
 });
 
@@ -104,7 +186,11 @@ test("EWC: penalty (λ/2) Σ_k F_k (θ − θ_k)² with θ_k and F_k taken at ea
   const model = softmaxLayer(2, 3, 4);
   const lambda = 3;
   const strategy = ewc({ lambda, fisherSamples: 100 });
-  assert.equal(strategy.observer!(contextAt(model, domain, 0)), null, "no penalty before the first task ends");
+  assert.equal(
+    strategy.observer!(contextAt(model, domain, 0)),
+    null,
+    "no penalty before the first task ends",
+  );
 
   const terms: { F: Map<string, number[]>; anchor: Map<string, number[]> }[] = [];
   for (const t of [0, 1]) {
@@ -122,10 +208,13 @@ test("EWC: penalty (λ/2) Σ_k F_k (θ − θ_k)² with θ_k and F_k taken at ea
     let floor = 0;
     for (const [name, th] of theta) {
       th.forEach((_, i) => {
-        const [f, ft, ftt] = terms.reduce(([a, b, c], { F, anchor }) => {
-          const [fi, ai] = [F.get(name)![i], anchor.get(name)![i]];
-          return [a + fi, b + fi * ai, c + fi * ai * ai];
-        }, [0, 0, 0]);
+        const [f, ft, ftt] = terms.reduce(
+          ([a, b, c], { F, anchor }) => {
+            const [fi, ai] = [F.get(name)![i], anchor.get(name)![i]];
+            return [a + fi, b + fi * ai, c + fi * ai * ai];
+          },
+          [0, 0, 0],
+        );
         floor += (lambda / 2) * (ftt - (ft * ft) / f);
       });
     }
@@ -143,7 +232,9 @@ test("online EWC: F̃ ← γF̃ + F_k, anchor the latest task's end weights, pen
     nudge(model, 0.5);
     const ctx = contextAt(model, domain, t);
     const f = fisherByHand(ctx, "empirical");
-    running = new Map([...f].map(([name, v]) => [name, v.map((fi, i) => (running ? gamma * running.get(name)![i] : 0) + fi)]));
+    running = new Map(
+      [...f].map(([name, v]) => [name, v.map((fi, i) => (running ? gamma * running.get(name)![i] : 0) + fi)]),
+    );
     const anchor = weightsOf(model);
     strategy.onTaskEnd!(ctx);
     nudge(model, -0.3);
@@ -161,7 +252,10 @@ test("MAS: Ω = Σ_tasks mean_rows |∂‖z_head‖²/∂θ| = |2z_k·x_j|, anch
   const model = softmaxLayer(2, 4, 6);
   const lambda = 0.7;
   const strategy = mas({ lambda, samples: 100 });
-  const omega = new Map([["0.weight", new Array<number>(8).fill(0)], ["0.bias", new Array<number>(4).fill(0)]]);
+  const omega = new Map([
+    ["0.weight", new Array<number>(8).fill(0)],
+    ["0.bias", new Array<number>(4).fill(0)],
+  ]);
   for (const t of [0, 1]) {
     nudge(model, 0.5);
     const ctx = contextAt(model, stream, t);
@@ -171,12 +265,24 @@ test("MAS: Ω = Σ_tasks mean_rows |∂‖z_head‖²/∂θ| = |2z_k·x_j|, anch
     for (let r = 0; r < n; r++) {
       const row = Array.from(x.data.subarray(r * 2, r * 2 + 2));
       const z = logitsOf(w.get("0.weight")!, w.get("0.bias")!, row);
-      const each = perWeight(z.map((v, k) => (classes.includes(k) ? Math.abs(2 * v) : 0)), row.map(Math.abs));
-      each.weight.forEach((v, i) => { omega.get("0.weight")![i] += v / n; });
-      each.bias.forEach((v, i) => { omega.get("0.bias")![i] += v / n; });
+      const each = perWeight(
+        z.map((v, k) => (classes.includes(k) ? Math.abs(2 * v) : 0)),
+        row.map(Math.abs),
+      );
+      each.weight.forEach((v, i) => {
+        omega.get("0.weight")![i] += v / n;
+      });
+      each.bias.forEach((v, i) => {
+        omega.get("0.bias")![i] += v / n;
+      });
     }
     strategy.onTaskEnd!(ctx);
-    assertArrays(new Map(Object.entries((strategy.getState!() as { omega: Record<string, Float64Array> }).omega)), omega, 1e-5, `Ω after task ${t}`);
+    assertArrays(
+      new Map(Object.entries((strategy.getState!() as { omega: Record<string, Float64Array> }).omega)),
+      omega,
+      1e-5,
+      `Ω after task ${t}`,
+    );
     const anchor = weightsOf(model);
     nudge(model, -0.3);
     const want = quadraticByHand(weightsOf(model), [{ F: omega, anchor }], lambda);

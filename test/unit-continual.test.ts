@@ -4,7 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { agem, continualMeasures, headLoss, makeStream, si, type TaskContext } from "../src/continual/index.js";
+import {
+  agem,
+  continualMeasures,
+  headLoss,
+  makeStream,
+  si,
+  type TaskContext,
+} from "../src/continual/index.js";
 import { oneHot } from "../src/data/dataset.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
@@ -19,16 +26,34 @@ const near = (got: number, want: number, tol: number, what: string): void =>
 
 test("SI: ω sums −g·Δθ with g the task loss's gradient alone (the penalty's own gradient taken out); Ω = ω⁺/(Δ² + ξ)", () => {
   // A linear model ŷ = w·x + b under MSE, trained by plain SGD with full batches: every step is in closed form.
-  const x = [[1, 0.5], [-0.5, 1], [2, -1], [0.3, 0.3]];
-  const targets = [[1, -1, 0.5, 2], [-2, 0.5, 1, 0]]; // task 1, task 2
+  const x = [
+    [1, 0.5],
+    [-0.5, 1],
+    [2, -1],
+    [0.3, 0.3],
+  ];
+  const targets = [
+    [1, -1, 0.5, 2],
+    [-2, 0.5, 1, 0],
+  ]; // task 1, task 2
   const [lr, c, xi] = [0.1, 1, 0.1];
   const model = new Sequential([new Dense(1, { activation: "identity" })]).build(2, new Rng(7));
   const ctx = { model } as unknown as TaskContext; // SI reads only the model from its context
   const strategy = si({ c, xi });
-  const data = (t: number) => ({ x: new Tensor(Float32Array.from(x.flat()), [4, 2]), y: new Tensor(Float32Array.from(targets[t]), [4, 1]) });
+  const data = (t: number) => ({
+    x: new Tensor(Float32Array.from(x.flat()), [4, 2]),
+    y: new Tensor(Float32Array.from(targets[t]), [4, 1]),
+  });
   const train = (t: number, steps: number): void => {
     strategy.onTaskStart!(ctx);
-    fit(model, data(t), { epochs: steps, batchSize: 4, shuffle: false, optimizer: sgd({ lr }), loss: "mse", observers: [strategy.observer!(ctx) as Observer] });
+    fit(model, data(t), {
+      epochs: steps,
+      batchSize: 4,
+      shuffle: false,
+      optimizer: sgd({ lr }),
+      loss: "mse",
+      observers: [strategy.observer!(ctx) as Observer],
+    });
     strategy.onTaskEnd!(ctx);
   };
   const omega = () => (strategy.getState!() as { omega: Record<string, Float64Array> }).omega;
@@ -39,7 +64,9 @@ test("SI: ω sums −g·Δθ with g the task loss's gradient alone (the penalty'
     const g = [0, 0, 0];
     x.forEach(([a, b], i) => {
       const r = (2 / 4) * (th[0] * a + th[1] * b + th[2] - targets[t][i]);
-      g[0] += r * a; g[1] += r * b; g[2] += r;
+      g[0] += r * a;
+      g[1] += r * b;
+      g[2] += r;
     });
     return g;
   };
@@ -60,7 +87,9 @@ test("SI: ω sums −g·Δθ with g the task loss's gradient alone (the penalty'
   for (let s = 0; s < 3; s++) {
     const g = taskGrad(theta, 1);
     const next = theta.map((th, i) => th - lr * (g[i] + 2 * c * importance[i] * (th - anchor[i])));
-    next.forEach((th, i) => { path[i] -= g[i] * (th - theta[i]); });
+    next.forEach((th, i) => {
+      path[i] -= g[i] * (th - theta[i]);
+    });
     theta = next;
   }
   train(1, 3);
@@ -75,9 +104,22 @@ function softmaxSetup(): { ctx: TaskContext; model: Sequential } {
   const n = 12;
   const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
   const x = Float32Array.from({ length: n * 4 }, (_, j) => 1.5 * rng.normal() + labels[Math.floor(j / 4)]);
-  const stream = makeStream({ x, y: oneHot(labels, 3), n, inputDim: 4, outputDim: 3, task: "classification", labels }, { kind: "split", tasks: 1, seed: 0, scenario: "domain" });
+  const stream = makeStream(
+    { x, y: oneHot(labels, 3), n, inputDim: 4, outputDim: 3, task: "classification", labels },
+    { kind: "split", tasks: 1, seed: 0, scenario: "domain" },
+  );
   const model = new Sequential([new Dense(3, { activation: "softmax" })]).build(4, new Rng(2));
-  const ctx: TaskContext = { model, stream, task: stream.tasks[0], taskIndex: 0, seen: stream.tasks, loss: headLoss(stream, 0), batchSize: 4, rng: new Rng(3), taskFree: false };
+  const ctx: TaskContext = {
+    model,
+    stream,
+    task: stream.tasks[0],
+    taskIndex: 0,
+    seen: stream.tasks,
+    loss: headLoss(stream, 0),
+    batchSize: 4,
+    rng: new Rng(3),
+    taskFree: false,
+  };
   return { ctx, model };
 }
 
@@ -93,11 +135,17 @@ test("A-GEM: a gradient against the memory's is projected to g − (g·r / r·r)
   const dz = e.map((v, k) => v / e.reduce((s, u) => s + u, 0) - mem.y[k]);
   const r = [...[0, 1, 2].flatMap((k) => [0, 1, 2, 3].map((j) => dz[k] * mem.x[j])), ...dz];
   const rr = r.reduce((s, v) => s + v * v, 0);
-  assert.ok(Math.abs(rr - 1) > 0.5, `‖r‖² = ${rr} must be far from 1, or a projection scaled by ‖r‖ would pass`);
+  assert.ok(
+    Math.abs(rr - 1) > 0.5,
+    `‖r‖² = ${rr} must be far from 1, or a projection scaled by ‖r‖ would pass`,
+  );
 
   const observer = strategy.observer!(ctx) as Observer;
   const project = (g: number[]): number[] => {
-    const grads = new Map([["0.weight", Float32Array.from(g.slice(0, 12))], ["0.bias", Float32Array.from(g.slice(12))]]);
+    const grads = new Map([
+      ["0.weight", Float32Array.from(g.slice(0, 12))],
+      ["0.bias", Float32Array.from(g.slice(12))],
+    ]);
     observer.onGradients!(grads, {} as never);
     return [...grads.get("0.weight")!, ...grads.get("0.bias")!];
   };

@@ -32,7 +32,13 @@ interface FitRow {
   lr: number[];
   trajectory: number[][][];
 }
-interface FitFixture { batchSize: number; x: number[]; y: number[]; init: number[][]; rows: FitRow[] }
+interface FitFixture {
+  batchSize: number;
+  x: number[];
+  y: number[];
+  init: number[][];
+  rows: FitRow[];
+}
 const fixture = readJsonFixture<FitFixture>("optim", "fit.json");
 
 /**
@@ -49,7 +55,10 @@ function assertWeightsClose(actual: readonly number[][], expected: readonly numb
     want.forEach((b, j) => {
       const a = actual[i]![j]!;
       const tol = 1e-5 * Math.max(Math.abs(b), 0.1);
-      if (!(Math.abs(a - b) <= tol)) assert.fail(`${where}, parameter ${i}[${j}]: got ${a}, PyTorch ${b} (|diff| ${Math.abs(a - b)} > ${tol})`);
+      if (!(Math.abs(a - b) <= tol))
+        assert.fail(
+          `${where}, parameter ${i}[${j}]: got ${a}, PyTorch ${b} (|diff| ${Math.abs(a - b)} > ${tol})`,
+        );
     });
   });
 }
@@ -58,17 +67,23 @@ function assertWeightsClose(actual: readonly number[][], expected: readonly numb
 function tinyNetwork(): Sequential {
   const model = new Sequential([new Dense(4, { activation: "tanh" }), new Dense(2)]).build(3, new Rng(0));
   const params = model.parameters();
-  assert.deepEqual(params.map(([name]) => name), ["0.weight", "0.bias", "1.weight", "1.bias"]);
+  assert.deepEqual(
+    params.map(([name]) => name),
+    ["0.weight", "0.bias", "1.weight", "1.bias"],
+  );
   params.forEach(([, t], i) => t.data.set(fixture.init[i]!));
   return model;
 }
 
 /** Each step's rate and the weights right after it; then, as a health repair would, the row's cuts. */
-function recorderAndCuts(cuts: readonly [number, number][]): Observer & { lr: number[]; weights: number[][][] } {
+function recorderAndCuts(
+  cuts: readonly [number, number][],
+): Observer & { lr: number[]; weights: number[][][] } {
   const lr: number[] = [];
   const weights: number[][][] = [];
   return {
-    lr, weights,
+    lr,
+    weights,
     onBatchEnd(e, control) {
       lr.push(e.lr);
       weights.push(control.parameters.map(([, t]) => Array.from(t.data)));
@@ -79,12 +94,18 @@ function recorderAndCuts(cuts: readonly [number, number][]): Observer & { lr: nu
 
 function train(row: FitRow): { lr: number[]; weights: number[][][] } {
   const n = fixture.x.length / 3;
-  const data = { x: new Tensor(Float32Array.from(fixture.x), [n, 3]), y: new Tensor(Float32Array.from(fixture.y), [n, 2]) };
+  const data = {
+    x: new Tensor(Float32Array.from(fixture.x), [n, 3]),
+    y: new Tensor(Float32Array.from(fixture.y), [n, 2]),
+  };
   const spec = row.schedule ? scheduleFromConfig(row.schedule) : null;
   assert.ok(spec === null || spec.kind === "schedule");
   const observer = recorderAndCuts(row.cuts);
   fit(tinyNetwork(), data, {
-    epochs: row.epochs, batchSize: fixture.batchSize, shuffle: false, loss: "mse",
+    epochs: row.epochs,
+    batchSize: fixture.batchSize,
+    shuffle: false,
+    loss: "mse",
     optimizer: optimizerFromConfig(row.optimizer),
     schedule: spec?.kind === "schedule" ? spec.schedule : undefined,
     plateau: row.plateau ? new ReduceOnPlateau(row.plateau) : undefined,
@@ -96,7 +117,9 @@ function train(row: FitRow): { lr: number[]; weights: number[][][] } {
 test("the fixture's runs move the learning rate in every way fit must follow", () => {
   const varies = (r: FitRow) => new Set(r.lr).size > 1;
   assert.ok(fixture.rows.every(varies), "every row changes its rate while training");
-  const kinds = new Set(fixture.rows.flatMap((r) => [r.schedule?.["type"], r.plateau && "plateau", r.cuts.length > 0 && "cuts"]));
+  const kinds = new Set(
+    fixture.rows.flatMap((r) => [r.schedule?.["type"], r.plateau && "plateau", r.cuts.length > 0 && "cuts"]),
+  );
   for (const kind of ["cosine", "step", "plateau", "cuts"]) assert.ok(kinds.has(kind), kind);
   assert.deepEqual(new Set(fixture.rows.map((r) => r.optimizer["type"])), new Set(["sgd", "adam", "adamw"]));
 });
@@ -108,8 +131,15 @@ for (const backend of backendNames()) {
       try {
         const got = train(row);
         assert.equal(got.lr.length, row.lr.length, "steps taken");
-        got.lr.forEach((lr, i) => assert.ok(Math.abs(lr - row.lr[i]!) <= 1e-12 * row.lr[i]!, `step ${i + 1}: lr ${lr}, PyTorch ${row.lr[i]}`));
-        row.trajectory.forEach((want, i) => assertWeightsClose(got.weights[i]!, want, `step ${i + 1} (lr ${row.lr[i]})`));
+        got.lr.forEach((lr, i) =>
+          assert.ok(
+            Math.abs(lr - row.lr[i]!) <= 1e-12 * row.lr[i]!,
+            `step ${i + 1}: lr ${lr}, PyTorch ${row.lr[i]}`,
+          ),
+        );
+        row.trajectory.forEach((want, i) =>
+          assertWeightsClose(got.weights[i]!, want, `step ${i + 1} (lr ${row.lr[i]})`),
+        );
       } finally {
         useBackend("js");
       }

@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DEFAULT_THRESHOLDS, detectNotLearning, detectOscillation, type TrainingPicture } from "../src/health/detectors.js";
+import {
+  DEFAULT_THRESHOLDS,
+  detectNotLearning,
+  detectOscillation,
+  type TrainingPicture,
+} from "../src/health/detectors.js";
 import { healthMonitor, type HealthMonitorOptions } from "../src/health/index.js";
 import type { HealthMonitorState } from "../src/health/monitor.js";
 import { deepCopy, lsuv } from "../src/health/repairs.js";
@@ -16,9 +21,16 @@ import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
-import { assertMomentsZeroedFor, batchEvent, copyMoments, testControl, type TestControl } from "./helpers/control.js";
+import {
+  assertMomentsZeroedFor,
+  batchEvent,
+  copyMoments,
+  testControl,
+  type TestControl,
+} from "./helpers/control.js";
 
-const net = (): Sequential => new Sequential([new Dense(4, { activation: "relu" }), new Dense(2)]).build(2, new Rng(1));
+const net = (): Sequential =>
+  new Sequential([new Dense(4, { activation: "relu" }), new Dense(2)]).build(2, new Rng(1));
 /** Every hidden unit fires: no dead units, no dying-ReLU finding. */
 const ALIVE = [[1, 2, 3, 4]];
 /** Equal gradient norms at both layers: neither exploding nor vanishing. */
@@ -31,7 +43,19 @@ function harness(opts: HealthMonitorOptions) {
   monitor.onTrainBegin!(control);
   const step = (over: Parameters<typeof batchEvent>[1] = {}): void => {
     control.step++;
-    monitor.onBatchEnd!(batchEvent(control.step, { control, outputs: { "0": ALIVE }, grads: EVEN, x: [[1, 2], [3, -1]], ...over }), control);
+    monitor.onBatchEnd!(
+      batchEvent(control.step, {
+        control,
+        outputs: { "0": ALIVE },
+        grads: EVEN,
+        x: [
+          [1, 2],
+          [3, -1],
+        ],
+        ...over,
+      }),
+      control,
+    );
   };
   const kinds = (): string[] => monitor.events.map((e) => e.kind);
   return { control, monitor, step, kinds };
@@ -40,9 +64,17 @@ function harness(opts: HealthMonitorOptions) {
 const weightsOf = (c: TestControl): number[][] => c.parameters.map(([, t]) => Array.from(t.data));
 /** Stand-in for an optimiser step k: every weight, both moments and Adam's step counter move. */
 function train(c: TestControl, k: number): void {
-  c.parameters.forEach(([, t]) => t.data.forEach((v, i) => { t.data[i] = v + 0.01 * k * (i + 1); }));
+  c.parameters.forEach(([, t]) =>
+    t.data.forEach((v, i) => {
+      t.data[i] = v + 0.01 * k * (i + 1);
+    }),
+  );
   const { mu, nu } = c.moments();
-  [...mu, ...nu].forEach((a) => a.forEach((v, i) => { a[i] = v + k; }));
+  [...mu, ...nu].forEach((a) =>
+    a.forEach((v, i) => {
+      a[i] = v + k;
+    }),
+  );
   (c.moments() as unknown as { step: number }).step = k;
 }
 
@@ -72,13 +104,25 @@ test("rollback: a NaN loss puts back the older healthy snapshot exactly (weights
 });
 
 test("budgets: after maxRepairsPerKind repairs a fatal kind fails the run — nonFinite, divergence, lrTooHigh, explodingGradients", () => {
-  const scale = (c: TestControl, f: number): void => c.parameters.forEach(([n, t]) => { if (n.endsWith("weight")) t.data.forEach((v, i) => { t.data[i] = v * f; }); });
+  const scale = (c: TestControl, f: number): void =>
+    c.parameters.forEach(([n, t]) => {
+      if (n.endsWith("weight"))
+        t.data.forEach((v, i) => {
+          t.data[i] = v * f;
+        });
+    });
   const cases: [string, (h: ReturnType<typeof harness>) => void][] = [
     ["nonFinite", (h) => h.step({ loss: NaN })],
     // The first window's loss is 1; a window above 3× that diverges.
     ["divergence", (h) => h.step({ loss: 4 })],
     // A weight norm grown more than 5× since the last check.
-    ["lrTooHigh", (h) => { scale(h.control, 6); h.step(); }],
+    [
+      "lrTooHigh",
+      (h) => {
+        scale(h.control, 6);
+        h.step();
+      },
+    ],
     // The first layer's gradient 710× the output layer's.
     ["explodingGradients", (h) => h.step({ grads: { "0.weight": [710], "1.weight": [1] } })],
   ];
@@ -88,7 +132,11 @@ test("budgets: after maxRepairsPerKind repairs a fatal kind fails the run — no
     trouble(h);
     trouble(h);
     assert.equal(h.control.failed, null, `${kind}: two repairs allowed`);
-    assert.deepEqual(h.monitor.events.filter((e) => e.kind === kind).map((e) => e.repaired), [true, true], kind);
+    assert.deepEqual(
+      h.monitor.events.filter((e) => e.kind === kind).map((e) => e.repaired),
+      [true, true],
+      kind,
+    );
     trouble(h);
     assert.match(h.control.failed ?? "", /beyond repair/, `${kind}: the third fails`);
     assert.equal(h.kinds().at(-1), "failed", kind);
@@ -105,12 +153,29 @@ test("budgets: maxRepairs caps all kinds together; a monitor restored with its b
   h.step({ loss: NaN });
   h.step({ loss: 4 }); // 4 > 3 × the first window's loss: divergence
   h.step({ loss: NaN }); // one nonFinite repair of 3 used, but 2 repairs in all
-  assert.deepEqual(h.kinds().filter((k) => k !== "rollback" && k !== "learningRateCut"), ["nonFinite", "divergence", "nonFinite", "failed"]);
+  assert.deepEqual(
+    h.kinds().filter((k) => k !== "rollback" && k !== "learningRateCut"),
+    ["nonFinite", "divergence", "nonFinite", "failed"],
+  );
   assert.match(h.control.failed ?? "", /1 nonFinite repairs did not hold/);
   const state = h.monitor.getState!() as HealthMonitorState;
-  assert.deepEqual([state.repairs, state.totalRepairs], [[["nonFinite", 1], ["divergence", 1]], 2]);
+  assert.deepEqual(
+    [state.repairs, state.totalRepairs],
+    [
+      [
+        ["nonFinite", 1],
+        ["divergence", 1],
+      ],
+      2,
+    ],
+  );
   const restored = harness({ repair: true, thresholds: { checkEvery: 1 } });
-  restored.monitor.setState!({ ...deepCopy(state), done: false, repairs: [["nonFinite", 3]], totalRepairs: 3 });
+  restored.monitor.setState!({
+    ...deepCopy(state),
+    done: false,
+    repairs: [["nonFinite", 3]],
+    totalRepairs: 3,
+  });
   restored.monitor.onTrainBegin!(restored.control);
   restored.step({ loss: NaN });
   assert.match(restored.control.failed ?? "", /3 nonFinite repairs did not hold/);
@@ -125,9 +190,20 @@ test("plateau (default thresholds): found at exactly the 9th check, LR × 0.5 ea
   // Checks every 20 steps; the rule looks back over 8 windows, so the 9th check is the first that can judge,
   // and each repair empties the windows: again 8 checks later.
   const plateaus = monitor.events.filter((e) => e.kind === "plateau");
-  assert.deepEqual(plateaus.map((e) => [e.step, e.repaired === true]), [[180, true], [340, true], [500, true], [660, false]]);
+  assert.deepEqual(
+    plateaus.map((e) => [e.step, e.repaired === true]),
+    [
+      [180, true],
+      [340, true],
+      [500, true],
+      [660, false],
+    ],
+  );
   assert.match(plateaus[3].action, /not done: 3 plateau repairs were tried already; training goes on/);
-  assert.deepEqual(monitor.events.filter((e) => e.kind === "learningRateCut").map((e) => e.evidence.factor), [0.5, 0.5, 0.5]);
+  assert.deepEqual(
+    monitor.events.filter((e) => e.kind === "learningRateCut").map((e) => e.evidence.factor),
+    [0.5, 0.5, 0.5],
+  );
   assert.equal(control.learningRateScale, 0.125);
   assert.equal(control.failed, null, "a plateau is not fatal");
 });
@@ -135,23 +211,40 @@ test("plateau (default thresholds): found at exactly the 9th check, LR × 0.5 ea
 test("dead units (default thresholds): dyingRelu at the 3rd check (step 60), exactly the dead units re-initialised, the window re-armed", () => {
   const { control, monitor, step } = harness({ repair: true, seed: 7 });
   const [hidden, out] = control.model.layers as Dense[];
-  const [w, b, wOut] = [Array.from(hidden.weight.data), Array.from(hidden.bias!.data), Array.from(out.weight.data)];
+  const [w, b, wOut] = [
+    Array.from(hidden.weight.data),
+    Array.from(hidden.bias!.data),
+    Array.from(out.weight.data),
+  ];
   const before = copyMoments(control);
   const silent = [[0, 0, 0, 1]]; // units 0–2 never fire: 3/4 ≥ 0.7
   for (let s = 1; s <= 59; s++) step({ outputs: { "0": silent } });
   assert.equal(monitor.events.length, 0, "not before the window of 3 checks is full");
   step({ outputs: { "0": silent } });
-  assert.deepEqual(monitor.events.map((e) => [e.step, e.kind, e.layer]), [[60, "dyingRelu", "0"], [60, "unitReinit", "0"]]);
+  assert.deepEqual(
+    monitor.events.map((e) => [e.step, e.kind, e.layer]),
+    [
+      [60, "dyingRelu", "0"],
+      [60, "unitReinit", "0"],
+    ],
+  );
   assert.equal(monitor.events[1].evidence.units, 3);
   // Fresh incoming rows from the monitor's seeded stream (unit 0, 1, 2 in turn), zero bias, zero outgoing columns.
   const rng = new Rng(7);
   const fresh = [0, 1, 2].flatMap(() => Array.from(initialize(hidden.init, 2, 2, 4, rng)));
   assert.deepEqual(Array.from(hidden.weight.data), [...fresh, ...w.slice(6)]);
   assert.deepEqual(Array.from(hidden.bias!.data), [0, 0, 0, b[3]]);
-  assert.deepEqual(Array.from(out.weight.data), wOut.map((v, i) => (i % 4 === 3 ? v : 0)));
+  assert.deepEqual(
+    Array.from(out.weight.data),
+    wOut.map((v, i) => (i % 4 === 3 ? v : 0)),
+  );
   assertMomentsZeroedFor(control, before, [0, 1, 2]);
   for (let s = 61; s <= 120; s++) step({ outputs: { "0": silent } });
-  assert.deepEqual(monitor.events.filter((e) => e.kind === "dyingRelu").map((e) => e.step), [60, 120], "the next full window: 3 checks later");
+  assert.deepEqual(
+    monitor.events.filter((e) => e.kind === "dyingRelu").map((e) => e.step),
+    [60, 120],
+    "the next full window: 3 checks later",
+  );
 });
 
 test("exploding gradients: clipping at 5× the median earlier gradient norm; when it does not hold, rollback and LR × 0.1", () => {
@@ -160,7 +253,10 @@ test("exploding gradients: clipping at 5× the median earlier gradient norm; whe
   for (const k of [1, 2, 3]) h.step({ grads: { "0.weight": [3 * k], "1.weight": [4 * k] } });
   const exploding = { grads: { "0.weight": [710], "1.weight": [1] } };
   h.step(exploding);
-  assert.deepEqual(h.kinds().filter((k) => k !== "weightRescale"), ["explodingGradients", "gradientClipping"]);
+  assert.deepEqual(
+    h.kinds().filter((k) => k !== "weightRescale"),
+    ["explodingGradients", "gradientClipping"],
+  );
   assert.equal(h.control.clipNorm, 50);
   assert.equal(h.monitor.events.at(-1)!.evidence.maxNorm, 50);
   assert.equal(h.control.learningRateScale, 1, "clipping first, no cut");
@@ -179,13 +275,18 @@ test("exploding gradients: clipping at 5× the median earlier gradient norm; whe
 
 test("learning rate too low: raised by 1e-2 / (update ratio), at least 10×, at most 1e4×", () => {
   // Each step: all weights 1, then one weight of each matrix moved by d, so the update ratio is d/‖W‖ = d/√8.
-  const raise = (d: number, updateRatioLow = DEFAULT_THRESHOLDS.updateRatioLow): { factor: number; ratio: number } => {
+  const raise = (
+    d: number,
+    updateRatioLow = DEFAULT_THRESHOLDS.updateRatioLow,
+  ): { factor: number; ratio: number } => {
     const h = harness({ repair: true, thresholds: { checkEvery: 1, updateRatioLow } });
     const weights = h.control.parameters.filter(([n]) => n.endsWith("weight")).map(([, t]) => t.data);
     for (let s = 0; s < 2; s++) {
       weights.forEach((a) => a.fill(1));
       h.monitor.onGradients!(new Map(), h.control);
-      weights.forEach((a) => { a[0] = 1 + d; });
+      weights.forEach((a) => {
+        a[0] = 1 + d;
+      });
       h.step();
     }
     const e = h.monitor.events.find((x) => x.kind === "learningRateRaise");
@@ -193,7 +294,10 @@ test("learning rate too low: raised by 1e-2 / (update ratio), at least 10×, at 
     return { factor: e.evidence.factor, ratio: (Math.fround(1 + d) - 1) / Math.sqrt(8) };
   };
   const mid = raise(1e-5 * Math.sqrt(8));
-  assert.ok(Math.abs(mid.factor - 1e-2 / mid.ratio) < 1e-9 * mid.factor, `${mid.factor} vs ${1e-2 / mid.ratio}`);
+  assert.ok(
+    Math.abs(mid.factor - 1e-2 / mid.ratio) < 1e-9 * mid.factor,
+    `${mid.factor} vs ${1e-2 / mid.ratio}`,
+  );
   assert.ok(mid.factor > 900 && mid.factor < 1100);
   assert.equal(raise(2 ** -20).factor, 1e4, "ratio 3.4e-7: capped");
   assert.equal(raise(5e-3 * Math.sqrt(8), 1e-2).factor, 10, "ratio 5e-3 (threshold raised): at least 10×");
@@ -202,36 +306,84 @@ test("learning rate too low: raised by 1e-2 / (update ratio), at least 10×, at 
 /** Population standard deviation of each Dense layer's pre-activations on `x`, over all rows and units (float64, two passes). */
 function preActivationSpreads(model: Sequential, x: Tensor): number[] {
   const spreads: number[] = [];
-  model.forward(x, { training: false, onActivation: (_name, _out, pre) => {
-    if (!pre) return;
-    const z = Array.from(pre.data);
-    const mean = z.reduce((a, v) => a + v, 0) / z.length;
-    spreads.push(Math.sqrt(z.reduce((a, v) => a + (v - mean) ** 2, 0) / z.length));
-  } });
+  model.forward(x, {
+    training: false,
+    onActivation: (_name, _out, pre) => {
+      if (!pre) return;
+      const z = Array.from(pre.data);
+      const mean = z.reduce((a, v) => a + v, 0) / z.length;
+      spreads.push(Math.sqrt(z.reduce((a, v) => a + (v - mean) ** 2, 0) / z.length));
+    },
+  });
   return spreads;
 }
 
 test("LSUV: afterwards each Dense layer's pre-activation spread on the probe batch is 1 within 1e-5; it reports the spread it found", () => {
-  const x = new Tensor(Float32Array.from({ length: 64 * 3 }, (_, i) => 2 * Math.sin(1.7 * i)), [64, 3]);
+  const x = new Tensor(
+    Float32Array.from({ length: 64 * 3 }, (_, i) => 2 * Math.sin(1.7 * i)),
+    [64, 3],
+  );
   for (const scale of [30, 0.01]) {
-    const model = new Sequential([new Dense(5, { activation: "relu" }), new Dense(4, { activation: "tanh" }), new Dense(2)]).build(3, new Rng(2));
+    const model = new Sequential([
+      new Dense(5, { activation: "relu" }),
+      new Dense(4, { activation: "tanh" }),
+      new Dense(2),
+    ]).build(3, new Rng(2));
     const rng = new Rng(3);
     // Biases that differ across units, so that a rescaling that forgets them leaves the wrong spread.
-    for (const [name, t] of model.parameters()) t.data.forEach((v, i) => { t.data[i] = scale * (name.endsWith("bias") ? rng.normal() : v); });
+    for (const [name, t] of model.parameters())
+      t.data.forEach((v, i) => {
+        t.data[i] = scale * (name.endsWith("bias") ? rng.normal() : v);
+      });
     const first = preActivationSpreads(model, x)[0];
     const done = lsuv(model, x);
-    assert.deepEqual(done.map((d) => d.layer), ["0", "1", "2"], `scale ${scale}: every layer out of [1/2, 2]`);
-    preActivationSpreads(model, x).forEach((s, k) => assert.ok(Math.abs(s - 1) < 1e-5, `scale ${scale}, layer ${k}: spread ${s}`));
-    assert.ok(Math.abs(done[0].preActivationStd - first) < 1e-9 * first, `found ${done[0].preActivationStd} vs ${first}`);
-    done.forEach((d) => assert.ok(Math.abs(d.factor * d.preActivationStd - 1) < 1e-12, `factor of layer ${d.layer}`));
+    assert.deepEqual(
+      done.map((d) => d.layer),
+      ["0", "1", "2"],
+      `scale ${scale}: every layer out of [1/2, 2]`,
+    );
+    preActivationSpreads(model, x).forEach((s, k) =>
+      assert.ok(Math.abs(s - 1) < 1e-5, `scale ${scale}, layer ${k}: spread ${s}`),
+    );
+    assert.ok(
+      Math.abs(done[0].preActivationStd - first) < 1e-9 * first,
+      `found ${done[0].preActivationStd} vs ${first}`,
+    );
+    done.forEach((d) =>
+      assert.ok(Math.abs(d.factor * d.preActivationStd - 1) < 1e-12, `factor of layer ${d.layer}`),
+    );
   }
 });
 
 /** Every field of HealthMonitorState: a field added later must be added here, and so round-tripped below. */
 const STATE_FIELDS = [
-  "rng", "events", "series", "snapshots", "layers", "lossSum", "lossCount", "correct", "rows", "lossMeans", "droppedBestLoss", "accuracyMeans",
-  "classCounts", "classification", "gradNorms", "firstGradNorm", "checks", "deadChecks", "deadWindowFull", "clipping", "pendingClip", "checkDue",
-  "repairs", "totalRepairs", "reported", "done", "epochsSeen",
+  "rng",
+  "events",
+  "series",
+  "snapshots",
+  "layers",
+  "lossSum",
+  "lossCount",
+  "correct",
+  "rows",
+  "lossMeans",
+  "droppedBestLoss",
+  "accuracyMeans",
+  "classCounts",
+  "classification",
+  "gradNorms",
+  "firstGradNorm",
+  "checks",
+  "deadChecks",
+  "deadWindowFull",
+  "clipping",
+  "pendingClip",
+  "checkDue",
+  "repairs",
+  "totalRepairs",
+  "reported",
+  "done",
+  "epochsSeen",
 ];
 
 const ROUND_TRIP_OPTS: HealthMonitorOptions = { repair: true, thresholds: { checkEvery: 1 }, seed: 3 };
@@ -240,7 +392,8 @@ const ROUND_TRIP_OPTS: HealthMonitorOptions = { repair: true, thresholds: { chec
 function roundTrip(state: HealthMonitorState): HealthMonitorState {
   const model = net();
   const bytes = encodeModel(model, { checkpoint: { observers: { health: state } } });
-  const loaded = (decodeModel(bytes, "ckpt.hmst").checkpoint as { observers: { health: unknown } }).observers.health;
+  const loaded = (decodeModel(bytes, "ckpt.hmst").checkpoint as { observers: { health: unknown } }).observers
+    .health;
   const resumed = healthMonitor(ROUND_TRIP_OPTS);
   resumed.setState!(loaded);
   resumed.onTrainBegin!(testControl(model));
@@ -257,7 +410,13 @@ test("checkpoint round trip: every field of the monitor's state survives the mod
   h.monitor.onEpochEnd!({ epoch: 0, train: { loss: 1 }, lr: 0.1, steps: 4, seconds: 0 }, h.control);
   const base = h.monitor.getState!() as HealthMonitorState;
   assert.deepEqual(Object.keys(base).sort(), [...STATE_FIELDS].sort());
-  assert.ok(base.events.length >= 4 && base.reported.length === 1 && base.repairs.length === 1 && base.epochsSeen.length === 1 && base.series.points.length === 3);
+  assert.ok(
+    base.events.length >= 4 &&
+      base.reported.length === 1 &&
+      base.repairs.length === 1 &&
+      base.epochsSeen.length === 1 &&
+      base.series.points.length === 3,
+  );
   assert.ok(base.snapshots.newer && base.snapshots.older && !base.snapshots.same);
   assert.notDeepEqual(base.snapshots.newer.weights, base.snapshots.older.weights);
   // Distinct values in every field, so that two fields swapped on the way out or in cannot go unseen. The six
@@ -265,11 +424,30 @@ test("checkpoint round trip: every field of the monitor's state survives the mod
   const flags = ["classification", "deadWindowFull", "clipping", "pendingClip", "checkDue", "done"] as const;
   for (let bit = 0; bit < 3; bit++) {
     const state: HealthMonitorState = {
-      ...deepCopy(base), lossSum: 1.25, lossCount: 2, correct: 3, rows: 4, droppedBestLoss: 5.5, firstGradNorm: 6.5, checks: 7, deadChecks: 8,
-      totalRepairs: 9, lossMeans: [1.5, 1.4], accuracyMeans: [0.25, 0.5, 0.75], gradNorms: [11, 12, 13, 14], classCounts: Float64Array.of(2, 3),
-      layers: base.layers.map((l, k) => ({ active: Int32Array.from(l.active, (_, u) => (u + k) % 2), prevWeightNorm: 10.5 + k, deadFraction: 0.25 + k / 8, deadUnits: [k, k + 2] })),
+      ...deepCopy(base),
+      lossSum: 1.25,
+      lossCount: 2,
+      correct: 3,
+      rows: 4,
+      droppedBestLoss: 5.5,
+      firstGradNorm: 6.5,
+      checks: 7,
+      deadChecks: 8,
+      totalRepairs: 9,
+      lossMeans: [1.5, 1.4],
+      accuracyMeans: [0.25, 0.5, 0.75],
+      gradNorms: [11, 12, 13, 14],
+      classCounts: Float64Array.of(2, 3),
+      layers: base.layers.map((l, k) => ({
+        active: Int32Array.from(l.active, (_, u) => (u + k) % 2),
+        prevWeightNorm: 10.5 + k,
+        deadFraction: 0.25 + k / 8,
+        deadUnits: [k, k + 2],
+      })),
     };
-    flags.forEach((f, i) => { state[f] = ((i >> bit) & 1) === 1; });
+    flags.forEach((f, i) => {
+      state[f] = ((i >> bit) & 1) === 1;
+    });
     assert.deepEqual(roundTrip(state), state, `flags ${flags.filter((_, i) => (i >> bit) & 1)} set`);
   }
   // Just begun: the one snapshot is both the older and the newer.
@@ -280,14 +458,27 @@ test("checkpoint round trip: every field of the monitor's state survives the mod
 
 test("detector windows: oscillation counts peaks within the last 8 windows only; not-learning averages the last 3 accuracies", () => {
   const picture = (over: Partial<TrainingPicture>): TrainingPicture => ({
-    step: 400, checks: 20, lossMeans: [], droppedBestLoss: Infinity, accuracyMeans: [], chance: 0.1, gradNorm: 1, gradNormMedian: 1, firstGradNorm: 1,
-    layers: [], deadWindowFull: false, ...over,
+    step: 400,
+    checks: 20,
+    lossMeans: [],
+    droppedBestLoss: Infinity,
+    accuracyMeans: [],
+    chance: 0.1,
+    gradNorm: 1,
+    gradNormMedian: 1,
+    firstGradNorm: 1,
+    layers: [],
+    deadWindowFull: false,
+    ...over,
   });
   const T = DEFAULT_THRESHOLDS;
   // Three peaks 100% above their neighbours: all inside the last 8 windows, then the first one's left neighbour out of them.
   assert.equal(detectOscillation(picture({ lossMeans: [1, 2, 1, 2, 1, 2, 1, 1] }), T)?.kind, "oscillation");
   assert.equal(detectOscillation(picture({ lossMeans: [1, 2, 1, 2, 1, 2, 1, 1, 1] }), T), null);
   // Chance 0.1: not learning at a mean accuracy ≤ 0.19 over the last 3 windows.
-  assert.equal(detectNotLearning(picture({ accuracyMeans: [0.9, 0.9, 0.9, 0.1, 0.1, 0.1] }), T)?.kind, "notLearning");
+  assert.equal(
+    detectNotLearning(picture({ accuracyMeans: [0.9, 0.9, 0.9, 0.1, 0.1, 0.1] }), T)?.kind,
+    "notLearning",
+  );
   assert.equal(detectNotLearning(picture({ accuracyMeans: [0.9, 0.9, 0.9, 0.1, 0.1] }), T), null);
 });

@@ -18,11 +18,23 @@ test("accuracy heatmap: the cell in row i (after training task i) and column j (
   const num = (s: string, attr: string): number => Number(s.match(new RegExp(`${attr}="([^"]+)"`))![1]);
   // Row labels sit left of the cells (text-anchor end), column labels above them (text-anchor middle).
   const ticks = [...svg.matchAll(/<text class="tick" ([^>]*)>([^<]*)<\/text>/g)];
-  const rows = ticks.filter(([, a]) => a.includes('text-anchor="end"')).map(([, a, label]) => ({ at: num(a, "y"), label }));
-  const cols = ticks.filter(([, a]) => a.includes('text-anchor="middle"')).map(([, a, label]) => ({ at: num(a, "x"), label }));
-  assert.deepEqual(rows.map((r) => r.label), ["after 1", "after 2", "after 3"]);
-  assert.deepEqual(cols.map((c) => c.label), ["task 1", "task 2", "task 3"]);
-  const cells = [...svg.matchAll(/<g><title>([^<]*)<\/title><rect ([^>]*)\/><text [^>]*>([^<]*)<\/text><\/g>/g)];
+  const rows = ticks
+    .filter(([, a]) => a.includes('text-anchor="end"'))
+    .map(([, a, label]) => ({ at: num(a, "y"), label }));
+  const cols = ticks
+    .filter(([, a]) => a.includes('text-anchor="middle"'))
+    .map(([, a, label]) => ({ at: num(a, "x"), label }));
+  assert.deepEqual(
+    rows.map((r) => r.label),
+    ["after 1", "after 2", "after 3"],
+  );
+  assert.deepEqual(
+    cols.map((c) => c.label),
+    ["task 1", "task 2", "task 3"],
+  );
+  const cells = [
+    ...svg.matchAll(/<g><title>([^<]*)<\/title><rect ([^>]*)\/><text [^>]*>([^<]*)<\/text><\/g>/g),
+  ];
   assert.equal(cells.length, 9);
   for (const [, title, rect, text] of cells) {
     const [x, y, w, h] = ["x", "y", "width", "height"].map((a) => num(rect, a));

@@ -19,7 +19,12 @@ import { fit } from "../src/train/fit.js";
 
 /** 4 → 6 relu → dropout → 5 relu → 3: the first hidden layer feeds layer "2", not "1". */
 const net = (seed = 1): Sequential =>
-  new Sequential([new Dense(6, { activation: "relu" }), new Dropout(0.1), new Dense(5, { activation: "relu" }), new Dense(3, { activation: "softmax" })]).build(4, new Rng(seed));
+  new Sequential([
+    new Dense(6, { activation: "relu" }),
+    new Dropout(0.1),
+    new Dense(5, { activation: "relu" }),
+    new Dense(3, { activation: "softmax" }),
+  ]).build(4, new Rng(seed));
 
 function blobs(n: number, seed: number): { x: Tensor; y: Tensor } {
   const rng = new Rng(seed);
@@ -42,10 +47,31 @@ function adamMoments(state: unknown): { mu: Float32Array[]; nu: Float32Array[] }
 /** A real training control under Adam (from a fit's last step), its moments filled with distinct non-zero values. */
 function adamControl(model: Sequential): TrainingControl {
   let control: TrainingControl | null = null;
-  fit(model, blobs(24, 2), { epochs: 1, batchSize: 8, optimizer: adam({ lr: 1e-3 }), loss: "crossEntropy", seed: 1, observers: [{ onBatchEnd: (_e, c) => { control = c; } }] });
+  fit(model, blobs(24, 2), {
+    epochs: 1,
+    batchSize: 8,
+    optimizer: adam({ lr: 1e-3 }),
+    loss: "crossEntropy",
+    seed: 1,
+    observers: [
+      {
+        onBatchEnd: (_e, c) => {
+          control = c;
+        },
+      },
+    ],
+  });
   const { mu, nu } = adamMoments(control!.getOptimizerState());
-  mu.forEach((a, k) => a.forEach((_, i) => { a[i] = 1 + i + 100 * k; }));
-  nu.forEach((a, k) => a.forEach((_, i) => { a[i] = 0.5 + i + 100 * k; }));
+  mu.forEach((a, k) =>
+    a.forEach((_, i) => {
+      a[i] = 1 + i + 100 * k;
+    }),
+  );
+  nu.forEach((a, k) =>
+    a.forEach((_, i) => {
+      a[i] = 0.5 + i + 100 * k;
+    }),
+  );
   return control!;
 }
 
@@ -54,13 +80,23 @@ function adamControl(model: Sequential): TrainingControl {
  * `next`): a copy of `before` with the units' rows of `layer.weight`, entries of `layer.bias` and
  * columns of `next.weight` zeroed.
  */
-function expectedAfter(control: TrainingControl, before: Float32Array[], layer: string, next: string, units: number[]): number[][] {
-  return control.parameters.map(([name, t], k) => Array.from(before[k], (v, i) => {
-    const cols = t.shape[1] ?? 1;
-    const hit = (name === `${layer}.weight` && units.includes(Math.floor(i / cols))) || (name === `${layer}.bias` && units.includes(i))
-      || (name === `${next}.weight` && units.includes(i % cols));
-    return hit ? 0 : v;
-  }));
+function expectedAfter(
+  control: TrainingControl,
+  before: Float32Array[],
+  layer: string,
+  next: string,
+  units: number[],
+): number[][] {
+  return control.parameters.map(([name, t], k) =>
+    Array.from(before[k], (v, i) => {
+      const cols = t.shape[1] ?? 1;
+      const hit =
+        (name === `${layer}.weight` && units.includes(Math.floor(i / cols))) ||
+        (name === `${layer}.bias` && units.includes(i)) ||
+        (name === `${next}.weight` && units.includes(i % cols));
+      return hit ? 0 : v;
+    }),
+  );
 }
 
 test("replaceUnit under Adam zeroes the unit's m and v (incoming row, bias, outgoing column) and leaves every other entry", () => {
@@ -72,8 +108,16 @@ test("replaceUnit under Adam zeroes the unit's m and v (incoming row, bias, outg
   assert.equal(h.next, m.layers[2]);
   replaceUnit(control, h, 4, Float32Array.from([1, 2, 3, 4]));
   const after = adamMoments(control.getOptimizerState());
-  assert.deepEqual(after.mu.map((a) => Array.from(a)), expectedAfter(control, muBefore, "0", "2", [4]), "first moment");
-  assert.deepEqual(after.nu.map((a) => Array.from(a)), expectedAfter(control, nuBefore, "0", "2", [4]), "second moment");
+  assert.deepEqual(
+    after.mu.map((a) => Array.from(a)),
+    expectedAfter(control, muBefore, "0", "2", [4]),
+    "first moment",
+  );
+  assert.deepEqual(
+    after.nu.map((a) => Array.from(a)),
+    expectedAfter(control, nuBefore, "0", "2", [4]),
+    "second moment",
+  );
 });
 
 test("the health monitor's dead-unit repair (reinitUnits) zeroes the repaired units' Adam moments, as replaceUnit does", () => {
@@ -84,11 +128,21 @@ test("the health monitor's dead-unit repair (reinitUnits) zeroes the repaired un
   const w0 = Array.from((m.layers[2] as Dense).weight.data);
   reinitUnits(control, 2, [0, 3], new Rng(4)); // layer "2" feeds the output layer "3"
   const after = adamMoments(control.getOptimizerState());
-  assert.deepEqual(after.mu.map((a) => Array.from(a)), expectedAfter(control, muBefore, "2", "3", [0, 3]), "first moment");
-  assert.deepEqual(after.nu.map((a) => Array.from(a)), expectedAfter(control, nuBefore, "2", "3", [0, 3]), "second moment");
+  assert.deepEqual(
+    after.mu.map((a) => Array.from(a)),
+    expectedAfter(control, muBefore, "2", "3", [0, 3]),
+    "first moment",
+  );
+  assert.deepEqual(
+    after.nu.map((a) => Array.from(a)),
+    expectedAfter(control, nuBefore, "2", "3", [0, 3]),
+    "second moment",
+  );
   // The surgery itself: fresh rows 0 and 3 only, zero bias, zero outgoing columns.
   const layer = m.layers[2] as Dense;
-  const changedRows = [0, 1, 2, 3, 4].filter((u) => w0.slice(u * 6, u * 6 + 6).some((v, j) => v !== layer.weight.data[u * 6 + j]));
+  const changedRows = [0, 1, 2, 3, 4].filter((u) =>
+    w0.slice(u * 6, u * 6 + 6).some((v, j) => v !== layer.weight.data[u * 6 + j]),
+  );
   assert.deepEqual(changedRows, [0, 3]);
   assert.deepEqual([layer.bias!.data[0], layer.bias!.data[3]], [0, 0]);
   const out = m.layers[3] as Dense;
@@ -101,20 +155,39 @@ test("the monitor's dyingRelu repair, inside fit under Adam, leaves the repaired
   const killed = [0, 2, 5];
   for (const u of killed) bias[u] = -100; // silent on every input: dead from the start
   // Moments set to 1 just before the monitor looks, so that a reset is visible (a unit dead from the start has none of its own).
-  const fill: Observer = { onBatchEnd: (_e, c) => { const { mu, nu } = adamMoments(c.getOptimizerState()); [...mu, ...nu].forEach((a) => a.fill(1)); } };
+  const fill: Observer = {
+    onBatchEnd: (_e, c) => {
+      const { mu, nu } = adamMoments(c.getOptimizerState());
+      [...mu, ...nu].forEach((a) => a.fill(1));
+    },
+  };
   const health = healthMonitor({ repair: true, seed: 1, thresholds: { checkEvery: 2, deadFraction: 0.4 } });
   const seen: { repaired: number[]; mu: number[][]; nu: number[][] }[] = [];
   const inspect: Observer = {
     onBatchEnd: (_e, c) => {
       if (seen.length > 0 || !health.events.some((e) => e.kind === "unitReinit")) return;
       const { mu, nu } = adamMoments(c.getOptimizerState());
-      seen.push({ repaired: [...bias.keys()].filter((u) => bias[u] === 0), mu: mu.map((a) => Array.from(a)), nu: nu.map((a) => Array.from(a)) });
+      seen.push({
+        repaired: [...bias.keys()].filter((u) => bias[u] === 0),
+        mu: mu.map((a) => Array.from(a)),
+        nu: nu.map((a) => Array.from(a)),
+      });
     },
   };
-  fit(m, blobs(48, 6), { epochs: 4, batchSize: 8, optimizer: adam({ lr: 1e-3 }), loss: "crossEntropy", seed: 2, observers: [fill, health, inspect] });
+  fit(m, blobs(48, 6), {
+    epochs: 4,
+    batchSize: 8,
+    optimizer: adam({ lr: 1e-3 }),
+    loss: "crossEntropy",
+    seed: 2,
+    observers: [fill, health, inspect],
+  });
   assert.equal(seen.length, 1, `a dead-unit repair happened: ${health.events.map((e) => e.kind).join(", ")}`);
   const [s] = seen;
-  assert.ok(killed.every((u) => s.repaired.includes(u)), `repaired ${s.repaired}`);
+  assert.ok(
+    killed.every((u) => s.repaired.includes(u)),
+    `repaired ${s.repaired}`,
+  );
   const control = { parameters: m.parameters() } as unknown as TrainingControl;
   const ones = s.mu.map((a) => Float32Array.from(a, () => 1));
   assert.deepEqual(s.mu, expectedAfter(control, ones, "0", "2", s.repaired));

@@ -74,7 +74,10 @@ test("wasm backend: resident arrays return to the heap once collected, so making
     }
     console.log(JSON.stringify({ memoryBytes: w.info().memoryBytes }));
   `;
-  const r = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   if (/did not load|unknown backend "wasm"/.test(r.stderr)) {
     // backend.test.ts fails where Node has no wasm backend; here there is only nothing to measure.
     t.skip("the wasm backend did not load in the child process");

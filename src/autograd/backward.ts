@@ -56,11 +56,19 @@ function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
  * const w = Tensor.from([1, 2], { requiresGrad: true });
  * const [gw] = grad(sum(mul(w, w)), [w]);   // 2·w = [2, 4]
  */
-export function grad(output: Tensor, wrt: readonly Tensor[], seed?: Tensor, into?: readonly (Data | null | undefined)[]): Tensor[] {
+export function grad(
+  output: Tensor,
+  wrt: readonly Tensor[],
+  seed?: Tensor,
+  into?: readonly (Data | null | undefined)[],
+): Tensor[] {
   let buffers: Map<Tensor, Data> | undefined;
   if (into) {
     buffers = new Map();
-    wrt.forEach((t, i) => { const d = into[i]; if (d && !t.node) buffers!.set(t, d); });
+    wrt.forEach((t, i) => {
+      const d = into[i];
+      if (d && !t.node) buffers!.set(t, d);
+    });
   }
   const all = gradMap(output, seed, buffers);
   return wrt.map((t) => all.get(t) ?? Tensor.zeros(t.shape, t.dtype));
@@ -68,7 +76,9 @@ export function grad(output: Tensor, wrt: readonly Tensor[], seed?: Tensor, into
 
 function gradMap(output: Tensor, seed?: Tensor, buffers?: Map<Tensor, Data>): Map<Tensor, Tensor> {
   if (!seed && output.size !== 1) {
-    throw new ShapeError(`grad of a non-scalar output ${fmt(output.shape)} needs a seed gradient of the same shape`);
+    throw new ShapeError(
+      `grad of a non-scalar output ${fmt(output.shape)} needs a seed gradient of the same shape`,
+    );
   }
   const grads = new Map<Tensor, Tensor>();
   grads.set(output, seed ?? Tensor.full(output.shape, 1, output.dtype));
@@ -81,8 +91,15 @@ function gradMap(output: Tensor, seed?: Tensor, buffers?: Map<Tensor, Data>): Ma
     const rule: GradRule = gradients[node.op as PrimOp];
     const inputs = node.inputs.map((x) => x.detach());
     // A leaf's buffer is offered only for its first contribution; later ones are summed into a fresh array.
-    const into = buffers && node.inputs.map((x) => (grads.has(x) ? null : buffers.get(x) ?? null));
-    const gs = rule(g, inputs, t.detach(), node.attrs, node.inputs.map((x) => x.requiresGrad), into);
+    const into = buffers && node.inputs.map((x) => (grads.has(x) ? null : (buffers.get(x) ?? null)));
+    const gs = rule(
+      g,
+      inputs,
+      t.detach(),
+      node.attrs,
+      node.inputs.map((x) => x.requiresGrad),
+      into,
+    );
     for (let j = 0; j < node.inputs.length; j++) {
       const gi = gs[j];
       if (gi && node.inputs[j].requiresGrad) accumulate(grads, node.inputs[j], gi.node ? gi.detach() : gi);

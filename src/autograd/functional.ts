@@ -22,7 +22,8 @@ export function variance(x: Tensor, axes?: number | readonly number[], keepDims 
   return mean(square(centered), axes, keepDims);
 }
 
-export const minimum = (a: Tensor | number, b: Tensor | number): Tensor => op.neg(op.maximum(op.neg(lift(a, b)), op.neg(lift(b, a))));
+export const minimum = (a: Tensor | number, b: Tensor | number): Tensor =>
+  op.neg(op.maximum(op.neg(lift(a, b)), op.neg(lift(b, a))));
 
 function lift(a: Tensor | number, like: Tensor | number): Tensor {
   return typeof a === "number" ? op.lift(a, like as Tensor) : a;
@@ -34,7 +35,12 @@ export const clamp = (x: Tensor, lo: number, hi: number): Tensor => minimum(op.m
 export function logSumExp(x: Tensor, axis = -1, keepDims = false): Tensor {
   const m = op.max(x, axis, true).detach();
   const s = op.add(op.log(op.sum(op.exp(op.sub(x, m)), axis, true)), m);
-  return keepDims ? s : op.reshape(s, x.shape.filter((_, i) => i !== normAxis(axis, x.rank)));
+  return keepDims
+    ? s
+    : op.reshape(
+        s,
+        x.shape.filter((_, i) => i !== normAxis(axis, x.rank)),
+      );
 }
 
 export const logSoftmax = (x: Tensor, axis = -1): Tensor => op.sub(x, logSumExp(x, axis, true));
@@ -63,8 +69,8 @@ export const elu = (x: Tensor, alpha = 1): Tensor =>
   op.where(op.greater(x, 0), x, op.mul(op.sub(op.exp(minimum(x, 0)), 1), alpha));
 
 /** SELU constants from Klambauer et al. 2017 (as in PyTorch). */
-export const SELU_ALPHA = 1.6732632423543772848170429916717;
-export const SELU_SCALE = 1.0507009873554804934193349852946;
+export const SELU_ALPHA = 1.6732632423543772;
+export const SELU_SCALE = 1.0507009873554805;
 export const selu = (x: Tensor): Tensor => op.mul(elu(x, SELU_ALPHA), SELU_SCALE);
 
 /** GELU, exact form x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch's default, approximate="none"). */
@@ -92,7 +98,10 @@ export function argmaxRows(x: Tensor): Int32Array {
     let bv = -Infinity;
     for (let c = 0; c < cols; c++) {
       const v = d[r * cols + c];
-      if (v > bv) { bv = v; best = c; }
+      if (v > bv) {
+        bv = v;
+        best = c;
+      }
     }
     out[r] = best;
   }

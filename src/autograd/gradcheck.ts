@@ -20,7 +20,11 @@ export interface GradCheckResult {
  * const x = Tensor.from([0.3, -1.2], { dtype: "float64", requiresGrad: true });
  * gradCheck((x) => tanh(x), [x]).maxRelativeError < 1e-6; // true
  */
-export function gradCheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: { h?: number; floor?: number } = {}): GradCheckResult {
+export function gradCheck(
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  opts: { h?: number; floor?: number } = {},
+): GradCheckResult {
   const h = opts.h ?? 1e-4;
   const floor = opts.floor ?? 1e-3;
   const probe = f(...inputs);

@@ -89,8 +89,16 @@ export const gradients = {
     const tB = attrs.transB as boolean;
     const outA = into?.[0] ?? undefined;
     const outB = into?.[1] ?? undefined;
-    const ga = !needs[0] ? null : tA ? op.matmul(b, g, { transA: tB, transB: true, out: outA }) : op.matmul(g, b, { transB: !tB, out: outA });
-    const gb = !needs[1] ? null : tB ? op.matmul(g, a, { transA: true, transB: tA, out: outB }) : op.matmul(a, g, { transA: !tA, out: outB });
+    const ga = !needs[0]
+      ? null
+      : tA
+        ? op.matmul(b, g, { transA: tB, transB: true, out: outA })
+        : op.matmul(g, b, { transB: !tB, out: outA });
+    const gb = !needs[1]
+      ? null
+      : tB
+        ? op.matmul(g, a, { transA: true, transB: tA, out: outB })
+        : op.matmul(a, g, { transA: !tA, out: outB });
     return [ga, gb];
   },
   // A dense layer (x [m, k], w [n, k], b [n]): dz = g·act′, then dx = dz·w, dw = dzᵀ·x (into the
@@ -105,7 +113,18 @@ export const gradients = {
     const a = attrs as { e: Data; sums: Data; logp: Data; rows: number; cols: number; meanOver: number };
     const dz = needs[0] ? new Tensor(allocate(z!.dtype, z!.size), z!.shape) : null;
     const dt = needs[1] ? new Tensor(allocate(t!.dtype, t!.size), t!.shape) : null;
-    backend().softmaxCrossEntropyBackward(g.data[0]!, t!.data, a.e, a.sums, a.logp, a.rows, a.cols, a.meanOver, dz?.data ?? null, dt?.data ?? null);
+    backend().softmaxCrossEntropyBackward(
+      g.data[0]!,
+      t!.data,
+      a.e,
+      a.sums,
+      a.logp,
+      a.rows,
+      a.cols,
+      a.meanOver,
+      dz?.data ?? null,
+      dt?.data ?? null,
+    );
     return [dz, dt];
   },
 } satisfies Record<PrimOp, GradRule>;

@@ -12,9 +12,34 @@ import { allocate, type Data, dtypeOf, Tensor } from "../tensor/tensor.js";
  * `softmaxCrossEntropy` is a classifier's loss in one call each way (the same bits as its composite).
  */
 export type PrimOp =
-  | "neg" | "exp" | "log" | "log1p" | "sqrt" | "abs" | "sign" | "step" | "tanh" | "sigmoid" | "relu" | "erf"
-  | "add" | "sub" | "mul" | "div" | "maximum" | "greater" | "equal"
-  | "where" | "sum" | "max" | "reshape" | "transpose" | "expand" | "matmul" | "linear" | "softmaxCrossEntropy";
+  | "neg"
+  | "exp"
+  | "log"
+  | "log1p"
+  | "sqrt"
+  | "abs"
+  | "sign"
+  | "step"
+  | "tanh"
+  | "sigmoid"
+  | "relu"
+  | "erf"
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "maximum"
+  | "greater"
+  | "equal"
+  | "where"
+  | "sum"
+  | "max"
+  | "reshape"
+  | "transpose"
+  | "expand"
+  | "matmul"
+  | "linear"
+  | "softmaxCrossEntropy";
 
 export type Operand = Tensor | number;
 
@@ -43,7 +68,8 @@ export function lift(v: Operand, like: Tensor): Tensor {
 function binaryOp(op: BinaryKernel & PrimOp, a0: Operand, b0: Operand): Tensor {
   const a = typeof a0 === "number" ? lift(a0, b0 as Tensor) : a0;
   const b = lift(b0, a);
-  if (a.dtype !== b.dtype) throw new ShapeError(`${op}: dtypes differ (${a.dtype} vs ${b.dtype}); convert one with .to()`);
+  if (a.dtype !== b.dtype)
+    throw new ShapeError(`${op}: dtypes differ (${a.dtype} vs ${b.dtype}); convert one with .to()`);
   const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape);
   const out = allocate(a.dtype, sizeOf(shape));
   backend().binary(op, a.data, a.shape, b.data, b.shape, out, shape);
@@ -91,20 +117,28 @@ function normAxes(axes: number | readonly number[] | undefined, rank: number): n
   return [...new Set(list.map((a) => normAxis(a, rank)))].sort((p, q) => p - q);
 }
 
-function reduceOp(op: "sum" | "max", x: Tensor, axes0: number | readonly number[] | undefined, keepDims: boolean): Tensor {
+function reduceOp(
+  op: "sum" | "max",
+  x: Tensor,
+  axes0: number | readonly number[] | undefined,
+  keepDims: boolean,
+): Tensor {
   const axes = normAxes(axes0, x.rank);
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const shape = keepDims ? kept : x.shape.filter((_, i) => !axes.includes(i));
-  if (op === "max" && axes.some((a) => x.shape[a] === 0)) throw new ShapeError(`max over an empty axis of ${fmt(x.shape)}`);
+  if (op === "max" && axes.some((a) => x.shape[a] === 0))
+    throw new ShapeError(`max over an empty axis of ${fmt(x.shape)}`);
   const out = allocate(x.dtype, sizeOf(shape));
   backend().reduce(op, x.data, x.shape, axes, out);
   return record(new Tensor(out, shape), op, [x], { axes, keepDims });
 }
 
 /** Sum over `axes` (all axes by default). */
-export const sum = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceOp("sum", x, axes, keepDims);
+export const sum = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor =>
+  reduceOp("sum", x, axes, keepDims);
 /** Maximum over `axes` (all axes by default). */
-export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceOp("max", x, axes, keepDims);
+export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor =>
+  reduceOp("max", x, axes, keepDims);
 
 /** Same data, new shape (one dimension may be -1). Shares the underlying array. */
 export function reshape(x: Tensor, shape0: Shape): Tensor {
@@ -124,7 +158,9 @@ export function reshape(x: Tensor, shape0: Shape): Tensor {
 export function transpose(x: Tensor, perm0?: readonly number[]): Tensor {
   const perm = perm0 ? perm0.map((a) => normAxis(a, x.rank)) : x.shape.map((_, i) => x.rank - 1 - i);
   if (perm.length !== x.rank || new Set(perm).size !== x.rank) {
-    throw new ShapeError(`transpose: ${JSON.stringify(perm0)} is not a permutation of the ${x.rank} axes of ${fmt(x.shape)}`);
+    throw new ShapeError(
+      `transpose: ${JSON.stringify(perm0)} is not a permutation of the ${x.rank} axes of ${fmt(x.shape)}`,
+    );
   }
   const shape = perm.map((p) => x.shape[p]);
   const out = allocate(x.dtype, x.size);
@@ -148,10 +184,15 @@ export function expand(x: Tensor, shape: Shape): Tensor {
  * @example
  * matmul(x, w, { transB: true }) // x·wᵀ, the Dense layer's product with w stored [out, in]
  */
-export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: boolean; out?: Data } = {}): Tensor {
+export function matmul(
+  a: Tensor,
+  b: Tensor,
+  opts: { transA?: boolean; transB?: boolean; out?: Data } = {},
+): Tensor {
   const transA = opts.transA ?? false;
   const transB = opts.transB ?? false;
-  if (a.rank !== 2 || b.rank !== 2) throw new ShapeError(`matmul needs two matrices, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  if (a.rank !== 2 || b.rank !== 2)
+    throw new ShapeError(`matmul needs two matrices, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
   if (a.dtype !== b.dtype) throw new ShapeError(`matmul: dtypes differ (${a.dtype} vs ${b.dtype})`);
   const [m, k] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const [k2, n] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
@@ -161,7 +202,10 @@ export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: 
     );
   }
   // `out`: an array to overwrite with the product (a gradient buffer), used when it fits.
-  const out = opts.out && opts.out.length === m * n && dtypeOf(opts.out) === a.dtype ? opts.out : allocate(a.dtype, m * n);
+  const out =
+    opts.out && opts.out.length === m * n && dtypeOf(opts.out) === a.dtype
+      ? opts.out
+      : allocate(a.dtype, m * n);
   backend().matmul(a.data, b.data, out, m, n, k, transA, transB);
   return record(new Tensor(out, [m, n]), "matmul", [a, b], { transA, transB });
 }
@@ -175,11 +219,24 @@ export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: 
  * @example
  * linear(x, dense.weight, dense.bias, "relu"); // [rows, units]
  */
-export function linear(x: Tensor, w: Tensor, b: Tensor | null, activation: "relu" | "identity" = "identity"): Tensor {
-  if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[1] || (b && (b.rank !== 1 || b.shape[0] !== w.shape[0]))) {
-    throw new ShapeError(`linear: expected x [m, k], w [n, k] and b [n], got ${fmt(x.shape)}, ${fmt(w.shape)}${b ? ` and ${fmt(b.shape)}` : ""}`);
+export function linear(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  activation: "relu" | "identity" = "identity",
+): Tensor {
+  if (
+    x.rank !== 2 ||
+    w.rank !== 2 ||
+    x.shape[1] !== w.shape[1] ||
+    (b && (b.rank !== 1 || b.shape[0] !== w.shape[0]))
+  ) {
+    throw new ShapeError(
+      `linear: expected x [m, k], w [n, k] and b [n], got ${fmt(x.shape)}, ${fmt(w.shape)}${b ? ` and ${fmt(b.shape)}` : ""}`,
+    );
   }
-  if (x.dtype !== w.dtype || (b && b.dtype !== w.dtype)) throw new ShapeError(`linear: dtypes differ (${x.dtype}, ${w.dtype}${b ? `, ${b.dtype}` : ""})`);
+  if (x.dtype !== w.dtype || (b && b.dtype !== w.dtype))
+    throw new ShapeError(`linear: dtypes differ (${x.dtype}, ${w.dtype}${b ? `, ${b.dtype}` : ""})`);
   const [m, k] = x.shape;
   const n = w.shape[0];
   const out = allocate(x.dtype, m * n);
@@ -196,25 +253,43 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, activation: "relu
  */
 export function softmaxCrossEntropy(z: Tensor, t: Tensor): Tensor {
   if (z.rank < 1 || !sameShape(z.shape, t.shape)) {
-    throw new ShapeError(`softmaxCrossEntropy: expected logits and targets of one shape [..., classes], got ${fmt(z.shape)} and ${fmt(t.shape)}`);
+    throw new ShapeError(
+      `softmaxCrossEntropy: expected logits and targets of one shape [..., classes], got ${fmt(z.shape)} and ${fmt(t.shape)}`,
+    );
   }
-  if (z.dtype !== t.dtype) throw new ShapeError(`softmaxCrossEntropy: dtypes differ (${z.dtype} vs ${t.dtype})`);
+  if (z.dtype !== t.dtype)
+    throw new ShapeError(`softmaxCrossEntropy: dtypes differ (${z.dtype} vs ${t.dtype})`);
   const cols = z.shape[z.rank - 1]!;
   const rows = cols === 0 ? 0 : z.size / cols;
   const meanOver = z.rank > 1 ? z.size / cols : 1;
-  const e = allocate(z.dtype, z.size), logp = allocate(z.dtype, z.size), sums = allocate(z.dtype, rows);
+  const e = allocate(z.dtype, z.size),
+    logp = allocate(z.dtype, z.size),
+    sums = allocate(z.dtype, rows);
   const loss = backend().softmaxCrossEntropy(z.data, t.data, rows, cols, e, sums, logp, meanOver);
-  return record(Tensor.scalar(loss, z.dtype), "softmaxCrossEntropy", [z, t], { e, sums, logp, rows, cols, meanOver });
+  return record(Tensor.scalar(loss, z.dtype), "softmaxCrossEntropy", [z, t], {
+    e,
+    sums,
+    logp,
+    rows,
+    cols,
+    meanOver,
+  });
 }
 
 /**
  * The element-wise half of `linear`'s backward pass, outside the graph: dz = g·act′ (relu: 1 where the
  * output y > 0) and, when `bias`, db = the column sums of dz.
  */
-export function linearBackward(g: Tensor, y: Tensor, relu: boolean, bias: boolean): { dz: Tensor; db: Tensor | null } {
+export function linearBackward(
+  g: Tensor,
+  y: Tensor,
+  relu: boolean,
+  bias: boolean,
+): { dz: Tensor; db: Tensor | null } {
   const [m, n] = g.shape;
   const dz = relu ? new Tensor(allocate(g.dtype, m * n), [m, n]) : g;
   const db = bias ? new Tensor(allocate(g.dtype, n), [n]) : null;
-  if (relu || bias) backend().linearBackward(g.data, y.data, relu ? dz.data : null, db?.data ?? null, m, n, relu);
+  if (relu || bias)
+    backend().linearBackward(g.data, y.data, relu ? dz.data : null, db?.data ?? null, m, n, relu);
   return { dz, db };
 }

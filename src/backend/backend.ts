@@ -3,7 +3,18 @@ import type { Shape } from "../tensor/shape.js";
 
 /** Element-wise kernels of one input. `step` is 1 where x > 0, else 0 (the derivative of relu). */
 export type UnaryKernel =
-  | "neg" | "exp" | "log" | "log1p" | "sqrt" | "abs" | "sign" | "step" | "tanh" | "sigmoid" | "relu" | "erf";
+  | "neg"
+  | "exp"
+  | "log"
+  | "log1p"
+  | "sqrt"
+  | "abs"
+  | "sign"
+  | "step"
+  | "tanh"
+  | "sigmoid"
+  | "relu"
+  | "erf";
 
 /** Element-wise kernels of two inputs, with NumPy broadcasting. `greater`/`equal` give 1 or 0. */
 export type BinaryKernel = "add" | "sub" | "mul" | "div" | "maximum" | "greater" | "equal";
@@ -20,7 +31,16 @@ export interface Backend {
   unary(op: UnaryKernel, x: Data, out: Data): void;
   binary(op: BinaryKernel, a: Data, aShape: Shape, b: Data, bShape: Shape, out: Data, outShape: Shape): void;
   /** out = cond ≠ 0 ? a : b, broadcasting all three to outShape. */
-  where(cond: Data, cShape: Shape, a: Data, aShape: Shape, b: Data, bShape: Shape, out: Data, outShape: Shape): void;
+  where(
+    cond: Data,
+    cShape: Shape,
+    a: Data,
+    aShape: Shape,
+    b: Data,
+    bShape: Shape,
+    out: Data,
+    outShape: Shape,
+  ): void;
   /** Reduce the sorted, unique `axes` of x; `out` has x's size divided by the reduced extents. */
   reduce(op: ReduceKernel, x: Data, shape: Shape, axes: readonly number[], out: Data): void;
   /** Permute axes: out's axis i is x's axis perm[i]. */
@@ -31,7 +51,16 @@ export interface Backend {
    * out[m×n] = op(A) · op(B), op = transpose when the flag is set. A is stored m×k (k×m if transA),
    * B is stored k×n (n×k if transB).
    */
-  matmul(a: Data, b: Data, out: Data, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
+  matmul(
+    a: Data,
+    b: Data,
+    out: Data,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+  ): void;
   /**
    * A dense layer's forward pass: out[m×n] = act(x·wᵀ + b), x stored m×k, w stored n×k (row i holds unit
    * i's weights), b n values or null, act relu (v > 0 ? v : 0) or identity. The same numbers as `matmul`
@@ -43,15 +72,43 @@ export interface Backend {
    * m×n): with relu, dz ← g·(y > 0 ? 1 : 0) (without, dz is g itself and is left alone); when db is given,
    * db ← the column sums of dz (js sums in float64 and rounds once; wasm sums in float32, row by row).
    */
-  linearBackward(g: Data, y: Data, dz: Data | null, db: Data | null, m: number, n: number, relu: boolean): void;
+  linearBackward(
+    g: Data,
+    y: Data,
+    dz: Data | null,
+    db: Data | null,
+    m: number,
+    n: number,
+    relu: boolean,
+  ): void;
   /**
    * Softmax cross-entropy along rows of `cols` values, −(1/meanOver)·Σ t·log softmax(z), returned; `e`,
    * `sums` and `logp` receive exp(z − max), each row's Σ e and log softmax(z) for the backward pass. The
    * same bits as its composite of element-wise primitives (see js/crossentropy.ts), on every backend.
    */
-  softmaxCrossEntropy(z: Data, t: Data, rows: number, cols: number, e: Data, sums: Data, logp: Data, meanOver: number): number;
+  softmaxCrossEntropy(
+    z: Data,
+    t: Data,
+    rows: number,
+    cols: number,
+    e: Data,
+    sums: Data,
+    logp: Data,
+    meanOver: number,
+  ): number;
   /** Its gradients for an incoming gradient g: dz and/or dt (each may be null), as its composite rounds them. */
-  softmaxCrossEntropyBackward(g: number, t: Data, e: Data, sums: Data, logp: Data, rows: number, cols: number, meanOver: number, dz: Data | null, dt: Data | null): void;
+  softmaxCrossEntropyBackward(
+    g: number,
+    t: Data,
+    e: Data,
+    sums: Data,
+    logp: Data,
+    rows: number,
+    cols: number,
+    meanOver: number,
+    dz: Data | null,
+    dt: Data | null,
+  ): void;
   /**
    * y ← y + alpha·x over float32 arrays of one length: the optimisers' last step, `p -= lr·u`, is
    * `axpy(-lr, u, p)`. js computes each element in float64 and rounds once; a backend may compute in
@@ -65,7 +122,16 @@ export interface Backend {
    * mu ← β1·mu + (1−β1)·g; nu ← β2·nu + (1−β2)·g²; u ← (mu / c1) / (sqrt(nu) / c2 + eps), where c1 and c2
    * are the bias corrections 1 − β1ᵗ and sqrt(1 − β2ᵗ). Optional: Adam runs its own loop where absent.
    */
-  adam?(u: Float32Array, mu: Float32Array, nu: Float32Array, beta1: number, beta2: number, eps: number, c1: number, c2: number): void;
+  adam?(
+    u: Float32Array,
+    mu: Float32Array,
+    nu: Float32Array,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+  ): void;
   /**
    * A zeroed float32 array of `n` elements that this backend's kernels use in place, for arrays that
    * live as long as a model or an optimiser (parameters, optimiser state, update buffers); null when the

@@ -55,7 +55,9 @@ export interface BackendOptions {
 
 /** The cores this process may use (1 where the runtime does not say). */
 export function availableCores(): number {
-  const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.("node:os") as typeof import("node:os") | undefined;
+  const os = (
+    globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+  ).process?.getBuiltinModule?.("node:os") as typeof import("node:os") | undefined;
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   return Math.max(1, os?.availableParallelism?.() ?? nav?.hardwareConcurrency ?? 1);
 }
@@ -70,9 +72,13 @@ export function availableCores(): number {
  */
 export function useBackend(name: string, options: BackendOptions = {}): Backend {
   const b = registry.get(name === "auto" ? (registry.has("wasm") ? "wasm" : "js") : name);
-  if (!b) throw new ConfigError(`unknown backend "${name}"; available: auto, ${[...registry.keys()].join(", ")}`, { field: "backend" });
+  if (!b)
+    throw new ConfigError(`unknown backend "${name}"; available: auto, ${[...registry.keys()].join(", ")}`, {
+      field: "backend",
+    });
   const threads = options.threads ?? availableCores();
-  if (!Number.isInteger(threads) || threads < 1) throw new ConfigError(`threads: expected a positive integer, got ${threads}`, { field: "threads" });
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new ConfigError(`threads: expected a positive integer, got ${threads}`, { field: "threads" });
   if (b === wasmBackend) wasmBackend.setThreads(threads);
   active = b;
   return b;

@@ -6,13 +6,20 @@ export class UsageError extends HomeostatError {}
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 /** The flag values parseArgs returns for these options: booleans and strings, absent when not given. */
-export type ParsedValues<O extends Options> = { [K in keyof O]?: O[K] extends { type: "boolean" } ? boolean : string };
+export type ParsedValues<O extends Options> = {
+  [K in keyof O]?: O[K] extends { type: "boolean" } ? boolean : string;
+};
 
 /** Parse `argv` strictly: unknown flags and missing values are usage errors, not exceptions. */
-export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = 0): { values: ParsedValues<O>; positionals: string[] } {
+export function parseFlags<O extends Options>(
+  argv: string[],
+  options: O,
+  allowPositionals = 0,
+): { values: ParsedValues<O>; positionals: string[] } {
   try {
     const r = parseArgs({ args: argv, options, strict: true, allowPositionals: allowPositionals > 0 });
-    if (r.positionals.length > allowPositionals) throw new UsageError(`unexpected argument "${r.positionals[allowPositionals]}"`);
+    if (r.positionals.length > allowPositionals)
+      throw new UsageError(`unexpected argument "${r.positionals[allowPositionals]}"`);
     return { values: r.values as ParsedValues<O>, positionals: r.positionals };
   } catch (e) {
     if (e instanceof UsageError) throw e;
@@ -21,11 +28,21 @@ export function parseFlags<O extends Options>(argv: string[], options: O, allowP
 }
 
 /** A numeric flag value, or a usage error naming the flag. */
-export function numberFlag(value: string | undefined, flag: string, opts: { integer?: boolean; min?: number } = {}): number | undefined {
+export function numberFlag(
+  value: string | undefined,
+  flag: string,
+  opts: { integer?: boolean; min?: number } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const v = Number(value);
-  if (!Number.isFinite(v) || (opts.integer && !Number.isInteger(v)) || (opts.min !== undefined && v < opts.min)) {
-    throw new UsageError(`--${flag}: expected ${opts.integer ? "an integer" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}, got "${value}"`);
+  if (
+    !Number.isFinite(v) ||
+    (opts.integer && !Number.isInteger(v)) ||
+    (opts.min !== undefined && v < opts.min)
+  ) {
+    throw new UsageError(
+      `--${flag}: expected ${opts.integer ? "an integer" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}, got "${value}"`,
+    );
   }
   return v;
 }

@@ -11,14 +11,29 @@ import type { ReduceOnPlateau, Schedule } from "../optim/schedules.js";
 import { ConfigError, fileErrorWords } from "../tensor/errors.js";
 import { MISSING_POLICIES, type MissingPolicy } from "../data/rows.js";
 import {
-  checkKeys, describe, expectObject, optBoolean, optNumber, optString, type Obj, reqNumber, reqString,
+  checkKeys,
+  describe,
+  expectObject,
+  optBoolean,
+  optNumber,
+  optString,
+  type Obj,
+  reqNumber,
+  reqString,
 } from "../tensor/fields.js";
 import type { EarlyStoppingOptions } from "../train/observers.js";
 
 /** Where the training (and test) data come from. Paths are resolved against the config file's folder. */
 export type DataSource =
   | { kind: "mnist" }
-  | { kind: "csv"; path: string; target: string; task: "classification" | "regression" | "auto"; test?: string; missing: MissingPolicy }
+  | {
+      kind: "csv";
+      path: string;
+      target: string;
+      task: "classification" | "regression" | "auto";
+      test?: string;
+      missing: MissingPolicy;
+    }
   | { kind: "idx"; images: string; labels: string; test?: { images: string; labels: string } };
 
 export interface DataConfig {
@@ -65,8 +80,26 @@ export interface RunConfig {
 }
 
 const TOP_KEYS = [
-  "$schema", "description", "seed", "data", "model", "loss", "optimizer", "schedule", "clip", "epochs", "batchSize",
-  "earlyStopping", "augment", "checkpoint", "health", "homeostasis", "out", "backend", "threads", "report",
+  "$schema",
+  "description",
+  "seed",
+  "data",
+  "model",
+  "loss",
+  "optimizer",
+  "schedule",
+  "clip",
+  "epochs",
+  "batchSize",
+  "earlyStopping",
+  "augment",
+  "checkpoint",
+  "health",
+  "homeostasis",
+  "out",
+  "backend",
+  "threads",
+  "report",
 ];
 
 /**
@@ -93,7 +126,10 @@ export function readConfigJson(path: string): unknown {
   } catch (e) {
     const m = /position (\d+)/.exec((e as Error).message);
     const line = m ? text.slice(0, Number(m[1])).split("\n").length : undefined;
-    throw new ConfigError(`${path}${line ? `:${line}` : ""}: not valid JSON (${(e as Error).message})`, { file: path, line });
+    throw new ConfigError(`${path}${line ? `:${line}` : ""}: not valid JSON (${(e as Error).message})`, {
+      file: path,
+      line,
+    });
   }
 }
 
@@ -103,7 +139,8 @@ export function loadRunConfig(path: string): RunConfig {
   try {
     return parseRunConfig(raw, dirname(resolve(path)), defaultRunDir(path));
   } catch (e) {
-    if (e instanceof ConfigError) throw new ConfigError(`${path}: ${e.message}`, { ...e.location, file: path });
+    if (e instanceof ConfigError)
+      throw new ConfigError(`${path}: ${e.message}`, { ...e.location, file: path });
     throw e;
   }
 }
@@ -121,13 +158,25 @@ export function parseRunConfig(raw0: unknown, baseDir: string, runDir = baseDir)
   const init = optString(model, "init", "model");
   if (init !== undefined) resolveInit(init, "model.init");
   if (!Array.isArray(model.layers) || model.layers.length === 0) {
-    throw new ConfigError(`model.layers: expected a non-empty array of layers, got ${describe(model.layers)}`, { field: "model.layers" });
+    throw new ConfigError(
+      `model.layers: expected a non-empty array of layers, got ${describe(model.layers)}`,
+      { field: "model.layers" },
+    );
   }
   const layerConfigs = model.layers as unknown[];
   const layers = layerConfigs.map((l, i) => layerFromConfig(l, `model.layers[${i}]`, { init }));
-  const lossName = reqString(raw, "loss", "", ["mse", "mae", "huber", "binaryCrossEntropy", "crossEntropy"]) as LossName;
+  const lossName = reqString(raw, "loss", "", [
+    "mse",
+    "mae",
+    "huber",
+    "binaryCrossEntropy",
+    "crossEntropy",
+  ]) as LossName;
   lossByName(lossName);
-  if (raw.optimizer === undefined) throw new ConfigError(`optimizer: missing; expected an object such as {"type":"adam","lr":0.001}`, { field: "optimizer" });
+  if (raw.optimizer === undefined)
+    throw new ConfigError(`optimizer: missing; expected an object such as {"type":"adam","lr":0.001}`, {
+      field: "optimizer",
+    });
   const optimizer = optimizerFromConfig(raw.optimizer, "optimizer");
   let schedule: Schedule | undefined;
   let plateau: ReduceOnPlateau | undefined;
@@ -140,14 +189,22 @@ export function parseRunConfig(raw0: unknown, baseDir: string, runDir = baseDir)
   if (raw.clip !== undefined) {
     const c = expectObject(raw.clip, "clip");
     checkKeys(c, ["norm", "value"], "clip");
-    clip = { norm: optNumber(c, "norm", "clip", { above: 0 }), value: optNumber(c, "value", "clip", { above: 0 }) };
+    clip = {
+      norm: optNumber(c, "norm", "clip", { above: 0 }),
+      value: optNumber(c, "value", "clip", { above: 0 }),
+    };
   }
   let earlyStopping: EarlyStoppingOptions | undefined;
   if (raw.earlyStopping !== undefined) {
     const e = expectObject(raw.earlyStopping, "earlyStopping");
     checkKeys(e, ["monitor", "patience", "minDelta", "restoreBestWeights"], "earlyStopping");
     earlyStopping = {
-      monitor: optString(e, "monitor", "earlyStopping", ["train.loss", "validation.loss", "train.accuracy", "validation.accuracy"]),
+      monitor: optString(e, "monitor", "earlyStopping", [
+        "train.loss",
+        "validation.loss",
+        "train.accuracy",
+        "validation.accuracy",
+      ]),
       patience: optNumber(e, "patience", "earlyStopping", { integer: true, min: 1 }),
       minDelta: optNumber(e, "minDelta", "earlyStopping", { min: 0 }),
       restoreBestWeights: optBoolean(e, "restoreBestWeights", "earlyStopping"),
@@ -168,7 +225,10 @@ export function parseRunConfig(raw0: unknown, baseDir: string, runDir = baseDir)
   if (raw.health !== undefined) {
     const h = expectObject(raw.health, "health");
     checkKeys(h, ["monitor", "repair"], "health");
-    health = { monitor: optBoolean(h, "monitor", "health") ?? true, repair: optBoolean(h, "repair", "health") ?? true };
+    health = {
+      monitor: optBoolean(h, "monitor", "health") ?? true,
+      repair: optBoolean(h, "repair", "health") ?? true,
+    };
   }
   return {
     seed,
@@ -205,7 +265,10 @@ export const outputPath = (written: string | undefined, baseDir: string, otherwi
 /** The `report` a config names: an HTML file, relative to the config's folder. */
 export function reportPath(report: string | undefined, baseDir: string): string | undefined {
   if (report === undefined) return undefined;
-  if (!/\.html?$/i.test(report)) throw new ConfigError(`report: expected the path of an HTML file ("run.html"), got ${describe(report)}`, { field: "report" });
+  if (!/\.html?$/i.test(report))
+    throw new ConfigError(`report: expected the path of an HTML file ("run.html"), got ${describe(report)}`, {
+      field: "report",
+    });
   return resolve(baseDir, report);
 }
 
@@ -236,14 +299,23 @@ function parseData(raw: unknown, baseDir: string): DataConfig {
       if (d.test !== undefined) {
         const t = expectObject(d.test, "data.test");
         checkKeys(t, ["images", "labels"], "data.test");
-        test = { images: resolve(baseDir, reqString(t, "images", "data.test")), labels: resolve(baseDir, reqString(t, "labels", "data.test")) };
+        test = {
+          images: resolve(baseDir, reqString(t, "images", "data.test")),
+          labels: resolve(baseDir, reqString(t, "labels", "data.test")),
+        };
       }
-      source = { kind: "idx", images: resolve(baseDir, reqString(d, "images", "data")), labels: resolve(baseDir, reqString(d, "labels", "data")), test };
+      source = {
+        kind: "idx",
+        images: resolve(baseDir, reqString(d, "images", "data")),
+        labels: resolve(baseDir, reqString(d, "labels", "data")),
+        test,
+      };
     }
   }
   return {
     source,
-    normalize: (optString(d, "normalize", "data", ["none", "scale01", "standardize"]) ?? "none") as DataConfig["normalize"],
+    normalize: (optString(d, "normalize", "data", ["none", "scale01", "standardize"]) ??
+      "none") as DataConfig["normalize"],
     validationSplit: optNumber(d, "validationSplit", "data", { min: 0, max: 0.9 }) ?? 0,
     testSplit: optNumber(d, "testSplit", "data", { min: 0, max: 0.9 }) ?? 0.2,
   };
@@ -253,7 +325,11 @@ function parseData(raw: unknown, baseDir: string): DataConfig {
  * The `checkpoint` section of a run config (train and continual): a folder it names is resolved against
  * `baseDir`; without one, checkpoints go to `runDir`/checkpoints.
  */
-export function parseCheckpoint(raw: unknown, baseDir: string, runDir: string): { every: number; keep: number; dir: string } | undefined {
+export function parseCheckpoint(
+  raw: unknown,
+  baseDir: string,
+  runDir: string,
+): { every: number; keep: number; dir: string } | undefined {
   if (raw === undefined) return undefined;
   const c = expectObject(raw, "checkpoint");
   checkKeys(c, ["every", "keep", "dir"], "checkpoint");

@@ -29,17 +29,28 @@ export function prepareData(cfg: DataConfig, seed: number): PreparedData {
     description = "bundled MNIST digits (8,000 train / 2,000 test)";
   } else {
     const keep = src.kind === "csv" && src.missing !== "error" ? "keep" : "error";
-    const full = src.kind === "csv"
-      ? loadCsv(src.path, { target: src.target, task: src.task, missing: keep })
-      : loadIdxDataset(src.images, src.labels);
+    const full =
+      src.kind === "csv"
+        ? loadCsv(src.path, { target: src.target, task: src.task, missing: keep })
+        : loadIdxDataset(src.images, src.labels);
     const testFile = src.test;
     if (testFile !== undefined) {
       train = full;
       // The test file is read as the model will read it: the training file's features, task and classes.
-      test = typeof testFile === "string"
-        ? loadCsv(testFile, { target: (src as { target: string }).target, task: full.task, features: full.featureNames, classes: full.classes, missing: keep })
-        : loadIdxDataset(testFile.images, testFile.labels);
-      description = src.kind === "csv" ? `${src.path} (test: ${testFile})` : `${src.images} (test: ${(testFile as { images: string }).images})`;
+      test =
+        typeof testFile === "string"
+          ? loadCsv(testFile, {
+              target: (src as { target: string }).target,
+              task: full.task,
+              features: full.featureNames,
+              classes: full.classes,
+              missing: keep,
+            })
+          : loadIdxDataset(testFile.images, testFile.labels);
+      description =
+        src.kind === "csv"
+          ? `${src.path} (test: ${testFile})`
+          : `${src.images} (test: ${(testFile as { images: string }).images})`;
     } else {
       ({ train, test } = splitDataset(full, { testFraction: cfg.testSplit, seed }));
       description = `${src.kind === "csv" ? src.path : src.images} (${Math.round(cfg.testSplit * 100)}% held out for testing)`;
@@ -54,7 +65,13 @@ export function prepareData(cfg: DataConfig, seed: number): PreparedData {
     impute = { mode: src.missing, values };
   }
   const normalizer = fitNormalizer(train, cfg.normalize);
-  return { train: applyNormalizer(normalizer, train), test: applyNormalizer(normalizer, test), normalizer, impute, description };
+  return {
+    train: applyNormalizer(normalizer, train),
+    test: applyNormalizer(normalizer, test),
+    normalizer,
+    impute,
+    description,
+  };
 }
 
 /** A Dataset as the tensors the training loop takes. */

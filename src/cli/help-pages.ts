@@ -27,21 +27,34 @@ export interface HelpPage {
   examples: string[];
 }
 
-const JSON_FLAG = "print one JSON object summarising the result as the last line of standard output, instead of the human lines";
+const JSON_FLAG =
+  "print one JSON object summarising the result as the last line of standard output, instead of the human lines";
 const QUIET = "print nothing but errors (and the JSON line with --json)";
 const NO_EFFECT = "accepted by every command; no effect here";
 const KERNELS = {
   backend: "where the kernels run: auto (wasm where WebAssembly SIMD loads, else js), js or wasm",
-  threads: "threads for large matrix products on the wasm backend, an integer ≥ 1 (default: the cores available)",
+  threads:
+    "threads for large matrix products on the wasm backend, an integer ≥ 1 (default: the cores available)",
 };
 const HELP = "this page";
 /** eval and predict: they run a saved model, by default where it was trained. */
 const MODEL_COMMON: Record<CommonFlag, string> = {
-  json: JSON_FLAG, quiet: QUIET, seed: NO_EFFECT,
-  backend: `${KERNELS.backend} (default: where the model was trained)`, threads: KERNELS.threads, help: HELP,
+  json: JSON_FLAG,
+  quiet: QUIET,
+  seed: NO_EFFECT,
+  backend: `${KERNELS.backend} (default: where the model was trained)`,
+  threads: KERNELS.threads,
+  help: HELP,
 };
 /** report, export and import: no kernels run, nothing is random. */
-const NO_KERNELS_COMMON: Record<CommonFlag, string> = { json: JSON_FLAG, quiet: QUIET, seed: NO_EFFECT, backend: NO_EFFECT, threads: NO_EFFECT, help: HELP };
+const NO_KERNELS_COMMON: Record<CommonFlag, string> = {
+  json: JSON_FLAG,
+  quiet: QUIET,
+  seed: NO_EFFECT,
+  backend: NO_EFFECT,
+  threads: NO_EFFECT,
+  help: HELP,
+};
 
 const TRAIN_JSON = `  command           "train" ("demo mnist" for the demo)
   data              where the data came from, in words
@@ -72,27 +85,40 @@ const CSV_RULES = `  CSV (RFC 4180): comma-separated, quoted fields ("" escapes 
 
 export const PAGES = {
   demo: {
-    usage: [
-      "demo seed [common flags]",
-      "demo [mnist] [--epochs N] [--out FILE] [common flags]",
-    ],
-    about: "Two demonstrations on bundled data. `demo seed`: the linear regression of the article Homeostat grew out of (X = [[1,2],[2,3],[3,4],[4,5]], y = X·[1,2] + 3), trained by plain gradient descent; why its individual weights cannot be identified (the features are collinear), and why the article's sigmoid output cannot fit targets of 8 to 17. `demo mnist` (the default; what `npm start` runs): trains a 784 → dense 256 relu → dropout 0.2 → dense 10 softmax network on the bundled MNIST digits (8,000 train / 2,000 test; Adam 0.002, cosine schedule, random shifts of up to 2 pixels, batches of 64) and saves it: the run of examples/mnist.json.",
+    usage: ["demo seed [common flags]", "demo [mnist] [--epochs N] [--out FILE] [common flags]"],
+    about:
+      "Two demonstrations on bundled data. `demo seed`: the linear regression of the article Homeostat grew out of (X = [[1,2],[2,3],[3,4],[4,5]], y = X·[1,2] + 3), trained by plain gradient descent; why its individual weights cannot be identified (the features are collinear), and why the article's sigmoid output cannot fit targets of 8 to 17. `demo mnist` (the default; what `npm start` runs): trains a 784 → dense 256 relu → dropout 0.2 → dense 10 softmax network on the bundled MNIST digits (8,000 train / 2,000 test; Adam 0.002, cosine schedule, random shifts of up to 2 pixels, batches of 64) and saves it: the run of examples/mnist.json.",
     flags: [
-      { flag: "--epochs N", doc: "demo mnist: epochs to train, an integer ≥ 1 (default 20); the cosine schedule is stretched to N × 125 steps" },
-      { flag: "--out FILE", doc: "demo mnist: where to save the model (default runs/mnist/model.hmst, relative to the working directory); the run record goes beside it" },
+      {
+        flag: "--epochs N",
+        doc: "demo mnist: epochs to train, an integer ≥ 1 (default 20); the cosine schedule is stretched to N × 125 steps",
+      },
+      {
+        flag: "--out FILE",
+        doc: "demo mnist: where to save the model (default runs/mnist/model.hmst, relative to the working directory); the run record goes beside it",
+      },
     ],
     common: {
-      json: JSON_FLAG, quiet: QUIET,
+      json: JSON_FLAG,
+      quiet: QUIET,
       seed: "demo seed: seed of the initial weights (default 0); demo mnist: the run's seed (default 1)",
-      backend: `demo mnist: ${KERNELS.backend}; demo seed runs on js`, threads: `demo mnist: ${KERNELS.threads}`, help: HELP,
+      backend: `demo mnist: ${KERNELS.backend}; demo seed runs on js`,
+      threads: `demo mnist: ${KERNELS.threads}`,
+      help: HELP,
     },
     sections: [
-      ["Output", `  demo seed: the fitted weights and bias, what the data does determine (w₁ + w₂ and w₂ + b), and the
+      [
+        "Output",
+        `  demo seed: the fitted weights and bias, what the data does determine (w₁ + w₂ and w₂ + b), and the
   sigmoid variant's MSE with the reason it stalls. demo mnist: the same lines as train (see
-  homeostat train --help).`],
-      ["--json output", `  demo seed: {"command": "demo seed", "mse", "weights": [w1, w2], "bias", "collinear", "rank",
+  homeostat train --help).`,
+      ],
+      [
+        "--json output",
+        `  demo seed: {"command": "demo seed", "mse", "weights": [w1, w2], "bias", "collinear", "rank",
     "identifiable": {"w1+w2", "w2+b"}, "sigmoidVariant": {"mse", "lowerBound", "canFit"}}
-  demo mnist: the object train prints (homeostat train --help), with "command": "demo mnist".`],
+  demo mnist: the object train prints (homeostat train --help), with "command": "demo mnist".`,
+      ],
     ],
     exit: "0 done; 1 demo mnist failed beyond repair (the model is not saved); 2 bad usage (an unknown demo, a bad --epochs)",
     examples: ["homeostat demo seed", "homeostat demo mnist --epochs 2 --out /tmp/mnist.hmst --json"],
@@ -103,28 +129,43 @@ export const PAGES = {
       "train --config run.json [--out FILE] [common flags]",
       "train --resume CHECKPOINT_DIR [--out FILE] [common flags]",
     ],
-    about: "Trains a model as a run config says: validates the whole config first (every mistake names the file and the field), loads the data, checks data and model before training, trains with the health monitor watching (and, by default, repairing), evaluates on the held-out test split, saves the model file atomically and writes a run record beside it. Every run-config key, its range and default: docs/cli.md.",
+    about:
+      "Trains a model as a run config says: validates the whole config first (every mistake names the file and the field), loads the data, checks data and model before training, trains with the health monitor watching (and, by default, repairing), evaluates on the held-out test split, saves the model file atomically and writes a run record beside it. Every run-config key, its range and default: docs/cli.md.",
     flags: [
       { flag: "-c, --config FILE", doc: "the run config (JSON); required unless --resume" },
-      { flag: "--resume DIR", doc: "continue a checkpointed run (the config's \"checkpoint\" section wrote DIR) exactly where it stopped; the run config comes from the checkpoint, so --config is refused" },
-      { flag: "--out FILE", doc: "where to save the model, instead of the config's \"out\" (default: model.hmst beside the config)" },
+      {
+        flag: "--resume DIR",
+        doc: 'continue a checkpointed run (the config\'s "checkpoint" section wrote DIR) exactly where it stopped; the run config comes from the checkpoint, so --config is refused',
+      },
+      {
+        flag: "--out FILE",
+        doc: 'where to save the model, instead of the config\'s "out" (default: model.hmst beside the config)',
+      },
     ],
     common: {
-      json: JSON_FLAG, quiet: QUIET,
+      json: JSON_FLAG,
+      quiet: QUIET,
       seed: "the run's seed, instead of the config's \"seed\" (default 0); not with --resume, which keeps the checkpoint's",
       backend: `${KERNELS.backend}; instead of the config's "backend" (default auto)`,
-      threads: `${KERNELS.threads}; instead of the config's "threads"`, help: HELP,
+      threads: `${KERNELS.threads}; instead of the config's "threads"`,
+      help: HELP,
     },
     sections: [
-      ["Input", `  A run config (JSON): seed, data, model, loss, optimizer, schedule, clip, epochs, batchSize,
+      [
+        "Input",
+        `  A run config (JSON): seed, data, model, loss, optimizer, schedule, clip, epochs, batchSize,
   earlyStopping, augment, checkpoint, health, homeostasis, out, report, backend, threads.
   Data: the bundled MNIST digits, IDX files (raw or .gz), or a CSV file with a header row; "target"
   names the target column, every other column is a feature.
-${CSV_RULES}`],
-      ["Output", `  A header (data, backend, model, optimiser, epochs × batches), one line per epoch (loss, accuracy,
+${CSV_RULES}`,
+      ],
+      [
+        "Output",
+        `  A header (data, backend, model, optimiser, epochs × batches), one line per epoch (loss, accuracy,
   validation loss and accuracy, learning rate, seconds; on a terminal also a progress bar on
   standard error), the health monitor's events as they happen, then the test metrics, timings, and
-  where the model, the run record and the report were written.`],
+  where the model, the run record and the report were written.`,
+      ],
       ["--json output", TRAIN_JSON],
     ],
     exit: "0 trained and saved; 1 training failed beyond repair (standard error says why; the model file is not written and a previous one is kept; the run record is written); 2 bad usage, run config or data",
@@ -142,28 +183,47 @@ ${CSV_RULES}`],
       "eval --model FILE --images FILE --labels FILE [common flags]",
       "eval --model FILE --config run.json [common flags]",
     ],
-    about: "Evaluates a model file on labelled data and prints its loss and accuracy (classification) or MSE and MAE (regression). The model's input normalisation and missing-value fills are applied as in training, and it runs where it was trained unless --backend says otherwise, so it reproduces the test metrics train reported.",
+    about:
+      "Evaluates a model file on labelled data and prints its loss and accuracy (classification) or MSE and MAE (regression). The model's input normalisation and missing-value fills are applied as in training, and it runs where it was trained unless --backend says otherwise, so it reproduces the test metrics train reported.",
     flags: [
       { flag: "-m, --model FILE", doc: "the model file (required)" },
-      { flag: "--data SOURCE", doc: "mnist (the bundled test split, 2,000 digits) or a CSV file with a header row; not with --config" },
-      { flag: "--target COLUMN", doc: "the CSV column that holds the targets (default: the target column the model was trained with)" },
+      {
+        flag: "--data SOURCE",
+        doc: "mnist (the bundled test split, 2,000 digits) or a CSV file with a header row; not with --config",
+      },
+      {
+        flag: "--target COLUMN",
+        doc: "the CSV column that holds the targets (default: the target column the model was trained with)",
+      },
       { flag: "--images FILE", doc: "IDX images (raw or .gz), with --labels" },
       { flag: "--labels FILE", doc: "IDX labels (raw or .gz), with --images" },
-      { flag: "-c, --config FILE", doc: "evaluate on the test data of this run config: its test file, or the held-out split training used (same seed and testSplit); not with --data" },
+      {
+        flag: "-c, --config FILE",
+        doc: "evaluate on the test data of this run config: its test file, or the held-out split training used (same seed and testSplit); not with --data",
+      },
     ],
     common: MODEL_COMMON,
     sections: [
-      ["Input", `${CSV_RULES}
+      [
+        "Input",
+        `${CSV_RULES}
   The header is required (it names the target column). Feature columns are matched by name to the
   features the model was trained on, in any order; a missing or unknown column is an error listing
   both sets. Labels are matched by the model's class names: a file may hold any subset of the
-  classes, and a label the model does not know is an error naming it and its line.`],
-      ["Output", `  Homeostat · eval · MODEL on DATA · BACKEND backend
+  classes, and a label the model does not know is an error naming it and its line.`,
+      ],
+      [
+        "Output",
+        `  Homeostat · eval · MODEL on DATA · BACKEND backend
   accuracy 97.50%  loss 0.0812  (2,000 samples)          classification
-  mse 0.1234  mae 0.2345  loss 0.1234  (400 samples)     regression`],
-      ["--json output", `  {"command": "eval", "model": PATH, "data": DESCRIPTION, "backend": "js" | "wasm",
+  mse 0.1234  mae 0.2345  loss 0.1234  (400 samples)     regression`,
+      ],
+      [
+        "--json output",
+        `  {"command": "eval", "model": PATH, "data": DESCRIPTION, "backend": "js" | "wasm",
    "test": {"loss", "accuracy", "samples"}          (regression: {"loss", "mse", "mae", "samples"}),
-   "samplesPerSecond", "wallSeconds"}`],
+   "samplesPerSecond", "wallSeconds"}`,
+      ],
     ],
     exit: "0 evaluated; 2 bad usage, model file or data (the message names the file, line and column)",
     examples: [
@@ -174,14 +234,20 @@ ${CSV_RULES}`],
 
   predict: {
     usage: ["predict --model FILE --input FILE.csv|FILE.json|FILE.jsonl|- [common flags]"],
-    about: "Predicts one output per input row with a model file: a class and its probability (classification) or a value (regression). The model's input normalisation and missing-value fills are applied as in training.",
+    about:
+      "Predicts one output per input row with a model file: a class and its probability (classification) or a value (regression). The model's input normalisation and missing-value fills are applied as in training.",
     flags: [
       { flag: "-m, --model FILE", doc: "the model file (required)" },
-      { flag: "-i, --input FILE", doc: "the rows to predict: CSV, JSON or JSON Lines; - reads standard input (required)" },
+      {
+        flag: "-i, --input FILE",
+        doc: "the rows to predict: CSV, JSON or JSON Lines; - reads standard input (required)",
+      },
     ],
     common: MODEL_COMMON,
     sections: [
-      ["Input", `${CSV_RULES}
+      [
+        "Input",
+        `${CSV_RULES}
   A header is optional: a first row is one when it holds a non-empty cell that is not a number. With
   a header, columns are matched by name to the model's features, in any order (a missing or unknown
   name is an error listing both sets; the target column the model was trained with may be present
@@ -189,14 +255,21 @@ ${CSV_RULES}`],
   many values as the model has features.
   JSON: an array of arrays (by position), an array of objects keyed by feature name, or JSON Lines
   (one array or object per line): [[5.1, 3.5, 1.4, 0.2]] or {"sepal_length": 5.1, …}. null counts as
-  a missing value.`],
-      ["Output", `  One line per row:
+  a missing value.`,
+      ],
+      [
+        "Output",
+        `  One line per row:
   row 1: setosa  (p = 0.9876)        classification: the most probable class and its probability
-  row 1: 1.23                        regression`],
-      ["--json output", `  {"command": "predict", "model": PATH, "backend": "js" | "wasm", "predictions": [
+  row 1: 1.23                        regression`,
+      ],
+      [
+        "--json output",
+        `  {"command": "predict", "model": PATH, "backend": "js" | "wasm", "predictions": [
      {"row": 1, "label": "setosa", "probability": 0.98, "output": [0.98, 0.01, 0.01]}, …]}
   classification: label (a class name), probability (its output), output (every output unit,
-  in the model's class order); regression: {"row": 1, "value": 1.23, "output": [1.23]}.`],
+  in the model's class order); regression: {"row": 1, "value": 1.23, "output": [1.23]}.`,
+      ],
     ],
     exit: "0 predicted; 2 bad usage, model file or input (the message names the file, line and column)",
     examples: [
@@ -206,19 +279,34 @@ ${CSV_RULES}`],
   },
 
   continual: {
-    usage: ["continual --config run.json [--json | --quiet]", "continual --resume CHECKPOINT_DIR [--json | --quiet]"],
-    about: "Trains a network on a stream of tasks cut from the bundled MNIST digits with a continual-learning strategy, and reports the accuracy matrix R (accuracy on task j after training task i), ACC, BWT, FWT, forgetting and intransigence against a joint model. With \"online\": true, the plasticity protocol instead: each task's online accuracy and the hidden layers' balance (dead and dormant units, effective rank, mean |w|). Writes a run record, and an HTML report when the config asks. Runs on the js backend unless --backend or --threads say otherwise.",
+    usage: [
+      "continual --config run.json [--json | --quiet]",
+      "continual --resume CHECKPOINT_DIR [--json | --quiet]",
+    ],
+    about:
+      "Trains a network on a stream of tasks cut from the bundled MNIST digits with a continual-learning strategy, and reports the accuracy matrix R (accuracy on task j after training task i), ACC, BWT, FWT, forgetting and intransigence against a joint model. With \"online\": true, the plasticity protocol instead: each task's online accuracy and the hidden layers' balance (dead and dormant units, effective rank, mean |w|). Writes a run record, and an HTML report when the config asks. Runs on the js backend unless --backend or --threads say otherwise.",
     flags: [
-      { flag: "-c, --config FILE", doc: "the run config: {\"continual\": {…}, \"checkpoint\"?, \"out\"?, \"report\"?, \"description\"?}; required unless --resume" },
-      { flag: "--resume DIR", doc: "continue a checkpointed continual run exactly where it stopped (same weights, same R); the config comes from the checkpoint, so --config is refused" },
+      {
+        flag: "-c, --config FILE",
+        doc: 'the run config: {"continual": {…}, "checkpoint"?, "out"?, "report"?, "description"?}; required unless --resume',
+      },
+      {
+        flag: "--resume DIR",
+        doc: "continue a checkpointed continual run exactly where it stopped (same weights, same R); the config comes from the checkpoint, so --config is refused",
+      },
     ],
     common: {
-      json: JSON_FLAG, quiet: QUIET,
+      json: JSON_FLAG,
+      quiet: QUIET,
       seed: "override continual.seed (not with --resume, which keeps the checkpoint's)",
-      backend: `${KERNELS.backend} (default: js)`, threads: KERNELS.threads, help: HELP,
+      backend: `${KERNELS.backend} (default: js)`,
+      threads: KERNELS.threads,
+      help: HELP,
     },
     sections: [
-      ["Run config", `  "continual" (every key optional but strategy; defaults in brackets):
+      [
+        "Run config",
+        `  "continual" (every key optional but strategy; defaults in brackets):
     stream "split" | "permuted" | "rotated" [split]    scenario "task" | "domain" | "class" [class]
     tasks integer ≥ 1 [5 for split (at most 5), else 10]
     taskFree boolean [false]: no task boundaries (naive or replay; not with scenario "task")
@@ -232,12 +320,18 @@ ${CSV_RULES}`],
     trainPerTask, testPerTask: caps on rows per task [all]
     homeostasis: regulators, as in train [none]      online [false], probeRows [500]
   Beside it: "checkpoint" {"every", "keep" [3], "dir" [checkpoints]}; "out": the run record
-  [continual.record.json beside the config]; "report": an HTML file [none].`],
-      ["Output", `  One line per task, then R as a table, ACC, BWT, FWT, both forms of forgetting, intransigence and
+  [continual.record.json beside the config]; "report": an HTML file [none].`,
+      ],
+      [
+        "Output",
+        `  One line per task, then R as a table, ACC, BWT, FWT, both forms of forgetting, intransigence and
   the joint model's ACC, wall time and the run record's path. Online: one line per task with its
   online accuracy, then the first and last tasks' accuracy, each hidden layer's balance before the
-  first task → after the last, and how many units each regulator replaced.`],
-      ["--json output", `  {"command": "continual", "continual": {"strategy", "stream", "scenario", "tasks" (task names),
+  first task → after the last, and how many units each regulator replaced.`,
+      ],
+      [
+        "--json output",
+        `  {"command": "continual", "continual": {"strategy", "stream", "scenario", "tasks" (task names),
     "R" (R[i][j], fractions), "b" (accuracy of the untrained network per task), "ACC", "BWT", "FWT",
     "forgetting": {"maxOverEarlier", "justTrainedMinusLast", "perTaskMaxOverEarlier",
     "perTaskJustTrainedMinusLast"}, "intransigence", "jointACC"}, "wallSeconds", "record", "report"}
@@ -245,59 +339,93 @@ ${CSV_RULES}`],
   "stream", "scenario", "tasks" (a count), "homeostasis" (regulator types), "online": {"accuracy"
   (per task), "balance" (per probe, per layer: "layer", "units", "deadFraction",
   "dormantFraction", "effectiveRank", "meanAbsWeight", "firingRateError", "activityCV"),
-  "regulators"}, "firstAccuracy", "lastAccuracy"}.`],
+  "regulators"}, "firstAccuracy", "lastAccuracy"}.`,
+      ],
     ],
     exit: "0 done; 2 bad usage or run config (the message names the field)",
-    examples: ["homeostat continual --config examples/split-replay.json", "homeostat continual --resume online-permuted-checkpoints --json"],
+    examples: [
+      "homeostat continual --config examples/split-replay.json",
+      "homeostat continual --resume online-permuted-checkpoints --json",
+    ],
   },
 
   report: {
     usage: ["report RECORD.json [RECORD2.json] [--out FILE.html] [--json | --quiet]"],
-    about: "Renders a run record (written by train, demo mnist and continual) as one self-contained HTML page: the diagnosis, loss and learning-rate curves, health statistics and events, and for continual runs the accuracy heatmap and measures. Two records are compared on the same axes.",
+    about:
+      "Renders a run record (written by train, demo mnist and continual) as one self-contained HTML page: the diagnosis, loss and learning-rate curves, health statistics and events, and for continual runs the accuracy heatmap and measures. Two records are compared on the same axes.",
     flags: [
-      { flag: "-o, --out FILE.html", doc: "where to write the page (default: the first record's path with .json replaced by .html)" },
+      {
+        flag: "-o, --out FILE.html",
+        doc: "where to write the page (default: the first record's path with .json replaced by .html)",
+      },
     ],
     common: NO_KERNELS_COMMON,
     sections: [
       ["Input", "  One or two run records (JSON, as train and continual write them beside their output)."],
       ["Output", "  report written to PATH (N KiB, S s)"],
-      ["--json output", `  {"command": "report", "records": [absolute paths], "report": absolute path, "bytes": page size}`],
+      [
+        "--json output",
+        `  {"command": "report", "records": [absolute paths], "report": absolute path, "bytes": page size}`,
+      ],
     ],
     exit: "0 written; 2 bad usage, an unreadable or invalid record, or an output that cannot be written",
-    examples: ["homeostat report runs/mnist/model.record.json --out run.html", "homeostat report a.record.json b.record.json -o compare.html"],
+    examples: [
+      "homeostat report runs/mnist/model.record.json --out run.html",
+      "homeostat report a.record.json b.record.json -o compare.html",
+    ],
   },
 
   export: {
     usage: ["export --model FILE --format onnx|tfjs --out PATH [--json | --quiet]"],
-    about: "Writes a model's inference graph as ONNX (opset 17; input \"input\" [batch, features] float32, output \"output\") or as a TensorFlow.js layers model. Dropout is left out. The input normalisation is not part of either graph: feed it inputs normalised as in training (the output says which mode).",
+    about:
+      'Writes a model\'s inference graph as ONNX (opset 17; input "input" [batch, features] float32, output "output") or as a TensorFlow.js layers model. Dropout is left out. The input normalisation is not part of either graph: feed it inputs normalised as in training (the output says which mode).',
     flags: [
       { flag: "-m, --model FILE", doc: "the model file (required)" },
       { flag: "-f, --format FORMAT", doc: "onnx or tfjs (required)" },
-      { flag: "-o, --out PATH", doc: "onnx: the .onnx file; tfjs: a folder that receives model.json and weights.bin (required)" },
+      {
+        flag: "-o, --out PATH",
+        doc: "onnx: the .onnx file; tfjs: a folder that receives model.json and weights.bin (required)",
+      },
     ],
     common: NO_KERNELS_COMMON,
     sections: [
-      ["Output", `  Homeostat · export · MODEL (784 → dense 256 relu → …) → the files written, and a note when the
-  model was trained on normalised inputs.`],
-      ["--json output", `  {"command": "export", "format", "model", "written": [paths], "inputNormalization": "scale01" |
-   "standardize" | null}`],
+      [
+        "Output",
+        `  Homeostat · export · MODEL (784 → dense 256 relu → …) → the files written, and a note when the
+  model was trained on normalised inputs.`,
+      ],
+      [
+        "--json output",
+        `  {"command": "export", "format", "model", "written": [paths], "inputNormalization": "scale01" |
+   "standardize" | null}`,
+      ],
     ],
     exit: "0 written; 2 bad usage, an unreadable model file, or a layer the format cannot express",
-    examples: ["homeostat export -m runs/mnist/model.hmst -f onnx -o mnist.onnx", "homeostat export -m runs/mnist/model.hmst -f tfjs -o mnist-tfjs/"],
+    examples: [
+      "homeostat export -m runs/mnist/model.hmst -f onnx -o mnist.onnx",
+      "homeostat export -m runs/mnist/model.hmst -f tfjs -o mnist-tfjs/",
+    ],
   },
 
   import: {
     usage: ["import --format onnx|tfjs --in PATH --out FILE [--json | --quiet]"],
-    about: "Reads an ONNX file or a TensorFlow.js layers model as a Homeostat model file. ONNX: a chain of Gemm or MatMul(+Add), Relu, Sigmoid, Tanh, LeakyRelu (α 0.01), Elu (α 1), Selu, Softplus, Softmax, Gelu, LayerNormalization, Identity, Dropout and Constant nodes, float32 weights. The model file holds no loss, normaliser or class names: eval takes the loss its output layer implies.",
+    about:
+      "Reads an ONNX file or a TensorFlow.js layers model as a Homeostat model file. ONNX: a chain of Gemm or MatMul(+Add), Relu, Sigmoid, Tanh, LeakyRelu (α 0.01), Elu (α 1), Selu, Softplus, Softmax, Gelu, LayerNormalization, Identity, Dropout and Constant nodes, float32 weights. The model file holds no loss, normaliser or class names: eval takes the loss its output layer implies.",
     flags: [
       { flag: "-f, --format FORMAT", doc: "onnx or tfjs (required)" },
-      { flag: "--in PATH", doc: "the .onnx file, or the folder holding model.json and its weight files (required)" },
+      {
+        flag: "--in PATH",
+        doc: "the .onnx file, or the folder holding model.json and its weight files (required)",
+      },
       { flag: "-o, --out FILE", doc: "the Homeostat model file to write (required)" },
     ],
     common: NO_KERNELS_COMMON,
     sections: [
       ["Output", "  Homeostat · import · PATH → FILE (784 → dense 256 relu → …, N parameters)"],
-      ["--json output", `  {"command": "import", "format", "input", "model" (the file written), "parameters"}`],
+      [
+        "--json output",
+        `  {"command": "import", "format", "input", "model" (the file written), "parameters"}`,
+      ],
     ],
     exit: "0 written; 2 bad usage, or an input that cannot be read or mapped (the message names the node and its op)",
     examples: ["homeostat import -f onnx --in mnist.onnx -o mnist.hmst"],
@@ -305,7 +433,8 @@ ${CSV_RULES}`],
 
   bench: {
     usage: ["bench [--quick] [--only train|gemm] [--out FILE.json]"],
-    about: "Measures training throughput (784-256-256-10 MLP, SGD, batches of 1, 64 and 256) and float32 matrix products (64×256×784, 256³, 1024³) of Homeostat's js backend and wasm backend (1 and 2 threads) against TensorFlow.js (cpu and wasm; a dev dependency, so only in a clone after npm install) and PyTorch (when python3 has torch), in interleaved rounds. Takes about five minutes (a minute with --quick). It parses its own flags: --json, --quiet, --seed, --backend and --threads are not taken.",
+    about:
+      "Measures training throughput (784-256-256-10 MLP, SGD, batches of 1, 64 and 256) and float32 matrix products (64×256×784, 256³, 1024³) of Homeostat's js backend and wasm backend (1 and 2 threads) against TensorFlow.js (cpu and wasm; a dev dependency, so only in a clone after npm install) and PyTorch (when python3 has torch), in interleaved rounds. Takes about five minutes (a minute with --quick). It parses its own flags: --json, --quiet, --seed, --backend and --threads are not taken.",
     flags: [
       { flag: "--quick", doc: "fewer, shorter rounds: about a minute instead of about five" },
       { flag: "--only WORKLOAD", doc: "run one workload: train or gemm (default both)" },
@@ -313,12 +442,18 @@ ${CSV_RULES}`],
       { flag: "-h, --help", doc: HELP },
     ],
     sections: [
-      ["Output", `  A line per workload as it runs, a table (rate: median of rounds; spread: half the interquartile
-  range), then each Homeostat contestant ÷ each peer's fastest (above 1: Homeostat is faster).`],
-      ["JSON file (--out)", `  {"date", "mode": "quick" | "full", "seconds", "machine": {"cpuModel", "cpuCount", "node",
+      [
+        "Output",
+        `  A line per workload as it runs, a table (rate: median of rounds; spread: half the interquartile
+  range), then each Homeostat contestant ÷ each peer's fastest (above 1: Homeostat is faster).`,
+      ],
+      [
+        "JSON file (--out)",
+        `  {"date", "mode": "quick" | "full", "seconds", "machine": {"cpuModel", "cpuCount", "node",
    "platform", "memoryGiB", "loadAverage"}, "tfjs", "torch", "wasm" (versions, or why skipped),
    "results": [{"workload", "contestant", "unit", "median", "spread", "rounds", "repsPerRound",
-   "reference", "peer", "ratio"}], "ratios": {workload: {contestant: {peer: ratio}}}}`],
+   "reference", "peer", "ratio"}], "ratios": {workload: {contestant: {peer: ratio}}}}`,
+      ],
     ],
     exit: "0 measured; 2 bad usage",
     examples: ["homeostat bench --quick", "homeostat bench --only gemm --out gemm.json"],

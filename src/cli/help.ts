@@ -51,7 +51,12 @@ The full reference, run-config formats included: docs/cli.md.`;
 
 const WIDTH = 100;
 const COMMON_FLAGS: Record<CommonFlag, string> = {
-  json: "--json", quiet: "--quiet", seed: "--seed N", backend: "--backend NAME", threads: "--threads N", help: "-h, --help",
+  json: "--json",
+  quiet: "--quiet",
+  seed: "--seed N",
+  backend: "--backend NAME",
+  threads: "--threads N",
+  help: "-h, --help",
 };
 
 export function isCommand(name: string | undefined): name is Command {
@@ -71,12 +76,23 @@ export function wantsHelp(args: readonly string[]): boolean {
  * commandHelp("predict").startsWith("usage: homeostat predict"); // true
  */
 export function commandHelp(command: string): string {
-  if (!isCommand(command)) throw new UsageError(`no help for "${command}": there is no such command; the commands are ${COMMANDS.join(", ")}`);
+  if (!isCommand(command))
+    throw new UsageError(
+      `no help for "${command}": there is no such command; the commands are ${COMMANDS.join(", ")}`,
+    );
   const page: HelpPage = PAGES[command];
   // continual's strategies are listed, after its run config, from the registry that validates them.
-  const sections = command === "continual" ? [page.sections[0], ["Strategies", strategyList()] as const, ...page.sections.slice(1)] : page.sections;
+  const sections =
+    command === "continual"
+      ? [page.sections[0], ["Strategies", strategyList()] as const, ...page.sections.slice(1)]
+      : page.sections;
   const flags = page.flags.map((f) => ({ ...f, flag: pad(f.flag) }));
-  const common = page.common ? (Object.keys(COMMON_FLAGS) as CommonFlag[]).map((k) => ({ flag: pad(COMMON_FLAGS[k]), doc: page.common![k] })) : [];
+  const common = page.common
+    ? (Object.keys(COMMON_FLAGS) as CommonFlag[]).map((k) => ({
+        flag: pad(COMMON_FLAGS[k]),
+        doc: page.common![k],
+      }))
+    : [];
   const column = Math.min(26, Math.max(...[...flags, ...common].map((f) => f.flag.length)) + 4);
   return [
     page.usage.map((u, i) => `${i === 0 ? "usage:" : "   or:"} homeostat ${u}`).join("\n"),
@@ -127,14 +143,22 @@ function wrap(text: string, width: number, indent: string): string {
 function strategyList(): string {
   const range = (h: HyperParameter): string => {
     const low = h.min !== undefined ? `[${h.min}` : h.above !== undefined ? `(${h.above}` : undefined;
-    const bound = low && h.max !== undefined ? `in ${low}, ${h.max}]` : low ? `${low.startsWith("[") ? "≥" : ">"} ${low.slice(1)}` : "";
+    const bound =
+      low && h.max !== undefined
+        ? `in ${low}, ${h.max}]`
+        : low
+          ? `${low.startsWith("[") ? "≥" : ">"} ${low.slice(1)}`
+          : "";
     return [h.integer ? "integer" : "", bound].filter(Boolean).join(" ");
   };
   const lines = Object.values(STRATEGY_SPECS).map((s) => {
     const hyper = Object.entries(s.hyper).map(([name, h]) => `${name} ${h.default} (${range(h)})`);
     return flagLine({ flag: s.type, doc: hyper.length > 0 ? hyper.join(", ") : "no hyper-parameters" }, 14);
   });
-  return [...lines, "  Hyper-parameters default as shown; what each does and how it was chosen: docs/cli.md."].join("\n");
+  return [
+    ...lines,
+    "  Hyper-parameters default as shown; what each does and how it was chosen: docs/cli.md.",
+  ].join("\n");
 }
 
 /**
@@ -142,7 +166,9 @@ function strategyList(): string {
  * (dist/src/cli/help.js), in a clone and in a global npm install alike.
  */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+    version?: unknown;
+  };
   if (typeof pkg.version !== "string") throw new Error("package.json has no version");
   return pkg.version;
 }

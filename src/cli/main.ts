@@ -47,7 +47,10 @@ function kernelFlags(values: { backend?: string; threads?: string }): KernelChoi
   if (values.backend !== undefined && !["auto", "js", "wasm"].includes(values.backend)) {
     throw new UsageError(`--backend: expected auto, js or wasm, got "${values.backend}"`);
   }
-  return { backend: values.backend, threads: numberFlag(values.threads, "threads", { integer: true, min: 1 }) };
+  return {
+    backend: values.backend,
+    threads: numberFlag(values.threads, "threads", { integer: true, min: 1 }),
+  };
 }
 
 /** Apply --backend and --threads over what the run config says. */
@@ -65,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       case undefined:
       case "--help":
       case "-h":
-        process.stdout.write(USAGE + "\n");
+        process.stdout.write(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
       case "help":
         if (rest.length > 1) throw new UsageError(`help takes one command, got "${rest.join(" ")}"`);
@@ -75,7 +78,11 @@ export async function main(argv: string[]): Promise<number> {
       case "-V":
         return say(`homeostat ${version()}`);
       case "demo": {
-        const { values, positionals } = parseFlags(rest, { ...common, epochs: { type: "string" }, out: { type: "string" } }, 1);
+        const { values, positionals } = parseFlags(
+          rest,
+          { ...common, epochs: { type: "string" }, out: { type: "string" } },
+          1,
+        );
         const ui = makeUi(values);
         const which = positionals[0] ?? "mnist";
         const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
@@ -97,18 +104,30 @@ export async function main(argv: string[]): Promise<number> {
         return runTraining(cfg, ui, "demo mnist").failed ? 1 : 0;
       }
       case "train": {
-        const { values } = parseFlags(rest, { ...common, config: { type: "string", short: "c" }, out: { type: "string" }, resume: { type: "string" } });
+        const { values } = parseFlags(rest, {
+          ...common,
+          config: { type: "string", short: "c" },
+          out: { type: "string" },
+          resume: { type: "string" },
+        });
         const ui = makeUi(values);
         if (values.resume) {
-          if (values.config) throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
-          const ck = loadLatestCheckpoint(values.resume, (m) => process.stderr.write(`homeostat: warning: ${m}\n`));
-          if (ck.kind !== "train") throw new UsageError(`${values.resume} holds checkpoints of a continual run; resume it with homeostat continual --resume ${values.resume}`);
+          if (values.config)
+            throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
+          const ck = loadLatestCheckpoint(values.resume, (m) =>
+            process.stderr.write(`homeostat: warning: ${m}\n`),
+          );
+          if (ck.kind !== "train")
+            throw new UsageError(
+              `${values.resume} holds checkpoints of a continual run; resume it with homeostat continual --resume ${values.resume}`,
+            );
           const cfg = parseRunConfig(ck.config, ck.configDir, ck.runDir);
           if (values.out) cfg.out = resolve(values.out);
           backendFlags(cfg, values);
           return runTraining(cfg, ui, "train", ck).failed ? 1 : 0;
         }
-        if (!values.config) throw new UsageError("train needs --config run.json (or --resume CHECKPOINT_DIR)");
+        if (!values.config)
+          throw new UsageError("train needs --config run.json (or --resume CHECKPOINT_DIR)");
         const cfg = loadRunConfig(values.config);
         const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
         if (seed !== undefined) cfg.seed = seed;
@@ -118,51 +137,95 @@ export async function main(argv: string[]): Promise<number> {
       }
       case "eval": {
         const { values } = parseFlags(rest, {
-          ...common, model: { type: "string", short: "m" }, data: { type: "string" }, target: { type: "string" },
-          images: { type: "string" }, labels: { type: "string" }, config: { type: "string", short: "c" },
+          ...common,
+          model: { type: "string", short: "m" },
+          data: { type: "string" },
+          target: { type: "string" },
+          images: { type: "string" },
+          labels: { type: "string" },
+          config: { type: "string", short: "c" },
         });
         if (!values.model) throw new UsageError("eval needs --model FILE");
         runEval(values.model, values, makeUi(values), kernelFlags(values));
         return 0;
       }
       case "predict": {
-        const { values } = parseFlags(rest, { ...common, model: { type: "string", short: "m" }, input: { type: "string", short: "i" } });
+        const { values } = parseFlags(rest, {
+          ...common,
+          model: { type: "string", short: "m" },
+          input: { type: "string", short: "i" },
+        });
         if (!values.model) throw new UsageError("predict needs --model FILE");
-        if (!values.input) throw new UsageError("predict needs --input FILE (CSV or JSON rows; - for standard input)");
+        if (!values.input)
+          throw new UsageError("predict needs --input FILE (CSV or JSON rows; - for standard input)");
         runPredict(values.model, values.input, makeUi(values), kernelFlags(values));
         return 0;
       }
       case "continual": {
-        const { values } = parseFlags(rest, { ...common, config: { type: "string", short: "c" }, resume: { type: "string" } });
+        const { values } = parseFlags(rest, {
+          ...common,
+          config: { type: "string", short: "c" },
+          resume: { type: "string" },
+        });
         // The continual runner trains on the js backend unless --backend or --threads ask otherwise.
         const kernels = kernelFlags(values);
-        if (kernels.backend !== undefined || kernels.threads !== undefined) useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
+        if (kernels.backend !== undefined || kernels.threads !== undefined)
+          useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
         const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
         if (values.resume) {
-          if (values.config) throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
-          if (seed !== undefined) throw new UsageError("--resume continues with the checkpoint's seed; leave out --seed");
-          const ck = loadLatestCheckpoint(values.resume, (m) => process.stderr.write(`homeostat: warning: ${m}\n`));
-          if (ck.kind !== "continual") throw new UsageError(`${values.resume} holds checkpoints of a training run; resume it with homeostat train --resume ${values.resume}`);
-          runContinualConfig(ck.config, { baseDir: ck.configDir, runDir: ck.runDir, where: "checkpoint" }, makeUi(values), ck);
+          if (values.config)
+            throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
+          if (seed !== undefined)
+            throw new UsageError("--resume continues with the checkpoint's seed; leave out --seed");
+          const ck = loadLatestCheckpoint(values.resume, (m) =>
+            process.stderr.write(`homeostat: warning: ${m}\n`),
+          );
+          if (ck.kind !== "continual")
+            throw new UsageError(
+              `${values.resume} holds checkpoints of a training run; resume it with homeostat train --resume ${values.resume}`,
+            );
+          runContinualConfig(
+            ck.config,
+            { baseDir: ck.configDir, runDir: ck.runDir, where: "checkpoint" },
+            makeUi(values),
+            ck,
+          );
           return 0;
         }
-        if (!values.config) throw new UsageError("continual needs --config run.json (with a \"continual\" section), or --resume CHECKPOINT_DIR");
+        if (!values.config)
+          throw new UsageError(
+            'continual needs --config run.json (with a "continual" section), or --resume CHECKPOINT_DIR',
+          );
         runContinualCommand(values.config, makeUi(values), seed);
         return 0;
       }
       case "report": {
-        const { values, positionals } = parseFlags(rest, { ...common, out: { type: "string", short: "o" } }, 2);
+        const { values, positionals } = parseFlags(
+          rest,
+          { ...common, out: { type: "string", short: "o" } },
+          2,
+        );
         runReportCommand(positionals, values.out, makeUi(values));
         return 0;
       }
       case "export": {
-        const { values } = parseFlags(rest, { ...common, model: { type: "string", short: "m" }, format: { type: "string", short: "f" }, out: { type: "string", short: "o" } });
+        const { values } = parseFlags(rest, {
+          ...common,
+          model: { type: "string", short: "m" },
+          format: { type: "string", short: "f" },
+          out: { type: "string", short: "o" },
+        });
         if (!values.model) throw new UsageError("export needs --model FILE");
         runExport(values.model, values.format, values.out, makeUi(values));
         return 0;
       }
       case "import": {
-        const { values } = parseFlags(rest, { ...common, in: { type: "string" }, format: { type: "string", short: "f" }, out: { type: "string", short: "o" } });
+        const { values } = parseFlags(rest, {
+          ...common,
+          in: { type: "string" },
+          format: { type: "string", short: "f" },
+          out: { type: "string", short: "o" },
+        });
         runImport(values.in, values.format, values.out, makeUi(values));
         return 0;
       }
@@ -176,20 +239,24 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`homeostat: ${e.message}\nRun "homeostat ${isCommand(command) ? `${command} ` : ""}--help" for usage.\n`);
+      process.stderr.write(
+        `homeostat: ${e.message}\nRun "homeostat ${isCommand(command) ? `${command} ` : ""}--help" for usage.\n`,
+      );
       return 2;
     }
     if (e instanceof HomeostatError) {
       process.stderr.write(`homeostat: ${e.message}\n`);
       return 2;
     }
-    process.stderr.write(`homeostat: internal error (this is a bug in Homeostat; please report it):\n${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(
+      `homeostat: internal error (this is a bug in Homeostat; please report it):\n${(e as Error).stack ?? String(e)}\n`,
+    );
     return 1;
   }
 }
 
 /** Print a help page or the version: exit code 0. */
 function say(text: string): number {
-  process.stdout.write(text + "\n");
+  process.stdout.write(`${text}\n`);
   return 0;
 }

@@ -12,7 +12,8 @@ export function formatEpochLine(e: EpochEvent, totalEpochs: number): string {
   if (e.train.accuracy !== undefined) parts.push(`acc ${(100 * e.train.accuracy).toFixed(2)}%`);
   if (e.validation) {
     parts.push(`val loss ${e.validation.loss.toFixed(4)}`);
-    if (e.validation.accuracy !== undefined) parts.push(`val acc ${(100 * e.validation.accuracy).toFixed(2)}%`);
+    if (e.validation.accuracy !== undefined)
+      parts.push(`val acc ${(100 * e.validation.accuracy).toFixed(2)}%`);
   }
   parts.push(`lr ${e.lr.toPrecision(3)}`, `${e.seconds.toFixed(1)}s`);
   return `epoch ${e.epoch + 1}/${totalEpochs}  ${parts.join("  ")}`;
@@ -22,7 +23,12 @@ export function formatEpochLine(e: EpochEvent, totalEpochs: number): string {
  * A one-line progress bar on a terminal (standard error, so standard output stays clean for --json).
  * Redraws at most ten times a second; at each epoch's end the bar gives way to the epoch line.
  */
-export function progressBar(stream: NodeJS.WriteStream, totalEpochs: number, stepsPerEpoch: number, label = "train"): Observer {
+export function progressBar(
+  stream: NodeJS.WriteStream,
+  totalEpochs: number,
+  stepsPerEpoch: number,
+  label = "train",
+): Observer {
   let last = 0;
   let lossAvg = NaN;
   const width = 28;
@@ -30,7 +36,9 @@ export function progressBar(stream: NodeJS.WriteStream, totalEpochs: number, ste
     const frac = (batch + 1) / stepsPerEpoch;
     const filled = Math.round(frac * width);
     const bar = "█".repeat(filled) + "░".repeat(width - filled);
-    stream.write(`\r${label} epoch ${epoch + 1}/${totalEpochs} ${bar} ${Math.round(frac * 100)}%  loss ${lossAvg.toFixed(4)}   `);
+    stream.write(
+      `\r${label} epoch ${epoch + 1}/${totalEpochs} ${bar} ${Math.round(frac * 100)}%  loss ${lossAvg.toFixed(4)}   `,
+    );
   };
   return {
     onBatchEnd(e) {

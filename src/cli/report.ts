@@ -23,7 +23,7 @@ export function recordPathFor(modelPath: string): string {
 
 export function writeRunRecord(path: string, record: RunRecord): void {
   ensureDirectory(dirname(path));
-  writeFileAtomic(path, new TextEncoder().encode(stringifyRunRecord(record) + "\n"));
+  writeFileAtomic(path, new TextEncoder().encode(`${stringifyRunRecord(record)}\n`));
 }
 
 /** Read and check a run record; every problem names the file and the field. */
@@ -33,20 +33,32 @@ export function readRunRecord(path: string): RunRecord {
     text = readFileSync(path, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const words = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code ?? (e as Error).message;
-    throw new DataError(`${displayPath(resolve(path))}: cannot read the run record (${words})`, { file: path });
+    const words =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : (code ?? (e as Error).message);
+    throw new DataError(`${displayPath(resolve(path))}: cannot read the run record (${words})`, {
+      file: path,
+    });
   }
-  if (text.trim() === "") throw new DataError(`${displayPath(resolve(path))}: not a run record: the file is empty`, { file: path });
+  if (text.trim() === "")
+    throw new DataError(`${displayPath(resolve(path))}: not a run record: the file is empty`, { file: path });
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new DataError(`${displayPath(resolve(path))}: not a run record: not valid JSON (${(e as Error).message})`, { file: path });
+    throw new DataError(
+      `${displayPath(resolve(path))}: not a run record: not valid JSON (${(e as Error).message})`,
+      { file: path },
+    );
   }
   try {
     return parseRunRecord(raw);
   } catch (e) {
-    if (e instanceof HomeostatError) throw new DataError(`${displayPath(resolve(path))}: ${e.message}`, { ...e.location, file: path });
+    if (e instanceof HomeostatError)
+      throw new DataError(`${displayPath(resolve(path))}: ${e.message}`, { ...e.location, file: path });
     throw e;
   }
 }
@@ -54,7 +66,8 @@ export function readRunRecord(path: string): RunRecord {
 /** Labels for the legend: the record's own label, else its file name, else its path where names collide. */
 function labels(paths: readonly string[], records: readonly RunRecord[]): string[] {
   const names = paths.map((p, i) => records[i].label ?? basename(p).replace(/(\.record)?\.json$/, ""));
-  if (names.length === 2 && names[0] === names[1]) return paths.map((p) => relative(process.cwd(), resolve(p)) || p);
+  if (names.length === 2 && names[0] === names[1])
+    return paths.map((p) => relative(process.cwd(), resolve(p)) || p);
   return names;
 }
 
@@ -75,13 +88,20 @@ function checkReportTarget(out: string): void {
   } catch {
     // Missing (to be created) or unreachable: writing it says why.
   }
-  if (folder) throw new UsageError(`--out ${out}: is a folder; expected the path of an HTML file, such as ${join(out, "report.html")}`);
-  if (!/\.html?$/i.test(out)) throw new UsageError(`--out ${out}: expected the path of an HTML file (ending in .html)`);
+  if (folder)
+    throw new UsageError(
+      `--out ${out}: is a folder; expected the path of an HTML file, such as ${join(out, "report.html")}`,
+    );
+  if (!/\.html?$/i.test(out))
+    throw new UsageError(`--out ${out}: expected the path of an HTML file (ending in .html)`);
 }
 
 /** `homeostat report RECORD [RECORD2] [--out FILE.html]`. */
 export function runReportCommand(files: readonly string[], out: string | undefined, ui: Ui): void {
-  if (files.length === 0) throw new UsageError("report needs a run record: homeostat report RECORD.json [RECORD2.json] --out report.html");
+  if (files.length === 0)
+    throw new UsageError(
+      "report needs a run record: homeostat report RECORD.json [RECORD2.json] --out report.html",
+    );
   if (files.length > 2) throw new UsageError(`report compares at most two runs, got ${files.length} files`);
   const started = performance.now();
   const records = files.map(readRunRecord);
@@ -89,6 +109,8 @@ export function runReportCommand(files: readonly string[], out: string | undefin
   const target = out ?? files[0].replace(/(\.json)?$/, ".html");
   const path = writeReport(target, files, records);
   const bytes = readFileSync(path).length;
-  ui.say(`report written to ${displayPath(path)} (${(bytes / 1024).toFixed(0)} KiB, ${((performance.now() - started) / 1000).toFixed(2)} s)`);
+  ui.say(
+    `report written to ${displayPath(path)} (${(bytes / 1024).toFixed(0)} KiB, ${((performance.now() - started) / 1000).toFixed(2)} s)`,
+  );
   ui.result({ command: "report", records: files.map((f) => resolve(f)), report: path, bytes });
 }

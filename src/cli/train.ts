@@ -52,7 +52,7 @@ export function displayPath(p: string): string {
 export function describeModel(model: Sequential): string {
   const parts = model.layers.map((l) => {
     const c = l.config();
-    if (c.type === "dense") return `dense ${c.units}${c.activation === "identity" ? "" : " " + c.activation}`;
+    if (c.type === "dense") return `dense ${c.units}${c.activation === "identity" ? "" : ` ${c.activation}`}`;
     if (c.type === "dropout") return `dropout ${c.rate}`;
     if (c.type === "activation") return String(c.activation);
     return c.type;
@@ -61,16 +61,26 @@ export function describeModel(model: Sequential): string {
 }
 
 /** Train as a run config says, evaluate on the test split, save the model atomically. */
-export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: CheckpointContents): TrainSummary {
+export function runTraining(
+  cfg: RunConfig,
+  ui: Ui,
+  command = "train",
+  resume?: CheckpointContents,
+): TrainSummary {
   const started = performance.now();
   const kernels = useBackend(cfg.backend, { threads: cfg.threads });
   // Data first (a bad cell leaves nothing behind), then the output folder (before the long part).
   const data = prepareData(cfg.data, cfg.seed);
   ensureDirectory(dirname(cfg.out));
   const rng = new Rng(cfg.seed);
-  const model = resume ? resume.model : new Sequential(cfg.layers).build(data.train.inputDim, rng.fork("init"));
+  const model = resume
+    ? resume.model
+    : new Sequential(cfg.layers).build(data.train.inputDim, rng.fork("init"));
   if (model.outputDim !== data.train.outputDim) {
-    const what = data.train.task === "classification" ? `${data.train.outputDim} classes` : `${data.train.outputDim} target column(s)`;
+    const what =
+      data.train.task === "classification"
+        ? `${data.train.outputDim} classes`
+        : `${data.train.outputDim} target column(s)`;
     throw new ConfigError(
       `model.layers[${cfg.layers.length - 1}]: the model ends with ${model.outputDim} outputs but the data has ${what}; set its "units" to ${data.train.outputDim}${data.train.taskNote ? ` (${data.train.taskNote})` : ""}`,
       { field: `model.layers[${cfg.layers.length - 1}].units` },
@@ -81,7 +91,9 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
   const stepsPerEpoch = Math.ceil((data.train.n * (1 - cfg.data.validationSplit)) / cfg.batchSize);
   ui.say(`Homeostat · ${command} · ${data.description} · ${kernels.name} backend`);
   if (data.train.taskNote) ui.say(`note: ${data.train.taskNote}`);
-  ui.say(`model ${describeModel(model)} (${fmtInt(model.parameterCount())} parameters) · ${cfg.optimizer.type} lr ${cfg.optimizer.lr} · ${cfg.epochs} epochs × ${stepsPerEpoch} batches of ${cfg.batchSize}`);
+  ui.say(
+    `model ${describeModel(model)} (${fmtInt(model.parameterCount())} parameters) · ${cfg.optimizer.type} lr ${cfg.optimizer.lr} · ${cfg.epochs} epochs × ${stepsPerEpoch} batches of ${cfg.batchSize}`,
+  );
   const observers: Observer[] = [];
   const healthEvents: HealthEvent[] = [];
   const printEvent = (e: HealthEvent): void => {
@@ -93,7 +105,9 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
   if (cfg.health.monitor && !resume) {
     for (const e of checkBeforeTraining(data.train, model, cfg.loss)) printEvent(e);
   }
-  const monitor = cfg.health.monitor ? healthMonitor({ repair: cfg.health.repair, seed: cfg.seed, onEvent: printEvent }) : null;
+  const monitor = cfg.health.monitor
+    ? healthMonitor({ repair: cfg.health.repair, seed: cfg.seed, onEvent: printEvent })
+    : null;
   if (monitor) observers.push(monitor);
   if (ui.progress) observers.push(progressBar(ui.progress, cfg.epochs, stepsPerEpoch));
   else if (!ui.json && !ui.quiet) observers.push(epochLog(ui.say, cfg.epochs));
@@ -105,7 +119,10 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
 
   const train = toTensors(data.train);
   const writer = cfg.checkpoint ? new CheckpointWriter(cfg.checkpoint.dir, cfg.checkpoint.keep) : null;
-  if (resume) ui.say(`resuming from step ${resume.state.step} (epoch ${resume.state.epoch + 1}, batch ${resume.state.batchIndex + 1})`);
+  if (resume)
+    ui.say(
+      `resuming from step ${resume.state.step} (epoch ${resume.state.epoch + 1}, batch ${resume.state.batchIndex + 1})`,
+    );
   const history = fit(model, train, {
     epochs: cfg.epochs,
     batchSize: cfg.batchSize,
@@ -120,9 +137,19 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
     observers,
     augment: cfg.augment ? randomShift(cfg.augment.width, cfg.augment.height, cfg.augment.shift) : undefined,
     resume: resume?.state,
-    checkpoint: writer && cfg.checkpoint
-      ? { every: cfg.checkpoint.every, save: (state) => writer.write(model, state, { loss: cfg.loss, config: cfg.raw, configDir: cfg.baseDir, runDir: cfg.runDir }) }
-      : undefined,
+    checkpoint:
+      writer && cfg.checkpoint
+        ? {
+            every: cfg.checkpoint.every,
+            save: (state) =>
+              writer.write(model, state, {
+                loss: cfg.loss,
+                config: cfg.raw,
+                configDir: cfg.baseDir,
+                runDir: cfg.runDir,
+              }),
+          }
+        : undefined,
   });
   const test = evaluate(model, toTensors(data.test), { loss, metrics });
   const last = history.epochs[history.epochs.length - 1];
@@ -135,12 +162,23 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
     target: cfg.data.source.kind === "csv" ? cfg.data.source.target : undefined,
     impute: data.impute,
     normalizer: { mode: data.normalizer.mode, offset: data.normalizer.offset, scale: data.normalizer.scale },
-    optimizer: { type: cfg.optimizer.type, lr: cfg.optimizer.lr, options: cfg.optimizer.options, state: history.optimizerState },
+    optimizer: {
+      type: cfg.optimizer.type,
+      lr: cfg.optimizer.lr,
+      options: cfg.optimizer.options,
+      state: history.optimizerState,
+    },
     training: {
       config: cfg.raw,
       // Where the kernels ran (flags included), so that eval and predict run there too by default.
       backend: kernels.name,
-      epochs: history.epochs.map((e) => ({ epoch: e.epoch, train: e.train, validation: e.validation, lr: e.lr, seconds: e.seconds })),
+      epochs: history.epochs.map((e) => ({
+        epoch: e.epoch,
+        train: e.train,
+        validation: e.validation,
+        lr: e.lr,
+        seconds: e.seconds,
+      })),
       test,
       stopReason: history.stopReason,
       failed: history.failed,
@@ -148,7 +186,8 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
     },
   });
   // A run that failed beyond repair may hold broken weights: keep whatever model was there before.
-  if (history.failed) process.stderr.write(`homeostat: training failed: ${history.failed}\nThe model was not saved.\n`);
+  if (history.failed)
+    process.stderr.write(`homeostat: training failed: ${history.failed}\nThe model was not saved.\n`);
   else writeFileAtomic(cfg.out, bytes);
 
   const wallSeconds = (performance.now() - started) / 1000;
@@ -168,26 +207,45 @@ export function runTraining(cfg: RunConfig, ui: Ui, command = "train", resume?: 
     model: history.failed ? undefined : cfg.out,
     stopReason: history.stopReason,
     failed: history.failed,
-    health: { events: healthEvents.map((e) => ({ step: e.step, kind: e.kind, layer: e.layer, evidence: e.evidence, diagnosis: e.diagnosis, action: e.action, repaired: e.repaired ?? false })) },
+    health: {
+      events: healthEvents.map((e) => ({
+        step: e.step,
+        kind: e.kind,
+        layer: e.layer,
+        evidence: e.evidence,
+        diagnosis: e.diagnosis,
+        action: e.action,
+        repaired: e.repaired ?? false,
+      })),
+    },
     record: recordPath,
     report: cfg.report,
   };
   // The record is written for failed runs too: they are the ones worth looking at.
   const record = {
-    format: RUN_RECORD_FORMAT, version: RUN_RECORD_VERSION, command, createdAt: new Date().toISOString(), config: cfg.raw,
-    steps: recorder.steps.series(), epochs: recorder.epochs, test,
+    format: RUN_RECORD_FORMAT,
+    version: RUN_RECORD_VERSION,
+    command,
+    createdAt: new Date().toISOString(),
+    config: cfg.raw,
+    steps: recorder.steps.series(),
+    epochs: recorder.epochs,
+    test,
     health: monitor ? { ...monitor.statistics(), events: healthEvents } : undefined,
     summary: { ...summary, health: undefined },
   } as const;
   writeRunRecord(recordPath, record);
   if (cfg.report) writeReport(cfg.report, [recordPath], [record]);
   if (history.stopReason) ui.say(history.stopReason);
-  const testLine = test.accuracy !== undefined
-    ? `test accuracy ${pct(test.accuracy)}  loss ${test.loss.toFixed(4)}`
-    : `test mse ${test.mse?.toPrecision(4)}  mae ${test.mae?.toPrecision(4)}  loss ${test.loss.toPrecision(4)}`;
+  const testLine =
+    test.accuracy !== undefined
+      ? `test accuracy ${pct(test.accuracy)}  loss ${test.loss.toFixed(4)}`
+      : `test mse ${test.mse?.toPrecision(4)}  mae ${test.mae?.toPrecision(4)}  loss ${test.loss.toPrecision(4)}`;
   ui.say(`${testLine}  (${fmtInt(data.test.n)} held-out samples)`);
   const saved = history.failed ? "model not saved" : `model saved to ${displayPath(cfg.out)}`;
-  ui.say(`trained in ${history.seconds.toFixed(1)} s (${fmtInt(history.samplesPerSecond)} samples/s), ${wallSeconds.toFixed(1)} s in all · ${saved}`);
+  ui.say(
+    `trained in ${history.seconds.toFixed(1)} s (${fmtInt(history.samplesPerSecond)} samples/s), ${wallSeconds.toFixed(1)} s in all · ${saved}`,
+  );
   ui.say(`run record ${displayPath(recordPath)}${cfg.report ? ` · report ${displayPath(cfg.report)}` : ""}`);
   ui.result(summary);
   return summary;

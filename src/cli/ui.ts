@@ -17,11 +17,11 @@ export function makeUi(opts: { json?: boolean; quiet?: boolean }): Ui {
     json,
     quiet,
     say: (line) => {
-      if (!quiet && !json) process.stdout.write(line + "\n");
+      if (!quiet && !json) process.stdout.write(`${line}\n`);
     },
     progress: !quiet && !json && process.stderr.isTTY ? process.stderr : null,
     result: (obj) => {
-      if (json) process.stdout.write(JSON.stringify(obj) + "\n");
+      if (json) process.stdout.write(`${JSON.stringify(obj)}\n`);
     },
   };
 }

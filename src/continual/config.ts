@@ -32,8 +32,25 @@ import { STRATEGY_SPECS, STRATEGY_TYPES, type StrategyChoice } from "./strategie
 import { SCENARIOS, type Scenario, STREAM_KINDS, type StreamKind } from "./streams.js";
 
 const KEYS = [
-  "stream", "scenario", "tasks", "taskFree", "strategy", "epochs", "batchSize", "optimizer", "keepOptimizerState", "model",
-  "seed", "compareJoint", "evaluateOn", "validationFraction", "trainPerTask", "testPerTask", "homeostasis", "online", "probeRows",
+  "stream",
+  "scenario",
+  "tasks",
+  "taskFree",
+  "strategy",
+  "epochs",
+  "batchSize",
+  "optimizer",
+  "keepOptimizerState",
+  "model",
+  "seed",
+  "compareJoint",
+  "evaluateOn",
+  "validationFraction",
+  "trainPerTask",
+  "testPerTask",
+  "homeostasis",
+  "online",
+  "probeRows",
 ];
 
 /** The default hidden layers: the issue's 784-100-100-10 network. */
@@ -57,17 +74,32 @@ export function parseContinualConfig(raw: unknown, field = "continual"): Continu
   const stream = (optString(obj, "stream", field, STREAM_KINDS) ?? "split") as StreamKind;
   const scenario = (optString(obj, "scenario", field, SCENARIOS) ?? "class") as Scenario;
   const tasks = optNumber(obj, "tasks", field, { integer: true, min: 1 }) ?? (stream === "split" ? 5 : 10);
-  if (stream === "split" && tasks > 5) throw new ConfigError(`${f("tasks")}: a split stream of the 10 digits has at most 5 tasks, got ${tasks}`, { field: f("tasks") });
+  if (stream === "split" && tasks > 5)
+    throw new ConfigError(
+      `${f("tasks")}: a split stream of the 10 digits has at most 5 tasks, got ${tasks}`,
+      { field: f("tasks") },
+    );
   const taskFree = optBoolean(obj, "taskFree", field) ?? false;
   const strategy = parseStrategy(obj.strategy, f("strategy"));
-  if (taskFree && scenario === "task") throw new ConfigError(`${f("taskFree")}: a task-free stream cannot be task-incremental (that needs the task identity); use "domain" or "class"`, { field: f("taskFree") });
+  if (taskFree && scenario === "task")
+    throw new ConfigError(
+      `${f("taskFree")}: a task-free stream cannot be task-incremental (that needs the task identity); use "domain" or "class"`,
+      { field: f("taskFree") },
+    );
   if (taskFree && !["naive", "replay"].includes(strategy.type)) {
-    throw new ConfigError(`${f("strategy.type")}: ${strategy.type} needs task boundaries; a task-free stream runs "naive" or "replay"`, { field: f("strategy.type") });
+    throw new ConfigError(
+      `${f("strategy.type")}: ${strategy.type} needs task boundaries; a task-free stream runs "naive" or "replay"`,
+      { field: f("strategy.type") },
+    );
   }
   const layers = parseHidden(obj.model, f("model"));
   const optimizer = optimizerFromConfig(obj.optimizer ?? { type: "adam", lr: 0.001 }, f("optimizer"));
   return {
-    stream, scenario, tasks, taskFree, strategy,
+    stream,
+    scenario,
+    tasks,
+    taskFree,
+    strategy,
     epochs: optNumber(obj, "epochs", field, { integer: true, min: 1 }) ?? 5,
     batchSize: optNumber(obj, "batchSize", field, { integer: true, min: 1 }) ?? 64,
     optimizer,
@@ -78,7 +110,9 @@ export function parseContinualConfig(raw: unknown, field = "continual"): Continu
     online: optBoolean(obj, "online", field) ?? false,
     probeRows: optNumber(obj, "probeRows", field, { integer: true, min: 1 }) ?? 500,
     compareJoint: optBoolean(obj, "compareJoint", field) ?? true,
-    evaluateOn: (optString(obj, "evaluateOn", field, ["test", "validation"]) ?? "test") as "test" | "validation",
+    evaluateOn: (optString(obj, "evaluateOn", field, ["test", "validation"]) ?? "test") as
+      | "test"
+      | "validation",
     validationFraction: optNumber(obj, "validationFraction", field, { above: 0, max: 0.9 }) ?? 0.15,
     trainPerTask: optNumber(obj, "trainPerTask", field, { integer: true, min: 1 }),
     testPerTask: optNumber(obj, "testPerTask", field, { integer: true, min: 1 }),
@@ -87,7 +121,11 @@ export function parseContinualConfig(raw: unknown, field = "continual"): Continu
 
 /** `"ewc"` or `{"type": "ewc", "lambda": 1000}`: hyper-parameters are checked against the strategy's spec. */
 export function parseStrategy(raw: unknown, field: string): StrategyChoice {
-  if (raw === undefined) throw new ConfigError(`${field}: missing; expected {"type": one of ${STRATEGY_TYPES.join(", ")}, ...hyper-parameters}`, { field });
+  if (raw === undefined)
+    throw new ConfigError(
+      `${field}: missing; expected {"type": one of ${STRATEGY_TYPES.join(", ")}, ...hyper-parameters}`,
+      { field },
+    );
   return parseTyped(raw, field, Object.fromEntries(STRATEGY_TYPES.map((t) => [t, STRATEGY_SPECS[t].hyper])));
 }
 
@@ -96,7 +134,11 @@ function parseHidden(raw: unknown, field: string): readonly unknown[] {
   const obj = expectObject(raw, field);
   checkKeys(obj, ["layers"], field);
   const layers = obj.layers;
-  if (!Array.isArray(layers)) throw new ConfigError(`${field}.layers: expected an array of hidden layers (the output layer is added to fit the stream)`, { field: `${field}.layers` });
+  if (!Array.isArray(layers))
+    throw new ConfigError(
+      `${field}.layers: expected an array of hidden layers (the output layer is added to fit the stream)`,
+      { field: `${field}.layers` },
+    );
   layers.forEach((l, i) => layerFromConfig(l, `${field}.layers[${i}]`)); // validate now, build per run
   return layers;
 }

@@ -24,7 +24,8 @@ const MASKED_LOGIT = -1e9;
  */
 export function activeUnits(stream: TaskStream, stage: number, task: Task): readonly number[] {
   if (stream.scenario === "task") return task.classes;
-  if (stream.scenario === "class") return stream.tasks.slice(0, Math.max(stage, task.index) + 1).flatMap((t) => t.classes);
+  if (stream.scenario === "class")
+    return stream.tasks.slice(0, Math.max(stage, task.index) + 1).flatMap((t) => t.classes);
   return range(stream.outputDim);
 }
 
@@ -61,7 +62,10 @@ export function maskLogits(z: Tensor, mask: Tensor): Tensor {
 function rowMasker(stream: TaskStream, stage: number): (target: Tensor) => Tensor {
   const c = stream.outputDim;
   if (stream.scenario === "class") {
-    const m = unitMask(c, stream.tasks.slice(0, stage + 1).flatMap((t) => t.classes));
+    const m = unitMask(
+      c,
+      stream.tasks.slice(0, stage + 1).flatMap((t) => t.classes),
+    );
     const shared = new Tensor(m, [1, c]);
     return () => shared;
   }
@@ -85,7 +89,9 @@ export function selectUnits(z: Tensor, units: readonly number[]): Tensor {
   const c = z.shape[1];
   if (units.length === c) return z;
   const s = new Float32Array(c * units.length);
-  units.forEach((u, j) => { s[u * units.length + j] = 1; });
+  units.forEach((u, j) => {
+    s[u * units.length + j] = 1;
+  });
   return op.matmul(z, new Tensor(s, [c, units.length]));
 }
 
@@ -96,7 +102,13 @@ export function selectUnits(z: Tensor, units: readonly number[]): Tensor {
  * @example
  * headAccuracy(model, testStream, 4, testStream.tasks[0]); // accuracy on task 0 after training task 4
  */
-export function headAccuracy(model: Sequential, stream: TaskStream, stage: number, task: Task, batchSize = 500): number {
+export function headAccuracy(
+  model: Sequential,
+  stream: TaskStream,
+  stage: number,
+  task: Task,
+  batchSize = 500,
+): number {
   const units = activeUnits(stream, stage, task);
   const n = task.labels.length;
   if (n === 0) return 0;

@@ -10,22 +10,64 @@
  * console.log(formatAccuracyMatrix(result.R, result.taskNames));
  */
 export {
-  type Scenario, type StreamKind, type StreamOptions, type Task, type TaskStream, SCENARIOS, STREAM_KINDS, makeStream, rotation,
+  type Scenario,
+  type StreamKind,
+  type StreamOptions,
+  type Task,
+  type TaskStream,
+  SCENARIOS,
+  STREAM_KINDS,
+  makeStream,
+  rotation,
 } from "./streams.js";
 export { activeUnits, headAccuracy, headLoss, maskLogits, selectUnits } from "./heads.js";
-export { type ContinualMeasures, type ForgettingMeasures, continualMeasures, formatAccuracyMatrix } from "./measures.js";
 export {
-  type HyperParameter, type Strategy, type StrategySpec, type TaskContext, cloneModel, concatData, gather, lossFromLogits,
-  perSampleGradients, quadraticPenalty, snapshotParameters,
+  type ContinualMeasures,
+  type ForgettingMeasures,
+  continualMeasures,
+  formatAccuracyMatrix,
+} from "./measures.js";
+export {
+  type HyperParameter,
+  type Strategy,
+  type StrategySpec,
+  type TaskContext,
+  cloneModel,
+  concatData,
+  gather,
+  lossFromLogits,
+  perSampleGradients,
+  quadraticPenalty,
+  snapshotParameters,
 } from "./strategy.js";
 export {
-  type StrategyChoice, STRATEGY_SPECS, STRATEGY_TYPES, ReservoirBuffer, agem, createStrategy, ewc, joint, lwf, mas, naive, onlineEwc,
-  replay, si,
+  type StrategyChoice,
+  STRATEGY_SPECS,
+  STRATEGY_TYPES,
+  ReservoirBuffer,
+  agem,
+  createStrategy,
+  ewc,
+  joint,
+  lwf,
+  mas,
+  naive,
+  onlineEwc,
+  replay,
+  si,
 } from "./strategies/index.js";
 export { fisherDiagonal } from "./strategies/ewc.js";
 export { distillation } from "./strategies/lwf.js";
 export {
-  type ContinualConfig, type ContinualHooks, type ContinualResult, type ContinualState, type OnlineRecord, type StreamRun, buildContinualModel, continualStreams, runContinual,
+  type ContinualConfig,
+  type ContinualHooks,
+  type ContinualResult,
+  type ContinualState,
+  type OnlineRecord,
+  type StreamRun,
+  buildContinualModel,
+  continualStreams,
+  runContinual,
   runStrategy,
 } from "./runner.js";
 export { DEFAULT_HIDDEN_LAYERS, parseContinualConfig, parseStrategy } from "./config.js";

@@ -44,10 +44,17 @@ export interface ContinualMeasures {
  * @example
  * continualMeasures([[0.9, 0.1], [0.6, 0.95]], [0.1, 0.1]).BWT; // 0.6 − 0.9 = −0.3
  */
-export function continualMeasures(R: readonly (readonly number[])[], b: readonly number[], jointR?: readonly (readonly number[])[]): ContinualMeasures {
+export function continualMeasures(
+  R: readonly (readonly number[])[],
+  b: readonly number[],
+  jointR?: readonly (readonly number[])[],
+): ContinualMeasures {
   checkMatrix(R, "R");
   const t = R.length;
-  if (b.length !== t) throw new ConfigError(`b: expected ${t} baseline accuracies (one per task), got ${b.length}`, { field: "b" });
+  if (b.length !== t)
+    throw new ConfigError(`b: expected ${t} baseline accuracies (one per task), got ${b.length}`, {
+      field: "b",
+    });
   const last = R[t - 1];
   const earlier = range(t - 1);
   const later = range(t).slice(1);
@@ -57,7 +64,10 @@ export function continualMeasures(R: readonly (readonly number[])[], b: readonly
   let perTaskIntransigence: number[] | null = null;
   if (jointR) {
     checkMatrix(jointR, "jointR");
-    if (jointR.length !== t) throw new ConfigError(`jointR: expected a ${t}×${t} matrix, got ${jointR.length} rows`, { field: "jointR" });
+    if (jointR.length !== t)
+      throw new ConfigError(`jointR: expected a ${t}×${t} matrix, got ${jointR.length} rows`, {
+        field: "jointR",
+      });
     perTaskIntransigence = range(t).map((k) => jointR[k][k] - R[k][k]);
     intransigence = mean(perTaskIntransigence);
   }
@@ -95,7 +105,9 @@ export function formatAccuracyMatrix(R: readonly (readonly number[])[], names?: 
   R.forEach((row, i) => {
     const seen = row.slice(0, i + 1);
     const cells = row.map((v) => pad((100 * v).toFixed(1), width)).join(" ");
-    lines.push(`${`after ${names?.[i] ?? i + 1}`.padEnd(label)} │ ${cells} │ ${pad((100 * mean(seen)).toFixed(1), 6)}`);
+    lines.push(
+      `${`after ${names?.[i] ?? i + 1}`.padEnd(label)} │ ${cells} │ ${pad((100 * mean(seen)).toFixed(1), 6)}`,
+    );
   });
   lines.push(`${"".padEnd(label)}   (mean: over the tasks trained so far)`);
   return lines.join("\n");
@@ -106,7 +118,10 @@ function checkMatrix(R: readonly (readonly number[])[], field: string): void {
   if (t === 0 || R.some((row) => row.length !== t)) {
     throw new ConfigError(`${field}: expected a square T×T accuracy matrix with T ≥ 1`, { field });
   }
-  for (const row of R) for (const v of row) if (!(v >= 0 && v <= 1)) throw new ConfigError(`${field}: accuracies must be fractions in [0, 1], got ${v}`, { field });
+  for (const row of R)
+    for (const v of row)
+      if (!(v >= 0 && v <= 1))
+        throw new ConfigError(`${field}: accuracies must be fractions in [0, 1], got ${v}`, { field });
 }
 
 export function mean(xs: readonly number[]): number {

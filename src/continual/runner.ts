@@ -90,8 +90,17 @@ export interface ContinualResult extends ContinualMeasures {
 }
 
 const NO_MEASURES: ContinualMeasures = {
-  ACC: NaN, BWT: NaN, FWT: NaN, forgetting: { maxOverEarlier: NaN, justTrainedMinusLast: NaN, perTaskMaxOverEarlier: [], perTaskJustTrainedMinusLast: [] },
-  intransigence: null, perTaskIntransigence: null,
+  ACC: NaN,
+  BWT: NaN,
+  FWT: NaN,
+  forgetting: {
+    maxOverEarlier: NaN,
+    justTrainedMinusLast: NaN,
+    perTaskMaxOverEarlier: [],
+    perTaskJustTrainedMinusLast: [],
+  },
+  intransigence: null,
+  perTaskIntransigence: null,
 };
 
 export interface OnlineRecord {
@@ -157,13 +166,28 @@ export function runContinual(cfg: ContinualConfig, hooks: ContinualHooks = {}): 
   let jointRun: StreamRun | undefined;
   // The joint reference is a second, short-lived run: not checkpointed, rerun whole after a resume.
   if (strategy.name === "joint") jointRun = run;
-  else if (cfg.compareJoint && !cfg.taskFree && !cfg.online) jointRun = runStrategy(joint(), train, test, cfg);
+  else if (cfg.compareJoint && !cfg.taskFree && !cfg.online)
+    jointRun = runStrategy(joint(), train, test, cfg);
   const measures = cfg.online ? NO_MEASURES : continualMeasures(run.R, run.b, jointRun?.R);
   return {
-    strategy: strategy.name, stream: cfg.stream, scenario: cfg.scenario, taskFree: cfg.taskFree,
-    taskNames: train.tasks.map((t) => t.name), ...measures, R: run.R, b: run.b,
-    wallSeconds: run.wallSeconds, evalSeconds: run.evalSeconds,
-    joint: jointRun && !cfg.online ? { R: jointRun.R, ACC: continualMeasures(jointRun.R, jointRun.b).ACC, wallSeconds: jointRun.wallSeconds } : undefined,
+    strategy: strategy.name,
+    stream: cfg.stream,
+    scenario: cfg.scenario,
+    taskFree: cfg.taskFree,
+    taskNames: train.tasks.map((t) => t.name),
+    ...measures,
+    R: run.R,
+    b: run.b,
+    wallSeconds: run.wallSeconds,
+    evalSeconds: run.evalSeconds,
+    joint:
+      jointRun && !cfg.online
+        ? {
+            R: jointRun.R,
+            ACC: continualMeasures(jointRun.R, jointRun.b).ACC,
+            wallSeconds: jointRun.wallSeconds,
+          }
+        : undefined,
     online: run.online,
   };
 }
@@ -184,19 +208,34 @@ export function continualStreams(cfg: ContinualConfig): { train: TaskStream; tes
 }
 
 /** The config's hidden layers and a softmax output layer of the stream's width, built from `seed`. */
-export function buildContinualModel(cfg: Pick<ContinualConfig, "layers" | "seed">, stream: TaskStream): Sequential {
+export function buildContinualModel(
+  cfg: Pick<ContinualConfig, "layers" | "seed">,
+  stream: TaskStream,
+): Sequential {
   const hidden = cfg.layers.map((l, i) => layerFromConfig(l, `model.layers[${i}]`));
-  return new Sequential([...hidden, new Dense(stream.outputDim, { activation: "softmax" })]).build(stream.inputDim, new Rng(cfg.seed));
+  return new Sequential([...hidden, new Dense(stream.outputDim, { activation: "softmax" })]).build(
+    stream.inputDim,
+    new Rng(cfg.seed),
+  );
 }
 
-type RunSettings = Pick<ContinualConfig, "layers" | "seed" | "epochs" | "batchSize" | "optimizer" | "keepOptimizerState" | "taskFree">
-  & Partial<Pick<ContinualConfig, "homeostasis" | "online" | "probeRows">>;
+type RunSettings = Pick<
+  ContinualConfig,
+  "layers" | "seed" | "epochs" | "batchSize" | "optimizer" | "keepOptimizerState" | "taskFree"
+> &
+  Partial<Pick<ContinualConfig, "homeostasis" | "online" | "probeRows">>;
 
 /**
  * Train `strategy` on `train`'s tasks in order and measure on `test`'s: R[i][j] after task i, and b from
  * the untrained model.
  */
-export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStream, cfg: RunSettings, hooks: ContinualHooks = {}): StreamRun {
+export function runStrategy(
+  strategy: Strategy,
+  train: TaskStream,
+  test: TaskStream,
+  cfg: RunSettings,
+  hooks: ContinualHooks = {},
+): StreamRun {
   const resume = hooks.resume?.state;
   const model = hooks.resume?.model ?? buildContinualModel(cfg, train);
   const rng = new Rng(cfg.seed).fork(`strategy ${strategy.name}`);
@@ -211,8 +250,13 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
   const online = cfg.online ?? false;
   const regulators = (cfg.homeostasis ?? []).map(createRegulator);
   const watchers = hooks.observers ?? [];
-  const record: OnlineRecord | undefined = online ? (resume?.online ? structuredClone(resume.online) : { accuracy: [], balance: [], regulators: {} }) : undefined;
-  const probe = (task: Task): LayerBalance[] => balanceMeasures(model, rowSlice(task.x, 0, Math.min(cfg.probeRows ?? 500, task.x.shape[0])));
+  const record: OnlineRecord | undefined = online
+    ? resume?.online
+      ? structuredClone(resume.online)
+      : { accuracy: [], balance: [], regulators: {} }
+    : undefined;
+  const probe = (task: Task): LayerBalance[] =>
+    balanceMeasures(model, rowSlice(task.x, 0, Math.min(cfg.probeRows ?? 500, task.x.shape[0])));
   const b = resume ? resume.b : online ? [] : measureAfter(-1);
   const R: number[][] = resume ? resume.R.map((r) => [...r]) : [];
   let optimizerState: unknown = resume?.optimizerState;
@@ -220,42 +264,88 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
   if (resume) {
     rng.setState(resume.rng);
     if (resume.strategy !== null) strategy.setState?.(resume.strategy);
-    for (const r of regulators) if (r.stateKey in resume.regulators) r.setState(resume.regulators[r.stateKey]);
-    for (const w of watchers) if (w.stateKey && w.setState && resume.observers && w.stateKey in resume.observers) w.setState(resume.observers[w.stateKey]);
+    for (const r of regulators)
+      if (r.stateKey in resume.regulators) r.setState(resume.regulators[r.stateKey]);
+    for (const w of watchers)
+      if (w.stateKey && w.setState && resume.observers && w.stateKey in resume.observers)
+        w.setState(resume.observers[w.stateKey]);
   }
   const started = performance.now() - 1000 * ((resume?.wallSeconds ?? 0) + evalSeconds);
   const elapsed = (): number => (performance.now() - started) / 1000 - evalSeconds;
   const state = (task: number, fitState: TrainingState | null): ContinualState => ({
-    kind: "continual", step: stepsBefore + (fitState?.step ?? 0), task, R: R.map((r) => [...r]), b, rng: rng.getState(), optimizerState,
-    strategy: strategy.getState?.() ?? null, fit: fitState, regulators: Object.fromEntries(regulators.map((r) => [r.stateKey, r.getState()])),
-    observers: Object.fromEntries(watchers.filter((w) => w.stateKey && w.getState).map((w) => [w.stateKey!, w.getState!()])),
-    online: record ? structuredClone(record) : null, wallSeconds: elapsed(), evalSeconds,
+    kind: "continual",
+    step: stepsBefore + (fitState?.step ?? 0),
+    task,
+    R: R.map((r) => [...r]),
+    b,
+    rng: rng.getState(),
+    optimizerState,
+    strategy: strategy.getState?.() ?? null,
+    fit: fitState,
+    regulators: Object.fromEntries(regulators.map((r) => [r.stateKey, r.getState()])),
+    observers: Object.fromEntries(
+      watchers.filter((w) => w.stateKey && w.getState).map((w) => [w.stateKey!, w.getState!()]),
+    ),
+    online: record ? structuredClone(record) : null,
+    wallSeconds: elapsed(),
+    evalSeconds,
   });
-  const checkpoint = (task: number) => hooks.checkpoint && {
-    every: hooks.checkpoint.every, save: (s: TrainingState) => hooks.checkpoint!.save(state(task, s), model),
-  };
+  const checkpoint = (task: number) =>
+    hooks.checkpoint && {
+      every: hooks.checkpoint.every,
+      save: (s: TrainingState) => hooks.checkpoint!.save(state(task, s), model),
+    };
   if (cfg.taskFree) {
-    if (online || regulators.length > 0) throw new ConfigError("taskFree: the online protocol and homeostasis run on streams with task boundaries", { field: "taskFree" });
-    runTaskFree(strategy, model, train, cfg, rng, R.length, (i) => {
-      R.push(measureAfter(i));
-      hooks.onTaskEnd?.(i, R);
-    }, checkpoint(0), resume?.fit ?? undefined, watchers);
+    if (online || regulators.length > 0)
+      throw new ConfigError(
+        "taskFree: the online protocol and homeostasis run on streams with task boundaries",
+        { field: "taskFree" },
+      );
+    runTaskFree(
+      strategy,
+      model,
+      train,
+      cfg,
+      rng,
+      R.length,
+      (i) => {
+        R.push(measureAfter(i));
+        hooks.onTaskEnd?.(i, R);
+      },
+      checkpoint(0),
+      resume?.fit ?? undefined,
+      watchers,
+    );
   } else {
     for (let i = resume?.task ?? 0; i < t; i++) {
       const ctx: TaskContext = {
-        model, stream: train, task: train.tasks[i], taskIndex: i, seen: train.tasks.slice(0, i + 1),
-        loss: headLoss(train, i), batchSize: cfg.batchSize, rng, taskFree: false,
+        model,
+        stream: train,
+        task: train.tasks[i],
+        taskIndex: i,
+        seen: train.tasks.slice(0, i + 1),
+        loss: headLoss(train, i),
+        batchSize: cfg.batchSize,
+        rng,
+        taskFree: false,
       };
       // A task interrupted mid-way already started: its start-of-task state came back with the strategy's.
-      const within = i === resume?.task ? resume.fit ?? undefined : undefined;
+      const within = i === resume?.task ? (resume.fit ?? undefined) : undefined;
       if (!within) strategy.onTaskStart?.(ctx);
       if (record && !within) record.balance.push(probe(ctx.task));
       const observer = strategy.observer?.(ctx);
       const data: LabeledData = strategy.trainingData?.(ctx) ?? ctx.task;
       const result = fit(model, data, {
-        epochs: cfg.epochs, batchSize: cfg.batchSize, optimizer: cfg.optimizer, loss: ctx.loss, seed: cfg.seed * 1009 + i,
-        observers: [...(observer ? [observer] : []), ...regulators, ...watchers], optimizerState: cfg.keepOptimizerState ? optimizerState : undefined,
-        checkpoint: checkpoint(i), resume: within, metrics: record ? ["accuracy"] : [],
+        epochs: cfg.epochs,
+        batchSize: cfg.batchSize,
+        optimizer: cfg.optimizer,
+        loss: ctx.loss,
+        seed: cfg.seed * 1009 + i,
+        observers: [...(observer ? [observer] : []), ...regulators, ...watchers],
+        optimizerState: cfg.keepOptimizerState ? optimizerState : undefined,
+        checkpoint: checkpoint(i),
+        resume: within,
+        metrics: record ? ["accuracy"] : [],
       });
       optimizerState = cfg.keepOptimizerState ? result.optimizerState : undefined;
       stepsBefore += result.steps;
@@ -265,7 +355,7 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
         R.push([]);
         if (i === t - 1) record.balance.push(probe(ctx.task));
         for (const r of regulators) {
-          const n = (r as { recycled?: () => number; replaced?: () => number });
+          const n = r as { recycled?: () => number; replaced?: () => number };
           const c = n.recycled?.() ?? n.replaced?.();
           if (c !== undefined) record.regulators[r.name] = c;
         }
@@ -276,7 +366,14 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
       hooks.checkpoint?.save(state(i + 1, null), model);
     }
   }
-  return { strategy: strategy.name, R: online ? [] : R, b, online: record, wallSeconds: elapsed(), evalSeconds };
+  return {
+    strategy: strategy.name,
+    R: online ? [] : R,
+    b,
+    online: record,
+    wallSeconds: elapsed(),
+    evalSeconds,
+  };
 }
 
 /**
@@ -287,11 +384,27 @@ export function runStrategy(strategy: Strategy, train: TaskStream, test: TaskStr
  * every unit. Materialises epochs × rows of input: fine for the digits, heavy for long permuted streams.
  */
 function runTaskFree(
-  strategy: Strategy, model: Sequential, train: TaskStream, cfg: RunSettings, rng: Rng, measured: number, measure: (task: number) => void,
-  checkpoint: { every: number; save(s: TrainingState): void } | undefined, resume: TrainingState | undefined, watchers: readonly Observer[],
+  strategy: Strategy,
+  model: Sequential,
+  train: TaskStream,
+  cfg: RunSettings,
+  rng: Rng,
+  measured: number,
+  measure: (task: number) => void,
+  checkpoint: { every: number; save(s: TrainingState): void } | undefined,
+  resume: TrainingState | undefined,
+  watchers: readonly Observer[],
 ): void {
-  if (!strategy.taskFree) throw new ConfigError(`strategy: ${strategy.name} needs task boundaries; on a task-free stream use naive or replay`, { field: "strategy" });
-  if (train.scenario === "task") throw new ConfigError("scenario: a task-free stream cannot be task-incremental (that needs the task identity)", { field: "scenario" });
+  if (!strategy.taskFree)
+    throw new ConfigError(
+      `strategy: ${strategy.name} needs task boundaries; on a task-free stream use naive or replay`,
+      { field: "strategy" },
+    );
+  if (train.scenario === "task")
+    throw new ConfigError(
+      "scenario: a task-free stream cannot be task-incremental (that needs the task identity)",
+      { field: "scenario" },
+    );
   const blocks: LabeledData[] = [];
   const ends: number[] = [];
   let rows = 0;
@@ -303,9 +416,24 @@ function runTaskFree(
   });
   const data = concatData(blocks);
   const last = train.tasks.length - 1;
-  const whole: Task = { index: 0, name: "stream", x: data.x, y: data.y, labels: new Int32Array(0), classes: train.tasks.flatMap((t) => t.classes) };
+  const whole: Task = {
+    index: 0,
+    name: "stream",
+    x: data.x,
+    y: data.y,
+    labels: new Int32Array(0),
+    classes: train.tasks.flatMap((t) => t.classes),
+  };
   const ctx: TaskContext = {
-    model, stream: train, task: whole, taskIndex: 0, seen: [whole], loss: headLoss(train, last), batchSize: cfg.batchSize, rng, taskFree: true,
+    model,
+    stream: train,
+    task: whole,
+    taskIndex: 0,
+    seen: [whole],
+    loss: headLoss(train, last),
+    batchSize: cfg.batchSize,
+    rng,
+    taskFree: true,
   };
   let next = measured;
   const boundaries: Observer = {
@@ -316,7 +444,14 @@ function runTaskFree(
   };
   const observer = strategy.observer?.(ctx);
   fit(model, data, {
-    epochs: 1, batchSize: cfg.batchSize, optimizer: cfg.optimizer, loss: ctx.loss, seed: cfg.seed * 1009, shuffle: false,
-    observers: [...(observer ? [observer] : []), boundaries, ...watchers], checkpoint, resume,
+    epochs: 1,
+    batchSize: cfg.batchSize,
+    optimizer: cfg.optimizer,
+    loss: ctx.loss,
+    seed: cfg.seed * 1009,
+    shuffle: false,
+    observers: [...(observer ? [observer] : []), boundaries, ...watchers],
+    checkpoint,
+    resume,
   });
 }

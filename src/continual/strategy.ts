@@ -78,7 +78,11 @@ export function snapshotParameters(model: Sequential): Map<string, Float32Array>
 
 /** A frozen copy of `model` (same architecture, copied weights), for distillation targets. */
 export function cloneModel(model: Sequential): Sequential {
-  const copy = Sequential.fromLayerConfigs(model.config().layers).build(model.inputDim, new Rng(0), model.dtype);
+  const copy = Sequential.fromLayerConfigs(model.config().layers).build(
+    model.inputDim,
+    new Rng(0),
+    model.dtype,
+  );
   const src = model.parameters();
   copy.parameters().forEach(([, t], i) => t.data.set(src[i][1].data));
   return copy;
@@ -89,8 +93,10 @@ export function cloneModel(model: Sequential): Sequential {
  * EWC, SI and MAS (importance null: plain L2 towards the anchor). Differentiable in the parameters.
  */
 export function quadraticPenalty(
-  parameters: readonly [string, Tensor][], anchor: ReadonlyMap<string, Float32Array>,
-  importance: ReadonlyMap<string, Float32Array> | null, strength: number,
+  parameters: readonly [string, Tensor][],
+  anchor: ReadonlyMap<string, Float32Array>,
+  importance: ReadonlyMap<string, Float32Array> | null,
+  strength: number,
 ): Tensor | null {
   let total: Tensor | null = null;
   for (const [name, p] of parameters) {
@@ -112,8 +118,12 @@ export function quadraticPenalty(
  * values do not add up over a batch.
  */
 export function perSampleGradients(
-  model: Sequential, data: LabeledData, rows: number, rng: Rng,
-  objective: (logits: Tensor, target: Tensor) => Tensor, visit: (grads: Float32Array[]) => void,
+  model: Sequential,
+  data: LabeledData,
+  rows: number,
+  rng: Rng,
+  objective: (logits: Tensor, target: Tensor) => Tensor,
+  visit: (grads: Float32Array[]) => void,
 ): number {
   return forEachSampledRow(model, data, rows, rng, (logits, target, params) => {
     visit(grad(objective(logits, target), params).map((g) => g.data as Float32Array));
@@ -125,12 +135,20 @@ export function perSampleGradients(
  * up to `rows` rows of `data`, one row at a time, drawn in a seeded random order; returns how many.
  */
 export function forEachSampledRow(
-  model: Sequential, data: LabeledData, rows: number, rng: Rng,
+  model: Sequential,
+  data: LabeledData,
+  rows: number,
+  rng: Rng,
   fn: (logits: Tensor, target: Tensor, params: Tensor[]) => void,
 ): number {
   const order = rng.permutation(data.x.shape[0]).subarray(0, Math.min(rows, data.x.shape[0]));
   const params = model.parameters().map(([, t]) => t);
-  for (const i of order) fn(model.forwardLinear(rowSlice(data.x, i, i + 1), { training: false }), rowSlice(data.y, i, i + 1), params);
+  for (const i of order)
+    fn(
+      model.forwardLinear(rowSlice(data.x, i, i + 1), { training: false }),
+      rowSlice(data.y, i, i + 1),
+      params,
+    );
   return order.length;
 }
 
@@ -141,9 +159,13 @@ export function lossFromLogits(loss: Loss, logits: Tensor, target: Tensor): Tens
 
 /** The observer of a quadratic-penalty strategy: no observer until a task has set importances and anchor. */
 export function penaltyObserver(
-  importance: ReadonlyMap<string, Float32Array> | null, anchor: ReadonlyMap<string, Float32Array> | null, strength: number,
+  importance: ReadonlyMap<string, Float32Array> | null,
+  anchor: ReadonlyMap<string, Float32Array> | null,
+  strength: number,
 ): Observer | null {
-  return importance && anchor ? { lossTerm: ({ parameters }) => quadraticPenalty(parameters, anchor, importance, strength) } : null;
+  return importance && anchor
+    ? { lossTerm: ({ parameters }) => quadraticPenalty(parameters, anchor, importance, strength) }
+    : null;
 }
 
 /**
@@ -151,7 +173,10 @@ export function penaltyObserver(
  * name: squares give the empirical Fisher diagonal (EWC), absolute values MAS's importances.
  */
 export function meanOfPerSample(
-  ctx: TaskContext, rows: number, objective: (logits: Tensor, target: Tensor) => Tensor, each: (g: number) => number,
+  ctx: TaskContext,
+  rows: number,
+  objective: (logits: Tensor, target: Tensor) => Tensor,
+  each: (g: number) => number,
 ): Map<string, Float64Array> {
   const out = zerosLike(ctx.model);
   const acc = [...out.values()];
@@ -213,7 +238,10 @@ export function concatData(parts: readonly LabeledData[]): LabeledData {
     const rows = ts.reduce((s, t) => s + t.shape[0], 0);
     const out = new Float32Array(rows * ts[0].shape[1]);
     let at = 0;
-    for (const t of ts) { out.set(t.data, at); at += t.size; }
+    for (const t of ts) {
+      out.set(t.data, at);
+      at += t.size;
+    }
     return new Tensor(out, [rows, ts[0].shape[1]]);
   };
   return { x: cat(parts.map((p) => p.x)), y: cat(parts.map((p) => p.y)) };

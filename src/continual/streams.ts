@@ -69,10 +69,19 @@ export interface TaskStream {
  */
 export function makeStream(ds: Dataset, opts: StreamOptions): TaskStream {
   const { kind, tasks, scenario } = opts;
-  if (!STREAM_KINDS.includes(kind)) throw new ConfigError(`stream: expected one of ${STREAM_KINDS.join(", ")}, got ${JSON.stringify(kind)}`, { field: "stream" });
-  if (!SCENARIOS.includes(scenario)) throw new ConfigError(`scenario: expected one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(scenario)}`, { field: "scenario" });
-  if (!Number.isInteger(tasks) || tasks < 1) throw new ConfigError(`tasks: expected a positive integer, got ${tasks}`, { field: "tasks" });
-  if (ds.task !== "classification") throw new DataError("makeStream: task streams need a classification data set (one-hot targets)");
+  if (!STREAM_KINDS.includes(kind))
+    throw new ConfigError(`stream: expected one of ${STREAM_KINDS.join(", ")}, got ${JSON.stringify(kind)}`, {
+      field: "stream",
+    });
+  if (!SCENARIOS.includes(scenario))
+    throw new ConfigError(
+      `scenario: expected one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(scenario)}`,
+      { field: "scenario" },
+    );
+  if (!Number.isInteger(tasks) || tasks < 1)
+    throw new ConfigError(`tasks: expected a positive integer, got ${tasks}`, { field: "tasks" });
+  if (ds.task !== "classification")
+    throw new DataError("makeStream: task streams need a classification data set (one-hot targets)");
   const labels = ds.labels ?? argmaxLabels(ds);
   const k = ds.outputDim;
   return kind === "split" ? splitStream(ds, labels, k, opts) : transformedStream(ds, labels, k, opts);
@@ -80,7 +89,11 @@ export function makeStream(ds: Dataset, opts: StreamOptions): TaskStream {
 
 function splitStream(ds: Dataset, labels: Int32Array, k: number, opts: StreamOptions): TaskStream {
   const perTask = Math.floor(k / opts.tasks);
-  if (perTask < 2) throw new ConfigError(`tasks: a split stream of ${k} classes has at most ${Math.floor(k / 2)} tasks of two classes, got ${opts.tasks}`, { field: "tasks" });
+  if (perTask < 2)
+    throw new ConfigError(
+      `tasks: a split stream of ${k} classes has at most ${Math.floor(k / 2)} tasks of two classes, got ${opts.tasks}`,
+      { field: "tasks" },
+    );
   const domain = opts.scenario === "domain";
   const outputDim = domain ? perTask : k;
   const unitTask = new Int32Array(outputDim).fill(-1);
@@ -93,8 +106,21 @@ function splitStream(ds: Dataset, labels: Int32Array, k: number, opts: StreamOpt
     }
     const units = domain ? range(0, perTask) : range(first, first + perTask);
     if (!domain) for (const u of units) unitTask[u] = t;
-    const name = range(first, first + perTask).map((c) => ds.classes?.[c] ?? String(c)).join("/");
-    tasks.push(buildTask(ds, t, name, rows, (i) => (domain ? labels[i] - first : labels[i]), outputDim, units, (src) => src));
+    const name = range(first, first + perTask)
+      .map((c) => ds.classes?.[c] ?? String(c))
+      .join("/");
+    tasks.push(
+      buildTask(
+        ds,
+        t,
+        name,
+        rows,
+        (i) => (domain ? labels[i] - first : labels[i]),
+        outputDim,
+        units,
+        (src) => src,
+      ),
+    );
   }
   return { kind: "split", scenario: opts.scenario, inputDim: ds.inputDim, outputDim, tasks, unitTask };
 }
@@ -124,7 +150,11 @@ function transformedStream(ds: Dataset, labels: Int32Array, k: number, opts: Str
       name = `rot ${Math.round(angle)}°`;
       transform = rotate;
     }
-    tasks.push(lazyTask(t, name, units, cache, () => buildTask(ds, t, name, rows, (i) => offset + labels[i], outputDim, units, transform)));
+    tasks.push(
+      lazyTask(t, name, units, cache, () =>
+        buildTask(ds, t, name, rows, (i) => offset + labels[i], outputDim, units, transform),
+      ),
+    );
   }
   return { kind: opts.kind, scenario: opts.scenario, inputDim: ds.inputDim, outputDim, tasks, unitTask };
 }
@@ -136,10 +166,18 @@ function transformedStream(ds: Dataset, labels: Int32Array, k: number, opts: Str
 function lazyTask(index: number, name: string, classes: number[], cache: TaskCache, build: () => Task): Task {
   const get = (): Task => cache.get(index, build);
   return {
-    index, name, classes,
-    get x() { return get().x; },
-    get y() { return get().y; },
-    get labels() { return get().labels; },
+    index,
+    name,
+    classes,
+    get x() {
+      return get().x;
+    },
+    get y() {
+      return get().y;
+    },
+    get labels() {
+      return get().labels;
+    },
   };
 }
 
@@ -159,8 +197,14 @@ class TaskCache {
 }
 
 function buildTask(
-  ds: Dataset, index: number, name: string, rows: readonly number[], unitOf: (row: number) => number,
-  outputDim: number, classes: number[], transform: (src: Float32Array) => Float32Array,
+  ds: Dataset,
+  index: number,
+  name: string,
+  rows: readonly number[],
+  unitOf: (row: number) => number,
+  outputDim: number,
+  classes: number[],
+  transform: (src: Float32Array) => Float32Array,
 ): Task {
   const d = ds.inputDim;
   const x = new Float32Array(rows.length * d);
@@ -171,7 +215,14 @@ function buildTask(
     labels[r] = unitOf(i);
     y[r * outputDim + labels[r]] = 1;
   });
-  return { index, name, x: new Tensor(x, [rows.length, d]), y: new Tensor(y, [rows.length, outputDim]), labels, classes };
+  return {
+    index,
+    name,
+    x: new Tensor(x, [rows.length, d]),
+    y: new Tensor(y, [rows.length, outputDim]),
+    labels,
+    classes,
+  };
 }
 
 function permute(src: Float32Array, perm: Int32Array): Float32Array {
@@ -186,7 +237,11 @@ function permute(src: Float32Array, perm: Int32Array): Float32Array {
  */
 export function rotation(inputDim: number, degrees: number): (src: Float32Array) => Float32Array {
   const side = Math.round(Math.sqrt(inputDim));
-  if (side * side !== inputDim) throw new ConfigError(`stream: a rotated stream needs square images; ${inputDim} features is not a square`, { field: "stream" });
+  if (side * side !== inputDim)
+    throw new ConfigError(
+      `stream: a rotated stream needs square images; ${inputDim} features is not a square`,
+      { field: "stream" },
+    );
   const rad = (degrees * Math.PI) / 180;
   const cos = Math.cos(rad);
   const sin = Math.sin(rad);
@@ -202,7 +257,12 @@ export function rotation(inputDim: number, degrees: number): (src: Float32Array)
       const fx = sx - x0;
       const fy = sy - y0;
       const o = (r * side + q) * 4;
-      const corners: [number, number, number][] = [[x0, y0, (1 - fx) * (1 - fy)], [x0 + 1, y0, fx * (1 - fy)], [x0, y0 + 1, (1 - fx) * fy], [x0 + 1, y0 + 1, fx * fy]];
+      const corners: [number, number, number][] = [
+        [x0, y0, (1 - fx) * (1 - fy)],
+        [x0 + 1, y0, fx * (1 - fy)],
+        [x0, y0 + 1, (1 - fx) * fy],
+        [x0 + 1, y0 + 1, fx * fy],
+      ];
       corners.forEach(([xx, yy, w], j) => {
         if (xx >= 0 && xx < side && yy >= 0 && yy < side) {
           index[o + j] = yy * side + xx;
@@ -226,7 +286,8 @@ function argmaxLabels(ds: Dataset): Int32Array {
   const out = new Int32Array(ds.n);
   for (let i = 0; i < ds.n; i++) {
     let best = 0;
-    for (let c = 1; c < ds.outputDim; c++) if (ds.y[i * ds.outputDim + c] > ds.y[i * ds.outputDim + best]) best = c;
+    for (let c = 1; c < ds.outputDim; c++)
+      if (ds.y[i * ds.outputDim + c] > ds.y[i * ds.outputDim + best]) best = c;
     out[i] = best;
   }
   return out;

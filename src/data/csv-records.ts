@@ -24,7 +24,11 @@ export function readRecords(text: string, file: string): CsvRecord[] {
  * `readRecords` for a piece of a longer text that starts on line `firstLine` and ends at a record's end;
  * also returns the line the next piece starts on. The streaming reader feeds it one piece at a time.
  */
-export function scanRecords(text: string, file: string, firstLine: number): { records: CsvRecord[]; nextLine: number } {
+export function scanRecords(
+  text: string,
+  file: string,
+  firstLine: number,
+): { records: CsvRecord[]; nextLine: number } {
   const records: CsvRecord[] = [];
   let i = firstLine === 1 && text.charCodeAt(0) === 0xfeff ? 1 : 0; // a UTF-8 byte-order mark is not part of the first name
   let line = firstLine;
@@ -40,9 +44,17 @@ export function scanRecords(text: string, file: string, firstLine: number): { re
         quoted = true;
         i++;
         for (;;) {
-          if (i >= text.length) throw new DataError(`${where({ file, line: quoteLine })}a quoted field opened on line ${quoteLine} is never closed`, { file, line: quoteLine });
+          if (i >= text.length)
+            throw new DataError(
+              `${where({ file, line: quoteLine })}a quoted field opened on line ${quoteLine} is never closed`,
+              { file, line: quoteLine },
+            );
           if (text[i] === '"') {
-            if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
+            if (text[i + 1] === '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
             i++;
             break;
           }
@@ -55,7 +67,10 @@ export function scanRecords(text: string, file: string, firstLine: number): { re
         }
         const next = text[i];
         if (i < text.length && next !== "," && next !== "\n" && next !== "\r") {
-          throw new DataError(`${where({ file, line })}expected a comma or a line end after the closing quote of field ${fields.length + 1}, got ${JSON.stringify(next)}`, { file, line });
+          throw new DataError(
+            `${where({ file, line })}expected a comma or a line end after the closing quote of field ${fields.length + 1}, got ${JSON.stringify(next)}`,
+            { file, line },
+          );
         }
       } else {
         const start = i;
@@ -64,7 +79,10 @@ export function scanRecords(text: string, file: string, firstLine: number): { re
       }
       fields.push(field);
       field = "";
-      if (text[i] === ",") { i++; continue; }
+      if (text[i] === ",") {
+        i++;
+        continue;
+      }
       // End of record: CRLF, LF, a lone CR, or the end of the text.
       if (text[i] === "\r") i++;
       if (text[i] === "\n") i++;
@@ -77,4 +95,3 @@ export function scanRecords(text: string, file: string, firstLine: number): { re
   }
   return { records, nextLine: line };
 }
-

@@ -6,7 +6,15 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, DataError, fileErrorWords, where } from "../tensor/errors.js";
 import { oneHot, type Dataset } from "./dataset.js";
-import { cellError, columnIndex, isNumberLike, numericColumns, readNumber, readTable, type Table } from "./rows.js";
+import {
+  cellError,
+  columnIndex,
+  isNumberLike,
+  numericColumns,
+  readNumber,
+  readTable,
+  type Table,
+} from "./rows.js";
 
 export interface CsvOptions {
   /** Name used in error messages; `loadCsv` fills it with the path. */
@@ -56,20 +64,37 @@ export function parseCsv(text: string, opts: CsvOptions): Dataset {
   const file = opts.file ?? "<csv>";
   const task = opts.task ?? "auto";
   if (task !== "auto" && task !== "classification" && task !== "regression") {
-    throw new ConfigError(`task must be "classification", "regression" or "auto", got ${JSON.stringify(task)}`, { field: "task" });
+    throw new ConfigError(
+      `task must be "classification", "regression" or "auto", got ${JSON.stringify(task)}`,
+      { field: "task" },
+    );
   }
   const table = readTable(text, file, "required");
-  if (table.rows.length === 0) throw new DataError(`${where({ file, line: table.headerLine })}the file has a header but no data rows`, { file, line: table.headerLine });
-  if (!table.names) throw new DataError(`${file}: expected rows with named columns (a CSV header row, or JSON objects), so that the target ${JSON.stringify(opts.target)} can be found`, { file });
+  if (table.rows.length === 0)
+    throw new DataError(`${where({ file, line: table.headerLine })}the file has a header but no data rows`, {
+      file,
+      line: table.headerLine,
+    });
+  if (!table.names)
+    throw new DataError(
+      `${file}: expected rows with named columns (a CSV header row, or JSON objects), so that the target ${JSON.stringify(opts.target)} can be found`,
+      { file },
+    );
   const header = table.names;
   const target = opts.target.trim();
   const targetCol = header.indexOf(target);
   if (targetCol < 0) {
-    throw new DataError(`${file}: no column named ${JSON.stringify(opts.target)}; the columns are ${header.map((h) => JSON.stringify(h)).join(", ")}`, { file, field: opts.target });
+    throw new DataError(
+      `${file}: no column named ${JSON.stringify(opts.target)}; the columns are ${header.map((h) => JSON.stringify(h)).join(", ")}`,
+      { file, field: opts.target },
+    );
   }
   const featureNames = opts.features ? [...opts.features] : header.filter((_, c) => c !== targetCol);
   const cols = columnIndex(table, featureNames, [target]);
-  const hint = opts.missing === undefined || opts.missing === "error" ? 'set "missing": "mean" or "zero" in the run config\'s data to impute it' : "";
+  const hint =
+    opts.missing === undefined || opts.missing === "error"
+      ? 'set "missing": "mean" or "zero" in the run config\'s data to impute it'
+      : "";
   const x = numericColumns(table, cols, featureNames, opts.missing ?? "error", hint);
   const n = table.rows.length;
   const targets = table.rows.map((r) => String(r.cells[targetCol]).trim());
@@ -80,32 +105,59 @@ export function parseCsv(text: string, opts: CsvOptions): Dataset {
     table.rows.forEach((r, i) => {
       const at = { file, row: r.row, line: r.line, column: target };
       const v = readNumber(r.cells[targetCol], at);
-      if (Number.isNaN(v)) throw cellError(at, "a number (regression target)", targets[i] === "" ? "an empty cell" : JSON.stringify(targets[i]));
+      if (Number.isNaN(v))
+        throw cellError(
+          at,
+          "a number (regression target)",
+          targets[i] === "" ? "an empty cell" : JSON.stringify(targets[i]),
+        );
       y[i] = v;
     });
-    return { ...base, y, outputDim: 1, task: "regression", ...(inferred.note ? { taskNote: inferred.note } : {}) };
+    return {
+      ...base,
+      y,
+      outputDim: 1,
+      task: "regression",
+      ...(inferred.note ? { taskNote: inferred.note } : {}),
+    };
   }
   const { classes, labels } = encodeClasses(targets, table, target, opts.classes);
-  return { ...base, y: oneHot(labels, classes.length), outputDim: classes.length, task: "classification", labels, classes, ...(inferred.note ? { taskNote: inferred.note } : {}) };
+  return {
+    ...base,
+    y: oneHot(labels, classes.length),
+    outputDim: classes.length,
+    task: "classification",
+    labels,
+    classes,
+    ...(inferred.note ? { taskNote: inferred.note } : {}),
+  };
 }
 
 /** A target cell as a number the way labels compare ("1.0" is 1), or undefined when it is not one. */
 function labelNumber(cell: string): number | undefined {
-  return /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(cell) && Number.isFinite(Number(cell)) ? Number(cell) : undefined;
+  return /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(cell) && Number.isFinite(Number(cell))
+    ? Number(cell)
+    : undefined;
 }
 
 /**
  * The "auto" rule: text anywhere → classification; few distinct integers → classification, with a note
  * saying so and how to ask for regression; else regression.
  */
-function autoTask(targets: string[], column: string): { task: "classification" | "regression"; note?: string } {
+function autoTask(
+  targets: string[],
+  column: string,
+): { task: "classification" | "regression"; note?: string } {
   const distinct = new Set<number>();
   let allIntegers = true;
   for (const t of targets) {
     // An empty cell decides nothing (either reader reports it with its line); a NaN, infinite or
     // overflowing number is a bad regression target, which must not turn the column into classes.
     if (t === "") continue;
-    if (isNumberLike(t) && labelNumber(t) === undefined) { allIntegers = false; continue; }
+    if (isNumberLike(t) && labelNumber(t) === undefined) {
+      allIntegers = false;
+      continue;
+    }
     const v = labelNumber(t);
     if (v === undefined) return { task: "classification" };
     if (!Number.isInteger(v)) allIntegers = false;
@@ -123,11 +175,17 @@ function autoTask(targets: string[], column: string): { task: "classification" |
  * each label is looked up by name (a number also by its printed form, so "1.0" is class "1"); otherwise
  * the classes are the labels found, sorted.
  */
-function encodeClasses(targets: string[], table: Table, column: string, known?: readonly string[]): { classes: string[]; labels: Int32Array } {
+function encodeClasses(
+  targets: string[],
+  table: Table,
+  column: string,
+  known?: readonly string[],
+): { classes: string[]; labels: Int32Array } {
   const numbers = targets.map(labelNumber);
   let names: string[];
   if (known) names = [...known];
-  else if (numbers.every((v) => v !== undefined)) names = [...new Set(numbers as number[])].sort((a, b) => a - b).map(String);
+  else if (numbers.every((v) => v !== undefined))
+    names = [...new Set(numbers as number[])].sort((a, b) => a - b).map(String);
   else names = [...new Set(targets)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const index = new Map(names.map((name, i) => [name, i]));
   const labels = new Int32Array(targets.length);
@@ -137,7 +195,11 @@ function encodeClasses(targets: string[], table: Table, column: string, known?: 
       const row = table.rows[r];
       const at = { file: table.file, row: row.row, line: row.line, column };
       if (t === "") throw cellError(at, "a class label", "an empty cell");
-      throw cellError(at, `one of the model's classes (${names.map((s) => JSON.stringify(s)).join(", ")})`, `the unknown label ${JSON.stringify(t)}`);
+      throw cellError(
+        at,
+        `one of the model's classes (${names.map((s) => JSON.stringify(s)).join(", ")})`,
+        `the unknown label ${JSON.stringify(t)}`,
+      );
     }
     labels[r] = c;
   });

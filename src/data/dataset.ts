@@ -105,21 +105,28 @@ export interface SplitOptions {
 export function splitDataset(ds: Dataset, opts: SplitOptions): { train: Dataset; test: Dataset } {
   const { testCount, testFraction, seed } = opts;
   if ((testCount === undefined) === (testFraction === undefined)) {
-    throw new ConfigError("splitDataset: give exactly one of testCount or testFraction", { field: "testCount" });
+    throw new ConfigError("splitDataset: give exactly one of testCount or testFraction", {
+      field: "testCount",
+    });
   }
   let count: number;
   if (testFraction !== undefined) {
     if (!(testFraction >= 0 && testFraction <= 1)) {
-      throw new ConfigError(`splitDataset: testFraction must be in [0, 1], got ${testFraction}`, { field: "testFraction" });
+      throw new ConfigError(`splitDataset: testFraction must be in [0, 1], got ${testFraction}`, {
+        field: "testFraction",
+      });
     }
     count = Math.round(ds.n * testFraction);
   } else {
     count = testCount!;
     if (!Number.isInteger(count) || count < 0 || count > ds.n) {
-      throw new ConfigError(`splitDataset: testCount must be an integer in [0, ${ds.n}], got ${count}`, { field: "testCount" });
+      throw new ConfigError(`splitDataset: testCount must be an integer in [0, ${ds.n}], got ${count}`, {
+        field: "testCount",
+      });
     }
   }
-  if (!Number.isFinite(seed)) throw new ConfigError(`splitDataset: seed must be a finite number, got ${seed}`, { field: "seed" });
+  if (!Number.isFinite(seed))
+    throw new ConfigError(`splitDataset: seed must be a finite number, got ${seed}`, { field: "seed" });
   const perm = new Rng(seed).permutation(ds.n);
   const cut = ds.n - count;
   return { train: subset(ds, perm.subarray(0, cut)), test: subset(ds, perm.subarray(cut)) };
@@ -135,7 +142,9 @@ export function splitDataset(ds: Dataset, opts: SplitOptions): { train: Dataset;
  */
 export function validationSplit(ds: Dataset, fraction: number): { train: Dataset; validation: Dataset } {
   if (!(fraction >= 0 && fraction < 1)) {
-    throw new ConfigError(`validationSplit: fraction must be in [0, 1), got ${fraction}`, { field: "validationSplit" });
+    throw new ConfigError(`validationSplit: fraction must be in [0, 1), got ${fraction}`, {
+      field: "validationSplit",
+    });
   }
   const cut = Math.floor(ds.n * (1 - fraction));
   return { train: rowRange(ds, 0, cut), validation: rowRange(ds, cut, ds.n) };

@@ -30,15 +30,15 @@ export const MAX_INFLATED_BYTES = 2 * 1024 ** 3;
 
 /** Type code → element type and size in bytes, as listed in the IDX format note. */
 const TYPE_CODES: Record<number, { type: IdxType; size: number }> = {
-  0x08: { type: "ubyte", size: 1 },
-  0x09: { type: "byte", size: 1 },
-  0x0b: { type: "short", size: 2 },
-  0x0c: { type: "int", size: 4 },
-  0x0d: { type: "float", size: 4 },
-  0x0e: { type: "double", size: 8 },
+  8: { type: "ubyte", size: 1 },
+  9: { type: "byte", size: 1 },
+  11: { type: "short", size: 2 },
+  12: { type: "int", size: 4 },
+  13: { type: "float", size: 4 },
+  14: { type: "double", size: 8 },
 };
 
-const hex = (b: number): string => "0x" + b.toString(16).padStart(2, "0");
+const hex = (b: number): string => `0x${b.toString(16).padStart(2, "0")}`;
 
 /** Inflate when the bytes start with the gzip magic 1f 8b; otherwise return them unchanged. */
 function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
@@ -47,9 +47,10 @@ function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
     return gunzipSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const why = e.code === "ERR_BUFFER_TOO_LARGE"
-      ? `it inflates to more than ${MAX_INFLATED_BYTES} bytes (2 GiB), the most an IDX file may hold`
-      : `the gzip stream is corrupt (${e.message})`;
+    const why =
+      e.code === "ERR_BUFFER_TOO_LARGE"
+        ? `it inflates to more than ${MAX_INFLATED_BYTES} bytes (2 GiB), the most an IDX file may hold`
+        : `the gzip stream is corrupt (${e.message})`;
     throw new DataError(`${file}: cannot read as gzipped IDX: ${why}`, { file });
   }
 }
@@ -65,21 +66,37 @@ function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
 export function parseIdx(bytes: Uint8Array, file: string = "<idx>"): IdxArray {
   const buf = maybeGunzip(bytes, file);
   if (buf.length < 4) {
-    throw new DataError(`${file}: the file is ${buf.length} bytes long; an IDX file starts with a 4-byte magic number (0x00 0x00 type ndims)`, { file });
+    throw new DataError(
+      `${file}: the file is ${buf.length} bytes long; an IDX file starts with a 4-byte magic number (0x00 0x00 type ndims)`,
+      { file },
+    );
   }
   if (buf[0] !== 0 || buf[1] !== 0) {
     const found = Array.from(buf.subarray(0, 4), hex).join(" ");
-    throw new DataError(`${file}: not an IDX file: the magic number is ${found}, expected 0x00 0x00 <type> <ndims>`, { file, field: "magic" });
+    throw new DataError(
+      `${file}: not an IDX file: the magic number is ${found}, expected 0x00 0x00 <type> <ndims>`,
+      { file, field: "magic" },
+    );
   }
   const code = TYPE_CODES[buf[2]];
   if (!code) {
-    throw new DataError(`${file}: unknown IDX type code ${hex(buf[2])}; expected one of 0x08 (ubyte), 0x09 (byte), 0x0b (short), 0x0c (int), 0x0d (float), 0x0e (double)`, { file, field: "type" });
+    throw new DataError(
+      `${file}: unknown IDX type code ${hex(buf[2])}; expected one of 0x08 (ubyte), 0x09 (byte), 0x0b (short), 0x0c (int), 0x0d (float), 0x0e (double)`,
+      { file, field: "type" },
+    );
   }
   const ndims = buf[3];
-  if (ndims === 0) throw new DataError(`${file}: the IDX header declares 0 dimensions; expected at least 1`, { file, field: "ndims" });
+  if (ndims === 0)
+    throw new DataError(`${file}: the IDX header declares 0 dimensions; expected at least 1`, {
+      file,
+      field: "ndims",
+    });
   const headerBytes = 4 + 4 * ndims;
   if (buf.length < headerBytes) {
-    throw new DataError(`${file}: the IDX header declares ${ndims} dimensions (${headerBytes} header bytes) but the file has only ${buf.length} bytes`, { file, field: "dims" });
+    throw new DataError(
+      `${file}: the IDX header declares ${ndims} dimensions (${headerBytes} header bytes) but the file has only ${buf.length} bytes`,
+      { file, field: "dims" },
+    );
   }
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const dims: number[] = [];
@@ -92,8 +109,14 @@ export function parseIdx(bytes: Uint8Array, file: string = "<idx>"): IdxArray {
   const present = buf.length - headerBytes;
   if (expected !== present) {
     const shape = dims.join("×");
-    const problem = present < expected ? "the file is truncated" : `${present - expected} bytes of trailing data follow the last element`;
-    throw new DataError(`${file}: the IDX header claims ${shape} ${code.type} elements (${expected} bytes) but ${present} data bytes are present: ${problem}`, { file, field: "dims" });
+    const problem =
+      present < expected
+        ? "the file is truncated"
+        : `${present - expected} bytes of trailing data follow the last element`;
+    throw new DataError(
+      `${file}: the IDX header claims ${shape} ${code.type} elements (${expected} bytes) but ${present} data bytes are present: ${problem}`,
+      { file, field: "dims" },
+    );
   }
   return { dims, type: code.type, data: decode(view, headerBytes, count, code.type) };
 }
@@ -156,23 +179,39 @@ export function idxToDataset(images: IdxArray, labels: IdxArray, names: IdxDatas
   const imagesFile = names.imagesFile ?? "<images>";
   const labelsFile = names.labelsFile ?? "<labels>";
   if (images.dims.length < 2) {
-    throw new DataError(`${imagesFile}: images must have at least 2 dimensions (count × pixels), got ${images.dims.length} (${images.dims.join("×")})`, { file: imagesFile, field: "dims" });
+    throw new DataError(
+      `${imagesFile}: images must have at least 2 dimensions (count × pixels), got ${images.dims.length} (${images.dims.join("×")})`,
+      { file: imagesFile, field: "dims" },
+    );
   }
   if (labels.dims.length !== 1) {
-    throw new DataError(`${labelsFile}: labels must have 1 dimension (count), got ${labels.dims.length} (${labels.dims.join("×")})`, { file: labelsFile, field: "dims" });
+    throw new DataError(
+      `${labelsFile}: labels must have 1 dimension (count), got ${labels.dims.length} (${labels.dims.join("×")})`,
+      { file: labelsFile, field: "dims" },
+    );
   }
   const n = images.dims[0];
   if (labels.dims[0] !== n) {
-    throw new DataError(`${labelsFile} holds ${labels.dims[0]} labels but ${imagesFile} holds ${n} images; the counts must match`, { file: labelsFile, field: "dims" });
+    throw new DataError(
+      `${labelsFile} holds ${labels.dims[0]} labels but ${imagesFile} holds ${n} images; the counts must match`,
+      { file: labelsFile, field: "dims" },
+    );
   }
   if (labels.type === "float" || labels.type === "double") {
-    throw new DataError(`${labelsFile}: labels must be integers, got IDX type ${labels.type}`, { file: labelsFile, field: "type" });
+    throw new DataError(`${labelsFile}: labels must be integers, got IDX type ${labels.type}`, {
+      file: labelsFile,
+      field: "type",
+    });
   }
   const classIndex = new Int32Array(n);
   let maxLabel = 0;
   for (let i = 0; i < n; i++) {
     const c = labels.data[i];
-    if (c < 0) throw new DataError(`${labelsFile}: label ${i} is ${c}; class labels must be 0 or more`, { file: labelsFile, field: `label ${i}` });
+    if (c < 0)
+      throw new DataError(`${labelsFile}: label ${i} is ${c}; class labels must be 0 or more`, {
+        file: labelsFile,
+        field: `label ${i}`,
+      });
     classIndex[i] = c;
     if (c > maxLabel) maxLabel = c;
   }
@@ -197,7 +236,11 @@ export function idxToDataset(images: IdxArray, labels: IdxArray, names: IdxDatas
  * @example
  * const train = loadIdxDataset("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz");
  */
-export function loadIdxDataset(imagesPath: string, labelsPath: string, names: IdxDatasetOptions = {}): Dataset {
+export function loadIdxDataset(
+  imagesPath: string,
+  labelsPath: string,
+  names: IdxDatasetOptions = {},
+): Dataset {
   const imagesFile = names.imagesFile ?? imagesPath;
   const labelsFile = names.labelsFile ?? labelsPath;
   const images = parseIdx(readBytes(imagesPath, imagesFile), imagesFile);

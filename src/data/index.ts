@@ -5,8 +5,18 @@
 export { type Dataset, type SplitOptions, oneHot, subset, splitDataset, validationSplit } from "./dataset.js";
 export { type CsvOptions, AUTO_MAX_CLASSES, parseCsv, loadCsv } from "./csv.js";
 export {
-  type Table, type TableRow, type HeaderRule, type MissingPolicy, MISSING_POLICIES, FLOAT32_MAX,
-  readTable, readNumber, columnIndex, numericColumns, fillValues, fillMissing,
+  type Table,
+  type TableRow,
+  type HeaderRule,
+  type MissingPolicy,
+  MISSING_POLICIES,
+  FLOAT32_MAX,
+  readTable,
+  readNumber,
+  columnIndex,
+  numericColumns,
+  fillValues,
+  fillMissing,
 } from "./rows.js";
 export { type StreamedRow, readRowStream } from "./row-stream.js";
 export {
@@ -19,5 +29,17 @@ export {
   idxToDataset,
   loadIdxDataset,
 } from "./idx.js";
-export { BUNDLED_MNIST_SPLIT_SEED, BUNDLED_MNIST_TRAIN, BUNDLED_MNIST_TEST, loadBundledMnist } from "./mnist.js";
-export { type NormalizeMode, type Normalizer, NORMALIZE_MODES, fitNormalizer, applyNormalizer, normalizeRows } from "./normalize.js";
+export {
+  BUNDLED_MNIST_SPLIT_SEED,
+  BUNDLED_MNIST_TRAIN,
+  BUNDLED_MNIST_TEST,
+  loadBundledMnist,
+} from "./mnist.js";
+export {
+  type NormalizeMode,
+  type Normalizer,
+  NORMALIZE_MODES,
+  fitNormalizer,
+  applyNormalizer,
+  normalizeRows,
+} from "./normalize.js";

@@ -5,7 +5,10 @@
  */
 
 /** Eigenvalues (descending) and unit eigenvectors (columns of `vectors`, n×n row-major) of a symmetric n×n matrix. */
-export function symmetricEigen(matrix: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(
+  matrix: ArrayLike<number>,
+  n: number,
+): { values: Float64Array; vectors: Float64Array } {
   const a = Float64Array.from(matrix);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
@@ -23,17 +26,20 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number): { values: 
         const c = 1 / Math.sqrt(t * t + 1);
         const s = t * c;
         for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p], akq = a[k * n + q];
+          const akp = a[k * n + p],
+            akq = a[k * n + q];
           a[k * n + p] = c * akp - s * akq;
           a[k * n + q] = s * akp + c * akq;
         }
         for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k], aqk = a[q * n + k];
+          const apk = a[p * n + k],
+            aqk = a[q * n + k];
           a[p * n + k] = c * apk - s * aqk;
           a[q * n + k] = s * apk + c * aqk;
         }
         for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p], vkq = v[k * n + q];
+          const vkp = v[k * n + p],
+            vkq = v[k * n + q];
           v[k * n + p] = c * vkp - s * vkq;
           v[k * n + q] = s * vkp + c * vkq;
         }
@@ -59,7 +65,12 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number): { values: 
  * @example
  * designRank([1, 2, 2, 3, 3, 4], 3, 2, { intercept: true }).rank; // 2: x₂ = x₁ + 1
  */
-export function designRank(x: ArrayLike<number>, n: number, d: number, opts: { intercept?: boolean; tol?: number } = {}): { rank: number; columns: number; nullDirections: number[][]; singularValues: number[] } {
+export function designRank(
+  x: ArrayLike<number>,
+  n: number,
+  d: number,
+  opts: { intercept?: boolean; tol?: number } = {},
+): { rank: number; columns: number; nullDirections: number[][]; singularValues: number[] } {
   const cols = d + (opts.intercept ? 1 : 0);
   const at = (r: number, c: number): number => (c < d ? x[r * d + c] : 1);
   const norms = new Float64Array(cols);

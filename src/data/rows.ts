@@ -49,17 +49,28 @@ export function readTable(text: string, file: string, header: HeaderRule = "auto
   const first = body.trimStart()[0];
   if (first === "[" || first === "{") return readJsonTable(body, file);
   const records = readRecords(body, file);
-  if (records.length === 0) throw new DataError(`${file}: the file is empty; expected ${header === "required" ? "a header row and " : ""}rows of comma-separated numbers`, { file });
+  if (records.length === 0)
+    throw new DataError(
+      `${file}: the file is empty; expected ${header === "required" ? "a header row and " : ""}rows of comma-separated numbers`,
+      { file },
+    );
   const names = headerOf(records[0], header, file);
-  const rows = records.slice(names ? 1 : 0).map((r, i) => ({ cells: r.fields as unknown[], row: i + 1, line: r.line }));
+  const rows = records
+    .slice(names ? 1 : 0)
+    .map((r, i) => ({ cells: r.fields as unknown[], row: i + 1, line: r.line }));
   if (!names) return { file, rows };
   for (const r of rows) checkWidth(r, names, file);
   return { file, names, headerLine: records[0].line, rows };
 }
 
 /** The column names a CSV's first record gives, or undefined when it is a data row (see `readTable`). */
-export function headerOf(first: { fields: string[]; line: number }, header: HeaderRule, file: string): string[] | undefined {
-  if (header !== "required" && !first.fields.some((c) => c.trim() !== "" && !isNumberLike(c))) return undefined;
+export function headerOf(
+  first: { fields: string[]; line: number },
+  header: HeaderRule,
+  file: string,
+): string[] | undefined {
+  if (header !== "required" && !first.fields.some((c) => c.trim() !== "" && !isNumberLike(c)))
+    return undefined;
   const names = first.fields.map((h) => h.trim());
   checkNames(names, file, first.line);
   return names;
@@ -68,16 +79,27 @@ export function headerOf(first: { fields: string[]; line: number }, header: Head
 /** A CSV row under a header has as many fields as the header. */
 export function checkWidth(r: TableRow, names: readonly string[], file: string): void {
   if (r.cells.length !== names.length) {
-    throw new DataError(`${where({ file, line: r.line })}line ${r.line} has ${plural(r.cells.length, "field")}, the header has ${names.length}`, { file, line: r.line });
+    throw new DataError(
+      `${where({ file, line: r.line })}line ${r.line} has ${plural(r.cells.length, "field")}, the header has ${names.length}`,
+      { file, line: r.line },
+    );
   }
 }
 
 function checkNames(names: string[], file: string, line: number): void {
   const blank = names.indexOf("");
-  if (blank >= 0) throw new DataError(`${where({ file, line })}column ${blank + 1} of the header has no name; every column needs one`, { file, line });
+  if (blank >= 0)
+    throw new DataError(
+      `${where({ file, line })}column ${blank + 1} of the header has no name; every column needs one`,
+      { file, line },
+    );
   const seen = new Set<string>();
   for (const n of names) {
-    if (seen.has(n)) throw new DataError(`${where({ file, line })}the header names ${JSON.stringify(n)} twice; column names must be unique`, { file, line, field: n });
+    if (seen.has(n))
+      throw new DataError(
+        `${where({ file, line })}the header names ${JSON.stringify(n)} twice; column names must be unique`,
+        { file, line, field: n },
+      );
     seen.add(n);
   }
 }
@@ -87,7 +109,9 @@ function readJsonTable(text: string, file: string): Table {
   try {
     const v = JSON.parse(text) as unknown;
     // One row alone ([1, 2] or {"a": 1}) is a table of one row.
-    const one = !Array.isArray(v) || (v.length > 0 && v.every((c) => !Array.isArray(c) && (c === null || typeof c !== "object")));
+    const one =
+      !Array.isArray(v) ||
+      (v.length > 0 && v.every((c) => !Array.isArray(c) && (c === null || typeof c !== "object")));
     items = (one ? [v] : (v as unknown[])).map((value) => ({ value }));
   } catch (e) {
     items = readJsonLines(text, file, (e as Error).message);
@@ -110,26 +134,50 @@ export interface JsonShape {
  * keys), or the learner's `{"x": row, "y": label}` (y is not a feature). `shape` carries what the rows
  * before it looked like, so a stream can be read one row at a time.
  */
-export function jsonRow(value: unknown, r: { row: number; line?: number }, shape: JsonShape, file: string): TableRow {
+export function jsonRow(
+  value: unknown,
+  r: { row: number; line?: number },
+  shape: JsonShape,
+  file: string,
+): TableRow {
   const line = r.line;
   let v = value;
-  if (isObject(v) && Object.keys(v).every((k) => k === "x" || k === "y") && (Array.isArray(v.x) || isObject(v.x))) v = v.x;
+  if (
+    isObject(v) &&
+    Object.keys(v).every((k) => k === "x" || k === "y") &&
+    (Array.isArray(v.x) || isObject(v.x))
+  )
+    v = v.x;
   if (Array.isArray(v)) {
-    if (shape.names) throw new DataError(`${rowWhere(file, r)}an array, but the rows before it are objects; use one form for every row`, { file, line });
+    if (shape.names)
+      throw new DataError(
+        `${rowWhere(file, r)}an array, but the rows before it are objects; use one form for every row`,
+        { file, line },
+      );
     shape.arrays = true;
     return { ...r, cells: v };
   }
   if (isObject(v)) {
-    if (shape.arrays) throw new DataError(`${rowWhere(file, r)}an object, but the rows before it are arrays; use one form for every row`, { file, line });
+    if (shape.arrays)
+      throw new DataError(
+        `${rowWhere(file, r)}an object, but the rows before it are arrays; use one form for every row`,
+        { file, line },
+      );
     const names = (shape.names ??= Object.keys(v));
     const extra = Object.keys(v).filter((k) => !names.includes(k));
     const lacking = names.filter((k) => !(k in v));
     if (extra.length > 0 || lacking.length > 0) {
-      throw new DataError(`${rowWhere(file, r)}its keys differ from the first row's: ${[...extra.map((k) => `${JSON.stringify(k)} is new`), ...lacking.map((k) => `${JSON.stringify(k)} is missing`)].join(", ")}`, { file, line });
+      throw new DataError(
+        `${rowWhere(file, r)}its keys differ from the first row's: ${[...extra.map((k) => `${JSON.stringify(k)} is new`), ...lacking.map((k) => `${JSON.stringify(k)} is missing`)].join(", ")}`,
+        { file, line },
+      );
     }
     return { ...r, cells: names.map((k) => v[k]) };
   }
-  throw new DataError(`${rowWhere(file, r)}expected a row (an array of numbers or an object of named values), got ${describeValue(v)}`, { file, line });
+  throw new DataError(
+    `${rowWhere(file, r)}expected a row (an array of numbers or an object of named values), got ${describeValue(v)}`,
+    { file, line },
+  );
 }
 
 /** JSON Lines: one JSON value per non-blank line. `whole` is why the text failed as one JSON document. */
@@ -141,7 +189,10 @@ function readJsonLines(text: string, file: string, whole: string): { value: unkn
     try {
       items.push({ value: JSON.parse(s), line: i + 1 });
     } catch (e) {
-      const detail = items.length === 0 && lines.filter((l) => l.trim() !== "").length === 1 ? whole : (e as Error).message;
+      const detail =
+        items.length === 0 && lines.filter((l) => l.trim() !== "").length === 1
+          ? whole
+          : (e as Error).message;
       throw new DataError(`${where({ file, line: i + 1 })}not valid JSON (${detail})`, { file, line: i + 1 });
     }
   });
@@ -190,7 +241,12 @@ export function readNumber(cell: unknown, at: CellAt): number {
   } else throw cellError(at, "a number", describeValue(cell));
   if (Number.isNaN(v)) return NaN;
   if (!Number.isFinite(v) || Math.abs(v) > FLOAT32_MAX) {
-    const shown = typeof cell === "string" ? JSON.stringify(cell) : Number.isFinite(v) ? String(v) : "a number too large for float64 (it reads as Infinity)";
+    const shown =
+      typeof cell === "string"
+        ? JSON.stringify(cell)
+        : Number.isFinite(v)
+          ? String(v)
+          : "a number too large for float64 (it reads as Infinity)";
     throw cellError(at, `a finite number within float32's range (±${FLOAT32_MAX.toPrecision(3)})`, shown);
   }
   return v;
@@ -198,12 +254,23 @@ export function readNumber(cell: unknown, at: CellAt): number {
 
 /** The message for a missing value: what it was and, when the caller knows one, how to impute it. */
 export function missingError(cell: unknown, at: CellAt, hint = ""): DataError {
-  const what = typeof cell === "string" && cell.trim() !== "" ? ` (${JSON.stringify(cell)})` : cell === null ? " (null)" : " (an empty cell)";
-  return new DataError(`${rowWhere(at.file, at)}column ${JSON.stringify(at.column)}: a missing value${what}; expected a number${hint ? `; ${hint}` : ""}`, { file: at.file, line: at.line, field: at.column });
+  const what =
+    typeof cell === "string" && cell.trim() !== ""
+      ? ` (${JSON.stringify(cell)})`
+      : cell === null
+        ? " (null)"
+        : " (an empty cell)";
+  return new DataError(
+    `${rowWhere(at.file, at)}column ${JSON.stringify(at.column)}: a missing value${what}; expected a number${hint ? `; ${hint}` : ""}`,
+    { file: at.file, line: at.line, field: at.column },
+  );
 }
 
 export function cellError(at: CellAt, expected: string, got: string): DataError {
-  return new DataError(`${rowWhere(at.file, at)}column ${JSON.stringify(at.column)}: expected ${expected}, got ${got}`, { file: at.file, line: at.line, field: at.column });
+  return new DataError(
+    `${rowWhere(at.file, at)}column ${JSON.stringify(at.column)}: expected ${expected}, got ${got}`,
+    { file: at.file, line: at.line, field: at.column },
+  );
 }
 
 /**
@@ -215,12 +282,19 @@ export function cellError(at: CellAt, expected: string, got: string): DataError 
  * @example
  * columnIndex(readTable("b,a\n2,1\n", "t.csv"), ["a", "b"]); // [1, 0]
  */
-export function columnIndex(table: Table, expected: readonly string[], ignore: readonly string[] = []): number[] {
+export function columnIndex(
+  table: Table,
+  expected: readonly string[],
+  ignore: readonly string[] = [],
+): number[] {
   const { file, names } = table;
   if (!names) {
     for (const r of table.rows) {
       if (r.cells.length !== expected.length) {
-        throw new DataError(`${r.line !== undefined ? `${where({ file, line: r.line })}line ${r.line}` : `${file}: row ${r.row}`} has ${plural(r.cells.length, "value")}, expected ${expected.length} (${list(expected)})`, { file, line: r.line });
+        throw new DataError(
+          `${r.line !== undefined ? `${where({ file, line: r.line })}line ${r.line}` : `${file}: row ${r.row}`} has ${plural(r.cells.length, "value")}, expected ${expected.length} (${list(expected)})`,
+          { file, line: r.line },
+        );
       }
     }
     return expected.map((_, i) => i);
@@ -228,7 +302,10 @@ export function columnIndex(table: Table, expected: readonly string[], ignore: r
   const unknown = names.filter((n) => !expected.includes(n) && !ignore.includes(n));
   const missing = expected.filter((n) => !names.includes(n));
   if (unknown.length > 0 || missing.length > 0) {
-    const parts = [missing.length > 0 ? `missing ${list(missing)}` : "", unknown.length > 0 ? `unknown ${list(unknown)}` : ""].filter(Boolean);
+    const parts = [
+      missing.length > 0 ? `missing ${list(missing)}` : "",
+      unknown.length > 0 ? `unknown ${list(unknown)}` : "",
+    ].filter(Boolean);
     throw new DataError(
       `${file}: the columns do not match the model's features (${parts.join("; ")}); expected the columns ${list(expected)} in any order${ignore.length > 0 ? `, and optionally ${list(ignore)}` : ""}; the file has ${list(names)}${unknown.some(isNumberLike) ? " (its first row was read as a header because it holds text; a file without a header holds only numbers)" : ""}`,
       { file, field: missing[0] ?? unknown[0] },
@@ -242,7 +319,13 @@ export function columnIndex(table: Table, expected: readonly string[], ignore: r
  * `missing` is "keep" (for `fillMissing` to impute); with "error" they are an error whose message adds
  * `hint` (how to impute).
  */
-export function numericColumns(table: Table, cols: readonly number[], colNames: readonly string[], missing: "error" | "keep", hint = ""): Float32Array {
+export function numericColumns(
+  table: Table,
+  cols: readonly number[],
+  colNames: readonly string[],
+  missing: "error" | "keep",
+  hint = "",
+): Float32Array {
   const d = cols.length;
   const x = new Float32Array(table.rows.length * d);
   table.rows.forEach((r, i) => {
@@ -272,7 +355,10 @@ export function fillValues(x: Float32Array, d: number, policy: "mean" | "zero"):
   const count = new Float64Array(d);
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    if (!Number.isNaN(v)) { sum[i % d] += v; count[i % d]++; }
+    if (!Number.isNaN(v)) {
+      sum[i % d] += v;
+      count[i % d]++;
+    }
   }
   for (let k = 0; k < d; k++) fill[k] = count[k] > 0 ? sum[k] / count[k] : 0;
   return fill;
@@ -282,7 +368,10 @@ export function fillValues(x: Float32Array, d: number, policy: "mean" | "zero"):
 export function fillMissing(x: Float32Array, d: number, fill: Float32Array): number {
   let filled = 0;
   for (let i = 0; i < x.length; i++) {
-    if (Number.isNaN(x[i])) { x[i] = fill[i % d]; filled++; }
+    if (Number.isNaN(x[i])) {
+      x[i] = fill[i % d];
+      filled++;
+    }
   }
   return filled;
 }

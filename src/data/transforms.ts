@@ -17,7 +17,8 @@ export type BatchTransform = (batch: Float32Array, rows: number, cols: number, r
 export function randomShift(width: number, height: number, maxShift: number): BatchTransform {
   const tmp = new Float32Array(width * height);
   return (batch, rows, cols, rng) => {
-    if (cols !== width * height) throw new Error(`randomShift: rows have ${cols} values, expected ${width}×${height}`);
+    if (cols !== width * height)
+      throw new Error(`randomShift: rows have ${cols} values, expected ${width}×${height}`);
     for (let r = 0; r < rows; r++) {
       const dx = rng.int(2 * maxShift + 1) - maxShift;
       const dy = rng.int(2 * maxShift + 1) - maxShift;

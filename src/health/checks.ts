@@ -46,11 +46,21 @@ export function checkBeforeTraining(data: DataToCheck, model: Sequential, loss: 
   const badCells = nonFiniteCells(data.x, data.n, data.inputDim);
   const badTargets = nonFiniteCells(data.y, data.n, data.outputDim);
   if (badCells.length + badTargets.length > 0) {
-    const shown = [...badCells.map(([r, c]) => `row ${r + 1}, ${name(c)}`), ...badTargets.map(([r, c]) => `row ${r + 1}, target ${c}`)];
+    const shown = [
+      ...badCells.map(([r, c]) => `row ${r + 1}, ${name(c)}`),
+      ...badTargets.map(([r, c]) => `row ${r + 1}, target ${c}`),
+    ];
     const first = badCells[0] ?? badTargets[0];
     events.push({
-      step: 0, kind: "nonFiniteData", layer: "input",
-      evidence: { cells: badCells.length, targetCells: badTargets.length, row: first[0] + 1, column: first[1] },
+      step: 0,
+      kind: "nonFiniteData",
+      layer: "input",
+      evidence: {
+        cells: badCells.length,
+        targetCells: badTargets.length,
+        row: first[0] + 1,
+        column: first[1],
+      },
       diagnosis: `${badCells.length + badTargets.length} cell(s) of the data are NaN or infinite (${shown.slice(0, CHECK_LIMITS.listedCells).join("; ")}${shown.length > CHECK_LIMITS.listedCells ? "; …" : ""}): any batch holding one makes the loss NaN`,
       action: "fix or impute those cells, or drop their rows",
     });
@@ -60,9 +70,18 @@ export function checkBeforeTraining(data: DataToCheck, model: Sequential, loss: 
   if (scale && scale.mean > CHECK_LIMITS.inputScale) {
     const largest = stats.reduce((w, s, c) => (s.maxAbs > stats[w].maxAbs ? c : w), 0);
     events.push({
-      step: 0, kind: "unscaledInputs", layer: "input",
-      evidence: { scale: scale.mean, worstUnitScale: scale.worst, rows: scale.rows, column: largest, maxAbs: stats[largest].maxAbs },
-      diagnosis: `layer ${scale.layer}'s pre-activations start ${round3(scale.mean)}× (worst unit ${round3(scale.worst)}×) the scale its ${scale.init} initialiser assumes, ` +
+      step: 0,
+      kind: "unscaledInputs",
+      layer: "input",
+      evidence: {
+        scale: scale.mean,
+        worstUnitScale: scale.worst,
+        rows: scale.rows,
+        column: largest,
+        maxAbs: stats[largest].maxAbs,
+      },
+      diagnosis:
+        `layer ${scale.layer}'s pre-activations start ${round3(scale.mean)}× (worst unit ${round3(scale.worst)}×) the scale its ${scale.init} initialiser assumes, ` +
         `measured on ${scale.rows} training rows: the inputs are far from zero mean and unit variance (largest: ${name(largest)}, |x| up to ${round3(stats[largest].maxAbs)}), ` +
         "so units saturate or die and gradients are badly scaled",
       action: 'normalise the inputs ("normalize": "standardize" or "scale01" in the run config)',
@@ -113,7 +132,12 @@ export function inputScale(data: DataToCheck, model: Sequential): InputScale | n
   rows.forEach((r, i) => x.set(data.x.subarray(r * d, (r + 1) * d), i * d));
   let z: Tensor | null = null;
   // Layers before the first Dense (a normalisation, say) shape what it sees, so the whole model runs.
-  model.forward(new Tensor(x, [rows.length, d]), { training: false, onActivation: (layer, out, pre) => { if (layer === String(first)) z = pre ?? out; } });
+  model.forward(new Tensor(x, [rows.length, d]), {
+    training: false,
+    onActivation: (layer, out, pre) => {
+      if (layer === String(first)) z = pre ?? out;
+    },
+  });
   const pre = (z as Tensor | null)?.data;
   if (!pre) return null;
   const [units, fanIn] = dense.weight.shape;
@@ -126,14 +150,22 @@ export function inputScale(data: DataToCheck, model: Sequential): InputScale | n
     for (let j = u * fanIn; j < (u + 1) * fanIn; j++) norm += w[j] * w[j];
     if (!(norm > 0)) continue;
     const b = dense.bias ? dense.bias.data[u] : 0;
-    rows.forEach((_, i) => { squares[i] = (pre[i * units + u] - b) ** 2; });
+    rows.forEach((_, i) => {
+      squares[i] = (pre[i * units + u] - b) ** 2;
+    });
     squares.sort();
     let sum = 0;
     for (let i = 0; i < keep; i++) sum += squares[i];
     ratios.push(Math.sqrt(sum / keep / norm));
   }
   if (ratios.length === 0) return null;
-  return { layer: String(first), init: dense.init, mean: ratios.reduce((a, b) => a + b, 0) / ratios.length, worst: Math.max(...ratios), rows: rows.length };
+  return {
+    layer: String(first),
+    init: dense.init,
+    mean: ratios.reduce((a, b) => a + b, 0) / ratios.length,
+    worst: Math.max(...ratios),
+    rows: rows.length,
+  };
 }
 
 /** Three significant digits without an exponent (1450, not 1.45e+3), for numbers a user reads. */
@@ -145,7 +177,11 @@ function nonFiniteCells(a: Float32Array, n: number, d: number): [number, number]
   return out;
 }
 
-interface ColumnStats { min: number; max: number; maxAbs: number }
+interface ColumnStats {
+  min: number;
+  max: number;
+  maxAbs: number;
+}
 
 function columnStats(x: Float32Array, n: number, d: number): ColumnStats[] {
   const s = Array.from({ length: d }, () => ({ min: Infinity, max: -Infinity, maxAbs: 0 }));
@@ -169,36 +205,62 @@ function outputChecks(data: DataToCheck, model: Sequential, loss: LossName): Hea
   const oneHot = data.outputDim > 1 && isOneHot(data.y, data.n, data.outputDim);
   const events: HealthEvent[] = [];
   const range: Record<string, [number, number, string]> = {
-    sigmoid: [0, 1, "(0, 1)"], softmax: [0, 1, "(0, 1), each row summing to 1"], tanh: [-1, 1, "(-1, 1)"],
-    relu: [0, Infinity, "[0, ∞)"], softplus: [0, Infinity, "(0, ∞)"],
+    sigmoid: [0, 1, "(0, 1)"],
+    softmax: [0, 1, "(0, 1), each row summing to 1"],
+    tanh: [-1, 1, "(-1, 1)"],
+    relu: [0, Infinity, "[0, ∞)"],
+    softplus: [0, Infinity, "(0, ∞)"],
   };
   const r = range[act];
   if (r && (min < r[0] || max > r[1])) {
     events.push({
-      step: 0, kind: "labelsOutOfRange", layer: "output",
+      step: 0,
+      kind: "labelsOutOfRange",
+      layer: "output",
       evidence: { targetMin: min, targetMax: max, outputMin: r[0], outputMax: r[1] },
       diagnosis: `the targets span ${min.toPrecision(3)} to ${max.toPrecision(3)} but a ${act} output can only produce ${r[2]}: no weights can fit them, and the output saturates while trying (the seed article's sigmoid-on-regression mistake)`,
-      action: act === "sigmoid" || act === "tanh" ? `use an identity output for regression, or scale the targets into ${r[2]}` : `use an output activation whose range covers the targets`,
+      action:
+        act === "sigmoid" || act === "tanh"
+          ? `use an identity output for regression, or scale the targets into ${r[2]}`
+          : `use an output activation whose range covers the targets`,
     });
   }
   const regressionLoss = loss === "mse" || loss === "mae" || loss === "huber";
   if (act === "softmax" && regressionLoss && oneHot) {
     events.push({
-      step: 0, kind: "lossMismatch", layer: "output", evidence: { classes: data.outputDim },
+      step: 0,
+      kind: "lossMismatch",
+      layer: "output",
+      evidence: { classes: data.outputDim },
       diagnosis: `a softmax output trained with ${loss} on one-hot targets: the gradient through the softmax shrinks as predictions get confidently wrong, so learning is slow and can stall`,
       action: 'use "crossEntropy" with the softmax output',
     });
-  } else if ((loss === "crossEntropy" || loss === "binaryCrossEntropy") && act !== "softmax" && act !== "sigmoid") {
+  } else if (
+    (loss === "crossEntropy" || loss === "binaryCrossEntropy") &&
+    act !== "softmax" &&
+    act !== "sigmoid"
+  ) {
     events.push({
-      step: 0, kind: "lossMismatch", layer: "output", evidence: {},
+      step: 0,
+      kind: "lossMismatch",
+      layer: "output",
+      evidence: {},
       diagnosis: `${loss} expects probabilities but the output activation is ${act}: outputs outside (0, 1) make the log undefined and the loss meaningless`,
-      action: loss === "crossEntropy" ? "end the model with a softmax output" : "end the model with a sigmoid output",
+      action:
+        loss === "crossEntropy"
+          ? "end the model with a softmax output"
+          : "end the model with a sigmoid output",
     });
   } else if (loss === "binaryCrossEntropy" && act === "softmax" && data.outputDim > 1) {
     events.push({
-      step: 0, kind: "lossMismatch", layer: "output", evidence: { classes: data.outputDim },
-      diagnosis: "binaryCrossEntropy on a softmax output treats each class as an independent yes/no question while the softmax ties them together",
-      action: 'use "crossEntropy" with a softmax output (one class per row), or sigmoid outputs (several labels per row)',
+      step: 0,
+      kind: "lossMismatch",
+      layer: "output",
+      evidence: { classes: data.outputDim },
+      diagnosis:
+        "binaryCrossEntropy on a softmax output treats each class as an independent yes/no question while the softmax ties them together",
+      action:
+        'use "crossEntropy" with a softmax output (one class per row), or sigmoid outputs (several labels per row)',
     });
   }
   return events;
@@ -227,7 +289,10 @@ function featureChecks(data: DataToCheck, stats: ColumnStats[], name: (c: number
   const constant = stats.flatMap((s, c) => (s.min === s.max && s.max !== 0 ? [c] : []));
   if (constant.length > 0) {
     events.push({
-      step: 0, kind: "constantFeature", layer: "input", evidence: { columns: constant.length, column: constant[0], value: stats[constant[0]].min },
+      step: 0,
+      kind: "constantFeature",
+      layer: "input",
+      evidence: { columns: constant.length, column: constant[0], value: stats[constant[0]].min },
       diagnosis: `${constant.length} feature(s) never change (${constant.slice(0, 5).map(name).join(", ")}): each is a copy of the bias, so its weight is not identifiable and it carries no information`,
       action: "drop the constant columns",
     });
@@ -241,13 +306,22 @@ function featureChecks(data: DataToCheck, stats: ColumnStats[], name: (c: number
   }
   const m = rowsUsed.length;
   const sub = new Float64Array(m * varying.length);
-  rowsUsed.forEach((r, i) => varying.forEach((c, j) => { sub[i * varying.length + j] = data.x[r * data.inputDim + c]; }));
+  rowsUsed.forEach((r, i) =>
+    varying.forEach((c, j) => {
+      sub[i * varying.length + j] = data.x[r * data.inputDim + c];
+    }),
+  );
   const { rank, columns, nullDirections } = designRank(sub, m, varying.length, { intercept: true });
   if (rank >= columns) return events;
   const dir = nullDirections[0];
-  const terms = dir.flatMap((w, j) => (Math.abs(w) > 1e-6 ? [`${w.toPrecision(3)}·${j < varying.length ? name(varying[j]) : "1"}`] : []));
+  const terms = dir.flatMap((w, j) =>
+    Math.abs(w) > 1e-6 ? [`${w.toPrecision(3)}·${j < varying.length ? name(varying[j]) : "1"}`] : [],
+  );
   events.push({
-    step: 0, kind: "collinearFeatures", layer: "input", evidence: { rank, columns, redundant: columns - rank },
+    step: 0,
+    kind: "collinearFeatures",
+    layer: "input",
+    evidence: { rank, columns, redundant: columns - rank },
     diagnosis: `the features (with the bias) have rank ${rank} of ${columns}: ${terms.join(" + ")} = 0 on every row, so some weights are not identifiable (infinitely many exact fits; the seed article's data)`,
     action: "drop or combine the redundant features; only their combinations can be learned",
   });
@@ -264,7 +338,10 @@ function classChecks(data: DataToCheck): HealthEvent[] {
   const empty = [...counts.keys()].filter((c) => counts[c] === 0);
   if (empty.length > 0) {
     events.push({
-      step: 0, kind: "emptyClass", layer: "output", evidence: { classes: empty.length, class: empty[0] },
+      step: 0,
+      kind: "emptyClass",
+      layer: "output",
+      evidence: { classes: empty.length, class: empty[0] },
       diagnosis: `${empty.length} class(es) have no training rows (class ${empty.slice(0, 5).join(", ")}): the model can never learn to predict them`,
       action: "collect rows for those classes or remove them from the output",
     });
@@ -277,7 +354,10 @@ function classChecks(data: DataToCheck): HealthEvent[] {
       for (let r = 0; r < n && same; r++) same = y[r * k + a] === y[r * k + b];
       if (same) {
         events.push({
-          step: 0, kind: "duplicateClass", layer: "output", evidence: { class: a, duplicate: b },
+          step: 0,
+          kind: "duplicateClass",
+          layer: "output",
+          evidence: { class: a, duplicate: b },
           diagnosis: `classes ${a} and ${b} are the same label on every row: one class was encoded twice, so the model cannot tell them apart`,
           action: "merge the duplicated class columns",
         });

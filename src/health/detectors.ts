@@ -8,11 +8,33 @@ import type { LayerStatistics } from "./statistics.js";
 
 /** What went wrong. The first group is found before training, the second during it, the third names repairs. */
 export type HealthKind =
-  | "nonFiniteData" | "unscaledInputs" | "labelsOutOfRange" | "lossMismatch" | "constantFeature" | "collinearFeatures"
-  | "emptyClass" | "duplicateClass"
-  | "nonFinite" | "divergence" | "explodingGradients" | "vanishingGradients" | "dyingRelu" | "saturation"
-  | "oscillation" | "plateau" | "notLearning" | "lrTooHigh" | "lrTooLow" | "overfitting"
-  | "rollback" | "learningRateCut" | "learningRateRaise" | "gradientClipping" | "unitReinit" | "weightRescale" | "failed";
+  | "nonFiniteData"
+  | "unscaledInputs"
+  | "labelsOutOfRange"
+  | "lossMismatch"
+  | "constantFeature"
+  | "collinearFeatures"
+  | "emptyClass"
+  | "duplicateClass"
+  | "nonFinite"
+  | "divergence"
+  | "explodingGradients"
+  | "vanishingGradients"
+  | "dyingRelu"
+  | "saturation"
+  | "oscillation"
+  | "plateau"
+  | "notLearning"
+  | "lrTooHigh"
+  | "lrTooLow"
+  | "overfitting"
+  | "rollback"
+  | "learningRateCut"
+  | "learningRateRaise"
+  | "gradientClipping"
+  | "unitReinit"
+  | "weightRescale"
+  | "failed";
 
 export interface HealthEvent {
   /** Optimiser step at which it was found (0 = before training). */
@@ -167,11 +189,19 @@ export function lossBlewUp(loss: number, t: Thresholds): boolean {
  * Why the loss blew up, from the batch and its gradients: NaN inputs (the data), gradients that are
  * non-finite or grow towards the input (exploding), or else an unexplained non-finite loss.
  */
-export function diagnoseBlowUp(step: number, loss: number, nonFiniteInputs: number, layerGradNorms: readonly { layer: string; gradNorm: number }[], typicalGradNorm: number, t: Thresholds): Finding {
+export function diagnoseBlowUp(
+  step: number,
+  loss: number,
+  nonFiniteInputs: number,
+  layerGradNorms: readonly { layer: string; gradNorm: number }[],
+  typicalGradNorm: number,
+  t: Thresholds,
+): Finding {
   const shown = Number.isFinite(loss) ? sci(loss) : String(loss);
   if (nonFiniteInputs > 0) {
     return {
-      kind: "nonFinite", evidence: { loss, nonFiniteInputs },
+      kind: "nonFinite",
+      evidence: { loss, nonFiniteInputs },
       diagnosis: `the loss became ${shown} at step ${step} because ${nonFiniteInputs} input value(s) of this batch are NaN or infinite: the data itself is broken`,
       action: "clean or impute the non-finite cells (the checks before training name their rows and columns)",
     };
@@ -182,17 +212,27 @@ export function diagnoseBlowUp(step: number, loss: number, nonFiniteInputs: numb
   const ratio = first && out ? first.gradNorm / Math.max(out.gradNorm, 1e-30) : NaN;
   const growth = gradNorm / (Number.isFinite(typicalGradNorm) && typicalGradNorm > 0 ? typicalGradNorm : 1);
   if (first && (!Number.isFinite(gradNorm) || ratio > t.explodingRatio || growth > t.explodingGrowth)) {
-    const how = !Number.isFinite(gradNorm) ? "gradients that are no longer finite"
-      : ratio > t.explodingRatio ? `gradients ${ratio.toFixed(0)}× larger at layer ${first.layer} than at the output` : `a gradient norm of ${sci(gradNorm)}, ${growth.toFixed(0)}× the typical one`;
+    const how = !Number.isFinite(gradNorm)
+      ? "gradients that are no longer finite"
+      : ratio > t.explodingRatio
+        ? `gradients ${ratio.toFixed(0)}× larger at layer ${first.layer} than at the output`
+        : `a gradient norm of ${sci(gradNorm)}, ${growth.toFixed(0)}× the typical one`;
     return {
-      kind: "explodingGradients", layer: first.layer,
-      evidence: { loss, gradNorm: Number.isFinite(gradNorm) ? gradNorm : -1, ratio: Number.isFinite(ratio) ? ratio : -1, growth: Number.isFinite(growth) ? growth : -1 },
+      kind: "explodingGradients",
+      layer: first.layer,
+      evidence: {
+        loss,
+        gradNorm: Number.isFinite(gradNorm) ? gradNorm : -1,
+        ratio: Number.isFinite(ratio) ? ratio : -1,
+        growth: Number.isFinite(growth) ? growth : -1,
+      },
       diagnosis: `the loss became ${shown} at step ${step} with ${how}: gradients explode on their way back (weights initialised too large, or a learning rate too high for this depth)`,
       action: "roll back to the last healthy weights and turn on global-norm gradient clipping",
     };
   }
   return {
-    kind: "nonFinite", evidence: { loss, gradNorm },
+    kind: "nonFinite",
+    evidence: { loss, gradNorm },
     diagnosis: `the loss became ${shown} at step ${step}: the weights blew up (learning rate too high)`,
     action: "roll back to the last healthy weights and cut the learning rate",
   };
@@ -203,7 +243,12 @@ export const detectNonFiniteWeights: Detector = (p) => {
   const bad = p.layers.find((l) => !Number.isFinite(l.weightNorm) || !Number.isFinite(l.gradNorm));
   if (!bad) return null;
   return {
-    kind: "nonFinite", layer: bad.layer, evidence: { weightNorm: Number.isFinite(bad.weightNorm) ? bad.weightNorm : -1, gradNorm: Number.isFinite(bad.gradNorm) ? bad.gradNorm : -1 },
+    kind: "nonFinite",
+    layer: bad.layer,
+    evidence: {
+      weightNorm: Number.isFinite(bad.weightNorm) ? bad.weightNorm : -1,
+      gradNorm: Number.isFinite(bad.gradNorm) ? bad.gradNorm : -1,
+    },
     diagnosis: `the ${Number.isFinite(bad.weightNorm) ? "gradients" : "weights"} of layer ${bad.layer} hold NaN or infinite values while the loss still looks finite: NaN inputs (hidden by ReLU) or an overflow corrupted them`,
     action: "roll back to the last healthy weights and cut the learning rate; check the data for NaN cells",
   };
@@ -233,10 +278,17 @@ export const detectExplodingGradients: Detector = (p, t) => {
   return {
     kind: "explodingGradients",
     layer: first.layer,
-    evidence: { gradNorm: p.gradNorm, firstLayerGradNorm: first.gradNorm, lastLayerGradNorm: out.gradNorm, ratio, growth: Number.isFinite(growth) ? growth : 0 },
-    diagnosis: ratio > t.explodingRatio
-      ? `the gradient of layer ${first.layer} is ${ratio.toFixed(0)}× that of the output layer: gradients grow as they flow back (weights initialised too large, or a network too deep for its initialisation)`
-      : `the gradient norm jumped to ${growth.toFixed(0)}× its usual size (${sci(p.gradNorm)}): one bad step can throw the weights far away`,
+    evidence: {
+      gradNorm: p.gradNorm,
+      firstLayerGradNorm: first.gradNorm,
+      lastLayerGradNorm: out.gradNorm,
+      ratio,
+      growth: Number.isFinite(growth) ? growth : 0,
+    },
+    diagnosis:
+      ratio > t.explodingRatio
+        ? `the gradient of layer ${first.layer} is ${ratio.toFixed(0)}× that of the output layer: gradients grow as they flow back (weights initialised too large, or a network too deep for its initialisation)`
+        : `the gradient norm jumped to ${growth.toFixed(0)}× its usual size (${sci(p.gradNorm)}): one bad step can throw the weights far away`,
     action: "turn on global-norm gradient clipping",
   };
 };
@@ -252,7 +304,8 @@ export const detectVanishingGradients: Detector = (p, t) => {
     layer: first.layer,
     evidence: { firstLayerGradNorm: first.gradNorm, lastLayerGradNorm: out.gradNorm, ratio },
     diagnosis: `the gradient reaching layer ${first.layer} is ${sci(ratio)} of the output layer's: the early layers barely learn (saturating activations such as sigmoid/tanh stacked deep, or weights too small)`,
-    action: "use ReLU-family activations with He initialisation, fewer layers, or normalisation between layers",
+    action:
+      "use ReLU-family activations with He initialisation, fewer layers, or normalisation between layers",
   };
 };
 
@@ -264,7 +317,11 @@ export const detectDyingRelu: Detector = (p, t) => {
   return {
     kind: "dyingRelu",
     layer: worst.layer,
-    evidence: { deadFraction: worst.deadFraction, dormantFraction: worst.dormantFraction, windowChecks: t.deadWindowChecks },
+    evidence: {
+      deadFraction: worst.deadFraction,
+      dormantFraction: worst.dormantFraction,
+      windowChecks: t.deadWindowChecks,
+    },
     diagnosis: `${pct(worst.deadFraction)} of the ReLU units in layer ${worst.layer} output zero for every sample seen over the last ${t.deadWindowChecks} checks: they are dead and get no gradient (a large update or a very negative bias pushed them below zero)`,
     action: "re-initialise the dead units (fresh incoming weights, zero bias, zero outgoing weights)",
   };
@@ -280,7 +337,8 @@ export const detectSaturation: Detector = (p, t) => {
     layer: worst.layer,
     evidence: { saturatedFraction: worst.saturatedFraction, preActivationStd: worst.preActivationStd },
     diagnosis: `${pct(worst.saturatedFraction)} of the ${worst.activation} outputs of layer ${worst.layer} are pinned at their bounds (pre-activation spread ${worst.preActivationStd.toPrecision(3)}): their derivative is ~0, so almost no gradient passes (weights initialised too large or inputs unscaled)`,
-    action: "rescale the layer's weights so its pre-activations have unit spread (LSUV, Mishkin & Matas 2016)",
+    action:
+      "rescale the layer's weights so its pre-activations have unit spread (LSUV, Mishkin & Matas 2016)",
   };
 };
 
@@ -294,9 +352,10 @@ export const detectLrTooHigh: Detector = (p, t) => {
     kind: "lrTooHigh",
     layer: growth > t.weightGrowth ? grown!.layer : undefined,
     evidence: { updateRatio: r, weightGrowth: growth, healthy: 1e-3 },
-    diagnosis: growth > t.weightGrowth
-      ? `the weights of layer ${grown!.layer} grew ${growth.toFixed(1)}× in ${t.checkEvery} steps: each step throws them far from where they were, so the learning rate is far too high`
-      : `each step changes the weights by ${pct(r)} of their size (healthy is about 0.1%): the learning rate is far too high`,
+    diagnosis:
+      growth > t.weightGrowth
+        ? `the weights of layer ${grown!.layer} grew ${growth.toFixed(1)}× in ${t.checkEvery} steps: each step throws them far from where they were, so the learning rate is far too high`
+        : `each step changes the weights by ${pct(r)} of their size (healthy is about 0.1%): the learning rate is far too high`,
     action: "roll back to the last healthy weights and cut the learning rate",
   };
 };
@@ -364,7 +423,11 @@ export const detectPlateau: Detector = (p, t) => {
   if (!(improvement < t.plateauImprovement && stillPoor(p, t))) return null;
   return {
     kind: "plateau",
-    evidence: { improvement, loss: last(w), ...(p.accuracyMeans.length ? { accuracy: last(p.accuracyMeans) } : {}) },
+    evidence: {
+      improvement,
+      loss: last(w),
+      ...(p.accuracyMeans.length ? { accuracy: last(p.accuracyMeans) } : {}),
+    },
     diagnosis: `the loss improved by only ${pct(Math.max(improvement, 0))} over the last ${t.historyChecks} checks and is still high (${last(w).toPrecision(3)}): training has stalled`,
     action: "cut the learning rate to settle into the valley it is bouncing across",
   };
@@ -372,12 +435,24 @@ export const detectPlateau: Detector = (p, t) => {
 
 /** Detectors run at each check, most specific first; the monitor acts on the first that fires. */
 export const CHECK_DETECTORS: readonly Detector[] = [
-  detectNonFiniteWeights, detectDivergence, detectLrTooHigh, detectExplodingGradients, detectDyingRelu, detectVanishingGradients,
-  detectSaturation, detectLrTooLow, detectOscillation, detectNotLearning, detectPlateau,
+  detectNonFiniteWeights,
+  detectDivergence,
+  detectLrTooHigh,
+  detectExplodingGradients,
+  detectDyingRelu,
+  detectVanishingGradients,
+  detectSaturation,
+  detectLrTooLow,
+  detectOscillation,
+  detectNotLearning,
+  detectPlateau,
 ];
 
 /** Train and validation performance drift apart for `overfitEpochs` epochs in a row (AUTOTRAINER's gaps). */
-export function detectOverfitting(epochs: readonly { epoch: number; train: Metrics; validation?: Metrics }[], t: Thresholds): Finding | null {
+export function detectOverfitting(
+  epochs: readonly { epoch: number; train: Metrics; validation?: Metrics }[],
+  t: Thresholds,
+): Finding | null {
   const recent = epochs.slice(-t.overfitEpochs);
   if (recent.length < t.overfitEpochs || recent.some((e) => !e.validation)) return null;
   const gapOf = (e: (typeof recent)[number]): number => {
@@ -404,7 +479,10 @@ export function detectOverfitting(epochs: readonly { epoch: number; train: Metri
   };
 }
 
-function worstLayer(layers: readonly LayerStatistics[], score: (l: LayerStatistics) => number): LayerStatistics | undefined {
+function worstLayer(
+  layers: readonly LayerStatistics[],
+  score: (l: LayerStatistics) => number,
+): LayerStatistics | undefined {
   let best: LayerStatistics | undefined;
   for (const l of layers) if (Number.isFinite(score(l)) && (!best || score(l) > score(best))) best = l;
   return best;
@@ -417,7 +495,9 @@ function medianUpdateRatio(p: TrainingPicture): number {
 
 /** Accuracy below Θ (classification), or the loss above `plateauLossFraction` of the first window's (regression). */
 function stillPoor(p: TrainingPicture, t: Thresholds): boolean {
-  return p.accuracyMeans.length > 0 ? last(p.accuracyMeans) < t.satisfiedAccuracy : last(p.lossMeans) > t.plateauLossFraction * p.lossMeans[0];
+  return p.accuracyMeans.length > 0
+    ? last(p.accuracyMeans) < t.satisfiedAccuracy
+    : last(p.lossMeans) > t.plateauLossFraction * p.lossMeans[0];
 }
 
 /** Most units of some ReLU layer are silent on this batch: the dying-ReLU rule, not the gradient or learning-rate rules, explains it. */

@@ -8,13 +8,30 @@ import { Dense } from "../nn/layers.js";
 import { Rng } from "../tensor/rng.js";
 import type { BatchEvent, EpochEvent, Observer, TrainingControl } from "../train/events.js";
 import {
-  CHECK_DETECTORS, DEFAULT_THRESHOLDS, diagnoseBlowUp, detectOverfitting, lossBlewUp, type Finding, type HealthEvent, type HealthKind,
-  type Thresholds, type TrainingPicture,
+  CHECK_DETECTORS,
+  DEFAULT_THRESHOLDS,
+  diagnoseBlowUp,
+  detectOverfitting,
+  lossBlewUp,
+  type Finding,
+  type HealthEvent,
+  type HealthKind,
+  type Thresholds,
+  type TrainingPicture,
 } from "./detectors.js";
 import { lsuv, nonFiniteColumns, reinitUnits, SnapshotStore } from "./repairs.js";
 import {
-  argmaxRow, dormantFraction, effectiveRank, type HealthStatistics, type LayerStatistics, l2Norm, meanStd, saturatedFraction,
-  SeriesRecorder, unitActivity, updateRatio,
+  argmaxRow,
+  dormantFraction,
+  effectiveRank,
+  type HealthStatistics,
+  type LayerStatistics,
+  l2Norm,
+  meanStd,
+  saturatedFraction,
+  SeriesRecorder,
+  unitActivity,
+  updateRatio,
 } from "./statistics.js";
 
 export interface HealthMonitorOptions {
@@ -37,13 +54,29 @@ export interface HealthMonitorState {
   series: ReturnType<SeriesRecorder["getState"]>;
   snapshots: ReturnType<SnapshotStore["getState"]>;
   layers: { active: Int32Array; prevWeightNorm: number; deadFraction: number; deadUnits: number[] }[];
-  lossSum: number; lossCount: number; correct: number; rows: number;
-  lossMeans: number[]; droppedBestLoss: number; accuracyMeans: number[];
-  classCounts: Float64Array | null; classification: boolean | null; gradNorms: number[]; firstGradNorm: number;
-  checks: number; deadChecks: number; deadWindowFull: boolean; clipping: boolean; pendingClip: boolean;
+  lossSum: number;
+  lossCount: number;
+  correct: number;
+  rows: number;
+  lossMeans: number[];
+  droppedBestLoss: number;
+  accuracyMeans: number[];
+  classCounts: Float64Array | null;
+  classification: boolean | null;
+  gradNorms: number[];
+  firstGradNorm: number;
+  checks: number;
+  deadChecks: number;
+  deadWindowFull: boolean;
+  clipping: boolean;
+  pendingClip: boolean;
   /** Absent in checkpoints written before short batches were skipped. */
   checkDue?: boolean;
-  repairs: [HealthKind, number][]; totalRepairs: number; reported: string[]; done: boolean; epochsSeen: EpochEvent[];
+  repairs: [HealthKind, number][];
+  totalRepairs: number;
+  reported: string[];
+  done: boolean;
+  epochsSeen: EpochEvent[];
 }
 
 export interface HealthMonitor extends Observer {
@@ -58,7 +91,12 @@ const LR_CUT_SOFT = 0.5;
 /** Clipping threshold over the typical gradient norm: it should stop spikes, not slow ordinary steps. */
 const CLIP_HEADROOM = 5;
 /** Problems a run cannot go on with once repairs stop holding: it fails with exit code 1. The rest are reported. */
-const FATAL: ReadonlySet<HealthKind> = new Set(["nonFinite", "divergence", "explodingGradients", "lrTooHigh"]);
+const FATAL: ReadonlySet<HealthKind> = new Set([
+  "nonFinite",
+  "divergence",
+  "explodingGradients",
+  "lrTooHigh",
+]);
 /** Effective rank (an eigensolve) is computed every this many checks. */
 const RANK_EVERY = 5;
 /** Windows of loss/accuracy and gradient norms kept: a million-step run must not grow the monitor. */
@@ -96,7 +134,10 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   const series = new SeriesRecorder(t.checkEvery);
   const snapshots = new SnapshotStore();
   let layers: LayerInfo[] = [];
-  let lossSum = 0, lossCount = 0, correct = 0, rows = 0;
+  let lossSum = 0,
+    lossCount = 0,
+    correct = 0,
+    rows = 0;
   /** The first window's mean loss, then the most recent ones (at most HISTORY_KEEP in all). */
   let lossMeans: number[] = [];
   /** The lowest window loss among those dropped from `lossMeans`. */
@@ -107,7 +148,11 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   const gradNorms: number[] = [];
   let firstGradNorm = NaN;
   let before: Float32Array[] = [];
-  let checks = 0, deadChecks = 0, deadWindowFull = false, clipping = false, pendingClip = false;
+  let checks = 0,
+    deadChecks = 0,
+    deadWindowFull = false,
+    clipping = false,
+    pendingClip = false;
   const repairs = new Map<HealthKind, number>();
   let totalRepairs = 0;
   const reported = new Set<string>();
@@ -134,7 +179,12 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   };
 
   /** Report a finding; with `repair`, apply `fix` within the bounds. */
-  const handle = (control: TrainingControl, step: number, f: Finding, fix: (() => HealthEvent[]) | null): void => {
+  const handle = (
+    control: TrainingControl,
+    step: number,
+    f: Finding,
+    fix: (() => HealthEvent[]) | null,
+  ): void => {
     const key = `${f.kind}:${f.layer ?? ""}`;
     if (!opts.repair || !fix) {
       if (!reported.has(key)) {
@@ -151,7 +201,11 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       } else if (!reported.has(`${key}:exhausted`)) {
         // A stall, a wobble or saturation that repairs could not cure is worth saying, not worth ending the run for.
         reported.add(`${key}:exhausted`);
-        emit({ step, ...f, action: `${f.action} — not done: ${used} ${f.kind} repairs were tried already; training goes on` });
+        emit({
+          step,
+          ...f,
+          action: `${f.action} — not done: ${used} ${f.kind} repairs were tried already; training goes on`,
+        });
       }
       return;
     }
@@ -170,28 +224,54 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   const rollbackAndCut = (control: TrainingControl, step: number, factor: number): HealthEvent[] => {
     const to = snapshots.restore(control);
     const out: HealthEvent[] = [];
-    if (to !== null) out.push({ step, kind: "rollback", evidence: { toStep: to }, diagnosis: `weights and optimiser state put back to step ${to}, the last healthy snapshot`, action: "rolled back", repaired: true });
+    if (to !== null)
+      out.push({
+        step,
+        kind: "rollback",
+        evidence: { toStep: to },
+        diagnosis: `weights and optimiser state put back to step ${to}, the last healthy snapshot`,
+        action: "rolled back",
+        repaired: true,
+      });
     out.push(cutLr(control, step, factor));
     return out;
   };
 
   const clipAt = (control: TrainingControl, step: number, maxNorm: number): HealthEvent => {
     control.setClipNorm(maxNorm);
-    return { step, kind: "gradientClipping", evidence: { maxNorm }, diagnosis: `global-norm gradient clipping turned on at ${maxNorm.toPrecision(3)} (${CLIP_HEADROOM}× the typical gradient norm)`, action: "clipping on", repaired: true };
+    return {
+      step,
+      kind: "gradientClipping",
+      evidence: { maxNorm },
+      diagnosis: `global-norm gradient clipping turned on at ${maxNorm.toPrecision(3)} (${CLIP_HEADROOM}× the typical gradient norm)`,
+      action: "clipping on",
+      repaired: true,
+    };
   };
 
   const cutLr = (control: TrainingControl, step: number, factor: number): HealthEvent => {
     control.scaleLearningRate(factor);
     const kind: HealthKind = factor < 1 ? "learningRateCut" : "learningRateRaise";
-    return { step, kind, evidence: { factor, scale: control.learningRateScale }, diagnosis: `learning rate multiplied by ${factor} (now ${control.learningRateScale.toPrecision(3)}× the configured schedule)`, action: factor < 1 ? "cut the learning rate" : "raised the learning rate", repaired: true };
+    return {
+      step,
+      kind,
+      evidence: { factor, scale: control.learningRateScale },
+      diagnosis: `learning rate multiplied by ${factor} (now ${control.learningRateScale.toPrecision(3)}× the configured schedule)`,
+      action: factor < 1 ? "cut the learning rate" : "raised the learning rate",
+      repaired: true,
+    };
   };
 
   /** The repair each kind of finding gets, or null where no repair is supported by the evidence. */
   const rescale = (control: TrainingControl, step: number, x: BatchEvent["batch"]["x"]): HealthEvent[] =>
     lsuv(control.model, x, 1.5).map((r) => ({
-      step, kind: "weightRescale", layer: r.layer, evidence: { factor: r.factor, preActivationStd: r.preActivationStd },
+      step,
+      kind: "weightRescale",
+      layer: r.layer,
+      evidence: { factor: r.factor, preActivationStd: r.preActivationStd },
       diagnosis: `weights of layer ${r.layer} scaled by ${r.factor.toPrecision(3)}: its pre-activations had spread ${r.preActivationStd.toPrecision(3)}, now 1 (LSUV)`,
-      action: "rescaled the layer", repaired: true,
+      action: "rescaled the layer",
+      repaired: true,
     }));
 
   const repairFor = (control: TrainingControl, e: BatchEvent, f: Finding): (() => HealthEvent[]) | null => {
@@ -219,10 +299,19 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
           clipping = true;
           const out: HealthEvent[] = [];
           const to = blewUp ? snapshots.restore(control) : null;
-          if (to !== null) out.push({ step, kind: "rollback", evidence: { toStep: to }, diagnosis: `weights and optimiser state put back to step ${to}, the last healthy snapshot`, action: "rolled back", repaired: true });
+          if (to !== null)
+            out.push({
+              step,
+              kind: "rollback",
+              evidence: { toStep: to },
+              diagnosis: `weights and optimiser state put back to step ${to}, the last healthy snapshot`,
+              action: "rolled back",
+              repaired: true,
+            });
           // Signals that grow layer by layer are the usual source: bring each layer's pre-activations back to unit spread.
           out.push(...rescale(control, step, e.batch.x));
-          if (Number.isFinite(healthy) && healthy > 0) out.push(clipAt(control, step, CLIP_HEADROOM * healthy));
+          if (Number.isFinite(healthy) && healthy > 0)
+            out.push(clipAt(control, step, CLIP_HEADROOM * healthy));
           else pendingClip = true;
           return out;
         };
@@ -233,10 +322,24 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
         return () => {
           reinitUnits(control, info.index, info.deadUnits, rng);
           const n = info.deadUnits.length;
-          for (const l of layers) { l.active.fill(0); l.deadFraction = 0; l.deadUnits = []; }
+          for (const l of layers) {
+            l.active.fill(0);
+            l.deadFraction = 0;
+            l.deadUnits = [];
+          }
           deadChecks = 0;
           deadWindowFull = false;
-          return [{ step, kind: "unitReinit", layer: info.name, evidence: { units: n }, diagnosis: `${n} dead units of layer ${info.name} re-initialised (fresh incoming weights, zero bias, zero outgoing weights)`, action: "re-initialised dead units", repaired: true }];
+          return [
+            {
+              step,
+              kind: "unitReinit",
+              layer: info.name,
+              evidence: { units: n },
+              diagnosis: `${n} dead units of layer ${info.name} re-initialised (fresh incoming weights, zero bias, zero outgoing weights)`,
+              action: "re-initialised dead units",
+              repaired: true,
+            },
+          ];
         };
       }
       case "saturation":
@@ -255,9 +358,19 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       const gradNorm = Math.hypot(gw ? l2Norm(gw) : 0, gb ? l2Norm(gb) : 0);
       const weightNorm = l2Norm(w);
       const s: LayerStatistics = {
-        layer: info.name, activation: info.layer.activation, gradNorm, weightNorm, weightGrowth: weightNorm / info.prevWeightNorm,
-        updateRatio: before[k] ? updateRatio(before[k], w) : NaN, activationMean: NaN, preActivationStd: NaN,
-        deadFraction: NaN, inactiveFraction: NaN, dormantFraction: NaN, saturatedFraction: NaN, effectiveRank: NaN,
+        layer: info.name,
+        activation: info.layer.activation,
+        gradNorm,
+        weightNorm,
+        weightGrowth: weightNorm / info.prevWeightNorm,
+        updateRatio: before[k] ? updateRatio(before[k], w) : NaN,
+        activationMean: NaN,
+        preActivationStd: NaN,
+        deadFraction: NaN,
+        inactiveFraction: NaN,
+        dormantFraction: NaN,
+        saturatedFraction: NaN,
+        effectiveRank: NaN,
       };
       info.prevWeightNorm = weightNorm;
       const act = e.activations?.get(info.name);
@@ -269,7 +382,8 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       if (act.preActivation) s.preActivationStd = meanStd(act.preActivation.data).std;
       s.dormantFraction = dormantFraction(meanAbs, t.dormantTau);
       s.saturatedFraction = saturatedFraction(out, info.layer.activation);
-      if (info.layer.activation === "relu") [s.deadFraction, s.inactiveFraction] = [info.deadFraction, inactive];
+      if (info.layer.activation === "relu")
+        [s.deadFraction, s.inactiveFraction] = [info.deadFraction, inactive];
       if (withRank) s.effectiveRank = effectiveRank(out, n, units);
       return s;
     });
@@ -314,12 +428,16 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   const check = (e: BatchEvent, control: TrainingControl): void => {
     checks++;
     lossMeans.push(lossSum / Math.max(lossCount, 1));
-    if (lossMeans.length > HISTORY_KEEP) droppedBestLoss = Math.min(droppedBestLoss, lossMeans.splice(1, 1)[0]);
+    if (lossMeans.length > HISTORY_KEEP)
+      droppedBestLoss = Math.min(droppedBestLoss, lossMeans.splice(1, 1)[0]);
     if (classification && rows > 0) accuracyMeans.push(correct / rows);
     if (accuracyMeans.length > HISTORY_KEEP) accuracyMeans.splice(1, 1);
     lossSum = lossCount = correct = rows = 0;
     const stats = layerStatistics(e, control);
-    if (closeDeadWindow()) layers.forEach((l, k) => { if (l.layer.activation === "relu" && l.hidden) stats[k].deadFraction = l.deadFraction; });
+    if (closeDeadWindow())
+      layers.forEach((l, k) => {
+        if (l.layer.activation === "relu" && l.hidden) stats[k].deadFraction = l.deadFraction;
+      });
     const gradNorm = Math.hypot(...stats.map((s) => s.gradNorm));
     gradNorms.push(gradNorm);
     if (Number.isNaN(firstGradNorm)) firstGradNorm = gradNorm;
@@ -333,8 +451,17 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     const counts = classCounts ?? new Float64Array(1);
     const total = counts.reduce((a, b) => a + b, 0);
     const picture: TrainingPicture = {
-      step: e.step, checks, lossMeans, droppedBestLoss, accuracyMeans, chance: total > 0 ? Math.max(...counts) / total : 0,
-      gradNorm, gradNormMedian: median(gradNorms.slice(0, -1)), firstGradNorm, layers: stats, deadWindowFull,
+      step: e.step,
+      checks,
+      lossMeans,
+      droppedBestLoss,
+      accuracyMeans,
+      chance: total > 0 ? Math.max(...counts) / total : 0,
+      gradNorm,
+      gradNormMedian: median(gradNorms.slice(0, -1)),
+      firstGradNorm,
+      layers: stats,
+      deadWindowFull,
     };
     for (const detect of CHECK_DETECTORS) {
       const f = detect(picture, t);
@@ -342,7 +469,12 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
         // NaN confined to some input columns of the first layer came in with the data: no rollback cleans data.
         const cols = nonFiniteColumns(control.model, layers[0].index);
         if (cols.length > 0 && cols.length < control.model.inputDim) {
-          const g: Finding = { ...f, evidence: { ...f.evidence, columns: cols.length, column: cols[0] }, diagnosis: `the weights fed by input column(s) ${cols.slice(0, 5).join(", ")} turned NaN while the loss stayed finite: those inputs are NaN in some rows (ReLU hid them from the loss)`, action: "fix or impute the NaN cells, or drop their rows" };
+          const g: Finding = {
+            ...f,
+            evidence: { ...f.evidence, columns: cols.length, column: cols[0] },
+            diagnosis: `the weights fed by input column(s) ${cols.slice(0, 5).join(", ")} turned NaN while the loss stayed finite: those inputs are NaN in some rows (ReLU hid them from the loss)`,
+            action: "fix or impute the NaN cells, or drop their rows",
+          };
           emit({ step: e.step, ...g });
           fail(control, e.step, g, "the data must be fixed first");
           return;
@@ -354,16 +486,44 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       }
     }
     // Healthy here, and not drifting upwards: worth keeping to roll back to.
-    if (opts.repair && lossMeans[lossMeans.length - 1] <= 1.5 * Math.min(droppedBestLoss, ...lossMeans)) snapshots.take(control);
+    if (opts.repair && lossMeans[lossMeans.length - 1] <= 1.5 * Math.min(droppedBestLoss, ...lossMeans))
+      snapshots.take(control);
   };
 
   /** Everything needed to continue exactly where a checkpoint left off. */
   const getState = (): HealthMonitorState => ({
-    rng: rng.getState(), events: events.slice(), series: series.getState(), snapshots: snapshots.getState(),
-    layers: layers.map((l) => ({ active: Int32Array.from(l.active), prevWeightNorm: l.prevWeightNorm, deadFraction: l.deadFraction, deadUnits: l.deadUnits.slice() })),
-    lossSum, lossCount, correct, rows, lossMeans: lossMeans.slice(), droppedBestLoss, accuracyMeans: accuracyMeans.slice(),
-    classCounts: classCounts && classCounts.slice(), classification, gradNorms: gradNorms.slice(), firstGradNorm, checks, deadChecks, deadWindowFull,
-    clipping, pendingClip, checkDue, repairs: [...repairs], totalRepairs, reported: [...reported], done, epochsSeen: epochsSeen.slice(),
+    rng: rng.getState(),
+    events: events.slice(),
+    series: series.getState(),
+    snapshots: snapshots.getState(),
+    layers: layers.map((l) => ({
+      active: Int32Array.from(l.active),
+      prevWeightNorm: l.prevWeightNorm,
+      deadFraction: l.deadFraction,
+      deadUnits: l.deadUnits.slice(),
+    })),
+    lossSum,
+    lossCount,
+    correct,
+    rows,
+    lossMeans: lossMeans.slice(),
+    droppedBestLoss,
+    accuracyMeans: accuracyMeans.slice(),
+    classCounts: classCounts ? classCounts.slice() : null,
+    classification,
+    gradNorms: gradNorms.slice(),
+    firstGradNorm,
+    checks,
+    deadChecks,
+    deadWindowFull,
+    clipping,
+    pendingClip,
+    checkDue,
+    repairs: [...repairs],
+    totalRepairs,
+    reported: [...reported],
+    done,
+    epochsSeen: epochsSeen.slice(),
   });
   let restored: HealthMonitorState | null = null;
   const setState = (s: HealthMonitorState): void => {
@@ -371,7 +531,22 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     events.splice(0, events.length, ...s.events);
     series.setState(s.series);
     snapshots.setState(s.snapshots);
-    ({ lossSum, lossCount, correct, rows, droppedBestLoss, classification, firstGradNorm, checks, deadChecks, deadWindowFull, clipping, pendingClip, totalRepairs, done } = s);
+    ({
+      lossSum,
+      lossCount,
+      correct,
+      rows,
+      droppedBestLoss,
+      classification,
+      firstGradNorm,
+      checks,
+      deadChecks,
+      deadWindowFull,
+      clipping,
+      pendingClip,
+      totalRepairs,
+      done,
+    } = s);
     checkDue = s.checkDue ?? false;
     lossMeans = s.lossMeans.slice();
     accuracyMeans = s.accuracyMeans.slice();
@@ -399,13 +574,24 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       const names = control.parameters.map(([n]) => n);
       const dense = control.model.layers.flatMap((l, i) => (l instanceof Dense ? [{ l, i }] : []));
       layers = dense.map(({ l, i }, k) => ({
-        index: i, name: String(i), layer: l, weightAt: names.indexOf(`${i}.weight`), biasAt: names.indexOf(`${i}.bias`),
-        hidden: k < dense.length - 1, active: new Uint8Array(l.units), prevWeightNorm: l2Norm(l.weight.data), deadFraction: NaN, deadUnits: [],
+        index: i,
+        name: String(i),
+        layer: l,
+        weightAt: names.indexOf(`${i}.weight`),
+        biasAt: names.indexOf(`${i}.bias`),
+        hidden: k < dense.length - 1,
+        active: new Uint8Array(l.units),
+        prevWeightNorm: l2Norm(l.weight.data),
+        deadFraction: NaN,
+        deadUnits: [],
       }));
       before = [];
       wantNext = checkDue || (control.step + 1) % t.checkEvery === 0;
       if (restored) {
-        if (restored.layers.length !== layers.length) throw new Error(`health: the checkpoint's monitor state has ${restored.layers.length} dense layers, the model ${layers.length}`);
+        if (restored.layers.length !== layers.length)
+          throw new Error(
+            `health: the checkpoint's monitor state has ${restored.layers.length} dense layers, the model ${layers.length}`,
+          );
         restored.layers.forEach((r, k) => {
           layers[k].active.set(r.active);
           ({ prevWeightNorm: layers[k].prevWeightNorm, deadFraction: layers[k].deadFraction } = r);
@@ -433,7 +619,14 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       if (done) return;
       if (lossBlewUp(e.loss, t)) {
         const bad = countNonFinite(e.batch.x.data);
-        const norms = layers.map((l) => ({ layer: l.name, gradNorm: Math.hypot(...[l.weightAt, l.biasAt].filter((i) => i >= 0).map((i) => l2Norm(e.grads.get(control.parameters[i][0]) ?? []))) }));
+        const norms = layers.map((l) => ({
+          layer: l.name,
+          gradNorm: Math.hypot(
+            ...[l.weightAt, l.biasAt]
+              .filter((i) => i >= 0)
+              .map((i) => l2Norm(e.grads.get(control.parameters[i][0]) ?? [])),
+          ),
+        }));
         const f = diagnoseBlowUp(e.step, e.loss, bad, norms, median(gradNorms), t);
         if (bad > 0 || !opts.repair) {
           // Rolling back cannot clean data, and a NaN run without repair is over (Keras' TerminateOnNaN).

@@ -30,7 +30,8 @@ export function copyInto<T>(state: T, into: unknown): T {
     }
     return src.slice() as unknown as T;
   }
-  if (Array.isArray(state)) return state.map((v, i) => copyInto(v, Array.isArray(into) ? into[i] : undefined)) as unknown as T;
+  if (Array.isArray(state))
+    return state.map((v, i) => copyInto(v, Array.isArray(into) ? into[i] : undefined)) as unknown as T;
   if (state && typeof state === "object") {
     const target = into && typeof into === "object" ? (into as Record<string, unknown>) : {};
     return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, copyInto(v, target[k])])) as T;
@@ -64,14 +65,22 @@ export class SnapshotStore {
       }
       return (t.data as Float32Array).slice();
     });
-    const snap = { step: control.step, weights, optimizerState: copyInto(control.getOptimizerState(), recycle?.optimizerState) };
+    const snap = {
+      step: control.step,
+      weights,
+      optimizerState: copyInto(control.getOptimizerState(), recycle?.optimizerState),
+    };
     this.older = this.newer ?? snap;
     this.newer = snap;
   }
 
   /** Plain state for checkpoints (`same`: the two snapshots are one). */
   getState(): { older: Snapshot | null; newer: Snapshot | null; same: boolean } {
-    return { older: this.older, newer: this.older === this.newer ? null : this.newer, same: this.older === this.newer };
+    return {
+      older: this.older,
+      newer: this.older === this.newer ? null : this.newer,
+      same: this.older === this.newer,
+    };
   }
 
   setState(s: { older: Snapshot | null; newer: Snapshot | null; same: boolean }): void {
@@ -114,7 +123,13 @@ function denseAndNext(model: Sequential, i: number): { layer: Dense; next: Dense
 export function reinitUnits(control: TrainingControl, i: number, units: readonly number[], rng: Rng): void {
   const site = { name: String(i), ...denseAndNext(control.model, i) };
   const fanIn = site.layer.weight.shape[1];
-  for (const u of units) replaceUnit(control, site, u, initialize(site.layer.init, fanIn, fanIn, site.layer.units, rng) as Float32Array);
+  for (const u of units)
+    replaceUnit(
+      control,
+      site,
+      u,
+      initialize(site.layer.init, fanIn, fanIn, site.layer.units, rng) as Float32Array,
+    );
 }
 
 /** Multiply Dense layer `i`'s weights and bias by `factor` (LSUV-style rescaling of an over- or under-scaled layer). */
@@ -131,12 +146,21 @@ export function rescaleLayer(model: Sequential, i: number, factor: number): void
  * outside [1/tolerance, tolerance], scale its weights and bias so the spread becomes 1. Returns the
  * layers rescaled, with their factors.
  */
-export function lsuv(model: Sequential, x: Tensor, tolerance = 2): { layer: string; factor: number; preActivationStd: number }[] {
+export function lsuv(
+  model: Sequential,
+  x: Tensor,
+  tolerance = 2,
+): { layer: string; factor: number; preActivationStd: number }[] {
   const done: { layer: string; factor: number; preActivationStd: number }[] = [];
   model.layers.forEach((layer, i) => {
     if (!(layer instanceof Dense)) return;
     let std = NaN;
-    model.forward(x, { training: false, onActivation: (name, _out, pre) => { if (name === String(i) && pre) std = spread(pre.data); } });
+    model.forward(x, {
+      training: false,
+      onActivation: (name, _out, pre) => {
+        if (name === String(i) && pre) std = spread(pre.data);
+      },
+    });
     if (!(std > tolerance || (std > 0 && std < 1 / tolerance))) return;
     rescaleLayer(model, i, 1 / std);
     done.push({ layer: String(i), factor: 1 / std, preActivationStd: std });
@@ -145,8 +169,12 @@ export function lsuv(model: Sequential, x: Tensor, tolerance = 2): { layer: stri
 }
 
 function spread(a: ArrayLike<number>): number {
-  let s = 0, q = 0;
-  for (let i = 0; i < a.length; i++) { s += a[i]; q += a[i] * a[i]; }
+  let s = 0,
+    q = 0;
+  for (let i = 0; i < a.length; i++) {
+    s += a[i];
+    q += a[i] * a[i];
+  }
   const m = s / a.length;
   return Math.sqrt(Math.max(q / a.length - m * m, 0));
 }
@@ -158,7 +186,10 @@ export function nonFiniteColumns(model: Sequential, i: number): number[] {
   const bad: number[] = [];
   for (let c = 0; c < cols; c++) {
     for (let u = 0; u < units; u++) {
-      if (!Number.isFinite(layer.weight.data[u * cols + c])) { bad.push(c); break; }
+      if (!Number.isFinite(layer.weight.data[u * cols + c])) {
+        bad.push(c);
+        break;
+      }
     }
   }
   return bad;

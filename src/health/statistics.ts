@@ -64,7 +64,12 @@ export function argmaxRow(data: ArrayLike<number>, row: number, cols: number): n
  * Per-unit activity of a rows × units output: mean |h| per unit, mean h per unit, and whether each unit
  * was active (h > 0) on any row. `active` is OR-ed into, so a caller can accumulate over a window.
  */
-export function unitActivity(output: ArrayLike<number>, rows: number, units: number, active: Uint8Array): { meanAbs: Float64Array; mean: Float64Array; inactive: number } {
+export function unitActivity(
+  output: ArrayLike<number>,
+  rows: number,
+  units: number,
+  active: Uint8Array,
+): { meanAbs: Float64Array; mean: Float64Array; inactive: number } {
   const meanAbs = new Float64Array(units);
   const mean = new Float64Array(units);
   const activeHere = new Uint8Array(units);
@@ -170,7 +175,10 @@ export class SeriesRecorder {
   private points: SeriesPoint[] = [];
   private stride = 1;
   private seen = 0;
-  constructor(private readonly checkEvery: number, private readonly maxPoints = 256) {}
+  constructor(
+    private readonly checkEvery: number,
+    private readonly maxPoints = 256,
+  ) {}
 
   add(p: SeriesPoint): void {
     if (this.seen++ % this.stride !== 0) return;

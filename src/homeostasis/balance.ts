@@ -33,7 +33,11 @@ export interface LayerBalance {
  * const probe = rowSlice(train.x, 0, 500);
  * balanceMeasures(model, probe); // [{ layer: "0", deadFraction: 0.01, effectiveRank: 61.2, … }, …]
  */
-export function balanceMeasures(model: Sequential, x: Tensor, opts: { tau?: number; targets?: readonly number[] } = {}): LayerBalance[] {
+export function balanceMeasures(
+  model: Sequential,
+  x: Tensor,
+  opts: { tau?: number; targets?: readonly number[] } = {},
+): LayerBalance[] {
   const tau = opts.tau ?? 0.025;
   const outputs = new Map<string, Tensor>();
   model.forward(x, { training: false, onActivation: (name, out) => outputs.set(name, out) });
@@ -52,7 +56,8 @@ export function balanceMeasures(model: Sequential, x: Tensor, opts: { tau?: numb
     for (let u = 0; u < units; u++) if (meanAbs[u] / (avgAbs + 1e-9) <= tau) dormant++;
     const avg = mean.reduce((a, b) => a + b, 0) / units;
     const target = opts.targets?.[k] ?? avg;
-    let err = 0, varSum = 0;
+    let err = 0,
+      varSum = 0;
     for (let u = 0; u < units; u++) {
       err += Math.abs(mean[u] - target) / Math.max(Math.abs(target), 1e-12);
       varSum += (mean[u] - avg) ** 2;
@@ -61,8 +66,14 @@ export function balanceMeasures(model: Sequential, x: Tensor, opts: { tau?: numb
     let absW = 0;
     for (let i = 0; i < w.length; i++) absW += Math.abs(w[i]);
     return {
-      layer: h.name, units, deadFraction: dead / units, dormantFraction: dormant / units, effectiveRank: representationRank(out.data, rows, units),
-      meanAbsWeight: absW / w.length, firingRateError: err / units, activityCV: Math.sqrt(varSum / units) / Math.max(Math.abs(avg), 1e-12),
+      layer: h.name,
+      units,
+      deadFraction: dead / units,
+      dormantFraction: dormant / units,
+      effectiveRank: representationRank(out.data, rows, units),
+      meanAbsWeight: absW / w.length,
+      firingRateError: err / units,
+      activityCV: Math.sqrt(varSum / units) / Math.max(Math.abs(avg), 1e-12),
     };
   });
 }

@@ -14,7 +14,12 @@ export interface ContinualBackpropOptions {
   seed?: number;
 }
 
-interface LayerState { utility: Float64Array; mean: Float64Array; age: Float64Array; owed: number }
+interface LayerState {
+  utility: Float64Array;
+  mean: Float64Array;
+  age: Float64Array;
+  owed: number;
+}
 
 /**
  * Continual backprop (Dohare et al., Nature 2024, "Loss of plasticity in deep continual learning"). Each
@@ -28,7 +33,9 @@ interface LayerState { utility: Float64Array; mean: Float64Array; age: Float64Ar
  * @example
  * fit(model, data, { ..., observers: [continualBackprop({ replacementRate: 1e-4, maturity: 100 })] });
  */
-export function continualBackprop(opts: ContinualBackpropOptions = {}): Regulator & { replaced: () => number } {
+export function continualBackprop(
+  opts: ContinualBackpropOptions = {},
+): Regulator & { replaced: () => number } {
   const rho = opts.replacementRate ?? 1e-4;
   const maturity = opts.maturity ?? 100;
   const eta = opts.decay ?? 0.99;
@@ -41,7 +48,9 @@ export function continualBackprop(opts: ContinualBackpropOptions = {}): Regulato
     name: "continualBackprop",
     stateKey: "continualBackprop",
     replaced: () => replaced,
-    get wantsActivations() { return true; },
+    get wantsActivations() {
+      return true;
+    },
     getState: () => ({ layers, replaced, rng: rng.getState() }),
     setState: (s) => {
       const o = s as { layers: LayerState[] | null; replaced: number; rng: ReturnType<Rng["getState"]> };
@@ -74,10 +83,11 @@ export function continualBackprop(opts: ContinualBackpropOptions = {}): Regulato
           const hHat = s.mean[u] / (1 - eta ** s.age[u]);
           let dev = 0;
           for (let r = 0; r < rows; r++) dev += Math.abs(out.data[r * units + u] - hHat);
-          let inSum = 0, outSum = 0;
+          let inSum = 0,
+            outSum = 0;
           for (let j = u * fanIn; j < (u + 1) * fanIn; j++) inSum += Math.abs(wIn[j]);
           for (let r = 0; r < h.next.units; r++) outSum += Math.abs(wOut[r * cols + u]);
-          const contribution = (outSum / h.next.units) * (dev / rows) / Math.max(inSum / fanIn, 1e-12);
+          const contribution = ((outSum / h.next.units) * (dev / rows)) / Math.max(inSum / fanIn, 1e-12);
           s.utility[u] = eta * s.utility[u] + (1 - eta) * contribution;
           if (s.age[u] > maturity) mature++;
         }
@@ -85,10 +95,12 @@ export function continualBackprop(opts: ContinualBackpropOptions = {}): Regulato
         while (s.owed >= 1) {
           s.owed -= 1;
           let worst = -1;
-          for (let u = 0; u < units; u++) if (s.age[u] > maturity && (worst < 0 || s.utility[u] < s.utility[worst])) worst = u;
+          for (let u = 0; u < units; u++)
+            if (s.age[u] > maturity && (worst < 0 || s.utility[u] < s.utility[worst])) worst = u;
           if (worst < 0) break;
           const hHat = s.mean[worst] / (1 - eta ** s.age[worst]);
-          if (h.next.bias) for (let r = 0; r < h.next.units; r++) h.next.bias.data[r] += hHat * wOut[r * cols + worst];
+          if (h.next.bias)
+            for (let r = 0; r < h.next.units; r++) h.next.bias.data[r] += hHat * wOut[r * cols + worst];
           replaceUnit(control, h, worst, initialize(h.layer.init, fanIn, fanIn, units, rng) as Float32Array);
           [s.utility[worst], s.mean[worst], s.age[worst]] = [0, 0, 0];
           replaced++;

@@ -18,11 +18,36 @@ const count: NumberRule = { integer: true, min: 1 };
 const seed: NumberRule = { integer: true, min: 0 };
 
 const SPECS = {
-  synapticScaling: { options: { target: positive, alpha: positive, rate: fraction, maxStep: fraction, warmup: count, maxGain: { min: 1 } }, create: synapticScaling },
-  intrinsicPlasticity: { options: { targetMean: { min: 0 }, targetStd: positive, rate: fraction, statsRate: fraction, warmup: count }, create: intrinsicPlasticity },
+  synapticScaling: {
+    options: {
+      target: positive,
+      alpha: positive,
+      rate: fraction,
+      maxStep: fraction,
+      warmup: count,
+      maxGain: { min: 1 },
+    },
+    create: synapticScaling,
+  },
+  intrinsicPlasticity: {
+    options: {
+      targetMean: { min: 0 },
+      targetStd: positive,
+      rate: fraction,
+      statsRate: fraction,
+      warmup: count,
+    },
+    create: intrinsicPlasticity,
+  },
   redo: { options: { tau: { min: 0, max: 1 }, every: count, seed }, create: redo },
-  continualBackprop: { options: { replacementRate: fraction, maturity: count, decay: { above: 0, max: 0.9999 }, seed }, create: continualBackprop },
-  shrinkPerturb: { options: { shrink: { min: 0, max: 0.5 }, noise: { min: 0 }, seed }, create: shrinkPerturb },
+  continualBackprop: {
+    options: { replacementRate: fraction, maturity: count, decay: { above: 0, max: 0.9999 }, seed },
+    create: continualBackprop,
+  },
+  shrinkPerturb: {
+    options: { shrink: { min: 0, max: 0.5 }, noise: { min: 0 }, seed },
+    create: shrinkPerturb,
+  },
   l2Init: { options: { lambda: { min: 0 } }, create: l2Init },
 } as const satisfies Record<string, { options: Record<string, NumberRule>; create: (o: never) => Regulator }>;
 
@@ -37,8 +62,14 @@ export interface RegulatorChoice {
 /** Validate a `homeostasis` list (absent: no regulators). */
 export function parseRegulators(raw: unknown, field = "homeostasis"): RegulatorChoice[] {
   if (raw === undefined) return [];
-  if (!Array.isArray(raw)) throw new ConfigError(`${field}: expected a list of regulators like [{"type": "continualBackprop"}]; types: ${REGULATOR_TYPES.join(", ")}`, { field });
-  const rules = Object.fromEntries(REGULATOR_TYPES.map((t) => [t, SPECS[t].options as Record<string, NumberRule>])) as Record<RegulatorType, Record<string, NumberRule>>;
+  if (!Array.isArray(raw))
+    throw new ConfigError(
+      `${field}: expected a list of regulators like [{"type": "continualBackprop"}]; types: ${REGULATOR_TYPES.join(", ")}`,
+      { field },
+    );
+  const rules = Object.fromEntries(
+    REGULATOR_TYPES.map((t) => [t, SPECS[t].options as Record<string, NumberRule>]),
+  ) as Record<RegulatorType, Record<string, NumberRule>>;
   return raw.map((r, i) => parseTyped(r, `${field}[${i}]`, rules));
 }
 

@@ -3,7 +3,7 @@
  * plasticity, dormant-unit recycling, continual backprop, shrink-and-perturb, L2-Init), and the balance
  * measures that show whether it stays so.
  */
-export { type Regulator } from "./regulator.js";
+export type { Regulator } from "./regulator.js";
 export { synapticScaling, type SynapticScalingOptions } from "./scaling.js";
 export { intrinsicPlasticity, type IntrinsicPlasticityOptions } from "./intrinsic.js";
 export { redo, type RedoOptions } from "./redo.js";

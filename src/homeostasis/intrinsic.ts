@@ -13,7 +13,13 @@ export interface IntrinsicPlasticityOptions {
   warmup?: number;
 }
 
-interface LayerState { mean: Float64Array; sq: Float64Array; targetMean: number; targetStd: number; seen: number }
+interface LayerState {
+  mean: Float64Array;
+  sq: Float64Array;
+  targetMean: number;
+  targetStd: number;
+  seen: number;
+}
 
 /**
  * Intrinsic plasticity (after Triesch 2005): each hidden unit tunes its own excitability — a bias (its
@@ -38,15 +44,20 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
     stateKey: "intrinsicPlasticity",
     wantsActivations: true,
     getState: () => layers,
-    setState: (s) => { layers = s as LayerState[] | null; },
+    setState: (s) => {
+      layers = s as LayerState[] | null;
+    },
     onTrainBegin(control: TrainingControl) {
       hidden = hiddenLayers(control.model);
       layers = perLayer(layers, hidden.length, (k) => ({
-        mean: new Float64Array(hidden[k].layer.units), sq: new Float64Array(hidden[k].layer.units),
-        targetMean: opts.targetMean ?? NaN, targetStd: opts.targetStd ?? NaN, seen: 0,
+        mean: new Float64Array(hidden[k].layer.units),
+        sq: new Float64Array(hidden[k].layer.units),
+        targetMean: opts.targetMean ?? NaN,
+        targetStd: opts.targetStd ?? NaN,
+        seen: 0,
       }));
     },
-    onBatchEnd(e: BatchEvent, control: TrainingControl) {
+    onBatchEnd(e: BatchEvent, _control: TrainingControl) {
       hidden.forEach((h, k) => {
         const out = e.activations?.get(h.name)?.output;
         if (!out || !h.layer.bias) return;
@@ -55,7 +66,8 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
         s.seen++;
         const w = Math.max(statsRate, 1 / s.seen);
         for (let u = 0; u < units; u++) {
-          let m = 0, q = 0;
+          let m = 0,
+            q = 0;
           for (let r = 0; r < rows; r++) {
             const v = out.data[r * units + u];
             m += v;

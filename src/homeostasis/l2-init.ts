@@ -22,10 +22,15 @@ export function l2Init(opts: L2InitOptions = {}): Regulator {
     name: "l2Init",
     stateKey: "l2Init",
     getState: () => initial,
-    setState: (s) => { initial = s as Record<string, Float32Array> | null; },
-    onTrainBegin(control: TrainingControl) {
-      initial ??= Object.fromEntries(control.parameters.map(([n, t]) => [n, (t.data as Float32Array).slice()]));
+    setState: (s) => {
+      initial = s as Record<string, Float32Array> | null;
     },
-    lossTerm: ({ parameters }) => quadraticPenalty(parameters, new Map(Object.entries(initial!)), null, lambda),
+    onTrainBegin(control: TrainingControl) {
+      initial ??= Object.fromEntries(
+        control.parameters.map(([n, t]) => [n, (t.data as Float32Array).slice()]),
+      );
+    },
+    lossTerm: ({ parameters }) =>
+      quadraticPenalty(parameters, new Map(Object.entries(initial!)), null, lambda),
   };
 }

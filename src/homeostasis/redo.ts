@@ -12,7 +12,10 @@ export interface RedoOptions {
   seed?: number;
 }
 
-interface LayerState { sumAbs: Float64Array; batches: number }
+interface LayerState {
+  sumAbs: Float64Array;
+  batches: number;
+}
 
 /**
  * Dormant-unit recycling (ReDo, Sokar et al. 2023, "The dormant neuron phenomenon in deep reinforcement
@@ -37,16 +40,26 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
     name: "redo",
     stateKey: "redo",
     recycled: () => recycled,
-    get wantsActivations() { return true; },
+    get wantsActivations() {
+      return true;
+    },
     getState: () => ({ layers, recycled, since, rng: rng.getState() }),
     setState: (s) => {
-      const o = s as { layers: LayerState[] | null; recycled: number; since: number; rng: ReturnType<Rng["getState"]> };
+      const o = s as {
+        layers: LayerState[] | null;
+        recycled: number;
+        since: number;
+        rng: ReturnType<Rng["getState"]>;
+      };
       ({ layers, recycled, since } = o);
       rng.setState(o.rng);
     },
     onTrainBegin(control: TrainingControl) {
       hidden = hiddenLayers(control.model);
-      layers = perLayer(layers, hidden.length, (k) => ({ sumAbs: new Float64Array(hidden[k].layer.units), batches: 0 }));
+      layers = perLayer(layers, hidden.length, (k) => ({
+        sumAbs: new Float64Array(hidden[k].layer.units),
+        batches: 0,
+      }));
     },
     onBatchEnd(e: BatchEvent, control: TrainingControl) {
       hidden.forEach((h, k) => {

@@ -17,7 +17,12 @@ export interface SynapticScalingOptions {
   maxGain?: number;
 }
 
-interface LayerState { rHat: Float64Array; gain: Float64Array; target: number; seen: number }
+interface LayerState {
+  rHat: Float64Array;
+  gain: Float64Array;
+  target: number;
+  seen: number;
+}
 
 /** Units firing at under this fraction of the set point are not scaled up: their drive is mostly negative, and growing it silences them further. */
 const QUIET = 0.1;
@@ -49,14 +54,19 @@ export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
     stateKey: "synapticScaling",
     wantsActivations: true,
     getState: () => layers,
-    setState: (s) => { layers = s as LayerState[] | null; },
+    setState: (s) => {
+      layers = s as LayerState[] | null;
+    },
     onTrainBegin(control: TrainingControl) {
       hidden = hiddenLayers(control.model);
       layers = perLayer(layers, hidden.length, (k) => ({
-        rHat: new Float64Array(hidden[k].layer.units), gain: new Float64Array(hidden[k].layer.units).fill(1), target: opts.target ?? NaN, seen: 0,
+        rHat: new Float64Array(hidden[k].layer.units),
+        gain: new Float64Array(hidden[k].layer.units).fill(1),
+        target: opts.target ?? NaN,
+        seen: 0,
       }));
     },
-    onBatchEnd(e: BatchEvent, control: TrainingControl) {
+    onBatchEnd(e: BatchEvent, _control: TrainingControl) {
       hidden.forEach((h, k) => {
         const out = e.activations?.get(h.name)?.output;
         if (!out) return;

@@ -19,7 +19,9 @@ export interface HiddenLayer extends UnitSite {
 /** The hidden Dense layers of `model`, in order; each feeds the next Dense layer (through dropout or activation layers only). */
 export function hiddenLayers(model: Sequential): HiddenLayer[] {
   const dense = model.layers.flatMap((l, i) => (l instanceof Dense ? [{ l, i }] : []));
-  return dense.slice(0, -1).map(({ l, i }, k) => ({ index: i, name: String(i), layer: l, next: dense[k + 1].l }));
+  return dense
+    .slice(0, -1)
+    .map(({ l, i }, k) => ({ index: i, name: String(i), layer: l, next: dense[k + 1].l }));
 }
 
 /** Below this, float32 weights are flushed to zero: denormals made a reference run 5× slower. */
@@ -31,7 +33,11 @@ export function flushDenormals(a: Float32Array | Float64Array): void {
 }
 
 /** The mean over rows of each unit's activation and of its absolute value, for one batch [rows, units]. */
-export function unitMeans(h: ArrayLike<number>, rows: number, units: number): { mean: Float64Array; meanAbs: Float64Array } {
+export function unitMeans(
+  h: ArrayLike<number>,
+  rows: number,
+  units: number,
+): { mean: Float64Array; meanAbs: Float64Array } {
   const mean = new Float64Array(units);
   const meanAbs = new Float64Array(units);
   for (let r = 0; r < rows; r++) {

@@ -23,7 +23,6 @@ export interface AtomicFs {
 
 /** Plain words for the error codes a user can do something about. */
 
-
 /**
  * Write `bytes` to `path` atomically: into a temporary file in the same directory, flushed to disk,
  * then renamed over `path` (a rename within one directory replaces the target in one step). On any
@@ -97,7 +96,9 @@ export function ensureDirectory(dir: string): void {
 }
 
 function ioError(action: string, path: string, error: unknown, enoentWords: string): ModelFileError {
-  const result = new ModelFileError(`${path}: ${action}: ${fileErrorWords(error, enoentWords)}`, { file: path });
+  const result = new ModelFileError(`${path}: ${action}: ${fileErrorWords(error, enoentWords)}`, {
+    file: path,
+  });
   result.cause = error;
   return result;
 }

@@ -32,10 +32,14 @@ export interface CheckpointContents extends LoadedModel {
 export type CheckpointMeta = ModelMetadata & { config: unknown; configDir: string; runDir: string };
 
 export class CheckpointWriter {
-  constructor(readonly dir: string, readonly keep: number) {
+  constructor(
+    readonly dir: string,
+    readonly keep: number,
+  ) {
     ensureDirectory(dir);
     // Temporary files left by a writer killed mid-write (one run per folder, so none is live now).
-    for (const name of readdirSync(dir)) if (/^\.step-\d{9}\.ckpt\.[0-9a-f]+\.tmp$/.test(name)) rmSync(join(dir, name), { force: true });
+    for (const name of readdirSync(dir))
+      if (/^\.step-\d{9}\.ckpt\.[0-9a-f]+\.tmp$/.test(name)) rmSync(join(dir, name), { force: true });
   }
 
   /**
@@ -45,9 +49,16 @@ export class CheckpointWriter {
    * const w = new CheckpointWriter("runs/ckpt", 3);
    * fit(model, data, { ..., checkpoint: { every: 100, save: (state) => w.write(model, state, meta) } });
    */
-  write(model: Sequential, state: TrainingState | { kind: "continual"; step: number }, meta: CheckpointMeta): string {
+  write(
+    model: Sequential,
+    state: TrainingState | { kind: "continual"; step: number },
+    meta: CheckpointMeta,
+  ): string {
     const { config, configDir, runDir, ...rest } = meta;
-    const bytes = encodeModel(model, { ...rest, checkpoint: { state: state as unknown as Record<string, unknown>, config, configDir, runDir } });
+    const bytes = encodeModel(model, {
+      ...rest,
+      checkpoint: { state: state as unknown as Record<string, unknown>, config, configDir, runDir },
+    });
     const path = join(this.dir, `step-${String(state.step).padStart(9, "0")}.ckpt`);
     writeFileAtomic(path, bytes);
     const all = listCheckpoints(this.dir);
@@ -62,9 +73,14 @@ export function listCheckpoints(dir: string): string[] {
   try {
     names = readdirSync(dir);
   } catch (e) {
-    throw new ModelFileError(`${dir}: cannot read the checkpoint folder: ${fileErrorWords(e)}`, { file: dir });
+    throw new ModelFileError(`${dir}: cannot read the checkpoint folder: ${fileErrorWords(e)}`, {
+      file: dir,
+    });
   }
-  return names.filter((n) => PATTERN.test(n)).sort().reverse();
+  return names
+    .filter((n) => PATTERN.test(n))
+    .sort()
+    .reverse();
 }
 
 /**
@@ -73,13 +89,17 @@ export function listCheckpoints(dir: string): string[] {
  */
 export function loadLatestCheckpoint(dir: string, warn: (message: string) => void): CheckpointContents {
   const names = listCheckpoints(dir);
-  if (names.length === 0) throw new ModelFileError(`${dir}: no checkpoints (step-*.ckpt) to resume from`, { file: dir });
+  if (names.length === 0)
+    throw new ModelFileError(`${dir}: no checkpoints (step-*.ckpt) to resume from`, { file: dir });
   for (const name of names) {
     const path = join(dir, name);
     try {
       const loaded = decodeModel(readModelBytes(path), path);
-      const ck = loaded.checkpoint as { state?: TrainingState; config?: unknown; configDir?: string; runDir?: unknown } | undefined;
-      if (!ck || !ck.state || typeof ck.configDir !== "string") throw new ModelFileError(`${path}: not a checkpoint (no training state)`, { file: path });
+      const ck = loaded.checkpoint as
+        | { state?: TrainingState; config?: unknown; configDir?: string; runDir?: unknown }
+        | undefined;
+      if (!ck?.state || typeof ck.configDir !== "string")
+        throw new ModelFileError(`${path}: not a checkpoint (no training state)`, { file: path });
       const kind = (ck.state as { kind?: unknown }).kind === "continual" ? "continual" : "train";
       const runDir = typeof ck.runDir === "string" ? ck.runDir : ck.configDir;
       return { ...loaded, kind, state: ck.state, config: ck.config, configDir: ck.configDir, runDir };
@@ -88,5 +108,7 @@ export function loadLatestCheckpoint(dir: string, warn: (message: string) => voi
       warn(`skipping damaged checkpoint ${path}: ${e.message}`);
     }
   }
-  throw new ModelFileError(`${dir}: every checkpoint is damaged (${names.length} tried); cannot resume`, { file: dir });
+  throw new ModelFileError(`${dir}: every checkpoint is damaged (${names.length} tried); cannot resume`, {
+    file: dir,
+  });
 }

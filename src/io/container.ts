@@ -80,7 +80,8 @@ type Fail = (message: string, field?: string) => ModelFileError;
  * decodeContainer(bytes).tensors[0].data; // Float32Array [1, 2, 3, 4]
  */
 export function encodeContainer(header: Record<string, unknown>, tensors: NamedTensor[]): Uint8Array {
-  const fail: Fail = (message, field) => new ModelFileError(`cannot encode model file: ${message}`, { field });
+  const fail: Fail = (message, field) =>
+    new ModelFileError(`cannot encode model file: ${message}`, { field });
   if (header === null || typeof header !== "object" || Array.isArray(header)) {
     throw fail(`the header must be a plain object, got ${describe(header)}`, "header");
   }
@@ -97,19 +98,29 @@ export function encodeContainer(header: Record<string, unknown>, tensors: NamedT
   tensors.forEach((tensor, i) => {
     const field = `tensors[${i}]`;
     const { name, shape, data } = (tensor ?? {}) as Partial<NamedTensor>;
-    if (typeof name !== "string" || name === "") throw fail(`${field}.name must be a non-empty string`, field);
+    if (typeof name !== "string" || name === "")
+      throw fail(`${field}.name must be a non-empty string`, field);
     if (names.has(name)) throw fail(`two tensors are named "${name}"; names must be unique`, field);
     names.add(name);
     const dtype = dtypeOf(data);
     if (dtype === undefined || data === undefined) {
-      throw fail(`tensor "${name}": data must be a Float32Array, Float64Array, Int32Array or Uint32Array`, field);
+      throw fail(
+        `tensor "${name}": data must be a Float32Array, Float64Array, Int32Array or Uint32Array`,
+        field,
+      );
     }
     const count = elementCount(shape);
     if (count === undefined || shape === undefined) {
-      throw fail(`tensor "${name}": shape must be an array of non-negative integers, got ${describe(shape)}`, field);
+      throw fail(
+        `tensor "${name}": shape must be an array of non-negative integers, got ${describe(shape)}`,
+        field,
+      );
     }
     if (count !== data.length) {
-      throw fail(`tensor "${name}": shape ${describe(shape)} holds ${count} elements but data has ${data.length}`, field);
+      throw fail(
+        `tensor "${name}": shape ${describe(shape)} holds ${count} elements but data has ${data.length}`,
+        field,
+      );
     }
     cursor = alignUp(cursor);
     entries.push({ name, dtype, shape: [...shape], offset: cursor, byteLength: data.byteLength });
@@ -118,7 +129,12 @@ export function encodeContainer(header: Record<string, unknown>, tensors: NamedT
 
   let json: string;
   try {
-    json = JSON.stringify({ format: MODEL_FORMAT_NAME, version: MODEL_FORMAT_VERSION, tensors: entries, ...header });
+    json = JSON.stringify({
+      format: MODEL_FORMAT_NAME,
+      version: MODEL_FORMAT_VERSION,
+      tensors: entries,
+      ...header,
+    });
   } catch (error) {
     throw fail(`the header cannot be written as JSON: ${errorMessage(error)}`, "header");
   }
@@ -136,7 +152,8 @@ export function encodeContainer(header: Record<string, unknown>, tensors: NamedT
   tensors.forEach((tensor, i) => {
     const at = dataStart + entries[i].offset;
     out.set(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength), at);
-    if (!HOST_LITTLE_ENDIAN) swapBytes(out.subarray(at, at + tensor.data.byteLength), ELEMENT_BYTES[entries[i].dtype]);
+    if (!HOST_LITTLE_ENDIAN)
+      swapBytes(out.subarray(at, at + tensor.data.byteLength), ELEMENT_BYTES[entries[i].dtype]);
   });
   view.setUint32(total - CRC_BYTES, crc32(out.subarray(0, total - CRC_BYTES)), true);
   return out;
@@ -160,7 +177,8 @@ export function decodeContainer(
 ): { header: Record<string, unknown>; tensors: NamedTensor[] } {
   const prefix = file ? `${file}: ` : "";
   const fail: Fail = (message, field) => new ModelFileError(prefix + message, { file, field });
-  if (!(bytes instanceof Uint8Array)) throw fail(`expected the file's bytes as a Uint8Array, got ${describe(bytes)}`);
+  if (!(bytes instanceof Uint8Array))
+    throw fail(`expected the file's bytes as a Uint8Array, got ${describe(bytes)}`);
   const n = bytes.length;
   checkMagic(bytes, fail);
   if (n < PREFIX_BYTES + CRC_BYTES) throw fail(truncated(PREFIX_BYTES + CRC_BYTES, n));
@@ -169,7 +187,8 @@ export function decodeContainer(
 
   const headerLength = view.getUint32(8, true);
   const dataStart = alignUp(PREFIX_BYTES + headerLength);
-  if (dataStart + CRC_BYTES > n) throw fail(`${truncated(dataStart + CRC_BYTES, n)} (the header alone is ${headerLength} bytes)`);
+  if (dataStart + CRC_BYTES > n)
+    throw fail(`${truncated(dataStart + CRC_BYTES, n)} (the header alone is ${headerLength} bytes)`);
   const headerBytes = bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength);
 
   const stored = view.getUint32(n - CRC_BYTES, true);
@@ -177,21 +196,28 @@ export function decodeContainer(
   if (stored !== computed) {
     // A truncated file fails the checksum too; say "truncated" when the (untrusted) header shows it.
     const needed = claimedLength(headerBytes, dataStart, fail);
-    if (needed !== undefined && needed > n) throw fail(`${truncated(needed, n)}, and the checksum does not match`);
+    if (needed !== undefined && needed > n)
+      throw fail(`${truncated(needed, n)}, and the checksum does not match`);
     throw fail(`corrupted: checksum mismatch (expected ${hex32(stored)}, computed ${hex32(computed)})`);
   }
 
   const object = parseHeader(headerBytes, fail);
   const dataLength = n - CRC_BYTES - dataStart;
   const entries = validateHeader(object, dataLength, fail, (end) => dataStart + end + CRC_BYTES);
-  const dataEnd = entries.length === 0 ? 0 : entries[entries.length - 1].offset + entries[entries.length - 1].byteLength;
+  const dataEnd =
+    entries.length === 0 ? 0 : entries[entries.length - 1].offset + entries[entries.length - 1].byteLength;
   if (dataEnd < dataLength) {
-    throw fail(`${dataLength - dataEnd} unexpected byte(s) after the last tensor (expected a file of ${dataStart + dataEnd + CRC_BYTES} bytes, found ${n})`);
+    throw fail(
+      `${dataLength - dataEnd} unexpected byte(s) after the last tensor (expected a file of ${dataStart + dataEnd + CRC_BYTES} bytes, found ${n})`,
+    );
   }
   const tensors = entries.map((entry) => ({
     name: entry.name,
     shape: entry.shape,
-    data: copyPayload(bytes.subarray(dataStart + entry.offset, dataStart + entry.offset + entry.byteLength), entry.dtype),
+    data: copyPayload(
+      bytes.subarray(dataStart + entry.offset, dataStart + entry.offset + entry.byteLength),
+      entry.dtype,
+    ),
   }));
   const header = Object.fromEntries(Object.entries(object).filter(([key]) => !RESERVED_KEYS.includes(key)));
   return { header, tensors };
@@ -212,7 +238,9 @@ function checkVersion(version: number, fail: Fail): void {
       `written by a newer Homeostat (format version ${version}); this version reads format ${MODEL_FORMAT_VERSION} — upgrade Homeostat`,
     );
   }
-  throw fail(`format version ${version} is not a valid Homeostat format version (expected ${MODEL_FORMAT_VERSION}); the file is corrupted`);
+  throw fail(
+    `format version ${version} is not a valid Homeostat format version (expected ${MODEL_FORMAT_VERSION}); the file is corrupted`,
+  );
 }
 
 function parseHeader(headerBytes: Uint8Array, fail: Fail): Record<string, unknown> {
@@ -245,46 +273,80 @@ function validateHeader(
   fileLengthFor: (dataEnd: number) => number,
 ): TensorEntry[] {
   if (header.format !== MODEL_FORMAT_NAME) {
-    throw fail(`header field "format" is ${describe(header.format)}, expected "${MODEL_FORMAT_NAME}"`, "format");
+    throw fail(
+      `header field "format" is ${describe(header.format)}, expected "${MODEL_FORMAT_NAME}"`,
+      "format",
+    );
   }
   if (header.version !== MODEL_FORMAT_VERSION) {
-    throw fail(`header field "version" is ${describe(header.version)}, but the file prefix says ${MODEL_FORMAT_VERSION}`, "version");
+    throw fail(
+      `header field "version" is ${describe(header.version)}, but the file prefix says ${MODEL_FORMAT_VERSION}`,
+      "version",
+    );
   }
   const list = header.tensors;
-  if (!Array.isArray(list)) throw fail(`header field "tensors" must be an array, found ${describe(list)}`, "tensors");
+  if (!Array.isArray(list))
+    throw fail(`header field "tensors" must be an array, found ${describe(list)}`, "tensors");
 
   const entries: TensorEntry[] = [];
   const names = new Set<string>();
   let previousEnd = 0;
   list.forEach((raw: unknown, i) => {
     const field = `tensors[${i}]`;
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw fail(`${field} must be an object, found ${describe(raw)}`, field);
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+      throw fail(`${field} must be an object, found ${describe(raw)}`, field);
     const entry = raw as Record<string, unknown>;
     const unknownKey = Object.keys(entry).find((key) => !ENTRY_KEYS.includes(key));
-    if (unknownKey !== undefined) throw fail(`${field} has an unknown key "${unknownKey}"`, `${field}.${unknownKey}`);
+    if (unknownKey !== undefined)
+      throw fail(`${field} has an unknown key "${unknownKey}"`, `${field}.${unknownKey}`);
     const { name, dtype, shape, offset, byteLength } = entry;
-    if (typeof name !== "string" || name === "") throw fail(`${field}.name must be a non-empty string, found ${describe(name)}`, `${field}.name`);
+    if (typeof name !== "string" || name === "")
+      throw fail(`${field}.name must be a non-empty string, found ${describe(name)}`, `${field}.name`);
     const what = `tensor "${name}"`;
     if (names.has(name)) throw fail(`${what} appears twice; tensor names must be unique`, `${field}.name`);
     names.add(name);
     if (typeof dtype !== "string" || !Object.hasOwn(ELEMENT_BYTES, dtype)) {
-      throw fail(`${what}: unknown dtype ${describe(dtype)} (expected float32, float64, int32 or uint32)`, `${field}.dtype`);
+      throw fail(
+        `${what}: unknown dtype ${describe(dtype)} (expected float32, float64, int32 or uint32)`,
+        `${field}.dtype`,
+      );
     }
     const count = elementCount(shape);
-    if (count === undefined) throw fail(`${what}: shape must be an array of non-negative integers, found ${describe(shape)}`, `${field}.shape`);
-    if (!isSize(byteLength)) throw fail(`${what}: byteLength must be a non-negative integer, found ${describe(byteLength)}`, `${field}.byteLength`);
+    if (count === undefined)
+      throw fail(
+        `${what}: shape must be an array of non-negative integers, found ${describe(shape)}`,
+        `${field}.shape`,
+      );
+    if (!isSize(byteLength))
+      throw fail(
+        `${what}: byteLength must be a non-negative integer, found ${describe(byteLength)}`,
+        `${field}.byteLength`,
+      );
     const expectedBytes = count * ELEMENT_BYTES[dtype as DType];
     if (expectedBytes !== byteLength) {
-      throw fail(`${what}: shape ${describe(shape)} of ${dtype} needs ${expectedBytes} bytes, but byteLength is ${byteLength}`, `${field}.byteLength`);
+      throw fail(
+        `${what}: shape ${describe(shape)} of ${dtype} needs ${expectedBytes} bytes, but byteLength is ${byteLength}`,
+        `${field}.byteLength`,
+      );
     }
     if (!isSize(offset) || offset % ALIGN !== 0) {
-      throw fail(`${what}: offset must be a non-negative multiple of ${ALIGN}, found ${describe(offset)}`, `${field}.offset`);
+      throw fail(
+        `${what}: offset must be a non-negative multiple of ${ALIGN}, found ${describe(offset)}`,
+        `${field}.offset`,
+      );
     }
     if (offset < previousEnd) {
-      throw fail(`${what} at offset ${offset} overlaps the previous tensor, which ends at ${previousEnd}; payloads must not overlap and must be in header order`, `${field}.offset`);
+      throw fail(
+        `${what} at offset ${offset} overlaps the previous tensor, which ends at ${previousEnd}; payloads must not overlap and must be in header order`,
+        `${field}.offset`,
+      );
     }
     const end = offset + byteLength;
-    if (end > dataLength) throw fail(`${truncated(fileLengthFor(end), fileLengthFor(dataLength))} (${what} does not fit)`, `${field}.offset`);
+    if (end > dataLength)
+      throw fail(
+        `${truncated(fileLengthFor(end), fileLengthFor(dataLength))} (${what} does not fit)`,
+        `${field}.offset`,
+      );
     previousEnd = end;
     entries.push({ name, dtype: dtype as DType, shape: shape as number[], offset, byteLength });
   });

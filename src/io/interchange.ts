@@ -25,12 +25,21 @@ export function transpose(data: Float32Array, rows: number, cols: number): Float
  * `layer` is the layer index (export) or node/layer position (import), for names and messages.
  */
 export type Step =
-  | { op: "dense"; units: number; inputDim: number; weight: Float32Array; bias: Float32Array | null; init?: InitName; layer: number }
+  | {
+      op: "dense";
+      units: number;
+      inputDim: number;
+      weight: Float32Array;
+      bias: Float32Array | null;
+      init?: InitName;
+      layer: number;
+    }
   | { op: "act"; activation: ActivationName; standalone: boolean; layer: number }
   | { op: "layerNorm"; eps: number; weight: Float32Array; bias: Float32Array; layer: number }
   | { op: "dropout"; rate: number; layer: number };
 
-const asFloat32 = (data: Float32Array | Float64Array): Float32Array => (data instanceof Float32Array ? data : Float32Array.from(data));
+const asFloat32 = (data: Float32Array | Float64Array): Float32Array =>
+  data instanceof Float32Array ? data : Float32Array.from(data);
 
 /** A float32 array's bytes, little-endian (every platform Node and browsers run on). */
 export function float32Bytes(data: Float32Array): Uint8Array {
@@ -39,7 +48,10 @@ export function float32Bytes(data: Float32Array): Uint8Array {
 
 /** The steps of a built model; a layer type the format cannot express is a `ConfigError` naming it. */
 export function modelSteps(model: Sequential, format: string): Step[] {
-  if (!model.isBuilt) throw new ConfigError(`${format} export: the model has no weights yet; call build(inputDim, rng) or train it first`);
+  if (!model.isBuilt)
+    throw new ConfigError(
+      `${format} export: the model has no weights yet; call build(inputDim, rng) or train it first`,
+    );
   const steps: Step[] = [];
   let width = model.inputDim;
   model.layers.forEach((layer, i) => {
@@ -48,7 +60,14 @@ export function modelSteps(model: Sequential, format: string): Step[] {
     const bias = params.get("bias");
     if (layer.type === "dense" && weight) {
       const units = weight.shape[0];
-      steps.push({ op: "dense", units, inputDim: width, weight: asFloat32(weight.data), bias: bias ? asFloat32(bias.data) : null, layer: i });
+      steps.push({
+        op: "dense",
+        units,
+        inputDim: width,
+        weight: asFloat32(weight.data),
+        bias: bias ? asFloat32(bias.data) : null,
+        layer: i,
+      });
       steps.push({ op: "act", activation: layer.activation as ActivationName, standalone: false, layer: i });
       width = units;
     } else if (layer.type === "activation") {
@@ -56,9 +75,18 @@ export function modelSteps(model: Sequential, format: string): Step[] {
     } else if (layer.type === "dropout") {
       steps.push({ op: "dropout", rate: Number(layer.config().rate), layer: i });
     } else if (layer.type === "layerNorm" && weight && bias) {
-      steps.push({ op: "layerNorm", eps: Number(layer.config().eps), weight: asFloat32(weight.data), bias: asFloat32(bias.data), layer: i });
+      steps.push({
+        op: "layerNorm",
+        eps: Number(layer.config().eps),
+        weight: asFloat32(weight.data),
+        bias: asFloat32(bias.data),
+        layer: i,
+      });
     } else {
-      throw new ConfigError(`layer ${i} (${layer.type}): ${format} export supports dense, activation, dropout and layerNorm layers`, { layer: String(i) });
+      throw new ConfigError(
+        `layer ${i} (${layer.type}): ${format} export supports dense, activation, dropout and layerNorm layers`,
+        { layer: String(i) },
+      );
     }
   });
   return steps;
@@ -72,7 +100,9 @@ function inferenceTokens(items: ({ op: string } & Record<string, unknown>)[]): s
   };
   for (const s of items) {
     if (s.op === "dense") {
-      out.push(`dense ${String(s.units)} ${String(s.useBias ?? (s.bias !== undefined ? s.bias !== null : true))}`);
+      out.push(
+        `dense ${String(s.units)} ${String(s.useBias ?? (s.bias !== undefined ? s.bias !== null : true))}`,
+      );
       act(s.activation);
     } else if (s.op === "act" || s.op === "activation") act(s.activation);
     else if (s.op === "layerNorm") out.push(`layerNorm ${Math.fround(Number(s.eps ?? 1e-5))}`);
@@ -86,7 +116,13 @@ function layersOfSteps(steps: Step[]): LayerConfig[] {
   let openDense: LayerConfig | null = null;
   for (const s of steps) {
     if (s.op === "dense") {
-      openDense = { type: "dense", units: s.units, activation: "identity", useBias: s.bias !== null, ...(s.init ? { init: s.init } : {}) };
+      openDense = {
+        type: "dense",
+        units: s.units,
+        activation: "identity",
+        useBias: s.bias !== null,
+        ...(s.init ? { init: s.init } : {}),
+      };
       layers.push(openDense);
       continue;
     }
@@ -107,9 +143,13 @@ function layersOfSteps(steps: Step[]): LayerConfig[] {
 export function modelFromSteps(steps: Step[], inputDim: number, hints: unknown, file: string): Sequential {
   let width = inputDim;
   for (const s of steps) {
-    if (s.op === "dense" && s.inputDim !== width) throw new ModelFileError(`${file}: step ${s.layer} expects ${s.inputDim} features, gets ${width}`);
+    if (s.op === "dense" && s.inputDim !== width)
+      throw new ModelFileError(`${file}: step ${s.layer} expects ${s.inputDim} features, gets ${width}`);
     if (s.op === "dense") width = s.units;
-    if (s.op === "layerNorm" && (s.weight.length !== width || s.bias.length !== width)) throw new ModelFileError(`${file}: step ${s.layer}: layer norm over ${s.weight.length} features, gets ${width}`);
+    if (s.op === "layerNorm" && (s.weight.length !== width || s.bias.length !== width))
+      throw new ModelFileError(
+        `${file}: step ${s.layer}: layer norm over ${s.weight.length} features, gets ${width}`,
+      );
   }
   const stepTokens = inferenceTokens(steps as unknown as ({ op: string } & Record<string, unknown>)[]);
   let layers = layersOfSteps(steps);
@@ -117,7 +157,8 @@ export function modelFromSteps(steps: Step[], inputDim: number, hints: unknown, 
     try {
       Sequential.fromLayerConfigs(hints); // validates every hint
       const hintTokens = inferenceTokens(hints.map((h: LayerConfig) => ({ ...h, op: h.type })));
-      if (hintTokens.length === stepTokens.length && hintTokens.every((t, i) => t === stepTokens[i])) layers = hints as LayerConfig[];
+      if (hintTokens.length === stepTokens.length && hintTokens.every((t, i) => t === stepTokens[i]))
+        layers = hints as LayerConfig[];
     } catch (error) {
       if (!(error instanceof HomeostatError)) throw error;
     }

@@ -41,7 +41,12 @@ export interface LoadedModel extends ModelMetadata {
  * typed array is replaced by `{"$tensor": name}` and stored bit-exactly in the container.
  */
 function splitState(value: unknown, prefix: string, tensors: NamedTensor[]): unknown {
-  if (value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array || value instanceof Uint32Array) {
+  if (
+    value instanceof Float32Array ||
+    value instanceof Float64Array ||
+    value instanceof Int32Array ||
+    value instanceof Uint32Array
+  ) {
     const name = `${prefix}${tensors.length}`;
     tensors.push({ name, shape: [value.length], data: value });
     return { $tensor: name };
@@ -62,7 +67,10 @@ function joinState(value: unknown, tensors: Map<string, TensorData>, file: strin
     const obj = value as Record<string, unknown>;
     if (typeof obj.$tensor === "string") {
       const t = tensors.get(obj.$tensor);
-      if (!t) throw new ModelFileError(`${file}: optimizer state refers to a missing tensor "${obj.$tensor}"`, { file });
+      if (!t)
+        throw new ModelFileError(`${file}: optimizer state refers to a missing tensor "${obj.$tensor}"`, {
+          file,
+        });
       return t;
     }
     if (typeof obj.$number === "string") return Number(obj.$number);
@@ -80,7 +88,9 @@ function joinState(value: unknown, tensors: Map<string, TensorData>, file: strin
  * writeFileAtomic("model.hmst", encodeModel(model, { loss: "crossEntropy" }));
  */
 export function encodeModel(model: Sequential, meta: ModelMetadata = {}): Uint8Array {
-  const tensors: NamedTensor[] = model.parameters().map(([name, t]) => ({ name, shape: [...t.shape], data: t.data }));
+  const tensors: NamedTensor[] = model
+    .parameters()
+    .map(([name, t]) => ({ name, shape: [...t.shape], data: t.data }));
   const header: Record<string, unknown> = { architecture: model.config(), dtype: model.dtype };
   if (meta.loss) header.loss = meta.loss;
   if (meta.task) header.task = meta.task;
@@ -92,8 +102,16 @@ export function encodeModel(model: Sequential, meta: ModelMetadata = {}): Uint8A
     header.impute = { mode: meta.impute.mode };
   }
   if (meta.normalizer) {
-    tensors.push({ name: "normalizer.offset", shape: [meta.normalizer.offset.length], data: meta.normalizer.offset });
-    tensors.push({ name: "normalizer.scale", shape: [meta.normalizer.scale.length], data: meta.normalizer.scale });
+    tensors.push({
+      name: "normalizer.offset",
+      shape: [meta.normalizer.offset.length],
+      data: meta.normalizer.offset,
+    });
+    tensors.push({
+      name: "normalizer.scale",
+      shape: [meta.normalizer.scale.length],
+      data: meta.normalizer.scale,
+    });
     header.normalizer = { mode: meta.normalizer.mode };
   }
   if (meta.optimizer) {
@@ -114,21 +132,29 @@ export function decodeModel(bytes: Uint8Array, file = "model file"): LoadedModel
   const byName = new Map(tensors.map((t) => [t.name, t.data]));
   const arch = header.architecture as ModelConfig | undefined;
   if (!arch || typeof arch !== "object" || !Number.isInteger(arch.inputDim) || arch.inputDim < 1) {
-    throw new ModelFileError(`${file}: the header has no valid "architecture" (inputDim and layers)`, { file, field: "architecture" });
+    throw new ModelFileError(`${file}: the header has no valid "architecture" (inputDim and layers)`, {
+      file,
+      field: "architecture",
+    });
   }
   let model: Sequential;
   try {
     model = Sequential.fromLayerConfigs(arch.layers, "architecture.layers");
     model.build(arch.inputDim, new Rng(0));
   } catch (e) {
-    if (e instanceof HomeostatError) throw new ModelFileError(`${file}: ${e.message}`, { file, field: e.location.field });
+    if (e instanceof HomeostatError)
+      throw new ModelFileError(`${file}: ${e.message}`, { file, field: e.location.field });
     throw e;
   }
   for (const [name, t] of model.parameters()) {
     const data = byName.get(name);
-    if (!data) throw new ModelFileError(`${file}: missing weights for parameter "${name}"`, { file, layer: name });
+    if (!data)
+      throw new ModelFileError(`${file}: missing weights for parameter "${name}"`, { file, layer: name });
     if (!(data instanceof Float32Array) || data.length !== t.size) {
-      throw new ModelFileError(`${file}: parameter "${name}" should be float32 with ${t.size} values (shape ${JSON.stringify(t.shape)}), found ${data.length}`, { file, layer: name });
+      throw new ModelFileError(
+        `${file}: parameter "${name}" should be float32 with ${t.size} values (shape ${JSON.stringify(t.shape)}), found ${data.length}`,
+        { file, layer: name },
+      );
     }
     t.data.set(data);
   }
@@ -142,7 +168,10 @@ export function decodeModel(bytes: Uint8Array, file = "model file"): LoadedModel
   if (impute) {
     const values = byName.get("impute.values");
     if (!(values instanceof Float32Array) || values.length !== arch.inputDim) {
-      throw new ModelFileError(`${file}: the imputation values are missing or not ${arch.inputDim} float32 values`, { file, field: "impute" });
+      throw new ModelFileError(
+        `${file}: the imputation values are missing or not ${arch.inputDim} float32 values`,
+        { file, field: "impute" },
+      );
     }
     out.impute = { mode: String(impute.mode), values };
   }
@@ -150,19 +179,31 @@ export function decodeModel(bytes: Uint8Array, file = "model file"): LoadedModel
   if (norm) {
     const offset = byName.get("normalizer.offset");
     const scale = byName.get("normalizer.scale");
-    if (!(offset instanceof Float32Array) || !(scale instanceof Float32Array) || offset.length !== arch.inputDim || scale.length !== arch.inputDim) {
-      throw new ModelFileError(`${file}: normalizer tensors are missing or not ${arch.inputDim} float32 values`, { file, field: "normalizer" });
+    if (
+      !(offset instanceof Float32Array) ||
+      !(scale instanceof Float32Array) ||
+      offset.length !== arch.inputDim ||
+      scale.length !== arch.inputDim
+    ) {
+      throw new ModelFileError(
+        `${file}: normalizer tensors are missing or not ${arch.inputDim} float32 values`,
+        { file, field: "normalizer" },
+      );
     }
     out.normalizer = { mode: String(norm.mode), offset, scale };
   }
   if (header.optimizer && typeof header.optimizer === "object") {
     const o = header.optimizer as Record<string, unknown>;
     out.optimizer = {
-      type: String(o.type), lr: Number(o.lr), options: (o.options ?? {}) as Record<string, unknown>,
+      type: String(o.type),
+      lr: Number(o.lr),
+      options: (o.options ?? {}) as Record<string, unknown>,
       state: joinState(o.state, byName, file),
     };
   }
-  if (header.training && typeof header.training === "object") out.training = joinState(header.training, byName, file) as Record<string, unknown>;
-  if (header.checkpoint && typeof header.checkpoint === "object") out.checkpoint = joinState(header.checkpoint, byName, file) as Record<string, unknown>;
+  if (header.training && typeof header.training === "object")
+    out.training = joinState(header.training, byName, file) as Record<string, unknown>;
+  if (header.checkpoint && typeof header.checkpoint === "object")
+    out.checkpoint = joinState(header.checkpoint, byName, file) as Record<string, unknown>;
   return out;
 }

@@ -140,7 +140,10 @@ export class ProtoReader {
   private pos = 0;
   private readonly view: DataView;
 
-  constructor(private readonly bytes: Uint8Array, readonly what: string) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly what: string,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -180,7 +183,8 @@ export class ProtoReader {
   }
 
   private take(n: number): number {
-    if (n > this.bytes.length - this.pos) this.fail(`field needs ${n} bytes at byte ${this.pos}, only ${this.bytes.length - this.pos} remain`);
+    if (n > this.bytes.length - this.pos)
+      this.fail(`field needs ${n} bytes at byte ${this.pos}, only ${this.bytes.length - this.pos} remain`);
     const at = this.pos;
     this.pos += n;
     return at;
@@ -198,7 +202,9 @@ export class ProtoReader {
   bytesField(): Uint8Array {
     const n = this.int();
     if (n < 0 || n > this.bytes.length - this.pos) {
-      this.fail(`length prefix ${n} at byte ${this.pos} exceeds the ${this.bytes.length - this.pos} bytes that remain`);
+      this.fail(
+        `length prefix ${n} at byte ${this.pos} exceeds the ${this.bytes.length - this.pos} bytes that remain`,
+      );
     }
     const at = this.take(n);
     return this.bytes.subarray(at, at + n);
@@ -240,11 +246,20 @@ export class ProtoReader {
   /** Step over a value that the caller does not need. Groups (wire types 3, 4) are refused. */
   skip(wire: number): void {
     switch (wire) {
-      case WIRE.varint: this.int(); return;
-      case WIRE.fixed64: this.take(8); return;
-      case WIRE.bytes: this.bytesField(); return;
-      case WIRE.fixed32: this.take(4); return;
-      default: this.fail(`unsupported wire type ${wire} at byte ${this.pos}`);
+      case WIRE.varint:
+        this.int();
+        return;
+      case WIRE.fixed64:
+        this.take(8);
+        return;
+      case WIRE.bytes:
+        this.bytesField();
+        return;
+      case WIRE.fixed32:
+        this.take(4);
+        return;
+      default:
+        this.fail(`unsupported wire type ${wire} at byte ${this.pos}`);
     }
   }
 }

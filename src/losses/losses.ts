@@ -78,7 +78,9 @@ export const crossEntropy: Loss = checked({
  */
 export function checkLossShapes(name: string, output: Tensor, target: Tensor): void {
   if (!sameShape(output.shape, target.shape)) {
-    throw new ShapeError(`${name}: model output ${fmt(output.shape)} and target ${fmt(target.shape)} differ in shape; they must match exactly (broadcasting them would compare every output with every target)`);
+    throw new ShapeError(
+      `${name}: model output ${fmt(output.shape)} and target ${fmt(target.shape)} differ in shape; they must match exactly (broadcasting them would compare every output with every target)`,
+    );
   }
 }
 
@@ -86,23 +88,37 @@ function checked(loss: Loss): Loss {
   const fused = loss.fused;
   return {
     name: loss.name,
-    fromOutputs: (y, t) => { checkLossShapes(loss.name, y, t); return loss.fromOutputs(y, t); },
+    fromOutputs: (y, t) => {
+      checkLossShapes(loss.name, y, t);
+      return loss.fromOutputs(y, t);
+    },
     fused: fused && {
       activation: fused.activation,
-      fromLogits: (z, t) => { checkLossShapes(loss.name, z, t); return fused.fromLogits(z, t); },
+      fromLogits: (z, t) => {
+        checkLossShapes(loss.name, z, t);
+        return fused.fromLogits(z, t);
+      },
     },
   };
 }
 
 export function lossByName(name: unknown, field = "loss"): Loss {
   switch (name) {
-    case "mse": return mse;
-    case "mae": return mae;
-    case "huber": return huber(1);
-    case "binaryCrossEntropy": return binaryCrossEntropy;
-    case "crossEntropy": return crossEntropy;
+    case "mse":
+      return mse;
+    case "mae":
+      return mae;
+    case "huber":
+      return huber(1);
+    case "binaryCrossEntropy":
+      return binaryCrossEntropy;
+    case "crossEntropy":
+      return crossEntropy;
     default:
-      throw new ConfigError(`${field}: unknown loss ${JSON.stringify(name)}; expected one of ${LOSS_NAMES.join(", ")}`, { field });
+      throw new ConfigError(
+        `${field}: unknown loss ${JSON.stringify(name)}; expected one of ${LOSS_NAMES.join(", ")}`,
+        { field },
+      );
   }
 }
 
@@ -110,7 +126,14 @@ export function lossByName(name: unknown, field = "loss"): Loss {
  * The loss of a batch for a model whose output passes through `outputActivation`: the fused form
  * from `logits()` when the activation matches the loss, else the plain form on `outputs()`.
  */
-export function computeLoss(loss: Loss, outputActivation: string, logits: () => Tensor, outputs: () => Tensor, target: Tensor): Tensor {
-  if (loss.fused && loss.fused.activation === outputActivation) return loss.fused.fromLogits(logits(), target);
+export function computeLoss(
+  loss: Loss,
+  outputActivation: string,
+  logits: () => Tensor,
+  outputs: () => Tensor,
+  target: Tensor,
+): Tensor {
+  if (loss.fused && loss.fused.activation === outputActivation)
+    return loss.fused.fromLogits(logits(), target);
   return loss.fromOutputs(outputs(), target);
 }

@@ -5,7 +5,17 @@ import type { Tensor } from "../tensor/tensor.js";
 import type { InitName } from "./init.js";
 
 export type ActivationName =
-  | "identity" | "linear" | "sigmoid" | "tanh" | "relu" | "leakyRelu" | "elu" | "selu" | "gelu" | "softplus" | "softmax";
+  | "identity"
+  | "linear"
+  | "sigmoid"
+  | "tanh"
+  | "relu"
+  | "leakyRelu"
+  | "elu"
+  | "selu"
+  | "gelu"
+  | "softplus"
+  | "softmax";
 
 export const ACTIVATIONS: Record<ActivationName, (x: Tensor) => Tensor> = {
   identity: (x) => x,
@@ -23,14 +33,23 @@ export const ACTIVATIONS: Record<ActivationName, (x: Tensor) => Tensor> = {
 
 export function resolveActivation(name: unknown, field = "activation"): ActivationName {
   if (typeof name === "string" && name in ACTIVATIONS) return name as ActivationName;
-  throw new ConfigError(`${field}: unknown activation ${JSON.stringify(name)}; expected one of ${Object.keys(ACTIVATIONS).join(", ")}`, { field });
+  throw new ConfigError(
+    `${field}: unknown activation ${JSON.stringify(name)}; expected one of ${Object.keys(ACTIVATIONS).join(", ")}`,
+    { field },
+  );
 }
 
 /** The initialiser that keeps activations' variance steady through this nonlinearity. */
 export function defaultInitFor(activation: ActivationName): InitName {
   switch (activation) {
-    case "relu": case "leakyRelu": case "elu": case "gelu": return "heNormal";
-    case "selu": return "lecunNormal";
-    default: return "glorotUniform";
+    case "relu":
+    case "leakyRelu":
+    case "elu":
+    case "gelu":
+      return "heNormal";
+    case "selu":
+      return "lecunNormal";
+    default:
+      return "glorotUniform";
   }
 }

@@ -43,7 +43,8 @@ export class Dense implements Layer {
   bias: Tensor | null = null;
 
   constructor(units: number, opts: DenseOptions = {}) {
-    if (!Number.isInteger(units) || units < 1) throw new ConfigError(`dense: units must be a positive integer, got ${units}`, { field: "units" });
+    if (!Number.isInteger(units) || units < 1)
+      throw new ConfigError(`dense: units must be a positive integer, got ${units}`, { field: "units" });
     this.units = units;
     this.activation = resolveActivation(opts.activation ?? "identity");
     this.init = resolveInit(opts.init ?? defaultInitFor(this.activation));
@@ -51,7 +52,11 @@ export class Dense implements Layer {
   }
 
   build(inputDim: number, rng: Rng, dtype: DType): number {
-    this.weight = new Tensor(parameterData(initialize(this.init, this.units * inputDim, inputDim, this.units, rng, dtype)), [this.units, inputDim], true);
+    this.weight = new Tensor(
+      parameterData(initialize(this.init, this.units * inputDim, inputDim, this.units, rng, dtype)),
+      [this.units, inputDim],
+      true,
+    );
     if (this.useBias) this.bias = new Tensor(parameterData(allocate(dtype, this.units)), [this.units], true);
     return this.units;
   }
@@ -63,18 +68,29 @@ export class Dense implements Layer {
     return this.bias ? op.add(z, this.bias) : z;
   }
 
-  forward(x: Tensor, ctx: ForwardContext): Tensor {
+  forward(x: Tensor, _ctx: ForwardContext): Tensor {
     // relu joins the fused call: one kernel and one output array each way.
     if (this.activation === "relu" && x.rank === 2) return op.linear(x, this.weight, this.bias, "relu");
     return ACTIVATIONS[this.activation](this.forwardLinear(x));
   }
 
   parameters(): [string, Tensor][] {
-    return this.bias ? [["weight", this.weight], ["bias", this.bias]] : [["weight", this.weight]];
+    return this.bias
+      ? [
+          ["weight", this.weight],
+          ["bias", this.bias],
+        ]
+      : [["weight", this.weight]];
   }
 
   config(): LayerConfig {
-    return { type: "dense", units: this.units, activation: this.activation, init: this.init, useBias: this.useBias };
+    return {
+      type: "dense",
+      units: this.units,
+      activation: this.activation,
+      init: this.init,
+      useBias: this.useBias,
+    };
   }
 }
 
@@ -107,7 +123,8 @@ export class Dropout implements Layer {
   readonly type = "dropout";
   readonly rate: number;
   constructor(rate: number) {
-    if (!(rate >= 0 && rate < 1)) throw new ConfigError(`dropout: rate must be in [0, 1), got ${rate}`, { field: "rate" });
+    if (!(rate >= 0 && rate < 1))
+      throw new ConfigError(`dropout: rate must be in [0, 1), got ${rate}`, { field: "rate" });
     this.rate = rate;
   }
   build(inputDim: number): number {
@@ -149,7 +166,10 @@ export class LayerNorm implements Layer {
     return F.layerNorm(x, this.weight, this.bias, this.eps);
   }
   parameters(): [string, Tensor][] {
-    return [["weight", this.weight], ["bias", this.bias]];
+    return [
+      ["weight", this.weight],
+      ["bias", this.bias],
+    ];
   }
   config(): LayerConfig {
     return { type: "layerNorm", eps: this.eps };

@@ -1,5 +1,13 @@
 import { ConfigError, ShapeError } from "../tensor/errors.js";
-import { checkKeys, expectObject, optBoolean, optNumber, optString, reqNumber, reqString } from "../tensor/fields.js";
+import {
+  checkKeys,
+  expectObject,
+  optBoolean,
+  optNumber,
+  optString,
+  reqNumber,
+  reqString,
+} from "../tensor/fields.js";
 import type { Rng } from "../tensor/rng.js";
 import type { DType, Tensor } from "../tensor/tensor.js";
 import { ACTIVATIONS, type ActivationName, resolveActivation } from "./activations.js";
@@ -59,13 +67,20 @@ export class Sequential {
   private run(x: Tensor, ctx: ForwardContext, stopBeforeOutputActivation: boolean): Tensor {
     if (!this.built) throw new Error("Sequential: call build(inputDim, rng) before forward");
     if (x.shape[x.rank - 1] !== this.inputDim) {
-      throw new ShapeError(`the model expects ${this.inputDim} input features per row, got ${x.shape[x.rank - 1]}`, { layer: "input" });
+      throw new ShapeError(
+        `the model expects ${this.inputDim} input features per row, got ${x.shape[x.rank - 1]}`,
+        { layer: "input" },
+      );
     }
     const last = this.outputLayerIndex();
     let h = x;
     this.layers.forEach((layer, i) => {
       if (stopBeforeOutputActivation && i > last) return;
-      if (layer.forwardLinear && layer.activation !== undefined && (ctx.onActivation || (stopBeforeOutputActivation && i === last))) {
+      if (
+        layer.forwardLinear &&
+        layer.activation !== undefined &&
+        (ctx.onActivation || (stopBeforeOutputActivation && i === last))
+      ) {
         const z = layer.forwardLinear(h, ctx);
         h = stopBeforeOutputActivation && i === last ? z : ACTIVATIONS[layer.activation as ActivationName](z);
         ctx.onActivation?.(String(i), h, z);
@@ -124,7 +139,10 @@ export function layerFromConfig(raw: unknown, field: string, defaults: { init?: 
     case "dense": {
       checkKeys(cfg, ["type", "units", "activation", "init", "useBias"], field);
       const units = reqNumber(cfg, "units", field, { integer: true, min: 1 });
-      const activation = resolveActivation(optString(cfg, "activation", field) ?? "identity", `${field}.activation`);
+      const activation = resolveActivation(
+        optString(cfg, "activation", field) ?? "identity",
+        `${field}.activation`,
+      );
       const init = optString(cfg, "init", field) ?? defaults.init;
       return new Dense(units, { activation, init, useBias: optBoolean(cfg, "useBias", field) });
     }

@@ -64,7 +64,7 @@ export function scaleByAdam(options: AdamScalingOptions): GradientTransform<Adam
           mu[j] = beta1 * mu[j]! + (1 - beta1) * g;
           nu[j] = beta2 * nu[j]! + (1 - beta2) * g * g;
           // Read back from the Float32Arrays so that later arithmetic sees the stored, rounded state.
-          const v = nuMax[j] = Math.max(nuMax[j]!, nu[j]!);
+          const v = (nuMax[j] = Math.max(nuMax[j]!, nu[j]!));
           u[j] = mu[j]! / biasCorrection1 / (Math.sqrt(v) / biasCorrection2Sqrt + eps);
         }
       });
@@ -159,7 +159,10 @@ export interface AdagradState {
 export function scaleByAdagrad(options: AdagradScalingOptions): GradientTransform<AdagradState> {
   const { lrDecay, initialAccumulatorValue, eps } = options;
   return {
-    init: (params) => ({ step: 0, sum: params.map((p) => new Float32Array(p.length).fill(initialAccumulatorValue)) }),
+    init: (params) => ({
+      step: 0,
+      sum: params.map((p) => new Float32Array(p.length).fill(initialAccumulatorValue)),
+    }),
     update(updates, state) {
       state.step += 1;
       const decay = 1 + (state.step - 1) * lrDecay;

@@ -16,7 +16,8 @@
  * clipGradNorm([new Float32Array([-2, 1])], 1, Infinity); // 2
  */
 export function clipGradNorm(grads: Float32Array[], maxNorm: number, normType = 2): number {
-  if (!(normType > 0)) throw new RangeError(`clipGradNorm: normType must be > 0 or Infinity, got ${normType}`);
+  if (!(normType > 0))
+    throw new RangeError(`clipGradNorm: normType must be > 0 or Infinity, got ${normType}`);
   const total = totalNorm(grads, normType);
   const coef = maxNorm / (total + 1e-6);
   // `!(coef >= 1)` rather than `coef < 1`: a NaN coefficient scales, as torch.clamp(NaN, max=1) does.

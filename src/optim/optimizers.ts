@@ -5,8 +5,22 @@
  */
 import { ConfigError } from "../tensor/errors.js";
 import { scaleByAdagrad, scaleByAdam, scaleByRms } from "./adaptive.js";
-import { type OptionSpec, type ParsedOptions, configRule, describeValue, expectObject, parseOptions } from "./options.js";
-import { type GradientTransform, addDecayedWeights, applyUpdates, chain, scaleByLearningRate, trace } from "./transform.js";
+import {
+  type OptionSpec,
+  type ParsedOptions,
+  configRule,
+  describeValue,
+  expectObject,
+  parseOptions,
+} from "./options.js";
+import {
+  type GradientTransform,
+  addDecayedWeights,
+  applyUpdates,
+  chain,
+  scaleByLearningRate,
+  trace,
+} from "./transform.js";
 
 /** A named optimiser: its transform chain plus what a report or checkpoint needs to describe it. */
 export interface Optimizer<S = unknown> extends GradientTransform<S> {
@@ -55,7 +69,8 @@ export interface AdagradOptions {
 }
 
 const nonNegative = (value?: number) => ({ kind: "number", min: 0, default: value }) as const;
-const beta = (value: number) => ({ kind: "number", min: 0, max: 1, maxExclusive: true, default: value }) as const;
+const beta = (value: number) =>
+  ({ kind: "number", min: 0, max: 1, maxExclusive: true, default: value }) as const;
 const flag = { kind: "boolean", default: false } as const;
 const adamSpec = (weightDecay: number) =>
   ({
@@ -69,7 +84,13 @@ const adamSpec = (weightDecay: number) =>
 
 /** Option specs with PyTorch's defaults and range checks; SGD's lr is required, as in PyTorch. */
 const SPECS = {
-  sgd: { lr: nonNegative(), momentum: nonNegative(0), dampening: nonNegative(0), nesterov: flag, weightDecay: nonNegative(0) },
+  sgd: {
+    lr: nonNegative(),
+    momentum: nonNegative(0),
+    dampening: nonNegative(0),
+    nesterov: flag,
+    weightDecay: nonNegative(0),
+  },
   adam: adamSpec(0),
   adamw: adamSpec(1e-2),
   rmsprop: {
@@ -93,13 +114,19 @@ export type OptimizerType = keyof typeof SPECS;
 export const OPTIMIZER_TYPES = Object.keys(SPECS) as OptimizerType[];
 
 /** Each optimiser's stages, the learning-rate scaling last. */
-type Builders = { [T in OptimizerType]: (o: ParsedOptions<(typeof SPECS)[T]>, field: string) => GradientTransform<any>[] };
+type Builders = {
+  // biome-ignore lint/suspicious/noExplicitAny: each optimiser's stages carry their own state types.
+  [T in OptimizerType]: (o: ParsedOptions<(typeof SPECS)[T]>, field: string) => GradientTransform<any>[];
+};
 
 /** How each optimiser composes; typed so that a new entry in SPECS without a builder fails to compile. */
 const BUILDERS: Builders = {
   sgd: (o, field) => {
-    configRule(!o.nesterov || (o.momentum > 0 && o.dampening === 0), `${field}.nesterov`,
-      `Nesterov momentum needs momentum > 0 and dampening 0, got momentum ${o.momentum} and dampening ${o.dampening}`);
+    configRule(
+      !o.nesterov || (o.momentum > 0 && o.dampening === 0),
+      `${field}.nesterov`,
+      `Nesterov momentum needs momentum > 0 and dampening 0, got momentum ${o.momentum} and dampening ${o.dampening}`,
+    );
     return [addDecayedWeights(o.weightDecay), trace(o), scaleByLearningRate()];
   },
   // PyTorch Adam's weight_decay is L2: added to the gradient before the moments see it.
@@ -110,16 +137,30 @@ const BUILDERS: Builders = {
   adagrad: (o) => [addDecayedWeights(o.weightDecay), scaleByAdagrad(o), scaleByLearningRate()],
 };
 
-function createOptimizer(type: OptimizerType, raw: unknown, field: string, passThrough: readonly string[] = []): Optimizer<unknown[]> {
-  const parsed = parseOptions(raw, SPECS[type], field, passThrough) as Record<string, number | boolean> & { lr: number };
-  const stages = (BUILDERS[type] as (o: unknown, field: string) => GradientTransform<unknown>[])(parsed, field);
+function createOptimizer(
+  type: OptimizerType,
+  raw: unknown,
+  field: string,
+  passThrough: readonly string[] = [],
+): Optimizer<unknown[]> {
+  const parsed = parseOptions(raw, SPECS[type], field, passThrough) as Record<string, number | boolean> & {
+    lr: number;
+  };
+  const stages = (BUILDERS[type] as (o: unknown, field: string) => GradientTransform<unknown>[])(
+    parsed,
+    field,
+  );
   const transform = chain(...stages);
   // Everything but the learning-rate scaling, which `step` folds into p -= lr·u. The state stays the
   // whole chain's (checkpoints do not depend on which path ran); the last stage keeps none.
   const head = chain(...stages.slice(0, -1));
   const { lr, ...options } = parsed;
   return {
-    type, lr, options, init: transform.init, update: transform.update,
+    type,
+    lr,
+    options,
+    init: transform.init,
+    update: transform.update,
     step(params, updates, state, stepLr) {
       head.update(updates, state.slice(0, -1), params, stepLr);
       applyUpdates(params, updates, stepLr);
@@ -214,7 +255,9 @@ export function optimizerFromConfig(cfg: unknown, field = "optimizer"): Optimize
   if (typeof type !== "string" || !(OPTIMIZER_TYPES as string[]).includes(type)) {
     const expected = OPTIMIZER_TYPES.map((t) => JSON.stringify(t)).join(", ");
     const got = type === undefined ? "nothing" : describeValue(type);
-    throw new ConfigError(`${field}.type: expected one of ${expected}, got ${got}`, { field: `${field}.type` });
+    throw new ConfigError(`${field}.type: expected one of ${expected}, got ${got}`, {
+      field: `${field}.type`,
+    });
   }
   return createOptimizer(type as OptimizerType, obj, field, ["type"]);
 }

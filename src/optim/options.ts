@@ -85,7 +85,9 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
     const given = obj[key];
     const value = given === undefined ? s.default : given;
     if (value === undefined) {
-      throw new ConfigError(`${field}.${key}: required; expected ${expectation(s)}`, { field: `${field}.${key}` });
+      throw new ConfigError(`${field}.${key}: required; expected ${expectation(s)}`, {
+        field: `${field}.${key}`,
+      });
     }
     out[key] = checkValue(value, s, `${field}.${key}`);
   }
@@ -99,7 +101,8 @@ function expectation(s: OptionSpec): string {
 }
 
 function checkValue(value: unknown, s: OptionSpec, field: string): unknown {
-  const wrong = () => new ConfigError(`${field}: expected ${expectation(s)}, got ${describeValue(value)}`, { field });
+  const wrong = () =>
+    new ConfigError(`${field}: expected ${expectation(s)}, got ${describeValue(value)}`, { field });
   if (s.kind === "boolean") {
     if (typeof value !== "boolean") throw wrong();
     return value;
@@ -108,13 +111,16 @@ function checkValue(value: unknown, s: OptionSpec, field: string): unknown {
     if (typeof value !== "string" || !s.values.includes(value)) throw wrong();
     return value;
   }
-  if (typeof value !== "number" || !Number.isFinite(value) || (s.integer && !Number.isInteger(value))) throw wrong();
+  if (typeof value !== "number" || !Number.isFinite(value) || (s.integer && !Number.isInteger(value)))
+    throw wrong();
   const tooLow = s.min !== undefined && (s.minExclusive ? value <= s.min : value < s.min);
   const tooHigh = s.max !== undefined && (s.maxExclusive ? value >= s.max : value > s.max);
   if (tooLow || tooHigh) {
     const lo = s.min === undefined ? "" : `${s.minExclusive ? ">" : "≥"} ${s.min}`;
     const hi = s.max === undefined ? "" : `${s.maxExclusive ? "<" : "≤"} ${s.max}`;
-    throw new ConfigError(`${field}: must be ${[lo, hi].filter(Boolean).join(" and ")}, got ${value}`, { field });
+    throw new ConfigError(`${field}: must be ${[lo, hi].filter(Boolean).join(" and ")}, got ${value}`, {
+      field,
+    });
   }
   return value;
 }

@@ -72,8 +72,11 @@ export function cosineWithWarmup(
   field = "cosineWithWarmup",
 ): Schedule {
   const o = parseOptions(options, COSINE_SPEC, field);
-  configRule(o.totalSteps >= o.warmupSteps, `${field}.totalSteps`,
-    `must be ≥ warmupSteps (${o.warmupSteps}), got ${o.totalSteps}`);
+  configRule(
+    o.totalSteps >= o.warmupSteps,
+    `${field}.totalSteps`,
+    `must be ≥ warmupSteps (${o.warmupSteps}), got ${o.totalSteps}`,
+  );
   return ({ step }) => {
     if (step < o.warmupSteps) return (step + 1) / o.warmupSteps;
     if (step >= o.totalSteps) return o.minFactor;
@@ -238,7 +241,8 @@ const SCHEDULE_TYPES = ["step", "exponential", "cosine", "plateau"] as const;
 export function scheduleFromConfig(cfg: unknown, field = "schedule"): ScheduleSpec {
   const obj = expectObject(cfg, field);
   // Parse with "type" allowed first, so that an unknown key's message lists it among the expected keys.
-  const withType = <S extends Record<string, OptionSpec>>(spec: S) => parseOptions(obj, spec, field, ["type"]);
+  const withType = <S extends Record<string, OptionSpec>>(spec: S) =>
+    parseOptions(obj, spec, field, ["type"]);
   const type = obj["type"];
   switch (type) {
     case "step":
@@ -252,7 +256,9 @@ export function scheduleFromConfig(cfg: unknown, field = "schedule"): ScheduleSp
     default: {
       const got = type === undefined ? "nothing" : describeValue(type);
       const expected = SCHEDULE_TYPES.map((t) => JSON.stringify(t)).join(", ");
-      throw new ConfigError(`${field}.type: expected one of ${expected}, got ${got}`, { field: `${field}.type` });
+      throw new ConfigError(`${field}.type: expected one of ${expected}, got ${got}`, {
+        field: `${field}.type`,
+      });
     }
   }
 }

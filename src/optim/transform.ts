@@ -49,13 +49,16 @@ export function zerosLike(params: readonly Float32Array[]): Float32Array[] {
  * t.update(updates, state, params, 0.1); // updates = [0.051, -0.048]
  * applyUpdates(params, updates);
  */
+// biome-ignore lint/suspicious/noExplicitAny: a chain mixes stages whose state types differ.
 export function chain(...transforms: GradientTransform<any>[]): GradientTransform<unknown[]> {
   return {
     init: (params) => transforms.map((t) => t.init(params)),
     update(updates, state, params, lr) {
       checkSizes(updates, params);
       if (state.length !== transforms.length) {
-        throw new Error(`optimizer state has ${state.length} parts but the chain has ${transforms.length} transforms`);
+        throw new Error(
+          `optimizer state has ${state.length} parts but the chain has ${transforms.length} transforms`,
+        );
       }
       transforms.forEach((t, i) => t.update(updates, state[i], params, lr));
     },

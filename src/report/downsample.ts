@@ -18,7 +18,13 @@ export interface Envelope {
  * @example
  * envelope(steps, losses, 600); // { x: [...600], y: [...600 means], lo: [...], hi: [...] }
  */
-export function envelope(x: readonly number[], y: readonly number[], maxPoints: number, lo?: readonly number[], hi?: readonly number[]): Envelope {
+export function envelope(
+  x: readonly number[],
+  y: readonly number[],
+  maxPoints: number,
+  lo?: readonly number[],
+  hi?: readonly number[],
+): Envelope {
   const n = Math.min(x.length, y.length);
   if (n <= maxPoints) {
     return { x: x.slice(0, n), y: y.slice(0, n), lo: lo?.slice(0, n), hi: hi?.slice(0, n) };
@@ -27,7 +33,10 @@ export function envelope(x: readonly number[], y: readonly number[], maxPoints: 
   for (let b = 0; b < maxPoints; b++) {
     const start = Math.floor((b * n) / maxPoints);
     const end = Math.floor(((b + 1) * n) / maxPoints);
-    let sum = 0, count = 0, min = Infinity, max = -Infinity;
+    let sum = 0,
+      count = 0,
+      min = Infinity,
+      max = -Infinity;
     for (let i = start; i < end; i++) {
       const v = y[i];
       if (!Number.isFinite(v)) continue;

@@ -10,7 +10,10 @@ import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord, type StepSeries 
 type Obj = Record<string, unknown>;
 
 const fail = (field: string, expected: string, got: unknown): never => {
-  throw new DataError(`${field}: expected ${expected}, got ${got === undefined ? "nothing (the field is missing)" : describe(got)}`, { field });
+  throw new DataError(
+    `${field}: expected ${expected}, got ${got === undefined ? "nothing (the field is missing)" : describe(got)}`,
+    { field },
+  );
 };
 
 function object(v: unknown, field: string): Obj {
@@ -33,7 +36,9 @@ function num(v: unknown, field: string): number {
 function numbers(v: unknown, field: string, length?: number): number[] {
   const a = array(v, field);
   if (length !== undefined && a.length !== length) {
-    throw new DataError(`${field}: expected ${length} entries (as many as steps.step), got ${a.length}`, { field });
+    throw new DataError(`${field}: expected ${length} entries (as many as steps.step), got ${a.length}`, {
+      field,
+    });
   }
   return a.map((x, i) => num(x, `${field}[${i}]`));
 }
@@ -52,7 +57,11 @@ function metrics(v: unknown, field: string): Obj {
 function steps(v: unknown): StepSeries {
   const s = object(v, "steps");
   const step = numbers(s.step, "steps.step");
-  const out: StepSeries = { step, loss: numbers(s.loss, "steps.loss", step.length), lr: numbers(s.lr, "steps.lr", step.length) };
+  const out: StepSeries = {
+    step,
+    loss: numbers(s.loss, "steps.loss", step.length),
+    lr: numbers(s.lr, "steps.lr", step.length),
+  };
   if (s.lossMin !== undefined) out.lossMin = numbers(s.lossMin, "steps.lossMin", step.length);
   if (s.lossMax !== undefined) out.lossMax = numbers(s.lossMax, "steps.lossMax", step.length);
   return out;
@@ -66,7 +75,8 @@ function steps(v: unknown): StepSeries {
  */
 export function parseRunRecord(raw: unknown): RunRecord {
   const r = object(raw, "record");
-  if (r.format !== RUN_RECORD_FORMAT) fail("format", `"${RUN_RECORD_FORMAT}" (is this a run record written by homeostat?)`, r.format);
+  if (r.format !== RUN_RECORD_FORMAT)
+    fail("format", `"${RUN_RECORD_FORMAT}" (is this a run record written by homeostat?)`, r.format);
   if (r.version !== RUN_RECORD_VERSION) fail("version", `${RUN_RECORD_VERSION}`, r.version);
   const record: RunRecord = {
     format: RUN_RECORD_FORMAT,
@@ -83,7 +93,10 @@ export function parseRunRecord(raw: unknown): RunRecord {
         epoch: num(o.epoch, `${f}.epoch`),
         steps: num(o.steps, `${f}.steps`),
         train: metrics(o.train, `${f}.train`) as unknown as RunRecord["epochs"][number]["train"],
-        validation: o.validation === undefined || o.validation === null ? undefined : (metrics(o.validation, `${f}.validation`) as never),
+        validation:
+          o.validation === undefined || o.validation === null
+            ? undefined
+            : (metrics(o.validation, `${f}.validation`) as never),
         lr: num(o.lr, `${f}.lr`),
         seconds: num(o.seconds ?? null, `${f}.seconds`),
       };
@@ -106,11 +119,20 @@ function health(v: unknown): NonNullable<RunRecord["health"]> {
     const layers = array(o.layers, `${f}.layers`).map((l, k) => {
       const lf = `${f}.layers[${k}]`;
       const lo = object(l, lf);
-      const out: Obj = { layer: str(lo.layer, `${lf}.layer`), activation: lo.activation === undefined ? "" : str(lo.activation, `${lf}.activation`) };
-      for (const [key, x] of Object.entries(lo)) if (key !== "layer" && key !== "activation") out[key] = num(x, `${lf}.${key}`);
+      const out: Obj = {
+        layer: str(lo.layer, `${lf}.layer`),
+        activation: lo.activation === undefined ? "" : str(lo.activation, `${lf}.activation`),
+      };
+      for (const [key, x] of Object.entries(lo))
+        if (key !== "layer" && key !== "activation") out[key] = num(x, `${lf}.${key}`);
       return out;
     });
-    return { step: num(o.step, `${f}.step`), loss: num(o.loss ?? null, `${f}.loss`), gradNorm: num(o.gradNorm ?? null, `${f}.gradNorm`), layers };
+    return {
+      step: num(o.step, `${f}.step`),
+      loss: num(o.loss ?? null, `${f}.loss`),
+      gradNorm: num(o.gradNorm ?? null, `${f}.gradNorm`),
+      layers,
+    };
   });
   const events = array(h.events ?? [], "health.events").map((e, i) => {
     const f = `health.events[${i}]`;
@@ -125,7 +147,11 @@ function health(v: unknown): NonNullable<RunRecord["health"]> {
       repaired: o.repaired === true,
     };
   });
-  return { checkEvery: h.checkEvery === undefined ? NaN : num(h.checkEvery, "health.checkEvery"), points, events } as never;
+  return {
+    checkEvery: h.checkEvery === undefined ? NaN : num(h.checkEvery, "health.checkEvery"),
+    points,
+    events,
+  } as never;
 }
 
 function online(v: unknown): NonNullable<RunRecord["online"]> {
@@ -133,16 +159,23 @@ function online(v: unknown): NonNullable<RunRecord["online"]> {
   return {
     strategy: str(o.strategy, "online.strategy"),
     stream: str(o.stream, "online.stream"),
-    homeostasis: array(o.homeostasis ?? [], "online.homeostasis").map((h, i) => str(h, `online.homeostasis[${i}]`)),
+    homeostasis: array(o.homeostasis ?? [], "online.homeostasis").map((h, i) =>
+      str(h, `online.homeostasis[${i}]`),
+    ),
     accuracy: numbers(o.accuracy, "online.accuracy"),
-    balance: array(o.balance, "online.balance").map((layers, i) => array(layers, `online.balance[${i}]`).map((l, k) => {
-      const f = `online.balance[${i}][${k}]`;
-      const b = object(l, f);
-      return {
-        layer: str(b.layer, `${f}.layer`), deadFraction: num(b.deadFraction, `${f}.deadFraction`), dormantFraction: num(b.dormantFraction, `${f}.dormantFraction`),
-        effectiveRank: num(b.effectiveRank, `${f}.effectiveRank`), meanAbsWeight: num(b.meanAbsWeight, `${f}.meanAbsWeight`),
-      };
-    })),
+    balance: array(o.balance, "online.balance").map((layers, i) =>
+      array(layers, `online.balance[${i}]`).map((l, k) => {
+        const f = `online.balance[${i}][${k}]`;
+        const b = object(l, f);
+        return {
+          layer: str(b.layer, `${f}.layer`),
+          deadFraction: num(b.deadFraction, `${f}.deadFraction`),
+          dormantFraction: num(b.dormantFraction, `${f}.dormantFraction`),
+          effectiveRank: num(b.effectiveRank, `${f}.effectiveRank`),
+          meanAbsWeight: num(b.meanAbsWeight, `${f}.meanAbsWeight`),
+        };
+      }),
+    ),
   };
 }
 
@@ -151,7 +184,11 @@ function continual(v: unknown): NonNullable<RunRecord["continual"]> {
   const tasks = array(c.tasks, "continual.tasks").map((t, i) => str(t, `continual.tasks[${i}]`));
   const R = array(c.R, "continual.R").map((row, i) => numbers(row, `continual.R[${i}]`));
   R.forEach((row, i) => {
-    if (row.length !== tasks.length) throw new DataError(`continual.R[${i}]: expected ${tasks.length} accuracies (one per task), got ${row.length}`, { field: `continual.R[${i}]` });
+    if (row.length !== tasks.length)
+      throw new DataError(
+        `continual.R[${i}]: expected ${tasks.length} accuracies (one per task), got ${row.length}`,
+        { field: `continual.R[${i}]` },
+      );
   });
   const f = c.forgetting === undefined ? undefined : object(c.forgetting, "continual.forgetting");
   return {
@@ -164,7 +201,10 @@ function continual(v: unknown): NonNullable<RunRecord["continual"]> {
     ACC: num(c.ACC, "continual.ACC"),
     BWT: num(c.BWT, "continual.BWT"),
     FWT: num(c.FWT, "continual.FWT"),
-    forgetting: f && { maxOverEarlier: num(f.maxOverEarlier, "continual.forgetting.maxOverEarlier"), justTrainedMinusLast: num(f.justTrainedMinusLast, "continual.forgetting.justTrainedMinusLast") },
+    forgetting: f && {
+      maxOverEarlier: num(f.maxOverEarlier, "continual.forgetting.maxOverEarlier"),
+      justTrainedMinusLast: num(f.justTrainedMinusLast, "continual.forgetting.justTrainedMinusLast"),
+    },
     jointACC: c.jointACC === undefined || c.jointACC === null ? null : num(c.jointACC, "continual.jointACC"),
   };
 }

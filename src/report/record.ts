@@ -56,7 +56,13 @@ export interface OnlinePlasticityRecord {
   homeostasis: string[];
   accuracy: number[];
   /** balance[i]: before task i (the last entry: after the last task), one entry per hidden layer. */
-  balance: { layer: string; deadFraction: number; dormantFraction: number; effectiveRank: number; meanAbsWeight: number }[][];
+  balance: {
+    layer: string;
+    deadFraction: number;
+    dormantFraction: number;
+    effectiveRank: number;
+    meanAbsWeight: number;
+  }[][];
 }
 
 export interface RunRecord {
@@ -97,7 +103,8 @@ export class StepRecorder {
   private lr: number[] = [];
   private width = 1;
   constructor(private readonly maxBuckets = 1024) {
-    if (maxBuckets < 2 || maxBuckets % 2 !== 0) throw new RangeError("StepRecorder: maxBuckets must be an even number ≥ 2");
+    if (maxBuckets < 2 || maxBuckets % 2 !== 0)
+      throw new RangeError("StepRecorder: maxBuckets must be an even number ≥ 2");
   }
 
   add(step: number, loss: number, lr: number): void {
@@ -147,15 +154,39 @@ export class StepRecorder {
     const ext = (a: number[]): number[] => a.map((v, i) => (this.count[i] ? v : NaN));
     return this.width === 1
       ? { step: this.step.slice(), loss, lr: this.lr.slice() }
-      : { step: this.step.slice(), loss, lossMin: ext(this.min), lossMax: ext(this.max), lr: this.lr.slice() };
+      : {
+          step: this.step.slice(),
+          loss,
+          lossMin: ext(this.min),
+          lossMax: ext(this.max),
+          lr: this.lr.slice(),
+        };
   }
 
   getState(): unknown {
-    return { step: this.step, sum: this.sum, n: this.n, count: this.count, min: this.min, max: this.max, lr: this.lr, width: this.width };
+    return {
+      step: this.step,
+      sum: this.sum,
+      n: this.n,
+      count: this.count,
+      min: this.min,
+      max: this.max,
+      lr: this.lr,
+      width: this.width,
+    };
   }
 
   setState(s: unknown): void {
-    const st = s as { step: number[]; sum: number[]; n: number[]; count: number[]; min: number[]; max: number[]; lr: number[]; width: number };
+    const st = s as {
+      step: number[];
+      sum: number[];
+      n: number[];
+      count: number[];
+      min: number[];
+      max: number[];
+      lr: number[];
+      width: number;
+    };
     this.step = st.step.slice();
     this.sum = st.sum.slice();
     this.count = st.count.slice();
@@ -191,7 +222,14 @@ export function runRecorder(maxBuckets = 1024): Observer & { steps: StepRecorder
     },
     onBatchEnd: (e) => steps.add(e.step, e.loss, e.lr),
     onEpochEnd: (e: EpochEvent) => {
-      epochs.push({ epoch: e.epoch, steps: e.steps, train: e.train, validation: e.validation, lr: e.lr, seconds: e.seconds });
+      epochs.push({
+        epoch: e.epoch,
+        steps: e.steps,
+        train: e.train,
+        validation: e.validation,
+        lr: e.lr,
+        seconds: e.seconds,
+      });
     },
   };
 }
@@ -222,7 +260,9 @@ export function streamRecorder(maxBuckets = 1024): Observer & { steps: StepRecor
       step = st.step;
     },
     onBatchEnd: (e) => steps.add(++step, e.loss, e.lr),
-    onTrainEnd: () => { taskEnds.push(step); },
+    onTrainEnd: () => {
+      taskEnds.push(step);
+    },
   };
 }
 

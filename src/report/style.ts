@@ -4,10 +4,26 @@
 export const RUN_COLORS = ["#0b62d6", "#d1495b"];
 export const RUN_DASH = [undefined, "7 4"];
 /** Okabe–Ito: distinguishable with every common colour-vision deficiency. */
-export const LAYER_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#7a6f00", "#000000"];
+export const LAYER_COLORS = [
+  "#0072B2",
+  "#E69F00",
+  "#009E73",
+  "#CC79A7",
+  "#56B4E9",
+  "#D55E00",
+  "#7a6f00",
+  "#000000",
+];
 
 const FAILURES = new Set(["nonFinite", "divergence", "explodingGradients", "failed", "nonFiniteData"]);
-const REPAIRS = new Set(["rollback", "learningRateCut", "learningRateRaise", "gradientClipping", "unitReinit", "weightRescale"]);
+const REPAIRS = new Set([
+  "rollback",
+  "learningRateCut",
+  "learningRateRaise",
+  "gradientClipping",
+  "unitReinit",
+  "weightRescale",
+]);
 export function eventColor(kind: string): string {
   if (FAILURES.has(kind)) return "#c0392b";
   if (REPAIRS.has(kind)) return "#1e8449";
@@ -17,7 +33,8 @@ export function eventColor(kind: string): string {
 /** Task boundaries of continual runs: a neutral grey, apart from the health events' red, green and amber. */
 export const TASK_BOUNDARY_COLOR = "#8a93a3";
 
-export const signedPts = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)} pts` : "–");
+export const signedPts = (x: number): string =>
+  Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)} pts` : "–";
 
 export const REPORT_CSS = `
 :root{--fg:#1d2433;--muted:#5b6474;--line:#e3e7ee;--bg:#f6f7fb;--card:#fff}

@@ -63,10 +63,13 @@ const ERRNO_WORDS: Record<string, string> = {
  */
 export function fileErrorWords(error: unknown, enoentWords = "no such file"): string {
   const code = (error as { code?: unknown } | null)?.code;
-  const words = code === "ENOENT"
-    ? enoentWords
-    : typeof code === "string" && Object.hasOwn(ERRNO_WORDS, code)
-      ? ERRNO_WORDS[code]
-      : error instanceof Error ? error.message : String(error);
+  const words =
+    code === "ENOENT"
+      ? enoentWords
+      : typeof code === "string" && Object.hasOwn(ERRNO_WORDS, code)
+        ? ERRNO_WORDS[code]
+        : error instanceof Error
+          ? error.message
+          : String(error);
   return typeof code === "string" ? `${words} (${code})` : words;
 }

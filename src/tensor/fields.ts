@@ -9,7 +9,7 @@ export type Obj = Record<string, unknown>;
 export function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
-  if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (typeof v === "object") return "an object";
   return `${typeof v} ${String(v)}`;
 }
@@ -45,11 +45,16 @@ export function optNumber(obj: Obj, key: string, field: string, rule: NumberRule
   const v = obj[key];
   if (v === undefined) return undefined;
   const f = join(field, key);
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new ConfigError(`${f}: expected a number, got ${describe(v)}`, { field: f });
-  if (rule.integer && !Number.isInteger(v)) throw new ConfigError(`${f}: expected an integer, got ${v}`, { field: f });
-  if (rule.min !== undefined && v < rule.min) throw new ConfigError(`${f}: expected a number ≥ ${rule.min}, got ${v}`, { field: f });
-  if (rule.max !== undefined && v > rule.max) throw new ConfigError(`${f}: expected a number ≤ ${rule.max}, got ${v}`, { field: f });
-  if (rule.above !== undefined && !(v > rule.above)) throw new ConfigError(`${f}: expected a number > ${rule.above}, got ${v}`, { field: f });
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw new ConfigError(`${f}: expected a number, got ${describe(v)}`, { field: f });
+  if (rule.integer && !Number.isInteger(v))
+    throw new ConfigError(`${f}: expected an integer, got ${v}`, { field: f });
+  if (rule.min !== undefined && v < rule.min)
+    throw new ConfigError(`${f}: expected a number ≥ ${rule.min}, got ${v}`, { field: f });
+  if (rule.max !== undefined && v > rule.max)
+    throw new ConfigError(`${f}: expected a number ≤ ${rule.max}, got ${v}`, { field: f });
+  if (rule.above !== undefined && !(v > rule.above))
+    throw new ConfigError(`${f}: expected a number > ${rule.above}, got ${v}`, { field: f });
   return v;
 }
 
@@ -59,12 +64,22 @@ export function reqNumber(obj: Obj, key: string, field: string, rule: NumberRule
   return v;
 }
 
-export function optString(obj: Obj, key: string, field: string, choices?: readonly string[]): string | undefined {
+export function optString(
+  obj: Obj,
+  key: string,
+  field: string,
+  choices?: readonly string[],
+): string | undefined {
   const v = obj[key];
   if (v === undefined) return undefined;
   const f = join(field, key);
-  if (typeof v !== "string") throw new ConfigError(`${f}: expected a string, got ${describe(v)}`, { field: f });
-  if (choices && !choices.includes(v)) throw new ConfigError(`${f}: expected one of ${choices.map((c) => JSON.stringify(c)).join(", ")}, got ${JSON.stringify(v)}`, { field: f });
+  if (typeof v !== "string")
+    throw new ConfigError(`${f}: expected a string, got ${describe(v)}`, { field: f });
+  if (choices && !choices.includes(v))
+    throw new ConfigError(
+      `${f}: expected one of ${choices.map((c) => JSON.stringify(c)).join(", ")}, got ${JSON.stringify(v)}`,
+      { field: f },
+    );
   return v;
 }
 
@@ -78,7 +93,8 @@ export function optBoolean(obj: Obj, key: string, field: string): boolean | unde
   const v = obj[key];
   if (v === undefined) return undefined;
   const f = join(field, key);
-  if (typeof v !== "boolean") throw new ConfigError(`${f}: expected true or false, got ${describe(v)}`, { field: f });
+  if (typeof v !== "boolean")
+    throw new ConfigError(`${f}: expected true or false, got ${describe(v)}`, { field: f });
   return v;
 }
 
@@ -94,11 +110,18 @@ export function missing(field: string, key: string, what: string): ConfigError {
  * @example
  * parseTyped({ type: "ewc", lambda: 10 }, "strategy", { ewc: { lambda: { min: 0 } } }); // { type: "ewc", options: { lambda: 10 } }
  */
-export function parseTyped<T extends string>(raw: unknown, field: string, specs: Record<T, Record<string, NumberRule>>): { type: T; options: Record<string, number> } {
+export function parseTyped<T extends string>(
+  raw: unknown,
+  field: string,
+  specs: Record<T, Record<string, NumberRule>>,
+): { type: T; options: Record<string, number> } {
   const types = Object.keys(specs) as T[];
   const obj: Obj = typeof raw === "string" ? { type: raw } : expectObject(raw, field);
   const type = optString(obj, "type", field, types) as T | undefined;
-  if (type === undefined) throw new ConfigError(`${field}.type: missing; expected one of ${types.join(", ")}`, { field: `${field}.type` });
+  if (type === undefined)
+    throw new ConfigError(`${field}.type: missing; expected one of ${types.join(", ")}`, {
+      field: `${field}.type`,
+    });
   const rules = specs[type];
   checkKeys(obj, ["type", ...Object.keys(rules)], field);
   const options: Record<string, number> = {};

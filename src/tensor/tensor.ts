@@ -45,7 +45,9 @@ export class Tensor {
 
   constructor(data: Data, shape: Shape, requiresGrad = false) {
     if (data.length !== sizeOf(shape)) {
-      throw new ShapeError(`data of length ${data.length} does not fit shape ${fmt(shape)} (${sizeOf(shape)} elements)`);
+      throw new ShapeError(
+        `data of length ${data.length} does not fit shape ${fmt(shape)} (${sizeOf(shape)} elements)`,
+      );
     }
     this.data = data;
     this.shape = Object.freeze([...shape]);
@@ -61,7 +63,10 @@ export class Tensor {
   }
 
   /** Build a tensor from nested arrays of numbers (or a flat array plus a shape). */
-  static from(values: NestedNumbers, opts: { dtype?: DType; shape?: Shape; requiresGrad?: boolean } = {}): Tensor {
+  static from(
+    values: NestedNumbers,
+    opts: { dtype?: DType; shape?: Shape; requiresGrad?: boolean } = {},
+  ): Tensor {
     const shape = opts.shape ?? inferShape(values);
     const flat: number[] = [];
     flatten(values, flat);
@@ -86,7 +91,8 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new ShapeError(`item() needs a tensor with one element, got shape ${fmt(this.shape)}`);
+    if (this.size !== 1)
+      throw new ShapeError(`item() needs a tensor with one element, got shape ${fmt(this.shape)}`);
     return this.data[0];
   }
 

@@ -38,7 +38,7 @@ export class MetricAccumulator {
     if (this.metrics.includes("accuracy")) {
       if (output.shape[1] === 1) {
         // One output (a sigmoid with binary cross-entropy): Keras' binary accuracy, the output thresholded at 0.5.
-        for (let i = 0; i < rows; i++) if ((output.data[i] > 0.5) === (target.data[i] > 0.5)) this.correct++;
+        for (let i = 0; i < rows; i++) if (output.data[i] > 0.5 === target.data[i] > 0.5) this.correct++;
       } else {
         const p = argmaxRows(output);
         const t = argmaxRows(target);
@@ -79,7 +79,13 @@ export class MetricAccumulator {
  * (softmax + crossEntropy, sigmoid + binaryCrossEntropy) the loss is computed from the logits and the
  * outputs from the same logits, so the forward pass runs once.
  */
-export function lossAndOutput(model: Sequential, loss: Loss, x: Tensor, y: Tensor, ctx: ForwardContext): { loss: Tensor; output: Tensor; logits: Tensor } {
+export function lossAndOutput(
+  model: Sequential,
+  loss: Loss,
+  x: Tensor,
+  y: Tensor,
+  ctx: ForwardContext,
+): { loss: Tensor; output: Tensor; logits: Tensor } {
   const act = model.outputActivation();
   const logits = model.forwardLinear(x, ctx);
   if (loss.fused && loss.fused.activation === act) {
@@ -91,10 +97,15 @@ export function lossAndOutput(model: Sequential, loss: Loss, x: Tensor, y: Tenso
 
 function checkData(model: Sequential, data: LabeledData): void {
   if (data.x.rank !== 2 || data.y.rank !== 2 || data.x.shape[0] !== data.y.shape[0]) {
-    throw new ShapeError(`data: expected x [n, features] and y [n, outputs] with the same n, got x ${JSON.stringify(data.x.shape)} and y ${JSON.stringify(data.y.shape)}`);
+    throw new ShapeError(
+      `data: expected x [n, features] and y [n, outputs] with the same n, got x ${JSON.stringify(data.x.shape)} and y ${JSON.stringify(data.y.shape)}`,
+    );
   }
   if (data.y.shape[1] !== model.outputDim) {
-    throw new ShapeError(`data: targets have ${data.y.shape[1]} columns but the model has ${model.outputDim} outputs`, { layer: "output" });
+    throw new ShapeError(
+      `data: targets have ${data.y.shape[1]} columns but the model has ${model.outputDim} outputs`,
+      { layer: "output" },
+    );
   }
 }
 
@@ -104,7 +115,11 @@ function checkData(model: Sequential, data: LabeledData): void {
  * @example
  * const { loss, accuracy } = evaluate(model, test, { loss: "crossEntropy", metrics: ["accuracy"] });
  */
-export function evaluate(model: Sequential, data: LabeledData, opts: { loss: Loss | LossName; metrics?: readonly MetricName[]; batchSize?: number }): Metrics {
+export function evaluate(
+  model: Sequential,
+  data: LabeledData,
+  opts: { loss: Loss | LossName; metrics?: readonly MetricName[]; batchSize?: number },
+): Metrics {
   checkData(model, data);
   const loss = typeof opts.loss === "string" ? lossByName(opts.loss) : opts.loss;
   const acc = new MetricAccumulator(opts.metrics ?? []);
@@ -128,7 +143,10 @@ export function evaluate(model: Sequential, data: LabeledData, opts: { loss: Los
  */
 export function predict(model: Sequential, x: Tensor, batchSize = 256): Tensor {
   const n = x.shape[0];
-  const out = new Tensor(new (x.data.constructor as { new (n: number): Float32Array })(n * model.outputDim), [n, model.outputDim]);
+  const out = new Tensor(new (x.data.constructor as { new (n: number): Float32Array })(n * model.outputDim), [
+    n,
+    model.outputDim,
+  ]);
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
     out.data.set(model.forward(rowSlice(x, start, end)).data, start * model.outputDim);

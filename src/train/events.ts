@@ -110,7 +110,7 @@ export interface Observer {
   readonly wantsActivations?: boolean;
   onTrainBegin?(control: TrainingControl): void;
   /** Replace the batch before the forward pass (experience replay mixes stored samples in). */
-  transformBatch?(batch: Batch, control: TrainingControl): Batch | void;
+  transformBatch?(batch: Batch, control: TrainingControl): Batch | undefined;
   /** A scalar added to this batch's loss (EWC, SI, MAS, LwF, L2-Init penalties), or null for none. */
   lossTerm?(ctx: LossContext, control: TrainingControl): Tensor | null;
   /** Read or change the gradients in place before clipping and the optimiser (A-GEM projection, repairs). */

@@ -10,8 +10,24 @@ import { ConfigError } from "../tensor/errors.js";
 import type { BatchTransform } from "../data/transforms.js";
 import { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
-import { checkData, evaluate, type LabeledData, lossAndOutput, MetricAccumulator, type MetricName, rowSlice } from "./evaluate.js";
-import type { Batch, BatchEvent, EpochEvent, History, LayerActivation, Observer, TrainingControl } from "./events.js";
+import {
+  checkData,
+  evaluate,
+  type LabeledData,
+  lossAndOutput,
+  MetricAccumulator,
+  type MetricName,
+  rowSlice,
+} from "./evaluate.js";
+import type {
+  Batch,
+  BatchEvent,
+  EpochEvent,
+  History,
+  LayerActivation,
+  Observer,
+  TrainingControl,
+} from "./events.js";
 import type { ForwardContext } from "../nn/layer.js";
 import { add } from "../autograd/ops.js";
 
@@ -93,9 +109,16 @@ export interface FitResult extends History {
  */
 export function fit(model: Sequential, data: LabeledData, opts: FitOptions): FitResult {
   checkData(model, data);
-  if (model.dtype !== "float32") throw new ConfigError("fit: training runs in float32; build the model with dtype float32", { field: "dtype" });
-  if (!Number.isInteger(opts.epochs) || opts.epochs < 0) throw new ConfigError(`epochs: expected a non-negative integer, got ${opts.epochs}`, { field: "epochs" });
-  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new ConfigError(`batchSize: expected a positive integer, got ${opts.batchSize}`, { field: "batchSize" });
+  if (model.dtype !== "float32")
+    throw new ConfigError("fit: training runs in float32; build the model with dtype float32", {
+      field: "dtype",
+    });
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 0)
+    throw new ConfigError(`epochs: expected a non-negative integer, got ${opts.epochs}`, { field: "epochs" });
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)
+    throw new ConfigError(`batchSize: expected a positive integer, got ${opts.batchSize}`, {
+      field: "batchSize",
+    });
   const loss = typeof opts.loss === "string" ? lossByName(opts.loss) : opts.loss;
   const metrics = opts.metrics ?? [];
   const observers = opts.observers ?? [];
@@ -103,10 +126,17 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   let train = data;
   let validation = opts.validationData;
   if (opts.validationSplit !== undefined && opts.validationSplit > 0) {
-    if (!(opts.validationSplit < 1)) throw new ConfigError(`validationSplit: expected a fraction in [0, 1), got ${opts.validationSplit}`, { field: "validationSplit" });
+    if (!(opts.validationSplit < 1))
+      throw new ConfigError(`validationSplit: expected a fraction in [0, 1), got ${opts.validationSplit}`, {
+        field: "validationSplit",
+      });
     const n = data.x.shape[0];
     const cut = n - Math.round(n * opts.validationSplit);
-    if (cut < 1 || cut >= n) throw new ConfigError(`validationSplit ${opts.validationSplit} leaves no rows for training or validation (n = ${n})`, { field: "validationSplit" });
+    if (cut < 1 || cut >= n)
+      throw new ConfigError(
+        `validationSplit ${opts.validationSplit} leaves no rows for training or validation (n = ${n})`,
+        { field: "validationSplit" },
+      );
     train = { x: rowSlice(data.x, 0, cut), y: rowSlice(data.y, 0, cut) };
     validation = { x: rowSlice(data.x, cut, n), y: rowSlice(data.y, cut, n) };
   }
@@ -127,14 +157,29 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   const control: TrainingControl = {
     model,
     parameters: params,
-    stop: (reason) => { stopReason ??= reason; },
-    fail: (reason) => { failed ??= reason; stopReason ??= reason; },
-    get step() { return step; },
-    scaleLearningRate: (f) => { lrScale *= f; },
-    get learningRateScale() { return lrScale; },
-    setClipNorm: (n) => { clipNorm = n; },
+    stop: (reason) => {
+      stopReason ??= reason;
+    },
+    fail: (reason) => {
+      failed ??= reason;
+      stopReason ??= reason;
+    },
+    get step() {
+      return step;
+    },
+    scaleLearningRate: (f) => {
+      lrScale *= f;
+    },
+    get learningRateScale() {
+      return lrScale;
+    },
+    setClipNorm: (n) => {
+      clipNorm = n;
+    },
     getOptimizerState: () => optState,
-    setOptimizerState: (s) => { optState = s; },
+    setOptimizerState: (s) => {
+      optState = s;
+    },
   };
 
   const n = train.x.shape[0];
@@ -158,27 +203,46 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   const r = opts.resume;
   let lr = r?.lr ?? 0;
   if (r) {
-    if (r.order.length !== n) throw new ConfigError(`resume: the checkpoint was taken on ${r.order.length} training rows, this data has ${n}`, { field: "resume" });
+    if (r.order.length !== n)
+      throw new ConfigError(
+        `resume: the checkpoint was taken on ${r.order.length} training rows, this data has ${n}`,
+        { field: "resume" },
+      );
     epoch = r.epoch;
     b = r.batchIndex;
     order.set(r.order);
     shuffleRng.setState(r.rngs.shuffle);
     dropoutRng.setState(r.rngs.dropout);
     augmentRng.setState(r.rngs.augment);
-    if (opts.plateau && r.plateau) opts.plateau.setState(r.plateau as ReturnType<ReduceOnPlateau["getState"]>);
+    if (opts.plateau && r.plateau)
+      opts.plateau.setState(r.plateau as ReturnType<ReduceOnPlateau["getState"]>);
     plateauFactor = r.plateauFactor;
     lrScale = r.lrScale;
     acc.setState(r.accumulator);
     trainSeconds = r.trainSeconds;
     samples = r.samples;
-    for (const o of observers) if (o.stateKey && o.setState && o.stateKey in r.observers) o.setState(r.observers[o.stateKey]);
+    for (const o of observers)
+      if (o.stateKey && o.setState && o.stateKey in r.observers) o.setState(r.observers[o.stateKey]);
   }
   const snapshot = (batchIndex: number): TrainingState => ({
-    step, epoch, batchIndex, order: order.slice(),
+    step,
+    epoch,
+    batchIndex,
+    order: order.slice(),
     rngs: { shuffle: shuffleRng.getState(), dropout: dropoutRng.getState(), augment: augmentRng.getState() },
-    optimizerState: optState, plateau: opts.plateau?.getState() ?? null, plateauFactor, lrScale, lr, clipNorm,
-    accumulator: acc.getState(), epochs: [...epochs], trainSeconds, samples,
-    observers: Object.fromEntries(observers.filter((o) => o.stateKey && o.getState).map((o) => [o.stateKey!, o.getState!()])),
+    optimizerState: optState,
+    plateau: opts.plateau?.getState() ?? null,
+    plateauFactor,
+    lrScale,
+    lr,
+    clipNorm,
+    accumulator: acc.getState(),
+    epochs: [...epochs],
+    trainSeconds,
+    samples,
+    observers: Object.fromEntries(
+      observers.filter((o) => o.stateKey && o.getState).map((o) => [o.stateKey!, o.getState!()]),
+    ),
   });
   const started = performance.now();
   for (const o of observers) o.onTrainBegin?.(control);
@@ -199,9 +263,13 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
       let batch: Batch = { x: xb, y: yb };
       for (const o of observers) batch = o.transformBatch?.(batch, control) ?? batch;
       // Asked at every step, so an observer can take activations on some steps only (they cost a few % per step).
-      const activations = observers.some((o) => o.wantsActivations) ? new Map<string, LayerActivation>() : undefined;
+      const activations = observers.some((o) => o.wantsActivations)
+        ? new Map<string, LayerActivation>()
+        : undefined;
       const ctx: ForwardContext = { training: true, rng: dropoutRng };
-      if (activations) ctx.onActivation = (layer, out, pre) => activations.set(layer, { output: out.detach(), preActivation: pre?.detach() ?? null });
+      if (activations)
+        ctx.onActivation = (layer, out, pre) =>
+          activations.set(layer, { output: out.detach(), preActivation: pre?.detach() ?? null });
       const { loss: dataLoss, output, logits } = lossAndOutput(model, loss, batch.x, batch.y, ctx);
       let total = dataLoss;
       let penalty = 0;
@@ -228,7 +296,8 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
         // Observers see the gradients; the optimiser is about to turn these arrays into updates.
         params.forEach(([name], i) => {
           let copy = gradMap.get(name);
-          if (!copy || copy.length !== grads[i].length) gradMap.set(name, (copy = new Float32Array(grads[i].length)));
+          if (!copy || copy.length !== grads[i].length)
+            gradMap.set(name, (copy = new Float32Array(grads[i].length)));
           copy.set(grads[i]);
         });
       }
@@ -241,8 +310,17 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
       step++;
       samples += rows;
       const event: BatchEvent = {
-        step, epoch, batchIndex: b, batchSize: batch.x.shape[0], partial: rows < Math.min(opts.batchSize, n), loss: lossValue, penalty, lr,
-        grads: gradMap, activations, batch,
+        step,
+        epoch,
+        batchIndex: b,
+        batchSize: batch.x.shape[0],
+        partial: rows < Math.min(opts.batchSize, n),
+        loss: lossValue,
+        penalty,
+        lr,
+        grads: gradMap,
+        activations,
+        batch,
       };
       for (const o of observers) o.onBatchEnd?.(event, control);
       if (opts.checkpoint && step % opts.checkpoint.every === 0) opts.checkpoint.save(snapshot(b + 1));
@@ -252,7 +330,12 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
     const valMetrics = validation ? evaluate(model, validation, { loss, metrics }) : undefined;
     if (opts.plateau) plateauFactor = opts.plateau.step(valMetrics?.loss ?? trainMetrics.loss);
     const event: EpochEvent = {
-      epoch, train: trainMetrics, validation: valMetrics, lr, steps: step, seconds: (performance.now() - epochStart) / 1000,
+      epoch,
+      train: trainMetrics,
+      validation: valMetrics,
+      lr,
+      steps: step,
+      seconds: (performance.now() - epochStart) / 1000,
     };
     epochs.push(event);
     for (const o of observers) o.onEpochEnd?.(event, control);
@@ -260,8 +343,13 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
 
   if (opts.checkpoint && stopReason === undefined) opts.checkpoint.save(snapshot(0));
   const history: FitResult = {
-    epochs, steps: step, stopReason, failed, samplesPerSecond: trainSeconds > 0 ? samples / trainSeconds : 0,
-    seconds: (performance.now() - started) / 1000, optimizerState: optState,
+    epochs,
+    steps: step,
+    stopReason,
+    failed,
+    samplesPerSecond: trainSeconds > 0 ? samples / trainSeconds : 0,
+    seconds: (performance.now() - started) / 1000,
+    optimizerState: optState,
   };
   for (const o of observers) o.onTrainEnd?.(history, control);
   return history;
@@ -287,7 +375,11 @@ const UPDATE_BUFFERS = new WeakMap<Tensor, Float32Array>();
  * straight into them), so that the optimiser's loops and `p -= u` run in place on resident parameters
  * instead of copying a layer's worth of floats each way.
  */
-function toUpdateBuffers(grads: Float32Array[], buffers: (Float32Array | null | undefined)[], params: readonly Tensor[]): Float32Array[] {
+function toUpdateBuffers(
+  grads: Float32Array[],
+  buffers: (Float32Array | null | undefined)[],
+  params: readonly Tensor[],
+): Float32Array[] {
   const kernels = backend();
   return grads.map((g, i) => {
     let u = buffers[i];
@@ -301,4 +393,3 @@ function toUpdateBuffers(grads: Float32Array[], buffers: (Float32Array | null | 
     return u;
   });
 }
-

@@ -1,4 +1,12 @@
 export * from "./events.js";
 export { fit, type FitOptions, type FitResult } from "./fit.js";
-export { evaluate, predict, lossAndOutput, rowSlice, MetricAccumulator, type LabeledData, type MetricName } from "./evaluate.js";
+export {
+  evaluate,
+  predict,
+  lossAndOutput,
+  rowSlice,
+  MetricAccumulator,
+  type LabeledData,
+  type MetricName,
+} from "./evaluate.js";
 export { earlyStopping, type EarlyStoppingOptions } from "./observers.js";

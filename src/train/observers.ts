@@ -39,7 +39,12 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Observer & { bes
     stateKey: "earlyStopping",
     getState: () => ({ best, bestEpoch, wait, bestWeights }),
     setState(s: unknown) {
-      ({ best, bestEpoch, wait, bestWeights } = s as { best: number; bestEpoch: number; wait: number; bestWeights: Float32Array[] | null });
+      ({ best, bestEpoch, wait, bestWeights } = s as {
+        best: number;
+        bestEpoch: number;
+        wait: number;
+        bestWeights: Float32Array[] | null;
+      });
     },
     bestEpoch: () => bestEpoch,
     onEpochEnd(e, control) {
@@ -51,7 +56,9 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Observer & { bes
         wait = 0;
         if (restore) bestWeights = control.parameters.map(([, t]) => (t.data as Float32Array).slice());
       } else if (++wait >= patience) {
-        control.stop(`early stopping: ${opts.monitor ?? "loss"} did not improve for ${patience} epochs (best ${best.toPrecision(4)} at epoch ${bestEpoch + 1})`);
+        control.stop(
+          `early stopping: ${opts.monitor ?? "loss"} did not improve for ${patience} epochs (best ${best.toPrecision(4)} at epoch ${bestEpoch + 1})`,
+        );
       }
     },
     onTrainEnd(_h, control) {

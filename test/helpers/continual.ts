@@ -4,7 +4,13 @@
  * library's own helpers.
  */
 import assert from "node:assert/strict";
-import { headLoss, type Scenario, type Task, type TaskContext, type TaskStream } from "../../src/continual/index.js";
+import {
+  headLoss,
+  type Scenario,
+  type Task,
+  type TaskContext,
+  type TaskStream,
+} from "../../src/continual/index.js";
 import { Dense } from "../../src/nn/layers.js";
 import { Sequential } from "../../src/nn/sequential.js";
 import { Rng } from "../../src/tensor/rng.js";
@@ -23,14 +29,25 @@ export interface TinyTask {
 /** A stream of the given tasks over `outputDim` units; in the task and class scenarios each task owns its classes. */
 export function tinyStream(scenario: Scenario, outputDim: number, tasks: readonly TinyTask[]): TaskStream {
   const unitTask = new Int32Array(outputDim).fill(-1);
-  if (scenario !== "domain") tasks.forEach((t, i) => t.classes.forEach((u) => { unitTask[u] = i; }));
+  if (scenario !== "domain")
+    tasks.forEach((t, i) =>
+      t.classes.forEach((u) => {
+        unitTask[u] = i;
+      }),
+    );
   const built: Task[] = tasks.map((t, index) => {
     const n = t.labels.length;
     const y = new Float32Array(n * outputDim);
-    t.labels.forEach((u, r) => { y[r * outputDim + u] = 1; });
+    t.labels.forEach((u, r) => {
+      y[r * outputDim + u] = 1;
+    });
     return {
-      index, name: `task ${index}`, labels: Int32Array.from(t.labels), classes: t.classes,
-      x: new Tensor(Float32Array.from(t.x.flat()), [n, t.x[0].length]), y: new Tensor(y, [n, outputDim]),
+      index,
+      name: `task ${index}`,
+      labels: Int32Array.from(t.labels),
+      classes: t.classes,
+      x: new Tensor(Float32Array.from(t.x.flat()), [n, t.x[0].length]),
+      y: new Tensor(y, [n, outputDim]),
     };
   });
   return { kind: "split", scenario, inputDim: tasks[0].x[0].length, outputDim, tasks: built, unitTask };
@@ -39,8 +56,15 @@ export function tinyStream(scenario: Scenario, outputDim: number, tasks: readonl
 /** What a strategy is told at task `i` of `stream` (its own loss, batch size 4, a seeded rng). */
 export function contextAt(model: Sequential, stream: TaskStream, i: number, rng = new Rng(3)): TaskContext {
   return {
-    model, stream, task: stream.tasks[i], taskIndex: i, seen: stream.tasks.slice(0, i + 1), loss: headLoss(stream, i),
-    batchSize: 4, rng, taskFree: false,
+    model,
+    stream,
+    task: stream.tasks[i],
+    taskIndex: i,
+    seen: stream.tasks.slice(0, i + 1),
+    loss: headLoss(stream, i),
+    batchSize: 4,
+    rng,
+    taskFree: false,
   };
 }
 
@@ -56,7 +80,11 @@ export function weightsOf(model: Sequential): Map<string, number[]> {
 
 /** Add `by · sin(i + 3k + 1)` to every weight: a move every weight makes, by a different amount. */
 export function nudge(model: Sequential, by: number): void {
-  model.parameters().forEach(([, t], k) => t.data.forEach((_, i) => { t.data[i] += by * Math.sin(i + 3 * k + 1); }));
+  model.parameters().forEach(([, t], k) =>
+    t.data.forEach((_, i) => {
+      t.data[i] += by * Math.sin(i + 3 * k + 1);
+    }),
+  );
 }
 
 /** z = W x + b in float64. */
@@ -79,7 +107,12 @@ export function perWeight(a: readonly number[], x: readonly number[]): { weight:
 }
 
 /** Assert each named array matches its expectation element-wise (relative tolerance `tol`). */
-export function assertArrays(got: ReadonlyMap<string, ArrayLike<number>>, want: ReadonlyMap<string, readonly number[]>, tol: number, what: string): void {
+export function assertArrays(
+  got: ReadonlyMap<string, ArrayLike<number>>,
+  want: ReadonlyMap<string, readonly number[]>,
+  tol: number,
+  what: string,
+): void {
   for (const [name, w] of want) {
     const g = got.get(name);
     assert.ok(g, `${what}: no ${name}`);

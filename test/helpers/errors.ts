@@ -10,6 +10,10 @@ export function throwsData(fn: () => unknown, ...fragments: string[]): DataError
     caught = err;
   }
   assert.ok(caught instanceof DataError, `expected a DataError, got ${String(caught)}`);
-  for (const f of fragments) assert.ok(caught.message.includes(f), `message ${JSON.stringify(caught.message)} lacks ${JSON.stringify(f)}`);
+  for (const f of fragments)
+    assert.ok(
+      caught.message.includes(f),
+      `message ${JSON.stringify(caught.message)} lacks ${JSON.stringify(f)}`,
+    );
   return caught;
 }

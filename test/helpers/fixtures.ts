@@ -23,7 +23,9 @@ export function fixturePath(...parts: string[]): string {
       if (dirname(dir) === dir) break;
     }
   }
-  throw new Error(`fixture ${rel} not found in any directory above ${starts.join(" or ")}; run the tests from the repository (or below it)`);
+  throw new Error(
+    `fixture ${rel} not found in any directory above ${starts.join(" or ")}; run the tests from the repository (or below it)`,
+  );
 }
 
 /** Parse the JSON fixture `test/fixtures/<parts…>` (see `fixturePath`). */
@@ -49,9 +51,15 @@ export interface Tolerance {
  * mismatch or a non-finite value always fails. Returns the worst |a − b| / (rtol · max(|b|, floor)),
  * at most 1 when it passes, so a test can report how much margin is left.
  */
-export function assertAllClose(actual: ArrayLike<number>, expected: Nested, tol: Tolerance, where: string): number {
+export function assertAllClose(
+  actual: ArrayLike<number>,
+  expected: Nested,
+  tol: Tolerance,
+  where: string,
+): number {
   const want = flatten(expected);
-  if (actual.length !== want.length) throw new Error(`${where}: ${actual.length} values, the reference has ${want.length}`);
+  if (actual.length !== want.length)
+    throw new Error(`${where}: ${actual.length} values, the reference has ${want.length}`);
   let worst = 0;
   for (let i = 0; i < want.length; i++) {
     const a = actual[i]!;
@@ -59,7 +67,9 @@ export function assertAllClose(actual: ArrayLike<number>, expected: Nested, tol:
     const allowed = tol.rtol * Math.max(Math.abs(b), tol.floor);
     const err = Math.abs(a - b);
     if (!(Number.isFinite(a) && err <= allowed)) {
-      throw new Error(`${where}[${i}]: got ${a}, reference ${b} (|difference| ${err.toExponential(2)} > ${allowed.toExponential(2)})`);
+      throw new Error(
+        `${where}[${i}]: got ${a}, reference ${b} (|difference| ${err.toExponential(2)} > ${allowed.toExponential(2)})`,
+      );
     }
     worst = Math.max(worst, err / allowed);
   }

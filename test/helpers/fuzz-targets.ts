@@ -23,7 +23,25 @@ function fixCrc(b: Uint8Array): Uint8Array {
   return out;
 }
 
-const ODD_VALUES: unknown[] = [null, true, false, 0, -1, 1e308, -1e-308, 0.5, 2 ** 53, "", "x", "mnist", [], [1, 2], {}, { type: "dense" }, NaN];
+const ODD_VALUES: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1e308,
+  -1e-308,
+  0.5,
+  2 ** 53,
+  "",
+  "x",
+  "mnist",
+  [],
+  [1, 2],
+  {},
+  { type: "dense" },
+  NaN,
+];
 
 /** Structural edits of a JSON document: replace, delete or add values anywhere in the tree. */
 function mutateJson(seed: Uint8Array, rng: Rng): Uint8Array {
@@ -63,11 +81,35 @@ function idxFile(type: number, dims: number[], body: Uint8Array): Uint8Array {
 }
 
 function smallModel(): { model: Sequential; state: TrainingState } {
-  const model = new Sequential([new Dense(4, { activation: "relu" }), new LayerNorm(), new Dropout(0.1), new Dense(2, { activation: "softmax" })]).build(3, new Rng(0));
-  const x = new Tensor(Float32Array.from({ length: 12 }, (_, i) => Math.sin(i)), [4, 3]);
+  const model = new Sequential([
+    new Dense(4, { activation: "relu" }),
+    new LayerNorm(),
+    new Dropout(0.1),
+    new Dense(2, { activation: "softmax" }),
+  ]).build(3, new Rng(0));
+  const x = new Tensor(
+    Float32Array.from({ length: 12 }, (_, i) => Math.sin(i)),
+    [4, 3],
+  );
   const y = new Tensor(Float32Array.from([1, 0, 0, 1, 1, 0, 0, 1]), [4, 2]);
   let state: TrainingState | undefined;
-  fit(model, { x, y }, { epochs: 1, batchSize: 2, optimizer: adam({ lr: 0.01 }), loss: "crossEntropy", seed: 1, checkpoint: { every: 1, save: (s) => { state = structuredClone(s); } } });
+  fit(
+    model,
+    { x, y },
+    {
+      epochs: 1,
+      batchSize: 2,
+      optimizer: adam({ lr: 0.01 }),
+      loss: "crossEntropy",
+      seed: 1,
+      checkpoint: {
+        every: 1,
+        save: (s) => {
+          state = structuredClone(s);
+        },
+      },
+    },
+  );
   return { model, state: state! };
 }
 
@@ -75,23 +117,64 @@ function smallModel(): { model: Sequential; state: TrainingState } {
 export function fuzzTargets(): FuzzTarget[] {
   const { model, state } = smallModel();
   const modelBytes = encodeModel(model, { loss: "crossEntropy", classes: ["a", "b"] });
-  const checkpointBytes = encodeModel(model, { checkpoint: { state: state as unknown as Record<string, unknown>, config: {}, configDir: "/" } });
+  const checkpointBytes = encodeModel(model, {
+    checkpoint: { state: state as unknown as Record<string, unknown>, config: {}, configDir: "/" },
+  });
   const config = {
-    seed: 1, data: { format: "csv", path: "d.csv", target: "y", normalize: "standardize" },
-    model: { layers: [{ type: "dense", units: 4, activation: "relu" }, { type: "dense", units: 2, activation: "softmax" }] },
-    loss: "crossEntropy", optimizer: { type: "adam", lr: 0.001 }, schedule: { type: "step", stepSize: 2 }, epochs: 3, batchSize: 8,
+    seed: 1,
+    data: { format: "csv", path: "d.csv", target: "y", normalize: "standardize" },
+    model: {
+      layers: [
+        { type: "dense", units: 4, activation: "relu" },
+        { type: "dense", units: 2, activation: "softmax" },
+      ],
+    },
+    loss: "crossEntropy",
+    optimizer: { type: "adam", lr: 0.001 },
+    schedule: { type: "step", stepSize: 2 },
+    epochs: 3,
+    batchSize: 8,
     checkpoint: { every: 10 },
   };
-  const mixed = new Sequential([new Dense(5, { activation: "gelu" }), new LayerNorm(), new Dropout(0.2), new Dense(4, { activation: "leakyRelu" }), new Activation("tanh"), new Dense(3, { activation: "softmax" })]).build(3, new Rng(2));
+  const mixed = new Sequential([
+    new Dense(5, { activation: "gelu" }),
+    new LayerNorm(),
+    new Dropout(0.2),
+    new Dense(4, { activation: "leakyRelu" }),
+    new Activation("tanh"),
+    new Dense(3, { activation: "softmax" }),
+  ]).build(3, new Rng(2));
   const tfjs = exportTfjs(mixed);
   return [
-    { name: "ONNX importer", seeds: [exportOnnx(mixed), exportOnnx(model)], parse: (b) => importOnnx(b, "fuzz.onnx") },
-    { name: "TF.js importer (model.json)", seeds: [text(JSON.stringify(tfjs.modelJson))], parse: (b) => importTfjs(decodeText(b), tfjs.weights, "fuzz/model.json"), mutate: mutateJson },
+    {
+      name: "ONNX importer",
+      seeds: [exportOnnx(mixed), exportOnnx(model)],
+      parse: (b) => importOnnx(b, "fuzz.onnx"),
+    },
+    {
+      name: "TF.js importer (model.json)",
+      seeds: [text(JSON.stringify(tfjs.modelJson))],
+      parse: (b) => importTfjs(decodeText(b), tfjs.weights, "fuzz/model.json"),
+      mutate: mutateJson,
+    },
     { name: "model file", seeds: [modelBytes], parse: (b) => decodeModel(b, "fuzz.hmst"), repair: fixCrc },
-    { name: "checkpoint", seeds: [checkpointBytes], parse: (b) => decodeModel(b, "fuzz.ckpt"), repair: fixCrc },
+    {
+      name: "checkpoint",
+      seeds: [checkpointBytes],
+      parse: (b) => decodeModel(b, "fuzz.ckpt"),
+      repair: fixCrc,
+    },
     {
       name: "IDX",
-      seeds: [idxFile(0x08, [3, 2, 2], Uint8Array.from({ length: 12 }, (_, i) => i * 20)), idxFile(0x08, [3], Uint8Array.of(1, 2, 3)), idxFile(0x0d, [2, 2], new Uint8Array(16))],
+      seeds: [
+        idxFile(
+          0x08,
+          [3, 2, 2],
+          Uint8Array.from({ length: 12 }, (_, i) => i * 20),
+        ),
+        idxFile(0x08, [3], Uint8Array.of(1, 2, 3)),
+        idxFile(0x0d, [2, 2], new Uint8Array(16)),
+      ],
       parse: (b) => parseIdx(b, "fuzz.idx"),
     },
     {
@@ -104,8 +187,11 @@ export function fuzzTargets(): FuzzTarget[] {
       // the model's features by name (or by position) and read as strict numbers.
       name: "row reader (predict input)",
       seeds: [
-        text("b,a,c\n2,1,3\n\"5.5\",4,6e-3\n"), text("1,2,3\n4,,6\n"), text('[{"a":1,"b":2,"c":3},{"c":1,"a":2,"b":3}]'),
-        text('{"x":[1,2,3],"y":"cat"}\n{"x":[4,5,6]}\n'), text("[[1,2,3],[4,5,6]]"),
+        text('b,a,c\n2,1,3\n"5.5",4,6e-3\n'),
+        text("1,2,3\n4,,6\n"),
+        text('[{"a":1,"b":2,"c":3},{"c":1,"a":2,"b":3}]'),
+        text('{"x":[1,2,3],"y":"cat"}\n{"x":[4,5,6]}\n'),
+        text("[[1,2,3],[4,5,6]]"),
       ],
       parse: (b) => {
         const table = readTable(decodeText(b), "fuzz.csv", "auto");
@@ -118,7 +204,11 @@ export function fuzzTargets(): FuzzTarget[] {
       mutate: mutateJson,
       parse: (b) => {
         let raw: unknown;
-        try { raw = JSON.parse(decodeText(b)); } catch { return null; } // the CLI reports invalid JSON itself
+        try {
+          raw = JSON.parse(decodeText(b));
+        } catch {
+          return null;
+        } // the CLI reports invalid JSON itself
         return parseRunConfig(raw, "/");
       },
     },

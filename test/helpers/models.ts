@@ -6,20 +6,37 @@ import { ModelFileError } from "../../src/tensor/errors.js";
 import { Rng } from "../../src/tensor/rng.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 
-export const ACTIVATION_NAMES: ActivationName[] = ["identity", "linear", "sigmoid", "tanh", "relu", "leakyRelu", "elu", "selu", "gelu", "softplus", "softmax"];
+export const ACTIVATION_NAMES: ActivationName[] = [
+  "identity",
+  "linear",
+  "sigmoid",
+  "tanh",
+  "relu",
+  "leakyRelu",
+  "elu",
+  "selu",
+  "gelu",
+  "softplus",
+  "softmax",
+];
 
 /** A built model with non-trivial parameters: every weight, bias, gain and shift drawn from a seeded normal. */
 export function built(layers: Layer[], inputDim: number, seed = 1): Sequential {
   const model = new Sequential(layers).build(inputDim, new Rng(seed));
   const rng = new Rng(seed + 100);
-  for (const [name, t] of model.parameters()) for (let i = 0; i < t.size; i++) t.data[i] = (name.endsWith("weight") && t.rank === 1 ? 1 : 0) + 0.7 * rng.normal();
+  for (const [name, t] of model.parameters())
+    for (let i = 0; i < t.size; i++)
+      t.data[i] = (name.endsWith("weight") && t.rank === 1 ? 1 : 0) + 0.7 * rng.normal();
   return model;
 }
 
 /** Rows of seeded normal inputs (σ = 2, so activations reach their curved parts). */
 export function randomInputs(inputDim: number, rows = 16, seed = 5): Tensor {
   const rng = new Rng(seed);
-  return new Tensor(Float32Array.from({ length: rows * inputDim }, () => 2 * rng.normal()), [rows, inputDim]);
+  return new Tensor(
+    Float32Array.from({ length: rows * inputDim }, () => 2 * rng.normal()),
+    [rows, inputDim],
+  );
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -35,14 +52,19 @@ export function assertSameModel(back: Sequential, model: Sequential): void {
   const p = back.parameters();
   model.parameters().forEach(([name, t], i) => {
     assert.equal(p[i][0], name);
-    assert.deepEqual(new Uint8Array(p[i][1].data.buffer), new Uint8Array(t.data.buffer), `${name} is bit-identical`);
+    assert.deepEqual(
+      new Uint8Array(p[i][1].data.buffer),
+      new Uint8Array(t.data.buffer),
+      `${name} is bit-identical`,
+    );
   });
 }
 
 export function throwsModelFile(fn: () => unknown, ...fragments: string[]): void {
   assert.throws(fn, (e: unknown) => {
     assert.ok(e instanceof ModelFileError, `expected a ModelFileError, got ${String(e)}`);
-    for (const f of fragments) assert.ok(e.message.includes(f), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(f)}`);
+    for (const f of fragments)
+      assert.ok(e.message.includes(f), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(f)}`);
     return true;
   });
 }
@@ -50,7 +72,11 @@ export function throwsModelFile(fn: () => unknown, ...fragments: string[]): void
 /** Three seeded Gaussian blobs in 2-D (centres (−2, 0), (2, 0), (0, 2.5), spread 0.6), one-hot over 3 classes. */
 export function threeBlobs(n: number, seed: number): { x: Tensor; y: Tensor } {
   const rng = new Rng(seed);
-  const centres = [[-2, 0], [2, 0], [0, 2.5]];
+  const centres = [
+    [-2, 0],
+    [2, 0],
+    [0, 2.5],
+  ];
   const x = new Float32Array(n * 2);
   const y = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) {

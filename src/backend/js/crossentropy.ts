@@ -9,7 +9,16 @@ const keep = (v: number): number => v;
  * same bits on every backend, from one pass instead of a dozen kernels and graph nodes. `e` (each
  * exp(z − max)), `sums` (each row's Σ e) and `logp` receive what the backward pass reads.
  */
-export function softmaxCrossEntropy(z: Data, t: Data, rows: number, cols: number, e: Data, sums: Data, logp: Data, meanOver: number): number {
+export function softmaxCrossEntropy(
+  z: Data,
+  t: Data,
+  rows: number,
+  cols: number,
+  e: Data,
+  sums: Data,
+  logp: Data,
+  meanOver: number,
+): number {
   const r = z instanceof Float32Array ? Math.fround : keep;
   let total = 0;
   for (let i = 0; i < rows; i++) {
@@ -18,7 +27,10 @@ export function softmaxCrossEntropy(z: Data, t: Data, rows: number, cols: number
     let m = -Infinity;
     for (let j = 0; j < cols; j++) {
       const v = z[at + j]!;
-      if (v > m || Number.isNaN(v)) { m = v; if (Number.isNaN(v)) break; }
+      if (v > m || Number.isNaN(v)) {
+        m = v;
+        if (Number.isNaN(v)) break;
+      }
     }
     let s = 0;
     for (let j = 0; j < cols; j++) {
@@ -39,7 +51,18 @@ export function softmaxCrossEntropy(z: Data, t: Data, rows: number, cols: number
  * The gradients of `softmaxCrossEntropy` for an incoming gradient g, with its composite's roundings:
  * dz = dlogp + sum's share through exp, where dlogp = (−g/rows)·t; dt = (−g/rows)·log softmax(z).
  */
-export function softmaxCrossEntropyBackward(g: number, t: Data, e: Data, sums: Data, logp: Data, rows: number, cols: number, meanOver: number, dz: Data | null, dt: Data | null): void {
+export function softmaxCrossEntropyBackward(
+  g: number,
+  t: Data,
+  e: Data,
+  sums: Data,
+  logp: Data,
+  rows: number,
+  cols: number,
+  meanOver: number,
+  dz: Data | null,
+  dt: Data | null,
+): void {
   const r = e instanceof Float32Array ? Math.fround : keep;
   const ds = r(-g / r(meanOver));
   if (dt) for (let i = 0; i < rows * cols; i++) dt[i] = ds * logp[i]!;

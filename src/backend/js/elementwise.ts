@@ -7,15 +7,33 @@ export function unary(op: UnaryKernel, x: Data, out: Data): void {
   const n = x.length;
   // One loop per op keeps each loop monomorphic, which V8 compiles to tight code.
   switch (op) {
-    case "neg": for (let i = 0; i < n; i++) out[i] = -x[i]; return;
-    case "exp": for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]); return;
-    case "log": for (let i = 0; i < n; i++) out[i] = Math.log(x[i]); return;
-    case "log1p": for (let i = 0; i < n; i++) out[i] = Math.log1p(x[i]); return;
-    case "sqrt": for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); return;
-    case "abs": for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); return;
-    case "sign": for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? 1 : x[i] < 0 ? -1 : x[i]; return;
-    case "step": for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? 1 : 0; return;
-    case "tanh": for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); return;
+    case "neg":
+      for (let i = 0; i < n; i++) out[i] = -x[i];
+      return;
+    case "exp":
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+      return;
+    case "log":
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
+      return;
+    case "log1p":
+      for (let i = 0; i < n; i++) out[i] = Math.log1p(x[i]);
+      return;
+    case "sqrt":
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]);
+      return;
+    case "abs":
+      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
+      return;
+    case "sign":
+      for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? 1 : x[i] < 0 ? -1 : x[i];
+      return;
+    case "step":
+      for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? 1 : 0;
+      return;
+    case "tanh":
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+      return;
     case "sigmoid":
       // Two branches so that exp never overflows: for x ≥ 0 use 1/(1+e^−x), else e^x/(1+e^x).
       for (let i = 0; i < n; i++) {
@@ -27,8 +45,12 @@ export function unary(op: UnaryKernel, x: Data, out: Data): void {
         }
       }
       return;
-    case "relu": for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0; return;
-    case "erf": for (let i = 0; i < n; i++) out[i] = erf(x[i]); return;
+    case "relu":
+      for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+      return;
+    case "erf":
+      for (let i = 0; i < n; i++) out[i] = erf(x[i]);
+      return;
   }
 }
 
@@ -43,7 +65,15 @@ const binaryFns: Record<BinaryKernel, Fn2> = {
   equal: (a, b) => (a === b ? 1 : 0),
 };
 
-export function binary(op: BinaryKernel, a: Data, aShape: Shape, b: Data, bShape: Shape, out: Data, outShape: Shape): void {
+export function binary(
+  op: BinaryKernel,
+  a: Data,
+  aShape: Shape,
+  b: Data,
+  bShape: Shape,
+  out: Data,
+  outShape: Shape,
+): void {
   const n = out.length;
   if (a.length === n && b.length === n) return sameShape(op, a, b, out);
   if (b.length === 1) return scalarRight(op, a, b[0], out);
@@ -87,10 +117,18 @@ function perRow(f: Fn2, full: Data, col: Data, out: Data, swapped: boolean): voi
 function sameShape(op: BinaryKernel, a: Data, b: Data, out: Data): void {
   const n = out.length;
   switch (op) {
-    case "add": for (let i = 0; i < n; i++) out[i] = a[i] + b[i]; return;
-    case "sub": for (let i = 0; i < n; i++) out[i] = a[i] - b[i]; return;
-    case "mul": for (let i = 0; i < n; i++) out[i] = a[i] * b[i]; return;
-    case "div": for (let i = 0; i < n; i++) out[i] = a[i] / b[i]; return;
+    case "add":
+      for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+      return;
+    case "sub":
+      for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+      return;
+    case "mul":
+      for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+      return;
+    case "div":
+      for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+      return;
     default: {
       const f = binaryFns[op];
       for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
@@ -105,10 +143,18 @@ function scalarRight(op: BinaryKernel, a: Data, s: number, out: Data): void {
     return;
   }
   switch (op) {
-    case "add": for (let i = 0; i < n; i++) out[i] = a[i] + s; return;
-    case "sub": for (let i = 0; i < n; i++) out[i] = a[i] - s; return;
-    case "mul": for (let i = 0; i < n; i++) out[i] = a[i] * s; return;
-    case "div": for (let i = 0; i < n; i++) out[i] = a[i] / s; return;
+    case "add":
+      for (let i = 0; i < n; i++) out[i] = a[i] + s;
+      return;
+    case "sub":
+      for (let i = 0; i < n; i++) out[i] = a[i] - s;
+      return;
+    case "mul":
+      for (let i = 0; i < n; i++) out[i] = a[i] * s;
+      return;
+    case "div":
+      for (let i = 0; i < n; i++) out[i] = a[i] / s;
+      return;
     default: {
       const f = binaryFns[op];
       for (let i = 0; i < n; i++) out[i] = f(a[i], s);
@@ -146,7 +192,15 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   return st;
 }
 
-function generalBroadcast2(f: Fn2, a: Data, aShape: Shape, b: Data, bShape: Shape, out: Data, outShape: Shape): void {
+function generalBroadcast2(
+  f: Fn2,
+  a: Data,
+  aShape: Shape,
+  b: Data,
+  bShape: Shape,
+  out: Data,
+  outShape: Shape,
+): void {
   const rank = outShape.length;
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
@@ -169,7 +223,16 @@ function generalBroadcast2(f: Fn2, a: Data, aShape: Shape, b: Data, bShape: Shap
   }
 }
 
-export function where(c: Data, cShape: Shape, a: Data, aShape: Shape, b: Data, bShape: Shape, out: Data, outShape: Shape): void {
+export function where(
+  c: Data,
+  cShape: Shape,
+  a: Data,
+  aShape: Shape,
+  b: Data,
+  bShape: Shape,
+  out: Data,
+  outShape: Shape,
+): void {
   const n = out.length;
   if (c.length === n && a.length === n && b.length === n) {
     for (let i = 0; i < n; i++) out[i] = c[i] !== 0 ? a[i] : b[i];
@@ -180,14 +243,20 @@ export function where(c: Data, cShape: Shape, a: Data, aShape: Shape, b: Data, b
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
   const idx = new Array<number>(rank).fill(0);
-  let ic = 0, ia = 0, ib = 0;
+  let ic = 0,
+    ia = 0,
+    ib = 0;
   for (let i = 0; i < n; i++) {
     out[i] = c[ic] !== 0 ? a[ia] : b[ib];
     for (let ax = rank - 1; ax >= 0; ax--) {
       idx[ax]++;
-      ic += sc[ax]; ia += sa[ax]; ib += sb[ax];
+      ic += sc[ax];
+      ia += sa[ax];
+      ib += sb[ax];
       if (idx[ax] < outShape[ax]) break;
-      ic -= sc[ax] * outShape[ax]; ia -= sa[ax] * outShape[ax]; ib -= sb[ax] * outShape[ax];
+      ic -= sc[ax] * outShape[ax];
+      ia -= sa[ax] * outShape[ax];
+      ib -= sb[ax] * outShape[ax];
       idx[ax] = 0;
     }
   }
@@ -195,8 +264,14 @@ export function where(c: Data, cShape: Shape, a: Data, aShape: Shape, b: Data, b
 
 export function expand(x: Data, shape: Shape, out: Data, outShape: Shape): void {
   const n = out.length;
-  if (x.length === n) { out.set(x); return; }
-  if (x.length === 1) { out.fill(x[0]); return; }
+  if (x.length === n) {
+    out.set(x);
+    return;
+  }
+  if (x.length === 1) {
+    out.fill(x[0]);
+    return;
+  }
   if (isSuffix(shape, outShape)) {
     for (let off = 0; off < n; off += x.length) out.set(x, off);
     return;

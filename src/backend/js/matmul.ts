@@ -14,8 +14,20 @@ import { transpose2d } from "./reduce.js";
  * Both accumulate in float64 and round once, so they agree to float32 rounding. Operands in another
  * layout are first transposed into reusable scratch buffers (a copy is O(size), the product O(size·k)).
  */
-export function matmul(a: Data, b: Data, out: Data, m: number, n: number, k: number, transA: boolean, transB: boolean): void {
-  if (k === 0) { out.fill(0); return; }
+export function matmul(
+  a: Data,
+  b: Data,
+  out: Data,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+): void {
+  if (k === 0) {
+    out.fill(0);
+    return;
+  }
   if (zeroFraction(a) >= SPARSE_FRACTION) {
     const A = transA ? transposeToScratch(0, a, k, m) : a;
     const B = transB ? transposeToScratch(1, b, n, k) : b;
@@ -57,7 +69,7 @@ const scratch: (Float32Array | Float64Array | null)[] = [null, null, null];
 function scratchBuffer(slot: number, like: Data, size: number): Data {
   let buf = scratch[slot];
   const f64 = like instanceof Float64Array;
-  if (!buf || buf.length < size || (buf instanceof Float64Array) !== f64) {
+  if (!buf || buf.length < size || buf instanceof Float64Array !== f64) {
     buf = f64 ? new Float64Array(size) : new Float32Array(size);
     scratch[slot] = buf;
   }
@@ -92,8 +104,14 @@ function gemmSparseRows(a: Data, b: Data, out: Data, m: number, n: number, k: nu
     acc.fill(0, 0, n);
     let q = 0;
     for (; q + 3 < nnz; q += 4) {
-      const v0 = val[q], v1 = val[q + 1], v2 = val[q + 2], v3 = val[q + 3];
-      const b0 = idx[q], b1 = idx[q + 1], b2 = idx[q + 2], b3 = idx[q + 3];
+      const v0 = val[q],
+        v1 = val[q + 1],
+        v2 = val[q + 2],
+        v3 = val[q + 3];
+      const b0 = idx[q],
+        b1 = idx[q + 1],
+        b2 = idx[q + 2],
+        b3 = idx[q + 3];
       for (let j = 0; j < n; j++) acc[j] += v0 * b[b0 + j] + v1 * b[b1 + j] + v2 * b[b2 + j] + v3 * b[b3 + j];
     }
     for (; q < nnz; q++) {
@@ -124,20 +142,47 @@ function gemmNT(a: Data, b: Data, out: Data, m: number, n: number, k: number): v
     const o1 = o0 + n;
     let j = 0;
     for (; j + 3 < n; j += 4) {
-      const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      const b0 = j * k,
+        b1 = b0 + k,
+        b2 = b1 + k,
+        b3 = b2 + k;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
       for (let p = 0; p < k; p++) {
-        const x0 = a[a0 + p], x1 = a[a1 + p];
-        const y0 = b[b0 + p], y1 = b[b1 + p], y2 = b[b2 + p], y3 = b[b3 + p];
-        s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
-        s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+        const x0 = a[a0 + p],
+          x1 = a[a1 + p];
+        const y0 = b[b0 + p],
+          y1 = b[b1 + p],
+          y2 = b[b2 + p],
+          y3 = b[b3 + p];
+        s00 += x0 * y0;
+        s01 += x0 * y1;
+        s02 += x0 * y2;
+        s03 += x0 * y3;
+        s10 += x1 * y0;
+        s11 += x1 * y1;
+        s12 += x1 * y2;
+        s13 += x1 * y3;
       }
-      out[o0 + j] = s00; out[o0 + j + 1] = s01; out[o0 + j + 2] = s02; out[o0 + j + 3] = s03;
-      out[o1 + j] = s10; out[o1 + j + 1] = s11; out[o1 + j + 2] = s12; out[o1 + j + 3] = s13;
+      out[o0 + j] = s00;
+      out[o0 + j + 1] = s01;
+      out[o0 + j + 2] = s02;
+      out[o0 + j + 3] = s03;
+      out[o1 + j] = s10;
+      out[o1 + j + 1] = s11;
+      out[o1 + j + 2] = s12;
+      out[o1 + j + 3] = s13;
     }
     for (; j < n; j++) {
       const bj = j * k;
-      let s0 = 0, s1 = 0;
+      let s0 = 0,
+        s1 = 0;
       for (let p = 0; p < k; p++) {
         const y = b[bj + p];
         s0 += a[a0 + p] * y;
@@ -152,13 +197,25 @@ function gemmNT(a: Data, b: Data, out: Data, m: number, n: number, k: number): v
     const o0 = i * n;
     let j = 0;
     for (; j + 3 < n; j += 4) {
-      const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const b0 = j * k,
+        b1 = b0 + k,
+        b2 = b1 + k,
+        b3 = b2 + k;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let p = 0; p < k; p++) {
         const x = a[a0 + p];
-        s0 += x * b[b0 + p]; s1 += x * b[b1 + p]; s2 += x * b[b2 + p]; s3 += x * b[b3 + p];
+        s0 += x * b[b0 + p];
+        s1 += x * b[b1 + p];
+        s2 += x * b[b2 + p];
+        s3 += x * b[b3 + p];
       }
-      out[o0 + j] = s0; out[o0 + j + 1] = s1; out[o0 + j + 2] = s2; out[o0 + j + 3] = s3;
+      out[o0 + j] = s0;
+      out[o0 + j + 1] = s1;
+      out[o0 + j + 2] = s2;
+      out[o0 + j + 3] = s3;
     }
     for (; j < n; j++) {
       const bj = j * k;

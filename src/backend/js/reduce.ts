@@ -7,7 +7,10 @@ import type { ReduceKernel } from "../backend.js";
  * middle extent of an [outer, r, inner] block; sums accumulate in float64 whatever the storage type.
  */
 export function reduce(op: ReduceKernel, x: Data, shape: Shape, axes: readonly number[], out: Data): void {
-  if (axes.length === 0) { out.set(x); return; }
+  if (axes.length === 0) {
+    out.set(x);
+    return;
+  }
   // Group the reduced axes into maximal contiguous runs and reduce the last run first, so the
   // remaining axes keep their indices.
   let cur: Data = x;
@@ -20,7 +23,9 @@ export function reduce(op: ReduceKernel, x: Data, shape: Shape, axes: readonly n
   }
   for (let r = runs.length - 1; r >= 0; r--) {
     const [lo, hi] = runs[r];
-    let outer = 1, red = 1, inner = 1;
+    let outer = 1,
+      red = 1,
+      inner = 1;
     for (let i = 0; i < lo; i++) outer *= curShape[i];
     for (let i = lo; i <= hi; i++) red *= curShape[i];
     for (let i = hi + 1; i < curShape.length; i++) inner *= curShape[i];
@@ -43,7 +48,10 @@ function reduceBlock(op: ReduceKernel, x: Data, outer: number, red: number, inne
         let m = -Infinity;
         for (let r = 0; r < red; r++) {
           const v = x[base + r];
-          if (v > m || Number.isNaN(v)) { m = v; if (Number.isNaN(v)) break; }
+          if (v > m || Number.isNaN(v)) {
+            m = v;
+            if (Number.isNaN(v)) break;
+          }
         }
         out[o] = m;
       }
@@ -84,7 +92,10 @@ export function transpose(x: Data, shape: Shape, perm: readonly number[], out: D
   }
   const inStrides = new Array<number>(rank);
   let s = 1;
-  for (let i = rank - 1; i >= 0; i--) { inStrides[i] = s; s *= shape[i]; }
+  for (let i = rank - 1; i >= 0; i--) {
+    inStrides[i] = s;
+    s *= shape[i];
+  }
   const outShape = perm.map((p) => shape[p]);
   const st = perm.map((p) => inStrides[p]);
   const idx = new Array<number>(rank).fill(0);

@@ -14,7 +14,16 @@ export function scale(alpha: number, x: Float32Array): void {
  * rounded once when stored, and later lines read the stored (rounded) moments, as PyTorch's
  * single-tensor Adam reads its float32 state.
  */
-export function adam(u: Float32Array, mu: Float32Array, nu: Float32Array, beta1: number, beta2: number, eps: number, c1: number, c2: number): void {
+export function adam(
+  u: Float32Array,
+  mu: Float32Array,
+  nu: Float32Array,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  c1: number,
+  c2: number,
+): void {
   for (let j = 0; j < u.length; j++) {
     const g = u[j]!;
     mu[j] = beta1 * mu[j]! + (1 - beta1) * g;

@@ -24,7 +24,10 @@ export class Heap {
   private readonly free: Block[] = [];
   private top: number;
 
-  constructor(readonly memory: WebAssembly.Memory, base: number) {
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    base: number,
+  ) {
     this.top = alignUp(base);
   }
 
@@ -36,7 +39,10 @@ export class Heap {
       if (b.bytes < size) continue;
       const at = b.at;
       if (b.bytes === size) this.free.splice(i, 1);
-      else { b.at += size; b.bytes -= size; }
+      else {
+        b.at += size;
+        b.bytes -= size;
+      }
       return at;
     }
     const at = this.top;
@@ -111,7 +117,10 @@ export class Arena {
   take(floats: number): number {
     const at = this.top;
     this.top = alignUp(at + floats * 4);
-    if (this.top > this.end) throw new Error(`wasm arena: a call took more than it reserved (${this.top - this.start} > ${this.end - this.start} bytes)`);
+    if (this.top > this.end)
+      throw new Error(
+        `wasm arena: a call took more than it reserved (${this.top - this.start} > ${this.end - this.start} bytes)`,
+      );
     return at;
   }
 

@@ -35,7 +35,10 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
     name: "wasm",
     matmul(a, b, out, m, n, k, transA, transB) {
       if (m === 0 || n === 0) return;
-      if (k === 0) { out.fill(0); return; }
+      if (k === 0) {
+        out.fill(0);
+        return;
+      }
       if (!(a instanceof Float32Array) || !(b instanceof Float32Array)) {
         jsBackend.matmul(a, b, out, m, n, k, transA, transB);
         return;
@@ -43,22 +46,47 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       mm.run(a, b, out, m, n, k, transA, transB);
     },
     linear(x, w, b, out, m, n, k, relu) {
-      if (m === 0 || n === 0 || k === 0 || !(x instanceof Float32Array) || !(w instanceof Float32Array) || !(out instanceof Float32Array) || (b && !(b instanceof Float32Array))) {
+      if (
+        m === 0 ||
+        n === 0 ||
+        k === 0 ||
+        !(x instanceof Float32Array) ||
+        !(w instanceof Float32Array) ||
+        !(out instanceof Float32Array) ||
+        (b && !(b instanceof Float32Array))
+      ) {
         jsBackend.linear(x, w, b, out, m, n, k, relu);
         return;
       }
       mm.run(x, w, out, m, n, k, false, true, { bias: b as Float32Array | null, relu });
     },
     linearBackward(g, y, dz, db, m, n, relu) {
-      if (m * n < MAP_MIN || !f32OrNull(g) || !f32OrNull(y) || !f32OrNull(dz) || !f32OrNull(db)) jsBackend.linearBackward(g, y, dz, db, m, n, relu);
-      else mm.linearBackward(g as Float32Array, y as Float32Array, dz as Float32Array | null, db as Float32Array | null, m, n, relu);
+      if (m * n < MAP_MIN || !f32OrNull(g) || !f32OrNull(y) || !f32OrNull(dz) || !f32OrNull(db))
+        jsBackend.linearBackward(g, y, dz, db, m, n, relu);
+      else
+        mm.linearBackward(
+          g as Float32Array,
+          y as Float32Array,
+          dz as Float32Array | null,
+          db as Float32Array | null,
+          m,
+          n,
+          relu,
+        );
     },
     unary(op, x, out) {
-      if ((op === "relu" || op === "step") && x instanceof Float32Array && out instanceof Float32Array && x.length >= MAP_MIN) mm.map(op, x, out);
+      if (
+        (op === "relu" || op === "step") &&
+        x instanceof Float32Array &&
+        out instanceof Float32Array &&
+        x.length >= MAP_MIN
+      )
+        mm.map(op, x, out);
       else jsBackend.unary(op, x, out);
     },
     adam(u, mu, nu, beta1, beta2, eps, c1, c2) {
-      if (u.length < VECTOR_MIN || mu.length !== u.length || nu.length !== u.length) jsBackend.adam!(u, mu, nu, beta1, beta2, eps, c1, c2);
+      if (u.length < VECTOR_MIN || mu.length !== u.length || nu.length !== u.length)
+        jsBackend.adam!(u, mu, nu, beta1, beta2, eps, c1, c2);
       else mm.adam(u, mu, nu, beta1, beta2, eps, c1, c2);
     },
     axpy(alpha, x, y) {
@@ -71,7 +99,13 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
     },
     alloc: (n) => mm.alloc(n),
     setThreads: (n) => mm.setThreads(n),
-    info: () => ({ variant: kernels.variant, relaxedSimd: kernels.relaxed, sharedMemory: kernels.shared, threads: mm.threadCount, memoryBytes: mm.memoryBytes }),
+    info: () => ({
+      variant: kernels.variant,
+      relaxedSimd: kernels.relaxed,
+      sharedMemory: kernels.shared,
+      threads: mm.threadCount,
+      memoryBytes: mm.memoryBytes,
+    }),
   };
 }
 

@@ -15,16 +15,46 @@ export interface KernelExports {
   blockCols(): number;
   heapBase(): number;
   packA(a: number, trans: number, m: number, k: number, dst: number): void;
-  gemmColumns(ap: number, b: number, transB: number, c: number, m: number, n: number, k: number, j0: number, j1: number, scratch: number): void;
+  gemmColumns(
+    ap: number,
+    b: number,
+    transB: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    j0: number,
+    j1: number,
+    scratch: number,
+  ): void;
   rowTimesMatrix(a: number, b: number, c: number, n: number, k: number): void;
   matrixTimesRow(a: number, b: number, c: number, n: number, k: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
   scale(alpha: number, x: number, n: number): void;
   relu(x: number, out: number, n: number): void;
   step(x: number, out: number, n: number): void;
-  adam(u: number, mu: number, nu: number, n: number, beta1: number, beta2: number, eps: number, c1: number, c2: number): void;
+  adam(
+    u: number,
+    mu: number,
+    nu: number,
+    n: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+  ): void;
   biasAct(c: number, bias: number, m: number, n: number, ldc: number, hasBias: number, relu: number): void;
-  linearBackward(g: number, y: number, dz: number, db: number, m: number, n: number, relu: number, wantDb: number): void;
+  linearBackward(
+    g: number,
+    y: number,
+    dz: number,
+    db: number,
+    m: number,
+    n: number,
+    relu: number,
+    wantDb: number,
+  ): void;
 }
 
 export interface LoadedKernels {
@@ -68,8 +98,18 @@ export function readVariantFile(name: string): Uint8Array<ArrayBuffer> | null {
  * a wasm feature flag, read when modules are compiled, that changes nothing for code not using it.
  */
 function enableRelaxedSimd(bytes: Uint8Array<ArrayBuffer> | null): void {
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }).process;
-  if (!bytes || !proc?.getBuiltinModule || proc.env?.HOMEOSTAT_RELAXED_SIMD === "0" || WebAssembly.validate(bytes)) return;
+  const proc = (
+    globalThis as {
+      process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown };
+    }
+  ).process;
+  if (
+    !bytes ||
+    !proc?.getBuiltinModule ||
+    proc.env?.HOMEOSTAT_RELAXED_SIMD === "0" ||
+    WebAssembly.validate(bytes)
+  )
+    return;
   const v8 = proc.getBuiltinModule("node:v8") as typeof import("node:v8") | undefined;
   try {
     v8?.setFlagsFromString("--experimental-wasm-relaxed-simd");
@@ -80,7 +120,9 @@ function enableRelaxedSimd(bytes: Uint8Array<ArrayBuffer> | null): void {
 
 function sharedMemoryWorks(): boolean {
   try {
-    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+    return (
+      new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer
+    );
   } catch {
     return false;
   }
@@ -88,14 +130,23 @@ function sharedMemoryWorks(): boolean {
 
 /** Instantiate `bytes` (a variant's module) over a fresh memory. */
 export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
-  return new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error("wasm kernels: abort"); } } }).exports as unknown as KernelExports;
+  return new WebAssembly.Instance(module, {
+    env: {
+      memory,
+      abort: () => {
+        throw new Error("wasm kernels: abort");
+      },
+    },
+  }).exports as unknown as KernelExports;
 }
 
 /**
  * Load the best variant this runtime accepts, or null when none does (no WebAssembly, no SIMD, no
  * file system and no bytes given). `bytesOf` lets a browser bundle hand over fetched bytes by variant name.
  */
-export function loadKernels(bytesOf: (name: string) => Uint8Array<ArrayBuffer> | null = readVariantFile): LoadedKernels | null {
+export function loadKernels(
+  bytesOf: (name: string) => Uint8Array<ArrayBuffer> | null = readVariantFile,
+): LoadedKernels | null {
   if (typeof WebAssembly !== "object") return null;
   const canShare = sharedMemoryWorks();
   enableRelaxedSimd(bytesOf("kernels-relaxed"));
@@ -105,11 +156,18 @@ export function loadKernels(bytesOf: (name: string) => Uint8Array<ArrayBuffer> |
     if (!bytes || !WebAssembly.validate(bytes)) continue;
     try {
       const module = new WebAssembly.Module(bytes);
-      const memory = new WebAssembly.Memory(v.shared ? { initial: 1, maximum: MAX_PAGES, shared: true } : { initial: 1, maximum: MAX_PAGES });
-      return { module, memory, exports: instantiate(module, memory), variant: v.name, shared: v.shared, relaxed: v.relaxed };
-    } catch {
-      continue;
-    }
+      const memory = new WebAssembly.Memory(
+        v.shared ? { initial: 1, maximum: MAX_PAGES, shared: true } : { initial: 1, maximum: MAX_PAGES },
+      );
+      return {
+        module,
+        memory,
+        exports: instantiate(module, memory),
+        variant: v.name,
+        shared: v.shared,
+        relaxed: v.relaxed,
+      };
+    } catch {}
   }
   return null;
 }

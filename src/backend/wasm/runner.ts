@@ -47,7 +47,9 @@ export class KernelRunner {
   /** The `memory.buffer` objects resident views were made on (a shared memory hands out a new one after growth). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** Gives a resident block back to the heap once its view has been garbage collected. */
-  private readonly reclaim = new FinalizationRegistry<[number, number]>(([at, bytes]) => this.heap.release(at, bytes));
+  private readonly reclaim = new FinalizationRegistry<[number, number]>(([at, bytes]) =>
+    this.heap.release(at, bytes),
+  );
   private readonly mr: number;
   private readonly nr: number;
   private readonly scratchFloats: number;
@@ -147,7 +149,9 @@ export class KernelRunner {
   private stage(xs: readonly Float32Array[], extra = 0, extraRegions = 0): number[] {
     const at = xs.map((x) => this.offsetOf(x));
     let floats = extra;
-    xs.forEach((x, i) => { if (at[i]! < 0) floats += x.length; });
+    xs.forEach((x, i) => {
+      if (at[i]! < 0) floats += x.length;
+    });
     this.arena.reset(floats, xs.length + extraRegions);
     xs.forEach((x, i) => {
       if (at[i]! >= 0) return;
@@ -164,13 +168,25 @@ export class KernelRunner {
    */
   axpy(alpha: number, x: Float32Array, y: Float32Array): void {
     const xAt = this.offsetOf(x);
-    const pool = xAt >= 0 && this.writtenSplit.delete(xAt) && y.length >= THREAD_MIN_AXPY ? this.workers() : null;
+    const pool =
+      xAt >= 0 && this.writtenSplit.delete(xAt) && y.length >= THREAD_MIN_AXPY ? this.workers() : null;
     if (pool) {
       const yAt = this.offsetOf(y);
       if (yAt >= 0) {
         // Split across threads: each element is computed alone, so the result is the same bits as on one.
         const chunkLen = Math.ceil(y.length / (2 * this.threadCount) / 8) * 8;
-        pool.run({ kind: "axpy", x: xAt, y: yAt, n: y.length, alpha: Math.fround(alpha), chunks: Math.ceil(y.length / chunkLen), chunkLen }, this.kernels.exports);
+        pool.run(
+          {
+            kind: "axpy",
+            x: xAt,
+            y: yAt,
+            n: y.length,
+            alpha: Math.fround(alpha),
+            chunks: Math.ceil(y.length / chunkLen),
+            chunkLen,
+          },
+          this.kernels.exports,
+        );
         return;
       }
     }
@@ -186,7 +202,16 @@ export class KernelRunner {
   }
 
   /** One Adam step in place over u (the gradient, then the update) and the moments mu and nu. */
-  adam(u: Float32Array, mu: Float32Array, nu: Float32Array, beta1: number, beta2: number, eps: number, c1: number, c2: number): void {
+  adam(
+    u: Float32Array,
+    mu: Float32Array,
+    nu: Float32Array,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+  ): void {
     const [uAt, muAt, nuAt] = this.stage([u, mu, nu]) as [number, number, number];
     this.kernels.exports.adam(uAt, muAt, nuAt, u.length, beta1, beta2, eps, c1, c2);
     this.output(uAt, u);
@@ -210,14 +235,23 @@ export class KernelRunner {
     const c = at >> 2;
     const cols = out.length / rows;
     if (stride === cols) out.set(mem.subarray(c, c + out.length));
-    else for (let i = 0; i < rows; i++) out.set(mem.subarray(c + i * stride, c + i * stride + cols), i * cols);
+    else
+      for (let i = 0; i < rows; i++) out.set(mem.subarray(c + i * stride, c + i * stride + cols), i * cols);
   }
 
   /**
    * The element-wise part of a dense layer's backward pass (see Backend.linearBackward): relu's mask and
    * the bias gradient's column sums in one pass, in float32.
    */
-  linearBackward(g: Float32Array, y: Float32Array, dz: Float32Array | null, db: Float32Array | null, m: number, n: number, relu: boolean): void {
+  linearBackward(
+    g: Float32Array,
+    y: Float32Array,
+    dz: Float32Array | null,
+    db: Float32Array | null,
+    m: number,
+    n: number,
+    relu: boolean,
+  ): void {
     const dzAt = relu ? this.offsetOf(dz!) : -1;
     const extra = (relu && dzAt < 0 ? m * n : 0) + (db ? n : 0);
     const [gAt, yAt] = this.stage(relu ? [g, y] : [g], extra, 2) as [number, number];
@@ -229,13 +263,26 @@ export class KernelRunner {
   }
 
   /** A 1×k row times op(B): read B in place (a row of A is the same in either layout). */
-  private singleRow(a: Float32Array, b: Float32Array, out: Data, n: number, k: number, transB: boolean, epilogue: Epilogue | null): void {
+  private singleRow(
+    a: Float32Array,
+    b: Float32Array,
+    out: Data,
+    n: number,
+    k: number,
+    transB: boolean,
+    epilogue: Epilogue | null,
+  ): void {
     const outAt = this.offsetOf(out);
-    const [aAt, bAt, biasAt] = this.stage(epilogue?.bias ? [a, b, epilogue.bias] : [a, b], outAt < 0 ? n : 0, 1);
+    const [aAt, bAt, biasAt] = this.stage(
+      epilogue?.bias ? [a, b, epilogue.bias] : [a, b],
+      outAt < 0 ? n : 0,
+      1,
+    );
     const cAt = outAt >= 0 ? outAt : this.arena.take(n);
     if (transB) this.kernels.exports.matrixTimesRow(aAt!, bAt!, cAt, n, k);
     else this.kernels.exports.rowTimesMatrix(aAt!, bAt!, cAt, n, k);
-    if (epilogue) this.kernels.exports.biasAct(cAt, biasAt ?? 0, 1, n, n, epilogue.bias ? 1 : 0, epilogue.relu ? 1 : 0);
+    if (epilogue)
+      this.kernels.exports.biasAct(cAt, biasAt ?? 0, 1, n, n, epilogue.bias ? 1 : 0, epilogue.relu ? 1 : 0);
     this.output(cAt, out);
   }
 
@@ -243,7 +290,17 @@ export class KernelRunner {
    * C = op(A)·op(B), then, when `epilogue` is given, each row of C plus the bias and through relu
    * (a dense layer's forward pass) before C leaves the kernels' memory.
    */
-  run(a: Float32Array, b: Float32Array, out: Data, m: number, n: number, k: number, transA: boolean, transB: boolean, epilogue: Epilogue | null = null): void {
+  run(
+    a: Float32Array,
+    b: Float32Array,
+    out: Data,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    epilogue: Epilogue | null = null,
+  ): void {
     const { mr, nr, arena } = this;
     if (m === 1) {
       this.singleRow(a, b, out, n, k, transB, epilogue);
@@ -256,7 +313,11 @@ export class KernelRunner {
     const threads = pool ? this.threadCount : 1;
     // C is written in place when `out` is resident and needs no padding.
     const outAt = mp === m && np === n ? this.offsetOf(out) : -1;
-    const [aAt, bAt, biasAt] = this.stage(epilogue?.bias ? [a, b, epilogue.bias] : [a, b], mp * k + (outAt < 0 ? mp * np : 0) + this.scratchFloats * threads, 3);
+    const [aAt, bAt, biasAt] = this.stage(
+      epilogue?.bias ? [a, b, epilogue.bias] : [a, b],
+      mp * k + (outAt < 0 ? mp * np : 0) + this.scratchFloats * threads,
+      3,
+    );
     const apAt = arena.take(mp * k);
     const cAt = outAt >= 0 ? outAt : arena.take(mp * np);
     const scratchAt = arena.take(this.scratchFloats * threads);
@@ -272,10 +333,24 @@ export class KernelRunner {
         if (this.writtenSplit.size >= 256) this.writtenSplit.clear();
         this.writtenSplit.add(outAt);
       }
-      pool.run({
-        kind: "gemm", ap: apAt, b: bAt!, transB, c: cAt, m, n, k, np,
-        chunks: Math.ceil(np / chunkCols), chunkCols, scratch: scratchAt, scratchBytes: this.scratchFloats * 4,
-      }, ex);
+      pool.run(
+        {
+          kind: "gemm",
+          ap: apAt,
+          b: bAt!,
+          transB,
+          c: cAt,
+          m,
+          n,
+          k,
+          np,
+          chunks: Math.ceil(np / chunkCols),
+          chunkCols,
+          scratch: scratchAt,
+          scratchBytes: this.scratchFloats * 4,
+        },
+        ex,
+      );
     }
     if (epilogue) ex.biasAct(cAt, biasAt ?? 0, m, n, np, epilogue.bias ? 1 : 0, epilogue.relu ? 1 : 0);
     this.output(cAt, out, m, np);

@@ -62,7 +62,18 @@ export type Job = GemmJob | AxpyJob;
 
 /** The kernels a job calls (pointers are byte offsets into the shared memory). */
 export interface JobKernels {
-  gemmColumns(ap: number, b: number, transB: number, c: number, m: number, n: number, k: number, j0: number, j1: number, scratch: number): void;
+  gemmColumns(
+    ap: number,
+    b: number,
+    transB: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    j0: number,
+    j1: number,
+    scratch: number,
+  ): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
 }
 
@@ -87,7 +98,18 @@ export function runChunk(ex: JobKernels, job: Job, i: number, thread: number): v
     return;
   }
   const j0 = i * job.chunkCols;
-  ex.gemmColumns(job.ap, job.b, job.transB ? 1 : 0, job.c, job.m, job.n, job.k, j0, Math.min(job.np, j0 + job.chunkCols), job.scratch + thread * job.scratchBytes);
+  ex.gemmColumns(
+    job.ap,
+    job.b,
+    job.transB ? 1 : 0,
+    job.c,
+    job.m,
+    job.n,
+    job.k,
+    j0,
+    Math.min(job.np, j0 + job.chunkCols),
+    job.scratch + thread * job.scratchBytes,
+  );
 }
 
 /** Claim and run chunks of the job of generation `gen` until none are left; shared by caller and workers. */
@@ -118,7 +140,24 @@ export function pollFor(ready: () => boolean, ms: number): boolean {
 
 function writeJob(ctl: Int32Array, job: Job): void {
   if (job.kind === "gemm") {
-    ctl.set([0, job.ap, job.b, job.transB ? 1 : 0, job.c, job.m, job.n, job.k, job.np, job.chunks, job.chunkCols, job.scratch, job.scratchBytes], CTL.args);
+    ctl.set(
+      [
+        0,
+        job.ap,
+        job.b,
+        job.transB ? 1 : 0,
+        job.c,
+        job.m,
+        job.n,
+        job.k,
+        job.np,
+        job.chunks,
+        job.chunkCols,
+        job.scratch,
+        job.scratchBytes,
+      ],
+      CTL.args,
+    );
   } else {
     ctl.set([1, job.x, job.y, job.n, float32Bits(job.alpha), job.chunks, job.chunkLen], CTL.args);
   }
@@ -127,11 +166,30 @@ function writeJob(ctl: Int32Array, job: Job): void {
 export function readJob(ctl: Int32Array): Job {
   const a = CTL.args + 1;
   if (ctl[CTL.args] === 1) {
-    return { kind: "axpy", x: ctl[a]!, y: ctl[a + 1]!, n: ctl[a + 2]!, alpha: bitsFloat32(ctl[a + 3]!), chunks: ctl[a + 4]!, chunkLen: ctl[a + 5]! };
+    return {
+      kind: "axpy",
+      x: ctl[a]!,
+      y: ctl[a + 1]!,
+      n: ctl[a + 2]!,
+      alpha: bitsFloat32(ctl[a + 3]!),
+      chunks: ctl[a + 4]!,
+      chunkLen: ctl[a + 5]!,
+    };
   }
   return {
-    kind: "gemm", ap: ctl[a]!, b: ctl[a + 1]!, transB: ctl[a + 2] !== 0, c: ctl[a + 3]!, m: ctl[a + 4]!, n: ctl[a + 5]!, k: ctl[a + 6]!,
-    np: ctl[a + 7]!, chunks: ctl[a + 8]!, chunkCols: ctl[a + 9]!, scratch: ctl[a + 10]!, scratchBytes: ctl[a + 11]!,
+    kind: "gemm",
+    ap: ctl[a]!,
+    b: ctl[a + 1]!,
+    transB: ctl[a + 2] !== 0,
+    c: ctl[a + 3]!,
+    m: ctl[a + 4]!,
+    n: ctl[a + 5]!,
+    k: ctl[a + 6]!,
+    np: ctl[a + 7]!,
+    chunks: ctl[a + 8]!,
+    chunkCols: ctl[a + 9]!,
+    scratch: ctl[a + 10]!,
+    scratchBytes: ctl[a + 11]!,
   };
 }
 
@@ -154,12 +212,16 @@ export class ThreadPool {
    */
   static start(module: WebAssembly.Module, memory: WebAssembly.Memory, extra: number): ThreadPool | null {
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const wt = proc?.getBuiltinModule?.("node:worker_threads") as typeof import("node:worker_threads") | undefined;
+    const wt = proc?.getBuiltinModule?.("node:worker_threads") as
+      | typeof import("node:worker_threads")
+      | undefined;
     if (!wt || !(memory.buffer instanceof SharedArrayBuffer) || extra < 1) return null;
     const pool = new ThreadPool(new Int32Array(new SharedArrayBuffer(CTL.size * 4)));
     try {
       for (let i = 0; i < extra; i++) {
-        const w = new wt.Worker(new URL("./worker.js", import.meta.url), { workerData: { module, memory, ctl: pool.ctl, thread: i + 1 } });
+        const w = new wt.Worker(new URL("./worker.js", import.meta.url), {
+          workerData: { module, memory, ctl: pool.ctl, thread: i + 1 },
+        });
         w.unref();
         pool.workers.push(w);
       }
@@ -169,7 +231,8 @@ export class ThreadPool {
     }
     const deadline = Date.now() + 10_000;
     let ready: number;
-    while ((ready = Atomics.load(pool.ctl, CTL.ready)) < extra && Date.now() < deadline) Atomics.wait(pool.ctl, CTL.ready, ready, 100);
+    while ((ready = Atomics.load(pool.ctl, CTL.ready)) < extra && Date.now() < deadline)
+      Atomics.wait(pool.ctl, CTL.ready, ready, 100);
     if (ready < extra) {
       pool.close();
       return null;
@@ -180,7 +243,8 @@ export class ThreadPool {
   /** Run every chunk of `job` (the calling thread takes part, with `ex`) and return when all are done. */
   run(job: Job, ex: JobKernels): void {
     const ctl = this.ctl;
-    if (job.chunks > MAX_CHUNKS) throw new Error(`wasm threads: ${job.chunks} chunks is more than ${MAX_CHUNKS}`);
+    if (job.chunks > MAX_CHUNKS)
+      throw new Error(`wasm threads: ${job.chunks} chunks is more than ${MAX_CHUNKS}`);
     const gen = (Atomics.load(ctl, CTL.generation) + 1) | 0;
     writeJob(ctl, job);
     Atomics.store(ctl, CTL.done, 0);

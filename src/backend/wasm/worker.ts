@@ -6,7 +6,12 @@ import { workerData } from "node:worker_threads";
 import { CTL, pollFor, readJob, runChunk, workOnJob } from "./threads.js";
 import { instantiate } from "./loader.js";
 
-const { module, memory, ctl, thread } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: Int32Array; thread: number };
+const { module, memory, ctl, thread } = workerData as {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  ctl: Int32Array;
+  thread: number;
+};
 const kernels = instantiate(module, memory);
 let seen = Atomics.load(ctl, CTL.generation);
 Atomics.add(ctl, CTL.ready, 1);
@@ -19,7 +24,8 @@ Atomics.notify(ctl, CTL.ready);
 const SPIN_MS = 2;
 
 for (;;) {
-  if (!pollFor(() => Atomics.load(ctl, CTL.generation) !== seen, SPIN_MS)) Atomics.wait(ctl, CTL.generation, seen);
+  if (!pollFor(() => Atomics.load(ctl, CTL.generation) !== seen, SPIN_MS))
+    Atomics.wait(ctl, CTL.generation, seen);
   seen = Atomics.load(ctl, CTL.generation);
   if (Atomics.load(ctl, CTL.stop)) break;
   const job = readJob(ctl);

@@ -26,10 +26,21 @@ export function agem(opts: AgemOptions = {}): Strategy {
   let memory: LabeledData | null = null;
   return {
     name: "agem",
-    getState: () => ({ perTask: perTask.map((d) => ({ x: d.x.data, xShape: d.x.shape, y: d.y.data, yShape: d.y.shape })) }),
+    getState: () => ({
+      perTask: perTask.map((d) => ({ x: d.x.data, xShape: d.x.shape, y: d.y.data, yShape: d.y.shape })),
+    }),
     setState: (s) => {
-      const saved = (s as { perTask: { x: Float32Array; xShape: number[]; y: Float32Array; yShape: number[] }[] }).perTask;
-      perTask.splice(0, perTask.length, ...saved.map((d) => ({ x: new Tensor(Float32Array.from(d.x), [...d.xShape]), y: new Tensor(Float32Array.from(d.y), [...d.yShape]) })));
+      const saved = (
+        s as { perTask: { x: Float32Array; xShape: number[]; y: Float32Array; yShape: number[] }[] }
+      ).perTask;
+      perTask.splice(
+        0,
+        perTask.length,
+        ...saved.map((d) => ({
+          x: new Tensor(Float32Array.from(d.x), [...d.xShape]),
+          y: new Tensor(Float32Array.from(d.y), [...d.yShape]),
+        })),
+      );
       memory = perTask.length > 0 ? concatData(perTask) : null;
     },
     observer: (ctx) => {
@@ -39,7 +50,9 @@ export function agem(opts: AgemOptions = {}): Strategy {
       const tensors = params.map(([, t]) => t);
       return {
         onGradients: (grads) => {
-          const picks = Int32Array.from({ length: Math.min(refRows, mem.x.shape[0]) }, () => ctx.rng.int(mem.x.shape[0]));
+          const picks = Int32Array.from({ length: Math.min(refRows, mem.x.shape[0]) }, () =>
+            ctx.rng.int(mem.x.shape[0]),
+          );
           const ref = gather(mem, picks);
           const logits = ctx.model.forwardLinear(ref.x, { training: false });
           const gRef = grad(lossFromLogits(ctx.loss, logits, ref.y), tensors).map((g) => g.data);
@@ -47,7 +60,10 @@ export function agem(opts: AgemOptions = {}): Strategy {
           let norm = 0;
           params.forEach(([name], i) => {
             const [g, r] = [grads.get(name)!, gRef[i]];
-            for (let j = 0; j < g.length; j++) { dot += g[j] * r[j]; norm += r[j] * r[j]; }
+            for (let j = 0; j < g.length; j++) {
+              dot += g[j] * r[j];
+              norm += r[j] * r[j];
+            }
           });
           if (dot >= 0 || norm === 0) return;
           const scale = dot / norm;
@@ -65,7 +81,10 @@ export function agem(opts: AgemOptions = {}): Strategy {
       perTask.push(gather(ctx.task, picks));
       for (let t = 0; t < perTask.length; t++) {
         const rows = Math.min(share, perTask[t].x.shape[0]);
-        perTask[t] = gather(perTask[t], Int32Array.from({ length: rows }, (_, i) => i));
+        perTask[t] = gather(
+          perTask[t],
+          Int32Array.from({ length: rows }, (_, i) => i),
+        );
       }
       memory = concatData(perTask);
     },
@@ -75,8 +94,18 @@ export function agem(opts: AgemOptions = {}): Strategy {
 export const agemSpec: StrategySpec = {
   type: "agem",
   hyper: {
-    memorySize: { default: 500, min: 1, integer: true, doc: "rows of episodic memory (500, the same budget as replay)" },
-    referenceBatch: { default: 256, min: 1, integer: true, doc: "memory rows per reference gradient (256, Chaudhry et al. 2019)" },
+    memorySize: {
+      default: 500,
+      min: 1,
+      integer: true,
+      doc: "rows of episodic memory (500, the same budget as replay)",
+    },
+    referenceBatch: {
+      default: 256,
+      min: 1,
+      integer: true,
+      doc: "memory rows per reference gradient (256, Chaudhry et al. 2019)",
+    },
   },
   create: (o) => agem(o),
 };

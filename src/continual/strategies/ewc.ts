@@ -1,7 +1,19 @@
 import { grad } from "../../autograd/backward.js";
 import { ConfigError } from "../../tensor/errors.js";
 import { Tensor } from "../../tensor/tensor.js";
-import { forEachSampledRow, lossFromLogits, mapFromState, mapToState, meanOfPerSample, penaltyObserver, type Strategy, type StrategySpec, type TaskContext, toFloat32, zerosLike } from "../strategy.js";
+import {
+  forEachSampledRow,
+  lossFromLogits,
+  mapFromState,
+  mapToState,
+  meanOfPerSample,
+  penaltyObserver,
+  type Strategy,
+  type StrategySpec,
+  type TaskContext,
+  toFloat32,
+  zerosLike,
+} from "../strategy.js";
 
 export interface EwcOptions {
   /** Penalty strength λ in (λ/2) Σ F (θ − θ*)². */
@@ -20,8 +32,18 @@ export interface EwcOptions {
  * p the model's own prediction. A well-learned row has a near-zero empirical gradient, so the empirical
  * Fisher under-rates the weights a task relies on most; the expected one does not.
  */
-export function fisherDiagonal(ctx: TaskContext, samples: number, expected = false): Map<string, Float64Array> {
-  if (!expected) return meanOfPerSample(ctx, samples, (z, t) => lossFromLogits(ctx.loss, z, t), (g) => g * g);
+export function fisherDiagonal(
+  ctx: TaskContext,
+  samples: number,
+  expected = false,
+): Map<string, Float64Array> {
+  if (!expected)
+    return meanOfPerSample(
+      ctx,
+      samples,
+      (z, t) => lossFromLogits(ctx.loss, z, t),
+      (g) => g * g,
+    );
   return expectedFisherDiagonal(ctx, samples);
 }
 
@@ -30,7 +52,9 @@ const MIN_PROBABILITY = 1e-6;
 
 function expectedFisherDiagonal(ctx: TaskContext, samples: number): Map<string, Float64Array> {
   if (ctx.loss.fused?.activation !== "softmax") {
-    throw new ConfigError(`expectedFisher: needs a softmax cross-entropy loss, got ${ctx.loss.name}`, { field: "expectedFisher" });
+    throw new ConfigError(`expectedFisher: needs a softmax cross-entropy loss, got ${ctx.loss.name}`, {
+      field: "expectedFisher",
+    });
   }
   const out = zerosLike(ctx.model);
   const acc = [...out.values()];
@@ -78,7 +102,12 @@ export function ewc(opts: EwcOptions = {}): Strategy {
   return {
     name: "ewc",
     observer: () => penaltyObserver(importance, anchor, lambda / 2),
-    getState: () => ({ fisherSum: mapToState(fisherSum), weighted: mapToState(weighted), importance: mapToState(importance), anchor: mapToState(anchor) }),
+    getState: () => ({
+      fisherSum: mapToState(fisherSum),
+      weighted: mapToState(weighted),
+      importance: mapToState(importance),
+      anchor: mapToState(anchor),
+    }),
     setState: (s) => {
       const o = s as Record<string, unknown>;
       [fisherSum, weighted] = [mapFromState(o.fisherSum), mapFromState(o.weighted)];
@@ -107,7 +136,10 @@ export function ewc(opts: EwcOptions = {}): Strategy {
 
 /** The `expectedFisher` switch, shared by EWC and online EWC. */
 export const EXPECTED_FISHER = {
-  default: 0, min: 0, max: 1, integer: true,
+  default: 0,
+  min: 0,
+  max: 1,
+  integer: true,
   doc: "1: the expected Fisher (Σ over classes of p_c·(∇ log p_c)², the model's own predictions); 0: the empirical one (true labels)",
 };
 
@@ -116,7 +148,11 @@ export const ewcSpec: StrategySpec = {
   hyper: {
     // Chosen on the validation split (last 15% of the training digits, never the test digits), seed 1, by
     // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
-    lambda: { default: 30, min: 0, doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, Adam 1e-3, λ 10/30/100/1000/10000: 73.1/75.9/72.7/58.0/47.9% (the split streams want 10000; on permuted digits with SGD 0.05, momentum 0.9, λ 30)" },
+    lambda: {
+      default: 30,
+      min: 0,
+      doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, Adam 1e-3, λ 10/30/100/1000/10000: 73.1/75.9/72.7/58.0/47.9% (the split streams want 10000; on permuted digits with SGD 0.05, momentum 0.9, λ 30)",
+    },
     fisherSamples: { default: 500, min: 1, integer: true, doc: "rows per task for the Fisher diagonal" },
     expectedFisher: EXPECTED_FISHER,
   },

@@ -15,7 +15,10 @@ import { replay, replaySpec, ReservoirBuffer } from "./replay.js";
 import { si, siSpec } from "./si.js";
 
 export const STRATEGY_SPECS: Readonly<Record<string, StrategySpec>> = Object.fromEntries(
-  [naiveSpec, jointSpec, ewcSpec, onlineEwcSpec, siSpec, masSpec, lwfSpec, replaySpec, agemSpec].map((s) => [s.type, s]),
+  [naiveSpec, jointSpec, ewcSpec, onlineEwcSpec, siSpec, masSpec, lwfSpec, replaySpec, agemSpec].map((s) => [
+    s.type,
+    s,
+  ]),
 );
 export const STRATEGY_TYPES: readonly string[] = Object.keys(STRATEGY_SPECS);
 
@@ -28,7 +31,11 @@ export interface StrategyChoice {
 /** A fresh instance (strategies keep state across tasks, so each run needs its own). */
 export function createStrategy(choice: StrategyChoice): Strategy {
   const spec = STRATEGY_SPECS[choice.type];
-  if (!spec) throw new ConfigError(`strategy.type: unknown strategy ${JSON.stringify(choice.type)}; expected one of ${STRATEGY_TYPES.join(", ")}`, { field: "strategy.type" });
+  if (!spec)
+    throw new ConfigError(
+      `strategy.type: unknown strategy ${JSON.stringify(choice.type)}; expected one of ${STRATEGY_TYPES.join(", ")}`,
+      { field: "strategy.type" },
+    );
   return spec.create(choice.options);
 }
 

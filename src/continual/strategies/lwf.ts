@@ -3,7 +3,14 @@ import * as op from "../../autograd/ops.js";
 import type { Sequential } from "../../nn/sequential.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { activeUnits, selectUnits } from "../heads.js";
-import { cloneModel, mapFromState, mapToState, snapshotParameters, type Strategy, type StrategySpec } from "../strategy.js";
+import {
+  cloneModel,
+  mapFromState,
+  mapToState,
+  snapshotParameters,
+  type Strategy,
+  type StrategySpec,
+} from "../strategy.js";
 
 export interface LwfOptions {
   /** Weight of the distillation term. */
@@ -43,22 +50,32 @@ export function lwf(opts: LwfOptions = {}): Strategy {
         restored = null;
       }
       const t = teacher;
-      return t && {
-        lossTerm: ({ batch, logits }) => {
-          const target = t.forwardLinear(batch.x, { training: false }).detach();
-          return op.mul(distillation(logits, target, heads, temperature), lambda);
-        },
-      };
+      return (
+        t && {
+          lossTerm: ({ batch, logits }) => {
+            const target = t.forwardLinear(batch.x, { training: false }).detach();
+            return op.mul(distillation(logits, target, heads, temperature), lambda);
+          },
+        }
+      );
     },
     onTaskEnd: (ctx) => {
       teacher = cloneModel(ctx.model);
-      heads = ctx.stream.scenario === "task" ? ctx.seen.map((t) => t.classes) : [activeUnits(ctx.stream, ctx.taskIndex, ctx.task)];
+      heads =
+        ctx.stream.scenario === "task"
+          ? ctx.seen.map((t) => t.classes)
+          : [activeUnits(ctx.stream, ctx.taskIndex, ctx.task)];
     },
   };
 }
 
 /** T² Σ_heads mean over rows of −Σ softmax(teacher_h/T) · log softmax(student_h/T): Hinton's distillation, per head. */
-export function distillation(student: Tensor, teacher: Tensor, heads: readonly (readonly number[])[], temperature: number): Tensor {
+export function distillation(
+  student: Tensor,
+  teacher: Tensor,
+  heads: readonly (readonly number[])[],
+  temperature: number,
+): Tensor {
   let total: Tensor | null = null;
   for (const units of heads) {
     const p = F.softmax(op.div(selectUnits(teacher, units), temperature));
@@ -73,7 +90,11 @@ export const lwfSpec: StrategySpec = {
   type: "lwf",
   hyper: {
     // Not tuned yet (the grid is in bench/continual-experiments.ts --tune); 1 is Li & Hoiem's weighting.
-    lambda: { default: 1, min: 0, doc: "weight of the distillation term (1, Li & Hoiem 2016; not tuned yet)" },
+    lambda: {
+      default: 1,
+      min: 0,
+      doc: "weight of the distillation term (1, Li & Hoiem 2016; not tuned yet)",
+    },
     temperature: { default: 2, above: 0, doc: "distillation temperature (2, Li & Hoiem 2016)" },
   },
   create: (o) => lwf(o),

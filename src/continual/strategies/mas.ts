@@ -1,7 +1,17 @@
 import * as F from "../../autograd/functional.js";
 import * as op from "../../autograd/ops.js";
 import { activeUnits, selectUnits } from "../heads.js";
-import { mapFromState, mapToState, meanOfPerSample, penaltyObserver, snapshotParameters, type Strategy, type StrategySpec, toFloat32, zerosLike } from "../strategy.js";
+import {
+  mapFromState,
+  mapToState,
+  meanOfPerSample,
+  penaltyObserver,
+  snapshotParameters,
+  type Strategy,
+  type StrategySpec,
+  toFloat32,
+  zerosLike,
+} from "../strategy.js";
 
 export interface MasOptions {
   /** Penalty strength λ in λ Σ Ω (θ − θ*)². */
@@ -28,10 +38,18 @@ export function mas(opts: MasOptions = {}): Strategy {
   return {
     name: "mas",
     observer: () => penaltyObserver(importance, anchor, lambda),
-    getState: () => ({ omega: mapToState(omega), importance: mapToState(importance), anchor: mapToState(anchor) }),
+    getState: () => ({
+      omega: mapToState(omega),
+      importance: mapToState(importance),
+      anchor: mapToState(anchor),
+    }),
     setState: (s) => {
       const o = s as Record<string, unknown>;
-      [omega, importance, anchor] = [mapFromState(o.omega), mapFromState(o.importance), mapFromState(o.anchor)];
+      [omega, importance, anchor] = [
+        mapFromState(o.omega),
+        mapFromState(o.importance),
+        mapFromState(o.anchor),
+      ];
     },
     onTaskEnd: (ctx) => {
       const units = activeUnits(ctx.stream, ctx.taskIndex, ctx.task);
@@ -52,7 +70,11 @@ export const masSpec: StrategySpec = {
   hyper: {
     // Chosen on the validation split (last 15% of the training digits, never the test digits), seed 1, by
     // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
-    lambda: { default: 0.01, min: 0, doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, λ 0.01/0.1/1: 83.9/76.5/57.3% (split-task wants 0.1, split-domain 1)" },
+    lambda: {
+      default: 0.01,
+      min: 0,
+      doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, λ 0.01/0.1/1: 83.9/76.5/57.3% (split-task wants 0.1, split-domain 1)",
+    },
     samples: { default: 500, min: 1, integer: true, doc: "rows per task for the importance estimate" },
   },
   create: (o) => mas(o),

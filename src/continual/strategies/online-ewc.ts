@@ -1,4 +1,13 @@
-import { mapFromState, mapToState, penaltyObserver, snapshotParameters, type Strategy, type StrategySpec, toFloat32, zerosLike } from "../strategy.js";
+import {
+  mapFromState,
+  mapToState,
+  penaltyObserver,
+  snapshotParameters,
+  type Strategy,
+  type StrategySpec,
+  toFloat32,
+  zerosLike,
+} from "../strategy.js";
 import { EXPECTED_FISHER, fisherDiagonal } from "./ewc.js";
 
 export interface OnlineEwcOptions {
@@ -30,10 +39,18 @@ export function onlineEwc(opts: OnlineEwcOptions = {}): Strategy {
   return {
     name: "onlineEwc",
     observer: () => penaltyObserver(importance, anchor, lambda / 2),
-    getState: () => ({ running: mapToState(running), importance: mapToState(importance), anchor: mapToState(anchor) }),
+    getState: () => ({
+      running: mapToState(running),
+      importance: mapToState(importance),
+      anchor: mapToState(anchor),
+    }),
     setState: (s) => {
       const o = s as Record<string, unknown>;
-      [running, importance, anchor] = [mapFromState(o.running), mapFromState(o.importance), mapFromState(o.anchor)];
+      [running, importance, anchor] = [
+        mapFromState(o.running),
+        mapFromState(o.importance),
+        mapFromState(o.anchor),
+      ];
     },
     onTaskEnd: (ctx) => {
       const f = fisherDiagonal(ctx, samples, expected);
@@ -53,7 +70,11 @@ export const onlineEwcSpec: StrategySpec = {
   hyper: {
     // Chosen on the validation split (last 15% of the training digits, never the test digits), seed 1, by
     // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
-    lambda: { default: 30, min: 0, doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, Adam 1e-3, λ 10/30/100: 83.8/84.9/80.7% (the split streams want 10000; with the permuted protocol's SGD 0.01, momentum 0.9, λ 10)" },
+    lambda: {
+      default: 30,
+      min: 0,
+      doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, Adam 1e-3, λ 10/30/100: 83.8/84.9/80.7% (the split streams want 10000; with the permuted protocol's SGD 0.01, momentum 0.9, λ 10)",
+    },
     gamma: { default: 1, min: 0, max: 1, doc: "decay of the running Fisher (van de Ven et al. 2022 use 1)" },
     fisherSamples: { default: 500, min: 1, integer: true, doc: "rows per task for the Fisher diagonal" },
     expectedFisher: EXPECTED_FISHER,

@@ -1,4 +1,13 @@
-import { mapFromState, mapToState, snapshotParameters, quadraticPenalty, type Strategy, type StrategySpec, zerosLike, toFloat32 } from "../strategy.js";
+import {
+  mapFromState,
+  mapToState,
+  snapshotParameters,
+  quadraticPenalty,
+  type Strategy,
+  type StrategySpec,
+  zerosLike,
+  toFloat32,
+} from "../strategy.js";
 
 export interface SiOptions {
   /** Penalty strength c in c Σ Ω (θ − θ*)². */
@@ -29,10 +38,20 @@ export function si(opts: SiOptions = {}): Strategy {
   return {
     name: "si",
     // `before` (the weights one step back) is not kept: the observer takes it from the model when training (re)starts.
-    getState: () => ({ omega: mapToState(omega), importance: mapToState(importance), anchor: mapToState(anchor), start: mapToState(start), path: mapToState(path) }),
+    getState: () => ({
+      omega: mapToState(omega),
+      importance: mapToState(importance),
+      anchor: mapToState(anchor),
+      start: mapToState(start),
+      path: mapToState(path),
+    }),
     setState: (s) => {
       const o = s as Record<string, unknown>;
-      [omega, importance, anchor] = [mapFromState(o.omega), mapFromState(o.importance), mapFromState(o.anchor)];
+      [omega, importance, anchor] = [
+        mapFromState(o.omega),
+        mapFromState(o.importance),
+        mapFromState(o.anchor),
+      ];
       [start, path] = [mapFromState<Float32Array>(o.start)!, mapFromState<Float64Array>(o.path)!];
     },
     onTaskStart: (ctx) => {
@@ -43,7 +62,9 @@ export function si(opts: SiOptions = {}): Strategy {
       const [w, a] = [importance, anchor];
       let before = snapshotParameters(ctx.model);
       return {
-        onTrainBegin: (control) => { before = snapshotParameters(control.model); },
+        onTrainBegin: (control) => {
+          before = snapshotParameters(control.model);
+        },
         lossTerm: ({ parameters }) => (w && a ? quadraticPenalty(parameters, a, w, c) : null),
         onBatchEnd: (event, control) => {
           for (const [name, p] of control.parameters) {
@@ -79,7 +100,11 @@ export const siSpec: StrategySpec = {
   hyper: {
     // Chosen on the validation split (last 15% of the training digits, never the test digits), seed 1, by
     // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
-    c: { default: 3, min: 0, doc: "penalty strength c; validation ACC on permuted digits, 10 tasks, Adam 1e-3, c 0.1/1/3/10: 69.5/81.1/84.2/79.6% (the split streams want 10; permuted digits with SGD 0.05, momentum 0.9, c 3)" },
+    c: {
+      default: 3,
+      min: 0,
+      doc: "penalty strength c; validation ACC on permuted digits, 10 tasks, Adam 1e-3, c 0.1/1/3/10: 69.5/81.1/84.2/79.6% (the split streams want 10; permuted digits with SGD 0.05, momentum 0.9, c 3)",
+    },
     xi: { default: 0.1, above: 0, doc: "damping ξ (0.1, van de Ven et al. 2022)" },
   },
   create: (o) => si(o),
