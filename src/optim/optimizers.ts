@@ -12,7 +12,7 @@ import {
   describeValue,
   expectObject,
   parseOptions,
-} from "./options.js";
+} from "../config/options.js";
 import {
   type GradientTransform,
   addDecayedWeights,

@@ -6,7 +6,7 @@
  * reader passes "schedule" so that a user sees `schedule.gamma: …`.
  */
 import { ConfigError } from "../tensor/errors.js";
-import { type OptionSpec, configRule, describeValue, expectObject, parseOptions } from "./options.js";
+import { type OptionSpec, configRule, describeValue, expectObject, parseOptions } from "../config/options.js";
 
 export interface SchedulePosition {
   /** Optimiser steps done before this one, 0-based. */

@@ -1,14 +1,17 @@
 /**
- * Option checking shared by optimisers and schedules. One small declarative spec per option object
- * gives every user mistake (unknown key, wrong type, out of range, missing) the same kind of message,
- * naming the dotted field (`optimizer.momentum`) and what was expected — whether the options came
- * from a JSON run config or from a direct call in plain JavaScript.
+ * The one option vocabulary of every registry (layers, losses, optimisers, schedules, detectors,
+ * regulators, strategies). One small declarative spec per option object gives every user mistake
+ * (unknown key, wrong type, out of range, missing) the same kind of message, naming the dotted field
+ * (`optimizer.momentum`) and what was expected — whether the options came from a JSON run config or
+ * from a direct call in plain JavaScript — and the same spec prints `--help` and the docs' tables.
  */
 import { ConfigError } from "../tensor/errors.js";
 
 /** A numeric option: finite, optionally bounded, optionally an integer; required when it has no default. */
 export interface NumberSpec {
   readonly kind: "number";
+  /** One sentence for `--help` and the docs. */
+  readonly doc?: string;
   readonly default?: number;
   readonly min?: number;
   /** Exclude `min` itself (e.g. `gamma > 0`). */
@@ -19,14 +22,18 @@ export interface NumberSpec {
 }
 export interface BooleanSpec {
   readonly kind: "boolean";
+  readonly doc?: string;
   readonly default?: boolean;
 }
 export interface ChoiceSpec<V extends string = string> {
   readonly kind: "choice";
+  readonly doc?: string;
   readonly values: readonly V[];
   readonly default?: V;
 }
 export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec;
+/** The options of one kind, by key. */
+export type OptionSchema = Readonly<Record<string, OptionSpec>>;
 
 /** The checked option values a spec describes. */
 export type ParsedOptions<S extends Record<string, OptionSpec>> = {
@@ -94,7 +101,8 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
   return out as ParsedOptions<S>;
 }
 
-function expectation(s: OptionSpec): string {
+/** What a value of this option must be, in words ("a finite number", "one of \"a\", \"b\""). */
+export function expectation(s: OptionSpec): string {
   if (s.kind === "boolean") return "true or false";
   if (s.kind === "choice") return `one of ${s.values.map((v) => JSON.stringify(v)).join(", ")}`;
   return s.integer ? "an integer" : "a finite number";
@@ -128,4 +136,29 @@ function checkValue(value: unknown, s: OptionSpec, field: string): unknown {
 /** Raise a ConfigError for a rule that ties two options together (e.g. Nesterov needs momentum). */
 export function configRule(ok: boolean, field: string, message: string): void {
   if (!ok) throw new ConfigError(`${field}: ${message}`, { field });
+}
+
+/** The admissible range of a numeric option in words ("> 0 and ≤ 1"), or "" when unbounded. */
+export function rangeText(s: OptionSpec): string {
+  if (s.kind !== "number") return "";
+  const lo = s.min === undefined ? "" : `${s.minExclusive ? ">" : "≥"} ${s.min}`;
+  const hi = s.max === undefined ? "" : `${s.maxExclusive ? "<" : "≤"} ${s.max}`;
+  return [lo, hi].filter(Boolean).join(" and ");
+}
+
+/** One row per option (key, what it takes, default, doc): the source of `--help` and the docs' tables. */
+export function describeOptions(
+  schema: OptionSchema,
+): { key: string; takes: string; default: string; doc: string }[] {
+  return Object.entries(schema).map(([key, s]) => ({
+    key,
+    takes: [
+      s.kind === "number" && s.integer ? "integer" : s.kind === "choice" ? expectation(s) : s.kind,
+      rangeText(s),
+    ]
+      .filter(Boolean)
+      .join(" "),
+    default: s.default === undefined ? "required" : JSON.stringify(s.default),
+    doc: s.doc ?? "",
+  }));
 }
