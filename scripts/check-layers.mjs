@@ -34,7 +34,10 @@ const KNOWN_DEBTS = new Map([
   ["units/surgery.ts -> nn/layers.ts", "issue 16: a unit capability of layers instead of Dense"],
   ["units/surgery.ts -> train/events.ts", "issue 16: the unit toolkit below train/"],
   ["homeostasis/l2-init.ts -> continual/strategy.ts", "issue 16: penalties move down into losses/"],
-  ["cli/main.ts -> ../bench/bench.ts", "by design: `homeostat bench` loads the benchmark the package ships (scripts/check-pack.mjs)"],
+  [
+    "cli/main.ts -> ../bench/bench.ts",
+    "by design: `homeostat bench` loads the benchmark the package ships (scripts/check-pack.mjs)",
+  ],
 ]);
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..", "src");
