@@ -75,4 +75,5 @@ def main():
         print(json.dumps({"seconds": seconds}), flush=True)
 
 
-main()
+if __name__ == "__main__":
+    main()
