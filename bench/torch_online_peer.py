@@ -13,7 +13,7 @@ import time
 
 import torch
 
-from torch_peer import BLAS_CONFIG, SET_BLAS_THREADS
+from torch_peer import BLAS_CONFIG, SET_BLAS_THREADS, relu_mlp
 
 
 def main():
@@ -31,13 +31,7 @@ def main():
     if SET_BLAS_THREADS:
         SET_BLAS_THREADS(a.threads)
     torch.manual_seed(a.seed)
-    widths = [a.inputs, *[int(h) for h in a.hidden.split(",") if h], a.classes]
-    layers = []
-    for i in range(len(widths) - 1):
-        layers.append(torch.nn.Linear(widths[i], widths[i + 1]))
-        if i < len(widths) - 2:
-            layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers)
+    model = relu_mlp([a.inputs, *[int(h) for h in a.hidden.split(",") if h], a.classes])
     opt = torch.optim.SGD(model.parameters(), lr=a.lr)
     pool = 1024
     xs = torch.rand(pool, 1, a.inputs)

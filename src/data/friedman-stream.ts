@@ -1,5 +1,5 @@
 /** Friedman #1 with drift, the regression stream of synthetic-streams.ts. */
-import { type OptionSpec, parseOptions } from "../config/options.js";
+import { type OptionSpec, type ParsedOptions, parseOptions } from "../config/options.js";
 import { ConfigError } from "../tensor/errors.js";
 import { Rng } from "../tensor/rng.js";
 import { type BaseState, COUNT, SEED, type StreamRow, SyntheticStream } from "./synthetic-stream-base.js";
@@ -12,14 +12,12 @@ const FRIEDMAN_OPTIONS = {
   noiseStd: { kind: "number", min: 0, default: 1, doc: "Standard deviation of the target's normal noise." },
 } as const satisfies Record<string, OptionSpec>;
 
-export type FriedmanOptions = Partial<{
-  seed: number;
-  drift: FriedmanDriftKind;
-  /** Drift points: three for "lea", two for "gra" and "gsg". */
-  positions: number[];
-  transitionWindow: number;
-  noiseStd: number;
-}>;
+export type FriedmanOptions = Partial<
+  ParsedOptions<typeof FRIEDMAN_OPTIONS> & {
+    /** Drift points: three for "lea", two for "gra" and "gsg". */
+    positions: number[];
+  }
+>;
 export type FriedmanState = BaseState<Required<FriedmanOptions>>;
 
 /** Friedman #1's concepts (x 0-based); each concept permutes which features matter. */

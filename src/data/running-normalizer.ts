@@ -5,7 +5,7 @@
  * serves both the plain mean and the exponentially weighted one) as plain numbers, so they can be saved
  * with the learner and restored exactly.
  */
-import { type OptionSpec, parseOptions } from "../config/options.js";
+import { type OptionSpec, type ParsedOptions, parseOptions } from "../config/options.js";
 import { DataError } from "../tensor/errors.js";
 
 /** Options of a running normaliser. */
@@ -34,12 +34,7 @@ export const RUNNING_NORMALIZER_OPTIONS = {
   clip: { kind: "number", min: 0, minExclusive: true, default: 5, doc: "Bound of the warm-up's clip mode." },
 } as const satisfies Record<string, OptionSpec>;
 
-export type RunningNormalizerOptions = Partial<{
-  decay: number;
-  warmup: number;
-  warmupMode: "identity" | "clip";
-  clip: number;
-}>;
+export type RunningNormalizerOptions = Partial<ParsedOptions<typeof RUNNING_NORMALIZER_OPTIONS>>;
 
 export interface RunningNormalizerState {
   options: Required<RunningNormalizerOptions>;

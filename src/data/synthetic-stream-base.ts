@@ -2,7 +2,7 @@
  * What the synthetic stream generators share (synthetic-streams.ts): the row type, the endless
  * iterator, and the plain state (options, row count, the Rng's words) that makes a stream resumable.
  */
-import type { OptionSpec } from "../config/options.js";
+import type { NumberSpec } from "../config/options.js";
 import { Rng } from "../tensor/rng.js";
 
 export interface StreamRow {
@@ -79,15 +79,15 @@ export abstract class SyntheticStream<O, S extends BaseState<O>> implements Iter
   }
 }
 
-export const SEED: OptionSpec = { kind: "number", default: 0, doc: "Seed of the stream's Rng." };
-export const PROBABILITY = (def: number, doc: string): OptionSpec => ({
+export const SEED: NumberSpec = { kind: "number", default: 0, doc: "Seed of the stream's Rng." };
+export const PROBABILITY = (def: number, doc: string): NumberSpec => ({
   kind: "number",
   min: 0,
   max: 1,
   default: def,
   doc,
 });
-export const COUNT = (def: number, doc: string, min = 1): OptionSpec => ({
+export const COUNT = (def: number, doc: string, min = 1): NumberSpec => ({
   kind: "number",
   integer: true,
   min,

@@ -8,7 +8,7 @@
  * Features are float32; labels and targets are computed from the float32 values, so a test can check
  * the concept's rule on exactly the x it was given.
  */
-import { type OptionSpec, parseOptions } from "../config/options.js";
+import { type OptionSpec, type ParsedOptions, parseOptions } from "../config/options.js";
 import { ConfigError } from "../tensor/errors.js";
 import { Rng } from "../tensor/rng.js";
 import {
@@ -34,7 +34,7 @@ const SEA_OPTIONS = {
   conceptLength: COUNT(12_500, "Rows per concept."),
 } as const satisfies Record<string, OptionSpec>;
 
-export type SeaOptions = Partial<{ seed: number; noise: number; conceptLength: number }>;
+export type SeaOptions = Partial<ParsedOptions<typeof SEA_OPTIONS>>;
 export type SeaState = BaseState<Required<SeaOptions>>;
 /** Street & Kim's four thresholds, in their order. */
 export const SEA_THRESHOLDS = [8, 9, 7, 9.5] as const;
@@ -80,14 +80,7 @@ const HYPERPLANE_OPTIONS = {
   sigma: PROBABILITY(0.1, "Chance, per row and drifting weight, that its direction of change reverses."),
 } as const satisfies Record<string, OptionSpec>;
 
-export type HyperplaneOptions = Partial<{
-  seed: number;
-  features: number;
-  driftFeatures: number;
-  magChange: number;
-  noise: number;
-  sigma: number;
-}>;
+export type HyperplaneOptions = Partial<ParsedOptions<typeof HYPERPLANE_OPTIONS>>;
 export interface HyperplaneState extends BaseState<Required<HyperplaneOptions>> {
   weights: number[];
   directions: number[];
@@ -155,14 +148,7 @@ const RBF_OPTIONS = {
   speed: { kind: "number", min: 0, default: 0.0001, doc: "Distance a moving centroid travels per row." },
 } as const satisfies Record<string, OptionSpec>;
 
-export type RbfOptions = Partial<{
-  seed: number;
-  classes: number;
-  features: number;
-  centroids: number;
-  driftCentroids: number;
-  speed: number;
-}>;
+export type RbfOptions = Partial<ParsedOptions<typeof RBF_OPTIONS>>;
 export interface RbfState extends BaseState<Required<RbfOptions>> {
   centres: number[][];
   labels: number[];

@@ -1,5 +1,5 @@
 /** The ADWIN drift detector (see drift.ts for what the learner does with it). */
-import { type OptionSpec, parseOptions } from "../config/options.js";
+import { type OptionSpec, type ParsedOptions, parseOptions } from "../config/options.js";
 import { type DriftDetector, type DriftEvidence, fmt, requireFinite } from "./drift-evidence.js";
 
 /** Options of ADWIN; the defaults are River's and MOA's. */
@@ -37,13 +37,7 @@ export const ADWIN_OPTIONS = {
   gracePeriod: { kind: "number", min: 0, integer: true, default: 10, doc: "Values before the first test." },
 } as const satisfies Record<string, OptionSpec>;
 
-export type AdwinOptions = Partial<{
-  delta: number;
-  clock: number;
-  maxBuckets: number;
-  minWindowLength: number;
-  gracePeriod: number;
-}>;
+export type AdwinOptions = Partial<ParsedOptions<typeof ADWIN_OPTIONS>>;
 
 /** Buckets of one size (2^row values each), oldest first: their sums and sums of squared deviations. */
 export interface AdwinRow {

@@ -1,5 +1,5 @@
 /** The Page-Hinkley drift detector (see drift.ts for what the learner does with it). */
-import { type OptionSpec, parseOptions } from "../config/options.js";
+import { type OptionSpec, type ParsedOptions, parseOptions } from "../config/options.js";
 import { type DriftDetector, type DriftEvidence, fmt, requireFinite } from "./drift-evidence.js";
 
 /**
@@ -30,13 +30,7 @@ export const PAGE_HINKLEY_OPTIONS = {
   },
 } as const satisfies Record<string, OptionSpec>;
 
-export type PageHinkleyOptions = Partial<{
-  delta: number;
-  threshold: number;
-  alpha: number;
-  minInstances: number;
-  mode: "up" | "down" | "both";
-}>;
+export type PageHinkleyOptions = Partial<ParsedOptions<typeof PAGE_HINKLEY_OPTIONS>>;
 
 export interface PageHinkleyState {
   kind: "page-hinkley";
