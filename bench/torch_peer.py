@@ -29,16 +29,20 @@ def blas_threads():
 SET_BLAS_THREADS, BLAS_CONFIG = blas_threads()
 
 
+def relu_mlp(widths):
+    """Linear layers of these widths with ReLU between them (none after the last)."""
+    layers = []
+    for i in range(len(widths) - 1):
+        layers.append(torch.nn.Linear(widths[i], widths[i + 1]))
+        if i < len(widths) - 2:
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
 def mlp(c):
     if c["id"] not in state:
         torch.manual_seed(c["seed"])
-        widths = [c["inputs"], *c["hidden"], c["classes"]]
-        layers = []
-        for i in range(len(widths) - 1):
-            layers.append(torch.nn.Linear(widths[i], widths[i + 1]))
-            if i < len(widths) - 2:
-                layers.append(torch.nn.ReLU())
-        model = torch.nn.Sequential(*layers)
+        model = relu_mlp([c["inputs"], *c["hidden"], c["classes"]])
         batches = [(torch.rand(c["batch"], c["inputs"]), torch.randint(0, c["classes"], (c["batch"],))) for _ in range(8)]
         state[c["id"]] = (model, torch.optim.SGD(model.parameters(), lr=c["lr"]), batches, [0])
     model, opt, batches, nxt = state[c["id"]]
@@ -75,4 +79,5 @@ def main():
         print(json.dumps({"seconds": seconds}), flush=True)
 
 
-main()
+if __name__ == "__main__":
+    main()

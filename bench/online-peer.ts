@@ -1,0 +1,87 @@
+/**
+ * PyTorch's plain online SGD step as the lifelong learner's speed peer (issue 17: `observe` at batch 1
+ * must reach 1.2× it on the same network in the same run). It runs bench/torch_online_peer.py with
+ * Debian's python3-torch, which times its own loop of single-row training steps.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const PYTHON = "/usr/bin/python3";
+const SCRIPT = fileURLToPath(new URL("../../bench/torch_online_peer.py", import.meta.url));
+
+export interface OnlinePeerOptions {
+  /** Timed single-row steps (default 5,000). */
+  steps?: number;
+  /** Threads for PyTorch and its BLAS (default 1). */
+  threads?: number;
+  /** Hidden widths (default [256, 256]); the input is 784 wide and the output 10. */
+  hidden?: number[];
+  lr?: number;
+  seed?: number;
+}
+
+export type OnlinePeerResult =
+  | { samplesPerSecond: number; steps: number; seconds: number; threads: number; torch: string; blas: string }
+  | { samplesPerSecond: null; reason: string };
+
+/**
+ * Samples per second of PyTorch's online SGD step (784-256-256-10, ReLU, SGD lr 0.01, batch 1), or
+ * null with the reason when PyTorch cannot run here.
+ *
+ * @example
+ * const peer = await torchOnlineSamplesPerSecond({ steps: 3000 });
+ * if (peer.samplesPerSecond === null) console.log(peer.reason);
+ */
+export async function torchOnlineSamplesPerSecond(
+  options: OnlinePeerOptions = {},
+): Promise<OnlinePeerResult> {
+  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8", timeout: 60_000 });
+  if (probe.error || probe.status !== 0) {
+    const why = probe.error?.message ?? probe.stderr.trim().split("\n").at(-1);
+    return { samplesPerSecond: null, reason: `PyTorch skipped: ${PYTHON} -c "import torch" failed (${why})` };
+  }
+  const args = [
+    SCRIPT,
+    `--steps=${options.steps ?? 5000}`,
+    `--threads=${options.threads ?? 1}`,
+    `--hidden=${(options.hidden ?? [256, 256]).join(",")}`,
+    `--lr=${options.lr ?? 0.01}`,
+    `--seed=${options.seed ?? 1}`,
+  ];
+  // Idle OpenMP threads sleep at once instead of spinning into the other contestant's time.
+  const env = { OMP_WAIT_POLICY: "PASSIVE", OPENBLAS_THREAD_TIMEOUT: "4", ...process.env };
+  const { code, stdout, stderr } = await run(PYTHON, args, env);
+  const last = stdout.trim().split("\n").at(-1) ?? "";
+  if (code !== 0 || !last.startsWith("{")) {
+    return {
+      samplesPerSecond: null,
+      reason: `PyTorch online peer failed (exit ${code}): ${stderr.trim().split("\n").at(-1)}`,
+    };
+  }
+  return JSON.parse(last);
+}
+
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const steps = Number(process.argv[2] ?? 5000);
+  console.log(JSON.stringify(await torchOnlineSamplesPerSecond({ steps })));
+}

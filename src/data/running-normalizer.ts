@@ -1,0 +1,228 @@
+/**
+ * Running normalisation for streams: the batch normaliser (normalize.ts) is fitted once on a training
+ * split, but a lifelong learner sees its data one row at a time, and the scale of a feature may drift.
+ * These keep per-feature running statistics in float64 (Welford's update, weighted, so one recursion
+ * serves both the plain mean and the exponentially weighted one) as plain numbers, so they can be saved
+ * with the learner and restored exactly.
+ */
+import { type OptionSpec, type ParsedOptions, parseOptions } from "../config/options.js";
+import { DataError } from "../tensor/errors.js";
+
+/** Options of a running normaliser. */
+export const RUNNING_NORMALIZER_OPTIONS = {
+  decay: {
+    kind: "number",
+    min: 0,
+    max: 1,
+    maxExclusive: true,
+    default: 0,
+    doc: "Weight lost by the past at each row: 0 keeps plain means; 0.001 follows a drifting scale over ~1,000 rows.",
+  },
+  warmup: {
+    kind: "number",
+    min: 0,
+    integer: true,
+    default: 0,
+    doc: "Rows seen before the statistics are trusted.",
+  },
+  warmupMode: {
+    kind: "choice",
+    values: ["identity", "clip"],
+    default: "identity",
+    doc: "Before the warm-up ends: pass rows unchanged, or normalise them and clip to ±clip.",
+  },
+  clip: { kind: "number", min: 0, minExclusive: true, default: 5, doc: "Bound of the warm-up's clip mode." },
+} as const satisfies Record<string, OptionSpec>;
+
+export type RunningNormalizerOptions = Partial<ParsedOptions<typeof RUNNING_NORMALIZER_OPTIONS>>;
+
+export interface RunningNormalizerState {
+  options: Required<RunningNormalizerOptions>;
+  /** Rows seen by `update`. */
+  count: number;
+  /** Per feature: the (decayed) total weight of the finite values seen, their mean, and the (decayed)
+   * sum of squared deviations; the variance is `m2 / weight`. */
+  weight: number[];
+  mean: number[];
+  m2: number[];
+}
+
+/** The largest float32: a scale above it would turn a finite input into Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Per-feature running mean and variance of streamed rows. With `decay` d > 0 the statistics are the
+ * exponentially weighted ones, value t of n weighted (1 − d)^(n − t); with d = 0 they are the plain
+ * mean and population variance. Non-finite cells are skipped (that feature's statistics stay as they
+ * were); a feature whose variance is 0 is centred but not scaled.
+ *
+ * @example
+ * const norm = new RunningNormalizer(3, { decay: 0.001, warmup: 20 });
+ * norm.update(row);                 // learn the row's scale
+ * const x = norm.normalize(row);    // (row − mean) / std, as float32
+ */
+export class RunningNormalizer {
+  private s: RunningNormalizerState;
+  /** 1 − decay: the factor the past's weight is multiplied by at each row. */
+  private keep: number;
+
+  constructor(
+    readonly inputs: number,
+    options: RunningNormalizerOptions = {},
+  ) {
+    if (!Number.isInteger(inputs) || inputs < 1) {
+      throw new DataError(`RunningNormalizer: inputs must be a positive integer, got ${inputs}`);
+    }
+    const o = parseOptions(options, RUNNING_NORMALIZER_OPTIONS, "normalize");
+    const zeros = () => new Array<number>(inputs).fill(0);
+    this.s = { options: o, count: 0, weight: zeros(), mean: zeros(), m2: zeros() };
+    this.keep = 1 - o.decay;
+  }
+
+  /** Rows seen so far. */
+  get count(): number {
+    return this.s.count;
+  }
+  /** Whether the warm-up is over (rows are normalised without a clip). */
+  get warm(): boolean {
+    return this.s.count >= this.s.options.warmup;
+  }
+  /** The running mean of feature j. */
+  mean(j: number): number {
+    return this.s.mean[j];
+  }
+  /** The running (population, or weighted) variance of feature j. */
+  variance(j: number): number {
+    const w = this.s.weight[j];
+    return w > 0 ? this.s.m2[j] / w : 0;
+  }
+
+  /** Learn one row's values. */
+  update(row: ArrayLike<number>): void {
+    this.checkWidth(row, "update");
+    const { weight, mean, m2 } = this.s;
+    for (let j = 0; j < this.inputs; j++) {
+      const x = row[j];
+      if (!Number.isFinite(x)) continue;
+      // Weighted Welford (West 1979) with the past's weights scaled by `keep` before each new value.
+      weight[j] = this.keep * weight[j] + 1;
+      const d = x - mean[j];
+      mean[j] += d / weight[j];
+      m2[j] = this.keep * m2[j] + d * (x - mean[j]);
+    }
+    this.s.count++;
+  }
+
+  /** `(row − mean) / std` per feature into `out` (a new Float32Array if none is given). */
+  normalize(row: ArrayLike<number>, out: Float32Array | Float64Array = new Float32Array(this.inputs)) {
+    this.checkWidth(row, "normalize");
+    const { warmup, warmupMode, clip } = this.s.options;
+    const cold = this.s.count < warmup;
+    if (cold && warmupMode === "identity") {
+      for (let j = 0; j < this.inputs; j++) out[j] = row[j];
+      return out;
+    }
+    for (let j = 0; j < this.inputs; j++) {
+      const v = (row[j] - this.s.mean[j]) * this.scale(j);
+      out[j] = cold ? Math.min(clip, Math.max(-clip, v)) : v;
+    }
+    return out;
+  }
+
+  /** The inverse of `normalize` (after the warm-up): `v · std + mean` per feature. */
+  denormalize(values: ArrayLike<number>, out: Float32Array | Float64Array = new Float64Array(this.inputs)) {
+    this.checkWidth(values, "denormalize");
+    const identity = !this.warm && this.s.options.warmupMode === "identity";
+    for (let j = 0; j < this.inputs; j++) {
+      out[j] = identity ? values[j] : values[j] / this.scale(j) + this.s.mean[j];
+    }
+    return out;
+  }
+
+  /** 1 / std of feature j, or 1 when the std is 0 (a constant feature) or its inverse overflows float32. */
+  scale(j: number): number {
+    const std = Math.sqrt(this.variance(j));
+    const s = 1 / std;
+    return std > 0 && s < FLOAT32_MAX ? s : 1;
+  }
+
+  getState(): RunningNormalizerState {
+    return structuredClone(this.s);
+  }
+  setState(state: RunningNormalizerState): void {
+    if (state.mean.length !== this.inputs) {
+      throw new DataError(
+        `RunningNormalizer: the saved state has ${state.mean.length} features, expected ${this.inputs}`,
+      );
+    }
+    this.s = structuredClone(state);
+    this.keep = 1 - state.options.decay;
+  }
+
+  /** A normaliser restored from its saved state. */
+  static fromState(state: RunningNormalizerState): RunningNormalizer {
+    const n = new RunningNormalizer(state.mean.length, state.options);
+    n.setState(state);
+    return n;
+  }
+
+  private checkWidth(row: ArrayLike<number>, what: string): void {
+    if (row.length !== this.inputs) {
+      throw new DataError(
+        `RunningNormalizer.${what}: expected a row of ${this.inputs} values, got ${row.length}`,
+      );
+    }
+  }
+}
+
+/**
+ * The running scale of a regression target: the learner trains on `scale(y)` (mean 0, std 1, so one
+ * learning rate fits targets in any unit) and answers with `unscale(prediction)`.
+ *
+ * @example
+ * const target = new RunningTargetScaler({ warmup: 10 });
+ * target.update(y);
+ * const t = target.scale(y);              // train on this
+ * const answer = target.unscale(output);  // report this
+ */
+export class RunningTargetScaler {
+  private readonly norm: RunningNormalizer;
+  private readonly one = new Float64Array(1);
+  private readonly out = new Float64Array(1);
+
+  constructor(options: RunningNormalizerOptions = {}, state?: RunningNormalizerState) {
+    this.norm = state ? RunningNormalizer.fromState(state) : new RunningNormalizer(1, options);
+  }
+
+  get count(): number {
+    return this.norm.count;
+  }
+  get mean(): number {
+    return this.norm.mean(0);
+  }
+  get std(): number {
+    return Math.sqrt(this.norm.variance(0));
+  }
+
+  update(y: number): void {
+    this.one[0] = y;
+    this.norm.update(this.one);
+  }
+  /** y in training units. */
+  scale(y: number): number {
+    this.one[0] = y;
+    return this.norm.normalize(this.one, this.out)[0];
+  }
+  /** A prediction in training units, back in the target's units. */
+  unscale(v: number): number {
+    this.one[0] = v;
+    return this.norm.denormalize(this.one, this.out)[0];
+  }
+
+  getState(): RunningNormalizerState {
+    return this.norm.getState();
+  }
+  static fromState(state: RunningNormalizerState): RunningTargetScaler {
+    return new RunningTargetScaler(state.options, state);
+  }
+}
