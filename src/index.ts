@@ -10,6 +10,8 @@
 export { Tensor, type DType, type NestedNumbers } from "./tensor/tensor.js";
 export { Rng } from "./tensor/rng.js";
 export { HomeostatError, ShapeError, ConfigError, DataError, ModelFileError } from "./tensor/errors.js";
+export { Registry, defineKind, type Kind, type Choice } from "./config/registry.js";
+export { parseOptions, type OptionSpec, type OptionSchema, type NameSource } from "./config/options.js";
 export {
   useBackend,
   backend,
@@ -49,9 +51,15 @@ export {
   Dropout,
   LayerNorm,
   layerFromConfig,
+  layers,
+  activations,
+  initializers,
   ACTIVATIONS,
   INIT_NAMES,
   initialize,
+  type LayerContext,
+  type ActivationFn,
+  type InitFill,
   type Layer,
   type LayerConfig,
   type ForwardContext,
@@ -67,6 +75,7 @@ export {
   binaryCrossEntropy,
   crossEntropy,
   lossByName,
+  losses,
   type Loss,
   type LossName,
 } from "./losses/index.js";

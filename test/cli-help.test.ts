@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { registries } from "../src/cli/plugins.js";
 import { STRATEGY_SPECS } from "../src/continual/strategies/index.js";
 
 const BIN = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
@@ -230,5 +231,26 @@ test("docs/cli.md covers every command, its flags and every strategy hyper-param
   for (const spec of Object.values(STRATEGY_SPECS)) {
     for (const name of Object.keys(spec.hyper))
       assert.ok(doc.includes(`\`${name}\``), `docs/cli.md: ${spec.type}.${name}`);
+  }
+});
+
+test("the train page and docs/cli.md list every built-in kind of every registry, with its options", () => {
+  const page = pages.get("train")!.stdout;
+  const doc = readFileSync(new URL("docs/cli.md", ROOT), "utf8");
+  const runConfig = doc.split(/^## The run config of `train`/m)[1].split(/^## /m)[0];
+  for (const [name, registry] of Object.entries(registries())) {
+    for (const kind of registry.kinds()) {
+      const entry = new RegExp(`^  ${kind.name} +(.*)$`, "m").exec(page);
+      assert.ok(entry, `${name}: ${kind.name} is on the train page`);
+      assert.ok(
+        new RegExp(`[\`"]${kind.name}[\`"]`).test(runConfig),
+        `docs/cli.md's run config: ${name} ${kind.name}`,
+      );
+      for (const option of Object.keys(kind.options)) {
+        assert.ok(runConfig.includes(`\`${option}\``), `docs/cli.md: ${kind.name}.${option}`);
+        const after = page.slice(entry.index).split(/^ {2}\S/m)[1] ?? "";
+        assert.match(after, new RegExp(`^    ${option} `, "m"), `train --help: ${kind.name}.${option}`);
+      }
+    }
   }
 });

@@ -183,7 +183,7 @@ test("parseContinualConfig: defaults, strategy hyper-parameters, unknown keys an
     [{ strategy: "replay", taskFree: true, scenario: "task" }, /cannot be task-incremental/],
     [
       { strategy: "naive", model: { layers: [{ type: "dense" }] } },
-      /continual\.model\.layers\[0\]\.units: missing/,
+      /continual\.model\.layers\[0\]\.units: required; expected an integer/,
     ],
     [{ strategy: "naive", optimizer: { type: "adam", lr: -1 } }, /continual\.optimizer\.lr/],
     [{ strategy: "naive", tasks: 7 }, /at most 5 tasks/],

@@ -171,7 +171,7 @@ const CONFIG_ERRORS: [string, unknown, string, RegExp][] = [
     "unknown type",
     { type: "onecycle" },
     "schedule.type",
-    /expected one of "step", "exponential", "cosine", "plateau"/,
+    /unknown schedule string "onecycle"; expected one of step, exponential, cosine, plateau$/,
   ],
   ["not an object", ["step"], "schedule", /schedule: expected an object, got an array/],
 ];

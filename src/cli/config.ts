@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { parseRegulators, type RegulatorChoice } from "../homeostasis/config.js";
 import { basename, dirname, extname, resolve } from "node:path";
-import { layerFromConfig } from "../nn/sequential.js";
+import type { Choice } from "../config/registry.js";
+import { layerFromConfig } from "../nn/layer-kinds.js";
 import type { Layer } from "../nn/layer.js";
 import { resolveInit } from "../nn/init.js";
-import { lossByName, type LossName } from "../losses/losses.js";
+import { type LossName, losses } from "../losses/losses.js";
 import { optimizerFromConfig, type Optimizer } from "../optim/optimizers.js";
 import { scheduleFromConfig } from "../optim/schedules.js";
 import type { ReduceOnPlateau, Schedule } from "../optim/schedules.js";
@@ -50,7 +51,9 @@ export interface RunConfig {
   data: DataConfig;
   layers: Layer[];
   layerConfigs: unknown[];
-  loss: LossName;
+  /** The loss's name (a built-in's or one a plugin registered); `lossChoice` has its options too. */
+  loss: LossName | (string & {});
+  lossChoice: Choice;
   optimizer: Optimizer;
   optimizerConfig: unknown;
   schedule?: Schedule;
@@ -63,6 +66,8 @@ export interface RunConfig {
   checkpoint?: { every: number; keep: number; dir: string };
   /** The health monitor: on by default in the CLI, repairing. */
   health: { monitor: boolean; repair: boolean };
+  /** Plugin modules (absolute paths) whose kinds the config may name; see plugins.ts. */
+  plugins: string[];
   /** Homeostatic regulators acting during training (see src/homeostasis). */
   homeostasis: RegulatorChoice[];
   out: string;
@@ -100,6 +105,7 @@ const TOP_KEYS = [
   "backend",
   "threads",
   "report",
+  "plugins",
 ];
 
 /**
@@ -133,16 +139,28 @@ export function readConfigJson(path: string): unknown {
   }
 }
 
-/** Read and validate a run config file. Every problem is a ConfigError naming the file and field. */
-export function loadRunConfig(path: string): RunConfig {
-  const raw = readConfigJson(path);
+/**
+ * Read and validate a run config file. Every problem is a ConfigError naming the file and field.
+ * Kinds from the config's `plugins` must be registered first (`loadRunConfigWithPlugins`).
+ */
+export function loadRunConfig(path: string, raw: unknown = readConfigJson(path)): RunConfig {
+  return inConfigFile(path, () => parseRunConfig(raw, dirname(resolve(path)), defaultRunDir(path)));
+}
+
+/** Run `read` and name `path` in any ConfigError it throws. */
+function inConfigFile<T>(path: string, read: () => T): T {
   try {
-    return parseRunConfig(raw, dirname(resolve(path)), defaultRunDir(path));
+    return read();
   } catch (e) {
-    if (e instanceof ConfigError)
-      throw new ConfigError(`${path}: ${e.message}`, { ...e.location, file: path });
-    throw e;
+    throw namingFile(e, path);
   }
+}
+
+/** A ConfigError prefixed with the config file's path; other errors as they are. */
+export function namingFile(e: unknown, path: string): unknown {
+  return e instanceof ConfigError
+    ? new ConfigError(`${path}: ${e.message}`, { ...e.location, file: path })
+    : e;
 }
 
 /**
@@ -165,14 +183,10 @@ export function parseRunConfig(raw0: unknown, baseDir: string, runDir = baseDir)
   }
   const layerConfigs = model.layers as unknown[];
   const layers = layerConfigs.map((l, i) => layerFromConfig(l, `model.layers[${i}]`, { init }));
-  const lossName = reqString(raw, "loss", "", [
-    "mse",
-    "mae",
-    "huber",
-    "binaryCrossEntropy",
-    "crossEntropy",
-  ]) as LossName;
-  lossByName(lossName);
+  if (raw.loss === undefined)
+    throw new ConfigError(`loss: missing; expected one of ${losses.names().join(", ")}`, { field: "loss" });
+  const lossChoice = losses.parse(raw.loss, "loss");
+  losses.create(lossChoice, undefined, "loss");
   if (raw.optimizer === undefined)
     throw new ConfigError(`optimizer: missing; expected an object such as {"type":"adam","lr":0.001}`, {
       field: "optimizer",
@@ -235,10 +249,12 @@ export function parseRunConfig(raw0: unknown, baseDir: string, runDir = baseDir)
     checkpoint,
     health,
     homeostasis: parseRegulators(raw.homeostasis),
+    plugins: pluginPaths(raw.plugins, baseDir),
     data: parseData(raw.data, baseDir),
     layers,
     layerConfigs,
-    loss: lossName,
+    loss: lossChoice.type,
+    lossChoice,
     optimizer,
     optimizerConfig: raw.optimizer,
     schedule,
@@ -256,6 +272,25 @@ export function parseRunConfig(raw0: unknown, baseDir: string, runDir = baseDir)
     baseDir,
     runDir,
   };
+}
+
+/** The `plugins` of a config: module paths (relative to the config's folder), resolved. */
+export function pluginPaths(raw: unknown, baseDir: string): string[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw))
+    throw new ConfigError(
+      `plugins: expected an array of module paths (["./my-kinds.js"]), got ${describe(raw)}`,
+      {
+        field: "plugins",
+      },
+    );
+  return raw.map((p, i) => {
+    if (typeof p !== "string" || p === "")
+      throw new ConfigError(`plugins[${i}]: expected a module path, got ${describe(p)}`, {
+        field: `plugins[${i}]`,
+      });
+    return resolve(baseDir, p);
+  });
 }
 
 /** A path the config names (relative to its folder), else the default. */

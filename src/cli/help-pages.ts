@@ -154,7 +154,8 @@ export const PAGES = {
       [
         "Input",
         `  A run config (JSON): seed, data, model, loss, optimizer, schedule, clip, epochs, batchSize,
-  earlyStopping, augment, checkpoint, health, homeostasis, out, report, backend, threads.
+  earlyStopping, augment, checkpoint, health, homeostasis, out, report, backend, threads, plugins
+  (modules exporting register(registries), imported first, that add your own kinds to those below).
   Data: the bundled MNIST digits, IDX files (raw or .gz), or a CSV file with a header row; "target"
   names the target column, every other column is a feature.
 ${CSV_RULES}`,

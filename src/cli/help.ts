@@ -6,6 +6,14 @@
 import { readFileSync } from "node:fs";
 import { STRATEGY_SPECS } from "../continual/strategies/index.js";
 import type { HyperParameter } from "../continual/strategy.js";
+import { losses } from "../losses/losses.js";
+import { activations } from "../nn/activations.js";
+import { initializers } from "../nn/init.js";
+import { layers } from "../nn/layer-kinds.js";
+import { optimizers } from "../optim/optimizers.js";
+import { schedules } from "../optim/schedules.js";
+import { describeOptions } from "../config/options.js";
+import type { Kind } from "../config/registry.js";
 import { UsageError } from "./args.js";
 import { type CommonFlag, type FlagDoc, type HelpPage, PAGES } from "./help-pages.js";
 
@@ -81,11 +89,11 @@ export function commandHelp(command: string): string {
       `no help for "${command}": there is no such command; the commands are ${COMMANDS.join(", ")}`,
     );
   const page: HelpPage = PAGES[command];
-  // continual's strategies are listed, after its run config, from the registry that validates them.
-  const sections =
-    command === "continual"
-      ? [page.sections[0], ["Strategies", strategyList()] as const, ...page.sections.slice(1)]
-      : page.sections;
+  // continual's strategies and train's kinds are listed, after the run config, from the registries
+  // that validate them.
+  const listed: (readonly [string, string])[] =
+    command === "continual" ? [["Strategies", strategyList()]] : command === "train" ? kindSections() : [];
+  const sections = [page.sections[0], ...listed, ...page.sections.slice(1)];
   const flags = page.flags.map((f) => ({ ...f, flag: pad(f.flag) }));
   const common = page.common
     ? (Object.keys(COMMON_FLAGS) as CommonFlag[]).map((k) => ({
@@ -137,6 +145,39 @@ function wrap(text: string, width: number, indent: string): string {
   }
   lines.push(line);
   return lines.join("\n");
+}
+
+/** The registries whose kinds train's run config names, titled as on the help page. */
+const KIND_SECTIONS: [title: string, registry: { kinds(): Kind<unknown, never>[] }][] = [
+  ["Layer types (model.layers[i].type)", layers],
+  ["Activations (a dense layer's activation)", activations],
+  ["Initialisers (model.init, a dense layer's init)", initializers],
+  ['Losses (loss: a name, or {"type": name, ...options})', losses],
+  ["Optimisers (optimizer.type)", optimizers],
+  ["Schedules (schedule.type)", schedules],
+];
+
+/** Every kind a run config may name, with its options, from its registry (not a plugin's: none is loaded). */
+function kindSections(): [string, string][] {
+  const column = 28;
+  return KIND_SECTIONS.map(([title, registry]) => [
+    title,
+    registry
+      .kinds()
+      .flatMap((k) => [
+        flagLine({ flag: k.name, doc: k.doc }, column),
+        ...describeOptions(k.options).map((o) =>
+          flagLine(
+            {
+              flag: `  ${o.key}`,
+              doc: `${o.takes}; ${/^(required|optional)$/.test(o.default) ? o.default : `default ${o.default}`}. ${o.doc}`,
+            },
+            column,
+          ),
+        ),
+      ])
+      .join("\n"),
+  ]);
 }
 
 /** The built-in strategies and their hyper-parameters, from the registry that validates them. */

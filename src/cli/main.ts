@@ -2,7 +2,8 @@ import { resolve } from "node:path";
 import { useBackend } from "../backend/index.js";
 import { HomeostatError } from "../tensor/errors.js";
 import { numberFlag, parseFlags, UsageError } from "./args.js";
-import { loadRunConfig, parseRunConfig, type RunConfig } from "./config.js";
+import { parseRunConfig, type RunConfig } from "./config.js";
+import { importPlugins, loadRunConfigWithPlugins } from "./plugins.js";
 import { loadLatestCheckpoint } from "../io/checkpoint.js";
 import { demoSeed } from "./demo-seed.js";
 import { type KernelChoice, runEval, runPredict } from "./model-commands.js";
@@ -121,6 +122,7 @@ export async function main(argv: string[]): Promise<number> {
             throw new UsageError(
               `${values.resume} holds checkpoints of a continual run; resume it with homeostat continual --resume ${values.resume}`,
             );
+          await importPlugins(ck.config, ck.configDir);
           const cfg = parseRunConfig(ck.config, ck.configDir, ck.runDir);
           if (values.out) cfg.out = resolve(values.out);
           backendFlags(cfg, values);
@@ -128,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         if (!values.config)
           throw new UsageError("train needs --config run.json (or --resume CHECKPOINT_DIR)");
-        const cfg = loadRunConfig(values.config);
+        const cfg = await loadRunConfigWithPlugins(values.config);
         const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
         if (seed !== undefined) cfg.seed = seed;
         if (values.out) cfg.out = resolve(values.out);

@@ -9,7 +9,7 @@ import type { Observer } from "../train/events.js";
 import { fit } from "../train/fit.js";
 import { earlyStopping } from "../train/observers.js";
 import { createRegulator } from "../homeostasis/config.js";
-import { lossByName } from "../losses/losses.js";
+import { type LossName, losses } from "../losses/losses.js";
 import { useBackend } from "../backend/index.js";
 import { dirname, relative } from "node:path";
 import type { RunConfig } from "./config.js";
@@ -86,7 +86,7 @@ export function runTraining(
       { field: `model.layers[${cfg.layers.length - 1}].units` },
     );
   }
-  const loss = lossByName(cfg.loss);
+  const loss = losses.create(cfg.lossChoice, undefined, "loss");
   const metrics = data.train.task === "classification" ? (["accuracy"] as const) : (["mse", "mae"] as const);
   const stepsPerEpoch = Math.ceil((data.train.n * (1 - cfg.data.validationSplit)) / cfg.batchSize);
   ui.say(`Homeostat · ${command} · ${data.description} · ${kernels.name} backend`);
@@ -103,7 +103,8 @@ export function runTraining(
     ui.say(formatEvent(e));
   };
   if (cfg.health.monitor && !resume) {
-    for (const e of checkBeforeTraining(data.train, model, cfg.loss)) printEvent(e);
+    // The checks compare the built-in names; a plugin's loss matches none of their rules.
+    for (const e of checkBeforeTraining(data.train, model, cfg.loss as LossName)) printEvent(e);
   }
   const monitor = cfg.health.monitor
     ? healthMonitor({ repair: cfg.health.repair, seed: cfg.seed, onEvent: printEvent })

@@ -31,7 +31,26 @@ export interface ChoiceSpec<V extends string = string> {
   readonly values: readonly V[];
   readonly default?: V;
 }
-export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec;
+/** Where a name option's values come from: a registry (the user's kinds included) or any list like it. */
+export interface NameSource {
+  /** The kind in words, for messages and help ("activation"). */
+  readonly what: string;
+  has(name: string): boolean;
+  names(): readonly string[];
+}
+/**
+ * A name from a registry that can grow (a Dense layer's activation): checked against the registry when
+ * the options are parsed, so a kind the user registered is accepted like a built-in one.
+ */
+export interface NameSpec {
+  readonly kind: "name";
+  readonly doc?: string;
+  readonly of: NameSource;
+  readonly default?: string;
+  /** Absent is allowed and stays absent (the factory chooses, e.g. an initialiser to suit the activation). */
+  readonly optional?: true;
+}
+export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec | NameSpec;
 /** The options of one kind, by key. */
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;
 
@@ -43,7 +62,11 @@ export type ParsedOptions<S extends Record<string, OptionSpec>> = {
       ? boolean
       : S[K] extends ChoiceSpec<infer V>
         ? V
-        : never;
+        : S[K] extends { kind: "name"; optional: true }
+          ? string | undefined
+          : S[K] extends NameSpec
+            ? string
+            : never;
 };
 
 /** Describe a value the user gave, for "expected X, got Y" messages. */
@@ -92,6 +115,7 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
     const given = obj[key];
     const value = given === undefined ? s.default : given;
     if (value === undefined) {
+      if (s.kind === "name" && s.optional) continue;
       throw new ConfigError(`${field}.${key}: required; expected ${expectation(s)}`, {
         field: `${field}.${key}`,
       });
@@ -105,6 +129,11 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
 export function expectation(s: OptionSpec): string {
   if (s.kind === "boolean") return "true or false";
   if (s.kind === "choice") return `one of ${s.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  if (s.kind === "name")
+    return `one of ${s.of
+      .names()
+      .map((v) => JSON.stringify(v))
+      .join(", ")}`;
   return s.integer ? "an integer" : "a finite number";
 }
 
@@ -117,6 +146,10 @@ function checkValue(value: unknown, s: OptionSpec, field: string): unknown {
   }
   if (s.kind === "choice") {
     if (typeof value !== "string" || !s.values.includes(value)) throw wrong();
+    return value;
+  }
+  if (s.kind === "name") {
+    if (typeof value !== "string" || !s.of.has(value)) throw wrong();
     return value;
   }
   if (typeof value !== "number" || !Number.isFinite(value) || (s.integer && !Number.isInteger(value)))
@@ -146,19 +179,27 @@ export function rangeText(s: OptionSpec): string {
   return [lo, hi].filter(Boolean).join(" and ");
 }
 
+function takesText(s: OptionSpec): string {
+  if (s.kind === "number") return s.integer ? "integer" : "number";
+  if (s.kind === "choice") return expectation(s);
+  // A registry's names can grow, so help names the registry rather than listing them.
+  if (s.kind === "name") return `${s.of.what} name`;
+  return s.kind;
+}
+
 /** One row per option (key, what it takes, default, doc): the source of `--help` and the docs' tables. */
 export function describeOptions(
   schema: OptionSchema,
 ): { key: string; takes: string; default: string; doc: string }[] {
   return Object.entries(schema).map(([key, s]) => ({
     key,
-    takes: [
-      s.kind === "number" && s.integer ? "integer" : s.kind === "choice" ? expectation(s) : s.kind,
-      rangeText(s),
-    ]
-      .filter(Boolean)
-      .join(" "),
-    default: s.default === undefined ? "required" : JSON.stringify(s.default),
+    takes: [takesText(s), rangeText(s)].filter(Boolean).join(" "),
+    default:
+      s.default !== undefined
+        ? JSON.stringify(s.default)
+        : s.kind === "name" && s.optional
+          ? "optional"
+          : "required",
     doc: s.doc ?? "",
   }));
 }

@@ -28,7 +28,8 @@ export interface Kind<T, C = void> {
   /** One sentence: what it is and, where it implements a paper, the paper. */
   readonly doc: string;
   readonly options: OptionSchema;
-  create(options: Readonly<Record<string, unknown>>, context: C): T;
+  /** `field` names the options in messages of rules that tie two options together. */
+  create(options: Readonly<Record<string, unknown>>, context: C, field: string): T;
 }
 
 /** A kind whose factory sees its options typed from its schema. */
@@ -36,7 +37,7 @@ export function defineKind<S extends OptionSchema, T, C = void>(kind: {
   readonly name: string;
   readonly doc: string;
   readonly options: S;
-  create(options: ParsedOptions<S>, context: C): T;
+  create(options: ParsedOptions<S>, context: C, field: string): T;
 }): Kind<T, C> {
   return kind as unknown as Kind<T, C>;
 }
@@ -45,6 +46,20 @@ export function defineKind<S extends OptionSchema, T, C = void>(kind: {
 export interface Choice {
   readonly type: string;
   readonly options: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The built-in kinds of a table keyed by name (`satisfies Record<BuiltinName, Kind<…>>`, so a name
+ * without an entry fails to compile), checking that each key is its kind's name.
+ *
+ * @example
+ * new Registry("shape", "shape", builtinKinds({ box })); // box.name must be "box"
+ */
+export function builtinKinds<T, C>(table: Readonly<Record<string, Kind<T, C>>>): Kind<T, C>[] {
+  return Object.entries(table).map(([key, kind]) => {
+    if (kind.name !== key) throw new Error(`built-in kind "${kind.name}" is filed under "${key}"`);
+    return kind;
+  });
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
@@ -127,13 +142,13 @@ export class Registry<T, C = void> {
   }
 
   /** Make the kind a validated choice names. */
-  create(choice: Choice, context: C): T {
-    return this.get(choice.type).create(choice.options, context);
+  create(choice: Choice, context: C, field = this.field): T {
+    return this.get(choice.type, `${field}.type`).create(choice.options, context, field);
   }
 
   /** Validate a raw config (`parse`) and make the kind it names. */
   build(raw: unknown, context: C, field = this.field): T {
-    return this.create(this.parse(raw, field), context);
+    return this.create(this.parse(raw, field), context, field);
   }
 
   /** Every kind with its options, as text for `--help` and the docs. */
@@ -142,7 +157,7 @@ export class Registry<T, C = void> {
       .map((k) => {
         const rows = describeOptions(k.options).map(
           (o) =>
-            `    ${o.key.padEnd(16)} ${o.takes}${o.default === "required" ? ", required" : `, default ${o.default}`}${o.doc ? ` — ${o.doc}` : ""}`,
+            `    ${o.key.padEnd(16)} ${o.takes}${/^(required|optional)$/.test(o.default) ? `, ${o.default}` : `, default ${o.default}`}${o.doc ? ` — ${o.doc}` : ""}`,
         );
         return [`  ${k.name} — ${k.doc}`, ...rows].join("\n");
       })

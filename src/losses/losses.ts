@@ -1,6 +1,7 @@
 import * as F from "../autograd/functional.js";
 import * as op from "../autograd/ops.js";
-import { ConfigError, ShapeError } from "../tensor/errors.js";
+import { defineKind, type Kind, Registry } from "../config/registry.js";
+import { ShapeError } from "../tensor/errors.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 
@@ -15,7 +16,8 @@ export const LOSS_NAMES: readonly LossName[] = ["mse", "mae", "huber", "binaryCr
  * activation matches.
  */
 export interface Loss {
-  readonly name: LossName;
+  /** A built-in loss's name, or the name a user registered theirs under. */
+  readonly name: LossName | (string & {});
   /** The loss of outputs after the model's output activation. */
   fromOutputs(output: Tensor, target: Tensor): Tensor;
   readonly fused?: { activation: "softmax" | "sigmoid"; fromLogits(logits: Tensor, target: Tensor): Tensor };
@@ -102,24 +104,50 @@ function checked(loss: Loss): Loss {
   };
 }
 
+const plain = (loss: Loss, doc: string): Kind<Loss> => ({
+  name: loss.name,
+  doc,
+  options: {},
+  create: () => loss,
+});
+
+/** The built-in losses, typed so that a name without an entry fails to compile. */
+const BUILTIN = {
+  mse: plain(mse, "Mean squared error."),
+  mae: plain(mae, "Mean absolute error."),
+  huber: defineKind({
+    name: "huber",
+    doc: "½d² where |d| < delta, delta·(|d| − ½delta) beyond (PyTorch HuberLoss).",
+    options: {
+      delta: { kind: "number", min: 0, minExclusive: true, default: 1, doc: "Where it turns linear." },
+    },
+    create: (o) => huber(o.delta),
+  }),
+  binaryCrossEntropy: plain(
+    binaryCrossEntropy,
+    "For sigmoid outputs and 0/1 targets; fused from the logits.",
+  ),
+  crossEntropy: plain(crossEntropy, "For softmax outputs and one-hot targets; fused from the logits."),
+} satisfies Record<LossName, Kind<Loss>>;
+
+/**
+ * Every loss a run config may name (`"loss": "mse"` or `{"type": "huber", "delta": 2}`), the user's
+ * included. A user's loss is a `Loss` whose `fromOutputs` returns a scalar tensor.
+ *
+ * @example
+ * losses.register({ name: "sse", doc: "Sum of squares.", options: {}, create: () => ({ name: "sse", fromOutputs: (y, t) => op.sum(F.square(op.sub(y, t))) }) });
+ */
+export const losses = new Registry<Loss>("loss", "loss", Object.values(BUILTIN));
+
+/**
+ * The loss a run config names: a name, or `{"type": name, ...options}`; unknown names and bad options
+ * are ConfigErrors naming `field`.
+ *
+ * @example
+ * lossByName("huber").name; // "huber" (delta 1)
+ */
 export function lossByName(name: unknown, field = "loss"): Loss {
-  switch (name) {
-    case "mse":
-      return mse;
-    case "mae":
-      return mae;
-    case "huber":
-      return huber(1);
-    case "binaryCrossEntropy":
-      return binaryCrossEntropy;
-    case "crossEntropy":
-      return crossEntropy;
-    default:
-      throw new ConfigError(
-        `${field}: unknown loss ${JSON.stringify(name)}; expected one of ${LOSS_NAMES.join(", ")}`,
-        { field },
-      );
-  }
+  return losses.build(name, undefined, field);
 }
 
 /**

@@ -2,4 +2,5 @@ export * from "./activations.js";
 export * from "./init.js";
 export type { ForwardContext, Layer, LayerConfig } from "./layer.js";
 export { Dense, Activation, Dropout, LayerNorm, type DenseOptions } from "./layers.js";
-export { Sequential, layerFromConfig, type ModelConfig } from "./sequential.js";
+export { layers, layerFromConfig, type LayerContext, type LayerType } from "./layer-kinds.js";
+export { Sequential, type ModelConfig } from "./sequential.js";

@@ -4,8 +4,8 @@ import { ConfigError } from "../tensor/errors.js";
 import type { Rng } from "../tensor/rng.js";
 import { allocate, type Data, type DType, Tensor } from "../tensor/tensor.js";
 import { backend } from "../backend/index.js";
-import { ACTIVATIONS, type ActivationName, defaultInitFor, resolveActivation } from "./activations.js";
-import { initialize, type InitName, resolveInit } from "./init.js";
+import { type ActivationChoice, activationFn, defaultInitFor, resolveActivation } from "./activations.js";
+import { type InitChoice, initialize, resolveInit } from "./init.js";
 import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
 
 /**
@@ -20,9 +20,9 @@ function parameterData(d: Data): Data {
 }
 
 export interface DenseOptions {
-  activation?: ActivationName;
+  activation?: ActivationChoice;
   /** Weight initialiser; defaults to the one that suits the activation (He for ReLU family, LeCun for SELU, else Glorot). */
-  init?: InitName | string;
+  init?: InitChoice;
   useBias?: boolean;
 }
 
@@ -36,8 +36,8 @@ export interface DenseOptions {
 export class Dense implements Layer {
   readonly type = "dense";
   readonly units: number;
-  readonly activation: ActivationName;
-  readonly init: InitName;
+  readonly activation: ActivationChoice;
+  readonly init: InitChoice;
   readonly useBias: boolean;
   weight!: Tensor;
   bias: Tensor | null = null;
@@ -71,7 +71,7 @@ export class Dense implements Layer {
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
     // relu joins the fused call: one kernel and one output array each way.
     if (this.activation === "relu" && x.rank === 2) return op.linear(x, this.weight, this.bias, "relu");
-    return ACTIVATIONS[this.activation](this.forwardLinear(x));
+    return activationFn(this.activation)(this.forwardLinear(x));
   }
 
   parameters(): [string, Tensor][] {
@@ -97,15 +97,15 @@ export class Dense implements Layer {
 /** A nonlinearity on its own, for models written as Dense(…) → Activation(…). */
 export class Activation implements Layer {
   readonly type = "activation";
-  readonly activation: ActivationName;
-  constructor(activation: ActivationName) {
+  readonly activation: ActivationChoice;
+  constructor(activation: ActivationChoice) {
     this.activation = resolveActivation(activation);
   }
   build(inputDim: number): number {
     return inputDim;
   }
   forward(x: Tensor): Tensor {
-    return ACTIVATIONS[this.activation](x);
+    return activationFn(this.activation)(x);
   }
   forwardLinear(x: Tensor): Tensor {
     return x;

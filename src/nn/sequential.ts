@@ -1,18 +1,11 @@
 import { ConfigError, ShapeError } from "../tensor/errors.js";
-import {
-  checkKeys,
-  expectObject,
-  optBoolean,
-  optNumber,
-  optString,
-  reqNumber,
-  reqString,
-} from "../tensor/fields.js";
 import type { Rng } from "../tensor/rng.js";
 import type { DType, Tensor } from "../tensor/tensor.js";
-import { ACTIVATIONS, type ActivationName, resolveActivation } from "./activations.js";
+import { type ActivationChoice, activationFn } from "./activations.js";
+import { layerFromConfig } from "./layer-kinds.js";
 import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
-import { Activation, Dense, Dropout, LayerNorm } from "./layers.js";
+
+export { layerFromConfig };
 
 export interface ModelConfig {
   inputDim: number;
@@ -82,7 +75,7 @@ export class Sequential {
         (ctx.onActivation || (stopBeforeOutputActivation && i === last))
       ) {
         const z = layer.forwardLinear(h, ctx);
-        h = stopBeforeOutputActivation && i === last ? z : ACTIVATIONS[layer.activation as ActivationName](z);
+        h = stopBeforeOutputActivation && i === last ? z : activationFn(layer.activation)(z);
         ctx.onActivation?.(String(i), h, z);
       } else {
         h = layer.forward(h, ctx);
@@ -99,10 +92,10 @@ export class Sequential {
   }
 
   /** The nonlinearity the model's output passes through last ("identity" for a linear output). */
-  outputActivation(): ActivationName {
+  outputActivation(): ActivationChoice {
     const i = this.outputLayerIndex();
     const a = i >= 0 ? this.layers[i].activation : undefined;
-    return a === undefined || a === "linear" ? "identity" : (a as ActivationName);
+    return a === undefined || a === "linear" ? "identity" : a;
   }
 
   /** Every parameter with its stable name, in a fixed order. */
@@ -128,32 +121,5 @@ export class Sequential {
       throw new ConfigError(`${field}: expected a non-empty array of layers`, { field });
     }
     return new Sequential(layers.map((l, i) => layerFromConfig(l, `${field}[${i}]`)));
-  }
-}
-
-/** One layer from its JSON description; unknown keys and bad values name the field. */
-export function layerFromConfig(raw: unknown, field: string, defaults: { init?: string } = {}): Layer {
-  const cfg = expectObject(raw, field);
-  const type = reqString(cfg, "type", field, ["dense", "activation", "dropout", "layerNorm"]);
-  switch (type) {
-    case "dense": {
-      checkKeys(cfg, ["type", "units", "activation", "init", "useBias"], field);
-      const units = reqNumber(cfg, "units", field, { integer: true, min: 1 });
-      const activation = resolveActivation(
-        optString(cfg, "activation", field) ?? "identity",
-        `${field}.activation`,
-      );
-      const init = optString(cfg, "init", field) ?? defaults.init;
-      return new Dense(units, { activation, init, useBias: optBoolean(cfg, "useBias", field) });
-    }
-    case "activation":
-      checkKeys(cfg, ["type", "activation"], field);
-      return new Activation(resolveActivation(cfg.activation, `${field}.activation`));
-    case "dropout":
-      checkKeys(cfg, ["type", "rate"], field);
-      return new Dropout(reqNumber(cfg, "rate", field, { min: 0, max: 0.999 }));
-    default:
-      checkKeys(cfg, ["type", "eps"], field);
-      return new LayerNorm({ eps: optNumber(cfg, "eps", field, { above: 0 }) });
   }
 }

@@ -36,6 +36,7 @@ export {
   adam,
   adamw,
   optimizerFromConfig,
+  optimizers,
   rmsprop,
   sgd,
 } from "./optimizers.js";
@@ -45,10 +46,12 @@ export {
   type Schedule,
   type SchedulePosition,
   type ScheduleSpec,
+  type ScheduleType,
   ReduceOnPlateau,
   cosineWithWarmup,
   exponentialDecay,
   scheduleFromConfig,
+  schedules,
   stepDecay,
 } from "./schedules.js";
 export { clipGradNorm, clipGradValue, totalNorm } from "./clip.js";

@@ -1,18 +1,18 @@
 /**
  * The named optimisers, each a chain of small transforms with PyTorch's option names and defaults
- * (camelCase), and `optimizerFromConfig` for the JSON run config. Options are checked here once,
- * so that a typo in a config file or a negative learning rate is reported before training starts.
+ * (camelCase); the `optimizers` registry that a run config's `optimizer` is looked up in; and
+ * `optimizerFromConfig` for the JSON run config. Options are checked here once, so that a typo in a
+ * config file or a negative learning rate is reported before training starts.
  */
-import { ConfigError } from "../tensor/errors.js";
-import { scaleByAdagrad, scaleByAdam, scaleByRms } from "./adaptive.js";
 import {
+  configRule,
+  expectObject,
   type OptionSpec,
   type ParsedOptions,
-  configRule,
-  describeValue,
-  expectObject,
   parseOptions,
 } from "../config/options.js";
+import { type Kind, Registry } from "../config/registry.js";
+import { scaleByAdagrad, scaleByAdam, scaleByRms } from "./adaptive.js";
 import {
   type GradientTransform,
   addDecayedWeights,
@@ -68,47 +68,59 @@ export interface AdagradOptions {
   eps?: number;
 }
 
-const nonNegative = (value?: number) => ({ kind: "number", min: 0, default: value }) as const;
-const beta = (value: number) =>
-  ({ kind: "number", min: 0, max: 1, maxExclusive: true, default: value }) as const;
-const flag = { kind: "boolean", default: false } as const;
-const adamSpec = (weightDecay: number) =>
+const nonNegative = (value: number | undefined, doc: string) =>
+  ({ kind: "number", min: 0, default: value, doc }) as const;
+const beta = (value: number, doc: string) =>
+  ({ kind: "number", min: 0, max: 1, maxExclusive: true, default: value, doc }) as const;
+const flag = (doc: string) => ({ kind: "boolean", default: false, doc }) as const;
+const LR = "Base learning rate (a schedule multiplies it).";
+const DECAY = "L2 penalty added to the gradient.";
+const EPS = "Added to the denominator.";
+const adamSpec = (weightDecay: number, decayDoc: string) =>
   ({
-    lr: nonNegative(1e-3),
-    beta1: beta(0.9),
-    beta2: beta(0.999),
-    eps: nonNegative(1e-8),
-    weightDecay: nonNegative(weightDecay),
-    amsgrad: flag,
+    lr: nonNegative(1e-3, LR),
+    beta1: beta(0.9, "Decay of the first moment."),
+    beta2: beta(0.999, "Decay of the second moment."),
+    eps: nonNegative(1e-8, EPS),
+    weightDecay: nonNegative(weightDecay, decayDoc),
+    amsgrad: flag("Use the maximum of past second moments (Reddi et al. 2018)."),
   }) as const;
 
 /** Option specs with PyTorch's defaults and range checks; SGD's lr is required, as in PyTorch. */
 const SPECS = {
   sgd: {
-    lr: nonNegative(),
-    momentum: nonNegative(0),
-    dampening: nonNegative(0),
-    nesterov: flag,
-    weightDecay: nonNegative(0),
+    lr: nonNegative(undefined, LR),
+    momentum: nonNegative(0, "Momentum factor."),
+    dampening: nonNegative(0, "Dampening of the momentum."),
+    nesterov: flag("Nesterov momentum (needs momentum > 0, dampening 0)."),
+    weightDecay: nonNegative(0, DECAY),
   },
-  adam: adamSpec(0),
-  adamw: adamSpec(1e-2),
+  adam: adamSpec(0, DECAY),
+  adamw: adamSpec(1e-2, "Decoupled weight decay, lr·weightDecay·p."),
   rmsprop: {
-    lr: nonNegative(1e-2),
-    alpha: nonNegative(0.99),
-    eps: nonNegative(1e-8),
-    weightDecay: nonNegative(0),
-    momentum: nonNegative(0),
-    centered: flag,
+    lr: nonNegative(1e-2, LR),
+    alpha: nonNegative(0.99, "Decay of the squared-gradient average."),
+    eps: nonNegative(1e-8, EPS),
+    weightDecay: nonNegative(0, DECAY),
+    momentum: nonNegative(0, "Momentum factor."),
+    centered: flag("Divide by the gradient's estimated variance, not its second moment."),
   },
   adagrad: {
-    lr: nonNegative(1e-2),
-    lrDecay: nonNegative(0),
-    weightDecay: nonNegative(0),
-    initialAccumulatorValue: nonNegative(0),
-    eps: nonNegative(1e-10),
+    lr: nonNegative(1e-2, LR),
+    lrDecay: nonNegative(0, "Learning-rate decay per step."),
+    weightDecay: nonNegative(0, DECAY),
+    initialAccumulatorValue: nonNegative(0, "Starting value of the squared-gradient sum."),
+    eps: nonNegative(1e-10, EPS),
   },
 } as const satisfies Record<string, Record<string, OptionSpec>>;
+
+const DOCS: Record<OptimizerType, string> = {
+  sgd: "Stochastic gradient descent, PyTorch's momentum, dampening, Nesterov and L2 decay.",
+  adam: "Adam (Kingma & Ba 2015); weightDecay is an L2 penalty.",
+  adamw: "AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay.",
+  rmsprop: "RMSprop as in PyTorch (Tieleman & Hinton), optionally centered and with momentum.",
+  adagrad: "Adagrad as in PyTorch (Duchi et al. 2011).",
+};
 
 export type OptimizerType = keyof typeof SPECS;
 export const OPTIMIZER_TYPES = Object.keys(SPECS) as OptimizerType[];
@@ -137,24 +149,22 @@ const BUILDERS: Builders = {
   adagrad: (o) => [addDecayedWeights(o.weightDecay), scaleByAdagrad(o), scaleByLearningRate()],
 };
 
+/** A built-in optimiser from options already checked against its spec. */
 function createOptimizer(
   type: OptimizerType,
-  raw: unknown,
+  parsed: Record<string, unknown>,
   field: string,
-  passThrough: readonly string[] = [],
 ): Optimizer<unknown[]> {
-  const parsed = parseOptions(raw, SPECS[type], field, passThrough) as Record<string, number | boolean> & {
-    lr: number;
-  };
+  const checked = parsed as Record<string, number | boolean> & { lr: number };
   const stages = (BUILDERS[type] as (o: unknown, field: string) => GradientTransform<unknown>[])(
-    parsed,
+    checked,
     field,
   );
   const transform = chain(...stages);
   // Everything but the learning-rate scaling, which `step` folds into p -= lr·u. The state stays the
   // whole chain's (checkpoints do not depend on which path ran); the last stage keeps none.
   const head = chain(...stages.slice(0, -1));
-  const { lr, ...options } = parsed;
+  const { lr, ...options } = checked;
   return {
     type,
     lr,
@@ -166,6 +176,33 @@ function createOptimizer(
       applyUpdates(params, updates, stepLr);
     },
   };
+}
+
+/** The built-in optimisers as registry kinds, typed so that a type without an entry fails to compile. */
+const BUILTIN = Object.fromEntries(
+  OPTIMIZER_TYPES.map((type): [OptimizerType, Kind<Optimizer>] => [
+    type,
+    {
+      name: type,
+      doc: DOCS[type],
+      options: SPECS[type],
+      create: (o, _c, field) => createOptimizer(type, o, field),
+    },
+  ]),
+) as Record<OptimizerType, Kind<Optimizer>>;
+
+/**
+ * Every optimiser a run config may name, the user's included. A user's optimiser is an `Optimizer`
+ * (`{type, lr, options, init, update}`, plain state); `step` is optional.
+ *
+ * @example
+ * optimizers.register(defineKind({ name: "sign", doc: "signSGD.", options: { lr: { kind: "number", min: 0 } }, create: (o) => signSgd(o.lr) }));
+ */
+export const optimizers = new Registry<Optimizer>("optimizer", "optimizer", Object.values(BUILTIN));
+
+/** A direct call (`sgd({...})`): options checked under the optimiser's own name. */
+function direct(type: OptimizerType, options: unknown): Optimizer<unknown[]> {
+  return createOptimizer(type, parseOptions(options, SPECS[type], type), type);
 }
 
 /**
@@ -180,7 +217,7 @@ function createOptimizer(
  * applyUpdates(params, updates); // params[0] = [0.95, -1.05]
  */
 export function sgd(options: SgdOptions): Optimizer<unknown[]> {
-  return createOptimizer("sgd", options, "sgd");
+  return direct("sgd", options);
 }
 
 /**
@@ -195,7 +232,7 @@ export function sgd(options: SgdOptions): Optimizer<unknown[]> {
  * opt.update(updates, state, params, opt.lr); // updates ≈ [1e-3]: the first step is lr·sign(g)
  */
 export function adam(options: AdamOptions = {}): Optimizer<unknown[]> {
-  return createOptimizer("adam", options, "adam");
+  return direct("adam", options);
 }
 
 /**
@@ -209,7 +246,7 @@ export function adam(options: AdamOptions = {}): Optimizer<unknown[]> {
  * opt.update(updates, opt.init(params), params, opt.lr); // updates ≈ [1e-3 · (1 + 0.1 · 2)]
  */
 export function adamw(options: AdamOptions = {}): Optimizer<unknown[]> {
-  return createOptimizer("adamw", options, "adamw");
+  return direct("adamw", options);
 }
 
 /**
@@ -222,7 +259,7 @@ export function adamw(options: AdamOptions = {}): Optimizer<unknown[]> {
  * opt.update(updates, opt.init(params), params, opt.lr); // updates = [0.01 · 0.5 / sqrt(0.01 · 0.25)] = [0.1]
  */
 export function rmsprop(options: RmspropOptions = {}): Optimizer<unknown[]> {
-  return createOptimizer("rmsprop", options, "rmsprop");
+  return direct("rmsprop", options);
 }
 
 /**
@@ -236,7 +273,7 @@ export function rmsprop(options: RmspropOptions = {}): Optimizer<unknown[]> {
  * opt.update(updates, opt.init(params), params, opt.lr); // updates ≈ [0.1]
  */
 export function adagrad(options: AdagradOptions = {}): Optimizer<unknown[]> {
-  return createOptimizer("adagrad", options, "adagrad");
+  return direct("adagrad", options);
 }
 
 /**
@@ -250,14 +287,6 @@ export function adagrad(options: AdagradOptions = {}): Optimizer<unknown[]> {
  * // opt.type === "adamw", opt.lr === 3e-4, opt.options.beta1 === 0.9
  */
 export function optimizerFromConfig(cfg: unknown, field = "optimizer"): Optimizer<unknown[]> {
-  const obj = expectObject(cfg, field);
-  const type = obj["type"];
-  if (typeof type !== "string" || !(OPTIMIZER_TYPES as string[]).includes(type)) {
-    const expected = OPTIMIZER_TYPES.map((t) => JSON.stringify(t)).join(", ");
-    const got = type === undefined ? "nothing" : describeValue(type);
-    throw new ConfigError(`${field}.type: expected one of ${expected}, got ${got}`, {
-      field: `${field}.type`,
-    });
-  }
-  return createOptimizer(type as OptimizerType, obj, field, ["type"]);
+  // An object, as before the registry: a bare name would hide that SGD's lr is required.
+  return optimizers.build(expectObject(cfg, field), undefined, field) as Optimizer<unknown[]>;
 }

@@ -6,7 +6,8 @@
  * reader passes "schedule" so that a user sees `schedule.gamma: …`.
  */
 import { ConfigError } from "../tensor/errors.js";
-import { type OptionSpec, configRule, describeValue, expectObject, parseOptions } from "../config/options.js";
+import { configRule, describeValue, expectObject, parseOptions } from "../config/options.js";
+import { defineKind, type Kind, Registry } from "../config/registry.js";
 
 export interface SchedulePosition {
   /** Optimiser steps done before this one, 0-based. */
@@ -21,12 +22,15 @@ export type Schedule = (p: SchedulePosition) => number;
 
 const positive = { kind: "number", min: 0, minExclusive: true } as const;
 const positiveInteger = { kind: "number", min: 1, integer: true } as const;
-const STEP_SPEC = { stepSize: positiveInteger, gamma: { ...positive, default: 0.1 } } as const;
-const EXPONENTIAL_SPEC = { gamma: positive } as const;
+const STEP_SPEC = {
+  stepSize: { ...positiveInteger, doc: "Epochs between reductions." },
+  gamma: { ...positive, default: 0.1, doc: "Multiplier per reduction." },
+} as const;
+const EXPONENTIAL_SPEC = { gamma: { ...positive, doc: "Multiplier per epoch." } } as const;
 const COSINE_SPEC = {
-  warmupSteps: { kind: "number", min: 0, integer: true },
-  totalSteps: positiveInteger,
-  minFactor: { kind: "number", min: 0, max: 1, default: 0 },
+  warmupSteps: { kind: "number", min: 0, integer: true, doc: "Optimiser steps of linear warm-up." },
+  totalSteps: { ...positiveInteger, doc: "Step at which the cosine reaches minFactor." },
+  minFactor: { kind: "number", min: 0, max: 1, default: 0, doc: "The multiplier's floor." },
 } as const;
 
 /**
@@ -114,14 +118,27 @@ export interface ReduceOnPlateauState {
 }
 
 const PLATEAU_SPEC = {
-  mode: { kind: "choice", values: ["min", "max"], default: "min" },
-  factor: { kind: "number", min: 0, max: 1, minExclusive: true, maxExclusive: true, default: 0.1 },
-  patience: { kind: "number", min: 0, integer: true, default: 10 },
-  threshold: { kind: "number", min: 0, default: 1e-4 },
-  thresholdMode: { kind: "choice", values: ["rel", "abs"], default: "rel" },
-  cooldown: { kind: "number", min: 0, integer: true, default: 0 },
-  minFactor: { kind: "number", min: 0, default: 0 },
-  eps: { kind: "number", min: 0, default: 1e-8 },
+  mode: { kind: "choice", values: ["min", "max"], default: "min", doc: "min: lower is better (a loss)." },
+  factor: {
+    kind: "number",
+    min: 0,
+    max: 1,
+    minExclusive: true,
+    maxExclusive: true,
+    default: 0.1,
+    doc: "Multiplier per reduction.",
+  },
+  patience: { kind: "number", min: 0, integer: true, default: 10, doc: "Bad epochs tolerated." },
+  threshold: { kind: "number", min: 0, default: 1e-4, doc: "Least change that counts as better." },
+  thresholdMode: {
+    kind: "choice",
+    values: ["rel", "abs"],
+    default: "rel",
+    doc: "Threshold relative or absolute.",
+  },
+  cooldown: { kind: "number", min: 0, integer: true, default: 0, doc: "Epochs ignored after a reduction." },
+  minFactor: { kind: "number", min: 0, default: 0, doc: "The multiplier's floor." },
+  eps: { kind: "number", min: 0, default: 1e-8, doc: "Smaller reductions are skipped." },
 } as const;
 
 /**
@@ -220,45 +237,78 @@ export class ReduceOnPlateau {
 /**
  * What `scheduleFromConfig` returns: either a pure schedule evaluated before every optimiser step,
  * or a plateau reducer the training loop feeds a metric once per epoch (its `factor` is the
- * multiplier in force). The `kind` tells the loop which it has.
+ * multiplier in force). The `kind` tells the loop which it has; `type` is the name in the config.
  */
 export type ScheduleSpec =
-  | { kind: "schedule"; type: "step" | "exponential" | "cosine"; schedule: Schedule }
-  | { kind: "plateau"; type: "plateau"; plateau: ReduceOnPlateau };
+  | { kind: "schedule"; type: string; schedule: Schedule }
+  | { kind: "plateau"; type: string; plateau: ReduceOnPlateau };
 
-const SCHEDULE_TYPES = ["step", "exponential", "cosine", "plateau"] as const;
+export type ScheduleType = "step" | "exponential" | "cosine" | "plateau";
+
+/** The built-in schedules, typed so that a type without an entry fails to compile. */
+const BUILTIN = {
+  step: defineKind({
+    name: "step",
+    doc: "gamma^floor(epoch / stepSize) (PyTorch StepLR).",
+    options: STEP_SPEC,
+    create: (o, _c, field): ScheduleSpec => ({
+      kind: "schedule",
+      type: "step",
+      schedule: stepDecay(o, field),
+    }),
+  }),
+  exponential: defineKind({
+    name: "exponential",
+    doc: "gamma^epoch (PyTorch ExponentialLR).",
+    options: EXPONENTIAL_SPEC,
+    create: (o, _c, field): ScheduleSpec => ({
+      kind: "schedule",
+      type: "exponential",
+      schedule: exponentialDecay(o, field),
+    }),
+  }),
+  cosine: defineKind({
+    name: "cosine",
+    doc: "Linear warm-up, then half-cosine decay per step (Loshchilov & Hutter, SGDR).",
+    options: COSINE_SPEC,
+    create: (o, _c, field): ScheduleSpec => ({
+      kind: "schedule",
+      type: "cosine",
+      schedule: cosineWithWarmup(o, field),
+    }),
+  }),
+  plateau: defineKind({
+    name: "plateau",
+    doc: "Reduce when the validation loss stops improving (PyTorch ReduceLROnPlateau).",
+    options: PLATEAU_SPEC,
+    create: (o, _c, field): ScheduleSpec => ({
+      kind: "plateau",
+      type: "plateau",
+      plateau: new ReduceOnPlateau(o, field),
+    }),
+  }),
+} satisfies Record<ScheduleType, Kind<ScheduleSpec>>;
+
+/**
+ * Every schedule a run config may name, the user's included: a user's kind returns
+ * `{kind: "schedule", type, schedule}` with `schedule` a pure function of the position.
+ *
+ * @example
+ * schedules.register({ name: "half", doc: "½.", options: {}, create: () => ({ kind: "schedule", type: "half", schedule: () => 0.5 }) });
+ */
+export const schedules = new Registry<ScheduleSpec>("schedule", "schedule", Object.values(BUILTIN));
 
 /**
  * Build a schedule from the run config's `schedule` object:
  * `{"type":"step","stepSize":…,"gamma":…}`, `{"type":"exponential","gamma":…}`,
  * `{"type":"cosine","warmupSteps":…,"totalSteps":…,"minFactor":…}` or
- * `{"type":"plateau","mode":…,"factor":…,"patience":…,"threshold":…,"thresholdMode":…,"cooldown":…,"minFactor":…}`.
+ * `{"type":"plateau","mode":…,"factor":…,"patience":…,"threshold":…,"thresholdMode":…,"cooldown":…,"minFactor":…}`,
+ * or a type a user registered.
  *
  * @example
  * const spec = scheduleFromConfig({ type: "cosine", warmupSteps: 100, totalSteps: 10000 });
  * if (spec.kind === "schedule") spec.schedule({ step: 0, epoch: 0, stepsPerEpoch: 500 }); // 0.01
  */
 export function scheduleFromConfig(cfg: unknown, field = "schedule"): ScheduleSpec {
-  const obj = expectObject(cfg, field);
-  // Parse with "type" allowed first, so that an unknown key's message lists it among the expected keys.
-  const withType = <S extends Record<string, OptionSpec>>(spec: S) =>
-    parseOptions(obj, spec, field, ["type"]);
-  const type = obj["type"];
-  switch (type) {
-    case "step":
-      return { kind: "schedule", type, schedule: stepDecay(withType(STEP_SPEC), field) };
-    case "exponential":
-      return { kind: "schedule", type, schedule: exponentialDecay(withType(EXPONENTIAL_SPEC), field) };
-    case "cosine":
-      return { kind: "schedule", type, schedule: cosineWithWarmup(withType(COSINE_SPEC), field) };
-    case "plateau":
-      return { kind: "plateau", type, plateau: new ReduceOnPlateau(withType(PLATEAU_SPEC), field) };
-    default: {
-      const got = type === undefined ? "nothing" : describeValue(type);
-      const expected = SCHEDULE_TYPES.map((t) => JSON.stringify(t)).join(", ");
-      throw new ConfigError(`${field}.type: expected one of ${expected}, got ${got}`, {
-        field: `${field}.type`,
-      });
-    }
-  }
+  return schedules.build(expectObject(cfg, field), undefined, field);
 }

@@ -1,6 +1,6 @@
 import { argmaxRows } from "../autograd/functional.js";
 import { type Loss, lossByName, type LossName } from "../losses/losses.js";
-import { ACTIVATIONS } from "../nn/activations.js";
+import { activationFn } from "../nn/activations.js";
 import type { ForwardContext } from "../nn/layer.js";
 import type { Sequential } from "../nn/sequential.js";
 import { ShapeError } from "../tensor/errors.js";
@@ -89,9 +89,9 @@ export function lossAndOutput(
   const act = model.outputActivation();
   const logits = model.forwardLinear(x, ctx);
   if (loss.fused && loss.fused.activation === act) {
-    return { loss: loss.fused.fromLogits(logits, y), output: ACTIVATIONS[act](logits.detach()), logits };
+    return { loss: loss.fused.fromLogits(logits, y), output: activationFn(act)(logits.detach()), logits };
   }
-  const output = ACTIVATIONS[act](logits);
+  const output = activationFn(act)(logits);
   return { loss: loss.fromOutputs(output, y), output, logits };
 }
 
