@@ -37,9 +37,9 @@ export {
   gather,
   lossFromLogits,
   perSampleGradients,
-  quadraticPenalty,
   snapshotParameters,
 } from "./strategy.js";
+export { quadraticPenalty } from "../losses/penalties.js";
 export {
   type StrategyChoice,
   STRATEGY_SPECS,

@@ -16,9 +16,9 @@
  * }
  */
 import * as F from "../autograd/functional.js";
-import * as op from "../autograd/ops.js";
 import { grad } from "../autograd/backward.js";
 import type { Loss } from "../losses/losses.js";
+import { quadraticPenalty } from "../losses/penalties.js";
 import { Sequential } from "../nn/sequential.js";
 import { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -86,29 +86,6 @@ export function cloneModel(model: Sequential): Sequential {
   const src = model.parameters();
   copy.parameters().forEach(([, t], i) => t.data.set(src[i][1].data));
   return copy;
-}
-
-/**
- * Σ_p Σ_i importance_p,i · (θ_p,i − anchor_p,i)², times `strength`: the quadratic penalty of EWC, online
- * EWC, SI and MAS (importance null: plain L2 towards the anchor). Differentiable in the parameters.
- */
-export function quadraticPenalty(
-  parameters: readonly [string, Tensor][],
-  anchor: ReadonlyMap<string, Float32Array>,
-  importance: ReadonlyMap<string, Float32Array> | null,
-  strength: number,
-): Tensor | null {
-  let total: Tensor | null = null;
-  for (const [name, p] of parameters) {
-    const a = anchor.get(name);
-    if (!a) continue;
-    let sq = F.square(op.sub(p, new Tensor(a, p.shape)));
-    const w = importance?.get(name);
-    if (w) sq = op.mul(sq, new Tensor(w, p.shape));
-    const s = op.sum(sq);
-    total = total ? op.add(total, s) : s;
-  }
-  return total && op.mul(total, strength);
 }
 
 /**

@@ -2,12 +2,12 @@ import {
   mapFromState,
   mapToState,
   snapshotParameters,
-  quadraticPenalty,
   type Strategy,
   type StrategySpec,
   zerosLike,
   toFloat32,
 } from "../strategy.js";
+import { quadraticPenalty } from "../../losses/penalties.js";
 
 export interface SiOptions {
   /** Penalty strength c in c Σ Ω (θ − θ*)². */
