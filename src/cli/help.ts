@@ -4,8 +4,8 @@
  * The pages' text is in help-pages.ts; this file lays it out.
  */
 import { readFileSync } from "node:fs";
-import { STRATEGY_SPECS } from "../continual/strategies/index.js";
-import type { HyperParameter } from "../continual/strategy.js";
+import type { OptionSpec } from "../config/options.js";
+import { strategies } from "../continual/strategies/index.js";
 import { UsageError } from "./args.js";
 import { type CommonFlag, type FlagDoc, type HelpPage, PAGES } from "./help-pages.js";
 
@@ -141,19 +141,20 @@ function wrap(text: string, width: number, indent: string): string {
 
 /** The built-in strategies and their hyper-parameters, from the registry that validates them. */
 function strategyList(): string {
-  const range = (h: HyperParameter): string => {
-    const low = h.min !== undefined ? `[${h.min}` : h.above !== undefined ? `(${h.above}` : undefined;
+  const range = (h: OptionSpec): string => {
+    if (h.kind !== "number") return h.kind;
+    const low = h.min === undefined ? undefined : `${h.minExclusive ? "(" : "["}${h.min}`;
     const bound =
       low && h.max !== undefined
-        ? `in ${low}, ${h.max}]`
+        ? `in ${low}, ${h.max}${h.maxExclusive ? ")" : "]"}`
         : low
           ? `${low.startsWith("[") ? "≥" : ">"} ${low.slice(1)}`
           : "";
     return [h.integer ? "integer" : "", bound].filter(Boolean).join(" ");
   };
-  const lines = Object.values(STRATEGY_SPECS).map((s) => {
-    const hyper = Object.entries(s.hyper).map(([name, h]) => `${name} ${h.default} (${range(h)})`);
-    return flagLine({ flag: s.type, doc: hyper.length > 0 ? hyper.join(", ") : "no hyper-parameters" }, 14);
+  const lines = strategies.kinds().map((s) => {
+    const hyper = Object.entries(s.options).map(([name, h]) => `${name} ${h.default} (${range(h)})`);
+    return flagLine({ flag: s.name, doc: hyper.length > 0 ? hyper.join(", ") : "no hyper-parameters" }, 14);
   });
   return [
     ...lines,

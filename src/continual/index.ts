@@ -28,9 +28,7 @@ export {
   formatAccuracyMatrix,
 } from "./measures.js";
 export {
-  type HyperParameter,
   type Strategy,
-  type StrategySpec,
   type TaskContext,
   cloneModel,
   concatData,
@@ -42,8 +40,7 @@ export {
 export { quadraticPenalty } from "../losses/penalties.js";
 export {
   type StrategyChoice,
-  STRATEGY_SPECS,
-  STRATEGY_TYPES,
+  strategies,
   ReservoirBuffer,
   agem,
   createStrategy,

@@ -191,24 +191,6 @@ export function gather(data: LabeledData, indices: ArrayLike<number>): LabeledDa
   return { x: new Tensor(x, [indices.length, d]), y: new Tensor(y, [indices.length, k]) };
 }
 
-/** One numeric hyper-parameter a run config may set: its check, its default and where that came from. */
-export interface HyperParameter {
-  default: number;
-  min?: number;
-  above?: number;
-  max?: number;
-  integer?: boolean;
-  /** One line: what it does, and how the default was chosen. */
-  doc: string;
-}
-
-/** A named strategy a run config can ask for: `{"type": name, ...hyper-parameters}`. */
-export interface StrategySpec {
-  readonly type: string;
-  readonly hyper: Readonly<Record<string, HyperParameter>>;
-  create(options: Readonly<Record<string, number>>): Strategy;
-}
-
 /** The rows of several data sets (same widths), one after another. */
 export function concatData(parts: readonly LabeledData[]): LabeledData {
   const cat = (ts: Tensor[]): Tensor => {

@@ -49,6 +49,7 @@ export function continualBackprop(
     name: "continualBackprop",
     stateKey: "continualBackprop",
     replaced: () => replaced,
+    unitsReplaced: () => replaced,
     get wantsActivations() {
       return true;
     },

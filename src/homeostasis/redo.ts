@@ -45,6 +45,7 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
     name: "redo",
     stateKey: "redo",
     recycled: () => recycled,
+    unitsReplaced: () => recycled,
     get wantsActivations() {
       return true;
     },
