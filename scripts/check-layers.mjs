@@ -31,9 +31,6 @@ const TOP = "index";
 
 /** Imports against the order that exist today, each to be removed by the issue named. */
 const KNOWN_DEBTS = new Map([
-  ["units/surgery.ts -> nn/layers.ts", "issue 16: a unit capability of layers instead of Dense"],
-  ["units/surgery.ts -> train/events.ts", "issue 16: the unit toolkit below train/"],
-  ["homeostasis/l2-init.ts -> continual/strategy.ts", "issue 16: penalties move down into losses/"],
   [
     "cli/main.ts -> ../bench/bench.ts",
     "by design: `homeostat bench` loads the benchmark the package ships (scripts/check-pack.mjs)",

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { registries } from "../src/cli/plugins.js";
-import { STRATEGY_SPECS } from "../src/continual/strategies/index.js";
+import { strategies } from "../src/continual/strategies/index.js";
 
 const BIN = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
 const MAIN = new URL("../src/cli/main.js", import.meta.url).href;
@@ -210,12 +210,12 @@ test("the overview and its pointers: --help, help, help COMMAND, unknown command
 
 test("the continual page lists every strategy with its hyper-parameters' defaults, from the registry", () => {
   const page = pages.get("continual")!.stdout;
-  for (const spec of Object.values(STRATEGY_SPECS)) {
-    const line = new RegExp(`^  ${spec.type}\\s+(.*(?:\\n {10,}.*)*)`, "m").exec(page);
-    assert.ok(line, `${spec.type} is listed`);
+  for (const spec of strategies.kinds()) {
+    const line = new RegExp(`^  ${spec.name}\\s+(.*(?:\\n {10,}.*)*)`, "m").exec(page);
+    assert.ok(line, `${spec.name} is listed`);
     const text = line[1].replace(/\s+/g, " ");
-    for (const [name, h] of Object.entries(spec.hyper))
-      assert.ok(text.includes(`${name} ${h.default} (`), `${spec.type}.${name} = ${h.default}: ${text}`);
+    for (const [name, h] of Object.entries(spec.options))
+      assert.ok(text.includes(`${name} ${h.default} (`), `${spec.name}.${name} = ${h.default}: ${text}`);
   }
 });
 
@@ -228,9 +228,9 @@ test("docs/cli.md covers every command, its flags and every strategy hyper-param
       assert.ok(section.includes(`\`${f}`) || section.includes(` ${f}`), `docs/cli.md, ${command}: ${f}`);
     assert.match(section, /--json|JSON/, `${command}: its JSON output`);
   }
-  for (const spec of Object.values(STRATEGY_SPECS)) {
-    for (const name of Object.keys(spec.hyper))
-      assert.ok(doc.includes(`\`${name}\``), `docs/cli.md: ${spec.type}.${name}`);
+  for (const spec of strategies.kinds()) {
+    for (const name of Object.keys(spec.options))
+      assert.ok(doc.includes(`\`${name}\``), `docs/cli.md: ${spec.name}.${name}`);
   }
 });
 

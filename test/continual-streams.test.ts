@@ -171,13 +171,19 @@ test("parseContinualConfig: defaults, strategy hyper-parameters, unknown keys an
   assert.equal(cfg.layers.length, 2);
   assert.equal(parseContinualConfig({ stream: "permuted", strategy: "naive" }).tasks, 10);
   const ewcCfg = parseContinualConfig({ strategy: { type: "ewc", lambda: 5, fisherSamples: 10 } });
-  assert.deepEqual(ewcCfg.strategy, { type: "ewc", options: { lambda: 5, fisherSamples: 10 } });
+  assert.deepEqual(ewcCfg.strategy, {
+    type: "ewc",
+    options: { lambda: 5, fisherSamples: 10, expectedFisher: 0 },
+  });
   const bad: [unknown, RegExp][] = [
     [{ strategy: "naive", epoch: 3 }, /continual\.epoch: unknown key/],
     [{}, /continual\.strategy: missing/],
     [{ strategy: { type: "ewc", lamda: 1 } }, /continual\.strategy\.lamda: unknown key/],
-    [{ strategy: { type: "ewc", lambda: -1 } }, /continual\.strategy\.lambda: expected a number ≥ 0/],
-    [{ strategy: { type: "elastic" } }, /continual\.strategy\.type: expected one of/],
+    [{ strategy: { type: "ewc", lambda: -1 } }, /continual\.strategy\.lambda: must be ≥ 0, got -1/],
+    [
+      { strategy: { type: "elastic" } },
+      /continual\.strategy\.type: unknown strategy string "elastic"; expected one of/,
+    ],
     [{ strategy: "naive", scenario: "tasks" }, /continual\.scenario/],
     [{ strategy: "ewc", taskFree: true }, /needs task boundaries/],
     [{ strategy: "replay", taskFree: true, scenario: "task" }, /cannot be task-incremental/],

@@ -4,16 +4,15 @@
  * The pages' text is in help-pages.ts; this file lays it out.
  */
 import { readFileSync } from "node:fs";
-import { STRATEGY_SPECS } from "../continual/strategies/index.js";
-import type { HyperParameter } from "../continual/strategy.js";
+import { describeOptions, type OptionSpec } from "../config/options.js";
+import type { Kind } from "../config/registry.js";
+import { strategies } from "../continual/strategies/index.js";
 import { losses } from "../losses/losses.js";
 import { activations } from "../nn/activations.js";
 import { initializers } from "../nn/init.js";
 import { layers } from "../nn/layer-kinds.js";
 import { optimizers } from "../optim/optimizers.js";
 import { schedules } from "../optim/schedules.js";
-import { describeOptions } from "../config/options.js";
-import type { Kind } from "../config/registry.js";
 import { UsageError } from "./args.js";
 import { type CommonFlag, type FlagDoc, type HelpPage, PAGES } from "./help-pages.js";
 
@@ -182,19 +181,20 @@ function kindSections(): [string, string][] {
 
 /** The built-in strategies and their hyper-parameters, from the registry that validates them. */
 function strategyList(): string {
-  const range = (h: HyperParameter): string => {
-    const low = h.min !== undefined ? `[${h.min}` : h.above !== undefined ? `(${h.above}` : undefined;
+  const range = (h: OptionSpec): string => {
+    if (h.kind !== "number") return h.kind;
+    const low = h.min === undefined ? undefined : `${h.minExclusive ? "(" : "["}${h.min}`;
     const bound =
       low && h.max !== undefined
-        ? `in ${low}, ${h.max}]`
+        ? `in ${low}, ${h.max}${h.maxExclusive ? ")" : "]"}`
         : low
           ? `${low.startsWith("[") ? "≥" : ">"} ${low.slice(1)}`
           : "";
     return [h.integer ? "integer" : "", bound].filter(Boolean).join(" ");
   };
-  const lines = Object.values(STRATEGY_SPECS).map((s) => {
-    const hyper = Object.entries(s.hyper).map(([name, h]) => `${name} ${h.default} (${range(h)})`);
-    return flagLine({ flag: s.type, doc: hyper.length > 0 ? hyper.join(", ") : "no hyper-parameters" }, 14);
+  const lines = strategies.kinds().map((s) => {
+    const hyper = Object.entries(s.options).map(([name, h]) => `${name} ${h.default} (${range(h)})`);
+    return flagLine({ flag: s.name, doc: hyper.length > 0 ? hyper.join(", ") : "no hyper-parameters" }, 14);
   });
   return [
     ...lines,

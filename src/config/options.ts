@@ -13,6 +13,8 @@ export interface NumberSpec {
   /** One sentence for `--help` and the docs. */
   readonly doc?: string;
   readonly default?: number;
+  /** May be left out, with no default: the kind decides (e.g. "the layer's own set point"). */
+  readonly optional?: boolean;
   readonly min?: number;
   /** Exclude `min` itself (e.g. `gamma > 0`). */
   readonly minExclusive?: boolean;
@@ -54,19 +56,20 @@ export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec | NameSpec;
 /** The options of one kind, by key. */
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;
 
-/** The checked option values a spec describes. */
+/** The checked value one option spec describes. */
+type OptionValue<S extends OptionSpec> = S extends NumberSpec
+  ? number
+  : S extends BooleanSpec
+    ? boolean
+    : S extends ChoiceSpec<infer V>
+      ? V
+      : never;
+
+/** The checked option values a spec describes (an optional number without a default may be undefined). */
 export type ParsedOptions<S extends Record<string, OptionSpec>> = {
-  -readonly [K in keyof S]: S[K] extends NumberSpec
-    ? number
-    : S[K] extends BooleanSpec
-      ? boolean
-      : S[K] extends ChoiceSpec<infer V>
-        ? V
-        : S[K] extends { kind: "name"; optional: true }
-          ? string | undefined
-          : S[K] extends NameSpec
-            ? string
-            : never;
+  -readonly [K in keyof S]: S[K] extends { readonly optional: true }
+    ? OptionValue<S[K]> | undefined
+    : OptionValue<S[K]>;
 };
 
 /** Describe a value the user gave, for "expected X, got Y" messages. */
@@ -115,7 +118,7 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
     const given = obj[key];
     const value = given === undefined ? s.default : given;
     if (value === undefined) {
-      if (s.kind === "name" && s.optional) continue;
+      if ((s.kind === "name" || s.kind === "number") && s.optional) continue;
       throw new ConfigError(`${field}.${key}: required; expected ${expectation(s)}`, {
         field: `${field}.${key}`,
       });
@@ -197,7 +200,7 @@ export function describeOptions(
     default:
       s.default !== undefined
         ? JSON.stringify(s.default)
-        : s.kind === "name" && s.optional
+        : (s.kind === "name" || s.kind === "number") && s.optional
           ? "optional"
           : "required",
     doc: s.doc ?? "",

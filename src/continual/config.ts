@@ -25,10 +25,10 @@
 import { optimizerFromConfig } from "../optim/optimizers.js";
 import { layerFromConfig } from "../nn/sequential.js";
 import { ConfigError } from "../tensor/errors.js";
-import { checkKeys, expectObject, optBoolean, optNumber, optString, parseTyped } from "../tensor/fields.js";
+import { checkKeys, expectObject, optBoolean, optNumber, optString } from "../tensor/fields.js";
 import { parseRegulators } from "../homeostasis/config.js";
 import type { ContinualConfig } from "./runner.js";
-import { STRATEGY_SPECS, STRATEGY_TYPES, type StrategyChoice } from "./strategies/index.js";
+import { type StrategyChoice, strategies } from "./strategies/index.js";
 import { SCENARIOS, type Scenario, STREAM_KINDS, type StreamKind } from "./streams.js";
 
 const KEYS = [
@@ -123,10 +123,10 @@ export function parseContinualConfig(raw: unknown, field = "continual"): Continu
 export function parseStrategy(raw: unknown, field: string): StrategyChoice {
   if (raw === undefined)
     throw new ConfigError(
-      `${field}: missing; expected {"type": one of ${STRATEGY_TYPES.join(", ")}, ...hyper-parameters}`,
+      `${field}: missing; expected {"type": one of ${strategies.names().join(", ")}, ...hyper-parameters}`,
       { field },
     );
-  return parseTyped(raw, field, Object.fromEntries(STRATEGY_TYPES.map((t) => [t, STRATEGY_SPECS[t].hyper])));
+  return strategies.parse(raw, field);
 }
 
 function parseHidden(raw: unknown, field: string): readonly unknown[] {

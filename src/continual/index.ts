@@ -28,22 +28,19 @@ export {
   formatAccuracyMatrix,
 } from "./measures.js";
 export {
-  type HyperParameter,
   type Strategy,
-  type StrategySpec,
   type TaskContext,
   cloneModel,
   concatData,
   gather,
   lossFromLogits,
   perSampleGradients,
-  quadraticPenalty,
   snapshotParameters,
 } from "./strategy.js";
+export { quadraticPenalty } from "../losses/penalties.js";
 export {
   type StrategyChoice,
-  STRATEGY_SPECS,
-  STRATEGY_TYPES,
+  strategies,
   ReservoirBuffer,
   agem,
   createStrategy,

@@ -355,8 +355,7 @@ export function runStrategy(
         R.push([]);
         if (i === t - 1) record.balance.push(probe(ctx.task));
         for (const r of regulators) {
-          const n = r as { recycled?: () => number; replaced?: () => number };
-          const c = n.recycled?.() ?? n.replaced?.();
+          const c = r.unitsReplaced?.();
           if (c !== undefined) record.regulators[r.name] = c;
         }
         hooks.onOnline?.(record);

@@ -16,9 +16,9 @@
  * }
  */
 import * as F from "../autograd/functional.js";
-import * as op from "../autograd/ops.js";
 import { grad } from "../autograd/backward.js";
 import type { Loss } from "../losses/losses.js";
+import { quadraticPenalty } from "../losses/penalties.js";
 import { Sequential } from "../nn/sequential.js";
 import { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -86,29 +86,6 @@ export function cloneModel(model: Sequential): Sequential {
   const src = model.parameters();
   copy.parameters().forEach(([, t], i) => t.data.set(src[i][1].data));
   return copy;
-}
-
-/**
- * Σ_p Σ_i importance_p,i · (θ_p,i − anchor_p,i)², times `strength`: the quadratic penalty of EWC, online
- * EWC, SI and MAS (importance null: plain L2 towards the anchor). Differentiable in the parameters.
- */
-export function quadraticPenalty(
-  parameters: readonly [string, Tensor][],
-  anchor: ReadonlyMap<string, Float32Array>,
-  importance: ReadonlyMap<string, Float32Array> | null,
-  strength: number,
-): Tensor | null {
-  let total: Tensor | null = null;
-  for (const [name, p] of parameters) {
-    const a = anchor.get(name);
-    if (!a) continue;
-    let sq = F.square(op.sub(p, new Tensor(a, p.shape)));
-    const w = importance?.get(name);
-    if (w) sq = op.mul(sq, new Tensor(w, p.shape));
-    const s = op.sum(sq);
-    total = total ? op.add(total, s) : s;
-  }
-  return total && op.mul(total, strength);
 }
 
 /**
@@ -212,24 +189,6 @@ export function gather(data: LabeledData, indices: ArrayLike<number>): LabeledDa
     y.set(data.y.data.subarray(i * k, (i + 1) * k), r * k);
   }
   return { x: new Tensor(x, [indices.length, d]), y: new Tensor(y, [indices.length, k]) };
-}
-
-/** One numeric hyper-parameter a run config may set: its check, its default and where that came from. */
-export interface HyperParameter {
-  default: number;
-  min?: number;
-  above?: number;
-  max?: number;
-  integer?: boolean;
-  /** One line: what it does, and how the default was chosen. */
-  doc: string;
-}
-
-/** A named strategy a run config can ask for: `{"type": name, ...hyper-parameters}`. */
-export interface StrategySpec {
-  readonly type: string;
-  readonly hyper: Readonly<Record<string, HyperParameter>>;
-  create(options: Readonly<Record<string, number>>): Strategy;
 }
 
 /** The rows of several data sets (same widths), one after another. */

@@ -1,60 +1,13 @@
 /**
  * Small dense linear algebra in float64 for diagnostics (rank of a design matrix, effective rank of a
  * representation): sizes here are features × features, so a cyclic Jacobi eigensolver is plenty and
- * is accurate to rounding.
+ * is accurate to rounding. The eigensolver and the effective rank live in `units/` (unit statistics
+ * need them below `data/`); they are re-exported here for the callers that know them from here.
  */
+import { symmetricEigen } from "../units/linalg.js";
 
-/** Eigenvalues (descending) and unit eigenvectors (columns of `vectors`, n×n row-major) of a symmetric n×n matrix. */
-export function symmetricEigen(
-  matrix: ArrayLike<number>,
-  n: number,
-): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(matrix);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        // Rotation that zeroes a[p][q] (Golub & Van Loan, Algorithm 8.4.2).
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p],
-            akq = a[k * n + q];
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k],
-            aqk = a[q * n + k];
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p],
-            vkq = v[k * n + q];
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[j * n + j] - a[i * n + i]);
-  const values = new Float64Array(n);
-  const vectors = new Float64Array(n * n);
-  order.forEach((src, dst) => {
-    values[dst] = a[src * n + src];
-    for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src];
-  });
-  return { values, vectors };
-}
+export { symmetricEigen } from "../units/linalg.js";
+export { gramEffectiveRank } from "../units/statistics.js";
 
 /**
  * Rank of an n×d matrix (row-major), optionally with a column of ones appended (the intercept of a
@@ -99,22 +52,4 @@ export function designRank(
     nullDirections.push(w.map((v) => v / big));
   }
   return { rank, columns: cols, nullDirections, singularValues: singular };
-}
-
-/**
- * Effective rank (Roy & Vetterli 2007) of a matrix H from its Gram matrix G = HᵀH or HHᵀ (n × n):
- * exp(−Σ p_k ln p_k), p the singular values of H (square roots of G's eigenvalues) normalised to sum 1.
- * Returns `ifZero` when H is all zeros.
- *
- * @example
- * gramEffectiveRank([1, 0, 0, 1], 2, 0); // 2
- */
-export function gramEffectiveRank(gram: ArrayLike<number>, n: number, ifZero: number): number {
-  const { values } = symmetricEigen(gram, n);
-  const sv = Array.from(values, (v) => Math.sqrt(Math.max(v, 0)));
-  const total = sv.reduce((a, b) => a + b, 0);
-  if (!(total > 0)) return ifZero;
-  let entropy = 0;
-  for (const s of sv) if (s > 0) entropy -= (s / total) * Math.log(s / total);
-  return Math.exp(entropy);
 }

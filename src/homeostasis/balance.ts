@@ -4,11 +4,11 @@
  * units share the activity. Taken before each task of a continual run, they show a network losing (or
  * keeping) its plasticity.
  */
-import { gramEffectiveRank } from "../data/linalg.js";
 import type { Sequential } from "../nn/sequential.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { hiddenLayers, unitMeans } from "./units.js";
-
+import { dormantFraction, effectiveRank, spectrum, unitActivity, unitGram } from "../units/statistics.js";
+import { DORMANT_EPSILON } from "./redo.js";
+import { hiddenLayers } from "./units.js";
 export interface LayerBalance {
   layer: string;
   units: number;
@@ -44,16 +44,7 @@ export function balanceMeasures(
   return hiddenLayers(model).map((h, k) => {
     const out = outputs.get(h.name)!;
     const [rows, units] = [out.shape[0], h.layer.units];
-    const { mean, meanAbs } = unitMeans(out.data, rows, units);
-    let dead = 0;
-    for (let u = 0; u < units; u++) {
-      let active = false;
-      for (let r = 0; r < rows && !active; r++) active = out.data[r * units + u] > 0;
-      if (!active) dead++;
-    }
-    const avgAbs = meanAbs.reduce((a, b) => a + b, 0) / units;
-    let dormant = 0;
-    for (let u = 0; u < units; u++) if (meanAbs[u] / (avgAbs + 1e-9) <= tau) dormant++;
+    const { mean, meanAbs, inactive } = unitActivity(out.data, rows, units);
     const avg = mean.reduce((a, b) => a + b, 0) / units;
     const target = opts.targets?.[k] ?? avg;
     let err = 0,
@@ -68,8 +59,8 @@ export function balanceMeasures(
     return {
       layer: h.name,
       units,
-      deadFraction: dead / units,
-      dormantFraction: dormant / units,
+      deadFraction: inactive,
+      dormantFraction: dormantFraction(meanAbs, tau, DORMANT_EPSILON),
       effectiveRank: representationRank(out.data, rows, units),
       meanAbsWeight: absW / w.length,
       firingRateError: err / units,
@@ -86,15 +77,5 @@ export function balanceMeasures(
  * representationRank(Float32Array.of(1, 0, 0, 1), 2, 2); // 2
  */
 export function representationRank(h: ArrayLike<number>, rows: number, units: number): number {
-  const gram = new Float64Array(units * units);
-  for (let r = 0; r < rows; r++) {
-    const o = r * units;
-    for (let i = 0; i < units; i++) {
-      const hi = h[o + i];
-      if (hi === 0) continue;
-      for (let j = i; j < units; j++) gram[i * units + j] += hi * h[o + j];
-    }
-  }
-  for (let i = 0; i < units; i++) for (let j = 0; j < i; j++) gram[i * units + j] = gram[j * units + i];
-  return gramEffectiveRank(gram, units, 0);
+  return effectiveRank(spectrum(unitGram(h, rows, units), units), 0);
 }

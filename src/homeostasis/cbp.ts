@@ -1,8 +1,9 @@
-import { initialize } from "../nn/init.js";
 import { Rng } from "../tensor/rng.js";
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { perLayer, type Regulator } from "./regulator.js";
 import { type HiddenLayer, hiddenLayers, replaceUnit } from "./units.js";
+import { defineKind } from "../config/registry.js";
+import type { OptionSchema } from "../config/options.js";
 
 export interface ContinualBackpropOptions {
   /** Fraction ρ of a layer's mature units replaced per step. */
@@ -36,10 +37,10 @@ interface LayerState {
 export function continualBackprop(
   opts: ContinualBackpropOptions = {},
 ): Regulator & { replaced: () => number } {
-  const rho = opts.replacementRate ?? 1e-4;
-  const maturity = opts.maturity ?? 100;
-  const eta = opts.decay ?? 0.99;
-  const rng = new Rng(opts.seed ?? 0).fork("cbp");
+  const rho = opts.replacementRate ?? OPTIONS.replacementRate.default;
+  const maturity = opts.maturity ?? OPTIONS.maturity.default;
+  const eta = opts.decay ?? OPTIONS.decay.default;
+  const rng = new Rng(opts.seed ?? OPTIONS.seed.default).fork("cbp");
   let layers: LayerState[] | null = null;
   /** Found once per training run: the model's structure does not change during one. */
   let hidden: HiddenLayer[] = [];
@@ -48,6 +49,7 @@ export function continualBackprop(
     name: "continualBackprop",
     stateKey: "continualBackprop",
     replaced: () => replaced,
+    unitsReplaced: () => replaced,
     get wantsActivations() {
       return true;
     },
@@ -70,8 +72,7 @@ export function continualBackprop(
         if (!out) return;
         const s = layers![k];
         const [rows, units] = [out.shape[0], h.layer.units];
-        const fanIn = h.layer.weight.shape[1];
-        const [wIn, wOut, cols] = [h.layer.weight.data, h.next.weight.data, h.next.weight.shape[1]];
+        const wOut = h.next.weight.data;
         let mature = 0;
         for (let u = 0; u < units; u++) {
           s.age[u]++;
@@ -85,9 +86,12 @@ export function continualBackprop(
           for (let r = 0; r < rows; r++) dev += Math.abs(out.data[r * units + u] - hHat);
           let inSum = 0,
             outSum = 0;
-          for (let j = u * fanIn; j < (u + 1) * fanIn; j++) inSum += Math.abs(wIn[j]);
-          for (let r = 0; r < h.next.units; r++) outSum += Math.abs(wOut[r * cols + u]);
-          const contribution = ((outSum / h.next.units) * (dev / rows)) / Math.max(inSum / fanIn, 1e-12);
+          const wIn = h.layer.incomingWeights(u);
+          for (let j = 0; j < wIn.length; j++) inSum += Math.abs(wIn[j]);
+          const outIdx = h.next.inputWeightIndices(u);
+          for (let j = 0; j < outIdx.length; j++) outSum += Math.abs(wOut[outIdx[j]]);
+          const contribution =
+            ((outSum / outIdx.length) * (dev / rows)) / Math.max(inSum / wIn.length, 1e-12);
           s.utility[u] = eta * s.utility[u] + (1 - eta) * contribution;
           if (s.age[u] > maturity) mature++;
         }
@@ -99,9 +103,8 @@ export function continualBackprop(
             if (s.age[u] > maturity && (worst < 0 || s.utility[u] < s.utility[worst])) worst = u;
           if (worst < 0) break;
           const hHat = s.mean[worst] / (1 - eta ** s.age[worst]);
-          if (h.next.bias)
-            for (let r = 0; r < h.next.units; r++) h.next.bias.data[r] += hHat * wOut[r * cols + worst];
-          replaceUnit(control, h, worst, initialize(h.layer.init, fanIn, fanIn, units, rng) as Float32Array);
+          if (h.next.bias) transferMean(h.next.bias.data, wOut, h.next.inputWeightIndices(worst), hHat);
+          replaceUnit(control, h, worst, h.layer.freshIncomingWeights(rng));
           [s.utility[worst], s.mean[worst], s.age[worst]] = [0, 0, 0];
           replaced++;
         }
@@ -109,3 +112,57 @@ export function continualBackprop(
     },
   };
 }
+
+/**
+ * Move a unit's mean contribution ĥ · w_out into the consumer's bias before its outgoing weights are
+ * zeroed: each consumer unit r gains ĥ times the sum of its weights that read the unit (`indices`, grouped
+ * by consumer unit), so its output hardly changes.
+ */
+function transferMean(
+  bias: Float32Array | Float64Array,
+  w: Float32Array | Float64Array,
+  indices: Int32Array,
+  hHat: number,
+): void {
+  const per = indices.length / bias.length;
+  for (let r = 0; r < bias.length; r++) {
+    let sum = w[indices[r * per]];
+    for (let g = 1; g < per; g++) sum += w[indices[r * per + g]];
+    bias[r] += hHat * sum;
+  }
+}
+
+const OPTIONS = {
+  replacementRate: {
+    kind: "number",
+    default: 1e-4,
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    doc: "fraction ρ of a layer's mature units replaced per step",
+  },
+  maturity: {
+    kind: "number",
+    default: 100,
+    integer: true,
+    min: 1,
+    doc: "steps a unit lives before it may be replaced",
+  },
+  decay: {
+    kind: "number",
+    default: 0.99,
+    min: 0,
+    minExclusive: true,
+    max: 0.9999,
+    doc: "decay η of the utility and the running mean activation",
+  },
+  seed: { kind: "number", default: 0, integer: true, min: 0, doc: "seed of the fresh weights" },
+} as const satisfies OptionSchema;
+
+/** `{"type": "continualBackprop", …}` in a run config's `homeostasis` list. */
+export const continualBackpropKind = defineKind({
+  name: "continualBackprop",
+  doc: "Continual backprop (Dohare et al. 2024): a fraction ρ of mature units of lowest utility replaced per step.",
+  options: OPTIONS,
+  create: (o) => continualBackprop(o),
+});

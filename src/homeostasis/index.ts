@@ -12,4 +12,16 @@ export { shrinkPerturb, type ShrinkPerturbOptions } from "./shrink-perturb.js";
 export { l2Init, type L2InitOptions } from "./l2-init.js";
 export { balanceMeasures, type LayerBalance, representationRank } from "./balance.js";
 export { hiddenLayers, replaceUnit, resetMoments, flushDenormals, type HiddenLayer } from "./units.js";
-export { createRegulator, parseRegulators, REGULATOR_TYPES, type RegulatorChoice } from "./config.js";
+export {
+  createRegulator,
+  parseRegulators,
+  regulators,
+  type RegulatorChoice,
+  type RegulatorType,
+} from "./config.js";
+export { synapticScalingKind } from "./scaling.js";
+export { intrinsicPlasticityKind } from "./intrinsic.js";
+export { redoKind } from "./redo.js";
+export { continualBackpropKind } from "./cbp.js";
+export { shrinkPerturbKind } from "./shrink-perturb.js";
+export { l2InitKind } from "./l2-init.js";

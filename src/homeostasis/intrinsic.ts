@@ -1,6 +1,8 @@
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { clamp, perLayer, type Regulator } from "./regulator.js";
 import { flushDenormals, type HiddenLayer, hiddenLayers } from "./units.js";
+import { defineKind } from "../config/registry.js";
+import type { OptionSchema } from "../config/options.js";
 
 export interface IntrinsicPlasticityOptions {
   /** Target mean and standard deviation of each unit's activation; default: the layer's averages over the first `warmup` steps. */
@@ -33,9 +35,9 @@ interface LayerState {
  * fit(model, data, { ..., observers: [intrinsicPlasticity({ rate: 1e-3 })] });
  */
 export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regulator {
-  const eta = opts.rate ?? 1e-3;
-  const statsRate = opts.statsRate ?? 0.01;
-  const warmup = opts.warmup ?? 100;
+  const eta = opts.rate ?? OPTIONS.rate.default;
+  const statsRate = opts.statsRate ?? OPTIONS.statsRate.default;
+  const warmup = opts.warmup ?? OPTIONS.warmup.default;
   let layers: LayerState[] | null = null;
   /** Found once per training run: the model's structure does not change during one. */
   let hidden: HiddenLayer[] = [];
@@ -83,18 +85,61 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
           for (let u = 0; u < units; u++) v += Math.sqrt(Math.max(s.sq[u] - s.mean[u] ** 2, 0));
           s.targetStd = v / units;
         }
-        const [wIn, b] = [h.layer.weight.data, h.layer.bias.data];
-        const fanIn = h.layer.weight.shape[1];
+        const b = h.layer.bias.data;
         for (let u = 0; u < units; u++) {
           const std = Math.sqrt(Math.max(s.sq[u] - s.mean[u] ** 2, 0));
           // A silent unit (std 0) gets no gain change, only the bias push that wakes it.
           // At most ±η per step: the running statistics lag ~1/statsRate steps, and a faster gain overshoots.
           const gain = std > 0 && s.targetStd > 0 ? 1 + clamp(eta * (s.targetStd / std - 1), -eta, eta) : 1;
-          if (gain !== 1) for (let j = u * fanIn; j < (u + 1) * fanIn; j++) wIn[j] *= gain;
+          if (gain !== 1) {
+            const wIn = h.layer.incomingWeights(u);
+            for (let j = 0; j < wIn.length; j++) wIn[j] *= gain;
+          }
           b[u] = gain * b[u] + eta * (s.targetMean - s.mean[u]);
         }
-        flushDenormals(wIn);
+        flushDenormals(h.layer.weight.data);
       });
     },
   };
 }
+
+const OPTIONS = {
+  targetMean: {
+    kind: "number",
+    optional: true,
+    min: 0,
+    doc: "target mean activation; unset: the layer's average over the first `warmup` steps",
+  },
+  targetStd: {
+    kind: "number",
+    optional: true,
+    min: 0,
+    minExclusive: true,
+    doc: "target standard deviation; unset: the layer's average over the first `warmup` steps",
+  },
+  rate: {
+    kind: "number",
+    default: 1e-3,
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    doc: "learning rate η of the gain and bias",
+  },
+  statsRate: {
+    kind: "number",
+    default: 0.01,
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    doc: "rate of each unit's running mean and variance",
+  },
+  warmup: { kind: "number", default: 100, integer: true, min: 1, doc: "steps before tuning starts" },
+} as const satisfies OptionSchema;
+
+/** `{"type": "intrinsicPlasticity", …}` in a run config's `homeostasis` list. */
+export const intrinsicPlasticityKind = defineKind({
+  name: "intrinsicPlasticity",
+  doc: "Intrinsic plasticity (after Triesch 2005): each unit tunes its gain and bias to a target mean and spread.",
+  options: OPTIONS,
+  create: (o) => intrinsicPlasticity(o),
+});

@@ -1,6 +1,8 @@
-import { quadraticPenalty } from "../continual/strategy.js";
+import { quadraticPenalty } from "../losses/penalties.js";
 import type { TrainingControl } from "../train/events.js";
 import type { Regulator } from "./regulator.js";
+import { defineKind } from "../config/registry.js";
+import type { OptionSchema } from "../config/options.js";
 
 export interface L2InitOptions {
   /** Strength λ of λ ‖θ − θ₀‖². */
@@ -16,7 +18,7 @@ export interface L2InitOptions {
  * fit(model, data, { ..., observers: [l2Init({ lambda: 1e-3 })] });
  */
 export function l2Init(opts: L2InitOptions = {}): Regulator {
-  const lambda = opts.lambda ?? 1e-3;
+  const lambda = opts.lambda ?? OPTIONS.lambda.default;
   let initial: Record<string, Float32Array> | null = null;
   return {
     name: "l2Init",
@@ -34,3 +36,15 @@ export function l2Init(opts: L2InitOptions = {}): Regulator {
       quadraticPenalty(parameters, new Map(Object.entries(initial!)), null, lambda),
   };
 }
+
+const OPTIONS = {
+  lambda: { kind: "number", default: 1e-3, min: 0, doc: "strength λ of λ ‖θ − θ₀‖²" },
+} as const satisfies OptionSchema;
+
+/** `{"type": "l2Init", …}` in a run config's `homeostasis` list. */
+export const l2InitKind = defineKind({
+  name: "l2Init",
+  doc: "L2-Init (Kumar et al. 2023): the loss gains λ ‖θ − θ₀‖², θ₀ the weights when training began.",
+  options: OPTIONS,
+  create: (o) => l2Init(o),
+});

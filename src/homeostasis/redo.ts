@@ -1,8 +1,10 @@
-import { initialize } from "../nn/init.js";
 import { Rng } from "../tensor/rng.js";
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { perLayer, type Regulator } from "./regulator.js";
-import { type HiddenLayer, hiddenLayers, replaceUnit, unitMeans } from "./units.js";
+import { dormantUnits, unitActivity } from "../units/statistics.js";
+import { type HiddenLayer, hiddenLayers, replaceUnit } from "./units.js";
+import { defineKind } from "../config/registry.js";
+import type { OptionSchema } from "../config/options.js";
 
 export interface RedoOptions {
   /** A unit is dormant when its score E|h_i| / (mean_k E|h_k| + 1e-9) is at most τ. */
@@ -11,6 +13,9 @@ export interface RedoOptions {
   every?: number;
   seed?: number;
 }
+
+/** ε of ReDo's score s_i = a_i / (mean_k a_k + ε): keeps a wholly silent layer's scores finite. */
+export const DORMANT_EPSILON = 1e-9;
 
 interface LayerState {
   sumAbs: Float64Array;
@@ -28,9 +33,9 @@ interface LayerState {
  * fit(model, data, { ..., observers: [redo({ tau: 0.025, every: 1000 })] });
  */
 export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => number } {
-  const tau = opts.tau ?? 0.025;
-  const every = opts.every ?? 1000;
-  const rng = new Rng(opts.seed ?? 0).fork("redo");
+  const tau = opts.tau ?? OPTIONS.tau.default;
+  const every = opts.every ?? OPTIONS.every.default;
+  const rng = new Rng(opts.seed ?? OPTIONS.seed.default).fork("redo");
   let layers: LayerState[] | null = null;
   /** Found once per training run: the model's structure does not change during one. */
   let hidden: HiddenLayer[] = [];
@@ -40,6 +45,7 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
     name: "redo",
     stateKey: "redo",
     recycled: () => recycled,
+    unitsReplaced: () => recycled,
     get wantsActivations() {
       return true;
     },
@@ -65,7 +71,7 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
       hidden.forEach((h, k) => {
         const out = e.activations?.get(h.name)?.output;
         if (!out) return;
-        const { meanAbs } = unitMeans(out.data, out.shape[0], h.layer.units);
+        const { meanAbs } = unitActivity(out.data, out.shape[0], h.layer.units);
         const s = layers![k];
         for (let u = 0; u < meanAbs.length; u++) s.sumAbs[u] += meanAbs[u];
         s.batches++;
@@ -75,17 +81,35 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
       hidden.forEach((h, k) => {
         const s = layers![k];
         if (s.batches === 0) return;
-        const units = h.layer.units;
-        const avg = s.sumAbs.reduce((a, b) => a + b, 0) / units;
-        const fanIn = h.layer.weight.shape[1];
-        for (let u = 0; u < units; u++) {
-          if (s.sumAbs[u] / (avg + 1e-9 * s.batches) > tau) continue;
-          replaceUnit(control, h, u, initialize(h.layer.init, fanIn, fanIn, units, rng) as Float32Array);
+        // Scores over the window's sums: ε scales with the batches summed, as it would with their means.
+        dormantUnits(s.sumAbs, tau, DORMANT_EPSILON * s.batches).forEach((dormant, u) => {
+          if (!dormant) return;
+          replaceUnit(control, h, u, h.layer.freshIncomingWeights(rng));
           recycled++;
-        }
+        });
         s.sumAbs.fill(0);
         s.batches = 0;
       });
     },
   };
 }
+
+const OPTIONS = {
+  tau: {
+    kind: "number",
+    default: 0.025,
+    min: 0,
+    max: 1,
+    doc: "dormancy threshold τ of the score E|h_i| / mean_k E|h_k|",
+  },
+  every: { kind: "number", default: 1000, integer: true, min: 1, doc: "steps F between recycling rounds" },
+  seed: { kind: "number", default: 0, integer: true, min: 0, doc: "seed of the fresh weights" },
+} as const satisfies OptionSchema;
+
+/** `{"type": "redo", …}` in a run config's `homeostasis` list. */
+export const redoKind = defineKind({
+  name: "redo",
+  doc: "Dormant-unit recycling (ReDo, Sokar et al. 2023): every F steps, units scoring at most τ get fresh weights.",
+  options: OPTIONS,
+  create: (o) => redo(o),
+});

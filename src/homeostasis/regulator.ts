@@ -9,6 +9,8 @@ export interface Regulator extends Observer {
   readonly stateKey: string;
   getState(): unknown;
   setState(state: unknown): void;
+  /** How many units it has replaced so far, for a regulator that replaces units (the run record shows it). */
+  unitsReplaced?(): number;
 }
 
 /** Per-layer running statistics, created when training first begins (or restored from a checkpoint). */

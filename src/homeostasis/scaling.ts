@@ -1,6 +1,9 @@
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { clamp, perLayer, type Regulator } from "./regulator.js";
-import { flushDenormals, type HiddenLayer, hiddenLayers, unitMeans } from "./units.js";
+import { unitActivity } from "../units/statistics.js";
+import { flushDenormals, type HiddenLayer, hiddenLayers } from "./units.js";
+import { defineKind } from "../config/registry.js";
+import type { OptionSchema } from "../config/options.js";
 
 export interface SynapticScalingOptions {
   /** Target mean activity r of every unit; default: the layer's own mean activity over the first `warmup` steps (its set point). */
@@ -40,12 +43,12 @@ const QUIET = 0.1;
  * fit(model, data, { ..., observers: [synapticScaling({ alpha: 0.5 })] });
  */
 export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
-  const alpha = opts.alpha ?? 0.5;
-  const rate = opts.rate ?? 0.01;
+  const alpha = opts.alpha ?? OPTIONS.alpha.default;
+  const rate = opts.rate ?? OPTIONS.rate.default;
   // Slow next to the ~1/rate steps the running means lag by: a faster controller overshoots and oscillates.
-  const maxStep = opts.maxStep ?? 1e-3;
-  const warmup = opts.warmup ?? 100;
-  const maxGain = opts.maxGain ?? 2;
+  const maxStep = opts.maxStep ?? OPTIONS.maxStep.default;
+  const warmup = opts.warmup ?? OPTIONS.warmup.default;
+  const maxGain = opts.maxGain ?? OPTIONS.maxGain.default;
   let layers: LayerState[] | null = null;
   /** Found once per training run: the model's structure does not change during one. */
   let hidden: HiddenLayer[] = [];
@@ -72,7 +75,7 @@ export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
         if (!out) return;
         const s = layers![k];
         const units = h.layer.units;
-        const { mean } = unitMeans(out.data, out.shape[0], units);
+        const { mean } = unitActivity(out.data, out.shape[0], units);
         s.seen++;
         // Bias-corrected running mean: exact average over the first steps, exponential after.
         const w = Math.max(rate, 1 / s.seen);
@@ -80,8 +83,6 @@ export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
         if (s.seen < warmup) return;
         if (Number.isNaN(s.target)) s.target = s.rHat.reduce((a, b) => a + b, 0) / units;
         if (!(s.target > 0)) return;
-        const wIn = h.layer.weight.data;
-        const fanIn = h.layer.weight.shape[1];
         for (let u = 0; u < units; u++) {
           if (!(s.rHat[u] > QUIET * s.target) && s.rHat[u] < s.target) continue;
           const wanted = clamp((s.target / s.rHat[u]) ** alpha, 1 - maxStep, 1 + maxStep);
@@ -89,10 +90,59 @@ export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
           const f = g / s.gain[u];
           s.gain[u] = g;
           if (f === 1) continue;
-          for (let j = u * fanIn; j < (u + 1) * fanIn; j++) wIn[j] *= f;
+          const wIn = h.layer.incomingWeights(u);
+          for (let j = 0; j < wIn.length; j++) wIn[j] *= f;
         }
-        flushDenormals(wIn);
+        flushDenormals(h.layer.weight.data);
       });
     },
   };
 }
+
+const OPTIONS = {
+  target: {
+    kind: "number",
+    optional: true,
+    min: 0,
+    minExclusive: true,
+    doc: "target mean activity of every unit; unset: the layer's own mean over the first `warmup` steps",
+  },
+  alpha: {
+    kind: "number",
+    default: 0.5,
+    min: 0,
+    minExclusive: true,
+    doc: "exponent α of the scaling factor (r / r̂)^α",
+  },
+  rate: {
+    kind: "number",
+    default: 0.01,
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    doc: "rate of the running mean activity r̂",
+  },
+  maxStep: {
+    kind: "number",
+    default: 1e-3,
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    doc: "largest relative change of a unit's incoming weights in one step",
+  },
+  warmup: { kind: "number", default: 100, integer: true, min: 1, doc: "steps before scaling starts" },
+  maxGain: {
+    kind: "number",
+    default: 2,
+    min: 1,
+    doc: "bound on a unit's total scaling: within [1/maxGain, maxGain]",
+  },
+} as const satisfies OptionSchema;
+
+/** `{"type": "synapticScaling", …}` in a run config's `homeostasis` list. */
+export const synapticScalingKind = defineKind({
+  name: "synapticScaling",
+  doc: "Synaptic scaling (Turrigiano 2008): each unit's incoming weights scaled towards a target mean activity.",
+  options: OPTIONS,
+  create: (o) => synapticScaling(o),
+});

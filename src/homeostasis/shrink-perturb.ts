@@ -2,6 +2,8 @@ import { Rng } from "../tensor/rng.js";
 import type { TrainingControl } from "../train/events.js";
 import type { Regulator } from "./regulator.js";
 import { flushDenormals } from "./units.js";
+import { defineKind } from "../config/registry.js";
+import type { OptionSchema } from "../config/options.js";
 
 export interface ShrinkPerturbOptions {
   /** Fraction of each weight removed per step: θ ← (1 − shrink) θ + noise · ε. */
@@ -20,9 +22,9 @@ export interface ShrinkPerturbOptions {
  * fit(model, data, { ..., observers: [shrinkPerturb({ shrink: 1e-4, noise: 1e-4 })] });
  */
 export function shrinkPerturb(opts: ShrinkPerturbOptions = {}): Regulator {
-  const keep = 1 - (opts.shrink ?? 1e-4);
-  const noise = opts.noise ?? 1e-4;
-  const rng = new Rng(opts.seed ?? 0).fork("shrink-perturb");
+  const keep = 1 - (opts.shrink ?? OPTIONS.shrink.default);
+  const noise = opts.noise ?? OPTIONS.noise.default;
+  const rng = new Rng(opts.seed ?? OPTIONS.seed.default).fork("shrink-perturb");
   return {
     name: "shrinkPerturb",
     stateKey: "shrinkPerturb",
@@ -37,3 +39,23 @@ export function shrinkPerturb(opts: ShrinkPerturbOptions = {}): Regulator {
     },
   };
 }
+
+const OPTIONS = {
+  shrink: {
+    kind: "number",
+    default: 1e-4,
+    min: 0,
+    max: 0.5,
+    doc: "fraction of each weight removed per step",
+  },
+  noise: { kind: "number", default: 1e-4, min: 0, doc: "standard deviation of the noise added per step" },
+  seed: { kind: "number", default: 0, integer: true, min: 0, doc: "seed of the noise" },
+} as const satisfies OptionSchema;
+
+/** `{"type": "shrinkPerturb", …}` in a run config's `homeostasis` list. */
+export const shrinkPerturbKind = defineKind({
+  name: "shrinkPerturb",
+  doc: "Shrink-and-perturb (Ash & Adams 2020), a little every step: θ ← (1 − shrink) θ + noise · N(0, 1).",
+  options: OPTIONS,
+  create: (o) => shrinkPerturb(o),
+});

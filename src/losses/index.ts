@@ -1,1 +1,2 @@
 export * from "./losses.js";
+export * from "./penalties.js";

@@ -7,6 +7,7 @@ import { backend } from "../backend/index.js";
 import { type ActivationChoice, activationFn, defaultInitFor, resolveActivation } from "./activations.js";
 import { type InitChoice, initialize, resolveInit } from "./init.js";
 import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
+import type { ParameterEntries, UnitLayer } from "../units/layer.js";
 
 /**
  * A parameter's storage: moved into the active backend's own memory where it keeps one (wasm), so
@@ -33,7 +34,7 @@ export interface DenseOptions {
  * @example
  * new Dense(64, { activation: "relu" })
  */
-export class Dense implements Layer {
+export class Dense implements Layer, UnitLayer {
   readonly type = "dense";
   readonly units: number;
   readonly activation: ActivationChoice;
@@ -91,6 +92,37 @@ export class Dense implements Layer {
       init: this.init,
       useBias: this.useBias,
     };
+  }
+
+  // The unit capability (units/layer.ts): unit u's incoming weights are row u of W.
+
+  get fanIn(): number {
+    return this.weight.shape[1];
+  }
+
+  incomingWeights(u: number): Float32Array | Float64Array {
+    return this.weight.data.subarray(u * this.fanIn, (u + 1) * this.fanIn);
+  }
+
+  freshIncomingWeights(rng: Rng): Float32Array {
+    return initialize(this.init, this.fanIn, this.fanIn, this.units, rng) as Float32Array;
+  }
+
+  unitEntries(u: number): ParameterEntries[] {
+    const fanIn = this.fanIn;
+    const row: ParameterEntries = { tensor: this.weight, entries: (i) => Math.floor(i / fanIn) === u };
+    return this.bias ? [row, { tensor: this.bias, entries: (i) => i === u }] : [row];
+  }
+
+  /** Column u of W: one weight per unit of this layer. */
+  inputWeightIndices(u: number): Int32Array {
+    const cols = this.fanIn;
+    return Int32Array.from({ length: this.units }, (_, r) => r * cols + u);
+  }
+
+  inputEntries(u: number): ParameterEntries[] {
+    const cols = this.fanIn;
+    return [{ tensor: this.weight, entries: (i) => i % cols === u }];
   }
 }
 

@@ -3,15 +3,14 @@
  * ReDo, continual backprop): fresh incoming weights, zero bias, zero outgoing weights, and the optimiser's
  * moments of all three forgotten. One function, so the repairs cannot drift apart again.
  */
-import type { Dense } from "../nn/layers.js";
-import type { TrainingControl } from "../train/events.js";
+import type { Tensor } from "../tensor/tensor.js";
+import type { ParameterEntries, UnitSite } from "./layer.js";
 
-/** A Dense layer's units and the Dense layer their outputs feed (null: none, e.g. the output layer). */
-export interface UnitSite {
-  /** The layer's position in the model, as its parameters are named ("0" → "0.weight", "0.bias"). */
-  name: string;
-  layer: Dense;
-  next: Dense | null;
+/** What surgery needs of the training loop: the named parameters and the optimiser's state. */
+export interface SurgeryControl {
+  readonly parameters: readonly (readonly [string, Tensor])[];
+  getOptimizerState(): unknown;
+  setOptimizerState(state: unknown): void;
 }
 
 /**
@@ -22,8 +21,24 @@ export interface UnitSite {
  * @example
  * resetMoments(control, "0.bias", (i) => i === 3); // unit 3's bias: m and v back to 0
  */
-export function resetMoments(control: TrainingControl, name: string, entries: (i: number) => boolean): void {
-  const at = control.parameters.findIndex(([n]) => n === name);
+export function resetMoments(control: SurgeryControl, name: string, entries: (i: number) => boolean): void {
+  resetMomentsAt(
+    control,
+    control.parameters.findIndex(([n]) => n === name),
+    entries,
+  );
+}
+
+/** `resetMoments` for the parameter held in `tensor` (found by identity, whatever its name). */
+function resetEntries(control: SurgeryControl, { tensor, entries }: ParameterEntries): void {
+  resetMomentsAt(
+    control,
+    control.parameters.findIndex(([, t]) => t === tensor),
+    entries,
+  );
+}
+
+function resetMomentsAt(control: SurgeryControl, at: number, entries: (i: number) => boolean): void {
   if (at < 0) return;
   const size = control.parameters[at][1].size;
   const n = control.parameters.length;
@@ -54,17 +69,15 @@ export function resetMoments(control: TrainingControl, name: string, entries: (i
  * reset them.
  *
  * @example
- * replaceUnit(control, { name: "0", layer: dense0, next: dense1 }, 5, initialize("he", 4, 4, 8, rng));
+ * replaceUnit(control, unitSites(model)[0], 5, unitSites(model)[0].layer.freshIncomingWeights(rng));
  */
-export function replaceUnit(control: TrainingControl, site: UnitSite, u: number, fresh: Float32Array): void {
+export function replaceUnit(control: SurgeryControl, site: UnitSite, u: number, fresh: Float32Array): void {
   const { layer, next } = site;
-  const fanIn = layer.weight.shape[1];
-  layer.weight.data.set(fresh, u * fanIn);
+  layer.incomingWeights(u).set(fresh);
   if (layer.bias) layer.bias.data[u] = 0;
-  resetMoments(control, `${site.name}.weight`, (i) => Math.floor(i / fanIn) === u);
-  resetMoments(control, `${site.name}.bias`, (i) => i === u);
+  for (const e of layer.unitEntries(u)) resetEntries(control, e);
   if (!next) return;
-  const cols = next.weight.shape[1];
-  for (let r = 0; r < next.units; r++) next.weight.data[r * cols + u] = 0;
-  resetMoments(control, `${control.model.layers.indexOf(next)}.weight`, (i) => i % cols === u);
+  const w = next.weight.data;
+  for (const i of next.inputWeightIndices(u)) w[i] = 0;
+  for (const e of next.inputEntries(u)) resetEntries(control, e);
 }

@@ -1,7 +1,9 @@
 import { grad } from "../../autograd/backward.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { LabeledData } from "../../train/evaluate.js";
-import { concatData, gather, lossFromLogits, type Strategy, type StrategySpec } from "../strategy.js";
+import { concatData, gather, lossFromLogits, type Strategy } from "../strategy.js";
+import { defineKind } from "../../config/registry.js";
+import type { OptionSchema } from "../../config/options.js";
 
 export interface AgemOptions {
   /** Rows of episodic memory, shared equally by the tasks seen so far. */
@@ -20,8 +22,8 @@ export interface AgemOptions {
  * runContinual({ ...cfg, strategy: { type: "agem", options: { memorySize: 500 } } });
  */
 export function agem(opts: AgemOptions = {}): Strategy {
-  const capacity = opts.memorySize ?? agemSpec.hyper.memorySize.default;
-  const refRows = opts.referenceBatch ?? agemSpec.hyper.referenceBatch.default;
+  const capacity = opts.memorySize ?? OPTIONS.memorySize.default;
+  const refRows = opts.referenceBatch ?? OPTIONS.referenceBatch.default;
   const perTask: LabeledData[] = [];
   let memory: LabeledData | null = null;
   return {
@@ -91,21 +93,27 @@ export function agem(opts: AgemOptions = {}): Strategy {
   };
 }
 
-export const agemSpec: StrategySpec = {
-  type: "agem",
-  hyper: {
-    memorySize: {
-      default: 500,
-      min: 1,
-      integer: true,
-      doc: "rows of episodic memory (500, the same budget as replay)",
-    },
-    referenceBatch: {
-      default: 256,
-      min: 1,
-      integer: true,
-      doc: "memory rows per reference gradient (256, Chaudhry et al. 2019)",
-    },
+const OPTIONS = {
+  memorySize: {
+    kind: "number",
+    default: 500,
+    min: 1,
+    integer: true,
+    doc: "rows of episodic memory (500, the same budget as replay)",
   },
+  referenceBatch: {
+    kind: "number",
+    default: 256,
+    min: 1,
+    integer: true,
+    doc: "memory rows per reference gradient (256, Chaudhry et al. 2019)",
+  },
+} as const satisfies OptionSchema;
+
+/** `{"type": "agem", …}` as a run config's continual strategy. */
+export const agemKind = defineKind({
+  name: "agem",
+  doc: "Averaged GEM (Chaudhry et al. 2019): gradients projected so the memory's loss does not rise.",
+  options: OPTIONS,
   create: (o) => agem(o),
-};
+});

@@ -9,11 +9,12 @@ import {
   meanOfPerSample,
   penaltyObserver,
   type Strategy,
-  type StrategySpec,
   type TaskContext,
   toFloat32,
   zerosLike,
 } from "../strategy.js";
+import { defineKind } from "../../config/registry.js";
+import type { OptionSchema } from "../../config/options.js";
 
 export interface EwcOptions {
   /** Penalty strength λ in (λ/2) Σ F (θ − θ*)². */
@@ -92,9 +93,9 @@ function expectedFisherDiagonal(ctx: TaskContext, samples: number): Map<string, 
  * runContinual({ ...cfg, strategy: { type: "ewc", options: { lambda: 10 } } });
  */
 export function ewc(opts: EwcOptions = {}): Strategy {
-  const lambda = opts.lambda ?? ewcSpec.hyper.lambda.default;
-  const samples = opts.fisherSamples ?? ewcSpec.hyper.fisherSamples.default;
-  const expected = (opts.expectedFisher ?? ewcSpec.hyper.expectedFisher.default) === 1;
+  const lambda = opts.lambda ?? OPTIONS.lambda.default;
+  const samples = opts.fisherSamples ?? OPTIONS.fisherSamples.default;
+  const expected = (opts.expectedFisher ?? OPTIONS.expectedFisher.default) === 1;
   let fisherSum: Map<string, Float64Array> | null = null;
   let weighted: Map<string, Float64Array> | null = null;
   let importance: Map<string, Float32Array> | null = null;
@@ -136,25 +137,37 @@ export function ewc(opts: EwcOptions = {}): Strategy {
 
 /** The `expectedFisher` switch, shared by EWC and online EWC. */
 export const EXPECTED_FISHER = {
+  kind: "number",
   default: 0,
   min: 0,
   max: 1,
   integer: true,
   doc: "1: the expected Fisher (Σ over classes of p_c·(∇ log p_c)², the model's own predictions); 0: the empirical one (true labels)",
-};
+} as const;
 
-export const ewcSpec: StrategySpec = {
-  type: "ewc",
-  hyper: {
-    // Chosen on the validation split (last 15% of the training digits, never the test digits), seed 1, by
-    // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
-    lambda: {
-      default: 30,
-      min: 0,
-      doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, Adam 1e-3, λ 10/30/100/1000/10000: 73.1/75.9/72.7/58.0/47.9% (the split streams want 10000; on permuted digits with SGD 0.05, momentum 0.9, λ 30)",
-    },
-    fisherSamples: { default: 500, min: 1, integer: true, doc: "rows per task for the Fisher diagonal" },
-    expectedFisher: EXPECTED_FISHER,
+const OPTIONS = {
+  // Chosen on the validation split (last 15% of the training digits, never the test digits), seed 1, by
+  // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
+  lambda: {
+    kind: "number",
+    default: 30,
+    min: 0,
+    doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, Adam 1e-3, λ 10/30/100/1000/10000: 73.1/75.9/72.7/58.0/47.9% (the split streams want 10000; on permuted digits with SGD 0.05, momentum 0.9, λ 30)",
   },
+  fisherSamples: {
+    kind: "number",
+    default: 500,
+    min: 1,
+    integer: true,
+    doc: "rows per task for the Fisher diagonal",
+  },
+  expectedFisher: EXPECTED_FISHER,
+} as const satisfies OptionSchema;
+
+/** `{"type": "ewc", …}` as a run config's continual strategy. */
+export const ewcKind = defineKind({
+  name: "ewc",
+  doc: "Elastic weight consolidation (Kirkpatrick et al. 2017): a Fisher-weighted pull towards earlier tasks' weights.",
+  options: OPTIONS,
   create: (o) => ewc(o),
-};
+});

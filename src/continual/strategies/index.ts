@@ -1,42 +1,45 @@
 /**
- * The built-in strategies by the name a run config uses (`"strategy": {"type": "ewc", "lambda": 1000}`).
- * A user's own strategy needs no entry here: pass it to `runContinual` as `strategy: () => myStrategy()`.
+ * The strategies a run config may name (`"strategy": {"type": "ewc", "lambda": 1000}`): the built-in ones
+ * and any a user registers with `strategies.register(kind)`. A strategy that needs no name can also be
+ * passed to `runContinual` directly as `strategy: () => myStrategy()`.
  */
-import { ConfigError } from "../../tensor/errors.js";
-import type { Strategy, StrategySpec } from "../strategy.js";
-import { agem, agemSpec } from "./agem.js";
-import { ewc, ewcSpec } from "./ewc.js";
-import { joint, jointSpec } from "./joint.js";
-import { lwf, lwfSpec } from "./lwf.js";
-import { mas, masSpec } from "./mas.js";
-import { naive, naiveSpec } from "./naive.js";
-import { onlineEwc, onlineEwcSpec } from "./online-ewc.js";
-import { replay, replaySpec, ReservoirBuffer } from "./replay.js";
-import { si, siSpec } from "./si.js";
+import { type Choice, Registry } from "../../config/registry.js";
+import type { Strategy } from "../strategy.js";
+import { agem, agemKind } from "./agem.js";
+import { ewc, ewcKind } from "./ewc.js";
+import { joint, jointKind } from "./joint.js";
+import { lwf, lwfKind } from "./lwf.js";
+import { mas, masKind } from "./mas.js";
+import { naive, naiveKind } from "./naive.js";
+import { onlineEwc, onlineEwcKind } from "./online-ewc.js";
+import { ReservoirBuffer, replay, replayKind } from "./replay.js";
+import { si, siKind } from "./si.js";
 
-export const STRATEGY_SPECS: Readonly<Record<string, StrategySpec>> = Object.fromEntries(
-  [naiveSpec, jointSpec, ewcSpec, onlineEwcSpec, siSpec, masSpec, lwfSpec, replaySpec, agemSpec].map((s) => [
-    s.type,
-    s,
-  ]),
-);
-export const STRATEGY_TYPES: readonly string[] = Object.keys(STRATEGY_SPECS);
+/**
+ * Every strategy a run config may name, built-in and registered.
+ *
+ * @example
+ * strategies.register(defineKind({ name: "mine", doc: "My strategy.", options: {}, create: () => ({ name: "mine" }) }));
+ * parseContinualConfig({ strategy: "mine" }).strategy; // { type: "mine", options: {} }
+ */
+export const strategies = new Registry<Strategy>("strategy", "strategy", [
+  naiveKind,
+  jointKind,
+  ewcKind,
+  onlineEwcKind,
+  siKind,
+  masKind,
+  lwfKind,
+  replayKind,
+  agemKind,
+]);
 
-/** A named strategy and its hyper-parameters (missing ones take the spec's defaults). */
-export interface StrategyChoice {
-  type: string;
-  options: Readonly<Record<string, number>>;
-}
+/** A named strategy and its hyper-parameters, defaults filled in. */
+export type StrategyChoice = Choice;
 
 /** A fresh instance (strategies keep state across tasks, so each run needs its own). */
 export function createStrategy(choice: StrategyChoice): Strategy {
-  const spec = STRATEGY_SPECS[choice.type];
-  if (!spec)
-    throw new ConfigError(
-      `strategy.type: unknown strategy ${JSON.stringify(choice.type)}; expected one of ${STRATEGY_TYPES.join(", ")}`,
-      { field: "strategy.type" },
-    );
-  return spec.create(choice.options);
+  return strategies.create(choice);
 }
 
 export { agem, ewc, joint, lwf, mas, naive, onlineEwc, replay, si, ReservoirBuffer };

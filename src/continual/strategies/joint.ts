@@ -1,4 +1,6 @@
-import { concatData, type Strategy, type StrategySpec } from "../strategy.js";
+import { concatData, type Strategy } from "../strategy.js";
+import { defineKind } from "../../config/registry.js";
+import type { OptionSchema } from "../../config/options.js";
 
 /**
  * Joint (offline) training: at task i, continue training on the rows of tasks 0..i together. Not a
@@ -12,4 +14,12 @@ export function joint(): Strategy {
   return { name: "joint", trainingData: (ctx) => concatData(ctx.seen) };
 }
 
-export const jointSpec: StrategySpec = { type: "joint", hyper: {}, create: () => joint() };
+const OPTIONS = {} as const satisfies OptionSchema;
+
+/** `{"type": "joint", …}` as a run config's continual strategy. */
+export const jointKind = defineKind({
+  name: "joint",
+  doc: "Training on every task seen so far at once: the upper bound, not a continual learner.",
+  options: OPTIONS,
+  create: () => joint(),
+});

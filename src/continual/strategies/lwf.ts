@@ -3,14 +3,9 @@ import * as op from "../../autograd/ops.js";
 import type { Sequential } from "../../nn/sequential.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { activeUnits, selectUnits } from "../heads.js";
-import {
-  cloneModel,
-  mapFromState,
-  mapToState,
-  snapshotParameters,
-  type Strategy,
-  type StrategySpec,
-} from "../strategy.js";
+import { cloneModel, mapFromState, mapToState, snapshotParameters, type Strategy } from "../strategy.js";
+import { defineKind } from "../../config/registry.js";
+import type { OptionSchema } from "../../config/options.js";
 
 export interface LwfOptions {
   /** Weight of the distillation term. */
@@ -30,8 +25,8 @@ export interface LwfOptions {
  * runContinual({ ...cfg, strategy: { type: "lwf", options: { lambda: 1, temperature: 2 } } });
  */
 export function lwf(opts: LwfOptions = {}): Strategy {
-  const lambda = opts.lambda ?? lwfSpec.hyper.lambda.default;
-  const temperature = opts.temperature ?? lwfSpec.hyper.temperature.default;
+  const lambda = opts.lambda ?? OPTIONS.lambda.default;
+  const temperature = opts.temperature ?? OPTIONS.temperature.default;
   let teacher: Sequential | null = null;
   let heads: (readonly number[])[] = [];
   /** Teacher weights from a checkpoint, made into a model when the next observer is asked for. */
@@ -86,16 +81,27 @@ export function distillation(
   return op.mul(total!, temperature * temperature);
 }
 
-export const lwfSpec: StrategySpec = {
-  type: "lwf",
-  hyper: {
-    // Not tuned yet (the grid is in bench/continual-experiments.ts --tune); 1 is Li & Hoiem's weighting.
-    lambda: {
-      default: 1,
-      min: 0,
-      doc: "weight of the distillation term (1, Li & Hoiem 2016; not tuned yet)",
-    },
-    temperature: { default: 2, above: 0, doc: "distillation temperature (2, Li & Hoiem 2016)" },
+const OPTIONS = {
+  // Not tuned yet (the grid is in bench/continual-experiments.ts --tune); 1 is Li & Hoiem's weighting.
+  lambda: {
+    kind: "number",
+    default: 1,
+    min: 0,
+    doc: "weight of the distillation term (1, Li & Hoiem 2016; not tuned yet)",
   },
+  temperature: {
+    kind: "number",
+    default: 2,
+    min: 0,
+    minExclusive: true,
+    doc: "distillation temperature (2, Li & Hoiem 2016)",
+  },
+} as const satisfies OptionSchema;
+
+/** `{"type": "lwf", …}` as a run config's continual strategy. */
+export const lwfKind = defineKind({
+  name: "lwf",
+  doc: "Learning without forgetting (Li & Hoiem 2016): distillation towards the previous model's outputs.",
+  options: OPTIONS,
   create: (o) => lwf(o),
-};
+});

@@ -8,10 +8,11 @@ import {
   penaltyObserver,
   snapshotParameters,
   type Strategy,
-  type StrategySpec,
   toFloat32,
   zerosLike,
 } from "../strategy.js";
+import { defineKind } from "../../config/registry.js";
+import type { OptionSchema } from "../../config/options.js";
 
 export interface MasOptions {
   /** Penalty strength λ in λ Σ Ω (θ − θ*)². */
@@ -30,8 +31,8 @@ export interface MasOptions {
  * runContinual({ ...cfg, strategy: { type: "mas", options: { lambda: 1 } } });
  */
 export function mas(opts: MasOptions = {}): Strategy {
-  const lambda = opts.lambda ?? masSpec.hyper.lambda.default;
-  const samples = opts.samples ?? masSpec.hyper.samples.default;
+  const lambda = opts.lambda ?? OPTIONS.lambda.default;
+  const samples = opts.samples ?? OPTIONS.samples.default;
   let omega: Map<string, Float64Array> | null = null;
   let importance: Map<string, Float32Array> | null = null;
   let anchor: Map<string, Float32Array> | null = null;
@@ -65,17 +66,28 @@ export function mas(opts: MasOptions = {}): Strategy {
   };
 }
 
-export const masSpec: StrategySpec = {
-  type: "mas",
-  hyper: {
-    // Chosen on the validation split (last 15% of the training digits, never the test digits), seed 1, by
-    // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
-    lambda: {
-      default: 0.01,
-      min: 0,
-      doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, λ 0.01/0.1/1: 83.9/76.5/57.3% (split-task wants 0.1, split-domain 1)",
-    },
-    samples: { default: 500, min: 1, integer: true, doc: "rows per task for the importance estimate" },
+const OPTIONS = {
+  // Chosen on the validation split (last 15% of the training digits, never the test digits), seed 1, by
+  // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
+  lambda: {
+    kind: "number",
+    default: 0.01,
+    min: 0,
+    doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, λ 0.01/0.1/1: 83.9/76.5/57.3% (split-task wants 0.1, split-domain 1)",
   },
+  samples: {
+    kind: "number",
+    default: 500,
+    min: 1,
+    integer: true,
+    doc: "rows per task for the importance estimate",
+  },
+} as const satisfies OptionSchema;
+
+/** `{"type": "mas", …}` as a run config's continual strategy. */
+export const masKind = defineKind({
+  name: "mas",
+  doc: "Memory aware synapses (Aljundi et al. 2018): importances from the output norm's sensitivity.",
+  options: OPTIONS,
   create: (o) => mas(o),
-};
+});

@@ -1,4 +1,6 @@
-import type { Strategy, StrategySpec } from "../strategy.js";
+import type { Strategy } from "../strategy.js";
+import { defineKind } from "../../config/registry.js";
+import type { OptionSchema } from "../../config/options.js";
 
 /**
  * Naive fine-tuning: train on each task in turn and nothing else. The lower bound every other
@@ -11,4 +13,12 @@ export function naive(): Strategy {
   return { name: "naive", taskFree: true };
 }
 
-export const naiveSpec: StrategySpec = { type: "naive", hyper: {}, create: () => naive() };
+const OPTIONS = {} as const satisfies OptionSchema;
+
+/** `{"type": "naive", …}` as a run config's continual strategy. */
+export const naiveKind = defineKind({
+  name: "naive",
+  doc: "Plain fine-tuning on each task in turn: the baseline that forgets.",
+  options: OPTIONS,
+  create: () => naive(),
+});

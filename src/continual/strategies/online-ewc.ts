@@ -4,11 +4,12 @@ import {
   penaltyObserver,
   snapshotParameters,
   type Strategy,
-  type StrategySpec,
   toFloat32,
   zerosLike,
 } from "../strategy.js";
 import { EXPECTED_FISHER, fisherDiagonal } from "./ewc.js";
+import { defineKind } from "../../config/registry.js";
+import type { OptionSchema } from "../../config/options.js";
 
 export interface OnlineEwcOptions {
   /** Penalty strength λ in (λ/2) Σ F̃ (θ − θ*)². */
@@ -28,7 +29,7 @@ export interface OnlineEwcOptions {
  * runContinual({ ...cfg, strategy: { type: "onlineEwc", options: { lambda: 1000, gamma: 1 } } });
  */
 export function onlineEwc(opts: OnlineEwcOptions = {}): Strategy {
-  const hyper = onlineEwcSpec.hyper;
+  const hyper = OPTIONS;
   const lambda = opts.lambda ?? hyper.lambda.default;
   const gamma = opts.gamma ?? hyper.gamma.default;
   const samples = opts.fisherSamples ?? hyper.fisherSamples.default;
@@ -65,19 +66,36 @@ export function onlineEwc(opts: OnlineEwcOptions = {}): Strategy {
   };
 }
 
-export const onlineEwcSpec: StrategySpec = {
-  type: "onlineEwc",
-  hyper: {
-    // Chosen on the validation split (last 15% of the training digits, never the test digits), seed 1, by
-    // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
-    lambda: {
-      default: 30,
-      min: 0,
-      doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, Adam 1e-3, λ 10/30/100: 83.8/84.9/80.7% (the split streams want 10000; with the permuted protocol's SGD 0.01, momentum 0.9, λ 10)",
-    },
-    gamma: { default: 1, min: 0, max: 1, doc: "decay of the running Fisher (van de Ven et al. 2022 use 1)" },
-    fisherSamples: { default: 500, min: 1, integer: true, doc: "rows per task for the Fisher diagonal" },
-    expectedFisher: EXPECTED_FISHER,
+const OPTIONS = {
+  // Chosen on the validation split (last 15% of the training digits, never the test digits), seed 1, by
+  // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
+  lambda: {
+    kind: "number",
+    default: 30,
+    min: 0,
+    doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, Adam 1e-3, λ 10/30/100: 83.8/84.9/80.7% (the split streams want 10000; with the permuted protocol's SGD 0.01, momentum 0.9, λ 10)",
   },
+  gamma: {
+    kind: "number",
+    default: 1,
+    min: 0,
+    max: 1,
+    doc: "decay of the running Fisher (van de Ven et al. 2022 use 1)",
+  },
+  fisherSamples: {
+    kind: "number",
+    default: 500,
+    min: 1,
+    integer: true,
+    doc: "rows per task for the Fisher diagonal",
+  },
+  expectedFisher: EXPECTED_FISHER,
+} as const satisfies OptionSchema;
+
+/** `{"type": "onlineEwc", …}` as a run config's continual strategy. */
+export const onlineEwcKind = defineKind({
+  name: "onlineEwc",
+  doc: "Online EWC (Schwarz et al. 2018): one running Fisher, decayed by γ, anchored at the latest task.",
+  options: OPTIONS,
   create: (o) => onlineEwc(o),
-};
+});

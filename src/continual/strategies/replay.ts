@@ -1,7 +1,9 @@
 import type { Rng } from "../../tensor/rng.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { Batch } from "../../train/events.js";
-import { concatData, gather, type Strategy, type StrategySpec } from "../strategy.js";
+import { concatData, gather, type Strategy } from "../strategy.js";
+import { defineKind } from "../../config/registry.js";
+import type { OptionSchema } from "../../config/options.js";
 
 export interface ReplayOptions {
   /** Rows the memory holds. */
@@ -65,7 +67,7 @@ export class ReservoirBuffer {
  * runContinual({ ...cfg, strategy: { type: "replay", options: { bufferSize: 500 } } });
  */
 export function replay(opts: ReplayOptions = {}): Strategy {
-  const capacity = opts.bufferSize ?? replaySpec.hyper.bufferSize.default;
+  const capacity = opts.bufferSize ?? OPTIONS.bufferSize.default;
   let buffer: ReservoirBuffer | null = null;
   let restored: { x: Float32Array; y: Float32Array; size: number; offered: number } | null = null;
   return {
@@ -110,17 +112,28 @@ export function replay(opts: ReplayOptions = {}): Strategy {
   };
 }
 
-export const replaySpec: StrategySpec = {
-  type: "replay",
-  hyper: {
-    bufferSize: {
-      default: 500,
-      min: 1,
-      integer: true,
-      doc: "rows in memory (500: the issue's class-incremental target)",
-    },
-    // 0 means "the batch size" (half of each batch replayed); not tuned yet: it already meets the issue's class-incremental target.
-    replayBatch: { default: 0, min: 0, integer: true, doc: "replayed rows per batch; 0 = the batch size" },
+const OPTIONS = {
+  bufferSize: {
+    kind: "number",
+    default: 500,
+    min: 1,
+    integer: true,
+    doc: "rows in memory (500: the issue's class-incremental target)",
   },
+  // 0 means "the batch size" (half of each batch replayed); not tuned yet: it already meets the issue's class-incremental target.
+  replayBatch: {
+    kind: "number",
+    default: 0,
+    min: 0,
+    integer: true,
+    doc: "replayed rows per batch; 0 = the batch size",
+  },
+} as const satisfies OptionSchema;
+
+/** `{"type": "replay", …}` as a run config's continual strategy. */
+export const replayKind = defineKind({
+  name: "replay",
+  doc: "Experience replay: a reservoir memory of earlier rows mixed into each batch.",
+  options: OPTIONS,
   create: (o) => replay(o),
-};
+});

@@ -2,12 +2,13 @@ import {
   mapFromState,
   mapToState,
   snapshotParameters,
-  quadraticPenalty,
   type Strategy,
-  type StrategySpec,
   zerosLike,
   toFloat32,
 } from "../strategy.js";
+import { quadraticPenalty } from "../../losses/penalties.js";
+import { defineKind } from "../../config/registry.js";
+import type { OptionSchema } from "../../config/options.js";
 
 export interface SiOptions {
   /** Penalty strength c in c Σ Ω (θ − θ*)². */
@@ -28,8 +29,8 @@ export interface SiOptions {
  * runContinual({ ...cfg, strategy: { type: "si", options: { c: 1 } } });
  */
 export function si(opts: SiOptions = {}): Strategy {
-  const c = opts.c ?? siSpec.hyper.c.default;
-  const xi = opts.xi ?? siSpec.hyper.xi.default;
+  const c = opts.c ?? OPTIONS.c.default;
+  const xi = opts.xi ?? OPTIONS.xi.default;
   let omega: Map<string, Float64Array> | null = null;
   let importance: Map<string, Float32Array> | null = null;
   let anchor: Map<string, Float32Array> | null = null;
@@ -95,17 +96,28 @@ export function si(opts: SiOptions = {}): Strategy {
   };
 }
 
-export const siSpec: StrategySpec = {
-  type: "si",
-  hyper: {
-    // Chosen on the validation split (last 15% of the training digits, never the test digits), seed 1, by
-    // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
-    c: {
-      default: 3,
-      min: 0,
-      doc: "penalty strength c; validation ACC on permuted digits, 10 tasks, Adam 1e-3, c 0.1/1/3/10: 69.5/81.1/84.2/79.6% (the split streams want 10; permuted digits with SGD 0.05, momentum 0.9, c 3)",
-    },
-    xi: { default: 0.1, above: 0, doc: "damping ξ (0.1, van de Ven et al. 2022)" },
+const OPTIONS = {
+  // Chosen on the validation split (last 15% of the training digits, never the test digits), seed 1, by
+  // `bench/continual-experiments.ts --tune --protocols permuted` (all 10 tasks): the grid's best.
+  c: {
+    kind: "number",
+    default: 3,
+    min: 0,
+    doc: "penalty strength c; validation ACC on permuted digits, 10 tasks, Adam 1e-3, c 0.1/1/3/10: 69.5/81.1/84.2/79.6% (the split streams want 10; permuted digits with SGD 0.05, momentum 0.9, c 3)",
   },
+  xi: {
+    kind: "number",
+    default: 0.1,
+    min: 0,
+    minExclusive: true,
+    doc: "damping ξ (0.1, van de Ven et al. 2022)",
+  },
+} as const satisfies OptionSchema;
+
+/** `{"type": "si", …}` as a run config's continual strategy. */
+export const siKind = defineKind({
+  name: "si",
+  doc: "Synaptic intelligence (Zenke et al. 2017): importances from each weight's contribution along its path.",
+  options: OPTIONS,
   create: (o) => si(o),
-};
+});

@@ -1,0 +1,79 @@
+/**
+ * Which layers have units, and whom they feed. A unit is what health and homeostasis measure and repair
+ * one at a time: a neuron of a fully connected layer today, a channel of a convolution later. A layer
+ * offers the capability by implementing `UnitLayer`; nothing here knows any layer class, so `units/`
+ * sits below `nn/` and a new layer kind needs no change here.
+ */
+import type { Rng } from "../tensor/rng.js";
+import type { Tensor } from "../tensor/tensor.js";
+
+/** Some entries of one parameter tensor (the optimiser's moments of exactly these are reset by surgery). */
+export interface ParameterEntries {
+  readonly tensor: Tensor;
+  readonly entries: (i: number) => boolean;
+}
+
+/**
+ * A layer made of units, each with its own incoming weights and bias. How the weights are laid out is
+ * the layer's business: the members below are all that measuring, scaling and replacing a unit needs.
+ */
+export interface UnitLayer {
+  /** How many units (neurons, channels). */
+  readonly units: number;
+  /** Incoming weights per unit. */
+  readonly fanIn: number;
+  /** The weights, all units together (flushing denormals, norms). */
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  /** Unit u's incoming weights as a live view of `weight`: writing to it changes the layer. */
+  incomingWeights(u: number): Float32Array | Float64Array;
+  /** Fresh incoming weights for one unit from the layer's own initialiser (`fanIn` values). */
+  freshIncomingWeights(rng: Rng): Float32Array;
+  /** Where unit u's own parameters sit: its incoming weights and its bias. */
+  unitEntries(u: number): ParameterEntries[];
+  /**
+   * As a consumer: the indices into `weight.data` of every weight that reads input unit u, grouped by
+   * this layer's units (units × k indices, k per unit: 1 for a dense layer, the kernel taps for a conv).
+   */
+  inputWeightIndices(u: number): Int32Array;
+  /** As a consumer: where the weights that read input unit u sit (for resetting their moments). */
+  inputEntries(u: number): ParameterEntries[];
+}
+
+/** True when `layer` offers the unit capability. */
+export function isUnitLayer(layer: unknown): layer is UnitLayer {
+  const l = layer as Partial<UnitLayer> | null;
+  return (
+    typeof l === "object" &&
+    l !== null &&
+    typeof l.units === "number" &&
+    typeof l.incomingWeights === "function" &&
+    typeof l.inputWeightIndices === "function"
+  );
+}
+
+/** A unit layer and the unit layer its outputs feed (null: none, e.g. the output layer). */
+export interface UnitSite<L extends UnitLayer = UnitLayer> {
+  /** The layer's position in the model, as its activations and parameters are named ("0" → "0.weight"). */
+  readonly name: string;
+  readonly layer: L;
+  readonly next: L | null;
+}
+
+/** A unit site with its position in the model. */
+export interface IndexedUnitSite extends UnitSite {
+  readonly index: number;
+}
+
+/**
+ * Every unit layer of a stack of layers, in order, each with the unit layer it feeds: the next unit
+ * layer down the stack, through any layers between that act on each unit alone (activation, dropout,
+ * normalisation).
+ *
+ * @example
+ * unitSites(model).map((s) => [s.name, s.next?.units]); // [["0", 5], ["2", 3], ["3", undefined]]
+ */
+export function unitSites(model: { readonly layers: readonly unknown[] }): IndexedUnitSite[] {
+  const found = model.layers.flatMap((l, i) => (isUnitLayer(l) ? [{ l, i }] : []));
+  return found.map(({ l, i }, k) => ({ index: i, name: String(i), layer: l, next: found[k + 1]?.l ?? null }));
+}
