@@ -273,8 +273,8 @@ test("plugins: train imports a config's plugins first; a bad path or a module wi
   writeFileSync(join(dir, "data.csv"), "x,y\n1,0.5\n2,1.5\n3,2.5\n4,3.5\n5,4.5\n");
   writeFileSync(
     join(dir, "kinds.mjs"),
-    `export function register({ optimizers, layers, activations, initializers, losses, schedules }) {
-      for (const r of [layers, activations, initializers, losses, schedules]) if (!r.names().length) throw new Error("empty");
+    `export function register({ optimizers, layers, activations, initializers, losses, schedules, regulators, strategies }) {
+      for (const r of [layers, activations, initializers, losses, schedules, regulators, strategies]) if (!r.names().length) throw new Error("empty");
       optimizers.register({
         name: "pluginStep", doc: "p ← p − lr.", options: { lr: { kind: "number", min: 0 } },
         create: (o) => ({ type: "pluginStep", lr: o.lr, options: {}, init: () => null,

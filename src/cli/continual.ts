@@ -67,7 +67,7 @@ export function runContinualConfig(
   let outputs: Outputs;
   try {
     const top = expectObject(raw, "config");
-    checkKeys(top, ["$schema", "description", "continual", "checkpoint", "out", "report"], "");
+    checkKeys(top, ["$schema", "description", "plugins", "continual", "checkpoint", "out", "report"], "");
     cfg = parseContinualConfig(top.continual, "continual");
     checkpoint = parseCheckpoint(top.checkpoint, baseDir, runDir);
     outputs = {

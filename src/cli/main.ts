@@ -3,7 +3,7 @@ import { useBackend } from "../backend/index.js";
 import { HomeostatError } from "../tensor/errors.js";
 import { numberFlag, parseFlags, UsageError } from "./args.js";
 import { parseRunConfig, type RunConfig } from "./config.js";
-import { importPlugins, loadRunConfigWithPlugins } from "./plugins.js";
+import { importPlugins, importPluginsOf, loadRunConfigWithPlugins } from "./plugins.js";
 import { loadLatestCheckpoint } from "../io/checkpoint.js";
 import { demoSeed } from "./demo-seed.js";
 import { type KernelChoice, runEval, runPredict } from "./model-commands.js";
@@ -186,6 +186,7 @@ export async function main(argv: string[]): Promise<number> {
             throw new UsageError(
               `${values.resume} holds checkpoints of a training run; resume it with homeostat train --resume ${values.resume}`,
             );
+          await importPlugins(ck.config, ck.configDir);
           runContinualConfig(
             ck.config,
             { baseDir: ck.configDir, runDir: ck.runDir, where: "checkpoint" },
@@ -198,6 +199,7 @@ export async function main(argv: string[]): Promise<number> {
           throw new UsageError(
             'continual needs --config run.json (with a "continual" section), or --resume CHECKPOINT_DIR',
           );
+        await importPluginsOf(values.config);
         runContinualCommand(values.config, makeUi(values), seed);
         return 0;
       }

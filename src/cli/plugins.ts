@@ -11,6 +11,8 @@
  */
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { strategies } from "../continual/strategies/index.js";
+import { regulators } from "../homeostasis/config.js";
 import { losses } from "../losses/losses.js";
 import { activations } from "../nn/activations.js";
 import { initializers } from "../nn/init.js";
@@ -28,6 +30,8 @@ const REGISTRIES = [
   ["losses", losses],
   ["optimizers", optimizers],
   ["schedules", schedules],
+  ["regulators", regulators],
+  ["strategies", strategies],
 ] as const;
 
 /** The object a plugin's `register` receives. */
@@ -79,6 +83,16 @@ export async function loadPlugins(paths: readonly string[]): Promise<void> {
 export async function importPlugins(raw: unknown, baseDir: string): Promise<void> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return;
   await loadPlugins(pluginPaths((raw as { plugins?: unknown }).plugins, baseDir));
+}
+
+/** Import the plugins a run config file names (before a command that is not `train` parses it). */
+export async function importPluginsOf(path: string): Promise<void> {
+  const raw = readConfigJson(path);
+  try {
+    await importPlugins(raw, dirname(resolve(path)));
+  } catch (e) {
+    throw namingFile(e, path);
+  }
 }
 
 /**
