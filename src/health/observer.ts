@@ -18,7 +18,6 @@ import {
   meanStd,
   saturatedFraction,
   unitActivity,
-  updateRatio,
 } from "./statistics.js";
 
 /** Effective rank (an eigensolve) is computed every this many checks. */
@@ -165,14 +164,14 @@ function layerStatistics(
   const w = control.parameters[info.weightAt][1].data as Float32Array;
   const gw = e.grads.get(control.parameters[info.weightAt][0]);
   const gb = info.biasAt >= 0 ? e.grads.get(control.parameters[info.biasAt][0]) : undefined;
-  const weightNorm = l2Norm(w);
+  const { weightNorm, updateRatio } = weightNorms(w, before);
   const out: LayerStatistics = {
     layer: info.name,
     activation: info.layer.activation,
     gradNorm: Math.hypot(gw ? l2Norm(gw) : 0, gb ? l2Norm(gb) : 0),
     weightNorm,
     weightGrowth: weightNorm / ls.prevWeightNorm,
-    updateRatio: before ? updateRatio(before, w) : NaN,
+    updateRatio,
     activationMean: NaN,
     preActivationStd: NaN,
     deadFraction: NaN,
@@ -195,6 +194,30 @@ function layerStatistics(
     [out.deadFraction, out.inactiveFraction] = [ls.deadFraction, inactive];
   if (s.checks % RANK_EVERY === 1) out.effectiveRank = effectiveRank(h, n, units);
   return out;
+}
+
+/**
+ * ‖W‖ and, when the step's starting weights are known, ‖W − W₀‖ / ‖W₀‖ (`updateRatio`), in one pass over
+ * the weights instead of two. Each sum runs in the order l2Norm and updateRatio use, so the values are the same
+ * to the last bit.
+ */
+function weightNorms(
+  w: Float32Array,
+  before: Float32Array | undefined,
+): { weightNorm: number; updateRatio: number } {
+  if (!before) return { weightNorm: l2Norm(w), updateRatio: NaN };
+  let now = 0;
+  let moved = 0;
+  let then = 0;
+  for (let i = 0; i < w.length; i++) {
+    const a = w[i];
+    const b = before[i];
+    const diff = a - b;
+    now += a * a;
+    moved += diff * diff;
+    then += b * b;
+  }
+  return { weightNorm: Math.sqrt(now), updateRatio: Math.sqrt(moved) / Math.max(Math.sqrt(then), 1e-12) };
 }
 
 /** Close the dead-unit window every `deadWindowChecks` checks; true when it closed now. */
