@@ -1,7 +1,9 @@
-// The monitor asks for the step's gradients only where it reads them (check steps and blown-up losses), so
-// fit copies them only then; an observer that does not say keeps getting them at every step.
+// What the monitor costs, without changing a result. It asks for the step's gradients only where it reads
+// them (check steps and blown-up losses), so fit copies them only then; an observer that does not say keeps
+// getting them at every step. Its effective rank needs eigenvalues only.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { symmetricEigen, symmetricEigenvalues } from "../src/data/linalg.js";
 import { healthMonitor } from "../src/health/index.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
@@ -70,4 +72,21 @@ test("a blown-up loss gets its gradients: the monitor diagnoses it from them", (
   assert.equal(health.events[0].kind, "explodingGradients");
   assert.equal(health.events[0].evidence.gradNorm, -1);
   assert.equal(health.events[0].step, 3);
+});
+
+test("the eigenvalues without eigenvectors are symmetricEigen's to the last bit", () => {
+  const rng = new Rng(5);
+  for (const n of [1, 2, 7, 32]) {
+    const b = Array.from({ length: n * n }, () => rng.normal());
+    // A Gram matrix BᵀB (symmetric, with repeated and zero eigenvalues when n is 1).
+    const g = new Float64Array(n * n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) g[i * n + j] += b[k * n + i] * b[k * n + j];
+    assert.deepEqual(symmetricEigenvalues(g, n), symmetricEigen(g, n).values, `n = ${n}`);
+  }
+  // A closed form: diag(3, 1) rotated by 30° has eigenvalues 3 and 1.
+  const [c, s] = [Math.cos(Math.PI / 6), Math.sin(Math.PI / 6)];
+  const m = [3 * c * c + s * s, 2 * c * s, 2 * c * s, 3 * s * s + c * c];
+  const v = symmetricEigenvalues(m, 2);
+  assert.ok(Math.abs(v[0] - 3) < 1e-12 && Math.abs(v[1] - 1) < 1e-12, `${v}`);
 });
