@@ -12,6 +12,7 @@
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { strategies } from "../continual/strategies/index.js";
+import { detectors } from "../health/kinds.js";
 import { regulators } from "../homeostasis/config.js";
 import { losses } from "../losses/losses.js";
 import { activations } from "../nn/activations.js";
@@ -32,6 +33,7 @@ const REGISTRIES = [
   ["schedules", schedules],
   ["regulators", regulators],
   ["strategies", strategies],
+  ["detectors", detectors],
 ] as const;
 
 /** The object a plugin's `register` receives. */

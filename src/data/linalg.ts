@@ -6,7 +6,7 @@
  */
 import { symmetricEigen } from "../units/linalg.js";
 
-export { symmetricEigen } from "../units/linalg.js";
+export { symmetricEigen, symmetricEigenvalues } from "../units/linalg.js";
 export { gramEffectiveRank } from "../units/statistics.js";
 
 /**

@@ -8,7 +8,7 @@ import type { LossName } from "../losses/losses.js";
 import { Dense } from "../nn/layers.js";
 import type { Sequential } from "../nn/sequential.js";
 import { allocate, Tensor } from "../tensor/tensor.js";
-import type { HealthEvent } from "./detectors.js";
+import type { HealthEvent } from "./findings.js";
 
 /** What the checks read of a data set: the training split's arrays, shape and task. */
 export type DataToCheck = Pick<Dataset, "x" | "y" | "n" | "inputDim" | "outputDim" | "task" | "featureNames">;

@@ -8,11 +8,43 @@
  * const health = healthMonitor({ repair: true, onEvent: (e) => console.log(formatEvent(e)) });
  * fit(model, data, { ...opts, observers: [health] });
  */
-import type { HealthEvent } from "./detectors.js";
+import type { HealthEvent } from "./findings.js";
 
 export { checkBeforeTraining, CHECK_LIMITS, type DataToCheck } from "./checks.js";
-export { healthMonitor, type HealthMonitor, type HealthMonitorOptions } from "./monitor.js";
-export { DEFAULT_THRESHOLDS, type HealthEvent, type HealthKind, type Thresholds } from "./detectors.js";
+export {
+  healthMonitor,
+  type DetectorChoice,
+  type HealthMonitor,
+  type HealthMonitorOptions,
+} from "./monitor.js";
+export {
+  BUILTIN_DETECTOR_NAMES,
+  BUILTIN_DETECTORS,
+  type CheckContext,
+  defineDetector,
+  type Detector,
+  type DetectorContext,
+  type DetectorKind,
+  detectors,
+  type Verdict,
+} from "./kinds.js";
+export {
+  clipAt,
+  reinitDeadUnits,
+  type RepairContext,
+  rescaleLayers,
+  rollback,
+  rollbackAndCut,
+  scaleLearningRate,
+} from "./actions.js";
+export {
+  DEFAULT_THRESHOLDS,
+  type Finding,
+  type HealthEvent,
+  type HealthKind,
+  type Thresholds,
+  type TrainingPicture,
+} from "./findings.js";
 export type { HealthStatistics, LayerStatistics, SeriesPoint } from "./statistics.js";
 
 /**

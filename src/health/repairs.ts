@@ -47,56 +47,78 @@ export interface Snapshot {
 }
 
 /**
- * The last two healthy snapshots. Rollback goes to the older one: the newer was taken only one
- * check before the trouble showed and may already be on its way there.
+ * The last two healthy snapshots, as plain data (`same`: the two are one, and `newer` is null). Rollback
+ * goes to the older one: the newer was taken only one check before the trouble showed and may already
+ * be on its way there.
  */
+export interface SnapshotState {
+  older: Snapshot | null;
+  newer: Snapshot | null;
+  same: boolean;
+}
+
+export const noSnapshots = (): SnapshotState => ({ older: null, newer: null, same: false });
+
+/** Keep the weights and optimiser state of now as the newer snapshot; the newer one becomes the older. */
+export function takeSnapshot(s: SnapshotState, control: TrainingControl): void {
+  // Reuse the buffers of the snapshot about to be dropped: a page touched for the first time costs more than the copy.
+  const recycle = s.same ? null : s.older;
+  const weights = control.parameters.map(([, t], i) => {
+    const buf = recycle?.weights[i];
+    if (buf && buf.length === t.data.length) {
+      buf.set(t.data);
+      return buf;
+    }
+    return (t.data as Float32Array).slice();
+  });
+  const snap = {
+    step: control.step,
+    weights,
+    optimizerState: copyInto(control.getOptimizerState(), recycle?.optimizerState),
+  };
+  const newer = s.same ? s.older : s.newer;
+  s.older = newer ?? snap;
+  s.same = s.older === snap;
+  s.newer = s.same ? null : snap;
+}
+
+/** Put back the older snapshot's weights and optimiser state; returns its step, or null if there is none. */
+export function restoreSnapshot(s: SnapshotState, control: TrainingControl): number | null {
+  const older = s.older;
+  if (!older) return null;
+  control.parameters.forEach(([, t], i) => t.data.set(older.weights[i]));
+  control.setOptimizerState(deepCopy(older.optimizerState));
+  s.newer = null;
+  s.same = true;
+  return older.step;
+}
+
+/** Snapshots of their own (takeSnapshot and restoreSnapshot over a private state). */
 export class SnapshotStore {
-  private older: Snapshot | null = null;
-  private newer: Snapshot | null = null;
+  private s = noSnapshots();
 
   take(control: TrainingControl): void {
-    // Reuse the buffers of the snapshot about to be dropped: a page touched for the first time costs more than the copy.
-    const recycle = this.older !== this.newer ? this.older : null;
-    const weights = control.parameters.map(([, t], i) => {
-      const buf = recycle?.weights[i];
-      if (buf && buf.length === t.data.length) {
-        buf.set(t.data);
-        return buf;
-      }
-      return (t.data as Float32Array).slice();
-    });
-    const snap = {
-      step: control.step,
-      weights,
-      optimizerState: copyInto(control.getOptimizerState(), recycle?.optimizerState),
-    };
-    this.older = this.newer ?? snap;
-    this.newer = snap;
+    takeSnapshot(this.s, control);
   }
 
-  /** Plain state for checkpoints (`same`: the two snapshots are one). */
-  getState(): { older: Snapshot | null; newer: Snapshot | null; same: boolean } {
-    return {
-      older: this.older,
-      newer: this.older === this.newer ? null : this.newer,
-      same: this.older === this.newer,
-    };
+  /** Plain state for checkpoints. */
+  getState(): SnapshotState {
+    return { ...this.s };
   }
 
-  setState(s: { older: Snapshot | null; newer: Snapshot | null; same: boolean }): void {
-    this.older = s.older && deepCopy(s.older);
-    this.newer = s.same ? this.older : s.newer && deepCopy(s.newer);
+  setState(s: SnapshotState): void {
+    this.s = deepSnapshots(s);
   }
 
-  /** Put back the older snapshot's weights and optimiser state; returns its step, or null if there is none. */
   restore(control: TrainingControl): number | null {
-    const s = this.older;
-    if (!s) return null;
-    control.parameters.forEach(([, t], i) => t.data.set(s.weights[i]));
-    control.setOptimizerState(deepCopy(s.optimizerState));
-    this.newer = s;
-    return s.step;
+    return restoreSnapshot(this.s, control);
   }
+}
+
+/** A copy that shares nothing with `s`, the older and newer kept one object where they were one. */
+export function deepSnapshots(s: SnapshotState): SnapshotState {
+  const older = s.older && deepCopy(s.older);
+  return { older, newer: s.same ? null : s.newer && deepCopy(s.newer), same: s.same };
 }
 
 /** The Dense layer at index `i` and the next Dense layer it feeds directly (through dropout/activation only). */

@@ -167,39 +167,48 @@ export interface HealthStatistics {
   points: SeriesPoint[];
 }
 
+/** The series as plain data: the points kept, the stride between them, and the checks seen. */
+export interface SeriesState {
+  points: SeriesPoint[];
+  stride: number;
+  seen: number;
+}
+
 /**
- * Keeps at most `maxPoints` points: when full, every other point is dropped and the stride doubles,
+ * Add a point, keeping at most `maxPoints`: when full, every other point is dropped and the stride doubles,
  * so a long run keeps an evenly spaced picture in bounded memory.
  */
+export function addSeriesPoint(s: SeriesState, p: SeriesPoint, maxPoints = 256): void {
+  if (s.seen++ % s.stride !== 0) return;
+  s.points.push(p);
+  if (s.points.length >= maxPoints) {
+    s.points = s.points.filter((_, i) => i % 2 === 0);
+    s.stride *= 2;
+  }
+}
+
+/** A series of its own (addSeriesPoint over a private state), for callers outside the monitor. */
 export class SeriesRecorder {
-  private points: SeriesPoint[] = [];
-  private stride = 1;
-  private seen = 0;
+  private s: SeriesState = { points: [], stride: 1, seen: 0 };
   constructor(
     private readonly checkEvery: number,
     private readonly maxPoints = 256,
   ) {}
 
   add(p: SeriesPoint): void {
-    if (this.seen++ % this.stride !== 0) return;
-    this.points.push(p);
-    if (this.points.length >= this.maxPoints) {
-      this.points = this.points.filter((_, i) => i % 2 === 0);
-      this.stride *= 2;
-    }
+    addSeriesPoint(this.s, p, this.maxPoints);
   }
 
   result(): HealthStatistics {
-    return { checkEvery: this.checkEvery, points: this.points.slice() };
+    return { checkEvery: this.checkEvery, points: this.s.points.slice() };
   }
 
   /** Plain state for checkpoints. */
-  getState(): { points: SeriesPoint[]; stride: number; seen: number } {
-    return { points: this.points.slice(), stride: this.stride, seen: this.seen };
+  getState(): SeriesState {
+    return { points: this.s.points.slice(), stride: this.s.stride, seen: this.s.seen };
   }
 
-  setState(s: { points: SeriesPoint[]; stride: number; seen: number }): void {
-    ({ stride: this.stride, seen: this.seen } = s);
-    this.points = s.points.slice();
+  setState(s: SeriesState): void {
+    this.s = { points: s.points.slice(), stride: s.stride, seen: s.seen };
   }
 }

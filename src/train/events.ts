@@ -18,7 +18,10 @@ export interface BatchEvent {
   loss: number;
   /** Learning rate used for this step. */
   lr: number;
-  /** Each parameter's gradient for this batch (after clipping), by stable name. Valid during the call only. */
+  /**
+   * Each parameter's gradient for this batch (after clipping), by stable name. Valid during the call only;
+   * empty on a step where every observer declined them (`wantsGradients`).
+   */
   grads: ReadonlyMap<string, Float32Array | Float64Array>;
   /** The sum of observers' extra loss terms (EWC, LwF, …) on this batch, 0 when there are none. */
   penalty: number;
@@ -115,6 +118,11 @@ export interface Observer {
   lossTerm?(ctx: LossContext, control: TrainingControl): Tensor | null;
   /** Read or change the gradients in place before clipping and the optimiser (A-GEM projection, repairs). */
   onGradients?(grads: ReadonlyMap<string, Float32Array>, control: TrainingControl): void;
+  /**
+   * Whether this step's `BatchEvent.grads` is needed, asked once the batch's loss is known; absent means yes.
+   * Copying every gradient costs a few % of a step, so a monitor that reads them at some steps only says so.
+   */
+  wantsGradients?(loss: number): boolean;
   onBatchEnd?(event: BatchEvent, control: TrainingControl): void;
   onEpochEnd?(event: EpochEvent, control: TrainingControl): void;
   onTrainEnd?(history: History, control: TrainingControl): void;

@@ -292,7 +292,8 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
 
       const scheduled = opts.schedule ? opts.schedule({ step, epoch, stepsPerEpoch }) : 1;
       lr = opts.optimizer.lr * scheduled * plateauFactor * lrScale;
-      if (observers.length > 0) {
+      const keepGrads = observers.some((o) => o.wantsGradients?.(lossValue) ?? true);
+      if (keepGrads) {
         // Observers see the gradients; the optimiser is about to turn these arrays into updates.
         params.forEach(([name], i) => {
           let copy = gradMap.get(name);
@@ -318,7 +319,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
         loss: lossValue,
         penalty,
         lr,
-        grads: gradMap,
+        grads: keepGrads ? gradMap : NO_GRADS,
         activations,
         batch,
       };
@@ -368,6 +369,8 @@ function gatherRows(t: Tensor, order: Int32Array, start: number, rows: number, c
 
 /** Each parameter's update buffer in the backend's memory, kept across calls. */
 const UPDATE_BUFFERS = new WeakMap<Tensor, Float32Array>();
+/** The gradients of a step no observer asked for. */
+const NO_GRADS: ReadonlyMap<string, Float32Array> = new Map();
 
 /**
  * The arrays the optimiser turns into updates: the gradients themselves, or, where the backend keeps

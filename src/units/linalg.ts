@@ -9,9 +9,41 @@ export function symmetricEigen(
   matrix: ArrayLike<number>,
   n: number,
 ): { values: Float64Array; vectors: Float64Array } {
+  const { a, v } = jacobi(matrix, n, true);
+  const order = descendingDiagonal(a, n);
+  const values = new Float64Array(n);
+  const vectors = new Float64Array(n * n);
+  order.forEach((src, dst) => {
+    values[dst] = a[src * n + src];
+    for (let k = 0; k < n; k++) vectors[k * n + dst] = v![k * n + src];
+  });
+  return { values, vectors };
+}
+
+/**
+ * The eigenvalues of `symmetricEigen`, the same to the last bit, without the eigenvectors: the rotations of
+ * the matrix never read them, and accumulating them is a third of the work (the health monitor's effective
+ * rank needs values only).
+ */
+export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
+  const { a } = jacobi(matrix, n, false);
+  return Float64Array.from(descendingDiagonal(a, n), (src) => a[src * n + src]);
+}
+
+/** Indices of the diagonal of `a`, largest first (ties in index order). */
+function descendingDiagonal(a: Float64Array, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i).sort((i, j) => a[j * n + j] - a[i * n + i]);
+}
+
+/** Cyclic Jacobi: rotate `matrix` to diagonal form; with `withVectors`, accumulate the rotations in `v`. */
+function jacobi(
+  matrix: ArrayLike<number>,
+  n: number,
+  withVectors: boolean,
+): { a: Float64Array; v: Float64Array | null } {
   const a = Float64Array.from(matrix);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  const v = withVectors ? new Float64Array(n * n) : null;
+  if (v) for (let i = 0; i < n; i++) v[i * n + i] = 1;
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
@@ -37,6 +69,7 @@ export function symmetricEigen(
           a[p * n + k] = c * apk - s * aqk;
           a[q * n + k] = s * apk + c * aqk;
         }
+        if (!v) continue;
         for (let k = 0; k < n; k++) {
           const vkp = v[k * n + p],
             vkq = v[k * n + q];
@@ -46,12 +79,5 @@ export function symmetricEigen(
       }
     }
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[j * n + j] - a[i * n + i]);
-  const values = new Float64Array(n);
-  const vectors = new Float64Array(n * n);
-  order.forEach((src, dst) => {
-    values[dst] = a[src * n + src];
-    for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src];
-  });
-  return { values, vectors };
+  return { a, v };
 }

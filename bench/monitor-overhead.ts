@@ -1,0 +1,207 @@
+/**
+ * What the health monitor costs (issue 16: at most 3% of wall time), on two runs:
+ *   (a) the `homeostat demo mnist` recipe (784-256-10 ReLU, dropout 0.2, ±2 px shifts, Adam 2e-3 with cosine
+ *       decay, batch 64, the bundled 8,000 training digits), with the monitor as the CLI makes it (repair on);
+ *   (b) 784-256-10 ReLU, Adam 1e-3, batch 64, one pass over 60,000 synthetic rows (an MNIST-sized epoch).
+ * Runs are interleaved in pairs (without, with; the order alternating) so drift in the machine's speed hits
+ * both sides alike; the figure is the median of the pairs' ratios. `--baseline DIR` also measures another
+ * build (the `dist` folder of an older checkout) in the same process and the same interleaving, for
+ * before/after figures that share one machine state. Prints a markdown table for docs/health.md.
+ *
+ * node dist/bench/monitor-overhead.js [--pairs 5] [--epochs 1] [--rows 60000] [--threads 1] [--baseline DIR]
+ */
+import { cpus } from "node:os";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const flag = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const pairs = Number(flag("pairs") ?? 5);
+const epochs = Number(flag("epochs") ?? 1);
+const rows = Number(flag("rows") ?? 60000);
+const threads = Number(flag("threads") ?? 1);
+
+/** The parts of one build the runs need; a build is loaded whole, so its classes match its own `instanceof`. */
+async function loadBuild(dist: string) {
+  const at = (p: string) => import(pathToFileURL(resolve(dist, p)).href);
+  const [backend, mnist, transforms, health, layers, sequential, optimizers, schedules, rng, tensor, fit] =
+    await Promise.all(
+      [
+        "src/backend/index.js",
+        "src/data/mnist.js",
+        "src/data/transforms.js",
+        "src/health/index.js",
+        "src/nn/layers.js",
+        "src/nn/sequential.js",
+        "src/optim/optimizers.js",
+        "src/optim/schedules.js",
+        "src/tensor/rng.js",
+        "src/tensor/tensor.js",
+        "src/train/fit.js",
+      ].map(at),
+    );
+  backend.useBackend("auto", { threads });
+  return {
+    ...mnist,
+    ...transforms,
+    ...health,
+    ...layers,
+    ...sequential,
+    ...optimizers,
+    ...schedules,
+    ...rng,
+    ...tensor,
+    ...fit,
+  };
+}
+type Build = Awaited<ReturnType<typeof loadBuild>>;
+
+/** One run's seconds: wall time, CPU time (the process's user + system), and wall time inside the monitor's hooks. */
+interface Times {
+  wall: number;
+  cpu: number;
+  hooks: number;
+}
+
+interface Workload {
+  name: string;
+  run(b: Build, monitor: boolean): Times;
+}
+
+/**
+ * The monitor with each hook timed. On a busy machine the paired ratios carry the noise of two whole runs;
+ * the share of a run spent inside the hooks is slowed alike with the rest and stays steady. It leaves out what
+ * the monitor makes the loop do (activations kept, gradients copied at check steps), which the pairs include.
+ */
+function timedMonitor(b: Build, spent: { seconds: number }): Record<string, unknown> {
+  const inner = b.healthMonitor({ repair: true, seed: 1 }) as Record<string, unknown>;
+  const hooks = ["onTrainBegin", "onGradients", "wantsGradients", "onBatchEnd", "onEpochEnd"];
+  return new Proxy(inner, {
+    get(target, key) {
+      const v = Reflect.get(target, key, target);
+      if (typeof key !== "string" || !hooks.includes(key) || typeof v !== "function") return v;
+      return (...args: unknown[]) => {
+        const t0 = performance.now();
+        const out = (v as (...a: unknown[]) => unknown).apply(target, args);
+        spent.seconds += (performance.now() - t0) / 1000;
+        return out;
+      };
+    },
+  });
+}
+
+function timed(b: Build, monitor: boolean, train: (observers: unknown[]) => void): Times {
+  const spent = { seconds: 0 };
+  const observers = monitor ? [timedMonitor(b, spent)] : [];
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  train(observers);
+  const used = process.cpuUsage(cpu);
+  const wall = (performance.now() - started) / 1000;
+  return { wall, cpu: (used.user + used.system) / 1e6, hooks: spent.seconds / wall };
+}
+
+const demoMnist: Workload = {
+  name: `demo mnist, ${epochs} epoch(s) of 8,000 digits`,
+  run(b, monitor) {
+    const { train } = b.loadBundledMnist();
+    const data = { x: new b.Tensor(train.x, [train.n, 784]), y: new b.Tensor(train.y, [train.n, 10]) };
+    const model = new b.Sequential([
+      new b.Dense(256, { activation: "relu" }),
+      new b.Dropout(0.2),
+      new b.Dense(10, { activation: "softmax" }),
+    ]).build(784, new b.Rng(1));
+    return timed(b, monitor, (observers) =>
+      b.fit(model, data, {
+        epochs,
+        batchSize: 64,
+        optimizer: b.adam({ lr: 2e-3 }),
+        loss: "crossEntropy",
+        seed: 1,
+        schedule: b.cosineWithWarmup({ warmupSteps: 0, totalSteps: 2500 }),
+        augment: b.randomShift(28, 28, 2),
+        observers,
+      }),
+    );
+  },
+};
+
+/** Rows of 784 pixels in [0, 1) whose class is the brightest of ten stripes: learnable, MNIST-shaped. */
+function syntheticRows(n: number): { x: Float32Array; y: Float32Array } {
+  const x = new Float32Array(n * 784);
+  const y = new Float32Array(n * 10);
+  let s = 12345;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    x[i] = (s >>> 8) / 2 ** 24;
+  }
+  for (let r = 0; r < n; r++) {
+    const c = r % 10;
+    for (let p = c * 78; p < (c + 1) * 78; p++) x[r * 784 + p] += 0.5;
+    y[r * 10 + c] = 1;
+  }
+  return { x, y };
+}
+
+const adam60k: Workload = {
+  name: `784-256-10 Adam, batch 64, ${rows.toLocaleString("en")} rows`,
+  run(b, monitor) {
+    const { x, y } = syntheticRows(rows);
+    const data = { x: new b.Tensor(x, [rows, 784]), y: new b.Tensor(y, [rows, 10]) };
+    const model = new b.Sequential([
+      new b.Dense(256, { activation: "relu" }),
+      new b.Dense(10, { activation: "softmax" }),
+    ]).build(784, new b.Rng(1));
+    return timed(b, monitor, (observers) =>
+      b.fit(model, data, {
+        epochs: 1,
+        batchSize: 64,
+        optimizer: b.adam({ lr: 1e-3 }),
+        loss: "crossEntropy",
+        seed: 1,
+        observers,
+      }),
+    );
+  },
+};
+
+const median = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
+
+/** Each pair's with/without − 1 (wall and CPU), for each build, the builds' pairs interleaved. */
+function measure(w: Workload, builds: { label: string; build: Build }[]): Map<string, Times[]> {
+  // Warm-up: JIT-compiled code, not the first call's compilation, is what a long run pays for.
+  for (const { build } of builds) for (const m of [false, true]) w.run(build, m);
+  const ratios = new Map(builds.map(({ label }) => [label, [] as Times[]]));
+  for (let p = 0; p < pairs; p++) {
+    for (const { label, build } of builds) {
+      const order = p % 2 === 0 ? [false, true] : [true, false];
+      const t = new Map(order.map((m) => [m, w.run(build, m)]));
+      const [on, off] = [t.get(true)!, t.get(false)!];
+      ratios.get(label)!.push({ wall: on.wall / off.wall - 1, cpu: on.cpu / off.cpu - 1, hooks: on.hooks });
+    }
+  }
+  return ratios;
+}
+
+const here = resolve(new URL("..", import.meta.url).pathname);
+const builds = [{ label: "this build", build: await loadBuild(here) }];
+const baseline = flag("baseline");
+if (baseline) builds.unshift({ label: `baseline (${baseline})`, build: await loadBuild(baseline) });
+const pct = (r: number): string => `${(100 * r).toFixed(1)}%`;
+console.log(`CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores; ${threads} kernel thread(s)\n`);
+console.log("| run | build | wall time | CPU time | inside the hooks | wall time of each pair |");
+console.log("| --- | --- | --- | --- | --- | --- |");
+for (const w of [demoMnist, adam60k]) {
+  const r = measure(w, builds);
+  for (const { label } of builds) {
+    const a = r.get(label)!;
+    const [wall, cpu, hooks] = (["wall", "cpu", "hooks"] as const).map((k) => median(a.map((x) => x[k])));
+    const each = a.map((x) => pct(x.wall)).join(", ");
+    console.log(`| ${w.name} | ${label} | ${pct(wall)} | ${pct(cpu)} | ${pct(hooks)} | ${each} |`);
+  }
+}
+console.log(
+  `\nMedians over ${pairs} interleaved pairs: (with monitor ÷ without) − 1 in wall and CPU time, and the share of the run with the monitor spent inside its hooks. Target ≤ 3% of wall time.`,
+);

@@ -1,0 +1,272 @@
+/**
+ * The statistics observer: turns the training loop's events into the training picture the detectors
+ * read. Each step costs a few additions (loss and accuracy sums); activations, norms, update ratios and
+ * unit statistics are taken at check steps only, every `checkEvery` steps (one that falls on an epoch's
+ * short last batch waits for the next full batch). Everything it remembers lives in the monitor's state.
+ */
+import { Dense } from "../nn/layers.js";
+import type { BatchEvent, TrainingControl } from "../train/events.js";
+import { median, type Thresholds, type TrainingPicture } from "./findings.js";
+import type { LayerState, MonitorState } from "./state.js";
+import {
+  addSeriesPoint,
+  argmaxRow,
+  dormantFraction,
+  effectiveRank,
+  type LayerStatistics,
+  l2Norm,
+  meanStd,
+  saturatedFraction,
+  unitActivity,
+} from "./statistics.js";
+
+/** Effective rank (an eigensolve) is computed every this many checks. */
+const RANK_EVERY = 5;
+/** Windows of loss/accuracy and gradient norms kept: a million-step run must not grow the monitor. */
+const HISTORY_KEEP = 64;
+
+/** Where a Dense layer sits (derived from the model, not state). */
+export interface LayerInfo {
+  index: number;
+  name: string;
+  layer: Dense;
+  /** Positions of weight and bias in control.parameters (-1: no bias). */
+  weightAt: number;
+  biasAt: number;
+  hidden: boolean;
+}
+
+/** The model's Dense layers, input side first. */
+export function denseLayers(control: TrainingControl): LayerInfo[] {
+  const names = control.parameters.map(([n]) => n);
+  const dense = control.model.layers.flatMap((l, i) => (l instanceof Dense ? [{ l, i }] : []));
+  return dense.map(({ l, i }, k) => ({
+    index: i,
+    name: String(i),
+    layer: l,
+    weightAt: names.indexOf(`${i}.weight`),
+    biasAt: names.indexOf(`${i}.bias`),
+    hidden: k < dense.length - 1,
+  }));
+}
+
+export const freshLayerState = (info: LayerInfo): LayerState => ({
+  active: new Uint8Array(info.layer.units),
+  prevWeightNorm: l2Norm(info.layer.weight.data),
+  deadFraction: NaN,
+  deadUnits: [],
+});
+
+/** Whether the step after `step` is a check step (one owed, or a multiple of checkEvery). */
+export const checkNext = (s: MonitorState, step: number, t: Thresholds): boolean =>
+  s.checkDue === true || (step + 1) % t.checkEvery === 0;
+
+/** Each layer's gradient norm (weight and bias together) on this step. */
+export function layerGradNorms(e: BatchEvent, control: TrainingControl, layers: readonly LayerInfo[]) {
+  return layers.map((l) => ({
+    layer: l.name,
+    gradNorm: Math.hypot(
+      ...[l.weightAt, l.biasAt]
+        .filter((i) => i >= 0)
+        .map((i) => l2Norm(e.grads.get(control.parameters[i][0]) ?? [])),
+    ),
+  }));
+}
+
+/** Add a batch to the current window: loss weighted by rows, class counts, and accuracy where outputs were kept. */
+export function countBatch(s: MonitorState, e: BatchEvent, layers: readonly LayerInfo[]): void {
+  // Weighted by rows, so a short last batch counts for what it holds: the window's mean is the mean over its rows.
+  s.lossSum += e.loss * e.batchSize;
+  s.lossCount += e.batchSize;
+  const y = e.batch.y;
+  const [n, k] = [y.shape[0], y.shape[1]];
+  if (s.classification === null) s.classification = looksLikeClasses(y.data, n, k);
+  if (!s.classification) return;
+  s.classCounts ??= new Float64Array(Math.max(k, 2));
+  const out = layers.length ? e.activations?.get(layers[layers.length - 1].name) : undefined;
+  for (let r = 0; r < n; r++) {
+    const label = k === 1 ? (y.data[r] > 0.5 ? 1 : 0) : argmaxRow(y.data, r, k);
+    s.classCounts[label]++;
+    if (!out) continue;
+    const logits = (out.preActivation ?? out.output).data;
+    const threshold = out.preActivation ? 0 : 0.5;
+    const pred = k === 1 ? (logits[r] > threshold ? 1 : 0) : argmaxRow(logits, r, k);
+    if (pred === label) s.correct++;
+    s.rows++;
+  }
+}
+
+/** Forget the current window (after a blow-up, whose batch says nothing about the model). */
+export function resetWindow(s: MonitorState): void {
+  s.lossSum = s.lossCount = s.correct = s.rows = 0;
+}
+
+/**
+ * Close the window at a check step: push its means, measure every layer, and return the picture
+ * (null when the model has no Dense layer). `before` holds the weights the step started from.
+ */
+export function takePicture(
+  s: MonitorState,
+  e: BatchEvent,
+  control: TrainingControl,
+  layers: readonly LayerInfo[],
+  before: readonly Float32Array[],
+  t: Thresholds,
+): { picture: TrainingPicture | null; gradNorm: number } {
+  s.checks++;
+  s.lossMeans.push(s.lossSum / Math.max(s.lossCount, 1));
+  if (s.lossMeans.length > HISTORY_KEEP)
+    s.droppedBestLoss = Math.min(s.droppedBestLoss, s.lossMeans.splice(1, 1)[0]);
+  if (s.classification && s.rows > 0) s.accuracyMeans.push(s.correct / s.rows);
+  if (s.accuracyMeans.length > HISTORY_KEEP) s.accuracyMeans.splice(1, 1);
+  resetWindow(s);
+  const stats = layers.map((info, k) => layerStatistics(s, e, control, info, k, before[k], t));
+  if (closeDeadWindow(s, t))
+    layers.forEach((l, k) => {
+      if (l.layer.activation === "relu" && l.hidden) stats[k].deadFraction = s.layers[k].deadFraction;
+    });
+  const gradNorm = Math.hypot(...stats.map((x) => x.gradNorm));
+  s.gradNorms.push(gradNorm);
+  if (Number.isNaN(s.firstGradNorm)) s.firstGradNorm = gradNorm;
+  if (s.gradNorms.length > HISTORY_KEEP) s.gradNorms.shift();
+  const loss = s.lossMeans[s.lossMeans.length - 1];
+  addSeriesPoint(s.series, { step: e.step, loss, gradNorm, layers: stats });
+  if (layers.length === 0) return { picture: null, gradNorm };
+  const counts = s.classCounts ?? new Float64Array(1);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const picture: TrainingPicture = {
+    step: e.step,
+    checks: s.checks,
+    lossMeans: s.lossMeans,
+    droppedBestLoss: s.droppedBestLoss,
+    accuracyMeans: s.accuracyMeans,
+    chance: total > 0 ? Math.max(...counts) / total : 0,
+    gradNorm,
+    gradNormMedian: median(s.gradNorms.slice(0, -1)),
+    firstGradNorm: s.firstGradNorm,
+    layers: stats,
+    deadWindowFull: s.deadWindowFull,
+  };
+  return { picture, gradNorm };
+}
+
+/** What one check measures in one layer. */
+function layerStatistics(
+  s: MonitorState,
+  e: BatchEvent,
+  control: TrainingControl,
+  info: LayerInfo,
+  k: number,
+  before: Float32Array | undefined,
+  t: Thresholds,
+): LayerStatistics {
+  const ls = s.layers[k];
+  const w = control.parameters[info.weightAt][1].data as Float32Array;
+  const gw = e.grads.get(control.parameters[info.weightAt][0]);
+  const gb = info.biasAt >= 0 ? e.grads.get(control.parameters[info.biasAt][0]) : undefined;
+  const { weightNorm, updateRatio } = weightNorms(w, before);
+  const out: LayerStatistics = {
+    layer: info.name,
+    activation: info.layer.activation,
+    gradNorm: Math.hypot(gw ? gradientNorm(gw) : 0, gb ? gradientNorm(gb) : 0),
+    weightNorm,
+    weightGrowth: weightNorm / ls.prevWeightNorm,
+    updateRatio,
+    activationMean: NaN,
+    preActivationStd: NaN,
+    deadFraction: NaN,
+    inactiveFraction: NaN,
+    dormantFraction: NaN,
+    saturatedFraction: NaN,
+    effectiveRank: NaN,
+  };
+  ls.prevWeightNorm = weightNorm;
+  const act = e.activations?.get(info.name);
+  if (!act || !info.hidden) return out;
+  const h = act.output.data;
+  const [n, units] = [act.output.shape[0], act.output.shape[1]];
+  const { meanAbs, mean, inactive } = unitActivity(h, n, units, ls.active);
+  out.activationMean = meanStd(mean).mean;
+  if (act.preActivation) out.preActivationStd = meanStd(act.preActivation.data).std;
+  out.dormantFraction = dormantFraction(meanAbs, t.dormantTau);
+  out.saturatedFraction = saturatedFraction(h, info.layer.activation);
+  if (info.layer.activation === "relu")
+    [out.deadFraction, out.inactiveFraction] = [ls.deadFraction, inactive];
+  if (s.checks % RANK_EVERY === 1) out.effectiveRank = effectiveRank(h, n, units);
+  return out;
+}
+
+/**
+ * l2Norm of a gradient. Float32 gradients (all of fit's) get a loop that only ever sees Float32Array: the
+ * shared l2Norm also meets plain arrays and float64, and its generic element access cost ~3× per element.
+ * Same sum, same order, same value.
+ */
+function gradientNorm(g: Float32Array | Float64Array): number {
+  if (!(g instanceof Float32Array)) return l2Norm(g);
+  let sum = 0;
+  for (let i = 0; i < g.length; i++) sum += g[i] * g[i];
+  return Math.sqrt(sum);
+}
+
+/**
+ * ‖W‖ and, when the step's starting weights are known, ‖W − W₀‖ / ‖W₀‖ (`updateRatio`), in one pass over
+ * the weights instead of two. Each sum runs in the order l2Norm and updateRatio use, so the values are the same
+ * to the last bit.
+ */
+function weightNorms(
+  w: Float32Array,
+  before: Float32Array | undefined,
+): { weightNorm: number; updateRatio: number } {
+  if (!before) return { weightNorm: l2Norm(w), updateRatio: NaN };
+  let now = 0;
+  let moved = 0;
+  let then = 0;
+  for (let i = 0; i < w.length; i++) {
+    const a = w[i];
+    const b = before[i];
+    const diff = a - b;
+    now += a * a;
+    moved += diff * diff;
+    then += b * b;
+  }
+  return { weightNorm: Math.sqrt(now), updateRatio: Math.sqrt(moved) / Math.max(Math.sqrt(then), 1e-12) };
+}
+
+/** Close the dead-unit window every `deadWindowChecks` checks; true when it closed now. */
+function closeDeadWindow(s: MonitorState, t: Thresholds): boolean {
+  if (++s.deadChecks < t.deadWindowChecks) return false;
+  for (const l of s.layers) {
+    l.deadUnits = [];
+    for (let u = 0; u < l.active.length; u++) if (!l.active[u]) l.deadUnits.push(u);
+    l.deadFraction = l.deadUnits.length / Math.max(l.active.length, 1);
+    l.active.fill(0);
+  }
+  s.deadChecks = 0;
+  s.deadWindowFull = true;
+  return true;
+}
+
+/** Start a new dead-unit window in every layer (after re-initialising units). */
+export function resetDeadWindow(s: MonitorState): void {
+  for (const l of s.layers) {
+    l.active.fill(0);
+    l.deadFraction = 0;
+    l.deadUnits = [];
+  }
+  s.deadChecks = 0;
+  s.deadWindowFull = false;
+}
+
+/** One-hot rows (or 0/1 targets of a single output): a classification task. */
+function looksLikeClasses(y: ArrayLike<number>, n: number, k: number): boolean {
+  for (let r = 0; r < n; r++) {
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      const v = y[r * k + c];
+      if (v !== 0 && v !== 1) return false;
+      sum += v;
+    }
+    if (k > 1 && sum !== 1) return false;
+  }
+  return true;
+}
