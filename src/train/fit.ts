@@ -190,8 +190,9 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   const gradMap = new Map<string, Float32Array>();
   const epochs: EpochEvent[] = opts.resume ? [...opts.resume.epochs] : [];
   const liveGrads = new Map<string, Float32Array>();
-  // The update buffers of earlier calls on these parameters (online learning calls fit once a batch).
-  const updateBuffers: (Float32Array | null | undefined)[] = params.map(([, t]) => UPDATE_BUFFERS.get(t));
+  // Each parameter's update buffer in the backend's memory (wasm), kept there across calls of fit.
+  const kernels = backend();
+  const updateBuffers = params.map(([, t]) => kernels.bufferFor?.(t, t.size) ?? null);
   const lossTermObservers = observers.filter((o) => o.lossTerm);
   const paramTensors = params.map(([, t]) => t);
   let plateauFactor = 1;
@@ -301,7 +302,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
           copy.set(grads[i]);
         });
       }
-      const updates = toUpdateBuffers(grads, updateBuffers, paramTensors);
+      const updates = toUpdates(grads, updateBuffers);
       if (opts.optimizer.step) opts.optimizer.step(paramData, updates, optState, lr);
       else {
         opts.optimizer.update(updates, optState, paramData, lr);
@@ -366,28 +367,14 @@ function gatherRows(t: Tensor, order: Int32Array, start: number, rows: number, c
   return new Tensor(out, [rows, cols]);
 }
 
-/** Each parameter's update buffer in the backend's memory, kept across calls. */
-const UPDATE_BUFFERS = new WeakMap<Tensor, Float32Array>();
-
 /**
- * The arrays the optimiser turns into updates: the gradients themselves, or, where the backend keeps
- * memory of its own (wasm), buffers made there once per parameter (backward writes weight gradients
- * straight into them), so that the optimiser's loops and `p -= u` run in place on resident parameters
- * instead of copying a layer's worth of floats each way.
+ * The arrays the optimiser turns into updates: each parameter's buffer in the backend's memory where it
+ * has one (backward wrote the weight gradients there already), so that the optimiser's loops and
+ * `p -= u` run in place on resident parameters; else the gradients themselves.
  */
-function toUpdateBuffers(
-  grads: Float32Array[],
-  buffers: (Float32Array | null | undefined)[],
-  params: readonly Tensor[],
-): Float32Array[] {
-  const kernels = backend();
+function toUpdates(grads: Float32Array[], buffers: readonly (Float32Array | null)[]): Float32Array[] {
   return grads.map((g, i) => {
-    let u = buffers[i];
-    if (u === undefined || (u && u.length !== g.length)) {
-      buffers[i] = u = kernels.alloc?.(g.length) ?? null;
-      // Only a real buffer is remembered, so a parameter first trained on js gets one on wasm later.
-      if (u) UPDATE_BUFFERS.set(params[i]!, u);
-    }
+    const u = buffers[i];
     if (!u) return g;
     if (u !== g) u.set(g);
     return u;
