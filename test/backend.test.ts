@@ -610,6 +610,20 @@ test("the wasm backend loads in Node, with shared memory and two threads", () =>
   }
 });
 
+test("wasm bufferFor keeps one resident array per owner and length; js keeps none", { skip: !wasm }, () => {
+  const owner = {};
+  const first = wasm!.bufferFor!(owner, 4096)!;
+  assert.ok(first instanceof Float32Array && first.length === 4096);
+  assert.equal(wasm!.bufferFor!(owner, 4096), first, "a second call hands back the same array");
+  assert.notEqual(wasm!.bufferFor!({}, 4096), first, "another owner gets its own");
+  const grown = wasm!.bufferFor!(owner, 8192)!;
+  assert.ok(grown !== first && grown.length === 8192, "a new length gets a new array");
+  assert.equal(wasm!.bufferFor!(owner, 8192), grown);
+  // Below the resident minimum the heap declines, and nothing is remembered.
+  assert.equal(wasm!.bufferFor!(owner, 8), null);
+  assert.equal("bufferFor" in jsBackend, false);
+});
+
 test("wasm axpy of a gradient a split product wrote is split too, with the same bits as on one thread", {
   skip: noWasm,
 }, (t) => {

@@ -3,7 +3,7 @@ import { fmt } from "../tensor/shape.js";
 import { type Data, Tensor } from "../tensor/tensor.js";
 import { fusedBackward } from "./fused.js";
 import { gradients, type GradRule } from "./gradients.js";
-import type { FusedOp, PrimOp } from "./ops.js";
+import type { FusedOp, PrimOp } from "./graph.js";
 
 /** Tensors of the graph below `root`, inputs before the tensors computed from them. */
 function topologicalOrder(root: Tensor): Tensor[] {

@@ -4,8 +4,8 @@ import { fmt, sameShape } from "../tensor/shape.js";
 import { allocate, type Data, Tensor } from "../tensor/tensor.js";
 import { logSoftmax } from "./functional.js";
 import type { GradRule } from "./gradients.js";
+import { type FusedOp, record } from "./graph.js";
 import * as op from "./ops.js";
-import type { FusedOp } from "./ops.js";
 
 /**
  * Composites that a backend may fuse. Each is written in primitives, and runs as them where the active
@@ -37,7 +37,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, act?: (z: Tensor)
   const n = w.shape[0];
   const out = allocate(x.dtype, m * n);
   kernels.linear(x.data, w.data, b?.data ?? null, out, m, n, k, relu);
-  const y = op.record(new Tensor(out, [m, n]), "linear", b ? [x, w, b] : [x, w], { relu });
+  const y = record(new Tensor(out, [m, n]), "linear", b ? [x, w, b] : [x, w], { relu });
   return act && !relu ? act(y) : y;
 }
 
@@ -83,7 +83,7 @@ export function softmaxCrossEntropy(z: Tensor, t: Tensor): Tensor {
     sums = allocate(z.dtype, rows);
   const loss = kernels.softmaxCrossEntropy(z.data, t.data, rows, cols, e, sums, logp, meanOver);
   const saved = { e, sums, logp, rows, cols, meanOver };
-  return op.record(Tensor.scalar(loss, z.dtype), "softmaxCrossEntropy", [z, t], saved);
+  return record(Tensor.scalar(loss, z.dtype), "softmaxCrossEntropy", [z, t], saved);
 }
 
 /**

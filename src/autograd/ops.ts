@@ -3,62 +3,11 @@ import type { BinaryKernel, UnaryKernel } from "../backend/backend.js";
 import { ShapeError } from "../tensor/errors.js";
 import { broadcastShapes, fmt, normAxis, sameShape, type Shape, sizeOf } from "../tensor/shape.js";
 import { allocate, type Data, dtypeOf, Tensor } from "../tensor/tensor.js";
+import { type PrimOp, record } from "./graph.js";
 
-/**
- * The closed set of primitive operations. Everything else (softmax, gelu, layer norm, the losses) is
- * composed from these in `functional.ts` and needs no kernel and no gradient rule of its own.
- * `sign`, `step`, `greater` and `equal` are piecewise constant: their gradient is zero. A dense layer
- * and softmax cross-entropy are composites too (`fused.ts`), which a backend may run in one kernel.
- */
-export type PrimOp =
-  | "neg"
-  | "exp"
-  | "log"
-  | "log1p"
-  | "sqrt"
-  | "abs"
-  | "sign"
-  | "step"
-  | "tanh"
-  | "sigmoid"
-  | "relu"
-  | "erf"
-  | "add"
-  | "sub"
-  | "mul"
-  | "div"
-  | "maximum"
-  | "greater"
-  | "equal"
-  | "where"
-  | "sum"
-  | "max"
-  | "reshape"
-  | "transpose"
-  | "expand"
-  | "matmul";
-
-/** Composites a backend may run as one kernel each way (`fused.ts`); a fused node names its composite. */
-export type FusedOp = "linear" | "softmaxCrossEntropy";
+export type { FusedOp, PrimOp } from "./graph.js";
 
 export type Operand = Tensor | number;
-
-/** Link `out` into the graph as computed by `op` from `inputs`, when any of them needs a gradient. */
-export function record(
-  out: Tensor,
-  op: PrimOp | FusedOp,
-  inputs: Tensor[],
-  attrs: Record<string, unknown> = {},
-): Tensor {
-  for (const t of inputs) {
-    if (t.requiresGrad) {
-      out.requiresGrad = true;
-      out.node = { op, inputs, attrs };
-      break;
-    }
-  }
-  return out;
-}
 
 function unaryOp(op: UnaryKernel & PrimOp, x: Tensor): Tensor {
   const out = allocate(x.dtype, x.size);
