@@ -41,6 +41,7 @@ export {
   layerNorm,
   argmaxRows,
 } from "./autograd/functional.js";
+export { linear, softmaxCrossEntropy } from "./autograd/fused.js";
 export { grad, backward } from "./autograd/backward.js";
 export { gradCheck, type GradCheckResult } from "./autograd/gradcheck.js";
 

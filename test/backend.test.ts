@@ -92,7 +92,7 @@ function conformance(b: Backend): void {
       for (const relu of [false, true]) {
         for (const withBias of [false, true]) {
           const out = new Float64Array(m * n).fill(NaN);
-          b.linear(x, w, withBias ? bias : null, out, m, n, k, relu);
+          b.linear!(x, w, withBias ? bias : null, out, m, n, k, relu);
           const z = naiveMatmul(x, w, m, n, k, false, true);
           const scale = naiveMatmul(x.map(Math.abs), w.map(Math.abs), m, n, k, false, true);
           for (let i = 0; i < m * n; i++) {
@@ -106,7 +106,7 @@ function conformance(b: Backend): void {
           const g = randomMatrix(m * n, 0);
           const dz = new Float64Array(m * n).fill(NaN),
             db = new Float64Array(n).fill(NaN);
-          b.linearBackward(g, out, relu ? dz : null, db, m, n, relu);
+          b.linearBackward!(g, out, relu ? dz : null, db, m, n, relu);
           const d = relu ? g.map((v, i) => v * (out[i] > 0 ? 1 : 0)) : g;
           if (relu) assert.deepEqual(Array.from(dz), Array.from(d));
           for (let j = 0; j < n; j++) {
@@ -437,7 +437,7 @@ function againstJs(b: Backend): void {
           const want = new Float32Array(m * n);
           jsBackend.linear(x, w, withBias ? bias : null, want, m, n, k, relu);
           const got = new Float32Array(m * n).fill(NaN);
-          b.linear(x, inPlace ? resident(w) : w, withBias ? bias : null, got, m, n, k, relu);
+          b.linear!(x, inPlace ? resident(w) : w, withBias ? bias : null, got, m, n, k, relu);
           // The product's bound (as for matmul), then one rounding of the bias add; relu only shrinks differences.
           const scale = new Float32Array(m * n);
           jsBackend.matmul(x.map(Math.abs), w.map(Math.abs), scale, m, n, k, false, true);
@@ -451,7 +451,7 @@ function againstJs(b: Backend): void {
           const [dzWant, dbWant] = [new Float32Array(m * n), new Float32Array(n)];
           jsBackend.linearBackward(g, want, relu ? dzWant : null, dbWant, m, n, relu);
           const [dzGot, dbGot] = [new Float32Array(m * n).fill(NaN), new Float32Array(n).fill(NaN)];
-          b.linearBackward(g, want, relu ? dzGot : null, dbGot, m, n, relu);
+          b.linearBackward!(g, want, relu ? dzGot : null, dbGot, m, n, relu);
           if (relu) assert.deepEqual(dzGot, dzWant, "relu's mask is exact");
           // Column sums of m floats in float32, in any order: within m·u·Σ|dz| (plus js's one rounding).
           const d = relu ? dzWant : g;
@@ -608,6 +608,20 @@ test("the wasm backend loads in Node, with shared memory and two threads", () =>
   } finally {
     wasm.setThreads(before);
   }
+});
+
+test("wasm bufferFor keeps one resident array per owner and length; js keeps none", { skip: !wasm }, () => {
+  const owner = {};
+  const first = wasm!.bufferFor!(owner, 4096)!;
+  assert.ok(first instanceof Float32Array && first.length === 4096);
+  assert.equal(wasm!.bufferFor!(owner, 4096), first, "a second call hands back the same array");
+  assert.notEqual(wasm!.bufferFor!({}, 4096), first, "another owner gets its own");
+  const grown = wasm!.bufferFor!(owner, 8192)!;
+  assert.ok(grown !== first && grown.length === 8192, "a new length gets a new array");
+  assert.equal(wasm!.bufferFor!(owner, 8192), grown);
+  // Below the resident minimum the heap declines, and nothing is remembered.
+  assert.equal(wasm!.bufferFor!(owner, 8), null);
+  assert.equal("bufferFor" in jsBackend, false);
 });
 
 test("wasm axpy of a gradient a split product wrote is split too, with the same bits as on one thread", {

@@ -1,8 +1,9 @@
 import { ShapeError } from "../tensor/errors.js";
 import { fmt } from "../tensor/shape.js";
 import { type Data, Tensor } from "../tensor/tensor.js";
+import { fusedBackward } from "./fused.js";
 import { gradients, type GradRule } from "./gradients.js";
-import type { PrimOp } from "./ops.js";
+import type { FusedOp, PrimOp } from "./graph.js";
 
 /** Tensors of the graph below `root`, inputs before the tensors computed from them. */
 function topologicalOrder(root: Tensor): Tensor[] {
@@ -88,7 +89,8 @@ function gradMap(output: Tensor, seed?: Tensor, buffers?: Map<Tensor, Data>): Ma
     const node = t.node;
     const g = grads.get(t);
     if (!node || !g) continue;
-    const rule: GradRule = gradients[node.op as PrimOp];
+    // A primitive's gradient rule, or a fused composite's backward kernel.
+    const rule: GradRule = gradients[node.op as PrimOp] ?? fusedBackward[node.op as FusedOp];
     const inputs = node.inputs.map((x) => x.detach());
     // A leaf's buffer is offered only for its first contribution; later ones are summed into a fresh array.
     const into = buffers && node.inputs.map((x) => (grads.has(x) ? null : (buffers.get(x) ?? null)));

@@ -1,6 +1,5 @@
 import { sameShape, type Shape } from "../tensor/shape.js";
-import { backend } from "../backend/index.js";
-import { allocate, type Data, Tensor } from "../tensor/tensor.js";
+import type { Data, Tensor } from "../tensor/tensor.js";
 import * as op from "./ops.js";
 import type { PrimOp } from "./ops.js";
 
@@ -18,7 +17,7 @@ export type GradRule = (
   needs: readonly boolean[],
   /**
    * Arrays an input's gradient may be written into instead of a fresh one (the caller's buffers for
-   * parameters: see `grad`); a rule may ignore them. matmul and linear use them, for weight gradients.
+   * parameters: see `grad`); a rule may ignore them. matmul uses them, for weight gradients.
    */
   into?: readonly (Data | null)[],
 ) => (Tensor | null)[];
@@ -100,31 +99,5 @@ export const gradients = {
         ? op.matmul(g, a, { transA: true, transB: tA, out: outB })
         : op.matmul(a, g, { transA: !tA, out: outB });
     return [ga, gb];
-  },
-  // A dense layer (x [m, k], w [n, k], b [n]): dz = g·act′, then dx = dz·w, dw = dzᵀ·x (into the
-  // caller's buffer), db = column sums of dz, the last two from one element-wise call.
-  linear: (g, [x, w, b], out, attrs, needs, into) => {
-    const { dz, db } = op.linearBackward(g, out, attrs.activation === "relu", b !== undefined && needs[2]);
-    const dx = needs[0] ? op.matmul(dz, w) : null;
-    const dw = needs[1] ? op.matmul(dz, x, { transA: true, out: into?.[1] ?? undefined }) : null;
-    return b === undefined ? [dx, dw] : [dx, dw, db];
-  },
-  softmaxCrossEntropy: (g, [z, t], _out, attrs, needs) => {
-    const a = attrs as { e: Data; sums: Data; logp: Data; rows: number; cols: number; meanOver: number };
-    const dz = needs[0] ? new Tensor(allocate(z!.dtype, z!.size), z!.shape) : null;
-    const dt = needs[1] ? new Tensor(allocate(t!.dtype, t!.size), t!.shape) : null;
-    backend().softmaxCrossEntropyBackward(
-      g.data[0]!,
-      t!.data,
-      a.e,
-      a.sums,
-      a.logp,
-      a.rows,
-      a.cols,
-      a.meanOver,
-      dz?.data ?? null,
-      dt?.data ?? null,
-    );
-    return [dz, dt];
   },
 } satisfies Record<PrimOp, GradRule>;

@@ -3,56 +3,11 @@ import type { BinaryKernel, UnaryKernel } from "../backend/backend.js";
 import { ShapeError } from "../tensor/errors.js";
 import { broadcastShapes, fmt, normAxis, sameShape, type Shape, sizeOf } from "../tensor/shape.js";
 import { allocate, type Data, dtypeOf, Tensor } from "../tensor/tensor.js";
+import { type PrimOp, record } from "./graph.js";
 
-/**
- * The closed set of primitive operations. Everything else (softmax, gelu, layer norm, the losses) is
- * composed from these in `functional.ts` and needs no kernel and no gradient rule of its own.
- * `sign`, `step`, `greater` and `equal` are piecewise constant: their gradient is zero. `linear` is a
- * dense layer's `act(x·wᵀ + b)` fused into one kernel call each way (it equals matmul, add and relu);
- * `softmaxCrossEntropy` is a classifier's loss in one call each way (the same bits as its composite).
- */
-export type PrimOp =
-  | "neg"
-  | "exp"
-  | "log"
-  | "log1p"
-  | "sqrt"
-  | "abs"
-  | "sign"
-  | "step"
-  | "tanh"
-  | "sigmoid"
-  | "relu"
-  | "erf"
-  | "add"
-  | "sub"
-  | "mul"
-  | "div"
-  | "maximum"
-  | "greater"
-  | "equal"
-  | "where"
-  | "sum"
-  | "max"
-  | "reshape"
-  | "transpose"
-  | "expand"
-  | "matmul"
-  | "linear"
-  | "softmaxCrossEntropy";
+export type { FusedOp, PrimOp } from "./graph.js";
 
 export type Operand = Tensor | number;
-
-function record(out: Tensor, op: PrimOp, inputs: Tensor[], attrs: Record<string, unknown> = {}): Tensor {
-  for (const t of inputs) {
-    if (t.requiresGrad) {
-      out.requiresGrad = true;
-      out.node = { op, inputs, attrs };
-      break;
-    }
-  }
-  return out;
-}
 
 function unaryOp(op: UnaryKernel & PrimOp, x: Tensor): Tensor {
   const out = allocate(x.dtype, x.size);
@@ -208,88 +163,4 @@ export function matmul(
       : allocate(a.dtype, m * n);
   backend().matmul(a.data, b.data, out, m, n, k, transA, transB);
   return record(new Tensor(out, [m, n]), "matmul", [a, b], { transA, transB });
-}
-
-/**
- * A dense layer, fused: act(x·wᵀ + b) with x [m, k], w [n, k] (row i: unit i's incoming weights), b [n]
- * or null, act "relu" or "identity". The same numbers as `relu(add(matmul(x, w, {transB: true}), b))`,
- * computed in one backend call with one output array; its backward pass is one element-wise call (relu's
- * mask and the bias gradient together) and the two products. Its gradient is not itself differentiable.
- *
- * @example
- * linear(x, dense.weight, dense.bias, "relu"); // [rows, units]
- */
-export function linear(
-  x: Tensor,
-  w: Tensor,
-  b: Tensor | null,
-  activation: "relu" | "identity" = "identity",
-): Tensor {
-  if (
-    x.rank !== 2 ||
-    w.rank !== 2 ||
-    x.shape[1] !== w.shape[1] ||
-    (b && (b.rank !== 1 || b.shape[0] !== w.shape[0]))
-  ) {
-    throw new ShapeError(
-      `linear: expected x [m, k], w [n, k] and b [n], got ${fmt(x.shape)}, ${fmt(w.shape)}${b ? ` and ${fmt(b.shape)}` : ""}`,
-    );
-  }
-  if (x.dtype !== w.dtype || (b && b.dtype !== w.dtype))
-    throw new ShapeError(`linear: dtypes differ (${x.dtype}, ${w.dtype}${b ? `, ${b.dtype}` : ""})`);
-  const [m, k] = x.shape;
-  const n = w.shape[0];
-  const out = allocate(x.dtype, m * n);
-  backend().linear(x.data, w.data, b?.data ?? null, out, m, n, k, activation === "relu");
-  return record(new Tensor(out, [m, n]), "linear", b ? [x, w, b] : [x, w], { activation });
-}
-
-/**
- * Softmax cross-entropy along the last axis, averaged over rows: −(1/rows)·Σ t·log softmax(z), rows
- * being z's size over its last extent (1 for a vector). Bit for bit the composite
- * `neg(div(sum(mul(t, logSoftmax(z))), rows))`, value and gradients, but one kernel call each way
- * instead of a dozen primitives with their allocations and graph nodes (batch 1 trains 12–24% faster).
- * Its gradient is (g/rows)·(softmax(z)·Σⱼtⱼ − t) for z and −(g/rows)·log softmax(z) for t.
- */
-export function softmaxCrossEntropy(z: Tensor, t: Tensor): Tensor {
-  if (z.rank < 1 || !sameShape(z.shape, t.shape)) {
-    throw new ShapeError(
-      `softmaxCrossEntropy: expected logits and targets of one shape [..., classes], got ${fmt(z.shape)} and ${fmt(t.shape)}`,
-    );
-  }
-  if (z.dtype !== t.dtype)
-    throw new ShapeError(`softmaxCrossEntropy: dtypes differ (${z.dtype} vs ${t.dtype})`);
-  const cols = z.shape[z.rank - 1]!;
-  const rows = cols === 0 ? 0 : z.size / cols;
-  const meanOver = z.rank > 1 ? z.size / cols : 1;
-  const e = allocate(z.dtype, z.size),
-    logp = allocate(z.dtype, z.size),
-    sums = allocate(z.dtype, rows);
-  const loss = backend().softmaxCrossEntropy(z.data, t.data, rows, cols, e, sums, logp, meanOver);
-  return record(Tensor.scalar(loss, z.dtype), "softmaxCrossEntropy", [z, t], {
-    e,
-    sums,
-    logp,
-    rows,
-    cols,
-    meanOver,
-  });
-}
-
-/**
- * The element-wise half of `linear`'s backward pass, outside the graph: dz = g·act′ (relu: 1 where the
- * output y > 0) and, when `bias`, db = the column sums of dz.
- */
-export function linearBackward(
-  g: Tensor,
-  y: Tensor,
-  relu: boolean,
-  bias: boolean,
-): { dz: Tensor; db: Tensor | null } {
-  const [m, n] = g.shape;
-  const dz = relu ? new Tensor(allocate(g.dtype, m * n), [m, n]) : g;
-  const db = bias ? new Tensor(allocate(g.dtype, n), [n]) : null;
-  if (relu || bias)
-    backend().linearBackward(g.data, y.data, relu ? dz.data : null, db?.data ?? null, m, n, relu);
-  return { dz, db };
 }

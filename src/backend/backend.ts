@@ -61,18 +61,21 @@ export interface Backend {
     transA: boolean,
     transB: boolean,
   ): void;
+  // Fused kernels, optional: each pair runs one composite of autograd/fused.ts (a dense layer, softmax
+  // cross-entropy) in one call each way. Fusion is the backend's business: where a pair is absent,
+  // autograd runs the composite's primitives instead, which give the same numbers on the js backend.
   /**
    * A dense layer's forward pass: out[m×n] = act(x·wᵀ + b), x stored m×k, w stored n×k (row i holds unit
    * i's weights), b n values or null, act relu (v > 0 ? v : 0) or identity. The same numbers as `matmul`
    * with transB, then a broadcast add and relu, in one call.
    */
-  linear(x: Data, w: Data, b: Data | null, out: Data, m: number, n: number, k: number, relu: boolean): void;
+  linear?(x: Data, w: Data, b: Data | null, out: Data, m: number, n: number, k: number, relu: boolean): void;
   /**
    * The element-wise part of a dense layer's backward pass, from the gradient g and the output y (both
    * m×n): with relu, dz ← g·(y > 0 ? 1 : 0) (without, dz is g itself and is left alone); when db is given,
    * db ← the column sums of dz (js sums in float64 and rounds once; wasm sums in float32, row by row).
    */
-  linearBackward(
+  linearBackward?(
     g: Data,
     y: Data,
     dz: Data | null,
@@ -86,7 +89,7 @@ export interface Backend {
    * `sums` and `logp` receive exp(z − max), each row's Σ e and log softmax(z) for the backward pass. The
    * same bits as its composite of element-wise primitives (see js/crossentropy.ts), on every backend.
    */
-  softmaxCrossEntropy(
+  softmaxCrossEntropy?(
     z: Data,
     t: Data,
     rows: number,
@@ -97,7 +100,7 @@ export interface Backend {
     meanOver: number,
   ): number;
   /** Its gradients for an incoming gradient g: dz and/or dt (each may be null), as its composite rounds them. */
-  softmaxCrossEntropyBackward(
+  softmaxCrossEntropyBackward?(
     g: number,
     t: Data,
     e: Data,
@@ -139,4 +142,11 @@ export interface Backend {
    * to a plain array.
    */
   alloc?(n: number): Float32Array | null;
+  /**
+   * The array of `n` floats this backend keeps for `owner` (a parameter): made by `alloc` at the first
+   * call, the same one at later calls while `n` fits, dropped with `owner`; null where `alloc` gives none.
+   * Training keeps each parameter's update buffer here, so online learning (a `fit` call per batch) makes
+   * it once. Optional: a backend without memory of its own keeps none.
+   */
+  bufferFor?(owner: object, n: number): Float32Array | null;
 }

@@ -1,5 +1,6 @@
 import * as F from "../autograd/functional.js";
 import * as op from "../autograd/ops.js";
+import { softmaxCrossEntropy } from "../autograd/fused.js";
 import { defineKind, type Kind, Registry } from "../config/registry.js";
 import { ShapeError } from "../tensor/errors.js";
 import { fmt, sameShape } from "../tensor/shape.js";
@@ -69,9 +70,9 @@ function rowMean(perRow: Tensor, like: Tensor): Tensor {
 export const crossEntropy: Loss = checked({
   name: "crossEntropy",
   fromOutputs: (p, t) => op.neg(rowMean(op.mul(t, op.log(F.clamp(p, EPS, 1))), p)),
-  // −Σ t·log softmax(z), averaged over rows (one primitive, the same bits as
+  // −Σ t·log softmax(z), averaged over rows (a composite the backend fuses, the same bits as
   // neg(rowMean(mul(t, logSoftmax(z))))); gradient (softmax(z) − t)/rows when each row of t sums to 1.
-  fused: { activation: "softmax", fromLogits: (z, t) => op.softmaxCrossEntropy(z, t) },
+  fused: { activation: "softmax", fromLogits: (z, t) => softmaxCrossEntropy(z, t) },
 });
 
 /**

@@ -1,4 +1,5 @@
 import * as F from "../autograd/functional.js";
+import { linear } from "../autograd/fused.js";
 import * as op from "../autograd/ops.js";
 import { ConfigError } from "../tensor/errors.js";
 import type { Rng } from "../tensor/rng.js";
@@ -62,17 +63,13 @@ export class Dense implements Layer, UnitLayer {
     return this.units;
   }
 
-  /** x·Wᵀ + b in one fused call (rows of a rank-2 input; other ranks go through matmul and add). */
+  /** x·Wᵀ + b, for rows of x. */
   forwardLinear(x: Tensor): Tensor {
-    if (x.rank === 2) return op.linear(x, this.weight, this.bias, "identity");
-    const z = op.matmul(x, this.weight, { transB: true });
-    return this.bias ? op.add(z, this.bias) : z;
+    return linear(x, this.weight, this.bias);
   }
 
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
-    // relu joins the fused call: one kernel and one output array each way.
-    if (this.activation === "relu" && x.rank === 2) return op.linear(x, this.weight, this.bias, "relu");
-    return activationFn(this.activation)(this.forwardLinear(x));
+    return linear(x, this.weight, this.bias, activationFn(this.activation));
   }
 
   parameters(): [string, Tensor][] {

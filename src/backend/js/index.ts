@@ -6,8 +6,11 @@ import { matmul } from "./matmul.js";
 import { reduce, transpose } from "./reduce.js";
 import { adam, axpy, scale } from "./vector.js";
 
-/** The reference backend: plain TypeScript over typed arrays. Every other backend is tested against it. */
-export const jsBackend: Backend = {
+/**
+ * The reference backend: plain TypeScript over typed arrays. Every other backend is tested against it.
+ * It has every optional kernel but `alloc` (fused ones included), so others can fall back on it.
+ */
+export const jsBackend = {
   name: "js",
   unary,
   binary,
@@ -23,4 +26,4 @@ export const jsBackend: Backend = {
   axpy,
   scale,
   adam,
-};
+} satisfies Backend;

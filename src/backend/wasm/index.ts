@@ -1,5 +1,6 @@
 import type { Backend } from "../backend.js";
 import { jsBackend } from "../js/index.js";
+import * as jsLinear from "../js/linear.js";
 import { loadKernels, type LoadedKernels } from "./loader.js";
 import { MAP_MIN, VECTOR_MIN, KernelRunner } from "./runner.js";
 
@@ -23,13 +24,14 @@ export interface WasmBackend extends Backend {
  * per-parameter loops (`axpy`, `scale`, for arrays of `VECTOR_MIN` floats or more) and relu with its
  * derivative (branch-free; js's branch mispredicts on pre-activations of either sign) run on compiled
  * kernels; the other element-wise, reduction and layout kernels are the js ones. Arrays made by `alloc`
- * (parameters, optimiser state, update buffers) live in the kernels' memory and are used in place.
- * float64 data goes to the js kernels too (the compiled ones are single precision).
+ * (parameters, optimiser state, the update buffers of `bufferFor`) live in the kernels' memory and are
+ * used in place. float64 data goes to the js kernels too (the compiled ones are single precision).
  * Returns null where the kernels cannot be loaded (no WebAssembly SIMD).
  */
 export function createWasmBackend(kernels: LoadedKernels | null = loadKernels()): WasmBackend | null {
   if (!kernels) return null;
   const mm = new KernelRunner(kernels);
+  const buffers = new WeakMap<object, Float32Array>();
   return {
     ...jsBackend,
     name: "wasm",
@@ -55,14 +57,14 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
         !(out instanceof Float32Array) ||
         (b && !(b instanceof Float32Array))
       ) {
-        jsBackend.linear(x, w, b, out, m, n, k, relu);
+        jsLinear.linear(x, w, b, out, m, n, k, relu);
         return;
       }
       mm.run(x, w, out, m, n, k, false, true, { bias: b as Float32Array | null, relu });
     },
     linearBackward(g, y, dz, db, m, n, relu) {
       if (m * n < MAP_MIN || !f32OrNull(g) || !f32OrNull(y) || !f32OrNull(dz) || !f32OrNull(db))
-        jsBackend.linearBackward(g, y, dz, db, m, n, relu);
+        jsLinear.linearBackward(g, y, dz, db, m, n, relu);
       else
         mm.linearBackward(
           g as Float32Array,
@@ -98,6 +100,14 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       else mm.scale(alpha, x);
     },
     alloc: (n) => mm.alloc(n),
+    bufferFor(owner, n) {
+      const kept = buffers.get(owner);
+      if (kept && kept.length === n) return kept;
+      // Only a real buffer is remembered, so an owner first seen without one gets one when memory allows.
+      const made = mm.alloc(n);
+      if (made) buffers.set(owner, made);
+      return made;
+    },
     setThreads: (n) => mm.setThreads(n),
     info: () => ({
       variant: kernels.variant,

@@ -1,0 +1,55 @@
+import type { Tensor } from "../tensor/tensor.js";
+
+/**
+ * The closed set of primitive operations. Everything else (softmax, gelu, layer norm, the losses) is
+ * composed from these in `functional.ts` and needs no kernel and no gradient rule of its own.
+ * `sign`, `step`, `greater` and `equal` are piecewise constant: their gradient is zero. A dense layer
+ * and softmax cross-entropy are composites too (`fused.ts`), which a backend may run in one kernel.
+ */
+export type PrimOp =
+  | "neg"
+  | "exp"
+  | "log"
+  | "log1p"
+  | "sqrt"
+  | "abs"
+  | "sign"
+  | "step"
+  | "tanh"
+  | "sigmoid"
+  | "relu"
+  | "erf"
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "maximum"
+  | "greater"
+  | "equal"
+  | "where"
+  | "sum"
+  | "max"
+  | "reshape"
+  | "transpose"
+  | "expand"
+  | "matmul";
+
+/** Composites a backend may run as one kernel each way (`fused.ts`); a fused node names its composite. */
+export type FusedOp = "linear" | "softmaxCrossEntropy";
+
+/** Link `out` into the graph as computed by `op` from `inputs`, when any of them needs a gradient. */
+export function record(
+  out: Tensor,
+  op: PrimOp | FusedOp,
+  inputs: Tensor[],
+  attrs: Record<string, unknown> = {},
+): Tensor {
+  for (const t of inputs) {
+    if (t.requiresGrad) {
+      out.requiresGrad = true;
+      out.node = { op, inputs, attrs };
+      break;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,333 @@
+import { grad } from "../autograd/backward.js";
+import { add } from "../autograd/ops.js";
+import { backend } from "../backend/index.js";
+import type { Loss } from "../losses/losses.js";
+import type { ForwardContext } from "../nn/layer.js";
+import type { Sequential } from "../nn/sequential.js";
+import { clipGradNorm, clipGradValue } from "../optim/clip.js";
+import type { ReduceOnPlateau } from "../optim/schedules.js";
+import { applyUpdates } from "../optim/transform.js";
+import { ConfigError } from "../tensor/errors.js";
+import type { Rng } from "../tensor/rng.js";
+import { Tensor } from "../tensor/tensor.js";
+import { evaluate, type LabeledData, lossAndOutput, MetricAccumulator, type MetricName } from "./evaluate.js";
+import type { FitOptions, TrainingState } from "./options.js";
+import type { Batch, BatchEvent, EpochEvent, LayerActivation, Observer, TrainingControl } from "./events.js";
+
+/** The seeded streams of a run: epoch order, dropout masks, augmentation. */
+export interface RunRngs {
+  shuffle: Rng;
+  dropout: Rng;
+  augment: Rng;
+}
+
+/**
+ * One call of `fit` in progress: positions, random streams, optimiser state and what observers may
+ * change through `control`. `fit` drives it: `beginEpoch`, `trainBatch` per batch, `endEpoch`.
+ */
+export class TrainingRun {
+  readonly control: TrainingControl;
+  readonly epochs: EpochEvent[];
+  readonly stepsPerEpoch: number;
+  epoch = 0;
+  /** Next batch of `epoch` to train. */
+  batchIndex = 0;
+  step: number;
+  stopReason: string | undefined;
+  failed: string | undefined;
+  optState: unknown;
+  trainSeconds = 0;
+  samples = 0;
+  private lr: number;
+  private lrScale = 1;
+  private plateauFactor = 1;
+  private clipNorm: number | null;
+  private acc: MetricAccumulator;
+  private readonly order: Int32Array;
+  private readonly params: [string, Tensor][];
+  private readonly paramData: Float32Array[];
+  private readonly paramTensors: Tensor[];
+  private readonly updateBuffers: (Float32Array | null)[];
+  private readonly lossTerms: readonly Observer[];
+  /** Copies of the gradients for observers, and the live arrays for `onGradients`. */
+  private readonly gradCopies = new Map<string, Float32Array>();
+  private readonly liveGrads = new Map<string, Float32Array>();
+
+  constructor(
+    readonly model: Sequential,
+    private readonly train: LabeledData,
+    private readonly loss: Loss,
+    private readonly opts: FitOptions,
+    private readonly rngs: RunRngs,
+  ) {
+    const r = opts.resume;
+    this.params = model.parameters();
+    this.paramTensors = this.params.map(([, t]) => t);
+    this.paramData = this.params.map(([, t]) => t.data as Float32Array);
+    // Each parameter's update buffer in the backend's memory (wasm), kept there across calls of fit.
+    const kernels = backend();
+    this.updateBuffers = this.paramTensors.map((t) => kernels.bufferFor?.(t, t.size) ?? null);
+    this.optState = r?.optimizerState ?? opts.optimizerState ?? opts.optimizer.init(this.paramData);
+    this.step = r?.step ?? 0;
+    this.clipNorm = r ? r.clipNorm : (opts.clip?.norm ?? null);
+    this.lr = r?.lr ?? 0;
+    this.control = this.makeControl();
+    const n = train.x.shape[0];
+    this.stepsPerEpoch = Math.ceil(n / opts.batchSize);
+    this.order = new Int32Array(n).map((_, i) => i);
+    this.epochs = r ? [...r.epochs] : [];
+    this.lossTerms = this.observers.filter((o) => o.lossTerm);
+    this.acc = new MetricAccumulator(this.metrics);
+    if (r) this.restore(r);
+  }
+
+  private get observers(): readonly Observer[] {
+    return this.opts.observers ?? [];
+  }
+
+  private get metrics(): readonly MetricName[] {
+    return this.opts.metrics ?? [];
+  }
+
+  private makeControl(): TrainingControl {
+    const run = this;
+    return {
+      model: this.model,
+      parameters: this.params,
+      stop: (reason) => {
+        run.stopReason ??= reason;
+      },
+      fail: (reason) => {
+        run.failed ??= reason;
+        run.stopReason ??= reason;
+      },
+      get step() {
+        return run.step;
+      },
+      scaleLearningRate: (f) => {
+        run.lrScale *= f;
+      },
+      get learningRateScale() {
+        return run.lrScale;
+      },
+      setClipNorm: (n) => {
+        run.clipNorm = n;
+      },
+      getOptimizerState: () => run.optState,
+      setOptimizerState: (s) => {
+        run.optState = s;
+      },
+    };
+  }
+
+  private restore(r: TrainingState): void {
+    if (r.order.length !== this.order.length)
+      throw new ConfigError(
+        `resume: the checkpoint was taken on ${r.order.length} training rows, this data has ${this.order.length}`,
+        { field: "resume" },
+      );
+    this.epoch = r.epoch;
+    this.batchIndex = r.batchIndex;
+    this.order.set(r.order);
+    this.rngs.shuffle.setState(r.rngs.shuffle);
+    this.rngs.dropout.setState(r.rngs.dropout);
+    this.rngs.augment.setState(r.rngs.augment);
+    if (this.opts.plateau && r.plateau)
+      this.opts.plateau.setState(r.plateau as ReturnType<ReduceOnPlateau["getState"]>);
+    this.plateauFactor = r.plateauFactor;
+    this.lrScale = r.lrScale;
+    this.acc.setState(r.accumulator);
+    this.trainSeconds = r.trainSeconds;
+    this.samples = r.samples;
+    for (const o of this.observers)
+      if (o.stateKey && o.setState && o.stateKey in r.observers) o.setState(r.observers[o.stateKey]);
+  }
+
+  /** The state to continue from, with `batchIndex` the next batch to train. */
+  snapshot(batchIndex: number): TrainingState {
+    const { shuffle, dropout, augment } = this.rngs;
+    return {
+      step: this.step,
+      epoch: this.epoch,
+      batchIndex,
+      order: this.order.slice(),
+      rngs: { shuffle: shuffle.getState(), dropout: dropout.getState(), augment: augment.getState() },
+      optimizerState: this.optState,
+      plateau: this.opts.plateau?.getState() ?? null,
+      plateauFactor: this.plateauFactor,
+      lrScale: this.lrScale,
+      lr: this.lr,
+      clipNorm: this.clipNorm,
+      accumulator: this.acc.getState(),
+      epochs: [...this.epochs],
+      trainSeconds: this.trainSeconds,
+      samples: this.samples,
+      observers: Object.fromEntries(
+        this.observers.filter((o) => o.stateKey && o.getState).map((o) => [o.stateKey!, o.getState!()]),
+      ),
+    };
+  }
+
+  /** A new epoch's order and metric sums; a run resumed mid-epoch keeps that epoch's. */
+  beginEpoch(): void {
+    const r = this.opts.resume;
+    if (r && this.epoch === r.epoch) return;
+    if (this.opts.shuffle ?? true) this.rngs.shuffle.shuffle(this.order);
+    this.acc = new MetricAccumulator(this.metrics);
+  }
+
+  /** One optimiser step on batch `batchIndex` of the epoch, then the observers' `onBatchEnd`. */
+  trainBatch(): void {
+    const { opts, observers } = this;
+    const start = this.batchIndex * opts.batchSize;
+    const n = this.order.length;
+    const rows = Math.min(opts.batchSize, n - start);
+    const batch = this.gatherBatch(start, rows);
+    // Asked at every step, so an observer can take activations on some steps only (they cost a few % per step).
+    const activations = observers.some((o) => o.wantsActivations)
+      ? new Map<string, LayerActivation>()
+      : undefined;
+    const { lossValue, penalty, grads } = this.gradients(batch, activations);
+    this.lr = this.learningRate();
+    // Copying every gradient costs a few % of a step: only when some observer wants them this step.
+    const keepGrads = observers.some((o) => o.wantsGradients?.(lossValue) ?? true);
+    if (keepGrads) this.copyGradients(grads);
+    this.applyOptimizer(grads);
+    this.step++;
+    this.samples += rows;
+    const event: BatchEvent = {
+      step: this.step,
+      epoch: this.epoch,
+      batchIndex: this.batchIndex,
+      batchSize: batch.x.shape[0],
+      partial: rows < Math.min(opts.batchSize, n),
+      loss: lossValue,
+      penalty,
+      lr: this.lr,
+      grads: keepGrads ? this.gradCopies : NO_GRADS,
+      activations,
+      batch,
+    };
+    for (const o of observers) o.onBatchEnd?.(event, this.control);
+    if (opts.checkpoint && this.step % opts.checkpoint.every === 0)
+      opts.checkpoint.save(this.snapshot(this.batchIndex + 1));
+  }
+
+  /** Rows `order[start .. start+rows)`, augmented, then as the observers' `transformBatch` leave them. */
+  private gatherBatch(start: number, rows: number): Batch {
+    const { x, y } = this.train;
+    const inDim = x.shape[1];
+    const xb = gatherRows(x, this.order, start, rows, inDim);
+    const yb = gatherRows(y, this.order, start, rows, y.shape[1]);
+    if (this.opts.augment) this.opts.augment(xb.data as Float32Array, rows, inDim, this.rngs.augment);
+    let batch: Batch = { x: xb, y: yb };
+    for (const o of this.observers) batch = o.transformBatch?.(batch, this.control) ?? batch;
+    return batch;
+  }
+
+  /** Forward, loss (with the observers' penalty terms), backward, gradient hooks and clipping. */
+  private gradients(
+    batch: Batch,
+    activations: Map<string, LayerActivation> | undefined,
+  ): { lossValue: number; penalty: number; grads: Float32Array[] } {
+    const ctx: ForwardContext = { training: true, rng: this.rngs.dropout };
+    if (activations)
+      ctx.onActivation = (layer, out, pre) =>
+        activations.set(layer, { output: out.detach(), preActivation: pre?.detach() ?? null });
+    const { loss: dataLoss, output, logits } = lossAndOutput(this.model, this.loss, batch.x, batch.y, ctx);
+    let total = dataLoss;
+    let penalty = 0;
+    const at = { batch, logits, parameters: this.params, step: this.step, epoch: this.epoch };
+    for (const o of this.lossTerms) {
+      const term = o.lossTerm!(at, this.control);
+      if (term) {
+        penalty += term.item();
+        total = add(total, term);
+      }
+    }
+    const grads = grad(total, this.paramTensors, undefined, this.updateBuffers).map(
+      (g) => g.data as Float32Array,
+    );
+    if (this.observers.length > 0) {
+      this.params.forEach(([name], i) => this.liveGrads.set(name, grads[i]));
+      for (const o of this.observers) o.onGradients?.(this.liveGrads, this.control);
+    }
+    if (this.clipNorm !== null) clipGradNorm(grads, this.clipNorm);
+    if (this.opts.clip?.value !== undefined) clipGradValue(grads, this.opts.clip.value);
+    const lossValue = dataLoss.item();
+    this.acc.add(lossValue, output, batch.y);
+    return { lossValue, penalty, grads };
+  }
+
+  private learningRate(): number {
+    const { schedule, optimizer } = this.opts;
+    const scheduled = schedule
+      ? schedule({ step: this.step, epoch: this.epoch, stepsPerEpoch: this.stepsPerEpoch })
+      : 1;
+    return optimizer.lr * scheduled * this.plateauFactor * this.lrScale;
+  }
+
+  /** Observers see the gradients; the optimiser is about to turn these arrays into updates. */
+  private copyGradients(grads: Float32Array[]): void {
+    this.params.forEach(([name], i) => {
+      let copy = this.gradCopies.get(name);
+      if (!copy || copy.length !== grads[i].length)
+        this.gradCopies.set(name, (copy = new Float32Array(grads[i].length)));
+      copy.set(grads[i]);
+    });
+  }
+
+  /**
+   * Turn the gradients into updates and apply them. The update arrays are each parameter's buffer in the
+   * backend's memory where it has one (backward wrote the weight gradients there already), so that the
+   * optimiser's loops and `p -= u` run in place on resident parameters; else the gradients themselves.
+   */
+  private applyOptimizer(grads: Float32Array[]): void {
+    const updates = grads.map((g, i) => {
+      const u = this.updateBuffers[i];
+      if (!u) return g;
+      if (u !== g) u.set(g);
+      return u;
+    });
+    const { optimizer } = this.opts;
+    if (optimizer.step) optimizer.step(this.paramData, updates, this.optState, this.lr);
+    else {
+      optimizer.update(updates, this.optState, this.paramData, this.lr);
+      applyUpdates(this.paramData, updates);
+    }
+  }
+
+  /** Validation, the plateau schedule and the observers' `onEpochEnd`. */
+  endEpoch(validation: LabeledData | undefined, epochStart: number): void {
+    this.trainSeconds += (performance.now() - epochStart) / 1000;
+    const trainMetrics = this.acc.result();
+    const valMetrics = validation
+      ? evaluate(this.model, validation, { loss: this.loss, metrics: this.metrics })
+      : undefined;
+    if (this.opts.plateau) this.plateauFactor = this.opts.plateau.step(valMetrics?.loss ?? trainMetrics.loss);
+    const event: EpochEvent = {
+      epoch: this.epoch,
+      train: trainMetrics,
+      validation: valMetrics,
+      lr: this.lr,
+      steps: this.step,
+      seconds: (performance.now() - epochStart) / 1000,
+    };
+    this.epochs.push(event);
+    for (const o of this.observers) o.onEpochEnd?.(event, this.control);
+  }
+}
+
+/** Copy rows order[start .. start+rows) of a matrix into a new [rows, cols] tensor. */
+function gatherRows(t: Tensor, order: Int32Array, start: number, rows: number, cols: number): Tensor {
+  const out = new Float32Array(rows * cols);
+  const src = t.data;
+  for (let r = 0; r < rows; r++) {
+    const from = order[start + r] * cols;
+    out.set(src.subarray(from, from + cols), r * cols);
+  }
+  return new Tensor(out, [rows, cols]);
+}
+
+/** The gradients of a step no observer asked for. */
+const NO_GRADS: ReadonlyMap<string, Float32Array> = new Map();
