@@ -10,6 +10,8 @@ import { backendNames, loadWasmBackend, useBackend } from "../src/backend/index.
 import plainKernels from "../dist/src/backend/wasm/kernels.wasm?url";
 import relaxedKernels from "../dist/src/backend/wasm/kernels-relaxed.wasm?url";
 import { formatEvent } from "../src/health/index.js";
+import { activations } from "../src/nn/activations.js";
+import { optimizers } from "../src/optim/optimizers.js";
 import { DATASETS, type DatasetName, loadDigits, makeDataset, type Points } from "./datasets.js";
 import { drawBoundary, drawDigits, drawLines, HEALTH_COLORS } from "./draw.js";
 import { type OptimizerName, Session, type SessionOptions } from "./session.js";
@@ -62,6 +64,16 @@ const controls = {
   batch: $<HTMLSelectElement>("batch"),
   repair: $<HTMLInputElement>("repair"),
 };
+/** Fill a menu from a registry's names (the page's menus list what the library has, plugins included). */
+function fillMenu(select: HTMLSelectElement, names: readonly string[]): void {
+  for (const name of names) select.add(new Option(name, name, false, name === select.dataset.default));
+}
+// Softmax normalises across units and identity is no nonlinearity: neither makes a hidden layer.
+fillMenu(
+  controls.activation,
+  activations.names().filter((a) => a !== "softmax" && a !== "identity"),
+);
+fillMenu(controls.optimizer, optimizers.names());
 const backendName = chooseBackend();
 let session: Session;
 let playing = false;
@@ -88,7 +100,7 @@ function readOptions(): SessionOptions {
       ? (controls.dataset.value as DatasetName)
       : "spirals",
     hidden: hidden.length ? hidden : [8],
-    activation: controls.activation.value as SessionOptions["activation"],
+    activation: controls.activation.value,
     optimizer: controls.optimizer.value as OptimizerName,
     lr: Number(controls.lr.value),
     batchSize: Number(controls.batch.value),
@@ -248,11 +260,7 @@ $("switch").addEventListener("click", () => {
 });
 // 784 inputs in [0, 1] drive tanh and sigmoid units into saturation at once: the digits start on ReLU.
 controls.dataset.addEventListener("change", () => {
-  if (
-    controls.dataset.value === "digits" &&
-    controls.activation.value !== "relu" &&
-    controls.activation.value !== "gelu"
-  )
+  if (controls.dataset.value === "digits" && ["tanh", "sigmoid"].includes(controls.activation.value))
     controls.activation.value = "relu";
 });
 for (const c of [controls.dataset, controls.hidden, controls.activation, controls.optimizer, controls.batch])
