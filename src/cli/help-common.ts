@@ -9,7 +9,7 @@ export interface FlagDoc {
   doc: string;
 }
 
-/** The flags every command but bench accepts (`common` in main.ts). */
+/** The flags every command but bench accepts (`common` in commands.ts). */
 export type CommonFlag = "json" | "quiet" | "seed" | "backend" | "threads" | "help";
 
 export interface HelpPage {

@@ -1,7 +1,7 @@
 /**
  * The text of `homeostat <command> --help`, one page per command; help.ts lays them out. docs/cli.md is
  * the long form of the same pages. Each page lists every flag its command's parser accepts (checked by
- * test/cli-help.test.ts), so a flag added in main.ts without a line here fails that test.
+ * test/cli-help.test.ts), so a flag added in commands.ts without a line here fails that test.
  */
 import type { HelpPage } from "./help-common.js";
 import { exportPage, evalPage, importPage, predictPage } from "./help-model.js";
