@@ -11,7 +11,7 @@ const MAIN = new URL("../src/cli/main.js", import.meta.url).href;
 const ROOT = new URL("../../", import.meta.url);
 
 /**
- * What each command's parser accepts, written out by hand from main.ts (and bench.ts): the reference the
+ * What each command's parser accepts, written out by hand from commands.ts (and bench.ts): the reference the
  * help pages are held to. A flag added to a parser needs a line in its help page and here.
  */
 const COMMON = ["--json", "--quiet", "--seed", "--backend", "--threads", "-h", "--help"];

@@ -1,246 +1,30 @@
-import { resolve } from "node:path";
-import { useBackend } from "../backend/index.js";
+/**
+ * `homeostat COMMAND ...`: find the command's handler (commands.ts), run it, and turn what it throws
+ * into a message and an exit code (2 for bad usage or input, 1 for a bug).
+ */
 import { HomeostatError } from "../tensor/errors.js";
-import { numberFlag, parseFlags, UsageError } from "./args.js";
-import { parseRunConfig, type RunConfig } from "./config.js";
-import { importPlugins, importPluginsOf, loadRunConfigWithPlugins } from "./plugins.js";
-import { loadLatestCheckpoint } from "../io/checkpoint.js";
-import { demoSeed } from "./demo-seed.js";
-import { type KernelChoice, runEval, runPredict } from "./model-commands.js";
-import { runExport, runImport } from "./interchange.js";
-import { runContinualCommand, runContinualConfig } from "./continual.js";
-import { runTraining } from "./train.js";
-import { runReportCommand } from "./report.js";
-import { makeUi } from "./ui.js";
-import { commandHelp, isCommand, USAGE, version, wantsHelp } from "./help.js";
+import { UsageError } from "./args.js";
+import { HANDLERS, say } from "./commands.js";
+import { commandHelp, isCommand, USAGE, wantsHelp } from "./help.js";
 
-/** The run config of `homeostat demo mnist` (also examples/mnist.json). */
-export const MNIST_DEMO_CONFIG = {
-  seed: 1,
-  data: { builtin: "mnist" },
-  model: {
-    layers: [
-      { type: "dense", units: 256, activation: "relu" },
-      { type: "dropout", rate: 0.2 },
-      { type: "dense", units: 10, activation: "softmax" },
-    ],
-  },
-  loss: "crossEntropy",
-  optimizer: { type: "adam", lr: 0.002 },
-  schedule: { type: "cosine", warmupSteps: 0, totalSteps: 2500 },
-  augment: { shift: 2 },
-  epochs: 20,
-  batchSize: 64,
-  out: "runs/mnist/model.hmst",
-};
+export { MNIST_DEMO_CONFIG } from "./commands.js";
 
-const common = {
-  json: { type: "boolean" },
-  quiet: { type: "boolean" },
-  seed: { type: "string" },
-  backend: { type: "string" },
-  threads: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
-/** --backend and --threads, checked (absent where not given). */
-function kernelFlags(values: { backend?: string; threads?: string }): KernelChoice {
-  if (values.backend !== undefined && !["auto", "js", "wasm"].includes(values.backend)) {
-    throw new UsageError(`--backend: expected auto, js or wasm, got "${values.backend}"`);
-  }
-  return {
-    backend: values.backend,
-    threads: numberFlag(values.threads, "threads", { integer: true, min: 1 }),
-  };
-}
-
-/** Apply --backend and --threads over what the run config says. */
-function backendFlags(cfg: RunConfig, values: { backend?: string; threads?: string }): void {
-  const flags = kernelFlags(values);
-  cfg.backend = flags.backend ?? cfg.backend;
-  cfg.threads = flags.threads ?? cfg.threads;
-}
-
+/**
+ * Run the command line `argv` (without node and the script) and return the exit code.
+ *
+ * @example
+ * process.exitCode = await main(["train", "--config", "run.json", "--json"]);
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (isCommand(command) && wantsHelp(rest)) return say(commandHelp(command));
-    switch (command) {
-      case undefined:
-      case "--help":
-      case "-h":
-        process.stdout.write(`${USAGE}\n`);
-        return command === undefined ? 2 : 0;
-      case "help":
-        if (rest.length > 1) throw new UsageError(`help takes one command, got "${rest.join(" ")}"`);
-        return say(rest.length === 0 ? USAGE : commandHelp(rest[0]));
-      case "version":
-      case "--version":
-      case "-V":
-        return say(`homeostat ${version()}`);
-      case "demo": {
-        const { values, positionals } = parseFlags(
-          rest,
-          { ...common, epochs: { type: "string" }, out: { type: "string" } },
-          1,
-        );
-        const ui = makeUi(values);
-        const which = positionals[0] ?? "mnist";
-        const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
-        if (which === "seed") {
-          demoSeed(ui, seed ?? 0);
-          return 0;
-        }
-        if (which !== "mnist") throw new UsageError(`unknown demo "${which}"; expected "seed" or "mnist"`);
-        const raw: Record<string, unknown> = { ...MNIST_DEMO_CONFIG };
-        const epochs = numberFlag(values.epochs, "epochs", { integer: true, min: 1 });
-        if (epochs !== undefined) {
-          raw.epochs = epochs;
-          raw.schedule = { ...MNIST_DEMO_CONFIG.schedule, totalSteps: Math.max(1, epochs * 125) };
-        }
-        if (seed !== undefined) raw.seed = seed;
-        const cfg = parseRunConfig(raw, process.cwd(), resolve("runs", "mnist"));
-        if (values.out) cfg.out = resolve(values.out);
-        backendFlags(cfg, values);
-        return runTraining(cfg, ui, "demo mnist").failed ? 1 : 0;
-      }
-      case "train": {
-        const { values } = parseFlags(rest, {
-          ...common,
-          config: { type: "string", short: "c" },
-          out: { type: "string" },
-          resume: { type: "string" },
-        });
-        const ui = makeUi(values);
-        if (values.resume) {
-          if (values.config)
-            throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
-          const ck = loadLatestCheckpoint(values.resume, (m) =>
-            process.stderr.write(`homeostat: warning: ${m}\n`),
-          );
-          if (ck.kind !== "train")
-            throw new UsageError(
-              `${values.resume} holds checkpoints of a continual run; resume it with homeostat continual --resume ${values.resume}`,
-            );
-          await importPlugins(ck.config, ck.configDir);
-          const cfg = parseRunConfig(ck.config, ck.configDir, ck.runDir);
-          if (values.out) cfg.out = resolve(values.out);
-          backendFlags(cfg, values);
-          return runTraining(cfg, ui, "train", ck).failed ? 1 : 0;
-        }
-        if (!values.config)
-          throw new UsageError("train needs --config run.json (or --resume CHECKPOINT_DIR)");
-        const cfg = await loadRunConfigWithPlugins(values.config);
-        const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
-        if (seed !== undefined) cfg.seed = seed;
-        if (values.out) cfg.out = resolve(values.out);
-        backendFlags(cfg, values);
-        return runTraining(cfg, ui).failed ? 1 : 0;
-      }
-      case "eval": {
-        const { values } = parseFlags(rest, {
-          ...common,
-          model: { type: "string", short: "m" },
-          data: { type: "string" },
-          target: { type: "string" },
-          images: { type: "string" },
-          labels: { type: "string" },
-          config: { type: "string", short: "c" },
-        });
-        if (!values.model) throw new UsageError("eval needs --model FILE");
-        runEval(values.model, values, makeUi(values), kernelFlags(values));
-        return 0;
-      }
-      case "predict": {
-        const { values } = parseFlags(rest, {
-          ...common,
-          model: { type: "string", short: "m" },
-          input: { type: "string", short: "i" },
-        });
-        if (!values.model) throw new UsageError("predict needs --model FILE");
-        if (!values.input)
-          throw new UsageError("predict needs --input FILE (CSV or JSON rows; - for standard input)");
-        runPredict(values.model, values.input, makeUi(values), kernelFlags(values));
-        return 0;
-      }
-      case "continual": {
-        const { values } = parseFlags(rest, {
-          ...common,
-          config: { type: "string", short: "c" },
-          resume: { type: "string" },
-        });
-        // The continual runner trains on the js backend unless --backend or --threads ask otherwise.
-        const kernels = kernelFlags(values);
-        if (kernels.backend !== undefined || kernels.threads !== undefined)
-          useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
-        const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
-        if (values.resume) {
-          if (values.config)
-            throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
-          if (seed !== undefined)
-            throw new UsageError("--resume continues with the checkpoint's seed; leave out --seed");
-          const ck = loadLatestCheckpoint(values.resume, (m) =>
-            process.stderr.write(`homeostat: warning: ${m}\n`),
-          );
-          if (ck.kind !== "continual")
-            throw new UsageError(
-              `${values.resume} holds checkpoints of a training run; resume it with homeostat train --resume ${values.resume}`,
-            );
-          await importPlugins(ck.config, ck.configDir);
-          runContinualConfig(
-            ck.config,
-            { baseDir: ck.configDir, runDir: ck.runDir, where: "checkpoint" },
-            makeUi(values),
-            ck,
-          );
-          return 0;
-        }
-        if (!values.config)
-          throw new UsageError(
-            'continual needs --config run.json (with a "continual" section), or --resume CHECKPOINT_DIR',
-          );
-        await importPluginsOf(values.config);
-        runContinualCommand(values.config, makeUi(values), seed);
-        return 0;
-      }
-      case "report": {
-        const { values, positionals } = parseFlags(
-          rest,
-          { ...common, out: { type: "string", short: "o" } },
-          2,
-        );
-        runReportCommand(positionals, values.out, makeUi(values));
-        return 0;
-      }
-      case "export": {
-        const { values } = parseFlags(rest, {
-          ...common,
-          model: { type: "string", short: "m" },
-          format: { type: "string", short: "f" },
-          out: { type: "string", short: "o" },
-        });
-        if (!values.model) throw new UsageError("export needs --model FILE");
-        runExport(values.model, values.format, values.out, makeUi(values));
-        return 0;
-      }
-      case "import": {
-        const { values } = parseFlags(rest, {
-          ...common,
-          in: { type: "string" },
-          format: { type: "string", short: "f" },
-          out: { type: "string", short: "o" },
-        });
-        runImport(values.in, values.format, values.out, makeUi(values));
-        return 0;
-      }
-      case "bench": {
-        // The benchmark lives beside the package's sources (dist/bench) and parses its own flags.
-        const { runBench } = await import("../../bench/bench.js");
-        return await runBench(rest);
-      }
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+    if (command === undefined) {
+      process.stdout.write(`${USAGE}\n`);
+      return 2;
     }
+    if (!Object.hasOwn(HANDLERS, command)) throw new UsageError(`unknown command "${command}"`);
+    return await HANDLERS[command](rest);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(
@@ -257,10 +41,4 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 1;
   }
-}
-
-/** Print a help page or the version: exit code 0. */
-function say(text: string): number {
-  process.stdout.write(`${text}\n`);
-  return 0;
 }

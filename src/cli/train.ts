@@ -6,16 +6,22 @@ import { ConfigError } from "../tensor/errors.js";
 import { Rng } from "../tensor/rng.js";
 import { evaluate } from "../train/evaluate.js";
 import type { Observer } from "../train/events.js";
-import { fit } from "../train/fit.js";
+import { type FitOptions, type FitResult, fit } from "../train/fit.js";
 import { earlyStopping } from "../train/observers.js";
 import { createRegulator } from "../homeostasis/config.js";
 import { type LossName, losses } from "../losses/losses.js";
 import { useBackend } from "../backend/index.js";
 import { dirname, relative } from "node:path";
 import type { RunConfig } from "./config.js";
-import { checkBeforeTraining, formatEvent, healthMonitor, type HealthEvent } from "../health/index.js";
+import {
+  checkBeforeTraining,
+  formatEvent,
+  type HealthEvent,
+  type HealthMonitor,
+  healthMonitor,
+} from "../health/index.js";
 import { CheckpointWriter, type CheckpointContents } from "../io/checkpoint.js";
-import { prepareData, toTensors } from "./data.js";
+import { type PreparedData, prepareData, toTensors } from "./data.js";
 import { epochLog, progressBar } from "./progress.js";
 import { fmtInt, pct, type Ui } from "./ui.js";
 import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, runRecorder } from "../report/record.js";
@@ -76,16 +82,7 @@ export function runTraining(
   const model = resume
     ? resume.model
     : new Sequential(cfg.layers).build(data.train.inputDim, rng.fork("init"));
-  if (model.outputDim !== data.train.outputDim) {
-    const what =
-      data.train.task === "classification"
-        ? `${data.train.outputDim} classes`
-        : `${data.train.outputDim} target column(s)`;
-    throw new ConfigError(
-      `model.layers[${cfg.layers.length - 1}]: the model ends with ${model.outputDim} outputs but the data has ${what}; set its "units" to ${data.train.outputDim}${data.train.taskNote ? ` (${data.train.taskNote})` : ""}`,
-      { field: `model.layers[${cfg.layers.length - 1}].units` },
-    );
-  }
+  checkOutputWidth(cfg, model, data);
   const loss = losses.create(cfg.lossChoice, undefined, "loss");
   const metrics = data.train.task === "classification" ? (["accuracy"] as const) : (["mse", "mae"] as const);
   const stepsPerEpoch = Math.ceil((data.train.n * (1 - cfg.data.validationSplit)) / cfg.batchSize);
@@ -94,6 +91,74 @@ export function runTraining(
   ui.say(
     `model ${describeModel(model)} (${fmtInt(model.parameterCount())} parameters) · ${cfg.optimizer.type} lr ${cfg.optimizer.lr} · ${cfg.epochs} epochs × ${stepsPerEpoch} batches of ${cfg.batchSize}`,
   );
+  const watch = watchTraining(cfg, ui, data, model, stepsPerEpoch, resume);
+
+  const train = toTensors(data.train);
+  const writer = cfg.checkpoint ? new CheckpointWriter(cfg.checkpoint.dir, cfg.checkpoint.keep) : null;
+  if (resume)
+    ui.say(
+      `resuming from step ${resume.state.step} (epoch ${resume.state.epoch + 1}, batch ${resume.state.batchIndex + 1})`,
+    );
+  const history = fit(model, train, {
+    epochs: cfg.epochs,
+    batchSize: cfg.batchSize,
+    optimizer: cfg.optimizer,
+    loss,
+    seed: cfg.seed,
+    schedule: cfg.schedule,
+    plateau: cfg.plateau,
+    clip: cfg.clip,
+    validationSplit: cfg.data.validationSplit,
+    metrics,
+    observers: watch.observers,
+    augment: cfg.augment ? randomShift(cfg.augment.width, cfg.augment.height, cfg.augment.shift) : undefined,
+    resume: resume?.state,
+    checkpoint:
+      writer && cfg.checkpoint ? checkpointing(cfg, model, writer, cfg.checkpoint.every) : undefined,
+  });
+  const test = evaluate(model, toTensors(data.test), { loss, metrics });
+  const run: FinishedRun = { cfg, data, model, history, test, watch, backend: kernels.name };
+  saveModel(run);
+  const summary = trainSummary(run, command, (performance.now() - started) / 1000);
+  writeRecord(run, command, summary);
+  printResult(ui, run, summary);
+  ui.result(summary);
+  return summary;
+}
+
+/** The model's last layer must be as wide as the data has classes or target columns. */
+function checkOutputWidth(cfg: RunConfig, model: Sequential, data: PreparedData): void {
+  if (model.outputDim === data.train.outputDim) return;
+  const what =
+    data.train.task === "classification"
+      ? `${data.train.outputDim} classes`
+      : `${data.train.outputDim} target column(s)`;
+  throw new ConfigError(
+    `model.layers[${cfg.layers.length - 1}]: the model ends with ${model.outputDim} outputs but the data has ${what}; set its "units" to ${data.train.outputDim}${data.train.taskNote ? ` (${data.train.taskNote})` : ""}`,
+    { field: `model.layers[${cfg.layers.length - 1}].units` },
+  );
+}
+
+/** The observers of a training run and what they collect for the model file and the record. */
+interface Watch {
+  observers: Observer[];
+  healthEvents: HealthEvent[];
+  monitor: HealthMonitor | null;
+  recorder: ReturnType<typeof runRecorder>;
+}
+
+/**
+ * Run the pre-training checks (printing their events), then set up the observers in the order they
+ * see each event: health monitor, progress, early stopping, regulators, run recorder.
+ */
+function watchTraining(
+  cfg: RunConfig,
+  ui: Ui,
+  data: PreparedData,
+  model: Sequential,
+  stepsPerEpoch: number,
+  resume: CheckpointContents | undefined,
+): Watch {
   const observers: Observer[] = [];
   const healthEvents: HealthEvent[] = [];
   const printEvent = (e: HealthEvent): void => {
@@ -117,44 +182,42 @@ export function runTraining(
   observers.push(...cfg.homeostasis.map(createRegulator));
   const recorder = runRecorder();
   observers.push(recorder);
+  return { observers, healthEvents, monitor, recorder };
+}
 
-  const train = toTensors(data.train);
-  const writer = cfg.checkpoint ? new CheckpointWriter(cfg.checkpoint.dir, cfg.checkpoint.keep) : null;
-  if (resume)
-    ui.say(
-      `resuming from step ${resume.state.step} (epoch ${resume.state.epoch + 1}, batch ${resume.state.batchIndex + 1})`,
-    );
-  const history = fit(model, train, {
-    epochs: cfg.epochs,
-    batchSize: cfg.batchSize,
-    optimizer: cfg.optimizer,
-    loss,
-    seed: cfg.seed,
-    schedule: cfg.schedule,
-    plateau: cfg.plateau,
-    clip: cfg.clip,
-    validationSplit: cfg.data.validationSplit,
-    metrics,
-    observers,
-    augment: cfg.augment ? randomShift(cfg.augment.width, cfg.augment.height, cfg.augment.shift) : undefined,
-    resume: resume?.state,
-    checkpoint:
-      writer && cfg.checkpoint
-        ? {
-            every: cfg.checkpoint.every,
-            save: (state) =>
-              writer.write(model, state, {
-                loss: cfg.loss,
-                config: cfg.raw,
-                configDir: cfg.baseDir,
-                runDir: cfg.runDir,
-              }),
-          }
-        : undefined,
-  });
-  const test = evaluate(model, toTensors(data.test), { loss, metrics });
-  const last = history.epochs[history.epochs.length - 1];
+/** fit's checkpoint option: every `every` steps, the model and loop state with what resuming needs. */
+function checkpointing(
+  cfg: RunConfig,
+  model: Sequential,
+  writer: CheckpointWriter,
+  every: number,
+): NonNullable<FitOptions["checkpoint"]> {
+  return {
+    every,
+    save: (state) =>
+      writer.write(model, state, {
+        loss: cfg.loss,
+        config: cfg.raw,
+        configDir: cfg.baseDir,
+        runDir: cfg.runDir,
+      }),
+  };
+}
 
+/** A run after training and testing: everything the model file, the summary and the record are made of. */
+interface FinishedRun {
+  cfg: RunConfig;
+  data: PreparedData;
+  model: Sequential;
+  history: FitResult;
+  test: ReturnType<typeof evaluate>;
+  watch: Watch;
+  /** Where the kernels ran. */
+  backend: string;
+}
+
+/** Write the model file, unless the run failed (a failed run may hold broken weights: keep the old file). */
+function saveModel({ cfg, data, model, history, test, watch, backend }: FinishedRun): void {
   const bytes = encodeModel(model, {
     loss: cfg.loss,
     task: data.train.task,
@@ -172,7 +235,7 @@ export function runTraining(
     training: {
       config: cfg.raw,
       // Where the kernels ran (flags included), so that eval and predict run there too by default.
-      backend: kernels.name,
+      backend,
       epochs: history.epochs.map((e) => ({
         epoch: e.epoch,
         train: e.train,
@@ -183,17 +246,18 @@ export function runTraining(
       test,
       stopReason: history.stopReason,
       failed: history.failed,
-      health: { events: healthEvents, statistics: monitor?.statistics() },
+      health: { events: watch.healthEvents, statistics: watch.monitor?.statistics() },
     },
   });
-  // A run that failed beyond repair may hold broken weights: keep whatever model was there before.
   if (history.failed)
     process.stderr.write(`homeostat: training failed: ${history.failed}\nThe model was not saved.\n`);
   else writeFileAtomic(cfg.out, bytes);
+}
 
-  const wallSeconds = (performance.now() - started) / 1000;
-  const recordPath = recordPathFor(cfg.out);
-  const summary: TrainSummary = {
+function trainSummary(run: FinishedRun, command: string, wallSeconds: number): TrainSummary {
+  const { cfg, data, model, history, test } = run;
+  const last = history.epochs[history.epochs.length - 1];
+  return {
     command,
     data: data.description,
     test: { ...test, samples: data.test.n },
@@ -201,7 +265,7 @@ export function runTraining(
     epochs: history.epochs.length,
     steps: history.steps,
     samplesPerSecond: history.samplesPerSecond,
-    backend: kernels.name,
+    backend: run.backend,
     wallSeconds,
     parameters: model.parameterCount(),
     // A failed run saved nothing, so its summary names no model file.
@@ -209,7 +273,7 @@ export function runTraining(
     stopReason: history.stopReason,
     failed: history.failed,
     health: {
-      events: healthEvents.map((e) => ({
+      events: run.watch.healthEvents.map((e) => ({
         step: e.step,
         kind: e.kind,
         layer: e.layer,
@@ -219,24 +283,30 @@ export function runTraining(
         repaired: e.repaired ?? false,
       })),
     },
-    record: recordPath,
+    record: recordPathFor(cfg.out),
     report: cfg.report,
   };
-  // The record is written for failed runs too: they are the ones worth looking at.
+}
+
+/** The run record beside the model (for failed runs too: they are the ones worth looking at), and the report. */
+function writeRecord({ cfg, test, watch }: FinishedRun, command: string, summary: TrainSummary): void {
   const record = {
     format: RUN_RECORD_FORMAT,
     version: RUN_RECORD_VERSION,
     command,
     createdAt: new Date().toISOString(),
     config: cfg.raw,
-    steps: recorder.steps.series(),
-    epochs: recorder.epochs,
+    steps: watch.recorder.steps.series(),
+    epochs: watch.recorder.epochs,
     test,
-    health: monitor ? { ...monitor.statistics(), events: healthEvents } : undefined,
+    health: watch.monitor ? { ...watch.monitor.statistics(), events: watch.healthEvents } : undefined,
     summary: { ...summary, health: undefined },
   } as const;
-  writeRunRecord(recordPath, record);
-  if (cfg.report) writeReport(cfg.report, [recordPath], [record]);
+  writeRunRecord(summary.record, record);
+  if (cfg.report) writeReport(cfg.report, [summary.record], [record]);
+}
+
+function printResult(ui: Ui, { cfg, data, history, test }: FinishedRun, summary: TrainSummary): void {
   if (history.stopReason) ui.say(history.stopReason);
   const testLine =
     test.accuracy !== undefined
@@ -245,9 +315,9 @@ export function runTraining(
   ui.say(`${testLine}  (${fmtInt(data.test.n)} held-out samples)`);
   const saved = history.failed ? "model not saved" : `model saved to ${displayPath(cfg.out)}`;
   ui.say(
-    `trained in ${history.seconds.toFixed(1)} s (${fmtInt(history.samplesPerSecond)} samples/s), ${wallSeconds.toFixed(1)} s in all · ${saved}`,
+    `trained in ${history.seconds.toFixed(1)} s (${fmtInt(history.samplesPerSecond)} samples/s), ${summary.wallSeconds.toFixed(1)} s in all · ${saved}`,
   );
-  ui.say(`run record ${displayPath(recordPath)}${cfg.report ? ` · report ${displayPath(cfg.report)}` : ""}`);
-  ui.result(summary);
-  return summary;
+  ui.say(
+    `run record ${displayPath(summary.record)}${cfg.report ? ` · report ${displayPath(cfg.report)}` : ""}`,
+  );
 }

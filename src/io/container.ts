@@ -31,41 +31,37 @@
  */
 import { ModelFileError } from "../tensor/errors.js";
 import { crc32 } from "./crc32.js";
+import {
+  alignUp,
+  CRC_BYTES,
+  copyPayload,
+  describe,
+  dtypeOf,
+  ELEMENT_BYTES,
+  elementCount,
+  errorMessage,
+  type Fail,
+  hex32,
+  HOST_LITTLE_ENDIAN,
+  MAGIC,
+  MODEL_FORMAT_NAME,
+  MODEL_FORMAT_VERSION,
+  type NamedTensor,
+  PREFIX_BYTES,
+  RESERVED_KEYS,
+  swapBytes,
+  type TensorEntry,
+  truncated,
+} from "./container-format.js";
+import { checkMagic, checkVersion, claimedLength, parseHeader, validateHeader } from "./container-header.js";
 
-export type TensorData = Float32Array | Float64Array | Int32Array | Uint32Array;
-export type DType = "float32" | "float64" | "int32" | "uint32";
-
-/** A tensor as the container stores it: a stable name (`"2.weight"`), a shape and its elements. */
-export interface NamedTensor {
-  name: string;
-  shape: number[];
-  data: TensorData;
-}
-
-export const MODEL_FORMAT_VERSION = 1;
-/** The value of the header's `format` key. */
-export const MODEL_FORMAT_NAME = "homeostat-model";
-
-const MAGIC = [0x48, 0x4d, 0x53, 0x54]; // "HMST"
-const PREFIX_BYTES = 12;
-const CRC_BYTES = 4;
-const ALIGN = 8;
-const RESERVED_KEYS = ["format", "version", "tensors"];
-const ENTRY_KEYS = ["name", "dtype", "shape", "offset", "byteLength"];
-const ELEMENT_BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, uint32: 4 };
-/** Payloads are stored little-endian; a big-endian host must swap bytes on the way in and out. */
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** One entry of the header's `tensors` array. */
-interface TensorEntry {
-  name: string;
-  dtype: DType;
-  shape: number[];
-  offset: number;
-  byteLength: number;
-}
-
-type Fail = (message: string, field?: string) => ModelFileError;
+export {
+  type DType,
+  MODEL_FORMAT_NAME,
+  MODEL_FORMAT_VERSION,
+  type NamedTensor,
+  type TensorData,
+} from "./container-format.js";
 
 /**
  * Pack a header and named tensors into the bytes of a model file (format version 1). The header's
@@ -92,6 +88,29 @@ export function encodeContainer(header: Record<string, unknown>, tensors: NamedT
   }
   if (!Array.isArray(tensors)) throw fail(`tensors must be an array, got ${describe(tensors)}`, "tensors");
 
+  const { entries, dataLength } = layoutTensors(tensors, fail);
+  const headerBytes = headerBytesOf(header, entries, fail);
+  const dataStart = alignUp(PREFIX_BYTES + headerBytes.length);
+  const total = dataStart + dataLength + CRC_BYTES;
+
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  view.setUint32(4, MODEL_FORMAT_VERSION, true);
+  view.setUint32(8, headerBytes.length, true);
+  out.set(headerBytes, PREFIX_BYTES);
+  tensors.forEach((tensor, i) => {
+    const at = dataStart + entries[i].offset;
+    out.set(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength), at);
+    if (!HOST_LITTLE_ENDIAN)
+      swapBytes(out.subarray(at, at + tensor.data.byteLength), ELEMENT_BYTES[entries[i].dtype]);
+  });
+  view.setUint32(total - CRC_BYTES, crc32(out.subarray(0, total - CRC_BYTES)), true);
+  return out;
+}
+
+/** Check each tensor and place its payload (aligned, in order); the data section's length. */
+function layoutTensors(tensors: NamedTensor[], fail: Fail): { entries: TensorEntry[]; dataLength: number } {
   const entries: TensorEntry[] = [];
   const names = new Set<string>();
   let cursor = 0;
@@ -126,7 +145,11 @@ export function encodeContainer(header: Record<string, unknown>, tensors: NamedT
     entries.push({ name, dtype, shape: [...shape], offset: cursor, byteLength: data.byteLength });
     cursor += data.byteLength;
   });
+  return { entries, dataLength: cursor };
+}
 
+/** The header as UTF-8 JSON: the container's keys first, then the caller's. */
+function headerBytesOf(header: Record<string, unknown>, entries: TensorEntry[], fail: Fail): Uint8Array {
   let json: string;
   try {
     json = JSON.stringify({
@@ -140,23 +163,7 @@ export function encodeContainer(header: Record<string, unknown>, tensors: NamedT
   }
   const headerBytes = new TextEncoder().encode(json);
   if (headerBytes.length > 0xffffffff) throw fail("the header is larger than 4 GiB", "header");
-  const dataStart = alignUp(PREFIX_BYTES + headerBytes.length);
-  const total = dataStart + cursor + CRC_BYTES;
-
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  out.set(MAGIC, 0);
-  view.setUint32(4, MODEL_FORMAT_VERSION, true);
-  view.setUint32(8, headerBytes.length, true);
-  out.set(headerBytes, PREFIX_BYTES);
-  tensors.forEach((tensor, i) => {
-    const at = dataStart + entries[i].offset;
-    out.set(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength), at);
-    if (!HOST_LITTLE_ENDIAN)
-      swapBytes(out.subarray(at, at + tensor.data.byteLength), ELEMENT_BYTES[entries[i].dtype]);
-  });
-  view.setUint32(total - CRC_BYTES, crc32(out.subarray(0, total - CRC_BYTES)), true);
-  return out;
+  return headerBytes;
 }
 
 /**
@@ -221,219 +228,4 @@ export function decodeContainer(
   }));
   const header = Object.fromEntries(Object.entries(object).filter(([key]) => !RESERVED_KEYS.includes(key)));
   return { header, tensors };
-}
-
-function checkMagic(bytes: Uint8Array, fail: Fail): void {
-  const found = bytes.subarray(0, MAGIC.length);
-  if (found.every((byte, i) => byte === MAGIC[i])) return;
-  const ascii = Array.from(found, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".")).join("");
-  const hexBytes = Array.from(found, (b) => b.toString(16).padStart(2, "0")).join(" ");
-  throw fail(`not a Homeostat model file: expected magic HMST, found "${ascii}" (hex ${hexBytes})`);
-}
-
-function checkVersion(version: number, fail: Fail): void {
-  if (version === MODEL_FORMAT_VERSION) return;
-  if (version > MODEL_FORMAT_VERSION && version <= 0xffff) {
-    throw fail(
-      `written by a newer Homeostat (format version ${version}); this version reads format ${MODEL_FORMAT_VERSION} — upgrade Homeostat`,
-    );
-  }
-  throw fail(
-    `format version ${version} is not a valid Homeostat format version (expected ${MODEL_FORMAT_VERSION}); the file is corrupted`,
-  );
-}
-
-function parseHeader(headerBytes: Uint8Array, fail: Fail): Record<string, unknown> {
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
-  } catch {
-    throw fail("corrupted: the header is not valid UTF-8", "header");
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw fail(`corrupted: the header is not valid JSON (${errorMessage(error)})`, "header");
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw fail(`the header must be a JSON object, found ${describe(value)}`, "header");
-  }
-  return value as Record<string, unknown>;
-}
-
-/**
- * Check the container's part of the header and return its tensor entries. `dataLength` is the size of
- * the data section; `fileLengthFor(end)` turns a data-section end into the file length it implies.
- */
-function validateHeader(
-  header: Record<string, unknown>,
-  dataLength: number,
-  fail: Fail,
-  fileLengthFor: (dataEnd: number) => number,
-): TensorEntry[] {
-  if (header.format !== MODEL_FORMAT_NAME) {
-    throw fail(
-      `header field "format" is ${describe(header.format)}, expected "${MODEL_FORMAT_NAME}"`,
-      "format",
-    );
-  }
-  if (header.version !== MODEL_FORMAT_VERSION) {
-    throw fail(
-      `header field "version" is ${describe(header.version)}, but the file prefix says ${MODEL_FORMAT_VERSION}`,
-      "version",
-    );
-  }
-  const list = header.tensors;
-  if (!Array.isArray(list))
-    throw fail(`header field "tensors" must be an array, found ${describe(list)}`, "tensors");
-
-  const entries: TensorEntry[] = [];
-  const names = new Set<string>();
-  let previousEnd = 0;
-  list.forEach((raw: unknown, i) => {
-    const field = `tensors[${i}]`;
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw))
-      throw fail(`${field} must be an object, found ${describe(raw)}`, field);
-    const entry = raw as Record<string, unknown>;
-    const unknownKey = Object.keys(entry).find((key) => !ENTRY_KEYS.includes(key));
-    if (unknownKey !== undefined)
-      throw fail(`${field} has an unknown key "${unknownKey}"`, `${field}.${unknownKey}`);
-    const { name, dtype, shape, offset, byteLength } = entry;
-    if (typeof name !== "string" || name === "")
-      throw fail(`${field}.name must be a non-empty string, found ${describe(name)}`, `${field}.name`);
-    const what = `tensor "${name}"`;
-    if (names.has(name)) throw fail(`${what} appears twice; tensor names must be unique`, `${field}.name`);
-    names.add(name);
-    if (typeof dtype !== "string" || !Object.hasOwn(ELEMENT_BYTES, dtype)) {
-      throw fail(
-        `${what}: unknown dtype ${describe(dtype)} (expected float32, float64, int32 or uint32)`,
-        `${field}.dtype`,
-      );
-    }
-    const count = elementCount(shape);
-    if (count === undefined)
-      throw fail(
-        `${what}: shape must be an array of non-negative integers, found ${describe(shape)}`,
-        `${field}.shape`,
-      );
-    if (!isSize(byteLength))
-      throw fail(
-        `${what}: byteLength must be a non-negative integer, found ${describe(byteLength)}`,
-        `${field}.byteLength`,
-      );
-    const expectedBytes = count * ELEMENT_BYTES[dtype as DType];
-    if (expectedBytes !== byteLength) {
-      throw fail(
-        `${what}: shape ${describe(shape)} of ${dtype} needs ${expectedBytes} bytes, but byteLength is ${byteLength}`,
-        `${field}.byteLength`,
-      );
-    }
-    if (!isSize(offset) || offset % ALIGN !== 0) {
-      throw fail(
-        `${what}: offset must be a non-negative multiple of ${ALIGN}, found ${describe(offset)}`,
-        `${field}.offset`,
-      );
-    }
-    if (offset < previousEnd) {
-      throw fail(
-        `${what} at offset ${offset} overlaps the previous tensor, which ends at ${previousEnd}; payloads must not overlap and must be in header order`,
-        `${field}.offset`,
-      );
-    }
-    const end = offset + byteLength;
-    if (end > dataLength)
-      throw fail(
-        `${truncated(fileLengthFor(end), fileLengthFor(dataLength))} (${what} does not fit)`,
-        `${field}.offset`,
-      );
-    previousEnd = end;
-    entries.push({ name, dtype: dtype as DType, shape: shape as number[], offset, byteLength });
-  });
-  return entries;
-}
-
-/** The file length an unverified header implies, or undefined when the header cannot be read. */
-function claimedLength(headerBytes: Uint8Array, dataStart: number, fail: Fail): number | undefined {
-  try {
-    const entries = validateHeader(parseHeader(headerBytes, fail), Infinity, fail, (end) => end);
-    const last = entries[entries.length - 1];
-    return dataStart + (last === undefined ? 0 : last.offset + last.byteLength) + CRC_BYTES;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A fresh, aligned typed array holding a copy of `raw` (little-endian bytes of `dtype`). */
-function copyPayload(raw: Uint8Array, dtype: DType): TensorData {
-  const buffer = new ArrayBuffer(raw.length);
-  const copy = new Uint8Array(buffer);
-  copy.set(raw);
-  if (!HOST_LITTLE_ENDIAN) swapBytes(copy, ELEMENT_BYTES[dtype]);
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(buffer);
-    case "float64":
-      return new Float64Array(buffer);
-    case "int32":
-      return new Int32Array(buffer);
-    case "uint32":
-      return new Uint32Array(buffer);
-  }
-}
-
-function dtypeOf(data: unknown): DType | undefined {
-  if (data instanceof Float32Array) return "float32";
-  if (data instanceof Float64Array) return "float64";
-  if (data instanceof Int32Array) return "int32";
-  if (data instanceof Uint32Array) return "uint32";
-  return undefined;
-}
-
-/** The product of a shape, or undefined if it is not an array of sizes or its product is not exact. */
-function elementCount(shape: unknown): number | undefined {
-  if (!Array.isArray(shape)) return undefined;
-  let count = 1;
-  for (const dim of shape) {
-    if (!isSize(dim)) return undefined;
-    count *= dim;
-  }
-  // Checked after the loop: a zero dimension makes any product exact, however large the others.
-  return Number.isSafeInteger(count * 8) ? count : undefined;
-}
-
-function isSize(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-}
-
-function swapBytes(bytes: Uint8Array, size: number): void {
-  for (let i = 0; i < bytes.length; i += size) bytes.subarray(i, i + size).reverse();
-}
-
-function alignUp(n: number): number {
-  return Math.ceil(n / ALIGN) * ALIGN;
-}
-
-function truncated(expected: number, found: number): string {
-  return `truncated: expected at least ${expected} bytes, found ${found}`;
-}
-
-function hex32(n: number): string {
-  return `0x${n.toString(16).padStart(8, "0")}`;
-}
-
-/** A short, printable rendering of an untrusted value for error messages. */
-function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,0 +1,266 @@
+/**
+ * One handler per command: each parses its own flags (the common ones included) and runs the command,
+ * returning the exit code. main.ts picks the handler by name and turns errors into messages.
+ */
+import { resolve } from "node:path";
+import { useBackend } from "../backend/index.js";
+import { loadLatestCheckpoint } from "../io/checkpoint.js";
+import { numberFlag, parseFlags, UsageError } from "./args.js";
+import { parseRunConfig, type RunConfig } from "./config.js";
+import { runContinualCommand, runContinualConfig } from "./continual.js";
+import { demoSeed } from "./demo-seed.js";
+import { commandHelp, USAGE, version } from "./help.js";
+import { runExport, runImport } from "./interchange.js";
+import { type KernelChoice, runEval, runPredict } from "./model-commands.js";
+import { importPlugins, importPluginsOf, loadRunConfigWithPlugins } from "./plugins.js";
+import { runReportCommand } from "./report.js";
+import { runTraining } from "./train.js";
+import { makeUi } from "./ui.js";
+
+/** The run config of `homeostat demo mnist` (also examples/mnist.json). */
+export const MNIST_DEMO_CONFIG = {
+  seed: 1,
+  data: { builtin: "mnist" },
+  model: {
+    layers: [
+      { type: "dense", units: 256, activation: "relu" },
+      { type: "dropout", rate: 0.2 },
+      { type: "dense", units: 10, activation: "softmax" },
+    ],
+  },
+  loss: "crossEntropy",
+  optimizer: { type: "adam", lr: 0.002 },
+  schedule: { type: "cosine", warmupSteps: 0, totalSteps: 2500 },
+  augment: { shift: 2 },
+  epochs: 20,
+  batchSize: 64,
+  out: "runs/mnist/model.hmst",
+};
+
+/** The flags every command but bench takes (help-common.ts documents them). */
+const common = {
+  json: { type: "boolean" },
+  quiet: { type: "boolean" },
+  seed: { type: "string" },
+  backend: { type: "string" },
+  threads: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** --backend and --threads, checked (absent where not given). */
+function kernelFlags(values: { backend?: string; threads?: string }): KernelChoice {
+  if (values.backend !== undefined && !["auto", "js", "wasm"].includes(values.backend)) {
+    throw new UsageError(`--backend: expected auto, js or wasm, got "${values.backend}"`);
+  }
+  return {
+    backend: values.backend,
+    threads: numberFlag(values.threads, "threads", { integer: true, min: 1 }),
+  };
+}
+
+/** Apply --backend and --threads over what the run config says. */
+function backendFlags(cfg: RunConfig, values: { backend?: string; threads?: string }): void {
+  const flags = kernelFlags(values);
+  cfg.backend = flags.backend ?? cfg.backend;
+  cfg.threads = flags.threads ?? cfg.threads;
+}
+
+/** A command: its arguments after the command name in, its exit code out. */
+export type CommandHandler = (rest: string[]) => number | Promise<number>;
+
+/** Print a help page or the version: exit code 0. */
+export function say(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return 0;
+}
+
+function demo(rest: string[]): number {
+  const { values, positionals } = parseFlags(
+    rest,
+    { ...common, epochs: { type: "string" }, out: { type: "string" } },
+    1,
+  );
+  const ui = makeUi(values);
+  const which = positionals[0] ?? "mnist";
+  const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
+  if (which === "seed") {
+    demoSeed(ui, seed ?? 0);
+    return 0;
+  }
+  if (which !== "mnist") throw new UsageError(`unknown demo "${which}"; expected "seed" or "mnist"`);
+  const raw: Record<string, unknown> = { ...MNIST_DEMO_CONFIG };
+  const epochs = numberFlag(values.epochs, "epochs", { integer: true, min: 1 });
+  if (epochs !== undefined) {
+    raw.epochs = epochs;
+    raw.schedule = { ...MNIST_DEMO_CONFIG.schedule, totalSteps: Math.max(1, epochs * 125) };
+  }
+  if (seed !== undefined) raw.seed = seed;
+  const cfg = parseRunConfig(raw, process.cwd(), resolve("runs", "mnist"));
+  if (values.out) cfg.out = resolve(values.out);
+  backendFlags(cfg, values);
+  return runTraining(cfg, ui, "demo mnist").failed ? 1 : 0;
+}
+
+async function train(rest: string[]): Promise<number> {
+  const { values } = parseFlags(rest, {
+    ...common,
+    config: { type: "string", short: "c" },
+    out: { type: "string" },
+    resume: { type: "string" },
+  });
+  const ui = makeUi(values);
+  if (values.resume) {
+    if (values.config)
+      throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
+    const ck = loadCheckpoint(values.resume);
+    if (ck.kind !== "train")
+      throw new UsageError(
+        `${values.resume} holds checkpoints of a continual run; resume it with homeostat continual --resume ${values.resume}`,
+      );
+    await importPlugins(ck.config, ck.configDir);
+    const cfg = parseRunConfig(ck.config, ck.configDir, ck.runDir);
+    if (values.out) cfg.out = resolve(values.out);
+    backendFlags(cfg, values);
+    return runTraining(cfg, ui, "train", ck).failed ? 1 : 0;
+  }
+  if (!values.config) throw new UsageError("train needs --config run.json (or --resume CHECKPOINT_DIR)");
+  const cfg = await loadRunConfigWithPlugins(values.config);
+  const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
+  if (seed !== undefined) cfg.seed = seed;
+  if (values.out) cfg.out = resolve(values.out);
+  backendFlags(cfg, values);
+  return runTraining(cfg, ui).failed ? 1 : 0;
+}
+
+/** The latest checkpoint in `dir`, warning on standard error about any it had to skip. */
+function loadCheckpoint(dir: string): ReturnType<typeof loadLatestCheckpoint> {
+  return loadLatestCheckpoint(dir, (m) => process.stderr.write(`homeostat: warning: ${m}\n`));
+}
+
+function evalCommand(rest: string[]): number {
+  const { values } = parseFlags(rest, {
+    ...common,
+    model: { type: "string", short: "m" },
+    data: { type: "string" },
+    target: { type: "string" },
+    images: { type: "string" },
+    labels: { type: "string" },
+    config: { type: "string", short: "c" },
+  });
+  if (!values.model) throw new UsageError("eval needs --model FILE");
+  runEval(values.model, values, makeUi(values), kernelFlags(values));
+  return 0;
+}
+
+function predict(rest: string[]): number {
+  const { values } = parseFlags(rest, {
+    ...common,
+    model: { type: "string", short: "m" },
+    input: { type: "string", short: "i" },
+  });
+  if (!values.model) throw new UsageError("predict needs --model FILE");
+  if (!values.input)
+    throw new UsageError("predict needs --input FILE (CSV or JSON rows; - for standard input)");
+  runPredict(values.model, values.input, makeUi(values), kernelFlags(values));
+  return 0;
+}
+
+async function continual(rest: string[]): Promise<number> {
+  const { values } = parseFlags(rest, {
+    ...common,
+    config: { type: "string", short: "c" },
+    resume: { type: "string" },
+  });
+  // The continual runner trains on the js backend unless --backend or --threads ask otherwise.
+  const kernels = kernelFlags(values);
+  if (kernels.backend !== undefined || kernels.threads !== undefined)
+    useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
+  const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
+  if (values.resume) {
+    if (values.config)
+      throw new UsageError("--resume takes the run config from the checkpoint; leave out --config");
+    if (seed !== undefined)
+      throw new UsageError("--resume continues with the checkpoint's seed; leave out --seed");
+    const ck = loadCheckpoint(values.resume);
+    if (ck.kind !== "continual")
+      throw new UsageError(
+        `${values.resume} holds checkpoints of a training run; resume it with homeostat train --resume ${values.resume}`,
+      );
+    await importPlugins(ck.config, ck.configDir);
+    runContinualConfig(
+      ck.config,
+      { baseDir: ck.configDir, runDir: ck.runDir, where: "checkpoint" },
+      makeUi(values),
+      ck,
+    );
+    return 0;
+  }
+  if (!values.config)
+    throw new UsageError(
+      'continual needs --config run.json (with a "continual" section), or --resume CHECKPOINT_DIR',
+    );
+  await importPluginsOf(values.config);
+  runContinualCommand(values.config, makeUi(values), seed);
+  return 0;
+}
+
+function report(rest: string[]): number {
+  const { values, positionals } = parseFlags(rest, { ...common, out: { type: "string", short: "o" } }, 2);
+  runReportCommand(positionals, values.out, makeUi(values));
+  return 0;
+}
+
+function exportCommand(rest: string[]): number {
+  const { values } = parseFlags(rest, {
+    ...common,
+    model: { type: "string", short: "m" },
+    format: { type: "string", short: "f" },
+    out: { type: "string", short: "o" },
+  });
+  if (!values.model) throw new UsageError("export needs --model FILE");
+  runExport(values.model, values.format, values.out, makeUi(values));
+  return 0;
+}
+
+function importCommand(rest: string[]): number {
+  const { values } = parseFlags(rest, {
+    ...common,
+    in: { type: "string" },
+    format: { type: "string", short: "f" },
+    out: { type: "string", short: "o" },
+  });
+  runImport(values.in, values.format, values.out, makeUi(values));
+  return 0;
+}
+
+async function bench(rest: string[]): Promise<number> {
+  // The benchmark lives beside the package's sources (dist/bench) and parses its own flags.
+  const { runBench } = await import("../../bench/bench.js");
+  return await runBench(rest);
+}
+
+function help(rest: string[]): number {
+  if (rest.length > 1) throw new UsageError(`help takes one command, got "${rest.join(" ")}"`);
+  return say(rest.length === 0 ? USAGE : commandHelp(rest[0]));
+}
+
+const showVersion: CommandHandler = () => say(`homeostat ${version()}`);
+
+/** Every command and alias by the name typed after `homeostat`. */
+export const HANDLERS: Record<string, CommandHandler> = {
+  "--help": () => say(USAGE),
+  "-h": () => say(USAGE),
+  help,
+  version: showVersion,
+  "--version": showVersion,
+  "-V": showVersion,
+  demo,
+  train,
+  eval: evalCommand,
+  predict,
+  continual,
+  report,
+  export: exportCommand,
+  import: importCommand,
+  bench,
+};

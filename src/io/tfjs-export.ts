@@ -1,0 +1,155 @@
+/**
+ * TensorFlow.js layers-model export: a Keras Sequential topology plus a weights manifest, and one
+ * binary of little-endian float32 weights. Dense keeps Keras's kernel layout [in, units], the transpose
+ * of Homeostat's [units, in]; leakyRelu, which Keras's Dense cannot name, becomes a LeakyReLU layer
+ * (alpha 0.01) after a linear Dense. The original layer configs and a CRC-32 of the weights go in
+ * `userDefinedMetadata.homeostat`.
+ */
+import type { ActivationName } from "../nn/activations.js";
+import type { InitName } from "../nn/init.js";
+import type { Sequential } from "../nn/sequential.js";
+import { ConfigError } from "../tensor/errors.js";
+import { crc32 } from "./crc32.js";
+import { float32Bytes, modelSteps, type Step, transpose } from "./interchange.js";
+
+/** The `model.json` of a TF.js layers model. */
+export interface TfjsModelJson {
+  format: "layers-model";
+  generatedBy: string;
+  convertedBy: null;
+  modelTopology: {
+    class_name: "Sequential";
+    config: { name: string; layers: KerasLayer[] };
+    keras_version: string;
+    backend: string;
+  };
+  weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: "float32" }[] }[];
+  userDefinedMetadata: { homeostat: { layers: unknown[]; weightsCrc32: number } };
+}
+
+interface KerasLayer {
+  class_name: string;
+  config: Record<string, unknown>;
+}
+
+const KERAS_ACTIVATION = {
+  identity: "linear",
+  linear: "linear",
+  sigmoid: "sigmoid",
+  tanh: "tanh",
+  relu: "relu",
+  leakyRelu: null,
+  elu: "elu",
+  selu: "selu",
+  gelu: "gelu",
+  softplus: "softplus",
+  softmax: "softmax",
+} satisfies Record<ActivationName, string | null>;
+
+export const KERAS_INIT = {
+  glorotUniform: "GlorotUniform",
+  glorotNormal: "GlorotNormal",
+  heUniform: "HeUniform",
+  heNormal: "HeNormal",
+  lecunUniform: "LeCunUniform",
+  lecunNormal: "LeCunNormal",
+  zeros: "Zeros",
+} satisfies Record<InitName, string>;
+
+export const WEIGHTS_FILE = "weights.bin";
+
+/**
+ * The model as a TF.js layers model: `modelJson` to write as `model.json`, `weights` as `weights.bin`.
+ * A layer or activation the format cannot express is a `ConfigError` naming the layer.
+ *
+ * @example
+ * const { modelJson, weights } = exportTfjs(model);
+ * const tfModel = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology,
+ *   weightSpecs: modelJson.weightsManifest[0].weights, weightData: weights.slice().buffer }));
+ */
+export function exportTfjs(model: Sequential): { modelJson: TfjsModelJson; weights: Uint8Array } {
+  const layers: KerasLayer[] = [];
+  const specs: TfjsModelJson["weightsManifest"][0]["weights"] = [];
+  const blobs: Float32Array[] = [];
+  const addWeight = (name: string, shape: number[], data: Float32Array): void => {
+    specs.push({ name, shape, dtype: "float32" });
+    blobs.push(data);
+  };
+  const add = (className: string, name: string, config: Record<string, unknown>): void => {
+    const first = layers.length === 0 ? { batch_input_shape: [null, model.inputDim] } : {};
+    layers.push({
+      class_name: className,
+      config: { name, trainable: true, dtype: "float32", ...first, ...config },
+    });
+  };
+  const steps = modelSteps(model, "TensorFlow.js");
+  steps.forEach((s, k) => {
+    const i = s.layer;
+    if (s.op === "dense") {
+      const act = steps[k + 1] as Extract<Step, { op: "act" }>;
+      const initName = model.layers[i].config().init as InitName;
+      add("Dense", `dense_${i}`, {
+        units: s.units,
+        activation: kerasActivation(act.activation, i, true),
+        use_bias: s.bias !== null,
+        kernel_initializer: { class_name: KERAS_INIT[initName] ?? "GlorotUniform", config: { seed: null } },
+        bias_initializer: { class_name: "Zeros", config: {} },
+        kernel_regularizer: null,
+        bias_regularizer: null,
+        activity_regularizer: null,
+        kernel_constraint: null,
+        bias_constraint: null,
+      });
+      addWeight(`dense_${i}/kernel`, [s.inputDim, s.units], transpose(s.weight, s.units, s.inputDim));
+      if (s.bias) addWeight(`dense_${i}/bias`, [s.units], s.bias);
+    } else if (s.op === "act" && (s.standalone || s.activation === "leakyRelu")) {
+      if (s.activation === "leakyRelu") add("LeakyReLU", `leaky_re_lu_${i}`, { alpha: 0.01 });
+      else add("Activation", `activation_${i}`, { activation: kerasActivation(s.activation, i, false) });
+    } else if (s.op === "dropout") {
+      add("Dropout", `dropout_${i}`, { rate: s.rate, noise_shape: null, seed: null });
+    } else if (s.op === "layerNorm") {
+      const name = `layer_normalization_${i}`;
+      add("LayerNormalization", name, {
+        axis: -1,
+        epsilon: s.eps,
+        center: true,
+        scale: true,
+        beta_initializer: { class_name: "Zeros", config: {} },
+        gamma_initializer: { class_name: "Ones", config: {} },
+      });
+      addWeight(`${name}/gamma`, [s.weight.length], s.weight);
+      addWeight(`${name}/beta`, [s.bias.length], s.bias);
+    }
+  });
+  if (layers.length === 0) add("Activation", "activation_0", { activation: "linear" });
+  const weights = new Uint8Array(blobs.reduce((n, b) => n + b.byteLength, 0));
+  let offset = 0;
+  for (const b of blobs) {
+    weights.set(float32Bytes(b), offset);
+    offset += b.byteLength;
+  }
+  const modelJson: TfjsModelJson = {
+    format: "layers-model",
+    generatedBy: "homeostat",
+    convertedBy: null,
+    modelTopology: {
+      class_name: "Sequential",
+      config: { name: "sequential", layers },
+      keras_version: "tfjs-layers 4.22.0",
+      backend: "tensor_flow.js",
+    },
+    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }],
+    userDefinedMetadata: { homeostat: { layers: model.config().layers, weightsCrc32: crc32(weights) } },
+  };
+  return { modelJson, weights };
+}
+
+function kerasActivation(a: ActivationName, layer: number, inDense: boolean): string {
+  const name = KERAS_ACTIVATION[a];
+  if (name === null && inDense) return "linear"; // a LeakyReLU layer follows
+  if (name === null || name === undefined)
+    throw new ConfigError(`layer ${layer}: activation "${a}" has no TensorFlow.js equivalent`, {
+      layer: String(layer),
+    });
+  return name;
+}
