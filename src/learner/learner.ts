@@ -211,7 +211,7 @@ export class Learner {
 
   private answer(p: Inner): Prediction {
     if (!this.classification) return { value: p.value };
-    const labels = [...this.labels.labels];
+    const labels = this.labels.labels.slice(0, p.known);
     return {
       label: p.unit >= 0 ? labels[p.unit] : null,
       probability: p.probs && p.unit >= 0 ? p.probs[p.unit] : 0,
