@@ -96,7 +96,10 @@ test("saved at row 500 and restored, a learner continues bit-identically to row 
     const x = [r.normal(), r.normal(), r.normal() * 10];
     return { x, y: x[0] + x[1] > (i < 600 ? 0 : 1) ? "hi" : i % 97 === 0 ? "rare" : "lo" };
   });
-  const cfg = { task: "classification" as const, hidden: [16], batch: 3, seed: 4, memory: 50, window: 100 };
+  const cfg = {
+    ...{ task: "classification" as const, hidden: [16], batch: 3, seed: 4, memory: 50, window: 100 },
+    ...{ replay: 2, consolidate: "onlineEwc" as const },
+  };
   const a = Learner.create(cfg);
   const b = Learner.create(cfg);
   for (const r of rows.slice(0, 500)) {
@@ -112,6 +115,8 @@ test("saved at row 500 and restored, a learner continues bit-identically to row 
   const { seconds: _t, samplesPerSecond: _q, ...vc } = c.vitals();
   assert.deepEqual(vc, va);
   assert.equal(va.rows, 1000);
+  assert.ok(va.consolidations >= 1, "the drift at row 600 was detected and consolidated");
+  assert.equal(va.replay.size, 50);
 });
 
 test("named features and string labels; the first row fixes the names", () => {
