@@ -255,7 +255,7 @@ export class Learner {
     if (this.classification) {
       hit = before.unit === unit;
       const p = before.probs && unit < before.known ? before.probs[unit] : 0;
-      loss = -Math.log(Math.max(p, MIN_PROBABILITY));
+      loss = 0 - Math.log(Math.max(p, MIN_PROBABILITY)); // 0 −, not −: a sure hit scores 0, not −0
     } else loss = (before.value - y) ** 2;
     this.score.add(hit, loss, unit);
     // The 0/1 error for labels (bounded, as ADWIN's bound assumes); the squared error in training units for numbers.
