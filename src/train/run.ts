@@ -178,11 +178,29 @@ export class TrainingRun {
 
   /** One optimiser step on batch `batchIndex` of the epoch, then the observers' `onBatchEnd`. */
   trainBatch(): void {
-    const { opts, observers } = this;
+    const { opts } = this;
     const start = this.batchIndex * opts.batchSize;
     const n = this.order.length;
     const rows = Math.min(opts.batchSize, n - start);
-    const batch = this.gatherBatch(start, rows);
+    this.stepOn(this.gatherBatch(start, rows), rows, rows < Math.min(opts.batchSize, n));
+    if (opts.checkpoint && this.step % opts.checkpoint.every === 0)
+      opts.checkpoint.save(this.snapshot(this.batchIndex + 1));
+  }
+
+  /**
+   * One optimiser step on rows the caller gives (a lifelong learner's latest rows), after the observers'
+   * `transformBatch`, with the same optimiser state, observers and hooks as `trainBatch`; returns the
+   * step's event. `fit`'s own data and position are left as they were.
+   */
+  trainOn(rows: Batch): BatchEvent {
+    let batch = rows;
+    for (const o of this.observers) batch = o.transformBatch?.(batch, this.control) ?? batch;
+    return this.stepOn(batch, rows.x.shape[0], false);
+  }
+
+  /** Gradients, optimiser, counters and `onBatchEnd` for one batch of `rows` rows (before transforms). */
+  private stepOn(batch: Batch, rows: number, partial: boolean): BatchEvent {
+    const { observers } = this;
     // Asked at every step, so an observer can take activations on some steps only (they cost a few % per step).
     const activations = observers.some((o) => o.wantsActivations)
       ? new Map<string, LayerActivation>()
@@ -200,7 +218,7 @@ export class TrainingRun {
       epoch: this.epoch,
       batchIndex: this.batchIndex,
       batchSize: batch.x.shape[0],
-      partial: rows < Math.min(opts.batchSize, n),
+      partial,
       loss: lossValue,
       penalty,
       lr: this.lr,
@@ -209,8 +227,7 @@ export class TrainingRun {
       batch,
     };
     for (const o of observers) o.onBatchEnd?.(event, this.control);
-    if (opts.checkpoint && this.step % opts.checkpoint.every === 0)
-      opts.checkpoint.save(this.snapshot(this.batchIndex + 1));
+    return event;
   }
 
   /** Rows `order[start .. start+rows)`, augmented, then as the observers' `transformBatch` leave them. */

@@ -1,0 +1,72 @@
+/**
+ * The growing head: a label never seen before adds one output unit. Dense keeps unit u's incoming
+ * weights as row u of W ([units, fanIn]) and its bias at u, so a new unit is a new last row: every old
+ * value keeps its index, and so does every optimiser moment (their arrays are laid out like the
+ * parameters). Old units, their moments and the rest of the network are kept exactly.
+ */
+import { backend } from "../backend/index.js";
+import { initialize } from "../nn/init.js";
+import { Dense } from "../nn/layers.js";
+import type { Sequential } from "../nn/sequential.js";
+import type { Optimizer } from "../optim/optimizers.js";
+import type { Rng } from "../tensor/rng.js";
+import { Tensor } from "../tensor/tensor.js";
+
+/** A parameter array in the backend's memory where it keeps one (as Dense.build makes them), zeroed. */
+function parameterArray(n: number): Float32Array {
+  const resident = backend().alloc?.(n) ?? null;
+  if (!resident) return new Float32Array(n);
+  resident.fill(0);
+  return resident;
+}
+
+/**
+ * Replace the model's last layer (a Dense) by one with one more unit: the old rows of W and entries of
+ * b copied, the new row drawn from `rng` with the layer's initialiser, the new bias 0.
+ *
+ * @example
+ * growOutput(model, rng); // model.outputDim goes from 2 to 3
+ */
+export function growOutput(model: Sequential, rng: Rng): void {
+  const last = model.layers.length - 1;
+  const old = model.layers[last];
+  if (!(old instanceof Dense)) throw new Error("growOutput: the output layer must be a Dense layer");
+  const fanIn = old.fanIn;
+  const units = old.units + 1;
+  const grown = new Dense(units, { activation: old.activation, init: old.init, useBias: old.useBias });
+  const w = parameterArray(units * fanIn);
+  w.set(old.weight.data);
+  w.set(initialize(old.init, fanIn, fanIn, units, rng, "float32"), old.units * fanIn);
+  grown.weight = new Tensor(w, [units, fanIn], true);
+  if (old.bias) {
+    const b = parameterArray(units);
+    b.set(old.bias.data);
+    grown.bias = new Tensor(b, [units], true);
+  }
+  model.layers[last] = grown;
+  model.outputDim = units;
+}
+
+/**
+ * The optimiser state for the grown parameters: a fresh `init` on them (so a new entry starts where the
+ * optimiser starts it, e.g. Adagrad's initial accumulator), with every old entry copied over at its
+ * index; counters (the step) and unchanged arrays are the old ones.
+ */
+export function growOptimizerState(optimizer: Optimizer, old: unknown, params: Float32Array[]): unknown {
+  return merge(old, optimizer.init(params));
+}
+
+function merge(old: unknown, fresh: unknown): unknown {
+  if (fresh instanceof Float32Array || fresh instanceof Float64Array) {
+    const o = old as Float32Array | Float64Array;
+    if (o.length === fresh.length) return o;
+    fresh.set(o.subarray(0, Math.min(o.length, fresh.length)));
+    return fresh;
+  }
+  if (Array.isArray(fresh)) return fresh.map((f, i) => merge((old as unknown[])[i], f));
+  if (fresh !== null && typeof fresh === "object") {
+    const o = old as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(fresh).map(([k, f]) => [k, merge(o[k], f)]));
+  }
+  return old;
+}
