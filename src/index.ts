@@ -120,3 +120,16 @@ export { parseIdx, loadIdxDataset } from "./data/idx.js";
 export { loadBundledMnist } from "./data/mnist.js";
 export { fitNormalizer, applyNormalizer, normalizeRows, type Normalizer } from "./data/normalize.js";
 export { splitDataset, subset, oneHot, type Dataset } from "./data/dataset.js";
+
+// The lifelong learner (issue 17): one row at a time, over plain state that saves and resumes exactly.
+export * from "./learner/index.js";
+export {
+  learnerToBytes,
+  learnerFromBytes,
+  saveLearner,
+  loadLearner,
+  LEARNER_FILE,
+} from "./io/learner-file.js";
+export { SeaStream, HyperplaneStream, RbfStream, type StreamRow } from "./data/synthetic-streams.js";
+export { FriedmanStream } from "./data/friedman-stream.js";
+export { RunningNormalizer, RunningTargetScaler } from "./data/running-normalizer.js";
