@@ -2,14 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { healthMonitor, formatEvent } from "../src/health/index.js";
 import { copyInto, lsuv, reinitUnits, SnapshotStore } from "../src/health/repairs.js";
+import { SeriesRecorder, updateRatio } from "../src/health/statistics.js";
 import {
+  centredEffectiveRank,
   dormantFraction,
-  effectiveRank,
   saturatedFraction,
-  SeriesRecorder,
   unitActivity,
-  updateRatio,
-} from "../src/health/statistics.js";
+} from "../src/units/statistics.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { adam, sgd } from "../src/optim/optimizers.js";
@@ -31,9 +30,9 @@ test("statistics: update ratio, dormant and saturated fractions, dead units, eff
   const { inactive } = unitActivity([0, 1, 0, 0, 2, 0], 2, 3, active);
   assert.deepEqual([...active], [0, 1, 0]);
   assert.ok(Math.abs(inactive - 2 / 3) < 1e-12);
-  assert.ok(Math.abs(effectiveRank(Float32Array.of(1, 0, 0, 1, -1, 0, 0, -1), 4, 2) - 2) < 1e-9);
+  assert.ok(Math.abs(centredEffectiveRank(Float32Array.of(1, 0, 0, 1, -1, 0, 0, -1), 4, 2) - 2) < 1e-9);
   assert.ok(
-    Math.abs(effectiveRank(Float32Array.of(1, 1, 2, 2, 3, 3, 4, 4), 4, 2) - 1) < 1e-5,
+    Math.abs(centredEffectiveRank(Float32Array.of(1, 1, 2, 2, 3, 3, 4, 4), 4, 2) - 1) < 1e-5,
     "one direction",
   );
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { healthMonitor } from "../src/health/index.js";
-import { dormantFraction, effectiveRank, unitActivity } from "../src/health/statistics.js";
+import { centredEffectiveRank, dormantFraction, unitActivity } from "../src/units/statistics.js";
 import { decodeModel, encodeModel } from "../src/io/model.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
@@ -59,7 +59,7 @@ function spy(): Observer & {
         rows,
         partial: e.partial,
         loss: e.loss,
-        rank: effectiveRank(out.data, rows, UNITS),
+        rank: centredEffectiveRank(out.data, rows, UNITS),
         dormant: dormantFraction(meanAbs, 0.025),
       });
     },

@@ -75,7 +75,7 @@ test("resetMoments zeros exactly the chosen entries of every per-parameter momen
   };
   collect(state);
   for (const a of arrays) a.fill(1);
-  resetMoments(ctl, "0.bias", (i) => i === 3);
+  resetMoments(ctl, "0.bias", [3]);
   const biasSize = 8;
   const touched = arrays.filter((a) => a.length === biasSize && a[3] === 0);
   assert.ok(touched.length >= 2, "m and v of 0.bias");

@@ -2,7 +2,7 @@
 // parseRunConfig accepts it, and the model, loss, optimiser or schedule built from the config uses it.
 // Each test asserts a value only the user's kind can produce (closed forms, exact in float32).
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -11,6 +11,7 @@ import * as op from "../src/autograd/ops.js";
 import { parseRunConfig } from "../src/cli/config.js";
 import { main } from "../src/cli/main.js";
 import { defineKind } from "../src/config/registry.js";
+import { detectors } from "../src/health/kinds.js";
 import { readModelBytes } from "../src/io/atomic.js";
 import { decodeModel } from "../src/io/model.js";
 import { type Loss, losses } from "../src/losses/losses.js";
@@ -321,4 +322,69 @@ test("plugins: train imports a config's plugins first; a bad path or a module wi
     /plugins\[0\]: .*empty\.mjs: a plugin must export a function register\(registries\)/,
   );
   optimizers.unregister("pluginStep");
+});
+
+test("plugins: a detector a plugin registers is named in the run config's health section, with options, and fires", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "homeostat-detector-plugin-"));
+  const rows = Array.from({ length: 40 }, (_, i) => `${i / 10},${i / 5}`);
+  writeFileSync(join(dir, "data.csv"), `x,y\n${rows.join("\n")}\n`);
+  writeFileSync(
+    join(dir, "alarm.mjs"),
+    `export function register({ detectors }) {
+      detectors.register({
+        name: "stepAlarm", doc: "Reports every check from step \`from\` on.",
+        options: { from: { kind: "number", min: 0, default: 1000 } },
+        create: (o) => ({ name: "stepAlarm", reports: ["stepAlarm"], fatal: false,
+          check: (p) => p.step < o.from ? null
+            : { kind: "stepAlarm", evidence: { step: p.step, from: o.from }, diagnosis: "step reached", action: "none" } }),
+      });
+    }\n`,
+  );
+  const config = (name: string, detectors: unknown) => {
+    const path = join(dir, `${name}.json`);
+    writeFileSync(
+      path,
+      JSON.stringify({
+        plugins: ["./alarm.mjs"],
+        data: { format: "csv", path: "data.csv", target: "y", task: "regression", testSplit: 0.2 },
+        model: { layers: [{ type: "dense", units: 1 }] },
+        loss: "mse",
+        optimizer: { type: "sgd", lr: 0.01 },
+        epochs: 2,
+        batchSize: 2,
+        health: { repair: false, detectors },
+        out: `${name}.hmst`,
+        backend: "js",
+      }),
+    );
+    return path;
+  };
+  try {
+    // 32 training rows in batches of 2: 32 steps, checks at steps 20 (the monitor's checkEvery).
+    const ok = await runMain([
+      "train",
+      "--config",
+      config("run", ["nonFiniteWeights", { type: "stepAlarm", from: 20 }]),
+      "--quiet",
+    ]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const record = JSON.parse(readFileSync(join(dir, "run.record.json"), "utf8"));
+    const alarms = record.health.events.filter((e: { kind: string }) => e.kind === "stepAlarm");
+    assert.deepEqual(
+      alarms.map((e: { step: number; evidence: unknown }) => [e.step, e.evidence]),
+      [[20, { step: 20, from: 20 }]],
+      "reported once (repair off), at the first check from step 20, with the config's option",
+    );
+    const unknown = await runMain(["train", "--config", config("unknown", ["stepAlarn"])]);
+    assert.equal(unknown.code, 2);
+    assert.match(
+      unknown.stderr,
+      /health\.detectors\[0\]: unknown health detector string "stepAlarn"; expected one of .*stepAlarm/,
+    );
+    const badOption = await runMain(["train", "--config", config("bad", [{ type: "stepAlarm", from: -1 }])]);
+    assert.equal(badOption.code, 2);
+    assert.match(badOption.stderr, /health\.detectors\[0\]\.from: must be ≥ 0, got -1/);
+  } finally {
+    detectors.unregister("stepAlarm");
+  }
 });

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { type DetectorChoice, detectors } from "../health/index.js";
 import { parseRegulators, type RegulatorChoice } from "../homeostasis/config.js";
 import { basename, dirname, extname, resolve } from "node:path";
 import type { Choice } from "../config/registry.js";
@@ -64,8 +65,12 @@ export interface RunConfig {
   earlyStopping?: EarlyStoppingOptions;
   augment?: { shift: number; width: number; height: number };
   checkpoint?: { every: number; keep: number; dir: string };
-  /** The health monitor: on by default in the CLI, repairing. */
-  health: { monitor: boolean; repair: boolean };
+  /**
+   * The health monitor: on by default in the CLI, repairing. `detectors`, when given, are the detectors to
+   * run, as written (names or `{type, ...options}`, checked against the `detectors` registry); absent: the
+   * built-in ones.
+   */
+  health: { monitor: boolean; repair: boolean; detectors?: DetectorChoice[] };
   /** Plugin modules (absolute paths) whose kinds the config may name; see plugins.ts. */
   plugins: string[];
   /** Homeostatic regulators acting during training (see src/homeostasis). */
@@ -235,19 +240,10 @@ export function parseRunConfig(raw0: unknown, baseDir: string, runDir = baseDir)
     };
   }
   const checkpoint = parseCheckpoint(raw.checkpoint, baseDir, runDir);
-  let health = { monitor: true, repair: true };
-  if (raw.health !== undefined) {
-    const h = expectObject(raw.health, "health");
-    checkKeys(h, ["monitor", "repair"], "health");
-    health = {
-      monitor: optBoolean(h, "monitor", "health") ?? true,
-      repair: optBoolean(h, "repair", "health") ?? true,
-    };
-  }
   return {
     seed,
     checkpoint,
-    health,
+    health: parseHealth(raw.health),
     homeostasis: parseRegulators(raw.homeostasis),
     plugins: pluginPaths(raw.plugins, baseDir),
     data: parseData(raw.data, baseDir),
@@ -373,4 +369,25 @@ export function parseCheckpoint(
     keep: optNumber(c, "keep", "checkpoint", { integer: true, min: 1 }) ?? 3,
     dir: outputPath(optString(c, "dir", "checkpoint"), baseDir, resolve(runDir, "checkpoints")),
   };
+}
+
+/** The `health` section: monitor and repair on unless turned off; detectors checked against the registry. */
+function parseHealth(raw: unknown): RunConfig["health"] {
+  if (raw === undefined) return { monitor: true, repair: true };
+  const h = expectObject(raw, "health");
+  checkKeys(h, ["monitor", "repair", "detectors"], "health");
+  const health: RunConfig["health"] = {
+    monitor: optBoolean(h, "monitor", "health") ?? true,
+    repair: optBoolean(h, "repair", "health") ?? true,
+  };
+  if (h.detectors === undefined) return health;
+  if (!Array.isArray(h.detectors))
+    throw new ConfigError(
+      `health.detectors: expected a list of detectors like ["nonFinite", {"type": "dyingRelu", "deadFraction": 0.8}]; types: ${detectors.names().join(", ")}`,
+      { field: "health.detectors" },
+    );
+  // Validated here, so a bad name or option stops the run before it starts; kept as written, so options
+  // left out still come from the monitor's thresholds (healthMonitor).
+  for (const [i, d] of h.detectors.entries()) detectors.parse(d, `health.detectors[${i}]`);
+  return { ...health, detectors: h.detectors as DetectorChoice[] };
 }

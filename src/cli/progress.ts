@@ -41,6 +41,8 @@ export function progressBar(
     );
   };
   return {
+    // The bar reads the loss only; declining the gradients spares fit copying them every step.
+    wantsGradients: () => false,
     onBatchEnd(e) {
       lossAvg = Number.isNaN(lossAvg) ? e.loss : 0.95 * lossAvg + 0.05 * e.loss;
       const now = performance.now();
@@ -57,5 +59,5 @@ export function progressBar(
 
 /** The epoch lines alone, for logs (not a terminal): no carriage returns, no bar. */
 export function epochLog(write: (line: string) => void, totalEpochs: number): Observer {
-  return { onEpochEnd: (e) => write(formatEpochLine(e, totalEpochs)) };
+  return { wantsGradients: () => false, onEpochEnd: (e) => write(formatEpochLine(e, totalEpochs)) };
 }

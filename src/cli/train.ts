@@ -172,7 +172,12 @@ function watchTraining(
     for (const e of checkBeforeTraining(data.train, model, cfg.loss as LossName)) printEvent(e);
   }
   const monitor = cfg.health.monitor
-    ? healthMonitor({ repair: cfg.health.repair, seed: cfg.seed, onEvent: printEvent })
+    ? healthMonitor({
+        repair: cfg.health.repair,
+        seed: cfg.seed,
+        onEvent: printEvent,
+        detectors: cfg.health.detectors,
+      })
     : null;
   if (monitor) observers.push(monitor);
   if (ui.progress) observers.push(progressBar(ui.progress, cfg.epochs, stepsPerEpoch));

@@ -141,7 +141,10 @@ export function penaltyObserver(
   strength: number,
 ): Observer | null {
   return importance && anchor
-    ? { lossTerm: ({ parameters }) => quadraticPenalty(parameters, anchor, importance, strength) }
+    ? {
+        wantsGradients: () => false,
+        lossTerm: ({ parameters }) => quadraticPenalty(parameters, anchor, importance, strength),
+      }
     : null;
 }
 

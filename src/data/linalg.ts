@@ -1,13 +1,12 @@
 /**
  * Small dense linear algebra in float64 for diagnostics (rank of a design matrix, effective rank of a
  * representation): sizes here are features × features, so a cyclic Jacobi eigensolver is plenty and
- * is accurate to rounding. The eigensolver and the effective rank live in `units/` (unit statistics
- * need them below `data/`); they are re-exported here for the callers that know them from here.
+ * is accurate to rounding. The eigensolver lives in `units/` (unit statistics need it below `data/`);
+ * it is re-exported here for the callers that know it from here.
  */
 import { symmetricEigen } from "../units/linalg.js";
 
 export { symmetricEigen, symmetricEigenvalues } from "../units/linalg.js";
-export { gramEffectiveRank } from "../units/statistics.js";
 
 /**
  * Rank of an n×d matrix (row-major), optionally with a column of ones appended (the intercept of a

@@ -5,9 +5,9 @@
 import type { Dataset } from "../data/dataset.js";
 import { designRank } from "../data/linalg.js";
 import type { LossName } from "../losses/losses.js";
-import { Dense } from "../nn/layers.js";
 import type { Sequential } from "../nn/sequential.js";
 import { allocate, Tensor } from "../tensor/tensor.js";
+import { unitSites } from "../units/layer.js";
 import type { HealthEvent } from "./findings.js";
 
 /** What the checks read of a data set: the training split's arrays, shape and task. */
@@ -93,7 +93,7 @@ export function checkBeforeTraining(data: DataToCheck, model: Sequential, loss: 
   return events;
 }
 
-/** What inputScale measured: the first Dense layer, its initialiser, and the per-unit scale ratios. */
+/** What inputScale measured: the first unit layer, its initialiser, and the per-unit scale ratios. */
 export interface InputScale {
   layer: string;
   init: string;
@@ -104,22 +104,22 @@ export interface InputScale {
 }
 
 /**
- * How many times larger than its initialiser intends the first Dense layer's pre-activations start on this data.
+ * How many times larger than its initialiser intends the first unit layer's pre-activations start on this data.
  * He, Glorot and LeCun initialisation choose the weights' variance for inputs of zero mean and unit variance, on
  * which unit u's pre-activation w_u·x has root mean square ‖w_u‖ (whatever the initialiser's scale). So each unit's
  * ratio is the root mean square of w_u·x over a sample of training rows, divided by ‖w_u‖: about 1 for standardised
  * inputs, the features' typical magnitude otherwise. The bias is left out (this is about the inputs), as is each
  * unit's largest 1% of rows (a few outlying rows are not the data's scale). Root mean square rather than standard
  * deviation: a feature like a year (2,000 ± 10) spreads little but shifts every pre-activation by thousands, which
- * saturates or silences units just the same. Null when the model has no Dense layer or no row is finite.
+ * saturates or silences units just the same. Null when the model has no unit layer or no row is finite.
  *
  * @example
  * inputScale({ ...data, x: data.x.map((v) => 1000 * v) }, model)?.mean; // ≈ 1000 for standardised data × 1000
  */
 export function inputScale(data: DataToCheck, model: Sequential): InputScale | null {
-  const first = model.layers.findIndex((l) => l instanceof Dense);
-  if (first < 0) return null;
-  const dense = model.layers[first] as Dense;
+  const site = unitSites(model)[0];
+  if (!site) return null;
+  const { index: first, layer } = site;
   const d = data.inputDim;
   const sample = Math.min(data.n, CHECK_LIMITS.inputScaleRows);
   const rows: number[] = [];
@@ -131,7 +131,7 @@ export function inputScale(data: DataToCheck, model: Sequential): InputScale | n
   const x = allocate(model.dtype, rows.length * d);
   rows.forEach((r, i) => x.set(data.x.subarray(r * d, (r + 1) * d), i * d));
   let z: Tensor | null = null;
-  // Layers before the first Dense (a normalisation, say) shape what it sees, so the whole model runs.
+  // Layers before the first unit layer (a normalisation, say) shape what it sees, so the whole model runs.
   model.forward(new Tensor(x, [rows.length, d]), {
     training: false,
     onActivation: (layer, out, pre) => {
@@ -140,16 +140,15 @@ export function inputScale(data: DataToCheck, model: Sequential): InputScale | n
   });
   const pre = (z as Tensor | null)?.data;
   if (!pre) return null;
-  const [units, fanIn] = dense.weight.shape;
-  const w = dense.weight.data;
+  const { units } = layer;
   const keep = rows.length - Math.floor(rows.length / 100);
   const squares = new Float64Array(rows.length);
   const ratios: number[] = [];
   for (let u = 0; u < units; u++) {
     let norm = 0;
-    for (let j = u * fanIn; j < (u + 1) * fanIn; j++) norm += w[j] * w[j];
+    for (const v of layer.incomingWeights(u)) norm += v * v;
     if (!(norm > 0)) continue;
-    const b = dense.bias ? dense.bias.data[u] : 0;
+    const b = layer.bias ? layer.bias.data[u] : 0;
     rows.forEach((_, i) => {
       squares[i] = (pre[i * units + u] - b) ** 2;
     });
@@ -161,7 +160,7 @@ export function inputScale(data: DataToCheck, model: Sequential): InputScale | n
   if (ratios.length === 0) return null;
   return {
     layer: String(first),
-    init: dense.init,
+    init: layer.init,
     mean: ratios.reduce((a, b) => a + b, 0) / ratios.length,
     worst: Math.max(...ratios),
     rows: rows.length,

@@ -27,7 +27,7 @@ import {
 import {
   checkNext,
   countBatch,
-  denseLayers,
+  monitoredLayers,
   freshLayerState,
   type LayerInfo,
   layerGradNorms,
@@ -175,13 +175,13 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     wantsGradients: (loss) => wantNext || (!s.done && lossBlewUp(loss, t)),
     statistics: () => ({ checkEvery: t.checkEvery, points: s.series.points.slice() }),
     onTrainBegin(control) {
-      layers = denseLayers(control);
+      layers = monitoredLayers(control);
       before = [];
       wantNext = checkNext(s, control.step, t);
       if (restored) {
         if (s.layers.length !== layers.length)
           throw new Error(
-            `health: the checkpoint's monitor state has ${s.layers.length} dense layers, the model ${layers.length}`,
+            `health: the checkpoint's monitor state has ${s.layers.length} unit layers, the model ${layers.length}`,
           );
         restored = false;
         wantNext &&= !s.done;

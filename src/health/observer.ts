@@ -4,49 +4,45 @@
  * unit statistics are taken at check steps only, every `checkEvery` steps (one that falls on an epoch's
  * short last batch waits for the next full batch). Everything it remembers lives in the monitor's state.
  */
-import { Dense } from "../nn/layers.js";
 import type { BatchEvent, TrainingControl } from "../train/events.js";
-import { median, type Thresholds, type TrainingPicture } from "./findings.js";
-import type { LayerState, MonitorState } from "./state.js";
+import { type IndexedUnitSite, unitSites } from "../units/layer.js";
 import {
-  addSeriesPoint,
-  argmaxRow,
+  centredEffectiveRank,
   dormantFraction,
-  effectiveRank,
-  type LayerStatistics,
-  l2Norm,
-  meanStd,
   saturatedFraction,
   unitActivity,
-} from "./statistics.js";
+} from "../units/statistics.js";
+import { median, type Thresholds, type TrainingPicture } from "./findings.js";
+import type { LayerState, MonitorState } from "./state.js";
+import { addSeriesPoint, argmaxRow, type LayerStatistics, l2Norm, meanStd } from "./statistics.js";
 
 /** Effective rank (an eigensolve) is computed every this many checks. */
 const RANK_EVERY = 5;
 /** Windows of loss/accuracy and gradient norms kept: a million-step run must not grow the monitor. */
 const HISTORY_KEEP = 64;
 
-/** Where a Dense layer sits (derived from the model, not state). */
-export interface LayerInfo {
-  index: number;
-  name: string;
-  layer: Dense;
+/** Where a unit layer sits (derived from the model, not state). */
+export interface LayerInfo extends IndexedUnitSite {
   /** Positions of weight and bias in control.parameters (-1: no bias). */
   weightAt: number;
   biasAt: number;
+  /** It feeds another unit layer (not the output layer). */
   hidden: boolean;
 }
 
-/** The model's Dense layers, input side first. */
-export function denseLayers(control: TrainingControl): LayerInfo[] {
-  const names = control.parameters.map(([n]) => n);
-  const dense = control.model.layers.flatMap((l, i) => (l instanceof Dense ? [{ l, i }] : []));
-  return dense.map(({ l, i }, k) => ({
-    index: i,
-    name: String(i),
-    layer: l,
-    weightAt: names.indexOf(`${i}.weight`),
-    biasAt: names.indexOf(`${i}.bias`),
-    hidden: k < dense.length - 1,
+/**
+ * The model's unit layers (`unitSites`), input side first.
+ *
+ * @example
+ * monitoredLayers(control).map((l) => [l.name, l.hidden]); // [["0", true], ["2", false]]
+ */
+export function monitoredLayers(control: TrainingControl): LayerInfo[] {
+  const tensors = control.parameters.map(([, t]) => t);
+  return unitSites(control.model).map((site) => ({
+    ...site,
+    weightAt: tensors.indexOf(site.layer.weight),
+    biasAt: site.layer.bias ? tensors.indexOf(site.layer.bias) : -1,
+    hidden: site.next !== null,
   }));
 }
 
@@ -103,7 +99,7 @@ export function resetWindow(s: MonitorState): void {
 
 /**
  * Close the window at a check step: push its means, measure every layer, and return the picture
- * (null when the model has no Dense layer). `before` holds the weights the step started from.
+ * (null when the model has no unit layer). `before` holds the weights the step started from.
  */
 export function takePicture(
   s: MonitorState,
@@ -192,7 +188,7 @@ function layerStatistics(
   out.saturatedFraction = saturatedFraction(h, info.layer.activation);
   if (info.layer.activation === "relu")
     [out.deadFraction, out.inactiveFraction] = [ls.deadFraction, inactive];
-  if (s.checks % RANK_EVERY === 1) out.effectiveRank = effectiveRank(h, n, units);
+  if (s.checks % RANK_EVERY === 1) out.effectiveRank = centredEffectiveRank(h, n, units);
   return out;
 }
 

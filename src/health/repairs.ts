@@ -2,12 +2,11 @@
  * Repairs act through the training loop's capabilities only: parameter data (changed in place), the
  * optimiser state, the learning-rate scale and gradient clipping.
  */
-import { Dense } from "../nn/layers.js";
-import { initialize } from "../nn/init.js";
 import type { Sequential } from "../nn/sequential.js";
 import type { Rng } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { TrainingControl } from "../train/events.js";
+import { isUnitLayer, type UnitLayer, unitSites } from "../units/layer.js";
 import { replaceUnit } from "../units/surgery.js";
 
 /** A deep copy of plain optimiser state (numbers, arrays, typed arrays, plain objects). */
@@ -121,49 +120,37 @@ export function deepSnapshots(s: SnapshotState): SnapshotState {
   return { older, newer: s.same ? null : s.newer && deepCopy(s.newer), same: s.same };
 }
 
-/** The Dense layer at index `i` and the next Dense layer it feeds directly (through dropout/activation only). */
-function denseAndNext(model: Sequential, i: number): { layer: Dense; next: Dense | null } {
-  const layer = model.layers[i];
-  if (!(layer instanceof Dense)) throw new Error(`health: layer ${i} is not a dense layer`);
-  for (let j = i + 1; j < model.layers.length; j++) {
-    const l = model.layers[j];
-    if (l instanceof Dense) return { layer, next: l };
-    if (l.type !== "dropout" && l.type !== "activation") break;
-  }
-  return { layer, next: null };
+/** The unit layer at index `i` of `model`, with the unit layer it feeds. */
+function unitSiteAt(model: Sequential, i: number) {
+  const site = unitSites(model).find((s) => s.index === i);
+  if (!site) throw new Error(`health: layer ${i} is not a unit layer`);
+  return site;
 }
 
 /**
- * Re-initialise dead units of Dense layer `i` (ReDo, Sokar et al. 2023): fresh incoming weights from
- * the layer's initialiser, zero bias, and zero outgoing weights in the next Dense layer, so the network's
- * function is unchanged at the moment of repair while the units can learn again; their optimiser moments
- * are zeroed too, as ReDo does (the same surgery as the homeostatic regulators', `replaceUnit`).
+ * Re-initialise dead units of unit layer `i` (ReDo, Sokar et al. 2023) by unit surgery (`replaceUnit`):
+ * fresh incoming weights from the layer's initialiser, zero bias, and zero outgoing weights in the unit
+ * layer it feeds, so the network's function is unchanged at the moment of repair while the units can learn
+ * again; their optimiser moments are zeroed too, as ReDo does.
  *
  * @example
  * reinitUnits(control, 0, [3, 7], new Rng(1)); // units 3 and 7 of layer 0
  */
 export function reinitUnits(control: TrainingControl, i: number, units: readonly number[], rng: Rng): void {
-  const site = { name: String(i), ...denseAndNext(control.model, i) };
-  const fanIn = site.layer.weight.shape[1];
-  for (const u of units)
-    replaceUnit(
-      control,
-      site,
-      u,
-      initialize(site.layer.init, fanIn, fanIn, site.layer.units, rng) as Float32Array,
-    );
+  const site = unitSiteAt(control.model, i);
+  for (const u of units) replaceUnit(control, site, u, site.layer.freshIncomingWeights(rng));
 }
 
-/** Multiply Dense layer `i`'s weights and bias by `factor` (LSUV-style rescaling of an over- or under-scaled layer). */
+/** Multiply unit layer `i`'s weights and bias by `factor` (LSUV-style rescaling of an over- or under-scaled layer). */
 export function rescaleLayer(model: Sequential, i: number, factor: number): void {
-  const { layer } = denseAndNext(model, i);
+  const { layer } = unitSiteAt(model, i);
   const w = layer.weight.data;
   for (let k = 0; k < w.length; k++) w[k] *= factor;
   if (layer.bias) for (let k = 0; k < layer.bias.data.length; k++) layer.bias.data[k] *= factor;
 }
 
 /**
- * Layer-sequential unit-variance rescaling (LSUV, Mishkin & Matas 2016) on one batch: for each Dense
+ * Layer-sequential unit-variance rescaling (LSUV, Mishkin & Matas 2016) on one batch: for each unit
  * layer in order (the output's logits included), run the model forward, and when that layer's pre-activations have a spread
  * outside [1/tolerance, tolerance], scale its weights and bias so the spread becomes 1. Returns the
  * layers rescaled, with their factors.
@@ -175,7 +162,7 @@ export function lsuv(
 ): { layer: string; factor: number; preActivationStd: number }[] {
   const done: { layer: string; factor: number; preActivationStd: number }[] = [];
   model.layers.forEach((layer, i) => {
-    if (!(layer instanceof Dense)) return;
+    if (!isUnitLayer(layer)) return;
     let std = NaN;
     model.forward(x, {
       training: false,
@@ -201,18 +188,16 @@ function spread(a: ArrayLike<number>): number {
   return Math.sqrt(Math.max(q / a.length - m * m, 0));
 }
 
-/** Input columns whose weights in Dense layer `i` hold NaN/±∞ (NaN inputs poison exactly their columns). */
+/** Inputs whose weights in unit layer `i` hold NaN/±∞ (NaN inputs poison exactly their weights). */
 export function nonFiniteColumns(model: Sequential, i: number): number[] {
-  const { layer } = denseAndNext(model, i);
-  const [units, cols] = layer.weight.shape;
+  const { layer } = unitSiteAt(model, i);
+  const w = layer.weight.data;
   const bad: number[] = [];
-  for (let c = 0; c < cols; c++) {
-    for (let u = 0; u < units; u++) {
-      if (!Number.isFinite(layer.weight.data[u * cols + c])) {
-        bad.push(c);
-        break;
-      }
-    }
-  }
+  for (let c = 0; c < layer.fanIn; c++) if (!readsFinite(layer, w, c)) bad.push(c);
   return bad;
+}
+
+function readsFinite(layer: UnitLayer, w: ArrayLike<number>, input: number): boolean {
+  for (const k of layer.inputWeightIndices(input)) if (!Number.isFinite(w[k])) return false;
+  return true;
 }

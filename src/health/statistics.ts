@@ -1,9 +1,9 @@
 /**
  * Training statistics the health monitor reads: small pure functions over typed arrays, and a
- * recorder that keeps each layer's time series (downsampled) for reports. Per-step work is a loss,
+ * recorder that keeps each layer's time series (downsampled) for reports. The unit statistics (activity,
+ * dormant and saturated units, effective rank) are `units/statistics.ts`'s. Per-step work is a loss,
  * an argmax and a finiteness check; everything that touches every weight runs only every N steps.
  */
-import { gramEffectiveRank } from "../data/linalg.js";
 
 /** What one heavy check measured in one layer (NaN where a value does not apply or was not measured). */
 export interface LayerStatistics {
@@ -60,60 +60,6 @@ export function argmaxRow(data: ArrayLike<number>, row: number, cols: number): n
   return best;
 }
 
-/**
- * Per-unit activity of a rows × units output: mean |h| per unit, mean h per unit, and whether each unit
- * was active (h > 0) on any row. `active` is OR-ed into, so a caller can accumulate over a window.
- */
-export function unitActivity(
-  output: ArrayLike<number>,
-  rows: number,
-  units: number,
-  active: Uint8Array,
-): { meanAbs: Float64Array; mean: Float64Array; inactive: number } {
-  const meanAbs = new Float64Array(units);
-  const mean = new Float64Array(units);
-  const activeHere = new Uint8Array(units);
-  for (let r = 0; r < rows; r++) {
-    const o = r * units;
-    for (let u = 0; u < units; u++) {
-      const h = output[o + u];
-      mean[u] += h;
-      meanAbs[u] += Math.abs(h);
-      if (h > 0) activeHere[u] = 1;
-    }
-  }
-  let inactive = 0;
-  for (let u = 0; u < units; u++) {
-    mean[u] /= rows;
-    meanAbs[u] /= rows;
-    if (activeHere[u]) active[u] = 1;
-    else inactive++;
-  }
-  return { meanAbs, mean, inactive: inactive / units };
-}
-
-/** Fraction of units with score mean|h_i| / mean_k mean|h_k| ≤ τ (Sokar et al. 2023, "The dormant neuron phenomenon"). */
-export function dormantFraction(meanAbs: ArrayLike<number>, tau: number): number {
-  let avg = 0;
-  for (let u = 0; u < meanAbs.length; u++) avg += meanAbs[u];
-  avg /= meanAbs.length;
-  if (!(avg > 0)) return 1;
-  let dormant = 0;
-  for (let u = 0; u < meanAbs.length; u++) if (meanAbs[u] / avg <= tau) dormant++;
-  return dormant / meanAbs.length;
-}
-
-/** Fraction of outputs of a bounded nonlinearity within `margin` of its bounds (σ: 0 and 1; tanh: ±1); NaN for others. */
-export function saturatedFraction(output: ArrayLike<number>, activation: string, margin = 0.01): number {
-  let lo: number, hi: number;
-  if (activation === "sigmoid") [lo, hi] = [margin, 1 - margin];
-  else if (activation === "tanh") [lo, hi] = [-1 + 2 * margin, 1 - 2 * margin];
-  else return NaN;
-  let n = 0;
-  for (let i = 0; i < output.length; i++) if (output[i] <= lo || output[i] >= hi) n++;
-  return n / Math.max(output.length, 1);
-}
-
 /** Mean and standard deviation of an array. */
 export function meanStd(a: ArrayLike<number>): { mean: number; std: number } {
   let s = 0;
@@ -122,35 +68,6 @@ export function meanStd(a: ArrayLike<number>): { mean: number; std: number } {
   let v = 0;
   for (let i = 0; i < a.length; i++) v += (a[i] - mean) ** 2;
   return { mean, std: Math.sqrt(v / Math.max(a.length, 1)) };
-}
-
-/**
- * Effective rank (Roy & Vetterli 2007) of a rows × units representation, from at most `maxRows` rows:
- * columns are centred, the rows × rows Gram matrix shares its non-zero eigenvalues with the covariance,
- * so the eigensolve costs rows³ however wide the layer is. 1 = every sample maps to one direction.
- *
- * @example
- * effectiveRank(Float32Array.of(1, 0, 0, 1, -1, 0, 0, -1), 4, 2); // 2: two equal directions
- */
-export function effectiveRank(h: ArrayLike<number>, rows: number, units: number, maxRows = 32): number {
-  const m = Math.min(rows, maxRows);
-  if (m < 2) return NaN;
-  const centred = new Float64Array(m * units);
-  for (let u = 0; u < units; u++) {
-    let s = 0;
-    for (let r = 0; r < m; r++) s += h[r * units + u];
-    const mu = s / m;
-    for (let r = 0; r < m; r++) centred[r * units + u] = h[r * units + u] - mu;
-  }
-  const gram = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) {
-    for (let j = i; j < m; j++) {
-      let s = 0;
-      for (let u = 0; u < units; u++) s += centred[i * units + u] * centred[j * units + u];
-      gram[i * m + j] = gram[j * m + i] = s;
-    }
-  }
-  return gramEffectiveRank(gram, m, 1);
 }
 
 /** One point of the series a report draws. */

@@ -48,6 +48,7 @@ export function continualBackprop(
   return {
     name: "continualBackprop",
     stateKey: "continualBackprop",
+    wantsGradients: () => false,
     replaced: () => replaced,
     unitsReplaced: () => replaced,
     get wantsActivations() {

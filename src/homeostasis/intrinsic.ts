@@ -44,6 +44,7 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
   return {
     name: "intrinsicPlasticity",
     stateKey: "intrinsicPlasticity",
+    wantsGradients: () => false,
     wantsActivations: true,
     getState: () => layers,
     setState: (s) => {

@@ -23,6 +23,7 @@ export function l2Init(opts: L2InitOptions = {}): Regulator {
   return {
     name: "l2Init",
     stateKey: "l2Init",
+    wantsGradients: () => false,
     getState: () => initial,
     setState: (s) => {
       initial = s as Record<string, Float32Array> | null;

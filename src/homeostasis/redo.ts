@@ -44,6 +44,7 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
   return {
     name: "redo",
     stateKey: "redo",
+    wantsGradients: () => false,
     recycled: () => recycled,
     unitsReplaced: () => recycled,
     get wantsActivations() {

@@ -1,6 +1,8 @@
 /**
  * A regulator is an observer of the training loop that acts after the optimiser step (or adds a loss
  * term), keeps per-unit state that survives from task to task, and checkpoints it under its `stateKey`.
+ * The built-in ones read activations and weights, never `BatchEvent.grads`, so each declines them
+ * (`wantsGradients: () => false`): otherwise fit copies every gradient at every step for them.
  */
 import type { Observer } from "../train/events.js";
 

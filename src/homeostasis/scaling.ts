@@ -55,6 +55,7 @@ export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
   return {
     name: "synapticScaling",
     stateKey: "synapticScaling",
+    wantsGradients: () => false,
     wantsActivations: true,
     getState: () => layers,
     setState: (s) => {

@@ -28,6 +28,7 @@ export function shrinkPerturb(opts: ShrinkPerturbOptions = {}): Regulator {
   return {
     name: "shrinkPerturb",
     stateKey: "shrinkPerturb",
+    wantsGradients: () => false,
     getState: () => rng.getState(),
     setState: (s) => rng.setState(s as ReturnType<Rng["getState"]>),
     onBatchEnd(_e, control: TrainingControl) {

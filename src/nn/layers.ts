@@ -107,8 +107,11 @@ export class Dense implements Layer, UnitLayer {
 
   unitEntries(u: number): ParameterEntries[] {
     const fanIn = this.fanIn;
-    const row: ParameterEntries = { tensor: this.weight, entries: (i) => Math.floor(i / fanIn) === u };
-    return this.bias ? [row, { tensor: this.bias, entries: (i) => i === u }] : [row];
+    const row: ParameterEntries = {
+      tensor: this.weight,
+      indices: Int32Array.from({ length: fanIn }, (_, j) => u * fanIn + j),
+    };
+    return this.bias ? [row, { tensor: this.bias, indices: [u] }] : [row];
   }
 
   /** Column u of W: one weight per unit of this layer. */
@@ -118,8 +121,7 @@ export class Dense implements Layer, UnitLayer {
   }
 
   inputEntries(u: number): ParameterEntries[] {
-    const cols = this.fanIn;
-    return [{ tensor: this.weight, entries: (i) => i % cols === u }];
+    return [{ tensor: this.weight, indices: this.inputWeightIndices(u) }];
   }
 }
 

@@ -220,6 +220,8 @@ export function runRecorder(maxBuckets = 1024): Observer & { steps: StepRecorder
       steps.setState(st.steps);
       epochs.splice(0, epochs.length, ...st.epochs);
     },
+    // Loss and learning rate only: fit need not copy the gradients for it.
+    wantsGradients: () => false,
     onBatchEnd: (e) => steps.add(e.step, e.loss, e.lr),
     onEpochEnd: (e: EpochEvent) => {
       epochs.push({
@@ -259,6 +261,7 @@ export function streamRecorder(maxBuckets = 1024): Observer & { steps: StepRecor
       taskEnds.splice(0, taskEnds.length, ...st.taskEnds);
       step = st.step;
     },
+    wantsGradients: () => false,
     onBatchEnd: (e) => steps.add(++step, e.loss, e.lr),
     onTrainEnd: () => {
       taskEnds.push(step);

@@ -37,6 +37,8 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Observer & { bes
   const higherIsBetter = (opts.monitor ?? "").endsWith("accuracy");
   return {
     stateKey: "earlyStopping",
+    // Epoch metrics only, so fit need not copy the gradients for it.
+    wantsGradients: () => false,
     getState: () => ({ best, bestEpoch, wait, bestWeights }),
     setState(s: unknown) {
       ({ best, bestEpoch, wait, bestWeights } = s as {

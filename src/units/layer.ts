@@ -7,10 +7,13 @@
 import type { Rng } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 
-/** Some entries of one parameter tensor (the optimiser's moments of exactly these are reset by surgery). */
+/**
+ * Some entries of one parameter tensor, by index into its data (the optimiser's moments of exactly these are
+ * reset by surgery): listed rather than tested one by one, so resetting a unit costs its own entries only.
+ */
 export interface ParameterEntries {
   readonly tensor: Tensor;
-  readonly entries: (i: number) => boolean;
+  readonly indices: ArrayLike<number>;
 }
 
 /**
@@ -22,6 +25,10 @@ export interface UnitLayer {
   readonly units: number;
   /** Incoming weights per unit. */
   readonly fanIn: number;
+  /** The nonlinearity applied to each unit's output ("identity": none), as health reads dead and saturated units. */
+  readonly activation: string;
+  /** The initialiser fresh incoming weights come from, by name (for diagnoses). */
+  readonly init: string;
   /** The weights, all units together (flushing denormals, norms). */
   readonly weight: Tensor;
   readonly bias: Tensor | null;

@@ -4,7 +4,7 @@
  * representation. Pure functions over row-major [rows, units] arrays (a unit's values may come from a
  * batch, a probe or a window of batches); sums run in float64.
  */
-import { symmetricEigen } from "./linalg.js";
+import { symmetricEigenvalues } from "./linalg.js";
 
 /**
  * Per-unit activity of a rows × units output: mean h and mean |h| per unit, and the fraction of units not
@@ -147,7 +147,7 @@ export function centredRowGram(
  * spectrum([4, 0, 0, 1], 2); // [4, 1]
  */
 export function spectrum(gram: ArrayLike<number>, n: number): Float64Array {
-  return symmetricEigen(gram, n).values;
+  return symmetricEigenvalues(gram, n);
 }
 
 /**
@@ -185,11 +185,19 @@ export function stableRank(squaredSingularValues: ArrayLike<number>, ifZero = 0)
 }
 
 /**
- * Effective rank of a matrix H from its Gram matrix G = HᵀH or HHᵀ (n × n); `ifZero` when H is all zeros.
+ * Effective rank of a representation H [rows, units] centred per unit, from its first `maxRows` rows (as the
+ * health monitor measures it, `centredRowGram`): 1 when every row maps to one direction, 1 too when H is
+ * constant, NaN with fewer than two rows.
  *
  * @example
- * gramEffectiveRank([1, 0, 0, 1], 2, 0); // 2
+ * centredEffectiveRank([1, 0, 0, 1, -1, 0, 0, -1], 4, 2); // 2: two equal directions
  */
-export function gramEffectiveRank(gram: ArrayLike<number>, n: number, ifZero: number): number {
-  return effectiveRank(spectrum(gram, n), ifZero);
+export function centredEffectiveRank(
+  h: ArrayLike<number>,
+  rows: number,
+  units: number,
+  maxRows = 32,
+): number {
+  const g = centredRowGram(h, rows, units, maxRows);
+  return g ? effectiveRank(spectrum(g.gram, g.n), 1) : NaN;
 }

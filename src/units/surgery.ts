@@ -14,40 +14,48 @@ export interface SurgeryControl {
 }
 
 /**
- * Zero the optimiser's per-parameter moments of the entries `entries` selects in parameter `name`
- * (momentum, Adam's m and v, …). Works on any optimiser state made of per-parameter typed arrays,
- * wherever they sit.
+ * Zero the optimiser's per-parameter moments of the entries `indices` of parameter `name` (momentum,
+ * Adam's m and v, …). Works on any optimiser state made of per-parameter typed arrays, wherever they sit.
  *
  * @example
- * resetMoments(control, "0.bias", (i) => i === 3); // unit 3's bias: m and v back to 0
+ * resetMoments(control, "0.bias", [3]); // unit 3's bias: m and v back to 0
  */
-export function resetMoments(control: SurgeryControl, name: string, entries: (i: number) => boolean): void {
-  resetMomentsAt(
+export function resetMoments(control: SurgeryControl, name: string, indices: ArrayLike<number>): void {
+  const at = control.parameters.findIndex(([n]) => n === name);
+  resetAll(control, at < 0 ? [] : [{ at, indices }]);
+}
+
+/**
+ * Zero the moments of every group of entries in one walk over the optimiser state; each group is found by
+ * its tensor's identity among the parameters, whatever its name. The cost is the entries listed, not the
+ * parameters' sizes.
+ */
+function resetEntries(control: SurgeryControl, groups: readonly ParameterEntries[]): void {
+  const tensors = control.parameters.map(([, t]) => t);
+  resetAll(
     control,
-    control.parameters.findIndex(([n]) => n === name),
-    entries,
+    groups.flatMap(({ tensor, indices }) => {
+      const at = tensors.indexOf(tensor);
+      return at < 0 ? [] : [{ at, indices }];
+    }),
   );
 }
 
-/** `resetMoments` for the parameter held in `tensor` (found by identity, whatever its name). */
-function resetEntries(control: SurgeryControl, { tensor, entries }: ParameterEntries): void {
-  resetMomentsAt(
-    control,
-    control.parameters.findIndex(([, t]) => t === tensor),
-    entries,
-  );
-}
-
-function resetMomentsAt(control: SurgeryControl, at: number, entries: (i: number) => boolean): void {
-  if (at < 0) return;
-  const size = control.parameters[at][1].size;
+function resetAll(
+  control: SurgeryControl,
+  groups: readonly { at: number; indices: ArrayLike<number> }[],
+): void {
+  if (groups.length === 0) return;
   const n = control.parameters.length;
+  const sizes = control.parameters.map(([, t]) => t.size);
+  // A moment of parameter `at` is an array of its size in slot `at` of a per-parameter list.
   const visit = (v: unknown): void => {
     if (Array.isArray(v)) {
-      const slot = v.length === n ? v[at] : undefined;
-      if (ArrayBuffer.isView(slot) && (slot as Float32Array).length === size) {
-        const a = slot as Float32Array;
-        for (let i = 0; i < size; i++) if (entries(i)) a[i] = 0;
+      if (v.length === n && groups.some(({ at }) => isMoment(v[at], sizes[at]))) {
+        for (const { at, indices } of groups) {
+          const a = v[at];
+          if (isMoment(a, sizes[at])) for (let k = 0; k < indices.length; k++) a[indices[k]] = 0;
+        }
         return;
       }
       v.forEach(visit);
@@ -59,6 +67,9 @@ function resetMomentsAt(control: SurgeryControl, at: number, entries: (i: number
   visit(state);
   control.setOptimizerState(state);
 }
+
+const isMoment = (slot: unknown, size: number): slot is Float32Array =>
+  ArrayBuffer.isView(slot) && (slot as Float32Array).length === size;
 
 /**
  * Give unit `u` of `site.layer` fresh incoming weights (from `fresh`), zero bias and zero outgoing
@@ -75,9 +86,9 @@ export function replaceUnit(control: SurgeryControl, site: UnitSite, u: number, 
   const { layer, next } = site;
   layer.incomingWeights(u).set(fresh);
   if (layer.bias) layer.bias.data[u] = 0;
-  for (const e of layer.unitEntries(u)) resetEntries(control, e);
-  if (!next) return;
-  const w = next.weight.data;
-  for (const i of next.inputWeightIndices(u)) w[i] = 0;
-  for (const e of next.inputEntries(u)) resetEntries(control, e);
+  if (next) {
+    const w = next.weight.data;
+    for (const i of next.inputWeightIndices(u)) w[i] = 0;
+  }
+  resetEntries(control, [...layer.unitEntries(u), ...(next ? next.inputEntries(u) : [])]);
 }

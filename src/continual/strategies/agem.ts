@@ -51,6 +51,8 @@ export function agem(opts: AgemOptions = {}): Strategy {
       const params = ctx.model.parameters();
       const tensors = params.map(([, t]) => t);
       return {
+        // It projects the gradients in onGradients, before the step; the event's copy is not needed.
+        wantsGradients: () => false,
         onGradients: (grads) => {
           const picks = Int32Array.from({ length: Math.min(refRows, mem.x.shape[0]) }, () =>
             ctx.rng.int(mem.x.shape[0]),

@@ -47,6 +47,7 @@ export function lwf(opts: LwfOptions = {}): Strategy {
       const t = teacher;
       return (
         t && {
+          wantsGradients: () => false,
           lossTerm: ({ batch, logits }) => {
             const target = t.forwardLinear(batch.x, { training: false }).detach();
             return op.mul(distillation(logits, target, heads, temperature), lambda);

@@ -92,6 +92,7 @@ export function replay(opts: ReplayOptions = {}): Strategy {
       return {
         // Rows are stored during the first epoch only; a resumed task knows which epoch it is in.
         stateKey: "replay",
+        wantsGradients: () => false,
         getState: () => epoch,
         setState: (e: unknown) => {
           epoch = e as number;

@@ -67,6 +67,8 @@ export function si(opts: SiOptions = {}): Strategy {
           before = snapshotParameters(control.model);
         },
         lossTerm: ({ parameters }) => (w && a ? quadraticPenalty(parameters, a, w, c) : null),
+        // The path integral reads every step's gradients.
+        wantsGradients: () => true,
         onBatchEnd: (event, control) => {
           for (const [name, p] of control.parameters) {
             const g = event.grads.get(name)!;
