@@ -74,6 +74,7 @@ export function runTaskFree(
   };
   let next = measured;
   const boundaries: Observer = {
+    wantsGradients: () => false,
     onBatchEnd: (event) => {
       const consumed = Math.min(event.step * cfg.batchSize, rows);
       while (next < ends.length && consumed >= ends[next]) measure(next++);
