@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { epochLog, formatEpochLine, progressBar } from "../src/cli/progress.js";
 import type { EpochEvent, TrainingControl } from "../src/train/events.js";
-import { blobsCsv } from "./helpers/csv.js";
+import { blobsCsv, blobsRunConfig } from "./helpers/csv.js";
 import { tempDir } from "./helpers/tmp.js";
 
 const epoch: EpochEvent = {
@@ -44,30 +44,7 @@ test("a pipe and a terminal print the very same epoch line; the terminal only ad
 test("homeostat train on a pipe logs validation loss and learning rate in every epoch line", () => {
   const dir = tempDir("progress");
   writeFileSync(join(dir, "blobs.csv"), blobsCsv(100));
-  writeFileSync(
-    join(dir, "run.json"),
-    JSON.stringify({
-      seed: 1,
-      data: {
-        format: "csv",
-        path: "blobs.csv",
-        target: "label",
-        normalize: "standardize",
-        validationSplit: 0.2,
-      },
-      model: {
-        layers: [
-          { type: "dense", units: 8, activation: "relu" },
-          { type: "dense", units: 3, activation: "softmax" },
-        ],
-      },
-      loss: "crossEntropy",
-      optimizer: { type: "adam", lr: 0.05 },
-      epochs: 3,
-      batchSize: 16,
-      out: "blobs.hmst",
-    }),
-  );
+  writeFileSync(join(dir, "run.json"), blobsRunConfig({ epochs: 3, out: "blobs.hmst" }));
   const bin = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
   const r = spawnSync(process.execPath, [bin, "train", "--config", "run.json"], {
     cwd: dir,

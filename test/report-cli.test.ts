@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseRunRecord } from "../src/report/parse.js";
 import { stringifyRunRecord } from "../src/report/record.js";
-import { blobsCsv } from "./helpers/csv.js";
+import { blobsCsv, blobsRunConfig } from "./helpers/csv.js";
 import { syntheticRecord } from "./helpers/records.js";
 import { tempDir } from "./helpers/tmp.js";
 
@@ -41,29 +41,7 @@ function expectRefusal(args: string[], pattern: RegExp): void {
   assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
 }
 
-const trainConfig = (over: Record<string, unknown> = {}): string =>
-  JSON.stringify({
-    seed: 1,
-    data: {
-      format: "csv",
-      path: "blobs.csv",
-      target: "label",
-      normalize: "standardize",
-      validationSplit: 0.2,
-    },
-    model: {
-      layers: [
-        { type: "dense", units: 8, activation: "relu" },
-        { type: "dense", units: 3, activation: "softmax" },
-      ],
-    },
-    loss: "crossEntropy",
-    optimizer: { type: "adam", lr: 0.05 },
-    epochs: 8,
-    batchSize: 16,
-    out: "out/blobs.hmst",
-    ...over,
-  });
+const trainConfig = blobsRunConfig;
 
 test("train writes a run record beside the model, and report: in the config writes the HTML report", () => {
   write("blobs.csv", blobsCsv(90));

@@ -33,6 +33,7 @@ import {
   type TinyTask,
   tinyStream,
   weightsOf,
+  twoHeads,
 } from "./helpers/continual.js";
 
 /**
@@ -89,29 +90,6 @@ test("LwF distillation: T² Σ_heads mean_rows CE(softmax(teacher/T), softmax(st
   want.flat().forEach((v, i) => near(g.data[i], v, 1e-5, `∂/∂z[${i}]`));
   assert.equal(g.data[4], 0);
 });
-
-const twoHeads: TinyTask[] = [
-  {
-    x: [
-      [1, -0.5],
-      [0.3, 2],
-      [-1.2, 0.7],
-      [2, 1],
-    ],
-    labels: [0, 1, 1, 0],
-    classes: [0, 1],
-  },
-  {
-    x: [
-      [-0.4, 1.5],
-      [1.1, -0.9],
-      [0.6, 0.2],
-      [-1.5, -0.3],
-    ],
-    labels: [2, 3, 2, 3],
-    classes: [2, 3],
-  },
-];
 
 test("LwF: the teacher is the model frozen at each task's end; the term is λ·distillation on the batch over every earlier head", () => {
   const stream = tinyStream("task", 4, twoHeads);

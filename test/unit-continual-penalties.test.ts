@@ -24,9 +24,9 @@ import {
   perWeight,
   softmaxLayer,
   softmaxOver,
-  type TinyTask,
   tinyStream,
   weightsOf,
+  twoHeads,
 } from "./helpers/continual.js";
 
 const xs = [
@@ -42,29 +42,6 @@ const domain = tinyStream("domain", 3, [
   { x: xs, labels: [2, 2, 1, 0, 0], classes: [0, 1, 2] },
   { x: xs, labels: [1, 0, 0, 2, 2], classes: [0, 1, 2] },
 ]);
-/** Two tasks of two classes each over four units (task-incremental: each row may use its own task's two). */
-const twoHeads: TinyTask[] = [
-  {
-    x: [
-      [1, -0.5],
-      [0.3, 2],
-      [-1.2, 0.7],
-      [2, 1],
-    ],
-    labels: [0, 1, 1, 0],
-    classes: [0, 1],
-  },
-  {
-    x: [
-      [-0.4, 1.5],
-      [1.1, -0.9],
-      [0.6, 0.2],
-      [-1.5, -0.3],
-    ],
-    labels: [2, 3, 2, 3],
-    classes: [2, 3],
-  },
-];
 
 /**
  * The Fisher diagonal of task `ctx.task` at the current weights, by hand: the mean over rows of a_k·x_j²

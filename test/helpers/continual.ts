@@ -120,3 +120,27 @@ export function assertArrays(
     w.forEach((v, i) => near(g[i], v, tol, `${what} ${name}[${i}]`));
   }
 }
+
+/** Two tasks of two classes each over four units (task-incremental: each row may use its own task's two). */
+export const twoHeads: TinyTask[] = [
+  {
+    x: [
+      [1, -0.5],
+      [0.3, 2],
+      [-1.2, 0.7],
+      [2, 1],
+    ],
+    labels: [0, 1, 1, 0],
+    classes: [0, 1],
+  },
+  {
+    x: [
+      [-0.4, 1.5],
+      [1.1, -0.9],
+      [0.6, 0.2],
+      [-1.5, -0.3],
+    ],
+    labels: [2, 3, 2, 3],
+    classes: [2, 3],
+  },
+];

@@ -11,3 +11,32 @@ export function blobsCsv(n: number): string {
   }
   return `${rows.join("\n")}\n`;
 }
+
+/**
+ * A train run config over `blobs.csv` (three blobs, standardised, 20% validation, a 8-unit ReLU MLP, Adam):
+ * the CLI tests' common small run; `over` replaces top-level keys.
+ */
+export function blobsRunConfig(over: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    seed: 1,
+    data: {
+      format: "csv",
+      path: "blobs.csv",
+      target: "label",
+      normalize: "standardize",
+      validationSplit: 0.2,
+    },
+    model: {
+      layers: [
+        { type: "dense", units: 8, activation: "relu" },
+        { type: "dense", units: 3, activation: "softmax" },
+      ],
+    },
+    loss: "crossEntropy",
+    optimizer: { type: "adam", lr: 0.05 },
+    epochs: 8,
+    batchSize: 16,
+    out: "out/blobs.hmst",
+    ...over,
+  });
+}

@@ -11,6 +11,7 @@
  * job with arguments it read for the previous one.
  */
 import type { Worker as NodeWorker } from "node:worker_threads";
+import type { KernelExports } from "./loader.js";
 
 /** Indexes of the control words. */
 export const CTL = {
@@ -61,21 +62,7 @@ export interface AxpyJob {
 export type Job = GemmJob | AxpyJob;
 
 /** The kernels a job calls (pointers are byte offsets into the shared memory). */
-export interface JobKernels {
-  gemmColumns(
-    ap: number,
-    b: number,
-    transB: number,
-    c: number,
-    m: number,
-    n: number,
-    k: number,
-    j0: number,
-    j1: number,
-    scratch: number,
-  ): void;
-  axpy(alpha: number, x: number, y: number, n: number): void;
-}
+export type JobKernels = Pick<KernelExports, "gemmColumns" | "axpy">;
 
 const MAX_CHUNKS = 0xffff;
 const bits = new DataView(new ArrayBuffer(4));
