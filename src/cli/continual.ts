@@ -138,16 +138,7 @@ export function runContinualConfig(
     command: "continual",
     backend: backend().name,
     continual: {
-      strategy: result.strategy,
-      stream: result.stream,
-      scenario: result.scenario,
-      tasks: result.taskNames,
-      R: result.R,
-      b: result.b,
-      ACC: result.ACC,
-      BWT: result.BWT,
-      FWT: result.FWT,
-      forgetting: result.forgetting,
+      ...continualFigures(result),
       intransigence: result.intransigence,
       jointACC: result.joint?.ACC ?? null,
     },
@@ -163,19 +154,7 @@ export function runContinualConfig(
     config: raw,
     ...perStep,
     epochs: [],
-    continual: {
-      strategy: result.strategy,
-      stream: result.stream,
-      scenario: result.scenario,
-      tasks: result.taskNames,
-      R: result.R,
-      b: result.b,
-      ACC: result.ACC,
-      BWT: result.BWT,
-      FWT: result.FWT,
-      forgetting: result.forgetting,
-      jointACC: result.joint?.ACC ?? null,
-    },
+    continual: { ...continualFigures(result), jointACC: result.joint?.ACC ?? null },
     summary: { wallSeconds: result.wallSeconds, intransigence: result.intransigence },
   });
   ui.result(summary);
@@ -268,4 +247,10 @@ function finishOnline(
   };
   ui.result(summary);
   return summary;
+}
+
+/** The figures of a finished run that the --json summary and the run record both carry, in that order. */
+function continualFigures(result: ContinualResult) {
+  const { strategy, stream, scenario, taskNames, R, b, ACC, BWT, FWT, forgetting } = result;
+  return { strategy, stream, scenario, tasks: taskNames, R, b, ACC, BWT, FWT, forgetting };
 }

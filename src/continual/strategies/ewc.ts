@@ -135,6 +135,15 @@ export function ewc(opts: EwcOptions = {}): Strategy {
   };
 }
 
+/** The rows per task that estimate the Fisher diagonal (EWC and online EWC alike). */
+export const FISHER_SAMPLES = {
+  kind: "number",
+  default: 500,
+  min: 1,
+  integer: true,
+  doc: "rows per task for the Fisher diagonal",
+} as const;
+
 /** The `expectedFisher` switch, shared by EWC and online EWC. */
 export const EXPECTED_FISHER = {
   kind: "number",
@@ -154,13 +163,7 @@ const OPTIONS = {
     min: 0,
     doc: "penalty strength λ; validation ACC on permuted digits, 10 tasks, Adam 1e-3, λ 10/30/100/1000/10000: 73.1/75.9/72.7/58.0/47.9% (the split streams want 10000; on permuted digits with SGD 0.05, momentum 0.9, λ 30)",
   },
-  fisherSamples: {
-    kind: "number",
-    default: 500,
-    min: 1,
-    integer: true,
-    doc: "rows per task for the Fisher diagonal",
-  },
+  fisherSamples: FISHER_SAMPLES,
   expectedFisher: EXPECTED_FISHER,
 } as const satisfies OptionSchema;
 

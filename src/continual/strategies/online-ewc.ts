@@ -7,7 +7,7 @@ import {
   toFloat32,
   zerosLike,
 } from "../strategy.js";
-import { EXPECTED_FISHER, fisherDiagonal } from "./ewc.js";
+import { EXPECTED_FISHER, FISHER_SAMPLES, fisherDiagonal } from "./ewc.js";
 import { defineKind } from "../../config/registry.js";
 import type { OptionSchema } from "../../config/options.js";
 
@@ -82,13 +82,7 @@ const OPTIONS = {
     max: 1,
     doc: "decay of the running Fisher (van de Ven et al. 2022 use 1)",
   },
-  fisherSamples: {
-    kind: "number",
-    default: 500,
-    min: 1,
-    integer: true,
-    doc: "rows per task for the Fisher diagonal",
-  },
+  fisherSamples: FISHER_SAMPLES,
   expectedFisher: EXPECTED_FISHER,
 } as const satisfies OptionSchema;
 
