@@ -44,6 +44,22 @@ test("saved to a folder at row 500 and loaded, a learner continues bit-identical
   }
 });
 
+test("the method forms: learner.save(dir) and Learner.load(dir) from the package root", async () => {
+  const root = await import("../src/index.js");
+  const dir = mkdtempSync(join(tmpdir(), "learner-method-"));
+  try {
+    const data = rows(400);
+    const a = root.Learner.create({ task: "classification", hidden: [8], seed: 4, probeEvery: 100 });
+    for (const r of data.slice(0, 200)) a.observe(r.x, r.y);
+    assert.equal(await a.save(dir), join(dir, "learner.hmst"));
+    const b = await root.Learner.load(dir);
+    for (const r of data.slice(200)) assert.deepEqual(b.observe(r.x, r.y), a.observe(r.x, r.y));
+    assert.deepEqual(timeless(b.getState()), timeless(a.getState()));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("the byte form round-trips exactly, regression and a learner without rows included", () => {
   const r = Learner.create({ task: "regression", batch: 4, seed: 1 });
   for (let i = 0; i < 30; i++) r.observe([i, i % 7], 3 * i + 1);

@@ -92,3 +92,21 @@ function lower(value: unknown, tensors: ReadonlyMap<string, TensorData>): unknow
   }
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, lower(v, tensors)]));
 }
+
+// The method forms `learner.save(dir)` and `Learner.load(dir)` (the contract DESIGN.md gives). They live
+// with the file format: io sits above learner in the folder order, so the class cannot import them;
+// the package's root imports this module, which installs them.
+declare module "../learner/learner.js" {
+  interface Learner {
+    /** Write the learner to `dir/learner.hmst` (atomic: a crash leaves the old file); returns the path. */
+    save(dir: string): Promise<string>;
+  }
+  namespace Learner {
+    /** The learner `save` wrote to `dir`; it continues bit-identically. */
+    function load(dir: string): Promise<Learner>;
+  }
+}
+Learner.prototype.save = function save(this: Learner, dir: string) {
+  return saveLearner(this, dir);
+};
+(Learner as unknown as { load: typeof loadLearner }).load = loadLearner;

@@ -131,8 +131,14 @@ export type ParsedLearnerConfig = ParsedOptions<typeof LEARNER_OPTIONS> & {
 
 export const DEFAULT_HIDDEN = [64];
 export const DEFAULT_OPTIMIZER = { type: "adam", lr: 1e-3 };
-/** The regulators a learner runs when its config names none. */
-export const DEFAULT_REGULATORS: string[] = [];
+/**
+ * The regulators a learner runs when its config names none. Measured (30,000 rows, seed 1, defaults
+ * otherwise): ReDo took SEA's worst dead fraction 3.1% → 0% at the same prequential accuracy (86.56%),
+ * hyperplane and RBF unchanged. Intrinsic plasticity, L2-Init, continual backprop and shrink-and-perturb
+ * each pass over every weight at every step: at batch 1 on 784-256-256-10 they ran at 388, 84, 174 and
+ * 53 rows/s against 2,700 without them (ReDo: 1,900), so they are there to be named, not defaults.
+ */
+export const DEFAULT_REGULATORS: string[] = ["redo"];
 
 /**
  * Check a learner config and fill in its defaults; every mistake is a ConfigError naming the field.
