@@ -94,7 +94,8 @@ test("saved at row 500 and restored, a learner continues bit-identically to row 
   const rows = Array.from({ length: 1000 }, (_, i) => {
     const r = new Rng(i);
     const x = [r.normal(), r.normal(), r.normal() * 10];
-    return { x, y: x[0] + x[1] > (i < 600 ? 0 : 1) ? "hi" : i % 97 === 0 ? "rare" : "lo" };
+    // At row 600 the concept reverses: an error that rises, which is what the drift detector reports.
+    return { x, y: x[0] + x[1] > 0 === i < 600 ? "hi" : i % 97 === 0 ? "rare" : "lo" };
   });
   const cfg = {
     ...{ task: "classification" as const, hidden: [16], batch: 3, seed: 4, memory: 50, window: 100 },

@@ -1,11 +1,12 @@
 /**
- * Task-free consolidation: a strategy that needs task boundaries (online EWC) is told "a task ended"
- * whenever the drift detector fires, with the replay memory standing in for the task's rows. Its
- * penalty then joins every later step as a training observer.
+ * Task-free consolidation: a strategy that needs task boundaries (EWC, online EWC, SI, MAS, LwF) is told
+ * "a task ended, the next begins" whenever the drift detector fires, with the replay memory standing in
+ * for the task's rows. Its observer (a penalty, SI's path integral, LwF's distillation) joins every step.
  */
 import type { Loss } from "../losses/losses.js";
 import type { Sequential } from "../nn/sequential.js";
-import { onlineEwc } from "../continual/strategies/online-ewc.js";
+import type { Choice } from "../config/registry.js";
+import { strategies } from "../continual/strategies/index.js";
 import type { Strategy, TaskContext } from "../continual/strategy.js";
 import type { StreamKind } from "../continual/streams.js";
 import type { Rng } from "../tensor/rng.js";
@@ -18,30 +19,48 @@ export interface ConsolidationState {
   count: number;
 }
 
+/** The strategies a drift can consolidate: those that act at task boundaries. */
+export const CONSOLIDATORS = ["onlineEwc", "ewc", "si", "mas", "lwf"] as const;
+
 /**
- * Online EWC (Schwarz et al. 2018) consolidated at each detected drift, on the memory's rows.
+ * A boundary strategy (online EWC by default: Schwarz et al. 2018) consolidated at each detected drift,
+ * on the memory's rows.
  *
  * @example
- * const c = new Consolidation(new Rng(1));
- * c.consolidate(model, { x, y }, crossEntropy); // c.observers() now holds the penalty
+ * const c = new Consolidation({ type: "si", options: {} }, new Rng(1));
+ * c.begin(model);
+ * c.consolidate(model, { x, y }, crossEntropy); // c.observers() holds SI's penalty and path integral
  */
 export class Consolidation {
-  private readonly strategy: Strategy = onlineEwc();
+  private readonly strategy: Strategy;
   private observer: Observer | null = null;
   /** Consolidations so far. */
   count = 0;
 
-  constructor(private readonly rng: Rng) {}
+  constructor(
+    choice: Choice,
+    private readonly rng: Rng,
+  ) {
+    this.strategy = strategies.create(choice);
+  }
 
-  /** The observers a training run takes: the penalty, once a consolidation has set it. */
+  /** The observers a training run takes: the strategy's, once it has one. */
   observers(): Observer[] {
     return this.observer ? [this.observer] : [];
   }
 
-  /** Consolidate what the model knows of `rows` (one-hot targets), as at the end of a task. */
+  /** The first task begins (SI starts its path integral here). */
+  begin(model: Sequential): void {
+    const ctx = context(model, null, null, this.rng);
+    this.strategy.onTaskStart?.(ctx);
+    this.observer = this.strategy.observer?.(ctx) ?? null;
+  }
+
+  /** Consolidate what the model knows of `rows` (one-hot targets), as at the end of a task; the next begins. */
   consolidate(model: Sequential, rows: { x: Tensor; y: Tensor }, loss: Loss): void {
     const ctx = context(model, rows, loss, this.rng);
     this.strategy.onTaskEnd?.(ctx);
+    this.strategy.onTaskStart?.(ctx);
     this.observer = this.strategy.observer?.(ctx) ?? null;
     this.count++;
   }
@@ -51,7 +70,6 @@ export class Consolidation {
    * (it has learnt nothing to protect yet), the old entries kept.
    */
   grow(model: Sequential): void {
-    if (this.count === 0) return;
     const sizes = new Map(model.parameters().map(([name, t]) => [name, t.size]));
     this.strategy.setState?.(pad(this.strategy.getState?.(), sizes));
     this.observer = this.strategy.observer?.(context(model, null, null, this.rng)) ?? null;
@@ -65,8 +83,7 @@ export class Consolidation {
     this.strategy.setState?.(state.strategy);
     this.rng.setState(state.rng);
     this.count = state.count;
-    this.observer =
-      this.count > 0 ? (this.strategy.observer?.(context(model, null, null, this.rng)) ?? null) : null;
+    this.observer = this.strategy.observer?.(context(model, null, null, this.rng)) ?? null;
   }
 }
 

@@ -3,7 +3,7 @@
  * state (River's `learn_one` / `predict_one`, evaluated prequentially). `observe` predicts, then learns;
  * a new label grows the head; inputs and targets are normalised by running statistics; a bounded,
  * class-balanced memory is replayed with every step; a drift detector on the prequential error
- * consolidates (online EWC) what was learnt before the change; the health monitor watches every step
+ * consolidates (EWC, SI, MAS, LwF) what was learnt before the change; the health monitor watches every step
  * (guard.ts), regulators keep units alive, and the balance measures are taken on a probe of recent rows
  * (probe.ts). `getState` / `fromState` continue bit-identically; the files are in io/learner-file.ts.
  */
@@ -109,8 +109,8 @@ export class Learner {
     this.detector = c.drift === "adwin" ? new Adwin() : c.drift === "page-hinkley" ? new PageHinkley() : null;
     this.score = new Prequential(c.window, state?.prequential);
     this.consolidation =
-      c.consolidate === "onlineEwc" && c.task === "classification"
-        ? new Consolidation(rng.fork("consolidate"))
+      c.consolidate && c.task === "classification"
+        ? new Consolidation(c.consolidate, rng.fork("consolidate"))
         : null;
     this.regulators = c.homeostasis.map(createRegulator);
     this.guard = c.health
@@ -158,6 +158,7 @@ export class Learner {
       this.normalizer = new RunningNormalizer(inputs, { decay: this.config.normalizeDecay });
     this.memory = new ReplayMemory(this.config.memory, inputs, this.growRng.fork("memory"));
     this.probe = new Probe(this.config.probe, inputs);
+    this.consolidation?.begin(this.model);
     this.run = this.makeRun(undefined);
     if (this.guard) this.watchStep();
   }
@@ -250,7 +251,9 @@ export class Learner {
   private record(before: Inner, unit: number, y: number): void {
     const { hit, loss, signal } = scoreBefore(before, unit, y, this.target);
     this.score.add(hit, loss, unit);
-    if (this.detector?.update(signal)) {
+    // A drift is an error that rose. A fall (the learner getting better) shrinks ADWIN's window too, but
+    // is no reason to consolidate: on a fresh learner it fired three times in the first 500 rows.
+    if (this.detector?.update(signal) && this.detector.last!.meanAfter > this.detector.last!.meanBefore) {
       this.drifts.push({ row: this.score.rows, evidence: this.detector.last! });
       this.consolidate();
     }
