@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -193,6 +194,38 @@ test("--resume continues bit-identically: checkpoint after 120 rows, resume with
     assert.deepEqual(rec("split"), rec("whole"), "the record covers the whole stream too");
     assert.equal(rec("whole").rows.length, 10);
   });
+});
+
+test("an open pipe: each row is answered before the next is written; Ctrl-C ends in a checkpoint", async () => {
+  const child = spawn(
+    process.execPath,
+    [BIN, "live", "-c", "live.json", "--quiet", "--checkpoint", "piped"],
+    {
+      cwd: dir,
+    },
+  );
+  let buffered = "";
+  const nextLine = async (): Promise<any> => {
+    while (!buffered.includes("\n")) buffered += String((await once(child.stdout, "data"))[0]);
+    const [line, ...rest] = buffered.split("\n");
+    buffered = rest.join("\n");
+    return JSON.parse(line);
+  };
+  const data = rows(3, 5);
+  const ref = reference(data);
+  child.stdin.write("a,b,label\n");
+  for (const [i, { x, y }] of data.entries()) {
+    child.stdin.write(`${x.join(",")},${y}\n`); // the stream stays open: the answer must come anyway
+    assert.deepEqual(await nextLine(), ref.lines[i]);
+  }
+  // The pipe stays open; SIGINT ends the stream as its end would: saved, exit 0.
+  child.kill("SIGINT");
+  const [code] = await once(child, "exit");
+  assert.equal(code, 0);
+  const saved = await loadLearner(join(dir, "piped"));
+  // The same learner as the library's after those rows (which took them as arrays, not by name).
+  const same = (l: Learner) => ({ ...l.getState(), seconds: 0, format: null });
+  assert.deepEqual(same(saved), same(ref.learner));
 });
 
 test("bad usage and bad input exit 2 with a message naming the file or field", () => {

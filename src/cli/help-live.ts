@@ -67,7 +67,8 @@ export const livePage = {
     {"row": N, "error": "FILE:LINE: why"}      a row refused (wrong width, missing or non-numeric value,
                                                unknown feature, bad label); nothing learnt from it
   On a terminal, a progress line on standard error (rows, rows/s, prequential and recent accuracy,
-  drifts, replay fill); at the end one summary line there.`,
+  drifts, replay fill); at the end one summary line there. Ctrl-C (SIGINT) or SIGTERM ends the
+  stream as its end would: the learner and the record are saved, exit code 0.`,
     ],
     [
       "--json output",

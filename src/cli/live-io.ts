@@ -32,6 +32,35 @@ export function openInput(path: string): LiveInput {
   return { name: path, pieces: createReadStream("", { fd }) };
 }
 
+/**
+ * The pieces until `stop` is called: then the rows read so far are the last (the source is closed),
+ * so Ctrl-C on an endless pipe still ends in a checkpoint.
+ *
+ * @example
+ * const { pieces, stop } = stoppable(process.stdin); process.once("SIGINT", stop);
+ */
+export function stoppable(source: AsyncIterable<string | Uint8Array>): {
+  pieces: AsyncIterable<string | Uint8Array>;
+  stop: () => void;
+} {
+  let stop = () => {};
+  const stopped = new Promise<null>((resolve) => {
+    stop = () => resolve(null);
+  });
+  async function* pieces() {
+    const it = source[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await Promise.race([it.next(), stopped]);
+      if (next === null) break;
+      if (next.done) return;
+      yield next.value;
+    }
+    // Stopped with a read pending: the iterator's return would wait for it, so the source is closed.
+    (source as { destroy?: () => void }).destroy?.();
+  }
+  return { pieces: pieces(), stop };
+}
+
 /** Where prediction lines go; `closed` once the reader at the other end has gone (a closed pipe). */
 export interface LiveOutput {
   write(line: string): void;

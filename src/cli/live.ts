@@ -17,13 +17,16 @@ import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord } from "../report
 import { ConfigError, DataError, HomeostatError, fileErrorWords } from "../tensor/errors.js";
 import { UsageError } from "./args.js";
 import { type LiveConfig, loadLiveConfig, parseLiveConfig } from "./live-config.js";
-import { openInput, openOutput, progressLine, progressTicker } from "./live-io.js";
+import { openInput, openOutput, progressLine, progressTicker, stoppable } from "./live-io.js";
 import { liveRow, targetColumn } from "./live-rows.js";
 import { readRunRecord, writeRunRecord } from "./report.js";
 import type { Ui } from "./ui.js";
 
 /** The run record's name, in the checkpoint folder and by default. */
 export const LIVE_RECORD_FILE = "live.record.json";
+
+/** Signals that end the stream as its end would: the learner and the record are saved, exit code 0. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 /** What the command line says (paths as typed). */
 export interface LiveOptions {
@@ -84,9 +87,11 @@ export async function runLive(o: LiveOptions, ui: Ui): Promise<Record<string, un
     progressLine(counts.rows, counts.rows / ((performance.now() - started) / 1000), learner.vitals()),
   );
   const answer = answerer(learner, cfg.target, input.name);
+  const { pieces, stop } = stoppable(input.pieces);
+  for (const signal of STOP_SIGNALS) process.once(signal, stop);
   let labelled = learner.vitals().rows;
   try {
-    for await (const r of readRowStream(input.pieces, input.name, "auto", "yield")) {
+    for await (const r of readRowStream(pieces, input.name, "auto", "yield")) {
       const { line, kind } = answer(r);
       counts.rows++;
       counts[kind]++;
@@ -102,6 +107,7 @@ export async function runLive(o: LiveOptions, ui: Ui): Promise<Record<string, un
     throw readFailure(e, input.name);
   } finally {
     out.close();
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, stop);
   }
   ticker.end();
   sampler.add(learner.vitals());
