@@ -85,7 +85,7 @@ export function liveSection(runs: readonly ReportRun[]): string {
       const last = live.rows.length - 1;
       const acc = live.accuracy[last];
       const bits = [
-        `${live.input.rows.toLocaleString("en-US")} rows (${live.input.observed} learnt, ${live.input.predicted} predicted, ${live.input.rejected} rejected)`,
+        `${count(live.input.rows)} rows (${count(live.input.observed)} learnt, ${count(live.input.predicted)} predicted, ${count(live.input.rejected)} rejected)`,
         classify && Number.isFinite(acc) ? `prequential accuracy ${(100 * acc).toFixed(2)}%` : "",
         `${live.drifts.length} drifts`,
       ].filter(Boolean);
@@ -94,3 +94,5 @@ export function liveSection(runs: readonly ReportRun[]): string {
     .join("");
   return `<section><h2>Live learning</h2>${cards}<div class="grid">${figs.join("")}</div></section>`;
 }
+
+const count = (n: number): string => n.toLocaleString("en-US");
