@@ -23,7 +23,7 @@ export const livePage = {
     },
     {
       flag: "--checkpoint DIR",
-      doc: "where the learner (learner.hmst) and its run record are saved (default: the config's checkpoint.dir; with --resume, DIR)",
+      doc: "where the learner (learner.hmst) and its run record are saved (default: with --resume, DIR; else the config's checkpoint.dir)",
     },
     {
       flag: "--resume DIR",

@@ -57,13 +57,10 @@ interface Counts {
 export async function runLive(o: LiveOptions, ui: Ui): Promise<Record<string, unknown>> {
   const started = performance.now();
   const { cfg, learner, saved } = await setUp(o);
-  const ckDir = o.checkpoint
-    ? resolve(o.checkpoint)
-    : ((cfg.checkpoint && (cfg.checkpoint.dir ?? join(cfg.runDir, "checkpoint"))) ??
-      (o.resume && resolve(o.resume)));
+  const ckDir = checkpointDir(o, cfg);
   const recordPath = cfg.record.path ?? join(ckDir ?? cfg.runDir, LIVE_RECORD_FILE);
   const sampler = new LiveSampler(learner.task, cfg.record.every, 1000, saved?.live);
-  const savedConfig = configToSave(cfg, learner, ckDir, recordPath);
+  const savedConfig = configToSave(cfg, learner);
   const record = (): RunRecord => ({
     format: RUN_RECORD_FORMAT,
     version: RUN_RECORD_VERSION,
@@ -164,23 +161,25 @@ function sameLearner(cfg: LiveConfig, learner: Learner, configPath: string, dir:
     );
 }
 
-/** The config as the record keeps it: the learner's keys as saved, the command's settings with absolute paths. */
-function configToSave(
-  cfg: LiveConfig,
-  learner: Learner,
-  ckDir: string | undefined,
-  recordPath: string,
-): unknown {
+/** The config as the record keeps it (and a resume without --config reads): the learner's keys as saved, the command's settings. */
+function configToSave(cfg: LiveConfig, learner: Learner): unknown {
   const { features, ...rest } = learner.config;
+  const every = cfg.checkpoint?.every;
   return {
     ...rest,
     ...(features ? { features } : {}),
     ...(cfg.target !== undefined ? { target: cfg.target } : {}),
-    ...(ckDir
-      ? { checkpoint: { dir: ckDir, ...(cfg.checkpoint?.every ? { every: cfg.checkpoint.every } : {}) } }
-      : {}),
-    record: { path: recordPath, every: cfg.record.every },
+    // The folder is where a resume finds it, so only the cadence is kept; a record path the user chose is kept.
+    ...(every ? { checkpoint: { every } } : {}),
+    record: { ...(cfg.record.path ? { path: cfg.record.path } : {}), every: cfg.record.every },
   };
+}
+
+/** --checkpoint; else, resuming, the folder resumed from; else the config's checkpoint folder, if any. */
+function checkpointDir(o: LiveOptions, cfg: LiveConfig): string | undefined {
+  if (o.checkpoint) return resolve(o.checkpoint);
+  if (o.resume) return resolve(o.resume);
+  return cfg.checkpoint && (cfg.checkpoint.dir ?? join(cfg.runDir, "checkpoint"));
 }
 
 /**
