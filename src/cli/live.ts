@@ -20,7 +20,7 @@ import { type LiveConfig, loadLiveConfig, parseLiveConfig } from "./live-config.
 import { openInput, openOutput, progressLine, progressTicker, stoppable } from "./live-io.js";
 import { liveRow, targetColumn } from "./live-rows.js";
 import { readRunRecord, writeRunRecord } from "./report.js";
-import type { Ui } from "./ui.js";
+import { fmtInt, type Ui } from "./ui.js";
 
 /** The run record's name, in the checkpoint folder and by default. */
 export const LIVE_RECORD_FILE = "live.record.json";
@@ -252,5 +252,5 @@ function humanLine(s: Record<string, unknown>, c: Counts): string {
   const where = [s.checkpoint && `checkpoint ${s.checkpoint}`, `record ${s.record}`]
     .filter(Boolean)
     .join(" · ");
-  return `live: ${c.rows} rows (${c.observed} learnt, ${c.predicted} predicted, ${c.rejected} rejected) · ${score} · ${(s.drifts as unknown[]).length} drifts · ${where}`;
+  return `live: ${fmtInt(c.rows)} rows (${fmtInt(c.observed)} learnt, ${fmtInt(c.predicted)} predicted, ${fmtInt(c.rejected)} rejected) · ${score} · ${(s.drifts as unknown[]).length} drifts · ${where}`;
 }
