@@ -21,6 +21,7 @@ const FLAGS: Record<string, string[]> = {
   eval: [...COMMON, "-m", "--model", "--data", "--target", "--images", "--labels", "-c", "--config"],
   predict: [...COMMON, "-m", "--model", "-i", "--input"],
   continual: [...COMMON, "-c", "--config", "--resume"],
+  live: [...COMMON, "-c", "--config", "-i", "--input", "-p", "--predictions", "--resume", "--checkpoint"],
   report: [...COMMON, "-o", "--out"],
   export: [...COMMON, "-m", "--model", "-f", "--format", "-o", "--out"],
   import: [...COMMON, "--in", "-f", "--format", "-o", "--out"],

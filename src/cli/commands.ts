@@ -11,6 +11,7 @@ import { runContinualCommand, runContinualConfig } from "./continual.js";
 import { demoSeed } from "./demo-seed.js";
 import { commandHelp, USAGE, version } from "./help.js";
 import { runExport, runImport } from "./interchange.js";
+import { runLive } from "./live.js";
 import { type KernelChoice, runEval, runPredict } from "./model-commands.js";
 import { importPlugins, importPluginsOf, loadRunConfigWithPlugins } from "./plugins.js";
 import { runReportCommand } from "./report.js";
@@ -204,6 +205,24 @@ async function continual(rest: string[]): Promise<number> {
   return 0;
 }
 
+async function live(rest: string[]): Promise<number> {
+  const { values } = parseFlags(rest, {
+    ...common,
+    config: { type: "string", short: "c" },
+    input: { type: "string", short: "i" },
+    predictions: { type: "string", short: "p" },
+    resume: { type: "string" },
+    checkpoint: { type: "string" },
+  });
+  // Rows come one at a time through small networks: the js backend unless --backend or --threads ask otherwise.
+  const kernels = kernelFlags(values);
+  if (kernels.backend !== undefined || kernels.threads !== undefined)
+    useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
+  const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
+  await runLive({ ...values, seed }, makeUi(values));
+  return 0;
+}
+
 function report(rest: string[]): number {
   const { values, positionals } = parseFlags(rest, { ...common, out: { type: "string", short: "o" } }, 2);
   runReportCommand(positionals, values.out, makeUi(values));
@@ -259,6 +278,7 @@ export const HANDLERS: Record<string, CommandHandler> = {
   eval: evalCommand,
   predict,
   continual,
+  live,
   report,
   export: exportCommand,
   import: importCommand,

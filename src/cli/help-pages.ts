@@ -5,6 +5,7 @@
  */
 import type { HelpPage } from "./help-common.js";
 import { exportPage, evalPage, importPage, predictPage } from "./help-model.js";
+import { livePage } from "./help-live.js";
 import { benchPage, reportPage } from "./help-tools.js";
 import { continualPage, demoPage, trainPage } from "./help-training.js";
 
@@ -17,6 +18,7 @@ export const PAGES = {
   eval: evalPage,
   predict: predictPage,
   continual: continualPage,
+  live: livePage,
   report: reportPage,
   export: exportPage,
   import: importPage,

@@ -4,7 +4,7 @@ import { type HelpPage, HELP, NO_KERNELS_COMMON } from "./help-common.js";
 export const reportPage = {
   usage: ["report RECORD.json [RECORD2.json] [--out FILE.html] [--json | --quiet]"],
   about:
-    "Renders a run record (written by train, demo mnist and continual) as one self-contained HTML page: the diagnosis, loss and learning-rate curves, health statistics and events, and for continual runs the accuracy heatmap and measures. Two records are compared on the same axes.",
+    "Renders a run record (written by train, demo mnist, continual and live) as one self-contained HTML page: the diagnosis, loss and learning-rate curves, health statistics and events, for continual runs the accuracy heatmap and measures, and for live runs prequential accuracy with the drifts marked. Two records are compared on the same axes.",
   flags: [
     {
       flag: "-o, --out FILE.html",

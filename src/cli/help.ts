@@ -32,6 +32,9 @@ Usage:
   homeostat predict --model FILE --input FILE.csv|FILE.json|FILE.jsonl|-
   homeostat continual --config run.json    continual learning on a task stream: accuracy matrix, ACC, BWT, FWT, forgetting
   homeostat continual --resume DIR         continue a checkpointed continual run exactly where it stopped
+  homeostat live --config live.json [--input FILE|-] [--predictions FILE|-] [--checkpoint DIR]
+                                           a lifelong learner on a stream of rows: one prediction line per row
+  homeostat live --resume DIR              continue a checkpointed learner with the rows that follow
   homeostat report RECORD.json [RECORD2.json] [--out FILE.html]
                                            one self-contained HTML page of a run record (two: compared on the same axes)
   homeostat export --model FILE --format onnx|tfjs --out PATH

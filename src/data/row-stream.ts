@@ -10,11 +10,22 @@ import { checkWidth, headerOf, type HeaderRule, jsonRow, type JsonShape, type Ta
 /** A row read from a stream, with the column names of its input when the input has them. */
 export interface StreamedRow extends TableRow {
   names?: readonly string[];
+  /** Why the row could not be read (only with `faults: "yield"`); its cells are then empty. */
+  error?: DataError;
 }
+
+/**
+ * What a row that cannot be read does to the stream: end it with the error (a file read once), or come
+ * out as a row with `error` set while the rows after it keep coming (a service that must outlive a bad row).
+ * Errors that are not one row's (a header, a quote never closed) end the stream either way.
+ */
+export type RowFaults = "throw" | "yield";
 
 /**
  * Rows from pieces of text (strings, or UTF-8 bytes such as a Node stream gives), as they arrive.
  * The rows are those `readTable` reads from the whole text, with the same lines and the same errors.
+ * A row that cannot be read (a CSV row wider or narrower than the header, a line that is not JSON, JSON
+ * keys unlike the first row's) still takes its row number, so the rows after it keep theirs.
  *
  * @example
  * for await (const r of readRowStream(process.stdin, "standard input")) console.log(r.row, r.cells);
@@ -23,6 +34,7 @@ export async function* readRowStream(
   pieces: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
   file: string,
   header: HeaderRule = "auto",
+  faults: RowFaults = "throw",
 ): AsyncGenerator<StreamedRow> {
   const decoder = new TextDecoder("utf-8");
   let buffer = "";
@@ -32,6 +44,11 @@ export async function* readRowStream(
   let started = false; // the CSV's first record (header or not) has been seen
   let row = 0;
   const shape: JsonShape = {};
+  /** A row that could not be read: thrown, or passed on with its error. */
+  const fault = (e: unknown, r: { row: number; line?: number }): StreamedRow => {
+    if (faults === "throw" || !(e instanceof DataError)) throw e;
+    return { cells: [], row: r.row, line: r.line, error: e };
+  };
 
   function* csvRows(text: string): Generator<StreamedRow> {
     const { records, nextLine } = scanRecords(text, file, line);
@@ -44,7 +61,12 @@ export async function* readRowStream(
       }
       const r: StreamedRow = { cells: rec.fields, row: ++row, line: rec.line };
       if (names) {
-        checkWidth(r, names, file);
+        try {
+          checkWidth(r, names, file);
+        } catch (e) {
+          yield fault(e, r);
+          continue;
+        }
         r.names = names;
       }
       yield r;
@@ -57,16 +79,14 @@ export async function* readRowStream(
     for (const s of lines) {
       const at = line++;
       if (s.trim() === "") continue;
-      let value: unknown;
+      const place = { row: ++row, line: at };
+      let r: StreamedRow;
       try {
-        value = JSON.parse(s);
+        r = jsonRow(parseLine(s, file, at), place, shape, file);
       } catch (e) {
-        throw new DataError(
-          `${where({ file, line: at })}not valid JSON (${(e as Error).message}); a stream holds one JSON row per line`,
-          { file, line: at },
-        );
+        yield fault(e, place);
+        continue;
       }
-      const r: StreamedRow = jsonRow(value, { row: ++row, line: at }, shape, file);
       if (shape.names) r.names = shape.names;
       yield r;
     }
@@ -88,6 +108,18 @@ export async function* readRowStream(
   }
   buffer += decoder.decode();
   if (buffer.length > 0) yield* take(buffer);
+}
+
+/** One JSON Lines line's value. */
+function parseLine(s: string, file: string, line: number): unknown {
+  try {
+    return JSON.parse(s);
+  } catch (e) {
+    throw new DataError(
+      `${where({ file, line })}not valid JSON (${(e as Error).message}); a stream holds one JSON row per line`,
+      { file, line },
+    );
+  }
 }
 
 /**

@@ -14,6 +14,8 @@ export interface TableRow {
   row: number;
   /** 1-based line in the file, where the format has lines (CSV, JSON Lines). */
   line?: number;
+  /** The `y` of a `{"x": row, "y": label}` row (null when it has no `y`); absent for every other form. */
+  label?: unknown;
 }
 
 export interface Table {
@@ -141,13 +143,13 @@ export function jsonRow(
   file: string,
 ): TableRow {
   const line = r.line;
-  let v = value;
+  const v = value;
   if (
     isObject(v) &&
     Object.keys(v).every((k) => k === "x" || k === "y") &&
     (Array.isArray(v.x) || isObject(v.x))
   )
-    v = v.x;
+    return { ...jsonRow(v.x, r, shape, file), label: v.y ?? null };
   if (Array.isArray(v)) {
     if (shape.names)
       throw new DataError(

@@ -5,6 +5,7 @@
  */
 import { DataError } from "../tensor/errors.js";
 import { describe } from "../tensor/fields.js";
+import { parseLiveRecord } from "./live-record.js";
 import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord, type StepSeries } from "./record.js";
 
 type Obj = Record<string, unknown>;
@@ -107,6 +108,7 @@ export function parseRunRecord(raw: unknown): RunRecord {
   if (r.health !== undefined && r.health !== null) record.health = health(r.health);
   if (r.continual !== undefined && r.continual !== null) record.continual = continual(r.continual);
   if (r.online !== undefined && r.online !== null) record.online = online(r.online);
+  if (r.live !== undefined && r.live !== null) record.live = parseLiveRecord(r.live);
   if (r.taskEnds !== undefined && r.taskEnds !== null) record.taskEnds = numbers(r.taskEnds, "taskEnds");
   return record;
 }

@@ -7,6 +7,7 @@
 import type { HealthEvent } from "../health/detectors.js";
 import type { SeriesPoint } from "../health/statistics.js";
 import type { EpochEvent, Metrics, Observer } from "../train/events.js";
+import type { LiveRecord } from "./live-record.js";
 
 export const RUN_RECORD_FORMAT = "homeostat-run-record";
 export const RUN_RECORD_VERSION = 1;
@@ -68,7 +69,7 @@ export interface OnlinePlasticityRecord {
 export interface RunRecord {
   format: typeof RUN_RECORD_FORMAT;
   version: number;
-  /** "train", "demo mnist", "continual", "playground". */
+  /** "train", "demo mnist", "continual", "live", "playground". */
   command: string;
   /** Shown in the report's legend; defaults to the file name. */
   label?: string;
@@ -81,6 +82,8 @@ export interface RunRecord {
   continual?: ContinualRecord;
   /** The online plasticity protocol: online accuracy per task, balance of each hidden layer before each task. */
   online?: OnlinePlasticityRecord;
+  /** `homeostat live`: the learner's vital signs over the stream and its drifts. */
+  live?: LiveRecord;
   /** Continual runs: the step (counted as in `steps.step`, over the whole stream) at which each task's training ended. */
   taskEnds?: number[];
   /** The command's JSON summary (wall time, samples/s, stop reason, …). */

@@ -1,0 +1,86 @@
+/** The page of `homeostat live`: a lifelong learner on a stream of rows. */
+import { type HelpPage, HELP, JSON_FLAG, KERNELS } from "./help-common.js";
+
+export const livePage = {
+  usage: [
+    "live --config live.json [--input FILE|-] [--predictions FILE|-] [--checkpoint DIR] [--json | --quiet]",
+    "live --resume DIR [--config live.json] [--input FILE|-] [--predictions FILE|-] [--checkpoint DIR]",
+  ],
+  about:
+    "Runs a lifelong learner on rows as they arrive (a file, or a pipe that never ends): each labelled row is predicted, then learnt (test-then-train, scored prequentially); a row without a label is only predicted; a row that cannot be used is answered with an error naming its line and changes nothing. One JSON line per input row, in input order, written as each row is answered. Checkpoints the learner every checkpoint.every rows and at the end; --resume continues bit-identically. Writes a run record (live.record.json) that homeostat report draws. Runs on the js backend unless --backend or --threads say otherwise.",
+  flags: [
+    {
+      flag: "-c, --config FILE",
+      doc: 'the live config: the learner\'s keys ({"task": "classification"} alone is valid) and the command\'s (below); required unless --resume',
+    },
+    {
+      flag: "-i, --input FILE",
+      doc: 'the rows: CSV or JSON Lines; - for standard input (default: the config\'s "input", else -)',
+    },
+    {
+      flag: "-p, --predictions FILE",
+      doc: 'where the answer lines go; - for standard output (default: the config\'s "predictions", else -)',
+    },
+    {
+      flag: "--checkpoint DIR",
+      doc: "where the learner (learner.hmst) and its run record are saved (default: with --resume, DIR; else the config's checkpoint.dir)",
+    },
+    {
+      flag: "--resume DIR",
+      doc: "continue the learner saved in DIR with the rows that follow; a --config must describe the same learner (else exit 2)",
+    },
+  ],
+  common: {
+    json: `${JSON_FLAG}, after the prediction lines when they go to standard output too`,
+    quiet: "no progress line and no summary line (the prediction lines are still written)",
+    seed: "override the learner's seed (not with --resume, which keeps the saved learner's)",
+    backend: `${KERNELS.backend} (default: js)`,
+    threads: KERNELS.threads,
+    help: HELP,
+  },
+  sections: [
+    [
+      "Live config",
+      `  The learner's keys (as Learner.create): task "classification" | "regression" (required),
+    inputs, hidden [[64]], optimizer [{"type": "adam", "lr": 0.001}], batch [1], seed [0],
+    memory [1000], replay [0], window [1000], normalize [true], normalizeDecay [0],
+    drift "adwin" | "page-hinkley" | "none" [adwin], consolidate "onlineEwc" | "none" [none],
+    features, labels.
+  The command's keys beside them (paths relative to the config's folder):
+    input, predictions: paths or "-";  target: the label's column [label, y or target, else the last]
+    checkpoint {"dir" [runs/<config name>/checkpoint], "every": rows [only at the end]}
+    record {"path" [live.record.json in the checkpoint folder, else in runs/<config name>/],
+            "every": labelled rows between samples [100]}`,
+    ],
+    [
+      "Input",
+      `  CSV (a header names the columns; without one the label is the last value) or JSON Lines: rows as
+  {"x": [values] or {name: value}, "y": label}, or objects of named values with the label among them.
+  An empty label cell, a null or missing "y" asks for a prediction only. CSV labels that read as
+  numbers are numbers (1, as JSON's 1). Features are matched by name whenever the input names them.`,
+    ],
+    [
+      "Output",
+      `  One line per input row, row = its 1-based data row (the header is not a row):
+    {"row": N, "label": L, "probability": p}   classification (the prediction before learning)
+    {"row": N, "value": v}                     regression
+    {"row": N, "error": "FILE:LINE: why"}      a row refused (wrong width, missing or non-numeric value,
+                                               unknown feature, bad label); nothing learnt from it
+  On a terminal, a progress line on standard error (rows, rows/s, prequential and recent accuracy,
+  drifts, replay fill); at the end one summary line there. Ctrl-C (SIGINT) or SIGTERM ends the
+  stream as its end would: the learner and the record are saved, exit code 0.`,
+    ],
+    [
+      "--json output",
+      `  {"live": {"steps", "rows", "observed", "predicted", "rejected" (this run's rows), "prequential":
+    {"accuracy", "loss"}, "drifts": [{"row", "evidence"}], "vitals" (Learner.vitals()), "resumed",
+    "checkpoint", "record", "seconds"}}`,
+    ],
+  ],
+  exit: "0 done (refused rows included); 2 bad usage, config, a target column the input lacks, an unreadable input",
+  examples: [
+    "homeostat live --config live.json --input stream.csv --predictions predictions.jsonl",
+    "tail -f events.jsonl | homeostat live -c live.json --checkpoint runs/live",
+    "homeostat live --resume runs/live --input more.csv --json",
+  ],
+} satisfies HelpPage;
