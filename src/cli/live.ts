@@ -11,7 +11,7 @@ import { readRowStream, type StreamedRow } from "../data/row-stream.js";
 import { rowWhere } from "../data/rows.js";
 import { LEARNER_FILE, loadLearner, saveLearner } from "../io/learner-file.js";
 import { Learner, type LearnerConfig, type Prediction } from "../learner/learner.js";
-import { parseLearnerConfig } from "../learner/config.js";
+import { parseLearnerConfig, savedConfig } from "../learner/config.js";
 import { LiveSampler } from "../report/live-record.js";
 import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord } from "../report/record.js";
 import { ConfigError, DataError, HomeostatError, fileErrorWords } from "../tensor/errors.js";
@@ -163,11 +163,9 @@ function sameLearner(cfg: LiveConfig, learner: Learner, configPath: string, dir:
 
 /** The config as the record keeps it (and a resume without --config reads): the learner's keys as saved, the command's settings. */
 function configToSave(cfg: LiveConfig, learner: Learner): unknown {
-  const { features, ...rest } = learner.config;
   const every = cfg.checkpoint?.every;
   return {
-    ...rest,
-    ...(features ? { features } : {}),
+    ...savedConfig(learner.config),
     ...(cfg.target !== undefined ? { target: cfg.target } : {}),
     // The folder is where a resume finds it, so only the cadence is kept; a record path the user chose is kept.
     ...(every ? { checkpoint: { every } } : {}),
