@@ -182,7 +182,8 @@ function layerStatistics(
   const h = act.output.data;
   const [n, units] = [act.output.shape[0], act.output.shape[1]];
   const { meanAbs, mean, inactive } = unitActivity(h, n, units, ls.active);
-  out.activationMean = meanStd(mean).mean;
+  // Summed here, not by meanStd: meanStd then meets float32 only, and its loops stay monomorphic (~2× faster).
+  out.activationMean = mean.reduce((sum, m) => sum + m, 0) / Math.max(units, 1);
   if (act.preActivation) out.preActivationStd = meanStd(act.preActivation.data).std;
   out.dormantFraction = dormantFraction(meanAbs, t.dormantTau);
   out.saturatedFraction = saturatedFraction(h, info.layer.activation);
@@ -195,12 +196,25 @@ function layerStatistics(
 /**
  * l2Norm of a gradient. Float32 gradients (all of fit's) get a loop that only ever sees Float32Array: the
  * shared l2Norm also meets plain arrays and float64, and its generic element access cost ~3× per element.
- * Same sum, same order, same value.
+ * Four elements per turn of the loop, still added one by one in index order: the same sum, the same value
+ * to the last bit, with a quarter of the loop's own work (the chain of additions is what is left).
  */
 function gradientNorm(g: Float32Array | Float64Array): number {
   if (!(g instanceof Float32Array)) return l2Norm(g);
   let sum = 0;
-  for (let i = 0; i < g.length; i++) sum += g[i] * g[i];
+  const n = g.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const a = g[i];
+    const b = g[i + 1];
+    const c = g[i + 2];
+    const d = g[i + 3];
+    sum += a * a;
+    sum += b * b;
+    sum += c * c;
+    sum += d * d;
+  }
+  for (; i < n; i++) sum += g[i] * g[i];
   return Math.sqrt(sum);
 }
 
@@ -217,7 +231,24 @@ function weightNorms(
   let now = 0;
   let moved = 0;
   let then = 0;
-  for (let i = 0; i < w.length; i++) {
+  const n = w.length;
+  let i = 0;
+  // Two elements a turn, each sum still in index order (see gradientNorm).
+  for (; i + 2 <= n; i += 2) {
+    const a = w[i];
+    const b = before[i];
+    const diff = a - b;
+    const a1 = w[i + 1];
+    const b1 = before[i + 1];
+    const diff1 = a1 - b1;
+    now += a * a;
+    moved += diff * diff;
+    then += b * b;
+    now += a1 * a1;
+    moved += diff1 * diff1;
+    then += b1 * b1;
+  }
+  for (; i < n; i++) {
     const a = w[i];
     const b = before[i];
     const diff = a - b;
