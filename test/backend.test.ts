@@ -226,6 +226,27 @@ function againstJs(b: Backend): void {
       }
     }
   });
+  test(`${b.name} stepSquares: js's sums to the last bit (each in index order), plain and resident arrays`, () => {
+    const out = new Float64Array(4);
+    // Closed form: w = (3, 4), w0 = (3, 0), g = (1, 2): ‖w‖² 25, ‖w − w0‖² 16, ‖w0‖² 9, ‖g‖² 5.
+    const stepSquares = b.stepSquares!;
+    stepSquares(Float32Array.of(3, 4), Float32Array.of(3, 0), Float32Array.of(1, 2), out);
+    assert.deepEqual(Array.from(out), [25, 16, 9, 5]);
+    const copy = (x: Float32Array, resident: boolean) => {
+      const r = (resident ? b.alloc?.(x.length) : null) ?? new Float32Array(x.length);
+      r.set(x);
+      return r;
+    };
+    for (const size of [0, 7, 4095, 4096, 4099, 200_704])
+      for (const resident of [false, true]) {
+        const [w, g] = [randomF32(size, -0.1, 0.1), randomF32(size, -1e-3, 1e-3, 0.05)];
+        const w0 = Float32Array.from(w, (v, i) => v + 1e-3 * g[i]!);
+        const want = new Float64Array(4);
+        jsBackend.stepSquares(w, w0, g, want);
+        stepSquares(copy(w, resident), copy(w0, resident), copy(g, resident), out);
+        assert.deepEqual(out, want, `size ${size}${resident ? " resident" : ""}`);
+      }
+  });
   // A backend may leave Adam to js's loop (scaleByAdam falls back to it); then there is nothing of its own to check.
   const noAdam = b.adam ? false : `${b.name} has no adam kernel of its own: Adam runs js's loop there`;
   test(`${b.name} adam step matches js within float32 rounding (moments and update), plain and resident arrays`, {

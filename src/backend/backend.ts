@@ -136,6 +136,13 @@ export interface Backend {
     c2: number,
   ): void;
   /**
+   * The sums of squares a health check takes of one weight matrix, in float64, each added in index order
+   * (so every backend gives the plain loop's value to the last bit): out ← [Σ w², Σ (w − w0)², Σ w0², Σ g²],
+   * w the weights after a step, w0 before it, g the step's gradient, all of one length. Optional: the
+   * health monitor runs js's loop where it is absent.
+   */
+  stepSquares?(w: Float32Array, w0: Float32Array, g: Float32Array, out: Float64Array): void;
+  /**
    * A zeroed float32 array of `n` elements that this backend's kernels use in place, for arrays that
    * live as long as a model or an optimiser (parameters, optimiser state, update buffers); null when the
    * backend keeps no memory of its own or declines (small arrays). Optional: `allocFloat32` falls back

@@ -4,6 +4,7 @@
  * evidence, diagnosis and repair, and the repair policy (policy.ts) that decides what is done — over one
  * plain state object (state.ts), which is also what a checkpoint keeps.
  */
+import { allocFloat32 } from "../backend/index.js";
 import { parseOptions } from "../config/options.js";
 import type { Kind } from "../config/registry.js";
 import type { BatchEvent, EpochEvent, Observer, TrainingControl } from "../train/events.js";
@@ -217,7 +218,8 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       if (s.done || !checkNext(s, control.step, t)) return;
       before = layers.map((info, k) => {
         const w = control.parameters[info.weightAt][1].data as Float32Array;
-        const buf = before[k] && before[k].length === w.length ? before[k] : new Float32Array(w.length);
+        // In the backend's memory, where its stepSquares reads the weights in place.
+        const buf = before[k] && before[k].length === w.length ? before[k] : allocFloat32(w.length);
         buf.set(w);
         return buf;
       });

@@ -1,6 +1,6 @@
 import { grad } from "../autograd/backward.js";
 import { add } from "../autograd/ops.js";
-import { backend } from "../backend/index.js";
+import { allocFloat32, backend } from "../backend/index.js";
 import type { Loss } from "../losses/losses.js";
 import type { ForwardContext } from "../nn/layer.js";
 import type { Sequential } from "../nn/sequential.js";
@@ -289,7 +289,8 @@ export class TrainingRun {
     this.params.forEach(([name], i) => {
       let copy = this.gradCopies.get(name);
       if (!copy || copy.length !== grads[i].length)
-        this.gradCopies.set(name, (copy = new Float32Array(grads[i].length)));
+        // In the backend's memory: the health monitor's norms read them there in place.
+        this.gradCopies.set(name, (copy = allocFloat32(grads[i].length)));
       copy.set(grads[i]);
     });
   }

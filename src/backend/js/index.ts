@@ -4,7 +4,7 @@ import { binary, expand, unary, where } from "./elementwise.js";
 import { linear, linearBackward } from "./linear.js";
 import { matmul } from "./matmul.js";
 import { reduce, transpose } from "./reduce.js";
-import { adam, axpy, scale } from "./vector.js";
+import { adam, axpy, scale, stepSquares } from "./vector.js";
 
 /**
  * The reference backend: plain TypeScript over typed arrays. Every other backend is tested against it.
@@ -26,4 +26,5 @@ export const jsBackend = {
   axpy,
   scale,
   adam,
+  stepSquares,
 } satisfies Backend;

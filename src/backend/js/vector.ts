@@ -4,6 +4,24 @@ export function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
   for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
 }
 
+/** [Σ w², Σ (w − w0)², Σ w0², Σ g²] into `out`: the reference for `Backend.stepSquares`, one pass, each sum in index order. */
+export function stepSquares(w: Float32Array, w0: Float32Array, g: Float32Array, out: Float64Array): void {
+  if (w0.length !== w.length || g.length !== w.length)
+    throw new Error(`stepSquares: lengths differ (${w.length}, ${w0.length}, ${g.length})`);
+  let now = 0;
+  let moved = 0;
+  let then = 0;
+  let grad = 0;
+  for (let i = 0; i < w.length; i++) {
+    const d = w[i] - w0[i];
+    now += w[i] * w[i];
+    moved += d * d;
+    then += w0[i] * w0[i];
+    grad += g[i] * g[i];
+  }
+  out.set([now, moved, then, grad]);
+}
+
 /** x ← alpha·x. */
 export function scale(alpha: number, x: Float32Array): void {
   for (let i = 0; i < x.length; i++) x[i] *= alpha;

@@ -99,6 +99,11 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       if (x.length < VECTOR_MIN) jsBackend.scale(alpha, x);
       else mm.scale(alpha, x);
     },
+    stepSquares(w, w0, g, out) {
+      if (w.length < VECTOR_MIN || w0.length !== w.length || g.length !== w.length)
+        jsBackend.stepSquares(w, w0, g, out);
+      else mm.stepSquares(w, w0, g, out);
+    },
     alloc: (n) => mm.alloc(n),
     bufferFor(owner, n) {
       const kept = buffers.get(owner);

@@ -33,6 +33,7 @@ export interface KernelExports {
   scale(alpha: number, x: number, n: number): void;
   relu(x: number, out: number, n: number): void;
   step(x: number, out: number, n: number): void;
+  stepSquares(w: number, w0: number, g: number, n: number, out: number): void;
   adam(
     u: number,
     mu: number,

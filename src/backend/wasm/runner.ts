@@ -219,6 +219,14 @@ export class KernelRunner {
     this.output(nuAt, nu);
   }
 
+  /** out ← [Σ w², Σ (w − w0)², Σ w0², Σ g²] in float64 (in place when the three are resident, as a check's are). */
+  stepSquares(w: Float32Array, w0: Float32Array, g: Float32Array, out: Float64Array): void {
+    const [wAt, w0At, gAt] = this.stage([w, w0, g], 8, 1) as [number, number, number];
+    const at = this.arena.take(8);
+    this.kernels.exports.stepSquares(wAt, w0At, gAt, w.length, at);
+    out.set(new Float64Array(this.kernels.memory.buffer, at, 4));
+  }
+
   /** out ← relu(x) or its derivative (step), element by element, branch-free. */
   map(kernel: "relu" | "step", x: Float32Array, out: Float32Array): void {
     const outAt = this.offsetOf(out);
