@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Sequential } from "../nn/sequential.js";
-import { ConfigError, fileErrorWords, ModelFileError } from "../tensor/errors.js";
+import { ConfigError, fileErrorWords, HomeostatError, ModelFileError } from "../tensor/errors.js";
 import { Rng } from "../tensor/rng.js";
 import { writeFileAtomic } from "./atomic.js";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors-format.js";
@@ -131,7 +131,8 @@ function storedArchitecture(metadata: Record<string, string>, file: string): Arc
   if (text === undefined) return null;
   try {
     return architectureOf({ architecture: JSON.parse(text) }, `${file}: __metadata__.${ARCH_KEY}`);
-  } catch {
+  } catch (error) {
+    if (!(error instanceof HomeostatError || error instanceof SyntaxError)) throw error;
     throw new ModelFileError(`${file}: __metadata__.${ARCH_KEY} is not a layer list`, {
       file,
       field: ARCH_KEY,
