@@ -218,6 +218,21 @@ test("import: the declared architecture's names and shapes, the input width from
   );
 });
 
+test("import: F64 tensors are rounded to float32", () => {
+  const f64 = encodeSafetensors(
+    Object.entries({ "0.weight": [3, 4], "0.bias": [3], "2.weight": [2, 3], "2.bias": [2] }).map(
+      ([name, shape]) => ({
+        name,
+        dtype: "F64" as const,
+        shape,
+        data: new Float64Array(shape.reduce((n, d) => n * d, 1)).fill(0.1),
+      }),
+    ),
+  );
+  const { model } = importSafetensors(f64, ARCH, "m.safetensors");
+  for (const [, t] of model.parameters()) assert.ok(t.data.every((v) => v === Math.fround(0.1)));
+});
+
 const IMPORT_BAD: [string, (t: Record<string, number[]>) => void, RegExp][] = [
   [
     "a missing tensor",
