@@ -1,12 +1,15 @@
 /**
  * The full fuzz run of issue 7: at least 100,000 mutated and random inputs across every parser a
- * user's file reaches. `npm run fuzz` (or `node dist/bench/fuzz.js [--per-target N]`).
+ * user's file reaches. `npm run fuzz` (or `node dist/bench/fuzz.js [--per-target N] [--only TEXT]`, TEXT
+ * a part of the parsers' names, e.g. `--only safetensors`).
  */
 import { fuzz } from "../test/helpers/fuzz.js";
 import { fuzzTargets } from "../test/helpers/fuzz-targets.js";
 
 const arg = process.argv.indexOf("--per-target");
 const perTarget = arg > 0 ? Number(process.argv[arg + 1]) : 15_000;
+const only = process.argv.indexOf("--only");
+const filter = only > 0 ? String(process.argv[only + 1]) : "";
 /** One input of a few kB taking this long means a pathological path in a parser (timed here, on a quiet machine, not in npm test). */
 const SLOW_MS = 500;
 let total = 0;
@@ -14,7 +17,7 @@ let crashes = 0;
 let slow = 0;
 console.log("| parser | inputs | accepted | refused (typed error) | crashes | slowest (ms) |");
 console.log("| --- | --- | --- | --- | --- | --- |");
-for (const target of fuzzTargets()) {
+for (const target of fuzzTargets().filter((t) => t.name.includes(filter))) {
   const r = fuzz(target, perTarget, 2026);
   total += r.inputs;
   crashes += r.crashes.length;

@@ -24,7 +24,7 @@ const FLAGS: Record<string, string[]> = {
   live: [...COMMON, "-c", "--config", "-i", "--input", "-p", "--predictions", "--resume", "--checkpoint"],
   report: [...COMMON, "-o", "--out"],
   export: [...COMMON, "-m", "--model", "-f", "--format", "-o", "--out"],
-  import: [...COMMON, "--in", "-f", "--format", "-o", "--out"],
+  import: [...COMMON, "--in", "-f", "--format", "-o", "--out", "--arch", "--optimizer"],
   bench: ["--quick", "--only", "--out", "-h", "--help"],
 };
 const COMMANDS = Object.keys(FLAGS);

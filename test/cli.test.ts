@@ -359,7 +359,7 @@ test("export to ONNX and TF.js and import back: the same predictions; bad format
   assert.deepEqual(w("from-tfjs.hmst"), w("exp.hmst"));
   expectRefusal(
     ["export", "--model", "exp.hmst", "--format", "keras", "--out", "x"],
-    /--format: expected onnx or tfjs/,
+    /--format: expected onnx, tfjs or safetensors/,
   );
   write("garbage.onnx", "not a protobuf at all, just text");
   expectRefusal(["import", "--format", "onnx", "--in", "garbage.onnx", "--out", "g.hmst"], /garbage\.onnx/);

@@ -247,8 +247,10 @@ function importCommand(rest: string[]): number {
     in: { type: "string" },
     format: { type: "string", short: "f" },
     out: { type: "string", short: "o" },
+    arch: { type: "string" },
+    optimizer: { type: "string" },
   });
-  runImport(values.in, values.format, values.out, makeUi(values));
+  runImport(values, makeUi(values));
   return 0;
 }
 

@@ -104,15 +104,15 @@ export const predictPage = {
 } satisfies HelpPage;
 
 export const exportPage = {
-  usage: ["export --model FILE --format onnx|tfjs --out PATH [--json | --quiet]"],
+  usage: ["export --model FILE --format onnx|tfjs|safetensors --out PATH [--json | --quiet]"],
   about:
-    'Writes a model\'s inference graph as ONNX (opset 17; input "input" [batch, features] float32, output "output") or as a TensorFlow.js layers model. Dropout is left out. The input normalisation is not part of either graph: feed it inputs normalised as in training (the output says which mode).',
+    'Writes a model as ONNX (opset 17; input "input" [batch, features] float32, output "output"), as a TensorFlow.js layers model, or as PyTorch weights: NAME.safetensors (the state dict of the equivalent nn.Sequential, float32), NAME.py (builds that network and loads the file with torch alone) and, when the model file holds Adam, AdamW or SGD state, NAME.optimizer.safetensors (optimizer.state_dict() as tensors state.<i>.<key>; NAME.py\'s load_optimizer(model) reads it). PyTorch names: a Dense is nn.Linear followed by its activation as a module of its own, so Linear indices skip the activations (0.weight, 2.weight, ...); weights are [units, in] in both. A softmax or sigmoid output stays a module: model[:-1] gives the logits PyTorch\'s losses want. Dropout is left out of ONNX and TF.js. The input normalisation is part of none of them: feed inputs normalised as in training (the output says which mode).',
   flags: [
     { flag: "-m, --model FILE", doc: "the model file (required)" },
-    { flag: "-f, --format FORMAT", doc: "onnx or tfjs (required)" },
+    { flag: "-f, --format FORMAT", doc: "onnx, tfjs or safetensors (required)" },
     {
       flag: "-o, --out PATH",
-      doc: "onnx: the .onnx file; tfjs: a folder that receives model.json and weights.bin (required)",
+      doc: "onnx: the .onnx file; tfjs: a folder that receives model.json and weights.bin; safetensors: NAME.safetensors, with NAME.py (and NAME.optimizer.safetensors) beside it (required)",
     },
   ],
   common: NO_KERNELS_COMMON,
@@ -128,30 +128,46 @@ export const exportPage = {
    "standardize" | null}`,
     ],
   ],
-  exit: "0 written; 2 bad usage, an unreadable model file, or a layer the format cannot express",
+  exit: "0 written; 2 bad usage, an unreadable model file, or a layer the format cannot express (nothing written)",
   examples: [
     "homeostat export -m runs/mnist/model.hmst -f onnx -o mnist.onnx",
     "homeostat export -m runs/mnist/model.hmst -f tfjs -o mnist-tfjs/",
+    "homeostat export -m runs/mnist/model.hmst -f safetensors -o torch/mnist.safetensors   # then python3 torch/mnist.py",
   ],
 } satisfies HelpPage;
 
 export const importPage = {
-  usage: ["import --format onnx|tfjs --in PATH --out FILE [--json | --quiet]"],
+  usage: [
+    "import --format onnx|tfjs --in PATH --out FILE [--json | --quiet]",
+    "import --format safetensors --in FILE.safetensors [--arch ARCH.json] [--optimizer FILE] --out FILE [--json | --quiet]",
+  ],
   about:
-    "Reads an ONNX file or a TensorFlow.js layers model as a Homeostat model file. ONNX: a chain of Gemm or MatMul(+Add), Relu, Sigmoid, Tanh, LeakyRelu (α 0.01), Elu (α 1), Selu, Softplus, Softmax, Gelu, LayerNormalization, Identity, Dropout and Constant nodes, float32 weights. The model file holds no loss, normaliser or class names: eval takes the loss its output layer implies.",
+    'Reads an ONNX file, a TensorFlow.js layers model or a PyTorch nn.Sequential state dict (safetensors) as a Homeostat model file. ONNX: a chain of Gemm or MatMul(+Add), Relu, Sigmoid, Tanh, LeakyRelu (α 0.01), Elu (α 1), Selu, Softplus, Softmax, Gelu, LayerNormalization, Identity, Dropout and Constant nodes, float32 weights. safetensors: --arch declares the network (a run config, whose model.layers is read, or {"layers": [...], "inputDim": N}); the names must be those of the equivalent nn.Sequential (see export), F32 or F64 (rounded to float32), every tensor present, none extra, every shape as declared; the input width comes from the first weight. Without --arch, the architecture a Homeostat export stored in the file. --optimizer adds Adam, AdamW or SGD state in export\'s layout. The model file holds no loss, normaliser or class names: eval takes the loss its output layer implies.',
   flags: [
-    { flag: "-f, --format FORMAT", doc: "onnx or tfjs (required)" },
+    { flag: "-f, --format FORMAT", doc: "onnx, tfjs or safetensors (required)" },
     {
       flag: "--in PATH",
-      doc: "the .onnx file, or the folder holding model.json and its weight files (required)",
+      doc: "the .onnx file, the folder holding model.json and its weight files, or the .safetensors file (required)",
+    },
+    { flag: "--arch FILE", doc: "safetensors: the architecture, a run config or {layers, inputDim}" },
+    {
+      flag: "--optimizer FILE",
+      doc: "safetensors: optimiser state (NAME.optimizer.safetensors) to keep in the model file",
     },
     { flag: "-o, --out FILE", doc: "the Homeostat model file to write (required)" },
   ],
   common: NO_KERNELS_COMMON,
   sections: [
     ["Output", "  Homeostat · import · PATH → FILE (784 → dense 256 relu → …, N parameters)"],
-    ["--json output", `  {"command": "import", "format", "input", "model" (the file written), "parameters"}`],
+    [
+      "--json output",
+      `  {"command": "import", "format", "input", "model" (the file written), "parameters"}; safetensors adds
+   "optimizer": "adam" | "adamw" | "sgd" | null`,
+    ],
   ],
-  exit: "0 written; 2 bad usage, or an input that cannot be read or mapped (the message names the node and its op)",
-  examples: ["homeostat import -f onnx --in mnist.onnx -o mnist.hmst"],
+  exit: "0 written; 2 bad usage, or an input that cannot be read or mapped (the message names the node, op or tensor; nothing written)",
+  examples: [
+    "homeostat import -f onnx --in mnist.onnx -o mnist.hmst",
+    "homeostat import -f safetensors --in mlp.safetensors --arch run.json -o mlp.hmst",
+  ],
 } satisfies HelpPage;

@@ -37,10 +37,10 @@ Usage:
   homeostat live --resume DIR              continue a checkpointed learner with the rows that follow
   homeostat report RECORD.json [RECORD2.json] [--out FILE.html]
                                            one self-contained HTML page of a run record (two: compared on the same axes)
-  homeostat export --model FILE --format onnx|tfjs --out PATH
-                                           the inference graph as ONNX (opset 17) or a TF.js layers model
-  homeostat import --format onnx|tfjs --in PATH --out FILE
-                                           an ONNX file or TF.js model folder as a Homeostat model file
+  homeostat export --model FILE --format onnx|tfjs|safetensors --out PATH
+                                           ONNX (opset 17), a TF.js layers model, or PyTorch weights + a .py
+  homeostat import --format onnx|tfjs|safetensors --in PATH [--arch FILE] --out FILE
+                                           an ONNX file, a TF.js model folder or a PyTorch state dict as a model file
   homeostat bench [--quick] [--only train|gemm] [--out FILE.json]
                                            training and matrix-product speed: js and wasm backends against
                                            TensorFlow.js and PyTorch where installed (interleaved, ratios)

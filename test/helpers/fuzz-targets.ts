@@ -1,6 +1,7 @@
 import { parseRunConfig } from "../../src/cli/config.js";
 import { exportOnnx, importOnnx } from "../../src/io/onnx.js";
 import { exportTfjs, importTfjs } from "../../src/io/tfjs.js";
+import { exportSafetensors, importSafetensors } from "../../src/io/safetensors.js";
 import { Activation } from "../../src/nn/layers.js";
 import { parseCsv } from "../../src/data/csv.js";
 import { columnIndex, numericColumns, readTable } from "../../src/data/rows.js";
@@ -69,6 +70,17 @@ function mutateJson(seed: Uint8Array, rng: Rng): Uint8Array {
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const decodeText = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** A safetensors file with its JSON header edited structurally (and its length field rewritten to fit), data kept. */
+function mutateSafetensorsHeader(seed: Uint8Array, rng: Rng): Uint8Array {
+  const n = Number(new DataView(seed.buffer, seed.byteOffset).getBigUint64(0, true));
+  const header = mutateJson(seed.subarray(8, 8 + n), rng);
+  const out = new Uint8Array(8 + header.length + seed.length - 8 - n);
+  new DataView(out.buffer).setBigUint64(0, BigInt(header.length), true);
+  out.set(header, 8);
+  out.set(seed.subarray(8 + n), 8 + header.length);
+  return out;
+}
 
 function idxFile(type: number, dims: number[], body: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + body.length);
@@ -145,7 +157,28 @@ export function fuzzTargets(): FuzzTarget[] {
     new Dense(3, { activation: "softmax" }),
   ]).build(3, new Rng(2));
   const tfjs = exportTfjs(mixed);
+  const st = exportSafetensors(model, {
+    weightsFile: "fuzz.safetensors",
+    optimizer: { type: "adam", lr: 0.01, options: adam({ lr: 0.01 }).options, state: state.optimizerState },
+  });
   return [
+    {
+      // The container and the architecture stored in it (import without --arch), then the names and shapes.
+      name: "safetensors weights",
+      seeds: [exportSafetensors(mixed, { weightsFile: "m.safetensors" }).weights, st.weights],
+      mutate: mutateSafetensorsHeader,
+      parse: (b) => importSafetensors(b, null, "fuzz.safetensors"),
+    },
+    {
+      name: "safetensors optimiser state",
+      seeds: [st.optimizer!],
+      mutate: mutateSafetensorsHeader,
+      parse: (b) =>
+        importSafetensors(st.weights, null, "fuzz.safetensors", {
+          bytes: b,
+          file: "fuzz.optimizer.safetensors",
+        }),
+    },
     {
       name: "ONNX importer",
       seeds: [exportOnnx(mixed), exportOnnx(model)],

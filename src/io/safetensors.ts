@@ -1,0 +1,262 @@
+/**
+ * PyTorch weights both ways through safetensors. Export writes three files: `NAME.safetensors` (the
+ * PyTorch `nn.Sequential` state dict, float32, names as in `safetensors-torch.ts`), `NAME.py` (builds
+ * that network and loads the file) and, for an Adam, AdamW or SGD model file with optimiser state,
+ * `NAME.optimizer.safetensors` (`safetensors-optim.ts`). Import reads a state dict against a declared
+ * architecture and refuses any tensor that is missing, extra, of another shape or not F32/F64.
+ */
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { Sequential } from "../nn/sequential.js";
+import { ConfigError, fileErrorWords, HomeostatError, ModelFileError } from "../tensor/errors.js";
+import { Rng } from "../tensor/rng.js";
+import { writeFileAtomic } from "./atomic.js";
+import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors-format.js";
+import { optimizerFromTensors, optimizerTensors, type SavedOptimizer } from "./safetensors-optim.js";
+import { pythonModule } from "./safetensors-python.js";
+import { inferInputDim, torchModules, torchNames } from "./safetensors-torch.js";
+
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  type SafeTensor,
+  type SafetensorsFile,
+} from "./safetensors-format.js";
+export type { SavedOptimizer } from "./safetensors-optim.js";
+
+/** The metadata key under which export stores the layer configs, so that import needs no --arch. */
+const ARCH_KEY = "homeostat_architecture";
+
+/** The files of an export, from the weights path: `m.safetensors` → `m.py`, `m.optimizer.safetensors`. */
+export function safetensorsPaths(weights: string): { weights: string; python: string; optimizer: string } {
+  const stem = weights.replace(/\.safetensors$/, "");
+  return { weights, python: `${stem}.py`, optimizer: `${stem}.optimizer.safetensors` };
+}
+
+export interface SafetensorsExport {
+  weights: Uint8Array;
+  python: string;
+  /** Null when there is no optimiser state or it has no one-to-one PyTorch counterpart. */
+  optimizer: Uint8Array | null;
+}
+
+/**
+ * The bytes of an export (nothing is written). `weightsFile` is the weights' file name, which the
+ * Python module opens beside itself.
+ *
+ * @example
+ * const { weights, python } = exportSafetensors(model, { weightsFile: "model.safetensors" });
+ */
+export function exportSafetensors(
+  model: Sequential,
+  o: {
+    weightsFile: string;
+    description?: string;
+    optimizer?: SavedOptimizer;
+    inputNormalization?: string | null;
+  },
+): SafetensorsExport {
+  if (!model.isBuilt)
+    throw new ConfigError(
+      "safetensors export: the model has no weights yet; call build(inputDim, rng) or train it first",
+    );
+  const modules = torchModules(model.layers);
+  const params = new Map(model.parameters());
+  const tensors = torchNames(modules).map(([ours, theirs]): SafeTensor => {
+    const t = params.get(ours)!;
+    return { name: theirs, dtype: "F32", shape: [...t.shape], data: Float32Array.from(t.data) };
+  });
+  const weights = encodeSafetensors(tensors, { format: "pt", [ARCH_KEY]: JSON.stringify(model.config()) });
+  const shapes = model.parameters().map(([name, t]) => ({ name, shape: t.shape }));
+  const opt = o.optimizer ? optimizerTensors(o.optimizer, shapes) : null;
+  const optimizerFile = basename(safetensorsPaths(o.weightsFile).optimizer);
+  const python = pythonModule(modules, {
+    description:
+      o.description ?? `A Homeostat model: ${model.inputDim} inputs, ${model.layers.length} layers.`,
+    inputDim: model.inputDim,
+    weightsFile: o.weightsFile,
+    ...(opt ? { optimizerFile, optimizerClass: opt.metadata.optimizer } : {}),
+    inputNormalization: o.inputNormalization ?? null,
+  });
+  return { weights, python, optimizer: opt ? encodeSafetensors(opt.tensors, opt.metadata) : null };
+}
+
+/** A declared architecture: the layer configs and, optionally, the input width. */
+export interface Architecture {
+  layers: unknown;
+  inputDim?: number;
+  /** Where it was declared, for messages. */
+  source: string;
+}
+
+/**
+ * The architecture in a JSON document: a run config (its `model`), a `{layers, inputDim?}` object,
+ * or a model file's `architecture`. `file` names it in errors.
+ *
+ * @example
+ * architectureOf({ model: { layers: [{ type: "dense", units: 3 }] } }, "run.json"); // { layers: [...], source: "run.json" }
+ */
+export function architectureOf(json: unknown, file: string): Architecture {
+  const obj = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  const source =
+    obj(json) && obj(json.model)
+      ? json.model
+      : obj(json) && obj(json.architecture)
+        ? json.architecture
+        : json;
+  if (!obj(source) || !Array.isArray(source.layers))
+    throw new ConfigError(
+      `${file}: expected a run config with model.layers, or {"layers": [...], "inputDim": N}`,
+      {
+        file,
+        field: "model.layers",
+      },
+    );
+  const inputDim = source.inputDim;
+  if (inputDim !== undefined && !(Number.isInteger(inputDim) && (inputDim as number) >= 1))
+    throw new ConfigError(`${file}: inputDim: expected a positive integer, got ${JSON.stringify(inputDim)}`, {
+      file,
+      field: "inputDim",
+    });
+  const layers = source.layers;
+  return inputDim === undefined
+    ? { layers, source: file }
+    : { layers, inputDim: inputDim as number, source: file };
+}
+
+/** The architecture an export stored in the file's metadata, if any. */
+function storedArchitecture(metadata: Record<string, string>, file: string): Architecture | null {
+  const text = metadata[ARCH_KEY];
+  if (text === undefined) return null;
+  try {
+    return architectureOf({ architecture: JSON.parse(text) }, `${file}: __metadata__.${ARCH_KEY}`);
+  } catch (error) {
+    if (!(error instanceof HomeostatError || error instanceof SyntaxError)) throw error;
+    throw new ModelFileError(`${file}: __metadata__.${ARCH_KEY} is not a layer list`, {
+      file,
+      field: ARCH_KEY,
+    });
+  }
+}
+
+const shapeText = (s: readonly number[]): string => JSON.stringify(s);
+
+/**
+ * A model from a PyTorch `nn.Sequential` state dict in safetensors form. `arch` declares the network
+ * (null: the one an export stored in the file); the input width comes from the first weight. With
+ * `optimizer` (the bytes and name of an optimiser file) the result carries its state as well.
+ *
+ * @example
+ * const { model } = importSafetensors(bytes, { layers: [{ type: "dense", units: 3 }], source: "arch.json" }, "m.safetensors");
+ */
+export function importSafetensors(
+  bytes: Uint8Array,
+  arch: Architecture | null,
+  file: string,
+  optimizer?: { bytes: Uint8Array; file: string },
+): { model: Sequential; optimizer?: SavedOptimizer } {
+  const st = decodeSafetensors(bytes, file);
+  const declared = arch ?? storedArchitecture(st.metadata, file);
+  if (!declared)
+    throw new ConfigError(
+      `${file}: no architecture stored in the file; declare it with --arch (a run config's model section)`,
+      {
+        file,
+      },
+    );
+  const model = Sequential.fromLayerConfigs(declared.layers, `${declared.source}: layers`);
+  const modules = torchModules(model.layers);
+  const byName = new Map(st.tensors.map((t) => [t.name, t]));
+  const inferred = inferInputDim(modules, (name) => byName.get(name)?.shape);
+  const inputDim = declared.inputDim ?? inferred?.inputDim;
+  if (inputDim === undefined)
+    throw inferred
+      ? new ModelFileError(`${file}: missing tensor "${inferred.from}" (the first layer's weight)`, {
+          file,
+          layer: inferred.from,
+        })
+      : new ConfigError(
+          `${declared.source}: the architecture has no weights; declare "inputDim" beside the layers`,
+          { file: declared.source },
+        );
+  model.build(inputDim, new Rng(0));
+  const params = new Map(model.parameters());
+  const names = torchNames(modules);
+  for (const [ours, theirs] of names) {
+    const t = byName.get(theirs);
+    const p = params.get(ours)!;
+    const layer = ours.split(".")[0]!;
+    const what = `layer ${layer} (${model.layers[Number(layer)]!.type})`;
+    if (!t)
+      throw new ModelFileError(`${file}: missing tensor "${theirs}" (${what}, shape ${shapeText(p.shape)})`, {
+        file,
+        layer: theirs,
+      });
+    if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i]))
+      throw new ModelFileError(
+        `${file}: tensor "${theirs}" has shape ${shapeText(t.shape)}, but ${what} of the declared architecture needs ${shapeText(p.shape)}`,
+        { file, layer: theirs },
+      );
+    p.data.set(t.data);
+  }
+  const expected = new Set(names.map(([, theirs]) => theirs));
+  const extra = st.tensors.filter((t) => !expected.has(t.name)).map((t) => `"${t.name}"`);
+  if (extra.length > 0)
+    throw new ModelFileError(
+      `${file}: tensor${extra.length > 1 ? "s" : ""} ${extra.slice(0, 4).join(", ")}${extra.length > 4 ? ", …" : ""} not in the declared architecture, which has ${[...expected].join(", ") || "no parameters"}`,
+      { file, layer: extra[0]!.slice(1, -1) },
+    );
+  if (!optimizer) return { model };
+  const shapes = model.parameters().map(([name, t]) => ({ name, shape: t.shape }));
+  const data = model.parameters().map(([, t]) => t.data as Float32Array);
+  const saved = optimizerFromTensors(
+    decodeSafetensors(optimizer.bytes, optimizer.file),
+    shapes,
+    data,
+    optimizer.file,
+  );
+  return { model, optimizer: saved };
+}
+
+/**
+ * Read an `--arch` JSON file (a run config or `{layers, inputDim?}`).
+ *
+ * @example
+ * const arch = readArchitectureFile("run.json");
+ */
+export function readArchitectureFile(path: string): Architecture {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot read the architecture (${fileErrorWords(error)})`, { file: path });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path}: not JSON (${(error as Error).message})`, { file: path });
+  }
+  return architectureOf(json, path);
+}
+
+/**
+ * Write an export's files (weights, then the optimiser, then the .py), each atomically; all bytes are
+ * made first, so an error leaves nothing written. Returns the paths written.
+ *
+ * @example
+ * writeSafetensors("out/model.safetensors", exportSafetensors(model, { weightsFile: "model.safetensors" }));
+ */
+export function writeSafetensors(path: string, files: SafetensorsExport): string[] {
+  const paths = safetensorsPaths(path);
+  writeFileAtomic(paths.weights, files.weights);
+  const written = [paths.weights];
+  if (files.optimizer) {
+    writeFileAtomic(paths.optimizer, files.optimizer);
+    written.push(paths.optimizer);
+  }
+  writeFileAtomic(paths.python, new TextEncoder().encode(files.python));
+  written.push(paths.python);
+  return written;
+}
