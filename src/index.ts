@@ -111,6 +111,13 @@ export { encodeModel, decodeModel, type ModelMetadata, type LoadedModel } from "
 export { encodeContainer, decodeContainer, MODEL_FORMAT_VERSION } from "./io/container.js";
 export { exportOnnx, importOnnx } from "./io/onnx.js";
 export { exportTfjs, importTfjs, writeTfjs, readTfjs, type TfjsModelJson } from "./io/tfjs.js";
+// PyTorch weights both ways: safetensors with nn.Sequential names, a generated module, optimiser state.
+export {
+  exportSafetensors,
+  importSafetensors,
+  decodeSafetensors,
+  encodeSafetensors,
+} from "./io/safetensors.js";
 export { writeFileAtomic, readModelBytes } from "./io/atomic.js";
 export { CheckpointWriter, loadLatestCheckpoint, listCheckpoints } from "./io/checkpoint.js";
 export type { TrainingState } from "./train/fit.js";
