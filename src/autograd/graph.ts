@@ -3,8 +3,9 @@ import type { Tensor } from "../tensor/tensor.js";
 /**
  * The closed set of primitive operations. Everything else (softmax, gelu, layer norm, the losses) is
  * composed from these in `functional.ts` and needs no kernel and no gradient rule of its own.
- * `sign`, `step`, `greater` and `equal` are piecewise constant: their gradient is zero. A dense layer
- * and softmax cross-entropy are composites too (`fused.ts`), which a backend may run in one kernel.
+ * `sign`, `step`, `greater` and `equal` are piecewise constant: their gradient is zero. A dense layer,
+ * softmax cross-entropy and a squared distance are composites too (`fused.ts`), which a backend may run
+ * in one kernel.
  */
 export type PrimOp =
   | "neg"
@@ -35,7 +36,7 @@ export type PrimOp =
   | "matmul";
 
 /** Composites a backend may run as one kernel each way (`fused.ts`); a fused node names its composite. */
-export type FusedOp = "linear" | "softmaxCrossEntropy";
+export type FusedOp = "linear" | "softmaxCrossEntropy" | "squaredDistance";
 
 /** Link `out` into the graph as computed by `op` from `inputs`, when any of them needs a gradient. */
 export function record(

@@ -62,7 +62,7 @@ export interface Backend {
     transB: boolean,
   ): void;
   // Fused kernels, optional: each pair runs one composite of autograd/fused.ts (a dense layer, softmax
-  // cross-entropy) in one call each way. Fusion is the backend's business: where a pair is absent,
+  // cross-entropy, a squared distance) in one call each way. Fusion is the backend's business: where a pair is absent,
   // autograd runs the composite's primitives instead, which give the same numbers on the js backend.
   /**
    * A dense layer's forward pass: out[m×n] = act(x·wᵀ + b), x stored m×k, w stored n×k (row i holds unit
@@ -112,6 +112,15 @@ export interface Backend {
     dz: Data | null,
     dt: Data | null,
   ): void;
+  /**
+   * Σ w·(p − a)² over arrays of one length (w null: unweighted), the quadratic penalty's term for one
+   * parameter, returned rounded to p's type; with the roundings of its composite
+   * `sum(mul(square(sub(p, a)), w))` (each step rounded to the storage type, the sum accumulated in
+   * float64 left to right), so the same bits as the primitives on every backend.
+   */
+  squaredDistance?(p: Data, a: Data, w: Data | null): number;
+  /** Its gradient with respect to p for an incoming gradient g, into dp: 2·round(round(g·w)·round(p − a)). */
+  squaredDistanceBackward?(g: number, p: Data, a: Data, w: Data | null, dp: Data): void;
   /**
    * y ← y + alpha·x over float32 arrays of one length: the optimisers' last step, `p -= lr·u`, is
    * `axpy(-lr, u, p)`. js computes each element in float64 and rounds once; a backend may compute in

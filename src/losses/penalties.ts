@@ -3,7 +3,7 @@
  * EWC, online EWC, SI and MAS weight by an importance, and L2-Init and plain L2-to-anchor use unweighted.
  * Here, below both the continual strategies and the homeostatic regulators that add them.
  */
-import * as F from "../autograd/functional.js";
+import { squaredDistance } from "../autograd/fused.js";
 import * as op from "../autograd/ops.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -26,10 +26,9 @@ export function quadraticPenalty(
   for (const [name, p] of parameters) {
     const a = anchor.get(name);
     if (!a) continue;
-    let sq = F.square(op.sub(p, new Tensor(a, p.shape)));
     const w = importance?.get(name);
-    if (w) sq = op.mul(sq, new Tensor(w, p.shape));
-    const s = op.sum(sq);
+    // One fused node per parameter where the backend fuses (the same bits as its primitives).
+    const s = squaredDistance(p, new Tensor(a, p.shape), w ? new Tensor(w, p.shape) : null);
     total = total ? op.add(total, s) : s;
   }
   return total && op.mul(total, strength);

@@ -1,5 +1,6 @@
 import type { Backend } from "../backend.js";
 import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from "./crossentropy.js";
+import { squaredDistance, squaredDistanceBackward } from "./distance.js";
 import { binary, expand, unary, where } from "./elementwise.js";
 import { linear, linearBackward } from "./linear.js";
 import { matmul } from "./matmul.js";
@@ -23,6 +24,8 @@ export const jsBackend = {
   linearBackward,
   softmaxCrossEntropy,
   softmaxCrossEntropyBackward,
+  squaredDistance,
+  squaredDistanceBackward,
   axpy,
   scale,
   adam,
