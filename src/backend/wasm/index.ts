@@ -86,6 +86,21 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
         mm.map(op, x, out);
       else jsBackend.unary(op, x, out);
     },
+    squaredDistance(p, a, w) {
+      if (p.length < VECTOR_MIN || !allF32(p, a, w)) return jsBackend.squaredDistance(p, a, w);
+      return Math.fround(mm.squaredDistance(p as Float32Array, a as Float32Array, w as Float32Array | null));
+    },
+    squaredDistanceBackward(g, p, a, w, dp) {
+      if (p.length < VECTOR_MIN || !allF32(p, a, w, dp)) jsBackend.squaredDistanceBackward(g, p, a, w, dp);
+      else
+        mm.squaredDistanceBackward(
+          g,
+          p as Float32Array,
+          a as Float32Array,
+          w as Float32Array | null,
+          dp as Float32Array,
+        );
+    },
     adam(u, mu, nu, beta1, beta2, eps, c1, c2) {
       if (u.length < VECTOR_MIN || mu.length !== u.length || nu.length !== u.length)
         jsBackend.adam!(u, mu, nu, beta1, beta2, eps, c1, c2);
@@ -122,6 +137,11 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       memoryBytes: mm.memoryBytes,
     }),
   };
+}
+
+/** Single precision, each of them (absent ones aside): what the compiled kernels take. */
+function allF32(...xs: unknown[]): boolean {
+  return xs.every(f32OrNull);
 }
 
 /** Absent, or single precision (what the compiled kernels take). */

@@ -46,6 +46,16 @@ export interface KernelExports {
     c2: number,
   ): void;
   biasAct(c: number, bias: number, m: number, n: number, ldc: number, hasBias: number, relu: number): void;
+  squaredDistance(p: number, a: number, w: number, hasW: number, n: number): number;
+  squaredDistanceBackward(
+    g: number,
+    p: number,
+    a: number,
+    w: number,
+    hasW: number,
+    dp: number,
+    n: number,
+  ): void;
   linearBackward(
     g: number,
     y: number,

@@ -236,6 +236,31 @@ export class KernelRunner {
     this.output(at, out);
   }
 
+  /** Σ w·(p − a)² (w null: unweighted) over arrays of one length, the sum in float64 (see the kernel). */
+  squaredDistance(p: Float32Array, a: Float32Array, w: Float32Array | null): number {
+    const [pAt, aAt, wAt] = this.stage(w ? [p, a, w] : [p, a]) as [number, number, number?];
+    return this.kernels.exports.squaredDistance(pAt, aAt, wAt ?? 0, w ? 1 : 0, p.length);
+  }
+
+  /** dp ← its gradient for an incoming gradient g, in place where dp is resident. */
+  squaredDistanceBackward(
+    g: number,
+    p: Float32Array,
+    a: Float32Array,
+    w: Float32Array | null,
+    dp: Float32Array,
+  ): void {
+    const dpAt = this.offsetOf(dp);
+    const [pAt, aAt, wAt] = this.stage(w ? [p, a, w] : [p, a], dpAt < 0 ? dp.length : 0, 1) as [
+      number,
+      number,
+      number?,
+    ];
+    const at = dpAt >= 0 ? dpAt : this.arena.take(dp.length);
+    this.kernels.exports.squaredDistanceBackward(g, pAt, aAt, wAt ?? 0, w ? 1 : 0, at, p.length);
+    this.output(at, dp);
+  }
+
   /** Copy a result computed at byte offset `at` to `out`, unless it was computed there in place. */
   private output(at: number, out: Data, rows = 1, stride = out.length): void {
     if (this.offsetOf(out) === at) return;

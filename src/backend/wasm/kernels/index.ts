@@ -3,3 +3,4 @@ export * from "./gemm";
 export * from "./gemv";
 export * from "./vector";
 export * from "./linear";
+export * from "./distance";
