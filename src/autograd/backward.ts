@@ -1,3 +1,4 @@
+import { backend } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
 import { fmt } from "../tensor/shape.js";
 import { type Data, Tensor } from "../tensor/tensor.js";
@@ -31,18 +32,21 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
+function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor, buffer: Data | undefined): void {
   const prev = grads.get(t);
   if (!prev) {
     grads.set(t, g);
     return;
   }
-  // Add into a fresh array: `prev` may be shared with another tensor's gradient.
-  const sum = new Tensor(prev.data.slice(), prev.shape);
-  const d = sum.data;
+  // In place where the first contribution was written into the caller's buffer for `t` (no other
+  // gradient holds it); else into a fresh array, since `prev` may be shared with another tensor's.
+  const inPlace = buffer !== undefined && prev.data === buffer;
+  const d = inPlace ? prev.data : prev.data.slice();
   const e = g.data;
-  for (let i = 0; i < d.length; i++) d[i] += e[i];
-  grads.set(t, sum);
+  // y + 1·x rounds as d[i] + e[i] does, on every backend (wasm: one float32 add, or a fused one).
+  if (d instanceof Float32Array && e instanceof Float32Array) backend().axpy(1, e, d);
+  else for (let i = 0; i < d.length; i++) d[i] += e[i];
+  if (!inPlace) grads.set(t, new Tensor(d, prev.shape));
 }
 
 /**
@@ -92,7 +96,7 @@ function gradMap(output: Tensor, seed?: Tensor, buffers?: Map<Tensor, Data>): Ma
     // A primitive's gradient rule, or a fused composite's backward kernel.
     const rule: GradRule = gradients[node.op as PrimOp] ?? fusedBackward[node.op as FusedOp];
     const inputs = node.inputs.map((x) => x.detach());
-    // A leaf's buffer is offered only for its first contribution; later ones are summed into a fresh array.
+    // A leaf's buffer is offered only for its first contribution; later ones are added into it in place.
     const into = buffers && node.inputs.map((x) => (grads.has(x) ? null : (buffers.get(x) ?? null)));
     const gs = rule(
       g,
@@ -104,7 +108,8 @@ function gradMap(output: Tensor, seed?: Tensor, buffers?: Map<Tensor, Data>): Ma
     );
     for (let j = 0; j < node.inputs.length; j++) {
       const gi = gs[j];
-      if (gi && node.inputs[j].requiresGrad) accumulate(grads, node.inputs[j], gi.node ? gi.detach() : gi);
+      const x = node.inputs[j];
+      if (gi && x.requiresGrad) accumulate(grads, x, gi.node ? gi.detach() : gi, buffers?.get(x));
     }
     if (t !== output) grads.delete(t); // free intermediate gradients as soon as they are used
   }
