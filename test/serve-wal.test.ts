@@ -136,7 +136,7 @@ test("segments rotate at their size, are named by their first row, and are prune
   const starts = names.map((n) => Number(n.slice(0, 16)));
   // Pruning at row 17 keeps the segment holding 18 (and every segment after it).
   const freed = log.prune(17);
-  const keep = starts.filter((s, i) => (starts[i + 1] ?? Infinity) > 18);
+  const keep = starts.filter((_, i) => (starts[i + 1] ?? Infinity) > 18);
   assert.deepEqual(
     fs
       .readdirSync(dir)
