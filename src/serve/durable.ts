@@ -56,6 +56,7 @@ export class DurableLearner {
   private pumping: Promise<void> | null = null;
   private format: RowFormat;
   private queued = 0;
+  private closing = false;
   private applied: number;
   private lastCheckpoint: number;
   private readonly every: number;
@@ -144,6 +145,7 @@ export class DurableLearner {
    * resolves with the predictions made before learning, once the rows are on disk and learnt.
    */
   observe(rows: readonly { x: unknown; y: unknown }[]): Promise<Observed[]> {
+    if (this.closing) throw new LogError(`${this.dir}: the learner is closing; it takes no more rows`);
     const accepted = acceptRows(rows, this.format, this.learner.task);
     this.format = accepted.format;
     this.queued += accepted.rows.length;
@@ -168,6 +170,8 @@ export class DurableLearner {
 
   /** Learn what is queued, checkpoint, and close the log. */
   async close(): Promise<void> {
+    // Rows after this would miss the last checkpoint.
+    this.closing = true;
     await this.checkpoint();
     await this.pumping;
     this.log.close();

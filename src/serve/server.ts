@@ -128,7 +128,7 @@ export async function serve(learner: Learner | DurableLearner, options: ServeOpt
           : e instanceof DataError || e instanceof ConfigError
             ? [400, e.message, {}]
             : e instanceof LogError
-              ? [503, e.message, {}]
+              ? [503, e.message, { "Retry-After": "5" }]
               : [500, `internal error: ${(e as Error).message}`, {}];
       if (!res.headersSent) sendJson(res, status, { error: message }, headers);
       if (status === 413) req.resume();
