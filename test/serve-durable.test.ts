@@ -159,11 +159,15 @@ test("requests in flight together share one fsync", async () => {
     Array.from({ length: 10 }, (_, i) => d.observe(ROWS.slice(i * 2, i * 2 + 2))),
   );
   assert.equal(d.fsyncs, 1);
+  assert.deepEqual(
+    answers.map((a) => a.seq),
+    Array.from({ length: 10 }, (_, i) => 2 * i + 2),
+  );
   assert.equal(d.lastSeq, 20);
   // The answers are the predictions made before learning, row by row, as an in-process learner gives them.
   const reference = Learner.create(cfg);
   assert.deepEqual(
-    answers.flat(),
+    answers.flatMap((a) => a.predictions),
     ROWS.slice(0, 20).map((row) => reference.observe(row.x, row.y)),
   );
 });

@@ -33,11 +33,20 @@ export interface DurableOptions {
 
 /** One answer per row: the prediction made before learning, or why the learner refused it. */
 export type Observed = Prediction | { error: string };
+/** A request's answers, and the sequence number of its last row (the rows before it are learnt too). */
+export interface ObserveAnswer {
+  seq: number;
+  predictions: Observed[];
+}
 
 type Job =
-  | { kind: "observe"; rows: AcceptedRow[]; done: (r: Observed[]) => void; fail: (e: unknown) => void }
+  | { kind: "observe"; rows: AcceptedRow[]; done: (r: ObserveAnswer) => void; fail: (e: unknown) => void }
   | { kind: "checkpoint"; done: (seq: number) => void; fail: (e: unknown) => void };
 
+type ObserveJob = Extract<Job, { kind: "observe" }>;
+
+/** Rows learnt between two looks at the event loop (so /predict and new requests are served meanwhile). */
+const YIELD_ROWS = 32;
 const CHECKPOINT_RE = /^\d{16}$/;
 const META = "checkpoint.json";
 const seqName = (seq: number): string => String(seq).padStart(16, "0");
@@ -47,7 +56,7 @@ const seqName = (seq: number): string => String(seq).padStart(16, "0");
  *
  * @example
  * const durable = await DurableLearner.create("runs/live", Learner.create({ task: "classification" }));
- * const [before] = await durable.observe([{ x: [1, 2], y: "a" }]); // in the log, then learnt
+ * const { predictions } = await durable.observe([{ x: [1, 2], y: "a" }]); // in the log, then learnt
  * await durable.close(); // drains, checkpoints
  * const again = await DurableLearner.resume("runs/live");
  */
@@ -142,9 +151,10 @@ export class DurableLearner {
 
   /**
    * Check `rows` (all or none: a DataError names the first bad row), log them, learn them in order;
-   * resolves with the predictions made before learning, once the rows are on disk and learnt.
+   * resolves with the predictions made before learning (and the last row's sequence number), once the
+   * rows are on disk and learnt.
    */
-  observe(rows: readonly { x: unknown; y: unknown }[]): Promise<Observed[]> {
+  observe(rows: readonly { x: unknown; y: unknown }[]): Promise<ObserveAnswer> {
     if (this.closing) throw new LogError(`${this.dir}: the learner is closing; it takes no more rows`);
     const accepted = acceptRows(rows, this.format, this.learner.task);
     this.format = accepted.format;
@@ -186,38 +196,63 @@ export class DurableLearner {
     });
   }
 
+  /**
+   * The learning loop, pipelined: the next batch's write and fsync run (on libuv's threads) while the
+   * batch before it, already on disk, is learnt; a batch is learnt only once its own fsync is done.
+   */
   private async drain(): Promise<void> {
     // Let the requests that arrive with this one join its commit.
     await new Promise((r) => setImmediate(r));
-    while (this.queue.length > 0) {
-      const job = this.queue[0];
-      if (job.kind === "checkpoint") {
+    let ready: ObserveJob[] = [];
+    for (;;) {
+      const head = this.queue[0];
+      if (head?.kind === "checkpoint") {
+        await this.learn(ready);
+        ready = [];
         this.queue.shift();
-        await this.saveCheckpoint().then(job.done, job.fail);
+        await this.saveCheckpoint().then(head.done, head.fail);
         continue;
       }
-      const jobs = this.takeBatch();
+      const jobs = head ? this.takeBatch() : [];
+      if (jobs.length === 0 && ready.length === 0) return;
       const rows = jobs.flatMap((j) => j.rows);
-      try {
-        await this.log.commit(rows);
-      } catch (e) {
+      const committed = jobs.length === 0 ? Promise.resolve(false) : this.commit(jobs, rows);
+      await this.learn(ready);
+      ready = (await committed) ? jobs : [];
+    }
+  }
+
+  /** Log the rows of `jobs`; false (and the jobs failed) when they could not be. */
+  private commit(jobs: ObserveJob[], rows: AcceptedRow[]): Promise<boolean> {
+    return this.log.commit(rows).then(
+      () => true,
+      (e) => {
         this.queued -= rows.length;
         for (const j of jobs) j.fail(e);
-        continue;
+        return false;
+      },
+    );
+  }
+
+  /** Learn the rows of logged jobs in order, answering each job; predictions are served every few rows. */
+  private async learn(jobs: ObserveJob[]): Promise<void> {
+    for (const j of jobs) {
+      const answers: Observed[] = [];
+      for (const r of j.rows) {
+        answers.push(apply(this.learner, r));
+        if (answers.length % YIELD_ROWS === 0) await new Promise((ok) => setImmediate(ok));
       }
-      for (const j of jobs) {
-        j.done(j.rows.map((r) => apply(this.learner, r)));
-        this.queued -= j.rows.length;
-      }
-      this.applied += rows.length;
+      this.applied += j.rows.length;
+      this.queued -= j.rows.length;
+      j.done({ seq: this.applied, predictions: answers });
       if (this.applied - this.lastCheckpoint >= this.every || this.log.bytes >= this.logBytes)
         await this.saveCheckpoint().catch((e) => this.warnOf(e));
     }
   }
 
   /** Consecutive observe jobs from the queue's head, up to `commitRows` rows (at least one job). */
-  private takeBatch(): Extract<Job, { kind: "observe" }>[] {
-    const jobs: Extract<Job, { kind: "observe" }>[] = [];
+  private takeBatch(): ObserveJob[] {
+    const jobs: ObserveJob[] = [];
     let n = 0;
     while (this.queue[0]?.kind === "observe") {
       const next = this.queue[0];

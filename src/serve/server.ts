@@ -66,13 +66,13 @@ export async function serve(learner: Learner | DurableLearner, options: ServeOpt
       throw new HttpError(503, `the queue is full (${durable.queuedRows} rows waiting); retry shortly`, {
         "Retry-After": "1",
       });
-    const predictions = await durable.observe(rows as { x: unknown; y: unknown }[]).catch((e) => {
+    const answer = await durable.observe(rows as { x: unknown; y: unknown }[]).catch((e) => {
       if (e instanceof DataError) throw e; // refused before logging
       throw new HttpError(503, `the rows could not be logged: ${(e as Error).message}`, {
         "Retry-After": "5",
       });
     });
-    sendJson(res, 200, { seq: durable.lastSeq, predictions });
+    sendJson(res, 200, answer);
   };
   const predict: Route = async (req, res) => {
     const rows = rowsOf(parseJson(await readBody(req, limit)), false);
