@@ -75,6 +75,10 @@ test("live --serve: SIGTERM answers what is queued, checkpoints, exits 0; a seco
   const cks = fs.readdirSync(join(service, "checkpoints")).sort();
   assert.deepEqual(cks, ["0000000000000000", String(ok).padStart(16, "0")]);
   assert.deepEqual(JSON.parse(fs.readFileSync(join(service, "serve.json"), "utf8")), { every: 1000 });
+  fs.writeFileSync(config, JSON.stringify({ task: "regression", hidden: [5], seed: 2 }));
+  const other = cli(["--resume", service, "--serve", "--config", config]);
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /made with another config \(hidden: \[4\] there, \[5\] here\)/);
   const again = cli(["--config", config, "--serve", "--dir", service]);
   assert.equal(again.status, 2);
   assert.match(again.stderr, /holds a learner already; continue it with --resume/);

@@ -12,6 +12,7 @@ import { serve } from "../serve/server.js";
 import { UsageError } from "./args.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { loadLiveConfig, parseLiveConfig, type ServeSettings } from "./live-config.js";
+import { sameLearner } from "./live.js";
 import type { Ui } from "./ui.js";
 
 /** The port the service listens on unless told otherwise. */
@@ -73,8 +74,11 @@ async function open(o: LiveServeOptions): Promise<{ durable: DurableLearner; set
       throw new UsageError(
         `--resume ${o.resume}: no checkpoints there; expected a folder live --serve wrote`,
       );
-    const settings = o.config ? loadLiveConfig(o.config).serve : savedSettings(dir);
-    return { durable: await DurableLearner.resume(dir, settings), settings };
+    const cfg = o.config ? loadLiveConfig(o.config) : undefined;
+    const settings = cfg ? cfg.serve : savedSettings(dir);
+    const durable = await DurableLearner.resume(dir, settings);
+    if (cfg) sameLearner(cfg, durable.learner, o.config!, o.resume);
+    return { durable, settings };
   }
   if (!o.config) throw new UsageError("live --serve needs --config live.json (or --resume DIR)");
   const cfg = loadLiveConfig(o.config);
