@@ -97,7 +97,11 @@ test("a damaged newest checkpoint is skipped: the older one and a longer replay 
   fs.writeFileSync(file, bytes);
   const warnings: string[] = [];
   const back = await DurableLearner.resume(dir, { ...opts, warn: (m) => warnings.push(m) });
-  assert.match(warnings[0], new RegExp(`${cks[2]}: skipped a damaged checkpoint`));
+  assert.match(
+    warnings[0],
+    new RegExp(`${cks[2]}: skipped a damaged checkpoint .*moved to .*\\.damaged-${cks[2]}$`),
+  );
+  assert.deepEqual(fs.readdirSync(join(dir, "checkpoints")).sort(), [`.damaged-${cks[2]}`, cks[0], cks[1]]);
   assert.deepEqual(timeless(back.learner.getState()), timeless(reference.getState()));
   // And it goes on learning from there, as the reference does.
   await feed(back, 180, 240, new Rng(3));

@@ -118,7 +118,11 @@ export class DurableLearner {
         const meta = JSON.parse(fs.readFileSync(join(where, META), "utf8")) as { seq: number };
         if (meta.seq !== seq) throw new Error(`${META} says row ${meta.seq}`);
       } catch (e) {
-        warn(`${where}: skipped a damaged checkpoint (${(e as Error).message})`);
+        // Set aside, so that it is never counted among the checkpoints kept (and a good one deleted for it).
+        const aside = join(dir, "checkpoints", `.damaged-${seqName(seq)}`);
+        warn(`${where}: skipped a damaged checkpoint (${(e as Error).message}); moved to ${aside}`);
+        fs.rmSync(aside, { recursive: true, force: true });
+        fs.renameSync(where, aside);
         continue;
       }
       if (log.nextSeq - 1 < seq)
