@@ -29,6 +29,8 @@ export const SLOW_FILES = [
   "report-cli", // 8 s: CLI child processes writing and rendering run records
   "cli-help", // 7 s: CLI child processes; reads docs/cli.md, which the mutation sandbox leaves out
   "cli-progress", // CLI child processes (a training run through a pipe)
+  "serve-crash", // 4–7 s: kills a live --serve child process 5 times and resumes it
+  "cli-serve", // 2.5 s: live --serve child processes (usage errors, SIGTERM)
 ];
 
 /** The compiled test files of a tier, as paths from the repository root. */

@@ -166,11 +166,12 @@ test("parseLiveConfig: learner keys apart from the command's; paths against the 
     target: "price",
     checkpoint: { dir: "/cfg/ck", every: 10 },
     record: { path: undefined, every: 5 },
+    serve: {},
     runDir: "/runs/live",
   });
   assert.throws(
     () => parseLiveConfig({ task: "classification", inptu: "x" }, "/", "/"),
-    /learner\.inptu: unknown key; expected one of .*\btask\b.*; or one of the live command's: input, predictions, target, checkpoint, record/,
+    /learner\.inptu: unknown key; expected one of .*\btask\b.*; or one of the live command's: input, predictions, target, checkpoint, record, serve/,
   );
   assert.throws(
     () => parseLiveConfig({ task: "classification", checkpoint: { every: 0 } }, "/", "/"),

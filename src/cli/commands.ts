@@ -12,6 +12,7 @@ import { demoSeed } from "./demo-seed.js";
 import { commandHelp, USAGE, version } from "./help.js";
 import { runExport, runImport } from "./interchange.js";
 import { runLive } from "./live.js";
+import { runLiveServe } from "./live-serve.js";
 import { type KernelChoice, runEval, runPredict } from "./model-commands.js";
 import { importPlugins, importPluginsOf, loadRunConfigWithPlugins } from "./plugins.js";
 import { runReportCommand } from "./report.js";
@@ -213,13 +214,28 @@ async function live(rest: string[]): Promise<number> {
     predictions: { type: "string", short: "p" },
     resume: { type: "string" },
     checkpoint: { type: "string" },
+    serve: { type: "boolean" },
+    port: { type: "string" },
+    host: { type: "string" },
+    dir: { type: "string" },
+    token: { type: "string" },
   });
   // Rows come one at a time through small networks: the js backend unless --backend or --threads ask otherwise.
   const kernels = kernelFlags(values);
   if (kernels.backend !== undefined || kernels.threads !== undefined)
     useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
   const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
-  await runLive({ ...values, seed }, makeUi(values));
+  const { serve, port, host, dir, token, ...stream } = values;
+  if (serve) {
+    for (const f of ["input", "predictions", "checkpoint"] as const)
+      if (values[f] !== undefined) throw new UsageError(`--${f} reads or writes a stream; not with --serve`);
+    const portNumber = numberFlag(port, "port", { integer: true, min: 0 });
+    await runLiveServe({ ...stream, dir, host, token, port: portNumber, seed }, makeUi(values));
+    return 0;
+  }
+  const served = Object.entries({ port, host, dir, token }).find(([, v]) => v !== undefined);
+  if (served) throw new UsageError(`--${served[0]} is for --serve`);
+  await runLive({ ...stream, seed }, makeUi(values));
   return 0;
 }
 

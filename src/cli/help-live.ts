@@ -5,6 +5,8 @@ export const livePage = {
   usage: [
     "live --config live.json [--input FILE|-] [--predictions FILE|-] [--checkpoint DIR] [--json | --quiet]",
     "live --resume DIR [--config live.json] [--input FILE|-] [--predictions FILE|-] [--checkpoint DIR]",
+    "live --config live.json --serve [--port 8470] [--host 127.0.0.1] [--dir DIR] [--token TOKEN]",
+    "live --resume DIR --serve [--port 8470] [--host 127.0.0.1] [--token TOKEN]",
   ],
   about:
     "Runs a lifelong learner on rows as they arrive (a file, or a pipe that never ends): each labelled row is predicted, then learnt (test-then-train, scored prequentially); a row without a label is only predicted; a row that cannot be used is answered with an error naming its line and changes nothing. One JSON line per input row, in input order, written as each row is answered. Checkpoints the learner every checkpoint.every rows and at the end; --resume continues bit-identically. Writes a run record (live.record.json) that homeostat report draws. Runs on the js backend unless --backend or --threads say otherwise.",
@@ -27,7 +29,21 @@ export const livePage = {
     },
     {
       flag: "--resume DIR",
-      doc: "continue the learner saved in DIR with the rows that follow; a --config must describe the same learner (else exit 2)",
+      doc: "continue the learner saved in DIR with the rows that follow; a --config must describe the same learner (else exit 2); with --serve, the service's folder: its newest good checkpoint and its log",
+    },
+    {
+      flag: "--serve",
+      doc: "serve the learner over HTTP instead of reading a stream: POST /observe, POST /predict, GET /vitals, GET /metrics, POST /checkpoint (docs/serve.md); each observation is in the write-ahead log before it is answered",
+    },
+    { flag: "--port N", doc: "with --serve: the port (default 8470; 0 picks a free one)" },
+    { flag: "--host HOST", doc: "with --serve: the address to bind (default 127.0.0.1, this machine only)" },
+    {
+      flag: "--dir DIR",
+      doc: "with --serve: the folder of the log and checkpoints (default runs/<config name>/serve); one that holds a learner already is refused: --resume it",
+    },
+    {
+      flag: "--token TOKEN",
+      doc: "with --serve: POST /observe and /checkpoint need Authorization: Bearer TOKEN (default: $HOMEOSTAT_TOKEN, else none)",
     },
   ],
   common: {
@@ -50,7 +66,11 @@ export const livePage = {
     input, predictions: paths or "-";  target: the label's column [label, y or target, else the last]
     checkpoint {"dir" [runs/<config name>/checkpoint], "every": rows [only at the end]}
     record {"path" [live.record.json in the checkpoint folder, else in runs/<config name>/],
-            "every": labelled rows between samples [100]}`,
+            "every": labelled rows between samples [100]}
+    serve {"every": rows between checkpoints [10000], "keep": checkpoints kept [2],
+           "logBytes": the log's bound [1 GiB], "segmentBytes" [64 MiB, at most logBytes/4],
+           "commitRows": rows per group commit at most [4096], "maxBodyBytes" [1 MiB],
+           "maxQueueRows": waiting rows before 503 [65536], "protectReads": token on reads too [false]}`,
     ],
     [
       "Input",
@@ -82,5 +102,7 @@ export const livePage = {
     "homeostat live --config live.json --input stream.csv --predictions predictions.jsonl",
     "tail -f events.jsonl | homeostat live -c live.json --checkpoint runs/live",
     "homeostat live --resume runs/live --input more.csv --json",
+    "homeostat live --config live.json --serve --dir runs/service",
+    "homeostat live --resume runs/service --serve --port 8470",
   ],
 } satisfies HelpPage;

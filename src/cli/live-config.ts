@@ -7,11 +7,28 @@
 import { dirname, resolve } from "node:path";
 import { parseLearnerConfig } from "../learner/config.js";
 import { ConfigError } from "../tensor/errors.js";
-import { checkKeys, expectObject, optNumber, optString } from "../tensor/fields.js";
+import { checkKeys, expectObject, optBoolean, optNumber, optString } from "../tensor/fields.js";
 import { defaultRunDir, namingFile, readConfigJson } from "./config.js";
 
 /** The keys of live.json that belong to the command, not to the learner. */
-export const LIVE_KEYS = ["input", "predictions", "target", "checkpoint", "record"] as const;
+export const LIVE_KEYS = ["input", "predictions", "target", "checkpoint", "record", "serve"] as const;
+
+/** The keys of live.json's `serve` section (the service's settings, used with --serve). */
+export const SERVE_KEYS = [
+  "every",
+  "keep",
+  "logBytes",
+  "segmentBytes",
+  "commitRows",
+  "maxBodyBytes",
+  "maxQueueRows",
+  "protectReads",
+] as const;
+
+/** The service's settings as live.json gives them (each optional; serve's defaults otherwise). */
+export type ServeSettings = Partial<Record<Exclude<(typeof SERVE_KEYS)[number], "protectReads">, number>> & {
+  protectReads?: boolean;
+};
 
 /** Samples of the vital signs a run record keeps, by default one every this many labelled rows. */
 export const DEFAULT_RECORD_EVERY = 100;
@@ -26,6 +43,7 @@ export interface LiveConfig {
   target?: string;
   checkpoint?: { dir?: string; every?: number };
   record: { path?: string; every: number };
+  serve: ServeSettings;
   /** Where outputs not placed go: runs/<config name>/. */
   runDir: string;
 }
@@ -55,6 +73,7 @@ export function parseLiveConfig(raw: unknown, baseDir: string, runDir: string): 
     target: optString(own, "target", ""),
     checkpoint: own.checkpoint === undefined ? undefined : checkpointOf(own.checkpoint, baseDir),
     record: recordOf(own.record, baseDir),
+    serve: serveOf(own.serve),
     runDir,
   };
 }
@@ -109,4 +128,17 @@ function recordOf(raw: unknown, baseDir: string): LiveConfig["record"] {
     path: path === undefined ? undefined : resolve(baseDir, path),
     every: optNumber(r, "every", "record", { integer: true, min: 1 }) ?? DEFAULT_RECORD_EVERY,
   };
+}
+
+function serveOf(raw: unknown): ServeSettings {
+  if (raw === undefined) return {};
+  const c = expectObject(raw, "serve");
+  checkKeys(c, SERVE_KEYS, "serve");
+  const out: ServeSettings = {};
+  for (const key of SERVE_KEYS) {
+    if (key === "protectReads") out.protectReads = optBoolean(c, key, "serve");
+    else out[key] = optNumber(c, key, "serve", { integer: true, min: 1 });
+    if (out[key] === undefined) delete out[key];
+  }
+  return out;
 }

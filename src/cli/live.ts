@@ -147,7 +147,7 @@ async function setUp(o: LiveOptions): Promise<{ cfg: LiveConfig; learner: Learne
 }
 
 /** A config given with --resume must describe the saved learner: the saved one wins, so a difference is an error. */
-function sameLearner(cfg: LiveConfig, learner: Learner, configPath: string, dir: string): void {
+export function sameLearner(cfg: LiveConfig, learner: Learner, configPath: string, dir: string): void {
   const given = parseLearnerConfig(cfg.learner) as Record<string, unknown>;
   const have = learner.config as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(given), ...Object.keys(have)])];
