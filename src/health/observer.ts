@@ -25,7 +25,7 @@ import {
 } from "./statistics.js";
 
 /** Effective rank (an eigensolve) is computed every this many checks. */
-const RANK_EVERY = 5;
+const RANK_EVERY = 10;
 /** Windows of loss/accuracy and gradient norms kept: a million-step run must not grow the monitor. */
 const HISTORY_KEEP = 64;
 
