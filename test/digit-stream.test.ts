@@ -55,6 +55,8 @@ test("the schedule: phases back to back, the full-size table as documented, scal
     [2000, 2000, 3000, 3000, 2000, 2000, 3000, 10, 2990],
   );
   assert.equal(scheduleRows(scaled), 20_000);
+  // Boundaries, not lengths, are rounded: 0.005 splits the 500-row burst into 2.5 rows and still sums to 5,000.
+  assert.equal(scheduleRows(digitSchedule(0.005)), 5000);
   assert.throws(() => digitSchedule(0), ConfigError);
   assert.deepEqual(nanRows(1000), [30, 120, 270, 380, 450, 560, 660, 790, 900, 970]);
 });

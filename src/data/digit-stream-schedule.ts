@@ -105,8 +105,8 @@ const FULL: readonly Omit<DigitPhase, "start">[] = [
 export const NAN_ROW_FRACTIONS = [0.03, 0.12, 0.27, 0.38, 0.45, 0.56, 0.66, 0.79, 0.9, 0.97] as const;
 
 /**
- * The phase table scaled by `scale` (1: the 1,000,000-row stream; 0.02: 20,000 rows), each length
- * rounded and at least 1 row, the phases back to back.
+ * The phase table scaled by `scale` (1: the 1,000,000-row stream; 0.02: 20,000 rows), the phases back
+ * to back, each boundary rounded and each phase at least 1 row long.
  *
  * @example
  * digitSchedule(0.02).map((p) => [p.name, p.start, p.length]); // [["digits 0-4", 0, 2000], …]
@@ -114,10 +114,14 @@ export const NAN_ROW_FRACTIONS = [0.03, 0.12, 0.27, 0.38, 0.45, 0.56, 0.66, 0.79
 export function digitSchedule(scale = 1): DigitPhase[] {
   if (!(Number.isFinite(scale) && scale > 0))
     throw new ConfigError(`digit stream scale: expected a positive number, got ${scale}`, { field: "scale" });
+  // Rounding the full-size boundaries (not the lengths) keeps the total at round(1,000,000 · scale).
+  let fullStart = 0;
   let start = 0;
   return FULL.map((p) => {
-    const phase = { ...p, start, length: Math.max(1, Math.round(p.length * scale)) };
-    start += phase.length;
+    fullStart += p.length;
+    const end = Math.max(start + 1, Math.round(fullStart * scale));
+    const phase = { ...p, start, length: end - start };
+    start = end;
     return phase;
   });
 }
