@@ -35,7 +35,7 @@ import {
   takePicture,
 } from "./observer.js";
 import { repairPolicy } from "./policy.js";
-import { takeSnapshot } from "./repairs.js";
+import { noSnapshots, takeSnapshot } from "./repairs.js";
 import {
   freshState,
   fromCheckpoint,
@@ -70,12 +70,24 @@ export interface HealthMonitorOptions {
   /** Repairs allowed per kind of problem, and in all; beyond them the run fails with the diagnosis. Defaults 3 and 10. */
   maxRepairsPerKind?: number;
   maxRepairs?: number;
+  /**
+   * Steps after which the repair budgets (and the once-only reports) start afresh; default never. A
+   * learner that lives for a year gets a budget per window, not one for its whole life.
+   */
+  renewBudgetsEvery?: number;
 }
 
 export interface HealthMonitor extends Observer {
   readonly events: HealthEvent[];
   /** Per-layer time series (downsampled), for reports. */
   statistics(): HealthStatistics;
+  /**
+   * The model's parameters changed shape (a grown output layer): the rollback snapshots are dropped, and
+   * the next `onTrainBegin` that restores no state starts the per-layer state afresh and snapshots anew.
+   */
+  modelReshaped(): void;
+  /** Start the repair budgets (and the once-only reports) afresh. */
+  renewBudgets(): void;
 }
 
 /**
@@ -110,6 +122,12 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   let before: Float32Array[] = [];
   let wantNext = false;
   let restored = false;
+
+  const renewBudgets = (): void => {
+    s.repairs = [];
+    s.totalRepairs = 0;
+    s.reported = [];
+  };
 
   const context = (control: TrainingControl, e: BatchEvent): RepairContext => ({
     control,
@@ -174,6 +192,10 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     // Gradients are read at check steps and when the loss blew up; copying them at every step cost ~3% of a step.
     wantsGradients: (loss) => wantNext || (!s.done && lossBlewUp(loss, t)),
     statistics: () => ({ checkEvery: t.checkEvery, points: s.series.points.slice() }),
+    modelReshaped() {
+      s.snapshots = noSnapshots();
+    },
+    renewBudgets,
     onTrainBegin(control) {
       layers = monitoredLayers(control);
       before = [];
@@ -201,6 +223,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       });
     },
     onBatchEnd(e, control) {
+      if (opts.renewBudgetsEvery && e.step % opts.renewBudgetsEvery === 0) renewBudgets();
       if (e.step % t.checkEvery === 0) s.checkDue = true;
       const checkNow = s.checkDue === true && !e.partial;
       if (checkNow) s.checkDue = false;

@@ -71,11 +71,16 @@ export function balanceMeasures(
 
 /**
  * Effective rank of a representation H [rows, units] (uncentred, as Dohare et al. 2024 measure it):
- * the singular values come from the eigenvalues of the units × units Gram matrix HᵀH.
+ * the singular values come from the eigenvalues of the smaller of the Gram matrices HᵀH and HHᵀ.
  *
  * @example
  * representationRank(Float32Array.of(1, 0, 0, 1), 2, 2); // 2
  */
 export function representationRank(h: ArrayLike<number>, rows: number, units: number): number {
-  return effectiveRank(spectrum(unitGram(h, rows, units), units), 0);
+  if (rows >= units) return effectiveRank(spectrum(unitGram(h, rows, units), units), 0);
+  // HHᵀ (rows × rows) has HᵀH's non-zero eigenvalues; a rank-deficient units × units Gram also takes
+  // the Jacobi sweeps hundreds of times longer to settle (4.6 s against 6 ms for 64 rows of 256 units).
+  const t = new Float32Array(rows * units);
+  for (let r = 0; r < rows; r++) for (let u = 0; u < units; u++) t[u * rows + r] = h[r * units + u];
+  return effectiveRank(spectrum(unitGram(t, units, rows), rows), 0);
 }

@@ -10,6 +10,7 @@ import {
   parseOptions,
 } from "../config/options.js";
 import { type Optimizer, optimizerFromConfig } from "../optim/optimizers.js";
+import { parseRegulators, type RegulatorChoice } from "../homeostasis/config.js";
 import { ConfigError } from "../tensor/errors.js";
 
 export const LEARNER_OPTIONS = {
@@ -79,10 +80,30 @@ export const LEARNER_OPTIONS = {
     default: "none",
     doc: "What a detected drift consolidates: online EWC (Schwarz et al. 2018) on the replay memory.",
   },
+  health: {
+    kind: "boolean",
+    default: true,
+    doc: "Watch every step with the health monitor and repair what it finds (learner.md lists the detectors).",
+  },
+  probe: {
+    kind: "number",
+    min: 1,
+    integer: true,
+    // 64 rows: the effective rank of 64 rows (capped at 64) costs ~6 ms a layer; 128 rows ~85 ms.
+    default: 64,
+    doc: "Recent rows kept as the probe of the balance measures and the health monitor's unit statistics.",
+  },
+  probeEvery: {
+    kind: "number",
+    min: 1,
+    integer: true,
+    default: 1000,
+    doc: "Rows between two balance measurements (dead and dormant units, effective rank) on the probe.",
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Keys checked here rather than by the option spec (arrays and a registry choice). */
-const OWN_KEYS = ["hidden", "optimizer", "features", "labels"] as const;
+const OWN_KEYS = ["hidden", "optimizer", "features", "labels", "homeostasis"] as const;
 
 /** What `Learner.create` takes. */
 export type LearnerConfig = Partial<ParsedOptions<typeof LEARNER_OPTIONS>> & {
@@ -95,6 +116,8 @@ export type LearnerConfig = Partial<ParsedOptions<typeof LEARNER_OPTIONS>> & {
   features?: string[];
   /** Labels known in advance, in output-unit order (more may appear later). */
   labels?: (string | number)[];
+  /** Regulators acting after each step, as a run config's `homeostasis` names them; default none. */
+  homeostasis?: (string | Record<string, unknown>)[];
 };
 
 /** The checked config, defaults filled in: plain data, saved with the learner. */
@@ -103,10 +126,13 @@ export type ParsedLearnerConfig = ParsedOptions<typeof LEARNER_OPTIONS> & {
   optimizer: Record<string, unknown>;
   features: string[] | null;
   labels: (string | number)[];
+  homeostasis: RegulatorChoice[];
 };
 
 export const DEFAULT_HIDDEN = [64];
 export const DEFAULT_OPTIMIZER = { type: "adam", lr: 1e-3 };
+/** The regulators a learner runs when its config names none. */
+export const DEFAULT_REGULATORS: string[] = [];
 
 /**
  * Check a learner config and fill in its defaults; every mistake is a ConfigError naming the field.
@@ -130,7 +156,21 @@ export function parseLearnerConfig(raw: unknown): ParsedLearnerConfig {
     throw new ConfigError(`learner.inputs: ${o.inputs} inputs but ${features.length} feature names`, {
       field: "learner.inputs",
     });
-  return { ...o, hidden: [...hidden], optimizer, features, labels };
+  const homeostasis = parseRegulators(obj.homeostasis ?? DEFAULT_REGULATORS, "learner.homeostasis");
+  return { ...o, hidden: [...hidden], optimizer, features, labels, homeostasis };
+}
+
+/**
+ * A checked config as a learner's state saves it: the keys `Learner.create` takes, regulators back in
+ * their `{type, …options}` form, so the saved config parses to the same config.
+ */
+export function savedConfig(config: ParsedLearnerConfig): LearnerConfig {
+  const { features, homeostasis, ...rest } = config;
+  return {
+    ...rest,
+    ...(features ? { features } : {}),
+    homeostasis: homeostasis.map((r) => ({ type: r.type, ...r.options })),
+  };
 }
 
 /** The optimiser a checked config names. */

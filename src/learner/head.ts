@@ -7,10 +7,29 @@
 import { backend } from "../backend/index.js";
 import { initialize } from "../nn/init.js";
 import { Dense } from "../nn/layers.js";
-import type { Sequential } from "../nn/sequential.js";
+import { Sequential } from "../nn/sequential.js";
 import type { Optimizer } from "../optim/optimizers.js";
 import type { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
+
+/**
+ * The learner's network: `hidden` ReLU layers and an output of `outputs` units, softmax for labels and
+ * linear for a number.
+ *
+ * @example
+ * learnerNetwork({ task: "classification", hidden: [64] }, 2, 784, rng).outputDim; // 2
+ */
+export function learnerNetwork(
+  config: { task: "classification" | "regression"; hidden: readonly number[] },
+  outputs: number,
+  inputs: number,
+  rng: Rng,
+): Sequential {
+  const layers = config.hidden.map((units) => new Dense(units, { activation: "relu" }));
+  const activation = config.task === "classification" ? "softmax" : "identity";
+  layers.push(new Dense(outputs, { activation }));
+  return new Sequential(layers).build(inputs, rng);
+}
 
 /** A parameter array in the backend's memory where it keeps one (as Dense.build makes them), zeroed. */
 function parameterArray(n: number): Float32Array {
@@ -69,4 +88,31 @@ function merge(old: unknown, fresh: unknown): unknown {
     return Object.fromEntries(Object.entries(fresh).map(([k, f]) => [k, merge(o[k], f)]));
   }
   return old;
+}
+
+/**
+ * Observers' saved state after the head grew: a typed array kept under a parameter's name (L2-Init's
+ * θ₀, for one) that is now shorter than its parameter is lengthened, its old entries at their indices
+ * and the new unit's entries taken from the parameter as it is now (its fresh weights).
+ *
+ * @example
+ * growObserverStates(snapshot.observers, new Map(model.parameters().map(([n, t]) => [n, t.data])));
+ */
+export function growObserverStates(
+  states: Record<string, unknown>,
+  params: ReadonlyMap<string, Float32Array>,
+): void {
+  const walk = (value: unknown): void => {
+    if (value === null || typeof value !== "object" || ArrayBuffer.isView(value)) return;
+    const rec = value as Record<string, unknown>;
+    for (const [key, v] of Object.entries(rec)) {
+      const p = params.get(key);
+      if (p && (v instanceof Float32Array || v instanceof Float64Array) && v.length < p.length) {
+        const grown = v instanceof Float32Array ? p.slice() : Float64Array.from(p);
+        grown.set(v);
+        rec[key] = grown;
+      } else walk(v);
+    }
+  };
+  walk(states);
 }

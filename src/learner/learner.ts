@@ -3,12 +3,14 @@
  * state (River's `learn_one` / `predict_one`, evaluated prequentially). `observe` predicts, then learns;
  * a new label grows the head; inputs and targets are normalised by running statistics; a bounded,
  * class-balanced memory is replayed with every step; a drift detector on the prequential error
- * consolidates (online EWC) what was learnt before the change. `getState` / `fromState` continue
- * bit-identically; the byte form and the files are in io/learner-file.ts.
+ * consolidates (online EWC) what was learnt before the change; the health monitor watches every step
+ * (guard.ts), regulators keep units alive, and the balance measures are taken on a probe of recent rows
+ * (probe.ts). `getState` / `fromState` continue bit-identically; the files are in io/learner-file.ts.
  */
+import { createRegulator } from "../homeostasis/config.js";
+import type { Regulator } from "../homeostasis/regulator.js";
 import { crossEntropy, mse } from "../losses/losses.js";
-import { Dense } from "../nn/layers.js";
-import { Sequential } from "../nn/sequential.js";
+import type { Sequential } from "../nn/sequential.js";
 import type { Optimizer } from "../optim/optimizers.js";
 import { RunningNormalizer, RunningTargetScaler } from "../data/running-normalizer.js";
 import { ConfigError } from "../tensor/errors.js";
@@ -21,12 +23,25 @@ import {
   type LearnerConfig,
   type ParsedLearnerConfig,
   parseLearnerConfig,
+  savedConfig,
 } from "./config.js";
 import { Consolidation } from "./consolidation.js";
 import { driftDetectorFromState, type DriftEvidence, Adwin, PageHinkley } from "./drift.js";
-import { growOptimizerState, growOutput } from "./head.js";
+import {
+  answerOf,
+  type BatchRow,
+  type Inner,
+  inferRow,
+  type Prediction,
+  retentionOn,
+  scoreBefore,
+  trainingBatch,
+} from "./batches.js";
+import { FAILURE_RATE_CUT, HEALTH_PROBE_ROWS, LearnerGuard, MIN_HEALTH_PROBE } from "./guard.js";
+import { growObserverStates, growOptimizerState, growOutput, learnerNetwork } from "./head.js";
 import { ReplayMemory } from "./memory.js";
 import { Prequential } from "./prequential.js";
+import { Probe } from "./probe.js";
 import {
   checkLabel,
   checkTarget,
@@ -38,40 +53,15 @@ import {
   type RowFormat,
 } from "./rows.js";
 import { LEARNER_STATE_VERSION, type LearnerState, type LearnerVitals } from "./state.js";
+import { learnerVitals } from "./vitals.js";
 
 export type { LearnerConfig } from "./config.js";
 export type { Label, Row } from "./rows.js";
+export type { ClassPrediction, Prediction, ValuePrediction } from "./batches.js";
 export type { LearnerState, LearnerVitals } from "./state.js";
 
-/** What `predict` and `observe` return for a classification learner. */
-export interface ClassPrediction {
-  /** The most probable known label (null before the first label). */
-  label: Label | null;
-  probability: number;
-  /** Every label known when the prediction was made, in output-unit order. */
-  labels: Label[];
-}
-export interface ValuePrediction {
-  value: number;
-}
-export type Prediction = ClassPrediction | ValuePrediction;
-
-/** Probabilities below this count as this in the prequential loss (a label the head did not have yet). */
-const MIN_PROBABILITY = 1e-7;
-
-interface Pending {
-  x: Float64Array;
-  unit: number;
-  target: number;
-}
-
-/** A prediction inside the learner: the unit, the outputs and how many labels were known then. */
-interface Inner {
-  value: number;
-  unit: number;
-  probs: Float32Array | null;
-  known: number;
-}
+/** A row waiting for the next micro-batch step. */
+type Pending = BatchRow & { x: Float64Array };
 
 /**
  * A network that keeps learning from a stream: test-then-train, growing head, running normalisation,
@@ -94,6 +84,9 @@ export class Learner {
   private normalizer: RunningNormalizer | null = null;
   private target: RunningTargetScaler | null;
   private memory: ReplayMemory | null = null;
+  private probe: Probe | null = null;
+  private readonly guard: LearnerGuard | null;
+  private readonly regulators: Regulator[];
   private detector: Adwin | PageHinkley | null;
   private readonly score: Prequential;
   private readonly consolidation: Consolidation | null;
@@ -119,6 +112,10 @@ export class Learner {
       c.consolidate === "onlineEwc" && c.task === "classification"
         ? new Consolidation(rng.fork("consolidate"))
         : null;
+    this.regulators = c.homeostasis.map(createRegulator);
+    this.guard = c.health
+      ? new LearnerGuard(c.seed, () => this.healthProbe(), state?.guard ?? undefined)
+      : null;
     if (state) this.restore(state);
     else if (this.format.inputs !== null) this.build(this.format.inputs, rng.fork("init"));
   }
@@ -156,13 +153,13 @@ export class Learner {
 
   private build(inputs: number, initRng: Rng): void {
     const outputs = this.classification ? Math.max(1, this.labels.size) : 1;
-    const layers = this.config.hidden.map((units) => new Dense(units, { activation: "relu" }));
-    layers.push(new Dense(outputs, { activation: this.classification ? "softmax" : "identity" }));
-    this.model = new Sequential(layers).build(inputs, initRng);
+    this.model = learnerNetwork(this.config, outputs, inputs, initRng);
     if (this.config.normalize)
       this.normalizer = new RunningNormalizer(inputs, { decay: this.config.normalizeDecay });
     this.memory = new ReplayMemory(this.config.memory, inputs, this.growRng.fork("memory"));
+    this.probe = new Probe(this.config.probe, inputs);
     this.run = this.makeRun(undefined);
+    if (this.guard) this.watchStep();
   }
 
   private makeRun(resume: TrainingState | undefined): TrainingRun {
@@ -171,15 +168,17 @@ export class Learner {
       x: new Tensor(new Float32Array(0), [0, model.inputDim]),
       y: new Tensor(new Float32Array(0), [0, model.outputDim]),
     };
-    const observers = this.consolidation?.observers() ?? [];
+    const observers = [
+      ...(this.guard ? [this.guard.observer] : []),
+      ...this.regulators,
+      ...(this.consolidation?.observers() ?? []),
+    ];
     const loss = this.classification ? crossEntropy : mse;
-    return new TrainingRun(
-      model,
-      empty,
-      loss,
-      { epochs: 1, batchSize: 1, optimizer: this.optimizer, loss, observers, resume },
-      this.rngs,
-    );
+    const opts = { epochs: 1, batchSize: 1, optimizer: this.optimizer, loss, observers, resume };
+    const run = new TrainingRun(model, empty, loss, opts, this.rngs);
+    // As fit does: observers restored first (by the run), then told training begins.
+    for (const o of observers) o.onTrainBegin?.(run.control);
+    return run;
   }
 
   /**
@@ -197,8 +196,10 @@ export class Learner {
     this.record(before, unit, label as number);
     this.normalizer?.update(raw);
     this.target?.update(label as number);
+    this.probe!.add(raw, unit, this.classification ? 0 : (label as number));
     this.pending.push({ x: raw, unit, target: this.classification ? 0 : (label as number) });
     if (this.pending.length >= this.config.batch) this.learnPending();
+    if (this.score.rows % this.config.probeEvery === 0) this.measureBalance();
     this.seconds += (performance.now() - started) / 1000;
     return this.answer(before);
   }
@@ -210,24 +211,13 @@ export class Learner {
   }
 
   private answer(p: Inner): Prediction {
-    if (!this.classification) return { value: p.value };
-    const labels = this.labels.labels.slice(0, p.known);
-    return {
-      label: p.unit >= 0 ? labels[p.unit] : null,
-      probability: p.probs && p.unit >= 0 ? p.probs[p.unit] : 0,
-      labels,
-    };
+    return answerOf(p, this.classification ? this.labels.labels : null);
   }
 
   /** The model's output for a raw row, with the statistics as they are now. */
   private infer(raw: Float64Array): Inner {
     if (!this.model) return { value: 0, unit: -1, probs: null, known: 0 };
-    const x = this.normalizer ? this.normalizer.normalize(raw) : Float32Array.from(raw);
-    const out = this.model.forward(new Tensor(x, [1, x.length]), { training: false }).data as Float32Array;
-    if (!this.classification) return { value: this.target!.unscale(out[0]), unit: -1, probs: null, known: 0 };
-    let best = -1;
-    for (let u = 0; u < this.labels.size; u++) if (best < 0 || out[u] > out[best]) best = u;
-    return { value: 0, unit: best, probs: out, known: this.labels.size };
+    return inferRow(raw, this.labels.size, this.model, this.normalizer, this.target);
   }
 
   /** The output unit of `label`, growing the head for a label never seen before. */
@@ -242,30 +232,26 @@ export class Learner {
   private growHead(): void {
     const snap = this.run!.snapshot(0);
     growOutput(this.model!, this.growRng);
-    const params = this.model!.parameters().map(([, t]) => t.data as Float32Array);
+    const named = this.model!.parameters().map(([n, t]) => [n, t.data as Float32Array] as const);
+    const params = named.map(([, d]) => d);
     snap.optimizerState = growOptimizerState(this.optimizer, snap.optimizerState, params);
+    growObserverStates(snap.observers, new Map(named));
+    if (this.guard) {
+      // The monitor starts its per-layer state and snapshots afresh on the grown model; the healthy state too.
+      delete snap.observers[this.guard.observer.stateKey!];
+      this.guard.reshaped();
+    }
     this.consolidation?.grow(this.model!);
     this.run = this.makeRun(snap);
+    if (this.guard) this.watchStep();
   }
 
   /** Score the prediction made before learning, and feed the drift detector its error. */
   private record(before: Inner, unit: number, y: number): void {
-    let hit = false;
-    let loss: number;
-    if (this.classification) {
-      hit = before.unit === unit;
-      const p = before.probs && unit < before.known ? before.probs[unit] : 0;
-      loss = 0 - Math.log(Math.max(p, MIN_PROBABILITY)); // 0 −, not −: a sure hit scores 0, not −0
-    } else loss = (before.value - y) ** 2;
+    const { hit, loss, signal } = scoreBefore(before, unit, y, this.target);
     this.score.add(hit, loss, unit);
-    // The 0/1 error for labels (bounded, as ADWIN's bound assumes); the squared error in training units for numbers.
-    const signal = this.classification
-      ? hit
-        ? 0
-        : 1
-      : (this.target!.scale(before.value) - this.target!.scale(y)) ** 2;
     if (this.detector?.update(signal)) {
-      this.drifts.push({ row: this.score.getState().rows, evidence: this.detector.last! });
+      this.drifts.push({ row: this.score.rows, evidence: this.detector.last! });
       this.consolidate();
     }
   }
@@ -281,70 +267,87 @@ export class Learner {
   private learnPending(): void {
     const slots = this.memory?.sample(this.config.replay) ?? [];
     this.run!.trainOn(this.batchOf(this.pending, slots));
+    if (this.guard) this.watchStep();
     for (const p of this.pending) this.memory?.offer(p.x, Math.max(p.unit, 0), p.target);
     this.pending = [];
   }
 
-  /** Pending rows and memory slots as one training batch, normalised with the statistics of now. */
-  private batchOf(rows: readonly Pending[], slots: readonly number[]): { x: Tensor; y: Tensor } {
-    const model = this.model!;
-    const d = model.inputDim;
-    const k = model.outputDim;
-    const n = rows.length + slots.length;
-    const x = new Float32Array(n * d);
-    const y = new Float32Array(n * k);
-    const put = (i: number, raw: ArrayLike<number>, unit: number, target: number) => {
-      const xi = x.subarray(i * d, (i + 1) * d);
-      if (this.normalizer) this.normalizer.normalize(raw, xi);
-      else xi.set(raw);
-      if (this.classification) y[i * k + unit] = 1;
-      else y[i] = this.target!.scale(target);
-    };
-    rows.forEach((r, i) => put(i, r.x, r.unit, r.target));
-    const m = this.memory!;
-    slots.forEach((s, j) => put(rows.length + j, m.row(s), m.label(s), m.target(s)));
-    return { x: new Tensor(x, [n, d]), y: new Tensor(y, [n, k]) };
+  /**
+   * After a step (or a new run) with the health monitor on: keep the state as healthy when it is, or go
+   * back to the last healthy state when the monitor found a failure it could not repair.
+   */
+  private watchStep(): void {
+    const run = this.run!;
+    const params = this.model!.parameters();
+    const back = this.guard!.afterStep(run.step, this.score.rows, run.failed, () => ({
+      step: run.step,
+      weights: params.map(([, t]) => t.data as Float32Array),
+      run: run.snapshot(0),
+    }));
+    if (!back) return;
+    // Back to the healthy weights, keeping what the repairs learnt (clipping, the rate cuts) and halving
+    // the rate once more: the same rate on the same stream would fail the same way.
+    const { lrScale, clipNorm } = run.snapshot(0);
+    params.forEach(([, t], i) => t.data.set(back.weights[i]));
+    this.run = this.makeRun({ ...structuredClone(back.run), lrScale: lrScale * FAILURE_RATE_CUT, clipNorm });
+    this.guard!.monitor.renewBudgets();
   }
 
-  /** The vital signs: prequential scores, drifts, memory, speed (a plain object). */
-  vitals(): LearnerVitals {
-    const cls = this.classification;
-    const sc = this.score.getState();
-    const recent = this.score.recent(cls);
-    const accuracy = this.score.perLabel();
-    return {
-      task: this.config.task,
-      rows: sc.rows,
-      steps: this.run?.step ?? 0,
-      prequential: this.score.whole(cls),
-      recent: { ...recent, window: this.config.window },
-      perLabel: this.labels.labels.map((label, i) => ({
-        label,
-        rows: sc.perLabelRows[i] ?? 0,
-        accuracy: accuracy[i] ?? null,
-      })),
-      labels: [...this.labels.labels],
-      drifts: this.drifts.map((d) => ({ ...d })),
-      consolidations: this.consolidation?.count ?? 0,
-      replay: {
-        size: this.memory?.size ?? 0,
-        capacity: this.config.memory,
-        perLabel: [...(this.memory?.held ?? [])],
-      },
-      pending: this.pending.length,
-      samplesPerSecond: this.seconds > 0 ? sc.rows / this.seconds : 0,
-      seconds: this.seconds,
+  /** The health monitor's probe: the newest rows as a batch, once there are enough to judge units by. */
+  private healthProbe(): { x: Tensor; y: Tensor } | null {
+    if (!this.probe || this.probe.size < MIN_HEALTH_PROBE) return null;
+    return this.batchOf(this.probe.rows(HEALTH_PROBE_ROWS), []);
+  }
+
+  /** Balance measures on the probe, and retention: accuracy on evenly spaced remembered rows. */
+  private measureBalance(): void {
+    if (!this.model || !this.probe) return;
+    const parts = {
+      model: this.model,
+      memory: this.memory!,
+      normalizer: this.normalizer,
+      target: this.target,
     };
+    const retention = this.classification ? retentionOn(parts) : null;
+    this.probe.measure(this.model, this.score.rows, (rows) => this.batchOf(rows, []), retention);
+  }
+
+  /** Pending rows and memory slots as one training batch, normalised with the statistics of now. */
+  private batchOf(rows: readonly BatchRow[], slots: readonly number[]): { x: Tensor; y: Tensor } {
+    return trainingBatch(rows, slots, {
+      model: this.model!,
+      memory: this.memory!,
+      normalizer: this.normalizer,
+      target: this.target,
+    });
+  }
+
+  /** The vital signs: prequential scores, health, balance, drifts, memory, speed (a plain object). */
+  vitals(): LearnerVitals {
+    return learnerVitals({
+      config: this.config,
+      score: this.score,
+      labels: this.labels,
+      steps: this.run?.step ?? 0,
+      drifts: this.drifts,
+      consolidations: this.consolidation?.count ?? 0,
+      memory: this.memory,
+      probe: this.probe,
+      guard: this.guard,
+      regulators: this.regulators,
+      model: this.model,
+      optimizerState: this.run?.optState,
+      pending: this.pending.length,
+      seconds: this.seconds,
+    });
   }
 
   /** Everything that decides how the learner continues, as plain data and typed arrays (copies). */
   getState(): LearnerState {
-    const { features, ...rest } = this.config;
-    const config = { ...rest, ...(features ? { features } : {}) } as LearnerConfig;
     const m = this.model;
     return structuredClone({
       version: LEARNER_STATE_VERSION,
-      config,
+      config: savedConfig(this.config),
       format: this.format,
       labels: this.labels.labels,
       network: m && {
@@ -354,6 +357,7 @@ export class Learner {
         growRng: this.growRng.getState(),
         normalizer: this.normalizer?.getState() ?? null,
         memory: this.memory!.getState(),
+        probe: this.probe!.getState(),
       },
       target: this.target?.getState() ?? null,
       detector: this.detector?.getState() ?? null,
@@ -361,14 +365,16 @@ export class Learner {
       consolidation: this.consolidation?.getState() ?? null,
       pending: this.pending,
       drifts: this.drifts,
+      guard: this.guard?.getState() ?? null,
       seconds: this.seconds,
     });
   }
 
   private restore(state: LearnerState): void {
-    if (state.version !== LEARNER_STATE_VERSION)
+    const v = state.version;
+    if (!(v >= 1 && v <= LEARNER_STATE_VERSION))
       throw new ConfigError(
-        `learner state version ${state.version}: this Homeostat reads version ${LEARNER_STATE_VERSION}`,
+        `learner state version ${v}: this Homeostat reads 1 to ${LEARNER_STATE_VERSION}`,
         {
           field: "version",
         },
@@ -381,13 +387,13 @@ export class Learner {
     this.seconds = state.seconds;
     const net = state.network;
     if (!net) return;
-    const layers = this.config.hidden.map((units) => new Dense(units, { activation: "relu" }));
-    layers.push(new Dense(net.outputs, { activation: this.classification ? "softmax" : "identity" }));
-    this.model = new Sequential(layers).build(state.format.inputs!, new Rng(0));
+    this.model = learnerNetwork(this.config, net.outputs, state.format.inputs!, new Rng(0));
     for (const [name, t] of this.model.parameters()) t.data.set(net.weights[name]);
     this.growRng.setState(net.growRng);
     this.normalizer = net.normalizer && RunningNormalizer.fromState(net.normalizer);
     this.memory = ReplayMemory.fromState(net.memory);
+    // Version 1 had no probe: an empty one.
+    this.probe = new Probe(this.config.probe, this.model.inputDim, net.probe);
     if (state.consolidation) this.consolidation!.setState(state.consolidation, this.model);
     this.run = this.makeRun(structuredClone(net.run));
   }

@@ -62,6 +62,10 @@ export class ReplayMemory {
   get held(): readonly number[] {
     return this.s.held;
   }
+  /** Bytes of its rows, labels and targets (fixed by the capacity). */
+  get bytes(): number {
+    return this.s.x.byteLength + this.s.label.byteLength + this.s.target.byteLength;
+  }
 
   /** The raw row in `slot`. */
   row(slot: number): Float32Array {

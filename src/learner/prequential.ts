@@ -99,6 +99,11 @@ export class Prequential {
     return perLabelRows.map((n, i) => (n > 0 ? perLabelCorrect[i] / n : null));
   }
 
+  /** Labelled rows scored so far. */
+  get rows(): number {
+    return this.s.rows;
+  }
+
   getState(): PrequentialState {
     return structuredClone(this.s);
   }

@@ -10,10 +10,13 @@ import type { ConsolidationState } from "./consolidation.js";
 import type { DriftDetectorState, DriftEvidence } from "./drift.js";
 import type { MemoryState } from "./memory.js";
 import type { PrequentialScore, PrequentialState } from "./prequential.js";
+import type { HealthEvent } from "../health/findings.js";
+import type { GuardState } from "./guard.js";
+import type { BalanceReading, ProbeState } from "./probe.js";
 import type { Label, RowFormat } from "./rows.js";
 
 /** Version of the state layout; a newer one is refused by `Learner.fromState`. */
-export const LEARNER_STATE_VERSION = 1;
+export const LEARNER_STATE_VERSION = 2;
 
 export interface LearnerState {
   version: number;
@@ -28,6 +31,7 @@ export interface LearnerState {
     growRng: ReturnType<import("../tensor/rng.js").Rng["getState"]>;
     normalizer: RunningNormalizerState | null;
     memory: MemoryState;
+    probe: ProbeState;
   } | null;
   target: RunningNormalizerState | null;
   detector: DriftDetectorState | null;
@@ -35,6 +39,7 @@ export interface LearnerState {
   consolidation: ConsolidationState | null;
   pending: { x: Float64Array; unit: number; target: number }[];
   drifts: { row: number; evidence: DriftEvidence }[];
+  guard: GuardState | null;
   seconds: number;
 }
 
@@ -56,6 +61,25 @@ export interface LearnerVitals {
   replay: { size: number; capacity: number; perLabel: number[] };
   /** Rows waiting for the next micro-batch step. */
   pending: number;
+  /** Stability: the health monitor's events, and the failures the learner went back to a healthy state from. */
+  health: {
+    on: boolean;
+    /** "healthy", "repaired" (the monitor repaired something) or "restored" (an unrepairable failure). */
+    status: "healthy" | "repaired" | "restored";
+    events: number;
+    repairs: number;
+    /** The latest events, newest last (at most 20). */
+    recent: HealthEvent[];
+    failures: { row: number; step: number; diagnosis: string }[];
+  };
+  /**
+   * Plasticity: the balance measures on the probe of recent rows, last taken at `balance.row`, with the
+   * largest dead fraction seen at any reading; retention is the accuracy on remembered rows then.
+   */
+  balance: (BalanceReading & { worstDead: number; readings: number }) | null;
+  regulators: { name: string; unitsReplaced: number | null }[];
+  /** Bytes held in typed arrays: weights, optimiser state, replay memory and probe. */
+  memoryBytes: number;
   /** Labelled rows per second of `observe` (wall clock; not part of the bit-identical state). */
   samplesPerSecond: number;
   seconds: number;
