@@ -39,6 +39,11 @@ export interface VariantRun {
   acceptedFaults: number;
   failures: string[];
   replay: { size: number; capacity: number; maxSize: number };
+  /** The health monitor's events and repairs, and the failures the learner went back to a healthy state from. */
+  health: { events: number; repairs: number; restored: number } | null;
+  /** The largest dead-unit fraction at any balance reading, and the readings taken. */
+  worstDead: number | null;
+  readings: number;
 }
 
 export interface DigitRun {
@@ -121,6 +126,9 @@ function emptyRun(name: string, rows: number): VariantRun {
     acceptedFaults: 0,
     failures: [],
     replay: { size: 0, capacity: 0, maxSize: 0 },
+    health: null,
+    worstDead: null,
+    readings: 0,
   };
 }
 
@@ -166,6 +174,12 @@ function finish(r: Runner): void {
   r.run.replay.size = v.replay.size;
   r.run.replay.capacity = v.replay.capacity;
   r.run.replay.maxSize = Math.max(r.run.replay.maxSize, v.replay.size);
+  // Vitals of a learner from before the health monitor and the balance probe have neither.
+  const { health, balance } = v as Partial<typeof v>;
+  if (health?.on)
+    r.run.health = { events: health.events, repairs: health.repairs, restored: health.failures.length };
+  r.run.worstDead = balance?.worstDead ?? null;
+  r.run.readings = balance?.readings ?? 0;
 }
 
 /** Whether the twin loaded at the midpoint ends bit-identical to the learner that never stopped. */
