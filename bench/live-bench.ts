@@ -96,14 +96,18 @@ async function main(): Promise<void> {
   for (const n of notes) console.error(`note: ${n}`);
 
   const t0 = performance.now();
-  const checkpoints = [10_000, 100_000, 250_000, 500_000, 750_000, 1_000_000].filter((c) => c <= args.rows);
+  // 10k, 100k and 1M as issue 17 asks, and every tenth of the run to show the level between them.
+  const tenths = Array.from({ length: 10 }, (_, k) => Math.round(((k + 1) * args.rows) / 10));
+  const checkpoints = [...new Set([10_000, 100_000, 1_000_000, ...tenths])]
+    .filter((c) => c <= args.rows)
+    .sort((a, b) => a - b);
   const digits: DigitRun = runDigits({
     seed: args.seed,
     scale,
     hidden: args.hidden,
     variants: kept,
     oracleRows: args.oracleRows,
-    checkpoints: checkpoints.includes(args.rows) ? checkpoints : [...checkpoints, args.rows],
+    checkpoints,
     saveLoadRows: Math.min(5000, Math.floor(args.rows / 10)),
     progress: (row, rows) => {
       const s = (performance.now() - t0) / 1000;
