@@ -156,3 +156,37 @@ test("representation rank of fewer rows than units: the small Gram, equal to the
     `${representationRank(h, 20, 48)} vs ${wide}`,
   );
 });
+
+test("on the wasm backend getState is a copy, and fromState continues bit-identically", async () => {
+  const { backend, useBackend } = await import("../src/backend/index.js");
+  const before = backend().name;
+  useBackend("wasm");
+  try {
+    assert.equal(backend().name, "wasm");
+    // Wide enough that the weights and Adam's moments live in the wasm module's shared memory.
+    const l = Learner.create({ task: "classification", inputs: 40, hidden: [48], seed: 6 });
+    let s = 9;
+    const row = () =>
+      Array.from({ length: 40 }, () => {
+        s = (s * 1103515245 + 12345) % 2147483648;
+        return s / 2147483648;
+      });
+    for (let i = 0; i < 300; i++) l.observe(row(), i % 3);
+    const state = l.getState();
+    const frozen = JSON.stringify(state, (_k, v) =>
+      ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v,
+    );
+    const b = Learner.fromState(state);
+    for (let i = 0; i < 300; i++) {
+      const x = row();
+      assert.deepEqual(b.observe(x, i % 4), l.observe(x, i % 4));
+    }
+    const after = JSON.stringify(state, (_k, v) =>
+      ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v,
+    );
+    assert.equal(after, frozen, "the state taken at row 300 did not change as the learner went on");
+    assert.deepEqual(timeless(b.getState()), timeless(l.getState()));
+  } finally {
+    useBackend(before);
+  }
+});

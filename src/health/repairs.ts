@@ -3,21 +3,14 @@
  * optimiser state, the learning-rate scale and gradient clipping.
  */
 import type { Sequential } from "../nn/sequential.js";
+import { deepCopy } from "../tensor/plain.js";
 import type { Rng } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { TrainingControl } from "../train/events.js";
 import { isUnitLayer, type UnitLayer, unitSites } from "../units/layer.js";
 import { replaceUnit } from "../units/surgery.js";
 
-/** A deep copy of plain optimiser state (numbers, arrays, typed arrays, plain objects). */
-export function deepCopy<T>(state: T): T {
-  if (ArrayBuffer.isView(state)) return (state as unknown as Float32Array).slice() as unknown as T;
-  if (Array.isArray(state)) return state.map(deepCopy) as unknown as T;
-  if (state && typeof state === "object") {
-    return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, deepCopy(v)])) as T;
-  }
-  return state;
-}
+export { deepCopy };
 
 /** Like `deepCopy`, but writes into `into`'s typed arrays where the shapes match (no allocation on the hot path). */
 export function copyInto<T>(state: T, into: unknown): T {

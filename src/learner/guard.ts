@@ -12,6 +12,7 @@ import { healthMonitor, type HealthMonitor } from "../health/monitor.js";
 import type { HealthEvent } from "../health/findings.js";
 import type { Sequential } from "../nn/sequential.js";
 import type { Batch, LayerActivation, Observer } from "../train/events.js";
+import { deepCopy } from "../tensor/plain.js";
 import type { TrainingState } from "../train/options.js";
 
 export const LEARNER_DETECTORS = [
@@ -68,7 +69,7 @@ export class LearnerGuard {
       thresholds: { checkEvery: LEARNER_CHECK_EVERY },
       renewBudgetsEvery: BUDGET_WINDOW,
     });
-    if (state) this.s = structuredClone(state);
+    if (state) this.s = deepCopy(state);
     this.observer = onProbe(this.monitor, probe);
   }
 
@@ -95,7 +96,7 @@ export class LearnerGuard {
     }
     const events = this.monitor.events.length;
     if (this.s.healthy === null || (step % HEALTHY_EVERY === 0 && events === this.s.eventsAtHealthy)) {
-      this.s.healthy = structuredClone(keep());
+      this.s.healthy = deepCopy(keep());
     }
     this.s.eventsAtHealthy = events;
     return null;
@@ -109,7 +110,7 @@ export class LearnerGuard {
 
   /** A copy of the state (the monitor's own travels with the training state, under its stateKey). */
   getState(): GuardState {
-    return structuredClone(this.s);
+    return deepCopy(this.s);
   }
 }
 

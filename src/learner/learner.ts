@@ -14,6 +14,7 @@ import type { Sequential } from "../nn/sequential.js";
 import type { Optimizer } from "../optim/optimizers.js";
 import { RunningNormalizer, RunningTargetScaler } from "../data/running-normalizer.js";
 import { ConfigError } from "../tensor/errors.js";
+import { deepCopy } from "../tensor/plain.js";
 import { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 import { type RunRngs, TrainingRun } from "../train/run.js";
@@ -132,7 +133,8 @@ export class Learner {
 
   /** A learner that continues exactly where `getState` left one. */
   static fromState(state: LearnerState): Learner {
-    return new Learner(parseLearnerConfig(state.config), state);
+    // A copy: the learner must own every array it continues from (a state may be restored twice).
+    return new Learner(parseLearnerConfig(state.config), deepCopy(state));
   }
 
   get task(): "classification" | "regression" {
@@ -292,7 +294,7 @@ export class Learner {
     // the rate once more: the same rate on the same stream would fail the same way.
     const { lrScale, clipNorm } = run.snapshot(0);
     params.forEach(([, t], i) => t.data.set(back.weights[i]));
-    this.run = this.makeRun({ ...structuredClone(back.run), lrScale: lrScale * FAILURE_RATE_CUT, clipNorm });
+    this.run = this.makeRun({ ...deepCopy(back.run), lrScale: lrScale * FAILURE_RATE_CUT, clipNorm });
     this.guard!.monitor.renewBudgets();
   }
 
@@ -348,7 +350,7 @@ export class Learner {
   /** Everything that decides how the learner continues, as plain data and typed arrays (copies). */
   getState(): LearnerState {
     const m = this.model;
-    return structuredClone({
+    return deepCopy({
       version: LEARNER_STATE_VERSION,
       config: savedConfig(this.config),
       format: this.format,
@@ -385,8 +387,8 @@ export class Learner {
     this.format = { ...state.format };
     if (state.target) this.target = RunningTargetScaler.fromState(state.target);
     if (state.detector) this.detector = driftDetectorFromState(state.detector);
-    this.pending = structuredClone(state.pending);
-    this.drifts = structuredClone(state.drifts);
+    this.pending = deepCopy(state.pending);
+    this.drifts = deepCopy(state.drifts);
     this.seconds = state.seconds;
     const net = state.network;
     if (!net) return;
@@ -398,6 +400,6 @@ export class Learner {
     // Version 1 had no probe: an empty one.
     this.probe = new Probe(this.config.probe, this.model.inputDim, net.probe);
     if (state.consolidation) this.consolidation!.setState(state.consolidation, this.model);
-    this.run = this.makeRun(structuredClone(net.run));
+    this.run = this.makeRun(deepCopy(net.run));
   }
 }
