@@ -32,12 +32,19 @@ export const RUNNING_NORMALIZER_OPTIONS = {
     doc: "Before the warm-up ends: pass rows unchanged, or normalise them and clip to ±clip.",
   },
   clip: { kind: "number", min: 0, minExclusive: true, default: 5, doc: "Bound of the warm-up's clip mode." },
+  limit: {
+    kind: "number",
+    min: 0,
+    minExclusive: true,
+    optional: true,
+    doc: "Clip every normalised value to ±limit (a rare value of a nearly constant feature, such as a border pixel, lies hundreds of std away).",
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export type RunningNormalizerOptions = Partial<ParsedOptions<typeof RUNNING_NORMALIZER_OPTIONS>>;
 
 export interface RunningNormalizerState {
-  options: Required<RunningNormalizerOptions>;
+  options: ParsedOptions<typeof RUNNING_NORMALIZER_OPTIONS>;
   /** Rows seen by `update`. */
   count: number;
   /** Per feature: the (decayed) total weight of the finite values seen, their mean, and the (decayed)
@@ -122,9 +129,10 @@ export class RunningNormalizer {
       for (let j = 0; j < this.inputs; j++) out[j] = row[j];
       return out;
     }
+    const bound = cold ? clip : (this.s.options.limit ?? Infinity);
     for (let j = 0; j < this.inputs; j++) {
       const v = (row[j] - this.s.mean[j]) * this.scale(j);
-      out[j] = cold ? Math.min(clip, Math.max(-clip, v)) : v;
+      out[j] = Math.min(bound, Math.max(-bound, v));
     }
     return out;
   }

@@ -2,7 +2,7 @@
  * What goes in and out of the learner's network: its training batches (new rows and remembered ones,
  * normalised with the statistics of now) and what `predict` and `observe` return.
  */
-import type { RunningNormalizer, RunningTargetScaler } from "../data/running-normalizer.js";
+import { RunningNormalizer, type RunningTargetScaler } from "../data/running-normalizer.js";
 import type { Sequential } from "../nn/sequential.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { ReplayMemory } from "./memory.js";
@@ -87,6 +87,21 @@ export function answerOf(p: Inner, labels: readonly Label[] | null): Prediction 
     probability: p.probs && p.unit >= 0 ? p.probs[p.unit] : 0,
     labels: known,
   };
+}
+
+/**
+ * The learner's input normaliser, or null when its config turns normalisation off.
+ *
+ * @example
+ * inputNormalizer({ normalize: true, normalizeDecay: 0, normalizeClip: 5 }, 784); // ±5 std at most
+ */
+export function inputNormalizer(
+  c: { normalize: boolean; normalizeDecay: number; normalizeClip: number },
+  inputs: number,
+): RunningNormalizer | null {
+  return c.normalize
+    ? new RunningNormalizer(inputs, { decay: c.normalizeDecay, limit: c.normalizeClip })
+    : null;
 }
 
 /** A raw row with its output unit (classification) or raw target (regression). */

@@ -1,11 +1,9 @@
 /**
- * The lifelong learner: one object that learns one row at a time for as long as rows come, over plain
- * state (River's `learn_one` / `predict_one`, evaluated prequentially). `observe` predicts, then learns;
- * a new label grows the head; inputs and targets are normalised by running statistics; a bounded,
- * class-balanced memory is replayed with every step; a drift detector on the prequential error
- * consolidates (EWC, SI, MAS, LwF) what was learnt before the change; the health monitor watches every step
- * (guard.ts), regulators keep units alive, and the balance measures are taken on a probe of recent rows
- * (probe.ts). `getState` / `fromState` continue bit-identically; the files are in io/learner-file.ts.
+ * The lifelong learner: learns one row at a time over plain state (River's `learn_one`/`predict_one`,
+ * scored prequentially). `observe` predicts, then learns; a new label grows the head; running statistics
+ * normalise; a class-balanced memory is replayed; a drift on the prequential error consolidates (EWC, SI,
+ * MAS, LwF); the health monitor (guard.ts) and regulators watch every step; balance is read on a probe of
+ * recent rows (probe.ts). `getState`/`fromState` continue bit-identically (files: io/learner-file.ts).
  */
 import { createRegulator } from "../homeostasis/config.js";
 import type { Regulator } from "../homeostasis/regulator.js";
@@ -36,6 +34,7 @@ import {
   type Prediction,
   retentionOn,
   scoreBefore,
+  inputNormalizer,
   trainingBatch,
 } from "./batches.js";
 import { FAILURE_RATE_CUT, HEALTH_PROBE_ROWS, LearnerGuard, MIN_HEALTH_PROBE } from "./guard.js";
@@ -109,14 +108,11 @@ export class Learner {
     this.target = c.task === "regression" ? new RunningTargetScaler() : null;
     this.detector = c.drift === "adwin" ? new Adwin() : c.drift === "page-hinkley" ? new PageHinkley() : null;
     this.score = new Prequential(c.window, state?.prequential);
-    this.consolidation =
-      c.consolidate && c.task === "classification"
-        ? new Consolidation(c.consolidate, rng.fork("consolidate"))
-        : null;
+    const consolidating = c.consolidate && c.task === "classification";
+    this.consolidation = consolidating ? new Consolidation(c.consolidate!, rng.fork("consolidate")) : null;
     this.regulators = c.homeostasis.map(createRegulator);
-    this.guard = c.health
-      ? new LearnerGuard(c.seed, () => this.healthProbe(), state?.guard ?? undefined)
-      : null;
+    const probe = () => this.healthProbe();
+    this.guard = c.health ? new LearnerGuard(c.seed, probe, state?.guard ?? undefined) : null;
     if (state) this.restore(state);
     else if (this.format.inputs !== null) this.build(this.format.inputs, rng.fork("init"));
   }
@@ -133,22 +129,21 @@ export class Learner {
 
   /** A learner that continues exactly where `getState` left one. */
   static fromState(state: LearnerState): Learner {
-    // A copy: the learner must own every array it continues from (a state may be restored twice).
-    return new Learner(parseLearnerConfig(state.config), deepCopy(state));
+    return new Learner(parseLearnerConfig(state.config), deepCopy(state)); // owns every array it continues from
   }
 
   get task(): "classification" | "regression" {
     return this.config.task;
   }
   private get classification(): boolean {
-    return this.config.task === "classification";
+    return this.task === "classification";
   }
 
   /** The network (built at the first row when the config does not give `inputs`). */
   get network(): Sequential | null {
     return this.model;
   }
-  /** The optimiser's state (plain data; moments laid out like the parameters). */
+  /** The optimiser's state (moments laid out like the parameters). */
   get optimizerState(): unknown {
     return this.run?.optState;
   }
@@ -156,8 +151,7 @@ export class Learner {
   private build(inputs: number, initRng: Rng): void {
     const outputs = this.classification ? Math.max(1, this.labels.size) : 1;
     this.model = learnerNetwork(this.config, outputs, inputs, initRng);
-    if (this.config.normalize)
-      this.normalizer = new RunningNormalizer(inputs, { decay: this.config.normalizeDecay });
+    this.normalizer = inputNormalizer(this.config, inputs);
     this.memory = new ReplayMemory(this.config.memory, inputs, this.growRng.fork("memory"));
     this.probe = new Probe(this.config.probe, inputs);
     this.consolidation?.begin(this.model);
@@ -290,11 +284,12 @@ export class Learner {
       run: run.snapshot(0),
     }));
     if (!back) return;
-    // Back to the healthy weights, keeping what the repairs learnt (clipping, the rate cuts) and halving
-    // the rate once more: the same rate on the same stream would fail the same way.
+    // Back to the healthy weights, keeping what the repairs learnt (clipping, rate cuts), the rate halved.
     const { lrScale, clipNorm } = run.snapshot(0);
+    const events = [...this.guard!.monitor.events]; // the story so far stays told
     params.forEach(([, t], i) => t.data.set(back.weights[i]));
     this.run = this.makeRun({ ...deepCopy(back.run), lrScale: lrScale * FAILURE_RATE_CUT, clipNorm });
+    this.guard!.monitor.events.splice(0, Infinity, ...events);
     this.guard!.monitor.renewBudgets();
   }
 
