@@ -30,8 +30,8 @@ export const VARIANTS: readonly Variant[] = [
   { name: "naive", doc: "every protection off: plain online Adam at batch 1", config: NAIVE },
   {
     name: "replay",
-    doc: "naive + replay (memory 1000, 4 rows per step)",
-    config: { ...NAIVE, memory: 1000, replay: 4 },
+    doc: "naive + replay as the default has it (memory 1000, 1 row per step)",
+    config: { ...NAIVE, memory: 1000, replay: 1 },
   },
   {
     name: "drift+ewc",
@@ -42,8 +42,8 @@ export const VARIANTS: readonly Variant[] = [
   { name: "health", doc: "naive + the health monitor", config: { ...NAIVE, health: true } },
   {
     name: "regulators",
-    doc: "naive + intrinsic plasticity and L2-to-init",
-    config: { ...NAIVE, homeostasis: [{ type: "intrinsicPlasticity" }, { type: "l2Init" }] },
+    doc: "naive + the default's regulator, ReDo (dormant units recycled)",
+    config: { ...NAIVE, homeostasis: [{ type: "redo" }] },
   },
   { name: "default", doc: "`Learner.create({task, inputs})` and nothing else", config: {} },
   {
