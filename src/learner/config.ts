@@ -76,8 +76,11 @@ export const LEARNER_OPTIONS = {
     min: 0,
     max: 1,
     maxExclusive: true,
-    default: 0,
-    doc: "Weight the running statistics lose per row (0: plain means over the whole stream).",
+    // Measured (50,000 rows of the digit stream, seed 1): 0.001 lifted accuracy 91.75% → 92.08% (a
+    // permutation of the pixels no longer meets their old means) and the worst dead fraction 20% → 1.6%;
+    // SEA, hyperplane and RBF moved by less than 0.1 point.
+    default: 0.001,
+    doc: "Weight the running statistics lose per row (0: plain means over the whole stream; 0.001 follows ~1,000 rows).",
   },
   drift: {
     kind: "choice",
