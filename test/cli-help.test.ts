@@ -37,6 +37,7 @@ const FLAGS: Record<string, string[]> = {
     "--dir",
     "--token",
   ],
+  replay: [...COMMON, "-d", "--dir", "--from", "--to", "--trace", "-o", "--out"],
   report: [...COMMON, "-o", "--out"],
   export: [...COMMON, "-m", "--model", "-f", "--format", "-o", "--out"],
   import: [...COMMON, "--in", "-f", "--format", "-o", "--out", "--arch", "--optimizer"],

@@ -15,6 +15,7 @@ import { runLive } from "./live.js";
 import { runLiveServe } from "./live-serve.js";
 import { type KernelChoice, runEval, runPredict } from "./model-commands.js";
 import { importPlugins, importPluginsOf, loadRunConfigWithPlugins } from "./plugins.js";
+import { runReplay } from "./replay.js";
 import { runReportCommand } from "./report.js";
 import { runTraining } from "./train.js";
 import { makeUi } from "./ui.js";
@@ -239,6 +240,33 @@ async function live(rest: string[]): Promise<number> {
   return 0;
 }
 
+async function replay(rest: string[]): Promise<number> {
+  const { values } = parseFlags(rest, {
+    ...common,
+    dir: { type: "string", short: "d" },
+    from: { type: "string" },
+    to: { type: "string" },
+    trace: { type: "boolean" },
+    out: { type: "string", short: "o" },
+  });
+  if (values.seed !== undefined)
+    throw new UsageError("replay rebuilds the learner with its own seed; leave out --seed");
+  const kernels = kernelFlags(values);
+  if (kernels.backend !== undefined || kernels.threads !== undefined)
+    useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
+  await runReplay(
+    {
+      dir: values.dir,
+      from: numberFlag(values.from, "from", { integer: true, min: 0 }),
+      to: numberFlag(values.to, "to", { integer: true, min: 0 }),
+      trace: values.trace,
+      out: values.out,
+    },
+    makeUi(values),
+  );
+  return 0;
+}
+
 function report(rest: string[]): number {
   const { values, positionals } = parseFlags(rest, { ...common, out: { type: "string", short: "o" } }, 2);
   runReportCommand(positionals, values.out, makeUi(values));
@@ -297,6 +325,7 @@ export const HANDLERS: Record<string, CommandHandler> = {
   predict,
   continual,
   live,
+  replay,
   report,
   export: exportCommand,
   import: importCommand,

@@ -106,3 +106,47 @@ export const livePage = {
     "homeostat live --resume runs/service --serve --port 8470",
   ],
 } satisfies HelpPage;
+
+export const replayPage = {
+  usage: ["replay --dir DIR --from ROW [--to ROW] [--trace] [--out DIR] [--json | --quiet]"],
+  about:
+    "The flight recorder: rebuilds the learner of a service's folder (live --serve) after any logged row, bit for bit, from the newest checkpoint at or before --from and the write-ahead log after it. With --trace, prints the statistics of every row after --from as the live learner met it: the loss of the prediction made before learning, the optimiser step the row completed (its training loss, the L2 norm of its gradients before clipping, its learning rate), the drift it set off and the health events found while it was learnt, in plain words. Reads the folder only, so it may run beside the live service. Runs on the js backend unless --backend or --threads say otherwise.",
+  flags: [
+    { flag: "-d, --dir DIR", doc: "the service's folder: checkpoints/ and wal/ (required)" },
+    {
+      flag: "--from ROW",
+      doc: "the window starts after this row (0: the learner's start); a checkpoint at or before it must be kept, with the log after it (serve.keep)",
+    },
+    { flag: "--to ROW", doc: "the last row learnt (default: the last row in the log)" },
+    { flag: "--trace", doc: "print each row's statistics in the window (with --json: in replay.trace)" },
+    { flag: "-o, --out DIR", doc: "save the rebuilt learner there (learner.hmst), as a checkpoint is saved" },
+  ],
+  common: {
+    json: JSON_FLAG,
+    quiet: "print nothing but errors (and the JSON line with --json)",
+    seed: "not taken: the learner is rebuilt with its own seed",
+    backend: `${KERNELS.backend} (default: js)`,
+    threads: KERNELS.threads,
+    help: HELP,
+  },
+  sections: [
+    [
+      "Output",
+      `  One line per row in the window:
+    row N  hit|miss loss L  step S loss L' |g| G lr R
+  then, under it, a line per drift and per health event or failure found while it was learnt; at the
+  end a summary (rows, drifts, events, the largest gradient norm) and the learner's scores at --to.`,
+    ],
+    [
+      "--json output",
+      `  {"replay": {"dir", "checkpoint" (the row it started from), "from", "to", "rows", "steps",
+    "refused": [{"seq", "error"}], "out", "vitals" (Learner.vitals() at --to), "trace": null or
+    [{"seq", "refused", "hit", "loss", "step", "stepLoss", "gradNorm", "lr", "drift", "events", "failures"}]}}`,
+    ],
+  ],
+  exit: "0 done; 2 bad usage, a folder that is not a service's, a window the checkpoints and log kept cannot reach",
+  examples: [
+    "homeostat replay --dir runs/service --from 40000 --to 40200 --trace",
+    "homeostat replay --dir runs/service --from 0 --to 12345 --out runs/at-12345 --json",
+  ],
+} satisfies HelpPage;

@@ -5,7 +5,7 @@
  */
 import type { HelpPage } from "./help-common.js";
 import { exportPage, evalPage, importPage, predictPage } from "./help-model.js";
-import { livePage } from "./help-live.js";
+import { livePage, replayPage } from "./help-live.js";
 import { benchPage, reportPage } from "./help-tools.js";
 import { continualPage, demoPage, trainPage } from "./help-training.js";
 
@@ -19,6 +19,7 @@ export const PAGES = {
   predict: predictPage,
   continual: continualPage,
   live: livePage,
+  replay: replayPage,
   report: reportPage,
   export: exportPage,
   import: importPage,

@@ -35,6 +35,8 @@ Usage:
   homeostat live --config live.json [--input FILE|-] [--predictions FILE|-] [--checkpoint DIR]
                                            a lifelong learner on a stream of rows: one prediction line per row
   homeostat live --resume DIR              continue a checkpointed learner with the rows that follow
+  homeostat replay --dir DIR --from ROW [--to ROW] [--trace]
+                                           the flight recorder: a service's learner rebuilt at any logged row
   homeostat report RECORD.json [RECORD2.json] [--out FILE.html]
                                            one self-contained HTML page of a run record (two: compared on the same axes)
   homeostat export --model FILE --format onnx|tfjs|safetensors --out PATH
