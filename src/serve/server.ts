@@ -6,12 +6,13 @@
  * learner's queue) applies requests in arrival order; past `maxQueueRows` waiting rows a request is
  * answered 503 with Retry-After. A bad request is a 400/413 naming the row and the problem, and nothing
  * of it is logged or learnt. It binds 127.0.0.1 unless told otherwise; with a token, every request that
- * writes needs `Authorization: Bearer <token>`.
+ * writes needs `Authorization: Bearer <token>`. `GET /` is a live dashboard page (dashboard.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Learner } from "../learner/learner.js";
 import { ConfigError, DataError } from "../tensor/errors.js";
+import { DASHBOARD_CSP, dashboardPage } from "./dashboard.js";
 import { DurableLearner, type DurableOptions } from "./durable.js";
 import { bearerMatches, HttpError, parseJson, readBody, sendJson, sendText } from "./http-io.js";
 import { METRICS_CONTENT_TYPE, prometheusText } from "./metrics.js";
@@ -32,6 +33,8 @@ export interface ServeOptions extends DurableOptions {
   maxBodyBytes?: number;
   /** Rows waiting to be learnt past which a request is answered 503 (default 65,536). */
   maxQueueRows?: number;
+  /** Milliseconds between the dashboard's readings of /vitals (default 1000). */
+  dashboardInterval?: number;
 }
 
 /** A running service. */
@@ -79,6 +82,7 @@ export async function serve(learner: Learner | DurableLearner, options: ServeOpt
     const at = (i: number) => (rows.length > 1 ? `row ${i + 1} of ${rows.length}` : "the row");
     sendJson(res, 200, { predictions: rows.map((r, i) => durable.predict(r.x, at(i))) });
   };
+  const page = dashboardPage({ interval: options.dashboardInterval });
   const routes: Record<string, { method: string; write: boolean; run: Route }> = {
     "/observe": { method: "POST", write: true, run: observe },
     "/predict": { method: "POST", write: false, run: predict },
@@ -98,6 +102,19 @@ export async function serve(learner: Learner | DurableLearner, options: ServeOpt
       run: (_req, res) =>
         sendText(res, METRICS_CONTENT_TYPE, prometheusText(durable.learner.vitals(), counts())),
     },
+    // The dashboard holds no data: it is open even with protectReads; its script sends the token to /vitals.
+    "/": {
+      method: "GET",
+      write: false,
+      run: (_req, res) => {
+        res.writeHead(200, {
+          "Content-Type": "text/html; charset=utf-8",
+          "Content-Security-Policy": DASHBOARD_CSP,
+          "Cache-Control": "no-store",
+        });
+        res.end(page);
+      },
+    },
   };
   const counts = () => ({
     seq: durable.lastSeq,
@@ -115,7 +132,7 @@ export async function serve(learner: Learner | DurableLearner, options: ServeOpt
       if (!route) throw new HttpError(404, `no ${path} here; try ${Object.keys(routes).join(", ")}`);
       if (req.method !== route.method)
         throw new HttpError(405, `${path} takes ${route.method}`, { Allow: route.method });
-      if (options.token && (route.write || options.protectReads))
+      if (options.token && (route.write || (options.protectReads && path !== "/")))
         if (!bearerMatches(req.headers.authorization, options.token))
           throw new HttpError(401, "this request needs Authorization: Bearer <token>", {
             "WWW-Authenticate": "Bearer",
