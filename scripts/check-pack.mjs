@@ -12,7 +12,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 
 const pkg = JSON.parse(readFileSync("package.json", "utf8"));
-const entries = [pkg.main, ...Object.values(pkg.bin), "dist/bench/bench.js"].map((p) => normalize(p));
+const exported = Object.values(pkg.exports).map((e) => (typeof e === "string" ? e : e.default));
+const entries = [pkg.main, ...exported, ...Object.values(pkg.bin), "dist/bench/bench.js"].map((p) =>
+  normalize(p),
+);
 
 // Files any package must carry beside the code.
 const REQUIRED = ["package.json", "README.md", "LICENSE", "docs/cli.md"];
