@@ -31,6 +31,8 @@ export const SLOW_FILES = [
   "cli-progress", // CLI child processes (a training run through a pipe)
   "serve-crash", // 4–7 s: kills a live --serve child process 5 times and resumes it
   "cli-serve", // 2.5 s: live --serve child processes (usage errors, SIGTERM)
+  "cli-replay", // 9 s: an incident recorded through a service, then replay child processes
+  "e2e-dashboard", // 4–8 s: drives Chromium over a live service's dashboard
 ];
 
 /** The compiled test files of a tier, as paths from the repository root. */
