@@ -50,7 +50,7 @@ export function restoreMemory(
 }
 
 /** Columns [from, from + width) of a [rows, C] matrix, as a new tensor. */
-export function columns(m: Tensor, from: number, width: number): Tensor {
+function columns(m: Tensor, from: number, width: number): Tensor {
   const [rows, stride] = m.shape;
   const data = m.data;
   const out = new Float32Array(rows * width);
