@@ -38,6 +38,8 @@ const strategies: Record<string, unknown>[] = [
   { type: "lwf" },
   { type: "replay", bufferSize: 50 },
   { type: "agem", memorySize: 40, referenceBatch: 16 },
+  { type: "derpp", bufferSize: 50 },
+  { type: "erAce", bufferSize: 50 },
 ];
 
 interface Saved {
@@ -118,14 +120,15 @@ for (const strategy of strategies) {
   });
 }
 
-test("continual resume: a task-free replay run resumes exactly too", () => {
-  const raw = { ...base, scenario: "domain", taskFree: true, strategy: { type: "replay", bufferSize: 50 } };
-  const full = run(raw, 7);
-  assert.equal(full.R.length, 3);
-  for (const from of [full.saved[2], full.saved[Math.floor(full.saved.length / 2)]]) {
-    const resumed = run(raw, 7, from);
-    assert.deepEqual(resumed.R, full.R);
-    assert.deepEqual(resumed.weights, full.weights);
-    assert.deepEqual(resumed.recorded, full.recorded);
-  }
-});
+for (const type of ["replay", "derpp", "erAce"])
+  test(`continual resume: a task-free ${type} run resumes exactly too`, () => {
+    const raw = { ...base, scenario: "domain", taskFree: true, strategy: { type, bufferSize: 50 } };
+    const full = run(raw, 7);
+    assert.equal(full.R.length, 3);
+    for (const from of [full.saved[2], full.saved[Math.floor(full.saved.length / 2)]]) {
+      const resumed = run(raw, 7, from);
+      assert.deepEqual(resumed.R, full.R);
+      assert.deepEqual(resumed.weights, full.weights);
+      assert.deepEqual(resumed.recorded, full.recorded);
+    }
+  });

@@ -179,11 +179,11 @@ test("continual config: each bad value is refused naming its field and what was 
     ],
     [
       { taskFree: true, strategy: "ewc" },
-      'continual.strategy.type: ewc needs task boundaries; a task-free stream runs "naive" or "replay"',
+      'continual.strategy.type: ewc needs task boundaries; a task-free stream runs "naive", "replay", "derpp" or "erAce"',
     ],
     [
       { strategy: undefined },
-      'continual.strategy: missing; expected {"type": one of naive, joint, ewc, onlineEwc, si, mas, lwf, replay, agem, ...hyper-parameters}',
+      'continual.strategy: missing; expected {"type": one of naive, joint, ewc, onlineEwc, si, mas, lwf, replay, agem, derpp, erAce, ...hyper-parameters}',
     ],
     [
       { bogus: 1 },
@@ -216,7 +216,7 @@ test("continual config: each bad value is refused naming its field and what was 
   );
   refuses(
     () => parseContinualConfig({ strategy: "si", taskFree: true }),
-    'continual.strategy.type: si needs task boundaries; a task-free stream runs "naive" or "replay"',
+    'continual.strategy.type: si needs task boundaries; a task-free stream runs "naive", "replay", "derpp" or "erAce"',
     "continual.strategy.type",
   );
   refuses(
@@ -226,7 +226,7 @@ test("continual config: each bad value is refused naming its field and what was 
   );
   refuses(
     () => parseStrategy(undefined, "s"),
-    's: missing; expected {"type": one of naive, joint, ewc, onlineEwc, si, mas, lwf, replay, agem, ...hyper-parameters}',
+    's: missing; expected {"type": one of naive, joint, ewc, onlineEwc, si, mas, lwf, replay, agem, derpp, erAce, ...hyper-parameters}',
     "s",
   );
   // A section parsed at the top level (no field prefix) names bare keys.
@@ -252,6 +252,8 @@ test("strategy hyper-parameters: defaults filled in, bounds enforced, every opti
     lwf: { lambda: 1, temperature: 2 },
     replay: { bufferSize: 500, replayBatch: 0 },
     agem: { memorySize: 500, referenceBatch: 256 },
+    derpp: { bufferSize: 500, replayBatch: 0, alpha: 1, beta: 0.5 },
+    erAce: { bufferSize: 500, replayBatch: 0 },
   };
   assert.deepEqual(strategies.names(), Object.keys(defaults));
   for (const [type, options] of Object.entries(defaults)) {

@@ -231,7 +231,7 @@ test("task-free: each task's rows shuffled and repeated epochs times in one unsh
   assert.deepEqual(plain.R, R);
   assert.throws(
     () => runStrategy(ewc(), TRAIN, TEST, cfg),
-    /^ConfigError: strategy: ewc needs task boundaries; on a task-free stream use naive or replay$/,
+    /^ConfigError: strategy: ewc needs task boundaries; on a task-free stream use one with taskFree set \(naive, replay, derpp, erAce\)$/,
   );
   assert.throws(
     () => runStrategy(naive(), TRAIN, TEST, { ...cfg, online: true }),

@@ -7,7 +7,7 @@
  *   "stream": "split",              // "split" | "permuted" | "rotated"
  *   "scenario": "class",            // "task" | "domain" | "class"
  *   "tasks": 5,                     // default 5 for split, 10 otherwise
- *   "taskFree": false,              // no boundaries announced (naive and replay only)
+ *   "taskFree": false,              // no boundaries announced (naive, replay, derpp, erAce)
  *   "strategy": { "type": "replay", "bufferSize": 500 },   // or just "replay"
  *   "epochs": 10, "batchSize": 64, // per task (defaults 5 and 64)
  *   "optimizer": { "type": "adam", "lr": 0.001 },          // default; a fresh state per task
@@ -86,9 +86,9 @@ export function parseContinualConfig(raw: unknown, field = "continual"): Continu
       `${f("taskFree")}: a task-free stream cannot be task-incremental (that needs the task identity); use "domain" or "class"`,
       { field: f("taskFree") },
     );
-  if (taskFree && !["naive", "replay"].includes(strategy.type)) {
+  if (taskFree && !strategies.create(strategy).taskFree) {
     throw new ConfigError(
-      `${f("strategy.type")}: ${strategy.type} needs task boundaries; a task-free stream runs "naive" or "replay"`,
+      `${f("strategy.type")}: ${strategy.type} needs task boundaries; a task-free stream runs ${taskFreeNames()}`,
       { field: f("strategy.type") },
     );
   }
@@ -127,6 +127,15 @@ export function parseStrategy(raw: unknown, field: string): StrategyChoice {
       { field },
     );
   return strategies.parse(raw, field);
+}
+
+/** The strategies that run without task boundaries, quoted: `"naive", "replay" or "derpp"`. */
+function taskFreeNames(): string {
+  const names = strategies
+    .kinds()
+    .filter((k) => strategies.create({ type: k.name, options: {} }).taskFree)
+    .map((k) => `"${k.name}"`);
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}` : names.join("");
 }
 
 function parseHidden(raw: unknown, field: string): readonly unknown[] {

@@ -34,7 +34,7 @@ export function runTaskFree(
 ): void {
   if (!strategy.taskFree)
     throw new ConfigError(
-      `strategy: ${strategy.name} needs task boundaries; on a task-free stream use naive or replay`,
+      `strategy: ${strategy.name} needs task boundaries; on a task-free stream use one with taskFree set (naive, replay, derpp, erAce)`,
       { field: "strategy" },
     );
   if (train.scenario === "task")

@@ -6,7 +6,9 @@
 import { type Choice, Registry } from "../../config/registry.js";
 import type { Strategy } from "../strategy.js";
 import { agem, agemKind } from "./agem.js";
+import { derpp, derppKind } from "./der.js";
 import { ewc, ewcKind } from "./ewc.js";
+import { erAce, erAceKind } from "./er-ace.js";
 import { joint, jointKind } from "./joint.js";
 import { lwf, lwfKind } from "./lwf.js";
 import { mas, masKind } from "./mas.js";
@@ -32,6 +34,8 @@ export const strategies = new Registry<Strategy>("strategy", "strategy", [
   lwfKind,
   replayKind,
   agemKind,
+  derppKind,
+  erAceKind,
 ]);
 
 /** A named strategy and its hyper-parameters, defaults filled in. */
@@ -42,4 +46,4 @@ export function createStrategy(choice: StrategyChoice): Strategy {
   return strategies.create(choice);
 }
 
-export { agem, ewc, joint, lwf, mas, naive, onlineEwc, replay, si, ReservoirBuffer };
+export { agem, derpp, erAce, ewc, joint, lwf, mas, naive, onlineEwc, replay, si, ReservoirBuffer };
