@@ -49,7 +49,8 @@ type ObserveJob = Extract<Job, { kind: "observe" }>;
 const YIELD_ROWS = 32;
 const CHECKPOINT_RE = /^\d{16}$/;
 const META = "checkpoint.json";
-const seqName = (seq: number): string => String(seq).padStart(16, "0");
+/** The folder name of the checkpoint after row `seq`. */
+export const seqName = (seq: number): string => String(seq).padStart(16, "0");
 
 /**
  * A learner with a write-ahead log and checkpoints in a folder.
@@ -131,7 +132,7 @@ export class DurableLearner {
         warn(`${where}: skipped: the log after it was pruned (it begins at row ${log.firstSeq})`);
         continue;
       }
-      for (const r of log.read(seq + 1)) apply(learner, r);
+      for (const r of log.read(seq + 1)) applyLogged(learner, r);
       return new DurableLearner(dir, learner, log, seq, options);
     }
     log.close();
@@ -243,7 +244,7 @@ export class DurableLearner {
     for (const j of jobs) {
       const answers: Observed[] = [];
       for (const r of j.rows) {
-        answers.push(apply(this.learner, r));
+        answers.push(applyLogged(this.learner, r));
         if (answers.length % YIELD_ROWS === 0) await new Promise((ok) => setImmediate(ok));
       }
       this.applied += j.rows.length;
@@ -288,7 +289,7 @@ export class DurableLearner {
 }
 
 /** Learn one logged row; a row the learner refuses is answered as such, on replay the same way. */
-function apply(learner: Learner, r: { x: unknown; y: unknown }): Observed {
+export function applyLogged(learner: Learner, r: { x: unknown; y: unknown }): Observed {
   try {
     return learner.observe(r.x as Row, r.y as string | number);
   } catch (e) {
@@ -303,7 +304,7 @@ function logOptions(o: DurableOptions, firstSeq: number) {
 }
 
 /** The checkpoints in `dir`, newest first. */
-function checkpointsIn(dir: string): number[] {
+export function checkpointsIn(dir: string): number[] {
   const root = join(dir, "checkpoints");
   if (!fs.existsSync(root)) return [];
   return fs

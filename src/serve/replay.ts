@@ -11,7 +11,8 @@ import { loadLearner } from "../io/learner-file.js";
 import type { Learner } from "../learner/learner.js";
 import { DataError } from "../tensor/errors.js";
 import { type TraceRow, traceLearner } from "./replay-trace.js";
-import { decodeSegment, type LogRecord } from "./wal.js";
+import { applyLogged, checkpointsIn, seqName } from "./durable.js";
+import { decodeSegment, listSegments, type LogRecord, nodeLogFs, segmentName } from "./wal.js";
 
 export interface ReplayWindow {
   /** The window starts after this row: the learner is rebuilt to it first (0 = before any row). */
@@ -34,9 +35,6 @@ export interface Replayed {
   trace: TraceRow[] | null;
   refused: { seq: number; error: string }[];
 }
-
-const CHECKPOINT_RE = /^\d{16}$/;
-const SEGMENT_RE = /^(\d{16})\.wal$/;
 
 /**
  * Rebuild the learner of the durable folder `dir` after row `to`, tracing the rows after `from`.
@@ -71,15 +69,7 @@ export async function replayLearner(dir: string, window: ReplayWindow): Promise<
 }
 
 /** The checkpoints in `dir`, newest first. */
-export function checkpointSeqs(dir: string): number[] {
-  const root = join(dir, "checkpoints");
-  if (!fs.existsSync(root)) return [];
-  return fs
-    .readdirSync(root)
-    .filter((n) => CHECKPOINT_RE.test(n))
-    .map(Number)
-    .sort((a, b) => b - a);
-}
+export const checkpointSeqs = checkpointsIn;
 
 /** The newest checkpoint at or before `from` that loads and whose rows after it are still logged. */
 async function startingPoint(
@@ -95,7 +85,7 @@ async function startingPoint(
     });
   for (const seq of all.filter((s) => s <= from)) {
     if (seq + 1 < logFirst) break;
-    const where = join(dir, "checkpoints", String(seq).padStart(16, "0"));
+    const where = join(dir, "checkpoints", seqName(seq));
     try {
       return { learner: await loadLearner(where), seq };
     } catch (e) {
@@ -111,13 +101,8 @@ async function startingPoint(
 
 /** As the durable learner learns a logged row: a row the learner refuses is refused the same way again. */
 function observeLogged(learner: Learner, r: LogRecord): string | null {
-  try {
-    learner.observe(r.x, r.y);
-    return null;
-  } catch (e) {
-    if (e instanceof DataError) return e.message;
-    throw e;
-  }
+  const answer = applyLogged(learner, r);
+  return "error" in answer ? answer.error : null;
 }
 
 /** The log in `walDir`, read only and a segment at a time (a log may hold a gigabyte of rows). */
@@ -137,13 +122,8 @@ function readLog(walDir: string, warn: (m: string) => void): LogReader {
     throw new DataError(`${walDir}: no write-ahead log there; expected a folder a durable learner wrote`, {
       file: walDir,
     });
-  const segments = fs
-    .readdirSync(walDir)
-    .map((n) => SEGMENT_RE.exec(n)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
-  const pathOf = (s: number) => join(walDir, `${String(s).padStart(16, "0")}.wal`);
+  const segments = listSegments(nodeLogFs, walDir);
+  const pathOf = (seq: number) => join(walDir, segmentName(seq));
   const decode = (i: number): LogRecord[] => {
     const seg = decodeSegment(fs.readFileSync(pathOf(segments[i])), segments[i]);
     const end = segments[i + 1];

@@ -72,7 +72,8 @@ const SEGMENT_RE = /^(\d{16})\.wal$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-const segmentName = (firstSeq: number): string => `${String(firstSeq).padStart(16, "0")}.wal`;
+/** The file of the segment whose first row is `firstSeq`. */
+export const segmentName = (firstSeq: number): string => `${String(firstSeq).padStart(16, "0")}.wal`;
 
 /**
  * The bytes of records `seq`, `seq + 1`, … for `rows`, one buffer (one write).
@@ -353,7 +354,8 @@ export class WriteAheadLog {
   }
 }
 
-function listSegments(fs: LogFs, dir: string): number[] {
+/** The first rows of the segments in `dir`, in order. */
+export function listSegments(fs: LogFs, dir: string): number[] {
   return fs
     .readdirSync(dir)
     .map((name) => SEGMENT_RE.exec(name)?.[1])
