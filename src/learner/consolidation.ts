@@ -12,6 +12,7 @@ import type { StreamKind } from "../continual/streams.js";
 import type { Rng } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Observer } from "../train/events.js";
+import { lengthenByName } from "./head.js";
 
 export interface ConsolidationState {
   strategy: unknown;
@@ -70,8 +71,8 @@ export class Consolidation {
    * (it has learnt nothing to protect yet), the old entries kept.
    */
   grow(model: Sequential): void {
-    const sizes = new Map(model.parameters().map(([name, t]) => [name, t.size]));
-    this.strategy.setState?.(pad(this.strategy.getState?.(), sizes));
+    const params = new Map(model.parameters().map(([name, t]) => [name, t.data as Float32Array]));
+    this.strategy.setState?.(lengthenByName(this.strategy.getState?.(), params, "zeros"));
     this.observer = this.strategy.observer?.(context(model, null, null, this.rng)) ?? null;
   }
 
@@ -85,20 +86,6 @@ export class Consolidation {
     this.count = state.count;
     this.observer = this.strategy.observer?.(context(model, null, null, this.rng)) ?? null;
   }
-}
-
-/** Typed arrays keyed by a parameter name, lengthened to that parameter's size (zeros appended). */
-function pad(state: unknown, sizes: ReadonlyMap<string, number>, key = ""): unknown {
-  if (state instanceof Float32Array || state instanceof Float64Array) {
-    const n = sizes.get(key);
-    if (n === undefined || n === state.length) return state;
-    const out = new (state.constructor as Float32ArrayConstructor)(n);
-    out.set(state.subarray(0, Math.min(n, state.length)));
-    return out;
-  }
-  if (state !== null && typeof state === "object" && !Array.isArray(state))
-    return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, pad(v, sizes, k)]));
-  return state;
 }
 
 /** A one-task context over the memory's rows (the strategies read the model, the rows, the loss, the Rng). */

@@ -91,28 +91,31 @@ function merge(old: unknown, fresh: unknown): unknown {
 }
 
 /**
- * Observers' saved state after the head grew: a typed array kept under a parameter's name (L2-Init's
- * θ₀, for one) that is now shorter than its parameter is lengthened, its old entries at their indices
- * and the new unit's entries taken from the parameter as it is now (its fresh weights).
+ * Saved state after the head grew: every typed array kept under a parameter's name that is now shorter
+ * than its parameter is lengthened, its old entries at their indices, the new unit's entries either zero
+ * (a consolidation's importances and anchors: nothing learnt to protect yet) or taken from the parameter
+ * as it is now (L2-Init's θ₀: the new unit's fresh weights). A new tree; the old one is not changed.
  *
  * @example
- * growObserverStates(snapshot.observers, new Map(model.parameters().map(([n, t]) => [n, t.data])));
+ * lengthenByName(snapshot.observers, new Map(model.parameters().map(([n, t]) => [n, t.data])), "parameters");
  */
-export function growObserverStates(
-  states: Record<string, unknown>,
+export function lengthenByName(
+  state: unknown,
   params: ReadonlyMap<string, Float32Array>,
-): void {
-  const walk = (value: unknown): void => {
-    if (value === null || typeof value !== "object" || ArrayBuffer.isView(value)) return;
-    const rec = value as Record<string, unknown>;
-    for (const [key, v] of Object.entries(rec)) {
-      const p = params.get(key);
-      if (p && (v instanceof Float32Array || v instanceof Float64Array) && v.length < p.length) {
-        const grown = v instanceof Float32Array ? p.slice() : Float64Array.from(p);
-        grown.set(v);
-        rec[key] = grown;
-      } else walk(v);
-    }
-  };
-  walk(states);
+  newEntries: "zeros" | "parameters",
+  key = "",
+): unknown {
+  if (state instanceof Float32Array || state instanceof Float64Array) {
+    const p = params.get(key);
+    if (!p || state.length >= p.length) return state;
+    const Kind = state.constructor as Float32ArrayConstructor;
+    const out = newEntries === "zeros" ? new Kind(p.length) : Kind.from(p);
+    out.set(state);
+    return out;
+  }
+  if (state !== null && typeof state === "object" && !Array.isArray(state))
+    return Object.fromEntries(
+      Object.entries(state).map(([k, v]) => [k, lengthenByName(v, params, newEntries, k)]),
+    );
+  return state;
 }

@@ -38,7 +38,7 @@ import {
   trainingBatch,
 } from "./batches.js";
 import { FAILURE_RATE_CUT, HEALTH_PROBE_ROWS, LearnerGuard, MIN_HEALTH_PROBE } from "./guard.js";
-import { growObserverStates, growOptimizerState, growOutput, learnerNetwork } from "./head.js";
+import { growOptimizerState, growOutput, learnerNetwork, lengthenByName } from "./head.js";
 import { ReplayMemory } from "./memory.js";
 import { Prequential } from "./prequential.js";
 import { Probe } from "./probe.js";
@@ -232,7 +232,7 @@ export class Learner {
     const named = this.model!.parameters().map(([n, t]) => [n, t.data as Float32Array] as const);
     const params = named.map(([, d]) => d);
     snap.optimizerState = growOptimizerState(this.optimizer, snap.optimizerState, params);
-    growObserverStates(snap.observers, new Map(named));
+    snap.observers = lengthenByName(snap.observers, new Map(named), "parameters") as typeof snap.observers;
     if (this.guard) {
       // The monitor starts its per-layer state and snapshots afresh on the grown model; the healthy state too.
       delete snap.observers[this.guard.observer.stateKey!];
