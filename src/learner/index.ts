@@ -14,4 +14,5 @@ export {
   type ValuePrediction,
 } from "./learner.js";
 export { LEARNER_OPTIONS, parseLearnerConfig } from "./config.js";
+export type { LearnerListener } from "./listen.js";
 export * from "./drift.js";

@@ -14,7 +14,7 @@ import { RunningNormalizer, RunningTargetScaler } from "../data/running-normaliz
 import { ConfigError } from "../tensor/errors.js";
 import { deepCopy } from "../tensor/plain.js";
 import { Rng } from "../tensor/rng.js";
-import { Tensor } from "../tensor/tensor.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { type RunRngs, TrainingRun } from "../train/run.js";
 import type { TrainingState } from "../train/options.js";
 import {
@@ -39,6 +39,7 @@ import {
 } from "./batches.js";
 import { FAILURE_RATE_CUT, HEALTH_PROBE_ROWS, LearnerGuard, MIN_HEALTH_PROBE } from "./guard.js";
 import { growOptimizerState, growOutput, learnerNetwork, lengthenByName } from "./head.js";
+import { type LearnerListener, relayTo } from "./listen.js";
 import { ReplayMemory } from "./memory.js";
 import { Prequential } from "./prequential.js";
 import { Probe } from "./probe.js";
@@ -87,6 +88,8 @@ export class Learner {
   private probe: Probe | null = null;
   private readonly guard: LearnerGuard | null;
   private readonly regulators: Regulator[];
+  private readonly listeners: LearnerListener[] = [];
+  private readonly relay = relayTo(this.listeners);
   private detector: Adwin | PageHinkley | null;
   private readonly score: Prequential;
   private readonly consolidation: Consolidation | null;
@@ -111,7 +114,10 @@ export class Learner {
     const consolidating = c.consolidate && c.task === "classification";
     this.consolidation = consolidating ? new Consolidation(c.consolidate!, rng.fork("consolidate")) : null;
     this.regulators = c.homeostasis.map(createRegulator);
-    const probe = () => this.healthProbe();
+    const probe = () =>
+      (this.probe?.size ?? 0) >= MIN_HEALTH_PROBE
+        ? this.batchOf(this.probe!.rows(HEALTH_PROBE_ROWS), [])
+        : null;
     this.guard = c.health ? new LearnerGuard(c.seed, probe, state?.guard ?? undefined) : null;
     if (state) this.restore(state);
     else if (this.format.inputs !== null) this.build(this.format.inputs, rng.fork("init"));
@@ -161,11 +167,9 @@ export class Learner {
 
   private makeRun(resume: TrainingState | undefined): TrainingRun {
     const model = this.model!;
-    const empty = {
-      x: new Tensor(new Float32Array(0), [0, model.inputDim]),
-      y: new Tensor(new Float32Array(0), [0, model.outputDim]),
-    };
+    const empty = trainingBatch([], [], { model, memory: this.memory!, normalizer: null, target: null });
     const observers = [
+      this.relay,
       ...(this.guard ? [this.guard.observer] : []),
       ...this.regulators,
       ...(this.consolidation?.observers() ?? []),
@@ -198,23 +202,24 @@ export class Learner {
     if (this.pending.length >= this.config.batch) this.learnPending();
     if (this.score.rows % this.config.probeEvery === 0) this.measureBalance();
     this.seconds += (performance.now() - started) / 1000;
-    return this.answer(before);
+    return answerOf(before, this.classification ? this.labels.labels : null);
   }
 
   /** The prediction for `x`; learns nothing. */
   predict(x: Row): Prediction {
     const raw = encodeRow(x, this.format);
-    return this.answer(this.infer(raw));
-  }
-
-  private answer(p: Inner): Prediction {
-    return answerOf(p, this.classification ? this.labels.labels : null);
+    return answerOf(this.infer(raw), this.classification ? this.labels.labels : null);
   }
 
   /** The model's output for a raw row, with the statistics as they are now. */
   private infer(raw: Float64Array): Inner {
     if (!this.model) return { value: 0, unit: -1, probs: null, known: 0 };
     return inferRow(raw, this.labels.size, this.model, this.normalizer, this.target);
+  }
+
+  /** Hear every row's score and every step from now on (see listen.ts); listeners are not saved. */
+  listen(listener: LearnerListener): void {
+    this.listeners.push(listener);
   }
 
   /** The output unit of `label`, growing the head for a label never seen before. */
@@ -247,6 +252,7 @@ export class Learner {
   private record(before: Inner, unit: number, y: number): void {
     const { hit, loss, signal } = scoreBefore(before, unit, y, this.target);
     this.score.add(hit, loss, unit);
+    for (const l of this.listeners) l.scored?.(hit, loss);
     // A drift is an error that rose. A fall (the learner getting better) shrinks ADWIN's window too, but
     // is no reason to consolidate: on a fresh learner it fired three times in the first 500 rows.
     if (this.detector?.update(signal) && this.detector.last!.meanAfter > this.detector.last!.meanBefore) {
@@ -291,12 +297,6 @@ export class Learner {
     this.run = this.makeRun({ ...deepCopy(back.run), lrScale: lrScale * FAILURE_RATE_CUT, clipNorm });
     this.guard!.monitor.events.splice(0, Infinity, ...events);
     this.guard!.monitor.renewBudgets();
-  }
-
-  /** The health monitor's probe: the newest rows as a batch, once there are enough to judge units by. */
-  private healthProbe(): { x: Tensor; y: Tensor } | null {
-    if (!this.probe || this.probe.size < MIN_HEALTH_PROBE) return null;
-    return this.batchOf(this.probe.rows(HEALTH_PROBE_ROWS), []);
   }
 
   /** Balance measures on the probe, and retention: accuracy on evenly spaced remembered rows. */

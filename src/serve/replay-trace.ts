@@ -4,19 +4,15 @@
  * gradients before clipping, its learning rate), the drift it set off and the health events and failures
  * found while it was learnt.
  *
- * The learner does not publish a step's loss or gradients, and src/learner/ is not this module's to
- * change, so the tracer listens where the numbers already pass: the health monitor's observer (its
- * `onGradients` sees every step's raw gradients, its `onBatchEnd` every step's event) and the prequential
- * score's `add` (every row's loss before learning). Each wrapper calls through first and only reads, so a
- * traced learner computes exactly what an untraced one does (test/cli-replay.test.ts checks the rebuilt
- * learner against the live checkpoint bit for bit). Without the health monitor (`health: false`) the
- * step's loss and gradient norm are not seen and are null.
+ * The tracer is a `learner.listen` listener: each row's score, each step's raw gradients and event
+ * reach it as they pass, and it changes nothing, so a traced learner computes exactly what an untraced
+ * one does (test/cli-replay.test.ts checks the rebuilt learner against the live checkpoint bit for bit).
+ * The drifts, health events and failures a row brought are read from the learner's lists (read only).
  */
 import type { HealthEvent } from "../health/findings.js";
 import type { Label, Learner, Row } from "../learner/learner.js";
 import type { DriftEvidence } from "../learner/drift.js";
 import { DataError } from "../tensor/errors.js";
-import type { BatchEvent, Observer } from "../train/events.js";
 
 /** One row's statistics. */
 export interface TraceRow {
@@ -41,11 +37,9 @@ export interface TraceRow {
   failures: { row: number; step: number; diagnosis: string }[];
 }
 
-/** What the tracer reads inside a learner (private there; see the module comment for why). */
+/** The lists the tracer reads inside a learner (private there: what a row added to them). */
 interface LearnerInsides {
-  score: { add(hit: boolean, loss: number, label: number): void };
   guard: {
-    observer: Observer;
     events: readonly HealthEvent[];
     failures: readonly { row: number; step: number; diagnosis: string }[];
   } | null;
@@ -68,27 +62,19 @@ export function traceLearner(learner: Learner, firstSeq: number, onRow: (row: Tr
   let step: { step: number; loss: number; lr: number } | null = null;
   let squares: number | null = null;
   let seq = firstSeq;
-  const score = inside.score;
-  const add = score.add.bind(score);
-  score.add = (hit, loss, label) => {
-    add(hit, loss, label);
-    scored = { hit, loss };
-  };
-  const observer = inside.guard?.observer;
-  if (observer) {
-    const onGradients = observer.onGradients?.bind(observer);
-    const onBatchEnd = observer.onBatchEnd?.bind(observer);
-    observer.onGradients = (grads, control) => {
-      onGradients?.(grads, control);
+  learner.listen({
+    scored: (hit, loss) => {
+      scored = { hit, loss };
+    },
+    gradients: (grads) => {
       squares = 0;
       for (const g of grads.values()) for (let i = 0; i < g.length; i++) squares += g[i] * g[i];
-    };
-    observer.onBatchEnd = (e: BatchEvent, control) => {
-      // Read before the monitor's repairs run: the step as it was taken.
+    },
+    // Heard before the monitor's repairs run: the step as it was taken.
+    step: (e) => {
       step = { step: e.step, loss: e.loss, lr: e.lr };
-      onBatchEnd?.(e, control);
-    };
-  }
+    },
+  });
   const observe = learner.observe.bind(learner);
   learner.observe = (x: Row, y: Label) => {
     const events = inside.guard?.events.length ?? 0;
