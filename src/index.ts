@@ -138,7 +138,6 @@ export {
 } from "./report/index.js";
 
 export { randomShift, type BatchTransform } from "./data/transforms.js";
-export { designRank, symmetricEigen } from "./data/linalg.js";
 
 // Model files, interchange and data sets as bytes and text; homeostat/node reads and writes the files.
 export { encodeModel, decodeModel, type ModelMetadata, type LoadedModel } from "./io/model.js";
