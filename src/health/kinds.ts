@@ -62,6 +62,7 @@ export interface DetectorContext {
   readonly thresholds: Thresholds;
 }
 
+/** A registered detector: its option schema and the factory that makes a `Detector` from them. */
 export type DetectorKind = Kind<Detector, DetectorContext>;
 
 /**

@@ -9,6 +9,10 @@ import type { Tensor } from "../tensor/tensor.js";
 import { dormantFraction, effectiveRank, spectrum, unitActivity, unitGram } from "../units/statistics.js";
 import { DORMANT_EPSILON } from "./redo.js";
 import { hiddenLayers } from "./units.js";
+/**
+ * One hidden layer's balance on the probe rows: dead and dormant fractions, effective rank, mean |w|,
+ * firing-rate error and the spread of activity across units.
+ */
 export interface LayerBalance {
   layer: string;
   units: number;
