@@ -154,7 +154,8 @@ function writeExamples(dir) {
     blocks.forEach(([where, code], i) => {
       const visible = s.entry === rootSpec ? names.get(rootSpec) : symbols.map((t) => t.name);
       const own = ownNames(code);
-      const used = visible.filter((n) => !own.has(n) && new RegExp(`(?<![\\w$.])${n}(?![\\w$])`).test(code));
+      const bare = code.replaceAll("...", "   "); // a spread is a use; a property access is not
+      const used = visible.filter((n) => !own.has(n) && new RegExp(`(?<![\\w$.])${n}(?![\\w$])`).test(bare));
       const header = used.length ? `import { ${used.join(", ")} } from "${s.entry}";\n` : "";
       const file = `${where.replace(/[^A-Za-z0-9_.]/g, "_")}.${i}.ts`;
       writeFileSync(join(dir, file), `${header}${code}\nexport {};\n`);

@@ -34,8 +34,8 @@ export interface LayerBalance {
  * Measure every hidden layer of `model` on the probe rows `x` (inference mode).
  *
  * @example
- * const probe = rowSlice(train.x, 0, 500);
- * balanceMeasures(model, probe); // [{ layer: "0", deadFraction: 0.01, effectiveRank: 61.2, … }, …]
+ * balanceMeasures(model, x); // x: probe rows [rows, inputs]
+ * // // [{ layer: "0", deadFraction: 0.01, effectiveRank: 61.2, … }, …]
  */
 export function balanceMeasures(
   model: Sequential,
