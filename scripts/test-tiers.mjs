@@ -34,6 +34,8 @@ export const SLOW_FILES = [
   "cli-serve", // 2.5 s: live --serve child processes (usage errors, SIGTERM)
   "cli-replay", // 9 s: an incident recorded through a service, then replay child processes
   "e2e-dashboard", // 4–8 s: drives Chromium over a live service's dashboard
+  "api-examples", // 32 s (load 12): the API model, then tsc over every @example; reads scripts/ and src/
+  "examples", // 12 s (load 12): every examples/*.mjs as a child process
 ];
 
 /** The compiled test files of a tier, as paths from the repository root. */

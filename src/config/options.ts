@@ -52,6 +52,9 @@ export interface NameSpec {
   /** Absent is allowed and stays absent (the factory chooses, e.g. an initialiser to suit the activation). */
   readonly optional?: true;
 }
+/**
+ * One option of a kind's schema: a number, a boolean, a choice among values, or a name in another registry.
+ */
 export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec | NameSpec;
 /** The options of one kind, by key. */
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;

@@ -64,6 +64,7 @@ const FLOAT32_MAX = 3.4028234663852886e38;
  * were); a feature whose variance is 0 is centred but not scaled.
  *
  * @example
+ * const row = Float32Array.of(0.5, 120, -3);
  * const norm = new RunningNormalizer(3, { decay: 0.001, warmup: 20 });
  * norm.update(row);                 // learn the row's scale
  * const x = norm.normalize(row);    // (row − mean) / std, as float32
@@ -189,9 +190,9 @@ export class RunningNormalizer {
  *
  * @example
  * const target = new RunningTargetScaler({ warmup: 10 });
- * target.update(y);
- * const t = target.scale(y);              // train on this
- * const answer = target.unscale(output);  // report this
+ * target.update(42.5);
+ * const t = target.scale(42.5);     // train on this
+ * const answer = target.unscale(t); // report this: 42.5 again
  */
 export class RunningTargetScaler {
   private readonly norm: RunningNormalizer;

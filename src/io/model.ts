@@ -30,6 +30,7 @@ export interface ModelMetadata {
   checkpoint?: Record<string, unknown>;
 }
 
+/** What `decodeModel` returns: the model with its weights, its stored architecture, and its metadata. */
 export interface LoadedModel extends ModelMetadata {
   model: Sequential;
   /** The architecture as stored. */

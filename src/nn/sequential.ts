@@ -7,6 +7,7 @@ import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
 
 export { layerFromConfig };
 
+/** A model's architecture as plain data: the input width and each layer's config. */
 export interface ModelConfig {
   inputDim: number;
   layers: LayerConfig[];

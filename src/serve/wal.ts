@@ -55,6 +55,7 @@ export const nodeLogFs: LogFs = {
   mkdirSync: (p, o) => nodeFs.mkdirSync(p, o),
 };
 
+/** Options of `WriteAheadLog.open`: segment size, first sequence number, a warning sink, the file system. */
 export interface LogOptions {
   /** A segment is closed, and the next begun, once it holds this many bytes (default 64 MiB). */
   segmentBytes?: number;
