@@ -3,9 +3,9 @@
 // fine-tuning forgets the earlier tasks; EWC (Kirkpatrick et al. 2017) anchors the weights that mattered. Both print the
 // accuracy matrix R (row i: after training task i; column j: accuracy on task j) and the measures.
 // Run after `npm run build`:   node examples/continual-ewc.mjs
-// parseContinualConfig, runContinual and formatAccuracyMatrix join the root entry with issue 21;
-// until then, from the build.
-import { formatAccuracyMatrix, parseContinualConfig, runContinual } from "../dist/src/continual/index.js";
+// runContinual from homeostat/node reads the bundled digits when the config names no data.
+import { formatAccuracyMatrix, parseContinualConfig } from "homeostat";
+import { runContinual } from "homeostat/node";
 
 const base = {
   stream: "split",

@@ -2,9 +2,7 @@
 // too high for Adam. Each event is one line of plain words; with `repair: true` the monitor rolls back
 // to the last healthy weights and cuts the rate. The same run without repair, for comparison.
 // Run after `npm run build`:   node examples/health-repair.mjs
-import { Dense, Rng, Sequential, Tensor, adam, evaluate, fit } from "homeostat";
-// healthMonitor and formatEvent join the root entry with issue 21; until then, from the build.
-import { formatEvent, healthMonitor } from "../dist/src/health/index.js";
+import { Dense, Rng, Sequential, Tensor, adam, evaluate, fit, formatEvent, healthMonitor } from "homeostat";
 
 // Three classes in 8 dimensions: each class a Gaussian blob around its own centre.
 const rng = new Rng(7);

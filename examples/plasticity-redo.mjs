@@ -3,9 +3,7 @@
 // the regulator that gives dormant units fresh incoming weights. The balance measures on probe rows
 // say how many units are dead and how rich the representation is. Run after `npm run build`:
 //   node examples/plasticity-redo.mjs
-import { Dense, Rng, Sequential, Tensor, adam, evaluate, fit } from "homeostat";
-// balanceMeasures and redo join the root entry with issue 21; until then, from the build.
-import { balanceMeasures, redo } from "../dist/src/homeostasis/index.js";
+import { Dense, Rng, Sequential, Tensor, adam, balanceMeasures, evaluate, fit, redo } from "homeostat";
 
 const rng = new Rng(11);
 const n = 800;
