@@ -85,23 +85,30 @@ function crashSection(f: typeof figures): string {
     .replace(/:/g, ": ")
     .replace(/^\{/, "{ ")
     .replace(/\}$/, " }");
-  return `**Crash safety** — \`npm run build && node dist/bench/serve-crash.js --kills ${f.kills} --seed ${f.seed} --full ${fullDisk} --doc\`
-(${f.kills} SIGKILLs at random moments under keep-alive load; a torn record appended to the log before
-every ${TORN_EVERY === 3 ? "third" : `${TORN_EVERY}th`} restart; in every life a full disk — the log's n-th write and m-th fsync fail with ENOSPC, n
-and m drawn from 1 … ${fullDisk}, through the test-only \`HOMEOSTAT_TEST_LOG_FAULTS\`; SIGTERM at the end), run on
-${new Date().toISOString().slice(0, 10)} with a load average of ${loadavg()[0].toFixed(1)}:
-
-\`\`\`json
-${json.replace(/(.{70,}?), /g, "$1,\n  ")}
-\`\`\`
-
-After every restart \`/vitals\` \`rows\` equalled the acknowledged count, or that plus the whole request in
-flight at the kill (${f.inFlightKept} of ${f.inFlightAtKill} times: it had reached the disk). ${f.diskFullRequests} requests (${f.diskFullRows} rows) met the full
-disk and were answered 503; \`/vitals\` read at once after ${f.diskFullChecks === f.diskFullRequests ? "each" : `${f.diskFullChecks} of them (a kill came first for the others)`}
-showed exactly the acknowledged rows (${f.diskFullRowsLearnt} of the refused rows learnt), and ${f.servedAfterFullDisk} times a later request
-of the same life was answered 200: the service went on once the disk had room. The last checkpoint's
-learner ${f.finalBitIdentical ? "equalled" : "did NOT equal"} an in-process learner fed the acknowledged rows bit for bit (\`getState\`,
-\`seconds\` aside). ${f.tornTailsCut} tails were cut: the ${written} the drill wrote${cutByKills(f.tornTailsCut - written)}.`;
+  const checked =
+    f.diskFullChecks === f.diskFullRequests
+      ? "each"
+      : `${f.diskFullChecks} of them (a kill came first for the others)`;
+  // One sentence a line: the numbers vary in length, and the page reads the same however they fall.
+  return [
+    `**Crash safety** — \`npm run build && node dist/bench/serve-crash.js --kills ${f.kills} --seed ${f.seed} --full ${fullDisk} --doc\`:`,
+    `${f.kills} SIGKILLs at random moments under keep-alive load;`,
+    `a torn record appended to the log before every ${TORN_EVERY === 3 ? "third" : `${TORN_EVERY}th`} restart;`,
+    `in every life a full disk — the log's n-th write and m-th fsync fail with ENOSPC, n and m drawn from 1 … ${fullDisk}, through the test-only \`HOMEOSTAT_TEST_LOG_FAULTS\`;`,
+    `SIGTERM at the end.`,
+    `Run on ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()[0].toFixed(1)}:`,
+    "",
+    "```json",
+    json.replace(/(.{70,}?), /g, "$1,\n  "),
+    "```",
+    "",
+    `After every restart \`/vitals\` \`rows\` equalled the acknowledged count, or that plus the whole request in flight at the kill (${f.inFlightKept} of ${f.inFlightAtKill} times: it had reached the disk).`,
+    `${f.diskFullRequests} requests (${f.diskFullRows} rows) met the full disk and were answered 503;`,
+    `\`/vitals\` read at once after ${checked} showed exactly the acknowledged rows (${f.diskFullRowsLearnt} of the refused rows learnt),`,
+    `and ${f.servedAfterFullDisk} times a later request of the same life was answered 200: the service went on once the disk had room.`,
+    `The last checkpoint's learner ${f.finalBitIdentical ? "equalled" : "did NOT equal"} an in-process learner fed the acknowledged rows bit for bit (\`getState\`, \`seconds\` aside).`,
+    `${f.tornTailsCut} tails were cut: the ${written} the drill wrote${cutByKills(f.tornTailsCut - written)}.`,
+  ].join("\n");
 }
 
 function cutByKills(n: number): string {
