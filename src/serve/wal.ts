@@ -9,6 +9,7 @@
  * segments wholly behind a checkpoint are pruned. Opening the log checks the last segment: a torn or
  * damaged tail (a short record, a bad checksum, a sequence number out of order) is cut at the last whole
  * record, with a warning. Damage in an earlier segment is an error: rows acknowledged there are lost.
+ * A batch whose write or fsync fails (a full disk) is cut off again, and the log goes on.
  */
 import * as nodeFs from "node:fs";
 import { join } from "node:path";
