@@ -35,7 +35,7 @@ svg .event.drift .flag{fill:#d68910}
 
 const cards: [id: string, label: string][] = [
   ["c-rows", "rows learnt"],
-  ["c-steps", "steps"],
+  ["c-steps", "optimiser steps"],
   ["c-preq", "prequential"],
   ["c-recent", "recent"],
   ["c-drifts", "drifts"],

@@ -42,7 +42,12 @@ export function prometheusText(v: LearnerVitals, s: ServiceCounts): string {
     layers.map((l) => [{ layer: l.layer }, pick(l)]);
   const families: Family[] = [
     { name: "rows_total", type: "counter", help: "Labelled rows learnt from.", samples: one(v.rows) },
-    { name: "steps_total", type: "counter", help: "Optimiser steps taken.", samples: one(v.steps) },
+    {
+      name: "steps_total",
+      type: "counter",
+      help: "Optimiser steps taken (one per batch of rows; rows learnt are homeostat_rows_total).",
+      samples: one(v.steps),
+    },
     {
       name: "prequential_accuracy",
       type: "gauge",
