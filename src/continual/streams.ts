@@ -71,7 +71,7 @@ export interface TaskStream {
  * the test split with the same options: permutations, angles and class groups depend only on the options.
  *
  * @example
- * const { train, test } = loadBundledMnist();
+ * // train: a Dataset (loadBundledMnist() from homeostat/node gives the bundled digits)
  * const trainStream = makeStream(train, { kind: "split", tasks: 5, seed: 1, scenario: "class" });
  * trainStream.tasks[0].name; // "0/1"
  */

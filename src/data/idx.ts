@@ -176,7 +176,9 @@ export interface IdxDatasetOptions {
  * above 9 (EMNIST-style sets), with classes named "0", "1", ….
  *
  * @example
- * const ds = idxToDataset(parseIdx(imageBytes, "img.idx"), parseIdx(labelBytes, "lbl.idx"), { imagesFile: "img.idx", labelsFile: "lbl.idx" });
+ * const images = parseIdx(bytes, "img.idx"); // bytes: the images file's contents
+ * const labels = parseIdx(new Uint8Array(await (await fetch("lbl.idx")).arrayBuffer()), "lbl.idx");
+ * const digits = idxToDataset(images, labels, { imagesFile: "img.idx", labelsFile: "lbl.idx" });
  */
 export function idxToDataset(images: IdxArray, labels: IdxArray, names: IdxDatasetOptions = {}): Dataset {
   const imagesFile = names.imagesFile ?? "<images>";

@@ -86,7 +86,7 @@ function joinState(value: unknown, tensors: Map<string, TensorData>, file: strin
  * The bytes of a model file: architecture and weights, plus whatever metadata is given.
  *
  * @example
- * writeFileAtomic("model.hmst", encodeModel(model, { loss: "crossEntropy" }));
+ * const bytes = encodeModel(model, { loss: "crossEntropy" }); // write with writeFileAtomic (homeostat/node)
  */
 export function encodeModel(model: Sequential, meta: ModelMetadata = {}): Uint8Array {
   const tensors: NamedTensor[] = model
