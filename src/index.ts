@@ -140,3 +140,8 @@ export {
 export { SeaStream, HyperplaneStream, RbfStream, type StreamRow } from "./data/synthetic-streams.js";
 export { FriedmanStream } from "./data/friedman-stream.js";
 export { RunningNormalizer, RunningTargetScaler } from "./data/running-normalizer.js";
+
+// Normalisation, embeddings and blocks beyond a plain stack (issue 20): residual sums and concatenations.
+export { batchNorm, groupNorm, concat, normalizeWith } from "./autograd/composites.js";
+export { BatchNorm, GroupNorm, Embedding, type BatchNormOptions } from "./nn/norm-layers.js";
+export { Residual, Concat } from "./nn/blocks.js";

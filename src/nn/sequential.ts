@@ -1,9 +1,10 @@
 import { ConfigError, ShapeError } from "../tensor/errors.js";
 import type { Rng } from "../tensor/rng.js";
 import type { DType, Tensor } from "../tensor/tensor.js";
-import { type ActivationChoice, activationFn } from "./activations.js";
+import type { ActivationChoice } from "./activations.js";
 import { layerFromConfig } from "./layer-kinds.js";
 import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
+import { namedTensors, runLayers } from "./stack.js";
 
 export { layerFromConfig };
 
@@ -65,24 +66,7 @@ export class Sequential {
         { layer: "input" },
       );
     }
-    const last = this.outputLayerIndex();
-    let h = x;
-    this.layers.forEach((layer, i) => {
-      if (stopBeforeOutputActivation && i > last) return;
-      if (
-        layer.forwardLinear &&
-        layer.activation !== undefined &&
-        (ctx.onActivation || (stopBeforeOutputActivation && i === last))
-      ) {
-        const z = layer.forwardLinear(h, ctx);
-        h = stopBeforeOutputActivation && i === last ? z : activationFn(layer.activation)(z);
-        ctx.onActivation?.(String(i), h, z);
-      } else {
-        h = layer.forward(h, ctx);
-        ctx.onActivation?.(String(i), h, null);
-      }
-    });
-    return h;
+    return runLayers(this.layers, x, ctx, stopBeforeOutputActivation ? this.outputLayerIndex() : null);
   }
 
   /** Index of the last layer that applies a nonlinearity or an affine map (dropout after it is ignored). */
@@ -100,11 +84,15 @@ export class Sequential {
 
   /** Every parameter with its stable name, in a fixed order. */
   parameters(): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    this.layers.forEach((layer, i) => {
-      for (const [name, t] of layer.parameters()) out.push([`${i}.${name}`, t]);
-    });
-    return out;
+    return namedTensors(this.layers, (l) => l.parameters());
+  }
+
+  /**
+   * State that is saved with the model but never trained (batch norm's running statistics), named like
+   * parameters ("1.runningMean"). The optimiser never sees these.
+   */
+  buffers(): [string, Tensor][] {
+    return namedTensors(this.layers, (l) => l.buffers?.() ?? []);
   }
 
   parameterCount(): number {
