@@ -59,7 +59,7 @@ export interface NameSpec {
 export interface ListSpec {
   readonly kind: "list";
   readonly doc?: string;
-  /** What each item is, in words ("layer"), for messages and help. */
+  /** What the items are, plural, in words ("layers"), for messages and help. */
   readonly items: string;
   /** Lists have no default: a block without its layers means nothing. */
   readonly default?: undefined;
@@ -145,7 +145,7 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
 /** What a value of this option must be, in words ("a finite number", "one of \"a\", \"b\""). */
 export function expectation(s: OptionSpec): string {
   if (s.kind === "boolean") return "true or false";
-  if (s.kind === "list") return `a non-empty array of ${s.items}s`;
+  if (s.kind === "list") return `a non-empty array of ${s.items}`;
   if (s.kind === "choice") return `one of ${s.values.map((v) => JSON.stringify(v)).join(", ")}`;
   if (s.kind === "name")
     return `one of ${s.of
@@ -206,7 +206,7 @@ function takesText(s: OptionSpec): string {
   if (s.kind === "choice") return expectation(s);
   // A registry's names can grow, so help names the registry rather than listing them.
   if (s.kind === "name") return `${s.of.what} name`;
-  if (s.kind === "list") return `array of ${s.items}s`;
+  if (s.kind === "list") return `array of ${s.items}`;
   return s.kind;
 }
 

@@ -117,13 +117,19 @@ const BUILTIN = {
   residual: defineKind({
     name: "residual",
     doc: "A residual block (He et al. 2016): input + body(input), through a linear projection when the body changes the width.",
-    options: { layers: { kind: "list", items: "layer", doc: "The body, applied in order." } },
+    options: { layers: { kind: "list", items: "layers", doc: "The body, applied in order." } },
     create: (o, context: LayerContext, field) => new Residual(chain(o.layers, `${field}.layers`, context)),
   }),
   concat: defineKind({
     name: "concat",
     doc: "Branches side by side on the same input, outputs joined on the last axis; an empty branch passes the input.",
-    options: { branches: { kind: "list", items: "list of layer", doc: "Each branch a list of layers." } },
+    options: {
+      branches: {
+        kind: "list",
+        items: "branches",
+        doc: "Each branch a list of layers; [] passes the input itself.",
+      },
+    },
     create: (o, context: LayerContext, field) =>
       new Concat(
         o.branches.map((b, k) => {
