@@ -10,6 +10,7 @@ import { gradCheck } from "../src/autograd/gradcheck.js";
 import * as op from "../src/autograd/ops.js";
 import { decodeContainer, encodeContainer } from "../src/io/container.js";
 import { decodeModel, encodeModel } from "../src/io/model.js";
+import { cloneModel } from "../src/continual/strategy.js";
 import { crossEntropy } from "../src/losses/losses.js";
 import { Dense } from "../src/nn/layers.js";
 import { BatchNorm, Embedding, GroupNorm } from "../src/nn/norm-layers.js";
@@ -184,4 +185,36 @@ test("a model file without the running statistics of its batch norm is refused, 
   const { header, tensors } = decodeContainer(encodeModel(bnModel()));
   const kept = tensors.filter((t) => !t.name.includes("running"));
   assert.throws(() => decodeModel(encodeContainer(header, kept)), /missing running state "1.runningMean"/);
+});
+
+test("a batch with NaN in one feature leaves that feature's running statistics as they were", () => {
+  const bn = new BatchNorm({ momentum: 0.5 });
+  bn.build(2, new Rng(0), "float32");
+  bn.forward(
+    Tensor.from([
+      [Number.NaN, 1],
+      [0, 3],
+    ]),
+    { training: true },
+  );
+  assert.deepEqual(Array.from(bn.runningMean.data), [0, 1]);
+  assert.deepEqual(Array.from(bn.runningVar.data), [1, 0.5 + 0.5 * 2]);
+});
+
+test("a cloned model (LwF's teacher) carries the running statistics too", () => {
+  const model = bnModel();
+  fit(model, blobs(30), {
+    epochs: 1,
+    batchSize: 10,
+    optimizer: adam({ lr: 0.01 }),
+    loss: crossEntropy,
+    seed: 3,
+  });
+  const copy = cloneModel(model);
+  assert.deepEqual(
+    copy.buffers().map(([n, t]) => [n, Array.from(t.data)]),
+    model.buffers().map(([n, t]) => [n, Array.from(t.data)]),
+  );
+  const x = blobs(4).x;
+  assert.deepEqual(Array.from(copy.forward(x).data), Array.from(model.forward(x).data));
 });

@@ -70,13 +70,18 @@ export class BatchNorm implements Layer {
     return y;
   }
 
-  /** running ← (1 − momentum)·running + momentum·batch; one value per feature cannot have an unbiased variance. */
+  /**
+   * running ← (1 − momentum)·running + momentum·batch; one value per feature cannot have an unbiased
+   * variance. A feature whose batch statistics are not finite is left as it was: a blown-up step that
+   * the health monitor rolls back (parameters only) must not leave NaN in the inference path for good.
+   */
   private track(mean: ArrayLike<number>, variance: ArrayLike<number>, n: number): void {
     const m = this.momentum;
     const unbias = n > 1 ? n / (n - 1) : 1;
     const rm = this.runningMean.data;
     const rv = this.runningVar.data;
     for (let i = 0; i < rm.length; i++) {
+      if (!Number.isFinite(mean[i]) || !Number.isFinite(variance[i])) continue;
       rm[i] = (1 - m) * rm[i] + m * mean[i];
       rv[i] = (1 - m) * rv[i] + m * variance[i] * unbias;
     }
