@@ -29,7 +29,7 @@ test("examples/residual-mlp.json trains on the digits; health sees the layers in
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout.trim().split("\n").pop() as string);
   assert.ok(summary.test.accuracy > 0.85, `test accuracy after one epoch: ${summary.test.accuracy}`);
-  const record = JSON.parse(readFileSync(join(dir, "residual-mlp.record.json"), "utf8"));
+  const record = JSON.parse(readFileSync(join(dir, "runs", "run", "model.record.json"), "utf8"));
   const seen = new Set(
     record.health.points.flatMap((p: { layers: { layer: string }[] }) => p.layers.map((l) => l.layer)),
   );
