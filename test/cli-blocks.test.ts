@@ -107,3 +107,42 @@ test("a run with batch norm resumed from a mid-run checkpoint ends with identica
   assert.ok(again.some(([n]) => String(n).includes("runningVar")));
   assert.deepEqual(again, reference);
 });
+
+test("a bad layer inside a block is refused with exit 2, named by its place", () => {
+  const dir = tempDir("blocks-bad");
+  writeFileSync(join(dir, "blobs.csv"), blobsCsv(30));
+  const refuse = (layers: unknown[], pattern: RegExp) => {
+    writeFileSync(
+      join(dir, "bad.json"),
+      JSON.stringify({
+        data: { format: "csv", path: "blobs.csv", target: "label" },
+        model: { layers },
+        loss: "crossEntropy",
+        optimizer: { type: "adam", lr: 0.01 },
+        epochs: 1,
+      }),
+    );
+    const r = cli(dir, ["train", "--config", "bad.json"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, pattern);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  };
+  const out = { type: "dense", units: 3, activation: "softmax" };
+  refuse(
+    [
+      {
+        type: "residual",
+        layers: [
+          { type: "dense", units: 8 },
+          { type: "groupNorm", groups: 3 },
+        ],
+      },
+      out,
+    ],
+    /model\.layers\[0\]\.layers\[1\]\.groups: groupNorm: 8 input channels do not split into 3 groups/,
+  );
+  refuse(
+    [{ type: "concat", branches: [[{ type: "batchNorm", momentum: 2 }]] }, out],
+    /model\.layers\[0\]\.branches\[0\]\[0\]\.momentum: must be ≥ 0 and ≤ 1, got 2/,
+  );
+});

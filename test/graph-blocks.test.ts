@@ -5,6 +5,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { gradCheck } from "../src/autograd/gradcheck.js";
+import { continualBackprop } from "../src/homeostasis/cbp.js";
+import { intrinsicPlasticity } from "../src/homeostasis/intrinsic.js";
+import { redo } from "../src/homeostasis/redo.js";
+import { synapticScaling } from "../src/homeostasis/scaling.js";
 import { hiddenLayers, replaceUnit } from "../src/homeostasis/units.js";
 import { decodeModel, encodeModel } from "../src/io/model.js";
 import { crossEntropy } from "../src/losses/losses.js";
@@ -199,4 +203,32 @@ test("fit trains a residual network: three blobs separated", () => {
   const after = evaluate(model, data, { loss: crossEntropy, metrics: ["accuracy"] });
   assert.ok(after.loss < before.loss / 3, `loss ${before.loss} → ${after.loss}`);
   assert.ok((after.accuracy ?? 0) >= 0.95, `accuracy ${after.accuracy}`);
+});
+
+test("regulators run on a network of blocks and touch only the nested layer with a single consumer", () => {
+  const model = graphModel();
+  const recycle = redo({ tau: 10, every: 2, seed: 1 }); // τ = 10: every unit counts as dormant
+  const regulators = [recycle, continualBackprop(), synapticScaling(), intrinsicPlasticity()];
+  const outside = () =>
+    model
+      .parameters()
+      .filter(([n]) => !n.startsWith("1."))
+      .map(([n, t]) => [n, Array.from(t.data)]);
+  const data = { x: Tensor.zeros([20, 4]), y: Tensor.zeros([20, 3]) };
+  for (let i = 0; i < 20; i++) {
+    data.x.data[i * 4 + (i % 4)] = 1;
+    data.y.data[i * 3 + (i % 3)] = 1;
+  }
+  const before = outside();
+  // lr 0: only the regulators change weights.
+  fit(model, data, {
+    epochs: 2,
+    batchSize: 5,
+    optimizer: adam({ lr: 0 }),
+    loss: crossEntropy,
+    seed: 2,
+    observers: regulators,
+  });
+  assert.ok(recycle.recycled() > 0, "ReDo recycled units of layer 1.0");
+  assert.deepEqual(outside(), before, "layers without a single consumer are left alone");
 });

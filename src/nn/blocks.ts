@@ -11,7 +11,7 @@ import type { DType, Tensor } from "../tensor/tensor.js";
 import type { LayerGroup } from "../units/layer.js";
 import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
 import { Dense } from "./layers.js";
-import { namedTensors, runLayers, within } from "./stack.js";
+import { buildLayers, namedTensors, runLayers, within } from "./stack.js";
 
 /** Parameters or buffers of named chains, prefixed `${chain}.${i}.` (`${i}.` for the chain named ""). */
 function chainTensors(group: LayerGroup, of: (l: Layer) => [string, Tensor][]): [string, Tensor][] {
@@ -42,7 +42,7 @@ export class Residual implements Layer, LayerGroup {
   }
 
   build(inputDim: number, rng: Rng, dtype: DType): number {
-    const width = this.layers.reduce((w, l) => l.build(w, rng, dtype), inputDim);
+    const width = buildLayers(this.layers, inputDim, rng, dtype, "layers");
     this.projection = null;
     if (width !== inputDim) {
       this.projection = new Dense(width, { useBias: false });
@@ -93,7 +93,7 @@ export class Concat implements Layer, LayerGroup {
 
   build(inputDim: number, rng: Rng, dtype: DType): number {
     return this.branches.reduce(
-      (total, branch) => total + branch.reduce((w, l) => l.build(w, rng, dtype), inputDim),
+      (total, branch, b) => total + buildLayers(branch, inputDim, rng, dtype, `branches[${b}]`),
       0,
     );
   }

@@ -4,7 +4,7 @@ import type { DType, Tensor } from "../tensor/tensor.js";
 import type { ActivationChoice } from "./activations.js";
 import { layerFromConfig } from "./layer-kinds.js";
 import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
-import { namedTensors, runLayers } from "./stack.js";
+import { buildLayers, namedTensors, runLayers } from "./stack.js";
 
 export { layerFromConfig };
 
@@ -38,12 +38,8 @@ export class Sequential {
 
   /** Create every parameter for inputs of width `inputDim`, drawing initial values from `rng`. */
   build(inputDim: number, rng: Rng, dtype: DType = "float32"): this {
-    let width = inputDim;
-    this.layers.forEach((layer) => {
-      width = layer.build(width, rng, dtype);
-    });
+    this.outputDim = buildLayers(this.layers, inputDim, rng, dtype, "model.layers");
     this.inputDim = inputDim;
-    this.outputDim = width;
     this.dtype = dtype;
     this.built = true;
     return this;

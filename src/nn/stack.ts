@@ -1,6 +1,39 @@
-import type { Tensor } from "../tensor/tensor.js";
+import { ConfigError } from "../tensor/errors.js";
+import type { Rng } from "../tensor/rng.js";
+import type { DType, Tensor } from "../tensor/tensor.js";
 import { activationFn } from "./activations.js";
 import type { ForwardContext, Layer } from "./layer.js";
+
+/**
+ * Build `layers` in order from inputs of width `inputDim`; returns the output width. A layer that refuses
+ * its input (groups that do not divide it) is named by its place: `${path}[i]`, then its own field.
+ *
+ * @example
+ * buildLayers(block.layers, 64, rng, "float32", "layers") // "layers[1].groups: …" on a bad group count
+ */
+export function buildLayers(
+  layers: readonly Layer[],
+  inputDim: number,
+  rng: Rng,
+  dtype: DType,
+  path: string,
+): number {
+  return layers.reduce((width, layer, i) => {
+    try {
+      return layer.build(width, rng, dtype);
+    } catch (e) {
+      throw e instanceof ConfigError ? placed(e, `${path}[${i}]`) : e;
+    }
+  }, inputDim);
+}
+
+/** The same error with its field prefixed by `at` (the layer's place), in the message too. */
+function placed(e: ConfigError, at: string): ConfigError {
+  const own = e.location.field;
+  const field = own ? `${at}.${own}` : at;
+  const body = own && e.message.startsWith(`${own}: `) ? e.message.slice(own.length + 2) : e.message;
+  return new ConfigError(`${field}: ${body}`, { ...e.location, field });
+}
 
 /**
  * The context for the layers inside a block: the same, except that their activations are reported under
