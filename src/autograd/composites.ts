@@ -15,7 +15,7 @@ const range = (from: number, n: number): Int32Array => Int32Array.from({ length:
  * scattered to its own positions and the parts added, so its gradient is the matching slice (a gather).
  *
  * @example
- * concat([a, b]) // [rows, 3] and [rows, 2] → [rows, 5]
+ * concat([x, y]) // x [rows, 3] and y [rows, 2] → [rows, 5]
  */
 export function concat(parts: readonly Tensor[], axis0 = -1): Tensor {
   if (parts.length === 0) throw new ShapeError("concat: no tensors given");
@@ -41,7 +41,13 @@ export function concat(parts: readonly Tensor[], axis0 = -1): Tensor {
 /** Every axis but the last: the ones batch normalisation averages over (rows, and positions of an image). */
 export const allButLast = (x: Tensor): number[] => Array.from({ length: x.rank - 1 }, (_, i) => i);
 
-/** (x − mean)/√(variance + eps), then the per-feature gain and bias: the last step of every normalisation. */
+/**
+ * (x − mean)/√(variance + eps), then the per-feature gain and bias: the last step of every normalisation,
+ * and all of batch norm in inference (with the running statistics).
+ *
+ * @example
+ * normalizeWith(x, mean(x, 0, true), variance(x, 0, true), null, null, 1e-5) // x's columns standardised
+ */
 export function normalizeWith(
   x: Tensor,
   mu: Tensor,
@@ -64,7 +70,7 @@ function affine(y: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor {
  * mean and biased variance over all other axes. Returns the batch statistics too, for running averages.
  *
  * @example
- * batchNorm(x, gamma, beta, 1e-5).y // x [32, 16]: each of the 16 columns now has mean 0 and variance ≈ 1
+ * batchNorm(x, null, null, 1e-5).y // x [32, 16]: each of the 16 columns now has mean 0 and variance ≈ 1
  */
 export function batchNorm(
   x: Tensor,
@@ -83,7 +89,7 @@ export function batchNorm(
  * `groups` groups of adjacent channels, each normalised per sample over its channels and all positions.
  *
  * @example
- * groupNorm(x, 4, gamma, beta) // x [8, 16]: four groups of four features per row
+ * groupNorm(x, 4, null, null) // x [8, 16]: four groups of four features per row, no gain or bias
  */
 export function groupNorm(
   x: Tensor,

@@ -64,6 +64,10 @@ export interface ListSpec {
   /** Lists have no default: a block without its layers means nothing. */
   readonly default?: undefined;
 }
+/**
+ * One option of a kind's schema: a number, a boolean, a choice among values, a name in another registry,
+ * or a list of items another part checks.
+ */
 export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec | NameSpec | ListSpec;
 /** The options of one kind, by key. */
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;

@@ -21,6 +21,7 @@ export function parameterData(d: Data): Data {
   return resident;
 }
 
+/** Options of `Dense`: the activation, the weight initialiser and whether it has biases. */
 export interface DenseOptions {
   activation?: ActivationChoice;
   /** Weight initialiser; defaults to the one that suits the activation (He for ReLU family, LeCun for SELU, else Glorot). */

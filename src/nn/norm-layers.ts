@@ -20,6 +20,7 @@ function gainAndBias(n: number, dtype: DType): [Tensor, Tensor] {
   ];
 }
 
+/** Batch norm's options, both as in PyTorch's `BatchNorm1d`. */
 export interface BatchNormOptions {
   /** Weight of the newest batch in the running averages (PyTorch's momentum): 0.1. */
   momentum?: number;

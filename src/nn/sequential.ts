@@ -8,6 +8,7 @@ import { buildLayers, namedTensors, runLayers } from "./stack.js";
 
 export { layerFromConfig };
 
+/** A model's architecture as plain data: the input width and each layer's config. */
 export interface ModelConfig {
   inputDim: number;
   layers: LayerConfig[];
