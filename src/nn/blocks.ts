@@ -19,7 +19,7 @@ function chainTensors(group: LayerGroup, of: (l: Layer) => [string, Tensor][]): 
 }
 
 /**
- * A residual block (He et al. 2016): output = input + body(input). When the body changes the width, the
+ * A residual block as in ResNet (He, Zhang, Ren & Sun 2016): output = input + body(input). When the body changes the width, the
  * input passes through a learned linear projection first (a bias-free dense layer, "projection.0").
  *
  * @example
