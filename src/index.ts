@@ -280,3 +280,9 @@ export {
   type ContinualState,
 } from "./continual/runner.js";
 export { parseContinualConfig } from "./continual/config.js";
+
+// Normalisation, embeddings and blocks beyond a plain stack (issue 20): residual sums and concatenations.
+export { gather, scatterAdd } from "./autograd/ops.js";
+export { batchNorm, groupNorm, concat, normalizeWith } from "./autograd/composites.js";
+export { BatchNorm, GroupNorm, Embedding, type BatchNormOptions } from "./nn/norm-layers.js";
+export { Residual, Concat } from "./nn/blocks.js";

@@ -100,4 +100,8 @@ export const gradients = {
         : op.matmul(a, g, { transA: !tA, out: outB });
     return [ga, gb];
   },
+  gather: (g, [x], _out, attrs) => [
+    op.scatterAdd(g, attrs.indices as Int32Array, attrs.axis as number, x.shape[attrs.axis as number]),
+  ],
+  scatterAdd: (g, _x, _out, attrs) => [op.gather(g, attrs.indices as Int32Array, attrs.axis as number)],
 } satisfies Record<PrimOp, GradRule>;

@@ -187,3 +187,50 @@ export function matmul(
   backend().matmul(a.data, b.data, out, m, n, k, transA, transB);
   return record(new Tensor(out, [m, n]), "matmul", [a, b], { transA, transB });
 }
+
+/** x's shape seen as [outer, n, inner] around `axis`. */
+function blockAround(shape: Shape, axis: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, axis)), shape[axis], sizeOf(shape.slice(axis + 1))];
+}
+
+function checkIndices(what: string, indices: Int32Array, n: number, shape: Shape, axis: number): void {
+  for (const i of indices) {
+    if (!(i >= 0 && i < n))
+      throw new ShapeError(`${what}: index ${i} is outside axis ${axis} (length ${n}) of ${fmt(shape)}`);
+  }
+}
+
+/**
+ * Pick positions along `axis` by index: the result has `indices.length` there. Repeated indices repeat.
+ *
+ * @example
+ * gather(x, Int32Array.from([3, 3, 0]), 0) // rows 3, 3 and 0 of x (an embedding table's lookup)
+ */
+export function gather(x: Tensor, indices: Int32Array, axis0 = 0): Tensor {
+  const axis = normAxis(axis0, x.rank);
+  const [outer, n, inner] = blockAround(x.shape, axis);
+  checkIndices("gather", indices, n, x.shape, axis);
+  const shape = x.shape.map((d, i) => (i === axis ? indices.length : d));
+  const out = allocate(x.dtype, sizeOf(shape));
+  backend().gather(x.data, outer, n, inner, indices, out);
+  return record(new Tensor(out, shape), "gather", [x], { indices, axis });
+}
+
+/**
+ * The adjoint of `gather`: a tensor with `size` positions along `axis`, zero except where `indices`
+ * send x's slices, which add up where an index repeats.
+ *
+ * @example
+ * scatterAdd(x, Int32Array.from([2, 3]), -1, 5) // x's two columns placed at columns 2 and 3 of five
+ */
+export function scatterAdd(x: Tensor, indices: Int32Array, axis0: number, size: number): Tensor {
+  const axis = normAxis(axis0, x.rank);
+  if (x.shape[axis] !== indices.length)
+    throw new ShapeError(`scatterAdd: ${indices.length} indices for axis ${axis} of ${fmt(x.shape)}`);
+  const shape = x.shape.map((d, i) => (i === axis ? size : d));
+  checkIndices("scatterAdd", indices, size, shape, axis);
+  const [outer, , inner] = blockAround(x.shape, axis);
+  const out = allocate(x.dtype, sizeOf(shape));
+  backend().scatterAdd(x.data, outer, size, inner, indices, out);
+  return record(new Tensor(out, shape), "scatterAdd", [x], { indices, axis });
+}

@@ -47,6 +47,10 @@ export interface Backend {
   transpose(x: Data, shape: Shape, perm: readonly number[], out: Data): void;
   /** Broadcast x (shape `shape`, right-aligned) to `outShape`. */
   expand(x: Data, shape: Shape, out: Data, outShape: Shape): void;
+  /** x viewed as [outer, n, inner]: out[o, j, :] = x[o, indices[j], :] (indices within [0, n)). */
+  gather(x: Data, outer: number, n: number, inner: number, indices: Int32Array, out: Data): void;
+  /** gather's adjoint: out[o, indices[j], :] += g[o, j, :] into a zeroed [outer, n, inner] out. */
+  scatterAdd(g: Data, outer: number, n: number, inner: number, indices: Int32Array, out: Data): void;
   /**
    * out[m×n] = op(A) · op(B), op = transpose when the flag is set. A is stored m×k (k×m if transA),
    * B is stored k×n (n×k if transB).

@@ -53,9 +53,22 @@ export interface NameSpec {
   readonly optional?: true;
 }
 /**
- * One option of a kind's schema: a number, a boolean, a choice among values, or a name in another registry.
+ * A non-empty array whose items another part checks (a block's own layers): passed through as given, and
+ * the kind's `create` parses each item with its own field (`model.layers[1].layers[0]`).
  */
-export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec | NameSpec;
+export interface ListSpec {
+  readonly kind: "list";
+  readonly doc?: string;
+  /** What the items are, plural, in words ("layers"), for messages and help. */
+  readonly items: string;
+  /** Lists have no default: a block without its layers means nothing. */
+  readonly default?: undefined;
+}
+/**
+ * One option of a kind's schema: a number, a boolean, a choice among values, a name in another registry,
+ * or a list of items another part checks.
+ */
+export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec | NameSpec | ListSpec;
 /** The options of one kind, by key. */
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;
 
@@ -66,7 +79,9 @@ type OptionValue<S extends OptionSpec> = S extends NumberSpec
     ? boolean
     : S extends ChoiceSpec<infer V>
       ? V
-      : never;
+      : S extends ListSpec
+        ? unknown[]
+        : never;
 
 /** The checked option values a spec describes (an optional number without a default may be undefined). */
 export type ParsedOptions<S extends Record<string, OptionSpec>> = {
@@ -134,6 +149,7 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
 /** What a value of this option must be, in words ("a finite number", "one of \"a\", \"b\""). */
 export function expectation(s: OptionSpec): string {
   if (s.kind === "boolean") return "true or false";
+  if (s.kind === "list") return `a non-empty array of ${s.items}`;
   if (s.kind === "choice") return `one of ${s.values.map((v) => JSON.stringify(v)).join(", ")}`;
   if (s.kind === "name")
     return `one of ${s.of
@@ -152,6 +168,10 @@ function checkValue(value: unknown, s: OptionSpec, field: string): unknown {
   }
   if (s.kind === "choice") {
     if (typeof value !== "string" || !s.values.includes(value)) throw wrong();
+    return value;
+  }
+  if (s.kind === "list") {
+    if (!Array.isArray(value) || value.length === 0) throw wrong();
     return value;
   }
   if (s.kind === "name") {
@@ -190,6 +210,7 @@ function takesText(s: OptionSpec): string {
   if (s.kind === "choice") return expectation(s);
   // A registry's names can grow, so help names the registry rather than listing them.
   if (s.kind === "name") return `${s.of.what} name`;
+  if (s.kind === "list") return `array of ${s.items}`;
   return s.kind;
 }
 

@@ -50,7 +50,7 @@ export function monitoredLayers(control: TrainingControl): LayerInfo[] {
     ...site,
     weightAt: tensors.indexOf(site.layer.weight),
     biasAt: site.layer.bias ? tensors.indexOf(site.layer.bias) : -1,
-    hidden: site.next !== null,
+    hidden: site.hidden,
   }));
 }
 

@@ -28,5 +28,7 @@ export interface Layer {
   /** The nonlinearity applied last, if any ("softmax", "sigmoid", "relu", …). */
   readonly activation?: string;
   parameters(): [string, Tensor][];
+  /** State saved with the model but not trained (running statistics), under local names; none if absent. */
+  buffers?(): [string, Tensor][];
   config(): LayerConfig;
 }

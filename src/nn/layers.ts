@@ -14,7 +14,7 @@ import type { ParameterEntries, UnitLayer } from "../units/layer.js";
  * A parameter's storage: moved into the active backend's own memory where it keeps one (wasm), so
  * that its kernels read and update the parameter in place; else the array as it is.
  */
-function parameterData(d: Data): Data {
+export function parameterData(d: Data): Data {
   const resident = d instanceof Float32Array ? backend().alloc?.(d.length) : null;
   if (!resident) return d;
   resident.set(d);

@@ -1,9 +1,10 @@
 import { ConfigError, ShapeError } from "../tensor/errors.js";
 import type { Rng } from "../tensor/rng.js";
 import type { DType, Tensor } from "../tensor/tensor.js";
-import { type ActivationChoice, activationFn } from "./activations.js";
+import type { ActivationChoice } from "./activations.js";
 import { layerFromConfig } from "./layer-kinds.js";
 import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
+import { buildLayers, namedTensors, runLayers } from "./stack.js";
 
 export { layerFromConfig };
 
@@ -38,12 +39,8 @@ export class Sequential {
 
   /** Create every parameter for inputs of width `inputDim`, drawing initial values from `rng`. */
   build(inputDim: number, rng: Rng, dtype: DType = "float32"): this {
-    let width = inputDim;
-    this.layers.forEach((layer) => {
-      width = layer.build(width, rng, dtype);
-    });
+    this.outputDim = buildLayers(this.layers, inputDim, rng, dtype, "model.layers");
     this.inputDim = inputDim;
-    this.outputDim = width;
     this.dtype = dtype;
     this.built = true;
     return this;
@@ -66,24 +63,7 @@ export class Sequential {
         { layer: "input" },
       );
     }
-    const last = this.outputLayerIndex();
-    let h = x;
-    this.layers.forEach((layer, i) => {
-      if (stopBeforeOutputActivation && i > last) return;
-      if (
-        layer.forwardLinear &&
-        layer.activation !== undefined &&
-        (ctx.onActivation || (stopBeforeOutputActivation && i === last))
-      ) {
-        const z = layer.forwardLinear(h, ctx);
-        h = stopBeforeOutputActivation && i === last ? z : activationFn(layer.activation)(z);
-        ctx.onActivation?.(String(i), h, z);
-      } else {
-        h = layer.forward(h, ctx);
-        ctx.onActivation?.(String(i), h, null);
-      }
-    });
-    return h;
+    return runLayers(this.layers, x, ctx, stopBeforeOutputActivation ? this.outputLayerIndex() : null);
   }
 
   /** Index of the last layer that applies a nonlinearity or an affine map (dropout after it is ignored). */
@@ -101,11 +81,15 @@ export class Sequential {
 
   /** Every parameter with its stable name, in a fixed order. */
   parameters(): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    this.layers.forEach((layer, i) => {
-      for (const [name, t] of layer.parameters()) out.push([`${i}.${name}`, t]);
-    });
-    return out;
+    return namedTensors(this.layers, (l) => l.parameters());
+  }
+
+  /**
+   * State that is saved with the model but never trained (batch norm's running statistics), named like
+   * parameters ("1.runningMean"). The optimiser never sees these.
+   */
+  buffers(): [string, Tensor][] {
+    return namedTensors(this.layers, (l) => l.buffers?.() ?? []);
   }
 
   parameterCount(): number {

@@ -59,9 +59,23 @@ export function isUnitLayer(layer: unknown): layer is UnitLayer {
   );
 }
 
+/**
+ * A layer that holds chains of layers (a residual block's body and projection, a concatenation's
+ * branches). Layer j of a chain is named `${chain.name}.${j}` inside the group, `${j}` when the chain's
+ * name is "", as the group's parameters and reported activations are.
+ */
+export interface LayerGroup {
+  readonly chains: readonly { readonly name: string; readonly layers: readonly unknown[] }[];
+}
+
+/** True when `layer` holds chains of layers of its own. */
+export function isLayerGroup(layer: unknown): layer is LayerGroup {
+  return typeof layer === "object" && layer !== null && Array.isArray((layer as Partial<LayerGroup>).chains);
+}
+
 /** A unit layer and the unit layer its outputs feed (null: none, e.g. the output layer). */
 export interface UnitSite<L extends UnitLayer = UnitLayer> {
-  /** The layer's position in the model, as its activations and parameters are named ("0" → "0.weight"). */
+  /** The layer's position in the model, as its activations and parameters are named ("0" → "0.weight", "1.0"). */
   readonly name: string;
   readonly layer: L;
   readonly next: L | null;
@@ -69,18 +83,45 @@ export interface UnitSite<L extends UnitLayer = UnitLayer> {
 
 /** A unit site with its position in the model. */
 export interface IndexedUnitSite extends UnitSite {
+  /** The layer's position in a depth-first walk of the model (for a plain stack, its index in `layers`). */
   readonly index: number;
+  /**
+   * Its output feeds more of the network rather than being the model's output: true also when `next` is
+   * null because the output takes more than one path (into a residual block or a concatenation) or
+   * merges with another (the end of a residual body or of a branch), where no single layer consumes it.
+   */
+  readonly hidden: boolean;
 }
 
 /**
- * Every unit layer of a stack of layers, in order, each with the unit layer it feeds: the next unit
- * layer down the stack, through any layers between that act on each unit alone (activation, dropout,
- * normalisation).
+ * Every unit layer of a stack of layers, nested ones included (depth first), each with the unit layer it
+ * feeds: the next unit layer down the same chain, through any layers between that act on each unit alone
+ * (activation, dropout, normalisation). Where the output forks into a block or merges at a block's end,
+ * `next` is null: no one layer reads unit u alone there (a residual's skip carries it too), so surgery
+ * that silences a unit's outgoing weights would not silence it.
  *
  * @example
  * unitSites(model).map((s) => [s.name, s.next?.units]); // [["0", 5], ["2", 3], ["3", undefined]]
  */
 export function unitSites(model: { readonly layers: readonly unknown[] }): IndexedUnitSite[] {
-  const found = model.layers.flatMap((l, i) => (isUnitLayer(l) ? [{ l, i }] : []));
-  return found.map(({ l, i }, k) => ({ index: i, name: String(i), layer: l, next: found[k + 1]?.l ?? null }));
+  const out: { index: number; name: string; layer: UnitLayer; next: UnitLayer | null; hidden: boolean }[] =
+    [];
+  let count = 0;
+  const walk = (layers: readonly unknown[], prefix: string, isOutput: boolean): void => {
+    let open: (typeof out)[number] | null = null;
+    layers.forEach((l, j) => {
+      const index = count++;
+      if (isUnitLayer(l)) {
+        if (open) open.next = l;
+        open = { index, name: `${prefix}${j}`, layer: l, next: null, hidden: true };
+        out.push(open);
+      } else if (isLayerGroup(l)) {
+        open = null;
+        for (const c of l.chains) walk(c.layers, `${prefix}${j}.${c.name ? `${c.name}.` : ""}`, false);
+      }
+    });
+    if (open && isOutput) (open as (typeof out)[number]).hidden = false;
+  };
+  walk(model.layers, "", true);
+  return out;
 }

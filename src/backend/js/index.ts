@@ -2,6 +2,7 @@ import type { Backend } from "../backend.js";
 import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from "./crossentropy.js";
 import { squaredDistance, squaredDistanceBackward } from "./distance.js";
 import { binary, expand, unary, where } from "./elementwise.js";
+import { gather, scatterAdd } from "./gather.js";
 import { linear, linearBackward } from "./linear.js";
 import { matmul } from "./matmul.js";
 import { reduce, transpose } from "./reduce.js";
@@ -19,6 +20,8 @@ export const jsBackend = {
   reduce,
   transpose,
   expand,
+  gather,
+  scatterAdd,
   matmul,
   linear,
   linearBackward,
