@@ -183,8 +183,8 @@ export interface RetainedSegment {
   x: Float32Array;
   y: Float32Array;
   rows: number;
-  /** Step at which the rows were kept. */
-  step: number;
+  /** The detector's check at which the rows were kept (checks count across `fit` calls). */
+  check: number;
   /** Best score seen (highest accuracy; lowest error for regression) and the latest. */
   best: number;
   last: number;

@@ -182,7 +182,7 @@ const FORGETTING_OPTIONS = {
 type ForgettingOptions = ParsedOptions<typeof FORGETTING_OPTIONS>;
 
 /** Keep the check's first rows as a new segment (the oldest goes beyond `segments`). */
-function keepSegment(mem: ForgettingMemory, batch: Batch, step: number, o: ForgettingOptions): void {
+function keepSegment(mem: ForgettingMemory, batch: Batch, o: ForgettingOptions): void {
   const [n, cols] = [batch.x.shape[0], batch.x.shape[1]];
   const yCols = batch.y.shape[1];
   const rows = Math.min(n, o.rows);
@@ -190,7 +190,7 @@ function keepSegment(mem: ForgettingMemory, batch: Batch, step: number, o: Forge
     x: Float32Array.from((batch.x.data as Float32Array).subarray(0, rows * cols)),
     y: Float32Array.from((batch.y.data as Float32Array).subarray(0, rows * yCols)),
     rows,
-    step,
+    check: mem.checks,
     best: NaN,
     last: NaN,
     probes: 0,
@@ -228,10 +228,10 @@ function forgettingFinding(mem: ForgettingMemory, o: ForgettingOptions, classifi
       segments: probed.length,
       rows: probed.reduce((a, s) => a + s.rows, 0),
       worstDrop: drop,
-      worstStep: w.step,
-      oldestStep: probed[0].step,
+      worstCheck: w.check,
+      oldestCheck: probed[0].check,
     },
-    diagnosis: `${classification ? "accuracy" : "the error"} on ${probed.length} retained segments of earlier rows (kept from step ${probed[0].step} on) is on average ${unit(mem.forgetting)} worse than its best, beyond the budget of ${unit(o.budget)} (worst: the rows of step ${w.step}, ${unit(drop)}): the network is forgetting what it learned`,
+    diagnosis: `${classification ? "accuracy" : "the error"} on ${probed.length} retained segments of earlier rows (kept from check ${probed[0].check} on) is on average ${unit(mem.forgetting)} worse than its best, beyond the budget of ${unit(o.budget)} (worst: the rows kept at check ${w.check}, ${unit(drop)}): the network is forgetting what it learned`,
     action:
       "replay earlier rows or consolidate: the vitals regulator raises its replay share and checks the result",
   };
@@ -251,7 +251,7 @@ export const forgettingKind = defineKind({
       const classification = p.chance > 0;
       mem.checks++;
       const capture = seen.batch !== undefined && mem.checks % o.captureEvery === 0;
-      if (capture) keepSegment(mem, seen.batch!, p.step, o);
+      if (capture) keepSegment(mem, seen.batch!, o);
       if (!capture && mem.checks % o.probeEvery !== 0) return null;
       probeSegments(mem, seen.control, classification);
       const holds = mem.forgetting > o.budget;

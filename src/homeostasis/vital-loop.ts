@@ -87,7 +87,6 @@ export function vitals(
     seed: o.seed,
     detectors,
     thresholds: { checkEvery: o.checkEvery },
-    onEvent: options.onEvent,
   });
   let st = freshLoop(o.seed);
   let regs = new Map<number, Regulator[]>();
@@ -229,8 +228,8 @@ export function vitals(
     get wantsActivations() {
       return running().some((r) => r.wantsActivations);
     },
-    wantsGradients: (loss) =>
-      (monitor.wantsGradients?.(loss) ?? false) || running().some((r) => r.wantsGradients?.(loss) ?? true),
+    // Its detectors read no gradient (the monitor's norms then read 0): only a running remedy may want them.
+    wantsGradients: (loss) => running().some((r) => r.wantsGradients?.(loss) ?? true),
     getState: () => ({
       monitor: monitor.getState?.(),
       loop: deepCopy(st),
@@ -277,9 +276,16 @@ export function vitals(
     onBatchEnd(e, c) {
       const probe =
         monitor.wantsActivations && st.probe.size >= 16 ? storedBatch(st.probe, e.batch.y.shape[1]) : null;
+      const told = monitor.events.length;
+      st.steps++;
       monitor.onBatchEnd?.(probe ? { ...e, batch: probe, activations: activationsOn(c, probe) } : e, c);
+      // Findings carry the loop's steps, counted over every fit call (a continual run's restart each task).
+      for (const f of monitor.events.slice(told)) {
+        f.step = st.steps;
+        options.onEvent?.(f);
+      }
       for (const r of running()) r.onBatchEnd?.(e, c);
-      control(++st.steps, c);
+      control(st.steps, c);
     },
     onEpochEnd(e, c) {
       monitor.onEpochEnd?.(e, c);
