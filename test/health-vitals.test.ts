@@ -5,6 +5,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DEFAULT_THRESHOLDS, type TrainingPicture } from "../src/health/findings.js";
 import { detectors } from "../src/health/kinds.js";
+import { healthMonitor } from "../src/health/monitor.js";
+import { Dense } from "../src/nn/layers.js";
+import { Sequential } from "../src/nn/sequential.js";
+import { sgd } from "../src/optim/optimizers.js";
+import { Rng } from "../src/tensor/rng.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import type { Observer } from "../src/train/events.js";
+import { fit } from "../src/train/fit.js";
+import { blobs } from "./helpers/health-zoo.js";
 import type { LayerStatistics } from "../src/health/statistics.js";
 import {
   forgettingOf,
@@ -161,4 +170,49 @@ test("plasticityLoss reports once when its rule starts to hold, again only after
     /averaged 2\.00 over the last 2 checks .* 100% above its baseline 1\.00 \(checks 2–3/,
   );
   assert.match(found[4]!.diagnosis, /dormant units rose from 0% to 50%/);
+});
+
+test("without the vital detectors nothing new is kept; with them each check carries stable rank and weight change", () => {
+  const run = (names: string[]) => {
+    const s = blobs(160, 3, 4, 5);
+    const model = new Sequential([
+      new Dense(12, { activation: "relu" }),
+      new Dense(3, { activation: "softmax" }),
+    ]).build(4, new Rng(3));
+    const health = healthMonitor({ detectors: names, thresholds: { checkEvery: 5 } });
+    const kept: number[][] = [];
+    const keeper: Observer = {
+      onBatchEnd: (e) => {
+        if (e.step % 5 === 0) kept.push(Array.from(model.parameters()[0][1].data));
+      },
+    };
+    fit(
+      model,
+      { x: new Tensor(s.x, [s.n, 4]), y: new Tensor(s.y, [s.n, 3]) },
+      {
+        epochs: 2,
+        batchSize: 16,
+        optimizer: sgd({ lr: 0.1 }),
+        loss: "crossEntropy",
+        seed: 1,
+        observers: [health, keeper],
+      },
+    );
+    return { state: health.getState!() as Record<string, unknown>, points: health.statistics().points, kept };
+  };
+  const plain = run(["divergence"]);
+  assert.ok(!("memory" in plain.state));
+  assert.ok(plain.points.every((p) => p.layers.every((l) => !("stableRank" in l) && !("weightChange" in l))));
+  const vital = run(["divergence", "plasticityLoss"]);
+  assert.ok("memory" in vital.state);
+  const change = (a: number[], b: number[]) =>
+    Math.sqrt(a.reduce((s, x, i) => s + (b[i] - x) ** 2, 0)) / Math.sqrt(a.reduce((s, x) => s + x * x, 0));
+  const first = vital.points.map((p) => p.layers[0]);
+  assert.ok(Number.isNaN(first[0].weightChange!), "no previous check at the first");
+  for (let k = 1; k < first.length; k++)
+    assert.ok(
+      Math.abs(first[k].weightChange! - change(vital.kept[k - 1], vital.kept[k])) < 1e-6,
+      `check ${k + 1}`,
+    );
+  assert.ok(first[0].stableRank! >= 1 && first[0].stableRank! <= first[0].effectiveRank + 1e-9);
 });

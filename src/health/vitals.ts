@@ -90,7 +90,7 @@ export function plasticityDiagnosis(
       ? `the effective rank fell from ${num(base.effectiveRank)} to ${num(now.effectiveRank)} (stable rank ${num(base.stableRank)} → ${num(now.stableRank)})`
       : "",
   ].filter(Boolean);
-  return `the online loss on new data averaged ${num(now.loss)} over the last ${o.window} checks (checks ${r.from}–${nowCheck}, every checkEvery steps), ${pct(now.loss / base.loss - 1)} above its baseline ${num(base.loss)} (checks ${checks[0]}–${checks[1]}, early in the run), while in the last ${o.depth} hidden layers ${units.join(" and ")}: the network is losing its plasticity (Dohare et al. 2024)`;
+  return `the online loss on new data averaged ${num(now.loss)} over the last ${o.window} checks (checks ${r.from}–${nowCheck}), ${pct(now.loss / base.loss - 1)} above its baseline ${num(base.loss)} (checks ${checks[0]}–${checks[1]}, early in the run), while in the last ${o.depth} hidden layers ${units.join(" and ")}: the network is losing its plasticity (Dohare et al. 2024)`;
 }
 
 export const plasticityLossKind = defineKind({

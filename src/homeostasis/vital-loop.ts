@@ -10,7 +10,7 @@
  * its evidence; all state is plain and travels in checkpoints.
  */
 import { healthMonitor } from "../health/monitor.js";
-import type { HealthEvent } from "../health/findings.js";
+import { DEFAULT_THRESHOLDS, type HealthEvent, lossBlewUp } from "../health/findings.js";
 import type { ForgettingMemory } from "../health/vitals.js";
 import {
   type PlasticityMemory,
@@ -22,9 +22,9 @@ import { Rng } from "../tensor/rng.js";
 import { deepCopy } from "../tensor/plain.js";
 import { add as addTerms } from "../autograd/ops.js";
 import { defineKind } from "../config/registry.js";
-import type { Batch, LayerActivation, TrainingControl } from "../train/events.js";
+import type { Batch, BatchEvent, LayerActivation, TrainingControl } from "../train/events.js";
 import type { Regulator } from "./regulator.js";
-import { emptyStore, offerRows, type RowStore, storedBatch, withReplay, withStream } from "./vital-memory.js";
+import { emptyStore, offerRows, type RowStore, storedBatch, withReplay } from "./vital-memory.js";
 import {
   describeSignals,
   loopEvent,
@@ -89,6 +89,9 @@ export function vitals(
     thresholds: { checkEvery: o.checkEvery },
   });
   let st = freshLoop(o.seed);
+  // The reservoir's and replay's draws; its state is kept in `st.rng` only when a checkpoint asks.
+  const rng = new Rng(0);
+  rng.setState(st.rng);
   let regs = new Map<number, Regulator[]>();
   const running = (): Regulator[] => st.active.flatMap((k) => regs.get(k) ?? []);
   const emit = (e: HealthEvent): void => {
@@ -200,6 +203,19 @@ export function vitals(
     } else if (!r.holds) st.episode = false;
   };
 
+  /** The monitor's step, its unit statistics read on the probe at check steps (as the learner's guard does). */
+  const watch = (e: BatchEvent, c: TrainingControl): void => {
+    const probe =
+      monitor.wantsActivations && st.probe.size >= 16 ? storedBatch(st.probe, e.batch.y.shape[1]) : null;
+    const told = monitor.events.length;
+    monitor.onBatchEnd?.(probe ? { ...e, batch: probe, activations: activationsOn(c, probe) } : e, c);
+    // Findings carry the loop's steps, counted over every fit call (a continual run's restart each task).
+    for (const f of monitor.events.slice(told)) {
+      f.step = st.steps;
+      options.onEvent?.(f);
+    }
+  };
+
   const control = (step: number, c: TrainingControl): void => {
     const mem = monitor.memory("plasticityLoss") as PlasticityMemory | undefined;
     if (mem && mem.checks !== st.plasticityChecks) {
@@ -232,13 +248,14 @@ export function vitals(
     wantsGradients: (loss) => running().some((r) => r.wantsGradients?.(loss) ?? true),
     getState: () => ({
       monitor: monitor.getState?.(),
-      loop: deepCopy(st),
+      loop: deepCopy({ ...st, rng: rng.getState() }),
       regulators: st.active.map((k) => (regs.get(k) ?? []).map((r) => r.getState())),
     }),
     setState(saved) {
       const s = saved as { monitor: unknown; loop: LoopState; regulators: unknown[][] };
       monitor.setState?.(s.monitor);
       st = deepCopy(s.loop);
+      rng.setState(st.rng);
       regs = new Map(st.active.map((k, i) => [k, restored(remedies[k], s.regulators[i])]));
     },
     unitsReplaced: () => running().reduce((n, r) => n + (r.unitsReplaced?.() ?? 0), 0),
@@ -249,17 +266,11 @@ export function vitals(
     },
     transformBatch(batch, c) {
       offerRows(st.probe, o.probeRows, batch, null);
-      if (o.forgettingBudget > 0)
-        [, st.rng] = withStream(st.rng, (rng) => offerRows(st.reservoir, o.memory, batch, rng));
+      if (o.forgettingBudget > 0) offerRows(st.reservoir, o.memory, batch, rng);
       let out = batch;
       for (const r of running()) out = r.transformBatch?.(out, c) ?? out;
       if (st.share <= 0) return out;
-      const n = batch.x.shape[0];
-      let replayed: Batch = out;
-      [, st.rng] = withStream(st.rng, (rng) => {
-        replayed = withReplay(out, st.reservoir, Math.floor(st.share * n + rng.next()), rng);
-      });
-      return replayed;
+      return withReplay(out, st.reservoir, Math.floor(st.share * batch.x.shape[0] + rng.next()), rng);
     },
     lossTerm(ctx, c) {
       let total = null;
@@ -274,16 +285,9 @@ export function vitals(
       for (const r of running()) r.onGradients?.(grads, c);
     },
     onBatchEnd(e, c) {
-      const probe =
-        monitor.wantsActivations && st.probe.size >= 16 ? storedBatch(st.probe, e.batch.y.shape[1]) : null;
-      const told = monitor.events.length;
       st.steps++;
-      monitor.onBatchEnd?.(probe ? { ...e, batch: probe, activations: activationsOn(c, probe) } : e, c);
-      // Findings carry the loop's steps, counted over every fit call (a continual run's restart each task).
-      for (const f of monitor.events.slice(told)) {
-        f.step = st.steps;
-        options.onEvent?.(f);
-      }
+      // A blown-up loss is the stability monitor's to repair: this one, which repairs nothing, would end the run.
+      if (!lossBlewUp(e.loss, DEFAULT_THRESHOLDS)) watch(e, c);
       for (const r of running()) r.onBatchEnd?.(e, c);
       control(st.steps, c);
     },

@@ -3,7 +3,7 @@
  * unit statistics on, as the learner's guard does: a batch of 16, or of 1, says little about a layer) and
  * a reservoir of the whole stream (what it replays when forgetting exceeds the budget).
  */
-import { Rng } from "../tensor/rng.js";
+import type { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Batch } from "../train/events.js";
 
@@ -116,15 +116,4 @@ export function withReplay(batch: Batch, store: RowStore, count: number, rng: Rn
   y.set(batch.y.data as Float32Array);
   y.set(drawn.y.data as Float32Array, n * yCols);
   return { x: new Tensor(x, [n + count, store.cols]), y: new Tensor(y, [n + count, yCols]) };
-}
-
-/** A random stream kept as state: run `use`, then keep where it left off. */
-export function withStream<T>(
-  state: ReturnType<Rng["getState"]>,
-  use: (rng: Rng) => T,
-): [T, ReturnType<Rng["getState"]>] {
-  const rng = new Rng(0);
-  rng.setState(state);
-  const out = use(rng);
-  return [out, rng.getState()];
 }
