@@ -142,6 +142,7 @@ say(
 );
 say("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 const stories: [number, LoopStory, number[]][] = [];
+const lastOf: Record<string, number> = {};
 for (const [name, homeostasis, loopOn] of ROWS) {
   const runs = SEEDS.map((seed) => {
     const r = plasticityRun(homeostasis, loopOn, seed);
@@ -152,6 +153,7 @@ for (const [name, homeostasis, loopOn] of ROWS) {
     return r;
   });
   const f = (k: keyof (typeof runs)[number]) => runs.map((r) => r[k] as number);
+  lastOf[name] = mean(f("last"));
   say(
     `| ${name} | ${pm(f("first"))} | ${pm(f("last"))} | ${pm(runs.map((r) => r.last - r.first))} | ${pm(f("dead"))} | ${pm(f("deadEnd"))} | ${pm(f("dormant"))} | ${pm(f("rank"), 1)} | ${mean(f("wall")).toFixed(0)} |`,
   );
@@ -169,6 +171,16 @@ for (const [seed, story, acc] of stories) {
     );
   }
 }
+const [plain, best, loopLast] = [lastOf[ROWS[0][0]], lastOf[ROWS[2][0]], lastOf[ROWS[3][0]]];
+const lags = stories.flatMap(([, story, acc]) =>
+  story.events
+    .filter((e) => e.kind === "plasticityLoss")
+    .map((e) => Math.max(...acc.slice(0, e.task - 1)) - acc[e.task - 1]),
+);
+say();
+say(
+  `Reading: with nothing chosen, the loop recovers ${(100 * ((loopLast - plain) / (best - plain))).toFixed(0)}% of the gap between plain backprop and the best hand-picked regulator on the last 10 tasks (${(100 * loopLast).toFixed(1)}% against ${(100 * plain).toFixed(1)}% and ${(100 * best).toFixed(1)}%). It acts late: when it found the loss of plasticity, the online accuracy of that task was ${lags.map((l) => (100 * l).toFixed(1)).join(" and ")} points below the best task before it (the issue asks for detection within 2 points), so the network runs unregulated for the first part of the stream; the hand-picked regulator acts from the first step. The 15% loss rise over a 20-check baseline is the guard against false alarms (a healthy run with the loop raises nothing and trains the same weights, test/homeostasis-vitals.test.ts); a more sensitive rule was not measured here.`,
+);
 say();
 say("## Memory: split digits, class-incremental, 5 tasks, 2 epochs, Adam 1e-3, batch 64");
 say();
@@ -191,6 +203,10 @@ say();
 say("What the loop did (steps counted over the whole stream):");
 say();
 for (const e of memoryEvents) say(`- seed ${e.seed}, step ${e.step}: **${e.kind}** — ${e.diagnosis}`);
+say();
+say(
+  "Reading: the loop, told only the budget, lands within a point of replay configured by hand (it ends at the same share, one replayed row per new row, reached step by step). Its budget is held on its own retained probe (mean forgetting of its segments); the task-level forgetting in the table is Chaudhry et al.'s over whole tasks, which is larger. The memory side does not yet act on consolidation strength (EWC λ and the like), only on replay.",
+);
 say();
 say(`(total ${((performance.now() - started) / 60000).toFixed(1)} min)`);
 writeFileSync(OUT, `${lines.join("\n")}\n`);
