@@ -8,9 +8,12 @@ import { backend, jsBackend } from "../backend/index.js";
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { type IndexedUnitSite, unitSites } from "../units/layer.js";
 import {
-  centredEffectiveRank,
+  centredRowGram,
   dormantFraction,
+  effectiveRank,
   saturatedFraction,
+  spectrum,
+  stableRank,
   unitActivity,
 } from "../units/statistics.js";
 import { median, type Thresholds, type TrainingPicture } from "./findings.js";
@@ -116,6 +119,7 @@ export function takePicture(
   layers: readonly LayerInfo[],
   before: readonly Float32Array[],
   t: Thresholds,
+  measures = false,
 ): { picture: TrainingPicture | null; gradNorm: number } {
   s.checks++;
   s.lossMeans.push(s.lossSum / Math.max(s.lossCount, 1));
@@ -124,7 +128,7 @@ export function takePicture(
   if (s.classification && s.rows > 0) s.accuracyMeans.push(s.correct / s.rows);
   if (s.accuracyMeans.length > HISTORY_KEEP) s.accuracyMeans.splice(1, 1);
   resetWindow(s);
-  const stats = layers.map((info, k) => layerStatistics(s, e, control, info, k, before[k], t));
+  const stats = layers.map((info, k) => layerStatistics(s, e, control, info, k, before[k], t, measures));
   if (closeDeadWindow(s, t))
     layers.forEach((l, k) => {
       if (l.layer.activation === "relu" && l.hidden) stats[k].deadFraction = s.layers[k].deadFraction;
@@ -163,6 +167,7 @@ function layerStatistics(
   k: number,
   before: Float32Array | undefined,
   t: Thresholds,
+  measures: boolean,
 ): LayerStatistics {
   const ls = s.layers[k];
   const w = control.parameters[info.weightAt][1].data as Float32Array;
@@ -185,6 +190,7 @@ function layerStatistics(
     effectiveRank: NaN,
   };
   ls.prevWeightNorm = weightNorm;
+  if (measures) out.weightChange = weightChange(ls, w);
   const act = e.activations?.get(info.name);
   if (!act || !info.hidden) return out;
   const h = act.output.data;
@@ -197,8 +203,23 @@ function layerStatistics(
   out.saturatedFraction = saturatedFraction(h, info.layer.activation);
   if (info.layer.activation === "relu")
     [out.deadFraction, out.inactiveFraction] = [ls.deadFraction, inactive];
-  if (s.checks % RANK_EVERY === 1) out.effectiveRank = centredEffectiveRank(h, n, units);
+  if (s.checks % RANK_EVERY === 1) {
+    // One eigensolve for both ranks (centredEffectiveRank's, the same values to the last bit).
+    const g = centredRowGram(h, n, units, 32);
+    const sv = g && spectrum(g.gram, g.n);
+    out.effectiveRank = sv ? effectiveRank(sv, 1) : NaN;
+    if (measures) out.stableRank = sv ? stableRank(sv, 1) : NaN;
+  } else if (measures) out.stableRank = NaN;
   return out;
+}
+
+/** ‖W − W′‖ / ‖W′‖ against the weights of the previous check (NaN at the first), which it then replaces. */
+function weightChange(ls: LayerState, w: Float32Array): number {
+  const prev = ls.prevWeights;
+  const change = prev && prev.length === w.length ? updateRatio(prev, w) : NaN;
+  if (prev && prev.length === w.length) prev.set(w);
+  else ls.prevWeights = w.slice();
+  return change;
 }
 
 /**

@@ -32,6 +32,13 @@ export interface LayerStatistics {
   saturatedFraction: number;
   /** exp(entropy) of the normalised singular values of the centred representation (Roy & Vetterli 2007). */
   effectiveRank: number;
+  /**
+   * Stable rank Σσ²/max σ² of the same centred representation (Rudelson & Vershynin 2007), measured with
+   * the effective rank; present only when a vital-signs detector asked for it (`Detector.measures`).
+   */
+  stableRank?: number;
+  /** ‖W − W′‖ / ‖W′‖, W′ the weights at the previous check: how far the layer moved over the window (vital signs only). */
+  weightChange?: number;
 }
 
 /** L2 norm of an array, summed in float64; NaN or Infinity when the array holds a non-finite value. */
