@@ -156,6 +156,17 @@ export interface Backend {
    */
   stepSquares?(w: Float32Array, w0: Float32Array, g: Float32Array, out: Float64Array): void;
   /**
+   * gram (rows×rows) ← C·Cᵀ in float64, C the first `rows` rows of h (`units` wide) less each unit's mean over
+   * them, every sum in the order units/statistics.ts's `centredRowGram` adds (so its value to the last bit).
+   * Optional, like `jacobiDiagonalize`: the effective rank runs its js loops where it is absent.
+   */
+  centredRowGram?(h: Float32Array, rows: number, units: number, gram: Float64Array): void;
+  /**
+   * Rotate the symmetric n×n float64 matrix `a` to diagonal form in place (its eigenvalues on the diagonal),
+   * rotation for rotation as units/linalg.ts's cyclic Jacobi: the same bits.
+   */
+  jacobiDiagonalize?(a: Float64Array, n: number): void;
+  /**
    * A zeroed float32 array of `n` elements that this backend's kernels use in place, for arrays that
    * live as long as a model or an optimiser (parameters, optimiser state, update buffers); null when the
    * backend keeps no memory of its own or declines (small arrays). Optional: `allocFloat32` falls back

@@ -86,21 +86,27 @@ export function countBatch(s: MonitorState, e: BatchEvent, layers: readonly Laye
   s.lossSum += e.loss * e.batchSize;
   s.lossCount += e.batchSize;
   const y = e.batch.y;
-  const [n, k] = [y.shape[0], y.shape[1]];
+  const n = y.shape[0];
+  const k = y.shape[1];
   if (s.classification === null) s.classification = looksLikeClasses(y.data, n, k);
   if (!s.classification) return;
-  s.classCounts ??= new Float64Array(Math.max(k, 2));
+  const counts = (s.classCounts ??= new Float64Array(Math.max(k, 2)));
+  const labels = y.data;
   const out = layers.length ? e.activations?.get(layers[layers.length - 1].name) : undefined;
+  if (!out) {
+    // Most steps: no outputs kept, only the classes counted.
+    for (let r = 0; r < n; r++) counts[k === 1 ? (labels[r] > 0.5 ? 1 : 0) : argmaxRow(labels, r, k)]++;
+    return;
+  }
+  const logits = (out.preActivation ?? out.output).data;
+  const threshold = out.preActivation ? 0 : 0.5;
   for (let r = 0; r < n; r++) {
-    const label = k === 1 ? (y.data[r] > 0.5 ? 1 : 0) : argmaxRow(y.data, r, k);
-    s.classCounts[label]++;
-    if (!out) continue;
-    const logits = (out.preActivation ?? out.output).data;
-    const threshold = out.preActivation ? 0 : 0.5;
+    const label = k === 1 ? (labels[r] > 0.5 ? 1 : 0) : argmaxRow(labels, r, k);
+    counts[label]++;
     const pred = k === 1 ? (logits[r] > threshold ? 1 : 0) : argmaxRow(logits, r, k);
     if (pred === label) s.correct++;
-    s.rows++;
   }
+  s.rows += n;
 }
 
 /** Forget the current window (after a blow-up, whose batch says nothing about the model). */
@@ -177,7 +183,7 @@ function layerStatistics(
   const out: LayerStatistics = {
     layer: info.name,
     activation: info.layer.activation,
-    gradNorm: Math.hypot(gradNorm, gb ? gradientNorm(gb) : 0),
+    gradNorm: Math.hypot(gradNorm, gb ? l2Norm(gb) : 0),
     weightNorm,
     weightGrowth: weightNorm / ls.prevWeightNorm,
     updateRatio,
@@ -222,31 +228,6 @@ function weightChange(ls: LayerState, w: Float32Array): number {
   return change;
 }
 
-/**
- * l2Norm of a gradient. Float32 gradients (all of fit's) get a loop that only ever sees Float32Array: the
- * shared l2Norm also meets plain arrays and float64, and its generic element access cost ~3× per element.
- * Four elements per turn of the loop, still added one by one in index order: the same sum, the same value
- * to the last bit, with a quarter of the loop's own work (the chain of additions is what is left).
- */
-function gradientNorm(g: Float32Array | Float64Array): number {
-  if (!(g instanceof Float32Array)) return l2Norm(g);
-  let sum = 0;
-  const n = g.length;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const a = g[i];
-    const b = g[i + 1];
-    const c = g[i + 2];
-    const d = g[i + 3];
-    sum += a * a;
-    sum += b * b;
-    sum += c * c;
-    sum += d * d;
-  }
-  for (; i < n; i++) sum += g[i] * g[i];
-  return Math.sqrt(sum);
-}
-
 /** Where `weightNorms` leaves the backend's sums of squares (one check at a time). */
 const squares = new Float64Array(4);
 
@@ -265,7 +246,7 @@ function weightNorms(
     return {
       weightNorm: l2Norm(w),
       updateRatio: before ? updateRatio(before, w) : NaN,
-      gradNorm: g ? gradientNorm(g) : 0,
+      gradNorm: g ? l2Norm(g) : 0,
     };
   const kernels = backend();
   if (kernels.stepSquares) kernels.stepSquares(w, before, g, squares);
