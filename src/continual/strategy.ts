@@ -79,7 +79,7 @@ export function snapshotParameters(model: Sequential): Map<string, Float32Array>
 /** A frozen copy of `model` (same architecture, copied weights), for distillation targets. */
 export function cloneModel(model: Sequential): Sequential {
   const copy = Sequential.fromLayerConfigs(model.config().layers).build(
-    model.inputDim,
+    model.inputShape,
     new Rng(0),
     model.dtype,
   );

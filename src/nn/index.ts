@@ -4,3 +4,7 @@ export type { ForwardContext, Layer, LayerConfig } from "./layer.js";
 export { Dense, Activation, Dropout, LayerNorm, type DenseOptions } from "./layers.js";
 export { layers, layerFromConfig, type LayerContext, type LayerType } from "./layer-kinds.js";
 export { Sequential, type ModelConfig } from "./sequential.js";
+export { Conv2D, Conv1D, type ConvOptions, type Conv1DOptions, type Pair } from "./conv.js";
+export { MaxPool2D, AvgPool2D, GlobalAvgPool, type PoolOptions } from "./pooling.js";
+export { Flatten, Reshape } from "./reshape.js";
+export type { ConvLayerType } from "./conv-kinds.js";

@@ -8,13 +8,14 @@ import { activations } from "./activations.js";
 import { initNames } from "./init.js";
 import type { Layer } from "./layer.js";
 import { Activation, Dense, Dropout, LayerNorm } from "./layers.js";
+import { CONV_KINDS, type ConvLayerType } from "./conv-kinds.js";
 
 /** What a layer is built with besides its own options: the model's default initialiser (`model.init`). */
 export interface LayerContext {
   init?: string;
 }
 
-export type LayerType = "dense" | "activation" | "dropout" | "layerNorm";
+export type LayerType = "dense" | "activation" | "dropout" | "layerNorm" | ConvLayerType;
 
 /** The built-in layer types, typed so that a type without an entry fails to compile. */
 const BUILTIN = {
@@ -55,6 +56,7 @@ const BUILTIN = {
     },
     create: (o, _context: LayerContext) => new LayerNorm({ eps: o.eps }),
   }),
+  ...CONV_KINDS,
 } satisfies Record<LayerType, Kind<Layer, LayerContext>>;
 
 /**

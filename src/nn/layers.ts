@@ -14,7 +14,7 @@ import type { ParameterEntries, UnitLayer } from "../units/layer.js";
  * A parameter's storage: moved into the active backend's own memory where it keeps one (wasm), so
  * that its kernels read and update the parameter in place; else the array as it is.
  */
-function parameterData(d: Data): Data {
+export function parameterData(d: Data): Data {
   const resident = d instanceof Float32Array ? backend().alloc?.(d.length) : null;
   if (!resident) return d;
   resident.set(d);
@@ -135,6 +135,9 @@ export class Activation implements Layer {
   build(inputDim: number): number {
     return inputDim;
   }
+  buildShape(inputShape: readonly number[]): number[] {
+    return [...inputShape];
+  }
   forward(x: Tensor): Tensor {
     return activationFn(this.activation)(x);
   }
@@ -160,6 +163,9 @@ export class Dropout implements Layer {
   }
   build(inputDim: number): number {
     return inputDim;
+  }
+  buildShape(inputShape: readonly number[]): number[] {
+    return [...inputShape];
   }
   forward(x: Tensor, ctx: ForwardContext): Tensor {
     if (!ctx.training || this.rate === 0) return x;

@@ -1,4 +1,6 @@
-import { ConfigError, ShapeError } from "../tensor/errors.js";
+import * as op from "../autograd/ops.js";
+import { ConfigError, HomeostatError, ShapeError } from "../tensor/errors.js";
+import { fmt, sameShape, sizeOf } from "../tensor/shape.js";
 import type { Rng } from "../tensor/rng.js";
 import type { DType, Tensor } from "../tensor/tensor.js";
 import { type ActivationChoice, activationFn } from "./activations.js";
@@ -9,6 +11,8 @@ export { layerFromConfig };
 
 export interface ModelConfig {
   inputDim: number;
+  /** The shape of one sample, channels last ([28, 28, 1]), when the model was built with one; rows stay flat. */
+  inputShape?: number[];
   layers: LayerConfig[];
 }
 
@@ -23,6 +27,8 @@ export interface ModelConfig {
 export class Sequential {
   readonly layers: Layer[];
   inputDim = 0;
+  /** The shape of one sample ([inputDim] for flat rows); rows of inputDim values are read in this shape. */
+  inputShape: number[] = [];
   outputDim = 0;
   dtype: DType = "float32";
   private built = false;
@@ -35,14 +41,32 @@ export class Sequential {
     return this.built;
   }
 
-  /** Create every parameter for inputs of width `inputDim`, drawing initial values from `rng`. */
-  build(inputDim: number, rng: Rng, dtype: DType = "float32"): this {
-    let width = inputDim;
-    this.layers.forEach((layer) => {
-      width = layer.build(width, rng, dtype);
+  /**
+   * Create every parameter for samples of `input` values, or of shape `input` (channels last, e.g.
+   * [28, 28, 1]: flat rows of 784 values are then read as images), drawing initial values from `rng`.
+   * A layer that cannot take the shape it is given is an error naming it.
+   */
+  build(input: number | readonly number[], rng: Rng, dtype: DType = "float32"): this {
+    let shape = typeof input === "number" ? [input] : [...input];
+    this.inputShape = shape;
+    this.inputDim = sizeOf(shape);
+    this.layers.forEach((layer, i) => {
+      try {
+        if (layer.buildShape) shape = layer.buildShape(shape, rng, dtype);
+        else if (shape.length === 1) shape = [layer.build(shape[0], rng, dtype)];
+        else
+          throw new ShapeError(
+            `${layer.type} takes flat samples, got samples shaped ${fmt(shape)}; put a flatten layer before it`,
+          );
+      } catch (e) {
+        if (!(e instanceof HomeostatError)) throw e;
+        throw new ShapeError(`model.layers[${i}]: ${e.message}`, {
+          layer: String(i),
+          field: `model.layers[${i}]`,
+        });
+      }
     });
-    this.inputDim = inputDim;
-    this.outputDim = width;
+    this.outputDim = sizeOf(shape);
     this.dtype = dtype;
     this.built = true;
     return this;
@@ -59,14 +83,17 @@ export class Sequential {
 
   private run(x: Tensor, ctx: ForwardContext, stopBeforeOutputActivation: boolean): Tensor {
     if (!this.built) throw new Error("Sequential: call build(inputDim, rng) before forward");
-    if (x.shape[x.rank - 1] !== this.inputDim) {
+    const flat = x.rank === 2 && x.shape[1] === this.inputDim;
+    if (!flat && !sameShape(x.shape.slice(1), this.inputShape)) {
       throw new ShapeError(
-        `the model expects ${this.inputDim} input features per row, got ${x.shape[x.rank - 1]}`,
+        this.inputShape.length === 1
+          ? `the model expects ${this.inputDim} input features per row, got ${x.shape[x.rank - 1]}`
+          : `the model expects samples shaped ${fmt(this.inputShape)} (or rows of ${this.inputDim} values), got inputs ${fmt(x.shape)}`,
         { layer: "input" },
       );
     }
     const last = this.outputLayerIndex();
-    let h = x;
+    let h = flat && this.inputShape.length > 1 ? op.reshape(x, [x.shape[0], ...this.inputShape]) : x;
     this.layers.forEach((layer, i) => {
       if (stopBeforeOutputActivation && i > last) return;
       if (
@@ -76,10 +103,10 @@ export class Sequential {
       ) {
         const z = layer.forwardLinear(h, ctx);
         h = stopBeforeOutputActivation && i === last ? z : activationFn(layer.activation)(z);
-        ctx.onActivation?.(String(i), h, z);
+        ctx.onActivation?.(String(i), unitRows(h), unitRows(z));
       } else {
         h = layer.forward(h, ctx);
-        ctx.onActivation?.(String(i), h, null);
+        ctx.onActivation?.(String(i), unitRows(h), null);
       }
     });
     return h;
@@ -112,7 +139,10 @@ export class Sequential {
   }
 
   config(): ModelConfig {
-    return { inputDim: this.inputDim, layers: this.layers.map((l) => l.config()) };
+    const layers = this.layers.map((l) => l.config());
+    return this.inputShape.length > 1
+      ? { inputDim: this.inputDim, inputShape: this.inputShape, layers }
+      : { inputDim: this.inputDim, layers };
   }
 
   /** Rebuild a model from its config (`model.layers` of a run config, or a model file's architecture). */
@@ -122,4 +152,14 @@ export class Sequential {
     }
     return new Sequential(layers.map((l, i) => layerFromConfig(l, `${field}[${i}]`)));
   }
+}
+
+/**
+ * An output as observers read it, [rows, units]: a shaped output [batch, …positions, channels] becomes
+ * [batch·positions, channels], so a convolution's units are its channels, measured at every position.
+ */
+function unitRows(t: Tensor): Tensor {
+  if (t.rank <= 2) return t;
+  const units = t.shape[t.rank - 1];
+  return op.reshape(t, [t.size / units, units]);
 }

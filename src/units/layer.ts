@@ -40,7 +40,8 @@ export interface UnitLayer {
   unitEntries(u: number): ParameterEntries[];
   /**
    * As a consumer: the indices into `weight.data` of every weight that reads input unit u, grouped by
-   * this layer's units (units × k indices, k per unit: 1 for a dense layer, the kernel taps for a conv).
+   * this layer's units in order (k per unit: 1 for a dense layer, the kernel taps for a convolution; none
+   * for the filters of a grouped convolution's other groups). `weight` is [units, fanIn], row-major.
    */
   inputWeightIndices(u: number): Int32Array;
   /** As a consumer: where the weights that read input unit u sit (for resetting their moments). */
@@ -73,14 +74,58 @@ export interface IndexedUnitSite extends UnitSite {
 }
 
 /**
+ * A layer between two unit layers that lays each unit of the first out as several inputs of the second:
+ * a flatten after a convolution makes channel u of `units` the features p·units + u, one per position p
+ * (`unitPositions` of them); 1 where units pass through one to one, 0 where they are mixed beyond
+ * following (the first layer is then treated as feeding no unit layer).
+ */
+export interface UnitSpread {
+  readonly unitPositions: number;
+}
+
+/**
+ * `next` as a consumer of `units` units that reach it at `positions` positions each (after a flatten):
+ * input unit u is then its inputs p·units + u, grouped by `next`'s units as `inputWeightIndices` promises.
+ */
+function spreadConsumer(next: UnitLayer, units: number, positions: number): UnitLayer {
+  const inputWeightIndices = (u: number): Int32Array => {
+    const parts = Array.from({ length: positions }, (_, p) => next.inputWeightIndices(p * units + u));
+    const per = parts[0].length / next.units;
+    const out = new Int32Array(per * positions * next.units);
+    let k = 0;
+    for (let r = 0; r < next.units; r++)
+      for (const part of parts) for (let j = r * per; j < (r + 1) * per; j++) out[k++] = part[j];
+    return out;
+  };
+  return Object.assign(Object.create(next) as UnitLayer, {
+    inputWeightIndices,
+    inputEntries: (u: number): ParameterEntries[] => [
+      { tensor: next.weight, indices: inputWeightIndices(u) },
+    ],
+  });
+}
+
+/**
  * Every unit layer of a stack of layers, in order, each with the unit layer it feeds: the next unit
  * layer down the stack, through any layers between that act on each unit alone (activation, dropout,
- * normalisation).
+ * normalisation, pooling) or spread it over positions (a flatten: see `UnitSpread`).
  *
  * @example
  * unitSites(model).map((s) => [s.name, s.next?.units]); // [["0", 5], ["2", 3], ["3", undefined]]
  */
 export function unitSites(model: { readonly layers: readonly unknown[] }): IndexedUnitSite[] {
   const found = model.layers.flatMap((l, i) => (isUnitLayer(l) ? [{ l, i }] : []));
-  return found.map(({ l, i }, k) => ({ index: i, name: String(i), layer: l, next: found[k + 1]?.l ?? null }));
+  return found.map(({ l, i }, k) => {
+    const after = found[k + 1];
+    let positions = 1;
+    for (let j = i + 1; after && j < after.i; j++)
+      positions *= (model.layers[j] as Partial<UnitSpread>).unitPositions ?? 1;
+    const next =
+      !after || positions === 0
+        ? null
+        : positions === 1
+          ? after.l
+          : spreadConsumer(after.l, l.units, positions);
+    return { index: i, name: String(i), layer: l, next };
+  });
 }
