@@ -1,5 +1,6 @@
 import { conv2d, type Padding, type WindowOptions, windowGeometry } from "../autograd/conv.js";
 import * as op from "../autograd/ops.js";
+import { fmt } from "../tensor/shape.js";
 import { ConfigError, ShapeError } from "../tensor/errors.js";
 import type { Rng } from "../tensor/rng.js";
 import { allocate, type DType, Tensor } from "../tensor/tensor.js";
@@ -34,6 +35,15 @@ export function pair(v: Pair, field: string): [number, number] {
       field,
     });
   return p;
+}
+
+/** The error for samples a shaped layer cannot take; flat rows get a hint how to shape them. */
+export function sampleShapeError(type: string, wanted: string, shape: readonly number[]): ShapeError {
+  return new ShapeError(
+    shape.length === 1
+      ? `${type}: needs samples shaped ${wanted}, got ${shape[0]} flat features; build the model with an input shape or put a reshape layer first`
+      : `${type}: needs samples shaped ${wanted}, got ${fmt(shape)}`,
+  );
 }
 
 /** One number where both axes agree, as configs write it. */
@@ -86,17 +96,12 @@ export class Conv2D implements Layer, UnitLayer {
   }
 
   build(inputDim: number): number {
-    throw new ShapeError(
-      `${this.type}: needs samples shaped [height, width, channels], got ${inputDim} flat features; build the model with an input shape or put a reshape layer first`,
-    );
+    throw sampleShapeError(this.type, "[height, width, channels]", [inputDim]);
   }
 
   /** The sample shape as [height, width, channels] (Conv1D: [1, length, channels]). */
   protected toImage(shape: readonly number[]): number[] {
-    if (shape.length !== 3)
-      throw new ShapeError(
-        `${this.type}: needs samples shaped [height, width, channels], got [${shape.join(", ")}]`,
-      );
+    if (shape.length !== 3) throw sampleShapeError(this.type, "[height, width, channels]", shape);
     return [...shape];
   }
 
@@ -145,7 +150,7 @@ export class Conv2D implements Layer, UnitLayer {
     const [h, w, c] = this.image;
     if (x.size !== n * h * w * c)
       throw new ShapeError(
-        `${this.type}: built for samples [${this.image.join(", ")}] (${c} channels), got inputs [${x.shape.join(", ")}]`,
+        `${this.type}: built for samples ${fmt(this.image)} (${c} channels), got inputs ${fmt(x.shape)}`,
       );
     const img = op.reshape(x, [n, h, w, c]);
     const y = conv2d(img, this.weight, this.bias, windowGeometry(img.shape, this.window, this.type), act);
@@ -244,8 +249,7 @@ export class Conv1D extends Conv2D {
   }
 
   protected override toImage(shape: readonly number[]): number[] {
-    if (shape.length !== 2)
-      throw new ShapeError(`conv1d: needs samples shaped [length, channels], got [${shape.join(", ")}]`);
+    if (shape.length !== 2) throw sampleShapeError("conv1d", "[length, channels]", shape);
     return [1, shape[0], shape[1]];
   }
 

@@ -1,9 +1,10 @@
 import { avgPool2d, globalAvgPool, maxPool2d, type Padding, windowGeometry } from "../autograd/conv.js";
 import type { ConvGeometry } from "../backend/backend.js";
 import * as op from "../autograd/ops.js";
+import { fmt } from "../tensor/shape.js";
 import { ShapeError } from "../tensor/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { type Pair, pair } from "./conv.js";
+import { type Pair, pair, sampleShapeError } from "./conv.js";
 import type { Layer, LayerConfig } from "./layer.js";
 
 export interface PoolOptions {
@@ -16,10 +17,7 @@ export interface PoolOptions {
 
 /** Samples must be [height, width, channels]; else an error naming the layer type. */
 function image(type: string, shape: readonly number[]): [number, number, number] {
-  if (shape.length !== 3)
-    throw new ShapeError(
-      `${type}: needs samples shaped [height, width, channels], got [${shape.join(", ")}]`,
-    );
+  if (shape.length !== 3) throw sampleShapeError(type, "[height, width, channels]", shape);
   return [shape[0], shape[1], shape[2]];
 }
 
@@ -113,7 +111,7 @@ export class GlobalAvgPool implements Layer {
   buildShape(inputShape: readonly number[]): number[] {
     if (inputShape.length < 2)
       throw new ShapeError(
-        `globalAvgPool: needs samples shaped [...positions, channels], got [${inputShape.join(", ")}]`,
+        `globalAvgPool: needs samples shaped [...positions, channels], got ${fmt(inputShape)}`,
       );
     this.sample = [...inputShape];
     return [inputShape[inputShape.length - 1]];

@@ -1,6 +1,6 @@
 import * as op from "../autograd/ops.js";
 import { ConfigError, ShapeError } from "../tensor/errors.js";
-import { sizeOf } from "../tensor/shape.js";
+import { fmt, sizeOf } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Layer, LayerConfig } from "./layer.js";
 
@@ -78,7 +78,7 @@ export class Reshape implements Layer {
     const out = this.shape.map((d) => (d === -1 ? size / known : d));
     if (sizeOf(out) !== size || !out.every(Number.isInteger))
       throw new ShapeError(
-        `reshape: samples [${inputShape.join(", ")}] (${size} values) do not fit the shape [${this.shape.join(", ")}]`,
+        `reshape: samples ${fmt(inputShape)} (${size} values) do not fit the shape ${fmt(this.shape)}`,
       );
     this.out = out;
     this.unitPositions = channelPositions(inputShape, out);
