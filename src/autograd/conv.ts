@@ -114,10 +114,12 @@ export function conv2d(
   return op.reshape(y, [g.batch, g.outH, g.outW, filters]);
 }
 
-/** The windows of x as [rows, taps, channels], each channel on its own (groups ignored). */
+/**
+ * The windows of x as [taps, rows, channels], each channel on its own (groups ignored): a pooling then
+ * reduces over the first axis, where its gradient's broadcasts are plain row repeats.
+ */
 function windows(x: Tensor, g: ConvGeometry, padValue: number): Tensor {
-  const cols = op.im2col(x, { ...g, groups: 1 }, padValue);
-  return op.reshape(cols, [g.batch * g.outH * g.outW, g.kernelH * g.kernelW, g.channels]);
+  return op.im2col(x, { ...g, groups: 1, layout: "taps" }, padValue);
 }
 
 /**
@@ -129,7 +131,7 @@ function windows(x: Tensor, g: ConvGeometry, padValue: number): Tensor {
  * maxPool2d(x, windowGeometry(x.shape, { kernel: [2, 2], stride: [2, 2] }));
  */
 export function maxPool2d(x: Tensor, g: ConvGeometry): Tensor {
-  return op.reshape(op.max(windows(x, g, -Infinity), 1), [g.batch, g.outH, g.outW, g.channels]);
+  return op.reshape(op.max(windows(x, g, -Infinity), 0), [g.batch, g.outH, g.outW, g.channels]);
 }
 
 /**
@@ -140,14 +142,14 @@ export function maxPool2d(x: Tensor, g: ConvGeometry): Tensor {
  * avgPool2d(x, windowGeometry(x.shape, { kernel: [2, 2], stride: [2, 2] }));
  */
 export function avgPool2d(x: Tensor, g: ConvGeometry): Tensor {
-  const sums = op.reshape(op.sum(windows(x, g, 0), 1), [g.batch, g.outH * g.outW, g.channels]);
+  const sums = op.reshape(op.sum(windows(x, g, 0), 0), [g.batch, g.outH * g.outW, g.channels]);
   return op.reshape(op.div(sums, windowCounts(g, x.dtype)), [g.batch, g.outH, g.outW, g.channels]);
 }
 
 /** How many taps of each window fall inside the image: [outH·outW, 1], the same for every sample. */
 function windowCounts(g: ConvGeometry, dtype: DType): Tensor {
   const ones = Tensor.full([1, g.height, g.width, 1], 1, dtype);
-  const counts = op.sum(op.im2col(ones, { ...g, batch: 1, channels: 1, groups: 1 }, 0), 2);
+  const counts = op.sum(op.im2col(ones, { ...g, batch: 1, channels: 1, groups: 1, layout: "taps" }, 0), 0);
   return op.reshape(counts, [g.outH * g.outW, 1]);
 }
 

@@ -183,10 +183,19 @@ export function matmul(
   return record(new Tensor(out, batched ? [count, m, n] : [m, n]), "matmul", [a, b], { transA, transB });
 }
 
+/** The shape of im2col's output for `g`, in its layout. */
+function columnsShape(g: ConvGeometry): number[] {
+  const rows = g.batch * g.outH * g.outW;
+  return g.layout === "taps"
+    ? [g.kernelH * g.kernelW, rows, g.channels]
+    : [g.groups, rows, (g.kernelH * g.kernelW * g.channels) / g.groups];
+}
+
 /**
  * The receptive fields of x [batch, height, width, channels] (channels last) as rows, for the windows
  * `geometry` describes: [groups, batch·outH·outW, kernelH·kernelW·channels/groups], each row ordered
- * (ky, kx, c). Padding reads `padValue` (0 for a convolution, −∞ for max pooling).
+ * (ky, kx, c); or [taps, batch·outH·outW, channels] with `geometry.layout` "taps". Padding reads
+ * `padValue` (0 for a convolution, −∞ for max pooling).
  *
  * @example
  * im2col(x, geometry); // a convolution is then one matrix product with the filters
@@ -196,7 +205,7 @@ export function im2col(x: Tensor, geometry: ConvGeometry, padValue = 0): Tensor 
   const want = [g.batch, g.height, g.width, g.channels];
   if (!sameShape(x.shape, want))
     throw new ShapeError(`im2col: expected an input ${fmt(want)}, got ${fmt(x.shape)}`);
-  const shape = [g.groups, g.batch * g.outH * g.outW, (g.kernelH * g.kernelW * g.channels) / g.groups];
+  const shape = columnsShape(g);
   const out = allocate(x.dtype, sizeOf(shape));
   backend().im2col(x.data, g, padValue, out);
   return record(new Tensor(out, shape), "im2col", [x], { geometry });
@@ -211,7 +220,7 @@ export function im2col(x: Tensor, geometry: ConvGeometry, padValue = 0): Tensor 
  */
 export function col2im(cols: Tensor, geometry: ConvGeometry): Tensor {
   const g = geometry;
-  const want = [g.groups, g.batch * g.outH * g.outW, (g.kernelH * g.kernelW * g.channels) / g.groups];
+  const want = columnsShape(g);
   if (cols.size !== sizeOf(want))
     throw new ShapeError(`col2im: expected columns ${fmt(want)}, got ${fmt(cols.shape)}`);
   const shape = [g.batch, g.height, g.width, g.channels];

@@ -42,6 +42,12 @@ export interface ConvGeometry {
   readonly outH: number;
   readonly outW: number;
   readonly groups: number;
+  /**
+   * How im2col lays its columns out: "rows" (the default) [groups, batch·outH·outW, kernelH·kernelW·
+   * channels/groups], one receptive field per row; "taps" [kernelH·kernelW, batch·outH·outW, channels]
+   * (groups 1), one tap per leading index, so a pooling reduces over the first axis.
+   */
+  readonly layout?: "rows" | "taps";
 }
 
 /**
@@ -86,8 +92,8 @@ export interface Backend {
   ): void;
   /**
    * The receptive fields of x [batch, height, width, channels] as rows: out [groups, batch·outH·outW,
-   * kernelH·kernelW·channels/groups], each row ordered (ky, kx, c); padding reads `padValue` (0 for a
-   * convolution, −∞ for max pooling).
+   * kernelH·kernelW·channels/groups], each row ordered (ky, kx, c), or tap by tap (`geometry.layout`);
+   * padding reads `padValue` (0 for a convolution, −∞ for max pooling).
    */
   im2col(x: Data, geometry: ConvGeometry, padValue: number, out: Data): void;
   /** The adjoint of `im2col`: out [batch, height, width, channels] ← every column entry added where it was read. */

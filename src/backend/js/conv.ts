@@ -13,47 +13,68 @@ const maps = new Map<string, Int32Array>();
 const MAPS_KEPT = 32;
 
 /**
- * For each entry of the column matrix, in order, the index it reads in the image, or −1 where it falls
- * on the padding. Made once per geometry and kept: then im2col and col2im are one flat loop each.
+ * For each receptive field (output pixel, in order) and each tap (ky, kx) of it, the index in the image
+ * of the tap's first channel, or −1 where it falls on the padding: a tap's channels are contiguous in
+ * both the image and the columns, so the kernels copy runs. Made once per geometry and kept.
  */
-function indexMap(g: ConvGeometry): Int32Array {
-  const key = `${g.batch},${g.height},${g.width},${g.channels},${g.kernelH},${g.kernelW},${g.strideH},${g.strideW},${g.dilationH},${g.dilationW},${g.padTop},${g.padLeft},${g.outH},${g.outW},${g.groups}`;
+function tapMap(g: ConvGeometry): Int32Array {
+  const key = `${g.batch},${g.height},${g.width},${g.channels},${g.kernelH},${g.kernelW},${g.strideH},${g.strideW},${g.dilationH},${g.dilationW},${g.padTop},${g.padLeft},${g.outH},${g.outW}`;
   const kept = maps.get(key);
   if (kept) return kept;
-  const cg = g.channels / g.groups;
-  const map = new Int32Array(g.groups * g.batch * g.outH * g.outW * g.kernelH * g.kernelW * cg);
-  let o = 0;
-  for (let gr = 0; gr < g.groups; gr++)
-    for (let n = 0; n < g.batch; n++)
-      for (let oy = 0; oy < g.outH; oy++)
-        for (let ox = 0; ox < g.outW; ox++)
-          for (let ky = 0; ky < g.kernelH; ky++) {
-            const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
-            for (let kx = 0; kx < g.kernelW; kx++) {
-              const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
-              const inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
-              const base = ((n * g.height + iy) * g.width + ix) * g.channels + gr * cg;
-              for (let c = 0; c < cg; c++) map[o++] = inside ? base + c : -1;
-            }
+  const map = new Int32Array(g.batch * g.outH * g.outW * g.kernelH * g.kernelW);
+  let k = 0;
+  for (let n = 0; n < g.batch; n++)
+    for (let oy = 0; oy < g.outH; oy++)
+      for (let ox = 0; ox < g.outW; ox++)
+        for (let ky = 0; ky < g.kernelH; ky++) {
+          const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+          for (let kx = 0; kx < g.kernelW; kx++) {
+            const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+            const inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
+            map[k++] = inside ? ((n * g.height + iy) * g.width + ix) * g.channels : -1;
           }
+        }
   if (maps.size >= MAPS_KEPT) maps.delete(maps.keys().next().value as string);
   maps.set(key, map);
   return map;
 }
 
 /**
+ * Copy between the image and the columns, run by run (a tap's channels of one group): `toColumns`
+ * gathers (padding reads `padValue`), else the columns are added back into the image. One loop for both
+ * directions, each direction's inner loop monomorphic.
+ */
+function copyRuns(g: ConvGeometry, image: Data, cols: Data, toColumns: boolean, padValue: number): void {
+  const map = tapMap(g);
+  const cg = g.channels / g.groups;
+  const taps = g.kernelH * g.kernelW;
+  const rows = map.length / taps;
+  const byTap = g.layout === "taps";
+  for (let gr = 0; gr < g.groups; gr++) {
+    const shift = gr * cg;
+    for (let row = 0, k = 0; row < rows; row++)
+      for (let t = 0; t < taps; t++, k++) {
+        const base = map[k];
+        const dst = byTap ? (t * rows + row) * cg : ((gr * rows + row) * taps + t) * cg;
+        if (toColumns) {
+          if (base < 0) cols.fill(padValue, dst, dst + cg);
+          else for (let c = 0, src = base + shift; c < cg; c++) cols[dst + c] = image[src + c];
+        } else if (base >= 0)
+          for (let c = 0, src = base + shift; c < cg; c++) image[src + c] += cols[dst + c];
+      }
+  }
+}
+
+/**
  * out [groups, batch·outH·outW, kernelH·kernelW·channels/groups] ← the receptive fields of x
- * [batch, height, width, channels], each row ordered (ky, kx, c); padding reads `padValue`.
+ * [batch, height, width, channels], each row ordered (ky, kx, c) (or tap by tap: `geometry.layout`);
+ * padding reads `padValue`.
  *
  * @example
  * im2col(x, geometry, 0, cols); // then cols · Wᵀ is the convolution, W stored [filters, kh·kw·c]
  */
 export function im2col(x: Data, g: ConvGeometry, padValue: number, out: Data): void {
-  const map = indexMap(g);
-  for (let o = 0; o < map.length; o++) {
-    const i = map[o];
-    out[o] = i < 0 ? padValue : x[i];
-  }
+  copyRuns(g, x, out, true, padValue);
 }
 
 /**
@@ -64,10 +85,6 @@ export function im2col(x: Data, g: ConvGeometry, padValue: number, out: Data): v
  * col2im(dCols, geometry, dx); // the input gradient of a convolution
  */
 export function col2im(cols: Data, g: ConvGeometry, out: Data): void {
-  const map = indexMap(g);
   out.fill(0);
-  for (let o = 0; o < map.length; o++) {
-    const i = map[o];
-    if (i >= 0) out[i] += cols[o];
-  }
+  copyRuns(g, out, cols, false, 0);
 }
