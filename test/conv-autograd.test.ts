@@ -13,7 +13,9 @@ import {
   type WindowOptions,
   windowGeometry,
 } from "../src/autograd/conv.js";
+import { grad } from "../src/autograd/backward.js";
 import { gradCheck } from "../src/autograd/gradcheck.js";
+import { backend, backendNames, useBackend } from "../src/backend/index.js";
 import * as op from "../src/autograd/ops.js";
 import { ShapeError } from "../src/tensor/errors.js";
 import { Rng } from "../src/tensor/rng.js";
@@ -198,4 +200,43 @@ test("a window larger than its input and groups that do not divide the channels 
     (e: unknown) =>
       e instanceof ShapeError && /2 groups do not divide the input's 3 channels/.test(e.message),
   );
+});
+
+test("every backend gives js's convolution and pooling, values and gradients, in float32", () => {
+  const x = rand([4, 9, 9, 4]).to("float32");
+  const w = rand([8, 18]).to("float32");
+  const b = rand([8]).to("float32");
+  for (const t of [x, w, b]) t.requiresGrad = true;
+  const net = (x: Tensor, w: Tensor, b: Tensor): Tensor => {
+    const h = conv2d(
+      x,
+      w,
+      b,
+      windowGeometry(x.shape, { kernel: [3, 3], padding: "same", groups: 2 }),
+      op.relu,
+    );
+    const p = maxPool2d(h, windowGeometry(h.shape, { kernel: [2, 2], stride: [2, 2] }));
+    return op.sum(op.mul(avgPool2d(p, windowGeometry(p.shape, { kernel: [3, 3], padding: "same" })), p));
+  };
+  const on = (name: string) => {
+    useBackend(name);
+    const y = net(x, w, b);
+    return [y, ...grad(y, [x, w, b])].map((t) => Array.from(t.data));
+  };
+  const before = backend().name;
+  try {
+    const want = on("js");
+    for (const name of backendNames().filter((n) => n !== "js")) {
+      on(name).forEach((got, k) =>
+        got.forEach((v, i) =>
+          assert.ok(
+            Math.abs(v - want[k][i]) <= 1e-4 * Math.max(1, Math.abs(want[k][i])),
+            `${name} ${k}[${i}]`,
+          ),
+        ),
+      );
+    }
+  } finally {
+    useBackend(before);
+  }
 });
