@@ -8,7 +8,7 @@ import type { ParameterEntries, UnitLayer } from "../units/layer.js";
 import { type ActivationChoice, activationFn, defaultInitFor, resolveActivation } from "./activations.js";
 import { type InitChoice, initialize, resolveInit } from "./init.js";
 import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
-import { parameterData } from "./layers.js";
+import { parameterData, rowUnitEntries, weightAndBias } from "./layers.js";
 
 /** A size per axis (height, width), or one for both. */
 export type Pair = number | readonly [number, number];
@@ -158,12 +158,7 @@ export class Conv2D implements Layer, UnitLayer {
   }
 
   parameters(): [string, Tensor][] {
-    return this.bias
-      ? [
-          ["weight", this.weight],
-          ["bias", this.bias],
-        ]
-      : [["weight", this.weight]];
+    return weightAndBias(this.weight, this.bias);
   }
 
   config(): LayerConfig {
@@ -196,12 +191,7 @@ export class Conv2D implements Layer, UnitLayer {
   }
 
   unitEntries(u: number): ParameterEntries[] {
-    const fanIn = this.fanIn;
-    const row: ParameterEntries = {
-      tensor: this.weight,
-      indices: Int32Array.from({ length: fanIn }, (_, j) => u * fanIn + j),
-    };
-    return this.bias ? [row, { tensor: this.bias, indices: [u] }] : [row];
+    return rowUnitEntries(this.weight, this.bias, u);
   }
 
   /** Every tap that reads input channel u, filter by filter: the filters of u's group only. */

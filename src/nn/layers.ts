@@ -21,6 +21,29 @@ export function parameterData(d: Data): Data {
   return resident;
 }
 
+/** A layer's parameters under their stable names: "weight", and "bias" when it has one. */
+export function weightAndBias(weight: Tensor, bias: Tensor | null): [string, Tensor][] {
+  return bias
+    ? [
+        ["weight", weight],
+        ["bias", bias],
+      ]
+    : [["weight", weight]];
+}
+
+/**
+ * Where unit u's own parameters sit when its incoming weights are row u of `weight` [units, fanIn]
+ * (a dense layer's neurons, a convolution's filters): the row and its bias.
+ */
+export function rowUnitEntries(weight: Tensor, bias: Tensor | null, u: number): ParameterEntries[] {
+  const fanIn = weight.shape[1];
+  const row: ParameterEntries = {
+    tensor: weight,
+    indices: Int32Array.from({ length: fanIn }, (_, j) => u * fanIn + j),
+  };
+  return bias ? [row, { tensor: bias, indices: [u] }] : [row];
+}
+
 export interface DenseOptions {
   activation?: ActivationChoice;
   /** Weight initialiser; defaults to the one that suits the activation (He for ReLU family, LeCun for SELU, else Glorot). */
@@ -73,12 +96,7 @@ export class Dense implements Layer, UnitLayer {
   }
 
   parameters(): [string, Tensor][] {
-    return this.bias
-      ? [
-          ["weight", this.weight],
-          ["bias", this.bias],
-        ]
-      : [["weight", this.weight]];
+    return weightAndBias(this.weight, this.bias);
   }
 
   config(): LayerConfig {
@@ -106,12 +124,7 @@ export class Dense implements Layer, UnitLayer {
   }
 
   unitEntries(u: number): ParameterEntries[] {
-    const fanIn = this.fanIn;
-    const row: ParameterEntries = {
-      tensor: this.weight,
-      indices: Int32Array.from({ length: fanIn }, (_, j) => u * fanIn + j),
-    };
-    return this.bias ? [row, { tensor: this.bias, indices: [u] }] : [row];
+    return rowUnitEntries(this.weight, this.bias, u);
   }
 
   /** Column u of W: one weight per unit of this layer. */
