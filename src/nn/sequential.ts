@@ -83,17 +83,21 @@ export class Sequential {
 
   private run(x: Tensor, ctx: ForwardContext, stopBeforeOutputActivation: boolean): Tensor {
     if (!this.built) throw new Error("Sequential: call build(inputDim, rng) before forward");
-    const flat = x.rank === 2 && x.shape[1] === this.inputDim;
-    if (!flat && !sameShape(x.shape.slice(1), this.inputShape)) {
+    const shaped = this.inputShape.length > 1;
+    // Flat models take any rank whose last axis is the width, as they always have.
+    const flat = shaped
+      ? x.rank === 2 && x.shape[1] === this.inputDim
+      : x.shape[x.rank - 1] === this.inputDim;
+    if (!flat && !(shaped && sameShape(x.shape.slice(1), this.inputShape))) {
       throw new ShapeError(
-        this.inputShape.length === 1
+        !shaped
           ? `the model expects ${this.inputDim} input features per row, got ${x.shape[x.rank - 1]}`
           : `the model expects samples shaped ${fmt(this.inputShape)} (or rows of ${this.inputDim} values), got inputs ${fmt(x.shape)}`,
         { layer: "input" },
       );
     }
     const last = this.outputLayerIndex();
-    let h = flat && this.inputShape.length > 1 ? op.reshape(x, [x.shape[0], ...this.inputShape]) : x;
+    let h = flat && shaped ? op.reshape(x, [x.shape[0], ...this.inputShape]) : x;
     this.layers.forEach((layer, i) => {
       if (stopBeforeOutputActivation && i > last) return;
       if (
