@@ -9,7 +9,7 @@ import { balanceMeasures } from "../src/homeostasis/balance.js";
 import { redo } from "../src/homeostasis/redo.js";
 import { hiddenLayers } from "../src/homeostasis/units.js";
 import { decodeModel, encodeModel } from "../src/io/model.js";
-import { Conv2D } from "../src/nn/conv.js";
+import { Conv1D, Conv2D } from "../src/nn/conv.js";
 import { Dense } from "../src/nn/layers.js";
 import { MaxPool2D } from "../src/nn/pooling.js";
 import { Flatten } from "../src/nn/reshape.js";
@@ -182,4 +182,23 @@ test("replacing a channel that feeds a dense layer through flatten zeroes exactl
   // 2×2 positions × 3 channels = 12 inputs per dense unit: channel 1 is inputs 1, 4, 7, 10.
   assert.deepEqual(Array.from(site.next.inputWeightIndices(1)), [1, 4, 7, 10, 13, 16, 19, 22]);
   assert.equal(dense.weight.shape[1], 12);
+});
+
+test("Conv1D: its config round-trips with single numbers and its errors name it", () => {
+  const m = Sequential.fromLayerConfigs([
+    { type: "conv1d", filters: 3, kernel: 5, stride: 2, dilation: 1, padding: "same", activation: "tanh" },
+    { type: "globalAvgPool" },
+  ]).build([20, 2], new Rng(0));
+  const c = m.config().layers[0];
+  assert.deepEqual([c.kernel, c.stride, c.dilation, c.padding], [5, 2, 1, "same"]);
+  assert.deepEqual(
+    Sequential.fromLayerConfigs(m.config().layers).build([20, 2], new Rng(0)).config(),
+    m.config(),
+  );
+  assert.deepEqual(m.forward(new Tensor(new Float32Array(2 * 40), [2, 40])).shape, [2, 3]);
+  assert.throws(() => new Conv1D(0), /conv1d: filters must be a positive integer, got 0/);
+  assert.throws(
+    () => Sequential.fromLayerConfigs([{ type: "conv1d", filters: 2 }]).build([4, 4, 1], new Rng(0)),
+    /model\.layers\[0\]: conv1d: needs samples shaped \[length, channels\], got \[4,4,1\]/,
+  );
 });

@@ -59,7 +59,10 @@ const compact = (p: readonly [number, number]): Pair => (p[0] === p[1] ? p[0] : 
  * new Conv2D(16, { kernel: 3, padding: "same", activation: "relu" })
  */
 export class Conv2D implements Layer, UnitLayer {
-  readonly type: string = "conv2d";
+  /** On the prototype (not a field), so that the constructor's messages name a Conv1D as one. */
+  get type(): string {
+    return "conv2d";
+  }
   /** Filters, the layer's units. */
   readonly units: number;
   readonly kernel: [number, number];
@@ -226,7 +229,9 @@ export interface Conv1DOptions extends Omit<ConvOptions, "kernel" | "stride" | "
  * new Conv1D(8, { kernel: 5, padding: "same", activation: "relu" })
  */
 export class Conv1D extends Conv2D {
-  override readonly type: string = "conv1d";
+  override get type(): string {
+    return "conv1d";
+  }
 
   constructor(filters: number, opts: Conv1DOptions = {}) {
     const one = (v: number | undefined, d: number): [number, number] => [1, v ?? d];

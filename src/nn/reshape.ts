@@ -56,11 +56,10 @@ export class Reshape implements Layer {
   /** Output features per input channel; 0 where channels do not survive the reshape. */
   unitPositions = 1;
   constructor(shape: readonly number[]) {
-    const free = shape.filter((d) => d === -1).length;
     if (
       !Array.isArray(shape) ||
       shape.length === 0 ||
-      free > 1 ||
+      shape.filter((d) => d === -1).length > 1 ||
       !shape.every((d) => d === -1 || (Number.isInteger(d) && d >= 1))
     )
       throw new ConfigError(
