@@ -8,9 +8,13 @@
 import type { ConvGeometry } from "../backend.js";
 import type { Data } from "../../tensor/tensor.js";
 
-/** Index maps of the geometries seen last (a model has a few: one per conv and pooling layer and batch size). */
+/**
+ * Index maps of the geometries seen last (a model has a few: one per conv and pooling layer and batch
+ * size), at most `MAP_ENTRIES_KEPT` entries in all (16 MB), the oldest dropped first.
+ */
 const maps = new Map<string, Int32Array>();
-const MAPS_KEPT = 32;
+const MAP_ENTRIES_KEPT = 1 << 22;
+let mapEntries = 0;
 
 /**
  * For each receptive field (output pixel, in order) and each tap (ky, kx) of it, the index in the image
@@ -34,8 +38,13 @@ function tapMap(g: ConvGeometry): Int32Array {
             map[k++] = inside ? ((n * g.height + iy) * g.width + ix) * g.channels : -1;
           }
         }
-  if (maps.size >= MAPS_KEPT) maps.delete(maps.keys().next().value as string);
+  for (const [oldest, m] of maps) {
+    if (mapEntries + map.length <= MAP_ENTRIES_KEPT) break;
+    maps.delete(oldest);
+    mapEntries -= m.length;
+  }
   maps.set(key, map);
+  mapEntries += map.length;
   return map;
 }
 
