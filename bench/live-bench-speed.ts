@@ -15,7 +15,15 @@ export interface SpeedFigure {
   torch: OnlinePeerResult;
 }
 
-const NAIVE = { normalize: false, memory: 0, replay: 0, drift: "none", consolidate: "none" } as const;
+const NAIVE = {
+  normalize: false,
+  memory: 0,
+  replay: 0,
+  drift: "none",
+  consolidate: "none",
+  health: false,
+  homeostasis: [],
+} as const;
 
 /**
  * Rows per second of `observe` (after a 200-row warm-up) for the default and the naive learner, and

@@ -3,19 +3,19 @@
 //   node examples/custom-detector.mjs
 import {
   BUILTIN_DETECTOR_NAMES,
+  Dense,
+  Rng,
+  Sequential,
+  Tensor,
   defineDetector,
   detectors,
+  fit,
   formatEvent,
   healthMonitor,
   rollback,
   scaleLearningRate,
-} from "../dist/src/health/index.js";
-import { Dense } from "../dist/src/nn/layers.js";
-import { Sequential } from "../dist/src/nn/sequential.js";
-import { sgd } from "../dist/src/optim/optimizers.js";
-import { Rng } from "../dist/src/tensor/rng.js";
-import { Tensor } from "../dist/src/tensor/tensor.js";
-import { fit } from "../dist/src/train/fit.js";
+  sgd,
+} from "homeostat";
 
 const lossSpike = defineDetector({
   name: "lossSpike",

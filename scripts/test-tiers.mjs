@@ -17,6 +17,7 @@ const TEST_DIR = "dist/test";
 export const SLOW_FILES = [
   "e2e-playground", // 31 s: builds the playground with Vite and drives Chromium
   "e2e-report", // 8 s: drives Chromium over a rendered report
+  "e2e-browser-root", // 7 s: bundles the root with Vite, trains in Chromium
   "resume", // 208 s: kills real training processes at random moments and resumes them
   "backend", // 58–123 s: the kernel conformance suite over all four wasm variants
   "continual-golden", // 89 s: full continual-learning runs against recorded figures
@@ -34,6 +35,8 @@ export const SLOW_FILES = [
   "cli-serve", // 2.5 s: live --serve child processes (usage errors, SIGTERM)
   "cli-replay", // 9 s: an incident recorded through a service, then replay child processes
   "e2e-dashboard", // 4–8 s: drives Chromium over a live service's dashboard
+  "api-examples", // 32 s (load 12): the API model, then tsc over every @example; reads scripts/ and src/
+  "examples", // 12 s (load 12): every examples/*.mjs as a child process
 ];
 
 /** The compiled test files of a tier, as paths from the repository root. */

@@ -1,5 +1,8 @@
 /**
- * Homeostat's public API. Everything exported here is supported; other modules are internal.
+ * Homeostat's public API. Everything exported here is supported; other modules are internal. This
+ * entry reaches no `node:` module, so it loads in a browser and in a bundler; what needs a file system
+ * (model and learner files, checkpoints, CSV and IDX files, the bundled digits, the service) is in
+ * `homeostat/node`. `docs/api-report.md` lists both (`npm run api` writes it; a test compares it).
  *
  * @example
  * import { Sequential, Dense, fit, adam, Rng, Tensor } from "homeostat";
@@ -22,7 +25,37 @@ export {
   type BackendOptions,
 } from "./backend/index.js";
 
-export * from "./autograd/ops.js";
+export {
+  neg,
+  exp,
+  log,
+  log1p,
+  sqrt,
+  abs,
+  sign,
+  step,
+  tanh,
+  sigmoid,
+  relu,
+  erf,
+  add,
+  sub,
+  mul,
+  div,
+  maximum,
+  greater,
+  equal,
+  where,
+  sum,
+  max,
+  reshape,
+  transpose,
+  expand,
+  matmul,
+  type Operand,
+  type PrimOp,
+  type FusedOp,
+} from "./autograd/ops.js";
 export {
   mean,
   variance,
@@ -84,15 +117,6 @@ export {
   type Pair,
 } from "./nn/index.js";
 export {
-  conv2d,
-  maxPool2d,
-  avgPool2d,
-  globalAvgPool,
-  windowGeometry,
-  type Padding,
-  type WindowOptions,
-} from "./autograd/conv.js";
-export {
   mse,
   mae,
   huber,
@@ -128,38 +152,145 @@ export {
 } from "./report/index.js";
 
 export { randomShift, type BatchTransform } from "./data/transforms.js";
-export { designRank, symmetricEigen } from "./data/linalg.js";
 
+// Model files, interchange and data sets as bytes and text; homeostat/node reads and writes the files.
 export { encodeModel, decodeModel, type ModelMetadata, type LoadedModel } from "./io/model.js";
 export { encodeContainer, decodeContainer, MODEL_FORMAT_VERSION } from "./io/container.js";
 export { exportOnnx, importOnnx } from "./io/onnx.js";
-export { exportTfjs, importTfjs, writeTfjs, readTfjs, type TfjsModelJson } from "./io/tfjs.js";
+export { exportTfjs, importTfjs, type TfjsModelJson } from "./io/tfjs.js";
 // PyTorch weights both ways: safetensors with nn.Sequential names, a generated module, optimiser state.
 export {
   exportSafetensors,
   importSafetensors,
   decodeSafetensors,
   encodeSafetensors,
+  architectureOf,
+  safetensorsPaths,
+  type Architecture,
+  type SafetensorsExport,
+  type SavedOptimizer,
 } from "./io/safetensors.js";
-export { writeFileAtomic, readModelBytes } from "./io/atomic.js";
-export { CheckpointWriter, loadLatestCheckpoint, listCheckpoints } from "./io/checkpoint.js";
 export type { TrainingState } from "./train/fit.js";
 export type { Batch, LossContext, LayerActivation } from "./train/events.js";
-export { loadCsv, parseCsv } from "./data/csv.js";
-export { parseIdx, loadIdxDataset } from "./data/idx.js";
-export { loadBundledMnist } from "./data/mnist.js";
+export { parseCsv, type CsvOptions } from "./data/csv.js";
+export { parseIdx, idxToDataset, type IdxArray, type Inflate } from "./data/idx.js";
 export { fitNormalizer, applyNormalizer, normalizeRows, type Normalizer } from "./data/normalize.js";
 export { splitDataset, subset, oneHot, type Dataset } from "./data/dataset.js";
 
 // The lifelong learner (issue 17): one row at a time, over plain state that saves and resumes exactly.
 export * from "./learner/index.js";
-export {
-  learnerToBytes,
-  learnerFromBytes,
-  saveLearner,
-  loadLearner,
-  LEARNER_FILE,
-} from "./io/learner-file.js";
+// Importing this module installs `learner.toBytes()` and `Learner.fromBytes(bytes)`.
+export { learnerToBytes, learnerFromBytes } from "./io/learner-bytes.js";
 export { SeaStream, HyperplaneStream, RbfStream, type StreamRow } from "./data/synthetic-streams.js";
 export { FriedmanStream } from "./data/friedman-stream.js";
 export { RunningNormalizer, RunningTargetScaler } from "./data/running-normalizer.js";
+
+// Health (issue 21): the pre-training checks, the monitor and its registry of detectors.
+export {
+  checkBeforeTraining,
+  healthMonitor,
+  detectors,
+  defineDetector,
+  BUILTIN_DETECTORS,
+  BUILTIN_DETECTOR_NAMES,
+  DEFAULT_THRESHOLDS,
+  formatEvent,
+  rollback,
+  rollbackAndCut,
+  scaleLearningRate,
+  clipAt,
+  rescaleLayers,
+  reinitDeadUnits,
+  type HealthMonitor,
+  type HealthMonitorOptions,
+  type DetectorChoice,
+  type Detector,
+  type DetectorKind,
+  type DetectorContext,
+  type CheckContext,
+  type Verdict,
+  type RepairContext,
+  type HealthEvent,
+  type HealthKind,
+  type Finding,
+  type Thresholds,
+  type TrainingPicture,
+} from "./health/index.js";
+
+// Homeostasis (issue 21): regulators as observers, their registry, and the balance measures.
+export {
+  synapticScaling,
+  intrinsicPlasticity,
+  redo,
+  continualBackprop,
+  shrinkPerturb,
+  l2Init,
+  regulators,
+  createRegulator,
+  parseRegulators,
+  balanceMeasures,
+  representationRank,
+  type Regulator,
+  type RegulatorChoice,
+  type SynapticScalingOptions,
+  type IntrinsicPlasticityOptions,
+  type RedoOptions,
+  type ContinualBackpropOptions,
+  type ShrinkPerturbOptions,
+  type L2InitOptions,
+  type LayerBalance,
+} from "./homeostasis/index.js";
+
+// Units (issue 21): the unit statistics health and homeostasis share, for a user's own measures.
+export { unitSites, isUnitLayer, type UnitLayer, type UnitSite } from "./units/layer.js";
+export {
+  unitActivity,
+  dormantFraction,
+  saturatedFraction,
+  effectiveRank,
+  stableRank,
+} from "./units/statistics.js";
+
+// Continual learning (issue 21): task streams, strategies and their registry, measures, the runner
+// (browser-safe: the config brings its data; homeostat/node's runContinual defaults to the digits).
+export {
+  makeStream,
+  type TaskStream,
+  type Task,
+  type Scenario,
+  type StreamKind,
+} from "./continual/streams.js";
+export {
+  strategies,
+  createStrategy,
+  naive,
+  joint,
+  ewc,
+  onlineEwc,
+  si,
+  mas,
+  lwf,
+  replay,
+  agem,
+  derpp,
+  erAce,
+  ReservoirBuffer,
+  type StrategyChoice,
+} from "./continual/strategies/index.js";
+export type { Strategy, TaskContext } from "./continual/strategy.js";
+export {
+  continualMeasures,
+  formatAccuracyMatrix,
+  type ContinualMeasures,
+  type ForgettingMeasures,
+} from "./continual/measures.js";
+export {
+  runContinual,
+  continualStreams,
+  runStrategy,
+  type ContinualConfig,
+  type ContinualHooks,
+  type ContinualResult,
+  type ContinualState,
+} from "./continual/runner.js";
+export { parseContinualConfig } from "./continual/config.js";

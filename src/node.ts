@@ -11,6 +11,30 @@
  * await service.close();
  */
 export * from "./index.js";
+
+// Files for what the root does in bytes: models, checkpoints, TF.js folders, safetensors, data sets.
+export { writeFileAtomic, readModelBytes, ensureDirectory, type AtomicFs } from "./io/atomic.js";
+export {
+  CheckpointWriter,
+  loadLatestCheckpoint,
+  listCheckpoints,
+  type CheckpointContents,
+  type CheckpointMeta,
+} from "./io/checkpoint.js";
+export { writeTfjs, readTfjs } from "./io/tfjs-files.js";
+export { readArchitectureFile, writeSafetensors } from "./io/safetensors-files.js";
+export { loadCsv, loadIdxDataset } from "./data/files.js";
+export {
+  loadBundledMnist,
+  BUNDLED_MNIST_SPLIT_SEED,
+  BUNDLED_MNIST_TRAIN,
+  BUNDLED_MNIST_TEST,
+} from "./data/mnist.js";
+export { DigitStream, type DigitRow, type DigitStreamOptions } from "./data/digit-stream.js";
+// Importing this module installs `learner.save(dir)` and `Learner.load(dir)`.
+export { saveLearner, loadLearner, LEARNER_FILE } from "./io/learner-file.js";
+// These two shadow the root's: the same runner, with the bundled digits when the config has no data.
+export { runContinual, continualStreams } from "./continual/bundled.js";
 export { serve, type ServeOptions, type Service } from "./serve/server.js";
 export { DurableLearner, type DurableOptions, type ObserveAnswer, type Observed } from "./serve/durable.js";
 export {

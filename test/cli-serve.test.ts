@@ -34,6 +34,16 @@ test("live --serve: usage and config mistakes exit 2 with a message, before serv
   }
   fs.writeFileSync(config, JSON.stringify({ task: "classification", serve: { lag: 1 } }));
   assert.match(cli(["--config", config, "--serve"]).stderr, /serve\.lag: unknown key/);
+  // The crash drill's full disk: a malformed plan is refused before anything is made.
+  fs.writeFileSync(config, JSON.stringify({ task: "classification" }));
+  const faulty = spawnSync(
+    process.execPath,
+    [BIN, "live", "--config", config, "--serve", "--dir", join(dir, "f")],
+    { encoding: "utf8", env: { ...process.env, HOMEOSTAT_TEST_LOG_FAULTS: "write:1,disk:2" } },
+  );
+  assert.equal(faulty.status, 2, faulty.stderr);
+  assert.match(faulty.stderr, /HOMEOSTAT_TEST_LOG_FAULTS: "disk:2" is not write:N or fsync:N/);
+  assert.equal(fs.existsSync(join(dir, "f", "checkpoints")), false);
 });
 
 test("live --serve: SIGTERM answers what is queued, checkpoints, exits 0; a second start on the folder is refused", async () => {

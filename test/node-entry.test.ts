@@ -19,6 +19,20 @@ test('"homeostat/node" exports the service and the durable learner; the root doe
     "traceLearner",
     "prometheusText",
     "dashboardPage",
+    // The file system's half of what the root does in bytes (issue 21).
+    "writeFileAtomic",
+    "readModelBytes",
+    "CheckpointWriter",
+    "loadLatestCheckpoint",
+    "writeTfjs",
+    "readTfjs",
+    "writeSafetensors",
+    "readArchitectureFile",
+    "loadCsv",
+    "loadIdxDataset",
+    "loadBundledMnist",
+    "saveLearner",
+    "loadLearner",
   ];
   for (const name of nodeOnly) {
     assert.equal(typeof (node as Record<string, unknown>)[name], "function", `homeostat/node: ${name}`);
@@ -26,8 +40,30 @@ test('"homeostat/node" exports the service and the durable learner; the root doe
   }
   for (const name of Object.keys(root)) assert.ok(name in node, `homeostat/node re-exports ${name}`);
   assert.equal(node.Learner, root.Learner, "the same classes, not copies");
+  assert.notEqual(node.runContinual, root.runContinual, "node's defaults to the bundled digits");
+  assert.throws(
+    () =>
+      root.continualStreams(
+        root.parseContinualConfig({ stream: "split", scenario: "class", strategy: { type: "naive" } }),
+      ),
+    /no data set/,
+    "the root's runner asks for its data",
+  );
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
   assert.deepEqual(Object.keys(pkg.exports), [".", "./node"]);
+});
+
+test("a learner round-trips through bytes (root) and through a folder (homeostat/node)", async () => {
+  const learner = root.Learner.create({ task: "regression", seed: 3, hidden: [4] });
+  for (let i = 0; i < 20; i++) learner.observe([i / 10, (i % 4) / 3], i / 15);
+  const fromBytes = root.Learner.fromBytes(learner.toBytes());
+  assert.deepEqual(learner.toBytes(), root.learnerToBytes(learner));
+  const dir = tempDir("node-entry-learner");
+  await learner.save(dir);
+  const fromDir = await node.Learner.load(dir);
+  const next = learner.observe([0.5, 0.5], 0.3);
+  assert.deepEqual(fromBytes.observe([0.5, 0.5], 0.3), next, "from bytes, it continues exactly");
+  assert.deepEqual(fromDir.observe([0.5, 0.5], 0.3), next, "from the folder, too");
 });
 
 test("a learner served through homeostat/node learns, checkpoints and resumes", async () => {

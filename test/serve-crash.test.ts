@@ -10,7 +10,7 @@ import { tempDir } from "./helpers/tmp.js";
 const timeless = (s: LearnerState): LearnerState => ({ ...s, seconds: 0 });
 const LEARNER = { task: "classification" as const, hidden: [8], seed: 6, batch: 2, probeEvery: 100 };
 
-test("killed with SIGKILL 5 times under load and resumed, the service keeps exactly the acknowledged rows, bit for bit", async () => {
+test("killed with SIGKILL 5 times under load, with torn tails and a full disk, the service keeps exactly the acknowledged rows, bit for bit", async () => {
   const dir = tempDir("serve-crash");
   const config = join(dir, "live.json");
   fs.writeFileSync(
@@ -18,7 +18,23 @@ test("killed with SIGKILL 5 times under load and resumed, the service keeps exac
     JSON.stringify({ ...LEARNER, serve: { every: 150, segmentBytes: 8000, logBytes: 40000 } }),
   );
   const service = join(dir, "service");
-  const drill = await crashDrill({ config, dir: service, kills: 5, seed: 17, killMs: 400, tornEvery: 2 });
+  // Each life's log write and fsync numbered 1 … 16 fail with ENOSPC: the last life sends 20 requests,
+  // so at least its write fails, and requests follow it.
+  const drill = await crashDrill({
+    config,
+    dir: service,
+    kills: 5,
+    seed: 17,
+    killMs: 400,
+    tornEvery: 2,
+    fullDisk: 16,
+  });
+  // A request whose log write failed was answered 503 and learnt nowhere; the next ones were served.
+  assert.ok(drill.diskFull.requests >= 1, JSON.stringify(drill.diskFull));
+  // (A kill may come between such an answer and the look at /vitals.)
+  assert.ok(drill.fullChecks.length >= 1);
+  for (const c of drill.fullChecks) assert.equal(c.rows, c.acked, JSON.stringify(c));
+  assert.ok(drill.servedAfterFull >= 1);
   // (a) After each restart the learner holds every acknowledged row, and the request in flight at the
   // kill whole or not at all.
   for (const c of drill.checks)

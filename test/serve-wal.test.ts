@@ -9,8 +9,11 @@ import {
   LogError,
   type LogFs,
   nodeLogFs,
+  segmentName,
   WriteAheadLog,
 } from "../src/serve/wal.js";
+import { faultyLogFs, parseLogFaults } from "../src/serve/log-faults.js";
+import { ConfigError } from "../src/tensor/errors.js";
 import { tempDir } from "./helpers/tmp.js";
 
 const row = (i: number) => ({ x: [i, i / 3, -i * 1e-7], y: i % 3 === 0 ? "odd" : i % 2 });
@@ -158,14 +161,16 @@ test("segments rotate at their size, are named by their first row, and are prune
   assert.equal(WriteAheadLog.open(dir, quiet).nextSeq, 31);
 });
 
-/** Node's calls, counting fsyncs and failing the nth write or fsync when told to. */
-function countingFs(): LogFs & { fsyncs: number; failWrite: number; failSync: number } {
+/** Node's calls, counting fsyncs and writes, and failing the nth write or the fsyncs numbered in `failSyncs`. */
+function countingFs(): LogFs & { fsyncs: number; writes: number; failWrite: number; failSyncs: Set<number> } {
   const c = {
     ...nodeLogFs,
     fsyncs: 0,
+    writes: 0,
     failWrite: 0,
-    failSync: 0,
+    failSyncs: new Set<number>(),
     writeSync(fd: number, b: Uint8Array, o: number, l: number, p: number): number {
+      c.writes++;
       if (c.failWrite > 0 && --c.failWrite === 0) {
         // Half the batch reaches the disk, then the disk is full.
         nodeLogFs.writeSync(fd, b, o, Math.floor(l / 2), p);
@@ -174,8 +179,7 @@ function countingFs(): LogFs & { fsyncs: number; failWrite: number; failSync: nu
       return nodeLogFs.writeSync(fd, b, o, l, p);
     },
     fsync(fd: number): Promise<void> {
-      c.fsyncs++;
-      if (c.failSync > 0 && --c.failSync === 0) return Promise.reject(new Error("EIO: i/o error"));
+      if (c.failSyncs.has(++c.fsyncs)) return Promise.reject(new Error("ENOSPC: no space left on device"));
       return nodeLogFs.fsync(fd);
     },
   };
@@ -215,16 +219,101 @@ test("a failed write (disk full) cuts the partial batch; the next batch follows 
   again.close();
 });
 
-test("after a failed fsync the log refuses every later commit", async () => {
-  const dir = tempDir("wal-eio");
+const segmentSize = (dir: string): number => fs.statSync(join(dir, fs.readdirSync(dir).sort().at(-1)!)).size;
+
+test("a failed fsync cuts the batch (whole in the file) and syncs the cut; the log goes on", async () => {
+  const dir = tempDir("wal-sync-full");
   const cfs = countingFs();
   const log = WriteAheadLog.open(dir, { ...quiet, fs: cfs });
   await log.commit(rows(1, 1));
-  cfs.failSync = 1;
-  await assert.rejects(log.commit(rows(2, 1)), /EIO/);
-  await assert.rejects(
-    log.commit(rows(3, 1)),
-    (e: unknown) => e instanceof LogError && /no more writes.*EIO/.test(e.message),
-  );
+  const size = log.bytes;
+  cfs.failSyncs = new Set([3]);
+  await assert.rejects(log.commit(rows(2, 3)), /ENOSPC/);
+  assert.equal(segmentSize(dir), size);
+  assert.equal(cfs.fsyncs, 4); // the folder, row 1, the failed batch, the cut
+  assert.equal(await log.commit(rows(9, 1)), 2);
+  assert.equal(cfs.fsyncs, 5);
   log.close();
+  const again = WriteAheadLog.open(dir, { warn: () => assert.fail("no damage expected") });
+  assert.deepEqual(
+    [...again.read()],
+    [row(1), row(9)].map((r, i) => ({ seq: i + 1, ...r })),
+  );
+  again.close();
+});
+
+test("a cut whose fsync fails is owed: the next commit makes it before writing, and fails if it cannot", async () => {
+  const dir = tempDir("wal-cut-owed");
+  const cfs = countingFs();
+  const log = WriteAheadLog.open(dir, { ...quiet, fs: cfs });
+  await log.commit(rows(1, 2));
+  const size = log.bytes;
+  // The batch's fsync, its cut's, then the owed cut's at the next commit: the disk is full a while.
+  cfs.failSyncs = new Set([3, 4, 5]);
+  await assert.rejects(log.commit(rows(3, 4)), /ENOSPC/);
+  assert.equal(segmentSize(dir), size);
+  const writes = cfs.writes;
+  await assert.rejects(log.commit(rows(7, 1)), /ENOSPC/);
+  assert.equal(cfs.writes, writes, "nothing written while the cut is owed");
+  assert.equal(await log.commit(rows(8, 1)), 3);
+  assert.equal(cfs.fsyncs, 7); // the cut, then the batch
+  log.close();
+  assert.deepEqual(
+    [...WriteAheadLog.open(dir, quiet).read()].map((r) => r.x),
+    [row(1), row(2), row(8)].map((r) => r.x),
+  );
+});
+
+test("a rotation that fails keeps the full segment open, leaves no stray file, and is retried", async () => {
+  const dir = tempDir("wal-rotate-full");
+  const cfs = countingFs();
+  const log = WriteAheadLog.open(dir, { ...quiet, fs: cfs, segmentBytes: 100 });
+  await log.commit(rows(1, 1)); // the folder, the batch
+  // Rows 2 and 3 fill the segment; the folder's fsync for the next one fails: they are durable all the same.
+  cfs.failSyncs = new Set([4]);
+  assert.equal(await log.commit(rows(2, 2)), 2);
+  assert.equal(log.segments, 1);
+  assert.deepEqual(fs.readdirSync(dir), [segmentName(1)]);
+  assert.equal(await log.commit(rows(4, 1)), 4);
+  assert.deepEqual(fs.readdirSync(dir).sort(), [segmentName(1), segmentName(4)]);
+  log.close();
+  assert.deepEqual(
+    [...WriteAheadLog.open(dir, quiet).read()].map((r) => r.seq),
+    [1, 2, 3, 4],
+  );
+});
+
+test("a new log whose folder entry cannot be synced takes no row until it is", async () => {
+  const dir = tempDir("wal-dir-full");
+  const cfs = countingFs();
+  const log = WriteAheadLog.open(dir, { ...quiet, fs: cfs });
+  cfs.failSyncs = new Set([1]);
+  await assert.rejects(log.commit(rows(1, 1)), /ENOSPC/);
+  assert.equal(cfs.writes, 0);
+  assert.equal(await log.commit(rows(5, 1)), 1);
+  assert.equal(cfs.fsyncs, 3); // the folder (failed), the folder, the batch
+  log.close();
+});
+
+test("HOMEOSTAT_TEST_LOG_FAULTS: the planned write lands half its bytes and fails, the planned fsync fails", async () => {
+  assert.throws(
+    () => parseLogFaults("write:2,fsync:0"),
+    (e: unknown) => e instanceof ConfigError && /"fsync:0" is not write:N or fsync:N/.test(e.message),
+  );
+  const plan = parseLogFaults("write:2, fsync:3");
+  assert.deepEqual([[...plan.write], [...plan.fsync]], [[2], [3]]);
+  const dir = tempDir("wal-faults");
+  const path = join(dir, "f");
+  const ffs = faultyLogFs(nodeLogFs, plan);
+  const fd = ffs.openSync(path, "w+");
+  const bytes = new Uint8Array(10).fill(7);
+  assert.equal(ffs.writeSync(fd, bytes, 0, 10, 0), 10);
+  assert.throws(() => ffs.writeSync(fd, bytes, 0, 10, 10), /ENOSPC.*injected/);
+  assert.equal(fs.statSync(path).size, 15);
+  assert.equal(ffs.writeSync(fd, bytes, 0, 10, 15), 10);
+  await ffs.fsync(fd);
+  await ffs.fsync(fd);
+  await assert.rejects(ffs.fsync(fd), (e: NodeJS.ErrnoException) => e.code === "ENOSPC");
+  await ffs.fsync(fd);
+  ffs.closeSync(fd);
 });

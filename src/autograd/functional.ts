@@ -9,8 +9,15 @@ import * as op from "./ops.js";
  * through it is exactly zero in exact arithmetic, so detaching changes nothing but the rounding.
  */
 
+/** x², element-wise (x·x). */
 export const square = (x: Tensor): Tensor => op.mul(x, x);
 
+/**
+ * Mean over `axes` (default: all), as sum / count.
+ *
+ * @example
+ * mean(Tensor.from([[1, 2], [3, 6]]), 1); // [1.5, 4.5]
+ */
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
   const s = op.sum(x, axes, keepDims);
   return op.div(s, x.size / Math.max(s.size, 1));
@@ -22,6 +29,7 @@ export function variance(x: Tensor, axes?: number | readonly number[], keepDims 
   return mean(square(centered), axes, keepDims);
 }
 
+/** Element-wise minimum, −max(−a, −b): broadcasts like `maximum`. */
 export const minimum = (a: Tensor | number, b: Tensor | number): Tensor =>
   op.neg(op.maximum(op.neg(lift(a, b)), op.neg(lift(b, a))));
 
@@ -29,6 +37,12 @@ function lift(a: Tensor | number, like: Tensor | number): Tensor {
   return typeof a === "number" ? op.lift(a, like as Tensor) : a;
 }
 
+/**
+ * Each element held within [lo, hi].
+ *
+ * @example
+ * clamp(Tensor.from([-2, 0.5, 3]), 0, 1); // [0, 0.5, 1]
+ */
 export const clamp = (x: Tensor, lo: number, hi: number): Tensor => minimum(op.maximum(x, lo), hi);
 
 /** log Σ exp(x) along `axis`, stable for any magnitude. */
@@ -43,8 +57,15 @@ export function logSumExp(x: Tensor, axis = -1, keepDims = false): Tensor {
       );
 }
 
+/** log softmax along `axis`, x − logSumExp(x): stable for any magnitude. */
 export const logSoftmax = (x: Tensor, axis = -1): Tensor => op.sub(x, logSumExp(x, axis, true));
 
+/**
+ * Softmax along `axis` (default the last), the maximum subtracted first so large logits do not overflow.
+ *
+ * @example
+ * softmax(Tensor.from([[1, 2, 3]])); // rows that sum to 1
+ */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const e = op.exp(op.sub(x, op.max(x, axis, true).detach()));
   return op.div(e, op.sum(e, axis, true));
@@ -60,8 +81,10 @@ export function softplus(x: Tensor): Tensor {
   return op.add(op.relu(x), op.log1p(op.exp(minimum(x, op.neg(x)))));
 }
 
+/** log σ(x) = −softplus(−x), finite for any x. */
 export const logSigmoid = (x: Tensor): Tensor => op.neg(softplus(op.neg(x)));
 
+/** Leaky ReLU: x where x > 0, else αx (α default 0.01, as in PyTorch). */
 export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => op.where(op.greater(x, 0), x, op.mul(x, alpha));
 
 /** ELU; exp is taken of min(x, 0) so that positive inputs never overflow (which would poison the gradient). */
@@ -71,6 +94,7 @@ export const elu = (x: Tensor, alpha = 1): Tensor =>
 /** SELU constants from Klambauer et al. 2017 (as in PyTorch). */
 export const SELU_ALPHA = 1.6732632423543772;
 export const SELU_SCALE = 1.0507009873554805;
+/** SELU (Klambauer et al. 2017, "Self-Normalizing Neural Networks"): scale · elu(x, α). */
 export const selu = (x: Tensor): Tensor => op.mul(elu(x, SELU_ALPHA), SELU_SCALE);
 
 /** GELU, exact form x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch's default, approximate="none"). */

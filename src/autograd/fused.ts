@@ -22,6 +22,7 @@ import * as op from "./ops.js";
  * another act is applied to the kernel's output.
  *
  * @example
+ * const dense = model.layers[0] as Dense; // [units, inputs] weights, [units] biases
  * linear(x, dense.weight, dense.bias, relu); // [rows, units]
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor | null, act?: (z: Tensor) => Tensor): Tensor {
@@ -63,7 +64,7 @@ function checkLinear(x: Tensor, w: Tensor, b: Tensor | null): void {
  * primitives with their arrays and graph nodes (batch 1 trains 12–24% faster), with the same bits.
  *
  * @example
- * softmaxCrossEntropy(logits, oneHotTargets); // a scalar
+ * softmaxCrossEntropy(x, y); // logits x and one-hot targets y, both [rows, classes]: a scalar
  */
 export function softmaxCrossEntropy(z: Tensor, t: Tensor): Tensor {
   if (z.rank < 1 || !sameShape(z.shape, t.shape)) {

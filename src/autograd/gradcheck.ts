@@ -1,6 +1,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { grad } from "./backward.js";
 
+/** What `gradCheck` found: the worst relative error between autograd's and finite differences' gradients. */
 export interface GradCheckResult {
   /** Largest relative error over all checked elements: |analytic − numeric| / max(|analytic|, |numeric|, floor). */
   maxRelativeError: number;

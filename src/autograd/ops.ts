@@ -7,6 +7,7 @@ import { type PrimOp, record } from "./graph.js";
 
 export type { FusedOp, PrimOp } from "./graph.js";
 
+/** A tensor, or a number that is lifted to a scalar of the other operand's dtype. */
 export type Operand = Tensor | number;
 
 function unaryOp(op: UnaryKernel & PrimOp, x: Tensor): Tensor {
@@ -31,28 +32,49 @@ function binaryOp(op: BinaryKernel & PrimOp, a0: Operand, b0: Operand): Tensor {
   return record(new Tensor(out, shape), op, [a, b]);
 }
 
+/** −x, element-wise. */
 export const neg = (x: Tensor): Tensor => unaryOp("neg", x);
+/** eˣ, element-wise. */
 export const exp = (x: Tensor): Tensor => unaryOp("exp", x);
+/** Natural logarithm, element-wise. */
 export const log = (x: Tensor): Tensor => unaryOp("log", x);
 /** log(1 + x), accurate for tiny x (where 1 + x would round to 1). */
 export const log1p = (x: Tensor): Tensor => unaryOp("log1p", x);
+/** Square root, element-wise. */
 export const sqrt = (x: Tensor): Tensor => unaryOp("sqrt", x);
+/** |x|, element-wise. */
 export const abs = (x: Tensor): Tensor => unaryOp("abs", x);
+/** −1, 0 or 1 by the sign of each element. */
 export const sign = (x: Tensor): Tensor => unaryOp("sign", x);
 /** 1 where x > 0, else 0. */
 export const step = (x: Tensor): Tensor => unaryOp("step", x);
+/** Hyperbolic tangent, element-wise. */
 export const tanh = (x: Tensor): Tensor => unaryOp("tanh", x);
 /** Logistic sigmoid, computed without overflow for any input. */
 export const sigmoid = (x: Tensor): Tensor => unaryOp("sigmoid", x);
+/** max(x, 0), element-wise. */
 export const relu = (x: Tensor): Tensor => unaryOp("relu", x);
+/** The error function, element-wise (GELU is built from it). */
 export const erf = (x: Tensor): Tensor => unaryOp("erf", x);
 
+/**
+ * a + b, broadcasting (NumPy rules); a number is lifted to a scalar of the other's dtype.
+ *
+ * @example
+ * add(Tensor.from([[1, 2], [3, 4]]), Tensor.from([10, 20])); // [[11, 22], [13, 24]]
+ */
 export const add = (a: Operand, b: Operand): Tensor => binaryOp("add", a, b);
+/** a − b, broadcasting. */
 export const sub = (a: Operand, b: Operand): Tensor => binaryOp("sub", a, b);
+/** a · b element-wise, broadcasting. */
 export const mul = (a: Operand, b: Operand): Tensor => binaryOp("mul", a, b);
+/** a / b element-wise, broadcasting. */
 export const div = (a: Operand, b: Operand): Tensor => binaryOp("div", a, b);
+/** Element-wise maximum, broadcasting; the gradient goes to the larger (to `a` on ties). */
 export const maximum = (a: Operand, b: Operand): Tensor => binaryOp("maximum", a, b);
+/** 1 where a > b, else 0 (no gradient), broadcasting. */
 export const greater = (a: Operand, b: Operand): Tensor => binaryOp("greater", a, b);
+/** 1 where a = b, else 0 (no gradient), broadcasting. */
 export const equal = (a: Operand, b: Operand): Tensor => binaryOp("equal", a, b);
 
 /** Element-wise choice: `cond ≠ 0 ? a : b`, broadcasting all three. */
@@ -138,6 +160,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
  * the kernel reads the operand in place.
  *
  * @example
+ * const w = Tensor.zeros([4, x.shape[1]]);
  * matmul(x, w, { transB: true }) // x·wᵀ, the Dense layer's product with w stored [out, in]
  */
 export function matmul(

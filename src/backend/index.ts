@@ -45,6 +45,7 @@ export function registerBackend(backend: Backend): void {
   registry.set(backend.name, backend);
 }
 
+/** Options of `useBackend` and `loadWasmBackend`. */
 export interface BackendOptions {
   /**
    * Threads for large matrix products on the wasm backend (default: the cores available; 1 = none).
@@ -104,6 +105,12 @@ export function backendByName(name: string): Backend | undefined {
   return registry.get(name);
 }
 
+/**
+ * Names of the registered backends ("js", and "wasm" once loaded), in registration order.
+ *
+ * @example
+ * backendNames(); // ["js", "wasm"]
+ */
 export function backendNames(): string[] {
   return [...registry.keys()];
 }

@@ -1,6 +1,5 @@
-import { loadCsv } from "../data/csv.js";
+import { loadCsv, loadIdxDataset } from "../data/files.js";
 import { type Dataset, splitDataset } from "../data/dataset.js";
-import { loadIdxDataset } from "../data/idx.js";
 import { loadBundledMnist } from "../data/mnist.js";
 import { fillMissing, fillValues } from "../data/rows.js";
 import { applyNormalizer, fitNormalizer, type Normalizer } from "../data/normalize.js";

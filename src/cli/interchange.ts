@@ -1,13 +1,9 @@
 import { readModelBytes, writeFileAtomic, ensureDirectory } from "../io/atomic.js";
 import { encodeModel } from "../io/model.js";
 import { exportOnnx, importOnnx } from "../io/onnx.js";
-import {
-  exportSafetensors,
-  importSafetensors,
-  readArchitectureFile,
-  writeSafetensors,
-} from "../io/safetensors.js";
-import { readTfjs, writeTfjs } from "../io/tfjs.js";
+import { exportSafetensors, importSafetensors } from "../io/safetensors.js";
+import { readArchitectureFile, writeSafetensors } from "../io/safetensors-files.js";
+import { readTfjs, writeTfjs } from "../io/tfjs-files.js";
 import { basename, dirname } from "node:path";
 import { UsageError } from "./args.js";
 import { loadModelFile } from "./model-commands.js";

@@ -7,8 +7,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Learner, type LearnerConfig } from "../learner/learner.js";
-import { DurableLearner } from "../serve/durable.js";
+import { DurableLearner, type DurableOptions } from "../serve/durable.js";
+import { faultyLogFs, LOG_FAULTS_VARIABLE, parseLogFaults } from "../serve/log-faults.js";
 import { serve } from "../serve/server.js";
+import { nodeLogFs } from "../serve/wal.js";
 import { UsageError } from "./args.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { loadLiveConfig, parseLiveConfig, type ServeSettings } from "./live-config.js";
@@ -76,7 +78,7 @@ async function open(o: LiveServeOptions): Promise<{ durable: DurableLearner; set
       );
     const cfg = o.config ? loadLiveConfig(o.config) : undefined;
     const settings = cfg ? cfg.serve : savedSettings(dir);
-    const durable = await DurableLearner.resume(dir, settings);
+    const durable = await DurableLearner.resume(dir, { ...settings, ...injectedFaults() });
     if (cfg) sameLearner(cfg, durable.learner, o.config!, o.resume);
     return { durable, settings };
   }
@@ -89,10 +91,24 @@ async function open(o: LiveServeOptions): Promise<{ durable: DurableLearner; set
     ...cfg.learner,
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
   } as LearnerConfig);
-  const durable = await DurableLearner.create(dir, learner, cfg.serve);
+  const durable = await DurableLearner.create(dir, learner, { ...cfg.serve, ...injectedFaults() });
   // A resume without --config serves with the same settings (checkpoint cadence, log bound, limits).
   writeFileAtomic(join(dir, SETTINGS_FILE), new TextEncoder().encode(`${JSON.stringify(cfg.serve)}\n`));
   return { durable, settings: cfg.serve };
+}
+
+/**
+ * The crash drill's full disk: with HOMEOSTAT_TEST_LOG_FAULTS set (tests only), the log's planned
+ * writes and fsyncs fail with ENOSPC. Said on standard error, so that it is never on unseen.
+ */
+function injectedFaults(): Pick<DurableOptions, "fs"> {
+  const text = process.env[LOG_FAULTS_VARIABLE];
+  if (!text) return {};
+  const plan = parseLogFaults(text);
+  process.stderr.write(
+    `warning: ${LOG_FAULTS_VARIABLE}=${text}: these log writes and fsyncs will fail on purpose (a test of a full disk)\n`,
+  );
+  return { fs: faultyLogFs(nodeLogFs, plan) };
 }
 
 /** The settings the service in `dir` was started with (live.json's `serve` section), checked again. */

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { type CsvOptions, loadCsv } from "../data/csv.js";
+import type { CsvOptions } from "../data/csv.js";
+import { loadCsv, loadIdxDataset } from "../data/files.js";
 import { type Dataset, oneHot, splitDataset } from "../data/dataset.js";
 import { columnIndex, fillMissing, numericColumns, readTable } from "../data/rows.js";
-import { loadIdxDataset } from "../data/idx.js";
 import { loadBundledMnist } from "../data/mnist.js";
 import { applyNormalizer, type NormalizeMode, type Normalizer, normalizeRows } from "../data/normalize.js";
 import { useBackend } from "../backend/index.js";

@@ -65,6 +65,10 @@ export interface IntegersSpec {
   /** May be left out, with no default: the kind decides (a pooling's stride: its window). */
   readonly optional?: true;
 }
+/**
+ * One option of a kind's schema: a number, a boolean, a choice among values, a name in another registry,
+ * or integers.
+ */
 export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec | NameSpec | IntegersSpec;
 /** The options of one kind, by key. */
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;

@@ -64,6 +64,15 @@ export function builtinKinds<T, C>(table: Readonly<Record<string, Kind<T, C>>>):
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
+/**
+ * A table of named kinds (layers, losses, optimisers, detectors, …): each kind carries its option schema
+ * and its factory, and the same table checks run configs, prints `--help` and is what a user extends.
+ *
+ * @example
+ * const shapes = new Registry<number>("shape", "shape");
+ * shapes.register(defineKind({ name: "box", doc: "A box.", options: { side: { kind: "number", min: 0 } }, create: (o) => o.side ** 3 }));
+ * shapes.build({ type: "box", side: 2 }); // 8
+ */
 export class Registry<T, C = void> {
   readonly #kinds = new Map<string, Kind<T, C>>();
 

@@ -36,7 +36,8 @@ export function activeUnits(stream: TaskStream, stage: number, task: Task): read
  * thus keep their own head.
  *
  * @example
- * fit(model, task, { loss: headLoss(stream, 2), ... });
+ * const { train } = continualStreams(parseContinualConfig({ stream: "split", scenario: "class", strategy: "naive" }));
+ * fit(model, train.tasks[2], { ...opts, loss: headLoss(train, 2) }); // task 2, the head masked as "class" says
  */
 export function headLoss(stream: TaskStream, stage: number): Loss {
   if (stream.scenario === "domain") return crossEntropy;
@@ -100,7 +101,8 @@ export function selectUnits(z: Tensor, units: readonly number[]): Tensor {
  * in inference mode.
  *
  * @example
- * headAccuracy(model, testStream, 4, testStream.tasks[0]); // accuracy on task 0 after training task 4
+ * const { test } = continualStreams(parseContinualConfig({ stream: "split", scenario: "task", strategy: "naive" }));
+ * headAccuracy(model, test, 4, test.tasks[0]); // accuracy on task 0 after training task 4
  */
 export function headAccuracy(
   model: Sequential,

@@ -63,8 +63,7 @@ export {
   type OnlineRecord,
   type StreamRun,
   buildContinualModel,
-  continualStreams,
-  runContinual,
   runStrategy,
 } from "./runner.js";
+export { continualStreams, runContinual } from "./bundled.js";
 export { DEFAULT_HIDDEN_LAYERS, parseContinualConfig, parseStrategy } from "./config.js";

@@ -10,6 +10,7 @@
  */
 import { ConfigError } from "../tensor/errors.js";
 
+/** Forgetting in the two forms the literature uses, overall and per task. */
 export interface ForgettingMeasures {
   /**
    * Chaudhry et al. 2018: for each task j < T−1, f_j = max over l in 0..T−2 of R[l][j], minus R[T−1][j]
@@ -22,6 +23,9 @@ export interface ForgettingMeasures {
   perTaskJustTrainedMinusLast: number[];
 }
 
+/**
+ * The measures of a continual run read off its accuracy matrix R (Lopez-Paz & Ranzato 2017; Chaudhry et al. 2018).
+ */
 export interface ContinualMeasures {
   /** Mean final accuracy over all tasks: (1/T) Σ_j R[T−1][j]. */
   ACC: number;

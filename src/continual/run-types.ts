@@ -15,6 +15,10 @@ import type { StrategyChoice } from "./strategies/index.js";
 import type { Strategy } from "./strategy.js";
 import type { Scenario, StreamKind } from "./streams.js";
 
+/**
+ * A continual run, checked: the stream, the strategy, the network and how each task is trained
+ * (`parseContinualConfig` builds one from a run config's JSON).
+ */
 export interface ContinualConfig {
   stream: StreamKind;
   scenario: Scenario;
@@ -51,6 +55,7 @@ export interface ContinualConfig {
   data?: { train: Dataset; test: Dataset };
 }
 
+/** One strategy's run over the stream: its accuracy matrix R, chance baselines b and times. */
 export interface StreamRun {
   strategy: string;
   R: number[][];
@@ -62,6 +67,7 @@ export interface StreamRun {
   evalSeconds: number;
 }
 
+/** What `runContinual` returns: the accuracy matrix R, the measures read off it, and the run's times. */
 export interface ContinualResult extends ContinualMeasures {
   strategy: string;
   stream: StreamKind;
@@ -78,6 +84,7 @@ export interface ContinualResult extends ContinualMeasures {
   online?: OnlineRecord;
 }
 
+/** The plasticity protocol's record: online accuracy per task and the balance measures before each task. */
 export interface OnlineRecord {
   accuracy: number[];
   balance: LayerBalance[][];
@@ -85,6 +92,7 @@ export interface OnlineRecord {
   regulators: Record<string, number>;
 }
 
+/** Hooks into a continual run: progress, checkpoints, resuming, extra observers. */
 export interface ContinualHooks {
   /** After each task, with R's rows so far. */
   onTaskEnd?(i: number, R: number[][]): void;

@@ -6,9 +6,12 @@
  * Optimiser state: by default each task starts a fresh optimiser (Adam's moments and step count reset
  * at each boundary, as when a deployed model is retrained on new data); `keepOptimizerState` carries
  * it over instead.
+ *
+ * Browser-safe: the config brings its data. `homeostat/node`'s `runContinual` (bundled.ts) defaults it
+ * to the bundled digits.
  */
 import { validationSplit } from "../data/dataset.js";
-import { loadBundledMnist } from "../data/mnist.js";
+import { ConfigError } from "../tensor/errors.js";
 import { type ContinualMeasures, continualMeasures } from "./measures.js";
 import type { ContinualConfig, ContinualHooks, ContinualResult, StreamRun } from "./run-types.js";
 import { createStrategy, joint } from "./strategies/index.js";
@@ -83,7 +86,12 @@ export function runContinual(cfg: ContinualConfig, hooks: ContinualHooks = {}): 
 
 /** The training stream and the stream measured on (test rows, or validation rows cut from the training split). */
 export function continualStreams(cfg: ContinualConfig): { train: TaskStream; test: TaskStream } {
-  const data = cfg.data ?? loadBundledMnist();
+  const data = cfg.data;
+  if (!data)
+    throw new ConfigError(
+      'continual: no data set; give the config a "data": {train, test} (homeostat/node\'s runContinual defaults to the bundled digits)',
+      { field: "data" },
+    );
   let [trainDs, evalDs] = [data.train, data.test];
   if (cfg.evaluateOn === "validation") {
     const split = validationSplit(data.train, cfg.validationFraction);

@@ -43,8 +43,9 @@ export function buildContinualModel(
  * the untrained model.
  *
  * @example
+ * const cfg = parseContinualConfig({ stream: "split", scenario: "class", strategy: "ewc" });
  * const { train, test } = continualStreams(cfg);
- * const run = runStrategy(createStrategy("ewc"), train, test, cfg);
+ * const run = runStrategy(createStrategy({ type: "ewc", options: { lambda: 100 } }), train, test, cfg);
  * run.R[train.tasks.length - 1]; // each task's accuracy after the last task
  */
 export function runStrategy(

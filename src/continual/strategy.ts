@@ -44,6 +44,10 @@ export interface TaskContext {
   readonly taskFree: boolean;
 }
 
+/**
+ * A continual-learning strategy: told when tasks start and end, it may add an observer to each task's
+ * training (a penalty, replay, gradient projection) or choose its rows; its state is plain data.
+ */
 export interface Strategy {
   readonly name: string;
   /** Works without task boundaries (only these may run on a task-free stream). */

@@ -16,11 +16,18 @@ import { ConfigError, DataError } from "../tensor/errors.js";
 import { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 
+/** How a stream makes tasks from the digits: pixel permutations, class pairs, or rotations. */
 export type StreamKind = "permuted" | "split" | "rotated";
+/**
+ * Van de Ven et al. (2022)'s scenarios: the task is given (task), not needed (domain), or inferred (class).
+ */
 export type Scenario = "task" | "domain" | "class";
+/** Every stream kind, in the order `--help` lists them. */
 export const STREAM_KINDS: readonly StreamKind[] = ["permuted", "split", "rotated"];
+/** Every scenario, in the order `--help` lists them. */
 export const SCENARIOS: readonly Scenario[] = ["task", "domain", "class"];
 
+/** What `makeStream` builds: the kind, the number of tasks, the scenario, and the seed. */
 export interface StreamOptions {
   kind: StreamKind;
   tasks: number;
@@ -47,6 +54,7 @@ export interface Task {
   readonly classes: readonly number[];
 }
 
+/** A stream of tasks over one input space, with the output width its scenario needs. */
 export interface TaskStream {
   readonly kind: StreamKind;
   readonly scenario: Scenario;
@@ -63,7 +71,7 @@ export interface TaskStream {
  * the test split with the same options: permutations, angles and class groups depend only on the options.
  *
  * @example
- * const { train, test } = loadBundledMnist();
+ * // train: a Dataset (loadBundledMnist() from homeostat/node gives the bundled digits)
  * const trainStream = makeStream(train, { kind: "split", tasks: 5, seed: 1, scenario: "class" });
  * trainStream.tasks[0].name; // "0/1"
  */

@@ -1,10 +1,10 @@
 /**
  * A labelled data set from CSV: a header row, numeric feature columns and one target column picked by
  * name, read through the one row reader (rows.ts) that eval and predict use too, so every cell is read
- * the same strict way and every problem names the file, the 1-based line and the column.
+ * the same strict way and every problem names the file, the 1-based line and the column. Text in, no
+ * file system: `loadCsv` (data/files.ts, Node) reads the file.
  */
-import { readFileSync } from "node:fs";
-import { ConfigError, DataError, fileErrorWords, where } from "../tensor/errors.js";
+import { ConfigError, DataError, where } from "../tensor/errors.js";
 import { oneHot, type Dataset } from "./dataset.js";
 import {
   cellError,
@@ -204,20 +204,4 @@ function encodeClasses(
     labels[r] = c;
   });
   return { classes: names, labels };
-}
-
-/**
- * Read a CSV file (UTF-8) and parse it with `parseCsv`; error messages name the path.
- *
- * @example
- * const ds = loadCsv("iris.csv", { target: "species" });
- */
-export function loadCsv(path: string, opts: CsvOptions): Dataset {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new DataError(`${path}: cannot read the file: ${fileErrorWords(err)}`, { file: opts.file ?? path });
-  }
-  return parseCsv(text, { ...opts, file: opts.file ?? path });
 }

@@ -7,6 +7,10 @@
 import { ConfigError, DataError } from "../tensor/errors.js";
 import { Rng } from "../tensor/rng.js";
 
+/**
+ * A table of rows in memory: inputs and targets as row-major float32 arrays, with their widths and, for
+ * classification, the class names.
+ */
 export interface Dataset {
   /** n × inputDim, row-major. */
   x: Float32Array;

@@ -7,9 +7,7 @@
  * Every size the header claims is checked against the bytes actually present before anything of that
  * size is allocated, so a corrupt or hostile header cannot make the loader ask for terabytes.
  */
-import { readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
-import { DataError, fileErrorWords } from "../tensor/errors.js";
+import { DataError } from "../tensor/errors.js";
 import { oneHot, type Dataset } from "./dataset.js";
 
 export type IdxType = "ubyte" | "byte" | "short" | "int" | "float" | "double";
@@ -40,13 +38,26 @@ const TYPE_CODES: Record<number, { type: IdxType; size: number }> = {
 
 const hex = (b: number): string => `0x${b.toString(16).padStart(2, "0")}`;
 
+/**
+ * Inflates gzip bytes; throws on a corrupt stream or past `maxOutputLength`. Node's `zlib.gunzipSync` is
+ * one (`homeostat/node`'s `gunzip` passes it); the root has none, so that it loads in a browser.
+ */
+export type Inflate = (bytes: Uint8Array, options: { maxOutputLength: number }) => Uint8Array;
+
+const isGzip = (bytes: Uint8Array): boolean => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+
 /** Inflate when the bytes start with the gzip magic 1f 8b; otherwise return them unchanged. */
-function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+function maybeGunzip(bytes: Uint8Array, file: string, inflate: Inflate | undefined): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
+  if (!inflate)
+    throw new DataError(
+      `${file}: the IDX bytes are gzipped; inflate them first (a browser's DecompressionStream("gzip")), or read the file with homeostat/node's loadIdxDataset`,
+      { file },
+    );
   try {
-    return gunzipSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
+    return inflate(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
+    const e = err as { code?: string; message?: string };
     const why =
       e.code === "ERR_BUFFER_TOO_LARGE"
         ? `it inflates to more than ${MAX_INFLATED_BYTES} bytes (2 GiB), the most an IDX file may hold`
@@ -56,15 +67,15 @@ function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
 }
 
 /**
- * Parse an IDX file's bytes (raw or gzipped). Elements are decoded from big-endian into a fresh typed
- * array of the matching kind; `data` never aliases `bytes`.
+ * Parse an IDX file's bytes (raw, or gzipped when `inflate` is given). Elements are decoded from
+ * big-endian into a fresh typed array of the matching kind; `data` never aliases `bytes`.
  *
  * @example
  * const bytes = Uint8Array.of(0, 0, 0x08, 1, 0, 0, 0, 3, 7, 8, 9); // ubyte, dims [3]
  * parseIdx(bytes, "labels.idx"); // { dims: [3], type: "ubyte", data: Uint8Array [7, 8, 9] }
  */
-export function parseIdx(bytes: Uint8Array, file: string = "<idx>"): IdxArray {
-  const buf = maybeGunzip(bytes, file);
+export function parseIdx(bytes: Uint8Array, file: string = "<idx>", inflate?: Inflate): IdxArray {
+  const buf = maybeGunzip(bytes, file, inflate);
   if (buf.length < 4) {
     throw new DataError(
       `${file}: the file is ${buf.length} bytes long; an IDX file starts with a 4-byte magic number (0x00 0x00 type ndims)`,
@@ -151,14 +162,6 @@ function decode(view: DataView, offset: number, count: number, type: IdxType): I
   }
 }
 
-function readBytes(path: string, file: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new DataError(`${file}: cannot read the file: ${fileErrorWords(err)}`, { file });
-  }
-}
-
 export interface IdxDatasetOptions {
   /** Name of the images file in error messages (default: its path). */
   imagesFile?: string;
@@ -173,7 +176,9 @@ export interface IdxDatasetOptions {
  * above 9 (EMNIST-style sets), with classes named "0", "1", ….
  *
  * @example
- * const ds = idxToDataset(parseIdx(imageBytes, "img.idx"), parseIdx(labelBytes, "lbl.idx"), { imagesFile: "img.idx", labelsFile: "lbl.idx" });
+ * const images = parseIdx(bytes, "img.idx"); // bytes: the images file's contents
+ * const labels = parseIdx(new Uint8Array(await (await fetch("lbl.idx")).arrayBuffer()), "lbl.idx");
+ * const digits = idxToDataset(images, labels, { imagesFile: "img.idx", labelsFile: "lbl.idx" });
  */
 export function idxToDataset(images: IdxArray, labels: IdxArray, names: IdxDatasetOptions = {}): Dataset {
   const imagesFile = names.imagesFile ?? "<images>";
@@ -228,22 +233,4 @@ export function idxToDataset(images: IdxArray, labels: IdxArray, names: IdxDatas
     classes: Array.from({ length: k }, (_, i) => String(i)),
     byteValued: images.type === "ubyte",
   };
-}
-
-/**
- * Load an image/label pair of IDX files (raw or .gz) as a classification Dataset (see `idxToDataset`).
- *
- * @example
- * const train = loadIdxDataset("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz");
- */
-export function loadIdxDataset(
-  imagesPath: string,
-  labelsPath: string,
-  names: IdxDatasetOptions = {},
-): Dataset {
-  const imagesFile = names.imagesFile ?? imagesPath;
-  const labelsFile = names.labelsFile ?? labelsPath;
-  const images = parseIdx(readBytes(imagesPath, imagesFile), imagesFile);
-  const labels = parseIdx(readBytes(labelsPath, labelsFile), labelsFile);
-  return idxToDataset(images, labels, { imagesFile, labelsFile });
 }

@@ -3,7 +3,8 @@
  * input normalisers. Everything here is plain data and pure functions; nothing reads global state.
  */
 export { type Dataset, type SplitOptions, oneHot, subset, splitDataset, validationSplit } from "./dataset.js";
-export { type CsvOptions, AUTO_MAX_CLASSES, parseCsv, loadCsv } from "./csv.js";
+export { type CsvOptions, AUTO_MAX_CLASSES, parseCsv } from "./csv.js";
+export { loadCsv, loadIdxDataset } from "./files.js";
 export {
   type Table,
   type TableRow,
@@ -27,7 +28,7 @@ export {
   MAX_INFLATED_BYTES,
   parseIdx,
   idxToDataset,
-  loadIdxDataset,
+  type Inflate,
 } from "./idx.js";
 export {
   BUNDLED_MNIST_SPLIT_SEED,

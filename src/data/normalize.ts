@@ -9,6 +9,9 @@ import type { Dataset } from "./dataset.js";
 export type NormalizeMode = "none" | "scale01" | "standardize";
 export const NORMALIZE_MODES: readonly NormalizeMode[] = ["none", "scale01", "standardize"];
 
+/**
+ * Per-feature scaling fitted on training rows (`fitNormalizer`): x' = (x − offset) · scale; saved with a model.
+ */
 export interface Normalizer {
   mode: NormalizeMode;
   /** Per feature: subtracted first. */
@@ -104,6 +107,7 @@ export function fitNormalizer(train: Dataset, mode: NormalizeMode): Normalizer {
  * Used at prediction time, where inputs arrive one at a time.
  *
  * @example
+ * const norm = fitNormalizer(train, "standardize");
  * const input = normalizeRows(norm, Float32Array.of(5.1, 3.5, 1.4, 0.2));
  */
 export function normalizeRows(norm: Normalizer, x: Float32Array): Float32Array {

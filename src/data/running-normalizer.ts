@@ -64,6 +64,7 @@ const FLOAT32_MAX = 3.4028234663852886e38;
  * were); a feature whose variance is 0 is centred but not scaled.
  *
  * @example
+ * const row = Float32Array.of(0.5, 120, -3);
  * const norm = new RunningNormalizer(3, { decay: 0.001, warmup: 20 });
  * norm.update(row);                 // learn the row's scale
  * const x = norm.normalize(row);    // (row − mean) / std, as float32
@@ -72,6 +73,9 @@ export class RunningNormalizer {
   private s: RunningNormalizerState;
   /** 1 − decay: the factor the past's weight is multiplied by at each row. */
   private keep: number;
+  /** `scale(j)` of every feature for the statistics as they are, or null once they changed (a learner
+   * normalises a row, its replayed rows and the next row's prediction with one set of statistics). */
+  private scales: Float64Array | null = null;
 
   constructor(
     readonly inputs: number,
@@ -118,6 +122,7 @@ export class RunningNormalizer {
       m2[j] = this.keep * m2[j] + d * (x - mean[j]);
     }
     this.s.count++;
+    this.scales = null;
   }
 
   /** `(row − mean) / std` per feature into `out` (a new Float32Array if none is given). */
@@ -130,11 +135,21 @@ export class RunningNormalizer {
       return out;
     }
     const bound = cold ? clip : (this.s.options.limit ?? Infinity);
+    const scales = this.currentScales();
+    const mean = this.s.mean;
     for (let j = 0; j < this.inputs; j++) {
-      const v = (row[j] - this.s.mean[j]) * this.scale(j);
+      const v = (row[j] - mean[j]) * scales[j];
       out[j] = Math.min(bound, Math.max(-bound, v));
     }
     return out;
+  }
+
+  private currentScales(): Float64Array {
+    if (this.scales) return this.scales;
+    const scales = new Float64Array(this.inputs);
+    for (let j = 0; j < this.inputs; j++) scales[j] = this.scale(j);
+    this.scales = scales;
+    return scales;
   }
 
   /** The inverse of `normalize` (after the warm-up): `v · std + mean` per feature. */
@@ -165,6 +180,7 @@ export class RunningNormalizer {
     }
     this.s = structuredClone(state);
     this.keep = 1 - state.options.decay;
+    this.scales = null;
   }
 
   /** A normaliser restored from its saved state. */
@@ -189,9 +205,9 @@ export class RunningNormalizer {
  *
  * @example
  * const target = new RunningTargetScaler({ warmup: 10 });
- * target.update(y);
- * const t = target.scale(y);              // train on this
- * const answer = target.unscale(output);  // report this
+ * target.update(42.5);
+ * const t = target.scale(42.5);     // train on this
+ * const answer = target.unscale(t); // report this: 42.5 again
  */
 export class RunningTargetScaler {
   private readonly norm: RunningNormalizer;

@@ -5,6 +5,7 @@
 import type { NumberSpec } from "../config/options.js";
 import { Rng } from "../tensor/rng.js";
 
+/** One row of a synthetic stream: the inputs, the label or target, and which concept made it. */
 export interface StreamRow {
   x: Float32Array;
   /** The class (0, 1, …) or the regression target. */

@@ -12,7 +12,7 @@ export type BatchTransform = (batch: Float32Array, rows: number, cols: number, r
  * 1998 used distortions of this kind), which lets a small MLP generalise from a few thousand digits.
  *
  * @example
- * fit(model, data, { ..., augment: randomShift(28, 28, 2) });
+ * fit(model, data, { ...opts, augment: randomShift(28, 28, 2) });
  */
 export function randomShift(width: number, height: number, maxShift: number): BatchTransform {
   const tmp = new Float32Array(width * height);

@@ -40,6 +40,9 @@ export function rollback(ctx: RepairContext): HealthEvent[] {
   ];
 }
 
+/**
+ * Multiply the learning rate by `factor` from this step on; the event says by how much and where it now stands.
+ */
 export function scaleLearningRate(ctx: RepairContext, factor: number): HealthEvent {
   const { control } = ctx;
   control.scaleLearningRate(factor);
@@ -53,11 +56,15 @@ export function scaleLearningRate(ctx: RepairContext, factor: number): HealthEve
   };
 }
 
+/**
+ * Roll back to the last healthy snapshot, then multiply the learning rate by `factor` (a divergence's repair).
+ */
 export const rollbackAndCut = (ctx: RepairContext, factor: number): HealthEvent[] => [
   ...rollback(ctx),
   scaleLearningRate(ctx, factor),
 ];
 
+/** Turn on gradient-norm clipping at `maxNorm` from this step on (an exploding gradient's repair). */
 export function clipAt(control: TrainingControl, step: number, maxNorm: number): HealthEvent {
   control.setClipNorm(maxNorm);
   return {

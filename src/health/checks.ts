@@ -37,7 +37,7 @@ export const CHECK_LIMITS = {
  * Everything wrong with this data, model and loss that can be seen before the first step.
  *
  * @example
- * checkBeforeTraining({ x, y, n: 4, inputDim: 2, outputDim: 1, task: "regression" }, model, "mse");
+ * checkBeforeTraining({ ...ds, task: "regression" }, model, "mse");
  * // [{ kind: "collinearFeatures", diagnosis: "x2 = x1 + 1 …", … }]
  */
 export function checkBeforeTraining(data: DataToCheck, model: Sequential, loss: LossName): HealthEvent[] {

@@ -38,6 +38,10 @@ export type BuiltinHealthKind =
 /** A built-in kind, or the name a user's own detector gives its findings. */
 export type HealthKind = BuiltinHealthKind | (string & {});
 
+/**
+ * One thing the monitor found or did: the step, the kind, the layer, the evidence, the diagnosis in plain
+ * words and the action, and whether it was repaired.
+ */
 export interface HealthEvent {
   /** Optimiser step at which it was found (0 = before training). */
   step: number;
@@ -111,6 +115,10 @@ export interface Thresholds {
   overfitEpochs: number;
 }
 
+/**
+ * The thresholds every built-in detector reads unless its own options say otherwise (AUTOTRAINER's and
+ * Sokar et al.'s where they give one, the rest tuned on the zoo of broken runs; see docs/health.md).
+ */
 export const DEFAULT_THRESHOLDS: Thresholds = {
   checkEvery: 20,
   warmupChecks: 5,
@@ -164,6 +172,9 @@ export interface TrainingPicture {
   deadWindowFull: boolean;
 }
 
+/**
+ * What a detector's rule returns when something is wrong: its kind, where, the evidence, the diagnosis and the action.
+ */
 export interface Finding {
   kind: HealthKind;
   layer?: string;

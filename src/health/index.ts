@@ -51,7 +51,8 @@ export type { HealthStatistics, LayerStatistics, SeriesPoint } from "./statistic
  * One line, plain words, for the terminal.
  *
  * @example
- * formatEvent(e); // "health · step 40 · dyingRelu (layer 0): 93% of the ReLU units … → re-initialise … [repaired]"
+ * healthMonitor({ onEvent: (e) => console.log(formatEvent(e)) });
+ * // "health · step 40 · dyingRelu (layer 0): 93% of the ReLU units … → re-initialise … [repaired]"
  */
 export function formatEvent(e: HealthEvent): string {
   const where = e.layer !== undefined ? ` (layer ${e.layer})` : "";

@@ -62,6 +62,7 @@ export interface DetectorContext {
   readonly thresholds: Thresholds;
 }
 
+/** A registered detector: its option schema and the factory that makes a `Detector` from them. */
 export type DetectorKind = Kind<Detector, DetectorContext>;
 
 /**
@@ -329,7 +330,9 @@ export const BUILTIN_DETECTORS: readonly DetectorKind[] = [
  * `health.detectors` name them.
  *
  * @example
- * detectors.register(defineKind({ name: "lossSpike", doc: "…", options: {}, create: () => mySpikeDetector }));
+ * const lossSpike = defineDetector({ name: "lossSpike", doc: "The window loss jumped.", options: {},
+ *   create: () => ({ name: "lossSpike", reports: ["lossSpike"], fatal: false, check: () => null }) });
+ * detectors.register(lossSpike);
  * healthMonitor({ detectors: [...BUILTIN_DETECTOR_NAMES, "lossSpike"] });
  */
 export const detectors = new Registry<Detector, DetectorContext>(

@@ -54,6 +54,7 @@ const BLOW_UP_KINDS = ["nonFinite", "explodingGradients"];
 /** A detector to run: a registered name, `{ type: name, ...options }`, or a kind object of one's own. */
 export type DetectorChoice = string | ({ type: string } & Record<string, unknown>) | DetectorKind;
 
+/** Options of `healthMonitor`: whether to repair, the thresholds, the detectors, the repair budgets. */
 export interface HealthMonitorOptions {
   /** Repair what can be repaired (rollback, learning-rate changes, clipping, unit re-initialisation). Default false: report only. */
   repair?: boolean;
@@ -78,6 +79,9 @@ export interface HealthMonitorOptions {
   renewBudgetsEvery?: number;
 }
 
+/**
+ * The health monitor: a training observer (hand it to `fit`'s `observers`) that keeps the events it raised.
+ */
 export interface HealthMonitor extends Observer {
   readonly events: HealthEvent[];
   /** Per-layer time series (downsampled), for reports. */

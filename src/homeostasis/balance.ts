@@ -9,6 +9,10 @@ import type { Tensor } from "../tensor/tensor.js";
 import { dormantFraction, effectiveRank, spectrum, unitActivity, unitGram } from "../units/statistics.js";
 import { DORMANT_EPSILON } from "./redo.js";
 import { hiddenLayers } from "./units.js";
+/**
+ * One hidden layer's balance on the probe rows: dead and dormant fractions, effective rank, mean |w|,
+ * firing-rate error and the spread of activity across units.
+ */
 export interface LayerBalance {
   layer: string;
   units: number;
@@ -30,8 +34,8 @@ export interface LayerBalance {
  * Measure every hidden layer of `model` on the probe rows `x` (inference mode).
  *
  * @example
- * const probe = rowSlice(train.x, 0, 500);
- * balanceMeasures(model, probe); // [{ layer: "0", deadFraction: 0.01, effectiveRank: 61.2, … }, …]
+ * balanceMeasures(model, x); // x: probe rows [rows, inputs]
+ * // // [{ layer: "0", deadFraction: 0.01, effectiveRank: 61.2, … }, …]
  */
 export function balanceMeasures(
   model: Sequential,

@@ -5,6 +5,7 @@ import { type HiddenLayer, hiddenLayers, replaceUnit } from "./units.js";
 import { defineKind } from "../config/registry.js";
 import type { OptionSchema } from "../config/options.js";
 
+/** Options of `continualBackprop` (Dohare et al. 2024). */
 export interface ContinualBackpropOptions {
   /** Fraction ρ of a layer's mature units replaced per step. */
   replacementRate?: number;
@@ -32,7 +33,7 @@ interface LayerState {
  * forgotten optimiser moments.
  *
  * @example
- * fit(model, data, { ..., observers: [continualBackprop({ replacementRate: 1e-4, maturity: 100 })] });
+ * fit(model, data, { ...opts, observers: [continualBackprop({ replacementRate: 1e-4, maturity: 100 })] });
  */
 export function continualBackprop(
   opts: ContinualBackpropOptions = {},

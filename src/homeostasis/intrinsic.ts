@@ -4,6 +4,7 @@ import { flushDenormals, type HiddenLayer, hiddenLayers } from "./units.js";
 import { defineKind } from "../config/registry.js";
 import type { OptionSchema } from "../config/options.js";
 
+/** Options of `intrinsicPlasticity` (after Triesch 2005). */
 export interface IntrinsicPlasticityOptions {
   /** Target mean and standard deviation of each unit's activation; default: the layer's averages over the first `warmup` steps. */
   targetMean?: number;
@@ -32,7 +33,7 @@ interface LayerState {
  * that has gone silent sees m_i = 0 < μ and raises its bias until it fires again.
  *
  * @example
- * fit(model, data, { ..., observers: [intrinsicPlasticity({ rate: 1e-3 })] });
+ * fit(model, data, { ...opts, observers: [intrinsicPlasticity({ rate: 1e-3 })] });
  */
 export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regulator {
   const eta = opts.rate ?? OPTIONS.rate.default;

@@ -4,6 +4,7 @@ import type { Regulator } from "./regulator.js";
 import { defineKind } from "../config/registry.js";
 import type { OptionSchema } from "../config/options.js";
 
+/** Options of `l2Init` (Kumar et al. 2023). */
 export interface L2InitOptions {
   /** Strength λ of λ ‖θ − θ₀‖². */
   lambda?: number;
@@ -15,7 +16,7 @@ export interface L2InitOptions {
  * weight decay it pulls towards a trainable starting point, not towards zero.
  *
  * @example
- * fit(model, data, { ..., observers: [l2Init({ lambda: 1e-3 })] });
+ * fit(model, data, { ...opts, observers: [l2Init({ lambda: 1e-3 })] });
  */
 export function l2Init(opts: L2InitOptions = {}): Regulator {
   const lambda = opts.lambda ?? OPTIONS.lambda.default;

@@ -6,6 +6,7 @@ import { type HiddenLayer, hiddenLayers, replaceUnit } from "./units.js";
 import { defineKind } from "../config/registry.js";
 import type { OptionSchema } from "../config/options.js";
 
+/** Options of `redo` (Sokar et al. 2023). */
 export interface RedoOptions {
   /** A unit is dormant when its score E|h_i| / (mean_k E|h_k| + 1e-9) is at most τ. */
   tau?: number;
@@ -30,7 +31,7 @@ interface LayerState {
  * forgotten optimiser moments.
  *
  * @example
- * fit(model, data, { ..., observers: [redo({ tau: 0.025, every: 1000 })] });
+ * fit(model, data, { ...opts, observers: [redo({ tau: 0.025, every: 1000 })] });
  */
 export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => number } {
   const tau = opts.tau ?? OPTIONS.tau.default;

@@ -6,6 +6,9 @@
  */
 import type { Observer } from "../train/events.js";
 
+/**
+ * A homeostatic regulator: a training observer with a name and per-unit state it checkpoints under `stateKey`.
+ */
 export interface Regulator extends Observer {
   readonly name: string;
   readonly stateKey: string;

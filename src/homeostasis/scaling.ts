@@ -5,6 +5,7 @@ import { flushDenormals, type HiddenLayer, hiddenLayers } from "./units.js";
 import { defineKind } from "../config/registry.js";
 import type { OptionSchema } from "../config/options.js";
 
+/** Options of `synapticScaling` (after Turrigiano's synaptic scaling). */
 export interface SynapticScalingOptions {
   /** Target mean activity r of every unit; default: the layer's own mean activity over the first `warmup` steps (its set point). */
   target?: number;
@@ -40,7 +41,7 @@ const QUIET = 0.1;
  * plasticity's or recycling's job.
  *
  * @example
- * fit(model, data, { ..., observers: [synapticScaling({ alpha: 0.5 })] });
+ * fit(model, data, { ...opts, observers: [synapticScaling({ alpha: 0.5 })] });
  */
 export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
   const alpha = opts.alpha ?? OPTIONS.alpha.default;

@@ -5,6 +5,7 @@ import { flushDenormals } from "./units.js";
 import { defineKind } from "../config/registry.js";
 import type { OptionSchema } from "../config/options.js";
 
+/** Options of `shrinkPerturb` (Ash & Adams 2020). */
 export interface ShrinkPerturbOptions {
   /** Fraction of each weight removed per step: θ ← (1 − shrink) θ + noise · ε. */
   shrink?: number;
@@ -19,7 +20,7 @@ export interface ShrinkPerturbOptions {
  * Shrinking keeps weights from growing without bound; the noise keeps units from freezing.
  *
  * @example
- * fit(model, data, { ..., observers: [shrinkPerturb({ shrink: 1e-4, noise: 1e-4 })] });
+ * fit(model, data, { ...opts, observers: [shrinkPerturb({ shrink: 1e-4, noise: 1e-4 })] });
  */
 export function shrinkPerturb(opts: ShrinkPerturbOptions = {}): Regulator {
   const keep = 1 - (opts.shrink ?? OPTIONS.shrink.default);

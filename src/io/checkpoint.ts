@@ -47,7 +47,7 @@ export class CheckpointWriter {
    *
    * @example
    * const w = new CheckpointWriter("runs/ckpt", 3);
-   * fit(model, data, { ..., checkpoint: { every: 100, save: (state) => w.write(model, state, meta) } });
+   * fit(model, data, { ...opts, checkpoint: { every: 100, save: (state) => w.write(model, state, { config: {}, configDir: ".", runDir: "runs" }) } });
    */
   write(
     model: Sequential,

@@ -14,6 +14,7 @@ export interface NamedTensor {
   data: TensorData;
 }
 
+/** The model file format's version; a file of a newer version is refused with a message. */
 export const MODEL_FORMAT_VERSION = 1;
 /** The value of the header's `format` key. */
 export const MODEL_FORMAT_NAME = "homeostat-model";

@@ -1,43 +1,16 @@
 /**
- * A learner as bytes and as a file: its state (learner/state.ts) in the model-file container, every
- * typed array a named tensor and the rest a JSON header, so the file is checksummed and a truncated one
- * is refused. `learnerToBytes` / `learnerFromBytes` are browser-safe; `saveLearner` / `loadLearner`
- * write and read `learner.hmst` in a folder atomically (Node). A loaded learner continues bit-identically.
+ * A learner as a file (Node only, exported from `homeostat/node`): `learner.hmst` in a folder, the bytes
+ * of `learner-bytes.ts` written atomically, so a crash leaves the previous file whole.
  */
-import { Learner, type LearnerState } from "../learner/learner.js";
-import { ModelFileError } from "../tensor/errors.js";
-import { decodeContainer, encodeContainer, type NamedTensor, type TensorData } from "./container.js";
+import { join } from "node:path";
+import { Learner } from "../learner/learner.js";
+import { ensureDirectory, readModelBytes, writeFileAtomic } from "./atomic.js";
+import { learnerFromBytes, learnerToBytes } from "./learner-bytes.js";
+
+export { learnerFromBytes, learnerToBytes } from "./learner-bytes.js";
 
 /** The file a learner's folder holds. */
 export const LEARNER_FILE = "learner.hmst";
-const KIND = "homeostat-learner";
-
-/**
- * The learner's state as the bytes of a model-file container.
- *
- * @example
- * const again = learnerFromBytes(learnerToBytes(learner)); // continues exactly where learner is
- */
-export function learnerToBytes(learner: Learner): Uint8Array {
-  const tensors: NamedTensor[] = [];
-  const tree = lift(learner.getState(), tensors);
-  return encodeContainer({ kind: KIND, state: tree }, tensors);
-}
-
-/** A learner from `learnerToBytes`'s bytes; `file` names the source in errors. */
-export function learnerFromBytes(bytes: Uint8Array, file?: string): Learner {
-  const { header, tensors } = decodeContainer(bytes, file);
-  if (header.kind !== KIND)
-    throw new ModelFileError(
-      `${file ? `${file}: ` : ""}not a learner file (kind ${JSON.stringify(header.kind)})`,
-      {
-        file,
-        field: "kind",
-      },
-    );
-  const byName = new Map(tensors.map((t) => [t.name, t.data]));
-  return Learner.fromState(lower(header.state, byName) as LearnerState);
-}
 
 /**
  * Write the learner to `dir/learner.hmst` (the folder is made if needed), atomically: a crash leaves
@@ -47,8 +20,6 @@ export function learnerFromBytes(bytes: Uint8Array, file?: string): Learner {
  * await saveLearner(learner, "runs/live"); const again = await loadLearner("runs/live");
  */
 export async function saveLearner(learner: Learner, dir: string): Promise<string> {
-  const { join } = await import("node:path");
-  const { ensureDirectory, writeFileAtomic } = await import("./atomic.js");
   ensureDirectory(dir);
   const path = join(dir, LEARNER_FILE);
   writeFileAtomic(path, learnerToBytes(learner));
@@ -57,45 +28,13 @@ export async function saveLearner(learner: Learner, dir: string): Promise<string
 
 /** The learner `saveLearner` wrote to `dir`. */
 export async function loadLearner(dir: string): Promise<Learner> {
-  const { join } = await import("node:path");
-  const { readModelBytes } = await import("./atomic.js");
   const path = join(dir, LEARNER_FILE);
   return learnerFromBytes(readModelBytes(path), path);
 }
 
-/** Typed arrays out of a plain tree into `tensors` (as `{$t: name}`); NaN, ±Infinity and −0 as `{$n: text}`. */
-function lift(value: unknown, tensors: NamedTensor[]): unknown {
-  if (ArrayBuffer.isView(value)) {
-    const data = value as unknown as TensorData;
-    const name = `t${tensors.length}`;
-    tensors.push({ name, shape: [data.length], data });
-    return { $t: name };
-  }
-  // JSON has no NaN, ±Infinity or −0: they travel as text.
-  if (typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0)))
-    return { $n: Object.is(value, -0) ? "-0" : String(value) };
-  if (Array.isArray(value)) return value.map((v) => lift(v, tensors));
-  if (value !== null && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, lift(v, tensors)]));
-  return value;
-}
-
-function lower(value: unknown, tensors: ReadonlyMap<string, TensorData>): unknown {
-  if (Array.isArray(value)) return value.map((v) => lower(v, tensors));
-  if (value === null || typeof value !== "object") return value;
-  const o = value as Record<string, unknown>;
-  if (typeof o.$n === "string") return Number(o.$n);
-  if (typeof o.$t === "string") {
-    const data = tensors.get(o.$t);
-    if (!data) throw new ModelFileError(`learner file: tensor ${o.$t} is missing`, { field: o.$t });
-    return data; // the container keeps each array's type (float32, float64, int32, uint32)
-  }
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, lower(v, tensors)]));
-}
-
 // The method forms `learner.save(dir)` and `Learner.load(dir)` (the contract DESIGN.md gives). They live
 // with the file format: io sits above learner in the folder order, so the class cannot import them;
-// the package's root imports this module, which installs them.
+// homeostat/node imports this module, which installs them.
 declare module "../learner/learner.js" {
   interface Learner {
     /** Write the learner to `dir/learner.hmst` (atomic: a crash leaves the old file); returns the path. */

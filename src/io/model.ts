@@ -30,6 +30,7 @@ export interface ModelMetadata {
   checkpoint?: Record<string, unknown>;
 }
 
+/** What `decodeModel` returns: the model with its weights, its stored architecture, and its metadata. */
 export interface LoadedModel extends ModelMetadata {
   model: Sequential;
   /** The architecture as stored. */
@@ -85,7 +86,7 @@ function joinState(value: unknown, tensors: Map<string, TensorData>, file: strin
  * The bytes of a model file: architecture and weights, plus whatever metadata is given.
  *
  * @example
- * writeFileAtomic("model.hmst", encodeModel(model, { loss: "crossEntropy" }));
+ * const bytes = encodeModel(model, { loss: "crossEntropy" }); // write with writeFileAtomic (homeostat/node)
  */
 export function encodeModel(model: Sequential, meta: ModelMetadata = {}): Uint8Array {
   const tensors: NamedTensor[] = model

@@ -61,7 +61,7 @@ const ONNX_ACTIVATION = {
  * know is a `ConfigError` naming the layer.
  *
  * @example
- * writeFileAtomic("model.onnx", exportOnnx(model));
+ * const onnx = exportOnnx(model); // the bytes of model.onnx
  */
 export function exportOnnx(model: Sequential): Uint8Array {
   const graph = graphOf(model);

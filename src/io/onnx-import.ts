@@ -18,7 +18,7 @@ import { FLOAT, type OnnxGraph, type OnnxNode, readModel, readTensor, type Tenso
  * errors. Anything the importer cannot map is a `ModelFileError` naming the node and its op.
  *
  * @example
- * const model = importOnnx(readModelBytes("model.onnx"), "model.onnx");
+ * const imported = importOnnx(bytes, "model.onnx"); // bytes: the file's contents
  */
 export function importOnnx(bytes: Uint8Array, file = "model.onnx"): Sequential {
   const g = readModel(bytes, file);

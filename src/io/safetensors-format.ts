@@ -215,6 +215,7 @@ function readMetadata(value: unknown, file: string): Record<string, string> {
  * half-read. The data are copied, so the result does not keep `bytes` alive.
  *
  * @example
+ * import { readFileSync } from "node:fs";
  * const { tensors, metadata } = decodeSafetensors(readFileSync("model.safetensors"), "model.safetensors");
  */
 export function decodeSafetensors(bytes: Uint8Array, file = "safetensors file"): SafetensorsFile {

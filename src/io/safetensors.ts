@@ -3,14 +3,12 @@
  * PyTorch `nn.Sequential` state dict, float32, names as in `safetensors-torch.ts`), `NAME.py` (builds
  * that network and loads the file) and, for an Adam, AdamW or SGD model file with optimiser state,
  * `NAME.optimizer.safetensors` (`safetensors-optim.ts`). Import reads a state dict against a declared
- * architecture and refuses any tensor that is missing, extra, of another shape or not F32/F64.
+ * architecture and refuses any tensor that is missing, extra, of another shape or not F32/F64. Bytes in
+ * and out here (browser-safe); `safetensors-files.ts` (Node) reads and writes the files.
  */
-import { readFileSync } from "node:fs";
-import { basename } from "node:path";
 import { Sequential } from "../nn/sequential.js";
-import { ConfigError, fileErrorWords, HomeostatError, ModelFileError } from "../tensor/errors.js";
+import { ConfigError, HomeostatError, ModelFileError } from "../tensor/errors.js";
 import { Rng } from "../tensor/rng.js";
-import { writeFileAtomic } from "./atomic.js";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors-format.js";
 import { optimizerFromTensors, optimizerTensors, type SavedOptimizer } from "./safetensors-optim.js";
 import { pythonModule } from "./safetensors-python.js";
@@ -69,7 +67,7 @@ export function exportSafetensors(
   const weights = encodeSafetensors(tensors, { format: "pt", [ARCH_KEY]: JSON.stringify(model.config()) });
   const shapes = model.parameters().map(([name, t]) => ({ name, shape: t.shape }));
   const opt = o.optimizer ? optimizerTensors(o.optimizer, shapes) : null;
-  const optimizerFile = basename(safetensorsPaths(o.weightsFile).optimizer);
+  const optimizerFile = fileName(safetensorsPaths(o.weightsFile).optimizer);
   const python = pythonModule(modules, {
     description:
       o.description ?? `A Homeostat model: ${model.inputDim} inputs, ${model.layers.length} layers.`,
@@ -79,6 +77,12 @@ export function exportSafetensors(
     inputNormalization: o.inputNormalization ?? null,
   });
   return { weights, python, optimizer: opt ? encodeSafetensors(opt.tensors, opt.metadata) : null };
+}
+
+/** The last segment of a POSIX path, as `path.basename` gives it, with no `node:path` in a browser. */
+function fileName(path: string): string {
+  const trimmed = path.replace(/\/+$/, "");
+  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
 }
 
 /** A declared architecture: the layer configs and, optionally, the input width. */
@@ -217,46 +221,4 @@ export function importSafetensors(
     optimizer.file,
   );
   return { model, optimizer: saved };
-}
-
-/**
- * Read an `--arch` JSON file (a run config or `{layers, inputDim?}`).
- *
- * @example
- * const arch = readArchitectureFile("run.json");
- */
-export function readArchitectureFile(path: string): Architecture {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new ConfigError(`${path}: cannot read the architecture (${fileErrorWords(error)})`, { file: path });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${path}: not JSON (${(error as Error).message})`, { file: path });
-  }
-  return architectureOf(json, path);
-}
-
-/**
- * Write an export's files (weights, then the optimiser, then the .py), each atomically; all bytes are
- * made first, so an error leaves nothing written. Returns the paths written.
- *
- * @example
- * writeSafetensors("out/model.safetensors", exportSafetensors(model, { weightsFile: "model.safetensors" }));
- */
-export function writeSafetensors(path: string, files: SafetensorsExport): string[] {
-  const paths = safetensorsPaths(path);
-  writeFileAtomic(paths.weights, files.weights);
-  const written = [paths.weights];
-  if (files.optimizer) {
-    writeFileAtomic(paths.optimizer, files.optimizer);
-    written.push(paths.optimizer);
-  }
-  writeFileAtomic(paths.python, new TextEncoder().encode(files.python));
-  written.push(paths.python);
-  return written;
 }

@@ -63,6 +63,7 @@ export const WEIGHTS_FILE = "weights.bin";
  * A layer or activation the format cannot express is a `ConfigError` naming the layer.
  *
  * @example
+ * import * as tf from "@tensorflow/tfjs";
  * const { modelJson, weights } = exportTfjs(model);
  * const tfModel = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology,
  *   weightSpecs: modelJson.weightsManifest[0].weights, weightData: weights.slice().buffer }));

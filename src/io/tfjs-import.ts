@@ -105,7 +105,8 @@ function readManifest(manifest: unknown, weightBytes: number, file: string): Map
  * naming the layer.
  *
  * @example
- * const model = importTfjs(JSON.parse(text), weights, "model.json");
+ * import { readFileSync } from "node:fs";
+ * const model = importTfjs(JSON.parse(readFileSync("model.json", "utf8")), readFileSync("weights.bin"), "model.json");
  */
 export function importTfjs(modelJson: unknown, weights: Uint8Array, file = "model.json"): Sequential {
   const root = parseRoot(modelJson, file);

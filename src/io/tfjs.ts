@@ -7,75 +7,8 @@
  * which Keras's Dense cannot name, becomes a LeakyReLU layer (alpha 0.01) after a linear Dense. The
  * original layer configs and a CRC-32 of the weights go in `userDefinedMetadata.homeostat`, so that
  * import restores the identical config and a `model.json` paired with the wrong `weights.bin` is caught.
- * This file writes and reads the folder; `tfjs-export.ts` and `tfjs-import.ts` map the model.
+ * `tfjs-export.ts` and `tfjs-import.ts` map the model to and from bytes (browser-safe);
+ * `tfjs-files.ts` (Node, `homeostat/node`) writes and reads the folder.
  */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import type { Sequential } from "../nn/sequential.js";
-import { ModelFileError } from "../tensor/errors.js";
-import { readModelBytes, writeFileAtomic } from "./atomic.js";
-import { exportTfjs, WEIGHTS_FILE } from "./tfjs-export.js";
-import { importTfjs, isObject, own } from "./tfjs-import.js";
-
 export { exportTfjs, type TfjsModelJson } from "./tfjs-export.js";
 export { importTfjs } from "./tfjs-import.js";
-
-/**
- * Write `dir/model.json` and `dir/weights.bin` (creating `dir`), each atomically; the weights go first,
- * so `model.json` is the commit point, and its CRC-32 of the weights catches a pair torn by a crash.
- *
- * @example
- * writeTfjs("out/tfjs", model);   // then tf.loadLayersModel("file://out/tfjs/model.json") in tfjs-node
- */
-export function writeTfjs(dir: string, model: Sequential): { modelJson: string; weights: string } {
-  const { modelJson, weights } = exportTfjs(model);
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    throw new ModelFileError(`${dir}: cannot create the directory (${(error as Error).message})`, {
-      file: dir,
-    });
-  }
-  const paths = { modelJson: join(dir, "model.json"), weights: join(dir, WEIGHTS_FILE) };
-  writeFileAtomic(paths.weights, weights);
-  writeFileAtomic(paths.modelJson, new TextEncoder().encode(JSON.stringify(modelJson)));
-  return paths;
-}
-
-/**
- * Read a TF.js layers model from `dir` (`model.json` and the weight files it lists, which must sit
- * beside it).
- *
- * @example
- * const model = readTfjs("out/tfjs");
- */
-export function readTfjs(dir: string): Sequential {
-  const jsonPath = join(dir, "model.json");
-  const text = new TextDecoder().decode(readModelBytes(jsonPath));
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ModelFileError(`${jsonPath}: not JSON (${(error as Error).message})`, { file: jsonPath });
-  }
-  const manifest = isObject(json) ? own(json, "weightsManifest") : undefined;
-  const parts: Uint8Array[] = [];
-  for (const group of Array.isArray(manifest) ? manifest : []) {
-    const paths = isObject(group) ? own(group, "paths") : undefined;
-    for (const p of Array.isArray(paths) ? paths : []) {
-      if (typeof p !== "string" || p === "" || /[\\/]|^\.\.?$/.test(p))
-        throw new ModelFileError(
-          `${jsonPath}: weights path ${JSON.stringify(p)}: expected a file name beside model.json`,
-          { file: jsonPath },
-        );
-      parts.push(readModelBytes(join(dir, p)));
-    }
-  }
-  const weights = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    weights.set(p, offset);
-    offset += p.length;
-  }
-  return importTfjs(json, weights, jsonPath);
-}

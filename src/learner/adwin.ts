@@ -37,6 +37,10 @@ export const ADWIN_OPTIONS = {
   gracePeriod: { kind: "number", min: 0, integer: true, default: 10, doc: "Values before the first test." },
 } as const satisfies Record<string, OptionSpec>;
 
+/**
+ * Options of `Adwin`: `delta` (the confidence of a detected change), `clock`, `maxBuckets`,
+ * `minWindowLength`, `gracePeriod`; each one's default and meaning are in its schema.
+ */
 export type AdwinOptions = Partial<ParsedOptions<typeof ADWIN_OPTIONS>>;
 
 /** Buckets of one size (2^row values each), oldest first: their sums and sums of squared deviations. */
@@ -45,6 +49,7 @@ export interface AdwinRow {
   variances: number[];
 }
 
+/** ADWIN's whole state as plain data: `driftDetectorFromState` continues from it exactly. */
 export interface AdwinState {
   kind: "adwin";
   options: Required<AdwinOptions>;
@@ -96,6 +101,7 @@ interface Cut {
  * oldest bucket and tests again, and reports a drift.
  *
  * @example
+ * const errors = [0, 0, 1, 0, 0, 1, 1, 1, 1, 1]; // the prequential 0/1 error, row by row
  * const adwin = new Adwin({ delta: 0.002 });
  * for (const err of errors) if (adwin.update(err)) console.log(adwin.last?.message);
  */

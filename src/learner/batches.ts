@@ -16,9 +16,11 @@ export interface ClassPrediction {
   /** Every label known when the prediction was made, in output-unit order. */
   labels: Label[];
 }
+/** A regression learner's prediction, in the target's own units. */
 export interface ValuePrediction {
   value: number;
 }
+/** What `Learner.observe` and `predict` return: a label with its probability, or a value. */
 export type Prediction = ClassPrediction | ValuePrediction;
 
 /** A prediction inside the learner: the unit, the outputs and how many labels were known then. */

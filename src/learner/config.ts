@@ -16,6 +16,10 @@ import { parseRegulators, type RegulatorChoice } from "../homeostasis/config.js"
 import { CONSOLIDATORS } from "./consolidation.js";
 import { ConfigError } from "../tensor/errors.js";
 
+/**
+ * The learner's config schema (key, kind, default, doc), from which `parseLearnerConfig` checks a config
+ * and the CLI prints its help.
+ */
 export const LEARNER_OPTIONS = {
   task: {
     kind: "choice",

@@ -24,12 +24,14 @@ export {
   type PageHinkleyState,
 } from "./page-hinkley.js";
 
+/** A drift detector's saved state, either kind. */
 export type DriftDetectorState = PageHinkleyState | AdwinState;
 
 /**
  * A detector restored from its saved state (the state names its kind and options).
  *
  * @example
+ * const detector = new Adwin({ delta: 0.002 });
  * const again = driftDetectorFromState(detector.getState()); // continues exactly where it was
  */
 export function driftDetectorFromState(state: DriftDetectorState): PageHinkley | Adwin {

@@ -4,6 +4,7 @@
  */
 import type { BatchEvent, Observer } from "../train/events.js";
 
+/** What `Learner.listen` calls: every scored row, every step's gradients, every step (all optional). */
 export interface LearnerListener {
   /** A labelled row was scored before learning: whether the prediction was right, and its loss. */
   scored?(hit: boolean, loss: number): void;

@@ -30,8 +30,10 @@ export const PAGE_HINKLEY_OPTIONS = {
   },
 } as const satisfies Record<string, OptionSpec>;
 
+/** Options of `PageHinkley`: the threshold λ, the tolerance δ, and which direction of change alarms. */
 export type PageHinkleyOptions = Partial<ParsedOptions<typeof PAGE_HINKLEY_OPTIONS>>;
 
+/** Page-Hinkley's whole state as plain data: `driftDetectorFromState` continues from it exactly. */
 export interface PageHinkleyState {
   kind: "page-hinkley";
   options: Required<PageHinkleyOptions>;
@@ -90,7 +92,8 @@ function restartedSums() {
  *
  * @example
  * const ph = new PageHinkley({ threshold: 20 });
- * for (const loss of losses) if (ph.update(loss)) console.log(ph.last?.message);
+ * const lossPerRow = [0.3, 0.2, 0.3, 2.5, 2.7, 2.6];
+ * for (const loss of lossPerRow) if (ph.update(loss)) console.log(ph.last?.message);
  */
 export class PageHinkley implements DriftDetector {
   readonly kind = "page-hinkley";

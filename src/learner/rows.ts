@@ -9,6 +9,7 @@ import { labelKey } from "./config.js";
 
 /** One input row: numbers in feature order, or `{name: value}`. */
 export type Row = ArrayLike<number> | Readonly<Record<string, number>>;
+/** A class label: a string or a number (`1` and `"1"` are different labels). */
 export type Label = string | number;
 
 /** The part of the learner's state that says what a row and a label look like. */

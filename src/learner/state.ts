@@ -18,6 +18,10 @@ import type { Label, RowFormat } from "./rows.js";
 /** Version of the state layout; a newer one is refused by `Learner.fromState`. */
 export const LEARNER_STATE_VERSION = 2;
 
+/**
+ * Everything that decides how a learner continues, as plain data and typed arrays (`Learner.getState`);
+ * `Learner.fromState` continues from it bit for bit.
+ */
 export interface LearnerState {
   version: number;
   config: LearnerConfig;

@@ -6,6 +6,7 @@ import { ShapeError } from "../tensor/errors.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 
+/** The built-in losses' names, as a run config or `fit` names them. */
 export type LossName = "mse" | "mae" | "huber" | "binaryCrossEntropy" | "crossEntropy";
 export const LOSS_NAMES: readonly LossName[] = ["mse", "mae", "huber", "binaryCrossEntropy", "crossEntropy"];
 
@@ -27,11 +28,13 @@ export interface Loss {
 /** Probabilities are kept in [ε, 1 − ε] before a log when no fused form applies (Keras' ε for float32). */
 const EPS = 1e-7;
 
+/** Mean squared error, mean over every element of (y − t)². */
 export const mse: Loss = checked({
   name: "mse",
   fromOutputs: (y, t) => F.mean(F.square(op.sub(y, t))),
 });
 
+/** Mean absolute error, mean over every element of |y − t|. */
 export const mae: Loss = checked({
   name: "mae",
   fromOutputs: (y, t) => F.mean(op.abs(op.sub(y, t))),
@@ -52,6 +55,10 @@ export function huber(delta = 1): Loss {
   });
 }
 
+/**
+ * Binary cross-entropy for a sigmoid output (one or more independent 0/1 targets); computed from the logits
+ * when the model's last activation is a sigmoid.
+ */
 export const binaryCrossEntropy: Loss = checked({
   name: "binaryCrossEntropy",
   fromOutputs: (p, t) => {
@@ -67,6 +74,13 @@ function rowMean(perRow: Tensor, like: Tensor): Tensor {
   return op.div(op.sum(perRow), rows);
 }
 
+/**
+ * Categorical cross-entropy for a softmax output and one-hot targets, averaged over rows; computed from
+ * the logits when the model's last activation is a softmax.
+ *
+ * @example
+ * crossEntropy.fromOutputs(Tensor.from([[0.5, 0.5]]), Tensor.from([[1, 0]])); // ln 2
+ */
 export const crossEntropy: Loss = checked({
   name: "crossEntropy",
   fromOutputs: (p, t) => op.neg(rowMean(op.mul(t, op.log(F.clamp(p, EPS, 1))), p)),
@@ -136,7 +150,7 @@ const BUILTIN = {
  * included. A user's loss is a `Loss` whose `fromOutputs` returns a scalar tensor.
  *
  * @example
- * losses.register({ name: "sse", doc: "Sum of squares.", options: {}, create: () => ({ name: "sse", fromOutputs: (y, t) => op.sum(F.square(op.sub(y, t))) }) });
+ * losses.register({ name: "sse", doc: "Sum of squares.", options: {}, create: () => ({ name: "sse", fromOutputs: (y, t) => sum(square(sub(y, t))) }) });
  */
 export const losses = new Registry<Loss>("loss", "loss", Object.values(BUILTIN));
 

@@ -9,6 +9,7 @@ import { type Kind, Registry } from "../config/registry.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { InitName } from "./init.js";
 
+/** The built-in activations' names. */
 export type ActivationName =
   | "identity"
   | "linear"
@@ -25,6 +26,7 @@ export type ActivationName =
 /** A built-in activation's name, or the name of one a user registered. */
 export type ActivationChoice = ActivationName | (string & {});
 
+/** An activation: a differentiable function of a tensor, element-wise or along the last axis (softmax). */
 export type ActivationFn = (x: Tensor) => Tensor;
 
 /** The built-in activations, typed so that a name without a function fails to compile. */
@@ -64,7 +66,7 @@ const BUILTIN = (Object.keys(ACTIVATIONS) as ActivationName[]).map(
  * Every activation a run config may name, the user's included.
  *
  * @example
- * activations.register({ name: "square", doc: "x².", options: {}, create: () => (x) => op.mul(x, x) });
+ * activations.register({ name: "square", doc: "x².", options: {}, create: () => (x) => mul(x, x) });
  */
 export const activations = new Registry<ActivationFn>("activation", "activation", BUILTIN);
 

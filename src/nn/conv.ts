@@ -13,6 +13,7 @@ import { parameterData, rowUnitEntries, weightAndBias } from "./layers.js";
 /** A size per axis (height, width), or one for both. */
 export type Pair = number | readonly [number, number];
 
+/** Options of `Conv2D`: window, step, spacing, padding, channel groups, activation, initialiser, bias. */
 export interface ConvOptions {
   /** Window size (default 3). */
   kernel?: Pair;
@@ -215,6 +216,7 @@ export class Conv2D implements Layer, UnitLayer {
   }
 }
 
+/** Options of `Conv1D`: as `ConvOptions`, with one number each for the kernel, stride and dilation. */
 export interface Conv1DOptions extends Omit<ConvOptions, "kernel" | "stride" | "dilation"> {
   kernel?: number;
   stride?: number;

@@ -8,6 +8,7 @@ import { type Kind, Registry } from "../config/registry.js";
 import type { Rng } from "../tensor/rng.js";
 import { allocate, type Data, type DType } from "../tensor/tensor.js";
 
+/** The built-in weight initialisers' names. */
 export type InitName =
   | "glorotUniform"
   | "glorotNormal"
@@ -78,6 +79,7 @@ const BUILTIN = {
   zeros: init("zeros", "All zeros.", () => {}),
 } satisfies Record<InitName, Kind<InitFill>>;
 
+/** Every built-in initialiser's name, in registry order. */
 export const INIT_NAMES = Object.keys(BUILTIN) as readonly InitName[];
 
 /**

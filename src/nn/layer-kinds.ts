@@ -63,7 +63,7 @@ const BUILTIN = {
  * Every layer type a model may name, the user's included.
  *
  * @example
- * layers.register(defineKind({ name: "double", doc: "2x.", options: {}, create: () => new Scale(2) }));
+ * layers.register(defineKind({ name: "tanhLayer", doc: "A tanh layer.", options: {}, create: () => new Activation("tanh") }));
  */
 export const layers = new Registry<Layer, LayerContext>("layer", "model.layers", Object.values(BUILTIN));
 

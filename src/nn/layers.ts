@@ -44,6 +44,7 @@ export function rowUnitEntries(weight: Tensor, bias: Tensor | null, u: number): 
   return bias ? [row, { tensor: bias, indices: [u] }] : [row];
 }
 
+/** Options of `Dense`: the activation, the weight initialiser and whether it has biases. */
 export interface DenseOptions {
   activation?: ActivationChoice;
   /** Weight initialiser; defaults to the one that suits the activation (He for ReLU family, LeCun for SELU, else Glorot). */

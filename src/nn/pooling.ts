@@ -7,6 +7,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { type Pair, pair, sampleShapeError } from "./conv.js";
 import type { Layer, LayerConfig } from "./layer.js";
 
+/** Options of `MaxPool2D` and `AvgPool2D`: window size, step and padding. */
 export interface PoolOptions {
   /** Window size (default 2). */
   pool?: Pair;

@@ -9,6 +9,7 @@ import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
 
 export { layerFromConfig };
 
+/** A model's architecture as plain data: the input width and each layer's config. */
 export interface ModelConfig {
   inputDim: number;
   /** The shape of one sample, channels last ([28, 28, 1]), when the model was built with one; rows stay flat. */

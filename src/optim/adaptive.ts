@@ -7,6 +7,7 @@
 import { backend, jsBackend } from "../backend/index.js";
 import { type GradientTransform, zerosLike } from "./transform.js";
 
+/** Options of `scaleByAdam`, the stage of Adam and AdamW that divides by the moments (Kingma & Ba 2015). */
 export interface AdamScalingOptions {
   beta1: number;
   beta2: number;
@@ -15,6 +16,7 @@ export interface AdamScalingOptions {
   amsgrad: boolean;
 }
 
+/** Adam's state, laid out like the parameters (PyTorch's names in the comments). */
 export interface AdamState {
   step: number;
   /** First moment (PyTorch `exp_avg`). */
@@ -72,6 +74,7 @@ export function scaleByAdam(options: AdamScalingOptions): GradientTransform<Adam
   };
 }
 
+/** Options of `scaleByRms`, RMSprop's scaling stage (Tieleman & Hinton 2012). */
 export interface RmsScalingOptions {
   /** Decay of the running mean of squared gradients. */
   alpha: number;
@@ -82,6 +85,7 @@ export interface RmsScalingOptions {
   momentum: number;
 }
 
+/** RMSprop's state, laid out like the parameters. */
 export interface RmsState {
   /** PyTorch `square_avg`. */
   squareAvg: Float32Array[];
@@ -133,6 +137,7 @@ export function scaleByRms(options: RmsScalingOptions): GradientTransform<RmsSta
   };
 }
 
+/** Options of `scaleByAdagrad`, Adagrad's scaling stage (Duchi et al. 2011). */
 export interface AdagradScalingOptions {
   /** PyTorch `lr_decay`: the step size is divided by 1 + (step − 1)·lrDecay. */
   lrDecay: number;
@@ -140,6 +145,7 @@ export interface AdagradScalingOptions {
   eps: number;
 }
 
+/** Adagrad's state, laid out like the parameters. */
 export interface AdagradState {
   step: number;
   /** PyTorch `sum`: accumulated squared gradients. */

@@ -37,6 +37,7 @@ export interface Optimizer<S = unknown> extends GradientTransform<S> {
   step?(params: Float32Array[], updates: Float32Array[], state: S, lr: number): void;
 }
 
+/** Options of `sgd`, as PyTorch's SGD takes them. */
 export interface SgdOptions {
   lr: number;
   momentum?: number;
@@ -44,6 +45,9 @@ export interface SgdOptions {
   nesterov?: boolean;
   weightDecay?: number;
 }
+/**
+ * Options of `adam` and `adamw`, as PyTorch's Adam takes them (defaults lr 1e-3, betas 0.9 and 0.999, eps 1e-8).
+ */
 export interface AdamOptions {
   lr?: number;
   beta1?: number;
@@ -52,6 +56,7 @@ export interface AdamOptions {
   weightDecay?: number;
   amsgrad?: boolean;
 }
+/** Options of `rmsprop`, as PyTorch's RMSprop takes them. */
 export interface RmspropOptions {
   lr?: number;
   alpha?: number;
@@ -60,6 +65,7 @@ export interface RmspropOptions {
   momentum?: number;
   centered?: boolean;
 }
+/** Options of `adagrad`, as PyTorch's Adagrad takes them. */
 export interface AdagradOptions {
   lr?: number;
   lrDecay?: number;
@@ -122,7 +128,9 @@ const DOCS: Record<OptimizerType, string> = {
   adagrad: "Adagrad as in PyTorch (Duchi et al. 2011).",
 };
 
+/** The built-in optimisers' names. */
 export type OptimizerType = keyof typeof SPECS;
+/** Every built-in optimiser's name. */
 export const OPTIMIZER_TYPES = Object.keys(SPECS) as OptimizerType[];
 
 /** Each optimiser's stages, the learning-rate scaling last. */
@@ -196,7 +204,7 @@ const BUILTIN = Object.fromEntries(
  * (`{type, lr, options, init, update}`, plain state); `step` is optional.
  *
  * @example
- * optimizers.register(defineKind({ name: "sign", doc: "signSGD.", options: { lr: { kind: "number", min: 0 } }, create: (o) => signSgd(o.lr) }));
+ * optimizers.register(defineKind({ name: "halfMomentum", doc: "SGD with momentum 0.5.", options: { lr: { kind: "number", min: 0 } }, create: (o) => sgd({ lr: o.lr, momentum: 0.5 }) }));
  */
 export const optimizers = new Registry<Optimizer>("optimizer", "optimizer", Object.values(BUILTIN));
 

@@ -9,6 +9,7 @@ import { ConfigError } from "../tensor/errors.js";
 import { configRule, describeValue, expectObject, parseOptions } from "../config/options.js";
 import { defineKind, type Kind, Registry } from "../config/registry.js";
 
+/** Where training is when a schedule is asked for the learning rate. */
 export interface SchedulePosition {
   /** Optimiser steps done before this one, 0-based. */
   step: number;
@@ -89,6 +90,7 @@ export function cosineWithWarmup(
   };
 }
 
+/** Options of `ReduceOnPlateau`, as PyTorch's ReduceLROnPlateau takes them. */
 export interface ReduceOnPlateauOptions {
   /** "min": lower metric is better (a loss); "max": higher is better (an accuracy). */
   mode?: "min" | "max";
@@ -108,6 +110,7 @@ export interface ReduceOnPlateauOptions {
   eps?: number;
 }
 
+/** ReduceOnPlateau's state as plain data (checkpoints store it; `setState` continues from it). */
 export interface ReduceOnPlateauState {
   /** Best metric so far; null before the first (JSON has no Infinity). */
   best: number | null;
@@ -243,6 +246,7 @@ export type ScheduleSpec =
   | { kind: "schedule"; type: string; schedule: Schedule }
   | { kind: "plateau"; type: string; plateau: ReduceOnPlateau };
 
+/** The built-in learning-rate schedules' names. */
 export type ScheduleType = "step" | "exponential" | "cosine" | "plateau";
 
 /** The built-in schedules, typed so that a type without an entry fails to compile. */

@@ -132,6 +132,7 @@ export function scaleByLearningRate(): GradientTransform<NoState> {
   };
 }
 
+/** Options of `trace`, the momentum stage of SGD (PyTorch's momentum, dampening and Nesterov). */
 export interface TraceOptions {
   momentum: number;
   /** Fraction of the new gradient held back from the buffer; PyTorch SGD `dampening`. */
@@ -140,6 +141,7 @@ export interface TraceOptions {
   nesterov?: boolean;
 }
 
+/** The momentum stage's state: one buffer per parameter. */
 export interface TraceState {
   step: number;
   /** One buffer per parameter; empty when momentum is 0, as PyTorch then keeps none. */

@@ -72,6 +72,7 @@ function steps(v: unknown): StepSeries {
  * Check a parsed JSON value as a run record and return it typed.
  *
  * @example
+ * import { readFileSync } from "node:fs";
  * const record = parseRunRecord(JSON.parse(readFileSync("model.record.json", "utf8")));
  */
 export function parseRunRecord(raw: unknown): RunRecord {

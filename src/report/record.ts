@@ -66,6 +66,10 @@ export interface OnlinePlasticityRecord {
   }[][];
 }
 
+/**
+ * A run's record as `homeostat report` reads it: what ran, its curves, health events and balance
+ * readings (JSON; `parseRunRecord` checks one, `stringifyRunRecord` writes one).
+ */
 export interface RunRecord {
   format: typeof RUN_RECORD_FORMAT;
   version: number;

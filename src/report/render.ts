@@ -15,6 +15,7 @@ import { trainingSection } from "./training-view.js";
 
 export type { ReportRun } from "./record.js";
 
+/** Options of `renderReport`: the page's title and how many points each series keeps. */
 export interface ReportOptions {
   title?: string;
   /** Points per series after downsampling (default 600: about one per pixel). */
@@ -25,6 +26,8 @@ export interface ReportOptions {
  * The report's HTML text.
  *
  * @example
+ * import { readFileSync, writeFileSync } from "node:fs";
+ * const record = parseRunRecord(JSON.parse(readFileSync("model.record.json", "utf8")));
  * writeFileSync("run.html", renderReport([{ label: "run", record }]));
  */
 export function renderReport(runs: readonly ReportRun[], opts: ReportOptions = {}): string {

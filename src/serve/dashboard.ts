@@ -35,7 +35,7 @@ svg .event.drift .flag{fill:#d68910}
 
 const cards: [id: string, label: string][] = [
   ["c-rows", "rows learnt"],
-  ["c-steps", "steps"],
+  ["c-steps", "optimiser steps"],
   ["c-preq", "prequential"],
   ["c-recent", "recent"],
   ["c-drifts", "drifts"],
@@ -53,7 +53,8 @@ const chart = (id: string, title: string, note: string, height = 200): string =>
  * The dashboard page.
  *
  * @example
- * res.end(dashboardPage({ interval: 1000, history: 600 }));
+ * import { createServer } from "node:http";
+ * createServer((_req, res) => res.end(dashboardPage({ interval: 1000, history: 600 }))).listen(8470);
  */
 export function dashboardPage(options: Partial<DashboardClientOptions> = {}): string {
   const o: DashboardClientOptions = { interval: 1000, history: DASHBOARD_HISTORY, ...options };

@@ -16,6 +16,7 @@ import { DataError } from "../tensor/errors.js";
 import { acceptFeatures, acceptRows, type AcceptedRow } from "./accept.js";
 import { LogError, type LogFs, WriteAheadLog } from "./wal.js";
 
+/** Options of `DurableLearner.create` and `serve`: checkpoint spacing and count, and the log's bounds. */
 export interface DurableOptions {
   /** Rows between automatic checkpoints (default 10,000). */
   every?: number;

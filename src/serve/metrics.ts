@@ -28,7 +28,11 @@ interface Family {
 }
 
 /**
+ * The learner's vitals and the service's counts in the Prometheus text exposition format 0.0.4, as
+ * `GET /metrics` answers (a value not known yet is `NaN`).
+ *
  * @example
+ * const counts = { seq: 0, queuedRows: 0, logBytes: 0, fsyncs: 0, requests: new Map([[200, 1]]) };
  * prometheusText(learner.vitals(), counts).split("\n")[0]; // "# HELP homeostat_rows_total Labelled rows learnt from."
  */
 export function prometheusText(v: LearnerVitals, s: ServiceCounts): string {
@@ -38,7 +42,12 @@ export function prometheusText(v: LearnerVitals, s: ServiceCounts): string {
     layers.map((l) => [{ layer: l.layer }, pick(l)]);
   const families: Family[] = [
     { name: "rows_total", type: "counter", help: "Labelled rows learnt from.", samples: one(v.rows) },
-    { name: "steps_total", type: "counter", help: "Optimiser steps taken.", samples: one(v.steps) },
+    {
+      name: "steps_total",
+      type: "counter",
+      help: "Optimiser steps taken (one per batch of rows; rows learnt are homeostat_rows_total).",
+      samples: one(v.steps),
+    },
     {
       name: "prequential_accuracy",
       type: "gauge",

@@ -14,6 +14,7 @@ import { type TraceRow, traceLearner } from "./replay-trace.js";
 import { applyLogged, checkpointsIn, seqName } from "./durable.js";
 import { decodeSegment, listSegments, type LogRecord, nodeLogFs, segmentName } from "./wal.js";
 
+/** Which rows `replayLearner` replays, and whether to trace each one. */
 export interface ReplayWindow {
   /** The window starts after this row: the learner is rebuilt to it first (0 = before any row). */
   from: number;
@@ -24,6 +25,9 @@ export interface ReplayWindow {
   warn?: (message: string) => void;
 }
 
+/**
+ * What `replayLearner` returns: the learner after the window, where it started, and the trace if asked for.
+ */
 export interface Replayed {
   /** The learner after row `to`. */
   learner: Learner;

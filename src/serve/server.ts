@@ -18,6 +18,7 @@ import { bearerMatches, HttpError, parseJson, readBody, sendJson, sendText } fro
 import { METRICS_CONTENT_TYPE, prometheusText } from "./metrics.js";
 import { LogError } from "./wal.js";
 
+/** Options of `serve`: where it listens, the token, the queue bound, and the durable learner's options. */
 export interface ServeOptions extends DurableOptions {
   /** Default 8470; 0 picks a free port. */
   port?: number;

@@ -9,6 +9,7 @@
  * segments wholly behind a checkpoint are pruned. Opening the log checks the last segment: a torn or
  * damaged tail (a short record, a bad checksum, a sequence number out of order) is cut at the last whole
  * record, with a warning. Damage in an earlier segment is an error: rows acknowledged there are lost.
+ * A batch whose write or fsync fails (a full disk) is cut off again, and the log goes on.
  */
 import * as nodeFs from "node:fs";
 import { join } from "node:path";
@@ -55,6 +56,7 @@ export const nodeLogFs: LogFs = {
   mkdirSync: (p, o) => nodeFs.mkdirSync(p, o),
 };
 
+/** Options of `WriteAheadLog.open`: segment size, first sequence number, a warning sink, the file system. */
 export interface LogOptions {
   /** A segment is closed, and the next begun, once it holds this many bytes (default 64 MiB). */
   segmentBytes?: number;
@@ -159,6 +161,8 @@ export class WriteAheadLog {
   private readonly sizes = new Map<number, number>();
   private failure: Error | null = null;
   private busy = false;
+  /** A failed batch may lie past the last synced record: cut it before the next. */
+  private cutOwed = false;
   /** A segment made by `open` whose folder entry is not yet known to be on disk. */
   private unsyncedDir: boolean;
   /** Fsyncs of record bytes made (for the group-commit figures). */
@@ -237,8 +241,9 @@ export class WriteAheadLog {
 
   /**
    * Append `rows` as one write and one fsync (group commit); resolves with the first row's sequence
-   * number once they are on disk. On a failed write the segment is cut back to its last whole record
-   * and the error thrown (the rows are not in the log); after a failed fsync the log takes no more writes.
+   * number once they are on disk. When the write or the fsync fails (a full disk) the error is thrown and
+   * the rows are not in the log: the segment is cut back to its last synced record and the cut synced,
+   * so the next batch follows a whole record and the log goes on once the disk has room again.
    */
   async commit(rows: readonly { x: Row; y: Label }[]): Promise<number> {
     if (this.failure)
@@ -249,56 +254,83 @@ export class WriteAheadLog {
     const bytes = encodeRecords(first, rows);
     this.busy = true;
     try {
-      this.write(bytes);
+      await this.prepare();
       try {
+        this.write(bytes);
         await this.fs.fsync(this.fd);
       } catch (e) {
-        // After a failed fsync the kernel may have dropped the dirty pages: nothing written can be trusted.
-        this.failure = e as Error;
+        await this.cut().catch(() => undefined);
         throw e;
       }
-      if (this.unsyncedDir) await this.syncDir();
-      this.unsyncedDir = false;
       this.syncs++;
       this.size += bytes.length;
       this.sizes.set(this.current, this.size);
       this.next += rows.length;
-      if (this.size >= this.segmentBytes) await this.rotate();
+      // The rows are on disk whatever happens now: a rotation that fails is owed to the next commit.
+      if (this.size >= this.segmentBytes) await this.rotate().catch(() => undefined);
     } finally {
       this.busy = false;
     }
     return first;
   }
 
+  /** What must be on disk before a batch's first byte: a cut still owed, the folder entry, a rotation. */
+  private async prepare(): Promise<void> {
+    if (this.cutOwed) await this.cut();
+    if (this.unsyncedDir) await this.syncDir();
+    this.unsyncedDir = false;
+    if (this.size >= this.segmentBytes) await this.rotate();
+  }
+
   private write(bytes: Uint8Array): void {
-    try {
-      for (let done = 0; done < bytes.length; ) {
-        const n = this.fs.writeSync(this.fd, bytes, done, bytes.length - done, this.size + done);
-        if (!(n > 0)) throw new Error(`write made no progress at byte ${done} of ${bytes.length}`);
-        done += n;
-      }
-    } catch (e) {
-      // A part of the batch may be on disk: cut it, so that the next batch follows a whole record.
-      try {
-        this.fs.ftruncateSync(this.fd, this.size);
-      } catch (cut) {
-        this.failure = cut as Error;
-      }
-      throw e;
+    for (let done = 0; done < bytes.length; ) {
+      const n = this.fs.writeSync(this.fd, bytes, done, bytes.length - done, this.size + done);
+      if (!(n > 0)) throw new Error(`write made no progress at byte ${done} of ${bytes.length}`);
+      done += n;
     }
+  }
+
+  /**
+   * Cut the segment back to its last synced record and sync the cut: a part of a failed batch may be in
+   * the file (a short write, or a whole batch whose fsync failed), and no row of it was acknowledged.
+   * The records before the cut were synced by their own commits, so this fsync vouches for the cut only
+   * (never, as in Postgres's fsync trap of 2018, for data whose fsync failed). Until it succeeds the cut
+   * is owed, and the next commit makes it before writing.
+   */
+  private async cut(): Promise<void> {
+    this.cutOwed = true;
+    this.fs.ftruncateSync(this.fd, this.size);
+    await this.fs.fsync(this.fd);
+    this.cutOwed = false;
   }
 
   private get current(): number {
     return Math.max(...this.sizes.keys());
   }
 
-  /** Close the full segment and begin the next, named by the next row's sequence number. */
+  /**
+   * Begin the next segment, named by the next row's sequence number, and sync the folder's entry for it;
+   * on failure the full segment stays the open one (and the new file is removed: a stray empty segment
+   * would hide the rows written after it).
+   */
   private async rotate(): Promise<void> {
+    const path = this.pathOf(this.next);
+    const fd = this.fs.openSync(path, "wx");
+    try {
+      await this.syncDir();
+    } catch (e) {
+      this.fs.closeSync(fd);
+      try {
+        this.fs.unlinkSync(path);
+      } catch (stray) {
+        this.failure = stray as Error;
+      }
+      throw e;
+    }
     this.fs.closeSync(this.fd);
-    this.fd = this.fs.openSync(this.pathOf(this.next), "wx");
+    this.fd = fd;
     this.sizes.set(this.next, 0);
     this.size = 0;
-    await this.syncDir();
   }
 
   private async syncDir(): Promise<void> {

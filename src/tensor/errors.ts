@@ -15,6 +15,10 @@ export interface ErrorLocation {
   layer?: string;
 }
 
+/**
+ * The base of every error a user's input can cause; `location` says where (file, line, field, layer).
+ * The CLI prints its message and exits with code 2.
+ */
 export class HomeostatError extends Error {
   readonly location: ErrorLocation;
   constructor(message: string, location: ErrorLocation = {}) {

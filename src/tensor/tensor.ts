@@ -1,6 +1,7 @@
 import { ShapeError } from "./errors.js";
 import { type Shape, sizeOf, fmt } from "./shape.js";
 
+/** Element type of a tensor: float32 (the default, and what the wasm kernels compute in) or float64. */
 export type DType = "float32" | "float64";
 export type Data = Float32Array | Float64Array;
 
@@ -138,6 +139,7 @@ export class Tensor {
   }
 }
 
+/** A number or nested arrays of numbers, as `Tensor.from` takes them (the nesting gives the shape). */
 export type NestedNumbers = number | NestedNumbers[];
 
 function inferShape(v: NestedNumbers): number[] {

@@ -13,6 +13,7 @@ export interface LabeledData {
   y: Tensor;
 }
 
+/** Metrics `fit` and `evaluate` can report beside the loss. */
 export type MetricName = "accuracy" | "mse" | "mae";
 
 /** Rows [start, end) of a matrix, copied into a tensor (or into `into` when it has the right size). */
@@ -113,7 +114,7 @@ function checkData(model: Sequential, data: LabeledData): void {
  * Loss and metrics of `model` on `data`, in inference mode (no dropout), computed in batches.
  *
  * @example
- * const { loss, accuracy } = evaluate(model, test, { loss: "crossEntropy", metrics: ["accuracy"] });
+ * const { loss, accuracy } = evaluate(model, data, { loss: "crossEntropy", metrics: ["accuracy"] });
  */
 export function evaluate(
   model: Sequential,

@@ -31,6 +31,7 @@ export interface BatchEvent {
   batch: Batch;
 }
 
+/** One layer's output on a batch, and its pre-activation where the layer has one. */
 export interface LayerActivation {
   output: Tensor;
   preActivation: Tensor | null;
@@ -53,6 +54,7 @@ export interface LossContext {
   epoch: number;
 }
 
+/** The loss and the metrics asked for, over an epoch or a data set. */
 export interface Metrics {
   loss: number;
   accuracy?: number;
@@ -60,6 +62,9 @@ export interface Metrics {
   mae?: number;
 }
 
+/**
+ * What `onEpochEnd` hears: the epoch's training and validation metrics, the learning rate, the steps so far.
+ */
 export interface EpochEvent {
   epoch: number;
   /** Training loss and metrics, averaged over the epoch's batches (weighted by batch size). */
@@ -128,6 +133,7 @@ export interface Observer {
   onTrainEnd?(history: History, control: TrainingControl): void;
 }
 
+/** What training did: every epoch's metrics, the steps, and why it stopped early if it did. */
 export interface History {
   epochs: EpochEvent[];
   steps: number;

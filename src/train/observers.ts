@@ -17,7 +17,7 @@ export interface EarlyStoppingOptions {
  * Losses improve downwards, accuracies upwards.
  *
  * @example
- * fit(model, data, { ..., validationSplit: 0.1, observers: [earlyStopping({ patience: 3 })] });
+ * fit(model, data, { ...opts, validationSplit: 0.1, observers: [earlyStopping({ patience: 3 })] });
  */
 export function earlyStopping(opts: EarlyStoppingOptions = {}): Observer & { bestEpoch: () => number } {
   const patience = opts.patience ?? 5;

@@ -6,6 +6,14 @@ import type { Rng } from "../tensor/rng.js";
 import type { LabeledData, MetricName } from "./evaluate.js";
 import type { EpochEvent, History, Observer } from "./events.js";
 
+/**
+ * Options of `fit`: epochs, batch size, optimiser and loss are required; the rest (schedule, validation,
+ * metrics, observers, clipping, checkpoints, seed) have defaults.
+ *
+ * @example
+ * const options: FitOptions = { epochs: 10, batchSize: 32, optimizer: adam({ lr: 1e-3 }), loss: "crossEntropy", seed: 1 };
+ * fit(model, data, options);
+ */
 export interface FitOptions {
   epochs: number;
   batchSize: number;
@@ -70,6 +78,7 @@ export interface TrainingState {
 
 type RngState = ReturnType<Rng["getState"]>;
 
+/** What `fit` returns: the history, and the optimiser state to save beside the model. */
 export interface FitResult extends History {
   /** The optimiser state after the last step (save it with the model to continue training later). */
   optimizerState: unknown;

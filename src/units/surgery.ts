@@ -18,7 +18,9 @@ export interface SurgeryControl {
  * Adam's m and v, …). Works on any optimiser state made of per-parameter typed arrays, wherever they sit.
  *
  * @example
- * resetMoments(control, "0.bias", [3]); // unit 3's bias: m and v back to 0
+ * const resetter: Observer = {
+ *   onBatchEnd: (_event, control) => resetMoments(control, "0.bias", [3]), // unit 3's bias: m and v back to 0
+ * };
  */
 export function resetMoments(control: SurgeryControl, name: string, indices: ArrayLike<number>): void {
   const at = control.parameters.findIndex(([n]) => n === name);
@@ -80,7 +82,12 @@ const isMoment = (slot: unknown, size: number): slot is Float32Array =>
  * reset them.
  *
  * @example
- * replaceUnit(control, unitSites(model)[0], 5, unitSites(model)[0].layer.freshIncomingWeights(rng));
+ * const renewer: Observer = {
+ *   onBatchEnd: (_event, control) => {
+ *     const [site] = hiddenLayers(model);
+ *     replaceUnit(control, site, 5, site.layer.freshIncomingWeights(new Rng(1))); // unit 5 starts afresh
+ *   },
+ * };
  */
 export function replaceUnit(control: SurgeryControl, site: UnitSite, u: number, fresh: Float32Array): void {
   const { layer, next } = site;

@@ -42,10 +42,15 @@ export function adam(
   c1: number,
   c2: number,
 ): void {
+  // A bias correction that has reached 1 is not divided by (x / 1 is x exactly), as the wasm kernel.
+  const by1 = c1 !== 1;
+  const by2 = c2 !== 1;
   for (let j = 0; j < u.length; j++) {
     const g = u[j]!;
     mu[j] = beta1 * mu[j]! + (1 - beta1) * g;
     nu[j] = beta2 * nu[j]! + (1 - beta2) * g * g;
-    u[j] = mu[j]! / c1 / (Math.sqrt(nu[j]!) / c2 + eps);
+    const m = mu[j]!;
+    const r = Math.sqrt(nu[j]!);
+    u[j] = (by1 ? m / c1 : m) / ((by2 ? r / c2 : r) + eps);
   }
 }

@@ -19,7 +19,8 @@ export interface AgemOptions {
  * the half-space where the memory's loss does not rise: g ← g − (g·g_ref / g_ref·g_ref) g_ref.
  *
  * @example
- * runContinual({ ...cfg, strategy: { type: "agem", options: { memorySize: 500 } } });
+ * runContinual(parseContinualConfig({ stream: "split", scenario: "class",
+ *   strategy: { type: "agem", memorySize: 500 } }));
  */
 export function agem(opts: AgemOptions = {}): Strategy {
   const capacity = opts.memorySize ?? OPTIONS.memorySize.default;

@@ -102,7 +102,8 @@ export function derppTerm(
  * dropout) and keep their own head (heads.ts).
  *
  * @example
- * runContinual({ ...cfg, strategy: { type: "derpp", options: { bufferSize: 500, alpha: 1, beta: 0.5 } } });
+ * runContinual(parseContinualConfig({ stream: "split", scenario: "class",
+ *   strategy: { type: "derpp", bufferSize: 500, alpha: 1, beta: 0.5 } }));
  */
 export function derpp(opts: DerppOptions = {}): Strategy {
   const capacity = opts.bufferSize ?? OPTIONS.bufferSize.default;

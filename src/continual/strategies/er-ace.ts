@@ -58,7 +58,8 @@ export function aceLoss(
  * objective (it adds aceLoss − the head loss on the same logits), so the gradient is ER-ACE's.
  *
  * @example
- * runContinual({ ...cfg, strategy: { type: "erAce", options: { bufferSize: 500 } } });
+ * runContinual(parseContinualConfig({ stream: "split", scenario: "class",
+ *   strategy: { type: "erAce", bufferSize: 500 } }));
  */
 export function erAce(opts: ErAceOptions = {}): Strategy {
   const capacity = opts.bufferSize ?? OPTIONS.bufferSize.default;

@@ -90,7 +90,8 @@ function expectedFisherDiagonal(ctx: TaskContext, samples: number): Map<string, 
  * as at task 2 (the penalty's reported value differs from the per-task sum by a constant).
  *
  * @example
- * runContinual({ ...cfg, strategy: { type: "ewc", options: { lambda: 10 } } });
+ * runContinual(parseContinualConfig({ stream: "split", scenario: "class",
+ *   strategy: { type: "ewc", lambda: 10 } }));
  */
 export function ewc(opts: EwcOptions = {}): Strategy {
   const lambda = opts.lambda ?? OPTIONS.lambda.default;

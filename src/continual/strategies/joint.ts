@@ -8,7 +8,8 @@ import type { OptionSchema } from "../../config/options.js";
  * model of intransigence (Chaudhry et al. 2018). It costs i + 1 times the data of a task at task i.
  *
  * @example
- * runContinual({ ...cfg, strategy: { type: "joint", options: {} } });
+ * runContinual(parseContinualConfig({ stream: "split", scenario: "class",
+ *   strategy: "joint" }));
  */
 export function joint(): Strategy {
   return { name: "joint", trainingData: (ctx) => concatData(ctx.seen) };

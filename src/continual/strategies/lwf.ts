@@ -22,7 +22,8 @@ export interface LwfOptions {
  * seen before this task (class-incremental, as in van de Ven et al. 2022), all units (domain-incremental).
  *
  * @example
- * runContinual({ ...cfg, strategy: { type: "lwf", options: { lambda: 1, temperature: 2 } } });
+ * runContinual(parseContinualConfig({ stream: "split", scenario: "class",
+ *   strategy: { type: "lwf", lambda: 1, temperature: 2 } }));
  */
 export function lwf(opts: LwfOptions = {}): Strategy {
   const lambda = opts.lambda ?? OPTIONS.lambda.default;

@@ -28,7 +28,8 @@ export interface MasOptions {
  * tasks; later tasks pay λ Σ Ω (θ − θ*)² with θ* the weights at the end of the latest task.
  *
  * @example
- * runContinual({ ...cfg, strategy: { type: "mas", options: { lambda: 1 } } });
+ * runContinual(parseContinualConfig({ stream: "split", scenario: "class",
+ *   strategy: { type: "mas", lambda: 1 } }));
  */
 export function mas(opts: MasOptions = {}): Strategy {
   const lambda = opts.lambda ?? OPTIONS.lambda.default;

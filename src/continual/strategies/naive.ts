@@ -7,7 +7,8 @@ import type { OptionSchema } from "../../config/options.js";
  * strategy must beat.
  *
  * @example
- * runContinual({ ...cfg, strategy: { type: "naive", options: {} } });
+ * runContinual(parseContinualConfig({ stream: "split", scenario: "class",
+ *   strategy: "naive" }));
  */
 export function naive(): Strategy {
   return { name: "naive", taskFree: true };

@@ -26,7 +26,8 @@ export interface OnlineEwcOptions {
  * anchor, the weights at the end of the latest task; penalty (λ/2) Σ F̃ (θ − θ*)².
  *
  * @example
- * runContinual({ ...cfg, strategy: { type: "onlineEwc", options: { lambda: 1000, gamma: 1 } } });
+ * runContinual(parseContinualConfig({ stream: "split", scenario: "class",
+ *   strategy: { type: "onlineEwc", lambda: 1000, gamma: 1 } }));
  */
 export function onlineEwc(opts: OnlineEwcOptions = {}): Strategy {
   const hyper = OPTIONS;

@@ -64,7 +64,8 @@ export class ReservoirBuffer {
  * boundaries, so it also runs on task-free streams. Replayed rows keep their own head (heads.ts).
  *
  * @example
- * runContinual({ ...cfg, strategy: { type: "replay", options: { bufferSize: 500 } } });
+ * runContinual(parseContinualConfig({ stream: "split", scenario: "class",
+ *   strategy: { type: "replay", bufferSize: 500 } }));
  */
 export function replay(opts: ReplayOptions = {}): Strategy {
   const capacity = opts.bufferSize ?? OPTIONS.bufferSize.default;

@@ -26,7 +26,8 @@ export interface SiOptions {
  * c Σ Ω (θ − θ*)² with θ* the weights at the end of the latest task.
  *
  * @example
- * runContinual({ ...cfg, strategy: { type: "si", options: { c: 1 } } });
+ * runContinual(parseContinualConfig({ stream: "split", scenario: "class",
+ *   strategy: { type: "si", c: 1 } }));
  */
 export function si(opts: SiOptions = {}): Strategy {
   const c = opts.c ?? OPTIONS.c.default;

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { backendByName } from "../src/backend/index.js";
+import { jsBackend } from "../src/backend/js/index.js";
+import { Rng } from "../src/tensor/rng.js";
+
+/**
+ * The Adam kernels skip a division by a bias correction that has rounded to 1 (x / 1 is x exactly).
+ * Here each kernel is held to its arithmetic written out operation by operation, bit for bit, at steps
+ * where the corrections are below 1, just below 1 in float32 (where a skip would be wrong) and exactly 1:
+ * wasm rounds every operation to float32, js computes each line in float64 and rounds it once.
+ */
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPS = 1e-8;
+const f = Math.fround;
+
+/** wasm's arithmetic: float32 after every operation (sqrt and division correctly rounded via float64). */
+function float32Adam(g: number, mu: number, nu: number, c1: number, c2: number): number[] {
+  const m = f(f(f(BETA1) * mu) + f(f(1 - BETA1) * g));
+  const v = f(f(f(BETA2) * nu) + f(f(1 - BETA2) * f(g * g)));
+  return [f(f(m / f(c1)) / f(f(f(Math.sqrt(v)) / f(c2)) + f(EPS))), m, v];
+}
+
+/** js's arithmetic: each line in float64, rounded once when stored. */
+function float64Adam(g: number, mu: number, nu: number, c1: number, c2: number): number[] {
+  const m = f(BETA1 * mu + (1 - BETA1) * g);
+  const v = f(BETA2 * nu + (1 - BETA2) * g * g);
+  return [f(m / c1 / (Math.sqrt(v) / c2 + EPS)), m, v];
+}
+
+const cases = [
+  { name: "js", reference: float64Adam },
+  { name: "wasm", reference: float32Adam },
+];
+
+for (const { name, reference } of cases) {
+  const b = backendByName(name);
+  test(`${name} adam: the bits of its arithmetic written out, bias corrections below, near and at 1`, {
+    skip: b?.adam ? false : `no ${name} adam kernel here`,
+  }, () => {
+    const rng = new Rng(5);
+    // 157: c1 is 1 − 2⁻²⁴ in float32 (its last step below 1); 170: 1 in float32; 400: 1 in float64;
+    // 20,000: c2 is 1 in float32 only; 100,000: both are 1 in float64.
+    for (const t of [1, 30, 157, 170, 400, 20_000, 100_000]) {
+      const c1 = 1 - BETA1 ** t;
+      const c2 = Math.sqrt(1 - BETA2 ** t);
+      const n = 4099; // whole SIMD vectors and a tail
+      const g = Float32Array.from({ length: n }, () => rng.uniform(-1, 1) * 10 ** rng.uniform(-6, 0));
+      const mu = Float32Array.from(g, (x) => x * rng.uniform(-2, 2));
+      const nu = Float32Array.from(g, (x) => x * x * rng.uniform(0, 3));
+      const [u2, mu2, nu2] = [g.slice(), mu.slice(), nu.slice()];
+      b!.adam!(u2, mu2, nu2, BETA1, BETA2, EPS, c1, c2);
+      for (let i = 0; i < n; i++) {
+        const want = reference(g[i]!, mu[i]!, nu[i]!, c1, c2);
+        const got = [u2[i]!, mu2[i]!, nu2[i]!];
+        assert.deepEqual(got, want, `t ${t} element ${i}: [u, mu, nu] ${got} vs ${want}`);
+      }
+    }
+  });
+}
+
+test("the float32 corrections this test relies on: c1 at 157 and 170 steps, c2 at 20,000", () => {
+  assert.equal(f(1 - BETA1 ** 157), 1 - 2 ** -24);
+  assert.equal(f(1 - BETA1 ** 170), 1);
+  assert.equal(1 - BETA1 ** 170 < 1, true);
+  assert.equal(f(Math.sqrt(1 - BETA2 ** 20_000)), 1);
+  assert.equal(Math.sqrt(1 - BETA2 ** 20_000) < 1, true);
+  assert.equal(jsBackend.adam !== undefined, true);
+});
