@@ -102,6 +102,20 @@ export {
   type InitName,
   type DenseOptions,
 } from "./nn/index.js";
+// Shaped samples, channels last: convolution, pooling, flatten and reshape layers (issue 20).
+export {
+  Conv2D,
+  Conv1D,
+  MaxPool2D,
+  AvgPool2D,
+  GlobalAvgPool,
+  Flatten,
+  Reshape,
+  type ConvOptions,
+  type Conv1DOptions,
+  type PoolOptions,
+  type Pair,
+} from "./nn/index.js";
 export {
   mse,
   mae,

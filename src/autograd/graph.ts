@@ -6,7 +6,8 @@ import type { Tensor } from "../tensor/tensor.js";
  * `sign`, `step`, `greater` and `equal` are piecewise constant: their gradient is zero. `gather`
  * (an embedding lookup, a slice) and `scatterAdd` (its adjoint; a concatenation) are each other's gradient. A dense layer,
  * softmax cross-entropy and a squared distance are composites too (`fused.ts`), which a backend may run
- * in one kernel.
+ * in one kernel. `im2col` and its adjoint `col2im` make convolution a matrix product and pooling a
+ * reduction (`conv.ts`).
  */
 export type PrimOp =
   | "neg"
@@ -36,7 +37,9 @@ export type PrimOp =
   | "expand"
   | "matmul"
   | "gather"
-  | "scatterAdd";
+  | "scatterAdd"
+  | "im2col"
+  | "col2im";
 
 /** Composites a backend may run as one kernel each way (`fused.ts`); a fused node names its composite. */
 export type FusedOp = "linear" | "softmaxCrossEntropy" | "squaredDistance";

@@ -5,3 +5,12 @@ export { linear, softmaxCrossEntropy } from "./fused.js";
 export { grad, backward } from "./backward.js";
 export { gradCheck, type GradCheckResult } from "./gradcheck.js";
 export { gradients, sumTo, type GradRule } from "./gradients.js";
+export {
+  windowGeometry,
+  conv2d,
+  maxPool2d,
+  avgPool2d,
+  globalAvgPool,
+  type Padding,
+  type WindowOptions,
+} from "./conv.js";

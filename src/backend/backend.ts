@@ -22,6 +22,35 @@ export type BinaryKernel = "add" | "sub" | "mul" | "div" | "maximum" | "greater"
 export type ReduceKernel = "sum" | "max";
 
 /**
+ * Where a convolution or pooling window reads a channels-last batch x [batch, height, width, channels]:
+ * output pixel (oy, ox), tap (ky, kx) reads row oy·strideH − padTop + ky·dilationH and column
+ * ox·strideW − padLeft + kx·dilationW; channels are split into `groups` equal groups.
+ */
+export interface ConvGeometry {
+  readonly batch: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly kernelH: number;
+  readonly kernelW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly groups: number;
+  /**
+   * How im2col lays its columns out: "rows" (the default) [groups, batch·outH·outW, kernelH·kernelW·
+   * channels/groups], one receptive field per row; "taps" [kernelH·kernelW, batch·outH·outW, channels]
+   * (groups 1), one tap per leading index, so a pooling reduces over the first axis.
+   */
+  readonly layout?: "rows" | "taps";
+}
+
+/**
  * A backend is a table of kernels: pure functions over typed arrays and shapes that write into a
  * caller-allocated `out`. They never call the public API. The `js` backend is the reference; every
  * other backend is tested against it by one conformance suite.
@@ -65,6 +94,14 @@ export interface Backend {
     transA: boolean,
     transB: boolean,
   ): void;
+  /**
+   * The receptive fields of x [batch, height, width, channels] as rows: out [groups, batch·outH·outW,
+   * kernelH·kernelW·channels/groups], each row ordered (ky, kx, c), or tap by tap (`geometry.layout`);
+   * padding reads `padValue` (0 for a convolution, −∞ for max pooling).
+   */
+  im2col(x: Data, geometry: ConvGeometry, padValue: number, out: Data): void;
+  /** The adjoint of `im2col`: out [batch, height, width, channels] ← every column entry added where it was read. */
+  col2im(cols: Data, geometry: ConvGeometry, out: Data): void;
   // Fused kernels, optional: each pair runs one composite of autograd/fused.ts (a dense layer, softmax
   // cross-entropy, a squared distance) in one call each way. Fusion is the backend's business: where a pair is absent,
   // autograd runs the composite's primitives instead, which give the same numbers on the js backend.

@@ -65,10 +65,23 @@ export interface ListSpec {
   readonly default?: undefined;
 }
 /**
- * One option of a kind's schema: a number, a boolean, a choice among values, a name in another registry,
- * or a list of items another part checks.
+ * Integers, one or a list (a kernel size 3 or [3, 5], a shape [28, 28, 1]); with `length`, a list must
+ * have that many and one number stands for all of them.
  */
-export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec | NameSpec | ListSpec;
+export interface IntegersSpec {
+  readonly kind: "integers";
+  readonly doc?: string;
+  readonly default?: number | readonly number[];
+  readonly length?: number;
+  readonly min?: number;
+  /** May be left out, with no default: the kind decides (a pooling's stride: its window). */
+  readonly optional?: true;
+}
+/**
+ * One option of a kind's schema: a number, a boolean, a choice among values, a name in another registry,
+ * a list of items another part checks, or integers.
+ */
+export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec | NameSpec | ListSpec | IntegersSpec;
 /** The options of one kind, by key. */
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;
 
@@ -81,7 +94,9 @@ type OptionValue<S extends OptionSpec> = S extends NumberSpec
       ? V
       : S extends ListSpec
         ? unknown[]
-        : never;
+        : S extends IntegersSpec
+          ? number[]
+          : never;
 
 /** The checked option values a spec describes (an optional number without a default may be undefined). */
 export type ParsedOptions<S extends Record<string, OptionSpec>> = {
@@ -136,7 +151,7 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
     const given = obj[key];
     const value = given === undefined ? s.default : given;
     if (value === undefined) {
-      if ((s.kind === "name" || s.kind === "number") && s.optional) continue;
+      if ((s.kind === "name" || s.kind === "number" || s.kind === "integers") && s.optional) continue;
       throw new ConfigError(`${field}.${key}: required; expected ${expectation(s)}`, {
         field: `${field}.${key}`,
       });
@@ -150,6 +165,8 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
 export function expectation(s: OptionSpec): string {
   if (s.kind === "boolean") return "true or false";
   if (s.kind === "list") return `a non-empty array of ${s.items}`;
+  if (s.kind === "integers")
+    return `${s.length ? `an integer or ${s.length}` : "a list of"} integers${s.min === undefined ? "" : ` ≥ ${s.min}`}`;
   if (s.kind === "choice") return `one of ${s.values.map((v) => JSON.stringify(v)).join(", ")}`;
   if (s.kind === "name")
     return `one of ${s.of
@@ -177,6 +194,18 @@ function checkValue(value: unknown, s: OptionSpec, field: string): unknown {
   if (s.kind === "name") {
     if (typeof value !== "string" || !s.of.has(value)) throw wrong();
     return value;
+  }
+  if (s.kind === "integers") {
+    const list = typeof value === "number" && s.length ? new Array<number>(s.length).fill(value) : value;
+    const ok = (v: unknown) => Number.isInteger(v) && (s.min === undefined || (v as number) >= s.min);
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      (s.length && list.length !== s.length) ||
+      !list.every(ok)
+    )
+      throw wrong();
+    return [...list];
   }
   if (typeof value !== "number" || !Number.isFinite(value) || (s.integer && !Number.isInteger(value)))
     throw wrong();
@@ -211,6 +240,7 @@ function takesText(s: OptionSpec): string {
   // A registry's names can grow, so help names the registry rather than listing them.
   if (s.kind === "name") return `${s.of.what} name`;
   if (s.kind === "list") return `array of ${s.items}`;
+  if (s.kind === "integers") return expectation(s);
   return s.kind;
 }
 
@@ -224,7 +254,7 @@ export function describeOptions(
     default:
       s.default !== undefined
         ? JSON.stringify(s.default)
-        : (s.kind === "name" || s.kind === "number") && s.optional
+        : (s.kind === "name" || s.kind === "number" || s.kind === "integers") && s.optional
           ? "optional"
           : "required",
     doc: s.doc ?? "",

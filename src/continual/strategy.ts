@@ -89,7 +89,7 @@ export function snapshotModel(model: Sequential): Map<string, Float32Array> {
 /** A frozen copy of `model` (same architecture, copied weights and running statistics), for distillation targets. */
 export function cloneModel(model: Sequential): Sequential {
   const copy = Sequential.fromLayerConfigs(model.config().layers).build(
-    model.inputDim,
+    model.inputShape,
     new Rng(0),
     model.dtype,
   );

@@ -164,7 +164,7 @@ export function decodeModel(bytes: Uint8Array, file = "model file"): LoadedModel
   let model: Sequential;
   try {
     model = Sequential.fromLayerConfigs(arch.layers, "architecture.layers");
-    model.build(arch.inputDim, new Rng(0));
+    model.build(validShape(arch.inputShape) ?? arch.inputDim, new Rng(0));
   } catch (e) {
     if (e instanceof HomeostatError)
       throw new ModelFileError(`${file}: ${e.message}`, { file, field: e.location.field });
@@ -220,4 +220,11 @@ export function decodeModel(bytes: Uint8Array, file = "model file"): LoadedModel
   if (header.checkpoint && typeof header.checkpoint === "object")
     out.checkpoint = joinState(header.checkpoint, byName, file) as Record<string, unknown>;
   return out;
+}
+
+/** A stored sample shape, when it is a list of positive integers (older files have none). */
+function validShape(shape: unknown): number[] | undefined {
+  return Array.isArray(shape) && shape.length > 0 && shape.every((d) => Number.isInteger(d) && d >= 1)
+    ? (shape as number[])
+    : undefined;
 }

@@ -6,3 +6,7 @@ export { layers, layerFromConfig, type LayerContext, type LayerType } from "./la
 export { Sequential, type ModelConfig } from "./sequential.js";
 export { BatchNorm, GroupNorm, Embedding, type BatchNormOptions } from "./norm-layers.js";
 export { Residual, Concat } from "./blocks.js";
+export { Conv2D, Conv1D, type ConvOptions, type Conv1DOptions, type Pair } from "./conv.js";
+export { MaxPool2D, AvgPool2D, GlobalAvgPool, type PoolOptions } from "./pooling.js";
+export { Flatten, Reshape } from "./reshape.js";
+export type { ConvLayerType } from "./conv-kinds.js";

@@ -12,6 +12,7 @@ import type { Layer } from "./layer.js";
 import { Concat, Residual } from "./blocks.js";
 import { Activation, Dense, Dropout, LayerNorm } from "./layers.js";
 import { BatchNorm, Embedding, GroupNorm } from "./norm-layers.js";
+import { CONV_KINDS, type ConvLayerType } from "./conv-kinds.js";
 
 /** What a layer is built with besides its own options: the model's default initialiser (`model.init`). */
 export interface LayerContext {
@@ -27,7 +28,8 @@ export type LayerType =
   | "groupNorm"
   | "embedding"
   | "residual"
-  | "concat";
+  | "concat"
+  | ConvLayerType;
 
 const EPS = {
   kind: "number",
@@ -140,6 +142,7 @@ const BUILTIN = {
         }),
       ),
   }),
+  ...CONV_KINDS,
 } satisfies Record<LayerType, Kind<Layer, LayerContext>>;
 
 /**

@@ -1,5 +1,7 @@
-import { ConfigError } from "../tensor/errors.js";
+import * as op from "../autograd/ops.js";
+import { ConfigError, HomeostatError, ShapeError } from "../tensor/errors.js";
 import type { Rng } from "../tensor/rng.js";
+import { fmt, sizeOf } from "../tensor/shape.js";
 import type { DType, Tensor } from "../tensor/tensor.js";
 import { activationFn } from "./activations.js";
 import type { ForwardContext, Layer } from "./layer.js";
@@ -18,13 +20,40 @@ export function buildLayers(
   dtype: DType,
   path: string,
 ): number {
-  return layers.reduce((width, layer, i) => {
-    try {
-      return layer.build(width, rng, dtype);
-    } catch (e) {
-      throw e instanceof ConfigError ? placed(e, `${path}[${i}]`) : e;
-    }
-  }, inputDim);
+  return sizeOf(buildShapes(layers, [inputDim], rng, dtype, path));
+}
+
+/**
+ * Build `layers` in order from samples of shape `input` (channels last; [width] for flat rows); returns
+ * the output's sample shape. A layer without `buildShape` takes flat samples only. A layer that refuses
+ * its input is named by its place: `${path}[i]`, then its own field.
+ *
+ * @example
+ * buildShapes(model.layers, [28, 28, 1], rng, "float32", "model.layers") // [10] for a small CNN
+ */
+export function buildShapes(
+  layers: readonly Layer[],
+  input: readonly number[],
+  rng: Rng,
+  dtype: DType,
+  path: string,
+): number[] {
+  return layers.reduce(
+    (shape, layer, i) => {
+      try {
+        if (layer.buildShape) return layer.buildShape(shape, rng, dtype);
+        if (shape.length === 1) return [layer.build(shape[0], rng, dtype)];
+        throw new ShapeError(
+          `${layer.type} takes flat samples, got samples shaped ${fmt(shape)}; put a flatten layer before it`,
+        );
+      } catch (e) {
+        if (e instanceof ConfigError) throw placed(e, `${path}[${i}]`);
+        if (!(e instanceof HomeostatError)) throw e;
+        throw new ShapeError(`${path}[${i}]: ${e.message}`, { layer: String(i), field: `${path}[${i}]` });
+      }
+    },
+    [...input],
+  );
 }
 
 /** The same error with its field prefixed by `at` (the layer's place), in the message too. */
@@ -67,10 +96,10 @@ export function runLayers(
     if (layer.forwardLinear && layer.activation !== undefined && (ctx.onActivation || last)) {
       const z = layer.forwardLinear(h, ctx);
       h = last ? z : activationFn(layer.activation)(z);
-      ctx.onActivation?.(String(i), h, z);
+      ctx.onActivation?.(String(i), unitRows(h), unitRows(z));
     } else {
       h = layer.forward(h, within(ctx, `${i}.`));
-      ctx.onActivation?.(String(i), h, null);
+      ctx.onActivation?.(String(i), unitRows(h), null);
     }
   }
   return h;
@@ -85,4 +114,14 @@ export function namedTensors(
   return layers.flatMap((layer, i) =>
     of(layer).map(([name, t]): [string, Tensor] => [`${prefix}${i}.${name}`, t]),
   );
+}
+
+/**
+ * An output as observers read it, [rows, units]: a shaped output [batch, …positions, channels] becomes
+ * [batch·positions, channels], so a convolution's units are its channels, measured at every position.
+ */
+function unitRows(t: Tensor): Tensor {
+  if (t.rank <= 2) return t;
+  const units = t.shape[t.rank - 1];
+  return op.reshape(t, [t.size / units, units]);
 }

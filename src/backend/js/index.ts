@@ -1,4 +1,5 @@
 import type { Backend } from "../backend.js";
+import { col2im, im2col } from "./conv.js";
 import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from "./crossentropy.js";
 import { squaredDistance, squaredDistanceBackward } from "./distance.js";
 import { binary, expand, unary, where } from "./elementwise.js";
@@ -23,6 +24,8 @@ export const jsBackend = {
   gather,
   scatterAdd,
   matmul,
+  im2col,
+  col2im,
   linear,
   linearBackward,
   softmaxCrossEntropy,
