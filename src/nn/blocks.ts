@@ -5,13 +5,15 @@
  */
 import { concat } from "../autograd/composites.js";
 import * as op from "../autograd/ops.js";
-import { ConfigError } from "../tensor/errors.js";
+import { ConfigError, ShapeError } from "../tensor/errors.js";
 import type { Rng } from "../tensor/rng.js";
+import { fmt, sameShape } from "../tensor/shape.js";
 import type { DType, Tensor } from "../tensor/tensor.js";
 import type { LayerGroup } from "../units/layer.js";
 import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
+import { Conv2D } from "./conv.js";
 import { Dense } from "./layers.js";
-import { buildLayers, namedTensors, runLayers, within } from "./stack.js";
+import { buildShapes, namedTensors, runLayers, within } from "./stack.js";
 
 /** Parameters or buffers of named chains, prefixed `${chain}.${i}.` (`${i}.` for the chain named ""). */
 function chainTensors(group: LayerGroup, of: (l: Layer) => [string, Tensor][]): [string, Tensor][] {
@@ -20,15 +22,18 @@ function chainTensors(group: LayerGroup, of: (l: Layer) => [string, Tensor][]): 
 
 /**
  * A residual block as in ResNet (He, Zhang, Ren & Sun 2016): output = input + body(input). When the body changes the width, the
- * input passes through a learned linear projection first (a bias-free dense layer, "projection.0").
+ * input passes through a learned linear projection first ("projection.0"): a bias-free dense layer for
+ * flat samples; for images a bias-free 1×1 convolution, strided when the body downsamples (ResNet's
+ * projection shortcut).
  *
  * @example
  * new Residual([new Dense(64, { activation: "relu" }), new Dense(64)]) // then an Activation("relu") after it
+ * new Residual([new Conv2D(32, { stride: 2, padding: "same", activation: "relu" }), new Conv2D(32, { padding: "same" })])
  */
 export class Residual implements Layer, LayerGroup {
   readonly type = "residual";
   readonly layers: Layer[];
-  projection: Dense | null = null;
+  projection: Dense | Conv2D | null = null;
 
   constructor(layers: Layer[]) {
     if (layers.length === 0)
@@ -42,13 +47,28 @@ export class Residual implements Layer, LayerGroup {
   }
 
   build(inputDim: number, rng: Rng, dtype: DType): number {
-    const width = buildLayers(this.layers, inputDim, rng, dtype, "layers");
+    return this.buildShape([inputDim], rng, dtype)[0];
+  }
+
+  buildShape(input: readonly number[], rng: Rng, dtype: DType): number[] {
+    const out = buildShapes(this.layers, input, rng, dtype, "layers");
     this.projection = null;
-    if (width !== inputDim) {
-      this.projection = new Dense(width, { useBias: false });
-      this.projection.build(inputDim, rng, dtype);
+    if (sameShape(out, input)) return out;
+    if (input.length === 1 && out.length === 1) {
+      this.projection = new Dense(out[0], { useBias: false });
+      this.projection.build(input[0], rng, dtype);
+      return out;
     }
-    return width;
+    // A 1×1 convolution with stride s maps n positions to ceil(n / s): the shape a "same" body gives.
+    const stride =
+      input.length === 3 && out.length === 3 ? [0, 1].map((a) => Math.ceil(input[a] / out[a])) : [];
+    if (stride.length === 0 || stride.some((st, a) => Math.ceil(input[a] / st) !== out[a]))
+      throw new ShapeError(
+        `residual: the body turns samples shaped ${fmt(input)} into ${fmt(out)}, which no projection of the input can match`,
+      );
+    this.projection = new Conv2D(out[2], { kernel: 1, stride: [stride[0], stride[1]], useBias: false });
+    this.projection.buildShape(input, rng, dtype);
+    return out;
   }
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {
@@ -92,10 +112,20 @@ export class Concat implements Layer, LayerGroup {
   }
 
   build(inputDim: number, rng: Rng, dtype: DType): number {
-    return this.branches.reduce(
-      (total, branch, b) => total + buildLayers(branch, inputDim, rng, dtype, `branches[${b}]`),
-      0,
-    );
+    return this.buildShape([inputDim], rng, dtype)[0];
+  }
+
+  /** Every branch must keep the positions (all axes but the last); their channels add up. */
+  buildShape(input: readonly number[], rng: Rng, dtype: DType): number[] {
+    const outs = this.branches.map((branch, b) => buildShapes(branch, input, rng, dtype, `branches[${b}]`));
+    const positions = outs[0].slice(0, -1);
+    outs.forEach((o, b) => {
+      if (!sameShape(o.slice(0, -1), positions))
+        throw new ShapeError(
+          `concat: branch ${b} gives samples shaped ${fmt(o)}, branch 0 ${fmt(outs[0])}; they may differ only in the last axis`,
+        );
+    });
+    return [...positions, outs.reduce((n, o) => n + o[o.length - 1], 0)];
   }
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {

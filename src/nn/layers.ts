@@ -213,6 +213,11 @@ export class LayerNorm implements Layer {
     this.bias = new Tensor(parameterData(allocate(dtype, inputDim)), [inputDim], true);
     return inputDim;
   }
+  /** Normalises the last axis: the sample's shape passes through. */
+  buildShape(inputShape: readonly number[], rng: Rng, dtype: DType): number[] {
+    this.build(inputShape[inputShape.length - 1], rng, dtype);
+    return [...inputShape];
+  }
   forward(x: Tensor): Tensor {
     return F.layerNorm(x, this.weight, this.bias, this.eps);
   }

@@ -62,6 +62,12 @@ export class BatchNorm implements Layer {
     return inputDim;
   }
 
+  /** Normalises the last axis (channels, for images): the sample's shape passes through. */
+  buildShape(inputShape: readonly number[], rng: Rng, dtype: DType): number[] {
+    this.build(inputShape[inputShape.length - 1], rng, dtype);
+    return [...inputShape];
+  }
+
   forward(x: Tensor, ctx: ForwardContext): Tensor {
     if (!ctx.training)
       return normalizeWith(x, this.runningMean, this.runningVar, this.weight, this.bias, this.eps);
@@ -140,6 +146,12 @@ export class GroupNorm implements Layer {
     return inputDim;
   }
 
+  /** Normalises the last axis (channels, for images): the sample's shape passes through. */
+  buildShape(inputShape: readonly number[], rng: Rng, dtype: DType): number[] {
+    this.build(inputShape[inputShape.length - 1], rng, dtype);
+    return [...inputShape];
+  }
+
   forward(x: Tensor): Tensor {
     return groupNorm(x, this.groups, this.weight, this.bias, this.eps);
   }
@@ -187,6 +199,12 @@ export class Embedding implements Layer {
     for (let i = 0; i < w.length; i++) w[i] = rng.normal();
     this.weight = new Tensor(parameterData(w), [this.vocabulary, this.dim], true);
     return this.dim;
+  }
+
+  /** Samples of k ids become k vectors: [k] → [k, dim] (a flatten after it makes rows of k·dim). */
+  buildShape(inputShape: readonly number[], rng: Rng, dtype: DType): number[] {
+    this.build(inputShape[inputShape.length - 1], rng, dtype);
+    return [...inputShape, this.dim];
   }
 
   forward(x: Tensor): Tensor {
