@@ -5,12 +5,15 @@
  * PyTorch alone (Debian's python3-torch has no `safetensors` package); `safetensors.torch.load_file`
  * reads the same files.
  */
+import { SHAPED_CLASSES, SHAPED_HELPERS, shapedLine } from "./safetensors-python-shaped.js";
 import { TORCH_ACTIVATIONS, type TorchModule } from "./safetensors-torch.js";
 
 export interface PythonModuleOptions {
   /** One line that says what the network is (shown in the docstring). */
   description: string;
   inputDim: number;
+  /** One sample's shape when it is not a flat row (images: [height, width, channels]). */
+  inputShape?: readonly number[];
   /** File names (no directory) of the weights and, optionally, the optimiser state, beside the .py. */
   weightsFile: string;
   optimizerFile?: string;
@@ -33,7 +36,10 @@ function moduleLines(modules: readonly TorchModule[], inputDim: number): string[
     }
     if (m.kind === "activation") return `${TORCH_ACTIVATIONS[m.activation]},`;
     if (m.kind === "dropout") return `nn.Dropout(${m.rate}),`;
-    return `nn.LayerNorm(${width}, eps=${m.eps}),`;
+    if (m.kind === "layerNorm") return `nn.LayerNorm(${width}, eps=${m.eps}),`;
+    const shaped = shapedLine(m);
+    width = shaped.width ?? width;
+    return shaped.line;
   });
 }
 
@@ -87,9 +93,12 @@ export function pythonModule(modules: readonly TorchModule[], o: PythonModuleOpt
         ]
       : []),
   ];
-  const body = moduleLines(modules, o.inputDim)
+  const shaped = (o.inputShape?.length ?? 1) > 1 || modules.some((m) => SHAPED_HELPERS.has(m.kind));
+  const lastAxis = o.inputShape?.at(-1) ?? o.inputDim;
+  const body = moduleLines(modules, lastAxis)
     .map((l) => `        ${l}`)
     .join("\n");
+  const sample = shaped ? `, ${(o.inputShape ?? [o.inputDim]).join(", ")}` : "";
   return `"""${o.description}
 
 Written by \`homeostat export --format safetensors\`: builds the network in PyTorch and loads
@@ -97,7 +106,7 @@ ${o.weightsFile}${o.optimizerFile ? ` (and the optimiser state, ${o.optimizerFil
 ${notes.join("\n")}
 
     python3 ${o.weightsFile.replace(/\.safetensors$/, "")}.py          # loads the weights and prints the network
-    model = load(); y = model(torch.rand(4, ${o.inputDim}))
+    model = load(); y = model(torch.rand(4${sample || `, ${o.inputDim}`}))
 """
 import json
 import struct
@@ -105,15 +114,15 @@ from pathlib import Path
 
 import torch
 from torch import nn
-
+${shaped ? "from torch.nn import functional as F\n" : ""}
 HERE = Path(__file__).resolve().parent
 
 
-${READER}
+${READER}${shaped ? SHAPED_CLASSES : ""}
 
 def build():
     """The network, freshly initialised."""
-    return nn.Sequential(
+    return ${shaped ? `Net((${(o.inputShape ?? [o.inputDim]).join(", ")},),` : "nn.Sequential("}
 ${body}
     )
 

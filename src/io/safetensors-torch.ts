@@ -17,13 +17,15 @@
 import type { ActivationChoice } from "../nn/activations.js";
 import type { Layer } from "../nn/layer.js";
 import { ConfigError } from "../tensor/errors.js";
+import { SHAPED_TYPES, type ShapedModule, shapedModule, shapedNames } from "./safetensors-shaped.js";
 
 /** One module of the PyTorch `nn.Sequential`, with the Homeostat layer it comes from. */
 export type TorchModule =
   | { kind: "linear"; layer: number; units: number; bias: boolean }
   | { kind: "activation"; layer: number; activation: ActivationChoice }
   | { kind: "dropout"; layer: number; rate: number }
-  | { kind: "layerNorm"; layer: number; eps: number };
+  | { kind: "layerNorm"; layer: number; eps: number }
+  | ShapedModule;
 
 /** Homeostat's activations as PyTorch modules (Python source); gelu is the exact, erf form in both. */
 export const TORCH_ACTIVATIONS: Record<string, string> = {
@@ -56,11 +58,27 @@ function torchActivation(activation: ActivationChoice, layer: number, type: stri
  * @example
  * torchModules([new Dense(16, { activation: "relu" }), new Dense(3)]).map((m) => m.kind); // ["linear", "activation", "linear"]
  */
-export function torchModules(layers: readonly Layer[]): TorchModule[] {
+export function torchModules(layers: readonly Layer[], inputShape?: readonly number[]): TorchModule[] {
   const out: TorchModule[] = [];
+  let shape = inputShape ? [...inputShape] : undefined;
   layers.forEach((layer, i) => {
     const c = layer.config();
+    if (SHAPED_TYPES.includes(layer.type)) {
+      if (!shape)
+        throw new ConfigError(
+          `layer ${i} (${layer.type}): declare "inputDim" (or "inputShape") beside the layers; it cannot be read from the weights`,
+          { layer: String(i) },
+        );
+      const next = shapedModule(layer, i, shape);
+      out.push(next.module);
+      shape = next.out;
+      const a =
+        c.activation === undefined ? "identity" : torchActivation(String(c.activation), i, layer.type);
+      if (a !== "identity" && a !== "linear") out.push({ kind: "activation", layer: i, activation: a });
+      return;
+    }
     if (layer.type === "dense") {
+      if (shape) shape = [...shape.slice(0, -1), Number(c.units)];
       out.push({ kind: "linear", layer: i, units: Number(c.units), bias: c.useBias !== false });
       const a = torchActivation(String(c.activation ?? "identity"), i, "dense");
       if (a !== "identity" && a !== "linear") out.push({ kind: "activation", layer: i, activation: a });
@@ -74,7 +92,7 @@ export function torchModules(layers: readonly Layer[]): TorchModule[] {
     else if (layer.type === "layerNorm") out.push({ kind: "layerNorm", layer: i, eps: Number(c.eps) });
     else
       throw new ConfigError(
-        `layer ${i} (${layer.type}): safetensors supports dense, activation, dropout and layerNorm layers (convolution and pooling: not yet)`,
+        `layer ${i} (${layer.type}): safetensors supports dense, activation, dropout, layerNorm, ${SHAPED_TYPES.join(", ")} layers (residual and concat blocks: not yet)`,
         { layer: String(i) },
       );
   });
@@ -97,9 +115,24 @@ export function torchNames(modules: readonly TorchModule[]): [homeostat: string,
       if (m.bias) out.push([`${m.layer}.bias`, `${k}.bias`]);
     } else if (m.kind === "layerNorm") {
       out.push([`${m.layer}.weight`, `${k}.weight`], [`${m.layer}.bias`, `${k}.bias`]);
-    }
+    } else if (m.kind !== "activation" && m.kind !== "dropout") out.push(...shapedNames(m, k).params);
   });
   return out;
+}
+
+/**
+ * The buffers' names (BatchNorm's running statistics), Homeostat's and PyTorch's, in `buffers()` order.
+ * PyTorch's `num_batches_tracked` has no Homeostat counterpart: export writes 0, import ignores it.
+ *
+ * @example
+ * torchBuffers(modules); // [["1.runningMean", "1.running_mean"], ["1.runningVar", "1.running_var"]]
+ */
+export function torchBuffers(modules: readonly TorchModule[]): [homeostat: string, torch: string][] {
+  return modules.flatMap((m, k) =>
+    m.kind === "linear" || m.kind === "activation" || m.kind === "dropout" || m.kind === "layerNorm"
+      ? []
+      : shapedNames(m, k).buffers,
+  );
 }
 
 /**

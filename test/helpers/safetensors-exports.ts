@@ -15,8 +15,13 @@ import {
   type SafetensorsExport,
   type SavedOptimizer,
 } from "../../src/io/safetensors.js";
+import { Conv1D, Conv2D } from "../../src/nn/conv.js";
 import { Activation, Dense, Dropout, LayerNorm } from "../../src/nn/layers.js";
-import type { Sequential } from "../../src/nn/sequential.js";
+import { BatchNorm, Embedding, GroupNorm } from "../../src/nn/norm-layers.js";
+import { AvgPool2D, GlobalAvgPool, MaxPool2D } from "../../src/nn/pooling.js";
+import { Flatten } from "../../src/nn/reshape.js";
+import { Sequential } from "../../src/nn/sequential.js";
+import { Rng } from "../../src/tensor/rng.js";
 import { optimizerFromConfig } from "../../src/optim/optimizers.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { fit } from "../../src/train/fit.js";
@@ -70,6 +75,68 @@ function trained(
   return { model, optimizer: { type, lr: opt.lr, options: opt.options, state: history.optimizerState } };
 }
 
+/**
+ * A shaped model with seeded weights and BatchNorm running statistics away from (0, 1), so that a
+ * transposed conv tap or a swapped mean and variance shows in the outputs.
+ */
+function shaped(
+  layers: ConstructorParameters<typeof Sequential>[0],
+  shape: number[],
+  seed: number,
+): Sequential {
+  const model = new Sequential(layers).build(shape, new Rng(seed));
+  const rng = new Rng(seed + 100);
+  for (const [name, t] of [...model.parameters(), ...model.buffers()])
+    for (let i = 0; i < t.size; i++)
+      t.data[i] = name.endsWith("Var")
+        ? 0.5 + rng.next()
+        : name.endsWith("weight") && t.rank === 1
+          ? 1 + 0.3 * rng.normal()
+          : 0.5 * rng.normal();
+  return model;
+}
+
+/** Rows of `width` ids in 0…vocabulary−1, as floats. */
+function idInputs(width: number, vocabulary: number, rows: number, seed: number): Tensor {
+  const rng = new Rng(seed);
+  return new Tensor(
+    Float32Array.from({ length: rows * width }, () => Math.floor(rng.next() * vocabulary)),
+    [rows, width],
+  );
+}
+
+/** Convolutions with "same" padding that is uneven (stride 2, even windows), groups, every pool. */
+function shapedCases(): ExportCase[] {
+  const cnn = shaped(
+    [
+      new Conv2D(4, { kernel: 3, padding: "same", activation: "relu" }),
+      new BatchNorm(),
+      new MaxPool2D({ pool: 2 }),
+      new Conv2D(6, { kernel: 2, stride: 2, padding: "same", groups: 2 }),
+      new AvgPool2D({ pool: 2, stride: 1, padding: "same" }),
+      new Flatten(),
+      new Dense(3, { activation: "softmax" }),
+    ],
+    [6, 6, 2],
+    21,
+  );
+  const sequence = shaped(
+    [
+      new Embedding(7, 3),
+      new Conv1D(4, { kernel: 3, padding: "same", dilation: 2, activation: "tanh" }),
+      new GroupNorm(2),
+      new GlobalAvgPool(),
+      new Dense(2),
+    ],
+    [5],
+    22,
+  );
+  return [
+    { name: "cnn", model: cnn, inputs: randomInputs(72, 8, 15) },
+    { name: "sequence", model: sequence, inputs: idInputs(5, 7, 8, 16) },
+  ];
+}
+
 /** Every export case, rebuilt deterministically. */
 export function exportCases(): ExportCase[] {
   const mixed = built(
@@ -100,6 +167,7 @@ export function exportCases(): ExportCase[] {
     { name: "activations", model: activations, inputs: randomInputs(6, 8, 12) },
     { name: "adam", ...trained("adam", { lr: 0.01 }), inputs: randomInputs(6, 8, 13) },
     { name: "sgd", ...trained("sgd", { lr: 0.05, momentum: 0.9 }), inputs: randomInputs(6, 8, 14) },
+    ...shapedCases(),
   ];
 }
 
