@@ -73,6 +73,43 @@ test("CNN names: conv, BatchNorm (with running statistics), pool and flatten mod
   );
 });
 
+test("block names: a residual's body and projection, a concat's branches, as PyTorch's module paths", () => {
+  const model = Sequential.fromLayerConfigs(
+    [
+      { type: "dense", units: 4, activation: "relu" },
+      { type: "residual", layers: [{ type: "dense", units: 3, activation: "tanh" }, { type: "batchNorm" }] },
+      {
+        type: "concat",
+        branches: [[{ type: "dense", units: 2 }], [{ type: "dropout", rate: 0.1 }, { type: "layerNorm" }]],
+      },
+    ],
+    "blocks",
+  ).build(5, new Rng(0));
+  const modules = torchModules(model.layers, model.inputShape);
+  assert.deepEqual(torchNames(modules), [
+    ["0.weight", "0.weight"],
+    ["0.bias", "0.bias"],
+    ["1.0.weight", "2.body.0.weight"],
+    ["1.0.bias", "2.body.0.bias"],
+    ["1.1.weight", "2.body.2.weight"],
+    ["1.1.bias", "2.body.2.bias"],
+    ["1.projection.0.weight", "2.projection.0.weight"],
+    ["2.0.0.weight", "3.branches.0.0.weight"],
+    ["2.0.0.bias", "3.branches.0.0.bias"],
+    ["2.1.1.weight", "3.branches.1.1.weight"],
+    ["2.1.1.bias", "3.branches.1.1.bias"],
+  ]);
+  assert.deepEqual(
+    torchNames(modules).map(([ours]) => ours),
+    model.parameters().map(([name]) => name),
+    "Homeostat's names are those of parameters(), in its order",
+  );
+  assert.deepEqual(torchBuffers(modules), [
+    ["1.1.runningMean", "2.body.2.running_mean"],
+    ["1.1.runningVar", "2.body.2.running_var"],
+  ]);
+});
+
 /** The CNN's state dict in PyTorch's shapes, with `edit` applied. */
 function stateDict(edit: (shapes: Record<string, number[]>) => void): Uint8Array {
   const shapes: Record<string, number[]> = {

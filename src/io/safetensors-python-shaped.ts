@@ -16,6 +16,8 @@ export const SHAPED_HELPERS: ReadonlySet<string> = new Set([
   "batchNorm",
   "groupNorm",
   "embedding",
+  "residual",
+  "concat",
 ]);
 
 export const SHAPED_CLASSES = `
@@ -111,6 +113,29 @@ class BatchNorm(nn.BatchNorm1d):
 class GroupNorm(nn.GroupNorm):
     def forward(self, x):
         return last(super().forward(first(x)))
+
+
+class Residual(nn.Module):
+    """body(x) + x; where the body changes the shape, body(x) + projection(x)."""
+
+    def __init__(self, body, projection=None):
+        super().__init__()
+        self.body = nn.Sequential(*body)
+        self.projection = nn.Sequential(*projection) if projection else None
+
+    def forward(self, x):
+        return self.body(x) + (x if self.projection is None else self.projection(x))
+
+
+class Concat(nn.Module):
+    """The branches' outputs side by side on the last (channel) axis."""
+
+    def __init__(self, *branches):
+        super().__init__()
+        self.branches = nn.ModuleList(nn.Sequential(*b) for b in branches)
+
+    def forward(self, x):
+        return torch.cat([b(x) for b in self.branches], -1)
 
 
 class Embedding(nn.Embedding):

@@ -25,22 +25,43 @@ export interface PythonModuleOptions {
 
 const pyString = (s: string): string => JSON.stringify(s); // a JSON string literal is a valid Python one
 
-/** `nn.Sequential(...)`'s arguments, one module a line. */
-function moduleLines(modules: readonly TorchModule[], inputDim: number): string[] {
-  let width = inputDim;
-  return modules.map((m) => {
+const nested = (lines: readonly string[]): string[] => [
+  "    [",
+  ...lines.map((l) => `        ${l}`),
+  "    ],",
+];
+
+/** `nn.Sequential(...)`'s arguments (a block takes several lines), and the last axis' width after them. */
+function moduleLines(
+  modules: readonly TorchModule[],
+  inputWidth: number,
+): { lines: string[]; width: number } {
+  let width = inputWidth;
+  const lines = modules.flatMap((m): string[] => {
     if (m.kind === "linear") {
       const line = `nn.Linear(${width}, ${m.units}${m.bias ? "" : ", bias=False"}),`;
       width = m.units;
-      return line;
+      return [line];
     }
-    if (m.kind === "activation") return `${TORCH_ACTIVATIONS[m.activation]},`;
-    if (m.kind === "dropout") return `nn.Dropout(${m.rate}),`;
-    if (m.kind === "layerNorm") return `nn.LayerNorm(${width}, eps=${m.eps}),`;
+    if (m.kind === "activation") return [`${TORCH_ACTIVATIONS[m.activation]},`];
+    if (m.kind === "dropout") return [`nn.Dropout(${m.rate}),`];
+    if (m.kind === "layerNorm") return [`nn.LayerNorm(${width}, eps=${m.eps}),`];
+    if (m.kind === "residual") {
+      const body = moduleLines(m.body, width);
+      const projection = m.projection ? nested(moduleLines(m.projection, width).lines) : ["    None,"];
+      width = body.width;
+      return ["Residual(", ...nested(body.lines), ...projection, "),"];
+    }
+    if (m.kind === "concat") {
+      const branches = m.branches.map((b) => moduleLines(b, width));
+      width = branches.reduce((w, b) => w + b.width, 0);
+      return ["Concat(", ...branches.flatMap((b) => nested(b.lines)), "),"];
+    }
     const shaped = shapedLine(m);
     width = shaped.width ?? width;
-    return shaped.line;
+    return [shaped.line];
   });
+  return { lines, width };
 }
 
 const READER = `def read_safetensors(path):
@@ -96,7 +117,7 @@ export function pythonModule(modules: readonly TorchModule[], o: PythonModuleOpt
   const shaped = (o.inputShape?.length ?? 1) > 1 || modules.some((m) => SHAPED_HELPERS.has(m.kind));
   const lastAxis = o.inputShape?.at(-1) ?? o.inputDim;
   const body = moduleLines(modules, lastAxis)
-    .map((l) => `        ${l}`)
+    .lines.map((l) => `        ${l}`)
     .join("\n");
   const sample = shaped ? `, ${(o.inputShape ?? [o.inputDim]).join(", ")}` : "";
   return `"""${o.description}

@@ -177,12 +177,13 @@ export function shapedModule(
   );
 }
 
-/** The Homeostat ↔ PyTorch names of a shaped module at index k: parameters, then buffers. */
+/** The Homeostat ↔ PyTorch names of a shaped module under its prefixes: parameters, then buffers. */
 export function shapedNames(
   m: ShapedModule,
-  k: number,
+  ours: string,
+  theirs: string,
 ): { params: [string, string][]; buffers: [string, string][] } {
-  const p = (n: string, t = n): [string, string] => [`${m.layer}.${n}`, `${k}.${t}`];
+  const p = (n: string, t = n): [string, string] => [`${ours}${n}`, `${theirs}${t}`];
   if (m.kind === "conv") return { params: m.bias ? [p("weight"), p("bias")] : [p("weight")], buffers: [] };
   if (m.kind === "batchNorm")
     return {

@@ -15,6 +15,7 @@ import { pythonModule } from "./safetensors-python.js";
 import { convLayout, torchConvShape } from "./safetensors-shaped.js";
 import {
   inferInputDim,
+  placedModules,
   type TorchModule,
   torchBuffers,
   torchModules,
@@ -75,14 +76,12 @@ export function exportSafetensors(
       data: e.conv ? convLayout(e.conv, e.tensor.data, true) : Float32Array.from(e.tensor.data),
     }),
   );
-  modules.forEach((m, k) => {
-    if (m.kind === "batchNorm")
-      tensors.push({ name: `${k}.num_batches_tracked`, dtype: "F32", shape: [], data: new Float32Array(1) });
-  });
+  for (const name of batchCounters(modules))
+    tensors.push({ name, dtype: "F32", shape: [], data: new Float32Array(1) });
   const weights = encodeSafetensors(tensors, { format: "pt", [ARCH_KEY]: JSON.stringify(model.config()) });
   const shapes = model.parameters().map(([name, t]) => ({ name, shape: t.shape }));
   // A conv weight's moments are in Homeostat's layout; PyTorch's optimiser would need them transposed.
-  const hasConv = modules.some((m) => m.kind === "conv");
+  const hasConv = placedModules(modules).some((p) => p.module.kind === "conv");
   const opt = o.optimizer && !hasConv ? optimizerTensors(o.optimizer, shapes) : null;
   const optimizerFile = fileName(safetensorsPaths(o.weightsFile).optimizer);
   const python = pythonModule(modules, {
@@ -99,6 +98,7 @@ export function exportSafetensors(
 
 /** One tensor of the state dict: its PyTorch name and shape, the Homeostat tensor, and its conv layout. */
 interface TorchEntry {
+  ours: string;
   theirs: string;
   torchShape: number[];
   tensor: Tensor;
@@ -109,14 +109,20 @@ interface TorchEntry {
 function torchEntries(model: Sequential, modules: readonly TorchModule[]): TorchEntry[] {
   const ours = new Map([...model.parameters(), ...model.buffers()]);
   const convs = new Map<string, TorchEntry["conv"]>();
-  modules.forEach((m, k) => {
-    if (m.kind === "conv") convs.set(`${k}.weight`, m);
-  });
+  for (const { module: m, theirs } of placedModules(modules))
+    if (m.kind === "conv") convs.set(`${theirs}weight`, m);
   return [...torchNames(modules), ...torchBuffers(modules)].map(([name, theirs]) => {
     const tensor = ours.get(name)!;
     const conv = convs.get(theirs) ?? null;
-    return { theirs, tensor, conv, torchShape: conv ? torchConvShape(conv) : [...tensor.shape] };
+    return { ours: name, theirs, tensor, conv, torchShape: conv ? torchConvShape(conv) : [...tensor.shape] };
   });
+}
+
+/** PyTorch's BatchNorm step counters: no Homeostat counterpart (export writes 0, import ignores them). */
+function batchCounters(modules: readonly TorchModule[]): string[] {
+  return placedModules(modules).flatMap((p) =>
+    p.module.kind === "batchNorm" ? [`${p.theirs}num_batches_tracked`] : [],
+  );
 }
 
 /** The last segment of a POSIX path, as `path.basename` gives it, with no `node:path` in a browser. */
@@ -251,11 +257,9 @@ export function importSafetensors(
   model.build(declared.inputShape ?? inputDim, new Rng(0));
   const modules = torchModules(model.layers, model.inputShape);
   const entries = torchEntries(model, modules);
-  for (const { theirs, tensor: p, torchShape, conv } of entries) {
+  for (const { ours, theirs, tensor: p, torchShape, conv } of entries) {
     const t = byName.get(theirs);
-    const layer = theirs.split(".")[0]!;
-    const m = modules[Number(layer)]!;
-    const what = `layer ${m.layer} (${model.layers[m.layer]!.type})`;
+    const what = `layer ${ours.slice(0, ours.lastIndexOf("."))} (${model.layers[Number(ours.split(".")[0])]!.type})`;
     if (!t)
       throw new ModelFileError(
         `${file}: missing tensor "${theirs}" (${what}, shape ${shapeText(torchShape)})`,
@@ -272,9 +276,7 @@ export function importSafetensors(
     p.data.set(conv ? convLayout(conv, t.data, false) : t.data);
   }
   const expected = new Set(entries.map((e) => e.theirs));
-  modules.forEach((m, k) => {
-    if (m.kind === "batchNorm") expected.add(`${k}.num_batches_tracked`);
-  });
+  for (const name of batchCounters(modules)) expected.add(name);
   const extra = st.tensors.filter((t) => !expected.has(t.name)).map((t) => `"${t.name}"`);
   if (extra.length > 0)
     throw new ModelFileError(
@@ -282,7 +284,7 @@ export function importSafetensors(
       { file, layer: extra[0]!.slice(1, -1) },
     );
   if (!optimizer) return { model };
-  if (modules.some((m) => m.kind === "conv"))
+  if (placedModules(modules).some((p) => p.module.kind === "conv"))
     throw new ConfigError(
       `${optimizer.file}: optimiser state for convolutions is not imported yet (its moments would need PyTorch's weight layout); import the weights alone`,
       { file: optimizer.file },

@@ -15,6 +15,7 @@ import {
   type SafetensorsExport,
   type SavedOptimizer,
 } from "../../src/io/safetensors.js";
+import { Concat, Residual } from "../../src/nn/blocks.js";
 import { Conv1D, Conv2D } from "../../src/nn/conv.js";
 import { Activation, Dense, Dropout, LayerNorm } from "../../src/nn/layers.js";
 import { BatchNorm, Embedding, GroupNorm } from "../../src/nn/norm-layers.js";
@@ -77,7 +78,8 @@ function trained(
 
 /**
  * A shaped model with seeded weights and BatchNorm running statistics away from (0, 1), so that a
- * transposed conv tap or a swapped mean and variance shows in the outputs.
+ * transposed conv tap or a swapped mean and variance shows in the outputs; weights scaled by their
+ * fan-in keep the outputs of O(1), where the comparison's bound is float32 rounding.
  */
 function shaped(
   layers: ConstructorParameters<typeof Sequential>[0],
@@ -92,7 +94,9 @@ function shaped(
         ? 0.5 + rng.next()
         : name.endsWith("weight") && t.rank === 1
           ? 1 + 0.3 * rng.normal()
-          : 0.5 * rng.normal();
+          : t.rank === 2
+            ? rng.normal() / Math.sqrt(t.shape[1]!) // outputs of O(1), where float32 spacing is 1.2e-7
+            : 0.5 * rng.normal();
   return model;
 }
 
@@ -131,7 +135,29 @@ function shapedCases(): ExportCase[] {
     [5],
     22,
   );
+  // Residuals with and without projections (1×1 conv with stride, bias-free dense), a concat of branches.
+  const blocks = shaped(
+    [
+      new Conv2D(4, { padding: "same", activation: "relu" }),
+      new Residual([
+        new Conv2D(4, { padding: "same", activation: "relu" }),
+        new BatchNorm(),
+        new Conv2D(4, { padding: "same" }),
+      ]),
+      new Residual([new Conv2D(6, { stride: 2, padding: "same" })]),
+      new Concat([
+        [new Conv2D(2, { kernel: 1 })],
+        [new MaxPool2D({ pool: 3, stride: 1, padding: "same" }), new Conv2D(3, { kernel: 1 })],
+      ]),
+      new GlobalAvgPool(),
+      new Residual([new Dense(4, { activation: "relu" })]),
+      new Dense(3),
+    ],
+    [5, 5, 3],
+    23,
+  );
   return [
+    { name: "blocks", model: blocks, inputs: randomInputs(75, 8, 17) },
     { name: "cnn", model: cnn, inputs: randomInputs(72, 8, 15) },
     { name: "sequence", model: sequence, inputs: idInputs(5, 7, 8, 16) },
   ];
