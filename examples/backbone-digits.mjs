@@ -7,7 +7,7 @@
 // 3. Accuracy on the held-out test rows of old (0–4) and new (5–9) classes.
 // Plug in your own backbone: FeatureExtractor.fromOnnx(bytes) for an ONNX MLP that Homeostat's import
 // reads, or any trained Homeostat model cut before its head.
-// Run after `npm run build`:   node examples/backbone-digits.mjs
+// Run after `npm run build`:   node examples/backbone-digits.mjs [--pretrain 3000] [--epochs 3] [--rows 600]
 import {
   BackboneLearner,
   Conv2D,
@@ -24,6 +24,13 @@ import {
 } from "homeostat";
 import { loadBundledMnist } from "homeostat/node";
 
+const arg = (name, d) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : d;
+};
+const PRETRAIN = arg("pretrain", 3000);
+const EPOCHS = arg("epochs", 3);
+const ROWS = arg("rows", 600);
 const { train, test } = loadBundledMnist();
 const label = (d, i) => d.y.subarray(i * 10, i * 10 + 10).indexOf(1);
 const rowsOf = (d, keep, limit) => {
@@ -47,9 +54,9 @@ const cnn = new Sequential([
   new Dense(32, { activation: "relu" }),
   new Dense(5, { activation: "softmax" }),
 ]).build([28, 28, 1], new Rng(1));
-const pre = tensorOf(train, rowsOf(train, old, 3000), 5);
+const pre = tensorOf(train, rowsOf(train, old, PRETRAIN), 5);
 let start = Date.now();
-fit(cnn, pre, { epochs: 3, batchSize: 32, optimizer: adam({ lr: 2e-3 }), loss: "crossEntropy", seed: 1 });
+fit(cnn, pre, { epochs: EPOCHS, batchSize: 32, optimizer: adam({ lr: 2e-3 }), loss: "crossEntropy", seed: 1 });
 const oldTest = rowsOf(test, old, 1000);
 const newTest = rowsOf(test, (c) => !old(c), 1000);
 const pretrainAcc = (() => {
@@ -62,12 +69,12 @@ const pretrainAcc = (() => {
   }
   return ok / oldTest.length;
 })();
-console.log(`backbone: 0–4 test accuracy ${(100 * pretrainAcc).toFixed(1)}% after 3 epochs on 3,000 rows (${((Date.now() - start) / 1000).toFixed(0)} s)`);
+console.log(`backbone: 0–4 test accuracy ${(100 * pretrainAcc).toFixed(1)}% after ${EPOCHS} epochs on ${PRETRAIN} rows (${((Date.now() - start) / 1000).toFixed(0)} s)`);
 const backbone = FeatureExtractor.fromModel(cnn, { layers: 6 });
 console.log(`backbone hash ${backbone.hash}, ${backbone.outputDim}-number embeddings`);
 
-// 2. The stream: 600 rows of 0–4, then 600 rows of 5–9, one at a time.
-const stream = [...rowsOf(train, old, 600), ...rowsOf(train, (c) => !old(c), 600)];
+// 2. The stream: ROWS rows of 0–4, then ROWS rows of 5–9, one at a time.
+const stream = [...rowsOf(train, old, ROWS), ...rowsOf(train, (c) => !old(c), ROWS)];
 const pixels = (d, i) => d.x.subarray(i * 784, i * 784 + 784);
 const heads = {
   learner: BackboneLearner.create(backbone, { task: "classification", seed: 1 }),
@@ -89,7 +96,7 @@ const oracleGuess = (i) => {
   return p.indexOf(Math.max(...p));
 };
 const pct = (v) => `${(100 * v).toFixed(1)}%`.padStart(6);
-console.log(`\nafter the stream (1,200 rows, ${seconds.toFixed(0)} s for both heads):`);
+console.log(`\nafter the stream (${stream.length} rows, ${seconds.toFixed(0)} s for both heads):`);
 console.log("head       old 0–4  new 5–9");
 for (const [name, h] of Object.entries(heads)) {
   const g = (i) => Number(h.predict(pixels(test, i)).label);
