@@ -5,13 +5,19 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { encodeSafetensors, exportSafetensors, importSafetensors } from "../src/io/safetensors.js";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  exportSafetensors,
+  importSafetensors,
+} from "../src/io/safetensors.js";
 import { convLayout, shapedModule } from "../src/io/safetensors-shaped.js";
 import { torchBuffers, torchModules, torchNames } from "../src/io/safetensors-torch.js";
 import { Conv2D } from "../src/nn/conv.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { ConfigError, ModelFileError } from "../src/tensor/errors.js";
 import { Rng } from "../src/tensor/rng.js";
+import { exportCases, exportOf } from "./helpers/safetensors-exports.js";
 
 const CNN = {
   inputShape: [6, 6, 1],
@@ -177,5 +183,19 @@ test("a conv architecture without its input shape is a ConfigError asking for it
         "cnn.safetensors",
       ),
     (e: unknown) => e instanceof ConfigError && /layer 0 \(conv2d\): declare "inputDim"/.test(e.message),
+  );
+});
+
+test("a conv net's Adam moments go out in PyTorch's layout and come back to Homeostat's, bit for bit", () => {
+  const c = exportCases().find((e) => e.name === "cnnAdam")!;
+  const files = exportOf(c);
+  const moments = decodeSafetensors(files.optimizer!, "o");
+  const convMoment = moments.tensors.find((t) => t.name === "state.0.exp_avg")!;
+  assert.deepEqual(convMoment.shape, [4, 2, 2, 2], "PyTorch's Conv2d weight shape");
+  const back = importSafetensors(files.weights, null, "w", { bytes: files.optimizer!, file: "o" });
+  const mu = (s: unknown) => (s as { mu?: Float32Array[] }[]).find((g) => g.mu)!.mu!;
+  assert.deepEqual(
+    mu(back.optimizer!.state).map((m) => [...m]),
+    mu(c.optimizer!.state).map((m) => [...m]),
   );
 });

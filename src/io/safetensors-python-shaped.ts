@@ -38,6 +38,11 @@ class Net(nn.Sequential):
         super().__init__(*modules)
         self.input_shape = input_shape
 
+    def __getitem__(self, index):
+        if isinstance(index, slice):  # model[:-1], the logits, stays a Net
+            return Net(self.input_shape, *list(self)[index])
+        return super().__getitem__(index)
+
     def forward(self, x):
         return super().forward(x.reshape(x.shape[0], *self.input_shape))
 

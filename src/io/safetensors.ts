@@ -80,9 +80,8 @@ export function exportSafetensors(
     tensors.push({ name, dtype: "F32", shape: [], data: new Float32Array(1) });
   const weights = encodeSafetensors(tensors, { format: "pt", [ARCH_KEY]: JSON.stringify(model.config()) });
   const shapes = model.parameters().map(([name, t]) => ({ name, shape: t.shape }));
-  // A conv weight's moments are in Homeostat's layout; PyTorch's optimiser would need them transposed.
-  const hasConv = placedModules(modules).some((p) => p.module.kind === "conv");
-  const opt = o.optimizer && !hasConv ? optimizerTensors(o.optimizer, shapes) : null;
+  const saved = o.optimizer ? optimizerTensors(o.optimizer, shapes) : null;
+  const opt = saved && { ...saved, tensors: convMoments(saved.tensors, model, modules, true) };
   const optimizerFile = fileName(safetensorsPaths(o.weightsFile).optimizer);
   const python = pythonModule(modules, {
     description:
@@ -115,6 +114,29 @@ function torchEntries(model: Sequential, modules: readonly TorchModule[]): Torch
     const tensor = ours.get(name)!;
     const conv = convs.get(theirs) ?? null;
     return { ours: name, theirs, tensor, conv, torchShape: conv ? torchConvShape(conv) : [...tensor.shape] };
+  });
+}
+
+/**
+ * Optimiser moments (`state.<i>.<key>`) of conv weights in the other library's layout: `toTorch`
+ * [filters, kh·kw·c/g] → [filters, c/g, kh, kw], else back. Other tensors pass unchanged.
+ */
+function convMoments(
+  tensors: SafeTensor[],
+  model: Sequential,
+  modules: readonly TorchModule[],
+  toTorch: boolean,
+): SafeTensor[] {
+  const entries = torchEntries(model, modules);
+  return tensors.map((t) => {
+    const [, index, key] = t.name.split(".");
+    const e = entries[Number(index)];
+    if (!e?.conv || key === "step") return t;
+    // A moment of another shape is left for optimizerFromTensors to refuse, naming it.
+    if (!toTorch && t.shape.join() !== e.torchShape.join()) return t;
+    const shape = toTorch ? e.torchShape : [...e.tensor.shape];
+    const data = convLayout(e.conv, t.data, toTorch);
+    return { ...t, dtype: "F32", shape, data };
   });
 }
 
@@ -284,15 +306,11 @@ export function importSafetensors(
       { file, layer: extra[0]!.slice(1, -1) },
     );
   if (!optimizer) return { model };
-  if (placedModules(modules).some((p) => p.module.kind === "conv"))
-    throw new ConfigError(
-      `${optimizer.file}: optimiser state for convolutions is not imported yet (its moments would need PyTorch's weight layout); import the weights alone`,
-      { file: optimizer.file },
-    );
   const shapes = model.parameters().map(([name, t]) => ({ name, shape: t.shape }));
   const data = model.parameters().map(([, t]) => t.data as Float32Array);
+  const moments = decodeSafetensors(optimizer.bytes, optimizer.file);
   const saved = optimizerFromTensors(
-    decodeSafetensors(optimizer.bytes, optimizer.file),
+    { ...moments, tensors: convMoments(moments.tensors, model, modules, false) },
     shapes,
     data,
     optimizer.file,

@@ -163,6 +163,28 @@ function shapedCases(): ExportCase[] {
   ];
 }
 
+/** A conv net with BatchNorm on the trajectory rows read as [1, 3, 2] images, trained 5 Adam steps. */
+function trainedCnn(): { model: Sequential; optimizer: SavedOptimizer } {
+  const model = new Sequential([
+    new Conv2D(4, { kernel: 2, padding: "same", activation: "relu" }),
+    new BatchNorm(),
+    new Flatten(),
+    new Dense(3, { activation: "softmax" }),
+  ]).build([1, 3, 2], new Rng(5)); // two channels: the moments' transpose is not the identity
+  const opt = optimizerFromConfig({ type: "adam", lr: 0.01 });
+  const history = fit(model, trajectoryData(80, 5), {
+    epochs: 1,
+    batchSize: BATCH,
+    optimizer: opt,
+    loss: "crossEntropy",
+    shuffle: false,
+  });
+  return {
+    model,
+    optimizer: { type: "adam", lr: opt.lr, options: opt.options, state: history.optimizerState },
+  };
+}
+
 /** Every export case, rebuilt deterministically. */
 export function exportCases(): ExportCase[] {
   const mixed = built(
@@ -194,6 +216,7 @@ export function exportCases(): ExportCase[] {
     { name: "adam", ...trained("adam", { lr: 0.01 }), inputs: randomInputs(6, 8, 13) },
     { name: "sgd", ...trained("sgd", { lr: 0.05, momentum: 0.9 }), inputs: randomInputs(6, 8, 14) },
     ...shapedCases(),
+    { name: "cnnAdam", ...trainedCnn(), inputs: randomInputs(6, 8, 18) },
   ];
 }
 
