@@ -157,6 +157,8 @@ export { randomShift, type BatchTransform } from "./data/transforms.js";
 export { encodeModel, decodeModel, type ModelMetadata, type LoadedModel } from "./io/model.js";
 export { encodeContainer, decodeContainer, MODEL_FORMAT_VERSION } from "./io/container.js";
 export { exportOnnx, importOnnx } from "./io/onnx.js";
+// Frozen pretrained backbones feeding a learner that keeps learning; its file records the backbone.
+export { BackboneLearner, FeatureExtractor } from "./io/feature-extractor.js";
 export { exportTfjs, importTfjs, type TfjsModelJson } from "./io/tfjs.js";
 // PyTorch weights both ways: safetensors with nn.Sequential names, a generated module, optimiser state.
 export {

@@ -70,6 +70,12 @@ const CHECKS: Record<string, () => void> = {
     assert.ok(numbers(out, /(\d+) spike\(s\) found/g)[0] >= 1, out);
     assert.match(out, /lossSpike: the loss jumped .*\[repaired\]/);
   },
+  "backbone-digits.mjs": () => {
+    const out = run("backbone-digits.mjs", ["--pretrain", "600", "--epochs", "2", "--rows", "150"]);
+    const old = (name: string) => numbers(out, new RegExp(`^${name} +([\\d.]+)%`, "gm"))[0]!;
+    assert.ok(old("learner") > old("naive") + 30, `replay keeps the old classes that naive forgets:\n${out}`);
+    assert.match(out, /backbone hash [0-9a-f]{8}-[0-9a-f]{8}-\d+, 32-number embeddings/);
+  },
   "partitioned-learners.mjs": () => {
     const out = run("partitioned-learners.mjs", ["--partitions", "2", "--rows", "1000"]);
     assert.match(out, /1000 of 1000 rows learnt once each across 2 partitions/);

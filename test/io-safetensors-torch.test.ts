@@ -72,6 +72,36 @@ test("a PyTorch-made MLP (6-16-8-3, ReLU, tanh) imports and gives PyTorch's logi
   );
 });
 
+const CNN = {
+  inputShape: [8, 8, 1],
+  layers: [
+    { type: "conv2d", filters: 4, kernel: 3, padding: "same" },
+    { type: "batchNorm" },
+    { type: "activation", activation: "relu" },
+    { type: "maxPool2d", pool: 2 },
+    { type: "conv2d", filters: 6, kernel: 3, activation: "relu" },
+    { type: "globalAvgPool" },
+    { type: "dense", units: 3 },
+  ],
+  source: "cnn",
+};
+
+test("a PyTorch-made CNN (NCHW Conv2d, BatchNorm2d after 5 steps, pools) imports channels last with PyTorch's logits", (t) => {
+  const ref = readJsonFixture<{ x: number[]; rows: number; logits: number[] }>(
+    "safetensors",
+    "torch_cnn.json",
+  );
+  const { model } = importSafetensors(bytesOf("torch_cnn.safetensors"), CNN, "torch_cnn.safetensors");
+  const [, runningVar] = model.buffers()[1]!;
+  assert.ok(
+    runningVar.data.some((v) => Math.abs(v - 1) > 0.05),
+    "the running variance moved in PyTorch and was read",
+  );
+  const x = new Tensor(Float32Array.from(ref.x), [ref.rows, 64]);
+  const logits = maxAbsDiff(predict(model, x).data, ref.logits, OUTPUT_BOUND, "logits");
+  t.diagnostic(`CNN: max |Homeostat − PyTorch| of logits ${logits.toExponential(2)}`);
+});
+
 /** Homeostat's loss at each step of `fit` from the given weights and optimiser state, on `data` in order. */
 function continueTraining(
   model: Sequential,

@@ -38,7 +38,7 @@ export function learnerFromBytes(bytes: Uint8Array, file?: string): Learner {
 }
 
 /** Typed arrays out of a plain tree into `tensors` (as `{$t: name}`); NaN, ±Infinity and −0 as `{$n: text}`. */
-function lift(value: unknown, tensors: NamedTensor[]): unknown {
+export function lift(value: unknown, tensors: NamedTensor[]): unknown {
   if (ArrayBuffer.isView(value)) {
     const data = value as unknown as TensorData;
     const name = `t${tensors.length}`;
@@ -54,7 +54,7 @@ function lift(value: unknown, tensors: NamedTensor[]): unknown {
   return value;
 }
 
-function lower(value: unknown, tensors: ReadonlyMap<string, TensorData>): unknown {
+export function lower(value: unknown, tensors: ReadonlyMap<string, TensorData>): unknown {
   if (Array.isArray(value)) return value.map((v) => lower(v, tensors));
   if (value === null || typeof value !== "object") return value;
   const o = value as Record<string, unknown>;

@@ -9,15 +9,15 @@ import { SELU_ALPHA, SELU_SCALE } from "../autograd/functional.js";
 import type { ActivationName } from "../nn/activations.js";
 import type { Sequential } from "../nn/sequential.js";
 import { float32Bytes, modelSteps } from "./interchange.js";
+import { type GraphParts, type NodeSpec, shapedGraph } from "./onnx-export-shaped.js";
 import { ATTR, FLOAT, HINT_KEY } from "./onnx-graph.js";
 import { ProtoWriter } from "./protobuf.js";
 
-interface NodeSpec {
-  op: string;
-  name: string;
-  inputs: string[];
-  attrs?: [string, number | string, "f" | "i" | "s"][];
-}
+/** TensorProto.DataType.INT64 and AttributeProto.AttributeType.INTS. */
+const INT64 = 7;
+const ATTR_INTS = 7;
+/** The layer types the flat path (and TF.js's) maps; any other goes through onnx-export-shaped.ts. */
+const FLAT_TYPES = new Set(["dense", "activation", "dropout", "layerNorm"]);
 
 /** The ONNX nodes of one activation (none for identity), reading `x`; gelu adds its constants to `consts`. */
 const ONNX_ACTIVATION = {
@@ -74,14 +74,15 @@ export function exportOnnx(model: Sequential): Uint8Array {
 }
 
 /** The nodes and initializers of a model's graph, in layer order. */
-interface GraphSpec {
-  nodes: NodeSpec[];
-  weights: [string, number[], Float32Array][];
-  scalars: [string, number][];
-}
+type GraphSpec = GraphParts;
 
 /** Map the model's steps to ONNX nodes (an Identity node for a model with no steps that compute). */
 function graphOf(model: Sequential): GraphSpec {
+  if (model.isBuilt && model.layers.some((l) => !FLAT_TYPES.has(l.type))) {
+    const g = shapedGraph(model.layers, model.inputShape, (a) => ONNX_ACTIVATION[a as ActivationName]);
+    if (g.nodes.length === 0) g.nodes.push({ op: "Identity", name: "Identity", inputs: ["input"] });
+    return g;
+  }
   const nodes: NodeSpec[] = [];
   const weights: [string, number[], Float32Array][] = [];
   const scalars: [string, number][] = [];
@@ -125,16 +126,18 @@ function graphOf(model: Sequential): GraphSpec {
     }
   }
   if (nodes.length === 0) push([{ op: "Identity", name: "Identity", inputs: [x] }]);
-  return { nodes, weights, scalars };
+  return { nodes, weights, ints: [], scalars };
 }
 
 /** The GraphProto: nodes (the last one's output is "output"), initializers, input and output. */
-function writeGraph(g: ProtoWriter, { nodes, weights, scalars }: GraphSpec, model: Sequential): void {
+function writeGraph(g: ProtoWriter, { nodes, weights, ints, scalars }: GraphSpec, model: Sequential): void {
   const last = nodes[nodes.length - 1].name;
   for (const n of nodes) g.message(1, (m) => writeNode(m, n, n.name === last ? "output" : n.name));
   g.string(2, "homeostat");
   for (const [name, dims, data] of weights)
     g.message(5, (t) => t.packedInts(1, dims).int(2, FLOAT).string(8, name).bytes(9, float32Bytes(data)));
+  for (const [name, values] of ints)
+    g.message(5, (t) => t.packedInts(1, [values.length]).int(2, INT64).string(8, name).packedInts(7, values));
   for (const [name, value] of scalars)
     g.message(5, (t) =>
       t
@@ -154,6 +157,7 @@ function writeNode(m: ProtoWriter, n: NodeSpec, output: string): void {
       a.string(1, name);
       if (kind === "f") a.float(2, value as number).int(20, ATTR.float);
       else if (kind === "i") a.int(3, value as number).int(20, ATTR.int);
+      else if (kind === "ints") a.packedInts(8, value as number[]).int(20, ATTR_INTS);
       else a.string(4, value as string).int(20, ATTR.string);
     });
   }

@@ -5,12 +5,15 @@
  * PyTorch alone (Debian's python3-torch has no `safetensors` package); `safetensors.torch.load_file`
  * reads the same files.
  */
+import { SHAPED_CLASSES, SHAPED_HELPERS, shapedLine } from "./safetensors-python-shaped.js";
 import { TORCH_ACTIVATIONS, type TorchModule } from "./safetensors-torch.js";
 
 export interface PythonModuleOptions {
   /** One line that says what the network is (shown in the docstring). */
   description: string;
   inputDim: number;
+  /** One sample's shape when it is not a flat row (images: [height, width, channels]). */
+  inputShape?: readonly number[];
   /** File names (no directory) of the weights and, optionally, the optimiser state, beside the .py. */
   weightsFile: string;
   optimizerFile?: string;
@@ -22,19 +25,43 @@ export interface PythonModuleOptions {
 
 const pyString = (s: string): string => JSON.stringify(s); // a JSON string literal is a valid Python one
 
-/** `nn.Sequential(...)`'s arguments, one module a line. */
-function moduleLines(modules: readonly TorchModule[], inputDim: number): string[] {
-  let width = inputDim;
-  return modules.map((m) => {
+const nested = (lines: readonly string[]): string[] => [
+  "    [",
+  ...lines.map((l) => `        ${l}`),
+  "    ],",
+];
+
+/** `nn.Sequential(...)`'s arguments (a block takes several lines), and the last axis' width after them. */
+function moduleLines(
+  modules: readonly TorchModule[],
+  inputWidth: number,
+): { lines: string[]; width: number } {
+  let width = inputWidth;
+  const lines = modules.flatMap((m): string[] => {
     if (m.kind === "linear") {
       const line = `nn.Linear(${width}, ${m.units}${m.bias ? "" : ", bias=False"}),`;
       width = m.units;
-      return line;
+      return [line];
     }
-    if (m.kind === "activation") return `${TORCH_ACTIVATIONS[m.activation]},`;
-    if (m.kind === "dropout") return `nn.Dropout(${m.rate}),`;
-    return `nn.LayerNorm(${width}, eps=${m.eps}),`;
+    if (m.kind === "activation") return [`${TORCH_ACTIVATIONS[m.activation]},`];
+    if (m.kind === "dropout") return [`nn.Dropout(${m.rate}),`];
+    if (m.kind === "layerNorm") return [`nn.LayerNorm(${width}, eps=${m.eps}),`];
+    if (m.kind === "residual") {
+      const body = moduleLines(m.body, width);
+      const projection = m.projection ? nested(moduleLines(m.projection, width).lines) : ["    None,"];
+      width = body.width;
+      return ["Residual(", ...nested(body.lines), ...projection, "),"];
+    }
+    if (m.kind === "concat") {
+      const branches = m.branches.map((b) => moduleLines(b, width));
+      width = branches.reduce((w, b) => w + b.width, 0);
+      return ["Concat(", ...branches.flatMap((b) => nested(b.lines)), "),"];
+    }
+    const shaped = shapedLine(m);
+    width = shaped.width ?? width;
+    return [shaped.line];
   });
+  return { lines, width };
 }
 
 const READER = `def read_safetensors(path):
@@ -87,9 +114,12 @@ export function pythonModule(modules: readonly TorchModule[], o: PythonModuleOpt
         ]
       : []),
   ];
-  const body = moduleLines(modules, o.inputDim)
-    .map((l) => `        ${l}`)
+  const shaped = (o.inputShape?.length ?? 1) > 1 || modules.some((m) => SHAPED_HELPERS.has(m.kind));
+  const lastAxis = o.inputShape?.at(-1) ?? o.inputDim;
+  const body = moduleLines(modules, lastAxis)
+    .lines.map((l) => `        ${l}`)
     .join("\n");
+  const sample = shaped ? `, ${(o.inputShape ?? [o.inputDim]).join(", ")}` : "";
   return `"""${o.description}
 
 Written by \`homeostat export --format safetensors\`: builds the network in PyTorch and loads
@@ -97,7 +127,7 @@ ${o.weightsFile}${o.optimizerFile ? ` (and the optimiser state, ${o.optimizerFil
 ${notes.join("\n")}
 
     python3 ${o.weightsFile.replace(/\.safetensors$/, "")}.py          # loads the weights and prints the network
-    model = load(); y = model(torch.rand(4, ${o.inputDim}))
+    model = load(); y = model(torch.rand(4${sample || `, ${o.inputDim}`}))
 """
 import json
 import struct
@@ -105,15 +135,15 @@ from pathlib import Path
 
 import torch
 from torch import nn
-
+${shaped ? "from torch.nn import functional as F\n" : ""}
 HERE = Path(__file__).resolve().parent
 
 
-${READER}
+${READER}${shaped ? SHAPED_CLASSES : ""}
 
 def build():
     """The network, freshly initialised."""
-    return nn.Sequential(
+    return ${shaped ? `Net((${(o.inputShape ?? [o.inputDim]).join(", ")},),` : "nn.Sequential("}
 ${body}
     )
 

@@ -12,7 +12,16 @@ import { Rng } from "../tensor/rng.js";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors-format.js";
 import { optimizerFromTensors, optimizerTensors, type SavedOptimizer } from "./safetensors-optim.js";
 import { pythonModule } from "./safetensors-python.js";
-import { inferInputDim, torchModules, torchNames } from "./safetensors-torch.js";
+import { convLayout, torchConvShape } from "./safetensors-shaped.js";
+import {
+  inferInputDim,
+  placedModules,
+  type TorchModule,
+  torchBuffers,
+  torchModules,
+  torchNames,
+} from "./safetensors-torch.js";
+import type { Tensor } from "../tensor/tensor.js";
 
 export {
   decodeSafetensors,
@@ -58,25 +67,84 @@ export function exportSafetensors(
     throw new ConfigError(
       "safetensors export: the model has no weights yet; call build(inputDim, rng) or train it first",
     );
-  const modules = torchModules(model.layers);
-  const params = new Map(model.parameters());
-  const tensors = torchNames(modules).map(([ours, theirs]): SafeTensor => {
-    const t = params.get(ours)!;
-    return { name: theirs, dtype: "F32", shape: [...t.shape], data: Float32Array.from(t.data) };
-  });
+  const modules = torchModules(model.layers, model.inputShape);
+  const tensors = torchEntries(model, modules).map(
+    (e): SafeTensor => ({
+      name: e.theirs,
+      dtype: "F32",
+      shape: e.torchShape,
+      data: e.conv ? convLayout(e.conv, e.tensor.data, true) : Float32Array.from(e.tensor.data),
+    }),
+  );
+  for (const name of batchCounters(modules))
+    tensors.push({ name, dtype: "F32", shape: [], data: new Float32Array(1) });
   const weights = encodeSafetensors(tensors, { format: "pt", [ARCH_KEY]: JSON.stringify(model.config()) });
   const shapes = model.parameters().map(([name, t]) => ({ name, shape: t.shape }));
-  const opt = o.optimizer ? optimizerTensors(o.optimizer, shapes) : null;
+  const saved = o.optimizer ? optimizerTensors(o.optimizer, shapes) : null;
+  const opt = saved && { ...saved, tensors: convMoments(saved.tensors, model, modules, true) };
   const optimizerFile = fileName(safetensorsPaths(o.weightsFile).optimizer);
   const python = pythonModule(modules, {
     description:
       o.description ?? `A Homeostat model: ${model.inputDim} inputs, ${model.layers.length} layers.`,
     inputDim: model.inputDim,
+    inputShape: model.inputShape,
     weightsFile: o.weightsFile,
     ...(opt ? { optimizerFile, optimizerClass: opt.metadata.optimizer } : {}),
     inputNormalization: o.inputNormalization ?? null,
   });
   return { weights, python, optimizer: opt ? encodeSafetensors(opt.tensors, opt.metadata) : null };
+}
+
+/** One tensor of the state dict: its PyTorch name and shape, the Homeostat tensor, and its conv layout. */
+interface TorchEntry {
+  ours: string;
+  theirs: string;
+  torchShape: number[];
+  tensor: Tensor;
+  conv: Extract<TorchModule, { kind: "conv" }> | null;
+}
+
+/** The state dict's tensors (parameters, then BatchNorm buffers) against the built model's tensors. */
+function torchEntries(model: Sequential, modules: readonly TorchModule[]): TorchEntry[] {
+  const ours = new Map([...model.parameters(), ...model.buffers()]);
+  const convs = new Map<string, TorchEntry["conv"]>();
+  for (const { module: m, theirs } of placedModules(modules))
+    if (m.kind === "conv") convs.set(`${theirs}weight`, m);
+  return [...torchNames(modules), ...torchBuffers(modules)].map(([name, theirs]) => {
+    const tensor = ours.get(name)!;
+    const conv = convs.get(theirs) ?? null;
+    return { ours: name, theirs, tensor, conv, torchShape: conv ? torchConvShape(conv) : [...tensor.shape] };
+  });
+}
+
+/**
+ * Optimiser moments (`state.<i>.<key>`) of conv weights in the other library's layout: `toTorch`
+ * [filters, kh·kw·c/g] → [filters, c/g, kh, kw], else back. Other tensors pass unchanged.
+ */
+function convMoments(
+  tensors: SafeTensor[],
+  model: Sequential,
+  modules: readonly TorchModule[],
+  toTorch: boolean,
+): SafeTensor[] {
+  const entries = torchEntries(model, modules);
+  return tensors.map((t) => {
+    const [, index, key] = t.name.split(".");
+    const e = entries[Number(index)];
+    if (!e?.conv || key === "step") return t;
+    // A moment of another shape is left for optimizerFromTensors to refuse, naming it.
+    if (!toTorch && t.shape.join() !== e.torchShape.join()) return t;
+    const shape = toTorch ? e.torchShape : [...e.tensor.shape];
+    const data = convLayout(e.conv, t.data, toTorch);
+    return { ...t, dtype: "F32", shape, data };
+  });
+}
+
+/** PyTorch's BatchNorm step counters: no Homeostat counterpart (export writes 0, import ignores them). */
+function batchCounters(modules: readonly TorchModule[]): string[] {
+  return placedModules(modules).flatMap((p) =>
+    p.module.kind === "batchNorm" ? [`${p.theirs}num_batches_tracked`] : [],
+  );
 }
 
 /** The last segment of a POSIX path, as `path.basename` gives it, with no `node:path` in a browser. */
@@ -89,6 +157,8 @@ function fileName(path: string): string {
 export interface Architecture {
   layers: unknown;
   inputDim?: number;
+  /** One sample's shape, for shaped layers (convolution: [height, width, channels]). */
+  inputShape?: number[];
   /** Where it was declared, for messages. */
   source: string;
 }
@@ -123,10 +193,29 @@ export function architectureOf(json: unknown, file: string): Architecture {
       file,
       field: "inputDim",
     });
+  const inputShape = source.inputShape;
+  if (
+    inputShape !== undefined &&
+    !(
+      Array.isArray(inputShape) &&
+      inputShape.length > 0 &&
+      inputShape.every((d) => Number.isInteger(d) && d >= 1)
+    )
+  )
+    throw new ConfigError(
+      `${file}: inputShape: expected positive integers, got ${JSON.stringify(inputShape)}`,
+      {
+        file,
+        field: "inputShape",
+      },
+    );
   const layers = source.layers;
-  return inputDim === undefined
-    ? { layers, source: file }
-    : { layers, inputDim: inputDim as number, source: file };
+  return {
+    layers,
+    source: file,
+    ...(inputDim === undefined ? {} : { inputDim: inputDim as number }),
+    ...(inputShape === undefined ? {} : { inputShape: inputShape as number[] }),
+  };
 }
 
 /** The architecture an export stored in the file's metadata, if any. */
@@ -170,10 +259,13 @@ export function importSafetensors(
       },
     );
   const model = Sequential.fromLayerConfigs(declared.layers, `${declared.source}: layers`);
-  const modules = torchModules(model.layers);
   const byName = new Map(st.tensors.map((t) => [t.name, t]));
-  const inferred = inferInputDim(modules, (name) => byName.get(name)?.shape);
-  const inputDim = declared.inputDim ?? inferred?.inputDim;
+  const inferred = declared.inputShape
+    ? null
+    : declared.inputDim === undefined
+      ? inferInputDim(torchModules(model.layers), (name) => byName.get(name)?.shape)
+      : null;
+  const inputDim = declared.inputShape ? 0 : (declared.inputDim ?? inferred?.inputDim);
   if (inputDim === undefined)
     throw inferred
       ? new ModelFileError(`${file}: missing tensor "${inferred.from}" (the first layer's weight)`, {
@@ -184,27 +276,29 @@ export function importSafetensors(
           `${declared.source}: the architecture has no weights; declare "inputDim" beside the layers`,
           { file: declared.source },
         );
-  model.build(inputDim, new Rng(0));
-  const params = new Map(model.parameters());
-  const names = torchNames(modules);
-  for (const [ours, theirs] of names) {
+  model.build(declared.inputShape ?? inputDim, new Rng(0));
+  const modules = torchModules(model.layers, model.inputShape);
+  const entries = torchEntries(model, modules);
+  for (const { ours, theirs, tensor: p, torchShape, conv } of entries) {
     const t = byName.get(theirs);
-    const p = params.get(ours)!;
-    const layer = ours.split(".")[0]!;
-    const what = `layer ${layer} (${model.layers[Number(layer)]!.type})`;
+    const what = `layer ${ours.slice(0, ours.lastIndexOf("."))} (${model.layers[Number(ours.split(".")[0])]!.type})`;
     if (!t)
-      throw new ModelFileError(`${file}: missing tensor "${theirs}" (${what}, shape ${shapeText(p.shape)})`, {
-        file,
-        layer: theirs,
-      });
-    if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i]))
       throw new ModelFileError(
-        `${file}: tensor "${theirs}" has shape ${shapeText(t.shape)}, but ${what} of the declared architecture needs ${shapeText(p.shape)}`,
+        `${file}: missing tensor "${theirs}" (${what}, shape ${shapeText(torchShape)})`,
+        {
+          file,
+          layer: theirs,
+        },
+      );
+    if (t.shape.length !== torchShape.length || t.shape.some((d, i) => d !== torchShape[i]))
+      throw new ModelFileError(
+        `${file}: tensor "${theirs}" has shape ${shapeText(t.shape)}, but ${what} of the declared architecture needs ${shapeText(torchShape)}`,
         { file, layer: theirs },
       );
-    p.data.set(t.data);
+    p.data.set(conv ? convLayout(conv, t.data, false) : t.data);
   }
-  const expected = new Set(names.map(([, theirs]) => theirs));
+  const expected = new Set(entries.map((e) => e.theirs));
+  for (const name of batchCounters(modules)) expected.add(name);
   const extra = st.tensors.filter((t) => !expected.has(t.name)).map((t) => `"${t.name}"`);
   if (extra.length > 0)
     throw new ModelFileError(
@@ -214,8 +308,9 @@ export function importSafetensors(
   if (!optimizer) return { model };
   const shapes = model.parameters().map(([name, t]) => ({ name, shape: t.shape }));
   const data = model.parameters().map(([, t]) => t.data as Float32Array);
+  const moments = decodeSafetensors(optimizer.bytes, optimizer.file);
   const saved = optimizerFromTensors(
-    decodeSafetensors(optimizer.bytes, optimizer.file),
+    { ...moments, tensors: convMoments(moments.tensors, model, modules, false) },
     shapes,
     data,
     optimizer.file,

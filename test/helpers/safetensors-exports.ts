@@ -15,8 +15,14 @@ import {
   type SafetensorsExport,
   type SavedOptimizer,
 } from "../../src/io/safetensors.js";
+import { Concat, Residual } from "../../src/nn/blocks.js";
+import { Conv1D, Conv2D } from "../../src/nn/conv.js";
 import { Activation, Dense, Dropout, LayerNorm } from "../../src/nn/layers.js";
-import type { Sequential } from "../../src/nn/sequential.js";
+import { BatchNorm, Embedding, GroupNorm } from "../../src/nn/norm-layers.js";
+import { AvgPool2D, GlobalAvgPool, MaxPool2D } from "../../src/nn/pooling.js";
+import { Flatten } from "../../src/nn/reshape.js";
+import { Sequential } from "../../src/nn/sequential.js";
+import { Rng } from "../../src/tensor/rng.js";
 import { optimizerFromConfig } from "../../src/optim/optimizers.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { fit } from "../../src/train/fit.js";
@@ -70,6 +76,115 @@ function trained(
   return { model, optimizer: { type, lr: opt.lr, options: opt.options, state: history.optimizerState } };
 }
 
+/**
+ * A shaped model with seeded weights and BatchNorm running statistics away from (0, 1), so that a
+ * transposed conv tap or a swapped mean and variance shows in the outputs; weights scaled by their
+ * fan-in keep the outputs of O(1), where the comparison's bound is float32 rounding.
+ */
+function shaped(
+  layers: ConstructorParameters<typeof Sequential>[0],
+  shape: number[],
+  seed: number,
+): Sequential {
+  const model = new Sequential(layers).build(shape, new Rng(seed));
+  const rng = new Rng(seed + 100);
+  for (const [name, t] of [...model.parameters(), ...model.buffers()])
+    for (let i = 0; i < t.size; i++)
+      t.data[i] = name.endsWith("Var")
+        ? 0.5 + rng.next()
+        : name.endsWith("weight") && t.rank === 1
+          ? 1 + 0.3 * rng.normal()
+          : t.rank === 2
+            ? rng.normal() / Math.sqrt(t.shape[1]!) // outputs of O(1), where float32 spacing is 1.2e-7
+            : 0.5 * rng.normal();
+  return model;
+}
+
+/** Rows of `width` ids in 0…vocabulary−1, as floats. */
+function idInputs(width: number, vocabulary: number, rows: number, seed: number): Tensor {
+  const rng = new Rng(seed);
+  return new Tensor(
+    Float32Array.from({ length: rows * width }, () => Math.floor(rng.next() * vocabulary)),
+    [rows, width],
+  );
+}
+
+/** Convolutions with "same" padding that is uneven (stride 2, even windows), groups, every pool. */
+function shapedCases(): ExportCase[] {
+  const cnn = shaped(
+    [
+      new Conv2D(4, { kernel: 3, padding: "same", activation: "relu" }),
+      new BatchNorm(),
+      new MaxPool2D({ pool: 2 }),
+      new Conv2D(6, { kernel: 2, stride: 2, padding: "same", groups: 2 }),
+      new AvgPool2D({ pool: 2, stride: 1, padding: "same" }),
+      new Flatten(),
+      new Dense(3, { activation: "softmax" }),
+    ],
+    [6, 6, 2],
+    21,
+  );
+  const sequence = shaped(
+    [
+      new Embedding(7, 3),
+      new Conv1D(4, { kernel: 3, padding: "same", dilation: 2, activation: "tanh" }),
+      new GroupNorm(2),
+      new GlobalAvgPool(),
+      new Dense(2),
+    ],
+    [5],
+    22,
+  );
+  // Residuals with and without projections (1×1 conv with stride, bias-free dense), a concat of branches.
+  const blocks = shaped(
+    [
+      new Conv2D(4, { padding: "same", activation: "relu" }),
+      new Residual([
+        new Conv2D(4, { padding: "same", activation: "relu" }),
+        new BatchNorm(),
+        new Conv2D(4, { padding: "same" }),
+      ]),
+      new Residual([new Conv2D(6, { stride: 2, padding: "same" })]),
+      new Concat([
+        [new Conv2D(2, { kernel: 1 })],
+        [new MaxPool2D({ pool: 3, stride: 1, padding: "same" }), new Conv2D(3, { kernel: 1 })],
+      ]),
+      new GlobalAvgPool(),
+      new Residual([new Dense(4, { activation: "relu" })]),
+      new Dense(3),
+    ],
+    [5, 5, 3],
+    23,
+  );
+  return [
+    { name: "blocks", model: blocks, inputs: randomInputs(75, 8, 17) },
+    { name: "cnn", model: cnn, inputs: randomInputs(72, 8, 15) },
+    { name: "sequence", model: sequence, inputs: idInputs(5, 7, 8, 16) },
+  ];
+}
+
+/** A conv net with BatchNorm on the trajectory rows read as [1, 3, 2] images, trained 5 Adam steps. */
+function trainedCnn(): { model: Sequential; optimizer: SavedOptimizer } {
+  const model = new Sequential([
+    new Conv2D(4, { kernel: 2, padding: "same", activation: "relu" }),
+    new BatchNorm(),
+    new Flatten(),
+    new Dense(3, { activation: "softmax" }),
+  ]).build([1, 3, 2], new Rng(5)); // two channels: the moments' transpose is not the identity
+  const opt = optimizerFromConfig({ type: "adam", lr: 0.01 });
+  const history = fit(model, trajectoryData(80, 5), {
+    epochs: 1,
+    batchSize: BATCH,
+    optimizer: opt,
+    loss: "crossEntropy",
+    shuffle: false,
+  });
+  return {
+    model,
+    optimizer: { type: "adam", lr: opt.lr, options: opt.options, state: history.optimizerState },
+  };
+}
+
 /** Every export case, rebuilt deterministically. */
 export function exportCases(): ExportCase[] {
   const mixed = built(
@@ -100,6 +215,8 @@ export function exportCases(): ExportCase[] {
     { name: "activations", model: activations, inputs: randomInputs(6, 8, 12) },
     { name: "adam", ...trained("adam", { lr: 0.01 }), inputs: randomInputs(6, 8, 13) },
     { name: "sgd", ...trained("sgd", { lr: 0.05, momentum: 0.9 }), inputs: randomInputs(6, 8, 14) },
+    ...shapedCases(),
+    { name: "cnnAdam", ...trainedCnn(), inputs: randomInputs(6, 8, 18) },
   ];
 }
 
