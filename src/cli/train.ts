@@ -9,6 +9,7 @@ import type { Observer } from "../train/events.js";
 import { type FitOptions, type FitResult, fit } from "../train/fit.js";
 import { earlyStopping } from "../train/observers.js";
 import { createRegulator } from "../homeostasis/config.js";
+import { vitals } from "../homeostasis/vital-loop.js";
 import { type LossName, losses } from "../losses/losses.js";
 import { useBackend } from "../backend/index.js";
 import { dirname, relative } from "node:path";
@@ -184,7 +185,12 @@ function watchTraining(
   else if (!ui.json && !ui.quiet) observers.push(epochLog(ui.say, cfg.epochs));
   if (cfg.earlyStopping) observers.push(earlyStopping(cfg.earlyStopping));
   // Regulators act after each optimiser step; their state travels in checkpoints under their stateKey.
-  observers.push(...cfg.homeostasis.map(createRegulator));
+  // The vitals loop tells its findings and actions as they happen, so they print and enter the record.
+  observers.push(
+    ...cfg.homeostasis.map((r) =>
+      r.type === "vitals" ? vitals({ ...r.options, onEvent: printEvent }) : createRegulator(r),
+    ),
+  );
   const recorder = runRecorder();
   observers.push(recorder);
   return { observers, healthEvents, monitor, recorder };
@@ -304,11 +310,17 @@ function writeRecord({ cfg, test, watch }: FinishedRun, command: string, summary
     steps: watch.recorder.steps.series(),
     epochs: watch.recorder.epochs,
     test,
-    health: watch.monitor ? { ...watch.monitor.statistics(), events: watch.healthEvents } : undefined,
+    health: recordedHealth(watch),
     summary: { ...summary, health: undefined },
   } as const;
   writeRunRecord(summary.record, record);
   if (cfg.report) writeReport(cfg.report, [summary.record], [record]);
+}
+
+/** The monitor's statistics and every event (the vitals loop's too, also with the monitor off). */
+function recordedHealth({ monitor, healthEvents: events }: Watch) {
+  if (monitor) return { ...monitor.statistics(), events };
+  return events.length > 0 ? { checkEvery: 0, points: [], events } : undefined;
 }
 
 function printResult(ui: Ui, { cfg, data, history, test }: FinishedRun, summary: TrainSummary): void {

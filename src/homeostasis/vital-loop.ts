@@ -210,9 +210,9 @@ export function vitals(
     const told = monitor.events.length;
     monitor.onBatchEnd?.(probe ? { ...e, batch: probe, activations: activationsOn(c, probe) } : e, c);
     // Findings carry the loop's steps, counted over every fit call (a continual run's restart each task).
-    for (const f of monitor.events.slice(told)) {
-      f.step = st.steps;
-      options.onEvent?.(f);
+    for (let i = told; i < monitor.events.length; i++) {
+      monitor.events[i].step = st.steps;
+      options.onEvent?.(monitor.events[i]);
     }
   };
 
@@ -248,7 +248,9 @@ export function vitals(
     wantsGradients: (loss) => running().some((r) => r.wantsGradients?.(loss) ?? true),
     getState: () => ({
       monitor: monitor.getState?.(),
-      loop: deepCopy({ ...st, rng: rng.getState() }),
+      // The starting weights are never written after they are taken: shared, not copied (the learner's
+      // guard asks for the state every thousand rows).
+      loop: { ...deepCopy({ ...st, initial: null, rng: rng.getState() }), initial: st.initial },
       regulators: st.active.map((k) => (regs.get(k) ?? []).map((r) => r.getState())),
     }),
     setState(saved) {

@@ -20,7 +20,7 @@ export const VITALS_OPTIONS = {
     min: 1,
     integer: true,
     default: 20,
-    doc: "Steps between two checks of its monitor.",
+    doc: "Steps between two checks of its monitor (in a learner, 100 unless given).",
   },
   window: {
     kind: "number",

@@ -6,6 +6,7 @@
 import { continualSection } from "./continual-view.js";
 import { type ChartContext, legendSwatch } from "./figure.js";
 import { eventMarkers, eventsSection, healthSection } from "./health-view.js";
+import { vitalsSection } from "./vitals-view.js";
 import { liveSection } from "./live-view.js";
 import { onlineSection } from "./online-view.js";
 import type { ReportRun, RunRecord } from "./record.js";
@@ -48,6 +49,7 @@ export function renderReport(runs: readonly ReportRun[], opts: ReportOptions = {
     continualSection(runs),
     onlineSection(runs),
     liveSection(runs),
+    vitalsSection(runs),
     eventsSection(runs),
     configSection(runs),
     `<footer>Written by homeostat report · self-contained: no scripts, fonts or images from the network.</footer>`,

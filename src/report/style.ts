@@ -23,6 +23,10 @@ const REPAIRS = new Set([
   "gradientClipping",
   "unitReinit",
   "weightRescale",
+  "remedyApplied",
+  "remedyVerified",
+  "replayRaised",
+  "replayLowered",
 ]);
 export function eventColor(kind: string): string {
   if (FAILURES.has(kind)) return "#c0392b";

@@ -21,6 +21,7 @@ import { Rng } from "../../src/tensor/rng.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { evaluate } from "../../src/train/evaluate.js";
 import { fit } from "../../src/train/fit.js";
+import type { Observer } from "../../src/train/events.js";
 
 interface Split {
   x: Float32Array;
@@ -392,7 +393,10 @@ export const ZOO: ZooCase[] = [
 ];
 
 /** Run one case: checks before training, then training under the monitor; test accuracy (or loss, for regression) at the end. */
-export function runZooCase(c: ZooCase, opts: { repair: boolean; checkEvery?: number }): ZooResult {
+export function runZooCase(
+  c: ZooCase,
+  opts: { repair: boolean; checkEvery?: number; observers?: Observer[] },
+): ZooResult {
   const started = performance.now();
   const s = c.setup();
   const pre = checkBeforeTraining({ ...s.train, task: s.task }, s.model, s.loss);
@@ -411,7 +415,7 @@ export function runZooCase(c: ZooCase, opts: { repair: boolean; checkEvery?: num
     optimizer: s.optimizer,
     loss: s.loss,
     seed: 1,
-    observers: [health],
+    observers: [health, ...(opts.observers ?? [])],
     metrics: s.task === "classification" ? ["accuracy"] : [],
     validationData: s.validate ? tensors(s.test) : undefined,
   });
