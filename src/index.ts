@@ -21,6 +21,7 @@ export {
   registerBackend,
   backendNames,
   loadWasmBackend,
+  threadsReady,
   type Backend,
   type BackendOptions,
 } from "./backend/index.js";
@@ -280,3 +281,22 @@ export {
   type ContinualState,
 } from "./continual/runner.js";
 export { parseContinualConfig } from "./continual/config.js";
+
+// The browser runtime: training in a worker (Web Worker or worker_threads), bytes in browser storage.
+export { trainInWorker, type WorkerTrainingOptions } from "./web/train-in-worker.js";
+export {
+  runTrainingJob,
+  type TrainingJob,
+  type TrainingJobResult,
+  type JobEvents,
+  type JobBackend,
+  type WorkerBatchEvent,
+} from "./web/training-job.js";
+export {
+  saveBytes,
+  loadBytes,
+  deleteBytes,
+  fetchBytes,
+  downloadBytes,
+  type BrowserStore,
+} from "./web/storage.js";
