@@ -284,6 +284,7 @@ export { parseContinualConfig } from "./continual/config.js";
 
 // The browser runtime: training in a worker (Web Worker or worker_threads), bytes in browser storage.
 export { trainInWorker, type WorkerTrainingOptions } from "./web/train-in-worker.js";
+export { learnerInWorker, type WorkerLearner, type WorkerLearnerOptions } from "./web/learner-in-worker.js";
 export {
   runTrainingJob,
   type TrainingJob,

@@ -85,3 +85,47 @@ test("the browser storage helpers say so in Node instead of failing obscurely", 
   assert.deepEqual([...new Uint8Array(blob!)], [1, 2, 3]);
   URL.revokeObjectURL(url);
 });
+
+/** Vitals without the clock's readings. */
+const untimed = (v: h.LearnerVitals): unknown => ({ ...v, seconds: 0, samplesPerSecond: 0 });
+
+test("a learner in a worker learns as one here does, bit for bit, and streams its vitals", async (t) => {
+  const rng = new h.Rng(9);
+  const xs = Array.from({ length: 120 }, () => [rng.normal(), rng.normal(), rng.normal()]);
+  const ys = xs.map((x) => (x[0]! + 0.5 * x[1]! > 0 ? "up" : "down"));
+  const config = { task: "classification", seed: 4 } as const;
+  const heard: number[] = [];
+  const remote = await h.learnerInWorker(config, {
+    backend: "js",
+    vitalsEvery: 50,
+    onVitals: (v) => heard.push(v.prequential.rows),
+  });
+  t.after(() => remote.close());
+  const local = h.Learner.create(config);
+  h.useBackend("js");
+  const first = await remote.observe(xs[0]!, ys[0]!);
+  assert.deepEqual(first, local.observe(xs[0]!, ys[0]!));
+  const many = await remote.observeMany(xs.slice(1), ys.slice(1));
+  assert.deepEqual(
+    many,
+    xs.slice(1).map((x, i) => local.observe(x, ys[i + 1]!)),
+    "each prediction as here",
+  );
+  assert.deepEqual(await remote.predict([1, 1, 0]), local.predict([1, 1, 0]));
+  assert.deepEqual(untimed(await remote.vitals()), untimed(local.vitals()));
+  assert.deepEqual(heard, [50, 100], "vitals after rows 50 and 100");
+  const bytes = await remote.toBytes();
+  remote.close();
+  await assert.rejects(remote.predict([0, 0, 0]), /learnerInWorker: closed/);
+  const again = await h.learnerInWorker(bytes, { backend: "js" });
+  t.after(() => again.close());
+  assert.deepEqual(
+    await again.observe([0.3, 0.1, 0], "up"),
+    local.observe([0.3, 0.1, 0], "up"),
+    "continued from bytes",
+  );
+  await assert.rejects(
+    h.learnerInWorker({ task: "clustering" } as never, { backend: "js" }),
+    /learnerInWorker: ConfigError: .*task/,
+  );
+});

@@ -6,45 +6,13 @@
 import { HomeostatError } from "../tensor/errors.js";
 import type { EpochEvent } from "../train/events.js";
 import type { JobEvents, TrainingJob, TrainingJobResult } from "./training-job.js";
-import type { WorkerMessage } from "./train-worker.js";
+import type { TrainMessage } from "./train-worker.js";
+import { openWorker } from "./worker-channel.js";
 
 /** Callbacks for the events a worker streams back, and a signal that stops it. */
 export interface WorkerTrainingOptions extends JobEvents {
   /** Aborting terminates the worker and rejects the promise. */
   signal?: AbortSignal;
-}
-
-interface Channel {
-  post(job: TrainingJob): void;
-  onMessage(f: (m: WorkerMessage) => void): void;
-  onFailure(f: (message: string) => void): void;
-  terminate(): void;
-}
-
-/** A fresh training worker: Node's worker_threads where the runtime has them, else a module Web Worker. */
-function openWorker(): Channel {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const wt = proc?.getBuiltinModule?.("node:worker_threads") as
-    | typeof import("node:worker_threads")
-    | undefined;
-  if (wt) {
-    const w = new wt.Worker(new URL("./train-worker.js", import.meta.url));
-    return {
-      post: (job) => w.postMessage(job),
-      onMessage: (f) => w.on("message", f),
-      onFailure: (f) => w.on("error", (e) => f(e.message)),
-      terminate: () => void w.terminate(),
-    };
-  }
-  if (typeof Worker !== "function") throw new HomeostatError("trainInWorker: this runtime has no workers");
-  const w = new Worker(new URL("./train-worker.js", import.meta.url), { type: "module" });
-  return {
-    post: (job) => w.postMessage(job),
-    onMessage: (f) => w.addEventListener("message", (e: MessageEvent<WorkerMessage>) => f(e.data)),
-    onFailure: (f) =>
-      w.addEventListener("error", (e) => f(e.message || "the training worker failed to load")),
-    terminate: () => w.terminate(),
-  };
 }
 
 /**
@@ -79,7 +47,7 @@ export function trainInWorker(
       reject(new HomeostatError("trainInWorker: aborted"));
       return;
     }
-    const worker = openWorker();
+    const worker = openWorker("trainInWorker");
     const stop = (): void => {
       worker.terminate();
       reject(new HomeostatError("trainInWorker: aborted"));
@@ -89,7 +57,8 @@ export function trainInWorker(
       options.signal?.removeEventListener("abort", stop);
       worker.terminate();
     };
-    worker.onMessage((m) => {
+    worker.onMessage((message) => {
+      const m = message as TrainMessage;
       if (m.type === "epoch") options.onEpoch?.(m.event as EpochEvent);
       else if (m.type === "batch")
         options.onBatch?.(m.event as Parameters<NonNullable<JobEvents["onBatch"]>>[0]);
@@ -105,6 +74,6 @@ export function trainInWorker(
       finish();
       reject(new HomeostatError(`trainInWorker: ${message}`));
     });
-    worker.post(job);
+    worker.post({ kind: "train", job });
   });
 }

@@ -1,52 +1,43 @@
 /**
- * The worker behind `trainInWorker`: a browser's module Web Worker or Node's worker_threads. It takes
- * one job message, runs it (`runTrainingJob`) and posts its events, then the result or the error.
+ * The library's worker, a browser's module Web Worker or Node's worker_threads. Its first message says
+ * what it serves: one training job (`trainInWorker`: events, then the result or the error) or a learner
+ * (`learnerInWorker`: calls answered in order, vitals streamed).
  */
 import { runTrainingJob, type TrainingJob } from "./training-job.js";
+import { serveLearner, type LearnerStart } from "./learner-server.js";
+import { errorMessage, parentPort } from "./worker-channel.js";
 
-/** A message from the worker: an event, the result, or the error that ended the job. */
-export type WorkerMessage =
+/** The first message a worker gets. */
+export type WorkerStartMessage = { kind: "train"; job: TrainingJob } | ({ kind: "learner" } & LearnerStart);
+
+/** What a training worker posts: an event, the result, or the error that ended the job. */
+export type TrainMessage =
   | { type: "epoch"; event: unknown }
   | { type: "batch"; event: unknown }
   | { type: "done"; result: unknown }
   | { type: "error"; message: string; name: string };
 
-type Port = {
-  post(m: WorkerMessage, transfer?: ArrayBuffer[]): void;
-  listen(f: (job: TrainingJob) => void): void;
-};
-
-function parentPort(): Port {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const wt = proc?.getBuiltinModule?.("node:worker_threads") as
-    | typeof import("node:worker_threads")
-    | undefined;
-  if (wt?.parentPort) {
-    const port = wt.parentPort;
-    return { post: (m, t) => port.postMessage(m, t), listen: (f) => port.once("message", f) };
-  }
-  const scope = globalThis as unknown as {
-    postMessage(m: unknown, transfer?: Transferable[]): void;
-    addEventListener(t: "message", f: (e: MessageEvent<TrainingJob>) => void, o: { once: boolean }): void;
-  };
-  return {
-    post: (m, t) => scope.postMessage(m, t ?? []),
-    listen: (f) => scope.addEventListener("message", (e) => f(e.data), { once: true }),
-  };
-}
-
 const port = parentPort();
-port.listen((job) => {
-  runTrainingJob(job, {
-    onEpoch: (event) => port.post({ type: "epoch", event }),
-    onBatch: (event) => port.post({ type: "batch", event }),
+/** Where the messages after the first go (a learner's calls); a training job takes none. */
+let next: ((message: unknown) => void) | null = null;
+let started = false;
+port.listen((message) => {
+  if (started) {
+    next?.(message);
+    return;
+  }
+  started = true;
+  const start = message as WorkerStartMessage;
+  if (start.kind === "learner") {
+    next = serveLearner(start, port);
+    return;
+  }
+  runTrainingJob(start.job, {
+    onEpoch: (event) => port.post({ type: "epoch", event } satisfies TrainMessage),
+    onBatch: (event) => port.post({ type: "batch", event } satisfies TrainMessage),
   }).then(
-    (result) => port.post({ type: "done", result }, [result.model.buffer as ArrayBuffer]),
-    (err: unknown) =>
-      port.post({
-        type: "error",
-        message: err instanceof Error ? err.message : String(err),
-        name: err instanceof Error ? err.name : "Error",
-      }),
+    (result) =>
+      port.post({ type: "done", result } satisfies TrainMessage, [result.model.buffer as ArrayBuffer]),
+    (err: unknown) => port.post({ type: "error", ...errorMessage(err) } satisfies TrainMessage),
   );
 });

@@ -6,7 +6,7 @@
  * changes the speed, not the result.
  */
 import type { LoadedKernels } from "./loader.js";
-import { ThreadPool, webWorkerClass } from "./threads.js";
+import { ThreadPool, hasWebWorkers } from "./threads.js";
 
 export class ThreadControl {
   private pool: ThreadPool | null = null;
@@ -18,7 +18,7 @@ export class ThreadControl {
 
   constructor(private readonly kernels: LoadedKernels) {
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    this.where = proc?.getBuiltinModule?.("node:worker_threads") ? "node" : webWorkerClass() ? "web" : "none";
+    this.where = proc?.getBuiltinModule?.("node:worker_threads") ? "node" : hasWebWorkers() ? "web" : "none";
   }
 
   /** Threads asked for; a pool of another size is replaced (one thread leaves the workers asleep). */

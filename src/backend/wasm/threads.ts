@@ -220,10 +220,9 @@ function mayBlock(ctl: Int32Array): boolean {
   }
 }
 
-/** The browser's Worker constructor, where this runtime has one and no worker_threads. */
-export function webWorkerClass(): (new (url: URL, options: { type: "module" }) => Worker) | null {
-  const g = globalThis as { Worker?: new (url: URL, options: { type: "module" }) => Worker };
-  return typeof g.Worker === "function" ? g.Worker : null;
+/** Whether this runtime has the browser's Worker (Node has worker_threads instead). */
+export function hasWebWorkers(): boolean {
+  return typeof (globalThis as { Worker?: unknown }).Worker === "function";
 }
 
 export class ThreadPool {
@@ -284,13 +283,13 @@ export class ThreadPool {
     memory: WebAssembly.Memory,
     extra: number,
   ): Promise<ThreadPool | null> {
-    const WebWorker = webWorkerClass();
-    if (!WebWorker || !(memory.buffer instanceof SharedArrayBuffer) || extra < 1) return null;
+    if (!hasWebWorkers() || !(memory.buffer instanceof SharedArrayBuffer) || extra < 1) return null;
     const pool = new ThreadPool(new Int32Array(new SharedArrayBuffer(CTL.size * 4)));
     const started: Promise<boolean>[] = [];
     try {
       for (let i = 0; i < extra; i++) {
-        const w = new WebWorker(new URL("./worker-web.js", import.meta.url), { type: "module" });
+        // Written out in full so that bundlers (Vite, webpack, esbuild's plugins) see and bundle the worker.
+        const w = new Worker(new URL("./worker-web.js", import.meta.url), { type: "module" });
         pool.workers.push(w);
         started.push(
           new Promise((resolve) => {
