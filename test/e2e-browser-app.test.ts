@@ -40,7 +40,13 @@ type Run = {
   backend: h.JobBackend;
   learner: { vitals: number[]; predictions: h.Prediction[] };
 };
-type Probe = { isolated: boolean; threads: number; threadsReason: string; variant: string };
+type Probe = {
+  isolated: boolean;
+  threads: number;
+  threadsReason: string;
+  variant: string;
+  here: Record<string, { sha256: string; threads: number }>;
+};
 
 const scratch = mkdtempSync(join(tmpdir(), "homeostat-browser-app-"));
 const app = join(scratch, "app");
@@ -160,6 +166,16 @@ test("trained in a worker on two threads, saved in IndexedDB, reloaded and conti
 test("the main thread of an isolated page gets two threads too; without isolation one, and says why", async () => {
   const isolated = (await visit("?probe")) as unknown as Probe;
   assert.deepEqual([isolated.isolated, isolated.threads], [true, 2], isolated.threadsReason);
+  const node = await h.runTrainingJob(digitsJob(h, { threads: 2, rows: 256 }));
+  h.useBackend("js");
+  assert.deepEqual(
+    [isolated.here["2"], isolated.here["1"]],
+    [
+      { sha256: sha256(node.model), threads: 2 },
+      { sha256: sha256(node.model), threads: 1 },
+    ],
+    "on the main thread, two threads and one give Node's bits",
+  );
   const plain = await serveFolder(site);
   try {
     await browser.page.goto(`${plain.url}?probe`);
