@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "vite";
 import * as h from "homeostat";
-import { launchBrowser } from "./helpers/browser.js";
+import { collectPageErrors, launchBrowser } from "./helpers/browser.js";
 import { ISOLATION_HEADERS, serveFolder } from "./helpers/static-server.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -53,7 +53,7 @@ const app = join(scratch, "app");
 const site = join(scratch, "site");
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let server: Awaited<ReturnType<typeof serveFolder>>;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 function run(cmd: string, args: string[], cwd: string): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8" });
@@ -106,10 +106,7 @@ before(async () => {
   console.log(`# the tarball: ${how}`);
   server = await serveFolder(site, ISOLATION_HEADERS);
   browser = await launchBrowser();
-  browser.page.on("pageerror", (e) => pageErrors.push(String(e)));
-  browser.page.on("response", (r) => {
-    if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) pageErrors.push(`${r.status()} ${r.url()}`);
-  });
+  pageErrors = collectPageErrors(browser.page);
 });
 after(async () => {
   await browser?.close();
