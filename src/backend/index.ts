@@ -96,10 +96,11 @@ export function allocFloat32(n: number): Float32Array {
 }
 
 /**
- * Resolves once the active backend's worker threads have started, with the count in force (1 on js, or
- * where threads cannot be had: `backend().info().threadsReason` says why). A browser starts the Web
- * Workers in the background after `useBackend`, and until they are ready products run on the calling
- * thread (the same bits: split work is summed in the same order); Node starts its workers here.
+ * Start the active backend's worker threads and resolve once they run, with the count in force (1 on
+ * js, or where threads cannot be had: `backend().info().threadsReason` says why). Without this call a
+ * browser starts its Web Workers in the background at the first large product, which runs, like the
+ * ones after it until they are ready, on the calling thread (the same bits: split work is summed in the
+ * same order); Node starts its workers synchronously there.
  *
  * @example
  * useBackend("wasm", { threads: 2 });

@@ -72,9 +72,9 @@ export class KernelRunner {
   }
 
   /**
-   * Threads a large product may use (1 = the calling thread only). Node's workers start with the first
-   * product large enough to use them, so small models never pay for them; a browser's start now, in the
-   * background (`threadsReady`). Where they cannot start, products stay on one thread and `threadCount`
+   * Threads a large product may use (1 = the calling thread only). The workers start with the first
+   * product large enough to use them (a browser's in the background), or at `threadsReady`, so small
+   * models never pay for them. Where they cannot start, products stay on one thread and `threadCount`
    * says 1, `threadsReason` why.
    */
   setThreads(n: number): number {

@@ -1,7 +1,8 @@
 /**
  * How many threads the wasm backend's products use, and why: the requested count, the pool that serves
  * it (Node's worker_threads, started synchronously at the first large product; a browser's Web Workers,
- * started asynchronously, the products staying on the calling thread until they are ready) and the
+ * started asynchronously then or at `ready()`, the products staying on the calling thread until they
+ * are ready) and the
  * reason when there is only one. Split work gives the same bits as one thread, so when the pool joins
  * changes the speed, not the result.
  */
@@ -32,7 +33,6 @@ export class ThreadControl {
       this.failed = false;
       this.requested = want;
     }
-    if (this.where === "web") this.startWeb();
     return this.count;
   }
 
@@ -54,12 +54,17 @@ export class ThreadControl {
     }
     if (this.where === "none") return "no worker threads in this runtime";
     if (this.failed) return "the worker threads failed to start";
-    if (this.where === "web" && !this.pool) return "Web Workers starting (await threadsReady())";
+    if (this.where === "web" && !this.pool)
+      return "Web Workers not running yet: they start at the first large product, or at threadsReady()";
     return this.where === "web" ? "Web Workers over shared memory" : "worker_threads over shared memory";
   }
 
-  /** The pool for a large product, or null (one thread). Node's starts here; a browser's is awaited elsewhere. */
+  /**
+   * The pool for a large product, or null (one thread). Node's starts here; a browser's starts here in
+   * the background (or at `ready()`), and the products before it is ready stay on the calling thread.
+   */
   workers(): ThreadPool | null {
+    if (this.where === "web" && !this.pool && this.requested > 1) void this.startWeb();
     if (this.count <= 1) return null;
     if (!this.pool && !this.failed && this.where === "node") {
       this.pool = ThreadPool.start(this.kernels.module, this.kernels.memory, this.requested - 1);
