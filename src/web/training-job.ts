@@ -85,7 +85,8 @@ async function prepareBackend(job: TrainingJob): Promise<JobBackend> {
 }
 
 /**
- * Run `job` here: build or decode the model, train it with `fit`, and return its model file.
+ * Run `job` here: build or decode the model, train it with `fit`, and return its model file. It makes
+ * the job's backend the active one (`useBackend`), as it would in a worker; switch back after if needed.
  *
  * @example
  * const { model } = await runTrainingJob({
