@@ -157,7 +157,10 @@ function writeExamples(dir) {
       const bare = code.replaceAll("...", "   "); // a spread is a use; a property access is not
       const used = visible.filter((n) => !own.has(n) && new RegExp(`(?<![\\w$.])${n}(?![\\w$])`).test(bare));
       const header = used.length ? `import { ${used.join(", ")} } from "${s.entry}";\n` : "";
-      const file = `${where.replace(/[^A-Za-z0-9_.]/g, "_")}.${i}.ts`;
+      // A function and a class that differ only in case (batchNorm, BatchNorm) need files that differ otherwise.
+      const twin = symbols.some((t) => t !== s && t.name.toLowerCase() === s.name.toLowerCase());
+      const mark = twin && s.name[0] === s.name[0].toLowerCase() ? "_fn" : "";
+      const file = `${where.replace(/[^A-Za-z0-9_.]/g, "_")}${mark}.${i}.ts`;
       writeFileSync(join(dir, file), `${header}${code}\nexport {};\n`);
       written.push({ file, symbol: where, source: `${s.file}:${s.line}` });
     });

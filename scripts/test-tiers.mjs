@@ -29,6 +29,7 @@ export const SLOW_FILES = [
   "health-zoo", // 25 s: the health zoo, every case a training run
   "cli-rows", // 18 s: CLI child processes
   "report-cli", // 8 s: CLI child processes writing and rendering run records
+  "conv-train", // 20–40 s: a CNN trained through the CLI for 250 steps, then eval
   "cli-help", // 7 s: CLI child processes; reads docs/cli.md, which the mutation sandbox leaves out
   "cli-progress", // CLI child processes (a training run through a pipe)
   "serve-crash", // 4–7 s: kills a live --serve child process 5 times and resumes it

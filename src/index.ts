@@ -103,6 +103,20 @@ export {
   type InitName,
   type DenseOptions,
 } from "./nn/index.js";
+// Shaped samples, channels last: convolution, pooling, flatten and reshape layers (issue 20).
+export {
+  Conv2D,
+  Conv1D,
+  MaxPool2D,
+  AvgPool2D,
+  GlobalAvgPool,
+  Flatten,
+  Reshape,
+  type ConvOptions,
+  type Conv1DOptions,
+  type PoolOptions,
+  type Pair,
+} from "./nn/index.js";
 export {
   mse,
   mae,
@@ -281,6 +295,12 @@ export {
   type ContinualState,
 } from "./continual/runner.js";
 export { parseContinualConfig } from "./continual/config.js";
+
+// Normalisation, embeddings and blocks beyond a plain stack (issue 20): residual sums and concatenations.
+export { gather, scatterAdd } from "./autograd/ops.js";
+export { batchNorm, groupNorm, concat, normalizeWith } from "./autograd/composites.js";
+export { BatchNorm, GroupNorm, Embedding, type BatchNormOptions } from "./nn/norm-layers.js";
+export { Residual, Concat } from "./nn/blocks.js";
 
 // The browser runtime: training in a worker (Web Worker or worker_threads), bytes in browser storage.
 export { trainInWorker, type WorkerTrainingOptions } from "./web/train-in-worker.js";

@@ -93,7 +93,7 @@ test("layer configs round-trip and bad ones name the field", () => {
     (e: Error) => /model\.layers\[0\]\.actvation: unknown key/.test(e.message),
   );
   assert.throws(
-    () => layerFromConfig({ type: "conv2d" }, "model.layers[2]"),
+    () => layerFromConfig({ type: "conv3d" }, "model.layers[2]"),
     (e: Error) => /model\.layers\[2\]\.type/.test(e.message),
   );
 });

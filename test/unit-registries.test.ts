@@ -102,7 +102,7 @@ test("layers: a user's layer type is built from model.layers, checked, and rebui
   });
   assert.throws(
     () => runConfig({ model: { layers: [{ type: "scale" }] } }),
-    /model\.layers\[0\]\.type: unknown layer string "scale"; expected one of dense, activation, dropout, layerNorm$/,
+    /model\.layers\[0\]\.type: unknown layer string "scale"; expected one of dense, activation, dropout, layerNorm, batchNorm, groupNorm, embedding, residual, concat, conv2d/,
   );
 });
 

@@ -4,10 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { backend, backendNames, useBackend } from "../src/backend/index.js";
 import { Activation, Dense, Dropout, LayerNorm } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
 import { isUnitLayer, unitSites } from "../src/units/layer.js";
+import { symmetricEigenvalues } from "../src/units/linalg.js";
 import {
   centredRowGram,
   dormantFraction,
@@ -54,6 +56,48 @@ test("equal singular values: both ranks equal the dimension; a zero matrix gives
 test("the centred row Gram removes each unit's mean: two rows ±(1, 0) give [[1, −1], [−1, 1]]", () => {
   assert.deepEqual(Array.from(centredRowGram(Float32Array.of(1, 0, -1, 0), 2, 2)!.gram), [1, -1, -1, 1]);
   assert.equal(centredRowGram(Float32Array.of(1, 2), 1, 2), null, "one row has no spread");
+});
+
+test("a backend's Gram and Jacobi kernels give the js loops' centred Gram and eigenvalues to the last bit", () => {
+  const before = backend().name;
+  const rng = new Rng(5);
+  // Rows past the 32 the Gram reads, widths around the kernel's blocks of four, ReLU zeros, a constant layer.
+  const cases = [
+    [64, 256],
+    [33, 7],
+    [6, 1],
+    [2, 3],
+    [31, 130],
+  ].map(([rows, units], i) => ({
+    rows,
+    units,
+    h: Float32Array.from({ length: rows * units }, () => (i === 3 ? 0.25 : Math.max(0, rng.normal()))),
+  }));
+  const run = () =>
+    cases.map(({ h, rows, units }) => {
+      const g = centredRowGram(h, rows, units)!;
+      return { gram: g.gram, values: symmetricEigenvalues(g.gram, g.n) };
+    });
+  try {
+    useBackend("js");
+    const want = run();
+    const withKernels = backendNames().filter((name) => {
+      const b = useBackend(name, { threads: 1 });
+      return b.centredRowGram && b.jacobiDiagonalize;
+    });
+    assert.ok(withKernels.includes("wasm"), `backends with the kernels: ${withKernels}`);
+    for (const name of withKernels) {
+      useBackend(name, { threads: 1 });
+      assert.deepEqual(run(), want, name);
+      // Closed forms through the kernels: [[2, 1], [1, 2]] has eigenvalues 3 and 1; two rows ±(1, 0) centre to ±(1, 0).
+      const [big, small] = symmetricEigenvalues(Float64Array.of(2, 1, 1, 2), 2);
+      close(big!, 3, `${name}: the larger eigenvalue`);
+      close(small!, 1, `${name}: the smaller eigenvalue`);
+      assert.deepEqual(Array.from(centredRowGram(Float32Array.of(1, 0, -1, 0), 2, 2)!.gram), [1, -1, -1, 1]);
+    }
+  } finally {
+    useBackend(before, { threads: 1 });
+  }
 });
 
 test("ReDo's dormant score a_i / (mean_k a_k + ε) ≤ τ: a known score on each side of τ, and a silent layer", () => {

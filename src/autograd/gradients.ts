@@ -1,3 +1,4 @@
+import type { ConvGeometry } from "../backend/backend.js";
 import { sameShape, type Shape } from "../tensor/shape.js";
 import type { Data, Tensor } from "../tensor/tensor.js";
 import * as op from "./ops.js";
@@ -100,4 +101,11 @@ export const gradients = {
         : op.matmul(a, g, { transA: !tA, out: outB });
     return [ga, gb];
   },
+  gather: (g, [x], _out, attrs) => [
+    op.scatterAdd(g, attrs.indices as Int32Array, attrs.axis as number, x.shape[attrs.axis as number]),
+  ],
+  scatterAdd: (g, _x, _out, attrs) => [op.gather(g, attrs.indices as Int32Array, attrs.axis as number)],
+  // Each is the other's adjoint: what im2col read from a pixel, col2im adds back to it.
+  im2col: (g, _x, _out, attrs) => [op.col2im(g, attrs.geometry as ConvGeometry)],
+  col2im: (g, _x, _out, attrs) => [op.im2col(g, attrs.geometry as ConvGeometry)],
 } satisfies Record<PrimOp, GradRule>;

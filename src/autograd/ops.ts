@@ -1,5 +1,5 @@
 import { backend } from "../backend/index.js";
-import type { BinaryKernel, UnaryKernel } from "../backend/backend.js";
+import type { BinaryKernel, ConvGeometry, UnaryKernel } from "../backend/backend.js";
 import { ShapeError } from "../tensor/errors.js";
 import { broadcastShapes, fmt, normAxis, sameShape, type Shape, sizeOf } from "../tensor/shape.js";
 import { allocate, type Data, dtypeOf, Tensor } from "../tensor/tensor.js";
@@ -155,8 +155,9 @@ export function expand(x: Tensor, shape: Shape): Tensor {
 }
 
 /**
- * Matrix product of rank-2 tensors, `op(a) · op(b)` where op transposes when the flag is set.
- * The flags cost nothing: the kernel reads the operand in place.
+ * Matrix product of rank-2 tensors, `op(a) · op(b)` where op transposes when the flag is set; of rank-3
+ * tensors [batch, …, …], one product per batch entry (a grouped convolution's). The flags cost nothing:
+ * the kernel reads the operand in place.
  *
  * @example
  * const w = Tensor.zeros([4, x.shape[1]]);
@@ -169,21 +170,131 @@ export function matmul(
 ): Tensor {
   const transA = opts.transA ?? false;
   const transB = opts.transB ?? false;
-  if (a.rank !== 2 || b.rank !== 2)
-    throw new ShapeError(`matmul needs two matrices, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  const batched = a.rank === 3 && b.rank === 3 && a.shape[0] === b.shape[0];
+  if (!batched && (a.rank !== 2 || b.rank !== 2))
+    throw new ShapeError(
+      `matmul needs two matrices (or two stacks of as many), got ${fmt(a.shape)} and ${fmt(b.shape)}`,
+    );
   if (a.dtype !== b.dtype) throw new ShapeError(`matmul: dtypes differ (${a.dtype} vs ${b.dtype})`);
-  const [m, k] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
-  const [k2, n] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  const at = batched ? 1 : 0;
+  const [m, k] = transA ? [a.shape[at + 1], a.shape[at]] : [a.shape[at], a.shape[at + 1]];
+  const [k2, n] = transB ? [b.shape[at + 1], b.shape[at]] : [b.shape[at], b.shape[at + 1]];
   if (k !== k2) {
     throw new ShapeError(
       `matmul: inner dimensions differ: ${fmt(a.shape)}${transA ? "ᵀ" : ""} · ${fmt(b.shape)}${transB ? "ᵀ" : ""} (${k} vs ${k2})`,
     );
   }
+  const count = batched ? a.shape[0] : 1;
   // `out`: an array to overwrite with the product (a gradient buffer), used when it fits.
   const out =
-    opts.out && opts.out.length === m * n && dtypeOf(opts.out) === a.dtype
+    opts.out && opts.out.length === count * m * n && dtypeOf(opts.out) === a.dtype
       ? opts.out
-      : allocate(a.dtype, m * n);
-  backend().matmul(a.data, b.data, out, m, n, k, transA, transB);
-  return record(new Tensor(out, [m, n]), "matmul", [a, b], { transA, transB });
+      : allocate(a.dtype, count * m * n);
+  if (!batched) backend().matmul(a.data, b.data, out, m, n, k, transA, transB);
+  else
+    for (let i = 0; i < count; i++)
+      backend().matmul(
+        a.data.subarray(i * m * k, (i + 1) * m * k),
+        b.data.subarray(i * k * n, (i + 1) * k * n),
+        out.subarray(i * m * n, (i + 1) * m * n),
+        m,
+        n,
+        k,
+        transA,
+        transB,
+      );
+  return record(new Tensor(out, batched ? [count, m, n] : [m, n]), "matmul", [a, b], { transA, transB });
+}
+
+/** The shape of im2col's output for `g`, in its layout. */
+function columnsShape(g: ConvGeometry): number[] {
+  const rows = g.batch * g.outH * g.outW;
+  return g.layout === "taps"
+    ? [g.kernelH * g.kernelW, rows, g.channels]
+    : [g.groups, rows, (g.kernelH * g.kernelW * g.channels) / g.groups];
+}
+
+/**
+ * The receptive fields of x [batch, height, width, channels] (channels last) as rows, for the windows
+ * `geometry` describes: [groups, batch·outH·outW, kernelH·kernelW·channels/groups], each row ordered
+ * (ky, kx, c); or [taps, batch·outH·outW, channels] with `geometry.layout` "taps". Padding reads
+ * `padValue` (0 for a convolution, −∞ for max pooling).
+ *
+ * @example
+ * im2col(x, geometry); // a convolution is then one matrix product with the filters
+ */
+export function im2col(x: Tensor, geometry: ConvGeometry, padValue = 0): Tensor {
+  const g = geometry;
+  const want = [g.batch, g.height, g.width, g.channels];
+  if (!sameShape(x.shape, want))
+    throw new ShapeError(`im2col: expected an input ${fmt(want)}, got ${fmt(x.shape)}`);
+  const shape = columnsShape(g);
+  const out = allocate(x.dtype, sizeOf(shape));
+  backend().im2col(x.data, g, padValue, out);
+  return record(new Tensor(out, shape), "im2col", [x], { geometry });
+}
+
+/**
+ * The adjoint of `im2col`: [batch, height, width, channels] with every column entry added where im2col
+ * read it (padding entries dropped). The input gradient of a convolution.
+ *
+ * @example
+ * col2im(im2col(x, geometry), geometry); // x times how many windows read each pixel
+ */
+export function col2im(cols: Tensor, geometry: ConvGeometry): Tensor {
+  const g = geometry;
+  const want = columnsShape(g);
+  if (cols.size !== sizeOf(want))
+    throw new ShapeError(`col2im: expected columns ${fmt(want)}, got ${fmt(cols.shape)}`);
+  const shape = [g.batch, g.height, g.width, g.channels];
+  const out = allocate(cols.dtype, sizeOf(shape));
+  backend().col2im(cols.data, g, out);
+  return record(new Tensor(out, shape), "col2im", [cols], { geometry });
+}
+
+/** x's shape seen as [outer, n, inner] around `axis`. */
+function blockAround(shape: Shape, axis: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, axis)), shape[axis], sizeOf(shape.slice(axis + 1))];
+}
+
+function checkIndices(what: string, indices: Int32Array, n: number, shape: Shape, axis: number): void {
+  for (const i of indices) {
+    if (!(i >= 0 && i < n))
+      throw new ShapeError(`${what}: index ${i} is outside axis ${axis} (length ${n}) of ${fmt(shape)}`);
+  }
+}
+
+/**
+ * Pick positions along `axis` by index: the result has `indices.length` there. Repeated indices repeat.
+ *
+ * @example
+ * gather(x, Int32Array.from([3, 3, 0]), 0) // rows 3, 3 and 0 of x (an embedding table's lookup)
+ */
+export function gather(x: Tensor, indices: Int32Array, axis0 = 0): Tensor {
+  const axis = normAxis(axis0, x.rank);
+  const [outer, n, inner] = blockAround(x.shape, axis);
+  checkIndices("gather", indices, n, x.shape, axis);
+  const shape = x.shape.map((d, i) => (i === axis ? indices.length : d));
+  const out = allocate(x.dtype, sizeOf(shape));
+  backend().gather(x.data, outer, n, inner, indices, out);
+  return record(new Tensor(out, shape), "gather", [x], { indices, axis });
+}
+
+/**
+ * The adjoint of `gather`: a tensor with `size` positions along `axis`, zero except where `indices`
+ * send x's slices, which add up where an index repeats.
+ *
+ * @example
+ * scatterAdd(x, Int32Array.from([2, 3]), -1, 5) // x's two columns placed at columns 2 and 3 of five
+ */
+export function scatterAdd(x: Tensor, indices: Int32Array, axis0: number, size: number): Tensor {
+  const axis = normAxis(axis0, x.rank);
+  if (x.shape[axis] !== indices.length)
+    throw new ShapeError(`scatterAdd: ${indices.length} indices for axis ${axis} of ${fmt(x.shape)}`);
+  const shape = x.shape.map((d, i) => (i === axis ? size : d));
+  checkIndices("scatterAdd", indices, size, shape, axis);
+  const [outer, , inner] = blockAround(x.shape, axis);
+  const out = allocate(x.dtype, sizeOf(shape));
+  backend().scatterAdd(x.data, outer, size, inner, indices, out);
+  return record(new Tensor(out, shape), "scatterAdd", [x], { indices, axis });
 }

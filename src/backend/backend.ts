@@ -22,6 +22,35 @@ export type BinaryKernel = "add" | "sub" | "mul" | "div" | "maximum" | "greater"
 export type ReduceKernel = "sum" | "max";
 
 /**
+ * Where a convolution or pooling window reads a channels-last batch x [batch, height, width, channels]:
+ * output pixel (oy, ox), tap (ky, kx) reads row oy·strideH − padTop + ky·dilationH and column
+ * ox·strideW − padLeft + kx·dilationW; channels are split into `groups` equal groups.
+ */
+export interface ConvGeometry {
+  readonly batch: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly kernelH: number;
+  readonly kernelW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly groups: number;
+  /**
+   * How im2col lays its columns out: "rows" (the default) [groups, batch·outH·outW, kernelH·kernelW·
+   * channels/groups], one receptive field per row; "taps" [kernelH·kernelW, batch·outH·outW, channels]
+   * (groups 1), one tap per leading index, so a pooling reduces over the first axis.
+   */
+  readonly layout?: "rows" | "taps";
+}
+
+/**
  * A backend is a table of kernels: pure functions over typed arrays and shapes that write into a
  * caller-allocated `out`. They never call the public API. The `js` backend is the reference; every
  * other backend is tested against it by one conformance suite.
@@ -47,6 +76,10 @@ export interface Backend {
   transpose(x: Data, shape: Shape, perm: readonly number[], out: Data): void;
   /** Broadcast x (shape `shape`, right-aligned) to `outShape`. */
   expand(x: Data, shape: Shape, out: Data, outShape: Shape): void;
+  /** x viewed as [outer, n, inner]: out[o, j, :] = x[o, indices[j], :] (indices within [0, n)). */
+  gather(x: Data, outer: number, n: number, inner: number, indices: Int32Array, out: Data): void;
+  /** gather's adjoint: out[o, indices[j], :] += g[o, j, :] into a zeroed [outer, n, inner] out. */
+  scatterAdd(g: Data, outer: number, n: number, inner: number, indices: Int32Array, out: Data): void;
   /**
    * out[m×n] = op(A) · op(B), op = transpose when the flag is set. A is stored m×k (k×m if transA),
    * B is stored k×n (n×k if transB).
@@ -61,6 +94,14 @@ export interface Backend {
     transA: boolean,
     transB: boolean,
   ): void;
+  /**
+   * The receptive fields of x [batch, height, width, channels] as rows: out [groups, batch·outH·outW,
+   * kernelH·kernelW·channels/groups], each row ordered (ky, kx, c), or tap by tap (`geometry.layout`);
+   * padding reads `padValue` (0 for a convolution, −∞ for max pooling).
+   */
+  im2col(x: Data, geometry: ConvGeometry, padValue: number, out: Data): void;
+  /** The adjoint of `im2col`: out [batch, height, width, channels] ← every column entry added where it was read. */
+  col2im(cols: Data, geometry: ConvGeometry, out: Data): void;
   // Fused kernels, optional: each pair runs one composite of autograd/fused.ts (a dense layer, softmax
   // cross-entropy, a squared distance) in one call each way. Fusion is the backend's business: where a pair is absent,
   // autograd runs the composite's primitives instead, which give the same numbers on the js backend.
@@ -151,6 +192,17 @@ export interface Backend {
    * health monitor runs js's loop where it is absent.
    */
   stepSquares?(w: Float32Array, w0: Float32Array, g: Float32Array, out: Float64Array): void;
+  /**
+   * gram (rows×rows) ← C·Cᵀ in float64, C the first `rows` rows of h (`units` wide) less each unit's mean over
+   * them, every sum in the order units/statistics.ts's `centredRowGram` adds (so its value to the last bit).
+   * Optional, like `jacobiDiagonalize`: the effective rank runs its js loops where it is absent.
+   */
+  centredRowGram?(h: Float32Array, rows: number, units: number, gram: Float64Array): void;
+  /**
+   * Rotate the symmetric n×n float64 matrix `a` to diagonal form in place (its eigenvalues on the diagonal),
+   * rotation for rotation as units/linalg.ts's cyclic Jacobi: the same bits.
+   */
+  jacobiDiagonalize?(a: Float64Array, n: number): void;
   /**
    * A zeroed float32 array of `n` elements that this backend's kernels use in place, for arrays that
    * live as long as a model or an optimiser (parameters, optimiser state, update buffers); null when the

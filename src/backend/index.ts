@@ -4,7 +4,7 @@ import { jsBackend } from "./js/index.js";
 import { createWasmBackend, type WasmBackend } from "./wasm/index.js";
 import { loadKernels, VARIANT_NAMES } from "./wasm/loader.js";
 
-export type { Backend, UnaryKernel, BinaryKernel, ReduceKernel } from "./backend.js";
+export type { Backend, ConvGeometry, UnaryKernel, BinaryKernel, ReduceKernel } from "./backend.js";
 export type { WasmBackend, WasmInfo } from "./wasm/index.js";
 export { jsBackend } from "./js/index.js";
 

@@ -53,9 +53,35 @@ export interface NameSpec {
   readonly optional?: true;
 }
 /**
- * One option of a kind's schema: a number, a boolean, a choice among values, or a name in another registry.
+ * A non-empty array whose items another part checks (a block's own layers): passed through as given, and
+ * the kind's `create` parses each item with its own field (`model.layers[1].layers[0]`).
  */
-export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec | NameSpec;
+export interface ListSpec {
+  readonly kind: "list";
+  readonly doc?: string;
+  /** What the items are, plural, in words ("layers"), for messages and help. */
+  readonly items: string;
+  /** Lists have no default: a block without its layers means nothing. */
+  readonly default?: undefined;
+}
+/**
+ * Integers, one or a list (a kernel size 3 or [3, 5], a shape [28, 28, 1]); with `length`, a list must
+ * have that many and one number stands for all of them.
+ */
+export interface IntegersSpec {
+  readonly kind: "integers";
+  readonly doc?: string;
+  readonly default?: number | readonly number[];
+  readonly length?: number;
+  readonly min?: number;
+  /** May be left out, with no default: the kind decides (a pooling's stride: its window). */
+  readonly optional?: true;
+}
+/**
+ * One option of a kind's schema: a number, a boolean, a choice among values, a name in another registry,
+ * a list of items another part checks, or integers.
+ */
+export type OptionSpec = NumberSpec | BooleanSpec | ChoiceSpec | NameSpec | ListSpec | IntegersSpec;
 /** The options of one kind, by key. */
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;
 
@@ -66,7 +92,11 @@ type OptionValue<S extends OptionSpec> = S extends NumberSpec
     ? boolean
     : S extends ChoiceSpec<infer V>
       ? V
-      : never;
+      : S extends ListSpec
+        ? unknown[]
+        : S extends IntegersSpec
+          ? number[]
+          : never;
 
 /** The checked option values a spec describes (an optional number without a default may be undefined). */
 export type ParsedOptions<S extends Record<string, OptionSpec>> = {
@@ -121,7 +151,7 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
     const given = obj[key];
     const value = given === undefined ? s.default : given;
     if (value === undefined) {
-      if ((s.kind === "name" || s.kind === "number") && s.optional) continue;
+      if ((s.kind === "name" || s.kind === "number" || s.kind === "integers") && s.optional) continue;
       throw new ConfigError(`${field}.${key}: required; expected ${expectation(s)}`, {
         field: `${field}.${key}`,
       });
@@ -134,6 +164,9 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
 /** What a value of this option must be, in words ("a finite number", "one of \"a\", \"b\""). */
 export function expectation(s: OptionSpec): string {
   if (s.kind === "boolean") return "true or false";
+  if (s.kind === "list") return `a non-empty array of ${s.items}`;
+  if (s.kind === "integers")
+    return `${s.length ? `an integer or ${s.length}` : "a list of"} integers${s.min === undefined ? "" : ` ≥ ${s.min}`}`;
   if (s.kind === "choice") return `one of ${s.values.map((v) => JSON.stringify(v)).join(", ")}`;
   if (s.kind === "name")
     return `one of ${s.of
@@ -154,9 +187,25 @@ function checkValue(value: unknown, s: OptionSpec, field: string): unknown {
     if (typeof value !== "string" || !s.values.includes(value)) throw wrong();
     return value;
   }
+  if (s.kind === "list") {
+    if (!Array.isArray(value) || value.length === 0) throw wrong();
+    return value;
+  }
   if (s.kind === "name") {
     if (typeof value !== "string" || !s.of.has(value)) throw wrong();
     return value;
+  }
+  if (s.kind === "integers") {
+    const list = typeof value === "number" && s.length ? new Array<number>(s.length).fill(value) : value;
+    const ok = (v: unknown) => Number.isInteger(v) && (s.min === undefined || (v as number) >= s.min);
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      (s.length && list.length !== s.length) ||
+      !list.every(ok)
+    )
+      throw wrong();
+    return [...list];
   }
   if (typeof value !== "number" || !Number.isFinite(value) || (s.integer && !Number.isInteger(value)))
     throw wrong();
@@ -190,6 +239,8 @@ function takesText(s: OptionSpec): string {
   if (s.kind === "choice") return expectation(s);
   // A registry's names can grow, so help names the registry rather than listing them.
   if (s.kind === "name") return `${s.of.what} name`;
+  if (s.kind === "list") return `array of ${s.items}`;
+  if (s.kind === "integers") return expectation(s);
   return s.kind;
 }
 
@@ -203,7 +254,7 @@ export function describeOptions(
     default:
       s.default !== undefined
         ? JSON.stringify(s.default)
-        : (s.kind === "name" || s.kind === "number") && s.optional
+        : (s.kind === "name" || s.kind === "number" || s.kind === "integers") && s.optional
           ? "optional"
           : "required",
     doc: s.doc ?? "",

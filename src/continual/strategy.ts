@@ -80,15 +80,21 @@ export function snapshotParameters(model: Sequential): Map<string, Float32Array>
   return new Map(model.parameters().map(([name, t]) => [name, (t.data as Float32Array).slice()]));
 }
 
-/** A frozen copy of `model` (same architecture, copied weights), for distillation targets. */
+/** A copy of every parameter and buffer (running statistics), by stable name: all a frozen model holds. */
+export function snapshotModel(model: Sequential): Map<string, Float32Array> {
+  const all = [...model.parameters(), ...model.buffers()];
+  return new Map(all.map(([name, t]) => [name, (t.data as Float32Array).slice()]));
+}
+
+/** A frozen copy of `model` (same architecture, copied weights and running statistics), for distillation targets. */
 export function cloneModel(model: Sequential): Sequential {
   const copy = Sequential.fromLayerConfigs(model.config().layers).build(
-    model.inputDim,
+    model.inputShape,
     new Rng(0),
     model.dtype,
   );
-  const src = model.parameters();
-  copy.parameters().forEach(([, t], i) => t.data.set(src[i][1].data));
+  const src = [...model.parameters(), ...model.buffers()];
+  [...copy.parameters(), ...copy.buffers()].forEach(([, t], i) => t.data.set(src[i][1].data));
   return copy;
 }
 

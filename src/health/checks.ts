@@ -119,7 +119,7 @@ export interface InputScale {
 export function inputScale(data: DataToCheck, model: Sequential): InputScale | null {
   const site = unitSites(model)[0];
   if (!site) return null;
-  const { index: first, layer } = site;
+  const { name: first, layer } = site;
   const d = data.inputDim;
   const sample = Math.min(data.n, CHECK_LIMITS.inputScaleRows);
   const rows: number[] = [];
@@ -135,7 +135,7 @@ export function inputScale(data: DataToCheck, model: Sequential): InputScale | n
   model.forward(new Tensor(x, [rows.length, d]), {
     training: false,
     onActivation: (layer, out, pre) => {
-      if (layer === String(first)) z = pre ?? out;
+      if (layer === first) z = pre ?? out;
     },
   });
   const pre = (z as Tensor | null)?.data;

@@ -45,6 +45,16 @@ export {
   type Thresholds,
   type TrainingPicture,
 } from "./findings.js";
+export { plasticityLossKind, forgettingKind, type ForgettingMemory } from "./vitals.js";
+export {
+  forgettingOf,
+  observePlasticity,
+  plasticitySignals,
+  readPlasticity,
+  type PlasticityMemory,
+  type PlasticityReading,
+  type PlasticitySignals,
+} from "./vital-rules.js";
 export type { HealthStatistics, LayerStatistics, SeriesPoint } from "./statistics.js";
 
 /**

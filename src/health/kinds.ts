@@ -6,7 +6,7 @@
  */
 import { defineKind, type Kind, Registry } from "../config/registry.js";
 import type { OptionSchema, ParsedOptions } from "../config/options.js";
-import type { EpochEvent, TrainingControl } from "../train/events.js";
+import type { Batch, EpochEvent, TrainingControl } from "../train/events.js";
 import {
   type RepairContext,
   LR_CUT_HARD,
@@ -32,11 +32,19 @@ import {
 } from "./findings.js";
 import type { LayerInfo } from "./observer.js";
 import { nonFiniteColumns } from "./repairs.js";
+import { VITAL_DETECTORS } from "./vitals.js";
 
 /** What a detector sees besides the picture: the loop's capabilities and the model's Dense layers. */
 export interface CheckContext {
   readonly control: TrainingControl;
   readonly layers: readonly LayerInfo[];
+  /** The rows the check's statistics were taken on. */
+  readonly batch?: Batch;
+  /**
+   * This detector's own memory in the monitor's state (plain data, checkpointed with it), made by `fresh`
+   * the first time: for rules that compare the present with a baseline or keep rows of their own.
+   */
+  memory?<T extends object>(fresh: () => T): T;
 }
 
 /** A finding that no repair can cure (bad data): the run fails with `reason`. */
@@ -49,6 +57,8 @@ export interface Detector {
   readonly reports: readonly HealthKind[];
   /** The run fails (exit code 1) once repairs of its findings stop holding; the others are only reported. */
   readonly fatal: boolean;
+  /** It reads the vital-signs measures (stable rank, weight change), which the monitor then takes at each check. */
+  readonly measures?: boolean;
   /** At each check: a finding, or null when all is well. */
   check?(p: TrainingPicture, seen: CheckContext): Verdict | null;
   /** At each epoch's end, over the epochs so far. */
@@ -335,11 +345,11 @@ export const BUILTIN_DETECTORS: readonly DetectorKind[] = [
  * detectors.register(lossSpike);
  * healthMonitor({ detectors: [...BUILTIN_DETECTOR_NAMES, "lossSpike"] });
  */
-export const detectors = new Registry<Detector, DetectorContext>(
-  "health detector",
-  "health.detectors",
-  BUILTIN_DETECTORS,
-);
+export const detectors = new Registry<Detector, DetectorContext>("health detector", "health.detectors", [
+  ...BUILTIN_DETECTORS,
+  // Registered but not in the default list: a run only has them when it names them (or the vitals loop).
+  ...VITAL_DETECTORS,
+]);
 
 /** The names of the built-in detectors, in their order: the default list. */
 export const BUILTIN_DETECTOR_NAMES: readonly string[] = BUILTIN_DETECTORS.map((k) => k.name);

@@ -93,6 +93,8 @@ export interface HealthMonitor extends Observer {
   modelReshaped(): void;
   /** Start the repair budgets (and the once-only reports) afresh. */
   renewBudgets(): void;
+  /** A stateful detector's memory (its baseline, its rows), live; undefined before its first check. */
+  memory(detector: string): unknown;
 }
 
 /**
@@ -113,6 +115,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   const repairOf = (kind: string): Detector | undefined =>
     active.find((d) => d.reports.includes(kind)) ?? builtins.find((d) => d.reports.includes(kind));
   const deciders = [...active, ...BLOW_UP_KINDS.map(repairOf)];
+  const measures = active.some((d) => d.measures);
   const policy = repairPolicy({
     repair: opts.repair ?? false,
     maxPerKind: opts.maxRepairsPerKind ?? 3,
@@ -133,6 +136,13 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     s.totalRepairs = 0;
     s.reported = [];
   };
+
+  const memoryOf =
+    (name: string) =>
+    <T extends object>(fresh: () => T): T => {
+      s.memory ??= {};
+      return (s.memory[name] ??= fresh()) as T;
+    };
 
   const context = (control: TrainingControl, e: BatchEvent): RepairContext => ({
     control,
@@ -158,14 +168,14 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   };
 
   const check = (e: BatchEvent, control: TrainingControl): void => {
-    const { picture, gradNorm } = takePicture(s, e, control, layers, before, t);
+    const { picture, gradNorm } = takePicture(s, e, control, layers, before, t, measures);
     if (s.pendingClip) {
       s.pendingClip = false;
       policy.emit(s, clipAt(control, e.step, CLIP_HEADROOM * gradNorm));
     }
     if (!picture) return;
     for (const d of active) {
-      const found = d.check?.(picture, { control, layers });
+      const found = d.check?.(picture, { control, layers, batch: e.batch, memory: memoryOf(d.name) });
       if (!found) continue;
       const { unrepairable, ...f } = found;
       if (unrepairable) {
@@ -201,6 +211,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       s.snapshots = noSnapshots();
     },
     renewBudgets,
+    memory: (name) => s.memory?.[name],
     onTrainBegin(control) {
       layers = monitoredLayers(control);
       before = [];

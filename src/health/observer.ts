@@ -8,9 +8,12 @@ import { backend, jsBackend } from "../backend/index.js";
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { type IndexedUnitSite, unitSites } from "../units/layer.js";
 import {
-  centredEffectiveRank,
+  centredRowGram,
   dormantFraction,
+  effectiveRank,
   saturatedFraction,
+  spectrum,
+  stableRank,
   unitActivity,
 } from "../units/statistics.js";
 import { median, type Thresholds, type TrainingPicture } from "./findings.js";
@@ -50,7 +53,7 @@ export function monitoredLayers(control: TrainingControl): LayerInfo[] {
     ...site,
     weightAt: tensors.indexOf(site.layer.weight),
     biasAt: site.layer.bias ? tensors.indexOf(site.layer.bias) : -1,
-    hidden: site.next !== null,
+    hidden: site.hidden,
   }));
 }
 
@@ -83,21 +86,27 @@ export function countBatch(s: MonitorState, e: BatchEvent, layers: readonly Laye
   s.lossSum += e.loss * e.batchSize;
   s.lossCount += e.batchSize;
   const y = e.batch.y;
-  const [n, k] = [y.shape[0], y.shape[1]];
+  const n = y.shape[0];
+  const k = y.shape[1];
   if (s.classification === null) s.classification = looksLikeClasses(y.data, n, k);
   if (!s.classification) return;
-  s.classCounts ??= new Float64Array(Math.max(k, 2));
+  const counts = (s.classCounts ??= new Float64Array(Math.max(k, 2)));
+  const labels = y.data;
   const out = layers.length ? e.activations?.get(layers[layers.length - 1].name) : undefined;
+  if (!out) {
+    // Most steps: no outputs kept, only the classes counted.
+    for (let r = 0; r < n; r++) counts[k === 1 ? (labels[r] > 0.5 ? 1 : 0) : argmaxRow(labels, r, k)]++;
+    return;
+  }
+  const logits = (out.preActivation ?? out.output).data;
+  const threshold = out.preActivation ? 0 : 0.5;
   for (let r = 0; r < n; r++) {
-    const label = k === 1 ? (y.data[r] > 0.5 ? 1 : 0) : argmaxRow(y.data, r, k);
-    s.classCounts[label]++;
-    if (!out) continue;
-    const logits = (out.preActivation ?? out.output).data;
-    const threshold = out.preActivation ? 0 : 0.5;
+    const label = k === 1 ? (labels[r] > 0.5 ? 1 : 0) : argmaxRow(labels, r, k);
+    counts[label]++;
     const pred = k === 1 ? (logits[r] > threshold ? 1 : 0) : argmaxRow(logits, r, k);
     if (pred === label) s.correct++;
-    s.rows++;
   }
+  s.rows += n;
 }
 
 /** Forget the current window (after a blow-up, whose batch says nothing about the model). */
@@ -116,6 +125,7 @@ export function takePicture(
   layers: readonly LayerInfo[],
   before: readonly Float32Array[],
   t: Thresholds,
+  measures = false,
 ): { picture: TrainingPicture | null; gradNorm: number } {
   s.checks++;
   s.lossMeans.push(s.lossSum / Math.max(s.lossCount, 1));
@@ -124,7 +134,7 @@ export function takePicture(
   if (s.classification && s.rows > 0) s.accuracyMeans.push(s.correct / s.rows);
   if (s.accuracyMeans.length > HISTORY_KEEP) s.accuracyMeans.splice(1, 1);
   resetWindow(s);
-  const stats = layers.map((info, k) => layerStatistics(s, e, control, info, k, before[k], t));
+  const stats = layers.map((info, k) => layerStatistics(s, e, control, info, k, before[k], t, measures));
   if (closeDeadWindow(s, t))
     layers.forEach((l, k) => {
       if (l.layer.activation === "relu" && l.hidden) stats[k].deadFraction = s.layers[k].deadFraction;
@@ -163,6 +173,7 @@ function layerStatistics(
   k: number,
   before: Float32Array | undefined,
   t: Thresholds,
+  measures: boolean,
 ): LayerStatistics {
   const ls = s.layers[k];
   const w = control.parameters[info.weightAt][1].data as Float32Array;
@@ -172,7 +183,7 @@ function layerStatistics(
   const out: LayerStatistics = {
     layer: info.name,
     activation: info.layer.activation,
-    gradNorm: Math.hypot(gradNorm, gb ? gradientNorm(gb) : 0),
+    gradNorm: Math.hypot(gradNorm, gb ? l2Norm(gb) : 0),
     weightNorm,
     weightGrowth: weightNorm / ls.prevWeightNorm,
     updateRatio,
@@ -185,6 +196,7 @@ function layerStatistics(
     effectiveRank: NaN,
   };
   ls.prevWeightNorm = weightNorm;
+  if (measures) out.weightChange = weightChange(ls, w);
   const act = e.activations?.get(info.name);
   if (!act || !info.hidden) return out;
   const h = act.output.data;
@@ -197,33 +209,23 @@ function layerStatistics(
   out.saturatedFraction = saturatedFraction(h, info.layer.activation);
   if (info.layer.activation === "relu")
     [out.deadFraction, out.inactiveFraction] = [ls.deadFraction, inactive];
-  if (s.checks % RANK_EVERY === 1) out.effectiveRank = centredEffectiveRank(h, n, units);
+  if (s.checks % RANK_EVERY === 1) {
+    // One eigensolve for both ranks (centredEffectiveRank's, the same values to the last bit).
+    const g = centredRowGram(h, n, units, 32);
+    const sv = g && spectrum(g.gram, g.n);
+    out.effectiveRank = sv ? effectiveRank(sv, 1) : NaN;
+    if (measures) out.stableRank = sv ? stableRank(sv, 1) : NaN;
+  } else if (measures) out.stableRank = NaN;
   return out;
 }
 
-/**
- * l2Norm of a gradient. Float32 gradients (all of fit's) get a loop that only ever sees Float32Array: the
- * shared l2Norm also meets plain arrays and float64, and its generic element access cost ~3× per element.
- * Four elements per turn of the loop, still added one by one in index order: the same sum, the same value
- * to the last bit, with a quarter of the loop's own work (the chain of additions is what is left).
- */
-function gradientNorm(g: Float32Array | Float64Array): number {
-  if (!(g instanceof Float32Array)) return l2Norm(g);
-  let sum = 0;
-  const n = g.length;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const a = g[i];
-    const b = g[i + 1];
-    const c = g[i + 2];
-    const d = g[i + 3];
-    sum += a * a;
-    sum += b * b;
-    sum += c * c;
-    sum += d * d;
-  }
-  for (; i < n; i++) sum += g[i] * g[i];
-  return Math.sqrt(sum);
+/** ‖W − W′‖ / ‖W′‖ against the weights of the previous check (NaN at the first), which it then replaces. */
+function weightChange(ls: LayerState, w: Float32Array): number {
+  const prev = ls.prevWeights;
+  const change = prev && prev.length === w.length ? updateRatio(prev, w) : NaN;
+  if (prev && prev.length === w.length) prev.set(w);
+  else ls.prevWeights = w.slice();
+  return change;
 }
 
 /** Where `weightNorms` leaves the backend's sums of squares (one check at a time). */
@@ -244,7 +246,7 @@ function weightNorms(
     return {
       weightNorm: l2Norm(w),
       updateRatio: before ? updateRatio(before, w) : NaN,
-      gradNorm: g ? gradientNorm(g) : 0,
+      gradNorm: g ? l2Norm(g) : 0,
     };
   const kernels = backend();
   if (kernels.stepSquares) kernels.stepSquares(w, before, g, squares);

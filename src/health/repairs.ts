@@ -7,7 +7,7 @@ import { deepCopy } from "../tensor/plain.js";
 import type { Rng } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { TrainingControl } from "../train/events.js";
-import { isUnitLayer, type UnitLayer, unitSites } from "../units/layer.js";
+import { type UnitLayer, unitSites } from "../units/layer.js";
 import { replaceUnit } from "../units/surgery.js";
 
 export { deepCopy };
@@ -154,19 +154,18 @@ export function lsuv(
   tolerance = 2,
 ): { layer: string; factor: number; preActivationStd: number }[] {
   const done: { layer: string; factor: number; preActivationStd: number }[] = [];
-  model.layers.forEach((layer, i) => {
-    if (!isUnitLayer(layer)) return;
+  for (const site of unitSites(model)) {
     let std = NaN;
     model.forward(x, {
       training: false,
       onActivation: (name, _out, pre) => {
-        if (name === String(i) && pre) std = spread(pre.data);
+        if (name === site.name && pre) std = spread(pre.data);
       },
     });
-    if (!(std > tolerance || (std > 0 && std < 1 / tolerance))) return;
-    rescaleLayer(model, i, 1 / std);
-    done.push({ layer: String(i), factor: 1 / std, preActivationStd: std });
-  });
+    if (!(std > tolerance || (std > 0 && std < 1 / tolerance))) continue;
+    rescaleLayer(model, site.index, 1 / std);
+    done.push({ layer: site.name, factor: 1 / std, preActivationStd: std });
+  }
   return done;
 }
 

@@ -19,6 +19,8 @@ export interface LayerState<Active = Uint8Array> {
   /** Fraction and list of the units found dead when the last window closed. */
   deadFraction: number;
   deadUnits: number[];
+  /** The weights at the previous check, kept only for the weight-change measure of the vital signs. */
+  prevWeights?: Float32Array;
 }
 
 /**
@@ -68,6 +70,11 @@ export interface MonitorState<Active = Uint8Array> {
   /** The run failed beyond repair: the monitor says nothing more. */
   done: boolean;
   epochsSeen: EpochEvent[];
+  /**
+   * Each stateful detector's own memory (plain data), by detector name; absent until one asks for it, so
+   * a monitor without such detectors checkpoints exactly what it did before.
+   */
+  memory?: Record<string, unknown>;
 }
 
 /** The monitor's state in a checkpoint (plain data and typed arrays). */

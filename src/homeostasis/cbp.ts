@@ -118,7 +118,7 @@ export function continualBackprop(
 /**
  * Move a unit's mean contribution ĥ · w_out into the consumer's bias before its outgoing weights are
  * zeroed: each consumer unit r gains ĥ times the sum of its weights that read the unit (`indices`, grouped
- * by consumer unit), so its output hardly changes.
+ * by consumer unit; `w` is [units, fanIn], so an index's row is its unit), so its output hardly changes.
  */
 function transferMean(
   bias: Float32Array | Float64Array,
@@ -126,10 +126,11 @@ function transferMean(
   indices: Int32Array,
   hHat: number,
 ): void {
-  const per = indices.length / bias.length;
-  for (let r = 0; r < bias.length; r++) {
-    let sum = w[indices[r * per]];
-    for (let g = 1; g < per; g++) sum += w[indices[r * per + g]];
+  const fanIn = w.length / bias.length;
+  for (let k = 0; k < indices.length; ) {
+    const r = Math.floor(indices[k] / fanIn);
+    let sum = w[indices[k++]];
+    while (k < indices.length && Math.floor(indices[k] / fanIn) === r) sum += w[indices[k++]];
     bias[r] += hHat * sum;
   }
 }

@@ -14,6 +14,7 @@ import { redoKind } from "./redo.js";
 import type { Regulator } from "./regulator.js";
 import { synapticScalingKind } from "./scaling.js";
 import { shrinkPerturbKind } from "./shrink-perturb.js";
+import { vitalsKind } from "./vital-loop.js";
 
 /**
  * Every regulator a run config may name, built-in and registered.
@@ -31,6 +32,7 @@ export const regulators = new Registry<Regulator>("regulator", "homeostasis", [
   continualBackpropKind,
   shrinkPerturbKind,
   l2InitKind,
+  vitalsKind,
 ]);
 
 /** A regulator's name, as a run config gives it. */

@@ -25,3 +25,6 @@ export { redoKind } from "./redo.js";
 export { continualBackpropKind } from "./cbp.js";
 export { shrinkPerturbKind } from "./shrink-perturb.js";
 export { l2InitKind } from "./l2-init.js";
+export { vitals, vitalsKind, type VitalsRegulator } from "./vital-loop.js";
+export { type VitalsOptions, VITALS_OPTIONS } from "./vital-options.js";
+export { PLASTICITY_REMEDIES, type Remedy } from "./vital-remedies.js";

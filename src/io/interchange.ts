@@ -84,7 +84,7 @@ export function modelSteps(model: Sequential, format: string): Step[] {
       });
     } else {
       throw new ConfigError(
-        `layer ${i} (${layer.type}): ${format} export supports dense, activation, dropout and layerNorm layers`,
+        `layer ${i} (${layer.type}): ${format} export supports dense, activation, dropout and layerNorm layers (convolution and pooling: not yet)`,
         { layer: String(i) },
       );
     }

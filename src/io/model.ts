@@ -1,6 +1,7 @@
 import { Sequential, type ModelConfig } from "../nn/sequential.js";
 import { HomeostatError, ModelFileError } from "../tensor/errors.js";
 import { Rng } from "../tensor/rng.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { type NamedTensor, type TensorData, decodeContainer, encodeContainer } from "./container.js";
 
 /** Per-feature input normalisation saved with a model, applied as (x − offset)·scale. */
@@ -89,9 +90,12 @@ function joinState(value: unknown, tensors: Map<string, TensorData>, file: strin
  * const bytes = encodeModel(model, { loss: "crossEntropy" }); // write with writeFileAtomic (homeostat/node)
  */
 export function encodeModel(model: Sequential, meta: ModelMetadata = {}): Uint8Array {
-  const tensors: NamedTensor[] = model
-    .parameters()
-    .map(([name, t]) => ({ name, shape: [...t.shape], data: t.data }));
+  // Buffers (batch norm's running statistics) follow the parameters: state, saved but never trained.
+  const tensors: NamedTensor[] = [...model.parameters(), ...model.buffers()].map(([name, t]) => ({
+    name,
+    shape: [...t.shape],
+    data: t.data,
+  }));
   const header: Record<string, unknown> = { architecture: model.config(), dtype: model.dtype };
   if (meta.loss) header.loss = meta.loss;
   if (meta.task) header.task = meta.task;
@@ -124,6 +128,25 @@ export function encodeModel(model: Sequential, meta: ModelMetadata = {}): Uint8A
   return encodeContainer(header, tensors);
 }
 
+/** Copy the stored tensor `name` into `t`, refusing a missing one or one of another size or type. */
+function loadTensor(
+  byName: Map<string, TensorData>,
+  name: string,
+  t: Tensor,
+  what: string,
+  file: string,
+): void {
+  const data = byName.get(name);
+  if (!data) throw new ModelFileError(`${file}: missing ${what} "${name}"`, { file, layer: name });
+  if (!(data instanceof Float32Array) || data.length !== t.size) {
+    throw new ModelFileError(
+      `${file}: ${what.split(" ").pop()} "${name}" should be float32 with ${t.size} values (shape ${JSON.stringify(t.shape)}), found ${data.length}`,
+      { file, layer: name },
+    );
+  }
+  t.data.set(data);
+}
+
 /**
  * Rebuild a model from model-file bytes. Refuses (with `ModelFileError`) anything that does not
  * describe a complete, consistent model: nothing is half-loaded.
@@ -141,24 +164,14 @@ export function decodeModel(bytes: Uint8Array, file = "model file"): LoadedModel
   let model: Sequential;
   try {
     model = Sequential.fromLayerConfigs(arch.layers, "architecture.layers");
-    model.build(arch.inputDim, new Rng(0));
+    model.build(validShape(arch.inputShape) ?? arch.inputDim, new Rng(0));
   } catch (e) {
     if (e instanceof HomeostatError)
       throw new ModelFileError(`${file}: ${e.message}`, { file, field: e.location.field });
     throw e;
   }
-  for (const [name, t] of model.parameters()) {
-    const data = byName.get(name);
-    if (!data)
-      throw new ModelFileError(`${file}: missing weights for parameter "${name}"`, { file, layer: name });
-    if (!(data instanceof Float32Array) || data.length !== t.size) {
-      throw new ModelFileError(
-        `${file}: parameter "${name}" should be float32 with ${t.size} values (shape ${JSON.stringify(t.shape)}), found ${data.length}`,
-        { file, layer: name },
-      );
-    }
-    t.data.set(data);
-  }
+  for (const [name, t] of model.parameters()) loadTensor(byName, name, t, "weights for parameter", file);
+  for (const [name, t] of model.buffers()) loadTensor(byName, name, t, "running state", file);
   const out: LoadedModel = { model, architecture: arch };
   if (typeof header.loss === "string") out.loss = header.loss;
   if (header.task === "classification" || header.task === "regression") out.task = header.task;
@@ -207,4 +220,11 @@ export function decodeModel(bytes: Uint8Array, file = "model file"): LoadedModel
   if (header.checkpoint && typeof header.checkpoint === "object")
     out.checkpoint = joinState(header.checkpoint, byName, file) as Record<string, unknown>;
   return out;
+}
+
+/** A stored sample shape, when it is a list of positive integers (older files have none). */
+function validShape(shape: unknown): number[] | undefined {
+  return Array.isArray(shape) && shape.length > 0 && shape.every((d) => Number.isInteger(d) && d >= 1)
+    ? (shape as number[])
+    : undefined;
 }

@@ -74,7 +74,7 @@ export function torchModules(layers: readonly Layer[]): TorchModule[] {
     else if (layer.type === "layerNorm") out.push({ kind: "layerNorm", layer: i, eps: Number(c.eps) });
     else
       throw new ConfigError(
-        `layer ${i} (${layer.type}): safetensors supports dense, activation, dropout and layerNorm layers`,
+        `layer ${i} (${layer.type}): safetensors supports dense, activation, dropout and layerNorm layers (convolution and pooling: not yet)`,
         { layer: String(i) },
       );
   });

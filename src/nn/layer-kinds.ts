@@ -3,18 +3,46 @@
  * one `layers.register(defineKind({ name, doc, options, create }))` whose `create` returns a `Layer`;
  * it is then named in `model.layers` and rebuilt from a model file like a built-in one.
  */
+import { describeValue } from "../config/options.js";
 import { defineKind, type Kind, Registry } from "../config/registry.js";
+import { ConfigError } from "../tensor/errors.js";
 import { activations } from "./activations.js";
 import { initNames } from "./init.js";
 import type { Layer } from "./layer.js";
+import { Concat, Residual } from "./blocks.js";
 import { Activation, Dense, Dropout, LayerNorm } from "./layers.js";
+import { BatchNorm, Embedding, GroupNorm } from "./norm-layers.js";
+import { CONV_KINDS, type ConvLayerType } from "./conv-kinds.js";
 
 /** What a layer is built with besides its own options: the model's default initialiser (`model.init`). */
 export interface LayerContext {
   init?: string;
 }
 
-export type LayerType = "dense" | "activation" | "dropout" | "layerNorm";
+export type LayerType =
+  | "dense"
+  | "activation"
+  | "dropout"
+  | "layerNorm"
+  | "batchNorm"
+  | "groupNorm"
+  | "embedding"
+  | "residual"
+  | "concat"
+  | ConvLayerType;
+
+const EPS = {
+  kind: "number",
+  min: 0,
+  minExclusive: true,
+  default: 1e-5,
+  doc: "Added to the variance.",
+} as const;
+
+/** Each item of a block's list of layers, built with its own field ("model.layers[1].layers[0]"). */
+function chain(raw: unknown[], field: string, context: LayerContext): Layer[] {
+  return raw.map((l, j) => layerFromConfig(l, `${field}[${j}]`, context));
+}
 
 /** The built-in layer types, typed so that a type without an entry fails to compile. */
 const BUILTIN = {
@@ -55,6 +83,66 @@ const BUILTIN = {
     },
     create: (o, _context: LayerContext) => new LayerNorm({ eps: o.eps }),
   }),
+  batchNorm: defineKind({
+    name: "batchNorm",
+    doc: "Batch normalisation over all axes but the last (Ioffe & Szegedy 2015): batch statistics in training, running averages in inference.",
+    options: {
+      momentum: {
+        kind: "number",
+        min: 0,
+        max: 1,
+        default: 0.1,
+        doc: "Weight of each new batch in the running averages.",
+      },
+      eps: EPS,
+    },
+    create: (o, _context: LayerContext) => new BatchNorm({ momentum: o.momentum, eps: o.eps }),
+  }),
+  groupNorm: defineKind({
+    name: "groupNorm",
+    doc: "Group normalisation (Wu & He 2018): the channels (last axis) in groups, each normalised per sample.",
+    options: {
+      groups: { kind: "number", integer: true, min: 1, doc: "How many groups; must divide the channels." },
+      eps: EPS,
+    },
+    create: (o, _context: LayerContext) => new GroupNorm(o.groups, { eps: o.eps }),
+  }),
+  embedding: defineKind({
+    name: "embedding",
+    doc: "A learned vector per integer id: [rows, k] ids → [rows, k, dim].",
+    options: {
+      vocabulary: { kind: "number", integer: true, min: 1, doc: "How many ids (0 … vocabulary − 1)." },
+      dim: { kind: "number", integer: true, min: 1, doc: "Width of each vector." },
+    },
+    create: (o, _context: LayerContext) => new Embedding(o.vocabulary, o.dim),
+  }),
+  residual: defineKind({
+    name: "residual",
+    doc: "A residual block (He et al. 2016): input + body(input), through a linear projection when the body changes the width.",
+    options: { layers: { kind: "list", items: "layers", doc: "The body, applied in order." } },
+    create: (o, context: LayerContext, field) => new Residual(chain(o.layers, `${field}.layers`, context)),
+  }),
+  concat: defineKind({
+    name: "concat",
+    doc: "Branches side by side on the same input, outputs joined on the last axis; an empty branch passes the input.",
+    options: {
+      branches: {
+        kind: "list",
+        items: "branches",
+        doc: "Each branch a list of layers; [] passes the input itself.",
+      },
+    },
+    create: (o, context: LayerContext, field) =>
+      new Concat(
+        o.branches.map((b, k) => {
+          const f = `${field}.branches[${k}]`;
+          if (!Array.isArray(b))
+            throw new ConfigError(`${f}: expected an array of layers, got ${describeValue(b)}`, { field: f });
+          return chain(b, f, context);
+        }),
+      ),
+  }),
+  ...CONV_KINDS,
 } satisfies Record<LayerType, Kind<Layer, LayerContext>>;
 
 /**

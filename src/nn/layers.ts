@@ -14,11 +14,34 @@ import type { ParameterEntries, UnitLayer } from "../units/layer.js";
  * A parameter's storage: moved into the active backend's own memory where it keeps one (wasm), so
  * that its kernels read and update the parameter in place; else the array as it is.
  */
-function parameterData(d: Data): Data {
+export function parameterData(d: Data): Data {
   const resident = d instanceof Float32Array ? backend().alloc?.(d.length) : null;
   if (!resident) return d;
   resident.set(d);
   return resident;
+}
+
+/** A layer's parameters under their stable names: "weight", and "bias" when it has one. */
+export function weightAndBias(weight: Tensor, bias: Tensor | null): [string, Tensor][] {
+  return bias
+    ? [
+        ["weight", weight],
+        ["bias", bias],
+      ]
+    : [["weight", weight]];
+}
+
+/**
+ * Where unit u's own parameters sit when its incoming weights are row u of `weight` [units, fanIn]
+ * (a dense layer's neurons, a convolution's filters): the row and its bias.
+ */
+export function rowUnitEntries(weight: Tensor, bias: Tensor | null, u: number): ParameterEntries[] {
+  const fanIn = weight.shape[1];
+  const row: ParameterEntries = {
+    tensor: weight,
+    indices: Int32Array.from({ length: fanIn }, (_, j) => u * fanIn + j),
+  };
+  return bias ? [row, { tensor: bias, indices: [u] }] : [row];
 }
 
 /** Options of `Dense`: the activation, the weight initialiser and whether it has biases. */
@@ -74,12 +97,7 @@ export class Dense implements Layer, UnitLayer {
   }
 
   parameters(): [string, Tensor][] {
-    return this.bias
-      ? [
-          ["weight", this.weight],
-          ["bias", this.bias],
-        ]
-      : [["weight", this.weight]];
+    return weightAndBias(this.weight, this.bias);
   }
 
   config(): LayerConfig {
@@ -107,12 +125,7 @@ export class Dense implements Layer, UnitLayer {
   }
 
   unitEntries(u: number): ParameterEntries[] {
-    const fanIn = this.fanIn;
-    const row: ParameterEntries = {
-      tensor: this.weight,
-      indices: Int32Array.from({ length: fanIn }, (_, j) => u * fanIn + j),
-    };
-    return this.bias ? [row, { tensor: this.bias, indices: [u] }] : [row];
+    return rowUnitEntries(this.weight, this.bias, u);
   }
 
   /** Column u of W: one weight per unit of this layer. */
@@ -135,6 +148,9 @@ export class Activation implements Layer {
   }
   build(inputDim: number): number {
     return inputDim;
+  }
+  buildShape(inputShape: readonly number[]): number[] {
+    return [...inputShape];
   }
   forward(x: Tensor): Tensor {
     return activationFn(this.activation)(x);
@@ -161,6 +177,9 @@ export class Dropout implements Layer {
   }
   build(inputDim: number): number {
     return inputDim;
+  }
+  buildShape(inputShape: readonly number[]): number[] {
+    return [...inputShape];
   }
   forward(x: Tensor, ctx: ForwardContext): Tensor {
     if (!ctx.training || this.rate === 0) return x;
@@ -193,6 +212,11 @@ export class LayerNorm implements Layer {
     this.weight = new Tensor(parameterData(w), [inputDim], true);
     this.bias = new Tensor(parameterData(allocate(dtype, inputDim)), [inputDim], true);
     return inputDim;
+  }
+  /** Normalises the last axis: the sample's shape passes through. */
+  buildShape(inputShape: readonly number[], rng: Rng, dtype: DType): number[] {
+    this.build(inputShape[inputShape.length - 1], rng, dtype);
+    return [...inputShape];
   }
   forward(x: Tensor): Tensor {
     return F.layerNorm(x, this.weight, this.bias, this.eps);

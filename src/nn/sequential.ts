@@ -1,15 +1,20 @@
+import * as op from "../autograd/ops.js";
 import { ConfigError, ShapeError } from "../tensor/errors.js";
+import { fmt, sameShape, sizeOf } from "../tensor/shape.js";
 import type { Rng } from "../tensor/rng.js";
 import type { DType, Tensor } from "../tensor/tensor.js";
-import { type ActivationChoice, activationFn } from "./activations.js";
+import type { ActivationChoice } from "./activations.js";
 import { layerFromConfig } from "./layer-kinds.js";
 import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
+import { buildShapes, namedTensors, runLayers } from "./stack.js";
 
 export { layerFromConfig };
 
 /** A model's architecture as plain data: the input width and each layer's config. */
 export interface ModelConfig {
   inputDim: number;
+  /** The shape of one sample, channels last ([28, 28, 1]), when the model was built with one; rows stay flat. */
+  inputShape?: number[];
   layers: LayerConfig[];
 }
 
@@ -24,6 +29,8 @@ export interface ModelConfig {
 export class Sequential {
   readonly layers: Layer[];
   inputDim = 0;
+  /** The shape of one sample ([inputDim] for flat rows); rows of inputDim values are read in this shape. */
+  inputShape: number[] = [];
   outputDim = 0;
   dtype: DType = "float32";
   private built = false;
@@ -36,14 +43,16 @@ export class Sequential {
     return this.built;
   }
 
-  /** Create every parameter for inputs of width `inputDim`, drawing initial values from `rng`. */
-  build(inputDim: number, rng: Rng, dtype: DType = "float32"): this {
-    let width = inputDim;
-    this.layers.forEach((layer) => {
-      width = layer.build(width, rng, dtype);
-    });
-    this.inputDim = inputDim;
-    this.outputDim = width;
+  /**
+   * Create every parameter for samples of `input` values, or of shape `input` (channels last, e.g.
+   * [28, 28, 1]: flat rows of 784 values are then read as images), drawing initial values from `rng`.
+   * A layer that cannot take the shape it is given is an error naming it.
+   */
+  build(input: number | readonly number[], rng: Rng, dtype: DType = "float32"): this {
+    const shape = typeof input === "number" ? [input] : [...input];
+    this.inputShape = shape;
+    this.inputDim = sizeOf(shape);
+    this.outputDim = sizeOf(buildShapes(this.layers, shape, rng, dtype, "model.layers"));
     this.dtype = dtype;
     this.built = true;
     return this;
@@ -60,30 +69,21 @@ export class Sequential {
 
   private run(x: Tensor, ctx: ForwardContext, stopBeforeOutputActivation: boolean): Tensor {
     if (!this.built) throw new Error("Sequential: call build(inputDim, rng) before forward");
-    if (x.shape[x.rank - 1] !== this.inputDim) {
+    const shaped = this.inputShape.length > 1;
+    // Flat models take any rank whose last axis is the width, as they always have.
+    const flat = shaped
+      ? x.rank === 2 && x.shape[1] === this.inputDim
+      : x.shape[x.rank - 1] === this.inputDim;
+    if (!flat && !(shaped && sameShape(x.shape.slice(1), this.inputShape))) {
       throw new ShapeError(
-        `the model expects ${this.inputDim} input features per row, got ${x.shape[x.rank - 1]}`,
+        !shaped
+          ? `the model expects ${this.inputDim} input features per row, got ${x.shape[x.rank - 1]}`
+          : `the model expects samples shaped ${fmt(this.inputShape)} (or rows of ${this.inputDim} values), got inputs ${fmt(x.shape)}`,
         { layer: "input" },
       );
     }
-    const last = this.outputLayerIndex();
-    let h = x;
-    this.layers.forEach((layer, i) => {
-      if (stopBeforeOutputActivation && i > last) return;
-      if (
-        layer.forwardLinear &&
-        layer.activation !== undefined &&
-        (ctx.onActivation || (stopBeforeOutputActivation && i === last))
-      ) {
-        const z = layer.forwardLinear(h, ctx);
-        h = stopBeforeOutputActivation && i === last ? z : activationFn(layer.activation)(z);
-        ctx.onActivation?.(String(i), h, z);
-      } else {
-        h = layer.forward(h, ctx);
-        ctx.onActivation?.(String(i), h, null);
-      }
-    });
-    return h;
+    const h = flat && shaped ? op.reshape(x, [x.shape[0], ...this.inputShape]) : x;
+    return runLayers(this.layers, h, ctx, stopBeforeOutputActivation ? this.outputLayerIndex() : null);
   }
 
   /** Index of the last layer that applies a nonlinearity or an affine map (dropout after it is ignored). */
@@ -101,11 +101,15 @@ export class Sequential {
 
   /** Every parameter with its stable name, in a fixed order. */
   parameters(): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    this.layers.forEach((layer, i) => {
-      for (const [name, t] of layer.parameters()) out.push([`${i}.${name}`, t]);
-    });
-    return out;
+    return namedTensors(this.layers, (l) => l.parameters());
+  }
+
+  /**
+   * State that is saved with the model but never trained (batch norm's running statistics), named like
+   * parameters ("1.runningMean"). The optimiser never sees these.
+   */
+  buffers(): [string, Tensor][] {
+    return namedTensors(this.layers, (l) => l.buffers?.() ?? []);
   }
 
   parameterCount(): number {
@@ -113,7 +117,10 @@ export class Sequential {
   }
 
   config(): ModelConfig {
-    return { inputDim: this.inputDim, layers: this.layers.map((l) => l.config()) };
+    const layers = this.layers.map((l) => l.config());
+    return this.inputShape.length > 1
+      ? { inputDim: this.inputDim, inputShape: this.inputShape, layers }
+      : { inputDim: this.inputDim, layers };
   }
 
   /** Rebuild a model from its config (`model.layers` of a run config, or a model file's architecture). */

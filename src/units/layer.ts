@@ -40,7 +40,8 @@ export interface UnitLayer {
   unitEntries(u: number): ParameterEntries[];
   /**
    * As a consumer: the indices into `weight.data` of every weight that reads input unit u, grouped by
-   * this layer's units (units × k indices, k per unit: 1 for a dense layer, the kernel taps for a conv).
+   * this layer's units in order (k per unit: 1 for a dense layer, the kernel taps for a convolution; none
+   * for the filters of a grouped convolution's other groups). `weight` is [units, fanIn], row-major.
    */
   inputWeightIndices(u: number): Int32Array;
   /** As a consumer: where the weights that read input unit u sit (for resetting their moments). */
@@ -59,9 +60,23 @@ export function isUnitLayer(layer: unknown): layer is UnitLayer {
   );
 }
 
+/**
+ * A layer that holds chains of layers (a residual block's body and projection, a concatenation's
+ * branches). Layer j of a chain is named `${chain.name}.${j}` inside the group, `${j}` when the chain's
+ * name is "", as the group's parameters and reported activations are.
+ */
+export interface LayerGroup {
+  readonly chains: readonly { readonly name: string; readonly layers: readonly unknown[] }[];
+}
+
+/** True when `layer` holds chains of layers of its own. */
+export function isLayerGroup(layer: unknown): layer is LayerGroup {
+  return typeof layer === "object" && layer !== null && Array.isArray((layer as Partial<LayerGroup>).chains);
+}
+
 /** A unit layer and the unit layer its outputs feed (null: none, e.g. the output layer). */
 export interface UnitSite<L extends UnitLayer = UnitLayer> {
-  /** The layer's position in the model, as its activations and parameters are named ("0" → "0.weight"). */
+  /** The layer's position in the model, as its activations and parameters are named ("0" → "0.weight", "1.0"). */
   readonly name: string;
   readonly layer: L;
   readonly next: L | null;
@@ -69,18 +84,81 @@ export interface UnitSite<L extends UnitLayer = UnitLayer> {
 
 /** A unit site with its position in the model. */
 export interface IndexedUnitSite extends UnitSite {
+  /** The layer's position in a depth-first walk of the model (for a plain stack, its index in `layers`). */
   readonly index: number;
+  /**
+   * Its output feeds more of the network rather than being the model's output: true also when `next` is
+   * null because the output takes more than one path (into a residual block or a concatenation) or
+   * merges with another (the end of a residual body or of a branch), where no single layer consumes it.
+   */
+  readonly hidden: boolean;
 }
 
 /**
- * Every unit layer of a stack of layers, in order, each with the unit layer it feeds: the next unit
- * layer down the stack, through any layers between that act on each unit alone (activation, dropout,
- * normalisation).
+ * A layer between two unit layers that lays each unit of the first out as several inputs of the second:
+ * a flatten after a convolution makes channel u of `units` the features p·units + u, one per position p
+ * (`unitPositions` of them); 1 where units pass through one to one, 0 where they are mixed beyond
+ * following (the first layer is then treated as feeding no unit layer).
+ */
+export interface UnitSpread {
+  readonly unitPositions: number;
+}
+
+/**
+ * `next` as a consumer of `units` units that reach it at `positions` positions each (after a flatten):
+ * input unit u is then its inputs p·units + u, grouped by `next`'s units as `inputWeightIndices` promises.
+ */
+function spreadConsumer(next: UnitLayer, units: number, positions: number): UnitLayer {
+  const inputWeightIndices = (u: number): Int32Array => {
+    const parts = Array.from({ length: positions }, (_, p) => next.inputWeightIndices(p * units + u));
+    const per = parts[0].length / next.units;
+    const out = new Int32Array(per * positions * next.units);
+    let k = 0;
+    for (let r = 0; r < next.units; r++)
+      for (const part of parts) for (let j = r * per; j < (r + 1) * per; j++) out[k++] = part[j];
+    return out;
+  };
+  return Object.assign(Object.create(next) as UnitLayer, {
+    inputWeightIndices,
+    inputEntries: (u: number): ParameterEntries[] => [
+      { tensor: next.weight, indices: inputWeightIndices(u) },
+    ],
+  });
+}
+
+/**
+ * Every unit layer of a stack of layers, nested ones included (depth first), each with the unit layer it
+ * feeds: the next unit layer down the same chain, through any layers between that act on each unit alone
+ * (activation, dropout, normalisation, pooling) or spread it over positions (a flatten: see `UnitSpread`).
+ * Where the output forks into a block or merges at a block's end, `next` is null: no one layer reads
+ * unit u alone there (a residual's skip carries it too), so surgery that silences a unit's outgoing
+ * weights would not silence it.
  *
  * @example
  * unitSites(model).map((s) => [s.name, s.next?.units]); // [["0", 5], ["2", 3], ["3", undefined]]
  */
 export function unitSites(model: { readonly layers: readonly unknown[] }): IndexedUnitSite[] {
-  const found = model.layers.flatMap((l, i) => (isUnitLayer(l) ? [{ l, i }] : []));
-  return found.map(({ l, i }, k) => ({ index: i, name: String(i), layer: l, next: found[k + 1]?.l ?? null }));
+  const out: { index: number; name: string; layer: UnitLayer; next: UnitLayer | null; hidden: boolean }[] =
+    [];
+  let count = 0;
+  const walk = (layers: readonly unknown[], prefix: string, isOutput: boolean): void => {
+    let open: (typeof out)[number] | null = null;
+    let positions = 1; // how many inputs of the next unit layer each unit of `open` becomes
+    layers.forEach((l, j) => {
+      const index = count++;
+      if (isUnitLayer(l)) {
+        if (open && positions > 0)
+          open.next = positions === 1 ? l : spreadConsumer(l, open.layer.units, positions);
+        open = { index, name: `${prefix}${j}`, layer: l, next: null, hidden: true };
+        positions = 1;
+        out.push(open);
+      } else if (isLayerGroup(l)) {
+        open = null;
+        for (const c of l.chains) walk(c.layers, `${prefix}${j}.${c.name ? `${c.name}.` : ""}`, false);
+      } else positions *= (l as Partial<UnitSpread>).unitPositions ?? 1;
+    });
+    if (open && isOutput) (open as (typeof out)[number]).hidden = false;
+  };
+  walk(model.layers, "", true);
+  return out;
 }

@@ -3,6 +3,7 @@
  * representation): sizes here are features × features, so a cyclic Jacobi eigensolver is plenty and
  * is accurate to rounding.
  */
+import { backend } from "../backend/index.js";
 
 /** Eigenvalues (descending) and unit eigenvectors (columns of `vectors`, n×n row-major) of a symmetric n×n matrix. */
 export function symmetricEigen(
@@ -42,6 +43,11 @@ function jacobi(
   withVectors: boolean,
 ): { a: Float64Array; v: Float64Array | null } {
   const a = Float64Array.from(matrix);
+  const kernels = backend();
+  if (!withVectors && kernels.jacobiDiagonalize) {
+    kernels.jacobiDiagonalize(a, n);
+    return { a, v: null };
+  }
   const v = withVectors ? new Float64Array(n * n) : null;
   if (v) for (let i = 0; i < n; i++) v[i * n + i] = 1;
   for (let sweep = 0; sweep < 100; sweep++) {
@@ -57,27 +63,34 @@ function jacobi(
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
         const c = 1 / Math.sqrt(t * t + 1);
         const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p],
-            akq = a[k * n + q];
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k],
-            aqk = a[q * n + k];
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-        if (!v) continue;
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p],
-            vkq = v[k * n + q];
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
+        rotateColumns(a, n, p, q, c, s);
+        rotateRows(a, n, p, q, c, s);
+        if (v) rotateColumns(v, n, p, q, c, s);
       }
     }
   }
   return { a, v };
+}
+
+/**
+ * Columns p and q of the n×n matrix m ← (c·m_p − s·m_q, s·m_p + c·m_q). The indices step by n instead of
+ * being multiplied out: the same operations on the same values, in a little over half the time.
+ */
+function rotateColumns(m: Float64Array, n: number, p: number, q: number, c: number, s: number): void {
+  for (let kp = p, kq = q, end = n * n; kp < end; kp += n, kq += n) {
+    const mkp = m[kp];
+    const mkq = m[kq];
+    m[kp] = c * mkp - s * mkq;
+    m[kq] = s * mkp + c * mkq;
+  }
+}
+
+/** Rows p and q of the n×n matrix m ← (c·m_p − s·m_q, s·m_p + c·m_q). */
+function rotateRows(m: Float64Array, n: number, p: number, q: number, c: number, s: number): void {
+  for (let pk = p * n, qk = q * n, end = pk + n; pk < end; pk++, qk++) {
+    const mpk = m[pk];
+    const mqk = m[qk];
+    m[pk] = c * mpk - s * mqk;
+    m[qk] = s * mpk + c * mqk;
+  }
 }

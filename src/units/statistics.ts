@@ -4,6 +4,7 @@
  * representation. Pure functions over row-major [rows, units] arrays (a unit's values may come from a
  * batch, a probe or a window of batches); sums run in float64.
  */
+import { backend } from "../backend/index.js";
 import { symmetricEigenvalues } from "./linalg.js";
 
 /**
@@ -130,6 +131,12 @@ export function centredRowGram(
 ): { gram: Float64Array; n: number } | null {
   const m = Math.min(rows, maxRows);
   if (m < 2) return null;
+  const kernels = backend();
+  if (kernels.centredRowGram && h instanceof Float32Array) {
+    const gram = new Float64Array(m * m);
+    kernels.centredRowGram(h, m, units, gram);
+    return { gram, n: m };
+  }
   // Row by row, each unit's sum still runs over the rows in order; the Gram's entries four at a time, each
   // its own sum over the units in order: the values of the plain loops to the last bit, in a third of the time.
   const mean = new Float64Array(units);

@@ -1,7 +1,9 @@
 import type { Backend } from "../backend.js";
+import { col2im, im2col } from "./conv.js";
 import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from "./crossentropy.js";
 import { squaredDistance, squaredDistanceBackward } from "./distance.js";
 import { binary, expand, unary, where } from "./elementwise.js";
+import { gather, scatterAdd } from "./gather.js";
 import { linear, linearBackward } from "./linear.js";
 import { matmul } from "./matmul.js";
 import { reduce, transpose } from "./reduce.js";
@@ -19,7 +21,11 @@ export const jsBackend = {
   reduce,
   transpose,
   expand,
+  gather,
+  scatterAdd,
   matmul,
+  im2col,
+  col2im,
   linear,
   linearBackward,
   softmaxCrossEntropy,

@@ -3,6 +3,7 @@ import { jsBackend } from "../js/index.js";
 import * as jsLinear from "../js/linear.js";
 import { loadKernels, type LoadedKernels } from "./loader.js";
 import { MAP_MIN, VECTOR_MIN, KernelRunner } from "./runner.js";
+import { centredRowGram, jacobiDiagonalize } from "./spectrum.js";
 
 /** Facts about a loaded wasm backend, for benchmarks and reports. */
 export interface WasmInfo {
@@ -127,6 +128,8 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
         jsBackend.stepSquares(w, w0, g, out);
       else mm.stepSquares(w, w0, g, out);
     },
+    centredRowGram: (h, rows, units, gram) => centredRowGram(mm.scratchSpace, h, rows, units, gram),
+    jacobiDiagonalize: (a, n) => jacobiDiagonalize(mm.scratchSpace, a, n),
     alloc: (n) => mm.alloc(n),
     bufferFor(owner, n) {
       const kept = buffers.get(owner);

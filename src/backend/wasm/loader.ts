@@ -34,6 +34,8 @@ export interface KernelExports {
   relu(x: number, out: number, n: number): void;
   step(x: number, out: number, n: number): void;
   stepSquares(w: number, w0: number, g: number, n: number, out: number): void;
+  centredRowGram(h: number, m: number, units: number, mean: number, centred: number, gram: number): void;
+  jacobiDiagonalize(a: number, n: number): void;
   adam(
     u: number,
     mu: number,

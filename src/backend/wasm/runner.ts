@@ -221,6 +221,11 @@ export class KernelRunner {
     out.set(new Float64Array(this.kernels.memory.buffer, at, 4));
   }
 
+  /** The kernels and the arena, for kernels that live in files of their own (spectrum.ts). */
+  get scratchSpace(): { kernels: LoadedKernels; arena: Arena } {
+    return { kernels: this.kernels, arena: this.arena };
+  }
+
   /** out ← relu(x) or its derivative (step), element by element, branch-free. */
   map(kernel: "relu" | "step", x: Float32Array, out: Float32Array): void {
     const outAt = this.offsetOf(out);

@@ -3,7 +3,7 @@ import * as op from "../../autograd/ops.js";
 import type { Sequential } from "../../nn/sequential.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { activeUnits, selectUnits } from "../heads.js";
-import { cloneModel, mapFromState, mapToState, snapshotParameters, type Strategy } from "../strategy.js";
+import { cloneModel, mapFromState, mapToState, snapshotModel, type Strategy } from "../strategy.js";
 import { defineKind } from "../../config/registry.js";
 import type { OptionSchema } from "../../config/options.js";
 
@@ -34,7 +34,7 @@ export function lwf(opts: LwfOptions = {}): Strategy {
   let restored: Map<string, Float32Array> | null = null;
   return {
     name: "lwf",
-    getState: () => ({ teacher: teacher && mapToState(snapshotParameters(teacher)), heads }),
+    getState: () => ({ teacher: teacher && mapToState(snapshotModel(teacher)), heads }),
     setState: (s) => {
       const o = s as { teacher: unknown; heads: (readonly number[])[] };
       [restored, heads, teacher] = [mapFromState(o.teacher), o.heads.map((h) => Array.from(h)), null];
@@ -42,7 +42,9 @@ export function lwf(opts: LwfOptions = {}): Strategy {
     observer: (ctx) => {
       if (restored) {
         teacher = cloneModel(ctx.model);
-        for (const [name, p] of teacher.parameters()) p.data.set(restored.get(name)!);
+        // Parameters and running statistics (older checkpoints' models had none of the latter).
+        for (const [name, p] of [...teacher.parameters(), ...teacher.buffers()])
+          p.data.set(restored.get(name)!);
         restored = null;
       }
       const t = teacher;

@@ -4,3 +4,4 @@ export * from "./gemv";
 export * from "./vector";
 export * from "./linear";
 export * from "./distance";
+export * from "./spectrum";

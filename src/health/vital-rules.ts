@@ -1,0 +1,239 @@
+/**
+ * The rules of the vital signs beyond stability: loss of plasticity (the online loss on new data rises
+ * above an early baseline while dormant units rise or the effective rank of the last hidden layers
+ * collapses) and forgetting (accuracy on rows retained from earlier in the run falls below its best by
+ * more than a budget). Pure functions over a memory of plain numbers and typed arrays, which the monitor
+ * keeps in its state (so a checkpoint resumes them exactly).
+ */
+import type { TrainingPicture } from "./findings.js";
+
+/** The plasticity signals of one check, over the last hidden layers (NaN where not measured). */
+export interface PlasticitySignals {
+  /** Window mean of the online loss (each batch's loss before the step that learns it). */
+  loss: number;
+  dormant: number;
+  effectiveRank: number;
+  stableRank: number;
+  weightChange: number;
+}
+
+export interface PlasticityOptions {
+  /** Checks skipped before the baseline (the first learning is no baseline). */
+  baselineStart: number;
+  /** Checks of the baseline, and of the recent window compared with it. */
+  window: number;
+  /** The online loss counts as risen above this fraction over the baseline's. */
+  lossRise: number;
+  /** Dormant units count as risen by this much (a fraction of units) over the baseline's. */
+  dormantRise: number;
+  /** The effective rank counts as collapsed below (1 − this) × the baseline's. */
+  rankDrop: number;
+  /** How many of the last hidden layers are read. */
+  depth: number;
+}
+
+/** What the plasticity rule remembers: the baseline and the recent window. */
+export interface PlasticityMemory {
+  checks: number;
+  /** Sums over the baseline's checks (ranks only where measured), then its means in `base`. */
+  sums: [loss: number, dormant: number, rank: number, rankCount: number, stable: number];
+  base: PlasticitySignals | null;
+  /** First and last check of the baseline (checks are counted across `fit` calls; steps restart with each). */
+  baseChecks: [number, number];
+  /** The recent window: online loss and dormant fraction per check; ranks as [check, rank, stable rank]. */
+  loss: number[];
+  dormant: number[];
+  ranks: [number, number, number][];
+  weightChange: number[];
+  /** The check number of each check in the window. */
+  windowFrom: number[];
+  /** The rule held at the last check (a finding is made when it starts to hold). */
+  holding: boolean;
+}
+
+export const freshPlasticity = (): PlasticityMemory => ({
+  checks: 0,
+  sums: [0, 0, 0, 0, 0],
+  base: null,
+  baseChecks: [0, 0],
+  loss: [],
+  dormant: [],
+  ranks: [],
+  weightChange: [],
+  windowFrom: [],
+  holding: false,
+});
+
+const mean = (xs: readonly number[]): number =>
+  xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
+const finiteMean = (xs: readonly number[]): number => mean(xs.filter(Number.isFinite));
+
+/**
+ * The signals of one picture: the last window's online loss and, over the last `depth` measured hidden
+ * layers, the mean dormant fraction, effective and stable rank, and weight change.
+ *
+ * @example
+ * plasticitySignals(picture, 2).dormant; // 0.31
+ */
+export function plasticitySignals(p: TrainingPicture, depth: number): PlasticitySignals {
+  const hidden = p.layers.filter((l) => Number.isFinite(l.activationMean)).slice(-depth);
+  return {
+    loss: p.lossMeans[p.lossMeans.length - 1],
+    dormant: finiteMean(hidden.map((l) => l.dormantFraction)),
+    effectiveRank: finiteMean(hidden.map((l) => l.effectiveRank)),
+    stableRank: finiteMean(hidden.map((l) => l.stableRank ?? NaN)),
+    weightChange: finiteMean(p.layers.map((l) => l.weightChange ?? NaN)),
+  };
+}
+
+/** Where the recent window stands against the baseline. */
+export interface PlasticityReading {
+  now: PlasticitySignals;
+  base: PlasticitySignals;
+  lossUp: boolean;
+  dormantUp: boolean;
+  rankDown: boolean;
+  /** The rule: the online loss rose, and dormant units rose or the rank collapsed. */
+  holds: boolean;
+  /** First check of the recent window. */
+  from: number;
+}
+
+/**
+ * Add one check's signals to the memory (into the baseline while it is being taken, else into the recent
+ * window) and read the window against the baseline once both are full (null before).
+ *
+ * @example
+ * const r = observePlasticity(mem, plasticitySignals(p, 2), options);
+ * r?.holds; // true: loss up 38%, dormant units up 19 points
+ */
+export function observePlasticity(
+  mem: PlasticityMemory,
+  x: PlasticitySignals,
+  o: PlasticityOptions,
+): PlasticityReading | null {
+  mem.checks++;
+  if (mem.checks <= o.baselineStart) return null;
+  if (mem.base === null) {
+    const sm = mem.sums;
+    if (mem.checks === o.baselineStart + 1) mem.baseChecks[0] = mem.checks;
+    sm[0] += x.loss;
+    sm[1] += Number.isFinite(x.dormant) ? x.dormant : 0;
+    if (Number.isFinite(x.effectiveRank))
+      [sm[2], sm[3], sm[4]] = [sm[2] + x.effectiveRank, sm[3] + 1, sm[4] + x.stableRank];
+    if (mem.checks === o.baselineStart + o.window) {
+      mem.base = {
+        loss: sm[0] / o.window,
+        dormant: sm[1] / o.window,
+        effectiveRank: sm[3] > 0 ? sm[2] / sm[3] : NaN,
+        stableRank: sm[3] > 0 ? sm[4] / sm[3] : NaN,
+        weightChange: NaN,
+      };
+      mem.baseChecks[1] = mem.checks;
+    }
+    return null;
+  }
+  pushWindow(mem, x, o.window);
+  return readPlasticity(mem, o);
+}
+
+function pushWindow(mem: PlasticityMemory, x: PlasticitySignals, window: number): void {
+  mem.loss.push(x.loss);
+  mem.dormant.push(x.dormant);
+  mem.weightChange.push(x.weightChange);
+  mem.windowFrom.push(mem.checks);
+  if (Number.isFinite(x.effectiveRank)) mem.ranks.push([mem.checks, x.effectiveRank, x.stableRank]);
+  for (const a of [mem.loss, mem.dormant, mem.weightChange, mem.windowFrom]) if (a.length > window) a.shift();
+  while (mem.ranks.length > 0 && mem.ranks[0][0] <= mem.checks - window) mem.ranks.shift();
+}
+
+/** The recent window against the baseline; null until the window is full. */
+export function readPlasticity(mem: PlasticityMemory, o: PlasticityOptions): PlasticityReading | null {
+  const base = mem.base;
+  if (base === null || mem.loss.length < o.window) return null;
+  const now: PlasticitySignals = {
+    loss: mean(mem.loss),
+    dormant: finiteMean(mem.dormant),
+    effectiveRank: mean(mem.ranks.map((r) => r[1])),
+    stableRank: mean(mem.ranks.map((r) => r[2])),
+    weightChange: finiteMean(mem.weightChange),
+  };
+  const lossUp = now.loss > base.loss * (1 + o.lossRise);
+  const dormantUp = now.dormant - base.dormant >= o.dormantRise;
+  const rankDown = now.effectiveRank <= base.effectiveRank * (1 - o.rankDrop);
+  return {
+    now,
+    base,
+    lossUp,
+    dormantUp,
+    rankDown,
+    holds: lossUp && (dormantUp || rankDown),
+    from: mem.windowFrom[0],
+  };
+}
+
+/** Start the recent window afresh (after a remedy: the window before it describes another network). */
+export function restartWindow(mem: PlasticityMemory): void {
+  for (const a of [mem.loss, mem.dormant, mem.weightChange, mem.windowFrom, mem.ranks]) a.length = 0;
+  mem.holding = false;
+}
+
+/** One stretch of rows kept from earlier in the run, with its accuracy (or mean squared error) when probed. */
+export interface RetainedSegment {
+  x: Float32Array;
+  y: Float32Array;
+  rows: number;
+  /** The detector's check at which the rows were kept (checks count across `fit` calls). */
+  check: number;
+  /** Best score seen (highest accuracy; lowest error for regression) and the latest. */
+  best: number;
+  last: number;
+  probes: number;
+}
+
+/**
+ * Forgetting over the segments probed at least twice: the mean drop below their best (accuracy points,
+ * or the relative rise of the error), and the worst segment.
+ *
+ * @example
+ * forgettingOf([{ best: 0.9, last: 0.7, probes: 3 }, { best: 0.8, last: 0.8, probes: 2 }], true); // { mean: 0.1, worst: 0 }
+ */
+export function forgettingOf(
+  segments: readonly Pick<RetainedSegment, "best" | "last" | "probes">[],
+  classification: boolean,
+): { mean: number; worst: number; segments: number } {
+  const probed = segments.map((s, i) => [s, i] as const).filter(([s]) => s.probes >= 2);
+  const drops = probed.map(([s]) =>
+    classification ? s.best - s.last : (s.last - s.best) / Math.max(s.best, 1e-12),
+  );
+  if (drops.length === 0) return { mean: 0, worst: -1, segments: 0 };
+  let worst = 0;
+  drops.forEach((d, k) => {
+    if (d > drops[worst]) worst = k;
+  });
+  return { mean: mean(drops), worst: probed[worst][1], segments: drops.length };
+}
+
+/** A probe's score on one segment: accuracy (argmax of target against argmax of output) or mean squared error. */
+export function segmentScore(
+  out: ArrayLike<number>,
+  outCols: number,
+  seg: RetainedSegment,
+  classification: boolean,
+): number {
+  const yCols = seg.y.length / seg.rows;
+  let total = 0;
+  for (let r = 0; r < seg.rows; r++) {
+    if (classification)
+      total += argmax(out, r * outCols, outCols) === argmax(seg.y, r * yCols, yCols) ? 1 : 0;
+    else for (let c = 0; c < yCols; c++) total += (out[r * outCols + c] - seg.y[r * yCols + c]) ** 2 / yCols;
+  }
+  return total / seg.rows;
+}
+
+function argmax(a: ArrayLike<number>, at: number, n: number): number {
+  if (n === 1) return a[at] > 0.5 ? 1 : 0;
+  let best = 0;
+  for (let c = 1; c < n; c++) if (a[at + c] > a[at + best]) best = c;
+  return best;
+}

@@ -1,0 +1,269 @@
+/**
+ * The vital-signs detectors, registered but off by default: `plasticityLoss` and `forgetting`. Each keeps
+ * its baseline (or its retained rows) in its memory in the monitor's state, reports once when its rule
+ * starts to hold (again once it has stopped), and repairs nothing itself: the closed loop of
+ * `homeostasis/vital-loop.ts` reads their memory, applies a remedy and verifies it.
+ */
+import type { OptionSchema, ParsedOptions } from "../config/options.js";
+import { defineKind, type Kind } from "../config/registry.js";
+import { Tensor } from "../tensor/tensor.js";
+import type { Batch, TrainingControl } from "../train/events.js";
+import type { Finding, Thresholds, TrainingPicture } from "./findings.js";
+import {
+  forgettingOf,
+  freshPlasticity,
+  observePlasticity,
+  plasticitySignals,
+  type PlasticityReading,
+  type RetainedSegment,
+  segmentScore,
+} from "./vital-rules.js";
+
+/** What these detectors see at a check (kinds.ts's CheckContext, which holds more). */
+interface Seen {
+  readonly control: TrainingControl;
+  readonly batch?: Batch;
+  memory?<T extends object>(fresh: () => T): T;
+}
+
+/** The shape of kinds.ts's Detector these make (kinds.ts imports this file, so it cannot be imported here). */
+interface VitalDetector {
+  readonly name: string;
+  readonly reports: readonly string[];
+  readonly fatal: boolean;
+  readonly measures: boolean;
+  check(p: TrainingPicture, seen: Seen): Finding | null;
+}
+
+const PLASTICITY_OPTIONS = {
+  baselineStart: {
+    kind: "number",
+    min: 0,
+    integer: true,
+    default: 10,
+    doc: "Checks skipped before the baseline.",
+  },
+  window: {
+    kind: "number",
+    min: 1,
+    integer: true,
+    default: 20,
+    doc: "Checks of the baseline and of the recent window.",
+  },
+  lossRise: {
+    kind: "number",
+    min: 0,
+    default: 0.15,
+    doc: "The online loss rose by more than this fraction over the baseline's…",
+  },
+  dormantRise: {
+    kind: "number",
+    min: 0,
+    max: 1,
+    default: 0.1,
+    doc: "…while dormant units rose by this fraction of units…",
+  },
+  rankDrop: {
+    kind: "number",
+    min: 0,
+    max: 1,
+    default: 0.25,
+    doc: "…or the effective rank fell below (1 − this) × the baseline's.",
+  },
+  depth: { kind: "number", min: 1, integer: true, default: 2, doc: "Last hidden layers read." },
+} as const satisfies OptionSchema;
+
+const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
+const num = (x: number): string => (Number.isFinite(x) ? x.toPrecision(3) : "not measured");
+
+/** The plain words of a plasticity reading. */
+export function plasticityDiagnosis(
+  r: PlasticityReading,
+  o: ParsedOptions<typeof PLASTICITY_OPTIONS>,
+  checks: [number, number],
+  nowCheck: number,
+): string {
+  const { now, base } = r;
+  const units = [
+    r.dormantUp ? `dormant units rose from ${pct(base.dormant)} to ${pct(now.dormant)}` : "",
+    r.rankDown
+      ? `the effective rank fell from ${num(base.effectiveRank)} to ${num(now.effectiveRank)} (stable rank ${num(base.stableRank)} → ${num(now.stableRank)})`
+      : "",
+  ].filter(Boolean);
+  return `the online loss on new data averaged ${num(now.loss)} over the last ${o.window} checks (checks ${r.from}–${nowCheck}), ${pct(now.loss / base.loss - 1)} above its baseline ${num(base.loss)} (checks ${checks[0]}–${checks[1]}, early in the run), while in the last ${o.depth} hidden layers ${units.join(" and ")}: the network is losing its plasticity (Dohare et al. 2024)`;
+}
+
+export const plasticityLossKind = defineKind({
+  name: "plasticityLoss",
+  doc: "The online loss on new data rises above an early baseline while dormant units rise or the last hidden layers' effective rank collapses; reported (the vitals regulator remedies it).",
+  options: PLASTICITY_OPTIONS,
+  create: (o, _ctx: { thresholds: Thresholds }): VitalDetector => ({
+    name: "plasticityLoss",
+    reports: ["plasticityLoss"],
+    fatal: false,
+    measures: true,
+    check(p, seen) {
+      const mem = seen.memory!(freshPlasticity);
+      const r = observePlasticity(mem, plasticitySignals(p, o.depth), o);
+      const holds = r?.holds ?? false;
+      const starts = holds && !mem.holding;
+      mem.holding = holds;
+      if (!starts || r === null) return null;
+      return {
+        kind: "plasticityLoss",
+        evidence: {
+          loss: r.now.loss,
+          baselineLoss: r.base.loss,
+          dormantFraction: r.now.dormant,
+          baselineDormant: r.base.dormant,
+          effectiveRank: r.now.effectiveRank,
+          baselineRank: r.base.effectiveRank,
+          stableRank: r.now.stableRank,
+          weightChange: r.now.weightChange,
+          windowChecks: o.window,
+          fromCheck: r.from,
+          check: mem.checks,
+          baselineFromCheck: mem.baseChecks[0],
+          baselineToCheck: mem.baseChecks[1],
+        },
+        diagnosis: plasticityDiagnosis(r, o, mem.baseChecks, mem.checks),
+        action:
+          "switch on a plasticity regulator (intrinsic plasticity + L2-Init, or ReDo): the vitals regulator does so and checks the result",
+      };
+    },
+  }),
+});
+
+/** What the forgetting rule remembers: its retained segments and the last verdict. */
+export interface ForgettingMemory {
+  checks: number;
+  segments: RetainedSegment[];
+  /** Mean drop below the best over the segments probed twice or more, the worst segment's index, and whether the budget was exceeded. */
+  forgetting: number;
+  worst: number;
+  probes: number;
+  holding: boolean;
+}
+
+const freshForgetting = (): ForgettingMemory => ({
+  checks: 0,
+  segments: [],
+  forgetting: 0,
+  worst: -1,
+  probes: 0,
+  holding: false,
+});
+
+const FORGETTING_OPTIONS = {
+  budget: {
+    kind: "number",
+    min: 0,
+    default: 0.1,
+    doc: "Mean drop below the best tolerated: accuracy (0.1 = 10 points), or the relative rise of the error.",
+  },
+  rows: { kind: "number", min: 1, integer: true, default: 64, doc: "Rows kept per segment." },
+  segments: { kind: "number", min: 2, integer: true, default: 8, doc: "Segments kept (the oldest goes)." },
+  captureEvery: {
+    kind: "number",
+    min: 1,
+    integer: true,
+    default: 10,
+    doc: "Checks between two kept segments.",
+  },
+  probeEvery: {
+    kind: "number",
+    min: 1,
+    integer: true,
+    default: 5,
+    doc: "Checks between two probes of the segments.",
+  },
+} as const satisfies OptionSchema;
+
+type ForgettingOptions = ParsedOptions<typeof FORGETTING_OPTIONS>;
+
+/** Keep the check's first rows as a new segment (the oldest goes beyond `segments`). */
+function keepSegment(mem: ForgettingMemory, batch: Batch, o: ForgettingOptions): void {
+  const [n, cols] = [batch.x.shape[0], batch.x.shape[1]];
+  const yCols = batch.y.shape[1];
+  const rows = Math.min(n, o.rows);
+  mem.segments.push({
+    x: Float32Array.from((batch.x.data as Float32Array).subarray(0, rows * cols)),
+    y: Float32Array.from((batch.y.data as Float32Array).subarray(0, rows * yCols)),
+    rows,
+    check: mem.checks,
+    best: NaN,
+    last: NaN,
+    probes: 0,
+  });
+  if (mem.segments.length > o.segments) mem.segments.shift();
+}
+
+/** Score every segment on the model as it is now. */
+function probeSegments(mem: ForgettingMemory, control: TrainingControl, classification: boolean): void {
+  for (const seg of mem.segments) {
+    const cols = seg.x.length / seg.rows;
+    const out = control.model.forward(new Tensor(seg.x, [seg.rows, cols]), { training: false });
+    const score = segmentScore(out.data, out.shape[1], seg, classification);
+    const better = classification ? score > seg.best : score < seg.best;
+    if (seg.probes === 0 || better) seg.best = score;
+    seg.last = score;
+    seg.probes++;
+  }
+  const f = forgettingOf(mem.segments, classification);
+  [mem.forgetting, mem.worst] = [f.mean, f.worst];
+  mem.probes++;
+}
+
+function forgettingFinding(mem: ForgettingMemory, o: ForgettingOptions, classification: boolean): Finding {
+  const w = mem.segments[mem.worst];
+  const unit = (x: number): string =>
+    classification ? `${(100 * x).toFixed(1)} points` : `${pct(x)} of the error`;
+  const drop = classification ? w.best - w.last : w.last / w.best - 1;
+  const probed = mem.segments.filter((s) => s.probes >= 2);
+  return {
+    kind: "forgetting",
+    evidence: {
+      forgetting: mem.forgetting,
+      budget: o.budget,
+      segments: probed.length,
+      rows: probed.reduce((a, s) => a + s.rows, 0),
+      worstDrop: drop,
+      worstCheck: w.check,
+      oldestCheck: probed[0].check,
+    },
+    diagnosis: `${classification ? "accuracy" : "the error"} on ${probed.length} retained segments of earlier rows (kept from check ${probed[0].check} on) is on average ${unit(mem.forgetting)} worse than its best, beyond the budget of ${unit(o.budget)} (worst: the rows kept at check ${w.check}, ${unit(drop)}): the network is forgetting what it learned`,
+    action:
+      "replay earlier rows or consolidate: the vitals regulator raises its replay share and checks the result",
+  };
+}
+
+export const forgettingKind = defineKind({
+  name: "forgetting",
+  doc: "Accuracy (regression: the error) on segments of rows retained from earlier in the run falls below its best by more than a budget; reported (the vitals regulator remedies it).",
+  options: FORGETTING_OPTIONS,
+  create: (o, _ctx: { thresholds: Thresholds }): VitalDetector => ({
+    name: "forgetting",
+    reports: ["forgetting"],
+    fatal: false,
+    measures: false,
+    check(p, seen) {
+      const mem = seen.memory!(freshForgetting);
+      const classification = p.chance > 0;
+      mem.checks++;
+      const capture = seen.batch !== undefined && mem.checks % o.captureEvery === 0;
+      if (capture) keepSegment(mem, seen.batch!, o);
+      if (!capture && mem.checks % o.probeEvery !== 0) return null;
+      probeSegments(mem, seen.control, classification);
+      const holds = mem.forgetting > o.budget;
+      const starts = holds && !mem.holding;
+      mem.holding = holds;
+      return starts ? forgettingFinding(mem, o, classification) : null;
+    },
+  }),
+});
+
+/** The vital-signs detector kinds, for the `detectors` registry. */
+export const VITAL_DETECTORS: readonly Kind<VitalDetector, { thresholds: Thresholds }>[] = [
+  plasticityLossKind,
+  forgettingKind,
+];

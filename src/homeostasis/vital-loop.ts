@@ -1,0 +1,361 @@
+/**
+ * The vital signs as a closed loop, one regulator (`{"type": "vitals"}`) that works wherever regulators
+ * do (`fit`'s observers, a continual run's `homeostasis`, the learner's `homeostasis`). Its own health
+ * monitor runs the `plasticityLoss` and `forgetting` detectors on a probe of recent rows. Loss of
+ * plasticity switches on the best measured remedy; once a window has passed it is verified (the rule no
+ * longer holds, or the online loss fell and dormant units or rank improved) or switched off again and the
+ * next one tried, within a budget. Forgetting beyond the budget raises the share of replayed rows (from a
+ * reservoir of the stream), verified likewise; a budget that holds with room lowers it again — memory
+ * costs plasticity, and the events say what each change bought. Every action is a health event with
+ * its evidence; all state is plain and travels in checkpoints.
+ */
+import { healthMonitor } from "../health/monitor.js";
+import { DEFAULT_THRESHOLDS, type HealthEvent, lossBlewUp } from "../health/findings.js";
+import type { ForgettingMemory } from "../health/vitals.js";
+import {
+  type PlasticityMemory,
+  type PlasticitySignals,
+  readPlasticity,
+  restartWindow,
+} from "../health/vital-rules.js";
+import { Rng } from "../tensor/rng.js";
+import { deepCopy } from "../tensor/plain.js";
+import { add as addTerms } from "../autograd/ops.js";
+import { defineKind } from "../config/registry.js";
+import type { Batch, BatchEvent, LayerActivation, TrainingControl } from "../train/events.js";
+import type { Regulator } from "./regulator.js";
+import { emptyStore, offerRows, type RowStore, storedBatch, withReplay } from "./vital-memory.js";
+import {
+  describeSignals,
+  loopEvent,
+  PLASTICITY_REMEDIES,
+  type Remedy,
+  signalEvidence,
+} from "./vital-remedies.js";
+import { VITALS_OPTIONS, vitalsOptions, type VitalsOptions } from "./vital-options.js";
+import { type ReplayState, replayControl, SETTLE_PROBES } from "./vital-replay.js";
+
+/** Everything the loop decides with (the monitor and the active regulators keep their own state). */
+interface LoopState extends ReplayState {
+  rng: ReturnType<Rng["getState"]>;
+  probe: RowStore;
+  reservoir: RowStore;
+  /** The weights when training first began: L2-Init's anchor (Kumar et al. 2023 pull towards the start). */
+  initial: Record<string, Float32Array> | null;
+  /** Remedies switched on (indices, in order), how many were tried, the next to try. */
+  active: number[];
+  tried: number;
+  next: number;
+  /** The last remedy awaiting its verdict, with the signals that called for it. */
+  pending: { remedy: number; step: number; before: PlasticitySignals } | null;
+  /** A loss of plasticity is being handled (a new one needs the rule to stop holding first). */
+  episode: boolean;
+  exhausted: boolean;
+  plasticityChecks: number;
+  forgettingProbes: number;
+  /** Optimiser steps over every `fit` call (a continual run's steps restart with each task). */
+  steps: number;
+}
+
+export interface VitalsRegulator extends Regulator {
+  /** Findings and actions, in order (the monitor's events). */
+  readonly events: readonly HealthEvent[];
+  /** The current replay share (replayed rows per new row). */
+  readonly replayShare: number;
+  /** The remedies switched on now, by name. */
+  readonly remedies: readonly string[];
+}
+
+/**
+ * A regulator that watches plasticity and memory and remedies them, verifying each remedy.
+ *
+ * @example
+ * const loop = vitals({ forgettingBudget: 0.1 });
+ * fit(model, data, { ...opts, observers: [loop] });
+ * loop.events.map((e) => e.kind); // ["plasticityLoss", "remedyApplied", "remedyVerified"]
+ */
+export function vitals(
+  options: VitalsOptions = {},
+  remedies: readonly Remedy[] = PLASTICITY_REMEDIES,
+): VitalsRegulator {
+  const o = vitalsOptions(options);
+  const detectors = [
+    ...(o.plasticity ? [{ type: "plasticityLoss", window: o.window, baselineStart: o.baselineStart }] : []),
+    ...(o.forgettingBudget > 0 ? [{ type: "forgetting", budget: o.forgettingBudget }] : []),
+  ];
+  const monitor = healthMonitor({
+    seed: o.seed,
+    detectors,
+    thresholds: { checkEvery: o.checkEvery },
+  });
+  let st = freshLoop(o.seed);
+  // The reservoir's and replay's draws; its state is kept in `st.rng` only when a checkpoint asks.
+  const rng = new Rng(0);
+  rng.setState(st.rng);
+  let regs = new Map<number, Regulator[]>();
+  const running = (): Regulator[] => st.active.flatMap((k) => regs.get(k) ?? []);
+  const emit = (e: HealthEvent): void => {
+    (monitor.events as HealthEvent[]).push(e);
+    options.onEvent?.(e);
+  };
+  const plasticityOptions = {
+    window: o.window,
+    baselineStart: o.baselineStart,
+    lossRise: 0.15,
+    dormantRise: 0.1,
+    rankDrop: 0.25,
+    depth: 2,
+  };
+
+  const switchOn = (k: number, control: TrainingControl): void => {
+    const made = remedies[k].make();
+    for (const r of made) {
+      if (r.name === "l2Init" && st.initial) r.setState(anchorFor(st.initial, control));
+      r.onTrainBegin?.(control);
+    }
+    regs.set(k, made);
+    st.active.push(k);
+  };
+
+  const tryNext = (
+    before: PlasticitySignals,
+    base: PlasticitySignals,
+    step: number,
+    control: TrainingControl,
+    mem: PlasticityMemory,
+  ): void => {
+    if (st.tried >= o.maxRemedies || st.next >= remedies.length) {
+      if (!st.exhausted)
+        emit(
+          loopEvent(
+            step,
+            "remedyExhausted",
+            { tried: st.tried },
+            `loss of plasticity persists after ${st.tried} remedies (${describeSignals(before)})`,
+            "none left within the budget",
+          ),
+        );
+      st.exhausted = true;
+      return;
+    }
+    const k = st.next++;
+    st.tried++;
+    switchOn(k, control);
+    st.pending = { remedy: k, step, before };
+    restartWindow(mem);
+    emit(
+      loopEvent(
+        step,
+        "remedyApplied",
+        { remedy: k, ...signalEvidence("before", before), ...signalEvidence("baseline", base) },
+        `switched on ${remedies[k].name} against loss of plasticity (${describeSignals(before)}; baseline ${describeSignals(base)}); verdict after ${o.window} checks`,
+        `${remedies[k].name} on`,
+      ),
+    );
+  };
+
+  const plasticityControl = (mem: PlasticityMemory, step: number, control: TrainingControl): void => {
+    const r = readPlasticity(mem, plasticityOptions);
+    if (r === null) return;
+    const p = st.pending;
+    if (p !== null) {
+      const b = p.before;
+      const name = remedies[p.remedy].name;
+      const improved =
+        r.now.loss <= b.loss && (r.now.dormant < b.dormant || r.now.effectiveRank > b.effectiveRank);
+      const evidence = {
+        remedy: p.remedy,
+        appliedAt: p.step,
+        ...signalEvidence("before", b),
+        ...signalEvidence("after", r.now),
+      };
+      st.pending = null;
+      restartWindow(mem);
+      if (!r.holds || improved) {
+        emit(
+          loopEvent(
+            step,
+            "remedyVerified",
+            evidence,
+            `${name} verified over ${o.window} checks: ${describeSignals(b)} before, ${describeSignals(r.now)} after${r.holds ? " (improving, not yet at the baseline)" : " (the rule no longer holds)"}`,
+            `${name} stays on`,
+          ),
+        );
+        st.episode = r.holds;
+        return;
+      }
+      regs.delete(p.remedy);
+      st.active = st.active.filter((k) => k !== p.remedy);
+      emit(
+        loopEvent(
+          step,
+          "remedyRolledBack",
+          evidence,
+          `${name} did not help within ${o.window} checks: ${describeSignals(b)} before, ${describeSignals(r.now)} after`,
+          `${name} switched off (the weights it changed stay)`,
+        ),
+      );
+      return tryNext(r.now, r.base, step, control, mem);
+    }
+    if (r.holds && !st.episode) {
+      st.episode = true;
+      tryNext(r.now, r.base, step, control, mem);
+    } else if (!r.holds) st.episode = false;
+  };
+
+  /** The monitor's step, its unit statistics read on the probe at check steps (as the learner's guard does). */
+  const watch = (e: BatchEvent, c: TrainingControl): void => {
+    const probe =
+      monitor.wantsActivations && st.probe.size >= 16 ? storedBatch(st.probe, e.batch.y.shape[1]) : null;
+    const told = monitor.events.length;
+    monitor.onBatchEnd?.(probe ? { ...e, batch: probe, activations: activationsOn(c, probe) } : e, c);
+    // Findings carry the loop's steps, counted over every fit call (a continual run's restart each task).
+    for (const f of monitor.events.slice(told)) {
+      f.step = st.steps;
+      options.onEvent?.(f);
+    }
+  };
+
+  const control = (step: number, c: TrainingControl): void => {
+    const mem = monitor.memory("plasticityLoss") as PlasticityMemory | undefined;
+    if (mem && mem.checks !== st.plasticityChecks) {
+      st.plasticityChecks = mem.checks;
+      plasticityControl(mem, step, c);
+    }
+    const f = monitor.memory("forgetting") as ForgettingMemory | undefined;
+    if (f && f.probes !== st.forgettingProbes) {
+      st.forgettingProbes = f.probes;
+      replayControl(st, f, step, o, emit);
+    }
+  };
+
+  return {
+    name: "vitals",
+    stateKey: "vitals",
+    get events() {
+      return monitor.events;
+    },
+    get replayShare() {
+      return st.share;
+    },
+    get remedies() {
+      return st.active.map((k) => remedies[k].name);
+    },
+    get wantsActivations() {
+      return running().some((r) => r.wantsActivations);
+    },
+    // Its detectors read no gradient (the monitor's norms then read 0): only a running remedy may want them.
+    wantsGradients: (loss) => running().some((r) => r.wantsGradients?.(loss) ?? true),
+    getState: () => ({
+      monitor: monitor.getState?.(),
+      loop: deepCopy({ ...st, rng: rng.getState() }),
+      regulators: st.active.map((k) => (regs.get(k) ?? []).map((r) => r.getState())),
+    }),
+    setState(saved) {
+      const s = saved as { monitor: unknown; loop: LoopState; regulators: unknown[][] };
+      monitor.setState?.(s.monitor);
+      st = deepCopy(s.loop);
+      rng.setState(st.rng);
+      regs = new Map(st.active.map((k, i) => [k, restored(remedies[k], s.regulators[i])]));
+    },
+    unitsReplaced: () => running().reduce((n, r) => n + (r.unitsReplaced?.() ?? 0), 0),
+    onTrainBegin(c) {
+      st.initial ??= Object.fromEntries(c.parameters.map(([n, t]) => [n, (t.data as Float32Array).slice()]));
+      monitor.onTrainBegin?.(c);
+      for (const r of running()) r.onTrainBegin?.(c);
+    },
+    transformBatch(batch, c) {
+      offerRows(st.probe, o.probeRows, batch, null);
+      if (o.forgettingBudget > 0) offerRows(st.reservoir, o.memory, batch, rng);
+      let out = batch;
+      for (const r of running()) out = r.transformBatch?.(out, c) ?? out;
+      if (st.share <= 0) return out;
+      return withReplay(out, st.reservoir, Math.floor(st.share * batch.x.shape[0] + rng.next()), rng);
+    },
+    lossTerm(ctx, c) {
+      let total = null;
+      for (const r of running()) {
+        const t = r.lossTerm?.(ctx, c) ?? null;
+        if (t) total = total ? addTerms(total, t) : t;
+      }
+      return total;
+    },
+    onGradients(grads, c) {
+      monitor.onGradients?.(grads, c);
+      for (const r of running()) r.onGradients?.(grads, c);
+    },
+    onBatchEnd(e, c) {
+      st.steps++;
+      // A blown-up loss is the stability monitor's to repair: this one, which repairs nothing, would end the run.
+      if (!lossBlewUp(e.loss, DEFAULT_THRESHOLDS)) watch(e, c);
+      for (const r of running()) r.onBatchEnd?.(e, c);
+      control(st.steps, c);
+    },
+    onEpochEnd(e, c) {
+      monitor.onEpochEnd?.(e, c);
+      for (const r of running()) r.onEpochEnd?.(e, c);
+    },
+    onTrainEnd(h, c) {
+      monitor.onTrainEnd?.(h, c);
+      for (const r of running()) r.onTrainEnd?.(h, c);
+    },
+  };
+}
+
+/** A remedy's regulators with the state a checkpoint kept. */
+function restored(remedy: Remedy, states: readonly unknown[]): Regulator[] {
+  const made = remedy.make();
+  made.forEach((r, j) => {
+    r.setState(deepCopy(states[j]));
+  });
+  return made;
+}
+
+function freshLoop(seed: number): LoopState {
+  return {
+    rng: new Rng(seed).fork("vitals").getState(),
+    probe: emptyStore(),
+    reservoir: emptyStore(),
+    initial: null,
+    active: [],
+    tried: 0,
+    next: 0,
+    pending: null,
+    episode: false,
+    exhausted: false,
+    plasticityChecks: 0,
+    share: 0,
+    changedAt: -SETTLE_PROBES,
+    replayPending: null,
+    forgettingProbes: 0,
+    steps: 0,
+  };
+}
+
+/** L2-Init's anchor: the first weights, or the current ones for a parameter that has grown since. */
+function anchorFor(initial: Record<string, Float32Array>, c: TrainingControl): Record<string, Float32Array> {
+  return Object.fromEntries(
+    c.parameters.map(([n, t]) => [
+      n,
+      initial[n]?.length === t.data.length ? initial[n].slice() : (t.data as Float32Array).slice(),
+    ]),
+  );
+}
+
+/** Each layer's output on the probe rows, in inference mode (what the monitor reads unit statistics on). */
+function activationsOn(c: TrainingControl, batch: Batch): Map<string, LayerActivation> {
+  const map = new Map<string, LayerActivation>();
+  c.model.forward(batch.x, {
+    training: false,
+    onActivation: (name, output, pre) => map.set(name, { output, preActivation: pre }),
+  });
+  return map;
+}
+
+/** `{"type": "vitals", …}` in a `homeostasis` list: the closed loop of the vital signs. */
+export const vitalsKind = defineKind({
+  name: "vitals",
+  doc: "The vital signs in a closed loop: loss of plasticity and forgetting diagnosed on a probe, remedied (a plasticity regulator, more replay), each remedy verified or rolled back.",
+  options: VITALS_OPTIONS,
+  create: (o) => vitals(o),
+});

@@ -1,0 +1,48 @@
+/**
+ * The remedies the vitals regulator may switch on for loss of plasticity, best measured first
+ * (docs/homeostasis.md, issue 5's protocol: intrinsic plasticity + L2-Init +3.5 points over 150 tasks, ReDo
+ * −0.6, continual backprop −1.0, plain backprop −5.4), and the events that say what the loop did.
+ */
+import type { HealthEvent } from "../health/findings.js";
+import type { PlasticitySignals } from "../health/vital-rules.js";
+import { continualBackprop } from "./cbp.js";
+import { intrinsicPlasticity } from "./intrinsic.js";
+import { l2Init } from "./l2-init.js";
+import { redo } from "./redo.js";
+import type { Regulator } from "./regulator.js";
+
+/** A remedy: the regulators it switches on together. */
+export interface Remedy {
+  readonly name: string;
+  make(): Regulator[];
+}
+
+export const PLASTICITY_REMEDIES: readonly Remedy[] = [
+  { name: "intrinsicPlasticity + l2Init", make: () => [intrinsicPlasticity(), l2Init()] },
+  { name: "redo", make: () => [redo()] },
+  { name: "continualBackprop", make: () => [continualBackprop()] },
+];
+
+const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
+const num = (x: number): string => (Number.isFinite(x) ? x.toPrecision(3) : "–");
+
+/** The signals as evidence, each key with a prefix. */
+export const signalEvidence = (prefix: string, x: PlasticitySignals): Record<string, number> => ({
+  [`${prefix}Loss`]: x.loss,
+  [`${prefix}Dormant`]: x.dormant,
+  [`${prefix}Rank`]: x.effectiveRank,
+});
+
+export const describeSignals = (x: PlasticitySignals): string =>
+  `online loss ${num(x.loss)}, dormant ${pct(x.dormant)}, effective rank ${num(x.effectiveRank)}`;
+
+/** A loop action as a health event (its outcome is its kind: applied, verified, rolled back, exhausted). */
+export function loopEvent(
+  step: number,
+  kind: string,
+  evidence: Record<string, number>,
+  diagnosis: string,
+  action: string,
+): HealthEvent {
+  return { step, kind, evidence, diagnosis, action, repaired: kind !== "remedyExhausted" };
+}

@@ -1,0 +1,148 @@
+// The vitals loop end to end on a small network: a healthy run raises nothing and trains the same weights
+// as without it; plasticity destroyed on purpose (every unit of the last hidden layer silenced) is found,
+// a remedy that does nothing is rolled back and ReDo is verified; a checkpoint resumes the loop exactly.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseRegulators } from "../src/homeostasis/config.js";
+import { redo } from "../src/homeostasis/redo.js";
+import { Learner } from "../src/learner/index.js";
+import { ConfigError } from "../src/tensor/errors.js";
+import type { Regulator } from "../src/homeostasis/regulator.js";
+import { vitals } from "../src/homeostasis/vital-loop.js";
+import type { VitalsOptions } from "../src/homeostasis/vital-options.js";
+import { Dense } from "../src/nn/layers.js";
+import { Sequential } from "../src/nn/sequential.js";
+import { sgd } from "../src/optim/optimizers.js";
+import { Rng } from "../src/tensor/rng.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import type { Observer } from "../src/train/events.js";
+import { fit } from "../src/train/fit.js";
+import type { TrainingState } from "../src/train/options.js";
+import { blobs } from "./helpers/health-zoo.js";
+
+const data = () => {
+  const s = blobs(320, 3, 6, 7);
+  return { x: new Tensor(s.x, [s.n, 6]), y: new Tensor(s.y, [s.n, 3]) };
+};
+const net = () =>
+  new Sequential([
+    new Dense(24, { activation: "relu" }),
+    new Dense(24, { activation: "relu" }),
+    new Dense(3, { activation: "softmax" }),
+  ]).build(6, new Rng(5));
+const opts = {
+  epochs: 40,
+  batchSize: 16,
+  optimizer: sgd({ lr: 0.05 }),
+  loss: "crossEntropy" as const,
+  seed: 2,
+};
+const small: VitalsOptions = { checkEvery: 5, window: 8, baselineStart: 4, forgettingBudget: 0 };
+const weights = (m: Sequential) => m.parameters().map(([, t]) => Array.from(t.data));
+
+/** Silences every unit of the last hidden layer once, at `step` (bias −100: ReLU never fires, no gradient). */
+const silencer = (step: number): Observer => ({
+  onBatchEnd: (e, c) => {
+    if (e.step === step) (c.parameters.find(([n]) => n === "1.bias")![1].data as Float32Array).fill(-100);
+  },
+});
+const nothing = {
+  name: "nothing",
+  make: (): Regulator[] => [
+    { name: "nothing", stateKey: "nothing", getState: () => null, setState: () => {} },
+  ],
+};
+const recycle = { name: "redo", make: () => [redo({ every: 5, tau: 0.1 })] };
+
+test("a healthy run: no finding, no action, and the weights of a run without the loop", () => {
+  const plain = net();
+  fit(plain, data(), opts);
+  const watched = net();
+  const loop = vitals(small);
+  fit(watched, data(), { ...opts, observers: [loop] });
+  assert.deepEqual(loop.events, []);
+  assert.deepEqual(weights(watched), weights(plain));
+});
+
+test("silenced units: found, a useless remedy rolled back, ReDo verified", () => {
+  const loop = vitals(small, [nothing, recycle]);
+  const m = net();
+  fit(m, data(), { ...opts, observers: [silencer(200), loop] });
+  const story = loop.events.map((e) => [e.kind, e.evidence.remedy ?? null]);
+  assert.deepEqual(story, [
+    ["plasticityLoss", null],
+    ["remedyApplied", 0],
+    ["remedyRolledBack", 0],
+    ["remedyApplied", 1],
+    ["remedyVerified", 1],
+  ]);
+  const [found, , back, , verified] = loop.events;
+  assert.ok(found.step > 200, "found after the units were silenced");
+  assert.ok(found.evidence.dormantFraction > found.evidence.baselineDormant + 0.1);
+  assert.ok(
+    back.evidence.afterLoss > back.evidence.beforeLoss * 0.9,
+    "doing nothing did not bring the loss down",
+  );
+  assert.ok(verified.evidence.afterLoss < verified.evidence.beforeLoss);
+  assert.deepEqual(loop.remedies, ["redo"]);
+});
+
+test("a checkpoint resumes the loop exactly: the same events and the same weights", () => {
+  const make = () => [silencer(200), vitals(small, [nothing, recycle])];
+  const reference = net();
+  const refLoop = make();
+  fit(reference, data(), { ...opts, observers: refLoop });
+  const states: { state: TrainingState; w: Float32Array[] }[] = [];
+  const saver = net();
+  fit(saver, data(), {
+    ...opts,
+    observers: make(),
+    checkpoint: {
+      every: 150,
+      save: (s) =>
+        states.push({
+          state: structuredClone(s),
+          w: saver.parameters().map(([, t]) => (t.data as Float32Array).slice()),
+        }),
+    },
+  });
+  assert.ok(states.length >= 4);
+  for (const { state, w } of states.filter((s) => s.state.step > 200)) {
+    const m = net();
+    m.parameters().forEach(([, t], i) => t.data.set(w[i]));
+    const observers = make();
+    fit(m, data(), { ...opts, observers, resume: state });
+    assert.deepEqual(weights(m), weights(reference), `resumed at step ${state.step}`);
+    const events = (o: Observer[]) => (o[1] as ReturnType<typeof vitals>).events;
+    assert.deepEqual(events(observers), events(refLoop), `events resumed at step ${state.step}`);
+  }
+});
+
+test("named in a homeostasis list: options checked with the field named; the learner unchanged while healthy", () => {
+  assert.throws(
+    () => parseRegulators([{ type: "vitals", forgettingBudget: 2 }]),
+    (e: Error) => e instanceof ConfigError && /homeostasis\[0\]\.forgettingBudget/.test(e.message),
+  );
+  const rows = blobs(600, 3, 6, 11);
+  const run = (homeostasis: unknown[]) => {
+    const l = Learner.create({
+      task: "classification",
+      hidden: [16],
+      seed: 1,
+      homeostasis: homeostasis as never,
+    });
+    const out: unknown[] = [];
+    for (let r = 0; r < rows.n; r++) {
+      const y = Array.from(rows.y.subarray(3 * r, 3 * r + 3)).indexOf(1);
+      out.push(l.observe(Array.from(rows.x.subarray(6 * r, 6 * r + 6)), y));
+    }
+    return { out, vitals: l.vitals() };
+  };
+  const plain = run(["redo"]);
+  const watched = run(["redo", { type: "vitals", checkEvery: 10 }]);
+  assert.deepEqual(watched.out, plain.out, "the same predictions, row by row");
+  assert.deepEqual(
+    watched.vitals.regulators.map((r) => r.name),
+    ["redo", "vitals"],
+  );
+});
