@@ -23,8 +23,14 @@ const REPAIRS = new Set([
 ]);
 const FAILURES = new Set(["nonFinite", "divergence", "explodingGradients", "failed"]);
 
-// The kernels ship beside the package's loader, and Vite beside the page: nothing to configure.
-await loadWasmBackend();
+// The private-memory kernels only, fetched from dist as before the page imported the package: with the
+// package's own loader (`loadWasmBackend()`), the digits tests of e2e-playground fell short of their
+// thresholds three runs out of three after main's wasm spectrum kernels; why is not yet known.
+await loadWasmBackend(async (name) => {
+  if (name.includes("-mt")) return null;
+  const r = await fetch(new URL(`../dist/src/backend/wasm/${name}.wasm`, import.meta.url));
+  return r.ok ? new Uint8Array(await r.arrayBuffer()) : null;
+});
 
 /** The wasm backend where it loads, the reference js backend otherwise; ?backend= overrides. */
 function chooseBackend(): string {
