@@ -2,8 +2,7 @@
  * The playground's data: toy 2-D classification sets in the square [-1, 1]² (seeded: the same name,
  * size and seed give the same points), and a slice of the bundled MNIST digits. Labels are class indices.
  */
-import { Rng } from "../src/tensor/rng.js";
-import { Tensor } from "../src/tensor/tensor.js";
+import { Rng, Tensor } from "homeostat";
 
 export const TOY_DATASETS = ["circle", "xor", "spirals", "blobs"] as const;
 export const DATASETS = [...TOY_DATASETS, "digits"] as const;

@@ -3,15 +3,8 @@
  * the decision regions, loss and per-task accuracy, unit health and health events as they happen.
  * `window.playground` exposes the live numbers (the browser tests read them).
  */
-import type { RegulatorType } from "../src/homeostasis/config.js";
 import "./style.css";
-import { backendNames, loadWasmBackend, useBackend } from "../src/backend/index.js";
-// The compiled kernels (npm run build puts them in dist/): Vite ships them beside the page.
-import plainKernels from "../dist/src/backend/wasm/kernels.wasm?url";
-import relaxedKernels from "../dist/src/backend/wasm/kernels-relaxed.wasm?url";
-import { formatEvent } from "../src/health/index.js";
-import { activations } from "../src/nn/activations.js";
-import { optimizers } from "../src/optim/optimizers.js";
+import { activations, backendNames, formatEvent, loadWasmBackend, optimizers, useBackend } from "homeostat";
 import { DATASETS, type DatasetName, loadDigits, makeDataset, type Points } from "./datasets.js";
 import { drawBoundary, drawDigits, drawLines, HEALTH_COLORS } from "./draw.js";
 import { type OptimizerName, Session, type SessionOptions } from "./session.js";
@@ -30,12 +23,12 @@ const REPAIRS = new Set([
 ]);
 const FAILURES = new Set(["nonFinite", "divergence", "explodingGradients", "failed"]);
 
-/** The single-threaded kernel variants (threads need cross-origin isolation, which a plain page lacks). */
-const KERNEL_URLS: Record<string, string> = { kernels: plainKernels, "kernels-relaxed": relaxedKernels };
+// The private-memory kernels only, fetched from dist as before the page imported the package: with the
+// package's own loader (`loadWasmBackend()`), the digits tests of e2e-playground fell short of their
+// thresholds three runs out of three after main's wasm spectrum kernels; why is not yet known.
 await loadWasmBackend(async (name) => {
-  const url = KERNEL_URLS[name];
-  if (!url) return null;
-  const r = await fetch(url);
+  if (name.includes("-mt")) return null;
+  const r = await fetch(new URL(`../dist/src/backend/wasm/${name}.wasm`, import.meta.url));
   return r.ok ? new Uint8Array(await r.arrayBuffer()) : null;
 });
 
@@ -108,7 +101,7 @@ function readOptions(): SessionOptions {
     seed: 1,
     regulators: regulatorBoxes()
       .filter((b) => b.checked)
-      .map((b) => b.value as RegulatorType),
+      .map((b) => b.value as string),
   };
 }
 
@@ -269,7 +262,7 @@ controls.lr.addEventListener("change", () => session.setLearningRate(Number(cont
 controls.repair.addEventListener("change", () => session.setRepair(controls.repair.checked));
 for (const box of regulatorBoxes())
   box.addEventListener("change", () => {
-    session.setRegulator(box.value as RegulatorType, box.checked);
+    session.setRegulator(box.value as string, box.checked);
     draw(false);
   });
 document.title = `Homeostat playground · ${backendName}`;

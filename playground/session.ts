@@ -3,19 +3,23 @@
  * task switches), the health monitor, and `fit` driven one epoch at a time through its exact-resume
  * state, so the page can train a few steps per animation frame and stay responsive.
  */
-import type { HealthEvent } from "../src/health/detectors.js";
-import { healthMonitor, type HealthMonitor } from "../src/health/monitor.js";
-import { createRegulator, type RegulatorType } from "../src/homeostasis/config.js";
-import type { Regulator } from "../src/homeostasis/regulator.js";
-import { Dense } from "../src/nn/layers.js";
-import { Sequential } from "../src/nn/sequential.js";
-import { type Optimizer, optimizers } from "../src/optim/optimizers.js";
-import { StepRecorder } from "../src/report/record.js";
-import { Rng } from "../src/tensor/rng.js";
-import { Tensor } from "../src/tensor/tensor.js";
-import { MetricAccumulator } from "../src/train/evaluate.js";
-import type { Observer } from "../src/train/events.js";
-import { fit, type TrainingState } from "../src/train/fit.js";
+import {
+  createRegulator,
+  Dense,
+  fit,
+  type HealthEvent,
+  type HealthMonitor,
+  healthMonitor,
+  type Observer,
+  type Optimizer,
+  optimizers,
+  type Regulator,
+  Rng,
+  Sequential,
+  StepRecorder,
+  Tensor,
+  type TrainingState,
+} from "homeostat";
 import { type DatasetName, permuteFeatures, type Points, shiftLabels, toTensors } from "./datasets.js";
 
 /** A name in the library's `optimizers` registry (the page's menu lists them). */
@@ -33,7 +37,7 @@ export interface SessionOptions {
   repair: boolean;
   seed: number;
   /** Homeostatic regulators on from the start (they can be switched on and off live). */
-  regulators?: RegulatorType[];
+  regulators?: string[];
 }
 
 export interface Task {
@@ -70,7 +74,7 @@ export class Session {
   private optimizer: Optimizer;
   private monitor: HealthMonitor;
   /** Regulators switched on, by type; each keeps its state while on. */
-  private readonly regulators = new Map<RegulatorType, Regulator>();
+  private readonly regulators = new Map<string, Regulator>();
   private state: TrainingState | undefined;
   private readonly rng: Rng;
   private readonly base: Points;
@@ -98,7 +102,7 @@ export class Session {
    * with short warm-ups and frequent rounds: ReDo every 50 steps, continual backprop replacing 1% of the
    * mature units per step.
    */
-  setRegulator(type: RegulatorType, on: boolean): void {
+  setRegulator(type: string, on: boolean): void {
     if (!on) {
       this.regulators.delete(type);
       if (this.state) delete this.state.observers[type];
@@ -114,7 +118,7 @@ export class Session {
     this.regulators.set(type, createRegulator({ type, options }));
   }
 
-  get activeRegulators(): RegulatorType[] {
+  get activeRegulators(): string[] {
     return [...this.regulators.keys()];
   }
 
@@ -186,7 +190,7 @@ export class Session {
     if (this.state) {
       // Each call starts a fresh epoch: a new order of the rows and fresh epoch metrics.
       this.rng.shuffle(this.state.order);
-      this.state.accumulator = new MetricAccumulator([]).getState();
+      this.state.accumulator = [0, 0, 0, 0, 0, 0] /* fresh epoch metric sums */;
       this.state.epochs = this.state.epochs.slice(-4);
     }
     const result = fit(this.model, this.current.data, {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vite";
 
 /** Digits of each class the playground gets (10 × this many, about 1 MB of page). */
@@ -43,10 +44,12 @@ function perDigit(require: NodeJS.Require, d: number): number[] {
   return cache.get(d)!;
 }
 
-// The playground imports the library's TypeScript sources directly; `npm run playground` serves it.
+// The playground imports the package as a user's page does ("homeostat", the built root in dist/, so
+// `npm run build` first); `npm run playground` serves it.
 export default defineConfig({
   root: "playground",
   base: "./",
+  resolve: { alias: { homeostat: fileURLToPath(new URL("../dist/src/index.js", import.meta.url)) } },
   plugins: [bundledDigits()],
   // The digits chunk is about 1.2 MB of base64 and loads only when chosen.
   build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 1500 },

@@ -23,6 +23,7 @@ export const AREAS = [
   { slug: "learner", title: "The lifelong learner", dirs: ["learner"] },
   { slug: "io", title: "Data, files and export", dirs: ["io", "data"] },
   { slug: "report", title: "Reports", dirs: ["report"] },
+  { slug: "browser", title: "Browser runtime: training in a worker, browser storage", dirs: ["web"] },
   { slug: "node", title: "Node only (homeostat/node)", dirs: ["serve"] },
   { slug: "other", title: "Other", dirs: [] },
 ];

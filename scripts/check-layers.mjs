@@ -23,6 +23,7 @@ const LAYERS = [
   "learner",
   "io",
   "report",
+  "web",
   "serve",
   "cli",
 ];

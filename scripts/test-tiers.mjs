@@ -18,6 +18,7 @@ export const SLOW_FILES = [
   "e2e-playground", // 31 s: builds the playground with Vite and drives Chromium
   "e2e-report", // 8 s: drives Chromium over a rendered report
   "e2e-browser-root", // 7 s: bundles the root with Vite, trains in Chromium
+  "e2e-browser-app", // 16 s (load 3.5): npm pack + install, Vite build, trains in Chromium's workers
   "resume", // 208 s: kills real training processes at random moments and resumes them
   "backend", // 58–123 s: the kernel conformance suite over all four wasm variants
   "continual-golden", // 89 s: full continual-learning runs against recorded figures

@@ -21,6 +21,7 @@ export {
   registerBackend,
   backendNames,
   loadWasmBackend,
+  threadsReady,
   type Backend,
   type BackendOptions,
 } from "./backend/index.js";
@@ -302,3 +303,23 @@ export { gather, scatterAdd } from "./autograd/ops.js";
 export { batchNorm, groupNorm, concat, normalizeWith } from "./autograd/composites.js";
 export { BatchNorm, GroupNorm, Embedding, type BatchNormOptions } from "./nn/norm-layers.js";
 export { Residual, Concat } from "./nn/blocks.js";
+
+// The browser runtime: training in a worker (Web Worker or worker_threads), bytes in browser storage.
+export { trainInWorker, type WorkerTrainingOptions } from "./web/train-in-worker.js";
+export { learnerInWorker, type WorkerLearner, type WorkerLearnerOptions } from "./web/learner-in-worker.js";
+export {
+  runTrainingJob,
+  type TrainingJob,
+  type TrainingJobResult,
+  type JobEvents,
+  type JobBackend,
+  type WorkerBatchEvent,
+} from "./web/training-job.js";
+export {
+  saveBytes,
+  loadBytes,
+  deleteBytes,
+  fetchBytes,
+  downloadBytes,
+  type BrowserStore,
+} from "./web/storage.js";

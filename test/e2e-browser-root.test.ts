@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build, type Plugin } from "vite";
 import * as homeostat from "homeostat";
-import { launchBrowser } from "./helpers/browser.js";
+import { collectPageErrors, launchBrowser } from "./helpers/browser.js";
 import { serveFolder } from "./helpers/static-server.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -64,18 +64,15 @@ const scratch = mkdtempSync(join(tmpdir(), "homeostat-browser-root-"));
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let server: Awaited<ReturnType<typeof serveFolder>>;
 let page: string;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 before(async () => {
   page = join(scratch, "page");
   await bundle(`${FIXTURE}/index.html`, page);
   server = await serveFolder(page);
   browser = await launchBrowser();
-  browser.page.on("pageerror", (e) => pageErrors.push(String(e)));
-  // Every fetch the page makes must succeed (the favicon, which the browser asks for itself, aside).
-  browser.page.on("response", (r) => {
-    if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) pageErrors.push(`${r.status()} ${r.url()}`);
-  });
+  // Every fetch the page makes must succeed.
+  pageErrors = collectPageErrors(browser.page);
 });
 after(async () => {
   await browser?.close();

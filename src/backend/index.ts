@@ -95,6 +95,21 @@ export function allocFloat32(n: number): Float32Array {
   return active.alloc?.(n) ?? new Float32Array(n);
 }
 
+/**
+ * Start the active backend's worker threads and resolve once they run, with the count in force (1 on
+ * js, or where threads cannot be had: `backend().info().threadsReason` says why). Without this call a
+ * browser starts its Web Workers in the background at the first large product, which runs, like the
+ * ones after it until they are ready, on the calling thread (the same bits: split work is summed in the
+ * same order); Node starts its workers synchronously there.
+ *
+ * @example
+ * useBackend("wasm", { threads: 2 });
+ * const threads = await threadsReady(); // 2 on a cross-origin isolated page, else 1
+ */
+export async function threadsReady(): Promise<number> {
+  return active === wasmBackend && wasmBackend ? wasmBackend.threadsReady() : 1;
+}
+
 /** The backend that runs kernels now. */
 export function backend(): Backend {
   return active;

@@ -12,8 +12,20 @@ const TYPES: Record<string, string> = {
   ".svg": "image/svg+xml",
 };
 
-/** Serve the files of `root` on 127.0.0.1 at a free port (built pages only: no directory listings). */
-export async function serveFolder(root: string): Promise<{ url: string; close(): Promise<void> }> {
+/** The headers that make a page cross-origin isolated (SharedArrayBuffer, hence wasm threads). */
+export const ISOLATION_HEADERS = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+};
+
+/**
+ * Serve the files of `root` on 127.0.0.1 at a free port (built pages only: no directory listings),
+ * with `headers` on every response (`ISOLATION_HEADERS` for a cross-origin isolated page).
+ */
+export async function serveFolder(
+  root: string,
+  headers: Record<string, string> = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     const file = normalize(join(root, path.endsWith("/") ? `${path}index.html` : path));
@@ -21,7 +33,7 @@ export async function serveFolder(root: string): Promise<{ url: string; close():
       res.writeHead(404).end("not found");
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+    res.writeHead(200, { ...headers, "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

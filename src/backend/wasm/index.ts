@@ -10,13 +10,21 @@ export interface WasmInfo {
   variant: string;
   relaxedSimd: boolean;
   sharedMemory: boolean;
+  /** Threads a large product uses now (1 = the calling thread only). */
   threads: number;
+  /**
+   * Why `threads` is what it is, e.g. "Web Workers over shared memory", or "no shared memory: the page
+   * is not cross-origin isolated (serve it with COOP/COEP headers)".
+   */
+  threadsReason: string;
   memoryBytes: number;
 }
 
 export interface WasmBackend extends Backend {
   /** Threads for large matrix products (1 = none); returns the count in force (1 where threads cannot be had). */
   setThreads(n: number): number;
+  /** Resolves, with the count in force, once the workers asked for have started (a browser starts them in the background). */
+  threadsReady(): Promise<number>;
   info(): WasmInfo;
 }
 
@@ -132,11 +140,13 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       return made;
     },
     setThreads: (n) => mm.setThreads(n),
+    threadsReady: () => mm.threadsReady(),
     info: () => ({
       variant: kernels.variant,
       relaxedSimd: kernels.relaxed,
       sharedMemory: kernels.shared,
       threads: mm.threadCount,
+      threadsReason: mm.threadsReason,
       memoryBytes: mm.memoryBytes,
     }),
   };

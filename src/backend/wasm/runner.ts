@@ -1,7 +1,8 @@
 import type { Data } from "../../tensor/tensor.js";
 import { Arena, Heap } from "./arena.js";
 import type { LoadedKernels } from "./loader.js";
-import { ThreadPool } from "./threads.js";
+import type { ThreadPool } from "./threads.js";
+import { ThreadControl } from "./thread-control.js";
 
 /**
  * Below this many multiply-adds a product stays on the calling thread. At ~40 GFLOP/s, 2M multiply-adds
@@ -55,12 +56,9 @@ export class KernelRunner {
   private readonly scratchFloats: number;
   /** Panels of NR columns in one packed block of B (the widest chunk a thread takes). */
   private readonly blockCols: number;
-  private pool: ThreadPool | null = null;
   /** Byte offsets of resident arrays that a product split across threads has written since they were last read by axpy. */
   private readonly writtenSplit = new Set<number>();
-  /** Threads asked for, and whether starting the workers for them failed (then one thread is used). */
-  private requested = 1;
-  private poolFailed = false;
+  private readonly threads: ThreadControl;
 
   constructor(private readonly kernels: LoadedKernels) {
     const ex = kernels.exports;
@@ -70,40 +68,36 @@ export class KernelRunner {
     this.nr = ex.tileCols();
     this.scratchFloats = ex.blockDepth() * ex.blockCols();
     this.blockCols = ex.blockCols() / this.nr;
+    this.threads = new ThreadControl(kernels);
   }
 
   /**
    * Threads a large product may use (1 = the calling thread only). The workers start with the first
-   * product large enough to use them, so small models never pay for them; where they cannot start (no
-   * shared memory or worker_threads), products stay on one thread and `threadCount` says 1.
+   * product large enough to use them (a browser's in the background), or at `threadsReady`, so small
+   * models never pay for them. Where they cannot start, products stay on one thread and `threadCount`
+   * says 1, `threadsReason` why.
    */
   setThreads(n: number): number {
-    const want = Math.max(1, Math.floor(n));
-    if (want !== this.requested) {
-      // A pool of another size is replaced; one thread leaves the workers asleep for a later return (so
-      // switching between one and several threads, as the benchmark does each round, costs no restarts).
-      if (want > 1 && this.pool && this.pool.size !== want - 1) {
-        this.pool.close();
-        this.pool = null;
-      }
-      this.poolFailed = false;
-      this.requested = want;
-    }
-    return this.threadCount;
+    return this.threads.set(n);
   }
 
   /** Threads a large product uses now. */
   get threadCount(): number {
-    return this.kernels.shared && !this.poolFailed ? this.requested : 1;
+    return this.threads.count;
+  }
+
+  /** Why `threadCount` is what it is, in a phrase. */
+  get threadsReason(): string {
+    return this.threads.reason;
+  }
+
+  /** Resolves, with the count in force, once the requested workers have started (or failed to). */
+  threadsReady(): Promise<number> {
+    return this.threads.ready();
   }
 
   private workers(): ThreadPool | null {
-    if (this.threadCount <= 1) return null;
-    if (!this.pool && !this.poolFailed) {
-      this.pool = ThreadPool.start(this.kernels.module, this.kernels.memory, this.threadCount - 1);
-      this.poolFailed = this.pool === null;
-    }
-    return this.pool;
+    return this.threads.workers();
   }
 
   /** Bytes of WebAssembly memory the backend holds (grows to the largest product seen, then stays). */

@@ -10,8 +10,20 @@
  * its high bits, so a worker that wakes late (after its job is over) can never claim a chunk of the next
  * job with arguments it read for the previous one.
  */
-import type { Worker as NodeWorker } from "node:worker_threads";
 import type { KernelExports } from "./loader.js";
+
+/** What the pool needs of a worker, Node's (worker_threads) or the browser's (Web Worker). */
+interface PoolWorker {
+  terminate(): unknown;
+}
+
+/** What a pool worker is sent when it starts: the kernels' module and memory, the control words, its number. */
+export interface WorkerStart {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  ctl: Int32Array;
+  thread: number;
+}
 
 /** Indexes of the control words. */
 export const CTL = {
@@ -180,12 +192,47 @@ export function readJob(ctl: Int32Array): Job {
   };
 }
 
+/**
+ * Serve jobs on a pool worker until the pool closes: announce readiness, then wait for each new
+ * generation (polling `spinMs` before sleeping) and claim its chunks. The loop of both worker files.
+ */
+export function serveJobs(kernels: JobKernels, ctl: Int32Array, thread: number, spinMs: number): void {
+  let seen = Atomics.load(ctl, CTL.generation);
+  Atomics.add(ctl, CTL.ready, 1);
+  Atomics.notify(ctl, CTL.ready);
+  for (;;) {
+    if (!pollFor(() => Atomics.load(ctl, CTL.generation) !== seen, spinMs))
+      Atomics.wait(ctl, CTL.generation, seen);
+    seen = Atomics.load(ctl, CTL.generation);
+    if (Atomics.load(ctl, CTL.stop)) return;
+    const job = readJob(ctl);
+    workOnJob(ctl, seen, job.chunks, (i) => runChunk(kernels, job, i, thread));
+  }
+}
+
+/** Whether this thread may block in Atomics.wait (a browser's main thread may not: it polls instead). */
+function mayBlock(ctl: Int32Array): boolean {
+  try {
+    Atomics.wait(ctl, CTL.stop, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether this runtime has the browser's Worker (Node has worker_threads instead). */
+export function hasWebWorkers(): boolean {
+  return typeof (globalThis as { Worker?: unknown }).Worker === "function";
+}
+
 export class ThreadPool {
   private readonly ctl: Int32Array;
-  private readonly workers: NodeWorker[] = [];
+  private readonly workers: PoolWorker[] = [];
+  private readonly canBlock: boolean;
 
   private constructor(ctl: Int32Array) {
     this.ctl = ctl;
+    this.canBlock = mayBlock(ctl);
   }
 
   /** Workers besides the calling thread. */
@@ -206,9 +253,8 @@ export class ThreadPool {
     const pool = new ThreadPool(new Int32Array(new SharedArrayBuffer(CTL.size * 4)));
     try {
       for (let i = 0; i < extra; i++) {
-        const w = new wt.Worker(new URL("./worker.js", import.meta.url), {
-          workerData: { module, memory, ctl: pool.ctl, thread: i + 1 },
-        });
+        const workerData: WorkerStart = { module, memory, ctl: pool.ctl, thread: i + 1 };
+        const w = new wt.Worker(new URL("./worker.js", import.meta.url), { workerData });
         w.unref();
         pool.workers.push(w);
       }
@@ -227,6 +273,42 @@ export class ThreadPool {
     return pool;
   }
 
+  /**
+   * Start `extra` Web Workers over `memory` (a browser; the memory is shared only on a cross-origin
+   * isolated page). Asynchronous because a browser starts a worker only while its parent's event loop
+   * runs; resolves to null where a worker fails or none is ready within 10 s.
+   */
+  static async startWeb(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    extra: number,
+  ): Promise<ThreadPool | null> {
+    if (!hasWebWorkers() || !(memory.buffer instanceof SharedArrayBuffer) || extra < 1) return null;
+    const pool = new ThreadPool(new Int32Array(new SharedArrayBuffer(CTL.size * 4)));
+    const started: Promise<boolean>[] = [];
+    try {
+      for (let i = 0; i < extra; i++) {
+        // Written out in full so that bundlers (Vite, webpack, esbuild's plugins) see and bundle the worker.
+        const w = new Worker(new URL("./worker-web.js", import.meta.url), { type: "module" });
+        pool.workers.push(w);
+        started.push(
+          new Promise((resolve) => {
+            w.addEventListener("message", () => resolve(true), { once: true });
+            w.addEventListener("error", () => resolve(false), { once: true });
+            setTimeout(() => resolve(false), 10_000);
+          }),
+        );
+        w.postMessage({ module, memory, ctl: pool.ctl, thread: i + 1 } satisfies WorkerStart);
+      }
+    } catch {
+      pool.close();
+      return null;
+    }
+    if ((await Promise.all(started)).every(Boolean)) return pool;
+    pool.close();
+    return null;
+  }
+
   /** Run every chunk of `job` (the calling thread takes part, with `ex`) and return when all are done. */
   run(job: Job, ex: JobKernels): void {
     const ctl = this.ctl;
@@ -242,7 +324,8 @@ export class ThreadPool {
     // Only chunks a worker has already started remain: poll a while before sleeping on them.
     let done: number;
     pollFor(() => Atomics.load(ctl, CTL.done) >= job.chunks, 1);
-    while ((done = Atomics.load(ctl, CTL.done)) < job.chunks) Atomics.wait(ctl, CTL.done, done);
+    while ((done = Atomics.load(ctl, CTL.done)) < job.chunks)
+      if (this.canBlock) Atomics.wait(ctl, CTL.done, done);
   }
 
   close(): void {

@@ -1,21 +1,10 @@
 /**
- * A worker of the wasm backend's thread pool: instantiates the kernels over the shared memory, then
- * waits for each new job (a product's column chunks, or an axpy's ranges) and claims chunks until none are left.
+ * A worker of the wasm backend's thread pool in Node (worker_threads): instantiates the kernels over the
+ * shared memory, then serves jobs (a product's column chunks, or an axpy's ranges) until the pool closes.
  */
 import { workerData } from "node:worker_threads";
-import { CTL, pollFor, readJob, runChunk, workOnJob } from "./threads.js";
+import { serveJobs, type WorkerStart } from "./threads.js";
 import { instantiate } from "./loader.js";
-
-const { module, memory, ctl, thread } = workerData as {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  ctl: Int32Array;
-  thread: number;
-};
-const kernels = instantiate(module, memory);
-let seen = Atomics.load(ctl, CTL.generation);
-Atomics.add(ctl, CTL.ready, 1);
-Atomics.notify(ctl, CTL.ready);
 
 /**
  * How long a worker keeps polling for the next job before it sleeps: a training step issues its large
@@ -23,11 +12,5 @@ Atomics.notify(ctl, CTL.ready);
  */
 const SPIN_MS = 2;
 
-for (;;) {
-  if (!pollFor(() => Atomics.load(ctl, CTL.generation) !== seen, SPIN_MS))
-    Atomics.wait(ctl, CTL.generation, seen);
-  seen = Atomics.load(ctl, CTL.generation);
-  if (Atomics.load(ctl, CTL.stop)) break;
-  const job = readJob(ctl);
-  workOnJob(ctl, seen, job.chunks, (i) => runChunk(kernels, job, i, thread));
-}
+const { module, memory, ctl, thread } = workerData as WorkerStart;
+serveJobs(instantiate(module, memory), ctl, thread, SPIN_MS);
