@@ -58,6 +58,8 @@ export interface KernelExports {
     dp: number,
     n: number,
   ): void;
+  im2col(x: number, geometry: number, padValue: number, cols: number): void;
+  col2im(cols: number, geometry: number, out: number): void;
   linearBackward(
     g: number,
     y: number,
