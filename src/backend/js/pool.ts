@@ -8,11 +8,6 @@ import type { ConvGeometry } from "../backend.js";
 import type { Data } from "../../tensor/tensor.js";
 import { tapMap } from "./conv.js";
 
-/** Rounds as a store into `d` does: to float32 for a Float32Array, not at all for a Float64Array. */
-function rounderOf(d: Data): (v: number) => number {
-  return d instanceof Float32Array ? Math.fround : (v) => v;
-}
-
 /**
  * out [batch, outH, outW, channels] ← the largest value of each window of x, channel by channel
  * (padding reads −∞; a NaN wins and stays, as in the js reduction).
@@ -51,8 +46,10 @@ export function maxPoolBackward(x: Data, y: Data, gOut: Data, g: ConvGeometry, d
   const taps = g.kernelH * g.kernelW;
   const c = g.channels;
   const rows = map.length / taps;
-  const round = rounderOf(dx);
-  const counts = new Float64Array(c);
+  // Per channel of a window, what a maximal entry and any other entry receive: share = mask / count
+  // and share · gOut, each stored (so rounded) in dx's precision as the composite's arrays round them.
+  const like = dx.constructor as new (n: number) => Data;
+  const [counts, share, toMax, toOther] = [new Float64Array(c), new like(c), new like(c), new like(c)];
   dx.fill(0);
   for (let row = 0; row < rows; row++) {
     const o = row * c;
@@ -62,13 +59,16 @@ export function maxPoolBackward(x: Data, y: Data, gOut: Data, g: ConvGeometry, d
       const base = map[fields + t];
       for (let ch = 0; ch < c; ch++) if ((base < 0 ? -Infinity : x[base + ch]) === y[o + ch]) counts[ch]++;
     }
+    for (let ch = 0; ch < c; ch++) {
+      share[ch] = 1 / counts[ch];
+      toMax[ch] = share[ch] * gOut[o + ch];
+      share[ch] = 0 / counts[ch]; // 0, or NaN for a window with no maximal entry (a NaN maximum)
+      toOther[ch] = share[ch] * gOut[o + ch];
+    }
     for (let t = 0; t < taps; t++) {
       const base = map[fields + t];
       if (base < 0) continue;
-      for (let ch = 0; ch < c; ch++) {
-        const share = round((x[base + ch] === y[o + ch] ? 1 : 0) / counts[ch]);
-        dx[base + ch] = round(dx[base + ch] + round(share * gOut[o + ch]));
-      }
+      for (let ch = 0; ch < c; ch++) dx[base + ch] += x[base + ch] === y[o + ch] ? toMax[ch] : toOther[ch];
     }
   }
 }
