@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ConvGeometry } from "../src/backend/backend.js";
-import * as js from "../src/backend/js/conv.js";
+import * as jsConv from "../src/backend/js/conv.js";
+import * as jsPool from "../src/backend/js/pool.js";
 import * as wasmConv from "../src/backend/wasm/conv.js";
 import { createWasmBackend } from "../src/backend/wasm/index.js";
 import { loadKernels } from "../src/backend/wasm/loader.js";
@@ -83,14 +84,14 @@ test("wasm im2col and col2im give the js kernels' bits on every geometry and lay
       const want = new Float32Array(colsLength(g));
       const got = new Float32Array(want.length).fill(Number.NaN);
       const pad = layout === "taps" ? -Infinity : 0;
-      js.im2col(x, g, pad, want);
+      jsConv.im2col(x, g, pad, want);
       wasmConv.im2col(runner.scratchSpace, x, g, pad, got);
       assert.deepEqual(got, want, `im2col ${where}`);
 
       const cols = randomF32(want.length);
       const back = new Float32Array(x.length);
       const gotBack = new Float32Array(x.length).fill(Number.NaN);
-      js.col2im(cols, g, back);
+      jsConv.col2im(cols, g, back);
       wasmConv.col2im(runner.scratchSpace, cols, g, gotBack);
       assert.deepEqual(gotBack, back, `col2im ${where}`);
       checked++;
@@ -125,12 +126,36 @@ test("the wasm backend's im2col/col2im match js on float32 (compiled) and float6
   for (const x of [x32, Float64Array.from(x32)]) {
     const make = (n: number) => (x instanceof Float32Array ? new Float32Array(n) : new Float64Array(n));
     const [want, got] = [make(colsLength(g)), make(colsLength(g))];
-    js.im2col(x, g, 0, want);
+    jsConv.im2col(x, g, 0, want);
     backend.im2col(x, g, 0, got);
     assert.deepEqual(got, want);
     const [back, gotBack] = [make(x.length), make(x.length).fill(7)];
-    js.col2im(want, g, back);
+    jsConv.col2im(want, g, back);
     backend.col2im(want, g, gotBack);
     assert.deepEqual(gotBack, back);
+  }
+});
+
+test("wasm maxPool and maxPoolBackward give the js kernels' bits, with ties, −∞ and NaN", { skip }, () => {
+  const runner = new KernelRunner(kernels!);
+  for (const c of cases()) {
+    const g = windowGeometry(c.shape, { ...c, groups: 1 });
+    const size = c.shape.reduce((a, b) => a * b);
+    // Small integers tie within windows; the last sample's channel 0 is all −∞ (ties with padding).
+    const x = Float32Array.from({ length: size }, () => {
+      const u = rng.next();
+      return u < 0.02 ? Number.NaN : u < 0.06 ? -Infinity : Math.floor(rng.uniform(-3, 3));
+    });
+    for (let i = size / 2; i < size; i += c.shape[3]) x[i] = -Infinity;
+    const rows = g.batch * g.outH * g.outW * g.channels;
+    const [y, got] = [new Float32Array(rows), new Float32Array(rows).fill(7)];
+    jsPool.maxPool(x, g, y);
+    wasmConv.maxPool(runner.scratchSpace, x, g, got);
+    assert.deepEqual(got, y, `maxPool ${JSON.stringify(c)}`);
+    const gOut = randomF32(rows);
+    const [dx, gotDx] = [new Float32Array(size), new Float32Array(size).fill(7)];
+    jsPool.maxPoolBackward(x, y, gOut, g, dx);
+    wasmConv.maxPoolBackward(runner.scratchSpace, x, y, gOut, g, gotDx);
+    assert.deepEqual(gotDx, dx, `maxPoolBackward ${JSON.stringify(c)}`);
   }
 });

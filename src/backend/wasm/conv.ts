@@ -37,18 +37,25 @@ function writeGeometry(arena: Arena, g: ConvGeometry): number {
   return at;
 }
 
-/** Copy `input` into the arena with room for `output` floats and the geometry; their byte offsets. */
-function stage(
-  arena: Arena,
-  input: Float32Array,
-  outFloats: number,
-  g: ConvGeometry,
-): [number, number, number] {
-  arena.reset(input.length + outFloats + 16, 3);
-  const geoAt = writeGeometry(arena, g);
-  const inAt = arena.take(input.length);
-  arena.view().set(input, inAt >> 2);
-  return [inAt, arena.take(outFloats), geoAt];
+/**
+ * Copy the inputs into the arena with room for outputs of the given sizes and the geometry; the byte
+ * offsets of the geometry, then the inputs, then the outputs.
+ */
+function stage(arena: Arena, g: ConvGeometry, inputs: Float32Array[], outputs: number[]): number[] {
+  const floats = [...inputs.map((x) => x.length), ...outputs].reduce((a, b) => a + b, 16);
+  arena.reset(floats, 1 + inputs.length + outputs.length);
+  const at = [writeGeometry(arena, g)];
+  for (const x of inputs) {
+    at.push(arena.take(x.length));
+    arena.view().set(x, at[at.length - 1]! >> 2);
+  }
+  for (const n of outputs) at.push(arena.take(n));
+  return at;
+}
+
+/** out ← the floats at byte offset `at`. */
+function copyOut(arena: Arena, at: number, out: Float32Array): void {
+  out.set(arena.view().subarray(at >> 2, (at >> 2) + out.length));
 }
 
 /**
@@ -64,9 +71,9 @@ export function im2col(
   padValue: number,
   out: Float32Array,
 ): void {
-  const [xAt, outAt, geoAt] = stage(arena, x, out.length, g);
+  const [geoAt, xAt, outAt] = stage(arena, g, [x], [out.length]) as [number, number, number];
   kernels.exports.im2col(xAt, geoAt, padValue, outAt);
-  out.set(arena.view().subarray(outAt >> 2, (outAt >> 2) + out.length));
+  copyOut(arena, outAt, out);
 }
 
 /**
@@ -81,7 +88,43 @@ export function col2im(
   g: ConvGeometry,
   out: Float32Array,
 ): void {
-  const [colsAt, outAt, geoAt] = stage(arena, cols, out.length, g);
+  const [geoAt, colsAt, outAt] = stage(arena, g, [cols], [out.length]) as [number, number, number];
   kernels.exports.col2im(colsAt, geoAt, outAt);
-  out.set(arena.view().subarray(outAt >> 2, (outAt >> 2) + out.length));
+  copyOut(arena, outAt, out);
+}
+
+/**
+ * out ← each window's largest value per channel (see Backend.maxPool), in the compiled kernel.
+ *
+ * @example
+ * maxPool(runner.scratchSpace, x, geometry, out); // the same bits as the js kernel
+ */
+export function maxPool(
+  { kernels, arena }: ScratchSpace,
+  x: Float32Array,
+  g: ConvGeometry,
+  out: Float32Array,
+): void {
+  const [geoAt, xAt, outAt] = stage(arena, g, [x], [out.length]) as [number, number, number];
+  kernels.exports.maxPool(xAt, geoAt, outAt);
+  copyOut(arena, outAt, out);
+}
+
+/**
+ * dx ← the gradient of maxPool for gOut (see Backend.maxPoolBackward), in the compiled kernel.
+ *
+ * @example
+ * maxPoolBackward(runner.scratchSpace, x, y, dy, geometry, dx); // the same bits as the js kernel
+ */
+export function maxPoolBackward(
+  { kernels, arena }: ScratchSpace,
+  x: Float32Array,
+  y: Float32Array,
+  gOut: Float32Array,
+  g: ConvGeometry,
+  dx: Float32Array,
+): void {
+  const [geoAt, xAt, yAt, gAt, dxAt, scratchAt] = stage(arena, g, [x, y, gOut], [dx.length, 3 * g.channels]);
+  kernels.exports.maxPoolBackward(xAt!, yAt!, gAt!, geoAt!, dxAt!, scratchAt!);
+  copyOut(arena, dxAt!, dx);
 }

@@ -109,3 +109,90 @@ export function col2im(cols: usize, g: usize, out: usize): void {
   fillRun(out, size, 0);
   walk(out, cols, g, false, 0);
 }
+
+/**
+ * Where tap (ky, kx) of output pixel (n, oy, ox) reads its first channel in the image, as a float
+ * index, or −1 on the padding.
+ */
+// @ts-ignore: decorator
+@inline function tapAt(g: usize, n: i32, oy: i32, ox: i32, ky: i32, kx: i32): i32 {
+  const iy = oy * geo(g, STRIDE_H) - geo(g, PAD_TOP) + ky * geo(g, DILATION_H);
+  const ix = ox * geo(g, STRIDE_W) - geo(g, PAD_LEFT) + kx * geo(g, DILATION_W);
+  const height = geo(g, HEIGHT);
+  const width = geo(g, WIDTH);
+  if (iy < 0 || iy >= height || ix < 0 || ix >= width) return -1;
+  return ((n * height + iy) * width + ix) * geo(g, CHANNELS);
+}
+
+/** out ← each window's largest value per channel (see js/pool.ts: padding −∞, a NaN wins and stays). */
+export function maxPool(x: usize, g: usize, out: usize): void {
+  const c = geo(g, CHANNELS);
+  const kh = geo(g, KERNEL_H);
+  const kw = geo(g, KERNEL_W);
+  let o: usize = out;
+  for (let n = 0; n < geo(g, BATCH); n++)
+    for (let oy = 0; oy < geo(g, OUT_H); oy++)
+      for (let ox = 0; ox < geo(g, OUT_W); ox++, o += <usize>c << 2) {
+        fillRun(o, c, -Infinity);
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const base = tapAt(g, n, oy, ox, ky, kx);
+            for (let ch = 0; ch < c; ch++) {
+              const v: f32 = base < 0 ? -Infinity : load<f32>(x + (<usize>(base + ch) << 2));
+              const at = o + (<usize>ch << 2);
+              if (v > load<f32>(at) || v != v) store<f32>(at, v);
+            }
+          }
+      }
+}
+
+/**
+ * dx ← the gradient of maxPool for gOut (see js/pool.ts): per window and channel, share = 1/count of
+ * maximal entries (0/count for the others), times gOut, each rounded to float32, added tap by tap.
+ * `scratch` holds 3·channels floats.
+ */
+export function maxPoolBackward(x: usize, y: usize, gOut: usize, g: usize, dx: usize, scratch: usize): void {
+  const c = geo(g, CHANNELS);
+  const kh = geo(g, KERNEL_H);
+  const kw = geo(g, KERNEL_W);
+  const counts = scratch;
+  const toMax = scratch + (<usize>c << 2);
+  const toOther = toMax + (<usize>c << 2);
+  fillRun(dx, geo(g, BATCH) * geo(g, HEIGHT) * geo(g, WIDTH) * c, 0);
+  let o: usize = 0;
+  for (let n = 0; n < geo(g, BATCH); n++)
+    for (let oy = 0; oy < geo(g, OUT_H); oy++)
+      for (let ox = 0; ox < geo(g, OUT_W); ox++, o += <usize>c << 2) {
+        fillRun(counts, c, 0);
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const base = tapAt(g, n, oy, ox, ky, kx);
+            for (let ch = 0; ch < c; ch++) {
+              const v: f32 = base < 0 ? -Infinity : load<f32>(x + (<usize>(base + ch) << 2));
+              if (v == load<f32>(y + o + (<usize>ch << 2))) {
+                const at = counts + (<usize>ch << 2);
+                store<f32>(at, load<f32>(at) + 1);
+              }
+            }
+          }
+        for (let ch = 0; ch < c; ch++) {
+          const at = <usize>ch << 2;
+          const count = load<f32>(counts + at);
+          const gv = load<f32>(gOut + o + at);
+          store<f32>(toMax + at, (<f32>1 / count) * gv);
+          store<f32>(toOther + at, (<f32>0 / count) * gv);
+        }
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const base = tapAt(g, n, oy, ox, ky, kx);
+            if (base < 0) continue;
+            for (let ch = 0; ch < c; ch++) {
+              const at = <usize>ch << 2;
+              const px = dx + (<usize>(base + ch) << 2);
+              const v = load<f32>(x + (<usize>(base + ch) << 2));
+              const share = v == load<f32>(y + o + at) ? load<f32>(toMax + at) : load<f32>(toOther + at);
+              store<f32>(px, load<f32>(px) + share);
+            }
+          }
+      }
+}
