@@ -1,9 +1,10 @@
 /**
- * Training throughput of a small CNN on the bundled digits, js against wasm (1 and 2 threads), in
- * interleaved rounds (harness.ts): 28×28×1 → conv 3×3×16 relu → max pool 2 → conv 3×3×32 relu → max
+ * Training throughput of a small CNN on the bundled digits, js against wasm (1 and 2 threads) and
+ * TensorFlow.js (its wasm and cpu backends; `--no-peers` leaves them out), in interleaved rounds
+ * (harness.ts): 28×28×1 → conv 3×3×16 relu → max pool 2 → conv 3×3×32 relu → max
  * pool 2 → flatten → dense 10 softmax, Adam, batch 32. Not part of the test suite.
  *
- *   npm run build && node dist/bench/cnn.js [budgetSeconds]
+ *   npm run build && node dist/bench/cnn.js [budgetSeconds] [--no-peers]
  */
 import { useBackend } from "../src/backend/index.js";
 import { loadBundledMnist } from "../src/data/mnist.js";
@@ -13,6 +14,8 @@ import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { fit } from "../src/train/fit.js";
 import { type Contestant, fmtRate, measure, secondsSince } from "./harness.js";
+import { initTfjs } from "./peers-tfjs.js";
+import { tfjsCnn, tfjsCnnUnavailable } from "./peers-tfjs-cnn.js";
 
 const LAYERS = [
   { type: "conv2d", filters: 16, kernel: 3, activation: "relu" },
@@ -54,7 +57,18 @@ function contestant(name: string, backend: string, threads: number): Contestant 
   };
 }
 
-const budget = Number(process.argv[2] ?? 60);
+const args = process.argv.slice(2);
+const budget = Number(args.find((a) => !a.startsWith("--")) ?? 60);
+const peers: Contestant[] = [];
+if (!args.includes("--no-peers")) {
+  const tf = await initTfjs();
+  console.log(`TensorFlow.js ${tf.version} (wasm SIMD: ${tf.wasmSimd}, threads: ${tf.wasmThreads})`);
+  for (const b of ["wasm", "cpu"] as const) {
+    const why = await tfjsCnnUnavailable(b);
+    if (why) console.log(`tfjs ${b} left out: ${why}`);
+    else peers.push(tfjsCnn(b, data.x.data as Float32Array, data.y.data as Float32Array, BATCH));
+  }
+}
 const results = await measure(
   {
     name: "small CNN training, batch 32",
@@ -64,6 +78,7 @@ const results = await measure(
       contestant("js", "js", 1),
       contestant("wasm, 1 thread", "wasm", 1),
       contestant("wasm, 2 threads", "wasm", 2),
+      ...peers,
     ],
   },
   { warmupSeconds: 3, roundSeconds: 2, budgetSeconds: budget, minRounds: 3 },

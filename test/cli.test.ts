@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { decodeModel } from "../src/io/model.js";
-import { MNIST_DEMO_CONFIG } from "../src/cli/main.js";
+import { CNN_DEMO_CONFIG, MNIST_DEMO_CONFIG } from "../src/cli/main.js";
 import { tempDir } from "./helpers/tmp.js";
 import { blobsCsv } from "./helpers/csv.js";
 
@@ -265,13 +265,17 @@ test("damaged model files and wrong-width inputs are refused", () => {
   );
 });
 
-test("examples/mnist.json is the run behind `homeostat demo mnist`", () => {
-  const repo = fileURLToPath(new URL("../../", import.meta.url));
-  const example = JSON.parse(readFileSync(join(repo, "examples", "mnist.json"), "utf8"));
-  const { description: _d, out: _o, ...rest } = example;
-  const { out: _o2, ...demo } = MNIST_DEMO_CONFIG;
-  assert.deepEqual(rest, demo);
-});
+for (const [name, config] of [
+  ["mnist", MNIST_DEMO_CONFIG],
+  ["cnn", CNN_DEMO_CONFIG],
+] as const)
+  test(`examples/${name}.json is the run behind \`homeostat demo ${name}\``, () => {
+    const repo = fileURLToPath(new URL("../../", import.meta.url));
+    const example = JSON.parse(readFileSync(join(repo, "examples", `${name}.json`), "utf8"));
+    const { description: _d, out: _o, ...rest } = example;
+    const { out: _o2, ...demo } = config;
+    assert.deepEqual(rest, demo);
+  });
 
 test("an unwritable output location is reported before training, and an existing model survives a failed save", () => {
   write("blobs.csv", blobsCsv(60));

@@ -5,11 +5,13 @@
  * over each field. They need no gradient rule of their own.
  */
 import type { ConvGeometry } from "../backend/backend.js";
+import { backend } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
-import { fmt, type Shape } from "../tensor/shape.js";
-import { type DType, Tensor } from "../tensor/tensor.js";
+import { fmt, type Shape, sizeOf } from "../tensor/shape.js";
+import { allocate, type DType, Tensor } from "../tensor/tensor.js";
 import { mean } from "./functional.js";
 import { linear } from "./fused.js";
+import { record } from "./graph.js";
 import * as op from "./ops.js";
 
 /** "same": output size ⌈input / stride⌉, zeros (or −∞ for max) around; "valid": no padding. */
@@ -125,13 +127,20 @@ function windows(x: Tensor, g: ConvGeometry, padValue: number): Tensor {
 /**
  * The largest value of each window, channel by channel: [batch, outH, outW, channels]. Padding never
  * wins (it reads −∞). The gradient goes to the maximal entries, shared equally among ties (PyTorch
- * gives it all to the first).
+ * gives it all to the first). A backend with `maxPool` kernels runs it as one fused node, with the same
+ * bits as the composite.
  *
  * @example
  * maxPool2d(x, windowGeometry(x.shape, { kernel: [2, 2], stride: [2, 2] }));
  */
 export function maxPool2d(x: Tensor, g: ConvGeometry): Tensor {
-  return op.reshape(op.max(windows(x, g, -Infinity), 0), [g.batch, g.outH, g.outW, g.channels]);
+  const shape = [g.batch, g.outH, g.outW, g.channels];
+  const kernels = backend();
+  if (!kernels.maxPool) return op.reshape(op.max(windows(x, g, -Infinity), 0), shape);
+  // Fused: one pass each way, without the [taps, rows, channels] windows and the gradient's masks.
+  const out = allocate(x.dtype, sizeOf(shape));
+  kernels.maxPool(x.data, g, out);
+  return record(new Tensor(out, shape), "maxPool2d", [x], { geometry: g });
 }
 
 /**

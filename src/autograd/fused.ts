@@ -1,3 +1,4 @@
+import type { ConvGeometry } from "../backend/backend.js";
 import { backend, jsBackend } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
 import { fmt, sameShape } from "../tensor/shape.js";
@@ -165,5 +166,12 @@ export const fusedBackward = {
     const kernel = backend().squaredDistanceBackward ?? jsBackend.squaredDistanceBackward;
     kernel(g.data[0]!, p!.data, a!.data, w?.data ?? null, dp);
     return w ? [new Tensor(dp, p!.shape), null, null] : [new Tensor(dp, p!.shape), null];
+  },
+  // dx: each window's gradient shared among its maximal entries, added where they were read (js/pool.ts).
+  maxPool2d: (g, [x], out, attrs) => {
+    const dx = allocate(x!.dtype, x!.size);
+    const kernel = backend().maxPoolBackward ?? jsBackend.maxPoolBackward;
+    kernel(x!.data, out.data, g.data, attrs.geometry as ConvGeometry, dx);
+    return [new Tensor(dx, x!.shape)];
   },
 } satisfies Record<FusedOp, GradRule>;

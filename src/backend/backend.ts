@@ -102,6 +102,16 @@ export interface Backend {
   im2col(x: Data, geometry: ConvGeometry, padValue: number, out: Data): void;
   /** The adjoint of `im2col`: out [batch, height, width, channels] ← every column entry added where it was read. */
   col2im(cols: Data, geometry: ConvGeometry, out: Data): void;
+  /**
+   * Max pooling, fused (optional): out [batch, outH, outW, channels] ← each window's largest value, the
+   * same bits as `max(im2col(x, geometry, −∞) in "taps" layout, axis 0)` (see js/pool.ts).
+   */
+  maxPool?(x: Data, geometry: ConvGeometry, out: Data): void;
+  /**
+   * Its gradient: dx ← for each window, gOut shared equally among the entries equal to the window's
+   * maximum y, added where they were read; the same bits as the composite's gradient rules.
+   */
+  maxPoolBackward?(x: Data, y: Data, gOut: Data, geometry: ConvGeometry, dx: Data): void;
   // Fused kernels, optional: each pair runs one composite of autograd/fused.ts (a dense layer, softmax
   // cross-entropy, a squared distance) in one call each way. Fusion is the backend's business: where a pair is absent,
   // autograd runs the composite's primitives instead, which give the same numbers on the js backend.

@@ -40,6 +40,39 @@ export const MNIST_DEMO_CONFIG = {
   out: "runs/mnist/model.hmst",
 };
 
+/**
+ * The run config of `homeostat demo cnn` (also examples/cnn.json): a small CNN on the same digits, the
+ * flat rows read as 28×28×1 images by its first layer, with the same shifts.
+ */
+export const CNN_DEMO_CONFIG = {
+  seed: 1,
+  data: { builtin: "mnist" },
+  model: {
+    layers: [
+      { type: "reshape", shape: [28, 28, 1] },
+      { type: "conv2d", filters: 16, kernel: 3, activation: "relu" },
+      { type: "maxPool2d", pool: 2 },
+      { type: "conv2d", filters: 32, kernel: 3, activation: "relu" },
+      { type: "maxPool2d", pool: 2 },
+      { type: "flatten" },
+      { type: "dense", units: 10, activation: "softmax" },
+    ],
+  },
+  loss: "crossEntropy",
+  optimizer: { type: "adam", lr: 0.003 },
+  schedule: { type: "cosine", warmupSteps: 0, totalSteps: 750 },
+  augment: { shift: 2 },
+  epochs: 6,
+  batchSize: 64,
+  out: "runs/cnn/model.hmst",
+};
+
+/** The training demos by name; each epoch is 125 steps (8,000 digits in batches of 64). */
+const TRAINING_DEMOS: Record<string, typeof MNIST_DEMO_CONFIG | typeof CNN_DEMO_CONFIG> = {
+  mnist: MNIST_DEMO_CONFIG,
+  cnn: CNN_DEMO_CONFIG,
+};
+
 /** The flags every command but bench takes (help-common.ts documents them). */
 const common = {
   json: { type: "boolean" },
@@ -90,18 +123,19 @@ function demo(rest: string[]): number {
     demoSeed(ui, seed ?? 0);
     return 0;
   }
-  if (which !== "mnist") throw new UsageError(`unknown demo "${which}"; expected "seed" or "mnist"`);
-  const raw: Record<string, unknown> = { ...MNIST_DEMO_CONFIG };
+  const demoConfig = TRAINING_DEMOS[which];
+  if (!demoConfig) throw new UsageError(`unknown demo "${which}"; expected "seed", "mnist" or "cnn"`);
+  const raw: Record<string, unknown> = { ...demoConfig };
   const epochs = numberFlag(values.epochs, "epochs", { integer: true, min: 1 });
   if (epochs !== undefined) {
     raw.epochs = epochs;
-    raw.schedule = { ...MNIST_DEMO_CONFIG.schedule, totalSteps: Math.max(1, epochs * 125) };
+    raw.schedule = { ...demoConfig.schedule, totalSteps: Math.max(1, epochs * 125) };
   }
   if (seed !== undefined) raw.seed = seed;
-  const cfg = parseRunConfig(raw, process.cwd(), resolve("runs", "mnist"));
+  const cfg = parseRunConfig(raw, process.cwd(), resolve("runs", which));
   if (values.out) cfg.out = resolve(values.out);
   backendFlags(cfg, values);
-  return runTraining(cfg, ui, "demo mnist").failed ? 1 : 0;
+  return runTraining(cfg, ui, `demo ${which}`).failed ? 1 : 0;
 }
 
 async function train(rest: string[]): Promise<number> {

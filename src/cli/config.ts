@@ -63,7 +63,7 @@ export interface RunConfig {
   epochs: number;
   batchSize: number;
   earlyStopping?: EarlyStoppingOptions;
-  augment?: { shift: number; width: number; height: number };
+  augment?: { shift: number; width: number; height: number; channels: number; flip: boolean };
   checkpoint?: { every: number; keep: number; dir: string };
   /**
    * The health monitor: on by default in the CLI, repairing. `detectors`, when given, are the detectors to
@@ -232,11 +232,13 @@ export function parseRunConfig(raw0: unknown, baseDir: string, runDir = baseDir)
   let augment: RunConfig["augment"];
   if (raw.augment !== undefined) {
     const a = expectObject(raw.augment, "augment");
-    checkKeys(a, ["shift", "width", "height"], "augment");
+    checkKeys(a, ["shift", "width", "height", "channels", "flip"], "augment");
     augment = {
       shift: reqNumber(a, "shift", "augment", { integer: true, min: 0, max: 8 }),
       width: optNumber(a, "width", "augment", { integer: true, min: 1 }) ?? 28,
       height: optNumber(a, "height", "augment", { integer: true, min: 1 }) ?? 28,
+      channels: optNumber(a, "channels", "augment", { integer: true, min: 1 }) ?? 1,
+      flip: optBoolean(a, "flip", "augment") ?? false,
     };
   }
   const checkpoint = parseCheckpoint(raw.checkpoint, baseDir, runDir);

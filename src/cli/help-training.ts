@@ -22,25 +22,25 @@ const TRAIN_JSON = `  command           "train" ("demo mnist" for the demo)
   Numbers that are not finite print as null.`;
 
 export const demoPage = {
-  usage: ["demo seed [common flags]", "demo [mnist] [--epochs N] [--out FILE] [common flags]"],
+  usage: ["demo seed [common flags]", "demo [mnist|cnn] [--epochs N] [--out FILE] [common flags]"],
   about:
-    "Two demonstrations on bundled data. `demo seed`: the linear regression of the article Homeostat grew out of (X = [[1,2],[2,3],[3,4],[4,5]], y = X·[1,2] + 3), trained by plain gradient descent; why its individual weights cannot be identified (the features are collinear), and why the article's sigmoid output cannot fit targets of 8 to 17. `demo mnist` (the default; what `npm start` runs): trains a 784 → dense 256 relu → dropout 0.2 → dense 10 softmax network on the bundled MNIST digits (8,000 train / 2,000 test; Adam 0.002, cosine schedule, random shifts of up to 2 pixels, batches of 64) and saves it: the run of examples/mnist.json.",
+    "Three demonstrations on bundled data. `demo seed`: the linear regression of the article Homeostat grew out of (X = [[1,2],[2,3],[3,4],[4,5]], y = X·[1,2] + 3), trained by plain gradient descent; why its individual weights cannot be identified (the features are collinear), and why the article's sigmoid output cannot fit targets of 8 to 17. `demo mnist` (the default; what `npm start` runs): trains a 784 → dense 256 relu → dropout 0.2 → dense 10 softmax network on the bundled MNIST digits (8,000 train / 2,000 test; Adam 0.002, cosine schedule, random shifts of up to 2 pixels, batches of 64) and saves it: the run of examples/mnist.json. `demo cnn`: the same digits read as 28×28×1 images by a small CNN (conv 3×3×16 relu → max pool 2 → conv 3×3×32 relu → max pool 2 → dense 10 softmax; Adam 0.003, cosine schedule, the same shifts, 6 epochs): the run of examples/cnn.json.",
   flags: [
     {
       flag: "--epochs N",
-      doc: "demo mnist: epochs to train, an integer ≥ 1 (default 20); the cosine schedule is stretched to N × 125 steps",
+      doc: "demo mnist, cnn: epochs to train, an integer ≥ 1 (default 20; cnn 6); the cosine schedule is stretched to N × 125 steps",
     },
     {
       flag: "--out FILE",
-      doc: "demo mnist: where to save the model (default runs/mnist/model.hmst, relative to the working directory); the run record goes beside it",
+      doc: "demo mnist, cnn: where to save the model (default runs/mnist/model.hmst or runs/cnn/model.hmst, relative to the working directory); the run record goes beside it",
     },
   ],
   common: {
     json: JSON_FLAG,
     quiet: QUIET,
-    seed: "demo seed: seed of the initial weights (default 0); demo mnist: the run's seed (default 1)",
-    backend: `demo mnist: ${KERNELS.backend}; demo seed runs on js`,
-    threads: `demo mnist: ${KERNELS.threads}`,
+    seed: "demo seed: seed of the initial weights (default 0); demo mnist, cnn: the run's seed (default 1)",
+    backend: `demo mnist, cnn: ${KERNELS.backend}; demo seed runs on js`,
+    threads: `demo mnist, cnn: ${KERNELS.threads}`,
     help: HELP,
   },
   sections: [

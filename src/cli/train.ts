@@ -1,4 +1,4 @@
-import { randomShift } from "../data/transforms.js";
+import { type BatchTransform, chainTransforms, randomFlip, randomShift } from "../data/transforms.js";
 import { encodeModel } from "../io/model.js";
 import { ensureDirectory, writeFileAtomic } from "../io/atomic.js";
 import { Sequential } from "../nn/sequential.js";
@@ -112,7 +112,7 @@ export function runTraining(
     validationSplit: cfg.data.validationSplit,
     metrics,
     observers: watch.observers,
-    augment: cfg.augment ? randomShift(cfg.augment.width, cfg.augment.height, cfg.augment.shift) : undefined,
+    augment: cfg.augment ? augmentation(cfg.augment) : undefined,
     resume: resume?.state,
     checkpoint:
       writer && cfg.checkpoint ? checkpointing(cfg, model, writer, cfg.checkpoint.every) : undefined,
@@ -128,6 +128,12 @@ export function runTraining(
 }
 
 /** The model's last layer must be as wide as the data has classes or target columns. */
+/** The run config's augmentation: random shifts, then (with `flip`) random horizontal flips. */
+function augmentation(a: NonNullable<RunConfig["augment"]>): BatchTransform {
+  const shift = randomShift(a.width, a.height, a.shift, a.channels);
+  return a.flip ? chainTransforms(shift, randomFlip(a.width, a.height, a.channels)) : shift;
+}
+
 function checkOutputWidth(cfg: RunConfig, model: Sequential, data: PreparedData): void {
   if (model.outputDim === data.train.outputDim) return;
   const what =

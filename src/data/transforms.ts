@@ -6,19 +6,25 @@ import type { Rng } from "../tensor/rng.js";
  */
 export type BatchTransform = (batch: Float32Array, rows: number, cols: number, rng: Rng) => void;
 
+/** A row's values must be one height × width × channels image (channels last). */
+function checkImage(name: string, cols: number, width: number, height: number, channels: number): void {
+  if (cols !== width * height * channels)
+    throw new Error(`${name}: rows have ${cols} values, expected ${width}×${height}×${channels}`);
+}
+
 /**
  * Shift each image by a random whole number of pixels in [−maxShift, maxShift] along each axis,
  * filling the uncovered border with zeros: the classic augmentation for digit images (LeCun et al.
  * 1998 used distortions of this kind), which lets a small MLP generalise from a few thousand digits.
+ * Rows are channels-last images [height, width, channels] (one channel by default), flat.
  *
  * @example
  * fit(model, data, { ...opts, augment: randomShift(28, 28, 2) });
  */
-export function randomShift(width: number, height: number, maxShift: number): BatchTransform {
-  const tmp = new Float32Array(width * height);
+export function randomShift(width: number, height: number, maxShift: number, channels = 1): BatchTransform {
+  const tmp = new Float32Array(width * height * channels);
   return (batch, rows, cols, rng) => {
-    if (cols !== width * height)
-      throw new Error(`randomShift: rows have ${cols} values, expected ${width}×${height}`);
+    checkImage("randomShift", cols, width, height, channels);
     for (let r = 0; r < rows; r++) {
       const dx = rng.int(2 * maxShift + 1) - maxShift;
       const dy = rng.int(2 * maxShift + 1) - maxShift;
@@ -28,12 +34,54 @@ export function randomShift(width: number, height: number, maxShift: number): Ba
       for (let y = 0; y < height; y++) {
         const sy = y - dy;
         if (sy < 0 || sy >= height) continue;
-        for (let x = 0; x < width; x++) {
-          const sx = x - dx;
-          if (sx >= 0 && sx < width) tmp[y * width + x] = batch[off + sy * width + sx];
-        }
+        // The pixels of row y whose source column sx = x − dx lies inside, channels and all.
+        const x0 = Math.max(0, dx);
+        const x1 = Math.min(width, width + dx);
+        if (x1 <= x0) continue;
+        const src = off + (sy * width + x0 - dx) * channels;
+        tmp.set(batch.subarray(src, src + (x1 - x0) * channels), (y * width + x0) * channels);
       }
       batch.set(tmp, off);
     }
+  };
+}
+
+/**
+ * Mirror each image left to right with probability ½ (one draw per row): the usual augmentation for
+ * natural images, whose classes do not change under a horizontal flip (digits do: not for MNIST).
+ *
+ * @example
+ * fit(model, data, { ...opts, augment: chainTransforms(randomShift(32, 32, 4, 3), randomFlip(32, 32, 3)) });
+ */
+export function randomFlip(width: number, height: number, channels = 1): BatchTransform {
+  return (batch, rows, cols, rng) => {
+    checkImage("randomFlip", cols, width, height, channels);
+    for (let r = 0; r < rows; r++) {
+      if (rng.next() >= 0.5) continue;
+      for (let y = 0; y < height; y++) {
+        const line = r * cols + y * width * channels;
+        for (let x = 0; x < width >> 1; x++) {
+          const a = line + x * channels;
+          const b = line + (width - 1 - x) * channels;
+          for (let c = 0; c < channels; c++) {
+            const t = batch[a + c];
+            batch[a + c] = batch[b + c];
+            batch[b + c] = t;
+          }
+        }
+      }
+    }
+  };
+}
+
+/**
+ * The transforms applied one after another, each drawing from the same stream in turn.
+ *
+ * @example
+ * chainTransforms(randomShift(28, 28, 2), randomFlip(28, 28));
+ */
+export function chainTransforms(...transforms: BatchTransform[]): BatchTransform {
+  return (batch, rows, cols, rng) => {
+    for (const t of transforms) t(batch, rows, cols, rng);
   };
 }

@@ -21,7 +21,7 @@ let mapEntries = 0;
  * of the tap's first channel, or −1 where it falls on the padding: a tap's channels are contiguous in
  * both the image and the columns, so the kernels copy runs. Made once per geometry and kept.
  */
-function tapMap(g: ConvGeometry): Int32Array {
+export function tapMap(g: ConvGeometry): Int32Array {
   const key = `${g.batch},${g.height},${g.width},${g.channels},${g.kernelH},${g.kernelW},${g.strideH},${g.strideW},${g.dilationH},${g.dilationW},${g.padTop},${g.padLeft},${g.outH},${g.outW}`;
   const kept = maps.get(key);
   if (kept) return kept;

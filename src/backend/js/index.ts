@@ -6,6 +6,7 @@ import { binary, expand, unary, where } from "./elementwise.js";
 import { gather, scatterAdd } from "./gather.js";
 import { linear, linearBackward } from "./linear.js";
 import { matmul } from "./matmul.js";
+import { maxPool, maxPoolBackward } from "./pool.js";
 import { reduce, transpose } from "./reduce.js";
 import { adam, axpy, scale, stepSquares } from "./vector.js";
 
@@ -26,6 +27,8 @@ export const jsBackend = {
   matmul,
   im2col,
   col2im,
+  maxPool,
+  maxPoolBackward,
   linear,
   linearBackward,
   softmaxCrossEntropy,

@@ -1,6 +1,7 @@
 import type { Backend } from "../backend.js";
 import { jsBackend } from "../js/index.js";
 import * as jsLinear from "../js/linear.js";
+import * as conv from "./conv.js";
 import { loadKernels, type LoadedKernels } from "./loader.js";
 import { MAP_MIN, VECTOR_MIN, KernelRunner } from "./runner.js";
 import { centredRowGram, jacobiDiagonalize } from "./spectrum.js";
@@ -31,8 +32,8 @@ export interface WasmBackend extends Backend {
 /**
  * The WebAssembly SIMD backend: the matrix product (every transpose variant), the optimisers'
  * per-parameter loops (`axpy`, `scale`, for arrays of `VECTOR_MIN` floats or more) and relu with its
- * derivative (branch-free; js's branch mispredicts on pre-activations of either sign) run on compiled
- * kernels; the other element-wise, reduction and layout kernels are the js ones. Arrays made by `alloc`
+ * derivative (branch-free; js's branch mispredicts on pre-activations of either sign) and the layout
+ * kernels of convolution and pooling (im2col, col2im, max pooling: the same bits as js's) run on compiled kernels; the other element-wise, reduction and layout kernels are the js ones. Arrays made by `alloc`
  * (parameters, optimiser state, the update buffers of `bufferFor`) live in the kernels' memory and are
  * used in place. float64 data goes to the js kernels too (the compiled ones are single precision).
  * Returns null where the kernels cannot be loaded (no WebAssembly SIMD).
@@ -127,6 +128,32 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       if (w.length < VECTOR_MIN || w0.length !== w.length || g.length !== w.length)
         jsBackend.stepSquares(w, w0, g, out);
       else mm.stepSquares(w, w0, g, out);
+    },
+    im2col(x, g, padValue, out) {
+      if (out.length < MAP_MIN || !(x instanceof Float32Array) || !(out instanceof Float32Array))
+        jsBackend.im2col(x, g, padValue, out);
+      else conv.im2col(mm.scratchSpace, x, g, padValue, out);
+    },
+    col2im(cols, g, out) {
+      if (cols.length < MAP_MIN || !(cols instanceof Float32Array) || !(out instanceof Float32Array))
+        jsBackend.col2im(cols, g, out);
+      else conv.col2im(mm.scratchSpace, cols, g, out);
+    },
+    maxPool(x, g, out) {
+      if (out.length < MAP_MIN || !allF32(x, out)) jsBackend.maxPool(x, g, out);
+      else conv.maxPool(mm.scratchSpace, x as Float32Array, g, out as Float32Array);
+    },
+    maxPoolBackward(x, y, gOut, g, dx) {
+      if (dx.length < MAP_MIN || !allF32(x, y, gOut, dx)) jsBackend.maxPoolBackward(x, y, gOut, g, dx);
+      else
+        conv.maxPoolBackward(
+          mm.scratchSpace,
+          x as Float32Array,
+          y as Float32Array,
+          gOut as Float32Array,
+          g,
+          dx as Float32Array,
+        );
     },
     centredRowGram: (h, rows, units, gram) => centredRowGram(mm.scratchSpace, h, rows, units, gram),
     jacobiDiagonalize: (a, n) => jacobiDiagonalize(mm.scratchSpace, a, n),

@@ -58,6 +58,10 @@ export interface KernelExports {
     dp: number,
     n: number,
   ): void;
+  im2col(x: number, geometry: number, padValue: number, cols: number): void;
+  col2im(cols: number, geometry: number, out: number): void;
+  maxPool(x: number, geometry: number, out: number): void;
+  maxPoolBackward(x: number, y: number, gOut: number, geometry: number, dx: number, scratch: number): void;
   linearBackward(
     g: number,
     y: number,

@@ -5,3 +5,4 @@ export * from "./vector";
 export * from "./linear";
 export * from "./distance";
 export * from "./spectrum";
+export * from "./conv";

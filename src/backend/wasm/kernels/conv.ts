@@ -1,0 +1,198 @@
+// AssemblyScript: the layout kernels of convolution and pooling (see src/backend/js/conv.ts, the
+// reference). A receptive field's tap reads `channels/groups` contiguous floats in both the image and
+// the columns, so each tap is one run copied (im2col) or added back (col2im) four floats at a time.
+// Copies and single float32 additions in the js kernel's order: the results are the same bits.
+
+// The geometry block the host writes (16 int32s, in this order).
+const BATCH = 0;
+const HEIGHT = 1;
+const WIDTH = 2;
+const CHANNELS = 3;
+const KERNEL_H = 4;
+const KERNEL_W = 5;
+const STRIDE_H = 6;
+const STRIDE_W = 7;
+const DILATION_H = 8;
+const DILATION_W = 9;
+const PAD_TOP = 10;
+const PAD_LEFT = 11;
+const OUT_H = 12;
+const OUT_W = 13;
+const GROUPS = 14;
+const BY_TAP = 15;
+
+// @ts-ignore: decorator
+@inline function geo(g: usize, field: i32): i32 {
+  return load<i32>(g + (<usize>field << 2));
+}
+
+/** n floats from src to dst. */
+// @ts-ignore: decorator
+@inline function copyRun(src: usize, dst: usize, n: i32): void {
+  let c = 0;
+  for (; c + 4 <= n; c += 4) v128.store(dst + (<usize>c << 2), v128.load(src + (<usize>c << 2)));
+  for (; c < n; c++) store<f32>(dst + (<usize>c << 2), load<f32>(src + (<usize>c << 2)));
+}
+
+/** n floats at dst set to value. */
+// @ts-ignore: decorator
+@inline function fillRun(dst: usize, n: i32, value: f32): void {
+  const v = f32x4.splat(value);
+  let c = 0;
+  for (; c + 4 <= n; c += 4) v128.store(dst + (<usize>c << 2), v);
+  for (; c < n; c++) store<f32>(dst + (<usize>c << 2), value);
+}
+
+/** n floats of src added into dst, each one float32 addition. */
+// @ts-ignore: decorator
+@inline function addRun(src: usize, dst: usize, n: i32): void {
+  let c = 0;
+  for (; c + 4 <= n; c += 4) {
+    const at = <usize>c << 2;
+    v128.store(dst + at, f32x4.add(v128.load(dst + at), v128.load(src + at)));
+  }
+  for (; c < n; c++) {
+    const at = <usize>c << 2;
+    store<f32>(dst + at, load<f32>(dst + at) + load<f32>(src + at));
+  }
+}
+
+/**
+ * Walk every (group, receptive field, tap) in the js kernel's order: `toColumns` copies image runs into
+ * the columns (padding taps read `padValue`), else column runs are added back into the image.
+ */
+function walk(image: usize, cols: usize, g: usize, toColumns: bool, padValue: f32): void {
+  const batch = geo(g, BATCH);
+  const height = geo(g, HEIGHT);
+  const width = geo(g, WIDTH);
+  const channels = geo(g, CHANNELS);
+  const kh = geo(g, KERNEL_H);
+  const kw = geo(g, KERNEL_W);
+  const outH = geo(g, OUT_H);
+  const outW = geo(g, OUT_W);
+  const groups = geo(g, GROUPS);
+  const byTap = geo(g, BY_TAP) != 0;
+  const cg = channels / groups;
+  const taps = kh * kw;
+  const rows = batch * outH * outW;
+  for (let gr = 0; gr < groups; gr++) {
+    let row = 0;
+    for (let n = 0; n < batch; n++)
+      for (let oy = 0; oy < outH; oy++)
+        for (let ox = 0; ox < outW; ox++, row++)
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * geo(g, STRIDE_H) - geo(g, PAD_TOP) + ky * geo(g, DILATION_H);
+            const rowInside = iy >= 0 && iy < height;
+            for (let kx = 0; kx < kw; kx++) {
+              const t = ky * kw + kx;
+              const ix = ox * geo(g, STRIDE_W) - geo(g, PAD_LEFT) + kx * geo(g, DILATION_W);
+              const dst = byTap ? (t * rows + row) * cg : ((gr * rows + row) * taps + t) * cg;
+              const colAt = cols + (<usize>dst << 2);
+              if (rowInside && ix >= 0 && ix < width) {
+                const imageAt = image + (<usize>(((n * height + iy) * width + ix) * channels + gr * cg) << 2);
+                if (toColumns) copyRun(imageAt, colAt, cg);
+                else addRun(colAt, imageAt, cg);
+              } else if (toColumns) fillRun(colAt, cg, padValue);
+            }
+          }
+  }
+}
+
+/** cols ← the receptive fields of the channels-last image x (the geometry block at g says how). */
+export function im2col(x: usize, g: usize, padValue: f32, cols: usize): void {
+  walk(x, cols, g, true, padValue);
+}
+
+/** out ← zeros, then every column entry added where im2col read it (the adjoint of im2col). */
+export function col2im(cols: usize, g: usize, out: usize): void {
+  const size = geo(g, BATCH) * geo(g, HEIGHT) * geo(g, WIDTH) * geo(g, CHANNELS);
+  fillRun(out, size, 0);
+  walk(out, cols, g, false, 0);
+}
+
+/**
+ * Where tap (ky, kx) of output pixel (n, oy, ox) reads its first channel in the image, as a float
+ * index, or −1 on the padding.
+ */
+// @ts-ignore: decorator
+@inline function tapAt(g: usize, n: i32, oy: i32, ox: i32, ky: i32, kx: i32): i32 {
+  const iy = oy * geo(g, STRIDE_H) - geo(g, PAD_TOP) + ky * geo(g, DILATION_H);
+  const ix = ox * geo(g, STRIDE_W) - geo(g, PAD_LEFT) + kx * geo(g, DILATION_W);
+  const height = geo(g, HEIGHT);
+  const width = geo(g, WIDTH);
+  if (iy < 0 || iy >= height || ix < 0 || ix >= width) return -1;
+  return ((n * height + iy) * width + ix) * geo(g, CHANNELS);
+}
+
+/** out ← each window's largest value per channel (see js/pool.ts: padding −∞, a NaN wins and stays). */
+export function maxPool(x: usize, g: usize, out: usize): void {
+  const c = geo(g, CHANNELS);
+  const kh = geo(g, KERNEL_H);
+  const kw = geo(g, KERNEL_W);
+  let o: usize = out;
+  for (let n = 0; n < geo(g, BATCH); n++)
+    for (let oy = 0; oy < geo(g, OUT_H); oy++)
+      for (let ox = 0; ox < geo(g, OUT_W); ox++, o += <usize>c << 2) {
+        fillRun(o, c, -Infinity);
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const base = tapAt(g, n, oy, ox, ky, kx);
+            for (let ch = 0; ch < c; ch++) {
+              const v: f32 = base < 0 ? -Infinity : load<f32>(x + (<usize>(base + ch) << 2));
+              const at = o + (<usize>ch << 2);
+              if (v > load<f32>(at) || v != v) store<f32>(at, v);
+            }
+          }
+      }
+}
+
+/**
+ * dx ← the gradient of maxPool for gOut (see js/pool.ts): per window and channel, share = 1/count of
+ * maximal entries (0/count for the others), times gOut, each rounded to float32, added tap by tap.
+ * `scratch` holds 3·channels floats.
+ */
+export function maxPoolBackward(x: usize, y: usize, gOut: usize, g: usize, dx: usize, scratch: usize): void {
+  const c = geo(g, CHANNELS);
+  const kh = geo(g, KERNEL_H);
+  const kw = geo(g, KERNEL_W);
+  const counts = scratch;
+  const toMax = scratch + (<usize>c << 2);
+  const toOther = toMax + (<usize>c << 2);
+  fillRun(dx, geo(g, BATCH) * geo(g, HEIGHT) * geo(g, WIDTH) * c, 0);
+  let o: usize = 0;
+  for (let n = 0; n < geo(g, BATCH); n++)
+    for (let oy = 0; oy < geo(g, OUT_H); oy++)
+      for (let ox = 0; ox < geo(g, OUT_W); ox++, o += <usize>c << 2) {
+        fillRun(counts, c, 0);
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const base = tapAt(g, n, oy, ox, ky, kx);
+            for (let ch = 0; ch < c; ch++) {
+              const v: f32 = base < 0 ? -Infinity : load<f32>(x + (<usize>(base + ch) << 2));
+              if (v == load<f32>(y + o + (<usize>ch << 2))) {
+                const at = counts + (<usize>ch << 2);
+                store<f32>(at, load<f32>(at) + 1);
+              }
+            }
+          }
+        for (let ch = 0; ch < c; ch++) {
+          const at = <usize>ch << 2;
+          const count = load<f32>(counts + at);
+          const gv = load<f32>(gOut + o + at);
+          store<f32>(toMax + at, (<f32>1 / count) * gv);
+          store<f32>(toOther + at, (<f32>0 / count) * gv);
+        }
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const base = tapAt(g, n, oy, ox, ky, kx);
+            if (base < 0) continue;
+            for (let ch = 0; ch < c; ch++) {
+              const at = <usize>ch << 2;
+              const px = dx + (<usize>(base + ch) << 2);
+              const v = load<f32>(x + (<usize>(base + ch) << 2));
+              const share = v == load<f32>(y + o + at) ? load<f32>(toMax + at) : load<f32>(toOther + at);
+              store<f32>(px, load<f32>(px) + share);
+            }
+          }
+      }
+}
