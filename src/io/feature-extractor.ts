@@ -25,8 +25,8 @@ const KIND = "homeostat-backbone-learner";
  * check against mix-ups, not a cryptographic digest).
  *
  * @example
- * const backbone = FeatureExtractor.fromModel(trained, { layers: 4 }); // the first 4 layers, head cut off
- * backbone.embed(new Tensor(rows, [n, 784])); // [n, backbone.outputDim]
+ * const backbone = FeatureExtractor.fromModel(model, { layers: 4 }); // the first 4 layers, head cut off
+ * backbone.embed(x); // [rows, backbone.outputDim]
  */
 export class FeatureExtractor {
   readonly hash: string;
@@ -99,8 +99,11 @@ export class FeatureExtractor {
  * the learner's state and the backbone's hash.
  *
  * @example
+ * const backbone = FeatureExtractor.fromModel(model, { layers: 4 });
  * const head = BackboneLearner.create(backbone, { task: "classification", seed: 1 });
- * head.observe(pixels, "7"); head.predict(pixels).label;
+ * const pixels = new Array<number>(784).fill(0);
+ * head.observe(pixels, "7");
+ * head.predict(pixels); // { label, probability, labels }
  * const again = BackboneLearner.fromBytes(head.toBytes(), backbone); // refuses another backbone
  */
 export class BackboneLearner {
