@@ -53,6 +53,8 @@ const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
 test("the playground trains in the browser: the loss falls and the regions are drawn; a task switch forgets and relearns", async () => {
   const page = browser.page;
   await page.goto(server.url);
+  // The page's module awaits its kernels before it listens to its controls: wait until it does.
+  await page.waitForFunction(() => document.title.startsWith("Homeostat playground ·"));
   await page.selectOption("#dataset", "circle");
   let state = await live();
   assert.equal(state.backend, "wasm", "the wasm kernels load in the browser (single-threaded)");
@@ -104,6 +106,8 @@ test("the playground trains in the browser: the loss falls and the regions are d
 test("the health monitor reports and repairs live: a learning rate of 3 with sgd blows up and is repaired", async () => {
   const page = browser.page;
   await page.goto(server.url);
+  // The page's module awaits its kernels before it listens to its controls: wait until it does.
+  await page.waitForFunction(() => document.title.startsWith("Homeostat playground ·"));
   await page.selectOption("#dataset", "xor");
   await page.selectOption("#activation", "relu");
   await page.selectOption("#optimizer", "sgd");
@@ -134,6 +138,8 @@ test("the health monitor reports and repairs live: a learning rate of 3 with sgd
 test("the digits train in the browser, and a task switch (permuted pixels) forgets the first task", async () => {
   const page = browser.page;
   await page.goto(server.url);
+  // The page's module awaits its kernels before it listens to its controls: wait until it does.
+  await page.waitForFunction(() => document.title.startsWith("Homeostat playground ·"));
   await page.selectOption("#dataset", "digits");
   await page.waitForFunction(
     () => document.getElementById("boundary")!.hidden && !document.getElementById("digits")!.hidden,
@@ -172,6 +178,8 @@ test("the digits train in the browser, and a task switch (permuted pixels) forge
 test("homeostatic regulators switch on and off live, and the network keeps learning with them", async () => {
   const page = browser.page;
   await page.goto(server.url);
+  // The page's module awaits its kernels before it listens to its controls: wait until it does.
+  await page.waitForFunction(() => document.title.startsWith("Homeostat playground ·"));
   await page.selectOption("#dataset", "blobs");
   await page.check('input.regulator[value="redo"]');
   await page.check('input.regulator[value="continualBackprop"]');
@@ -213,6 +221,8 @@ test("the digits train on the wasm and on the js backend in the browser (speeds 
   const speeds: Record<string, { compute: number; wall: number; accuracy: number }> = {};
   for (const backend of ["wasm", "js"]) {
     await page.goto(`${server.url}?backend=${backend}`);
+    // The page's module awaits its kernels before it listens to its controls: wait until it does.
+    await page.waitForFunction(() => document.title.startsWith("Homeostat playground ·"));
     await page.selectOption("#dataset", "digits");
     await page.waitForFunction(() => !document.getElementById("digits")!.hidden);
     await page.click("#play");
