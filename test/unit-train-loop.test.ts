@@ -325,7 +325,7 @@ function rowOf(x: Tensor, r: number): number {
   return -1;
 }
 
-test("a run stopped by an observer takes no final checkpoint", () => {
+test("a stop ends the epoch at once (its end still reported) and the run: no later epoch, no final checkpoint", () => {
   const ck = saver(100, model());
   const h = fit(
     model(),
@@ -337,6 +337,10 @@ test("a run stopped by an observer takes no final checkpoint", () => {
     }),
   );
   assert.deepEqual([h.stopReason, h.steps, ck.saved.length], ["enough", 2, 0]);
+  assert.deepEqual(
+    h.epochs.map((e) => [e.epoch, e.steps]),
+    [[0, 2]],
+  );
 });
 
 /** An observer that counts its batches and keeps the count in checkpoints. */

@@ -85,9 +85,10 @@ test("an accumulator that saw no rows reports a loss of 0, not NaN", () => {
 
 test("binary accuracy thresholds outputs and targets alike: exactly 0.5 counts as class 0", () => {
   const acc = new MetricAccumulator(["accuracy"]);
-  // Rows: 0.5 vs 0 (both 0, right), 0.7 vs 1 (right), 0.2 vs 0.5 (both 0, right), 0.5 vs 1 (wrong).
-  acc.add(0, Tensor.from([[0.5], [0.7], [0.2], [0.5]]), Tensor.from([[0], [1], [0.5], [1]]));
-  assert.equal(acc.result().accuracy, 3 / 4);
+  // Rows: 0.5 vs 0 (both 0, right), 0.7 vs 1 (right), 0.2 vs 0.5 (both 0, right), 0.9 vs 0 (wrong),
+  // 0.8 vs 1 (right).
+  acc.add(0, Tensor.from([[0.5], [0.7], [0.2], [0.9], [0.8]]), Tensor.from([[0], [1], [0.5], [0], [1]]));
+  assert.equal(acc.result().accuracy, 4 / 5);
 });
 
 test("evaluate batches the rows and its loss and errors equal the hand-computed means", () => {
