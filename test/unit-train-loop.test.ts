@@ -170,6 +170,9 @@ test("gradients are copied only when some observer wants them; activations when 
   assert.deepEqual(sizes([]), [0, 0, 0]);
   assert.deepEqual(sizes([{}]), [4, 4, 4]);
   assert.deepEqual(sizes([{ wantsGradients: (loss) => loss > 100 }]), [0, 0, 0]);
+  // Wanted on the first step only: the later steps hand out no gradients, not the first step's stale copies.
+  let asked = 0;
+  assert.deepEqual(sizes([{ wantsGradients: () => asked++ === 0 }]), [4, 0, 0]);
 
   const m = new Sequential([
     new Dense(2, { activation: "relu" }),

@@ -88,6 +88,7 @@ test("patience defaults to 5 epochs and minDelta to 0", () => {
 test("a loss improves only by more than minDelta; an accuracy only by rising more than minDelta", () => {
   // Loss: best 1; 0.75 is exactly minDelta lower (no improvement), 0.7 is more.
   assert.equal(drive({ patience: 9, minDelta: 0.25 }, losses(1, 0.75, 0.7)).bestEpoch, 2);
+  assert.equal(drive({ patience: 9, minDelta: 0.25 }, losses(1, 0.9, 1.1)).bestEpoch, 0);
   const acc = (...v: number[]) =>
     v.map((accuracy) => ({ train: { loss: 0 }, validation: { loss: 0, accuracy } }));
   // Accuracy: best 0.5; 0.75 is exactly minDelta higher (no improvement), 0.8 is more; a fall never counts.
@@ -138,6 +139,11 @@ test("before any epoch there is no best epoch and nothing to put back", () => {
   c.set(5);
   es.onTrainEnd!({ epochs: [], steps: 0, samplesPerSecond: 0, seconds: 0 }, c);
   assert.equal(c.weight(), 5);
+});
+
+test("it reads epoch metrics only, so it declines every step's gradients", () => {
+  const es = earlyStopping();
+  assert.deepEqual([es.wantsGradients!(0), es.wantsGradients!(1e9)], [false, false]);
 });
 
 test("its state (best, best epoch, wait, best weights) carries a run across a checkpoint", () => {
