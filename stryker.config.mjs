@@ -4,10 +4,21 @@
 // test files that cover it (per-file coverage from the tap runner), stopping at the first failure.
 import { tierFiles } from "./scripts/test-tiers.mjs";
 
+// The folder under test, from the record directory scripts/mutate.mjs passes (reports/mutation/<folder>).
+const folder = (process.env.MUTATION_RECORD_DIR ?? "").split("/").pop() ?? "";
+/** Run order: unit-* files named after the folder (unit-train-*), other unit-* files, then the rest. */
+const rank = (file) => {
+  const name = file.slice("dist/test/".length);
+  const unit = name.startsWith("unit-");
+  return unit && folder && name.includes(folder) ? 0 : unit ? 1 : 2;
+};
+
 export default {
   testRunner: "tap",
   tap: {
-    testFiles: tierFiles("unit"),
+    // A mutant's covering files run in this order and it stops at the first that fails: the targeted,
+    // fast unit-* files first, so that most mutants die before a long training test starts.
+    testFiles: [...tierFiles("unit")].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)),
     nodeArgs: ["--test-reporter=tap"],
   },
   coverageAnalysis: "perTest",
@@ -19,8 +30,8 @@ export default {
   timeoutFactor: 2,
   timeoutMS: 20_000,
   dryRunTimeoutMinutes: 15,
-  // Stryker's sandbox is a copy of the project; only the compiled tree, the fixtures and the
-  // manifest are needed in it.
-  ignorePatterns: ["/*", "!/dist", "!/test", "!/package.json", "/dist/bench", "/dist/playground"],
+  // Stryker's sandbox is a copy of the project; only the compiled tree (dist/bench too: the live-bench
+  // unit tests import it), the fixtures and the manifest are needed in it.
+  ignorePatterns: ["/*", "!/dist", "!/test", "!/package.json", "/dist/playground"],
   cleanTempDir: true,
 };

@@ -38,6 +38,7 @@ export const SLOW_FILES = [
   "e2e-dashboard", // 4–8 s: drives Chromium over a live service's dashboard
   "api-examples", // 32 s (load 12): the API model, then tsc over every @example; reads scripts/ and src/
   "examples", // 12 s (load 12): every examples/*.mjs as a child process
+  "api-report", // 1 s, but reads scripts/ and docs/, which the mutation sandbox leaves out
 ];
 
 /** The compiled test files of a tier, as paths from the repository root. */

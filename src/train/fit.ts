@@ -22,6 +22,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   const rng = new Rng(opts.seed ?? 0);
   const rngs = { shuffle: rng.fork("shuffle"), dropout: rng.fork("dropout"), augment: rng.fork("augment") };
   const run = new TrainingRun(model, train, loss, opts, rngs);
+  // Stryker disable next-line ArrayDeclaration: an observer without hooks changes nothing
   const observers = opts.observers ?? [];
   const started = performance.now();
   for (const o of observers) o.onTrainBegin?.(run.control);

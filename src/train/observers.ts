@@ -34,7 +34,7 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Observer & { bes
     if (v === undefined) throw new Error(`earlyStopping: metric "${key}" is not computed in this run`);
     return v;
   };
-  const higherIsBetter = (opts.monitor ?? "").endsWith("accuracy");
+  const higherIsBetter = opts.monitor?.endsWith("accuracy") ?? false;
   return {
     stateKey: "earlyStopping",
     // Epoch metrics only, so fit need not copy the gradients for it.

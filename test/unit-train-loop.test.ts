@@ -1,0 +1,412 @@
+/**
+ * The training loop's glue, against plain SGD worked by hand (p ← p − lr·g, so each step's change of
+ * the weights shows the rate and the gradient the loop used): what observers may change through the
+ * control (the rate, clipping, the optimiser's state), which gradients and activations they are handed,
+ * custom optimisers with and without a fused step, and the checkpoints: when they are taken, every
+ * field they hold, and what a resumed run restores.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { crossEntropy } from "../src/losses/losses.js";
+import { Dense } from "../src/nn/layers.js";
+import { Sequential } from "../src/nn/sequential.js";
+import { type Optimizer, sgd } from "../src/optim/optimizers.js";
+import { ReduceOnPlateau } from "../src/optim/schedules.js";
+import { ConfigError } from "../src/tensor/errors.js";
+import { Rng } from "../src/tensor/rng.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import type { BatchEvent, Observer, TrainingControl } from "../src/train/events.js";
+import { fit, type FitOptions, type TrainingState } from "../src/train/fit.js";
+import { threeBlobs } from "./helpers/models.js";
+
+const data = threeBlobs(12, 3); // 12 rows: 3 batches of 4
+const model = (seed = 1): Sequential =>
+  new Sequential([new Dense(5, { activation: "tanh" }), new Dense(3, { activation: "softmax" })]).build(
+    2,
+    new Rng(seed),
+  );
+const base = (o: Partial<FitOptions> = {}): FitOptions => ({
+  epochs: 1,
+  batchSize: 4,
+  optimizer: sgd({ lr: 0.1 }),
+  loss: crossEntropy,
+  seed: 2,
+  ...o,
+});
+const flat = (c: TrainingControl | Sequential): number[] =>
+  (c instanceof Sequential ? c.parameters() : c.parameters).flatMap(([, t]) => Array.from(t.data));
+
+/** Each step's rate, gradients (copied) and the weights before and after it. */
+function steps(): Observer & { seen: { lr: number; grads: number[]; before: number[]; after: number[] }[] } {
+  const seen: { lr: number; grads: number[]; before: number[]; after: number[] }[] = [];
+  let before: number[] = [];
+  return {
+    seen,
+    onTrainBegin: (c) => {
+      before = flat(c);
+    },
+    onBatchEnd: (e, c) => {
+      const after = flat(c);
+      seen.push({ lr: e.lr, grads: [...e.grads.values()].flatMap((g) => Array.from(g)), before, after });
+      before = after;
+    },
+  };
+}
+
+/** |Δp − (−lr·g)| within float32 rounding of p, for every entry. */
+function assertSgdStep(
+  s: { lr: number; before: number[]; after: number[] },
+  g: number[],
+  where: string,
+): void {
+  assert.equal(g.length, s.before.length);
+  s.before.forEach((p, i) => {
+    const want = p - s.lr * g[i];
+    assert.ok(
+      Math.abs(s.after[i] - want) <= 1e-6 * Math.max(1, Math.abs(p)),
+      `${where}, entry ${i}: ${s.after[i]} vs ${want}`,
+    );
+  });
+}
+
+test("scaleLearningRate multiplies every later step's rate, and the step applies that rate", () => {
+  const rec = steps();
+  const scale: number[] = [];
+  const cut: Observer = {
+    onBatchEnd: (e, c) => {
+      if (e.step === 1) [0.5, 0.5].forEach((f) => c.scaleLearningRate(f));
+      scale.push(c.learningRateScale);
+    },
+  };
+  fit(model(), data, base({ observers: [rec, cut] }));
+  assert.deepEqual(
+    rec.seen.map((s) => s.lr),
+    [0.1, 0.025, 0.025],
+  );
+  assert.deepEqual(scale, [0.25, 0.25, 0.25]);
+  rec.seen.forEach((s, i) => assertSgdStep(s, s.grads, `step ${i + 1}`));
+});
+
+test("setClipNorm turns global-norm clipping on and off; clip.value bounds each entry", () => {
+  const norm = (g: number[]) => Math.sqrt(g.reduce((s, v) => s + v * v, 0));
+  const on = steps();
+  fit(model(), data, base({ observers: [on, { onTrainBegin: (c) => c.setClipNorm(1e-3) }] }));
+  for (const s of on.seen) {
+    assert.ok(Math.abs(norm(s.grads) - 1e-3) < 1e-8, `norm ${norm(s.grads)}`);
+    assertSgdStep(s, s.grads, "clipped");
+  }
+  const off = steps();
+  fit(
+    model(),
+    data,
+    base({ clip: { norm: 1e-3 }, observers: [off, { onTrainBegin: (c) => c.setClipNorm(null) }] }),
+  );
+  assert.ok(norm(off.seen[0].grads) > 1e-2, `unclipped norm ${norm(off.seen[0].grads)}`);
+  const value = steps();
+  fit(model(), data, base({ clip: { value: 1e-3 }, observers: [value] }));
+  for (const s of value.seen) {
+    assert.equal(Math.max(...s.grads.map(Math.abs)), Math.fround(1e-3));
+    assertSgdStep(s, s.grads, "clipped by value");
+  }
+});
+
+test("observers see the gradient before the optimiser turns it into an update", () => {
+  // SGD with weight decay 0.5: the update is g + 0.5·p, the gradient observers see is g alone.
+  const rec = steps();
+  fit(model(), data, base({ optimizer: sgd({ lr: 0.1, weightDecay: 0.5 }), observers: [rec] }));
+  for (const s of rec.seen)
+    assertSgdStep(
+      s,
+      s.grads.map((g, i) => g + 0.5 * s.before[i]),
+      "decayed",
+    );
+});
+
+test("setOptimizerState replaces the state the next step uses (a momentum buffer reset)", () => {
+  // Momentum 0.9: step 2 moves by lr·(0.9·g₁ + g₂) — or by lr·g₂ after a fresh state.
+  const optimizer = sgd({ lr: 0.1, momentum: 0.9 });
+  const run = (reset: boolean) => {
+    const rec = steps();
+    const resetter: Observer = {
+      onBatchEnd: (e, c) => {
+        if (reset && e.step === 1)
+          c.setOptimizerState(optimizer.init(c.parameters.map(([, t]) => t.data as Float32Array)));
+      },
+    };
+    let live: unknown;
+    const h = fit(
+      model(),
+      data,
+      base({
+        optimizer,
+        observers: [rec, resetter, { onTrainEnd: (_h, c) => (live = c.getOptimizerState()) }],
+      }),
+    );
+    assert.equal(live, h.optimizerState);
+    return rec.seen;
+  };
+  const kept = run(false);
+  assertSgdStep(
+    kept[1],
+    kept[1].grads.map((g, i) => g + 0.9 * kept[0].grads[i]),
+    "momentum kept",
+  );
+  const fresh = run(true);
+  assertSgdStep(fresh[1], fresh[1].grads, "momentum reset");
+});
+
+test("gradients are copied only when some observer wants them; activations when any observer asks", () => {
+  const sizes = (observers: Observer[]) => {
+    const n: number[] = [];
+    fit(
+      model(),
+      data,
+      base({
+        observers: [...observers, { wantsGradients: () => false, onBatchEnd: (e) => n.push(e.grads.size) }],
+      }),
+    );
+    return n;
+  };
+  assert.deepEqual(sizes([]), [0, 0, 0]);
+  assert.deepEqual(sizes([{}]), [4, 4, 4]);
+  assert.deepEqual(sizes([{ wantsGradients: (loss) => loss > 100 }]), [0, 0, 0]);
+  // Wanted on the first step only: the later steps hand out no gradients, not the first step's stale copies.
+  let asked = 0;
+  assert.deepEqual(sizes([{ wantsGradients: () => asked++ === 0 }]), [4, 0, 0]);
+
+  const m = new Sequential([
+    new Dense(2, { activation: "relu" }),
+    new Dense(3, { activation: "softmax" }),
+  ]).build(2, new Rng(0));
+  m.parameters()[0][1].data.set([1, -1, 2, 0]); // unit 0: x₀ − x₁, unit 1: 2x₀ − 1
+  m.parameters()[1][1].data.set([0, -1]);
+  const x = Tensor.from([
+    [1, 2],
+    [3, 1],
+  ]);
+  const y = Tensor.from([
+    [1, 0, 0],
+    [0, 1, 0],
+  ]);
+  const seen: BatchEvent["activations"][] = [];
+  fit(
+    m,
+    { x, y },
+    base({
+      epochs: 1,
+      batchSize: 2,
+      shuffle: false,
+      observers: [{}, { wantsActivations: true, onBatchEnd: (e) => seen.push(e.activations) }],
+    }),
+  );
+  const hidden = seen[0]!.get("0")!;
+  assert.deepEqual(Array.from(hidden.preActivation!.data), [-1, 1, 2, 5]);
+  assert.deepEqual(Array.from(hidden.output.data), [0, 1, 2, 5]);
+  assert.deepEqual(hidden.output.shape, [2, 2]);
+  const none: unknown[] = [];
+  fit(model(), data, base({ observers: [{ onBatchEnd: (e) => none.push(e.activations) }] }));
+  assert.deepEqual(none, [undefined, undefined, undefined]);
+});
+
+/** SGD without momentum as a custom optimiser; `fused` adds the one-pass `step`. Records which ran. */
+function plainSgd(lr: number, fused: boolean): Optimizer & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    type: "plain",
+    lr,
+    options: {},
+    calls,
+    init: () => null,
+    update(updates, _state, _params, rate) {
+      calls.push("update");
+      for (const u of updates) for (let j = 0; j < u.length; j++) u[j] *= rate;
+    },
+    ...(fused && {
+      step(params: Float32Array[], updates: Float32Array[], _state: unknown, rate: number) {
+        calls.push("step");
+        params.forEach((p, i) => {
+          for (let j = 0; j < p.length; j++) p[j] -= rate * updates[i][j];
+        });
+      },
+    }),
+  };
+}
+
+test("a custom optimiser's fused step is used when it has one, else update and p −= u", () => {
+  for (const fused of [true, false]) {
+    const optimizer = plainSgd(0.2, fused);
+    const rec = steps();
+    fit(model(), data, base({ optimizer, observers: [rec] }));
+    assert.deepEqual(optimizer.calls, Array(3).fill(fused ? "step" : "update"));
+    rec.seen.forEach((s, i) => assertSgdStep(s, s.grads, `fused ${fused}, step ${i + 1}`));
+  }
+});
+
+/** Every checkpoint, cloned at once, with the weights beside it. */
+function saver(
+  every: number,
+  m: Sequential,
+): { every: number; save(s: TrainingState): void; saved: { state: TrainingState; weights: number[] }[] } {
+  const saved: { state: TrainingState; weights: number[] }[] = [];
+  return { every, saved, save: (state) => saved.push({ state: structuredClone(state), weights: flat(m) }) };
+}
+
+test("checkpoints come every `every` steps and once at the end, holding the loop's counters", () => {
+  const m = model();
+  const ck = saver(3, m);
+  const control: Observer = {
+    onBatchEnd: (e, c) => {
+      if (e.step === 2) {
+        c.scaleLearningRate(0.5);
+        c.setClipNorm(7);
+      }
+    },
+  };
+  const started = performance.now();
+  const h = fit(m, data, base({ epochs: 2, checkpoint: ck, metrics: ["accuracy"], observers: [control] }));
+  const elapsed = (performance.now() - started) / 1000;
+  const pick = ({ state: s }: { state: TrainingState }) => [
+    s.step,
+    s.epoch,
+    s.batchIndex,
+    s.samples,
+    s.lrScale,
+    s.clipNorm,
+    s.lr,
+  ];
+  assert.deepEqual(ck.saved.map(pick), [
+    [3, 0, 3, 12, 0.5, 7, 0.05],
+    [6, 1, 3, 24, 0.5, 7, 0.05],
+    [6, 2, 0, 24, 0.5, 7, 0.05],
+  ]);
+  const end = ck.saved[2].state;
+  assert.deepEqual(end.epochs, h.epochs);
+  assert.deepEqual(end.plateau, null);
+  assert.equal(end.plateauFactor, 1);
+  // Training time, added at each epoch's end (so not yet in the checkpoint taken before epoch 0's end):
+  // growing, within the call's own wall time; the rate is samples over it.
+  const times = ck.saved.map(({ state }) => state.trainSeconds);
+  assert.ok(
+    times[0] === 0 && 0 < times[1] && times[1] <= times[2] && times[2] <= elapsed,
+    `${times} vs ${elapsed}`,
+  );
+  assert.equal(h.samplesPerSecond, 24 / times[2]);
+  assert.ok(h.seconds >= times[2] && h.seconds <= elapsed, `${h.seconds}`);
+  for (const e of h.epochs) assert.ok(e.seconds > 0 && e.seconds <= elapsed);
+  assert.deepEqual(
+    h.epochs.map((e) => [e.epoch, e.steps, e.lr]),
+    [
+      [0, 3, 0.05],
+      [1, 6, 0.05],
+    ],
+  );
+});
+
+test("a checkpoint's order is a copy: the next epoch's shuffle leaves it as it was", () => {
+  const kept: TrainingState[] = [];
+  const rows: number[] = [];
+  fit(
+    model(),
+    data,
+    base({
+      epochs: 2,
+      checkpoint: { every: 3, save: (s) => kept.push(s) }, // kept as handed over, not cloned
+      observers: [
+        { onBatchEnd: (e) => rows.push(...Array.from({ length: 4 }, (_, r) => rowOf(e.batch.x, r))) },
+      ],
+    }),
+  );
+  assert.deepEqual(Array.from(kept[0].order), rows.slice(0, 12));
+  assert.deepEqual(Array.from(kept[1].order), rows.slice(12, 24));
+  assert.notDeepEqual(rows.slice(0, 12), rows.slice(12, 24));
+});
+
+/** Which row of `data` a gathered batch row is (its inputs are distinct). */
+function rowOf(x: Tensor, r: number): number {
+  for (let i = 0; i < 12; i++)
+    if (data.x.data[2 * i] === x.data[2 * r] && data.x.data[2 * i + 1] === x.data[2 * r + 1]) return i;
+  return -1;
+}
+
+test("a stop ends the epoch at once (its end still reported) and the run: no later epoch, no final checkpoint", () => {
+  const ck = saver(100, model());
+  const h = fit(
+    model(),
+    data,
+    base({
+      epochs: 3,
+      checkpoint: ck,
+      observers: [{ onBatchEnd: (e, c) => e.step === 2 && c.stop("enough") }],
+    }),
+  );
+  assert.deepEqual([h.stopReason, h.steps, ck.saved.length], ["enough", 2, 0]);
+  assert.deepEqual(
+    h.epochs.map((e) => [e.epoch, e.steps]),
+    [[0, 2]],
+  );
+});
+
+/** An observer that counts its batches and keeps the count in checkpoints. */
+const counter = (): Observer & { count: number } => {
+  const o = {
+    count: 0,
+    stateKey: "counter",
+    getState: () => o.count,
+    setState: (s: unknown) => {
+      o.count = s as number;
+    },
+    onBatchEnd: () => {
+      o.count++;
+    },
+  };
+  return o;
+};
+
+test("observers' states are saved under their stateKey and restored on resume; the rest are left out", () => {
+  const m = model();
+  const ck = saver(2, m);
+  const writeOnly: Observer = { stateKey: "writeOnly", getState: () => "w" };
+  fit(
+    m,
+    data,
+    base({
+      epochs: 2,
+      checkpoint: ck,
+      observers: [counter(), writeOnly, { stateKey: "readOnly", setState: () => {} }, {}],
+    }),
+  );
+  assert.deepEqual(ck.saved[0].state.observers, { counter: 2, writeOnly: "w" });
+  // Resume at step 2 of 6: the counter goes on from 2. An observer with a stateKey but no setState is
+  // skipped, even when the checkpoint holds a state under its key.
+  const resumed = counter();
+  const r = model(9);
+  let at = 0;
+  for (const [, t] of r.parameters()) {
+    t.data.set(ck.saved[0].weights.slice(at, at + t.size));
+    at += t.size;
+  }
+  fit(r, data, base({ epochs: 2, resume: ck.saved[0].state, observers: [resumed, writeOnly] }));
+  assert.equal(resumed.count, 6);
+  assert.deepEqual(flat(r), ck.saved[2].weights);
+});
+
+test("resume checks the row count, and a plateau state is ignored by a run without a plateau schedule", () => {
+  const m = model();
+  const ck = saver(1, m);
+  fit(m, data, base({ checkpoint: ck, plateau: new ReduceOnPlateau({ patience: 0 }) }));
+  assert.notEqual(ck.saved[0].state.plateau, null);
+  const fewer = { x: data.x, y: data.y };
+  const eight = {
+    x: new Tensor(fewer.x.data.slice(0, 16), [8, 2]),
+    y: new Tensor(fewer.y.data.slice(0, 24), [8, 3]),
+  };
+  assert.throws(
+    () => fit(model(), eight, base({ resume: ck.saved[0].state })),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      e.location.field === "resume" &&
+      e.message === "resume: the checkpoint was taken on 12 training rows, this data has 8",
+  );
+  const h = fit(model(), data, base({ resume: ck.saved[0].state }));
+  assert.equal(h.steps, 3);
+});
