@@ -20,7 +20,8 @@ export default {
   timeoutMS: 20_000,
   dryRunTimeoutMinutes: 15,
   // Stryker's sandbox is a copy of the project; only the compiled tree, the fixtures, the manifest
-  // and docs/kinds.md (which a unit test holds every kind's option schema to) are needed in it.
+  // and what unit tests read besides are needed in it: docs/kinds.md (every kind's option schema),
+  // the API report with the script that makes it, and dist/bench (the live-bench tests import it).
   ignorePatterns: [
     "/*",
     "!/dist",
@@ -29,7 +30,10 @@ export default {
     "!/docs",
     "/docs/*",
     "!/docs/kinds.md",
-    "/dist/bench",
+    "!/docs/api-report.md",
+    "!/scripts",
+    "/scripts/*",
+    "!/scripts/api-report.mjs",
     "/dist/playground",
   ],
   cleanTempDir: true,
