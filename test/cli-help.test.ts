@@ -274,13 +274,3 @@ test("the train page and docs/cli.md list every built-in kind of every registry,
     }
   }
 });
-
-test("docs/kinds.md is what the registries say (regenerate: node scripts/kinds-doc.mjs)", async () => {
-  const { kindsMarkdown } = await import("../src/cli/kinds-doc.js");
-  const page = readFileSync(new URL("docs/kinds.md", ROOT), "utf8");
-  assert.equal(
-    page,
-    kindsMarkdown(),
-    "docs/kinds.md is stale: run npm run build && node scripts/kinds-doc.mjs",
-  );
-});

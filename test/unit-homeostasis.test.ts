@@ -20,63 +20,8 @@ import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
 import type { LossContext, Observer } from "../src/train/events.js";
-import {
-  assertMomentsZeroedFor,
-  batchEvent,
-  copyMoments,
-  setDense,
-  testControl,
-  type TestControl,
-} from "./helpers/control.js";
-
-const W0 = [
-  [1, 2],
-  [-1, 0.5],
-  [3, -2],
-  [0.25, 4],
-];
-const B0 = [0.1, 0.2, 0.3, 0.4];
-const W1 = [
-  [1, -1, 2, 0.5],
-  [-2, 3, 0.25, 1],
-];
-const B1 = [0.5, -0.5];
-
-/** 2 inputs → 4 ReLU units (layer "0") → 2 outputs (layer "1"), weights as above. */
-function tiny(): { model: Sequential; hidden: Dense; out: Dense; control: TestControl } {
-  const model = new Sequential([new Dense(4, { activation: "relu" }), new Dense(2)]).build(2, new Rng(1));
-  const [hidden, out] = model.layers as Dense[];
-  setDense(hidden, W0, B0);
-  setDense(out, W1, B1);
-  return { model, hidden, out, control: testControl(model) };
-}
-
-/** Run `onTrainBegin`, then one `onBatchEnd` per entry of `steps` (layer "0"'s output rows at that step). */
-function drive(
-  reg: Observer,
-  control: TestControl,
-  steps: number[][][],
-  after?: (step: number) => void,
-): void {
-  if (control.step === 0) reg.onTrainBegin?.(control);
-  for (const out of steps) {
-    control.step++;
-    reg.onBatchEnd?.(batchEvent(control.step, { outputs: { "0": out } }), control);
-    after?.(control.step);
-  }
-}
-
-const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rel = 1e-6): void => {
-  assert.equal(actual.length, expected.length, what);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(
-      Math.abs(actual[i] - expected[i]) <= rel * Math.max(1, Math.abs(expected[i])),
-      `${what}[${i}]: ${actual[i]} vs ${expected[i]}`,
-    );
-  }
-};
-/** W0 with row u multiplied by factors[u]. */
-const scaledRows = (factors: number[]): number[] => W0.flatMap((row, u) => row.map((w) => w * factors[u]));
+import { assertMomentsZeroedFor, copyMoments, setDense, testControl } from "./helpers/control.js";
+import { B0, close, drive, scaledRows, tiny, W0, W1 } from "./helpers/homeostasis.js";
 
 test("synaptic scaling: rows × (r/r̂)^α, at most ±maxStep per step, total gain within [1/maxGain, maxGain], quiet units left alone", () => {
   const { hidden, out, control } = tiny();

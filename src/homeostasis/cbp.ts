@@ -44,6 +44,7 @@ export function continualBackprop(
   const rng = new Rng(opts.seed ?? OPTIONS.seed.default).fork("cbp");
   let layers: LayerState[] | null = null;
   /** Found once per training run: the model's structure does not change during one. */
+  // Stryker disable next-line ArrayDeclaration: onTrainBegin always sets it before the first onBatchEnd
   let hidden: HiddenLayer[] = [];
   let replaced = 0;
   return {
@@ -76,6 +77,7 @@ export function continualBackprop(
         const [rows, units] = [out.shape[0], h.layer.units];
         const wOut = h.next.weight.data;
         let mature = 0;
+        // Stryker disable next-line EqualityOperator: u = units only reads undefined; typed-array writes past the end are dropped
         for (let u = 0; u < units; u++) {
           s.age[u]++;
           // Bias-corrected running mean of the unit's activation (its age counts the updates).
@@ -101,6 +103,7 @@ export function continualBackprop(
         while (s.owed >= 1) {
           s.owed -= 1;
           let worst = -1;
+          // Stryker disable next-line EqualityOperator: s.age[units] is undefined, never > maturity
           for (let u = 0; u < units; u++)
             if (s.age[u] > maturity && (worst < 0 || s.utility[u] < s.utility[worst])) worst = u;
           if (worst < 0) break;

@@ -41,6 +41,7 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
   const warmup = opts.warmup ?? OPTIONS.warmup.default;
   let layers: LayerState[] | null = null;
   /** Found once per training run: the model's structure does not change during one. */
+  // Stryker disable next-line ArrayDeclaration: onTrainBegin always sets it before the first onBatchEnd
   let hidden: HiddenLayer[] = [];
   return {
     name: "intrinsicPlasticity",
@@ -69,6 +70,7 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
         const [rows, units] = [out.shape[0], h.layer.units];
         s.seen++;
         const w = Math.max(statsRate, 1 / s.seen);
+        // Stryker disable next-line EqualityOperator: u = units only reads undefined; typed-array writes past the end are dropped
         for (let u = 0; u < units; u++) {
           let m = 0,
             q = 0;
@@ -88,13 +90,16 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
           s.targetStd = v / units;
         }
         const b = h.layer.bias.data;
+        // Stryker disable next-line EqualityOperator: u = units has std NaN, so gain 1; typed-array writes past the end are dropped
         for (let u = 0; u < units; u++) {
           const std = Math.sqrt(Math.max(s.sq[u] - s.mean[u] ** 2, 0));
           // A silent unit (std 0) gets no gain change, only the bias push that wakes it.
           // At most ±η per step: the running statistics lag ~1/statsRate steps, and a faster gain overshoots.
           const gain = std > 0 && s.targetStd > 0 ? 1 + clamp(eta * (s.targetStd / std - 1), -eta, eta) : 1;
+          // Stryker disable next-line ConditionalExpression: a shortcut; multiplying by 1 changes no bit
           if (gain !== 1) {
             const wIn = h.layer.incomingWeights(u);
+            // Stryker disable next-line EqualityOperator: wIn[wIn.length] is past the end; the write is dropped
             for (let j = 0; j < wIn.length; j++) wIn[j] *= gain;
           }
           b[u] = gain * b[u] + eta * (s.targetMean - s.mean[u]);

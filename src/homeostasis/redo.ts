@@ -39,6 +39,7 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
   const rng = new Rng(opts.seed ?? OPTIONS.seed.default).fork("redo");
   let layers: LayerState[] | null = null;
   /** Found once per training run: the model's structure does not change during one. */
+  // Stryker disable next-line ArrayDeclaration: onTrainBegin always sets it before the first onBatchEnd
   let hidden: HiddenLayer[] = [];
   let recycled = 0;
   let since = 0;
@@ -75,6 +76,7 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
         if (!out) return;
         const { meanAbs } = unitActivity(out.data, out.shape[0], h.layer.units);
         const s = layers![k];
+        // Stryker disable next-line EqualityOperator: u = meanAbs.length adds undefined; typed-array writes past the end are dropped
         for (let u = 0; u < meanAbs.length; u++) s.sumAbs[u] += meanAbs[u];
         s.batches++;
       });

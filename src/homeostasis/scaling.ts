@@ -52,6 +52,7 @@ export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
   const maxGain = opts.maxGain ?? OPTIONS.maxGain.default;
   let layers: LayerState[] | null = null;
   /** Found once per training run: the model's structure does not change during one. */
+  // Stryker disable next-line ArrayDeclaration: onTrainBegin always sets it before the first onBatchEnd
   let hidden: HiddenLayer[] = [];
   return {
     name: "synapticScaling",
@@ -81,18 +82,22 @@ export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
         s.seen++;
         // Bias-corrected running mean: exact average over the first steps, exponential after.
         const w = Math.max(rate, 1 / s.seen);
+        // Stryker disable next-line EqualityOperator: u = units reads undefined; typed-array writes past the end are dropped
         for (let u = 0; u < units; u++) s.rHat[u] += w * (mean[u] - s.rHat[u]);
         if (s.seen < warmup) return;
         if (Number.isNaN(s.target)) s.target = s.rHat.reduce((a, b) => a + b, 0) / units;
         if (!(s.target > 0)) return;
+        // Stryker disable next-line EqualityOperator: u = units scales the empty row past the last one
         for (let u = 0; u < units; u++) {
           if (!(s.rHat[u] > QUIET * s.target) && s.rHat[u] < s.target) continue;
           const wanted = clamp((s.target / s.rHat[u]) ** alpha, 1 - maxStep, 1 + maxStep);
           const g = clamp(s.gain[u] * wanted, 1 / maxGain, maxGain);
           const f = g / s.gain[u];
           s.gain[u] = g;
+          // Stryker disable next-line ConditionalExpression: a shortcut; multiplying by 1 changes no bit
           if (f === 1) continue;
           const wIn = h.layer.incomingWeights(u);
+          // Stryker disable next-line EqualityOperator: wIn[wIn.length] is past the end; the write is dropped
           for (let j = 0; j < wIn.length; j++) wIn[j] *= f;
         }
         flushDenormals(h.layer.weight.data);

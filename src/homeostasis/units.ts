@@ -28,5 +28,6 @@ export const DENORMAL_FLUSH = 1e-30;
 
 /** Flush |w| < 1e-30 to zero in place (after multiplicative decay, which can drive weights there). */
 export function flushDenormals(a: Float32Array | Float64Array): void {
+  // Stryker disable next-line EqualityOperator: i = a.length reads undefined (|undefined| < x is false)
   for (let i = 0; i < a.length; i++) if (a[i] !== 0 && Math.abs(a[i]) < DENORMAL_FLUSH) a[i] = 0;
 }
