@@ -15,7 +15,7 @@ import { Tensor } from "../src/tensor/tensor.js";
 import { fit } from "../src/train/fit.js";
 import { type Contestant, fmtRate, measure, secondsSince } from "./harness.js";
 import { initTfjs } from "./peers-tfjs.js";
-import { tfjsCnn, tfjsCnnUnavailable } from "./peers-tfjs-cnn.js";
+import { tfjsCnn, tfjsCnnUnavailable } from "./cnn-tfjs-peer.js";
 
 const LAYERS = [
   { type: "conv2d", filters: 16, kernel: 3, activation: "relu" },
