@@ -13,18 +13,13 @@ import { adam } from "../src/optim/optimizers.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { fit } from "../src/train/fit.js";
+import { CNN_DEMO_CONFIG } from "../src/cli/commands.js";
 import { type Contestant, fmtRate, measure, secondsSince } from "./harness.js";
 import { initTfjs } from "./peers-tfjs.js";
 import { tfjsCnn, tfjsCnnUnavailable } from "./cnn-tfjs-peer.js";
 
-const LAYERS = [
-  { type: "conv2d", filters: 16, kernel: 3, activation: "relu" },
-  { type: "maxPool2d", pool: 2 },
-  { type: "conv2d", filters: 32, kernel: 3, activation: "relu" },
-  { type: "maxPool2d", pool: 2 },
-  { type: "flatten" },
-  { type: "dense", units: 10, activation: "softmax" },
-];
+// The network of `homeostat demo cnn`: its first layer reads the flat rows as 28×28×1 images.
+const LAYERS = CNN_DEMO_CONFIG.model.layers;
 const BATCH = 32;
 const STEPS = 8;
 
@@ -36,7 +31,7 @@ const data = {
 };
 
 function contestant(name: string, backend: string, threads: number): Contestant {
-  const model = Sequential.fromLayerConfigs(LAYERS).build([28, 28, 1], new Rng(1));
+  const model = Sequential.fromLayerConfigs(LAYERS).build(784, new Rng(1));
   return {
     name,
     reference: backend === "js",

@@ -6,6 +6,7 @@
 import { DigitStream } from "../src/data/digit-stream.js";
 import { Learner } from "../src/learner/index.js";
 import { type OnlinePeerResult, torchOnlineSamplesPerSecond } from "./online-peer.js";
+import { NAIVE } from "./live-bench-variants.js";
 
 export interface SpeedFigure {
   hidden: number[];
@@ -14,16 +15,6 @@ export interface SpeedFigure {
   naiveRowsPerSecond: number;
   torch: OnlinePeerResult;
 }
-
-const NAIVE = {
-  normalize: false,
-  memory: 0,
-  replay: 0,
-  drift: "none",
-  consolidate: "none",
-  health: false,
-  homeostasis: [],
-} as const;
 
 /**
  * Rows per second of `observe` (after a 200-row warm-up) for the default and the naive learner, and

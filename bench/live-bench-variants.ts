@@ -16,7 +16,8 @@ export interface Variant {
   oracle?: boolean;
 }
 
-const NAIVE = {
+/** Every protection off: plain online Adam at batch 1 (the speed section's naive learner too). */
+export const NAIVE = {
   normalize: false,
   memory: 0,
   replay: 0,
