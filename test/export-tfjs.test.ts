@@ -239,16 +239,17 @@ test("writeTfjs / readTfjs: model.json + weights.bin on disk, loadable by TF.js,
 // ---------------------------------------------------------------- errors
 
 test("TF.js export of a layer the format cannot express names the layer", () => {
-  const conv: Layer = {
-    type: "conv1d",
+  // Shaped layers have their own test file (export-tfjs-shaped.test.ts); a user's own kind has no mapping.
+  const custom: Layer = {
+    type: "myLayer",
     build: (d) => d,
     forward: (x) => x,
     parameters: () => [],
-    config: () => ({ type: "conv1d" }),
+    config: () => ({ type: "myLayer" }),
   };
   assert.throws(
-    () => exportTfjs(new Sequential([new Dense(3), conv]).build(2, new Rng(0))),
-    (e: unknown) => e instanceof ConfigError && /layer 1 \(conv1d\)/.test(e.message),
+    () => exportTfjs(new Sequential([new Dense(3), custom]).build(2, new Rng(0))),
+    (e: unknown) => e instanceof ConfigError && /layer 1 \(myLayer\)/.test(e.message),
   );
 });
 

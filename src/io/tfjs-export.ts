@@ -11,6 +11,10 @@ import type { Sequential } from "../nn/sequential.js";
 import { ConfigError } from "../tensor/errors.js";
 import { crc32 } from "./crc32.js";
 import { float32Bytes, modelSteps, type Step, transpose } from "./interchange.js";
+import { KerasEmitter, type KerasNode, type KerasWeight } from "./tfjs-export-shaped.js";
+
+/** The layer types of the flat (Sequential of dense layers) path; any other goes through tfjs-export-shaped.ts. */
+const FLAT_TYPES = new Set(["dense", "activation", "dropout", "layerNorm"]);
 
 /** The `model.json` of a TF.js layers model. */
 export interface TfjsModelJson {
@@ -18,18 +22,26 @@ export interface TfjsModelJson {
   generatedBy: string;
   convertedBy: null;
   modelTopology: {
-    class_name: "Sequential";
-    config: { name: string; layers: KerasLayer[] };
+    /** "Model" (functional, with inbound nodes) where the model has residual or concat blocks. */
+    class_name: "Sequential" | "Model";
+    config: {
+      name: string;
+      layers: KerasLayer[];
+      input_layers?: [string, number, number][];
+      output_layers?: [string, number, number][];
+    };
     keras_version: string;
     backend: string;
   };
   weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: "float32" }[] }[];
-  userDefinedMetadata: { homeostat: { layers: unknown[]; weightsCrc32: number } };
+  userDefinedMetadata: { homeostat: { layers: unknown[]; inputShape?: number[]; weightsCrc32: number } };
 }
 
 interface KerasLayer {
   class_name: string;
   config: Record<string, unknown>;
+  name?: string;
+  inbound_nodes?: [string, number, number, Record<string, never>][][];
 }
 
 const KERAS_ACTIVATION = {
@@ -69,6 +81,7 @@ export const WEIGHTS_FILE = "weights.bin";
  *   weightSpecs: modelJson.weightsManifest[0].weights, weightData: weights.slice().buffer }));
  */
 export function exportTfjs(model: Sequential): { modelJson: TfjsModelJson; weights: Uint8Array } {
+  if (model.isBuilt && model.layers.some((l) => !FLAT_TYPES.has(l.type))) return exportShaped(model);
   const layers: KerasLayer[] = [];
   const specs: TfjsModelJson["weightsManifest"][0]["weights"] = [];
   const blobs: Float32Array[] = [];
@@ -91,7 +104,7 @@ export function exportTfjs(model: Sequential): { modelJson: TfjsModelJson; weigh
       const initName = model.layers[i].config().init as InitName;
       add("Dense", `dense_${i}`, {
         units: s.units,
-        activation: kerasActivation(act.activation, i, true),
+        activation: kerasActivation(act.activation, i, true) ?? "linear",
         use_bias: s.bias !== null,
         kernel_initializer: { class_name: KERAS_INIT[initName] ?? "GlorotUniform", config: { seed: null } },
         bias_initializer: { class_name: "Zeros", config: {} },
@@ -105,7 +118,7 @@ export function exportTfjs(model: Sequential): { modelJson: TfjsModelJson; weigh
       if (s.bias) addWeight(`dense_${i}/bias`, [s.units], s.bias);
     } else if (s.op === "act" && (s.standalone || s.activation === "leakyRelu")) {
       if (s.activation === "leakyRelu") add("LeakyReLU", `leaky_re_lu_${i}`, { alpha: 0.01 });
-      else add("Activation", `activation_${i}`, { activation: kerasActivation(s.activation, i, false) });
+      else add("Activation", `activation_${i}`, { activation: kerasActivation(s.activation, i, false)! });
     } else if (s.op === "dropout") {
       add("Dropout", `dropout_${i}`, { rate: s.rate, noise_shape: null, seed: null });
     } else if (s.op === "layerNorm") {
@@ -123,12 +136,7 @@ export function exportTfjs(model: Sequential): { modelJson: TfjsModelJson; weigh
     }
   });
   if (layers.length === 0) add("Activation", "activation_0", { activation: "linear" });
-  const weights = new Uint8Array(blobs.reduce((n, b) => n + b.byteLength, 0));
-  let offset = 0;
-  for (const b of blobs) {
-    weights.set(float32Bytes(b), offset);
-    offset += b.byteLength;
-  }
+  const weights = concatenated(blobs);
   const modelJson: TfjsModelJson = {
     format: "layers-model",
     generatedBy: "homeostat",
@@ -145,9 +153,96 @@ export function exportTfjs(model: Sequential): { modelJson: TfjsModelJson; weigh
   return { modelJson, weights };
 }
 
-function kerasActivation(a: ActivationName, layer: number, inDense: boolean): string {
+function concatenated(blobs: Float32Array[]): Uint8Array {
+  const weights = new Uint8Array(blobs.reduce((n, b) => n + b.byteLength, 0));
+  let offset = 0;
+  for (const b of blobs) {
+    weights.set(float32Bytes(b), offset);
+    offset += b.byteLength;
+  }
+  return weights;
+}
+
+/**
+ * The Keras nodes and weights of a model with shaped layers (tfjs-export-shaped.ts), input shaped as
+ * the samples ([null, height, width, channels]).
+ */
+export function shapedKeras(model: Sequential): {
+  nodes: KerasNode[];
+  weights: KerasWeight[];
+  branched: boolean;
+} {
+  const e = new KerasEmitter(
+    (a, p) => kerasActivation(a as ActivationName, p, true),
+    (layer) => ({
+      class_name: KERAS_INIT[String(layer.config().init) as InitName] ?? "GlorotUniform",
+      config: { seed: null },
+    }),
+  );
+  const out = e.chain(model.layers, "", "input", [...model.inputShape]);
+  if (out.x === "input") e.add("Activation", "activation_0", { activation: "linear" }, ["input"]);
+  return { nodes: e.nodes, weights: e.weights, branched: e.branched };
+}
+
+/** A Sequential topology for a chain, the functional "Model" one where blocks branch. */
+function exportShaped(model: Sequential): { modelJson: TfjsModelJson; weights: Uint8Array } {
+  const { nodes, weights: specs, branched } = shapedKeras(model);
+  const batchShape = [null, ...model.inputShape];
+  const layers: KerasLayer[] = nodes.map((n) => ({
+    class_name: n.class_name,
+    config: { ...n.config, dtype: "float32" },
+  }));
+  let config: TfjsModelJson["modelTopology"]["config"] = { name: "sequential", layers };
+  if (!branched) layers[0]!.config = { ...layers[0]!.config, batch_input_shape: batchShape };
+  else {
+    const input: KerasLayer = {
+      class_name: "InputLayer",
+      name: "input",
+      config: { batch_input_shape: batchShape, dtype: "float32", sparse: false, name: "input" },
+      inbound_nodes: [],
+    };
+    layers.forEach((l, i) => {
+      l.name = nodes[i]!.name;
+      l.inbound_nodes = [nodes[i]!.inputs.map((x) => [x, 0, 0, {}])];
+    });
+    config = {
+      name: "model",
+      layers: [input, ...layers],
+      input_layers: [["input", 0, 0]],
+      output_layers: [[nodes.at(-1)!.name, 0, 0]],
+    };
+  }
+  const weights = concatenated(specs.map((s) => s.data));
+  const modelJson: TfjsModelJson = {
+    format: "layers-model",
+    generatedBy: "homeostat",
+    convertedBy: null,
+    modelTopology: {
+      class_name: branched ? "Model" : "Sequential",
+      config,
+      keras_version: "tfjs-layers 4.22.0",
+      backend: "tensor_flow.js",
+    },
+    weightsManifest: [
+      {
+        paths: [WEIGHTS_FILE],
+        weights: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: "float32" })),
+      },
+    ],
+    userDefinedMetadata: {
+      homeostat: {
+        layers: model.config().layers,
+        inputShape: model.inputShape,
+        weightsCrc32: crc32(weights),
+      },
+    },
+  };
+  return { modelJson, weights };
+}
+
+function kerasActivation(a: ActivationName, layer: number | string, inDense: boolean): string | null {
   const name = KERAS_ACTIVATION[a];
-  if (name === null && inDense) return "linear"; // a LeakyReLU layer follows
+  if (name === null && inDense) return null; // a LeakyReLU layer follows
   if (name === null || name === undefined)
     throw new ConfigError(`layer ${layer}: activation "${a}" has no TensorFlow.js equivalent`, {
       layer: String(layer),

@@ -1,6 +1,7 @@
 /**
  * TensorFlow.js layers-model import: a Keras Sequential topology (Dense, Activation, LeakyReLU,
- * Dropout, LayerNormalization, InputLayer) and its weights manifest, as a `Sequential`. The layer
+ * Dropout, LayerNormalization, InputLayer) and its weights manifest, as a `Sequential`; a shaped model
+ * that Homeostat exported (its metadata has an input shape) goes through tfjs-import-shaped.ts. The layer
  * configs and weights CRC-32 that export leaves in `userDefinedMetadata.homeostat` restore the identical
  * config and catch a `model.json` paired with the wrong weights.
  */
@@ -11,6 +12,7 @@ import { ModelFileError } from "../tensor/errors.js";
 import { crc32 } from "./crc32.js";
 import { modelFromSteps, type Step, transpose } from "./interchange.js";
 import { KERAS_INIT } from "./tfjs-export.js";
+import { importShapedTfjs } from "./tfjs-import-shaped.js";
 
 type Json = Record<string, unknown>;
 
@@ -110,13 +112,22 @@ function readManifest(manifest: unknown, weightBytes: number, file: string): Map
  */
 export function importTfjs(modelJson: unknown, weights: Uint8Array, file = "model.json"): Sequential {
   const root = parseRoot(modelJson, file);
-  const layers = topologyLayers(root, file);
-  const entries = readManifest(own(root, "weightsManifest"), weights.length, file);
   const meta = own(root, "userDefinedMetadata");
   const hints = isObject(meta) && isObject(own(meta, "homeostat")) ? (own(meta, "homeostat") as Json) : null;
   const crc = hints ? own(hints, "weightsCrc32") : undefined;
-  if (typeof crc === "number" && crc !== crc32(weights))
-    throw new ModelFileError(`${file}: the weights do not belong to this model.json (CRC-32 mismatch)`);
+  const checkCrc = (): void => {
+    if (typeof crc === "number" && crc !== crc32(weights))
+      throw new ModelFileError(`${file}: the weights do not belong to this model.json (CRC-32 mismatch)`);
+  };
+  if (hints && own(hints, "inputShape") !== undefined) {
+    checkCrc();
+    const entries = readManifest(own(root, "weightsManifest"), weights.length, file);
+    const shaped = { layers: own(hints, "layers"), inputShape: own(hints, "inputShape") };
+    return importShapedTfjs(shaped, entries, weights, file);
+  }
+  const layers = topologyLayers(root, file);
+  const entries = readManifest(own(root, "weightsManifest"), weights.length, file);
+  checkCrc();
   const walk: LayerWalk = { file, entries, weights, steps: [], width: null, inputDim: null };
   layers.forEach((raw: unknown, i) => mapLayer(walk, raw, i));
   if (walk.inputDim === null)

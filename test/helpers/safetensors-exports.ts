@@ -81,7 +81,7 @@ function trained(
  * transposed conv tap or a swapped mean and variance shows in the outputs; weights scaled by their
  * fan-in keep the outputs of O(1), where the comparison's bound is float32 rounding.
  */
-function shaped(
+export function shaped(
   layers: ConstructorParameters<typeof Sequential>[0],
   shape: number[],
   seed: number,
@@ -101,7 +101,7 @@ function shaped(
 }
 
 /** Rows of `width` ids in 0…vocabulary−1, as floats. */
-function idInputs(width: number, vocabulary: number, rows: number, seed: number): Tensor {
+export function idInputs(width: number, vocabulary: number, rows: number, seed: number): Tensor {
   const rng = new Rng(seed);
   return new Tensor(
     Float32Array.from({ length: rows * width }, () => Math.floor(rng.next() * vocabulary)),
