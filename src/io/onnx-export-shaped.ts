@@ -1,10 +1,13 @@
 /**
- * ONNX nodes for models over shaped samples (channels last): Conv2D → Conv, MaxPool2D → MaxPool,
- * AvgPool2D → AveragePool (count_include_pad 0, as Homeostat does not count padding), GlobalAvgPool →
- * ReduceMean, Flatten → Flatten, BatchNorm → BatchNormalization (eval mode: the running statistics),
- * Residual → its body, its projection and Add, Concat → its branches and Concat on the last axis.
+ * ONNX nodes for models over shaped samples (channels last), at opset 17: Conv2D → Conv, Conv1D →
+ * 1-D Conv, MaxPool2D → MaxPool, AvgPool2D → AveragePool (count_include_pad 0, as Homeostat does not
+ * count padding), GlobalAvgPool → ReduceMean, Flatten → Flatten, Reshape → Reshape, BatchNorm →
+ * BatchNormalization (eval mode: the running statistics), GroupNorm → Reshape, ReduceMean, Sub, Mul,
+ * Sqrt, Div, Mul, Add (GroupNormalization needs opset 18, which would change every exported graph's
+ * ReduceMean), Embedding → Cast to int64 and Gather, Residual → its body, its projection and Add,
+ * Concat → its branches and Concat on the last axis.
  * The graph keeps Homeostat's layout [batch, height, width, channels]: each Conv, pool and
- * BatchNormalization sits between two Transposes (ONNX's kernels want channels first), so a Flatten
+ * BatchNormalization sits between two Transposes (a Conv1D's: [0, 2, 1]) (ONNX's kernels want channels first), so a Flatten
  * reads positions in Homeostat's order and the Gemm after it takes its weight unchanged. The conv
  * weight is ONNX's [filters, channels/groups, kh, kw], PyTorch's layout (`convLayout`).
  */
@@ -34,7 +37,10 @@ export type ActivationNodes = (prefix: string, x: string, consts: [string, numbe
 
 const TO_FIRST = [0, 3, 1, 2];
 const TO_LAST = [0, 2, 3, 1];
+const SWAP = [0, 2, 1];
 const f32 = (d: ArrayLike<number>): Float32Array => Float32Array.from(d);
+/** TensorProto.DataType.INT64, Cast's target for embedding ids. */
+const INT64 = 7;
 
 /** Appends nodes to the graph and tracks the current tensor's name and sample shape. */
 class Emitter {
@@ -48,12 +54,20 @@ class Emitter {
     return specs.length ? specs[specs.length - 1]!.name : x;
   }
 
-  /** `op` on channels-first data: Transpose, the node, Transpose back. */
-  channelsFirst(p: string, x: string, op: string, inputs: string[], attrs: NodeSpec["attrs"]): string {
+  /** `op` on channels-first data: Transpose, the node, Transpose back (`rank` 3: sequences [N, L, C]). */
+  channelsFirst(
+    p: string,
+    x: string,
+    op: string,
+    inputs: string[],
+    attrs: NodeSpec["attrs"],
+    rank = 4,
+  ): string {
+    const [first, last] = rank === 3 ? [SWAP, SWAP] : [TO_FIRST, TO_LAST];
     return this.push(x, [
-      { op: "Transpose", name: `${p}.toNCHW`, inputs: [x], attrs: [["perm", TO_FIRST, "ints"]] },
+      { op: "Transpose", name: `${p}.toNCHW`, inputs: [x], attrs: [["perm", first, "ints"]] },
       { op, name: `${p}.${op}`, inputs: [`${p}.toNCHW`, ...inputs], attrs },
-      { op: "Transpose", name: `${p}.toNHWC`, inputs: [`${p}.${op}`], attrs: [["perm", TO_LAST, "ints"]] },
+      { op: "Transpose", name: `${p}.toNHWC`, inputs: [`${p}.${op}`], attrs: [["perm", last, "ints"]] },
     ]);
   }
 
@@ -131,6 +145,14 @@ class Emitter {
         shape: out,
       };
     }
+    if (layer.type === "reshape") {
+      const { out } = shapedModule(layer, 0, shape);
+      this.g.ints.push([`${p}.shape`, [0, ...out]]);
+      return {
+        x: this.push(x, [{ op: "Reshape", name: `${p}.Reshape`, inputs: [x, `${p}.shape`] }]),
+        shape: out,
+      };
+    }
     if (layer.type === "globalAvgPool") {
       const axes = shape.slice(0, -1).map((_, a) => a + 1);
       const node: NodeSpec = {
@@ -144,7 +166,27 @@ class Emitter {
       };
       return { x: this.push(x, [node]), shape: [shape.at(-1)!] };
     }
-    if (layer.type === "conv2d" || layer.type === "maxPool2d" || layer.type === "avgPool2d") {
+    if (layer.type === "groupNorm") return { x: groupNormNodes(this, layer, p, x, shape, params), shape };
+    if (layer.type === "embedding") {
+      const weight = params.get("weight")!;
+      this.g.weights.push([`${p}.weight`, [...weight.shape], f32(weight.data)]);
+      const nodes: NodeSpec[] = [
+        { op: "Cast", name: `${p}.Cast`, inputs: [x], attrs: [["to", INT64, "i"]] },
+        {
+          op: "Gather",
+          name: `${p}.Gather`,
+          inputs: [`${p}.weight`, `${p}.Cast`],
+          attrs: [["axis", 0, "i"]],
+        },
+      ];
+      return { x: this.push(x, nodes), shape: [...shape, weight.shape[1]!] };
+    }
+    if (
+      layer.type === "conv2d" ||
+      layer.type === "conv1d" ||
+      layer.type === "maxPool2d" ||
+      layer.type === "avgPool2d"
+    ) {
       const { module, out } = shapedModule(layer, Number(p.split(".").at(-1)), shape);
       return { x: act(this.window(module, layer, p, x)), shape: out };
     }
@@ -168,20 +210,17 @@ class Emitter {
     const conv = layer as Conv2D;
     this.g.weights.push([`${p}.weight`, torchConvShape(m), convLayout(m, conv.weight.data, true)]);
     if (conv.bias) this.g.weights.push([`${p}.bias`, [m.filters], f32(conv.bias.data)]);
+    // A Conv1D is ONNX's 1-D Conv over [N, C, L]: the width axis of each pair only.
+    const axes = m.dims === 1 ? (v: number[]) => v.slice(1) : (v: number[]) => v;
     const attrs: NodeSpec["attrs"] = [
-      ["kernel_shape", m.kernel, "ints"],
-      ["strides", m.stride, "ints"],
-      ["dilations", m.dilation, "ints"],
+      ["kernel_shape", axes(m.kernel), "ints"],
+      ["strides", axes(m.stride), "ints"],
+      ["dilations", axes(m.dilation), "ints"],
       ["group", m.groups, "i"],
-      pads,
+      m.dims === 1 ? ["pads", [l, r], "ints"] : pads,
     ];
-    return this.channelsFirst(
-      p,
-      x,
-      "Conv",
-      conv.bias ? [`${p}.weight`, `${p}.bias`] : [`${p}.weight`],
-      attrs,
-    );
+    const inputs = conv.bias ? [`${p}.weight`, `${p}.bias`] : [`${p}.weight`];
+    return this.channelsFirst(p, x, "Conv", inputs, attrs, m.dims === 1 ? 3 : 4);
   }
 
   private residual(r: Residual, p: string, x: string, shape: number[]): { x: string; shape: number[] } {
@@ -203,9 +242,53 @@ class Emitter {
   }
 }
 
+/**
+ * Group norm at opset 17 (GroupNormalization arrived in opset 18, with per-group scale until 21),
+ * composed as Homeostat computes it: [N, positions, groups, channels/groups], mean and biased
+ * variance over positions and the group's channels, (x − mean) / √(var + eps), then gain and shift
+ * per channel on the last axis.
+ */
+function groupNormNodes(
+  e: Emitter,
+  layer: Layer,
+  p: string,
+  x: string,
+  shape: number[],
+  params: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>,
+): string {
+  const c = shape.at(-1)!;
+  const groups = Number(layer.config().groups);
+  const positions = shape.slice(0, -1).reduce((a, d) => a * d, 1);
+  e.g.ints.push([`${p}.grouped`, [0, positions, groups, c / groups]], [`${p}.shape`, [0, ...shape]]);
+  e.g.scalars.push([`${p}.eps`, Number(layer.config().eps)]);
+  for (const n of ["weight", "bias"]) e.g.weights.push([`${p}.${n}`, [c], f32(params.get(n)!.data)]);
+  const mean = (name: string, input: string): NodeSpec => ({
+    op: "ReduceMean",
+    name: `${p}.${name}`,
+    inputs: [input],
+    attrs: [
+      ["axes", [1, 3], "ints"],
+      ["keepdims", 1, "i"],
+    ],
+  });
+  return e.push(x, [
+    { op: "Reshape", name: `${p}.Reshape`, inputs: [x, `${p}.grouped`] },
+    mean("mean", `${p}.Reshape`),
+    { op: "Sub", name: `${p}.centered`, inputs: [`${p}.Reshape`, `${p}.mean`] },
+    { op: "Mul", name: `${p}.squared`, inputs: [`${p}.centered`, `${p}.centered`] },
+    mean("variance", `${p}.squared`),
+    { op: "Add", name: `${p}.varEps`, inputs: [`${p}.variance`, `${p}.eps`] },
+    { op: "Sqrt", name: `${p}.std`, inputs: [`${p}.varEps`] },
+    { op: "Div", name: `${p}.normalized`, inputs: [`${p}.centered`, `${p}.std`] },
+    { op: "Reshape", name: `${p}.unGrouped`, inputs: [`${p}.normalized`, `${p}.shape`] },
+    { op: "Mul", name: `${p}.Mul`, inputs: [`${p}.unGrouped`, `${p}.weight`] },
+    { op: "Add", name: `${p}.Add`, inputs: [`${p}.Mul`, `${p}.bias`] },
+  ]);
+}
+
 function unsupported(p: string, type: string, how: string): ConfigError {
   return new ConfigError(
-    `layer ${p} (${type}): ONNX export supports dense, activation, dropout, layerNorm, batchNorm${how ? ` (${how})` : ""}, conv2d, maxPool2d, avgPool2d, globalAvgPool, flatten, residual and concat layers`,
+    `layer ${p} (${type}): ONNX export supports dense, activation, dropout, layerNorm, batchNorm${how ? ` (${how})` : ""}, groupNorm, embedding, conv1d, conv2d, maxPool2d, avgPool2d, globalAvgPool, flatten, reshape, residual and concat layers`,
     { layer: p },
   );
 }
