@@ -32,6 +32,7 @@ export default {
   dryRunTimeoutMinutes: 15,
   // Stryker's sandbox is a copy of the project; only the compiled tree, the fixtures, the manifest
   // and what unit tests read besides are needed in it: docs/kinds.md (every kind's option schema),
+  // docs/models.md (the generated trajectory table),
   // the API report with the script that makes it, and dist/bench (the live-bench tests import it).
   ignorePatterns: [
     "/*",
@@ -42,6 +43,7 @@ export default {
     "/docs/*",
     "!/docs/kinds.md",
     "!/docs/api-report.md",
+    "!/docs/models.md",
     "!/scripts",
     "/scripts/*",
     "!/scripts/api-report.mjs",

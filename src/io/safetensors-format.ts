@@ -21,8 +21,17 @@ export interface SafeTensor {
   data: Float32Array | Float64Array;
 }
 
+/** An I64 tensor that the reader was asked to accept (PyTorch's BatchNorm step counter). */
+export interface SafeCounter {
+  name: string;
+  shape: number[];
+  values: bigint[];
+}
+
 export interface SafetensorsFile {
   tensors: SafeTensor[];
+  /** The I64 tensors `counters` accepted; absent when the reader was not asked for any. */
+  counters?: SafeCounter[];
   /** The header's `__metadata__` (string values only, as the format requires); empty when absent. */
   metadata: Record<string, string>;
 }
@@ -214,11 +223,18 @@ function readMetadata(value: unknown, file: string): Record<string, string> {
  * a dtype other than F32/F64) is a `ModelFileError` naming `file` and the tensor; nothing is returned
  * half-read. The data are copied, so the result does not keep `bytes` alive.
  *
+ * `counters` names I64 tensors to accept as well (PyTorch's `num_batches_tracked`): they come back in
+ * `counters`, exact, and every other I64 tensor is refused as before.
+ *
  * @example
  * import { readFileSync } from "node:fs";
  * const { tensors, metadata } = decodeSafetensors(readFileSync("model.safetensors"), "model.safetensors");
  */
-export function decodeSafetensors(bytes: Uint8Array, file = "safetensors file"): SafetensorsFile {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  file = "safetensors file",
+  counters?: (name: string) => boolean,
+): SafetensorsFile {
   const { header, dataStart } = readHeader(bytes, file);
   const metadata = readMetadata(header[METADATA], file);
   const entries = Object.entries(header)
@@ -226,16 +242,25 @@ export function decodeSafetensors(bytes: Uint8Array, file = "safetensors file"):
     .map(([name, value]) => readEntry(name, value, file));
   for (const e of entries) checkSize(e, file);
   checkTiling(entries, bytes.length - dataStart, file);
-  const tensors = entries.map((e): SafeTensor => {
-    if (e.dtype !== "F32" && e.dtype !== "F64")
-      throw new ModelFileError(
-        `${file}: tensor "${e.name}" is ${e.dtype}; Homeostat reads F32 and F64 (in PyTorch, save {k: v.float() for k, v in state_dict.items()})`,
-        { file, layer: e.name },
-      );
-    const start = bytes.byteOffset + dataStart + e.begin;
-    const copy = bytes.buffer.slice(start, start + (e.end - e.begin));
-    const data = e.dtype === "F32" ? new Float32Array(copy) : new Float64Array(copy);
-    return { name: e.name, dtype: e.dtype, shape: e.shape, data };
+  const isCounter = (e: (typeof entries)[number]): boolean =>
+    e.dtype === "I64" && counters?.(e.name) === true;
+  const counted = entries.filter(isCounter).map((e): SafeCounter => {
+    const view = new DataView(bytes.buffer, bytes.byteOffset + dataStart + e.begin, e.end - e.begin);
+    const values = Array.from({ length: view.byteLength / 8 }, (_, i) => view.getBigInt64(8 * i, true));
+    return { name: e.name, shape: e.shape, values };
   });
-  return { tensors, metadata };
+  const tensors = entries
+    .filter((e) => !isCounter(e))
+    .map((e): SafeTensor => {
+      if (e.dtype !== "F32" && e.dtype !== "F64")
+        throw new ModelFileError(
+          `${file}: tensor "${e.name}" is ${e.dtype}; Homeostat reads F32 and F64 (in PyTorch, save {k: v.float() for k, v in state_dict.items()})`,
+          { file, layer: e.name },
+        );
+      const start = bytes.byteOffset + dataStart + e.begin;
+      const copy = bytes.buffer.slice(start, start + (e.end - e.begin));
+      const data = e.dtype === "F32" ? new Float32Array(copy) : new Float64Array(copy);
+      return { name: e.name, dtype: e.dtype, shape: e.shape, data };
+    });
+  return counters ? { tensors, counters: counted, metadata } : { tensors, metadata };
 }

@@ -9,7 +9,12 @@
 import { Sequential } from "../nn/sequential.js";
 import { ConfigError, HomeostatError, ModelFileError } from "../tensor/errors.js";
 import { Rng } from "../tensor/rng.js";
-import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors-format.js";
+import {
+  type SafeCounter,
+  decodeSafetensors,
+  encodeSafetensors,
+  type SafeTensor,
+} from "./safetensors-format.js";
 import { optimizerFromTensors, optimizerTensors, type SavedOptimizer } from "./safetensors-optim.js";
 import { pythonModule } from "./safetensors-python.js";
 import { convLayout, torchConvShape } from "./safetensors-shaped.js";
@@ -147,6 +152,20 @@ function batchCounters(modules: readonly TorchModule[]): string[] {
   );
 }
 
+/**
+ * PyTorch's I64 `num_batches_tracked`: one count of batches seen, never negative. Homeostat's
+ * BatchNorm always has a momentum, and PyTorch reads the counter only without one (a cumulative
+ * average), so a well-formed counter is checked and then left out.
+ */
+function checkCounters(counters: readonly SafeCounter[], file: string): void {
+  for (const c of counters)
+    if (c.values.length !== 1 || c.values[0]! < 0n)
+      throw new ModelFileError(
+        `${file}: tensor "${c.name}" (I64, shape ${shapeText(c.shape)}): expected one batch count of at least 0, as PyTorch's BatchNorm keeps, got [${c.values.slice(0, 4).join(", ")}${c.values.length > 4 ? ", …" : ""}]`,
+        { file, layer: c.name },
+      );
+}
+
 /** The last segment of a POSIX path, as `path.basename` gives it, with no `node:path` in a browser. */
 function fileName(path: string): string {
   const trimmed = path.replace(/\/+$/, "");
@@ -249,7 +268,7 @@ export function importSafetensors(
   file: string,
   optimizer?: { bytes: Uint8Array; file: string },
 ): { model: Sequential; optimizer?: SavedOptimizer } {
-  const st = decodeSafetensors(bytes, file);
+  const st = decodeSafetensors(bytes, file, (name) => name.endsWith("num_batches_tracked"));
   const declared = arch ?? storedArchitecture(st.metadata, file);
   if (!declared)
     throw new ConfigError(
@@ -299,7 +318,10 @@ export function importSafetensors(
   }
   const expected = new Set(entries.map((e) => e.theirs));
   for (const name of batchCounters(modules)) expected.add(name);
-  const extra = st.tensors.filter((t) => !expected.has(t.name)).map((t) => `"${t.name}"`);
+  checkCounters(st.counters ?? [], file);
+  const extra = [...st.tensors, ...(st.counters ?? [])]
+    .filter((t) => !expected.has(t.name))
+    .map((t) => `"${t.name}"`);
   if (extra.length > 0)
     throw new ModelFileError(
       `${file}: tensor${extra.length > 1 ? "s" : ""} ${extra.slice(0, 4).join(", ")}${extra.length > 4 ? ", …" : ""} not in the declared architecture, which has ${[...expected].join(", ") || "no parameters"}`,
