@@ -3,7 +3,9 @@
  * binary of little-endian float32 weights. Dense keeps Keras's kernel layout [in, units], the transpose
  * of Homeostat's [units, in]; leakyRelu, which Keras's Dense cannot name, becomes a LeakyReLU layer
  * (alpha 0.01) after a linear Dense. The original layer configs and a CRC-32 of the weights go in
- * `userDefinedMetadata.homeostat`.
+ * `userDefinedMetadata.homeostat`. A model with shaped layers (convolutions, pools, norms, embeddings,
+ * blocks) goes through tfjs-export-shaped.ts, its input shaped as the samples, and its metadata
+ * carries the input shape too.
  */
 import type { ActivationName } from "../nn/activations.js";
 import type { InitName } from "../nn/init.js";
@@ -72,7 +74,10 @@ export const WEIGHTS_FILE = "weights.bin";
 
 /**
  * The model as a TF.js layers model: `modelJson` to write as `model.json`, `weights` as `weights.bin`.
- * A layer or activation the format cannot express is a `ConfigError` naming the layer.
+ * A model with shaped layers takes inputs shaped as its samples ([batch, height, width, channels]); one
+ * with residual or concat blocks is a functional "Model". A layer or activation the format cannot
+ * express (GroupNorm, a grouped conv that is not depthwise, stride with dilation) is a `ConfigError`
+ * naming the layer.
  *
  * @example
  * import * as tf from "@tensorflow/tfjs";

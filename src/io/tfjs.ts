@@ -8,7 +8,8 @@
  * original layer configs and a CRC-32 of the weights go in `userDefinedMetadata.homeostat`, so that
  * import restores the identical config and a `model.json` paired with the wrong `weights.bin` is caught.
  * `tfjs-export.ts` and `tfjs-import.ts` map the model to and from bytes (browser-safe);
- * `tfjs-files.ts` (Node, `homeostat/node`) writes and reads the folder.
+ * `tfjs-files.ts` (Node, `homeostat/node`) writes and reads the folder. Shaped layers (conv, pools,
+ * norms, embeddings, residual and concat blocks): `tfjs-export-shaped.ts` and `tfjs-import-shaped.ts`.
  */
 export { exportTfjs, type TfjsModelJson } from "./tfjs-export.js";
 export { importTfjs } from "./tfjs-import.js";
