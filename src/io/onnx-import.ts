@@ -10,6 +10,7 @@ import type { ActivationName } from "../nn/activations.js";
 import type { Sequential } from "../nn/sequential.js";
 import { ModelFileError } from "../tensor/errors.js";
 import { modelFromSteps, type Step, transpose } from "./interchange.js";
+import { importShapedGraph, type ShapedImport } from "./onnx-import-shaped.js";
 import { FLOAT, type OnnxGraph, type OnnxNode, readModel, readTensor, type Tensor32 } from "./onnx-graph.js";
 
 /**
@@ -21,10 +22,46 @@ import { FLOAT, type OnnxGraph, type OnnxNode, readModel, readTensor, type Tenso
  * const imported = importOnnx(bytes, "model.onnx"); // bytes: the file's contents
  */
 export function importOnnx(bytes: Uint8Array, file = "model.onnx"): Sequential {
+  return importOnnxGraph(bytes, file).model;
+}
+
+/** Ops that only a conv graph has (an Add of two computed values, a residual, too). */
+const CONV_OPS = new Set([
+  "Conv",
+  "MaxPool",
+  "AveragePool",
+  "GlobalAveragePool",
+  "ReduceMean",
+  "Flatten",
+  "Reshape",
+  "Transpose",
+  "BatchNormalization",
+  "Concat",
+  "Pad",
+]);
+
+/**
+ * `importOnnx` with the orders that convert at the model's edges: a conv graph reads channels-first
+ * rows (PyTorch's NCHW) where the model reads channels-last ones, and a Flatten of channels-first
+ * features orders its output as PyTorch does (both null for a dense chain).
+ */
+export function importOnnxGraph(bytes: Uint8Array, file = "model.onnx"): ShapedImport {
   const g = readModel(bytes, file);
-  const { name, declared } = graphInput(g, file);
   // Constant nodes take no input, so they can all be read first; PyTorch puts them between the nodes of a pattern.
   const nodes = g.nodes.filter((n) => n.op !== "Constant" || !readConstant(n, g.consts, file));
+  const computed = (v: string) => v !== "" && !g.consts.has(v);
+  const input = g.inputs.find((v) => !g.consts.has(v.name));
+  if (
+    (input?.dims !== null && input?.dims !== undefined && input.dims.length !== 2) ||
+    nodes.some((n) => CONV_OPS.has(n.op) || (n.op === "Add" && n.inputs.filter(computed).length === 2))
+  )
+    return importShapedGraph(g, nodes, file);
+  return { model: importChain(g, nodes, file), inputOrder: null, outputOrder: null };
+}
+
+/** A dense chain (Gemm or MatMul+Add, activations, LayerNormalization) as a `Sequential`. */
+function importChain(g: OnnxGraph, nodes: OnnxNode[], file: string): Sequential {
+  const { name, declared } = graphInput(g, file);
   const chain: Chain = { file, nodes, consts: g.consts, steps: [], width: declared, x: name };
   for (let k = 0; k < nodes.length; ) k += mapNode(chain, k);
   if (chain.x !== g.outputs[0].name)
@@ -102,9 +139,12 @@ function mapNode(c: Chain, k: number): number {
     k,
     others: n.inputs.filter((v, i) => i !== dataInput && v !== ""),
     fail,
-    constant: (name) =>
-      c.consts.get(name) ??
-      fail(`reads "${name}", which is neither the previous node's output ("${x}") nor a constant`),
+    constant: (name) => {
+      const t =
+        c.consts.get(name) ??
+        fail(`reads "${name}", which is neither the previous node's output ("${x}") nor a constant`);
+      return t.ints ? fail(`"${name}" holds int64 values; expected float32 weights`) : t;
+    },
     attrF: (name, dflt) => n.attrs.get(name)?.f ?? dflt,
     attrI: (name, dflt) => n.attrs.get(name)?.i ?? dflt,
     act: (activation) => {
