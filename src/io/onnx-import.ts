@@ -55,8 +55,22 @@ export function importOnnxGraph(bytes: Uint8Array, file = "model.onnx"): ShapedI
     (input?.dims !== null && input?.dims !== undefined && input.dims.length !== 2) ||
     nodes.some((n) => CONV_OPS.has(n.op) || (n.op === "Add" && n.inputs.filter(computed).length === 2))
   )
-    return importShapedGraph(g, nodes, file);
+    return importShapedGraph(g, collapseGelu(nodes, g.consts), file);
   return { model: importChain(g, nodes, file), inputOrder: null, outputOrder: null };
+}
+
+/** The nodes with each composed gelu (PyTorch's Div, Erf, Add, Mul, Mul) as one Gelu node. */
+function collapseGelu(nodes: OnnxNode[], consts: Map<string, Tensor32>): OnnxNode[] {
+  const out: OnnxNode[] = [];
+  for (let k = 0; k < nodes.length; k++) {
+    const x = nodes[k].inputs.find((v) => v !== "" && !consts.has(v)) ?? "";
+    if (matchGelu(nodes, k, x, consts) === 0) out.push(nodes[k]);
+    else {
+      out.push({ ...nodes[k], op: "Gelu", inputs: [x], outputs: nodes[k + 4].outputs, attrs: new Map() });
+      k += 4;
+    }
+  }
+  return out;
 }
 
 /** A dense chain (Gemm or MatMul+Add, activations, LayerNormalization) as a `Sequential`. */
