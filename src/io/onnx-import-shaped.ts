@@ -174,43 +174,68 @@ const sameForm = (a: Form, b: Form): boolean =>
 const named = (made: Made[], prefix: string): [string, Float32Array][] =>
   made.flatMap((m, i) => m.tensors.map(([n, t]): [string, Float32Array] => [`${prefix}${i}.${n}`, t]));
 
+type Branch = { made: Made[]; form: Form };
+
 /** An Add of two branches (a residual) or a Concat of branches, all forking at `fork`. */
 function join(w: Walk, n: OnnxNode, data: string[], fork: string, form: Form, made: Made[]): Form {
   const fail = (msg: string): never => {
     throw new ModelFileError(`${w.file}: ${n.label}: ${msg}`);
   };
   const branches = data.map((d) => chain(w, d, fork, form));
-  if (n.op === "Add" && branches.length === 2) {
-    const [body, skip] =
-      branches[0].made.length >= branches[1].made.length ? branches : [branches[1], branches[0]];
-    if (!sameForm(body.form, skip.form)) fail("adds values of different shapes or layouts");
-    const projection = skip.made[0]?.config;
-    const projects =
-      skip.made.length === 1 &&
-      projection !== undefined &&
-      !sameForm(body.form, form) &&
-      projection.useBias === false &&
-      projection.activation === "identity" &&
-      (projection.type === "dense" ||
-        (projection.type === "conv2d" &&
-          String(projection.kernel) === "1,1" &&
-          projection.groups === 1 &&
-          projection.padding === "valid" &&
-          // the stride Residual gives its projection: ceil(input / output) per axis
-          String(projection.stride) === String([0, 1].map((i) => Math.ceil(form.hs[i] / body.form.hs[i])))));
-    if (!(skip.made.length === 0 ? sameForm(body.form, form) : projects))
-      fail(
-        "adds two branches that are not a residual block: one branch must be the block's input itself, or (when the body changes the shape) a bias-free 1×1 Conv or MatMul of it",
-      );
+  const block =
+    n.op === "Add" && branches.length === 2
+      ? residual(branches, form)
+      : n.op === "Concat"
+        ? concat(branches, n.attrs.get("axis")?.i ?? 1)
+        : fail(`joins ${data.length} branches; only Add (a residual) and Concat can`);
+  if (!block)
+    fail(
+      n.op === "Add"
+        ? "adds two branches that are not a residual block: one branch must be the block's input itself, or (when the body changes the shape) a bias-free 1×1 Conv or MatMul of it"
+        : "concatenates along an axis that Homeostat does not hold last; only channels can be joined",
+    );
+  made.push(block!.made);
+  return block!.form;
+}
+
+/** Whether `skip` is what `Residual` adds to `body` on input `input`: the input, or its projection. */
+function isSkip(skip: Branch, body: Branch, input: Form): boolean {
+  if (!sameForm(body.form, skip.form)) return false;
+  if (skip.made.length === 0) return sameForm(body.form, input);
+  const p = skip.made[0].config;
+  // The stride Residual gives its 1×1 projection: ceil(input / output) per axis.
+  const stride = String([0, 1].map((i) => Math.ceil(input.hs[i] / body.form.hs[i])));
+  return (
+    skip.made.length === 1 &&
+    !sameForm(body.form, input) &&
+    p.useBias === false &&
+    p.activation === "identity" &&
+    (p.type === "dense" ||
+      (p.type === "conv2d" &&
+        String(p.kernel) === "1,1" &&
+        p.groups === 1 &&
+        p.padding === "valid" &&
+        String(p.stride) === stride))
+  );
+}
+
+/** A residual block from the two branches of an Add (either may be the skip); null if neither fits. */
+function residual(branches: Branch[], input: Form): { made: Made; form: Form } | null {
+  for (const [body, skip] of [branches, [branches[1], branches[0]]]) {
+    if (!isSkip(skip, body, input)) continue;
     const tensors = [...named(body.made, ""), ...named(skip.made, "projection.")];
-    made.push({ config: { type: "residual", layers: body.made.map((m) => m.config) }, tensors });
-    return body.form;
+    return {
+      made: { config: { type: "residual", layers: body.made.map((m) => m.config) }, tensors },
+      form: body.form,
+    };
   }
-  if (n.op !== "Concat") fail(`joins ${data.length} branches; only Add (a residual) and Concat can`);
-  const rank = form.dims.length;
-  const axis = n.attrs.get("axis")?.i ?? 1;
-  const a = (axis < 0 ? axis + rank + 1 : axis) - 1; // ONNX counts the batch axis
+  return null;
+}
+
+/** A concat block along ONNX `axis` (counting the batch axis), which must be Homeostat's last; null if not. */
+function concat(branches: Branch[], axis: number): { made: Made; form: Form } | null {
   const first = branches[0].form;
+  const a = (axis < 0 ? axis + first.dims.length + 1 : axis) - 1;
   const joinable = branches.every(
     (b) =>
       b.form.dims.length === first.dims.length &&
@@ -219,19 +244,14 @@ function join(w: Walk, n: OnnxNode, data: string[], fork: string, form: Form, ma
       b.form.order === null &&
       b.form.dims.every((d, i) => i === a || d === first.dims[i]),
   );
-  if (!joinable)
-    fail("concatenates along an axis that Homeostat does not hold last; only channels can be joined");
+  if (!joinable) return null;
   const width = branches.reduce((s, b) => s + b.form.dims[a], 0);
-  made.push({
+  const made: Made = {
     config: { type: "concat", branches: branches.map((b) => b.made.map((m) => m.config)) },
     tensors: branches.flatMap((b, i) => named(b.made, `${i}.`)),
-  });
-  return {
-    dims: first.dims.map((d, i) => (i === a ? width : d)),
-    hs: [...first.hs.slice(0, -1), width],
-    axes: first.axes,
-    order: null,
   };
+  const dims = first.dims.map((d, i) => (i === a ? width : d));
+  return { made, form: { dims, hs: [...first.hs.slice(0, -1), width], axes: first.axes, order: null } };
 }
 
 /** The model from the layers made, each tensor copied in under the name the model gives it. */

@@ -17,7 +17,9 @@ import {
   permuteFeatures,
   plain,
 } from "./onnx-shaped-form.js";
-import { convLayout } from "./safetensors-shaped.js";
+import { convLayout, type ShapedModule } from "./safetensors-shaped.js";
+
+type ConvModule = Extract<ShapedModule, { kind: "conv" }>;
 
 /** A node as its mapper sees it: the form of its data input, the layers so far, accessors that fail naming it. */
 export interface NodeCtx {
@@ -137,11 +139,22 @@ function conv(c: NodeCtx): Form {
   const bias = c.n.inputs[2] ? c.constant(c.n.inputs[2]) : null;
   if (bias && bias.data.length !== filters)
     c.fail(`bias "${bias.name}" has ${bias.data.length} values; expected ${filters}`);
-  const layout = { kind: "conv", layer: 0, dims: 2, channels, filters, kernel, groups } as const;
-  const m = { ...layout, stride: win.stride, dilation: win.dilation, pad: [0, 0, 0, 0], bias: bias !== null };
-  const tensors: [string, Float32Array][] = [
-    ["weight", convLayout(m as Parameters<typeof convLayout>[0], w.data, false)],
-  ];
+  const { stride, dilation } = win;
+  const module: ConvModule = {
+    kind: "conv",
+    layer: 0,
+    dims: 2,
+    channels,
+    filters,
+    kernel,
+    stride,
+    dilation,
+    groups,
+    pad: [0, 0, 0, 0],
+    bias: bias !== null,
+  };
+  // ONNX's [filters, channels/groups, kh, kw] to Homeostat's rows of taps (ky, kx, c), as safetensors does.
+  const tensors: [string, Float32Array][] = [["weight", convLayout(module, w.data, false)]];
   if (bias) tensors.push(["bias", bias.data]);
   c.made.push({
     config: {
