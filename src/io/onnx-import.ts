@@ -2,8 +2,9 @@
  * ONNX import: a chain of Gemm or MatMul(+Add), Relu, Sigmoid, Tanh, LeakyRelu (α 0.01), Elu (α 1),
  * Selu, Softplus, Softmax (last axis), Gelu (opset 20, or the composed pattern PyTorch also writes),
  * LayerNormalization (last axis), Identity, Dropout and Constant nodes, float32 weights, as a
- * `Sequential`. Anything else is a `ModelFileError` naming the node and its op. The layer-config hint
- * export leaves in `metadata_props` is used only where it agrees with the graph.
+ * `Sequential`; a graph with conv ops (or an Add of two computed values) goes to
+ * onnx-import-shaped.ts. Anything else is a `ModelFileError` naming the node and its op. The
+ * layer-config hint export leaves in `metadata_props` is used only where it agrees with the graph.
  */
 import { SELU_ALPHA, SELU_SCALE } from "../autograd/functional.js";
 import type { ActivationName } from "../nn/activations.js";
@@ -15,7 +16,9 @@ import { FLOAT, type OnnxGraph, type OnnxNode, readModel, readTensor, type Tenso
 
 /**
  * A `Sequential` from an ONNX file in the shape `exportOnnx` writes (and the same chain from other
- * exporters: Gemm or MatMul+Add, the activations above, LayerNormalization). `file` names the source in
+ * exporters: Gemm or MatMul+Add, the activations above, LayerNormalization), or a conv graph (Conv,
+ * BatchNormalization, pools, Flatten, Reshape, residual Add, Concat; PyTorch's channels-first exports
+ * become channels-last models, which read rows as [height, width, channels]). `file` names the source in
  * errors. Anything the importer cannot map is a `ModelFileError` naming the node and its op.
  *
  * @example
