@@ -5,8 +5,8 @@
 //    row at a time: the Learner (replay memory on, its default), naive fine-tuning (the same Learner with
 //    no replay), and the oracle (a softmax head fit offline on all 1,200 rows, shuffled, 30 epochs).
 // 3. Accuracy on the held-out test rows of old (0–4) and new (5–9) classes.
-// Plug in your own backbone: FeatureExtractor.fromOnnx(bytes) for an ONNX MLP that Homeostat's import
-// reads, or any trained Homeostat model cut before its head.
+// Plug in your own backbone: FeatureExtractor.fromOnnx(bytes) for an ONNX model (MLP or CNN, e.g. from PyTorch;
+// examples/onnx-backbone.mjs), or any trained Homeostat model cut before its head.
 // Run after `npm run build`:   node examples/backbone-digits.mjs [--pretrain 3000] [--epochs 3] [--rows 600]
 import {
   BackboneLearner,

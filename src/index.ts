@@ -159,7 +159,13 @@ export { encodeModel, decodeModel, type ModelMetadata, type LoadedModel } from "
 export { encodeContainer, decodeContainer, MODEL_FORMAT_VERSION } from "./io/container.js";
 export { exportOnnx, importOnnx } from "./io/onnx.js";
 // Frozen pretrained backbones feeding a learner that keeps learning; its file records the backbone.
-export { BackboneLearner, FeatureExtractor } from "./io/feature-extractor.js";
+export { type Backbone, BackboneLearner, FeatureExtractor } from "./io/feature-extractor.js";
+export {
+  OnnxRuntimeBackbone,
+  type OnnxRuntimeOptions,
+  type OrtSessionLike,
+  type OrtTensorLike,
+} from "./io/onnx-runtime-backbone.js";
 export { exportTfjs, importTfjs, type TfjsModelJson } from "./io/tfjs.js";
 // PyTorch weights both ways: safetensors with nn.Sequential names, a generated module, optimiser state.
 export {

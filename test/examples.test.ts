@@ -76,6 +76,15 @@ const CHECKS: Record<string, () => void> = {
     assert.ok(old("learner") > old("naive") + 30, `replay keeps the old classes that naive forgets:\n${out}`);
     assert.match(out, /backbone hash [0-9a-f]{8}-[0-9a-f]{8}-\d+, 32-number embeddings/);
   },
+  "onnx-backbone.mjs": () => {
+    const out = run("onnx-backbone.mjs");
+    const [diff] = numbers(out, /max \|import − ONNX Runtime\| on 4 random rows: ([\d.e+-]+)/g);
+    assert.ok(diff! <= 1e-5, `the two runners agree within float32 rounding:\n${out}`);
+    // Chance is 10%: both runners' learners learn the old digits well and the unseen ones far above it.
+    for (const m of out.matchAll(/accuracy on held-out digits 0–4 (\d+)%, 5–9 (\d+)%/g))
+      assert.ok(Number(m[1]) >= 85 && Number(m[2]) >= 40, out);
+    assert.equal((out.match(/learner accuracy/g) ?? []).length, 2);
+  },
   "partitioned-learners.mjs": () => {
     const out = run("partitioned-learners.mjs", ["--partitions", "2", "--rows", "1000"]);
     assert.match(out, /1000 of 1000 rows learnt once each across 2 partitions/);

@@ -325,17 +325,17 @@ test("ONNX import refuses unsupported ops, attributes and graph shapes with a me
       ),
     "axis 0",
   );
+  // h + relu(h) is a residual block (test/onnx-import-conv.test.ts); relu(h) + tanh(h) is no block Homeostat has.
+  const branches: NodeDef[] = [
+    { op: "Relu", inputs: ["h"], output: "r" },
+    { op: "Tanh", inputs: ["h"], output: "t" },
+    { op: "Add", inputs: ["r", "t"], output: "y" },
+  ];
   throwsModelFile(
-    () =>
-      importOnnx(
-        foreignOnnx(
-          [gemm, { op: "Relu", inputs: ["h"], output: "r" }, { op: "Add", inputs: ["h", "r"], output: "y" }],
-          [W],
-          { inputDim: 2 },
-        ),
-      ),
-    `"n2"`,
+    () => importOnnx(foreignOnnx([gemm, ...branches], [W], { inputDim: 2 })),
+    `"n3"`,
     "Add",
+    "not a residual block",
   );
   throwsModelFile(
     () =>

@@ -15,7 +15,8 @@ import { predict } from "../train/evaluate.js";
 import { decodeContainer, encodeContainer, type NamedTensor } from "./container.js";
 import { crc32 } from "./crc32.js";
 import { lift, lower } from "./learner-bytes.js";
-import { importOnnx } from "./onnx-import.js";
+import { importOnnxGraph } from "./onnx-import.js";
+import type { OnnxRuntimeBackbone } from "./onnx-runtime-backbone.js";
 
 const KIND = "homeostat-backbone-learner";
 
@@ -31,7 +32,10 @@ const KIND = "homeostat-backbone-learner";
 export class FeatureExtractor {
   readonly hash: string;
 
-  private constructor(readonly model: Sequential) {
+  private constructor(
+    readonly model: Sequential,
+    private readonly edges: Edges = { inputOrder: null, outputOrder: null },
+  ) {
     const tensors = [...model.parameters(), ...model.buffers()];
     let weights = 0;
     let bytes = 0;
@@ -42,7 +46,12 @@ export class FeatureExtractor {
     }
     const arch = crc32(new TextEncoder().encode(JSON.stringify(model.config())));
     const hex = (n: number) => n.toString(16).padStart(8, "0");
-    this.hash = `${hex(arch)}-${hex(weights)}-${bytes}`;
+    const { inputOrder, outputOrder } = edges;
+    // Only a conv graph read channels first has orders; every other backbone keeps the hash it had.
+    const orders = [inputOrder, outputOrder].map((o) =>
+      o ? `-${hex(crc32(new Uint8Array(o.buffer, o.byteOffset, o.byteLength)))}` : "",
+    );
+    this.hash = `${hex(arch)}-${hex(weights)}-${bytes}${orders[0] || orders[1] ? orders.join("") : ""}`;
   }
 
   /** The first `layers` layers of a built model (default: all of them), weights and buffers copied. */
@@ -62,11 +71,20 @@ export class FeatureExtractor {
   }
 
   /**
-   * An ONNX backbone, through Homeostat's ONNX import (the graphs it reads: Gemm/MatMul chains with
-   * activations and LayerNormalization); its output, a vector per row, is the embedding.
+   * An ONNX backbone, through Homeostat's ONNX import: dense chains (Gemm/MatMul, activations,
+   * LayerNormalization) and conv graphs (Conv, BatchNormalization, MaxPool, AveragePool,
+   * GlobalAveragePool, Flatten, Reshape, residual Add, Concat; PyTorch's exports among them). Its
+   * output, a vector per row, is the embedding. Rows are read as the ONNX graph reads them (a
+   * PyTorch image model: channels first, [C, H, W] flattened) and embeddings come in the graph's
+   * order: the conversion to Homeostat's channels-last layout happens inside, at the edges.
+   *
+   * @example
+   * const backbone = FeatureExtractor.fromOnnx(bytes, "backbone.onnx"); // bytes: the file's contents
+   * backbone.embedRow(new Array<number>(backbone.inputDim).fill(0)); // the ONNX model's output for this row
    */
   static fromOnnx(bytes: Uint8Array, file = "backbone.onnx"): FeatureExtractor {
-    return new FeatureExtractor(importOnnx(bytes, file));
+    const { model, inputOrder, outputOrder } = importOnnxGraph(bytes, file);
+    return new FeatureExtractor(model, { inputOrder, outputOrder });
   }
 
   get inputDim(): number {
@@ -78,7 +96,9 @@ export class FeatureExtractor {
 
   /** Embeddings of rows [n, inputDim] (or samples in the model's input shape): [n, outputDim]. */
   embed(x: Tensor): Tensor {
-    return predict(this.model, x);
+    const { inputOrder, outputOrder } = this.edges;
+    const y = predict(this.model, inputOrder ? permuteRows(x, inputOrder, true) : x);
+    return outputOrder ? permuteRows(y, outputOrder, false) : y;
   }
 
   /** One row's embedding. */
@@ -94,6 +114,27 @@ export class FeatureExtractor {
   }
 }
 
+/** Where an ONNX row's values sit in the model's rows, at its input and its output (null: in place). */
+interface Edges {
+  inputOrder: Int32Array | null;
+  outputOrder: Int32Array | null;
+}
+
+/** Rows [n, width] moved between ONNX's order and the model's: `scatter` puts value i at order[i], else takes it from there. */
+function permuteRows(x: Tensor, order: Int32Array, scatter: boolean): Tensor {
+  const width = order.length;
+  const rows = x.size / width;
+  const out = new Float32Array(x.size);
+  for (let r = 0; r < rows; r++)
+    for (let i = 0; i < width; i++)
+      if (scatter) out[r * width + order[i]] = x.data[r * width + i];
+      else out[r * width + i] = x.data[r * width + order[i]];
+  return new Tensor(out, [rows, width]);
+}
+
+/** A frozen backbone: Homeostat's own (`FeatureExtractor`, synchronous) or ONNX Runtime's (asynchronous). */
+export type Backbone = FeatureExtractor | OnnxRuntimeBackbone;
+
 /**
  * A learner on a frozen backbone's embeddings: `observe` and `predict` take raw rows. Its bytes hold
  * the learner's state and the backbone's hash.
@@ -108,21 +149,40 @@ export class FeatureExtractor {
  */
 export class BackboneLearner {
   private constructor(
-    readonly backbone: FeatureExtractor,
+    readonly backbone: Backbone,
     readonly learner: Learner,
   ) {}
 
   /** A fresh learner whose inputs are the backbone's embeddings. */
-  static create(backbone: FeatureExtractor, config: LearnerConfig): BackboneLearner {
+  static create(backbone: Backbone, config: LearnerConfig): BackboneLearner {
     return new BackboneLearner(backbone, Learner.create({ ...config, inputs: backbone.outputDim }));
   }
 
   observe(row: ArrayLike<number>, label: Label): Prediction {
-    return this.learner.observe(this.backbone.embedRow(row), label);
+    return this.learner.observe(this.embedNow(row), label);
   }
 
   predict(row: ArrayLike<number>): Prediction {
-    return this.learner.predict(this.backbone.embedRow(row));
+    return this.learner.predict(this.embedNow(row));
+  }
+
+  /** `observe` for a backbone that embeds asynchronously (ONNX Runtime); any backbone takes it. */
+  async observeAsync(row: ArrayLike<number>, label: Label): Promise<Prediction> {
+    return this.learner.observe(await this.backbone.embedRow(row), label);
+  }
+
+  /** `predict` for a backbone that embeds asynchronously (ONNX Runtime); any backbone takes it. */
+  async predictAsync(row: ArrayLike<number>): Promise<Prediction> {
+    return this.learner.predict(await this.backbone.embedRow(row));
+  }
+
+  private embedNow(row: ArrayLike<number>): Float64Array {
+    if (!(this.backbone instanceof FeatureExtractor))
+      throw new ConfigError(
+        "BackboneLearner: this backbone (ONNX Runtime) embeds asynchronously; use observeAsync and predictAsync",
+        { field: "backbone" },
+      );
+    return this.backbone.embedRow(row);
   }
 
   toBytes(): Uint8Array {
@@ -132,7 +192,7 @@ export class BackboneLearner {
   }
 
   /** The learner `toBytes` saved, on `backbone`, which must be the one it learnt on (same hash). */
-  static fromBytes(bytes: Uint8Array, backbone: FeatureExtractor, file = "learner"): BackboneLearner {
+  static fromBytes(bytes: Uint8Array, backbone: Backbone, file = "learner"): BackboneLearner {
     const { header, tensors } = decodeContainer(bytes, file);
     if (header.kind !== KIND)
       throw new ModelFileError(`${file}: not a backbone learner file (kind ${JSON.stringify(header.kind)})`, {

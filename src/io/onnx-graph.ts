@@ -7,6 +7,7 @@ import { ModelFileError } from "../tensor/errors.js";
 import { ProtoReader, WIRE } from "./protobuf.js";
 
 export const FLOAT = 1; // TensorProto.DataType.FLOAT
+export const INT64 = 7; // TensorProto.DataType.INT64: shapes and axes (Reshape's second input)
 export const ATTR = { float: 1, int: 2, string: 3, tensor: 4 } as const;
 /** The metadata_props key under which export stores the model's own layer configs. */
 export const HINT_KEY = "homeostat.layers";
@@ -15,6 +16,8 @@ export interface Tensor32 {
   name: string;
   dims: number[];
   data: Float32Array;
+  /** The values of an int64 tensor (a shape, axes); absent for float32 tensors. */
+  ints?: number[];
 }
 
 interface Attribute {
@@ -23,6 +26,7 @@ interface Attribute {
   i?: number;
   s?: string;
   t?: Uint8Array;
+  ints?: number[];
 }
 
 export interface OnnxNode {
@@ -56,11 +60,13 @@ export function readTensor(bytes: Uint8Array, what: string): Tensor32 {
   const dims: number[] = [];
   let raw: Uint8Array | null = null;
   const floats: Float32Array[] = [];
+  const int64s: number[] = [];
   let external = false;
   readMessage(bytes, what, (r, field, wire) => {
     if (field === 1) for (const d of r.ints(wire)) dims.push(d);
     else if (field === 2 && wire === WIRE.varint) dataType = r.int();
     else if (field === 4) floats.push(r.floats(wire));
+    else if (field === 7) int64s.push(...r.ints(wire));
     else if (field === 8 && wire === WIRE.bytes) name = r.string();
     else if (field === 9 && wire === WIRE.bytes) raw = r.bytesField();
     else if (field === 14 && wire === WIRE.varint)
@@ -73,7 +79,8 @@ export function readTensor(bytes: Uint8Array, what: string): Tensor32 {
   const label = `${what} "${name}"`;
   if (external)
     throw new ModelFileError(`${label}: weights stored outside the file (external data) are not supported`);
-  if (dataType !== FLOAT) throw new ModelFileError(`${label}: data type ${dataType}; expected float32 (1)`);
+  if (dataType !== FLOAT && dataType !== INT64)
+    throw new ModelFileError(`${label}: data type ${dataType}; expected float32 (1) or int64 (7)`);
   let count = 1;
   for (const d of dims) {
     if (!Number.isSafeInteger(d) || d < 0) throw new ModelFileError(`${label}: invalid dimension ${d}`);
@@ -81,6 +88,7 @@ export function readTensor(bytes: Uint8Array, what: string): Tensor32 {
     if (count > bytes.length)
       throw new ModelFileError(`${label}: shape [${dims.join(", ")}] needs more values than the file holds`);
   }
+  if (dataType === INT64) return int64Tensor(label, name, dims, count, raw as Uint8Array | null, int64s);
   let data: Float32Array;
   if (raw !== null) {
     const r = raw as Uint8Array;
@@ -104,6 +112,31 @@ export function readTensor(bytes: Uint8Array, what: string): Tensor32 {
   return { name, dims, data };
 }
 
+/** An int64 tensor (a shape or axes) from raw little-endian bytes or int64_data. */
+function int64Tensor(
+  label: string,
+  name: string,
+  dims: number[],
+  count: number,
+  raw: Uint8Array | null,
+  listed: number[],
+): Tensor32 {
+  let ints = listed;
+  if (raw !== null) {
+    if (raw.length !== count * 8)
+      throw new ModelFileError(
+        `${label}: raw data holds ${raw.length} bytes; shape [${dims.join(", ")}] needs ${count * 8}`,
+      );
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    ints = Array.from({ length: count }, (_, i) => Number(view.getBigInt64(i * 8, true)));
+  }
+  if (ints.length !== count)
+    throw new ModelFileError(
+      `${label}: holds ${ints.length} values; shape [${dims.join(", ")}] needs ${count}`,
+    );
+  return { name, dims, data: Float32Array.from(ints), ints };
+}
+
 function readAttribute(bytes: Uint8Array, what: string): [string, Attribute] {
   let name = "";
   const a: Attribute = { type: 0 };
@@ -113,6 +146,7 @@ function readAttribute(bytes: Uint8Array, what: string): [string, Attribute] {
     else if (field === 3 && wire === WIRE.varint) a.i = r.int();
     else if (field === 4 && wire === WIRE.bytes) a.s = r.string();
     else if (field === 5 && wire === WIRE.bytes) a.t = r.bytesField();
+    else if (field === 8) (a.ints ??= []).push(...r.ints(wire));
     else if (field === 20 && wire === WIRE.varint) a.type = r.int();
     else return false;
     return true;

@@ -2,29 +2,83 @@
  * ONNX import: a chain of Gemm or MatMul(+Add), Relu, Sigmoid, Tanh, LeakyRelu (α 0.01), Elu (α 1),
  * Selu, Softplus, Softmax (last axis), Gelu (opset 20, or the composed pattern PyTorch also writes),
  * LayerNormalization (last axis), Identity, Dropout and Constant nodes, float32 weights, as a
- * `Sequential`. Anything else is a `ModelFileError` naming the node and its op. The layer-config hint
- * export leaves in `metadata_props` is used only where it agrees with the graph.
+ * `Sequential`; a graph with conv ops (or an Add of two computed values) goes to
+ * onnx-import-shaped.ts. Anything else is a `ModelFileError` naming the node and its op. The
+ * layer-config hint export leaves in `metadata_props` is used only where it agrees with the graph.
  */
 import { SELU_ALPHA, SELU_SCALE } from "../autograd/functional.js";
 import type { ActivationName } from "../nn/activations.js";
 import type { Sequential } from "../nn/sequential.js";
 import { ModelFileError } from "../tensor/errors.js";
 import { modelFromSteps, type Step, transpose } from "./interchange.js";
+import { importShapedGraph, type ShapedImport } from "./onnx-import-shaped.js";
 import { FLOAT, type OnnxGraph, type OnnxNode, readModel, readTensor, type Tensor32 } from "./onnx-graph.js";
 
 /**
  * A `Sequential` from an ONNX file in the shape `exportOnnx` writes (and the same chain from other
- * exporters: Gemm or MatMul+Add, the activations above, LayerNormalization). `file` names the source in
+ * exporters: Gemm or MatMul+Add, the activations above, LayerNormalization), or a conv graph (Conv,
+ * BatchNormalization, pools, Flatten, Reshape, residual Add, Concat; PyTorch's channels-first exports
+ * become channels-last models, which read rows as [height, width, channels]). `file` names the source in
  * errors. Anything the importer cannot map is a `ModelFileError` naming the node and its op.
  *
  * @example
  * const imported = importOnnx(bytes, "model.onnx"); // bytes: the file's contents
  */
 export function importOnnx(bytes: Uint8Array, file = "model.onnx"): Sequential {
+  return importOnnxGraph(bytes, file).model;
+}
+
+/** Ops that only a conv graph has (an Add of two computed values, a residual, too). */
+const CONV_OPS = new Set([
+  "Conv",
+  "MaxPool",
+  "AveragePool",
+  "GlobalAveragePool",
+  "ReduceMean",
+  "Flatten",
+  "Reshape",
+  "Transpose",
+  "BatchNormalization",
+  "Concat",
+  "Pad",
+]);
+
+/**
+ * `importOnnx` with the orders that convert at the model's edges: a conv graph reads channels-first
+ * rows (PyTorch's NCHW) where the model reads channels-last ones, and a Flatten of channels-first
+ * features orders its output as PyTorch does (both null for a dense chain).
+ */
+export function importOnnxGraph(bytes: Uint8Array, file = "model.onnx"): ShapedImport {
   const g = readModel(bytes, file);
-  const { name, declared } = graphInput(g, file);
   // Constant nodes take no input, so they can all be read first; PyTorch puts them between the nodes of a pattern.
   const nodes = g.nodes.filter((n) => n.op !== "Constant" || !readConstant(n, g.consts, file));
+  const computed = (v: string) => v !== "" && !g.consts.has(v);
+  const input = g.inputs.find((v) => !g.consts.has(v.name));
+  if (
+    (input?.dims !== null && input?.dims !== undefined && input.dims.length !== 2) ||
+    nodes.some((n) => CONV_OPS.has(n.op) || (n.op === "Add" && n.inputs.filter(computed).length === 2))
+  )
+    return importShapedGraph(g, collapseGelu(nodes, g.consts), file);
+  return { model: importChain(g, nodes, file), inputOrder: null, outputOrder: null };
+}
+
+/** The nodes with each composed gelu (PyTorch's Div, Erf, Add, Mul, Mul) as one Gelu node. */
+function collapseGelu(nodes: OnnxNode[], consts: Map<string, Tensor32>): OnnxNode[] {
+  const out: OnnxNode[] = [];
+  for (let k = 0; k < nodes.length; k++) {
+    const x = nodes[k].inputs.find((v) => v !== "" && !consts.has(v)) ?? "";
+    if (matchGelu(nodes, k, x, consts) === 0) out.push(nodes[k]);
+    else {
+      out.push({ ...nodes[k], op: "Gelu", inputs: [x], outputs: nodes[k + 4].outputs, attrs: new Map() });
+      k += 4;
+    }
+  }
+  return out;
+}
+
+/** A dense chain (Gemm or MatMul+Add, activations, LayerNormalization) as a `Sequential`. */
+function importChain(g: OnnxGraph, nodes: OnnxNode[], file: string): Sequential {
+  const { name, declared } = graphInput(g, file);
   const chain: Chain = { file, nodes, consts: g.consts, steps: [], width: declared, x: name };
   for (let k = 0; k < nodes.length; ) k += mapNode(chain, k);
   if (chain.x !== g.outputs[0].name)
@@ -102,9 +156,12 @@ function mapNode(c: Chain, k: number): number {
     k,
     others: n.inputs.filter((v, i) => i !== dataInput && v !== ""),
     fail,
-    constant: (name) =>
-      c.consts.get(name) ??
-      fail(`reads "${name}", which is neither the previous node's output ("${x}") nor a constant`),
+    constant: (name) => {
+      const t =
+        c.consts.get(name) ??
+        fail(`reads "${name}", which is neither the previous node's output ("${x}") nor a constant`);
+      return t.ints ? fail(`"${name}" holds int64 values; expected float32 weights`) : t;
+    },
     attrF: (name, dflt) => n.attrs.get(name)?.f ?? dflt,
     attrI: (name, dflt) => n.attrs.get(name)?.i ?? dflt,
     act: (activation) => {

@@ -10,8 +10,9 @@
  *
  * Import: a chain of Gemm or MatMul(+Add), Relu, Sigmoid, Tanh, LeakyRelu (α 0.01), Elu (α 1), Selu,
  * Softplus, Softmax (last axis), Gelu (opset 20, or the composed pattern PyTorch also writes),
- * LayerNormalization (last axis), Identity, Dropout and Constant nodes, float32 weights. Anything else is
- * a `ModelFileError` naming the node and its op.
+ * LayerNormalization (last axis), Identity, Dropout and Constant nodes, float32 weights; and conv graphs,
+ * channels first (PyTorch) or last (Homeostat's export), through `onnx-import-shaped.ts`. Anything else
+ * is a `ModelFileError` naming the node and its op.
  */
 export { exportOnnx } from "./onnx-export.js";
 export { importOnnx } from "./onnx-import.js";

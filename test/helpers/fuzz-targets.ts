@@ -15,6 +15,25 @@ import { Tensor } from "../../src/tensor/tensor.js";
 import { fit, type TrainingState } from "../../src/train/fit.js";
 import type { FuzzTarget } from "./fuzz.js";
 import { crc32 } from "../../src/io/crc32.js";
+import { readFileSync } from "node:fs";
+import { Concat, Residual } from "../../src/nn/blocks.js";
+import { Conv2D } from "../../src/nn/conv.js";
+import { BatchNorm } from "../../src/nn/norm-layers.js";
+import { MaxPool2D } from "../../src/nn/pooling.js";
+import { Flatten } from "../../src/nn/reshape.js";
+import { fixturePath } from "./fixtures.js";
+
+/** A small conv graph with every block the ONNX import maps: conv, norm, pool, residual, concat, flatten. */
+function shapedSeed(): Sequential {
+  return new Sequential([
+    new Conv2D(2, { padding: "same", activation: "relu" }),
+    new BatchNorm(),
+    new Residual([new Conv2D(3, { stride: 2, padding: "same" })]),
+    new Concat([[new Conv2D(2, { kernel: 1 })], [new MaxPool2D({ pool: 3, stride: 1, padding: "same" })]]),
+    new Flatten(),
+    new Dense(2),
+  ]).build([4, 4, 1], new Rng(3));
+}
 
 /** Recompute a model file's trailing CRC so that mutations reach the header and payload checks. */
 function fixCrc(b: Uint8Array): Uint8Array {
@@ -181,7 +200,13 @@ export function fuzzTargets(): FuzzTarget[] {
     },
     {
       name: "ONNX importer",
-      seeds: [exportOnnx(mixed), exportOnnx(model)],
+      // Dense chains, a conv graph of Homeostat's (channels last) and PyTorch's backbone (channels first).
+      seeds: [
+        exportOnnx(mixed),
+        exportOnnx(model),
+        exportOnnx(shapedSeed()),
+        readFileSync(fixturePath("backbone", "backbone.onnx")),
+      ],
       parse: (b) => importOnnx(b, "fuzz.onnx"),
     },
     {
