@@ -233,7 +233,7 @@ export function formatSummary(results: readonly Result[], ceilingPeer = "ceiling
     const [one, two] = [on(1, "Homeostat"), on(2, "Homeostat")];
     rows.push([
       workload,
-      `${fmtRate(one ?? NaN)} / ${fmtRate(two ?? NaN)} ${here[0].unit}`,
+      `${one === undefined ? "—" : fmtRate(one)} / ${two === undefined ? "—" : fmtRate(two)} ${here[0].unit}`,
       cell(ceiling, (c) => fmtRate(c)),
       cell(ceiling && one && one / ceiling, (v) => `${(100 * v).toFixed(0)}%`),
       cell(ceiling && two && two / ceiling, (v) => `${(100 * v).toFixed(0)}%`),
