@@ -259,22 +259,33 @@ export function formatSummary(results: readonly Result[], ceilingPeer = "ceiling
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
-/** All results as a markdown table, one row per workload and one column per contestant (the doc's table). */
+/**
+ * All results as markdown tables (the doc's): one row per workload and one column per contestant, a
+ * new table wherever the contestants change (the MLP's, the products', the conv layers', the CNNs').
+ */
 export function formatMarkdown(results: readonly Result[]): string {
-  const names = [...new Set(results.map((r) => r.contestant))];
   const workloads = [...new Set(results.map((r) => r.workload))];
+  const namesOf = (w: string): string[] => results.filter((r) => r.workload === w).map((r) => r.contestant);
+  const groups: string[][] = [];
+  for (const w of workloads) {
+    const last = groups.at(-1);
+    if (last && namesOf(last[0]).join("\n") === namesOf(w).join("\n")) last.push(w);
+    else groups.push([w]);
+  }
   const line = (cells: string[]): string => `| ${cells.join(" | ")} |`;
-  const rows = workloads.map((w) => {
-    const here = results.filter((r) => r.workload === w);
-    return line([
-      `${w} (${here[0].unit})`,
-      ...names.map((n) => {
-        const r = here.find((x) => x.contestant === n);
-        if (!r) return "";
-        const spread = r.spread > 0.05 ? ` (±${(100 * r.spread).toFixed(0)}%)` : "";
-        return `${r.reference ? "**" : ""}${fmtRate(r.median)}${r.reference ? "**" : ""}${spread}`;
-      }),
-    ]);
-  });
-  return [line(["workload", ...names]), line(["---", ...names.map(() => "---")]), ...rows].join("\n");
+  const table = (ws: string[]): string => {
+    const names = namesOf(ws[0]);
+    const rows = ws.map((w) => {
+      const here = results.filter((r) => r.workload === w);
+      return line([
+        `${w} (${here[0].unit})`,
+        ...here.map((r) => {
+          const spread = r.spread > 0.05 ? ` (±${(100 * r.spread).toFixed(0)}%)` : "";
+          return `${r.reference ? "**" : ""}${fmtRate(r.median)}${r.reference ? "**" : ""}${spread}`;
+        }),
+      ]);
+    });
+    return [line(["workload", ...names]), line(["---", ...names.map(() => "---")]), ...rows].join("\n");
+  };
+  return groups.map(table).join("\n\n");
 }

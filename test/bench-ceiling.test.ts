@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { cpuName } from "../bench/ceiling.js";
-import { formatSummary, type Result } from "../bench/harness.js";
+import { formatMarkdown, formatSummary, type Result } from "../bench/harness.js";
 import { loadKernels } from "../src/backend/wasm/loader.js";
 
 const kernels = loadKernels();
@@ -58,4 +58,28 @@ test("formatSummary: shares of the ceiling, two threads ÷ one and ÷ PyTorch on
   assert.equal(table[2], "| GEMM | 40.0 / 70.0 GFLOP/s | 50.0 | 80% | 140% | 1.75× | 0.50× | 2.00× |");
   // No ceiling, no second thread and no PyTorch in the MLP's workload: empty cells, not NaN.
   assert.equal(table[3], "| MLP | 9.00 / — GFLOP/s |  |  |  |  |  |  |");
+});
+
+test("formatMarkdown: one table per run of workloads with the same contestants, the reference in bold", () => {
+  const md = formatMarkdown([
+    result("A", "Homeostat wasm, 1 thread", "Homeostat", 1),
+    result("A", "PyTorch (1 thread)", "PyTorch", 2),
+    result("B", "Homeostat wasm, 1 thread", "Homeostat", 3),
+    result("B", "PyTorch (1 thread)", "PyTorch", 4),
+    result("C", "Homeostat wasm, 1 thread", "Homeostat", 5),
+    result("C", "ceiling: 12 chains, 1 thread", "ceiling", 6),
+  ]);
+  assert.equal(
+    md,
+    [
+      "| workload | Homeostat wasm, 1 thread | PyTorch (1 thread) |",
+      "| --- | --- | --- |",
+      "| A (GFLOP/s) | **1.00** | 2.00 |",
+      "| B (GFLOP/s) | **3.00** | 4.00 |",
+      "",
+      "| workload | Homeostat wasm, 1 thread | ceiling: 12 chains, 1 thread |",
+      "| --- | --- | --- |",
+      "| C (GFLOP/s) | **5.00** | 6.00 |",
+    ].join("\n"),
+  );
 });
