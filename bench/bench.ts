@@ -14,7 +14,9 @@ import os from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import {
+  formatMarkdown,
   formatRatios,
+  formatSummary,
   formatTable,
   measure,
   ratiosByPeer,
@@ -30,23 +32,32 @@ import {
   uniformMatrix,
 } from "./homeostat.js";
 import { startTorch } from "./peers-torch.js";
+import { ceilingContestant, cpuName } from "./ceiling.js";
+import { cnnWorkloads, convWorkloads } from "./conv-workloads.js";
 import { backendByName, type WasmBackend } from "../src/backend/index.js";
 import { Rng } from "../src/tensor/rng.js";
 
-const USAGE = `usage: homeostat bench [--quick] [--out PATH] [--only train|gemm]   (or: npm run bench -- …)
-  --quick       about a minute instead of about five (fewer, shorter rounds)
+const USAGE = `usage: homeostat bench [--quick] [--out PATH] [--only train|gemm|conv|cnn]   (or: npm run bench -- …)
+  --quick       about two minutes instead of about eight (fewer, shorter rounds)
   --out PATH    where to write the JSON results (default bench-results.json)
-  --only NAME   run one workload: train or gemm`;
+  --only NAME   run one kind of workload: train (MLP), gemm, conv (one layer fwd+bwd) or cnn (training)`;
 
-/** Budgets per workload (three of each kind): the full run takes about five minutes on a 2-core machine. */
-const SCHEDULES: Record<"full" | "quick", Record<"train" | "gemm", Schedule>> = {
+type Kind = "train" | "gemm" | "conv" | "cnn";
+const KINDS: readonly Kind[] = ["train", "gemm", "conv", "cnn"];
+
+/** Budgets per workload: the full run takes about eight minutes on a 2-core machine. */
+const SCHEDULES: Record<"full" | "quick", Record<Kind, Schedule>> = {
   full: {
     train: { warmupSeconds: 1, roundSeconds: 0.5, budgetSeconds: 40, minRounds: 5 },
     gemm: { warmupSeconds: 0.5, roundSeconds: 0.5, budgetSeconds: 20, minRounds: 3 },
+    conv: { warmupSeconds: 0.3, roundSeconds: 0.3, budgetSeconds: 5, minRounds: 3 },
+    cnn: { warmupSeconds: 1, roundSeconds: 0.5, budgetSeconds: 12, minRounds: 3 },
   },
   quick: {
     train: { warmupSeconds: 0.3, roundSeconds: 0.3, budgetSeconds: 6, minRounds: 3 },
     gemm: { warmupSeconds: 0.1, roundSeconds: 0.2, budgetSeconds: 3, minRounds: 2 },
+    conv: { warmupSeconds: 0.1, roundSeconds: 0.2, budgetSeconds: 1.5, minRounds: 2 },
+    cnn: { warmupSeconds: 0.3, roundSeconds: 0.3, budgetSeconds: 3, minRounds: 2 },
   },
 };
 
@@ -72,7 +83,7 @@ class BenchUsageError extends Error {}
 function parseCli(argv: string[]): {
   quick: boolean;
   out: string;
-  only: "train" | "gemm" | null;
+  only: Kind | null;
   help: boolean;
 } {
   let values;
@@ -90,13 +101,13 @@ function parseCli(argv: string[]): {
   } catch (e) {
     throw new BenchUsageError((e as Error).message);
   }
-  if (values.only !== undefined && values.only !== "train" && values.only !== "gemm") {
-    throw new BenchUsageError(`--only expects train or gemm, got "${values.only}"`);
+  if (values.only !== undefined && !KINDS.includes(values.only as Kind)) {
+    throw new BenchUsageError(`--only expects train, gemm, conv or cnn, got "${values.only}"`);
   }
   return {
     quick: values.quick ?? false,
     out: values.out ?? "bench-results.json",
-    only: (values.only as "train" | "gemm" | undefined) ?? null,
+    only: (values.only as Kind | undefined) ?? null,
     help: values.help ?? false,
   };
 }
@@ -115,7 +126,7 @@ async function loadTfjs(): Promise<TfjsPeers | string> {
 function machine(): Record<string, unknown> {
   const cpus = os.cpus();
   return {
-    cpuModel: cpus[0]?.model.trim() ?? "unknown",
+    cpuModel: cpuName(),
     cpuCount: cpus.length,
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
@@ -181,7 +192,11 @@ export async function runBench(argv: string[]): Promise<number> {
   const torchPeers = typeof torch === "string" ? null : torch;
 
   const workloads: { schedule: Schedule; workload: Workload }[] = [];
-  if (cli.only !== "gemm") {
+  const wants = (kind: Kind): boolean => cli.only === null || cli.only === kind;
+  const made = ceilingContestant();
+  const ceiling = typeof made === "string" ? null : made;
+  console.log(typeof made === "string" ? `note: ${made}` : `machine's ceiling: ${made.name}`);
+  if (wants("train")) {
     for (const batchSize of MLP_BATCHES) {
       const task = makeMlpTask({
         inputs: 784,
@@ -210,7 +225,7 @@ export async function runBench(argv: string[]): Promise<number> {
       });
     }
   }
-  if (cli.only !== "train") {
+  if (wants("gemm")) {
     const gemmRng = new Rng(2);
     for (const [m, n, k] of GEMM_SIZES) {
       const [a, b] = [uniformMatrix(m, k, gemmRng), uniformMatrix(k, n, gemmRng)];
@@ -224,11 +239,18 @@ export async function runBench(argv: string[]): Promise<number> {
             ...ours.map((o) => homeostatGemm(m, n, k, a, b, o, isReference(o))),
             ...(tf ? tf.TF_BACKENDS.map((be) => tf.tfjsGemm(be, m, n, k, a, b)) : []),
             ...(torchPeers ? [torchPeers.gemm(m, n, k, 1), torchPeers.gemm(m, n, k, 2)] : []),
+            ...(ceiling && m === 1024 ? [ceiling] : []),
           ],
         },
       });
     }
   }
+  if (wants("conv"))
+    for (const workload of convWorkloads(torchPeers, ceiling))
+      workloads.push({ schedule: SCHEDULES[mode].conv, workload });
+  if (wants("cnn"))
+    for (const workload of cnnWorkloads(torchPeers))
+      workloads.push({ schedule: SCHEDULES[mode].cnn, workload });
 
   const results: Result[] = [];
   for (const { schedule, workload: w } of workloads) {
@@ -249,6 +271,16 @@ export async function runBench(argv: string[]): Promise<number> {
   console.log(
     "each Homeostat contestant ÷ the fastest contestant of each peer (above 1: Homeostat is faster).",
   );
+  console.log(
+    `\nagainst the machine's ceiling and PyTorch on the same threads (${host.cpuModel}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}):\n`,
+  );
+  console.log(`${formatSummary(results)}\n`);
+  console.log(
+    `the doc's table (docs/performance.md; bold: the ratios' reference):\n\n${formatMarkdown(results)}`,
+  );
   const seconds = (performance.now() - started) / 1000;
   const report = {
     date: new Date().toISOString(),
@@ -260,6 +292,7 @@ export async function runBench(argv: string[]): Promise<number> {
     wasm: wasm?.info() ?? null,
     results,
     ratios: ratiosByPeer(results),
+    summary: formatSummary(results),
   };
   writeFileSync(cli.out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwrote ${cli.out} (${seconds.toFixed(0)} s in all)`);

@@ -208,3 +208,84 @@ export function ratiosByPeer(
   }
   return out;
 }
+
+/** The thread count a contestant's name states ("…, 2 threads", "(1 thread)"), or null. */
+function threadsOf(name: string): number | null {
+  const m = name.match(/(\d+) threads?\b/);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Per workload, as a markdown table: the ceiling's rate (where the workload ran it), each Homeostat
+ * contestant as a share of it, two threads ÷ one, and each Homeostat contestant ÷ the PyTorch
+ * contestant on the same threads (above 1: Homeostat is faster). Empty cells where a figure is missing.
+ */
+export function formatSummary(results: readonly Result[], ceilingPeer = "ceiling"): string {
+  const rows: string[][] = [];
+  for (const workload of [...new Set(results.map((r) => r.workload))]) {
+    const here = results.filter((r) => r.workload === workload);
+    const ceiling = here.find((r) => r.peer === ceilingPeer)?.median;
+    const ours = here.filter((r) => r.peer === "Homeostat" && threadsOf(r.contestant) !== null);
+    const on = (t: number, peer: string) =>
+      here.find((r) => r.peer === peer && threadsOf(r.contestant) === t)?.median;
+    const cell = (x: number | undefined, f: (v: number) => string): string =>
+      x === undefined || !Number.isFinite(x) ? "" : f(x);
+    const [one, two] = [on(1, "Homeostat"), on(2, "Homeostat")];
+    rows.push([
+      workload,
+      `${one === undefined ? "—" : fmtRate(one)} / ${two === undefined ? "—" : fmtRate(two)} ${here[0].unit}`,
+      cell(ceiling, (c) => fmtRate(c)),
+      cell(ceiling && one && one / ceiling, (v) => `${(100 * v).toFixed(0)}%`),
+      cell(ceiling && two && two / ceiling, (v) => `${(100 * v).toFixed(0)}%`),
+      cell(one && two && two / one, (v) => `${v.toFixed(2)}×`),
+      ...[1, 2].map((t) => {
+        const torch = on(t, "PyTorch");
+        const own = ours.find((r) => threadsOf(r.contestant) === t)?.median;
+        return cell(torch && own && own / torch, (v) => `${v.toFixed(2)}×`);
+      }),
+    ]);
+  }
+  const header = [
+    "workload",
+    "wasm 1 / 2 threads",
+    "ceiling (GFLOP/s)",
+    "1 thread ÷ ceiling",
+    "2 threads ÷ ceiling",
+    "2 threads ÷ 1",
+    "÷ PyTorch 1 thread",
+    "÷ PyTorch 2 threads",
+  ];
+  const line = (cells: string[]): string => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/**
+ * All results as markdown tables (the doc's): one row per workload and one column per contestant, a
+ * new table wherever the contestants change (the MLP's, the products', the conv layers', the CNNs').
+ */
+export function formatMarkdown(results: readonly Result[]): string {
+  const workloads = [...new Set(results.map((r) => r.workload))];
+  const namesOf = (w: string): string[] => results.filter((r) => r.workload === w).map((r) => r.contestant);
+  const groups: string[][] = [];
+  for (const w of workloads) {
+    const last = groups.at(-1);
+    if (last && namesOf(last[0]).join("\n") === namesOf(w).join("\n")) last.push(w);
+    else groups.push([w]);
+  }
+  const line = (cells: string[]): string => `| ${cells.join(" | ")} |`;
+  const table = (ws: string[]): string => {
+    const names = namesOf(ws[0]);
+    const rows = ws.map((w) => {
+      const here = results.filter((r) => r.workload === w);
+      return line([
+        `${w} (${here[0].unit})`,
+        ...here.map((r) => {
+          const spread = r.spread > 0.05 ? ` (±${(100 * r.spread).toFixed(0)}%)` : "";
+          return `${r.reference ? "**" : ""}${fmtRate(r.median)}${r.reference ? "**" : ""}${spread}`;
+        }),
+      ]);
+    });
+    return [line(["workload", ...names]), line(["---", ...names.map(() => "---")]), ...rows].join("\n");
+  };
+  return groups.map(table).join("\n\n");
+}

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createInterface, type Interface } from "node:readline";
 import type { Contestant, Timing } from "./harness.js";
 import type { MlpTask } from "./homeostat.js";
+import { type ConvCase, cnnSteps, convFlops } from "./conv-workloads.js";
 
 const PYTHON = "/usr/bin/python3";
 const SCRIPT = fileURLToPath(new URL("../../bench/torch_peer.py", import.meta.url));
@@ -18,6 +19,10 @@ export interface TorchPeer {
   blas: string;
   mlp(task: MlpTask, threads: number): Contestant;
   gemm(m: number, n: number, k: number, threads: number): Contestant;
+  /** One conv layer's forward and backward (NCHW, PyTorch's own layout), counted as `convFlops`. */
+  conv(c: ConvCase, threads: number): Contestant;
+  /** Training the net `net` ("lenet" or "resnet", as conv-workloads.ts builds it) with Adam; work in samples. */
+  cnn(net: string, batch: number, threads: number): Contestant;
   close(): void;
 }
 
@@ -77,6 +82,29 @@ export async function startTorch(): Promise<TorchPeer | string> {
         async run(reps: number): Promise<Timing> {
           const seconds = await ask({ op: "gemm", id, m, n, k, threads, reps });
           return { work: reps * 2 * m * n * k, seconds };
+        },
+      };
+    },
+    conv(c, threads) {
+      const id = ids++;
+      return {
+        name: `PyTorch ${hello.version} conv2d (${threads} thread${threads > 1 ? "s" : ""})`,
+        peer: "PyTorch",
+        async run(reps: number): Promise<Timing> {
+          const seconds = await ask({ op: "conv", id, ...c, threads, reps });
+          return { work: reps * convFlops(c), seconds };
+        },
+      };
+    },
+    cnn(net, batch, threads) {
+      const id = ids++;
+      const steps = cnnSteps(batch);
+      return {
+        name: `PyTorch ${hello.version} (${threads} thread${threads > 1 ? "s" : ""})`,
+        peer: "PyTorch",
+        async run(reps: number): Promise<Timing> {
+          const seconds = await ask({ op: "cnn", id, net, batch, steps, lr: 1e-3, seed: 1, threads, reps });
+          return { work: reps * steps * batch, seconds };
         },
       };
     },

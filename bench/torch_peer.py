@@ -2,7 +2,11 @@
 
 Commands: {"op": "mlp", "id", "inputs", "hidden", "classes", "batch", "lr", "seed", "threads", "reps"}
 trains the MLP (ReLU, softmax cross-entropy, SGD) for `reps` steps on fixed random batches;
-{"op": "gemm", "id", "m", "n", "k", "threads", "reps"} multiplies. Models and operands persist by id
+{"op": "gemm", "id", "m", "n", "k", "threads", "reps"} multiplies;
+{"op": "conv", "id", "batch", "size", "cin", "cout", "padding", "first", "threads", "reps"} runs a 3×3
+conv layer forward and backward (the input's gradient too unless `first`); {"op": "cnn", "id", "net",
+"batch", "steps", "lr", "seed", "threads", "reps"} trains "lenet" or "resnet" (bench/conv-workloads.ts
+builds the same nets) with Adam for `reps` epochs of `steps` batches. Models and operands persist by id
 so warm-up and rounds reuse them. Each reply is {"seconds": ...} for the timed loop only.
 """
 import ctypes
@@ -68,6 +72,66 @@ def gemm(c):
     return time.perf_counter() - start
 
 
+def conv(c):
+    if c["id"] not in state:
+        torch.manual_seed(3)
+        layer = torch.nn.Conv2d(c["cin"], c["cout"], 3, padding=c["padding"])
+        x = torch.rand(c["batch"], c["cin"], c["size"], c["size"], requires_grad=not c["first"])
+        with torch.no_grad():
+            g = torch.rand_like(layer(x))
+        state[c["id"]] = (layer, x, g)
+    layer, x, g = state[c["id"]]
+    start = time.perf_counter()
+    for _ in range(c["reps"]):
+        layer.zero_grad(set_to_none=True)
+        x.grad = None
+        layer(x).backward(g)
+    return time.perf_counter() - start
+
+
+class Block(torch.nn.Module):
+    """ResNet's basic block as Homeostat's `residual` builds it: conv-bn-relu-conv-bn, plus the input
+    (through a bias-free strided 1×1 convolution when the body changes the shape)."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        nn = torch.nn
+        self.body = nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout), nn.ReLU(),
+                                  nn.Conv2d(cout, cout, 3, 1, 1), nn.BatchNorm2d(cout))
+        self.proj = nn.Conv2d(cin, cout, 1, stride, bias=False) if cin != cout or stride != 1 else None
+
+    def forward(self, x):
+        return self.body(x) + (self.proj(x) if self.proj is not None else x)
+
+
+def cnn_net(name):
+    nn = torch.nn
+    if name == "lenet":
+        return nn.Sequential(nn.Conv2d(1, 16, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 5 * 5, 10))
+    return nn.Sequential(nn.Conv2d(1, 16, 3, 2, 1), nn.BatchNorm2d(16), nn.ReLU(), Block(16, 16, 1), nn.ReLU(),
+                         Block(16, 32, 2), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
+
+
+def cnn(c):
+    if c["id"] not in state:
+        torch.manual_seed(c["seed"])
+        model = cnn_net(c["net"])
+        batches = [(torch.rand(c["batch"], 1, 28, 28), torch.randint(0, 10, (c["batch"],))) for _ in range(c["steps"])]
+        state[c["id"]] = (model, torch.optim.Adam(model.parameters(), lr=c["lr"]), batches)
+    model, opt, batches = state[c["id"]]
+    start = time.perf_counter()
+    for _ in range(c["reps"]):
+        for x, y in batches:
+            opt.zero_grad(set_to_none=True)
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    return time.perf_counter() - start
+
+
+OPS = {"mlp": mlp, "gemm": gemm, "conv": conv, "cnn": cnn}
+
+
 def main():
     print(json.dumps({"version": torch.__version__, "blas": BLAS_CONFIG.split(" NO_")[0] if BLAS_CONFIG else "reference BLAS (not OpenBLAS)"}), flush=True)
     for line in sys.stdin:
@@ -75,7 +139,7 @@ def main():
         torch.set_num_threads(c["threads"])
         if SET_BLAS_THREADS:
             SET_BLAS_THREADS(c["threads"])
-        seconds = mlp(c) if c["op"] == "mlp" else gemm(c)
+        seconds = OPS[c["op"]](c)
         print(json.dumps({"seconds": seconds}), flush=True)
 
 

@@ -693,6 +693,41 @@ test("wasm axpy of a gradient a split product wrote is split too, with the same 
   }
 });
 
+test("wasm: a product too narrow to split by columns is split by rows, with the same bits as on one thread", {
+  skip: noWasm,
+}, (t) => {
+  // A convolution's shape: many rows (an odd count, so the last row chunk is short), 16 or 20 filters.
+  const w = wasm!;
+  const before = w.info().threads;
+  try {
+    for (const [m, n, k, tB] of [
+      [4099, 16, 144, true],
+      [3001, 20, 150, false],
+    ] as const) {
+      const a = randomF32(m * k);
+      const b = randomF32(n * k);
+      // Two threads first: run second, they could find one thread's product still in the arena.
+      const [two, one] = [2, 1].map((threads) => {
+        if (w.setThreads(threads) !== threads) return null;
+        const out = new Float32Array(m * n);
+        w.matmul(a, b, out, m, n, k, false, tB);
+        return out;
+      });
+      if (!two) {
+        t.skip(NO_THREADS);
+        return;
+      }
+      assert.deepEqual(two, one, `${m}×${n}×${k}: two threads and one disagree`);
+      const ref = new Float32Array(m * n);
+      jsBackend.matmul(a, b, ref, m, n, k, false, tB);
+      const worst = one!.reduce((acc, v, i) => Math.max(acc, Math.abs(v - ref[i]!)), 0);
+      assert.ok(worst < 1e-3 * k, `${m}×${n}×${k}: off js by ${worst}`);
+    }
+  } finally {
+    w.setThreads(before);
+  }
+});
+
 test("wasm matmul split over two threads matches js, and its memory stays flat across calls", {
   skip: noWasm,
 }, (t) => {

@@ -458,11 +458,14 @@ test("homeostat bench: --help prints its usage (exit 0); a bad flag or workload 
   assert.match(help.stdout, /usage: homeostat bench \[--quick\]/);
   for (const args of [
     ["bench", "--bogus"],
-    ["bench", "--only", "conv"],
+    ["bench", "--only", "resnet"],
   ]) {
     const r = run([...args, "--out", "never.json"]);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
-    assert.match(r.stderr, /^bench: (Unknown option '--bogus'|--only expects train or gemm, got "conv")/);
+    assert.match(
+      r.stderr,
+      /^bench: (Unknown option '--bogus'|--only expects train, gemm, conv or cnn, got "resnet")/,
+    );
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, "no stack trace");
     assert.ok(!existsSync(join(dir, "never.json")));
   }

@@ -28,12 +28,12 @@ export const reportPage = {
 } satisfies HelpPage;
 
 export const benchPage = {
-  usage: ["bench [--quick] [--only train|gemm] [--out FILE.json]"],
+  usage: ["bench [--quick] [--only train|gemm|conv|cnn] [--out FILE.json]"],
   about:
-    "Measures training throughput (784-256-256-10 MLP, SGD, batches of 1, 64 and 256) and float32 matrix products (64×256×784, 256³, 1024³) of Homeostat's js backend and wasm backend (1 and 2 threads) against TensorFlow.js (cpu and wasm; a dev dependency, so only in a clone after npm install) and PyTorch (when python3 has torch), in interleaved rounds. Takes about five minutes (a minute with --quick). It parses its own flags: --json, --quiet, --seed, --backend and --threads are not taken.",
+    "Measures training throughput (784-256-256-10 MLP, SGD, batches of 1, 64 and 256) float32 matrix products (64×256×784, 256³, 1024³), one 3×3 conv layer's forward and backward (28×28 and 32×32 inputs, batch 32 and 1) and CNN training (a LeNet-5-like and a small ResNet block net, batch 32 and 1) of Homeostat's js backend and wasm backend (1 and 2 threads) against TensorFlow.js (cpu and wasm; a dev dependency, so only in a clone after npm install) and PyTorch (when python3 has torch), in interleaved rounds, beside the machine's own ceiling (one thread of independent 128-bit multiply-add chains). Takes about eight minutes (two with --quick). It parses its own flags: --json, --quiet, --seed, --backend and --threads are not taken.",
   flags: [
-    { flag: "--quick", doc: "fewer, shorter rounds: about a minute instead of about five" },
-    { flag: "--only WORKLOAD", doc: "run one workload: train or gemm (default both)" },
+    { flag: "--quick", doc: "fewer, shorter rounds: about two minutes instead of about eight" },
+    { flag: "--only WORKLOAD", doc: "run one kind of workload: train, gemm, conv or cnn (default all)" },
     { flag: "--out FILE", doc: "where to write the results as JSON (default bench-results.json)" },
     { flag: "-h, --help", doc: HELP },
   ],
@@ -41,14 +41,17 @@ export const benchPage = {
     [
       "Output",
       `  A line per workload as it runs, a table (rate: median of rounds; spread: half the interquartile
-  range), then each Homeostat contestant ÷ each peer's fastest (above 1: Homeostat is faster).`,
+  range), then each Homeostat contestant ÷ each peer's fastest (above 1: Homeostat is faster), then
+  per workload wasm's share of the ceiling, two threads ÷ one and ÷ PyTorch on the same threads, and
+  every rate as a markdown table.`,
     ],
     [
       "JSON file (--out)",
       `  {"date", "mode": "quick" | "full", "seconds", "machine": {"cpuModel", "cpuCount", "node",
    "platform", "memoryGiB", "loadAverage"}, "tfjs", "torch", "wasm" (versions, or why skipped),
    "results": [{"workload", "contestant", "unit", "median", "spread", "rounds", "repsPerRound",
-   "reference", "peer", "ratio"}], "ratios": {workload: {contestant: {peer: ratio}}}}`,
+   "reference", "peer", "ratio"}], "ratios": {workload: {contestant: {peer: ratio}}},
+   "summary" (the ceiling table, markdown)}`,
     ],
   ],
   exit: "0 measured; 2 bad usage",

@@ -43,7 +43,7 @@ Usage:
                                            ONNX (opset 17), a TF.js layers model, or PyTorch weights + a .py
   homeostat import --format onnx|tfjs|safetensors --in PATH [--arch FILE] --out FILE
                                            an ONNX file, a TF.js model folder or a PyTorch state dict as a model file
-  homeostat bench [--quick] [--only train|gemm] [--out FILE.json]
+  homeostat bench [--quick] [--only train|gemm|conv|cnn] [--out FILE.json]
                                            training and matrix-product speed: js and wasm backends against
                                            TensorFlow.js and PyTorch where installed (interleaved, ratios)
   homeostat COMMAND --help                 that command's flags, input formats, --json output and examples

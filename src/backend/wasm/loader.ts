@@ -72,6 +72,11 @@ export interface KernelExports {
     relu: number,
     wantDb: number,
   ): void;
+  /** The machine's ceiling (kernels/peak.ts): `iters` rounds of 12 independent f32x4 multiply-add chains. */
+  fmaPeak(iters: number, seed: number): number;
+  /** 1 where `fmaPeak`'s multiply-add is fused (relaxed SIMD), 0 where it is a multiply then an add. */
+  peakFused(): number;
+  peakFlopsPerIter(): number;
 }
 
 export interface LoadedKernels {

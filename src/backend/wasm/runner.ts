@@ -360,6 +360,8 @@ export class KernelRunner {
     } else {
       // About four chunks per thread, so that a thread the OS schedules late leaves little to wait for.
       const chunkCols = Math.min(this.blockCols, Math.max(1, Math.round(panels / (4 * threads)))) * nr;
+      // Too few columns for two tiles per chunk (a convolution's 16–64 filters): split the rows instead.
+      const chunkRows = panels < 8 * threads && m >= 64 * threads ? rowChunk(m, mr, threads) : 0;
       if (outAt >= 0) {
         // Bounded: the offsets are those of update buffers, reused every step (cleared if that ever fails).
         if (this.writtenSplit.size >= 256) this.writtenSplit.clear();
@@ -376,10 +378,11 @@ export class KernelRunner {
           n,
           k,
           np,
-          chunks: Math.ceil(np / chunkCols),
+          chunks: chunkRows > 0 ? Math.ceil(m / chunkRows) : Math.ceil(np / chunkCols),
           chunkCols,
           scratch: scratchAt,
           scratchBytes: this.scratchFloats * 4,
+          chunkRows,
         },
         ex,
       );
@@ -387,4 +390,9 @@ export class KernelRunner {
     if (epilogue) ex.biasAct(cAt, biasAt ?? 0, m, n, np, epilogue.bias ? 1 : 0, epilogue.relu ? 1 : 0);
     this.output(cAt, out, m, np);
   }
+}
+
+/** Rows per chunk of a row-split product: a multiple of the tile height, about four chunks per thread. */
+function rowChunk(m: number, mr: number, threads: number): number {
+  return Math.max(mr, Math.ceil(m / (4 * threads) / mr) * mr);
 }

@@ -34,12 +34,12 @@ export const CTL = {
   done: 2,
   ready: 3,
   stop: 4,
-  /** Job arguments: the kind, then a product's ap, b, transB, c, m, n, k, np, chunks, chunkCols, scratch, scratchBytes or an axpy's x, y, n, alpha (float32 bits), chunks, chunkLen. */
+  /** Job arguments: the kind, then a product's ap, b, transB, c, m, n, k, np, chunks, chunkCols, scratch, scratchBytes, chunkRows or an axpy's x, y, n, alpha (float32 bits), chunks, chunkLen. */
   args: 8,
   size: 24,
 } as const;
 
-/** Columns of C = op(A)·op(B), split into column chunks; A is already packed. */
+/** C = op(A)·op(B), split into column chunks (or row chunks: `chunkRows`); A is already packed. */
 export interface GemmJob {
   kind: "gemm";
   ap: number;
@@ -57,6 +57,13 @@ export interface GemmJob {
   /** Thread t packs B in scratch + t·scratchBytes. */
   scratch: number;
   scratchBytes: number;
+  /**
+   * 0: chunks are `chunkCols` columns of every row. Else chunks are this many rows (a multiple of the
+   * tile height) of every column, for products too narrow to split by columns (a convolution's few
+   * filters): column chunks there would be one tile wide, two threads would each stream all of A, and
+   * would write the two halves of every cache line of C.
+   */
+  chunkRows: number;
 }
 
 /** y ← y + alpha·x over n floats, split into chunks of chunkLen (a multiple of 8, the kernel's vector step). */
@@ -94,6 +101,23 @@ export function runChunk(ex: JobKernels, job: Job, i: number, thread: number): v
   if (job.kind === "axpy") {
     const from = i * job.chunkLen;
     ex.axpy(job.alpha, job.x + from * 4, job.y + from * 4, Math.min(job.chunkLen, job.n - from));
+    return;
+  }
+  if (job.chunkRows > 0) {
+    // Rows r0.. of A's packed panels (panel r starts at r·k floats) and of C (row stride np), all columns.
+    const r0 = i * job.chunkRows;
+    ex.gemmColumns(
+      job.ap + r0 * job.k * 4,
+      job.b,
+      job.transB ? 1 : 0,
+      job.c + r0 * job.np * 4,
+      Math.min(job.chunkRows, job.m - r0),
+      job.n,
+      job.k,
+      0,
+      job.np,
+      job.scratch + thread * job.scratchBytes,
+    );
     return;
   }
   const j0 = i * job.chunkCols;
@@ -154,6 +178,7 @@ function writeJob(ctl: Int32Array, job: Job): void {
         job.chunkCols,
         job.scratch,
         job.scratchBytes,
+        job.chunkRows,
       ],
       CTL.args,
     );
@@ -189,6 +214,7 @@ export function readJob(ctl: Int32Array): Job {
     chunkCols: ctl[a + 9]!,
     scratch: ctl[a + 10]!,
     scratchBytes: ctl[a + 11]!,
+    chunkRows: ctl[a + 12]!,
   };
 }
 

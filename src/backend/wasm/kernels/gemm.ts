@@ -144,7 +144,10 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumu
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
+  // Counted by B's pointer, not by p: one add, compare and branch fewer per trip, which the loop
+  // cannot spare (8 multiply-adds, 6 loads and the loop's own integer work on a 4-cycle budget).
+  const bEnd = bp + (<usize>kc * NR << 2);
+  while (bp < bEnd) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);

@@ -6,3 +6,4 @@ export * from "./linear";
 export * from "./distance";
 export * from "./spectrum";
 export * from "./conv";
+export * from "./peak";
