@@ -14,8 +14,16 @@ export { jsBackend } from "./js/index.js";
  */
 let wasmBackend: WasmBackend | null = createWasmBackend();
 
-const registry = new Map<string, Backend>([["js", jsBackend]]);
-if (wasmBackend) registry.set("wasm", wasmBackend);
+// Module state set up by initialisers only, so that importing this module acts on nothing outside it
+// (package.json's sideEffects; test/side-effects.test.ts).
+const registry = new Map<string, Backend>(
+  wasmBackend
+    ? [
+        ["js", jsBackend],
+        ["wasm", wasmBackend],
+      ]
+    : [["js", jsBackend]],
+);
 let active: Backend = jsBackend;
 
 /**
