@@ -4,7 +4,15 @@
  * `window.playground` exposes the live numbers (the browser tests read them).
  */
 import "./style.css";
-import { activations, backendNames, formatEvent, loadWasmBackend, optimizers, useBackend } from "homeostat";
+import {
+  activations,
+  backend,
+  backendNames,
+  formatEvent,
+  loadWasmBackend,
+  optimizers,
+  useBackend,
+} from "homeostat";
 import { DATASETS, type DatasetName, loadDigits, makeDataset, type Points } from "./datasets.js";
 import { drawBoundary, drawDigits, drawLines, HEALTH_COLORS } from "./draw.js";
 import { type OptimizerName, Session, type SessionOptions } from "./session.js";
@@ -23,14 +31,8 @@ const REPAIRS = new Set([
 ]);
 const FAILURES = new Set(["nonFinite", "divergence", "explodingGradients", "failed"]);
 
-// The private-memory kernels only, fetched from dist as before the page imported the package: with the
-// package's own loader (`loadWasmBackend()`), the digits tests of e2e-playground fell short of their
-// thresholds three runs out of three after main's wasm spectrum kernels; why is not yet known.
-await loadWasmBackend(async (name) => {
-  if (name.includes("-mt")) return null;
-  const r = await fetch(new URL(`../dist/src/backend/wasm/${name}.wasm`, import.meta.url));
-  return r.ok ? new Uint8Array(await r.arrayBuffer()) : null;
-});
+// The kernels ship beside the package's loader, and Vite beside the page: nothing to configure.
+await loadWasmBackend();
 
 /** The wasm backend where it loads, the reference js backend otherwise; ?backend= overrides. */
 function chooseBackend(): string {
@@ -68,6 +70,8 @@ fillMenu(
 );
 fillMenu(controls.optimizer, optimizers.names());
 const backendName = chooseBackend();
+/** Which compiled kernels run (the wasm backend's variant), for the tests to read. */
+const kernelVariant = (backend() as { info?: () => { variant: string } }).info?.().variant ?? null;
 let session: Session;
 let playing = false;
 let trainMs = 0;
@@ -185,6 +189,7 @@ function draw(full: boolean): void {
   const w = window as unknown as { playground: unknown };
   w.playground = {
     backend: backendName,
+    variant: kernelVariant,
     playing,
     step: session.step,
     tasks: session.tasks.length,

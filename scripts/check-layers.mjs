@@ -19,6 +19,7 @@ const LAYERS = [
   "train",
   "health",
   "homeostasis",
+  "run",
   "continual",
   "learner",
   "io",

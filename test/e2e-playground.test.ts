@@ -18,6 +18,7 @@ const pageErrors: string[] = [];
 
 interface Live {
   backend: string;
+  variant: string | null;
   step: number;
   tasks: number;
   events: number;
@@ -58,6 +59,8 @@ test("the playground trains in the browser: the loss falls and the regions are d
   await page.selectOption("#dataset", "circle");
   let state = await live();
   assert.equal(state.backend, "wasm", "the wasm kernels load in the browser (single-threaded)");
+  // The page is not cross-origin isolated: the package's loader skips the shared-memory kernels.
+  assert.match(String(state.variant), /^kernels(-relaxed)?$/);
   assert.equal(state.step, 0);
   await page.click("#play");
   await page.waitForFunction(
@@ -98,7 +101,7 @@ test("the playground trains in the browser: the loss falls and the regions are d
   await page.screenshot({ path: artifactPath("playground-task-switch.png") });
   await page.click("#play");
   console.log(
-    `# playground on ${state.backend}: ${Math.round(state.stepsPerSecond)} training steps/s (compute), ${Math.round(state.wallStepsPerSecond)} steps/s wall`,
+    `# playground on ${state.backend} (${state.variant}): ${Math.round(state.stepsPerSecond)} training steps/s (compute), ${Math.round(state.wallStepsPerSecond)} steps/s wall`,
   );
   assert.deepEqual(pageErrors, []);
 });

@@ -2,7 +2,7 @@ import type { Backend } from "./backend.js";
 import { ConfigError } from "../tensor/errors.js";
 import { jsBackend } from "./js/index.js";
 import { createWasmBackend, type WasmBackend } from "./wasm/index.js";
-import { loadKernels, VARIANT_NAMES } from "./wasm/loader.js";
+import { loadKernels, usableVariantNames } from "./wasm/loader.js";
 
 export type { Backend, ConvGeometry, UnaryKernel, BinaryKernel, ReduceKernel } from "./backend.js";
 export type { WasmBackend, WasmInfo } from "./wasm/index.js";
@@ -14,8 +14,16 @@ export { jsBackend } from "./js/index.js";
  */
 let wasmBackend: WasmBackend | null = createWasmBackend();
 
-const registry = new Map<string, Backend>([["js", jsBackend]]);
-if (wasmBackend) registry.set("wasm", wasmBackend);
+// Module state set up by initialisers only, so that importing this module acts on nothing outside it
+// (package.json's sideEffects; test/side-effects.test.ts).
+const registry = new Map<string, Backend>(
+  wasmBackend
+    ? [
+        ["js", jsBackend],
+        ["wasm", wasmBackend],
+      ]
+    : [["js", jsBackend]],
+);
 let active: Backend = jsBackend;
 
 /**
@@ -33,8 +41,10 @@ export async function loadWasmBackend(
   },
 ): Promise<boolean> {
   if (wasmBackend) return true;
-  const bytes = new Map<string, Uint8Array<ArrayBuffer> | null>();
-  for (const name of VARIANT_NAMES) bytes.set(name, await fetchBytes(name).catch(() => null));
+  // Only the variants this runtime can use, all at once: a page waits for the slowest, not the sum.
+  const names = usableVariantNames();
+  const fetched = await Promise.all(names.map((name) => fetchBytes(name).catch(() => null)));
+  const bytes = new Map(names.map((name, i) => [name, fetched[i] ?? null]));
   wasmBackend = createWasmBackend(loadKernels((name) => bytes.get(name) ?? null));
   if (wasmBackend) registry.set("wasm", wasmBackend);
   return wasmBackend !== null;

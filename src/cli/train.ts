@@ -1,4 +1,3 @@
-import { type BatchTransform, chainTransforms, randomFlip, randomShift } from "../data/transforms.js";
 import { encodeModel } from "../io/model.js";
 import { ensureDirectory, writeFileAtomic } from "../io/atomic.js";
 import { Sequential } from "../nn/sequential.js";
@@ -7,20 +6,12 @@ import { Rng } from "../tensor/rng.js";
 import { evaluate } from "../train/evaluate.js";
 import type { Observer } from "../train/events.js";
 import { type FitOptions, type FitResult, fit } from "../train/fit.js";
-import { earlyStopping } from "../train/observers.js";
-import { createRegulator } from "../homeostasis/config.js";
-import { vitals } from "../homeostasis/vital-loop.js";
 import { type LossName, losses } from "../losses/losses.js";
 import { useBackend } from "../backend/index.js";
 import { dirname, relative } from "node:path";
 import type { RunConfig } from "./config.js";
-import {
-  checkBeforeTraining,
-  formatEvent,
-  type HealthEvent,
-  type HealthMonitor,
-  healthMonitor,
-} from "../health/index.js";
+import { checkBeforeTraining, formatEvent, type HealthEvent, type HealthMonitor } from "../health/index.js";
+import { runObservers, sectionFitOptions } from "../run/observers.js";
 import { CheckpointWriter, type CheckpointContents } from "../io/checkpoint.js";
 import { type PreparedData, prepareData, toTensors } from "./data.js";
 import { epochLog, progressBar } from "./progress.js";
@@ -101,18 +92,11 @@ export function runTraining(
       `resuming from step ${resume.state.step} (epoch ${resume.state.epoch + 1}, batch ${resume.state.batchIndex + 1})`,
     );
   const history = fit(model, train, {
-    epochs: cfg.epochs,
-    batchSize: cfg.batchSize,
-    optimizer: cfg.optimizer,
+    ...sectionFitOptions(cfg, cfg.optimizer),
     loss,
-    seed: cfg.seed,
-    schedule: cfg.schedule,
-    plateau: cfg.plateau,
-    clip: cfg.clip,
     validationSplit: cfg.data.validationSplit,
     metrics,
     observers: watch.observers,
-    augment: cfg.augment ? augmentation(cfg.augment) : undefined,
     resume: resume?.state,
     checkpoint:
       writer && cfg.checkpoint ? checkpointing(cfg, model, writer, cfg.checkpoint.every) : undefined,
@@ -128,12 +112,6 @@ export function runTraining(
 }
 
 /** The model's last layer must be as wide as the data has classes or target columns. */
-/** The run config's augmentation: random shifts, then (with `flip`) random horizontal flips. */
-function augmentation(a: NonNullable<RunConfig["augment"]>): BatchTransform {
-  const shift = randomShift(a.width, a.height, a.shift, a.channels);
-  return a.flip ? chainTransforms(shift, randomFlip(a.width, a.height, a.channels)) : shift;
-}
-
 function checkOutputWidth(cfg: RunConfig, model: Sequential, data: PreparedData): void {
   if (model.outputDim === data.train.outputDim) return;
   const what =
@@ -166,7 +144,6 @@ function watchTraining(
   stepsPerEpoch: number,
   resume: CheckpointContents | undefined,
 ): Watch {
-  const observers: Observer[] = [];
   const healthEvents: HealthEvent[] = [];
   const printEvent = (e: HealthEvent): void => {
     healthEvents.push(e);
@@ -178,25 +155,12 @@ function watchTraining(
     // The checks compare the built-in names; a plugin's loss matches none of their rules.
     for (const e of checkBeforeTraining(data.train, model, cfg.loss as LossName)) printEvent(e);
   }
-  const monitor = cfg.health.monitor
-    ? healthMonitor({
-        repair: cfg.health.repair,
-        seed: cfg.seed,
-        onEvent: printEvent,
-        detectors: cfg.health.detectors,
-      })
-    : null;
-  if (monitor) observers.push(monitor);
-  if (ui.progress) observers.push(progressBar(ui.progress, cfg.epochs, stepsPerEpoch));
-  else if (!ui.json && !ui.quiet) observers.push(epochLog(ui.say, cfg.epochs));
-  if (cfg.earlyStopping) observers.push(earlyStopping(cfg.earlyStopping));
-  // Regulators act after each optimiser step; their state travels in checkpoints under their stateKey.
-  // The vitals loop tells its findings and actions as they happen, so they print and enter the record.
-  observers.push(
-    ...cfg.homeostasis.map((r) =>
-      r.type === "vitals" ? vitals({ ...r.options, onEvent: printEvent }) : createRegulator(r),
-    ),
-  );
+  const progress = ui.progress
+    ? [progressBar(ui.progress, cfg.epochs, stepsPerEpoch)]
+    : !ui.json && !ui.quiet
+      ? [epochLog(ui.say, cfg.epochs)]
+      : [];
+  const { observers, monitor } = runObservers(cfg, printEvent, progress);
   const recorder = runRecorder();
   observers.push(recorder);
   return { observers, healthEvents, monitor, recorder };

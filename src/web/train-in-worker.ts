@@ -5,6 +5,7 @@
  */
 import { HomeostatError } from "../tensor/errors.js";
 import type { EpochEvent } from "../train/events.js";
+import type { HealthEvent } from "../health/index.js";
 import type { JobEvents, TrainingJob, TrainingJobResult } from "./training-job.js";
 import type { TrainMessage } from "./train-worker.js";
 import { openWorker } from "./worker-channel.js";
@@ -16,8 +17,8 @@ export interface WorkerTrainingOptions extends JobEvents {
 }
 
 /**
- * Train a model in a worker: the job (model, data, `fit`'s options, backend and threads) is plain data;
- * `onEpoch` and `onBatch` hear the run as it goes; the promise resolves with the trained model file
+ * Train a model in a worker: the job (model, data, a run config's training keys, backend, threads) is plain data;
+ * `onEpoch`, `onBatch` and `onHealth` hear the run as it goes; the promise resolves with the trained model file
  * (optimiser state included, so a later job continues where this one stopped), the epochs and the
  * backend used. Works in a browser (a module Web Worker; wasm threads where the page is cross-origin
  * isolated) and in Node (worker_threads). The data is copied to the worker, not moved.
@@ -31,10 +32,13 @@ export interface WorkerTrainingOptions extends JobEvents {
  *     loss: "mse",
  *     epochs: 5,
  *     batchSize: 2,
+ *     schedule: { type: "cosine", warmupSteps: 2, totalSteps: 10 },
+ *     health: { monitor: true, repair: true },
+ *     homeostasis: [{ type: "redo" }],
  *     backend: "wasm",
  *     threads: 2,
  *   },
- *   { onEpoch: (e) => console.log(e.epoch, e.train.loss) },
+ *   { onEpoch: (e) => console.log(e.epoch, e.train.loss), onHealth: (e) => console.log(e.diagnosis) },
  * );
  * const trained = decodeModel(model).model;
  */
@@ -62,6 +66,7 @@ export function trainInWorker(
       if (m.type === "epoch") options.onEpoch?.(m.event as EpochEvent);
       else if (m.type === "batch")
         options.onBatch?.(m.event as Parameters<NonNullable<JobEvents["onBatch"]>>[0]);
+      else if (m.type === "health") options.onHealth?.(m.event as HealthEvent);
       else if (m.type === "done") {
         finish();
         resolve(m.result as TrainingJobResult);

@@ -14,6 +14,7 @@ export type WorkerStartMessage = { kind: "train"; job: TrainingJob } | ({ kind: 
 export type TrainMessage =
   | { type: "epoch"; event: unknown }
   | { type: "batch"; event: unknown }
+  | { type: "health"; event: unknown }
   | { type: "done"; result: unknown }
   | { type: "error"; message: string; name: string };
 
@@ -35,6 +36,7 @@ port.listen((message) => {
   runTrainingJob(start.job, {
     onEpoch: (event) => port.post({ type: "epoch", event } satisfies TrainMessage),
     onBatch: (event) => port.post({ type: "batch", event } satisfies TrainMessage),
+    onHealth: (event) => port.post({ type: "health", event } satisfies TrainMessage),
   }).then(
     (result) =>
       port.post({ type: "done", result } satisfies TrainMessage, [result.model.buffer as ArrayBuffer]),

@@ -5,38 +5,15 @@
  */
 import { loadWasmBackend, threadsReady, useBackend, backend } from "../backend/index.js";
 import { Tensor } from "../tensor/tensor.js";
-import { Rng } from "../tensor/rng.js";
-import { ConfigError } from "../tensor/errors.js";
-import { Sequential } from "../nn/sequential.js";
-import type { LossName } from "../losses/losses.js";
-import { optimizerFromConfig } from "../optim/optimizers.js";
+import { type LossName, losses } from "../losses/losses.js";
 import { fit } from "../train/fit.js";
 import type { EpochEvent } from "../train/events.js";
-import { decodeModel, encodeModel } from "../io/model.js";
+import { checkBeforeTraining, type HealthEvent } from "../health/index.js";
+import { encodeModel } from "../io/model.js";
+import { runObservers, sectionFitOptions } from "../run/observers.js";
+import { readJob, type TrainingJob } from "./job-config.js";
 
-/** A training job: the model, the data and `fit`'s options, all plain data. */
-export interface TrainingJob {
-  /**
-   * A model file's bytes (`encodeModel`, or a previous job's `model`): training continues from its
-   * weights and, where it holds one, its optimiser state. Or an architecture, built with `seed`.
-   */
-  model: Uint8Array | { inputDim: number; layers: unknown[]; seed?: number };
-  /** Rows of `x` and `y`, row-major; the widths are their lengths over `rows`. */
-  data: { x: Float32Array; y: Float32Array; rows: number };
-  /** An optimiser config, as a run config's `optimizer` (`{ type: "adam", lr: 1e-3 }`); ignored when the model file holds one. */
-  optimizer?: Record<string, unknown>;
-  loss: LossName;
-  epochs: number;
-  batchSize: number;
-  seed?: number;
-  validationSplit?: number;
-  /** `"auto"` (default: wasm where it loads), `"wasm"` or `"js"`. */
-  backend?: string;
-  /** Threads for the wasm backend's large products (default 1). */
-  threads?: number;
-  /** Report a batch event every this many steps (default: none). */
-  batchEvery?: number;
-}
+export type { TrainingJob } from "./job-config.js";
 
 /** A batch event as a worker streams it. */
 export interface WorkerBatchEvent {
@@ -61,25 +38,32 @@ export interface TrainingJobResult {
   backend: JobBackend;
   /** Seconds inside `fit`. */
   seconds: number;
+  /** The health monitor's events (the checks before training included) and the vitals loop's. */
+  health: HealthEvent[];
+  /** Why training stopped early (early stopping, the monitor), if it did. */
+  stopReason?: string;
+  /** Set when training failed beyond repair; the model file then holds the weights as they were. */
+  failed?: string;
 }
 
 /** What a job's run reports as it goes. */
 export interface JobEvents {
   onEpoch?(event: EpochEvent): void;
   onBatch?(event: WorkerBatchEvent): void;
+  /** A health event, as it happens. */
+  onHealth?(event: HealthEvent): void;
 }
 
 /** Choose the job's backend (fetching the kernels where the runtime could not read them) and wait for its threads. */
-async function prepareBackend(job: TrainingJob): Promise<JobBackend> {
-  const name = job.backend ?? "auto";
+async function prepareBackend(name: string, threads: number): Promise<JobBackend> {
   if (name !== "js") await loadWasmBackend();
-  const b = useBackend(name, { threads: job.threads ?? 1 });
-  const threads = await threadsReady();
+  const b = useBackend(name, { threads });
+  const running = await threadsReady();
   const info = (b as { info?: () => { variant: string; threadsReason: string } }).info?.();
   return {
     name: backend().name,
     variant: info?.variant ?? null,
-    threads,
+    threads: running,
     threadsReason: info?.threadsReason ?? "no threads on this backend",
   };
 }
@@ -99,55 +83,45 @@ async function prepareBackend(job: TrainingJob): Promise<JobBackend> {
  * });
  */
 export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): Promise<TrainingJobResult> {
-  const used = await prepareBackend(job);
-  const { rows, x, y } = job.data;
-  if (!(rows > 0) || x.length % rows !== 0 || y.length % rows !== 0)
-    throw new ConfigError(`data: x (${x.length}) and y (${y.length}) must hold ${rows} whole rows`, {
-      field: "data",
-    });
-  let model: Sequential;
-  let saved: { type: string; lr: number; options: Record<string, unknown>; state: unknown } | undefined;
-  if (job.model instanceof Uint8Array) {
-    const loaded = decodeModel(job.model);
-    model = loaded.model;
-    saved = loaded.optimizer;
-  } else {
-    model = Sequential.fromLayerConfigs(job.model.layers).build(
-      job.model.inputDim,
-      new Rng(job.model.seed ?? 0),
-    );
+  const read = readJob(job);
+  const used = await prepareBackend(read.sections.backend, read.sections.threads ?? 1);
+  const { sections, model, rows, batchEvery: every } = read;
+  const { x, y } = job.data;
+  const data = { x: new Tensor(x, [rows, x.length / rows]), y: new Tensor(y, [rows, y.length / rows]) };
+  const loss = losses.create(sections.lossChoice, undefined, "loss");
+  // The task as the loss implies it: the CLI reads it from the data, which here are only numbers.
+  const classification = sections.loss === "crossEntropy" || sections.loss === "binaryCrossEntropy";
+  const health: HealthEvent[] = [];
+  const onEvent = (e: HealthEvent): void => {
+    health.push(e);
+    events.onHealth?.(e);
+  };
+  if (sections.health.monitor && read.optimizerState === undefined) {
+    const task = classification ? ("classification" as const) : ("regression" as const);
+    const shape = { x, y, n: rows, inputDim: model.inputDim, outputDim: model.outputDim, task };
+    for (const e of checkBeforeTraining(shape, model, sections.loss as LossName)) onEvent(e);
   }
-  const optimizerConfig = saved ? { type: saved.type, lr: saved.lr, ...saved.options } : job.optimizer;
-  if (!optimizerConfig)
-    throw new ConfigError("optimizer: required for a model without one", { field: "optimizer" });
-  const optimizer = optimizerFromConfig(optimizerConfig);
-  const every = job.batchEvery ?? 0;
-  const result = fit(
-    model,
-    { x: new Tensor(x, [rows, x.length / rows]), y: new Tensor(y, [rows, y.length / rows]) },
-    {
-      epochs: job.epochs,
-      batchSize: job.batchSize,
-      optimizer,
-      optimizerState: saved?.state,
-      loss: job.loss,
-      seed: job.seed,
-      validationSplit: job.validationSplit,
-      observers: [
-        {
-          onBatchEnd: (e) => {
-            if (every > 0 && e.step % every === 0)
-              events.onBatch?.({ step: e.step, epoch: e.epoch, loss: e.loss, lr: e.lr });
-          },
-          onEpochEnd: (e) => events.onEpoch?.(e),
-        },
-      ],
+  const streamed = {
+    onBatchEnd: (e: { step: number; epoch: number; loss: number; lr: number }) => {
+      if (every > 0 && e.step % every === 0)
+        events.onBatch?.({ step: e.step, epoch: e.epoch, loss: e.loss, lr: e.lr });
     },
-  );
-  const { type, lr, options } = optimizer;
+    onEpochEnd: (e: EpochEvent) => events.onEpoch?.(e),
+  };
+  const { observers } = runObservers(sections, onEvent, [streamed]);
+  const result = fit(model, data, {
+    ...sectionFitOptions(sections, read.optimizer),
+    loss,
+    optimizerState: read.optimizerState,
+    validationSplit: read.validationSplit,
+    metrics: classification ? ["accuracy"] : ["mse", "mae"],
+    observers,
+  });
+  const { type, lr, options } = read.optimizer;
   const bytes = encodeModel(model, {
-    loss: job.loss,
+    loss: sections.loss,
     optimizer: { type, lr, options, state: result.optimizerState },
   });
-  return { model: bytes, epochs: result.epochs, backend: used, seconds: result.seconds };
+  const { epochs, seconds, stopReason, failed } = result;
+  return { model: bytes, epochs, backend: used, seconds, health, stopReason, failed };
 }

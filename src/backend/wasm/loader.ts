@@ -102,6 +102,15 @@ const VARIANTS = [
 /** The compiled variants, best first (the `.wasm` files a bundle must ship beside the loader). */
 export const VARIANT_NAMES: readonly string[] = VARIANTS.map((v) => v.name);
 
+/**
+ * The variants this runtime could use, best first: the shared-memory ones only where a shared memory
+ * can be made (not on a page that is not cross-origin isolated), so a page fetches no file it would refuse.
+ */
+export function usableVariantNames(): string[] {
+  const canShare = sharedMemoryWorks();
+  return VARIANTS.filter((v) => canShare || !v.shared).map((v) => v.name);
+}
+
 /** The bytes of a variant beside this file, read synchronously where the runtime has a file system (Node). */
 export function readVariantFile(name: string): Uint8Array<ArrayBuffer> | null {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;

@@ -220,15 +220,23 @@ export function readJob(ctl: Int32Array): Job {
 
 /**
  * Serve jobs on a pool worker until the pool closes: announce readiness, then wait for each new
- * generation (polling `spinMs` before sleeping) and claim its chunks. The loop of both worker files.
+ * generation and claim its chunks. The loop of both worker files.
+ *
+ * The wait polls up to `spinMs` before sleeping, but only while jobs come that fast: after a job that
+ * came later than that, the worker sleeps at once until one comes within `spinMs` again. On a machine
+ * with more runnable threads than cores the caller's gaps between products stretch, and a worker that
+ * kept spinning through them took the cores the caller needed: two threads ran slower than one.
  */
 export function serveJobs(kernels: JobKernels, ctl: Int32Array, thread: number, spinMs: number): void {
   let seen = Atomics.load(ctl, CTL.generation);
   Atomics.add(ctl, CTL.ready, 1);
   Atomics.notify(ctl, CTL.ready);
+  let spin = spinMs;
   for (;;) {
-    if (!pollFor(() => Atomics.load(ctl, CTL.generation) !== seen, spinMs))
+    const idle = performance.now();
+    if (!(spin > 0 && pollFor(() => Atomics.load(ctl, CTL.generation) !== seen, spin)))
       Atomics.wait(ctl, CTL.generation, seen);
+    spin = performance.now() - idle <= spinMs ? spinMs : 0;
     seen = Atomics.load(ctl, CTL.generation);
     if (Atomics.load(ctl, CTL.stop)) return;
     const job = readJob(ctl);

@@ -7,7 +7,7 @@ import { serveJobs, type WorkerStart } from "./threads.js";
 import { instantiate } from "./loader.js";
 
 /** As worker.ts's SPIN_MS: poll this long for the next job before sleeping. */
-const SPIN_MS = 2;
+const SPIN_MS = 0.05;
 
 const scope = globalThis as unknown as {
   addEventListener(type: "message", f: (e: MessageEvent<WorkerStart>) => void, o: { once: boolean }): void;

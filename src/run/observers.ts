@@ -1,0 +1,84 @@
+/**
+ * What a run config's training sections become in `fit`: its options (schedule, clipping, augmentation)
+ * and its observers (health monitor, early stopping, regulators), built the same way for the CLI's
+ * `train` and a browser's training job, so the same config trains the same weights in both.
+ */
+import { type BatchTransform, chainTransforms, randomFlip, randomShift } from "../data/transforms.js";
+import { type HealthEvent, type HealthMonitor, healthMonitor } from "../health/index.js";
+import { createRegulator } from "../homeostasis/config.js";
+import { vitals } from "../homeostasis/vital-loop.js";
+import type { Optimizer } from "../optim/optimizers.js";
+import type { Observer } from "../train/events.js";
+import type { FitOptions } from "../train/fit.js";
+import { earlyStopping } from "../train/observers.js";
+import type { AugmentConfig, TrainingSections } from "./sections.js";
+
+/**
+ * The run config's augmentation: random shifts, then (with `flip`) random horizontal flips.
+ *
+ * @example
+ * const t = augmentation({ shift: 2, width: 28, height: 28, channels: 1, flip: false });
+ */
+export function augmentation(a: AugmentConfig): BatchTransform {
+  const shift = randomShift(a.width, a.height, a.shift, a.channels);
+  return a.flip ? chainTransforms(shift, randomFlip(a.width, a.height, a.channels)) : shift;
+}
+
+/**
+ * `fit`'s options that the training sections decide (the caller adds data-dependent ones: loss object,
+ * validation split, metrics, observers).
+ *
+ * @example
+ * const opts = sectionFitOptions(readTrainingSections(config), optimizer);
+ */
+export function sectionFitOptions(
+  cfg: TrainingSections,
+  optimizer: Optimizer,
+): Pick<
+  FitOptions,
+  "epochs" | "batchSize" | "optimizer" | "seed" | "schedule" | "plateau" | "clip" | "augment"
+> {
+  return {
+    epochs: cfg.epochs,
+    batchSize: cfg.batchSize,
+    optimizer,
+    seed: cfg.seed,
+    schedule: cfg.schedule,
+    plateau: cfg.plateau,
+    clip: cfg.clip,
+    augment: cfg.augment ? augmentation(cfg.augment) : undefined,
+  };
+}
+
+/** The observers of a run and its monitor (null with `health.monitor` off). */
+export interface RunObservers {
+  observers: Observer[];
+  monitor: HealthMonitor | null;
+}
+
+/**
+ * The observers the sections ask for, in the order they see each event: health monitor, `between` (the
+ * caller's: a progress bar), early stopping, regulators. `onEvent` hears the monitor's events and the
+ * vitals loop's findings as they happen.
+ *
+ * @example
+ * const { observers } = runObservers(sections, (e) => console.log(formatEvent(e)));
+ */
+export function runObservers(
+  cfg: TrainingSections,
+  onEvent: (e: HealthEvent) => void,
+  between: readonly Observer[] = [],
+): RunObservers {
+  const monitor = cfg.health.monitor
+    ? healthMonitor({ repair: cfg.health.repair, seed: cfg.seed, onEvent, detectors: cfg.health.detectors })
+    : null;
+  const observers: Observer[] = monitor ? [monitor, ...between] : [...between];
+  if (cfg.earlyStopping) observers.push(earlyStopping(cfg.earlyStopping));
+  // Regulators act after each optimiser step; their state travels in checkpoints under their stateKey.
+  observers.push(
+    ...cfg.homeostasis.map((r) =>
+      r.type === "vitals" ? vitals({ ...r.options, onEvent }) : createRegulator(r),
+    ),
+  );
+  return { observers, monitor };
+}
