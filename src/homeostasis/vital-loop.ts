@@ -13,6 +13,7 @@ import { healthMonitor } from "../health/monitor.js";
 import { DEFAULT_THRESHOLDS, type HealthEvent, lossBlewUp } from "../health/findings.js";
 import type { ForgettingMemory } from "../health/vitals.js";
 import {
+  PLASTICITY_DEFAULTS,
   type PlasticityMemory,
   type PlasticitySignals,
   readPlasticity,
@@ -98,14 +99,7 @@ export function vitals(
     (monitor.events as HealthEvent[]).push(e);
     options.onEvent?.(e);
   };
-  const plasticityOptions = {
-    window: o.window,
-    baselineStart: o.baselineStart,
-    lossRise: 0.15,
-    dormantRise: 0.1,
-    rankDrop: 0.25,
-    depth: 2,
-  };
+  const plasticityOptions = { ...PLASTICITY_DEFAULTS, window: o.window, baselineStart: o.baselineStart };
 
   const switchOn = (k: number, control: TrainingControl): void => {
     const made = remedies[k].make();
