@@ -170,7 +170,7 @@ export function bitFlipSection(o: BitFlipOptions, seeds: readonly number[]): str
   }
   const per = o.steps / o.bins;
   return [
-    `## Slowly-changing regression: the bit-flipping problem (${o.steps.toLocaleString("en")} steps, seeds ${seeds.join(", ")})`,
+    `## Slowly-changing regression: the bit-flipping problem (${o.steps.toLocaleString("en")} steps, seed${seeds.length > 1 ? "s" : ""} ${seeds.join(", ")})`,
     "",
     `Dohare et al.'s problem (Nature 2024; Dohare, Sutton & Mahmood 2021), shortened: 15 flipping bits and 5 random bits (0/1) feed a fixed random target network of 100 linear threshold units (weights ±1, threshold 21·0.7 − the unit's negative weights, a bias input of 1) with ±1 output weights; one flipping bit flips every ${o.flip.toLocaleString("en")} steps (the paper: 10,000, over millions of steps). The learner, 20-${o.hidden}-1 with ReLU, sees one row per step (SGD ${o.lr}, squared error); each cell is the mean squared error on each row before learning it, over ${per.toLocaleString("en")} steps.`,
     "",

@@ -200,7 +200,7 @@ say(
 );
 say();
 say(
-  `## Plasticity: online permuted digits, ${TASKS} tasks of ${PER} digits, SGD 0.1, batch 16, 784-100-100-100-10 (seeds ${SEEDS.join(", ")})`,
+  `## Plasticity: online permuted digits, ${TASKS} tasks of ${PER} digits, SGD 0.1, batch 16, 784-100-100-100-10 (seed${SEEDS.length > 1 ? "s" : ""} ${SEEDS.join(", ")})`,
 );
 say();
 say(
@@ -289,7 +289,7 @@ say(
 );
 say();
 say(
-  "The loop with consolidation (online EWC) as its only memory knob, at several forgetting budgets: the tighter the budget, the higher the strength it drives, the less it forgets, and the less it learns of each new task. Accuracy on new data is each task's accuracy right after learning it.",
+  "The loop with consolidation (online EWC) as its only memory knob, at several forgetting budgets; the strength is what the budget drives it to. Accuracy on new data (plasticity) is each task's accuracy right after learning it; forgetting (memory) is Chaudhry et al.'s. Read the rows together: a trade-off shows as new-data accuracy falling while forgetting falls.",
 );
 say();
 say(
