@@ -12,6 +12,7 @@ import {
   consolidationTerm,
   freshConsolidation,
 } from "../src/homeostasis/vital-consolidation.js";
+import { vitals } from "../src/homeostasis/vital-loop.js";
 import { knobControl, SETTLE_PROBES } from "../src/homeostasis/vital-replay.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import type { TrainingControl } from "../src/train/events.js";
@@ -83,4 +84,24 @@ test("importance: a running mean of squared gradients (decay 0.99), scaled to me
   parameters[0][1].data[1] = 0; // w moved by 1 from its anchor −1, b by 0
   // 2 · (12/14) · 1² = 1.714…
   assert.ok(Math.abs(consolidationTerm(s, parameters)!.data[0] - (2 * 12) / 14) < 1e-5);
+});
+
+test("the loop adds consolidation's penalty only when its memory remedy names it", () => {
+  const parameters = [["w", new Tensor(Float32Array.of(1, 3), [2])]] as [string, Tensor][];
+  const penalty = (memoryRemedy: "replay" | "consolidation" | "both") => {
+    const loop = vitals({ memoryRemedy, plasticity: false });
+    const saved = loop.getState() as { loop: { consolidation: object } };
+    saved.loop.consolidation = {
+      ...freshConsolidation(),
+      value: 4,
+      anchor: { w: Float32Array.of(1, 1) },
+      importance: { w: Float32Array.of(0.5, 1.5) },
+    };
+    loop.setState(saved);
+    return loop.lossTerm!({ parameters } as never, {} as never)?.data[0] ?? null;
+  };
+  // 4 · (0.5 · 0² + 1.5 · 2²) = 24.
+  assert.equal(penalty("consolidation"), 24);
+  assert.equal(penalty("both"), 24);
+  assert.equal(penalty("replay"), null);
 });
