@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DEFAULT_THRESHOLDS, type TrainingPicture } from "../src/health/findings.js";
 import { detectors } from "../src/health/kinds.js";
+import { plasticityDiagnosis } from "../src/health/vitals.js";
 import { healthMonitor } from "../src/health/monitor.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
@@ -76,6 +77,22 @@ test("loss up with flat dormant units: the rank decides (15 = 0.75 × 20 collaps
   assert.deepEqual([at(15).rankDown, at(15).holds], [true, true]);
   assert.deepEqual([at(16).rankDown, at(16).holds], [false, false]);
   assert.deepEqual([at(15).now.effectiveRank, at(15).now.stableRank], [15, 7.5]);
+});
+
+test("the loss rise is measured from the best window since the baseline, not the baseline alone", () => {
+  const low = [sig(0.8, 0.1), sig(0.8, 0.1), sig(0.8, 0.1)];
+  // Checks 6–8 average 0.8 (below the baseline's 1): the best. 0.95 is below the baseline but 19% above
+  // 0.8; the windows of checks 7–9 (0.85) and 8–10 (0.9) are within 15% of it (0.92), 9–11 is not.
+  const { mem, r } = after([...low, sig(0.95, 0.3), sig(0.95, 0.3), sig(0.95, 0.3)]);
+  assert.ok(Math.abs(r.reference.loss - 0.8) < 1e-12);
+  assert.equal(r.reference.check, 8);
+  assert.deepEqual([r.lossUp, r.dormantUp, r.holds], [true, true, true]);
+  assert.match(
+    plasticityDiagnosis(r, { ...O }, mem.baseChecks, mem.checks),
+    /19% above its best, 0\.800 over checks 6–8 \(baseline 1\.00, checks 3–5\)/,
+  );
+  const early = after([...low, sig(0.95, 0.3), sig(0.95, 0.3)]).r;
+  assert.deepEqual([early.now.loss.toFixed(2), early.lossUp], ["0.90", false]);
 });
 
 test("signals are read from the last hidden layers (those measured), the loss from the last window", () => {

@@ -1,7 +1,7 @@
 /**
  * The rules of the vital signs beyond stability: loss of plasticity (the online loss on new data rises
- * above an early baseline while dormant units rise or the effective rank of the last hidden layers
- * collapses) and forgetting (accuracy on rows retained from earlier in the run falls below its best by
+ * above the best it has been — its early baseline, or a lower window since — while dormant units rise
+ * above their early baseline or the effective rank of the last hidden layers collapses) and forgetting (accuracy on rows retained from earlier in the run falls below its best by
  * more than a budget). Pure functions over a memory of plain numbers and typed arrays, which the monitor
  * keeps in its state (so a checkpoint resumes them exactly).
  */
@@ -32,6 +32,20 @@ export interface PlasticityOptions {
   depth: number;
 }
 
+/**
+ * The rule's defaults, measured on the plasticity protocol (docs/vital-loop.md): a 5% rise of the online
+ * loss over its best window with dormant units 5 points above their baseline finds the loss of plasticity
+ * before the online accuracy has fallen 2 points, and stays silent on healthy runs.
+ */
+export const PLASTICITY_DEFAULTS = {
+  baselineStart: 10,
+  window: 20,
+  lossRise: 0.05,
+  dormantRise: 0.05,
+  rankDrop: 0.25,
+  depth: 2,
+} as const;
+
 /** What the plasticity rule remembers: the baseline and the recent window. */
 export interface PlasticityMemory {
   checks: number;
@@ -49,6 +63,11 @@ export interface PlasticityMemory {
   windowFrom: number[];
   /** The rule held at the last check (a finding is made when it starts to hold). */
   holding: boolean;
+  /**
+   * The lowest window mean of the online loss read so far and the check that ended that window (the
+   * baseline's until a window beats it): the loss rise is measured from the best the network has done.
+   */
+  best?: [loss: number, check: number];
 }
 
 export const freshPlasticity = (): PlasticityMemory => ({
@@ -93,6 +112,8 @@ export interface PlasticityReading {
   lossUp: boolean;
   dormantUp: boolean;
   rankDown: boolean;
+  /** The online loss the window is compared with (the best so far) and the check that ended its window. */
+  reference: { loss: number; check: number };
   /** The rule: the online loss rose, and dormant units rose or the rank collapsed. */
   holds: boolean;
   /** First check of the recent window. */
@@ -134,7 +155,9 @@ export function observePlasticity(
     return null;
   }
   pushWindow(mem, x, o.window);
-  return readPlasticity(mem, o);
+  const r = readPlasticity(mem, o);
+  if (r !== null && r.now.loss < r.reference.loss) mem.best = [r.now.loss, mem.checks];
+  return r;
 }
 
 function pushWindow(mem: PlasticityMemory, x: PlasticitySignals, window: number): void {
@@ -158,7 +181,9 @@ export function readPlasticity(mem: PlasticityMemory, o: PlasticityOptions): Pla
     stableRank: mean(mem.ranks.map((r) => r[2])),
     weightChange: finiteMean(mem.weightChange),
   };
-  const lossUp = now.loss > base.loss * (1 + o.lossRise);
+  const [loss, check] = mem.best ?? [base.loss, mem.baseChecks[1]];
+  const reference = { loss, check };
+  const lossUp = now.loss > reference.loss * (1 + o.lossRise);
   const dormantUp = now.dormant - base.dormant >= o.dormantRise;
   const rankDown = now.effectiveRank <= base.effectiveRank * (1 - o.rankDrop);
   return {
@@ -167,6 +192,7 @@ export function readPlasticity(mem: PlasticityMemory, o: PlasticityOptions): Pla
     lossUp,
     dormantUp,
     rankDown,
+    reference,
     holds: lossUp && (dormantUp || rankDown),
     from: mem.windowFrom[0],
   };

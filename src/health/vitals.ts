@@ -12,6 +12,7 @@ import type { Finding, Thresholds, TrainingPicture } from "./findings.js";
 import {
   forgettingOf,
   freshPlasticity,
+  PLASTICITY_DEFAULTS,
   observePlasticity,
   plasticitySignals,
   type PlasticityReading,
@@ -53,14 +54,14 @@ const PLASTICITY_OPTIONS = {
   lossRise: {
     kind: "number",
     min: 0,
-    default: 0.15,
-    doc: "The online loss rose by more than this fraction over the baseline's…",
+    default: PLASTICITY_DEFAULTS.lossRise,
+    doc: "The online loss rose by more than this fraction over its best window (the baseline's at first)…",
   },
   dormantRise: {
     kind: "number",
     min: 0,
     max: 1,
-    default: 0.1,
+    default: PLASTICITY_DEFAULTS.dormantRise,
     doc: "…while dormant units rose by this fraction of units…",
   },
   rankDrop: {
@@ -84,18 +85,22 @@ export function plasticityDiagnosis(
   nowCheck: number,
 ): string {
   const { now, base } = r;
+  const best =
+    r.reference.check === checks[1]
+      ? `its baseline ${num(base.loss)} (checks ${checks[0]}–${checks[1]}, early in the run)`
+      : `its best, ${num(r.reference.loss)} over checks ${r.reference.check - o.window + 1}–${r.reference.check} (baseline ${num(base.loss)}, checks ${checks[0]}–${checks[1]})`;
   const units = [
     r.dormantUp ? `dormant units rose from ${pct(base.dormant)} to ${pct(now.dormant)}` : "",
     r.rankDown
       ? `the effective rank fell from ${num(base.effectiveRank)} to ${num(now.effectiveRank)} (stable rank ${num(base.stableRank)} → ${num(now.stableRank)})`
       : "",
   ].filter(Boolean);
-  return `the online loss on new data averaged ${num(now.loss)} over the last ${o.window} checks (checks ${r.from}–${nowCheck}), ${pct(now.loss / base.loss - 1)} above its baseline ${num(base.loss)} (checks ${checks[0]}–${checks[1]}, early in the run), while in the last ${o.depth} hidden layers ${units.join(" and ")}: the network is losing its plasticity (Dohare et al. 2024)`;
+  return `the online loss on new data averaged ${num(now.loss)} over the last ${o.window} checks (checks ${r.from}–${nowCheck}), ${pct(now.loss / r.reference.loss - 1)} above ${best}, while in the last ${o.depth} hidden layers ${units.join(" and ")}: the network is losing its plasticity (Dohare et al. 2024)`;
 }
 
 export const plasticityLossKind = defineKind({
   name: "plasticityLoss",
-  doc: "The online loss on new data rises above an early baseline while dormant units rise or the last hidden layers' effective rank collapses; reported (the vitals regulator remedies it).",
+  doc: "The online loss on new data rises above its best window (an early baseline at first) while dormant units rise or the last hidden layers' effective rank collapses; reported (the vitals regulator remedies it).",
   options: PLASTICITY_OPTIONS,
   create: (o, _ctx: { thresholds: Thresholds }): VitalDetector => ({
     name: "plasticityLoss",
@@ -114,6 +119,8 @@ export const plasticityLossKind = defineKind({
         evidence: {
           loss: r.now.loss,
           baselineLoss: r.base.loss,
+          bestLoss: r.reference.loss,
+          bestToCheck: r.reference.check,
           dormantFraction: r.now.dormant,
           baselineDormant: r.base.dormant,
           effectiveRank: r.now.effectiveRank,

@@ -13,6 +13,7 @@ import { healthMonitor } from "../health/monitor.js";
 import { DEFAULT_THRESHOLDS, type HealthEvent, lossBlewUp } from "../health/findings.js";
 import type { ForgettingMemory } from "../health/vitals.js";
 import {
+  PLASTICITY_DEFAULTS,
   type PlasticityMemory,
   type PlasticitySignals,
   readPlasticity,
@@ -33,7 +34,15 @@ import {
   signalEvidence,
 } from "./vital-remedies.js";
 import { VITALS_OPTIONS, vitalsOptions, type VitalsOptions } from "./vital-options.js";
-import { type ReplayState, replayControl, SETTLE_PROBES } from "./vital-replay.js";
+import { knobControl, type ReplayState, replayControl, SETTLE_PROBES } from "./vital-replay.js";
+import {
+  accumulateImportance,
+  anchorHere,
+  type ConsolidationState,
+  consolidationKnob,
+  consolidationTerm,
+  freshConsolidation,
+} from "./vital-consolidation.js";
 
 /** Everything the loop decides with (the monitor and the active regulators keep their own state). */
 interface LoopState extends ReplayState {
@@ -55,6 +64,8 @@ interface LoopState extends ReplayState {
   forgettingProbes: number;
   /** Optimiser steps over every `fit` call (a continual run's steps restart with each task). */
   steps: number;
+  /** The second memory knob (online EWC), used when `memoryRemedy` names it. */
+  consolidation: ConsolidationState;
 }
 
 export interface VitalsRegulator extends Regulator {
@@ -98,14 +109,7 @@ export function vitals(
     (monitor.events as HealthEvent[]).push(e);
     options.onEvent?.(e);
   };
-  const plasticityOptions = {
-    window: o.window,
-    baselineStart: o.baselineStart,
-    lossRise: 0.15,
-    dormantRise: 0.1,
-    rankDrop: 0.25,
-    depth: 2,
-  };
+  const plasticityOptions = { ...PLASTICITY_DEFAULTS, window: o.window, baselineStart: o.baselineStart };
 
   const switchOn = (k: number, control: TrainingControl): void => {
     const made = remedies[k].make();
@@ -216,6 +220,19 @@ export function vitals(
     }
   };
 
+  const consolidating = o.forgettingBudget > 0 && o.memoryRemedy !== "replay";
+  const knob = consolidationKnob(o.strength, o.maxStrength);
+  /** Replay, consolidation, or replay until its ceiling and then consolidation (lowered first, too). */
+  const memoryControl = (f: ForgettingMemory, step: number, c: TrainingControl): void => {
+    const k = st.consolidation;
+    if (consolidating && f.forgetting <= o.forgettingBudget) anchorHere(k, c);
+    if (o.memoryRemedy === "consolidation") knobControl(knob, k, f, step, o.forgettingBudget, emit);
+    else if (o.memoryRemedy === "replay" || (k.value === 0 && k.pending === null)) {
+      const full = replayControl(st, f, step, o, emit);
+      if (full && o.memoryRemedy === "both") knobControl(knob, k, f, step, o.forgettingBudget, emit);
+    } else knobControl(knob, k, f, step, o.forgettingBudget, emit);
+  };
+
   const control = (step: number, c: TrainingControl): void => {
     const mem = monitor.memory("plasticityLoss") as PlasticityMemory | undefined;
     if (mem && mem.checks !== st.plasticityChecks) {
@@ -225,7 +242,7 @@ export function vitals(
     const f = monitor.memory("forgetting") as ForgettingMemory | undefined;
     if (f && f.probes !== st.forgettingProbes) {
       st.forgettingProbes = f.probes;
-      replayControl(st, f, step, o, emit);
+      memoryControl(f, step, c);
     }
   };
 
@@ -256,7 +273,9 @@ export function vitals(
     setState(saved) {
       const s = saved as { monitor: unknown; loop: LoopState; regulators: unknown[][] };
       monitor.setState?.(s.monitor);
-      st = deepCopy(s.loop);
+      // A checkpoint from before consolidation lacks its state: fresh.
+      const loop = deepCopy(s.loop) as Partial<LoopState> & LoopState;
+      st = { ...loop, consolidation: loop.consolidation ?? freshConsolidation() };
       rng.setState(st.rng);
       regs = new Map(st.active.map((k, i) => [k, restored(remedies[k], s.regulators[i])]));
     },
@@ -275,7 +294,7 @@ export function vitals(
       return withReplay(out, st.reservoir, Math.floor(st.share * batch.x.shape[0] + rng.next()), rng);
     },
     lossTerm(ctx, c) {
-      let total = null;
+      let total = consolidating ? consolidationTerm(st.consolidation, ctx.parameters) : null;
       for (const r of running()) {
         const t = r.lossTerm?.(ctx, c) ?? null;
         if (t) total = total ? addTerms(total, t) : t;
@@ -283,6 +302,7 @@ export function vitals(
       return total;
     },
     onGradients(grads, c) {
+      if (consolidating) accumulateImportance(st.consolidation, grads);
       monitor.onGradients?.(grads, c);
       for (const r of running()) r.onGradients?.(grads, c);
     },
@@ -331,6 +351,7 @@ function freshLoop(seed: number): LoopState {
     replayPending: null,
     forgettingProbes: 0,
     steps: 0,
+    consolidation: freshConsolidation(),
   };
 }
 

@@ -58,6 +58,20 @@ export const VITALS_OPTIONS = {
     doc: "Rows of the stream kept for replay (a reservoir).",
   },
   maxReplay: { kind: "number", min: 0, default: 1, doc: "Most replayed rows per new row." },
+  memoryRemedy: {
+    kind: "choice",
+    values: ["replay", "consolidation", "both"],
+    default: "replay",
+    doc: "What forgetting beyond the budget raises: the replay share, the consolidation strength (online EWC), or replay first and then consolidation.",
+  },
+  strength: {
+    kind: "number",
+    min: 0,
+    minExclusive: true,
+    default: 1,
+    doc: "The consolidation strength's first step (the importance is scaled to mean 1); each raise multiplies it by 4.",
+  },
+  maxStrength: { kind: "number", min: 0, default: 64, doc: "The highest consolidation strength." },
   seed: { kind: "number", integer: true, default: 0, doc: "Seeds the reservoir and the replay draws." },
 } as const satisfies OptionSchema;
 

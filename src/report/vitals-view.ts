@@ -8,7 +8,13 @@ import { eventColor } from "./style.js";
 import { escapeXml } from "./svg.js";
 
 const DETECTIONS = new Set(["plasticityLoss", "forgetting"]);
-const ACTIONS = new Set(["remedyApplied", "replayRaised", "replayLowered"]);
+const ACTIONS = new Set([
+  "remedyApplied",
+  "replayRaised",
+  "replayLowered",
+  "consolidationRaised",
+  "consolidationLowered",
+]);
 const OUTCOMES = new Set(["remedyVerified", "remedyRolledBack", "remedyExhausted"]);
 
 /** Whether an event is the vitals loop's: a detection, an action or an outcome. */
@@ -17,7 +23,13 @@ export const isLoopEvent = (kind: string): boolean =>
 
 /** The vital sign an event concerns: memory for forgetting and replay, plasticity otherwise. */
 function sign(kind: string, evidence: Record<string, number>): string {
-  return kind === "forgetting" || kind.startsWith("replay") || "share" in evidence ? "memory" : "plasticity";
+  return kind === "forgetting" ||
+    kind.startsWith("replay") ||
+    kind.startsWith("consolidation") ||
+    "share" in evidence ||
+    "strength" in evidence
+    ? "memory"
+    : "plasticity";
 }
 
 /**

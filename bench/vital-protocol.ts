@@ -1,0 +1,72 @@
+/**
+ * Issue 19's plasticity protocol at full length, one run per call (bench/vital-loop.ts runs it shortened
+ * for the doc): online permuted digits, TASKS tasks of 4000 digits, SGD 0.1, batch 16, 784-100-100-100-10;
+ * prints one JSON line: online accuracy of the first and last 10 tasks, dead units at the end, every task's
+ * online accuracy and the loop's events.
+ *
+ *   node dist/bench/vital-protocol.js --tasks 150 --seed 1                 # the loop, nothing chosen
+ *   node dist/bench/vital-protocol.js --tasks 150 --seed 1 --loop 0        # plain backprop
+ *   node dist/bench/vital-protocol.js --tasks 150 --seed 1 --loop 0 \
+ *     --homeostasis '[{"type":"intrinsicPlasticity"},{"type":"l2Init"}]'  # the best fixed regulator
+ *   --remedy ipl2redo: the loop's first remedy IP + L2-Init + ReDo (measured: no better than IP + L2-Init)
+ */
+import { useBackend } from "../src/backend/index.js";
+import { parseContinualConfig, runContinual } from "../src/continual/index.js";
+import { vitals, intrinsicPlasticity, l2Init, redo } from "../src/homeostasis/index.js";
+import { PLASTICITY_REMEDIES } from "../src/homeostasis/vital-remedies.js";
+const argv = process.argv.slice(2);
+const get = (n: string, f: string) => (argv.indexOf(`--${n}`) >= 0 ? argv[argv.indexOf(`--${n}`) + 1] : f);
+useBackend("auto", { threads: 1 });
+const seed = Number(get("seed", "1"));
+const remedies =
+  get("remedy", "") === "ipl2redo"
+    ? [
+        {
+          name: "intrinsicPlasticity + l2Init + redo",
+          make: () => [intrinsicPlasticity(), l2Init(), redo()],
+        },
+        ...PLASTICITY_REMEDIES.slice(1),
+      ]
+    : PLASTICITY_REMEDIES;
+const loop = vitals({ forgettingBudget: 0, seed }, remedies);
+const ev: string[] = [];
+const cfg = parseContinualConfig({
+  stream: "permuted",
+  scenario: "domain",
+  tasks: Number(get("tasks", "50")),
+  epochs: 1,
+  batchSize: 16,
+  trainPerTask: 4000,
+  seed,
+  strategy: "naive",
+  online: true,
+  probeRows: 500,
+  optimizer: { type: "sgd", lr: 0.1 },
+  homeostasis: JSON.parse(get("homeostasis", "[]")),
+  model: { layers: [100, 100, 100].map((units) => ({ type: "dense", units, activation: "relu" })) },
+});
+let seen = 0;
+const loopOn = get("loop", "1") === "1";
+const r = runContinual(cfg, {
+  ...(loopOn ? { observers: [loop] } : {}),
+  onTaskEnd: (i) => {
+    for (const e of loop.events.slice(seen)) ev.push(`task ${i + 1} ${e.kind}: ${e.diagnosis}`);
+    seen = loop.events.length;
+  },
+});
+const acc = r.online!.accuracy;
+const m = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+const bal = r.online!.balance;
+const last = bal[bal.length - 1];
+const dead = last.reduce((a, l) => a + l.deadFraction * l.units, 0) / last.reduce((a, l) => a + l.units, 0);
+console.log(
+  JSON.stringify({
+    seed,
+    first: m(acc.slice(0, 10)),
+    last: m(acc.slice(-10)),
+    deadEnd: dead,
+    acc,
+    ev,
+    wall: r.wallSeconds,
+  }),
+);
