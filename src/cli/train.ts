@@ -1,4 +1,5 @@
 import { type BatchTransform, chainTransforms, randomFlip, randomShift } from "../data/transforms.js";
+import { modelInput } from "../data/dataset.js";
 import { encodeModel } from "../io/model.js";
 import { ensureDirectory, writeFileAtomic } from "../io/atomic.js";
 import { Sequential } from "../nn/sequential.js";
@@ -82,7 +83,7 @@ export function runTraining(
   const rng = new Rng(cfg.seed);
   const model = resume
     ? resume.model
-    : new Sequential(cfg.layers).build(data.train.inputDim, rng.fork("init"));
+    : new Sequential(cfg.layers).build(modelInput(cfg.layers, data.train), rng.fork("init"));
   checkOutputWidth(cfg, model, data);
   const loss = losses.create(cfg.lossChoice, undefined, "loss");
   const metrics = data.train.task === "classification" ? (["accuracy"] as const) : (["mse", "mae"] as const);
