@@ -121,8 +121,29 @@ test("through the CLI: a conv net on IDX images needs no reshape; an MLP on them
   const mlp = inputOf("mlp");
   assert.equal(mlp.inputDim, 36);
   assert.equal(mlp.inputShape, undefined, "the MLP's model file is what it was before shapes");
-  // A test set of another shape is refused, naming both files and shapes.
+  // Shifts over the data's own 6×6 images by default; channels that disagree with the data are refused.
+  const shifted = train("shift", { data, model: { layers: cnn(10) }, augment: { shift: 1 } });
+  assert.equal(shifted.code, 0, shifted.stderr);
+  const rgb = train("rgb", { data, model: { layers: cnn(10) }, augment: { shift: 1, channels: 3 } });
+  assert.equal(rgb.code, 2);
+  assert.match(
+    rgb.stderr,
+    /augment: images of 6×6×3 \(height × width × channels\) but the data's rows are \[6, 6, 1\]/,
+  );
+  assert.doesNotMatch(rgb.stderr, /\n\s+at /, "no stack trace");
+  // A model that reads 6×6 images, evaluated on images of 4×9 (as many values): refused, both shapes named.
   writeIdx("img9.idx", [60, 4, 9], pixels);
+  const wrong = spawnSync(
+    process.execPath,
+    [BIN, "eval", "--model", "conv.hmst", "--images", "img9.idx", "--labels", "lab.idx"],
+    {
+      cwd: dir,
+      encoding: "utf8",
+    },
+  );
+  assert.equal(wrong.status, 2, wrong.stderr);
+  assert.match(wrong.stderr, /img9\.idx.*the data's images are \[4, 9, 1\] but the model reads \[6, 6, 1\]/);
+  // A test set of another shape is refused, naming both files and shapes.
   const odd = train("odd", {
     data: { ...data, test: { images: "img9.idx", labels: "lab.idx" } },
     model: { layers: cnn(10) },

@@ -43,7 +43,8 @@ export interface RunConfig {
   epochs: number;
   batchSize: number;
   earlyStopping?: EarlyStoppingOptions;
-  augment?: { shift: number; width: number; height: number; channels: number; flip: boolean };
+  /** Image sides and channels left out come from the data's shape (else 28×28×1) when training starts. */
+  augment?: { shift: number; width?: number; height?: number; channels?: number; flip: boolean };
   checkpoint?: { every: number; keep: number; dir: string };
   /**
    * The health monitor: on by default in the CLI, repairing. `detectors`, when given, are the detectors to
@@ -215,9 +216,9 @@ export function parseRunConfig(raw0: unknown, baseDir: string, runDir = baseDir)
     checkKeys(a, ["shift", "width", "height", "channels", "flip"], "augment");
     augment = {
       shift: reqNumber(a, "shift", "augment", { integer: true, min: 0, max: 8 }),
-      width: optNumber(a, "width", "augment", { integer: true, min: 1 }) ?? 28,
-      height: optNumber(a, "height", "augment", { integer: true, min: 1 }) ?? 28,
-      channels: optNumber(a, "channels", "augment", { integer: true, min: 1 }) ?? 1,
+      width: optNumber(a, "width", "augment", { integer: true, min: 1 }),
+      height: optNumber(a, "height", "augment", { integer: true, min: 1 }),
+      channels: optNumber(a, "channels", "augment", { integer: true, min: 1 }),
       flip: optBoolean(a, "flip", "augment") ?? false,
     };
   }

@@ -1,5 +1,5 @@
 import { type BatchTransform, chainTransforms, randomFlip, randomShift } from "../data/transforms.js";
-import { modelInput } from "../data/dataset.js";
+import { type Dataset, modelInput } from "../data/dataset.js";
 import { encodeModel } from "../io/model.js";
 import { ensureDirectory, writeFileAtomic } from "../io/atomic.js";
 import { Sequential } from "../nn/sequential.js";
@@ -113,7 +113,7 @@ export function runTraining(
     validationSplit: cfg.data.validationSplit,
     metrics,
     observers: watch.observers,
-    augment: cfg.augment ? augmentation(cfg.augment) : undefined,
+    augment: cfg.augment ? augmentation(cfg.augment, data.train) : undefined,
     resume: resume?.state,
     checkpoint:
       writer && cfg.checkpoint ? checkpointing(cfg, model, writer, cfg.checkpoint.every) : undefined,
@@ -129,10 +129,27 @@ export function runTraining(
 }
 
 /** The model's last layer must be as wide as the data has classes or target columns. */
-/** The run config's augmentation: random shifts, then (with `flip`) random horizontal flips. */
-function augmentation(a: NonNullable<RunConfig["augment"]>): BatchTransform {
-  const shift = randomShift(a.width, a.height, a.shift, a.channels);
-  return a.flip ? chainTransforms(shift, randomFlip(a.width, a.height, a.channels)) : shift;
+/**
+ * The run config's augmentation: random shifts, then (with `flip`) random horizontal flips, over images
+ * of the data's shape unless the config says otherwise; images that disagree with the data are refused.
+ */
+function augmentation(a: NonNullable<RunConfig["augment"]>, data: Dataset): BatchTransform {
+  const [h, w, c] = data.shape?.length === 3 ? data.shape : [28, 28, 1];
+  const [height, width, channels] = [a.height ?? h, a.width ?? w, a.channels ?? c];
+  const dims = `${height}×${width}×${channels}`;
+  const given = data.shape ? `[${data.shape.join(", ")}]` : `${data.inputDim} values`;
+  if (
+    height * width * channels !== data.inputDim ||
+    (data.shape && `${[height, width, channels]}` !== `${data.shape}`)
+  )
+    throw new ConfigError(
+      `augment: images of ${dims} (height × width × channels) but the data's rows are ${given}`,
+      {
+        field: "augment",
+      },
+    );
+  const shift = randomShift(width, height, a.shift, channels);
+  return a.flip ? chainTransforms(shift, randomFlip(width, height, channels)) : shift;
 }
 
 function checkOutputWidth(cfg: RunConfig, model: Sequential, data: PreparedData): void {
