@@ -10,10 +10,32 @@
  *
  *   node dist/bench/plasticity-experiments.js                          # the full protocol: 150 tasks × 8,000 digits, SGD 0.03, seeds 1,2,3
  *   node dist/bench/plasticity-experiments.js --tasks 20 --trainPerTask 400 --lr 0.1 --seeds 1,2,3   # the shortened run
- * Options: --only "plain,continual" (rows whose name starts so), --backend js|wasm|auto (default auto, one thread).
+ *   node dist/bench/plasticity-experiments.js --model cnn --tasks 10 --trainPerTask 400 --lr 0.1 --seeds 1,2 \
+ *     --only "plain,ReDo,continual,IP + L2-Init" --doc docs/plasticity-cnn.md   # a small CNN instead (docs/plasticity-cnn.md)
+ * Options: --only "plain,continual" (rows whose name starts so), --backend js|wasm|auto (default auto, one thread),
+ * --model mlp|cnn (784-100-100-100-10, or 28×28×1 → conv 3×3×8 relu → max pool 2 → conv 3×3×16 relu →
+ * max pool 2 → dense 10, whose channels are its units), --doc FILE (also write the table there).
  */
+import { writeFileSync } from "node:fs";
 import { useBackend } from "../src/backend/index.js";
 import { parseContinualConfig, runContinual } from "../src/continual/index.js";
+
+/** The page --doc writes: what the table is, then the table as the run printed it. */
+const DOC_HEAD = `# Plasticity of a small CNN
+
+Issue 5's protocol (online permuted digits, one pass per task, SGD, batch 16) with the 784-100-100-100-10
+MLP replaced by a small CNN whose channels are its units: dead and dormant channels, the effective rank of
+the last conv layer's channels (positions as samples), and online accuracy of the first and last tasks.
+Permuting the pixels takes away the spatial structure a convolution relies on, so every task is as hard
+for the CNN as the first; what is measured is whether it keeps learning new ones. ReDo looks every
+1,000 steps and continual backprop replaces ρ = 1e-4 of the units a step once they are 100 steps old: in
+a run of fewer steps (tasks × digits ÷ 16) they do nothing, and their rows are plain backprop's.
+Written by \`node dist/bench/plasticity-experiments.js ${process.argv
+  .slice(2)
+  .map((a) => (/\s/.test(a) ? `"${a}"` : a))
+  .join(" ")}\`
+(the MLP's figures: [homeostasis.md](homeostasis.md)).
+`;
 
 const REGULATORS: [string, unknown[]][] = [
   ["plain backprop", []],
@@ -39,6 +61,28 @@ const lr = Number(get("lr") ?? 0.03);
 const seeds = (get("seeds") ?? "1,2,3").split(",").map(Number);
 const only = get("only")?.split(",");
 const backend = useBackend(get("backend") ?? "auto", { threads: 1 }).name;
+const cnn = get("model") === "cnn";
+const doc = get("doc");
+const lines: string[] = [];
+/** Print a line of the report, and keep it for --doc. */
+const say = (line: string): void => {
+  console.log(line);
+  lines.push(line);
+};
+const relu = { activation: "relu" } as const;
+const LAYERS = cnn
+  ? [
+      { type: "reshape", shape: [28, 28, 1] },
+      { type: "conv2d", filters: 8, kernel: 3, ...relu },
+      { type: "maxPool2d", pool: 2 },
+      { type: "conv2d", filters: 16, kernel: 3, ...relu },
+      { type: "maxPool2d", pool: 2 },
+      { type: "flatten" },
+    ]
+  : [100, 100, 100].map((units) => ({ type: "dense", units, ...relu }));
+const NET = cnn
+  ? "28×28×1 → conv 3×3×8 → pool 2 → conv 3×3×16 → pool 2 → 10 (units: channels)"
+  : "784-100-100-100-10";
 
 const stats = (xs: number[], scale = 100, digits = 1): string => {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -50,13 +94,13 @@ const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(
 const pct = (xs: number[]): string => xs.map((x) => (100 * x).toFixed(0)).join(", ");
 const notes: string[] = [];
 const started = performance.now();
-console.log(
-  `\n### Online permuted digits: ${tasks} tasks, ${trainPerTask ?? "8,000"} digits each, one pass, SGD ${lr}, batch 16, 784-100-100-100-10 (seeds ${seeds.join(", ")}; ${backend} backend)\n`,
+say(
+  `\n### Online permuted digits: ${tasks} tasks, ${trainPerTask ?? "8,000"} digits each, one pass, SGD ${lr}, batch 16, ${NET} (seeds ${seeds.join(", ")}; ${backend} backend)\n`,
 );
-console.log(
+say(
   "| regulator | online acc. first 10 % | last 10 % | change (pts) | most dead units, whole network % | most dead units, any layer % | most dormant % | lowest eff. rank, last hidden layer | mean \\|w\\| at end | wall s |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+say("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const [name, homeostasis] of REGULATORS.filter(([n]) => !only || only.some((o) => n.startsWith(o)))) {
   const first: number[] = [],
     last: number[] = [],
@@ -82,7 +126,7 @@ for (const [name, homeostasis] of REGULATORS.filter(([n]) => !only || only.some(
       probeRows: 500,
       optimizer: { type: "sgd", lr },
       homeostasis,
-      model: { layers: [100, 100, 100].map((units) => ({ type: "dense", units, activation: "relu" })) },
+      model: { layers: LAYERS },
     });
     const r = runContinual(cfg);
     const { accuracy, balance } = r.online!;
@@ -111,11 +155,12 @@ for (const [name, homeostasis] of REGULATORS.filter(([n]) => !only || only.some(
   notes.push(
     `- ${name}: ${stats(deadTrained)} % (seeds ${seeds.join(", ")}: ${pct(deadTrained)}); untrained: ${pct(deadUntrained)} %`,
   );
-  console.log(
+  say(
     `| ${name} | ${stats(first)} | ${stats(last)} | ${stats(change)} | ${stats(deadNet)} | ${stats(dead)} | ${stats(dormant)} | ${stats(rank, 1)} | ${stats(w, 1, 4)} | ${mean(wall).toFixed(0)} |`,
   );
 }
-console.log(
+say(
   `\nMost dead units in any hidden layer once training has begun (every probe but the first, which sees the untrained network):\n${notes.join("\n")}`,
 );
-console.log(`\n(total ${((performance.now() - started) / 60000).toFixed(1)} min)`);
+say(`\n(total ${((performance.now() - started) / 60000).toFixed(1)} min)`);
+if (doc) writeFileSync(doc, `${DOC_HEAD}\n${lines.join("\n")}\n`);

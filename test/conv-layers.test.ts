@@ -15,7 +15,7 @@ import { MaxPool2D } from "../src/nn/pooling.js";
 import { Flatten } from "../src/nn/reshape.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { sgd } from "../src/optim/optimizers.js";
-import { ShapeError } from "../src/tensor/errors.js";
+import { ConfigError, ShapeError } from "../src/tensor/errors.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { fit } from "../src/train/fit.js";
@@ -104,6 +104,19 @@ test("shapes that do not fit are errors naming the layer and the shapes", () => 
     [{ type: "reshape", shape: [28, 27, 1] }],
     784,
     /model\.layers\[0\]: reshape: samples \[784\] \(784 values\) do not fit the shape \[28,27,1\]/,
+  );
+  fails(
+    [{ type: "maxPool2d", pool: 8 }],
+    [6, 6, 1],
+    /model\.layers\[0\]: maxPool2d: its 8×8 window .* larger than its input 6×6/,
+  );
+  // Filters that the groups do not divide: known before any input, still placed in the config.
+  assert.throws(
+    () => Sequential.fromLayerConfigs([{ type: "conv2d", filters: 3, groups: 2 }]),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.message === "model.layers[0].groups: conv2d: groups (2) must divide the 3 filters" &&
+      e.location.field === "model.layers[0].groups",
   );
   assert.throws(
     () => cnn().forward(new Tensor(new Float32Array(2 * 6 * 6 * 3), [2, 6, 6, 3])),

@@ -10,6 +10,7 @@ import {
   unitActivity,
 } from "../src/units/statistics.js";
 import { Dense } from "../src/nn/layers.js";
+import { BatchNorm } from "../src/nn/norm-layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { adam, sgd } from "../src/optim/optimizers.js";
 import { Rng } from "../src/tensor/rng.js";
@@ -97,6 +98,7 @@ test("snapshots: restore puts back weights and a deep copy of the optimiser stat
   let state: unknown = { step: 4, m: [Float32Array.of(1, 2)] };
   const params = m.parameters();
   const control = {
+    model: m,
     parameters: params,
     step: 7,
     getOptimizerState: () => state,
@@ -113,6 +115,42 @@ test("snapshots: restore puts back weights and a deep copy of the optimiser stat
   assert.equal(store.restore(control), 7);
   assert.deepEqual(Array.from(params[0][1].data), saved);
   assert.equal((state as { m: Float32Array[] }).m[0][0], 1);
+});
+
+test("snapshots: a rollback puts batch norm's running statistics back with the weights, bit for bit", () => {
+  const m = new Sequential([new Dense(4), new BatchNorm({ momentum: 0.5 }), new Dense(2)]).build(
+    3,
+    new Rng(5),
+  );
+  const control = {
+    model: m,
+    parameters: m.parameters(),
+    step: 3,
+    getOptimizerState: () => ({}),
+    setOptimizerState: () => {},
+  } as unknown as TrainingControl;
+  const buffers = () => m.buffers().map(([name, t]) => [name, Array.from(t.data)]);
+  // Statistics that are not the fresh ones (0 and 1), so a restore that resets them would fail too.
+  const batch = (seed: number) => {
+    const r = new Rng(seed);
+    return new Tensor(
+      Float32Array.from({ length: 24 }, () => 2 + r.normal()),
+      [8, 3],
+    );
+  };
+  m.forward(batch(1), { training: true });
+  const store = new SnapshotStore();
+  store.take(control);
+  const saved = buffers();
+  m.forward(batch(2), { training: true }); // a training step moves the running mean and variance
+  assert.notDeepEqual(buffers(), saved);
+  store.take(control);
+  assert.equal(store.restore(control), 3);
+  assert.deepEqual(buffers(), saved);
+  assert.deepEqual(
+    saved.map(([name]) => name),
+    ["1.runningMean", "1.runningVar"],
+  );
 });
 
 /** Three separable blobs in 2-D. */

@@ -3,7 +3,7 @@ import { basename, dirname, extname, resolve } from "node:path";
 import type { LossName } from "../losses/losses.js";
 import type { Optimizer } from "../optim/optimizers.js";
 import { ConfigError, fileErrorWords } from "../tensor/errors.js";
-import { MISSING_POLICIES, type MissingPolicy } from "../data/rows.js";
+import { type DataConfig, parseData } from "./data-config.js";
 import {
   checkKeys,
   describe,
@@ -12,7 +12,6 @@ import {
   optString,
   type Obj,
   reqNumber,
-  reqString,
 } from "../tensor/fields.js";
 import {
   type ModelSection,
@@ -22,26 +21,7 @@ import {
   type TrainingSections,
 } from "../run/sections.js";
 
-/** Where the training (and test) data come from. Paths are resolved against the config file's folder. */
-export type DataSource =
-  | { kind: "mnist" }
-  | {
-      kind: "csv";
-      path: string;
-      target: string;
-      task: "classification" | "regression" | "auto";
-      test?: string;
-      missing: MissingPolicy;
-    }
-  | { kind: "idx"; images: string; labels: string; test?: { images: string; labels: string } };
-
-export interface DataConfig {
-  source: DataSource;
-  normalize: "none" | "scale01" | "standardize";
-  validationSplit: number;
-  /** Fraction held out for testing when the source has no test set of its own (CSV/IDX without `test`). */
-  testSplit: number;
-}
+export type { DataConfig, DataSource } from "./data-config.js";
 
 /**
  * A run config after validation, with defaults filled in: the training sections (src/run/sections.ts,
@@ -188,55 +168,6 @@ export function reportPath(report: string | undefined, baseDir: string): string 
       field: "report",
     });
   return resolve(baseDir, report);
-}
-
-function parseData(raw: unknown, baseDir: string): DataConfig {
-  const d = expectObject(raw, "data");
-  const common = ["normalize", "validationSplit", "testSplit"];
-  let source: DataSource;
-  if (d.builtin !== undefined) {
-    checkKeys(d, ["builtin", ...common], "data");
-    reqString(d, "builtin", "data", ["mnist"]);
-    source = { kind: "mnist" };
-  } else {
-    const format = reqString(d, "format", "data", ["csv", "idx"]);
-    if (format === "csv") {
-      checkKeys(d, ["format", "path", "target", "task", "test", "missing", ...common], "data");
-      const test = optString(d, "test", "data");
-      source = {
-        kind: "csv",
-        path: resolve(baseDir, reqString(d, "path", "data")),
-        target: reqString(d, "target", "data"),
-        task: (optString(d, "task", "data", ["classification", "regression", "auto"]) ?? "auto") as "auto",
-        test: test === undefined ? undefined : resolve(baseDir, test),
-        missing: (optString(d, "missing", "data", MISSING_POLICIES) ?? "error") as MissingPolicy,
-      };
-    } else {
-      checkKeys(d, ["format", "images", "labels", "test", ...common], "data");
-      let test: { images: string; labels: string } | undefined;
-      if (d.test !== undefined) {
-        const t = expectObject(d.test, "data.test");
-        checkKeys(t, ["images", "labels"], "data.test");
-        test = {
-          images: resolve(baseDir, reqString(t, "images", "data.test")),
-          labels: resolve(baseDir, reqString(t, "labels", "data.test")),
-        };
-      }
-      source = {
-        kind: "idx",
-        images: resolve(baseDir, reqString(d, "images", "data")),
-        labels: resolve(baseDir, reqString(d, "labels", "data")),
-        test,
-      };
-    }
-  }
-  return {
-    source,
-    normalize: (optString(d, "normalize", "data", ["none", "scale01", "standardize"]) ??
-      "none") as DataConfig["normalize"],
-    validationSplit: optNumber(d, "validationSplit", "data", { min: 0, max: 0.9 }) ?? 0,
-    testSplit: optNumber(d, "testSplit", "data", { min: 0, max: 0.9 }) ?? 0.2,
-  };
 }
 
 /**

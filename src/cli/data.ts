@@ -1,8 +1,9 @@
 import { loadCsv, loadIdxDataset } from "../data/files.js";
-import { type Dataset, splitDataset } from "../data/dataset.js";
+import { type Dataset, splitDataset, withShape } from "../data/dataset.js";
 import { loadBundledMnist } from "../data/mnist.js";
 import { fillMissing, fillValues } from "../data/rows.js";
 import { applyNormalizer, fitNormalizer, type Normalizer } from "../data/normalize.js";
+import { DataError } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { LabeledData } from "../train/evaluate.js";
 import type { DataConfig } from "./config.js";
@@ -55,6 +56,16 @@ export function prepareData(cfg: DataConfig, seed: number): PreparedData {
       description = `${src.kind === "csv" ? src.path : src.images} (${Math.round(cfg.testSplit * 100)}% held out for testing)`;
     }
   }
+  if (cfg.shape) {
+    const file = src.kind === "csv" ? src.path : src.kind === "idx" ? src.images : "the bundled digits";
+    train = withShape(train, cfg.shape, file);
+    test = withShape(test, cfg.shape, src.kind === "csv" ? (src.test ?? file) : file);
+  } else if (src.kind === "idx" && src.test && String(train.shape) !== String(test.shape)) {
+    throw new DataError(
+      `${src.test.images}: test images shaped [${test.shape ?? test.inputDim}] but the training images ${src.images} are [${train.shape ?? train.inputDim}]`,
+      { file: src.test.images },
+    );
+  }
   // Missing values are filled from the training split only, so the test split stays unseen.
   let impute: PreparedData["impute"];
   if (src.kind === "csv" && src.missing !== "error") {
@@ -73,7 +84,7 @@ export function prepareData(cfg: DataConfig, seed: number): PreparedData {
   };
 }
 
-/** A Dataset as the tensors the training loop takes. */
+/** A Dataset as the tensors the training loop takes: flat rows, which a model built on an image shape reads as images. */
 export function toTensors(ds: Dataset): LabeledData {
   return { x: new Tensor(ds.x, [ds.n, ds.inputDim]), y: new Tensor(ds.y, [ds.n, ds.outputDim]) };
 }

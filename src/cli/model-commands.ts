@@ -180,6 +180,12 @@ export function runEval(
       `${description}: the data has ${raw.inputDim} features per row but the model expects ${m.model.inputDim}`,
     );
   }
+  const imageShape = m.model.inputShape.length > 1 ? m.model.inputShape : null;
+  if (imageShape && raw.shape && `${raw.shape}` !== `${imageShape}`) {
+    throw new ShapeError(
+      `${description}: the data's images are [${raw.shape.join(", ")}] but the model reads [${imageShape.join(", ")}] (height, width, channels)`,
+    );
+  }
   if (raw.outputDim !== m.model.outputDim) {
     throw new ShapeError(
       `${description}: the data has ${raw.outputDim} target columns/classes but the model has ${m.model.outputDim} outputs`,

@@ -1,3 +1,4 @@
+import { modelInput } from "../data/dataset.js";
 import { encodeModel } from "../io/model.js";
 import { ensureDirectory, writeFileAtomic } from "../io/atomic.js";
 import { Sequential } from "../nn/sequential.js";
@@ -73,7 +74,7 @@ export function runTraining(
   const rng = new Rng(cfg.seed);
   const model = resume
     ? resume.model
-    : new Sequential(cfg.layers).build(data.train.inputDim, rng.fork("init"));
+    : new Sequential(cfg.layers).build(modelInput(cfg.layers, data.train), rng.fork("init"));
   checkOutputWidth(cfg, model, data);
   const loss = losses.create(cfg.lossChoice, undefined, "loss");
   const metrics = data.train.task === "classification" ? (["accuracy"] as const) : (["mse", "mae"] as const);
@@ -92,7 +93,7 @@ export function runTraining(
       `resuming from step ${resume.state.step} (epoch ${resume.state.epoch + 1}, batch ${resume.state.batchIndex + 1})`,
     );
   const history = fit(model, train, {
-    ...sectionFitOptions(cfg, cfg.optimizer),
+    ...sectionFitOptions(cfg, cfg.optimizer, data.train),
     loss,
     validationSplit: cfg.data.validationSplit,
     metrics,

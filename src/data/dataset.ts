@@ -25,10 +25,58 @@ export interface Dataset {
   /** Class names in one-hot order (classification). */
   classes?: string[];
   featureNames?: string[];
+  /**
+   * The shape of one row as an image, channels last ([28, 28, 1] for IDX digits; its product is
+   * `inputDim`); absent for plain feature rows. Rows stay flat in `x`: a model built on this shape reads
+   * them as images (see `modelInput`).
+   */
+  shape?: number[];
   /** x came from bytes 0..255 (IDX ubyte), so the "scale01" normaliser divides by 255. */
   byteValued?: boolean;
   /** How the task was inferred from the target column, when that is worth telling the user. */
   taskNote?: string;
+}
+
+/**
+ * What to build a model on for this data: the image shape when the data has one and the model's first
+ * layer that cares reads images (a convolution, a pool, a flatten, a residual block); the row width
+ * otherwise, so a dense network on image rows reads flat rows as before. Normalisation, dropout and
+ * activation layers take either, so the layer after them decides.
+ *
+ * @example
+ * new Sequential(layers).build(modelInput(layers, digits), rng); // [28, 28, 1] for a CNN, 784 for an MLP
+ */
+export function modelInput(layers: readonly { type: string }[], ds: Dataset): number | number[] {
+  const first = layers.find((l) => !EITHER_SHAPE.has(l.type));
+  return ds.shape && first && IMAGE_LAYERS.has(first.type) ? [...ds.shape] : ds.inputDim;
+}
+
+const EITHER_SHAPE = new Set(["activation", "dropout", "batchNorm", "layerNorm", "groupNorm"]);
+const IMAGE_LAYERS = new Set([
+  "conv2d",
+  "maxPool2d",
+  "avgPool2d",
+  "globalAvgPool",
+  "flatten",
+  "residual",
+  "concat",
+]);
+
+/**
+ * Give `ds` an image shape (a run config's `data.shape`); its product must be the row width. `file`
+ * names the data in the error.
+ *
+ * @example
+ * withShape(loadCsv("pixels.csv", { target: "label" }), [28, 28, 1], "pixels.csv");
+ */
+export function withShape(ds: Dataset, shape: readonly number[], file: string): Dataset {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size !== ds.inputDim)
+    throw new DataError(
+      `${file}: data.shape [${shape.join(", ")}] holds ${size} values but each row has ${ds.inputDim} features`,
+      { file, field: "data.shape" },
+    );
+  return { ...ds, shape: [...shape] };
 }
 
 /**

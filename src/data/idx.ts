@@ -171,6 +171,8 @@ export interface IdxDatasetOptions {
 
 /**
  * Build a classification Dataset from parsed IDX images (n × rows × cols, or any n × …) and labels (n).
+ * Images keep their shape as the dataset's `shape`: [rows, cols, 1], or [rows, cols, channels] for
+ * n × rows × cols × channels files; the rows of `x` stay flat.
  * Pixels are kept as raw values in Float32 (byteValued when the images are ubyte, so the "scale01"
  * normaliser divides by 255). Labels are one-hot over 10 classes, or over max label + 1 when a label is
  * above 9 (EMNIST-style sets), with classes named "0", "1", ….
@@ -232,5 +234,13 @@ export function idxToDataset(images: IdxArray, labels: IdxArray, names: IdxDatas
     labels: classIndex,
     classes: Array.from({ length: k }, (_, i) => String(i)),
     byteValued: images.type === "ubyte",
+    ...imageShape(images.dims),
   };
+}
+
+/** n × h × w images have the shape [h, w, 1]; n × h × w × c ones (channels last) [h, w, c]; others none. */
+function imageShape(dims: readonly number[]): { shape?: number[] } {
+  if (dims.length === 3) return { shape: [dims[1], dims[2], 1] };
+  if (dims.length === 4) return { shape: dims.slice(1) };
+  return {};
 }

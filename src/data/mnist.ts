@@ -88,6 +88,7 @@ function buildSplit(): { train: Dataset; test: Dataset } {
     labels,
     classes: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
     byteValued: false,
+    shape: [28, 28, 1],
   };
   const perm = new Rng(BUNDLED_MNIST_SPLIT_SEED).permutation(n);
   return {

@@ -31,10 +31,12 @@ export function copyInto<T>(state: T, into: unknown): T {
   return state;
 }
 
-/** Weights and optimiser state at one step, kept in memory for rollback. */
+/** Weights, buffers (batch norm's running statistics) and optimiser state at one step, kept in memory for rollback. */
 export interface Snapshot {
   step: number;
   weights: Float32Array[];
+  /** The model's buffers in `buffers()` order; absent in snapshots of checkpoints written before they were kept. */
+  buffers?: Float32Array[];
   optimizerState: unknown;
 }
 
@@ -55,17 +57,10 @@ export const noSnapshots = (): SnapshotState => ({ older: null, newer: null, sam
 export function takeSnapshot(s: SnapshotState, control: TrainingControl): void {
   // Reuse the buffers of the snapshot about to be dropped: a page touched for the first time costs more than the copy.
   const recycle = s.same ? null : s.older;
-  const weights = control.parameters.map(([, t], i) => {
-    const buf = recycle?.weights[i];
-    if (buf && buf.length === t.data.length) {
-      buf.set(t.data);
-      return buf;
-    }
-    return (t.data as Float32Array).slice();
-  });
   const snap = {
     step: control.step,
-    weights,
+    weights: copyTensors(control.parameters, recycle?.weights),
+    buffers: copyTensors(control.model.buffers(), recycle?.buffers),
     optimizerState: copyInto(control.getOptimizerState(), recycle?.optimizerState),
   };
   const newer = s.same ? s.older : s.newer;
@@ -74,11 +69,31 @@ export function takeSnapshot(s: SnapshotState, control: TrainingControl): void {
   s.newer = s.same ? null : snap;
 }
 
-/** Put back the older snapshot's weights and optimiser state; returns its step, or null if there is none. */
+/** The tensors' data copied, into `recycle`'s arrays where their lengths match. */
+function copyTensors(
+  tensors: readonly [string, Tensor][],
+  recycle: Float32Array[] | undefined,
+): Float32Array[] {
+  return tensors.map(([, t], i) => {
+    const buf = recycle?.[i];
+    if (buf && buf.length === t.data.length) {
+      buf.set(t.data);
+      return buf;
+    }
+    return (t.data as Float32Array).slice();
+  });
+}
+
+/**
+ * Put back the older snapshot's weights, buffers and optimiser state; returns its step, or null if there
+ * is none. Batch norm's running statistics go back with the weights they were averaged under.
+ */
 export function restoreSnapshot(s: SnapshotState, control: TrainingControl): number | null {
   const older = s.older;
   if (!older) return null;
   control.parameters.forEach(([, t], i) => t.data.set(older.weights[i]));
+  const buffers = older.buffers;
+  if (buffers) control.model.buffers().forEach(([, t], i) => t.data.set(buffers[i]));
   control.setOptimizerState(deepCopy(older.optimizerState));
   s.newer = null;
   s.same = true;

@@ -15,6 +15,7 @@ import { strategies } from "../continual/strategies/index.js";
 import { parseRegulators, type RegulatorChoice } from "../homeostasis/config.js";
 import { LEARNER_CHECK_EVERY } from "./guard.js";
 import { CONSOLIDATORS } from "./consolidation.js";
+import { layerFromConfig } from "../nn/layer-kinds.js";
 import { ConfigError } from "../tensor/errors.js";
 
 /**
@@ -116,13 +117,30 @@ export const LEARNER_OPTIONS = {
 } as const satisfies Record<string, OptionSpec>;
 
 /** Keys checked here rather than by the option spec (arrays and a registry choice). */
-const OWN_KEYS = ["hidden", "optimizer", "features", "labels", "homeostasis", "consolidate"] as const;
+const OWN_KEYS = [
+  "hidden",
+  "inputShape",
+  "optimizer",
+  "features",
+  "labels",
+  "homeostasis",
+  "consolidate",
+] as const;
 
 /** What `Learner.create` takes. */
 export type LearnerConfig = Partial<ParsedOptions<typeof LEARNER_OPTIONS>> & {
   task: "classification" | "regression";
-  /** Hidden layer widths (ReLU); default [64]. */
-  hidden?: number[];
+  /**
+   * The hidden stack: a width is a ReLU dense layer, an object a layer as a run config's `model.layers`
+   * gives it (`{"type": "conv2d", "filters": 8, "kernel": 3, "activation": "relu"}`); default [64]. A
+   * stack whose output is shaped (a convolution's) is flattened before the head.
+   */
+  hidden?: (number | Record<string, unknown>)[];
+  /**
+   * The shape of one row, channels last ([28, 28, 1]): rows of that many values are read as images by a
+   * convolutional stack. Left out, rows are flat.
+   */
+  inputShape?: number[];
   /** An optimiser config (`{"type": "adam", "lr": 0.001}`); default Adam, lr 1e-3. */
   optimizer?: Record<string, unknown>;
   /** Feature names, when rows come as objects; left out, the first named row fixes them. */
@@ -140,13 +158,18 @@ export type LearnerConfig = Partial<ParsedOptions<typeof LEARNER_OPTIONS>> & {
 
 /** The checked config, defaults filled in: plain data, saved with the learner. */
 export type ParsedLearnerConfig = ParsedOptions<typeof LEARNER_OPTIONS> & {
-  hidden: number[];
+  hidden: HiddenLayer[];
+  /** Present only when the config gives one, so saved configs of flat learners stay as they were. */
+  inputShape?: number[];
   optimizer: Record<string, unknown>;
   features: string[] | null;
   labels: (string | number)[];
   homeostasis: RegulatorChoice[];
   consolidate: Choice | null;
 };
+
+/** One entry of `hidden`: a dense ReLU layer's width, or a layer config (checked by the layer registry). */
+export type HiddenLayer = number | Record<string, unknown>;
 
 export const DEFAULT_HIDDEN = [64];
 export const DEFAULT_OPTIMIZER = { type: "adam", lr: 1e-3 };
@@ -179,7 +202,8 @@ function loopCadence(r: RegulatorChoice, raw: unknown): RegulatorChoice {
 export function parseLearnerConfig(raw: unknown): ParsedLearnerConfig {
   const obj = expectObject(raw, "learner");
   const o = parseOptions(obj, LEARNER_OPTIONS, "learner", OWN_KEYS);
-  const hidden = obj.hidden === undefined ? DEFAULT_HIDDEN : integers(obj.hidden, "learner.hidden");
+  const hidden = obj.hidden === undefined ? DEFAULT_HIDDEN : hiddenLayers(obj.hidden, "learner.hidden");
+  const inputShape = obj.inputShape === undefined ? undefined : sampleShape(obj.inputShape, o.inputs);
   const optimizer = {
     ...(obj.optimizer === undefined ? DEFAULT_OPTIMIZER : expectObject(obj.optimizer, "learner.optimizer")),
   };
@@ -197,7 +221,18 @@ export function parseLearnerConfig(raw: unknown): ParsedLearnerConfig {
     loopCadence(r, (named as unknown[])[i]),
   );
   const consolidate = consolidation(obj.consolidate);
-  return { ...o, hidden: [...hidden], optimizer, features, labels, homeostasis, consolidate };
+  const inputs = inputShape ? inputShape.reduce((a, b) => a * b, 1) : o.inputs;
+  return {
+    ...o,
+    inputs,
+    hidden: [...hidden],
+    ...(inputShape ? { inputShape } : {}),
+    optimizer,
+    features,
+    labels,
+    homeostasis,
+    consolidate,
+  };
 }
 
 /**
@@ -249,6 +284,34 @@ function integers(raw: unknown, field: string): number[] {
       });
     return v;
   });
+}
+
+/** `hidden`: widths and layer configs; each config is built once here so a mistake names its place. */
+function hiddenLayers(raw: unknown, field: string): HiddenLayer[] {
+  return list(raw, field).map((v, i) => {
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+      layerFromConfig(v, `${field}[${i}]`);
+      return { ...(v as Record<string, unknown>) };
+    }
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
+      throw new ConfigError(
+        `${field}[${i}]: expected a positive integer (a dense layer's width) or a layer config, got ${describeValue(v)}`,
+        { field: `${field}[${i}]` },
+      );
+    return v;
+  });
+}
+
+/** `inputShape`: positive integers whose product is `inputs` when that is given too. */
+function sampleShape(raw: unknown, inputs: number | undefined): number[] {
+  const shape = integers(raw, "learner.inputShape");
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (inputs !== undefined && inputs !== size)
+    throw new ConfigError(
+      `learner.inputShape: [${shape.join(", ")}] holds ${size} values but learner.inputs is ${inputs}`,
+      { field: "learner.inputShape" },
+    );
+  return shape;
 }
 
 function featureNames(raw: unknown, field: string): string[] {

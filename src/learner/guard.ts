@@ -41,6 +41,7 @@ export const HEALTHY_EVERY = 1000;
 /** A state the learner can go back to: its weights and its training state (optimiser, observers). */
 export interface HealthyState {
   step: number;
+  /** The parameters, then the buffers (batch norm's running statistics), in the model's order. */
   weights: Float32Array[];
   run: TrainingState;
 }

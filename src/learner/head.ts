@@ -6,29 +6,51 @@
  */
 import { backend } from "../backend/index.js";
 import { initialize } from "../nn/init.js";
+import { layerFromConfig } from "../nn/layer-kinds.js";
+import type { Layer } from "../nn/layer.js";
 import { Dense } from "../nn/layers.js";
+import { Flatten } from "../nn/reshape.js";
 import { Sequential } from "../nn/sequential.js";
+import { buildShapes } from "../nn/stack.js";
 import type { Optimizer } from "../optim/optimizers.js";
 import type { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /**
- * The learner's network: `hidden` ReLU layers and an output of `outputs` units, softmax for labels and
- * linear for a number.
+ * The learner's network: the `hidden` stack (a width is a ReLU dense layer, an object a layer config),
+ * flattened if its output is shaped, and an output of `outputs` units, softmax for labels and linear
+ * for a number. With `inputShape`, rows of `inputs` values are read in that shape (channels last).
  *
  * @example
  * learnerNetwork({ task: "classification", hidden: [64] }, 2, 784, rng).outputDim; // 2
  */
 export function learnerNetwork(
-  config: { task: "classification" | "regression"; hidden: readonly number[] },
+  config: {
+    task: "classification" | "regression";
+    hidden: readonly (number | Record<string, unknown>)[];
+    inputShape?: readonly number[];
+  },
   outputs: number,
   inputs: number,
   rng: Rng,
 ): Sequential {
-  const layers = config.hidden.map((units) => new Dense(units, { activation: "relu" }));
+  const make = (): Layer[] =>
+    config.hidden.map((h, i) =>
+      typeof h === "number"
+        ? new Dense(h, { activation: "relu" })
+        : layerFromConfig(h, `learner.hidden[${i}]`),
+    );
+  const shape = config.inputShape ?? [inputs];
+  const layers = make();
+  // Built once on a throwaway Rng to learn the stack's output shape; `rng` draws the real weights below.
+  if (
+    layers.some((l) => l.buildShape) &&
+    buildShapes(make(), shape, rng.fork("shape"), "float32", "learner.hidden").length > 1
+  )
+    layers.push(new Flatten());
   const activation = config.task === "classification" ? "softmax" : "identity";
   layers.push(new Dense(outputs, { activation }));
-  return new Sequential(layers).build(inputs, rng);
+  return new Sequential(layers).build(shape, rng);
 }
 
 /** A parameter array in the backend's memory where it keeps one (as Dense.build makes them), zeroed. */

@@ -53,7 +53,13 @@ import {
   type Row,
   type RowFormat,
 } from "./rows.js";
-import { LEARNER_STATE_VERSION, type LearnerState, type LearnerVitals } from "./state.js";
+import {
+  LEARNER_STATE_VERSION,
+  type LearnerState,
+  type LearnerVitals,
+  loadTensors,
+  savedTensors,
+} from "./state.js";
 import { learnerVitals } from "./vitals.js";
 
 export type { LearnerConfig } from "./config.js";
@@ -283,7 +289,7 @@ export class Learner {
    */
   private watchStep(): void {
     const run = this.run!;
-    const params = this.model!.parameters();
+    const params = [...this.model!.parameters(), ...this.model!.buffers()];
     const back = this.guard!.afterStep(run.step, this.score.rows, run.failed, () => ({
       step: run.step,
       weights: params.map(([, t]) => t.data as Float32Array),
@@ -302,24 +308,18 @@ export class Learner {
   /** Balance measures on the probe, and retention: accuracy on evenly spaced remembered rows. */
   private measureBalance(): void {
     if (!this.model || !this.probe) return;
-    const parts = {
-      model: this.model,
-      memory: this.memory!,
-      normalizer: this.normalizer,
-      target: this.target,
-    };
+    const parts = this.batchParts();
     const retention = this.classification ? retentionOn(parts) : null;
     this.probe.measure(this.model, this.score.rows, (rows) => this.batchOf(rows, []), retention);
   }
 
   /** Pending rows and memory slots as one training batch, normalised with the statistics of now. */
   private batchOf(rows: readonly BatchRow[], slots: readonly number[]): { x: Tensor; y: Tensor } {
-    return trainingBatch(rows, slots, {
-      model: this.model!,
-      memory: this.memory!,
-      normalizer: this.normalizer,
-      target: this.target,
-    });
+    return trainingBatch(rows, slots, this.batchParts());
+  }
+
+  private batchParts() {
+    return { model: this.model!, memory: this.memory!, normalizer: this.normalizer, target: this.target };
   }
 
   /** The vital signs: prequential scores, health, balance, drifts, memory, speed (a plain object). */
@@ -352,7 +352,7 @@ export class Learner {
       labels: this.labels.labels,
       network: m && {
         outputs: m.outputDim,
-        weights: Object.fromEntries(m.parameters().map(([name, t]) => [name, t.data as Float32Array])),
+        ...savedTensors(m),
         run: this.run!.snapshot(0),
         growRng: this.growRng.getState(),
         normalizer: this.normalizer?.getState() ?? null,
@@ -388,7 +388,7 @@ export class Learner {
     const net = state.network;
     if (!net) return;
     this.model = learnerNetwork(this.config, net.outputs, state.format.inputs!, new Rng(0));
-    for (const [name, t] of this.model.parameters()) t.data.set(net.weights[name]);
+    loadTensors(this.model, net);
     this.growRng.setState(net.growRng);
     this.normalizer = net.normalizer && RunningNormalizer.fromState(net.normalizer);
     this.memory = ReplayMemory.fromState(net.memory);

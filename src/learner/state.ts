@@ -3,6 +3,7 @@
  * how the learner continues (weights, optimiser moments, random streams, running statistics, memory,
  * detector, scores, pending rows), so a learner restored from it continues bit-identically.
  */
+import type { Sequential } from "../nn/sequential.js";
 import type { TrainingState } from "../train/options.js";
 import type { RunningNormalizerState } from "../data/running-normalizer.js";
 import type { LearnerConfig } from "./config.js";
@@ -14,6 +15,23 @@ import type { HealthEvent } from "../health/findings.js";
 import type { GuardState } from "./guard.js";
 import type { BalanceReading, ProbeState } from "./probe.js";
 import type { Label, RowFormat } from "./rows.js";
+
+/** A network's weights by name, and its buffers (batch norm's running statistics) when it has any. */
+export function savedTensors(model: Sequential): {
+  weights: Record<string, Float32Array>;
+  buffers?: Record<string, Float32Array>;
+} {
+  const named = (list: [string, { data: ArrayLike<number> }][]) =>
+    Object.fromEntries(list.map(([name, t]) => [name, t.data as Float32Array]));
+  const buffers = model.buffers();
+  return { weights: named(model.parameters()), ...(buffers.length > 0 ? { buffers: named(buffers) } : {}) };
+}
+
+/** Put saved weights and buffers back by name (a state saved before buffers were kept has none). */
+export function loadTensors(model: Sequential, saved: ReturnType<typeof savedTensors>): void {
+  for (const [name, t] of model.parameters()) t.data.set(saved.weights[name]);
+  for (const [name, t] of model.buffers()) if (saved.buffers?.[name]) t.data.set(saved.buffers[name]);
+}
 
 /** Version of the state layout; a newer one is refused by `Learner.fromState`. */
 export const LEARNER_STATE_VERSION = 2;
@@ -31,6 +49,8 @@ export interface LearnerState {
   network: {
     outputs: number;
     weights: Record<string, Float32Array>;
+    /** Batch norm's running statistics by name; absent when the network has none. */
+    buffers?: Record<string, Float32Array>;
     run: TrainingState;
     growRng: ReturnType<import("../tensor/rng.js").Rng["getState"]>;
     normalizer: RunningNormalizerState | null;

@@ -4,6 +4,7 @@
  */
 import { defineKind, type Kind } from "../config/registry.js";
 import type { OptionSchema } from "../config/options.js";
+import { ConfigError } from "../tensor/errors.js";
 import { activations } from "./activations.js";
 import { Conv1D, Conv2D, type Pair } from "./conv.js";
 import { initNames } from "./init.js";
@@ -79,32 +80,51 @@ const poolOptions = (o: { pool: number[]; stride: number[] | undefined; padding:
   padding: o.padding,
 });
 
+/** The layer `make` builds, a ConfigError of its options placed at `field` ("model.layers[0].groups: …"). */
+function placed<T>(field: string, make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const at = e.location.field ? `${field}.${e.location.field}` : field;
+    throw new ConfigError(`${at}: ${e.message}`, { ...e.location, field: at });
+  }
+}
+
 export const CONV_KINDS = {
   conv2d: defineKind({
     name: "conv2d",
     doc: "2-D convolution over [height, width, channels] samples, y = f(conv(x, W) + b); channels are its units.",
     options: convOptions(2),
-    create: (o, context: Context) =>
-      new Conv2D(o.filters, {
-        ...o,
-        kernel: asPair(o.kernel),
-        stride: asPair(o.stride),
-        dilation: asPair(o.dilation),
-        init: o.init ?? context.init,
-      }),
+    create: (o, context: Context, field) =>
+      placed(
+        field,
+        () =>
+          new Conv2D(o.filters, {
+            ...o,
+            kernel: asPair(o.kernel),
+            stride: asPair(o.stride),
+            dilation: asPair(o.dilation),
+            init: o.init ?? context.init,
+          }),
+      ),
   }),
   conv1d: defineKind({
     name: "conv1d",
     doc: "1-D convolution over [length, channels] samples; channels are its units.",
     options: convOptions(1),
-    create: (o, context: Context) =>
-      new Conv1D(o.filters, {
-        ...o,
-        kernel: o.kernel[0],
-        stride: o.stride[0],
-        dilation: o.dilation[0],
-        init: o.init ?? context.init,
-      }),
+    create: (o, context: Context, field) =>
+      placed(
+        field,
+        () =>
+          new Conv1D(o.filters, {
+            ...o,
+            kernel: o.kernel[0],
+            stride: o.stride[0],
+            dilation: o.dilation[0],
+            init: o.init ?? context.init,
+          }),
+      ),
   }),
   maxPool2d: defineKind({
     name: "maxPool2d",

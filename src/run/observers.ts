@@ -11,17 +11,36 @@ import type { Optimizer } from "../optim/optimizers.js";
 import type { Observer } from "../train/events.js";
 import type { FitOptions } from "../train/fit.js";
 import { earlyStopping } from "../train/observers.js";
+import { ConfigError } from "../tensor/errors.js";
 import type { AugmentConfig, TrainingSections } from "./sections.js";
 
 /**
- * The run config's augmentation: random shifts, then (with `flip`) random horizontal flips.
+ * The run config's augmentation: random shifts, then (with `flip`) random horizontal flips, over images
+ * of the data's shape unless the config says otherwise (28×28×1 when neither says); images that
+ * disagree with the data are refused.
  *
  * @example
  * const t = augmentation({ shift: 2, width: 28, height: 28, channels: 1, flip: false });
  */
-export function augmentation(a: AugmentConfig): BatchTransform {
-  const shift = randomShift(a.width, a.height, a.shift, a.channels);
-  return a.flip ? chainTransforms(shift, randomFlip(a.width, a.height, a.channels)) : shift;
+export function augmentation(
+  a: AugmentConfig,
+  data?: { shape?: readonly number[]; inputDim: number },
+): BatchTransform {
+  const [h, w, c] = data?.shape?.length === 3 ? data.shape : [28, 28, 1];
+  const [height, width, channels] = [a.height ?? h, a.width ?? w, a.channels ?? c];
+  if (data) {
+    const given = data.shape ? `[${data.shape.join(", ")}]` : `${data.inputDim} values`;
+    if (
+      height * width * channels !== data.inputDim ||
+      (data.shape && `${[height, width, channels]}` !== `${data.shape}`)
+    )
+      throw new ConfigError(
+        `augment: images of ${height}×${width}×${channels} (height × width × channels) but the data's rows are ${given}`,
+        { field: "augment" },
+      );
+  }
+  const shift = randomShift(width, height, a.shift, channels);
+  return a.flip ? chainTransforms(shift, randomFlip(width, height, channels)) : shift;
 }
 
 /**
@@ -34,6 +53,7 @@ export function augmentation(a: AugmentConfig): BatchTransform {
 export function sectionFitOptions(
   cfg: TrainingSections,
   optimizer: Optimizer,
+  data?: { shape?: readonly number[]; inputDim: number },
 ): Pick<
   FitOptions,
   "epochs" | "batchSize" | "optimizer" | "seed" | "schedule" | "plateau" | "clip" | "augment"
@@ -46,7 +66,7 @@ export function sectionFitOptions(
     schedule: cfg.schedule,
     plateau: cfg.plateau,
     clip: cfg.clip,
-    augment: cfg.augment ? augmentation(cfg.augment) : undefined,
+    augment: cfg.augment ? augmentation(cfg.augment, data) : undefined,
   };
 }
 

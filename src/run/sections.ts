@@ -48,9 +48,10 @@ export const TRAINING_KEYS = [
 /** Random shifts (and flips) of channels-last image rows, as a run config's `augment` asks. */
 export interface AugmentConfig {
   shift: number;
-  width: number;
-  height: number;
-  channels: number;
+  /** Image sides and channels left out come from the data's shape (else 28×28×1) when training starts. */
+  width?: number;
+  height?: number;
+  channels?: number;
   flip: boolean;
 }
 
@@ -195,9 +196,9 @@ function readAugment(raw: unknown): AugmentConfig | undefined {
   checkKeys(a, ["shift", "width", "height", "channels", "flip"], "augment");
   return {
     shift: reqNumber(a, "shift", "augment", { integer: true, min: 0, max: 8 }),
-    width: optNumber(a, "width", "augment", { integer: true, min: 1 }) ?? 28,
-    height: optNumber(a, "height", "augment", { integer: true, min: 1 }) ?? 28,
-    channels: optNumber(a, "channels", "augment", { integer: true, min: 1 }) ?? 1,
+    width: optNumber(a, "width", "augment", { integer: true, min: 1 }),
+    height: optNumber(a, "height", "augment", { integer: true, min: 1 }),
+    channels: optNumber(a, "channels", "augment", { integer: true, min: 1 }),
     flip: optBoolean(a, "flip", "augment") ?? false,
   };
 }
