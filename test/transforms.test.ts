@@ -59,7 +59,8 @@ test("chained transforms run in order from one stream; a wrong row width names t
 test("a run config's augment takes channels and flip; a flip that is not a boolean is refused by name", () => {
   const base = { ...MNIST_DEMO_CONFIG, out: undefined };
   const cfg = parseRunConfig({ ...base, augment: { shift: 1, channels: 1, flip: true } }, ".", "runs/x");
-  assert.deepEqual(cfg.augment, { shift: 1, width: 28, height: 28, channels: 1, flip: true });
+  // Sides left out stay unset: they come from the data's image shape when training starts.
+  assert.deepEqual(cfg.augment, { shift: 1, width: undefined, height: undefined, channels: 1, flip: true });
   assert.deepEqual(parseRunConfig(base, ".", "runs/x").augment, {
     shift: 2,
     width: 28,
