@@ -63,9 +63,9 @@ test("a run config's augment takes channels and flip; a flip that is not a boole
   assert.deepEqual(cfg.augment, { shift: 1, width: undefined, height: undefined, channels: 1, flip: true });
   assert.deepEqual(parseRunConfig(base, ".", "runs/x").augment, {
     shift: 2,
-    width: 28,
-    height: 28,
-    channels: 1,
+    width: undefined,
+    height: undefined,
+    channels: undefined,
     flip: false,
   });
   assert.throws(
