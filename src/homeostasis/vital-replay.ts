@@ -4,7 +4,7 @@
  * budget holds with room (replayed rows take steps from new data: memory costs plasticity).
  */
 import type { HealthEvent } from "../health/findings.js";
-import type { ForgettingMemory } from "../health/vitals.js";
+import { type ForgettingMemory, forgettingBeyond } from "../health/vitals.js";
 import { loopEvent } from "./vital-remedies.js";
 
 /** Probes of the forgetting detector between two changes of the replay share (its effect needs time). */
@@ -75,18 +75,19 @@ export function replayControl(
       emit,
       why,
     );
+  const beyond = forgettingBeyond(f, budget);
   const worse = `forgetting ${(100 * f.forgetting).toFixed(1)} points, beyond the budget of ${(100 * budget).toFixed(1)}`;
   if (st.replayPending) {
     if (!settled) return;
     const at = st.replayPending.step;
-    if (f.forgetting <= budget) {
+    if (!beyond) {
       st.replayPending = null;
       emit(
         loopEvent(
           step,
           "remedyVerified",
           { forgetting: f.forgetting, budget, share: st.share, appliedAt: at },
-          `replay at ${st.share.toPrecision(2)} rows per new row holds the forgetting budget: ${(100 * f.forgetting).toFixed(1)} points ≤ ${(100 * budget).toFixed(1)}`,
+          `replay at ${st.share.toPrecision(2)} rows per new row holds the forgetting budget: ${(100 * f.forgetting).toFixed(1)} points ≤ ${(100 * budget).toFixed(1)}${f.margin ? ` + ${(100 * f.margin).toFixed(1)} (noise margin)` : ""}`,
           "replay share kept",
         ),
       );
@@ -105,7 +106,7 @@ export function replayControl(
     }
     return;
   }
-  if (f.forgetting > budget && st.share < o.maxReplay && settled) {
+  if (beyond && st.share < o.maxReplay && settled) {
     st.replayPending = { step, forgetting: f.forgetting };
     raise(worse);
   } else if (st.share > 0 && f.forgetting < budget / 2 && settled) {
