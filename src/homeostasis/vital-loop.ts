@@ -98,7 +98,12 @@ export function vitals(
   let regs = new Map<number, Regulator[]>();
   /** Rows of the step's batch (before replay), known before the step asks who wants activations. */
   let rows = 0;
-  const running = (): Regulator[] => st.active.flatMap((k) => regs.get(k) ?? []);
+  // The active remedies' regulators, rebuilt only when the set changes (hooks ask for them at every step).
+  let live: Regulator[] = [];
+  const relist = (): void => {
+    live = st.active.flatMap((k) => regs.get(k) ?? []);
+  };
+  const running = (): Regulator[] => live;
   const emit = (e: HealthEvent): void => {
     (monitor.events as HealthEvent[]).push(e);
     options.onEvent?.(e);
@@ -120,6 +125,7 @@ export function vitals(
     }
     regs.set(k, made);
     st.active.push(k);
+    relist();
   };
 
   const tryNext = (
@@ -191,6 +197,7 @@ export function vitals(
       }
       regs.delete(p.remedy);
       st.active = st.active.filter((k) => k !== p.remedy);
+      relist();
       emit(
         loopEvent(
           step,
@@ -271,6 +278,7 @@ export function vitals(
       st = deepCopy(s.loop);
       rng.setState(st.rng);
       regs = new Map(st.active.map((k, i) => [k, restored(remedies[k], s.regulators[i])]));
+      relist();
     },
     unitsReplaced: () => running().reduce((n, r) => n + (r.unitsReplaced?.() ?? 0), 0),
     onTrainBegin(c) {
