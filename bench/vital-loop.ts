@@ -196,7 +196,7 @@ say(
 );
 say();
 say(
-  "The `vitals` regulator (`src/homeostasis/vital-loop.ts`) runs its own health monitor with the `plasticityLoss` and `forgetting` detectors (`src/health/vitals.ts`) on a probe of the 64 most recent rows. Loss of plasticity switches on the best measured remedy (intrinsic plasticity + L2-Init, then ReDo, then continual backprop); after a window of 20 checks the remedy is verified or switched off and the next tried, at most 3. Forgetting beyond the budget raises the share of replayed rows from a 500-row reservoir (or, with `memoryRemedy`, the strength of a task-free online EWC, or both in turn), verified after 4 probes, lowered again when the budget holds with room.",
+  "The `vitals` regulator (`src/homeostasis/vital-loop.ts`) runs its own health monitor with the `plasticityLoss` and `forgetting` detectors (`src/health/vitals.ts`) on the rows of its check steps: the step's own batch and the activations the step computed where the batch has 16 rows or more (no forward of its own), else a probe of the 64 most recent rows (a learner's batch of 1); forgetting must exceed its budget by 2 standard errors of the mean drop (the noise of small segments). Loss of plasticity switches on the best measured remedy (intrinsic plasticity + L2-Init, then ReDo, then continual backprop); after a window of 20 checks the remedy is verified or switched off and the next tried, at most 3. Forgetting beyond the budget raises the share of replayed rows from a 500-row reservoir (or, with `memoryRemedy`, the strength of a task-free online EWC, or both in turn), verified after 4 probes, lowered again when the budget holds with room.",
 );
 say();
 say(

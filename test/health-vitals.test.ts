@@ -16,6 +16,7 @@ import type { Observer } from "../src/train/events.js";
 import { fit } from "../src/train/fit.js";
 import { blobs } from "./helpers/health-zoo.js";
 import type { LayerStatistics } from "../src/health/statistics.js";
+import { forgettingBeyond } from "../src/health/vitals.js";
 import {
   forgettingOf,
   freshPlasticity,
@@ -135,8 +136,46 @@ test("forgetting: the mean drop below the best over segments probed twice; regre
     ],
     false,
   );
-  assert.deepEqual(g, { mean: 0.25, worst: 1, segments: 2 });
-  assert.deepEqual(forgettingOf([], true), { mean: 0, worst: -1, segments: 0 });
+  // Regression has no binomial model: no margin.
+  assert.deepEqual(g, { mean: 0.25, worst: 1, segments: 2, margin: 0 });
+  assert.deepEqual(forgettingOf([], true), { mean: 0, worst: -1, segments: 0, margin: 0 });
+  // Segments without a row count (a checkpoint's older shape) carry no margin.
+  assert.equal(f.margin, 0);
+});
+
+test("forgetting's noise margin: two standard errors of the mean drop, shrinking with the segments' rows", () => {
+  // 64 rows each: variance (0.9·0.1 + 0.7·0.3)/64 + (0.8·0.2 + 0.8·0.2)/64 = 0.62/64; margin 2·√(0.62/64)/2.
+  const seg = (best: number, last: number, rows: number) => ({ best, last, probes: 3, rows });
+  const f = forgettingOf([seg(0.9, 0.7, 64), seg(0.8, 0.8, 64)], true);
+  assert.ok(Math.abs(f.margin - Math.sqrt(0.62 / 64)) < 1e-12, String(f.margin));
+  // 100 times the rows: a tenth of the margin.
+  const g = forgettingOf([seg(0.9, 0.7, 6400), seg(0.8, 0.8, 6400)], true);
+  assert.ok(Math.abs(g.margin - Math.sqrt(0.62 / 6400)) < 1e-12, String(g.margin));
+  // A segment forgotten outright (1 → 0) has no binomial spread: the margin is 0.
+  assert.equal(forgettingOf([seg(1, 0, 64), seg(1, 0, 64)], true).margin, 0);
+});
+
+test("the forgetting rule: the zoo's momentum run (13.0 points over 3 segments of 64 rows) is within the margin", () => {
+  // Best and latest accuracy of the three segments the loop kept on "mnist relu sgd 0.1 momentum 0.95".
+  const segs = [
+    { best: 57 / 64, last: 52 / 64, probes: 6, rows: 64 },
+    { best: 56 / 64, last: 48 / 64, probes: 4, rows: 64 },
+    { best: 58 / 64, last: 46 / 64, probes: 2, rows: 64 },
+  ];
+  const f = forgettingOf(segs, true);
+  // Mean drop (5 + 8 + 12) / 3 / 64 = 0.1302; variance Σ(b(1−b) + l(1−l))/64, margin 2·√variance / 3.
+  assert.ok(Math.abs(f.mean - 25 / 192) < 1e-12);
+  const v = segs.reduce((a, s) => a + (s.best * (1 - s.best) + s.last * (1 - s.last)) / 64, 0);
+  assert.ok(Math.abs(f.margin - (2 * Math.sqrt(v)) / 3) < 1e-12);
+  assert.equal(forgettingBeyond({ forgetting: f.mean, margin: f.margin }, 0.1), false);
+  // The same drops on segments 25 times larger are beyond it (margin a fifth: 0.0152).
+  const big = forgettingOf(
+    segs.map((s) => ({ ...s, rows: 1600 })),
+    true,
+  );
+  assert.equal(forgettingBeyond({ forgetting: big.mean, margin: big.margin }, 0.1), true);
+  // A margin-less memory (a checkpoint from before it) compares with the budget alone.
+  assert.equal(forgettingBeyond({ forgetting: 0.11 }, 0.1), true);
 });
 
 test("a segment's score: accuracy by argmax, or mean squared error per output", () => {

@@ -179,7 +179,12 @@ function layerStatistics(
   const w = control.parameters[info.weightAt][1].data as Float32Array;
   const gw = e.grads.get(control.parameters[info.weightAt][0]);
   const gb = info.biasAt >= 0 ? e.grads.get(control.parameters[info.biasAt][0]) : undefined;
-  const { weightNorm, updateRatio, gradNorm } = weightNorms(w, before, gw);
+  // The weight change's pass over the weights also sums ‖W‖ (a run without the step's starting weights needs no other).
+  const moved = measures ? weightChange(ls, w) : null;
+  const { weightNorm, updateRatio, gradNorm } =
+    moved && !before
+      ? { weightNorm: moved.norm, updateRatio: NaN, gradNorm: gw ? l2Norm(gw) : 0 }
+      : weightNorms(w, before, gw);
   const out: LayerStatistics = {
     layer: info.name,
     activation: info.layer.activation,
@@ -196,7 +201,7 @@ function layerStatistics(
     effectiveRank: NaN,
   };
   ls.prevWeightNorm = weightNorm;
-  if (measures) out.weightChange = weightChange(ls, w);
+  if (moved) out.weightChange = moved.change;
   const act = e.activations?.get(info.name);
   if (!act || !info.hidden) return out;
   const h = act.output.data;
@@ -219,13 +224,35 @@ function layerStatistics(
   return out;
 }
 
-/** ‖W − W′‖ / ‖W′‖ against the weights of the previous check (NaN at the first), which it then replaces. */
-function weightChange(ls: LayerState, w: Float32Array): number {
+/**
+ * ‖W − W′‖ / ‖W′‖ against the weights of the previous check (NaN at the first), which it then replaces,
+ * and ‖W‖.
+ */
+function weightChange(ls: LayerState, w: Float32Array): { change: number; norm: number } {
   const prev = ls.prevWeights;
-  const change = prev && prev.length === w.length ? updateRatio(prev, w) : NaN;
-  if (prev && prev.length === w.length) prev.set(w);
-  else ls.prevWeights = w.slice();
-  return change;
+  if (prev && prev.length === w.length) return changeAndKeep(prev, w);
+  ls.prevWeights = w.slice();
+  return { change: NaN, norm: l2Norm(w) };
+}
+
+/**
+ * `updateRatio(prev, w)` and `l2Norm(w)` (the same sums in the same order, so the same values to the last
+ * bit) while copying `w` into `prev`: one pass over float32 arrays instead of two generic ones and a copy.
+ */
+function changeAndKeep(prev: Float32Array, w: Float32Array): { change: number; norm: number } {
+  let d = 0;
+  let p2 = 0;
+  let w2 = 0;
+  for (let i = 0; i < prev.length; i++) {
+    const was = prev[i];
+    const now = w[i];
+    const diff = now - was;
+    d += diff * diff;
+    p2 += was * was;
+    w2 += now * now;
+    prev[i] = now;
+  }
+  return { change: Math.sqrt(d) / Math.max(Math.sqrt(p2), 1e-12), norm: Math.sqrt(w2) };
 }
 
 /** Where `weightNorms` leaves the backend's sums of squares (one check at a time). */

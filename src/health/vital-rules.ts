@@ -217,27 +217,41 @@ export interface RetainedSegment {
   probes: number;
 }
 
+/** Standard errors beyond the budget the mean drop must reach (one-sided, about 2% by chance alone). */
+export const FORGETTING_Z = 2;
+
 /**
  * Forgetting over the segments probed at least twice: the mean drop below their best (accuracy points,
- * or the relative rise of the error), and the worst segment.
+ * or the relative rise of the error), the worst segment, and the margin a drop must clear beyond the
+ * budget to count. A segment of n rows scores with a binomial standard error √(p(1−p)/n): its best is
+ * the highest of several such draws (and its first is taken on rows just learned), so a healthy run's
+ * small segments drop by a few points of noise alone. The margin is `FORGETTING_Z` standard errors of
+ * the mean drop, √(Σ (b(1−b) + l(1−l))/n) / segments with b, l each segment's best and latest accuracy;
+ * for regression (no binomial model) it is 0.
  *
  * @example
- * forgettingOf([{ best: 0.9, last: 0.7, probes: 3 }, { best: 0.8, last: 0.8, probes: 2 }], true); // { mean: 0.1, worst: 0 }
+ * forgettingOf([{ best: 0.9, last: 0.7, probes: 3, rows: 64 }, { best: 0.8, last: 0.8, probes: 2, rows: 64 }], true);
+ * // { mean: 0.1, worst: 0, segments: 2, margin: 0.0984… }
  */
 export function forgettingOf(
-  segments: readonly Pick<RetainedSegment, "best" | "last" | "probes">[],
+  segments: readonly (Pick<RetainedSegment, "best" | "last" | "probes"> & { rows?: number })[],
   classification: boolean,
-): { mean: number; worst: number; segments: number } {
+): { mean: number; worst: number; segments: number; margin: number } {
   const probed = segments.map((s, i) => [s, i] as const).filter(([s]) => s.probes >= 2);
   const drops = probed.map(([s]) =>
     classification ? s.best - s.last : (s.last - s.best) / Math.max(s.best, 1e-12),
   );
-  if (drops.length === 0) return { mean: 0, worst: -1, segments: 0 };
+  if (drops.length === 0) return { mean: 0, worst: -1, segments: 0, margin: 0 };
   let worst = 0;
   drops.forEach((d, k) => {
     if (d > drops[worst]) worst = k;
   });
-  return { mean: mean(drops), worst: probed[worst][1], segments: drops.length };
+  const variance = probed.reduce(
+    (v, [s]) => v + (s.best * (1 - s.best) + s.last * (1 - s.last)) / (s.rows ?? Infinity),
+    0,
+  );
+  const margin = classification ? (FORGETTING_Z * Math.sqrt(variance)) / drops.length : 0;
+  return { mean: mean(drops), worst: probed[worst][1], segments: drops.length, margin };
 }
 
 /** A probe's score on one segment: accuracy (argmax of target against argmax of output) or mean squared error. */

@@ -10,6 +10,7 @@ import { Tensor } from "../tensor/tensor.js";
 import type { Batch, TrainingControl } from "../train/events.js";
 import type { Finding, Thresholds, TrainingPicture } from "./findings.js";
 import {
+  FORGETTING_Z,
   forgettingOf,
   freshPlasticity,
   PLASTICITY_DEFAULTS,
@@ -147,6 +148,8 @@ export interface ForgettingMemory {
   segments: RetainedSegment[];
   /** Mean drop below the best over the segments probed twice or more, the worst segment's index, and whether the budget was exceeded. */
   forgetting: number;
+  /** What the mean drop must exceed the budget by to count (`forgettingOf`'s margin; absent in checkpoints before it: 0). */
+  margin?: number;
   worst: number;
   probes: number;
   holding: boolean;
@@ -156,6 +159,7 @@ const freshForgetting = (): ForgettingMemory => ({
   checks: 0,
   segments: [],
   forgetting: 0,
+  margin: 0,
   worst: -1,
   probes: 0,
   holding: false,
@@ -205,6 +209,19 @@ function keepSegment(mem: ForgettingMemory, batch: Batch, o: ForgettingOptions):
   if (mem.segments.length > o.segments) mem.segments.shift();
 }
 
+/**
+ * The forgetting rule: the mean drop exceeds the budget by more than its noise margin.
+ *
+ * @example
+ * forgettingBeyond({ forgetting: 0.13, margin: 0.078 }, 0.1); // false: within 0.1 + 0.078
+ */
+export function forgettingBeyond(
+  mem: Pick<ForgettingMemory, "forgetting" | "margin">,
+  budget: number,
+): boolean {
+  return mem.forgetting > budget + (mem.margin ?? 0);
+}
+
 /** Score every segment on the model as it is now. */
 function probeSegments(mem: ForgettingMemory, control: TrainingControl, classification: boolean): void {
   for (const seg of mem.segments) {
@@ -217,7 +234,7 @@ function probeSegments(mem: ForgettingMemory, control: TrainingControl, classifi
     seg.probes++;
   }
   const f = forgettingOf(mem.segments, classification);
-  [mem.forgetting, mem.worst] = [f.mean, f.worst];
+  [mem.forgetting, mem.worst, mem.margin] = [f.mean, f.worst, f.margin];
   mem.probes++;
 }
 
@@ -232,13 +249,14 @@ function forgettingFinding(mem: ForgettingMemory, o: ForgettingOptions, classifi
     evidence: {
       forgetting: mem.forgetting,
       budget: o.budget,
+      margin: mem.margin ?? 0,
       segments: probed.length,
       rows: probed.reduce((a, s) => a + s.rows, 0),
       worstDrop: drop,
       worstCheck: w.check,
       oldestCheck: probed[0].check,
     },
-    diagnosis: `${classification ? "accuracy" : "the error"} on ${probed.length} retained segments of earlier rows (kept from check ${probed[0].check} on) is on average ${unit(mem.forgetting)} worse than its best, beyond the budget of ${unit(o.budget)} (worst: the rows kept at check ${w.check}, ${unit(drop)}): the network is forgetting what it learned`,
+    diagnosis: `${classification ? "accuracy" : "the error"} on ${probed.length} retained segments of earlier rows (kept from check ${probed[0].check} on) is on average ${unit(mem.forgetting)} worse than its best, beyond the budget of ${unit(o.budget)}${mem.margin ? ` and its noise margin of ${unit(mem.margin)} (${FORGETTING_Z} standard errors)` : ""} (worst: the rows kept at check ${w.check}, ${unit(drop)}): the network is forgetting what it learned`,
     action:
       "replay earlier rows or consolidate: the vitals regulator raises its replay share and checks the result",
   };
@@ -261,7 +279,7 @@ export const forgettingKind = defineKind({
       if (capture) keepSegment(mem, seen.batch!, o);
       if (!capture && mem.checks % o.probeEvery !== 0) return null;
       probeSegments(mem, seen.control, classification);
-      const holds = mem.forgetting > o.budget;
+      const holds = forgettingBeyond(mem, o.budget);
       const starts = holds && !mem.holding;
       mem.holding = holds;
       return starts ? forgettingFinding(mem, o, classification) : null;

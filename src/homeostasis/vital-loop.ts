@@ -44,6 +44,9 @@ import {
   freshConsolidation,
 } from "./vital-consolidation.js";
 
+/** A check step's batch with this many rows or more is its own probe (its activations are read in place). */
+const OWN_ROWS = 16;
+
 /** Everything the loop decides with (the monitor and the active regulators keep their own state). */
 interface LoopState extends ReplayState {
   rng: ReturnType<Rng["getState"]>;
@@ -104,7 +107,14 @@ export function vitals(
   const rng = new Rng(0);
   rng.setState(st.rng);
   let regs = new Map<number, Regulator[]>();
-  const running = (): Regulator[] => st.active.flatMap((k) => regs.get(k) ?? []);
+  /** Rows of the step's batch (before replay), known before the step asks who wants activations. */
+  let rows = 0;
+  // The active remedies' regulators, rebuilt only when the set changes (hooks ask for them at every step).
+  let live: Regulator[] = [];
+  const relist = (): void => {
+    live = st.active.flatMap((k) => regs.get(k) ?? []);
+  };
+  const running = (): Regulator[] => live;
   const emit = (e: HealthEvent): void => {
     (monitor.events as HealthEvent[]).push(e);
     options.onEvent?.(e);
@@ -119,6 +129,7 @@ export function vitals(
     }
     regs.set(k, made);
     st.active.push(k);
+    relist();
   };
 
   const tryNext = (
@@ -190,6 +201,7 @@ export function vitals(
       }
       regs.delete(p.remedy);
       st.active = st.active.filter((k) => k !== p.remedy);
+      relist();
       emit(
         loopEvent(
           step,
@@ -207,10 +219,17 @@ export function vitals(
     } else if (!r.holds) st.episode = false;
   };
 
-  /** The monitor's step, its unit statistics read on the probe at check steps (as the learner's guard does). */
+  /**
+   * The monitor's step. At a check step its unit statistics are read on the step's own batch where it has
+   * `OWN_ROWS` rows or more (the activations the step computed, kept for it: no forward of its own), else
+   * on the probe of recent rows (a learner's batch of 1 says nothing about units), as the learner's guard does.
+   */
   const watch = (e: BatchEvent, c: TrainingControl): void => {
+    const own = e.activations !== undefined && e.batch.x.shape[0] >= OWN_ROWS;
     const probe =
-      monitor.wantsActivations && st.probe.size >= 16 ? storedBatch(st.probe, e.batch.y.shape[1]) : null;
+      !own && monitor.wantsActivations && st.probe.size >= 16
+        ? storedBatch(st.probe, e.batch.y.shape[1])
+        : null;
     const told = monitor.events.length;
     monitor.onBatchEnd?.(probe ? { ...e, batch: probe, activations: activationsOn(c, probe) } : e, c);
     // Findings carry the loop's steps, counted over every fit call (a continual run's restart each task).
@@ -259,7 +278,7 @@ export function vitals(
       return st.active.map((k) => remedies[k].name);
     },
     get wantsActivations() {
-      return running().some((r) => r.wantsActivations);
+      return (monitor.wantsActivations && rows >= OWN_ROWS) || running().some((r) => r.wantsActivations);
     },
     // Its detectors read no gradient (the monitor's norms then read 0): only a running remedy may want them.
     wantsGradients: (loss) => running().some((r) => r.wantsGradients?.(loss) ?? true),
@@ -278,6 +297,7 @@ export function vitals(
       st = { ...loop, consolidation: loop.consolidation ?? freshConsolidation() };
       rng.setState(st.rng);
       regs = new Map(st.active.map((k, i) => [k, restored(remedies[k], s.regulators[i])]));
+      relist();
     },
     unitsReplaced: () => running().reduce((n, r) => n + (r.unitsReplaced?.() ?? 0), 0),
     onTrainBegin(c) {
@@ -286,7 +306,9 @@ export function vitals(
       for (const r of running()) r.onTrainBegin?.(c);
     },
     transformBatch(batch, c) {
-      offerRows(st.probe, o.probeRows, batch, null);
+      rows = batch.x.shape[0];
+      // The probe stands in for a batch too small to read units on (a check step reads a larger one in place).
+      if (rows < OWN_ROWS) offerRows(st.probe, o.probeRows, batch, null);
       if (o.forgettingBudget > 0) offerRows(st.reservoir, o.memory, batch, rng);
       let out = batch;
       for (const r of running()) out = r.transformBatch?.(out, c) ?? out;
@@ -301,9 +323,10 @@ export function vitals(
       }
       return total;
     },
+    // Not handed to the monitor: it would copy the weights before each check step for the update ratio, which
+    // no vital-signs detector reads (the weight change between checks is kept by the detectors' own measure).
     onGradients(grads, c) {
       if (consolidating) accumulateImportance(st.consolidation, grads);
-      monitor.onGradients?.(grads, c);
       for (const r of running()) r.onGradients?.(grads, c);
     },
     onBatchEnd(e, c) {

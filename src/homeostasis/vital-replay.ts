@@ -5,7 +5,7 @@
  * data, and consolidation holds the weights back from it: memory costs plasticity).
  */
 import type { HealthEvent } from "../health/findings.js";
-import type { ForgettingMemory } from "../health/vitals.js";
+import { type ForgettingMemory, forgettingBeyond } from "../health/vitals.js";
 import { loopEvent } from "./vital-remedies.js";
 
 /** Probes of the forgetting detector between two changes of a knob (its effect needs time). */
@@ -100,17 +100,19 @@ export function knobControl(
   const settled = f.probes - s.changedAt >= SETTLE_PROBES;
   const worse = `forgetting ${(100 * f.forgetting).toFixed(1)} points, beyond the budget of ${(100 * budget).toFixed(1)}`;
   const raise = (why: string): void => setKnob(k, s, k.up(s.value), f, step, budget, emit, why);
+  // Beyond the budget by more than the noise of the retained segments (2 standard errors).
+  const beyond = forgettingBeyond(f, budget);
   if (s.pending) {
     if (!settled) return false;
     const at = s.pending.step;
-    if (f.forgetting <= budget) {
+    if (!beyond) {
       s.pending = null;
       emit(
         loopEvent(
           step,
           "remedyVerified",
           { forgetting: f.forgetting, budget, [k.key]: s.value, appliedAt: at },
-          `${k.at(s.value)} holds the forgetting budget: ${(100 * f.forgetting).toFixed(1)} points ≤ ${(100 * budget).toFixed(1)}`,
+          `${k.at(s.value)} holds the forgetting budget: ${(100 * f.forgetting).toFixed(1)} points ≤ ${(100 * budget).toFixed(1)}${f.margin ? ` + ${(100 * f.margin).toFixed(1)} (noise margin)` : ""}`,
           `${k.stem} ${k.key} kept`,
         ),
       );
@@ -130,7 +132,7 @@ export function knobControl(
     }
     return false;
   }
-  if (f.forgetting > budget && settled) {
+  if (beyond && settled) {
     if (s.value >= k.ceiling) return true;
     s.pending = { step, forgetting: f.forgetting };
     raise(worse);
