@@ -39,6 +39,7 @@ export const SLOW_FILES = [
   "api-examples", // 32 s (load 12): the API model, then tsc over every @example; reads scripts/ and src/
   "examples", // 12 s (load 12): every examples/*.mjs as a child process
   "api-report", // 1 s, but reads scripts/ and docs/, which the mutation sandbox leaves out
+  "cli-blocks", // CLI child processes: trains examples/residual-mlp.json on the digits
 ];
 
 /** The compiled test files of a tier, as paths from the repository root. */
