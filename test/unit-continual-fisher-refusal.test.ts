@@ -1,0 +1,24 @@
+/**
+ * The expected Fisher needs the model's own class probabilities, which only a softmax cross-entropy
+ * gives: with any other loss it is refused, naming the option, and the empirical Fisher still runs.
+ */
+import assert from "node:assert/strict";
+import test from "node:test";
+import { fisherDiagonal } from "../src/continual/strategies/ewc.js";
+import { mse } from "../src/losses/losses.js";
+import { ConfigError, type HomeostatError } from "../src/tensor/errors.js";
+import { contextAt, softmaxLayer, tinyStream, twoHeads } from "./helpers/continual.js";
+
+test("expectedFisher with a loss that is not a softmax cross-entropy is refused, naming expectedFisher and the loss", () => {
+  const stream = tinyStream("class", 4, twoHeads);
+  const ctx = { ...contextAt(softmaxLayer(2, 4, 6), stream, 1), loss: mse };
+  assert.throws(
+    () => fisherDiagonal(ctx, 10, true),
+    (e: HomeostatError) =>
+      e instanceof ConfigError &&
+      e.location.field === "expectedFisher" &&
+      e.message === "expectedFisher: needs a softmax cross-entropy loss, got mse",
+  );
+  const empirical = fisherDiagonal(ctx, 10, false);
+  assert.ok([...empirical.values()].every((f) => f.every((v) => Number.isFinite(v) && v >= 0)));
+});
