@@ -40,6 +40,7 @@ export const SLOW_FILES = [
   "examples", // 12 s (load 12): every examples/*.mjs as a child process
   "api-report", // 1 s, but reads scripts/ and docs/, which the mutation sandbox leaves out
   "cli-blocks", // CLI child processes: trains examples/residual-mlp.json on the digits
+  "health-checks-digits", // 2 s loading the digits, which every src/health/checks.ts mutant would wait on
 ];
 
 /** The compiled test files of a tier, as paths from the repository root. */
