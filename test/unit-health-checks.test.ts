@@ -71,3 +71,59 @@ test("unscaled inputs name the column of largest magnitude (the first of equals)
   assert.match(e.diagnosis, /\(largest: column 1, \|x\| up to 200\)/);
   assert.ok((e.evidence.scale as number) > 8);
 });
+
+/** 12 rows of 2 features with one target column from `lo` to `hi`, evenly spaced. */
+function regression(lo: number, hi: number): DataToCheck {
+  const n = 12;
+  const x = Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(i) * 0.8);
+  const y = Float32Array.from({ length: n }, (_, r) => lo + ((hi - lo) * r) / (n - 1));
+  return { x, y, n, inputDim: 2, outputDim: 1, task: "regression" };
+}
+
+const withOutput = (act: "tanh" | "relu" | "identity" | "sigmoid") =>
+  new Sequential([new Dense(4, { activation: "relu" }), new Dense(1, { activation: act })]).build(
+    2,
+    new Rng(1),
+  );
+
+test("targets out of the output's range: a bounded output is told to go identity or to scale; others to change activation", () => {
+  const [tanh] = checkBeforeTraining(regression(-3, 2), withOutput("tanh"), "mse");
+  assert.deepEqual(
+    [tanh.kind, tanh.layer, tanh.evidence, tanh.action],
+    [
+      "labelsOutOfRange",
+      "output",
+      { targetMin: -3, targetMax: 2, outputMin: -1, outputMax: 1 },
+      "use an identity output for regression, or scale the targets into (-1, 1)",
+    ],
+  );
+  assert.match(
+    tanh.diagnosis,
+    /^the targets span -3.00 to 2.00 but a tanh output can only produce \(-1, 1\)/,
+  );
+  const [relu] = checkBeforeTraining(regression(-2, 1), withOutput("relu"), "mse");
+  assert.deepEqual(
+    [relu.kind, relu.evidence.outputMax, relu.action],
+    ["labelsOutOfRange", Number.POSITIVE_INFINITY, "use an output activation whose range covers the targets"],
+  );
+  assert.deepEqual(checkBeforeTraining(regression(-0.9, 0.9), withOutput("tanh"), "mse"), [], "within range");
+});
+
+test("a cross-entropy on an output that is not a probability: softmax for crossEntropy, sigmoid for the binary one", () => {
+  const d = regression(0, 1);
+  for (const [loss, action] of [
+    ["crossEntropy", "end the model with a softmax output"],
+    ["binaryCrossEntropy", "end the model with a sigmoid output"],
+  ] as const) {
+    const events = checkBeforeTraining(d, withOutput("identity"), loss);
+    assert.deepEqual(
+      events.map((e) => [e.kind, e.layer, e.action]),
+      [["lossMismatch", "output", action]],
+    );
+    assert.equal(
+      events[0].diagnosis,
+      `${loss} expects probabilities but the output activation is identity: outputs outside (0, 1) make the log undefined and the loss meaningless`,
+    );
+  }
+  assert.deepEqual(checkBeforeTraining(d, withOutput("sigmoid"), "binaryCrossEntropy"), []);
+});
