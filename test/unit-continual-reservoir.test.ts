@@ -20,7 +20,10 @@ test("reservoir with 3 inputs and 2 targets: each held row whole in its slot, th
   assert.deepEqual([...buffer.x], [10, 11, 12, 20, 21, 22, 30, 31, 32]);
   assert.deepEqual([...buffer.y], [1, -1, 2, -2, 3, -3]);
   buffer.offer(rows([4, 5, 6, 7, 8, 9]));
-  assert.ok([0, 1, 2].some((s) => buffer.y[s * 2] >= 4), "a later row replaced one");
+  assert.ok(
+    [0, 1, 2].some((s) => buffer.y[s * 2] >= 4),
+    "a later row replaced one",
+  );
   // Whatever was replaced, every slot holds one whole row, inputs and targets of the same row.
   for (let s = 0; s < 3; s++) {
     const i = buffer.y[s * 2];
