@@ -33,7 +33,8 @@ export default {
   // Stryker's sandbox is a copy of the project; only the compiled tree, the fixtures, the manifest
   // and what unit tests read besides are needed in it: docs/kinds.md (every kind's option schema),
   // docs/models.md (the generated trajectory table),
-  // the API report with the script that makes it, and dist/bench (the live-bench tests import it).
+  // the API report with the script that makes it, dist/bench (the live-bench tests import it)
+  // and examples/ (graph tests build the example configs).
   ignorePatterns: [
     "/*",
     "!/dist",
@@ -48,6 +49,7 @@ export default {
     "/scripts/*",
     "!/scripts/api-report.mjs",
     "/dist/playground",
+    "!/examples",
   ],
   cleanTempDir: true,
 };

@@ -4,7 +4,8 @@
 //
 // Files, in the folder named by MUTATION_RECORD_DIR:
 //   plan.json      every mutant Stryker will report on (written once the test plan is ready), with
-//                  the test files that will run it and their clean run time (worst case: it survives)
+//                  the test files that will run it (how many, and which) and their clean run time
+//                  (worst case: it survives), to see which slow files a folder's mutants wait on
 //   results.jsonl  one line per mutant result, appended as they come (early results included, so a
 //                  complete run has as many lines as the plan has mutants)
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
@@ -28,6 +29,7 @@ const recorder = {
     const planned = mutantPlans.map((p) => ({
       ...brief(p.mutant),
       testFiles: p.runOptions?.testFilter?.length ?? 0,
+      tests: p.runOptions?.testFilter ?? [],
       netTimeMs: p.netTime ?? 0,
     }));
     writeFileSync(join(dir, "plan.json"), JSON.stringify(planned));

@@ -39,6 +39,12 @@ export const SLOW_FILES = [
   "api-examples", // 32 s (load 12): the API model, then tsc over every @example; reads scripts/ and src/
   "examples", // 12 s (load 12): every examples/*.mjs as a child process
   "api-report", // 1 s, but reads scripts/ and docs/, which the mutation sandbox leaves out
+  "cli-blocks", // CLI child processes: trains examples/residual-mlp.json on the digits
+  "health-checks-digits", // 2 s loading the digits, which every src/health/checks.ts mutant would wait on
+  // Measured 2026-12-03 at load 24 (nice 10): CLI child processes, which the unit tier leaves out.
+  "cli-live", // 24 s: homeostat live child processes
+  "homeostasis-vitals-quiet", // 11 s: homeostat train child processes
+  "io-safetensors-torch", // 11 s: CLI child processes over safetensors files
 ];
 
 /** The compiled test files of a tier, as paths from the repository root. */

@@ -36,7 +36,7 @@ test("SI: ω sums −g·Δθ with g the task loss's gradient alone (the penalty'
     [1, -1, 0.5, 2],
     [-2, 0.5, 1, 0],
   ]; // task 1, task 2
-  const [lr, c, xi] = [0.1, 1, 0.1];
+  const [lr, c, xi] = [0.1, 2.5, 0.1]; // c ≠ 1, so that 2·c and 2/c differ
   const model = new Sequential([new Dense(1, { activation: "identity" })]).build(2, new Rng(7));
   const ctx = { model } as unknown as TaskContext; // SI reads only the model from its context
   const strategy = si({ c, xi });
