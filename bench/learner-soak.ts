@@ -3,7 +3,9 @@
  * learner, `Learner.create({ task: "classification", inputs: 784 })`, on the long-life digit stream,
  * sampling heap, RSS, array buffers and the wasm memory after a full collection, and checking the replay
  * memory against its bound. `npm run soak:learner`, or
- * `node --expose-gc dist/bench/learner-soak.js [--rows N] [--backend wasm|js]` (default 1,000,000, wasm).
+ * `node --expose-gc dist/bench/learner-soak.js [--rows N] [--backend wasm|js] [--json]` (default 1,000,000,
+ * wasm). With --json the last line of standard output is `{"soak": {rows, seconds, samples, replay}}`, which
+ * the long-life benchmark reads (bench/live-bench-memory.ts).
  */
 import { cpus } from "node:os";
 import { backend, useBackend } from "../src/backend/index.js";
@@ -86,3 +88,9 @@ console.log(
     `RSS ${pct(last.rssMiB, base.rssMiB)}; replay memory ${v.replay.size} of ${v.replay.capacity} rows ` +
     `(${samples.every((s) => s.replay <= v.replay.capacity) ? "within" : "OVER"} its bound at every sample).`,
 );
+if (process.argv.includes("--json"))
+  console.log(
+    JSON.stringify({
+      soak: { rows: n, seconds, samples, replay: { size: v.replay.size, capacity: v.replay.capacity } },
+    }),
+  );

@@ -1,7 +1,8 @@
 /**
  * The long-life benchmark of issue 17: `npm run live-bench`, or
  * `node --expose-gc dist/bench/live-bench.js [--rows N] [--synthetic-rows N] [--seed S]
- * [--variants a,b] [--hidden 64,64] [--oracle-rows N] [--speed-steps N] [--out docs/live-bench.md]`.
+ * [--variants a,b] [--hidden 64,64] [--oracle-rows N] [--speed-steps N] [--soak-rows N]
+ * [--out docs/live-bench.md]` (--soak-rows: rows of the one-learner memory soak, default --rows; 0 skips it).
  * Runs learner variants over the digit stream and the synthetic streams, measures the speed against
  * PyTorch, and writes the page of results (bench/live-bench-doc.ts).
  */
@@ -13,11 +14,22 @@ import { DIGIT_STREAM_ROWS } from "../src/data/digit-stream.js";
 import { ConfigError } from "../src/tensor/errors.js";
 import { type DigitRun, runDigits } from "./live-bench-digits.js";
 import { renderDoc } from "./live-bench-doc.js";
+import { soakMemory } from "./live-bench-memory.js";
 import { measureSpeed } from "./live-bench-speed.js";
 import { runSynthetic, SYNTHETIC_STREAMS, type SyntheticScore } from "./live-bench-synthetic.js";
 import { pickVariants, runnable } from "./live-bench-variants.js";
 
-const FLAGS = ["rows", "synthetic-rows", "seed", "variants", "hidden", "oracle-rows", "speed-steps", "out"];
+const FLAGS = [
+  "rows",
+  "synthetic-rows",
+  "seed",
+  "variants",
+  "hidden",
+  "oracle-rows",
+  "speed-steps",
+  "soak-rows",
+  "out",
+];
 
 interface Args {
   rows: number;
@@ -27,6 +39,7 @@ interface Args {
   hidden: number[];
   oracleRows: number;
   speedSteps: number;
+  soakRows: number;
   out: string;
 }
 
@@ -64,6 +77,7 @@ function parseArgs(argv: string[]): Args {
     hidden,
     oracleRows: int("oracle-rows", 5000, 1),
     speedSteps: int("speed-steps", 3000, 0),
+    soakRows: int("soak-rows", raw.has("rows") ? Number(raw.get("rows")) : DIGIT_STREAM_ROWS, 0),
     out: raw.get("out") ?? "docs/live-bench.md",
   };
 }
@@ -130,6 +144,8 @@ async function main(): Promise<void> {
     args.speedSteps > 0
       ? await measureSpeed({ steps: args.speedSteps, hidden: [256, 256], seed: args.seed })
       : null;
+  console.error("memory: one default learner in a child process…");
+  const soak = args.soakRows > 0 ? soakMemory(args.soakRows) : null;
   const command = `npm run live-bench -- ${process.argv.slice(2).join(" ")}`.trim().replace(/ --$/, "");
   const doc = renderDoc(
     {
@@ -150,6 +166,7 @@ async function main(): Promise<void> {
     digits,
     synthetic,
     speed,
+    soak,
   );
   mkdirSync(dirname(args.out), { recursive: true });
   writeFileSync(args.out, doc);

@@ -14,6 +14,7 @@ import {
   streamRow,
 } from "../bench/live-bench-measure.js";
 import { createVariant, VARIANTS } from "../bench/live-bench-variants.js";
+import { soakGrowth } from "../bench/live-bench-memory.js";
 
 const phase = (name: string, kind: DigitPhase["kind"], start: number, length: number, concept: string) => ({
   name,
@@ -144,4 +145,31 @@ test("the digit run on 5,000 rows: every NaN row refused, hits as an independent
   );
   assert.deepEqual([...run.variants[0].hits], expected);
   assert.ok(learner instanceof Learner);
+});
+
+test("soakGrowth: heap and RSS from the first sample past a tenth of the run to the last", () => {
+  const sample = (row: number, heapMiB: number, rssMiB: number, replay: number) => ({
+    row,
+    heapMiB,
+    rssMiB,
+    arrayBuffersMiB: 0,
+    wasmMiB: null,
+    learnerMiB: 0,
+    replay,
+  });
+  const soak = {
+    rows: 100_000,
+    seconds: 1,
+    command: "",
+    replay: { size: 1000, capacity: 1000 },
+    // The 5,000-row sample is warm-up: growth counts from 10,000 (200 MiB) to 100,000 (210 MiB).
+    samples: [sample(5000, 4, 100, 500), sample(10_000, 8, 200, 1000), sample(100_000, 6, 210, 1000)],
+  };
+  const g = soakGrowth(soak);
+  assert.deepEqual([g.from, g.to, g.withinBound], [10_000, 100_000, true]);
+  assert.ok(Math.abs((g.rss ?? 0) - 0.05) < 1e-12);
+  assert.ok(Math.abs((g.heap ?? 0) + 0.25) < 1e-12);
+  soak.samples[1].replay = 1001;
+  assert.equal(soakGrowth(soak).withinBound, false);
+  assert.equal(soakGrowth({ ...soak, samples: [sample(100_000, 6, 210, 1)] }).rss, null);
 });
