@@ -27,7 +27,13 @@ const BURST = [1201, 1300];
  * thing); the drift detector fires after it.
  */
 async function recordIncident(dir: string) {
-  const learner = Learner.create({ task: "classification", seed: 1, optimizer: { type: "adam", lr: 0.1 } });
+  // The clip of ±5 std (the default before 2026-12-03) lets the burst through far enough to show the incident.
+  const learner = Learner.create({
+    task: "classification",
+    seed: 1,
+    optimizer: { type: "adam", lr: 0.1 },
+    normalizeClip: 5,
+  });
   const live: TraceRow[] = [];
   traceLearner(learner, 1, (r) => live.push(r));
   const service = await serve(learner, { dir, port: 0, every: 1000, keep: 10, warn: () => {} });

@@ -14,6 +14,7 @@ function loop() {
   const at = { step: 0, optimizer: { t: 0 } as unknown };
   const control = {
     parameters: [["0.weight", weight]],
+    model: { buffers: () => [] }, // no batch norm: nothing but weights and optimiser state
     get step() {
       return at.step;
     },
