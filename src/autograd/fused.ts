@@ -1,4 +1,5 @@
 import type { ConvGeometry } from "../backend/backend.js";
+import { convBackwardByKernels } from "../backend/conv-kernels.js";
 import { backend, jsBackend } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
 import { fmt, sameShape } from "../tensor/shape.js";
@@ -166,6 +167,32 @@ export const fusedBackward = {
     const kernel = backend().squaredDistanceBackward ?? jsBackend.squaredDistanceBackward;
     kernel(g.data[0]!, p!.data, a!.data, w?.data ?? null, dp);
     return w ? [new Tensor(dp, p!.shape), null, null] : [new Tensor(dp, p!.shape), null];
+  },
+  // x [batch, h, w, c], w [filters, taps], b [filters]: dz and db as a dense layer's, then dx = col2im(dz·w)
+  // and dw = dzᵀ·im2col(x) (into the caller's buffer) in one call.
+  conv2d: (g, [x, w, b], out, attrs, needs, into) => {
+    const relu = attrs.relu as boolean;
+    const filters = w!.shape[0]!;
+    const rows = g.size / filters;
+    const dz = relu ? allocate(g.dtype, g.size) : g.data;
+    const db = b && needs[2] ? new Tensor(allocate(g.dtype, filters), [filters]) : null;
+    if (relu || db) {
+      const kernel = backend().linearBackward ?? jsBackend.linearBackward;
+      kernel(g.data, out.data, relu ? dz : null, db?.data ?? null, rows, filters, relu);
+    }
+    const buffer = into?.[1];
+    const dx = needs[0] ? allocate(x!.dtype, x!.size) : null;
+    const dw = !needs[1]
+      ? null
+      : buffer && buffer.length === w!.size && dtypeOf(buffer) === w!.dtype
+        ? buffer
+        : allocate(w!.dtype, w!.size);
+    const kernels = backend();
+    const geometry = attrs.geometry as ConvGeometry;
+    if (kernels.conv2dBackward) kernels.conv2dBackward(x!.data, w!.data, dz, dx, dw, geometry, filters);
+    else convBackwardByKernels(kernels, x!.data, w!.data, dz, dx, dw, geometry, filters);
+    const grads = [dx && new Tensor(dx, x!.shape), dw && new Tensor(dw, w!.shape)];
+    return b === undefined ? grads : [...grads, db];
   },
   // dx: each window's gradient shared among its maximal entries, added where they were read (js/pool.ts).
   maxPool2d: (g, [x], out, attrs) => {

@@ -122,6 +122,34 @@ export interface Backend {
    */
   linear?(x: Data, w: Data, b: Data | null, out: Data, m: number, n: number, k: number, relu: boolean): void;
   /**
+   * A convolution's forward pass (groups 1), fused: out [batch·outH·outW, filters] = act(im2col(x)·wᵀ + b),
+   * w [filters, kernelH·kernelW·channels], b `filters` values or null, act relu or identity; the same
+   * bits as `im2col` (padding 0) then `linear` of this backend (see backend/conv-kernels.ts).
+   */
+  conv2d?(
+    x: Data,
+    w: Data,
+    b: Data | null,
+    out: Data,
+    geometry: ConvGeometry,
+    filters: number,
+    relu: boolean,
+  ): void;
+  /**
+   * Its products backward, from dz [batch·outH·outW, filters] (the gradient past relu): dx ← col2im(dz·w)
+   * and dw ← dzᵀ·im2col(x), each skipped where null; the same bits as this backend's `matmul`, `col2im`
+   * and `im2col` in that composition.
+   */
+  conv2dBackward?(
+    x: Data,
+    w: Data,
+    dz: Data,
+    dx: Data | null,
+    dw: Data | null,
+    geometry: ConvGeometry,
+    filters: number,
+  ): void;
+  /**
    * The element-wise part of a dense layer's backward pass, from the gradient g and the output y (both
    * m×n): with relu, dz ← g·(y > 0 ? 1 : 0) (without, dz is g itself and is left alone); when db is given,
    * db ← the column sums of dz (js sums in float64 and rounds once; wasm sums in float32, row by row).
