@@ -194,6 +194,32 @@ export const fusedBackward = {
     const grads = [dx && new Tensor(dx, x!.shape), dw && new Tensor(dw, w!.shape)];
     return b === undefined ? grads : [...grads, db];
   },
+  // x [..., features], then the weight and the bias where given: all three in one call.
+  batchNorm: (g, inputs, _out, attrs, needs) => {
+    const x = inputs[0]!;
+    const w = attrs.hasWeight ? inputs[1]! : null;
+    const features = x.shape[x.rank - 1]!;
+    const rows = features === 0 ? 0 : x.size / features;
+    const fresh = (t: Tensor, need: boolean | undefined) =>
+      need ? new Tensor(allocate(t.dtype, t.size), t.shape) : null;
+    const grads = inputs.map((t, i) => fresh(t, needs[i]));
+    const dw = w ? grads[1]! : null;
+    const db = attrs.hasBias ? grads[grads.length - 1]! : null;
+    const kernel = backend().batchNormBackward ?? jsBackend.batchNormBackward;
+    kernel(
+      g.data,
+      x.data,
+      rows,
+      features,
+      w?.data ?? null,
+      attrs.mean as Data,
+      attrs.sd as Data,
+      grads[0]?.data ?? null,
+      dw?.data ?? null,
+      db?.data ?? null,
+    );
+    return grads;
+  },
   // dx: each window's gradient shared among its maximal entries, added where they were read (js/pool.ts).
   maxPool2d: (g, [x], out, attrs) => {
     const dx = allocate(x!.dtype, x!.size);
