@@ -139,10 +139,11 @@ function fusedConv2d(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, ac
   const filters = w.shape[0]!;
   const relu = act === op.relu;
   const out = allocate(x.dtype, g.batch * g.outH * g.outW * filters);
-  backend().conv2d!(x.data, w.data, b?.data ?? null, out, g, filters, relu);
+  const cols = backend().conv2d!(x.data, w.data, b?.data ?? null, out, g, filters, relu);
   const y = record(new Tensor(out, [g.batch, g.outH, g.outW, filters]), "conv2d", b ? [x, w, b] : [x, w], {
     relu,
     geometry: g,
+    cols,
   });
   return act && !relu ? act(y) : y;
 }

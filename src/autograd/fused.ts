@@ -189,8 +189,9 @@ export const fusedBackward = {
         : allocate(w!.dtype, w!.size);
     const kernels = backend();
     const geometry = attrs.geometry as ConvGeometry;
-    if (kernels.conv2dBackward) kernels.conv2dBackward(x!.data, w!.data, dz, dx, dw, geometry, filters);
-    else convBackwardByKernels(kernels, x!.data, w!.data, dz, dx, dw, geometry, filters);
+    const cols = attrs.cols as Data | null;
+    if (kernels.conv2dBackward) kernels.conv2dBackward(x!.data, w!.data, dz, dx, dw, geometry, filters, cols);
+    else convBackwardByKernels(kernels, x!.data, w!.data, dz, dx, dw, geometry, filters, cols);
     const grads = [dx && new Tensor(dx, x!.shape), dw && new Tensor(dw, w!.shape)];
     return b === undefined ? grads : [...grads, db];
   },

@@ -154,7 +154,9 @@ export interface Backend {
   /**
    * A convolution's forward pass (groups 1), fused: out [batch·outH·outW, filters] = act(im2col(x)·wᵀ + b),
    * w [filters, kernelH·kernelW·channels], b `filters` values or null, act relu or identity; the same
-   * bits as `im2col` (padding 0) then `linear` of this backend (see backend/conv-kernels.ts).
+   * bits as `im2col` (padding 0) then `linear` of this backend (see backend/conv-kernels.ts). Returns
+   * im2col(x) where the backend keeps it for the backward pass (where that is cheaper than making it
+   * again there), else null.
    */
   conv2d?(
     x: Data,
@@ -164,11 +166,11 @@ export interface Backend {
     geometry: ConvGeometry,
     filters: number,
     relu: boolean,
-  ): void;
+  ): Data | null;
   /**
    * Its products backward, from dz [batch·outH·outW, filters] (the gradient past relu): dx ← col2im(dz·w)
    * and dw ← dzᵀ·im2col(x), each skipped where null; the same bits as this backend's `matmul`, `col2im`
-   * and `im2col` in that composition.
+   * and `im2col` in that composition; `cols` is what `conv2d` returned (im2col(x), or null).
    */
   conv2dBackward?(
     x: Data,
@@ -178,6 +180,7 @@ export interface Backend {
     dw: Data | null,
     geometry: ConvGeometry,
     filters: number,
+    cols: Data | null,
   ): void;
   /**
    * The element-wise part of a dense layer's backward pass, from the gradient g and the output y (both

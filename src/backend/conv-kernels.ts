@@ -14,7 +14,8 @@ export function convSizes(g: ConvGeometry): { rows: number; taps: number } {
 }
 
 /**
- * out [rows, filters] ← act(im2col(x)·wᵀ + b) with `kernels`' im2col and linear (js's where it has none).
+ * out [rows, filters] ← act(im2col(x)·wᵀ + b) with `kernels`' im2col and linear (js's where it has none);
+ * returns im2col(x), which the backward pass reads.
  *
  * @example
  * convByKernels(jsBackend, x, w, b, out, geometry, 16, true); // the composite's bits on js
@@ -28,16 +29,17 @@ export function convByKernels(
   g: ConvGeometry,
   filters: number,
   relu: boolean,
-): void {
+): Data {
   const { rows, taps } = convSizes(g);
   const cols = allocate(dtypeOf(x), rows * taps);
   kernels.im2col(x, g, 0, cols);
   (kernels.linear ?? jsLinear.linear)(cols, w, b, out, rows, filters, taps, relu);
+  return cols;
 }
 
 /**
  * dx ← col2im(dz·w) and dw ← dzᵀ·im2col(x) (each skipped where null) with `kernels`' matmul, col2im and
- * im2col, as the composite's gradient rules call them.
+ * im2col, as the composite's gradient rules call them; `cols`, im2col(x) where the caller kept it.
  *
  * @example
  * convBackwardByKernels(jsBackend, x, w, dz, dx, dw, geometry, 16);
@@ -51,6 +53,7 @@ export function convBackwardByKernels(
   dw: Data | null,
   g: ConvGeometry,
   filters: number,
+  cols: Data | null = null,
 ): void {
   const { rows, taps } = convSizes(g);
   if (dx) {
@@ -59,8 +62,11 @@ export function convBackwardByKernels(
     kernels.col2im(dCols, g, dx);
   }
   if (dw) {
-    const cols = allocate(dtypeOf(x), rows * taps);
-    kernels.im2col(x, g, 0, cols);
-    kernels.matmul(dz, cols, dw, filters, taps, rows, true, false);
+    let fields = cols;
+    if (!fields) {
+      fields = allocate(dtypeOf(x), rows * taps);
+      kernels.im2col(x, g, 0, fields);
+    }
+    kernels.matmul(dz, fields, dw, filters, taps, rows, true, false);
   }
 }

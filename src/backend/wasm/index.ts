@@ -147,22 +147,21 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
     },
     conv2d(x, w, b, out, g, filters, relu) {
       if (g.batch * g.outH * g.outW < 2 || filters < 2 || g.channels === 0 || !allF32(x, w, b, out))
-        convByKernels(table, x, w, b, out, g, filters, relu);
-      else
-        convForward(
-          mm,
-          x as Float32Array,
-          w as Float32Array,
-          b as Float32Array | null,
-          out as Float32Array,
-          g,
-          filters,
-          relu,
-        );
+        return convByKernels(table, x, w, b, out, g, filters, relu);
+      return convForward(
+        mm,
+        x as Float32Array,
+        w as Float32Array,
+        b as Float32Array | null,
+        out as Float32Array,
+        g,
+        filters,
+        relu,
+      );
     },
-    conv2dBackward(x, w, dz, dx, dw, g, filters) {
-      if (g.batch * g.outH * g.outW < 2 || filters < 2 || g.channels === 0 || !allF32(x, w, dz, dx, dw))
-        convBackwardByKernels(table, x, w, dz, dx, dw, g, filters);
+    conv2dBackward(x, w, dz, dx, dw, g, filters, cols) {
+      if (g.batch * g.outH * g.outW < 2 || filters < 2 || g.channels === 0 || !allF32(x, w, dz, dx, dw, cols))
+        convBackwardByKernels(table, x, w, dz, dx, dw, g, filters, cols);
       else
         convBackward(
           mm,
@@ -173,6 +172,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
           dw as Float32Array | null,
           g,
           filters,
+          cols as Float32Array | null,
         );
     },
     maxPool(x, g, out) {
