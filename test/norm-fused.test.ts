@@ -3,7 +3,7 @@
  * of primitives (mean, sub, square, sqrt, div, mul, add and their gradient rules, run on the same
  * backend without the `batchNorm` pair): the same bits for the value, the batch statistics and every
  * gradient, over rank-2 and rank-4 inputs, with and without gain and bias, inputs that do and do not
- * need a gradient, float32 and float64, and values of very different scales per feature.
+ * need a gradient, and values of very different scales per feature (float32: float64 runs the composite).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -63,7 +63,7 @@ for (const name of names)
       [32, 8, 8, 16],
       [1, 3, 3, 2],
     ])
-      for (const dtype of ["float32", "float64"] as const)
+      for (const dtype of ["float32"] as const)
         for (const affine of ["both", "weight", "bias", "none"])
           for (const xGrad of [true, false]) {
             const c = shape[shape.length - 1]!;
@@ -92,24 +92,24 @@ for (const name of names)
             );
             checked++;
           }
-    assert.equal(checked, 64);
+    assert.equal(checked, 32);
   });
 
 test("fused batchNorm: a hand-worked column (1, 2, 3, 6), eps 0", () => {
   // mean 3, variance (4 + 1 + 0 + 9)/4 = 3.5, so y = (x − 3)/√3.5; with gain 2 and bias 1: 2y + 1.
-  const x = new Tensor(Float64Array.of(1, 2, 3, 6), [4, 1]);
-  const w = new Tensor(Float64Array.of(2), [1]);
-  const b = new Tensor(Float64Array.of(1), [1]);
+  const x = new Tensor(Float32Array.of(1, 2, 3, 6), [4, 1]);
+  const w = new Tensor(Float32Array.of(2), [1]);
+  const b = new Tensor(Float32Array.of(1), [1]);
   for (const t of [x, w, b]) t.requiresGrad = true;
   const { y, mean, variance } = batchNorm(x, w, b, 0);
   assert.equal(y.node?.op, "batchNorm");
   assert.deepEqual(Array.from(mean.data), [3]);
   assert.deepEqual(Array.from(variance.data), [3.5]);
   const s = Math.sqrt(3.5);
-  [-2, -1, 0, 3].forEach((d, i) => assert.ok(Math.abs(y.data[i]! - (2 * d) / s - 1) < 1e-12));
+  [-2, -1, 0, 3].forEach((d, i) => assert.ok(Math.abs(y.data[i]! - (2 * d) / s - 1) < 1e-6));
   // d/dx of Σ y is 0 (a normalised column sums to a constant); d/dw = Σ ŷ = 0, d/db = 4.
   const [dx, dw, db] = grad(op.sum(batchNorm(x, w, b, 0).y), [x, w, b]);
-  for (const v of dx.data) assert.ok(Math.abs(v) < 1e-12);
-  assert.ok(Math.abs(dw.data[0]!) < 1e-12);
+  for (const v of dx.data) assert.ok(Math.abs(v) < 1e-6);
+  assert.ok(Math.abs(dw.data[0]!) < 1e-6);
   assert.equal(db.data[0], 4);
 });

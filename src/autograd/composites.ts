@@ -5,7 +5,7 @@
 import { ShapeError } from "../tensor/errors.js";
 import { fmt, normAxis } from "../tensor/shape.js";
 import { backend } from "../backend/index.js";
-import { allocate, Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { mean, square } from "./functional.js";
 import { record } from "./graph.js";
 import * as op from "./ops.js";
@@ -81,7 +81,7 @@ export function batchNorm(
   eps = 1e-5,
 ): { y: Tensor; mean: Tensor; variance: Tensor } {
   const axes = allButLast(x);
-  if (backend().batchNorm && x.rank >= 1) return fusedBatchNorm(x, weight, bias, eps);
+  if (backend().batchNorm && x.dtype === "float32") return fusedBatchNorm(x, weight, bias, eps);
   const mu = mean(x, axes, true);
   const variance = mean(square(op.sub(x, mu)), axes, true);
   return { y: normalizeWith(x, mu, variance, weight, bias, eps), mean: mu, variance };
@@ -103,22 +103,12 @@ function fusedBatchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, e
       );
   const rows = features === 0 ? 0 : x.size / features;
   const stats = x.shape.map((d, i) => (i === x.rank - 1 ? d : 1));
-  const y = allocate(x.dtype, x.size);
-  const mu = allocate(x.dtype, features);
-  const variance = allocate(x.dtype, features);
-  const sd = allocate(x.dtype, features);
-  backend().batchNorm!(
-    x.data,
-    rows,
-    features,
-    weight?.data ?? null,
-    bias?.data ?? null,
-    eps,
-    y,
-    mu,
-    variance,
-    sd,
-  );
+  const y = new Float32Array(x.size);
+  const mu = new Float32Array(features);
+  const variance = new Float32Array(features);
+  const sd = new Float32Array(features);
+  const f32 = (t: Tensor | null) => (t?.data ?? null) as Float32Array | null;
+  backend().batchNorm!(f32(x)!, rows, features, f32(weight), f32(bias), eps, y, mu, variance, sd);
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   const out = record(new Tensor(y, x.shape), "batchNorm", inputs, {
     mean: mu,

@@ -207,17 +207,18 @@ export const fusedBackward = {
     const dw = w ? grads[1]! : null;
     const db = attrs.hasBias ? grads[grads.length - 1]! : null;
     const kernel = backend().batchNormBackward ?? jsBackend.batchNormBackward;
+    const f32 = (d: Data | null | undefined) => (d ?? null) as Float32Array | null;
     kernel(
-      g.data,
-      x.data,
+      f32(g.data)!,
+      f32(x.data)!,
       rows,
       features,
-      w?.data ?? null,
-      attrs.mean as Data,
-      attrs.sd as Data,
-      grads[0]?.data ?? null,
-      dw?.data ?? null,
-      db?.data ?? null,
+      f32(w?.data),
+      f32(attrs.mean as Data)!,
+      f32(attrs.sd as Data)!,
+      f32(grads[0]?.data),
+      f32(dw?.data),
+      f32(db?.data),
     );
     return grads;
   },

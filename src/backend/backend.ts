@@ -116,34 +116,34 @@ export interface Backend {
   // cross-entropy, a squared distance) in one call each way. Fusion is the backend's business: where a pair is absent,
   // autograd runs the composite's primitives instead, which give the same numbers on the js backend.
   /**
-   * Batch normalisation in training, fused (optional): y ← (x − mean)/sd·w + b over x [rows, features],
+   * Batch normalisation in training, fused (optional; float32): y ← (x − mean)/sd·w + b over x [rows, features],
    * sd = √(variance + eps), w and b per feature (either null); mean, variance (biased) and sd written out.
    * The same bits as the composite of primitives (autograd/composites.ts `batchNorm`; see js/norm.ts).
    */
   batchNorm?(
-    x: Data,
+    x: Float32Array,
     rows: number,
     features: number,
-    w: Data | null,
-    b: Data | null,
+    w: Float32Array | null,
+    b: Float32Array | null,
     eps: number,
-    y: Data,
-    mean: Data,
-    variance: Data,
-    sd: Data,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    sd: Float32Array,
   ): void;
   /** Its gradients dx, dw, db (each skipped where null) for g [rows, features], as the composite's rules give them. */
   batchNormBackward?(
-    g: Data,
-    x: Data,
+    g: Float32Array,
+    x: Float32Array,
     rows: number,
     features: number,
-    w: Data | null,
-    mean: Data,
-    sd: Data,
-    dx: Data | null,
-    dw: Data | null,
-    db: Data | null,
+    w: Float32Array | null,
+    mean: Float32Array,
+    sd: Float32Array,
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    db: Float32Array | null,
   ): void;
   /**
    * A dense layer's forward pass: out[m×n] = act(x·wᵀ + b), x stored m×k, w stored n×k (row i holds unit
