@@ -4,8 +4,10 @@
  */
 import { ShapeError } from "../tensor/errors.js";
 import { fmt, normAxis } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { backend } from "../backend/index.js";
+import { Tensor } from "../tensor/tensor.js";
 import { mean, square } from "./functional.js";
+import { record } from "./graph.js";
 import * as op from "./ops.js";
 
 const range = (from: number, n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => from + i);
@@ -79,9 +81,42 @@ export function batchNorm(
   eps = 1e-5,
 ): { y: Tensor; mean: Tensor; variance: Tensor } {
   const axes = allButLast(x);
+  if (backend().batchNorm && x.dtype === "float32") return fusedBatchNorm(x, weight, bias, eps);
   const mu = mean(x, axes, true);
   const variance = mean(square(op.sub(x, mu)), axes, true);
   return { y: normalizeWith(x, mu, variance, weight, bias, eps), mean: mu, variance };
+}
+
+/**
+ * batchNorm where the backend fuses it: one kernel call each way, recorded as one graph node
+ * (`fusedBackward.batchNorm`), with the composite's bits.
+ */
+function fusedBatchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number) {
+  const features = x.shape[x.rank - 1]!;
+  for (const [name, t] of [
+    ["weight", weight],
+    ["bias", bias],
+  ] as const)
+    if (t && (t.size !== features || t.dtype !== x.dtype))
+      throw new ShapeError(
+        `batchNorm: ${name} ${fmt(t.shape)} (${t.dtype}) does not fit inputs ${fmt(x.shape)} (${x.dtype})`,
+      );
+  const rows = features === 0 ? 0 : x.size / features;
+  const stats = x.shape.map((d, i) => (i === x.rank - 1 ? d : 1));
+  const y = new Float32Array(x.size);
+  const mu = new Float32Array(features);
+  const variance = new Float32Array(features);
+  const sd = new Float32Array(features);
+  const f32 = (t: Tensor | null) => (t?.data ?? null) as Float32Array | null;
+  backend().batchNorm!(f32(x)!, rows, features, f32(weight), f32(bias), eps, y, mu, variance, sd);
+  const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
+  const out = record(new Tensor(y, x.shape), "batchNorm", inputs, {
+    mean: mu,
+    sd,
+    hasWeight: weight !== null,
+    hasBias: bias !== null,
+  });
+  return { y: out, mean: new Tensor(mu, stats), variance: new Tensor(variance, stats) };
 }
 
 /**

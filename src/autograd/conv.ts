@@ -7,7 +7,7 @@
 import type { ConvGeometry } from "../backend/backend.js";
 import { backend } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
-import { fmt, type Shape, sizeOf } from "../tensor/shape.js";
+import { fmt, type Shape, sameShape, sizeOf } from "../tensor/shape.js";
 import { allocate, type DType, Tensor } from "../tensor/tensor.js";
 import { mean } from "./functional.js";
 import { linear } from "./fused.js";
@@ -98,6 +98,7 @@ export function conv2d(
 ): Tensor {
   const filters = w.shape[0];
   const rows = g.batch * g.outH * g.outW;
+  if (g.groups === 1 && backend().conv2d) return fusedConv2d(x, w, b, g, act);
   const cols = op.im2col(x, g);
   const taps = cols.shape[2];
   if (w.rank !== 2 || w.shape[1] !== taps || filters % g.groups !== 0)
@@ -114,6 +115,37 @@ export function conv2d(
     y = act ? act(a) : a;
   }
   return op.reshape(y, [g.batch, g.outH, g.outW, filters]);
+}
+
+/**
+ * conv2d with groups 1 where the backend fuses it: im2col, the product, bias and relu in one kernel call
+ * each way, recorded as one graph node (`fusedBackward.conv2d`), with the composite's bits. relu joins
+ * the kernel; another act is applied to its output.
+ */
+function fusedConv2d(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act?: (z: Tensor) => Tensor) {
+  const want = [g.batch, g.height, g.width, g.channels];
+  const taps = g.kernelH * g.kernelW * g.channels;
+  if (
+    !sameShape(x.shape, want) ||
+    w.rank !== 2 ||
+    w.shape[1] !== taps ||
+    (b && !sameShape(b.shape, [w.shape[0]!]))
+  )
+    throw new ShapeError(
+      `conv2d: expected inputs ${fmt(want)}, filters [filters, ${taps}] and biases [filters], got ${fmt(x.shape)}, ${fmt(w.shape)}${b ? ` and ${fmt(b.shape)}` : ""}`,
+    );
+  if (x.dtype !== w.dtype || (b && b.dtype !== w.dtype))
+    throw new ShapeError(`conv2d: dtypes differ (${x.dtype}, ${w.dtype}${b ? `, ${b.dtype}` : ""})`);
+  const filters = w.shape[0]!;
+  const relu = act === op.relu;
+  const out = allocate(x.dtype, g.batch * g.outH * g.outW * filters);
+  const cols = backend().conv2d!(x.data, w.data, b?.data ?? null, out, g, filters, relu);
+  const y = record(new Tensor(out, [g.batch, g.outH, g.outW, filters]), "conv2d", b ? [x, w, b] : [x, w], {
+    relu,
+    geometry: g,
+    cols,
+  });
+  return act && !relu ? act(y) : y;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ConvGeometry } from "../backend/backend.js";
+import { convBackwardByKernels } from "../backend/conv-kernels.js";
 import { backend, jsBackend } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
 import { fmt, sameShape } from "../tensor/shape.js";
@@ -166,6 +167,60 @@ export const fusedBackward = {
     const kernel = backend().squaredDistanceBackward ?? jsBackend.squaredDistanceBackward;
     kernel(g.data[0]!, p!.data, a!.data, w?.data ?? null, dp);
     return w ? [new Tensor(dp, p!.shape), null, null] : [new Tensor(dp, p!.shape), null];
+  },
+  // x [batch, h, w, c], w [filters, taps], b [filters]: dz and db as a dense layer's, then dx = col2im(dz·w)
+  // and dw = dzᵀ·im2col(x) (into the caller's buffer) in one call.
+  conv2d: (g, [x, w, b], out, attrs, needs, into) => {
+    const relu = attrs.relu as boolean;
+    const filters = w!.shape[0]!;
+    const rows = g.size / filters;
+    const dz = relu ? allocate(g.dtype, g.size) : g.data;
+    const db = b && needs[2] ? new Tensor(allocate(g.dtype, filters), [filters]) : null;
+    if (relu || db) {
+      const kernel = backend().linearBackward ?? jsBackend.linearBackward;
+      kernel(g.data, out.data, relu ? dz : null, db?.data ?? null, rows, filters, relu);
+    }
+    const buffer = into?.[1];
+    const dx = needs[0] ? allocate(x!.dtype, x!.size) : null;
+    const dw = !needs[1]
+      ? null
+      : buffer && buffer.length === w!.size && dtypeOf(buffer) === w!.dtype
+        ? buffer
+        : allocate(w!.dtype, w!.size);
+    const kernels = backend();
+    const geometry = attrs.geometry as ConvGeometry;
+    const cols = attrs.cols as Data | null;
+    if (kernels.conv2dBackward) kernels.conv2dBackward(x!.data, w!.data, dz, dx, dw, geometry, filters, cols);
+    else convBackwardByKernels(kernels, x!.data, w!.data, dz, dx, dw, geometry, filters, cols);
+    const grads = [dx && new Tensor(dx, x!.shape), dw && new Tensor(dw, w!.shape)];
+    return b === undefined ? grads : [...grads, db];
+  },
+  // x [..., features], then the weight and the bias where given: all three in one call.
+  batchNorm: (g, inputs, _out, attrs, needs) => {
+    const x = inputs[0]!;
+    const w = attrs.hasWeight ? inputs[1]! : null;
+    const features = x.shape[x.rank - 1]!;
+    const rows = features === 0 ? 0 : x.size / features;
+    const fresh = (t: Tensor, need: boolean | undefined) =>
+      need ? new Tensor(allocate(t.dtype, t.size), t.shape) : null;
+    const grads = inputs.map((t, i) => fresh(t, needs[i]));
+    const dw = w ? grads[1]! : null;
+    const db = attrs.hasBias ? grads[grads.length - 1]! : null;
+    const kernel = backend().batchNormBackward ?? jsBackend.batchNormBackward;
+    const f32 = (d: Data | null | undefined) => (d ?? null) as Float32Array | null;
+    kernel(
+      f32(g.data)!,
+      f32(x.data)!,
+      rows,
+      features,
+      f32(w?.data),
+      f32(attrs.mean as Data)!,
+      f32(attrs.sd as Data)!,
+      f32(grads[0]?.data),
+      f32(dw?.data),
+      f32(db?.data),
+    );
+    return grads;
   },
   // dx: each window's gradient shared among its maximal entries, added where they were read (js/pool.ts).
   maxPool2d: (g, [x], out, attrs) => {

@@ -42,7 +42,13 @@ export type PrimOp =
   | "col2im";
 
 /** Composites a backend may run as one kernel each way (`fused.ts`); a fused node names its composite. */
-export type FusedOp = "linear" | "softmaxCrossEntropy" | "squaredDistance" | "maxPool2d";
+export type FusedOp =
+  | "linear"
+  | "softmaxCrossEntropy"
+  | "squaredDistance"
+  | "maxPool2d"
+  | "conv2d"
+  | "batchNorm";
 
 /** Link `out` into the graph as computed by `op` from `inputs`, when any of them needs a gradient. */
 export function record(

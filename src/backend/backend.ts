@@ -116,11 +116,72 @@ export interface Backend {
   // cross-entropy, a squared distance) in one call each way. Fusion is the backend's business: where a pair is absent,
   // autograd runs the composite's primitives instead, which give the same numbers on the js backend.
   /**
+   * Batch normalisation in training, fused (optional; float32): y ← (x − mean)/sd·w + b over x [rows, features],
+   * sd = √(variance + eps), w and b per feature (either null); mean, variance (biased) and sd written out.
+   * The same bits as the composite of primitives (autograd/composites.ts `batchNorm`; see js/norm.ts).
+   */
+  batchNorm?(
+    x: Float32Array,
+    rows: number,
+    features: number,
+    w: Float32Array | null,
+    b: Float32Array | null,
+    eps: number,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    sd: Float32Array,
+  ): void;
+  /** Its gradients dx, dw, db (each skipped where null) for g [rows, features], as the composite's rules give them. */
+  batchNormBackward?(
+    g: Float32Array,
+    x: Float32Array,
+    rows: number,
+    features: number,
+    w: Float32Array | null,
+    mean: Float32Array,
+    sd: Float32Array,
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    db: Float32Array | null,
+  ): void;
+  /**
    * A dense layer's forward pass: out[m×n] = act(x·wᵀ + b), x stored m×k, w stored n×k (row i holds unit
    * i's weights), b n values or null, act relu (v > 0 ? v : 0) or identity. The same numbers as `matmul`
    * with transB, then a broadcast add and relu, in one call.
    */
   linear?(x: Data, w: Data, b: Data | null, out: Data, m: number, n: number, k: number, relu: boolean): void;
+  /**
+   * A convolution's forward pass (groups 1), fused: out [batch·outH·outW, filters] = act(im2col(x)·wᵀ + b),
+   * w [filters, kernelH·kernelW·channels], b `filters` values or null, act relu or identity; the same
+   * bits as `im2col` (padding 0) then `linear` of this backend (see backend/conv-kernels.ts). Returns
+   * im2col(x) where the backend keeps it for the backward pass (where that is cheaper than making it
+   * again there), else null.
+   */
+  conv2d?(
+    x: Data,
+    w: Data,
+    b: Data | null,
+    out: Data,
+    geometry: ConvGeometry,
+    filters: number,
+    relu: boolean,
+  ): Data | null;
+  /**
+   * Its products backward, from dz [batch·outH·outW, filters] (the gradient past relu): dx ← col2im(dz·w)
+   * and dw ← dzᵀ·im2col(x), each skipped where null; the same bits as this backend's `matmul`, `col2im`
+   * and `im2col` in that composition; `cols` is what `conv2d` returned (im2col(x), or null).
+   */
+  conv2dBackward?(
+    x: Data,
+    w: Data,
+    dz: Data,
+    dx: Data | null,
+    dw: Data | null,
+    geometry: ConvGeometry,
+    filters: number,
+    cols: Data | null,
+  ): void;
   /**
    * The element-wise part of a dense layer's backward pass, from the gradient g and the output y (both
    * m×n): with relu, dz ← g·(y > 0 ? 1 : 0) (without, dz is g itself and is left alone); when db is given,

@@ -6,6 +6,7 @@ import { binary, expand, unary, where } from "./elementwise.js";
 import { gather, scatterAdd } from "./gather.js";
 import { linear, linearBackward } from "./linear.js";
 import { matmul } from "./matmul.js";
+import { batchNorm, batchNormBackward } from "./norm.js";
 import { maxPool, maxPoolBackward } from "./pool.js";
 import { reduce, transpose } from "./reduce.js";
 import { adam, axpy, scale, stepSquares } from "./vector.js";
@@ -29,6 +30,8 @@ export const jsBackend = {
   col2im,
   maxPool,
   maxPoolBackward,
+  batchNorm,
+  batchNormBackward,
   linear,
   linearBackward,
   softmaxCrossEntropy,

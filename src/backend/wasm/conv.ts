@@ -12,8 +12,8 @@ interface ScratchSpace {
   arena: Arena;
 }
 
-/** The geometry as the kernels read it: 16 int32s, in the order of kernels/conv.ts. */
-function writeGeometry(arena: Arena, g: ConvGeometry): number {
+/** The geometry as the kernels read it: 16 int32s (one arena take), in the order of kernels/conv.ts. */
+export function writeGeometry(arena: Arena, g: ConvGeometry): number {
   const at = arena.take(16);
   const block = new Int32Array(arena.view().buffer, at, 16);
   block.set([

@@ -1,7 +1,10 @@
 import type { Backend } from "../backend.js";
 import { jsBackend } from "../js/index.js";
 import * as jsLinear from "../js/linear.js";
+import { convBackwardByKernels, convByKernels } from "../conv-kernels.js";
 import * as conv from "./conv.js";
+import { convBackward, convForward } from "./conv-fused.js";
+import * as distance from "./distance.js";
 import { loadKernels, type LoadedKernels } from "./loader.js";
 import { MAP_MIN, VECTOR_MIN, KernelRunner } from "./runner.js";
 import { centredRowGram, jacobiDiagonalize } from "./spectrum.js";
@@ -42,7 +45,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
   if (!kernels) return null;
   const mm = new KernelRunner(kernels);
   const buffers = new WeakMap<object, Float32Array>();
-  return {
+  const table: WasmBackend = {
     ...jsBackend,
     name: "wasm",
     matmul(a, b, out, m, n, k, transA, transB) {
@@ -98,12 +101,15 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
     },
     squaredDistance(p, a, w) {
       if (p.length < VECTOR_MIN || !allF32(p, a, w)) return jsBackend.squaredDistance(p, a, w);
-      return Math.fround(mm.squaredDistance(p as Float32Array, a as Float32Array, w as Float32Array | null));
+      return Math.fround(
+        distance.squaredDistance(mm, p as Float32Array, a as Float32Array, w as Float32Array | null),
+      );
     },
     squaredDistanceBackward(g, p, a, w, dp) {
       if (p.length < VECTOR_MIN || !allF32(p, a, w, dp)) jsBackend.squaredDistanceBackward(g, p, a, w, dp);
       else
-        mm.squaredDistanceBackward(
+        distance.squaredDistanceBackward(
+          mm,
           g,
           p as Float32Array,
           a as Float32Array,
@@ -138,6 +144,36 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       if (cols.length < MAP_MIN || !(cols instanceof Float32Array) || !(out instanceof Float32Array))
         jsBackend.col2im(cols, g, out);
       else conv.col2im(mm.scratchSpace, cols, g, out);
+    },
+    conv2d(x, w, b, out, g, filters, relu) {
+      if (g.batch * g.outH * g.outW < 2 || filters < 2 || g.channels === 0 || !allF32(x, w, b, out))
+        return convByKernels(table, x, w, b, out, g, filters, relu);
+      return convForward(
+        mm,
+        x as Float32Array,
+        w as Float32Array,
+        b as Float32Array | null,
+        out as Float32Array,
+        g,
+        filters,
+        relu,
+      );
+    },
+    conv2dBackward(x, w, dz, dx, dw, g, filters, cols) {
+      if (g.batch * g.outH * g.outW < 2 || filters < 2 || g.channels === 0 || !allF32(x, w, dz, dx, dw, cols))
+        convBackwardByKernels(table, x, w, dz, dx, dw, g, filters, cols);
+      else
+        convBackward(
+          mm,
+          x as Float32Array,
+          w as Float32Array,
+          dz as Float32Array,
+          dx as Float32Array | null,
+          dw as Float32Array | null,
+          g,
+          filters,
+          cols as Float32Array | null,
+        );
     },
     maxPool(x, g, out) {
       if (out.length < MAP_MIN || !allF32(x, out)) jsBackend.maxPool(x, g, out);
@@ -177,6 +213,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       memoryBytes: mm.memoryBytes,
     }),
   };
+  return table;
 }
 
 /** Single precision, each of them (absent ones aside): what the compiled kernels take. */

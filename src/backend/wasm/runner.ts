@@ -1,7 +1,6 @@
 import type { Data } from "../../tensor/tensor.js";
 import { Arena, Heap } from "./arena.js";
 import type { LoadedKernels } from "./loader.js";
-import type { ThreadPool } from "./threads.js";
 import { ThreadControl } from "./thread-control.js";
 
 /**
@@ -96,10 +95,6 @@ export class KernelRunner {
     return this.threads.ready();
   }
 
-  private workers(): ThreadPool | null {
-    return this.threads.workers();
-  }
-
   /** Bytes of WebAssembly memory the backend holds (grows to the largest product seen, then stays). */
   get memoryBytes(): number {
     return this.arena.bytes;
@@ -131,7 +126,7 @@ export class KernelRunner {
   }
 
   /** The byte offset of `x` in the kernels' memory when it is a resident array (or a part of one), else -1. */
-  private offsetOf(x: Data): number {
+  offsetOf(x: Data): number {
     return x instanceof Float32Array && this.buffers.has(x.buffer) ? x.byteOffset : -1;
   }
 
@@ -140,7 +135,7 @@ export class KernelRunner {
    * (in at most `extraRegions` takes, for results and scratch), copy those operands in, and return where
    * each operand is (resident ones in place). Each operand is looked up once.
    */
-  private stage(xs: readonly Float32Array[], extra = 0, extraRegions = 0): number[] {
+  stage(xs: readonly Float32Array[], extra = 0, extraRegions = 0): number[] {
     const at = xs.map((x) => this.offsetOf(x));
     let floats = extra;
     xs.forEach((x, i) => {
@@ -163,7 +158,9 @@ export class KernelRunner {
   axpy(alpha: number, x: Float32Array, y: Float32Array): void {
     const xAt = this.offsetOf(x);
     const pool =
-      xAt >= 0 && this.writtenSplit.delete(xAt) && y.length >= THREAD_MIN_AXPY ? this.workers() : null;
+      xAt >= 0 && this.writtenSplit.delete(xAt) && y.length >= THREAD_MIN_AXPY
+        ? this.threads.workers()
+        : null;
     if (pool) {
       const yAt = this.offsetOf(y);
       if (yAt >= 0) {
@@ -235,33 +232,8 @@ export class KernelRunner {
     this.output(at, out);
   }
 
-  /** Σ w·(p − a)² (w null: unweighted) over arrays of one length, the sum in float64 (see the kernel). */
-  squaredDistance(p: Float32Array, a: Float32Array, w: Float32Array | null): number {
-    const [pAt, aAt, wAt] = this.stage(w ? [p, a, w] : [p, a]) as [number, number, number?];
-    return this.kernels.exports.squaredDistance(pAt, aAt, wAt ?? 0, w ? 1 : 0, p.length);
-  }
-
-  /** dp ← its gradient for an incoming gradient g, in place where dp is resident. */
-  squaredDistanceBackward(
-    g: number,
-    p: Float32Array,
-    a: Float32Array,
-    w: Float32Array | null,
-    dp: Float32Array,
-  ): void {
-    const dpAt = this.offsetOf(dp);
-    const [pAt, aAt, wAt] = this.stage(w ? [p, a, w] : [p, a], dpAt < 0 ? dp.length : 0, 1) as [
-      number,
-      number,
-      number?,
-    ];
-    const at = dpAt >= 0 ? dpAt : this.arena.take(dp.length);
-    this.kernels.exports.squaredDistanceBackward(g, pAt, aAt, wAt ?? 0, w ? 1 : 0, at, p.length);
-    this.output(at, dp);
-  }
-
   /** Copy a result computed at byte offset `at` to `out`, unless it was computed there in place. */
-  private output(at: number, out: Data, rows = 1, stride = out.length): void {
+  output(at: number, out: Data, rows = 1, stride = out.length): void {
     if (this.offsetOf(out) === at) return;
     const mem = this.arena.view();
     const c = at >> 2;
@@ -333,62 +305,90 @@ export class KernelRunner {
     transB: boolean,
     epilogue: Epilogue | null = null,
   ): void {
-    const { mr, nr, arena } = this;
     if (m === 1) {
       this.singleRow(a, b, out, n, k, transB, epilogue);
       return;
     }
+    const outAt = this.offsetOf(out);
+    const [aAt, bAt, biasAt] = this.stage(
+      epilogue?.bias ? [a, b, epilogue.bias] : [a, b],
+      this.productRoom(m, n, k, outAt),
+      3,
+    );
+    const { cAt, np } = this.productAt(aAt!, bAt!, m, n, k, transA, transB, outAt);
+    const ex = this.kernels.exports;
+    if (epilogue) ex.biasAct(cAt, biasAt ?? 0, m, n, np, epilogue.bias ? 1 : 0, epilogue.relu ? 1 : 0);
+    this.output(cAt, out, m, np);
+  }
+
+  /** Floats `productAt` takes from the arena (in 3 takes) for an output at `outAt` (-1: none). */
+  productRoom(m: number, n: number, k: number, outAt: number): number {
+    const mp = Math.ceil(m / this.mr) * this.mr;
+    const np = Math.ceil(n / this.nr) * this.nr;
+    const cInPlace = outAt >= 0 && mp === m && np === n;
+    return mp * k + (cInPlace ? 0 : mp * np) + this.scratchFloats * Math.max(1, this.threadCount);
+  }
+
+  /**
+   * C = op(A)·op(B) for operands at byte offsets in the kernels' memory (m > 1), A packed once, then the
+   * columns of C computed by `gemmColumns`, split across threads when the product is large. C goes to
+   * `outAt` (a resident output) when C needs no padding, else to a padded region of the arena, which
+   * must have `productRoom` left; returns where C is and its row stride.
+   */
+  productAt(
+    aAt: number,
+    bAt: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    outAt = -1,
+  ): { cAt: number; np: number } {
+    const { mr, nr, arena } = this;
     const mp = Math.ceil(m / mr) * mr;
     const np = Math.ceil(n / nr) * nr;
     const panels = np / nr;
-    const pool = m * n * k >= THREAD_MIN_MACS && panels > 1 ? this.workers() : null;
+    const pool = m * n * k >= THREAD_MIN_MACS && panels > 1 ? this.threads.workers() : null;
     const threads = pool ? this.threadCount : 1;
-    // C is written in place when `out` is resident and needs no padding.
-    const outAt = mp === m && np === n ? this.offsetOf(out) : -1;
-    const [aAt, bAt, biasAt] = this.stage(
-      epilogue?.bias ? [a, b, epilogue.bias] : [a, b],
-      mp * k + (outAt < 0 ? mp * np : 0) + this.scratchFloats * threads,
-      3,
-    );
     const apAt = arena.take(mp * k);
-    const cAt = outAt >= 0 ? outAt : arena.take(mp * np);
+    const cAt = outAt >= 0 && mp === m && np === n ? outAt : arena.take(mp * np);
     const scratchAt = arena.take(this.scratchFloats * threads);
     const ex = this.kernels.exports;
-    ex.packA(aAt!, transA ? 1 : 0, m, k, apAt);
+    ex.packA(aAt, transA ? 1 : 0, m, k, apAt);
     if (!pool) {
-      ex.gemmColumns(apAt, bAt!, transB ? 1 : 0, cAt, m, n, k, 0, np, scratchAt);
-    } else {
-      // About four chunks per thread, so that a thread the OS schedules late leaves little to wait for.
-      const chunkCols = Math.min(this.blockCols, Math.max(1, Math.round(panels / (4 * threads)))) * nr;
-      // Too few columns for two tiles per chunk (a convolution's 16–64 filters): split the rows instead.
-      const chunkRows = panels < 8 * threads && m >= 64 * threads ? rowChunk(m, mr, threads) : 0;
-      if (outAt >= 0) {
-        // Bounded: the offsets are those of update buffers, reused every step (cleared if that ever fails).
-        if (this.writtenSplit.size >= 256) this.writtenSplit.clear();
-        this.writtenSplit.add(outAt);
-      }
-      pool.run(
-        {
-          kind: "gemm",
-          ap: apAt,
-          b: bAt!,
-          transB,
-          c: cAt,
-          m,
-          n,
-          k,
-          np,
-          chunks: chunkRows > 0 ? Math.ceil(m / chunkRows) : Math.ceil(np / chunkCols),
-          chunkCols,
-          scratch: scratchAt,
-          scratchBytes: this.scratchFloats * 4,
-          chunkRows,
-        },
-        ex,
-      );
+      ex.gemmColumns(apAt, bAt, transB ? 1 : 0, cAt, m, n, k, 0, np, scratchAt);
+      return { cAt, np };
     }
-    if (epilogue) ex.biasAct(cAt, biasAt ?? 0, m, n, np, epilogue.bias ? 1 : 0, epilogue.relu ? 1 : 0);
-    this.output(cAt, out, m, np);
+    // About four chunks per thread, so that a thread the OS schedules late leaves little to wait for.
+    const chunkCols = Math.min(this.blockCols, Math.max(1, Math.round(panels / (4 * threads)))) * nr;
+    // Too few columns for two tiles per chunk (a convolution's 16–64 filters): split the rows instead.
+    const chunkRows = panels < 8 * threads && m >= 64 * threads ? rowChunk(m, mr, threads) : 0;
+    if (cAt === outAt) {
+      // Bounded: the offsets are those of update buffers, reused every step (cleared if that ever fails).
+      if (this.writtenSplit.size >= 256) this.writtenSplit.clear();
+      this.writtenSplit.add(outAt);
+    }
+    pool.run(
+      {
+        kind: "gemm",
+        ap: apAt,
+        b: bAt,
+        transB,
+        c: cAt,
+        m,
+        n,
+        k,
+        np,
+        chunks: chunkRows > 0 ? Math.ceil(m / chunkRows) : Math.ceil(np / chunkCols),
+        chunkCols,
+        scratch: scratchAt,
+        scratchBytes: this.scratchFloats * 4,
+        chunkRows,
+      },
+      ex,
+    );
+    return { cAt, np };
   }
 }
 
