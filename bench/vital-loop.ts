@@ -19,6 +19,7 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { useBackend } from "../src/backend/index.js";
 import { parseContinualConfig, runContinual } from "../src/continual/index.js";
+import { plasticityProtocol } from "./plasticity-protocol.js";
 import type { LayerBalance } from "../src/homeostasis/balance.js";
 import { vitals } from "../src/homeostasis/index.js";
 import { falseAlarmSection } from "./vital-false-alarms.js";
@@ -68,21 +69,7 @@ const ROWS: [string, unknown[], boolean][] = [
 function plasticityRun(homeostasis: unknown[], loopOn: boolean, seed: number) {
   const loop = vitals({ forgettingBudget: 0, seed });
   const story: LoopStory = { events: [] };
-  const cfg = parseContinualConfig({
-    stream: "permuted",
-    scenario: "domain",
-    tasks: TASKS,
-    epochs: 1,
-    batchSize: 16,
-    trainPerTask: PER,
-    seed,
-    strategy: "naive",
-    online: true,
-    probeRows: 500,
-    optimizer: { type: "sgd", lr: 0.1 },
-    homeostasis,
-    model: { layers: [100, 100, 100].map((units) => ({ type: "dense", units, activation: "relu" })) },
-  });
+  const cfg = plasticityProtocol({ tasks: TASKS, per: PER, seed, homeostasis });
   let seen = 0;
   const r = runContinual(cfg, {
     ...(loopOn ? { observers: [loop] } : {}),

@@ -13,7 +13,8 @@
  */
 import { pathToFileURL } from "node:url";
 import { useBackend } from "../src/backend/index.js";
-import { parseContinualConfig, runContinual } from "../src/continual/index.js";
+import { runContinual } from "../src/continual/index.js";
+import { plasticityProtocol } from "./plasticity-protocol.js";
 import { SeaStream } from "../src/data/synthetic-streams.js";
 import { vitals } from "../src/homeostasis/index.js";
 import { Learner } from "../src/learner/index.js";
@@ -27,20 +28,7 @@ const timed = (f: () => void): [number, number] => {
 };
 
 function plasticityRun(loop: "off" | "plasticity" | "both", tasks: number, per: number): void {
-  const cfg = parseContinualConfig({
-    stream: "permuted",
-    scenario: "domain",
-    tasks,
-    epochs: 1,
-    batchSize: 16,
-    trainPerTask: per,
-    seed: 1,
-    strategy: "naive",
-    online: true,
-    probeRows: 500,
-    optimizer: { type: "sgd", lr: 0.1 },
-    model: { layers: [100, 100, 100].map((units) => ({ type: "dense", units, activation: "relu" })) },
-  });
+  const cfg = plasticityProtocol({ tasks, per, seed: 1 });
   const observers = loop === "off" ? [] : [vitals({ forgettingBudget: loop === "both" ? 0.1 : 0, seed: 1 })];
   runContinual(cfg, { observers });
 }

@@ -11,7 +11,8 @@
  *   --remedy ipl2redo: the loop's first remedy IP + L2-Init + ReDo (measured: no better than IP + L2-Init)
  */
 import { useBackend } from "../src/backend/index.js";
-import { parseContinualConfig, runContinual } from "../src/continual/index.js";
+import { runContinual } from "../src/continual/index.js";
+import { plasticityProtocol } from "./plasticity-protocol.js";
 import { vitals, intrinsicPlasticity, l2Init, redo } from "../src/homeostasis/index.js";
 import { PLASTICITY_REMEDIES } from "../src/homeostasis/vital-remedies.js";
 const argv = process.argv.slice(2);
@@ -30,20 +31,11 @@ const remedies =
     : PLASTICITY_REMEDIES;
 const loop = vitals({ forgettingBudget: 0, seed }, remedies);
 const ev: string[] = [];
-const cfg = parseContinualConfig({
-  stream: "permuted",
-  scenario: "domain",
+const cfg = plasticityProtocol({
   tasks: Number(get("tasks", "50")),
-  epochs: 1,
-  batchSize: 16,
-  trainPerTask: 4000,
+  per: 4000,
   seed,
-  strategy: "naive",
-  online: true,
-  probeRows: 500,
-  optimizer: { type: "sgd", lr: 0.1 },
   homeostasis: JSON.parse(get("homeostasis", "[]")),
-  model: { layers: [100, 100, 100].map((units) => ({ type: "dense", units, activation: "relu" })) },
 });
 let seen = 0;
 const loopOn = get("loop", "1") === "1";

@@ -6,7 +6,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { useBackend } from "../src/backend/index.js";
-import { parseContinualConfig, runContinual } from "../src/continual/index.js";
+import { runContinual } from "../src/continual/index.js";
+import { plasticityProtocol } from "./plasticity-protocol.js";
 import { vitals } from "../src/homeostasis/index.js";
 import type { PlasticityMemory } from "../src/health/vital-rules.js";
 
@@ -32,20 +33,11 @@ const tracer = {
     checks.push([m.loss[0], m.dormant[0], r[1], r[2], m.weightChange[0]]);
   },
 };
-const cfg = parseContinualConfig({
-  stream: "permuted",
-  scenario: "domain",
+const cfg = plasticityProtocol({
   tasks: Number(get("tasks", "50")),
-  epochs: 1,
-  batchSize: 16,
-  trainPerTask: Number(get("per", "4000")),
+  per: Number(get("per", "4000")),
   seed,
-  strategy: "naive",
-  online: true,
-  probeRows: 500,
-  optimizer: { type: "sgd", lr: 0.1 },
   homeostasis: JSON.parse(get("homeostasis", "[]")),
-  model: { layers: [100, 100, 100].map((units) => ({ type: "dense", units, activation: "relu" })) },
 });
 const r = runContinual(cfg, { observers: [tracer as never] });
 writeFileSync(get("out", "/tmp/trace.json"), JSON.stringify({ accuracy: r.online!.accuracy, checks }));
