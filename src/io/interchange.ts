@@ -5,7 +5,7 @@
  */
 import type { ActivationName } from "../nn/activations.js";
 import type { InitName } from "../nn/init.js";
-import type { LayerConfig } from "../nn/layer.js";
+import type { Layer, LayerConfig } from "../nn/layer.js";
 import { Sequential } from "../nn/sequential.js";
 import { ConfigError, HomeostatError, ModelFileError } from "../tensor/errors.js";
 import { Rng } from "../tensor/rng.js";
@@ -42,6 +42,28 @@ const asFloat32 = (data: Float32Array | Float64Array): Float32Array =>
   data instanceof Float32Array ? data : Float32Array.from(data);
 
 /** A float32 array's bytes, little-endian (every platform Node and browsers run on). */
+/** A tensor of an export graph: its name and its sample shape. */
+export interface GraphValue {
+  x: string;
+  shape: number[];
+}
+
+/**
+ * An exporter's nodes for `layers` in order from value `x` of sample shape `shape`, layer i named
+ * `prefix + i` (a block's inner layers `"1.0"`, …); `emit` writes one layer's nodes.
+ *
+ * @example
+ * const out = chainLayers(layers, "", { x: "input", shape: [28, 28, 1] }, (l, p, v) => emitLayer(l, p, v));
+ */
+export function chainLayers(
+  layers: readonly Layer[],
+  prefix: string,
+  from: GraphValue,
+  emit: (layer: Layer, name: string, value: GraphValue) => GraphValue,
+): GraphValue {
+  return layers.reduce((v, layer, i) => emit(layer, `${prefix}${i}`, v), from);
+}
+
 export function float32Bytes(data: Float32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }

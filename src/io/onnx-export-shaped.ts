@@ -15,6 +15,7 @@ import type { Concat, Residual } from "../nn/blocks.js";
 import type { Conv2D } from "../nn/conv.js";
 import type { Layer } from "../nn/layer.js";
 import { ConfigError } from "../tensor/errors.js";
+import { chainLayers } from "./interchange.js";
 import { convLayout, type ShapedModule, shapedModule, torchConvShape } from "./safetensors-shaped.js";
 
 export interface NodeSpec {
@@ -78,10 +79,7 @@ class Emitter {
     x: string,
     shape: number[],
   ): { x: string; shape: number[] } {
-    layers.forEach((layer, i) => {
-      ({ x, shape } = this.layer(layer, `${prefix}${i}`, x, shape));
-    });
-    return { x, shape };
+    return chainLayers(layers, prefix, { x, shape }, (l, p, v) => this.layer(l, p, v.x, v.shape));
   }
 
   layer(layer: Layer, p: string, x: string, shape: number[]): { x: string; shape: number[] } {

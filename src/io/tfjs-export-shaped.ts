@@ -14,7 +14,7 @@ import type { Conv2D } from "../nn/conv.js";
 import type { Layer } from "../nn/layer.js";
 import { ConfigError } from "../tensor/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { transpose } from "./interchange.js";
+import { chainLayers, transpose } from "./interchange.js";
 
 /** One Keras layer with the tensors it reads (names of earlier layers; empty for the input). */
 export interface KerasNode {
@@ -76,10 +76,7 @@ export class KerasEmitter {
     x: string,
     shape: number[],
   ): { x: string; shape: number[] } {
-    layers.forEach((layer, i) => {
-      ({ x, shape } = this.layer(layer, `${prefix}${i}`, x, shape));
-    });
-    return { x, shape };
+    return chainLayers(layers, prefix, { x, shape }, (l, p, v) => this.layer(l, p, v.x, v.shape));
   }
 
   /** The Keras activation argument for a layer, and a LeakyReLU node after it where Keras has no name. */
