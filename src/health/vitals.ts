@@ -19,6 +19,7 @@ import {
   type PlasticityReading,
   type RetainedSegment,
   segmentScore,
+  segmentToDrop,
 } from "./vital-rules.js";
 
 /** What these detectors see at a check (kinds.ts's CheckContext, which holds more). */
@@ -192,7 +193,7 @@ const FORGETTING_OPTIONS = {
 
 type ForgettingOptions = ParsedOptions<typeof FORGETTING_OPTIONS>;
 
-/** Keep the check's first rows as a new segment (the oldest goes beyond `segments`). */
+/** Keep the check's first rows as a new segment (beyond `segments`, `segmentToDrop`'s goes). */
 function keepSegment(mem: ForgettingMemory, batch: Batch, o: ForgettingOptions): void {
   const [n, cols] = [batch.x.shape[0], batch.x.shape[1]];
   const yCols = batch.y.shape[1];
@@ -206,7 +207,7 @@ function keepSegment(mem: ForgettingMemory, batch: Batch, o: ForgettingOptions):
     last: NaN,
     probes: 0,
   });
-  if (mem.segments.length > o.segments) mem.segments.shift();
+  if (mem.segments.length > o.segments) mem.segments.splice(segmentToDrop(mem.segments), 1);
 }
 
 /**
