@@ -5,7 +5,12 @@ import { test } from "node:test";
 import { grad } from "../src/autograd/backward.js";
 import { segmentToDrop } from "../src/health/vital-rules.js";
 import { aceMasks, aceTerm, markClasses } from "../src/homeostasis/vital-ace.js";
+import { vitals } from "../src/homeostasis/vital-loop.js";
+import { Dense } from "../src/nn/layers.js";
+import { Sequential } from "../src/nn/sequential.js";
+import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
+import type { TrainingControl } from "../src/train/events.js";
 
 const oneHot = (labels: number[], c: number): Tensor => {
   const y = new Float32Array(labels.length * c);
@@ -51,4 +56,37 @@ test("the segment to let go: the oldest whose labels another segment also holds"
   assert.equal(segmentToDrop([seg([0]), seg([1]), seg([2])]), 0);
   // A stationary stream (the same labels everywhere): the oldest goes, as before.
   assert.equal(segmentToDrop([seg([0, 1, 2]), seg([2, 1, 0]), seg([1, 0, 2])]), 0);
+});
+
+test("the loop: the asymmetric term only with its knob on, replay on and a softmax output; kept in its state", () => {
+  const model = (activation: "softmax" | "linear") =>
+    new Sequential([new Dense(3, { activation })]).build(2, new Rng(1));
+  const batch = (labels: number[]) => ({
+    x: new Tensor(Float32Array.from(labels.flatMap((l) => [l, 1 - l])), [labels.length, 2]),
+    y: oneHot(labels, 3),
+  });
+  const stepOf = (loop: ReturnType<typeof vitals>, c: TrainingControl, labels: number[]) => {
+    const b = loop.transformBatch!(batch(labels), c)!;
+    const logits = c.model.forwardLinear(b.x, { training: true });
+    return { b, term: loop.lossTerm!({ batch: b, logits, parameters: [], step: 0, epoch: 0 }, c) };
+  };
+  const c = { model: model("softmax") } as unknown as TrainingControl;
+  const first = vitals({ plasticity: false, seed: 1 });
+  stepOf(first, c, [0, 1, 0, 1]); // the reservoir and the classes seen: 0 and 1
+  assert.equal(stepOf(first, c, [2, 2]).term, null, "knob off: no term");
+  const state = structuredClone(first.getState()) as { loop: { share: number; ace: { value: number } } };
+  [state.loop.share, state.loop.ace.value] = [1, 1];
+  const on = vitals({ plasticity: false, seed: 1 });
+  on.setState(state);
+  const { b, term } = stepOf(on, c, [2, 2]);
+  assert.equal(b.x.shape[0], 4, "2 new rows and 2 replayed (1 per new row)");
+  const logits = c.model.forwardLinear(b.x, { training: true });
+  const expected = aceTerm(b, logits, 2, Float32Array.from([1, 1, 1]))!.item();
+  assert.equal(term!.item(), expected);
+  const after = on.getState() as { loop: { seen: Float32Array; ace: { value: number } } };
+  assert.deepEqual([...after.loop.seen, after.loop.ace.value], [1, 1, 1, 1]);
+  const linear = { model: model("linear") } as unknown as TrainingControl;
+  const plain = vitals({ plasticity: false, seed: 1 });
+  plain.setState(structuredClone(state));
+  assert.equal(stepOf(plain, linear, [2, 2]).term, null, "no softmax output: plain replay");
 });
