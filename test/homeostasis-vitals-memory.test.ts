@@ -17,6 +17,7 @@ import {
   aceKnob,
   chainControl,
   knobControl,
+  moreReplayKnob,
   raisedValue,
   replayKnob,
   SETTLE_PROBES,
@@ -72,6 +73,14 @@ test("a knob beyond the budget: raised by the doublings of the excess, verified,
     true,
     "at its ceiling, beyond the budget",
   );
+});
+
+test("more rows, the rung after the asymmetric loss: 0 (one row) → 2 → 4 (the ceiling), halved back to 0", () => {
+  const k = moreReplayKnob(4);
+  assert.deepEqual([k.up(0), k.up(2), k.up(4)], [2, 4, 4]);
+  assert.deepEqual([k.down(4), k.down(2)], [2, 0]);
+  assert.deepEqual([k.show!(0), k.show!(2)], ["1.0", "2.0"]); // 0 is back at the first knob's one row
+  assert.equal(moreReplayKnob(3).up(2), 3);
 });
 
 test("raise steps: one per doubling of the budget, at least one, never past the ceiling", () => {

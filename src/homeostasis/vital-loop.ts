@@ -38,7 +38,14 @@ import {
   signalEvidence,
 } from "./vital-remedies.js";
 import { VITALS_OPTIONS, vitalsOptions, type VitalsOptions } from "./vital-options.js";
-import { aceKnob, chainControl, type Knob, type KnobState, replayKnob } from "./vital-replay.js";
+import {
+  aceKnob,
+  chainControl,
+  type Knob,
+  type KnobState,
+  moreReplayKnob,
+  replayKnob,
+} from "./vital-replay.js";
 import { aceTerm, markClasses } from "./vital-ace.js";
 import {
   accumulateImportance,
@@ -224,14 +231,18 @@ export function vitals(
   /** ER-ACE's loss needs a softmax output (its cross-entropy is taken on the logits). */
   const asymmetric = (c: TrainingControl): boolean =>
     o.asymmetric && o.memoryRemedy !== "consolidation" && c.model.outputActivation() === "softmax";
-  /** Replay (its rows, then its asymmetric loss), consolidation, or both in turn (lowered in reverse). */
+  /** Replayed rows per new row: the first knob's share, or beyond one row the third's. */
+  const share = (): number => (st.more.value > 0 ? st.more.value : st.share);
+  /** Replay (up to a row per new row, its asymmetric loss, more rows), consolidation, or both in turn (lowered in reverse). */
   const memoryControl = (f: ForgettingMemory, step: number, c: TrainingControl): void => {
     const k = st.consolidation;
     if (consolidating && f.forgetting <= o.forgettingBudget) anchorHere(k, c);
     const replay: KnobState = { value: st.share, changedAt: st.changedAt, pending: st.replayPending };
+    const replaying = o.memoryRemedy !== "consolidation";
     const chain: [Knob, KnobState][] = [
-      ...(o.memoryRemedy === "consolidation" ? [] : [[replayKnob(o.maxReplay), replay] as [Knob, KnobState]]),
+      ...(replaying ? [[replayKnob(Math.min(1, o.maxReplay)), replay] as [Knob, KnobState]] : []),
       ...(asymmetric(c) ? [[aceKnob, st.ace] as [Knob, KnobState]] : []),
+      ...(replaying && o.maxReplay > 1 ? [[moreReplayKnob(o.maxReplay), st.more] as [Knob, KnobState]] : []),
       ...(consolidating ? [[knob, k] as [Knob, KnobState]] : []),
     ];
     chainControl(chain, f, step, o.forgettingBudget, emit);
@@ -258,7 +269,7 @@ export function vitals(
       return monitor.events;
     },
     get replayShare() {
-      return st.share;
+      return share();
     },
     get remedies() {
       return st.active.map((k) => remedies[k].name);
@@ -284,6 +295,7 @@ export function vitals(
         ...loop,
         consolidation: loop.consolidation ?? freshConsolidation(),
         ace: loop.ace ?? freshKnob(),
+        more: loop.more ?? freshKnob(),
         seen: loop.seen ?? new Float32Array(0),
       };
       rng.setState(st.rng);
@@ -306,8 +318,8 @@ export function vitals(
       }
       let out = batch;
       for (const r of running()) out = r.transformBatch?.(out, c) ?? out;
-      if (st.share <= 0) return out;
-      return withReplay(out, st.reservoir, Math.floor(st.share * batch.x.shape[0] + rng.next()), rng);
+      if (share() <= 0) return out;
+      return withReplay(out, st.reservoir, Math.floor(share() * batch.x.shape[0] + rng.next()), rng);
     },
     lossTerm(ctx, c) {
       let total = consolidating ? consolidationTerm(st.consolidation, ctx.parameters) : null;

@@ -61,7 +61,7 @@ export const VITALS_OPTIONS = {
   asymmetric: {
     kind: "boolean",
     default: true,
-    doc: "Once replay is at its most rows and forgetting still exceeds the budget, switch its loss to ER-ACE's asymmetric cross-entropy (softmax outputs).",
+    doc: "Once replay is at one row per new row and forgetting still exceeds the budget, switch its loss to ER-ACE's asymmetric cross-entropy (softmax outputs) before replaying more rows.",
   },
   memoryRemedy: {
     kind: "choice",

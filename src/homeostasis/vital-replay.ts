@@ -63,7 +63,23 @@ export const replayKnob = (maxReplay: number): Knob => ({
 });
 
 /**
- * The replay's loss as a knob, the rung after the most replayed rows: 0 plain, 1 ER-ACE's asymmetric
+ * Replayed rows beyond one per new row as a knob, the rung after the asymmetric loss (on class-incremental
+ * digits more plain rows held less than the asymmetric loss at one row): 0 (one row, the replay knob's
+ * ceiling) → 2 → 4 … up to `maxReplay`, halved back to 0.
+ */
+export const moreReplayKnob = (maxReplay: number): Knob => ({
+  key: "moreShare",
+  stem: "replay",
+  up: (v) => Math.min(maxReplay, 2 * Math.max(v, 1)),
+  down: (v) => (v / 2 <= 1 ? 0 : v / 2),
+  ceiling: maxReplay,
+  unit: "replayed rows per new row",
+  at: (v) => `replay at ${Math.max(v, 1).toPrecision(2)} rows per new row`,
+  show: (v) => Math.max(v, 1).toPrecision(2),
+});
+
+/**
+ * The replay's loss as a knob, the rung after one replayed row per new row: 0 plain, 1 ER-ACE's asymmetric
  * cross-entropy (`vital-ace.ts`). Its events are the replay's (`replayRaised`, `replayLowered`).
  */
 export const aceKnob: Knob = {

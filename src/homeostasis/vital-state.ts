@@ -32,6 +32,8 @@ export interface LoopState extends ReplayState {
   consolidation: ConsolidationState;
   /** Replay's loss made asymmetric (ER-ACE), the rung after the most replayed rows; the classes seen so far. */
   ace: KnobState;
+  /** Replayed rows beyond one per new row (0: none), the rung after the asymmetric loss. */
+  more: KnobState;
   seen: Float32Array;
 }
 
@@ -56,6 +58,7 @@ export function freshLoop(seed: number): LoopState {
     steps: 0,
     consolidation: freshConsolidation(),
     ace: freshKnob(),
+    more: freshKnob(),
     seen: new Float32Array(0),
   };
 }
