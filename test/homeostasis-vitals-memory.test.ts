@@ -1,6 +1,6 @@
-// The memory knobs of the vitals loop against hand-computed values: a knob raised beyond the budget,
-// verified once settled, raised again up to its ceiling (then the next knob's turn), lowered when the
-// budget holds with room; consolidation's running importance, its anchor scaled to mean 1, and its penalty.
+// The memory knobs of the vitals loop against hand-computed values: a knob raised beyond the budget (a
+// step per doubling of the excess), verified once settled, raised again up to its ceiling (then the next
+// knob's turn in a chain), lowered when the budget has held with room for ROOM_PROBES probes; consolidation's running importance, its anchor scaled to mean 1, and its penalty.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { HealthEvent } from "../src/health/findings.js";
@@ -13,7 +13,15 @@ import {
   freshConsolidation,
 } from "../src/homeostasis/vital-consolidation.js";
 import { vitals } from "../src/homeostasis/vital-loop.js";
-import { knobControl, SETTLE_PROBES } from "../src/homeostasis/vital-replay.js";
+import {
+  aceKnob,
+  chainControl,
+  knobControl,
+  moreReplayKnob,
+  raisedValue,
+  replayKnob,
+  SETTLE_PROBES,
+} from "../src/homeostasis/vital-replay.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import type { TrainingControl } from "../src/train/events.js";
 
@@ -27,24 +35,29 @@ test("consolidation's strength: 0 → 1 → 4 → 16 → 64 (the ceiling), quart
   assert.deepEqual([k.down(64), k.down(4), k.down(1), k.down(2)], [16, 1, 0, 0]);
 });
 
-test("a knob beyond the budget: raised, raised again when it did not hold, verified, at the ceiling the next one's turn", () => {
-  const k = consolidationKnob(1, 4);
+test("a knob beyond the budget: raised by the doublings of the excess, verified, lowered only after long room", () => {
+  const k = consolidationKnob(1, 64);
   const s = freshConsolidation();
   const events: HealthEvent[] = [];
   const emit = (e: HealthEvent) => void events.push(e);
-  // Probes 1–17 (budget 0.1): beyond it until probe 8, within it at 9–12, beyond again from 13.
+  // Probes 1–22 (budget 0.1): 3× the budget at 1–4, 4.5× at 5, room (< 0.05) at 6–15 and 17–21, 0.06 at 16
+  // (within the budget, not with room), 3× again at 22.
   const forgetting = [
-    0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.04, 0.04, 0.04, 0.04, 0.3, 0.3, 0.3, 0.3, 0.3,
+    ...[0.3, 0.3, 0.3, 0.3, 0.45],
+    ...Array(10).fill(0.04),
+    0.06,
+    ...Array(5).fill(0.04),
+    0.3,
   ];
   const full = forgetting.map((f, i) => knobControl(k, s, probe(i + 1, f), 10 * (i + 1), 0.1, emit));
   assert.deepEqual(
     events.map((e) => [e.step, e.kind, e.evidence.strength]),
     [
-      [10, "consolidationRaised", 1], // probe 1: settled since the fresh state (probe −4)
-      [50, "consolidationRaised", 4], // 4 probes later, still beyond: up to the ceiling
-      [90, "remedyVerified", 4], // 4 more: 4 points ≤ 10
-      [100, "consolidationLowered", 1], // 4 < half the budget, settled since probe 5: lowered
-      [140, "consolidationRaised", 4], // beyond again at 13, settled at 14 (4 probes after 10): raised
+      [10, "consolidationRaised", 1], // probe 1: ⌊log2 3⌋ = 1 step up, settled since the fresh state (probe −4)
+      [50, "consolidationRaised", 16], // 4 probes later, 4.5× the budget: ⌊log2 4.5⌋ = 2 steps, 1 → 4 → 16
+      [90, "remedyVerified", 16], // 4 more: 4 points ≤ 10
+      [130, "consolidationLowered", 4], // probes 6–13 all below 5 points, 8 probes since the raise: lowered
+      [220, "consolidationRaised", 16], // 14–21 held 6 points once (no room: not lowered); beyond again at 22
     ],
   );
   assert.equal(full.indexOf(true), -1, "never at the ceiling with the budget exceeded and nothing pending");
@@ -52,13 +65,61 @@ test("a knob beyond the budget: raised, raised again when it did not hold, verif
     events[0].diagnosis,
     "forgetting 30.0 points, beyond the budget of 10.0: consolidation strength (online EWC) 0.0 → 1.0",
   );
+  assert.match(events[3].diagnosis, /held with room over 8 probes \(forgetting at most 4\.0 points/);
   const t = freshConsolidation();
   t.value = 4;
   assert.equal(
-    knobControl(k, t, probe(SETTLE_PROBES, 0.3), 1, 0.1, emit),
+    knobControl(consolidationKnob(1, 4), t, probe(SETTLE_PROBES, 0.3), 1, 0.1, emit),
     true,
     "at its ceiling, beyond the budget",
   );
+});
+
+test("more rows, the rung after the asymmetric loss: 0 (one row) → 2 → 4 (the ceiling), halved back to 0", () => {
+  const k = moreReplayKnob(4);
+  assert.deepEqual([k.up(0), k.up(2), k.up(4)], [2, 4, 4]);
+  assert.deepEqual([k.down(4), k.down(2)], [2, 0]);
+  assert.deepEqual([k.show!(0), k.show!(2)], ["1.0", "2.0"]); // 0 is back at the first knob's one row
+  assert.equal(moreReplayKnob(3).up(2), 3);
+});
+
+test("raise steps: one per doubling of the budget, at least one, never past the ceiling", () => {
+  const k = replayKnob(1);
+  // 0.15/0.1 → ⌊log2 1.5⌋ = 0 → 1 step; 0.4 → 2 steps; 0.95 → ⌊log2 9.5⌋ = 3 steps, ¼ → ½ → 1 (the ceiling).
+  assert.deepEqual(
+    [raisedValue(k, 0, 0.15, 0.1), raisedValue(k, 0, 0.4, 0.1), raisedValue(k, 0, 0.95, 0.1)],
+    [0.25, 0.5, 1],
+  );
+  assert.equal(raisedValue(k, 0.5, 0.95, 0.1), 1);
+});
+
+test("a chain of knobs: the next is raised when the one before is at its ceiling, lowered in reverse", () => {
+  const replay = { value: 0, changedAt: -SETTLE_PROBES, pending: null };
+  const ace = { value: 0, changedAt: -SETTLE_PROBES, pending: null };
+  const chain = [
+    [replayKnob(0.5), replay],
+    [aceKnob, ace],
+  ] as const;
+  const events: HealthEvent[] = [];
+  const emit = (e: HealthEvent) => void events.push(e);
+  // 4× the budget: replay 0 → ¼ → ½ (its ceiling); still beyond when settled: the asymmetric loss; then room.
+  const forgetting = [0.4, 0.4, 0.4, 0.4, 0.4, ...Array(8).fill(0.01), ...Array(8).fill(0.01)];
+  forgetting.forEach((f, i) => chainControl(chain, probe(i + 1, f), i + 1, 0.1, emit));
+  assert.deepEqual(
+    events.map((e) => [e.step, e.kind, e.evidence.share ?? e.evidence.asymmetric]),
+    [
+      [1, "replayRaised", 0.5],
+      [5, "replayRaised", 1], // replay at its ceiling: no "exhausted" event, the asymmetric loss's turn
+      [9, "remedyVerified", 1],
+      [13, "replayLowered", 0], // 8 probes of room after the change at 5 (every knob's clock restarted)
+      [21, "replayLowered", 0.25], // then the share, 8 probes after the last change
+    ],
+  );
+  assert.equal(
+    events[1].diagnosis,
+    "forgetting 40.0 points, beyond the budget of 10.0: replay's loss plain → asymmetric (ER-ACE, Caccia et al. 2022)",
+  );
+  assert.deepEqual([replay.value, ace.value], [0.25, 0]);
 });
 
 test("importance: a running mean of squared gradients (decay 0.99), scaled to mean 1 at the anchor", () => {

@@ -277,3 +277,29 @@ function argmax(a: ArrayLike<number>, at: number, n: number): number {
   for (let c = 1; c < n; c++) if (a[at + c] > a[at + best]) best = c;
   return best;
 }
+
+/**
+ * The segment to let go when too many are kept: the oldest one whose every label is also held by another
+ * segment, so that the labels of an earlier stretch of the stream stay on the probe (class-incremental
+ * forgetting is forgetting of labels no longer seen); the oldest of all when each holds a label of its own.
+ * A stream whose segments share their labels (stationary, domain-incremental) lets the oldest go.
+ *
+ * @example
+ * // one-hot rows: segment 0 holds labels {0}, 1 holds {0}, 2 holds {1}: segment 0 goes
+ * segmentToDrop([seg0, seg1, seg2]); // 0
+ */
+export function segmentToDrop(segments: readonly Pick<RetainedSegment, "y" | "rows">[]): number {
+  const labels = segments.map(labelsOf);
+  const shared = (i: number): boolean =>
+    [...labels[i]].every((l) => labels.some((other, j) => j !== i && other.has(l)));
+  const i = labels.findIndex((_, k) => shared(k));
+  return i < 0 ? 0 : i;
+}
+
+/** The labels (argmax of each row's target; 0/1 for one column) a segment holds. */
+function labelsOf(seg: Pick<RetainedSegment, "y" | "rows">): Set<number> {
+  const cols = seg.y.length / seg.rows;
+  const out = new Set<number>();
+  for (let r = 0; r < seg.rows; r++) out.add(argmax(seg.y, r * cols, cols));
+  return out;
+}

@@ -19,6 +19,7 @@ import {
   type PlasticityReading,
   type RetainedSegment,
   segmentScore,
+  segmentToDrop,
 } from "./vital-rules.js";
 
 /** What these detectors see at a check (kinds.ts's CheckContext, which holds more). */
@@ -192,8 +193,16 @@ const FORGETTING_OPTIONS = {
 
 type ForgettingOptions = ParsedOptions<typeof FORGETTING_OPTIONS>;
 
-/** Keep the check's first rows as a new segment (the oldest goes beyond `segments`). */
-function keepSegment(mem: ForgettingMemory, batch: Batch, o: ForgettingOptions): void {
+/**
+ * Keep the check's first rows as a new segment; beyond `segments`, `segmentToDrop`'s goes (classification:
+ * the labels of earlier stretches stay), else the oldest (regression targets hold no labels).
+ */
+function keepSegment(
+  mem: ForgettingMemory,
+  batch: Batch,
+  o: ForgettingOptions,
+  classification: boolean,
+): void {
   const [n, cols] = [batch.x.shape[0], batch.x.shape[1]];
   const yCols = batch.y.shape[1];
   const rows = Math.min(n, o.rows);
@@ -206,7 +215,8 @@ function keepSegment(mem: ForgettingMemory, batch: Batch, o: ForgettingOptions):
     last: NaN,
     probes: 0,
   });
-  if (mem.segments.length > o.segments) mem.segments.shift();
+  if (mem.segments.length > o.segments)
+    mem.segments.splice(classification ? segmentToDrop(mem.segments) : 0, 1);
 }
 
 /**
@@ -276,7 +286,7 @@ export const forgettingKind = defineKind({
       const classification = p.chance > 0;
       mem.checks++;
       const capture = seen.batch !== undefined && mem.checks % o.captureEvery === 0;
-      if (capture) keepSegment(mem, seen.batch!, o);
+      if (capture) keepSegment(mem, seen.batch!, o, classification);
       if (!capture && mem.checks % o.probeEvery !== 0) return null;
       probeSegments(mem, seen.control, classification);
       const holds = forgettingBeyond(mem, o.budget);

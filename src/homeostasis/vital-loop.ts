@@ -23,22 +23,33 @@ import { Rng } from "../tensor/rng.js";
 import { deepCopy } from "../tensor/plain.js";
 import { add as addTerms } from "../autograd/ops.js";
 import { defineKind } from "../config/registry.js";
-import type { Batch, BatchEvent, LayerActivation, TrainingControl } from "../train/events.js";
+import type { BatchEvent, TrainingControl } from "../train/events.js";
 import type { Regulator } from "./regulator.js";
-import { emptyStore, offerRows, type RowStore, storedBatch, withReplay } from "./vital-memory.js";
+import { offerRows, storedBatch, withReplay } from "./vital-memory.js";
+import { freshKnob, freshLoop, type LoopState } from "./vital-state.js";
 import {
+  activationsOn,
+  anchorFor,
   describeSignals,
   loopEvent,
   PLASTICITY_REMEDIES,
   type Remedy,
+  restored,
   signalEvidence,
 } from "./vital-remedies.js";
 import { VITALS_OPTIONS, vitalsOptions, type VitalsOptions } from "./vital-options.js";
-import { knobControl, type ReplayState, replayControl, SETTLE_PROBES } from "./vital-replay.js";
+import {
+  aceKnob,
+  chainControl,
+  type Knob,
+  type KnobState,
+  moreReplayKnob,
+  replayKnob,
+} from "./vital-replay.js";
+import { aceTerm, markClasses } from "./vital-ace.js";
 import {
   accumulateImportance,
   anchorHere,
-  type ConsolidationState,
   consolidationKnob,
   consolidationTerm,
   freshConsolidation,
@@ -46,30 +57,6 @@ import {
 
 /** A check step's batch with this many rows or more is its own probe (its activations are read in place). */
 const OWN_ROWS = 16;
-
-/** Everything the loop decides with (the monitor and the active regulators keep their own state). */
-interface LoopState extends ReplayState {
-  rng: ReturnType<Rng["getState"]>;
-  probe: RowStore;
-  reservoir: RowStore;
-  /** The weights when training first began: L2-Init's anchor (Kumar et al. 2023 pull towards the start). */
-  initial: Record<string, Float32Array> | null;
-  /** Remedies switched on (indices, in order), how many were tried, the next to try. */
-  active: number[];
-  tried: number;
-  next: number;
-  /** The last remedy awaiting its verdict, with the signals that called for it. */
-  pending: { remedy: number; step: number; before: PlasticitySignals } | null;
-  /** A loss of plasticity is being handled (a new one needs the rule to stop holding first). */
-  episode: boolean;
-  exhausted: boolean;
-  plasticityChecks: number;
-  forgettingProbes: number;
-  /** Optimiser steps over every `fit` call (a continual run's steps restart with each task). */
-  steps: number;
-  /** The second memory knob (online EWC), used when `memoryRemedy` names it. */
-  consolidation: ConsolidationState;
-}
 
 export interface VitalsRegulator extends Regulator {
   /** Findings and actions, in order (the monitor's events). */
@@ -241,15 +228,25 @@ export function vitals(
 
   const consolidating = o.forgettingBudget > 0 && o.memoryRemedy !== "replay";
   const knob = consolidationKnob(o.strength, o.maxStrength);
-  /** Replay, consolidation, or replay until its ceiling and then consolidation (lowered first, too). */
+  /** ER-ACE's loss needs a softmax output (its cross-entropy is taken on the logits). */
+  const asymmetric = (c: TrainingControl): boolean =>
+    o.asymmetric && o.memoryRemedy !== "consolidation" && c.model.outputActivation() === "softmax";
+  /** Replayed rows per new row: the first knob's share, or beyond one row the third's. */
+  const share = (): number => (st.more.value > 0 ? st.more.value : st.share);
+  /** Replay (up to a row per new row, its asymmetric loss, more rows), consolidation, or both in turn (lowered in reverse). */
   const memoryControl = (f: ForgettingMemory, step: number, c: TrainingControl): void => {
     const k = st.consolidation;
     if (consolidating && f.forgetting <= o.forgettingBudget) anchorHere(k, c);
-    if (o.memoryRemedy === "consolidation") knobControl(knob, k, f, step, o.forgettingBudget, emit);
-    else if (o.memoryRemedy === "replay" || (k.value === 0 && k.pending === null)) {
-      const full = replayControl(st, f, step, o, emit);
-      if (full && o.memoryRemedy === "both") knobControl(knob, k, f, step, o.forgettingBudget, emit);
-    } else knobControl(knob, k, f, step, o.forgettingBudget, emit);
+    const replay: KnobState = { value: st.share, changedAt: st.changedAt, pending: st.replayPending };
+    const replaying = o.memoryRemedy !== "consolidation";
+    const chain: [Knob, KnobState][] = [
+      ...(replaying ? [[replayKnob(Math.min(1, o.maxReplay)), replay] as [Knob, KnobState]] : []),
+      ...(asymmetric(c) ? [[aceKnob, st.ace] as [Knob, KnobState]] : []),
+      ...(replaying && o.maxReplay > 1 ? [[moreReplayKnob(o.maxReplay), st.more] as [Knob, KnobState]] : []),
+      ...(consolidating ? [[knob, k] as [Knob, KnobState]] : []),
+    ];
+    chainControl(chain, f, step, o.forgettingBudget, emit);
+    [st.share, st.changedAt, st.replayPending] = [replay.value, replay.changedAt, replay.pending];
   };
 
   const control = (step: number, c: TrainingControl): void => {
@@ -272,7 +269,7 @@ export function vitals(
       return monitor.events;
     },
     get replayShare() {
-      return st.share;
+      return share();
     },
     get remedies() {
       return st.active.map((k) => remedies[k].name);
@@ -292,9 +289,15 @@ export function vitals(
     setState(saved) {
       const s = saved as { monitor: unknown; loop: LoopState; regulators: unknown[][] };
       monitor.setState?.(s.monitor);
-      // A checkpoint from before consolidation lacks its state: fresh.
+      // A checkpoint from before consolidation (or the asymmetric replay) lacks its state: fresh.
       const loop = deepCopy(s.loop) as Partial<LoopState> & LoopState;
-      st = { ...loop, consolidation: loop.consolidation ?? freshConsolidation() };
+      st = {
+        ...loop,
+        consolidation: loop.consolidation ?? freshConsolidation(),
+        ace: loop.ace ?? freshKnob(),
+        more: loop.more ?? freshKnob(),
+        seen: loop.seen ?? new Float32Array(0),
+      };
       rng.setState(st.rng);
       regs = new Map(st.active.map((k, i) => [k, restored(remedies[k], s.regulators[i])]));
       relist();
@@ -309,14 +312,21 @@ export function vitals(
       rows = batch.x.shape[0];
       // The probe stands in for a batch too small to read units on (a check step reads a larger one in place).
       if (rows < OWN_ROWS) offerRows(st.probe, o.probeRows, batch, null);
-      if (o.forgettingBudget > 0) offerRows(st.reservoir, o.memory, batch, rng);
+      if (o.forgettingBudget > 0) {
+        offerRows(st.reservoir, o.memory, batch, rng);
+        st.seen = markClasses(st.seen, batch.y, 0, rows);
+      }
       let out = batch;
       for (const r of running()) out = r.transformBatch?.(out, c) ?? out;
-      if (st.share <= 0) return out;
-      return withReplay(out, st.reservoir, Math.floor(st.share * batch.x.shape[0] + rng.next()), rng);
+      if (share() <= 0) return out;
+      return withReplay(out, st.reservoir, Math.floor(share() * batch.x.shape[0] + rng.next()), rng);
     },
     lossTerm(ctx, c) {
       let total = consolidating ? consolidationTerm(st.consolidation, ctx.parameters) : null;
+      if (st.ace.value > 0 && st.share > 0 && asymmetric(c)) {
+        const t = aceTerm(ctx.batch, ctx.logits, rows, st.seen);
+        if (t) total = total ? addTerms(total, t) : t;
+      }
       for (const r of running()) {
         const t = r.lossTerm?.(ctx, c) ?? null;
         if (t) total = total ? addTerms(total, t) : t;
@@ -347,61 +357,10 @@ export function vitals(
   };
 }
 
-/** A remedy's regulators with the state a checkpoint kept. */
-function restored(remedy: Remedy, states: readonly unknown[]): Regulator[] {
-  const made = remedy.make();
-  made.forEach((r, j) => {
-    r.setState(deepCopy(states[j]));
-  });
-  return made;
-}
-
-function freshLoop(seed: number): LoopState {
-  return {
-    rng: new Rng(seed).fork("vitals").getState(),
-    probe: emptyStore(),
-    reservoir: emptyStore(),
-    initial: null,
-    active: [],
-    tried: 0,
-    next: 0,
-    pending: null,
-    episode: false,
-    exhausted: false,
-    plasticityChecks: 0,
-    share: 0,
-    changedAt: -SETTLE_PROBES,
-    replayPending: null,
-    forgettingProbes: 0,
-    steps: 0,
-    consolidation: freshConsolidation(),
-  };
-}
-
-/** L2-Init's anchor: the first weights, or the current ones for a parameter that has grown since. */
-function anchorFor(initial: Record<string, Float32Array>, c: TrainingControl): Record<string, Float32Array> {
-  return Object.fromEntries(
-    c.parameters.map(([n, t]) => [
-      n,
-      initial[n]?.length === t.data.length ? initial[n].slice() : (t.data as Float32Array).slice(),
-    ]),
-  );
-}
-
-/** Each layer's output on the probe rows, in inference mode (what the monitor reads unit statistics on). */
-function activationsOn(c: TrainingControl, batch: Batch): Map<string, LayerActivation> {
-  const map = new Map<string, LayerActivation>();
-  c.model.forward(batch.x, {
-    training: false,
-    onActivation: (name, output, pre) => map.set(name, { output, preActivation: pre }),
-  });
-  return map;
-}
-
 /** `{"type": "vitals", …}` in a `homeostasis` list: the closed loop of the vital signs. */
 export const vitalsKind = defineKind({
   name: "vitals",
-  doc: "The vital signs in a closed loop: loss of plasticity and forgetting diagnosed on a probe, remedied (a plasticity regulator, more replay), each remedy verified or rolled back.",
+  doc: "The vital signs in a closed loop: loss of plasticity and forgetting diagnosed on a probe, remedied (a plasticity regulator; more replay, then its asymmetric loss), each remedy verified or rolled back.",
   options: VITALS_OPTIONS,
   create: (o) => vitals(o),
 });

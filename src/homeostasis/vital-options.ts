@@ -58,6 +58,11 @@ export const VITALS_OPTIONS = {
     doc: "Rows of the stream kept for replay (a reservoir).",
   },
   maxReplay: { kind: "number", min: 0, default: 1, doc: "Most replayed rows per new row." },
+  asymmetric: {
+    kind: "boolean",
+    default: true,
+    doc: "Once replay is at one row per new row and forgetting still exceeds the budget, switch its loss to ER-ACE's asymmetric cross-entropy (softmax outputs) before replaying more rows.",
+  },
   memoryRemedy: {
     kind: "choice",
     values: ["replay", "consolidation", "both"],

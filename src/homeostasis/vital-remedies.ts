@@ -10,6 +10,8 @@ import { intrinsicPlasticity } from "./intrinsic.js";
 import { l2Init } from "./l2-init.js";
 import { redo } from "./redo.js";
 import type { Regulator } from "./regulator.js";
+import { deepCopy } from "../tensor/plain.js";
+import type { Batch, LayerActivation, TrainingControl } from "../train/events.js";
 
 /** A remedy: the regulators it switches on together. */
 export interface Remedy {
@@ -45,4 +47,36 @@ export function loopEvent(
   action: string,
 ): HealthEvent {
   return { step, kind, evidence, diagnosis, action, repaired: kind !== "remedyExhausted" };
+}
+
+/** A remedy's regulators with the state a checkpoint kept. */
+export function restored(remedy: Remedy, states: readonly unknown[]): Regulator[] {
+  const made = remedy.make();
+  made.forEach((r, j) => {
+    r.setState(deepCopy(states[j]));
+  });
+  return made;
+}
+
+/** L2-Init's anchor: the first weights, or the current ones for a parameter that has grown since. */
+export function anchorFor(
+  initial: Record<string, Float32Array>,
+  c: TrainingControl,
+): Record<string, Float32Array> {
+  return Object.fromEntries(
+    c.parameters.map(([n, t]) => [
+      n,
+      initial[n]?.length === t.data.length ? initial[n].slice() : (t.data as Float32Array).slice(),
+    ]),
+  );
+}
+
+/** Each layer's output on the probe rows, in inference mode (what the monitor reads unit statistics on). */
+export function activationsOn(c: TrainingControl, batch: Batch): Map<string, LayerActivation> {
+  const map = new Map<string, LayerActivation>();
+  c.model.forward(batch.x, {
+    training: false,
+    onActivation: (name, output, pre) => map.set(name, { output, preActivation: pre }),
+  });
+  return map;
 }

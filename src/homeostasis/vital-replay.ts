@@ -11,16 +11,18 @@ import { loopEvent } from "./vital-remedies.js";
 /** Probes of the forgetting detector between two changes of a knob (its effect needs time). */
 export const SETTLE_PROBES = 4;
 
+/**
+ * Probes the budget must hold with room, every one of them, before a knob is lowered: longer than the
+ * settling time, so that forgetting that comes in bursts (at each new task of a class-incremental stream,
+ * then repaired by replay) is seen before the memory that repairs it is given back.
+ */
+export const ROOM_PROBES = 2 * SETTLE_PROBES;
+
 /** Replayed rows per new row, the forgetting probe at its last change, and a raise awaiting its verdict. */
 export interface ReplayState {
   share: number;
   changedAt: number;
   replayPending: { step: number; forgetting: number } | null;
-}
-
-export interface ReplayOptions {
-  forgettingBudget: number;
-  maxReplay: number;
 }
 
 type Emit = (e: HealthEvent) => void;
@@ -30,6 +32,8 @@ export interface KnobState {
   value: number;
   changedAt: number;
   pending: { step: number; forgetting: number } | null;
+  /** The most forgetting read since the last change (absent in checkpoints before it: none read). */
+  peak?: number;
 }
 
 /** What a knob is: its steps up and down, its ceiling, and its words. */
@@ -43,6 +47,8 @@ export interface Knob {
   /** "replayed rows per new row", and "replay at 0.25 rows per new row". */
   unit: string;
   at(value: number): string;
+  /** A value in words, where a number says it badly (default: two significant digits). */
+  show?(value: number): string;
 }
 
 /** The replay share as a knob: 0 → ¼ → ½ → 1, halved down to 0 below ¹⁄₁₆. */
@@ -56,6 +62,37 @@ export const replayKnob = (maxReplay: number): Knob => ({
   at: (v) => `replay at ${v.toPrecision(2)} rows per new row`,
 });
 
+/**
+ * Replayed rows beyond one per new row as a knob, the rung after the asymmetric loss (on class-incremental
+ * digits more plain rows held less than the asymmetric loss at one row): 0 (one row, the replay knob's
+ * ceiling) → 2 → 4 … up to `maxReplay`, halved back to 0.
+ */
+export const moreReplayKnob = (maxReplay: number): Knob => ({
+  key: "moreShare",
+  stem: "replay",
+  up: (v) => Math.min(maxReplay, 2 * Math.max(v, 1)),
+  down: (v) => (v / 2 <= 1 ? 0 : v / 2),
+  ceiling: maxReplay,
+  unit: "replayed rows per new row",
+  at: (v) => `replay at ${Math.max(v, 1).toPrecision(2)} rows per new row`,
+  show: (v) => Math.max(v, 1).toPrecision(2),
+});
+
+/**
+ * The replay's loss as a knob, the rung after one replayed row per new row: 0 plain, 1 ER-ACE's asymmetric
+ * cross-entropy (`vital-ace.ts`). Its events are the replay's (`replayRaised`, `replayLowered`).
+ */
+export const aceKnob: Knob = {
+  key: "asymmetric",
+  stem: "replay",
+  up: () => 1,
+  down: () => 0,
+  ceiling: 1,
+  unit: "replay's loss",
+  at: (v) => (v ? "replay with ER-ACE's asymmetric loss" : "plain replay"),
+  show: (v) => (v ? "asymmetric (ER-ACE, Caccia et al. 2022)" : "plain"),
+};
+
 function setKnob(
   k: Knob,
   s: KnobState,
@@ -67,15 +104,17 @@ function setKnob(
   why: string,
 ): void {
   const before = s.value;
+  const show = k.show ?? ((v: number) => v.toPrecision(2));
   const raised = value > before;
   s.value = value;
   s.changedAt = f.probes;
+  s.peak = 0;
   emit(
     loopEvent(
       step,
       `${k.stem}${raised ? "Raised" : "Lowered"}`,
       { forgetting: f.forgetting, budget, [`${k.key}Before`]: before, [k.key]: value },
-      `${why}: ${k.unit} ${before.toPrecision(2)} → ${value.toPrecision(2)}`,
+      `${why}: ${k.unit} ${show(before)} → ${show(value)}`,
       `${k.stem} ${raised ? "raised" : "lowered"}`,
     ),
   );
@@ -84,7 +123,8 @@ function setKnob(
 /**
  * One probe of the forgetting detector for one knob: raise it beyond the budget, verify a raise once it
  * has settled (raise again, up to its ceiling, when it did not hold), lower it when the budget holds with
- * room. Returns whether the knob is at its ceiling with the budget still exceeded (the next knob's turn).
+ * room. Returns whether the knob is at its ceiling with the budget still exceeded (the next knob's turn);
+ * only the `last` knob of a chain says in an event that the remedy is exhausted.
  *
  * @example
  * knobControl(replayKnob(1), state, monitor.memory("forgetting"), step, 0.1, emit);
@@ -96,10 +136,13 @@ export function knobControl(
   step: number,
   budget: number,
   emit: Emit,
+  last = true,
 ): boolean {
   const settled = f.probes - s.changedAt >= SETTLE_PROBES;
+  s.peak = Math.max(s.peak ?? 0, f.forgetting);
   const worse = `forgetting ${(100 * f.forgetting).toFixed(1)} points, beyond the budget of ${(100 * budget).toFixed(1)}`;
-  const raise = (why: string): void => setKnob(k, s, k.up(s.value), f, step, budget, emit, why);
+  const raise = (why: string): void =>
+    setKnob(k, s, raisedValue(k, s.value, f.forgetting, budget), f, step, budget, emit, why);
   // Beyond the budget by more than the noise of the retained segments (2 standard errors).
   const beyond = forgettingBeyond(f, budget);
   if (s.pending) {
@@ -119,6 +162,8 @@ export function knobControl(
     } else if (s.value < k.ceiling) raise(`${worse} after raising it at step ${at}`);
     else {
       s.pending = null;
+      // The next knob's turn, raised in the same probe: nothing is exhausted yet.
+      if (!last) return true;
       emit(
         loopEvent(
           step,
@@ -136,7 +181,7 @@ export function knobControl(
     if (s.value >= k.ceiling) return true;
     s.pending = { step, forgetting: f.forgetting };
     raise(worse);
-  } else if (s.value > 0 && f.forgetting < budget / 2 && settled)
+  } else if (s.value > 0 && s.peak < budget / 2 && f.probes - s.changedAt >= ROOM_PROBES)
     setKnob(
       k,
       s,
@@ -145,26 +190,46 @@ export function knobControl(
       step,
       budget,
       emit,
-      `the budget holds with room (forgetting ${(100 * f.forgetting).toFixed(1)} points < half the budget): memory gives back steps to new data`,
+      `the budget held with room over ${f.probes - s.changedAt} probes (forgetting at most ${(100 * s.peak).toFixed(1)} points < half the budget): memory gives back steps to new data`,
     );
   return false;
 }
 
 /**
- * The replay share as the loop's knob (the state's fields keep their names across checkpoints).
+ * A raise in proportion to the excess: one step up per doubling of the budget (at least one, up to the
+ * ceiling), so that catastrophic forgetting (a class-incremental task switch) is not met one small step
+ * per task.
  *
  * @example
- * replayControl(state, monitor.memory("forgetting"), step, { forgettingBudget: 0.1, maxReplay: 1 }, emit);
+ * raisedValue(replayKnob(1), 0, 0.4, 0.1); // 0 → ¼ → ½: 0.5 (forgetting 4× the budget, two doublings)
  */
-export function replayControl(
-  st: ReplayState,
+export function raisedValue(k: Knob, value: number, forgetting: number, budget: number): number {
+  const steps = Math.max(1, Math.floor(Math.log2(forgetting / budget)));
+  let v = value;
+  for (let i = 0; i < steps && v < k.ceiling; i++) v = k.up(v);
+  return v;
+}
+
+/**
+ * Knobs in turn (replay, its asymmetric loss, consolidation): the last one raised (or the first) follows
+ * the forgetting; at its ceiling with the budget still exceeded the next one is raised; they are lowered
+ * in reverse order. A change of any knob restarts every knob's settling time (their effects mix).
+ *
+ * @example
+ * chainControl([[replayKnob(1), replay], [aceKnob, ace]], monitor.memory("forgetting"), step, 0.1, emit);
+ */
+export function chainControl(
+  chain: readonly (readonly [Knob, KnobState])[],
   f: ForgettingMemory,
   step: number,
-  o: ReplayOptions,
+  budget: number,
   emit: Emit,
-): boolean {
-  const s: KnobState = { value: st.share, changedAt: st.changedAt, pending: st.replayPending };
-  const full = knobControl(replayKnob(o.maxReplay), s, f, step, o.forgettingBudget, emit);
-  [st.share, st.changedAt, st.replayPending] = [s.value, s.changedAt, s.pending];
-  return full;
+): void {
+  let i = chain.length - 1;
+  while (i > 0 && chain[i][1].value === 0 && chain[i][1].pending === null) i--;
+  const turn = (j: number): boolean =>
+    knobControl(chain[j][0], chain[j][1], f, step, budget, emit, j === chain.length - 1);
+  for (let full = turn(i); full && i + 1 < chain.length; ) full = turn(++i);
+  if (chain.some(([, s]) => s.changedAt === f.probes))
+    for (const [, s] of chain) [s.changedAt, s.peak] = [f.probes, 0];
 }
