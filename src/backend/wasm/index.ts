@@ -4,6 +4,7 @@ import * as jsLinear from "../js/linear.js";
 import { convBackwardByKernels, convByKernels } from "../conv-kernels.js";
 import * as conv from "./conv.js";
 import { convBackward, convForward } from "./conv-fused.js";
+import { adamStep } from "./adam.js";
 import * as distance from "./distance.js";
 import { loadKernels, type LoadedKernels } from "./loader.js";
 import { MAP_MIN, VECTOR_MIN, KernelRunner } from "./runner.js";
@@ -120,7 +121,13 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
     adam(u, mu, nu, beta1, beta2, eps, c1, c2) {
       if (u.length < VECTOR_MIN || mu.length !== u.length || nu.length !== u.length)
         jsBackend.adam!(u, mu, nu, beta1, beta2, eps, c1, c2);
-      else mm.adam(u, mu, nu, beta1, beta2, eps, c1, c2);
+      else adamStep(mm, u, mu, nu, { beta1, beta2, eps, c1, c2 });
+    },
+    // Below VECTOR_MIN both halves run on js, as `adam` and `axpy` alone do: the same bits either way.
+    adamApply(u, mu, nu, beta1, beta2, eps, c1, c2, p, alpha) {
+      if (u.length < VECTOR_MIN || mu.length !== u.length || nu.length !== u.length || p.length !== u.length)
+        jsBackend.adamApply!(u, mu, nu, beta1, beta2, eps, c1, c2, p, alpha);
+      else adamStep(mm, u, mu, nu, { beta1, beta2, eps, c1, c2 }, p, alpha);
     },
     axpy(alpha, x, y) {
       if (x.length !== y.length || y.length < VECTOR_MIN) jsBackend.axpy(alpha, x, y);

@@ -192,24 +192,6 @@ export class KernelRunner {
     this.output(xAt, x);
   }
 
-  /** One Adam step in place over u (the gradient, then the update) and the moments mu and nu. */
-  adam(
-    u: Float32Array,
-    mu: Float32Array,
-    nu: Float32Array,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    c1: number,
-    c2: number,
-  ): void {
-    const [uAt, muAt, nuAt] = this.stage([u, mu, nu]) as [number, number, number];
-    this.kernels.exports.adam(uAt, muAt, nuAt, u.length, beta1, beta2, eps, c1, c2);
-    this.output(uAt, u);
-    this.output(muAt, mu);
-    this.output(nuAt, nu);
-  }
-
   /** out ← [Σ w², Σ (w − w0)², Σ w0², Σ g²] in float64 (in place when the three are resident, as a check's are). */
   stepSquares(w: Float32Array, w0: Float32Array, g: Float32Array, out: Float64Array): void {
     const [wAt, w0At, gAt] = this.stage([w, w0, g], 8, 1) as [number, number, number];
