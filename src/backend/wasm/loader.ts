@@ -36,6 +36,19 @@ export interface KernelExports {
   stepSquares(w: number, w0: number, g: number, n: number, out: number): void;
   centredRowGram(h: number, m: number, units: number, mean: number, centred: number, gram: number): void;
   jacobiDiagonalize(a: number, n: number): void;
+  adamAxpy64(
+    u: number,
+    mu: number,
+    nu: number,
+    p: number,
+    n: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+    alpha: number,
+  ): void;
   adamAxpy(
     u: number,
     mu: number,

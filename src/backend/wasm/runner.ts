@@ -24,6 +24,9 @@ export const VECTOR_MIN = 4096;
 /** Below this many floats, relu and its derivative stay in JavaScript. */
 export const MAP_MIN = 256;
 
+/** Shortest array Adam runs on the compiled float64 loop (wasm/index.ts); shorter ones stay on js. */
+export const ADAM64_MIN = 1024;
+
 /**
  * Arrays shorter than this are not made resident: a bias or a small layer's weights cost the heap a
  * block and a finalizer each, and copying them is cheap.

@@ -79,3 +79,57 @@ export function adamAxpy(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1
 @inline function stepOne(u: usize, p: usize, at: usize, a32: f32): void {
   store<f32>(p + at, load<f32>(p + at) + a32 * load<f32>(u + at));
 }
+
+/**
+ * `adamAxpy` with the js reference's arithmetic instead of float32's: each line in float64, rounded to
+ * float32 once when stored, later lines reading the stored values, and c1, c2 compared with 1 in
+ * float64. Every operation is IEEE's (no fused multiply-add), so the bits are the js loop's, at a
+ * fraction of its time; the backend runs the arrays too short for its float32 pass through it.
+ */
+export function adamAxpy64(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64): void {
+  const by1 = c1 != 1, by2 = c2 != 1;
+  if (by1 && by2) adamLoop64(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, true);
+  else if (by1) adamLoop64(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, false);
+  else if (by2) adamLoop64(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, true);
+  else adamLoop64(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, false);
+}
+
+// @ts-ignore: decorator
+@inline function adamLoop64(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64, by1: bool, by2: bool): void {
+  const a1 = 1 - beta1, a2 = 1 - beta2;
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const at = <usize>i << 2;
+    const g = f64x2.promote_low_f32x4(v128.load64_zero(u + at));
+    const m = roundF32(f64x2.add(f64x2.mul(f64x2.splat(beta1), f64x2.promote_low_f32x4(v128.load64_zero(mu + at))), f64x2.mul(f64x2.splat(a1), g)));
+    const v = roundF32(f64x2.add(f64x2.mul(f64x2.splat(beta2), f64x2.promote_low_f32x4(v128.load64_zero(nu + at))), f64x2.mul(f64x2.mul(f64x2.splat(a2), g), g)));
+    v128.store64_lane(mu + at, f32x4.demote_f64x2_zero(m), 0);
+    v128.store64_lane(nu + at, f32x4.demote_f64x2_zero(v), 0);
+    const r = f64x2.sqrt(v);
+    const den = f64x2.add(by2 ? f64x2.div(r, f64x2.splat(c2)) : r, f64x2.splat(eps));
+    const out = f32x4.demote_f64x2_zero(f64x2.div(by1 ? f64x2.div(m, f64x2.splat(c1)) : m, den));
+    v128.store64_lane(u + at, out, 0);
+    if (p) {
+      const q = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(p + at)), f64x2.mul(f64x2.splat(alpha), f64x2.promote_low_f32x4(out)));
+      v128.store64_lane(p + at, f32x4.demote_f64x2_zero(q), 0);
+    }
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const g = <f64>load<f32>(u + at);
+    const m = <f32>(beta1 * <f64>load<f32>(mu + at) + a1 * g);
+    const v = <f32>(beta2 * <f64>load<f32>(nu + at) + a2 * g * g);
+    store<f32>(mu + at, m);
+    store<f32>(nu + at, v);
+    const r = Math.sqrt(<f64>v);
+    const out = <f32>((by1 ? <f64>m / c1 : <f64>m) / ((by2 ? r / c2 : r) + eps));
+    store<f32>(u + at, out);
+    if (p) store<f32>(p + at, <f32>(<f64>load<f32>(p + at) + alpha * <f64>out));
+  }
+}
+
+/** Two float64 lanes rounded to float32 and back: the value a Float32Array stores. */
+// @ts-ignore: decorator
+@inline function roundF32(x: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(x));
+}
