@@ -68,3 +68,75 @@ test("the float32 corrections this test relies on: c1 at 157 and 170 steps, c2 a
   assert.equal(Math.sqrt(1 - BETA2 ** 20_000) < 1, true);
   assert.equal(jsBackend.adam !== undefined, true);
 });
+
+for (const name of ["js", "wasm"]) {
+  const b = backendByName(name);
+  test(`${name} adamApply: the bits of adam then axpy, in place and through copies`, {
+    skip: b?.adamApply ? false : `no ${name} adamApply kernel here`,
+  }, () => {
+    const rng = new Rng(9);
+    // Below VECTOR_MIN (js's loops on wasm too), whole blocks of 8, a block of 4 and a tail, 3 alone.
+    for (const n of [2560, 4096, 4103, 4099]) {
+      for (const resident of [false, true]) {
+        const make = (fill: (i: number) => number) => {
+          const a = (resident ? b!.alloc?.(n) : null) ?? new Float32Array(n);
+          for (let i = 0; i < n; i++) a[i] = fill(i);
+          return a;
+        };
+        const g = make(() => rng.uniform(-1, 1) * 10 ** rng.uniform(-6, 0));
+        const mu = make((i) => g[i]! * rng.uniform(-2, 2));
+        const nu = make((i) => g[i]! * g[i]! * rng.uniform(0, 3));
+        // Weights the size of a step, so that rounding the product apart from the sum shows in p's bits.
+        const p = make(() => rng.uniform(-1, 1) * 1e-3);
+        const copies = () => [g, mu, nu, p].map((a) => make((i) => a[i]!));
+        for (const t of [1, 170, 20_000]) {
+          const [c1, c2] = [1 - BETA1 ** t, Math.sqrt(1 - BETA2 ** t)];
+          const [u1, mu1, nu1, p1] = copies() as Float32Array[];
+          b!.adam!(u1!, mu1!, nu1!, BETA1, BETA2, EPS, c1, c2);
+          b!.axpy(-1e-3, u1!, p1!);
+          const [u2, mu2, nu2, p2] = copies() as Float32Array[];
+          b!.adamApply!(u2!, mu2!, nu2!, BETA1, BETA2, EPS, c1, c2, p2!, -1e-3);
+          const where = `n ${n} resident ${resident} t ${t}`;
+          assert.deepEqual([u2, mu2, nu2, p2], [u1, mu1, nu1, p1], where);
+          assert.notDeepEqual(p2, p, `${where}: the step moved p`);
+        }
+      }
+    }
+  });
+}
+
+test("wasm adam and adamApply below VECTOR_MIN: js's float64 bits, compiled", {
+  skip: backendByName("wasm")?.adamApply ? false : "no wasm backend here",
+}, () => {
+  const wasm = backendByName("wasm")!;
+  const rng = new Rng(11);
+  // Both sides of the compiled loop's threshold, odd lengths (a lane alone at the end), resident or not.
+  for (const n of [300, 1024, 1025, 2560, 4095]) {
+    for (const resident of [false, true]) {
+      const make = (fill: (i: number) => number) => {
+        const a = (resident ? wasm.alloc?.(n) : null) ?? new Float32Array(n);
+        for (let i = 0; i < n; i++) a[i] = fill(i);
+        return a;
+      };
+      const g = make(() => rng.uniform(-1, 1) * 10 ** rng.uniform(-6, 0));
+      const mu = make((i) => g[i]! * rng.uniform(-2, 2));
+      const nu = make((i) => g[i]! * g[i]! * rng.uniform(0, 3));
+      const p = make(() => rng.uniform(-1, 1) * 1e-3);
+      const copies = () => [g, mu, nu, p].map((a) => make((i) => a[i]!)) as Float32Array[];
+      for (const t of [1, 30, 400, 100_000]) {
+        const [c1, c2] = [1 - BETA1 ** t, Math.sqrt(1 - BETA2 ** t)];
+        const where = `n ${n} resident ${resident} t ${t}`;
+        const [u1, mu1, nu1] = copies();
+        const [u2, mu2, nu2] = copies();
+        jsBackend.adam!(u1!, mu1!, nu1!, BETA1, BETA2, EPS, c1, c2);
+        wasm.adam!(u2!, mu2!, nu2!, BETA1, BETA2, EPS, c1, c2);
+        assert.deepEqual([u2, mu2, nu2], [u1, mu1, nu1], `adam, ${where}`);
+        const [v1, m1, n1, p1] = copies();
+        const [v2, m2, n2, p2] = copies();
+        jsBackend.adamApply!(v1!, m1!, n1!, BETA1, BETA2, EPS, c1, c2, p1!, -1e-3);
+        wasm.adamApply!(v2!, m2!, n2!, BETA1, BETA2, EPS, c1, c2, p2!, -1e-3);
+        assert.deepEqual([v2, m2, n2, p2], [v1, m1, n1, p1], `adamApply, ${where}`);
+      }
+    }
+  }
+});

@@ -257,6 +257,23 @@ export interface Backend {
     c2: number,
   ): void;
   /**
+   * `adam`, then p ← p + alpha·u (`axpy(alpha, u, p)`) in the same pass, with the bits of the two calls:
+   * the named Adam's step with its learning rate folded in (alpha = −lr). Optional: Adam calls `adam`
+   * and `axpy` where it is absent.
+   */
+  adamApply?(
+    u: Float32Array,
+    mu: Float32Array,
+    nu: Float32Array,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+    p: Float32Array,
+    alpha: number,
+  ): void;
+  /**
    * The sums of squares a health check takes of one weight matrix, in float64, each added in index order
    * (so every backend gives the plain loop's value to the last bit): out ← [Σ w², Σ (w − w0)², Σ w0², Σ g²],
    * w the weights after a step, w0 before it, g the step's gradient, all of one length. Optional: the

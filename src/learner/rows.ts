@@ -52,7 +52,11 @@ function encodeArray(row: ArrayLike<number>, format: RowFormat): Float64Array {
     throw new DataError(`x: expected ${width} values, got ${row.length}`, { field: "x" });
   if (width === 0) throw new DataError("x: expected at least one value, got an empty row", { field: "x" });
   const out = new Float64Array(width);
-  for (let j = 0; j < width; j++) out[j] = cell(row[j], `x[${j}]`);
+  for (let j = 0; j < width; j++) {
+    const v = row[j];
+    // The cell's name only for a message: a string built for every cell was ~1.5% of an observe at 784 wide.
+    out[j] = isFiniteNumber(v) ? v : cell(v, `x[${j}]`);
+  }
   return out;
 }
 
@@ -69,13 +73,18 @@ function encodeNamed(row: Readonly<Record<string, number>>, format: RowFormat): 
   const out = new Float64Array(names.length);
   names.forEach((name, j) => {
     if (!(name in row)) throw new DataError(`x.${name}: missing feature`, { field: `x.${name}` });
-    out[j] = cell(row[name], `x.${name}`);
+    const v = row[name];
+    out[j] = isFiniteNumber(v) ? v : cell(v, `x.${name}`);
   });
   return out;
 }
 
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === "number" && Number.isFinite(v);
+}
+
 function cell(v: unknown, field: string): number {
-  if (typeof v !== "number" || !Number.isFinite(v))
+  if (!isFiniteNumber(v))
     throw new DataError(`${field}: expected a finite number, got ${describeValue(v)}`, { field });
   return v;
 }

@@ -5,7 +5,7 @@
  * learning rate is applied afterwards by `scaleByLearningRate`.
  */
 import { backend, jsBackend } from "../backend/index.js";
-import { type GradientTransform, zerosLike } from "./transform.js";
+import { checkSizes, type GradientTransform, zerosLike } from "./transform.js";
 
 /** Options of `scaleByAdam`, the stage of Adam and AdamW that divides by the moments (Kingma & Ba 2015). */
 export interface AdamScalingOptions {
@@ -39,7 +39,7 @@ export interface AdamState {
  * t.update(u, t.init(params), params, 0); // first step: u ≈ sign(g) = [1]
  */
 export function scaleByAdam(options: AdamScalingOptions): GradientTransform<AdamState> {
-  const { beta1, beta2, eps, amsgrad } = options;
+  const { amsgrad } = options;
   return {
     init: (params) => ({
       step: 0,
@@ -47,31 +47,52 @@ export function scaleByAdam(options: AdamScalingOptions): GradientTransform<Adam
       nu: zerosLike(params),
       nuMax: amsgrad ? zerosLike(params) : [],
     }),
-    update(updates, state) {
-      state.step += 1;
-      const biasCorrection1 = 1 - beta1 ** state.step;
-      const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** state.step);
-      const kernels = backend();
-      const step = kernels.adam ?? jsBackend.adam!;
-      updates.forEach((u, i) => {
-        const mu = state.mu[i]!;
-        const nu = state.nu[i]!;
-        const nuMax = state.nuMax[i];
-        if (!nuMax) {
-          step(u, mu, nu, beta1, beta2, eps, biasCorrection1, biasCorrection2Sqrt);
-          return;
-        }
-        for (let j = 0; j < u.length; j++) {
-          const g = u[j]!;
-          mu[j] = beta1 * mu[j]! + (1 - beta1) * g;
-          nu[j] = beta2 * nu[j]! + (1 - beta2) * g * g;
-          // Read back from the Float32Arrays so that later arithmetic sees the stored, rounded state.
-          const v = (nuMax[j] = Math.max(nuMax[j]!, nu[j]!));
-          u[j] = mu[j]! / biasCorrection1 / (Math.sqrt(v) / biasCorrection2Sqrt + eps);
-        }
-      });
+    update: (updates, state) => adamPass(options, updates, state, null, 0),
+    updateAndApply(updates, state, params, _lr, scale) {
+      checkSizes(updates, params);
+      adamPass(options, updates, state, params, -scale);
     },
   };
+}
+
+/** Adam's pass over every parameter; with `params`, also p ← p + alpha·u (as `applyUpdates`). */
+function adamPass(
+  options: AdamScalingOptions,
+  updates: Float32Array[],
+  state: AdamState,
+  params: Float32Array[] | null,
+  alpha: number,
+): void {
+  const { beta1, beta2, eps } = options;
+  state.step += 1;
+  const biasCorrection1 = 1 - beta1 ** state.step;
+  const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** state.step);
+  const kernels = backend();
+  const step = kernels.adam ?? jsBackend.adam!;
+  updates.forEach((u, i) => {
+    const mu = state.mu[i]!;
+    const nu = state.nu[i]!;
+    const nuMax = state.nuMax[i];
+    const p = params?.[i];
+    if (!nuMax) {
+      if (p && kernels.adamApply)
+        kernels.adamApply(u, mu, nu, beta1, beta2, eps, biasCorrection1, biasCorrection2Sqrt, p, alpha);
+      else {
+        step(u, mu, nu, beta1, beta2, eps, biasCorrection1, biasCorrection2Sqrt);
+        if (p) kernels.axpy(alpha, u, p);
+      }
+      return;
+    }
+    for (let j = 0; j < u.length; j++) {
+      const g = u[j]!;
+      mu[j] = beta1 * mu[j]! + (1 - beta1) * g;
+      nu[j] = beta2 * nu[j]! + (1 - beta2) * g * g;
+      // Read back from the Float32Arrays so that later arithmetic sees the stored, rounded state.
+      const v = (nuMax[j] = Math.max(nuMax[j]!, nu[j]!));
+      u[j] = mu[j]! / biasCorrection1 / (Math.sqrt(v) / biasCorrection2Sqrt + eps);
+    }
+    if (p) kernels.axpy(alpha, u, p);
+  });
 }
 
 /** Options of `scaleByRms`, RMSprop's scaling stage (Tieleman & Hinton 2012). */

@@ -172,6 +172,9 @@ function createOptimizer(
   // Everything but the learning-rate scaling, which `step` folds into p -= lr·u. The state stays the
   // whole chain's (checkpoints do not depend on which path ran); the last stage keeps none.
   const head = chain(...stages.slice(0, -1));
+  // Adam's stage, last before the rate, applies the step in its own pass (the same bits, a pass fewer).
+  const fused = stages.at(-2)?.updateAndApply ? stages.at(-2)! : null;
+  const beforeFused = chain(...stages.slice(0, -2));
   const { lr, ...options } = checked;
   return {
     type,
@@ -180,6 +183,11 @@ function createOptimizer(
     init: transform.init,
     update: transform.update,
     step(params, updates, state, stepLr) {
+      if (fused) {
+        beforeFused.update(updates, state.slice(0, -2), params, stepLr);
+        fused.updateAndApply!(updates, state.at(-2), params, stepLr, stepLr);
+        return;
+      }
       head.update(updates, state.slice(0, -1), params, stepLr);
       applyUpdates(params, updates, stepLr);
     },

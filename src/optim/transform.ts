@@ -25,6 +25,11 @@ export interface GradientTransform<S = unknown> {
    * step's learning rate (schedule already applied by the caller).
    */
   update(updates: Float32Array[], state: S, params: readonly Float32Array[], lr: number): void;
+  /**
+   * Optional: `update`, then `applyUpdates(params, updates, scale)`, in one pass over each parameter,
+   * with the same bits. A named optimiser whose last stage before the learning rate has it saves a pass.
+   */
+  updateAndApply?(updates: Float32Array[], state: S, params: Float32Array[], lr: number, scale: number): void;
 }
 
 /** State of a transform that keeps none; an object rather than `undefined` so that it serialises. */
@@ -66,7 +71,7 @@ export function chain(...transforms: GradientTransform<any>[]): GradientTransfor
 }
 
 /** A caller that passes gradients for the wrong parameters would otherwise read `undefined` as NaN. */
-function checkSizes(updates: readonly Float32Array[], params: readonly Float32Array[]): void {
+export function checkSizes(updates: readonly Float32Array[], params: readonly Float32Array[]): void {
   if (updates.length !== params.length) {
     throw new Error(`got ${updates.length} update tensors for ${params.length} parameters`);
   }

@@ -9,7 +9,7 @@ import { matmul } from "./matmul.js";
 import { batchNorm, batchNormBackward } from "./norm.js";
 import { maxPool, maxPoolBackward } from "./pool.js";
 import { reduce, transpose } from "./reduce.js";
-import { adam, axpy, scale, stepSquares } from "./vector.js";
+import { adam, adamApply, axpy, scale, stepSquares } from "./vector.js";
 
 /**
  * The reference backend: plain TypeScript over typed arrays. Every other backend is tested against it.
@@ -41,5 +41,6 @@ export const jsBackend = {
   axpy,
   scale,
   adam,
+  adamApply,
   stepSquares,
 } satisfies Backend;

@@ -42,15 +42,51 @@ export function adam(
   c1: number,
   c2: number,
 ): void {
+  adamPass(u, mu, nu, beta1, beta2, eps, c1, c2, null, 0);
+}
+
+/** `adam` then `axpy(alpha, u, p)` in one pass: the reference for `Backend.adamApply`. */
+export function adamApply(
+  u: Float32Array,
+  mu: Float32Array,
+  nu: Float32Array,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  c1: number,
+  c2: number,
+  p: Float32Array,
+  alpha: number,
+): void {
+  if (p.length !== u.length) throw new Error(`adamApply: lengths differ (${u.length} vs ${p.length})`);
+  adamPass(u, mu, nu, beta1, beta2, eps, c1, c2, p, alpha);
+}
+
+function adamPass(
+  u: Float32Array,
+  mu: Float32Array,
+  nu: Float32Array,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  c1: number,
+  c2: number,
+  p: Float32Array | null,
+  alpha: number,
+): void {
   // A bias correction that has reached 1 is not divided by (x / 1 is x exactly), as the wasm kernel.
   const by1 = c1 !== 1;
   const by2 = c2 !== 1;
+  const a1 = 1 - beta1;
+  const a2 = 1 - beta2;
   for (let j = 0; j < u.length; j++) {
     const g = u[j]!;
-    mu[j] = beta1 * mu[j]! + (1 - beta1) * g;
-    nu[j] = beta2 * nu[j]! + (1 - beta2) * g * g;
+    mu[j] = beta1 * mu[j]! + a1 * g;
+    nu[j] = beta2 * nu[j]! + a2 * g * g;
     const m = mu[j]!;
     const r = Math.sqrt(nu[j]!);
     u[j] = (by1 ? m / c1 : m) / ((by2 ? r / c2 : r) + eps);
+    // As axpy: u read back as stored (float32), the sum in float64, rounded once.
+    if (p) p[j] += alpha * u[j]!;
   }
 }

@@ -4,9 +4,10 @@ import * as jsLinear from "../js/linear.js";
 import { convBackwardByKernels, convByKernels } from "../conv-kernels.js";
 import * as conv from "./conv.js";
 import { convBackward, convForward } from "./conv-fused.js";
+import { adamStep } from "./adam.js";
 import * as distance from "./distance.js";
 import { loadKernels, type LoadedKernels } from "./loader.js";
-import { MAP_MIN, VECTOR_MIN, KernelRunner } from "./runner.js";
+import { ADAM64_MIN, MAP_MIN, VECTOR_MIN, KernelRunner } from "./runner.js";
 import { centredRowGram, jacobiDiagonalize } from "./spectrum.js";
 
 /** Facts about a loaded wasm backend, for benchmarks and reports. */
@@ -118,9 +119,15 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
         );
     },
     adam(u, mu, nu, beta1, beta2, eps, c1, c2) {
-      if (u.length < VECTOR_MIN || mu.length !== u.length || nu.length !== u.length)
-        jsBackend.adam!(u, mu, nu, beta1, beta2, eps, c1, c2);
-      else mm.adam(u, mu, nu, beta1, beta2, eps, c1, c2);
+      const arithmetic = adamArithmetic(u, mu, nu, u);
+      if (!arithmetic) jsBackend.adam!(u, mu, nu, beta1, beta2, eps, c1, c2);
+      else adamStep(mm, u, mu, nu, { beta1, beta2, eps, c1, c2 }, null, 0, arithmetic);
+    },
+    // Below VECTOR_MIN both halves take js's arithmetic, as `adam` and `axpy` alone do: the same bits.
+    adamApply(u, mu, nu, beta1, beta2, eps, c1, c2, p, alpha) {
+      const arithmetic = adamArithmetic(u, mu, nu, p);
+      if (!arithmetic) jsBackend.adamApply!(u, mu, nu, beta1, beta2, eps, c1, c2, p, alpha);
+      else adamStep(mm, u, mu, nu, { beta1, beta2, eps, c1, c2 }, p, alpha, arithmetic);
     },
     axpy(alpha, x, y) {
       if (x.length !== y.length || y.length < VECTOR_MIN) jsBackend.axpy(alpha, x, y);
@@ -224,4 +231,15 @@ function allF32(...xs: unknown[]): boolean {
 /** Absent, or single precision (what the compiled kernels take). */
 function f32OrNull(a: unknown): boolean {
   return a === null || a instanceof Float32Array;
+}
+
+/**
+ * How Adam runs on arrays of this length: float32 SIMD from VECTOR_MIN floats (as `axpy`), js's float64
+ * arithmetic compiled (its bits, about twice its speed) from ADAM64_MIN, js itself below (the call and
+ * copies cost more).
+ */
+function adamArithmetic(u: Float32Array, mu: Float32Array, nu: Float32Array, p: Float32Array) {
+  const n = u.length;
+  if (mu.length !== n || nu.length !== n || p.length !== n || n < ADAM64_MIN) return null;
+  return n < VECTOR_MIN ? "float64" : "float32";
 }

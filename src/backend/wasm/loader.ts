@@ -36,16 +36,31 @@ export interface KernelExports {
   stepSquares(w: number, w0: number, g: number, n: number, out: number): void;
   centredRowGram(h: number, m: number, units: number, mean: number, centred: number, gram: number): void;
   jacobiDiagonalize(a: number, n: number): void;
-  adam(
+  adamAxpy64(
     u: number,
     mu: number,
     nu: number,
+    p: number,
     n: number,
     beta1: number,
     beta2: number,
     eps: number,
     c1: number,
     c2: number,
+    alpha: number,
+  ): void;
+  adamAxpy(
+    u: number,
+    mu: number,
+    nu: number,
+    p: number,
+    n: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+    alpha: number,
   ): void;
   biasAct(c: number, bias: number, m: number, n: number, ldc: number, hasBias: number, relu: number): void;
   squaredDistance(p: number, a: number, w: number, hasW: number, n: number): number;

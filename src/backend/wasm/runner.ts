@@ -24,6 +24,9 @@ export const VECTOR_MIN = 4096;
 /** Below this many floats, relu and its derivative stay in JavaScript. */
 export const MAP_MIN = 256;
 
+/** Shortest array Adam runs on the compiled float64 loop (wasm/index.ts); shorter ones stay on js. */
+export const ADAM64_MIN = 1024;
+
 /**
  * Arrays shorter than this are not made resident: a bias or a small layer's weights cost the heap a
  * block and a finalizer each, and copying them is cheap.
@@ -190,24 +193,6 @@ export class KernelRunner {
     const [xAt] = this.stage([x]) as [number];
     this.kernels.exports.scale(alpha, xAt, x.length);
     this.output(xAt, x);
-  }
-
-  /** One Adam step in place over u (the gradient, then the update) and the moments mu and nu. */
-  adam(
-    u: Float32Array,
-    mu: Float32Array,
-    nu: Float32Array,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    c1: number,
-    c2: number,
-  ): void {
-    const [uAt, muAt, nuAt] = this.stage([u, mu, nu]) as [number, number, number];
-    this.kernels.exports.adam(uAt, muAt, nuAt, u.length, beta1, beta2, eps, c1, c2);
-    this.output(uAt, u);
-    this.output(muAt, mu);
-    this.output(nuAt, nu);
   }
 
   /** out ← [Σ w², Σ (w − w0)², Σ w0², Σ g²] in float64 (in place when the three are resident, as a check's are). */

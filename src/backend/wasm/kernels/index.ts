@@ -2,6 +2,7 @@
 export * from "./gemm";
 export * from "./gemv";
 export * from "./vector";
+export * from "./adam";
 export * from "./linear";
 export * from "./distance";
 export * from "./spectrum";

@@ -2,12 +2,7 @@
 // once; each element is then y + alpha·x with one rounding where the runtime has relaxed SIMD (fused
 // multiply-add, as PyTorch's vectorised `add_(x, alpha=…)` computes it) and two where it has not. The
 // js backend computes in float64 and rounds once, so the two agree to within an ulp per step.
-
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
-}
+import { madd } from "./simd";
 
 /** y[i] ← y[i] + alpha·x[i] for n floats. */
 export function axpy(alpha: f64, x: usize, y: usize, n: i32): void {
@@ -75,52 +70,6 @@ export function step(x: usize, out: usize, n: i32): void {
   for (; i < n; i++) {
     const at = <usize>i << 2;
     store<f32>(out + at, load<f32>(x + at) > 0 ? 1 : 0);
-  }
-}
-
-/**
- * One Adam step over n floats, in place, in float32 (PyTorch's order of operations):
- * mu ← β1·mu + (1−β1)·g; nu ← β2·nu + (1−β2)·g²; u ← (mu / c1) / (sqrt(nu) / c2 + eps), g read from u.
- * The divisions and the square root bound its speed (≈1.7 ns a float, 8× axpy), so a bias correction
- * that has reached 1 in float32 (c1 after ~170 steps at β1 0.9, c2 after ~17,000 at β2 0.999) is not
- * divided by: x / 1 is x exactly, so the bits are those of the division.
- */
-export function adam(u: usize, mu: usize, nu: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64): void {
-  const by1 = <f32>c1 != 1, by2 = <f32>c2 != 1;
-  if (by1 && by2) adamLoop(u, mu, nu, n, beta1, beta2, eps, c1, c2, true, true);
-  else if (by1) adamLoop(u, mu, nu, n, beta1, beta2, eps, c1, c2, true, false);
-  else if (by2) adamLoop(u, mu, nu, n, beta1, beta2, eps, c1, c2, false, true);
-  else adamLoop(u, mu, nu, n, beta1, beta2, eps, c1, c2, false, false);
-}
-
-/** `adam`'s loop; inlined at each call with constant flags, so each copy keeps only its divisions. */
-// @ts-ignore: decorator
-@inline function adamLoop(u: usize, mu: usize, nu: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, by1: bool, by2: bool): void {
-  const b1 = f32x4.splat(<f32>beta1), a1 = f32x4.splat(<f32>(1 - beta1));
-  const b2 = f32x4.splat(<f32>beta2), a2 = f32x4.splat(<f32>(1 - beta2));
-  const e = f32x4.splat(<f32>eps), d1 = f32x4.splat(<f32>c1), d2 = f32x4.splat(<f32>c2);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const at = <usize>i << 2;
-    const g = v128.load(u + at);
-    const m = f32x4.add(f32x4.mul(b1, v128.load(mu + at)), f32x4.mul(a1, g));
-    const v = f32x4.add(f32x4.mul(b2, v128.load(nu + at)), f32x4.mul(a2, f32x4.mul(g, g)));
-    v128.store(mu + at, m);
-    v128.store(nu + at, v);
-    const r = f32x4.sqrt(v);
-    const den = f32x4.add(by2 ? f32x4.div(r, d2) : r, e);
-    v128.store(u + at, f32x4.div(by1 ? f32x4.div(m, d1) : m, den));
-  }
-  const sb1 = <f32>beta1, sa1 = <f32>(1 - beta1), sb2 = <f32>beta2, sa2 = <f32>(1 - beta2);
-  const se = <f32>eps, s1 = <f32>c1, s2 = <f32>c2;
-  for (; i < n; i++) {
-    const at = <usize>i << 2;
-    const g = load<f32>(u + at);
-    const m = sb1 * load<f32>(mu + at) + sa1 * g;
-    const v = sb2 * load<f32>(nu + at) + sa2 * (g * g);
-    store<f32>(mu + at, m);
-    store<f32>(nu + at, v);
-    store<f32>(u + at, (by1 ? m / s1 : m) / ((by2 ? Mathf.sqrt(v) / s2 : Mathf.sqrt(v)) + se));
   }
 }
 

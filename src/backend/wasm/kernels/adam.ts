@@ -1,0 +1,135 @@
+// AssemblyScript: Adam's per-parameter pass, in float32 SIMD, alone or fused with the step p ← p + alpha·u
+// that follows it. Fused, it gives the bits of Adam's pass then `axpy`: u is rounded to float32 before
+// p reads it, and each element of p takes the path it takes in axpy (madd in blocks of 8, then one
+// multiply and one add), so fusing saves a pass over u and p and nothing else.
+import { madd } from "./simd";
+
+/**
+ * One Adam step over n floats, in place, in float32 (PyTorch's order of operations):
+ * mu ← β1·mu + (1−β1)·g; nu ← β2·nu + (1−β2)·g²; u ← (mu / c1) / (sqrt(nu) / c2 + eps), g read from u;
+ * then, unless p is 0, p[i] ← p[i] + alpha·u[i] with the bits of `axpy`.
+ * The divisions and the square root bound its speed (≈1.7 ns a float, 8× axpy), so a bias correction
+ * that has reached 1 in float32 (c1 after ~170 steps at β1 0.9, c2 after ~17,000 at β2 0.999) is not
+ * divided by: x / 1 is x exactly, so the bits are those of the division.
+ */
+export function adamAxpy(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64): void {
+  const by1 = <f32>c1 != 1, by2 = <f32>c2 != 1;
+  if (by1 && by2) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, true);
+  else if (by1) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, false);
+  else if (by2) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, true);
+  else adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, false);
+}
+
+/** The loop; inlined at each call with constant flags, so each copy keeps only its divisions. */
+// @ts-ignore: decorator
+@inline function adamLoop(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64, by1: bool, by2: bool): void {
+  const b1 = f32x4.splat(<f32>beta1), a1 = f32x4.splat(<f32>(1 - beta1));
+  const b2 = f32x4.splat(<f32>beta2), a2 = f32x4.splat(<f32>(1 - beta2));
+  const e = f32x4.splat(<f32>eps), d1 = f32x4.splat(<f32>c1), d2 = f32x4.splat(<f32>c2);
+  const a32 = <f32>alpha, a = f32x4.splat(a32);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const at = <usize>i << 2;
+    const u0 = adamVector(u + at, mu + at, nu + at, b1, a1, b2, a2, e, d1, d2, by1, by2);
+    const u1 = adamVector(u + at + 16, mu + at + 16, nu + at + 16, b1, a1, b2, a2, e, d1, d2, by1, by2);
+    if (p) {
+      v128.store(p + at, madd(a, u0, v128.load(p + at)));
+      v128.store(p + at, madd(a, u1, v128.load(p + at, 16)), 16);
+    }
+  }
+  // Four lanes more while four remain, then one by one (each lane's arithmetic is the scalar one); p as
+  // axpy's scalar tail computes it.
+  if (i + 4 <= n) {
+    const at = <usize>i << 2;
+    adamVector(u + at, mu + at, nu + at, b1, a1, b2, a2, e, d1, d2, by1, by2);
+    if (p) for (let j = 0; j < 4; j++) stepOne(u, p, (<usize>(i + j)) << 2, a32);
+    i += 4;
+  }
+  const sb1 = <f32>beta1, sa1 = <f32>(1 - beta1), sb2 = <f32>beta2, sa2 = <f32>(1 - beta2);
+  const se = <f32>eps, s1 = <f32>c1, s2 = <f32>c2;
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const g = load<f32>(u + at);
+    const m = sb1 * load<f32>(mu + at) + sa1 * g;
+    const v = sb2 * load<f32>(nu + at) + sa2 * (g * g);
+    store<f32>(mu + at, m);
+    store<f32>(nu + at, v);
+    store<f32>(u + at, (by1 ? m / s1 : m) / ((by2 ? Mathf.sqrt(v) / s2 : Mathf.sqrt(v)) + se));
+    if (p) stepOne(u, p, at, a32);
+  }
+}
+
+/** Four lanes of the Adam step at these addresses: stores mu, nu and u, and returns u. */
+// @ts-ignore: decorator
+@inline function adamVector(u: usize, mu: usize, nu: usize, b1: v128, a1: v128, b2: v128, a2: v128, e: v128, d1: v128, d2: v128, by1: bool, by2: bool): v128 {
+  const g = v128.load(u);
+  const m = f32x4.add(f32x4.mul(b1, v128.load(mu)), f32x4.mul(a1, g));
+  const v = f32x4.add(f32x4.mul(b2, v128.load(nu)), f32x4.mul(a2, f32x4.mul(g, g)));
+  v128.store(mu, m);
+  v128.store(nu, v);
+  const r = f32x4.sqrt(v);
+  const den = f32x4.add(by2 ? f32x4.div(r, d2) : r, e);
+  const out = f32x4.div(by1 ? f32x4.div(m, d1) : m, den);
+  v128.store(u, out);
+  return out;
+}
+
+/** p[at] ← p[at] + alpha·u[at], as axpy's scalar tail computes it. */
+// @ts-ignore: decorator
+@inline function stepOne(u: usize, p: usize, at: usize, a32: f32): void {
+  store<f32>(p + at, load<f32>(p + at) + a32 * load<f32>(u + at));
+}
+
+/**
+ * `adamAxpy` with the js reference's arithmetic instead of float32's: each line in float64, rounded to
+ * float32 once when stored, later lines reading the stored values, and c1, c2 compared with 1 in
+ * float64. Every operation is IEEE's (no fused multiply-add), so the bits are the js loop's, at a
+ * fraction of its time; the backend runs the arrays too short for its float32 pass through it.
+ */
+export function adamAxpy64(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64): void {
+  const by1 = c1 != 1, by2 = c2 != 1;
+  if (by1 && by2) adamLoop64(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, true);
+  else if (by1) adamLoop64(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, false);
+  else if (by2) adamLoop64(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, true);
+  else adamLoop64(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, false);
+}
+
+// @ts-ignore: decorator
+@inline function adamLoop64(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64, by1: bool, by2: bool): void {
+  const a1 = 1 - beta1, a2 = 1 - beta2;
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const at = <usize>i << 2;
+    const g = f64x2.promote_low_f32x4(v128.load64_zero(u + at));
+    const m = roundF32(f64x2.add(f64x2.mul(f64x2.splat(beta1), f64x2.promote_low_f32x4(v128.load64_zero(mu + at))), f64x2.mul(f64x2.splat(a1), g)));
+    const v = roundF32(f64x2.add(f64x2.mul(f64x2.splat(beta2), f64x2.promote_low_f32x4(v128.load64_zero(nu + at))), f64x2.mul(f64x2.mul(f64x2.splat(a2), g), g)));
+    v128.store64_lane(mu + at, f32x4.demote_f64x2_zero(m), 0);
+    v128.store64_lane(nu + at, f32x4.demote_f64x2_zero(v), 0);
+    const r = f64x2.sqrt(v);
+    const den = f64x2.add(by2 ? f64x2.div(r, f64x2.splat(c2)) : r, f64x2.splat(eps));
+    const out = f32x4.demote_f64x2_zero(f64x2.div(by1 ? f64x2.div(m, f64x2.splat(c1)) : m, den));
+    v128.store64_lane(u + at, out, 0);
+    if (p) {
+      const q = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(p + at)), f64x2.mul(f64x2.splat(alpha), f64x2.promote_low_f32x4(out)));
+      v128.store64_lane(p + at, f32x4.demote_f64x2_zero(q), 0);
+    }
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const g = <f64>load<f32>(u + at);
+    const m = <f32>(beta1 * <f64>load<f32>(mu + at) + a1 * g);
+    const v = <f32>(beta2 * <f64>load<f32>(nu + at) + a2 * g * g);
+    store<f32>(mu + at, m);
+    store<f32>(nu + at, v);
+    const r = Math.sqrt(<f64>v);
+    const out = <f32>((by1 ? <f64>m / c1 : <f64>m) / ((by2 ? r / c2 : r) + eps));
+    store<f32>(u + at, out);
+    if (p) store<f32>(p + at, <f32>(<f64>load<f32>(p + at) + alpha * <f64>out));
+  }
+}
+
+/** Two float64 lanes rounded to float32 and back: the value a Float32Array stores. */
+// @ts-ignore: decorator
+@inline function roundF32(x: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(x));
+}
