@@ -62,6 +62,10 @@ const BY_TAP = 15;
  * the columns (padding taps read `padValue`), else column runs are added back into the image.
  */
 function walk(image: usize, cols: usize, g: usize, toColumns: bool, padValue: f32): void {
+  if (geo(g, GROUPS) == 1 && geo(g, BY_TAP) == 0 && geo(g, DILATION_W) == 1) {
+    walkJoined(image, cols, g, toColumns, padValue);
+    return;
+  }
   const batch = geo(g, BATCH);
   const height = geo(g, HEIGHT);
   const width = geo(g, WIDTH);
@@ -96,6 +100,53 @@ function walk(image: usize, cols: usize, g: usize, toColumns: bool, padValue: f3
             }
           }
   }
+}
+
+/**
+ * `walk` for one group, fields by row, no dilation across: the taps of a kernel row that fall inside
+ * the image read one contiguous run of it and fill one contiguous run of the columns, so each kernel
+ * row is one copy (or one addition, each image value still added once per field and kernel row, in the
+ * same order) instead of one per tap (the 3-channel first layer: 3-float runs, too short for SIMD).
+ */
+function walkJoined(image: usize, cols: usize, g: usize, toColumns: bool, padValue: f32): void {
+  const batch = geo(g, BATCH);
+  const height = geo(g, HEIGHT);
+  const width = geo(g, WIDTH);
+  const channels = geo(g, CHANNELS);
+  const kh = geo(g, KERNEL_H);
+  const kw = geo(g, KERNEL_W);
+  const strideH = geo(g, STRIDE_H);
+  const strideW = geo(g, STRIDE_W);
+  const dilationH = geo(g, DILATION_H);
+  const padTop = geo(g, PAD_TOP);
+  const padLeft = geo(g, PAD_LEFT);
+  const outH = geo(g, OUT_H);
+  const outW = geo(g, OUT_W);
+  const kernelRow = kw * channels;
+  let colAt = cols;
+  for (let n = 0; n < batch; n++)
+    for (let oy = 0; oy < outH; oy++)
+      for (let ox = 0; ox < outW; ox++) {
+        const ix0 = ox * strideW - padLeft;
+        // Taps kx0..kx1−1 of each kernel row fall inside the image's width.
+        const kx0 = min(kw, max(0, -ix0));
+        const kx1 = max(kx0, min(kw, width - ix0));
+        for (let ky = 0; ky < kh; ky++, colAt += <usize>kernelRow << 2) {
+          const iy = oy * strideH - padTop + ky * dilationH;
+          if (iy < 0 || iy >= height) {
+            if (toColumns) fillRun(colAt, kernelRow, padValue);
+            continue;
+          }
+          const imageAt = image + (<usize>(((n * height + iy) * width + ix0 + kx0) * channels) << 2);
+          const insideAt = colAt + (<usize>(kx0 * channels) << 2);
+          const inside = (kx1 - kx0) * channels;
+          if (toColumns) {
+            fillRun(colAt, kx0 * channels, padValue);
+            copyRun(imageAt, insideAt, inside);
+            fillRun(insideAt + (<usize>inside << 2), (kw - kx1) * channels, padValue);
+          } else addRun(insideAt, imageAt, inside);
+        }
+      }
 }
 
 /** cols ← the receptive fields of the channels-last image x (the geometry block at g says how). */
