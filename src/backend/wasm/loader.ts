@@ -48,6 +48,7 @@ export interface KernelExports {
     c2: number,
   ): void;
   biasAct(c: number, bias: number, m: number, n: number, ldc: number, hasBias: number, relu: number): void;
+  transposeInto(src: number, ld: number, rows: number, cols: number, dst: number): void;
   squaredDistance(p: number, a: number, w: number, hasW: number, n: number): number;
   squaredDistanceBackward(
     g: number,

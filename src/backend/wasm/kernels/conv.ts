@@ -247,3 +247,35 @@ export function maxPoolBackward(x: usize, y: usize, gOut: usize, g: usize, dx: u
           }
       }
 }
+
+/**
+ * dst [cols × rows] ← the transpose of src [rows × cols] (row stride `ld` floats): a convolution's output
+ * from the filters-by-fields product (see host conv-fused.ts). Copies only, 4×4 blocks in registers.
+ */
+export function transposeInto(src: usize, ld: i32, rows: i32, cols: i32, dst: usize): void {
+  const srcRow = <usize>ld << 2;
+  const dstRow = <usize>rows << 2;
+  let i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    const from = src + <usize>i * srcRow;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const at = from + (<usize>j << 2);
+      const a = v128.load(at), b = v128.load(at + srcRow);
+      const c = v128.load(at + 2 * srcRow), d = v128.load(at + 3 * srcRow);
+      const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+      const cd01 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), cd23 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+      const to = dst + <usize>j * dstRow + (<usize>i << 2);
+      v128.store(to, v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5));
+      v128.store(to + dstRow, v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7));
+      v128.store(to + 2 * dstRow, v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5));
+      v128.store(to + 3 * dstRow, v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7));
+    }
+    for (; j < cols; j++)
+      for (let r = i; r < i + 4; r++)
+        store<f32>(dst + <usize>j * dstRow + (<usize>r << 2), load<f32>(src + <usize>r * srcRow + (<usize>j << 2)));
+  }
+  for (; i < rows; i++)
+    for (let j = 0; j < cols; j++)
+      store<f32>(dst + <usize>j * dstRow + (<usize>i << 2), load<f32>(src + <usize>i * srcRow + (<usize>j << 2)));
+}
