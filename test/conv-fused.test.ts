@@ -35,6 +35,8 @@ const CASES: Case[] = [
     filters: 12,
     window: { kernel: [3, 2], stride: [1, 2], dilation: [1, 2], padding: "same" },
   },
+  // 27 taps: dx's product padded to 32 columns.
+  { shape: [3, 50, 50, 3], filters: 5, window: { kernel: [3, 3], padding: "valid" } },
   // Large enough to be split across threads (rows 32·28·28, 288 taps, 32 filters).
   { shape: [32, 28, 28, 32], filters: 32, window: { kernel: [3, 3], padding: "same" } },
 ];
