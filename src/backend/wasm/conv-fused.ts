@@ -112,8 +112,7 @@ export function convForward(
   // once as B (as A, packed, they were written out and read back: 28×28×32→32, the product 1.1× faster).
   const { cAt, np } = mm.productAt(wAt, colsAt, filters, rows, taps, false, true);
   const yAt = outAt >= 0 ? outAt : arena.take(rows * filters);
-  ex.transposeInto(cAt, np, filters, rows, yAt);
-  ex.biasAct(yAt, bAt ?? 0, rows, filters, filters, b ? 1 : 0, relu ? 1 : 0);
+  ex.transposeInto(cAt, np, filters, rows, yAt, bAt ?? 0, b ? 1 : 0, relu ? 1 : 0);
   mm.output(yAt, out);
   if (kept) return kept;
   if (g.channels >= KEEP_BELOW_CHANNELS) return null;

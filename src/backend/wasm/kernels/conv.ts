@@ -248,34 +248,57 @@ export function maxPoolBackward(x: usize, y: usize, gOut: usize, g: usize, dx: u
       }
 }
 
+/** v + bias (when `hasBias`), then relu (when `relu`): biasAct's arithmetic (kernels/linear.ts), four lanes. */
+// @ts-ignore: decorator
+@inline function epilogue(v: v128, bias: usize, hasBias: bool, relu: bool): v128 {
+  if (hasBias) v = f32x4.add(v, v128.load(bias));
+  return relu ? f32x4.pmax(f32x4.splat(0), v) : v;
+}
+
+/** One float of `epilogue`. */
+// @ts-ignore: decorator
+@inline function epilogue1(v: f32, bias: usize, hasBias: bool, relu: bool): f32 {
+  if (hasBias) v += load<f32>(bias);
+  return relu ? (v > 0 ? v : 0) : v;
+}
+
 /**
- * dst [cols × rows] ← the transpose of src [rows × cols] (row stride `ld` floats): a convolution's output
- * from the filters-by-fields product (see host conv-fused.ts). Copies only, 4×4 blocks in registers.
+ * dst [cols × rows] ← the transpose of src [rows × cols] (row stride `ld` floats), each value then plus
+ * bias[its row of src] and through relu as biasAct does them: a convolution's output from the
+ * filters-by-fields product (see host conv-fused.ts). 4×4 blocks in registers.
  */
-export function transposeInto(src: usize, ld: i32, rows: i32, cols: i32, dst: usize): void {
+export function transposeInto(src: usize, ld: i32, rows: i32, cols: i32, dst: usize, bias: usize, hasBias: bool, relu: bool): void {
   const srcRow = <usize>ld << 2;
   const dstRow = <usize>rows << 2;
   let i = 0;
   for (; i + 4 <= rows; i += 4) {
     const from = src + <usize>i * srcRow;
+    const b = bias + (<usize>i << 2);
     let j = 0;
     for (; j + 4 <= cols; j += 4) {
       const at = from + (<usize>j << 2);
-      const a = v128.load(at), b = v128.load(at + srcRow);
-      const c = v128.load(at + 2 * srcRow), d = v128.load(at + 3 * srcRow);
-      const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
-      const cd01 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), cd23 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+      const r0 = v128.load(at), r1 = v128.load(at + srcRow);
+      const r2 = v128.load(at + 2 * srcRow), r3 = v128.load(at + 3 * srcRow);
+      const a01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), a23 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const b01 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), b23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
       const to = dst + <usize>j * dstRow + (<usize>i << 2);
-      v128.store(to, v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5));
-      v128.store(to + dstRow, v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7));
-      v128.store(to + 2 * dstRow, v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5));
-      v128.store(to + 3 * dstRow, v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7));
+      v128.store(to, epilogue(v128.shuffle<f32>(a01, b01, 0, 1, 4, 5), b, hasBias, relu));
+      v128.store(to + dstRow, epilogue(v128.shuffle<f32>(a01, b01, 2, 3, 6, 7), b, hasBias, relu));
+      v128.store(to + 2 * dstRow, epilogue(v128.shuffle<f32>(a23, b23, 0, 1, 4, 5), b, hasBias, relu));
+      v128.store(to + 3 * dstRow, epilogue(v128.shuffle<f32>(a23, b23, 2, 3, 6, 7), b, hasBias, relu));
     }
-    for (; j < cols; j++)
-      for (let r = i; r < i + 4; r++)
-        store<f32>(dst + <usize>j * dstRow + (<usize>r << 2), load<f32>(src + <usize>r * srcRow + (<usize>j << 2)));
+    for (; j < cols; j++) {
+      const at = from + (<usize>j << 2);
+      let lanes = f32x4.splat(load<f32>(at));
+      lanes = f32x4.replace_lane(lanes, 1, load<f32>(at + srcRow));
+      lanes = f32x4.replace_lane(lanes, 2, load<f32>(at + 2 * srcRow));
+      lanes = f32x4.replace_lane(lanes, 3, load<f32>(at + 3 * srcRow));
+      v128.store(dst + <usize>j * dstRow + (<usize>i << 2), epilogue(lanes, b, hasBias, relu));
+    }
   }
   for (; i < rows; i++)
-    for (let j = 0; j < cols; j++)
-      store<f32>(dst + <usize>j * dstRow + (<usize>i << 2), load<f32>(src + <usize>i * srcRow + (<usize>j << 2)));
+    for (let j = 0; j < cols; j++) {
+      const v = load<f32>(src + <usize>i * srcRow + (<usize>j << 2));
+      store<f32>(dst + <usize>j * dstRow + (<usize>i << 2), epilogue1(v, bias + (<usize>i << 2), hasBias, relu));
+    }
 }
