@@ -12,6 +12,9 @@ import { grad } from "../src/autograd/backward.js";
 import { conv2d, type WindowOptions, windowGeometry } from "../src/autograd/conv.js";
 import * as op from "../src/autograd/ops.js";
 import { backend, backendNames, registerBackend, useBackend } from "../src/backend/index.js";
+import { KeptFields } from "../src/backend/wasm/conv-fused.js";
+import { loadKernels } from "../src/backend/wasm/loader.js";
+import { KernelRunner } from "../src/backend/wasm/runner.js";
 import { Rng } from "../src/tensor/rng.js";
 import { type DType, Tensor } from "../src/tensor/tensor.js";
 
@@ -163,4 +166,25 @@ test("fused conv2d on wasm: filters applied to several images before one backwar
   const fused = gradsOn("wasm");
   const ref = gradsOn("wasm-composite");
   fused.forEach((gf, i) => assertSameBits(gf, ref[i]!, `gradient ${i}`));
+});
+
+test("kept fields: a view stays current until its block is written again; none past the cap", {
+  skip: skip || !loadKernels()?.shared,
+}, () => {
+  const fields = new KeptFields(new KernelRunner(loadKernels()!), 4096);
+  const owner = {};
+  const first = fields.take(owner, 2048)!;
+  assert.equal(fields.current(first), first);
+  const larger = fields.take(owner, 3000)!; // a new block: the first one is never written again
+  assert.notEqual(larger.byteOffset, first.byteOffset);
+  assert.equal(fields.current(first), first);
+  const again = fields.take(owner, 1000)!; // the start of the larger block, written over
+  assert.equal(again.byteOffset, larger.byteOffset);
+  assert.equal(fields.current(larger), null);
+  assert.equal(fields.current(again), again);
+  assert.equal(fields.take(owner, 4097), null);
+  assert.equal(fields.take({}, 4097), null);
+  const plain = new Float32Array(8); // a copy kept by the caller, not a view of a block
+  assert.equal(fields.current(plain), plain);
+  assert.equal(fields.current(null), null);
 });

@@ -10,6 +10,13 @@ import { convSizes } from "../conv-kernels.js";
 import { writeGeometry } from "./conv.js";
 import type { KernelRunner } from "./runner.js";
 
+/**
+ * The most floats a kept block holds (64 MiB; 28×28×32→32 at batch 32 takes 7.2M): it stays as long as
+ * its filters do, so a large evaluation batch (the digits' 2,000 test images: 35M floats in the demo's
+ * second layer) runs as before, in the arena, rather than hold a block that size for good.
+ */
+export const KEEP_MAX_FLOATS = 1 << 24;
+
 /** The block of the kernels' memory a filter array's forward passes write their fields into. */
 interface Kept {
   block: Float32Array;
@@ -30,16 +37,20 @@ export class KeptFields {
   /** Also what keeps a block alive while a view of it is (the block is freed when it is collected). */
   private readonly byView = new WeakMap<Float32Array, Kept>();
 
-  constructor(private readonly mm: KernelRunner) {}
+  constructor(
+    private readonly mm: KernelRunner,
+    private readonly maxFloats = KEEP_MAX_FLOATS,
+  ) {}
 
   /**
    * A view of n floats in the kernels' memory for `owner`'s next fields, current from now on; null
-   * where no block can be had (memory not shared, or full).
+   * where no block can be had (memory not shared, or full) or n is over the most a block holds.
    *
    * @example
    * const cols = fields.take(w, rows * taps); // im2col writes at cols.byteOffset
    */
   take(owner: object, n: number): Float32Array | null {
+    if (n > this.maxFloats) return null;
     let kept = this.byOwner.get(owner);
     if (!kept || kept.block.length < n) {
       const block = this.mm.alloc(n);
