@@ -2,8 +2,9 @@
  * The fused convolution (groups 1) on wasm: im2col, the product with the filters, bias and relu in one
  * call forward; both products and col2im in one call backward. The receptive fields never leave the
  * kernels' memory (the composite copies them out of im2col and back into the product, and backward
- * copies them twice more). The same compiled kernels run in the same order as in the composite, so the
- * results are the same bits.
+ * copies them twice more). Every value is computed as in the composite (the forward product as
+ * filters × fieldsᵀ: each entry the same sum in the same order; im2col, col2im and the product's depth
+ * blocks the same kernels), so the results are the same bits.
  */
 import type { ConvGeometry } from "../backend.js";
 import { convSizes } from "../conv-kernels.js";
