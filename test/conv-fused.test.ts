@@ -12,6 +12,9 @@ import { grad } from "../src/autograd/backward.js";
 import { conv2d, type WindowOptions, windowGeometry } from "../src/autograd/conv.js";
 import * as op from "../src/autograd/ops.js";
 import { backend, backendNames, registerBackend, useBackend } from "../src/backend/index.js";
+import { KeptFields } from "../src/backend/wasm/conv-fused.js";
+import { loadKernels } from "../src/backend/wasm/loader.js";
+import { KernelRunner } from "../src/backend/wasm/runner.js";
 import { Rng } from "../src/tensor/rng.js";
 import { type DType, Tensor } from "../src/tensor/tensor.js";
 
@@ -35,6 +38,8 @@ const CASES: Case[] = [
     filters: 12,
     window: { kernel: [3, 2], stride: [1, 2], dilation: [1, 2], padding: "same" },
   },
+  // 27 taps: dx's product padded to 32 columns.
+  { shape: [3, 50, 50, 3], filters: 5, window: { kernel: [3, 3], padding: "valid" } },
   // Large enough to be split across threads (rows 32·28·28, 288 taps, 32 filters).
   { shape: [32, 28, 28, 32], filters: 32, window: { kernel: [3, 3], padding: "same" } },
 ];
@@ -134,4 +139,52 @@ test("fused conv2d on wasm: a hand-worked 1×2×2×1 image, a 2×2 filter, 'same
   } finally {
     useBackend("js");
   }
+});
+
+test("fused conv2d on wasm: filters applied to several images before one backward pass", { skip }, () => {
+  // The forward pass leaves its fields in a block kept per filter array; a later pass over the same
+  // filters (a larger batch: a new block; then smaller ones, written over the start of that block) must
+  // not hand an earlier pass's backward its fields. Each gradient against the composite's.
+  const wasm = useBackend("wasm", { threads: 1 });
+  registerBackend({ ...wasm, name: "wasm-composite", conv2d: undefined, conv2dBackward: undefined });
+  const rng = new Rng(7);
+  const window: WindowOptions = { kernel: [3, 3], padding: "same" };
+  const w = filled([8, 9 * 4], "float32", rng, true);
+  const b = filled([8], "float32", rng, true);
+  const xs = [2, 5, 1, 2].map((batch) => filled([batch, 6, 6, 4], "float32", rng, false));
+  const gradsOn = (name: string) => {
+    useBackend(name);
+    try {
+      const ys = xs.map((x) => conv2d(x, w, b, windowGeometry(x.shape, window), op.relu));
+      const terms = ys.map((y, i) => op.mul(op.sum(y), Tensor.scalar(i + 1)));
+      const total = terms.reduce((a, t) => op.add(a, t));
+      return grad(total, [...xs, w, b]).map((t) => Float64Array.from(t.data));
+    } finally {
+      useBackend("js");
+    }
+  };
+  const fused = gradsOn("wasm");
+  const ref = gradsOn("wasm-composite");
+  fused.forEach((gf, i) => assertSameBits(gf, ref[i]!, `gradient ${i}`));
+});
+
+test("kept fields: a view stays current until its block is written again; none past the cap", {
+  skip: skip || !loadKernels()?.shared,
+}, () => {
+  const fields = new KeptFields(new KernelRunner(loadKernels()!), 4096);
+  const owner = {};
+  const first = fields.take(owner, 2048)!;
+  assert.equal(fields.current(first), first);
+  const larger = fields.take(owner, 3000)!; // a new block: the first one is never written again
+  assert.notEqual(larger.byteOffset, first.byteOffset);
+  assert.equal(fields.current(first), first);
+  const again = fields.take(owner, 1000)!; // the start of the larger block, written over
+  assert.equal(again.byteOffset, larger.byteOffset);
+  assert.equal(fields.current(larger), null);
+  assert.equal(fields.current(again), again);
+  assert.equal(fields.take(owner, 4097), null);
+  assert.equal(fields.take({}, 4097), null);
+  const plain = new Float32Array(8); // a copy kept by the caller, not a view of a block
+  assert.equal(fields.current(plain), plain);
+  assert.equal(fields.current(null), null);
 });

@@ -3,7 +3,7 @@ import { jsBackend } from "../js/index.js";
 import * as jsLinear from "../js/linear.js";
 import { convBackwardByKernels, convByKernels } from "../conv-kernels.js";
 import * as conv from "./conv.js";
-import { convBackward, convForward } from "./conv-fused.js";
+import { convBackward, convForward, KeptFields } from "./conv-fused.js";
 import { adamStep } from "./adam.js";
 import * as distance from "./distance.js";
 import { loadKernels, type LoadedKernels } from "./loader.js";
@@ -46,6 +46,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
   if (!kernels) return null;
   const mm = new KernelRunner(kernels);
   const buffers = new WeakMap<object, Float32Array>();
+  const fields = new KeptFields(mm);
   const table: WasmBackend = {
     ...jsBackend,
     name: "wasm",
@@ -157,6 +158,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
         return convByKernels(table, x, w, b, out, g, filters, relu);
       return convForward(
         mm,
+        fields,
         x as Float32Array,
         w as Float32Array,
         b as Float32Array | null,
@@ -172,6 +174,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       else
         convBackward(
           mm,
+          fields,
           x as Float32Array,
           w as Float32Array,
           dz as Float32Array,

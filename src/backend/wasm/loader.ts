@@ -63,6 +63,16 @@ export interface KernelExports {
     alpha: number,
   ): void;
   biasAct(c: number, bias: number, m: number, n: number, ldc: number, hasBias: number, relu: number): void;
+  transposeInto(
+    src: number,
+    ld: number,
+    rows: number,
+    cols: number,
+    dst: number,
+    bias: number,
+    hasBias: number,
+    relu: number,
+  ): void;
   squaredDistance(p: number, a: number, w: number, hasW: number, n: number): number;
   squaredDistanceBackward(
     g: number,

@@ -62,6 +62,10 @@ const BY_TAP = 15;
  * the columns (padding taps read `padValue`), else column runs are added back into the image.
  */
 function walk(image: usize, cols: usize, g: usize, toColumns: bool, padValue: f32): void {
+  if (geo(g, GROUPS) == 1 && geo(g, BY_TAP) == 0 && geo(g, DILATION_W) == 1) {
+    walkJoined(image, cols, g, toColumns, padValue);
+    return;
+  }
   const batch = geo(g, BATCH);
   const height = geo(g, HEIGHT);
   const width = geo(g, WIDTH);
@@ -96,6 +100,53 @@ function walk(image: usize, cols: usize, g: usize, toColumns: bool, padValue: f3
             }
           }
   }
+}
+
+/**
+ * `walk` for one group, fields by row, no dilation across: the taps of a kernel row that fall inside
+ * the image read one contiguous run of it and fill one contiguous run of the columns, so each kernel
+ * row is one copy (or one addition, each image value still added once per field and kernel row, in the
+ * same order) instead of one per tap (the 3-channel first layer: 3-float runs, too short for SIMD).
+ */
+function walkJoined(image: usize, cols: usize, g: usize, toColumns: bool, padValue: f32): void {
+  const batch = geo(g, BATCH);
+  const height = geo(g, HEIGHT);
+  const width = geo(g, WIDTH);
+  const channels = geo(g, CHANNELS);
+  const kh = geo(g, KERNEL_H);
+  const kw = geo(g, KERNEL_W);
+  const strideH = geo(g, STRIDE_H);
+  const strideW = geo(g, STRIDE_W);
+  const dilationH = geo(g, DILATION_H);
+  const padTop = geo(g, PAD_TOP);
+  const padLeft = geo(g, PAD_LEFT);
+  const outH = geo(g, OUT_H);
+  const outW = geo(g, OUT_W);
+  const kernelRow = kw * channels;
+  let colAt = cols;
+  for (let n = 0; n < batch; n++)
+    for (let oy = 0; oy < outH; oy++)
+      for (let ox = 0; ox < outW; ox++) {
+        const ix0 = ox * strideW - padLeft;
+        // Taps kx0..kx1−1 of each kernel row fall inside the image's width.
+        const kx0 = min(kw, max(0, -ix0));
+        const kx1 = max(kx0, min(kw, width - ix0));
+        for (let ky = 0; ky < kh; ky++, colAt += <usize>kernelRow << 2) {
+          const iy = oy * strideH - padTop + ky * dilationH;
+          if (iy < 0 || iy >= height) {
+            if (toColumns) fillRun(colAt, kernelRow, padValue);
+            continue;
+          }
+          const imageAt = image + (<usize>(((n * height + iy) * width + ix0 + kx0) * channels) << 2);
+          const insideAt = colAt + (<usize>(kx0 * channels) << 2);
+          const inside = (kx1 - kx0) * channels;
+          if (toColumns) {
+            fillRun(colAt, kx0 * channels, padValue);
+            copyRun(imageAt, insideAt, inside);
+            fillRun(insideAt + (<usize>inside << 2), (kw - kx1) * channels, padValue);
+          } else addRun(insideAt, imageAt, inside);
+        }
+      }
 }
 
 /** cols ← the receptive fields of the channels-last image x (the geometry block at g says how). */
@@ -195,4 +246,59 @@ export function maxPoolBackward(x: usize, y: usize, gOut: usize, g: usize, dx: u
             }
           }
       }
+}
+
+/** v + bias (when `hasBias`), then relu (when `relu`): biasAct's arithmetic (kernels/linear.ts), four lanes. */
+// @ts-ignore: decorator
+@inline function epilogue(v: v128, bias: usize, hasBias: bool, relu: bool): v128 {
+  if (hasBias) v = f32x4.add(v, v128.load(bias));
+  return relu ? f32x4.pmax(f32x4.splat(0), v) : v;
+}
+
+/** One float of `epilogue`. */
+// @ts-ignore: decorator
+@inline function epilogue1(v: f32, bias: usize, hasBias: bool, relu: bool): f32 {
+  if (hasBias) v += load<f32>(bias);
+  return relu ? (v > 0 ? v : 0) : v;
+}
+
+/**
+ * dst [cols × rows] ← the transpose of src [rows × cols] (row stride `ld` floats), each value then plus
+ * bias[its row of src] and through relu as biasAct does them: a convolution's output from the
+ * filters-by-fields product (see host conv-fused.ts). 4×4 blocks in registers.
+ */
+export function transposeInto(src: usize, ld: i32, rows: i32, cols: i32, dst: usize, bias: usize, hasBias: bool, relu: bool): void {
+  const srcRow = <usize>ld << 2;
+  const dstRow = <usize>rows << 2;
+  let i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    const from = src + <usize>i * srcRow;
+    const b = bias + (<usize>i << 2);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const at = from + (<usize>j << 2);
+      const r0 = v128.load(at), r1 = v128.load(at + srcRow);
+      const r2 = v128.load(at + 2 * srcRow), r3 = v128.load(at + 3 * srcRow);
+      const a01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), a23 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const b01 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), b23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      const to = dst + <usize>j * dstRow + (<usize>i << 2);
+      v128.store(to, epilogue(v128.shuffle<f32>(a01, b01, 0, 1, 4, 5), b, hasBias, relu));
+      v128.store(to + dstRow, epilogue(v128.shuffle<f32>(a01, b01, 2, 3, 6, 7), b, hasBias, relu));
+      v128.store(to + 2 * dstRow, epilogue(v128.shuffle<f32>(a23, b23, 0, 1, 4, 5), b, hasBias, relu));
+      v128.store(to + 3 * dstRow, epilogue(v128.shuffle<f32>(a23, b23, 2, 3, 6, 7), b, hasBias, relu));
+    }
+    for (; j < cols; j++) {
+      const at = from + (<usize>j << 2);
+      let lanes = f32x4.splat(load<f32>(at));
+      lanes = f32x4.replace_lane(lanes, 1, load<f32>(at + srcRow));
+      lanes = f32x4.replace_lane(lanes, 2, load<f32>(at + 2 * srcRow));
+      lanes = f32x4.replace_lane(lanes, 3, load<f32>(at + 3 * srcRow));
+      v128.store(dst + <usize>j * dstRow + (<usize>i << 2), epilogue(lanes, b, hasBias, relu));
+    }
+  }
+  for (; i < rows; i++)
+    for (let j = 0; j < cols; j++) {
+      const v = load<f32>(src + <usize>i * srcRow + (<usize>j << 2));
+      store<f32>(dst + <usize>j * dstRow + (<usize>i << 2), epilogue1(v, bias + (<usize>i << 2), hasBias, relu));
+    }
 }
