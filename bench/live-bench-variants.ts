@@ -4,7 +4,7 @@
  * learner of this checkout does not know yet is dropped with a note (the learner's ConfigError names
  * it), so the table can name protections before they land.
  */
-import { Learner, type LearnerConfig } from "../src/learner/index.js";
+import { LEARNER_OPTIONS, Learner, type LearnerConfig } from "../src/learner/index.js";
 import { ConfigError } from "../src/tensor/errors.js";
 
 export interface Variant {
@@ -27,12 +27,15 @@ export const NAIVE = {
   homeostasis: [],
 };
 
+/** The default learner's replay memory: the replay variant has the default's memory, so it is that protection alone. */
+const MEMORY = LEARNER_OPTIONS.memory.default;
+
 export const VARIANTS: readonly Variant[] = [
   { name: "naive", doc: "every protection off: plain online Adam at batch 1", config: NAIVE },
   {
     name: "replay",
-    doc: "naive + replay as the default has it (memory 1000, 1 row per step)",
-    config: { ...NAIVE, memory: 1000, replay: 1 },
+    doc: `naive + replay as the default has it (memory ${MEMORY.toLocaleString("en-US")}, 1 row per step)`,
+    config: { ...NAIVE, memory: MEMORY, replay: 1 },
   },
   {
     name: "drift+ewc",

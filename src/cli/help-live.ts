@@ -60,7 +60,7 @@ export const livePage = {
       `  The learner's keys (as Learner.create): task "classification" | "regression" (required),
     inputs, inputShape (rows as images, e.g. [28, 28, 1]), hidden [[64]] (widths or layer configs, e.g.
     {"type": "conv2d", "filters": 8, "kernel": 3, "activation": "relu"}), optimizer [{"type": "adam", "lr": 0.001}], batch [1], seed [0],
-    memory [1000], replay [0], window [1000], normalize [true], normalizeDecay [0],
+    memory [8000], replay [1], window [1000], normalize [true], normalizeDecay [0.001],
     drift "adwin" | "page-hinkley" | "none" [adwin], consolidate "onlineEwc" | "none" [none],
     features, labels.
   The command's keys beside them (paths relative to the config's folder):
