@@ -1,0 +1,118 @@
+/**
+ * The health monitor's edges, each at the value where a comparison flips: the one-line format's three
+ * optional parts, a learning-rate factor of exactly 1, dead units asked of a layer that is not there,
+ * one-column class labels counted without outputs, soft targets that are not one-hot, an old
+ * checkpoint without `checkDue`, and a checkpoint restored onto a model of another depth.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type RepairContext, reinitDeadUnits, scaleLearningRate } from "../src/health/actions.js";
+import { checkBeforeTraining, type DataToCheck, formatEvent, healthMonitor } from "../src/health/index.js";
+import { countBatch } from "../src/health/observer.js";
+import { freshState, fromCheckpoint, type HealthMonitorState, toCheckpoint } from "../src/health/state.js";
+import { Dense } from "../src/nn/layers.js";
+import { Sequential } from "../src/nn/sequential.js";
+import { Rng } from "../src/tensor/rng.js";
+import type { TrainingControl } from "../src/train/events.js";
+import { batchEvent, testControl } from "./helpers/control.js";
+
+test("formatEvent: 'before training' at step 0, the layer only when given, [repaired] only when repaired", () => {
+  const e = { step: 0, kind: "nonFiniteData" as const, evidence: {}, diagnosis: "d", action: "a" };
+  assert.equal(formatEvent(e), "health · before training · nonFiniteData: d → a");
+  assert.equal(
+    formatEvent({ ...e, step: 40, layer: "0", repaired: true }),
+    "health · step 40 · nonFiniteData (layer 0): d → a [repaired]",
+  );
+  assert.equal(formatEvent({ ...e, step: 1, repaired: false }), "health · step 1 · nonFiniteData: d → a");
+});
+
+test("a learning-rate factor of exactly 1 is worded as a raise, not a cut", () => {
+  let scale = 1;
+  const control = {
+    scaleLearningRate: (f: number) => {
+      scale *= f;
+    },
+    get learningRateScale() {
+      return scale;
+    },
+  } as unknown as TrainingControl;
+  const e = scaleLearningRate({ control, step: 3 } as RepairContext, 1);
+  assert.deepEqual(
+    [e.kind, e.action, e.diagnosis],
+    [
+      "learningRateRaise",
+      "raised the learning rate",
+      "learning rate multiplied by 1 (now 1.00× the configured schedule)",
+    ],
+  );
+});
+
+test("reinitDeadUnits: no repair for a layer the model does not have, nor for a layer without dead units", () => {
+  const layers = [{ name: "0" }];
+  const ctx = (dead: number[]) =>
+    ({ layers, state: { layers: [{ deadUnits: dead }] } }) as unknown as RepairContext;
+  assert.equal(reinitDeadUnits(ctx([1, 2]), "7"), null);
+  assert.equal(reinitDeadUnits(ctx([1, 2]), undefined), null);
+  assert.equal(reinitDeadUnits(ctx([]), "0"), null);
+  assert.equal(typeof reinitDeadUnits(ctx([1, 2]), "0"), "function");
+});
+
+test("one-column 0/1 labels without kept outputs: each row counted in class 0 or class 1 by its label", () => {
+  const s = freshState(0);
+  const event = (labels: number[]) => batchEvent(1, { x: labels.map(() => [0]), y: labels.map((v) => [v]) });
+  countBatch(s, event([1, 0, 1, 1]), []);
+  assert.equal(s.classification, true);
+  assert.deepEqual([...(s.classCounts ?? [])], [1, 3]);
+  countBatch(s, event([0, 0]), []);
+  assert.deepEqual([...(s.classCounts ?? [])], [3, 3]);
+  assert.deepEqual([s.correct, s.rows], [0, 0], "no outputs: no accuracy counted");
+});
+
+test("softmax with mse: a loss mismatch on one-hot targets only, not on soft targets", () => {
+  const model = new Sequential([new Dense(2, { activation: "softmax" })]).build(2, new Rng(0));
+  const data = (y: number[]): DataToCheck => ({
+    x: Float32Array.from([0.1, -0.2, 0.3, 0.4]),
+    y: Float32Array.from(y),
+    n: 2,
+    inputDim: 2,
+    outputDim: 2,
+    task: "classification",
+  });
+  const kinds = (y: number[]) =>
+    checkBeforeTraining(data(y), model, "mse")
+      .map((e) => e.kind)
+      .filter((k) => k !== "collinearFeatures"); // two rows of two features are always collinear
+  assert.deepEqual(kinds([1, 0, 0, 1]), ["lossMismatch"]);
+  assert.deepEqual(kinds([0.5, 0.5, 0, 1]), [], "a row of 0.5, 0.5 is not one-hot");
+  assert.deepEqual(kinds([1, 1, 0, 1]), [], "a row summing to 2 is not one-hot");
+});
+
+test("fromCheckpoint: a checkpoint from before checkDue existed reads as no check owed; a saved value is kept", () => {
+  const saved = toCheckpoint(freshState(3));
+  const old = { ...saved } as Partial<HealthMonitorState>;
+  delete old.checkDue;
+  assert.equal(fromCheckpoint(old as HealthMonitorState).checkDue, false);
+  assert.equal(fromCheckpoint({ ...saved, checkDue: true }).checkDue, true);
+});
+
+test("a checkpoint's monitor state restored onto a model with another number of unit layers is refused by count", () => {
+  const two = testControl(
+    new Sequential([new Dense(4, { activation: "relu" }), new Dense(2)]).build(2, new Rng(1)),
+  );
+  const first = healthMonitor({});
+  first.onTrainBegin!(two);
+  const state = first.getState!();
+  const three = testControl(
+    new Sequential([
+      new Dense(4, { activation: "relu" }),
+      new Dense(3, { activation: "relu" }),
+      new Dense(2),
+    ]).build(2, new Rng(1)),
+  );
+  const second = healthMonitor({});
+  second.setState!(state);
+  assert.throws(
+    () => second.onTrainBegin!(three),
+    (err: Error) => err.message === "health: the checkpoint's monitor state has 2 unit layers, the model 3",
+  );
+});
