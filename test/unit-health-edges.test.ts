@@ -2,17 +2,21 @@
  * The health monitor's edges, each at the value where a comparison flips: the one-line format's three
  * optional parts, a learning-rate factor of exactly 1, dead units asked of a layer that is not there,
  * one-column class labels counted without outputs, soft targets that are not one-hot, an old
- * checkpoint without `checkDue`, and a checkpoint restored onto a model of another depth.
+ * checkpoint without `checkDue`, a checkpoint restored onto a model of another depth, and the
+ * saturation detector's repair.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type RepairContext, reinitDeadUnits, scaleLearningRate } from "../src/health/actions.js";
 import { checkBeforeTraining, type DataToCheck, formatEvent, healthMonitor } from "../src/health/index.js";
+import { DEFAULT_THRESHOLDS } from "../src/health/findings.js";
+import { detectors } from "../src/health/kinds.js";
 import { countBatch } from "../src/health/observer.js";
 import { freshState, fromCheckpoint, type HealthMonitorState, toCheckpoint } from "../src/health/state.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
+import { Tensor } from "../src/tensor/tensor.js";
 import type { TrainingControl } from "../src/train/events.js";
 import { batchEvent, testControl } from "./helpers/control.js";
 
@@ -114,5 +118,27 @@ test("a checkpoint's monitor state restored onto a model with another number of 
   assert.throws(
     () => second.onTrainBegin!(three),
     (err: Error) => err.message === "health: the checkpoint's monitor state has 2 unit layers, the model 3",
+  );
+});
+
+test("saturation's repair rescales each unit layer on the check's batch (LSUV) and reports it", () => {
+  const model = new Sequential([new Dense(3, { activation: "tanh" }), new Dense(1)]).build(2, new Rng(4));
+  for (const [, t] of model.parameters()) t.data.forEach((v, i) => (t.data[i] = 40 * v + (i % 2)));
+  const x = new Tensor(Float32Array.from([1, -2, 0.5, 3, -1, 1, 2, 0]), [4, 2]);
+  const ctx = { control: testControl(model), step: 9, batch: { x, y: x } } as unknown as RepairContext;
+  const saturation = detectors.build({ type: "saturation" }, { thresholds: DEFAULT_THRESHOLDS });
+  const events = saturation.repair!({ kind: "saturation", evidence: {}, diagnosis: "", action: "" }, ctx)!();
+  assert.deepEqual(
+    events.map((e) => [e.step, e.kind, e.layer, e.action, e.repaired]),
+    [
+      [9, "weightRescale", "0", "rescaled the layer", true],
+      [9, "weightRescale", "1", "rescaled the layer", true],
+    ],
+  );
+  const first = events[0].evidence;
+  assert.ok(Math.abs((first.factor as number) * (first.preActivationStd as number) - 1) < 1e-12);
+  assert.match(
+    events[0].diagnosis,
+    /^weights of layer 0 scaled by \S+: its pre-activations had spread \S+, now 1 \(LSUV\)$/,
   );
 });
