@@ -3,7 +3,7 @@
  * optional parts, a learning-rate factor of exactly 1, dead units asked of a layer that is not there,
  * one-column class labels counted without outputs, soft targets that are not one-hot, an old
  * checkpoint without `checkDue`, a checkpoint restored onto a model of another depth, and the
- * saturation detector's repair.
+ * saturation detector's repair, and the per-layer gradient norms of a layer without bias.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -11,13 +11,13 @@ import { type RepairContext, reinitDeadUnits, scaleLearningRate } from "../src/h
 import { checkBeforeTraining, type DataToCheck, formatEvent, healthMonitor } from "../src/health/index.js";
 import { DEFAULT_THRESHOLDS } from "../src/health/findings.js";
 import { detectors } from "../src/health/kinds.js";
-import { countBatch } from "../src/health/observer.js";
+import { countBatch, layerGradNorms, monitoredLayers } from "../src/health/observer.js";
 import { freshState, fromCheckpoint, type HealthMonitorState, toCheckpoint } from "../src/health/state.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
-import type { TrainingControl } from "../src/train/events.js";
+import type { BatchEvent, TrainingControl } from "../src/train/events.js";
 import { batchEvent, testControl } from "./helpers/control.js";
 
 test("formatEvent: 'before training' at step 0, the layer only when given, [repaired] only when repaired", () => {
@@ -140,5 +140,35 @@ test("saturation's repair rescales each unit layer on the check's batch (LSUV) a
   assert.match(
     events[0].diagnosis,
     /^weights of layer 0 scaled by \S+: its pre-activations had spread \S+, now 1 \(LSUV\)$/,
+  );
+});
+
+test("layer gradient norms: weight and bias together, a bias-less layer by its weight alone, a missing gradient as 0", () => {
+  const model = new Sequential([new Dense(2, { activation: "relu", useBias: false }), new Dense(1)]).build(
+    2,
+    new Rng(0),
+  );
+  const control = testControl(model);
+  const layers = monitoredLayers(control);
+  assert.deepEqual(
+    layers.map((l) => [l.name, l.weightAt, l.biasAt, l.hidden]),
+    [
+      ["0", 0, -1, true],
+      ["1", 1, 2, false],
+    ],
+  );
+  const event = (grads: Record<string, number[]>) =>
+    ({
+      grads: new Map(Object.entries(grads).map(([k, v]) => [k, Float32Array.from(v)])),
+    }) as unknown as BatchEvent;
+  const all = event({ "0.weight": [3, 4, 0, 0], "1.weight": [1, 0], "1.bias": [2] });
+  assert.deepEqual(layerGradNorms(all, control, layers), [
+    { layer: "0", gradNorm: 5 },
+    { layer: "1", gradNorm: Math.hypot(1, 2) },
+  ]);
+  const noBias = event({ "0.weight": [0, 0, 0, 2], "1.weight": [1, 0] });
+  assert.deepEqual(
+    layerGradNorms(noBias, control, layers).map((l) => l.gradNorm),
+    [2, 1],
   );
 });
