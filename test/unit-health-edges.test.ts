@@ -9,11 +9,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type RepairContext, reinitDeadUnits, scaleLearningRate } from "../src/health/actions.js";
 import { checkBeforeTraining, type DataToCheck, formatEvent, healthMonitor } from "../src/health/index.js";
+import { inputScale } from "../src/health/checks.js";
 import { DEFAULT_THRESHOLDS } from "../src/health/findings.js";
 import { detectors } from "../src/health/kinds.js";
 import { countBatch, layerGradNorms, monitoredLayers } from "../src/health/observer.js";
 import { freshState, fromCheckpoint, type HealthMonitorState, toCheckpoint } from "../src/health/state.js";
-import { Dense } from "../src/nn/layers.js";
+import { Activation, Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
@@ -170,5 +171,75 @@ test("layer gradient norms: weight and bias together, a bias-less layer by its w
   assert.deepEqual(
     layerGradNorms(noBias, control, layers).map((l) => l.gradNorm),
     [2, 1],
+  );
+});
+
+/** Rows x = ±v of one feature, targets in [0, 1], for a 1 → 1 identity model of weight 1 and bias 0. */
+function scaled(v: number, outputs = 1): { data: DataToCheck; model: Sequential } {
+  const model = new Sequential([new Dense(outputs)]).build(1, new Rng(0));
+  const dense = model.layers[0] as Dense;
+  dense.weight.data.fill(1);
+  dense.bias!.data.fill(0);
+  const n = 8;
+  const x = Float32Array.from({ length: n }, (_, r) => (r % 2 ? -v : v));
+  const y = Float32Array.from({ length: n * outputs }, (_, i) => (i % outputs === 0 ? (i % 3) / 2 : 0));
+  return { data: { x, y, n, inputDim: 1, outputDim: outputs, task: "regression" }, model };
+}
+
+test("unscaled inputs: a scale of exactly 8 (the limit) passes; 16 is reported, with its advice", () => {
+  const kinds = (v: number) => {
+    const { data, model } = scaled(v);
+    return checkBeforeTraining(data, model, "mse");
+  };
+  // The pre-activation of weight 1 is x itself: its RMS over the rows, 8, is the measured scale.
+  assert.deepEqual(
+    kinds(8).map((e) => e.kind),
+    [],
+  );
+  const [e] = kinds(16);
+  assert.equal(e.kind, "unscaledInputs");
+  assert.equal(e.evidence.scale, 16);
+  assert.match(
+    e.diagnosis,
+    /\(largest: column 0, \|x\| up to 16\), so units saturate or die and gradients are badly scaled$/,
+  );
+  assert.equal(e.action, 'normalise the inputs ("normalize": "standardize" or "scale01" in the run config)');
+  // A row holding NaN is left out of the measurement (it is reported on its own): 7 rows, still 16.
+  const { data, model } = scaled(16);
+  data.x[3] = Number.NaN;
+  const events = checkBeforeTraining(data, model, "mse");
+  assert.deepEqual(
+    events.map((v) => v.kind),
+    ["nonFiniteData", "unscaledInputs"],
+  );
+  assert.deepEqual([events[1].evidence.scale, events[1].evidence.rows], [16, 7]);
+});
+
+test("a model without unit layers has no input scale to measure, and checks without one", () => {
+  const model = new Sequential([new Activation("tanh")]).build(1, new Rng(0));
+  const { data } = scaled(100);
+  assert.deepEqual(inputScale(data, model), null);
+  assert.deepEqual(
+    checkBeforeTraining(data, model, "mse").map((e) => e.kind),
+    [],
+  );
+});
+
+test("regression targets are not classes: a target column of zeros is no empty class", () => {
+  const { data, model } = scaled(1, 2);
+  assert.deepEqual(
+    checkBeforeTraining(data, model, "mse").map((e) => e.kind),
+    [],
+  );
+  assert.deepEqual(
+    checkBeforeTraining({ ...data, task: "classification" }, model, "mse").map((e) => e.kind),
+    ["emptyClass"],
+    "the same targets as classes",
+  );
+  const one = scaled(1);
+  assert.deepEqual(
+    checkBeforeTraining({ ...one.data, task: "classification" }, one.model, "mse"),
+    [],
+    "one output column: no class to check",
   );
 });
