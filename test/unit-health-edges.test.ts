@@ -14,7 +14,7 @@ import { DEFAULT_THRESHOLDS } from "../src/health/findings.js";
 import { detectors } from "../src/health/kinds.js";
 import { countBatch, layerGradNorms, monitoredLayers } from "../src/health/observer.js";
 import { freshState, fromCheckpoint, type HealthMonitorState, toCheckpoint } from "../src/health/state.js";
-import { Activation, Dense } from "../src/nn/layers.js";
+import { Activation, Dense, Dropout } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
@@ -242,4 +242,28 @@ test("regression targets are not classes: a target column of zeros is no empty c
     [],
     "one output column: no class to check",
   );
+});
+
+test("input scale over two columns: a row with NaN in either column is left out; all rows NaN, no scale", () => {
+  const model = new Sequential([new Dense(1)]).build(2, new Rng(0));
+  const dense = model.layers[0] as Dense;
+  dense.weight.data.set([1, 0]); // the pre-activation is column 0 alone
+  dense.bias!.data.fill(0);
+  const n = 8;
+  const x = Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 ? 0 : (i / 2) % 2 ? -16 : 16));
+  x[2 * 3 + 1] = Number.NaN; // row 3, column 1: its column-0 value is finite, the row still goes
+  const data: DataToCheck = { x, y: new Float32Array(n), n, inputDim: 2, outputDim: 1, task: "regression" };
+  const scale = inputScale(data, model);
+  assert.deepEqual([scale?.mean, scale?.rows], [16, 7]);
+  x.fill(Number.NaN);
+  assert.equal(inputScale(data, model), null);
+});
+
+test("input scale runs the model in inference mode: a dropout before the first unit layer passes rows through", () => {
+  const model = new Sequential([new Dropout(0.5), new Dense(1)]).build(1, new Rng(0));
+  const dense = model.layers[1] as Dense;
+  dense.weight.data.fill(1);
+  dense.bias!.data.fill(0);
+  const { data } = scaled(16);
+  assert.deepEqual([inputScale(data, model)?.mean, inputScale(data, model)?.layer], [16, "1"]);
 });
