@@ -267,3 +267,31 @@ test("input scale runs the model in inference mode: a dropout before the first u
   const { data } = scaled(16);
   assert.deepEqual([inputScale(data, model)?.mean, inputScale(data, model)?.layer], [16, "1"]);
 });
+
+test("input scale: each unit's RMS of (pre-activation − bias) over |w|, zero-weight units skipped, the top 1% of rows cut", () => {
+  const model = new Sequential([new Dense(3)]).build(2, new Rng(0));
+  const dense = model.layers[0] as Dense;
+  // Unit 0 reads column 0 (|w| = 1), unit 1 twice column 1 (|w| = 2), unit 2 nothing (skipped).
+  dense.weight.data.set([1, 0, 0, 2, 0, 0]);
+  dense.bias!.data.set([3, -1, 5]);
+  const n = 200;
+  // Column 0 is ±16 but for two outliers of 1000 (the top 1% of 200 rows); column 1 is ±4.
+  const x = Float32Array.from({ length: 2 * n }, (_, i) => {
+    const r = Math.floor(i / 2);
+    if (i % 2) return r % 2 ? -4 : 4;
+    return r === 17 || r === 120 ? 1000 : r % 2 ? -16 : 16;
+  });
+  const data: DataToCheck = { x, y: new Float32Array(n), n, inputDim: 2, outputDim: 1, task: "regression" };
+  // Unit 0: √(198 · 16² / 198 / 1) = 16; unit 1: √(8² / 2²) = 4.
+  assert.deepEqual(inputScale(data, model), { layer: "0", init: dense.init, mean: 10, worst: 16, rows: 200 });
+  dense.weight.data.fill(0);
+  assert.equal(inputScale(data, model), null, "no unit with weights: nothing to measure");
+});
+
+test("an infinite cell: reported, and left out of the column's largest magnitude", () => {
+  const { data, model } = scaled(16);
+  data.x[5] = Number.NEGATIVE_INFINITY;
+  const [bad, e] = checkBeforeTraining(data, model, "mse");
+  assert.deepEqual([bad.kind, bad.evidence.row], ["nonFiniteData", 6]);
+  assert.deepEqual([e.kind, e.evidence.maxAbs], ["unscaledInputs", 16]);
+});
