@@ -284,6 +284,12 @@ test("input scale: each unit's RMS of (pre-activation − bias) over |w|, zero-w
   const data: DataToCheck = { x, y: new Float32Array(n), n, inputDim: 2, outputDim: 1, task: "regression" };
   // Unit 0: √(198 · 16² / 198 / 1) = 16; unit 1: √(8² / 2²) = 4.
   assert.deepEqual(inputScale(data, model), { layer: "0", init: dense.init, mean: 10, worst: 16, rows: 200 });
+  const e = checkBeforeTraining(data, model, "mse").find((v) => v.kind === "unscaledInputs");
+  assert.deepEqual(
+    [e?.evidence.column, e?.evidence.maxAbs],
+    [0, 1000],
+    "the largest |x| is an outlier's, not the last row's",
+  );
   dense.weight.data.fill(0);
   assert.equal(inputScale(data, model), null, "no unit with weights: nothing to measure");
 });
@@ -294,4 +300,12 @@ test("an infinite cell: reported, and left out of the column's largest magnitude
   const [bad, e] = checkBeforeTraining(data, model, "mse");
   assert.deepEqual([bad.kind, bad.evidence.row], ["nonFiniteData", 6]);
   assert.deepEqual([e.kind, e.evidence.maxAbs], ["unscaledInputs", 16]);
+});
+
+test("the targets' span is their least and greatest value, wherever the rows hold them", () => {
+  const model = new Sequential([new Dense(1, { activation: "tanh" })]).build(1, new Rng(0));
+  const { data } = scaled(1);
+  data.y = Float32Array.from([0, 2, -3, 0.5, 0.1, 0, -0.2, 0.3]);
+  const [e] = checkBeforeTraining(data, model, "mse");
+  assert.deepEqual([e.kind, e.evidence.targetMin, e.evidence.targetMax], ["labelsOutOfRange", -3, 2]);
 });
