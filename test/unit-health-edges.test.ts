@@ -309,3 +309,16 @@ test("the targets' span is their least and greatest value, wherever the rows hol
   const [e] = checkBeforeTraining(data, model, "mse");
   assert.deepEqual([e.kind, e.evidence.targetMin, e.evidence.targetMax], ["labelsOutOfRange", -3, 2]);
 });
+
+test("output checks read every target cell, and one output column is never one-hot", () => {
+  const model = new Sequential([new Dense(2, { activation: "sigmoid" })]).build(1, new Rng(0));
+  const { data } = scaled(1, 2);
+  data.y.fill(0.5);
+  data.y[2 * 7 + 1] = 3; // the last row's second target
+  const [e] = checkBeforeTraining(data, model, "mse");
+  assert.deepEqual([e.kind, e.evidence.targetMax], ["labelsOutOfRange", 3]);
+  const single = new Sequential([new Dense(1, { activation: "softmax" })]).build(1, new Rng(0));
+  const ones = scaled(1).data;
+  ones.y.fill(1);
+  assert.deepEqual(checkBeforeTraining(ones, single, "mse"), [], "a column of ones is no one-hot encoding");
+});
