@@ -322,3 +322,18 @@ test("output checks read every target cell, and one output column is never one-h
   ones.y.fill(1);
   assert.deepEqual(checkBeforeTraining(ones, single, "mse"), [], "a column of ones is no one-hot encoding");
 });
+
+test("every bounded output names its range: softmax and softplus too", () => {
+  for (const [act, range, lo, hi] of [
+    ["softmax", "(0, 1), each row summing to 1", 0, 1],
+    ["softplus", "(0, ∞)", 0, Number.POSITIVE_INFINITY],
+  ] as const) {
+    const model = new Sequential([new Dense(2, { activation: act })]).build(1, new Rng(0));
+    const { data } = scaled(1, 2);
+    data.y.fill(0);
+    data.y[0] = -2;
+    const [e] = checkBeforeTraining(data, model, "mse");
+    assert.deepEqual([e.kind, e.evidence.outputMin, e.evidence.outputMax], ["labelsOutOfRange", lo, hi], act);
+    assert.ok(e.diagnosis.includes(`but a ${act} output can only produce ${range}: `), e.diagnosis);
+  }
+});
