@@ -73,7 +73,7 @@ test("one-column 0/1 labels without kept outputs: each row counted in class 0 or
   assert.deepEqual([s.correct, s.rows], [0, 0], "no outputs: no accuracy counted");
 });
 
-test("softmax with mse: a loss mismatch on one-hot targets only, not on soft targets", () => {
+test("softmax with a regression loss: a loss mismatch on one-hot targets only, not on soft targets", () => {
   const model = new Sequential([new Dense(2, { activation: "softmax" })]).build(2, new Rng(0));
   const data = (y: number[]): DataToCheck => ({
     x: Float32Array.from([0.1, -0.2, 0.3, 0.4]),
@@ -83,11 +83,12 @@ test("softmax with mse: a loss mismatch on one-hot targets only, not on soft tar
     outputDim: 2,
     task: "classification",
   });
-  const kinds = (y: number[]) =>
-    checkBeforeTraining(data(y), model, "mse")
+  const kinds = (y: number[], loss: "mse" | "mae" | "huber" = "mse") =>
+    checkBeforeTraining(data(y), model, loss)
       .map((e) => e.kind)
       .filter((k) => k !== "collinearFeatures"); // two rows of two features are always collinear
-  assert.deepEqual(kinds([1, 0, 0, 1]), ["lossMismatch"]);
+  for (const loss of ["mse", "mae", "huber"] as const)
+    assert.deepEqual(kinds([1, 0, 0, 1], loss), ["lossMismatch"], loss);
   assert.deepEqual(kinds([0.5, 0.5, 0, 1]), [], "a row of 0.5, 0.5 is not one-hot");
   assert.deepEqual(kinds([1, 1, 0, 1]), [], "a row summing to 2 is not one-hot");
 });
@@ -317,16 +318,18 @@ test("output checks read every target cell, and one output column is never one-h
   data.y[2 * 7 + 1] = 3; // the last row's second target
   const [e] = checkBeforeTraining(data, model, "mse");
   assert.deepEqual([e.kind, e.evidence.targetMax], ["labelsOutOfRange", 3]);
+  assert.equal(e.action, "use an identity output for regression, or scale the targets into (0, 1)");
   const single = new Sequential([new Dense(1, { activation: "softmax" })]).build(1, new Rng(0));
   const ones = scaled(1).data;
   ones.y.fill(1);
   assert.deepEqual(checkBeforeTraining(ones, single, "mse"), [], "a column of ones is no one-hot encoding");
 });
 
-test("every bounded output names its range: softmax and softplus too", () => {
+test("every bounded output names its range: softmax, softplus and relu too", () => {
   for (const [act, range, lo, hi] of [
     ["softmax", "(0, 1), each row summing to 1", 0, 1],
     ["softplus", "(0, ∞)", 0, Number.POSITIVE_INFINITY],
+    ["relu", "[0, ∞)", 0, Number.POSITIVE_INFINITY],
   ] as const) {
     const model = new Sequential([new Dense(2, { activation: act })]).build(1, new Rng(0));
     const { data } = scaled(1, 2);
