@@ -130,8 +130,40 @@ test("a regression loss on one-hot targets is a mismatch for a softmax output, n
     2,
     (r) => r % 2,
   );
-  const kinds = (activation: "softmax" | "sigmoid") =>
-    checkBeforeTraining(d, model(1, 2, activation), "mse").map((e) => e.kind);
-  assert.deepEqual(kinds("softmax"), ["lossMismatch"]);
-  assert.deepEqual(kinds("sigmoid"), []);
+  const check = (activation: "softmax" | "sigmoid") => checkBeforeTraining(d, model(1, 2, activation), "mae");
+  assert.deepEqual(check("softmax"), [
+    {
+      step: 0,
+      kind: "lossMismatch",
+      layer: "output",
+      evidence: { classes: 2 },
+      diagnosis:
+        "a softmax output trained with mae on one-hot targets: the gradient through the softmax shrinks as predictions get confidently wrong, so learning is slow and can stall",
+      action: 'use "crossEntropy" with the softmax output',
+    },
+  ]);
+  assert.deepEqual(check("sigmoid"), []);
+});
+
+test("binaryCrossEntropy on a softmax of two or more classes is a mismatch; on one column it is not", () => {
+  const d = data(
+    1,
+    (r) => r / 4,
+    2,
+    (r) => r % 2,
+  );
+  assert.deepEqual(checkBeforeTraining(d, model(1, 2), "binaryCrossEntropy"), [
+    {
+      step: 0,
+      kind: "lossMismatch",
+      layer: "output",
+      evidence: { classes: 2 },
+      diagnosis:
+        "binaryCrossEntropy on a softmax output treats each class as an independent yes/no question while the softmax ties them together",
+      action:
+        'use "crossEntropy" with a softmax output (one class per row), or sigmoid outputs (several labels per row)',
+    },
+  ]);
+  const one: DataToCheck = { ...d, y: Float32Array.from({ length: N }, (_, r) => r % 2), outputDim: 1 };
+  assert.deepEqual(checkBeforeTraining(one, model(1, 1), "binaryCrossEntropy"), []);
 });
