@@ -58,6 +58,15 @@ test("constant features: named, the first one's value given; a single varying fe
       action: "drop the constant columns",
     },
   ]);
+  const many = data(
+    7,
+    (r, j) => (j === 0 ? r / 4 : j),
+    2,
+    (r) => r % 2,
+  );
+  const [e] = checkBeforeTraining(many, model(7, 2), "crossEntropy");
+  assert.deepEqual([e.evidence.columns, e.evidence.column, e.evidence.value], [6, 1, 1]);
+  assert.match(e.diagnosis, /^6 feature\(s\) never change \(b, c, d, e, f\): /);
 });
 
 test("collinear features: the rank of the design with the bias, and the advice", () => {
