@@ -176,3 +176,26 @@ test("binaryCrossEntropy on a softmax of two or more classes is a mismatch; on o
   const one: DataToCheck = { ...d, y: Float32Array.from({ length: N }, (_, r) => r % 2), outputDim: 1 };
   assert.deepEqual(checkBeforeTraining(one, model(1, 1), "binaryCrossEntropy"), []);
 });
+
+test("the rank is checked up to 64 varying features (its cost is d²·n + d³), not beyond", () => {
+  const collinear = (features: number): string[] => {
+    const n = 80;
+    const x = new Float32Array(n * features);
+    for (let r = 0; r < n; r++) {
+      for (let j = 0; j < features - 1; j++) x[r * features + j] = Math.sin(1.3 * r * (j + 1) + j);
+      x[r * features + features - 1] = x[r * features] + x[r * features + 1]; // the last = the first two summed
+    }
+    const d: DataToCheck = {
+      x,
+      y: new Float32Array(n),
+      n,
+      inputDim: features,
+      outputDim: 1,
+      task: "regression",
+    };
+    const m = new Sequential([new Dense(1)]).build(features, new Rng(0));
+    return checkBeforeTraining(d, m, "mse").map((e) => e.kind);
+  };
+  assert.deepEqual(collinear(64), ["collinearFeatures"]);
+  assert.deepEqual(collinear(65), []);
+});
