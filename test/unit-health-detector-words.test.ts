@@ -6,7 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { detectDivergence, detectNonFiniteWeights } from "../src/health/detectors.js";
+import {
+  detectDivergence,
+  detectExplodingGradients,
+  detectNonFiniteWeights,
+} from "../src/health/detectors.js";
 import { DEFAULT_THRESHOLDS, type TrainingPicture } from "../src/health/findings.js";
 import { checkBeforeTraining, type DataToCheck } from "../src/health/index.js";
 import type { LayerStatistics } from "../src/health/statistics.js";
@@ -85,5 +89,33 @@ test("the rank is taken over the rows without NaN: one row breaking c = a + b wi
   assert.deepEqual(
     events.map((e) => e.kind),
     ["nonFiniteData", "collinearFeatures"],
+  );
+});
+
+test("exploding gradients: by the layer ratio (above 70) or by a jump (above 100× the median), each in its words", () => {
+  const p = (first: number, out: number, gradNorm: number, median: number) =>
+    ({
+      layers: [
+        { layer: "0", gradNorm: first },
+        { layer: "2", gradNorm: out },
+      ],
+      gradNorm,
+      firstGradNorm: 1,
+      gradNormMedian: median,
+    }) as unknown as TrainingPicture;
+  assert.equal(detectExplodingGradients(p(70, 1, 2, 1), DEFAULT_THRESHOLDS), null, "a ratio of exactly 70");
+  assert.deepEqual(detectExplodingGradients(p(80, 1, 2, 1), DEFAULT_THRESHOLDS), {
+    kind: "explodingGradients",
+    layer: "0",
+    evidence: { gradNorm: 2, firstLayerGradNorm: 80, lastLayerGradNorm: 1, ratio: 80, growth: 2 },
+    diagnosis:
+      "the gradient of layer 0 is 80× that of the output layer: gradients grow as they flow back (weights initialised too large, or a network too deep for its initialisation)",
+    action: "turn on global-norm gradient clipping",
+  });
+  const jump = detectExplodingGradients(p(1, 1, 250, 2), DEFAULT_THRESHOLDS);
+  assert.deepEqual([jump?.evidence.ratio, jump?.evidence.growth], [1, 125]);
+  assert.match(
+    jump?.diagnosis ?? "",
+    /^the gradient norm jumped to 125× its usual size \(2\.5\d*e\+2\): one bad step/,
   );
 });
