@@ -118,4 +118,10 @@ test("exploding gradients: by the layer ratio (above 70) or by a jump (above 100
     jump?.diagnosis ?? "",
     /^the gradient norm jumped to 125× its usual size \(2\.5\d*e\+2\): one bad step/,
   );
+  const both = detectExplodingGradients(p(70, 1, 250, 2), DEFAULT_THRESHOLDS);
+  assert.match(
+    both?.diagnosis ?? "",
+    /^the gradient norm jumped/,
+    "at a ratio of exactly 70 the jump is what is said",
+  );
 });
