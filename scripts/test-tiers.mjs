@@ -39,6 +39,7 @@ export const SLOW_FILES = [
   "api-examples", // 32 s (load 12): the API model, then tsc over every @example; reads scripts/ and src/
   "examples", // 12 s (load 12): every examples/*.mjs as a child process
   "api-report", // 1 s, but reads scripts/ and docs/, which the mutation sandbox leaves out
+  "readme-learner", // 1 s, but reads README.md, which the mutation sandbox leaves out
   "side-effects", // 2 s, but parses src/*.ts, which the mutation sandbox leaves out (Stryker's dry run failed)
   "cli-blocks", // CLI child processes: trains examples/residual-mlp.json on the digits
   "health-checks-digits", // 2 s loading the digits, which every src/health/checks.ts mutant would wait on
