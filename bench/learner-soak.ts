@@ -11,6 +11,7 @@ import { cpus } from "node:os";
 import { backend, useBackend } from "../src/backend/index.js";
 import { DigitStream } from "../src/data/digit-stream.js";
 import { Learner } from "../src/learner/learner.js";
+import type { SoakSample } from "./live-bench-memory.js";
 
 const flag = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,18 +23,9 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc)
   console.log("note: run with --expose-gc (npm run soak:learner does): heap is sampled between collections");
 
-interface Sample {
-  row: number;
-  heapMiB: number;
-  rssMiB: number;
-  arrayBuffersMiB: number;
-  wasmMiB: number | null;
-  learnerMiB: number;
-  replay: number;
-}
 const marks = new Set([10_000, 100_000, rows]);
 for (let k = 1; k <= 10; k++) marks.add(Math.round((rows * k) / 10));
-const samples: Sample[] = [];
+const samples: SoakSample[] = [];
 const mib = (b: number) => b / 2 ** 20;
 const learner = Learner.create({ task: "classification", inputs: 784 });
 const stream = new DigitStream({ seed: 1, scale: rows / 1_000_000 });

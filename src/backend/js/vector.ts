@@ -42,27 +42,14 @@ export function adam(
   c1: number,
   c2: number,
 ): void {
-  adamPass(u, mu, nu, beta1, beta2, eps, c1, c2, null, 0);
+  adamApply(u, mu, nu, beta1, beta2, eps, c1, c2, null, 0);
 }
 
-/** `adam` then `axpy(alpha, u, p)` in one pass: the reference for `Backend.adamApply`. */
+/**
+ * `adam` then `axpy(alpha, u, p)` in one pass: the reference for `Backend.adamApply`; with p null, `adam`
+ * alone (alpha unused).
+ */
 export function adamApply(
-  u: Float32Array,
-  mu: Float32Array,
-  nu: Float32Array,
-  beta1: number,
-  beta2: number,
-  eps: number,
-  c1: number,
-  c2: number,
-  p: Float32Array,
-  alpha: number,
-): void {
-  if (p.length !== u.length) throw new Error(`adamApply: lengths differ (${u.length} vs ${p.length})`);
-  adamPass(u, mu, nu, beta1, beta2, eps, c1, c2, p, alpha);
-}
-
-function adamPass(
   u: Float32Array,
   mu: Float32Array,
   nu: Float32Array,
@@ -74,6 +61,7 @@ function adamPass(
   p: Float32Array | null,
   alpha: number,
 ): void {
+  if (p && p.length !== u.length) throw new Error(`adamApply: lengths differ (${u.length} vs ${p.length})`);
   // A bias correction that has reached 1 is not divided by (x / 1 is x exactly), as the wasm kernel.
   const by1 = c1 !== 1;
   const by2 = c2 !== 1;

@@ -7,6 +7,24 @@
  * used only where a shared `WebAssembly.Memory` can be made (Node, or a cross-origin-isolated page).
  */
 
+/**
+ * An Adam pass over n floats at byte offsets u (the gradient, then the update), mu, nu, and with p ≠ 0
+ * also p ← p + alpha·u in the same pass (kernels/adam.ts).
+ */
+type AdamKernel = (
+  u: number,
+  mu: number,
+  nu: number,
+  p: number,
+  n: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  c1: number,
+  c2: number,
+  alpha: number,
+) => void;
+
 /** The functions the kernels module exports (pointers are byte offsets into its memory). */
 export interface KernelExports {
   tileRows(): number;
@@ -36,32 +54,9 @@ export interface KernelExports {
   stepSquares(w: number, w0: number, g: number, n: number, out: number): void;
   centredRowGram(h: number, m: number, units: number, mean: number, centred: number, gram: number): void;
   jacobiDiagonalize(a: number, n: number): void;
-  adamAxpy64(
-    u: number,
-    mu: number,
-    nu: number,
-    p: number,
-    n: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    c1: number,
-    c2: number,
-    alpha: number,
-  ): void;
-  adamAxpy(
-    u: number,
-    mu: number,
-    nu: number,
-    p: number,
-    n: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    c1: number,
-    c2: number,
-    alpha: number,
-  ): void;
+  /** `adamAxpy` in float64, each line rounded once: the js kernels' bits. */
+  adamAxpy64: AdamKernel;
+  adamAxpy: AdamKernel;
   biasAct(c: number, bias: number, m: number, n: number, ldc: number, hasBias: number, relu: number): void;
   transposeInto(
     src: number,
