@@ -1,12 +1,9 @@
 /**
  * The model-file container: bit-exact round trips, the documented byte layout, CRC-32 values, every
- * error a damaged file can cause, a seeded mutation fuzz, and atomic writes that survive failures.
+ * error a damaged file can cause and a seeded mutation fuzz (atomic writes: io-atomic.test.ts).
  */
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { crc32 } from "../src/io/crc32.js";
 import {
@@ -16,7 +13,6 @@ import {
   type NamedTensor,
   type TensorData,
 } from "../src/io/container.js";
-import { readModelBytes, writeFileAtomic, type AtomicFs } from "../src/io/atomic.js";
 import { ModelFileError } from "../src/tensor/errors.js";
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -456,149 +452,5 @@ describe("decodeContainer refuses damaged files", () => {
     // The fuzz must reach past the checksum: decodes and several kinds of refusal all occur.
     assert.ok((outcomes.get("decoded") ?? 0) > 50, JSON.stringify([...outcomes]));
     assert.ok(outcomes.size >= 8, JSON.stringify([...outcomes]));
-  });
-});
-
-describe("writeFileAtomic / readModelBytes", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homeostat-io-"));
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const realFs: AtomicFs = fs;
-  const errno = (code: string): Error => Object.assign(new Error(`${code}: simulated failure`), { code });
-  const otherFiles = (keep: string): string[] => fs.readdirSync(dir).filter((f) => f !== keep);
-
-  test("writes a new file and replaces an existing one", () => {
-    const target = path.join(dir, "model.hmst");
-    writeFileAtomic(target, encodeContainer({ v: 1 }, SMALL));
-    assert.deepEqual(decodeContainer(readModelBytes(target), target).header, { v: 1 });
-    writeFileAtomic(target, encodeContainer({ v: 2 }, []));
-    assert.deepEqual(decodeContainer(readModelBytes(target), target), { header: { v: 2 }, tensors: [] });
-    assert.deepEqual(otherFiles("model.hmst"), []);
-  });
-
-  test("a failure at any step leaves the old file intact and no temp file behind", () => {
-    const target = path.join(dir, "keep.hmst");
-    const old = encodeContainer({ old: true }, SMALL);
-    fs.writeFileSync(target, old);
-    let writes = 0;
-    const failures: [string, AtomicFs, RegExp][] = [
-      // The first write succeeds partly, the second finds the disk full.
-      [
-        "write",
-        {
-          ...realFs,
-          writeSync: (fd, buf, off, len, pos) =>
-            writes++ === 0
-              ? fs.writeSync(fd, buf, off, Math.min(len, 10), pos)
-              : (() => {
-                  throw errno("ENOSPC");
-                })(),
-        },
-        /disk full \(ENOSPC\)/,
-      ],
-      [
-        "fsync",
-        {
-          ...realFs,
-          fsyncSync: () => {
-            throw errno("EIO");
-          },
-        },
-        /input\/output error \(EIO\)/,
-      ],
-      [
-        "close",
-        {
-          ...realFs,
-          closeSync: (fd) => {
-            fs.closeSync(fd);
-            throw errno("EDQUOT");
-          },
-        },
-        /disk quota exceeded/,
-      ],
-      [
-        "rename",
-        {
-          ...realFs,
-          renameSync: () => {
-            throw errno("EACCES");
-          },
-        },
-        /permission denied \(EACCES\)/,
-      ],
-      [
-        "open",
-        {
-          ...realFs,
-          openSync: () => {
-            throw errno("EROFS");
-          },
-        },
-        /read-only file system/,
-      ],
-      [
-        "odd error",
-        {
-          ...realFs,
-          renameSync: () => {
-            throw new Error("something else");
-          },
-        },
-        /something else/,
-      ],
-    ];
-    for (const [step, failingFs, pattern] of failures) {
-      assert.throws(
-        () => writeFileAtomic(target, encodeContainer({ new: true }, []), failingFs),
-        (error: unknown) =>
-          error instanceof ModelFileError &&
-          error.message.startsWith(`${target}: cannot write the file: `) &&
-          pattern.test(error.message) &&
-          error.location.file === target,
-        step,
-      );
-      assert.deepEqual(new Uint8Array(fs.readFileSync(target)), old, `${step}: old file changed`);
-      assert.deepEqual(
-        otherFiles("keep.hmst").filter((f) => f.includes("keep")),
-        [],
-        `${step}: temp file left`,
-      );
-    }
-    assert.ok(writes >= 2, "the partial write was exercised");
-  });
-
-  test("a failed directory sync after the rename does not fail the save", () => {
-    const target = path.join(dir, "nodirsync.hmst");
-    const noDirOpen: AtomicFs = {
-      ...realFs,
-      openSync: (p, flags, mode) =>
-        flags === "r"
-          ? (() => {
-              throw errno("EISDIR");
-            })()
-          : fs.openSync(p, flags, mode),
-    };
-    writeFileAtomic(target, encodeContainer({}, SMALL), noDirOpen);
-    assert.equal(decodeContainer(readModelBytes(target)).tensors.length, SMALL.length);
-  });
-
-  test("a directory that does not exist, and a missing file, are named", () => {
-    const target = path.join(dir, "no", "such", "model.hmst");
-    assert.throws(
-      () => writeFileAtomic(target, new Uint8Array(8)),
-      (e: unknown) =>
-        e instanceof ModelFileError &&
-        e.message === `${target}: cannot write the file: the directory does not exist (ENOENT)`,
-    );
-    assert.throws(
-      () => readModelBytes(target),
-      (e: unknown) =>
-        e instanceof ModelFileError &&
-        e.message === `${target}: cannot read model file: file not found (ENOENT)`,
-    );
-    assert.throws(
-      () => readModelBytes(dir),
-      (e: unknown) => e instanceof ModelFileError && /it is a directory \(EISDIR\)/.test(e.message),
-    );
   });
 });
