@@ -88,7 +88,7 @@ test("a conv stack's mistakes name learner.hidden or learner.inputShape", () => 
   const bad: [LearnerConfig, RegExp][] = [
     [
       { task: "classification", inputs: 64, hidden: [conv] },
-      /learner\.hidden\[0\]: conv2d: needs samples shaped \[height, width, channels\], got 64 flat/,
+      /learner\.hidden\[0\]: conv2d: needs samples shaped \[height, width, channels\], got 64 flat.*given learner\.inputShape, e\.g\. \[28, 28, 1\]/,
     ],
     [
       { task: "classification", inputShape: [2, 2, 1], hidden: [conv] },

@@ -13,6 +13,7 @@ import { Flatten } from "../nn/reshape.js";
 import { Sequential } from "../nn/sequential.js";
 import { buildShapes } from "../nn/stack.js";
 import type { Optimizer } from "../optim/optimizers.js";
+import { ShapeError } from "../tensor/errors.js";
 import type { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -43,14 +44,28 @@ export function learnerNetwork(
   const shape = config.inputShape ?? [inputs];
   const layers = make();
   // Built once on a throwaway Rng to learn the stack's output shape; `rng` draws the real weights below.
-  if (
-    layers.some((l) => l.buildShape) &&
-    buildShapes(make(), shape, rng.fork("shape"), "float32", "learner.hidden").length > 1
-  )
+  if (layers.some((l) => l.buildShape) && stackShape(make(), shape, config, rng).length > 1)
     layers.push(new Flatten());
   const activation = config.task === "classification" ? "softmax" : "identity";
   layers.push(new Dense(outputs, { activation }));
   return new Sequential(layers).build(shape, rng);
+}
+
+/** The hidden stack's output shape; a stack that wants images on flat rows is told of `inputShape`. */
+function stackShape(
+  layers: Layer[],
+  shape: readonly number[],
+  config: { inputShape?: readonly number[] },
+  rng: Rng,
+): readonly number[] {
+  try {
+    return buildShapes(layers, shape, rng.fork("shape"), "float32", "learner.hidden");
+  } catch (e) {
+    if (!(e instanceof ShapeError) || config.inputShape) throw e;
+    throw new ShapeError(
+      `${e.message} (a learner reads its rows as images when given learner.inputShape, e.g. [28, 28, 1])`,
+    );
+  }
 }
 
 /** A parameter array in the backend's memory where it keeps one (as Dense.build makes them), zeroed. */
