@@ -2,6 +2,7 @@ import type { Data } from "../../tensor/tensor.js";
 import { Arena, Heap } from "./arena.js";
 import type { LoadedKernels } from "./loader.js";
 import { ThreadControl } from "./thread-control.js";
+import type { ThreadPool } from "./threads.js";
 
 /**
  * Below this many multiply-adds a product stays on the calling thread. At ~40 GFLOP/s, 2M multiply-adds
@@ -91,6 +92,11 @@ export class KernelRunner {
   /** Why `threadCount` is what it is, in a phrase. */
   get threadsReason(): string {
     return this.threads.reason;
+  }
+
+  /** The pool for work large enough to split (started here in Node), or null: one thread. */
+  workers(): ThreadPool | null {
+    return this.threads.workers();
   }
 
   /** Resolves, with the count in force, once the requested workers have started (or failed to). */
