@@ -47,6 +47,7 @@ export interface KernelExports {
   ): void;
   rowTimesMatrix(a: number, b: number, c: number, n: number, k: number): void;
   matrixTimesRow(a: number, b: number, c: number, n: number, k: number): void;
+  fewRows(a: number, b: number, transB: number, c: number, m: number, n: number, k: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
   scale(alpha: number, x: number, n: number): void;
   relu(x: number, out: number, n: number): void;

@@ -2,6 +2,7 @@ import type { Data } from "../../tensor/tensor.js";
 import { Arena, Heap } from "./arena.js";
 import type { LoadedKernels } from "./loader.js";
 import { ThreadControl } from "./thread-control.js";
+import type { ThreadPool } from "./threads.js";
 
 /**
  * Below this many multiply-adds a product stays on the calling thread. At ~40 GFLOP/s, 2M multiply-adds
@@ -91,6 +92,11 @@ export class KernelRunner {
   /** Why `threadCount` is what it is, in a phrase. */
   get threadsReason(): string {
     return this.threads.reason;
+  }
+
+  /** The pool for work large enough to split (started here in Node), or null: one thread. */
+  workers(): ThreadPool | null {
+    return this.threads.workers();
   }
 
   /** Resolves, with the count in force, once the requested workers have started (or failed to). */
@@ -251,11 +257,15 @@ export class KernelRunner {
     if (db) this.output(dbAt, db);
   }
 
-  /** A 1×k row times op(B): read B in place (a row of A is the same in either layout). */
-  private singleRow(
+  /**
+   * A product with fewer rows than the register tile (A not transposed): B read in place, C unpadded;
+   * one row by the gemv kernels, more by `fewRows`, which gives the packed product's bits.
+   */
+  private fewRows(
     a: Float32Array,
     b: Float32Array,
     out: Data,
+    m: number,
     n: number,
     k: number,
     transB: boolean,
@@ -264,14 +274,15 @@ export class KernelRunner {
     const outAt = this.offsetOf(out);
     const [aAt, bAt, biasAt] = this.stage(
       epilogue?.bias ? [a, b, epilogue.bias] : [a, b],
-      outAt < 0 ? n : 0,
+      outAt < 0 ? m * n : 0,
       1,
     );
-    const cAt = outAt >= 0 ? outAt : this.arena.take(n);
-    if (transB) this.kernels.exports.matrixTimesRow(aAt!, bAt!, cAt, n, k);
-    else this.kernels.exports.rowTimesMatrix(aAt!, bAt!, cAt, n, k);
-    if (epilogue)
-      this.kernels.exports.biasAct(cAt, biasAt ?? 0, 1, n, n, epilogue.bias ? 1 : 0, epilogue.relu ? 1 : 0);
+    const cAt = outAt >= 0 ? outAt : this.arena.take(m * n);
+    const ex = this.kernels.exports;
+    if (m > 1) ex.fewRows(aAt!, bAt!, transB ? 1 : 0, cAt, m, n, k);
+    else if (transB) ex.matrixTimesRow(aAt!, bAt!, cAt, n, k);
+    else ex.rowTimesMatrix(aAt!, bAt!, cAt, n, k);
+    if (epilogue) ex.biasAct(cAt, biasAt ?? 0, m, n, n, epilogue.bias ? 1 : 0, epilogue.relu ? 1 : 0);
     this.output(cAt, out);
   }
 
@@ -290,8 +301,8 @@ export class KernelRunner {
     transB: boolean,
     epilogue: Epilogue | null = null,
   ): void {
-    if (m === 1) {
-      this.singleRow(a, b, out, n, k, transB, epilogue);
+    if (m === 1 || (m < this.mr && !transA)) {
+      this.fewRows(a, b, out, m, n, k, transB, epilogue);
       return;
     }
     const outAt = this.offsetOf(out);

@@ -1,6 +1,6 @@
 /**
  * Worker threads that share the kernels' memory and split a large matrix product into column chunks
- * (and an optimiser's large axpy into ranges).
+ * (and an optimiser's large axpy or Adam step into ranges); the jobs themselves are in jobs.ts.
  * The caller blocks (Atomics.wait) while the workers compute, so the Backend interface stays
  * synchronous. Chunks are claimed dynamically from a shared counter, and the calling thread claims
  * too: on a loaded machine where a worker is not scheduled in time, the caller simply does more of
@@ -10,7 +10,7 @@
  * its high bits, so a worker that wakes late (after its job is over) can never claim a chunk of the next
  * job with arguments it read for the previous one.
  */
-import type { KernelExports } from "./loader.js";
+import { CTL, type Job, type JobKernels, readJob, runChunk, writeJob } from "./jobs.js";
 
 /** What the pool needs of a worker, Node's (worker_threads) or the browser's (Web Worker). */
 interface PoolWorker {
@@ -25,115 +25,7 @@ export interface WorkerStart {
   thread: number;
 }
 
-/** Indexes of the control words. */
-export const CTL = {
-  generation: 0,
-  /** (generation & 0x7fff) << 16 | next chunk index. */
-  claim: 1,
-  /** Chunks finished in the current job. */
-  done: 2,
-  ready: 3,
-  stop: 4,
-  /** Job arguments: the kind, then a product's ap, b, transB, c, m, n, k, np, chunks, chunkCols, scratch, scratchBytes, chunkRows or an axpy's x, y, n, alpha (float32 bits), chunks, chunkLen. */
-  args: 8,
-  size: 24,
-} as const;
-
-/** C = op(A)·op(B), split into column chunks (or row chunks: `chunkRows`); A is already packed. */
-export interface GemmJob {
-  kind: "gemm";
-  ap: number;
-  b: number;
-  transB: boolean;
-  c: number;
-  m: number;
-  n: number;
-  k: number;
-  /** n rounded up to the tile width: the columns C is stored with, and the end of the last chunk. */
-  np: number;
-  /** Column chunks and their width (a multiple of the tile width); the last may be narrower. */
-  chunks: number;
-  chunkCols: number;
-  /** Thread t packs B in scratch + t·scratchBytes. */
-  scratch: number;
-  scratchBytes: number;
-  /**
-   * 0: chunks are `chunkCols` columns of every row. Else chunks are this many rows (a multiple of the
-   * tile height) of every column, for products too narrow to split by columns (a convolution's few
-   * filters): column chunks there would be one tile wide, two threads would each stream all of A, and
-   * would write the two halves of every cache line of C.
-   */
-  chunkRows: number;
-}
-
-/** y ← y + alpha·x over n floats, split into chunks of chunkLen (a multiple of 8, the kernel's vector step). */
-export interface AxpyJob {
-  kind: "axpy";
-  x: number;
-  y: number;
-  n: number;
-  /** alpha as the float32 the kernel rounds it to (so it passes through an Int32 control word exactly). */
-  alpha: number;
-  chunks: number;
-  chunkLen: number;
-}
-
-export type Job = GemmJob | AxpyJob;
-
-/** The kernels a job calls (pointers are byte offsets into the shared memory). */
-export type JobKernels = Pick<KernelExports, "gemmColumns" | "axpy">;
-
 const MAX_CHUNKS = 0xffff;
-const bits = new DataView(new ArrayBuffer(4));
-
-function float32Bits(v: number): number {
-  bits.setFloat32(0, v);
-  return bits.getInt32(0);
-}
-
-function bitsFloat32(v: number): number {
-  bits.setInt32(0, v);
-  return bits.getFloat32(0);
-}
-
-/** Compute chunk `i` of `job` on thread `thread` (0 is the caller); the same call on every thread. */
-export function runChunk(ex: JobKernels, job: Job, i: number, thread: number): void {
-  if (job.kind === "axpy") {
-    const from = i * job.chunkLen;
-    ex.axpy(job.alpha, job.x + from * 4, job.y + from * 4, Math.min(job.chunkLen, job.n - from));
-    return;
-  }
-  if (job.chunkRows > 0) {
-    // Rows r0.. of A's packed panels (panel r starts at r·k floats) and of C (row stride np), all columns.
-    const r0 = i * job.chunkRows;
-    ex.gemmColumns(
-      job.ap + r0 * job.k * 4,
-      job.b,
-      job.transB ? 1 : 0,
-      job.c + r0 * job.np * 4,
-      Math.min(job.chunkRows, job.m - r0),
-      job.n,
-      job.k,
-      0,
-      job.np,
-      job.scratch + thread * job.scratchBytes,
-    );
-    return;
-  }
-  const j0 = i * job.chunkCols;
-  ex.gemmColumns(
-    job.ap,
-    job.b,
-    job.transB ? 1 : 0,
-    job.c,
-    job.m,
-    job.n,
-    job.k,
-    j0,
-    Math.min(job.np, j0 + job.chunkCols),
-    job.scratch + thread * job.scratchBytes,
-  );
-}
 
 /** Claim and run chunks of the job of generation `gen` until none are left; shared by caller and workers. */
 export function workOnJob(ctl: Int32Array, gen: number, chunks: number, run: (chunk: number) => void): void {
@@ -159,63 +51,6 @@ export function pollFor(ready: () => boolean, ms: number): boolean {
     if (ready()) return true;
     if ((i & 255) === 0 && performance.now() > until) return false;
   }
-}
-
-function writeJob(ctl: Int32Array, job: Job): void {
-  if (job.kind === "gemm") {
-    ctl.set(
-      [
-        0,
-        job.ap,
-        job.b,
-        job.transB ? 1 : 0,
-        job.c,
-        job.m,
-        job.n,
-        job.k,
-        job.np,
-        job.chunks,
-        job.chunkCols,
-        job.scratch,
-        job.scratchBytes,
-        job.chunkRows,
-      ],
-      CTL.args,
-    );
-  } else {
-    ctl.set([1, job.x, job.y, job.n, float32Bits(job.alpha), job.chunks, job.chunkLen], CTL.args);
-  }
-}
-
-export function readJob(ctl: Int32Array): Job {
-  const a = CTL.args + 1;
-  if (ctl[CTL.args] === 1) {
-    return {
-      kind: "axpy",
-      x: ctl[a]!,
-      y: ctl[a + 1]!,
-      n: ctl[a + 2]!,
-      alpha: bitsFloat32(ctl[a + 3]!),
-      chunks: ctl[a + 4]!,
-      chunkLen: ctl[a + 5]!,
-    };
-  }
-  return {
-    kind: "gemm",
-    ap: ctl[a]!,
-    b: ctl[a + 1]!,
-    transB: ctl[a + 2] !== 0,
-    c: ctl[a + 3]!,
-    m: ctl[a + 4]!,
-    n: ctl[a + 5]!,
-    k: ctl[a + 6]!,
-    np: ctl[a + 7]!,
-    chunks: ctl[a + 8]!,
-    chunkCols: ctl[a + 9]!,
-    scratch: ctl[a + 10]!,
-    scratchBytes: ctl[a + 11]!,
-    chunkRows: ctl[a + 12]!,
-  };
 }
 
 /**

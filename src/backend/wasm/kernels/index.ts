@@ -1,6 +1,7 @@
 // AssemblyScript entry point of the wasm backend's kernels (compiled by scripts/build-wasm.mjs).
 export * from "./gemm";
 export * from "./gemv";
+export * from "./fewrows";
 export * from "./vector";
 export * from "./adam";
 export * from "./linear";
