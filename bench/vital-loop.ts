@@ -27,7 +27,7 @@ import { plasticityProtocol } from "./plasticity-protocol.js";
 import type { LayerBalance } from "../src/homeostasis/balance.js";
 import { vitals } from "../src/homeostasis/index.js";
 import { falseAlarmSection } from "./vital-false-alarms.js";
-import { overheadSection } from "./vital-overhead.js";
+import { OVERHEAD_DEFAULTS, overheadSection } from "./vital-overhead.js";
 import { bitFlipSection } from "./vital-bitflip.js";
 
 const argv = process.argv.slice(2);
@@ -327,7 +327,7 @@ if (!ONLY_MEMORY) {
   say();
   for (const line of falseAlarmSection({ rows: STREAM_ROWS, demoEpochs: DEMO_EPOCHS })) say(line);
   say();
-  for (const line of overheadSection({ pairs: PAIRS, tasks: 5, per: 4000, rows: 10000 })) say(line);
+  for (const line of overheadSection({ ...OVERHEAD_DEFAULTS, pairs: PAIRS })) say(line);
   say();
   say(
     `machine load at the end: ${loadavg()

@@ -64,6 +64,20 @@ test("a healthy run: no finding, no action, and the weights of a run without the
   assert.deepEqual(weights(watched), weights(plain));
 });
 
+test("watching only (no remedy to apply): the loss of plasticity found, the weights of a run without the loop", () => {
+  // What bench/vital-overhead.ts times as the loop's own cost: it must change nothing it does not decide to.
+  const plain = net();
+  fit(plain, data(), { ...opts, observers: [silencer(200)] });
+  const watched = net();
+  const loop = vitals(small, []);
+  fit(watched, data(), { ...opts, observers: [silencer(200), loop] });
+  assert.deepEqual(
+    loop.events.map((e) => e.kind),
+    ["plasticityLoss", "remedyExhausted"],
+  );
+  assert.deepEqual(weights(watched), weights(plain));
+});
+
 test("silenced units: found, a useless remedy rolled back, ReDo verified", () => {
   const loop = vitals(small, [nothing, recycle]);
   const m = net();
