@@ -8,3 +8,4 @@ export * from "./distance";
 export * from "./spectrum";
 export * from "./conv";
 export * from "./peak";
+export * from "./norm";
