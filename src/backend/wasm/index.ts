@@ -6,6 +6,7 @@ import * as conv from "./conv.js";
 import { convBackward, convForward, KeptFields } from "./conv-fused.js";
 import { adamStep } from "./adam.js";
 import * as distance from "./distance.js";
+import { SAME_SHAPE_OPS, sameShape } from "./elementwise.js";
 import * as norm from "./norm.js";
 import { loadKernels, type LoadedKernels } from "./loader.js";
 import { ADAM64_MIN, MAP_MIN, VECTOR_MIN, KernelRunner } from "./runner.js";
@@ -102,6 +103,24 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       )
         mm.map(op, x, out);
       else jsBackend.unary(op, x, out);
+    },
+    binary(op, a, aShape, b, bShape, out, outShape) {
+      const n = out.length;
+      if (
+        Object.hasOwn(SAME_SHAPE_OPS, op) &&
+        n >= MAP_MIN &&
+        a.length === n &&
+        b.length === n &&
+        allF32(a, b, out)
+      )
+        sameShape(
+          mm,
+          op as keyof typeof SAME_SHAPE_OPS,
+          a as Float32Array,
+          b as Float32Array,
+          out as Float32Array,
+        );
+      else jsBackend.binary(op, a, aShape, b, bShape, out, outShape);
     },
     squaredDistance(p, a, w) {
       if (p.length < VECTOR_MIN || !allF32(p, a, w)) return jsBackend.squaredDistance(p, a, w);

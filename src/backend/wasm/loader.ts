@@ -120,6 +120,8 @@ export interface KernelExports {
     db: number,
     acc: number,
   ): void;
+  /** out ← a op b over n floats (kernels/elementwise.ts; op 0 add, 1 sub, 2 mul, 3 div). */
+  sameShape(op: number, a: number, b: number, out: number, n: number): void;
   /** The machine's ceiling (kernels/peak.ts): `iters` rounds of 12 independent f32x4 multiply-add chains. */
   fmaPeak(iters: number, seed: number): number;
   /** 1 where `fmaPeak`'s multiply-add is fused (relaxed SIMD), 0 where it is a multiply then an add. */

@@ -9,3 +9,4 @@ export * from "./spectrum";
 export * from "./conv";
 export * from "./peak";
 export * from "./norm";
+export * from "./elementwise";
