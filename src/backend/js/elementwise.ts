@@ -276,6 +276,7 @@ export function expand(x: Data, shape: Shape, out: Data, outShape: Shape): void 
     for (let off = 0; off < n; off += x.length) out.set(x, off);
     return;
   }
+  if (repeatBlocks(x, shape, out, outShape)) return;
   const rank = outShape.length;
   const sx = broadcastStrides(shape, outShape);
   const idx = new Array<number>(rank).fill(0);
@@ -290,4 +291,37 @@ export function expand(x: Data, shape: Shape, out: Data, outShape: Shape): void 
       idx[ax] = 0;
     }
   }
+}
+
+/**
+ * expand where x is [outer, 1, …, 1, inner] against [outer, reps…, inner] (a global pooling's or a
+ * statistic's gradient spread over the positions): each of x's inner blocks written once, then doubled
+ * by copyWithin, where the index walk above costs several times as much per element. False (nothing
+ * written) for any other pattern.
+ */
+function repeatBlocks(x: Data, shape: Shape, out: Data, outShape: Shape): boolean {
+  const rank = outShape.length;
+  const s = (ax: number) => (ax < rank - shape.length ? 1 : shape[ax - (rank - shape.length)]!);
+  let last = rank - 1; // the innermost broadcast axis
+  while (last >= 0 && s(last) === outShape[last]) last--;
+  if (last < 0) return false;
+  let first = last; // the outermost axis of that run of broadcast axes
+  while (first > 0 && s(first - 1) === 1 && outShape[first - 1] !== 1) first--;
+  for (let ax = 0; ax < first; ax++) if (s(ax) !== outShape[ax]) return false;
+  for (let ax = first; ax <= last; ax++) if (s(ax) !== 1) return false;
+  let inner = 1;
+  for (let ax = last + 1; ax < rank; ax++) inner *= outShape[ax]!;
+  let reps = 1;
+  for (let ax = first; ax <= last; ax++) reps *= outShape[ax]!;
+  const span = inner * reps;
+  for (let o = 0, start = 0; o < x.length / inner; o++, start += span) {
+    if (inner === 1) {
+      out.fill(x[o]!, start, start + span);
+      continue;
+    }
+    out.set(x.subarray(o * inner, (o + 1) * inner), start);
+    for (let done = inner; done < span; done *= 2)
+      out.copyWithin(start + done, start, start + Math.min(done, span - done));
+  }
+  return true;
 }

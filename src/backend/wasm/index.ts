@@ -6,6 +6,8 @@ import * as conv from "./conv.js";
 import { convBackward, convForward, KeptFields } from "./conv-fused.js";
 import { adamStep } from "./adam.js";
 import * as distance from "./distance.js";
+import { SAME_SHAPE_OPS, sameShape } from "./elementwise.js";
+import * as norm from "./norm.js";
 import { loadKernels, type LoadedKernels } from "./loader.js";
 import { ADAM64_MIN, MAP_MIN, VECTOR_MIN, KernelRunner } from "./runner.js";
 import { centredRowGram, jacobiDiagonalize } from "./spectrum.js";
@@ -36,10 +38,11 @@ export interface WasmBackend extends Backend {
 /**
  * The WebAssembly SIMD backend: the matrix product (every transpose variant), the optimisers'
  * per-parameter loops (`axpy`, `scale`, for arrays of `VECTOR_MIN` floats or more) and relu with its
- * derivative (branch-free; js's branch mispredicts on pre-activations of either sign) and the layout
- * kernels of convolution and pooling (im2col, col2im, max pooling: the same bits as js's) run on compiled kernels; the other element-wise, reduction and layout kernels are the js ones. Arrays made by `alloc`
- * (parameters, optimiser state, the update buffers of `bufferFor`) live in the kernels' memory and are
- * used in place. float64 data goes to the js kernels too (the compiled ones are single precision).
+ * derivative (branch-free; js's branch mispredicts on pre-activations of either sign), the layout
+ * kernels of convolution and pooling (im2col, col2im, max pooling) and batch normalisation's pair (each
+ * the same bits as js's) run on compiled kernels; the other element-wise, reduction and layout kernels
+ * are the js ones. Arrays made by `alloc` (parameters, optimiser state, the update buffers of
+ * `bufferFor`) live in the kernels' memory and are used in place. float64 data goes to the js kernels too (the compiled ones are single precision).
  * Returns null where the kernels cannot be loaded (no WebAssembly SIMD).
  */
 export function createWasmBackend(kernels: LoadedKernels | null = loadKernels()): WasmBackend | null {
@@ -100,6 +103,24 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       )
         mm.map(op, x, out);
       else jsBackend.unary(op, x, out);
+    },
+    binary(op, a, aShape, b, bShape, out, outShape) {
+      const n = out.length;
+      if (
+        Object.hasOwn(SAME_SHAPE_OPS, op) &&
+        n >= MAP_MIN &&
+        a.length === n &&
+        b.length === n &&
+        allF32(a, b, out)
+      )
+        sameShape(
+          mm,
+          op as keyof typeof SAME_SHAPE_OPS,
+          a as Float32Array,
+          b as Float32Array,
+          out as Float32Array,
+        );
+      else jsBackend.binary(op, a, aShape, b, bShape, out, outShape);
     },
     squaredDistance(p, a, w) {
       if (p.length < VECTOR_MIN || !allF32(p, a, w)) return jsBackend.squaredDistance(p, a, w);
@@ -184,6 +205,16 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
           filters,
           cols as Float32Array | null,
         );
+    },
+    batchNorm(x, rows, features, w, b, eps, y, mean, variance, sd) {
+      if (rows * features < MAP_MIN)
+        jsBackend.batchNorm!(x, rows, features, w, b, eps, y, mean, variance, sd);
+      else norm.batchNorm(mm, x, rows, features, w, b, eps, y, mean, variance, sd);
+    },
+    batchNormBackward(g, x, rows, features, w, mean, sd, dx, dw, db) {
+      if (rows * features < MAP_MIN)
+        jsBackend.batchNormBackward!(g, x, rows, features, w, mean, sd, dx, dw, db);
+      else norm.batchNormBackward(mm, g, x, rows, features, w, mean, sd, dx, dw, db);
     },
     maxPool(x, g, out) {
       if (out.length < MAP_MIN || !allF32(x, out)) jsBackend.maxPool(x, g, out);

@@ -93,6 +93,36 @@ export interface KernelExports {
     relu: number,
     wantDb: number,
   ): void;
+  /** Batch normalisation in training (kernels/norm.ts; w, b 0: none); acc: room for `features` float64s. */
+  batchNorm(
+    x: number,
+    rows: number,
+    features: number,
+    w: number,
+    b: number,
+    eps: number,
+    y: number,
+    mean: number,
+    variance: number,
+    sd: number,
+    acc: number,
+  ): void;
+  /** Its gradients (dx, dw, db 0: skipped; w 0: none); acc: room for 6·features float64s. */
+  batchNormBackward(
+    g: number,
+    x: number,
+    rows: number,
+    features: number,
+    w: number,
+    mean: number,
+    sd: number,
+    dx: number,
+    dw: number,
+    db: number,
+    acc: number,
+  ): void;
+  /** out ← a op b over n floats (kernels/elementwise.ts; op 0 add, 1 sub, 2 mul, 3 div). */
+  sameShape(op: number, a: number, b: number, out: number, n: number): void;
   /** The machine's ceiling (kernels/peak.ts): `iters` rounds of 12 independent f32x4 multiply-add chains. */
   fmaPeak(iters: number, seed: number): number;
   /** 1 where `fmaPeak`'s multiply-add is fused (relaxed SIMD), 0 where it is a multiply then an add. */

@@ -9,3 +9,5 @@ export * from "./distance";
 export * from "./spectrum";
 export * from "./conv";
 export * from "./peak";
+export * from "./norm";
+export * from "./elementwise";
