@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Learner, SeaStream } from "../src/node.js";
+import { Learner, SeaStream, useBackend } from "../src/node.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -18,6 +18,8 @@ test("the README's learner example shows the accuracy and loss the code gives", 
   );
   assert.ok(shown, "README.md: the learner example's prequential comment was not found");
   const [, rows, accuracy, loss] = shown;
+  assert.match(readme, /useBackend\("auto"\);/, "README.md: the learner example no longer picks the wasm backend");
+  useBackend("auto");
   const learner = Learner.create({ task: "classification", seed: 1 });
   for (const { x, y } of new SeaStream({ seed: 1 }).take(Number(rows))) learner.observe(x, y);
   const p = learner.vitals().prequential;
