@@ -82,6 +82,8 @@ function digits(a: SweepArgs): Record<string, unknown> {
         ? round(accuracy(hits, stream.schedule[back].start, stream.schedule[back].start + 1000))
         : null,
     drifts: learner.vitals().drifts.map((d) => d.row),
+    // The largest dead fraction of any layer at any balance reading (the table's "worst dead units").
+    worstDead: round(learner.vitals().balance?.worstDead ?? null),
     phases,
   };
 }
