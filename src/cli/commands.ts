@@ -4,6 +4,7 @@
  */
 import { resolve } from "node:path";
 import { useBackend } from "../backend/index.js";
+import { BUNDLED_MNIST_TRAIN } from "../data/mnist.js";
 import { loadLatestCheckpoint } from "../io/checkpoint.js";
 import { numberFlag, parseFlags, UsageError } from "./args.js";
 import { parseRunConfig, type RunConfig } from "./config.js";
@@ -67,11 +68,28 @@ export const CNN_DEMO_CONFIG = {
   out: "runs/cnn/model.hmst",
 };
 
-/** The training demos by name; each epoch is 125 steps (8,000 digits in batches of 64). */
+/** The training demos by name; an epoch is 8,000 digits, in steps of `batchSize`. */
 const TRAINING_DEMOS: Record<string, typeof MNIST_DEMO_CONFIG | typeof CNN_DEMO_CONFIG> = {
   mnist: MNIST_DEMO_CONFIG,
   cnn: CNN_DEMO_CONFIG,
 };
+
+/**
+ * A training demo's config for `--epochs N`: N epochs, the cosine schedule stretched to N epochs of
+ * steps (8,000 digits in batches of `batchSize`) and its warm-up cut to fit; unchanged without N.
+ *
+ * @example
+ * withDemoEpochs(MNIST_DEMO_CONFIG, 2).schedule; // {type: "cosine", warmupSteps: 0, totalSteps: 250}
+ */
+export function withDemoEpochs(
+  demo: typeof MNIST_DEMO_CONFIG | typeof CNN_DEMO_CONFIG,
+  epochs: number | undefined,
+): Record<string, unknown> {
+  if (epochs === undefined) return { ...demo };
+  const totalSteps = epochs * Math.ceil(BUNDLED_MNIST_TRAIN / demo.batchSize);
+  const warmupSteps = Math.min(demo.schedule.warmupSteps, totalSteps);
+  return { ...demo, epochs, schedule: { ...demo.schedule, warmupSteps, totalSteps } };
+}
 
 /** The flags every command but bench takes (help-common.ts documents them). */
 const common = {
@@ -125,12 +143,8 @@ function demo(rest: string[]): number {
   }
   const demoConfig = TRAINING_DEMOS[which];
   if (!demoConfig) throw new UsageError(`unknown demo "${which}"; expected "seed", "mnist" or "cnn"`);
-  const raw: Record<string, unknown> = { ...demoConfig };
   const epochs = numberFlag(values.epochs, "epochs", { integer: true, min: 1 });
-  if (epochs !== undefined) {
-    raw.epochs = epochs;
-    raw.schedule = { ...demoConfig.schedule, totalSteps: Math.max(1, epochs * 125) };
-  }
+  const raw: Record<string, unknown> = withDemoEpochs(demoConfig, epochs);
   if (seed !== undefined) raw.seed = seed;
   const cfg = parseRunConfig(raw, process.cwd(), resolve("runs", which));
   if (values.out) cfg.out = resolve(values.out);
