@@ -3,18 +3,18 @@ import { test } from "node:test";
 import { CNN_DEMO_CONFIG, MNIST_DEMO_CONFIG, withDemoEpochs } from "../src/cli/main.js";
 
 test("--epochs stretches a demo's cosine schedule over 8,000 digits an epoch", () => {
-  // By hand: 8,000 / 64 = 125 steps an epoch (mnist, cnn).
+  // By hand: 8,000 / 64 = 125 steps an epoch (mnist), 8,000 / 32 = 250 (cnn).
   const mnist = withDemoEpochs(MNIST_DEMO_CONFIG, 2);
   assert.equal(mnist.epochs, 2);
   assert.deepEqual(mnist.schedule, { type: "cosine", warmupSteps: 0, totalSteps: 250 });
   assert.deepEqual(withDemoEpochs(CNN_DEMO_CONFIG, 3).schedule, {
     ...CNN_DEMO_CONFIG.schedule,
-    totalSteps: 375,
+    totalSteps: 750,
   });
   const warm = { ...CNN_DEMO_CONFIG, schedule: { ...CNN_DEMO_CONFIG.schedule, warmupSteps: 400 } };
   assert.deepEqual(
     withDemoEpochs(warm, 1).schedule,
-    { ...CNN_DEMO_CONFIG.schedule, warmupSteps: 125, totalSteps: 125 },
+    { ...CNN_DEMO_CONFIG.schedule, warmupSteps: 250, totalSteps: 250 },
     "a warm-up longer than the run is cut to it",
   );
   assert.deepEqual(withDemoEpochs(CNN_DEMO_CONFIG, undefined), CNN_DEMO_CONFIG);
