@@ -13,13 +13,13 @@ import { adam } from "../src/optim/optimizers.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { fit } from "../src/train/fit.js";
-import { CNN_DEMO_CONFIG } from "../src/cli/commands.js";
+import { LENET } from "./conv-workloads.js";
 import { type Contestant, fmtRate, measure, secondsSince } from "./harness.js";
 import { initTfjs } from "./peers-tfjs.js";
 import { tfjsCnn, tfjsCnnUnavailable } from "./cnn-tfjs-peer.js";
 
-// The network of `homeostat demo cnn`: its first layer reads the flat rows as 28×28×1 images.
-const LAYERS = CNN_DEMO_CONFIG.model.layers;
+// The LeNet-5-like net (conv-workloads.ts): its first layer reads the flat rows as 28×28×1 images.
+const LAYERS = LENET;
 const BATCH = 32;
 const STEPS = 8;
 

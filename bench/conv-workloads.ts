@@ -1,6 +1,6 @@
 /**
  * The bench's convolution workloads (`--only conv`, `--only cnn`): one conv layer's forward and both
- * gradients at 28×28 and 32×32 inputs, and CNN training (the demo's LeNet-5-like net and a small
+ * gradients at 28×28 and 32×32 inputs, and CNN training (a LeNet-5-like net and a small
  * ResNet block net), Homeostat wasm on 1 and 2 threads against PyTorch on the same threads, at batch
  * 32 and batch 1. Layers are counted in floating-point operations (the products' 2·m·n·k: forward,
  * the filter gradient, and the input gradient where the input wants one), so each is also a share of
@@ -9,7 +9,6 @@
 import { backward } from "../src/autograd/backward.js";
 import { conv2d, windowGeometry } from "../src/autograd/conv.js";
 import { allocFloat32 } from "../src/backend/index.js";
-import { CNN_DEMO_CONFIG } from "../src/cli/commands.js";
 import type { LayerConfig } from "../src/nn/layer.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { adam } from "../src/optim/optimizers.js";
@@ -101,6 +100,21 @@ export function homeostatConv(c: ConvCase, on: HomeostatBackend, reference = fal
   };
 }
 
+/**
+ * The LeNet-5-like net (the first `demo cnn`'s): 28×28×1 → conv 3×3×16 relu → max pool 2 → conv 3×3×32
+ * relu → max pool 2 → flatten → dense 10 softmax. Kept here, not read from the demo, so that the
+ * bench's figures and its PyTorch and TF.js peers (which build the same net) stay comparable.
+ */
+export const LENET: readonly LayerConfig[] = [
+  { type: "reshape", shape: [28, 28, 1] },
+  { type: "conv2d", filters: 16, kernel: 3, activation: "relu" },
+  { type: "maxPool2d", pool: 2 },
+  { type: "conv2d", filters: 32, kernel: 3, activation: "relu" },
+  { type: "maxPool2d", pool: 2 },
+  { type: "flatten" },
+  { type: "dense", units: 10, activation: "softmax" },
+];
+
 /** The small ResNet block net of examples/resnet-cnn.json (a stem, two residual stages, global pooling). */
 const conv = (filters: number, stride = 1): LayerConfig => ({
   type: "conv2d",
@@ -126,7 +140,7 @@ const RESNET: LayerConfig[] = [
 
 /** The nets of the CNN workloads, by the name the PyTorch peer builds them under. */
 export const CNN_NETS: Record<"lenet" | "resnet", { label: string; layers: readonly LayerConfig[] }> = {
-  lenet: { label: "LeNet-5-like CNN (the demo's)", layers: CNN_DEMO_CONFIG.model.layers },
+  lenet: { label: "LeNet-5-like CNN", layers: LENET },
   resnet: { label: "small ResNet block net", layers: RESNET },
 };
 

@@ -24,11 +24,11 @@ const TRAIN_JSON = `  command           "train" ("demo mnist" for the demo)
 export const demoPage = {
   usage: ["demo seed [common flags]", "demo [mnist|cnn] [--epochs N] [--out FILE] [common flags]"],
   about:
-    "Three demonstrations on bundled data. `demo seed`: the linear regression of the article Homeostat grew out of (X = [[1,2],[2,3],[3,4],[4,5]], y = X·[1,2] + 3), trained by plain gradient descent; why its individual weights cannot be identified (the features are collinear), and why the article's sigmoid output cannot fit targets of 8 to 17. `demo mnist` (the default; what `npm start` runs): trains a 784 → dense 256 relu → dropout 0.2 → dense 10 softmax network on the bundled MNIST digits (8,000 train / 2,000 test; Adam 0.002, cosine schedule, random shifts of up to 2 pixels, batches of 64) and saves it: the run of examples/mnist.json. `demo cnn`: the same digits read as 28×28×1 images by a small CNN (conv 3×3×16 relu → max pool 2 → conv 3×3×32 relu → max pool 2 → dense 10 softmax; Adam 0.003, cosine schedule, the same shifts, 6 epochs): the run of examples/cnn.json.",
+    "Three demonstrations on bundled data. `demo seed`: the linear regression of the article Homeostat grew out of (X = [[1,2],[2,3],[3,4],[4,5]], y = X·[1,2] + 3), trained by plain gradient descent; why its individual weights cannot be identified (the features are collinear), and why the article's sigmoid output cannot fit targets of 8 to 17. `demo mnist` (the default; what `npm start` runs): trains a 784 → dense 256 relu → dropout 0.2 → dense 10 softmax network on the bundled MNIST digits (8,000 train / 2,000 test; Adam 0.002, cosine schedule, random shifts of up to 2 pixels, batches of 64) and saves it: the run of examples/mnist.json. `demo cnn`: the same digits read as 28×28×1 images by a small CNN (conv 5×5×16 relu → max pool 2 → conv 3×3×32 relu → max pool 2 → conv 3×3×64 relu → dense 128 relu → dropout 0.25 → dense 10 softmax; Adam 0.003, cosine schedule, the same shifts, batches of 32, 14 epochs): the run of examples/cnn.json.",
   flags: [
     {
       flag: "--epochs N",
-      doc: "demo mnist, cnn: epochs to train, an integer ≥ 1 (default 20; cnn 6); the cosine schedule is stretched to N × 125 steps",
+      doc: "demo mnist, cnn: epochs to train, an integer ≥ 1 (default 20; cnn 14); the cosine schedule is stretched to N epochs of steps (N × 125 for mnist, N × 250 for cnn)",
     },
     {
       flag: "--out FILE",

@@ -7,7 +7,7 @@ import { UsageError } from "./args.js";
 import { HANDLERS, say } from "./commands.js";
 import { commandHelp, isCommand, USAGE, wantsHelp } from "./help.js";
 
-export { CNN_DEMO_CONFIG, MNIST_DEMO_CONFIG } from "./commands.js";
+export { CNN_DEMO_CONFIG, MNIST_DEMO_CONFIG, withDemoEpochs } from "./commands.js";
 
 /**
  * Run the command line `argv` (without node and the script) and return the exit code.
