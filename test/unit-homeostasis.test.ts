@@ -160,6 +160,21 @@ test("ReDo: every F steps, units with E|h_i| / mean_k E|h_k| ≤ τ over the win
   assert.equal(hidden.bias!.data[0], 0);
 });
 
+test("ReDo with sample 2 asks for and scores every 2nd step only, whatever activations the others carry", () => {
+  const { hidden, control } = tiny();
+  const reg = redo({ tau: 0.2, every: 4, sample: 2, seed: 5 });
+  // Steps 1 and 3 (not sampled) [0, 1, 1, 5], steps 2 and 4 (sampled) [2, 1, 1, 0]. Sampled sums 4, 2, 2, 0
+  // (mean 2): scores 2, 1, 1, 0, so unit 3 is dormant. Scored on all four steps the sums would be 4, 4, 4, 10
+  // (mean 5.5, lowest score 0.73): nothing recycled.
+  const [off, on] = [[[0, 1, 1, 5]], [[2, 1, 1, 0]]];
+  const asked: boolean[] = [];
+  drive(reg, control, [off, on, off, on], () => asked.push(reg.wantsActivations!));
+  // Read after each step, i.e. for the next one: steps 2, 3, 4, 5 (the round restarts after step 4).
+  assert.deepEqual(asked, [true, false, true, false]);
+  assert.equal(reg.recycled(), 1);
+  assert.deepEqual(Array.from(hidden.bias!.data), [0.1, 0.2, 0.3, 0].map(Math.fround));
+});
+
 test("ReDo with τ = 0 recycles a unit whose score is exactly 0 (s_i ≤ τ, not <)", () => {
   const { hidden, control } = tiny();
   const reg = redo({ tau: 0, every: 1 });

@@ -12,6 +12,11 @@ export interface RedoOptions {
   tau?: number;
   /** Steps between recycling rounds; the scores average |h| over these steps. */
   every?: number;
+  /**
+   * Score on every `sample`-th step only (1: every step). Keeping a step's activations runs its layers
+   * unfused; a learner at one row a step samples every 10th, 100 steps' activity a round.
+   */
+  sample?: number;
   seed?: number;
 }
 
@@ -36,6 +41,9 @@ interface LayerState {
 export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => number } {
   const tau = opts.tau ?? OPTIONS.tau.default;
   const every = opts.every ?? OPTIONS.every.default;
+  const sample = opts.sample ?? OPTIONS.sample.default;
+  /** Whether the step now running (the `since + 1`-th of the round) is scored. */
+  const sampled = () => (since + 1) % sample === 0;
   const rng = new Rng(opts.seed ?? OPTIONS.seed.default).fork("redo");
   let layers: LayerState[] | null = null;
   /** Found once per training run: the model's structure does not change during one. */
@@ -50,7 +58,7 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
     recycled: () => recycled,
     unitsReplaced: () => recycled,
     get wantsActivations() {
-      return true;
+      return sampled();
     },
     getState: () => ({ layers, recycled, since, rng: rng.getState() }),
     setState: (s) => {
@@ -71,15 +79,17 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
       }));
     },
     onBatchEnd(e: BatchEvent, control: TrainingControl) {
-      hidden.forEach((h, k) => {
-        const out = e.activations?.get(h.name)?.output;
-        if (!out) return;
-        const { meanAbs } = unitActivity(out.data, out.shape[0], h.layer.units);
-        const s = layers![k];
-        // Stryker disable next-line EqualityOperator: u = meanAbs.length adds undefined; typed-array writes past the end are dropped
-        for (let u = 0; u < meanAbs.length; u++) s.sumAbs[u] += meanAbs[u];
-        s.batches++;
-      });
+      // Another observer may have asked for this step's activations: only sampled steps are scored.
+      if (sampled())
+        hidden.forEach((h, k) => {
+          const out = e.activations?.get(h.name)?.output;
+          if (!out) return;
+          const { meanAbs } = unitActivity(out.data, out.shape[0], h.layer.units);
+          const s = layers![k];
+          // Stryker disable next-line EqualityOperator: u = meanAbs.length adds undefined; typed-array writes past the end are dropped
+          for (let u = 0; u < meanAbs.length; u++) s.sumAbs[u] += meanAbs[u];
+          s.batches++;
+        });
       if (++since < every) return;
       since = 0;
       hidden.forEach((h, k) => {
@@ -107,6 +117,13 @@ const OPTIONS = {
     doc: "dormancy threshold τ of the score E|h_i| / mean_k E|h_k|",
   },
   every: { kind: "number", default: 1000, integer: true, min: 1, doc: "steps F between recycling rounds" },
+  sample: {
+    kind: "number",
+    default: 1,
+    integer: true,
+    min: 1,
+    doc: "score units on every sample-th step only (1: every step; a learner takes 10)",
+  },
   seed: { kind: "number", default: 0, integer: true, min: 0, doc: "seed of the fresh weights" },
 } as const satisfies OptionSchema;
 
