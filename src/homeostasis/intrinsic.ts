@@ -43,6 +43,8 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
   /** Found once per training run: the model's structure does not change during one. */
   // Stryker disable next-line ArrayDeclaration: onTrainBegin always sets it before the first onBatchEnd
   let hidden: HiddenLayer[] = [];
+  /** Per layer, scratch for each unit's sum and sum of squares over a batch (not state: refilled each step). */
+  const sums: [Float64Array, Float64Array][] = [];
   return {
     name: "intrinsicPlasticity",
     stateKey: "intrinsicPlasticity",
@@ -54,6 +56,7 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
     },
     onTrainBegin(control: TrainingControl) {
       hidden = hiddenLayers(control.model);
+      sums.length = 0;
       layers = perLayer(layers, hidden.length, (k) => ({
         mean: new Float64Array(hidden[k].layer.units),
         sq: new Float64Array(hidden[k].layer.units),
@@ -70,17 +73,16 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
         const [rows, units] = [out.shape[0], h.layer.units];
         s.seen++;
         const w = Math.max(statsRate, 1 / s.seen);
+        const [m, q] = columnSums(
+          out.data,
+          rows,
+          units,
+          (sums[k] ??= [new Float64Array(units), new Float64Array(units)]),
+        );
         // Stryker disable next-line EqualityOperator: u = units only reads undefined; typed-array writes past the end are dropped
         for (let u = 0; u < units; u++) {
-          let m = 0,
-            q = 0;
-          for (let r = 0; r < rows; r++) {
-            const v = out.data[r * units + u];
-            m += v;
-            q += v * v;
-          }
-          s.mean[u] += w * (m / rows - s.mean[u]);
-          s.sq[u] += w * (q / rows - s.sq[u]);
+          s.mean[u] += w * (m[u] / rows - s.mean[u]);
+          s.sq[u] += w * (q[u] / rows - s.sq[u]);
         }
         if (s.seen < warmup) return;
         if (Number.isNaN(s.targetMean)) s.targetMean = s.mean.reduce((a, b) => a + b, 0) / units;
@@ -108,6 +110,29 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
       });
     },
   };
+}
+
+/**
+ * Each column's sum and sum of squares of the [rows, units] matrix `data`, into `into` (in doubles). Row by
+ * row, so memory is read in order; each column still adds its rows first to last, as a column loop would.
+ */
+function columnSums(
+  data: ArrayLike<number>,
+  rows: number,
+  units: number,
+  into: [Float64Array, Float64Array],
+): [Float64Array, Float64Array] {
+  const [m, q] = into;
+  m.fill(0);
+  q.fill(0);
+  for (let r = 0, at = 0; r < rows; r++) {
+    for (let u = 0; u < units; u++, at++) {
+      const v = data[at];
+      m[u] += v;
+      q[u] += v * v;
+    }
+  }
+  return into;
 }
 
 const OPTIONS = {
