@@ -1,6 +1,6 @@
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { clamp, perLayer, type Regulator } from "./regulator.js";
-import { flushDenormals, type HiddenLayer, hiddenLayers } from "./units.js";
+import { columnSums, flushDenormals, type HiddenLayer, hiddenLayers } from "./units.js";
 import { defineKind } from "../config/registry.js";
 import type { OptionSchema } from "../config/options.js";
 
@@ -73,12 +73,8 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
         const [rows, units] = [out.shape[0], h.layer.units];
         s.seen++;
         const w = Math.max(statsRate, 1 / s.seen);
-        const [m, q] = columnSums(
-          out.data,
-          rows,
-          units,
-          (sums[k] ??= [new Float64Array(units), new Float64Array(units)]),
-        );
+        const [m, q] = (sums[k] ??= [new Float64Array(units), new Float64Array(units)]);
+        columnSums(out.data, rows, units, m, q);
         // Stryker disable next-line EqualityOperator: u = units only reads undefined; typed-array writes past the end are dropped
         for (let u = 0; u < units; u++) {
           s.mean[u] += w * (m[u] / rows - s.mean[u]);
@@ -110,29 +106,6 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
       });
     },
   };
-}
-
-/**
- * Each column's sum and sum of squares of the [rows, units] matrix `data`, into `into` (in doubles). Row by
- * row, so memory is read in order; each column still adds its rows first to last, as a column loop would.
- */
-function columnSums(
-  data: ArrayLike<number>,
-  rows: number,
-  units: number,
-  into: [Float64Array, Float64Array],
-): [Float64Array, Float64Array] {
-  const [m, q] = into;
-  m.fill(0);
-  q.fill(0);
-  for (let r = 0, at = 0; r < rows; r++) {
-    for (let u = 0; u < units; u++, at++) {
-      const v = data[at];
-      m[u] += v;
-      q[u] += v * v;
-    }
-  }
-  return into;
 }
 
 const OPTIONS = {

@@ -23,6 +23,55 @@ export function hiddenLayers(model: { readonly layers: readonly unknown[] }): Hi
   return unitSites(model).filter((s): s is HiddenLayer => s.next !== null);
 }
 
+/**
+ * Each column's sum of the [rows, units] matrix `data` into `sum` (and its sum of squares into `sq`), in
+ * doubles. Row by row, so memory is read in order; each column still adds its rows first to last, the
+ * same bits as a loop down one column at a time.
+ *
+ * @example
+ * const [sum, sq] = [new Float64Array(2), new Float64Array(2)];
+ * columnSums(Float32Array.of(1, 2, 3, 4), 2, 2, sum, sq); // sum [4, 6], sq [10, 20]
+ */
+export function columnSums(
+  data: ArrayLike<number>,
+  rows: number,
+  units: number,
+  sum: Float64Array,
+  sq: Float64Array | null,
+): void {
+  sum.fill(0);
+  sq?.fill(0);
+  for (let r = 0, at = 0; r < rows; r++, at += units) {
+    if (sq)
+      for (let u = 0; u < units; u++) {
+        const v = data[at + u];
+        sum[u] += v;
+        sq[u] += v * v;
+      }
+    else for (let u = 0; u < units; u++) sum[u] += data[at + u];
+  }
+}
+
+/**
+ * Each column's Σ_r |data[r, u] − centre[u]| of the [rows, units] matrix `data` into `into`, row by row
+ * (each column adds its rows first to last, as `columnSums` does).
+ *
+ * @example
+ * const dev = new Float64Array(2);
+ * columnAbsDeviation(Float32Array.of(1, 2, 3, 4), 2, 2, Float64Array.of(2, 3), dev); // [2, 2]
+ */
+export function columnAbsDeviation(
+  data: ArrayLike<number>,
+  rows: number,
+  units: number,
+  centre: Float64Array,
+  into: Float64Array,
+): void {
+  into.fill(0);
+  for (let r = 0, at = 0; r < rows; r++, at += units)
+    for (let u = 0; u < units; u++) into[u] += Math.abs(data[at + u] - centre[u]);
+}
+
 /** Below this, float32 weights are flushed to zero: denormals made a reference run 5× slower. */
 export const DENORMAL_FLUSH = 1e-30;
 
