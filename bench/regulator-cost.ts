@@ -6,13 +6,15 @@
  *     node dist/bench/regulator-cost.js bits [steps] [rows]    (default 2000 steps, 500 rows)
  *     node dist/bench/regulator-cost.js speed [steps] [rows]   (default 400 steps, 300 rows)
  *
- * `bits` prints, per regulator, a SHA-256 over every parameter after `steps` protocol steps and after
- * `rows` learner rows: a speed change must leave every hash as it was. `speed` prints steps/s and rows/s
- * per regulator with the load average; run a before and an after build alternately to compare.
+ * `bits` prints, per regulator, a SHA-256 over every parameter after `steps` protocol steps (js backend)
+ * and after `rows` learner rows (wasm, one thread): a speed change must leave every hash as it was.
+ * `speed` prints steps/s and rows/s per regulator (the first 50 untimed) with the load average; run a
+ * before and an after build alternately to compare. A fifth argument picks regulators: `ip+l2Init,none`.
  */
 import { createHash, type Hash } from "node:crypto";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { useBackend } from "../src/backend/index.js";
 import { runContinual } from "../src/continual/index.js";
 import { DigitStream } from "../src/data/digit-stream.js";
 import { Learner } from "../src/learner/index.js";
@@ -40,15 +42,29 @@ function feedParameters(h: Hash, parameters: readonly (readonly [string, { data:
   }
 }
 
-/** The protocol with `regs` for `steps` steps (one task); the weights' hash when it ends. */
-function protocolRun(regs: unknown[], steps: number): string {
+/** Steps not timed at the start of a run: they pay for compiling and for the first allocations. */
+const WARMUP = 50;
+
+/**
+ * The protocol with `regs` for `steps` steps (one task), on the default backend: the weights' hash when it
+ * ends, and the steps per second after the first WARMUP.
+ */
+function protocolRun(regs: unknown[], steps: number): { hash: string; perS: number } {
   const h = createHash("sha256");
+  let [step, t0, t1] = [0, 0, 0];
   const hashAtEnd: Observer = {
-    onTrainEnd: (_history, control: TrainingControl) => feedParameters(h, control.parameters),
+    onBatchEnd: () => {
+      if (++step === WARMUP) t0 = performance.now();
+    },
+    onTrainEnd: (_history, control: TrainingControl) => {
+      t1 = performance.now();
+      feedParameters(h, control.parameters);
+    },
   };
   const cfg = plasticityProtocol({ tasks: 1, per: steps * PER_STEP, seed: 1, homeostasis: regs });
+  useBackend("js");
   runContinual(cfg, { observers: [hashAtEnd] });
-  return h.digest("hex").slice(0, 16);
+  return { hash: h.digest("hex").slice(0, 16), perS: ((step - WARMUP) * 1000) / (t1 - t0) };
 }
 
 const learnerRows = (rows: number) => {
@@ -57,8 +73,15 @@ const learnerRows = (rows: number) => {
   return stream.phaseSample(tenDigits, rows, 1);
 };
 
-/** A batch-1 learner with `regs` over `rows`; the weights' hash after. */
-function learnerRun(regs: unknown[], rows: readonly { x: Float32Array; y: number }[]): string {
+/**
+ * A batch-1 learner with `regs` over `rows`, on wasm with one thread as bench/learner-speed.ts: the weights'
+ * hash after, and the rows per second after the first WARMUP.
+ */
+function learnerRun(
+  regs: unknown[],
+  rows: readonly { x: Float32Array; y: number }[],
+): { hash: string; perS: number } {
+  useBackend("wasm", { threads: 1 });
   const labels = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const l = Learner.create({
     task: "classification",
@@ -68,17 +91,14 @@ function learnerRun(regs: unknown[], rows: readonly { x: Float32Array; y: number
     labels,
     homeostasis: regs as string[],
   });
-  for (const r of rows) l.observe(r.x, r.y);
+  for (const r of rows.slice(0, WARMUP)) l.observe(r.x, r.y);
+  const t0 = performance.now();
+  for (const r of rows.slice(WARMUP)) l.observe(r.x, r.y);
+  const perS = ((rows.length - WARMUP) * 1000) / (performance.now() - t0);
   const h = createHash("sha256");
   feedParameters(h, l.network!.parameters());
-  return h.digest("hex").slice(0, 16);
+  return { hash: h.digest("hex").slice(0, 16), perS };
 }
-
-const seconds = (f: () => void): number => {
-  const t = performance.now();
-  f();
-  return (performance.now() - t) / 1000;
-};
 
 const load = () => loadavg().map((l) => Number(l.toFixed(2)));
 
@@ -89,21 +109,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const only = process.argv[5]?.split(",");
   for (const [name, regs] of Object.entries(REGULATORS)) {
     if (only && !only.includes(name)) continue;
-    if (mode === "bits") {
+    const loadBefore = load();
+    const [p, l] = [protocolRun(regs, steps), learnerRun(regs, rows)];
+    if (mode === "bits") console.log(JSON.stringify({ name, protocol: p.hash, learner: l.hash }));
+    else {
+      const [stepsPerS, rowsPerS] = [Math.round(p.perS), Math.round(l.perS)];
       console.log(
-        JSON.stringify({ name, protocol: protocolRun(regs, steps), learner: learnerRun(regs, rows) }),
-      );
-    } else {
-      const loadBefore = load();
-      const p = seconds(() => protocolRun(regs, steps));
-      const l = seconds(() => learnerRun(regs, rows));
-      console.log(
-        JSON.stringify({
-          name,
-          protocolStepsPerS: Math.round(steps / p),
-          learnerRowsPerS: Math.round(rows.length / l),
-          load: loadBefore,
-        }),
+        JSON.stringify({ name, protocolStepsPerS: stepsPerS, learnerRowsPerS: rowsPerS, load: loadBefore }),
       );
     }
   }
