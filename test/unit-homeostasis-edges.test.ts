@@ -301,3 +301,20 @@ test("flushDenormals zeroes |w| < 1e-30 only; every other value keeps its exact 
   flushDenormals(b);
   assert.deepEqual(Array.from(b), [0, Math.fround(1e-29)]);
 });
+
+test("flushDenormals on float32 equals the double compare |x| < 1e-30 bit for bit, around the threshold too", () => {
+  // Every float32 within 2^12 ulps either side of ±1e-30, the denormals' ends, ±0, ±∞, NaN and a few normals.
+  const edge = new Int32Array(Float32Array.of(1e-30).buffer)[0];
+  const bits: number[] = [0, 1, 2, 0x7fffff, 0x800000, 0x7f800000, 0x7fc00000, 0x3f800000, 0x0da24260];
+  for (let d = -4096; d <= 4096; d++) bits.push(edge + d);
+  const all = Int32Array.from([...bits, ...bits.map((b) => b | 0x80000000)]);
+  const got = new Float32Array(all.slice().buffer);
+  flushDenormals(got);
+  const want = new Float32Array(all.slice().buffer);
+  for (let i = 0; i < want.length; i++) if (want[i] !== 0 && Math.abs(want[i]) < 1e-30) want[i] = 0;
+  assert.deepEqual(new Int32Array(got.buffer), new Int32Array(want.buffer));
+  // A view into the middle of a buffer is flushed there and nowhere else.
+  const whole = Float32Array.of(1e-31, 1e-31, 1e-31);
+  flushDenormals(whole.subarray(1, 2));
+  assert.deepEqual(Array.from(whole), [Math.fround(1e-31), 0, Math.fround(1e-31)]);
+});

@@ -1,7 +1,7 @@
 import { Rng } from "../tensor/rng.js";
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { perLayer, type Regulator } from "./regulator.js";
-import { type HiddenLayer, hiddenLayers, replaceUnit } from "./units.js";
+import { columnAbsDeviation, columnSums, type HiddenLayer, hiddenLayers, replaceUnit } from "./units.js";
 import { defineKind } from "../config/registry.js";
 import type { OptionSchema } from "../config/options.js";
 
@@ -47,6 +47,8 @@ export function continualBackprop(
   // Stryker disable next-line ArrayDeclaration: onTrainBegin always sets it before the first onBatchEnd
   let hidden: HiddenLayer[] = [];
   let replaced = 0;
+  /** Per layer, scratch for each unit's batch sum, centre ĥ and absolute deviation (refilled each step). */
+  const scratch: Float64Array[][] = [];
   return {
     name: "continualBackprop",
     stateKey: "continualBackprop",
@@ -64,6 +66,7 @@ export function continualBackprop(
     },
     onTrainBegin(control: TrainingControl) {
       hidden = hiddenLayers(control.model);
+      scratch.length = 0;
       layers = perLayer(layers, hidden.length, (k) => {
         const n = hidden[k].layer.units;
         return { utility: new Float64Array(n), mean: new Float64Array(n), age: new Float64Array(n), owed: 0 };
@@ -77,17 +80,18 @@ export function continualBackprop(
         const [rows, units] = [out.shape[0], h.layer.units];
         const wOut = h.next.weight.data;
         let mature = 0;
+        const [sum, centre, dev] = (scratch[k] ??= [0, 1, 2].map(() => new Float64Array(units)));
+        columnSums(out.data, rows, units, sum, null);
         // Stryker disable next-line EqualityOperator: u = units only reads undefined; typed-array writes past the end are dropped
         for (let u = 0; u < units; u++) {
           s.age[u]++;
           // Bias-corrected running mean of the unit's activation (its age counts the updates).
-          let batchMean = 0;
-          for (let r = 0; r < rows; r++) batchMean += out.data[r * units + u];
-          batchMean /= rows;
-          s.mean[u] = eta * s.mean[u] + (1 - eta) * batchMean;
-          const hHat = s.mean[u] / (1 - eta ** s.age[u]);
-          let dev = 0;
-          for (let r = 0; r < rows; r++) dev += Math.abs(out.data[r * units + u] - hHat);
+          s.mean[u] = eta * s.mean[u] + (1 - eta) * (sum[u] / rows);
+          centre[u] = s.mean[u] / (1 - eta ** s.age[u]);
+        }
+        columnAbsDeviation(out.data, rows, units, centre, dev);
+        // Stryker disable next-line EqualityOperator: u = units only reads undefined; typed-array writes past the end are dropped
+        for (let u = 0; u < units; u++) {
           let inSum = 0,
             outSum = 0;
           const wIn = h.layer.incomingWeights(u);
@@ -95,7 +99,7 @@ export function continualBackprop(
           const outIdx = h.next.inputWeightIndices(u);
           for (let j = 0; j < outIdx.length; j++) outSum += Math.abs(wOut[outIdx[j]]);
           const contribution =
-            ((outSum / outIdx.length) * (dev / rows)) / Math.max(inSum / wIn.length, 1e-12);
+            ((outSum / outIdx.length) * (dev[u] / rows)) / Math.max(inSum / wIn.length, 1e-12);
           s.utility[u] = eta * s.utility[u] + (1 - eta) * contribution;
           if (s.age[u] > maturity) mature++;
         }

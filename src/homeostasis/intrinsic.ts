@@ -1,6 +1,6 @@
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { clamp, perLayer, type Regulator } from "./regulator.js";
-import { flushDenormals, type HiddenLayer, hiddenLayers } from "./units.js";
+import { columnSums, flushDenormals, type HiddenLayer, hiddenLayers } from "./units.js";
 import { defineKind } from "../config/registry.js";
 import type { OptionSchema } from "../config/options.js";
 
@@ -43,6 +43,8 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
   /** Found once per training run: the model's structure does not change during one. */
   // Stryker disable next-line ArrayDeclaration: onTrainBegin always sets it before the first onBatchEnd
   let hidden: HiddenLayer[] = [];
+  /** Per layer, scratch for each unit's sum and sum of squares over a batch (not state: refilled each step). */
+  const sums: [Float64Array, Float64Array][] = [];
   return {
     name: "intrinsicPlasticity",
     stateKey: "intrinsicPlasticity",
@@ -54,6 +56,7 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
     },
     onTrainBegin(control: TrainingControl) {
       hidden = hiddenLayers(control.model);
+      sums.length = 0;
       layers = perLayer(layers, hidden.length, (k) => ({
         mean: new Float64Array(hidden[k].layer.units),
         sq: new Float64Array(hidden[k].layer.units),
@@ -70,17 +73,12 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
         const [rows, units] = [out.shape[0], h.layer.units];
         s.seen++;
         const w = Math.max(statsRate, 1 / s.seen);
+        const [m, q] = (sums[k] ??= [new Float64Array(units), new Float64Array(units)]);
+        columnSums(out.data, rows, units, m, q);
         // Stryker disable next-line EqualityOperator: u = units only reads undefined; typed-array writes past the end are dropped
         for (let u = 0; u < units; u++) {
-          let m = 0,
-            q = 0;
-          for (let r = 0; r < rows; r++) {
-            const v = out.data[r * units + u];
-            m += v;
-            q += v * v;
-          }
-          s.mean[u] += w * (m / rows - s.mean[u]);
-          s.sq[u] += w * (q / rows - s.sq[u]);
+          s.mean[u] += w * (m[u] / rows - s.mean[u]);
+          s.sq[u] += w * (q[u] / rows - s.sq[u]);
         }
         if (s.seen < warmup) return;
         if (Number.isNaN(s.targetMean)) s.targetMean = s.mean.reduce((a, b) => a + b, 0) / units;

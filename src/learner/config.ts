@@ -193,8 +193,10 @@ export const DEFAULT_OPTIMIZER = { type: "adam", lr: 1e-3 };
  * The regulators a learner runs when its config names none. Measured (30,000 rows, seed 1, defaults
  * otherwise): ReDo took SEA's worst dead fraction 3.1% → 0% at the same prequential accuracy (86.56%),
  * hyperplane and RBF unchanged. Intrinsic plasticity, L2-Init, continual backprop and shrink-and-perturb
- * each pass over every weight at every step: at batch 1 on 784-256-256-10 they ran at 388, 84, 174 and
- * 53 rows/s against 2,700 without them (ReDo: 1,900), so they are there to be named, not defaults.
+ * each pass over every weight at every step: at batch 1 on 784-256-256-10 (wasm, one thread) they ran at
+ * about 415, 270, 480 and 60 rows/s against ReDo's 1,150 in the same runs (IP with L2-Init: 275), so they
+ * are there to be named, not defaults (bench/regulator-cost.ts `speed 1000 800`, load ≈3 on 2 cores;
+ * L2-Init from `speed 400 400` at load 5–9, against ReDo's 590–1,050 there).
  * On live-bench's streams (100,000 digit rows, 25,000 synthetic, memory 8000, seed 1) ReDo recycled no
  * unit of the default learner: without it every figure is the same to the row (docs/learner.md).
  */

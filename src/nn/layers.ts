@@ -130,8 +130,10 @@ export class Dense implements Layer, UnitLayer {
 
   /** Column u of W: one weight per unit of this layer. */
   inputWeightIndices(u: number): Int32Array {
-    const cols = this.fanIn;
-    return Int32Array.from({ length: this.units }, (_, r) => r * cols + u);
+    // A plain loop: Int32Array.from with a callback was an eighth of a continual-backprop step.
+    const [cols, indices] = [this.fanIn, new Int32Array(this.units)];
+    for (let r = 0; r < indices.length; r++) indices[r] = r * cols + u;
+    return indices;
   }
 
   inputEntries(u: number): ParameterEntries[] {
