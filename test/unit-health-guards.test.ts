@@ -46,6 +46,17 @@ test("a single varying feature is not rank-checked, even when the sampled rows a
   );
 });
 
+test("over 4,000 rows the rank is sampled every 2nd row, but a deficiency is confirmed on all rows", () => {
+  const n = 4000;
+  const data = (c: (r: number) => number): DataToCheck => {
+    const x = new Float32Array(n * 2);
+    for (let r = 0; r < n; r++) x.set([Math.sin(r), c(r)], r * 2);
+    return { x, y: new Float32Array(n), n, inputDim: 2, outputDim: 1, task: "regression" };
+  };
+  assert.deepEqual(kinds(data((r) => r % 2)), [], "0 on every sampled row, 1 on the others: not collinear");
+  assert.deepEqual(kinds(data((r) => 2 * Math.sin(r) + 1)), ["collinearFeatures"]);
+});
+
 test("a failure without a reason: the finding's diagnosis alone after 'training failed beyond repair'", () => {
   const policy = repairPolicy({ repair: true, maxPerKind: 1, maxTotal: 1, fatal: new Set() });
   const s = freshState(0);

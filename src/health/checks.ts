@@ -306,19 +306,12 @@ function featureChecks(data: DataToCheck, stats: ColumnStats[], name: (c: number
   const varying = stats.flatMap((s, c) => (s.min !== s.max && Number.isFinite(s.min) ? [c] : []));
   if (varying.length < 2 || varying.length > CHECK_LIMITS.maxRankFeatures) return events;
   const step = Math.max(1, Math.floor(data.n / CHECK_LIMITS.maxRankRows));
-  const rowsUsed: number[] = [];
-  // Stryker disable next-line EqualityOperator: r = n reads past the end (undefined): the row is not finite, so not used
-  for (let r = 0; r < data.n; r += step) {
-    if (varying.every((c) => Number.isFinite(data.x[r * data.inputDim + c]))) rowsUsed.push(r);
-  }
-  const m = rowsUsed.length;
-  const sub = new Float64Array(m * varying.length);
-  rowsUsed.forEach((r, i) =>
-    varying.forEach((c, j) => {
-      sub[i * varying.length + j] = data.x[r * data.inputDim + c];
-    }),
-  );
-  const { rank, columns, nullDirections } = designRank(sub, m, varying.length, { intercept: true });
+  let found = designRank(...finiteDesign(data, varying, step), varying.length, { intercept: true });
+  // A sample can miss a feature's variation (one that alternates by row, sampled every 2nd row): confirm on all rows.
+  // Stryker disable next-line EqualityOperator,LogicalOperator: a needless recount on all rows finds the same rank
+  if (found.rank < found.columns && step > 1)
+    found = designRank(...finiteDesign(data, varying, 1), varying.length, { intercept: true });
+  const { rank, columns, nullDirections } = found;
   if (rank >= columns) return events;
   const dir = nullDirections[0];
   const terms = dir.flatMap((w, j) =>
@@ -333,6 +326,22 @@ function featureChecks(data: DataToCheck, stats: ColumnStats[], name: (c: number
     action: "drop or combine the redundant features; only their combinations can be learned",
   });
   return events;
+}
+
+/** The varying columns of every `step`-th row without NaN or ±∞ in them, as a row-major matrix and its row count. */
+function finiteDesign(data: DataToCheck, varying: readonly number[], step: number): [Float64Array, number] {
+  const rowsUsed: number[] = [];
+  // Stryker disable next-line EqualityOperator: r = n reads past the end (undefined): the row is not finite, so not used
+  for (let r = 0; r < data.n; r += step) {
+    if (varying.every((c) => Number.isFinite(data.x[r * data.inputDim + c]))) rowsUsed.push(r);
+  }
+  const sub = new Float64Array(rowsUsed.length * varying.length);
+  rowsUsed.forEach((r, i) =>
+    varying.forEach((c, j) => {
+      sub[i * varying.length + j] = data.x[r * data.inputDim + c];
+    }),
+  );
+  return [sub, rowsUsed.length];
 }
 
 /** Classes no row belongs to, and classes whose target column duplicates another's. */
