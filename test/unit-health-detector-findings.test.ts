@@ -15,7 +15,16 @@ import {
   detectPlateau,
   detectSaturation,
 } from "../src/health/detectors.js";
+import { median } from "../src/health/findings.js";
 import { kindOf, layer, picture } from "./helpers/health-picture.js";
+
+test("median: of the finite values only, the upper of an even count; NaN when none is finite", () => {
+  assert.equal(median([5, 1, 3]), 3);
+  assert.equal(median([4, Number.NaN, 1, Number.POSITIVE_INFINITY]), 4, "of 1 and 4, the upper");
+  assert.equal(median([Number.NaN, 2, 1]), 2);
+  assert.ok(Number.isNaN(median([Number.NaN])));
+  assert.ok(Number.isNaN(median([])));
+});
 
 const ROLL_BACK = "roll back to the last healthy weights and cut the learning rate";
 
