@@ -13,6 +13,7 @@ import {
   headAccuracy,
   runContinual,
 } from "../src/continual/index.js";
+import { mean } from "../src/continual/measures.js";
 import { continualStreams } from "../src/continual/runner.js";
 import { ConfigError } from "../src/tensor/errors.js";
 import { Dense, Dropout } from "../src/nn/layers.js";
@@ -60,6 +61,11 @@ test("formatAccuracyMatrix of no stages: the header and the footnote only", () =
   assert.equal(lines.length, 3);
   assert.match(lines[0], /^R \(% right\) │ {2}│ {3}mean$/);
   assert.match(lines[2], /\(mean: over the tasks trained so far\)$/);
+});
+
+test("the measures' mean of no values is 0 (not NaN); of 0.25 and 0.75, 0.5", () => {
+  assert.equal(mean([]), 0);
+  assert.equal(mean([0.25, 0.75]), 0.5);
 });
 
 test("an accuracy matrix with one row short of square is refused", () => {

@@ -48,6 +48,7 @@ export function headLoss(stream: TaskStream, stage: number): Loss {
     // Probabilities renormalised over the allowed units; only used by models without a softmax output.
     fromOutputs: (p, t) => {
       const kept = op.mul(p, mask(t));
+      // Stryker disable next-line UnaryOperator: the outputs are 2-D, so axes -1 and +1 are the same
       return crossEntropy.fromOutputs(op.div(kept, op.sum(kept, -1, true)), t);
     },
     fused: { activation: "softmax", fromLogits: (z, t) => fused.fromLogits(maskLogits(z, mask(t)), t) },
@@ -115,8 +116,10 @@ export function headAccuracy(
   const n = task.labels.length;
   if (n === 0) return 0;
   let correct = 0;
+  // Stryker disable next-line EqualityOperator: start = n adds an empty batch, which counts nothing
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
+    // Stryker disable next-line ObjectLiteral: a forward without `training` is an inference forward
     const z = model.forwardLinear(rowSlice(task.x, start, end), { training: false }).data;
     const c = stream.outputDim;
     for (let r = 0; r < end - start; r++) {

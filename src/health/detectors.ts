@@ -172,6 +172,7 @@ export const detectOscillation: Rule = (p, t) => {
   if (p.accuracyMeans.length > 0 && last(p.accuracyMeans) >= t.satisfiedAccuracy) return null;
   let swings = 0;
   let maxSwing = 0;
+  // Stryker disable next-line EqualityOperator,ArithmeticOperator: past the end w[i + 1] is undefined, and w[i] > undefined is false
   for (let i = 1; i < w.length - 1; i++) {
     if (w[i] > w[i - 1] && w[i] > w[i + 1]) {
       const swing = (w[i] - Math.min(w[i - 1], w[i + 1])) / Math.max(Math.min(w[i - 1], w[i + 1]), 1e-12);

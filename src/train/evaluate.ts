@@ -150,6 +150,7 @@ export function predict(model: Sequential, x: Tensor, batchSize = 256): Tensor {
     n,
     model.outputDim,
   ]);
+  // Stryker disable next-line EqualityOperator: start = n forwards an empty batch and writes nothing
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
     out.data.set(model.forward(rowSlice(x, start, end)).data, start * model.outputDim);
