@@ -18,7 +18,11 @@ test("the README's learner example shows the accuracy and loss the code gives", 
   );
   assert.ok(shown, "README.md: the learner example's prequential comment was not found");
   const [, rows, accuracy, loss] = shown;
-  assert.match(readme, /useBackend\("auto"\);/, "README.md: the learner example no longer picks the wasm backend");
+  assert.match(
+    readme,
+    /useBackend\("auto"\);/,
+    "README.md: the learner example no longer picks the wasm backend",
+  );
   useBackend("auto");
   const learner = Learner.create({ task: "classification", seed: 1 });
   for (const { x, y } of new SeaStream({ seed: 1 }).take(Number(rows))) learner.observe(x, y);
