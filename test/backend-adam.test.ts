@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { backendByName } from "../src/backend/index.js";
+import { type Backend, backendByName } from "../src/backend/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import { Rng } from "../src/tensor/rng.js";
 
@@ -69,6 +69,24 @@ test("the float32 corrections this test relies on: c1 at 157 and 170 steps, c2 a
   assert.equal(jsBackend.adam !== undefined, true);
 });
 
+/**
+ * Adam's operands of `n` floats, in `b`'s own memory when `resident`: a gradient, moments shaped like it,
+ * and weights the size of a step (so that rounding the product apart from the sum shows in p's bits);
+ * `copies` makes fresh arrays of the same values, [u, mu, nu, p], u holding the gradient.
+ */
+function adamOperands(b: Backend, n: number, resident: boolean, rng: Rng) {
+  const make = (fill: (i: number) => number) => {
+    const a = (resident ? b.alloc?.(n) : null) ?? new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = fill(i);
+    return a;
+  };
+  const g = make(() => rng.uniform(-1, 1) * 10 ** rng.uniform(-6, 0));
+  const mu = make((i) => g[i]! * rng.uniform(-2, 2));
+  const nu = make((i) => g[i]! * g[i]! * rng.uniform(0, 3));
+  const p = make(() => rng.uniform(-1, 1) * 1e-3);
+  return { p, copies: () => [g, mu, nu, p].map((a) => make((i) => a[i]!)) };
+}
+
 for (const name of ["js", "wasm"]) {
   const b = backendByName(name);
   test(`${name} adamApply: the bits of adam then axpy, in place and through copies`, {
@@ -78,23 +96,13 @@ for (const name of ["js", "wasm"]) {
     // Below VECTOR_MIN (js's loops on wasm too), whole blocks of 8, a block of 4 and a tail, 3 alone.
     for (const n of [2560, 4096, 4103, 4099]) {
       for (const resident of [false, true]) {
-        const make = (fill: (i: number) => number) => {
-          const a = (resident ? b!.alloc?.(n) : null) ?? new Float32Array(n);
-          for (let i = 0; i < n; i++) a[i] = fill(i);
-          return a;
-        };
-        const g = make(() => rng.uniform(-1, 1) * 10 ** rng.uniform(-6, 0));
-        const mu = make((i) => g[i]! * rng.uniform(-2, 2));
-        const nu = make((i) => g[i]! * g[i]! * rng.uniform(0, 3));
-        // Weights the size of a step, so that rounding the product apart from the sum shows in p's bits.
-        const p = make(() => rng.uniform(-1, 1) * 1e-3);
-        const copies = () => [g, mu, nu, p].map((a) => make((i) => a[i]!));
+        const { p, copies } = adamOperands(b!, n, resident, rng);
         for (const t of [1, 170, 20_000]) {
           const [c1, c2] = [1 - BETA1 ** t, Math.sqrt(1 - BETA2 ** t)];
-          const [u1, mu1, nu1, p1] = copies() as Float32Array[];
+          const [u1, mu1, nu1, p1] = copies();
           b!.adam!(u1!, mu1!, nu1!, BETA1, BETA2, EPS, c1, c2);
           b!.axpy(-1e-3, u1!, p1!);
-          const [u2, mu2, nu2, p2] = copies() as Float32Array[];
+          const [u2, mu2, nu2, p2] = copies();
           b!.adamApply!(u2!, mu2!, nu2!, BETA1, BETA2, EPS, c1, c2, p2!, -1e-3);
           const where = `n ${n} resident ${resident} t ${t}`;
           assert.deepEqual([u2, mu2, nu2, p2], [u1, mu1, nu1, p1], where);
@@ -113,16 +121,7 @@ test("wasm adam and adamApply below VECTOR_MIN: js's float64 bits, compiled", {
   // Both sides of the compiled loop's threshold, odd lengths (a lane alone at the end), resident or not.
   for (const n of [300, 1024, 1025, 2560, 4095]) {
     for (const resident of [false, true]) {
-      const make = (fill: (i: number) => number) => {
-        const a = (resident ? wasm.alloc?.(n) : null) ?? new Float32Array(n);
-        for (let i = 0; i < n; i++) a[i] = fill(i);
-        return a;
-      };
-      const g = make(() => rng.uniform(-1, 1) * 10 ** rng.uniform(-6, 0));
-      const mu = make((i) => g[i]! * rng.uniform(-2, 2));
-      const nu = make((i) => g[i]! * g[i]! * rng.uniform(0, 3));
-      const p = make(() => rng.uniform(-1, 1) * 1e-3);
-      const copies = () => [g, mu, nu, p].map((a) => make((i) => a[i]!)) as Float32Array[];
+      const { copies } = adamOperands(wasm, n, resident, rng);
       for (const t of [1, 30, 400, 100_000]) {
         const [c1, c2] = [1 - BETA1 ** t, Math.sqrt(1 - BETA2 ** t)];
         const where = `n ${n} resident ${resident} t ${t}`;
