@@ -39,10 +39,11 @@ export interface WasmBackend extends Backend {
  * The WebAssembly SIMD backend: the matrix product (every transpose variant), the optimisers'
  * per-parameter loops (`axpy`, `scale`, for arrays of `VECTOR_MIN` floats or more) and relu with its
  * derivative (branch-free; js's branch mispredicts on pre-activations of either sign), the layout
- * kernels of convolution and pooling (im2col, col2im, max pooling) and batch normalisation's pair (each
- * the same bits as js's) run on compiled kernels; the other element-wise, reduction and layout kernels
- * are the js ones. Arrays made by `alloc` (parameters, optimiser state, the update buffers of
- * `bufferFor`) live in the kernels' memory and are used in place. float64 data goes to the js kernels too (the compiled ones are single precision).
+ * kernels of convolution and pooling (im2col, col2im, max pooling), batch normalisation's pair and
+ * same-shape add, sub, mul and div (each the same bits as js's) run on compiled kernels; the other
+ * element-wise, reduction and layout kernels are the js ones. Arrays made by `alloc` (parameters,
+ * optimiser state, the update buffers of `bufferFor`) live in the kernels' memory and are used in place.
+ * float64 data goes to the js kernels too (the compiled ones are single precision).
  * Returns null where the kernels cannot be loaded (no WebAssembly SIMD).
  */
 export function createWasmBackend(kernels: LoadedKernels | null = loadKernels()): WasmBackend | null {
