@@ -4,6 +4,7 @@
  * rounds interleave with the others like any contestant's; it times its own loop.
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createInterface, type Interface } from "node:readline";
 import type { Contestant, Timing } from "./harness.js";
@@ -31,6 +32,8 @@ export async function startTorch(): Promise<TorchPeer | string> {
   const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8", timeout: 60_000 });
   if (probe.error || probe.status !== 0)
     return `PyTorch skipped: ${PYTHON} -c "import torch" failed (${probe.error?.message ?? probe.stderr.trim().split("\n").at(-1)})`;
+  if (!existsSync(SCRIPT))
+    return `PyTorch skipped: ${SCRIPT} is missing (the bench reads it from the repository's bench/ folder)`;
   // The peer's idle OpenMP and OpenBLAS threads sleep at once instead of spinning on into the next
   // contestant's round (OpenBLAS spins for up to ~0.1 s after each product); a user's settings win.
   const env = { OMP_WAIT_POLICY: "PASSIVE", OPENBLAS_THREAD_TIMEOUT: "4", ...process.env };
@@ -41,8 +44,19 @@ export async function startTorch(): Promise<TorchPeer | string> {
   const lines: Interface = createInterface({ input: child.stdout });
   const waiting: ((line: string) => void)[] = [];
   lines.on("line", (line) => waiting.shift()?.(line));
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr = (stderr + d).slice(-4096); // read, so the peer never blocks on a full pipe
+  });
+  // A peer that exits answers every question still waiting with an empty line.
+  lines.on("close", () => {
+    for (const answer of waiting.splice(0)) answer("");
+  });
   const next = (): Promise<string> => new Promise((resolve) => waiting.push(resolve));
-  const hello = JSON.parse(await next()) as { version: string; blas: string };
+  const first = await next();
+  if (!first.startsWith("{"))
+    return `PyTorch skipped: ${SCRIPT} exited (${stderr.trim().split("\n").at(-1)})`;
+  const hello = JSON.parse(first) as { version: string; blas: string };
   let ids = 0;
   const ask = async (command: Record<string, unknown>): Promise<number> => {
     const reply = next();
