@@ -20,7 +20,7 @@ export const SLOW_FILES = [
   "e2e-browser-root", // 7 s: bundles the root with Vite, trains in Chromium
   "e2e-browser-app", // 16 s (load 3.5): npm pack + install, Vite build, trains in Chromium's workers
   "resume", // 208 s: kills real training processes at random moments and resumes them
-  "backend", // 58–123 s: the kernel conformance suite over all four wasm variants
+  "backend-vs-js", // 58–123 s: every kernel against js's, over all four wasm variants
   "continual-golden", // 89 s: full continual-learning runs against recorded figures
   "cli-files", // 56 s: 95 CLI child processes
   "homeostasis-plasticity", // 45 s: one long plasticity experiment
