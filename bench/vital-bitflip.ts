@@ -12,7 +12,14 @@
 import { pathToFileURL } from "node:url";
 import { useBackend } from "../src/backend/index.js";
 import { vitals } from "../src/homeostasis/index.js";
-import { intrinsicPlasticity, l2Init } from "../src/homeostasis/index.js";
+import {
+  continualBackprop,
+  intrinsicPlasticity,
+  l2Init,
+  PLASTICITY_REMEDIES,
+  redo,
+  shrinkPerturb,
+} from "../src/homeostasis/index.js";
 import { Dense, Sequential } from "../src/nn/index.js";
 import { sgd } from "../src/optim/index.js";
 import { Rng } from "../src/tensor/rng.js";
@@ -73,7 +80,27 @@ function stretch(
   return { x: new Tensor(x, [rows, m + f]), y: new Tensor(y, [rows, 1]) };
 }
 
-export type BitFlipRun = "plain" | "loop" | "ipL2";
+/** The hand-picked regulators a run may name, each made fresh for its run. */
+const HAND: Record<string, () => Observer[]> = {
+  ipL2: () => [intrinsicPlasticity(), l2Init()],
+  cbp: () => [continualBackprop()],
+  cbpFast: () => [continualBackprop({ replacementRate: 1e-3 })],
+  redo: () => [redo()],
+  shrinkPerturb: () => [shrinkPerturb()],
+  l2Init: () => [l2Init()],
+};
+
+export type BitFlipRun =
+  | "plain"
+  | "loop"
+  | "ipL2"
+  | "cbp"
+  | "cbpFast"
+  | "redo"
+  | "shrinkPerturb"
+  | "l2Init"
+  | "loopCbpFirst"
+  | "fresh";
 
 /** Squared error on each row before the step that learns it, averaged over `bins` equal parts of the stream. */
 export function bitFlipRun(kind: BitFlipRun, seed: number, o: BitFlipOptions) {
@@ -81,17 +108,28 @@ export function bitFlipRun(kind: BitFlipRun, seed: number, o: BitFlipOptions) {
   const problem = new Rng(seed).fork("bitflip");
   const target = targetNetwork(m + f, o.targetUnits ?? 100, problem.fork("target"));
   const bits = Float32Array.from({ length: m }, () => (problem.next() < 0.5 ? 0 : 1));
-  const model = new Sequential([
-    new Dense(o.hidden, { activation: "relu" }),
-    new Dense(1, { activation: "linear" }),
-  ]).build(m + f, new Rng(seed));
-  const loop = vitals({ forgettingBudget: 0, seed });
+  const made = (rng: Rng) =>
+    new Sequential([
+      new Dense(o.hidden, { activation: "relu" }),
+      new Dense(1, { activation: "linear" }),
+    ]).build(m + f, rng);
+  let model = made(new Rng(seed));
+  // Plain backprop started afresh for the last fifth of the stream: the same targets, no history.
+  const freshAt = kind === "fresh" ? Math.round((o.steps * 0.8) / o.flip) * o.flip : -1;
+  const loop = vitals(
+    { forgettingBudget: 0, seed },
+    kind === "loopCbpFirst"
+      ? [...PLASTICITY_REMEDIES].sort(
+          (a, b) => Number(b.name === "continualBackprop") - Number(a.name === "continualBackprop"),
+        )
+      : PLASTICITY_REMEDIES,
+  );
   const errors: number[] = [];
   const recorder: Observer = { onBatchEnd: (e) => void errors.push(e.loss) };
-  const regulators: Observer[] =
-    kind === "loop" ? [loop] : kind === "ipL2" ? [intrinsicPlasticity(), l2Init()] : [];
+  const regulators: Observer[] = kind.startsWith("loop") ? [loop] : (HAND[kind]?.() ?? []);
   const started = performance.now();
   for (let done = 0; done < o.steps; done += o.flip) {
+    if (done === freshAt) model = made(new Rng(seed).fork("fresh"));
     const data = stretch(bits, m, f, Math.min(o.flip, o.steps - done), target, problem);
     fit(model, data, {
       epochs: 1,
@@ -112,7 +150,7 @@ export function bitFlipRun(kind: BitFlipRun, seed: number, o: BitFlipOptions) {
   });
   return {
     binned,
-    events: kind === "loop" ? loop.events : [],
+    events: kind.startsWith("loop") ? loop.events : [],
     seconds: (performance.now() - started) / 1000,
   };
 }
@@ -143,6 +181,13 @@ const RUN_NAMES: Record<BitFlipRun, string> = {
   plain: "plain backprop",
   loop: "vitals loop (nothing chosen)",
   ipL2: "IP + L2-Init (hand-picked)",
+  cbp: "continual backprop (hand-picked)",
+  cbpFast: "continual backprop, replacement rate 1e-3 (hand-picked)",
+  loopCbpFirst: "vitals loop, continual backprop tried first",
+  fresh: "plain backprop, a fresh network from 80% of the stream on",
+  redo: "ReDo (hand-picked)",
+  shrinkPerturb: "shrink and perturb (hand-picked)",
+  l2Init: "L2-Init alone (hand-picked)",
 };
 
 /**
@@ -154,19 +199,28 @@ const RUN_NAMES: Record<BitFlipRun, string> = {
 export function bitFlipSection(o: BitFlipOptions, seeds: readonly number[]): string[] {
   const rows: string[] = [];
   const stories: string[] = [];
-  for (const kind of ["plain", "loop", "ipL2"] as BitFlipRun[]) {
+  const table = (["fresh", "plain", "loop", "cbp", "ipL2"] as BitFlipRun[]).map((kind) => {
     const runs = seeds.map((seed) => bitFlipRun(kind, seed, o));
-    const bin = (b: number) => runs.reduce((a, r) => a + r.binned[b], 0) / runs.length;
-    const bins = Array.from({ length: o.bins }, (_, b) => bin(b));
-    process.stderr.write(`bitflip ${kind}: ${bins.map((e) => e.toFixed(2)).join(" ")}\n`);
-    const lowest = Math.min(...bins);
-    rows.push(
-      `| ${RUN_NAMES[kind]} | ${bins.map((e) => (Number.isFinite(e) ? e.toFixed(2) : "diverged")).join(" | ")} | ${Number.isFinite(bins[o.bins - 1] / lowest) ? (bins[o.bins - 1] / lowest).toFixed(2) : "–"} | ${(runs.reduce((a, r) => a + r.seconds, 0) / runs.length).toFixed(0)} |`,
+    const bins = Array.from(
+      { length: o.bins },
+      (_, b) => runs.reduce((a, r) => a + r.binned[b], 0) / runs.length,
     );
+    process.stderr.write(`bitflip ${kind}: ${bins.map((e) => e.toFixed(2)).join(" ")}\n`);
     runs.forEach((r, i) => {
       for (const e of r.events)
         stories.push(`- seed ${seeds[i]}, step ${e.step}: **${e.kind}** — ${e.diagnosis}`);
     });
+    return { kind, bins, seconds: runs.reduce((a, r) => a + r.seconds, 0) / runs.length };
+  });
+  // The targets' difficulty drifts with the flipped bits, alike for every run of a seed: a network started
+  // afresh at 80% of the stream is the reference a network that kept its plasticity should match at the end.
+  const freshLast = table[0].bins[o.bins - 1];
+  const cell = (e: number): string => (Number.isFinite(e) ? e.toFixed(2) : "diverged");
+  for (const { kind, bins, seconds } of table) {
+    const last = bins[o.bins - 1];
+    rows.push(
+      `| ${RUN_NAMES[kind]} | ${bins.map(cell).join(" | ")} | ${cell(last / Math.min(...bins))} | ${cell(last / freshLast)} | ${seconds.toFixed(0)} |`,
+    );
   }
   const per = o.steps / o.bins;
   return [
@@ -174,8 +228,8 @@ export function bitFlipSection(o: BitFlipOptions, seeds: readonly number[]): str
     "",
     `Dohare et al.'s problem (Nature 2024; Dohare, Sutton & Mahmood 2021), shortened: 15 flipping bits and 5 random bits (0/1) feed a fixed random target network of 100 linear threshold units (weights ±1, threshold 21·0.7 − the unit's negative weights, a bias input of 1) with ±1 output weights; one flipping bit flips every ${o.flip.toLocaleString("en")} steps (the paper: 10,000, over millions of steps). The learner, 20-${o.hidden}-1 with ReLU, sees one row per step (SGD ${o.lr}, squared error); each cell is the mean squared error on each row before learning it, over ${per.toLocaleString("en")} steps.`,
     "",
-    `| run | ${Array.from({ length: o.bins }, (_, b) => `${((b * per) / 1000).toFixed(0)}k–`).join(" | ")} | last / lowest | wall s |`,
-    `| --- | ${Array.from({ length: o.bins }, () => "---").join(" | ")} | --- | --- |`,
+    `| run | ${Array.from({ length: o.bins }, (_, b) => `${((b * per) / 1000).toFixed(0)}k–`).join(" | ")} | last / lowest | last / the fresh network's last | wall s |`,
+    `| --- | ${Array.from({ length: o.bins }, () => "---").join(" | ")} | --- | --- | --- |`,
     ...rows,
     "",
     stories.length > 0 ? "What the loop did:" : "The loop raised no event.",

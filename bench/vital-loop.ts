@@ -327,7 +327,7 @@ if (!ONLY_MEMORY) {
   say();
   for (const line of falseAlarmSection({ rows: STREAM_ROWS, demoEpochs: DEMO_EPOCHS })) say(line);
   say();
-  for (const line of overheadSection({ ...OVERHEAD_DEFAULTS, pairs: PAIRS })) say(line);
+  for (const line of await overheadSection({ ...OVERHEAD_DEFAULTS, pairs: PAIRS })) say(line);
   say();
   say(
     `machine load at the end: ${loadavg()

@@ -12,7 +12,11 @@
  * - learner: `rows` rows of SEA (no drift) through `Learner` (batch 1, hidden [64], ReDo), without and with
  *   `{"type": "vitals"}` in its homeostasis.
  *
- *   node dist/bench/vital-overhead.js [--pairs 5] [--tasks 20] [--per 4000] [--rows 10000] [--write docs/vital-loop.md]
+ *   node dist/bench/vital-overhead.js [--lockstep 4] [--pairs 5] [--tasks 20] [--per 4000] [--rows 10000] [--write docs/vital-loop.md]
+ *
+ * First (`--lockstep` runs, 0: none) the watching loop against plain backprop in lockstep
+ * (bench/vital-lockstep.ts), which resolves a few % on a loaded machine; then (`--pairs`, 0: none) the
+ * interleaved pairs of whole runs.
  *
  * `--write` replaces the page's section "What the loop costs" with this run's (the rest of the page is
  * bench/vital-loop.ts's, which writes this section too when it runs whole).
@@ -27,13 +31,14 @@ import { SeaStream } from "../src/data/synthetic-streams.js";
 import { vitals } from "../src/homeostasis/index.js";
 import { Learner } from "../src/learner/index.js";
 import type { Observer } from "../src/train/events.js";
+import { lockstepCells, lockstepOverhead } from "./vital-lockstep.js";
 
 /**
  * The run's length by default: 20 tasks (5,000 steps, 250 checks) hold the loop's baseline (checks 11–30),
  * its windows and its first finding (check 132, task 11, on seed 1), after which a check costs the same on
  * every task of the 150; 5 tasks (the length before) end before the rule has read a window.
  */
-export const OVERHEAD_DEFAULTS = { pairs: 5, tasks: 20, per: 4000, rows: 10000 };
+export const OVERHEAD_DEFAULTS = { pairs: 5, tasks: 20, per: 4000, rows: 10000, lockstep: 4 };
 
 /** Milliseconds spent inside an observer's hooks, added up while it runs. */
 interface HookClock {
@@ -131,14 +136,23 @@ const load = (): string =>
  * The overhead section of docs/vital-loop.md, as markdown lines.
  *
  * @example
- * overheadSection(OVERHEAD_DEFAULTS).join("\n");
+ * (await overheadSection(OVERHEAD_DEFAULTS)).join("\n");
  */
-export function overheadSection(o: { pairs: number; tasks: number; per: number; rows: number }): string[] {
+export async function overheadSection(o: {
+  pairs: number;
+  tasks: number;
+  per: number;
+  rows: number;
+  lockstep: number;
+}): Promise<string[]> {
   const clock: HookClock = { ms: 0 };
   const fitRun = (loop: FitLoop) => () => plasticityRun(loop, o.tasks, o.per, clock);
   const streamRun = (loop: Record<string, unknown> | null) => () => learnerRun(loop, o.rows);
   const loadBefore = load();
   const steps = (o.tasks * o.per) / 16;
+  const lockstep = o.lockstep > 0 ? await lockstepTable(o) : [];
+  const loadAfterLockstep = load();
+  if (o.pairs <= 0) return [...overheadHeader(o, loadBefore, loadAfterLockstep), ...lockstep];
   const rows = [
     pairRow(
       "fit, plasticity protocol, the loop watching (its remedies withheld: plain backprop's training, bit for bit)",
@@ -175,15 +189,50 @@ export function overheadSection(o: { pairs: number; tasks: number; per: number; 
     ),
   ];
   return [
-    "## What the loop costs",
+    ...overheadHeader(o, loadBefore, load()),
+    ...lockstep,
     "",
-    `*Written by \`node dist/bench/vital-overhead.js --pairs ${o.pairs} --tasks ${o.tasks} --per ${o.per} --rows ${o.rows}\` (one thread); machine load ${loadBefore} before and ${load()} after (1, 5, 15 min; two cores, shared with other work).*`,
-    "",
-    `${o.pairs} interleaved pairs (without, with; the order alternating) after one unmeasured pair; the median of the pairs' ratios. CPU time is this process's own (user + system), wall time beside it; both move with the load of a shared machine, so the share of each run spent inside the loop's own hooks (timed within the run, no drift between runs in it) is given too: it leaves out what the loop makes the step do (keep a check step's activations), which the ratios hold. The plasticity protocol at ${o.tasks} tasks of ${o.per.toLocaleString("en")} digits (${steps.toLocaleString("en")} steps, ${Math.floor(steps / 20)} checks; the loop's baseline ends at check 30, and on this seed it first finds a loss of plasticity at check 132, task 11): from there on a task costs the loop what the next one does, up to the protocol's 150; the learner on ${o.rows.toLocaleString("en")} rows of SEA without drift (hidden [64], ReDo), batch 1.`,
+    `Runs one after the other: ${o.pairs} interleaved pairs (without, with; the order alternating) after one unmeasured pair; the median of the pairs' ratios. CPU time is this process's own (user + system), wall time beside it; both move with the load of a shared machine, so the share of each run spent inside the loop's own hooks (timed within the run, no drift between runs in it) is given too: it leaves out what the loop makes the step do (keep a check step's activations), which the ratios hold. The plasticity protocol at ${o.tasks} tasks of ${o.per.toLocaleString("en")} digits (${steps.toLocaleString("en")} steps, ${Math.floor(steps / 20)} checks; the loop's baseline ends at check 30, and on this seed it first finds a loss of plasticity at check 132, task 11): from there on a task costs the loop what the next one does, up to the protocol's 150; the learner on ${o.rows.toLocaleString("en")} rows of SEA without drift (hidden [64], ReDo), batch 1.`,
     "",
     "| run | CPU s without | CPU s with | overhead, CPU (median) | overhead, wall (median) | in the loop's hooks (median share of the run) | each pair, CPU |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
+  ];
+}
+
+/** The section's heading and the command that wrote it, with the machine's load before and after. */
+function overheadHeader(
+  o: { pairs: number; tasks: number; per: number; rows: number; lockstep: number },
+  before: string,
+  after: string,
+): string[] {
+  return [
+    "## What the loop costs",
+    "",
+    `*Written by \`node dist/bench/vital-overhead.js --lockstep ${o.lockstep} --pairs ${o.pairs} --tasks ${o.tasks} --per ${o.per} --rows ${o.rows}\` (one thread per run); machine load ${before} before and ${after} after (1, 5, 15 min; two cores, shared with other work).*`,
+    "",
+  ];
+}
+
+/**
+ * The loop watching and as it runs, each against plain backprop in lockstep (bench/vital-lockstep.ts):
+ * `lockstep` runs of the protocol per row, the side that starts alternating.
+ */
+async function lockstepTable(o: { tasks: number; per: number; lockstep: number }): Promise<string[]> {
+  const row = async (name: string, side: "watch" | "plasticity"): Promise<string> => {
+    const cells = lockstepCells(await lockstepOverhead(side, { ...o, repeats: o.lockstep }));
+    process.stderr.write(`${name} | ${cells}\n`);
+    return `| ${name} | ${cells} |`;
+  };
+  return [
+    `Side by side in lockstep (bench/vital-lockstep.ts): two threads run the protocol at ${o.tasks} tasks of ${o.per.toLocaleString("en")} digits, one without the loop and one with it, and take turns step by step, so both meet the machine's load within a millisecond of each other; each side's own CPU time (per thread, from the scheduler) is summed by task. ${o.lockstep} runs per row, the side that starts alternating; the overhead is the ratio of the summed times, beside it the median of the per-task ratios (${o.tasks} tasks × ${o.lockstep} runs) with their interquartile range, and each run's ratio.`,
+    "",
+    "| run | CPU s without (mean of runs) | CPU s with | overhead, all tasks | per task: median (interquartile range) | each run |",
+    "| --- | --- | --- | --- | --- | --- |",
+    await row(
+      "fit, plasticity protocol, the loop watching (remedies withheld: plain backprop's training, bit for bit)",
+      "watch",
+    ),
   ];
 }
 
@@ -214,8 +263,9 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     tasks: Number(get("tasks", OVERHEAD_DEFAULTS.tasks)),
     per: Number(get("per", OVERHEAD_DEFAULTS.per)),
     rows: Number(get("rows", OVERHEAD_DEFAULTS.rows)),
+    lockstep: Number(get("lockstep", OVERHEAD_DEFAULTS.lockstep)),
   };
-  const section = overheadSection(o);
+  const section = await overheadSection(o);
   const out = get("write", "");
   if (out) writeFileSync(out, splicedSection(readFileSync(out, "utf8"), section));
   console.log(section.join("\n"));

@@ -24,6 +24,7 @@ import {
   type LayerStatistics,
   l2Norm,
   meanStd,
+  sumSquaresF32,
   updateRatio,
 } from "./statistics.js";
 
@@ -226,33 +227,38 @@ function layerStatistics(
 
 /**
  * ‖W − W′‖ / ‖W′‖ against the weights of the previous check (NaN at the first), which it then replaces,
- * and ‖W‖.
+ * and ‖W‖. ‖W′‖² is the sum of squares the previous check took for its ‖W‖ (the same values in the same
+ * order), so only ‖W − W′‖² and ‖W‖² are summed here.
  */
 function weightChange(ls: LayerState, w: Float32Array): { change: number; norm: number } {
   const prev = ls.prevWeights;
-  if (prev && prev.length === w.length) return changeAndKeep(prev, w);
+  if (prev && prev.length === w.length) {
+    const then = ls.prevSquares ?? sumSquaresF32(prev);
+    const { moved, squares } = changeAndKeep(prev, w);
+    ls.prevSquares = squares;
+    return { change: Math.sqrt(moved) / Math.max(Math.sqrt(then), 1e-12), norm: Math.sqrt(squares) };
+  }
   ls.prevWeights = w.slice();
-  return { change: NaN, norm: l2Norm(w) };
+  ls.prevSquares = sumSquaresF32(w);
+  return { change: NaN, norm: Math.sqrt(ls.prevSquares) };
 }
 
 /**
- * `updateRatio(prev, w)` and `l2Norm(w)` (the same sums in the same order, so the same values to the last
- * bit) while copying `w` into `prev`: one pass over float32 arrays instead of two generic ones and a copy.
+ * Σ (w − w′)² and Σ w², each in index order as updateRatio and l2Norm add them (so the same values to the
+ * last bit), while copying `w` into `prev`: one pass over float32 arrays instead of two generic ones and
+ * a copy.
  */
-function changeAndKeep(prev: Float32Array, w: Float32Array): { change: number; norm: number } {
+function changeAndKeep(prev: Float32Array, w: Float32Array): { moved: number; squares: number } {
   let d = 0;
-  let p2 = 0;
   let w2 = 0;
   for (let i = 0; i < prev.length; i++) {
-    const was = prev[i];
     const now = w[i];
-    const diff = now - was;
+    const diff = now - prev[i];
     d += diff * diff;
-    p2 += was * was;
     w2 += now * now;
     prev[i] = now;
   }
-  return { change: Math.sqrt(d) / Math.max(Math.sqrt(p2), 1e-12), norm: Math.sqrt(w2) };
+  return { moved: d, squares: w2 };
 }
 
 /** Where `weightNorms` leaves the backend's sums of squares (one check at a time). */

@@ -60,7 +60,7 @@ export function l2Norm(a: ArrayLike<number>): number {
  * Σ a² in float64, four elements per turn of the loop but still added one by one in index order: the
  * generic loop's sum to the last bit, with a quarter of the loop's own work.
  */
-function sumSquaresF32(a: Float32Array): number {
+export function sumSquaresF32(a: Float32Array): number {
   let sum = 0;
   const n = a.length;
   let i = 0;
