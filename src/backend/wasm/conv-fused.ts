@@ -9,7 +9,7 @@
 import type { ConvGeometry } from "../backend.js";
 import { convSizes } from "../conv-kernels.js";
 import { writeGeometry } from "./conv.js";
-import type { KernelRunner } from "./runner.js";
+import { type KernelRunner, THREAD_MIN_MACS } from "./runner.js";
 
 /**
  * The most floats a kept block holds (64 MiB; 28×28×32→32 at batch 32 takes 7.2M): it stays as long as
@@ -86,6 +86,15 @@ export class KeptFields {
 export const KEEP_BELOW_CHANNELS = 4;
 
 /**
+ * Whether the forward product reads the fields in place (`fieldsTimesFilters`: no packing pass over
+ * them, no transpose of the result) rather than through `productAt`: on one thread, for filters in
+ * fours. The packed product stays where it would be split across threads.
+ */
+function readsFieldsInPlace(mm: KernelRunner, filters: number, rows: number, taps: number): boolean {
+  return filters % 4 === 0 && (mm.threadCount === 1 || filters * rows * taps < THREAD_MIN_MACS);
+}
+
+/**
  * out [rows, filters] ← act(im2col(x)·wᵀ + b) (see Backend.conv2d); rows and filters at least 2 (a
  * one-row product takes another kernel). Returns the fields: left in the kernels' memory (`fields`),
  * else a copy where the image has fewer than `KEEP_BELOW_CHANNELS` channels, else null (the backward
@@ -109,22 +118,29 @@ export function convForward(
   const { rows, taps } = convSizes(g);
   const kept = fields.take(w, rows * taps);
   const outAt = mm.offsetOf(out);
+  const direct = readsFieldsInPlace(mm, filters, rows, taps);
   const room =
     16 +
     (kept ? 0 : rows * taps) +
-    mm.productRoom(filters, rows, taps, -1) +
+    (direct ? taps * filters : mm.productRoom(filters, rows, taps, -1)) +
     (outAt < 0 ? rows * filters : 0);
   const [xAt, wAt, bAt] = mm.stage(b ? [x, w, b] : [x, w], room, 6) as [number, number, number?];
   const ex = kernels.exports;
   const geoAt = writeGeometry(arena, g);
   const colsAt = kept ? kept.byteOffset : arena.take(rows * taps);
   ex.im2col(xAt, geoAt, 0, colsAt);
-  // outᵀ = w·colsᵀ, each entry the same sum in the same order as in cols·wᵀ (a product of two floats
-  // is the same either way round): the filters, packed once, stay in cache while the fields stream past
-  // once as B (as A, packed, they were written out and read back: 28×28×32→32, the product 1.1× faster).
-  const { cAt, np } = mm.productAt(wAt, colsAt, filters, rows, taps, false, true);
   const yAt = outAt >= 0 ? outAt : arena.take(rows * filters);
-  ex.transposeInto(cAt, np, filters, rows, yAt, bAt ?? 0, b ? 1 : 0, relu ? 1 : 0);
+  if (direct) {
+    const wtAt = arena.take(taps * filters);
+    ex.fieldsTimesFilters(colsAt, rows, taps, wAt, filters, yAt, bAt ?? 0, b ? 1 : 0, relu ? 1 : 0, wtAt);
+  } else {
+    // outᵀ = w·colsᵀ, each entry the same sum in the same order as in cols·wᵀ (a product of two floats
+    // is the same either way round): the filters, packed once, stay in cache while the fields stream
+    // past once as B (as A, packed, they were written out and read back: 28×28×32→32, the product 1.1×
+    // faster). Split across threads where it is large.
+    const { cAt, np } = mm.productAt(wAt, colsAt, filters, rows, taps, false, true);
+    ex.transposeInto(cAt, np, filters, rows, yAt, bAt ?? 0, b ? 1 : 0, relu ? 1 : 0);
+  }
   mm.output(yAt, out);
   if (kept) return kept;
   if (g.channels >= KEEP_BELOW_CHANNELS) return null;

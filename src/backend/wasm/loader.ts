@@ -69,6 +69,19 @@ export interface KernelExports {
     hasBias: number,
     relu: number,
   ): void;
+  /** A convolution's forward product from its fields in place (kernels/conv-fields.ts). */
+  fieldsTimesFilters(
+    cols: number,
+    rows: number,
+    taps: number,
+    w: number,
+    filters: number,
+    out: number,
+    bias: number,
+    hasBias: number,
+    relu: number,
+    wt: number,
+  ): void;
   squaredDistance(p: number, a: number, w: number, hasW: number, n: number): number;
   squaredDistanceBackward(
     g: number,
