@@ -173,11 +173,13 @@ export function convBackward(
   const { rows, taps } = convSizes(g);
   const cols = fields.current(kept);
   const dwAt = dw ? mm.offsetOf(dw) : -1;
+  // The filter gradient from the fields in place (taps in eights), as the forward product.
+  const direct = taps % 8 === 0 && readsFieldsInPlace(mm, filters, rows, taps);
   const room =
     16 +
     (dw && !cols ? rows * taps : 0) +
     (dx ? mm.productRoom(rows, taps, filters, -1) + dx.length : 0) +
-    (dw ? mm.productRoom(filters, taps, rows, dwAt) : 0);
+    (dw ? (direct ? dw.length : mm.productRoom(filters, taps, rows, dwAt)) : 0);
   const [dzAt, wAt, xAt] = mm.stage(dw ? [dz, w, cols ?? x] : [dz, w], room, 9) as [number, number, number?];
   const geoAt = writeGeometry(arena, g);
   if (dx) {
@@ -195,7 +197,13 @@ export function convBackward(
   if (dw) {
     const colsAt = cols ? xAt! : arena.take(rows * taps);
     if (!cols) ex.im2col(xAt!, geoAt, 0, colsAt);
-    const { cAt, np } = mm.productAt(dzAt, colsAt, filters, taps, rows, true, false, dwAt);
-    mm.output(cAt, dw, filters, np);
+    if (direct) {
+      const at = dwAt >= 0 ? dwAt : arena.take(dw.length);
+      ex.filtersGradient(dzAt, colsAt, rows, taps, filters, at);
+      mm.output(at, dw);
+    } else {
+      const { cAt, np } = mm.productAt(dzAt, colsAt, filters, taps, rows, true, false, dwAt);
+      mm.output(cAt, dw, filters, np);
+    }
   }
 }

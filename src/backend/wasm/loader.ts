@@ -82,6 +82,8 @@ export interface KernelExports {
     relu: number,
     wt: number,
   ): void;
+  /** A convolution's filter gradient from its fields in place (kernels/conv-fields.ts). */
+  filtersGradient(dz: number, cols: number, rows: number, taps: number, filters: number, dw: number): void;
   squaredDistance(p: number, a: number, w: number, hasW: number, n: number): number;
   squaredDistanceBackward(
     g: number,

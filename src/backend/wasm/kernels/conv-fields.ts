@@ -1,9 +1,9 @@
-// AssemblyScript, compiled by scripts/build-wasm.mjs (not by tsc). A convolution's forward product read
-// straight from the receptive fields: out [rows × filters] = cols [rows × taps] · wᵀ, then bias and relu,
-// without packing the fields (a pass over all of them, used only filters/4 times) or transposing the
-// result. Every entry is the packed product's sum (gemm.ts): from zero, one multiply-add per tap in
-// order within each KC-block of taps, each later block's sum added to the earlier ones, so the bits are
-// those of w·colsᵀ through `gemmColumns` and `transposeInto`.
+// AssemblyScript, compiled by scripts/build-wasm.mjs (not by tsc). A convolution's forward product and
+// its filter gradient read straight from the receptive fields where im2col wrote them, without packing
+// them first (a pass over all the fields, each then used only filters/4 times) and, forward, without
+// transposing the result. Every entry is the packed product's sum (gemm.ts): from zero, one multiply-add
+// per depth in order within each KC-block, each later block's sum added to the earlier ones; so the bits
+// are those of `gemmColumns` (and, forward, `transposeInto`).
 import { biasAct } from "./linear";
 import { madd } from "./simd";
 
@@ -42,8 +42,8 @@ export function fieldsTimesFilters(
         const ap = a + (<usize>p0 << 2);
         const bp = wt + ((<usize>p0 * <usize>filters + <usize>f) << 2);
         // Two call sites, as gemm.ts's micro-kernel: kept out of line, its accumulators stay in registers.
-        if (p0 > 0) fourRows(kc, ap, lda, bp, ldc, c + (<usize>f << 2), true);
-        else fourRows(kc, ap, lda, bp, ldc, c + (<usize>f << 2), false);
+        if (p0 > 0) fourRows(kc, ap, lda, 4, bp, ldc, c + (<usize>f << 2), ldc, true);
+        else fourRows(kc, ap, lda, 4, bp, ldc, c + (<usize>f << 2), ldc, false);
       }
     for (let i = 0; i < 4; i++) for (let g = f; g < filters; g += 4) oneRow(taps, a + <usize>i * lda, wt, filters, g, c + <usize>i * ldc);
     biasAct(c, bias, 4, filters, filters, hasBias, relu);
@@ -56,28 +56,49 @@ export function fieldsTimesFilters(
 }
 
 /**
- * C[4 × 8] (row stride ldc bytes) = (accumulate ? C : 0) + A[4 × kc] (row stride lda bytes) · B[kc × 8]
- * (row stride filters, packed by the caller as wᵀ): gemm.ts's micro-kernel with A's rows read in place.
+ * dw [filters × taps] ← dzᵀ·cols for dz [rows × filters] and cols [rows × taps] (filters a multiple of
+ * 4, taps of 8): the filter gradient with both operands read in place, as `gemmColumns` sums it (KC-blocks
+ * of rows, each block's sum added to the earlier ones). Each block of fields passes through L1 once, a
+ * panel of 8 taps at a time, for every filter (the packed product packed all of them first).
  */
-function fourRows(kc: i32, a: usize, lda: usize, b: usize, ldc: usize, c: usize, accumulate: bool): void {
+export function filtersGradient(dz: usize, cols: usize, rows: i32, taps: i32, filters: i32, dw: usize): void {
+  const ldz = <usize>filters << 2;
+  const ldc = <usize>taps << 2;
+  for (let p0 = 0; p0 < rows; p0 += KC) {
+    const kc = min(KC, rows - p0);
+    const a = dz + <usize>p0 * ldz;
+    const b = cols + <usize>p0 * ldc;
+    for (let j = 0; j < taps; j += 8)
+      for (let f = 0; f < filters; f += 4) {
+        const c = dw + <usize>f * ldc + (<usize>j << 2);
+        if (p0 > 0) fourRows(kc, a + (<usize>f << 2), 4, ldz, b + (<usize>j << 2), ldc, c, ldc, true);
+        else fourRows(kc, a + (<usize>f << 2), 4, ldz, b + (<usize>j << 2), ldc, c, ldc, false);
+      }
+  }
+}
+
+/**
+ * C[4 × 8] (row stride ldc bytes) = (accumulate ? C : 0) + A[4 × kc] · B[kc × 8] (row stride ldb bytes):
+ * gemm.ts's micro-kernel with A read in place, its rows `lane` bytes apart and its depths `depth`.
+ */
+function fourRows(kc: i32, a: usize, lane: usize, depth: usize, b: usize, ldb: usize, c: usize, ldc: usize, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const ldb = ldc;
-  const aEnd = a + (<usize>kc << 2);
-  while (a < aEnd) {
+  const bEnd = b + <usize>kc * ldb;
+  while (b < bEnd) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let x = v128.load32_splat(a);
     c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
-    x = v128.load32_splat(a + lda);
+    x = v128.load32_splat(a + lane);
     c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
-    x = v128.load32_splat(a + 2 * lda);
+    x = v128.load32_splat(a + 2 * lane);
     c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
-    x = v128.load32_splat(a + 3 * lda);
+    x = v128.load32_splat(a + 3 * lane);
     c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
-    a += 4;
+    a += depth;
     b += ldb;
   }
   const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
