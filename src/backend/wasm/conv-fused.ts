@@ -175,14 +175,22 @@ export function convBackward(
   const dwAt = dw ? mm.offsetOf(dw) : -1;
   // The filter gradient from the fields in place (taps in eights), as the forward product.
   const direct = taps % 8 === 0 && readsFieldsInPlace(mm, filters, rows, taps);
+  // dx a few images at a time, each block of the product into col2im while in cache (taps in fours).
+  const directDx = taps % 4 === 0 && readsFieldsInPlace(mm, filters, rows, taps);
+  const chunkRows = directDx ? ex.inputGradientRows(g.outH * g.outW) : 0;
   const room =
     16 +
     (dw && !cols ? rows * taps : 0) +
-    (dx ? mm.productRoom(rows, taps, filters, -1) + dx.length : 0) +
+    (dx ? (directDx ? chunkRows * taps + 16 : mm.productRoom(rows, taps, filters, -1)) + dx.length : 0) +
     (dw ? (direct ? dw.length : mm.productRoom(filters, taps, rows, dwAt)) : 0);
   const [dzAt, wAt, xAt] = mm.stage(dw ? [dz, w, cols ?? x] : [dz, w], room, 9) as [number, number, number?];
   const geoAt = writeGeometry(arena, g);
-  if (dx) {
+  if (dx && directDx) {
+    const dxAt = arena.take(dx.length);
+    const chunkAt = arena.take(chunkRows * taps + 16);
+    ex.inputGradient(dzAt, wAt, filters, taps, geoAt, chunkAt + 4 * chunkRows * taps, dxAt, chunkAt);
+    mm.output(dxAt, dx);
+  } else if (dx) {
     const { cAt, np } = mm.productAt(dzAt, wAt, rows, taps, filters, false, false);
     // col2im reads rows of `taps` values: close the gaps the product's padded columns left.
     if (np !== taps) {

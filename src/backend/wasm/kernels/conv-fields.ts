@@ -4,6 +4,7 @@
 // transposing the result. Every entry is the packed product's sum (gemm.ts): from zero, one multiply-add
 // per depth in order within each KC-block, each later block's sum added to the earlier ones; so the bits
 // are those of `gemmColumns` (and, forward, `transposeInto`).
+import { col2im } from "./conv";
 import { biasAct } from "./linear";
 import { madd } from "./simd";
 
@@ -29,30 +30,70 @@ export function fieldsTimesFilters(
   for (let f = 0; f < filters; f++)
     for (let t = 0; t < taps; t++)
       store<f32>(wt + ((<usize>t * <usize>filters + <usize>f) << 2), load<f32>(w + ((<usize>f * <usize>taps + <usize>t) << 2)));
-  const lda = <usize>taps << 2;
-  const ldc = <usize>filters << 2;
+  // A block of rows at a time, so that bias and relu find it in cache.
+  for (let r = 0; r < rows; r += 64) {
+    const n = min(64, rows - r);
+    const c = out + ((<usize>r * <usize>filters) << 2);
+    rowsTimes(cols + ((<usize>r * <usize>taps) << 2), n, taps, wt, filters, c);
+    biasAct(c, bias, n, filters, filters, hasBias, relu);
+  }
+}
+
+/**
+ * dx ← col2im(dz·w) for dz [rows × filters] and w [filters × taps] (taps a multiple of 4), a few images
+ * at a time: each block of the product, `scratch` (the most floats `inputGradientRows` gives), goes
+ * into col2im while it is still in cache rather than the whole product first. `g` is the geometry
+ * block (kernels/conv.ts); `g1` 16 more int32s for one chunk's copy of it.
+ */
+export function inputGradient(dz: usize, w: usize, filters: i32, taps: i32, g: usize, g1: usize, dx: usize, scratch: usize): void {
+  for (let i: usize = 0; i < 64; i += 4) store<i32>(g1 + i, load<i32>(g + i));
+  const batch = load<i32>(g);
+  const perImage = load<i32>(g, 48) * load<i32>(g, 52);
+  const imageFloats = load<i32>(g, 4) * load<i32>(g, 8) * load<i32>(g, 12);
+  const images = imagesPerChunk(perImage);
+  for (let n = 0; n < batch; n += images) {
+    const count = min(images, batch - n);
+    store<i32>(g1, count);
+    rowsTimes(dz + ((<usize>n * <usize>perImage * <usize>filters) << 2), count * perImage, filters, w, taps, scratch);
+    col2im(scratch, g1, dx + ((<usize>n * <usize>imageFloats) << 2));
+  }
+}
+
+/** Rows of the product `inputGradient` holds at once for images of `perImage` output pixels. */
+export function inputGradientRows(perImage: i32): i32 {
+  return imagesPerChunk(perImage) * perImage;
+}
+
+/** Whole images, about 256 rows (a 144-tap product: 147 KiB, in L2), at least one. */
+// @ts-ignore: decorator
+@inline function imagesPerChunk(perImage: i32): i32 {
+  return max(1, 256 / perImage);
+}
+
+/**
+ * C [rows × n] = A [rows × depth] · B [depth × n], all three row-major and unpadded (n a multiple of 4),
+ * each entry summed as `gemmColumns` sums it.
+ */
+function rowsTimes(a: usize, rows: i32, depth: i32, b: usize, n: i32, c: usize): void {
+  const lda = <usize>depth << 2;
+  const ldc = <usize>n << 2;
   let r = 0;
   for (; r + 4 <= rows; r += 4) {
-    const a = cols + <usize>r * lda;
-    const c = out + <usize>r * ldc;
-    let f = 0;
-    for (; f + 8 <= filters; f += 8)
-      for (let p0 = 0; p0 < taps; p0 += KC) {
-        const kc = min(KC, taps - p0);
-        const ap = a + (<usize>p0 << 2);
-        const bp = wt + ((<usize>p0 * <usize>filters + <usize>f) << 2);
+    const ar = a + <usize>r * lda;
+    const cr = c + <usize>r * ldc;
+    let j = 0;
+    for (; j + 8 <= n; j += 8)
+      for (let p0 = 0; p0 < depth; p0 += KC) {
+        const kc = min(KC, depth - p0);
+        const ap = ar + (<usize>p0 << 2);
+        const bp = b + <usize>p0 * ldc + (<usize>j << 2);
         // Two call sites, as gemm.ts's micro-kernel: kept out of line, its accumulators stay in registers.
-        if (p0 > 0) fourRows(kc, ap, lda, 4, bp, ldc, c + (<usize>f << 2), ldc, true);
-        else fourRows(kc, ap, lda, 4, bp, ldc, c + (<usize>f << 2), ldc, false);
+        if (p0 > 0) fourRows(kc, ap, lda, 4, bp, ldc, cr + (<usize>j << 2), ldc, true);
+        else fourRows(kc, ap, lda, 4, bp, ldc, cr + (<usize>j << 2), ldc, false);
       }
-    for (let i = 0; i < 4; i++) for (let g = f; g < filters; g += 4) oneRow(taps, a + <usize>i * lda, wt, filters, g, c + <usize>i * ldc);
-    biasAct(c, bias, 4, filters, filters, hasBias, relu);
+    for (let i = 0; i < 4; i++) for (let g = j; g < n; g += 4) oneRow(depth, ar + <usize>i * lda, b, n, g, cr + <usize>i * ldc);
   }
-  for (; r < rows; r++) {
-    const c = out + <usize>r * ldc;
-    for (let g = 0; g < filters; g += 4) oneRow(taps, cols + <usize>r * lda, wt, filters, g, c);
-    biasAct(c, bias, 1, filters, filters, hasBias, relu);
-  }
+  for (; r < rows; r++) for (let g = 0; g < n; g += 4) oneRow(depth, a + <usize>r * lda, b, n, g, c + <usize>r * ldc);
 }
 
 /**
@@ -114,14 +155,14 @@ function fourRows(kc: i32, a: usize, lane: usize, depth: usize, b: usize, ldb: u
   v128.store(r3, c30); v128.store(r3, c31, 16);
 }
 
-/** Filters g..g+3 of one row: c[g..g+3] = Σ over KC-blocks, as `fourRows` sums them. */
-function oneRow(taps: i32, a: usize, wt: usize, filters: i32, g: i32, c: usize): void {
-  const ldb = <usize>filters << 2;
+/** Columns g..g+3 of one row of A·B (B's rows n floats apart), summed over KC-blocks as `fourRows` sums. */
+function oneRow(depth: i32, a: usize, b0: usize, n: i32, g: i32, c: usize): void {
+  const ldb = <usize>n << 2;
   let sum = f32x4.splat(0);
-  for (let p0 = 0; p0 < taps; p0 += KC) {
-    const kc = min(KC, taps - p0);
+  for (let p0 = 0; p0 < depth; p0 += KC) {
+    const kc = min(KC, depth - p0);
     let acc = f32x4.splat(0);
-    let b = wt + ((<usize>p0 * <usize>filters + <usize>g) << 2);
+    let b = b0 + ((<usize>p0 * <usize>n + <usize>g) << 2);
     for (let p = p0; p < p0 + kc; p++, b += ldb) acc = madd(v128.load32_splat(a + (<usize>p << 2)), v128.load(b), acc);
     sum = p0 > 0 ? f32x4.add(acc, sum) : acc;
   }
