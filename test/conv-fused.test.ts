@@ -40,6 +40,9 @@ const CASES: Case[] = [
   },
   // 27 taps: dx's product padded to 32 columns.
   { shape: [3, 50, 50, 3], filters: 5, window: { kernel: [3, 3], padding: "valid" } },
+  // Both products read from the fields in place (small enough for one thread): 288 taps and 294 rows
+  // (each two depth blocks of 256), two rows past the last four, 20 filters (groups of 8, 8 and 4).
+  { shape: [6, 7, 7, 32], filters: 20, window: { kernel: [3, 3], padding: "same" } },
   // Large enough to be split across threads (rows 32·28·28, 288 taps, 32 filters).
   { shape: [32, 28, 28, 32], filters: 32, window: { kernel: [3, 3], padding: "same" } },
 ];

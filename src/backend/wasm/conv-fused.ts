@@ -9,7 +9,7 @@
 import type { ConvGeometry } from "../backend.js";
 import { convSizes } from "../conv-kernels.js";
 import { writeGeometry } from "./conv.js";
-import type { KernelRunner } from "./runner.js";
+import { type KernelRunner, THREAD_MIN_MACS } from "./runner.js";
 
 /**
  * The most floats a kept block holds (64 MiB; 28×28×32→32 at batch 32 takes 7.2M): it stays as long as
@@ -86,6 +86,15 @@ export class KeptFields {
 export const KEEP_BELOW_CHANNELS = 4;
 
 /**
+ * Whether the forward product reads the fields in place (`fieldsTimesFilters`: no packing pass over
+ * them, no transpose of the result) rather than through `productAt`: on one thread, for filters in
+ * fours. The packed product stays where it would be split across threads.
+ */
+function readsFieldsInPlace(mm: KernelRunner, filters: number, rows: number, taps: number): boolean {
+  return filters % 4 === 0 && (mm.threadCount === 1 || filters * rows * taps < THREAD_MIN_MACS);
+}
+
+/**
  * out [rows, filters] ← act(im2col(x)·wᵀ + b) (see Backend.conv2d); rows and filters at least 2 (a
  * one-row product takes another kernel). Returns the fields: left in the kernels' memory (`fields`),
  * else a copy where the image has fewer than `KEEP_BELOW_CHANNELS` channels, else null (the backward
@@ -109,22 +118,29 @@ export function convForward(
   const { rows, taps } = convSizes(g);
   const kept = fields.take(w, rows * taps);
   const outAt = mm.offsetOf(out);
+  const direct = readsFieldsInPlace(mm, filters, rows, taps);
   const room =
     16 +
     (kept ? 0 : rows * taps) +
-    mm.productRoom(filters, rows, taps, -1) +
+    (direct ? taps * filters : mm.productRoom(filters, rows, taps, -1)) +
     (outAt < 0 ? rows * filters : 0);
   const [xAt, wAt, bAt] = mm.stage(b ? [x, w, b] : [x, w], room, 6) as [number, number, number?];
   const ex = kernels.exports;
   const geoAt = writeGeometry(arena, g);
   const colsAt = kept ? kept.byteOffset : arena.take(rows * taps);
   ex.im2col(xAt, geoAt, 0, colsAt);
-  // outᵀ = w·colsᵀ, each entry the same sum in the same order as in cols·wᵀ (a product of two floats
-  // is the same either way round): the filters, packed once, stay in cache while the fields stream past
-  // once as B (as A, packed, they were written out and read back: 28×28×32→32, the product 1.1× faster).
-  const { cAt, np } = mm.productAt(wAt, colsAt, filters, rows, taps, false, true);
   const yAt = outAt >= 0 ? outAt : arena.take(rows * filters);
-  ex.transposeInto(cAt, np, filters, rows, yAt, bAt ?? 0, b ? 1 : 0, relu ? 1 : 0);
+  if (direct) {
+    const wtAt = arena.take(taps * filters);
+    ex.fieldsTimesFilters(colsAt, rows, taps, wAt, filters, yAt, bAt ?? 0, b ? 1 : 0, relu ? 1 : 0, wtAt);
+  } else {
+    // outᵀ = w·colsᵀ, each entry the same sum in the same order as in cols·wᵀ (a product of two floats
+    // is the same either way round): the filters, packed once, stay in cache while the fields stream
+    // past once as B (as A, packed, they were written out and read back: 28×28×32→32, the product 1.1×
+    // faster). Split across threads where it is large.
+    const { cAt, np } = mm.productAt(wAt, colsAt, filters, rows, taps, false, true);
+    ex.transposeInto(cAt, np, filters, rows, yAt, bAt ?? 0, b ? 1 : 0, relu ? 1 : 0);
+  }
   mm.output(yAt, out);
   if (kept) return kept;
   if (g.channels >= KEEP_BELOW_CHANNELS) return null;
@@ -157,14 +173,24 @@ export function convBackward(
   const { rows, taps } = convSizes(g);
   const cols = fields.current(kept);
   const dwAt = dw ? mm.offsetOf(dw) : -1;
+  // The filter gradient from the fields in place (taps in eights), as the forward product.
+  const direct = taps % 8 === 0 && readsFieldsInPlace(mm, filters, rows, taps);
+  // dx a few images at a time, each block of the product into col2im while in cache (taps in fours).
+  const directDx = taps % 4 === 0 && readsFieldsInPlace(mm, filters, rows, taps);
+  const chunkRows = directDx ? ex.inputGradientRows(g.outH * g.outW) : 0;
   const room =
     16 +
     (dw && !cols ? rows * taps : 0) +
-    (dx ? mm.productRoom(rows, taps, filters, -1) + dx.length : 0) +
-    (dw ? mm.productRoom(filters, taps, rows, dwAt) : 0);
+    (dx ? (directDx ? chunkRows * taps + 16 : mm.productRoom(rows, taps, filters, -1)) + dx.length : 0) +
+    (dw ? (direct ? dw.length : mm.productRoom(filters, taps, rows, dwAt)) : 0);
   const [dzAt, wAt, xAt] = mm.stage(dw ? [dz, w, cols ?? x] : [dz, w], room, 9) as [number, number, number?];
   const geoAt = writeGeometry(arena, g);
-  if (dx) {
+  if (dx && directDx) {
+    const dxAt = arena.take(dx.length);
+    const chunkAt = arena.take(chunkRows * taps + 16);
+    ex.inputGradient(dzAt, wAt, filters, taps, geoAt, chunkAt + 4 * chunkRows * taps, dxAt, chunkAt);
+    mm.output(dxAt, dx);
+  } else if (dx) {
     const { cAt, np } = mm.productAt(dzAt, wAt, rows, taps, filters, false, false);
     // col2im reads rows of `taps` values: close the gaps the product's padded columns left.
     if (np !== taps) {
@@ -179,7 +205,13 @@ export function convBackward(
   if (dw) {
     const colsAt = cols ? xAt! : arena.take(rows * taps);
     if (!cols) ex.im2col(xAt!, geoAt, 0, colsAt);
-    const { cAt, np } = mm.productAt(dzAt, colsAt, filters, taps, rows, true, false, dwAt);
-    mm.output(cAt, dw, filters, np);
+    if (direct) {
+      const at = dwAt >= 0 ? dwAt : arena.take(dw.length);
+      ex.filtersGradient(dzAt, colsAt, rows, taps, filters, at);
+      mm.output(at, dw);
+    } else {
+      const { cAt, np } = mm.productAt(dzAt, colsAt, filters, taps, rows, true, false, dwAt);
+      mm.output(cAt, dw, filters, np);
+    }
   }
 }

@@ -69,6 +69,34 @@ export interface KernelExports {
     hasBias: number,
     relu: number,
   ): void;
+  /** A convolution's forward product from its fields in place (kernels/conv-fields.ts). */
+  fieldsTimesFilters(
+    cols: number,
+    rows: number,
+    taps: number,
+    w: number,
+    filters: number,
+    out: number,
+    bias: number,
+    hasBias: number,
+    relu: number,
+    wt: number,
+  ): void;
+  /** A convolution's filter gradient from its fields in place (kernels/conv-fields.ts). */
+  filtersGradient(dz: number, cols: number, rows: number, taps: number, filters: number, dw: number): void;
+  /** dx of a convolution, its product and col2im a few images at a time (kernels/conv-fields.ts). */
+  inputGradient(
+    dz: number,
+    w: number,
+    filters: number,
+    taps: number,
+    g: number,
+    g1: number,
+    dx: number,
+    scratch: number,
+  ): void;
+  /** Rows of the product `inputGradient` holds at once. */
+  inputGradientRows(perImage: number): number;
   squaredDistance(p: number, a: number, w: number, hasW: number, n: number): number;
   squaredDistanceBackward(
     g: number,

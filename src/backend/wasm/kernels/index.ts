@@ -8,6 +8,7 @@ export * from "./linear";
 export * from "./distance";
 export * from "./spectrum";
 export * from "./conv";
+export * from "./conv-fields";
 export * from "./peak";
 export * from "./norm";
 export * from "./elementwise";
