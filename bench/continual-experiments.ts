@@ -20,6 +20,7 @@
  * --optimizer JSON replaces the protocol's optimiser, --options JSON fixes strategy options for every run,
  * --grid key=v1,v2 replaces the grid `--tune` searches.
  */
+import { useBackend } from "../src/backend/index.js";
 import {
   type ContinualConfig,
   type StreamRun,
@@ -393,6 +394,8 @@ function tune(args: Args): void {
   }
 }
 
+// docs/continual.md was measured on js, the reference backend, as the continual CLI runs by default.
+useBackend("js");
 const args = parseArgs(process.argv.slice(2));
 if (args.tune) tune(args);
 else experiments(args);

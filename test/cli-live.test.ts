@@ -9,6 +9,10 @@ import { loadLearner } from "../src/io/learner-file.js";
 import { Learner, type LearnerConfig } from "../src/learner/learner.js";
 import { Rng } from "../src/tensor/rng.js";
 import { tempDir } from "./helpers/tmp.js";
+import { useBackend } from "../src/backend/index.js";
+
+// The CLI's live and replay run on js by default; the learners compared with theirs here do too.
+useBackend("js");
 
 // Issue 17, the command line: `homeostat live` answers each row as the library's Learner would.
 const BIN = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));

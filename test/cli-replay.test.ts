@@ -9,6 +9,10 @@ import { Learner, type LearnerState } from "../src/learner/index.js";
 import { type TraceRow, traceLearner } from "../src/serve/replay-trace.js";
 import { serve } from "../src/serve/server.js";
 import { tempDir } from "./helpers/tmp.js";
+import { useBackend } from "../src/backend/index.js";
+
+// The CLI's live and replay run on js by default; the learners compared with theirs here do too.
+useBackend("js");
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "bin.js");
 const cli = (args: string[]) => spawnSync(process.execPath, [BIN, "replay", ...args], { encoding: "utf8" });

@@ -5,6 +5,10 @@ import { test } from "node:test";
 import { decodeModel } from "../src/io/model.js";
 import { fit, type TrainingState } from "../src/train/fit.js";
 import { data, monitor, opts, weightsDigest } from "./fixtures/health/make-state-v1.js";
+import { useBackend } from "../src/backend/index.js";
+
+// The checkpoint was written on js, the reference backend (the library's default is wasm in Node).
+useBackend("js");
 
 const dir = new URL("./fixtures/health/", import.meta.url).pathname.replace("/dist/", "/");
 

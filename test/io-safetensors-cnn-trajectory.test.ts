@@ -16,6 +16,10 @@ import {
   trajectoryMarkdown,
 } from "./helpers/cnn-trajectory.js";
 import { fixturePath } from "./helpers/fixtures.js";
+import { useBackend } from "../src/backend/index.js";
+
+// docs/models.md's table was measured on js (scripts/trajectory-doc.mjs pins it too).
+useBackend("js");
 
 /**
  * Losses of 0.3–1.1. Each step's gradients differ from PyTorch's in the last bits (summation order;

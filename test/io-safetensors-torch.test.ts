@@ -22,6 +22,10 @@ import { fit } from "../src/train/fit.js";
 import { fixturePath, readJsonFixture } from "./helpers/fixtures.js";
 import { BATCH, exportCases, exportOf, trajectoryData } from "./helpers/safetensors-exports.js";
 import { tempDir } from "./helpers/tmp.js";
+import { useBackend } from "../src/backend/index.js";
+
+// The committed exports were trained on js, the reference backend (the library's default is wasm in Node).
+useBackend("js");
 
 const MLP = {
   layers: [

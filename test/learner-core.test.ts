@@ -6,6 +6,10 @@ import type { Dense } from "../src/nn/layers.js";
 import type { AdamState } from "../src/optim/adaptive.js";
 import { ConfigError, DataError } from "../src/tensor/errors.js";
 import { Rng } from "../src/tensor/rng.js";
+import { useBackend } from "../src/backend/index.js";
+
+// By-hand steps follow js's float32 roundings (the library's default is wasm in Node).
+useBackend("js");
 
 /** Everything but the wall clock, which no two runs share. */
 function timeless(state: LearnerState): LearnerState {

@@ -6,6 +6,10 @@ import "../src/io/learner-file.js";
 import { Learner, type LearnerState } from "../src/learner/index.js";
 import { crashDrill } from "./helpers/serve-crash.js";
 import { tempDir } from "./helpers/tmp.js";
+import { useBackend } from "../src/backend/index.js";
+
+// The CLI's live and replay run on js by default; the learners compared with theirs here do too.
+useBackend("js");
 
 const timeless = (s: LearnerState): LearnerState => ({ ...s, seconds: 0 });
 const LEARNER = { task: "classification" as const, hidden: [8], seed: 6, batch: 2, probeEvery: 100 };

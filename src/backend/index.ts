@@ -24,7 +24,9 @@ const registry = new Map<string, Backend>(
       ]
     : [["js", jsBackend]],
 );
-let active: Backend = jsBackend;
+// The fast kernels by default where they loaded at import (Node), on one thread so no worker starts
+// until asked; js, the reference, in a browser until `loadWasmBackend` and `useBackend`.
+let active: Backend = wasmBackend ?? jsBackend;
 
 /**
  * Fetch the compiled kernels (the `.wasm` files beside this module in the bundle) and register the
@@ -76,7 +78,8 @@ export function availableCores(): number {
 /**
  * Choose the backend that runs every kernel from now on. Chosen once at start (the CLI's `--backend`
  * flag, or a call before training); switching mid-run is allowed but tensors keep no backend affinity.
- * `"auto"` is wasm where it loads, js otherwise.
+ * `"auto"` is wasm where it loads, js otherwise. Before any call, Node runs wasm on one thread and a
+ * browser js.
  *
  * @example
  * useBackend("wasm", { threads: 2 })

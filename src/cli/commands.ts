@@ -231,6 +231,7 @@ async function continual(rest: string[]): Promise<number> {
   const kernels = kernelFlags(values);
   if (kernels.backend !== undefined || kernels.threads !== undefined)
     useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
+  else useBackend("js"); // its documented default; the library's own is wasm in Node
   const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
   if (values.resume) {
     if (values.config)
@@ -278,6 +279,7 @@ async function live(rest: string[]): Promise<number> {
   const kernels = kernelFlags(values);
   if (kernels.backend !== undefined || kernels.threads !== undefined)
     useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
+  else useBackend("js"); // its documented default; the library's own is wasm in Node
   const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
   const { serve, port, host, dir, token, ...stream } = values;
   if (serve) {
@@ -307,6 +309,7 @@ async function replay(rest: string[]): Promise<number> {
   const kernels = kernelFlags(values);
   if (kernels.backend !== undefined || kernels.threads !== undefined)
     useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
+  else useBackend("js"); // its documented default; the library's own is wasm in Node
   await runReplay(
     {
       dir: values.dir,
