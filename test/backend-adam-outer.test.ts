@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createWasmBackend } from "../src/backend/wasm/index.js";
+import { Rng } from "../src/tensor/rng.js";
+
+/**
+ * The fused weight-gradient-and-Adam step (kernels/adam.ts's `adamOuter`) must give, bit for bit, what
+ * the unfused path gives: the product dzᵀ·x into u (the packed product's bits), then `adamApply`. Held
+ * here on 1, 2 and 3 rows, inputs that are whole 8-float blocks and inputs that are not (the flat
+ * index then crosses units inside a block), signed zeros in the factors, and bias corrections below 1
+ * and rounded to 1.
+ */
+const wasm = createWasmBackend();
+const skip = wasm ? false : "no WebAssembly SIMD here";
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPS = 1e-8;
+
+/** Random floats, some of them +0 or −0 (a zero's sign survives a product and reaches Adam's moments). */
+function random(rng: Rng, n: number, lo = -1): Float32Array {
+  return Float32Array.from({ length: n }, () => {
+    const r = rng.next();
+    return r < 0.1 ? 0 : r < 0.2 ? -0 : rng.uniform(lo, 1);
+  });
+}
+
+const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+test("wasm adamOuter: the bits of the product dzᵀ·x then adamApply, 1–3 rows, odd sizes", { skip }, () => {
+  const rng = new Rng(17);
+  for (const [units, inputs] of [
+    [16, 784],
+    [256, 24],
+    [37, 129],
+    [1025, 5],
+    [4099, 1],
+    [3, 1400],
+  ] as const) {
+    for (const rows of [1, 2, 3]) {
+      // 5: both corrections below 1; 170: c1 is 1 in float32; 20,000: both are.
+      for (const t of [5, 170, 20_000]) {
+        const n = units * inputs;
+        const dz = random(rng, rows * units);
+        const x = random(rng, rows * inputs, 0);
+        const mu = random(rng, n);
+        const nu = Float32Array.from(random(rng, n), (v) => v * v);
+        const p = random(rng, n);
+        const c = [BETA1, BETA2, EPS, 1 - BETA1 ** t, Math.sqrt(1 - BETA2 ** t)] as const;
+        const [mu1, nu1, p1, u] = [mu.slice(), nu.slice(), p.slice(), new Float32Array(n)];
+        wasm!.matmul(dz, x, u, units, inputs, rows, true, false);
+        wasm!.adamApply!(u, mu1, nu1, ...c, p1, -1e-3);
+        const [mu2, nu2, p2] = [mu.slice(), nu.slice(), p.slice()];
+        const fused = wasm!.adamOuter!(dz, x, rows, units, inputs, mu2, nu2, ...c, p2, -1e-3);
+        assert.equal(fused, true, `${rows}×${units}×${inputs}: declined`);
+        const at = `${rows} rows, ${units} units × ${inputs} inputs, step ${t}`;
+        assert.deepEqual(bits(mu2), bits(mu1), `${at}: first moment`);
+        assert.deepEqual(bits(nu2), bits(nu1), `${at}: second moment`);
+        assert.deepEqual(bits(p2), bits(p1), `${at}: parameters`);
+      }
+    }
+  }
+});
+
+test("wasm adamOuter declines what it does not fuse, leaving every array as it was", { skip }, () => {
+  const rng = new Rng(3);
+  const c = [BETA1, BETA2, EPS, 0.1, 0.05] as const;
+  // 4 rows (past a learner's row and its replayed ones); 1,000 weights (js's arithmetic below 4,096).
+  for (const [rows, units, inputs] of [
+    [4, 64, 64],
+    [2, 10, 100],
+  ] as const) {
+    const n = units * inputs;
+    const [mu, nu, p] = [random(rng, n), random(rng, n, 0), random(rng, n)];
+    const [mu0, nu0, p0] = [mu.slice(), nu.slice(), p.slice()];
+    const dz = random(rng, rows * units);
+    const x = random(rng, rows * inputs);
+    assert.equal(wasm!.adamOuter!(dz, x, rows, units, inputs, mu, nu, ...c, p, -1e-3), false);
+    assert.deepEqual([bits(mu), bits(nu), bits(p)], [bits(mu0), bits(nu0), bits(p0)]);
+  }
+});
