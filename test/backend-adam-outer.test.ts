@@ -1,14 +1,23 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { backend, useBackend } from "../src/backend/index.js";
 import { createWasmBackend } from "../src/backend/wasm/index.js";
+import { crossEntropy } from "../src/losses/losses.js";
+import { Dense } from "../src/nn/layers.js";
+import { Sequential } from "../src/nn/sequential.js";
+import { adam } from "../src/optim/optimizers.js";
 import { Rng } from "../src/tensor/rng.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import type { Observer } from "../src/train/events.js";
+import { fit } from "../src/train/fit.js";
 
 /**
  * The fused weight-gradient-and-Adam step (kernels/adam.ts's `adamOuter`) must give, bit for bit, what
  * the unfused path gives: the product dzᵀ·x into u (the packed product's bits), then `adamApply`. Held
  * here on 1, 2 and 3 rows, inputs that are whole 8-float blocks and inputs that are not (the flat
  * index then crosses units inside a block), signed zeros in the factors, and bias corrections below 1
- * and rounded to 1.
+ * and rounded to 1. Then a training run: the same weights whether the optimiser fused the products or
+ * an observer that reads the gradients made them computed first.
  */
 const wasm = createWasmBackend();
 const skip = wasm ? false : "no WebAssembly SIMD here";
@@ -76,5 +85,57 @@ test("wasm adamOuter declines what it does not fuse, leaving every array as it w
     const x = random(rng, rows * inputs);
     assert.equal(wasm!.adamOuter!(dz, x, rows, units, inputs, mu, nu, ...c, p, -1e-3), false);
     assert.deepEqual([bits(mu), bits(nu), bits(p)], [bits(mu0), bits(nu0), bits(p0)]);
+  }
+});
+
+/** Weights after 30 Adam steps on batches of 2 rows; `reader` decides whether gradients are read. */
+function trained(reader: Observer): { weights: Float32Array[]; fusedCalls: number } {
+  const kernels = backend();
+  const original = kernels.adamOuter!;
+  let fusedCalls = 0;
+  kernels.adamOuter = (...args) => {
+    const done = original(...args);
+    if (done) fusedCalls++;
+    return done;
+  };
+  try {
+    const rng = new Rng(8);
+    const model = new Sequential([
+      new Dense(72, { activation: "relu" }),
+      new Dense(64, { activation: "softmax" }),
+    ]).build(100, rng);
+    const x = new Tensor(random(rng, 60 * 100), [60, 100]);
+    const labels = Float32Array.from({ length: 60 * 64 }, (_, i) => (i % 64 === (i >> 6) % 64 ? 1 : 0));
+    const y = new Tensor(labels, [60, 64]);
+    fit(
+      model,
+      { x, y },
+      {
+        epochs: 1,
+        batchSize: 2,
+        optimizer: adam({ lr: 0.01 }),
+        loss: crossEntropy,
+        seed: 4,
+        observers: [reader],
+      },
+    );
+    return { weights: model.parameters().map(([, t]) => (t.data as Float32Array).slice()), fusedCalls };
+  } finally {
+    kernels.adamOuter = original;
+  }
+}
+
+test("training with the fused step gives the weights of the unfused one, bit for bit", { skip }, () => {
+  useBackend("wasm", { threads: 1 });
+  try {
+    const quiet = { wantsGradients: () => false, onGradients: () => {} };
+    const fused = trained({ ...quiet, readsGradients: () => false });
+    const unfused = trained(quiet); // its onGradients reads them: it does not say otherwise
+    // Both dense layers' weights (72×100 and 64×72) are fused on each of the 30 steps.
+    assert.equal(fused.fusedCalls, 60);
+    assert.equal(unfused.fusedCalls, 0);
+    fused.weights.forEach((w, i) => assert.deepEqual(bits(w), bits(unfused.weights[i]!), `parameter ${i}`));
+  } finally {
+    useBackend("js");
   }
 });
