@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { backend, useBackend } from "../src/backend/index.js";
 import { createWasmBackend } from "../src/backend/wasm/index.js";
+import { CTL, type Job, readJob, writeJob } from "../src/backend/wasm/jobs.js";
 import { crossEntropy } from "../src/losses/losses.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
@@ -86,6 +87,52 @@ test("wasm adamOuter declines what it does not fuse, leaving every array as it w
     assert.equal(wasm!.adamOuter!(dz, x, rows, units, inputs, mu, nu, ...c, p, -1e-3), false);
     assert.deepEqual([bits(mu), bits(nu), bits(p)], [bits(mu0), bits(nu0), bits(p0)]);
   }
+});
+
+test("an adamOuter job travels through the control words exactly", () => {
+  const ctl = new Int32Array(CTL.size);
+  const job: Job = {
+    kind: "adamOuter",
+    ...{ dz: 64, x: 128, rows: 3, units: 257, inputs: 784, mu: 1024, nu: 2048, p: 4096 },
+    ...{ chunks: 5, chunkUnits: 52 },
+    constants: [0.9, 0.999, 1e-8, 1 - 0.9 ** 157, Math.sqrt(1 - 0.999 ** 20_000), -1e-3],
+  };
+  writeJob(ctl, job);
+  assert.deepEqual(readJob(ctl), job);
+});
+
+test("wasm adamOuter on two threads (chunks of units) gives one thread's bits", { skip }, (t) => {
+  const w = createWasmBackend()!;
+  if (w.setThreads(2) !== 2) {
+    t.skip("two threads refused: no shared memory or worker_threads");
+    return;
+  }
+  const rng = new Rng(23);
+  const c = [BETA1, BETA2, EPS, 1 - BETA1 ** 9, Math.sqrt(1 - BETA2 ** 9)] as const;
+  // Above Adam's split size: units that split evenly and not, 1 to 3 rows.
+  for (const [units, inputs] of [
+    [256, 784],
+    [257, 128],
+  ] as const) {
+    for (const rows of [1, 2, 3]) {
+      const n = units * inputs;
+      const dz = random(rng, rows * units);
+      const x = random(rng, rows * inputs, 0);
+      const src = [random(rng, n), Float32Array.from(random(rng, n), (v) => v * v), random(rng, n)];
+      const results = [2, 1].map((threads) => {
+        assert.equal(w.setThreads(threads), threads);
+        const [mu, nu, p] = src.map((a) => {
+          const r = w.alloc!(a.length)!; // resident, as a model's are: the split needs them so
+          r.set(a);
+          return r;
+        });
+        assert.equal(w.adamOuter!(dz, x, rows, units, inputs, mu!, nu!, ...c, p!, -1e-3), true);
+        return [mu!, nu!, p!].map((a) => bits(a.slice()));
+      });
+      assert.deepEqual(results[0], results[1], `${rows} rows, ${units}×${inputs}`);
+    }
+  }
+  w.setThreads(1);
 });
 
 /** Weights after 30 Adam steps on batches of 2 rows; `reader` decides whether gradients are read. */

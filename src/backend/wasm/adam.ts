@@ -111,24 +111,24 @@ export function adamOuterStep(
   alpha: number,
 ): void {
   const arrays = [f.dz, f.x, mu, nu, p];
+  const resident = arrays.slice(2).every((a) => mm.offsetOf(a) >= 0);
   const [dzAt, xAt, muAt, nuAt, pAt] = mm.stage(arrays) as [number, number, number, number, number];
   const { kernels } = mm.scratchSpace;
-  kernels.exports.adamOuter(
-    dzAt,
-    xAt,
-    f.rows,
-    f.units,
-    f.inputs,
-    muAt,
-    nuAt,
-    pAt,
-    k.beta1,
-    k.beta2,
-    k.eps,
-    k.c1,
-    k.c2,
-    alpha,
-  );
+  const constants = [k.beta1, k.beta2, k.eps, k.c1, k.c2, alpha] as const;
+  const pool = resident && f.inputs % 8 === 0 && p.length >= THREAD_MIN_ADAM ? mm.workers() : null;
+  if (pool) {
+    // Chunks of whole units, about two per thread (as Adam's split); dz and x staged in shared memory.
+    const { rows, units, inputs } = f;
+    const chunkUnits = Math.ceil(units / (2 * mm.threadCount));
+    const chunks = Math.ceil(units / chunkUnits);
+    const at = { dz: dzAt, x: xAt, mu: muAt, nu: nuAt, p: pAt };
+    pool.run(
+      { kind: "adamOuter", ...at, rows, units, inputs, chunks, chunkUnits, constants },
+      kernels.exports,
+    );
+    return;
+  }
+  kernels.exports.adamOuter(dzAt, xAt, f.rows, f.units, f.units, f.inputs, muAt, nuAt, pAt, ...constants);
   mm.output(muAt, mu);
   mm.output(nuAt, nu);
   mm.output(pAt, p);

@@ -4,7 +4,7 @@ import * as jsLinear from "../js/linear.js";
 import { convBackwardByKernels, convByKernels } from "../conv-kernels.js";
 import * as conv from "./conv.js";
 import { convBackward, convForward, KeptFields } from "./conv-fused.js";
-import { adamOuterStep, adamStep, OUTER_MAX_ROWS, THREAD_MIN_ADAM } from "./adam.js";
+import { adamOuterStep, adamStep, OUTER_MAX_ROWS } from "./adam.js";
 import * as distance from "./distance.js";
 import { SAME_SHAPE_OPS, sameShape } from "./elementwise.js";
 import * as norm from "./norm.js";
@@ -152,12 +152,11 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       if (!arithmetic) jsBackend.adamApply!(u, mu, nu, beta1, beta2, eps, c1, c2, p, alpha);
       else adamStep(mm, u, mu, nu, { beta1, beta2, eps, c1, c2 }, p, alpha, arithmetic);
     },
-    // Where adamApply runs float32 on one thread and the product is one pass of multiply-adds (rows ≤ 3,
-    // under gemm's depth block); else the caller's product then adamApply (split across threads when large).
+    // Where adamApply runs float32 and the product is one pass of multiply-adds (rows ≤ 3, under gemm's
+    // depth block); else the caller's product then adamApply.
     adamOuter(dz, x, rows, units, inputs, mu, nu, beta1, beta2, eps, c1, c2, p, alpha) {
       const n = units * inputs;
       if (rows < 1 || rows > OUTER_MAX_ROWS || adamArithmetic(p, mu, nu, p) !== "float32") return false;
-      if (n >= THREAD_MIN_ADAM && mm.threadCount > 1) return false;
       if (dz.length !== rows * units || x.length !== rows * inputs || p.length !== n) return false;
       adamOuterStep(mm, { dz, x, rows, units, inputs }, mu, nu, { beta1, beta2, eps, c1, c2 }, p, alpha);
       return true;

@@ -58,11 +58,12 @@ export interface KernelExports {
   /** `adamAxpy` in float64, each line rounded once: the js kernels' bits. */
   adamAxpy64: AdamKernel;
   adamAxpy: AdamKernel;
-  /** `adamAxpy` with p on the gradient dzᵀ·x, from its factors (rows ≤ 3). */
+  /** `adamAxpy` with p on the gradient dzᵀ·x, from its factors (rows ≤ 3; dz's row stride `stride`). */
   adamOuter(
     dz: number,
     x: number,
     rows: number,
+    stride: number,
     units: number,
     inputs: number,
     mu: number,
