@@ -77,6 +77,7 @@ export {
 } from "./autograd/functional.js";
 export { linear, softmaxCrossEntropy } from "./autograd/fused.js";
 export { grad, backward } from "./autograd/backward.js";
+export type { DeferredGradient, DeferredGradients } from "./autograd/deferred.js";
 export { gradCheck, type GradCheckResult } from "./autograd/gradcheck.js";
 
 export {

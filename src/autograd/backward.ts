@@ -2,6 +2,7 @@ import { backend } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
 import { fmt } from "../tensor/shape.js";
 import { type Data, Tensor } from "../tensor/tensor.js";
+import { type DeferredGradients, settle } from "./deferred.js";
 import { fusedBackward } from "./fused.js";
 import { gradients, type GradRule } from "./gradients.js";
 import type { FusedOp, PrimOp } from "./graph.js";
@@ -32,7 +33,13 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor, buffer: Data | undefined): void {
+function accumulate(
+  grads: Map<Tensor, Tensor>,
+  t: Tensor,
+  g: Tensor,
+  buffer: Data | undefined,
+  deferred: DeferredGradients | undefined,
+): void {
   const prev = grads.get(t);
   if (!prev) {
     grads.set(t, g);
@@ -41,6 +48,7 @@ function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor, buffer: Da
   // In place where the first contribution was written into the caller's buffer for `t` (no other
   // gradient holds it); else into a fresh array, since `prev` may be shared with another tensor's.
   const inPlace = buffer !== undefined && prev.data === buffer;
+  settle(deferred, prev.data); // a second contribution: the first one's product is needed now
   const d = inPlace ? prev.data : prev.data.slice();
   const e = g.data;
   // y + 1·x rounds as d[i] + e[i] does, on every backend (wasm: one float32 add, or a fused one).
@@ -56,6 +64,8 @@ function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor, buffer: Da
  * `into` (one entry per `wrt`, or null) offers arrays a gradient may be written into instead of a fresh
  * one: a training loop passes buffers it reuses every step, so a weight gradient lands where the
  * optimiser reads it. A returned gradient may then BE that array (overwritten by the next call).
+ * With `deferred`, a dense layer's weight gradient on a few rows whose only contribution lands in an
+ * offered array may be left there uncomputed, its factors in `deferred` (see `DeferredGradient`).
  *
  * @example
  * const w = Tensor.from([1, 2], { requiresGrad: true });
@@ -66,6 +76,7 @@ export function grad(
   wrt: readonly Tensor[],
   seed?: Tensor,
   into?: readonly (Data | null | undefined)[],
+  deferred?: DeferredGradients,
 ): Tensor[] {
   let buffers: Map<Tensor, Data> | undefined;
   if (into) {
@@ -75,11 +86,16 @@ export function grad(
       if (d && !t.node) buffers!.set(t, d);
     });
   }
-  const all = gradMap(output, seed, buffers);
+  const all = gradMap(output, seed, buffers, deferred);
   return wrt.map((t) => all.get(t) ?? Tensor.zeros(t.shape, t.dtype));
 }
 
-function gradMap(output: Tensor, seed?: Tensor, buffers?: Map<Tensor, Data>): Map<Tensor, Tensor> {
+function gradMap(
+  output: Tensor,
+  seed?: Tensor,
+  buffers?: Map<Tensor, Data>,
+  deferred?: DeferredGradients,
+): Map<Tensor, Tensor> {
   if (!seed && output.size !== 1) {
     throw new ShapeError(
       `grad of a non-scalar output ${fmt(output.shape)} needs a seed gradient of the same shape`,
@@ -105,11 +121,12 @@ function gradMap(output: Tensor, seed?: Tensor, buffers?: Map<Tensor, Data>): Ma
       node.attrs,
       node.inputs.map((x) => x.requiresGrad),
       into,
+      deferred,
     );
     for (let j = 0; j < node.inputs.length; j++) {
       const gi = gs[j];
       const x = node.inputs[j];
-      if (gi && x.requiresGrad) accumulate(grads, x, gi.node ? gi.detach() : gi, buffers?.get(x));
+      if (gi && x.requiresGrad) accumulate(grads, x, gi.node ? gi.detach() : gi, buffers?.get(x), deferred);
     }
     if (t !== output) grads.delete(t); // free intermediate gradients as soon as they are used
   }

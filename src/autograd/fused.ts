@@ -4,6 +4,7 @@ import { backend, jsBackend } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import { allocate, type Data, dtypeOf, Tensor } from "../tensor/tensor.js";
+import { DEFER_MAX_ROWS, type DeferredGradients } from "./deferred.js";
 import { logSoftmax, square } from "./functional.js";
 import type { GradRule } from "./gradients.js";
 import { type FusedOp, record } from "./graph.js";
@@ -117,13 +118,40 @@ export function squaredDistance(p: Tensor, a: Tensor, w: Tensor | null): Tensor 
 }
 
 /**
+ * A dense layer's dw = dzᵀ·x, into `buffer` where it fits; where the caller defers products (a few rows,
+ * float32), `buffer` is returned uncomputed and the product waits in `deferred` for whoever reads it.
+ */
+function weightGradient(
+  dz: Tensor,
+  x: Tensor,
+  w: Tensor,
+  buffer: Data | undefined,
+  deferred: DeferredGradients | undefined,
+): Tensor {
+  const [rows, units] = dz.shape as [number, number];
+  const inputs = x.shape[1]!;
+  const product = () => op.matmul(dz, x, { transA: true, out: buffer });
+  if (
+    !deferred ||
+    rows > DEFER_MAX_ROWS ||
+    !(buffer instanceof Float32Array) ||
+    buffer.length !== w.size ||
+    !(dz.data instanceof Float32Array) ||
+    !(x.data instanceof Float32Array)
+  )
+    return product();
+  deferred.set(buffer, { dz: dz.data, x: x.data, rows, units, inputs, materialize: product });
+  return new Tensor(buffer, w.shape);
+}
+
+/**
  * The backward half of each fused pair: the backend's kernel (the js one where the backend that ran the
  * forward half is no longer active), with the products of a dense layer as matmul kernels.
  */
 export const fusedBackward = {
   // x [m, k], w [n, k], b [n]: dz = g·relu′ and db = column sums of dz in one call, then dx = dz·w and
-  // dw = dzᵀ·x (into the caller's buffer).
-  linear: (g, [x, w, b], out, attrs, needs, into) => {
+  // dw = dzᵀ·x (into the caller's buffer, or left there as its factors where the caller defers it).
+  linear: (g, [x, w, b], out, attrs, needs, into, deferred) => {
     const relu = attrs.relu as boolean;
     const [m, n] = g.shape;
     const dz = relu ? new Tensor(allocate(g.dtype, m * n), [m, n]) : g;
@@ -133,7 +161,7 @@ export const fusedBackward = {
       kernel(g.data, out.data, relu ? dz.data : null, db?.data ?? null, m, n, relu);
     }
     const dx = needs[0] ? op.matmul(dz, w!) : null;
-    const dw = needs[1] ? op.matmul(dz, x!, { transA: true, out: into?.[1] ?? undefined }) : null;
+    const dw = needs[1] ? weightGradient(dz, x!, w!, into?.[1] ?? undefined, deferred) : null;
     return b === undefined ? [dx, dw] : [dx, dw, db];
   },
   // dz = (g/rows)·(softmax(z)·Σⱼtⱼ − t), dt = −(g/rows)·log softmax(z), as the composite rounds them.

@@ -1,6 +1,7 @@
 import type { ConvGeometry } from "../backend/backend.js";
 import { sameShape, type Shape } from "../tensor/shape.js";
 import type { Data, Tensor } from "../tensor/tensor.js";
+import type { DeferredGradients } from "./deferred.js";
 import * as op from "./ops.js";
 import type { PrimOp } from "./ops.js";
 
@@ -21,6 +22,8 @@ export type GradRule = (
    * parameters: see `grad`); a rule may ignore them. matmul uses them, for weight gradients.
    */
   into?: readonly (Data | null)[],
+  /** Where a rule may leave a weight gradient written into `into` as its product's factors (fused linear does). */
+  deferred?: DeferredGradients,
 ) => (Tensor | null)[];
 
 /** Sum a broadcast gradient back down to the shape of the input it came from. */

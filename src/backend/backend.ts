@@ -274,6 +274,28 @@ export interface Backend {
     alpha: number,
   ): void;
   /**
+   * `adamApply` on the weight gradient u = dzᵀ·x given by its factors (dz rows×units, x rows×inputs,
+   * by rows; a dense layer's batch of a few rows), with the bits of `matmul` into u then `adamApply`,
+   * but u never written. Returns false, having done nothing, where it declines (sizes it does not fuse);
+   * the caller then computes the product and calls `adamApply`. Optional.
+   */
+  adamOuter?(
+    dz: Float32Array,
+    x: Float32Array,
+    rows: number,
+    units: number,
+    inputs: number,
+    mu: Float32Array,
+    nu: Float32Array,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+    p: Float32Array,
+    alpha: number,
+  ): boolean;
+  /**
    * The sums of squares a health check takes of one weight matrix, in float64, each added in index order
    * (so every backend gives the plain loop's value to the last bit): out ← [Σ w², Σ (w − w0)², Σ w0², Σ g²],
    * w the weights after a step, w0 before it, g the step's gradient, all of one length. Optional: the

@@ -228,6 +228,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       s.layers = layers.map(freshLayerState);
       if (policy.repairs) takeSnapshot(s.snapshots, control);
     },
+    readsGradients: () => false, // its hook keeps the weights a check step starts from, no gradient
     onGradients(_grads, control) {
       // The step about to happen is a check step: keep the weights it starts from, for the update ratio.
       if (s.done || !checkNext(s, control.step, t)) return;

@@ -335,6 +335,8 @@ export function vitals(
     },
     // Not handed to the monitor: it would copy the weights before each check step for the update ratio, which
     // no vital-signs detector reads (the weight change between checks is kept by the detectors' own measure).
+    readsGradients: () =>
+      consolidating || running().some((r) => r.onGradients && (r.readsGradients?.() ?? true)),
     onGradients(grads, c) {
       if (consolidating) accumulateImportance(st.consolidation, grads);
       for (const r of running()) r.onGradients?.(grads, c);

@@ -25,6 +25,7 @@ export interface LearnerListener {
 export function relayTo(listeners: readonly LearnerListener[]): Observer {
   return {
     wantsGradients: () => false,
+    readsGradients: () => listeners.some((l) => l.gradients),
     onGradients: (grads) => {
       for (const l of listeners) l.gradients?.(grads);
     },

@@ -4,6 +4,8 @@
  * that a Homeostat run and a PyTorch run of the same config agree to float32 rounding; the
  * learning rate is applied afterwards by `scaleByLearningRate`.
  */
+import { type DeferredGradient, type DeferredGradients, settle } from "../autograd/deferred.js";
+import type { Backend } from "../backend/backend.js";
 import { backend, jsBackend } from "../backend/index.js";
 import { checkSizes, type GradientTransform, zerosLike } from "./transform.js";
 
@@ -48,9 +50,9 @@ export function scaleByAdam(options: AdamScalingOptions): GradientTransform<Adam
       nuMax: amsgrad ? zerosLike(params) : [],
     }),
     update: (updates, state) => adamPass(options, updates, state, null, 0),
-    updateAndApply(updates, state, params, _lr, scale) {
+    updateAndApply(updates, state, params, _lr, scale, deferred) {
       checkSizes(updates, params);
-      adamPass(options, updates, state, params, -scale);
+      adamPass(options, updates, state, params, -scale, deferred);
     },
   };
 }
@@ -62,11 +64,13 @@ function adamPass(
   state: AdamState,
   params: Float32Array[] | null,
   alpha: number,
+  deferred?: DeferredGradients,
 ): void {
   const { beta1, beta2, eps } = options;
   state.step += 1;
   const biasCorrection1 = 1 - beta1 ** state.step;
   const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** state.step);
+  const c1c2 = [biasCorrection1, biasCorrection2Sqrt] as const;
   const kernels = backend();
   const step = kernels.adam ?? jsBackend.adam!;
   updates.forEach((u, i) => {
@@ -74,6 +78,12 @@ function adamPass(
     const nu = state.nu[i]!;
     const nuMax = state.nuMax[i];
     const p = params?.[i];
+    const factors = deferred?.get(u);
+    if (factors && !nuMax && p && adamOuter(kernels, factors, mu, nu, options, c1c2, p, alpha)) {
+      deferred!.delete(u);
+      return;
+    }
+    settle(deferred, u);
     if (!nuMax) {
       if (p && kernels.adamApply)
         kernels.adamApply(u, mu, nu, beta1, beta2, eps, biasCorrection1, biasCorrection2Sqrt, p, alpha);
@@ -93,6 +103,23 @@ function adamPass(
     }
     if (p) kernels.axpy(alpha, u, p);
   });
+}
+
+/** The backend's fused product-and-Adam step on a deferred gradient; false where it has none or declines. */
+function adamOuter(
+  kernels: Backend,
+  f: DeferredGradient,
+  mu: Float32Array,
+  nu: Float32Array,
+  { beta1, beta2, eps }: AdamScalingOptions,
+  [c1, c2]: readonly [number, number],
+  p: Float32Array,
+  alpha: number,
+): boolean {
+  return (
+    kernels.adamOuter?.(f.dz, f.x, f.rows, f.units, f.inputs, mu, nu, beta1, beta2, eps, c1, c2, p, alpha) ??
+    false
+  );
 }
 
 /** Options of `scaleByRms`, RMSprop's scaling stage (Tieleman & Hinton 2012). */

@@ -11,6 +11,7 @@ import {
   type ParsedOptions,
   parseOptions,
 } from "../config/options.js";
+import { type DeferredGradients, settleAll } from "../autograd/deferred.js";
 import { type Kind, Registry } from "../config/registry.js";
 import { scaleByAdagrad, scaleByAdam, scaleByRms } from "./adaptive.js";
 import {
@@ -21,6 +22,9 @@ import {
   scaleByLearningRate,
   trace,
 } from "./transform.js";
+
+/** No deferred gradients: `step` is `stepDeferred` with this (never written). */
+const NONE_DEFERRED: DeferredGradients = new Map();
 
 /** A named optimiser: its transform chain plus what a report or checkpoint needs to describe it. */
 export interface Optimizer<S = unknown> extends GradientTransform<S> {
@@ -35,6 +39,18 @@ export interface Optimizer<S = unknown> extends GradientTransform<S> {
    * of scaling `updates` first. `updates` are left unscaled. A custom optimiser may leave it out.
    */
   step?(params: Float32Array[], updates: Float32Array[], state: S, lr: number): void;
+  /**
+   * `step` where some updates are not computed yet: `deferred` holds, by update array, the factors of
+   * each such gradient (see `grad`), which the step fuses into its own pass or computes first, with the
+   * same bits as `step` on the computed gradients. A custom optimiser that replaces `step` leaves it out.
+   */
+  stepDeferred?(
+    params: Float32Array[],
+    updates: Float32Array[],
+    state: S,
+    lr: number,
+    deferred: DeferredGradients,
+  ): void;
 }
 
 /** Options of `sgd`, as PyTorch's SGD takes them. */
@@ -182,16 +198,27 @@ function createOptimizer(
     options,
     init: transform.init,
     update: transform.update,
-    step(params, updates, state, stepLr) {
-      if (fused) {
-        beforeFused.update(updates, state.slice(0, -2), params, stepLr);
-        fused.updateAndApply!(updates, state.at(-2), params, stepLr, stepLr);
-        return;
-      }
-      head.update(updates, state.slice(0, -1), params, stepLr);
-      applyUpdates(params, updates, stepLr);
-    },
+    step: (params, updates, state, stepLr) => stepDeferred(params, updates, state, stepLr, NONE_DEFERRED),
+    stepDeferred,
   };
+
+  function stepDeferred(
+    params: Float32Array[],
+    updates: Float32Array[],
+    state: unknown[],
+    stepLr: number,
+    deferred: DeferredGradients,
+  ): void {
+    // Only the fused stage takes gradients as factors, and only when no stage before it reads them.
+    if (!fused || !stages.slice(0, -2).every((t) => t.passesThrough)) settleAll(deferred);
+    if (fused) {
+      beforeFused.update(updates, state.slice(0, -2), params, stepLr);
+      fused.updateAndApply!(updates, state.at(-2), params, stepLr, stepLr, deferred);
+      return;
+    }
+    head.update(updates, state.slice(0, -1), params, stepLr);
+    applyUpdates(params, updates, stepLr);
+  }
 }
 
 /** The built-in optimisers as registry kinds, typed so that a type without an entry fails to compile. */

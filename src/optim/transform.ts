@@ -10,6 +10,7 @@
  * The two loops every optimiser runs over every parameter (scaling by the learning rate, applying the
  * update) are the backend's `scale` and `axpy` kernels (js: float64, rounded once; wasm: float32).
  */
+import type { DeferredGradients } from "../autograd/deferred.js";
 import { allocFloat32, backend } from "../backend/index.js";
 
 /** One stage of an optimiser. */
@@ -28,8 +29,19 @@ export interface GradientTransform<S = unknown> {
   /**
    * Optional: `update`, then `applyUpdates(params, updates, scale)`, in one pass over each parameter,
    * with the same bits. A named optimiser whose last stage before the learning rate has it saves a pass.
+   * `deferred` may hold factors of some updates' gradients (not computed yet): the stage fuses them
+   * into its pass or computes them first (`settle`).
    */
-  updateAndApply?(updates: Float32Array[], state: S, params: Float32Array[], lr: number, scale: number): void;
+  updateAndApply?(
+    updates: Float32Array[],
+    state: S,
+    params: Float32Array[],
+    lr: number,
+    scale: number,
+    deferred?: DeferredGradients,
+  ): void;
+  /** True where `update` leaves the updates as they are (a weight decay of 0): a later stage may take them as factors. */
+  readonly passesThrough?: boolean;
 }
 
 /** State of a transform that keeps none; an object rather than `undefined` so that it serialises. */
@@ -108,6 +120,7 @@ export function applyUpdates(params: Float32Array[], updates: readonly Float32Ar
 export function addDecayedWeights(weightDecay: number): GradientTransform<NoState> {
   return {
     init: () => ({}),
+    passesThrough: weightDecay === 0,
     update(updates, _state, params) {
       if (weightDecay === 0) return;
       updates.forEach((u, i) => {

@@ -124,6 +124,12 @@ export interface Observer {
   /** Read or change the gradients in place before clipping and the optimiser (A-GEM projection, repairs). */
   onGradients?(grads: ReadonlyMap<string, Float32Array>, control: TrainingControl): void;
   /**
+   * Whether this step's `onGradients` reads or changes the gradients' values; absent means yes. An
+   * observer whose hook only looks at the weights says no, so the optimiser may take dense layers'
+   * weight gradients as factors (see `DeferredGradient`) and never write them.
+   */
+  readsGradients?(): boolean;
+  /**
    * Whether this step's `BatchEvent.grads` is needed, asked once the batch's loss is known; absent means yes.
    * Copying every gradient costs a few % of a step, so a monitor that reads them at some steps only says so.
    */

@@ -1,4 +1,5 @@
 import { grad } from "../autograd/backward.js";
+import { type DeferredGradients, settleAll } from "../autograd/deferred.js";
 import { add } from "../autograd/ops.js";
 import { allocFloat32, backend } from "../backend/index.js";
 import type { Loss } from "../losses/losses.js";
@@ -52,6 +53,8 @@ export class TrainingRun {
   /** Copies of the gradients for observers, and the live arrays for `onGradients`. */
   private readonly gradCopies = new Map<string, Float32Array>();
   private readonly liveGrads = new Map<string, Float32Array>();
+  /** Weight gradients left as factors this step, for an optimiser that fuses them (`stepDeferred`). */
+  private readonly deferred: DeferredGradients = new Map();
 
   constructor(
     readonly model: Sequential,
@@ -211,7 +214,10 @@ export class TrainingRun {
     this.lr = this.learningRate();
     // Copying every gradient costs a few % of a step: only when some observer wants them this step.
     const keepGrads = observers.some((o) => o.wantsGradients?.(lossValue) ?? true);
-    if (keepGrads) this.copyGradients(grads);
+    if (keepGrads) {
+      settleAll(this.deferred);
+      this.copyGradients(grads);
+    }
     this.applyOptimizer(grads);
     this.step++;
     this.samples += rows;
@@ -264,9 +270,14 @@ export class TrainingRun {
         total = add(total, term);
       }
     }
-    const grads = grad(total, this.paramTensors, undefined, this.updateBuffers).map(
+    // Dense layers' weight gradients may stay factors until the optimiser fuses them into its pass.
+    this.deferred.clear(); // a step that threw leaves its own behind
+    const defer = this.opts.optimizer.stepDeferred ? this.deferred : undefined;
+    const grads = grad(total, this.paramTensors, undefined, this.updateBuffers, defer).map(
       (g) => g.data as Float32Array,
     );
+    if (this.clipNorm !== null || this.opts.clip?.value !== undefined || this.readsGradients())
+      settleAll(this.deferred);
     if (this.observers.length > 0) {
       this.params.forEach(([name], i) => this.liveGrads.set(name, grads[i]));
       for (const o of this.observers) o.onGradients?.(this.liveGrads, this.control);
@@ -276,6 +287,11 @@ export class TrainingRun {
     const lossValue = dataLoss.item();
     this.acc.add(lossValue, output, batch.y);
     return { lossValue, penalty, grads };
+  }
+
+  /** Whether an observer's `onGradients` reads the gradients' values this step. */
+  private readsGradients(): boolean {
+    return this.observers.some((o) => o.onGradients && (o.readsGradients?.() ?? true));
   }
 
   private learningRate(): number {
@@ -310,7 +326,9 @@ export class TrainingRun {
       return u;
     });
     const { optimizer } = this.opts;
-    if (optimizer.step) optimizer.step(this.paramData, updates, this.optState, this.lr);
+    if (this.deferred.size > 0 && optimizer.stepDeferred)
+      optimizer.stepDeferred(this.paramData, updates, this.optState, this.lr, this.deferred);
+    else if (optimizer.step) optimizer.step(this.paramData, updates, this.optState, this.lr);
     else {
       optimizer.update(updates, this.optState, this.paramData, this.lr);
       applyUpdates(this.paramData, updates);

@@ -78,3 +78,58 @@ function adamSplit(mm: KernelRunner, arrays: Float32Array[], k: AdamStepConstant
   );
   return true;
 }
+
+/**
+ * The most rows `adamOuterStep` takes: a learner's row with its replayed ones. Each gradient element is
+ * recomputed from the factors in the pass, so it pays while the product is shorter than Adam's divisions.
+ */
+export const OUTER_MAX_ROWS = 3;
+
+/** A weight gradient as its factors, g = dzᵀ·x: dz rows×units and x rows×inputs, stored by rows. */
+export interface OuterFactors {
+  dz: Float32Array;
+  x: Float32Array;
+  rows: number;
+  units: number;
+  inputs: number;
+}
+
+/**
+ * `adamStep` with p in float32 on the gradient given by `f` (the bits of the product dzᵀ·x into u,
+ * then `adamStep`), without writing the gradient: the moments and p are updated in one pass.
+ *
+ * @example
+ * adamOuterStep(runner, { dz, x, rows: 2, units: 256, inputs: 784 }, mu, nu, constants, w, -1e-3);
+ */
+export function adamOuterStep(
+  mm: KernelRunner,
+  f: OuterFactors,
+  mu: Float32Array,
+  nu: Float32Array,
+  k: AdamStepConstants,
+  p: Float32Array,
+  alpha: number,
+): void {
+  const arrays = [f.dz, f.x, mu, nu, p];
+  const resident = arrays.slice(2).every((a) => mm.offsetOf(a) >= 0);
+  const [dzAt, xAt, muAt, nuAt, pAt] = mm.stage(arrays) as [number, number, number, number, number];
+  const { kernels } = mm.scratchSpace;
+  const constants = [k.beta1, k.beta2, k.eps, k.c1, k.c2, alpha] as const;
+  const pool = resident && f.inputs % 8 === 0 && p.length >= THREAD_MIN_ADAM ? mm.workers() : null;
+  if (pool) {
+    // Chunks of whole units, about two per thread (as Adam's split); dz and x staged in shared memory.
+    const { rows, units, inputs } = f;
+    const chunkUnits = Math.ceil(units / (2 * mm.threadCount));
+    const chunks = Math.ceil(units / chunkUnits);
+    const at = { dz: dzAt, x: xAt, mu: muAt, nu: nuAt, p: pAt };
+    pool.run(
+      { kind: "adamOuter", ...at, rows, units, inputs, chunks, chunkUnits, constants },
+      kernels.exports,
+    );
+    return;
+  }
+  kernels.exports.adamOuter(dzAt, xAt, f.rows, f.units, f.units, f.inputs, muAt, nuAt, pAt, ...constants);
+  mm.output(muAt, mu);
+  mm.output(nuAt, nu);
+  mm.output(pAt, p);
+}

@@ -4,7 +4,7 @@ import * as jsLinear from "../js/linear.js";
 import { convBackwardByKernels, convByKernels } from "../conv-kernels.js";
 import * as conv from "./conv.js";
 import { convBackward, convForward, KeptFields } from "./conv-fused.js";
-import { adamStep } from "./adam.js";
+import { adamOuterStep, adamStep, OUTER_MAX_ROWS } from "./adam.js";
 import * as distance from "./distance.js";
 import { SAME_SHAPE_OPS, sameShape } from "./elementwise.js";
 import * as norm from "./norm.js";
@@ -151,6 +151,15 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       const arithmetic = adamArithmetic(u, mu, nu, p);
       if (!arithmetic) jsBackend.adamApply!(u, mu, nu, beta1, beta2, eps, c1, c2, p, alpha);
       else adamStep(mm, u, mu, nu, { beta1, beta2, eps, c1, c2 }, p, alpha, arithmetic);
+    },
+    // Where adamApply runs float32 and the product is one pass of multiply-adds (rows ≤ 3, under gemm's
+    // depth block); else the caller's product then adamApply.
+    adamOuter(dz, x, rows, units, inputs, mu, nu, beta1, beta2, eps, c1, c2, p, alpha) {
+      const n = units * inputs;
+      if (rows < 1 || rows > OUTER_MAX_ROWS || adamArithmetic(p, mu, nu, p) !== "float32") return false;
+      if (dz.length !== rows * units || x.length !== rows * inputs || p.length !== n) return false;
+      adamOuterStep(mm, { dz, x, rows, units, inputs }, mu, nu, { beta1, beta2, eps, c1, c2 }, p, alpha);
+      return true;
     },
     axpy(alpha, x, y) {
       if (x.length !== y.length || y.length < VECTOR_MIN) jsBackend.axpy(alpha, x, y);

@@ -81,13 +81,34 @@ export interface AdamJob {
   chunkLen: number;
 }
 
-export type Job = GemmJob | AxpyJob | AdamJob;
+/**
+ * `adamOuter` (Adam's step on the gradient dzᵀ·x from its factors) split into chunks of `chunkUnits`
+ * units, each reading its columns of dz (row stride `units`); only where a unit's inputs are whole
+ * 8-float blocks, so that every element takes the path it takes in one call.
+ */
+export interface AdamOuterJob {
+  kind: "adamOuter";
+  dz: number;
+  x: number;
+  rows: number;
+  units: number;
+  inputs: number;
+  mu: number;
+  nu: number;
+  p: number;
+  chunks: number;
+  chunkUnits: number;
+  /** As `AdamJob`'s. */
+  constants: readonly [number, number, number, number, number, number];
+}
+
+export type Job = GemmJob | AxpyJob | AdamJob | AdamOuterJob;
 
 /** The kernels a job calls (pointers are byte offsets into the shared memory). */
-export type JobKernels = Pick<KernelExports, "gemmColumns" | "axpy" | "adamAxpy">;
+export type JobKernels = Pick<KernelExports, "gemmColumns" | "axpy" | "adamAxpy" | "adamOuter">;
 
 /** The number each kind is written as, in the first argument word. */
-const JOB_KINDS = { gemm: 0, axpy: 1, adam: 2 } as const;
+const JOB_KINDS = { gemm: 0, axpy: 1, adam: 2, adamOuter: 3 } as const;
 
 const bits = new DataView(new ArrayBuffer(8));
 
@@ -126,6 +147,31 @@ export function runChunk(ex: JobKernels, job: Job, i: number, thread: number): v
     const len = Math.min(job.chunkLen, job.n - i * job.chunkLen);
     const p = job.p === 0 ? 0 : job.p + at;
     ex.adamAxpy(job.u + at, job.mu + at, job.nu + at, p, len, beta1, beta2, eps, c1, c2, alpha);
+    return;
+  }
+  if (job.kind === "adamOuter") {
+    const j0 = i * job.chunkUnits;
+    const at = j0 * job.inputs * 4;
+    const [beta1, beta2, eps, c1, c2, alpha] = job.constants;
+    const count = Math.min(job.chunkUnits, job.units - j0);
+    const { dz, x, rows, units, inputs, mu, nu, p } = job;
+    ex.adamOuter(
+      dz + j0 * 4,
+      x,
+      rows,
+      units,
+      count,
+      inputs,
+      mu + at,
+      nu + at,
+      p + at,
+      beta1,
+      beta2,
+      eps,
+      c1,
+      c2,
+      alpha,
+    );
     return;
   }
   if (job.chunkRows > 0) {
@@ -184,6 +230,11 @@ function jobWords(job: Job): number[] {
     }
     case "axpy":
       return [JOB_KINDS.axpy, job.x, job.y, job.n, float32Bits(job.alpha), job.chunks, job.chunkLen];
+    case "adamOuter": {
+      const { dz, x, rows, units, inputs, mu, nu, p, chunks, chunkUnits } = job;
+      const words = [dz, x, rows, units, inputs, mu, nu, p, chunks, chunkUnits];
+      return [JOB_KINDS.adamOuter, ...words, ...job.constants.flatMap(float64Words)];
+    }
     case "adam":
       return [
         JOB_KINDS.adam,
@@ -211,6 +262,23 @@ export function readJob(ctl: Int32Array): Job {
       alpha: bitsFloat32(w(3)),
       chunks: w(4),
       chunkLen: w(5),
+    };
+  }
+  if (kind === JOB_KINDS.adamOuter) {
+    const f = (j: number) => wordsFloat64(w(10 + 2 * j), w(11 + 2 * j));
+    return {
+      kind: "adamOuter",
+      dz: w(0),
+      x: w(1),
+      rows: w(2),
+      units: w(3),
+      inputs: w(4),
+      mu: w(5),
+      nu: w(6),
+      p: w(7),
+      chunks: w(8),
+      chunkUnits: w(9),
+      constants: [f(0), f(1), f(2), f(3), f(4), f(5)],
     };
   }
   if (kind === JOB_KINDS.adam) {

@@ -58,6 +58,24 @@ export interface KernelExports {
   /** `adamAxpy` in float64, each line rounded once: the js kernels' bits. */
   adamAxpy64: AdamKernel;
   adamAxpy: AdamKernel;
+  /** `adamAxpy` with p on the gradient dzᵀ·x, from its factors (rows ≤ 3; dz's row stride `stride`). */
+  adamOuter(
+    dz: number,
+    x: number,
+    rows: number,
+    stride: number,
+    units: number,
+    inputs: number,
+    mu: number,
+    nu: number,
+    p: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+    alpha: number,
+  ): void;
   biasAct(c: number, bias: number, m: number, n: number, ldc: number, hasBias: number, relu: number): void;
   transposeInto(
     src: number,

@@ -59,19 +59,152 @@ export function adamAxpy(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1
   }
 }
 
+/**
+ * `adamAxpy` with p, on a weight gradient given by its factors: g = dzᵀ·x, dz rows×units (row stride
+ * `stride` floats: a chunk of units reads its columns of the whole dz) and x rows×inputs stored by
+ * rows, g units×inputs (a dense layer's dW for a batch of a few rows), never
+ * written to memory. Each element of g is the packed product's chain of multiply-adds from 0 over the
+ * rows (gemm.ts's bits while rows ≤ its depth block), and each element of mu, nu and p takes the path
+ * it takes in `adamAxpy`, so the bits are those of the product then `adamAxpy`, without writing g and
+ * reading it back.
+ */
+export function adamOuter(dz: usize, x: usize, rows: i32, stride: i32, units: i32, inputs: i32, mu: usize, nu: usize, p: usize, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64): void {
+  const by1 = <f32>c1 != 1, by2 = <f32>c2 != 1;
+  if (by1 && by2) adamOuterLoop(dz, x, rows, stride, units, inputs, mu, nu, p, beta1, beta2, eps, c1, c2, alpha, true, true);
+  else if (by1) adamOuterLoop(dz, x, rows, stride, units, inputs, mu, nu, p, beta1, beta2, eps, c1, c2, alpha, true, false);
+  else if (by2) adamOuterLoop(dz, x, rows, stride, units, inputs, mu, nu, p, beta1, beta2, eps, c1, c2, alpha, false, true);
+  else adamOuterLoop(dz, x, rows, stride, units, inputs, mu, nu, p, beta1, beta2, eps, c1, c2, alpha, false, false);
+}
+
+/** `adamLoop`'s paths over the flat index of g, each four lanes of g computed where they are needed. */
+// @ts-ignore: decorator
+@inline function adamOuterLoop(dz: usize, x: usize, rows: i32, stride: i32, units: i32, inputs: i32, mu: usize, nu: usize, p: usize, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64, by1: bool, by2: bool): void {
+  const b1 = f32x4.splat(<f32>beta1), a1 = f32x4.splat(<f32>(1 - beta1));
+  const b2 = f32x4.splat(<f32>beta2), a2 = f32x4.splat(<f32>(1 - beta2));
+  const e = f32x4.splat(<f32>eps), d1v = f32x4.splat(<f32>c1), d2v = f32x4.splat(<f32>c2);
+  const a32 = <f32>alpha, a = f32x4.splat(a32);
+  const n = units * inputs;
+  if (inputs % 8 == 0) {
+    // Each unit's inputs are whole blocks of 8: unit by unit, its factors of dz loaded once.
+    const zero = f32x4.splat(0), rowBytes = <usize>inputs << 2;
+    for (let j = 0; j < units; j++) {
+      const d0 = v128.load32_splat(dz + (<usize>j << 2));
+      const d1 = rows > 1 ? v128.load32_splat(dz + (<usize>(stride + j) << 2)) : zero;
+      const d2 = rows > 2 ? v128.load32_splat(dz + (<usize>(2 * stride + j) << 2)) : zero;
+      const row = <usize>j * rowBytes;
+      for (let at: usize = 0; at < rowBytes; at += 32) {
+        const x0 = x + at, x1 = x0 + rowBytes, x2 = x1 + rowBytes;
+        // The product's chain per element: from 0, one multiply-add per row, rows in order.
+        let g0 = madd(d0, v128.load(x0), zero), g1 = madd(d0, v128.load(x0, 16), zero);
+        if (rows > 1) { g0 = madd(d1, v128.load(x1), g0); g1 = madd(d1, v128.load(x1, 16), g1); }
+        if (rows > 2) { g0 = madd(d2, v128.load(x2), g0); g1 = madd(d2, v128.load(x2, 16), g1); }
+        const to = row + at;
+        const u0 = adamLanes(g0, mu + to, nu + to, b1, a1, b2, a2, e, d1v, d2v, by1, by2);
+        const u1 = adamLanes(g1, mu + to + 16, nu + to + 16, b1, a1, b2, a2, e, d1v, d2v, by1, by2);
+        v128.store(p + to, madd(a, u0, v128.load(p + to)));
+        v128.store(p + to, madd(a, u1, v128.load(p + to, 16)), 16);
+      }
+    }
+    return;
+  }
+  // Element i of g is (unit j, input c): tracked as i moves, so no division per element.
+  let i = 0, j = 0, c = 0;
+  for (; i + 8 <= n; i += 8) {
+    const at = <usize>i << 2;
+    const g0 = outer4(dz, x, rows, stride, inputs, n, i, j, c);
+    c += 4;
+    while (c >= inputs) { c -= inputs; j++; }
+    const g1 = outer4(dz, x, rows, stride, inputs, n, i + 4, j, c);
+    c += 4;
+    while (c >= inputs) { c -= inputs; j++; }
+    const u0 = adamLanes(g0, mu + at, nu + at, b1, a1, b2, a2, e, d1v, d2v, by1, by2);
+    const u1 = adamLanes(g1, mu + at + 16, nu + at + 16, b1, a1, b2, a2, e, d1v, d2v, by1, by2);
+    v128.store(p + at, madd(a, u0, v128.load(p + at)));
+    v128.store(p + at, madd(a, u1, v128.load(p + at, 16)), 16);
+  }
+  if (i + 4 <= n) {
+    const at = <usize>i << 2;
+    const u = adamLanes(outer4(dz, x, rows, stride, inputs, n, i, j, c), mu + at, nu + at, b1, a1, b2, a2, e, d1v, d2v, by1, by2);
+    // As `adamAxpy`'s four-lane step: p as axpy's scalar tail computes it.
+    store<f32>(p + at, load<f32>(p + at) + a32 * f32x4.extract_lane(u, 0));
+    store<f32>(p + at + 4, load<f32>(p + at + 4) + a32 * f32x4.extract_lane(u, 1));
+    store<f32>(p + at + 8, load<f32>(p + at + 8) + a32 * f32x4.extract_lane(u, 2));
+    store<f32>(p + at + 12, load<f32>(p + at + 12) + a32 * f32x4.extract_lane(u, 3));
+    i += 4;
+    c += 4;
+    while (c >= inputs) { c -= inputs; j++; }
+  }
+  const sb1 = <f32>beta1, sa1 = <f32>(1 - beta1), sb2 = <f32>beta2, sa2 = <f32>(1 - beta2);
+  const se = <f32>eps, s1 = <f32>c1, s2 = <f32>c2;
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const g = outer1(dz, x, rows, stride, inputs, j, c);
+    if (++c == inputs) { c = 0; j++; }
+    const m = sb1 * load<f32>(mu + at) + sa1 * g;
+    const v = sb2 * load<f32>(nu + at) + sa2 * (g * g);
+    store<f32>(mu + at, m);
+    store<f32>(nu + at, v);
+    const out = (by1 ? m / s1 : m) / ((by2 ? Mathf.sqrt(v) / s2 : Mathf.sqrt(v)) + se);
+    store<f32>(p + at, load<f32>(p + at) + a32 * out);
+  }
+}
+
+/**
+ * Elements i..i+3 of g = dzᵀ·x (i is unit j, input c): the product's multiply-adds from 0 over the
+ * rows, four inputs of one unit at a time, lane by lane where the four cross a unit's end (lanes past
+ * g's end are 0).
+ */
+// @ts-ignore: decorator
+@inline function outer4(dz: usize, x: usize, rows: i32, stride: i32, inputs: i32, n: i32, i: i32, j: i32, c: i32): v128 {
+  if (c + 4 <= inputs) {
+    let acc = f32x4.splat(0);
+    for (let r = 0; r < rows; r++) {
+      const d = v128.load32_splat(dz + ((<usize>r * <usize>stride + <usize>j) << 2));
+      acc = madd(d, v128.load(x + ((<usize>r * <usize>inputs + <usize>c) << 2)), acc);
+    }
+    return acc;
+  }
+  let g = f32x4.splat(0);
+  let jl = j, cl = c;
+  for (let l = 0; l < 4 && i + l < n; l++) {
+    const v = outer1(dz, x, rows, stride, inputs, jl, cl);
+    if (l == 0) g = f32x4.replace_lane(g, 0, v);
+    else if (l == 1) g = f32x4.replace_lane(g, 1, v);
+    else if (l == 2) g = f32x4.replace_lane(g, 2, v);
+    else g = f32x4.replace_lane(g, 3, v);
+    if (++cl == inputs) { cl = 0; jl++; }
+  }
+  return g;
+}
+
+/** Element (j, c) of g = dzᵀ·x, with the vector arithmetic of `outer4`'s lanes. */
+function outer1(dz: usize, x: usize, rows: i32, stride: i32, inputs: i32, j: i32, c: i32): f32 {
+  let acc = f32x4.splat(0);
+  for (let r = 0; r < rows; r++) {
+    const d = v128.load32_splat(dz + ((<usize>r * <usize>stride + <usize>j) << 2));
+    acc = madd(d, v128.load32_splat(x + ((<usize>r * <usize>inputs + <usize>c) << 2)), acc);
+  }
+  return f32x4.extract_lane(acc, 0);
+}
+
 /** Four lanes of the Adam step at these addresses: stores mu, nu and u, and returns u. */
 // @ts-ignore: decorator
 @inline function adamVector(u: usize, mu: usize, nu: usize, b1: v128, a1: v128, b2: v128, a2: v128, e: v128, d1: v128, d2: v128, by1: bool, by2: bool): v128 {
-  const g = v128.load(u);
+  const out = adamLanes(v128.load(u), mu, nu, b1, a1, b2, a2, e, d1, d2, by1, by2);
+  v128.store(u, out);
+  return out;
+}
+
+/** Four lanes of the Adam step on the gradient g: stores mu and nu, and returns u. */
+// @ts-ignore: decorator
+@inline function adamLanes(g: v128, mu: usize, nu: usize, b1: v128, a1: v128, b2: v128, a2: v128, e: v128, d1: v128, d2: v128, by1: bool, by2: bool): v128 {
   const m = f32x4.add(f32x4.mul(b1, v128.load(mu)), f32x4.mul(a1, g));
   const v = f32x4.add(f32x4.mul(b2, v128.load(nu)), f32x4.mul(a2, f32x4.mul(g, g)));
   v128.store(mu, m);
   v128.store(nu, v);
   const r = f32x4.sqrt(v);
   const den = f32x4.add(by2 ? f32x4.div(r, d2) : r, e);
-  const out = f32x4.div(by1 ? f32x4.div(m, d1) : m, den);
-  v128.store(u, out);
-  return out;
+  return f32x4.div(by1 ? f32x4.div(m, d1) : m, den);
 }
 
 /** p[at] ← p[at] + alpha·u[at], as axpy's scalar tail computes it. */
