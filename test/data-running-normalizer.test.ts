@@ -93,6 +93,25 @@ test("normalize: (x − mean) / std as float32; a constant feature is centred, n
   close(back[1], 9);
 });
 
+test("center: part of the mean stays as an offset, added after the clip", () => {
+  const half = new RunningNormalizer(1, { center: 0.5, limit: 1 });
+  const saved = new RunningNormalizer(1, { limit: 1 });
+  for (const v of [1, 3]) {
+    half.update([v]);
+    saved.update([v]);
+  }
+  // Mean 2, std 1: 0 is (0 − 2) / 1 = −2, clipped to −1, plus 0.5 · 2 / 1 = 1 → 0; 2.5 → 0.5 + 1.
+  assert.equal(half.normalize([0])[0], 0);
+  assert.equal(half.normalize([2.5])[0], 1.5);
+  close(half.denormalize([1.5])[0], 2.5);
+  // A state saved before the option existed reads as centred (center 1).
+  const state = saved.getState() as unknown as { options: Record<string, unknown> };
+  delete state.options.center;
+  const old = RunningNormalizer.fromState(state as unknown as ReturnType<typeof saved.getState>);
+  assert.equal(old.normalize([0])[0], -1);
+  close(old.denormalize([0.5])[0], 2.5);
+});
+
 test("warm-up: identity until the count is reached, or a clipped normalisation", () => {
   const identity = new RunningNormalizer(1, { warmup: 3 });
   const clipped = new RunningNormalizer(1, { warmup: 3, warmupMode: "clip", clip: 2 });

@@ -167,6 +167,7 @@ test("config mistakes name the field", () => {
     [{ task: "ranking" }, /learner\.task: expected one of/],
     [{ task: "regression", hidden: [8, 0] }, /learner\.hidden\[1\]: expected a positive integer/],
     [{ task: "regression", batch: 0 }, /learner\.batch: must be ≥ 1/],
+    [{ task: "regression", normalizeCenter: 1.5 }, /learner\.normalizeCenter: must be ≥ 0 and ≤ 1, got 1\.5/],
     [{ task: "regression", optimizer: { type: "adam", lr: -1 } }, /learner\.optimizer\.lr/],
     [{ task: "regression", hiden: [3] }, /learner\.hiden: unknown key/],
     [{ task: "classification", features: ["a", "a"] }, /learner\.features: "a" is named twice/],

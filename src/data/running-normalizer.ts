@@ -39,6 +39,13 @@ export const RUNNING_NORMALIZER_OPTIONS = {
     optional: true,
     doc: "Clip every normalised value to ±limit (a rare value of a nearly constant feature, such as a border pixel, lies hundreds of std away).",
   },
+  center: {
+    kind: "number",
+    min: 0,
+    max: 1,
+    default: 1,
+    doc: "Share of the running mean taken off (1: centred; 0.5 keeps mean/2 / std as an offset, so a value's code moves less when the mean moves).",
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export type RunningNormalizerOptions = Partial<ParsedOptions<typeof RUNNING_NORMALIZER_OPTIONS>>;
@@ -76,6 +83,8 @@ export class RunningNormalizer {
   /** `scale(j)` of every feature for the statistics as they are, or null once they changed (a learner
    * normalises a row, its replayed rows and the next row's prediction with one set of statistics). */
   private scales: Float64Array | null = null;
+  /** `center` of the options; 1 for a state saved before the option existed. */
+  private center = 1;
 
   constructor(
     readonly inputs: number,
@@ -88,6 +97,7 @@ export class RunningNormalizer {
     const zeros = () => new Array<number>(inputs).fill(0);
     this.s = { options: o, count: 0, weight: zeros(), mean: zeros(), m2: zeros() };
     this.keep = 1 - o.decay;
+    this.center = o.center;
   }
 
   /** Rows seen so far. */
@@ -137,9 +147,11 @@ export class RunningNormalizer {
     const bound = cold ? clip : (this.s.options.limit ?? Infinity);
     const scales = this.currentScales();
     const mean = this.s.mean;
+    // The part of the mean not taken off is added after the clip, so a value at 0 stays near 0.
+    const offset = 1 - this.center;
     for (let j = 0; j < this.inputs; j++) {
-      const v = (row[j] - mean[j]) * scales[j];
-      out[j] = Math.min(bound, Math.max(-bound, v));
+      const v = Math.min(bound, Math.max(-bound, (row[j] - mean[j]) * scales[j]));
+      out[j] = offset > 0 ? offset * mean[j] * scales[j] + v : v;
     }
     return out;
   }
@@ -157,7 +169,7 @@ export class RunningNormalizer {
     this.checkWidth(values, "denormalize");
     const identity = !this.warm && this.s.options.warmupMode === "identity";
     for (let j = 0; j < this.inputs; j++) {
-      out[j] = identity ? values[j] : values[j] / this.scale(j) + this.s.mean[j];
+      out[j] = identity ? values[j] : values[j] / this.scale(j) + this.center * this.s.mean[j];
     }
     return out;
   }
@@ -180,6 +192,7 @@ export class RunningNormalizer {
     }
     this.s = structuredClone(state);
     this.keep = 1 - state.options.decay;
+    this.center = state.options.center ?? 1;
     this.scales = null;
   }
 

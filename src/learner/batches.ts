@@ -98,12 +98,12 @@ export function answerOf(p: Inner, labels: readonly Label[] | null): Prediction 
  * inputNormalizer({ normalize: true, normalizeDecay: 0, normalizeClip: 5 }, 784); // ±5 std at most
  */
 export function inputNormalizer(
-  c: { normalize: boolean; normalizeDecay: number; normalizeClip: number },
+  c: { normalize: boolean; normalizeDecay: number; normalizeClip: number; normalizeCenter?: number },
   inputs: number,
 ): RunningNormalizer | null {
-  return c.normalize
-    ? new RunningNormalizer(inputs, { decay: c.normalizeDecay, limit: c.normalizeClip })
-    : null;
+  if (!c.normalize) return null;
+  const center = c.normalizeCenter ?? 1;
+  return new RunningNormalizer(inputs, { decay: c.normalizeDecay, limit: c.normalizeClip, center });
 }
 
 /** A raw row with its output unit (classification) or raw target (regression). */
