@@ -139,3 +139,48 @@ test("wasm adam and adamApply below VECTOR_MIN: js's float64 bits, compiled", {
     }
   }
 });
+
+// A measured step (adamApply with `squares`) is the same step, and its sums are `stepSquares`' over p
+// after, p before and g: summed here by the plain loop, in index order, in float64.
+for (const name of ["js", "wasm"]) {
+  const b = backendByName(name);
+  test(`${name} adamApply measured: the step's bits, and the plain loop's sums of squares`, {
+    skip: b?.adamApply ? false : `no ${name} adamApply kernel here`,
+  }, () => {
+    const rng = new Rng(8);
+    // Below ADAM64_MIN (js's loop), float64 (compiled), float32 SIMD with 8-, 4- and 1-wide tails.
+    for (const n of [13, 1500, 4096, 4103, 8204, 40_001]) {
+      const g = Float32Array.from({ length: n }, () => rng.uniform(-1, 1) * 10 ** rng.uniform(-6, 0));
+      const mu = Float32Array.from(g, (x) => x * rng.uniform(-2, 2));
+      const nu = Float32Array.from(g, (x) => x * x * rng.uniform(0, 3));
+      const p = Float32Array.from({ length: n }, () => rng.normal());
+      const plain = [g, mu, nu, p].map((a) => a.slice());
+      b!.adamApply!(plain[0]!, plain[1]!, plain[2]!, BETA1, BETA2, EPS, 0.1, 0.03, plain[3]!, -1e-3);
+      const measured = [g, mu, nu, p].map((a) => a.slice());
+      const out = new Float64Array(4);
+      b!.adamApply!(
+        measured[0]!,
+        measured[1]!,
+        measured[2]!,
+        BETA1,
+        BETA2,
+        EPS,
+        0.1,
+        0.03,
+        measured[3]!,
+        -1e-3,
+        out,
+      );
+      assert.deepEqual(measured, plain, `n ${n}: the same step`);
+      const after = measured[3]!;
+      const want = [0, 0, 0, 0];
+      for (let i = 0; i < n; i++) {
+        want[0] += after[i]! * after[i]!;
+        want[1] += (after[i]! - p[i]!) * (after[i]! - p[i]!);
+        want[2] += p[i]! * p[i]!;
+        want[3] += g[i]! * g[i]!;
+      }
+      assert.deepEqual(Array.from(out), want, `n ${n}: sums`);
+    }
+  });
+}
