@@ -259,9 +259,7 @@ export interface Backend {
   /**
    * `adam`, then p ← p + alpha·u (`axpy(alpha, u, p)`) in the same pass, with the bits of the two calls:
    * the named Adam's step with its learning rate folded in (alpha = −lr). Optional: Adam calls `adam`
-   * and `axpy` where it is absent. With `squares`, it also measures the step there, as `stepSquares` would
-   * over p after the step, a copy of p before it and of the gradient: a health check's norms in the
-   * step's own pass.
+   * and `axpy` where it is absent.
    */
   adamApply?(
     u: Float32Array,
@@ -274,7 +272,6 @@ export interface Backend {
     c2: number,
     p: Float32Array,
     alpha: number,
-    squares?: Float64Array,
   ): void;
   /**
    * The sums of squares a health check takes of one weight matrix, in float64, each added in index order

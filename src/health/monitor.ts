@@ -4,6 +4,7 @@
  * evidence, diagnosis and repair, and the repair policy (policy.ts) that decides what is done — over one
  * plain state object (state.ts), which is also what a checkpoint keeps.
  */
+import { allocFloat32 } from "../backend/index.js";
 import { parseOptions } from "../config/options.js";
 import type { Kind } from "../config/registry.js";
 import type { BatchEvent, EpochEvent, Observer, TrainingControl } from "../train/events.js";
@@ -126,6 +127,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   const events = s.events;
   /** Derived from the model at the start of training; not state. */
   let layers: LayerInfo[] = [];
+  let before: Float32Array[] = [];
   let wantNext = false;
   let restored = false;
 
@@ -166,7 +168,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   };
 
   const check = (e: BatchEvent, control: TrainingControl): void => {
-    const { picture, gradNorm } = takePicture(s, e, control, layers, t, measures);
+    const { picture, gradNorm } = takePicture(s, e, control, layers, before, t, measures);
     if (s.pendingClip) {
       s.pendingClip = false;
       policy.emit(s, clipAt(control, e.step, CLIP_HEADROOM * gradNorm));
@@ -202,10 +204,8 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     get wantsActivations() {
       return wantNext;
     },
-    // Gradients are read when the loss blew up; copying them at every step cost ~3% of a step. A check reads
-    // the step's sums of squares instead, which Adam's pass measures in passing.
-    wantsGradients: (loss) => !s.done && lossBlewUp(loss, t),
-    wantsStepSquares: () => wantNext && !s.done,
+    // Gradients are read at check steps and when the loss blew up; copying them at every step cost ~3% of a step.
+    wantsGradients: (loss) => wantNext || (!s.done && lossBlewUp(loss, t)),
     statistics: () => ({ checkEvery: t.checkEvery, points: s.series.points.slice() }),
     modelReshaped() {
       s.snapshots = noSnapshots();
@@ -214,6 +214,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     memory: (name) => s.memory?.[name],
     onTrainBegin(control) {
       layers = monitoredLayers(control);
+      before = [];
       wantNext = checkNext(s, control.step, t);
       if (restored) {
         if (s.layers.length !== layers.length)
@@ -226,6 +227,17 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       }
       s.layers = layers.map(freshLayerState);
       if (policy.repairs) takeSnapshot(s.snapshots, control);
+    },
+    onGradients(_grads, control) {
+      // The step about to happen is a check step: keep the weights it starts from, for the update ratio.
+      if (s.done || !checkNext(s, control.step, t)) return;
+      before = layers.map((info, k) => {
+        const w = control.parameters[info.weightAt][1].data as Float32Array;
+        // In the backend's memory, where its stepSquares reads the weights in place.
+        const buf = before[k] && before[k].length === w.length ? before[k] : allocFloat32(w.length);
+        buf.set(w);
+        return buf;
+      });
     },
     onBatchEnd(e, control) {
       if (opts.renewBudgetsEvery && e.step % opts.renewBudgetsEvery === 0) renewBudgets();

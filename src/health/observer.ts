@@ -4,6 +4,7 @@
  * unit statistics are taken at check steps only, every `checkEvery` steps (one that falls on an epoch's
  * short last batch waits for the next full batch). Everything it remembers lives in the monitor's state.
  */
+import { backend, jsBackend } from "../backend/index.js";
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { type IndexedUnitSite, unitSites } from "../units/layer.js";
 import {
@@ -17,7 +18,14 @@ import {
 } from "../units/statistics.js";
 import { median, type Thresholds, type TrainingPicture } from "./findings.js";
 import type { LayerState, MonitorState } from "./state.js";
-import { addSeriesPoint, argmaxRow, type LayerStatistics, l2Norm, meanStd } from "./statistics.js";
+import {
+  addSeriesPoint,
+  argmaxRow,
+  type LayerStatistics,
+  l2Norm,
+  meanStd,
+  updateRatio,
+} from "./statistics.js";
 
 /** Effective rank (an eigensolve) is computed every this many checks. */
 const RANK_EVERY = 10;
@@ -108,13 +116,14 @@ export function resetWindow(s: MonitorState): void {
 
 /**
  * Close the window at a check step: push its means, measure every layer, and return the picture
- * (null when the model has no unit layer). The norms come from the step's sums of squares (`e.squares`).
+ * (null when the model has no unit layer). `before` holds the weights the step started from.
  */
 export function takePicture(
   s: MonitorState,
   e: BatchEvent,
   control: TrainingControl,
   layers: readonly LayerInfo[],
+  before: readonly Float32Array[],
   t: Thresholds,
   measures = false,
 ): { picture: TrainingPicture | null; gradNorm: number } {
@@ -125,7 +134,7 @@ export function takePicture(
   if (s.classification && s.rows > 0) s.accuracyMeans.push(s.correct / s.rows);
   if (s.accuracyMeans.length > HISTORY_KEEP) s.accuracyMeans.splice(1, 1);
   resetWindow(s);
-  const stats = layers.map((info, k) => layerStatistics(s, e, control, info, k, t, measures));
+  const stats = layers.map((info, k) => layerStatistics(s, e, control, info, k, before[k], t, measures));
   if (closeDeadWindow(s, t))
     layers.forEach((l, k) => {
       if (l.layer.activation === "relu" && l.hidden) stats[k].deadFraction = s.layers[k].deadFraction;
@@ -162,24 +171,24 @@ function layerStatistics(
   control: TrainingControl,
   info: LayerInfo,
   k: number,
+  before: Float32Array | undefined,
   t: Thresholds,
   measures: boolean,
 ): LayerStatistics {
   const ls = s.layers[k];
-  const [weightName, w] = control.parameters[info.weightAt];
-  const biasName = info.biasAt >= 0 ? control.parameters[info.biasAt][0] : undefined;
-  const sw = e.squares?.get(weightName);
-  const sb = biasName === undefined ? undefined : e.squares?.get(biasName);
-  // The weight change's pass over the weights also sums ‖W‖ (a step not measured needs no other).
-  const moved = measures ? weightChange(ls, w.data as Float32Array) : null;
+  const w = control.parameters[info.weightAt][1].data as Float32Array;
+  const gw = e.grads.get(control.parameters[info.weightAt][0]);
+  const gb = info.biasAt >= 0 ? e.grads.get(control.parameters[info.biasAt][0]) : undefined;
+  // The weight change's pass over the weights also sums ‖W‖ (a run without the step's starting weights needs no other).
+  const moved = measures ? weightChange(ls, w) : null;
   const { weightNorm, updateRatio, gradNorm } =
-    moved && !sw
-      ? { weightNorm: moved.norm, updateRatio: NaN, gradNorm: gradNormOf(e, weightName) }
-      : weightNorms(w.data, sw, () => gradNormOf(e, weightName));
+    moved && !before
+      ? { weightNorm: moved.norm, updateRatio: NaN, gradNorm: gw ? l2Norm(gw) : 0 }
+      : weightNorms(w, before, gw);
   const out: LayerStatistics = {
     layer: info.name,
     activation: info.layer.activation,
-    gradNorm: Math.hypot(gradNorm, sb ? Math.sqrt(sb[3]) : biasName ? gradNormOf(e, biasName) : 0),
+    gradNorm: Math.hypot(gradNorm, gb ? l2Norm(gb) : 0),
     weightNorm,
     weightGrowth: weightNorm / ls.prevWeightNorm,
     updateRatio,
@@ -246,29 +255,35 @@ function changeAndKeep(prev: Float32Array, w: Float32Array): { change: number; n
   return { change: Math.sqrt(d) / Math.max(Math.sqrt(p2), 1e-12), norm: Math.sqrt(w2) };
 }
 
+/** Where `weightNorms` leaves the backend's sums of squares (one check at a time). */
+const squares = new Float64Array(4);
+
 /**
- * ‖W‖, ‖∇W‖ and ‖W − W₀‖ / ‖W₀‖ (`updateRatio`) from the step's sums of squares [Σ w², Σ (w − w0)², Σ w0²,
- * Σ g²] (`BatchEvent.squares`, each summed in the order l2Norm and updateRatio use, so the values are theirs
- * to the last bit); without them, ‖W‖ alone and the gradient's norm as given.
+ * ‖W‖, ‖∇W‖ and, when the step's starting weights are known, ‖W − W₀‖ / ‖W₀‖ (`updateRatio`), in one pass
+ * over the weights (the backend's `stepSquares`; the wasm one reads the arrays in place, where fit and the
+ * monitor keep them). Each sum runs in the order l2Norm and updateRatio use, so the values are the same
+ * to the last bit.
  */
 function weightNorms(
-  w: ArrayLike<number>,
-  squares: Float64Array | undefined,
-  gradNorm: () => number,
+  w: Float32Array,
+  before: Float32Array | undefined,
+  g: Float32Array | Float64Array | undefined,
 ): { weightNorm: number; updateRatio: number; gradNorm: number } {
-  if (!squares) return { weightNorm: l2Norm(w), updateRatio: NaN, gradNorm: gradNorm() };
+  if (!before || !(g instanceof Float32Array) || before.length !== w.length || g.length !== w.length)
+    return {
+      weightNorm: l2Norm(w),
+      updateRatio: before ? updateRatio(before, w) : NaN,
+      gradNorm: g ? l2Norm(g) : 0,
+    };
+  const kernels = backend();
+  if (kernels.stepSquares) kernels.stepSquares(w, before, g, squares);
+  else jsBackend.stepSquares(w, before, g, squares);
   const [now, moved, then, grad] = squares;
   return {
     weightNorm: Math.sqrt(now),
     updateRatio: Math.sqrt(moved) / Math.max(Math.sqrt(then), 1e-12),
     gradNorm: Math.sqrt(grad),
   };
-}
-
-/** A parameter's gradient norm from the step's kept gradients (0 where they were not kept). */
-function gradNormOf(e: BatchEvent, name: string): number {
-  const g = e.grads.get(name);
-  return g ? l2Norm(g) : 0;
 }
 
 /** Close the dead-unit window every `deadWindowChecks` checks; true when it closed now. */

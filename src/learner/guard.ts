@@ -128,7 +128,6 @@ function onProbe(monitor: HealthMonitor, probe: () => Batch | null): Observer {
     setState: (s) => monitor.setState?.(s),
     wantsGradients: (loss) => monitor.wantsGradients?.(loss) ?? true,
     onTrainBegin: (control) => monitor.onTrainBegin?.(control),
-    wantsStepSquares: (loss) => monitor.wantsStepSquares?.(loss) ?? false,
     onGradients: (grads, control) => monitor.onGradients?.(grads, control),
     onEpochEnd: (e, control) => monitor.onEpochEnd?.(e, control),
     onBatchEnd(e, control) {

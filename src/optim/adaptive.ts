@@ -5,7 +5,7 @@
  * learning rate is applied afterwards by `scaleByLearningRate`.
  */
 import { backend, jsBackend } from "../backend/index.js";
-import { checkSizes, type GradientTransform, measureApart, zerosLike } from "./transform.js";
+import { checkSizes, type GradientTransform, zerosLike } from "./transform.js";
 
 /** Options of `scaleByAdam`, the stage of Adam and AdamW that divides by the moments (Kingma & Ba 2015). */
 export interface AdamScalingOptions {
@@ -48,29 +48,25 @@ export function scaleByAdam(options: AdamScalingOptions): GradientTransform<Adam
       nuMax: amsgrad ? zerosLike(params) : [],
     }),
     update: (updates, state) => adamPass(options, updates, state, null, 0),
-    updateAndApply(updates, state, params, _lr, scale, squares) {
+    updateAndApply(updates, state, params, _lr, scale) {
       checkSizes(updates, params);
-      adamPass(options, updates, state, params, -scale, squares);
+      adamPass(options, updates, state, params, -scale);
     },
   };
 }
 
-/**
- * Adam's pass over every parameter; with `params`, also p ← p + alpha·u (as `applyUpdates`), and with
- * `squares` each parameter's step measured (`updateAndApply`), in the kernel's pass where it can.
- */
+/** Adam's pass over every parameter; with `params`, also p ← p + alpha·u (as `applyUpdates`). */
 function adamPass(
   options: AdamScalingOptions,
   updates: Float32Array[],
   state: AdamState,
   params: Float32Array[] | null,
   alpha: number,
-  squares?: Float64Array[],
 ): void {
   const { beta1, beta2, eps } = options;
   state.step += 1;
-  const c1 = 1 - beta1 ** state.step;
-  const c2 = Math.sqrt(1 - beta2 ** state.step);
+  const biasCorrection1 = 1 - beta1 ** state.step;
+  const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** state.step);
   const kernels = backend();
   const step = kernels.adam ?? jsBackend.adam!;
   updates.forEach((u, i) => {
@@ -78,41 +74,25 @@ function adamPass(
     const nu = state.nu[i]!;
     const nuMax = state.nuMax[i];
     const p = params?.[i];
-    const sums = squares?.[i];
-    if (!nuMax && p && kernels.adamApply) {
-      kernels.adamApply(u, mu, nu, beta1, beta2, eps, c1, c2, p, alpha, sums);
+    if (!nuMax) {
+      if (p && kernels.adamApply)
+        kernels.adamApply(u, mu, nu, beta1, beta2, eps, biasCorrection1, biasCorrection2Sqrt, p, alpha);
+      else {
+        step(u, mu, nu, beta1, beta2, eps, biasCorrection1, biasCorrection2Sqrt);
+        if (p) kernels.axpy(alpha, u, p);
+      }
       return;
     }
-    const one = (): void => {
-      if (!nuMax) step(u, mu, nu, beta1, beta2, eps, c1, c2);
-      else amsgradOne(u, mu, nu, nuMax, beta1, beta2, eps, c1, c2);
-      if (p) kernels.axpy(alpha, u, p);
-    };
-    if (p && sums) measureApart([p], [u], [sums], one);
-    else one();
+    for (let j = 0; j < u.length; j++) {
+      const g = u[j]!;
+      mu[j] = beta1 * mu[j]! + (1 - beta1) * g;
+      nu[j] = beta2 * nu[j]! + (1 - beta2) * g * g;
+      // Read back from the Float32Arrays so that later arithmetic sees the stored, rounded state.
+      const v = (nuMax[j] = Math.max(nuMax[j]!, nu[j]!));
+      u[j] = mu[j]! / biasCorrection1 / (Math.sqrt(v) / biasCorrection2Sqrt + eps);
+    }
+    if (p) kernels.axpy(alpha, u, p);
   });
-}
-
-/** Adam's step over one parameter with amsgrad's running maximum of the second moment. */
-function amsgradOne(
-  u: Float32Array,
-  mu: Float32Array,
-  nu: Float32Array,
-  nuMax: Float32Array,
-  beta1: number,
-  beta2: number,
-  eps: number,
-  c1: number,
-  c2: number,
-): void {
-  for (let j = 0; j < u.length; j++) {
-    const g = u[j]!;
-    mu[j] = beta1 * mu[j]! + (1 - beta1) * g;
-    nu[j] = beta2 * nu[j]! + (1 - beta2) * g * g;
-    // Read back from the Float32Arrays so that later arithmetic sees the stored, rounded state.
-    const v = (nuMax[j] = Math.max(nuMax[j]!, nu[j]!));
-    u[j] = mu[j]! / c1 / (Math.sqrt(v) / c2 + eps);
-  }
 }
 
 /** Options of `scaleByRms`, RMSprop's scaling stage (Tieleman & Hinton 2012). */

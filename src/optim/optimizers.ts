@@ -35,18 +35,6 @@ export interface Optimizer<S = unknown> extends GradientTransform<S> {
    * of scaling `updates` first. `updates` are left unscaled. A custom optimiser may leave it out.
    */
   step?(params: Float32Array[], updates: Float32Array[], state: S, lr: number): void;
-  /**
-   * `step`, measuring each parameter's step into `squares[i]` in the same pass (`Backend.stepSquares`'
-   * four sums: p after the step, p before it, the gradient as given), with the same bits as `step`.
-   * Present where the optimiser can (Adam without weight decay); fit measures apart where absent.
-   */
-  measuredStep?(
-    params: Float32Array[],
-    updates: Float32Array[],
-    state: S,
-    lr: number,
-    squares: Float64Array[],
-  ): void;
 }
 
 /** Options of `sgd`, as PyTorch's SGD takes them. */
@@ -187,10 +175,8 @@ function createOptimizer(
   // Adam's stage, last before the rate, applies the step in its own pass (the same bits, a pass fewer).
   const fused = stages.at(-2)?.updateAndApply ? stages.at(-2)! : null;
   const beforeFused = chain(...stages.slice(0, -2));
-  // The fused stage sees the gradients themselves when every stage before it leaves them alone.
-  const measures = fused !== null && stages.slice(0, -2).every((t) => t.leavesUpdates);
   const { lr, ...options } = checked;
-  const optimizer: Optimizer<unknown[]> = {
+  return {
     type,
     lr,
     options,
@@ -206,12 +192,6 @@ function createOptimizer(
       applyUpdates(params, updates, stepLr);
     },
   };
-  if (measures)
-    optimizer.measuredStep = (params, updates, state, stepLr, squares) => {
-      beforeFused.update(updates, state.slice(0, -2), params, stepLr);
-      fused!.updateAndApply!(updates, state.at(-2), params, stepLr, stepLr, squares);
-    };
-  return optimizer;
 }
 
 /** The built-in optimisers as registry kinds, typed so that a type without an entry fails to compile. */

@@ -10,7 +10,7 @@
  * The two loops every optimiser runs over every parameter (scaling by the learning rate, applying the
  * update) are the backend's `scale` and `axpy` kernels (js: float64, rounded once; wasm: float32).
  */
-import { allocFloat32, backend, jsBackend } from "../backend/index.js";
+import { allocFloat32, backend } from "../backend/index.js";
 
 /** One stage of an optimiser. */
 export interface GradientTransform<S = unknown> {
@@ -29,53 +29,7 @@ export interface GradientTransform<S = unknown> {
    * Optional: `update`, then `applyUpdates(params, updates, scale)`, in one pass over each parameter,
    * with the same bits. A named optimiser whose last stage before the learning rate has it saves a pass.
    */
-  updateAndApply?(
-    updates: Float32Array[],
-    state: S,
-    params: Float32Array[],
-    lr: number,
-    scale: number,
-    squares?: Float64Array[],
-  ): void;
-  /**
-   * `update` never changes `updates` (a weight decay of 0): a fused stage after it sees the gradients
-   * themselves, so it can measure the step's gradient norm in its own pass.
-   */
-  readonly leavesUpdates?: boolean;
-}
-
-/** Copies `measureApart` keeps between steps (in the backend's memory, where `stepSquares` reads them in place). */
-export interface MeasureCopies {
-  before: Float32Array[];
-  grads: Float32Array[];
-}
-
-/**
- * Run `step` (which changes each `params[i]`, reading its gradient from `updates[i]`) and measure it into
- * `squares[i]`, as `Backend.stepSquares` over p after, p before and the gradient: the way to measure a
- * step whose own pass cannot. `keep`: copies to reuse.
- *
- * @example
- * const out = [new Float64Array(4)];
- * measureApart([p], [u], out, () => sgdStep(p, u)); // out[0]: [Σ p², Σ (p − p0)², Σ p0², Σ g²]
- */
-export function measureApart(
-  params: readonly Float32Array[],
-  updates: readonly Float32Array[],
-  squares: readonly Float64Array[],
-  step: () => void,
-  keep: MeasureCopies = { before: [], grads: [] },
-): void {
-  const copy = (from: readonly Float32Array[], into: Float32Array[]) =>
-    from.forEach((a, i) => {
-      if (into[i]?.length !== a.length) into[i] = allocFloat32(a.length);
-      into[i]!.set(a);
-    });
-  copy(params, keep.before);
-  copy(updates, keep.grads);
-  step();
-  const stepSquares = backend().stepSquares ?? jsBackend.stepSquares;
-  params.forEach((p, i) => stepSquares(p, keep.before[i]!, keep.grads[i]!, squares[i]!));
+  updateAndApply?(updates: Float32Array[], state: S, params: Float32Array[], lr: number, scale: number): void;
 }
 
 /** State of a transform that keeps none; an object rather than `undefined` so that it serialises. */
@@ -154,7 +108,6 @@ export function applyUpdates(params: Float32Array[], updates: readonly Float32Ar
 export function addDecayedWeights(weightDecay: number): GradientTransform<NoState> {
   return {
     init: () => ({}),
-    leavesUpdates: weightDecay === 0,
     update(updates, _state, params) {
       if (weightDecay === 0) return;
       updates.forEach((u, i) => {

@@ -23,12 +23,6 @@ export interface BatchEvent {
    * empty on a step where every observer declined them (`wantsGradients`).
    */
   grads: ReadonlyMap<string, Float32Array | Float64Array>;
-  /**
-   * Each parameter's step measured, by stable name: [Σ p², Σ (p − p0)², Σ p0², Σ g²] in float64 (p after the
-   * step, p0 before it, g the gradient after clipping), each sum in index order. Valid during the call only;
-   * present on a step where an observer asked for it (`wantsStepSquares`).
-   */
-  squares?: ReadonlyMap<string, Float64Array>;
   /** The sum of observers' extra loss terms (EWC, LwF, …) on this batch, 0 when there are none. */
   penalty: number;
   /** Each layer's output (and pre-activation, for layers with a nonlinearity) on this batch, by layer name ("0", "1", …); present when an observer sets `wantsActivations`. */
@@ -134,12 +128,6 @@ export interface Observer {
    * Copying every gradient costs a few % of a step, so a monitor that reads them at some steps only says so.
    */
   wantsGradients?(loss: number): boolean;
-  /**
-   * Whether this step's `BatchEvent.squares` is needed, asked once the batch's loss is known; absent means
-   * no. The optimiser's own pass measures them where it can (Adam), which costs far less than a copy of the
-   * gradients and of the weights and a pass of one's own.
-   */
-  wantsStepSquares?(loss: number): boolean;
   onBatchEnd?(event: BatchEvent, control: TrainingControl): void;
   onEpochEnd?(event: EpochEvent, control: TrainingControl): void;
   onTrainEnd?(history: History, control: TrainingControl): void;

@@ -6,7 +6,7 @@ import type { ForwardContext } from "../nn/layer.js";
 import type { Sequential } from "../nn/sequential.js";
 import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import type { ReduceOnPlateau } from "../optim/schedules.js";
-import { applyUpdates, type MeasureCopies, measureApart } from "../optim/transform.js";
+import { applyUpdates } from "../optim/transform.js";
 import { ConfigError } from "../tensor/errors.js";
 import type { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -52,9 +52,6 @@ export class TrainingRun {
   /** Copies of the gradients for observers, and the live arrays for `onGradients`. */
   private readonly gradCopies = new Map<string, Float32Array>();
   private readonly liveGrads = new Map<string, Float32Array>();
-  /** Each parameter's step measured, for observers that ask (`wantsStepSquares`). */
-  private readonly squares = new Map<string, Float64Array>();
-  private readonly copies: MeasureCopies = { before: [], grads: [] };
 
   constructor(
     readonly model: Sequential,
@@ -215,8 +212,7 @@ export class TrainingRun {
     // Copying every gradient costs a few % of a step: only when some observer wants them this step.
     const keepGrads = observers.some((o) => o.wantsGradients?.(lossValue) ?? true);
     if (keepGrads) this.copyGradients(grads);
-    const measure = observers.some((o) => o.wantsStepSquares?.(lossValue) ?? false);
-    this.applyOptimizer(grads, measure ? this.stepSquares() : null);
+    this.applyOptimizer(grads);
     this.step++;
     this.samples += rows;
     const event: BatchEvent = {
@@ -229,7 +225,6 @@ export class TrainingRun {
       penalty,
       lr: this.lr,
       grads: keepGrads ? this.gradCopies : NO_GRADS,
-      squares: measure ? this.squares : undefined,
       activations,
       batch,
     };
@@ -307,7 +302,7 @@ export class TrainingRun {
    * backend's memory where it has one (backward wrote the weight gradients there already), so that the
    * optimiser's loops and `p -= u` run in place on resident parameters; else the gradients themselves.
    */
-  private applyOptimizer(grads: Float32Array[], squares: Float64Array[] | null): void {
+  private applyOptimizer(grads: Float32Array[]): void {
     const updates = grads.map((g, i) => {
       const u = this.updateBuffers[i];
       if (!u) return g;
@@ -315,29 +310,11 @@ export class TrainingRun {
       return u;
     });
     const { optimizer } = this.opts;
-    const { paramData: params, optState: state, lr } = this;
-    if (squares && optimizer.measuredStep) optimizer.measuredStep(params, updates, state, lr, squares);
-    else if (squares)
-      measureApart(params, updates, squares, () => this.optimizerStep(params, updates), this.copies);
-    else this.optimizerStep(params, updates);
-  }
-
-  private optimizerStep(params: Float32Array[], updates: Float32Array[]): void {
-    const { optimizer } = this.opts;
-    if (optimizer.step) optimizer.step(params, updates, this.optState, this.lr);
+    if (optimizer.step) optimizer.step(this.paramData, updates, this.optState, this.lr);
     else {
-      optimizer.update(updates, this.optState, params, this.lr);
-      applyUpdates(params, updates);
+      optimizer.update(updates, this.optState, this.paramData, this.lr);
+      applyUpdates(this.paramData, updates);
     }
-  }
-
-  /** Each parameter's measure of this step, as `BatchEvent.squares` hands them out (arrays reused). */
-  private stepSquares(): Float64Array[] {
-    return this.params.map(([name]) => {
-      let out = this.squares.get(name);
-      if (!out) this.squares.set(name, (out = new Float64Array(4)));
-      return out;
-    });
   }
 
   /** Validation, the plateau schedule and the observers' `onEpochEnd`. */

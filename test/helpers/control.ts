@@ -89,8 +89,6 @@ export function batchEvent(
   parts: {
     outputs?: Record<string, number[][]>;
     grads?: Record<string, number[]>;
-    /** The step's sums of squares by parameter name ([Σ w², Σ (w − w0)², Σ w0², Σ g²]). */
-    squares?: Record<string, number[]>;
     loss?: number;
     x?: number[][];
     y?: number[][];
@@ -114,9 +112,6 @@ export function batchEvent(
     loss: parts.loss ?? 1,
     lr: 1,
     grads,
-    squares: parts.squares
-      ? new Map(Object.entries(parts.squares).map(([name, q]) => [name, Float64Array.from(q)]))
-      : undefined,
     penalty: 0,
     activations,
     batch: { x, y: rows(parts.y ?? [[0.5]]) },

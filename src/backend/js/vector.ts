@@ -47,7 +47,7 @@ export function adam(
 
 /**
  * `adam` then `axpy(alpha, u, p)` in one pass: the reference for `Backend.adamApply`; with p null, `adam`
- * alone (alpha unused). With `squares` (and p), also `stepSquares`' four sums of the step, in the same order.
+ * alone (alpha unused).
  */
 export function adamApply(
   u: Float32Array,
@@ -60,7 +60,6 @@ export function adamApply(
   c2: number,
   p: Float32Array | null,
   alpha: number,
-  squares?: Float64Array,
 ): void {
   if (p && p.length !== u.length) throw new Error(`adamApply: lengths differ (${u.length} vs ${p.length})`);
   // A bias correction that has reached 1 is not divided by (x / 1 is x exactly), as the wasm kernel.
@@ -68,14 +67,8 @@ export function adamApply(
   const by2 = c2 !== 1;
   const a1 = 1 - beta1;
   const a2 = 1 - beta2;
-  const measure = p !== null && squares !== undefined;
-  let now = 0;
-  let moved = 0;
-  let then = 0;
-  let grad = 0;
   for (let j = 0; j < u.length; j++) {
     const g = u[j]!;
-    const was = measure ? p[j]! : 0;
     mu[j] = beta1 * mu[j]! + a1 * g;
     nu[j] = beta2 * nu[j]! + a2 * g * g;
     const m = mu[j]!;
@@ -83,13 +76,5 @@ export function adamApply(
     u[j] = (by1 ? m / c1 : m) / ((by2 ? r / c2 : r) + eps);
     // As axpy: u read back as stored (float32), the sum in float64, rounded once.
     if (p) p[j] += alpha * u[j]!;
-    if (measure) {
-      const w = p[j]!;
-      now += w * w;
-      moved += (w - was) * (w - was);
-      then += was * was;
-      grad += g * g;
-    }
   }
-  if (measure) squares.set([now, moved, then, grad]);
 }

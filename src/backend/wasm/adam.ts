@@ -49,47 +49,6 @@ export function adamStep(
 }
 
 /**
- * `adamStep` with p, in float32, that also measures the step: out ← [Σ p², Σ (p − p0)², Σ p0², Σ g²] in
- * float64, each sum in index order (the bits of `stepSquares` over p, a copy of p0 and of g). One thread:
- * the sums run in one order, and each element's arithmetic is the one it has in a split step.
- *
- * @example
- * adamStepSquares(runner, u, mu, nu, { beta1: 0.9, beta2: 0.999, eps: 1e-8, c1: 0.1, c2: 0.0316 }, p, -1e-3, out);
- */
-export function adamStepSquares(
-  mm: KernelRunner,
-  u: Float32Array,
-  mu: Float32Array,
-  nu: Float32Array,
-  k: AdamStepConstants,
-  p: Float32Array,
-  alpha: number,
-  out: Float64Array,
-): void {
-  const arrays = [u, mu, nu, p];
-  const at = mm.stage(arrays, 8, 1) as [number, number, number, number];
-  const { kernels, arena } = mm.scratchSpace;
-  const sums = arena.take(8);
-  const [uAt, muAt, nuAt, pAt] = at;
-  kernels.exports.adamAxpySquares(
-    uAt,
-    muAt,
-    nuAt,
-    pAt,
-    u.length,
-    k.beta1,
-    k.beta2,
-    k.eps,
-    k.c1,
-    k.c2,
-    alpha,
-    sums,
-  );
-  arrays.forEach((a, i) => mm.output(at[i]!, a));
-  out.set(new Float64Array(kernels.memory.buffer, sums, 4));
-}
-
-/**
  * The float32 step of `adamStep` over `[u, mu, nu, p?]` split across the thread pool, in chunks of a
  * multiple of 8 floats (the kernel's vector step: each element takes the path it takes in one call, so
  * the bits are one thread's); false, having done nothing, where an array is not resident or there is

@@ -4,7 +4,7 @@ import * as jsLinear from "../js/linear.js";
 import { convBackwardByKernels, convByKernels } from "../conv-kernels.js";
 import * as conv from "./conv.js";
 import { convBackward, convForward, KeptFields } from "./conv-fused.js";
-import { adamStep, adamStepSquares } from "./adam.js";
+import { adamStep } from "./adam.js";
 import * as distance from "./distance.js";
 import { SAME_SHAPE_OPS, sameShape } from "./elementwise.js";
 import * as norm from "./norm.js";
@@ -147,14 +147,10 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       else adamStep(mm, u, mu, nu, { beta1, beta2, eps, c1, c2 }, null, 0, arithmetic);
     },
     // Below VECTOR_MIN both halves take js's arithmetic, as `adam` and `axpy` alone do: the same bits.
-    // Measured (squares), the float64 arithmetic is js's own loop: the same bits.
-    adamApply(u, mu, nu, beta1, beta2, eps, c1, c2, p, alpha, squares) {
+    adamApply(u, mu, nu, beta1, beta2, eps, c1, c2, p, alpha) {
       const arithmetic = adamArithmetic(u, mu, nu, p);
-      const k = { beta1, beta2, eps, c1, c2 };
-      if (squares && arithmetic === "float32") adamStepSquares(mm, u, mu, nu, k, p, alpha, squares);
-      else if (!arithmetic || squares)
-        jsBackend.adamApply!(u, mu, nu, beta1, beta2, eps, c1, c2, p, alpha, squares);
-      else adamStep(mm, u, mu, nu, k, p, alpha, arithmetic);
+      if (!arithmetic) jsBackend.adamApply!(u, mu, nu, beta1, beta2, eps, c1, c2, p, alpha);
+      else adamStep(mm, u, mu, nu, { beta1, beta2, eps, c1, c2 }, p, alpha, arithmetic);
     },
     axpy(alpha, x, y) {
       if (x.length !== y.length || y.length < VECTOR_MIN) jsBackend.axpy(alpha, x, y);

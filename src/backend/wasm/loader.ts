@@ -58,8 +58,6 @@ export interface KernelExports {
   /** `adamAxpy` in float64, each line rounded once: the js kernels' bits. */
   adamAxpy64: AdamKernel;
   adamAxpy: AdamKernel;
-  /** `adamAxpy` that also writes the step's four sums of squares (float64) at `out`. */
-  adamAxpySquares(...args: [...Parameters<AdamKernel>, out: number]): void;
   biasAct(c: number, bias: number, m: number, n: number, ldc: number, hasBias: number, relu: number): void;
   transposeInto(
     src: number,

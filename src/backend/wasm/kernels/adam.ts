@@ -14,72 +14,35 @@ import { madd } from "./simd";
  */
 export function adamAxpy(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64): void {
   const by1 = <f32>c1 != 1, by2 = <f32>c2 != 1;
-  if (by1 && by2) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, true, 0);
-  else if (by1) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, false, 0);
-  else if (by2) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, true, 0);
-  else adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, false, 0);
+  if (by1 && by2) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, true);
+  else if (by1) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, false);
+  else if (by2) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, true);
+  else adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, false);
 }
 
-/**
- * `adamAxpy` (p not 0) that also measures the step: out[0..3] ← Σ p², Σ (p − p0)², Σ p0², Σ g² in float64,
- * p after the step, p0 before it, g the gradient read from u, each sum added in index order (`stepSquares`'
- * values to the last bit). The four sums are chains of dependent additions that run beside Adam's own
- * arithmetic, so a health check's norms cost little more than the step instead of a pass of their own.
- */
-export function adamAxpySquares(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64, out: usize): void {
-  const by1 = <f32>c1 != 1, by2 = <f32>c2 != 1;
-  if (by1 && by2) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, true, out);
-  else if (by1) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, false, out);
-  else if (by2) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, true, out);
-  else adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, false, out);
-}
-
-/**
- * The loop; inlined at each call with constant flags, so each copy keeps only its divisions. `out` not 0:
- * the step's sums of squares there (`adamAxpySquares`).
- */
+/** The loop; inlined at each call with constant flags, so each copy keeps only its divisions. */
 // @ts-ignore: decorator
-@inline function adamLoop(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64, by1: bool, by2: bool, out: usize): void {
+@inline function adamLoop(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64, by1: bool, by2: bool): void {
   const b1 = f32x4.splat(<f32>beta1), a1 = f32x4.splat(<f32>(1 - beta1));
   const b2 = f32x4.splat(<f32>beta2), a2 = f32x4.splat(<f32>(1 - beta2));
   const e = f32x4.splat(<f32>eps), d1 = f32x4.splat(<f32>c1), d2 = f32x4.splat(<f32>c2);
   const a32 = <f32>alpha, a = f32x4.splat(a32);
-  let now: f64 = 0, moved: f64 = 0, then: f64 = 0, grad: f64 = 0;
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const at = <usize>i << 2;
-    // The gradient, read before Adam turns u into the update (only when measuring).
-    const g0 = out ? v128.load(u + at) : a, g1 = out ? v128.load(u + at, 16) : a;
     const u0 = adamVector(u + at, mu + at, nu + at, b1, a1, b2, a2, e, d1, d2, by1, by2);
     const u1 = adamVector(u + at + 16, mu + at + 16, nu + at + 16, b1, a1, b2, a2, e, d1, d2, by1, by2);
     if (p) {
-      const w0 = v128.load(p + at), w1 = v128.load(p + at, 16);
-      const x0 = madd(a, u0, w0), x1 = madd(a, u1, w1);
-      v128.store(p + at, x0);
-      v128.store(p + at, x1, 16);
-      if (out) {
-        now = squares4(squares4(now, x0), x1);
-        moved = moved4(moved4(moved, x0, w0), x1, w1);
-        then = squares4(squares4(then, w0), w1);
-        grad = squares4(squares4(grad, g0), g1);
-      }
+      v128.store(p + at, madd(a, u0, v128.load(p + at)));
+      v128.store(p + at, madd(a, u1, v128.load(p + at, 16)), 16);
     }
   }
   // Four lanes more while four remain, then one by one (each lane's arithmetic is the scalar one); p as
   // axpy's scalar tail computes it.
   if (i + 4 <= n) {
     const at = <usize>i << 2;
-    const g = out ? v128.load(u + at) : a;
-    const w = out ? v128.load(p + at) : a;
     adamVector(u + at, mu + at, nu + at, b1, a1, b2, a2, e, d1, d2, by1, by2);
     if (p) for (let j = 0; j < 4; j++) stepOne(u, p, (<usize>(i + j)) << 2, a32);
-    if (out) {
-      const x = v128.load(p + at);
-      now = squares4(now, x);
-      moved = moved4(moved, x, w);
-      then = squares4(then, w);
-      grad = squares4(grad, g);
-    }
     i += 4;
   }
   const sb1 = <f32>beta1, sa1 = <f32>(1 - beta1), sb2 = <f32>beta2, sa2 = <f32>(1 - beta2);
@@ -92,41 +55,8 @@ export function adamAxpySquares(u: usize, mu: usize, nu: usize, p: usize, n: i32
     store<f32>(mu + at, m);
     store<f32>(nu + at, v);
     store<f32>(u + at, (by1 ? m / s1 : m) / ((by2 ? Mathf.sqrt(v) / s2 : Mathf.sqrt(v)) + se));
-    if (!p) continue;
-    const w = <f64>load<f32>(p + at);
-    stepOne(u, p, at, a32);
-    if (out) {
-      const x = <f64>load<f32>(p + at);
-      now += x * x;
-      moved += (x - w) * (x - w);
-      then += w * w;
-      grad += <f64>g * <f64>g;
-    }
+    if (p) stepOne(u, p, at, a32);
   }
-  if (out) {
-    store<f64>(out, now);
-    store<f64>(out, moved, 8);
-    store<f64>(out, then, 16);
-    store<f64>(out, grad, 24);
-  }
-}
-
-/** sum + Σ x² over the four lanes of x, added lane by lane (in float64: a float32 square is exact there). */
-// @ts-ignore: decorator
-@inline function squares4(sum: f64, x: v128): f64 {
-  const x0 = <f64>f32x4.extract_lane(x, 0), x1 = <f64>f32x4.extract_lane(x, 1);
-  const x2 = <f64>f32x4.extract_lane(x, 2), x3 = <f64>f32x4.extract_lane(x, 3);
-  return sum + x0 * x0 + x1 * x1 + x2 * x2 + x3 * x3;
-}
-
-/** sum + Σ (x − y)² over the four lanes, added lane by lane, each difference in float64. */
-// @ts-ignore: decorator
-@inline function moved4(sum: f64, x: v128, y: v128): f64 {
-  const d0 = <f64>f32x4.extract_lane(x, 0) - <f64>f32x4.extract_lane(y, 0);
-  const d1 = <f64>f32x4.extract_lane(x, 1) - <f64>f32x4.extract_lane(y, 1);
-  const d2 = <f64>f32x4.extract_lane(x, 2) - <f64>f32x4.extract_lane(y, 2);
-  const d3 = <f64>f32x4.extract_lane(x, 3) - <f64>f32x4.extract_lane(y, 3);
-  return sum + d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3;
 }
 
 /** Four lanes of the Adam step at these addresses: stores mu, nu and u, and returns u. */
