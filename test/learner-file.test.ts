@@ -74,3 +74,33 @@ test("a truncated learner file is refused, never half-loaded", () => {
   const bytes = learnerToBytes(l);
   assert.throws(() => learnerFromBytes(bytes.subarray(0, bytes.length - 9), "cut.hmst"), ModelFileError);
 });
+
+test("a learner saved before normalizeCenter existed continues centred, bit for bit", () => {
+  const config = { task: "classification" as const, hidden: [8], seed: 3, normalizeCenter: 1 };
+  const data = rows(600);
+  const centred = Learner.create(config);
+  const early = Learner.create(config);
+  for (const { x, y } of data.slice(0, 300)) {
+    centred.observe(x, y);
+    early.observe(x, y);
+  }
+  // What a build before the option wrote: neither the config nor the normaliser's options name it.
+  const old = early.getState();
+  delete (old.config as { normalizeCenter?: number }).normalizeCenter;
+  const saved = old.network!.normalizer!.options as { center?: number };
+  assert.equal(saved.center, 1, "the normaliser keeps its own share");
+  delete saved.center;
+  const resumed = Learner.fromState(old);
+  for (const { x, y } of data.slice(300)) assert.deepEqual(resumed.observe(x, y), centred.observe(x, y));
+  assert.deepEqual(
+    resumed.network!.parameters().map(([, t]) => t.data),
+    centred.network!.parameters().map(([, t]) => t.data),
+  );
+  // The default (0.75) differs from a centred learner, so the check above can fail.
+  const fresh = Learner.create({ ...config, normalizeCenter: undefined });
+  for (const { x, y } of data) fresh.observe(x, y);
+  assert.notDeepEqual(
+    fresh.network!.parameters().map(([, t]) => t.data),
+    centred.network!.parameters().map(([, t]) => t.data),
+  );
+});
