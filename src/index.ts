@@ -153,7 +153,13 @@ export {
   type ReportOptions,
 } from "./report/index.js";
 
-export { randomShift, type BatchTransform } from "./data/transforms.js";
+export {
+  randomShift,
+  randomAffine,
+  affineImage,
+  type AffineRange,
+  type BatchTransform,
+} from "./data/transforms.js";
 
 // Model files, interchange and data sets as bytes and text; homeostat/node reads and writes the files.
 export { encodeModel, decodeModel, type ModelMetadata, type LoadedModel } from "./io/model.js";

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { MNIST_DEMO_CONFIG } from "../src/cli/main.js";
 import { parseRunConfig } from "../src/cli/config.js";
 import { chainTransforms, randomFlip, randomShift } from "../src/data/transforms.js";
+import { augmentation } from "../src/run/observers.js";
 import { ConfigError } from "../src/tensor/errors.js";
 import { Rng } from "../src/tensor/rng.js";
 
@@ -60,9 +61,19 @@ test("a run config's augment takes channels and flip; a flip that is not a boole
   const base = { ...MNIST_DEMO_CONFIG, out: undefined };
   const cfg = parseRunConfig({ ...base, augment: { shift: 1, channels: 1, flip: true } }, ".", "runs/x");
   // Sides left out stay unset: they come from the data's image shape when training starts.
-  assert.deepEqual(cfg.augment, { shift: 1, width: undefined, height: undefined, channels: 1, flip: true });
+  assert.deepEqual(cfg.augment, {
+    shift: 1,
+    rotate: 0,
+    scale: 0,
+    width: undefined,
+    height: undefined,
+    channels: 1,
+    flip: true,
+  });
   assert.deepEqual(parseRunConfig(base, ".", "runs/x").augment, {
     shift: 2,
+    rotate: 0,
+    scale: 0,
     width: undefined,
     height: undefined,
     channels: undefined,
@@ -72,4 +83,13 @@ test("a run config's augment takes channels and flip; a flip that is not a boole
     () => parseRunConfig({ ...base, augment: { shift: 1, flip: "yes" } }, ".", "runs/x"),
     (e: unknown) => e instanceof ConfigError && /augment\.flip/.test(`${e.message} ${JSON.stringify(e)}`),
   );
+});
+
+test("augment without rotate or scale is the shifts alone, to the bit (flip after)", () => {
+  const rng = new Rng(2);
+  const batch = Float32Array.from({ length: 3 * 784 }, () => rng.next());
+  const [a, b] = [batch.slice(), batch.slice()];
+  augmentation({ shift: 2, rotate: 0, scale: 0, flip: true })(a, 3, 784, new Rng(4));
+  chainTransforms(randomShift(28, 28, 2), randomFlip(28, 28))(b, 3, 784, new Rng(4));
+  assert.deepEqual(a, b);
 });

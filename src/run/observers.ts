@@ -3,7 +3,13 @@
  * and its observers (health monitor, early stopping, regulators), built the same way for the CLI's
  * `train` and a browser's training job, so the same config trains the same weights in both.
  */
-import { type BatchTransform, chainTransforms, randomFlip, randomShift } from "../data/transforms.js";
+import {
+  type BatchTransform,
+  chainTransforms,
+  randomAffine,
+  randomFlip,
+  randomShift,
+} from "../data/transforms.js";
 import { type HealthEvent, type HealthMonitor, healthMonitor } from "../health/index.js";
 import { createRegulator } from "../homeostasis/config.js";
 import { vitals } from "../homeostasis/vital-loop.js";
@@ -15,12 +21,12 @@ import { ConfigError } from "../tensor/errors.js";
 import type { AugmentConfig, TrainingSections } from "./sections.js";
 
 /**
- * The run config's augmentation: random shifts, then (with `flip`) random horizontal flips, over images
- * of the data's shape unless the config says otherwise (28×28×1 when neither says); images that
- * disagree with the data are refused.
+ * The run config's augmentation: random turns and zooms (with `rotate` or `scale`), random shifts, then
+ * (with `flip`) random horizontal flips, over images of the data's shape unless the config says
+ * otherwise (28×28×1 when neither says); images that disagree with the data are refused.
  *
  * @example
- * const t = augmentation({ shift: 2, width: 28, height: 28, channels: 1, flip: false });
+ * const t = augmentation({ shift: 2, rotate: 10, scale: 0.1, width: 28, height: 28, channels: 1, flip: false });
  */
 export function augmentation(
   a: AugmentConfig,
@@ -39,8 +45,12 @@ export function augmentation(
         { field: "augment" },
       );
   }
-  const shift = randomShift(width, height, a.shift, channels);
-  return a.flip ? chainTransforms(shift, randomFlip(width, height, channels)) : shift;
+  const steps: BatchTransform[] = [];
+  if (a.rotate > 0 || a.scale > 0)
+    steps.push(randomAffine(width, height, { rotate: a.rotate, scale: a.scale }, channels));
+  if (a.shift > 0 || steps.length === 0) steps.push(randomShift(width, height, a.shift, channels));
+  if (a.flip) steps.push(randomFlip(width, height, channels));
+  return steps.length === 1 ? steps[0] : chainTransforms(...steps);
 }
 
 /**

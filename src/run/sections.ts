@@ -45,9 +45,13 @@ export const TRAINING_KEYS = [
   "threads",
 ] as const;
 
-/** Random shifts (and flips) of channels-last image rows, as a run config's `augment` asks. */
+/** Random turns and zooms, shifts (and flips) of channels-last image rows, as a run config's `augment` asks. */
 export interface AugmentConfig {
   shift: number;
+  /** Largest turn either way, degrees (0: none). */
+  rotate: number;
+  /** Largest zoom in or out, a fraction of the size (0: none). */
+  scale: number;
   /** Image sides and channels left out come from the data's shape (else 28×28×1) when training starts. */
   width?: number;
   height?: number;
@@ -193,9 +197,11 @@ function readEarlyStopping(raw: unknown): EarlyStoppingOptions | undefined {
 function readAugment(raw: unknown): AugmentConfig | undefined {
   if (raw === undefined) return undefined;
   const a = expectObject(raw, "augment");
-  checkKeys(a, ["shift", "width", "height", "channels", "flip"], "augment");
+  checkKeys(a, ["shift", "rotate", "scale", "width", "height", "channels", "flip"], "augment");
   return {
-    shift: reqNumber(a, "shift", "augment", { integer: true, min: 0, max: 8 }),
+    shift: optNumber(a, "shift", "augment", { integer: true, min: 0, max: 8 }) ?? 0,
+    rotate: optNumber(a, "rotate", "augment", { min: 0, max: 180 }) ?? 0,
+    scale: optNumber(a, "scale", "augment", { min: 0, max: 0.5 }) ?? 0,
     width: optNumber(a, "width", "augment", { integer: true, min: 1 }),
     height: optNumber(a, "height", "augment", { integer: true, min: 1 }),
     channels: optNumber(a, "channels", "augment", { integer: true, min: 1 }),
