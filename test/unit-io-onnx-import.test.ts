@@ -144,3 +144,33 @@ test("a composed gelu is one gelu only when its nodes are ONNX's own", () => {
     `${FILE}: node "n4" (Div): operators of domain "com.example" are not supported`,
   );
 });
+
+test("a Pad or a BatchNormalization sends even a flat graph to the conv import, which takes them", () => {
+  // The dense chain refuses both ops; the conv import maps a Pad that adds nothing and a batch norm
+  // of flat features. x = [1, 1]: h = [4, 6]; (h − m) / √(v + ε) · s + b with m 4, v 4, s 2, b 1, ε 1e-5.
+  const pad = foreignOnnx([matmul, { op: "Pad", inputs: ["h"], output: "y" }], [W], { inputDim: 2 });
+  assert.deepEqual(predict(pad, [1, 1]), [4, 6]);
+  const stats = (name: string, v: number): [string, number[], Float32Array] => [
+    name,
+    [2],
+    Float32Array.of(v, v),
+  ];
+  const bn: NodeDef = {
+    op: "BatchNormalization",
+    inputs: ["h", "s", "b", "m", "v"],
+    output: "y",
+    attrs: { epsilon: 1e-5 },
+  };
+  const y = predict(
+    foreignOnnx([matmul, bn], [W, stats("s", 2), stats("b", 1), stats("m", 4), stats("v", 4)], {
+      inputDim: 2,
+    }),
+    [1, 1],
+  );
+  // (4 − 4) / √(4 + 1e-5) · 2 + 1 and (6 − 4) / √(4 + 1e-5) · 2 + 1
+  const want = [1, (2 / Math.sqrt(4 + 1e-5)) * 2 + 1];
+  assert.ok(
+    y.every((v, i) => Math.abs(v - want[i]!) < 1e-5),
+    `${y}`,
+  );
+});
