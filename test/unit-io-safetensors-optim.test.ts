@@ -215,3 +215,78 @@ test("state must cover every parameter or none, with each key it needs", () => {
     { layer: "state.1.exp_avg_sq" },
   );
 });
+
+test("Adam read back with AMSGrad: step, both moments and the running maximum per parameter", () => {
+  const f32 = (name: string, shape: number[], data: number[]) => ({
+    name,
+    dtype: "F32" as const,
+    shape,
+    data: Float32Array.from(data),
+  });
+  const tensors = [0, 1].flatMap((i) => {
+    const shape = [...PARAMS[i]!.shape];
+    const n = i === 0 ? 4 : 2;
+    return [
+      f32(`state.${i}.step`, [], [7]),
+      f32(`state.${i}.exp_avg`, shape, Array(n).fill(i + 0.5)),
+      f32(`state.${i}.exp_avg_sq`, shape, Array(n).fill(i + 2)),
+      f32(`state.${i}.max_exp_avg_sq`, shape, Array(n).fill(i + 3)),
+    ];
+  });
+  const group = '[{"lr":0.01,"betas":[0.8,0.9],"eps":1e-7,"weight_decay":0.1,"amsgrad":true,"params":[0,1]}]';
+  const got = optimizerFromTensors(
+    { tensors, metadata: { optimizer: "AdamW", param_groups: group } },
+    PARAMS,
+    zeros(),
+    FILE,
+  );
+  assert.equal(got.type, "adamw");
+  assert.deepEqual(
+    [got.options.beta1, got.options.beta2, got.options.eps, got.options.weightDecay, got.options.amsgrad],
+    [0.8, 0.9, 1e-7, 0.1, true],
+  );
+  const s = (
+    got.state as { mu?: Float32Array[]; nu: Float32Array[]; nuMax: Float32Array[]; step: number }[]
+  ).find((x) => "mu" in x)!;
+  assert.equal(s.step, 7);
+  assert.deepEqual(
+    [s.mu!, s.nu, s.nuMax].map((list) => list.map((a) => [...a])),
+    [
+      [
+        [0.5, 0.5, 0.5, 0.5],
+        [1.5, 1.5],
+      ],
+      [
+        [2, 2, 2, 2],
+        [3, 3],
+      ],
+      [
+        [3, 3, 3, 3],
+        [4, 4],
+      ],
+    ],
+  );
+});
+
+test("tensors outside the layout, of the wrong shape, or without param_groups are refused", () => {
+  refused(
+    sgdFile([{ ...buffer(0, [1, 2, 3, 4]), name: "state.2.momentum_buffer" }]),
+    `${FILE}: unexpected tensor "state.2.momentum_buffer"; expected state.<i>.<key> with i < 2 and key one of momentum_buffer`,
+    { layer: "state.2.momentum_buffer" },
+  );
+  refused(
+    sgdFile([{ ...buffer(0, [1, 2, 3, 4]), shape: [4] }, buffer(1, [5, 6])]),
+    `${FILE}: tensor "state.0.momentum_buffer" has shape [4]; parameter 0 (0.weight) needs [2,2]`,
+    { layer: "state.0.momentum_buffer" },
+  );
+  refused(
+    { tensors: [], metadata: { optimizer: "SGD" } },
+    `${FILE}: __metadata__.param_groups should be PyTorch's param_groups as JSON`,
+    { field: "param_groups" },
+  );
+  refused(
+    { tensors: [], metadata: { optimizer: "RMSprop", param_groups: SGD_GROUP } },
+    `${FILE}: __metadata__.optimizer is "RMSprop"; expected "Adam", "AdamW" or "SGD"`,
+    { field: "optimizer" },
+  );
+});
