@@ -150,3 +150,30 @@ test("activations fold into the layer just made; their attributes are checked", 
     plain([2]),
   );
 });
+
+test("an activation folds into a conv2d too, but not into an identity activation layer", () => {
+  const conv: Made = {
+    config: { type: "conv2d", filters: 1, kernel: [1, 1], activation: "identity" } as Made["config"],
+    tensors: [],
+  };
+  const onConv = map({ op: "Relu", form: image(1, 2, 2), made: [conv] });
+  assert.deepEqual(
+    onConv.made.map((m) => (m.config as unknown as { activation: string }).activation),
+    ["relu"],
+  );
+  const identity: Made = { config: { type: "activation", activation: "identity" }, tensors: [] };
+  const after = map({ op: "Relu", form: plain([2]), made: [identity] });
+  assert.deepEqual(
+    after.made.map((m) => m.config),
+    [
+      { type: "activation", activation: "identity" },
+      { type: "activation", activation: "relu" },
+    ],
+  );
+});
+
+test("LeakyRelu's alpha may differ from 0.01 by a relative 1e-6 (float32), no more", () => {
+  const k = (alpha: number): Case => ({ op: "LeakyRelu", form: plain([2]), attrs: { alpha: { f: alpha } } });
+  assert.equal(map(k(0.01 + 5e-7)).made.length, 1); // within 1e-6 · max(1, 0.01) = 1e-6
+  refuses(k(0.01 + 2e-6), `alpha ${0.01 + 2e-6}; only 0.01 is supported`);
+});
