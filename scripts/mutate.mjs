@@ -3,6 +3,8 @@
 //   npm run mutate -- continual                  # src/continual, 40-minute budget
 //   npm run mutate -- io --budget 20 --concurrency 1
 //   npm run mutate -- train --plan-only           # stop once the plan is known; print its cost
+//   npm run mutate -- io --files checkpoint,onnx-import   # only these files of src/io
+//   npm run mutate -- health --rerun-listed       # only the lines of the mutants docs/mutation.md lists
 //
 // Stryker mutates the compiled JavaScript in dist/src/<folder> (recompiling TypeScript per mutant
 // would cost more than the tests) and runs the unit-tier test files that cover each mutant. Results
@@ -13,17 +15,24 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { cpus } from "node:os";
-import { writeFolderScore } from "./mutation-report.mjs";
+import { readSections, writeFolderScore, writeRerunScore } from "./mutation-report.mjs";
+import { listedRanges, parseListed } from "./mutation-rerun.mjs";
 
 const FOLDERS = ["continual", "homeostasis", "health", "train", "io"];
-const usage = `usage: npm run mutate -- <${FOLDERS.join("|")}> [--budget MINUTES] [--concurrency N] [--plan-only]`;
+const usage = `usage: npm run mutate -- <${FOLDERS.join("|")}> [--budget MINUTES] [--concurrency N] [--plan-only] [--files NAME,NAME… | --rerun-listed]`;
 
 function parseArgs(argv) {
   const options = { folder: undefined, budgetMinutes: 40, concurrency: 2, planOnly: false };
+  options.files = undefined; // names of files in src/<folder>, without extension
+  options.rerunListed = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--plan-only") {
       options.planOnly = true;
+    } else if (arg === "--rerun-listed") {
+      options.rerunListed = true;
+    } else if (arg === "--files" && argv[i + 1]) {
+      options.files = argv[++i].split(",").map((f) => f.replace(/\.(ts|js)$/, ""));
     } else if (arg === "--budget" || arg === "--concurrency") {
       const value = Number(argv[++i]);
       if (!(value > 0)) throw new Error(`${arg} expects a positive number\n${usage}`);
@@ -36,6 +45,13 @@ function parseArgs(argv) {
     }
   }
   if (options.folder === undefined) throw new Error(usage);
+  if (options.files && options.rerunListed)
+    throw new Error(`--files and --rerun-listed do not go together\n${usage}`);
+  for (const f of options.files ?? [])
+    if (!existsSync(`dist/src/${options.folder}/${f}.js`))
+      throw new Error(
+        `--files: no dist/src/${options.folder}/${f}.js (run npm run build; names are src/${options.folder}'s files)`,
+      );
   return options;
 }
 
@@ -46,11 +62,12 @@ try {
   console.error(err.message);
   process.exit(2);
 }
-const { folder, budgetMinutes, concurrency, planOnly } = options;
+const { folder, budgetMinutes, concurrency, planOnly, files, rerunListed } = options;
 const recordDir = `reports/mutation/${folder}`;
 const planFile = `${recordDir}/plan.json`;
 const tempDir = `.stryker-tmp/${folder}`;
 rmSync(planFile, { force: true }); // the recorder writes a fresh one once Stryker has planned
+const mutate = mutatePatterns();
 
 const stryker = spawn(
   process.execPath,
@@ -59,7 +76,7 @@ const stryker = spawn(
     "run",
     "stryker.config.mjs",
     "--mutate",
-    `dist/src/${folder}/**/*.js`,
+    mutate.join(","),
     "--incrementalFile",
     `${recordDir}/incremental.json`,
     "--concurrency",
@@ -108,15 +125,26 @@ const results = readFileSync(`${recordDir}/results.jsonl`, "utf8")
   .split("\n")
   .filter(Boolean)
   .map((l) => JSON.parse(l));
-const summary = writeFolderScore({
-  folder,
-  plan,
-  results,
-  minutes: (Date.now() - started) / 60_000,
-  concurrency,
-  cpu: cpuName(),
-});
+const minutes = (Date.now() - started) / 60_000;
+const summary = rerunListed
+  ? writeRerunScore({ folder, results, minutes, ranges: mutate })
+  : writeFolderScore({ folder, plan, results, minutes, concurrency, cpu: cpuName(), files });
 console.log(`mutate: src/${folder}: ${summary} (docs/mutation.md)`);
+
+/** What Stryker mutates: the folder, some of its files, or the lines of its listed mutants. */
+function mutatePatterns() {
+  if (files) return files.map((f) => `dist/src/${folder}/${f}.js`);
+  if (!rerunListed) return [`dist/src/${folder}/**/*.js`];
+  const section = readSections().get(folder);
+  const listed = section ? parseListed(section.body) : [];
+  if (listed.length === 0) {
+    console.error(`mutate: docs/mutation.md lists no undetected mutant of src/${folder}; nothing to rerun`);
+    process.exit(2);
+  }
+  const ranges = listedRanges(listed);
+  console.log(`mutate: rerunning ${ranges.length} line ranges that hold the ${listed.length} listed mutants`);
+  return ranges;
+}
 
 /** The plan's size and its worst-case cost: every mutant survives, so runs every file that covers it. */
 function estimate(plan) {

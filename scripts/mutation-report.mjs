@@ -2,6 +2,9 @@
 // listing every mutant the unit tier let through. Each folder's section is replaced on its own run;
 // the table is rebuilt from the numbers kept in every section's opening marker.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { EQUIVALENT } from "./mutation-equivalent.mjs";
+import { matchKey, mergeRerun, parseListed } from "./mutation-rerun.mjs";
 
 const DOC = "docs/mutation.md";
 const INTRO = `# Mutation testing
@@ -20,8 +23,11 @@ Each mutant names its line in src/ where its code is found there verbatim, else 
 
 const COUNTED = ["Killed", "Timeout", "Survived", "NoCoverage", "RuntimeError", "Ignored"];
 
-/** Update docs/mutation.md for one folder; returns a one-line summary. */
-export function writeFolderScore({ folder, plan, results, minutes, concurrency, cpu }) {
+/**
+ * Update docs/mutation.md for one folder; returns a one-line summary. `files`, when given, names the
+ * only files of the folder that were mutated: the row then counts those files' mutants alone.
+ */
+export function writeFolderScore({ folder, plan, results, minutes, concurrency, cpu, files }) {
   const latest = new Map(results.map((r) => [r.id, r])); // a reused result may be reported twice
   const counts = Object.fromEntries(COUNTED.map((s) => [s, 0]));
   for (const r of latest.values()) if (r.status in counts) counts[r.status]++;
@@ -38,19 +44,45 @@ export function writeFolderScore({ folder, plan, results, minutes, concurrency, 
     minutes: Math.round(minutes),
     concurrency,
     cpu,
+    ...(files ? { files } : {}),
   };
   const escaped = [...latest.values()].filter((r) => r.status === "Survived" || r.status === "NoCoverage");
   const sections = readSections();
-  sections.set(folder, { row, body: survivorsSection(folder, row, escaped) });
+  const read = sourceReader();
+  const lines = escaped.sort(byPlace).map((m) => describeMutant(m, read).line);
+  sections.set(folder, { row, body: survivorsSection(folder, row, lines) });
   mkdirSync("docs", { recursive: true });
   writeFileSync(DOC, render(sections));
-  return `${formatScore(row.score)} (${detected} detected, ${counts.Survived} survived, ${counts.NoCoverage} no coverage, ${row.notRun} not run)`;
+  return summarise(row);
 }
+
+/**
+ * Merge a rerun of the lines of a folder's listed mutants (scripts/mutate.mjs --rerun-listed) into its
+ * row and list (see scripts/mutation-rerun.mjs for how); returns a one-line summary.
+ */
+export function writeRerunScore({ folder, results, minutes, ranges }) {
+  const sections = readSections();
+  const previous = sections.get(folder);
+  if (!previous) throw new Error(`docs/mutation.md has no src/${folder} section to rerun`);
+  const read = sourceReader();
+  const latest = [...new Map(results.map((r) => [r.id, r])).values()].sort(byPlace);
+  const listed = parseListed(previous.body);
+  const { row, escaped, rerun } = mergeRerun(previous.row, listed, latest, (m) => describeMutant(m, read));
+  row.date = new Date().toISOString().slice(0, 10);
+  row.minutes = previous.row.minutes + Math.round(minutes);
+  row.rerun = { ...rerun, lines: ranges.length, date: row.date, minutes: Math.round(minutes) };
+  sections.set(folder, { row, body: survivorsSection(folder, row, escaped) });
+  writeFileSync(DOC, render(sections));
+  return summarise(row);
+}
+
+const summarise = (r) =>
+  `${formatScore(r.score)} (${r.Killed + r.Timeout} detected, ${r.Survived} survived, ${r.NoCoverage} no coverage, ${r.notRun} not run)`;
 
 const formatScore = (score) => (score === null ? "–" : `${score.toFixed(1)}%`);
 
 /** The sections already in the document, by folder, each with the row kept in its marker. */
-function readSections() {
+export function readSections() {
   const sections = new Map();
   if (!existsSync(DOC)) return sections;
   const text = readFileSync(DOC, "utf8");
@@ -68,7 +100,7 @@ function render(sections) {
     ...folders.map((f) => {
       const r = sections.get(f).row;
       const cells = [
-        `src/${f}`,
+        r.files ? `src/${f} (files run: ${r.files.length})` : `src/${f}`,
         r.mutants,
         r.Killed,
         r.Timeout,
@@ -87,13 +119,16 @@ function render(sections) {
   ];
   const bodies = folders.map(
     (f) =>
-      `<!-- folder:${f} ${JSON.stringify(sections.get(f).row)} -->\n${sections.get(f).body}<!-- /folder:${f} -->\n`,
+      `<!-- folder:${f} ${JSON.stringify(sections.get(f).row)} -->\n${withReasons(sections.get(f).body)}<!-- /folder:${f} -->\n`,
   );
   return [INTRO, table.join("\n"), "", ...bodies].join("\n");
 }
 
 function survivorsSection(folder, row, escaped) {
   const lines = [`## src/${folder}`, ""];
+  if (row.files)
+    lines.push(`Files run (the folder's other files were not mutated): ${row.files.join(", ")}.`, "");
+  if (row.rerun) lines.push(rerunNote(row.rerun), "");
   if (row.reused > 0)
     lines.push(
       `${row.reused} of ${row.mutants} results were reused from the previous run (incremental: their code and tests had not changed).`,
@@ -109,28 +144,65 @@ function survivorsSection(folder, row, escaped) {
     return `${lines.join("\n")}\n`;
   }
   lines.push(`${escaped.length} mutants not detected (S = survived, N = no unit test runs the code):`, "");
+  lines.push(...escaped);
+  return `${lines.join("\n")}\n\n`;
+}
+
+/** Each listed mutant's line with its reason from scripts/mutation-equivalent.mjs, where it has one. */
+function withReasons(body) {
+  return body
+    .split("\n")
+    .map((line) => {
+      const [listed] = parseListed(line);
+      if (!listed) return line;
+      const bare = line.replace(/` — .*$/, "`");
+      return EQUIVALENT.has(listed.key) ? `${bare} — ${EQUIVALENT.get(listed.key)}` : bare;
+    })
+    .join("\n");
+}
+
+function rerunNote(r) {
+  const now = Object.entries(r.listedNow)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(", ");
+  return (
+    `Rerun ${r.date} (${r.minutes} minutes, \`npm run mutate -- <folder> --rerun-listed\`): the ${r.lines} compiled ` +
+    `line ranges that hold the ${r.listed} mutants listed before, ${r.mutants} mutants in all. Of the listed, ` +
+    `${r.matched} were made again: ${now || "none"}; ${r.unmatched} were not (their code changed) and stay listed. ` +
+    `The row takes each listed mutant's new status. Of the other mutants on those lines, those now undetected ` +
+    `moved from "not run" to the count; the ${r.othersDetected} now detected are not added, as the previous run ` +
+    `may already have counted them (the record keeps no per-mutant results).`
+  );
+}
+
+const byPlace = (a, b) =>
+  a.fileName.localeCompare(b.fileName) ||
+  a.location.start.line - b.location.start.line ||
+  a.location.start.column - b.location.start.column ||
+  a.mutatorName.localeCompare(b.mutatorName) ||
+  (a.replacement ?? "").localeCompare(b.replacement ?? "");
+
+/** Reads source files as lines, each once. */
+function sourceReader() {
   const sources = new Map();
-  const byPlace = (a, b) =>
-    a.fileName.localeCompare(b.fileName) ||
-    a.location.start.line - b.location.start.line ||
-    a.location.start.column - b.location.start.column ||
-    a.mutatorName.localeCompare(b.mutatorName) ||
-    (a.replacement ?? "").localeCompare(b.replacement ?? "");
-  const read = (file) => {
+  return (file) => {
     if (!sources.has(file)) sources.set(file, existsSync(file) ? readFileSync(file, "utf8").split("\n") : []);
     return sources.get(file);
   };
-  for (const m of escaped.sort(byPlace)) {
-    const js = relativeDist(m.fileName);
-    const original = snippet(read(js), m.location);
-    const ts = js.replace(/^dist\//, "").replace(/\.js$/, ".ts");
-    const tsLine = sourceLine(read(ts), read(js), original, m.location.start.line);
-    const place = tsLine === undefined ? `${js}:${m.location.start.line}` : `${ts}:${tsLine}`;
-    lines.push(
-      `- ${m.status === "Survived" ? "S" : "N"} \`${place}\` ${m.mutatorName}: \`${oneLine(original)}\` → \`${oneLine(m.replacement ?? "")}\``,
-    );
-  }
-  return `${lines.join("\n")}\n\n`;
+}
+
+/** A mutant's Markdown line in the list, and the key that matches it across edits of the source. */
+function describeMutant(m, read) {
+  const js = relativeDist(m.fileName);
+  const original = snippet(read(js), m.location);
+  const ts = js.replace(/^dist\//, "").replace(/\.js$/, ".ts");
+  const tsLine = sourceLine(read(ts), read(js), original, m.location.start.line);
+  const place = tsLine === undefined ? `${js}:${m.location.start.line}` : `${ts}:${tsLine}`;
+  const [code, replacement] = [oneLine(original), oneLine(m.replacement ?? "")];
+  return {
+    line: `- ${m.status === "Survived" ? "S" : "N"} \`${place}\` ${m.mutatorName}: \`${code}\` → \`${replacement}\``,
+    key: matchKey(place.replace(/:\d+$/, ""), m.mutatorName, code, replacement),
+  };
 }
 
 /** Stryker reports absolute paths (of the project, not its sandbox); the doc wants dist/src/… */
@@ -193,3 +265,7 @@ function oneLine(text) {
   const flat = text.replace(/\s+/g, " ").replaceAll("`", "'").trim();
   return flat.length > 80 ? `${flat.slice(0, 77)}…` : flat;
 }
+
+// `node scripts/mutation-report.mjs` rewrites docs/mutation.md from its own record, to refresh the
+// reasons after editing scripts/mutation-equivalent.mjs.
+if (process.argv[1] === fileURLToPath(import.meta.url)) writeFileSync(DOC, render(readSections()));

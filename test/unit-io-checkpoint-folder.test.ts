@@ -44,13 +44,17 @@ test("an empty folder, and a folder that cannot be read, are errors naming the f
   assert.throws(
     () => loadLatestCheckpoint(dir, () => {}),
     (e: unknown) =>
-      e instanceof ModelFileError && e.message === `${dir}: no checkpoints (step-*.ckpt) to resume from`,
+      e instanceof ModelFileError &&
+      e.message === `${dir}: no checkpoints (step-*.ckpt) to resume from` &&
+      e.location.file === dir,
   );
   const missing = join(dir, "nowhere");
   assert.throws(
     () => listCheckpoints(missing),
     (e: unknown) =>
-      e instanceof ModelFileError && e.message.startsWith(`${missing}: cannot read the checkpoint folder`),
+      e instanceof ModelFileError &&
+      e.message.startsWith(`${missing}: cannot read the checkpoint folder`) &&
+      e.location.file === missing,
   );
 });
 
@@ -75,7 +79,8 @@ test("a folder of files none of which decodes says how many were tried", () => {
     () => loadLatestCheckpoint(dir, (m) => warned.push(m)),
     (e: unknown) =>
       e instanceof ModelFileError &&
-      e.message === `${dir}: every checkpoint is damaged (2 tried); cannot resume`,
+      e.message === `${dir}: every checkpoint is damaged (2 tried); cannot resume` &&
+      e.location.file === dir,
   );
   assert.equal(warned.length, 2);
 });

@@ -112,8 +112,8 @@ function padding(c: NodeCtx, size: [number, number], channels: number, w: Window
   );
 }
 
-function pair(c: NodeCtx, name: string, dflt: number): [number, number] {
-  const v = c.ints(name, [dflt, dflt]);
+function pair(c: NodeCtx, name: string, dflt: [number, number]): [number, number] {
+  const v = c.ints(name, dflt);
   if (v.length !== 2 || !v.every((d) => Number.isInteger(d) && d >= 1))
     c.fail(`${name} [${v.join(", ")}]; expected two positive integers (a 2-D window)`);
   return [v[0], v[1]];
@@ -131,10 +131,16 @@ function conv(c: NodeCtx): Form {
   const groups = c.int("group", 1);
   if (perGroup * groups !== channels || filters % groups !== 0)
     c.fail(`weight [${w.dims.join(", ")}] with group ${groups} does not fit ${channels} input channels`);
-  const kernel = pair(c, "kernel_shape", kh);
+  // ONNX infers a missing kernel_shape from the weight: [kh, kw], not square.
+  const kernel = pair(c, "kernel_shape", [kh, kw]);
   if (kernel[0] !== kh || kernel[1] !== kw)
     c.fail(`kernel_shape [${kernel.join(", ")}] disagrees with the weight [${w.dims.join(", ")}]`);
-  const win: Window = { kernel, stride: pair(c, "strides", 1), dilation: pair(c, "dilations", 1), groups };
+  const win: Window = {
+    kernel,
+    stride: pair(c, "strides", [1, 1]),
+    dilation: pair(c, "dilations", [1, 1]),
+    groups,
+  };
   const pad = padding(c, [h, wd], channels, win);
   const bias = c.n.inputs[2] ? c.constant(c.n.inputs[2]) : null;
   if (bias && bias.data.length !== filters)
@@ -190,8 +196,8 @@ function pool(type: "maxPool2d" | "avgPool2d"): Mapper {
     )
       c.fail("count_include_pad 1 with padding: Homeostat's average pooling does not count padding");
     const win: Window = {
-      kernel: pair(c, "kernel_shape", 1),
-      stride: pair(c, "strides", 1),
+      kernel: pair(c, "kernel_shape", [1, 1]),
+      stride: pair(c, "strides", [1, 1]),
       dilation: [1, 1],
     };
     const pad = padding(c, [h, w], channels, win);

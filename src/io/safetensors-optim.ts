@@ -243,9 +243,11 @@ export function optimizerFromTensors(
       { file, field: "optimizer" },
     );
   const group = readGroup(st.metadata, params.length, file);
+  // optionsOf's own refusals already name the file: only the optimiser's are wrapped.
+  const options = optionsOf(type, group, file);
   let optimizer: ReturnType<typeof optimizerFromConfig>;
   try {
-    optimizer = optimizerFromConfig(optionsOf(type, group, file), "param_groups[0]");
+    optimizer = optimizerFromConfig(options, "param_groups[0]");
   } catch (error) {
     if (error instanceof HomeostatError)
       throw new ModelFileError(`${file}: ${error.message}`, { file, field: "param_groups" });

@@ -15,13 +15,24 @@ export interface NodeDef {
   domain?: string;
 }
 
-/** An ONNX model as another exporter might write it: float attributes by name, weights as float_data, no Homeostat metadata. */
+/** A graph input or output: its name, element type (1, float32, by default) and dims (a string is symbolic). */
+export interface ValueDef {
+  name: string;
+  elemType?: number;
+  dims: (number | string)[];
+}
+
+/**
+ * An ONNX model as another exporter might write it: float attributes by name, weights as float_data,
+ * no Homeostat metadata. By default one input "x" of [N, inputDim] (F when not given) and one output,
+ * the last node's; `inputs` and `outputs` replace them.
+ */
 export function foreignOnnx(
   nodes: NodeDef[],
   inits: [string, number[], Float32Array][],
-  opts: { inputDim?: number; opset?: number } = {},
+  opts: { inputDim?: number; opset?: number; inputs?: ValueDef[]; outputs?: ValueDef[] } = {},
 ): Uint8Array {
-  const FLOAT_ATTRS = ["alpha", "beta", "gamma", "epsilon"];
+  const FLOAT_ATTRS = ["alpha", "beta", "gamma", "epsilon", "value_float"];
   const w = new ProtoWriter();
   w.int(1, 9).message(7, (g) => {
     nodes.forEach((n, i) =>
@@ -48,19 +59,19 @@ export function foreignOnnx(
     );
     for (const [name, dims, data] of inits)
       g.message(5, (t) => t.packedInts(1, dims).int(2, 1).string(8, name).packedFloats(4, data));
-    const info = (name: string, d?: number) => (v: ProtoWriter) =>
-      v
-        .string(1, name)
-        .message(2, (t) =>
-          t.message(1, (tt) =>
-            tt
-              .int(1, 1)
-              .message(2, (s) =>
-                s.message(1, (x) => x.string(2, "N")).message(1, (x) => (d ? x.int(1, d) : x.string(2, "F"))),
-              ),
-          ),
-        );
-    g.message(11, info("x", opts.inputDim)).message(12, info(nodes[nodes.length - 1].output));
+    const info = (v: ValueDef) => (w: ProtoWriter) =>
+      w.string(1, v.name).message(2, (t) =>
+        t.message(1, (tt) =>
+          tt.int(1, v.elemType ?? 1).message(2, (s) => {
+            for (const d of v.dims)
+              s.message(1, (x) => (typeof d === "string" ? x.string(2, d) : x.int(1, d)));
+          }),
+        ),
+      );
+    const inputs = opts.inputs ?? [{ name: "x", dims: ["N", opts.inputDim || "F"] }];
+    const outputs = opts.outputs ?? [{ name: nodes[nodes.length - 1].output, dims: ["N", "F"] }];
+    for (const v of inputs) g.message(11, info(v));
+    for (const v of outputs) g.message(12, info(v));
   });
   w.message(8, (o) => o.string(1, "").int(2, opts.opset ?? 17));
   return w.finish();

@@ -1,0 +1,79 @@
+// Why each listed surviving mutant cannot be told apart from the original by any test (equivalent), or
+// is harmless: docs/mutation.md prints the reason after the mutant. A mutant here still counts as
+// survived in the score (Stryker's score); a `// Stryker disable` comment in the source is the way to
+// drop one from it, kept for lines where no other mutant of that mutator can be killed.
+//
+// Each entry: the file without extension, the mutator, and the code and replacement as the doc shows
+// them (one line, cut to 80 characters); they are matched as the doc's lines are, line numbers aside.
+import { matchKey } from "./mutation-rerun.mjs";
+
+const ENTRIES = [
+  [
+    "src/health/checks",
+    "ConditionalExpression",
+    "!pre",
+    "false",
+    "equivalent: every unit site reports its pre-activation (runLayers), so pre is never missing",
+  ],
+  [
+    "src/health/checks",
+    "ConditionalExpression",
+    "varying.length < 2",
+    "false",
+    "equivalent on non-empty data: one varying feature with the intercept has full rank 2, none has rank 1 of 1, so the rank test finds nothing either way",
+  ],
+  [
+    "src/health/checks",
+    "EqualityOperator",
+    "Math.abs(w) > 1e-6",
+    "Math.abs(w) >= 1e-6",
+    "harmless: differs only when a null direction's weight is exactly 1e-6, and then only in a term of the message",
+  ],
+  [
+    "src/health/checks",
+    "EqualityOperator",
+    "c < k",
+    "c <= k",
+    "equivalent: counts[k] is past the end of a Float64Array, so the extra write is dropped",
+  ],
+  [
+    "src/health/checks",
+    "AssignmentOperator",
+    "counts[c] += y[r * k + c]",
+    "counts[c] -= y[r * k + c]",
+    "equivalent: counts are only compared with 0 and with each other, which negating them all keeps",
+  ],
+  [
+    "src/health/checks",
+    "ConditionalExpression",
+    "counts[b] !== counts[a]",
+    "false",
+    "equivalent: a shortcut; two identical columns have equal counts, so the row-by-row comparison decides alike",
+  ],
+  [
+    "src/health/detectors",
+    "ConditionalExpression",
+    "p.accuracyMeans.length > 0",
+    "true",
+    "equivalent: with no accuracy, last([]) is undefined and undefined >= Θ is false, as the guard gives",
+  ],
+  [
+    "src/health/detectors",
+    "EqualityOperator",
+    "p.accuracyMeans.length > 0",
+    "p.accuracyMeans.length >= 0",
+    "equivalent: as above, the second test is false on an empty list",
+  ],
+  [
+    "src/health/detectors",
+    "ConditionalExpression",
+    "p.accuracyMeans.length === 0",
+    "false",
+    "equivalent: with no accuracy the mean of [] is NaN, and !(NaN <= limit) returns null as the guard does",
+  ],
+];
+
+/** Reason by match key (scripts/mutation-rerun.mjs's matchKey). */
+export const EQUIVALENT = new Map(
+  ENTRIES.map(([file, mutator, code, replacement, why]) => [matchKey(file, mutator, code, replacement), why]),
+);
