@@ -31,12 +31,14 @@ const BURST = [1201, 1300];
  * thing); the drift detector fires after it.
  */
 async function recordIncident(dir: string) {
-  // The clip of ±5 std (the default before 2026-12-03) lets the burst through far enough to show the incident.
+  // The clip of ±5 std and the centred inputs (the defaults before 2026-12-03) let the burst through far
+  // enough to show the incident.
   const learner = Learner.create({
     task: "classification",
     seed: 1,
     optimizer: { type: "adam", lr: 0.1 },
     normalizeClip: 5,
+    normalizeCenter: 1,
   });
   const live: TraceRow[] = [];
   traceLearner(learner, 1, (r) => live.push(r));
