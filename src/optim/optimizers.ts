@@ -191,6 +191,8 @@ function createOptimizer(
   // Adam's stage, last before the rate, applies the step in its own pass (the same bits, a pass fewer).
   const fused = stages.at(-2)?.updateAndApply ? stages.at(-2)! : null;
   const beforeFused = chain(...stages.slice(0, -2));
+  // Only the fused stage takes gradients as factors, and only when no stage before it reads them.
+  const takesFactors = fused !== null && stages.slice(0, -2).every((t) => t.passesThrough);
   const { lr, ...options } = checked;
   return {
     type,
@@ -209,8 +211,7 @@ function createOptimizer(
     stepLr: number,
     deferred: DeferredGradients,
   ): void {
-    // Only the fused stage takes gradients as factors, and only when no stage before it reads them.
-    if (!fused || !stages.slice(0, -2).every((t) => t.passesThrough)) settleAll(deferred);
+    if (!takesFactors) settleAll(deferred);
     if (fused) {
       beforeFused.update(updates, state.slice(0, -2), params, stepLr);
       fused.updateAndApply!(updates, state.at(-2), params, stepLr, stepLr, deferred);
