@@ -15,6 +15,7 @@ import { RunningNormalizer, type RunningNormalizerState } from "../src/data/runn
 import { DIGIT_STREAM_ROWS, type DigitRow, DigitStream } from "../src/data/digit-stream.js";
 import { Learner, type LearnerConfig, type LearnerState } from "../src/learner/index.js";
 import { ConfigError } from "../src/tensor/errors.js";
+import { configFlag, flagPairs } from "./sweep-flags.js";
 
 interface ReturnArgs {
   config: Record<string, unknown>;
@@ -24,16 +25,8 @@ interface ReturnArgs {
 }
 
 function parseArgs(argv: string[]): ReturnArgs {
-  const raw = new Map<string, string>();
-  for (let i = 0; i < argv.length; i += 2) raw.set(argv[i].replace(/^--/, ""), argv[i + 1] ?? "");
-  const bad = [...raw.keys()].find((k) => !["config", "seed", "rows", "after"].includes(k));
-  if (bad !== undefined) throw new ConfigError(`--${bad}: unknown option`, { field: `--${bad}` });
-  let config: Record<string, unknown>;
-  try {
-    config = JSON.parse(raw.get("config") ?? "{}");
-  } catch (e) {
-    throw new ConfigError(`--config: not JSON (${(e as Error).message})`, { field: "--config" });
-  }
+  const raw = flagPairs(argv, ["config", "seed", "rows", "after"]);
+  const config = configFlag(raw);
   const number = (key: string, fallback: number) => {
     const v = Number(raw.get(key) ?? fallback);
     if (!Number.isInteger(v) || v < 0)

@@ -14,6 +14,7 @@ import { Learner, type LearnerConfig } from "../src/learner/index.js";
 import { ConfigError } from "../src/tensor/errors.js";
 import { accuracy, REJECTED, recurring } from "./live-bench-measure.js";
 import { runSynthetic, SYNTHETIC_STREAMS } from "./live-bench-synthetic.js";
+import { configFlag, flagPairs } from "./sweep-flags.js";
 
 interface SweepArgs {
   name: string;
@@ -25,17 +26,8 @@ interface SweepArgs {
 }
 
 function parseArgs(argv: string[]): SweepArgs {
-  const raw = new Map<string, string>();
-  for (let i = 0; i < argv.length; i += 2) raw.set(argv[i].replace(/^--/, ""), argv[i + 1] ?? "");
-  const known = ["name", "config", "rows", "until", "synthetic-rows", "seed"];
-  const bad = [...raw.keys()].find((k) => !known.includes(k));
-  if (bad !== undefined) throw new ConfigError(`--${bad}: unknown option`, { field: `--${bad}` });
-  let config: Record<string, unknown>;
-  try {
-    config = JSON.parse(raw.get("config") ?? "{}");
-  } catch (e) {
-    throw new ConfigError(`--config: not JSON (${(e as Error).message})`, { field: "--config" });
-  }
+  const raw = flagPairs(argv, ["name", "config", "rows", "until", "synthetic-rows", "seed"]);
+  const config = configFlag(raw);
   const rows = Number(raw.get("rows") ?? 100_000);
   return {
     name: raw.get("name") ?? JSON.stringify(config),
