@@ -117,6 +117,17 @@ function kernelFlags(values: { backend?: string; threads?: string }): KernelChoi
   };
 }
 
+/**
+ * The kernels of the commands that run js unless told otherwise (continual, live, replay: their
+ * documented default, where the library's own is wasm in Node): --backend and --threads where given.
+ */
+function useKernelsOrJs(values: { backend?: string; threads?: string }): void {
+  const kernels = kernelFlags(values);
+  if (kernels.backend !== undefined || kernels.threads !== undefined)
+    useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
+  else useBackend("js");
+}
+
 /** Apply --backend and --threads over what the run config says. */
 function backendFlags(cfg: RunConfig, values: { backend?: string; threads?: string }): void {
   const flags = kernelFlags(values);
@@ -228,10 +239,7 @@ async function continual(rest: string[]): Promise<number> {
     resume: { type: "string" },
   });
   // The continual runner trains on the js backend unless --backend or --threads ask otherwise.
-  const kernels = kernelFlags(values);
-  if (kernels.backend !== undefined || kernels.threads !== undefined)
-    useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
-  else useBackend("js"); // its documented default; the library's own is wasm in Node
+  useKernelsOrJs(values);
   const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
   if (values.resume) {
     if (values.config)
@@ -276,10 +284,7 @@ async function live(rest: string[]): Promise<number> {
     token: { type: "string" },
   });
   // Rows come one at a time through small networks: the js backend unless --backend or --threads ask otherwise.
-  const kernels = kernelFlags(values);
-  if (kernels.backend !== undefined || kernels.threads !== undefined)
-    useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
-  else useBackend("js"); // its documented default; the library's own is wasm in Node
+  useKernelsOrJs(values);
   const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
   const { serve, port, host, dir, token, ...stream } = values;
   if (serve) {
@@ -306,10 +311,7 @@ async function replay(rest: string[]): Promise<number> {
   });
   if (values.seed !== undefined)
     throw new UsageError("replay rebuilds the learner with its own seed; leave out --seed");
-  const kernels = kernelFlags(values);
-  if (kernels.backend !== undefined || kernels.threads !== undefined)
-    useBackend(kernels.backend ?? "auto", { threads: kernels.threads });
-  else useBackend("js"); // its documented default; the library's own is wasm in Node
+  useKernelsOrJs(values);
   await runReplay(
     {
       dir: values.dir,
