@@ -24,7 +24,9 @@ export const SLOW_FILES = [
   "continual-golden", // 89 s: full continual-learning runs against recorded figures
   "cli-files", // 56 s: 95 CLI child processes
   "homeostasis-plasticity", // 45 s: one long plasticity experiment
-  "cli", // 37 s: CLI child processes (demo mnist, train → eval → predict, export)
+  // "cli" (37 s) split in two: CLI child processes
+  "cli-commands", // demo mnist, train → eval → predict, export
+  "cli-refusals", // bad configs, CSV, IDX, model files, output paths
   "continual-resume", // 27 s: continual runs stopped and resumed
   "health-zoo", // 25 s: the health zoo, every case a training run
   "cli-rows", // 18 s: CLI child processes

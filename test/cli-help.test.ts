@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { registries } from "../src/cli/plugins.js";
 import { strategies } from "../src/continual/strategies/index.js";
+import { LEARNER_OPTIONS, parseLearnerConfig } from "../src/learner/config.js";
 
 const BIN = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
 const MAIN = new URL("../src/cli/main.js", import.meta.url).href;
@@ -272,5 +273,33 @@ test("the train page and docs/cli.md list every built-in kind of every registry,
         assert.match(after, new RegExp(`^    ${option} `, "m"), `train --help: ${kind.name}.${option}`);
       }
     }
+  }
+});
+
+test("the live page and docs/cli.md list every key the learner's config takes, with its default", () => {
+  // The parser's own list of the keys it takes (its answer to an unknown key), so a key added to the
+  // learner's schema, or checked by hand beside it, fails here until the help and the docs name it.
+  const refusal = (() => {
+    try {
+      parseLearnerConfig({ task: "classification", "no such key": 1 });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return "";
+  })();
+  const keys = /expected one of (.*)$/.exec(refusal)?.[1].split(", ") ?? [];
+  assert.ok(keys.includes("normalizeClip") && keys.includes("hidden"), `the learner's keys: ${refusal}`);
+  const page = pages.get("live")!.stdout;
+  const section = page.split("Live config:\n")[1].split("The command's keys")[0].replace(/\s+/g, " ");
+  const doc = readFileSync(new URL("docs/cli.md", ROOT), "utf8");
+  const liveConfig = doc.split('<a id="the-live-config">')[1].split("\n\n")[0];
+  for (const key of keys) {
+    assert.match(section, new RegExp(`[ (]${key}\\b`), `live --help: the learner's ${key}`);
+    assert.ok(liveConfig.includes(`\`${key}\``), `docs/cli.md, the live config: ${key}`);
+  }
+  for (const [key, spec] of Object.entries(LEARNER_OPTIONS)) {
+    if (!("default" in spec)) continue;
+    const shown = new RegExp(`\\b${key} [^,[]*\\[${String(spec.default)}\\]`);
+    assert.match(section, shown, `live --help: ${key}'s default ${spec.default}`);
   }
 });

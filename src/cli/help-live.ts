@@ -61,8 +61,10 @@ export const livePage = {
     inputs, inputShape (rows as images, e.g. [28, 28, 1]), hidden [[64]] (widths or layer configs, e.g.
     {"type": "conv2d", "filters": 8, "kernel": 3, "activation": "relu"}), optimizer [{"type": "adam", "lr": 0.001}], batch [1], seed [0],
     memory [8000], replay [1], window [1000], normalize [true], normalizeDecay [0.001],
-    drift "adwin" | "page-hinkley" | "none" [adwin], consolidate "onlineEwc" | "none" [none],
-    features, labels.
+    normalizeClip [1.5] (± std), normalizeCenter [0.75] (the share of the mean taken off),
+    drift "adwin" | "page-hinkley" | "none" [adwin], health [true], probe [64], probeEvery [1000],
+    homeostasis [["redo"]] (regulators, as a run config names them),
+    consolidate "onlineEwc" | "ewc" | "si" | "mas" | "lwf" | "none" [none], features, labels.
   The command's keys beside them (paths relative to the config's folder):
     input, predictions: paths or "-";  target: the label's column [label, y or target, else the last]
     checkpoint {"dir" [runs/<config name>/checkpoint], "every": rows [only at the end]}

@@ -39,7 +39,7 @@ export const demoPage = {
     json: JSON_FLAG,
     quiet: QUIET,
     seed: "demo seed: seed of the initial weights (default 0); demo mnist, cnn: the run's seed (default 1)",
-    backend: `demo mnist, cnn: ${KERNELS.backend}; demo seed runs on js`,
+    backend: `demo mnist, cnn: ${KERNELS.backend}; demo seed ignores it: it runs on the library's default (wasm, one thread)`,
     threads: `demo mnist, cnn: ${KERNELS.threads}`,
     help: HELP,
   },

@@ -54,7 +54,8 @@ Common flags:
   --quiet    print nothing but errors (and the JSON line with --json)
   --seed N   override the run's seed
   --backend auto|js|wasm   where the kernels run (default: for eval and predict, where the model was
-                           trained; else the run config's "backend"; else auto: wasm where it loads)
+                           trained; for continual, live and replay, js; else the run config's
+                           "backend"; else auto: wasm where it loads)
   --threads N              threads for large matrix products on wasm (default: the cores available)
   -h, --help this text; after a command, that command's page
 

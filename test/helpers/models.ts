@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { ActivationName } from "../../src/nn/activations.js";
 import type { Layer } from "../../src/nn/layer.js";
+import { Dense, Dropout } from "../../src/nn/layers.js";
 import { Sequential } from "../../src/nn/sequential.js";
 import { ModelFileError } from "../../src/tensor/errors.js";
 import { Rng } from "../../src/tensor/rng.js";
@@ -87,3 +88,17 @@ export function threeBlobs(n: number, seed: number): { x: Tensor; y: Tensor } {
   }
   return { x: new Tensor(x, [n, 2]), y: new Tensor(y, [n, 3]) };
 }
+
+/** A 2-16-3 ReLU/softmax MLP for threeBlobs, with a dropout layer after the hidden one when `dropout` > 0. */
+export function blobsMlp(seed: number, dropout = 0): Sequential {
+  const layers = [
+    new Dense(16, { activation: "relu" }),
+    ...(dropout ? [new Dropout(dropout)] : []),
+    new Dense(3, { activation: "softmax" }),
+  ];
+  return new Sequential(layers).build(2, new Rng(seed));
+}
+
+/** Every parameter's values, in the model's parameter order. */
+export const parameterValues = (m: Sequential): number[][] =>
+  m.parameters().map(([, t]) => Array.from(t.data));
