@@ -9,6 +9,8 @@
  *   memory stays flat over any number of steps and no page is touched for the first time on a hot path.
  */
 
+import type { Data } from "../../tensor/tensor.js";
+
 const ALIGN = 64;
 
 function alignUp(x: number): number {
@@ -135,4 +137,14 @@ export class Arena {
   get bytes(): number {
     return this.heap.memory.buffer.byteLength;
   }
+}
+
+/**
+ * Write 0 into each 4 KiB page of `out` (about to be overwritten): the OS maps a fresh array's pages at
+ * their first touch (~10 µs each on a VM: 10–30 ms for GEMM 1024³'s 4 MiB result, a 45 ms product).
+ */
+export function touchPages(out: Data): void {
+  const step = 4096 / out.BYTES_PER_ELEMENT;
+  for (let i = 0; i < out.length; i += step) out[i] = 0;
+  out[out.length - 1] = 0;
 }

@@ -206,6 +206,11 @@ export function runChunk(ex: JobKernels, job: Job, i: number, thread: number): v
   );
 }
 
+/** Rows per chunk of a row-split product: a multiple of the tile height, about four chunks per thread. */
+export function rowChunk(m: number, mr: number, threads: number): number {
+  return Math.max(mr, Math.ceil(m / (4 * threads) / mr) * mr);
+}
+
 /** The argument words of `job`, its kind first. */
 function jobWords(job: Job): number[] {
   switch (job.kind) {

@@ -1,7 +1,8 @@
 import type { Data } from "../../tensor/tensor.js";
-import { Arena, Heap } from "./arena.js";
+import { Arena, Heap, touchPages } from "./arena.js";
 import type { LoadedKernels } from "./loader.js";
 import { ThreadControl } from "./thread-control.js";
+import { rowChunk } from "./jobs.js";
 import type { ThreadPool } from "./threads.js";
 
 /**
@@ -311,7 +312,7 @@ export class KernelRunner {
       this.productRoom(m, n, k, outAt),
       3,
     );
-    const { cAt, np } = this.productAt(aAt!, bAt!, m, n, k, transA, transB, outAt);
+    const { cAt, np } = this.productAt(aAt!, bAt!, m, n, k, transA, transB, outAt, outAt < 0 ? out : null);
     const ex = this.kernels.exports;
     if (epilogue) ex.biasAct(cAt, biasAt ?? 0, m, n, np, epilogue.bias ? 1 : 0, epilogue.relu ? 1 : 0);
     this.output(cAt, out, m, np);
@@ -329,7 +330,8 @@ export class KernelRunner {
    * C = op(A)·op(B) for operands at byte offsets in the kernels' memory (m > 1), A packed once, then the
    * columns of C computed by `gemmColumns`, split across threads when the product is large. C goes to
    * `outAt` (a resident output) when C needs no padding, else to a padded region of the arena, which
-   * must have `productRoom` left; returns where C is and its row stride.
+   * must have `productRoom` left; returns where C is and its row stride. `copiedTo`: a plain array C will
+   * be copied into, whose pages the calling thread touches while the workers compute (see `touchPages`).
    */
   productAt(
     aAt: number,
@@ -340,6 +342,7 @@ export class KernelRunner {
     transA: boolean,
     transB: boolean,
     outAt = -1,
+    copiedTo: Data | null = null,
   ): { cAt: number; np: number } {
     const { mr, nr, arena } = this;
     const mp = Math.ceil(m / mr) * mr;
@@ -383,12 +386,8 @@ export class KernelRunner {
         chunkRows,
       },
       ex,
+      copiedTo ? () => touchPages(copiedTo) : undefined,
     );
     return { cAt, np };
   }
-}
-
-/** Rows per chunk of a row-split product: a multiple of the tile height, about four chunks per thread. */
-function rowChunk(m: number, mr: number, threads: number): number {
-  return Math.max(mr, Math.ceil(m / (4 * threads) / mr) * mr);
 }

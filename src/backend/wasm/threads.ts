@@ -178,8 +178,12 @@ export class ThreadPool {
     return null;
   }
 
-  /** Run every chunk of `job` (the calling thread takes part, with `ex`) and return when all are done. */
-  run(job: Job, ex: JobKernels): void {
+  /**
+   * Run every chunk of `job` (the calling thread takes part, with `ex`) and return when all are done.
+   * `alongside`, when given, runs on the calling thread as soon as the job is published, while the
+   * workers start on its chunks: serial work that would otherwise wait for the product.
+   */
+  run(job: Job, ex: JobKernels, alongside?: () => void): void {
     const ctl = this.ctl;
     if (job.chunks > MAX_CHUNKS)
       throw new Error(`wasm threads: ${job.chunks} chunks is more than ${MAX_CHUNKS}`);
@@ -189,6 +193,7 @@ export class ThreadPool {
     Atomics.store(ctl, CTL.claim, (gen & 0x7fff) << 16);
     Atomics.store(ctl, CTL.generation, gen);
     Atomics.notify(ctl, CTL.generation);
+    alongside?.();
     workOnJob(ctl, gen, job.chunks, (i) => runChunk(ex, job, i, 0));
     // Only chunks a worker has already started remain: poll a while before sleeping on them.
     let done: number;
