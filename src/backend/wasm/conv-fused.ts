@@ -173,16 +173,19 @@ export function convBackward(
   const { rows, taps } = convSizes(g);
   const cols = fields.current(kept);
   const dwAt = dw ? mm.offsetOf(dw) : -1;
-  // The filter gradient from the fields in place (taps in eights), as the forward product.
-  const direct = taps % 8 === 0 && readsFieldsInPlace(mm, filters, rows, taps);
+  // The filter gradient from the fields in place, as the forward product: taps in eights, or else
+  // (a first layer's 9, 25 or 27) tap by tap against filters in eights, through dwᵀ in `byTap` floats.
+  const inPlace = readsFieldsInPlace(mm, filters, rows, taps);
+  const direct = inPlace && (taps % 8 === 0 || (taps >= 4 && filters % 8 === 0));
+  const byTap = direct && taps % 8 !== 0 ? ((taps & ~3) + 4) * filters : 0;
   // dx a few images at a time, each block of the product into col2im while in cache (taps in fours).
-  const directDx = taps % 4 === 0 && readsFieldsInPlace(mm, filters, rows, taps);
+  const directDx = taps % 4 === 0 && inPlace;
   const chunkRows = directDx ? ex.inputGradientRows(g.outH * g.outW) : 0;
   const room =
     16 +
     (dw && !cols ? rows * taps : 0) +
     (dx ? (directDx ? chunkRows * taps + 16 : mm.productRoom(rows, taps, filters, -1)) + dx.length : 0) +
-    (dw ? (direct ? dw.length : mm.productRoom(filters, taps, rows, dwAt)) : 0);
+    (dw ? (direct ? dw.length + byTap : mm.productRoom(filters, taps, rows, dwAt)) : 0);
   const [dzAt, wAt, xAt] = mm.stage(dw ? [dz, w, cols ?? x] : [dz, w], room, 9) as [number, number, number?];
   const geoAt = writeGeometry(arena, g);
   if (dx && directDx) {
@@ -207,7 +210,8 @@ export function convBackward(
     if (!cols) ex.im2col(xAt!, geoAt, 0, colsAt);
     if (direct) {
       const at = dwAt >= 0 ? dwAt : arena.take(dw.length);
-      ex.filtersGradient(dzAt, colsAt, rows, taps, filters, at);
+      if (byTap > 0) ex.filtersGradientByTap(dzAt, colsAt, rows, taps, filters, at, arena.take(byTap));
+      else ex.filtersGradient(dzAt, colsAt, rows, taps, filters, at);
       mm.output(at, dw);
     } else {
       const { cAt, np } = mm.productAt(dzAt, colsAt, filters, taps, rows, true, false, dwAt);

@@ -119,6 +119,41 @@ export function filtersGradient(dz: usize, cols: usize, rows: i32, taps: i32, fi
 }
 
 /**
+ * `filtersGradient` for taps not in eights (a first layer's 9, 25 or 27; filters in eights, taps at
+ * least 4): dwᵀ [taps × filters] = colsᵀ·dz into `t` ((taps rounded down to 4) + 4 rows of `filters`
+ * floats), then transposed into dw. Four taps against eight filters a tile, the fields' taps splatted
+ * where they lie and dz's rows read as they are; a tail of taps is the last four taps, its sums kept in
+ * the last 4 rows of `t` (the window overlaps the one before; sums added into the same rows twice
+ * would be wrong). Each entry the same sum in the same order as `filtersGradient`'s (a product of two
+ * floats is the same either way round): the same bits.
+ */
+export function filtersGradientByTap(dz: usize, cols: usize, rows: i32, taps: i32, filters: i32, dw: usize, t: usize): void {
+  const ldz = <usize>filters << 2;
+  const ldc = <usize>taps << 2;
+  const whole = taps & ~3;
+  for (let p0 = 0; p0 < rows; p0 += KC) {
+    const kc = min(KC, rows - p0);
+    const a = cols + <usize>p0 * ldc;
+    const b = dz + <usize>p0 * ldz;
+    for (let j = 0; j < taps; j += 4) {
+      // The tail: taps taps−4..taps−1, into rows whole..whole+3 of t.
+      const first = min(j, taps - 4);
+      for (let f = 0; f < filters; f += 8) {
+        const c = t + <usize>j * ldz + (<usize>f << 2);
+        const at = a + (<usize>first << 2);
+        if (p0 > 0) fourRows(kc, at, 4, ldc, b + (<usize>f << 2), ldz, c, ldz, true);
+        else fourRows(kc, at, 4, ldc, b + (<usize>f << 2), ldz, c, ldz, false);
+      }
+    }
+  }
+  for (let tap = 0; tap < taps; tap++) {
+    const row = tap < whole ? tap : whole + tap - (taps - 4);
+    for (let f = 0; f < filters; f++)
+      store<f32>(dw + ((<usize>f * <usize>taps + <usize>tap) << 2), load<f32>(t + ((<usize>row * <usize>filters + <usize>f) << 2)));
+  }
+}
+
+/**
  * C[4 × 8] (row stride ldc bytes) = (accumulate ? C : 0) + A[4 × kc] · B[kc × 8] (row stride ldb bytes):
  * gemm.ts's micro-kernel with A read in place, its rows `lane` bytes apart and its depths `depth`.
  */
