@@ -50,6 +50,8 @@ const CASES: Case[] = [
   { shape: [3, 20, 20, 1], filters: 24, window: { kernel: [5, 5], padding: "valid" } },
   { shape: [2, 9, 9, 1], filters: 8, window: { kernel: [2, 2], padding: "valid" } },
   { shape: [2, 6, 9, 1], filters: 8, window: { kernel: [1, 5], padding: "same" } },
+  // Large enough to split (3.5M multiply-adds) but 27 taps: in place on one thread however many there are.
+  { shape: [9, 32, 32, 3], filters: 16, window: { kernel: [3, 3], padding: "same" } },
   // Large enough to be split across threads (rows 32·28·28, 288 taps, 32 filters).
   { shape: [32, 28, 28, 32], filters: 32, window: { kernel: [3, 3], padding: "same" } },
 ];

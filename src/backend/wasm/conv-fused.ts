@@ -86,12 +86,22 @@ export class KeptFields {
 export const KEEP_BELOW_CHANNELS = 4;
 
 /**
+ * Below this many taps (a first layer's: up to 7 channels at 3×3, 2 at 5×5) a convolution's products
+ * stay on one thread, in place, however many threads there are. Their depth is too short to pay for a
+ * split: on a quiet Zen 5, two threads ran the 28×28×1→16 and 32×32×3→16 layers at 0.79× and 0.62× of
+ * one, and here two threads took 1.2–1.3× one thread's CPU time per step on them (docs/performance.md).
+ */
+export const SPLIT_MIN_TAPS = 64;
+
+/**
  * Whether the forward product reads the fields in place (`fieldsTimesFilters`: no packing pass over
- * them, no transpose of the result) rather than through `productAt`: on one thread, for filters in
- * fours. The packed product stays where it would be split across threads.
+ * them, no transpose of the result) rather than through `productAt`, for filters in fours: on one
+ * thread, and with threads where the product is too small or too shallow (`SPLIT_MIN_TAPS`) to split.
+ * The packed product stays where it would be split across threads.
  */
 function readsFieldsInPlace(mm: KernelRunner, filters: number, rows: number, taps: number): boolean {
-  return filters % 4 === 0 && (mm.threadCount === 1 || filters * rows * taps < THREAD_MIN_MACS);
+  const split = mm.threadCount > 1 && filters * rows * taps >= THREAD_MIN_MACS && taps >= SPLIT_MIN_TAPS;
+  return filters % 4 === 0 && !split;
 }
 
 /**
