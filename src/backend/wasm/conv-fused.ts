@@ -188,8 +188,8 @@ export function convBackward(
   const inPlace = readsFieldsInPlace(mm, filters, rows, taps);
   const direct = inPlace && (taps % 8 === 0 || (taps >= 4 && filters % 8 === 0));
   const byTap = direct && taps % 8 !== 0 ? ((taps & ~3) + 4) * filters : 0;
-  // dx a few images at a time, each block of the product into col2im while in cache (taps in fours).
-  const directDx = taps % 4 === 0 && inPlace;
+  // dx a few images at a time, each block of the product into col2im while in cache (taps at least 4).
+  const directDx = taps >= 4 && inPlace;
   const chunkRows = directDx ? ex.inputGradientRows(g.outH * g.outW) : 0;
   const room =
     16 +

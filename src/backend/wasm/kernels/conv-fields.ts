@@ -40,7 +40,7 @@ export function fieldsTimesFilters(
 }
 
 /**
- * dx ← col2im(dz·w) for dz [rows × filters] and w [filters × taps] (taps a multiple of 4), a few images
+ * dx ← col2im(dz·w) for dz [rows × filters] and w [filters × taps] (taps at least 4), a few images
  * at a time: each block of the product, `scratch` (the most floats `inputGradientRows` gives), goes
  * into col2im while it is still in cache rather than the whole product first. `g` is the geometry
  * block (kernels/conv.ts); `g1` 16 more int32s for one chunk's copy of it.
@@ -71,8 +71,10 @@ export function inputGradientRows(perImage: i32): i32 {
 }
 
 /**
- * C [rows × n] = A [rows × depth] · B [depth × n], all three row-major and unpadded (n a multiple of 4),
- * each entry summed as `gemmColumns` sums it.
+ * C [rows × n] = A [rows × depth] · B [depth × n], all three row-major and unpadded (n at least 4),
+ * each entry summed as `gemmColumns` sums it. Columns past the last eight go four at a time, the last
+ * four ending at n (where n is not in fours, that window overlaps the one before and writes the same
+ * values again: each is computed whole, not added to).
  */
 function rowsTimes(a: usize, rows: i32, depth: i32, b: usize, n: i32, c: usize): void {
   const lda = <usize>depth << 2;
@@ -91,9 +93,10 @@ function rowsTimes(a: usize, rows: i32, depth: i32, b: usize, n: i32, c: usize):
         if (p0 > 0) fourRows(kc, ap, lda, 4, bp, ldc, cr + (<usize>j << 2), ldc, true);
         else fourRows(kc, ap, lda, 4, bp, ldc, cr + (<usize>j << 2), ldc, false);
       }
-    for (let i = 0; i < 4; i++) for (let g = j; g < n; g += 4) oneRow(depth, ar + <usize>i * lda, b, n, g, cr + <usize>i * ldc);
+    for (let i = 0; i < 4; i++)
+      for (let g = j; g < n; g += 4) oneRow(depth, ar + <usize>i * lda, b, n, min(g, n - 4), cr + <usize>i * ldc);
   }
-  for (; r < rows; r++) for (let g = 0; g < n; g += 4) oneRow(depth, a + <usize>r * lda, b, n, g, c + <usize>r * ldc);
+  for (; r < rows; r++) for (let g = 0; g < n; g += 4) oneRow(depth, a + <usize>r * lda, b, n, min(g, n - 4), c + <usize>r * ldc);
 }
 
 /**
