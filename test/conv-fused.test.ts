@@ -43,6 +43,15 @@ const CASES: Case[] = [
   // Both products read from the fields in place (small enough for one thread): 288 taps and 294 rows
   // (each two depth blocks of 256), two rows past the last four, 20 filters (groups of 8, 8 and 4).
   { shape: [6, 7, 7, 32], filters: 20, window: { kernel: [3, 3], padding: "same" } },
+  // The filter gradient tap by tap (taps not in eights, filters in eights; under the threads' split):
+  // 27 taps (a tail of the last four) over 2,645 rows (ten depth blocks and 85 rows), 25 taps against
+  // 24 filters, 4 taps (no tail) and 5 (the tail all but the whole of the window before).
+  { shape: [5, 23, 23, 3], filters: 16, window: { kernel: [3, 3], padding: "same" } },
+  { shape: [3, 20, 20, 1], filters: 24, window: { kernel: [5, 5], padding: "valid" } },
+  { shape: [2, 9, 9, 1], filters: 8, window: { kernel: [2, 2], padding: "valid" } },
+  { shape: [2, 6, 9, 1], filters: 8, window: { kernel: [1, 5], padding: "same" } },
+  // Large enough to split (3.5M multiply-adds) but 27 taps: in place on one thread however many there are.
+  { shape: [9, 32, 32, 3], filters: 16, window: { kernel: [3, 3], padding: "same" } },
   // Large enough to be split across threads (rows 32·28·28, 288 taps, 32 filters).
   { shape: [32, 28, 28, 32], filters: 32, window: { kernel: [3, 3], padding: "same" } },
 ];

@@ -202,7 +202,9 @@ export const fusedBackward = {
     const relu = attrs.relu as boolean;
     const filters = w!.shape[0]!;
     const rows = g.size / filters;
-    const dz = relu ? allocate(g.dtype, g.size) : g.data;
+    // dz lives only in this rule: in the backend's memory where it keeps a block for these filters.
+    const scratch = relu && g.dtype === "float32" ? (backend().scratchFor?.(w!.data, g.size) ?? null) : null;
+    const dz = relu ? (scratch ?? allocate(g.dtype, g.size)) : g.data;
     const db = b && needs[2] ? new Tensor(allocate(g.dtype, filters), [filters]) : null;
     if (relu || db) {
       const kernel = backend().linearBackward ?? jsBackend.linearBackward;

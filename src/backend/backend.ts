@@ -327,4 +327,11 @@ export interface Backend {
    * it once. Optional: a backend without memory of its own keeps none.
    */
   bufferFor?(owner: object, n: number): Float32Array | null;
+  /**
+   * n floats in this backend's memory for a value that lives within one gradient rule (a fused
+   * convolution's dz past relu), so its kernels read and write it in place rather than through copies:
+   * one block per `owner` (its filters), reused from call to call, so the contents last only until the
+   * next call for the same owner. Null where the backend keeps no memory of its own or declines.
+   */
+  scratchFor?(owner: object, n: number): Float32Array | null;
 }

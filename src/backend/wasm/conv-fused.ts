@@ -86,12 +86,22 @@ export class KeptFields {
 export const KEEP_BELOW_CHANNELS = 4;
 
 /**
+ * Below this many taps (a first layer's: up to 7 channels at 3×3, 2 at 5×5) a convolution's products
+ * stay on one thread, in place, however many threads there are. Their depth is too short to pay for a
+ * split: on a quiet Zen 5, two threads ran the 28×28×1→16 and 32×32×3→16 layers at 0.79× and 0.62× of
+ * one, and here two threads took 1.2–1.3× one thread's CPU time per step on them (docs/performance.md).
+ */
+export const SPLIT_MIN_TAPS = 64;
+
+/**
  * Whether the forward product reads the fields in place (`fieldsTimesFilters`: no packing pass over
- * them, no transpose of the result) rather than through `productAt`: on one thread, for filters in
- * fours. The packed product stays where it would be split across threads.
+ * them, no transpose of the result) rather than through `productAt`, for filters in fours: on one
+ * thread, and with threads where the product is too small or too shallow (`SPLIT_MIN_TAPS`) to split.
+ * The packed product stays where it would be split across threads.
  */
 function readsFieldsInPlace(mm: KernelRunner, filters: number, rows: number, taps: number): boolean {
-  return filters % 4 === 0 && (mm.threadCount === 1 || filters * rows * taps < THREAD_MIN_MACS);
+  const split = mm.threadCount > 1 && filters * rows * taps >= THREAD_MIN_MACS && taps >= SPLIT_MIN_TAPS;
+  return filters % 4 === 0 && !split;
 }
 
 /**
@@ -173,16 +183,19 @@ export function convBackward(
   const { rows, taps } = convSizes(g);
   const cols = fields.current(kept);
   const dwAt = dw ? mm.offsetOf(dw) : -1;
-  // The filter gradient from the fields in place (taps in eights), as the forward product.
-  const direct = taps % 8 === 0 && readsFieldsInPlace(mm, filters, rows, taps);
-  // dx a few images at a time, each block of the product into col2im while in cache (taps in fours).
-  const directDx = taps % 4 === 0 && readsFieldsInPlace(mm, filters, rows, taps);
+  // The filter gradient from the fields in place, as the forward product: taps in eights, or else
+  // (a first layer's 9, 25 or 27) tap by tap against filters in eights, through dwᵀ in `byTap` floats.
+  const inPlace = readsFieldsInPlace(mm, filters, rows, taps);
+  const direct = inPlace && (taps % 8 === 0 || (taps >= 4 && filters % 8 === 0));
+  const byTap = direct && taps % 8 !== 0 ? ((taps & ~3) + 4) * filters : 0;
+  // dx a few images at a time, each block of the product into col2im while in cache (taps at least 4).
+  const directDx = taps >= 4 && inPlace;
   const chunkRows = directDx ? ex.inputGradientRows(g.outH * g.outW) : 0;
   const room =
     16 +
     (dw && !cols ? rows * taps : 0) +
     (dx ? (directDx ? chunkRows * taps + 16 : mm.productRoom(rows, taps, filters, -1)) + dx.length : 0) +
-    (dw ? (direct ? dw.length : mm.productRoom(filters, taps, rows, dwAt)) : 0);
+    (dw ? (direct ? dw.length + byTap : mm.productRoom(filters, taps, rows, dwAt)) : 0);
   const [dzAt, wAt, xAt] = mm.stage(dw ? [dz, w, cols ?? x] : [dz, w], room, 9) as [number, number, number?];
   const geoAt = writeGeometry(arena, g);
   if (dx && directDx) {
@@ -207,7 +220,8 @@ export function convBackward(
     if (!cols) ex.im2col(xAt!, geoAt, 0, colsAt);
     if (direct) {
       const at = dwAt >= 0 ? dwAt : arena.take(dw.length);
-      ex.filtersGradient(dzAt, colsAt, rows, taps, filters, at);
+      if (byTap > 0) ex.filtersGradientByTap(dzAt, colsAt, rows, taps, filters, at, arena.take(byTap));
+      else ex.filtersGradient(dzAt, colsAt, rows, taps, filters, at);
       mm.output(at, dw);
     } else {
       const { cAt, np } = mm.productAt(dzAt, colsAt, filters, taps, rows, true, false, dwAt);

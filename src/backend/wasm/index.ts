@@ -51,6 +51,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
   const mm = new KernelRunner(kernels);
   const buffers = new WeakMap<object, Float32Array>();
   const fields = new KeptFields(mm);
+  const scratch = new KeptFields(mm);
   const table: WasmBackend = {
     ...jsBackend,
     name: "wasm",
@@ -253,6 +254,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       if (made) buffers.set(owner, made);
       return made;
     },
+    scratchFor: (owner, n) => scratch.take(owner, n),
     setThreads: (n) => mm.setThreads(n),
     threadsReady: () => mm.threadsReady(),
     info: () => ({

@@ -102,6 +102,16 @@ export interface KernelExports {
   ): void;
   /** A convolution's filter gradient from its fields in place (kernels/conv-fields.ts). */
   filtersGradient(dz: number, cols: number, rows: number, taps: number, filters: number, dw: number): void;
+  /** The same for taps not in eights, through dwᵀ in `t` (kernels/conv-fields.ts). */
+  filtersGradientByTap(
+    dz: number,
+    cols: number,
+    rows: number,
+    taps: number,
+    filters: number,
+    dw: number,
+    t: number,
+  ): void;
   /** dx of a convolution, its product and col2im a few images at a time (kernels/conv-fields.ts). */
   inputGradient(
     dz: number,

@@ -40,7 +40,7 @@ export function fieldsTimesFilters(
 }
 
 /**
- * dx ← col2im(dz·w) for dz [rows × filters] and w [filters × taps] (taps a multiple of 4), a few images
+ * dx ← col2im(dz·w) for dz [rows × filters] and w [filters × taps] (taps at least 4), a few images
  * at a time: each block of the product, `scratch` (the most floats `inputGradientRows` gives), goes
  * into col2im while it is still in cache rather than the whole product first. `g` is the geometry
  * block (kernels/conv.ts); `g1` 16 more int32s for one chunk's copy of it.
@@ -71,8 +71,10 @@ export function inputGradientRows(perImage: i32): i32 {
 }
 
 /**
- * C [rows × n] = A [rows × depth] · B [depth × n], all three row-major and unpadded (n a multiple of 4),
- * each entry summed as `gemmColumns` sums it.
+ * C [rows × n] = A [rows × depth] · B [depth × n], all three row-major and unpadded (n at least 4),
+ * each entry summed as `gemmColumns` sums it. Columns past the last eight go four at a time, the last
+ * four ending at n (where n is not in fours, that window overlaps the one before and writes the same
+ * values again: each is computed whole, not added to).
  */
 function rowsTimes(a: usize, rows: i32, depth: i32, b: usize, n: i32, c: usize): void {
   const lda = <usize>depth << 2;
@@ -91,9 +93,10 @@ function rowsTimes(a: usize, rows: i32, depth: i32, b: usize, n: i32, c: usize):
         if (p0 > 0) fourRows(kc, ap, lda, 4, bp, ldc, cr + (<usize>j << 2), ldc, true);
         else fourRows(kc, ap, lda, 4, bp, ldc, cr + (<usize>j << 2), ldc, false);
       }
-    for (let i = 0; i < 4; i++) for (let g = j; g < n; g += 4) oneRow(depth, ar + <usize>i * lda, b, n, g, cr + <usize>i * ldc);
+    for (let i = 0; i < 4; i++)
+      for (let g = j; g < n; g += 4) oneRow(depth, ar + <usize>i * lda, b, n, min(g, n - 4), cr + <usize>i * ldc);
   }
-  for (; r < rows; r++) for (let g = 0; g < n; g += 4) oneRow(depth, a + <usize>r * lda, b, n, g, c + <usize>r * ldc);
+  for (; r < rows; r++) for (let g = 0; g < n; g += 4) oneRow(depth, a + <usize>r * lda, b, n, min(g, n - 4), c + <usize>r * ldc);
 }
 
 /**
@@ -115,6 +118,41 @@ export function filtersGradient(dz: usize, cols: usize, rows: i32, taps: i32, fi
         if (p0 > 0) fourRows(kc, a + (<usize>f << 2), 4, ldz, b + (<usize>j << 2), ldc, c, ldc, true);
         else fourRows(kc, a + (<usize>f << 2), 4, ldz, b + (<usize>j << 2), ldc, c, ldc, false);
       }
+  }
+}
+
+/**
+ * `filtersGradient` for taps not in eights (a first layer's 9, 25 or 27; filters in eights, taps at
+ * least 4): dwᵀ [taps × filters] = colsᵀ·dz into `t` ((taps rounded down to 4) + 4 rows of `filters`
+ * floats), then transposed into dw. Four taps against eight filters a tile, the fields' taps splatted
+ * where they lie and dz's rows read as they are; a tail of taps is the last four taps, its sums kept in
+ * the last 4 rows of `t` (the window overlaps the one before; sums added into the same rows twice
+ * would be wrong). Each entry the same sum in the same order as `filtersGradient`'s (a product of two
+ * floats is the same either way round): the same bits.
+ */
+export function filtersGradientByTap(dz: usize, cols: usize, rows: i32, taps: i32, filters: i32, dw: usize, t: usize): void {
+  const ldz = <usize>filters << 2;
+  const ldc = <usize>taps << 2;
+  const whole = taps & ~3;
+  for (let p0 = 0; p0 < rows; p0 += KC) {
+    const kc = min(KC, rows - p0);
+    const a = cols + <usize>p0 * ldc;
+    const b = dz + <usize>p0 * ldz;
+    for (let j = 0; j < taps; j += 4) {
+      // The tail: taps taps−4..taps−1, into rows whole..whole+3 of t.
+      const first = min(j, taps - 4);
+      for (let f = 0; f < filters; f += 8) {
+        const c = t + <usize>j * ldz + (<usize>f << 2);
+        const at = a + (<usize>first << 2);
+        if (p0 > 0) fourRows(kc, at, 4, ldc, b + (<usize>f << 2), ldz, c, ldz, true);
+        else fourRows(kc, at, 4, ldc, b + (<usize>f << 2), ldz, c, ldz, false);
+      }
+    }
+  }
+  for (let tap = 0; tap < taps; tap++) {
+    const row = tap < whole ? tap : whole + tap - (taps - 4);
+    for (let f = 0; f < filters; f++)
+      store<f32>(dw + ((<usize>f * <usize>taps + <usize>tap) << 2), load<f32>(t + ((<usize>row * <usize>filters + <usize>f) << 2)));
   }
 }
 
