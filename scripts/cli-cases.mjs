@@ -11,19 +11,16 @@
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { FILE_ARGS, meaning, prepareFileCase, VARIANTS } from "./cli-file-matrix.mjs";
 import {
   crashSigns,
-  FILE_ARGS,
   freshDir,
   IRIS_CSV,
   irisConfig,
   makeFixtures,
-  meaning,
-  prepareFileCase,
   removeDir,
   runCli,
   snapshot,
-  VARIANTS,
   written,
 } from "./cli-harness.mjs";
 import { issueCases } from "./cli-cases-list.mjs";

@@ -2,8 +2,8 @@
  * Every file argument of every subcommand × {missing, a folder, an empty file, unreadable}: a user's
  * mistake is exit code 2 with a message that names the path, never "internal error" or a stack trace,
  * and a refused command writes nothing. Outputs differ where the CLI should simply work (a missing
- * folder is created, an existing file replaced): see MEANING in scripts/cli-harness.mjs, which holds the
- * matrix this test shares with scripts/cli-cases.mjs (the before/after table of issue 14).
+ * folder is created, an existing file replaced): see MEANING in scripts/cli-file-matrix.mjs, which holds
+ * the matrix this test shares with scripts/cli-cases.mjs (the before/after table of issue 14).
  */
 import assert from "node:assert/strict";
 import { basename } from "node:path";
@@ -19,7 +19,7 @@ interface CliRun {
   stdout: string;
   stderr: string;
 }
-/** The part of scripts/cli-harness.mjs this test uses (plain JavaScript, so typed here). */
+/** The parts of scripts/cli-harness.mjs and cli-file-matrix.mjs this test uses (plain JS, typed here). */
 interface Harness {
   FILE_ARGS: FileArg[];
   VARIANTS: string[];
@@ -41,7 +41,12 @@ interface Harness {
 
 const BIN = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
 // dist/test/ → the checkout's scripts/ (the harness is not compiled: the script runs it as it is).
-const h = (await import(new URL("../../scripts/cli-harness.mjs", import.meta.url).href)) as Harness;
+const script = (name: string): Promise<Record<string, unknown>> =>
+  import(new URL(`../../scripts/${name}`, import.meta.url).href);
+const h = {
+  ...(await script("cli-harness.mjs")),
+  ...(await script("cli-file-matrix.mjs")),
+} as unknown as Harness;
 
 const fixtures = h.freshDir("cli-files-fixtures");
 after(() => h.removeDir(fixtures));
