@@ -274,8 +274,15 @@ export function vitals(
     get remedies() {
       return st.active.map((k) => remedies[k].name);
     },
+    // Its detectors read the units' outputs, no pre-activation: the step stays fused unless a remedy asks for more.
     get wantsActivations() {
-      return (monitor.wantsActivations && rows >= OWN_ROWS) || running().some((r) => r.wantsActivations);
+      let asked: boolean | "outputs" = monitor.wantsActivations && rows >= OWN_ROWS ? "outputs" : false;
+      for (const r of running()) {
+        const wants = r.wantsActivations;
+        if (wants === true) return true;
+        if (wants) asked = wants;
+      }
+      return asked;
     },
     // Its detectors read no gradient (the monitor's norms then read 0): only a running remedy may want them.
     wantsGradients: (loss) => running().some((r) => r.wantsGradients?.(loss) ?? true),
