@@ -270,3 +270,31 @@ test("without the vital detectors nothing new is kept; with them each check carr
     assert.equal(first[k].weightChange, change(vital.kept[k - 1], vital.kept[k]), `check ${k + 1}`);
   assert.ok(first[0].stableRank! >= 1 && first[0].stableRank! <= first[0].effectiveRank + 1e-9);
 });
+
+test("the vital detectors alone take the weight change on the layers they read, and no ‖W‖", () => {
+  const run = (names: (string | { type: string; depth: number })[]) => {
+    const s = blobs(160, 3, 4, 5);
+    const model = new Sequential([
+      new Dense(12, { activation: "relu" }),
+      new Dense(8, { activation: "relu" }),
+      new Dense(3, { activation: "softmax" }),
+    ]).build(4, new Rng(3));
+    const health = healthMonitor({ detectors: names, thresholds: { checkEvery: 5 } });
+    const data = { x: new Tensor(s.x, [s.n, 4]), y: new Tensor(s.y, [s.n, 3]) };
+    const opts = { epochs: 1, batchSize: 16, optimizer: sgd({ lr: 0.1 }), loss: "crossEntropy" as const };
+    fit(model, data, { ...opts, seed: 1, observers: [health] });
+    return health.statistics().points.slice(1);
+  };
+  const changed = (points: ReturnType<typeof run>) =>
+    points[0].layers.map((l) => Number.isFinite(l.weightChange ?? NaN));
+  // The plasticity rule reads its last `depth` hidden layers: only those get the pass over their weights.
+  const alone = run([{ type: "plasticityLoss", depth: 1 }]);
+  assert.deepEqual(changed(alone), [false, true, false]);
+  // ‖W‖ only where the weight change's pass sums it for free.
+  assert.ok(alone.every((p) => p.layers.every((l, k) => Number.isNaN(l.weightNorm) === (k !== 1))));
+  assert.deepEqual(changed(run(["plasticityLoss"])), [true, true, false]);
+  // A detector that reads ‖W‖ (the growth rule's) brings it back, on every layer.
+  const both = run(["divergence", { type: "plasticityLoss", depth: 1 }]);
+  assert.ok(both.every((p) => p.layers.every((l) => Number.isFinite(l.weightGrowth) && l.weightNorm > 0)));
+  assert.deepEqual(changed(both), [false, true, false]);
+});

@@ -167,7 +167,7 @@ test("ReDo with sample 2 asks for and scores every 2nd step only, whatever activ
   // (mean 2): scores 2, 1, 1, 0, so unit 3 is dormant. Scored on all four steps the sums would be 4, 4, 4, 10
   // (mean 5.5, lowest score 0.73): nothing recycled.
   const [off, on] = [[[0, 1, 1, 5]], [[2, 1, 1, 0]]];
-  const asked: boolean[] = [];
+  const asked: (boolean | "outputs")[] = [];
   drive(reg, control, [off, on, off, on], () => asked.push(reg.wantsActivations!));
   // Read after each step, i.e. for the next one: steps 2, 3, 4, 5 (the round restarts after step 4).
   assert.deepEqual(asked, [true, false, true, false]);

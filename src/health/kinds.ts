@@ -57,8 +57,17 @@ export interface Detector {
   readonly reports: readonly HealthKind[];
   /** The run fails (exit code 1) once repairs of its findings stop holding; the others are only reported. */
   readonly fatal: boolean;
-  /** It reads the vital-signs measures (stable rank, weight change), which the monitor then takes at each check. */
-  readonly measures?: boolean;
+  /**
+   * It reads the vital-signs measures (stable rank, weight change), which the monitor then takes at each
+   * check: `true` on every unit layer, a number on that many last hidden layers (the weight change is a
+   * pass over a layer's weights; the others then go without it).
+   */
+  readonly measures?: boolean | number;
+  /**
+   * It reads ‖W‖, its growth between checks or the update ratio (default true). When no detector of a
+   * monitor does, its checks skip those passes over the weights (the values read NaN).
+   */
+  readonly readsWeights?: boolean;
   /** At each check: a finding, or null when all is well. */
   check?(p: TrainingPicture, seen: CheckContext): Verdict | null;
   /** At each epoch's end, over the epochs so far. */

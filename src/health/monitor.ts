@@ -26,12 +26,14 @@ import {
   detectors as registry,
 } from "./kinds.js";
 import {
+  changeLayers,
   checkNext,
   countBatch,
   monitoredLayers,
   freshLayerState,
   type LayerInfo,
   layerGradNorms,
+  type PictureMeasures,
   resetWindow,
   takePicture,
 } from "./observer.js";
@@ -115,7 +117,9 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   const repairOf = (kind: string): Detector | undefined =>
     active.find((d) => d.reports.includes(kind)) ?? builtins.find((d) => d.reports.includes(kind));
   const deciders = [...active, ...BLOW_UP_KINDS.map(repairOf)];
-  const measures = active.some((d) => d.measures);
+  // The deepest the vital-signs measures reach (Infinity: every unit layer), and whether ‖W‖ is read at all.
+  const depth = Math.max(0, ...active.map((d) => (d.measures === true ? Infinity : Number(d.measures ?? 0))));
+  const weighs = active.some((d) => d.readsWeights ?? true);
   const policy = repairPolicy({
     repair: opts.repair ?? false,
     maxPerKind: opts.maxRepairsPerKind ?? 3,
@@ -127,6 +131,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   const events = s.events;
   /** Derived from the model at the start of training; not state. */
   let layers: LayerInfo[] = [];
+  let measures: PictureMeasures = { stableRank: depth > 0, change: [], weights: weighs };
   let before: Float32Array[] = [];
   let wantNext = false;
   let restored = false;
@@ -214,6 +219,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     memory: (name) => s.memory?.[name],
     onTrainBegin(control) {
       layers = monitoredLayers(control);
+      measures = { ...measures, change: changeLayers(layers, depth) };
       before = [];
       wantNext = checkNext(s, control.step, t);
       if (restored) {
@@ -225,7 +231,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
         wantNext &&= !s.done;
         return;
       }
-      s.layers = layers.map(freshLayerState);
+      s.layers = layers.map((l) => freshLayerState(l, weighs));
       if (policy.repairs) takeSnapshot(s.snapshots, control);
     },
     readsGradients: () => false, // its hook keeps the weights a check step starts from, no gradient

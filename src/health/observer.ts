@@ -58,12 +58,41 @@ export function monitoredLayers(control: TrainingControl): LayerInfo[] {
   }));
 }
 
-export const freshLayerState = (info: LayerInfo): LayerState => ({
+/** A layer's state at the start of training; ‖W‖ (for the growth rule) only where some detector reads it. */
+export const freshLayerState = (info: LayerInfo, weighs = true): LayerState => ({
   active: new Uint8Array(info.layer.units),
-  prevWeightNorm: l2Norm(info.layer.weight.data),
+  prevWeightNorm: weighs ? l2Norm(info.layer.weight.data) : NaN,
   deadFraction: NaN,
   deadUnits: [],
 });
+
+/**
+ * What a check measures beyond the unit statistics, from what its detectors read: the stable rank, the
+ * weight change (on the layers `change` marks) and ‖W‖ with its growth and the update ratio (`weights`).
+ * Each is a pass over a layer's weights; a detector that reads none of them saves the passes.
+ */
+export interface PictureMeasures {
+  stableRank: boolean;
+  change: readonly boolean[];
+  weights: boolean;
+}
+
+/** The stability monitor's picture: ‖W‖ and the update ratio, no vital-signs measure. */
+export const STABILITY_MEASURES: PictureMeasures = { stableRank: false, change: [], weights: true };
+
+/**
+ * The layers whose weight change is taken: every unit layer (`depth` Infinity), the last `depth` hidden
+ * layers (those the plasticity rule reads), or none (0).
+ *
+ * @example
+ * changeLayers(layers, 2); // [false, true, true, false]: a 3-hidden-layer network's last two
+ */
+export function changeLayers(layers: readonly LayerInfo[], depth: number): boolean[] {
+  if (depth === Infinity) return layers.map(() => true);
+  const hidden = layers.flatMap((l, k) => (l.hidden ? [k] : []));
+  const last = new Set(depth > 0 ? hidden.slice(-depth) : []);
+  return layers.map((_, k) => last.has(k));
+}
 
 /** Whether the step after `step` is a check step (one owed, or a multiple of checkEvery). */
 export const checkNext = (s: MonitorState, step: number, t: Thresholds): boolean =>
@@ -126,7 +155,7 @@ export function takePicture(
   layers: readonly LayerInfo[],
   before: readonly Float32Array[],
   t: Thresholds,
-  measures = false,
+  measures: PictureMeasures = STABILITY_MEASURES,
 ): { picture: TrainingPicture | null; gradNorm: number } {
   s.checks++;
   s.lossMeans.push(s.lossSum / Math.max(s.lossCount, 1));
@@ -174,18 +203,20 @@ function layerStatistics(
   k: number,
   before: Float32Array | undefined,
   t: Thresholds,
-  measures: boolean,
+  m: PictureMeasures,
 ): LayerStatistics {
   const ls = s.layers[k];
   const w = control.parameters[info.weightAt][1].data as Float32Array;
   const gw = e.grads.get(control.parameters[info.weightAt][0]);
   const gb = info.biasAt >= 0 ? e.grads.get(control.parameters[info.biasAt][0]) : undefined;
   // The weight change's pass over the weights also sums ‖W‖ (a run without the step's starting weights needs no other).
-  const moved = measures ? weightChange(ls, w) : null;
+  const moved = m.change[k] ? weightChange(ls, w) : null;
   const { weightNorm, updateRatio, gradNorm } =
     moved && !before
       ? { weightNorm: moved.norm, updateRatio: NaN, gradNorm: gw ? l2Norm(gw) : 0 }
-      : weightNorms(w, before, gw);
+      : m.weights || moved
+        ? weightNorms(w, before, gw)
+        : { weightNorm: NaN, updateRatio: NaN, gradNorm: gw ? l2Norm(gw) : 0 };
   const out: LayerStatistics = {
     layer: info.name,
     activation: info.layer.activation,
@@ -220,8 +251,8 @@ function layerStatistics(
     const g = centredRowGram(h, n, units, 32);
     const sv = g && spectrum(g.gram, g.n);
     out.effectiveRank = sv ? effectiveRank(sv, 1) : NaN;
-    if (measures) out.stableRank = sv ? stableRank(sv, 1) : NaN;
-  } else if (measures) out.stableRank = NaN;
+    if (m.stableRank) out.stableRank = sv ? stableRank(sv, 1) : NaN;
+  } else if (m.stableRank) out.stableRank = NaN;
   return out;
 }
 

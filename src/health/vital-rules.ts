@@ -101,7 +101,7 @@ export function plasticitySignals(p: TrainingPicture, depth: number): Plasticity
     dormant: finiteMean(hidden.map((l) => l.dormantFraction)),
     effectiveRank: finiteMean(hidden.map((l) => l.effectiveRank)),
     stableRank: finiteMean(hidden.map((l) => l.stableRank ?? NaN)),
-    weightChange: finiteMean(p.layers.map((l) => l.weightChange ?? NaN)),
+    weightChange: finiteMean(hidden.map((l) => l.weightChange ?? NaN)),
   };
 }
 

@@ -34,7 +34,8 @@ interface VitalDetector {
   readonly name: string;
   readonly reports: readonly string[];
   readonly fatal: boolean;
-  readonly measures: boolean;
+  readonly measures: boolean | number;
+  readonly readsWeights: boolean;
   check(p: TrainingPicture, seen: Seen): Finding | null;
 }
 
@@ -108,7 +109,9 @@ export const plasticityLossKind = defineKind({
     name: "plasticityLoss",
     reports: ["plasticityLoss"],
     fatal: false,
-    measures: true,
+    // The weight change on the layers its signals read; no ‖W‖ (the growth rule's).
+    measures: o.depth,
+    readsWeights: false,
     check(p, seen) {
       const mem = seen.memory!(freshPlasticity);
       const r = observePlasticity(mem, plasticitySignals(p, o.depth), o);
@@ -281,6 +284,7 @@ export const forgettingKind = defineKind({
     reports: ["forgetting"],
     fatal: false,
     measures: false,
+    readsWeights: false,
     check(p, seen) {
       const mem = seen.memory!(freshForgetting);
       const classification = p.chance > 0;

@@ -3,7 +3,8 @@
  * do (`fit`'s observers, a continual run's `homeostasis`, the learner's `homeostasis`). Its own health
  * monitor runs the `plasticityLoss` and `forgetting` detectors on a probe of recent rows. Loss of
  * plasticity switches on the best measured remedy; once a window has passed it is verified (the rule no
- * longer holds, or the online loss fell and dormant units or rank improved) or switched off again and the
+ * longer holds and the online loss has not risen, or the loss fell and dormant units or rank improved:
+ * `remedyHelped`) or switched off again and the
  * next one tried, within a budget. Forgetting beyond the budget raises the share of replayed rows (from a
  * reservoir of the stream), verified likewise; a budget that holds with room lowers it again — memory
  * costs plasticity, and the events say what each change bought. Every action is a health event with
@@ -34,6 +35,7 @@ import {
   loopEvent,
   PLASTICITY_REMEDIES,
   type Remedy,
+  remedyHelped,
   restored,
   signalEvidence,
 } from "./vital-remedies.js";
@@ -163,8 +165,6 @@ export function vitals(
     if (p !== null) {
       const b = p.before;
       const name = remedies[p.remedy].name;
-      const improved =
-        r.now.loss <= b.loss && (r.now.dormant < b.dormant || r.now.effectiveRank > b.effectiveRank);
       const evidence = {
         remedy: p.remedy,
         appliedAt: p.step,
@@ -173,7 +173,7 @@ export function vitals(
       };
       st.pending = null;
       restartWindow(mem);
-      if (!r.holds || improved) {
+      if (remedyHelped(b, r, plasticityOptions.lossRise)) {
         emit(
           loopEvent(
             step,
@@ -274,8 +274,15 @@ export function vitals(
     get remedies() {
       return st.active.map((k) => remedies[k].name);
     },
+    // Its detectors read the units' outputs, no pre-activation: the step stays fused unless a remedy asks for more.
     get wantsActivations() {
-      return (monitor.wantsActivations && rows >= OWN_ROWS) || running().some((r) => r.wantsActivations);
+      let asked: boolean | "outputs" = monitor.wantsActivations && rows >= OWN_ROWS ? "outputs" : false;
+      for (const r of running()) {
+        const wants = r.wantsActivations;
+        if (wants === true) return true;
+        if (wants) asked = wants;
+      }
+      return asked;
     },
     // Its detectors read no gradient (the monitor's norms then read 0): only a running remedy may want them.
     wantsGradients: (loss) => running().some((r) => r.wantsGradients?.(loss) ?? true),

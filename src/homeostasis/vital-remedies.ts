@@ -4,7 +4,7 @@
  * −0.6, continual backprop −1.0, plain backprop −5.4), and the events that say what the loop did.
  */
 import type { HealthEvent } from "../health/findings.js";
-import type { PlasticitySignals } from "../health/vital-rules.js";
+import type { PlasticityReading, PlasticitySignals } from "../health/vital-rules.js";
 import { continualBackprop } from "./cbp.js";
 import { intrinsicPlasticity } from "./intrinsic.js";
 import { l2Init } from "./l2-init.js";
@@ -24,6 +24,23 @@ export const PLASTICITY_REMEDIES: readonly Remedy[] = [
   { name: "redo", make: () => [redo()] },
   { name: "continualBackprop", make: () => [continualBackprop()] },
 ];
+
+/**
+ * A remedy's verdict after its window: it helped when the rule no longer holds and the online loss has
+ * not risen above its value before the remedy by more than the rule's `lossRise`, or when the loss fell
+ * and dormant units or the effective rank improved (on the way back). A rule that stops holding only
+ * because dormant units fell while the loss rose is no recovery: on the bit-flipping problem (seed 3)
+ * intrinsic plasticity + L2-Init woke the units while the loss doubled, was kept, and diverged.
+ *
+ * @example
+ * remedyHelped(before, reading, 0.05); // false: the loss went 1.55 → 3.12 though the rule stopped holding
+ */
+export function remedyHelped(before: PlasticitySignals, r: PlasticityReading, lossRise: number): boolean {
+  const now = r.now;
+  const improved =
+    now.loss <= before.loss && (now.dormant < before.dormant || now.effectiveRank > before.effectiveRank);
+  return (!r.holds && now.loss <= before.loss * (1 + lossRise)) || improved;
+}
 
 const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
 const num = (x: number): string => (Number.isFinite(x) ? x.toPrecision(3) : "–");

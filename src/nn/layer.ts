@@ -8,6 +8,8 @@ export interface ForwardContext {
   rng?: Rng;
   /** Called with each layer's output (stable layer name, e.g. "0"); health and homeostasis observers read these. */
   onActivation?: (layer: string, output: Tensor, preActivation: Tensor | null) => void;
+  /** `onActivation` wants outputs only (pre-activation null): a layer and its activation then run fused. */
+  outputsOnly?: boolean;
 }
 
 /** A layer's description in a run config and in a model file. */

@@ -93,7 +93,8 @@ export function runLayers(
     const layer = layers[i];
     if (linearUpTo !== null && i > linearUpTo) break;
     const last = i === linearUpTo;
-    if (layer.forwardLinear && layer.activation !== undefined && (ctx.onActivation || last)) {
+    const split = ctx.onActivation !== undefined && !ctx.outputsOnly;
+    if (layer.forwardLinear && layer.activation !== undefined && (split || last)) {
       const z = layer.forwardLinear(h, ctx);
       h = last ? z : activationFn(layer.activation)(z);
       ctx.onActivation?.(String(i), unitRows(h), unitRows(z));

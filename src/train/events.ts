@@ -114,8 +114,12 @@ export interface Observer {
   /** Plain data (numbers, arrays, typed arrays) that restores this observer exactly. */
   getState?(): unknown;
   setState?(state: unknown): void;
-  /** Set to receive each layer's output in `BatchEvent.activations`. Read before every step, so a getter may ask for some steps only. */
-  readonly wantsActivations?: boolean;
+  /**
+   * Set to receive each layer's output in `BatchEvent.activations`. Read before every step, so a getter may
+   * ask for some steps only. `"outputs"`: outputs only, no pre-activations, so that the step's layers and
+   * activations still run fused (when no other observer asks for more).
+   */
+  readonly wantsActivations?: boolean | "outputs";
   onTrainBegin?(control: TrainingControl): void;
   /** Replace the batch before the forward pass (experience replay mixes stored samples in). */
   transformBatch?(batch: Batch, control: TrainingControl): Batch | undefined;

@@ -207,10 +207,9 @@ export class TrainingRun {
   private stepOn(batch: Batch, rows: number, partial: boolean): BatchEvent {
     const { observers } = this;
     // Asked at every step, so an observer can take activations on some steps only (they cost a few % per step).
-    const activations = observers.some((o) => o.wantsActivations)
-      ? new Map<string, LayerActivation>()
-      : undefined;
-    const { lossValue, penalty, grads } = this.gradients(batch, activations);
+    const asked = activationsAsked(observers);
+    const activations = asked ? new Map<string, LayerActivation>() : undefined;
+    const { lossValue, penalty, grads } = this.gradients(batch, activations, asked === "outputs");
     this.lr = this.learningRate();
     // Copying every gradient costs a few % of a step: only when some observer wants them this step.
     const keepGrads = observers.some((o) => o.wantsGradients?.(lossValue) ?? true);
@@ -254,8 +253,9 @@ export class TrainingRun {
   private gradients(
     batch: Batch,
     activations: Map<string, LayerActivation> | undefined,
+    outputsOnly = false,
   ): { lossValue: number; penalty: number; grads: Float32Array[] } {
-    const ctx: ForwardContext = { training: true, rng: this.rngs.dropout };
+    const ctx: ForwardContext = { training: true, rng: this.rngs.dropout, outputsOnly };
     if (activations)
       ctx.onActivation = (layer, out, pre) =>
         activations.set(layer, { output: out.detach(), preActivation: pre?.detach() ?? null });
@@ -369,3 +369,14 @@ function gatherRows(t: Tensor, order: Int32Array, start: number, rows: number, c
 
 /** The gradients of a step no observer asked for. */
 const NO_GRADS: ReadonlyMap<string, Float32Array> = new Map();
+
+/** What the observers ask of a step's activations: all (true), outputs only, or nothing (false). */
+function activationsAsked(observers: readonly Observer[]): boolean | "outputs" {
+  let asked: boolean | "outputs" = false;
+  for (const o of observers) {
+    const wants = o.wantsActivations;
+    if (wants === true) return true;
+    if (wants) asked = wants;
+  }
+  return asked;
+}
