@@ -37,7 +37,6 @@ import {
 } from "./observer.js";
 import { repairPolicy } from "./policy.js";
 import { noSnapshots, takeSnapshot } from "./repairs.js";
-import { SnapshotDrafts } from "./snapshot-draft.js";
 import {
   freshState,
   fromCheckpoint,
@@ -131,7 +130,6 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   let before: Float32Array[] = [];
   let wantNext = false;
   let restored = false;
-  const drafts = new SnapshotDrafts();
 
   const renewBudgets = (): void => {
     s.repairs = [];
@@ -170,9 +168,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
   };
 
   const check = (e: BatchEvent, control: TrainingControl): void => {
-    // Drafted in the passes over the weights, kept if the check is healthy (snapshot-draft.ts).
-    const draft = policy.repairs ? drafts.begin(control) : undefined;
-    const { picture, gradNorm } = takePicture(s, e, control, layers, before, t, measures, draft);
+    const { picture, gradNorm } = takePicture(s, e, control, layers, before, t, measures);
     if (s.pendingClip) {
       s.pendingClip = false;
       policy.emit(s, clipAt(control, e.step, CLIP_HEADROOM * gradNorm));
@@ -188,7 +184,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       } else policy.handle(s, control, layers, e.step, f, d.repair?.(f, context(control, e)) ?? null);
       return;
     }
-    policy.healthy(s, control, draft);
+    policy.healthy(s, control);
   };
 
   return {
@@ -202,7 +198,6 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
       // The events array stays the one `events` handed out.
       events.splice(0, events.length, ...loaded.events);
       s = { ...loaded, events };
-      drafts.forget();
       // Per-layer state is checked against the layers, which onTrainBegin finds (fit restores observers before it).
       restored = true;
     },
@@ -214,7 +209,6 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     statistics: () => ({ checkEvery: t.checkEvery, points: s.series.points.slice() }),
     modelReshaped() {
       s.snapshots = noSnapshots();
-      drafts.forget();
     },
     renewBudgets,
     memory: (name) => s.memory?.[name],

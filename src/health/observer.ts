@@ -17,7 +17,6 @@ import {
   unitActivity,
 } from "../units/statistics.js";
 import { median, type Thresholds, type TrainingPicture } from "./findings.js";
-import type { OpenDraft } from "./snapshot-draft.js";
 import type { LayerState, MonitorState } from "./state.js";
 import {
   addSeriesPoint,
@@ -118,8 +117,7 @@ export function resetWindow(s: MonitorState): void {
 
 /**
  * Close the window at a check step: push its means, measure every layer, and return the picture
- * (null when the model has no unit layer). `before` holds the weights the step started from; `draft`, a
- * rollback snapshot that the passes over the weights fill as they go (snapshot-draft.ts).
+ * (null when the model has no unit layer). `before` holds the weights the step started from.
  */
 export function takePicture(
   s: MonitorState,
@@ -129,7 +127,6 @@ export function takePicture(
   before: readonly Float32Array[],
   t: Thresholds,
   measures = false,
-  draft?: OpenDraft,
 ): { picture: TrainingPicture | null; gradNorm: number } {
   s.checks++;
   s.lossMeans.push(s.lossSum / Math.max(s.lossCount, 1));
@@ -138,9 +135,7 @@ export function takePicture(
   if (s.classification && s.rows > 0) s.accuracyMeans.push(s.correct / s.rows);
   if (s.accuracyMeans.length > HISTORY_KEEP) s.accuracyMeans.splice(1, 1);
   resetWindow(s);
-  const stats = layers.map((info, k) =>
-    layerStatistics(s, e, control, info, k, before[k], t, measures, draft),
-  );
+  const stats = layers.map((info, k) => layerStatistics(s, e, control, info, k, before[k], t, measures));
   if (closeDeadWindow(s, t))
     layers.forEach((l, k) => {
       if (l.layer.activation === "relu" && l.hidden) stats[k].deadFraction = s.layers[k].deadFraction;
@@ -180,7 +175,6 @@ function layerStatistics(
   before: Float32Array | undefined,
   t: Thresholds,
   measures: boolean,
-  draft: OpenDraft | undefined,
 ): LayerStatistics {
   const ls = s.layers[k];
   const w = control.parameters[info.weightAt][1].data as Float32Array;
@@ -191,7 +185,7 @@ function layerStatistics(
   const { weightNorm, updateRatio, gradNorm } =
     moved && !before
       ? { weightNorm: moved.norm, updateRatio: NaN, gradNorm: gw ? l2Norm(gw) : 0 }
-      : weightNorms(w, before, gw, draft);
+      : weightNorms(w, before, gw);
   const out: LayerStatistics = {
     layer: info.name,
     activation: info.layer.activation,
@@ -273,14 +267,13 @@ const squares = new Float64Array(4);
 /**
  * ‖W‖, ‖∇W‖ and, when the step's starting weights are known, ‖W − W₀‖ / ‖W₀‖ (`updateRatio`), in one pass
  * over the weights (the backend's `stepSquares`; the wasm one reads the arrays in place, where fit and the
- * monitor keep them), which also copies the draft's arrays of this length. Each sum runs in the order
- * l2Norm and updateRatio use, so the values are the same to the last bit.
+ * monitor keep them). Each sum runs in the order l2Norm and updateRatio use, so the values are the same
+ * to the last bit.
  */
 function weightNorms(
   w: Float32Array,
   before: Float32Array | undefined,
   g: Float32Array | Float64Array | undefined,
-  draft?: OpenDraft,
 ): { weightNorm: number; updateRatio: number; gradNorm: number } {
   if (!before || !(g instanceof Float32Array) || before.length !== w.length || g.length !== w.length)
     return {
@@ -288,10 +281,9 @@ function weightNorms(
       updateRatio: before ? updateRatio(before, w) : NaN,
       gradNorm: g ? l2Norm(g) : 0,
     };
-  const keep = draft?.claim(w.length) ?? [];
   const kernels = backend();
-  if (kernels.stepSquares) kernels.stepSquares(w, before, g, squares, keep);
-  else jsBackend.stepSquares(w, before, g, squares, keep);
+  if (kernels.stepSquares) kernels.stepSquares(w, before, g, squares);
+  else jsBackend.stepSquares(w, before, g, squares);
   const [now, moved, then, grad] = squares;
   return {
     weightNorm: Math.sqrt(now),

@@ -8,7 +8,7 @@
 import type { TrainingControl } from "../train/events.js";
 import type { Finding, HealthEvent, HealthKind } from "./findings.js";
 import type { LayerInfo } from "./observer.js";
-import { type SnapshotDraft, takeSnapshot } from "./repairs.js";
+import { takeSnapshot } from "./repairs.js";
 import type { MonitorState } from "./state.js";
 import { l2Norm } from "./statistics.js";
 
@@ -39,8 +39,8 @@ export interface RepairPolicy {
     f: Finding,
     fix: (() => HealthEvent[]) | null,
   ): void;
-  /** A healthy check, not drifting upwards: worth keeping to roll back to (the draft the check filled, where it has one). */
-  healthy(s: MonitorState, control: TrainingControl, draft?: SnapshotDraft): void;
+  /** A healthy check, not drifting upwards: worth keeping to roll back to. */
+  healthy(s: MonitorState, control: TrainingControl): void;
 }
 
 /**
@@ -101,10 +101,10 @@ export function repairPolicy(o: RepairPolicyOptions): RepairPolicy {
         s.layers[k].prevWeightNorm = l2Norm(control.parameters[l.weightAt][1].data);
       });
     },
-    healthy(s, control, draft) {
+    healthy(s, control) {
       const loss = s.lossMeans[s.lossMeans.length - 1];
       if (o.repair && loss <= 1.5 * Math.min(s.droppedBestLoss, ...s.lossMeans))
-        takeSnapshot(s.snapshots, control, draft);
+        takeSnapshot(s.snapshots, control);
     },
   };
 }

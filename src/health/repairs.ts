@@ -2,7 +2,6 @@
  * Repairs act through the training loop's capabilities only: parameter data (changed in place), the
  * optimiser state, the learning-rate scale and gradient clipping.
  */
-import { allocFloat32 } from "../backend/index.js";
 import type { Sequential } from "../nn/sequential.js";
 import { deepCopy } from "../tensor/plain.js";
 import type { Rng } from "../tensor/rng.js";
@@ -13,38 +12,23 @@ import { replaceUnit } from "../units/surgery.js";
 
 export { deepCopy };
 
-/**
- * Like `deepCopy`, but writes into `into`'s typed arrays where the shapes match (no allocation on the hot
- * path), except those in `filled` (copied already). A Float32Array it must allocate is in the backend's
- * memory (`allocFloat32`), where a later check's pass can copy into it in place.
- */
-export function copyInto<T>(state: T, into: unknown, filled?: ReadonlySet<unknown>): T {
+/** Like `deepCopy`, but writes into `into`'s typed arrays where the shapes match (no allocation on the hot path). */
+export function copyInto<T>(state: T, into: unknown): T {
   if (ArrayBuffer.isView(state)) {
-    const src = state as unknown as Float64Array | Float32Array;
+    const src = state as unknown as Float32Array;
     if (into instanceof src.constructor && (into as Float32Array).length === src.length) {
-      if (!filled?.has(into)) (into as Float32Array).set(src);
+      (into as Float32Array).set(src);
       return into as T;
     }
-    return (src instanceof Float32Array ? resident(src) : src.slice()) as unknown as T;
+    return src.slice() as unknown as T;
   }
   if (Array.isArray(state))
-    return state.map((v, i) =>
-      copyInto(v, Array.isArray(into) ? into[i] : undefined, filled),
-    ) as unknown as T;
+    return state.map((v, i) => copyInto(v, Array.isArray(into) ? into[i] : undefined)) as unknown as T;
   if (state && typeof state === "object") {
     const target = into && typeof into === "object" ? (into as Record<string, unknown>) : {};
-    return Object.fromEntries(
-      Object.entries(state).map(([k, v]) => [k, copyInto(v, target[k], filled)]),
-    ) as T;
+    return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, copyInto(v, target[k])])) as T;
   }
   return state;
-}
-
-/** A copy of `x` in the backend's memory where it keeps one. */
-function resident(x: Float32Array): Float32Array {
-  const copy = allocFloat32(x.length);
-  copy.set(x);
-  return copy;
 }
 
 /** Weights, buffers (batch norm's running statistics) and optimiser state at one step, kept in memory for rollback. */
@@ -69,52 +53,34 @@ export interface SnapshotState {
 
 export const noSnapshots = (): SnapshotState => ({ older: null, newer: null, same: false });
 
-/**
- * What a check copied of a snapshot already, during its own pass over the weights: `into` (buffers no
- * snapshot holds) and which of its arrays are `filled`. `kept` hears which snapshot the new one displaced.
- */
-export interface SnapshotDraft {
-  into: Snapshot;
-  filled: ReadonlySet<Float32Array>;
-  kept(dropped: Snapshot | null): void;
-}
-
-/**
- * Keep the weights and optimiser state of now as the newer snapshot; the newer one becomes the older.
- * With a draft, the snapshot is the draft's buffers (the rest of them copied now), and the snapshot it
- * displaced goes back to the draft's owner as spare buffers.
- */
-export function takeSnapshot(s: SnapshotState, control: TrainingControl, draft?: SnapshotDraft): void {
+/** Keep the weights and optimiser state of now as the newer snapshot; the newer one becomes the older. */
+export function takeSnapshot(s: SnapshotState, control: TrainingControl): void {
   // Reuse the buffers of the snapshot about to be dropped: a page touched for the first time costs more than the copy.
-  const dropped = s.same ? null : s.older;
-  const recycle = draft ? draft.into : dropped;
-  const filled = draft?.filled;
+  const recycle = s.same ? null : s.older;
   const snap = {
     step: control.step,
-    weights: copyTensors(control.parameters, recycle?.weights, filled),
+    weights: copyTensors(control.parameters, recycle?.weights),
     buffers: copyTensors(control.model.buffers(), recycle?.buffers),
-    optimizerState: copyInto(control.getOptimizerState(), recycle?.optimizerState, filled),
+    optimizerState: copyInto(control.getOptimizerState(), recycle?.optimizerState),
   };
   const newer = s.same ? s.older : s.newer;
   s.older = newer ?? snap;
   s.same = s.older === snap;
   s.newer = s.same ? null : snap;
-  draft?.kept(dropped);
 }
 
-/** The tensors' data copied, into `recycle`'s arrays where their lengths match (those in `filled` hold it already). */
-export function copyTensors(
+/** The tensors' data copied, into `recycle`'s arrays where their lengths match. */
+function copyTensors(
   tensors: readonly [string, Tensor][],
   recycle: Float32Array[] | undefined,
-  filled?: ReadonlySet<Float32Array>,
 ): Float32Array[] {
   return tensors.map(([, t], i) => {
     const buf = recycle?.[i];
     if (buf && buf.length === t.data.length) {
-      if (!filled?.has(buf)) buf.set(t.data);
+      buf.set(t.data);
       return buf;
     }
-    return t.data instanceof Float32Array ? resident(t.data) : (t.data.slice() as unknown as Float32Array);
+    return (t.data as Float32Array).slice();
   });
 }
 
@@ -128,9 +94,7 @@ export function restoreSnapshot(s: SnapshotState, control: TrainingControl): num
   control.parameters.forEach(([, t], i) => t.data.set(older.weights[i]));
   const buffers = older.buffers;
   if (buffers) control.model.buffers().forEach(([, t], i) => t.data.set(buffers[i]));
-  // A copy that shares nothing with the snapshot, in the backend's memory where the optimiser's kernels
-  // update it in place (and the next check's pass can draft it).
-  control.setOptimizerState(copyInto(older.optimizerState, undefined));
+  control.setOptimizerState(deepCopy(older.optimizerState));
   s.newer = null;
   s.same = true;
   return older.step;
