@@ -17,9 +17,6 @@ export type UnaryKernel =
   | "erf";
 
 /** Element-wise kernels of two inputs, with NumPy broadcasting. `greater`/`equal` give 1 or 0. */
-/** A source array and the destination `stepSquares` copies it to (one length). */
-export type KeepPair = readonly [from: Float32Array, to: Float32Array];
-
 export type BinaryKernel = "add" | "sub" | "mul" | "div" | "maximum" | "greater" | "equal";
 
 export type ReduceKernel = "sum" | "max";
@@ -301,17 +298,10 @@ export interface Backend {
   /**
    * The sums of squares a health check takes of one weight matrix, in float64, each added in index order
    * (so every backend gives the plain loop's value to the last bit): out ← [Σ w², Σ (w − w0)², Σ w0², Σ g²],
-   * w the weights after a step, w0 before it, g the step's gradient, all of one length; and each
-   * `[source, destination]` pair of `keep` copied (arrays of that length too), in the same pass where the
-   * backend can. Optional: the health monitor runs js's loop where it is absent.
+   * w the weights after a step, w0 before it, g the step's gradient, all of one length. Optional: the
+   * health monitor runs js's loop where it is absent.
    */
-  stepSquares?(
-    w: Float32Array,
-    w0: Float32Array,
-    g: Float32Array,
-    out: Float64Array,
-    keep?: readonly KeepPair[],
-  ): void;
+  stepSquares?(w: Float32Array, w0: Float32Array, g: Float32Array, out: Float64Array): void;
   /**
    * gram (rows×rows) ← C·Cᵀ in float64, C the first `rows` rows of h (`units` wide) less each unit's mean over
    * them, every sum in the order units/statistics.ts's `centredRowGram` adds (so its value to the last bit).

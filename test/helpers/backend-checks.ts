@@ -143,33 +143,6 @@ export function elementwiseAgainstJs(b: Backend): void {
         assert.deepEqual(out, want, `size ${size}${resident ? " resident" : ""}`);
       }
   });
-  test(`${b.name} stepSquares copies what it is asked to keep, with the same sums`, () => {
-    const out = new Float64Array(4);
-    const want = new Float64Array(4);
-    const place = (x: Float32Array, resident: boolean) => {
-      const r = (resident ? b.alloc?.(x.length) : null) ?? new Float32Array(x.length);
-      r.set(x);
-      return r;
-    };
-    for (const size of [7, 4099, 200_704])
-      for (const resident of [false, true])
-        for (const residentCopies of [false, true]) {
-          const [w, g] = [randomF32(size, -0.1, 0.1), randomF32(size, -1e-3, 1e-3, 0.05)];
-          const w0 = Float32Array.from(w, (v, i) => v + 1e-3 * g[i]!);
-          const m = randomF32(size, -1, 1);
-          jsBackend.stepSquares(w, w0, g, want);
-          const [rw, rm] = [place(w, resident), place(m, resident)];
-          const [kw, km] = [0, 0].map(() => place(new Float32Array(size).fill(7), residentCopies));
-          b.stepSquares!(rw, place(w0, resident), place(g, resident), out, [
-            [rw, kw!],
-            [rm, km!],
-          ]);
-          const at = `size ${size}${resident ? " resident" : ""}${residentCopies ? ", resident copies" : ""}`;
-          assert.deepEqual(out, want, at);
-          assert.deepEqual(kw, w, at);
-          assert.deepEqual(km, m, at);
-        }
-  });
   // A backend may leave Adam to js's loop (scaleByAdam falls back to it); then there is nothing of its own to check.
   const noAdam = b.adam ? false : `${b.name} has no adam kernel of its own: Adam runs js's loop there`;
   test(`${b.name} adam step matches js within float32 rounding (moments and update), plain and resident arrays`, {

@@ -1,24 +1,13 @@
-import type { KeepPair } from "../backend.js";
-
 /** y ← y + alpha·x: the reference for the optimisers' per-parameter step. */
 export function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
   if (x.length !== y.length) throw new Error(`axpy: lengths differ (${x.length} vs ${y.length})`);
   for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
 }
 
-/**
- * [Σ w², Σ (w − w0)², Σ w0², Σ g²] into `out`, and each of `keep`'s sources copied to its destination: the
- * reference for `Backend.stepSquares`, each sum in index order.
- */
-export function stepSquares(
-  w: Float32Array,
-  w0: Float32Array,
-  g: Float32Array,
-  out: Float64Array,
-  keep: readonly KeepPair[] = [],
-): void {
-  if (w0.length !== w.length || g.length !== w.length || keep.some((p) => !fits(p, w.length)))
-    throw new Error(`stepSquares: lengths differ (${w.length}, ${w0.length}, ${g.length}, keep)`);
+/** [Σ w², Σ (w − w0)², Σ w0², Σ g²] into `out`: the reference for `Backend.stepSquares`, one pass, each sum in index order. */
+export function stepSquares(w: Float32Array, w0: Float32Array, g: Float32Array, out: Float64Array): void {
+  if (w0.length !== w.length || g.length !== w.length)
+    throw new Error(`stepSquares: lengths differ (${w.length}, ${w0.length}, ${g.length})`);
   let now = 0;
   let moved = 0;
   let then = 0;
@@ -31,10 +20,7 @@ export function stepSquares(
     grad += g[i] * g[i];
   }
   out.set([now, moved, then, grad]);
-  for (const [from, to] of keep) to.set(from);
 }
-
-const fits = ([from, to]: KeepPair, n: number): boolean => from.length === n && to.length === n;
 
 /** x ← alpha·x. */
 export function scale(alpha: number, x: Float32Array): void {

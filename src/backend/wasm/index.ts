@@ -169,16 +169,10 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       if (x.length < VECTOR_MIN) jsBackend.scale(alpha, x);
       else mm.scale(alpha, x);
     },
-    stepSquares(w, w0, g, out, keep = []) {
-      const n = w.length;
-      if (
-        n < VECTOR_MIN ||
-        w0.length !== n ||
-        g.length !== n ||
-        keep.some((p) => p[0].length !== n || p[1].length !== n)
-      )
-        jsBackend.stepSquares(w, w0, g, out, keep);
-      else mm.stepSquares(w, w0, g, out, keep);
+    stepSquares(w, w0, g, out) {
+      if (w.length < VECTOR_MIN || w0.length !== w.length || g.length !== w.length)
+        jsBackend.stepSquares(w, w0, g, out);
+      else mm.stepSquares(w, w0, g, out);
     },
     im2col(x, g, padValue, out) {
       if (out.length < MAP_MIN || !(x instanceof Float32Array) || !(out instanceof Float32Array))

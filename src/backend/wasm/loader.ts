@@ -52,7 +52,7 @@ export interface KernelExports {
   scale(alpha: number, x: number, n: number): void;
   relu(x: number, out: number, n: number): void;
   step(x: number, out: number, n: number): void;
-  stepSquares(w: number, w0: number, g: number, n: number, out: number, pairs: number, k: number): void;
+  stepSquares(w: number, w0: number, g: number, n: number, out: number): void;
   centredRowGram(h: number, m: number, units: number, mean: number, centred: number, gram: number): void;
   jacobiDiagonalize(a: number, n: number): void;
   /** `adamAxpy` in float64, each line rounded once: the js kernels' bits. */

@@ -1,5 +1,4 @@
 import type { Data } from "../../tensor/tensor.js";
-import type { KeepPair } from "../backend.js";
 import { Arena, Heap } from "./arena.js";
 import type { LoadedKernels } from "./loader.js";
 import { ThreadControl } from "./thread-control.js";
@@ -202,27 +201,12 @@ export class KernelRunner {
     this.output(xAt, x);
   }
 
-  /**
-   * out ← [Σ w², Σ (w − w0)², Σ w0², Σ g²] in float64 (in place when the three are resident, as a check's
-   * are), and each of `keep`'s sources copied to its destination: in the same pass where all of them are
-   * resident, else after it.
-   */
-  stepSquares(
-    w: Float32Array,
-    w0: Float32Array,
-    g: Float32Array,
-    out: Float64Array,
-    keep: readonly KeepPair[],
-  ): void {
-    const pairs = keep.flat().map((x) => this.offsetOf(x));
-    const fused = pairs.every((at) => at >= 0) ? keep.length : 0;
-    const [wAt, w0At, gAt] = this.stage([w, w0, g], 8 + 2 * fused, 2) as [number, number, number];
+  /** out ← [Σ w², Σ (w − w0)², Σ w0², Σ g²] in float64 (in place when the three are resident, as a check's are). */
+  stepSquares(w: Float32Array, w0: Float32Array, g: Float32Array, out: Float64Array): void {
+    const [wAt, w0At, gAt] = this.stage([w, w0, g], 8, 1) as [number, number, number];
     const at = this.arena.take(8);
-    const pairsAt = this.arena.take(2 * fused);
-    if (fused) new Uint32Array(this.kernels.memory.buffer, pairsAt, 2 * fused).set(pairs);
-    this.kernels.exports.stepSquares(wAt, w0At, gAt, w.length, at, pairsAt, fused);
+    this.kernels.exports.stepSquares(wAt, w0At, gAt, w.length, at);
     out.set(new Float64Array(this.kernels.memory.buffer, at, 4));
-    if (!fused) for (const [from, to] of keep) to.set(from);
   }
 
   /** The kernels and the arena, for kernels that live in files of their own (spectrum.ts). */

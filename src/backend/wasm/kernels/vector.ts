@@ -80,14 +80,13 @@ export function step(x: usize, out: usize, n: i32): void {
 }
 
 /**
- * out[0..3] ← Σ w², Σ (w − w0)², Σ w0², Σ g² over n floats, in float64, and in the same pass a copy of `k`
- * arrays of n floats (`pairs`: k (source, destination) byte offsets). Each sum is a chain of dependent
- * float64 additions in index order: the js loop's values to the last bit (a float32 product is exact in
- * float64, and wasm rounds each addition as js does). The products are taken two at a time (float64x2) and
- * only the additions are scalar, which leaves the core room for the copies (a rollback snapshot taken
- * speculatively) while the chains wait on their additions.
+ * out[0..3] ← Σ w², Σ (w − w0)², Σ w0², Σ g² over n floats, in float64, each sum a chain of dependent
+ * additions in index order: the js loop's values to the last bit (a float32 product is exact in float64, and
+ * wasm rounds each addition as js does). The chains bound the loop (about 3 cycles an element on Zen 3);
+ * the products are taken two at a time (float64x2) and only the additions are scalar, so the rest of the
+ * work fits beside them: 0.24 -> 0.20 ms on a 784 x 256 layer.
  */
-export function stepSquares(w: usize, w0: usize, g: usize, n: i32, out: usize, pairs: usize, k: i32): void {
+export function stepSquares(w: usize, w0: usize, g: usize, n: i32, out: usize): void {
   let now: f64 = 0;
   let moved: f64 = 0;
   let then: f64 = 0;
@@ -118,11 +117,6 @@ export function stepSquares(w: usize, w0: usize, g: usize, n: i32, out: usize, p
     moved = moved + f64x2.extract_lane(dd0, 0) + f64x2.extract_lane(dd0, 1) + f64x2.extract_lane(dd1, 0) + f64x2.extract_lane(dd1, 1);
     then = then + f64x2.extract_lane(bb0, 0) + f64x2.extract_lane(bb0, 1) + f64x2.extract_lane(bb1, 0) + f64x2.extract_lane(bb1, 1);
     grad = grad + f64x2.extract_lane(gg0, 0) + f64x2.extract_lane(gg0, 1) + f64x2.extract_lane(gg1, 0) + f64x2.extract_lane(gg1, 1);
-    for (let p = 0; p < k; p++) {
-      const src = load<u32>(pairs + (<usize>p << 3));
-      const dst = load<u32>(pairs + (<usize>p << 3), 4);
-      v128.store(<usize>dst + at, v128.load(<usize>src + at));
-    }
   }
   for (; i < n; i++) {
     const at = <usize>i << 2;
@@ -134,11 +128,6 @@ export function stepSquares(w: usize, w0: usize, g: usize, n: i32, out: usize, p
     moved += d * d;
     then += b * b;
     grad += x * x;
-    for (let p = 0; p < k; p++) {
-      const src = load<u32>(pairs + (<usize>p << 3));
-      const dst = load<u32>(pairs + (<usize>p << 3), 4);
-      store<f32>(<usize>dst + at, load<f32>(<usize>src + at));
-    }
   }
   store<f64>(out, now);
   store<f64>(out, moved, 8);
