@@ -71,6 +71,14 @@ const ENTRIES = [
     "false",
     "equivalent: with no accuracy the mean of [] is NaN, and !(NaN <= limit) returns null as the guard does",
   ],
+  [
+    // Three survivors share this key (observer.ts's `false` literals), so one reason names each by its code.
+    "src/health/observer",
+    "BooleanLiteral",
+    "false",
+    "true",
+    "by line: `measures = false` is equivalent, a default the only caller (monitor.ts) never leaves out; closeDeadWindow's `return false` made true is equivalent, as takePicture then only copies each ReLU hidden layer's deadFraction, which layerStatistics has already copied from the same field (check steps record activations: wantsActivations is checkNext); resetDeadWindow's `deadWindowFull = false` made true is harmless, as every layer's deadFraction stays 0 until the window closes, below any dyingRelu threshold above 0 (default 0.7); looksLikeClasses' `return false` is killed by test/unit-health-observer-classes.test.ts, added after this run",
+  ],
 ];
 
 /** Reason by match key (scripts/mutation-rerun.mjs's matchKey). */
