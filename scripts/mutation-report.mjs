@@ -19,6 +19,8 @@ survived + no coverage (Stryker's mutation score). Runtime errors and mutants di
 \`// Stryker disable\` comment (ignored) are not counted; *not run* are mutants the time budget did not
 reach. *Minutes* is the wall time of the run on the CPU named, with that many mutants tested at once.
 Each mutant names its line in src/ where its code is found there verbatim, else its line in dist/.
+src/io is run a few files at a time (\`--files\`), and each run replaces its section below: the
+per-file record of src/io, with each run's command, is kept in docs/mutation-io.md.
 `;
 
 const COUNTED = ["Killed", "Timeout", "Survived", "NoCoverage", "RuntimeError", "Ignored"];
