@@ -76,3 +76,17 @@ test("a model.json that is not JSON, and a folder that cannot be made, are refus
       e.location.file === under,
   );
 });
+
+test("a weight group that lists no files reads no bytes, so the weights it declares are missing", () => {
+  const dir = tempDir("tfjs-no-paths");
+  writeTfjs(dir, model());
+  const jsonPath = join(dir, "model.json");
+  const json = JSON.parse(readFileSync(jsonPath, "utf8"));
+  delete json.weightsManifest[0].paths;
+  writeFileSync(jsonPath, JSON.stringify(json));
+  assert.throws(
+    () => readTfjs(dir),
+    (e: unknown) =>
+      e instanceof ModelFileError && /needs more bytes than the 0 weight bytes$/.test(e.message),
+  );
+});
