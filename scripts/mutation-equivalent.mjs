@@ -128,6 +128,20 @@ const ENTRIES = [
     "k <= 8",
     "equivalent: k = 8 writes tables[2048 + byte], past the end of the 2048-entry Uint32Array, so the write is dropped",
   ],
+  [
+    "src/io/tfjs-files",
+    "ArrayDeclaration",
+    "[]",
+    '["Stryker was here"]',
+    "equivalent for the manifest's fallback (the paths' one is killed): when weightsManifest is not an array, a string group is skipped as not an object, so nothing is read either way and importTfjs refuses the manifest",
+  ],
+  [
+    "src/io/safetensors-files",
+    "StringLiteral",
+    '"utf8"',
+    '""',
+    'equivalent: readFileSync with encoding "" returns a Buffer, and JSON.parse reads its argument as a string, which for a Buffer is its UTF-8 text',
+  ],
 ];
 
 /** Reason by match key (scripts/mutation-rerun.mjs's matchKey). */
