@@ -19,6 +19,8 @@ survived + no coverage (Stryker's mutation score). Runtime errors and mutants di
 \`// Stryker disable\` comment (ignored) are not counted; *not run* are mutants the time budget did not
 reach. *Minutes* is the wall time of the run on the CPU named, with that many mutants tested at once.
 Each mutant names its line in src/ where its code is found there verbatim, else its line in dist/.
+src/io is run a few files at a time (\`--files\`), and each run replaces its section below: the
+per-file record of src/io, with each run's command, is kept in docs/mutation-io.md.
 `;
 
 const COUNTED = ["Killed", "Timeout", "Survived", "NoCoverage", "RuntimeError", "Ignored"];
@@ -27,7 +29,10 @@ const COUNTED = ["Killed", "Timeout", "Survived", "NoCoverage", "RuntimeError", 
  * Update docs/mutation.md for one folder; returns a one-line summary. `files`, when given, names the
  * only files of the folder that were mutated: the row then counts those files' mutants alone.
  */
-export function writeFolderScore({ folder, plan, results, minutes, concurrency, cpu, files }) {
+export function writeFolderScore({ folder, plan: planned, results: all, minutes, concurrency, cpu, files }) {
+  // Stryker's incremental record also reports the folder's other files that an earlier run mutated.
+  const named = (m) => !files || files.some((f) => m.fileName.endsWith(`/src/${folder}/${f}.js`));
+  const [plan, results] = [planned.filter(named), all.filter(named)];
   const latest = new Map(results.map((r) => [r.id, r])); // a reused result may be reported twice
   const counts = Object.fromEntries(COUNTED.map((s) => [s, 0]));
   for (const r of latest.values()) if (r.status in counts) counts[r.status]++;
@@ -74,6 +79,11 @@ export function writeRerunScore({ folder, results, minutes, ranges }) {
   sections.set(folder, { row, body: survivorsSection(folder, row, escaped) });
   writeFileSync(DOC, render(sections));
   return summarise(row);
+}
+
+/** Rewrite docs/mutation.md as it is, so that reasons added to scripts/mutation-equivalent.mjs show. */
+export function rewriteReasons() {
+  writeFileSync(DOC, render(readSections()));
 }
 
 const summarise = (r) =>
