@@ -52,6 +52,7 @@ function layer(m, size, cin, cout, kernel, padding, first, batch = 32) {
   };
 }
 async function demo(m, dist) {
+  const th = threads;
   const [{ Sequential }, { adam }, { fit }, { CNN_DEMO_CONFIG }] = await Promise.all(
     ["src/nn/sequential.js", "src/optim/optimizers.js", "src/train/fit.js", "src/cli/commands.js"].map(
       (p) => import(`${dist}/${p}`),
