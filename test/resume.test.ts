@@ -153,19 +153,39 @@ function continualR(dir: string, args: string[]): number[][] {
   return JSON.parse(lines[lines.length - 1]).continual.R;
 }
 
+/**
+ * Start `args` in `dir` and SIGKILL it as soon as `nth` distinct checkpoint files have appeared in `ck`
+ * (polled every 2 ms): a kill that lands mid-stream on any machine, fast or loaded, where a kill after a
+ * share of the wall time could land before the first checkpoint or after the last step.
+ */
+function killOnCheckpoint(dir: string, nth: number, args: string[]): Promise<string | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args, "--quiet"], { cwd: dir, stdio: "ignore" });
+    const seen = new Set<string>();
+    const poll = setInterval(() => {
+      const ck = join(dir, "ck");
+      if (!existsSync(ck)) return;
+      for (const f of readdirSync(ck)) if (f.endsWith(".ckpt")) seen.add(f);
+      if (seen.size >= nth) child.kill("SIGKILL");
+    }, 2);
+    child.on("exit", (_code, signal) => {
+      clearInterval(poll);
+      resolve(signal);
+    });
+  });
+}
+
 test("a continual run killed with SIGKILL and resumed with homeostat continual --resume measures the same R", async () => {
   const refDir = tempDir("cl-resume-ref");
   setupContinual(refDir);
-  const started = performance.now();
   const reference = continualR(refDir, ["continual", "--config", "cl.json"]);
-  const wall = performance.now() - started;
   assert.equal(reference.length, 3);
   let killed = 0;
-  // Kill points as fractions of the uninterrupted run's wall time (start-up included), so they land mid-stream on any machine.
-  for (const ms of [0.35, 0.55, 0.75, 0.9].map((f) => Math.round(f * wall))) {
+  // 45 checkpoints in all (90 steps, every 2): kill after the 1st, 4th, 12th and 25th seen — tasks 1 to 2.
+  for (const nth of [1, 4, 12, 25]) {
     const dir = tempDir("cl-resume");
     setupContinual(dir);
-    const signal = await killAfter(dir, ms, ["continual", "--config", "cl.json"]);
+    const signal = await killOnCheckpoint(dir, nth, ["continual", "--config", "cl.json"]);
     if (
       signal !== "SIGKILL" ||
       !existsSync(join(dir, "ck")) ||
@@ -173,9 +193,13 @@ test("a continual run killed with SIGKILL and resumed with homeostat continual -
     )
       continue;
     killed++;
-    assert.deepEqual(continualR(dir, ["continual", "--resume", "ck"]), reference, `killed after ${ms} ms`);
+    assert.deepEqual(
+      continualR(dir, ["continual", "--resume", "ck"]),
+      reference,
+      `killed after checkpoint ${nth}`,
+    );
   }
-  assert.ok(killed >= 2, `only ${killed} runs were killed mid-stream`);
+  assert.ok(killed >= 3, `only ${killed} of 4 runs were killed mid-stream`);
   // Each command refuses the other's checkpoints, with the command to use.
   const r = runToEnd(refDir, ["train", "--resume", "ck"]);
   assert.equal(r.code, 2);
