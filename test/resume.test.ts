@@ -57,6 +57,13 @@ function runToEnd(dir: string, args: string[]): { code: number | null; stderr: s
   return { code: r.status, stderr: r.stderr };
 }
 
+/** Adds the checkpoint files now in `dir`/ck to `seen` (they rotate: keep 2) and returns how many it holds. */
+function checkpointsSeen(dir: string, seen: Set<string>): number {
+  const ck = join(dir, "ck");
+  if (existsSync(ck)) for (const f of readdirSync(ck)) if (f.endsWith(".ckpt")) seen.add(f);
+  return seen.size;
+}
+
 /** Run `args` in `dir` to the end: its exit code, wall time and when its first checkpoint appeared (ms). */
 function timedRun(
   dir: string,
@@ -66,9 +73,9 @@ function timedRun(
     const started = performance.now();
     let firstCheckpoint = Number.NaN;
     const child = spawn(process.execPath, [BIN, ...args, "--quiet"], { cwd: dir, stdio: "ignore" });
+    const seen = new Set<string>();
     const poll = setInterval(() => {
-      const ck = join(dir, "ck");
-      if (Number.isNaN(firstCheckpoint) && existsSync(ck) && readdirSync(ck).some((f) => f.endsWith(".ckpt")))
+      if (Number.isNaN(firstCheckpoint) && checkpointsSeen(dir, seen) > 0)
         firstCheckpoint = performance.now() - started;
     }, 2);
     child.on("exit", (code) => {
@@ -186,10 +193,7 @@ function killOnCheckpoint(dir: string, nth: number, args: string[]): Promise<str
     const child = spawn(process.execPath, [BIN, ...args, "--quiet"], { cwd: dir, stdio: "ignore" });
     const seen = new Set<string>();
     const poll = setInterval(() => {
-      const ck = join(dir, "ck");
-      if (!existsSync(ck)) return;
-      for (const f of readdirSync(ck)) if (f.endsWith(".ckpt")) seen.add(f);
-      if (seen.size >= nth) child.kill("SIGKILL");
+      if (checkpointsSeen(dir, seen) >= nth) child.kill("SIGKILL");
     }, 2);
     child.on("exit", (_code, signal) => {
       clearInterval(poll);

@@ -89,11 +89,12 @@ export function runLayers(
   linearUpTo: number | null = null,
 ): Tensor {
   let h = x;
+  // Pre-activations are taken (each layer split from its activation) only when an observer wants them.
+  const split = ctx.onActivation !== undefined && !ctx.outputsOnly;
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i];
     if (linearUpTo !== null && i > linearUpTo) break;
     const last = i === linearUpTo;
-    const split = ctx.onActivation !== undefined && !ctx.outputsOnly;
     if (layer.forwardLinear && layer.activation !== undefined && (split || last)) {
       const z = layer.forwardLinear(h, ctx);
       h = last ? z : activationFn(layer.activation)(z);
