@@ -321,6 +321,11 @@ export interface Backend {
    */
   alloc?(n: number): Float32Array | null;
   /**
+   * Whether `a` lives in this backend's own memory (made by `alloc`), so its kernels use it in place.
+   * Optional: a backend without memory of its own holds nothing.
+   */
+  holds?(a: Float32Array): boolean;
+  /**
    * The array of `n` floats this backend keeps for `owner` (a parameter): made by `alloc` at the first
    * call, the same one at later calls while `n` fits, dropped with `owner`; null where `alloc` gives none.
    * Training keeps each parameter's update buffer here, so online learning (a `fit` call per batch) makes

@@ -56,6 +56,34 @@ export function zerosLike(params: readonly Float32Array[]): Float32Array[] {
 }
 
 /**
+ * A saved optimiser state made ready to continue from: each Float32Array that the backend could keep in
+ * its own memory, as `init` makes them, but that was read from a file or copied, is copied there, so the
+ * kernels update it in place instead of through copies on every step; arrays already there, other
+ * values and the given state are left as they are. Same values, new containers.
+ *
+ * @example
+ * run.optState = residentState(checkpoint.optimizerState);
+ */
+export function residentState<T>(state: T): T {
+  const kernels = backend();
+  if (!kernels.holds) return state;
+  const move = (v: unknown): unknown => {
+    if (v instanceof Float32Array) {
+      if (kernels.holds!(v)) return v;
+      const r = kernels.alloc?.(v.length);
+      if (!r) return v;
+      r.set(v);
+      return r;
+    }
+    if (Array.isArray(v)) return v.map(move);
+    if (v !== null && typeof v === "object" && !ArrayBuffer.isView(v))
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, move(x)]));
+    return v;
+  };
+  return move(state) as T;
+}
+
+/**
  * Run transforms one after another; the state is the array of their states.
  *
  * @example

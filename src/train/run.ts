@@ -7,7 +7,7 @@ import type { ForwardContext } from "../nn/layer.js";
 import type { Sequential } from "../nn/sequential.js";
 import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import type { ReduceOnPlateau } from "../optim/schedules.js";
-import { applyUpdates } from "../optim/transform.js";
+import { applyUpdates, residentState } from "../optim/transform.js";
 import { ConfigError } from "../tensor/errors.js";
 import type { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -70,7 +70,8 @@ export class TrainingRun {
     // Each parameter's update buffer in the backend's memory (wasm), kept there across calls of fit.
     const kernels = backend();
     this.updateBuffers = this.paramTensors.map((t) => kernels.bufferFor?.(t, t.size) ?? null);
-    this.optState = r?.optimizerState ?? opts.optimizerState ?? opts.optimizer.init(this.paramData);
+    const given = r?.optimizerState ?? opts.optimizerState;
+    this.optState = given === undefined ? opts.optimizer.init(this.paramData) : residentState(given);
     this.step = r?.step ?? 0;
     this.clipNorm = r ? r.clipNorm : (opts.clip?.norm ?? null);
     this.lr = r?.lr ?? 0;
@@ -120,7 +121,7 @@ export class TrainingRun {
       },
       getOptimizerState: () => run.optState,
       setOptimizerState: (s) => {
-        run.optState = s;
+        run.optState = residentState(s);
       },
     };
   }

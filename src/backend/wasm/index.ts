@@ -246,6 +246,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
     centredRowGram: (h, rows, units, gram) => centredRowGram(mm.scratchSpace, h, rows, units, gram),
     jacobiDiagonalize: (a, n) => jacobiDiagonalize(mm.scratchSpace, a, n),
     alloc: (n) => mm.alloc(n),
+    holds: (a) => mm.offsetOf(a) >= 0,
     bufferFor(owner, n) {
       const kept = buffers.get(owner);
       if (kept && kept.length === n) return kept;
