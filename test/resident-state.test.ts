@@ -52,6 +52,8 @@ test("residentState copies plain arrays into the backend's memory and keeps resi
     assert.equal(moved.mu[1], kept, "a resident array is kept, not copied");
     assert.equal(moved.small, small, "an array the backend declines stays as it is");
     assert.equal(state.mu[0], plain, "the given state is not changed");
+    const inPlace = { step: 1, mu: [kept] };
+    assert.equal(residentState(inPlace), inPlace, "a state already in place comes back as it is");
   } finally {
     useBackend("js");
   }

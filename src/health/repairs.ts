@@ -8,7 +8,7 @@ import type { Rng } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { TrainingControl } from "../train/events.js";
 import { type UnitLayer, unitSites } from "../units/layer.js";
-import { replaceUnit } from "../units/surgery.js";
+import { replaceUnits } from "../units/surgery.js";
 
 export { deepCopy };
 
@@ -136,7 +136,7 @@ function unitSiteAt(model: Sequential, i: number) {
 }
 
 /**
- * Re-initialise dead units of unit layer `i` (ReDo, Sokar et al. 2023) by unit surgery (`replaceUnit`):
+ * Re-initialise dead units of unit layer `i` (ReDo, Sokar et al. 2023) by unit surgery (`replaceUnits`):
  * fresh incoming weights from the layer's initialiser, zero bias, and zero outgoing weights in the unit
  * layer it feeds, so the network's function is unchanged at the moment of repair while the units can learn
  * again; their optimiser moments are zeroed too, as ReDo does.
@@ -146,7 +146,7 @@ function unitSiteAt(model: Sequential, i: number) {
  */
 export function reinitUnits(control: TrainingControl, i: number, units: readonly number[], rng: Rng): void {
   const site = unitSiteAt(control.model, i);
-  for (const u of units) replaceUnit(control, site, u, site.layer.freshIncomingWeights(rng));
+  replaceUnits(control, site, units, () => site.layer.freshIncomingWeights(rng));
 }
 
 /** Multiply unit layer `i`'s weights and bias by `factor` (LSUV-style rescaling of an over- or under-scaled layer). */

@@ -2,7 +2,7 @@ import { Rng } from "../tensor/rng.js";
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { perLayer, type Regulator } from "./regulator.js";
 import { dormantUnits, unitActivity } from "../units/statistics.js";
-import { type HiddenLayer, hiddenLayers, replaceUnit } from "./units.js";
+import { type HiddenLayer, hiddenLayers, replaceUnits } from "./units.js";
 import { defineKind } from "../config/registry.js";
 import type { OptionSchema } from "../config/options.js";
 
@@ -96,11 +96,12 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
         const s = layers![k];
         if (s.batches === 0) return;
         // Scores over the window's sums: ε scales with the batches summed, as it would with their means.
+        const units: number[] = [];
         dormantUnits(s.sumAbs, tau, DORMANT_EPSILON * s.batches).forEach((dormant, u) => {
-          if (!dormant) return;
-          replaceUnit(control, h, u, h.layer.freshIncomingWeights(rng));
-          recycled++;
+          if (dormant) units.push(u);
         });
+        replaceUnits(control, h, units, () => h.layer.freshIncomingWeights(rng));
+        recycled += units.length;
         s.sumAbs.fill(0);
         s.batches = 0;
       });

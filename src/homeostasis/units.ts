@@ -5,7 +5,7 @@
  */
 import { type IndexedUnitSite, type UnitLayer, unitSites } from "../units/layer.js";
 
-export { replaceUnit, resetMoments } from "../units/surgery.js";
+export { replaceUnit, replaceUnits, resetMoments } from "../units/surgery.js";
 
 /** A hidden unit layer (every unit layer but the output) and the unit layer it feeds. */
 export interface HiddenLayer extends IndexedUnitSite {

@@ -59,7 +59,8 @@ export function zerosLike(params: readonly Float32Array[]): Float32Array[] {
  * A saved optimiser state made ready to continue from: each Float32Array that the backend could keep in
  * its own memory, as `init` makes them, but that was read from a file or copied, is copied there, so the
  * kernels update it in place instead of through copies on every step; arrays already there, other
- * values and the given state are left as they are. Same values, new containers.
+ * values and the given state are left as they are. Same values; a container is new only where something
+ * in it moved (a state already in place comes back as it is).
  *
  * @example
  * run.optState = residentState(checkpoint.optimizerState);
@@ -75,9 +76,15 @@ export function residentState<T>(state: T): T {
       r.set(v);
       return r;
     }
-    if (Array.isArray(v)) return v.map(move);
-    if (v !== null && typeof v === "object" && !ArrayBuffer.isView(v))
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, move(x)]));
+    if (Array.isArray(v)) {
+      const moved = v.map(move);
+      return moved.some((x, i) => x !== v[i]) ? moved : v;
+    }
+    if (v !== null && typeof v === "object" && !ArrayBuffer.isView(v)) {
+      const entries = Object.entries(v);
+      const moved = entries.map(([k, x]) => [k, move(x)] as const);
+      return moved.some(([, x], i) => x !== entries[i]![1]) ? Object.fromEntries(moved) : v;
+    }
     return v;
   };
   return move(state) as T;

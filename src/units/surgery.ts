@@ -90,12 +90,33 @@ const isMoment = (slot: unknown, size: number): slot is Float32Array =>
  * };
  */
 export function replaceUnit(control: SurgeryControl, site: UnitSite, u: number, fresh: Float32Array): void {
+  replaceUnits(control, site, [u], () => fresh);
+}
+
+/**
+ * `replaceUnit` for each of `units` in turn, `fresh(u)` asked for each unit's incoming weights in that
+ * order (so a generator draws them as one call per unit would), with one walk over the optimiser state
+ * for all of them: the same result as one call per unit, at the cost of the entries changed.
+ *
+ * @example
+ * replaceUnits(control, site, [3, 7], () => site.layer.freshIncomingWeights(rng));
+ */
+export function replaceUnits(
+  control: SurgeryControl,
+  site: UnitSite,
+  units: readonly number[],
+  fresh: (u: number) => Float32Array,
+): void {
   const { layer, next } = site;
-  layer.incomingWeights(u).set(fresh);
-  if (layer.bias) layer.bias.data[u] = 0;
-  if (next) {
-    const w = next.weight.data;
-    for (const i of next.inputWeightIndices(u)) w[i] = 0;
+  const entries: ParameterEntries[] = [];
+  for (const u of units) {
+    layer.incomingWeights(u).set(fresh(u));
+    if (layer.bias) layer.bias.data[u] = 0;
+    if (next) {
+      const w = next.weight.data;
+      for (const i of next.inputWeightIndices(u)) w[i] = 0;
+    }
+    entries.push(...layer.unitEntries(u), ...(next ? next.inputEntries(u) : []));
   }
-  resetEntries(control, [...layer.unitEntries(u), ...(next ? next.inputEntries(u) : [])]);
+  resetEntries(control, entries);
 }
