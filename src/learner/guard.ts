@@ -15,7 +15,7 @@ import { healthMonitor, type HealthMonitor } from "../health/monitor.js";
 import type { HealthEvent } from "../health/findings.js";
 import type { Sequential } from "../nn/sequential.js";
 import type { Batch, LayerActivation, Observer } from "../train/events.js";
-import { deepCopy } from "../tensor/plain.js";
+import { deepCopy, deepCopyInto } from "../tensor/plain.js";
 import type { TrainingState } from "../train/options.js";
 
 export const LEARNER_DETECTORS = [
@@ -99,7 +99,7 @@ export class LearnerGuard {
     }
     const events = this.monitor.events.length;
     if (this.s.healthy === null || (step % HEALTHY_EVERY === 0 && events === this.s.eventsAtHealthy)) {
-      this.s.healthy = deepCopy(keep());
+      this.s.healthy = deepCopyInto(this.s.healthy, keep());
     }
     this.s.eventsAtHealthy = events;
     return null;

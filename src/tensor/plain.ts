@@ -18,3 +18,31 @@ export function deepCopy<T>(state: T): T {
   }
   return state;
 }
+
+/**
+ * `deepCopy(state)`, its typed arrays written into those of `into` where `into` has an array of the
+ * same kind and length at the same place (an earlier copy of a state of the same shape), so a copy taken
+ * again and again allocates, and touches fresh memory, only where the shape changed. `into` is not
+ * otherwise kept: the copy is a new tree, and shares nothing with `state`.
+ *
+ * @example
+ * kept = deepCopyInto(kept, { weights: [w] }); // kept.weights[0] is the same array as before, now w's values
+ */
+export function deepCopyInto<T>(into: unknown, state: T): T {
+  if (ArrayBuffer.isView(state)) {
+    const a = state as unknown as Float32Array;
+    const b = into as Float32Array | undefined;
+    if (b && b.constructor === a.constructor && b.length === a.length && b.buffer !== a.buffer) {
+      b.set(a);
+      return b as unknown as T;
+    }
+    return a.slice() as unknown as T;
+  }
+  const at = (k: string | number): unknown =>
+    into && typeof into === "object" ? (into as Record<string | number, unknown>)[k] : undefined;
+  if (Array.isArray(state)) return state.map((v, i) => deepCopyInto(at(i), v)) as unknown as T;
+  if (state && typeof state === "object") {
+    return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, deepCopyInto(at(k), v)])) as T;
+  }
+  return state;
+}
