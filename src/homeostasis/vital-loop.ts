@@ -4,11 +4,11 @@
  * monitor runs the `plasticityLoss` and `forgetting` detectors on a probe of recent rows. Loss of
  * plasticity switches on the best measured remedy; once a window has passed it is verified (the rule no
  * longer holds and the online loss has not risen, or the loss fell and dormant units or rank improved:
- * `remedyHelped`) or switched off again and the
- * next one tried, within a budget. Forgetting beyond the budget raises the share of replayed rows (from a
- * reservoir of the stream), verified likewise; a budget that holds with room lowers it again — memory
- * costs plasticity, and the events say what each change bought. Every action is a health event with
- * its evidence; all state is plain and travels in checkpoints.
+ * `remedyHelped`) or rolled back — switched off, the weights and optimiser state put back as they were
+ * before it (`vital-rollback.ts`) — and the next one tried, within a budget. Forgetting beyond the
+ * budget raises the share of replayed rows (from a reservoir of the stream), verified likewise; a budget
+ * that holds with room lowers it again — memory costs plasticity, and the events say what each change
+ * bought. Every action is a health event with its evidence; all state is plain and travels in checkpoints.
  */
 import { healthMonitor } from "../health/monitor.js";
 import { DEFAULT_THRESHOLDS, type HealthEvent, lossBlewUp } from "../health/findings.js";
@@ -39,6 +39,7 @@ import {
   restored,
   signalEvidence,
 } from "./vital-remedies.js";
+import { putBack, rollbackWords, snapshotBefore } from "./vital-rollback.js";
 import { VITALS_OPTIONS, vitalsOptions, type VitalsOptions } from "./vital-options.js";
 import {
   aceKnob,
@@ -144,8 +145,9 @@ export function vitals(
     }
     const k = st.next++;
     st.tried++;
+    const snapshot = snapshotBefore(control);
     switchOn(k, control);
-    st.pending = { remedy: k, step, before };
+    st.pending = { remedy: k, step, before, snapshot };
     restartWindow(mem);
     emit(
       loopEvent(
@@ -165,7 +167,7 @@ export function vitals(
     if (p !== null) {
       const b = p.before;
       const name = remedies[p.remedy].name;
-      const evidence = {
+      const evidence: Record<string, number> = {
         remedy: p.remedy,
         appliedAt: p.step,
         ...signalEvidence("before", b),
@@ -189,15 +191,21 @@ export function vitals(
       regs.delete(p.remedy);
       st.active = st.active.filter((k) => k !== p.remedy);
       relist();
+      // Switching it off undoes nothing it did to the weights (units re-initialised or silenced): put them back.
+      const outcome = putBack(p.snapshot, control, step - p.step);
+      if (outcome === "restored") evidence.restoredTo = p.step;
       emit(
         loopEvent(
           step,
           "remedyRolledBack",
           evidence,
           `${name} did not help within ${o.window} checks: ${describeSignals(b)} before, ${describeSignals(r.now)} after`,
-          `${name} switched off (the weights it changed stay)`,
+          rollbackWords(name, outcome, p.step),
         ),
       );
+      // The next remedy is judged against the window just read: the rows the network sees now. The reading
+      // from before the rolled-back remedy is of older rows; on a drifting stream (the bit-flipping problem,
+      // seeds 3 and 4) it made the next remedy answer for the data's change (docs/vital-loop.md).
       return tryNext(r.now, r.base, step, control, mem);
     }
     if (r.holds && !st.episode) {
@@ -286,13 +294,18 @@ export function vitals(
     },
     // Its detectors read no gradient (the monitor's norms then read 0): only a running remedy may want them.
     wantsGradients: (loss) => running().some((r) => r.wantsGradients?.(loss) ?? true),
-    getState: () => ({
-      monitor: monitor.getState?.(),
-      // The starting weights are never written after they are taken: shared, not copied (the learner's
-      // guard asks for the state every thousand rows).
-      loop: { ...deepCopy({ ...st, initial: null, rng: rng.getState() }), initial: st.initial },
-      regulators: st.active.map((k) => (regs.get(k) ?? []).map((r) => r.getState())),
-    }),
+    getState: () => {
+      // The starting weights and a pending remedy's snapshot are never written after they are taken:
+      // shared, not copied (the learner's guard asks for the state every thousand rows).
+      const p = st.pending;
+      const loop: LoopState = deepCopy({ ...st, initial: null, pending: null, rng: rng.getState() });
+      loop.pending = p && { ...deepCopy({ ...p, snapshot: undefined }), snapshot: p.snapshot };
+      return {
+        monitor: monitor.getState?.(),
+        loop: { ...loop, initial: st.initial },
+        regulators: st.active.map((k) => (regs.get(k) ?? []).map((r) => r.getState())),
+      };
+    },
     setState(saved) {
       const s = saved as { monitor: unknown; loop: LoopState; regulators: unknown[][] };
       monitor.setState?.(s.monitor);

@@ -4,6 +4,7 @@
  */
 import type { PlasticitySignals } from "../health/vital-rules.js";
 import { Rng } from "../tensor/rng.js";
+import type { RemedySnapshot } from "./vital-rollback.js";
 import { type ConsolidationState, freshConsolidation } from "./vital-consolidation.js";
 import { emptyStore, type RowStore } from "./vital-memory.js";
 import { type KnobState, type ReplayState, SETTLE_PROBES } from "./vital-replay.js";
@@ -19,8 +20,11 @@ export interface LoopState extends ReplayState {
   active: number[];
   tried: number;
   next: number;
-  /** The last remedy awaiting its verdict, with the signals that called for it. */
-  pending: { remedy: number; step: number; before: PlasticitySignals } | null;
+  /**
+   * The last remedy awaiting its verdict, with the signals that called for it and the network before it
+   * (what a rollback puts back; absent in checkpoints written before rollbacks restored weights).
+   */
+  pending: { remedy: number; step: number; before: PlasticitySignals; snapshot?: RemedySnapshot } | null;
   /** A loss of plasticity is being handled (a new one needs the rule to stop holding first). */
   episode: boolean;
   exhausted: boolean;
