@@ -135,6 +135,15 @@ describe("interchange", () => {
     assert.deepEqual([...w0!.data], [1, 2, 3, 4, 5, 6]);
     assert.deepEqual([...b0!.data], [-1, -2]);
     assert.deepEqual([...w1!.data], [1, 2]);
+    // A standalone activation right after a dense stays its own layer (an ONNX Relu node of its own).
+    const apart = modelFromSteps([dense(2, 3), act("tanh", true)], 3, null, "m");
+    assert.deepEqual(
+      apart.layers.map((l) => [l.type, l.config().activation]),
+      [
+        ["dense", "identity"],
+        ["activation", "tanh"],
+      ],
+    );
     // An activation step after an activation is its own layer, even when not marked standalone.
     const two = modelFromSteps([dense(2, 3), act("relu", false), act("tanh", false)], 3, null, "m");
     assert.deepEqual(
