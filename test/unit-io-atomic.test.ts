@@ -189,4 +189,16 @@ describe("readModelBytes and ensureDirectory", () => {
         (e.cause as { code?: string }).code === "ENOTDIR",
     );
   });
+
+  test("ensureDirectory through a dangling link says a parent folder is missing", () => {
+    const link = path.join(dir, "dangling");
+    fs.symlinkSync(path.join(dir, "nowhere"), link);
+    const target = path.join(link, "sub");
+    assert.throws(
+      () => ensureDirectory(target),
+      (e: unknown) =>
+        e instanceof ModelFileError &&
+        e.message === `${target}: cannot create the output folder: a parent folder is missing (ENOENT)`,
+    );
+  });
 });
