@@ -142,6 +142,64 @@ const ENTRIES = [
     '""',
     'equivalent: readFileSync with encoding "" returns a Buffer, and JSON.parse reads its argument as a string, which for a Buffer is its UTF-8 text',
   ],
+  [
+    // Two mutants share this key: `let tempExists = false` made true is killed (unit-io-atomic: a failed
+    // open deletes nothing); the one after the rename is named here.
+    "src/io/atomic",
+    "BooleanLiteral",
+    "false",
+    "true",
+    "equivalent for `tempExists = false` after the rename: the flag is read only in the catch block, and no statement after it in the try can throw",
+  ],
+  [
+    "src/io/container-format",
+    "ConditionalExpression",
+    "new Uint8Array(new Uint16Array([1]).buffer)[0] === 1",
+    "true",
+    "equivalent on a little-endian host, which every platform Node and the browsers run on is (unit-io-container-format checks the probe against an independent one)",
+  ],
+  [
+    "src/io/container-format",
+    "ConditionalExpression",
+    "!HOST_LITTLE_ENDIAN",
+    "false",
+    "equivalent on a little-endian host: the swap runs only on a big-endian one (swapBytes itself is checked directly in unit-io-container-format)",
+  ],
+  [
+    "src/io/container",
+    "ConditionalExpression",
+    "!HOST_LITTLE_ENDIAN",
+    "false",
+    "equivalent on a little-endian host: the swap runs only on a big-endian one (swapBytes itself is checked directly in unit-io-container-format)",
+  ],
+  [
+    "src/io/container",
+    "ArithmeticOperator",
+    "at + tensor.data.byteLength",
+    "at - tensor.data.byteLength",
+    "no test can reach it on a little-endian host: the byte swap of the payload runs only on a big-endian one",
+  ],
+  [
+    "src/io/container",
+    "ConditionalExpression",
+    "headerBytes.length > 0xffffffff",
+    "false",
+    "equivalent: unreachable, a JavaScript string holds at most 2^29 - 24 UTF-16 units (V8), whose UTF-8 is under 1.6 GiB, so no header reaches 4 GiB",
+  ],
+  [
+    "src/io/container",
+    "EqualityOperator",
+    "headerBytes.length > 0xffffffff",
+    "headerBytes.length >= 0xffffffff",
+    "equivalent: unreachable, a JavaScript string holds at most 2^29 - 24 UTF-16 units (V8), whose UTF-8 is under 1.6 GiB, so no header reaches 4 GiB",
+  ],
+  [
+    "src/io/container",
+    "StringLiteral",
+    '"the header is larger than 4 GiB"',
+    '""',
+    "equivalent: unreachable, a JavaScript string holds at most 2^29 - 24 UTF-16 units (V8), whose UTF-8 is under 1.6 GiB, so no header reaches 4 GiB",
+  ],
 ];
 
 /** Reason by match key (scripts/mutation-rerun.mjs's matchKey). */

@@ -138,6 +138,8 @@ describe("container header checks", () => {
       check([entry(), entry({ name: "v", offset: 8, ...over })]);
     refuses(() => check([entry(), [1]]), `${f} must be an object, found [1]`, f);
     refuses(() => check([entry(), null]), `${f} must be an object, found null`, f);
+    refuses(() => check([entry(), 3]), `${f} must be an object, found 3`, f);
+    refuses(() => check([entry(), "s"]), `${f} must be an object, found "s"`, f);
     refuses(() => second({ extra: 1 }), `${f} has an unknown key "extra"`, `${f}.extra`);
     refuses(() => second({ name: "" }), `${f}.name must be a non-empty string, found ""`, `${f}.name`);
     refuses(() => second({ name: 3 }), `${f}.name must be a non-empty string, found 3`, `${f}.name`);
@@ -149,6 +151,12 @@ describe("container header checks", () => {
     refuses(
       () => second({ dtype: "float16" }),
       'tensor "v": unknown dtype "float16" (expected float32, float64, int32 or uint32)',
+      `${f}.dtype`,
+    );
+    // An array holding a dtype's name is a key of the dtype table once made a string: still refused.
+    refuses(
+      () => second({ dtype: ["float32"] }),
+      'tensor "v": unknown dtype ["float32"] (expected float32, float64, int32 or uint32)',
       `${f}.dtype`,
     );
     refuses(
