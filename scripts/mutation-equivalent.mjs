@@ -200,6 +200,55 @@ const ENTRIES = [
     '""',
     "equivalent: unreachable, a JavaScript string holds at most 2^29 - 24 UTF-16 units (V8), whose UTF-8 is under 1.6 GiB, so no header reaches 4 GiB",
   ],
+  [
+    "src/io/container-format",
+    "ConditionalExpression",
+    'typeof value === "number"',
+    "true",
+    "equivalent: Number.isSafeInteger is false for anything that is not a number, so the typeof test only shortens the check",
+  ],
+  [
+    "src/io/container-format",
+    "EqualityOperator",
+    "i < bytes.length",
+    "i <= bytes.length",
+    "equivalent: the extra pass at i = bytes.length reverses an empty subarray",
+  ],
+  [
+    "src/io/container-header",
+    "EqualityOperator",
+    "version > MODEL_FORMAT_VERSION",
+    "version >= MODEL_FORMAT_VERSION",
+    "equivalent: version === MODEL_FORMAT_VERSION has returned on the line before",
+  ],
+  [
+    "src/io/container-header",
+    "ArrowFunction",
+    "(end) => end",
+    "() => undefined",
+    "equivalent: claimedLength validates with an infinite data length, so the truncation message that calls fileLengthFor is never built there (and any error is caught and dropped)",
+  ],
+  [
+    "src/io/container-header",
+    "BlockStatement",
+    "{ return undefined; }",
+    "{}",
+    "equivalent: an empty catch block falls through to the end of the function, which returns undefined",
+  ],
+  [
+    "src/io/container",
+    "ConditionalExpression",
+    "data === undefined",
+    "false",
+    "equivalent: there for the type checker; dtypeOf(undefined) is undefined, so the test before it has already thrown",
+  ],
+  [
+    "src/io/container",
+    "ConditionalExpression",
+    "shape === undefined",
+    "false",
+    "equivalent: there for the type checker; elementCount(undefined) is undefined, so the test before it has already thrown",
+  ],
 ];
 
 /** Reason by match key (scripts/mutation-rerun.mjs's matchKey). */

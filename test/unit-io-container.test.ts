@@ -117,9 +117,23 @@ describe("decodeContainer edges", () => {
     refuses(() => decodeContainer(copy, "x.hmst"), `x.hmst: ${corrupt}`, undefined, "x.hmst");
   });
 
-  test("the smallest prefix: 16 bytes", () => {
+  test("the smallest prefix: 16 bytes; then the header must fit before the checksum", () => {
     const prefix = good.slice(0, 15);
     refuses(() => decodeContainer(prefix), "truncated: expected at least 16 bytes, found 15");
+    // Magic, version 1, a header length, and four more bytes (hand-built, no valid checksum needed).
+    const short = (headerLength: number, n: number): Uint8Array => {
+      const bytes = new Uint8Array(n);
+      bytes.set([0x48, 0x4d, 0x53, 0x54, 1, 0, 0, 0, headerLength, 0, 0, 0]);
+      return bytes;
+    };
+    refuses(
+      () => decodeContainer(short(0, 16)),
+      "truncated: expected at least 20 bytes, found 16 (the header alone is 0 bytes)",
+    );
+    refuses(
+      () => decodeContainer(short(4, 19)),
+      "truncated: expected at least 20 bytes, found 19 (the header alone is 4 bytes)",
+    );
   });
 
   test("bytes after the last tensor are refused with the length expected", () => {
