@@ -154,6 +154,19 @@ describe("decodeContainer edges", () => {
     );
   });
 
+  test("a tensor past the data behind a valid checksum names the file length it needs", () => {
+    const json =
+      '{"format":"homeostat-model","version":1,"tensors":[{"name":"w","dtype":"float64","shape":[2],"offset":0,"byteLength":16}]}';
+    const file = buildRaw(json, new Uint8Array(8)); // 8 of the 16 payload bytes
+    const dataStart = Math.ceil((12 + json.length) / 8) * 8;
+    assert.equal(file.length, dataStart + 8 + 4);
+    refuses(
+      () => decodeContainer(file),
+      `truncated: expected at least ${dataStart + 16 + 4} bytes, found ${file.length} (tensor "w" does not fit)`,
+      "tensors[0].offset",
+    );
+  });
+
   test("a payload after a gap is read from its own offset", () => {
     const json =
       '{"format":"homeostat-model","version":1,"tensors":[{"name":"a","dtype":"int32","shape":[1],"offset":0,"byteLength":4},{"name":"b","dtype":"int32","shape":[1],"offset":16,"byteLength":4}]}';
