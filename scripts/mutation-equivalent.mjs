@@ -249,6 +249,48 @@ const ENTRIES = [
     "false",
     "equivalent: there for the type checker; elementCount(undefined) is undefined, so the test before it has already thrown",
   ],
+  [
+    "src/io/container",
+    "ConditionalExpression",
+    "needed !== undefined",
+    "true",
+    "equivalent: undefined > n is false, so the second test refuses an unreadable header as the first does",
+  ],
+  [
+    "src/io/model",
+    "ConditionalExpression",
+    "meta.loss",
+    "true",
+    "equivalent: the field is then set to undefined, which JSON.stringify leaves out of the header, as if it were never set",
+  ],
+  [
+    "src/io/model",
+    "ConditionalExpression",
+    "meta.task",
+    "true",
+    "equivalent: the field is then set to undefined, which JSON.stringify leaves out of the header, as if it were never set",
+  ],
+  [
+    "src/io/model",
+    "ConditionalExpression",
+    "meta.classes",
+    "true",
+    "equivalent: the field is then set to undefined, which JSON.stringify leaves out of the header, as if it were never set",
+  ],
+  [
+    "src/io/model",
+    "ConditionalExpression",
+    "meta.featureNames",
+    "true",
+    "equivalent: the field is then set to undefined, which JSON.stringify leaves out of the header, as if it were never set",
+  ],
+  [
+    "src/io/model",
+    "ConditionalExpression",
+    "meta.target !== undefined",
+    "true",
+    "equivalent: the field is then set to undefined, which JSON.stringify leaves out of the header, as if it were never set",
+  ],
 ];
 
 /** Reason by match key (scripts/mutation-rerun.mjs's matchKey). */

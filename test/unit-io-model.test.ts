@@ -37,8 +37,24 @@ describe("decodeModel refusals", () => {
   test("an architecture missing, not an object, or without a positive integer inputDim", () => {
     const message = 'm.hmst: the header has no valid "architecture" (inputDim and layers)';
     refuses(encodeContainer({}, WEIGHTS), message, { file: "m.hmst", field: "architecture" });
-    for (const architecture of ["x", { ...ARCH, inputDim: 0 }, { ...ARCH, inputDim: 1.5 }, { layers: [] }])
+    for (const architecture of [
+      null,
+      "x",
+      { ...ARCH, inputDim: 0 },
+      { ...ARCH, inputDim: 1.5 },
+      { layers: [] },
+    ])
       refuses(encodeContainer({ architecture }, WEIGHTS), message, { field: "architecture" });
+  });
+
+  test('without a file name, messages say "model file"', () => {
+    assert.throws(
+      () => decodeModel(encodeContainer({}, [])),
+      (e: unknown) =>
+        e instanceof ModelFileError &&
+        e.message === 'model file: the header has no valid "architecture" (inputDim and layers)' &&
+        e.location.file === "model file",
+    );
   });
 
   test("an architecture that does not build names its field", () => {
