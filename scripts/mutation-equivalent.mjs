@@ -291,6 +291,63 @@ const ENTRIES = [
     "true",
     "equivalent: the field is then set to undefined, which JSON.stringify leaves out of the header, as if it were never set",
   ],
+  [
+    "src/io/model",
+    "ConditionalExpression",
+    "meta.training",
+    "true",
+    "equivalent: splitState(undefined) is undefined, which JSON.stringify leaves out of the header, as if the field were never set",
+  ],
+  [
+    "src/io/model",
+    "ConditionalExpression",
+    "meta.checkpoint",
+    "true",
+    "equivalent: splitState(undefined) is undefined, which JSON.stringify leaves out of the header, as if the field were never set",
+  ],
+  [
+    "src/io/model",
+    "StringLiteral",
+    '"optimizer."',
+    '""',
+    "harmless: the prefix only makes names readable; the suffix (the tensor list's length) already makes each name unique, and reading follows the $tensor names the header stores, whatever they are",
+  ],
+  [
+    "src/io/model",
+    "StringLiteral",
+    '"training."',
+    '""',
+    "harmless: the prefix only makes names readable; the suffix (the tensor list's length) already makes each name unique, and reading follows the $tensor names the header stores, whatever they are",
+  ],
+  [
+    "src/io/model",
+    "StringLiteral",
+    '"checkpoint."',
+    '""',
+    "harmless: the prefix only makes names readable; the suffix (the tensor list's length) already makes each name unique, and reading follows the $tensor names the header stores, whatever they are",
+  ],
+  [
+    // Shared key: the other "header" fields of container.ts are killed; this is the 4 GiB refusal's.
+    "src/io/container",
+    "StringLiteral",
+    '"header"',
+    '""',
+    "by line: the 4 GiB refusal's field is unreachable, a JavaScript string holds at most 2^29 - 24 UTF-16 units (V8), whose UTF-8 is under 1.6 GiB",
+  ],
+  [
+    "src/io/model",
+    "ConditionalExpression",
+    'typeof arch !== "object"',
+    "false",
+    "equivalent for anything JSON can hold: a string, number or boolean has no integer inputDim, so the test after it refuses the architecture with the same words",
+  ],
+  [
+    "src/io/model",
+    "ConditionalExpression",
+    "e instanceof HomeostatError",
+    "true",
+    "harmless: only an error that is not a HomeostatError tells them apart, that is a bug in fromLayerConfigs or build (whose guards throw ConfigError), which the mutant would turn into a TypeError reading its missing location",
+  ],
 ];
 
 /** Reason by match key (scripts/mutation-rerun.mjs's matchKey). */
