@@ -189,7 +189,7 @@ describe("interchange", () => {
       bias: new Float32Array(nb),
       layer: 2,
     });
-    for (const bad of [ln(3), ln(2, 3)])
+    for (const bad of [ln(3), ln(2, 3), ln(3, 2)])
       assert.throws(
         () => modelFromSteps([dense(2, 3), bad], 3, null, "m.onnx"),
         (e: unknown) =>
@@ -209,6 +209,8 @@ describe("interchange", () => {
       modelFromSteps(steps, 3, same, "m").layers.map((l) => l.config().rate ?? l.config().init),
       ["heNormal", 0.3],
     );
+    const taken0 = (st: Step[], hints: unknown): boolean =>
+      modelFromSteps(st, 3, hints, "m").layers[0]!.config().init === "zeros";
     // Linear and identity are the same; an explicit useBias agrees with a bias.
     const linear = [{ type: "dense", units: 2, activation: "identity", useBias: true, init: "heNormal" }];
     assert.equal(
@@ -225,9 +227,18 @@ describe("interchange", () => {
       ],
       [{ type: "dense", units: 2 }],
       [{ type: "nope" }],
+      // A layer the steps do not have, though it adds no token of dense, activation or layer norm.
+      [{ type: "dense", units: 2, activation: "relu" }, { type: "batchNorm" }],
       "not a list",
     ])
       assert.equal(modelFromSteps(steps, 3, other, "m").layers[1]!.config().rate, 0.1, JSON.stringify(other));
+    // A dense without bias: the hint's useBias false agrees with a step whose bias is null.
+    const noBias = [dense(2, 3, false), act("relu", false)];
+    assert.equal(
+      taken0(noBias, [{ type: "dense", units: 2, activation: "relu", useBias: false, init: "zeros" }]),
+      true,
+    );
+    assert.equal(taken0(noBias, [{ type: "dense", units: 2, activation: "relu", init: "zeros" }]), false);
     // Layer norm: equal when eps agrees as float32, with 1e-5 for a hint that leaves it out.
     const lnSteps = (eps: number): Step[] => [
       dense(3, 3),
