@@ -199,6 +199,13 @@ describe("interchange", () => {
       );
   });
 
+  test("a step the layer configs refuse is named with the file", () => {
+    assert.throws(
+      () => modelFromSteps([{ op: "dropout", rate: 2, layer: 0 }], 3, null, "m.onnx"),
+      (e: unknown) => e instanceof ConfigError && e.message.startsWith("m.onnx: layers[0].rate: "),
+    );
+  });
+
   test("hints are taken only when they compute the same thing", () => {
     const steps = [dense(2, 3), act("relu", false), { op: "dropout", rate: 0.1, layer: 1 } as Step];
     const same = [
