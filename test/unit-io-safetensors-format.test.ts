@@ -158,6 +158,38 @@ describe("decodeSafetensors edges", () => {
     );
   });
 
+  test("eight bytes are long enough; negative sizes, a dtype in an array, and UTF-8 or JSON failures name the header", () => {
+    assert.throws(
+      () => decodeSafetensors(new Uint8Array(8), F),
+      (e: unknown) =>
+        e instanceof ModelFileError &&
+        /^f\.safetensors: the header is not JSON \(.+\)$/.test(e.message) &&
+        e.location.field === "header",
+    );
+    refuses(
+      () => decodeSafetensors(fileOf({ a: { ...ok, shape: [-2] } }, new Uint8Array(8)), F),
+      `${F}: tensor "a": shape [-2]: expected an array of non-negative integers`,
+    );
+    refuses(
+      () => decodeSafetensors(fileOf({ a: { ...ok, data_offsets: [-8, 0] } }, new Uint8Array(8)), F),
+      `${F}: tensor "a": data_offsets [-8,0]: expected [begin, end] with 0 ≤ begin ≤ end`,
+    );
+    refuses(
+      () => decodeSafetensors(fileOf({ a: { ...ok, dtype: ["F32"] } }, new Uint8Array(8)), F),
+      `${F}: tensor "a": unknown dtype ["F32"]; expected one of BOOL, U8, I8, F8_E5M2, F8_E4M3, I16, U16, F16, BF16, I32, U32, F32, I64, U64, F64`,
+    );
+    const notUtf8 = fileOf("{}");
+    notUtf8[8] = 0xff;
+    refuses(() => decodeSafetensors(notUtf8, F), `${F}: the header is not UTF-8 text`, {
+      file: F,
+      field: "header",
+    });
+    assert.throws(
+      () => decodeSafetensors(fileOf("{"), F),
+      (e: unknown) => e instanceof ModelFileError && e.location.file === F && e.location.field === "header",
+    );
+  });
+
   test("a header exactly as long as the bytes after the length; empty tensors sharing an offset", () => {
     assert.deepEqual(decodeSafetensors(fileOf("{}")), { tensors: [], metadata: {} });
     // Sorted by begin, then by end: the empty tensor at 0 comes before the one that spans 0..4.
