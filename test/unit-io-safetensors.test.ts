@@ -8,6 +8,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   architectureOf,
+  decodeSafetensors,
   encodeSafetensors,
   exportSafetensors,
   importSafetensors,
@@ -152,6 +153,52 @@ describe("export", () => {
       assert.match(out.python, /["']m\.optimizer\.safetensors["']/);
       assert.doesNotMatch(out.python, /run\/+m\.optimizer/);
     }
+  });
+});
+
+describe("export layout and metadata", () => {
+  test("a conv weight is written in PyTorch's [filters, channels, kh, kw] order", () => {
+    const model = Sequential.fromLayerConfigs([
+      { type: "conv2d", filters: 1, kernel: [2, 2], activation: "identity" },
+      { type: "flatten" },
+    ] as never).build([3, 3, 2], new Rng(5));
+    const weight = model.parameters().find(([name]) => name === "0.weight")![1];
+    // Homeostat's row holds taps (ky, kx, c) at (ky·2 + kx)·2 + c: values 0..7 in that order.
+    weight.data.set([0, 1, 2, 3, 4, 5, 6, 7]);
+    const { weights } = exportSafetensors(model, { weightsFile: "c.safetensors" });
+    const st = decodeSafetensors(weights);
+    const w = st.tensors.find((t) => t.name === "0.weight")!;
+    assert.deepEqual(w.shape, [1, 2, 2, 2]);
+    // PyTorch's index c·4 + ky·2 + kx: channel 0's taps, then channel 1's.
+    assert.deepEqual([...w.data], [0, 2, 4, 6, 1, 3, 5, 7]);
+    assert.equal(st.metadata.format, "pt");
+    const back = importSafetensors(weights, null, "c.safetensors").model;
+    assert.deepEqual(
+      [...back.parameters().find(([name]) => name === "0.weight")![1].data],
+      [0, 1, 2, 3, 4, 5, 6, 7],
+    );
+  });
+
+  test("the input normalisation is named in the Python module when given", () => {
+    const model = Sequential.fromLayerConfigs(LAYERS as never).build(3, new Rng(1));
+    const named = exportSafetensors(model, {
+      weightsFile: "m.safetensors",
+      inputNormalization: "standardize",
+    });
+    assert.match(named.python, /normalised as in training \("standardize"/);
+    assert.doesNotMatch(
+      exportSafetensors(model, { weightsFile: "m.safetensors" }).python,
+      /normalised as in training/,
+    );
+  });
+
+  test("a stored architecture's own errors are placed in the file's metadata", () => {
+    const stored = JSON.stringify({ layers: [{ type: "nope" }], inputDim: 3 });
+    assert.throws(
+      () => importSafetensors(encodeSafetensors(DICT, { homeostat_architecture: stored }), null, "m.st"),
+      (e: unknown) =>
+        e instanceof Error && e.message.startsWith("m.st: __metadata__.homeostat_architecture: layers"),
+    );
   });
 });
 
