@@ -190,6 +190,33 @@ describe("decodeSafetensors edges", () => {
     );
   });
 
+  test("size and range refusals of a tensor after the first name it, with the span it has", () => {
+    const two =
+      (b: Record<string, unknown>, data = 16) =>
+      () =>
+        decodeSafetensors(fileOf({ a: ok, b: { ...ok, ...b } }, new Uint8Array(data)), F);
+    refuses(
+      two({ shape: [3], data_offsets: [8, 16] }),
+      `${F}: tensor "b": shape [3] of F32 needs 12 bytes, but data_offsets [8, 16] span 8`,
+      {
+        file: F,
+        layer: "b",
+      },
+    );
+    refuses(
+      two({ data_offsets: [8, 16] }, 12),
+      `${F}: tensor "b": data_offsets [8, 16] run past the 12 data bytes (a truncated file?)`,
+      {
+        file: F,
+        layer: "b",
+      },
+    );
+    refuses(
+      () => decodeSafetensors(fileOf({ __metadata__: { format: "pt", n: 1 } }), F),
+      `${F}: "__metadata__" should map names to strings`,
+    );
+  });
+
   test("a header exactly as long as the bytes after the length; empty tensors sharing an offset", () => {
     assert.deepEqual(decodeSafetensors(fileOf("{}")), { tensors: [], metadata: {} });
     // Sorted by begin, then by end: the empty tensor at 0 comes before the one that spans 0..4.

@@ -221,6 +221,15 @@ describe("import refusals", () => {
     );
   });
 
+  test("no architecture given or stored names the file", () => {
+    refuses(
+      () => importSafetensors(encodeSafetensors(DICT), null, "m.st"),
+      ConfigError,
+      "m.st: no architecture stored in the file; declare it with --arch (a run config's model section)",
+      { file: "m.st" },
+    );
+  });
+
   test("no first weight, and an architecture without weights", () => {
     refuses(
       () => importSafetensors(encodeSafetensors([t("0.bias", [2])]), arch, "m.st"),
@@ -245,6 +254,36 @@ describe("import refusals", () => {
       "m",
     );
     assert.equal(declared.model.inputDim, 4);
+  });
+
+  test("past ten layers, the layer named is the one of the tensor's own index", () => {
+    const layers = [
+      ...Array.from({ length: 10 }, () => ({ type: "dropout", rate: 0.1 })),
+      { type: "dense", units: 2 },
+    ];
+    refuses(
+      () =>
+        importSafetensors(
+          encodeSafetensors([t("10.weight", [2, 3])]),
+          { layers, inputDim: 3, source: "a" },
+          "m.st",
+        ),
+      ModelFileError,
+      'm.st: missing tensor "10.bias" (layer 10 (dense), shape [2])',
+    );
+  });
+
+  test("a tensor with fewer dimensions than needed is refused, though its sizes start alike", () => {
+    refuses(
+      () =>
+        importSafetensors(
+          encodeSafetensors([t("0.weight", [2]), t("0.bias", [2])]),
+          { ...arch, inputDim: 3 },
+          "m.st",
+        ),
+      ModelFileError,
+      'm.st: tensor "0.weight" has shape [2], but layer 0 (dense) of the declared architecture needs [2,3]',
+    );
   });
 
   test("a missing tensor names its PyTorch shape; a shape of another rank is refused", () => {
