@@ -418,6 +418,48 @@ const ENTRIES = [
     "true",
     'equivalent: a dense step without bias builds a layer without a bias parameter (useBias is in the tokens), so get("bias") is undefined and ?. skips the call',
   ],
+  [
+    "src/io/safetensors",
+    "Regex",
+    "/\\/+$/",
+    "/\\/+/",
+    "equivalent: fileName's only argument is <stem>.optimizer.safetensors, which never ends in a slash, so the trailing-slash trim never changes it",
+  ],
+  [
+    "src/io/safetensors",
+    "Regex",
+    "/\\/+$/",
+    "/\\/$/",
+    "equivalent: fileName's only argument is <stem>.optimizer.safetensors, which never ends in a slash, so the trailing-slash trim never changes it",
+  ],
+  [
+    "src/io/safetensors",
+    "StringLiteral",
+    '""',
+    '"Stryker was here!"',
+    "equivalent: fileName's only argument is <stem>.optimizer.safetensors, which never ends in a slash, so the trailing-slash trim never changes it",
+  ],
+  [
+    "src/io/safetensors",
+    "ConditionalExpression",
+    "!(error instanceof HomeostatError || error instanceof SyntaxError)",
+    "false",
+    "harmless: only an error that is neither a HomeostatError nor JSON's SyntaxError tells them apart, that is a bug in architectureOf, which the mutant would report as a stored architecture that is not a layer list",
+  ],
+  [
+    "src/io/safetensors-format",
+    "EqualityOperator",
+    "e.begin < at",
+    "e.begin <= at",
+    "equivalent: it only picks the words of a refusal made when e.begin !== at, where < and <= agree",
+  ],
+  [
+    "src/io/safetensors",
+    "ConditionalExpression",
+    "error instanceof HomeostatError || error instanceof SyntaxError",
+    "true",
+    "harmless: only an error that is neither a HomeostatError nor JSON's SyntaxError tells them apart, that is a bug in architectureOf, which the mutant would report as a stored architecture that is not a layer list",
+  ],
 ];
 
 /** Reason by match key (scripts/mutation-rerun.mjs's matchKey). */
