@@ -460,6 +460,28 @@ const ENTRIES = [
     "true",
     "harmless: only an error that is neither a HomeostatError nor JSON's SyntaxError tells them apart, that is a bug in architectureOf, which the mutant would report as a stored architecture that is not a layer list",
   ],
+  [
+    "src/io/interchange",
+    "ConditionalExpression",
+    "s.bias !== undefined",
+    "true",
+    "equivalent: a step's bias is an array or null, never undefined; a hint has no bias key, and undefined !== null gives true as the fallback does",
+  ],
+  [
+    "src/io/interchange",
+    "StringLiteral",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the mutated code as the doc prints it
+    "'other ${String(s.op)}'",
+    "''",
+    "equivalent: an empty token is still one no step list produces (steps give only dense, act and layerNorm tokens), so such hints still do not match",
+  ],
+  [
+    "src/io/interchange",
+    "OptionalChaining",
+    'params.get("bias")?.data',
+    'params.get("bias").data',
+    "equivalent: reached only when the step has a bias, that is a dense with useBias true (it is in the tokens) or a layer norm, whose layer always has a bias",
+  ],
 ];
 
 /** Reason by match key (scripts/mutation-rerun.mjs's matchKey). */
