@@ -5,6 +5,9 @@
 //
 // Each entry: the file without extension, the mutator, and the code and replacement as the doc shows
 // them (one line, cut to 80 characters); they are matched as the doc's lines are, line numbers aside.
+// src/io's entries live in mutation-equivalent-io.mjs and mutation-equivalent-interchange.mjs.
+import { INTERCHANGE_ENTRIES } from "./mutation-equivalent-interchange.mjs";
+import { IO_ENTRIES } from "./mutation-equivalent-io.mjs";
 import { matchKey } from "./mutation-rerun.mjs";
 
 const ENTRIES = [
@@ -79,69 +82,8 @@ const ENTRIES = [
     "true",
     "by line: `measures = false` is equivalent, a default the only caller (monitor.ts) never leaves out; closeDeadWindow's `return false` made true is equivalent, as takePicture then only copies each ReLU hidden layer's deadFraction, which layerStatistics has already copied from the same field (check steps record activations: wantsActivations is checkNext); resetDeadWindow's `deadWindowFull = false` made true is harmless, as every layer's deadFraction stays 0 until the window closes, below any dyingRelu threshold above 0 (default 0.7); looksLikeClasses' `return false` is killed by test/unit-health-observer-classes.test.ts, added after this run",
   ],
-  [
-    "src/io/checkpoint",
-    "ObjectLiteral",
-    "{ force: true }",
-    "{}",
-    "equivalent without a second process deleting in the folder: force only ignores a file that is gone, and the name was listed by readdirSync a moment before in a folder one run writes",
-  ],
-  [
-    "src/io/checkpoint",
-    "BooleanLiteral",
-    "true",
-    "false",
-    "equivalent without a second process deleting in the folder: force only ignores a file that is gone, and the name was listed by readdirSync a moment before in a folder one run writes",
-  ],
-  [
-    "src/io/checkpoint",
-    "MethodExpression",
-    "names .filter((n) => PATTERN.test(n)) .sort()",
-    "names.filter(n => PATTERN.test(n))",
-    "equivalent on Linux and macOS: readdirSync already returns names sorted by byte (libuv's scandir sorts with strcmp), so .reverse() alone gives the same order; the sort keeps it so elsewhere",
-  ],
-  [
-    "src/io/checkpoint",
-    "ObjectLiteral",
-    "{ file: path }",
-    "{}",
-    "equivalent: the error is caught a few lines down, and only its message, which names the path, reaches warn",
-  ],
-  [
-    "src/io/checkpoint",
-    "ConditionalExpression",
-    "!(e instanceof HomeostatError)",
-    "false",
-    "harmless: only an error that is not a HomeostatError tells them apart, that is a bug in decodeModel (whose guards turn every bad input into a ModelFileError), which the mutant would report as a damaged checkpoint instead of throwing",
-  ],
-  [
-    "src/io/crc32",
-    "EqualityOperator",
-    "byte < 256",
-    "byte <= 256",
-    "equivalent, both loops: in the first, the extra tables[256] is the slot of k = 1, byte 0, which the second loop writes after; in the second, byte 256 starts from tables[256] (k = 1, byte 0) and rewrites each later table's byte-0 slot with the value it already holds, the last write falling past the end of the Uint32Array",
-  ],
-  [
-    "src/io/crc32",
-    "EqualityOperator",
-    "k < 8",
-    "k <= 8",
-    "equivalent: k = 8 writes tables[2048 + byte], past the end of the 2048-entry Uint32Array, so the write is dropped",
-  ],
-  [
-    "src/io/tfjs-files",
-    "ArrayDeclaration",
-    "[]",
-    '["Stryker was here"]',
-    "equivalent for the manifest's fallback (the paths' one is killed): when weightsManifest is not an array, a string group is skipped as not an object, so nothing is read either way and importTfjs refuses the manifest",
-  ],
-  [
-    "src/io/safetensors-files",
-    "StringLiteral",
-    '"utf8"',
-    '""',
-    'equivalent: readFileSync with encoding "" returns a Buffer, and JSON.parse reads its argument as a string, which for a Buffer is its UTF-8 text',
-  ],
+  ...IO_ENTRIES,
+  ...INTERCHANGE_ENTRIES,
 ];
 
 /** Reason by match key (scripts/mutation-rerun.mjs's matchKey). */

@@ -114,7 +114,7 @@ export function modelSteps(model: Sequential, format: string): Step[] {
   return steps;
 }
 
-/** What a step list or a layer list computes at inference, as comparable tokens (dropout and identity drop out). */
+/** What a step list or a layer list computes at inference, as comparable tokens (dropout and identity drop out; a layer no step describes is a token of its own). */
 function inferenceTokens(items: ({ op: string } & Record<string, unknown>)[]): string[] {
   const out: string[] = [];
   const act = (a: unknown): void => {
@@ -128,6 +128,8 @@ function inferenceTokens(items: ({ op: string } & Record<string, unknown>)[]): s
       act(s.activation);
     } else if (s.op === "act" || s.op === "activation") act(s.activation);
     else if (s.op === "layerNorm") out.push(`layerNorm ${Math.fround(Number(s.eps ?? 1e-5))}`);
+    // Any other layer (batch norm, conv, ...) computes something no step describes: it must not match.
+    else if (s.op !== "dropout") out.push(`other ${String(s.op)}`);
   }
   return out;
 }

@@ -124,21 +124,27 @@ function torchEntries(model: Sequential, modules: readonly TorchModule[]): Torch
 
 /**
  * Optimiser moments (`state.<i>.<key>`) of conv weights in the other library's layout: `toTorch`
- * [filters, kh·kw·c/g] → [filters, c/g, kh, kw], else back. Other tensors pass unchanged.
+ * [filters, kh·kw·c/g] → [filters, c/g, kh, kw], else back (reading `file`). Other tensors pass unchanged.
  */
 function convMoments(
   tensors: SafeTensor[],
   model: Sequential,
   modules: readonly TorchModule[],
   toTorch: boolean,
+  file = "",
 ): SafeTensor[] {
   const entries = torchEntries(model, modules);
   return tensors.map((t) => {
     const [, index, key] = t.name.split(".");
     const e = entries[Number(index)];
     if (!e?.conv || key === "step") return t;
-    // A moment of another shape is left for optimizerFromTensors to refuse, naming it.
-    if (!toTorch && t.shape.join() !== e.torchShape.join()) return t;
+    // Refused here: optimizerFromTensors checks Homeostat's shape, which a moment left in
+    // Homeostat's own layout would pass, loaded without the permutation.
+    if (!toTorch && t.shape.join() !== e.torchShape.join())
+      throw new ModelFileError(
+        `${file}: tensor "${t.name}" has shape ${shapeText(t.shape)}; parameter ${index} (${e.ours}) needs ${shapeText(e.torchShape)}`,
+        { file, layer: t.name },
+      );
     const shape = toTorch ? e.torchShape : [...e.tensor.shape];
     const data = convLayout(e.conv, t.data, toTorch);
     return { ...t, dtype: "F32", shape, data };
@@ -332,7 +338,7 @@ export function importSafetensors(
   const data = model.parameters().map(([, t]) => t.data as Float32Array);
   const moments = decodeSafetensors(optimizer.bytes, optimizer.file);
   const saved = optimizerFromTensors(
-    { ...moments, tensors: convMoments(moments.tensors, model, modules, false) },
+    { ...moments, tensors: convMoments(moments.tensors, model, modules, false, optimizer.file) },
     shapes,
     data,
     optimizer.file,
