@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { healthMonitor, formatEvent } from "../src/health/index.js";
-import { copyInto, lsuv, reinitUnits, SnapshotStore } from "../src/health/repairs.js";
+import { lsuv, reinitUnits, SnapshotStore } from "../src/health/repairs.js";
+import { deepCopyInto } from "../src/tensor/plain.js";
 import { SeriesRecorder, updateRatio } from "../src/health/statistics.js";
 import {
   centredEffectiveRank,
@@ -216,13 +217,13 @@ test("without repair a NaN loss ends the run at once (TerminateOnNaN), and event
   assert.ok(seen.every((l) => !l.includes("\n")) && seen[0].startsWith("health · step "), seen[0]);
 });
 
-test("copyInto reuses the target's buffers and copies everything else", () => {
+test("deepCopyInto reuses the target's buffers and copies everything else", () => {
   const into = { m: [new Float32Array(2)], step: 0 };
   const keep = into.m[0];
-  const out = copyInto({ m: [Float32Array.of(1, 2)], step: 3 }, into);
+  const out = deepCopyInto(into, { m: [Float32Array.of(1, 2)], step: 3 });
   assert.equal(out.m[0], keep);
   assert.deepEqual([Array.from(out.m[0]), out.step], [[1, 2], 3]);
-  const fresh = copyInto({ m: [Float32Array.of(1, 2, 3)] }, into);
+  const fresh = deepCopyInto(into, { m: [Float32Array.of(1, 2, 3)] });
   assert.notEqual(fresh.m[0], keep);
 });
 

@@ -108,6 +108,13 @@ export function allocFloat32(n: number): Float32Array {
   return active.alloc?.(n) ?? new Float32Array(n);
 }
 
+/** `a` copied into the active backend's own memory (as `allocFloat32` makes arrays); null where it keeps none or declines. */
+export function residentCopy(a: Float32Array): Float32Array | null {
+  const copy = active.alloc?.(a.length) ?? null;
+  copy?.set(a);
+  return copy;
+}
+
 /**
  * Start the active backend's worker threads and resolve once they run, with the count in force (1 on
  * js, or where threads cannot be had: `backend().info().threadsReason` says why). Without this call a

@@ -3,7 +3,7 @@
  * optimiser state, the learning-rate scale and gradient clipping.
  */
 import type { Sequential } from "../nn/sequential.js";
-import { deepCopy } from "../tensor/plain.js";
+import { deepCopy, deepCopyInto } from "../tensor/plain.js";
 import type { Rng } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { TrainingControl } from "../train/events.js";
@@ -11,25 +11,6 @@ import { type UnitLayer, unitSites } from "../units/layer.js";
 import { replaceUnits } from "../units/surgery.js";
 
 export { deepCopy };
-
-/** Like `deepCopy`, but writes into `into`'s typed arrays where the shapes match (no allocation on the hot path). */
-export function copyInto<T>(state: T, into: unknown): T {
-  if (ArrayBuffer.isView(state)) {
-    const src = state as unknown as Float32Array;
-    if (into instanceof src.constructor && (into as Float32Array).length === src.length) {
-      (into as Float32Array).set(src);
-      return into as T;
-    }
-    return src.slice() as unknown as T;
-  }
-  if (Array.isArray(state))
-    return state.map((v, i) => copyInto(v, Array.isArray(into) ? into[i] : undefined)) as unknown as T;
-  if (state && typeof state === "object") {
-    const target = into && typeof into === "object" ? (into as Record<string, unknown>) : {};
-    return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, copyInto(v, target[k])])) as T;
-  }
-  return state;
-}
 
 /** Weights, buffers (batch norm's running statistics) and optimiser state at one step, kept in memory for rollback. */
 export interface Snapshot {
@@ -56,17 +37,31 @@ export const noSnapshots = (): SnapshotState => ({ older: null, newer: null, sam
 /** Keep the weights and optimiser state of now as the newer snapshot; the newer one becomes the older. */
 export function takeSnapshot(s: SnapshotState, control: TrainingControl): void {
   // Reuse the buffers of the snapshot about to be dropped: a page touched for the first time costs more than the copy.
-  const recycle = s.same ? null : s.older;
-  const snap = {
-    step: control.step,
-    weights: copyTensors(control.parameters, recycle?.weights),
-    buffers: copyTensors(control.model.buffers(), recycle?.buffers),
-    optimizerState: copyInto(control.getOptimizerState(), recycle?.optimizerState),
-  };
+  const snap = snapshotOf(control, s.same ? null : s.older);
   const newer = s.same ? s.older : s.newer;
   s.older = newer ?? snap;
   s.same = s.older === snap;
   s.newer = s.same ? null : snap;
+}
+
+/**
+ * The weights, buffers and optimiser state of now, copied — into `recycle`'s arrays where they fit (a
+ * snapshot about to be dropped: a page touched for the first time costs more than the copy).
+ */
+export function snapshotOf(control: TrainingControl, recycle?: Snapshot | null): Snapshot {
+  return {
+    step: control.step,
+    weights: copyTensors(control.parameters, recycle?.weights),
+    buffers: copyTensors(control.model.buffers(), recycle?.buffers),
+    optimizerState: deepCopyInto(recycle?.optimizerState, control.getOptimizerState()),
+  };
+}
+
+/** Put a snapshot's weights and buffers back in place (its optimiser state is the caller's to restore or not). */
+export function putTensorsBack(s: Snapshot, control: TrainingControl): void {
+  control.parameters.forEach(([, t], i) => t.data.set(s.weights[i]));
+  const buffers = s.buffers;
+  if (buffers) control.model.buffers().forEach(([, t], i) => t.data.set(buffers[i]));
 }
 
 /** The tensors' data copied, into `recycle`'s arrays where their lengths match. */
@@ -91,9 +86,7 @@ function copyTensors(
 export function restoreSnapshot(s: SnapshotState, control: TrainingControl): number | null {
   const older = s.older;
   if (!older) return null;
-  control.parameters.forEach(([, t], i) => t.data.set(older.weights[i]));
-  const buffers = older.buffers;
-  if (buffers) control.model.buffers().forEach(([, t], i) => t.data.set(buffers[i]));
+  putTensorsBack(older, control);
   control.setOptimizerState(deepCopy(older.optimizerState));
   s.newer = null;
   s.same = true;

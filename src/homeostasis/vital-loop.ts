@@ -24,7 +24,7 @@ import { Rng } from "../tensor/rng.js";
 import { deepCopy } from "../tensor/plain.js";
 import { add as addTerms } from "../autograd/ops.js";
 import { defineKind } from "../config/registry.js";
-import type { BatchEvent, TrainingControl } from "../train/events.js";
+import { activationsAsked, type BatchEvent, type TrainingControl } from "../train/events.js";
 import type { Regulator } from "./regulator.js";
 import { offerRows, storedBatch, withReplay } from "./vital-memory.js";
 import { freshKnob, freshLoop, type LoopState } from "./vital-state.js";
@@ -284,13 +284,8 @@ export function vitals(
     },
     // Its detectors read the units' outputs, no pre-activation: the step stays fused unless a remedy asks for more.
     get wantsActivations() {
-      let asked: boolean | "outputs" = monitor.wantsActivations && rows >= OWN_ROWS ? "outputs" : false;
-      for (const r of running()) {
-        const wants = r.wantsActivations;
-        if (wants === true) return true;
-        if (wants) asked = wants;
-      }
-      return asked;
+      const remedies = activationsAsked(running());
+      return remedies === true || (monitor.wantsActivations && rows >= OWN_ROWS ? "outputs" : remedies);
     },
     // Its detectors read no gradient (the monitor's norms then read 0): only a running remedy may want them.
     wantsGradients: (loss) => running().some((r) => r.wantsGradients?.(loss) ?? true),

@@ -4,30 +4,20 @@
  * plasticity's moved gains, stay in the weights (on the bit-flipping problem, seed 5, three remedies rolled
  * back that way left every hidden unit dormant). The snapshot is plain data and travels in checkpoints.
  */
+import { putTensorsBack, type Snapshot, snapshotOf } from "../health/repairs.js";
 import { deepCopy } from "../tensor/plain.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { TrainingControl } from "../train/events.js";
 
-/** Weights, buffers and optimiser state when a remedy was switched on. */
-export interface RemedySnapshot {
-  weights: Float32Array[];
-  buffers: Float32Array[];
-  optimizerState: unknown;
-  /** The training's own step count then (a continual run's restarts with each task's `fit`). */
-  step: number;
-}
-
-const copies = (ts: readonly [string, Tensor][]): Float32Array[] =>
-  ts.map(([, t]) => (t.data as Float32Array).slice());
+/**
+ * Weights, buffers and optimiser state when a remedy was switched on; `step` is the training's own step
+ * count then (a continual run's restarts with each task's `fit`).
+ */
+export type RemedySnapshot = Snapshot;
 
 /** The network and its optimiser now, copied. */
 export function snapshotBefore(c: TrainingControl): RemedySnapshot {
-  return {
-    weights: copies(c.parameters),
-    buffers: copies(c.model.buffers()),
-    optimizerState: deepCopy(c.getOptimizerState()),
-    step: c.step,
-  };
+  return snapshotOf(c);
 }
 
 /** What a rollback did to the network. */
@@ -53,9 +43,8 @@ export function putBack(
   const buffers = c.model.buffers();
   const fits = (ts: readonly [string, Tensor][], saved: Float32Array[]): boolean =>
     ts.length === saved.length && ts.every(([, t], i) => t.data.length === saved[i].length);
-  if (!fits(c.parameters, s.weights) || !fits(buffers, s.buffers)) return "reshaped";
-  c.parameters.forEach(([, t], i) => t.data.set(s.weights[i]));
-  buffers.forEach(([, t], i) => t.data.set(s.buffers[i]));
+  if (!fits(c.parameters, s.weights) || !fits(buffers, s.buffers ?? [])) return "reshaped";
+  putTensorsBack(s, c);
   if (c.step - s.step === stepsSince) c.setOptimizerState(deepCopy(s.optimizerState));
   return "restored";
 }

@@ -4,7 +4,7 @@ import * as op from "../autograd/ops.js";
 import { ConfigError } from "../tensor/errors.js";
 import type { Rng } from "../tensor/rng.js";
 import { allocate, type Data, type DType, Tensor } from "../tensor/tensor.js";
-import { backend } from "../backend/index.js";
+import { residentCopy } from "../backend/index.js";
 import { type ActivationChoice, activationFn, defaultInitFor, resolveActivation } from "./activations.js";
 import { type InitChoice, initialize, resolveInit } from "./init.js";
 import type { ForwardContext, Layer, LayerConfig } from "./layer.js";
@@ -15,10 +15,7 @@ import type { ParameterEntries, UnitLayer } from "../units/layer.js";
  * that its kernels read and update the parameter in place; else the array as it is.
  */
 export function parameterData(d: Data): Data {
-  const resident = d instanceof Float32Array ? backend().alloc?.(d.length) : null;
-  if (!resident) return d;
-  resident.set(d);
-  return resident;
+  return (d instanceof Float32Array && residentCopy(d)) || d;
 }
 
 /** A layer's parameters under their stable names: "weight", and "bias" when it has one. */

@@ -11,7 +11,7 @@
  * update) are the backend's `scale` and `axpy` kernels (js: float64, rounded once; wasm: float32).
  */
 import type { DeferredGradients } from "../autograd/deferred.js";
-import { allocFloat32, backend } from "../backend/index.js";
+import { allocFloat32, backend, residentCopy } from "../backend/index.js";
 
 /** One stage of an optimiser. */
 export interface GradientTransform<S = unknown> {
@@ -69,13 +69,7 @@ export function residentState<T>(state: T): T {
   const kernels = backend();
   if (!kernels.holds) return state;
   const move = (v: unknown): unknown => {
-    if (v instanceof Float32Array) {
-      if (kernels.holds!(v)) return v;
-      const r = kernels.alloc?.(v.length);
-      if (!r) return v;
-      r.set(v);
-      return r;
-    }
+    if (v instanceof Float32Array) return kernels.holds!(v) ? v : (residentCopy(v) ?? v);
     if (Array.isArray(v)) {
       const moved = v.map(move);
       return moved.some((x, i) => x !== v[i]) ? moved : v;

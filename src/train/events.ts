@@ -155,3 +155,14 @@ export interface History {
   samplesPerSecond: number;
   seconds: number;
 }
+
+/** What the observers ask of a step's activations: all (true), outputs only, or nothing (false). */
+export function activationsAsked(observers: readonly Observer[]): boolean | "outputs" {
+  let asked: boolean | "outputs" = false;
+  for (const o of observers) {
+    const wants = o.wantsActivations;
+    if (wants === true) return true;
+    if (wants) asked = wants;
+  }
+  return asked;
+}

@@ -13,7 +13,15 @@ import type { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 import { evaluate, type LabeledData, lossAndOutput, MetricAccumulator, type MetricName } from "./evaluate.js";
 import type { FitOptions, TrainingState } from "./options.js";
-import type { Batch, BatchEvent, EpochEvent, LayerActivation, Observer, TrainingControl } from "./events.js";
+import {
+  activationsAsked,
+  type Batch,
+  type BatchEvent,
+  type EpochEvent,
+  type LayerActivation,
+  type Observer,
+  type TrainingControl,
+} from "./events.js";
 
 /** The seeded streams of a run: epoch order, dropout masks, augmentation. */
 export interface RunRngs {
@@ -370,14 +378,3 @@ function gatherRows(t: Tensor, order: Int32Array, start: number, rows: number, c
 
 /** The gradients of a step no observer asked for. */
 const NO_GRADS: ReadonlyMap<string, Float32Array> = new Map();
-
-/** What the observers ask of a step's activations: all (true), outputs only, or nothing (false). */
-function activationsAsked(observers: readonly Observer[]): boolean | "outputs" {
-  let asked: boolean | "outputs" = false;
-  for (const o of observers) {
-    const wants = o.wantsActivations;
-    if (wants === true) return true;
-    if (wants) asked = wants;
-  }
-  return asked;
-}
