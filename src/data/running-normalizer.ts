@@ -77,7 +77,13 @@ const FLOAT32_MAX = 3.4028234663852886e38;
  * const x = norm.normalize(row);    // (row − mean) / std, as float32
  */
 export class RunningNormalizer {
-  private s: RunningNormalizerState;
+  private options: RunningNormalizerState["options"];
+  private rows = 0;
+  /** The state's per-feature arrays, as float64 arrays: the same numbers, read and written in place (a
+   * plain array restored from a file holds boxed numbers, and each update then allocated 2,352 of them). */
+  private weight: Float64Array;
+  private means: Float64Array;
+  private m2: Float64Array;
   /** 1 − decay: the factor the past's weight is multiplied by at each row. */
   private keep: number;
   /** `scale(j)` of every feature for the statistics as they are, or null once they changed (a learner
@@ -94,64 +100,69 @@ export class RunningNormalizer {
       throw new DataError(`RunningNormalizer: inputs must be a positive integer, got ${inputs}`);
     }
     const o = parseOptions(options, RUNNING_NORMALIZER_OPTIONS, "normalize");
-    const zeros = () => new Array<number>(inputs).fill(0);
-    this.s = { options: o, count: 0, weight: zeros(), mean: zeros(), m2: zeros() };
+    this.options = o;
+    [this.weight, this.means, this.m2] = [0, 1, 2].map(() => new Float64Array(inputs));
     this.keep = 1 - o.decay;
     this.center = o.center;
   }
 
   /** Rows seen so far. */
   get count(): number {
-    return this.s.count;
+    return this.rows;
   }
   /** Whether the warm-up is over (rows are normalised without a clip). */
   get warm(): boolean {
-    return this.s.count >= this.s.options.warmup;
+    return this.rows >= this.options.warmup;
   }
   /** The running mean of feature j. */
   mean(j: number): number {
-    return this.s.mean[j];
+    return this.means[j];
   }
   /** The running (population, or weighted) variance of feature j. */
   variance(j: number): number {
-    const w = this.s.weight[j];
-    return w > 0 ? this.s.m2[j] / w : 0;
+    const w = this.weight[j];
+    return w > 0 ? this.m2[j] / w : 0;
   }
 
   /** Learn one row's values. */
   update(row: ArrayLike<number>): void {
     this.checkWidth(row, "update");
-    const { weight, mean, m2 } = this.s;
+    const { weight, means: mean, m2, keep } = this;
     for (let j = 0; j < this.inputs; j++) {
       const x = row[j];
       if (!Number.isFinite(x)) continue;
       // Weighted Welford (West 1979) with the past's weights scaled by `keep` before each new value.
-      weight[j] = this.keep * weight[j] + 1;
+      weight[j] = keep * weight[j] + 1;
       const d = x - mean[j];
       mean[j] += d / weight[j];
-      m2[j] = this.keep * m2[j] + d * (x - mean[j]);
+      m2[j] = keep * m2[j] + d * (x - mean[j]);
     }
-    this.s.count++;
+    this.rows++;
     this.scales = null;
   }
 
   /** `(row − mean) / std` per feature into `out` (a new Float32Array if none is given). */
   normalize(row: ArrayLike<number>, out: Float32Array | Float64Array = new Float32Array(this.inputs)) {
     this.checkWidth(row, "normalize");
-    const { warmup, warmupMode, clip } = this.s.options;
-    const cold = this.s.count < warmup;
+    const { warmup, warmupMode, clip } = this.options;
+    const cold = this.rows < warmup;
     if (cold && warmupMode === "identity") {
       for (let j = 0; j < this.inputs; j++) out[j] = row[j];
       return out;
     }
-    const bound = cold ? clip : (this.s.options.limit ?? Infinity);
+    const bound = cold ? clip : (this.options.limit ?? Infinity);
     const scales = this.currentScales();
-    const mean = this.s.mean;
+    const mean = this.means;
     // The part of the mean not taken off is added after the clip, so a value at 0 stays near 0.
     const offset = 1 - this.center;
-    for (let j = 0; j < this.inputs; j++) {
-      const v = Math.min(bound, Math.max(-bound, (row[j] - mean[j]) * scales[j]));
-      out[j] = offset > 0 ? offset * mean[j] * scales[j] + v : v;
+    if (offset > 0) {
+      for (let j = 0; j < this.inputs; j++) {
+        const v = Math.min(bound, Math.max(-bound, (row[j] - mean[j]) * scales[j]));
+        out[j] = offset * mean[j] * scales[j] + v;
+      }
+    } else {
+      for (let j = 0; j < this.inputs; j++)
+        out[j] = Math.min(bound, Math.max(-bound, (row[j] - mean[j]) * scales[j]));
     }
     return out;
   }
@@ -159,7 +170,14 @@ export class RunningNormalizer {
   private currentScales(): Float64Array {
     if (this.scales) return this.scales;
     const scales = new Float64Array(this.inputs);
-    for (let j = 0; j < this.inputs; j++) scales[j] = this.scale(j);
+    const { weight, m2 } = this;
+    for (let j = 0; j < this.inputs; j++) {
+      // scale(j), written out: one monomorphic loop over float64 arrays.
+      const w = weight[j];
+      const std = Math.sqrt(w > 0 ? m2[j] / w : 0);
+      const s = 1 / std;
+      scales[j] = std > 0 && s < FLOAT32_MAX ? s : 1;
+    }
     this.scales = scales;
     return scales;
   }
@@ -167,9 +185,9 @@ export class RunningNormalizer {
   /** The inverse of `normalize` (after the warm-up): `v · std + mean` per feature. */
   denormalize(values: ArrayLike<number>, out: Float32Array | Float64Array = new Float64Array(this.inputs)) {
     this.checkWidth(values, "denormalize");
-    const identity = !this.warm && this.s.options.warmupMode === "identity";
+    const identity = !this.warm && this.options.warmupMode === "identity";
     for (let j = 0; j < this.inputs; j++) {
-      out[j] = identity ? values[j] : values[j] / this.scale(j) + this.center * this.s.mean[j];
+      out[j] = identity ? values[j] : values[j] / this.scale(j) + this.center * this.means[j];
     }
     return out;
   }
@@ -182,7 +200,14 @@ export class RunningNormalizer {
   }
 
   getState(): RunningNormalizerState {
-    return structuredClone(this.s);
+    const plain = (a: Float64Array) => Array.from(a);
+    return {
+      options: structuredClone(this.options),
+      count: this.rows,
+      weight: plain(this.weight),
+      mean: plain(this.means),
+      m2: plain(this.m2),
+    };
   }
   setState(state: RunningNormalizerState): void {
     if (state.mean.length !== this.inputs) {
@@ -190,7 +215,11 @@ export class RunningNormalizer {
         `RunningNormalizer: the saved state has ${state.mean.length} features, expected ${this.inputs}`,
       );
     }
-    this.s = structuredClone(state);
+    this.options = structuredClone(state.options);
+    this.rows = state.count;
+    [this.weight, this.means, this.m2] = [state.weight, state.mean, state.m2].map((a) =>
+      Float64Array.from(a),
+    );
     this.keep = 1 - state.options.decay;
     this.center = state.options.center ?? 1;
     this.scales = null;

@@ -36,6 +36,8 @@ export interface MemoryState {
 export class ReplayMemory {
   private s: MemoryState;
   private readonly rng = new Rng(0);
+  /** Each label's slots in increasing order, built at the first replacement (not state: the labels say it). */
+  private slots: number[][] | null = null;
 
   constructor(capacity: number, inputs: number, rng: Rng) {
     this.s = {
@@ -89,13 +91,16 @@ export class ReplayMemory {
     }
     s.seen[label]++;
     let slot: number;
-    if (s.size < s.capacity) slot = s.size++;
-    else {
+    if (s.size < s.capacity) {
+      slot = s.size++;
+      if (this.slots) this.moveSlot(slot, -1, label);
+    } else {
       const largest = Math.max(...s.held);
       if (s.held[label] < largest) slot = this.randomSlotOf(s.held.indexOf(largest));
       else if (this.rng.next() * s.seen[label] < s.held[label]) slot = this.randomSlotOf(label);
       else return;
       s.held[s.label[slot]]--;
+      this.moveSlot(slot, s.label[slot], label);
     }
     s.held[label]++;
     s.label[slot] = label;
@@ -109,10 +114,31 @@ export class ReplayMemory {
     return Array.from({ length: n }, () => this.rng.int(this.s.size));
   }
 
+  /** The k-th slot (k uniform) of `label`'s, in slot order. */
   private randomSlotOf(label: number): number {
-    let k = this.rng.int(this.s.held[label]);
-    for (let i = 0; i < this.s.size; i++) if (this.s.label[i] === label && k-- === 0) return i;
-    throw new Error(`ReplayMemory: label ${label} holds fewer rows than counted`);
+    const k = this.rng.int(this.s.held[label]);
+    const slot = this.labelSlots()[label]?.[k];
+    if (slot === undefined) throw new Error(`ReplayMemory: label ${label} holds fewer rows than counted`);
+    return slot;
+  }
+
+  private labelSlots(): number[][] {
+    if (this.slots) return this.slots;
+    const s = this.s;
+    const slots: number[][] = s.held.map(() => []);
+    for (let i = 0; i < s.size; i++) slots[s.label[i]].push(i);
+    this.slots = slots;
+    return slots;
+  }
+
+  /** `slot` leaves `from`'s list (none: -1) for `to`'s, each kept in slot order (the scan they replace went by it). */
+  private moveSlot(slot: number, from: number, to: number): void {
+    const slots = this.labelSlots();
+    const out = slots[from];
+    if (out) out.splice(sortedIndex(out, slot), 1);
+    while (slots.length <= to) slots.push([]);
+    const into = slots[to];
+    into.splice(sortedIndex(into, slot), 0, slot);
   }
 
   getState(): MemoryState {
@@ -125,4 +151,16 @@ export class ReplayMemory {
     m.rng.setState(state.rng);
     return m;
   }
+}
+
+/** The first index of the increasing list `a` whose value is not below `v`. */
+function sortedIndex(a: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
