@@ -5,9 +5,12 @@
  */
 import { backend, useBackend } from "../src/backend/index.js";
 import { DigitStream } from "../src/data/digit-stream.js";
-import { Learner } from "../src/learner/index.js";
+import { Learner, type LearnerState } from "../src/learner/index.js";
 import { type OnlinePeerResult, torchOnlineSamplesPerSecond } from "./online-peer.js";
 import { NAIVE } from "./live-bench-variants.js";
+
+/** The default learner's config beyond its task and shape (one object: the saved states are keyed by it). */
+const DEFAULTS = {};
 
 /** The three contestants on one thread count (Homeostat's on the wasm backend, PyTorch's own). */
 export interface SpeedAtThreads {
@@ -25,10 +28,12 @@ export interface SpeedFigure {
   naiveRowsPerSecond: number;
   torch: OnlinePeerResult;
   byThreads: SpeedAtThreads[];
+  /** Rows learnt before the warm-up (0: new learners). */
+  learnt: number;
 }
 
 /**
- * Rows per second of `observe` (after a 200-row warm-up) for the default and the naive learner, and
+ * Rows per second of `observe` (after a 200-row warm-up, and `learnt` rows before it) for the default and the naive learner, and
  * PyTorch's online SGD steps per second, all on `hidden`, on 1 and 2 threads (Homeostat's only on 1
  * when the active backend is not wasm): the median of three interleaved rounds for each, and the best
  * thread count of each side. The wasm backend is left on 1 thread.
@@ -41,24 +46,38 @@ export async function measureSpeed(o: {
   hidden: number[];
   seed: number;
   threads?: number[];
+  /**
+   * Rows each learner has learnt before the warm-up and the timed rows (0: a new learner). A long-lived
+   * learner is past its first ~17,000 steps, where Adam's bias corrections still cost a division per
+   * weight, and its memory is full: 20,000 measures that steady state (each round restores the learner
+   * saved after them).
+   */
+  learnt?: number;
 }): Promise<SpeedFigure> {
   // Rows of the phase with all ten digits, so the head is as wide as PyTorch's from the start.
   const stream = new DigitStream({ seed: o.seed });
   const tenDigits = stream.schedule.findIndex((p) => p.concept === "plain-0-9");
-  const rows = stream.phaseSample(tenDigits, o.steps + 200, o.seed);
+  const learnt = o.learnt ?? 0;
+  const all = stream.phaseSample(tenDigits, learnt + o.steps + 200, o.seed);
+  const rows = all.slice(learnt);
   const wasm = backend().name === "wasm";
+  const labels = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const create = (extra: object) =>
+    Learner.create({ task: "classification", inputs: 784, hidden: o.hidden, seed: o.seed, labels, ...extra });
+  const saved = new Map<object, LearnerState>();
+  const fresh = (extra: object): Learner => {
+    if (learnt === 0) return create(extra);
+    if (!saved.has(extra)) {
+      const l = create(extra);
+      for (const r of all.slice(0, learnt)) l.observe(r.x, r.y);
+      saved.set(extra, l.getState());
+    }
+    return Learner.fromState(saved.get(extra)!);
+  };
   const rate = (threads: number, extra: object) => {
     if (wasm) useBackend("wasm", { threads });
     else if (threads > 1) return null;
-    const labels = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-    const l = Learner.create({
-      task: "classification",
-      inputs: 784,
-      hidden: o.hidden,
-      seed: o.seed,
-      labels,
-      ...extra,
-    });
+    const l = fresh(extra);
     for (const r of rows.slice(0, 200)) l.observe(r.x, r.y);
     const timed = rows.slice(200);
     const started = performance.now();
@@ -72,7 +91,7 @@ export async function measureSpeed(o: {
   for (let k = 0; k < 3; k++) {
     const round = [];
     for (const th of threads) {
-      const d = rate(th, {});
+      const d = rate(th, DEFAULTS);
       const n = rate(th, NAIVE);
       const t = await torchOnlineSamplesPerSecond({
         steps: o.steps,
@@ -102,6 +121,7 @@ export async function measureSpeed(o: {
     naiveRowsPerSecond: best("naiveRowsPerSecond"),
     torch,
     byThreads,
+    learnt,
   };
 }
 
