@@ -71,6 +71,19 @@ test("a CNN's config and model file round-trip: same architecture, shape and out
   assert.deepEqual(Array.from(m.forward(shaped).data), Array.from(m.forward(x).data));
 });
 
+test("a batch of no rows gives no outputs through flatten and group norm, not an error", () => {
+  const layers = [LAYERS[0], { type: "groupNorm", groups: 2 }, ...LAYERS.slice(1)];
+  const m = Sequential.fromLayerConfigs(layers).build([6, 6, 2], new Rng(1));
+  for (const x of [new Tensor(new Float32Array(0), [0, 72]), new Tensor(new Float32Array(0), [0, 6, 6, 2])]) {
+    const out = m.forward(x);
+    assert.deepEqual(out.shape, [0, 3]);
+    assert.equal(out.data.length, 0);
+  }
+  // Rows still give what they gave: flatten's width comes from the sample's shape, as before.
+  const { x } = images(2);
+  assert.deepEqual(m.forward(x).shape, [2, 3]);
+});
+
 test("shapes that do not fit are errors naming the layer and the shapes", () => {
   const fails = (layers: unknown[], input: number | number[], pattern: RegExp) =>
     assert.throws(

@@ -137,7 +137,9 @@ export function groupNorm(
   if (x.rank < 2 || c % groups !== 0)
     throw new ShapeError(`groupNorm: ${c} channels of ${fmt(x.shape)} do not split into ${groups} groups`);
   const n = x.shape[0];
-  const grouped = op.reshape(x, [n, x.size / (n * c), groups, c / groups]);
+  // Positions per sample from the shape, not size / rows: a batch of 0 rows has them too.
+  const positions = x.shape.slice(1, -1).reduce((a, b) => a * b, 1);
+  const grouped = op.reshape(x, [n, positions, groups, c / groups]);
   const mu = mean(grouped, [1, 3], true);
   const centered = op.sub(grouped, mu);
   const variance = mean(square(centered), [1, 3], true);

@@ -32,7 +32,8 @@ export class Flatten implements Layer {
     return [sizeOf(inputShape)];
   }
   forward(x: Tensor): Tensor {
-    return x.rank === 2 ? x : op.reshape(x, [x.shape[0], x.size / x.shape[0]]);
+    // The sample's size from its shape, not size / rows: a batch of 0 rows flattens too.
+    return x.rank === 2 ? x : op.reshape(x, [x.shape[0], sizeOf(x.shape.slice(1))]);
   }
   parameters(): [string, Tensor][] {
     return [];
