@@ -6,6 +6,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { DigitStream } from "../src/data/digit-stream.js";
+import type { HiddenLayer } from "../src/learner/config.js";
 import { Learner, type LearnerConfig } from "../src/learner/index.js";
 import { DataError } from "../src/tensor/errors.js";
 import { REJECTED, streamRow } from "./live-bench-measure.js";
@@ -15,7 +16,7 @@ export interface DigitRunOptions {
   seed: number;
   /** Schedule scale (1: 1,000,000 rows). */
   scale: number;
-  hidden: number[];
+  hidden: HiddenLayer[];
   variants: readonly Variant[];
   /** Rows of the new concept the oracle trains on at each phase start. */
   oracleRows: number;

@@ -4,6 +4,7 @@
  * comes from the run; nothing here is typed by hand.
  */
 import { DIGIT_CONCEPTS, type DigitPhase } from "../src/data/digit-stream.js";
+import { DEFAULT_HIDDEN, type HiddenLayer } from "../src/learner/config.js";
 import type { DigitRun } from "./live-bench-digits.js";
 import {
   accuracy,
@@ -26,7 +27,7 @@ export interface BenchContext {
   node: string;
   backend: string;
   seed: number;
-  hidden: number[];
+  hidden: HiddenLayer[];
   syntheticRows: number;
   oracleRows: number;
   grace: number;
@@ -114,7 +115,7 @@ export function renderDoc(
     "",
     "## Variants",
     "",
-    `All on the same network, 784-${ctx.hidden.join("-")}-(labels so far), Adam 1e-3, batch 1, seed ${ctx.seed}. Not 784-256-256: at that size one learner observes about the rows per second of the speed section below, so eight variants over the stream would take hours on this machine; the speed figure is measured on 784-256-256-10 separately.`,
+    `All on the same network, 784-${describeHidden(ctx.hidden)}-(labels so far), Adam 1e-3, batch 1, seed ${ctx.seed}. Not 784-256-256: at that size one learner observes about the rows per second of the speed section below, so eight variants over the stream would take hours on this machine; the speed figure is measured on 784-256-256-10 separately.`,
     "",
     table(
       ["variant", "what"],
@@ -247,7 +248,7 @@ function syntheticTable(scores: SyntheticScore[], rows: number): string {
   return [
     `## Synthetic streams (${num(rows)} rows each)`,
     "",
-    "Prequential accuracy (RMSE for Friedman, lower is better); the learner's default network ([64]).",
+    `Prequential accuracy (RMSE for Friedman, lower is better); the learner's default network (${describeHidden(DEFAULT_HIDDEN)}).`,
     "",
     ...streams.map((s) => `- ${s.name}: ${s.doc}.`),
     "",
@@ -256,6 +257,11 @@ function syntheticTable(scores: SyntheticScore[], rows: number): string {
       variants.map((v) => [v, ...streams.map((s) => cell(s.name, v))]),
     ),
   ].join("\n");
+}
+
+/** A hidden stack in a network's name: widths as numbers, layer configs by their type (64-layerNorm). */
+export function describeHidden(hidden: readonly HiddenLayer[]): string {
+  return hidden.map((h) => (typeof h === "number" ? String(h) : String(h.type))).join("-");
 }
 
 function speedSection(speed: SpeedFigure | null): string {

@@ -8,7 +8,7 @@
  * rows after the return and the drifts detected.
  *
  * `node dist/bench/live-bench-return.js [--config '{"memory":16000}'] [--seed 2] [--rows 100000]
- * [--after 800]`: the config's keys go on top of `{task, inputs: 784, hidden: [64], seed}`.
+ * [--after 800]`: the config's keys go on top of `{task, inputs: 784, seed}` (the learner's default network unless the config gives `hidden`).
  */
 import { useBackend } from "../src/backend/index.js";
 import { RunningNormalizer, type RunningNormalizerState } from "../src/data/running-normalizer.js";
@@ -54,7 +54,7 @@ function withNormalizer(state: LearnerState, normalizer: RunningNormalizerState)
 
 function run(a: ReturnArgs): Record<string, unknown> {
   const stream = new DigitStream({ seed: a.seed, scale: a.rows / DIGIT_STREAM_ROWS });
-  const base: LearnerConfig = { task: "classification", inputs: 784, hidden: [64], seed: a.seed };
+  const base: LearnerConfig = { task: "classification", inputs: 784, seed: a.seed };
   const learner = Learner.create({ ...base, ...a.config } as LearnerConfig);
   const back = stream.schedule.findIndex((p) => p.kind === "recurring");
   const returns = stream.schedule[back].start;

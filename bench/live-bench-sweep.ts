@@ -6,7 +6,7 @@
  *
  * `node dist/bench/live-bench-sweep.js --config '{"memory":2000}' [--name N] [--rows 100000]
  * [--until 85000] [--synthetic-rows 0] [--seed 1]`: the config's keys go on top of
- * `{task, inputs: 784, hidden: [64], seed}`, as live-bench's variants do.
+ * `{task, inputs: 784, seed}` (the learner's default network unless the config gives `hidden`), as live-bench's variants do.
  */
 import { useBackend } from "../src/backend/index.js";
 import { DIGIT_STREAM_ROWS, DigitStream } from "../src/data/digit-stream.js";
@@ -42,7 +42,7 @@ function parseArgs(argv: string[]): SweepArgs {
 /** Prequential figures of one config on the first `until` rows of the scaled digit stream. */
 function digits(a: SweepArgs): Record<string, unknown> {
   const stream = new DigitStream({ seed: a.seed, scale: a.rows / DIGIT_STREAM_ROWS });
-  const base: LearnerConfig = { task: "classification", inputs: 784, hidden: [64], seed: a.seed };
+  const base: LearnerConfig = { task: "classification", inputs: 784, seed: a.seed };
   const learner = Learner.create({ ...base, ...a.config } as LearnerConfig);
   const hits = new Uint8Array(Math.min(a.until, stream.rows));
   const back = stream.schedule.findIndex((p) => p.kind === "recurring");

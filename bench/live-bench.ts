@@ -11,6 +11,7 @@ import { cpus } from "node:os";
 import { dirname } from "node:path";
 import { backendNames, useBackend } from "../src/backend/index.js";
 import { DIGIT_STREAM_ROWS } from "../src/data/digit-stream.js";
+import { DEFAULT_HIDDEN, type HiddenLayer } from "../src/learner/config.js";
 import { ConfigError } from "../src/tensor/errors.js";
 import { type DigitRun, runDigits } from "./live-bench-digits.js";
 import { renderDoc } from "./live-bench-doc.js";
@@ -36,7 +37,7 @@ interface Args {
   syntheticRows: number;
   seed: number;
   variants: string;
-  hidden: number[];
+  hidden: HiddenLayer[];
   oracleRows: number;
   speedSteps: number;
   soakRows: number;
@@ -64,8 +65,11 @@ function parseArgs(argv: string[]): Args {
       });
     return v;
   };
-  const hidden = (raw.get("hidden") ?? "64").split(",").map(Number);
-  if (!hidden.every((h) => Number.isInteger(h) && h > 0))
+  // Left out: the learner's default network (64 ReLU units, layer-normalised), as a user gets it.
+  const hidden: HiddenLayer[] = raw.has("hidden")
+    ? raw.get("hidden")!.split(",").map(Number)
+    : DEFAULT_HIDDEN.map((h) => (typeof h === "number" ? h : { ...h }));
+  if (!hidden.every((h) => typeof h === "object" || (Number.isInteger(h) && h > 0)))
     throw new ConfigError(`--hidden: expected widths like 64 or 256,256, got ${raw.get("hidden")}`, {
       field: "--hidden",
     });

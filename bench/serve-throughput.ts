@@ -21,7 +21,7 @@ const flag = (name: string, fallback: number): number => {
 };
 const N = flag("rows", 6000);
 const INFLIGHT = flag("inflight", 4);
-/** The learner the README shows: defaults (hidden [64], health monitor, ReDo) on SEA. */
+/** The learner the README shows: defaults (64 layer-normalised ReLU units, health monitor, ReDo) on SEA. */
 const LEARNER: LearnerConfig = { task: "classification", seed: 1 };
 const ROWS = [...new SeaStream({ seed: 1 }).take(N)].map((r) => ({ x: Array.from(r.x), y: r.y }));
 

@@ -32,10 +32,12 @@ const BURST = [1201, 1300];
  */
 async function recordIncident(dir: string) {
   // The clip of ±5 std and the centred inputs (the defaults before 2026-12-03) let the burst through far
-  // enough to show the incident.
+  // enough to show the incident; so does a hidden layer without layer normalisation (the default before
+  // 2026-12-04), which the burst's scale reaches unnormalised.
   const learner = Learner.create({
     task: "classification",
     seed: 1,
+    hidden: [64],
     optimizer: { type: "adam", lr: 0.1 },
     normalizeClip: 5,
     normalizeCenter: 1,

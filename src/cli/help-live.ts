@@ -58,7 +58,7 @@ export const livePage = {
     [
       "Live config",
       `  The learner's keys (as Learner.create): task "classification" | "regression" (required),
-    inputs, inputShape (rows as images, e.g. [28, 28, 1]), hidden [[64]] (widths or layer configs, e.g.
+    inputs, inputShape (rows as images, e.g. [28, 28, 1]), hidden [[64, {"type": "layerNorm"}]] (widths or layer configs, e.g.
     {"type": "conv2d", "filters": 8, "kernel": 3, "activation": "relu"}), optimizer [{"type": "adam", "lr": 0.001}], batch [1], seed [0],
     memory [8000], replay [1], window [1000], normalize [true], normalizeDecay [0.001],
     normalizeClip [1.5] (± std), normalizeCenter [0.75] (the share of the mean taken off),

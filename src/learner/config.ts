@@ -166,7 +166,8 @@ export type LearnerConfig = Partial<ParsedOptions<typeof LEARNER_OPTIONS>> & {
   task: "classification" | "regression";
   /**
    * The hidden stack: a width is a ReLU dense layer, an object a layer as a run config's `model.layers`
-   * gives it (`{"type": "conv2d", "filters": 8, "kernel": 3, "activation": "relu"}`); default [64]. A
+   * gives it (`{"type": "conv2d", "filters": 8, "kernel": 3, "activation": "relu"}`); default
+   * `[64, {"type": "layerNorm"}]` (64 ReLU units, normalised). A
    * stack whose output is shaped (a convolution's) is flattened before the head.
    */
   hidden?: (number | Record<string, unknown>)[];
@@ -205,7 +206,16 @@ export type ParsedLearnerConfig = ParsedOptions<typeof LEARNER_OPTIONS> & {
 /** One entry of `hidden`: a dense ReLU layer's width, or a layer config (checked by the layer registry). */
 export type HiddenLayer = number | Record<string, unknown>;
 
-export const DEFAULT_HIDDEN = [64];
+/**
+ * The default network: 64 ReLU units, then layer normalisation of their outputs (Ba et al. 2016) before
+ * the head. Measured (docs/learner.md "A normalised hidden layer"; the live-bench digit stream, 100,000
+ * rows, seeds 1–7): the whole stream 95.43–95.59% against 94.77–94.97% with [64], replay alone on the
+ * same network 0.55–0.6 point below (it was 0.06–0.12); the returning context 92.9–97.0% (mean 95.6%,
+ * five seeds of seven ≥ 95%) against 89.9–98.2% (mean 94.5%, three of seven); the worst dead fraction
+ * 0–1.6%. SEA, hyperplane, RBF, Friedman (25,000 rows): −0.15, +0.07, +0.83 points, RMSE +0.9%. Its cost:
+ * layer normalisation runs as a composite of eight operations, ~25% of a row at this width.
+ */
+export const DEFAULT_HIDDEN: HiddenLayer[] = [64, { type: "layerNorm" }];
 export const DEFAULT_OPTIMIZER = { type: "adam", lr: 1e-3 };
 /**
  * The regulators a learner runs when its config names none. Measured (30,000 rows, seed 1, defaults
@@ -246,12 +256,12 @@ function loopCadence(r: RegulatorChoice, raw: unknown): RegulatorChoice {
  * Check a learner config and fill in its defaults; every mistake is a ConfigError naming the field.
  *
  * @example
- * parseLearnerConfig({ task: "classification" }).hidden; // [64]
+ * parseLearnerConfig({ task: "classification" }).hidden; // [64, { type: "layerNorm" }]
  */
 export function parseLearnerConfig(raw: unknown): ParsedLearnerConfig {
   const obj = expectObject(raw, "learner");
   const o = parseOptions(obj, LEARNER_OPTIONS, "learner", OWN_KEYS);
-  const hidden = obj.hidden === undefined ? DEFAULT_HIDDEN : hiddenLayers(obj.hidden, "learner.hidden");
+  const hidden = hiddenLayers(obj.hidden ?? DEFAULT_HIDDEN, "learner.hidden");
   const inputShape = obj.inputShape === undefined ? undefined : sampleShape(obj.inputShape, o.inputs);
   const optimizer = {
     ...(obj.optimizer === undefined ? DEFAULT_OPTIMIZER : expectObject(obj.optimizer, "learner.optimizer")),
