@@ -1,5 +1,8 @@
-import { normAxis } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { backend } from "../backend/index.js";
+import { ShapeError } from "../tensor/errors.js";
+import { fmt, normAxis } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { record } from "./graph.js";
 import * as op from "./ops.js";
 
 /**
@@ -102,6 +105,7 @@ export const gelu = (x: Tensor): Tensor => op.mul(op.mul(x, 0.5), op.add(op.erf(
 
 /** Layer normalisation over the last axis (Ba et al. 2016), biased variance as in PyTorch. */
 export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
+  if (backend().layerNorm && x.dtype === "float32") return fusedLayerNorm(x, weight, bias, eps);
   const mu = mean(x, -1, true);
   const centered = op.sub(x, mu);
   const v = mean(square(centered), -1, true);
@@ -109,6 +113,35 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   if (weight) y = op.mul(y, weight);
   if (bias) y = op.add(y, bias);
   return y;
+}
+
+/**
+ * layerNorm where the backend fuses it: one kernel call each way, recorded as one graph node
+ * (`fusedBackward.layerNorm`), with the composite's bits.
+ */
+function fusedLayerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+  const features = x.shape[x.rank - 1]!;
+  for (const [name, t] of [
+    ["weight", weight],
+    ["bias", bias],
+  ] as const)
+    if (t && (t.size !== features || t.dtype !== x.dtype))
+      throw new ShapeError(
+        `layerNorm: ${name} ${fmt(t.shape)} (${t.dtype}) does not fit inputs ${fmt(x.shape)} (${x.dtype})`,
+      );
+  const rows = features === 0 ? 0 : x.size / features;
+  const y = new Float32Array(x.size);
+  const mu = new Float32Array(rows);
+  const sd = new Float32Array(rows);
+  const f32 = (t: Tensor | null) => (t?.data ?? null) as Float32Array | null;
+  backend().layerNorm!(f32(x)!, rows, features, f32(weight), f32(bias), eps, y, mu, sd);
+  const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
+  return record(new Tensor(y, x.shape), "layerNorm", inputs, {
+    mean: mu,
+    sd,
+    hasWeight: weight !== null,
+    hasBias: bias !== null,
+  });
 }
 
 /** Index of the largest value along the last axis of a matrix, per row. */

@@ -252,6 +252,33 @@ export const fusedBackward = {
     );
     return grads;
   },
+  // x [..., features], then the weight and the bias where given: one call, each row's statistics kept.
+  layerNorm: (g, inputs, _out, attrs, needs) => {
+    const x = inputs[0]!;
+    const w = attrs.hasWeight ? inputs[1]! : null;
+    const features = x.shape[x.rank - 1]!;
+    const rows = features === 0 ? 0 : x.size / features;
+    const fresh = (t: Tensor, need: boolean | undefined) =>
+      need ? new Tensor(allocate(t.dtype, t.size), t.shape) : null;
+    const grads = inputs.map((t, i) => fresh(t, needs[i]));
+    const dw = w ? grads[1]! : null;
+    const db = attrs.hasBias ? grads[grads.length - 1]! : null;
+    const kernel = backend().layerNormBackward ?? jsBackend.layerNormBackward;
+    const f32 = (d: Data | null | undefined) => (d ?? null) as Float32Array | null;
+    kernel(
+      f32(g.data)!,
+      f32(x.data)!,
+      rows,
+      features,
+      f32(w?.data),
+      f32(attrs.mean as Data)!,
+      f32(attrs.sd as Data)!,
+      f32(grads[0]?.data),
+      f32(dw?.data),
+      f32(db?.data),
+    );
+    return grads;
+  },
   // dx: each window's gradient shared among its maximal entries, added where they were read (js/pool.ts).
   maxPool2d: (g, [x], out, attrs) => {
     const dx = allocate(x!.dtype, x!.size);

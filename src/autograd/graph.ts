@@ -48,7 +48,8 @@ export type FusedOp =
   | "squaredDistance"
   | "maxPool2d"
   | "conv2d"
-  | "batchNorm";
+  | "batchNorm"
+  | "layerNorm";
 
 /** Link `out` into the graph as computed by `op` from `inputs`, when any of them needs a gradient. */
 export function record(

@@ -146,6 +146,35 @@ export interface Backend {
     db: Float32Array | null,
   ): void;
   /**
+   * Layer normalisation, fused (optional; float32): y ← (x − mean)/sd·w + b over each row of x [rows,
+   * features], sd = √(variance + eps) of the row, w and b per feature (either null); each row's mean and
+   * sd written out. The same bits as the composite of primitives (autograd/functional.ts `layerNorm`).
+   */
+  layerNorm?(
+    x: Float32Array,
+    rows: number,
+    features: number,
+    w: Float32Array | null,
+    b: Float32Array | null,
+    eps: number,
+    y: Float32Array,
+    mean: Float32Array,
+    sd: Float32Array,
+  ): void;
+  /** Its gradients dx, dw, db (each skipped where null) for g [rows, features], as the composite's rules give them. */
+  layerNormBackward?(
+    g: Float32Array,
+    x: Float32Array,
+    rows: number,
+    features: number,
+    w: Float32Array | null,
+    mean: Float32Array,
+    sd: Float32Array,
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    db: Float32Array | null,
+  ): void;
+  /**
    * A dense layer's forward pass: out[m×n] = act(x·wᵀ + b), x stored m×k, w stored n×k (row i holds unit
    * i's weights), b n values or null, act relu (v > 0 ? v : 0) or identity. The same numbers as `matmul`
    * with transB, then a broadcast add and relu, in one call.

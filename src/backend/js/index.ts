@@ -6,7 +6,7 @@ import { binary, expand, unary, where } from "./elementwise.js";
 import { gather, scatterAdd } from "./gather.js";
 import { linear, linearBackward } from "./linear.js";
 import { matmul } from "./matmul.js";
-import { batchNorm, batchNormBackward } from "./norm.js";
+import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from "./norm.js";
 import { maxPool, maxPoolBackward } from "./pool.js";
 import { reduce, transpose } from "./reduce.js";
 import { adam, adamApply, axpy, scale, stepSquares } from "./vector.js";
@@ -32,6 +32,8 @@ export const jsBackend = {
   maxPoolBackward,
   batchNorm,
   batchNormBackward,
+  layerNorm,
+  layerNormBackward,
   linear,
   linearBackward,
   softmaxCrossEntropy,

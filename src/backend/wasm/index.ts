@@ -227,6 +227,9 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
         jsBackend.batchNormBackward!(g, x, rows, features, w, mean, sd, dx, dw, db);
       else norm.batchNormBackward(mm, g, x, rows, features, w, mean, sd, dx, dw, db);
     },
+    // Layer norm's rows are short (a hidden layer's units): js's loops, on wasm memory or not.
+    layerNorm: jsBackend.layerNorm,
+    layerNormBackward: jsBackend.layerNormBackward,
     maxPool(x, g, out) {
       if (out.length < MAP_MIN || !allF32(x, out)) jsBackend.maxPool(x, g, out);
       else conv.maxPool(mm.scratchSpace, x as Float32Array, g, out as Float32Array);
