@@ -212,8 +212,8 @@ export type HiddenLayer = number | Record<string, unknown>;
  * rows, seeds 1–7): the whole stream 95.43–95.59% against 94.77–94.97% with [64], replay alone on the
  * same network 0.55–0.6 point below (it was 0.06–0.12); the returning context 92.9–97.0% (mean 95.6%,
  * five seeds of seven ≥ 95%) against 89.9–98.2% (mean 94.5%, three of seven); the worst dead fraction
- * 0–1.6%. SEA, hyperplane, RBF, Friedman (25,000 rows): −0.15, +0.07, +0.83 points, RMSE +0.9%. Its cost:
- * layer normalisation runs as a composite of eight operations, ~25% of a row at this width.
+ * 0–1.6%. SEA, hyperplane, RBF, Friedman (25,000 rows): −0.15, +0.07, +0.83 points, RMSE +0.9%. Layer
+ * norm is one fused operation each way (js/norm.ts), so the default runs at about [64]'s rate.
  */
 export const DEFAULT_HIDDEN: HiddenLayer[] = [64, { type: "layerNorm" }];
 export const DEFAULT_OPTIMIZER = { type: "adam", lr: 1e-3 };
