@@ -136,6 +136,7 @@ test("LwF from a saved state: the same teacher, parameters and running statistic
   assert.deepEqual((resumed.getState!() as { heads: number[][] }).heads, [[0, 1]]);
   // Before any task has ended there is no teacher, in the state or as an observer.
   const fresh = lwf();
+  assert.deepEqual(fresh.getState!(), { teacher: null, heads: [] });
   fresh.setState!(structuredClone(fresh.getState!()));
   assert.equal(fresh.observer!(contextAt(student, stream, 0)), null);
 });
