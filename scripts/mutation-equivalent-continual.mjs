@@ -5,7 +5,7 @@ const WANTS =
   "wantsGradients only decides whether fit copies the gradients into the BatchEvent (absent means yes), which this observer never reads: a cost, not a result";
 const WANTS_GRADIENTS = `equivalent: ${WANTS}`;
 // A BooleanLiteral `false` → `true` has the same key wherever the `false` is, so its reason names each.
-const FALSE_MADE_TRUE = `by line: wantsGradients' \`false\` made true is equivalent, as ${WANTS}; \`{ training: false }\` made true is killed by the dropout models of unit-continual-agem, -er-ace and -lwf, added after the first run of 2026-12-04`;
+const FALSE_MADE_TRUE = `by line: wantsGradients' \`false\` made true is equivalent, as ${WANTS}; \`{ training: false }\` made true is killed by the dropout models of unit-continual-agem, -er-ace and -lwf, and of unit-continual-der-replay, added after the first run of 2026-12-04`;
 const EVAL_MODE =
   "equivalent: layers read an absent ctx.training as false (dropout and batch norm test !ctx.training); `true` is killed by the dropout models of the unit tests";
 
@@ -15,12 +15,26 @@ const declinesGradients = (file, falseMadeTrue = FALSE_MADE_TRUE) => [
   [file, "BooleanLiteral", "false", "true", falseMadeTrue],
 ];
 
+const TWO_TASK_FREE =
+  "equivalent: strategies can be added to the registry but not removed, and the built-in ones hold four task-free strategies (naive, replay, derpp, erAce), so the one-name branch never runs";
+
 export const CONTINUAL_ENTRIES = [
+  ["src/continual/config", "ConditionalExpression", "names.length > 1", "true", TWO_TASK_FREE],
+  ["src/continual/config", "StringLiteral", '""', '"Stryker was here!"', TWO_TASK_FREE],
+  [
+    "src/continual/measures",
+    "ConditionalExpression",
+    "t > 1",
+    "true",
+    "equivalent, all four: with t = 1 there is no earlier (or later) task, and mean() of none is 0, as the guard gives",
+  ],
   ...declinesGradients("src/continual/strategies/agem"),
+  ...declinesGradients("src/continual/strategies/der"),
   ...declinesGradients("src/continual/strategies/er-ace"),
   ...declinesGradients("src/continual/strategies/lwf"),
   ...declinesGradients("src/continual/task-free", WANTS_GRADIENTS),
   ["src/continual/strategies/agem", "ObjectLiteral", "{ training: false }", "{}", EVAL_MODE],
+  ["src/continual/strategies/der", "ObjectLiteral", "{ training: false }", "{}", EVAL_MODE],
   ["src/continual/strategies/er-ace", "ObjectLiteral", "{ training: false }", "{}", EVAL_MODE],
   ["src/continual/strategies/lwf", "ObjectLiteral", "{ training: false }", "{}", EVAL_MODE],
   ["src/continual/heads", "ObjectLiteral", "{ training: false }", "{}", EVAL_MODE],
@@ -44,6 +58,13 @@ export const CONTINUAL_ENTRIES = [
     "j < g.length",
     "j <= g.length",
     "equivalent: g[g.length] is past the end of a Float32Array, so the extra write is dropped",
+  ],
+  [
+    "src/continual/strategies/der",
+    "EqualityOperator",
+    "r < rows",
+    "r <= rows",
+    "equivalent (columns and sideBySide): the extra row's subarray starts at the end of the data, so it is empty, and setting an empty array at the end of out is allowed and writes nothing",
   ],
   [
     "src/continual/strategies/er-ace",
