@@ -268,3 +268,41 @@ test("MAS: Ω = Σ_tasks mean_rows |∂‖z_head‖²/∂θ| = |2z_k·x_j|, anch
     near(got.value, want.value, 1e-4, `penalty after task ${t}`);
   }
 });
+
+test("EWC and online EWC with expectedFisher 1 weigh by the expected Fisher p_k(1 − p_k), not the empirical one (closed form)", () => {
+  const model = softmaxLayer(2, 3, 4);
+  nudge(model, 0.5);
+  const ctx = contextAt(model, domain, 0);
+  const [expected, empirical] = [fisherByHand(ctx, "expected"), fisherByHand(ctx, "empirical")];
+  assert.ok(
+    Math.abs(expected.get("0.bias")![0] - empirical.get("0.bias")![0]) > 0.01,
+    "the two Fishers differ here",
+  );
+  for (const strategy of [
+    ewc({ fisherSamples: 100, expectedFisher: 1 }),
+    onlineEwc({ fisherSamples: 100, expectedFisher: 1 }),
+  ]) {
+    strategy.onTaskEnd!(contextAt(model, domain, 0));
+    const { importance } = strategy.getState!() as { importance: Record<string, Float32Array> };
+    assertArrays(new Map(Object.entries(importance)), expected, 1e-5, `${strategy.name}'s importance`);
+  }
+});
+
+test("EWC resumed from its state after task 0 keeps task 0's Fisher and weights in the penalty after task 1", () => {
+  const lambda = 3;
+  const model = softmaxLayer(2, 3, 4);
+  nudge(model, 0.5);
+  const first = contextAt(model, domain, 0);
+  const terms = [{ F: fisherByHand(first, "empirical"), anchor: weightsOf(model) }];
+  const saved = ewc({ lambda, fisherSamples: 100 });
+  saved.onTaskEnd!(first);
+  const resumed = ewc({ lambda, fisherSamples: 100 });
+  resumed.setState!(structuredClone(saved.getState!()));
+  nudge(model, -0.3);
+  const second = contextAt(model, domain, 1);
+  terms.push({ F: fisherByHand(second, "empirical"), anchor: weightsOf(model) });
+  resumed.onTaskEnd!(second);
+  nudge(model, 0.2);
+  const want = quadraticByHand(weightsOf(model), terms, lambda / 2);
+  assertArrays(penaltyAt(resumed, contextAt(model, domain, 2)).grads, want.grads, 1e-4, "∇ penalty");
+});
