@@ -32,6 +32,7 @@ export const CONTINUAL_ENTRIES = [
   ...declinesGradients("src/continual/strategies/der"),
   ...declinesGradients("src/continual/strategies/er-ace"),
   ...declinesGradients("src/continual/strategies/lwf"),
+  ...declinesGradients("src/continual/strategies/replay"),
   ...declinesGradients("src/continual/task-free", WANTS_GRADIENTS),
   ["src/continual/strategies/agem", "ObjectLiteral", "{ training: false }", "{}", EVAL_MODE],
   ["src/continual/strategies/der", "ObjectLiteral", "{ training: false }", "{}", EVAL_MODE],
@@ -142,6 +143,13 @@ export const CONTINUAL_ENTRIES = [
     "p[c] >= MIN_PROBABILITY",
     "true",
     "harmless: as the line above, no class is skipped",
+  ],
+  [
+    "src/continual/strategies/online-ewc",
+    "EqualityOperator",
+    "i < r.length",
+    "i <= r.length",
+    "equivalent: r[r.length] is past the end of the Float64Array, so the extra write is dropped",
   ],
   [
     "src/continual/strategies/si",

@@ -1,17 +1,20 @@
 /**
  * What a strategy is told in a task-free run, and the run's seed: it is told once, about the whole
  * stream (every task's rows, repeated `epochs` times, as one task of every class, trained over every
- * unit), never about a boundary; and the one pass of `fit` runs with seed · 1009, which a model with
- * dropout shows. Expected values come from the stream's own rows and from `fit` called as documented.
+ * unit), never about a boundary; the one pass of `fit` runs with seed · 1009, which a model with
+ * dropout shows; and a run resumed within that pass continues it. Expected values come from the
+ * stream's own rows and from `fit` called as documented.
  */
 import assert from "node:assert/strict";
 import test from "node:test";
 import {
   buildContinualModel,
+  type ContinualState,
   concatData,
   gather,
   headLoss,
   naive,
+  replay,
   runStrategy,
   type Strategy,
   type TaskContext,
@@ -138,4 +141,32 @@ test("task-free: the one pass of fit runs with seed · 1009 (a model with dropou
   };
   assert.deepEqual(watch.w, want(cfg.seed * 1009));
   assert.notDeepEqual(want(cfg.seed * 1009), want(cfg.seed), "the seed shows in the weights");
+});
+
+test("task-free resumed from a checkpoint within its pass ends bit for bit as the whole run", () => {
+  const cfg = settings({ taskFree: true, epochs: 2, batchSize: 4 });
+  const weightsOf = (m: { parameters(): [string, Tensor][] }) =>
+    m.parameters().map(([, t]) => Array.from(t.data));
+  const runFrom = (resume?: { state: ContinualState; w: number[][] }) => {
+    const saved: { state: ContinualState; w: number[][] }[] = [];
+    let model: ReturnType<typeof buildContinualModel> | undefined;
+    if (resume) {
+      model = buildContinualModel(cfg, TRAIN);
+      model.parameters().forEach(([, t], k) => t.data.set(resume.w[k]));
+    }
+    const run = runStrategy(replay({ bufferSize: 5, replayBatch: 3 }), TRAIN, TEST, cfg, {
+      resume: resume && model ? { state: structuredClone(resume.state), model } : undefined,
+      checkpoint: {
+        every: 5,
+        save: (state, m) => saved.push({ state: structuredClone(state), w: weightsOf(m) }),
+      },
+    });
+    return { R: run.R, saved };
+  };
+  const whole = runFrom();
+  const within = whole.saved.filter((s) => s.state.fit !== null && s.state.fit.step === 10);
+  assert.equal(within.length, 1, "a checkpoint at step 10 of the one pass");
+  const again = runFrom(within[0]);
+  assert.deepEqual(again.saved.at(-1)?.w, whole.saved.at(-1)?.w, "final weights");
+  assert.deepEqual(again.R, whole.R);
 });
