@@ -28,6 +28,10 @@ import {
   weightsOf,
   twoHeads,
 } from "./helpers/continual.js";
+import { forEachSampledRow } from "../src/continual/strategy.js";
+import { Dense, Dropout } from "../src/nn/layers.js";
+import { Sequential } from "../src/nn/sequential.js";
+import { Rng } from "../src/tensor/rng.js";
 
 const xs = [
   [1, -0.5],
@@ -305,4 +309,34 @@ test("EWC resumed from its state after task 0 keeps task 0's Fisher and weights 
   nudge(model, 0.2);
   const want = quadraticByHand(weightsOf(model), terms, lambda / 2);
   assertArrays(penaltyAt(resumed, contextAt(model, domain, 2)).grads, want.grads, 1e-4, "∇ penalty");
+});
+
+test("the rows an importance is taken on: min(rows, task rows) distinct rows, each with its own target, the model in evaluation mode", () => {
+  // Dropout(0.5) throws in training mode without an rng; in evaluation mode the logits are W x + b exactly.
+  const model = new Sequential([new Dropout(0.5), new Dense(3, { activation: "softmax" })]).build(
+    2,
+    new Rng(4),
+  );
+  const w = weightsOf(model);
+  const task = domain.tasks[0];
+  for (const [rows, want] of [
+    [3, 3],
+    [50, 5],
+  ]) {
+    const visited: number[] = [];
+    const n = forEachSampledRow(model, task, rows, new Rng(rows), (logits, target, params) => {
+      assert.equal(params.length, 2, "the model's parameters");
+      const x = Array.from(logits.data);
+      // Which row: the one whose logits these are; its target must be that row's.
+      const r = [0, 1, 2, 3, 4].find((i) =>
+        logitsOf(w.get("1.weight")!, w.get("1.bias")!, xs[i]).every((z, k) => Math.abs(z - x[k]) < 1e-5),
+      );
+      assert.ok(r !== undefined, `logits ${x} are some row's W x + b`);
+      assert.deepEqual(Array.from(target.data), Array.from(task.y.data.subarray(3 * r, 3 * r + 3)));
+      visited.push(r);
+    });
+    assert.equal(n, want);
+    assert.equal(visited.length, want);
+    assert.equal(new Set(visited).size, want, `distinct rows: ${visited}`);
+  }
 });
