@@ -222,3 +222,17 @@ test("rotation refuses images that are not square, naming the stream field", () 
       e.message === "stream: a rotated stream needs square images; 15 features is not a square",
   );
 });
+
+test("the arg-max of soft targets compares each column with the row's best so far, not another row's", () => {
+  // Row 1: 0.5 at column 1 beats 0.4 at column 2; row 0 ends in 0.2, below both.
+  const ds: Dataset = {
+    x: new Float32Array(2 * 16),
+    y: Float32Array.from([0, 0, 0.2, 0.1, 0.5, 0.4]),
+    n: 2,
+    inputDim: 16,
+    outputDim: 3,
+    task: "classification",
+  };
+  const s = makeStream(ds, { kind: "permuted", tasks: 1, seed: 0, scenario: "domain" });
+  assert.deepEqual([...s.tasks[0].labels], [2, 1]);
+});
