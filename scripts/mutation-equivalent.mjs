@@ -5,7 +5,9 @@
 //
 // Each entry: the file without extension, the mutator, and the code and replacement as the doc shows
 // them (one line, cut to 80 characters); they are matched as the doc's lines are, line numbers aside.
-// src/io's entries live in mutation-equivalent-io.mjs and mutation-equivalent-interchange.mjs.
+// src/io's entries live in mutation-equivalent-io.mjs and mutation-equivalent-interchange.mjs, src/continual's
+// in mutation-equivalent-continual.mjs.
+import { CONTINUAL_ENTRIES } from "./mutation-equivalent-continual.mjs";
 import { INTERCHANGE_ENTRIES } from "./mutation-equivalent-interchange.mjs";
 import { IO_ENTRIES } from "./mutation-equivalent-io.mjs";
 import { matchKey } from "./mutation-rerun.mjs";
@@ -82,6 +84,7 @@ const ENTRIES = [
     "true",
     "by line: `measures = false` is equivalent, a default the only caller (monitor.ts) never leaves out; closeDeadWindow's `return false` made true is equivalent, as takePicture then only copies each ReLU hidden layer's deadFraction, which layerStatistics has already copied from the same field (check steps record activations: wantsActivations is checkNext); resetDeadWindow's `deadWindowFull = false` made true is harmless, as every layer's deadFraction stays 0 until the window closes, below any dyingRelu threshold above 0 (default 0.7); looksLikeClasses' `return false` is killed by test/unit-health-observer-classes.test.ts, added after this run",
   ],
+  ...CONTINUAL_ENTRIES,
   ...IO_ENTRIES,
   ...INTERCHANGE_ENTRIES,
 ];

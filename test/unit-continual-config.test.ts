@@ -307,3 +307,16 @@ test("strategy hyper-parameters: defaults filled in, bounds enforced, every opti
     temperature: 0.01,
   });
 });
+
+test("the strategy registry's own errors name the strategy field when the caller names none", () => {
+  const names = strategies.names().join(", ");
+  refuses(
+    () => strategies.get("nope"),
+    `strategy.type: unknown strategy string "nope"; expected one of ${names}`,
+    "strategy.type",
+  );
+  assert.throws(
+    () => strategies.parse({ type: "ewc", lambda: -1 }),
+    (err: unknown) => err instanceof ConfigError && err.location.field === "strategy.lambda",
+  );
+});

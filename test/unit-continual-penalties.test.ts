@@ -28,6 +28,10 @@ import {
   weightsOf,
   twoHeads,
 } from "./helpers/continual.js";
+import { forEachSampledRow } from "../src/continual/strategy.js";
+import { Dense, Dropout } from "../src/nn/layers.js";
+import { Sequential } from "../src/nn/sequential.js";
+import { Rng } from "../src/tensor/rng.js";
 
 const xs = [
   [1, -0.5],
@@ -266,5 +270,73 @@ test("MAS: Ω = Σ_tasks mean_rows |∂‖z_head‖²/∂θ| = |2z_k·x_j|, anch
     const got = penaltyAt(strategy, contextAt(model, stream, 1));
     assertArrays(got.grads, want.grads, 1e-4, `∇ penalty after task ${t}`);
     near(got.value, want.value, 1e-4, `penalty after task ${t}`);
+  }
+});
+
+test("EWC and online EWC with expectedFisher 1 weigh by the expected Fisher p_k(1 − p_k), not the empirical one (closed form)", () => {
+  const model = softmaxLayer(2, 3, 4);
+  nudge(model, 0.5);
+  const ctx = contextAt(model, domain, 0);
+  const [expected, empirical] = [fisherByHand(ctx, "expected"), fisherByHand(ctx, "empirical")];
+  assert.ok(
+    Math.abs(expected.get("0.bias")![0] - empirical.get("0.bias")![0]) > 0.01,
+    "the two Fishers differ here",
+  );
+  for (const strategy of [
+    ewc({ fisherSamples: 100, expectedFisher: 1 }),
+    onlineEwc({ fisherSamples: 100, expectedFisher: 1 }),
+  ]) {
+    strategy.onTaskEnd!(contextAt(model, domain, 0));
+    const { importance } = strategy.getState!() as { importance: Record<string, Float32Array> };
+    assertArrays(new Map(Object.entries(importance)), expected, 1e-5, `${strategy.name}'s importance`);
+  }
+});
+
+test("EWC resumed from its state after task 0 keeps task 0's Fisher and weights in the penalty after task 1", () => {
+  const lambda = 3;
+  const model = softmaxLayer(2, 3, 4);
+  nudge(model, 0.5);
+  const first = contextAt(model, domain, 0);
+  const terms = [{ F: fisherByHand(first, "empirical"), anchor: weightsOf(model) }];
+  const saved = ewc({ lambda, fisherSamples: 100 });
+  saved.onTaskEnd!(first);
+  const resumed = ewc({ lambda, fisherSamples: 100 });
+  resumed.setState!(structuredClone(saved.getState!()));
+  nudge(model, -0.3);
+  const second = contextAt(model, domain, 1);
+  terms.push({ F: fisherByHand(second, "empirical"), anchor: weightsOf(model) });
+  resumed.onTaskEnd!(second);
+  nudge(model, 0.2);
+  const want = quadraticByHand(weightsOf(model), terms, lambda / 2);
+  assertArrays(penaltyAt(resumed, contextAt(model, domain, 2)).grads, want.grads, 1e-4, "∇ penalty");
+});
+
+test("the rows an importance is taken on: min(rows, task rows) distinct rows, each with its own target, the model in evaluation mode", () => {
+  // Dropout(0.5) throws in training mode without an rng; in evaluation mode the logits are W x + b exactly.
+  const model = new Sequential([new Dropout(0.5), new Dense(3, { activation: "softmax" })]).build(
+    2,
+    new Rng(4),
+  );
+  const w = weightsOf(model);
+  const task = domain.tasks[0];
+  for (const [rows, want] of [
+    [3, 3],
+    [50, 5],
+  ]) {
+    const visited: number[] = [];
+    const n = forEachSampledRow(model, task, rows, new Rng(rows), (logits, target, params) => {
+      assert.equal(params.length, 2, "the model's parameters");
+      const x = Array.from(logits.data);
+      // Which row: the one whose logits these are; its target must be that row's.
+      const r = [0, 1, 2, 3, 4].find((i) =>
+        logitsOf(w.get("1.weight")!, w.get("1.bias")!, xs[i]).every((z, k) => Math.abs(z - x[k]) < 1e-5),
+      );
+      assert.ok(r !== undefined, `logits ${x} are some row's W x + b`);
+      assert.deepEqual(Array.from(target.data), Array.from(task.y.data.subarray(3 * r, 3 * r + 3)));
+      visited.push(r);
+    });
+    assert.equal(n, want);
+    assert.equal(visited.length, want);
+    assert.equal(new Set(visited).size, want, `distinct rows: ${visited}`);
   }
 });

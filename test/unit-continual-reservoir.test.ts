@@ -1,10 +1,11 @@
 /**
  * The reservoir memory's row layout with rows wider than one value: a stored row keeps all of its inputs
- * and targets together, in its slot (the sampling itself is checked in unit-continual-data.test.ts).
+ * and targets together, in its slot (the sampling itself is checked in unit-continual-data.test.ts); and
+ * which epochs of a fit replay stores rows in.
  */
 import assert from "node:assert/strict";
 import test from "node:test";
-import { ReservoirBuffer } from "../src/continual/index.js";
+import { ReservoirBuffer, replay, type TaskContext } from "../src/continual/index.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 
@@ -36,4 +37,26 @@ test("reservoir with 3 inputs and 2 targets: each held row whole in its slot, th
     const i = drawn.y.data[r * 2];
     assert.deepEqual([...drawn.x.data.subarray(r * 3, r * 3 + 3)], [10 * i, 10 * i + 1, 10 * i + 2]);
   }
+});
+
+test("replay stores rows in a fit's first epoch only: the epoch count is its state, reset when a fit starts at step 0", () => {
+  const strategy = replay({ bufferSize: 50 });
+  assert.equal(strategy.getState!(), null, "no memory before the first observer");
+  const stream = { inputDim: 3, outputDim: 2 };
+  const observer = strategy.observer!({ stream, batchSize: 2, rng: new Rng(1) } as unknown as TaskContext)!;
+  const offered = () => (strategy.getState!() as { offered: number }).offered;
+  const step = (ids: number[]) => observer.transformBatch!(rows(ids), {} as never);
+  step([1, 2]);
+  assert.equal(offered(), 2, "first epoch: stored");
+  observer.onEpochEnd!({} as never, {} as never);
+  assert.equal(observer.getState!(), 1, "one epoch done");
+  step([1, 2]);
+  assert.equal(offered(), 2, "second epoch: not stored again");
+  // A fit resumed within its second epoch keeps the count; a fit that starts afresh is in its first epoch.
+  observer.onTrainBegin!({ step: 5 } as never);
+  step([3]);
+  assert.equal(offered(), 2, "resumed in the second epoch");
+  observer.onTrainBegin!({ step: 0 } as never);
+  step([3]);
+  assert.equal(offered(), 3, "a new fit's first epoch");
 });

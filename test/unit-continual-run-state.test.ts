@@ -299,3 +299,55 @@ test("buildContinualModel: the config's hidden layers, then a softmax layer as w
     /model\.layers\[1\]/,
   );
 });
+
+test("resumed within a task: observers get back only the state saved under their key, and only if they take one; steps go on", () => {
+  const cfg = settings();
+  const saved: { state: ContinualState; w: number[][] }[] = [];
+  runStrategy(naive(), TRAIN, TEST, cfg, {
+    observers: [stepCounter("keyed").observer],
+    checkpoint: {
+      every: 5,
+      save: (s, m) =>
+        saved.push({ state: structuredClone(s), w: m.parameters().map(([, t]) => Array.from(t.data)) }),
+    },
+  });
+  const midIndex = saved.findIndex((s) => s.state.task === 1 && s.state.fit !== null);
+  const mid = saved[midIndex];
+  const resumeFrom = (state: ContinualState, observers: Observer[]) => {
+    const model = buildContinualModel(cfg, TRAIN);
+    model.parameters().forEach(([, t], k) => t.data.set(mid.w[k]));
+    const later: ContinualState[] = [];
+    runStrategy(naive(), TRAIN, TEST, cfg, {
+      resume: { state, model },
+      observers,
+      checkpoint: { every: 5, save: (s) => later.push(structuredClone(s)) },
+    });
+    return later;
+  };
+  // A checkpoint that also holds state for "stateless", whose observer now takes none.
+  const state = structuredClone(mid.state);
+  (state.observers as Record<string, unknown>).stateless = { steps: 1 };
+  const [keyed, absent, stateless] = [
+    stepCounter("keyed"),
+    stepCounter("absent"),
+    stepCounter("stateless", false),
+  ];
+  const later = resumeFrom(state, [keyed.observer, absent.observer, stateless.observer]);
+  // Within a task fit restores its observers' state too, so the saved count may come back more than once.
+  assert.ok(keyed.restored.length > 0, "restored");
+  for (const r of keyed.restored) assert.deepEqual(r, { steps: mid.state.step });
+  assert.deepEqual(absent.restored, [], "nothing saved under its key");
+  // The step count goes on from the checkpoint's, within the task as at its end.
+  assert.deepEqual(
+    later.map((s) => [s.task, s.step, s.fit?.step]),
+    saved.slice(midIndex + 1).map((s) => [s.state.task, s.state.step, s.state.fit?.step]),
+  );
+  // A checkpoint written before the runner kept observers' state (no `observers`) is resumed without
+  // error; within a task, fit's own state still brings the count back.
+  const older = structuredClone(mid.state);
+  delete (older as { observers?: unknown }).observers;
+  const [keyedAgain, unkeyed] = [stepCounter("keyed"), stepCounter(undefined)];
+  resumeFrom(older, [keyedAgain.observer, unkeyed.observer]);
+  for (const r of keyedAgain.restored) assert.deepEqual(r, { steps: mid.state.step });
+  assert.deepEqual(unkeyed.restored, []);
+});

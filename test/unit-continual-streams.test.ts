@@ -195,3 +195,44 @@ test("rotation between pixels: every output pixel is the bilinear mix of its fou
     }
   }
 });
+
+test("a split stream says its kind; its tasks are named by their classes, joined by '/' (the data set's class names where it has them)", () => {
+  const plain = makeStream(tiny(8, 4), { kind: "split", tasks: 2, seed: 0, scenario: "class" });
+  assert.equal(plain.kind, "split");
+  assert.deepEqual(
+    plain.tasks.map((t) => t.name),
+    ["0/1", "2/3"],
+  );
+  const named = makeStream(
+    { ...tiny(8, 4), classes: ["cat", "dog", "fox", "owl"] },
+    { kind: "split", tasks: 2, seed: 0, scenario: "class" },
+  );
+  assert.deepEqual(
+    named.tasks.map((t) => t.name),
+    ["cat/dog", "fox/owl"],
+  );
+});
+
+test("rotation refuses images that are not square, naming the stream field", () => {
+  assert.throws(
+    () => rotation(15, 30),
+    (e: HomeostatError) =>
+      e instanceof ConfigError &&
+      e.location.field === "stream" &&
+      e.message === "stream: a rotated stream needs square images; 15 features is not a square",
+  );
+});
+
+test("the arg-max of soft targets compares each column with the row's best so far, not another row's", () => {
+  // Row 1: 0.5 at column 1 beats 0.4 at column 2; row 0 ends in 0.2, below both.
+  const ds: Dataset = {
+    x: new Float32Array(2 * 16),
+    y: Float32Array.from([0, 0, 0.2, 0.1, 0.5, 0.4]),
+    n: 2,
+    inputDim: 16,
+    outputDim: 3,
+    task: "classification",
+  };
+  const s = makeStream(ds, { kind: "permuted", tasks: 1, seed: 0, scenario: "domain" });
+  assert.deepEqual([...s.tasks[0].labels], [2, 1]);
+});
