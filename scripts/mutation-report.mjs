@@ -180,7 +180,8 @@ function rerunNote(r) {
     `line ranges that hold the ${r.listed} mutants listed before, ${r.mutants} mutants in all. Of the listed, ` +
     `${r.matched} were made again: ${now || "none"}; ${r.unmatched} were not (their code changed) and stay listed. ` +
     `The row takes each listed mutant's new status. Of the other mutants on those lines, those now undetected ` +
-    `moved from "not run" to the count; the ${r.othersDetected} now detected are not added, as the previous run ` +
+    `moved from "not run" to the count${r.newlyUndetected ? ` (${r.newlyUndetected} of them, with every mutant run before, from "killed")` : ""}; ` +
+    `the ${r.othersDetected} now detected are not added, as the previous run ` +
     `may already have counted them (the record keeps no per-mutant results).`
   );
 }

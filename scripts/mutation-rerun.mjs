@@ -130,7 +130,12 @@ export function mergeRerun(previous, listed, results, describe) {
       bump(was.status, -1);
       bump(r.status, +1);
     } else if (undetected) {
-      row.notRun--;
+      // Not listed before: it was not run, or (once every mutant has run) it was counted detected.
+      if (row.notRun > 0) row.notRun--;
+      else {
+        row.Killed--;
+        rerun.newlyUndetected = (rerun.newlyUndetected ?? 0) + 1;
+      }
       bump(r.status, +1);
     } else if (r.status === "Killed" || r.status === "Timeout") rerun.othersDetected++;
     if (undetected) escaped.push(line);
