@@ -14,6 +14,7 @@ import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import type { Observer } from "../src/train/events.js";
 import { fit } from "../src/train/fit.js";
+import { TrainingRun } from "../src/train/run.js";
 
 // Weights become resident update buffers (where deferral happens) from 1024 entries: a 64→16 layer.
 const INPUTS = 64;
@@ -201,4 +202,44 @@ test("the gradients handed to onBatchEnd are each step's computed ones, not the 
   assertClose(libraryRun([keeper]), want.weights, "weights");
   assert.equal(seen.length, 2);
   seen.forEach((g, s) => assertClose(g, want.grads[s].flat(), `step ${s + 1}`));
+});
+
+test("a step that threw leaves no deferred gradient behind for the next step", () => {
+  // A lifelong learner keeps its run after a step throws. Here a hook that reads no gradient throws after
+  // backward deferred the 2-row step's weight gradient; the next step, on 4 rows, defers none, and must
+  // move the weights as the same step does in a run that never failed (the failed step reached no optimiser).
+  const rows = (from: number, n: number) => ({
+    x: Tensor.from([...X, ...X].slice(from, from + n)),
+    y: Tensor.from([...T, ...T].slice(from, from + n)),
+  });
+  const after = (fail: boolean) => {
+    const model = layer();
+    let throwing = fail;
+    const hook: Observer = {
+      readsGradients: () => false,
+      onGradients: () => {
+        if (throwing) throw new Error("hook failed");
+      },
+    };
+    const opts = {
+      epochs: 1,
+      batchSize: 1,
+      optimizer: adam({ lr: LR, eps: EPS }),
+      loss: mse,
+      observers: [hook],
+    };
+    const rngs = { shuffle: new Rng(1), dropout: new Rng(2), augment: new Rng(3) };
+    const run = new TrainingRun(model, rows(0, 1), mse, opts, rngs);
+    if (fail) assert.throws(() => run.trainOn(rows(0, 2)), /hook failed/);
+    throwing = false;
+    run.trainOn(rows(1, 4));
+    return model.parameters().flatMap(([, t]) => Array.from(t.data));
+  };
+  const clean = after(false);
+  assert.deepEqual(after(true), clean);
+  // One Adam step from W0 on rows 1..4: the reference's first step on those rows.
+  const p = [W0.slice(), B0.slice()];
+  const g = referenceGradient(p[0], p[1], [1, 2, 3, 0]);
+  const want = g.flatMap((a, k) => a.map((x, j) => p[k][j] - (LR * x) / (Math.abs(x) + EPS)));
+  assertClose(clean, want, "one step on 4 rows");
 });
