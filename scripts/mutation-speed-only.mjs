@@ -34,6 +34,13 @@ const MUTANTS = [
     "optimizer.stepDeferred",
   ],
   ["if (u !== g) → if (true)", "if (u !== g)", "if (true)"],
+  ["!copy || … → true (a new copy each step)", "if (!copy || copy.length !== grads[i].length)", "if (true)"],
+  [
+    "copy.length !== … → === (a new copy each step)",
+    "copy.length !== grads[i].length",
+    "copy.length === grads[i].length",
+  ],
+  ["copy.length !== … → false", "if (!copy || copy.length !== grads[i].length)", "if (!copy || false)"],
 ];
 /** Changes results where deferred gradients are clipped: the script must tell it apart. */
 const CONTROL = [

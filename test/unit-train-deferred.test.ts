@@ -181,6 +181,11 @@ test("onGradients sees the computed gradients, and its changes reach the fused s
   assertClose(libraryRun([hook((g) => g.forEach((x, j) => (g[j] = 2 * x)))]), doubled.weights, "doubled");
   assert.ok(doubled.weights.some((w, i) => Math.abs(w - want.weights[i]) > 1e-3));
 
+  // Beside observers without a hook (one reader is enough to compute the gradients first).
+  const second = hook();
+  assertClose(libraryRun([{}, second, { onBatchEnd: () => {} }]), want.weights, "reader among others");
+  second.seen.forEach((g, s) => assertClose(g, want.grads[s].flat(), `step ${s + 1}, among others`));
+
   // Zeroed gradients: Adam's first step moves nothing (m = v = 0).
   const zeroed = libraryRun([hook((g) => g.fill(0))]);
   assert.deepEqual(zeroed, [...W0, ...B0].map(Math.fround));
