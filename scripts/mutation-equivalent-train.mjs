@@ -85,4 +85,45 @@ export const TRAIN_ENTRIES = [
   ],
 ];
 
-export const HOMEOSTASIS_ENTRIES = [];
+const ABOVE =
+  "Math.fround(1e-30) is 1.0000000031710769e-30, above 1e-30, so the branch that adds 1 is never taken";
+
+export const HOMEOSTASIS_ENTRIES = [
+  [
+    // columnSums (both loops) and columnAbsDeviation.
+    "src/homeostasis/units",
+    "EqualityOperator",
+    "u < units",
+    "u <= units",
+    "equivalent: u = units adds to sum[units] (sq, into), past the Float64Array's end, where the write is dropped",
+  ],
+  [
+    "src/homeostasis/units",
+    "ConditionalExpression",
+    "f[0] < DENORMAL_FLUSH",
+    "false",
+    `equivalent: ${ABOVE}`,
+  ],
+  [
+    "src/homeostasis/units",
+    "EqualityOperator",
+    "f[0] < DENORMAL_FLUSH",
+    "f[0] <= DENORMAL_FLUSH",
+    "equivalent: Math.fround(1e-30) is 1.0000000031710769e-30, neither below nor equal to 1e-30, so the branch that adds 1 is never taken",
+  ],
+  ["src/homeostasis/units", "ArithmeticOperator", "bits + 1", "bits - 1", `equivalent: ${ABOVE}`],
+  [
+    "src/homeostasis/units",
+    "ConditionalExpression",
+    "a instanceof Float32Array",
+    "false",
+    "harmless: only speed; float32 weights then take the float64 loop's |x| < 1e-30, which the bit test equals bit for bit (test/unit-homeostasis-edges.test.ts checks the two against each other)",
+  ],
+  [
+    "src/homeostasis/units",
+    "BlockStatement",
+    "{ const bits = new Int32Array(a.buffer, a.byteOffset, a.length); // Stryker d…",
+    "{}",
+    "harmless: only speed; float32 weights then take the float64 loop's |x| < 1e-30, which the bit test equals bit for bit (test/unit-homeostasis-edges.test.ts checks the two against each other)",
+  ],
+];
