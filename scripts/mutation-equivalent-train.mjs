@@ -29,13 +29,6 @@ export const TRAIN_ENTRIES = [
   ],
   [
     "src/train/run",
-    "MethodExpression",
-    "this.observers.some((o) => o.onGradients && (o.readsGradients?.() ?? true))",
-    "this.observers.every(o => o.onGradients && (o.readsGradients?.() ?? true))",
-    "killed by test/unit-train-deferred.test.ts (a reading hook among other observers), added after this run",
-  ],
-  [
-    "src/train/run",
     "ConditionalExpression",
     "!copy || copy.length !== grads[i].length",
     "true",
