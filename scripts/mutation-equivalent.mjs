@@ -6,10 +6,11 @@
 // Each entry: the file without extension, the mutator, and the code and replacement as the doc shows
 // them (one line, cut to 80 characters); they are matched as the doc's lines are, line numbers aside.
 // src/io's entries live in mutation-equivalent-io.mjs and mutation-equivalent-interchange.mjs, src/continual's
-// in mutation-equivalent-continual.mjs.
+// in mutation-equivalent-continual.mjs, src/train's and src/homeostasis's in mutation-equivalent-train.mjs.
 import { CONTINUAL_ENTRIES } from "./mutation-equivalent-continual.mjs";
 import { INTERCHANGE_ENTRIES } from "./mutation-equivalent-interchange.mjs";
 import { IO_ENTRIES } from "./mutation-equivalent-io.mjs";
+import { HOMEOSTASIS_ENTRIES, TRAIN_ENTRIES } from "./mutation-equivalent-train.mjs";
 import { matchKey } from "./mutation-rerun.mjs";
 
 const ENTRIES = [
@@ -87,6 +88,8 @@ const ENTRIES = [
   ...CONTINUAL_ENTRIES,
   ...IO_ENTRIES,
   ...INTERCHANGE_ENTRIES,
+  ...TRAIN_ENTRIES,
+  ...HOMEOSTASIS_ENTRIES,
 ];
 
 /** Reason by match key (scripts/mutation-rerun.mjs's matchKey). */

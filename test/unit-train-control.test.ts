@@ -225,3 +225,38 @@ test("a custom optimiser's fused step is used when it has one, else update and p
     rec.seen.forEach((s, i) => assertSgdStep(s, s.grads, `fused ${fused}, step ${i + 1}`));
   }
 });
+
+test("one observer asking for every activation outweighs one asking for outputs only, in either order", () => {
+  // Unit 0: x₀ − x₁, unit 1: 2x₀ − 1; on rows (1, 2) and (3, 1) the pre-activations are [−1, 1; 2, 5].
+  const hiddenOf = (asks: (boolean | "outputs")[]) => {
+    const m = new Sequential([
+      new Dense(2, { activation: "relu" }),
+      new Dense(3, { activation: "softmax" }),
+    ]).build(2, new Rng(0));
+    m.parameters()[0][1].data.set([1, -1, 2, 0]);
+    m.parameters()[1][1].data.set([0, -1]);
+    const seen: BatchEvent["activations"][] = [];
+    const observers: Observer[] = asks.map((wantsActivations, i) => ({
+      wantsActivations,
+      onBatchEnd: (e) => {
+        if (i === 0) seen.push(e.activations);
+      },
+    }));
+    const x = Tensor.from([
+      [1, 2],
+      [3, 1],
+    ]);
+    const y = Tensor.from([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
+    fit(m, { x, y }, base({ epochs: 1, batchSize: 2, shuffle: false, observers }));
+    const hidden = seen[0]!.get("0")!;
+    assert.deepEqual(Array.from(hidden.output.data), [0, 1, 2, 5]);
+    return hidden.preActivation && Array.from(hidden.preActivation.data);
+  };
+  assert.deepEqual(hiddenOf([true, "outputs"]), [-1, 1, 2, 5]);
+  assert.deepEqual(hiddenOf(["outputs", true]), [-1, 1, 2, 5]);
+  assert.deepEqual(hiddenOf([false, true, false]), [-1, 1, 2, 5]);
+  assert.equal(hiddenOf(["outputs", false]), null);
+});

@@ -262,7 +262,7 @@ export class TrainingRun {
   private gradients(
     batch: Batch,
     activations: Map<string, LayerActivation> | undefined,
-    outputsOnly = false,
+    outputsOnly: boolean,
   ): { lossValue: number; penalty: number; grads: Float32Array[] } {
     const ctx: ForwardContext = { training: true, rng: this.rngs.dropout, outputsOnly };
     if (activations)
