@@ -17,6 +17,7 @@ import {
   logitsOf,
   near,
   perWeight,
+  recordForwards,
   softmaxOver,
   tinyStream,
   weightsOf,
@@ -47,13 +48,7 @@ function recordedModel(): { model: Sequential; drawn: number[][][] } {
     2,
     new Rng(4),
   );
-  const drawn: number[][][] = [];
-  const forward = model.forwardLinear.bind(model);
-  model.forwardLinear = (x, ctx) => {
-    drawn.push(Array.from({ length: x.shape[0] }, (_, r) => Array.from(x.data.subarray(2 * r, 2 * r + 2))));
-    return forward(x, ctx);
-  };
-  return { model, drawn };
+  return { model, drawn: recordForwards(model) };
 }
 
 /** The label of a row of the task, found by its inputs. */

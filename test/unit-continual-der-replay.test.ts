@@ -9,13 +9,10 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { derpp } from "../src/continual/strategies/der.js";
 import type { TaskContext } from "../src/continual/strategy.js";
-import { crossEntropy } from "../src/losses/losses.js";
-import { Dense, Dropout } from "../src/nn/layers.js";
-import { Sequential } from "../src/nn/sequential.js";
-import { Rng } from "../src/tensor/rng.js";
+import type { Sequential } from "../src/nn/sequential.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import type { TrainingControl } from "../src/train/events.js";
-import { near } from "./helpers/continual.js";
+import { near, recordedModel, replayContext } from "./helpers/continual.js";
 
 const t = (rows: number[][]): Tensor =>
   new Tensor(Float32Array.from(rows.flat()), [rows.length, rows[0].length]);
@@ -28,45 +25,9 @@ const W = [
 ];
 const logitsOf = (x: readonly number[]): number[] => W.map(([a, b]) => a * x[0] + b * x[1]);
 
-/** Dropout(0.5) (which throws in training mode without an rng) then logits = W x; forward calls recorded. */
-function recordedModel(): { model: Sequential; drawn: number[][][] } {
-  const model = new Sequential([new Dropout(0.5), new Dense(3, { activation: "softmax" })]).build(
-    2,
-    new Rng(0),
-  );
-  const [[, w], [, b]] = model.parameters();
-  w.data.set(W.flat());
-  b.data.fill(0);
-  const drawn: number[][][] = [];
-  const forward = model.forwardLinear.bind(model);
-  model.forwardLinear = (x, ctx) => {
-    drawn.push(Array.from({ length: x.shape[0] }, (_, r) => Array.from(x.data.subarray(2 * r, 2 * r + 2))));
-    return forward(x, ctx);
-  };
-  return { model, drawn };
-}
-
-function context(model: Sequential, batchSize: number): TaskContext {
-  const task = {
-    index: 0,
-    name: "t",
-    x: t([[0, 0]]),
-    y: t([[0, 0, 0]]),
-    labels: new Int32Array(1),
-    classes: [],
-  };
-  return {
-    model,
-    stream: { inputDim: 2, outputDim: 3, scenario: "domain", tasks: [task], unitTask: [] } as never,
-    task,
-    taskIndex: 0,
-    seen: [task],
-    loss: crossEntropy,
-    batchSize,
-    rng: new Rng(8),
-    taskFree: true,
-  };
-}
+const recorded = () => recordedModel(W);
+const context = (model: Sequential, batchSize: number): TaskContext =>
+  replayContext(model, batchSize, { outputs: 3, scenario: "domain", seed: 8 });
 
 const control = { step: 0 } as TrainingControl;
 
@@ -87,7 +48,7 @@ for (const [replayBatch, rows] of [
 ] as const) {
   test(`DER++'s replay step: two draws of ${rows} stored rows (replayBatch ${replayBatch}, batch size 2), MSE to their stored logits and CE to their labels`, () => {
     const [alpha, beta] = [0.7, 0.4];
-    const { model, drawn } = recordedModel();
+    const { model, drawn } = recorded();
     const strategy = derpp({ bufferSize: 2, replayBatch, alpha, beta });
     assert.equal(strategy.getState!(), null, "no memory before the first observer");
     const observer = strategy.observer!(context(model, 2))!;

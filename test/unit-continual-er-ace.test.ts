@@ -12,12 +12,10 @@ import * as op from "../src/autograd/ops.js";
 import { erAce } from "../src/continual/strategies/er-ace.js";
 import type { Strategy, TaskContext } from "../src/continual/strategy.js";
 import { crossEntropy } from "../src/losses/losses.js";
-import { Dense, Dropout } from "../src/nn/layers.js";
-import { Sequential } from "../src/nn/sequential.js";
-import { Rng } from "../src/tensor/rng.js";
+import type { Sequential } from "../src/nn/sequential.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import type { TrainingControl } from "../src/train/events.js";
-import { near } from "./helpers/continual.js";
+import { near, recordedModel, replayContext } from "./helpers/continual.js";
 
 const t = (rows: number[][]): Tensor =>
   new Tensor(Float32Array.from(rows.flat()), [rows.length, rows[0].length]);
@@ -31,48 +29,9 @@ const W = [
   [3, 3],
 ];
 
-/**
- * Dropout(0.5) then logits = W x (bias 0), 2 inputs, 4 units, its forward calls recorded. The dropout
- * throws when run in training mode without an rng: replayed rows must go through in evaluation mode.
- */
-function recordedModel(): { model: Sequential; drawn: number[][][] } {
-  const model = new Sequential([new Dropout(0.5), new Dense(4, { activation: "softmax" })]).build(
-    2,
-    new Rng(0),
-  );
-  const [[, w], [, b]] = model.parameters();
-  w.data.set(W.flat());
-  b.data.fill(0);
-  const drawn: number[][][] = [];
-  const forward = model.forwardLinear.bind(model);
-  model.forwardLinear = (x, ctx) => {
-    drawn.push(Array.from({ length: x.shape[0] }, (_, r) => Array.from(x.data.subarray(2 * r, 2 * r + 2))));
-    return forward(x, ctx);
-  };
-  return { model, drawn };
-}
-
-function context(model: Sequential, batchSize: number): TaskContext {
-  const task = {
-    index: 0,
-    name: "t",
-    x: t([[0, 0]]),
-    y: t([[0, 0, 0, 0]]),
-    labels: new Int32Array(1),
-    classes: [],
-  };
-  return {
-    model,
-    stream: { inputDim: 2, outputDim: 4, scenario: "class", tasks: [task], unitTask: [] } as never,
-    task,
-    taskIndex: 0,
-    seen: [task],
-    loss: crossEntropy,
-    batchSize,
-    rng: new Rng(5),
-    taskFree: true,
-  };
-}
+const recorded = () => recordedModel(W);
+const context = (model: Sequential, batchSize: number): TaskContext =>
+  replayContext(model, batchSize, { outputs: 4, scenario: "class", seed: 5 });
 
 /** −log softmax over `units` of `z` at unit `label`, and softmax(z over units) − onehot on those units (0 elsewhere). */
 function ceOver(
@@ -143,7 +102,7 @@ for (const [replayBatch, rows] of [
   [0, 2],
 ] as const) {
   test(`ER-ACE's replay step draws ${rows} stored rows (replayBatch ${replayBatch}, batch size 2) and scores them over the seen classes`, () => {
-    const { model, drawn } = recordedModel();
+    const { model, drawn } = recorded();
     const strategy = erAce({ bufferSize: 2, replayBatch });
     const ctx = context(model, 2);
     // An empty memory: nothing drawn, nothing run through the model; one class present, so the loss is 0.
@@ -171,7 +130,7 @@ for (const [replayBatch, rows] of [
 }
 
 test("ER-ACE resumed from its state keeps its memory and the classes it has seen", () => {
-  const before = recordedModel();
+  const before = recorded();
   const strategy = erAce({ bufferSize: 2, replayBatch: 4 });
   step(strategy, context(before.model, 2), first.x, first.labels, [
     [0, 0, 0, 0],
@@ -180,7 +139,7 @@ test("ER-ACE resumed from its state keeps its memory and the classes it has seen
   step(strategy, context(before.model, 2), [[5, 5]], [2], [[0, 0, 0, 0]]);
   const state = strategy.getState!();
 
-  const { model, drawn } = recordedModel();
+  const { model, drawn } = recorded();
   const resumed = erAce({ bufferSize: 2, replayBatch: 4 });
   resumed.setState!(structuredClone(state));
   // A batch of class 1 only: its incoming CE is over one class (0); the replayed rows' covers the restored

@@ -1,4 +1,4 @@
-import type { ConvGeometry } from "../backend/backend.js";
+import type { ConvGeometry, NormBackwardKernel } from "../backend/backend.js";
 import { convBackwardByKernels } from "../backend/conv-kernels.js";
 import { backend, jsBackend } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
@@ -148,6 +148,42 @@ function weightGradient(
  * The backward half of each fused pair: the backend's kernel (the js one where the backend that ran the
  * forward half is no longer active), with the products of a dense layer as matmul kernels.
  */
+/**
+ * A fused normalisation's gradients (batch or layer norm: x [..., features], then the weight and the
+ * bias where given), from the backend's kernel and the statistics its forward pass kept.
+ */
+function normBackward(
+  kernel: NormBackwardKernel,
+  g: Tensor,
+  inputs: readonly Tensor[],
+  attrs: Readonly<Record<string, unknown>>,
+  needs: readonly boolean[],
+): (Tensor | null)[] {
+  const x = inputs[0]!;
+  const w = attrs.hasWeight ? inputs[1]! : null;
+  const features = x.shape[x.rank - 1]!;
+  const rows = features === 0 ? 0 : x.size / features;
+  const fresh = (t: Tensor, need: boolean | undefined) =>
+    need ? new Tensor(allocate(t.dtype, t.size), t.shape) : null;
+  const grads = inputs.map((t, i) => fresh(t, needs[i]));
+  const dw = w ? grads[1]! : null;
+  const db = attrs.hasBias ? grads[grads.length - 1]! : null;
+  const f32 = (d: Data | null | undefined) => (d ?? null) as Float32Array | null;
+  kernel(
+    f32(g.data)!,
+    f32(x.data)!,
+    rows,
+    features,
+    f32(w?.data),
+    f32(attrs.mean as Data)!,
+    f32(attrs.sd as Data)!,
+    f32(grads[0]?.data),
+    f32(dw?.data),
+    f32(db?.data),
+  );
+  return grads;
+}
+
 export const fusedBackward = {
   // x [m, k], w [n, k], b [n]: dz = g·relu′ and db = column sums of dz in one call, then dx = dz·w and
   // dw = dzᵀ·x (into the caller's buffer, or left there as its factors where the caller defers it).
@@ -226,59 +262,11 @@ export const fusedBackward = {
     return b === undefined ? grads : [...grads, db];
   },
   // x [..., features], then the weight and the bias where given: all three in one call.
-  batchNorm: (g, inputs, _out, attrs, needs) => {
-    const x = inputs[0]!;
-    const w = attrs.hasWeight ? inputs[1]! : null;
-    const features = x.shape[x.rank - 1]!;
-    const rows = features === 0 ? 0 : x.size / features;
-    const fresh = (t: Tensor, need: boolean | undefined) =>
-      need ? new Tensor(allocate(t.dtype, t.size), t.shape) : null;
-    const grads = inputs.map((t, i) => fresh(t, needs[i]));
-    const dw = w ? grads[1]! : null;
-    const db = attrs.hasBias ? grads[grads.length - 1]! : null;
-    const kernel = backend().batchNormBackward ?? jsBackend.batchNormBackward;
-    const f32 = (d: Data | null | undefined) => (d ?? null) as Float32Array | null;
-    kernel(
-      f32(g.data)!,
-      f32(x.data)!,
-      rows,
-      features,
-      f32(w?.data),
-      f32(attrs.mean as Data)!,
-      f32(attrs.sd as Data)!,
-      f32(grads[0]?.data),
-      f32(dw?.data),
-      f32(db?.data),
-    );
-    return grads;
-  },
-  // x [..., features], then the weight and the bias where given: one call, each row's statistics kept.
-  layerNorm: (g, inputs, _out, attrs, needs) => {
-    const x = inputs[0]!;
-    const w = attrs.hasWeight ? inputs[1]! : null;
-    const features = x.shape[x.rank - 1]!;
-    const rows = features === 0 ? 0 : x.size / features;
-    const fresh = (t: Tensor, need: boolean | undefined) =>
-      need ? new Tensor(allocate(t.dtype, t.size), t.shape) : null;
-    const grads = inputs.map((t, i) => fresh(t, needs[i]));
-    const dw = w ? grads[1]! : null;
-    const db = attrs.hasBias ? grads[grads.length - 1]! : null;
-    const kernel = backend().layerNormBackward ?? jsBackend.layerNormBackward;
-    const f32 = (d: Data | null | undefined) => (d ?? null) as Float32Array | null;
-    kernel(
-      f32(g.data)!,
-      f32(x.data)!,
-      rows,
-      features,
-      f32(w?.data),
-      f32(attrs.mean as Data)!,
-      f32(attrs.sd as Data)!,
-      f32(grads[0]?.data),
-      f32(dw?.data),
-      f32(db?.data),
-    );
-    return grads;
-  },
+  batchNorm: (g, inputs, _out, attrs, needs) =>
+    normBackward(backend().batchNormBackward ?? jsBackend.batchNormBackward, g, inputs, attrs, needs),
+  // The same, each row's statistics kept instead of each feature's.
+  layerNorm: (g, inputs, _out, attrs, needs) =>
+    normBackward(backend().layerNormBackward ?? jsBackend.layerNormBackward, g, inputs, attrs, needs),
   // dx: each window's gradient shared among its maximal entries, added where they were read (js/pool.ts).
   maxPool2d: (g, [x], out, attrs) => {
     const dx = allocate(x!.dtype, x!.size);

@@ -51,6 +51,24 @@ export interface ConvGeometry {
 }
 
 /**
+ * A fused normalisation's backward kernel (batch or layer norm): dx, dw, db (each skipped where null) for
+ * g [rows, features], from x, the gain w (or null) and the mean and sd its forward pass wrote (per
+ * feature for batch norm, per row for layer norm).
+ */
+export type NormBackwardKernel = (
+  g: Float32Array,
+  x: Float32Array,
+  rows: number,
+  features: number,
+  w: Float32Array | null,
+  mean: Float32Array,
+  sd: Float32Array,
+  dx: Float32Array | null,
+  dw: Float32Array | null,
+  db: Float32Array | null,
+) => void;
+
+/**
  * A backend is a table of kernels: pure functions over typed arrays and shapes that write into a
  * caller-allocated `out`. They never call the public API. The `js` backend is the reference; every
  * other backend is tested against it by one conformance suite.
@@ -133,18 +151,7 @@ export interface Backend {
     sd: Float32Array,
   ): void;
   /** Its gradients dx, dw, db (each skipped where null) for g [rows, features], as the composite's rules give them. */
-  batchNormBackward?(
-    g: Float32Array,
-    x: Float32Array,
-    rows: number,
-    features: number,
-    w: Float32Array | null,
-    mean: Float32Array,
-    sd: Float32Array,
-    dx: Float32Array | null,
-    dw: Float32Array | null,
-    db: Float32Array | null,
-  ): void;
+  batchNormBackward?: NormBackwardKernel;
   /**
    * Layer normalisation, fused (optional; float32): y ← (x − mean)/sd·w + b over each row of x [rows,
    * features], sd = √(variance + eps) of the row, w and b per feature (either null); each row's mean and
@@ -162,18 +169,7 @@ export interface Backend {
     sd: Float32Array,
   ): void;
   /** Its gradients dx, dw, db (each skipped where null) for g [rows, features], as the composite's rules give them. */
-  layerNormBackward?(
-    g: Float32Array,
-    x: Float32Array,
-    rows: number,
-    features: number,
-    w: Float32Array | null,
-    mean: Float32Array,
-    sd: Float32Array,
-    dx: Float32Array | null,
-    dw: Float32Array | null,
-    db: Float32Array | null,
-  ): void;
+  layerNormBackward?: NormBackwardKernel;
   /**
    * A dense layer's forward pass: out[m×n] = act(x·wᵀ + b), x stored m×k, w stored n×k (row i holds unit
    * i's weights), b n values or null, act relu (v > 0 ? v : 0) or identity. The same numbers as `matmul`

@@ -11,7 +11,8 @@ import {
   type TaskContext,
   type TaskStream,
 } from "../../src/continual/index.js";
-import { Dense } from "../../src/nn/layers.js";
+import { crossEntropy } from "../../src/losses/losses.js";
+import { Dense, Dropout } from "../../src/nn/layers.js";
 import { Sequential } from "../../src/nn/sequential.js";
 import { Rng } from "../../src/tensor/rng.js";
 import { Tensor } from "../../src/tensor/tensor.js";
@@ -144,3 +145,60 @@ export const twoHeads: TinyTask[] = [
     classes: [2, 3],
   },
 ];
+
+/**
+ * Dropout(0.5) (which throws in training mode without an rng, so replayed rows must go through in
+ * evaluation mode) then logits = W x, bias 0, for rows of 2 inputs; each forward call's rows recorded in
+ * `drawn`, so a test reads which remembered rows a strategy replayed.
+ */
+export function recordedModel(weights: readonly (readonly number[])[]): {
+  model: Sequential;
+  drawn: number[][][];
+} {
+  const model = new Sequential([
+    new Dropout(0.5),
+    new Dense(weights.length, { activation: "softmax" }),
+  ]).build(2, new Rng(0));
+  const [[, w], [, b]] = model.parameters();
+  w.data.set(weights.flat());
+  b.data.fill(0);
+  return { model, drawn: recordForwards(model) };
+}
+
+/** Record the rows (of 2 inputs) of each of `model`'s forward calls from now on, in the array returned. */
+export function recordForwards(model: Sequential): number[][][] {
+  const drawn: number[][][] = [];
+  const forward = model.forwardLinear.bind(model);
+  model.forwardLinear = (x, ctx) => {
+    drawn.push(Array.from({ length: x.shape[0] }, (_, r) => Array.from(x.data.subarray(2 * r, 2 * r + 2))));
+    return forward(x, ctx);
+  };
+  return drawn;
+}
+
+/** What a task-free replay strategy is told: one placeholder task of 2 inputs and `outputs` units. */
+export function replayContext(
+  model: Sequential,
+  batchSize: number,
+  o: { outputs: number; scenario: Scenario; seed: number },
+): TaskContext {
+  const task = {
+    index: 0,
+    name: "t",
+    x: new Tensor(new Float32Array(2), [1, 2]),
+    y: new Tensor(new Float32Array(o.outputs), [1, o.outputs]),
+    labels: new Int32Array(1),
+    classes: [],
+  };
+  return {
+    model,
+    stream: { inputDim: 2, outputDim: o.outputs, scenario: o.scenario, tasks: [task], unitTask: [] } as never,
+    task,
+    taskIndex: 0,
+    seen: [task],
+    loss: crossEntropy,
+    batchSize,
+    rng: new Rng(o.seed),
+    taskFree: true,
+  };
+}
