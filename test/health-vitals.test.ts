@@ -26,7 +26,15 @@ import {
   segmentScore,
 } from "../src/health/vital-rules.js";
 
-const O = { baselineStart: 2, window: 3, lossRise: 0.15, dormantRise: 0.1, rankDrop: 0.25, depth: 2 };
+const O = {
+  baselineStart: 2,
+  window: 3,
+  lossRise: 0.15,
+  dormantRise: 0.1,
+  dormantMost: 0.5,
+  rankDrop: 0.25,
+  depth: 2,
+};
 const sig = (loss: number, dormant: number, effectiveRank = NaN): PlasticitySignals => ({
   loss,
   dormant,
@@ -78,6 +86,41 @@ test("loss up with flat dormant units: the rank decides (15 = 0.75 × 20 collaps
   assert.deepEqual([at(15).rankDown, at(15).holds], [true, true]);
   assert.deepEqual([at(16).rankDown, at(16).holds], [false, false]);
   assert.deepEqual([at(15).now.effectiveRank, at(15).now.stableRank], [15, 7.5]);
+});
+
+test("a baseline mostly dormant: half the units or more dormant count on their own, with the loss up", () => {
+  // The bit-flipping problem, seed 5: four of five units dormant from the start, so they cannot rise 10 points.
+  const mostly = (recent: PlasticitySignals[]) => {
+    const mem = freshPlasticity();
+    for (const x of [sig(9, 0.9), sig(9, 0.9), sig(1, 0.8), sig(1, 0.8), sig(1, 0.8)])
+      observePlasticity(mem, x, O);
+    let r = null;
+    for (const x of recent) r = observePlasticity(mem, x, O);
+    return { mem, r: r! };
+  };
+  const { mem, r } = mostly([sig(1.2, 0.8), sig(1.2, 0.8), sig(1.2, 0.8)]);
+  assert.deepEqual(
+    [r.lossUp, r.dormantUp, r.dormantMost, r.rankDown, r.holds],
+    [true, false, true, false, true],
+  );
+  assert.match(
+    plasticityDiagnosis(r, { ...O }, mem.baseChecks, mem.checks),
+    /while in the last 2 hidden layers 80% of the units are dormant \(80% in the baseline; 50% or more count whatever the baseline\)/,
+  );
+  // Exactly at the bound it counts; just below, or with the loss level, it does not.
+  assert.equal(mostly([sig(1.2, 0.5), sig(1.2, 0.5), sig(1.2, 0.5)]).r.holds, true);
+  assert.deepEqual(
+    [
+      mostly([sig(1.2, 0.49), sig(1.2, 0.49), sig(1.2, 0.49)]).r.dormantMost,
+      mostly([sig(1.2, 0.49), sig(1.2, 0.49), sig(1.2, 0.49)]).r.holds,
+    ],
+    [false, false],
+  );
+  assert.equal(
+    mostly([sig(1.1, 0.9), sig(1.1, 0.9), sig(1.1, 0.9)]).r.holds,
+    false,
+    "loss up 10%, below 15%",
+  );
 });
 
 test("the loss rise is measured from the best window since the baseline, not the baseline alone", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { PlasticityReading, PlasticitySignals } from "../src/health/vital-rules.js";
-import { remedyHelped } from "../src/homeostasis/vital-remedies.js";
+import { nextRemedy, PLASTICITY_REMEDIES, remedyHelped } from "../src/homeostasis/vital-remedies.js";
 
 const signals = (loss: number, dormant: number, effectiveRank: number): PlasticitySignals => ({
   loss,
@@ -48,4 +48,20 @@ test("a remedy helped: the rule stopped holding without the loss rising, or the 
   ];
   for (const [name, before, after, holds, helped] of cases)
     assert.equal(remedyHelped(before, reading(after, holds), 0.05), helped, name);
+});
+
+test("the next remedy: the list's order, but one that recycles units first when most units are dormant", () => {
+  const names = (tried: number[], most: boolean) => {
+    const k = nextRemedy(PLASTICITY_REMEDIES, tried, most);
+    return k < 0 ? null : PLASTICITY_REMEDIES[k].name;
+  };
+  assert.equal(names([], false), "intrinsicPlasticity + l2Init");
+  assert.equal(names([], true), "redo");
+  assert.equal(names([1], true), "continualBackprop");
+  assert.equal(names([1, 2], true), "intrinsicPlasticity + l2Init", "none that recycles is left");
+  assert.equal(names([0], false), "redo");
+  assert.equal(names([1, 2, 0], true), null);
+  // A list without the mark keeps its order.
+  const plain = PLASTICITY_REMEDIES.map(({ name, make }) => ({ name, make }));
+  assert.equal(nextRemedy(plain, [], true), 0);
 });

@@ -18,6 +18,7 @@ import { Tensor } from "../src/tensor/tensor.js";
 import type { Observer } from "../src/train/events.js";
 import { fit } from "../src/train/fit.js";
 import type { TrainingState } from "../src/train/options.js";
+import { bitFlipRun } from "../bench/vital-bitflip.js";
 import { blobs } from "./helpers/health-zoo.js";
 
 const data = () => {
@@ -165,4 +166,20 @@ test("named in a homeostasis list: options checked with the field named; the lea
     watched.vitals.regulators.map((r) => r.name),
     ["redo", "vitals"],
   );
+});
+
+test("the bit-flipping problem, seed 5: a baseline mostly dormant is found, and ReDo is tried first", () => {
+  // Four of the five hidden units are dormant from the first checks (docs/vital-loop.md): the rule's
+  // relative half cannot rise above a baseline of 80%, so most units dormant counts on its own.
+  const run = bitFlipRun("loop", 5, { steps: 3000, flip: 1000, hidden: 5, lr: 0.01, bins: 3 });
+  const [found, applied] = run.events;
+  assert.equal(found?.kind, "plasticityLoss", JSON.stringify(run.events.map((e) => e.kind)));
+  assert.ok(found.evidence.dormantFraction >= 0.5, JSON.stringify(found.evidence));
+  assert.ok(found.evidence.baselineDormant >= 0.5, "mostly dormant from the baseline on");
+  assert.match(
+    found.diagnosis,
+    /of the units are dormant \(\d+% in the baseline; 50% or more count whatever the baseline\)/,
+  );
+  assert.equal(applied.kind, "remedyApplied");
+  assert.match(applied.diagnosis, /^switched on redo against loss of plasticity/);
 });

@@ -26,6 +26,7 @@ test("plasticity words: a rank not measured (NaN) is said so, measured ones to t
     base: signals(1, 8, Number.POSITIVE_INFINITY),
     lossUp: true,
     dormantUp: false,
+    dormantMost: false,
     rankDown: true,
     reference: { loss: 1, check: 5 },
     holds: true,

@@ -28,6 +28,11 @@ export interface PlasticityOptions {
   dormantRise: number;
   /** The effective rank counts as collapsed below (1 − this) × the baseline's. */
   rankDrop: number;
+  /**
+   * Dormant units at this fraction or more count on their own, whatever the baseline read: a baseline
+   * that is itself mostly dormant cannot rise by `dormantRise` (the bit-flipping problem, seed 5: 80%).
+   */
+  dormantMost: number;
   /** How many of the last hidden layers are read. */
   depth: number;
 }
@@ -43,6 +48,7 @@ export const PLASTICITY_DEFAULTS = {
   lossRise: 0.05,
   dormantRise: 0.05,
   rankDrop: 0.25,
+  dormantMost: 0.5,
   depth: 2,
 } as const;
 
@@ -111,10 +117,12 @@ export interface PlasticityReading {
   base: PlasticitySignals;
   lossUp: boolean;
   dormantUp: boolean;
+  /** Most units dormant (`dormantMost` or more), read on its own. */
+  dormantMost: boolean;
   rankDown: boolean;
   /** The online loss the window is compared with (the best so far) and the check that ended its window. */
   reference: { loss: number; check: number };
-  /** The rule: the online loss rose, and dormant units rose or the rank collapsed. */
+  /** The rule: the online loss rose, and dormant units rose (or are most of the units) or the rank collapsed. */
   holds: boolean;
   /** First check of the recent window. */
   from: number;
@@ -185,15 +193,17 @@ export function readPlasticity(mem: PlasticityMemory, o: PlasticityOptions): Pla
   const reference = { loss, check };
   const lossUp = now.loss > reference.loss * (1 + o.lossRise);
   const dormantUp = now.dormant - base.dormant >= o.dormantRise;
+  const dormantMost = now.dormant >= o.dormantMost;
   const rankDown = now.effectiveRank <= base.effectiveRank * (1 - o.rankDrop);
   return {
     now,
     base,
     lossUp,
     dormantUp,
+    dormantMost,
     rankDown,
     reference,
-    holds: lossUp && (dormantUp || rankDown),
+    holds: lossUp && (dormantUp || dormantMost || rankDown),
     from: mem.windowFrom[0],
   };
 }

@@ -67,6 +67,13 @@ const PLASTICITY_OPTIONS = {
     default: PLASTICITY_DEFAULTS.dormantRise,
     doc: "…while dormant units rose by this fraction of units…",
   },
+  dormantMost: {
+    kind: "number",
+    min: 0,
+    max: 1,
+    default: PLASTICITY_DEFAULTS.dormantMost,
+    doc: "…or at least this fraction of units is dormant, whatever the baseline read…",
+  },
   rankDrop: {
     kind: "number",
     min: 0,
@@ -93,7 +100,11 @@ export function plasticityDiagnosis(
       ? `its baseline ${num(base.loss)} (checks ${checks[0]}–${checks[1]}, early in the run)`
       : `its best, ${num(r.reference.loss)} over checks ${r.reference.check - o.window + 1}–${r.reference.check} (baseline ${num(base.loss)}, checks ${checks[0]}–${checks[1]})`;
   const units = [
-    r.dormantUp ? `dormant units rose from ${pct(base.dormant)} to ${pct(now.dormant)}` : "",
+    r.dormantUp
+      ? `dormant units rose from ${pct(base.dormant)} to ${pct(now.dormant)}`
+      : r.dormantMost
+        ? `${pct(now.dormant)} of the units are dormant (${pct(base.dormant)} in the baseline; ${pct(o.dormantMost)} or more count whatever the baseline)`
+        : "",
     r.rankDown
       ? `the effective rank fell from ${num(base.effectiveRank)} to ${num(now.effectiveRank)} (stable rank ${num(base.stableRank)} → ${num(now.stableRank)})`
       : "",

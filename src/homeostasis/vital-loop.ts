@@ -33,6 +33,7 @@ import {
   anchorFor,
   describeSignals,
   loopEvent,
+  nextRemedy,
   PLASTICITY_REMEDIES,
   type Remedy,
   remedyHelped,
@@ -129,7 +130,9 @@ export function vitals(
     control: TrainingControl,
     mem: PlasticityMemory,
   ): void => {
-    if (st.tried >= o.maxRemedies || st.next >= remedies.length) {
+    const tried = st.order ?? Array.from({ length: st.next }, (_, i) => i);
+    const k = nextRemedy(remedies, tried, before.dormant >= plasticityOptions.dormantMost);
+    if (st.tried >= o.maxRemedies || k < 0) {
       if (!st.exhausted)
         emit(
           loopEvent(
@@ -143,7 +146,8 @@ export function vitals(
       st.exhausted = true;
       return;
     }
-    const k = st.next++;
+    st.order = [...tried, k];
+    st.next++;
     st.tried++;
     const snapshot = snapshotBefore(control);
     switchOn(k, control);

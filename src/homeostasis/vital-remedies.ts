@@ -16,14 +16,36 @@ import type { Batch, LayerActivation, TrainingControl } from "../train/events.js
 /** A remedy: the regulators it switches on together. */
 export interface Remedy {
   readonly name: string;
+  /** It re-initialises dormant or low-utility units: tried first when most units are dormant. */
+  readonly recycles?: boolean;
   make(): Regulator[];
 }
 
 export const PLASTICITY_REMEDIES: readonly Remedy[] = [
   { name: "intrinsicPlasticity + l2Init", make: () => [intrinsicPlasticity(), l2Init()] },
-  { name: "redo", make: () => [redo()] },
-  { name: "continualBackprop", make: () => [continualBackprop()] },
+  { name: "redo", recycles: true, make: () => [redo()] },
+  { name: "continualBackprop", recycles: true, make: () => [continualBackprop()] },
 ];
+
+/**
+ * The next remedy to try: the first untried one in the list's order (best measured first), except that
+ * when most units are dormant one that recycles units goes first. Gains and a pull towards the initial
+ * weights act through the units that still respond; with four of five dormant there is little to act on,
+ * while ReDo and continual backprop replace the dormant units themselves (the bit-flipping problem,
+ * seed 5, docs/vital-loop.md). -1 when every remedy has been tried.
+ *
+ * @example
+ * nextRemedy(PLASTICITY_REMEDIES, [], true); // 1: redo before intrinsic plasticity + L2-Init
+ */
+export function nextRemedy(
+  remedies: readonly Remedy[],
+  tried: readonly number[],
+  mostDormant: boolean,
+): number {
+  const untried = remedies.map((_, i) => i).filter((i) => !tried.includes(i));
+  const recycling = mostDormant ? untried.find((i) => remedies[i].recycles) : undefined;
+  return recycling ?? untried[0] ?? -1;
+}
 
 /**
  * A remedy's verdict after its window: it helped when the rule no longer holds and the online loss has

@@ -16,10 +16,12 @@ export interface LoopState extends ReplayState {
   reservoir: RowStore;
   /** The weights when training first began: L2-Init's anchor (Kumar et al. 2023 pull towards the start). */
   initial: Record<string, Float32Array> | null;
-  /** Remedies switched on (indices, in order), how many were tried, the next to try. */
+  /** Remedies switched on (indices, in order), how many were tried, how many of the list are used up. */
   active: number[];
   tried: number;
   next: number;
+  /** The remedies tried so far, in the order tried (absent in checkpoints before the order followed the evidence: the first `next`). */
+  order?: number[];
   /**
    * The last remedy awaiting its verdict, with the signals that called for it and the network before it
    * (what a rollback puts back; absent in checkpoints written before rollbacks restored weights).
@@ -51,6 +53,7 @@ export function freshLoop(seed: number): LoopState {
     active: [],
     tried: 0,
     next: 0,
+    order: [],
     pending: null,
     episode: false,
     exhausted: false,
