@@ -9,6 +9,7 @@
  *   node dist/bench/vital-protocol.js --tasks 150 --seed 1 --loop 0 \
  *     --homeostasis '[{"type":"intrinsicPlasticity"},{"type":"l2Init"}]'  # the best fixed regulator
  *   --remedy ipl2redo: the loop's first remedy IP + L2-Init + ReDo (measured: no better than IP + L2-Init)
+ *   --dead-units 0.02: the loop holds a dead-unit budget too;  --plasticity 0: it watches no loss of plasticity
  */
 import { useBackend } from "../src/backend/index.js";
 import { runContinual } from "../src/continual/index.js";
@@ -29,7 +30,11 @@ const remedies =
         ...PLASTICITY_REMEDIES.slice(1),
       ]
     : PLASTICITY_REMEDIES;
-const loop = vitals({ forgettingBudget: 0, seed }, remedies);
+const deadUnits = get("dead-units", "") === "" ? undefined : Number(get("dead-units", ""));
+const loop = vitals(
+  { forgettingBudget: 0, seed, deadUnits, plasticity: get("plasticity", "1") === "1" },
+  remedies,
+);
 const ev: string[] = [];
 const cfg = plasticityProtocol({
   tasks: Number(get("tasks", "50")),
@@ -42,7 +47,9 @@ const loopOn = get("loop", "1") === "1";
 const r = runContinual(cfg, {
   ...(loopOn ? { observers: [loop] } : {}),
   onTaskEnd: (i) => {
-    for (const e of loop.events.slice(seen)) ev.push(`task ${i + 1} ${e.kind}: ${e.diagnosis}`);
+    for (const e of loop.events.slice(seen))
+      if (e.kind !== "deadUnits" && e.kind !== "unitReinit")
+        ev.push(`task ${i + 1} ${e.kind}: ${e.diagnosis}`);
     seen = loop.events.length;
   },
 });
@@ -50,13 +57,19 @@ const acc = r.online!.accuracy;
 const m = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 const bal = r.online!.balance;
 const last = bal[bal.length - 1];
-const dead = last.reduce((a, l) => a + l.deadFraction * l.units, 0) / last.reduce((a, l) => a + l.units, 0);
+const deadOf = (probe: typeof last) =>
+  probe.reduce((a, l) => a + l.deadFraction * l.units, 0) / probe.reduce((a, l) => a + l.units, 0);
+const dead = deadOf(last);
+// Probes once trained: from the end of the first task on.
+const deadMax = Math.max(...bal.slice(1).map(deadOf));
 console.log(
   JSON.stringify({
     seed,
     first: m(acc.slice(0, 10)),
     last: m(acc.slice(-10)),
     deadEnd: dead,
+    deadMax,
+    reinitialised: loop.events.filter((e) => e.kind === "deadUnits").length,
     acc,
     ev,
     wall: r.wallSeconds,

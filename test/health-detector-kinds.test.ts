@@ -125,7 +125,10 @@ test("the built-in detectors' options default to DEFAULT_THRESHOLDS; a detector'
         DEFAULT_THRESHOLDS[key as keyof typeof DEFAULT_THRESHOLDS],
         `${kind.name}.${key}`,
       );
-  assert.deepEqual([...BUILTIN_DETECTOR_NAMES, "plasticityLoss", "forgetting"], detectors.names());
+  assert.deepEqual(
+    [...BUILTIN_DETECTOR_NAMES, "plasticityLoss", "forgetting", "deadUnits"],
+    detectors.names(),
+  );
   // divergenceFactor 3 never fires on this healthy run; 0.5 fires at the second check (any loss above half the first).
   const quiet = run({ detectors: ["divergence"], repair: false, thresholds: { divergenceFactor: 0.5 } });
   const loud = run({ detectors: [{ type: "divergence", divergenceFactor: 0.5 }], repair: false });

@@ -187,7 +187,7 @@ test("continual config: each bad value is refused naming its field and what was 
     ],
     [
       { bogus: 1 },
-      "continual.bogus: unknown key; expected one of stream, scenario, tasks, taskFree, strategy, epochs, batchSize, optimizer, keepOptimizerState, model, seed, compareJoint, evaluateOn, validationFraction, trainPerTask, testPerTask, homeostasis, online, probeRows",
+      "continual.bogus: unknown key; expected one of stream, scenario, tasks, taskFree, strategy, epochs, batchSize, optimizer, keepOptimizerState, model, seed, compareJoint, evaluateOn, validationFraction, trainPerTask, testPerTask, homeostasis, vitals, online, probeRows",
     ],
   ];
   for (const [extra, message] of bad)

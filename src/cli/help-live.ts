@@ -63,7 +63,8 @@ export const livePage = {
     memory [8000], replay [1], window [1000], normalize [true], normalizeDecay [0.001],
     normalizeClip [1.5] (± std), normalizeCenter [0.75] (the share of the mean taken off),
     drift "adwin" | "page-hinkley" | "none" [adwin], health [true], probe [64], probeEvery [1000],
-    homeostasis [["redo"]] (regulators, as a run config names them),
+    homeostasis [["redo"]] (regulators, as a run config names them), vitals (the vitals loop's budgets,
+    e.g. {"forgettingBudget": 0.05, "deadUnits": 0.02}: the loop added after homeostasis) [none],
     consolidate "onlineEwc" | "ewc" | "si" | "mas" | "lwf" | "none" [none], features, labels.
   The command's keys beside them (paths relative to the config's folder):
     input, predictions: paths or "-";  target: the label's column [label, y or target, else the last]

@@ -91,8 +91,10 @@ export const trainPage = {
     [
       "Input",
       `  A run config (JSON): seed, data, model, loss, optimizer, schedule, clip, epochs, batchSize,
-  earlyStopping, augment, checkpoint, health, homeostasis, out, report, backend, threads, plugins
-  (modules exporting register(registries), imported first, that add your own kinds to those below).
+  earlyStopping, augment, checkpoint, health, homeostasis, vitals, out, report, backend, threads,
+  plugins (modules exporting register(registries), imported first, that add your own kinds to those
+  below). "vitals": the closed loop's budgets in plain terms, e.g. {"forgettingBudget": 0.05,
+  "deadUnits": 0.02}: the vitals regulator added after the homeostasis list, with those options.
   Data: the bundled MNIST digits, IDX files (raw or .gz), or a CSV file with a header row; "target"
   names the target column, every other column is a feature.
 ${CSV_RULES}`,
@@ -154,7 +156,8 @@ export const continualPage = {
     compareJoint [true]: also train a joint model (intransigence, upper bound)
     evaluateOn "test" | "validation" [test], validationFraction in (0, 0.9] [0.15]
     trainPerTask, testPerTask: caps on rows per task [all]
-    homeostasis: regulators, as in train [none]      online [false], probeRows [500]
+    homeostasis: regulators, as in train [none]; vitals: budgets, as in train [none]
+    online [false], probeRows [500]
   Beside it: "checkpoint" {"every", "keep" [3], "dir" [checkpoints]}; "out": the run record
   [continual.record.json beside the config]; "report": an HTML file [none].`,
     ],

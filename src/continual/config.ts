@@ -26,7 +26,7 @@ import { optimizerFromConfig } from "../optim/optimizers.js";
 import { layerFromConfig } from "../nn/sequential.js";
 import { ConfigError } from "../tensor/errors.js";
 import { checkKeys, expectObject, optBoolean, optNumber, optString } from "../tensor/fields.js";
-import { parseRegulators } from "../homeostasis/config.js";
+import { parseRegulators, withVitals } from "../homeostasis/config.js";
 import type { ContinualConfig } from "./runner.js";
 import { type StrategyChoice, strategies } from "./strategies/index.js";
 import { SCENARIOS, type Scenario, STREAM_KINDS, type StreamKind } from "./streams.js";
@@ -49,6 +49,7 @@ const KEYS = [
   "trainPerTask",
   "testPerTask",
   "homeostasis",
+  "vitals",
   "online",
   "probeRows",
 ];
@@ -106,7 +107,12 @@ export function parseContinualConfig(raw: unknown, field = "continual"): Continu
     layers,
     seed: optNumber(obj, "seed", field, { integer: true, min: 0 }) ?? 0,
     keepOptimizerState: optBoolean(obj, "keepOptimizerState", field) ?? false,
-    homeostasis: parseRegulators(obj.homeostasis, f("homeostasis")),
+    homeostasis: withVitals(
+      parseRegulators(obj.homeostasis, f("homeostasis")),
+      obj.vitals,
+      f("vitals"),
+      f("homeostasis"),
+    ),
     online: optBoolean(obj, "online", field) ?? false,
     probeRows: optNumber(obj, "probeRows", field, { integer: true, min: 1 }) ?? 500,
     compareJoint: optBoolean(obj, "compareJoint", field) ?? true,

@@ -58,8 +58,11 @@ export type DetectorChoice = string | ({ type: string } & Record<string, unknown
 
 /** Options of `healthMonitor`: whether to repair, the thresholds, the detectors, the repair budgets. */
 export interface HealthMonitorOptions {
-  /** Repair what can be repaired (rollback, learning-rate changes, clipping, unit re-initialisation). Default false: report only. */
-  repair?: boolean;
+  /**
+   * Repair what can be repaired (rollback, learning-rate changes, clipping, unit re-initialisation). Default
+   * false: report only. A list of finding kinds repairs those only, with no rollback snapshots kept.
+   */
+  repair?: boolean | readonly string[];
   /** Thresholds for every detector (each detector's own options override them). */
   thresholds?: Partial<Thresholds>;
   /**

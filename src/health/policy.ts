@@ -13,8 +13,11 @@ import type { MonitorState } from "./state.js";
 import { l2Norm } from "./statistics.js";
 
 export interface RepairPolicyOptions {
-  /** Repair at all; false: report only. */
-  repair: boolean;
+  /**
+   * Repair at all; false: report only. A list repairs only the kinds it names, and takes no rollback
+   * snapshots (the vitals regulator's dead-unit budget: re-initialisation, never a rollback).
+   */
+  repair: boolean | readonly string[];
   /** Repairs allowed per kind of problem, and in all. */
   maxPerKind: number;
   maxTotal: number;
@@ -26,6 +29,7 @@ export interface RepairPolicyOptions {
 
 /** A policy over the monitor's state: every count it keeps lives there. */
 export interface RepairPolicy {
+  /** Every kind is repaired (blow-ups rolled back, snapshots kept); false where only some kinds or none are. */
   readonly repairs: boolean;
   emit(s: MonitorState, e: HealthEvent): void;
   /** Record the failure, say why, and stop the run. */
@@ -65,12 +69,13 @@ export function repairPolicy(o: RepairPolicyOptions): RepairPolicy {
     emit(s, e);
   };
   return {
-    repairs: o.repair,
+    repairs: o.repair === true,
     emit,
     fail,
     handle(s, control, layers, step, f, fix) {
       const key = `${f.kind}:${f.layer ?? ""}`;
-      if (!o.repair || !fix) return reportOnce(s, key, { step, ...f });
+      const repairs = o.repair === true || (o.repair !== false && o.repair.includes(f.kind));
+      if (!repairs || !fix) return reportOnce(s, key, { step, ...f });
       const entry = s.repairs.find(([k]) => k === f.kind);
       const used = entry?.[1] ?? 0;
       if (used >= o.maxPerKind || s.totalRepairs >= o.maxTotal) {
@@ -103,7 +108,7 @@ export function repairPolicy(o: RepairPolicyOptions): RepairPolicy {
     },
     healthy(s, control) {
       const loss = s.lossMeans[s.lossMeans.length - 1];
-      if (o.repair && loss <= 1.5 * Math.min(s.droppedBestLoss, ...s.lossMeans))
+      if (o.repair === true && loss <= 1.5 * Math.min(s.droppedBestLoss, ...s.lossMeans))
         takeSnapshot(s.snapshots, control);
     },
   };

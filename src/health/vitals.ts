@@ -8,7 +8,8 @@ import type { OptionSchema, ParsedOptions } from "../config/options.js";
 import { defineKind, type Kind } from "../config/registry.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Batch, TrainingControl } from "../train/events.js";
-import type { Finding, Thresholds, TrainingPicture } from "./findings.js";
+import { type RepairContext, reinitDeadUnits } from "./actions.js";
+import type { Finding, HealthEvent, Thresholds, TrainingPicture } from "./findings.js";
 import {
   FORGETTING_Z,
   forgettingOf,
@@ -37,6 +38,7 @@ interface VitalDetector {
   readonly measures: boolean | number;
   readonly readsWeights: boolean;
   check(p: TrainingPicture, seen: Seen): Finding | null;
+  repair?(f: Finding, ctx: RepairContext): (() => HealthEvent[]) | null;
 }
 
 const PLASTICITY_OPTIONS = {
@@ -85,6 +87,8 @@ const PLASTICITY_OPTIONS = {
 } as const satisfies OptionSchema;
 
 const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
+/** A share to a tenth of a point where it has one (a budget of 2.5%). */
+const share = (x: number): string => `${Number((100 * x).toFixed(1))}%`;
 const num = (x: number): string => (Number.isFinite(x) ? x.toPrecision(3) : "not measured");
 
 /** The plain words of a plasticity reading. */
@@ -312,8 +316,55 @@ export const forgettingKind = defineKind({
   }),
 });
 
+const DEAD_UNITS_OPTIONS = {
+  budget: {
+    kind: "number",
+    min: 0,
+    max: 1,
+    default: 0.02,
+    doc: "Dead units tolerated in a hidden ReLU layer: the fraction of its units that output zero for every row over the dead-unit window.",
+  },
+} as const satisfies OptionSchema;
+
+/**
+ * A budget on dead ReLU units, held by re-initialising them. Where `dyingRelu` (the stability monitor's)
+ * waits for most of a layer to die, this one holds a budget a user states (the vitals regulator's
+ * `deadUnits`): a layer with more dead units than the budget, over the dead-unit window, is found, and
+ * its dead units re-initialised (fresh incoming weights, zero bias, zero outgoing weights: the network's
+ * output is unchanged).
+ */
+export const deadUnitsKind = defineKind({
+  name: "deadUnits",
+  doc: "Dead ReLU units in a hidden layer beyond a budget (the vitals regulator's `deadUnits`); repair: re-initialise them, the output unchanged.",
+  options: DEAD_UNITS_OPTIONS,
+  create: (o, ctx: { thresholds: Thresholds }): VitalDetector => ({
+    name: "deadUnits",
+    reports: ["deadUnits"],
+    fatal: false,
+    measures: false,
+    readsWeights: false,
+    check(p) {
+      if (!p.deadWindowFull) return null;
+      let worst: TrainingPicture["layers"][number] | undefined;
+      for (const l of p.layers)
+        if (l.deadFraction > o.budget && !(l.deadFraction <= (worst?.deadFraction ?? -1))) worst = l;
+      if (!worst) return null;
+      const checks = ctx.thresholds.deadWindowChecks;
+      return {
+        kind: "deadUnits",
+        layer: worst.layer,
+        evidence: { deadFraction: worst.deadFraction, budget: o.budget, windowChecks: checks },
+        diagnosis: `${share(worst.deadFraction)} of the ReLU units in layer ${worst.layer} output zero for every row seen over the last ${checks} checks, beyond the budget of ${share(o.budget)}: they get no gradient and learn nothing more`,
+        action: "re-initialise the dead units (fresh incoming weights, zero bias, zero outgoing weights)",
+      };
+    },
+    repair: (f, repair) => reinitDeadUnits(repair, f.layer),
+  }),
+});
+
 /** The vital-signs detector kinds, for the `detectors` registry. */
 export const VITAL_DETECTORS: readonly Kind<VitalDetector, { thresholds: Thresholds }>[] = [
   plasticityLossKind,
   forgettingKind,
+  deadUnitsKind,
 ];

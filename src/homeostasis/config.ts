@@ -4,6 +4,7 @@
  * away from being named in a run config. Unknown types or keys and out-of-range values are ConfigErrors
  * naming the field.
  */
+import { expectObject, parseOptions } from "../config/options.js";
 import type { Choice } from "../config/registry.js";
 import { Registry } from "../config/registry.js";
 import { ConfigError } from "../tensor/errors.js";
@@ -50,6 +51,30 @@ export function parseRegulators(raw: unknown, field = "homeostasis"): RegulatorC
       { field },
     );
   return raw.map((r, i) => regulators.parse(r, `${field}[${i}]`));
+}
+
+/**
+ * A config's `vitals` section, the budgets in plain terms (`{"forgettingBudget": 0.05, "deadUnits": 0.02}`),
+ * as the `vitals` regulator at the end of the regulators (absent: the list as it is). Beside a
+ * `{"type": "vitals"}` entry of the list it is an error: the budgets are said in one place.
+ *
+ * @example
+ * withVitals(parseRegulators(["redo"]), { deadUnits: 0.02 }).map((r) => r.type); // ["redo", "vitals"]
+ */
+export function withVitals(
+  list: RegulatorChoice[],
+  raw: unknown,
+  field = "vitals",
+  listField = "homeostasis",
+): RegulatorChoice[] {
+  if (raw === undefined) return list;
+  const obj = expectObject(raw, field);
+  if (list.some((r) => r.type === vitalsKind.name))
+    throw new ConfigError(
+      `${field}: ${listField} already holds {"type": "vitals"}; give the loop's budgets in one of the two places`,
+      { field },
+    );
+  return [...list, { type: vitalsKind.name, options: parseOptions(obj, vitalsKind.options, field) }];
 }
 
 /** A fresh regulator for a validated choice (options left out take the regulator's defaults). */

@@ -87,11 +87,18 @@ export function vitals(
   const detectors = [
     ...(o.plasticity ? [{ type: "plasticityLoss", window: o.window, baselineStart: o.baselineStart }] : []),
     ...(o.forgettingBudget > 0 ? [{ type: "forgetting", budget: o.forgettingBudget }] : []),
+    ...(o.deadUnits !== undefined ? [{ type: "deadUnits", budget: o.deadUnits }] : []),
   ];
   const monitor = healthMonitor({
     seed: o.seed,
     detectors,
     thresholds: { checkEvery: o.checkEvery },
+    // The dead-unit budget is held for the run's whole life: each time it is exceeded (at most once per
+    // dead-unit window, which starts afresh after a repair) the dead units are re-initialised, which
+    // leaves the output as it was. Nothing else is repaired here, and no rollback snapshot is kept.
+    repair: o.deadUnits !== undefined ? ["deadUnits"] : false,
+    maxRepairsPerKind: Number.POSITIVE_INFINITY,
+    maxRepairs: Number.POSITIVE_INFINITY,
   });
   let st = freshLoop(o.seed);
   // The reservoir's and replay's draws; its state is kept in `st.rng` only when a checkpoint asks.

@@ -1,7 +1,7 @@
 /**
  * The vitals regulator's options: the budgets a user states in plain terms, and the windows the loop
- * judges over. One schema serves the run config (`{"type": "vitals", "forgettingBudget": 0.05}`) and the
- * function.
+ * judges over. One schema serves the run config (`{"type": "vitals", "forgettingBudget": 0.05}`, or
+ * `"vitals": {"forgettingBudget": 0.05, "deadUnits": 0.02}`) and the function.
  */
 import type { OptionSchema, ParsedOptions } from "../config/options.js";
 import type { HealthEvent } from "../health/findings.js";
@@ -13,6 +13,13 @@ export const VITALS_OPTIONS = {
     max: 1,
     default: 0.1,
     doc: "Forgetting tolerated on retained earlier rows (0.1 = 10 accuracy points); 0 turns the memory side off.",
+  },
+  deadUnits: {
+    kind: "number",
+    min: 0,
+    max: 1,
+    optional: true,
+    doc: "Dead ReLU units tolerated per hidden layer (0.02 = 2%); beyond it they are re-initialised, the output unchanged. Unset: not held.",
   },
   plasticity: { kind: "boolean", default: true, doc: "Watch for loss of plasticity and remedy it." },
   checkEvery: {
@@ -89,6 +96,6 @@ export type VitalsOptions = Partial<ParsedOptions<typeof VITALS_OPTIONS>> & {
 export function vitalsOptions(o: VitalsOptions): ParsedOptions<typeof VITALS_OPTIONS> {
   const out: Record<string, unknown> = {};
   for (const [k, spec] of Object.entries(VITALS_OPTIONS))
-    out[k] = (o as Record<string, unknown>)[k] ?? spec.default;
+    out[k] = (o as Record<string, unknown>)[k] ?? ("default" in spec ? spec.default : undefined);
   return out as ParsedOptions<typeof VITALS_OPTIONS>;
 }

@@ -12,7 +12,7 @@ import {
 import { type Optimizer, optimizerFromConfig } from "../optim/optimizers.js";
 import type { Choice } from "../config/registry.js";
 import { strategies } from "../continual/strategies/index.js";
-import { parseRegulators, type RegulatorChoice } from "../homeostasis/config.js";
+import { parseRegulators, type RegulatorChoice, withVitals } from "../homeostasis/config.js";
 import { LEARNER_CHECK_EVERY } from "./guard.js";
 import { CONSOLIDATORS } from "./consolidation.js";
 import { layerFromConfig } from "../nn/layer-kinds.js";
@@ -158,6 +158,7 @@ const OWN_KEYS = [
   "features",
   "labels",
   "homeostasis",
+  "vitals",
   "consolidate",
 ] as const;
 
@@ -184,6 +185,11 @@ export type LearnerConfig = Partial<ParsedOptions<typeof LEARNER_OPTIONS>> & {
   labels?: (string | number)[];
   /** Regulators acting after each step, as a run config's `homeostasis` names them; default ReDo. */
   homeostasis?: (string | Record<string, unknown>)[];
+  /**
+   * The vitals loop's budgets in plain terms (`{"forgettingBudget": 0.05, "deadUnits": 0.02}`): the
+   * `vitals` regulator added after `homeostasis`'s, with these options.
+   */
+  vitals?: Record<string, unknown>;
   /**
    * What a detected drift consolidates, on the replay memory: "onlineEwc", "ewc", "si", "mas", "lwf"
    * or `{"type": …, …options}` as a continual config gives them; "none" (the default) for nothing.
@@ -276,9 +282,12 @@ export function parseLearnerConfig(raw: unknown): ParsedLearnerConfig {
       field: "learner.inputs",
     });
   const named = obj.homeostasis ?? DEFAULT_REGULATORS;
-  const homeostasis = parseRegulators(named, "learner.homeostasis").map((r, i) =>
-    loopCadence(r, (named as unknown[])[i]),
-  );
+  const homeostasis = withVitals(
+    parseRegulators(named, "learner.homeostasis"),
+    obj.vitals,
+    "learner.vitals",
+    "learner.homeostasis",
+  ).map((r, i) => loopCadence(r, i < (named as unknown[]).length ? (named as unknown[])[i] : obj.vitals));
   const consolidate = consolidation(obj.consolidate);
   const inputs = inputShape ? inputShape.reduce((a, b) => a * b, 1) : o.inputs;
   return {

@@ -1,13 +1,13 @@
 /**
  * The vitals loop's part of a report: each detection of the vital signs (loss of plasticity,
- * forgetting), the remedy it called for, and that remedy's outcome (verified, rolled back, exhausted),
+ * forgetting, dead units beyond their budget), the remedy it called for, and that remedy's outcome (verified, rolled back, exhausted),
  * in the order they happened. The same events are also markers on every chart and rows of the events table.
  */
 import type { ReportRun } from "./record.js";
 import { eventColor } from "./style.js";
 import { escapeXml } from "./svg.js";
 
-const DETECTIONS = new Set(["plasticityLoss", "forgetting"]);
+const DETECTIONS = new Set(["plasticityLoss", "forgetting", "deadUnits"]);
 const ACTIONS = new Set([
   "remedyApplied",
   "replayRaised",

@@ -7,7 +7,7 @@
  */
 import type { Choice } from "../config/registry.js";
 import { type DetectorChoice, detectors } from "../health/index.js";
-import { parseRegulators, type RegulatorChoice } from "../homeostasis/config.js";
+import { parseRegulators, type RegulatorChoice, withVitals } from "../homeostasis/config.js";
 import { losses } from "../losses/losses.js";
 import { resolveInit } from "../nn/init.js";
 import type { Layer } from "../nn/layer.js";
@@ -41,6 +41,7 @@ export const TRAINING_KEYS = [
   "augment",
   "health",
   "homeostasis",
+  "vitals",
   "backend",
   "threads",
 ] as const;
@@ -161,7 +162,7 @@ export function readTrainingSections(raw: Obj, { optimizerRequired = true } = {}
     earlyStopping: readEarlyStopping(raw.earlyStopping),
     augment: readAugment(raw.augment),
     health: readHealth(raw.health),
-    homeostasis: parseRegulators(raw.homeostasis),
+    homeostasis: withVitals(parseRegulators(raw.homeostasis), raw.vitals),
     backend: optString(raw, "backend", "", ["auto", "js", "wasm"]) ?? "auto",
     threads: optNumber(raw, "threads", "", { integer: true, min: 1 }),
   };
