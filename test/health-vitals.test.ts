@@ -179,7 +179,7 @@ test("forgetting: the mean drop below the best over segments probed twice; regre
     ],
     false,
   );
-  // Regression has no binomial model: no margin.
+  // Segments without a row count: no margin, regression or not.
   assert.deepEqual(g, { mean: 0.25, worst: 1, segments: 2, margin: 0 });
   assert.deepEqual(forgettingOf([], true), { mean: 0, worst: -1, segments: 0, margin: 0 });
   // Segments without a row count (a checkpoint's older shape) carry no margin.
@@ -196,6 +196,14 @@ test("forgetting's noise margin: two standard errors of the mean drop, shrinking
   assert.ok(Math.abs(g.margin - Math.sqrt(0.62 / 6400)) < 1e-12, String(g.margin));
   // A segment forgotten outright (1 → 0) has no binomial spread: the margin is 0.
   assert.equal(forgettingOf([seg(1, 0, 64), seg(1, 0, 64)], true).margin, 0);
+  // Regression: a mean of n squared normal errors has relative variance 2/n, the best's and the latest's:
+  // 2 segments of 64 rows, variance 4/64 + 4/64, margin 2·√(8/64)/2, whatever the errors are.
+  const r = forgettingOf([seg(1, 1.2, 64), seg(0.001, 0.001, 64)], false);
+  assert.ok(Math.abs(r.margin - Math.sqrt(8 / 64)) < 1e-12, String(r.margin));
+  assert.ok(Math.abs(r.mean - 0.1) < 1e-12);
+  assert.ok(
+    Math.abs(forgettingOf([seg(1, 2, 6400), seg(1, 1, 6400)], false).margin - Math.sqrt(8 / 6400)) < 1e-12,
+  );
 });
 
 test("the forgetting rule: the zoo's momentum run (13.0 points over 3 segments of 64 rows) is within the margin", () => {

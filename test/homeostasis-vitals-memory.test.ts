@@ -166,3 +166,25 @@ test("the loop adds consolidation's penalty only when its memory remedy names it
   assert.equal(penalty("both"), 24);
   assert.equal(penalty("replay"), null);
 });
+
+test("a regression's forgetting is said as a share of its error, not accuracy points", () => {
+  const events: HealthEvent[] = [];
+  const s = freshConsolidation();
+  const f = { probes: SETTLE_PROBES, forgetting: 0.3, margin: 0.05, regression: true } as ForgettingMemory;
+  knobControl(replayKnob(1), s, f, 40, 0.1, (e) => void events.push(e));
+  knobControl(
+    replayKnob(1),
+    s,
+    { ...f, probes: 2 * SETTLE_PROBES, forgetting: 0.12 },
+    80,
+    0.1,
+    (e) => void events.push(e),
+  );
+  assert.deepEqual(
+    events.map((e) => e.diagnosis),
+    [
+      "forgetting 30.0% of the error, beyond the budget of 10.0% of the error: replayed rows per new row 0.0 → 0.25",
+      "replay at 0.25 rows per new row holds the forgetting budget: 12.0% of the error ≤ 10.0% of the error + 5.0% of the error (noise margin)",
+    ],
+  );
+});

@@ -47,10 +47,12 @@ test("regression: the error's relative rise over its best, from the segments pro
   assert.equal(check([1.5], [0]), null, "A's first drop is 0: its best became 2.25");
   const f = check([3], [0]);
   assert.ok(f);
+  // Regression's noise margin: 2 standard errors of the mean relative rise, √(Σ 4/n) / segments with n = 1.
+  assert.ok(Math.abs((f.evidence.margin as number) - Math.sqrt(8)) < 1e-12, String(f.evidence.margin));
   assert.deepEqual(f.evidence, {
     forgetting: 3,
     budget: 0.1,
-    margin: 0,
+    margin: f.evidence.margin,
     segments: 2, // A and B; C, kept now, has been probed once
     rows: 2,
     worstDrop: 3,
@@ -60,7 +62,7 @@ test("regression: the error's relative rise over its best, from the segments pro
   assert.equal(f.kind, "forgetting");
   assert.equal(
     f.diagnosis,
-    "the error on 2 retained segments of earlier rows (kept from check 1 on) is on average 300% of the error worse than its best, beyond the budget of 10% of the error (worst: the rows kept at check 1, 300% of the error): the network is forgetting what it learned",
+    "the error on 2 retained segments of earlier rows (kept from check 1 on) is on average 300% of the error worse than its best, beyond the budget of 10% of the error and its noise margin of 283% of the error (2 standard errors) (worst: the rows kept at check 1, 300% of the error): the network is forgetting what it learned",
   );
   assert.match(f.action, /^replay earlier rows or consolidate/);
   assert.equal(check([3], [0]), null, "still forgetting: reported once, when it starts");

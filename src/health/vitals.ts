@@ -172,6 +172,8 @@ export interface ForgettingMemory {
   worst: number;
   probes: number;
   holding: boolean;
+  /** Scores are errors (regression): forgetting is a relative rise of the error, not accuracy points. */
+  regression?: boolean;
 }
 
 const freshForgetting = (): ForgettingMemory => ({
@@ -263,6 +265,7 @@ function probeSegments(mem: ForgettingMemory, control: TrainingControl, classifi
   }
   const f = forgettingOf(mem.segments, classification);
   [mem.forgetting, mem.worst, mem.margin] = [f.mean, f.worst, f.margin];
+  if (!classification) mem.regression = true;
   mem.probes++;
 }
 

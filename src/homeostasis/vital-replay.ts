@@ -121,6 +121,17 @@ function setKnob(
 }
 
 /**
+ * Forgetting in its unit: accuracy points, or for regression a percentage of the error; `bare` leaves
+ * the unit off a classification's figure (the budget, "10.0", after "points" was said).
+ */
+const forgettingWords =
+  (f: ForgettingMemory) =>
+  (x: number, bare = false): string =>
+    f.regression
+      ? `${(100 * x).toFixed(1)}% of the error`
+      : `${(100 * x).toFixed(1)}${bare ? "" : " points"}`;
+
+/**
  * One probe of the forgetting detector for one knob: raise it beyond the budget, verify a raise once it
  * has settled (raise again, up to its ceiling, when it did not hold), lower it when the budget holds with
  * room. Returns whether the knob is at its ceiling with the budget still exceeded (the next knob's turn);
@@ -140,7 +151,8 @@ export function knobControl(
 ): boolean {
   const settled = f.probes - s.changedAt >= SETTLE_PROBES;
   s.peak = Math.max(s.peak ?? 0, f.forgetting);
-  const worse = `forgetting ${(100 * f.forgetting).toFixed(1)} points, beyond the budget of ${(100 * budget).toFixed(1)}`;
+  const amount = forgettingWords(f);
+  const worse = `forgetting ${amount(f.forgetting)}, beyond the budget of ${amount(budget, true)}`;
   const raise = (why: string): void =>
     setKnob(k, s, raisedValue(k, s.value, f.forgetting, budget), f, step, budget, emit, why);
   // Beyond the budget by more than the noise of the retained segments (2 standard errors).
@@ -155,7 +167,7 @@ export function knobControl(
           step,
           "remedyVerified",
           { forgetting: f.forgetting, budget, [k.key]: s.value, appliedAt: at },
-          `${k.at(s.value)} holds the forgetting budget: ${(100 * f.forgetting).toFixed(1)} points ≤ ${(100 * budget).toFixed(1)}${f.margin ? ` + ${(100 * f.margin).toFixed(1)} (noise margin)` : ""}`,
+          `${k.at(s.value)} holds the forgetting budget: ${amount(f.forgetting)} ≤ ${amount(budget, true)}${f.margin ? ` + ${amount(f.margin, true)} (noise margin)` : ""}`,
           `${k.stem} ${k.key} kept`,
         ),
       );
@@ -190,7 +202,7 @@ export function knobControl(
       step,
       budget,
       emit,
-      `the budget held with room over ${f.probes - s.changedAt} probes (forgetting at most ${(100 * s.peak).toFixed(1)} points < half the budget): memory gives back steps to new data`,
+      `the budget held with room over ${f.probes - s.changedAt} probes (forgetting at most ${amount(s.peak)} < half the budget): memory gives back steps to new data`,
     );
   return false;
 }
