@@ -8,6 +8,7 @@
 // src/io's entries live in mutation-equivalent-io.mjs and mutation-equivalent-interchange.mjs, src/continual's
 // in mutation-equivalent-continual.mjs, src/train's and src/homeostasis's in mutation-equivalent-train.mjs.
 import { CONTINUAL_ENTRIES } from "./mutation-equivalent-continual.mjs";
+import { HEALTH_ENTRIES } from "./mutation-equivalent-health.mjs";
 import { INTERCHANGE_ENTRIES } from "./mutation-equivalent-interchange.mjs";
 import { IO_ENTRIES } from "./mutation-equivalent-io.mjs";
 import { HOMEOSTASIS_ENTRIES, TRAIN_ENTRIES } from "./mutation-equivalent-train.mjs";
@@ -86,6 +87,7 @@ const ENTRIES = [
     "by line: `measures = false` is equivalent, a default the only caller (monitor.ts) never leaves out; closeDeadWindow's `return false` made true is equivalent, as takePicture then only copies each ReLU hidden layer's deadFraction, which layerStatistics has already copied from the same field (check steps record activations: wantsActivations is checkNext); resetDeadWindow's `deadWindowFull = false` made true is harmless, as every layer's deadFraction stays 0 until the window closes, below any dyingRelu threshold above 0 (default 0.7); looksLikeClasses' `return false` is killed by test/unit-health-observer-classes.test.ts, added after this run",
   ],
   ...CONTINUAL_ENTRIES,
+  ...HEALTH_ENTRIES,
   ...IO_ENTRIES,
   ...INTERCHANGE_ENTRIES,
   ...TRAIN_ENTRIES,

@@ -95,4 +95,9 @@ test("one output column: a 0/1 class is predicted 1 above 0.5 only, so an output
   const f = check([0.5], [1]);
   assert.ok(f, "output 0.5: class 0, wrong");
   assert.equal(f.evidence.forgetting, 1);
+  // Forgotten outright (1 → 0): no binomial spread, no margin, none said.
+  assert.equal(
+    f.diagnosis,
+    "accuracy on 1 retained segments of earlier rows (kept from check 1 on) is on average 100.0 points worse than its best, beyond the budget of 10.0 points (worst: the rows kept at check 1, 100.0 points): the network is forgetting what it learned",
+  );
 });

@@ -97,6 +97,12 @@ test("the dead-unit rule: the worst layer strictly beyond the budget, once its w
     f.diagnosis,
     /^50% of the ReLU units in layer 1 .* over the last 3 checks, beyond the budget of 12\.5%/,
   );
+  assert.equal(
+    f.action,
+    "re-initialise the dead units (fresh incoming weights, zero bias, zero outgoing weights)",
+  );
+  // Two layers equally far beyond: the first is named (and repaired first).
+  assert.equal(rule.check(picture(true, 0.5, 0.5), seen)!.layer, "0");
 });
 
 test("a budget above what died is silent: 3 of 24 dead units within a 20% budget", () => {
