@@ -183,3 +183,25 @@ test("the bit-flipping problem, seed 5: a baseline mostly dormant is found, and 
   assert.equal(applied.kind, "remedyApplied");
   assert.match(applied.diagnosis, /^switched on redo against loss of plasticity/);
 });
+
+test("a budget of one remedy: the useless one rolled back, then exhausted once, the tried count in its evidence", () => {
+  const heard: string[] = [];
+  const loop = vitals({ ...small, maxRemedies: 1, onEvent: (e) => heard.push(e.kind) }, [nothing, recycle]);
+  fit(net(), data(), { ...opts, observers: [silencer(200), loop] });
+  const kinds = loop.events.map((e) => e.kind);
+  assert.deepEqual(kinds.slice(0, 4), [
+    "plasticityLoss",
+    "remedyApplied",
+    "remedyRolledBack",
+    "remedyExhausted",
+  ]);
+  assert.equal(kinds.filter((k) => k === "remedyExhausted").length, 1, JSON.stringify(kinds));
+  assert.equal(kinds.filter((k) => k === "remedyApplied").length, 1, "ReDo never tried");
+  assert.equal(loop.events[3].evidence.tried, 1);
+  assert.deepEqual(loop.remedies, []);
+  assert.deepEqual(heard, kinds);
+  const st = loop.getState() as {
+    loop: { tried: number; next: number; order: number[]; exhausted: boolean };
+  };
+  assert.deepEqual([st.loop.tried, st.loop.next, st.loop.order, st.loop.exhausted], [1, 1, [0], true]);
+});
