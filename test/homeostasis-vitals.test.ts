@@ -4,56 +4,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseRegulators } from "../src/homeostasis/config.js";
-import { redo } from "../src/homeostasis/redo.js";
 import { Learner } from "../src/learner/index.js";
 import { ConfigError } from "../src/tensor/errors.js";
-import type { Regulator } from "../src/homeostasis/regulator.js";
 import { vitals } from "../src/homeostasis/vital-loop.js";
-import type { VitalsOptions } from "../src/homeostasis/vital-options.js";
-import { Dense } from "../src/nn/layers.js";
-import { Sequential } from "../src/nn/sequential.js";
-import { sgd } from "../src/optim/optimizers.js";
-import { Rng } from "../src/tensor/rng.js";
-import { Tensor } from "../src/tensor/tensor.js";
+import type { Sequential } from "../src/nn/sequential.js";
 import type { Observer } from "../src/train/events.js";
 import { fit } from "../src/train/fit.js";
 import type { TrainingState } from "../src/train/options.js";
 import { bitFlipRun } from "../bench/vital-bitflip.js";
 import { blobs } from "./helpers/health-zoo.js";
+import { data, net, nothing, opts, recycle, silencer, small } from "./helpers/vitals.js";
 
-const data = () => {
-  const s = blobs(320, 3, 6, 7);
-  return { x: new Tensor(s.x, [s.n, 6]), y: new Tensor(s.y, [s.n, 3]) };
-};
-const net = () =>
-  new Sequential([
-    new Dense(24, { activation: "relu" }),
-    new Dense(24, { activation: "relu" }),
-    new Dense(3, { activation: "softmax" }),
-  ]).build(6, new Rng(5));
-const opts = {
-  epochs: 40,
-  batchSize: 16,
-  optimizer: sgd({ lr: 0.05 }),
-  loss: "crossEntropy" as const,
-  seed: 2,
-};
-const small: VitalsOptions = { checkEvery: 5, window: 8, baselineStart: 4, forgettingBudget: 0 };
 const weights = (m: Sequential) => m.parameters().map(([, t]) => Array.from(t.data));
-
-/** Silences every unit of the last hidden layer once, at `step` (bias −100: ReLU never fires, no gradient). */
-const silencer = (step: number): Observer => ({
-  onBatchEnd: (e, c) => {
-    if (e.step === step) (c.parameters.find(([n]) => n === "1.bias")![1].data as Float32Array).fill(-100);
-  },
-});
-const nothing = {
-  name: "nothing",
-  make: (): Regulator[] => [
-    { name: "nothing", stateKey: "nothing", getState: () => null, setState: () => {} },
-  ],
-};
-const recycle = { name: "redo", make: () => [redo({ every: 5, tau: 0.1 })] };
 
 test("a healthy run: no finding, no action, and the weights of a run without the loop", () => {
   const plain = net();

@@ -20,6 +20,7 @@ import {
   readPlasticity,
   restartWindow,
 } from "../health/vital-rules.js";
+import { scalesEachWeight } from "../optim/optimizers.js";
 import { Rng } from "../tensor/rng.js";
 import { deepCopy } from "../tensor/plain.js";
 import { add as addTerms } from "../autograd/ops.js";
@@ -57,6 +58,7 @@ import {
   consolidationKnob,
   consolidationTerm,
   freshConsolidation,
+  stableImportance,
 } from "./vital-consolidation.js";
 
 /** A check step's batch with this many rows or more is its own probe (its activations are read in place). */
@@ -246,6 +248,24 @@ export function vitals(
   };
 
   const consolidating = o.forgettingBudget > 0 && o.memoryRemedy !== "replay";
+  /**
+   * The importance capped for the strength and the latest learning rate (not for an optimiser that scales
+   * each weight's step: `scalesEachWeight`), remade when one of them changes.
+   */
+  let uncapped = false;
+  let stable: {
+    of: unknown;
+    value: number;
+    lr: number;
+    importance: Record<string, Float32Array> | null;
+  } | null = null;
+  const stableNow = (): Record<string, Float32Array> | null => {
+    const k = st.consolidation;
+    const lr = uncapped ? 0 : (k.lr ?? 0);
+    if (stable?.of !== k.importance || stable.value !== k.value || stable.lr !== lr)
+      stable = { of: k.importance, value: k.value, lr, importance: stableImportance(k, lr) };
+    return stable.importance;
+  };
   const knob = consolidationKnob(o.strength, o.maxStrength);
   /** ER-ACE's loss needs a softmax output (its cross-entropy is taken on the logits). */
   const asymmetric = (c: TrainingControl): boolean =>
@@ -330,6 +350,7 @@ export function vitals(
     },
     unitsReplaced: () => running().reduce((n, r) => n + (r.unitsReplaced?.() ?? 0), 0),
     onTrainBegin(c) {
+      uncapped = c.optimizerType !== undefined && scalesEachWeight(c.optimizerType);
       st.initial ??= Object.fromEntries(c.parameters.map(([n, t]) => [n, (t.data as Float32Array).slice()]));
       monitor.onTrainBegin?.(c);
       for (const r of running()) r.onTrainBegin?.(c);
@@ -348,7 +369,7 @@ export function vitals(
       return withReplay(out, st.reservoir, Math.floor(share() * batch.x.shape[0] + rng.next()), rng);
     },
     lossTerm(ctx, c) {
-      let total = consolidating ? consolidationTerm(st.consolidation, ctx.parameters) : null;
+      let total = consolidating ? consolidationTerm(st.consolidation, ctx.parameters, stableNow()) : null;
       if (st.ace.value > 0 && st.share > 0 && asymmetric(c)) {
         const t = aceTerm(ctx.batch, ctx.logits, rows, st.seen);
         if (t) total = total ? addTerms(total, t) : t;
@@ -369,6 +390,7 @@ export function vitals(
     },
     onBatchEnd(e, c) {
       st.steps++;
+      if (consolidating) st.consolidation.lr = e.lr;
       // A blown-up loss is the stability monitor's to repair: this one, which repairs nothing, would end the run.
       if (!lossBlewUp(e.loss, DEFAULT_THRESHOLDS)) watch(e, c);
       for (const r of running()) r.onBatchEnd?.(e, c);

@@ -149,6 +149,17 @@ export type OptimizerType = keyof typeof SPECS;
 /** Every built-in optimiser's name. */
 export const OPTIMIZER_TYPES = Object.keys(SPECS) as OptimizerType[];
 
+/**
+ * Whether an optimiser of this type divides each weight's step by a running size of its own gradients
+ * (Adam, AdamW, RMSprop, Adagrad): a steep loss term then moves a weight about `lr` a step, not `lr` times
+ * its gradient, so it cannot make the weight diverge. False for SGD and for a type it does not know.
+ *
+ * @example
+ * scalesEachWeight("adam"); // true
+ */
+export const scalesEachWeight = (type: string): boolean =>
+  type === "adam" || type === "adamw" || type === "rmsprop" || type === "adagrad";
+
 /** Each optimiser's stages, the learning-rate scaling last. */
 type Builders = {
   // biome-ignore lint/suspicious/noExplicitAny: each optimiser's stages carry their own state types.

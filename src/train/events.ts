@@ -96,6 +96,8 @@ export interface TrainingControl {
   readonly learningRateScale: number;
   /** Turn on (or change) global-norm gradient clipping. */
   setClipNorm(maxNorm: number | null): void;
+  /** The optimiser's `type` ("sgd", "adam", …; a custom optimiser's own), where the loop knows it. */
+  readonly optimizerType?: string;
   /** The optimiser's state (plain object: step count and moment buffers) for snapshots. */
   getOptimizerState(): unknown;
   setOptimizerState(state: unknown): void;

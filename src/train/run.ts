@@ -127,6 +127,7 @@ export class TrainingRun {
       setClipNorm: (n) => {
         run.clipNorm = n;
       },
+      optimizerType: this.opts.optimizer.type,
       getOptimizerState: () => run.optState,
       setOptimizerState: (s) => {
         run.optState = residentState(s);
