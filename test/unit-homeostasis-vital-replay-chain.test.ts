@@ -193,6 +193,10 @@ test("raisedValue stops at the ceiling even when the knob's own step would pass 
   // 8× the budget (2 / ¼, exact): ⌊log2 8⌋ = 3 steps, but 1 → 2 → 3 is the ceiling.
   assert.equal(raisedValue(levelKnob, 1, 2, 0.25), 3);
   assert.equal(raisedValue(levelKnob, 3, 2, 0.25), 3, "at the ceiling: no step");
+  // A first step beyond a low ceiling: replay's ¼ row against `maxReplay` 0.1, consolidation's first
+  // strength 1 against a ceiling of 0.5. Both stop at the ceiling.
+  assert.equal(raisedValue(replayKnob(0.1), 0, 0.4, 0.1), 0.1);
+  assert.equal(raisedValue(consolidationKnob(1, 0.5), 0, 0.4, 0.1), 0.5);
 });
 
 test("a chain raised knob by knob; only the last one, at its ceiling, says the remedy is exhausted", () => {
@@ -293,4 +297,35 @@ test("the walk follows a knob at 0 while its raise awaits a verdict", () => {
     },
   ]);
   assert.equal(replay.value, 0.5);
+});
+
+test("a probe without room restarts the calm stretch; once calm for ROOM_PROBES in a row the knob is lowered", () => {
+  // Budget 0.1, half 0.05. A share of ½ changed at probe 0; probe 1 reads 0.06 (no room), probes 2–9 read
+  // 0.01. The stretch counts from probe 1: 9 − 1 = 8 = ROOM_PROBES at probe 9, lowered ½ → ¼ then. (Before,
+  // the most forgetting since the change, 0.06, kept the knob up until its next change.)
+  const k = replayKnob(1);
+  const s: KnobState = { value: 0.5, changedAt: 0, pending: null };
+  const { events, emit } = recorder();
+  const reads = [0.06, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01];
+  reads.forEach((x, i) => knobControl(k, s, memory(i + 1, x), 10 * (i + 1), 0.1, emit));
+  assert.equal(ROOM_PROBES, 8);
+  assert.deepEqual(events, [
+    {
+      step: 90,
+      kind: "replayLowered",
+      evidence: { forgetting: 0.01, budget: 0.1, shareBefore: 0.5, share: 0.25 },
+      diagnosis:
+        "the budget held with room over 8 probes (forgetting at most 1.0 points < half the budget): memory gives back steps to new data: replayed rows per new row 0.50 → 0.25",
+      action: "replay lowered",
+      repaired: true,
+    },
+  ]);
+  // A reading at half the budget again, then 7 calm probes: not yet.
+  const t: KnobState = { value: 0.5, changedAt: 0, pending: null };
+  const quiet = recorder();
+  [0.01, 0.01, 0.05, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01].forEach((x, i) =>
+    knobControl(k, t, memory(i + 1, x), 10 * (i + 1), 0.1, quiet.emit),
+  );
+  assert.deepEqual(quiet.events, []);
+  assert.equal(t.calmFrom, 3);
 });

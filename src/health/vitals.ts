@@ -289,7 +289,7 @@ function forgettingFinding(mem: ForgettingMemory, o: ForgettingOptions, classifi
     },
     diagnosis: `${classification ? "accuracy" : "the error"} on ${probed.length} retained segments of earlier rows (kept from check ${probed[0].check} on) is on average ${unit(mem.forgetting)} worse than its best, beyond the budget of ${unit(o.budget)}${mem.margin ? ` and its noise margin of ${unit(mem.margin)} (${FORGETTING_Z} standard errors)` : ""} (worst: the rows kept at check ${w.check}, ${unit(drop)}): the network is forgetting what it learned`,
     action:
-      "replay earlier rows or consolidate: the vitals regulator raises its replay share and checks the result",
+      "replay earlier rows or consolidate: the vitals regulator raises its memory (the replay share, or the consolidation strength) and checks the result",
   };
 }
 

@@ -12,9 +12,10 @@ import { loopEvent } from "./vital-remedies.js";
 export const SETTLE_PROBES = 4;
 
 /**
- * Probes the budget must hold with room, every one of them, before a knob is lowered: longer than the
- * settling time, so that forgetting that comes in bursts (at each new task of a class-incremental stream,
- * then repaired by replay) is seen before the memory that repairs it is given back.
+ * Probes in a row the budget must hold with room (forgetting below half of it) since the knob's last
+ * change before it is lowered: longer than the settling time, so that forgetting that comes in bursts (at
+ * each new task of a class-incremental stream, then repaired by replay) is seen before the memory that
+ * repairs it is given back. A probe without room starts the count again.
  */
 export const ROOM_PROBES = 2 * SETTLE_PROBES;
 
@@ -34,6 +35,11 @@ export interface KnobState {
   pending: { step: number; forgetting: number } | null;
   /** The most forgetting read since the last change (absent in checkpoints before it: none read). */
   peak?: number;
+  /**
+   * The latest probe that read half the budget or more (absent in checkpoints before it, and when none
+   * has since the last change): the calm stretch a lowering waits for starts after it.
+   */
+  calmFrom?: number;
 }
 
 /** What a knob is: its steps up and down, its ceiling, and its words. */
@@ -151,6 +157,9 @@ export function knobControl(
 ): boolean {
   const settled = f.probes - s.changedAt >= SETTLE_PROBES;
   s.peak = Math.max(s.peak ?? 0, f.forgetting);
+  // A probe without room restarts the calm stretch (and its peak, the most forgetting within it).
+  if (f.forgetting >= budget / 2) [s.peak, s.calmFrom] = [0, f.probes];
+  const calm = f.probes - Math.max(s.changedAt, s.calmFrom ?? s.changedAt);
   const amount = forgettingWords(f);
   const worse = `forgetting ${amount(f.forgetting)}, beyond the budget of ${amount(budget, true)}`;
   const raise = (why: string): void =>
@@ -193,7 +202,7 @@ export function knobControl(
     if (s.value >= k.ceiling) return true;
     s.pending = { step, forgetting: f.forgetting };
     raise(worse);
-  } else if (s.value > 0 && s.peak < budget / 2 && f.probes - s.changedAt >= ROOM_PROBES)
+  } else if (s.value > 0 && s.peak < budget / 2 && calm >= ROOM_PROBES)
     setKnob(
       k,
       s,
@@ -202,7 +211,7 @@ export function knobControl(
       step,
       budget,
       emit,
-      `the budget held with room over ${f.probes - s.changedAt} probes (forgetting at most ${amount(s.peak)} < half the budget): memory gives back steps to new data`,
+      `the budget held with room over ${calm} probes (forgetting at most ${amount(s.peak)} < half the budget): memory gives back steps to new data`,
     );
   return false;
 }
@@ -218,7 +227,8 @@ export function knobControl(
 export function raisedValue(k: Knob, value: number, forgetting: number, budget: number): number {
   const steps = Math.max(1, Math.floor(Math.log2(forgetting / budget)));
   let v = value;
-  for (let i = 0; i < steps && v < k.ceiling; i++) v = k.up(v);
+  // Clamped: a knob's first step may lie beyond a low ceiling (replay's ¼ row over `maxReplay` 0.1).
+  for (let i = 0; i < steps && v < k.ceiling; i++) v = Math.min(k.ceiling, k.up(v));
   return v;
 }
 
