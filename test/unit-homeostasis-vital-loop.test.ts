@@ -22,12 +22,12 @@ import { Sequential } from "../src/nn/sequential.js";
 import { sgd } from "../src/optim/optimizers.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
-import type { Batch, BatchEvent, EpochEvent, History } from "../src/train/events.js";
+import type { Batch, BatchEvent, EpochEvent, History, Observer } from "../src/train/events.js";
 import { fit } from "../src/train/fit.js";
 import { batchEvent, rows, type TestControl, testControl } from "./helpers/control.js";
 import { blobs } from "./helpers/health-zoo.js";
 import { tiny } from "./helpers/homeostasis.js";
-import { data, net, opts, small } from "./helpers/vitals.js";
+import { data, net, nothing, opts, small } from "./helpers/vitals.js";
 
 type Saved = { monitor: unknown; loop: Record<string, unknown>; regulators: unknown[][] };
 
@@ -502,4 +502,76 @@ test("the cap is for SGD and unknown optimisers: under Adam and its kind the imp
   const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-6 * b, `${a} against ${b}`);
   for (const type of ["adam", "adamw", "rmsprop", "adagrad"]) close(penaltyUnder(type), 4);
   for (const type of ["sgd", "mine", undefined]) close(penaltyUnder(type), 0.05);
+});
+
+test("a long healthy stretch renews the remedy budget: the remedy rolled back is tried again later", () => {
+  // The last hidden layer silenced at step 200 and restored at 300, silenced again at 700. One remedy that
+  // does nothing, a budget of one: rolled back and exhausted in the first episode; 2 windows (16 checks)
+  // after the network recovered the budget renews, and the second episode tries the remedy again.
+  let kept: Float32Array | null = null;
+  const silences: Observer = {
+    onBatchEnd: (e, c) => {
+      const b = c.parameters.find(([n]) => n === "1.bias")![1].data as Float32Array;
+      if (e.step === 200 || e.step === 700) {
+        kept = b.slice();
+        b.fill(-100);
+      }
+      if (e.step === 300) b.set(kept!);
+    },
+  };
+  const run = (renewAfter: number) => {
+    const loop = vitals({ ...small, maxRemedies: 1, renewAfter }, [nothing]);
+    fit(net(), data(), { ...opts, epochs: 60, observers: [silences, loop] });
+    return loop;
+  };
+  const loop = run(2);
+  assert.deepEqual(
+    loop.events.map((e) => e.kind),
+    [
+      "plasticityLoss",
+      "remedyApplied",
+      "remedyRolledBack",
+      "remedyExhausted",
+      "remedyBudgetRenewed",
+      "remedyApplied",
+      "remedyRolledBack",
+      "remedyExhausted",
+    ],
+  );
+  const [, , , spent, renewed, again] = loop.events;
+  assert.equal(spent.diagnosis.split(" (")[0], "loss of plasticity persists after 1 remedy");
+  assert.ok(
+    renewed.step > 300 && again.step > 700,
+    `renewed at ${renewed.step}, tried again at ${again.step}`,
+  );
+  assert.deepEqual(renewed.evidence, { tried: 1, calmChecks: 16 });
+  assert.equal(
+    renewed.diagnosis,
+    "no loss of plasticity over the last 16 checks (2 windows) after 1 remedy tried (nothing rolled back)",
+  );
+  assert.equal(renewed.action, "the remedy budget renews: 1 more may be tried, those rolled back included");
+  assert.equal(renewed.repaired, false);
+  assert.equal(again.evidence.remedy, 0);
+  // Never renewed: the second episode goes unremedied (and unsaid: the budget was spent once).
+  assert.deepEqual(
+    run(0).events.map((e) => e.kind),
+    ["plasticityLoss", "remedyApplied", "remedyRolledBack", "remedyExhausted"],
+  );
+});
+
+test("a budget renews only when some remedy is off to try again", () => {
+  // Restored spent (exhausted, one tried), then trained healthily for well over one window of 8 checks.
+  const restoredSpent = (active: number[]) => {
+    const loop = vitals({ ...small, seed: 1, maxRemedies: 1, renewAfter: 1 }, [remedyOf(spy("a", []))]);
+    const m = net();
+    loop.onTrainBegin?.(testControl(m));
+    const s = loop.getState() as Saved;
+    Object.assign(s.loop, { active, tried: 1, next: 1, order: [0], exhausted: true, pending: null });
+    s.regulators = active.map(() => [null]);
+    loop.setState(s);
+    fit(m, data(), { ...opts, epochs: 8, observers: [loop] });
+    return loop.events.map((e) => [e.kind, e.evidence.tried]);
+  };
+  assert.deepEqual(restoredSpent([]), [["remedyBudgetRenewed", 1]], "a rolled back: renewed");
+  assert.deepEqual(restoredSpent([0]), [], "a on: nothing to try again");
 });

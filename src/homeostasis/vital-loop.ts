@@ -61,6 +61,9 @@ import {
   stableImportance,
 } from "./vital-consolidation.js";
 
+/** "1 remedy", "2 remedies". */
+const remedyCount = (n: number): string => `${n} ${n === 1 ? "remedy" : "remedies"}`;
+
 /** A check step's batch with this many rows or more is its own probe (its activations are read in place). */
 const OWN_ROWS = 16;
 
@@ -148,7 +151,7 @@ export function vitals(
             step,
             "remedyExhausted",
             { tried: st.tried },
-            `loss of plasticity persists after ${st.tried} remedies (${describeSignals(before)})`,
+            `loss of plasticity persists after ${remedyCount(st.tried)} (${describeSignals(before)})`,
             "none left within the budget",
           ),
         );
@@ -173,9 +176,38 @@ export function vitals(
     );
   };
 
+  /**
+   * A long-lived network meets loss of plasticity more than once, and what did not help in one episode
+   * may help in another (the network and the data have moved on): after `renewAfter` windows in a row
+   * without the rule holding, the remedies tried and rolled back may be tried again, within a fresh budget
+   * (when the budget is spent or a remedy was rolled back, and some remedy is off). Remedies verified stay
+   * on and count as tried.
+   */
+  const renew = (checks: number, step: number): void => {
+    st.unwellAt ??= checks;
+    const calm = checks - st.unwellAt;
+    if (o.renewAfter <= 0 || calm < o.renewAfter * o.window) return;
+    const rolledBack = (st.order ?? []).filter((k) => !st.active.includes(k)).map((k) => remedies[k].name);
+    // Nothing to renew while every remedy is on, or while the budget is not spent and every one tried is on.
+    const off = remedies.some((_, k) => !st.active.includes(k));
+    if (!off || (!st.exhausted && rolledBack.length === 0)) return;
+    emit(
+      loopEvent(
+        step,
+        "remedyBudgetRenewed",
+        { tried: st.tried, calmChecks: calm },
+        `no loss of plasticity over the last ${calm} checks (${o.renewAfter} windows) after ${remedyCount(st.tried)} tried${rolledBack.length > 0 ? ` (${rolledBack.join(", ")} rolled back)` : ""}`,
+        `the remedy budget renews: ${o.maxRemedies} more may be tried${rolledBack.length > 0 ? ", those rolled back included" : ""}`,
+      ),
+    );
+    [st.tried, st.order, st.exhausted, st.unwellAt] = [0, [...st.active], false, checks];
+  };
+
   const plasticityControl = (mem: PlasticityMemory, step: number, control: TrainingControl): void => {
     const r = readPlasticity(mem, plasticityOptions);
     if (r === null) return;
+    if (r.holds || st.pending !== null) st.unwellAt = mem.checks;
+    else renew(mem.checks, step);
     const p = st.pending;
     if (p !== null) {
       const b = p.before;

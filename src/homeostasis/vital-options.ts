@@ -48,7 +48,14 @@ export const VITALS_OPTIONS = {
     min: 0,
     integer: true,
     default: 3,
-    doc: "Plasticity remedies tried at most.",
+    doc: "Plasticity remedies tried at most, until the budget renews (`renewAfter`).",
+  },
+  renewAfter: {
+    kind: "number",
+    min: 0,
+    integer: true,
+    default: 50,
+    doc: "Windows in a row without loss of plasticity after which the remedy budget renews: remedies rolled back may be tried again in a later episode (0: never).",
   },
   probeRows: {
     kind: "number",

@@ -77,6 +77,9 @@ export const signalEvidence = (prefix: string, x: PlasticitySignals): Record<str
 export const describeSignals = (x: PlasticitySignals): string =>
   `online loss ${num(x.loss)}, dormant ${pct(x.dormant)}, effective rank ${num(x.effectiveRank)}`;
 
+/** The loop's events that change nothing in the network: no remedy left, the budget renewed. */
+const NOT_REPAIRS = new Set(["remedyExhausted", "remedyBudgetRenewed"]);
+
 /** A loop action as a health event (its outcome is its kind: applied, verified, rolled back, exhausted). */
 export function loopEvent(
   step: number,
@@ -85,7 +88,7 @@ export function loopEvent(
   diagnosis: string,
   action: string,
 ): HealthEvent {
-  return { step, kind, evidence, diagnosis, action, repaired: kind !== "remedyExhausted" };
+  return { step, kind, evidence, diagnosis, action, repaired: !NOT_REPAIRS.has(kind) };
 }
 
 /** A remedy's regulators with the state a checkpoint kept. */

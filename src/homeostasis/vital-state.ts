@@ -30,6 +30,11 @@ export interface LoopState extends ReplayState {
   /** A loss of plasticity is being handled (a new one needs the rule to stop holding first). */
   episode: boolean;
   exhausted: boolean;
+  /**
+   * The latest plasticity check at which the rule held or a remedy awaited its verdict (absent in
+   * checkpoints before the budget renewed: counted from the first check after loading).
+   */
+  unwellAt?: number;
   plasticityChecks: number;
   forgettingProbes: number;
   /** Optimiser steps over every `fit` call (a continual run's steps restart with each task). */

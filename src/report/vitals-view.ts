@@ -15,7 +15,7 @@ const ACTIONS = new Set([
   "consolidationRaised",
   "consolidationLowered",
 ]);
-const OUTCOMES = new Set(["remedyVerified", "remedyRolledBack", "remedyExhausted"]);
+const OUTCOMES = new Set(["remedyVerified", "remedyRolledBack", "remedyExhausted", "remedyBudgetRenewed"]);
 
 /** Whether an event is the vitals loop's: a detection, an action or an outcome. */
 export const isLoopEvent = (kind: string): boolean =>
@@ -56,7 +56,7 @@ export function vitalsSection(runs: readonly ReportRun[]): string {
     );
   return (
     `<section><h2>Vital signs loop</h2><p class="note">${count(DETECTIONS)} detections, ${count(ACTIONS)} remedies applied or changed; ` +
-    `outcomes: ${outcome("remedyVerified")} verified, ${outcome("remedyRolledBack")} rolled back, ${outcome("remedyExhausted")} with no remedy left.</p>` +
+    `outcomes: ${outcome("remedyVerified")} verified, ${outcome("remedyRolledBack")} rolled back, ${outcome("remedyExhausted")} with no remedy left${outcome("remedyBudgetRenewed") > 0 ? `, ${outcome("remedyBudgetRenewed")} budgets renewed` : ""}.</p>` +
     `<table class="events"><thead><tr>${many ? "<th>run</th>" : ""}<th>step</th><th>sign</th><th>kind</th><th>evidence and diagnosis</th><th>action</th></tr></thead><tbody>${rows.join("")}</tbody></table>` +
     `${events.length > rows.length ? `<p class="note">${events.length - rows.length} more not shown.</p>` : ""}</section>`
   );
