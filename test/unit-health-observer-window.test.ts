@@ -52,7 +52,7 @@ test("a reset dead-unit window starts empty and not full", () => {
   resetDeadWindow(s);
   assert.deepEqual(
     { ...s.layers[0], active: [...s.layers[0]!.active] },
-    { active: [0, 0, 0], prevWeightNorm: 1, deadFraction: 0, deadUnits: [] },
+    { active: [0, 0, 0], prevWeightNorm: 1, deadFraction: 0, deadUnits: [], unread: true },
   );
   assert.equal(s.deadChecks, 0);
   assert.equal(s.deadWindowFull, false);

@@ -61,6 +61,7 @@ export function monitoredLayers(control: TrainingControl): LayerInfo[] {
 /** A layer's state at the start of training; ‖W‖ (for the growth rule) only where some detector reads it. */
 export const freshLayerState = (info: LayerInfo, weighs = true): LayerState => ({
   active: new Uint8Array(info.layer.units),
+  unread: true,
   prevWeightNorm: weighs ? l2Norm(info.layer.weight.data) : NaN,
   deadFraction: NaN,
   deadUnits: [],
@@ -239,6 +240,7 @@ function layerStatistics(
   const h = act.output.data;
   const [n, units] = [act.output.shape[0], act.output.shape[1]];
   const { meanAbs, mean, inactive } = unitActivity(h, n, units, ls.active);
+  ls.unread = undefined;
   // Summed here, not by meanStd: meanStd then meets float32 only, and its loops stay monomorphic (~2× faster).
   out.activationMean = mean.reduce((sum, m) => sum + m, 0) / Math.max(units, 1);
   if (act.preActivation) out.preActivationStd = meanStd(act.preActivation.data).std;
@@ -328,9 +330,11 @@ function closeDeadWindow(s: MonitorState, t: Thresholds): boolean {
   if (++s.deadChecks < t.deadWindowChecks) return false;
   for (const l of s.layers) {
     l.deadUnits = [];
-    for (let u = 0; u < l.active.length; u++) if (!l.active[u]) l.deadUnits.push(u);
+    // A window that read no row (a batch too small to read units on, no probe yet) finds no unit dead.
+    if (!l.unread) for (let u = 0; u < l.active.length; u++) if (!l.active[u]) l.deadUnits.push(u);
     l.deadFraction = l.deadUnits.length / Math.max(l.active.length, 1);
     l.active.fill(0);
+    l.unread = true;
   }
   s.deadChecks = 0;
   s.deadWindowFull = true;
@@ -343,6 +347,7 @@ export function resetDeadWindow(s: MonitorState): void {
     l.active.fill(0);
     l.deadFraction = 0;
     l.deadUnits = [];
+    l.unread = true;
   }
   s.deadChecks = 0;
   s.deadWindowFull = false;

@@ -16,6 +16,11 @@ export interface LayerState<Active = Uint8Array> {
   active: Active;
   /** ‖W‖ at the previous check (or the last repair), for the growth rule. */
   prevWeightNorm: number;
+  /**
+   * No row of the current dead-unit window has been read (no activations at its checks): its units are
+   * not known to be dead. Absent in checkpoints before it, and once a row has been read.
+   */
+  unread?: boolean;
   /** Fraction and list of the units found dead when the last window closed. */
   deadFraction: number;
   deadUnits: number[];
