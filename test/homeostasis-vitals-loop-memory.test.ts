@@ -46,7 +46,13 @@ function run(options: Parameters<typeof vitals>[0], batchSize = 16) {
     onEvent: (e) => heard.push(e),
   });
   const sizes: number[] = [];
-  const sizer: Observer = { onBatchEnd: (e) => void sizes.push(e.batch.x.shape[0]) };
+  const penalties: number[] = [];
+  const sizer: Observer = {
+    onBatchEnd: (e) => {
+      sizes.push(e.batch.x.shape[0]);
+      penalties.push(e.penalty);
+    },
+  };
   const m = net();
   for (const data of tasks())
     fit(m, data, {
@@ -57,12 +63,15 @@ function run(options: Parameters<typeof vitals>[0], batchSize = 16) {
       seed: 2,
       observers: [loop, sizer],
     });
-  return { loop, heard, sizes };
+  return { loop, heard, sizes, penalties };
 }
 
 test("class-incremental tasks: forgetting found, replay raised, its rows in the batches; heard as they happen", () => {
-  const { loop, heard, sizes } = run({ forgettingBudget: 0.1 });
+  const { loop, heard, sizes, penalties } = run({ forgettingBudget: 0.1 });
   const kinds = loop.events.map((e) => e.kind);
+  // Replay raised, its loss still plain: no loss term of the loop's own (the asymmetric loss would be one).
+  assert.ok(!loop.events.some((e) => "asymmetric" in e.evidence));
+  assert.ok(penalties.every((p) => p === 0));
   const found = kinds.indexOf("forgetting");
   assert.ok(found >= 0, JSON.stringify(kinds));
   assert.equal(kinds[found + 1], "replayRaised");

@@ -10,6 +10,7 @@ import {
   anchorHere,
   consolidationKnob,
   consolidationTerm,
+  stableImportance,
   freshConsolidation,
 } from "../src/homeostasis/vital-consolidation.js";
 import { vitals } from "../src/homeostasis/vital-loop.js";
@@ -187,4 +188,37 @@ test("a regression's forgetting is said as a share of its error, not accuracy po
       "replay at 0.25 rows per new row holds the forgetting budget: 12.0% of the error ≤ 10.0% of the error + 5.0% of the error (noise margin)",
     ],
   );
+});
+
+test("consolidation's edges: no gradients yet, none at all, a parameter without importance, nothing to pull to", () => {
+  const w = () => new Tensor(Float32Array.of(0.5, -1), [2]);
+  const control = (parameters: [string, Tensor][]) => ({ parameters }) as unknown as TrainingControl;
+  // No step yet (no importance): no anchor taken.
+  const none = freshConsolidation();
+  anchorHere(none, control([["w", w()]]));
+  assert.deepEqual([none.anchor, none.importance], [null, null]);
+  // Gradients all zero: importance 0 everywhere (not 0 · ∞).
+  const flat = freshConsolidation();
+  accumulateImportance(flat, new Map([["w", Float32Array.of(0, 0)]]));
+  anchorHere(flat, control([["w", w()]]));
+  assert.deepEqual(Array.from(flat.importance!.w), [0, 0]);
+  // A parameter the importance never saw (a head grown since): neither anchored nor weighed.
+  const grown = freshConsolidation();
+  accumulateImportance(grown, new Map([["w", Float32Array.of(1, 1)]]));
+  anchorHere(
+    grown,
+    control([
+      ["w", w()],
+      ["b", new Tensor(Float32Array.of(2), [1])],
+    ]),
+  );
+  assert.deepEqual([Object.keys(grown.anchor!), Object.keys(grown.importance!)], [["w"], ["w"]]);
+  // Nothing to pull towards, or no importance: no term, at any strength; and nothing to cap.
+  const parameters: [string, Tensor][] = [["w", w()]];
+  assert.equal(consolidationTerm({ ...freshConsolidation(), value: 4 }, parameters), null);
+  const anchored = { ...freshConsolidation(), value: 4, anchor: { w: Float32Array.of(0, 0) } };
+  assert.equal(consolidationTerm(anchored, parameters), null);
+  assert.equal(consolidationTerm(anchored, parameters, null), null);
+  assert.equal(stableImportance(anchored, 0.1), null);
+  assert.equal(consolidationKnob(1, 64).at(4), "consolidation at strength 4.0");
 });

@@ -27,7 +27,7 @@ import { fit } from "../src/train/fit.js";
 import { batchEvent, rows, type TestControl, testControl } from "./helpers/control.js";
 import { blobs } from "./helpers/health-zoo.js";
 import { tiny } from "./helpers/homeostasis.js";
-import { data, net, nothing, opts, small } from "./helpers/vitals.js";
+import { data, net, nothing, opts, silencer, small } from "./helpers/vitals.js";
 
 type Saved = { monitor: unknown; loop: Record<string, unknown>; regulators: unknown[][] };
 
@@ -91,10 +91,18 @@ test("a running remedy hears every hook in the loop's place, in order, and its a
     transformBatch: (batch) => void calls.push(`b.transformBatch ${batch.x.data[0]}`),
     lossTerm: () => new Tensor(Float32Array.of(0.5), [1]),
   });
+  // c hears nothing of note and has no term this step (null beside the others' terms).
+  const c: Regulator = {
+    name: "c",
+    stateKey: "c",
+    getState: () => null,
+    setState: () => {},
+    lossTerm: () => null,
+  };
   const { control } = tiny();
-  const loop = withRunning([a, b], {}, control);
+  const loop = withRunning([a, b, c], {}, control);
   assert.deepEqual(calls.splice(0), ['a.setState {"saved":"a"}', 'b.setState {"saved":"b"}']);
-  assert.deepEqual(loop.remedies, ["a", "b"]);
+  assert.deepEqual(loop.remedies, ["a", "b", "c"]);
   loop.onTrainBegin?.(control);
   const out = loop.transformBatch?.(batchOf(3, [1, 2]), control);
   assert.deepEqual(Array.from(out?.x.data ?? []), [9, 9], "a's batch, kept through b's undefined");
@@ -216,6 +224,9 @@ test("units are read on the step's own activations from 16 rows, else on a probe
   assert.ok(deadFindings({ rows: 15, activations: true }, 16) > 0, "15 rows: the probe's dead unit found");
   assert.ok(deadFindings({ rows: 16, activations: false }, 16) > 0, "no activations kept: the probe");
   assert.equal(deadFindings({ rows: 8, activations: true }, 8), 0, "a probe of 8 rows is too small to read");
+  // Nothing read at all (no activations, no probe): no unit is known to be dead. Before, a dead-unit
+  // window that read no row counted every unit dead, and the budget re-initialised them all.
+  assert.equal(deadFindings({ rows: 16, activations: false }, 0), 0);
 });
 
 test("a blown-up loss is the stability monitor's: the loop neither reads units on it nor ends the run", () => {
@@ -400,7 +411,9 @@ function contradicted(options: VitalsOptions) {
 
 test("the memory knobs in their order: one replayed row, its asymmetric loss, more rows, then spent", () => {
   // Forgetting of 90% against 2% raises the share to its ceiling at once (a step per doubling of the excess).
-  assert.deepEqual(contradicted({ maxReplay: 4 }).moves, [
+  const more = contradicted({ maxReplay: 4 });
+  assert.equal(more.loop.replayShare, 4, "the share beyond one row is the third knob's");
+  assert.deepEqual(more.moves, [
     ["replayRaised", "share", 1],
     ["replayRaised", "asymmetric", 1],
     ["replayRaised", "moreShare", 4],
@@ -574,4 +587,87 @@ test("a budget renews only when some remedy is off to try again", () => {
   };
   assert.deepEqual(restoredSpent([]), [["remedyBudgetRenewed", 1]], "a rolled back: renewed");
   assert.deepEqual(restoredSpent([0]), [], "a on: nothing to try again");
+});
+
+test("L2-Init switched on by the loop pulls towards the weights when training first began", () => {
+  // The network's weights at the first onTrainBegin, copied then: by step 200 they have moved.
+  const m = net();
+  const initial = m.parameters().map(([n, t]) => [n, Array.from(t.data)] as const);
+  const anchors: unknown[] = [];
+  const l2 = remedyOf({ ...spy("l2Init", []), setState: (s) => void anchors.push(s) });
+  const loop = vitals({ ...small, maxRemedies: 1 }, [l2]);
+  fit(m, data(), { ...opts, observers: [silencer(200), loop] });
+  assert.equal(loop.events[1]?.kind, "remedyApplied");
+  assert.equal(anchors.length, 1, "its anchor set once, when switched on");
+  const anchor = anchors[0] as Record<string, Float32Array>;
+  assert.deepEqual(
+    Object.entries(anchor).map(([n, a]) => [n, Array.from(a)]),
+    initial,
+  );
+});
+
+test("what the memory side keeps, and only when it has a budget: probe, reservoir, draws, importance", () => {
+  const { control } = tiny();
+  const state = (loop: ReturnType<typeof vitals>) =>
+    (loop.getState() as Saved).loop as {
+      probe: { size: number };
+      reservoir: { size: number };
+      rng: unknown;
+      consolidation: { fisher: unknown };
+    };
+  // A batch of 16 rows is read in place: it does not go to the probe; 15 rows do.
+  const probe = withRunning([], {}, control);
+  probe.transformBatch?.(batchOf(16, [1, 0]), control);
+  assert.equal(state(probe).probe.size, 0);
+  probe.transformBatch?.(batchOf(15, [1, 0]), control);
+  assert.equal(state(probe).probe.size, 15);
+  // The reservoir fills only with a forgetting budget; with nothing to replay the batch and the draws stay.
+  const off = withRunning([], { forgettingBudget: 0 }, control);
+  const on = withRunning([], { forgettingBudget: 0.1 }, control);
+  const rngBefore = structuredClone(state(on).rng);
+  const given = batchOf(4, [1, 0]);
+  assert.equal(on.transformBatch?.(given, control), given, "share 0: the batch as given");
+  off.transformBatch?.(batchOf(4, [1, 0]), control);
+  assert.deepEqual([state(off).reservoir.size, state(on).reservoir.size], [0, 4]);
+  assert.deepEqual(state(on).rng, rngBefore, "no draw made for a share of 0");
+  // Consolidation only with a budget and only when named: no gradient read, no importance kept otherwise.
+  assert.equal(vitals({ forgettingBudget: 0, memoryRemedy: "consolidation" }).readsGradients?.(), false);
+  const replaying = withRunning([], { forgettingBudget: 0.1 }, control);
+  replaying.onGradients?.(
+    new Map(control.parameters.map(([n, t]) => [n, new Float32Array(t.size).fill(1)])),
+    control,
+  );
+  assert.equal(state(replaying).consolidation.fisher, null);
+});
+
+test("consolidation's cap follows the learning rate as it changes", () => {
+  // One weight of importance 100 at distance 0.1, strength 4: capped at 1 / (8 · lr): lr 0.1 → 1.25,
+  // penalty 4 · 1.25 · 0.01 = 0.05; lr 0.05 → 2.5, penalty 0.1.
+  const { control } = tiny();
+  const loop = vitals(
+    { plasticity: false, forgettingBudget: 0.1, memoryRemedy: "consolidation", seed: 1 },
+    [],
+  );
+  loop.onTrainBegin?.(control);
+  const s = loop.getState() as Saved;
+  const zeros = () => Object.fromEntries(control.parameters.map(([n, t]) => [n, new Float32Array(t.size)]));
+  const importance = zeros();
+  importance["0.bias"][0] = 100;
+  s.loop.consolidation = { ...freshConsolidation(), value: 4, anchor: zeros(), importance };
+  loop.setState(s);
+  const ctx = {
+    batch: batchOf(1, [0, 0]),
+    logits: rows([[0, 0]]),
+    parameters: control.parameters,
+    step: 1,
+    epoch: 0,
+  };
+  const penaltyAfter = (lr: number) => {
+    loop.onBatchEnd?.({ ...batchEvent(1, { control, x: [[0, 0]], y: [[1, 0]] }), lr }, control);
+    return loop.lossTerm?.(ctx, control)?.item() ?? Number.NaN;
+  };
+  const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-6 * b, `${a} against ${b}`);
+  close(penaltyAfter(0.1), 0.05);
+  close(penaltyAfter(0.05), 0.1);
+  close(penaltyAfter(0.05), 0.1);
 });
