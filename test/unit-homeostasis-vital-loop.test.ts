@@ -241,14 +241,24 @@ test("a blown-up loss is the stability monitor's: the loop neither reads units o
  */
 function resumedVerdict(
   remedies: Remedy[],
-  saved: { active: number[]; pending: number; before: number; tried: number; next: number; order?: number[] },
+  saved: {
+    active: number[];
+    pending: number;
+    before: number;
+    dormant?: number;
+    tried: number;
+    next: number;
+    order?: number[];
+  },
   options: VitalsOptions = {},
+  observers: Observer[] = [],
 ) {
   const loop = vitals({ ...small, seed: 1, ...options }, remedies);
   const m = net();
   loop.onTrainBegin?.(testControl(m));
   const s = loop.getState() as Saved;
-  const before = { loss: saved.before, dormant: 0, effectiveRank: 99, stableRank: 9, weightChange: 0 };
+  const dormant = saved.dormant ?? 0;
+  const before = { loss: saved.before, dormant, effectiveRank: 99, stableRank: 9, weightChange: 0 };
   Object.assign(s.loop, {
     active: saved.active,
     pending: { remedy: saved.pending, step: 3, before },
@@ -259,7 +269,7 @@ function resumedVerdict(
   if (saved.order === undefined) delete s.loop.order;
   s.regulators = saved.active.map(() => [null]);
   loop.setState(s);
-  fit(m, data(), { ...opts, epochs: 8, observers: [loop] });
+  fit(m, data(), { ...opts, epochs: 8, observers: [...observers, loop] });
   return loop;
 }
 
@@ -670,4 +680,30 @@ test("consolidation's cap follows the learning rate as it changes", () => {
   close(penaltyAfter(0.1), 0.05);
   close(penaltyAfter(0.05), 0.1);
   close(penaltyAfter(0.05), 0.1);
+});
+
+test("the loop's own monitor keeps no rollback snapshot: it repairs only dead units, which need none", () => {
+  for (const options of [small, { ...small, deadUnits: 0.02 }]) {
+    const loop = vitals(options);
+    fit(net(), data(), { ...opts, epochs: 2, observers: [loop] });
+    const { snapshots } = (loop.getState() as { monitor: { snapshots: { older: unknown; newer: unknown } } })
+      .monitor;
+    assert.deepEqual([snapshots.older, snapshots.newer], [null, null], JSON.stringify(options));
+  }
+});
+
+test("a remedy verified while the rule still holds: better than before it, not yet back at the baseline", () => {
+  // The last hidden layer silenced at step 70, inside the window the verdict reads (checks 13–20, steps
+  // 65–100): the loss is up on its best and units went quiet, so the rule holds; against the pending
+  // remedy's "before" (loss 1000, every unit dormant) the loss fell and fewer units are dormant: verified.
+  const before = 1000;
+  const loop = resumedVerdict(
+    [remedyOf(spy("a", []))],
+    { active: [0], pending: 0, before, dormant: 1, tried: 1, next: 1, order: [0] },
+    {},
+    [silencer(70)],
+  );
+  const verdict = loop.events.find((e) => e.kind === "remedyVerified");
+  assert.ok(verdict, JSON.stringify(loop.events.map((e) => e.kind)));
+  assert.match(verdict.diagnosis, / after \(improving, not yet at the baseline\)$/);
 });

@@ -240,7 +240,7 @@ function layerStatistics(
   const h = act.output.data;
   const [n, units] = [act.output.shape[0], act.output.shape[1]];
   const { meanAbs, mean, inactive } = unitActivity(h, n, units, ls.active);
-  ls.unread = undefined;
+  ls.unread = false;
   // Summed here, not by meanStd: meanStd then meets float32 only, and its loops stay monomorphic (~2× faster).
   out.activationMean = mean.reduce((sum, m) => sum + m, 0) / Math.max(units, 1);
   if (act.preActivation) out.preActivationStd = meanStd(act.preActivation.data).std;

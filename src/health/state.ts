@@ -18,7 +18,7 @@ export interface LayerState<Active = Uint8Array> {
   prevWeightNorm: number;
   /**
    * No row of the current dead-unit window has been read (no activations at its checks): its units are
-   * not known to be dead. Absent in checkpoints before it, and once a row has been read.
+   * not known to be dead (false once a row has been read; absent in checkpoints before it: read).
    */
   unread?: boolean;
   /** Fraction and list of the units found dead when the last window closed. */
