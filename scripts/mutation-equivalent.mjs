@@ -6,12 +6,14 @@
 // Each entry: the file without extension, the mutator, and the code and replacement as the doc shows
 // them (one line, cut to 80 characters); they are matched as the doc's lines are, line numbers aside.
 // src/io's entries live in mutation-equivalent-io.mjs and mutation-equivalent-interchange.mjs, src/continual's
-// in mutation-equivalent-continual.mjs, src/train's and src/homeostasis's in mutation-equivalent-train.mjs.
+// in mutation-equivalent-continual.mjs, src/train's and src/homeostasis's in mutation-equivalent-train.mjs
+// (the vitals loop's files in mutation-equivalent-vitals.mjs).
 import { CONTINUAL_ENTRIES } from "./mutation-equivalent-continual.mjs";
 import { HEALTH_ENTRIES } from "./mutation-equivalent-health.mjs";
 import { INTERCHANGE_ENTRIES } from "./mutation-equivalent-interchange.mjs";
 import { IO_ENTRIES } from "./mutation-equivalent-io.mjs";
 import { HOMEOSTASIS_ENTRIES, TRAIN_ENTRIES } from "./mutation-equivalent-train.mjs";
+import { VITALS_ENTRIES } from "./mutation-equivalent-vitals.mjs";
 import { matchKey } from "./mutation-rerun.mjs";
 
 const ENTRIES = [
@@ -92,6 +94,7 @@ const ENTRIES = [
   ...INTERCHANGE_ENTRIES,
   ...TRAIN_ENTRIES,
   ...HOMEOSTASIS_ENTRIES,
+  ...VITALS_ENTRIES,
 ];
 
 /** Reason by match key (scripts/mutation-rerun.mjs's matchKey). */

@@ -216,6 +216,8 @@ test("consolidation's edges: no gradients yet, none at all, a parameter without 
   // Nothing to pull towards, or no importance: no term, at any strength; and nothing to cap.
   const parameters: [string, Tensor][] = [["w", w()]];
   assert.equal(consolidationTerm({ ...freshConsolidation(), value: 4 }, parameters), null);
+  const weighed = { ...freshConsolidation(), value: 4, importance: { w: Float32Array.of(1, 1) } };
+  assert.equal(consolidationTerm(weighed, parameters), null, "importance but no anchor");
   const anchored = { ...freshConsolidation(), value: 4, anchor: { w: Float32Array.of(0, 0) } };
   assert.equal(consolidationTerm(anchored, parameters), null);
   assert.equal(consolidationTerm(anchored, parameters, null), null);

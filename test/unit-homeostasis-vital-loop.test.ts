@@ -582,21 +582,61 @@ test("a long healthy stretch renews the remedy budget: the remedy rolled back is
   );
 });
 
-test("a budget renews only when some remedy is off to try again", () => {
-  // Restored spent (exhausted, one tried), then trained healthily for well over one window of 8 checks.
-  const restoredSpent = (active: number[]) => {
-    const loop = vitals({ ...small, seed: 1, maxRemedies: 1, renewAfter: 1 }, [remedyOf(spy("a", []))]);
+test("a budget renews only when some remedy is off to try again; its words name those rolled back", () => {
+  // Restored from a checkpoint (remedies a and b; `active` on, `order` tried), then trained healthily for
+  // well over one window of 8 checks.
+  const restored = (saved: { active: number[]; order?: number[]; exhausted: boolean }) => {
+    const loop = vitals({ ...small, seed: 1, maxRemedies: 3, renewAfter: 1 }, [
+      remedyOf(spy("a", [])),
+      remedyOf(spy("b", [])),
+    ]);
     const m = net();
     loop.onTrainBegin?.(testControl(m));
     const s = loop.getState() as Saved;
-    Object.assign(s.loop, { active, tried: 1, next: 1, order: [0], exhausted: true, pending: null });
-    s.regulators = active.map(() => [null]);
+    const tried = saved.order?.length ?? 1;
+    Object.assign(s.loop, { ...saved, tried, next: tried, pending: null });
+    if (saved.order === undefined) delete s.loop.order;
+    s.regulators = saved.active.map(() => [null]);
     loop.setState(s);
     fit(m, data(), { ...opts, epochs: 8, observers: [loop] });
-    return loop.events.map((e) => [e.kind, e.evidence.tried]);
+    const st = (loop.getState() as Saved).loop;
+    return { events: loop.events, order: st.order, tried: st.tried, exhausted: st.exhausted };
   };
-  assert.deepEqual(restoredSpent([]), [["remedyBudgetRenewed", 1]], "a rolled back: renewed");
-  assert.deepEqual(restoredSpent([0]), [], "a on: nothing to try again");
+  // Spent, a on and b rolled back: b freed, a still counted as tried.
+  const freed = restored({ active: [0], order: [0, 1], exhausted: true });
+  assert.deepEqual(
+    freed.events.map((e) => [e.kind, e.diagnosis, e.action]),
+    [
+      [
+        "remedyBudgetRenewed",
+        "no loss of plasticity over the last 8 checks (1 window) after 2 remedies tried (b rolled back)",
+        "the remedy budget renews: 3 more may be tried, those rolled back included",
+      ],
+    ],
+  );
+  assert.deepEqual([freed.order, freed.tried, freed.exhausted], [[0], 0, false]);
+  // Not spent, but b rolled back: renewed too. Both rolled back: both named.
+  assert.equal(restored({ active: [0], order: [0, 1], exhausted: false }).events.length, 1);
+  assert.match(
+    restored({ active: [], order: [0, 1], exhausted: true }).events[0].diagnosis,
+    /\(a, b rolled back\)$/,
+  );
+  // Spent with none rolled back (b never tried): renewed, and no remedy named.
+  const untried = restored({ active: [0], order: [0], exhausted: true });
+  assert.deepEqual(
+    untried.events.map((e) => [e.diagnosis, e.action]),
+    [
+      [
+        "no loss of plasticity over the last 8 checks (1 window) after 1 remedy tried",
+        "the remedy budget renews: 3 more may be tried",
+      ],
+    ],
+  );
+  // Nothing to renew: every remedy on; or not spent and none rolled back.
+  assert.deepEqual(restored({ active: [0, 1], order: [0, 1], exhausted: true }).events, []);
+  assert.deepEqual(restored({ active: [0], order: [0], exhausted: false }).events, []);
+  // A checkpoint from before the order was kept: the first `next` (here 1) were tried, a rolled back.
+  assert.match(restored({ active: [], exhausted: true }).events[0].diagnosis, /\(a rolled back\)$/);
 });
 
 test("L2-Init switched on by the loop pulls towards the weights when training first began", () => {
@@ -705,5 +745,10 @@ test("a remedy verified while the rule still holds: better than before it, not y
   );
   const verdict = loop.events.find((e) => e.kind === "remedyVerified");
   assert.ok(verdict, JSON.stringify(loop.events.map((e) => e.kind)));
+  // Verified while the rule holds, the episode goes on: no other remedy is tried in it.
+  assert.deepEqual(
+    loop.events.map((e) => e.kind),
+    ["plasticityLoss", "remedyVerified"],
+  );
   assert.match(verdict.diagnosis, / after \(improving, not yet at the baseline\)$/);
 });

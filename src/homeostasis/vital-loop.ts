@@ -124,6 +124,9 @@ export function vitals(
   };
   const plasticityOptions = { ...PLASTICITY_DEFAULTS, window: o.window, baselineStart: o.baselineStart };
 
+  /** The remedies tried, in order (a checkpoint from before the order was kept: the first `next`). */
+  const triedSoFar = (): number[] => st.order ?? Array.from({ length: st.next }, (_, i) => i);
+
   const switchOn = (k: number, control: TrainingControl): void => {
     const made = remedies[k].make();
     for (const r of made) {
@@ -142,7 +145,7 @@ export function vitals(
     control: TrainingControl,
     mem: PlasticityMemory,
   ): void => {
-    const tried = st.order ?? Array.from({ length: st.next }, (_, i) => i);
+    const tried = triedSoFar();
     const k = nextRemedy(remedies, tried, before.dormant >= plasticityOptions.dormantMost);
     if (st.tried >= o.maxRemedies || k < 0) {
       if (!st.exhausted)
@@ -187,7 +190,9 @@ export function vitals(
     st.unwellAt ??= checks;
     const calm = checks - st.unwellAt;
     if (o.renewAfter <= 0 || calm < o.renewAfter * o.window) return;
-    const rolledBack = (st.order ?? []).filter((k) => !st.active.includes(k)).map((k) => remedies[k].name);
+    const rolledBack = triedSoFar()
+      .filter((k) => !st.active.includes(k))
+      .map((k) => remedies[k].name);
     // Nothing to renew while every remedy is on, or while the budget is not spent and every one tried is on.
     const off = remedies.some((_, k) => !st.active.includes(k));
     if (!off || (!st.exhausted && rolledBack.length === 0)) return;
@@ -196,7 +201,7 @@ export function vitals(
         step,
         "remedyBudgetRenewed",
         { tried: st.tried, calmChecks: calm },
-        `no loss of plasticity over the last ${calm} checks (${o.renewAfter} windows) after ${remedyCount(st.tried)} tried${rolledBack.length > 0 ? ` (${rolledBack.join(", ")} rolled back)` : ""}`,
+        `no loss of plasticity over the last ${calm} checks (${o.renewAfter} ${o.renewAfter === 1 ? "window" : "windows"}) after ${remedyCount(st.tried)} tried${rolledBack.length > 0 ? ` (${rolledBack.join(", ")} rolled back)` : ""}`,
         `the remedy budget renews: ${o.maxRemedies} more may be tried${rolledBack.length > 0 ? ", those rolled back included" : ""}`,
       ),
     );

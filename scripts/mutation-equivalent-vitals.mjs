@@ -1,0 +1,153 @@
+// The reasons for the surviving mutants of the vitals loop's files in src/homeostasis (vital-loop,
+// vital-replay, vital-consolidation), in the form of scripts/mutation-equivalent.mjs, which spreads
+// them into its list: the file without extension, the mutator, the code and replacement as
+// docs/mutation.md prints them, and why the mutant is equivalent or harmless.
+const LOOP = "src/homeostasis/vital-loop";
+const HOOK =
+  "equivalent: the loop's own monitor is a healthMonitor, which defines every observer hook and getState/setState";
+const TIE = "harmless: differs only when the two values are exactly equal";
+const REGS =
+  "equivalent: every remedy index in `active` has its regulators in `regs` (switchOn and setState set both), so the fallback is never taken";
+
+export const VITALS_ENTRIES = [
+  [
+    "src/homeostasis/vital-consolidation",
+    "EqualityOperator",
+    "i < g.length",
+    "i <= g.length",
+    "equivalent: the extra pass reads g[length] (undefined, so NaN) and writes it past the Float32Array's end, which a typed array ignores",
+  ],
+  [
+    LOOP,
+    "ConditionalExpression",
+    "o.deadUnits !== undefined",
+    "true",
+    "equivalent: a repair list naming deadUnits, without the deadUnits detector, repairs no finding, and a list keeps no rollback snapshot (test: the loop's monitor keeps none)",
+  ],
+  [LOOP, "ArrayDeclaration", "[]", '["Stryker was here"]', REGS],
+  [
+    LOOP,
+    "EqualityOperator",
+    "before.dormant >= plasticityOptions.dormantMost",
+    "before.dormant > plasticityOptions.dormantMost",
+    `${TIE}: a window's mean dormant fraction of exactly 0.5`,
+  ],
+  [
+    LOOP,
+    "BooleanLiteral",
+    "true",
+    "false",
+    "equivalent: `st.episode = true` before tryNext; when tryNext switched a remedy on, the pending branch decides every reading until its verdict (which sets the episode itself); when it found none the loop is exhausted, and a second call only marks it so again",
+  ],
+  [
+    LOOP,
+    "ConditionalExpression",
+    "st.pending !== null",
+    "false",
+    "harmless: only with renewAfter 1, where the budget could renew at the very check a pending remedy is judged (a remedy's window is one window of calm at most); at 2 or more a pending remedy is judged first",
+  ],
+  [
+    LOOP,
+    "OptionalChaining",
+    "monitor.onBatchEnd?.(probe ? { ...e, batch: probe, activations: activationsOn…",
+    "monitor.onBatchEnd(probe ? { ...e, batch: probe, activations: activationsOn(c…",
+    HOOK,
+  ],
+  [LOOP, "OptionalChaining", "monitor.getState?.()", "monitor.getState()", HOOK],
+  [LOOP, "OptionalChaining", "monitor.setState?.(s.monitor)", "monitor.setState(s.monitor)", HOOK],
+  [LOOP, "OptionalChaining", "monitor.onTrainBegin?.(c)", "monitor.onTrainBegin(c)", HOOK],
+  [LOOP, "OptionalChaining", "monitor.onEpochEnd?.(e, c)", "monitor.onEpochEnd(e, c)", HOOK],
+  [
+    LOOP,
+    "BooleanLiteral",
+    "false",
+    "true",
+    "equivalent: `uncapped`'s first value; onTrainBegin sets it from the optimiser before any step asks for a loss term",
+  ],
+  [
+    LOOP,
+    "ConditionalExpression",
+    "stable?.of !== k.importance || stable.value !== k.value || stable.lr !== lr",
+    "true",
+    "harmless: only speed, the capped importance remade at every step from the same importance, strength and learning rate",
+  ],
+  [
+    LOOP,
+    "EqualityOperator",
+    "f.forgetting <= o.forgettingBudget",
+    "f.forgetting < o.forgettingBudget",
+    `${TIE}: forgetting exactly at the budget (a ratio of row counts) moves the consolidation anchor or not`,
+  ],
+  [
+    LOOP,
+    "ConditionalExpression",
+    "mem.checks !== st.plasticityChecks",
+    "true",
+    "equivalent: between two checks the plasticity memory does not change, and what a reading decides is done once: a verdict clears the pending remedy and restarts the window (no reading until it refills), an episode is marked, and a renewal restarts its own count",
+  ],
+  [
+    LOOP,
+    "ConditionalExpression",
+    "f.probes !== st.forgettingProbes",
+    "true",
+    "not killed: the knobs' decisions are the same between probes (their clocks count probes), but with consolidation the anchor would be retaken at every step after a probe within the budget instead of at the probe; no unit test holds forgetting within the budget while consolidation is on",
+  ],
+  [
+    LOOP,
+    "ConditionalExpression",
+    "c.optimizerType !== undefined",
+    "true",
+    "equivalent: scalesEachWeight(undefined) is false, as the guard makes it",
+  ],
+  [
+    LOOP,
+    "ConditionalExpression",
+    "st.share > 0",
+    "true",
+    "equivalent: the asymmetric loss is raised only once the share is at its ceiling and lowered before it (knobs are lowered in reverse order), so ace.value > 0 implies share > 0",
+  ],
+  [LOOP, "EqualityOperator", "st.share > 0", "st.share >= 0", "equivalent: as above"],
+  [
+    LOOP,
+    "ConditionalExpression",
+    "t",
+    "true",
+    "not killed: the asymmetric term is null only for a batch that got no replayed row (a share below 1, possible with maxReplay below 1, at batch 1), and then only consolidation's term beside it would make the mutant add a null",
+  ],
+  [
+    LOOP,
+    "ConditionalExpression",
+    "consolidating",
+    "true",
+    "equivalent: the step's learning rate is kept in the consolidation state, which only consolidation's cap reads",
+  ],
+  [
+    "src/homeostasis/vital-replay",
+    "ConditionalExpression",
+    "s.peak < budget / 2",
+    "true",
+    "equivalent for any state written since calmFrom: a probe at half the budget or more resets the peak to 0 and restarts the calm stretch, so a stretch's peak is below half; the test stays for checkpoints from before calmFrom, whose peak may not be",
+  ],
+  [
+    "src/homeostasis/vital-replay",
+    "EqualityOperator",
+    "s.peak < budget / 2",
+    "s.peak <= budget / 2",
+    "equivalent: as above",
+  ],
+  ["src/homeostasis/vital-replay", "ArithmeticOperator", "budget / 2", "budget * 2", "equivalent: as above"],
+  [
+    "src/homeostasis/vital-replay",
+    "ConditionalExpression",
+    "v < k.ceiling",
+    "true",
+    "equivalent: each step is clamped to the ceiling, so steps taken at the ceiling leave it there",
+  ],
+  [
+    "src/homeostasis/vital-replay",
+    "EqualityOperator",
+    "v < k.ceiling",
+    "v <= k.ceiling",
+    "equivalent: as above",
+  ],
+];
