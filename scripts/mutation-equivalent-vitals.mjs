@@ -1,6 +1,7 @@
 // The reasons for the surviving mutants of the vitals loop's files in src/homeostasis (vital-loop,
-// vital-replay, vital-consolidation), in the form of scripts/mutation-equivalent.mjs, which spreads
-// them into its list: the file without extension, the mutator, the code and replacement as
+// vital-replay, vital-consolidation, vital-state) and of the regulators beside them (cbp, intrinsic,
+// redo, scaling, shrink-perturb), in the form of scripts/mutation-equivalent.mjs, which spreads them
+// into its list: the file without extension, the mutator, the code and replacement as
 // docs/mutation.md prints them, and why the mutant is equivalent or harmless.
 const LOOP = "src/homeostasis/vital-loop";
 const HOOK =
@@ -9,7 +10,75 @@ const TIE = "harmless: differs only when the two values are exactly equal";
 const REGS =
   "equivalent: every remedy index in `active` has its regulators in `regs` (switchOn and setState set both), so the fallback is never taken";
 
+const SPLIT =
+  "harmless: each index then forms its own group, so a consumer's bias gains ĥ·w one weight at a time instead of ĥ·Σw, the same sum up to float rounding (the mean transfer keeps an output approximately, by design)";
+const QUIET =
+  "equivalent: the test is reached only for a rate at most QUIET · target (QUIET = 0.1) with target > 0 (the step returns before otherwise), which is below the target";
+const SCRATCH = "equivalent: onTrainBegin empties the per-layer scratch list before the first step fills it";
+
 export const VITALS_ENTRIES = [
+  ["src/homeostasis/cbp", "ArrayDeclaration", "[]", '["Stryker was here"]', SCRATCH],
+  [
+    "src/homeostasis/cbp",
+    "EqualityOperator",
+    "k < indices.length",
+    "k <= indices.length",
+    "equivalent: at k = length the index is undefined and its row NaN, which matches no unit and ends the group; the outer loop's extra pass adds to bias[NaN], which a typed array ignores",
+  ],
+  [
+    "src/homeostasis/cbp",
+    "ConditionalExpression",
+    "k < indices.length && Math.floor(indices[k] / fanIn) === r",
+    "false",
+    SPLIT,
+  ],
+  [
+    "src/homeostasis/cbp",
+    "ConditionalExpression",
+    "k < indices.length",
+    "true",
+    "equivalent: past the end the index is undefined, its row NaN, which ends the group",
+  ],
+  ["src/homeostasis/cbp", "EqualityOperator", "k < indices.length", "k >= indices.length", SPLIT],
+  ["src/homeostasis/cbp", "ArithmeticOperator", "indices[k] / fanIn", "indices[k] * fanIn", SPLIT],
+  ["src/homeostasis/intrinsic", "ArrayDeclaration", "[]", '["Stryker was here"]', SCRATCH],
+  [
+    "src/homeostasis/redo",
+    "ArithmeticOperator",
+    "since + 1",
+    "since - 1",
+    "harmless: another step of each sampling period is scored (the second instead of the last), as many steps as before",
+  ],
+  ["src/homeostasis/scaling", "ConditionalExpression", "s.rHat[u] < s.target", "true", QUIET],
+  ["src/homeostasis/scaling", "EqualityOperator", "s.rHat[u] < s.target", "s.rHat[u] <= s.target", QUIET],
+  [
+    "src/homeostasis/shrink-perturb",
+    "ConditionalExpression",
+    "d[i] !== 0",
+    "true",
+    "equivalent: a 0 is below the flush bound and is set to 0 again",
+  ],
+  [
+    "src/homeostasis/shrink-perturb",
+    "EqualityOperator",
+    "Math.abs(d[i]) < DENORMAL_FLUSH",
+    "Math.abs(d[i]) <= DENORMAL_FLUSH",
+    "equivalent: the bound is 1e-30, which no float32 weight equals (Math.fround(1e-30) lies above it)",
+  ],
+  [
+    "src/homeostasis/vital-state",
+    "StringLiteral",
+    '"vitals"',
+    '""',
+    "harmless: the loop's draws come from another fork of the same seed, as random and as reproducible; checkpoints carry the state",
+  ],
+  [
+    "src/homeostasis/vital-state",
+    "BooleanLiteral",
+    "false",
+    "true",
+    "harmless (`episode`'s first value): only when the rule already holds at the loop's first reading, the loop then waits for a reading where it does not before it acts",
+  ],
   [
     "src/homeostasis/vital-consolidation",
     "EqualityOperator",
