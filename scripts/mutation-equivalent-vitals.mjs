@@ -17,6 +17,27 @@ const QUIET =
 const SCRATCH = "equivalent: onTrainBegin empties the per-layer scratch list before the first step fills it";
 
 export const VITALS_ENTRIES = [
+  [
+    "src/homeostasis/vital-memory",
+    "EqualityOperator",
+    "yCols > store.yCols",
+    "yCols >= store.yCols",
+    "harmless: only speed; at the same width the targets are copied into a new buffer of the same width, the same values",
+  ],
+  [
+    "src/homeostasis/vital-memory",
+    "EqualityOperator",
+    "r < store.size",
+    "r <= store.size",
+    "equivalent: the extra row is past the rows held: zeros copied onto zeros, or an empty subarray when the store is full",
+  ],
+  [
+    "src/homeostasis/vital-memory",
+    "ConditionalExpression",
+    "store.size === 0",
+    "false",
+    "harmless: a store that holds no row has width 0, so the width test returns the batch as well, unless it was offered a batch of 0 rows; only then would a row of zeros be replayed",
+  ],
   ["src/homeostasis/cbp", "ArrayDeclaration", "[]", '["Stryker was here"]', SCRATCH],
   [
     "src/homeostasis/cbp",

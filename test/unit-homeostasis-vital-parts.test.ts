@@ -161,7 +161,12 @@ test("a rollback's outcome and words: put back, a model grown since, an older ch
     new Rng(1),
   );
   const other = new Sequential([new Dense(5, { activation: "relu" }), new Dense(2)]).build(2, new Rng(1));
-  for (const m of [grown, other]) {
+  // The snapshot's four parameters first, then a layer more (a head grown behind them).
+  const longer = new Sequential([new Dense(4, { activation: "relu" }), new Dense(2), new Dense(2)]).build(
+    2,
+    new Rng(1),
+  );
+  for (const m of [grown, other, longer]) {
     const kept = m.parameters().map(([, t]) => Array.from(t.data));
     assert.equal(putBack(snap, testControl(m), 0), "reshaped");
     assert.deepEqual(
