@@ -198,16 +198,18 @@ test("the segment let go: the oldest whose labels another holds, else the oldest
   assert.equal(segmentToDrop([seg([0, 1]), seg([1, 2]), seg([2])]), 1);
 });
 
+/** The plasticity rule's options for the window tests: the baseline taken from the first check, windows of 3. */
+const WINDOW_3 = {
+  baselineStart: 0,
+  window: 3,
+  lossRise: 0.05,
+  dormantRise: 0.05,
+  dormantMost: 0.5,
+  rankDrop: 0.25,
+  depth: 2,
+};
+
 test("the plasticity baseline: ranks averaged over the checks that measured one, NaN where none did", () => {
-  const O = {
-    baselineStart: 0,
-    window: 3,
-    lossRise: 0.05,
-    dormantRise: 0.05,
-    dormantMost: 0.5,
-    rankDrop: 0.25,
-    depth: 2,
-  };
   const sig = (loss: number, rank: number) => ({
     loss,
     dormant: 0.1,
@@ -216,10 +218,11 @@ test("the plasticity baseline: ranks averaged over the checks that measured one,
     weightChange: Number.NaN,
   });
   const mem = freshPlasticity();
-  for (const x of [sig(1, 20), sig(1, Number.NaN), sig(1, 10)]) observePlasticity(mem, x, O);
+  for (const x of [sig(1, 20), sig(1, Number.NaN), sig(1, 10)]) observePlasticity(mem, x, WINDOW_3);
   assert.deepEqual([mem.base!.effectiveRank, mem.base!.stableRank], [15, 3.75]);
   const none = freshPlasticity();
-  for (const x of [sig(1, Number.NaN), sig(1, Number.NaN), sig(1, Number.NaN)]) observePlasticity(none, x, O);
+  for (const x of [sig(1, Number.NaN), sig(1, Number.NaN), sig(1, Number.NaN)])
+    observePlasticity(none, x, WINDOW_3);
   assert.ok(Number.isNaN(none.base!.effectiveRank) && Number.isNaN(none.base!.stableRank));
   assert.deepEqual(mem.baseChecks, [1, 3]);
 });
@@ -286,15 +289,6 @@ test("plasticityLoss: a rule that holds at its first reading is reported, in exa
 });
 
 test("the plasticity window: a check without a dormant reading is left out of its mean; ranks kept for the window's checks only", () => {
-  const O = {
-    baselineStart: 0,
-    window: 3,
-    lossRise: 0.05,
-    dormantRise: 0.05,
-    dormantMost: 0.5,
-    rankDrop: 0.25,
-    depth: 2,
-  };
   const sig = (dormant: number, rank: number) => ({
     loss: 1,
     dormant,
@@ -303,10 +297,10 @@ test("the plasticity window: a check without a dormant reading is left out of it
     weightChange: Number.NaN,
   });
   const mem = freshPlasticity();
-  for (const x of [sig(0.1, 9), sig(0.1, 9), sig(0.1, 9)]) observePlasticity(mem, x, O);
+  for (const x of [sig(0.1, 9), sig(0.1, 9), sig(0.1, 9)]) observePlasticity(mem, x, WINDOW_3);
   let r = null;
   for (const x of [sig(0.2, 10), sig(Number.NaN, 20), sig(0.4, 30), sig(0.4, 40)])
-    r = observePlasticity(mem, x, O);
+    r = observePlasticity(mem, x, WINDOW_3);
   // The window is checks 5–7: dormant (NaN, 0.4, 0.4) → 0.4; ranks 20, 30, 40 → 30.
   assert.deepEqual([r!.now.dormant, r!.now.effectiveRank, r!.from], [0.4, 30, 5]);
 });

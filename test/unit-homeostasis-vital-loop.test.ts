@@ -22,7 +22,14 @@ import { Sequential } from "../src/nn/sequential.js";
 import { sgd } from "../src/optim/optimizers.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
-import type { Batch, BatchEvent, EpochEvent, History, Observer } from "../src/train/events.js";
+import type {
+  Batch,
+  BatchEvent,
+  EpochEvent,
+  History,
+  Observer,
+  TrainingControl,
+} from "../src/train/events.js";
 import { fit } from "../src/train/fit.js";
 import { batchEvent, rows, type TestControl, testControl } from "./helpers/control.js";
 import { blobs } from "./helpers/health-zoo.js";
@@ -48,21 +55,36 @@ function spy(name: string, calls: string[], answers: Partial<Regulator> = {}): R
 const remedyOf = (r: Regulator, recycles = false): Remedy => ({ name: r.name, recycles, make: () => [r] });
 
 /**
- * A loop restored from a checkpoint in which `running` are switched on, as a resumed run finds them (the
- * checkpoint written once training had begun on `control`'s model, so that its monitor knows the layers).
+ * A loop over `remedies` restored from a checkpoint written once training had begun on `control`'s model
+ * (so that its monitor knows the layers): its loop state patched (`order: undefined` leaves the order out,
+ * as checkpoints before it did), and the switched-on remedies' states `states` (default null each).
  */
-function withRunning(running: Regulator[], options: VitalsOptions = {}, control = tiny().control) {
-  const loop = vitals(
-    { plasticity: false, forgettingBudget: 0, seed: 1, ...options },
-    running.map((r) => remedyOf(r)),
-  );
+function restoredLoop(
+  remedies: Remedy[],
+  patch: Record<string, unknown>,
+  options: VitalsOptions,
+  control: TrainingControl,
+  states?: unknown[][],
+) {
+  const loop = vitals({ seed: 1, ...options }, remedies);
   loop.onTrainBegin?.(control);
   const s = loop.getState() as Saved;
-  s.loop.active = running.map((_, i) => i);
-  s.regulators = running.map((r) => [{ saved: r.name }]);
+  Object.assign(s.loop, patch);
+  if ("order" in patch && patch.order === undefined) delete s.loop.order;
+  s.regulators = states ?? (s.loop.active as number[]).map(() => [null]);
   loop.setState(s);
   return loop;
 }
+
+/** A loop restored with `running` switched on, as a resumed run finds them. */
+const withRunning = (running: Regulator[], options: VitalsOptions = {}, control = tiny().control) =>
+  restoredLoop(
+    running.map((r) => remedyOf(r)),
+    { active: running.map((_, i) => i) },
+    { plasticity: false, forgettingBudget: 0, ...options },
+    control,
+    running.map((r) => [{ saved: r.name }]),
+  );
 
 /** `n` rows of `row` (and a one-hot target of the first class). */
 const batchOf = (n: number, row: number[]): Batch => ({
@@ -253,22 +275,17 @@ function resumedVerdict(
   options: VitalsOptions = {},
   observers: Observer[] = [],
 ) {
-  const loop = vitals({ ...small, seed: 1, ...options }, remedies);
-  const m = net();
-  loop.onTrainBegin?.(testControl(m));
-  const s = loop.getState() as Saved;
   const dormant = saved.dormant ?? 0;
   const before = { loss: saved.before, dormant, effectiveRank: 99, stableRank: 9, weightChange: 0 };
-  Object.assign(s.loop, {
-    active: saved.active,
-    pending: { remedy: saved.pending, step: 3, before },
-    tried: saved.tried,
-    next: saved.next,
-    order: saved.order,
-  });
-  if (saved.order === undefined) delete s.loop.order;
-  s.regulators = saved.active.map(() => [null]);
-  loop.setState(s);
+  const m = net();
+  const { active, tried, next, order } = saved;
+  const pending = { remedy: saved.pending, step: 3, before };
+  const loop = restoredLoop(
+    remedies,
+    { active, pending, tried, next, order },
+    { ...small, ...options },
+    testControl(m),
+  );
   fit(m, data(), { ...opts, epochs: 8, observers: [...observers, loop] });
   return loop;
 }
@@ -495,34 +512,45 @@ test("consolidation's importance capped so that a step on its penalty alone stop
   assert.deepEqual(Array.from(g.data), [4, 10, 10]);
 });
 
+/**
+ * A loop holding consolidation at strength 4, restored on `c`'s tiny network: all importance (100) on
+ * layer 0's first bias (0.1), anchored at 0; `lr` the latest step's, where one was taken.
+ */
+function consolidating(c: TrainingControl, lr?: number) {
+  const zeros = () => Object.fromEntries(c.parameters.map(([n, t]) => [n, new Float32Array(t.size)]));
+  const importance = zeros();
+  importance["0.bias"][0] = 100;
+  const consolidation = { ...freshConsolidation(), value: 4, anchor: zeros(), importance };
+  return restoredLoop(
+    [],
+    { consolidation: lr === undefined ? consolidation : { ...consolidation, lr } },
+    { plasticity: false, forgettingBudget: 0.1, memoryRemedy: "consolidation" },
+    c,
+  );
+}
+
+/** The loop's loss term on a one-row batch of `c`'s tiny network. */
+const penaltyOf = (loop: ReturnType<typeof vitals>, c: TrainingControl): number => {
+  const ctx = {
+    batch: batchOf(1, [0, 0]),
+    logits: rows([[0, 0]]),
+    parameters: c.parameters,
+    step: 1,
+    epoch: 0,
+  };
+  return loop.lossTerm?.(ctx, c)?.item() ?? Number.NaN;
+};
+const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-6 * b, `${a} against ${b}`);
+
 test("the cap is for SGD and unknown optimisers: under Adam and its kind the importance stands as it is", () => {
   // Strength 4, the last step's lr 0.1: cap 1 / (2 · 4 · 0.1) = 1.25. All importance on layer 0's first
   // bias (0.1), anchored at 0: the penalty is 4 · 100 · 0.1² = 4 as it stands, 4 · 1.25 · 0.1² = 0.05 capped.
   const penaltyUnder = (optimizerType: string | undefined) => {
-    const { control } = tiny();
-    const c = { ...control, optimizerType };
-    const loop = vitals(
-      { plasticity: false, forgettingBudget: 0.1, memoryRemedy: "consolidation", seed: 1 },
-      [],
-    );
+    const c = { ...tiny().control, optimizerType };
+    const loop = consolidating(c, 0.1);
     loop.onTrainBegin?.(c);
-    const s = loop.getState() as Saved;
-    const zeros = () => Object.fromEntries(c.parameters.map(([n, t]) => [n, new Float32Array(t.size)]));
-    const importance = zeros();
-    importance["0.bias"][0] = 100;
-    s.loop.consolidation = { ...freshConsolidation(), value: 4, anchor: zeros(), importance, lr: 0.1 };
-    loop.setState(s);
-    loop.onTrainBegin?.(c);
-    const ctx = {
-      batch: batchOf(1, [0, 0]),
-      logits: rows([[0, 0]]),
-      parameters: c.parameters,
-      step: 1,
-      epoch: 0,
-    };
-    return loop.lossTerm?.(ctx, c)?.item() ?? Number.NaN;
+    return penaltyOf(loop, c);
   };
-  const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-6 * b, `${a} against ${b}`);
   for (const type of ["adam", "adamw", "rmsprop", "adagrad"]) close(penaltyUnder(type), 4);
   for (const type of ["sgd", "mine", undefined]) close(penaltyUnder(type), 0.05);
 });
@@ -586,18 +614,14 @@ test("a budget renews only when some remedy is off to try again; its words name 
   // Restored from a checkpoint (remedies a and b; `active` on, `order` tried), then trained healthily for
   // well over one window of 8 checks.
   const restored = (saved: { active: number[]; order?: number[]; exhausted: boolean }) => {
-    const loop = vitals({ ...small, seed: 1, maxRemedies: 3, renewAfter: 1 }, [
-      remedyOf(spy("a", [])),
-      remedyOf(spy("b", [])),
-    ]);
     const m = net();
-    loop.onTrainBegin?.(testControl(m));
-    const s = loop.getState() as Saved;
     const tried = saved.order?.length ?? 1;
-    Object.assign(s.loop, { ...saved, tried, next: tried, pending: null });
-    if (saved.order === undefined) delete s.loop.order;
-    s.regulators = saved.active.map(() => [null]);
-    loop.setState(s);
+    const loop = restoredLoop(
+      [remedyOf(spy("a", [])), remedyOf(spy("b", []))],
+      { ...saved, order: saved.order, tried, next: tried, pending: null },
+      { ...small, maxRemedies: 3, renewAfter: 1 },
+      testControl(m),
+    );
     fit(m, data(), { ...opts, epochs: 8, observers: [loop] });
     const st = (loop.getState() as Saved).loop;
     return { events: loop.events, order: st.order, tried: st.tried, exhausted: st.exhausted };
@@ -694,29 +718,11 @@ test("consolidation's cap follows the learning rate as it changes", () => {
   // One weight of importance 100 at distance 0.1, strength 4: capped at 1 / (8 · lr): lr 0.1 → 1.25,
   // penalty 4 · 1.25 · 0.01 = 0.05; lr 0.05 → 2.5, penalty 0.1.
   const { control } = tiny();
-  const loop = vitals(
-    { plasticity: false, forgettingBudget: 0.1, memoryRemedy: "consolidation", seed: 1 },
-    [],
-  );
-  loop.onTrainBegin?.(control);
-  const s = loop.getState() as Saved;
-  const zeros = () => Object.fromEntries(control.parameters.map(([n, t]) => [n, new Float32Array(t.size)]));
-  const importance = zeros();
-  importance["0.bias"][0] = 100;
-  s.loop.consolidation = { ...freshConsolidation(), value: 4, anchor: zeros(), importance };
-  loop.setState(s);
-  const ctx = {
-    batch: batchOf(1, [0, 0]),
-    logits: rows([[0, 0]]),
-    parameters: control.parameters,
-    step: 1,
-    epoch: 0,
-  };
+  const loop = consolidating(control);
   const penaltyAfter = (lr: number) => {
     loop.onBatchEnd?.({ ...batchEvent(1, { control, x: [[0, 0]], y: [[1, 0]] }), lr }, control);
-    return loop.lossTerm?.(ctx, control)?.item() ?? Number.NaN;
+    return penaltyOf(loop, control);
   };
-  const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-6 * b, `${a} against ${b}`);
   close(penaltyAfter(0.1), 0.05);
   close(penaltyAfter(0.05), 0.1);
   close(penaltyAfter(0.05), 0.1);
