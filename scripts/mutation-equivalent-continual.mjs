@@ -196,6 +196,13 @@ export const CONTINUAL_ENTRIES = [
   [
     "src/continual/strategy-run",
     "OptionalChaining",
+    "result.epochs[0]?.train",
+    "result.epochs[0].train",
+    "equivalent: the online protocol trains each task for the config's epochs (at least 1), and fit records every epoch it starts, one a monitor stops mid-way included (endEpoch runs after the stopped batch loop), so epochs[0] is always there",
+  ],
+  [
+    "src/continual/strategy-run",
+    "OptionalChaining",
     "run.strategy.setState?.(resume.strategy)",
     "run.strategy.setState(resume.strategy)",
     "equivalent for every built-in strategy: a checkpoint holds a strategy state only from getState, and each strategy with getState has setState; a user strategy with getState alone would throw instead of losing its state",

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { countBatch, resetDeadWindow } from "../src/health/observer.js";
+import { changeLayers, countBatch, resetDeadWindow } from "../src/health/observer.js";
 import { freshState } from "../src/health/state.js";
 import { batchEvent } from "./helpers/control.js";
 
@@ -56,4 +56,14 @@ test("a reset dead-unit window starts empty and not full", () => {
   );
   assert.equal(s.deadChecks, 0);
   assert.equal(s.deadWindowFull, false);
+});
+
+test("the weight change is taken on every unit layer, the last hidden ones, or none", () => {
+  // Three hidden layers and the output layer: only `hidden` decides.
+  const layers = [true, true, true, false].map((hidden, k) => ({ hidden, name: String(k) })) as never[];
+  assert.deepEqual(changeLayers(layers, Infinity), [true, true, true, true]);
+  assert.deepEqual(changeLayers(layers, 2), [false, true, true, false]);
+  assert.deepEqual(changeLayers(layers, 1), [false, false, true, false]);
+  assert.deepEqual(changeLayers(layers, 5), [true, true, true, false]);
+  assert.deepEqual(changeLayers(layers, 0), [false, false, false, false]);
 });

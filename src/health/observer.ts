@@ -59,7 +59,7 @@ export function monitoredLayers(control: TrainingControl): LayerInfo[] {
 }
 
 /** A layer's state at the start of training; ‖W‖ (for the growth rule) only where some detector reads it. */
-export const freshLayerState = (info: LayerInfo, weighs = true): LayerState => ({
+export const freshLayerState = (info: LayerInfo, weighs: boolean): LayerState => ({
   active: new Uint8Array(info.layer.units),
   unread: true,
   prevWeightNorm: weighs ? l2Norm(info.layer.weight.data) : NaN,
