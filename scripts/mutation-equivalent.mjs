@@ -16,6 +16,9 @@ import { HOMEOSTASIS_ENTRIES, TRAIN_ENTRIES } from "./mutation-equivalent-train.
 import { VITALS_ENTRIES } from "./mutation-equivalent-vitals.mjs";
 import { matchKey } from "./mutation-rerun.mjs";
 
+const RECOUNT_ALL =
+  "only speed: a rank found short on the sampled rows is recounted on all rows, and a recount on all rows finds the design's true rank whatever sample came first";
+
 const ENTRIES = [
   [
     "src/health/checks",
@@ -31,6 +34,20 @@ const ENTRIES = [
     "false",
     "equivalent on non-empty data: one varying feature with the intercept has full rank 2, none has rank 1 of 1, so the rank test finds nothing either way",
   ],
+  [
+    "src/health/checks",
+    "ArithmeticOperator",
+    "data.n / CHECK_LIMITS.maxRankRows",
+    "data.n * CHECK_LIMITS.maxRankRows",
+    "only speed: a step of n × maxRankRows samples the first row alone, whose rank falls short, so the rank is recounted on all rows, as the original's answer is",
+  ],
+  ...["found.rank < found.columns && step > 1", "found.rank < found.columns", "step > 1"].map((code) => [
+    "src/health/checks",
+    "ConditionalExpression",
+    code,
+    "true",
+    RECOUNT_ALL,
+  ]),
   [
     "src/health/checks",
     "EqualityOperator",
