@@ -10,12 +10,15 @@
 // would cost more than the tests) and runs the unit-tier test files that cover each mutant. Results
 // are incremental per folder (reports/mutation/<folder>/incremental.json), so a second run after a
 // small change retests only what changed. When the budget runs out Stryker is stopped and the
-// mutants it had not reached are reported as such, not counted in the score; the next run then starts
-// over (Stryker 10 keeps a stopped run's results, but needs Node 22; this project supports Node 20).
+// mutants it had not reached are reported as such, not counted in the score; Stryker 9 then writes no
+// incremental report (Stryker 10 would, but needs Node 22; this project supports Node 20), so one is
+// written here from the recorder's record (scripts/mutation-salvage.mjs) and the next run goes on from
+// where this one stopped.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { cpus } from "node:os";
 import { readSections, writeFolderScore, writeRerunScore } from "./mutation-report.mjs";
+import { salvageIncremental } from "./mutation-salvage.mjs";
 import { listedRanges, parseListed } from "./mutation-rerun.mjs";
 
 const FOLDERS = ["continual", "homeostasis", "health", "train", "io"];
@@ -115,6 +118,10 @@ clearInterval(planWatch);
 // Test files stopped mid-run may still be removing their scratch files: retry.
 if (stopped) rmSync(tempDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
 if (planOnly) process.exit(existsSync(planFile) ? 0 : 1);
+if (stopped) {
+  const kept = salvageIncremental(recordDir, `${recordDir}/incremental.json`);
+  if (kept > 0) console.log(`mutate: ${kept} results kept for the next run (${recordDir}/incremental.json)`);
+}
 if (exitCode !== 0 && !stopped) {
   console.error(`mutate: Stryker exited with code ${exitCode}; docs/mutation.md left as it was`);
   process.exit(exitCode);

@@ -7,7 +7,11 @@
 //                  the test files that will run it (how many, and which) and their clean run time
 //                  (worst case: it survives), to see which slow files a folder's mutants wait on
 //   results.jsonl  one line per mutant result, appended as they come (early results included, so a
-//                  complete run has as many lines as the plan has mutants)
+//                  complete run has as many lines as the plan has mutants), with the tests that
+//                  covered and killed it
+//   tests.json     the dry run's tests (id and name: with the tap runner, one per test file), so that
+//                  a stopped run's results can be written as an incremental report Stryker reuses
+//                  (scripts/mutation-salvage.mjs)
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -23,7 +27,22 @@ const brief = (m) => ({
   status: m.status,
 });
 
+/** A result with what an incremental report keeps of it (its tests, by the dry run's ids). */
+const full = (r) => ({
+  ...brief(r),
+  statusReason: r.statusReason,
+  testsCompleted: r.testsCompleted,
+  static: r.static,
+  killedBy: r.killedBy,
+  coveredBy: r.coveredBy,
+});
+
 const recorder = {
+  onDryRunCompleted({ result }) {
+    mkdirSync(dir, { recursive: true });
+    const tests = (result.tests ?? []).map((t) => ({ id: t.id, name: t.name }));
+    writeFileSync(join(dir, "tests.json"), JSON.stringify(tests));
+  },
   onMutationTestingPlanReady({ mutantPlans }) {
     mkdirSync(dir, { recursive: true });
     const planned = mutantPlans.map((p) => ({
@@ -36,7 +55,7 @@ const recorder = {
     writeFileSync(join(dir, "results.jsonl"), "");
   },
   onMutantTested(result) {
-    appendFileSync(join(dir, "results.jsonl"), `${JSON.stringify(brief(result))}\n`);
+    appendFileSync(join(dir, "results.jsonl"), `${JSON.stringify(full(result))}\n`);
   },
 };
 
