@@ -1,5 +1,5 @@
-// The reasons for the surviving mutants of src/health's vital-signs files (vitals, vital-rules, policy),
-// in the form of scripts/mutation-equivalent.mjs, which spreads them into its list: the file without
+// The reasons for the surviving mutants of src/health's vital-signs files (vitals, vital-rules, policy)
+// and of its repairs (repairs, state), in the form of scripts/mutation-equivalent.mjs, which spreads them into its list: the file without
 // extension, the mutator, the code and replacement as docs/mutation.md prints them, and why the mutant
 // is equivalent or harmless.
 const TIE = "harmless: differs only when two floating-point values are exactly equal";
@@ -131,5 +131,47 @@ export const HEALTH_ENTRIES = [
     "score < seg.best",
     "score <= seg.best",
     "equivalent: on a tie the best is set to the value it already has",
+  ],
+  [
+    "src/health/repairs",
+    "BooleanLiteral",
+    "false",
+    "true",
+    "equivalent: with neither snapshot taken, `same` decides only whether the first snapshot recycles the older one's arrays (there is none either way) and ends set to true by that snapshot",
+  ],
+  [
+    "src/health/repairs",
+    "ConditionalExpression",
+    "buf && buf.length === t.data.length",
+    "false",
+    "only speed: every snapshot's arrays are then fresh copies, the same values in new memory (unit-health-lsuv-edges checks the values when the lengths change)",
+  ],
+  [
+    "src/health/repairs",
+    "BlockStatement",
+    "{ buf.set(t.data); return buf; }",
+    "{}",
+    "only speed: the copy falls through to t.data.slice(), the same values in new memory",
+  ],
+  [
+    "src/health/repairs",
+    "EqualityOperator",
+    "k < w.length",
+    "k <= w.length",
+    "equivalent: w[w.length] is past the end of a Float32Array, so the extra write is dropped",
+  ],
+  [
+    "src/health/repairs",
+    "EqualityOperator",
+    "k < layer.bias.data.length",
+    "k <= layer.bias.data.length",
+    "equivalent: the bias's element past its end is dropped, as above",
+  ],
+  [
+    "src/health/repairs",
+    "AssignmentOperator",
+    "s += a[i]",
+    "s -= a[i]",
+    "equivalent: the spread reads the mean only squared, and (−m)² = m² to the last bit",
   ],
 ];
