@@ -174,4 +174,11 @@ export const HEALTH_ENTRIES = [
     "s -= a[i]",
     "equivalent: the spread reads the mean only squared, and (−m)² = m² to the last bit",
   ],
+  [
+    "src/health/findings",
+    "LogicalOperator",
+    "first && out",
+    "first || out",
+    "equivalent: first and out are the list's first and last entries, both there or (an empty list) both undefined",
+  ],
 ];
