@@ -244,4 +244,25 @@ export const HEALTH_ENTRIES = [
     "false",
     "only speed: a fresh array each check step instead of the kept one, the same values",
   ],
+  [
+    "src/health/monitor",
+    "ObjectLiteral",
+    "{ type: kind.name }",
+    "{}",
+    "equivalent: a kind object given in the list is parsed with `type` as an allowed extra key, and its options are read the same with or without it",
+  ],
+  [
+    "src/health/observer",
+    "ArrayDeclaration",
+    "[]",
+    '["Stryker was here"]',
+    "by line: a fresh layer's deadUnits is read only by a dead-unit repair, whose rules need a closed window (dyingRelu: deadWindowFull; deadUnits: a deadFraction, NaN until then), and closing it replaces the list; changeLayers' empty set made to hold a string holds no layer index",
+  ],
+  [
+    "src/health/observer",
+    "EqualityOperator",
+    "labels[r] > 0.5",
+    "labels[r] >= 0.5",
+    "harmless: differs only for a target of exactly 0.5 in a run whose first batch had only 0/1 targets",
+  ],
 ];
