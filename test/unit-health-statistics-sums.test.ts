@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { argmaxRow, l2Norm, meanStd, sumSquaresF32 } from "../src/health/statistics.js";
+import { argmaxRow, l2Norm, meanStd, SeriesRecorder, sumSquaresF32 } from "../src/health/statistics.js";
 
 test("meanStd: the mean and the population standard deviation", () => {
   assert.deepEqual(meanStd([1, 2, 3, 6]), { mean: 3, std: Math.sqrt(3.5) });
@@ -30,4 +30,13 @@ test("l2Norm of float32 weights: the generic loop's sum in index order, at every
     assert.equal(l2Norm(a), Math.sqrt(sum), `length ${n}`);
     assert.equal(l2Norm(Array.from(a)), Math.sqrt(sum), `length ${n}, a plain array`);
   }
+});
+
+test("a series recorder hands out copies: changing them changes nothing recorded", () => {
+  const r = new SeriesRecorder(20);
+  r.add({ step: 20, loss: 1, gradNorm: 2, layers: [] });
+  r.result().points.length = 0;
+  r.getState().points.length = 0;
+  assert.equal(r.result().points.length, 1);
+  assert.equal(r.getState().points.length, 1);
 });
