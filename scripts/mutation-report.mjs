@@ -17,7 +17,8 @@ one folder at a time — edit scripts/mutation-report.mjs, not this page.
 **Score** = detected / (detected + undetected), where detected = killed + timed out and undetected =
 survived + no coverage (Stryker's mutation score). Runtime errors and mutants disabled by a
 \`// Stryker disable\` comment (ignored) are not counted; *not run* are mutants the time budget did not
-reach. *Minutes* is the wall time of the run on the CPU named, with that many mutants tested at once.
+reach (a stopped run's results are kept, so the next run of the folder starts with them and tests the
+rest: scripts/mutation-salvage.mjs). *Minutes* is the wall time of the run on the CPU named, with that many mutants tested at once.
 Each mutant names its line in src/ where its code is found there verbatim, else its line in dist/.
 src/io is run a few files at a time (\`--files\`), and each run replaces its section below: the
 per-file record of src/io, with each run's command, is kept in docs/mutation-io.md.

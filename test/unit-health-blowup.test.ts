@@ -66,6 +66,11 @@ test("at the limits exactly, or below them, the weights blew up: cut the learnin
   assert.equal(diagnoseBlowUp(4, NaN, 0, norms(3.75, 5), 0.0625, T).kind, "nonFinite");
   assert.equal(diagnoseBlowUp(4, NaN, 0, norms(3.75, 5), 0.0624, T).kind, "explodingGradients");
   assert.equal(diagnoseBlowUp(4, NaN, 0, norms(70.01, 1), 1e9, T).kind, "explodingGradients");
+  // A ratio of exactly 70 with a growth above 100: exploding, said by its growth.
+  assert.match(
+    diagnoseBlowUp(4, NaN, 0, norms(70, 1), 0.5, T).diagnosis,
+    /with a gradient norm of 7\.0e\+1, 140× the typical one: /,
+  );
 });
 
 test("an unknown or zero typical norm counts as 1; a zero output gradient does not divide by zero", () => {

@@ -204,3 +204,10 @@ test("NaN weights fed by some input columns only: the data's fault, unrepairable
   hidden.weight.data.fill(NaN);
   assert.equal(detector.check!(nanFirst, seen)?.unrepairable, undefined);
 });
+
+test("an unknown detector's name is refused naming the run-config field it is chosen in", () => {
+  assert.throws(() => detectors.get("noSuchDetector"), {
+    message:
+      /^health\.detectors\.type: unknown health detector string "noSuchDetector"; expected one of nonFiniteWeights, /,
+  });
+});

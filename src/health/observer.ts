@@ -78,9 +78,6 @@ export interface PictureMeasures {
   weights: boolean;
 }
 
-/** The stability monitor's picture: ‖W‖ and the update ratio, no vital-signs measure. */
-export const STABILITY_MEASURES: PictureMeasures = { stableRank: false, change: [], weights: true };
-
 /**
  * The layers whose weight change is taken: every unit layer (`depth` Infinity), the last `depth` hidden
  * layers (those the plasticity rule reads), or none (0).
@@ -156,7 +153,7 @@ export function takePicture(
   layers: readonly LayerInfo[],
   before: readonly Float32Array[],
   t: Thresholds,
-  measures: PictureMeasures = STABILITY_MEASURES,
+  measures: PictureMeasures,
 ): { picture: TrainingPicture | null; gradNorm: number } {
   s.checks++;
   s.lossMeans.push(s.lossSum / Math.max(s.lossCount, 1));
