@@ -60,6 +60,14 @@ test("a classification window without kept outputs adds no accuracy; chance is 0
   assert.equal(picture?.chance, 0);
 });
 
+test("chance is the most frequent class's share of the rows counted", () => {
+  const { control, layers, s } = setup();
+  for (const y of [[[1, 0]], [[1, 0]], [[0, 1]], [[1, 0]]])
+    countBatch(s, batchEvent(1, { control, y }), layers);
+  const { picture } = takePicture(s, batchEvent(4, { control }), control, layers, [], T, MEASURES);
+  assert.equal(picture?.chance, 0.75);
+});
+
 test("the first check's gradient norm is kept for good; the last 64 for the median", () => {
   const { control, layers, s } = setup();
   const norms: number[] = [];

@@ -40,3 +40,11 @@ test("a series recorder hands out copies: changing them changes nothing recorded
   assert.equal(r.result().points.length, 1);
   assert.equal(r.getState().points.length, 1);
 });
+
+test("a series recorder keeps its own copy of a state it is given", () => {
+  const r = new SeriesRecorder(20);
+  const state = { points: [{ step: 20, loss: 1, gradNorm: 2, layers: [] }], stride: 1, seen: 1 };
+  r.setState(state);
+  state.points.length = 0;
+  assert.equal(r.result().points.length, 1);
+});
