@@ -64,6 +64,13 @@ export const TRAIN_ENTRIES = [
   ],
   [
     "src/train/run",
+    "EqualityOperator",
+    "this.deferred.size > 0",
+    "this.deferred.size >= 0",
+    `${ONLY_SPEED}: a size is never below 0, so this is the \`true\` above: stepDeferred with no deferred gradient is step`,
+  ],
+  [
+    "src/train/run",
     "ConditionalExpression",
     "u !== g",
     "true",
