@@ -18,7 +18,7 @@ import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
 import { rows, setDense, testControl } from "./helpers/control.js";
-import { layer, picture } from "./helpers/health-picture.js";
+import { layer, overfittingEpoch as epoch, picture } from "./helpers/health-picture.js";
 
 const kind = (name: string): DetectorKind => detectors.get(name, "test");
 const make = (name: string, options: object = {}, thresholds = T) =>
@@ -70,14 +70,6 @@ test("a rule's own options win over the monitor's thresholds, which stand for th
 });
 
 test("overfitting: its options and the thresholds decide how many epochs of a gap it waits for", () => {
-  const epoch = (i: number) => ({
-    epoch: i,
-    train: { loss: 0.2, accuracy: 0.85 },
-    validation: { loss: 0.9, accuracy: 0.6 },
-    lr: 1e-3,
-    steps: 10 * (i + 1),
-    seconds: 1,
-  });
   const two = [epoch(0), epoch(1)];
   const found = make("overfitting").epoch!(two);
   assert.deepEqual(found?.evidence, { trainAccuracy: 0.85, validationAccuracy: 0.6, gap: 0.85 - 0.6 });

@@ -14,6 +14,7 @@ import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { batchEvent, type TestControl, testControl } from "./helpers/control.js";
+import { overfittingEpoch as epoch } from "./helpers/health-picture.js";
 
 /** A 2-3-3-1 network (two hidden ReLU layers) and its control. */
 function setup(): { control: TestControl; model: Sequential } {
@@ -208,14 +209,6 @@ test("the weights a check step starts from are kept anew after a layer changed s
 });
 
 test("overfitting is judged at each epoch's end, and no more once the run has failed", () => {
-  const epoch = (i: number) => ({
-    epoch: i,
-    train: { loss: 0.2, accuracy: 0.85 },
-    validation: { loss: 0.9, accuracy: 0.6 },
-    lr: 1e-3,
-    steps: 10 * (i + 1),
-    seconds: 1,
-  });
   const { control } = setup();
   const monitor = healthMonitor({ repair: true });
   monitor.onTrainBegin!(control);

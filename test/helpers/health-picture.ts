@@ -42,3 +42,13 @@ export function picture(over: Partial<TrainingPicture> = {}): TrainingPicture {
 
 /** The kind of a finding, or null when none. */
 export const kindOf = (f: { kind: string } | null): string | null => f?.kind ?? null;
+
+/** Epoch `i`'s end of a run that overfits: train accuracy 85%, validation 60% (a gap of 0.25). */
+export const overfittingEpoch = (i: number) => ({
+  epoch: i,
+  train: { loss: 0.2, accuracy: 0.85 },
+  validation: { loss: 0.9, accuracy: 0.6 },
+  lr: 1e-3,
+  steps: 10 * (i + 1),
+  seconds: 1,
+});
