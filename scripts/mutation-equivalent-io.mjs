@@ -54,6 +54,20 @@ export const IO_ENTRIES = [
     "equivalent: k = 8 writes tables[2048 + byte], past the end of the 2048-entry Uint32Array, so the write is dropped",
   ],
   [
+    "src/io/crc32",
+    "ConditionalExpression",
+    "i + 8 <= n",
+    "false",
+    "equivalent, only speed: with the eight-byte loop skipped, the byte-at-a-time loop after it takes every byte from 0, and slicing by eight computes the same CRC as one byte at a time (unit-io-crc32 checks both paths against the published values)",
+  ],
+  [
+    "src/io/crc32",
+    "EqualityOperator",
+    "i + 8 <= n",
+    "i + 8 < n",
+    "equivalent, only speed: when the last eight bytes end exactly at n, the byte-at-a-time loop takes them instead, with the same CRC",
+  ],
+  [
     // Two mutants share this key: `let tempExists = false` made true is killed (unit-io-atomic: a failed
     // open deletes nothing); the one after the rename is named here.
     "src/io/atomic",

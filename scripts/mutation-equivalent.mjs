@@ -12,6 +12,10 @@ import { CONTINUAL_ENTRIES } from "./mutation-equivalent-continual.mjs";
 import { HEALTH_ENTRIES } from "./mutation-equivalent-health.mjs";
 import { INTERCHANGE_ENTRIES } from "./mutation-equivalent-interchange.mjs";
 import { IO_ENTRIES } from "./mutation-equivalent-io.mjs";
+import { ONNX_EXPORT_ENTRIES } from "./mutation-equivalent-onnx-export.mjs";
+import { ONNX_IMPORT_ENTRIES } from "./mutation-equivalent-onnx-import.mjs";
+import { SAFETENSORS_INTEROP_ENTRIES } from "./mutation-equivalent-safetensors-interop.mjs";
+import { TFJS_ENTRIES } from "./mutation-equivalent-tfjs.mjs";
 import { HOMEOSTASIS_ENTRIES, TRAIN_ENTRIES } from "./mutation-equivalent-train.mjs";
 import { VITALS_ENTRIES } from "./mutation-equivalent-vitals.mjs";
 import { matchKey } from "./mutation-rerun.mjs";
@@ -109,6 +113,10 @@ const ENTRIES = [
   ...HEALTH_ENTRIES,
   ...IO_ENTRIES,
   ...INTERCHANGE_ENTRIES,
+  ...ONNX_IMPORT_ENTRIES,
+  ...ONNX_EXPORT_ENTRIES,
+  ...TFJS_ENTRIES,
+  ...SAFETENSORS_INTEROP_ENTRIES,
   ...TRAIN_ENTRIES,
   ...HOMEOSTASIS_ENTRIES,
   ...VITALS_ENTRIES,
