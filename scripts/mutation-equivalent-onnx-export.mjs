@@ -2,4 +2,66 @@
 // scripts/mutation-equivalent.mjs, which spreads them into its list: the file without extension,
 // the mutator, the code and replacement as docs/mutation.md prints them, and why the mutant is
 // equivalent or harmless. docs/mutation-io.md groups them by file.
-export const ONNX_EXPORT_ENTRIES = [];
+
+/** Why window()'s guard never fires: what layer() sends it and what shapedModule makes of that. */
+const WINDOW_KINDS =
+  'layer() calls window() only for conv2d, conv1d, maxPool2d and avgPool2d, for which shapedModule (safetensors-shaped.ts) returns kind "conv" or "pool", so its refusal is unreachable and can be told apart only by a defect in shapedModule';
+
+export const ONNX_EXPORT_ENTRIES = [
+  [
+    "src/io/feature-extractor",
+    "ObjectLiteral",
+    "{ inputOrder: null, outputOrder: null }",
+    "{}",
+    "equivalent: the default is taken only by fromModel (the constructor is private; fromOnnx passes both orders), and the orders are read only for truth (the constructor's `o ? … : \"\"`, embed's `inputOrder ? … : x` and `outputOrder ? … : y`), where undefined acts as null: the same hash and embeddings",
+  ],
+  [
+    "src/io/feature-extractor",
+    "ConditionalExpression",
+    "orders[0] || orders[1]",
+    "true",
+    'equivalent: with neither order set, orders is ["", ""] and orders.join("") is "", what the else branch appends',
+  ],
+  [
+    "src/io/feature-extractor",
+    "EqualityOperator",
+    "r < rows",
+    "r <= rows",
+    "equivalent: the extra pass r = rows writes only at indices from rows·width = out.length on, which a typed array ignores, and its reads past x.data give undefined without throwing",
+  ],
+  [
+    "src/io/feature-extractor",
+    "EqualityOperator",
+    "i < width",
+    "i <= width",
+    "equivalent: the extra i = width reads order[width], undefined: a scatter writes at index NaN, which a typed array ignores; a gather writes x.data[NaN] (undefined, stored as NaN) at (r + 1)·width, the next row's first value, which that row's i = 0 overwrites next (past the end for the last row: ignored)",
+  ],
+  [
+    "src/io/onnx-export-shaped",
+    "StringLiteral",
+    '"."',
+    '""',
+    "equivalent: the index parsed from the prefix reaches only the module's `layer` field, which window() never reads (it reads kind, pad, pool, stride, op, kernel, dilation, groups, filters, channels, dims), and shapedModule uses it elsewhere only in its refusal of types layer() never passes it",
+  ],
+  [
+    "src/io/onnx-export-shaped",
+    "UnaryOperator",
+    "-1",
+    "+1",
+    "by line: p.split(\".\").at(+1) in layer()'s conv and pool branch is equivalent: the index parsed there reaches only the module's `layer` field, which window() never reads; LayerNormalization's axis, globalAvgPool's channels and concat's width made +1 are killed by unit-io-onnx-export-shaped (flat samples; the global average pool; the concat)",
+  ],
+  [
+    "src/io/onnx-export-shaped",
+    "ConditionalExpression",
+    'm.kind !== "conv" && m.kind !== "pool"',
+    "false",
+    `harmless: ${WINDOW_KINDS}`,
+  ],
+  [
+    "src/io/onnx-export-shaped",
+    "StringLiteral",
+    '""',
+    '"Stryker was here!"',
+    `by line: the refusal in window() is harmless: ${WINDOW_KINDS}; layer()'s unsupported(p, layer.type, "") and the message's empty parenthesis are killed by unit-io-onnx-export-shaped (refusals name the layer: an unknown type's message has no parenthesis)`,
+  ],
+];
