@@ -2,8 +2,8 @@
  * The ONNX file exportOnnx writes, read back field by field with the bare protobuf reader (not the
  * importer's decoder, which skips the header, node names and the batch dimension's name): the
  * ModelProto header, each activation's node with ONNX's attribute values, LayerNormalization's
- * axis, the lone Identity of a model that computes nothing, the input and output value infos and
- * the refusal of a model with no weights.
+ * axis, the lone Identity of a model that computes nothing, the input and output value infos, a
+ * model over shaped samples with only flat layers, and the refusal of a model with no weights.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -12,6 +12,7 @@ import { ProtoReader, WIRE } from "../src/io/protobuf.js";
 import { Conv2D } from "../src/nn/conv.js";
 import { Activation, Dense, Dropout, LayerNorm } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
+import { Rng } from "../src/tensor/rng.js";
 import { built } from "./helpers/models.js";
 
 type Value = number | Uint8Array;
@@ -212,6 +213,45 @@ test("a model whose layers compute nothing is one Identity from input to output"
     { inputs: ["input"], output: "output", name: "Identity", op: "Identity", attrs: [] },
   ]);
   assert.deepEqual(initializers(bytes), []);
+});
+
+test("shaped samples through flat layers: Reshape to the sample shape, the norm on its last axis, Flatten", () => {
+  // A layer norm on [2, 3] samples normalises each row of 3; on the flat [batch, 6] input its
+  // LayerNormalization would normalise all 6 values, with a scale of 3 ONNX Runtime refuses.
+  const m = new Sequential([new LayerNorm({ eps: 0.25 })]).build([2, 3], new Rng(1));
+  const bytes = exportOnnx(m);
+  assert.deepEqual(nodes(bytes), [
+    {
+      inputs: ["input", "input.shape"],
+      output: "input.Reshape",
+      name: "input.Reshape",
+      op: "Reshape",
+      attrs: [],
+    },
+    {
+      inputs: ["input.Reshape", "0.weight", "0.bias"],
+      output: "0.LayerNormalization",
+      name: "0.LayerNormalization",
+      op: "LayerNormalization",
+      attrs: [
+        ["axis", -1, 2],
+        ["epsilon", 0.25, 1],
+      ],
+    },
+    {
+      inputs: ["0.LayerNormalization"],
+      output: "output",
+      name: "output.Flatten",
+      op: "Flatten",
+      attrs: [["axis", 1, 2]],
+    },
+  ]);
+  assert.deepEqual(initializers(bytes), [
+    { name: "0.weight", dims: [3], type: 1, values: [1, 1, 1] },
+    { name: "0.bias", dims: [3], type: 1, values: [0, 0, 0] },
+    { name: "input.shape", dims: [3], type: 7, values: [0, 2, 3] },
+  ]);
+  assert.deepEqual(all(graphOf(bytes), 11).map(valueInfo)[0]!.dims, [{ param: "batch" }, { value: 6 }]);
 });
 
 test("a model with no weights is refused before anything is written, convolutions or not", () => {

@@ -16,7 +16,10 @@ import { ProtoWriter } from "./protobuf.js";
 /** TensorProto.DataType.INT64 and AttributeProto.AttributeType.INTS. */
 const INT64 = 7;
 const ATTR_INTS = 7;
-/** The layer types the flat path (and TF.js's) maps; any other goes through onnx-export-shaped.ts. */
+/**
+ * The layer types the flat path (and TF.js's) maps, on flat samples; any other, or shaped samples
+ * (whose layer norm normalises the last axis, not the whole row), go through onnx-export-shaped.ts.
+ */
 const FLAT_TYPES = new Set(["dense", "activation", "dropout", "layerNorm"]);
 
 /** The ONNX nodes of one activation (none for identity), reading `x`; gelu adds its constants to `consts`. */
@@ -78,7 +81,7 @@ type GraphSpec = GraphParts;
 
 /** Map the model's steps to ONNX nodes (an Identity node for a model with no steps that compute). */
 function graphOf(model: Sequential): GraphSpec {
-  if (model.isBuilt && model.layers.some((l) => !FLAT_TYPES.has(l.type))) {
+  if (model.isBuilt && (model.inputShape.length > 1 || model.layers.some((l) => !FLAT_TYPES.has(l.type)))) {
     const g = shapedGraph(model.layers, model.inputShape, (a) => ONNX_ACTIVATION[a as ActivationName]);
     if (g.nodes.length === 0) g.nodes.push({ op: "Identity", name: "Identity", inputs: ["input"] });
     return g;
