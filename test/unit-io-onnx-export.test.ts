@@ -3,14 +3,17 @@
  * importer's decoder, which skips the header, node names and the batch dimension's name): the
  * ModelProto header, each activation's node with ONNX's attribute values, LayerNormalization's
  * axis, the lone Identity of a model that computes nothing, the input and output value infos, a
- * model over shaped samples with only flat layers, and the refusal of a model with no weights.
+ * model over shaped samples with only flat layers, and the refusals of a model with no weights and
+ * of an activation ONNX has no node for.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { exportOnnx } from "../src/io/onnx.js";
 import { ProtoReader, WIRE } from "../src/io/protobuf.js";
+import { activations } from "../src/nn/activations.js";
 import { Conv2D } from "../src/nn/conv.js";
 import { Activation, Dense, Dropout, LayerNorm } from "../src/nn/layers.js";
+import { Flatten } from "../src/nn/reshape.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
 import { built } from "./helpers/models.js";
@@ -261,4 +264,29 @@ test("a model with no weights is refused before anything is written, convolution
       message: "ONNX export: the model has no weights yet; call build(inputDim, rng) or train it first",
       location: {},
     });
+});
+
+test("an activation a user registered has no ONNX node: a ConfigError naming the layer, flat or shaped", () => {
+  activations.register({ name: "onnxExportSquare", doc: "x².", options: {}, create: () => (x) => x });
+  try {
+    const cases: [Sequential, string][] = [
+      [built([new Dense(2), new Dense(2, { activation: "onnxExportSquare" })], 3), "1"],
+      [built([new Dense(2), new Activation("onnxExportSquare")], 3), "1"],
+      [
+        new Sequential([new Conv2D(1, { kernel: 1, activation: "onnxExportSquare" }), new Flatten()]).build(
+          [2, 2, 1],
+          new Rng(1),
+        ),
+        "0",
+      ],
+    ];
+    for (const [m, layer] of cases)
+      assert.throws(() => exportOnnx(m), {
+        name: "ConfigError",
+        message: `layer ${layer}: ONNX export has no node for the activation "onnxExportSquare"; it writes identity, linear, sigmoid, tanh, relu, leakyRelu, elu, selu, softplus, softmax, gelu`,
+        location: { layer },
+      });
+  } finally {
+    activations.unregister("onnxExportSquare");
+  }
 });

@@ -8,8 +8,9 @@
 import { SELU_ALPHA, SELU_SCALE } from "../autograd/functional.js";
 import type { ActivationName } from "../nn/activations.js";
 import type { Sequential } from "../nn/sequential.js";
+import { ConfigError } from "../tensor/errors.js";
 import { float32Bytes, modelSteps } from "./interchange.js";
-import { type GraphParts, type NodeSpec, shapedGraph } from "./onnx-export-shaped.js";
+import { type ActivationNodes, type GraphParts, type NodeSpec, shapedGraph } from "./onnx-export-shaped.js";
 import { ATTR, FLOAT, HINT_KEY } from "./onnx-graph.js";
 import { ProtoWriter } from "./protobuf.js";
 
@@ -58,10 +59,21 @@ const ONNX_ACTIVATION = {
   },
 } satisfies Record<ActivationName, (prefix: string, x: string, consts: [string, number][]) => NodeSpec[]>;
 
+/** An activation's nodes; one ONNX has no node for (a kind a user registered) is a ConfigError naming the layer. */
+function activationNodes(a: string): ActivationNodes {
+  if (Object.hasOwn(ONNX_ACTIVATION, a)) return ONNX_ACTIVATION[a as ActivationName];
+  return (p) => {
+    throw new ConfigError(
+      `layer ${p}: ONNX export has no node for the activation "${a}"; it writes ${Object.keys(ONNX_ACTIVATION).join(", ")}`,
+      { layer: p },
+    );
+  };
+}
+
 /**
  * The model's inference graph as an ONNX file (opset 17, IR version 8): input "input" [batch, inputDim]
- * float32, output "output". A float64 model is written in float32. A layer type ONNX export does not
- * know is a `ConfigError` naming the layer.
+ * float32, output "output". A float64 model is written in float32. A layer type or an activation ONNX
+ * export does not know is a `ConfigError` naming the layer.
  *
  * @example
  * const onnx = exportOnnx(model); // the bytes of model.onnx
@@ -82,7 +94,7 @@ type GraphSpec = GraphParts;
 /** Map the model's steps to ONNX nodes (an Identity node for a model with no steps that compute). */
 function graphOf(model: Sequential): GraphSpec {
   if (model.isBuilt && (model.inputShape.length > 1 || model.layers.some((l) => !FLAT_TYPES.has(l.type)))) {
-    const g = shapedGraph(model.layers, model.inputShape, (a) => ONNX_ACTIVATION[a as ActivationName]);
+    const g = shapedGraph(model.layers, model.inputShape, activationNodes);
     if (g.nodes.length === 0) g.nodes.push({ op: "Identity", name: "Identity", inputs: ["input"] });
     return g;
   }
@@ -109,7 +121,7 @@ function graphOf(model: Sequential): GraphSpec {
         },
       ]);
     } else if (step.op === "act") {
-      push(ONNX_ACTIVATION[step.activation](p, x, scalars));
+      push(activationNodes(step.activation)(p, x, scalars));
     } else if (step.op === "layerNorm") {
       weights.push(
         [`${p}.weight`, [step.weight.length], step.weight],
