@@ -7,6 +7,14 @@
 const WINDOW_KINDS =
   'layer() calls window() only for conv2d, conv1d, maxPool2d and avgPool2d, for which shapedModule (safetensors-shaped.ts) returns kind "conv" or "pool", so its refusal is unreachable and can be told apart only by a defect in shapedModule';
 
+/** Why exportOnnx's fallback Identity in the shaped branch is never written. */
+const SHAPED_NEVER_EMPTY =
+  "graphOf takes the shaped branch only for shaped samples (shapedGraph then writes input.Reshape first) or a layer outside FLAT_TYPES, and every such layer shapedGraph maps writes at least one node (a residual its Add, a concat its Concat, flatten, reshape, the norms, pools, convs and embedding theirs) or is refused, so g.nodes is never empty there; the fallback can be told apart only by a defect in shapedGraph";
+
+/** Why FLAT_TYPES' members only pick between two paths that write the same file. */
+const FLAT_OR_SHAPED =
+  "the set only picks the flat path or shapedGraph for a built model on flat samples made of dense, activation, dropout and layerNorm layers (shaped samples and other types take shapedGraph either way; an unbuilt model is refused by modelSteps before either), and for such a model shapedGraph writes the same parts: Gemm with the same inputs and [units, inputDim] weight, the same activationNodes with the same prefix (the layer index), nothing for dropout, LayerNormalization with [width] weights, no int64 initializers, an Identity from input when nothing computes, the same ConfigError for an activation ONNX has no node for; with the set emptied, 116 models (every activation in Dense and Activation, with and without bias, float32 and float64, built or not) wrote identical bytes or errors";
+
 export const ONNX_EXPORT_ENTRIES = [
   [
     "src/io/feature-extractor",
@@ -63,5 +71,64 @@ export const ONNX_EXPORT_ENTRIES = [
     '""',
     '"Stryker was here!"',
     `by line: the refusal in window() is harmless: ${WINDOW_KINDS}; layer()'s unsupported(p, layer.type, "") and the message's empty parenthesis are killed by unit-io-onnx-export-shaped (refusals name the layer: an unknown type's message has no parenthesis)`,
+  ],
+  [
+    "src/io/onnx-export",
+    "ArrayDeclaration",
+    '["dense", "activation", "dropout", "layerNorm"]',
+    "[]",
+    `equivalent: ${FLAT_OR_SHAPED}`,
+  ],
+  [
+    "src/io/onnx-export",
+    "StringLiteral",
+    '"dense"',
+    '""',
+    `by line: FLAT_TYPES' "dense" is equivalent: ${FLAT_OR_SHAPED}; step.op === "dense" is killed by unit-io-onnx-export (each activation is one node named after its layer)`,
+  ],
+  ["src/io/onnx-export", "StringLiteral", '"activation"', '""', `equivalent: ${FLAT_OR_SHAPED}`],
+  ["src/io/onnx-export", "StringLiteral", '"dropout"', '""', `equivalent: ${FLAT_OR_SHAPED}`],
+  [
+    "src/io/onnx-export",
+    "StringLiteral",
+    '"layerNorm"',
+    '""',
+    `by line: FLAT_TYPES' "layerNorm" is equivalent: ${FLAT_OR_SHAPED}; step.op === "layerNorm" is killed by unit-io-onnx-export (a layer norm is LayerNormalization over the last axis)`,
+  ],
+  [
+    "src/io/onnx-export",
+    "ConditionalExpression",
+    "g.nodes.length === 0",
+    "false",
+    `harmless: ${SHAPED_NEVER_EMPTY}`,
+  ],
+  [
+    "src/io/onnx-export",
+    "ObjectLiteral",
+    '{ op: "Identity", name: "Identity", inputs: ["input"] }',
+    "{}",
+    `harmless: ${SHAPED_NEVER_EMPTY}`,
+  ],
+  ["src/io/onnx-export", "ArrayDeclaration", '["input"]', "[]", `harmless: ${SHAPED_NEVER_EMPTY}`],
+  [
+    "src/io/onnx-export",
+    "StringLiteral",
+    '"Identity"',
+    '""',
+    `by line: the shaped branch's fallback Identity (op and name) is harmless: ${SHAPED_NEVER_EMPTY}; the flat path's (op and name) are killed by unit-io-onnx-export (a model whose layers compute nothing is one Identity from input to output)`,
+  ],
+  [
+    "src/io/onnx-export",
+    "StringLiteral",
+    '"input"',
+    '""',
+    `by line: the shaped branch's fallback Identity input is harmless: ${SHAPED_NEVER_EMPTY}; the flat path's first tensor and the graph input's name are killed by unit-io-onnx-export (each activation is one node named after its layer; input and output are float32 [batch, width])`,
+  ],
+  [
+    "src/io/onnx-export",
+    "ConditionalExpression",
+    'kind === "ints"',
+    "true",
+    'equivalent: no node exportOnnx writes has an "s" attribute (the activation table and onnx-export-shaped.ts write only "f", "i" and "ints" ones), so every attribute that reaches this test is "ints" and the string branch after it never runs',
   ],
 ];
