@@ -2,13 +2,14 @@
  * ONNX export of shaped layers, checked by ONNX Runtime (an independent implementation of every op):
  * convolutions with uneven "same" padding and groups, max and average pools, BatchNorm in eval mode
  * (running statistics away from 0 and 1), flatten, residuals with and without projections, concat;
- * Conv1D, GroupNorm (composed at opset 17), Reshape and Embedding (Cast, Gather).
+ * Conv1D, GroupNorm (composed at opset 17), Reshape and Embedding (Cast, Gather); a layer norm on
+ * shaped samples, which normalises each position's last axis.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as ort from "onnxruntime-web";
 import { exportOnnx } from "../src/io/onnx.js";
-import { Dense } from "../src/nn/layers.js";
+import { Activation, Dense, Dropout, LayerNorm } from "../src/nn/layers.js";
 import { Conv1D } from "../src/nn/conv.js";
 import type { Layer } from "../src/nn/layer.js";
 import { BatchNorm, Embedding, GroupNorm } from "../src/nn/norm-layers.js";
@@ -53,6 +54,12 @@ const more: [string, Layer[], number[], number?][] = [
   ["groupNorm on flat rows", [new GroupNorm(2)], [6]],
   ["reshape + groupNorm", [new Reshape([4, -1]), new GroupNorm(1), new Flatten()], [12]],
   ["embedding + flatten", [new Embedding(11, 3), new Flatten(), new Dense(2)], [4], 11],
+  // Only flat-path layers, on shaped samples: the norm is over each position's last axis, not the row.
+  [
+    "layerNorm + tanh + dropout on [2, 3]",
+    [new LayerNorm(), new Activation("tanh"), new Dropout(0.5)],
+    [2, 3],
+  ],
 ];
 more.forEach(([name, layers, shape, ids], k) => {
   const size = shape.reduce((a, d) => a * d, 1);

@@ -90,6 +90,12 @@ const CASES: Case[] = [
   { name: "GlobalAvgPool 2-D", layers: () => [new GlobalAvgPool()], shape: [3, 4, 5] },
   { name: "GlobalAvgPool 1-D", layers: () => [new GlobalAvgPool()], shape: [6, 4] },
   {
+    // Only flat-path layers, on shaped samples: the norm is over each position's last axis, not the row.
+    name: "LayerNorm + tanh + dropout on [2, 3]",
+    layers: () => [new LayerNorm(), new Activation("tanh"), new Dropout(0.5)],
+    shape: [2, 3],
+  },
+  {
     name: "Flatten + Dense",
     layers: () => [new Flatten(), new Dense(3, { activation: "softmax" })],
     shape: [2, 3, 4],
