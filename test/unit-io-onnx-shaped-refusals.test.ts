@@ -1,8 +1,8 @@
 /**
  * The conv import's rarer paths: a Reshape, BatchNormalization or Gemm whose constant input is missing
  * (the file and node named, word for word), a batch norm after a Flatten of a channels-first image
- * (its features moved to Homeostat's channels-last order), and a window op on an image whose axes
- * were transposed out of reach.
+ * (its features moved to Homeostat's channels-last order), a window op on an image whose axes were
+ * transposed out of reach, and a Pad whose pads are not int64.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -65,4 +65,18 @@ test("a pool on an image transposed to [H, W, C] is refused, naming the dims it 
     { op: "MaxPool", form: transposed, attrs: { kernel_shape: { ints: [2, 2] } } },
     "needs a channels-first image [channels, height, width] per sample; its input is [3, 4, 2] in an arrangement the import cannot follow",
   );
+});
+
+test("a Pad whose pads are float32, not int64, is refused rather than read as no padding", () => {
+  // This graph pads the 2×2 image to 4×4; the import once took its float pads for none.
+  const nodes: NodeDef[] = [
+    { op: "Pad", inputs: ["x", "p"], output: "h" },
+    { op: "Flatten", inputs: ["h"], output: "y" },
+  ];
+  const pads = Float32Array.of(0, 0, 1, 1, 0, 0, 1, 1);
+  const bytes = foreignOnnx(nodes, [["p", [8], pads]], { inputs: [{ name: "x", dims: ["N", 1, 2, 2] }] });
+  assert.throws(() => importOnnx(bytes, "net.onnx"), {
+    name: "ModelFileError",
+    message: 'net.onnx: node "n0" (Pad): expects constant int64 pads',
+  });
 });
