@@ -330,7 +330,9 @@ function biasAdd(c: NodeCtx): Form {
 }
 
 function pad(c: NodeCtx): Form {
-  const pads = c.n.inputs[1] ? (c.constant(c.n.inputs[1]).ints ?? []) : c.ints("pads", []);
+  const pads = c.n.inputs[1]
+    ? (c.constant(c.n.inputs[1]).ints ?? c.fail("expects constant int64 pads"))
+    : c.ints("pads", []);
   if ((c.n.attrs.get("mode")?.s ?? "constant") !== "constant" || pads.some((p) => p !== 0))
     c.fail(
       `pads [${pads.join(", ")}]; only a Pad that adds nothing is supported (put the padding in the Conv or pool)`,
