@@ -238,11 +238,6 @@ export class ProtoReader {
     return this.bytesField();
   }
 
-  /** Check a record's wire type before reading its value. */
-  expect(f: ProtoField, wire: number, name: string): void {
-    if (f.wire !== wire) this.fail(`field ${name} (#${f.field}) has wire type ${f.wire}, expected ${wire}`);
-  }
-
   /** Step over a value that the caller does not need. Groups (wire types 3, 4) are refused. */
   skip(wire: number): void {
     switch (wire) {
