@@ -66,6 +66,9 @@ export function importShapedGraph(g: OnnxGraph, nodes: OnnxNode[], file: string)
       );
     const out = n.outputs[0];
     if (!out) throw new ModelFileError(`${file}: ${n.label}: has no output`);
+    // A value computed twice could make the walk below circle forever (a cycle of dominators).
+    if (w.depth.has(out))
+      throw new ModelFileError(`${file}: ${n.label}: computes "${out}", which the graph already has`);
     const dom = data.length === 1 ? data[0] : commonDominator(w, data);
     w.producer.set(out, n);
     w.idom.set(out, dom);
@@ -201,7 +204,8 @@ function join(w: Walk, n: OnnxNode, data: string[], fork: string, form: Form, ma
 /** Whether `skip` is what `Residual` adds to `body` on input `input`: the input, or its projection. */
 function isSkip(skip: Branch, body: Branch, input: Form): boolean {
   if (!sameForm(body.form, skip.form)) return false;
-  if (skip.made.length === 0) return sameForm(body.form, input);
+  // An empty body (an Add of the input to itself) is no Residual: that needs at least one layer.
+  if (skip.made.length === 0) return body.made.length > 0 && sameForm(body.form, input);
   const p = skip.made[0].config;
   // The stride Residual gives its 1×1 projection: ceil(input / output) per axis.
   const stride = String([0, 1].map((i) => Math.ceil(input.hs[i] / body.form.hs[i])));
