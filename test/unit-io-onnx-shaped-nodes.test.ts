@@ -217,6 +217,15 @@ test("Transpose only relabels axes; BatchNormalization keeps its eps and feature
     { op: "Transpose", form: image(2, 3, 4), attrs: { perm: { ints: [1, 0, 2, 3] } } },
     "perm [1, 0, 2, 3]; the batch axis must stay first",
   );
+  // Not a permutation: an axis repeated (the import once read [0, 1, 1, 1] as [C, C, C]), or out of range.
+  for (const perm of [
+    [0, 1, 1, 1],
+    [0, 1, 2, 4],
+  ])
+    refuses(
+      { op: "Transpose", form: image(2, 3, 4), attrs: { perm: { ints: perm } } },
+      `perm [${perm.join(", ")}]; expected each axis 0 to 3 once`,
+    );
   const names = ["s", "b", "m", "v"];
   const bn = (form: Form, n = 2, eps?: number): Case => ({
     op: "BatchNormalization",

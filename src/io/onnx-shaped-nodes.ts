@@ -254,6 +254,9 @@ function transpose(c: NodeCtx): Form {
   const f = c.form;
   if (perm.length !== f.dims.length + 1 || perm[0] !== 0)
     c.fail(`perm [${perm.join(", ")}]; the batch axis must stay first`);
+  // n entries that hold each of 0 … n − 1 are a permutation.
+  if (!perm.every((_, i) => perm.includes(i)))
+    c.fail(`perm [${perm.join(", ")}]; expected each axis 0 to ${perm.length - 1} once`);
   const src = perm.slice(1).map((p) => p - 1);
   return { dims: src.map((a) => f.dims[a]), hs: f.hs, axes: src.map((a) => f.axes[a]), order: f.order };
 }
