@@ -79,14 +79,14 @@ export const ONNX_IMPORT_ENTRIES = [
     "LogicalOperator",
     "a.dims.join() === b.dims.join() && a.hs.join() === b.hs.join()",
     "a.dims.join() === b.dims.join() || a.hs.join() === b.hs.join()",
-    "harmless: as dims[i] = hs[axes[i]], the same hs and axes give the same dims; the same dims and axes give the same hs whenever axes is a permutation, so the two differ only for forms whose axes repeat an axis, which only a Transpose whose perm repeats an axis makes (onnx-shaped-nodes' transpose does not check that perm is a permutation, a defect there)",
+    "equivalent: as dims[i] = hs[axes[i]], the same hs and axes give the same dims; the same dims and axes give the same hs whenever axes is a permutation, which every form's axes are since onnx-shaped-nodes' transpose refuses a perm that repeats an axis (0fd109f; the defect this mutant pointed at)",
   ],
   [
     "src/io/onnx-import-shaped",
     "ConditionalExpression",
     "a.hs.join() === b.hs.join()",
     "true",
-    "harmless: the same dims and axes give the same hs (hs[axes[i]] = dims[i]) whenever axes is a permutation; only a Transpose whose perm repeats an axis makes other axes (onnx-shaped-nodes' transpose does not check perm, a defect there)",
+    "equivalent: the same dims and axes give the same hs (hs[axes[i]] = dims[i]) whenever axes is a permutation, which every form's axes are since onnx-shaped-nodes' transpose refuses a perm that repeats an axis (0fd109f)",
   ],
   [
     "src/io/onnx-import-shaped",
