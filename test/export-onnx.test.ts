@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import * as ort from "onnxruntime-web";
 import { exportOnnx, importOnnx } from "../src/io/onnx.js";
-import type { Layer } from "../src/nn/layer.js";
 import { Activation, Dense, Dropout, LayerNorm } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { ConfigError, ModelFileError } from "../src/tensor/errors.js";
@@ -16,6 +15,7 @@ import {
   maxAbsDiff,
   randomInputs,
   throwsModelFile,
+  unknownLayer,
 } from "./helpers/models.js";
 import { fuzz, type FuzzTarget } from "./helpers/fuzz.js";
 import {
@@ -148,13 +148,7 @@ test("ONNX import of a PyTorch 1.13 export (Linear, GELU, LayerNorm, LeakyReLU, 
 
 test("ONNX export of a layer the format cannot express names the layer", () => {
   // conv1d, which this test once used, is exported now (export-onnx-shaped.test.ts); a user's own kind is not.
-  const custom: Layer = {
-    type: "myLayer",
-    build: (d) => d,
-    forward: (x) => x,
-    parameters: () => [],
-    config: () => ({ type: "myLayer" }),
-  };
+  const custom = unknownLayer("myLayer");
   const model = new Sequential([new Dense(3), custom]).build(2, new Rng(0));
   assert.throws(
     () => exportOnnx(model),

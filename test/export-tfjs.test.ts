@@ -5,7 +5,6 @@ import { after, before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { exportTfjs, importTfjs, type TfjsModelJson } from "../src/io/tfjs.js";
 import { readTfjs, writeTfjs } from "../src/io/tfjs-files.js";
-import type { Layer } from "../src/nn/layer.js";
 import { Activation, Dense, Dropout, LayerNorm } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { ConfigError } from "../src/tensor/errors.js";
@@ -19,6 +18,7 @@ import {
   maxAbsDiff,
   randomInputs,
   throwsModelFile,
+  unknownLayer,
 } from "./helpers/models.js";
 import { tempDir } from "./helpers/tmp.js";
 
@@ -239,13 +239,7 @@ test("writeTfjs / readTfjs: model.json + weights.bin on disk, loadable by TF.js,
 
 test("TF.js export of a layer the format cannot express names the layer", () => {
   // Shaped layers have their own test file (export-tfjs-shaped.test.ts); a user's own kind has no mapping.
-  const custom: Layer = {
-    type: "myLayer",
-    build: (d) => d,
-    forward: (x) => x,
-    parameters: () => [],
-    config: () => ({ type: "myLayer" }),
-  };
+  const custom = unknownLayer("myLayer");
   assert.throws(
     () => exportTfjs(new Sequential([new Dense(3), custom]).build(2, new Rng(0))),
     (e: unknown) => e instanceof ConfigError && /layer 1 \(myLayer\)/.test(e.message),

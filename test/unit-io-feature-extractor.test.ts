@@ -11,13 +11,12 @@ import { decodeContainer, encodeContainer } from "../src/io/container.js";
 import { BackboneLearner, FeatureExtractor } from "../src/io/feature-extractor.js";
 import { OnnxRuntimeBackbone, type OrtTensorLike } from "../src/io/onnx-runtime-backbone.js";
 import { Learner } from "../src/learner/learner.js";
-import type { Layer } from "../src/nn/layer.js";
 import { layers } from "../src/nn/layer-kinds.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
 import { type NodeDef, foreignOnnx } from "./helpers/onnx-fixtures.js";
-import { built } from "./helpers/models.js";
+import { built, unknownLayer } from "./helpers/models.js";
 
 const hex = (n: number) => n.toString(16).padStart(8, "0");
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -44,13 +43,7 @@ test("fromModel refuses a model with no weights and a layer count outside 1 to t
 });
 
 test("fromModel rebuilds the cut from its configs: a layer type nobody registered is refused as backbone[0]", () => {
-  const mine: Layer = {
-    type: "mine",
-    build: (inputDim) => inputDim,
-    forward: (x) => x,
-    parameters: () => [],
-    config: () => ({ type: "mine" }),
-  };
+  const mine = unknownLayer("mine");
   const model = new Sequential([mine]).build(3, new Rng(1));
   assert.throws(() => FeatureExtractor.fromModel(model), {
     name: "ConfigError",

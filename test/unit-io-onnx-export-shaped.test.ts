@@ -17,7 +17,7 @@ import { GlobalAvgPool } from "../src/nn/pooling.js";
 import { Flatten, Reshape } from "../src/nn/reshape.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
-import { built } from "./helpers/models.js";
+import { built, unknownLayer } from "./helpers/models.js";
 
 /** A stand-in for onnx-export.ts's table: one node named after the activation, none for identity. */
 const activation =
@@ -168,13 +168,7 @@ test("refusals name the layer: a dense on shaped samples, a batch norm on sequen
     message: `layer 0 (batchNorm): ONNX export supports ${SUPPORTED.replace("{how}", " (on flat rows or images [height, width, channels])")}`,
     location: { layer: "0" },
   });
-  const mine: Layer = {
-    type: "mine",
-    build: (inputDim) => inputDim,
-    forward: (x) => x,
-    parameters: () => [],
-    config: () => ({ type: "mine" }),
-  };
+  const mine = unknownLayer("mine");
   assert.throws(() => exportOnnx(model([new Dense(2), mine], 3)), {
     name: "ConfigError",
     message: `layer 1 (mine): ONNX export supports ${SUPPORTED.replace("{how}", "")}`,

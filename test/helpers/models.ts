@@ -21,6 +21,15 @@ export const ACTIVATION_NAMES: ActivationName[] = [
   "softmax",
 ];
 
+/** A layer of a kind no registry or exporter knows: passes its input through, has no parameters. */
+export const unknownLayer = (type: string): Layer => ({
+  type,
+  build: (d) => d,
+  forward: (x) => x,
+  parameters: () => [],
+  config: () => ({ type }),
+});
+
 /** A built model with non-trivial parameters: every weight, bias, gain and shift drawn from a seeded normal. */
 export function built(layers: Layer[], inputDim: number, seed = 1): Sequential {
   const model = new Sequential(layers).build(inputDim, new Rng(seed));
