@@ -22,7 +22,12 @@ test("a Flatten of features already flat keeps where each ONNX feature sits in H
   assert.deepEqual(twice.made, []); // the values are flat already: no flatten layer
   // A Reshape of those features to a shape would read them in ONNX's order, which they are not in.
   refuses(
-    { op: "Reshape", form: once.form, inputs: ["x", "S"], consts: [{ ...tensor("S", [3]), ints: [0, 2, 2] }] },
+    {
+      op: "Reshape",
+      form: once.form,
+      inputs: ["x", "S"],
+      consts: [{ ...tensor("S", [3]), ints: [0, 2, 2] }],
+    },
     "reshapes [4], which Homeostat holds in another order",
   );
 });
