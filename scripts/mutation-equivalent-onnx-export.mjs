@@ -131,4 +131,18 @@ export const ONNX_EXPORT_ENTRIES = [
     "true",
     'equivalent: no node exportOnnx writes has an "s" attribute (the activation table and onnx-export-shaped.ts write only "f", "i" and "ints" ones), so every attribute that reaches this test is "ints" and the string branch after it never runs',
   ],
+  [
+    "src/io/onnx-shaped-form",
+    "EqualityOperator",
+    "r < rows",
+    "r <= rows",
+    "equivalent: permuteColumns is given a [rows, cols] matrix (its one caller, dense in onnx-shaped-nodes.ts, passes a weight whose data holds exactly rows·cols values, as onnx-graph.ts checks each tensor's data against its dims), so the extra pass r = rows writes only at indices from rows·cols = out.length on, which a typed array ignores, and its reads past the data give undefined without throwing",
+  ],
+  [
+    "src/io/onnx-runtime-backbone",
+    "ConditionalExpression",
+    "output === undefined",
+    "false",
+    "harmless: with output undefined, !session.outputNames.includes(output) is true for any list of names, so the same ConfigError is thrown; the two differ only for a session whose outputNames holds undefined itself, which OrtSessionLike's readonly string[] rules out and ONNX Runtime never gives (its output names are the model's strings)",
+  ],
 ];
