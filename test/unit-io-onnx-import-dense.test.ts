@@ -212,3 +212,30 @@ test("a Constant of ONNX's own domain is a constant; one of another domain is re
     `${FILE}: node "n0" (Constant): operators of domain "com.example" are not supported`,
   );
 });
+
+test("a Constant must have an output, and its tensor's faults name the node", () => {
+  // A Constant holding `values` as a [2, 2] tensor, with `outputs`, then a MatMul with no weight input.
+  const constant = (outputs: string[], values: number[]) =>
+    model((g: ProtoWriter) => {
+      g.message(1, (m) => {
+        for (const v of outputs) m.string(2, v);
+        m.string(3, "c0").string(4, "Constant");
+        m.message(5, (a) =>
+          a
+            .string(1, "value")
+            .int(20, 4)
+            .message(5, (t) => t.packedInts(1, [2, 2]).int(2, 1).packedFloats(4, values)),
+        );
+      });
+      g.message(1, (m) => m.string(1, "x").string(2, "y").string(3, "n1").string(4, "MatMul"));
+      g.message(11, (v) => v.string(1, "x").message(2, (t) => t.message(1, (tt) => tt.int(1, 1))));
+      g.message(12, (v) => v.string(1, "y"));
+    });
+  // Unnamed, the tensor would stand in for the MatMul's missing weight.
+  refuses(constant([], [1, 2, 3, 4]), `${FILE}: node "c0" (Constant): has no output`);
+  refuses(constant([""], [1, 2, 3, 4]), `${FILE}: node "c0" (Constant): has no output`);
+  refuses(
+    constant(["c"], [1, 2, 3]),
+    `${FILE}: node "c0" (Constant) "": holds 3 values; shape [2, 2] needs 4`,
+  );
+});
