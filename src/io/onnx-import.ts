@@ -297,6 +297,8 @@ function readConstant(n: OnnxNode, consts: Map<string, Tensor32>, file: string):
   if (n.domain !== "" && n.domain !== "ai.onnx") return false;
   const value = n.attrs.get("value");
   const name = n.outputs[0] ?? "";
+  // Unnamed, its value would be read as any omitted input (""), such as a MatMul's missing weight.
+  if (name === "") throw new ModelFileError(`${file}: ${n.label}: has no output`);
   if (value?.t) consts.set(name, { ...readTensor(value.t, `${file}: ${n.label}`), name });
   else if (n.attrs.get("value_float")?.f !== undefined)
     consts.set(name, { name, dims: [], data: Float32Array.of(n.attrs.get("value_float")!.f!) });
