@@ -273,4 +273,32 @@ export const IO_ENTRIES = [
     "true",
     "harmless: only an error that is not a HomeostatError tells them apart, that is a bug in fromLayerConfigs or build (whose guards throw ConfigError), which the mutant would turn into a TypeError reading its missing location",
   ],
+  [
+    "src/io/protobuf",
+    "EqualityOperator",
+    "this.len + extra <= this.buf.length",
+    "this.len + extra < this.buf.length",
+    "equivalent: when the bytes fit exactly, the mutant grows the private buffer once more, with the same bytes in it; finish() copies out only the first len bytes, so only the spare capacity differs",
+  ],
+  [
+    "src/io/protobuf",
+    "ArithmeticOperator",
+    "this.buf.length * 2",
+    "this.buf.length / 2",
+    "equivalent: ensure grows only when len + extra > buf.length, so doubling from half the length passes through buf.length to 2 * buf.length and ends on the same size as doubling from 2 * buf.length",
+  ],
+  [
+    "src/io/protobuf",
+    "EqualityOperator",
+    "size < this.len + extra",
+    "size <= this.len + extra",
+    "equivalent: when the doubled size fits exactly, the mutant doubles once more; only the private buffer's spare capacity differs, and finish() copies out the first len bytes",
+  ],
+  [
+    "src/io/protobuf",
+    "ArithmeticOperator",
+    "7 * i - 32",
+    "7 * i + 32",
+    "equivalent: a JavaScript shift takes its count modulo 32, and 7 * i + 32 = (7 * i - 32) + 64, so every byte lands on the same bits",
+  ],
 ];
