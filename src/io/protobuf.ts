@@ -201,7 +201,8 @@ export class ProtoReader {
   /** A length-delimited value, as a view into the input (nothing is copied). */
   bytesField(): Uint8Array {
     const n = this.int();
-    if (n < 0 || n > this.bytes.length - this.pos) {
+    if (n < 0) this.fail(`length prefix ${n} at byte ${this.pos} is negative`);
+    if (n > this.bytes.length - this.pos) {
       this.fail(
         `length prefix ${n} at byte ${this.pos} exceeds the ${this.bytes.length - this.pos} bytes that remain`,
       );
