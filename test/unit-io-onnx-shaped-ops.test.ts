@@ -1,9 +1,9 @@
 /**
  * The conv import's node mappers at their edges, one ONNX node at a time: the layers each op makes
  * (with no tensors where it has none), auto_pad VALID as the ONNX spec reads it, padding that fits on
- * one axis only, means over positions of images and of [channels, length],
- * Reshape and Transpose refusals, a float32 epsilon kept exactly, Gemm without transB, and the list of
- * ops an unsupported op's message gives, word for word.
+ * one axis only, pools with dilations, means over positions of images and of [channels, length],
+ * Reshape and Transpose refusals, a float32 epsilon kept exactly, Gemm without transB, and the list
+ * of ops an unsupported op's message gives, word for word.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -85,6 +85,18 @@ test("Conv refuses a kernel_shape whose height disagrees with the weight, and a 
     message:
       'net.onnx: node "n0" (Conv): reads "" as a constant, but it is neither an initializer nor a Constant',
   });
+});
+
+test("an AveragePool with dilations is refused, not read as an undilated window", () => {
+  // AveragePool-19 takes dilations; a 2×2 window at dilation 2 reads pixels 0 and 2 of each axis.
+  refuses(
+    {
+      op: "AveragePool",
+      form: image(1, 5, 5),
+      attrs: { kernel_shape: { ints: [2, 2] }, dilations: { ints: [2, 2] } },
+    },
+    "only storage_order 0 and dilations 1 are supported",
+  );
 });
 
 test("a mean over positions makes tensorless layers; a [channels, length] input works, flat does not", () => {
