@@ -184,9 +184,10 @@ function pool(type: "maxPool2d" | "avgPool2d"): Mapper {
   return (c) => {
     const form = channelsLast(c);
     const [channels, h, w] = form.dims;
+    // AveragePool has dilations too (opset 19); Homeostat's pools read every pixel of the window.
     if (
-      type === "maxPool2d" &&
-      (c.int("storage_order", 0) !== 0 || c.ints("dilations", [1, 1]).some((d) => d !== 1))
+      (type === "maxPool2d" && c.int("storage_order", 0) !== 0) ||
+      c.ints("dilations", [1, 1]).some((d) => d !== 1)
     )
       c.fail("only storage_order 0 and dilations 1 are supported");
     if (
