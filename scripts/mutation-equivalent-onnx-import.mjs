@@ -277,7 +277,7 @@ export const ONNX_IMPORT_ENTRIES = [
     "ArrayDeclaration",
     "[1, 1]",
     "[]",
-    "by line: line 142 (the dilations default of the pools' check) is equivalent: [].some(…) and [1, 1].some(d => d !== 1) are both false; line 149 (the pools' kernel_shape default) is harmless: ONNX requires kernel_shape on MaxPool and AveragePool, so only an invalid pool without it tells them apart (the original reads a 1×1 window, the mutant refuses \"kernel_shape []\"); lines 94, 95, 150 and 151 are killed",
+    "by line: line 142 (the dilations default of the pools' check) is equivalent: [].some(…) and [1, 1].some(d => d !== 1) are both false; line 149 (the pools' kernel_shape default) is equivalent: a pool without kernel_shape, which ONNX requires, is refused before pair() reads it (since this mutant pointed at it: the import once read such a pool as 1×1); lines 94, 95, 150 and 151 are killed",
   ],
   [
     "src/io/onnx-shaped-nodes",

@@ -149,11 +149,16 @@ test("Reshape makes a tensorless reshape layer and refuses negative sizes whose 
 });
 
 test("Transpose refuses no perm (ONNX's reversal would move the batch axis) and a perm of another rank", () => {
-  refuses({ op: "Transpose", form: image(2, 3, 4) }, "perm []; the batch axis must stay first");
+  refuses({ op: "Transpose", form: image(2, 3, 4) }, "perm [] for data of 4 axes (the batch first)");
   refuses(
     { op: "Transpose", form: image(2, 3, 4), attrs: { perm: { ints: [0, 2, 1] } } },
-    "perm [0, 2, 1]; the batch axis must stay first",
+    "perm [0, 2, 1] for data of 4 axes (the batch first)",
   );
+});
+
+test("a pool without kernel_shape, which ONNX requires, is refused rather than read as 1×1", () => {
+  for (const op of ["MaxPool", "AveragePool"])
+    refuses({ op, form: image(2, 3, 4) }, "has no kernel_shape, which ONNX requires of a pool");
 });
 
 test("a float32 epsilon that seven digits do not name is kept exactly", () => {

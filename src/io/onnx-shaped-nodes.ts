@@ -197,7 +197,9 @@ function pool(type: "maxPool2d" | "avgPool2d"): Mapper {
     )
       c.fail("count_include_pad 1 with padding: Homeostat's average pooling does not count padding");
     const win: Window = {
-      kernel: pair(c, "kernel_shape", [1, 1]),
+      kernel: c.n.attrs.has("kernel_shape")
+        ? pair(c, "kernel_shape", [1, 1])
+        : c.fail("has no kernel_shape, which ONNX requires of a pool"),
       stride: pair(c, "strides", [1, 1]),
       dilation: [1, 1],
     };
@@ -253,8 +255,9 @@ function reshape(c: NodeCtx): Form {
 function transpose(c: NodeCtx): Form {
   const perm = c.ints("perm", []);
   const f = c.form;
-  if (perm.length !== f.dims.length + 1 || perm[0] !== 0)
-    c.fail(`perm [${perm.join(", ")}]; the batch axis must stay first`);
+  if (perm.length !== f.dims.length + 1)
+    c.fail(`perm [${perm.join(", ")}] for data of ${f.dims.length + 1} axes (the batch first)`);
+  if (perm[0] !== 0) c.fail(`perm [${perm.join(", ")}]; the batch axis must stay first`);
   // n entries that hold each of 0 … n − 1 are a permutation.
   if (!perm.every((_, i) => perm.includes(i)))
     c.fail(`perm [${perm.join(", ")}]; expected each axis 0 to ${perm.length - 1} once`);
