@@ -115,8 +115,15 @@ const planWatch = setInterval(() => {
 const exitCode = await new Promise((resolve) => stryker.on("exit", (code) => resolve(code ?? 1)));
 clearTimeout(budget);
 clearInterval(planWatch);
-// Test files stopped mid-run may still be removing their scratch files: retry.
-if (stopped) rmSync(tempDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
+// Test files stopped mid-run may still be removing their scratch files: retry, and never let a
+// sandbox that will not go stop the salvage below (Stryker clears its temp folder at its next run).
+if (stopped) {
+  try {
+    rmSync(tempDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
+  } catch (err) {
+    console.error(`mutate: ${tempDir} left behind (${err.code ?? err.message})`);
+  }
+}
 if (planOnly) process.exit(existsSync(planFile) ? 0 : 1);
 if (stopped) {
   const kept = salvageIncremental(recordDir, `${recordDir}/incremental.json`);
