@@ -28,8 +28,17 @@ export interface ParamShape {
   shape: readonly number[];
 }
 
-const CLASSES: Record<string, string> = { adam: "Adam", adamw: "AdamW", sgd: "SGD" };
-const TYPES: Record<string, string> = { Adam: "adam", AdamW: "adamw", SGD: "sgd" };
+// Maps, not object literals: a name such as "constructor" must not find Object.prototype's members.
+const CLASSES = new Map([
+  ["adam", "Adam"],
+  ["adamw", "AdamW"],
+  ["sgd", "SGD"],
+]);
+const TYPES = new Map([
+  ["Adam", "adam"],
+  ["AdamW", "adamw"],
+  ["SGD", "sgd"],
+]);
 
 interface AdamStage {
   step: number;
@@ -92,7 +101,7 @@ export function optimizerTensors(
   saved: SavedOptimizer,
   params: readonly ParamShape[],
 ): SafetensorsFile | null {
-  const cls = CLASSES[saved.type];
+  const cls = CLASSES.get(saved.type);
   if (!cls) return null;
   const tensors: SafeTensor[] = [];
   const put = (i: number, key: string, data: Float32Array): void => {
@@ -236,7 +245,7 @@ export function optimizerFromTensors(
   data: Float32Array[],
   file: string,
 ): SavedOptimizer {
-  const type = TYPES[st.metadata.optimizer ?? ""];
+  const type = TYPES.get(st.metadata.optimizer ?? "");
   if (!type)
     throw new ModelFileError(
       `${file}: __metadata__.optimizer is ${JSON.stringify(st.metadata.optimizer ?? null)}; expected "Adam", "AdamW" or "SGD"`,
