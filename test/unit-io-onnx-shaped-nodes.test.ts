@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Tensor32 } from "../src/io/onnx-graph.js";
 import { type Form, image, plain } from "../src/io/onnx-shaped-form.js";
-import { type Attr, type Case, map, refuses, tensor } from "./helpers/onnx-nodes.js";
+import { type Attr, type Case, map, refuses, reshapeCase, tensor } from "./helpers/onnx-nodes.js";
 
 /** A 3×3 single-filter Conv on a one-channel size×size image, with the given attributes. */
 const conv3 = (size: number, attrs: Record<string, Attr>): Case => ({
@@ -177,13 +177,7 @@ test("a mean over positions is a global average pool, reshaped to 1×1 when the 
 });
 
 test("Reshape: 0 copies an axis, −1 takes the rest; to one axis it flattens", () => {
-  const shape = (ints: number[]) => ({ ...tensor("S", [ints.length]), ints });
-  const k = (form: Form, ints: number[]): Case => ({
-    op: "Reshape",
-    form,
-    inputs: ["x", "S"],
-    consts: [shape(ints)],
-  });
+  const k = reshapeCase;
   const to23 = map(k(plain([6]), [-1, 2, -1]));
   assert.deepEqual(to23.form, plain([2, 3]));
   assert.deepEqual(

@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { importOnnx } from "../src/io/onnx.js";
-import { type Form, image, type Made, plain } from "../src/io/onnx-shaped-form.js";
+import { image, type Made, plain } from "../src/io/onnx-shaped-form.js";
 import { foreignOnnx, type NodeDef } from "./helpers/onnx-fixtures.js";
-import { type Attr, type Case, map, refuses, tensor } from "./helpers/onnx-nodes.js";
+import { type Attr, type Case, map, refuses, reshapeCase, tensor } from "./helpers/onnx-nodes.js";
 
 const image2x3x3 = [{ name: "x", dims: ["N", 2, 3, 3] }];
 const importOne = (node: NodeDef) => importOnnx(foreignOnnx([node], [], { inputs: image2x3x3 }), "net.onnx");
@@ -134,13 +134,7 @@ test("ReduceMean keeps the axes unless keepdims is 0; other axes are refused as 
 });
 
 test("Reshape makes a tensorless reshape layer and refuses negative sizes whose product fits", () => {
-  const shape = (ints: number[]) => ({ ...tensor("S", [ints.length]), ints });
-  const k = (form: Form, ints: number[]): Case => ({
-    op: "Reshape",
-    form,
-    inputs: ["x", "S"],
-    consts: [shape(ints)],
-  });
+  const k = reshapeCase;
   assert.deepEqual(map(k(plain([6]), [0, 2, 3])).made, [
     { config: { type: "reshape", shape: [2, 3] }, tensors: [] },
   ]);

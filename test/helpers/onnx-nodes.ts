@@ -55,3 +55,11 @@ export function map(k: Case): { form: Form; made: Made[] } {
 }
 export const refuses = (k: Case, message: string) =>
   assert.throws(() => map(k), { message: `node: ${message}` });
+
+/** A Reshape of the data `form` to the constant int64 shape `ints`. */
+export const reshapeCase = (form: Form, ints: number[]): Case => ({
+  op: "Reshape",
+  form,
+  inputs: ["x", "S"],
+  consts: [{ ...tensor("S", [ints.length]), ints }],
+});
