@@ -20,8 +20,8 @@ survived + no coverage (Stryker's mutation score). Runtime errors and mutants di
 reach (a stopped run's results are kept, so the next run of the folder starts with them and tests the
 rest: scripts/mutation-salvage.mjs). *Minutes* is the wall time of the run on the CPU named, with that many mutants tested at once.
 Each mutant names its line in src/ where its code is found there verbatim, else its line in dist/.
-src/io is run a few files at a time (\`--files\`), and each run replaces its section below: the
-per-file record of src/io, with each run's command, is kept in docs/mutation-io.md.
+src/io, the largest folder, is run whole across sessions (each run goes on where the last stopped);
+its per-file record, with each run's command, is kept in docs/mutation-io.md.
 `;
 
 const COUNTED = ["Killed", "Timeout", "Survived", "NoCoverage", "RuntimeError", "Ignored"];
