@@ -9,7 +9,7 @@ import { test } from "node:test";
 import * as F from "../src/autograd/functional.js";
 import * as op from "../src/autograd/ops.js";
 import { parseRunConfig } from "../src/cli/config.js";
-import { main } from "../src/cli/main.js";
+import { runMain } from "./helpers/cli-main.js";
 import { defineKind } from "../src/config/registry.js";
 import { detectors } from "../src/health/kinds.js";
 import { readModelBytes } from "../src/io/atomic.js";
@@ -249,25 +249,6 @@ test("schedules: a user's schedule is named by schedule.type and multiplies fit'
     );
   });
 });
-
-/**
- * main() in this process, with what it writes to standard error captured. Standard output is left
- * alone (the test runner reports through it); the runs below print nothing there (--quiet, errors).
- */
-async function runMain(args: string[]): Promise<{ code: number; stderr: string }> {
-  const out = { code: -1, stderr: "" };
-  const stderr = process.stderr.write;
-  process.stderr.write = ((s: string) => {
-    out.stderr += s;
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    out.code = await main(args);
-  } finally {
-    process.stderr.write = stderr;
-  }
-  return out;
-}
 
 test("plugins: train imports a config's plugins first; a bad path or a module without register is exit 2", async () => {
   const dir = mkdtempSync(join(tmpdir(), "homeostat-plugins-"));
