@@ -68,6 +68,17 @@ export function float32Bytes(data: Float32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** The layer types both exporters' flat paths (a chain of dense steps) map. */
+const FLAT_TYPES = new Set(["dense", "activation", "dropout", "layerNorm"]);
+
+/**
+ * Whether an exporter writes `model` through its shaped path: a built model with a layer the flat path
+ * does not map, or on shaped samples (whose layer norm normalises the last axis, not the whole row).
+ */
+export function needsShapedExport(model: Sequential): boolean {
+  return model.isBuilt && (model.inputShape.length > 1 || model.layers.some((l) => !FLAT_TYPES.has(l.type)));
+}
+
 /** The steps of a built model; a layer type the format cannot express is a `ConfigError` naming it. */
 export function modelSteps(model: Sequential, format: string): Step[] {
   if (!model.isBuilt)

@@ -9,7 +9,7 @@ import { SELU_ALPHA, SELU_SCALE } from "../autograd/functional.js";
 import type { ActivationName } from "../nn/activations.js";
 import type { Sequential } from "../nn/sequential.js";
 import { ConfigError } from "../tensor/errors.js";
-import { float32Bytes, modelSteps } from "./interchange.js";
+import { float32Bytes, modelSteps, needsShapedExport } from "./interchange.js";
 import { type ActivationNodes, type GraphParts, type NodeSpec, shapedGraph } from "./onnx-export-shaped.js";
 import { ATTR, FLOAT, HINT_KEY } from "./onnx-graph.js";
 import { ProtoWriter } from "./protobuf.js";
@@ -17,11 +17,6 @@ import { ProtoWriter } from "./protobuf.js";
 /** TensorProto.DataType.INT64 and AttributeProto.AttributeType.INTS. */
 const INT64 = 7;
 const ATTR_INTS = 7;
-/**
- * The layer types the flat path (and TF.js's) maps, on flat samples; any other, or shaped samples
- * (whose layer norm normalises the last axis, not the whole row), go through onnx-export-shaped.ts.
- */
-const FLAT_TYPES = new Set(["dense", "activation", "dropout", "layerNorm"]);
 
 /** The ONNX nodes of one activation (none for identity), reading `x`; gelu adds its constants to `consts`. */
 const ONNX_ACTIVATION = {
@@ -93,7 +88,7 @@ type GraphSpec = GraphParts;
 
 /** Map the model's steps to ONNX nodes (an Identity node for a model with no steps that compute). */
 function graphOf(model: Sequential): GraphSpec {
-  if (model.isBuilt && (model.inputShape.length > 1 || model.layers.some((l) => !FLAT_TYPES.has(l.type)))) {
+  if (needsShapedExport(model)) {
     const g = shapedGraph(model.layers, model.inputShape, activationNodes);
     if (g.nodes.length === 0) g.nodes.push({ op: "Identity", name: "Identity", inputs: ["input"] });
     return g;

@@ -12,14 +12,8 @@ import type { InitName } from "../nn/init.js";
 import type { Sequential } from "../nn/sequential.js";
 import { ConfigError } from "../tensor/errors.js";
 import { crc32 } from "./crc32.js";
-import { float32Bytes, modelSteps, type Step, transpose } from "./interchange.js";
+import { float32Bytes, modelSteps, needsShapedExport, type Step, transpose } from "./interchange.js";
 import { KerasEmitter, type KerasNode, type KerasWeight } from "./tfjs-export-shaped.js";
-
-/**
- * The layer types of the flat (Sequential of dense layers) path, on flat samples; any other, or shaped
- * samples (whose layer norm normalises the last axis, not the whole row), go through tfjs-export-shaped.ts.
- */
-const FLAT_TYPES = new Set(["dense", "activation", "dropout", "layerNorm"]);
 
 /** The `model.json` of a TF.js layers model. */
 export interface TfjsModelJson {
@@ -89,8 +83,7 @@ export const WEIGHTS_FILE = "weights.bin";
  *   weightSpecs: modelJson.weightsManifest[0].weights, weightData: weights.slice().buffer }));
  */
 export function exportTfjs(model: Sequential): { modelJson: TfjsModelJson; weights: Uint8Array } {
-  if (model.isBuilt && (model.inputShape.length > 1 || model.layers.some((l) => !FLAT_TYPES.has(l.type))))
-    return exportShaped(model);
+  if (needsShapedExport(model)) return exportShaped(model);
   const layers: KerasLayer[] = [];
   const specs: TfjsModelJson["weightsManifest"][0]["weights"] = [];
   const blobs: Float32Array[] = [];
