@@ -15,6 +15,9 @@ import { IO_ENTRIES } from "./mutation-equivalent-io.mjs";
 import { ONNX_EXPORT_ENTRIES } from "./mutation-equivalent-onnx-export.mjs";
 import { ONNX_IMPORT_ENTRIES } from "./mutation-equivalent-onnx-import.mjs";
 import { SAFETENSORS_INTEROP_ENTRIES } from "./mutation-equivalent-safetensors-interop.mjs";
+import { SAFETENSORS_PYTHON_ENTRIES } from "./mutation-equivalent-safetensors-python.mjs";
+import { SAFETENSORS_SHAPED_ENTRIES } from "./mutation-equivalent-safetensors-shaped.mjs";
+import { SAFETENSORS_TORCH_ENTRIES } from "./mutation-equivalent-safetensors-torch.mjs";
 import { TFJS_ENTRIES } from "./mutation-equivalent-tfjs.mjs";
 import { HOMEOSTASIS_ENTRIES, TRAIN_ENTRIES } from "./mutation-equivalent-train.mjs";
 import { VITALS_ENTRIES } from "./mutation-equivalent-vitals.mjs";
@@ -117,6 +120,9 @@ const ENTRIES = [
   ...ONNX_EXPORT_ENTRIES,
   ...TFJS_ENTRIES,
   ...SAFETENSORS_INTEROP_ENTRIES,
+  ...SAFETENSORS_PYTHON_ENTRIES,
+  ...SAFETENSORS_SHAPED_ENTRIES,
+  ...SAFETENSORS_TORCH_ENTRIES,
   ...TRAIN_ENTRIES,
   ...HOMEOSTASIS_ENTRIES,
   ...VITALS_ENTRIES,
