@@ -27,7 +27,7 @@ export const SAFETENSORS_SHAPED_ENTRIES = [
     "StringLiteral",
     '"valid"',
     '""',
-    `by line: 66 (conv) and 79 (pool) alike: for "valid", ${VALID_PADS_NOTHING}, and for "same" both sides take [l, r, t, b]; only a padding of "" tells them apart, which Padding ("valid" | "same") and the config schema refuse (x[0].padding: expected one of "valid", "same"), so harmless: it needs a defect elsewhere, Conv2D and the pools not checking padding at run time when built by a cast or from plain JS`,
+    `by line: 66 (conv) and 79 (pool) alike: for "valid", ${VALID_PADS_NOTHING}, and for "same" both sides take [l, r, t, b]; only a padding of "" tells them apart, and no layer holds one: Conv2D, Conv1D and the pools refuse any padding but "valid" and "same" when built (paddingOf in src/nn/conv.ts), as the config schema does, so equivalent`,
   ],
   [
     "src/io/safetensors-shaped",

@@ -11,7 +11,7 @@ import { hiddenLayers } from "../src/homeostasis/units.js";
 import { decodeModel, encodeModel } from "../src/io/model.js";
 import { Conv1D, Conv2D } from "../src/nn/conv.js";
 import { Dense } from "../src/nn/layers.js";
-import { MaxPool2D } from "../src/nn/pooling.js";
+import { AvgPool2D, MaxPool2D } from "../src/nn/pooling.js";
 import { Flatten } from "../src/nn/reshape.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { sgd } from "../src/optim/optimizers.js";
@@ -223,6 +223,15 @@ test("Conv1D: its config round-trips with single numbers and its errors name it"
   );
   assert.deepEqual(m.forward(new Tensor(new Float32Array(2 * 40), [2, 40])).shape, [2, 3]);
   assert.throws(() => new Conv1D(0), /conv1d: filters must be a positive integer, got 0/);
+  // Padding other than "valid" or "same" (plain JS, a cast) would otherwise be read as "same".
+  const badPadding = (e: unknown) =>
+    e instanceof ConfigError &&
+    e.message === 'padding: expected "valid" or "same", got ""' &&
+    e.location.field === "padding";
+  assert.throws(() => new Conv2D(2, { padding: "" as "same" }), badPadding);
+  assert.throws(() => new Conv1D(2, { padding: "" as "same" }), badPadding);
+  assert.throws(() => new MaxPool2D({ padding: "" as "same" }), badPadding);
+  assert.throws(() => new AvgPool2D({ padding: "" as "same" }), badPadding);
   assert.throws(
     () => Sequential.fromLayerConfigs([{ type: "conv1d", filters: 2 }]).build([4, 4, 1], new Rng(0)),
     /model\.layers\[0\]: conv1d: needs samples shaped \[length, channels\], got \[4,4,1\]/,

@@ -38,6 +38,14 @@ export function pair(v: Pair, field: string): [number, number] {
   return p;
 }
 
+/** A window's padding, "valid" or "same"; anything else (from plain JS or a cast) is refused by name. */
+export function paddingOf(v: unknown): Padding {
+  if (v === "valid" || v === "same") return v;
+  throw new ConfigError(`padding: expected "valid" or "same", got ${JSON.stringify(v)}`, {
+    field: "padding",
+  });
+}
+
 /** The error for samples a shaped layer cannot take; flat rows get a hint how to shape them. */
 export function sampleShapeError(type: string, wanted: string, shape: readonly number[]): ShapeError {
   return new ShapeError(
@@ -88,7 +96,7 @@ export class Conv2D implements Layer, UnitLayer {
     this.kernel = pair(opts.kernel ?? 3, "kernel");
     this.stride = pair(opts.stride ?? 1, "stride");
     this.dilation = pair(opts.dilation ?? 1, "dilation");
-    this.padding = opts.padding ?? "valid";
+    this.padding = paddingOf(opts.padding ?? "valid");
     this.groups = opts.groups ?? 1;
     if (!Number.isInteger(this.groups) || this.groups < 1 || filters % this.groups !== 0)
       throw new ConfigError(`${this.type}: groups (${this.groups}) must divide the ${filters} filters`, {

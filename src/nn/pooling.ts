@@ -4,7 +4,7 @@ import * as op from "../autograd/ops.js";
 import { fmt } from "../tensor/shape.js";
 import { ShapeError } from "../tensor/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { type Pair, pair, sampleShapeError } from "./conv.js";
+import { type Pair, paddingOf, pair, sampleShapeError } from "./conv.js";
 import type { Layer, LayerConfig } from "./layer.js";
 
 /** Options of `MaxPool2D` and `AvgPool2D`: window size, step and padding. */
@@ -33,7 +33,7 @@ abstract class Pool2D implements Layer {
   constructor(opts: PoolOptions = {}) {
     this.pool = pair(opts.pool ?? 2, "pool");
     this.stride = pair(opts.stride ?? this.pool, "stride");
-    this.padding = opts.padding ?? "valid";
+    this.padding = paddingOf(opts.padding ?? "valid");
   }
 
   protected abstract reduce(x: Tensor, g: ConvGeometry): Tensor;
