@@ -19,6 +19,10 @@ import { SAFETENSORS_PYTHON_ENTRIES } from "./mutation-equivalent-safetensors-py
 import { SAFETENSORS_SHAPED_ENTRIES } from "./mutation-equivalent-safetensors-shaped.mjs";
 import { SAFETENSORS_TORCH_ENTRIES } from "./mutation-equivalent-safetensors-torch.mjs";
 import { TFJS_ENTRIES } from "./mutation-equivalent-tfjs.mjs";
+import { TFJS_EXPORT_SHAPED_ENTRIES } from "./mutation-equivalent-tfjs-export-shaped.mjs";
+import { TFJS_IMPORT_ENTRIES } from "./mutation-equivalent-tfjs-import.mjs";
+import { TFJS_IMPORT_LAYERS_ENTRIES } from "./mutation-equivalent-tfjs-import-layers.mjs";
+import { TFJS_IMPORT_WEIGHTS_ENTRIES } from "./mutation-equivalent-tfjs-import-weights.mjs";
 import { HOMEOSTASIS_ENTRIES, TRAIN_ENTRIES } from "./mutation-equivalent-train.mjs";
 import { VITALS_ENTRIES } from "./mutation-equivalent-vitals.mjs";
 import { matchKey } from "./mutation-rerun.mjs";
@@ -119,6 +123,10 @@ const ENTRIES = [
   ...ONNX_IMPORT_ENTRIES,
   ...ONNX_EXPORT_ENTRIES,
   ...TFJS_ENTRIES,
+  ...TFJS_EXPORT_SHAPED_ENTRIES,
+  ...TFJS_IMPORT_ENTRIES,
+  ...TFJS_IMPORT_LAYERS_ENTRIES,
+  ...TFJS_IMPORT_WEIGHTS_ENTRIES,
   ...SAFETENSORS_INTEROP_ENTRIES,
   ...SAFETENSORS_PYTHON_ENTRIES,
   ...SAFETENSORS_SHAPED_ENTRIES,
