@@ -11,10 +11,6 @@ const WINDOW_KINDS =
 const SHAPED_NEVER_EMPTY =
   "graphOf takes the shaped branch only for shaped samples (shapedGraph then writes input.Reshape first) or a layer outside FLAT_TYPES, and every such layer shapedGraph maps writes at least one node (a residual its Add, a concat its Concat, flatten, reshape, the norms, pools, convs and embedding theirs) or is refused, so g.nodes is never empty there; the fallback can be told apart only by a defect in shapedGraph";
 
-/** Why FLAT_TYPES' members only pick between two paths that write the same file. */
-const FLAT_OR_SHAPED =
-  "the set only picks the flat path or shapedGraph for a built model on flat samples made of dense, activation, dropout and layerNorm layers (shaped samples and other types take shapedGraph either way; an unbuilt model is refused by modelSteps before either), and for such a model shapedGraph writes the same parts: Gemm with the same inputs and [units, inputDim] weight, the same activationNodes with the same prefix (the layer index), nothing for dropout, LayerNormalization with [width] weights, no int64 initializers, an Identity from input when nothing computes, the same ConfigError for an activation ONNX has no node for; with the set emptied, 116 models (every activation in Dense and Activation, with and without bias, float32 and float64, built or not) wrote identical bytes or errors";
-
 export const ONNX_EXPORT_ENTRIES = [
   [
     "src/io/feature-extractor",
@@ -71,29 +67,6 @@ export const ONNX_EXPORT_ENTRIES = [
     '""',
     '"Stryker was here!"',
     `by line: the refusal in window() is harmless: ${WINDOW_KINDS}; layer()'s unsupported(p, layer.type, "") and the message's empty parenthesis are killed by unit-io-onnx-export-shaped (refusals name the layer: an unknown type's message has no parenthesis)`,
-  ],
-  [
-    "src/io/onnx-export",
-    "ArrayDeclaration",
-    '["dense", "activation", "dropout", "layerNorm"]',
-    "[]",
-    `equivalent: ${FLAT_OR_SHAPED}`,
-  ],
-  [
-    "src/io/onnx-export",
-    "StringLiteral",
-    '"dense"',
-    '""',
-    `by line: FLAT_TYPES' "dense" is equivalent: ${FLAT_OR_SHAPED}; step.op === "dense" is killed by unit-io-onnx-export (each activation is one node named after its layer)`,
-  ],
-  ["src/io/onnx-export", "StringLiteral", '"activation"', '""', `equivalent: ${FLAT_OR_SHAPED}`],
-  ["src/io/onnx-export", "StringLiteral", '"dropout"', '""', `equivalent: ${FLAT_OR_SHAPED}`],
-  [
-    "src/io/onnx-export",
-    "StringLiteral",
-    '"layerNorm"',
-    '""',
-    `by line: FLAT_TYPES' "layerNorm" is equivalent: ${FLAT_OR_SHAPED}; step.op === "layerNorm" is killed by unit-io-onnx-export (a layer norm is LayerNormalization over the last axis)`,
   ],
   [
     "src/io/onnx-export",

@@ -2,7 +2,32 @@
 // scripts/mutation-equivalent.mjs, which spreads them into its list: the file without extension,
 // the mutator, the code and replacement as docs/mutation.md prints them, and why the mutant is
 // equivalent or harmless. docs/mutation-io.md groups them by file.
+/** Why kerasActivation's refusal of a null name is unreachable from a standalone activation. */
+const ONLY_LEAKY_IS_NULL =
+  "leakyRelu is the only activation KERAS_ACTIVATION maps to null (a name it lacks, a user's, gives undefined and is refused either way), and the flat path sends a standalone leakyRelu to its LeakyReLU layer before the Activation layer's call, the only one with inDense false (the shaped emitter always passes true); so kerasActivation never sees null with inDense false";
+
 export const TFJS_ENTRIES = [
+  [
+    "src/io/tfjs-export",
+    "BooleanLiteral",
+    "false",
+    "true",
+    `equivalent: with inDense true, only a null name returns differently (null instead of a refusal), and ${ONLY_LEAKY_IS_NULL}`,
+  ],
+  [
+    "src/io/tfjs-export",
+    "ConditionalExpression",
+    "name === null",
+    "false",
+    `equivalent: it changes only what a null name does with inDense false, and ${ONLY_LEAKY_IS_NULL}`,
+  ],
+  [
+    "src/io/tfjs-export",
+    "ConditionalExpression",
+    's.op === "act"',
+    "true",
+    "equivalent: a dense step is taken by the branch before, and a dropout or layerNorm step has neither standalone nor activation, so the rest of the condition is false for them as it was and they go on to their own branches",
+  ],
   [
     "src/io/tfjs-export-shaped",
     "StringLiteral",
