@@ -244,12 +244,15 @@ export class KerasEmitter {
         layer.type,
         `groups 1 or depthwise (groups = channels); TF.js layers have no grouped convolution (groups ${groups} of ${channels} channels)`,
       );
-    if (stride.some((s) => s > 1) && dilation.some((d) => d > 1))
+    if (stride.some((s) => s > 1) && dilation.some((d) => d > 1)) {
+      // As the user configured them: one number for a conv1d or where both axes agree, else the pair.
+      const c = layer.config();
       throw refuse(
         p,
         layer.type,
-        `a stride or a dilation, not both (stride ${stride[1]}, dilation ${dilation[1]}: TF.js's conv kernels refuse the pair)`,
+        `a stride or a dilation, not both (stride ${JSON.stringify(c.stride)}, dilation ${JSON.stringify(c.dilation)}: TF.js's conv kernels refuse the pair)`,
       );
+    }
     const out = [0, 1].map((a) => outSize(img[a]!, kernel[a]!, stride[a]!, dilation[a]!, padding));
     const act = this.activated(layer, p);
     const common = {
