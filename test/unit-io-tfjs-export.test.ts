@@ -146,6 +146,30 @@ test("an activation a user registered has no TF.js name: a ConfigError naming th
   }
 });
 
+test("a user's activation or initialiser named like an Object property has no Keras name either", () => {
+  // Plain-object tables would find Object's own "constructor" and "toString" and write a function.
+  for (const name of ["constructor", "toString"]) {
+    activations.register({ name, doc: "x.", options: {}, create: () => (x) => x });
+    initializers.register({ name, doc: "ones.", options: {}, create: () => (out) => out.fill(1) });
+    try {
+      assert.throws(() => exported([new Dense(2, { activation: name })], 3), {
+        name: "ConfigError",
+        message: `layer 0: activation "${name}" has no TensorFlow.js equivalent`,
+        location: { layer: "0" },
+      });
+      const kernelInit = (
+        topology([new Dense(2, { init: name })], 3).config as {
+          layers: { config: { kernel_initializer?: unknown } }[];
+        }
+      ).layers[0]!.config.kernel_initializer;
+      assert.deepEqual(kernelInit, { class_name: "GlorotUniform", config: { seed: null } });
+    } finally {
+      activations.unregister(name);
+      initializers.unregister(name);
+    }
+  }
+});
+
 test("the Keras emitter refuses a dense layer handed shaped samples (Sequential.build refuses it first)", () => {
   const dense = new Dense(2);
   dense.build(6, new Rng(0), "float32");

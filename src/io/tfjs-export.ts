@@ -103,12 +103,11 @@ export function exportTfjs(model: Sequential): { modelJson: TfjsModelJson; weigh
     const i = s.layer;
     if (s.op === "dense") {
       const act = steps[k + 1] as Extract<Step, { op: "act" }>;
-      const initName = model.layers[i].config().init as InitName;
       add("Dense", `dense_${i}`, {
         units: s.units,
         activation: kerasActivation(act.activation, i, true) ?? "linear",
         use_bias: s.bias !== null,
-        kernel_initializer: { class_name: KERAS_INIT[initName] ?? "GlorotUniform", config: { seed: null } },
+        kernel_initializer: { class_name: kerasInit(model.layers[i].config().init), config: { seed: null } },
         bias_initializer: { class_name: "Zeros", config: {} },
         kernel_regularizer: null,
         bias_regularizer: null,
@@ -177,7 +176,7 @@ export function shapedKeras(model: Sequential): {
   const e = new KerasEmitter(
     (a, p) => kerasActivation(a as ActivationName, p, true),
     (layer) => ({
-      class_name: KERAS_INIT[String(layer.config().init) as InitName] ?? "GlorotUniform",
+      class_name: kerasInit(layer.config().init),
       config: { seed: null },
     }),
   );
@@ -242,8 +241,15 @@ function exportShaped(model: Sequential): { modelJson: TfjsModelJson; weights: U
   return { modelJson, weights };
 }
 
+/** Keras' name for an initialiser; a user's own (not in the table, even one named "constructor") is GlorotUniform. */
+function kerasInit(init: unknown): string {
+  const name = String(init);
+  return Object.hasOwn(KERAS_INIT, name) ? KERAS_INIT[name as InitName] : "GlorotUniform";
+}
+
 function kerasActivation(a: ActivationName, layer: number | string, inDense: boolean): string | null {
-  const name = KERAS_ACTIVATION[a];
+  // A user's activation is no key of the table, whatever its name ("constructor" included).
+  const name = Object.hasOwn(KERAS_ACTIVATION, a) ? KERAS_ACTIVATION[a] : undefined;
   if (name === null && inDense) return null; // a LeakyReLU layer follows
   if (name === null || name === undefined)
     throw new ConfigError(`layer ${layer}: activation "${a}" has no TensorFlow.js equivalent`, {
