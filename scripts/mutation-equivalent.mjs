@@ -5,7 +5,8 @@
 //
 // Each entry: the file without extension, the mutator, and the code and replacement as the doc shows
 // them (one line, cut to 80 characters); they are matched as the doc's lines are, line numbers aside.
-// src/io's entries live in mutation-equivalent-io.mjs and mutation-equivalent-interchange.mjs, src/continual's
+// src/io's entries live in mutation-equivalent-io.mjs, -interchange.mjs and one file per family of
+// files (-onnx-*, -tfjs*, -safetensors-*; docs/mutation-io.md lists them), src/continual's
 // in mutation-equivalent-continual.mjs, src/train's and src/homeostasis's in mutation-equivalent-train.mjs
 // (the vitals loop's files in mutation-equivalent-vitals.mjs).
 import { CONTINUAL_ENTRIES } from "./mutation-equivalent-continual.mjs";
@@ -20,7 +21,6 @@ import { SAFETENSORS_SHAPED_ENTRIES } from "./mutation-equivalent-safetensors-sh
 import { SAFETENSORS_TORCH_ENTRIES } from "./mutation-equivalent-safetensors-torch.mjs";
 import { TFJS_ENTRIES } from "./mutation-equivalent-tfjs.mjs";
 import { TFJS_EXPORT_SHAPED_ENTRIES } from "./mutation-equivalent-tfjs-export-shaped.mjs";
-import { TFJS_IMPORT_ENTRIES } from "./mutation-equivalent-tfjs-import.mjs";
 import { TFJS_IMPORT_LAYERS_ENTRIES } from "./mutation-equivalent-tfjs-import-layers.mjs";
 import { TFJS_IMPORT_WEIGHTS_ENTRIES } from "./mutation-equivalent-tfjs-import-weights.mjs";
 import { HOMEOSTASIS_ENTRIES, TRAIN_ENTRIES } from "./mutation-equivalent-train.mjs";
@@ -124,7 +124,6 @@ const ENTRIES = [
   ...ONNX_EXPORT_ENTRIES,
   ...TFJS_ENTRIES,
   ...TFJS_EXPORT_SHAPED_ENTRIES,
-  ...TFJS_IMPORT_ENTRIES,
   ...TFJS_IMPORT_LAYERS_ENTRIES,
   ...TFJS_IMPORT_WEIGHTS_ENTRIES,
   ...SAFETENSORS_INTEROP_ENTRIES,
