@@ -35,3 +35,11 @@ test("a --config that is not JSON names the file and the line, exit 2", async ()
   assert.ok(stderr.startsWith(`homeostat: ${bad}:3: not valid JSON (`) && stderr.endsWith(")\n"), stderr);
   assert.equal(stderr.split("\n").length, 2, "one line, no stack trace");
 });
+
+test("a demo that does not exist, even one named like an Object property, is refused by name, exit 2", async () => {
+  for (const which of ["nope", "constructor", "toString"])
+    assert.deepEqual(await runMain(["demo", which, "--quiet"]), {
+      code: 2,
+      stderr: `homeostat: unknown demo "${which}"; expected "seed", "mnist" or "cnn"\nRun "homeostat demo --help" for usage.\n`,
+    });
+});

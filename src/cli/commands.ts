@@ -157,7 +157,8 @@ function demo(rest: string[]): number {
     demoSeed(ui, seed ?? 0);
     return 0;
   }
-  const demoConfig = TRAINING_DEMOS[which];
+  // Own keys only: "constructor" or "toString" would find Object's own.
+  const demoConfig = Object.hasOwn(TRAINING_DEMOS, which) ? TRAINING_DEMOS[which] : undefined;
   if (!demoConfig) throw new UsageError(`unknown demo "${which}"; expected "seed", "mnist" or "cnn"`);
   const epochs = numberFlag(values.epochs, "epochs", { integer: true, min: 1 });
   const raw: Record<string, unknown> = withDemoEpochs(demoConfig, epochs);
