@@ -10,25 +10,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { importTfjs } from "../src/io/tfjs.js";
 import type { Sequential } from "../src/nn/sequential.js";
+import { type Spec, layer, input, dense, modelJson, bytes, D_SPECS, D_WEIGHTS } from "./helpers/tfjs-json.js";
 
-type Spec = { name: string; shape: number[] };
-const layer = (class_name: string, config: Record<string, unknown>) => ({ class_name, config });
-const input = (features: number) => layer("InputLayer", { name: "in", batch_input_shape: [null, features] });
-/** A Dense "d" of one unit with a linear activation; `extra` adds to or replaces its config. */
-const dense = (extra: Record<string, unknown> = {}) =>
-  layer("Dense", { name: "d", units: 1, activation: "linear", use_bias: true, ...extra });
-const modelJson = (layers: unknown[], weights: Spec[] = []) => ({
-  format: "layers-model",
-  modelTopology: { class_name: "Sequential", config: { name: "sequential", layers } },
-  weightsManifest: [{ paths: ["weights.bin"], weights }],
-});
-const bytes = (...values: number[]) => new Uint8Array(Float32Array.from(values).buffer);
-/** The kernel [2, 1] = [3, 4] and bias [1] = [5] of a Dense "d" from 2 features to 1. */
-const D_SPECS: Spec[] = [
-  { name: "d/kernel", shape: [2, 1] },
-  { name: "d/bias", shape: [1] },
-];
-const D_WEIGHTS = bytes(3, 4, 5);
 /** A model of `layers` with the Dense "d" from 2 features to 1 among them. */
 const withDense = (layers: unknown[]) => importTfjs(modelJson(layers, D_SPECS), D_WEIGHTS);
 
@@ -71,14 +54,14 @@ test("a layer that is not {class_name, config} is refused, with ? for a class_na
 test("a layer's dtype may be float32, null or a Keras 3 dtype policy; any other is refused", () => {
   const policy = { module: "keras", class_name: "DTypePolicy", config: { name: "float32" } };
   for (const dtype of ["float32", null, policy]) {
-    const model = withDense([input(2), dense({ dtype })]);
+    const model = withDense([input(2), dense(1, { dtype })]);
     assert.deepEqual(params(model), [
       ["0.weight", [3, 4]],
       ["0.bias", [5]],
     ]);
   }
   refuses(
-    modelJson([input(2), dense({ dtype: "int32" })], D_SPECS),
+    modelJson([input(2), dense(1, { dtype: "int32" })], D_SPECS),
     D_WEIGHTS,
     'layer "d" (Dense): dtype "int32"; expected float32',
     "d",
@@ -86,7 +69,7 @@ test("a layer's dtype may be float32, null or a Keras 3 dtype policy; any other 
 });
 
 test("a Dense without activation or use_bias is linear with a bias; an activation that is no name is refused", () => {
-  const { activation: _, use_bias: __, ...plain } = dense().config;
+  const { activation: _, use_bias: __, ...plain } = dense(1).config;
   assert.deepEqual(Object.keys(plain), ["name", "units"]);
   const model = withDense([input(2), layer("Dense", plain)]);
   assert.deepEqual(kinds(model), [["dense", "identity"]]);
@@ -96,7 +79,7 @@ test("a Dense without activation or use_bias is linear with a bias; an activatio
   ]);
   // ["relu"] would pass a lookup by property key (it converts to "relu"); it is no activation name.
   refuses(
-    modelJson([input(2), dense({ activation: ["relu"] })], D_SPECS),
+    modelJson([input(2), dense(1, { activation: ["relu"] })], D_SPECS),
     D_WEIGHTS,
     'layer "d" (Dense): activation ["relu"] is not supported; expected one of linear, sigmoid, tanh, ' +
       "relu, elu, selu, gelu, softplus, softmax (or a LeakyReLU layer)",
@@ -106,7 +89,7 @@ test("a Dense without activation or use_bias is linear with a bias; an activatio
 
 test("Keras 3's batch_shape sets the width, a null one is ignored, and one feature is a width", () => {
   const keras3 = layer("InputLayer", { name: "in", batch_shape: [null, 2] });
-  const model = withDense([keras3, dense({ batch_shape: null })]);
+  const model = withDense([keras3, dense(1, { batch_shape: null })]);
   assert.deepEqual(model.inputShape, [2]);
   assert.deepEqual(params(model), [
     ["0.weight", [3, 4]],
@@ -116,7 +99,7 @@ test("Keras 3's batch_shape sets the width, a null one is ignored, and one featu
     { name: "d/kernel", shape: [1, 1] },
     { name: "d/bias", shape: [1] },
   ];
-  const one = importTfjs(modelJson([input(1), dense()], specs), bytes(6, 7));
+  const one = importTfjs(modelJson([input(1), dense(1)], specs), bytes(6, 7));
   assert.deepEqual(one.inputShape, [1]);
   assert.deepEqual(params(one), [
     ["0.weight", [6]],
@@ -135,7 +118,7 @@ test("an input shape that is not [null, a positive integer] is refused, naming t
   ];
   for (const [shape, printed] of shapes)
     refuses(
-      modelJson([layer("InputLayer", { name: "in", batch_input_shape: shape }), dense()], D_SPECS),
+      modelJson([layer("InputLayer", { name: "in", batch_input_shape: shape }), dense(1)], D_SPECS),
       D_WEIGHTS,
       `layer "in" (InputLayer): input shape ${printed}; expected [null, features]`,
       "in",
@@ -144,12 +127,12 @@ test("an input shape that is not [null, a positive integer] is refused, naming t
 
 test("an Activation or LeakyReLU after a Dense stays a layer of its own (Keras 3: negative_slope)", () => {
   const relu = layer("Activation", { name: "act", activation: "relu" });
-  assert.deepEqual(kinds(withDense([input(2), dense(), relu])), [
+  assert.deepEqual(kinds(withDense([input(2), dense(1), relu])), [
     ["dense", "identity"],
     ["activation", "relu"],
   ]);
   for (const config of [{ alpha: 0.01 }, { negative_slope: 0.01 }])
-    assert.deepEqual(kinds(withDense([input(2), dense(), layer("LeakyReLU", { name: "lr", ...config })])), [
+    assert.deepEqual(kinds(withDense([input(2), dense(1), layer("LeakyReLU", { name: "lr", ...config })])), [
       ["dense", "identity"],
       ["activation", "leakyRelu"],
     ]);
@@ -169,7 +152,7 @@ test("LeakyReLU's alpha must be the number 0.01, not text", () => {
 });
 
 test("Dropout's rate may be 0; a negative rate or a rate as text is refused", () => {
-  assert.deepEqual(kinds(withDense([input(2), layer("Dropout", { name: "drop", rate: 0 }), dense()])), [
+  assert.deepEqual(kinds(withDense([input(2), layer("Dropout", { name: "drop", rate: 0 }), dense(1)])), [
     ["dropout", 0],
     ["dense", "identity"],
   ]);

@@ -10,23 +10,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { importTfjs } from "../src/io/tfjs.js";
 import type { Sequential } from "../src/nn/sequential.js";
+import { layer, input, modelJson, bytes, D_SPECS, D_WEIGHTS } from "./helpers/tfjs-json.js";
 
-type Spec = { name: string; shape: number[] };
-const layer = (class_name: string, config: Record<string, unknown>) => ({ class_name, config });
-const input = (features: number) => layer("InputLayer", { name: "in", batch_input_shape: [null, features] });
 const norm = (extra: Record<string, unknown> = {}) => layer("LayerNormalization", { name: "norm", ...extra });
-const modelJson = (layers: unknown[], weights: Spec[]) => ({
-  format: "layers-model",
-  modelTopology: { class_name: "Sequential", config: { name: "sequential", layers } },
-  weightsManifest: [{ paths: ["weights.bin"], weights }],
-});
-const bytes = (...values: number[]) => new Uint8Array(Float32Array.from(values).buffer);
-/** The kernel [2, 1] = [3, 4] and bias [1] = [5] of a Dense "d" from 2 features to 1. */
-const D_SPECS: Spec[] = [
-  { name: "d/kernel", shape: [2, 1] },
-  { name: "d/bias", shape: [1] },
-];
-const D_WEIGHTS = bytes(3, 4, 5);
 /** The largest width a layer norm without stored gain or shift may have. */
 const CAP = 1 << 20;
 

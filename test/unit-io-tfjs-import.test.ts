@@ -11,25 +11,7 @@ import { Conv2D } from "../src/nn/conv.js";
 import { Flatten } from "../src/nn/reshape.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
-
-type Spec = { name: string; shape: number[]; dtype?: string; quantization?: unknown };
-const layer = (class_name: string, config: Record<string, unknown>) => ({ class_name, config });
-const input = (features: number) => layer("InputLayer", { name: "in", batch_input_shape: [null, features] });
-/** A Dense "d" of `units` with a linear activation; `extra` adds to or replaces its config. */
-const dense = (units: number, extra: Record<string, unknown> = {}) =>
-  layer("Dense", { name: "d", units, activation: "linear", use_bias: true, ...extra });
-const modelJson = (layers: unknown[], weights: Spec[]) => ({
-  format: "layers-model",
-  modelTopology: { class_name: "Sequential", config: { name: "sequential", layers } },
-  weightsManifest: [{ paths: ["weights.bin"], weights }],
-});
-const bytes = (...values: number[]) => new Uint8Array(Float32Array.from(values).buffer);
-/** The kernel [2, 1] = [3, 4] and bias [1] = [5] of a Dense "d" from 2 features to 1. */
-const D_SPECS: Spec[] = [
-  { name: "d/kernel", shape: [2, 1] },
-  { name: "d/bias", shape: [1] },
-];
-const D_WEIGHTS = bytes(3, 4, 5);
+import { type Spec, layer, input, dense, modelJson, D_SPECS, D_WEIGHTS } from "./helpers/tfjs-json.js";
 
 const params = (m: Sequential) => m.parameters().map(([name, t]) => [name, [...t.data]]);
 const refuses = (json: unknown, weights: Uint8Array, message: string, location: object) =>
