@@ -9,12 +9,7 @@ import { test } from "node:test";
 import { pythonModule } from "../src/io/safetensors-python.js";
 import { SHAPED_CLASSES } from "../src/io/safetensors-python-shaped.js";
 import type { TorchModule } from "../src/io/safetensors-torch.js";
-
-/** `def build(): ...` of a generated module, up to the blank lines before `load`. */
-function buildFunction(source: string): string {
-  const from = source.indexOf("def build():");
-  return source.slice(from, source.indexOf("\n\n\ndef load", from));
-}
+import { buildFunction } from "./helpers/python-source.js";
 
 const cases: [string, TorchModule, string][] = [
   [

@@ -9,18 +9,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { pythonModule } from "../src/io/safetensors-python.js";
 import type { TorchModule } from "../src/io/safetensors-torch.js";
+import { buildLines } from "./helpers/python-source.js";
 
 const OPTIONS = { description: "A test network.", inputDim: 3, weightsFile: "net.safetensors" };
-
-/** The lines of `build()`'s module list, without their indentation. */
-function buildLines(source: string): string[] {
-  const from = source.indexOf("def build():");
-  const body = source.slice(from, source.indexOf("\n    )\n", from));
-  return body
-    .split("\n")
-    .slice(3)
-    .map((l) => l.trim());
-}
 
 describe("each activation is the PyTorch module of the same function", () => {
   const TORCH: [string, string][] = [

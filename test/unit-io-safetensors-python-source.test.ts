@@ -11,22 +11,7 @@ import { safetensorsPaths } from "../src/io/safetensors.js";
 import { pythonModule } from "../src/io/safetensors-python.js";
 import { shapedLine } from "../src/io/safetensors-python-shaped.js";
 import type { TorchModule } from "../src/io/safetensors-torch.js";
-
-/** The docstring of a generated module, from its first line to the closing quotes. */
-function docstring(source: string): string {
-  return source.slice(0, source.indexOf('"""\n', 3) + 3);
-}
-
-/** `def build(): ...` of a generated module, up to the blank lines before `load`. */
-function buildFunction(source: string): string {
-  const from = source.indexOf("def build():");
-  return source.slice(from, source.indexOf("\n\n\ndef load", from));
-}
-
-/** Everything from `def load(` to the end. */
-function fromLoad(source: string): string {
-  return source.slice(source.indexOf("def load("));
-}
+import { buildFunction, docstring, fromLoad } from "./helpers/python-source.js";
 
 const PLAIN_IMPORTS = `import json
 import struct

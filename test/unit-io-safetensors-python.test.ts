@@ -11,12 +11,7 @@ import { pythonModule } from "../src/io/safetensors-python.js";
 import { shapedLine } from "../src/io/safetensors-python-shaped.js";
 import type { ShapedModule } from "../src/io/safetensors-shaped.js";
 import type { TorchModule } from "../src/io/safetensors-torch.js";
-
-/** `def build(): ...` of a generated module, up to the blank lines before `load`. */
-function buildFunction(source: string): string {
-  const from = source.indexOf("def build():");
-  return source.slice(from, source.indexOf("\n\n\ndef load", from));
-}
+import { buildFunction } from "./helpers/python-source.js";
 
 describe("shapedLine", () => {
   test("convolutions: Conv1d with scalars and (left, right) padding, Conv2d with pairs, groups, no bias", () => {

@@ -10,19 +10,23 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { importTfjs } from "../src/io/tfjs.js";
 import type { Sequential } from "../src/nn/sequential.js";
-import { type Spec, layer, input, dense, modelJson, bytes, D_SPECS, D_WEIGHTS } from "./helpers/tfjs-json.js";
+import {
+  type Spec,
+  layer,
+  input,
+  dense,
+  modelJson,
+  bytes,
+  D_SPECS,
+  D_WEIGHTS,
+  params,
+  refusesAtLayer as refuses,
+} from "./helpers/tfjs-json.js";
 
 /** A model of `layers` with the Dense "d" from 2 features to 1 among them. */
 const withDense = (layers: unknown[]) => importTfjs(modelJson(layers, D_SPECS), D_WEIGHTS);
 
-const params = (m: Sequential) => m.parameters().map(([name, t]) => [name, [...t.data]]);
 const kinds = (m: Sequential) => m.layers.map((l) => [l.type, l.config().activation ?? l.config().rate]);
-const refuses = (json: unknown, weights: Uint8Array, message: string, layerName: string) =>
-  assert.throws(() => importTfjs(json, weights), {
-    name: "ModelFileError",
-    message: `model.json: ${message}`,
-    location: { file: "model.json", layer: layerName },
-  });
 
 test("a layer whose config has no string name is named by its index in errors", () => {
   for (const config of [{ rate: 2 }, { name: 7, rate: 2 }])

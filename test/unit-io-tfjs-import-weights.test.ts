@@ -9,20 +9,20 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { importTfjs } from "../src/io/tfjs.js";
-import type { Sequential } from "../src/nn/sequential.js";
-import { layer, input, modelJson, bytes, D_SPECS, D_WEIGHTS } from "./helpers/tfjs-json.js";
+import {
+  layer,
+  input,
+  modelJson,
+  bytes,
+  D_SPECS,
+  D_WEIGHTS,
+  params,
+  refusesAtLayer as refuses,
+} from "./helpers/tfjs-json.js";
 
 const norm = (extra: Record<string, unknown> = {}) => layer("LayerNormalization", { name: "norm", ...extra });
 /** The largest width a layer norm without stored gain or shift may have. */
 const CAP = 1 << 20;
-
-const params = (m: Sequential) => m.parameters().map(([name, t]) => [name, [...t.data]]);
-const refuses = (json: unknown, weights: Uint8Array, message: string, layerName: string) =>
-  assert.throws(() => importTfjs(json, weights), {
-    name: "ModelFileError",
-    message: `model.json: ${message}`,
-    location: { file: "model.json", layer: layerName },
-  });
 
 test("a Dense's units that are not a positive integer are refused, naming the layer", () => {
   for (const [units, shown] of [

@@ -11,9 +11,17 @@ import { Conv2D } from "../src/nn/conv.js";
 import { Flatten } from "../src/nn/reshape.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { Rng } from "../src/tensor/rng.js";
-import { type Spec, layer, input, dense, modelJson, D_SPECS, D_WEIGHTS } from "./helpers/tfjs-json.js";
+import {
+  type Spec,
+  layer,
+  input,
+  dense,
+  modelJson,
+  D_SPECS,
+  D_WEIGHTS,
+  params,
+} from "./helpers/tfjs-json.js";
 
-const params = (m: Sequential) => m.parameters().map(([name, t]) => [name, [...t.data]]);
 const refuses = (json: unknown, weights: Uint8Array, message: string, location: object) =>
   assert.throws(() => importTfjs(json, weights), { name: "ModelFileError", message, location });
 

@@ -2,6 +2,9 @@
  * model.json files written by hand for the TF.js import tests: Keras layers, a Sequential topology
  * with one weight group, and the float32 bytes of a Dense "d" from 2 features to 1.
  */
+import assert from "node:assert/strict";
+import { importTfjs } from "../../src/io/tfjs.js";
+import type { Sequential } from "../../src/nn/sequential.js";
 
 /** A weights-manifest entry. */
 export type Spec = { name: string; shape: number[]; dtype?: string; quantization?: unknown };
@@ -26,3 +29,14 @@ export const D_SPECS: Spec[] = [
   { name: "d/bias", shape: [1] },
 ];
 export const D_WEIGHTS = bytes(3, 4, 5);
+
+/** A model's parameters as [name, values] pairs, for comparing weights with plain arrays. */
+export const params = (m: Sequential) => m.parameters().map(([name, t]) => [name, [...t.data]]);
+
+/** importTfjs refuses `json` with a ModelFileError of model.json saying `message` about layer `layerName`. */
+export const refusesAtLayer = (json: unknown, weights: Uint8Array, message: string, layerName: string) =>
+  assert.throws(() => importTfjs(json, weights), {
+    name: "ModelFileError",
+    message: `model.json: ${message}`,
+    location: { file: "model.json", layer: layerName },
+  });
