@@ -14,6 +14,7 @@ import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import type { Observer } from "../src/train/events.js";
 import { fit } from "../src/train/fit.js";
+import { fourLanes } from "./helpers/four-lanes.js";
 import { blobs } from "./helpers/health-zoo.js";
 import type { LayerStatistics } from "../src/health/statistics.js";
 import { forgettingBeyond } from "../src/health/vitals.js";
@@ -313,10 +314,10 @@ test("without the vital detectors nothing new is kept; with them each check carr
   const vital = run(["divergence", "plasticityLoss"]);
   assert.ok("memory" in vital.state);
   const change = (a: number[], b: number[]) =>
-    Math.sqrt(a.reduce((s, x, i) => s + (b[i] - x) ** 2, 0)) / Math.sqrt(a.reduce((s, x) => s + x * x, 0));
+    Math.sqrt(fourLanes(a.map((x, i) => (b[i] - x) ** 2))) / Math.sqrt(fourLanes(a.map((x) => x * x)));
   const first = vital.points.map((p) => p.layers[0]);
   assert.ok(Number.isNaN(first[0].weightChange!), "no previous check at the first");
-  // The same sums in the same order (‖W′‖² is the previous check's ‖W‖²): equal to the last bit.
+  // The same sums in the same four lanes (‖W′‖² is the previous check's ‖W‖²): equal to the last bit.
   for (let k = 1; k < first.length; k++)
     assert.equal(first[k].weightChange, change(vital.kept[k - 1], vital.kept[k]), `check ${k + 1}`);
   assert.ok(first[0].stableRank! >= 1 && first[0].stableRank! <= first[0].effectiveRank + 1e-9);

@@ -321,8 +321,8 @@ export interface Backend {
     alpha: number,
   ): boolean;
   /**
-   * The sums of squares a health check takes of one weight matrix, in float64, each added in index order
-   * (so every backend gives the plain loop's value to the last bit): out ← [Σ w², Σ (w − w0)², Σ w0², Σ g²],
+   * The sums of squares a health check takes of one weight matrix, in float64, each added in the four lanes
+   * of js's `sumSquares` (so every backend gives its value to the last bit): out ← [Σ w², Σ (w − w0)², Σ w0², Σ g²],
    * w the weights after a step, w0 before it, g the step's gradient, all of one length. Optional: the
    * health monitor runs js's loop where it is absent.
    */

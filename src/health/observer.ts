@@ -24,7 +24,8 @@ import {
   type LayerStatistics,
   l2Norm,
   meanStd,
-  sumSquaresF32,
+  joinLanes,
+  sumSquares,
   updateRatio,
 } from "./statistics.js";
 
@@ -263,32 +264,32 @@ function layerStatistics(
 function weightChange(ls: LayerState, w: Float32Array): { change: number; norm: number } {
   const prev = ls.prevWeights;
   if (prev && prev.length === w.length) {
-    const then = ls.prevSquares ?? sumSquaresF32(prev);
+    const then = ls.prevSquares ?? sumSquares(prev);
     const { moved, squares } = changeAndKeep(prev, w);
     ls.prevSquares = squares;
     return { change: Math.sqrt(moved) / Math.max(Math.sqrt(then), 1e-12), norm: Math.sqrt(squares) };
   }
   ls.prevWeights = w.slice();
-  ls.prevSquares = sumSquaresF32(w);
+  ls.prevSquares = sumSquares(w);
   return { change: NaN, norm: Math.sqrt(ls.prevSquares) };
 }
 
 /**
- * Σ (w − w′)² and Σ w², each in index order as updateRatio and l2Norm add them (so the same values to the
- * last bit), while copying `w` into `prev`: one pass over float32 arrays instead of two generic ones and
- * a copy.
+ * Σ (w − w′)² and Σ w², each in the four lanes of `sumSquares` as updateRatio and l2Norm add them (so the
+ * same values to the last bit), while copying `w` into `prev`: one pass over float32 arrays instead of two
+ * generic ones and a copy.
  */
 function changeAndKeep(prev: Float32Array, w: Float32Array): { moved: number; squares: number } {
-  let d = 0;
-  let w2 = 0;
+  const d = [0, 0, 0, 0];
+  const w2 = [0, 0, 0, 0];
   for (let i = 0; i < prev.length; i++) {
     const now = w[i];
     const diff = now - prev[i];
-    d += diff * diff;
-    w2 += now * now;
+    d[i & 3] += diff * diff;
+    w2[i & 3] += now * now;
     prev[i] = now;
   }
-  return { moved: d, squares: w2 };
+  return { moved: joinLanes(d), squares: joinLanes(w2) };
 }
 
 /** Where `weightNorms` leaves the backend's sums of squares (one check at a time). */
@@ -297,8 +298,8 @@ const squares = new Float64Array(4);
 /**
  * ‖W‖, ‖∇W‖ and, when the step's starting weights are known, ‖W − W₀‖ / ‖W₀‖ (`updateRatio`), in one pass
  * over the weights (the backend's `stepSquares`; the wasm one reads the arrays in place, where fit and the
- * monitor keep them). Each sum runs in the order l2Norm and updateRatio use, so the values are the same
- * to the last bit.
+ * monitor keep them). Each sum runs in the four lanes l2Norm and updateRatio use, so the values are the
+ * same to the last bit.
  */
 function weightNorms(
   w: Float32Array,

@@ -27,7 +27,7 @@ export interface LayerState<Active = Uint8Array> {
   /** The weights at the previous check, kept only for the weight-change measure of the vital signs. */
   prevWeights?: Float32Array;
   /**
-   * Σ w² over `prevWeights`, in index order (‖W′‖², as l2Norm sums it): the sum the previous check made
+   * Σ w² over `prevWeights`, in the four lanes of `sumSquares` (‖W′‖², as l2Norm sums it): the sum the previous check made
    * for ‖W‖, kept so that a check sums squares over the weights twice, not three times. Absent in
    * checkpoints from before it: summed again.
    */

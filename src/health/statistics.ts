@@ -4,6 +4,9 @@
  * dormant and saturated units, effective rank) are `units/statistics.ts`'s. Per-step work is a loss,
  * an argmax and a finiteness check; everything that touches every weight runs only every N steps.
  */
+import { joinLanes, sumSquares } from "../backend/js/vector.js";
+
+export { joinLanes, sumSquares };
 
 /** What one heavy check measured in one layer (NaN where a value does not apply or was not measured). */
 export interface LayerStatistics {
@@ -42,52 +45,27 @@ export interface LayerStatistics {
 }
 
 /**
- * L2 norm of an array, summed in float64 in index order; NaN or Infinity when the array holds a non-finite
- * value. Float32 arrays (weights and fit's gradients) get a loop that only ever sees Float32Array: the generic
- * one also meets plain arrays and float64, and its element access cost ~3× per element.
+ * L2 norm of an array, its squares summed in float64 in the four lanes of `sumSquares` (the order of every
+ * sum of squares a health check takes, the backends' `stepSquares` included); NaN or Infinity when the
+ * array holds a non-finite value.
  *
  * @example
  * l2Norm([3, 4]); // 5
  */
 export function l2Norm(a: ArrayLike<number>): number {
-  if (a instanceof Float32Array) return Math.sqrt(sumSquaresF32(a));
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
-  return Math.sqrt(s);
+  return Math.sqrt(sumSquares(a));
 }
 
-/**
- * Σ a² in float64, four elements per turn of the loop but still added one by one in index order: the
- * generic loop's sum to the last bit, with a quarter of the loop's own work.
- */
-export function sumSquaresF32(a: Float32Array): number {
-  let sum = 0;
-  const n = a.length;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const p = a[i];
-    const q = a[i + 1];
-    const r = a[i + 2];
-    const t = a[i + 3];
-    sum += p * p;
-    sum += q * q;
-    sum += r * r;
-    sum += t * t;
-  }
-  for (; i < n; i++) sum += a[i] * a[i];
-  return sum;
-}
-
-/** ‖after − before‖ / ‖before‖: how far one step moved a weight matrix, relative to its size. */
+/** ‖after − before‖ / ‖before‖: how far one step moved a weight matrix, relative to its size (sums as `sumSquares` adds). */
 export function updateRatio(before: ArrayLike<number>, after: ArrayLike<number>): number {
-  let d = 0;
-  let w = 0;
+  const d = [0, 0, 0, 0];
+  const w = [0, 0, 0, 0];
   for (let i = 0; i < before.length; i++) {
     const diff = after[i] - before[i];
-    d += diff * diff;
-    w += before[i] * before[i];
+    d[i & 3] += diff * diff;
+    w[i & 3] += before[i] * before[i];
   }
-  return Math.sqrt(d) / Math.max(Math.sqrt(w), 1e-12);
+  return Math.sqrt(joinLanes(d)) / Math.max(Math.sqrt(joinLanes(w)), 1e-12);
 }
 
 /** Index of the largest value in each row of a rows × cols matrix. */

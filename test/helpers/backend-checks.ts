@@ -122,7 +122,7 @@ export function elementwiseAgainstJs(b: Backend): void {
       }
     }
   });
-  test(`${b.name} stepSquares: js's sums to the last bit (each in index order), plain and resident arrays`, () => {
+  test(`${b.name} stepSquares: js's sums to the last bit (each in four lanes), plain and resident arrays`, () => {
     const out = new Float64Array(4);
     // Closed form: w = (3, 4), w0 = (3, 0), g = (1, 2): ‖w‖² 25, ‖w − w0‖² 16, ‖w0‖² 9, ‖g‖² 5.
     const stepSquares = b.stepSquares!;
