@@ -4,7 +4,11 @@
  *       decay, batch 64, the bundled 8,000 training digits), with the monitor as the CLI makes it (repair on);
  *   (b) 784-256-10 ReLU, Adam 1e-3, batch 64, one pass over 60,000 synthetic rows (an MNIST-sized epoch).
  * Runs are interleaved in pairs (without, with; the order alternating) so drift in the machine's speed hits
- * both sides alike; the figure is the median of the pairs' ratios. `--baseline DIR` also measures another
+ * both sides alike; the figure is the median of the pairs' ratios. Each step is also timed (from one
+ * `onBatchEnd` to the next, the monitor's hooks included) and the steps pooled by their place between two
+ * checks: the sum of the places' median step times, with the monitor over without, is a second figure
+ * that a preempted run cannot inflate (it leaves out the few milliseconds a run spends outside its steps).
+ * `--baseline DIR` also measures another
  * build (the `dist` folder of an older checkout) in the same process and the same interleaving, for
  * before/after figures that share one machine state. Prints a markdown table for docs/health.md.
  *
@@ -63,7 +67,12 @@ interface Times {
   wall: number;
   cpu: number;
   hooks: number;
+  /** Each step's milliseconds, by its place between two checks (step mod CHECK_EVERY). */
+  steps: number[][];
 }
+
+/** The monitor's default check period: the steps are pooled by their place in it. */
+const CHECK_EVERY = 20;
 
 interface Workload {
   name: string;
@@ -94,13 +103,26 @@ function timedMonitor(b: Build, spent: { seconds: number }): Record<string, unkn
 
 function timed(b: Build, monitor: boolean, train: (observers: unknown[]) => void): Times {
   const spent = { seconds: 0 };
-  const observers = monitor ? [timedMonitor(b, spent)] : [];
+  const steps: number[][] = Array.from({ length: CHECK_EVERY }, () => []);
+  let last = 0;
+  // Last in the list, on both sides: a step runs from one onBatchEnd to the next, the monitor's included.
+  const stepTimer = {
+    onTrainBegin: () => {
+      last = performance.now();
+    },
+    onBatchEnd: (e: { step: number }) => {
+      const now = performance.now();
+      steps[e.step % CHECK_EVERY].push(now - last);
+      last = now;
+    },
+  };
+  const observers = monitor ? [timedMonitor(b, spent), stepTimer] : [stepTimer];
   const started = performance.now();
   const cpu = process.cpuUsage();
   train(observers);
   const used = process.cpuUsage(cpu);
   const wall = (performance.now() - started) / 1000;
-  return { wall, cpu: (used.user + used.system) / 1e6, hooks: spent.seconds / wall };
+  return { wall, cpu: (used.user + used.system) / 1e6, hooks: spent.seconds / wall, steps };
 }
 
 const demoMnist: Workload = {
@@ -169,20 +191,37 @@ const adam60k: Workload = {
 
 const median = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 
-/** Each pair's with/without − 1 (wall and CPU), for each build, the builds' pairs interleaved. */
-function measure(w: Workload, builds: { label: string; build: Build }[]): Map<string, Times[]> {
+/** Each pair's with/without − 1 (wall and CPU), and every step of every run, for each build, the builds' pairs interleaved. */
+interface Measured {
+  pairs: Omit<Times, "steps">[];
+  steps: { on: number[][]; off: number[][] };
+}
+
+/** Σ over the places between two checks of the median step, with the monitor over without, − 1. */
+function stepCost(m: Measured): number {
+  const total = (byPlace: number[][]) => byPlace.reduce((sum, times) => sum + median(times), 0);
+  return total(m.steps.on) / total(m.steps.off) - 1;
+}
+
+function measure(w: Workload, builds: { label: string; build: Build }[]): Map<string, Measured> {
   // Warm-up: JIT-compiled code, not the first call's compilation, is what a long run pays for.
   for (const { build } of builds) for (const m of [false, true]) w.run(build, m);
-  const ratios = new Map(builds.map(({ label }) => [label, [] as Times[]]));
+  const places = () => Array.from({ length: CHECK_EVERY }, () => [] as number[]);
+  const measured = new Map<string, Measured>(
+    builds.map(({ label }) => [label, { pairs: [], steps: { on: places(), off: places() } }]),
+  );
   for (let p = 0; p < pairs; p++) {
     for (const { label, build } of builds) {
       const order = p % 2 === 0 ? [false, true] : [true, false];
       const t = new Map(order.map((m) => [m, w.run(build, m)]));
       const [on, off] = [t.get(true)!, t.get(false)!];
-      ratios.get(label)!.push({ wall: on.wall / off.wall - 1, cpu: on.cpu / off.cpu - 1, hooks: on.hooks });
+      const m = measured.get(label)!;
+      m.pairs.push({ wall: on.wall / off.wall - 1, cpu: on.cpu / off.cpu - 1, hooks: on.hooks });
+      on.steps.forEach((times, place) => m.steps.on[place].push(...times));
+      off.steps.forEach((times, place) => m.steps.off[place].push(...times));
     }
   }
-  return ratios;
+  return measured;
 }
 
 const here = resolve(new URL("..", import.meta.url).pathname);
@@ -191,17 +230,22 @@ const baseline = flag("baseline");
 if (baseline) builds.unshift({ label: `baseline (${baseline})`, build: await loadBuild(baseline) });
 const pct = (r: number): string => `${(100 * r).toFixed(1)}%`;
 console.log(`CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores; ${threads} kernel thread(s)\n`);
-console.log("| run | build | wall time | CPU time | inside the hooks | wall time of each pair |");
-console.log("| --- | --- | --- | --- | --- | --- |");
+console.log(
+  "| run | build | wall time | CPU time | inside the hooks | steps' medians | wall time of each pair |",
+);
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const w of [demoMnist, adam60k]) {
   const r = measure(w, builds);
   for (const { label } of builds) {
-    const a = r.get(label)!;
+    const m = r.get(label)!;
+    const a = m.pairs;
     const [wall, cpu, hooks] = (["wall", "cpu", "hooks"] as const).map((k) => median(a.map((x) => x[k])));
     const each = a.map((x) => pct(x.wall)).join(", ");
-    console.log(`| ${w.name} | ${label} | ${pct(wall)} | ${pct(cpu)} | ${pct(hooks)} | ${each} |`);
+    console.log(
+      `| ${w.name} | ${label} | ${pct(wall)} | ${pct(cpu)} | ${pct(hooks)} | ${pct(stepCost(m))} | ${each} |`,
+    );
   }
 }
 console.log(
-  `\nMedians over ${pairs} interleaved pairs: (with monitor ÷ without) − 1 in wall and CPU time, and the share of the run with the monitor spent inside its hooks. Target ≤ 3% of wall time.`,
+  `\nMedians over ${pairs} interleaved pairs: (with monitor ÷ without) − 1 in wall and CPU time, and the share of the run with the monitor spent inside its hooks. Steps' medians: each step timed, the steps pooled by their place between two checks (every ${CHECK_EVERY} steps), Σ of the places' medians with the monitor ÷ without − 1. Target ≤ 3% of wall time.`,
 );
