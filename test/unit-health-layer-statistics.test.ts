@@ -21,6 +21,7 @@ import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import type { BatchEvent, LayerActivation } from "../src/train/events.js";
 import { batchEvent, rows, testControl } from "./helpers/control.js";
+import { fourLanes } from "./helpers/four-lanes.js";
 
 const PLAIN: PictureMeasures = { stableRank: false, change: [], weights: true };
 
@@ -38,8 +39,8 @@ function setup() {
   return { control, layers, s, model };
 }
 
-/** Σ a² in float64, in index order. */
-const squares = (a: ArrayLike<number>) => Array.from(a).reduce((sum, v) => sum + v * v, 0);
+/** Σ a² in float64, in the four lanes every sum of squares of a check takes. */
+const squares = (a: ArrayLike<number>) => fourLanes(Array.from(a, (v) => v * v));
 
 test("a hidden ReLU layer's and a tanh layer's activity on the check's rows", () => {
   const { control, layers, s } = setup();
