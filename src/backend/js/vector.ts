@@ -11,17 +11,26 @@ export function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
 export function stepSquares(w: Float32Array, w0: Float32Array, g: Float32Array, out: Float64Array): void {
   if (w0.length !== w.length || g.length !== w.length)
     throw new Error(`stepSquares: lengths differ (${w.length}, ${w0.length}, ${g.length})`);
+  // Lane k of each sum is element 4t + k's turn t: the loop takes four elements a turn, one to each lane.
   const now = [0, 0, 0, 0];
   const moved = [0, 0, 0, 0];
   const then = [0, 0, 0, 0];
   const grad = [0, 0, 0, 0];
-  for (let i = 0; i < w.length; i++) {
-    const k = i & 3;
-    const d = w[i] - w0[i];
-    now[k] += w[i] * w[i];
-    moved[k] += d * d;
-    then[k] += w0[i] * w0[i];
-    grad[k] += g[i] * g[i];
+  const n = w.length;
+  for (let k = 0; k < 4; k++) {
+    // One lane at a time, its four sums in locals: lanes kept in arrays cost twice the time.
+    let a = 0;
+    let m = 0;
+    let t = 0;
+    let q = 0;
+    for (let i = k; i < n; i += 4) {
+      const d = w[i] - w0[i];
+      a += w[i] * w[i];
+      m += d * d;
+      t += w0[i] * w0[i];
+      q += g[i] * g[i];
+    }
+    [now[k], moved[k], then[k], grad[k]] = [a, m, t, q];
   }
   out.set([joinLanes(now), joinLanes(moved), joinLanes(then), joinLanes(grad)]);
 }
