@@ -295,6 +295,13 @@ export const HEALTH_ENTRIES = [
   ],
   [
     "src/health/observer",
+    "EqualityOperator",
+    "i + 4 <= n",
+    "i + 4 < n",
+    "only speed: a last whole turn of four goes to the tail loop instead, which adds its elements to lanes 0, 1, 2, 3 in order, as the turn does (the same sums)",
+  ],
+  [
+    "src/health/observer",
     "ConditionalExpression",
     "before.length !== w.length",
     "false",
@@ -348,5 +355,12 @@ export const HEALTH_ENTRIES = [
     "{ stableRank: false, change: [], weights: true }",
     "{}",
     "gone: STABILITY_MEASURES, an unused default, was removed after this run; the rerun cannot make the mutant again",
+  ],
+  [
+    "src/health/statistics",
+    "EqualityOperator",
+    "i + 4 <= n",
+    "i + 4 < n",
+    "only speed: a last whole turn of four goes to the tail loop instead, which adds its elements to lanes 0, 1, 2, 3 in order, as the turn does (the same sums)",
   ],
 ];

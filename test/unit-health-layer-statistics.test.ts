@@ -133,25 +133,42 @@ test("the weight change between checks, with and without the step's starting wei
   assert.equal(first.weightNorm, Math.sqrt(squares(w)));
   assert.ok(Number.isNaN(first.updateRatio));
   const then = w.slice();
+  // Six weights: four in the loop's one turn, two in its tail (lanes 0 and 1).
   w[2] += 1;
+  w[5] += 0.5;
   const second = takePicture(s, batchEvent(40, { control }), control, layers, [then], T, change).picture!
     .layers[0];
-  assert.equal(second.weightChange, 1 / Math.sqrt(squares(then)));
+  const moved = Math.sqrt(fourLanes(Array.from(w, (v, i) => (v - then[i]) ** 2)));
+  assert.ok(w[5] !== then[5] && w[2] !== then[2], "one weight moved in the loop's turn, one in its tail");
+  assert.equal(second.weightChange, moved / Math.sqrt(squares(then)));
+  assert.equal(
+    second.weightNorm,
+    Math.sqrt(squares(w)),
+    "the weight change's pass sums ‖W‖ too, tail included",
+  );
   assert.equal(
     second.updateRatio,
-    1 / Math.sqrt(squares(then)),
+    moved / Math.sqrt(squares(then)),
     "the step's starting weights give the ratio",
   );
+  // No starting weights: ‖W‖ is the weight change's own sum, and ‖W′‖² the one the last check's pass kept.
+  const kept = w.slice();
+  w[1] -= 0.25;
+  const third = takePicture(s, batchEvent(60, { control }), control, layers, [], T, change).picture!
+    .layers[0];
+  assert.equal(third.weightNorm, Math.sqrt(squares(w)));
+  const since = Math.sqrt(fourLanes(Array.from(w, (v, i) => (v - kept[i]) ** 2)));
+  assert.equal(third.weightChange, since / Math.sqrt(squares(kept)));
   // The layer grows a unit: its change starts afresh.
   const grown = new Tensor(
     Float32Array.from({ length: 8 }, (_, i) => i + 1),
     [4, 2],
   );
   (control.parameters as [string, Tensor][])[0] = ["0.weight", grown];
-  const third = takePicture(s, batchEvent(60, { control }), control, layers, [], T, change).picture!
+  const fourth = takePicture(s, batchEvent(80, { control }), control, layers, [], T, change).picture!
     .layers[0];
-  assert.ok(Number.isNaN(third.weightChange!));
-  assert.equal(third.weightNorm, Math.sqrt(204));
+  assert.ok(Number.isNaN(fourth.weightChange!));
+  assert.equal(fourth.weightNorm, Math.sqrt(204));
 });
 
 test("the stable rank is measured when a detector asks for it; the median leaves out the latest norm", () => {
