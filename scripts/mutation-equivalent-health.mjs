@@ -282,9 +282,9 @@ export const HEALTH_ENTRIES = [
   [
     "src/health/observer",
     "LogicalOperator",
-    "ls.prevSquares ?? sumSquares(prev)",
-    "ls.prevSquares && sumSquares(prev)",
-    "equivalent: prevSquares is kept with prevWeights (checkpoints included) as Σ prev², the very sum sumSquares(prev) makes; when it is 0 both give 0",
+    "ls.prevSquares ?? then",
+    "ls.prevSquares && then",
+    "equivalent: prevSquares is kept with prevWeights (checkpoints included) as Σ prev², the very sum the pass's then is; when it is 0 both give 0",
   ],
   [
     "src/health/observer",
@@ -292,13 +292,6 @@ export const HEALTH_ENTRIES = [
     "!before || !(g instanceof Float32Array) || before.length !== w.length || g.le…",
     "true",
     "only speed: the generic sums (l2Norm, updateRatio) add in the four lanes the backend's stepSquares does, the same values to the last bit (the backend suites check stepSquares against js's sums, bit for bit)",
-  ],
-  [
-    "src/health/observer",
-    "EqualityOperator",
-    "i + 4 <= n",
-    "i + 4 < n",
-    "only speed: a last whole turn of four goes to the tail loop instead, which adds its elements to lanes 0, 1, 2, 3 in order, as the turn does (the same sums)",
   ],
   [
     "src/health/observer",

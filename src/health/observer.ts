@@ -4,7 +4,7 @@
  * unit statistics are taken at check steps only, every `checkEvery` steps (one that falls on an epoch's
  * short last batch waits for the next full batch). Everything it remembers lives in the monitor's state.
  */
-import { backend, jsBackend } from "../backend/index.js";
+import { backend, jsBackend, residentCopy } from "../backend/index.js";
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { type IndexedUnitSite, unitSites } from "../units/layer.js";
 import {
@@ -24,7 +24,6 @@ import {
   type LayerStatistics,
   l2Norm,
   meanStd,
-  joinLanes,
   sumSquares,
   updateRatio,
 } from "./statistics.js";
@@ -258,70 +257,34 @@ function layerStatistics(
 
 /**
  * ‖W − W′‖ / ‖W′‖ against the weights of the previous check (NaN at the first), which it then replaces,
- * and ‖W‖. ‖W′‖² is the sum of squares the previous check took for its ‖W‖ (the same values in the same
- * order), so only ‖W − W′‖² and ‖W‖² are summed here.
+ * and ‖W‖: one pass of the backend's `stepSquares` over W and W′ (W′ in the gradient's place too, its sum
+ * unused). ‖W′‖² is the sum the previous check took for its ‖W‖ where it was kept (the same value).
  */
 function weightChange(ls: LayerState, w: Float32Array): { change: number; norm: number } {
   const prev = ls.prevWeights;
   if (prev && prev.length === w.length) {
-    const then = ls.prevSquares ?? sumSquares(prev);
-    const { moved, squares } = changeAndKeep(prev, w);
-    ls.prevSquares = squares;
-    return { change: Math.sqrt(moved) / Math.max(Math.sqrt(then), 1e-12), norm: Math.sqrt(squares) };
+    const [now, moved, then] = stepSums(w, prev, prev);
+    const kept = ls.prevSquares ?? then;
+    prev.set(w);
+    ls.prevSquares = now;
+    return { change: Math.sqrt(moved) / Math.max(Math.sqrt(kept), 1e-12), norm: Math.sqrt(now) };
   }
-  ls.prevWeights = w.slice();
+  // In the backend's memory where it keeps one, where its stepSquares reads W′ in place at the next check.
+  ls.prevWeights = residentCopy(w) ?? w.slice();
   ls.prevSquares = sumSquares(w);
   return { change: NaN, norm: Math.sqrt(ls.prevSquares) };
 }
 
-/**
- * Σ (w − w′)² and Σ w², each in the four lanes of `sumSquares` as updateRatio and l2Norm add them (so the
- * same values to the last bit), while copying `w` into `prev`: one pass over float32 arrays instead of two
- * generic ones and a copy.
- */
-function changeAndKeep(prev: Float32Array, w: Float32Array): { moved: number; squares: number } {
-  // The lanes in locals, four elements a turn: lanes kept in an array cost ~1.6× here.
-  let d0 = 0;
-  let d1 = 0;
-  let d2 = 0;
-  let d3 = 0;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n = prev.length;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const a0 = w[i];
-    const a1 = w[i + 1];
-    const a2 = w[i + 2];
-    const a3 = w[i + 3];
-    const e0 = a0 - prev[i];
-    const e1 = a1 - prev[i + 1];
-    const e2 = a2 - prev[i + 2];
-    const e3 = a3 - prev[i + 3];
-    d0 += e0 * e0;
-    d1 += e1 * e1;
-    d2 += e2 * e2;
-    d3 += e3 * e3;
-    s0 += a0 * a0;
-    s1 += a1 * a1;
-    s2 += a2 * a2;
-    s3 += a3 * a3;
-  }
-  const d = [d0, d1, d2, d3];
-  const sq = [s0, s1, s2, s3];
-  for (let k = 0; i < n; i++, k++) {
-    const diff = w[i] - prev[i];
-    d[k] += diff * diff;
-    sq[k] += w[i] * w[i];
-  }
-  prev.set(w);
-  return { moved: joinLanes(d), squares: joinLanes(sq) };
-}
-
-/** Where `weightNorms` leaves the backend's sums of squares (one check at a time). */
+/** Where `stepSums` leaves the backend's sums of squares (one call at a time). */
 const squares = new Float64Array(4);
+
+/** [Σ w², Σ (w − w0)², Σ w0², Σ g²] by the active backend's `stepSquares` (js's where it has none). */
+function stepSums(w: Float32Array, w0: Float32Array, g: Float32Array): number[] {
+  const kernels = backend();
+  if (kernels.stepSquares) kernels.stepSquares(w, w0, g, squares);
+  else jsBackend.stepSquares(w, w0, g, squares);
+  return Array.from(squares);
+}
 
 /**
  * ‖W‖, ‖∇W‖ and, when the step's starting weights are known, ‖W − W₀‖ / ‖W₀‖ (`updateRatio`), in one pass
@@ -340,10 +303,7 @@ function weightNorms(
       updateRatio: before ? updateRatio(before, w) : NaN,
       gradNorm: g ? l2Norm(g) : 0,
     };
-  const kernels = backend();
-  if (kernels.stepSquares) kernels.stepSquares(w, before, g, squares);
-  else jsBackend.stepSquares(w, before, g, squares);
-  const [now, moved, then, grad] = squares;
+  const [now, moved, then, grad] = stepSums(w, before, g);
   return {
     weightNorm: Math.sqrt(now),
     updateRatio: Math.sqrt(moved) / Math.max(Math.sqrt(then), 1e-12),

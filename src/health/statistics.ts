@@ -6,7 +6,7 @@
  */
 import { joinLanes, sumSquares } from "../backend/js/vector.js";
 
-export { joinLanes, sumSquares };
+export { sumSquares };
 
 /** What one heavy check measured in one layer (NaN where a value does not apply or was not measured). */
 export interface LayerStatistics {
