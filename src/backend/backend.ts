@@ -321,6 +321,31 @@ export interface Backend {
     alpha: number,
   ): boolean;
   /**
+   * The optimiser stages other than Adam's, over one parameter's float32 arrays, in place, with the bits
+   * of js's loops (src/backend/js/stages.ts: each line in float64, rounded where it is stored): SGD's
+   * momentum buffer, weight decay added to the gradient, RMSprop's and Adagrad's scaling. Optional: the
+   * optimisers run js's where a backend has none.
+   */
+  momentum?(
+    u: Float32Array,
+    buf: Float32Array,
+    momentum: number,
+    dampening: number,
+    first: boolean,
+    nesterov: boolean,
+  ): void;
+  decayWeights?(u: Float32Array, p: Float32Array, decay: number): void;
+  rmsScale?(
+    u: Float32Array,
+    sq: Float32Array,
+    ga: Float32Array | null,
+    buf: Float32Array | null,
+    alpha: number,
+    eps: number,
+    momentum: number,
+  ): void;
+  adagradScale?(u: Float32Array, sum: Float32Array, eps: number, decay: number): void;
+  /**
    * The sums of squares a health check takes of one weight matrix, in float64, each added in the four lanes
    * of js's `sumSquares` (so every backend gives its value to the last bit): out ← [Σ w², Σ (w − w0)², Σ w0², Σ g²],
    * w the weights after a step, w0 before it, g the step's gradient, all of one length. Optional: the

@@ -7,7 +7,7 @@
 import { type DeferredGradient, type DeferredGradients, settle } from "../autograd/deferred.js";
 import type { Backend } from "../backend/backend.js";
 import { backend, jsBackend } from "../backend/index.js";
-import { checkSizes, type GradientTransform, zerosLike } from "./transform.js";
+import { checkSizes, type GradientTransform, stageKernels, zerosLike } from "./transform.js";
 
 /** Options of `scaleByAdam`, the stage of Adam and AdamW that divides by the moments (Kingma & Ba 2015). */
 export interface AdamScalingOptions {
@@ -163,23 +163,11 @@ export function scaleByRms(options: RmsScalingOptions): GradientTransform<RmsSta
       momentumBuffer: momentum > 0 ? zerosLike(params) : [],
     }),
     update(updates, state) {
+      const scale = stageKernels().rmsScale;
       updates.forEach((u, i) => {
-        const sq = state.squareAvg[i]!;
-        const ga = state.gradAvg[i];
-        const buf = state.momentumBuffer[i];
-        for (let j = 0; j < u.length; j++) {
-          const g = u[j]!;
-          sq[j] = alpha * sq[j]! + (1 - alpha) * g * g;
-          let meanSquare = sq[j]!;
-          if (ga) {
-            ga[j] = alpha * ga[j]! + (1 - alpha) * g;
-            // E[g²] ≥ E[g]² in exact arithmetic; clamp so that float rounding cannot produce sqrt(−ε) = NaN.
-            meanSquare = Math.max(0, meanSquare - ga[j]! * ga[j]!);
-          }
-          const avg = Math.fround(Math.sqrt(meanSquare)) + eps;
-          if (buf) u[j] = buf[j] = momentum * buf[j]! + g / avg;
-          else u[j] = g / avg;
-        }
+        const ga = state.gradAvg[i] ?? null;
+        const buf = state.momentumBuffer[i] ?? null;
+        scale(u, state.squareAvg[i]!, ga, buf, alpha, eps, momentum);
       });
     },
   };
@@ -215,19 +203,14 @@ export function scaleByAdagrad(options: AdagradScalingOptions): GradientTransfor
   return {
     init: (params) => ({
       step: 0,
-      sum: params.map((p) => new Float32Array(p.length).fill(initialAccumulatorValue)),
+      // In the backend's memory where it keeps one, as the other optimisers' state.
+      sum: zerosLike(params).map((a) => a.fill(initialAccumulatorValue)),
     }),
     update(updates, state) {
       state.step += 1;
       const decay = 1 + (state.step - 1) * lrDecay;
-      updates.forEach((u, i) => {
-        const sum = state.sum[i]!;
-        for (let j = 0; j < u.length; j++) {
-          const g = u[j]!;
-          sum[j]! += g * g;
-          u[j] = g / (Math.fround(Math.sqrt(sum[j]!)) + eps) / decay;
-        }
-      });
+      const scale = stageKernels().adagradScale;
+      updates.forEach((u, i) => scale(u, state.sum[i]!, eps, decay));
     },
   };
 }

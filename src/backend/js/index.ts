@@ -9,6 +9,7 @@ import { matmul } from "./matmul.js";
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from "./norm.js";
 import { maxPool, maxPoolBackward } from "./pool.js";
 import { reduce, transpose } from "./reduce.js";
+import { adagradScale, decayWeights, momentum, rmsScale } from "./stages.js";
 import { adam, adamApply, axpy, scale, stepSquares } from "./vector.js";
 
 /**
@@ -44,5 +45,9 @@ export const jsBackend = {
   scale,
   adam,
   adamApply,
+  momentum,
+  decayWeights,
+  rmsScale,
+  adagradScale,
   stepSquares,
 } satisfies Backend;

@@ -11,6 +11,7 @@ import * as norm from "./norm.js";
 import { loadKernels, type LoadedKernels } from "./loader.js";
 import { ADAM64_MIN, MAP_MIN, VECTOR_MIN, KernelRunner } from "./runner.js";
 import { centredRowGram, jacobiDiagonalize } from "./spectrum.js";
+import { stageKernels } from "./stages.js";
 
 /** Facts about a loaded wasm backend, for benchmarks and reports. */
 export interface WasmInfo {
@@ -37,7 +38,8 @@ export interface WasmBackend extends Backend {
 
 /**
  * The WebAssembly SIMD backend: the matrix product (every transpose variant), the optimisers'
- * per-parameter loops (`axpy`, `scale`, for arrays of `VECTOR_MIN` floats or more) and relu with its
+ * per-parameter loops (`axpy`, `scale`, for arrays of `VECTOR_MIN` floats or more; Adam; SGD's momentum,
+ * weight decay, RMSprop and Adagrad with js's float64 arithmetic, so js's bits) and relu with its
  * derivative (branch-free; js's branch mispredicts on pre-activations of either sign), the layout
  * kernels of convolution and pooling (im2col, col2im, max pooling), batch normalisation's pair and
  * same-shape add, sub, mul and div (each the same bits as js's) run on compiled kernels; the other
@@ -170,6 +172,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       if (x.length < VECTOR_MIN) jsBackend.scale(alpha, x);
       else mm.scale(alpha, x);
     },
+    ...stageKernels(mm),
     stepSquares(w, w0, g, out) {
       if (w.length < VECTOR_MIN || w0.length !== w.length || g.length !== w.length)
         jsBackend.stepSquares(w, w0, g, out);

@@ -56,6 +56,28 @@ export interface KernelExports {
   centredRowGram(h: number, m: number, units: number, mean: number, centred: number, gram: number): void;
   jacobiDiagonalize(a: number, n: number): void;
   /** `adamAxpy` in float64, each line rounded once: the js kernels' bits. */
+  /** The optimiser stages with js's arithmetic (kernels/stages.ts); absent arrays at offset 0. */
+  momentum64(
+    u: number,
+    buf: number,
+    n: number,
+    momentum: number,
+    damp: number,
+    first: number,
+    nesterov: number,
+  ): void;
+  decay64(u: number, p: number, n: number, decay: number): void;
+  rms64(
+    u: number,
+    sq: number,
+    ga: number,
+    buf: number,
+    n: number,
+    alpha: number,
+    eps: number,
+    momentum: number,
+  ): void;
+  adagrad64(u: number, sum: number, n: number, eps: number, decay: number): void;
   adamAxpy64: AdamKernel;
   adamAxpy: AdamKernel;
   /** `adamAxpy` with p on the gradient dzᵀ·x, from its factors (rows ≤ 3; dz's row stride `stride`). */

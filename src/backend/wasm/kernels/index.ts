@@ -12,3 +12,4 @@ export * from "./conv-fields";
 export * from "./peak";
 export * from "./norm";
 export * from "./elementwise";
+export * from "./stages";

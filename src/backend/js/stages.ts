@@ -1,0 +1,88 @@
+/**
+ * The optimiser stages other than Adam's, over one parameter's arrays, in place: the reference for
+ * `Backend.momentum`, `decayWeights`, `rmsScale` and `adagradScale`. Each line is computed in float64 and
+ * rounded to float32 where it is stored; a later line reads the stored value. (PyTorch computes in
+ * float32; these are the library's recorded bits, which the compiled kernels reproduce.)
+ */
+
+/**
+ * SGD's momentum (PyTorch's buffer): buf ← g on the first step, else buf ← momentum·buf + (1 − dampening)·g;
+ * then u ← buf, or u ← g + momentum·buf with Nesterov. g is read from u.
+ *
+ * @example
+ * const u = new Float32Array([1]), buf = new Float32Array([1]);
+ * momentum(u, buf, 0.9, 0, false, false); // buf = u = [1.9]
+ */
+export function momentum(
+  u: Float32Array,
+  buf: Float32Array,
+  momentum: number,
+  dampening: number,
+  first: boolean,
+  nesterov: boolean,
+): void {
+  for (let j = 0; j < u.length; j++) {
+    const g = u[j];
+    buf[j] = first ? g : momentum * buf[j] + (1 - dampening) * g;
+    u[j] = nesterov ? g + momentum * buf[j] : buf[j];
+  }
+}
+
+/**
+ * u ← u + decay·p: L2 weight decay added to the gradient (or, after an adaptive scaling, decoupled decay).
+ *
+ * @example
+ * const u = new Float32Array([1]);
+ * decayWeights(u, new Float32Array([2]), 0.1); // u = [1.2]
+ */
+export function decayWeights(u: Float32Array, p: Float32Array, decay: number): void {
+  for (let j = 0; j < u.length; j++) u[j] += decay * p[j];
+}
+
+/**
+ * RMSprop's scaling: sq ← α·sq + (1−α)·g²; centred (`ga` given) ga ← α·ga + (1−α)·g and the mean square
+ * less ga² (at least 0); avg = float32(√mean square) + eps; with a momentum buffer
+ * u ← buf ← momentum·buf + g/avg, else u ← g/avg.
+ *
+ * @example
+ * const u = new Float32Array([0.5]);
+ * rmsScale(u, new Float32Array(1), null, null, 0.99, 1e-8, 0); // u = 0.5 / √(0.01 · 0.25) = [10]
+ */
+export function rmsScale(
+  u: Float32Array,
+  sq: Float32Array,
+  ga: Float32Array | null,
+  buf: Float32Array | null,
+  alpha: number,
+  eps: number,
+  momentum: number,
+): void {
+  for (let j = 0; j < u.length; j++) {
+    const g = u[j];
+    sq[j] = alpha * sq[j] + (1 - alpha) * g * g;
+    let meanSquare = sq[j];
+    if (ga) {
+      ga[j] = alpha * ga[j] + (1 - alpha) * g;
+      // E[g²] ≥ E[g]² in exact arithmetic; clamp so that float rounding cannot produce sqrt(−ε) = NaN.
+      meanSquare = Math.max(0, meanSquare - ga[j] * ga[j]);
+    }
+    const avg = Math.fround(Math.sqrt(meanSquare)) + eps;
+    if (buf) u[j] = buf[j] = momentum * buf[j] + g / avg;
+    else u[j] = g / avg;
+  }
+}
+
+/**
+ * Adagrad's scaling: sum ← sum + g²; u ← g / (float32(√sum) + eps) / decay.
+ *
+ * @example
+ * const u = new Float32Array([-2]);
+ * adagradScale(u, new Float32Array(1), 1e-10, 1); // u ≈ [-1]
+ */
+export function adagradScale(u: Float32Array, sum: Float32Array, eps: number, decay: number): void {
+  for (let j = 0; j < u.length; j++) {
+    const g = u[j];
+    sum[j] += g * g;
+    u[j] = g / (Math.fround(Math.sqrt(sum[j])) + eps) / decay;
+  }
+}

@@ -1,0 +1,134 @@
+// AssemblyScript: the optimiser stages other than Adam's (SGD's momentum, weight decay, RMSprop's and
+// Adagrad's scaling) with the js reference's arithmetic (src/backend/js/stages.ts): each line in
+// float64, rounded to float32 once where the js loop stores into a Float32Array, later lines reading
+// the stored value. Every operation is IEEE's (no fused multiply-add), so the bits are the js loop's;
+// two lanes at a time, then one.
+
+/** A float64 lane pair rounded to float32 and back: the value a Float32Array stores. */
+// @ts-ignore: decorator
+@inline function stored(x: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(x));
+}
+
+/** Two float32s at `at`, as float64 lanes. */
+// @ts-ignore: decorator
+@inline function read2(at: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(at));
+}
+
+/** Two float64 lanes stored at `at` as float32s. */
+// @ts-ignore: decorator
+@inline function write2(at: usize, x: v128): void {
+  v128.store64_lane(at, f32x4.demote_f64x2_zero(x), 0);
+}
+
+/**
+ * SGD's momentum over n floats (PyTorch's buffer): buf ← g on the first step, else
+ * buf ← momentum·buf + damp·g (damp = 1 − dampening); then u ← buf, or g + momentum·buf with Nesterov.
+ */
+export function momentum64(u: usize, buf: usize, n: i32, momentum: f64, damp: f64, first: i32, nesterov: i32): void {
+  const m = f64x2.splat(momentum), d = f64x2.splat(damp);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const at = <usize>i << 2;
+    const g = read2(u + at);
+    const b = first ? g : stored(f64x2.add(f64x2.mul(m, read2(buf + at)), f64x2.mul(d, g)));
+    write2(buf + at, b);
+    write2(u + at, nesterov ? f64x2.add(g, f64x2.mul(m, b)) : b);
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const g = <f64>load<f32>(u + at);
+    const b = first ? g : <f64><f32>(momentum * <f64>load<f32>(buf + at) + damp * g);
+    store<f32>(buf + at, <f32>b);
+    store<f32>(u + at, <f32>(nesterov ? g + momentum * b : b));
+  }
+}
+
+/** u ← u + decay·p over n floats (L2 weight decay added to the gradient). */
+export function decay64(u: usize, p: usize, n: i32, decay: f64): void {
+  const w = f64x2.splat(decay);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const at = <usize>i << 2;
+    write2(u + at, f64x2.add(read2(u + at), f64x2.mul(w, read2(p + at))));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(u + at, <f32>(<f64>load<f32>(u + at) + decay * <f64>load<f32>(p + at)));
+  }
+}
+
+/**
+ * RMSprop's scaling over n floats: sq ← α·sq + (1−α)·g·g; with `ga` (centred) ga ← α·ga + (1−α)·g and
+ * the mean square less ga²; avg = float32(√mean square) + eps; with `buf` (momentum)
+ * u ← buf ← momentum·buf + g/avg, else u ← g/avg. ga and buf are 0 where absent.
+ */
+export function rms64(u: usize, sq: usize, ga: usize, buf: usize, n: i32, alpha: f64, eps: f64, momentum: f64): void {
+  if (ga && buf) rmsLoop(u, sq, ga, buf, n, alpha, eps, momentum, true, true);
+  else if (ga) rmsLoop(u, sq, ga, buf, n, alpha, eps, momentum, true, false);
+  else if (buf) rmsLoop(u, sq, ga, buf, n, alpha, eps, momentum, false, true);
+  else rmsLoop(u, sq, ga, buf, n, alpha, eps, momentum, false, false);
+}
+
+// @ts-ignore: decorator
+@inline function rmsLoop(u: usize, sq: usize, ga: usize, buf: usize, n: i32, alpha: f64, eps: f64, momentum: f64, centred: bool, withBuffer: bool): void {
+  const al = f64x2.splat(alpha), a1 = f64x2.splat(1 - alpha), e = f64x2.splat(eps), m = f64x2.splat(momentum);
+  const zero = f64x2.splat(0);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const at = <usize>i << 2;
+    const g = read2(u + at);
+    let meanSquare = stored(f64x2.add(f64x2.mul(al, read2(sq + at)), f64x2.mul(f64x2.mul(a1, g), g)));
+    write2(sq + at, meanSquare);
+    if (centred) {
+      const mean = stored(f64x2.add(f64x2.mul(al, read2(ga + at)), f64x2.mul(a1, g)));
+      write2(ga + at, mean);
+      meanSquare = f64x2.max(zero, f64x2.sub(meanSquare, f64x2.mul(mean, mean)));
+    }
+    const avg = f64x2.add(stored(f64x2.sqrt(meanSquare)), e);
+    if (withBuffer) {
+      const b = f64x2.add(f64x2.mul(m, read2(buf + at)), f64x2.div(g, avg));
+      write2(buf + at, b);
+      write2(u + at, b);
+    } else write2(u + at, f64x2.div(g, avg));
+  }
+  const a1s = 1 - alpha;
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const g = <f64>load<f32>(u + at);
+    let meanSquare = <f64><f32>(alpha * <f64>load<f32>(sq + at) + a1s * g * g);
+    store<f32>(sq + at, <f32>meanSquare);
+    if (centred) {
+      const mean = <f64><f32>(alpha * <f64>load<f32>(ga + at) + a1s * g);
+      store<f32>(ga + at, <f32>mean);
+      meanSquare = max(0, meanSquare - mean * mean);
+    }
+    const avg = <f64><f32>Math.sqrt(meanSquare) + eps;
+    if (withBuffer) {
+      const b = momentum * <f64>load<f32>(buf + at) + g / avg;
+      store<f32>(buf + at, <f32>b);
+      store<f32>(u + at, <f32>b);
+    } else store<f32>(u + at, <f32>(g / avg));
+  }
+}
+
+/** Adagrad's scaling over n floats: sum ← sum + g·g; u ← g / (float32(√sum) + eps) / decay. */
+export function adagrad64(u: usize, sum: usize, n: i32, eps: f64, decay: f64): void {
+  const e = f64x2.splat(eps), d = f64x2.splat(decay);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const at = <usize>i << 2;
+    const g = read2(u + at);
+    const s = stored(f64x2.add(read2(sum + at), f64x2.mul(g, g)));
+    write2(sum + at, s);
+    write2(u + at, f64x2.div(f64x2.div(g, f64x2.add(stored(f64x2.sqrt(s)), e)), d));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const g = <f64>load<f32>(u + at);
+    const s = <f64><f32>(<f64>load<f32>(sum + at) + g * g);
+    store<f32>(sum + at, <f32>s);
+    store<f32>(u + at, <f32>(g / (<f64><f32>Math.sqrt(s) + eps) / decay));
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The host side of the optimiser stages with js's arithmetic (kernels/stages.ts): SGD's momentum, weight
+ * decay, RMSprop's and Adagrad's scaling over one parameter's arrays. Resident arrays are updated in
+ * place; others are staged and copied back. Below `ADAM64_MIN` floats js's loop runs (the call and the
+ * copies cost more than it); the bits are the same either way.
+ */
+import { jsBackend } from "../js/index.js";
+import { ADAM64_MIN, type KernelRunner } from "./runner.js";
+
+/** Whether the compiled stage takes these arrays (one length, long enough); absent ones are null. */
+function compiled(u: Float32Array, others: readonly (Float32Array | null)[]): boolean {
+  return u.length >= ADAM64_MIN && others.every((a) => a === null || a.length === u.length);
+}
+
+/** Run `kernel` on the offsets of `arrays` (null ones at 0), then copy back those that were staged. */
+function run(
+  mm: KernelRunner,
+  arrays: readonly (Float32Array | null)[],
+  kernel: (at: number[]) => void,
+): void {
+  const present = arrays.filter((a): a is Float32Array => a !== null);
+  const staged = mm.stage(present);
+  let k = 0;
+  const at = arrays.map((a) => (a ? staged[k++]! : 0));
+  kernel(at);
+  present.forEach((a, i) => mm.output(staged[i]!, a));
+}
+
+/** The four stages of `Backend` on the kernels of `mm`. */
+export function stageKernels(mm: KernelRunner) {
+  const ex = () => mm.scratchSpace.kernels.exports;
+  return {
+    momentum(
+      u: Float32Array,
+      buf: Float32Array,
+      m: number,
+      dampening: number,
+      first: boolean,
+      nesterov: boolean,
+    ) {
+      if (!compiled(u, [buf])) return jsBackend.momentum(u, buf, m, dampening, first, nesterov);
+      run(mm, [u, buf], ([uAt, bAt]) =>
+        ex().momentum64(uAt!, bAt!, u.length, m, 1 - dampening, first ? 1 : 0, nesterov ? 1 : 0),
+      );
+    },
+    decayWeights(u: Float32Array, p: Float32Array, decay: number) {
+      if (!compiled(u, [p])) return jsBackend.decayWeights(u, p, decay);
+      run(mm, [u, p], ([uAt, pAt]) => ex().decay64(uAt!, pAt!, u.length, decay));
+    },
+    rmsScale(
+      u: Float32Array,
+      sq: Float32Array,
+      ga: Float32Array | null,
+      buf: Float32Array | null,
+      alpha: number,
+      eps: number,
+      m: number,
+    ) {
+      if (!compiled(u, [sq, ga, buf])) return jsBackend.rmsScale(u, sq, ga, buf, alpha, eps, m);
+      run(mm, [u, sq, ga, buf], ([uAt, sqAt, gaAt, bAt]) =>
+        ex().rms64(uAt!, sqAt!, gaAt!, bAt!, u.length, alpha, eps, m),
+      );
+    },
+    adagradScale(u: Float32Array, sum: Float32Array, eps: number, decay: number) {
+      if (!compiled(u, [sum])) return jsBackend.adagradScale(u, sum, eps, decay);
+      run(mm, [u, sum], ([uAt, sAt]) => ex().adagrad64(uAt!, sAt!, u.length, eps, decay));
+    },
+  };
+}
