@@ -4,7 +4,7 @@ import type { Backend } from "../src/backend/backend.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import { createWasmBackend } from "../src/backend/wasm/index.js";
 import { loadKernels, readVariantFile, VARIANT_NAMES } from "../src/backend/wasm/loader.js";
-import { ADAM64_MIN } from "../src/backend/wasm/runner.js";
+import { ADAM64_MIN, VECTOR_MIN } from "../src/backend/wasm/runner.js";
 import { Rng } from "../src/tensor/rng.js";
 
 /**
@@ -162,5 +162,41 @@ for (const variant of VARIANT_NAMES) {
         }
     // Two to four arrays a case, each length, resident or not.
     assert.equal(compared, [2, 2, 2, 2, 2, 3, 3, 4, 2].reduce((s, k) => s + k, 0) * LENGTHS.length * 2);
+  });
+}
+
+for (const variant of VARIANT_NAMES) {
+  const kernels = loadKernels((name) => (name === variant ? readVariantFile(name) : null));
+  test(`wasm momentumApply (${variant}): the bits of its momentum then its axpy, one pass or two`, {
+    skip: !kernels,
+  }, () => {
+    const wasm = createWasmBackend(kernels)!;
+    const rng = new Rng(12);
+    let compared = 0;
+    // Below VECTOR_MIN the two calls; from it one compiled pass, whose blocks of 8 and tail must be axpy's.
+    for (const n of [5, ADAM64_MIN, VECTOR_MIN - 1, VECTOR_MIN, VECTOR_MIN + 7, 2 * VECTOR_MIN + 3])
+      for (const resident of [false, true])
+        for (const [first, nesterov, dampening] of [
+          [false, false, 0],
+          [true, false, 0],
+          [false, true, 0],
+          [false, false, 0.1],
+        ] as const) {
+          const a = [values(rng, n), values(rng, n), values(rng, n)];
+          const [u, buf, p] = place(wasm, a, resident) as Float32Array[];
+          wasm.momentumApply!(u!, buf!, 0.9, dampening, first, nesterov, p!, -0.01);
+          const [u2, buf2, p2] = place(wasm, a, resident) as Float32Array[];
+          wasm.momentum!(u2!, buf2!, 0.9, dampening, first, nesterov);
+          wasm.axpy(-0.01, u2!, p2!);
+          for (const [got, want, what] of [
+            [u, u2, "u"],
+            [buf, buf2, "buf"],
+            [p, p2, "p"],
+          ] as const) {
+            assert.deepEqual(bits(got!), bits(want!), `n ${n}, resident ${resident}, ${what}`);
+            compared++;
+          }
+        }
+    assert.equal(compared, 6 * 2 * 4 * 3);
   });
 }

@@ -334,6 +334,17 @@ export interface Backend {
     first: boolean,
     nesterov: boolean,
   ): void;
+  /** `momentum`, then p ← p + alpha·u (`axpy(alpha, u, p)`) in the same pass, with the bits of the two calls. */
+  momentumApply?(
+    u: Float32Array,
+    buf: Float32Array,
+    momentum: number,
+    dampening: number,
+    first: boolean,
+    nesterov: boolean,
+    p: Float32Array,
+    alpha: number,
+  ): void;
   decayWeights?(u: Float32Array, p: Float32Array, decay: number): void;
   rmsScale?(
     u: Float32Array,

@@ -9,7 +9,7 @@ import { matmul } from "./matmul.js";
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from "./norm.js";
 import { maxPool, maxPoolBackward } from "./pool.js";
 import { reduce, transpose } from "./reduce.js";
-import { adagradScale, decayWeights, momentum, rmsScale } from "./stages.js";
+import { adagradScale, decayWeights, momentum, momentumApply, rmsScale } from "./stages.js";
 import { adam, adamApply, axpy, scale, stepSquares } from "./vector.js";
 
 /**
@@ -46,6 +46,7 @@ export const jsBackend = {
   adam,
   adamApply,
   momentum,
+  momentumApply,
   decayWeights,
   rmsScale,
   adagradScale,

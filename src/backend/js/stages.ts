@@ -4,6 +4,7 @@
  * rounded to float32 where it is stored; a later line reads the stored value. (PyTorch computes in
  * float32; these are the library's recorded bits, which the compiled kernels reproduce.)
  */
+import { axpy } from "./vector.js";
 
 /**
  * SGD's momentum (PyTorch's buffer): buf ← g on the first step, else buf ← momentum·buf + (1 − dampening)·g;
@@ -26,6 +27,28 @@ export function momentum(
     buf[j] = first ? g : momentum * buf[j] + (1 - dampening) * g;
     u[j] = nesterov ? g + momentum * buf[j] : buf[j];
   }
+}
+
+/**
+ * `momentum`, then p ← p + alpha·u as `axpy` computes it: SGD's step with its learning rate folded in
+ * (alpha = −lr).
+ *
+ * @example
+ * const u = new Float32Array([1]), buf = new Float32Array([1]), p = new Float32Array([0]);
+ * momentumApply(u, buf, 0.9, 0, false, false, p, -0.1); // buf = u = [1.9], p = [-0.19]
+ */
+export function momentumApply(
+  u: Float32Array,
+  buf: Float32Array,
+  m: number,
+  dampening: number,
+  first: boolean,
+  nesterov: boolean,
+  p: Float32Array,
+  alpha: number,
+): void {
+  momentum(u, buf, m, dampening, first, nesterov);
+  axpy(alpha, u, p);
 }
 
 /**

@@ -172,7 +172,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
       if (x.length < VECTOR_MIN) jsBackend.scale(alpha, x);
       else mm.scale(alpha, x);
     },
-    ...stageKernels(mm),
+    ...stageKernels(mm, (alpha, x, y) => table.axpy(alpha, x, y)),
     stepSquares(w, w0, g, out) {
       if (w.length < VECTOR_MIN || w0.length !== w.length || g.length !== w.length)
         jsBackend.stepSquares(w, w0, g, out);

@@ -66,6 +66,17 @@ export interface KernelExports {
     first: number,
     nesterov: number,
   ): void;
+  momentumAxpy64(
+    u: number,
+    buf: number,
+    p: number,
+    n: number,
+    momentum: number,
+    damp: number,
+    first: number,
+    nesterov: number,
+    alpha: number,
+  ): void;
   decay64(u: number, p: number, n: number, decay: number): void;
   rms64(
     u: number,

@@ -5,7 +5,7 @@
  * copies cost more than it); the bits are the same either way.
  */
 import { jsBackend } from "../js/index.js";
-import { ADAM64_MIN, type KernelRunner } from "./runner.js";
+import { ADAM64_MIN, type KernelRunner, VECTOR_MIN } from "./runner.js";
 
 /** Whether the compiled stage takes these arrays (one length, long enough); absent ones are null. */
 function compiled(u: Float32Array, others: readonly (Float32Array | null)[]): boolean {
@@ -26,21 +26,56 @@ function run(
   present.forEach((a, i) => mm.output(staged[i]!, a));
 }
 
-/** The four stages of `Backend` on the kernels of `mm`. */
-export function stageKernels(mm: KernelRunner) {
+/**
+ * The stages of `Backend` on the kernels of `mm`; `axpy` is the backend's, which `momentumApply` gives
+ * the bits of (compiled in the same pass from `VECTOR_MIN` floats, where the backend's is compiled).
+ */
+export function stageKernels(
+  mm: KernelRunner,
+  axpy: (alpha: number, x: Float32Array, y: Float32Array) => void,
+) {
   const ex = () => mm.scratchSpace.kernels.exports;
+  const momentum = (
+    u: Float32Array,
+    buf: Float32Array,
+    m: number,
+    dampening: number,
+    first: boolean,
+    nesterov: boolean,
+  ) => {
+    if (!compiled(u, [buf])) return jsBackend.momentum(u, buf, m, dampening, first, nesterov);
+    run(mm, [u, buf], ([uAt, bAt]) =>
+      ex().momentum64(uAt!, bAt!, u.length, m, 1 - dampening, first ? 1 : 0, nesterov ? 1 : 0),
+    );
+  };
   return {
-    momentum(
+    momentum,
+    momentumApply(
       u: Float32Array,
       buf: Float32Array,
       m: number,
       dampening: number,
       first: boolean,
       nesterov: boolean,
+      p: Float32Array,
+      alpha: number,
     ) {
-      if (!compiled(u, [buf])) return jsBackend.momentum(u, buf, m, dampening, first, nesterov);
-      run(mm, [u, buf], ([uAt, bAt]) =>
-        ex().momentum64(uAt!, bAt!, u.length, m, 1 - dampening, first ? 1 : 0, nesterov ? 1 : 0),
+      if (u.length < VECTOR_MIN || !compiled(u, [buf, p])) {
+        momentum(u, buf, m, dampening, first, nesterov);
+        return axpy(alpha, u, p);
+      }
+      run(mm, [u, buf, p], ([uAt, bAt, pAt]) =>
+        ex().momentumAxpy64(
+          uAt!,
+          bAt!,
+          pAt!,
+          u.length,
+          m,
+          1 - dampening,
+          first ? 1 : 0,
+          nesterov ? 1 : 0,
+          alpha,
+        ),
       );
     },
     decayWeights(u: Float32Array, p: Float32Array, decay: number) {

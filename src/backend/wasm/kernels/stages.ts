@@ -3,6 +3,7 @@
 // float64, rounded to float32 once where the js loop stores into a Float32Array, later lines reading
 // the stored value. Every operation is IEEE's (no fused multiply-add), so the bits are the js loop's;
 // two lanes at a time, then one.
+import { madd } from "./simd";
 
 /** A float64 lane pair rounded to float32 and back: the value a Float32Array stores. */
 // @ts-ignore: decorator
@@ -29,20 +30,56 @@
 export function momentum64(u: usize, buf: usize, n: i32, momentum: f64, damp: f64, first: i32, nesterov: i32): void {
   const m = f64x2.splat(momentum), d = f64x2.splat(damp);
   let i = 0;
-  for (; i + 2 <= n; i += 2) {
+  for (; i + 2 <= n; i += 2) momentumPair(u + (<usize>i << 2), buf + (<usize>i << 2), m, d, first, nesterov);
+  for (; i < n; i++) momentumOne(u + (<usize>i << 2), buf + (<usize>i << 2), momentum, damp, first, nesterov);
+}
+
+/**
+ * `momentum64`, then p ← p + alpha·u with the bits of `axpy` (vector.ts: alpha rounded to float32, a
+ * multiply-add in blocks of 8, then one multiply and one add a float): one pass where there were two.
+ */
+export function momentumAxpy64(u: usize, buf: usize, p: usize, n: i32, momentum: f64, damp: f64, first: i32, nesterov: i32, alpha: f64): void {
+  const m = f64x2.splat(momentum), d = f64x2.splat(damp);
+  const a32 = <f32>alpha, a = f32x4.splat(a32);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
     const at = <usize>i << 2;
-    const g = read2(u + at);
-    const b = first ? g : stored(f64x2.add(f64x2.mul(m, read2(buf + at)), f64x2.mul(d, g)));
-    write2(buf + at, b);
-    write2(u + at, nesterov ? f64x2.add(g, f64x2.mul(m, b)) : b);
+    const u0 = floats4(momentumPair(u + at, buf + at, m, d, first, nesterov), momentumPair(u + at + 8, buf + at + 8, m, d, first, nesterov));
+    const u1 = floats4(momentumPair(u + at + 16, buf + at + 16, m, d, first, nesterov), momentumPair(u + at + 24, buf + at + 24, m, d, first, nesterov));
+    v128.store(p + at, madd(a, u0, v128.load(p + at)));
+    v128.store(p + at, madd(a, u1, v128.load(p + at, 16)), 16);
   }
   for (; i < n; i++) {
     const at = <usize>i << 2;
-    const g = <f64>load<f32>(u + at);
-    const b = first ? g : <f64><f32>(momentum * <f64>load<f32>(buf + at) + damp * g);
-    store<f32>(buf + at, <f32>b);
-    store<f32>(u + at, <f32>(nesterov ? g + momentum * b : b));
+    momentumOne(u + at, buf + at, momentum, damp, first, nesterov);
+    store<f32>(p + at, load<f32>(p + at) + a32 * load<f32>(u + at));
   }
+}
+
+/** Two floats of `momentum64` at u and buf; returns u's two new values (float32 values as float64 lanes). */
+// @ts-ignore: decorator
+@inline function momentumPair(u: usize, buf: usize, m: v128, d: v128, first: i32, nesterov: i32): v128 {
+  const g = read2(u);
+  const b = first ? g : stored(f64x2.add(f64x2.mul(m, read2(buf)), f64x2.mul(d, g)));
+  write2(buf, b);
+  const out = nesterov ? stored(f64x2.add(g, f64x2.mul(m, b))) : b;
+  write2(u, out);
+  return out;
+}
+
+/** One float of `momentum64`. */
+// @ts-ignore: decorator
+@inline function momentumOne(u: usize, buf: usize, momentum: f64, damp: f64, first: i32, nesterov: i32): void {
+  const g = <f64>load<f32>(u);
+  const b = first ? g : <f64><f32>(momentum * <f64>load<f32>(buf) + damp * g);
+  store<f32>(buf, <f32>b);
+  store<f32>(u, <f32>(nesterov ? g + momentum * b : b));
+}
+
+/** Four float32s from two pairs of float64 lanes that hold float32 values (exact). */
+// @ts-ignore: decorator
+@inline function floats4(low: v128, high: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 1, 4, 5);
 }
 
 /** u ← u + decay·p over n floats (L2 weight decay added to the gradient). */
