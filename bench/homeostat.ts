@@ -6,7 +6,7 @@ import { matmul } from "../src/autograd/ops.js";
 import { allocFloat32, useBackend } from "../src/backend/index.js";
 import { crossEntropy } from "../src/losses/index.js";
 import { Dense, Sequential } from "../src/nn/index.js";
-import { sgd } from "../src/optim/index.js";
+import { optimizerFromConfig, sgd } from "../src/optim/index.js";
 import { fit } from "../src/train/index.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
@@ -25,6 +25,8 @@ export interface MlpTask {
   y: Float32Array;
   batches: number;
   seed: number;
+  /** The optimiser as a run config names it (default: SGD at `lr`); PyTorch's peer builds its own. */
+  optimizer?: Record<string, unknown>;
 }
 
 /** Random inputs in [0, 1) and random one-hot labels from a seeded stream. */
@@ -67,7 +69,7 @@ export function homeostatTrainer(task: MlpTask, on: HomeostatBackend, reference 
   const model = new Sequential(layers).build(task.inputs, new Rng(task.seed));
   const rows = task.batches * task.batchSize;
   const data = { x: new Tensor(task.x, [rows, task.inputs]), y: new Tensor(task.y, [rows, task.classes]) };
-  const optimizer = sgd({ lr: task.lr });
+  const optimizer = task.optimizer ? optimizerFromConfig(task.optimizer) : sgd({ lr: task.lr });
   let calls = 0;
   return {
     name: `${homeostatLabel(on)} (fit)`,

@@ -81,6 +81,7 @@ export async function startTorch(): Promise<TorchPeer | string> {
             batch: task.batchSize,
             lr: task.lr,
             seed: task.seed,
+            optimizer: task.optimizer,
             threads,
             reps,
           });

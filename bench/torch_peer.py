@@ -1,7 +1,8 @@
 """PyTorch as a benchmark peer (bench/peers-torch.ts drives it over stdin/stdout, one JSON line each way).
 
 Commands: {"op": "mlp", "id", "inputs", "hidden", "classes", "batch", "lr", "seed", "threads", "reps"}
-trains the MLP (ReLU, softmax cross-entropy, SGD) for `reps` steps on fixed random batches;
+trains the MLP (ReLU, softmax cross-entropy, SGD at lr, or the optimiser of an optional "optimizer", a
+Homeostat optimizer config) for `reps` steps on fixed random batches;
 {"op": "gemm", "id", "m", "n", "k", "threads", "reps"} multiplies;
 {"op": "conv", "id", "batch", "size", "cin", "cout", "padding", "first", "threads", "reps"} runs a 3×3
 conv layer forward and backward (the input's gradient too unless `first`); {"op": "cnn", "id", "net",
@@ -43,12 +44,31 @@ def relu_mlp(widths):
     return torch.nn.Sequential(*layers)
 
 
+def make_optimizer(params, o, lr):
+    """PyTorch's optimiser for a Homeostat optimizer config ({"type", "lr", ...} with Homeostat's option
+    names); plain SGD at `lr` when there is none."""
+    if o is None:
+        return torch.optim.SGD(params, lr=lr)
+    t = o["type"]
+    if t == "sgd":
+        return torch.optim.SGD(params, lr=o["lr"], momentum=o.get("momentum", 0), dampening=o.get("dampening", 0),
+                               nesterov=o.get("nesterov", False), weight_decay=o.get("weightDecay", 0))
+    if t == "adam":
+        return torch.optim.Adam(params, lr=o.get("lr", 1e-3), weight_decay=o.get("weightDecay", 0))
+    if t == "rmsprop":
+        return torch.optim.RMSprop(params, lr=o.get("lr", 1e-2), momentum=o.get("momentum", 0),
+                                   centered=o.get("centered", False), weight_decay=o.get("weightDecay", 0))
+    if t == "adagrad":
+        return torch.optim.Adagrad(params, lr=o.get("lr", 1e-2), weight_decay=o.get("weightDecay", 0))
+    raise ValueError(f"no PyTorch optimiser for {t}")
+
+
 def mlp(c):
     if c["id"] not in state:
         torch.manual_seed(c["seed"])
         model = relu_mlp([c["inputs"], *c["hidden"], c["classes"]])
         batches = [(torch.rand(c["batch"], c["inputs"]), torch.randint(0, c["classes"], (c["batch"],))) for _ in range(8)]
-        state[c["id"]] = (model, torch.optim.SGD(model.parameters(), lr=c["lr"]), batches, [0])
+        state[c["id"]] = (model, make_optimizer(model.parameters(), c.get("optimizer"), c["lr"]), batches, [0])
     model, opt, batches, nxt = state[c["id"]]
     loss_fn = torch.nn.functional.cross_entropy
     start = time.perf_counter()
