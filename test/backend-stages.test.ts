@@ -200,3 +200,60 @@ for (const variant of VARIANT_NAMES) {
     assert.equal(compared, 6 * 2 * 4 * 3);
   });
 }
+
+/** Clipping's three loops on `b`: the sum of squares (continued from `start`), then scaling, then clamping. */
+function clipping(b: Backend, g: Float32Array, start: number): number {
+  const sum = b.squaresFrom!(g, start);
+  b.multiply!(g, 0.3);
+  b.clamp!(g, -0.01, 0.01);
+  return sum;
+}
+
+test("js's clipping loops: their arithmetic written out", () => {
+  const rng = new Rng(4);
+  const g = values(rng, 4099);
+  g[7] = Number.NaN;
+  g[9] = Number.POSITIVE_INFINITY;
+  const want = g.slice();
+  let sum = 0.5;
+  for (let i = 0; i < want.length; i++) sum += want[i]! * want[i]!;
+  for (let i = 0; i < want.length; i++) want[i] = f(want[i]! * 0.3);
+  for (let i = 0; i < want.length; i++) want[i] = Math.min(0.01, Math.max(-0.01, want[i]!));
+  const got = g.slice();
+  assert.ok(Object.is(clipping(jsBackend, got, 0.5), sum));
+  assert.deepEqual(bits(got), bits(want));
+});
+
+for (const variant of VARIANT_NAMES) {
+  const kernels = loadKernels((name) => (name === variant ? readVariantFile(name) : null));
+  test(`wasm clipping loops (${variant}) give js's bits: the norm's one chain, scaling, clamping`, {
+    skip: !kernels,
+  }, () => {
+    const wasm = createWasmBackend(kernels)!;
+    const rng = new Rng(13);
+    let compared = 0;
+    for (const n of LENGTHS)
+      for (const resident of [false, true]) {
+        const g = values(rng, n);
+        if (n > 10) [g[3], g[8]] = [Number.NaN, Number.NEGATIVE_INFINITY];
+        const want = g.slice();
+        const sum = clipping(jsBackend, want, 1e-3);
+        const [got] = place(wasm, [g], resident) as Float32Array[];
+        assert.ok(Object.is(clipping(wasm, got!, 1e-3), sum), `n ${n}, resident ${resident}: the sum`);
+        assert.deepEqual(bits(got!), bits(want), `n ${n}, resident ${resident}`);
+        compared++;
+      }
+    assert.equal(compared, LENGTHS.length * 2);
+  });
+}
+
+test("a sum of squares in four lanes gives other bits than the one chain clipping keeps", () => {
+  // So the comparison above would see a kernel that split the chain for speed.
+  const g = values(new Rng(13), 4099);
+  const lanes = [0, 0, 0, 0];
+  g.forEach((v, i) => {
+    lanes[i % 4] += v * v;
+  });
+  const split = lanes[0]! + lanes[2]! + (lanes[1]! + lanes[3]!);
+  assert.notEqual(split, jsBackend.squaresFrom(g, 0));
+});

@@ -357,6 +357,14 @@ export interface Backend {
   ): void;
   adagradScale?(u: Float32Array, sum: Float32Array, eps: number, decay: number): void;
   /**
+   * Gradient clipping's loops, with the bits of js's (src/backend/js/stages.ts): start + Σ g² added one by
+   * one in index order in float64; g ← g·coef and g ← min(hi, max(lo, g)) in float64, rounded once.
+   * Optional: clipping runs js's where a backend has none.
+   */
+  squaresFrom?(g: Float32Array, start: number): number;
+  multiply?(g: Float32Array, coef: number): void;
+  clamp?(g: Float32Array, lo: number, hi: number): void;
+  /**
    * The sums of squares a health check takes of one weight matrix, in float64, each added in the four lanes
    * of js's `sumSquares` (so every backend gives its value to the last bit): out ← [Σ w², Σ (w − w0)², Σ w0², Σ g²],
    * w the weights after a step, w0 before it, g the step's gradient, all of one length. Optional: the

@@ -1,7 +1,9 @@
 /**
  * Gradient clipping, in place, with torch.nn.utils semantics so that a clipped Homeostat run can be
- * compared with a PyTorch one. Clipping happens between backward and the optimiser update.
+ * compared with a PyTorch one. Clipping happens between backward and the optimiser update. The loops
+ * over the gradients are the backend's (`squaresFrom`, `multiply`, `clamp`: js's bits on every backend).
  */
+import { backend, jsBackend } from "../backend/index.js";
 
 /**
  * Scale all gradients together so that their joint `normType`-norm is at most `maxNorm`, exactly as
@@ -22,7 +24,8 @@ export function clipGradNorm(grads: Float32Array[], maxNorm: number, normType = 
   const coef = maxNorm / (total + 1e-6);
   // `!(coef >= 1)` rather than `coef < 1`: a NaN coefficient scales, as torch.clamp(NaN, max=1) does.
   if (!(coef >= 1)) {
-    for (const g of grads) for (let j = 0; j < g.length; j++) g[j]! *= coef;
+    const multiply = backend().multiply ?? jsBackend.multiply;
+    for (const g of grads) multiply(g, coef);
   }
   return total;
 }
@@ -40,13 +43,19 @@ export function totalNorm(grads: readonly Float32Array[], normType = 2): number 
     return max;
   }
   let sum = 0;
+  if (normType === 2) {
+    // One chain of float64 additions through every array, in order (the backend's loop, js's bits).
+    const squaresFrom = backend().squaresFrom ?? jsBackend.squaresFrom;
+    for (const g of grads) sum = squaresFrom(g, sum);
+    return Math.sqrt(sum);
+  }
   for (const g of grads) {
     for (let j = 0; j < g.length; j++) {
       const a = Math.abs(g[j]!);
-      sum += normType === 2 ? a * a : normType === 1 ? a : a ** normType;
+      sum += normType === 1 ? a : a ** normType;
     }
   }
-  return normType === 1 ? sum : normType === 2 ? Math.sqrt(sum) : sum ** (1 / normType);
+  return normType === 1 ? sum : sum ** (1 / normType);
 }
 
 /**
@@ -58,7 +67,6 @@ export function totalNorm(grads: readonly Float32Array[], normType = 2): number 
  */
 export function clipGradValue(grads: Float32Array[], clipValue: number): void {
   if (!(clipValue >= 0)) throw new RangeError(`clipGradValue: clipValue must be ≥ 0, got ${clipValue}`);
-  for (const g of grads) {
-    for (let j = 0; j < g.length; j++) g[j] = Math.min(clipValue, Math.max(-clipValue, g[j]!));
-  }
+  const clamp = backend().clamp ?? jsBackend.clamp;
+  for (const g of grads) clamp(g, -clipValue, clipValue);
 }

@@ -9,7 +9,16 @@ import { matmul } from "./matmul.js";
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from "./norm.js";
 import { maxPool, maxPoolBackward } from "./pool.js";
 import { reduce, transpose } from "./reduce.js";
-import { adagradScale, decayWeights, momentum, momentumApply, rmsScale } from "./stages.js";
+import {
+  adagradScale,
+  clamp,
+  decayWeights,
+  momentum,
+  momentumApply,
+  multiply,
+  rmsScale,
+  squaresFrom,
+} from "./stages.js";
 import { adam, adamApply, axpy, scale, stepSquares } from "./vector.js";
 
 /**
@@ -50,5 +59,8 @@ export const jsBackend = {
   decayWeights,
   rmsScale,
   adagradScale,
+  squaresFrom,
+  multiply,
+  clamp,
   stepSquares,
 } satisfies Backend;

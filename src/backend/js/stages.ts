@@ -109,3 +109,38 @@ export function adagradScale(u: Float32Array, sum: Float32Array, eps: number, de
     u[j] = g / (Math.fround(Math.sqrt(sum[j])) + eps) / decay;
   }
 }
+
+/**
+ * start + Σ g[i]² in float64, added one by one in index order: gradient clipping's norm (each array's
+ * squares continue the sum of the arrays before it).
+ *
+ * @example
+ * squaresFrom(new Float32Array([3, 4]), 0); // 25
+ */
+export function squaresFrom(g: Float32Array, start: number): number {
+  let sum = start;
+  for (let j = 0; j < g.length; j++) sum += g[j] * g[j];
+  return sum;
+}
+
+/**
+ * g ← g·coef, each product in float64 rounded once (gradient clipping's scaling).
+ *
+ * @example
+ * const g = new Float32Array([3, 4]);
+ * multiply(g, 0.2); // g = [0.6, 0.8] (as float32)
+ */
+export function multiply(g: Float32Array, coef: number): void {
+  for (let j = 0; j < g.length; j++) g[j] *= coef;
+}
+
+/**
+ * g ← min(hi, max(lo, g)), as Math.min and Math.max (a NaN stays NaN): clipping by value.
+ *
+ * @example
+ * const g = new Float32Array([-3, 0.2, 5]);
+ * clamp(g, -1, 1); // g = [-1, 0.2, 1]
+ */
+export function clamp(g: Float32Array, lo: number, hi: number): void {
+  for (let j = 0; j < g.length; j++) g[j] = Math.min(hi, Math.max(lo, g[j]));
+}

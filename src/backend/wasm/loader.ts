@@ -89,6 +89,9 @@ export interface KernelExports {
     momentum: number,
   ): void;
   adagrad64(u: number, sum: number, n: number, eps: number, decay: number): void;
+  squaresFrom(g: number, n: number, start: number): number;
+  multiply64(g: number, n: number, coef: number): void;
+  clamp64(g: number, n: number, lo: number, hi: number): void;
   adamAxpy64: AdamKernel;
   adamAxpy: AdamKernel;
   /** `adamAxpy` with p on the gradient dzᵀ·x, from its factors (rows ≤ 3; dz's row stride `stride`). */

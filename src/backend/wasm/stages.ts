@@ -96,6 +96,19 @@ export function stageKernels(
         ex().rms64(uAt!, sqAt!, gaAt!, bAt!, u.length, alpha, eps, m),
       );
     },
+    squaresFrom(g: Float32Array, start: number): number {
+      if (!compiled(g, [])) return jsBackend.squaresFrom(g, start);
+      const [at] = mm.stage([g]);
+      return ex().squaresFrom(at!, g.length, start);
+    },
+    multiply(g: Float32Array, coef: number) {
+      if (!compiled(g, [])) return jsBackend.multiply(g, coef);
+      run(mm, [g], ([at]) => ex().multiply64(at!, g.length, coef));
+    },
+    clamp(g: Float32Array, lo: number, hi: number) {
+      if (!compiled(g, [])) return jsBackend.clamp(g, lo, hi);
+      run(mm, [g], ([at]) => ex().clamp64(at!, g.length, lo, hi));
+    },
     adagradScale(u: Float32Array, sum: Float32Array, eps: number, decay: number) {
       if (!compiled(u, [sum])) return jsBackend.adagradScale(u, sum, eps, decay);
       run(mm, [u, sum], ([uAt, sAt]) => ex().adagrad64(uAt!, sAt!, u.length, eps, decay));

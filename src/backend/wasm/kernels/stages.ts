@@ -169,3 +169,44 @@ export function adagrad64(u: usize, sum: usize, n: i32, eps: f64, decay: f64): v
     store<f32>(u + at, <f32>(g / (<f64><f32>Math.sqrt(s) + eps) / decay));
   }
 }
+
+/**
+ * start + Σ g[i]² over n floats, added one by one in index order in float64 (each square is exact): the
+ * bits of js's loop, whose chain of additions it keeps, so it runs at one addition's latency a float.
+ */
+export function squaresFrom(g: usize, n: i32, start: f64): f64 {
+  let sum = start;
+  for (let i = 0; i < n; i++) {
+    const a = <f64>load<f32>(g + (<usize>i << 2));
+    sum += a * a;
+  }
+  return sum;
+}
+
+/** g ← g·coef over n floats, the product in float64 rounded once. */
+export function multiply64(g: usize, n: i32, coef: f64): void {
+  const c = f64x2.splat(coef);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const at = <usize>i << 2;
+    write2(g + at, f64x2.mul(read2(g + at), c));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(g + at, <f32>(<f64>load<f32>(g + at) * coef));
+  }
+}
+
+/** g ← min(hi, max(lo, g)) over n floats, as Math.min and Math.max (NaN stays NaN; −0 below +0). */
+export function clamp64(g: usize, n: i32, lo: f64, hi: f64): void {
+  const l = f64x2.splat(lo), h = f64x2.splat(hi);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const at = <usize>i << 2;
+    write2(g + at, f64x2.min(h, f64x2.max(l, read2(g + at))));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(g + at, <f32>min(hi, max(lo, <f64>load<f32>(g + at))));
+  }
+}
