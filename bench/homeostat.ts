@@ -27,6 +27,8 @@ export interface MlpTask {
   seed: number;
   /** The optimiser as a run config names it (default: SGD at `lr`); PyTorch's peer builds its own. */
   optimizer?: Record<string, unknown>;
+  /** Gradient clipping as `fit` takes it (default none). */
+  clip?: { norm?: number; value?: number };
 }
 
 /** Random inputs in [0, 1) and random one-hot labels from a seeded stream. */

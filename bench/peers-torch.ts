@@ -82,6 +82,7 @@ export async function startTorch(): Promise<TorchPeer | string> {
             lr: task.lr,
             seed: task.seed,
             optimizer: task.optimizer,
+            clip: task.clip,
             threads,
             reps,
           });

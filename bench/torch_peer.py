@@ -2,7 +2,8 @@
 
 Commands: {"op": "mlp", "id", "inputs", "hidden", "classes", "batch", "lr", "seed", "threads", "reps"}
 trains the MLP (ReLU, softmax cross-entropy, SGD at lr, or the optimiser of an optional "optimizer", a
-Homeostat optimizer config) for `reps` steps on fixed random batches;
+Homeostat optimizer config; gradients clipped as an optional "clip", {"norm"} or {"value"}, says) for
+`reps` steps on fixed random batches;
 {"op": "gemm", "id", "m", "n", "k", "threads", "reps"} multiplies;
 {"op": "conv", "id", "batch", "size", "cin", "cout", "padding", "first", "threads", "reps"} runs a 3×3
 conv layer forward and backward (the input's gradient too unless `first`); {"op": "cnn", "id", "net",
@@ -71,12 +72,18 @@ def mlp(c):
         state[c["id"]] = (model, make_optimizer(model.parameters(), c.get("optimizer"), c["lr"]), batches, [0])
     model, opt, batches, nxt = state[c["id"]]
     loss_fn = torch.nn.functional.cross_entropy
+    clip = c.get("clip") or {}
+    params = list(model.parameters())
     start = time.perf_counter()
     for _ in range(c["reps"]):
         x, y = batches[nxt[0] % len(batches)]
         nxt[0] += 1
         opt.zero_grad(set_to_none=True)
         loss_fn(model(x), y).backward()
+        if "norm" in clip:
+            torch.nn.utils.clip_grad_norm_(params, clip["norm"])
+        if "value" in clip:
+            torch.nn.utils.clip_grad_value_(params, clip["value"])
         opt.step()
     return time.perf_counter() - start
 
