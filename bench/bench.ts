@@ -28,7 +28,7 @@ import {
   homeostatGemm,
   type HomeostatBackend,
   homeostatTrainer,
-  makeMlpTask,
+  benchMlpTask,
   uniformMatrix,
 } from "./homeostat.js";
 import { startTorch } from "./peers-torch.js";
@@ -198,15 +198,7 @@ export async function runBench(argv: string[]): Promise<number> {
   console.log(typeof made === "string" ? `note: ${made}` : `machine's ceiling: ${made.name}`);
   if (wants("train")) {
     for (const batchSize of MLP_BATCHES) {
-      const task = makeMlpTask({
-        inputs: 784,
-        hidden: [256, 256],
-        classes: 10,
-        batchSize,
-        lr: 0.01,
-        batches: Math.max(4, Math.round(512 / batchSize / 8)),
-        seed: 1,
-      });
+      const task = benchMlpTask(batchSize);
       workloads.push({
         schedule: SCHEDULES[mode].train,
         workload: {

@@ -42,6 +42,23 @@ export function makeMlpTask(opts: Omit<MlpTask, "x" | "y">): MlpTask {
   return { ...opts, x, y };
 }
 
+/**
+ * The bench's MLP task: 784-256-256-10 on random rows, SGD at lr 0.01 unless `extra` says otherwise, in
+ * batches of `batchSize` (at least 4 of them, about 64 rows at batch 1 and 512 at batch 64).
+ */
+export function benchMlpTask(batchSize: number, extra: Partial<Omit<MlpTask, "x" | "y">> = {}): MlpTask {
+  return makeMlpTask({
+    inputs: 784,
+    hidden: [256, 256],
+    classes: 10,
+    batchSize,
+    lr: 0.01,
+    batches: Math.max(4, Math.round(512 / batchSize / 8)),
+    seed: 1,
+    ...extra,
+  });
+}
+
 /** Which Homeostat backend a contestant runs on: the backend's name and, for wasm, its threads. */
 export interface HomeostatBackend {
   backend: "js" | "wasm";

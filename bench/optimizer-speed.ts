@@ -11,7 +11,7 @@ import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Contestant, measure, secondsSince } from "./harness.js";
-import { makeMlpTask, type MlpTask } from "./homeostat.js";
+import { benchMlpTask, type MlpTask } from "./homeostat.js";
 import { startTorch } from "./peers-torch.js";
 
 const flag = (name: string): string | undefined => {
@@ -114,17 +114,7 @@ const rows: string[] = [];
 for (const batchSize of [64, 1]) {
   for (const row of OPTIMIZERS) {
     const { clip, ...optimizer } = row;
-    const task = makeMlpTask({
-      inputs: 784,
-      hidden: [256, 256],
-      classes: 10,
-      batchSize,
-      lr: 0.01,
-      batches: Math.max(4, Math.round(512 / batchSize / 8)),
-      seed: 1,
-      optimizer,
-      clip: clip as MlpTask["clip"],
-    });
+    const task = benchMlpTask(batchSize, { optimizer, clip: clip as MlpTask["clip"] });
     const contestants = [
       trainer(here, "this build", task, true),
       ...(before ? [trainer(before, "before", task, false)] : []),
