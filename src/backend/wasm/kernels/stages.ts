@@ -30,7 +30,7 @@ import { madd } from "./simd";
 export function momentum64(u: usize, buf: usize, n: i32, momentum: f64, damp: f64, first: i32, nesterov: i32): void {
   const m = f64x2.splat(momentum), d = f64x2.splat(damp);
   let i = 0;
-  for (; i + 2 <= n; i += 2) momentumPair(u + (<usize>i << 2), buf + (<usize>i << 2), m, d, first, nesterov);
+  for (; i + 4 <= n; i += 4) momentumQuad(u + (<usize>i << 2), buf + (<usize>i << 2), m, d, first, nesterov);
   for (; i < n; i++) momentumOne(u + (<usize>i << 2), buf + (<usize>i << 2), momentum, damp, first, nesterov);
 }
 
@@ -44,8 +44,8 @@ export function momentumAxpy64(u: usize, buf: usize, p: usize, n: i32, momentum:
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const at = <usize>i << 2;
-    const u0 = floats4(momentumPair(u + at, buf + at, m, d, first, nesterov), momentumPair(u + at + 8, buf + at + 8, m, d, first, nesterov));
-    const u1 = floats4(momentumPair(u + at + 16, buf + at + 16, m, d, first, nesterov), momentumPair(u + at + 24, buf + at + 24, m, d, first, nesterov));
+    const u0 = momentumQuad(u + at, buf + at, m, d, first, nesterov);
+    const u1 = momentumQuad(u + at + 16, buf + at + 16, m, d, first, nesterov);
     v128.store(p + at, madd(a, u0, v128.load(p + at)));
     v128.store(p + at, madd(a, u1, v128.load(p + at, 16)), 16);
   }
@@ -56,14 +56,30 @@ export function momentumAxpy64(u: usize, buf: usize, p: usize, n: i32, momentum:
   }
 }
 
-/** Two floats of `momentum64` at u and buf; returns u's two new values (float32 values as float64 lanes). */
+/**
+ * Four floats of `momentum64` at u and buf, two float64 lanes at a time; returns u's four new values.
+ * Each lane's arithmetic is `momentumOne`'s.
+ */
 // @ts-ignore: decorator
-@inline function momentumPair(u: usize, buf: usize, m: v128, d: v128, first: i32, nesterov: i32): v128 {
-  const g = read2(u);
-  const b = first ? g : stored(f64x2.add(f64x2.mul(m, read2(buf)), f64x2.mul(d, g)));
-  write2(buf, b);
-  const out = nesterov ? stored(f64x2.add(g, f64x2.mul(m, b))) : b;
-  write2(u, out);
+@inline function momentumQuad(u: usize, buf: usize, m: v128, d: v128, first: i32, nesterov: i32): v128 {
+  const gLow = read2(u), gHigh = read2(u + 8);
+  let bLow = gLow, bHigh = gHigh;
+  if (!first) {
+    bLow = f64x2.add(f64x2.mul(m, read2(buf)), f64x2.mul(d, gLow));
+    bHigh = f64x2.add(f64x2.mul(m, read2(buf + 8)), f64x2.mul(d, gHigh));
+  }
+  const b = floats4(bLow, bHigh);
+  v128.store(buf, b);
+  if (!nesterov) {
+    v128.store(u, b);
+    return b;
+  }
+  // g + momentum·buf, buf as stored (float32).
+  const out = floats4(
+    f64x2.add(gLow, f64x2.mul(m, f64x2.promote_low_f32x4(b))),
+    f64x2.add(gHigh, f64x2.mul(m, f64x2.promote_low_f32x4(v128.shuffle<f32>(b, b, 2, 3, 2, 3)))),
+  );
+  v128.store(u, out);
   return out;
 }
 
@@ -76,7 +92,7 @@ export function momentumAxpy64(u: usize, buf: usize, p: usize, n: i32, momentum:
   store<f32>(u, <f32>(nesterov ? g + momentum * b : b));
 }
 
-/** Four float32s from two pairs of float64 lanes that hold float32 values (exact). */
+/** Four float32s from two pairs of float64 lanes, each rounded to float32 (as a Float32Array stores it). */
 // @ts-ignore: decorator
 @inline function floats4(low: v128, high: v128): v128 {
   return v128.shuffle<f32>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 1, 4, 5);
