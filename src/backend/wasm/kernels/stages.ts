@@ -129,22 +129,40 @@ export function rms64(u: usize, sq: usize, ga: usize, buf: usize, n: i32, alpha:
   const al = f64x2.splat(alpha), a1 = f64x2.splat(1 - alpha), e = f64x2.splat(eps), m = f64x2.splat(momentum);
   const zero = f64x2.splat(0);
   let i = 0;
-  for (; i + 2 <= n; i += 2) {
+  // Four floats a turn. Not centred, the mean square is sq as stored (a float32), and float32(√x) of a
+  // float32 x is f32x4.sqrt's correctly rounded root (double rounding is harmless for a square root
+  // when float64 has 2·24 + 2 bits or more): one float32 root for four where there were four float64 ones.
+  for (; i + 4 <= n; i += 4) {
     const at = <usize>i << 2;
-    const g = read2(u + at);
-    let meanSquare = stored(f64x2.add(f64x2.mul(al, read2(sq + at)), f64x2.mul(f64x2.mul(a1, g), g)));
-    write2(sq + at, meanSquare);
+    const gL = read2(u + at), gH = read2(u + at + 8);
+    const sq32 = floats4(
+      f64x2.add(f64x2.mul(al, read2(sq + at)), f64x2.mul(f64x2.mul(a1, gL), gL)),
+      f64x2.add(f64x2.mul(al, read2(sq + at + 8)), f64x2.mul(f64x2.mul(a1, gH), gH)),
+    );
+    v128.store(sq + at, sq32);
+    let rL: v128, rH: v128;
     if (centred) {
-      const mean = stored(f64x2.add(f64x2.mul(al, read2(ga + at)), f64x2.mul(a1, g)));
-      write2(ga + at, mean);
-      meanSquare = f64x2.max(zero, f64x2.sub(meanSquare, f64x2.mul(mean, mean)));
+      const mean32 = floats4(
+        f64x2.add(f64x2.mul(al, read2(ga + at)), f64x2.mul(a1, gL)),
+        f64x2.add(f64x2.mul(al, read2(ga + at + 8)), f64x2.mul(a1, gH)),
+      );
+      v128.store(ga + at, mean32);
+      const meanL = low2(mean32), meanH = high2(mean32);
+      rL = stored(f64x2.sqrt(f64x2.max(zero, f64x2.sub(low2(sq32), f64x2.mul(meanL, meanL)))));
+      rH = stored(f64x2.sqrt(f64x2.max(zero, f64x2.sub(high2(sq32), f64x2.mul(meanH, meanH)))));
+    } else {
+      const r = f32x4.sqrt(sq32);
+      rL = low2(r);
+      rH = high2(r);
     }
-    const avg = f64x2.add(stored(f64x2.sqrt(meanSquare)), e);
+    let qL = f64x2.div(gL, f64x2.add(rL, e)), qH = f64x2.div(gH, f64x2.add(rH, e));
     if (withBuffer) {
-      const b = f64x2.add(f64x2.mul(m, read2(buf + at)), f64x2.div(g, avg));
-      write2(buf + at, b);
-      write2(u + at, b);
-    } else write2(u + at, f64x2.div(g, avg));
+      qL = f64x2.add(f64x2.mul(m, read2(buf + at)), qL);
+      qH = f64x2.add(f64x2.mul(m, read2(buf + at + 8)), qH);
+    }
+    const out = floats4(qL, qH);
+    if (withBuffer) v128.store(buf + at, out);
+    v128.store(u + at, out);
   }
   const a1s = 1 - alpha;
   for (; i < n; i++) {
@@ -166,16 +184,31 @@ export function rms64(u: usize, sq: usize, ga: usize, buf: usize, n: i32, alpha:
   }
 }
 
-/** Adagrad's scaling over n floats: sum ← sum + g·g; u ← g / (float32(√sum) + eps) / decay. */
+/**
+ * Adagrad's scaling over n floats: sum ← sum + g·g; u ← g / (float32(√sum) + eps) / decay. Four floats a
+ * turn, the root in float32 (see `rmsLoop`), and no division by a decay of 1 (x / 1 is x exactly).
+ */
 export function adagrad64(u: usize, sum: usize, n: i32, eps: f64, decay: f64): void {
+  if (decay != 1) adagradLoop(u, sum, n, eps, decay, true);
+  else adagradLoop(u, sum, n, eps, decay, false);
+}
+
+// @ts-ignore: decorator
+@inline function adagradLoop(u: usize, sum: usize, n: i32, eps: f64, decay: f64, byDecay: bool): void {
   const e = f64x2.splat(eps), d = f64x2.splat(decay);
   let i = 0;
-  for (; i + 2 <= n; i += 2) {
+  for (; i + 4 <= n; i += 4) {
     const at = <usize>i << 2;
-    const g = read2(u + at);
-    const s = stored(f64x2.add(read2(sum + at), f64x2.mul(g, g)));
-    write2(sum + at, s);
-    write2(u + at, f64x2.div(f64x2.div(g, f64x2.add(stored(f64x2.sqrt(s)), e)), d));
+    const gL = read2(u + at), gH = read2(u + at + 8);
+    const s32 = floats4(f64x2.add(read2(sum + at), f64x2.mul(gL, gL)), f64x2.add(read2(sum + at + 8), f64x2.mul(gH, gH)));
+    v128.store(sum + at, s32);
+    const r = f32x4.sqrt(s32);
+    let qL = f64x2.div(gL, f64x2.add(low2(r), e)), qH = f64x2.div(gH, f64x2.add(high2(r), e));
+    if (byDecay) {
+      qL = f64x2.div(qL, d);
+      qH = f64x2.div(qH, d);
+    }
+    v128.store(u + at, floats4(qL, qH));
   }
   for (; i < n; i++) {
     const at = <usize>i << 2;
@@ -184,6 +217,18 @@ export function adagrad64(u: usize, sum: usize, n: i32, eps: f64, decay: f64): v
     store<f32>(sum + at, <f32>s);
     store<f32>(u + at, <f32>(g / (<f64><f32>Math.sqrt(s) + eps) / decay));
   }
+}
+
+/** Lanes 0 and 1 of four float32s, as float64s. */
+// @ts-ignore: decorator
+@inline function low2(x: v128): v128 {
+  return f64x2.promote_low_f32x4(x);
+}
+
+/** Lanes 2 and 3 of four float32s, as float64s. */
+// @ts-ignore: decorator
+@inline function high2(x: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 2, 3));
 }
 
 /**
