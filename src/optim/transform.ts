@@ -11,7 +11,6 @@
  * update) are the backend's `scale` and `axpy` kernels (js: float64, rounded once; wasm: float32).
  */
 import { type DeferredGradients, settleAll } from "../autograd/deferred.js";
-import type { Backend } from "../backend/backend.js";
 import { allocFloat32, backend, jsBackend, residentCopy } from "../backend/index.js";
 
 /** One stage of an optimiser. */
@@ -222,47 +221,32 @@ export interface TraceState {
  */
 export function trace(options: TraceOptions): GradientTransform<TraceState> {
   const { momentum, dampening = 0, nesterov = false } = options;
+  const update = (updates: Float32Array[], state: TraceState): void => {
+    if (momentum === 0) return;
+    const first = state.step === 0;
+    state.step += 1;
+    const step = stageKernels().momentum;
+    updates.forEach((u, i) => step(u, state.momentumBuffer[i]!, momentum, dampening, first, nesterov));
+  };
   return {
     init: (params) => ({ step: 0, momentumBuffer: momentum === 0 ? [] : zerosLike(params) }),
-    update(updates, state) {
-      if (momentum === 0) return;
-      const first = state.step === 0;
-      state.step += 1;
-      const step = stageKernels().momentum;
-      updates.forEach((u, i) => step(u, state.momentumBuffer[i]!, momentum, dampening, first, nesterov));
-    },
-    // SGD's step: the buffer and p ← p − scale·u in one pass (the bits of `update` then `applyUpdates`).
+    update,
+    // SGD's step: the buffer and p ← p − scale·u in one pass where the backend has `momentumApply` (the
+    // bits of `update` then `applyUpdates`, which run where it has none, or there is no buffer).
     updateAndApply(updates, state, params, _lr, scale, deferred) {
-      checkSizes(updates, params);
       settleAll(deferred);
-      const kernels = backend();
-      if (momentum === 0) {
-        params.forEach((p, i) => kernels.axpy(-scale, updates[i]!, p));
+      const apply = backend().momentumApply;
+      if (momentum === 0 || !apply) {
+        update(updates, state);
+        applyUpdates(params, updates, scale);
         return;
       }
+      checkSizes(updates, params);
       const first = state.step === 0;
       state.step += 1;
-      const step = kernels.momentumApply ?? momentumThenAxpy(kernels);
       updates.forEach((u, i) =>
-        step(u, state.momentumBuffer[i]!, momentum, dampening, first, nesterov, params[i]!, -scale),
+        apply(u, state.momentumBuffer[i]!, momentum, dampening, first, nesterov, params[i]!, -scale),
       );
     },
   };
 }
-
-/** `momentumApply` from a backend's `momentum` (js's where it has none) and its `axpy`. */
-const momentumThenAxpy =
-  (kernels: Backend) =>
-  (
-    u: Float32Array,
-    buf: Float32Array,
-    m: number,
-    d: number,
-    first: boolean,
-    nesterov: boolean,
-    p: Float32Array,
-    alpha: number,
-  ) => {
-    (kernels.momentum ?? jsBackend.momentum)(u, buf, m, d, first, nesterov);
-    kernels.axpy(alpha, u, p);
-  };

@@ -2,7 +2,7 @@
 // that follows it. Fused, it gives the bits of Adam's pass then `axpy`: u is rounded to float32 before
 // p reads it, and each element of p takes the path it takes in axpy (madd in blocks of 8, then one
 // multiply and one add), so fusing saves a pass over u and p and nothing else.
-import { madd } from "./simd";
+import { madd, roundF32 } from "./simd";
 
 /**
  * One Adam step over n floats, in place, in float32 (PyTorch's order of operations):
@@ -259,10 +259,4 @@ export function adamAxpy64(u: usize, mu: usize, nu: usize, p: usize, n: i32, bet
     store<f32>(u + at, out);
     if (p) store<f32>(p + at, <f32>(<f64>load<f32>(p + at) + alpha * <f64>out));
   }
-}
-
-/** Two float64 lanes rounded to float32 and back: the value a Float32Array stores. */
-// @ts-ignore: decorator
-@inline function roundF32(x: v128): v128 {
-  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(x));
 }

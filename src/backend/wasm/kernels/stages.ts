@@ -2,26 +2,8 @@
 // Adagrad's scaling) with the js reference's arithmetic (src/backend/js/stages.ts): each line in
 // float64, rounded to float32 once where the js loop stores into a Float32Array, later lines reading
 // the stored value. Every operation is IEEE's (no fused multiply-add), so the bits are the js loop's;
-// two lanes at a time, then one.
-import { madd } from "./simd";
-
-/** A float64 lane pair rounded to float32 and back: the value a Float32Array stores. */
-// @ts-ignore: decorator
-@inline function stored(x: v128): v128 {
-  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(x));
-}
-
-/** Two float32s at `at`, as float64 lanes. */
-// @ts-ignore: decorator
-@inline function read2(at: usize): v128 {
-  return f64x2.promote_low_f32x4(v128.load64_zero(at));
-}
-
-/** Two float64 lanes stored at `at` as float32s. */
-// @ts-ignore: decorator
-@inline function write2(at: usize, x: v128): void {
-  v128.store64_lane(at, f32x4.demote_f64x2_zero(x), 0);
-}
+// two or four floats a turn, then one.
+import { madd, read2, roundF32, write2 } from "./simd";
 
 /**
  * SGD's momentum over n floats (PyTorch's buffer): buf ← g on the first step, else
@@ -148,8 +130,8 @@ export function rms64(u: usize, sq: usize, ga: usize, buf: usize, n: i32, alpha:
       );
       v128.store(ga + at, mean32);
       const meanL = low2(mean32), meanH = high2(mean32);
-      rL = stored(f64x2.sqrt(f64x2.max(zero, f64x2.sub(low2(sq32), f64x2.mul(meanL, meanL)))));
-      rH = stored(f64x2.sqrt(f64x2.max(zero, f64x2.sub(high2(sq32), f64x2.mul(meanH, meanH)))));
+      rL = roundF32(f64x2.sqrt(f64x2.max(zero, f64x2.sub(low2(sq32), f64x2.mul(meanL, meanL)))));
+      rH = roundF32(f64x2.sqrt(f64x2.max(zero, f64x2.sub(high2(sq32), f64x2.mul(meanH, meanH)))));
     } else {
       const r = f32x4.sqrt(sq32);
       rL = low2(r);
