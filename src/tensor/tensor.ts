@@ -1,13 +1,14 @@
 import { ShapeError } from "./errors.js";
 import { type Shape, sizeOf, fmt } from "./shape.js";
+import { pooledFloat32 } from "./recycle.js";
 
 /** Element type of a tensor: float32 (the default, and what the wasm kernels compute in) or float64. */
 export type DType = "float32" | "float64";
 export type Data = Float32Array | Float64Array;
 
-/** Allocate a zeroed array of the given dtype. */
+/** Allocate a zeroed array of the given dtype (inside a training step, from its pool: recycle.ts). */
 export function allocate(dtype: DType, size: number): Data {
-  return dtype === "float64" ? new Float64Array(size) : new Float32Array(size);
+  return dtype === "float64" ? new Float64Array(size) : (pooledFloat32(size) ?? new Float32Array(size));
 }
 
 export function dtypeOf(data: Data): DType {

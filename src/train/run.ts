@@ -9,6 +9,7 @@ import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import type { ReduceOnPlateau } from "../optim/schedules.js";
 import { applyUpdates, residentState } from "../optim/transform.js";
 import { ConfigError } from "../tensor/errors.js";
+import { ArrayPool } from "../tensor/recycle.js";
 import type { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 import { evaluate, type LabeledData, lossAndOutput, MetricAccumulator, type MetricName } from "./evaluate.js";
@@ -63,6 +64,8 @@ export class TrainingRun {
   private readonly liveGrads = new Map<string, Float32Array>();
   /** Weight gradients left as factors this step, for an optimiser that fuses them (`stepDeferred`). */
   private readonly deferred: DeferredGradients = new Map();
+  /** The arrays of one step's forward and backward passes, reused by the next (recycle.ts). */
+  private readonly pool = new ArrayPool(allocFloat32);
 
   constructor(
     readonly model: Sequential,
@@ -244,6 +247,9 @@ export class TrainingRun {
       batch,
     };
     for (const o of observers) o.onBatchEnd?.(event, this.control);
+    // The step's temporaries are garbage now: the optimiser has consumed the factors and the hooks have run.
+    this.deferred.clear();
+    this.pool.recycle(this.heldArrays());
     return event;
   }
 
@@ -269,7 +275,11 @@ export class TrainingRun {
     if (activations)
       ctx.onActivation = (layer, out, pre) =>
         activations.set(layer, { output: out.detach(), preActivation: pre?.detach() ?? null });
-    const { loss: dataLoss, output, logits } = lossAndOutput(this.model, this.loss, batch.x, batch.y, ctx);
+    // The forward pass's arrays are reused by the next step unless something outside the loop may keep
+    // them: a loss term sees the logits, an observer that asked for activations sees every layer's output.
+    const forward = () => lossAndOutput(this.model, this.loss, batch.x, batch.y, ctx);
+    const pooled = this.lossTerms.length === 0 && activations === undefined;
+    const { loss: dataLoss, output, logits } = pooled ? this.pool.during(forward) : forward();
     let total = dataLoss;
     let penalty = 0;
     const at = { batch, logits, parameters: this.params, step: this.step, epoch: this.epoch };
@@ -283,9 +293,10 @@ export class TrainingRun {
     // Dense layers' weight gradients may stay factors until the optimiser fuses them into its pass.
     this.deferred.clear(); // a step that threw leaves its own behind
     const defer = this.opts.optimizer.stepDeferred ? this.deferred : undefined;
-    const grads = grad(total, this.paramTensors, undefined, this.updateBuffers, defer).map(
-      (g) => g.data as Float32Array,
-    );
+    // Backward's intermediate gradients are its own; the parameters' are read by this step only.
+    const grads = this.pool
+      .during(() => grad(total, this.paramTensors, undefined, this.updateBuffers, defer))
+      .map((g) => g.data as Float32Array);
     if (this.clipNorm !== null || this.opts.clip?.value !== undefined || this.readsGradients())
       settleAll(this.deferred);
     if (this.observers.length > 0) {
@@ -297,6 +308,11 @@ export class TrainingRun {
     const lossValue = dataLoss.item();
     this.acc.add(lossValue, output, batch.y);
     return { lossValue, penalty, grads };
+  }
+
+  /** Arrays that outlive a step (parameters, buffers): a pooled array sharing their memory is not reused. */
+  private heldArrays(): Float32Array[] {
+    return [...this.paramData, ...this.model.buffers().map(([, t]) => t.data as Float32Array)];
   }
 
   /** Whether an observer's `onGradients` reads the gradients' values this step. */

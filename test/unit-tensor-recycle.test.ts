@@ -1,0 +1,137 @@
+/**
+ * The training step's array pool (src/tensor/recycle.ts): what it hands out, what it takes back, and that
+ * the training loop reuses only what nothing outside the step can still hold — an observer's kept
+ * activations and a loss term's kept logits stay as they were after later steps.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { useBackend } from "../src/backend/index.js";
+import { Dense } from "../src/nn/layers.js";
+import { Sequential } from "../src/nn/sequential.js";
+import { sgd } from "../src/optim/optimizers.js";
+import { ArrayPool, POOL_MIN_FLOATS, pooledFloat32 } from "../src/tensor/recycle.js";
+import { Rng } from "../src/tensor/rng.js";
+import { allocate, Tensor } from "../src/tensor/tensor.js";
+import type { LayerActivation, Observer } from "../src/train/events.js";
+import { fit } from "../src/train/fit.js";
+
+const N = POOL_MIN_FLOATS;
+
+test("allocate serves float32 arrays from the pool only inside during, and only large ones", () => {
+  const made: number[] = [];
+  const pool = new ArrayPool((n) => {
+    made.push(n);
+    return new Float32Array(n);
+  });
+  assert.equal(pooledFloat32(N), null);
+  const [big, small, wide] = pool.during(() => [
+    allocate("float32", N),
+    allocate("float32", N - 1),
+    allocate("float64", N),
+  ]);
+  assert.deepEqual(made, [N]);
+  assert.equal(big.length, N);
+  assert.ok(small instanceof Float32Array && wide instanceof Float64Array);
+  assert.equal(pooledFloat32(N), null, "the pool stops serving when during returns");
+});
+
+test("a recycled array is handed out again, zeroed; one that shares memory with a kept array is not", () => {
+  const pool = new ArrayPool((n) => new Float32Array(n));
+  const [a, b] = pool.during(() => [allocate("float32", N), allocate("float32", N)]);
+  a.fill(3);
+  b.fill(4);
+  pool.recycle([b.subarray(10, 20)]);
+  const [c, d] = pool.during(() => [allocate("float32", N), allocate("float32", N)]);
+  assert.equal(c, a, "a came back");
+  assert.ok(
+    c.every((v) => v === 0),
+    "zeroed",
+  );
+  assert.notEqual(d, b, "b shares memory with a kept view: not reused");
+  assert.equal(b[0], 4);
+});
+
+test("the pool keeps at most maxFloats between steps", () => {
+  const pool = new ArrayPool((n) => new Float32Array(n), N);
+  const [a, b] = pool.during(() => [allocate("float32", N), allocate("float32", N)]);
+  pool.recycle([]);
+  const [c, d] = pool.during(() => [allocate("float32", N), allocate("float32", N)]);
+  assert.equal(c, a);
+  assert.ok(d !== a && d !== b, "the second array went to the collector");
+});
+
+test("nested during gives the outer pool back", () => {
+  const outer = new ArrayPool((n) => new Float32Array(n));
+  const inner = new ArrayPool((n) => new Float32Array(n));
+  outer.during(() => {
+    inner.during(() => allocate("float32", N));
+    const x = allocate("float32", N);
+    outer.recycle([]);
+    assert.equal(
+      outer.during(() => allocate("float32", N)),
+      x,
+    );
+  });
+});
+
+/** A net of 64-unit layers on 64 rows of 100 features, 64 classes: outputs and logits (64 × 64 floats) are pooled. */
+function run(observer: Observer, backend: "js" | "wasm"): void {
+  useBackend(backend);
+  const rng = new Rng(3);
+  const x = new Float32Array(64 * 100).map(() => rng.next());
+  const y = new Float32Array(64 * 64).map((_, i) => (i % 64 === Math.floor(i / 64) % 7 ? 1 : 0));
+  const model = new Sequential([
+    new Dense(64, { activation: "relu" }),
+    new Dense(64, { activation: "relu" }),
+    new Dense(64, { activation: "softmax" }),
+  ]).build(100, new Rng(1));
+  fit(
+    model,
+    { x: new Tensor(x, [64, 100]), y: new Tensor(y, [64, 64]) },
+    {
+      epochs: 4,
+      batchSize: 64,
+      optimizer: sgd({ lr: 0.1 }),
+      loss: "crossEntropy",
+      seed: 1,
+      observers: [observer],
+    },
+  );
+}
+
+for (const backend of ["js", "wasm"] as const) {
+  test(`an observer that keeps a step's activations finds them unchanged after later steps (${backend})`, () => {
+    const kept: { view: Float32Array; copy: Float32Array }[] = [];
+    run(
+      {
+        wantsActivations: true,
+        onBatchEnd(e) {
+          const a = e.activations?.get("1") as LayerActivation;
+          const view = a.output.data as Float32Array;
+          assert.ok(view.length >= N, "the layer's output is large enough to be pooled");
+          kept.push({ view, copy: view.slice() });
+        },
+      },
+      backend,
+    );
+    assert.equal(kept.length, 4);
+    for (const { view, copy } of kept) assert.deepEqual(view, copy);
+  });
+
+  test(`a loss term that keeps the logits finds them unchanged after later steps (${backend})`, () => {
+    const kept: { view: Float32Array; copy: Float32Array }[] = [];
+    run(
+      {
+        lossTerm({ logits }) {
+          const view = logits.data as Float32Array;
+          assert.ok(view.length >= N, "the logits are large enough to be pooled");
+          kept.push({ view, copy: view.slice() });
+          return null;
+        },
+      },
+      backend,
+    );
+    assert.equal(kept.length, 4);
+    for (const { view, copy } of kept) assert.deepEqual(view, copy);
+  });
+}
