@@ -54,6 +54,10 @@ const CASES: Case[] = [
   { shape: [9, 32, 32, 3], filters: 16, window: { kernel: [3, 3], padding: "same" } },
   // Large enough to be split across threads (rows 32·28·28, 288 taps, 32 filters).
   { shape: [32, 28, 28, 32], filters: 32, window: { kernel: [3, 3], padding: "same" } },
+  // Split by images into chunks of one (7 and 3 images), and by taps into chunks of 48 with a last one
+  // of 24 (360 taps).
+  { shape: [7, 24, 24, 16], filters: 16, window: { kernel: [3, 3], padding: "same" } },
+  { shape: [3, 12, 12, 40], filters: 16, window: { kernel: [3, 3], padding: "same" } },
 ];
 
 function filled(shape: number[], dtype: DType, rng: Rng, resident: boolean): Tensor {

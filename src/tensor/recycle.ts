@@ -8,8 +8,6 @@
  * Nothing outside the training loop sees a pool: `allocate` consults one only while the loop runs its
  * forward or backward pass inside `during`.
  */
-import type { Data } from "./tensor.js";
-
 /** The pool `allocate` serves float32 arrays from, while a training step's pass runs. */
 let serving: ArrayPool | null = null;
 
@@ -66,7 +64,7 @@ export class ArrayPool {
    * The step is over: every array handed out since the last call may be reused, except those that
    * share memory with one of `kept` (which some state still holds).
    */
-  recycle(kept: readonly Data[]): void {
+  recycle(kept: readonly ArrayBufferView[]): void {
     for (const a of this.taken) {
       if (this.held + a.length > this.maxFloats || kept.some((k) => overlaps(a, k))) continue;
       let list = this.free.get(a.length);
@@ -79,7 +77,7 @@ export class ArrayPool {
 }
 
 /** Whether two arrays share any byte of memory. */
-function overlaps(a: Data, b: Data): boolean {
+function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return (
     a.buffer === b.buffer &&
     a.byteOffset < b.byteOffset + b.byteLength &&

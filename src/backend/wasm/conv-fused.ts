@@ -94,14 +94,47 @@ export const KEEP_BELOW_CHANNELS = 4;
 export const SPLIT_MIN_TAPS = 64;
 
 /**
- * Whether the forward product reads the fields in place (`fieldsTimesFilters`: no packing pass over
- * them, no transpose of the result) rather than through `productAt`, for filters in fours: on one
- * thread, and with threads where the product is too small or too shallow (`SPLIT_MIN_TAPS`) to split.
- * The packed product stays where it would be split across threads.
+ * Whether the products read the fields in place (`convChunk`: no packing pass over them, no transpose of
+ * the result) rather than through `productAt`: for filters in fours.
  */
-function readsFieldsInPlace(mm: KernelRunner, filters: number, rows: number, taps: number): boolean {
-  const split = mm.threadCount > 1 && filters * rows * taps >= THREAD_MIN_MACS && taps >= SPLIT_MIN_TAPS;
-  return filters % 4 === 0 && !split;
+const readsFieldsInPlace = (filters: number): boolean => filters % 4 === 0;
+
+/**
+ * The threads a convolution's in-place phases split over: the pool's where the product is large and deep
+ * enough (`SPLIT_MIN_TAPS`) to pay for a split, else 1.
+ */
+function splitThreads(mm: KernelRunner, filters: number, rows: number, taps: number): number {
+  const large = filters * rows * taps >= THREAD_MIN_MACS && taps >= SPLIT_MIN_TAPS;
+  return large && mm.threadCount > 1 && mm.workers() ? mm.threadCount : 1;
+}
+
+/**
+ * Phase `phase` of the kernels' `convChunk` over `total` images (or taps, in steps of `step`) with the
+ * argument words `args`: one call on one thread, else chunks claimed by the pool's threads (about four
+ * a thread, so that a thread the OS schedules late leaves little to wait for). The same bits either way.
+ */
+function runPhase(
+  mm: KernelRunner,
+  threads: number,
+  phase: number,
+  args: readonly number[],
+  total: number,
+  step: number,
+): void {
+  const { kernels, arena } = mm.scratchSpace;
+  const at = arena.take(args.length);
+  new Int32Array(arena.view().buffer, at, args.length).set(args);
+  const pool = threads > 1 ? mm.workers() : null;
+  const steps = Math.ceil(total / step);
+  if (!pool || steps < 2) {
+    kernels.exports.convChunk(phase, at, 0, total, 0);
+    return;
+  }
+  const chunkLen = Math.max(1, Math.round(steps / (4 * threads))) * step;
+  pool.run(
+    { kind: "conv", phase, args: at, total, chunks: Math.ceil(total / chunkLen), chunkLen },
+    kernels.exports,
+  );
 }
 
 /**
@@ -128,22 +161,27 @@ export function convForward(
   const { rows, taps } = convSizes(g);
   const kept = fields.take(w, rows * taps);
   const outAt = mm.offsetOf(out);
-  const direct = readsFieldsInPlace(mm, filters, rows, taps);
+  const direct = readsFieldsInPlace(filters);
+  const threads = direct ? splitThreads(mm, filters, rows, taps) : 1;
   const room =
     16 +
     (kept ? 0 : rows * taps) +
-    (direct ? taps * filters : mm.productRoom(filters, rows, taps, -1)) +
+    (direct ? taps * filters + 16 + 16 * threads : mm.productRoom(filters, rows, taps, -1)) +
     (outAt < 0 ? rows * filters : 0);
-  const [xAt, wAt, bAt] = mm.stage(b ? [x, w, b] : [x, w], room, 6) as [number, number, number?];
+  const [xAt, wAt, bAt] = mm.stage(b ? [x, w, b] : [x, w], room, 8) as [number, number, number?];
   const ex = kernels.exports;
   const geoAt = writeGeometry(arena, g);
   const colsAt = kept ? kept.byteOffset : arena.take(rows * taps);
-  ex.im2col(xAt, geoAt, 0, colsAt);
   const yAt = outAt >= 0 ? outAt : arena.take(rows * filters);
   if (direct) {
+    // im2col and the product image by image, each image's fields multiplied while in cache.
     const wtAt = arena.take(taps * filters);
-    ex.fieldsTimesFilters(colsAt, rows, taps, wAt, filters, yAt, bAt ?? 0, b ? 1 : 0, relu ? 1 : 0, wtAt);
+    ex.transposeFilters(wAt, filters, taps, wtAt);
+    const flags = (b ? 1 : 0) | (relu ? 2 : 0);
+    const args = [xAt, geoAt, colsAt, wtAt, taps, filters, yAt, bAt ?? 0, flags, arena.take(16 * threads)];
+    runPhase(mm, threads, 0, args, g.batch, 1);
   } else {
+    ex.im2col(xAt, geoAt, 0, colsAt);
     // outᵀ = w·colsᵀ, each entry the same sum in the same order as in cols·wᵀ (a product of two floats
     // is the same either way round): the filters, packed once, stay in cache while the fields stream
     // past once as B (as A, packed, they were written out and read back: 28×28×32→32, the product 1.1×
@@ -185,7 +223,8 @@ export function convBackward(
   const dwAt = dw ? mm.offsetOf(dw) : -1;
   // The filter gradient from the fields in place, as the forward product: taps in eights, or else
   // (a first layer's 9, 25 or 27) tap by tap against filters in eights, through dwᵀ in `byTap` floats.
-  const inPlace = readsFieldsInPlace(mm, filters, rows, taps);
+  const inPlace = readsFieldsInPlace(filters);
+  const threads = inPlace ? splitThreads(mm, filters, rows, taps) : 1;
   const direct = inPlace && (taps % 8 === 0 || (taps >= 4 && filters % 8 === 0));
   const byTap = direct && taps % 8 !== 0 ? ((taps & ~3) + 4) * filters : 0;
   // dx a few images at a time, each block of the product into col2im while in cache (taps at least 4).
@@ -194,14 +233,20 @@ export function convBackward(
   const room =
     16 +
     (dw && !cols ? rows * taps : 0) +
-    (dx ? (directDx ? chunkRows * taps + 16 : mm.productRoom(rows, taps, filters, -1)) + dx.length : 0) +
-    (dw ? (direct ? dw.length + byTap : mm.productRoom(filters, taps, rows, dwAt)) : 0);
-  const [dzAt, wAt, xAt] = mm.stage(dw ? [dz, w, cols ?? x] : [dz, w], room, 9) as [number, number, number?];
+    (dx
+      ? (directDx ? (chunkRows * taps + 16) * threads + 16 : mm.productRoom(rows, taps, filters, -1)) +
+        dx.length
+      : 0) +
+    (dw ? (direct ? dw.length + byTap + 16 : mm.productRoom(filters, taps, rows, dwAt)) : 0);
+  const [dzAt, wAt, xAt] = mm.stage(dw ? [dz, w, cols ?? x] : [dz, w], room, 11) as [number, number, number?];
   const geoAt = writeGeometry(arena, g);
   if (dx && directDx) {
-    const dxAt = arena.take(dx.length);
-    const chunkAt = arena.take(chunkRows * taps + 16);
-    ex.inputGradient(dzAt, wAt, filters, taps, geoAt, chunkAt + 4 * chunkRows * taps, dxAt, chunkAt);
+    // col2im zeroes what it writes: dx in place where it is resident.
+    const dxAt = mm.offsetOf(dx) >= 0 ? mm.offsetOf(dx) : arena.take(dx.length);
+    // Each thread's block of the product, then its copy of the geometry block (16 words).
+    const stride = (chunkRows * taps + 16) * 4;
+    const chunkAt = arena.take((chunkRows * taps + 16) * threads);
+    runPhase(mm, threads, 1, [dzAt, wAt, filters, taps, geoAt, dxAt, chunkAt, stride], g.batch, 1);
     mm.output(dxAt, dx);
   } else if (dx) {
     const { cAt, np } = mm.productAt(dzAt, wAt, rows, taps, filters, false, false);
@@ -221,7 +266,7 @@ export function convBackward(
     if (direct) {
       const at = dwAt >= 0 ? dwAt : arena.take(dw.length);
       if (byTap > 0) ex.filtersGradientByTap(dzAt, colsAt, rows, taps, filters, at, arena.take(byTap));
-      else ex.filtersGradient(dzAt, colsAt, rows, taps, filters, at);
+      else runPhase(mm, threads, 2, [dzAt, colsAt, rows, taps, filters, at], taps, 8);
       mm.output(at, dw);
     } else {
       const { cAt, np } = mm.productAt(dzAt, colsAt, filters, taps, rows, true, false, dwAt);

@@ -102,13 +102,27 @@ export interface AdamOuterJob {
   constants: readonly [number, number, number, number, number, number];
 }
 
-export type Job = GemmJob | AxpyJob | AdamJob | AdamOuterJob;
+/**
+ * A convolution's forward pass, input gradient or filter gradient (`phase` 0, 1, 2: kernels/conv-fields.ts's
+ * `convChunk`) over `total` images (or taps, phase 2), `chunkLen` a chunk; the kernel's arguments are in
+ * the int32 block at `args`, each thread's scratch found from it by the thread's number.
+ */
+export interface ConvJob {
+  kind: "conv";
+  phase: number;
+  args: number;
+  total: number;
+  chunks: number;
+  chunkLen: number;
+}
+
+export type Job = GemmJob | AxpyJob | AdamJob | AdamOuterJob | ConvJob;
 
 /** The kernels a job calls (pointers are byte offsets into the shared memory). */
-export type JobKernels = Pick<KernelExports, "gemmColumns" | "axpy" | "adamAxpy" | "adamOuter">;
+export type JobKernels = Pick<KernelExports, "gemmColumns" | "axpy" | "adamAxpy" | "adamOuter" | "convChunk">;
 
 /** The number each kind is written as, in the first argument word. */
-const JOB_KINDS = { gemm: 0, axpy: 1, adam: 2, adamOuter: 3 } as const;
+const JOB_KINDS = { gemm: 0, axpy: 1, adam: 2, adamOuter: 3, conv: 4 } as const;
 
 const bits = new DataView(new ArrayBuffer(8));
 
@@ -139,6 +153,11 @@ export function runChunk(ex: JobKernels, job: Job, i: number, thread: number): v
   if (job.kind === "axpy") {
     const from = i * job.chunkLen;
     ex.axpy(job.alpha, job.x + from * 4, job.y + from * 4, Math.min(job.chunkLen, job.n - from));
+    return;
+  }
+  if (job.kind === "conv") {
+    const from = i * job.chunkLen;
+    ex.convChunk(job.phase, job.args, from, Math.min(job.chunkLen, job.total - from), thread);
     return;
   }
   if (job.kind === "adam") {
@@ -233,6 +252,8 @@ function jobWords(job: Job): number[] {
         chunkRows,
       ];
     }
+    case "conv":
+      return [JOB_KINDS.conv, job.phase, job.args, job.total, job.chunks, job.chunkLen];
     case "axpy":
       return [JOB_KINDS.axpy, job.x, job.y, job.n, float32Bits(job.alpha), job.chunks, job.chunkLen];
     case "adamOuter": {
@@ -269,6 +290,8 @@ export function readJob(ctl: Int32Array): Job {
       chunkLen: w(5),
     };
   }
+  if (kind === JOB_KINDS.conv)
+    return { kind: "conv", phase: w(0), args: w(1), total: w(2), chunks: w(3), chunkLen: w(4) };
   if (kind === JOB_KINDS.adamOuter) {
     const f = (j: number) => wordsFloat64(w(10 + 2 * j), w(11 + 2 * j));
     return {

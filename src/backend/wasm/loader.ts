@@ -123,21 +123,13 @@ export interface KernelExports {
     hasBias: number,
     relu: number,
   ): void;
-  /** A convolution's forward product from its fields in place (kernels/conv-fields.ts). */
-  fieldsTimesFilters(
-    cols: number,
-    rows: number,
-    taps: number,
-    w: number,
-    filters: number,
-    out: number,
-    bias: number,
-    hasBias: number,
-    relu: number,
-    wt: number,
-  ): void;
-  /** A convolution's filter gradient from its fields in place (kernels/conv-fields.ts). */
-  filtersGradient(dz: number, cols: number, rows: number, taps: number, filters: number, dw: number): void;
+  /** The filters [filters × taps] transposed into wt [taps × filters] (kernels/conv-fields.ts). */
+  transposeFilters(w: number, filters: number, taps: number, wt: number): void;
+  /**
+   * One chunk of a convolution's forward pass, input gradient or filter gradient (phase 0, 1, 2) from
+   * the argument block at `args`, on `thread`'s scratch (kernels/conv-fields.ts).
+   */
+  convChunk(phase: number, args: number, from: number, count: number, thread: number): void;
   /** The same for taps not in eights, through dwᵀ in `t` (kernels/conv-fields.ts). */
   filtersGradientByTap(
     dz: number,
@@ -148,18 +140,7 @@ export interface KernelExports {
     dw: number,
     t: number,
   ): void;
-  /** dx of a convolution, its product and col2im a few images at a time (kernels/conv-fields.ts). */
-  inputGradient(
-    dz: number,
-    w: number,
-    filters: number,
-    taps: number,
-    g: number,
-    g1: number,
-    dx: number,
-    scratch: number,
-  ): void;
-  /** Rows of the product `inputGradient` holds at once. */
+  /** Rows of the product a convolution's input gradient (convChunk phase 1) holds at once. */
   inputGradientRows(perImage: number): number;
   squaredDistance(p: number, a: number, w: number, hasW: number, n: number): number;
   squaredDistanceBackward(

@@ -4,62 +4,88 @@
 // transposing the result. Every entry is the packed product's sum (gemm.ts): from zero, one multiply-add
 // per depth in order within each KC-block, each later block's sum added to the earlier ones; so the bits
 // are those of `gemmColumns` (and, forward, `transposeInto`).
-import { col2im } from "./conv";
+import { col2im, im2col } from "./conv";
 import { biasAct } from "./linear";
 import { madd } from "./simd";
 
 /** gemm.ts's KC: the depth of one block, after which a block's sum is added to the running one. */
 const KC: i32 = 256;
 
-/**
- * out ← act(cols·wᵀ + bias) for cols [rows × taps] and w [filters × taps] (filters a multiple of 4);
- * `wt` is scratch for taps·filters floats (the filters transposed, read by every row).
- */
-export function fieldsTimesFilters(
-  cols: usize,
-  rows: i32,
-  taps: i32,
-  w: usize,
-  filters: i32,
-  out: usize,
-  bias: usize,
-  hasBias: bool,
-  relu: bool,
-  wt: usize,
-): void {
+/** wt [taps × filters] ← w [filters × taps]: the filters transposed, read by every row of the forward product. */
+export function transposeFilters(w: usize, filters: i32, taps: i32, wt: usize): void {
   for (let f = 0; f < filters; f++)
     for (let t = 0; t < taps; t++)
       store<f32>(wt + ((<usize>t * <usize>filters + <usize>f) << 2), load<f32>(w + ((<usize>f * <usize>taps + <usize>t) << 2)));
+}
+
+/**
+ * One chunk of a convolution's work (groups 1, filters in fours), read from the int32 argument block
+ * `args`; `thread` picks the thread's own scratch. Phase 0, forward, images from..from+count:
+ * out ← act(im2col(x)·wᵀ + bias) with the fields written where the whole batch's im2col would write
+ * them (and multiplied while in cache). Phase 1, the input gradient of those images. Phase 2, the filter
+ * gradient's taps from..from+count (in eights). Each output element is computed by the same kernel over
+ * the same values in the same order whatever the chunks: one call over everything, or chunks on
+ * several threads, give the same bits.
+ */
+export function convChunk(phase: i32, args: usize, from: i32, count: i32, thread: i32): void {
+  if (phase == 0)
+    forwardImages(arg(args, 0), arg(args, 1), arg(args, 2), arg(args, 3), arg(args, 4), arg(args, 5), arg(args, 6), arg(args, 7), arg(args, 8), arg(args, 9) + <usize>thread * 64, from, count);
+  else if (phase == 1) {
+    const stride = <usize>arg(args, 7);
+    const scratch = <usize>arg(args, 6) + <usize>thread * stride;
+    inputGradientImages(arg(args, 0), arg(args, 1), arg(args, 2), arg(args, 3), arg(args, 4), arg(args, 5), scratch, scratch + stride - 64, from, count);
+  } else filtersGradientTaps(arg(args, 0), arg(args, 1), arg(args, 2), arg(args, 3), arg(args, 4), arg(args, 5), from, count);
+}
+
+/** Word i of an int32 argument block. */
+// @ts-ignore: decorator
+@inline function arg(args: usize, i: i32): i32 {
+  return load<i32>(args + (<usize>i << 2));
+}
+
+/** The geometry block g copied to g1 (16 int32s) for `count` images. */
+// @ts-ignore: decorator
+@inline function imagesGeometry(g: usize, g1: usize, count: i32): void {
+  for (let i: usize = 0; i < 64; i += 4) store<i32>(g1 + i, load<i32>(g + i));
+  store<i32>(g1, count);
+}
+
+/** Phase 0 of `convChunk`; flags: 1 a bias, 2 relu. */
+function forwardImages(x: usize, g: usize, cols: usize, wt: usize, taps: i32, filters: i32, out: usize, bias: usize, flags: i32, g1: usize, n0: i32, count: i32): void {
+  imagesGeometry(g, g1, count);
+  const perImage = load<i32>(g, 48) * load<i32>(g, 52);
+  const imageFloats = load<i32>(g, 4) * load<i32>(g, 8) * load<i32>(g, 12);
+  const r0 = <usize>n0 * <usize>perImage;
+  im2col(x + ((<usize>n0 * <usize>imageFloats) << 2), g1, 0, cols + ((r0 * <usize>taps) << 2));
+  const rows = count * perImage;
   // A block of rows at a time, so that bias and relu find it in cache.
   for (let r = 0; r < rows; r += 64) {
     const n = min(64, rows - r);
-    const c = out + ((<usize>r * <usize>filters) << 2);
-    rowsTimes(cols + ((<usize>r * <usize>taps) << 2), n, taps, wt, filters, c);
-    biasAct(c, bias, n, filters, filters, hasBias, relu);
+    const at = r0 + <usize>r;
+    const c = out + ((at * <usize>filters) << 2);
+    rowsTimes(cols + ((at * <usize>taps) << 2), n, taps, wt, filters, c);
+    biasAct(c, bias, n, filters, filters, (flags & 1) != 0, (flags & 2) != 0);
   }
 }
 
 /**
- * dx ← col2im(dz·w) for dz [rows × filters] and w [filters × taps] (taps at least 4), a few images
- * at a time: each block of the product, `scratch` (the most floats `inputGradientRows` gives), goes
- * into col2im while it is still in cache rather than the whole product first. `g` is the geometry
- * block (kernels/conv.ts); `g1` 16 more int32s for one chunk's copy of it.
+ * Phase 1 of `convChunk`: dx ← col2im(dz·w) for images n0..n0+count, a few at a time: each block of the
+ * product, `scratch` (the most floats `inputGradientRows` gives), goes into col2im while it is still in
+ * cache rather than the whole product first. `g1` takes a copy of the geometry block g.
  */
-export function inputGradient(dz: usize, w: usize, filters: i32, taps: i32, g: usize, g1: usize, dx: usize, scratch: usize): void {
-  for (let i: usize = 0; i < 64; i += 4) store<i32>(g1 + i, load<i32>(g + i));
-  const batch = load<i32>(g);
+function inputGradientImages(dz: usize, w: usize, filters: i32, taps: i32, g: usize, dx: usize, scratch: usize, g1: usize, n0: i32, count: i32): void {
   const perImage = load<i32>(g, 48) * load<i32>(g, 52);
   const imageFloats = load<i32>(g, 4) * load<i32>(g, 8) * load<i32>(g, 12);
   const images = imagesPerChunk(perImage);
-  for (let n = 0; n < batch; n += images) {
-    const count = min(images, batch - n);
-    store<i32>(g1, count);
-    rowsTimes(dz + ((<usize>n * <usize>perImage * <usize>filters) << 2), count * perImage, filters, w, taps, scratch);
+  for (let n = n0; n < n0 + count; n += images) {
+    const k = min(images, n0 + count - n);
+    imagesGeometry(g, g1, k);
+    rowsTimes(dz + ((<usize>n * <usize>perImage * <usize>filters) << 2), k * perImage, filters, w, taps, scratch);
     col2im(scratch, g1, dx + ((<usize>n * <usize>imageFloats) << 2));
   }
 }
 
-/** Rows of the product `inputGradient` holds at once for images of `perImage` output pixels. */
+/** Rows of the product phase 1 holds at once for images of `perImage` output pixels. */
 export function inputGradientRows(perImage: i32): i32 {
   return imagesPerChunk(perImage) * perImage;
 }
@@ -100,19 +126,20 @@ function rowsTimes(a: usize, rows: i32, depth: i32, b: usize, n: i32, c: usize):
 }
 
 /**
- * dw [filters × taps] ← dzᵀ·cols for dz [rows × filters] and cols [rows × taps] (filters a multiple of
- * 4, taps of 8): the filter gradient with both operands read in place, as `gemmColumns` sums it (KC-blocks
- * of rows, each block's sum added to the earlier ones). Each block of fields passes through L1 once, a
- * panel of 8 taps at a time, for every filter (the packed product packed all of them first).
+ * Phase 2 of `convChunk`: taps j0..j0+count (in eights) of dw [filters × taps] ← dzᵀ·cols for dz
+ * [rows × filters] and cols [rows × taps] (filters a multiple of 4, taps of 8): the filter gradient with
+ * both operands read in place, as `gemmColumns` sums it (KC-blocks of rows, each block's sum added to the
+ * earlier ones). Each block of fields passes through L1 once, a panel of 8 taps at a time, for every
+ * filter (the packed product packed all of them first).
  */
-export function filtersGradient(dz: usize, cols: usize, rows: i32, taps: i32, filters: i32, dw: usize): void {
+function filtersGradientTaps(dz: usize, cols: usize, rows: i32, taps: i32, filters: i32, dw: usize, j0: i32, count: i32): void {
   const ldz = <usize>filters << 2;
   const ldc = <usize>taps << 2;
   for (let p0 = 0; p0 < rows; p0 += KC) {
     const kc = min(KC, rows - p0);
     const a = dz + <usize>p0 * ldz;
     const b = cols + <usize>p0 * ldc;
-    for (let j = 0; j < taps; j += 8)
+    for (let j = j0; j < j0 + count; j += 8)
       for (let f = 0; f < filters; f += 4) {
         const c = dw + <usize>f * ldc + (<usize>j << 2);
         if (p0 > 0) fourRows(kc, a + (<usize>f << 2), 4, ldz, b + (<usize>j << 2), ldc, c, ldc, true);
@@ -122,12 +149,12 @@ export function filtersGradient(dz: usize, cols: usize, rows: i32, taps: i32, fi
 }
 
 /**
- * `filtersGradient` for taps not in eights (a first layer's 9, 25 or 27; filters in eights, taps at
- * least 4): dwᵀ [taps × filters] = colsᵀ·dz into `t` ((taps rounded down to 4) + 4 rows of `filters`
+ * The filter gradient (phase 2 of `convChunk`) for taps not in eights (a first layer's 9, 25 or 27;
+ * filters in eights, taps at least 4): dwᵀ [taps × filters] = colsᵀ·dz into `t` ((taps rounded down to 4) + 4 rows of `filters`
  * floats), then transposed into dw. Four taps against eight filters a tile, the fields' taps splatted
  * where they lie and dz's rows read as they are; a tail of taps is the last four taps, its sums kept in
  * the last 4 rows of `t` (the window overlaps the one before; sums added into the same rows twice
- * would be wrong). Each entry the same sum in the same order as `filtersGradient`'s (a product of two
+ * would be wrong). Each entry the same sum in the same order as phase 2's (a product of two
  * floats is the same either way round): the same bits.
  */
 export function filtersGradientByTap(dz: usize, cols: usize, rows: i32, taps: i32, filters: i32, dw: usize, t: usize): void {
