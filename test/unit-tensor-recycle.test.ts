@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { useBackend } from "../src/backend/index.js";
+import { backendNames, useBackend, zeroFloat32 } from "../src/backend/index.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { sgd } from "../src/optim/optimizers.js";
 import { ArrayPool, POOL_MIN_FLOATS, pooledFloat32 } from "../src/tensor/recycle.js";
 import { Rng } from "../src/tensor/rng.js";
-import { allocate, Tensor } from "../src/tensor/tensor.js";
+import { allocate, allocateOutput, Tensor } from "../src/tensor/tensor.js";
 import type { LayerActivation, Observer } from "../src/train/events.js";
 import { fit } from "../src/train/fit.js";
 
@@ -51,8 +51,44 @@ test("a recycled array is handed out again, zeroed; one that shares memory with 
   assert.equal(b[0], 4);
 });
 
+test("allocateOutput hands a reused array back as the last step left it; allocate zeroes it", () => {
+  const pool = new ArrayPool((n) => new Float32Array(n));
+  const [a, b] = pool.during(() => [allocate("float32", N), allocate("float32", N)]);
+  a.fill(5);
+  b.fill(6);
+  pool.recycle([]);
+  const [c, d] = pool.during(() => [allocateOutput("float32", N), allocate("float32", N)]);
+  assert.equal(c, b, "the last array recycled is the first one handed out");
+  assert.equal(c[N - 1], 6);
+  assert.equal(d, a);
+  assert.ok(d.every((v) => Object.is(v, 0)));
+  assert.ok(
+    allocateOutput("float32", N).every((v) => v === 0),
+    "outside a pool: a fresh, zeroed array",
+  );
+});
+
+test("zeroFloat32 sets every element to +0, in the wasm backend's memory and in a plain array", {
+  skip: !backendNames().includes("wasm"),
+}, () => {
+  const wasm = useBackend("wasm");
+  try {
+    const resident = wasm.alloc?.(N + 3);
+    assert.ok(resident, "the wasm backend keeps arrays of its own");
+    for (const a of [resident, new Float32Array(N + 3)]) {
+      a.fill(-0);
+      a[1] = Number.NaN;
+      a[N + 2] = 7;
+      zeroFloat32(a);
+      assert.ok(a.every((v) => Object.is(v, 0)));
+    }
+  } finally {
+    useBackend("js");
+  }
+});
+
 test("the pool keeps at most maxFloats between steps", () => {
-  const pool = new ArrayPool((n) => new Float32Array(n), N);
+  const pool = new ArrayPool((n) => new Float32Array(n), undefined, N);
   const [a, b] = pool.during(() => [allocate("float32", N), allocate("float32", N)]);
   pool.recycle([]);
   const [c, d] = pool.during(() => [allocate("float32", N), allocate("float32", N)]);

@@ -8,7 +8,7 @@ import type { ConvGeometry } from "../backend/backend.js";
 import { backend } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
 import { fmt, type Shape, sameShape, sizeOf } from "../tensor/shape.js";
-import { allocate, type DType, Tensor } from "../tensor/tensor.js";
+import { allocate, allocateOutput, type DType, Tensor } from "../tensor/tensor.js";
 import { mean } from "./functional.js";
 import { linear } from "./fused.js";
 import { record } from "./graph.js";
@@ -138,7 +138,7 @@ function fusedConv2d(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, ac
     throw new ShapeError(`conv2d: dtypes differ (${x.dtype}, ${w.dtype}${b ? `, ${b.dtype}` : ""})`);
   const filters = w.shape[0]!;
   const relu = act === op.relu;
-  const out = allocate(x.dtype, g.batch * g.outH * g.outW * filters);
+  const out = allocateOutput(x.dtype, g.batch * g.outH * g.outW * filters);
   const cols = backend().conv2d!(x.data, w.data, b?.data ?? null, out, g, filters, relu);
   const y = record(new Tensor(out, [g.batch, g.outH, g.outW, filters]), "conv2d", b ? [x, w, b] : [x, w], {
     relu,

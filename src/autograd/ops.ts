@@ -2,7 +2,7 @@ import { backend } from "../backend/index.js";
 import type { BinaryKernel, ConvGeometry, UnaryKernel } from "../backend/backend.js";
 import { ShapeError } from "../tensor/errors.js";
 import { broadcastShapes, fmt, normAxis, sameShape, type Shape, sizeOf } from "../tensor/shape.js";
-import { allocate, type Data, dtypeOf, Tensor } from "../tensor/tensor.js";
+import { allocate, allocateOutput, type Data, dtypeOf, Tensor } from "../tensor/tensor.js";
 import { type PrimOp, record } from "./graph.js";
 
 export type { FusedOp, PrimOp } from "./graph.js";
@@ -11,7 +11,7 @@ export type { FusedOp, PrimOp } from "./graph.js";
 export type Operand = Tensor | number;
 
 function unaryOp(op: UnaryKernel & PrimOp, x: Tensor): Tensor {
-  const out = allocate(x.dtype, x.size);
+  const out = allocateOutput(x.dtype, x.size);
   backend().unary(op, x.data, out);
   return record(new Tensor(out, x.shape), op, [x]);
 }
@@ -27,7 +27,7 @@ function binaryOp(op: BinaryKernel & PrimOp, a0: Operand, b0: Operand): Tensor {
   if (a.dtype !== b.dtype)
     throw new ShapeError(`${op}: dtypes differ (${a.dtype} vs ${b.dtype}); convert one with .to()`);
   const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape);
-  const out = allocate(a.dtype, sizeOf(shape));
+  const out = allocateOutput(a.dtype, sizeOf(shape));
   backend().binary(op, a.data, a.shape, b.data, b.shape, out, shape);
   return record(new Tensor(out, shape), op, [a, b]);
 }

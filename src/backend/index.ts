@@ -108,6 +108,12 @@ export function allocFloat32(n: number): Float32Array {
   return active.alloc?.(n) ?? new Float32Array(n);
 }
 
+/** a ← zeros, by the active backend's bulk fill where `a` is its own (`Backend.zero`). */
+export function zeroFloat32(a: Float32Array): void {
+  if (active.zero) active.zero(a);
+  else a.fill(0);
+}
+
 /** `a` copied into the active backend's own memory (as `allocFloat32` makes arrays); null where it keeps none or declines. */
 export function residentCopy(a: Float32Array): Float32Array | null {
   const copy = active.alloc?.(a.length) ?? null;

@@ -18,7 +18,7 @@ export const POOL_MIN_FLOATS = 4096;
  * Float32 arrays by length, for the temporaries of one training step after another.
  *
  * @example
- * const pool = new ArrayPool((n) => allocFloat32(n));
+ * const pool = new ArrayPool(allocFloat32, zeroFloat32);
  * const out = pool.during(() => model.forward(x));  // its float32 arrays come from the pool
  * pool.recycle([]);                                  // the step is over: all of them may be reused
  */
@@ -31,10 +31,12 @@ export class ArrayPool {
   /**
    * @param fresh makes a zeroed array where the pool has none of that length (the backend's
    *   `allocFloat32`, so that kernels work on them in place)
+   * @param zero sets a reused array to zeros (the backend's bulk fill for its own arrays)
    * @param maxFloats the most floats the pool keeps between steps (the rest go to the collector)
    */
   constructor(
     private readonly fresh: (n: number) => Float32Array,
+    private readonly zero: (a: Float32Array) => void = (a) => a.fill(0),
     private readonly maxFloats = 1 << 26,
   ) {}
 
@@ -49,12 +51,15 @@ export class ArrayPool {
     }
   }
 
-  /** A zeroed array of n floats, reused where one of that length was recycled. */
-  take(n: number): Float32Array {
+  /**
+   * An array of n floats, reused where one of that length was recycled: zeroed, or where `zeroed` is false
+   * (the caller writes every element before reading one) as the last step left it.
+   */
+  take(n: number, zeroed = true): Float32Array {
     let a = this.free.get(n)?.pop();
     if (a) {
       this.held -= n;
-      a.fill(0);
+      if (zeroed) this.zero(a);
     } else a = this.fresh(n);
     this.taken.push(a);
     return a;
@@ -85,7 +90,7 @@ function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
   );
 }
 
-/** A float32 array of n floats from the pool in service, or null where none is (or n is small). */
-export function pooledFloat32(n: number): Float32Array | null {
-  return serving !== null && n >= POOL_MIN_FLOATS ? serving.take(n) : null;
+/** A float32 array of n floats from the pool in service (see `take`), or null where none is (or n is small). */
+export function pooledFloat32(n: number, zeroed = true): Float32Array | null {
+  return serving !== null && n >= POOL_MIN_FLOATS ? serving.take(n, zeroed) : null;
 }

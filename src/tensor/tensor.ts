@@ -11,6 +11,17 @@ export function allocate(dtype: DType, size: number): Data {
   return dtype === "float64" ? new Float64Array(size) : (pooledFloat32(size) ?? new Float32Array(size));
 }
 
+/**
+ * `allocate` for an array whose every element the caller writes before reading any (a kernel's whole
+ * output): inside a training step a reused array comes as the last step left it, not zeroed (memory
+ * bound: ~7% of a convolutional net's step).
+ */
+export function allocateOutput(dtype: DType, size: number): Data {
+  return dtype === "float64"
+    ? new Float64Array(size)
+    : (pooledFloat32(size, false) ?? new Float32Array(size));
+}
+
 export function dtypeOf(data: Data): DType {
   return data instanceof Float64Array ? "float64" : "float32";
 }

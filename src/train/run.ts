@@ -1,7 +1,7 @@
 import { grad } from "../autograd/backward.js";
 import { type DeferredGradients, settleAll } from "../autograd/deferred.js";
 import { add } from "../autograd/ops.js";
-import { allocFloat32, backend } from "../backend/index.js";
+import { allocFloat32, backend, zeroFloat32 } from "../backend/index.js";
 import type { Loss } from "../losses/losses.js";
 import type { ForwardContext } from "../nn/layer.js";
 import type { Sequential } from "../nn/sequential.js";
@@ -65,7 +65,7 @@ export class TrainingRun {
   /** Weight gradients left as factors this step, for an optimiser that fuses them (`stepDeferred`). */
   private readonly deferred: DeferredGradients = new Map();
   /** The arrays of one step's forward and backward passes, reused by the next (recycle.ts). */
-  private readonly pool = new ArrayPool(allocFloat32);
+  private readonly pool = new ArrayPool(allocFloat32, zeroFloat32);
 
   constructor(
     readonly model: Sequential,

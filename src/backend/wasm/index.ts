@@ -252,6 +252,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
     centredRowGram: (h, rows, units, gram) => centredRowGram(mm.scratchSpace, h, rows, units, gram),
     jacobiDiagonalize: (a, n) => jacobiDiagonalize(mm.scratchSpace, a, n),
     alloc: (n) => mm.alloc(n),
+    zero: (a) => mm.zero(a),
     holds: (a) => mm.offsetOf(a) >= 0,
     bufferFor(owner, n) {
       const kept = buffers.get(owner);

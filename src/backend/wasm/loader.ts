@@ -50,6 +50,8 @@ export interface KernelExports {
   fewRows(a: number, b: number, transB: number, c: number, m: number, n: number, k: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
   scale(alpha: number, x: number, n: number): void;
+  /** n floats at x set to +0 (kernels/vector.ts). */
+  zero(x: number, n: number): void;
   relu(x: number, out: number, n: number): void;
   step(x: number, out: number, n: number): void;
   stepSquares(w: number, w0: number, g: number, n: number, out: number): void;

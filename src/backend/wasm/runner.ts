@@ -130,9 +130,16 @@ export class KernelRunner {
     const buf = this.kernels.memory.buffer;
     this.buffers.add(buf);
     const view = new Float32Array(buf, at, n);
-    view.fill(0);
+    this.kernels.exports.zero(at, n);
     this.reclaim.register(view, [at, bytes]);
     return view;
+  }
+
+  /** a ← zeros: one bulk fill where it is resident (a shared memory's typed-array fill goes element by element). */
+  zero(a: Float32Array): void {
+    const at = this.offsetOf(a);
+    if (at >= 0) this.kernels.exports.zero(at, a.length);
+    else a.fill(0);
   }
 
   /** The byte offset of `x` in the kernels' memory when it is a resident array (or a part of one), else -1. */

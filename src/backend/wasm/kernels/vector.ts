@@ -4,6 +4,11 @@
 // js backend computes in float64 and rounds once, so the two agree to within an ulp per step.
 import { madd } from "./simd";
 
+/** n floats at x set to +0 (one bulk fill: a shared memory's typed-array fill stores element by element). */
+export function zero(x: usize, n: i32): void {
+  memory.fill(x, 0, <usize>n << 2);
+}
+
 /** y[i] ← y[i] + alpha·x[i] for n floats. */
 export function axpy(alpha: f64, x: usize, y: usize, n: i32): void {
   const a32 = <f32>alpha;
