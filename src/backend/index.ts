@@ -1,5 +1,6 @@
 import type { Backend } from "./backend.js";
 import { ConfigError } from "../tensor/errors.js";
+import { ArrayPool } from "../tensor/recycle.js";
 import { jsBackend } from "./js/index.js";
 import { createWasmBackend, type WasmBackend } from "./wasm/index.js";
 import { loadKernels, usableVariantNames } from "./wasm/loader.js";
@@ -112,6 +113,20 @@ export function allocFloat32(n: number): Float32Array {
 export function zeroFloat32(a: Float32Array): void {
   if (active.zero) active.zero(a);
   else a.fill(0);
+}
+
+/** Each model's pool of training-step arrays (see `stepPoolFor`). */
+const stepPools = new WeakMap<object, ArrayPool>();
+
+/**
+ * The pool a training step on `owner` (a model) takes its temporary arrays from and gives them back to
+ * (tensor/recycle.ts): one per model, dropped with it, so that each `fit` call on a model reuses the arrays
+ * of the call before (a learner or a loop of one-epoch fits, not only the steps of one call).
+ */
+export function stepPoolFor(owner: object): ArrayPool {
+  let pool = stepPools.get(owner);
+  if (!pool) stepPools.set(owner, (pool = new ArrayPool(allocFloat32, zeroFloat32)));
+  return pool;
 }
 
 /** `a` copied into the active backend's own memory (as `allocFloat32` makes arrays); null where it keeps none or declines. */

@@ -1,7 +1,7 @@
 import { grad } from "../autograd/backward.js";
 import { type DeferredGradients, settleAll } from "../autograd/deferred.js";
 import { add } from "../autograd/ops.js";
-import { allocFloat32, backend, zeroFloat32 } from "../backend/index.js";
+import { allocFloat32, backend, stepPoolFor } from "../backend/index.js";
 import type { Loss } from "../losses/losses.js";
 import type { ForwardContext } from "../nn/layer.js";
 import type { Sequential } from "../nn/sequential.js";
@@ -9,7 +9,7 @@ import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import type { ReduceOnPlateau } from "../optim/schedules.js";
 import { applyUpdates, residentState } from "../optim/transform.js";
 import { ConfigError } from "../tensor/errors.js";
-import { ArrayPool } from "../tensor/recycle.js";
+import type { ArrayPool } from "../tensor/recycle.js";
 import type { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 import { evaluate, type LabeledData, lossAndOutput, MetricAccumulator, type MetricName } from "./evaluate.js";
@@ -64,8 +64,8 @@ export class TrainingRun {
   private readonly liveGrads = new Map<string, Float32Array>();
   /** Weight gradients left as factors this step, for an optimiser that fuses them (`stepDeferred`). */
   private readonly deferred: DeferredGradients = new Map();
-  /** The arrays of one step's forward and backward passes, reused by the next (recycle.ts). */
-  private readonly pool = new ArrayPool(allocFloat32, zeroFloat32);
+  /** The arrays of one step's forward and backward passes, reused by the next (recycle.ts), the model's. */
+  private readonly pool: ArrayPool;
 
   constructor(
     readonly model: Sequential,
@@ -78,6 +78,7 @@ export class TrainingRun {
     this.params = model.parameters();
     this.paramTensors = this.params.map(([, t]) => t);
     this.paramData = this.params.map(([, t]) => t.data as Float32Array);
+    this.pool = stepPoolFor(model);
     // Each parameter's update buffer in the backend's memory (wasm), kept there across calls of fit.
     const kernels = backend();
     this.updateBuffers = this.paramTensors.map((t) => kernels.bufferFor?.(t, t.size) ?? null);
