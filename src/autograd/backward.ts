@@ -1,7 +1,7 @@
 import { backend } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
 import { fmt } from "../tensor/shape.js";
-import { type Data, Tensor } from "../tensor/tensor.js";
+import { allocateOutput, type Data, Tensor } from "../tensor/tensor.js";
 import { type DeferredGradients, settle } from "./deferred.js";
 import { fusedBackward } from "./fused.js";
 import { gradients, type GradRule } from "./gradients.js";
@@ -49,12 +49,18 @@ function accumulate(
   // gradient holds it); else into a fresh array, since `prev` may be shared with another tensor's.
   const inPlace = buffer !== undefined && prev.data === buffer;
   settle(deferred, prev.data); // a second contribution: the first one's product is needed now
-  const d = inPlace ? prev.data : prev.data.slice();
+  const d = prev.data;
   const e = g.data;
+  if (!inPlace) {
+    // prev + g in one pass, each element d[i] + e[i] as below (a training step's pool holds the array).
+    const sum = allocateOutput(prev.dtype, prev.size);
+    backend().binary("add", d, prev.shape, e, prev.shape, sum, prev.shape);
+    grads.set(t, new Tensor(sum, prev.shape));
+    return;
+  }
   // y + 1·x rounds as d[i] + e[i] does, on every backend (wasm: one float32 add, or a fused one).
   if (d instanceof Float32Array && e instanceof Float32Array) backend().axpy(1, e, d);
   else for (let i = 0; i < d.length; i++) d[i] += e[i];
-  if (!inPlace) grads.set(t, new Tensor(d, prev.shape));
 }
 
 /**
