@@ -11,7 +11,7 @@ import { applyUpdates, residentState } from "../optim/transform.js";
 import { ConfigError } from "../tensor/errors.js";
 import type { ArrayPool } from "../tensor/recycle.js";
 import type { Rng } from "../tensor/rng.js";
-import { Tensor } from "../tensor/tensor.js";
+import { type Data, Tensor } from "../tensor/tensor.js";
 import { evaluate, type LabeledData, lossAndOutput, MetricAccumulator, type MetricName } from "./evaluate.js";
 import type { FitOptions, TrainingState } from "./options.js";
 import {
@@ -66,6 +66,8 @@ export class TrainingRun {
   private readonly deferred: DeferredGradients = new Map();
   /** The arrays of one step's forward and backward passes, reused by the next (recycle.ts), the model's. */
   private readonly pool: ArrayPool;
+  /** This step's arrays that observers or loss terms were handed (never reused: they may keep them). */
+  private shown: Data[] = [];
 
   constructor(
     readonly model: Sequential,
@@ -250,7 +252,7 @@ export class TrainingRun {
     for (const o of observers) o.onBatchEnd?.(event, this.control);
     // The step's temporaries are garbage now: the optimiser has consumed the factors and the hooks have run.
     this.deferred.clear();
-    this.pool.recycle(this.heldArrays());
+    this.pool.recycle([...this.heldArrays(), ...this.shown]);
     return event;
   }
 
@@ -276,11 +278,17 @@ export class TrainingRun {
     if (activations)
       ctx.onActivation = (layer, out, pre) =>
         activations.set(layer, { output: out.detach(), preActivation: pre?.detach() ?? null });
-    // The forward pass's arrays are reused by the next step unless something outside the loop may keep
-    // them: a loss term sees the logits, an observer that asked for activations sees every layer's output.
-    const forward = () => lossAndOutput(this.model, this.loss, batch.x, batch.y, ctx);
-    const pooled = this.lossTerms.length === 0 && activations === undefined;
-    const { loss: dataLoss, output, logits } = pooled ? this.pool.during(forward) : forward();
+    const {
+      loss: dataLoss,
+      output,
+      logits,
+    } = this.pool.during(() => lossAndOutput(this.model, this.loss, batch.x, batch.y, ctx));
+    // The forward pass's arrays are reused by the next step, except what code outside the loop may keep:
+    // the layers' outputs an observer asked for, the logits a loss term sees.
+    this.shown = [];
+    for (const a of activations?.values() ?? [])
+      this.shown.push(a.output.data, ...(a.preActivation ? [a.preActivation.data] : []));
+    if (this.lossTerms.length > 0) this.shown.push(logits.data);
     let total = dataLoss;
     let penalty = 0;
     const at = { batch, logits, parameters: this.params, step: this.step, epoch: this.epoch };
