@@ -11,7 +11,7 @@ import { applyUpdates, residentState } from "../optim/transform.js";
 import { ConfigError } from "../tensor/errors.js";
 import type { ArrayPool } from "../tensor/recycle.js";
 import type { Rng } from "../tensor/rng.js";
-import { type Data, Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { evaluate, type LabeledData, lossAndOutput, MetricAccumulator, type MetricName } from "./evaluate.js";
 import type { FitOptions, TrainingState } from "./options.js";
 import {
@@ -66,8 +66,6 @@ export class TrainingRun {
   private readonly deferred: DeferredGradients = new Map();
   /** The arrays of one step's forward and backward passes, reused by the next (recycle.ts), the model's. */
   private readonly pool: ArrayPool;
-  /** This step's arrays that observers or loss terms were handed (never reused: they may keep them). */
-  private shown: Data[] = [];
 
   constructor(
     readonly model: Sequential,
@@ -252,7 +250,7 @@ export class TrainingRun {
     for (const o of observers) o.onBatchEnd?.(event, this.control);
     // The step's temporaries are garbage now: the optimiser has consumed the factors and the hooks have run.
     this.deferred.clear();
-    this.pool.recycle([...this.heldArrays(), ...this.shown]);
+    this.pool.recycle(this.heldArrays());
     return event;
   }
 
@@ -275,20 +273,18 @@ export class TrainingRun {
     outputsOnly: boolean,
   ): { lossValue: number; penalty: number; grads: Float32Array[] } {
     const ctx: ForwardContext = { training: true, rng: this.rngs.dropout, outputsOnly };
+    // Copies: the step's own arrays are reused by the next step (and one kept out of that reuse would be
+    // memory the backend gets back only when the event loop next turns).
     if (activations)
       ctx.onActivation = (layer, out, pre) =>
-        activations.set(layer, { output: out.detach(), preActivation: pre?.detach() ?? null });
+        activations.set(layer, { output: copyOf(out), preActivation: pre ? copyOf(pre) : null });
+    // The forward pass's arrays are reused by the next step unless a loss term sees the logits (it may keep them).
+    const forward = () => lossAndOutput(this.model, this.loss, batch.x, batch.y, ctx);
     const {
       loss: dataLoss,
       output,
       logits,
-    } = this.pool.during(() => lossAndOutput(this.model, this.loss, batch.x, batch.y, ctx));
-    // The forward pass's arrays are reused by the next step, except what code outside the loop may keep:
-    // the layers' outputs an observer asked for, the logits a loss term sees.
-    this.shown = [];
-    for (const a of activations?.values() ?? [])
-      this.shown.push(a.output.data, ...(a.preActivation ? [a.preActivation.data] : []));
-    if (this.lossTerms.length > 0) this.shown.push(logits.data);
+    } = this.lossTerms.length === 0 ? this.pool.during(forward) : forward();
     let total = dataLoss;
     let penalty = 0;
     const at = { batch, logits, parameters: this.params, step: this.step, epoch: this.epoch };
@@ -390,6 +386,9 @@ export class TrainingRun {
     for (const o of this.observers) o.onEpochEnd?.(event, this.control);
   }
 }
+
+/** A detached copy of `t` in an array of its own. */
+const copyOf = (t: Tensor): Tensor => new Tensor(t.data.slice(), t.shape);
 
 /** Copy rows order[start .. start+rows) of a matrix into a new [rows, cols] tensor. */
 function gatherRows(t: Tensor, order: Int32Array, start: number, rows: number, cols: number): Tensor {
