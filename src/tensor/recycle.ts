@@ -37,7 +37,7 @@ export class ArrayPool {
   constructor(
     private readonly fresh: (n: number) => Float32Array,
     private readonly zero: (a: Float32Array) => void = (a) => a.fill(0),
-    private readonly maxFloats = 1 << 26,
+    private readonly maxFloats = 1 << 25,
   ) {}
 
   /** Run `f` with the float32 `allocate` calls of `POOL_MIN_FLOATS` or more served by this pool. */
