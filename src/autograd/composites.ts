@@ -5,7 +5,7 @@
 import { ShapeError } from "../tensor/errors.js";
 import { fmt, normAxis } from "../tensor/shape.js";
 import { backend } from "../backend/index.js";
-import { Tensor } from "../tensor/tensor.js";
+import { allocateOutput, Tensor } from "../tensor/tensor.js";
 import { mean, square } from "./functional.js";
 import { record } from "./graph.js";
 import * as op from "./ops.js";
@@ -103,7 +103,8 @@ function fusedBatchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, e
       );
   const rows = features === 0 ? 0 : x.size / features;
   const stats = x.shape.map((d, i) => (i === x.rank - 1 ? d : 1));
-  const y = new Float32Array(x.size);
+  // Every element written by the kernel: inside a training step, a reused array of its pool.
+  const y = allocateOutput("float32", x.size) as Float32Array;
   const mu = new Float32Array(features);
   const variance = new Float32Array(features);
   const sd = new Float32Array(features);

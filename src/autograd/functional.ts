@@ -1,7 +1,7 @@
 import { backend } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
 import { fmt, normAxis } from "../tensor/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import { allocateOutput, Tensor } from "../tensor/tensor.js";
 import { record } from "./graph.js";
 import * as op from "./ops.js";
 
@@ -130,7 +130,8 @@ function fusedLayerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, e
         `layerNorm: ${name} ${fmt(t.shape)} (${t.dtype}) does not fit inputs ${fmt(x.shape)} (${x.dtype})`,
       );
   const rows = features === 0 ? 0 : x.size / features;
-  const y = new Float32Array(x.size);
+  // Every element written by the kernel: inside a training step, a reused array of its pool.
+  const y = allocateOutput("float32", x.size) as Float32Array;
   const mu = new Float32Array(rows);
   const sd = new Float32Array(rows);
   const f32 = (t: Tensor | null) => (t?.data ?? null) as Float32Array | null;
