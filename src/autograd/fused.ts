@@ -3,7 +3,7 @@ import { convBackwardByKernels } from "../backend/conv-kernels.js";
 import { backend, jsBackend } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
 import { fmt, sameShape } from "../tensor/shape.js";
-import { allocate, type Data, dtypeOf, Tensor } from "../tensor/tensor.js";
+import { allocate, allocateOutput, type Data, dtypeOf, Tensor } from "../tensor/tensor.js";
 import { DEFER_MAX_ROWS, type DeferredGradients } from "./deferred.js";
 import { logSoftmax, square } from "./functional.js";
 import type { GradRule } from "./gradients.js";
@@ -164,7 +164,7 @@ function normBackward(
   const features = x.shape[x.rank - 1]!;
   const rows = features === 0 ? 0 : x.size / features;
   const fresh = (t: Tensor, need: boolean | undefined) =>
-    need ? new Tensor(allocate(t.dtype, t.size), t.shape) : null;
+    need ? new Tensor(allocateOutput(t.dtype, t.size), t.shape) : null; // the kernels write every element
   const grads = inputs.map((t, i) => fresh(t, needs[i]));
   const dw = w ? grads[1]! : null;
   const db = attrs.hasBias ? grads[grads.length - 1]! : null;
@@ -247,7 +247,8 @@ export const fusedBackward = {
       kernel(g.data, out.data, relu ? dz : null, db?.data ?? null, rows, filters, relu);
     }
     const buffer = into?.[1];
-    const dx = needs[0] ? allocate(x!.dtype, x!.size) : null;
+    // col2im zeroes dx before adding into it (js and wasm alike).
+    const dx = needs[0] ? allocateOutput(x!.dtype, x!.size) : null;
     const dw = !needs[1]
       ? null
       : buffer && buffer.length === w!.size && dtypeOf(buffer) === w!.dtype
