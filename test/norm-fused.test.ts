@@ -62,6 +62,9 @@ for (const name of names)
       [4, 7, 6, 3],
       [32, 8, 8, 16],
       [1, 3, 3, 2],
+      // Features in fours with a tail of one (13) and of three (11).
+      [9, 13],
+      [3, 5, 11],
     ])
       for (const dtype of ["float32"] as const)
         for (const affine of ["both", "weight", "bias", "none"])
@@ -92,7 +95,7 @@ for (const name of names)
             );
             checked++;
           }
-    assert.equal(checked, 32);
+    assert.equal(checked, 48);
   });
 
 test("fused batchNorm: a hand-worked column (1, 2, 3, 6), eps 0", () => {
