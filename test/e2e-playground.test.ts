@@ -165,13 +165,22 @@ test("the digits train in the browser, and a task switch (permuted pixels) forge
   assert.ok((await inkFraction(page, await page.locator("#digits").screenshot())) > 0.05, "digits drawn");
   await page.click("#switch");
   const switchedAt = (await live()).step;
+  // Learned within 4,000 steps of the switch: the switch lands at whichever epoch the click meets and
+  // the accuracy is read at whichever epoch's end the poll meets, both set by timing (in CI, with the
+  // suite's other files beside it, 1,200 steps once read 0.64).
   await page.waitForFunction(
-    (s) => (window as unknown as { playground: Live }).playground.step >= s + 1200,
+    (s) => {
+      const p = (window as unknown as { playground: Live }).playground;
+      return p.step >= s + 1200 && (p.accuracy[1]! > 0.8 || p.step >= s + 4000);
+    },
     switchedAt,
     { timeout: 90_000, polling: 200 },
   );
   state = await live();
-  assert.ok(state.accuracy[1] > 0.8, `permuted task learned: ${state.accuracy[1]}`);
+  assert.ok(
+    state.accuracy[1] > 0.8,
+    `permuted task learned: ${state.accuracy[1]} at step ${state.step - switchedAt}`,
+  );
   assert.ok(state.accuracy[0] < before - 0.3, `first task forgotten: ${before} → ${state.accuracy[0]}`);
   await page.screenshot({ path: artifactPath("playground-digits.png") });
   await page.click("#play");
