@@ -1,6 +1,6 @@
 import type { ConvGeometry, NormBackwardKernel } from "../backend/backend.js";
 import { convBackwardByKernels } from "../backend/conv-kernels.js";
-import { backend, jsBackend } from "../backend/index.js";
+import { backend, kernelOf } from "../backend/index.js";
 import { ShapeError } from "../tensor/errors.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import { allocate, allocateOutput, type Data, dtypeOf, Tensor } from "../tensor/tensor.js";
@@ -193,7 +193,7 @@ export const fusedBackward = {
     const dz = relu ? new Tensor(allocate(g.dtype, m * n), [m, n]) : g;
     const db = b && needs[2] ? new Tensor(allocate(g.dtype, n), [n]) : null;
     if (relu || db) {
-      const kernel = backend().linearBackward ?? jsBackend.linearBackward;
+      const kernel = kernelOf("linearBackward");
       kernel(g.data, out.data, relu ? dz.data : null, db?.data ?? null, m, n, relu);
     }
     const dx = needs[0] ? op.matmul(dz, w!) : null;
@@ -205,7 +205,7 @@ export const fusedBackward = {
     const a = attrs as { e: Data; sums: Data; logp: Data; rows: number; cols: number; meanOver: number };
     const dz = needs[0] ? new Tensor(allocate(z!.dtype, z!.size), z!.shape) : null;
     const dt = needs[1] ? new Tensor(allocate(t!.dtype, t!.size), t!.shape) : null;
-    const kernel = backend().softmaxCrossEntropyBackward ?? jsBackend.softmaxCrossEntropyBackward;
+    const kernel = kernelOf("softmaxCrossEntropyBackward");
     kernel(
       g.data[0]!,
       t!.data,
@@ -228,7 +228,7 @@ export const fusedBackward = {
       buffer && buffer.length === p!.size && dtypeOf(buffer) === p!.dtype
         ? buffer
         : allocate(p!.dtype, p!.size);
-    const kernel = backend().squaredDistanceBackward ?? jsBackend.squaredDistanceBackward;
+    const kernel = kernelOf("squaredDistanceBackward");
     kernel(g.data[0]!, p!.data, a!.data, w?.data ?? null, dp);
     return w ? [new Tensor(dp, p!.shape), null, null] : [new Tensor(dp, p!.shape), null];
   },
@@ -243,7 +243,7 @@ export const fusedBackward = {
     const dz = relu ? (scratch ?? allocate(g.dtype, g.size)) : g.data;
     const db = b && needs[2] ? new Tensor(allocate(g.dtype, filters), [filters]) : null;
     if (relu || db) {
-      const kernel = backend().linearBackward ?? jsBackend.linearBackward;
+      const kernel = kernelOf("linearBackward");
       kernel(g.data, out.data, relu ? dz : null, db?.data ?? null, rows, filters, relu);
     }
     const buffer = into?.[1];
@@ -264,14 +264,14 @@ export const fusedBackward = {
   },
   // x [..., features], then the weight and the bias where given: all three in one call.
   batchNorm: (g, inputs, _out, attrs, needs) =>
-    normBackward(backend().batchNormBackward ?? jsBackend.batchNormBackward, g, inputs, attrs, needs),
+    normBackward(kernelOf("batchNormBackward"), g, inputs, attrs, needs),
   // The same, each row's statistics kept instead of each feature's.
   layerNorm: (g, inputs, _out, attrs, needs) =>
-    normBackward(backend().layerNormBackward ?? jsBackend.layerNormBackward, g, inputs, attrs, needs),
+    normBackward(kernelOf("layerNormBackward"), g, inputs, attrs, needs),
   // dx: each window's gradient shared among its maximal entries, added where they were read (js/pool.ts).
   maxPool2d: (g, [x], out, attrs) => {
     const dx = allocate(x!.dtype, x!.size);
-    const kernel = backend().maxPoolBackward ?? jsBackend.maxPoolBackward;
+    const kernel = kernelOf("maxPoolBackward");
     kernel(x!.data, out.data, g.data, attrs.geometry as ConvGeometry, dx);
     return [new Tensor(dx, x!.shape)];
   },

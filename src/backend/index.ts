@@ -109,6 +109,17 @@ export function allocFloat32(n: number): Float32Array {
   return active.alloc?.(n) ?? new Float32Array(n);
 }
 
+/**
+ * The active backend's kernel `name`, or js's where it has none (a backend's kernels give js's bits, or
+ * the optional ones are absent).
+ *
+ * @example
+ * kernelOf("clamp")(grads, -1, 1);
+ */
+export function kernelOf<K extends keyof typeof jsBackend>(name: K): (typeof jsBackend)[K] {
+  return (active[name] ?? jsBackend[name]) as (typeof jsBackend)[K];
+}
+
 /** a ← zeros, by the active backend's bulk fill where `a` is its own (`Backend.zero`). */
 export function zeroFloat32(a: Float32Array): void {
   if (active.zero) active.zero(a);

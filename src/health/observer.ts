@@ -4,7 +4,7 @@
  * unit statistics are taken at check steps only, every `checkEvery` steps (one that falls on an epoch's
  * short last batch waits for the next full batch). Everything it remembers lives in the monitor's state.
  */
-import { backend, jsBackend, residentCopy } from "../backend/index.js";
+import { kernelOf, residentCopy } from "../backend/index.js";
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { type IndexedUnitSite, unitSites } from "../units/layer.js";
 import {
@@ -280,9 +280,7 @@ const squares = new Float64Array(4);
 
 /** [Σ w², Σ (w − w0)², Σ w0², Σ g²] by the active backend's `stepSquares` (js's where it has none). */
 function stepSums(w: Float32Array, w0: Float32Array, g: Float32Array): number[] {
-  const kernels = backend();
-  if (kernels.stepSquares) kernels.stepSquares(w, w0, g, squares);
-  else jsBackend.stepSquares(w, w0, g, squares);
+  kernelOf("stepSquares")(w, w0, g, squares);
   return Array.from(squares);
 }
 

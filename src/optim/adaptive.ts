@@ -6,8 +6,8 @@
  */
 import { type DeferredGradient, type DeferredGradients, settle } from "../autograd/deferred.js";
 import type { Backend } from "../backend/backend.js";
-import { backend, jsBackend } from "../backend/index.js";
-import { checkSizes, type GradientTransform, stageKernels, zerosLike } from "./transform.js";
+import { backend, kernelOf } from "../backend/index.js";
+import { checkSizes, type GradientTransform, zerosLike } from "./transform.js";
 
 /** Options of `scaleByAdam`, the stage of Adam and AdamW that divides by the moments (Kingma & Ba 2015). */
 export interface AdamScalingOptions {
@@ -72,7 +72,7 @@ function adamPass(
   const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** state.step);
   const c1c2 = [biasCorrection1, biasCorrection2Sqrt] as const;
   const kernels = backend();
-  const step = kernels.adam ?? jsBackend.adam!;
+  const step = kernelOf("adam");
   updates.forEach((u, i) => {
     const mu = state.mu[i]!;
     const nu = state.nu[i]!;
@@ -163,7 +163,7 @@ export function scaleByRms(options: RmsScalingOptions): GradientTransform<RmsSta
       momentumBuffer: momentum > 0 ? zerosLike(params) : [],
     }),
     update(updates, state) {
-      const scale = stageKernels().rmsScale;
+      const scale = kernelOf("rmsScale");
       updates.forEach((u, i) => {
         const ga = state.gradAvg[i] ?? null;
         const buf = state.momentumBuffer[i] ?? null;
@@ -209,7 +209,7 @@ export function scaleByAdagrad(options: AdagradScalingOptions): GradientTransfor
     update(updates, state) {
       state.step += 1;
       const decay = 1 + (state.step - 1) * lrDecay;
-      const scale = stageKernels().adagradScale;
+      const scale = kernelOf("adagradScale");
       updates.forEach((u, i) => scale(u, state.sum[i]!, eps, decay));
     },
   };

@@ -3,7 +3,7 @@
  * compared with a PyTorch one. Clipping happens between backward and the optimiser update. The loops
  * over the gradients are the backend's (`squaresFrom`, `multiply`, `clamp`: js's bits on every backend).
  */
-import { backend, jsBackend } from "../backend/index.js";
+import { kernelOf } from "../backend/index.js";
 
 /**
  * Scale all gradients together so that their joint `normType`-norm is at most `maxNorm`, exactly as
@@ -24,7 +24,7 @@ export function clipGradNorm(grads: Float32Array[], maxNorm: number, normType = 
   const coef = maxNorm / (total + 1e-6);
   // `!(coef >= 1)` rather than `coef < 1`: a NaN coefficient scales, as torch.clamp(NaN, max=1) does.
   if (!(coef >= 1)) {
-    const multiply = backend().multiply ?? jsBackend.multiply;
+    const multiply = kernelOf("multiply");
     for (const g of grads) multiply(g, coef);
   }
   return total;
@@ -45,7 +45,7 @@ export function totalNorm(grads: readonly Float32Array[], normType = 2): number 
   let sum = 0;
   if (normType === 2) {
     // One chain of float64 additions through every array, in order (the backend's loop, js's bits).
-    const squaresFrom = backend().squaresFrom ?? jsBackend.squaresFrom;
+    const squaresFrom = kernelOf("squaresFrom");
     for (const g of grads) sum = squaresFrom(g, sum);
     return Math.sqrt(sum);
   }
@@ -67,6 +67,6 @@ export function totalNorm(grads: readonly Float32Array[], normType = 2): number 
  */
 export function clipGradValue(grads: Float32Array[], clipValue: number): void {
   if (!(clipValue >= 0)) throw new RangeError(`clipGradValue: clipValue must be ≥ 0, got ${clipValue}`);
-  const clamp = backend().clamp ?? jsBackend.clamp;
+  const clamp = kernelOf("clamp");
   for (const g of grads) clamp(g, -clipValue, clipValue);
 }

@@ -11,7 +11,7 @@
  * update) are the backend's `scale` and `axpy` kernels (js: float64, rounded once; wasm: float32).
  */
 import { type DeferredGradients, settleAll } from "../autograd/deferred.js";
-import { allocFloat32, backend, jsBackend, residentCopy } from "../backend/index.js";
+import { allocFloat32, backend, kernelOf, residentCopy } from "../backend/index.js";
 
 /** One stage of an optimiser. */
 export interface GradientTransform<S = unknown> {
@@ -42,20 +42,6 @@ export interface GradientTransform<S = unknown> {
   ): void;
   /** True where `update` leaves the updates as they are (a weight decay of 0): a later stage may take them as factors. */
   readonly passesThrough?: boolean;
-}
-
-/**
- * The active backend's optimiser stages (SGD's momentum, weight decay, RMSprop's and Adagrad's scaling),
- * js's where it has none: the same bits either way.
- */
-export function stageKernels() {
-  const k = backend();
-  return {
-    momentum: k.momentum ?? jsBackend.momentum,
-    decayWeights: k.decayWeights ?? jsBackend.decayWeights,
-    rmsScale: k.rmsScale ?? jsBackend.rmsScale,
-    adagradScale: k.adagradScale ?? jsBackend.adagradScale,
-  };
 }
 
 /** State of a transform that keeps none; an object rather than `undefined` so that it serialises. */
@@ -166,7 +152,7 @@ export function addDecayedWeights(weightDecay: number): GradientTransform<NoStat
     passesThrough: weightDecay === 0,
     update(updates, _state, params) {
       if (weightDecay === 0) return;
-      const decay = stageKernels().decayWeights;
+      const decay = kernelOf("decayWeights");
       updates.forEach((u, i) => decay(u, params[i]!, weightDecay));
     },
   };
@@ -225,7 +211,7 @@ export function trace(options: TraceOptions): GradientTransform<TraceState> {
     if (momentum === 0) return;
     const first = state.step === 0;
     state.step += 1;
-    const step = stageKernels().momentum;
+    const step = kernelOf("momentum");
     updates.forEach((u, i) => step(u, state.momentumBuffer[i]!, momentum, dampening, first, nesterov));
   };
   return {

@@ -66,6 +66,8 @@ export class TrainingRun {
   private readonly deferred: DeferredGradients = new Map();
   /** The arrays of one step's forward and backward passes, reused by the next (recycle.ts), the model's. */
   private readonly pool: ArrayPool;
+  /** Arrays that outlive a step (parameters, buffers): a pooled array sharing their memory is not reused. */
+  private readonly held: Float32Array[];
 
   constructor(
     readonly model: Sequential,
@@ -79,6 +81,7 @@ export class TrainingRun {
     this.paramTensors = this.params.map(([, t]) => t);
     this.paramData = this.params.map(([, t]) => t.data as Float32Array);
     this.pool = stepPoolFor(model);
+    this.held = [...this.paramData, ...model.buffers().map(([, t]) => t.data as Float32Array)];
     // Each parameter's update buffer in the backend's memory (wasm), kept there across calls of fit.
     const kernels = backend();
     this.updateBuffers = this.paramTensors.map((t) => kernels.bufferFor?.(t, t.size) ?? null);
@@ -250,7 +253,7 @@ export class TrainingRun {
     for (const o of observers) o.onBatchEnd?.(event, this.control);
     // The step's temporaries are garbage now: the optimiser has consumed the factors and the hooks have run.
     this.deferred.clear();
-    this.pool.recycle(this.heldArrays());
+    this.pool.recycle(this.held);
     return event;
   }
 
@@ -277,7 +280,7 @@ export class TrainingRun {
     // memory the backend gets back only when the event loop next turns).
     if (activations)
       ctx.onActivation = (layer, out, pre) =>
-        activations.set(layer, { output: copyOf(out), preActivation: pre ? copyOf(pre) : null });
+        activations.set(layer, { output: out.clone(), preActivation: pre?.clone() ?? null });
     // The forward pass's arrays are reused by the next step unless a loss term sees the logits (it may keep them).
     const forward = () => lossAndOutput(this.model, this.loss, batch.x, batch.y, ctx);
     const {
@@ -313,11 +316,6 @@ export class TrainingRun {
     const lossValue = dataLoss.item();
     this.acc.add(lossValue, output, batch.y);
     return { lossValue, penalty, grads };
-  }
-
-  /** Arrays that outlive a step (parameters, buffers): a pooled array sharing their memory is not reused. */
-  private heldArrays(): Float32Array[] {
-    return [...this.paramData, ...this.model.buffers().map(([, t]) => t.data as Float32Array)];
   }
 
   /** Whether an observer's `onGradients` reads the gradients' values this step. */
@@ -386,9 +384,6 @@ export class TrainingRun {
     for (const o of this.observers) o.onEpochEnd?.(event, this.control);
   }
 }
-
-/** A detached copy of `t` in an array of its own. */
-const copyOf = (t: Tensor): Tensor => new Tensor(t.data.slice(), t.shape);
 
 /** Copy rows order[start .. start+rows) of a matrix into a new [rows, cols] tensor. */
 function gatherRows(t: Tensor, order: Int32Array, start: number, rows: number, cols: number): Tensor {

@@ -41,11 +41,11 @@ export function adamStep(
 ): void {
   const arrays = p ? [u, mu, nu, p] : [u, mu, nu];
   if (arithmetic === "float32" && u.length >= THREAD_MIN_ADAM && adamSplit(mm, arrays, k, alpha)) return;
-  const [uAt, muAt, nuAt, pAt] = mm.stage(arrays) as [number, number, number, number?];
-  const { kernels } = mm.scratchSpace;
-  const kernel = arithmetic === "float32" ? kernels.exports.adamAxpy : kernels.exports.adamAxpy64;
-  kernel(uAt, muAt, nuAt, pAt ?? 0, u.length, k.beta1, k.beta2, k.eps, k.c1, k.c2, alpha);
-  arrays.forEach((a, i) => mm.output([uAt, muAt, nuAt, pAt ?? 0][i]!, a));
+  const { exports } = mm.scratchSpace.kernels;
+  const kernel = arithmetic === "float32" ? exports.adamAxpy : exports.adamAxpy64;
+  mm.inPlace([u, mu, nu, p], ([uAt, muAt, nuAt, pAt]) =>
+    kernel(uAt!, muAt!, nuAt!, pAt!, u.length, k.beta1, k.beta2, k.eps, k.c1, k.c2, alpha),
+  );
 }
 
 /**

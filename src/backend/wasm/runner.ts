@@ -231,6 +231,18 @@ export class KernelRunner {
     this.output(at, out);
   }
 
+  /**
+   * Run `kernel` on the offsets of `arrays` (null ones at 0) and leave its results in them: in place where
+   * they are resident, else staged in and copied back out (every array: the kernel may write any).
+   */
+  inPlace(arrays: readonly (Float32Array | null)[], kernel: (at: number[]) => void): void {
+    const present = arrays.filter((a): a is Float32Array => a !== null);
+    const staged = this.stage(present);
+    let k = 0;
+    kernel(arrays.map((a) => (a ? staged[k++]! : 0)));
+    present.forEach((a, i) => this.output(staged[i]!, a));
+  }
+
   /** Copy a result computed at byte offset `at` to `out`, unless it was computed there in place. */
   output(at: number, out: Data, rows = 1, stride = out.length): void {
     if (this.offsetOf(out) === at) return;

@@ -13,20 +13,6 @@ function compiled(u: Float32Array, others: readonly (Float32Array | null)[]): bo
   return u.length >= ADAM64_MIN && others.every((a) => a === null || a.length === u.length);
 }
 
-/** Run `kernel` on the offsets of `arrays` (null ones at 0), then copy back those that were staged. */
-function run(
-  mm: KernelRunner,
-  arrays: readonly (Float32Array | null)[],
-  kernel: (at: number[]) => void,
-): void {
-  const present = arrays.filter((a): a is Float32Array => a !== null);
-  const staged = mm.stage(present);
-  let k = 0;
-  const at = arrays.map((a) => (a ? staged[k++]! : 0));
-  kernel(at);
-  present.forEach((a, i) => mm.output(staged[i]!, a));
-}
-
 /** The stage kernels of `Backend` (all present). */
 type StageKernels = Required<
   Pick<
@@ -50,7 +36,7 @@ export function stageKernels(mm: KernelRunner, axpy: Backend["axpy"]): StageKern
   const ex = () => mm.scratchSpace.kernels.exports;
   const momentum: StageKernels["momentum"] = (u, buf, m, dampening, first, nesterov) => {
     if (!compiled(u, [buf])) return jsBackend.momentum(u, buf, m, dampening, first, nesterov);
-    run(mm, [u, buf], ([uAt, bAt]) =>
+    mm.inPlace([u, buf], ([uAt, bAt]) =>
       ex().momentum64(uAt!, bAt!, u.length, m, 1 - dampening, first ? 1 : 0, nesterov ? 1 : 0),
     );
   };
@@ -62,17 +48,17 @@ export function stageKernels(mm: KernelRunner, axpy: Backend["axpy"]): StageKern
         return axpy(alpha, u, p);
       }
       const [d, f, n] = [1 - dampening, first ? 1 : 0, nesterov ? 1 : 0];
-      run(mm, [u, buf, p], ([uAt, bAt, pAt]) =>
+      mm.inPlace([u, buf, p], ([uAt, bAt, pAt]) =>
         ex().momentumAxpy64(uAt!, bAt!, pAt!, u.length, m, d, f, n, alpha),
       );
     },
     decayWeights(u, p, decay) {
       if (!compiled(u, [p])) return jsBackend.decayWeights(u, p, decay);
-      run(mm, [u, p], ([uAt, pAt]) => ex().decay64(uAt!, pAt!, u.length, decay));
+      mm.inPlace([u, p], ([uAt, pAt]) => ex().decay64(uAt!, pAt!, u.length, decay));
     },
     rmsScale(u, sq, ga, buf, alpha, eps, m) {
       if (!compiled(u, [sq, ga, buf])) return jsBackend.rmsScale(u, sq, ga, buf, alpha, eps, m);
-      run(mm, [u, sq, ga, buf], ([uAt, sqAt, gaAt, bAt]) =>
+      mm.inPlace([u, sq, ga, buf], ([uAt, sqAt, gaAt, bAt]) =>
         ex().rms64(uAt!, sqAt!, gaAt!, bAt!, u.length, alpha, eps, m),
       );
     },
@@ -83,15 +69,15 @@ export function stageKernels(mm: KernelRunner, axpy: Backend["axpy"]): StageKern
     },
     multiply(g, coef) {
       if (!compiled(g, [])) return jsBackend.multiply(g, coef);
-      run(mm, [g], ([at]) => ex().multiply64(at!, g.length, coef));
+      mm.inPlace([g], ([at]) => ex().multiply64(at!, g.length, coef));
     },
     clamp(g, lo, hi) {
       if (!compiled(g, [])) return jsBackend.clamp(g, lo, hi);
-      run(mm, [g], ([at]) => ex().clamp64(at!, g.length, lo, hi));
+      mm.inPlace([g], ([at]) => ex().clamp64(at!, g.length, lo, hi));
     },
     adagradScale(u, sum, eps, decay) {
       if (!compiled(u, [sum])) return jsBackend.adagradScale(u, sum, eps, decay);
-      run(mm, [u, sum], ([uAt, sAt]) => ex().adagrad64(uAt!, sAt!, u.length, eps, decay));
+      mm.inPlace([u, sum], ([uAt, sAt]) => ex().adagrad64(uAt!, sAt!, u.length, eps, decay));
     },
   };
 }
