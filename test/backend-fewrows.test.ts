@@ -20,7 +20,7 @@ function random(n: number): Float32Array {
 
 const SHAPES: [number, number][] = [];
 for (const k of [1, 3, 4, 7, 255, 256, 257, 513, 784])
-  for (const n of [1, 5, 8, 10, 17, 64]) SHAPES.push([n, k]);
+  for (const n of [1, 4, 5, 8, 10, 12, 16, 17, 36, 64]) SHAPES.push([n, k]);
 
 test("wasm matmul with 2 or 3 rows: the packed product's bits, row for row, B in either layout", {
   skip,

@@ -47,7 +47,16 @@ export interface KernelExports {
   ): void;
   rowTimesMatrix(a: number, b: number, c: number, n: number, k: number): void;
   matrixTimesRow(a: number, b: number, c: number, n: number, k: number): void;
-  fewRows(a: number, b: number, transB: number, c: number, m: number, n: number, k: number): void;
+  fewRows(
+    a: number,
+    b: number,
+    transB: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    scratch: number,
+  ): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
   scale(alpha: number, x: number, n: number): void;
   /** n floats at x set to +0 (kernels/vector.ts). */

@@ -294,12 +294,13 @@ export class KernelRunner {
     const outAt = this.offsetOf(out);
     const [aAt, bAt, biasAt] = this.stage(
       epilogue?.bias ? [a, b, epilogue.bias] : [a, b],
-      outAt < 0 ? m * n : 0,
-      1,
+      (outAt < 0 ? m * n : 0) + 2 * n,
+      2,
     );
     const cAt = outAt >= 0 ? outAt : this.arena.take(m * n);
+    const scratch = this.arena.take(2 * n);
     const ex = this.kernels.exports;
-    if (m > 1) ex.fewRows(aAt!, bAt!, transB ? 1 : 0, cAt, m, n, k);
+    if (m > 1) ex.fewRows(aAt!, bAt!, transB ? 1 : 0, cAt, m, n, k, scratch);
     else if (transB) ex.matrixTimesRow(aAt!, bAt!, cAt, n, k);
     else ex.rowTimesMatrix(aAt!, bAt!, cAt, n, k);
     if (epilogue) ex.biasAct(cAt, biasAt ?? 0, m, n, n, epilogue.bias ? 1 : 0, epilogue.relu ? 1 : 0);
