@@ -15,16 +15,19 @@ const BETA2 = 0.999;
 const EPS = 1e-8;
 const f = Math.fround;
 
+/** A first moment below 2⁻¹²⁶ (subnormal in float32, or ±0) becomes +0: written out apart from the kernels. */
+const flushed = (m: number) => (Math.abs(m) < 2 ** -126 ? 0 : m);
+
 /** wasm's arithmetic: float32 after every operation (sqrt and division correctly rounded via float64). */
 function float32Adam(g: number, mu: number, nu: number, c1: number, c2: number): number[] {
-  const m = f(f(f(BETA1) * mu) + f(f(1 - BETA1) * g));
+  const m = flushed(f(f(f(BETA1) * mu) + f(f(1 - BETA1) * g)));
   const v = f(f(f(BETA2) * nu) + f(f(1 - BETA2) * f(g * g)));
   return [f(f(m / f(c1)) / f(f(f(Math.sqrt(v)) / f(c2)) + f(EPS))), m, v];
 }
 
 /** js's arithmetic: each line in float64, rounded once when stored. */
 function float64Adam(g: number, mu: number, nu: number, c1: number, c2: number): number[] {
-  const m = f(BETA1 * mu + (1 - BETA1) * g);
+  const m = flushed(f(BETA1 * mu + (1 - BETA1) * g));
   const v = f(BETA2 * nu + (1 - BETA2) * g * g);
   return [f(m / c1 / (Math.sqrt(v) / c2 + EPS)), m, v];
 }
@@ -56,6 +59,38 @@ for (const { name, reference } of cases) {
         const got = [u2[i]!, mu2[i]!, nu2[i]!];
         assert.deepEqual(got, want, `t ${t} element ${i}: [u, mu, nu] ${got} vs ${want}`);
       }
+    }
+  });
+}
+
+for (const name of ["js", "wasm"]) {
+  const b = backendByName(name);
+  test(`${name} adam: a first moment never stays subnormal, and the weights step as before`, {
+    skip: b?.adamApply ? false : `no ${name} adamApply kernel here`,
+  }, () => {
+    // A moment whose gradient is 0 decays by β1 a step. Unflushed it sticks at k·2⁻¹⁴⁹ (0.9 × 4·2⁻¹⁴⁹
+    // rounds back to 4·2⁻¹⁴⁹): the CPU's division takes a microcode assist on it at every step.
+    const rng = new Rng(21);
+    for (const n of [4099, 300]) {
+      const mu = Float32Array.from({ length: n }, (_, i) =>
+        i % 3 === 0 ? 1e-30 : i % 3 === 1 ? -3e-38 : 0.01,
+      );
+      const nu = Float32Array.from({ length: n }, () => 1e-6 * rng.next());
+      const p = Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+      const u = new Float32Array(n);
+      const g = Float32Array.from({ length: n }, (_, i) => (i % 3 === 2 ? 1e-3 : 0));
+      const start = p.slice();
+      for (let t = 0; t < 800; t++) {
+        u.set(g);
+        b!.adamApply!(u, mu, nu, BETA1, BETA2, EPS, 1, 1, p, -1e-3);
+        const sub = mu.findIndex((m) => m !== 0 && Math.abs(m) < 2 ** -126);
+        assert.equal(sub, -1, `n ${n}, step ${t + 1}: mu[${sub}] = ${mu[sub]} is subnormal`);
+      }
+      // The decayed moments reached 0 (unflushed, 1e-30 · 0.9⁸⁰⁰ would be stuck at a few 2⁻¹⁴⁹).
+      for (let i = 0; i < n; i += 3)
+        assert.equal(Object.is(mu[i], 0) && Object.is(mu[i + 1] ?? 0, 0), true, `mu[${i}]`);
+      // Weights fed only decayed moments moved by the tiny updates those gave while normal, never after.
+      for (let i = 0; i < n; i += 3) assert.ok(Math.abs(p[i]! - start[i]!) < 1e-20, `p[${i}] moved`);
     }
   });
 }

@@ -17,7 +17,8 @@ const f = Math.fround;
 
 /** Adam's float32 arithmetic written out (as test/backend-adam.test.ts): [u, mu, nu]. */
 function float32Adam(g: number, mu: number, nu: number, c1: number, c2: number): number[] {
-  const m = f(f(f(0.9) * mu) + f(f(1 - 0.9) * g));
+  const m0 = f(f(f(0.9) * mu) + f(f(1 - 0.9) * g));
+  const m = Math.abs(m0) < 2 ** -126 ? 0 : m0;
   const v = f(f(f(0.999) * nu) + f(f(1 - 0.999) * f(g * g)));
   const num = f(c1) === 1 ? m : f(m / f(c1));
   const r = f(Math.sqrt(v));

@@ -7,6 +7,7 @@
 import { type DeferredGradient, type DeferredGradients, settle } from "../autograd/deferred.js";
 import type { Backend } from "../backend/backend.js";
 import { backend, kernelOf } from "../backend/index.js";
+import { flushSubnormal } from "../backend/js/vector.js";
 import { checkSizes, type GradientTransform, zerosLike } from "./transform.js";
 
 /** Options of `scaleByAdam`, the stage of Adam and AdamW that divides by the moments (Kingma & Ba 2015). */
@@ -95,7 +96,7 @@ function adamPass(
     }
     for (let j = 0; j < u.length; j++) {
       const g = u[j]!;
-      mu[j] = beta1 * mu[j]! + (1 - beta1) * g;
+      mu[j] = flushSubnormal(Math.fround(beta1 * mu[j]! + (1 - beta1) * g));
       nu[j] = beta2 * nu[j]! + (1 - beta2) * g * g;
       // Read back from the Float32Arrays so that later arithmetic sees the stored, rounded state.
       const v = (nuMax[j] = Math.max(nuMax[j]!, nu[j]!));

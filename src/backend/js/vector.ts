@@ -90,6 +90,21 @@ export function adam(
   adamApply(u, mu, nu, beta1, beta2, eps, c1, c2, null, 0);
 }
 
+/** The smallest normal float32, 2⁻¹²⁶. */
+const FLOAT32_MIN_NORMAL = 2 ** -126;
+
+/**
+ * x, or +0 where x is a subnormal float32 or a zero: Adam's first moment is kept out of the
+ * subnormals, where it would stay for good (0.9 × k·2⁻¹⁴⁹ rounds back to k·2⁻¹⁴⁹ for k ≤ 4) and where
+ * the CPU divides it at several times the usual cost (see kernels/adam.ts's `flushSubnormal`).
+ *
+ * @example
+ * flushSubnormal(-1e-40); // 0
+ */
+export function flushSubnormal(x: number): number {
+  return Math.abs(x) < FLOAT32_MIN_NORMAL ? 0 : x;
+}
+
 /**
  * `adam` then `axpy(alpha, u, p)` in one pass: the reference for `Backend.adamApply`; with p null, `adam`
  * alone (alpha unused).
@@ -114,7 +129,7 @@ export function adamApply(
   const a2 = 1 - beta2;
   for (let j = 0; j < u.length; j++) {
     const g = u[j]!;
-    mu[j] = beta1 * mu[j]! + a1 * g;
+    mu[j] = flushSubnormal(Math.fround(beta1 * mu[j]! + a1 * g));
     nu[j] = beta2 * nu[j]! + a2 * g * g;
     const m = mu[j]!;
     const r = Math.sqrt(nu[j]!);
