@@ -8,10 +8,11 @@
  */
 import { backward } from "../src/autograd/backward.js";
 import { conv2d, windowGeometry } from "../src/autograd/conv.js";
-import { allocFloat32 } from "../src/backend/index.js";
+import { allocFloat32, zeroFloat32 } from "../src/backend/index.js";
 import type { LayerConfig } from "../src/nn/layer.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { adam } from "../src/optim/optimizers.js";
+import { ArrayPool } from "../src/tensor/recycle.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { fit } from "../src/train/fit.js";
@@ -78,12 +79,16 @@ export function homeostatConv(c: ConvCase, on: HomeostatBackend, reference = fal
   const w = resident(uniformMatrix(c.cout, taps, rng), [c.cout, taps], true);
   const b = resident(uniformMatrix(1, c.cout, rng), [c.cout], true);
   const g = windowGeometry(x.shape, { kernel: [3, 3], padding: c.padding });
-  const seed = new Tensor(uniformMatrix(c.batch * g.outH * g.outW, c.cout, rng), [
-    c.batch,
-    g.outH,
-    g.outW,
-    c.cout,
-  ]);
+  const seed = resident(
+    uniformMatrix(c.batch * g.outH * g.outW, c.cout, rng),
+    [c.batch, g.outH, g.outW, c.cout],
+    false,
+  );
+  // As `fit` runs a step (and as PyTorch's caching allocator serves its loop): a repetition's arrays
+  // come from a pool and go back to it, so each is not fresh memory whose pages the OS charges on first
+  // touch, and the upstream gradient is in the backend's memory, as a layer's in a net is.
+  const pool = new ArrayPool(allocFloat32, zeroFloat32);
+  const kept = [x.data, w.data, b.data, seed.data];
   return {
     name: `${homeostatLabel(on)} (conv2d)`,
     reference,
@@ -92,8 +97,9 @@ export function homeostatConv(c: ConvCase, on: HomeostatBackend, reference = fal
       useBackend(on.backend, { threads: on.threads });
       const start = performance.now();
       for (let r = 0; r < reps; r++) {
-        backward(conv2d(x, w, b, g), seed);
+        pool.during(() => backward(conv2d(x, w, b, g), seed));
         x.grad = w.grad = b.grad = null;
+        pool.recycle(kept);
       }
       return { work: reps * convFlops(c), seconds: secondsSince(start) };
     },

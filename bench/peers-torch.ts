@@ -1,7 +1,8 @@
 /**
- * PyTorch as a peer, when `/usr/bin/python3 -c "import torch"` works (Debian's python3-torch). One
- * Python process serves every PyTorch contestant over stdin/stdout (bench/torch_peer.py), so its
- * rounds interleave with the others like any contestant's; it times its own loop.
+ * PyTorch as a peer, when `/usr/bin/python3 -c "import torch"` works (Debian's python3-torch). A
+ * Python process for each thread count serves its PyTorch contestants over stdin/stdout
+ * (bench/torch_peer.py), so their rounds interleave with the others like any contestant's; each times
+ * its own loop.
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -27,16 +28,20 @@ export interface TorchPeer {
   close(): void;
 }
 
-/** Start the Python peer, or say why not (the reason is printed as a note). */
-export async function startTorch(): Promise<TorchPeer | string> {
-  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8", timeout: 60_000 });
-  if (probe.error || probe.status !== 0)
-    return `PyTorch skipped: ${PYTHON} -c "import torch" failed (${probe.error?.message ?? probe.stderr.trim().split("\n").at(-1)})`;
-  if (!existsSync(SCRIPT))
-    return `PyTorch skipped: ${SCRIPT} is missing (the bench reads it from the repository's bench/ folder)`;
-  // The peer's idle OpenMP and OpenBLAS threads sleep at once instead of spinning on into the next
-  // contestant's round (OpenBLAS spins for up to ~0.1 s after each product); a user's settings win.
-  const env = { OMP_WAIT_POLICY: "PASSIVE", OPENBLAS_THREAD_TIMEOUT: "4", ...process.env };
+/** One Python process of the peer: its greeting, a question-and-answer channel, and its end. */
+interface PeerProcess {
+  hello: { version: string; blas: string };
+  ask(command: Record<string, unknown>): Promise<number>;
+  kill(): void;
+}
+
+/** Start one Python process of the peer, or say why it did not start. */
+async function spawnPeer(): Promise<PeerProcess | string> {
+  // The peer's idle OpenMP threads sleep at once instead of spinning on into the next contestant's
+  // round; a user's settings win. OpenBLAS is left to its own wait: told to sleep at once
+  // (OPENBLAS_THREAD_TIMEOUT=4), PyTorch's one-thread conv layers ran 1.3× slower, and 27× on the
+  // one-channel layer, whose products are many small ones.
+  const env = { OMP_WAIT_POLICY: "PASSIVE", ...process.env };
   const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [SCRIPT], {
     stdio: ["pipe", "pipe", "pipe"],
     env,
@@ -54,14 +59,42 @@ export async function startTorch(): Promise<TorchPeer | string> {
   });
   const next = (): Promise<string> => new Promise((resolve) => waiting.push(resolve));
   const first = await next();
-  if (!first.startsWith("{"))
-    return `PyTorch skipped: ${SCRIPT} exited (${stderr.trim().split("\n").at(-1)})`;
-  const hello = JSON.parse(first) as { version: string; blas: string };
+  if (!first.startsWith("{")) return `${SCRIPT} exited (${stderr.trim().split("\n").at(-1)})`;
+  return {
+    hello: JSON.parse(first) as { version: string; blas: string },
+    async ask(command) {
+      const reply = next();
+      child.stdin.write(`${JSON.stringify(command)}\n`);
+      return (JSON.parse(await reply) as { seconds: number }).seconds;
+    },
+    kill: () => child.kill(),
+  };
+}
+
+/**
+ * Start the Python peer, or say why not (the reason is printed as a note). Each thread count gets a
+ * process of its own, started at its first question and kept at that count: one process switching
+ * `torch.set_num_threads` between rounds rebuilt oneDNN's convolution primitives at each switch, and
+ * its conv layers ran 1.2–1.5× slower than a process that never switched (up to 20× on a round of a
+ * single repetition).
+ */
+export async function startTorch(): Promise<TorchPeer | string> {
+  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8", timeout: 60_000 });
+  if (probe.error || probe.status !== 0)
+    return `PyTorch skipped: ${PYTHON} -c "import torch" failed (${probe.error?.message ?? probe.stderr.trim().split("\n").at(-1)})`;
+  if (!existsSync(SCRIPT))
+    return `PyTorch skipped: ${SCRIPT} is missing (the bench reads it from the repository's bench/ folder)`;
+  const first = await spawnPeer();
+  if (typeof first === "string") return `PyTorch skipped: ${first}`;
+  const { hello } = first;
+  const byThreads = new Map<number, Promise<PeerProcess | string>>([[1, Promise.resolve(first)]]);
   let ids = 0;
-  const ask = async (command: Record<string, unknown>): Promise<number> => {
-    const reply = next();
-    child.stdin.write(`${JSON.stringify(command)}\n`);
-    return (JSON.parse(await reply) as { seconds: number }).seconds;
+  const ask = async (command: Record<string, unknown> & { threads: number }): Promise<number> => {
+    let peer = byThreads.get(command.threads);
+    if (!peer) byThreads.set(command.threads, (peer = spawnPeer()));
+    const p = await peer;
+    if (typeof p === "string") throw new Error(`PyTorch peer for ${command.threads} threads: ${p}`);
+    return p.ask(command);
   };
   return {
     version: hello.version,
@@ -124,6 +157,8 @@ export async function startTorch(): Promise<TorchPeer | string> {
         },
       };
     },
-    close: () => child.kill(),
+    close() {
+      for (const peer of byThreads.values()) void peer.then((p) => typeof p !== "string" && p.kill());
+    },
   };
 }
