@@ -33,7 +33,10 @@ export interface AdamState {
 /**
  * Adam's scaling (Kingma & Ba, "Adam: A Method for Stochastic Optimization"):
  * u = (m / (1 − β1ᵗ)) / (sqrt(v) / sqrt(1 − β2ᵗ) + eps). eps is added after the bias correction of
- * sqrt(v), as in PyTorch; placing it elsewhere changes results when gradients are small.
+ * sqrt(v), as in PyTorch; placing it elsewhere changes results when gradients are small. Unlike
+ * PyTorch, m is stored as +0 when it falls below 2⁻¹²⁶ (float32's subnormals, where a decaying m would
+ * stay for good and each division by it is several times slower); the update it gave moves no weight
+ * above ~10⁻²⁶.
  *
  * @example
  * const t = scaleByAdam({ beta1: 0.9, beta2: 0.999, eps: 1e-8, amsgrad: false });
