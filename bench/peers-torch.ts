@@ -73,10 +73,9 @@ async function spawnPeer(): Promise<PeerProcess | string> {
 
 /**
  * Start the Python peer, or say why not (the reason is printed as a note). Each thread count gets a
- * process of its own, started at its first question and kept at that count: one process switching
- * `torch.set_num_threads` between rounds rebuilt oneDNN's convolution primitives at each switch, and
- * its conv layers ran 1.2–1.5× slower than a process that never switched (up to 20× on a round of a
- * single repetition).
+ * process of its own, started at its first question and kept at that count: in a script alone, a
+ * process that switched `torch.set_num_threads` between 1 and 2 every round ran its conv layers
+ * 1.2–1.5× slower than one that stayed at one count.
  */
 export async function startTorch(): Promise<TorchPeer | string> {
   const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8", timeout: 60_000 });
