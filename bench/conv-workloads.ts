@@ -8,11 +8,10 @@
  */
 import { backward } from "../src/autograd/backward.js";
 import { conv2d, windowGeometry } from "../src/autograd/conv.js";
-import { allocFloat32, zeroFloat32 } from "../src/backend/index.js";
+import { allocFloat32, stepPoolFor } from "../src/backend/index.js";
 import type { LayerConfig } from "../src/nn/layer.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { adam } from "../src/optim/optimizers.js";
-import { ArrayPool } from "../src/tensor/recycle.js";
 import { Rng } from "../src/tensor/rng.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { fit } from "../src/train/fit.js";
@@ -87,7 +86,7 @@ export function homeostatConv(c: ConvCase, on: HomeostatBackend, reference = fal
   // As `fit` runs a step (and as PyTorch's caching allocator serves its loop): a repetition's arrays
   // come from a pool and go back to it, so each is not fresh memory whose pages the OS charges on first
   // touch, and the upstream gradient is in the backend's memory, as a layer's in a net is.
-  const pool = new ArrayPool(allocFloat32, zeroFloat32);
+  const pool = stepPoolFor(w); // the layer's own, as a model's is its own
   const kept = [x.data, w.data, b.data, seed.data];
   return {
     name: `${homeostatLabel(on)} (conv2d)`,
