@@ -28,3 +28,29 @@ test("deepCopyInto: deepCopy's tree, written into the earlier copy's arrays wher
   assert.notEqual(self.w[0], state.w[0]);
   assert.deepEqual(self, deepCopy(state));
 });
+
+test("deepCopyInto with a copier hands it every float32 array, with the earlier copy's array at its place", () => {
+  const state = { w: [new Float32Array([1, 2]), new Float64Array([3])], step: 1 };
+  const seen: [unknown, Float32Array][] = [];
+  const copier = (into: unknown, a: Float32Array) => {
+    seen.push([into, a]);
+    return Float32Array.from(a, (v) => v * 10);
+  };
+  const first = deepCopyInto(undefined, state, copier);
+  assert.deepEqual(seen, [[undefined, state.w[0]]]);
+  assert.deepEqual([...first.w[0]!], [10, 20], "the copier's array is the copy");
+  assert.ok(first.w[1] instanceof Float64Array && first.w[1] !== state.w[1], "other kinds copied as before");
+  deepCopyInto(first, state, copier);
+  assert.equal(seen[1][0], first.w[0]);
+});
+
+test("deepCopyInto reuses an array of the same buffer that does not overlap its source", () => {
+  const buffer = new ArrayBuffer(32);
+  const a = new Float32Array(buffer, 0, 4);
+  const b = new Float32Array(buffer, 16, 4);
+  a.set([1, 2, 3, 4]);
+  assert.equal(deepCopyInto(b, a), b);
+  assert.deepEqual([...b], [1, 2, 3, 4]);
+  const overlapping = new Float32Array(buffer, 8, 4);
+  assert.notEqual(deepCopyInto(overlapping, a), overlapping);
+});

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { backendNames, useBackend, zeroFloat32 } from "../src/backend/index.js";
+import { backendNames, copyFloat32, keptCopy, useBackend, zeroFloat32 } from "../src/backend/index.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { sgd } from "../src/optim/optimizers.js";
@@ -82,6 +82,50 @@ test("zeroFloat32 sets every element to +0, in the wasm backend's memory and in 
       zeroFloat32(a);
       assert.ok(a.every((v) => Object.is(v, 0)));
     }
+  } finally {
+    useBackend("js");
+  }
+});
+
+test("copyFloat32 copies every bit between resident and plain arrays; keptCopy keeps a copy beside its source", {
+  skip: !backendNames().includes("wasm"),
+}, () => {
+  const wasm = useBackend("wasm");
+  try {
+    const n = N + 3;
+    const source = wasm.alloc?.(n);
+    assert.ok(source, "the wasm backend keeps arrays of its own");
+    // NaN payloads, −0 and subnormals: a copy that went through arithmetic would lose some of them.
+    const bits = new Uint32Array(source.buffer, source.byteOffset, n);
+    for (let i = 0; i < n; i++) bits[i] = (Math.imul(i, 2654435761) ^ (i << 3)) >>> 0;
+    const same = (a: Float32Array) =>
+      new Uint32Array(a.buffer, a.byteOffset, a.length).every((v, i) => v === bits[i]);
+    const alloc = (size: number): Float32Array => {
+      const a = wasm.alloc?.(size);
+      assert.ok(a);
+      return a;
+    };
+    const resident = alloc(n);
+    const plain = new Float32Array(n);
+    copyFloat32(resident, source);
+    copyFloat32(plain, source);
+    assert.ok(same(resident) && same(plain));
+    const back = alloc(n);
+    copyFloat32(back, plain);
+    assert.ok(same(back), "plain into resident");
+    // keptCopy: a fresh copy lives where its source does (so later copies are bulk moves) ...
+    const kept = keptCopy(undefined, source);
+    assert.ok(wasm.holds?.(kept) && kept !== source && same(kept));
+    assert.ok(!wasm.holds?.(keptCopy(undefined, plain)), "a plain source gets a plain copy");
+    // ... is written in place when `into` fits, and never into its own source or an overlapping view.
+    source[0] = 42;
+    assert.equal(keptCopy(kept, source), kept);
+    assert.equal(kept[0], 42);
+    const self = keptCopy(source, source);
+    assert.ok(self !== source && self[0] === 42);
+    const view = source.subarray(0, n - 1);
+    assert.notEqual(keptCopy(view, source.subarray(1)), view, "overlapping views: a fresh copy");
+    assert.notEqual(keptCopy(new Float32Array(n - 1), source).length, n - 1, "another length: a fresh copy");
   } finally {
     useBackend("js");
   }

@@ -1,5 +1,6 @@
 import type { Backend } from "./backend.js";
 import { ConfigError } from "../tensor/errors.js";
+import { overlaps } from "../tensor/plain.js";
 import { ArrayPool } from "../tensor/recycle.js";
 import { jsBackend } from "./js/index.js";
 import { createWasmBackend, type WasmBackend } from "./wasm/index.js";
@@ -126,6 +127,28 @@ export function zeroFloat32(a: Float32Array): void {
   else a.fill(0);
 }
 
+/** dst ← src, by the active backend's bulk move where both are its own (`Backend.copy`). */
+export function copyFloat32(dst: Float32Array, src: Float32Array): void {
+  if (active.copy) active.copy(dst, src);
+  else dst.set(src);
+}
+
+/**
+ * A copy of `a` to keep (a snapshot, a healthy state): written into `into` where that is a float32 array
+ * of a's length in other memory, else into a new array — in the backend's memory where `a` lives there,
+ * so that taking the copy again and putting it back are bulk moves (`copyFloat32`).
+ *
+ * @example
+ * kept = keptCopy(kept, layer.weight.data); // the same array as `kept` when it fits
+ */
+export function keptCopy(into: unknown, a: Float32Array): Float32Array {
+  if (into instanceof Float32Array && into.length === a.length && !overlaps(into, a)) {
+    copyFloat32(into, a);
+    return into;
+  }
+  return (active.holds?.(a) ? residentCopy(a) : null) ?? a.slice();
+}
+
 /** Each model's pool of training-step arrays (see `stepPoolFor`). */
 const stepPools = new WeakMap<object, ArrayPool>();
 
@@ -143,7 +166,7 @@ export function stepPoolFor(owner: object): ArrayPool {
 /** `a` copied into the active backend's own memory (as `allocFloat32` makes arrays); null where it keeps none or declines. */
 export function residentCopy(a: Float32Array): Float32Array | null {
   const copy = active.alloc?.(a.length) ?? null;
-  copy?.set(a);
+  if (copy) copyFloat32(copy, a);
   return copy;
 }
 

@@ -4,7 +4,7 @@
  * evidence, diagnosis and repair, and the repair policy (policy.ts) that decides what is done — over one
  * plain state object (state.ts), which is also what a checkpoint keeps.
  */
-import { allocFloat32 } from "../backend/index.js";
+import { allocFloat32, copyFloat32 } from "../backend/index.js";
 import { parseOptions } from "../config/options.js";
 import type { Kind } from "../config/registry.js";
 import type { BatchEvent, EpochEvent, Observer, TrainingControl } from "../train/events.js";
@@ -245,7 +245,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
         const w = control.parameters[info.weightAt][1].data as Float32Array;
         // In the backend's memory, where its stepSquares reads the weights in place.
         const buf = before[k] && before[k].length === w.length ? before[k] : allocFloat32(w.length);
-        buf.set(w);
+        copyFloat32(buf, w);
         return buf;
       });
     },

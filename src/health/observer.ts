@@ -4,7 +4,7 @@
  * unit statistics are taken at check steps only, every `checkEvery` steps (one that falls on an epoch's
  * short last batch waits for the next full batch). Everything it remembers lives in the monitor's state.
  */
-import { kernelOf, residentCopy } from "../backend/index.js";
+import { copyFloat32, kernelOf, residentCopy } from "../backend/index.js";
 import type { BatchEvent, TrainingControl } from "../train/events.js";
 import { type IndexedUnitSite, unitSites } from "../units/layer.js";
 import {
@@ -265,7 +265,7 @@ function weightChange(ls: LayerState, w: Float32Array): { change: number; norm: 
   if (prev && prev.length === w.length) {
     const [now, moved, then] = stepSums(w, prev, prev);
     const kept = ls.prevSquares ?? then;
-    prev.set(w);
+    copyFloat32(prev, w);
     ls.prevSquares = now;
     return { change: Math.sqrt(moved) / Math.max(Math.sqrt(kept), 1e-12), norm: Math.sqrt(now) };
   }

@@ -11,6 +11,7 @@
  * usual, and its repair (rescaling every layer, clipping) cost 2 points on the digit stream. A loss that
  * really blows up is still repaired (the monitor's blow-up path), then goes back to a healthy state.
  */
+import { keptCopy } from "../backend/index.js";
 import { healthMonitor, type HealthMonitor } from "../health/monitor.js";
 import type { HealthEvent } from "../health/findings.js";
 import type { Sequential } from "../nn/sequential.js";
@@ -99,7 +100,7 @@ export class LearnerGuard {
     }
     const events = this.monitor.events.length;
     if (this.s.healthy === null || (step % HEALTHY_EVERY === 0 && events === this.s.eventsAtHealthy)) {
-      this.s.healthy = deepCopyInto(this.s.healthy, keep());
+      this.s.healthy = deepCopyInto(this.s.healthy, keep(), keptCopy);
     }
     this.s.eventsAtHealthy = events;
     return null;

@@ -1,7 +1,7 @@
 import { grad } from "../autograd/backward.js";
 import { type DeferredGradients, settleAll } from "../autograd/deferred.js";
 import { add } from "../autograd/ops.js";
-import { allocFloat32, backend, stepPoolFor } from "../backend/index.js";
+import { allocFloat32, backend, copyFloat32, stepPoolFor } from "../backend/index.js";
 import type { Loss } from "../losses/losses.js";
 import type { ForwardContext } from "../nn/layer.js";
 import type { Sequential } from "../nn/sequential.js";
@@ -338,7 +338,7 @@ export class TrainingRun {
       if (!copy || copy.length !== grads[i].length)
         // In the backend's memory: the health monitor's norms read them there in place.
         this.gradCopies.set(name, (copy = allocFloat32(grads[i].length)));
-      copy.set(grads[i]);
+      copyFloat32(copy, grads[i]);
     });
   }
 

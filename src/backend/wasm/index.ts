@@ -253,6 +253,7 @@ export function createWasmBackend(kernels: LoadedKernels | null = loadKernels())
     jacobiDiagonalize: (a, n) => jacobiDiagonalize(mm.scratchSpace, a, n),
     alloc: (n) => mm.alloc(n),
     zero: (a) => mm.zero(a),
+    copy: (dst, src) => mm.copy(dst, src),
     holds: (a) => mm.offsetOf(a) >= 0,
     bufferFor(owner, n) {
       const kept = buffers.get(owner);

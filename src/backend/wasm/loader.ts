@@ -61,6 +61,8 @@ export interface KernelExports {
   scale(alpha: number, x: number, n: number): void;
   /** n floats at x set to +0 (kernels/vector.ts). */
   zero(x: number, n: number): void;
+  /** n floats copied from src to dst (kernels/vector.ts). */
+  copy(dst: number, src: number, n: number): void;
   relu(x: number, out: number, n: number): void;
   step(x: number, out: number, n: number): void;
   stepSquares(w: number, w0: number, g: number, n: number, out: number): void;

@@ -142,6 +142,14 @@ export class KernelRunner {
     else a.fill(0);
   }
 
+  /** dst ← src: one bulk move where both are resident (a shared memory's typed-array `set` copies word by word). */
+  copy(dst: Float32Array, src: Float32Array): void {
+    const dstAt = this.offsetOf(dst);
+    const srcAt = dstAt >= 0 && dst.length === src.length ? this.offsetOf(src) : -1;
+    if (srcAt >= 0) this.kernels.exports.copy(dstAt, srcAt, src.length);
+    else dst.set(src);
+  }
+
   /** The byte offset of `x` in the kernels' memory when it is a resident array (or a part of one), else -1. */
   offsetOf(x: Data): number {
     return x instanceof Float32Array && this.buffers.has(x.buffer) ? x.byteOffset : -1;

@@ -9,6 +9,14 @@ export function zero(x: usize, n: i32): void {
   memory.fill(x, 0, <usize>n << 2);
 }
 
+/**
+ * n floats copied from src to dst (one bulk move: a typed array's `set` on shared memory copies word by word
+ * with atomic loads and stores, 2–2.5× slower).
+ */
+export function copy(dst: usize, src: usize, n: i32): void {
+  memory.copy(dst, src, <usize>n << 2);
+}
+
 /** y[i] ← y[i] + alpha·x[i] for n floats. */
 export function axpy(alpha: f64, x: usize, y: usize, n: i32): void {
   const a32 = <f32>alpha;
