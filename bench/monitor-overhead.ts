@@ -1,7 +1,8 @@
 /**
  * What the health monitor costs (issue 16: at most 3% of wall time), on two runs:
  *   (a) the `homeostat demo mnist` recipe (784-256-10 ReLU, dropout 0.2, ±2 px shifts, Adam 2e-3 with cosine
- *       decay, batch 64, the bundled 8,000 training digits), with the monitor as the CLI makes it (repair on);
+ *       decay, batch 64, the bundled 8,000 training digits, 20 epochs unless --epochs says fewer), with the
+ *       monitor as the CLI makes it (repair on);
  *   (b) 784-256-10 ReLU, Adam 1e-3, batch 64, one pass over 60,000 synthetic rows (an MNIST-sized epoch).
  * Runs are interleaved in pairs (without, with; the order alternating) so drift in the machine's speed hits
  * both sides alike; the figure is the median of the pairs' ratios. Each step is also timed (from one
@@ -12,7 +13,10 @@
  * build (the `dist` folder of an older checkout) in the same process and the same interleaving, for
  * before/after figures that share one machine state. Prints a markdown table for docs/health.md.
  *
- * node dist/bench/monitor-overhead.js [--pairs 5] [--epochs 1] [--rows 60000] [--threads 1] [--baseline DIR]
+ * Each run starts after a full collection and a turn of the event loop (`settle`; run with --expose-gc).
+ *
+ * node --expose-gc dist/bench/monitor-overhead.js [--pairs 5] [--epochs 20] [--rows 60000] [--threads 1]
+ *   [--baseline DIR]
  */
 import { cpus } from "node:os";
 import { resolve } from "node:path";
@@ -23,7 +27,7 @@ const flag = (name: string): string | undefined => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const pairs = Number(flag("pairs") ?? 5);
-const epochs = Number(flag("epochs") ?? 1);
+const epochs = Number(flag("epochs") ?? 20);
 const rows = Number(flag("rows") ?? 60000);
 const threads = Number(flag("threads") ?? 1);
 
@@ -210,9 +214,30 @@ function stepCost(m: Measured): number {
   return total(m.steps.on) / total(m.steps.off) - 1;
 }
 
-function measure(w: Workload, builds: { label: string; build: Build }[]): Map<string, Measured> {
+/**
+ * A full collection and two turns of the event loop before each run (with --expose-gc): the wasm memory's
+ * blocks that the last run's arrays held go back to its heap only once those arrays are collected and the
+ * loop has turned (a FinalizationRegistry's callbacks), so a loop of runs that never yields touches fresh
+ * pages for every array of every run — ~2.6 ms a MB on this VM, on both sides of a pair — where a
+ * long-lived process reuses them. Each run then starts from the state a long-lived process is in.
+ */
+async function settle(): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((done) => setImmediate(done));
+  await new Promise((done) => setTimeout(done, 0));
+}
+
+async function run(w: Workload, b: Build, monitor: boolean): Promise<Times> {
+  await settle();
+  return w.run(b, monitor);
+}
+
+async function measure(
+  w: Workload,
+  builds: { label: string; build: Build }[],
+): Promise<Map<string, Measured>> {
   // Warm-up: JIT-compiled code, not the first call's compilation, is what a long run pays for.
-  for (const { build } of builds) for (const m of [false, true]) w.run(build, m);
+  for (const { build } of builds) for (const m of [false, true]) await run(w, build, m);
   const places = () => Array.from({ length: CHECK_EVERY }, () => [] as number[]);
   const measured = new Map<string, Measured>(
     builds.map(({ label }) => [label, { pairs: [], steps: { on: places(), off: places() } }]),
@@ -220,7 +245,8 @@ function measure(w: Workload, builds: { label: string; build: Build }[]): Map<st
   for (let p = 0; p < pairs; p++) {
     for (const { label, build } of builds) {
       const order = p % 2 === 0 ? [false, true] : [true, false];
-      const t = new Map(order.map((m) => [m, w.run(build, m)]));
+      const t = new Map<boolean, Times>();
+      for (const m of order) t.set(m, await run(w, build, m));
       const [on, off] = [t.get(true)!, t.get(false)!];
       const m = measured.get(label)!;
       m.pairs.push({ wall: on.wall / off.wall - 1, cpu: on.cpu / off.cpu - 1, hooks: on.hooks });
@@ -237,12 +263,14 @@ const baseline = flag("baseline");
 if (baseline) builds.unshift({ label: `baseline (${baseline})`, build: await loadBuild(baseline) });
 const pct = (r: number): string => `${(100 * r).toFixed(1)}%`;
 console.log(`CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores; ${threads} kernel thread(s)\n`);
+if (!(globalThis as { gc?: unknown }).gc)
+  console.log("note: run with --expose-gc, so each run starts from a collected heap (see `settle`)\n");
 console.log(
   "| run | build | wall time | CPU time | inside the hooks | steps' medians | wall time of each pair |",
 );
 console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const w of [demoMnist, adam60k]) {
-  const r = measure(w, builds);
+  const r = await measure(w, builds);
   for (const { label } of builds) {
     const m = r.get(label)!;
     const a = m.pairs;
