@@ -13,8 +13,9 @@ import { Rng } from "../src/tensor/rng.js";
 /**
  * The compiled im2col and col2im against the js reference, bit for bit (both copy, and add in the same
  * order), over geometries that exercise every branch: strides, dilations, both paddings, channel
- * groups with runs shorter than, equal to and longer than the SIMD width, both column layouts, and
- * overlapping windows (so col2im's sums depend on its order of addition).
+ * groups with runs shorter than, equal to and longer than the SIMD width, both column layouts,
+ * overlapping windows (so col2im's sums depend on its order of addition), and fields that reach past the
+ * image's edges on one side, both sides or neither.
  */
 const kernels = loadKernels();
 const skip = !kernels;
@@ -61,6 +62,30 @@ function cases(): Case[] {
           ],
         ] as [number, number][][])
           out.push({ shape: [2, 7, 6, channels], kernel, stride, dilation, padding, groups } as Case);
+  // Fields whose kernel rows are whole inside the image for some columns and not others (the copies of
+  // a 5-wide kernel; every second column of a 3-wide one), and a kernel wider than the padded image.
+  for (const channels of [1, 3])
+    for (const padding of ["valid", "same"] as const)
+      for (const [shape, kernel, stride] of [
+        [
+          [2, 7, 6, channels],
+          [5, 5],
+          [1, 1],
+        ],
+        [
+          [2, 7, 9, channels],
+          [3, 3],
+          [1, 2],
+        ],
+        [
+          [1, 4, 2, channels],
+          [3, 5],
+          [1, 1],
+        ],
+      ] as [number[], number[], number[]][]) {
+        if (padding === "valid" && kernel[1] > shape[2]) continue;
+        out.push({ shape, kernel, stride, dilation: [1, 1], padding, groups: 1 } as Case);
+      }
   return out;
 }
 
