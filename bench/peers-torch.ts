@@ -21,7 +21,7 @@ export interface TorchPeer {
   blas: string;
   mlp(task: MlpTask, threads: number): Contestant;
   gemm(m: number, n: number, k: number, threads: number): Contestant;
-  /** One conv layer's forward and backward (NCHW, PyTorch's own layout), counted as `convFlops`. */
+  /** One conv layer's forward and backward (NCHW, PyTorch's own layout; the faster of its oneDNN and BLAS paths), counted as `convFlops`. */
   conv(c: ConvCase, threads: number): Contestant;
   /** Training the net `net` ("lenet" or "resnet", as conv-workloads.ts builds it) with Adam; work in samples. */
   cnn(net: string, batch: number, threads: number): Contestant;
