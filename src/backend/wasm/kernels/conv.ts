@@ -63,7 +63,8 @@ const BY_TAP = 15;
  */
 function walk(image: usize, cols: usize, g: usize, toColumns: bool, padValue: f32): void {
   if (geo(g, GROUPS) == 1 && geo(g, BY_TAP) == 0 && geo(g, DILATION_W) == 1) {
-    walkJoined(image, cols, g, toColumns, padValue);
+    if (toColumns) fieldsJoined(image, cols, g, padValue);
+    else addJoined(image, cols, g);
     return;
   }
   const batch = geo(g, BATCH);
@@ -103,12 +104,12 @@ function walk(image: usize, cols: usize, g: usize, toColumns: bool, padValue: f3
 }
 
 /**
- * `walk` for one group, fields by row, no dilation across: the taps of a kernel row that fall inside
- * the image read one contiguous run of it and fill one contiguous run of the columns, so each kernel
- * row is one copy (or one addition, each image value still added once per field and kernel row, in the
- * same order) instead of one per tap (the 3-channel first layer: 3-float runs, too short for SIMD).
+ * `walk`'s additions (col2im) for one group, fields by row, no dilation across: the taps of a kernel row
+ * that fall inside the image add one contiguous run of the columns into one contiguous run of it, so
+ * each kernel row is one addition instead of one per tap (each image value still added once per field
+ * and kernel row, in the same order).
  */
-function walkJoined(image: usize, cols: usize, g: usize, toColumns: bool, padValue: f32): void {
+function addJoined(image: usize, cols: usize, g: usize): void {
   const batch = geo(g, BATCH);
   const height = geo(g, HEIGHT);
   const width = geo(g, WIDTH);
@@ -123,10 +124,6 @@ function walkJoined(image: usize, cols: usize, g: usize, toColumns: bool, padVal
   const outH = geo(g, OUT_H);
   const outW = geo(g, OUT_W);
   const kernelRow = kw * channels;
-  if (toColumns) {
-    fieldsJoined(image, cols, g, padValue);
-    return;
-  }
   let colAt = cols;
   for (let n = 0; n < batch; n++)
     for (let oy = 0; oy < outH; oy++)
@@ -137,24 +134,16 @@ function walkJoined(image: usize, cols: usize, g: usize, toColumns: bool, padVal
         const kx1 = max(kx0, min(kw, width - ix0));
         for (let ky = 0; ky < kh; ky++, colAt += <usize>kernelRow << 2) {
           const iy = oy * strideH - padTop + ky * dilationH;
-          if (iy < 0 || iy >= height) {
-            if (toColumns) fillRun(colAt, kernelRow, padValue);
-            continue;
-          }
+          if (iy < 0 || iy >= height) continue;
           const imageAt = image + (<usize>(((n * height + iy) * width + ix0 + kx0) * channels) << 2);
-          const insideAt = colAt + (<usize>(kx0 * channels) << 2);
-          const inside = (kx1 - kx0) * channels;
-          if (toColumns) {
-            fillRun(colAt, kx0 * channels, padValue);
-            copyRun(imageAt, insideAt, inside);
-            fillRun(insideAt + (<usize>inside << 2), (kw - kx1) * channels, padValue);
-          } else addRun(insideAt, imageAt, inside);
+          addRun(colAt + (<usize>(kx0 * channels) << 2), imageAt, (kx1 - kx0) * channels);
         }
       }
 }
 
 /**
- * `walkJoined`'s copies (im2col), kernel row by kernel row of each output row: whether the kernel row
+ * `walk`'s copies (im2col) for one group, fields by row, no dilation across, kernel row by kernel row of
+ * each output row: whether the kernel row
  * lies inside the image is found once for the output row, not for each field, and a field inside the
  * image's width copies its run with no fills around it. A few-channel first layer's fields are short
  * runs (3 floats for one channel and a 3-wide kernel), where walking field by field cost ~85 cycles a
