@@ -126,6 +126,10 @@ test("copyFloat32 copies every bit between resident and plain arrays; keptCopy k
     const view = source.subarray(0, n - 1);
     assert.notEqual(keptCopy(view, source.subarray(1)), view, "overlapping views: a fresh copy");
     assert.notEqual(keptCopy(new Float32Array(n - 1), source).length, n - 1, "another length: a fresh copy");
+    // A plain array kept for a resident source (a resumed snapshot) gives way to a resident copy.
+    const resumed = new Float32Array(n);
+    const moved = keptCopy(resumed, source);
+    assert.ok(moved !== resumed && wasm.holds?.(moved) && same(moved));
   } finally {
     useBackend("js");
   }

@@ -135,18 +135,25 @@ export function copyFloat32(dst: Float32Array, src: Float32Array): void {
 
 /**
  * A copy of `a` to keep (a snapshot, a healthy state): written into `into` where that is a float32 array
- * of a's length in other memory, else into a new array — in the backend's memory where `a` lives there,
- * so that taking the copy again and putting it back are bulk moves (`copyFloat32`).
+ * of a's length in other memory, and in the backend's memory just where `a` is, else into a new array
+ * made there — so that taking the copy again and putting it back are bulk moves (`copyFloat32`), also
+ * after a resume handed back plain arrays.
  *
  * @example
  * kept = keptCopy(kept, layer.weight.data); // the same array as `kept` when it fits
  */
 export function keptCopy(into: unknown, a: Float32Array): Float32Array {
-  if (into instanceof Float32Array && into.length === a.length && !overlaps(into, a)) {
+  const resident = active.holds?.(a) ?? false;
+  const fits =
+    into instanceof Float32Array &&
+    into.length === a.length &&
+    (active.holds?.(into) ?? false) === resident &&
+    !overlaps(into, a);
+  if (fits) {
     copyFloat32(into, a);
     return into;
   }
-  return (active.holds?.(a) ? residentCopy(a) : null) ?? a.slice();
+  return (resident ? residentCopy(a) : null) ?? a.slice();
 }
 
 /** Each model's pool of training-step arrays (see `stepPoolFor`). */
