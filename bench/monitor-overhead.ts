@@ -13,7 +13,7 @@
  * build (the `dist` folder of an older checkout) in the same process and the same interleaving, for
  * before/after figures that share one machine state. Prints a markdown table for docs/health.md.
  *
- * Each run starts after a full collection and a turn of the event loop (`settle`; run with --expose-gc).
+ * Each run starts after a full collection and two turns of the event loop (`settle`; run with --expose-gc).
  *
  * node --expose-gc dist/bench/monitor-overhead.js [--pairs 5] [--epochs 20] [--rows 60000] [--threads 1]
  *   [--baseline DIR]
@@ -227,7 +227,8 @@ async function settle(): Promise<void> {
   await new Promise((done) => setTimeout(done, 0));
 }
 
-async function run(w: Workload, b: Build, monitor: boolean): Promise<Times> {
+/** One run of `w`, from a settled heap. */
+async function settledRun(w: Workload, b: Build, monitor: boolean): Promise<Times> {
   await settle();
   return w.run(b, monitor);
 }
@@ -237,7 +238,7 @@ async function measure(
   builds: { label: string; build: Build }[],
 ): Promise<Map<string, Measured>> {
   // Warm-up: JIT-compiled code, not the first call's compilation, is what a long run pays for.
-  for (const { build } of builds) for (const m of [false, true]) await run(w, build, m);
+  for (const { build } of builds) for (const m of [false, true]) await settledRun(w, build, m);
   const places = () => Array.from({ length: CHECK_EVERY }, () => [] as number[]);
   const measured = new Map<string, Measured>(
     builds.map(({ label }) => [label, { pairs: [], steps: { on: places(), off: places() } }]),
@@ -246,7 +247,7 @@ async function measure(
     for (const { label, build } of builds) {
       const order = p % 2 === 0 ? [false, true] : [true, false];
       const t = new Map<boolean, Times>();
-      for (const m of order) t.set(m, await run(w, build, m));
+      for (const m of order) t.set(m, await settledRun(w, build, m));
       const [on, off] = [t.get(true)!, t.get(false)!];
       const m = measured.get(label)!;
       m.pairs.push({ wall: on.wall / off.wall - 1, cpu: on.cpu / off.cpu - 1, hooks: on.hooks });

@@ -39,8 +39,8 @@ interface PeerProcess {
 async function spawnPeer(): Promise<PeerProcess | string> {
   // The peer's idle OpenMP threads sleep at once instead of spinning on into the next contestant's
   // round; a user's settings win. OpenBLAS is left to its own wait: told to sleep at once
-  // (OPENBLAS_THREAD_TIMEOUT=4), PyTorch's one-thread conv layers ran 1.3× slower, and 27× on the
-  // one-channel layer, whose products are many small ones.
+  // (OPENBLAS_THREAD_TIMEOUT=4), PyTorch's one-thread conv layers ran 1.3× slower. (The one-channel
+  // layer's 27× then put down to it was oneDNN's own slow state, which strikes at random: torch_peer.py.)
   const env = { OMP_WAIT_POLICY: "PASSIVE", ...process.env };
   const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [SCRIPT], {
     stdio: ["pipe", "pipe", "pipe"],
