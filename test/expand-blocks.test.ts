@@ -73,3 +73,27 @@ test("expand spreads blocks as the index walk does: every pattern, both dtypes",
       assert.deepEqual(Array.from(out), reference(x, shape, outShape), `${shape} → ${outShape}`);
     }
 });
+
+test("expand to an empty shape writes nothing, a size-1 axis broadcast to 0 included", () => {
+  // [2, 1, 2] → [2, 0, 2] once threw: the block path set x's blocks into an empty output.
+  for (const [shape, outShape] of [
+    [
+      [2, 1, 2],
+      [2, 0, 2],
+    ],
+    [
+      [1, 3],
+      [0, 3],
+    ],
+    [[1], [0]],
+  ] as [number[], number[]][]) {
+    const out = new Float32Array(0);
+    expand(
+      Float32Array.from({ length: sizeOf(shape) }, (_, i) => i + 1),
+      shape,
+      out,
+      outShape,
+    );
+    assert.deepEqual(Array.from(out), reference([], shape, outShape), JSON.stringify(outShape));
+  }
+});

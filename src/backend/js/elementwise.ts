@@ -264,6 +264,8 @@ export function where(
 
 export function expand(x: Data, shape: Shape, out: Data, outShape: Shape): void {
   const n = out.length;
+  // Nothing to write (a size-1 axis broadcast to 0 leaves x's blocks nowhere to go).
+  if (n === 0) return;
   if (x.length === n) {
     out.set(x);
     return;
