@@ -142,6 +142,24 @@ export function elementwiseAgainstJs(b: Backend): void {
         stepSquares(copy(w, resident), copy(w0, resident), copy(g, resident), out);
         assert.deepEqual(out, want, `size ${size}${resident ? " resident" : ""}`);
       }
+    // Short sums, where each addition's rounding shows: three like terms a lane, the rest of 4,096 floats
+    // 0 (below VECTOR_MIN js would do the sums); w0 3 to 40 binades below w, so w − w0 needs more bits
+    // than float64 keeps of its square; g from float32's subnormals up. The relaxed kernels' fused
+    // multiply-adds must not change a bit (with Σ (w − w0)²'s lanes 0–1 fused too, one trial in eight differs).
+    const want = new Float64Array(4);
+    const [w, w0, g] = [
+      copy(new Float32Array(4096), true),
+      copy(new Float32Array(4096), true),
+      copy(new Float32Array(4096), true),
+    ];
+    for (let trial = 0; trial < 200; trial++) {
+      w.set(randomF32(12, 1, 2).map((v, i) => (i % 3 === 0 ? -v : v)));
+      w0.set(randomF32(12, 1, 2).map((v, i) => Math.fround(v * 2 ** -(3 + ((trial + i) % 38)))));
+      g.set(randomF32(12, 1, 2).map((v, i) => Math.fround(v * 2 ** ((trial % 200) - 149 + i))));
+      jsBackend.stepSquares(w, w0, g, want);
+      stepSquares(w, w0, g, out);
+      assert.deepEqual(out, want, `short sums, trial ${trial}`);
+    }
   });
   // A backend may leave Adam to js's loop (scaleByAdam falls back to it); then there is nothing of its own to check.
   const noAdam = b.adam ? false : `${b.name} has no adam kernel of its own: Adam runs js's loop there`;
