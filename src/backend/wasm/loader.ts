@@ -107,6 +107,8 @@ export interface KernelExports {
   clamp64(g: number, n: number, lo: number, hi: number): void;
   adamAxpy64: AdamKernel;
   adamAxpy: AdamKernel;
+  /** Finds whether this runtime fuses the relaxed multiply-add (`instantiate` calls it on every instance). */
+  probeFusedMadd(a: number, b: number, c: number): void;
   /** `adamAxpy` with p on the gradient dzᵀ·x, from its factors (rows ≤ 3; dz's row stride `stride`). */
   adamOuter(
     dz: number,
@@ -296,9 +298,9 @@ function sharedMemoryWorks(): boolean {
   }
 }
 
-/** Instantiate `bytes` (a variant's module) over a fresh memory. */
+/** Instantiate `bytes` (a variant's module) over a fresh memory, its multiply-add probed (kernels/adam.ts). */
 export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
-  return new WebAssembly.Instance(module, {
+  const exports = new WebAssembly.Instance(module, {
     env: {
       memory,
       abort: () => {
@@ -306,6 +308,9 @@ export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memo
       },
     },
   }).exports as unknown as KernelExports;
+  // a·b + c with a = b = 1 + 2⁻¹², c = −(1 + 2⁻¹¹): 2⁻²⁴ where the multiply-add is fused, else 0.
+  exports.probeFusedMadd(1 + 2 ** -12, 1 + 2 ** -12, -(1 + 2 ** -11));
+  return exports;
 }
 
 /**

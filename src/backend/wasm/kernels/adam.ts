@@ -5,6 +5,35 @@
 import { madd, roundF32 } from "./simd";
 
 /**
+ * Whether this runtime fuses `f32x4.relaxed_madd` (one rounding), as `probeFusedMadd` found when the
+ * instance was made; until then, and in the plain-SIMD build, false. Only then may a division by a
+ * constant be done as a multiply corrected by fused multiply-adds (`divideByConstant`).
+ */
+let fusedMadd = false;
+
+/**
+ * Sets `fusedMadd` from one multiply-add on the host's operands (so that no compiler folds it): with
+ * a = b = 1 + 2⁻¹² and c = −(1 + 2⁻¹¹), a·b + c is 2⁻²⁴ rounded once and 0 rounded twice. The loader
+ * calls it on each instance (the calling thread's and every worker's).
+ */
+export function probeFusedMadd(a: f32, b: f32, c: f32): void {
+  if (ASC_FEATURE_RELAXED_SIMD)
+    fusedMadd = f32x4.extract_lane(f32x4.relaxed_madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0) != 0;
+}
+
+/**
+ * How a step divides by the bias correction c2: not at all (it is 1 in float32), with the divider, or
+ * by its reciprocal corrected by fused multiply-adds (the same bits: `divideByConstant`).
+ */
+const BY2_NONE = 0, BY2_DIVIDE = 1, BY2_RECIPROCAL = 2;
+
+/** The `BY2_*` mode for c2: the reciprocal where the runtime fuses multiply-adds. */
+function by2Mode(c2: f64): i32 {
+  if (<f32>c2 == 1) return BY2_NONE;
+  return ASC_FEATURE_RELAXED_SIMD && fusedMadd ? BY2_RECIPROCAL : BY2_DIVIDE;
+}
+
+/**
  * One Adam step over n floats, in place, in float32 (PyTorch's order of operations):
  * mu ← β1·mu + (1−β1)·g; nu ← β2·nu + (1−β2)·g²; u ← (mu / c1) / (sqrt(nu) / c2 + eps), g read from u;
  * then, unless p is 0, p[i] ← p[i] + alpha·u[i] with the bits of `axpy`.
@@ -13,25 +42,30 @@ import { madd, roundF32 } from "./simd";
  * divided by: x / 1 is x exactly, so the bits are those of the division.
  */
 export function adamAxpy(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64): void {
-  const by1 = <f32>c1 != 1, by2 = <f32>c2 != 1;
-  if (by1 && by2) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, true);
-  else if (by1) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, false);
-  else if (by2) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, true);
-  else adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, false);
+  if (<f32>c1 != 1) adamLoopBy2(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, true, by2Mode(c2));
+  else adamLoopBy2(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, false, by2Mode(c2));
+}
+
+/** `adamLoop` with `by2` made a constant of each copy (by1 is one at each call). */
+// @ts-ignore: decorator
+@inline function adamLoopBy2(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64, by1: bool, by2: i32): void {
+  if (by2 == BY2_RECIPROCAL) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, by1, BY2_RECIPROCAL);
+  else if (by2 == BY2_DIVIDE) adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, by1, BY2_DIVIDE);
+  else adamLoop(u, mu, nu, p, n, beta1, beta2, eps, c1, c2, alpha, by1, BY2_NONE);
 }
 
 /** The loop; inlined at each call with constant flags, so each copy keeps only its divisions. */
 // @ts-ignore: decorator
-@inline function adamLoop(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64, by1: bool, by2: bool): void {
+@inline function adamLoop(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64, by1: bool, by2: i32): void {
   const b1 = f32x4.splat(<f32>beta1), a1 = f32x4.splat(<f32>(1 - beta1));
   const b2 = f32x4.splat(<f32>beta2), a2 = f32x4.splat(<f32>(1 - beta2));
-  const e = f32x4.splat(<f32>eps), d1 = f32x4.splat(<f32>c1), d2 = f32x4.splat(<f32>c2);
+  const e = f32x4.splat(<f32>eps), d1 = f32x4.splat(<f32>c1), d2 = f32x4.splat(<f32>c2), i2 = reciprocal(c2);
   const a32 = <f32>alpha, a = f32x4.splat(a32);
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const at = <usize>i << 2;
-    const u0 = adamVector(u + at, mu + at, nu + at, b1, a1, b2, a2, e, d1, d2, by1, by2);
-    const u1 = adamVector(u + at + 16, mu + at + 16, nu + at + 16, b1, a1, b2, a2, e, d1, d2, by1, by2);
+    const u0 = adamVector(u + at, mu + at, nu + at, b1, a1, b2, a2, e, d1, d2, i2, by1, by2);
+    const u1 = adamVector(u + at + 16, mu + at + 16, nu + at + 16, b1, a1, b2, a2, e, d1, d2, i2, by1, by2);
     if (p) {
       v128.store(p + at, madd(a, u0, v128.load(p + at)));
       v128.store(p + at, madd(a, u1, v128.load(p + at, 16)), 16);
@@ -41,7 +75,7 @@ export function adamAxpy(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1
   // axpy's scalar tail computes it.
   if (i + 4 <= n) {
     const at = <usize>i << 2;
-    adamVector(u + at, mu + at, nu + at, b1, a1, b2, a2, e, d1, d2, by1, by2);
+    adamVector(u + at, mu + at, nu + at, b1, a1, b2, a2, e, d1, d2, i2, by1, by2);
     if (p) for (let j = 0; j < 4; j++) stepOne(u, p, (<usize>(i + j)) << 2, a32);
     i += 4;
   }
@@ -54,7 +88,7 @@ export function adamAxpy(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1
     const v = sb2 * load<f32>(nu + at) + sa2 * (g * g);
     store<f32>(mu + at, m);
     store<f32>(nu + at, v);
-    store<f32>(u + at, (by1 ? m / s1 : m) / ((by2 ? Mathf.sqrt(v) / s2 : Mathf.sqrt(v)) + se));
+    store<f32>(u + at, (by1 ? m / s1 : m) / ((by2 != BY2_NONE ? Mathf.sqrt(v) / s2 : Mathf.sqrt(v)) + se));
     if (p) stepOne(u, p, at, a32);
   }
 }
@@ -69,19 +103,24 @@ export function adamAxpy(u: usize, mu: usize, nu: usize, p: usize, n: i32, beta1
  * reading it back.
  */
 export function adamOuter(dz: usize, x: usize, rows: i32, stride: i32, units: i32, inputs: i32, mu: usize, nu: usize, p: usize, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64): void {
-  const by1 = <f32>c1 != 1, by2 = <f32>c2 != 1;
-  if (by1 && by2) adamOuterLoop(dz, x, rows, stride, units, inputs, mu, nu, p, beta1, beta2, eps, c1, c2, alpha, true, true);
-  else if (by1) adamOuterLoop(dz, x, rows, stride, units, inputs, mu, nu, p, beta1, beta2, eps, c1, c2, alpha, true, false);
-  else if (by2) adamOuterLoop(dz, x, rows, stride, units, inputs, mu, nu, p, beta1, beta2, eps, c1, c2, alpha, false, true);
-  else adamOuterLoop(dz, x, rows, stride, units, inputs, mu, nu, p, beta1, beta2, eps, c1, c2, alpha, false, false);
+  if (<f32>c1 != 1) adamOuterBy2(dz, x, rows, stride, units, inputs, mu, nu, p, beta1, beta2, eps, c1, c2, alpha, true, by2Mode(c2));
+  else adamOuterBy2(dz, x, rows, stride, units, inputs, mu, nu, p, beta1, beta2, eps, c1, c2, alpha, false, by2Mode(c2));
+}
+
+/** `adamOuterLoop` with `by2` made a constant of each copy (by1 is one at each call). */
+// @ts-ignore: decorator
+@inline function adamOuterBy2(dz: usize, x: usize, rows: i32, stride: i32, units: i32, inputs: i32, mu: usize, nu: usize, p: usize, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64, by1: bool, by2: i32): void {
+  if (by2 == BY2_RECIPROCAL) adamOuterLoop(dz, x, rows, stride, units, inputs, mu, nu, p, beta1, beta2, eps, c1, c2, alpha, by1, BY2_RECIPROCAL);
+  else if (by2 == BY2_DIVIDE) adamOuterLoop(dz, x, rows, stride, units, inputs, mu, nu, p, beta1, beta2, eps, c1, c2, alpha, by1, BY2_DIVIDE);
+  else adamOuterLoop(dz, x, rows, stride, units, inputs, mu, nu, p, beta1, beta2, eps, c1, c2, alpha, by1, BY2_NONE);
 }
 
 /** `adamLoop`'s paths over the flat index of g, each four lanes of g computed where they are needed. */
 // @ts-ignore: decorator
-@inline function adamOuterLoop(dz: usize, x: usize, rows: i32, stride: i32, units: i32, inputs: i32, mu: usize, nu: usize, p: usize, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64, by1: bool, by2: bool): void {
+@inline function adamOuterLoop(dz: usize, x: usize, rows: i32, stride: i32, units: i32, inputs: i32, mu: usize, nu: usize, p: usize, beta1: f64, beta2: f64, eps: f64, c1: f64, c2: f64, alpha: f64, by1: bool, by2: i32): void {
   const b1 = f32x4.splat(<f32>beta1), a1 = f32x4.splat(<f32>(1 - beta1));
   const b2 = f32x4.splat(<f32>beta2), a2 = f32x4.splat(<f32>(1 - beta2));
-  const e = f32x4.splat(<f32>eps), d1v = f32x4.splat(<f32>c1), d2v = f32x4.splat(<f32>c2);
+  const e = f32x4.splat(<f32>eps), d1v = f32x4.splat(<f32>c1), d2v = f32x4.splat(<f32>c2), i2 = reciprocal(c2);
   const a32 = <f32>alpha, a = f32x4.splat(a32);
   const n = units * inputs;
   if (inputs % 8 == 0) {
@@ -99,8 +138,8 @@ export function adamOuter(dz: usize, x: usize, rows: i32, stride: i32, units: i3
         if (rows > 1) { g0 = madd(d1, v128.load(x1), g0); g1 = madd(d1, v128.load(x1, 16), g1); }
         if (rows > 2) { g0 = madd(d2, v128.load(x2), g0); g1 = madd(d2, v128.load(x2, 16), g1); }
         const to = row + at;
-        const u0 = adamLanes(g0, mu + to, nu + to, b1, a1, b2, a2, e, d1v, d2v, by1, by2);
-        const u1 = adamLanes(g1, mu + to + 16, nu + to + 16, b1, a1, b2, a2, e, d1v, d2v, by1, by2);
+        const u0 = adamLanes(g0, mu + to, nu + to, b1, a1, b2, a2, e, d1v, d2v, i2, by1, by2);
+        const u1 = adamLanes(g1, mu + to + 16, nu + to + 16, b1, a1, b2, a2, e, d1v, d2v, i2, by1, by2);
         v128.store(p + to, madd(a, u0, v128.load(p + to)));
         v128.store(p + to, madd(a, u1, v128.load(p + to, 16)), 16);
       }
@@ -117,14 +156,14 @@ export function adamOuter(dz: usize, x: usize, rows: i32, stride: i32, units: i3
     const g1 = outer4(dz, x, rows, stride, inputs, n, i + 4, j, c);
     c += 4;
     while (c >= inputs) { c -= inputs; j++; }
-    const u0 = adamLanes(g0, mu + at, nu + at, b1, a1, b2, a2, e, d1v, d2v, by1, by2);
-    const u1 = adamLanes(g1, mu + at + 16, nu + at + 16, b1, a1, b2, a2, e, d1v, d2v, by1, by2);
+    const u0 = adamLanes(g0, mu + at, nu + at, b1, a1, b2, a2, e, d1v, d2v, i2, by1, by2);
+    const u1 = adamLanes(g1, mu + at + 16, nu + at + 16, b1, a1, b2, a2, e, d1v, d2v, i2, by1, by2);
     v128.store(p + at, madd(a, u0, v128.load(p + at)));
     v128.store(p + at, madd(a, u1, v128.load(p + at, 16)), 16);
   }
   if (i + 4 <= n) {
     const at = <usize>i << 2;
-    const u = adamLanes(outer4(dz, x, rows, stride, inputs, n, i, j, c), mu + at, nu + at, b1, a1, b2, a2, e, d1v, d2v, by1, by2);
+    const u = adamLanes(outer4(dz, x, rows, stride, inputs, n, i, j, c), mu + at, nu + at, b1, a1, b2, a2, e, d1v, d2v, i2, by1, by2);
     // As `adamAxpy`'s four-lane step: p as axpy's scalar tail computes it.
     store<f32>(p + at, load<f32>(p + at) + a32 * f32x4.extract_lane(u, 0));
     store<f32>(p + at + 4, load<f32>(p + at + 4) + a32 * f32x4.extract_lane(u, 1));
@@ -144,7 +183,7 @@ export function adamOuter(dz: usize, x: usize, rows: i32, stride: i32, units: i3
     const v = sb2 * load<f32>(nu + at) + sa2 * (g * g);
     store<f32>(mu + at, m);
     store<f32>(nu + at, v);
-    const out = (by1 ? m / s1 : m) / ((by2 ? Mathf.sqrt(v) / s2 : Mathf.sqrt(v)) + se);
+    const out = (by1 ? m / s1 : m) / ((by2 != BY2_NONE ? Mathf.sqrt(v) / s2 : Mathf.sqrt(v)) + se);
     store<f32>(p + at, load<f32>(p + at) + a32 * out);
   }
 }
@@ -189,22 +228,49 @@ function outer1(dz: usize, x: usize, rows: i32, stride: i32, inputs: i32, j: i32
 
 /** Four lanes of the Adam step at these addresses: stores mu, nu and u, and returns u. */
 // @ts-ignore: decorator
-@inline function adamVector(u: usize, mu: usize, nu: usize, b1: v128, a1: v128, b2: v128, a2: v128, e: v128, d1: v128, d2: v128, by1: bool, by2: bool): v128 {
-  const out = adamLanes(v128.load(u), mu, nu, b1, a1, b2, a2, e, d1, d2, by1, by2);
+@inline function adamVector(u: usize, mu: usize, nu: usize, b1: v128, a1: v128, b2: v128, a2: v128, e: v128, d1: v128, d2: v128, i2: v128, by1: bool, by2: i32): v128 {
+  const out = adamLanes(v128.load(u), mu, nu, b1, a1, b2, a2, e, d1, d2, i2, by1, by2);
   v128.store(u, out);
   return out;
 }
 
-/** Four lanes of the Adam step on the gradient g: stores mu and nu, and returns u. */
+/**
+ * Four lanes of the Adam step on the gradient g: stores mu and nu, and returns u. `d2` is c2, `i2` its
+ * reciprocal (`reciprocal`); `by2` says how to divide by it.
+ */
 // @ts-ignore: decorator
-@inline function adamLanes(g: v128, mu: usize, nu: usize, b1: v128, a1: v128, b2: v128, a2: v128, e: v128, d1: v128, d2: v128, by1: bool, by2: bool): v128 {
+@inline function adamLanes(g: v128, mu: usize, nu: usize, b1: v128, a1: v128, b2: v128, a2: v128, e: v128, d1: v128, d2: v128, i2: v128, by1: bool, by2: i32): v128 {
   const m = flushSubnormal(f32x4.add(f32x4.mul(b1, v128.load(mu)), f32x4.mul(a1, g)));
   const v = f32x4.add(f32x4.mul(b2, v128.load(nu)), f32x4.mul(a2, f32x4.mul(g, g)));
   v128.store(mu, m);
   v128.store(nu, v);
   const r = f32x4.sqrt(v);
-  const den = f32x4.add(by2 ? f32x4.div(r, d2) : r, e);
-  return f32x4.div(by1 ? f32x4.div(m, d1) : m, den);
+  const scaled = by2 == BY2_RECIPROCAL ? divideByConstant(r, d2, i2) : by2 == BY2_DIVIDE ? f32x4.div(r, d2) : r;
+  return f32x4.div(by1 ? f32x4.div(m, d1) : m, f32x4.add(scaled, e));
+}
+
+/**
+ * x / d, correctly rounded, without the divider: q = x·(1/d), then q + (x − q·d)·(1/d) with fused
+ * multiply-adds. x − q·d is exact (fused), and Markstein's theorem (IBM J. Res. Dev. 34(1), 1990;
+ * Muller et al., Handbook of Floating-Point Arithmetic, §4.7) makes the corrected quotient the
+ * correctly rounded x / d when 1/d is rounded to nearest and q is within an ulp of x / d — for every
+ * x here (≥ 0, the quotient normal or 0: x a square root, d in (0, 1]). The divider's throughput
+ * bounds Adam's pass, and this is its second division per float while c2 < 1 (~17,000 steps):
+ * 2.9 → 2.4 ns a vector. Only where `fusedMadd`: unfused, x − q·d would be rounded.
+ */
+// @ts-ignore: decorator
+@inline function divideByConstant(x: v128, d: v128, inverse: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const q = f32x4.mul(x, inverse);
+    return f32x4.relaxed_madd(f32x4.relaxed_nmadd(q, d, x), inverse, q);
+  }
+  return f32x4.div(x, d);
+}
+
+/** 1 / c2 rounded to float32 (from c2 rounded to float32: the divisor the lanes use), in four lanes. */
+// @ts-ignore: decorator
+@inline function reciprocal(c2: f64): v128 {
+  return f32x4.splat(<f32>1 / <f32>c2);
 }
 
 /** p[at] ← p[at] + alpha·u[at], as axpy's scalar tail computes it. */
