@@ -33,7 +33,9 @@ export interface Inner {
 
 /**
  * The model's output for a raw row, normalised with the statistics of now: the most probable of the
- * `known` labels' units, or the value in target units (`target` set: regression).
+ * `known` labels' units, or the value in target units (`target` set: regression). `input` receives the
+ * normalised row (a caller predicting row after row passes the same array: the forward pass keeps
+ * nothing of it).
  *
  * @example
  * inferRow(raw, 3, model, normalizer, null); // { unit: 1, probs: Float32Array [...], known: 3, value: 0 }
@@ -44,8 +46,9 @@ export function inferRow(
   model: Sequential,
   normalizer: RunningNormalizer | null,
   target: RunningTargetScaler | null,
+  input: Float32Array = new Float32Array(raw.length),
 ): Inner {
-  const x = normalizer ? normalizer.normalize(raw) : Float32Array.from(raw);
+  const x = normalizer ? normalizer.normalize(raw, input) : (input.set(raw), input);
   const out = model.forward(new Tensor(x, [1, x.length]), { training: false }).data as Float32Array;
   if (target) return { value: target.unscale(out[0]), unit: -1, probs: null, known: 0 };
   let best = -1;

@@ -102,6 +102,8 @@ export class Learner {
   private pending: Pending[] = [];
   private drifts: { row: number; evidence: DriftEvidence }[] = [];
   private seconds = 0;
+  /** The normalised row `infer` hands the network, reused row after row (not state). */
+  private inferInput: Float32Array | null = null;
 
   private constructor(
     readonly config: ParsedLearnerConfig,
@@ -220,7 +222,8 @@ export class Learner {
   /** The model's output for a raw row, with the statistics as they are now. */
   private infer(raw: Float64Array): Inner {
     if (!this.model) return { value: 0, unit: -1, probs: null, known: 0 };
-    return inferRow(raw, this.labels.size, this.model, this.normalizer, this.target);
+    if (this.inferInput?.length !== raw.length) this.inferInput = new Float32Array(raw.length);
+    return inferRow(raw, this.labels.size, this.model, this.normalizer, this.target, this.inferInput);
   }
 
   /** Hear every row's score and every step from now on (see listen.ts); listeners are not saved. */

@@ -105,7 +105,7 @@ export class ReplayMemory {
     s.held[label]++;
     s.label[slot] = label;
     s.target[slot] = target;
-    for (let j = 0; j < s.inputs; j++) s.x[slot * s.inputs + j] = row[j];
+    s.x.set(row, slot * s.inputs); // rounded to float32 as an element-by-element store would be
   }
 
   /** `n` slots drawn uniformly with replacement (none while the memory is empty). */
