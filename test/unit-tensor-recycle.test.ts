@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { backendNames, copyFloat32, keptCopy, useBackend, zeroFloat32 } from "../src/backend/index.js";
+import { RESIDENT_MIN } from "../src/backend/wasm/runner.js";
 import { Dense } from "../src/nn/layers.js";
 import { Sequential } from "../src/nn/sequential.js";
 import { sgd } from "../src/optim/optimizers.js";
@@ -73,12 +74,13 @@ test("zeroFloat32 sets every element to +0, in the wasm backend's memory and in 
 }, () => {
   const wasm = useBackend("wasm");
   try {
-    const resident = wasm.alloc?.(N + 3);
+    const n = RESIDENT_MIN + 3; // long enough for the backend to keep it in its memory
+    const resident = wasm.alloc?.(n);
     assert.ok(resident, "the wasm backend keeps arrays of its own");
-    for (const a of [resident, new Float32Array(N + 3)]) {
+    for (const a of [resident, new Float32Array(n)]) {
       a.fill(-0);
       a[1] = Number.NaN;
-      a[N + 2] = 7;
+      a[n - 1] = 7;
       zeroFloat32(a);
       assert.ok(a.every((v) => Object.is(v, 0)));
     }
@@ -92,7 +94,7 @@ test("copyFloat32 copies every bit between resident and plain arrays; keptCopy k
 }, () => {
   const wasm = useBackend("wasm");
   try {
-    const n = N + 3;
+    const n = RESIDENT_MIN + 3;
     const source = wasm.alloc?.(n);
     assert.ok(source, "the wasm backend keeps arrays of its own");
     // NaN payloads, −0 and subnormals: a copy that went through arithmetic would lose some of them.

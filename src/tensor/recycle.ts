@@ -11,8 +11,13 @@
 /** The pool `allocate` serves float32 arrays from, while a training step's pass runs. */
 let serving: ArrayPool | null = null;
 
-/** Arrays shorter than this come from `new Float32Array` as before: their pages are reused anyway. */
-export const POOL_MIN_FLOATS = 4096;
+/**
+ * Arrays shorter than this come from `new Float32Array` (V8 keeps a typed array of up to 64 bytes in its
+ * own heap, where it costs little). A longer one's storage is allocated outside that heap, and a small
+ * network's step makes dozens (a learner's batch-1 step on 784-256-256-10: pooled from 64 floats rather
+ * than 4,096, the default learner ran 2.8% faster and the naive one 1.5%, the same bits).
+ */
+export const POOL_MIN_FLOATS = 64;
 
 /**
  * Float32 arrays by length, for the temporaries of one training step after another.
