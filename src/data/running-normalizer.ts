@@ -86,9 +86,11 @@ export class RunningNormalizer {
   private m2: Float64Array;
   /** 1 − decay: the factor the past's weight is multiplied by at each row. */
   private keep: number;
-  /** `scale(j)` of every feature for the statistics as they are, or null once they changed (a learner
-   * normalises a row, its replayed rows and the next row's prediction with one set of statistics). */
+  /** `scale(j)` of every feature for the statistics as they are, valid until they change (a learner
+   * normalises a row, its replayed rows and the next row's prediction with one set of statistics);
+   * the array is refilled, not made again, when they have. */
   private scales: Float64Array | null = null;
+  private scalesValid = false;
   /** `center` of the options; 1 for a state saved before the option existed. */
   private center = 1;
 
@@ -138,7 +140,7 @@ export class RunningNormalizer {
       m2[j] = keep * m2[j] + d * (x - mean[j]);
     }
     this.rows++;
-    this.scales = null;
+    this.scalesValid = false;
   }
 
   /** `(row − mean) / std` per feature into `out` (a new Float32Array if none is given). */
@@ -168,8 +170,8 @@ export class RunningNormalizer {
   }
 
   private currentScales(): Float64Array {
-    if (this.scales) return this.scales;
-    const scales = new Float64Array(this.inputs);
+    if (this.scales && this.scalesValid) return this.scales;
+    const scales = (this.scales ??= new Float64Array(this.inputs));
     const { weight, m2 } = this;
     for (let j = 0; j < this.inputs; j++) {
       // scale(j), written out: one monomorphic loop over float64 arrays.
@@ -178,7 +180,7 @@ export class RunningNormalizer {
       const s = 1 / std;
       scales[j] = std > 0 && s < FLOAT32_MAX ? s : 1;
     }
-    this.scales = scales;
+    this.scalesValid = true;
     return scales;
   }
 
@@ -222,7 +224,7 @@ export class RunningNormalizer {
     );
     this.keep = 1 - state.options.decay;
     this.center = state.options.center ?? 1;
-    this.scales = null;
+    this.scalesValid = false;
   }
 
   /** A normaliser restored from its saved state. */
