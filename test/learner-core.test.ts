@@ -62,6 +62,22 @@ test("observe returns what predict said just before, then learns", () => {
   }
 });
 
+test("a prediction asked for by a listener inside observe leaves observe's own answer as it was", () => {
+  // 20 labels: the head's outputs are long enough to come from the prediction's pool of arrays.
+  const labels = Array.from({ length: 20 }, (_, i) => i);
+  const make = () => Learner.create({ task: "classification", inputs: 3, hidden: [8], seed: 5, labels });
+  const [quiet, asked] = [make(), make()];
+  const probe = [0.5, -1, 2];
+  asked.listen({ scored: () => void asked.predict(probe), step: () => void asked.predict(probe) });
+  const rng = new Rng(4);
+  for (let i = 0; i < 40; i++) {
+    const x = [rng.normal(), rng.normal(), rng.normal()];
+    const y = Math.floor(rng.next() * 20);
+    assert.deepEqual(asked.observe(x, y), quiet.observe(x, y), `row ${i}`);
+  }
+  assert.deepEqual(params(asked), params(quiet));
+});
+
 test("a new label grows the head: old weights and Adam moments kept exactly, the new row seeded", () => {
   // batch 2: the 11th row (the first "c") is predicted and held, not yet learnt, so the head is seen
   // right after it grew.

@@ -5,6 +5,7 @@
  * MAS, LwF); the health monitor (guard.ts) and regulators watch every step; balance is read on a probe of
  * recent rows (probe.ts). `getState`/`fromState` continue bit-identically (files: io/learner-file.ts).
  */
+import { allocFloat32, zeroFloat32 } from "../backend/index.js";
 import { createRegulator } from "../homeostasis/config.js";
 import type { Regulator } from "../homeostasis/regulator.js";
 import { crossEntropy, mse } from "../losses/losses.js";
@@ -13,6 +14,7 @@ import type { Optimizer } from "../optim/optimizers.js";
 import { RunningNormalizer, RunningTargetScaler } from "../data/running-normalizer.js";
 import { ConfigError } from "../tensor/errors.js";
 import { deepCopy } from "../tensor/plain.js";
+import { ArrayPool, POOL_MIN_FLOATS } from "../tensor/recycle.js";
 import { Rng } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { type RunRngs, TrainingRun } from "../train/run.js";
@@ -104,6 +106,12 @@ export class Learner {
   private seconds = 0;
   /** The normalised row `infer` hands the network, reused row after row (not state). */
   private inferInput: Float32Array | null = null;
+  /**
+   * The arrays of a prediction's forward pass, reused by the next prediction (not state): a batch-1
+   * pass makes a few arrays too long for V8's heap (its hidden layers'), each a few µs to allocate
+   * outside it.
+   */
+  private readonly inferPool = new ArrayPool(allocFloat32, zeroFloat32);
 
   private constructor(
     readonly config: ParsedLearnerConfig,
@@ -223,7 +231,15 @@ export class Learner {
   private infer(raw: Float64Array): Inner {
     if (!this.model) return { value: 0, unit: -1, probs: null, known: 0 };
     if (this.inferInput?.length !== raw.length) this.inferInput = new Float32Array(raw.length);
-    return inferRow(raw, this.labels.size, this.model, this.normalizer, this.target, this.inferInput);
+    const { model, normalizer, target, inferInput } = this;
+    // The last prediction's arrays go back to the pool; the outputs it returned were its own (below).
+    this.inferPool.recycle([]);
+    const inner = this.inferPool.during(() =>
+      inferRow(raw, this.labels.size, model, normalizer, target, inferInput),
+    );
+    // Outputs short enough to stay out of the pool are the caller's already; longer ones are copied.
+    if (inner.probs && inner.probs.length >= POOL_MIN_FLOATS) inner.probs = inner.probs.slice();
+    return inner;
   }
 
   /** Hear every row's score and every step from now on (see listen.ts); listeners are not saved. */
