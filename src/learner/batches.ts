@@ -4,7 +4,7 @@
  */
 import { RunningNormalizer, type RunningTargetScaler } from "../data/running-normalizer.js";
 import type { Sequential } from "../nn/sequential.js";
-import { Tensor } from "../tensor/tensor.js";
+import { allocateOutput, Tensor } from "../tensor/tensor.js";
 import type { ReplayMemory } from "./memory.js";
 import type { Label } from "./rows.js";
 
@@ -33,9 +33,8 @@ export interface Inner {
 
 /**
  * The model's output for a raw row, normalised with the statistics of now: the most probable of the
- * `known` labels' units, or the value in target units (`target` set: regression). `input` receives the
- * normalised row (a caller predicting row after row passes the same array: the forward pass keeps
- * nothing of it).
+ * `known` labels' units, or the value in target units (`target` set: regression). Its arrays come from
+ * `allocate`, so a caller that runs it in an `ArrayPool` reuses them from one prediction to the next.
  *
  * @example
  * inferRow(raw, 3, model, normalizer, null); // { unit: 1, probs: Float32Array [...], known: 3, value: 0 }
@@ -46,8 +45,8 @@ export function inferRow(
   model: Sequential,
   normalizer: RunningNormalizer | null,
   target: RunningTargetScaler | null,
-  input: Float32Array = new Float32Array(raw.length),
 ): Inner {
+  const input = allocateOutput("float32", raw.length) as Float32Array; // every element written below
   const x = normalizer ? normalizer.normalize(raw, input) : (input.set(raw), input);
   const out = model.forward(new Tensor(x, [1, x.length]), { training: false }).data as Float32Array;
   if (target) return { value: target.unscale(out[0]), unit: -1, probs: null, known: 0 };

@@ -14,7 +14,7 @@ import type { Optimizer } from "../optim/optimizers.js";
 import { RunningNormalizer, RunningTargetScaler } from "../data/running-normalizer.js";
 import { ConfigError } from "../tensor/errors.js";
 import { deepCopy } from "../tensor/plain.js";
-import { ArrayPool, POOL_MIN_FLOATS } from "../tensor/recycle.js";
+import { ArrayPool } from "../tensor/recycle.js";
 import { Rng } from "../tensor/rng.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { type RunRngs, TrainingRun } from "../train/run.js";
@@ -104,12 +104,9 @@ export class Learner {
   private pending: Pending[] = [];
   private drifts: { row: number; evidence: DriftEvidence }[] = [];
   private seconds = 0;
-  /** The normalised row `infer` hands the network, reused row after row (not state). */
-  private inferInput: Float32Array | null = null;
   /**
-   * The arrays of a prediction's forward pass, reused by the next prediction (not state): a batch-1
-   * pass makes a few arrays too long for V8's heap (its hidden layers'), each a few µs to allocate
-   * outside it.
+   * The arrays of a prediction's forward pass (its normalised row, its hidden layers'), reused by the
+   * next prediction (not state): each is too long for V8's heap, a few µs to allocate outside it.
    */
   private readonly inferPool = new ArrayPool(allocFloat32, zeroFloat32);
 
@@ -230,15 +227,10 @@ export class Learner {
   /** The model's output for a raw row, with the statistics as they are now. */
   private infer(raw: Float64Array): Inner {
     if (!this.model) return { value: 0, unit: -1, probs: null, known: 0 };
-    if (this.inferInput?.length !== raw.length) this.inferInput = new Float32Array(raw.length);
-    const { model, normalizer, target, inferInput } = this;
-    // The last prediction's arrays go back to the pool; the outputs it returned were its own (below).
-    this.inferPool.recycle([]);
-    const inner = this.inferPool.during(() =>
-      inferRow(raw, this.labels.size, model, normalizer, target, inferInput),
-    );
-    // Outputs short enough to stay out of the pool are the caller's already; longer ones are copied.
-    if (inner.probs && inner.probs.length >= POOL_MIN_FLOATS) inner.probs = inner.probs.slice();
+    const { model, normalizer, target } = this;
+    const inner = this.inferPool.during(() => inferRow(raw, this.labels.size, model, normalizer, target));
+    // Every array of the pass goes back for the next prediction but the outputs: they are the caller's.
+    this.inferPool.recycle(inner.probs ? [inner.probs] : []);
     return inner;
   }
 

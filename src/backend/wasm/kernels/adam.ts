@@ -2,24 +2,7 @@
 // that follows it. Fused, it gives the bits of Adam's pass then `axpy`: u is rounded to float32 before
 // p reads it, and each element of p takes the path it takes in axpy (madd in blocks of 8, then one
 // multiply and one add), so fusing saves a pass over u and p and nothing else.
-import { madd, roundF32 } from "./simd";
-
-/**
- * Whether this runtime fuses `f32x4.relaxed_madd` (one rounding), as `probeFusedMadd` found when the
- * instance was made; until then, and in the plain-SIMD build, false. Only then may a division by a
- * constant be done as a multiply corrected by fused multiply-adds (`divideByConstant`).
- */
-let fusedMadd = false;
-
-/**
- * Sets `fusedMadd` from one multiply-add on the host's operands (so that no compiler folds it): with
- * a = b = 1 + 2⁻¹² and c = −(1 + 2⁻¹¹), a·b + c is 2⁻²⁴ rounded once and 0 rounded twice. The loader
- * calls it on each instance (the calling thread's and every worker's).
- */
-export function probeFusedMadd(a: f32, b: f32, c: f32): void {
-  if (ASC_FEATURE_RELAXED_SIMD)
-    fusedMadd = f32x4.extract_lane(f32x4.relaxed_madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0) != 0;
-}
+import { madd, maddFused, roundF32 } from "./simd";
 
 /**
  * How a step divides by the bias correction c2: not at all (it is 1 in float32), with the divider, or
@@ -30,7 +13,7 @@ const BY2_NONE = 0, BY2_DIVIDE = 1, BY2_RECIPROCAL = 2;
 /** The `BY2_*` mode for c2: the reciprocal where the runtime fuses multiply-adds. */
 function by2Mode(c2: f64): i32 {
   if (<f32>c2 == 1) return BY2_NONE;
-  return ASC_FEATURE_RELAXED_SIMD && fusedMadd ? BY2_RECIPROCAL : BY2_DIVIDE;
+  return maddFused() ? BY2_RECIPROCAL : BY2_DIVIDE;
 }
 
 /**
@@ -256,7 +239,7 @@ function outer1(dz: usize, x: usize, rows: i32, stride: i32, inputs: i32, j: i32
  * correctly rounded x / d when 1/d is rounded to nearest and q is within an ulp of x / d — for every
  * x here (≥ 0, the quotient normal or 0: x a square root, d in (0, 1]). The divider's throughput
  * bounds Adam's pass, and this is its second division per float while c2 < 1 (~17,000 steps):
- * 2.9 → 2.4 ns a vector. Only where `fusedMadd`: unfused, x − q·d would be rounded.
+ * 2.9 → 2.4 ns a vector. Only where `maddFused()`: unfused, x − q·d would be rounded.
  */
 // @ts-ignore: decorator
 @inline function divideByConstant(x: v128, d: v128, inverse: v128): v128 {

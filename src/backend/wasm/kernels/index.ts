@@ -13,3 +13,4 @@ export * from "./peak";
 export * from "./norm";
 export * from "./elementwise";
 export * from "./stages";
+export { probeFusedMadd } from "./simd";

@@ -2,16 +2,11 @@
 // many 128-bit multiply-adds one core retires when nothing but the arithmetic limits it, so that the
 // bench can report the product and the convolution as a share of it ("close to the limit" as a number).
 
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  // As the product's micro-kernel does: fused where the runtime has relaxed SIMD, else multiply then add.
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
-}
+import { madd, maddFused } from "./simd";
 
-/** Whether `madd` is one fused instruction here (relaxed SIMD) or a multiply then an add. */
+/** Whether `madd` is one fused instruction here (as the loader's probe found) or a multiply then an add. */
 export function peakFused(): bool {
-  return ASC_FEATURE_RELAXED_SIMD;
+  return maddFused();
 }
 
 /**
