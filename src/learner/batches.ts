@@ -46,8 +46,9 @@ export function inferRow(
   normalizer: RunningNormalizer | null,
   target: RunningTargetScaler | null,
 ): Inner {
-  const input = allocateOutput("float32", raw.length) as Float32Array; // every element written below
-  const x = normalizer ? normalizer.normalize(raw, input) : (input.set(raw), input);
+  const x = allocateOutput("float32", raw.length) as Float32Array; // every element written below
+  if (normalizer) normalizer.normalize(raw, x);
+  else x.set(raw);
   const out = model.forward(new Tensor(x, [1, x.length]), { training: false }).data as Float32Array;
   if (target) return { value: target.unscale(out[0]), unit: -1, probs: null, known: 0 };
   let best = -1;
