@@ -196,7 +196,12 @@ export { splitDataset, subset, oneHot, type Dataset } from "./data/dataset.js";
 // The lifelong learner (issue 17): one row at a time, over plain state that saves and resumes exactly.
 export * from "./learner/index.js";
 // Importing this module installs `learner.toBytes()` and `Learner.fromBytes(bytes)`.
-export { learnerToBytes, learnerFromBytes } from "./io/learner-bytes.js";
+export {
+  learnerToBytes,
+  learnerFromBytes,
+  openLearnerBytes,
+  type OpenedLearner,
+} from "./io/learner-bytes.js";
 export { SeaStream, HyperplaneStream, RbfStream, type StreamRow } from "./data/synthetic-streams.js";
 export { FriedmanStream } from "./data/friedman-stream.js";
 export { RunningNormalizer, RunningTargetScaler } from "./data/running-normalizer.js";

@@ -32,7 +32,7 @@ export {
 } from "./data/mnist.js";
 export { DigitStream, type DigitRow, type DigitStreamOptions } from "./data/digit-stream.js";
 // Importing this module installs `learner.save(dir)` and `Learner.load(dir)`.
-export { saveLearner, loadLearner, LEARNER_FILE } from "./io/learner-file.js";
+export { saveLearner, loadLearner, openLearner, LEARNER_FILE } from "./io/learner-file.js";
 // These two shadow the root's: the same runner, with the bundled digits when the config has no data.
 export { runContinual, continualStreams } from "./continual/bundled.js";
 export { serve, type ServeOptions, type Service } from "./serve/server.js";

@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { learnerFromBytes, learnerToBytes, loadLearner, saveLearner } from "../src/io/learner-file.js";
+import { backend, useBackend } from "../src/backend/index.js";
+import { decodeContainer, encodeContainer } from "../src/io/container.js";
+import {
+  learnerFromBytes,
+  learnerToBytes,
+  loadLearner,
+  openLearnerBytes,
+  saveLearner,
+} from "../src/io/learner-file.js";
 import { Learner, type LearnerState } from "../src/learner/index.js";
 import { ModelFileError } from "../src/tensor/errors.js";
 import { Rng } from "../src/tensor/rng.js";
@@ -66,6 +74,27 @@ test("the byte form round-trips exactly, regression and a learner without rows i
   assert.deepEqual(timeless(learnerFromBytes(learnerToBytes(r)).getState()), timeless(r.getState()));
   const fresh = Learner.create({ task: "classification" });
   assert.deepEqual(learnerFromBytes(learnerToBytes(fresh)).getState(), fresh.getState());
+});
+
+test("the bytes name the backend the learner ran on; a file from before the name opens with null, the same learner", () => {
+  const l = Learner.create({ task: "classification", hidden: [6], seed: 4 });
+  for (const { x, y } of rows(40)) l.observe(x, y);
+  const ran = backend().name;
+  const opened = openLearnerBytes(learnerToBytes(l));
+  assert.equal(opened.backend, ran);
+  assert.deepEqual(timeless(opened.learner().getState()), timeless(l.getState()));
+  try {
+    useBackend(ran === "js" ? "auto" : "js", { threads: 1 });
+    assert.equal(openLearnerBytes(learnerToBytes(l)).backend, backend().name, "the backend of the save");
+  } finally {
+    useBackend(ran, { threads: 1 });
+  }
+  const { header, tensors } = decodeContainer(learnerToBytes(l));
+  const { format, version, tensors: listed, backend: named, ...older } = header;
+  assert.equal(named, ran);
+  const old = openLearnerBytes(encodeContainer(older, tensors));
+  assert.equal(old.backend, null);
+  assert.deepEqual(timeless(old.learner().getState()), timeless(l.getState()));
 });
 
 test("a truncated learner file is refused, never half-loaded", () => {

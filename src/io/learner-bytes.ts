@@ -4,6 +4,7 @@
  * Browser-safe: keep the bytes in IndexedDB, OPFS or a download; `learner-file.ts` (Node) puts them in a
  * folder. A learner made from them continues bit-identically.
  */
+import { backend } from "../backend/index.js";
 import { Learner, type LearnerState } from "../learner/learner.js";
 import { ModelFileError } from "../tensor/errors.js";
 import { decodeContainer, encodeContainer, type NamedTensor, type TensorData } from "./container.js";
@@ -19,11 +20,27 @@ const KIND = "homeostat-learner";
 export function learnerToBytes(learner: Learner): Uint8Array {
   const tensors: NamedTensor[] = [];
   const tree = lift(learner.getState(), tensors);
-  return encodeContainer({ kind: KIND, state: tree }, tensors);
+  // The kernels it ran on: backends round float32 in different orders, so it continues bit for bit on these.
+  return encodeContainer({ kind: KIND, backend: backend().name, state: tree }, tensors);
 }
 
-/** A learner from `learnerToBytes`'s bytes; `file` names the source in errors. */
-export function learnerFromBytes(bytes: Uint8Array, file?: string): Learner {
+/** A learner's bytes read and checked, its learner not built yet: first choose the kernels it runs on. */
+export interface OpenedLearner {
+  /** The backend the learner ran on when saved ("js", "wasm"); null in a file saved before it was kept. */
+  backend: string | null;
+  /** The learner, built on the backend active now (the same bits as where it was saved only on `backend`). */
+  learner(): Learner;
+}
+
+/**
+ * `learnerToBytes`'s bytes, checked, with the backend they name; `file` names the source in errors.
+ *
+ * @example
+ * const opened = openLearnerBytes(bytes);
+ * if (opened.backend === "js") useBackend("js");
+ * const learner = opened.learner(); // continues bit for bit
+ */
+export function openLearnerBytes(bytes: Uint8Array, file?: string): OpenedLearner {
   const { header, tensors } = decodeContainer(bytes, file);
   if (header.kind !== KIND)
     throw new ModelFileError(
@@ -34,7 +51,15 @@ export function learnerFromBytes(bytes: Uint8Array, file?: string): Learner {
       },
     );
   const byName = new Map(tensors.map((t) => [t.name, t.data]));
-  return Learner.fromState(lower(header.state, byName) as LearnerState);
+  return {
+    backend: typeof header.backend === "string" ? header.backend : null,
+    learner: () => Learner.fromState(lower(header.state, byName) as LearnerState),
+  };
+}
+
+/** A learner from `learnerToBytes`'s bytes, on the backend active now; `file` names the source in errors. */
+export function learnerFromBytes(bytes: Uint8Array, file?: string): Learner {
+  return openLearnerBytes(bytes, file).learner();
 }
 
 /** Typed arrays out of a plain tree into `tensors` (as `{$t: name}`); NaN, ±Infinity and −0 as `{$n: text}`. */

@@ -5,9 +5,9 @@
 import { join } from "node:path";
 import { Learner } from "../learner/learner.js";
 import { ensureDirectory, readModelBytes, writeFileAtomic } from "./atomic.js";
-import { learnerFromBytes, learnerToBytes } from "./learner-bytes.js";
+import { learnerToBytes, type OpenedLearner, openLearnerBytes } from "./learner-bytes.js";
 
-export { learnerFromBytes, learnerToBytes } from "./learner-bytes.js";
+export { learnerFromBytes, learnerToBytes, type OpenedLearner, openLearnerBytes } from "./learner-bytes.js";
 
 /** The file a learner's folder holds. */
 export const LEARNER_FILE = "learner.hmst";
@@ -26,10 +26,15 @@ export async function saveLearner(learner: Learner, dir: string): Promise<string
   return path;
 }
 
-/** The learner `saveLearner` wrote to `dir`. */
+/** The learner `saveLearner` wrote to `dir`, on the backend active now. */
 export async function loadLearner(dir: string): Promise<Learner> {
+  return openLearner(dir).learner();
+}
+
+/** The file `saveLearner` wrote to `dir`, checked: the backend it names, then its learner (`OpenedLearner`). */
+export function openLearner(dir: string): OpenedLearner {
   const path = join(dir, LEARNER_FILE);
-  return learnerFromBytes(readModelBytes(path), path);
+  return openLearnerBytes(readModelBytes(path), path);
 }
 
 // The method forms `learner.save(dir)` and `Learner.load(dir)` (the contract DESIGN.md gives). They live
