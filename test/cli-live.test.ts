@@ -1,18 +1,20 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { loadLearner } from "../src/io/learner-file.js";
+import { decodeContainer, encodeContainer } from "../src/io/container.js";
+import { LEARNER_FILE, loadLearner, openLearner } from "../src/io/learner-file.js";
 import { Learner, type LearnerConfig } from "../src/learner/learner.js";
 import { Rng } from "../src/tensor/rng.js";
 import { tempDir } from "./helpers/tmp.js";
 import { useBackend } from "../src/backend/index.js";
 
-// The CLI's live and replay run on js by default; the learners compared with theirs here do too.
-useBackend("js");
+// A new learner in the CLI runs where the library runs in Node by default (wasm where it loads, one
+// thread); the learners compared with its answers here do too.
+useBackend("auto", { threads: 1 });
 
 // Issue 17, the command line: `homeostat live` answers each row as the library's Learner would.
 const BIN = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
@@ -198,6 +200,60 @@ test("--resume continues bit-identically: checkpoint after 120 rows, resume with
     assert.deepEqual(rec("split"), rec("whole"), "the record covers the whole stream too");
     assert.equal(rec("whole").rows.length, 10);
   });
+});
+
+test("a learner continues on the kernels its file names: js without flags, another with a warning", async () => {
+  const data = rows(200, 6);
+  write("k.json", JSON.stringify(CONFIG));
+  write("k-first.csv", csv(data.slice(0, 120)));
+  write("k-rest.csv", csv(data.slice(120)));
+  const first = run([
+    "-c",
+    "k.json",
+    "-i",
+    "k-first.csv",
+    "--checkpoint",
+    "on-js",
+    "--backend",
+    "js",
+    "--json",
+  ]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.lines.at(-1).live.backend, "js");
+  assert.equal(openLearner(join(dir, "on-js")).backend, "js");
+  // A file from before the backend was kept: the same learner, the field taken out of its header.
+  const { header, tensors } = decodeContainer(readFileSync(join(dir, "on-js", LEARNER_FILE)));
+  const { format, version, tensors: listed, backend, ...older } = header;
+  assert.equal(backend, "js");
+  mkdirSync(join(dir, "unnamed"), { recursive: true });
+  writeFileSync(join(dir, "unnamed", LEARNER_FILE), encodeContainer(older, tensors));
+  assert.equal(openLearner(join(dir, "unnamed")).backend, null);
+
+  // The uninterrupted learner on js, then back to this file's kernels.
+  useBackend("js");
+  const { learner: uninterrupted, lines } = reference(data);
+  // The CLI's learner knows the CSV's column names; the reference was given arrays.
+  const want = { ...uninterrupted.getState(), seconds: 0, format: null };
+  useBackend("auto", { threads: 1 });
+  for (const folder of ["on-js", "unnamed"]) {
+    const rest = run(["--resume", folder, "-i", "k-rest.csv", "--json"]);
+    assert.equal(rest.code, 0, rest.stderr);
+    assert.equal(rest.stderr, "", folder);
+    assert.equal(rest.lines.at(-1).live.backend, "js", folder);
+    assert.deepEqual(
+      rest.lines.slice(0, -1).map(({ row, ...a }) => a),
+      lines.slice(120).map(({ row, ...a }) => a),
+      folder,
+    );
+    const resumed = await loadLearner(join(dir, folder));
+    assert.deepEqual({ ...resumed.getState(), seconds: 0, format: null }, want, folder);
+  }
+  // Told other kernels, it runs on them and says that its bits part from here.
+  const moved = run(["--resume", "unnamed", "-i", "k-rest.csv", "--backend", "wasm", "--json"]);
+  assert.equal(moved.code, 0, moved.stderr);
+  assert.equal(moved.lines.at(-1).live.backend, "wasm");
+  assert.match(moved.stderr, /warning: the learner ran on the js kernels and continues on wasm/);
+  assert.equal(openLearner(join(dir, "unnamed")).backend, "wasm");
 });
 
 test("an open pipe: each row is answered before the next is written; Ctrl-C ends in a checkpoint", async () => {

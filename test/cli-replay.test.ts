@@ -11,7 +11,7 @@ import { serve } from "../src/serve/server.js";
 import { tempDir } from "./helpers/tmp.js";
 import { useBackend } from "../src/backend/index.js";
 
-// The CLI's live and replay run on js by default; the learners compared with theirs here do too.
+// The incident is recorded on js, so its checkpoints name js, and replay (given no --backend) runs there.
 useBackend("js");
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "bin.js");

@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 import { startService, send } from "./helpers/serve-crash.js";
 import { Agent } from "node:http";
 import { tempDir } from "./helpers/tmp.js";
+import { loadLearner, openLearner } from "../src/io/learner-file.js";
+import { seqName } from "../src/serve/durable.js";
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "bin.js");
 const cli = (args: string[]) => spawnSync(process.execPath, [BIN, "live", ...args], { encoding: "utf8" });
@@ -92,4 +94,45 @@ test("live --serve: SIGTERM answers what is queued, checkpoints, exits 0; a seco
   const again = cli(["--config", config, "--serve", "--dir", service]);
   assert.equal(again.status, 2);
   assert.match(again.stderr, /holds a learner already; continue it with --resume/);
+});
+
+test("live --serve --resume on other kernels: said on standard error, a checkpoint at once, and replay rebuilds the rows after it bit for bit", async () => {
+  const dir = tempDir("cli-serve-kernels");
+  const config = join(dir, "live.json");
+  fs.writeFileSync(
+    config,
+    JSON.stringify({ task: "regression", hidden: [4], seed: 2, serve: { every: 1000 } }),
+  );
+  const service = join(dir, "s");
+  const rows = Array.from({ length: 50 }, (_, i) => ({ x: [i % 5, (i * 7) % 11], y: i / 5 }));
+  const life = async (args: string[], part: typeof rows) => {
+    const child = await startService(args);
+    const agent = new Agent({ keepAlive: true });
+    for (const r of part) assert.equal((await send(agent, `${child.url}/observe`, r)).status, 200);
+    agent.destroy();
+    const exit = new Promise<number | null>((r) => child.proc.once("exit", (code) => r(code)));
+    child.proc.kill("SIGTERM");
+    assert.equal(await exit, 0, child.stderr());
+    return child.stderr();
+  };
+  const named = (seq: number) => openLearner(join(service, "checkpoints", seqName(seq))).backend;
+  assert.equal(await life(["--config", config, "--dir", service, "--backend", "js"], rows.slice(0, 30)), "");
+  assert.equal(named(30), "js");
+  const said = await life(["--resume", service, "--backend", "wasm"], rows.slice(30));
+  assert.match(said, /warning: the learner ran on the js kernels and continues on wasm/);
+  // The checkpoint taken at the resume names the kernels rows 31–50 were learnt on.
+  assert.equal(named(30), "wasm");
+  assert.equal(named(50), "wasm");
+  const replayed = spawnSync(
+    process.execPath,
+    [BIN, "replay", "--dir", service, "--from", "30", "--out", join(dir, "r"), "--json"],
+    { encoding: "utf8" },
+  );
+  assert.equal(replayed.status, 0, replayed.stderr);
+  assert.equal(JSON.parse(replayed.stdout.trim().split("\n").at(-1)!).replay.backend, "wasm");
+  const [a, b] = await Promise.all([
+    loadLearner(join(dir, "r")),
+    loadLearner(join(service, "checkpoints", seqName(50))),
+  ]);
+  assert.deepEqual({ ...a.getState(), seconds: 0 }, { ...b.getState(), seconds: 0 });
 });

@@ -8,8 +8,9 @@ import { crashDrill } from "./helpers/serve-crash.js";
 import { tempDir } from "./helpers/tmp.js";
 import { useBackend } from "../src/backend/index.js";
 
-// The CLI's live and replay run on js by default; the learners compared with theirs here do too.
-useBackend("js");
+// A new service in the CLI runs where the library runs in Node by default (wasm where it loads, one
+// thread), and a resumed one where its checkpoint says; the learners compared with its learner here too.
+useBackend("auto", { threads: 1 });
 
 const timeless = (s: LearnerState): LearnerState => ({ ...s, seconds: 0 });
 const LEARNER = { task: "classification" as const, hidden: [8], seed: 6, batch: 2, probeEvery: 100 };

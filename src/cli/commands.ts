@@ -12,6 +12,7 @@ import { runContinualCommand, runContinualConfig } from "./continual.js";
 import { demoSeed } from "./demo-seed.js";
 import { commandHelp, USAGE, version } from "./help.js";
 import { runExport, runImport } from "./interchange.js";
+import { learnerKernels } from "./learner-kernels.js";
 import { runLive } from "./live.js";
 import { runLiveServe } from "./live-serve.js";
 import { type KernelChoice, runEval, runPredict } from "./model-commands.js";
@@ -118,8 +119,8 @@ function kernelFlags(values: { backend?: string; threads?: string }): KernelChoi
 }
 
 /**
- * The kernels of the commands that run js unless told otherwise (continual, live, replay: their
- * documented default, where the library's own is wasm in Node): --backend and --threads where given.
+ * The kernels of continual, which runs js unless told otherwise (its documented default, where the
+ * library's own is wasm in Node): --backend and --threads where given.
  */
 function useKernelsOrJs(values: { backend?: string; threads?: string }): void {
   const kernels = kernelFlags(values);
@@ -284,20 +285,19 @@ async function live(rest: string[]): Promise<number> {
     dir: { type: "string" },
     token: { type: "string" },
   });
-  // Rows come one at a time through small networks: the js backend unless --backend or --threads ask otherwise.
-  useKernelsOrJs(values);
+  const kernels = learnerKernels(kernelFlags(values));
   const seed = numberFlag(values.seed, "seed", { integer: true, min: 0 });
   const { serve, port, host, dir, token, ...stream } = values;
   if (serve) {
     for (const f of ["input", "predictions", "checkpoint"] as const)
       if (values[f] !== undefined) throw new UsageError(`--${f} reads or writes a stream; not with --serve`);
     const portNumber = numberFlag(port, "port", { integer: true, min: 0 });
-    await runLiveServe({ ...stream, dir, host, token, port: portNumber, seed }, makeUi(values));
+    await runLiveServe({ ...stream, dir, host, token, port: portNumber, seed, kernels }, makeUi(values));
     return 0;
   }
   const served = Object.entries({ port, host, dir, token }).find(([, v]) => v !== undefined);
   if (served) throw new UsageError(`--${served[0]} is for --serve`);
-  await runLive({ ...stream, seed }, makeUi(values));
+  await runLive({ ...stream, seed, kernels }, makeUi(values));
   return 0;
 }
 
@@ -312,10 +312,11 @@ async function replay(rest: string[]): Promise<number> {
   });
   if (values.seed !== undefined)
     throw new UsageError("replay rebuilds the learner with its own seed; leave out --seed");
-  useKernelsOrJs(values);
+  const kernels = learnerKernels(kernelFlags(values));
   await runReplay(
     {
       dir: values.dir,
+      kernels,
       from: numberFlag(values.from, "from", { integer: true, min: 0 }),
       to: numberFlag(values.to, "to", { integer: true, min: 0 }),
       trace: values.trace,

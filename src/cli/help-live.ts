@@ -9,7 +9,7 @@ export const livePage = {
     "live --resume DIR --serve [--port 8470] [--host 127.0.0.1] [--token TOKEN]",
   ],
   about:
-    "Runs a lifelong learner on rows as they arrive (a file, or a pipe that never ends): each labelled row is predicted, then learnt (test-then-train, scored prequentially); a row without a label is only predicted; a row that cannot be used is answered with an error naming its line and changes nothing. One JSON line per input row, in input order, written as each row is answered. Checkpoints the learner every checkpoint.every rows and at the end; --resume continues bit-identically. Writes a run record (live.record.json) that homeostat report draws. Runs on the js backend unless --backend or --threads say otherwise.",
+    "Runs a lifelong learner on rows as they arrive (a file, or a pipe that never ends): each labelled row is predicted, then learnt (test-then-train, scored prequentially); a row without a label is only predicted; a row that cannot be used is answered with an error naming its line and changes nothing. One JSON line per input row, in input order, written as each row is answered. Checkpoints the learner every checkpoint.every rows and at the end; --resume continues bit-identically. Writes a run record (live.record.json) that homeostat report draws. A new learner runs on wasm (one thread) where WebAssembly SIMD loads, else js; a resumed one on the kernels its file names, so that it continues bit for bit (js for a file that names none); --backend or --threads choose others.",
   flags: [
     {
       flag: "-c, --config FILE",
@@ -50,7 +50,7 @@ export const livePage = {
     json: `${JSON_FLAG}, after the prediction lines when they go to standard output too`,
     quiet: "no progress line and no summary line (the prediction lines are still written)",
     seed: "override the learner's seed (not with --resume, which keeps the saved learner's)",
-    backend: `${KERNELS.backend} (default: js)`,
+    backend: `${KERNELS.backend} (default: wasm on one thread for a new learner, where it loads; else the kernels the learner's file names)`,
     threads: KERNELS.threads,
     help: HELP,
   },
@@ -114,7 +114,7 @@ export const livePage = {
 export const replayPage = {
   usage: ["replay --dir DIR --from ROW [--to ROW] [--trace] [--out DIR] [--json | --quiet]"],
   about:
-    "The flight recorder: rebuilds the learner of a service's folder (live --serve) after any logged row, bit for bit, from the newest checkpoint at or before --from and the write-ahead log after it. With --trace, prints the statistics of every row after --from as the live learner met it: the loss of the prediction made before learning, the optimiser step the row completed (its training loss, the L2 norm of its gradients before clipping, its learning rate), the drift it set off and the health events found while it was learnt, in plain words. Reads the folder only, so it may run beside the live service. Runs on the js backend unless --backend or --threads say otherwise.",
+    "The flight recorder: rebuilds the learner of a service's folder (live --serve) after any logged row, bit for bit, from the newest checkpoint at or before --from and the write-ahead log after it. With --trace, prints the statistics of every row after --from as the live learner met it: the loss of the prediction made before learning, the optimiser step the row completed (its training loss, the L2 norm of its gradients before clipping, its learning rate), the drift it set off and the health events found while it was learnt, in plain words. Reads the folder only, so it may run beside the live service. Runs on the kernels the starting checkpoint names (js where it names none), as the service learnt those rows, unless --backend or --threads say otherwise.",
   flags: [
     { flag: "-d, --dir DIR", doc: "the service's folder: checkpoints/ and wal/ (required)" },
     {
@@ -129,7 +129,7 @@ export const replayPage = {
     json: JSON_FLAG,
     quiet: "print nothing but errors (and the JSON line with --json)",
     seed: "not taken: the learner is rebuilt with its own seed",
-    backend: `${KERNELS.backend} (default: js)`,
+    backend: `${KERNELS.backend} (default: the kernels the starting checkpoint names)`,
     threads: KERNELS.threads,
     help: HELP,
   },

@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { backend } from "../backend/index.js";
 import { Learner, type LearnerConfig } from "../learner/learner.js";
 import { DurableLearner, type DurableOptions } from "../serve/durable.js";
 import { faultyLogFs, LOG_FAULTS_VARIABLE, parseLogFaults } from "../serve/log-faults.js";
@@ -13,6 +14,7 @@ import { serve } from "../serve/server.js";
 import { nodeLogFs } from "../serve/wal.js";
 import { UsageError } from "./args.js";
 import { writeFileAtomic } from "../io/atomic.js";
+import type { LearnerKernels } from "./learner-kernels.js";
 import { loadLiveConfig, parseLiveConfig, type ServeSettings } from "./live-config.js";
 import { sameLearner } from "./live.js";
 import type { Ui } from "./ui.js";
@@ -32,6 +34,8 @@ export interface LiveServeOptions {
   host?: string;
   token?: string;
   seed?: number;
+  /** Where the learner runs (default: the backend active now). */
+  kernels?: LearnerKernels;
 }
 
 /** Serve until SIGTERM / SIGINT; resolves with the summary once drained and checkpointed. */
@@ -48,7 +52,9 @@ export async function runLiveServe(o: LiveServeOptions, ui: Ui): Promise<Record<
   process.stdout.write(
     `${JSON.stringify({ serving: service.url, dir: durable.dir, seq: durable.lastSeq })}\n`,
   );
-  ui.say(`live: serving ${service.url} · ${durable.dir} · ${durable.lastSeq} rows learnt`);
+  ui.say(
+    `live: serving ${service.url} · ${durable.dir} · ${durable.lastSeq} rows learnt · ${backend().name} kernels`,
+  );
   await new Promise<void>((stop) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop());
   });
@@ -78,7 +84,8 @@ async function open(o: LiveServeOptions): Promise<{ durable: DurableLearner; set
       );
     const cfg = o.config ? loadLiveConfig(o.config) : undefined;
     const settings = cfg ? cfg.serve : savedSettings(dir);
-    const durable = await DurableLearner.resume(dir, { ...settings, ...injectedFaults() });
+    const beforeLoad = o.kernels;
+    const durable = await DurableLearner.resume(dir, { ...settings, ...injectedFaults(), beforeLoad });
     if (cfg) sameLearner(cfg, durable.learner, o.config!, o.resume);
     return { durable, settings };
   }
@@ -87,6 +94,7 @@ async function open(o: LiveServeOptions): Promise<{ durable: DurableLearner; set
   const dir = resolve(o.dir ?? join(cfg.runDir, "serve"));
   if (existsSync(join(dir, "checkpoints")) && readdirSync(join(dir, "checkpoints")).length > 0)
     throw new UsageError(`--dir ${dir}: holds a learner already; continue it with --resume ${dir}`);
+  o.kernels?.();
   const learner = Learner.create({
     ...cfg.learner,
     ...(o.seed !== undefined ? { seed: o.seed } : {}),

@@ -9,13 +9,15 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { readRowStream, type StreamedRow } from "../data/row-stream.js";
 import { rowWhere } from "../data/rows.js";
-import { LEARNER_FILE, loadLearner, saveLearner } from "../io/learner-file.js";
+import { backend } from "../backend/index.js";
+import { LEARNER_FILE, openLearner, saveLearner } from "../io/learner-file.js";
 import { Learner, type LearnerConfig, type Prediction } from "../learner/learner.js";
 import { parseLearnerConfig, savedConfig } from "../learner/config.js";
 import { LiveSampler } from "../report/live-record.js";
 import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, type RunRecord } from "../report/record.js";
 import { ConfigError, DataError, HomeostatError, fileErrorWords } from "../tensor/errors.js";
 import { UsageError } from "./args.js";
+import type { LearnerKernels } from "./learner-kernels.js";
 import { type LiveConfig, loadLiveConfig, parseLiveConfig } from "./live-config.js";
 import { openInput, openOutput, progressLine, progressTicker, stoppable } from "./live-io.js";
 import { liveRow, targetColumn } from "./live-rows.js";
@@ -36,6 +38,8 @@ export interface LiveOptions {
   resume?: string;
   checkpoint?: string;
   seed?: number;
+  /** Where the learner runs (default: the backend active now). */
+  kernels?: LearnerKernels;
 }
 
 /** One answer line: a prediction, or why the row was refused. */
@@ -113,6 +117,7 @@ export async function runLive(o: LiveOptions, ui: Ui): Promise<Record<string, un
     resumed: o.resume ? resolve(o.resume) : null,
     checkpoint: ckDir ?? null,
     record: recordPath,
+    backend: backend().name,
     seconds: (performance.now() - started) / 1000,
   });
   writeRunRecord(recordPath, { ...record(), summary });
@@ -127,6 +132,7 @@ async function setUp(o: LiveOptions): Promise<{ cfg: LiveConfig; learner: Learne
     if (!o.config) throw new UsageError("live needs --config live.json (or --resume CHECKPOINT_DIR)");
     const cfg = loadLiveConfig(o.config);
     const learnerCfg = { ...cfg.learner, ...(o.seed !== undefined ? { seed: o.seed } : {}) } as LearnerConfig;
+    o.kernels?.();
     return { cfg, learner: Learner.create(learnerCfg) };
   }
   if (o.seed !== undefined)
@@ -136,7 +142,9 @@ async function setUp(o: LiveOptions): Promise<{ cfg: LiveConfig; learner: Learne
     throw new UsageError(
       `--resume ${o.resume}: no ${LEARNER_FILE} there; expected a folder live --checkpoint wrote`,
     );
-  const learner = await loadLearner(dir);
+  const opened = openLearner(dir);
+  o.kernels?.(opened.backend);
+  const learner = opened.learner();
   const recordFile = join(dir, LIVE_RECORD_FILE);
   const saved = existsSync(recordFile) ? readRunRecord(recordFile) : undefined;
   const cfg = o.config
@@ -247,7 +255,7 @@ function humanLine(s: Record<string, unknown>, c: Counts): string {
     p.accuracy !== null
       ? `prequential accuracy ${(100 * p.accuracy).toFixed(2)}%`
       : `prequential loss ${p.loss?.toPrecision(4) ?? "–"}`;
-  const where = [s.checkpoint && `checkpoint ${s.checkpoint}`, `record ${s.record}`]
+  const where = [`${s.backend} kernels`, s.checkpoint && `checkpoint ${s.checkpoint}`, `record ${s.record}`]
     .filter(Boolean)
     .join(" · ");
   return `live: ${fmtInt(c.rows)} rows (${fmtInt(c.observed)} learnt, ${fmtInt(c.predicted)} predicted, ${fmtInt(c.rejected)} rejected) · ${score} · ${(s.drifts as unknown[]).length} drifts · ${where}`;

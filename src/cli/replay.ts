@@ -6,11 +6,13 @@
  * happened). Reads the folder only, so it may run beside the live service.
  */
 import { resolve } from "node:path";
+import { backend } from "../backend/index.js";
 import { formatEvent } from "../health/index.js";
 import { saveLearner } from "../io/learner-file.js";
 import type { TraceRow } from "../serve/replay-trace.js";
 import { replayLearner } from "../serve/replay.js";
 import { UsageError } from "./args.js";
+import type { LearnerKernels } from "./learner-kernels.js";
 import { fmtInt, pct, type Ui } from "./ui.js";
 
 export interface ReplayCommandOptions {
@@ -19,6 +21,8 @@ export interface ReplayCommandOptions {
   to?: number;
   trace?: boolean;
   out?: string;
+  /** Where the learner runs (default: the backend active now). */
+  kernels?: LearnerKernels;
 }
 
 /**
@@ -31,11 +35,11 @@ export async function runReplay(o: ReplayCommandOptions, ui: Ui): Promise<Record
   if (!o.dir) throw new UsageError("replay needs --dir DIR, the folder of a service (live --serve)");
   if (o.from === undefined) throw new UsageError("replay needs --from ROW (0 for the learner's start)");
   const dir = resolve(o.dir);
-  const r = await replayLearner(dir, { from: o.from, to: o.to, trace: o.trace });
+  const r = await replayLearner(dir, { from: o.from, to: o.to, trace: o.trace, beforeLoad: o.kernels });
   if (o.out) await saveLearner(r.learner, resolve(o.out));
   const v = r.learner.vitals();
   ui.say(
-    `replay: ${dir} · from checkpoint ${fmtInt(r.checkpoint)} · rows ${fmtInt(r.from + 1)}–${fmtInt(r.to)} · ${v.steps} steps`,
+    `replay: ${dir} · from checkpoint ${fmtInt(r.checkpoint)} · rows ${fmtInt(r.from + 1)}–${fmtInt(r.to)} · ${v.steps} steps · ${backend().name} kernels`,
   );
   for (const row of r.trace ?? []) for (const line of traceLines(row)) ui.say(line);
   if (r.trace) ui.say(summaryLine(r.trace));
@@ -51,6 +55,7 @@ export async function runReplay(o: ReplayCommandOptions, ui: Ui): Promise<Record
     steps: v.steps,
     refused: r.refused,
     out: o.out ? resolve(o.out) : null,
+    backend: backend().name,
     vitals: v,
     trace: r.trace,
   };

@@ -9,7 +9,8 @@
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
-import { loadLearner, saveLearner } from "../io/learner-file.js";
+import { backend } from "../backend/index.js";
+import { openLearner, saveLearner } from "../io/learner-file.js";
 import type { Learner, Prediction, Row } from "../learner/learner.js";
 import type { RowFormat } from "../learner/rows.js";
 import { DataError } from "../tensor/errors.js";
@@ -30,6 +31,11 @@ export interface DurableOptions {
   commitRows?: number;
   warn?: (message: string) => void;
   fs?: LogFs;
+  /**
+   * Told, on resume, the backend a checkpoint names (null: one saved before it was kept) before its
+   * learner is built: where a caller picks the kernels the learner continues on.
+   */
+  beforeLoad?: (backend: string | null) => void;
 }
 
 /** One answer per row: the prediction made before learning, or why the learner refused it. */
@@ -115,8 +121,12 @@ export class DurableLearner {
     for (const seq of seqs) {
       const where = join(dir, "checkpoints", seqName(seq));
       let learner: Learner;
+      let named: string | null;
       try {
-        learner = await loadLearner(where);
+        const opened = openLearner(where);
+        named = opened.backend;
+        options.beforeLoad?.(named);
+        learner = opened.learner();
         const meta = JSON.parse(fs.readFileSync(join(where, META), "utf8")) as { seq: number };
         if (meta.seq !== seq) throw new Error(`${META} says row ${meta.seq}`);
       } catch (e) {
@@ -134,7 +144,15 @@ export class DurableLearner {
         continue;
       }
       for (const r of log.read(seq + 1)) applyLogged(learner, r);
-      return new DurableLearner(dir, learner, log, seq, options);
+      const durable = new DurableLearner(dir, learner, log, seq, options);
+      if (named !== backend().name) {
+        // On other kernels than the checkpoint names, the learner parts from the log's rows as first
+        // learnt: a checkpoint now (at this row, again if need be) names the kernels of every later row,
+        // so that replay rebuilds them bit for bit.
+        durable.lastCheckpoint = -1;
+        await durable.checkpoint();
+      }
+      return durable;
     }
     log.close();
     throw new DataError(`${dir}: no checkpoint there can be loaded`, { file: dir });

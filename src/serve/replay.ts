@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import { join } from "node:path";
-import { loadLearner } from "../io/learner-file.js";
+import { openLearner } from "../io/learner-file.js";
 import type { Learner } from "../learner/learner.js";
 import { DataError } from "../tensor/errors.js";
 import { type TraceRow, traceLearner } from "./replay-trace.js";
@@ -23,6 +23,8 @@ export interface ReplayWindow {
   /** Collect each row's statistics in (from, to]. */
   trace?: boolean;
   warn?: (message: string) => void;
+  /** Told the backend the starting checkpoint names (null: none) before its learner is built (see `DurableOptions`). */
+  beforeLoad?: (backend: string | null) => void;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function replayLearner(dir: string, window: ReplayWindow): Promise<
     throw new DataError(`replay: --to: expected a row number ≥ --from (${from}), got ${to}`, { field: "to" });
   if (to > last)
     throw new DataError(`replay: --to ${to}: the log of ${dir} ends at row ${last}`, { field: "to" });
-  const { learner, seq } = await startingPoint(dir, from, log.first, warn);
+  const { learner, seq } = await startingPoint(dir, from, log.first, warn, window.beforeLoad);
   const trace: TraceRow[] = [];
   const refused: Replayed["refused"] = [];
   for (const r of log.rows(seq + 1, from)) observeLogged(learner, r);
@@ -81,6 +83,7 @@ async function startingPoint(
   from: number,
   logFirst: number,
   warn: (m: string) => void,
+  beforeLoad?: (backend: string | null) => void,
 ): Promise<{ learner: Learner; seq: number }> {
   const all = checkpointSeqs(dir);
   if (all.length === 0)
@@ -91,7 +94,9 @@ async function startingPoint(
     if (seq + 1 < logFirst) break;
     const where = join(dir, "checkpoints", seqName(seq));
     try {
-      return { learner: await loadLearner(where), seq };
+      const opened = openLearner(where);
+      beforeLoad?.(opened.backend);
+      return { learner: opened.learner(), seq };
     } catch (e) {
       warn(`${where}: skipped a damaged checkpoint (${(e as Error).message})`);
     }
