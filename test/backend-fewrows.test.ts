@@ -7,8 +7,9 @@ import { Rng } from "../src/tensor/rng.js";
 /**
  * The wasm products with 2 or 3 rows on the left read B in place (kernels/fewrows.ts) instead of packing
  * it: each row must have the bits the packed product gives it, which is computed here by the same
- * product with the rows padded to 5 (past the 4-row tile, so packed). Depths around the 256-deep block,
- * column counts around the 8-wide tile, B in both layouts, and a dense layer's bias and relu.
+ * product with the rows padded to 5 (past the 4-row tile, so packed). Depths around the 256-deep block
+ * and at page strides, column counts around the 8-wide tile, B in both layouts, and a dense layer's
+ * bias and relu.
  */
 const wasm = createWasmBackend();
 const skip = wasm ? false : "no WebAssembly SIMD here";
@@ -19,7 +20,8 @@ function random(n: number): Float32Array {
 }
 
 const SHAPES: [number, number][] = [];
-for (const k of [1, 3, 4, 7, 255, 256, 257, 513, 784])
+// 1,024 and 2,048: B's rows a whole number of pages apart, read eight rows along their pages (columns8).
+for (const k of [1, 3, 4, 7, 255, 256, 257, 513, 784, 1024, 2048])
   for (const n of [1, 4, 5, 8, 10, 12, 16, 17, 36, 64]) SHAPES.push([n, k]);
 
 test("wasm matmul with 2 or 3 rows: the packed product's bits, row for row, B in either layout", {
