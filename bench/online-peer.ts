@@ -4,6 +4,7 @@
  * Debian's python3-torch, which times its own loop of single-row training steps.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { TORCH_ENV } from "./torch-env.js";
 import { fileURLToPath } from "node:url";
 
 const PYTHON = "/usr/bin/python3";
@@ -48,8 +49,8 @@ export async function torchOnlineSamplesPerSecond(
     `--lr=${options.lr ?? 0.01}`,
     `--seed=${options.seed ?? 1}`,
   ];
-  // Idle OpenMP threads sleep at once instead of spinning into the other contestant's time.
-  const env = { OMP_WAIT_POLICY: "PASSIVE", OPENBLAS_THREAD_TIMEOUT: "4", ...process.env };
+  // TORCH_ENV: idle OpenMP threads sleep at once; glibc keeps the gradients' pages (torch-env.ts).
+  const env = { ...TORCH_ENV, OPENBLAS_THREAD_TIMEOUT: "4", ...process.env };
   const { code, stdout, stderr } = await run(PYTHON, args, env);
   const last = stdout.trim().split("\n").at(-1) ?? "";
   if (code !== 0 || !last.startsWith("{")) {

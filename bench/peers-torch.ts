@@ -5,6 +5,7 @@
  * its own loop.
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
+import { TORCH_ENV } from "./torch-env.js";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createInterface, type Interface } from "node:readline";
@@ -37,11 +38,12 @@ interface PeerProcess {
 
 /** Start one Python process of the peer, or say why it did not start. */
 async function spawnPeer(): Promise<PeerProcess | string> {
-  // The peer's idle OpenMP threads sleep at once instead of spinning on into the next contestant's
-  // round; a user's settings win. OpenBLAS is left to its own wait: told to sleep at once
-  // (OPENBLAS_THREAD_TIMEOUT=4), PyTorch's one-thread conv layers ran 1.3× slower. (The one-channel
-  // layer's 27× then put down to it was oneDNN's own slow state, which strikes at random: torch_peer.py.)
-  const env = { OMP_WAIT_POLICY: "PASSIVE", ...process.env };
+  // TORCH_ENV: the peer's idle OpenMP threads sleep at once instead of spinning on into the next
+  // contestant's round, and glibc keeps its freed pages (torch-env.ts); a user's settings win. OpenBLAS is
+  // left to its own wait: told to sleep at once (OPENBLAS_THREAD_TIMEOUT=4), PyTorch's one-thread conv
+  // layers ran 1.3× slower. (The one-channel layer's 27× then put down to it was oneDNN's own slow state,
+  // which strikes at random: torch_peer.py.)
+  const env = { ...TORCH_ENV, ...process.env };
   const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [SCRIPT], {
     stdio: ["pipe", "pipe", "pipe"],
     env,
