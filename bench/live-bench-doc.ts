@@ -17,6 +17,7 @@ import {
 } from "./live-bench-measure.js";
 import { type SoakRun, soakGrowth } from "./live-bench-memory.js";
 import type { SpeedFigure } from "./live-bench-speed.js";
+import type { OnlinePeerResult } from "./online-peer.js";
 import { SYNTHETIC_STREAMS, type SyntheticScore } from "./live-bench-synthetic.js";
 import type { Variant } from "./live-bench-variants.js";
 
@@ -264,6 +265,12 @@ export function describeHidden(hidden: readonly HiddenLayer[]): string {
   return hidden.map((h) => (typeof h === "number" ? String(h) : String(h.type))).join("-");
 }
 
+/** A peer's rate, or why it did not run. */
+function peerRate(peer: OnlinePeerResult | undefined): string {
+  if (!peer) return "not run";
+  return peer.samplesPerSecond === null ? peer.reason : `${num(peer.samplesPerSecond)} rows/s`;
+}
+
 function speedSection(speed: SpeedFigure | null): string {
   if (!speed) return "## Speed\n\nNot measured in this run (--speed-steps 0).";
   const t = speed.torch;
@@ -275,19 +282,32 @@ function speedSection(speed: SpeedFigure | null): string {
     `\`observe\` at batch 1 on ${net} (${num(speed.steps)} timed rows after 200 of warm-up), on 1 and 2 threads (Homeostat's wasm backend, PyTorch's own), the median of three interleaved rounds for each (the default learner: \`Learner.create\`'s defaults, every protection on by default included):`,
     "",
     table(
-      ["threads", "default learner", "naive learner (Adam, no protections)", "PyTorch plain SGD step"],
+      [
+        "threads",
+        "default learner",
+        "naive learner (Adam, no protections)",
+        "PyTorch plain SGD step",
+        "PyTorch Adam step",
+      ],
       speed.byThreads.map((b) => [
         String(b.threads),
         rate(b.defaultRowsPerSecond),
         rate(b.naiveRowsPerSecond),
-        b.torch.samplesPerSecond === null ? b.torch.reason : rate(b.torch.samplesPerSecond),
+        peerRate(b.torch),
+        peerRate(b.torchAdam),
       ]),
     ),
   ];
   if (t.samplesPerSecond !== null)
     lines.push(
       "",
-      `PyTorch ${t.torch} (${t.blas}). The best of 1 and 2 threads on each side: default / PyTorch = **${num(speed.defaultRowsPerSecond / t.samplesPerSecond, 2)}×** (target ≥ 1.2×); naive / PyTorch = ${num(speed.naiveRowsPerSecond / t.samplesPerSecond, 2)}×.`,
+      `PyTorch ${t.torch} (${t.blas}), with glibc's heap kept from trimming (bench/torch-env.ts). The best of 1 and 2 threads on each side: default / PyTorch = **${num(speed.defaultRowsPerSecond / t.samplesPerSecond, 2)}×** (target ≥ 1.2×); naive / PyTorch = ${num(speed.naiveRowsPerSecond / t.samplesPerSecond, 2)}×.`,
+    );
+  const adam = speed.torchAdam;
+  if (adam?.samplesPerSecond)
+    lines.push(
+      "",
+      `The same optimiser on both sides (Adam, lr 0.001): default / PyTorch's Adam step = ${num(speed.defaultRowsPerSecond / adam.samplesPerSecond, 2)}×; naive / PyTorch's Adam step = ${num(speed.naiveRowsPerSecond / adam.samplesPerSecond, 2)}×.`,
     );
   return lines.join("\n");
 }

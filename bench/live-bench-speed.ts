@@ -2,6 +2,7 @@
  * The speed figure of the long-life benchmark: `observe` at batch 1 on 784-256-256-10, with the default
  * protections and with none, against PyTorch's plain online SGD step on the same network in the same run
  * (bench/online-peer.ts), each side on one thread and on two: the figure is the best of each side.
+ * PyTorch's online Adam step (the learner's optimiser) runs beside it, for the same work compared.
  */
 import { backend, useBackend } from "../src/backend/index.js";
 import { DigitStream } from "../src/data/digit-stream.js";
@@ -12,12 +13,14 @@ import { NAIVE } from "./live-bench-variants.js";
 /** The default learner's config beyond its task and shape (one object: the saved states are keyed by it). */
 const DEFAULTS = {};
 
-/** The three contestants on one thread count (Homeostat's on the wasm backend, PyTorch's own). */
+/** The contestants on one thread count (Homeostat's on the wasm backend, PyTorch's own). */
 export interface SpeedAtThreads {
   threads: number;
   defaultRowsPerSecond: number;
   naiveRowsPerSecond: number;
+  /** PyTorch's online SGD step (the figure's peer) and its online Adam step. */
   torch: OnlinePeerResult;
+  torchAdam: OnlinePeerResult;
 }
 
 export interface SpeedFigure {
@@ -27,6 +30,7 @@ export interface SpeedFigure {
   defaultRowsPerSecond: number;
   naiveRowsPerSecond: number;
   torch: OnlinePeerResult;
+  torchAdam: OnlinePeerResult;
   byThreads: SpeedAtThreads[];
   /** Rows learnt before the warm-up (0: new learners). */
   learnt: number;
@@ -87,19 +91,16 @@ export async function measureSpeed(o: {
   // Three rounds, the contestants in turn, and the median of each: a machine shared with other work
   // slows whoever runs during a busy spell, and interleaving spreads that over all of them.
   const threads = o.threads ?? [1, 2];
-  const rounds: { d: number | null; n: number | null; t: OnlinePeerResult }[][] = [];
+  const rounds: Round[][] = [];
   for (let k = 0; k < 3; k++) {
     const round = [];
     for (const th of threads) {
       const d = rate(th, DEFAULTS);
       const n = rate(th, NAIVE);
-      const t = await torchOnlineSamplesPerSecond({
-        steps: o.steps,
-        hidden: o.hidden,
-        seed: o.seed,
-        threads: th,
-      });
-      round.push({ d, n, t });
+      const peer = { steps: o.steps, hidden: o.hidden, seed: o.seed, threads: th };
+      const t = await torchOnlineSamplesPerSecond(peer);
+      const a = await torchOnlineSamplesPerSecond({ ...peer, optimizer: "adam" });
+      round.push({ d, n, t, a });
     }
     rounds.push(round);
   }
@@ -112,36 +113,46 @@ export async function measureSpeed(o: {
   );
   const best = (key: "defaultRowsPerSecond" | "naiveRowsPerSecond") =>
     Math.max(...byThreads.map((b) => b[key]).filter((v) => v > 0));
-  const peers = byThreads.map((b) => b.torch);
-  const torch = peers.reduce((a, b) => ((b.samplesPerSecond ?? -1) > (a.samplesPerSecond ?? -1) ? b : a));
+  const fastest = (peers: OnlinePeerResult[]) =>
+    peers.reduce((a, b) => ((b.samplesPerSecond ?? -1) > (a.samplesPerSecond ?? -1) ? b : a));
   return {
     hidden: o.hidden,
     steps: o.steps,
     defaultRowsPerSecond: best("defaultRowsPerSecond"),
     naiveRowsPerSecond: best("naiveRowsPerSecond"),
-    torch,
+    torch: fastest(byThreads.map((b) => b.torch)),
+    torchAdam: fastest(byThreads.map((b) => b.torchAdam)),
     byThreads,
     learnt,
   };
 }
 
+/** One round on one thread count: the default and naive learners' rates, PyTorch's SGD and Adam steps. */
+interface Round {
+  d: number | null;
+  n: number | null;
+  t: OnlinePeerResult;
+  a: OnlinePeerResult;
+}
+
+const median = (xs: (number | null)[]) =>
+  xs.includes(null) ? 0 : [...(xs as number[])].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 /** The medians of one thread count's rounds (0 rows/s where Homeostat did not run on it). */
-function atThreads(
-  threads: number,
-  rounds: { d: number | null; n: number | null; t: OnlinePeerResult }[],
-): SpeedAtThreads {
-  const median = (xs: (number | null)[]) =>
-    xs.includes(null) ? 0 : [...(xs as number[])].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const peers = rounds.map((r) => r.t);
-  const ok = peers.filter((t) => t.samplesPerSecond !== null);
-  const torch =
-    ok.length === peers.length
-      ? { ...ok[0]!, samplesPerSecond: median(ok.map((t) => t.samplesPerSecond)) }
-      : peers[0]!;
+function atThreads(threads: number, rounds: Round[]): SpeedAtThreads {
   return {
     threads,
     defaultRowsPerSecond: median(rounds.map((r) => r.d)),
     naiveRowsPerSecond: median(rounds.map((r) => r.n)),
-    torch,
+    torch: medianPeer(rounds.map((r) => r.t)),
+    torchAdam: medianPeer(rounds.map((r) => r.a)),
   };
+}
+
+/** A peer's median rate over the rounds, or the first round's reason where any round failed. */
+function medianPeer(peers: OnlinePeerResult[]): OnlinePeerResult {
+  const ok = peers.filter((t) => t.samplesPerSecond !== null);
+  return ok.length === peers.length
+    ? { ...ok[0]!, samplesPerSecond: median(ok.map((t) => t.samplesPerSecond)) }
+    : peers[0]!;
 }

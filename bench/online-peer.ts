@@ -1,7 +1,8 @@
 /**
  * PyTorch's plain online SGD step as the lifelong learner's speed peer (issue 17: `observe` at batch 1
- * must reach 1.2× it on the same network in the same run). It runs bench/torch_online_peer.py with
- * Debian's python3-torch, which times its own loop of single-row training steps.
+ * must reach 1.2× it on the same network in the same run), and its online Adam step (the learner's own
+ * optimiser). It runs bench/torch_online_peer.py with Debian's python3-torch, which times its own loop of
+ * single-row training steps.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { TORCH_ENV } from "./torch-env.js";
@@ -17,17 +18,27 @@ export interface OnlinePeerOptions {
   threads?: number;
   /** Hidden widths (default [256, 256]); the input is 784 wide and the output 10. */
   hidden?: number[];
+  /** "sgd" (default: plain SGD, lr 0.01) or "adam" (lr 0.001, the learner's default). */
+  optimizer?: "sgd" | "adam";
   lr?: number;
   seed?: number;
 }
 
 export type OnlinePeerResult =
-  | { samplesPerSecond: number; steps: number; seconds: number; threads: number; torch: string; blas: string }
+  | {
+      samplesPerSecond: number;
+      steps: number;
+      seconds: number;
+      threads: number;
+      optimizer: string;
+      torch: string;
+      blas: string;
+    }
   | { samplesPerSecond: null; reason: string };
 
 /**
- * Samples per second of PyTorch's online SGD step (784-256-256-10, ReLU, SGD lr 0.01, batch 1), or
- * null with the reason when PyTorch cannot run here.
+ * Samples per second of PyTorch's online step (784-256-256-10, ReLU, SGD lr 0.01 or Adam lr 0.001,
+ * batch 1), or null with the reason when PyTorch cannot run here.
  *
  * @example
  * const peer = await torchOnlineSamplesPerSecond({ steps: 3000 });
@@ -46,7 +57,8 @@ export async function torchOnlineSamplesPerSecond(
     `--steps=${options.steps ?? 5000}`,
     `--threads=${options.threads ?? 1}`,
     `--hidden=${(options.hidden ?? [256, 256]).join(",")}`,
-    `--lr=${options.lr ?? 0.01}`,
+    `--optimizer=${options.optimizer ?? "sgd"}`,
+    ...(options.lr !== undefined ? [`--lr=${options.lr}`] : []),
     `--seed=${options.seed ?? 1}`,
   ];
   // TORCH_ENV: idle OpenMP threads sleep at once; glibc keeps the gradients' pages (torch-env.ts).
