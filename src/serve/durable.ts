@@ -150,7 +150,13 @@ export class DurableLearner {
         // learnt: a checkpoint now (at this row, again if need be) names the kernels of every later row,
         // so that replay rebuilds them bit for bit.
         durable.lastCheckpoint = -1;
-        await durable.checkpoint();
+        await durable
+          .checkpoint()
+          .catch((e) =>
+            warn(
+              `${dir}: no checkpoint on these kernels (${(e as Error).message}); replay may round the rows after row ${durable.applied} otherwise than they were learnt`,
+            ),
+          );
       }
       return durable;
     }
