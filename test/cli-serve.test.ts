@@ -13,6 +13,17 @@ import { seqName } from "../src/serve/durable.js";
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "bin.js");
 const cli = (args: string[]) => spawnSync(process.execPath, [BIN, "live", ...args], { encoding: "utf8" });
 
+/** A folder with a small regression learner's live.json, and where its service goes. */
+function regressionService(name: string): { dir: string; config: string; service: string } {
+  const dir = tempDir(name);
+  const config = join(dir, "live.json");
+  fs.writeFileSync(
+    config,
+    JSON.stringify({ task: "regression", hidden: [4], seed: 2, serve: { every: 1000 } }),
+  );
+  return { dir, config, service: join(dir, "s") };
+}
+
 test("live --serve: usage and config mistakes exit 2 with a message, before serving", () => {
   const dir = tempDir("cli-serve");
   const config = join(dir, "live.json");
@@ -49,13 +60,7 @@ test("live --serve: usage and config mistakes exit 2 with a message, before serv
 });
 
 test("live --serve: SIGTERM answers what is queued, checkpoints, exits 0; a second start on the folder is refused", async () => {
-  const dir = tempDir("cli-serve-term");
-  const config = join(dir, "live.json");
-  fs.writeFileSync(
-    config,
-    JSON.stringify({ task: "regression", hidden: [4], seed: 2, serve: { every: 1000 } }),
-  );
-  const service = join(dir, "s");
+  const { config, service } = regressionService("cli-serve-term");
   const child = await startService(["--config", config, "--dir", service]);
   const agent = new Agent({ keepAlive: true });
   const rows = Array.from({ length: 40 }, (_, i) => ({ x: [i, i % 7], y: i / 3 }));
@@ -97,13 +102,7 @@ test("live --serve: SIGTERM answers what is queued, checkpoints, exits 0; a seco
 });
 
 test("live --serve --resume on other kernels: said on standard error, a checkpoint at once, and replay rebuilds the rows after it bit for bit", async () => {
-  const dir = tempDir("cli-serve-kernels");
-  const config = join(dir, "live.json");
-  fs.writeFileSync(
-    config,
-    JSON.stringify({ task: "regression", hidden: [4], seed: 2, serve: { every: 1000 } }),
-  );
-  const service = join(dir, "s");
+  const { dir, config, service } = regressionService("cli-serve-kernels");
   const rows = Array.from({ length: 50 }, (_, i) => ({ x: [i % 5, (i * 7) % 11], y: i / 5 }));
   const life = async (args: string[], part: typeof rows) => {
     const child = await startService(args);
