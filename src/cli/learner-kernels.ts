@@ -8,10 +8,10 @@ import type { KernelChoice } from "./model-commands.js";
 
 /**
  * Told the backend a learner's file names (null: a file saved before it was kept), or nothing for a new
- * learner, before the learner is built; returns false where the learner continues on other kernels than
- * it ran on (--backend or --threads chose them), after a warning on standard error.
+ * learner, before the learner is built: picks the kernels it runs on, and says on standard error when
+ * they are not the ones it ran on (--backend or --threads chose them).
  */
-export type LearnerKernels = (saved?: string | null) => boolean;
+export type LearnerKernels = (saved?: string | null) => void;
 
 /**
  * The kernels of live and replay. --backend and --threads, where given, hold from the start. Otherwise
@@ -28,15 +28,13 @@ export function learnerKernels(flags: KernelChoice): LearnerKernels {
   if (flags.backend === undefined && flags.threads === undefined)
     return (saved) => {
       useBackend(saved === null || saved === "js" ? "js" : "auto", { threads: 1 });
-      return true;
     };
   useBackend(flags.backend ?? "auto", { threads: flags.threads });
   return (saved) => {
     const ran = saved === undefined ? backend().name : (saved ?? "js");
-    if (ran === backend().name) return true;
-    process.stderr.write(
-      `warning: the learner ran on the ${ran} kernels and continues on ${backend().name} (--backend, --threads): its sums round in another order, so from here its last bits differ from a run that stayed on ${ran}\n`,
-    );
-    return false;
+    if (ran !== backend().name)
+      process.stderr.write(
+        `warning: the learner ran on the ${ran} kernels and continues on ${backend().name} (--backend, --threads): its sums round in another order, so from here its last bits differ from a run that stayed on ${ran}\n`,
+      );
   };
 }
