@@ -4,11 +4,10 @@
  * optimiser). It runs bench/torch_online_peer.py with Debian's python3-torch, which times its own loop of
  * single-row training steps.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { TORCH_ENV } from "./torch-env.js";
+import { spawn } from "node:child_process";
+import { PYTHON, TORCH_ENV, torchMissing } from "./torch-env.js";
 import { fileURLToPath } from "node:url";
 
-const PYTHON = "/usr/bin/python3";
 const SCRIPT = fileURLToPath(new URL("../../bench/torch_online_peer.py", import.meta.url));
 
 export interface OnlinePeerOptions {
@@ -47,11 +46,8 @@ export type OnlinePeerResult =
 export async function torchOnlineSamplesPerSecond(
   options: OnlinePeerOptions = {},
 ): Promise<OnlinePeerResult> {
-  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8", timeout: 60_000 });
-  if (probe.error || probe.status !== 0) {
-    const why = probe.error?.message ?? probe.stderr.trim().split("\n").at(-1);
-    return { samplesPerSecond: null, reason: `PyTorch skipped: ${PYTHON} -c "import torch" failed (${why})` };
-  }
+  const missing = torchMissing();
+  if (missing) return { samplesPerSecond: null, reason: missing };
   const args = [
     SCRIPT,
     `--steps=${options.steps ?? 5000}`,

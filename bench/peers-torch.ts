@@ -4,8 +4,8 @@
  * (bench/torch_peer.py), so their rounds interleave with the others like any contestant's; each times
  * its own loop.
  */
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
-import { TORCH_ENV } from "./torch-env.js";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { PYTHON, TORCH_ENV, torchMissing } from "./torch-env.js";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createInterface, type Interface } from "node:readline";
@@ -13,7 +13,6 @@ import type { Contestant, Timing } from "./harness.js";
 import type { MlpTask } from "./homeostat.js";
 import { type ConvCase, cnnSteps, convFlops } from "./conv-workloads.js";
 
-const PYTHON = "/usr/bin/python3";
 const SCRIPT = fileURLToPath(new URL("../../bench/torch_peer.py", import.meta.url));
 
 export interface TorchPeer {
@@ -80,9 +79,8 @@ async function spawnPeer(): Promise<PeerProcess | string> {
  * 1.2–1.5× slower than one that stayed at one count.
  */
 export async function startTorch(): Promise<TorchPeer | string> {
-  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8", timeout: 60_000 });
-  if (probe.error || probe.status !== 0)
-    return `PyTorch skipped: ${PYTHON} -c "import torch" failed (${probe.error?.message ?? probe.stderr.trim().split("\n").at(-1)})`;
+  const missing = torchMissing();
+  if (missing) return missing;
   if (!existsSync(SCRIPT))
     return `PyTorch skipped: ${SCRIPT} is missing (the bench reads it from the repository's bench/ folder)`;
   const first = await spawnPeer();

@@ -86,10 +86,10 @@ export class RunningNormalizer {
   private m2: Float64Array;
   /** 1 − decay: the factor the past's weight is multiplied by at each row. */
   private keep: number;
-  /** `scale(j)` of every feature for the statistics as they are, valid until they change (a learner
+  /** `scale(j)` of every feature for the statistics as they are, while `scalesValid` (a learner
    * normalises a row, its replayed rows and the next row's prediction with one set of statistics);
-   * the array is refilled, not made again, when they have. */
-  private scales: Float64Array | null = null;
+   * refilled in place when they have changed. */
+  private readonly scales: Float64Array;
   private scalesValid = false;
   /** `center` of the options; 1 for a state saved before the option existed. */
   private center = 1;
@@ -103,7 +103,7 @@ export class RunningNormalizer {
     }
     const o = parseOptions(options, RUNNING_NORMALIZER_OPTIONS, "normalize");
     this.options = o;
-    [this.weight, this.means, this.m2] = [0, 1, 2].map(() => new Float64Array(inputs));
+    [this.weight, this.means, this.m2, this.scales] = [0, 1, 2, 3].map(() => new Float64Array(inputs));
     this.keep = 1 - o.decay;
     this.center = o.center;
   }
@@ -170,8 +170,8 @@ export class RunningNormalizer {
   }
 
   private currentScales(): Float64Array {
-    if (this.scales && this.scalesValid) return this.scales;
-    const scales = (this.scales ??= new Float64Array(this.inputs));
+    const scales = this.scales;
+    if (this.scalesValid) return scales;
     const { weight, m2 } = this;
     for (let j = 0; j < this.inputs; j++) {
       // scale(j), written out: one monomorphic loop over float64 arrays.

@@ -298,7 +298,7 @@ function sharedMemoryWorks(): boolean {
   }
 }
 
-/** Instantiate `bytes` (a variant's module) over a fresh memory, its multiply-add probed (kernels/adam.ts). */
+/** Instantiate `bytes` (a variant's module) over a fresh memory, its multiply-add probed (kernels/simd.ts). */
 export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
   const exports = new WebAssembly.Instance(module, {
     env: {
