@@ -133,6 +133,7 @@ export * from "./optim/index.js";
 
 export {
   fit,
+  fitSteps,
   evaluate,
   predict,
   earlyStopping,

@@ -16,6 +16,28 @@ export type { FitOptions, FitResult, TrainingState } from "./options.js";
  *   loss: "crossEntropy", metrics: ["accuracy"], seed: 1 });
  */
 export function fit(model: Sequential, data: LabeledData, opts: FitOptions): FitResult {
+  const steps = fitSteps(model, data, opts);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * `fit`, one optimiser step at a time: each `next()` trains one batch (the first also runs the observers'
+ * `onTrainBegin`, and the one after an epoch's last batch ends that epoch first) and yields the step count;
+ * the `next()` after the last batch ends the run and returns fit's result. The same weights as `fit` bit
+ * for bit, whatever runs between the steps: a program can turn its event loop, interleave two runs or
+ * stop between any two steps. The times fit reports leave out the time spent between the steps.
+ *
+ * @example
+ * for (const step of fitSteps(model, data, opts)) if (step % 100 === 0) await new Promise(setImmediate);
+ */
+export function* fitSteps(
+  model: Sequential,
+  data: LabeledData,
+  opts: FitOptions,
+): Generator<number, FitResult, void> {
   checkOptions(model, data, opts);
   const loss = typeof opts.loss === "string" ? lossByName(opts.loss) : opts.loss;
   const { train, validation } = splitValidation(data, opts.validationSplit, opts.validationData);
@@ -25,12 +47,20 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
   // Stryker disable next-line ArrayDeclaration: an observer without hooks changes nothing
   const observers = opts.observers ?? [];
   const started = performance.now();
+  let pausedFor = 0;
   for (const o of observers) o.onTrainBegin?.(run.control);
   for (; run.epoch < opts.epochs && run.stopReason === undefined; run.epoch++, run.batchIndex = 0) {
-    const epochStart = performance.now();
+    let epochStart = performance.now();
     run.beginEpoch();
-    for (; run.batchIndex < run.stepsPerEpoch && run.stopReason === undefined; run.batchIndex++)
+    for (; run.batchIndex < run.stepsPerEpoch && run.stopReason === undefined; run.batchIndex++) {
       run.trainBatch();
+      // The time the caller spends between two steps is not the run's.
+      const paused = performance.now();
+      yield run.step;
+      const away = performance.now() - paused;
+      epochStart += away;
+      pausedFor += away;
+    }
     run.endEpoch(validation, epochStart);
   }
   if (opts.checkpoint && run.stopReason === undefined) opts.checkpoint.save(run.snapshot(0));
@@ -40,7 +70,7 @@ export function fit(model: Sequential, data: LabeledData, opts: FitOptions): Fit
     stopReason: run.stopReason,
     failed: run.failed,
     samplesPerSecond: run.trainSeconds > 0 ? run.samples / run.trainSeconds : 0,
-    seconds: (performance.now() - started) / 1000,
+    seconds: (performance.now() - started - pausedFor) / 1000,
     optimizerState: run.optState,
   };
   for (const o of observers) o.onTrainEnd?.(history, run.control);

@@ -1,5 +1,5 @@
 export * from "./events.js";
-export { fit, type FitOptions, type FitResult } from "./fit.js";
+export { fit, fitSteps, type FitOptions, type FitResult } from "./fit.js";
 export {
   evaluate,
   predict,
