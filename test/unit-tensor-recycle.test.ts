@@ -221,3 +221,48 @@ for (const backend of ["js", "wasm"] as const) {
     for (const { view, copy } of kept) assert.deepEqual(view, copy);
   });
 }
+
+for (const backend of ["js", "wasm"] as const) {
+  test(`observers that keep no activations get them in arrays reused from step to step, same values (${backend})`, () => {
+    const seen = (keeps: boolean) => {
+      const steps: { arrays: Float32Array[]; values: Float32Array[] }[] = [];
+      run(
+        {
+          wantsActivations: true,
+          keepsActivations: keeps,
+          onBatchEnd(e) {
+            const arrays = ["1", "2"].flatMap((name) => {
+              const a = e.activations?.get(name) as LayerActivation;
+              return [a.output.data as Float32Array, a.preActivation?.data as Float32Array];
+            });
+            steps.push({ arrays, values: arrays.map((a) => a.slice()) });
+          },
+        },
+        backend,
+      );
+      return steps;
+    };
+    const [kept, borrowed] = [seen(true), seen(false)];
+    assert.equal(borrowed.length, 4);
+    borrowed.forEach((step, i) => {
+      assert.deepEqual(step.values, kept[i].values, `step ${i + 1}: the values of fresh copies`);
+      if (i > 0)
+        step.arrays.forEach((a, k) => assert.equal(a, borrowed[0].arrays[k], `step ${i + 1}, array ${k}`));
+    });
+  });
+
+  test(`fit gathers every batch into the same arrays (${backend})`, () => {
+    const arrays: ArrayBufferLike[][] = [];
+    run({ onBatchEnd: (e) => void arrays.push([e.batch.x.data.buffer, e.batch.y.data.buffer]) }, backend);
+    const offsets: number[][] = [];
+    run(
+      { onBatchEnd: (e) => void offsets.push([e.batch.x.data.byteOffset, e.batch.y.data.byteOffset]) },
+      backend,
+    );
+    assert.equal(arrays.length, 4);
+    for (let i = 1; i < 4; i++) {
+      assert.deepEqual(arrays[i], arrays[0]);
+      assert.deepEqual(offsets[i], offsets[0]);
+    }
+  });
+}

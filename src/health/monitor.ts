@@ -212,6 +212,7 @@ export function healthMonitor(opts: HealthMonitorOptions = {}): HealthMonitor {
     get wantsActivations() {
       return wantNext;
     },
+    keepsActivations: false, // its statistics are taken inside onBatchEnd
     // Gradients are read at check steps and when the loss blew up; copying them at every step cost ~3% of a step.
     wantsGradients: (loss) => wantNext || (!s.done && lossBlewUp(loss, t)),
     statistics: () => ({ checkEvery: t.checkEvery, points: s.series.points.slice() }),

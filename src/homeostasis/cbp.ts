@@ -55,6 +55,7 @@ export function continualBackprop(
     wantsGradients: () => false,
     replaced: () => replaced,
     unitsReplaced: () => replaced,
+    keepsActivations: false,
     get wantsActivations() {
       return true;
     },

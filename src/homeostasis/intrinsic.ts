@@ -50,6 +50,7 @@ export function intrinsicPlasticity(opts: IntrinsicPlasticityOptions = {}): Regu
     stateKey: "intrinsicPlasticity",
     wantsGradients: () => false,
     wantsActivations: true,
+    keepsActivations: false,
     getState: () => layers,
     setState: (s) => {
       layers = s as LayerState[] | null;

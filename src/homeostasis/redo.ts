@@ -57,6 +57,7 @@ export function redo(opts: RedoOptions = {}): Regulator & { recycled: () => numb
     wantsGradients: () => false,
     recycled: () => recycled,
     unitsReplaced: () => recycled,
+    keepsActivations: false,
     get wantsActivations() {
       return sampled();
     },

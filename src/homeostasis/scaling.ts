@@ -59,6 +59,7 @@ export function synapticScaling(opts: SynapticScalingOptions = {}): Regulator {
     stateKey: "synapticScaling",
     wantsGradients: () => false,
     wantsActivations: true,
+    keepsActivations: false,
     getState: () => layers,
     setState: (s) => {
       layers = s as LayerState[] | null;

@@ -25,7 +25,7 @@ import { Rng } from "../tensor/rng.js";
 import { deepCopy } from "../tensor/plain.js";
 import { add as addTerms } from "../autograd/ops.js";
 import { defineKind } from "../config/registry.js";
-import { activationsAsked, type BatchEvent, type TrainingControl } from "../train/events.js";
+import { activationsAsked, activationsKept, type BatchEvent, type TrainingControl } from "../train/events.js";
 import type { Regulator } from "./regulator.js";
 import { offerRows, storedBatch, withReplay } from "./vital-memory.js";
 import { freshKnob, freshLoop, type LoopState } from "./vital-state.js";
@@ -354,6 +354,9 @@ export function vitals(
     get wantsActivations() {
       const remedies = activationsAsked(running());
       return remedies === true || (monitor.wantsActivations && rows >= OWN_ROWS ? "outputs" : remedies);
+    },
+    get keepsActivations() {
+      return activationsKept(running());
     },
     // Its detectors read no gradient (the monitor's norms then read 0): only a running remedy may want them.
     wantsGradients: (loss) => running().some((r) => r.wantsGradients?.(loss) ?? true),

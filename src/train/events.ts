@@ -27,7 +27,10 @@ export interface BatchEvent {
   penalty: number;
   /** Each layer's output (and pre-activation, for layers with a nonlinearity) on this batch, by layer name ("0", "1", …); present when an observer sets `wantsActivations`. */
   activations?: ReadonlyMap<string, LayerActivation>;
-  /** The batch the step trained on (after augmentation and `transformBatch`). */
+  /**
+   * The batch the step trained on (after augmentation and `transformBatch`). The rows `fit` gathers are
+   * written into the same arrays every step: copy what you keep.
+   */
   batch: Batch;
 }
 
@@ -122,8 +125,18 @@ export interface Observer {
    * activations still run fused (when no other observer asks for more).
    */
   readonly wantsActivations?: boolean | "outputs";
+  /**
+   * False: this observer reads `BatchEvent.activations` inside its hooks only and keeps no array of them.
+   * When every observer that asks says so, `fit` copies the activations into arrays it reuses from step to
+   * step instead of new ones (each new one a C-heap allocation whose release can cost page faults later).
+   * Unset: the arrays are the observer's to keep.
+   */
+  readonly keepsActivations?: boolean;
   onTrainBegin?(control: TrainingControl): void;
-  /** Replace the batch before the forward pass (experience replay mixes stored samples in). */
+  /**
+   * Replace the batch before the forward pass (experience replay mixes stored samples in). The arrays of
+   * the batch `fit` hands in are reused by the next step: copy the rows you keep.
+   */
   transformBatch?(batch: Batch, control: TrainingControl): Batch | undefined;
   /** A scalar added to this batch's loss (EWC, SI, MAS, LwF, L2-Init penalties), or null for none. */
   lossTerm?(ctx: LossContext, control: TrainingControl): Tensor | null;
@@ -156,6 +169,11 @@ export interface History {
   /** Samples processed per second of training (validation excluded). */
   samplesPerSecond: number;
   seconds: number;
+}
+
+/** Whether some observer that asks for this step's activations may keep them (`keepsActivations` not false). */
+export function activationsKept(observers: readonly Observer[]): boolean {
+  return observers.some((o) => o.wantsActivations && o.keepsActivations !== false);
 }
 
 /** What the observers ask of a step's activations: all (true), outputs only, or nothing (false). */
