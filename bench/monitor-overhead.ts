@@ -4,8 +4,10 @@
  *       decay, batch 64, the bundled 8,000 training digits, 20 epochs unless --epochs says fewer), with the
  *       monitor as the CLI makes it (repair on);
  *   (b) 784-256-10 ReLU, Adam 1e-3, batch 64, one pass over 60,000 synthetic rows (an MNIST-sized epoch).
- * Runs are interleaved in pairs (without, with; the order alternating) so drift in the machine's speed hits
- * both sides alike; the figure is the median of the pairs' ratios. Each step is also timed (from one
+ * First, the two runs of a pair at once (`fitSteps`), taking turns CHUNK steps at a time: Σ of the monitored
+ * chunks ÷ Σ of the plain ones − 1, over --rounds rounds (a chunk pair sees nearly one machine; two whole runs
+ * seconds apart do not). Then whole runs, interleaved in pairs (without, with; the order alternating) so
+ * drift in the machine's speed hits both sides alike; that figure is the median of the pairs' ratios. Each step is also timed (from one
  * `onBatchEnd` to the next, the monitor's hooks included) and the steps pooled by their place between two
  * checks: the sum of the places' median step times, with the monitor over without, is a second figure
  * that a preempted run cannot inflate (it leaves out the few milliseconds a run spends outside its steps).
@@ -15,8 +17,8 @@
  *
  * Each run starts after a full collection and two turns of the event loop (`settle`; run with --expose-gc).
  *
- * node --expose-gc dist/bench/monitor-overhead.js [--pairs 5] [--epochs 20] [--rows 60000] [--threads 1]
- *   [--baseline DIR]
+ * node --expose-gc dist/bench/monitor-overhead.js [--rounds 3] [--pairs 5] [--epochs 20] [--rows 60000]
+ *   [--threads 1] [--baseline DIR]
  */
 import { cpus } from "node:os";
 import { resolve } from "node:path";
@@ -30,6 +32,7 @@ const pairs = Number(flag("pairs") ?? 5);
 const epochs = Number(flag("epochs") ?? 20);
 const rows = Number(flag("rows") ?? 60000);
 const threads = Number(flag("threads") ?? 1);
+const rounds = Number(flag("rounds") ?? 3);
 
 /** The parts of one build the runs need; a build is loaded whole, so its classes match its own `instanceof`. */
 async function loadBuild(dist: string) {
@@ -62,6 +65,13 @@ async function loadBuild(dist: string) {
     ...rng,
     ...tensor,
     ...fit,
+    // A build from before fitSteps runs each run whole (its runs cannot take turns: no interleaved chunks).
+    stepwise: "fitSteps" in fit,
+    fitSteps:
+      fit.fitSteps ??
+      function* whole(...args: unknown[]) {
+        return fit.fit(...args);
+      },
   };
 }
 type Build = Awaited<ReturnType<typeof loadBuild>>;
@@ -80,7 +90,8 @@ const CHECK_EVERY = 20;
 
 interface Workload {
   name: string;
-  run(b: Build, monitor: boolean): Times;
+  /** The run's training, one step a `next()` (fitSteps), with these observers. */
+  steps(b: Build, observers: unknown[]): Generator<number, unknown, void>;
 }
 
 /**
@@ -105,7 +116,11 @@ function timedMonitor(b: Build, spent: { seconds: number }): Record<string, unkn
   return monitor;
 }
 
-function timed(b: Build, monitor: boolean, train: (observers: unknown[]) => void): Times {
+function timed(
+  b: Build,
+  monitor: boolean,
+  train: (observers: unknown[]) => Generator<number, unknown, void>,
+): Times {
   const spent = { seconds: 0 };
   const steps: number[][] = Array.from({ length: CHECK_EVERY }, () => []);
   let last = 0;
@@ -123,7 +138,7 @@ function timed(b: Build, monitor: boolean, train: (observers: unknown[]) => void
   const observers = monitor ? [timedMonitor(b, spent), stepTimer] : [stepTimer];
   const started = performance.now();
   const cpu = process.cpuUsage();
-  train(observers);
+  for (const run = train(observers); !run.next().done; );
   const used = process.cpuUsage(cpu);
   const wall = (performance.now() - started) / 1000;
   return { wall, cpu: (used.user + used.system) / 1e6, hooks: spent.seconds / wall, steps };
@@ -131,7 +146,7 @@ function timed(b: Build, monitor: boolean, train: (observers: unknown[]) => void
 
 const demoMnist: Workload = {
   name: `demo mnist, ${epochs} epoch(s) of 8,000 digits`,
-  run(b, monitor) {
+  steps(b, observers) {
     const { train } = b.loadBundledMnist();
     const data = { x: new b.Tensor(train.x, [train.n, 784]), y: new b.Tensor(train.y, [train.n, 10]) };
     const model = new b.Sequential([
@@ -139,18 +154,16 @@ const demoMnist: Workload = {
       new b.Dropout(0.2),
       new b.Dense(10, { activation: "softmax" }),
     ]).build(784, new b.Rng(1));
-    return timed(b, monitor, (observers) =>
-      b.fit(model, data, {
-        epochs,
-        batchSize: 64,
-        optimizer: b.adam({ lr: 2e-3 }),
-        loss: "crossEntropy",
-        seed: 1,
-        schedule: b.cosineWithWarmup({ warmupSteps: 0, totalSteps: 2500 }),
-        augment: b.randomShift(28, 28, 2),
-        observers,
-      }),
-    );
+    return b.fitSteps(model, data, {
+      epochs,
+      batchSize: 64,
+      optimizer: b.adam({ lr: 2e-3 }),
+      loss: "crossEntropy",
+      seed: 1,
+      schedule: b.cosineWithWarmup({ warmupSteps: 0, totalSteps: 2500 }),
+      augment: b.randomShift(28, 28, 2),
+      observers,
+    });
   },
 };
 
@@ -180,23 +193,21 @@ function makeRows(n: number): { x: Float32Array; y: Float32Array } {
 
 const adam60k: Workload = {
   name: `784-256-10 Adam, batch 64, ${rows.toLocaleString("en")} rows`,
-  run(b, monitor) {
+  steps(b, observers) {
     const { x, y } = syntheticRows(rows);
     const data = { x: new b.Tensor(x, [rows, 784]), y: new b.Tensor(y, [rows, 10]) };
     const model = new b.Sequential([
       new b.Dense(256, { activation: "relu" }),
       new b.Dense(10, { activation: "softmax" }),
     ]).build(784, new b.Rng(1));
-    return timed(b, monitor, (observers) =>
-      b.fit(model, data, {
-        epochs: 1,
-        batchSize: 64,
-        optimizer: b.adam({ lr: 1e-3 }),
-        loss: "crossEntropy",
-        seed: 1,
-        observers,
-      }),
-    );
+    return b.fitSteps(model, data, {
+      epochs: 1,
+      batchSize: 64,
+      optimizer: b.adam({ lr: 1e-3 }),
+      loss: "crossEntropy",
+      seed: 1,
+      observers,
+    });
   },
 };
 
@@ -230,7 +241,7 @@ async function settle(): Promise<void> {
 /** One run of `w`, from a settled heap. */
 async function settledRun(w: Workload, b: Build, monitor: boolean): Promise<Times> {
   await settle();
-  return w.run(b, monitor);
+  return timed(b, monitor, (observers) => w.steps(b, observers));
 }
 
 async function measure(
@@ -258,6 +269,54 @@ async function measure(
   return measured;
 }
 
+/** Steps in a chunk of the interleaved runs: a multiple of the check period, so every chunk holds as many checks. */
+const CHUNK = 5 * CHECK_EVERY;
+
+/**
+ * The two runs of a pair at once, taking turns CHUNK steps at a time (which of them goes first alternating
+ * from chunk to chunk), each chunk timed. The machine's speed drifts over seconds (±20% between two
+ * whole runs here); two neighbouring chunks of ~0.15 s see nearly the same machine. The monitor is the
+ * CLI's, unwrapped (its hooks not timed), and the run without it has no observer at all, as a user's
+ * plain `fit`. Returns each pair of chunks' seconds, [with, without]. Null for a build without `fitSteps`.
+ */
+async function interleavedRound(w: Workload, b: Build, round: number): Promise<[number, number][] | null> {
+  if (!b.stepwise) return null;
+  await settle();
+  // Which run's model is made first, and which run goes first, alternate from round to round: the first to
+  // allocate takes the lower blocks of the wasm memory.
+  const make = (side: number) =>
+    side === 0 ? w.steps(b, [b.healthMonitor({ repair: true, seed: 1 })]) : w.steps(b, []);
+  const first = round % 2;
+  const made = [make(first), make(1 - first)];
+  const runs = first === 0 ? made : [made[1], made[0]];
+  const done = [false, false];
+  const chunks: [number, number][] = [];
+  for (let c = 0; !done[0] || !done[1]; c++) {
+    const seconds: [number, number] = [0, 0];
+    for (const side of (c + first) % 2 === 0 ? [0, 1] : [1, 0]) {
+      const t0 = performance.now();
+      for (let k = 0; k < CHUNK && !done[side]; k++) done[side] = runs[side].next().done === true;
+      seconds[side] = (performance.now() - t0) / 1000;
+    }
+    chunks.push(seconds);
+  }
+  return chunks;
+}
+
+/** The chunks' cost (Σ with ÷ Σ without − 1) and the quartiles of the chunk pairs' ratios − 1, over `rounds` rounds. */
+async function interleaved(w: Workload, b: Build): Promise<{ total: number; quartiles: number[] } | null> {
+  const all: [number, number][] = [];
+  for (let r = 0; r < rounds; r++) {
+    const chunks = await interleavedRound(w, b, r);
+    if (!chunks) return null;
+    all.push(...chunks);
+  }
+  const sum = (side: 0 | 1) => all.reduce((t, c) => t + c[side], 0);
+  const ratios = all.map(([on, off]) => on / off - 1).sort((p, q) => p - q);
+  const q = (f: number) => ratios[Math.min(ratios.length - 1, Math.floor(f * ratios.length))];
+  return { total: sum(0) / sum(1) - 1, quartiles: [q(0.25), q(0.5), q(0.75)] };
+}
+
 const here = resolve(new URL("..", import.meta.url).pathname);
 const builds = [{ label: "this build", build: await loadBuild(here) }];
 const baseline = flag("baseline");
@@ -267,21 +326,25 @@ console.log(`CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores; ${th
 if (!(globalThis as { gc?: unknown }).gc)
   console.log("note: run with --expose-gc, so each run starts from a collected heap (see `settle`)\n");
 console.log(
-  "| run | build | wall time | CPU time | inside the hooks | steps' medians | wall time of each pair |",
+  "| run | build | interleaved chunks | chunk pairs' quartiles | wall time | CPU time | inside the hooks | steps' medians | wall time of each pair |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const w of [demoMnist, adam60k]) {
   const r = await measure(w, builds);
-  for (const { label } of builds) {
+  for (const { label, build } of builds) {
     const m = r.get(label)!;
     const a = m.pairs;
     const [wall, cpu, hooks] = (["wall", "cpu", "hooks"] as const).map((k) => median(a.map((x) => x[k])));
     const each = a.map((x) => pct(x.wall)).join(", ");
+    const chunks = await interleaved(w, build);
+    const [total, quartiles] = chunks
+      ? [pct(chunks.total), chunks.quartiles.map(pct).join(" / ")]
+      : ["–", "–"];
     console.log(
-      `| ${w.name} | ${label} | ${pct(wall)} | ${pct(cpu)} | ${pct(hooks)} | ${pct(stepCost(m))} | ${each} |`,
+      `| ${w.name} | ${label} | **${total}** | ${quartiles} | ${pct(wall)} | ${pct(cpu)} | ${pct(hooks)} | ${pct(stepCost(m))} | ${each} |`,
     );
   }
 }
 console.log(
-  `\nMedians over ${pairs} interleaved pairs: (with monitor ÷ without) − 1 in wall and CPU time, and the share of the run with the monitor spent inside its hooks. Steps' medians: each step timed, the steps pooled by their place between two checks (every ${CHECK_EVERY} steps), Σ of the places' medians with the monitor ÷ without − 1. Target ≤ 3% of wall time.`,
+  `\nInterleaved chunks: the two runs of a pair at once, taking turns ${CHUNK} steps at a time, over ${rounds} round(s): Σ of the chunks with the monitor ÷ Σ without − 1 (and the quartiles of the chunk pairs' ratios − 1). Then medians over ${pairs} interleaved pairs of whole runs: (with monitor ÷ without) − 1 in wall and CPU time, and the share of the run with the monitor spent inside its hooks. Steps' medians: each step timed, the steps pooled by their place between two checks (every ${CHECK_EVERY} steps), Σ of the places' medians with the monitor ÷ without − 1. Target ≤ 3% of wall time.`,
 );
