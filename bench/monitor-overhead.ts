@@ -67,11 +67,7 @@ async function loadBuild(dist: string) {
     ...fit,
     // A build from before fitSteps runs each run whole (its runs cannot take turns: no interleaved chunks).
     stepwise: "fitSteps" in fit,
-    fitSteps:
-      fit.fitSteps ??
-      function* whole(...args: unknown[]) {
-        return fit.fit(...args);
-      },
+    fitSteps: fit.fitSteps ?? ((...args: unknown[]) => [fit.fit(...args)].values()),
   };
 }
 type Build = Awaited<ReturnType<typeof loadBuild>>;
