@@ -266,3 +266,25 @@ for (const backend of ["js", "wasm"] as const) {
     }
   });
 }
+
+test("a batch larger than the data gathers into an array of the data's size", () => {
+  useBackend("js");
+  const rng = new Rng(3);
+  const x = new Float32Array(64 * 100).map(() => rng.next());
+  const y = new Float32Array(64 * 2).map((_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0));
+  const model = new Sequential([new Dense(2, { activation: "softmax" })]).build(100, new Rng(1));
+  const bytes: number[] = [];
+  fit(
+    model,
+    { x: new Tensor(x, [64, 100]), y: new Tensor(y, [64, 2]) },
+    {
+      epochs: 2,
+      batchSize: 1_000_000,
+      optimizer: sgd({ lr: 0.1 }),
+      loss: "crossEntropy",
+      seed: 1,
+      observers: [{ onBatchEnd: (e) => void bytes.push(e.batch.x.data.buffer.byteLength) }],
+    },
+  );
+  assert.deepEqual(bytes, [64 * 100 * 4, 64 * 100 * 4]);
+});

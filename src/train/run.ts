@@ -284,9 +284,12 @@ export class TrainingRun {
     return batch;
   }
 
-  /** The array a batch's inputs (0) or targets (1) of `cols` columns are gathered into: room for a full batch. */
+  /**
+   * The array a batch's inputs (0) or targets (1) of `cols` columns are gathered into: room for a full
+   * batch, or for every row where there are fewer.
+   */
   private batchArray(which: 0 | 1, cols: number): Float32Array {
-    const size = this.opts.batchSize * cols;
+    const size = Math.min(this.opts.batchSize, this.order.length) * cols;
     let a = this.batchArrays[which];
     if (!a || a.length !== size) this.batchArrays[which] = a = allocFloat32(size);
     return a;
