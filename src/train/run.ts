@@ -1,7 +1,7 @@
 import { grad } from "../autograd/backward.js";
 import { type DeferredGradients, settleAll } from "../autograd/deferred.js";
 import { add } from "../autograd/ops.js";
-import { allocFloat32, backend, copyFloat32, keptCopy, stepPoolFor } from "../backend/index.js";
+import { allocFloat32, backend, copyFloat32, stepPoolFor } from "../backend/index.js";
 import type { Loss } from "../losses/losses.js";
 import type { ForwardContext } from "../nn/layer.js";
 import type { Sequential } from "../nn/sequential.js";
@@ -11,8 +11,9 @@ import { applyUpdates, residentState } from "../optim/transform.js";
 import { ConfigError } from "../tensor/errors.js";
 import type { ArrayPool } from "../tensor/recycle.js";
 import type { Rng } from "../tensor/rng.js";
-import { Tensor } from "../tensor/tensor.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { evaluate, type LabeledData, lossAndOutput, MetricAccumulator, type MetricName } from "./evaluate.js";
+import { StepArrays } from "./step-arrays.js";
 import type { FitOptions, TrainingState } from "./options.js";
 import {
   activationsAsked,
@@ -62,21 +63,9 @@ export class TrainingRun {
   private readonly lossTerms: readonly Observer[];
   /** Copies of the gradients for observers, and the live arrays for `onGradients`. */
   private readonly gradCopies = new Map<string, Float32Array>();
-  /**
-   * The arrays each step's batch is gathered into (inputs, targets), made at the first step and reused by
-   * every later one: a new 200 KB array every step (784 inputs, batch 64) came from the C heap, whose
-   * release at a later collection made the allocator hand pages back to the system and fault them in
-   * again (~2,500 page faults a 60,000-row run, 10.5 µs each on a VM). In the backend's memory where it
-   * keeps one, where the first layer's product reads them in place.
-   */
-  private readonly batchArrays: (Float32Array | null)[] = [null, null];
-  /**
-   * The activations' copies by layer (pre-activations under `${layer}:pre`), reused from step to step when
-   * no observer keeps them (`keepsActivations`): the health monitor's ~130 KB a check on a 784-256-10 batch
-   * of 64 were otherwise new C-heap arrays (~1,500 page faults a 60,000-row run on a VM).
-   */
-  private readonly activationCopies = new Map<string, Float32Array>();
   private readonly liveGrads = new Map<string, Float32Array>();
+  /** Each batch's arrays and the activations' copies for observers that keep none, reused from step to step. */
+  private readonly arrays: StepArrays;
   /** Weight gradients left as factors this step, for an optimiser that fuses them (`stepDeferred`). */
   private readonly deferred: DeferredGradients = new Map();
   /** The arrays of one step's forward and backward passes, reused by the next (recycle.ts), the model's. */
@@ -109,6 +98,7 @@ export class TrainingRun {
     const n = train.x.shape[0];
     this.stepsPerEpoch = Math.ceil(n / opts.batchSize);
     this.order = new Int32Array(n).map((_, i) => i);
+    this.arrays = new StepArrays(Math.min(opts.batchSize, n));
     this.epochs = r ? [...r.epochs] : [];
     this.lossTerms = this.observers.filter((o) => o.lossTerm);
     this.acc = new MetricAccumulator(this.metrics);
@@ -276,23 +266,12 @@ export class TrainingRun {
   private gatherBatch(start: number, rows: number): Batch {
     const { x, y } = this.train;
     const inDim = x.shape[1];
-    const xb = gatherRows(x, this.order, start, rows, inDim, this.batchArray(0, inDim));
-    const yb = gatherRows(y, this.order, start, rows, y.shape[1], this.batchArray(1, y.shape[1]));
+    const xb = this.arrays.gather(0, x, this.order, start, rows);
+    const yb = this.arrays.gather(1, y, this.order, start, rows);
     if (this.opts.augment) this.opts.augment(xb.data as Float32Array, rows, inDim, this.rngs.augment);
     let batch: Batch = { x: xb, y: yb };
     for (const o of this.observers) batch = o.transformBatch?.(batch, this.control) ?? batch;
     return batch;
-  }
-
-  /**
-   * The array a batch's inputs (0) or targets (1) of `cols` columns are gathered into: room for a full
-   * batch, or for every row where there are fewer.
-   */
-  private batchArray(which: 0 | 1, cols: number): Float32Array {
-    const size = Math.min(this.opts.batchSize, this.order.length) * cols;
-    let a = this.batchArrays[which];
-    if (!a || a.length !== size) this.batchArrays[which] = a = allocFloat32(size);
-    return a;
   }
 
   /** Forward, loss (with the observers' penalty terms), backward, gradient hooks and clipping. */
@@ -307,7 +286,7 @@ export class TrainingRun {
     if (activations) {
       const copy = activationsKept(this.observers)
         ? (_key: string, t: Tensor) => t.clone()
-        : (key: string, t: Tensor) => this.reusedCopy(key, t);
+        : (key: string, t: Tensor) => this.arrays.copy(key, t);
       ctx.onActivation = (layer, out, pre) =>
         activations.set(layer, {
           output: copy(layer, out),
@@ -364,14 +343,6 @@ export class TrainingRun {
     return optimizer.lr * scheduled * this.plateauFactor * this.lrScale;
   }
 
-  /** `t` copied into the array the last copy under `key` went to, where it fits (`keptCopy`). */
-  private reusedCopy(key: string, t: Tensor): Tensor {
-    if (!(t.data instanceof Float32Array)) return t.clone();
-    const copy = keptCopy(this.activationCopies.get(key), t.data);
-    this.activationCopies.set(key, copy);
-    return new Tensor(copy, t.shape);
-  }
-
   /** Observers see the gradients; the optimiser is about to turn these arrays into updates. */
   private copyGradients(grads: Float32Array[]): void {
     this.params.forEach(([name], i) => {
@@ -424,24 +395,6 @@ export class TrainingRun {
     this.epochs.push(event);
     for (const o of this.observers) o.onEpochEnd?.(event, this.control);
   }
-}
-
-/** Rows order[start .. start+rows) of a matrix, as a [rows, cols] tensor over the start of `into`. */
-function gatherRows(
-  t: Tensor,
-  order: Int32Array,
-  start: number,
-  rows: number,
-  cols: number,
-  into: Float32Array,
-): Tensor {
-  const out = rows * cols === into.length ? into : into.subarray(0, rows * cols);
-  const src = t.data;
-  for (let r = 0; r < rows; r++) {
-    const from = order[start + r] * cols;
-    out.set(src.subarray(from, from + cols), r * cols);
-  }
-  return new Tensor(out, [rows, cols]);
 }
 
 /** The gradients of a step no observer asked for. */
