@@ -5,15 +5,15 @@
  *       monitor as the CLI makes it (repair on);
  *   (b) 784-256-10 ReLU, Adam 1e-3, batch 64, one pass over 60,000 synthetic rows (an MNIST-sized epoch).
  * First, the two runs of a pair at once (`fitSteps`), taking turns CHUNK steps at a time: Σ of the monitored
- * chunks ÷ Σ of the plain ones − 1, over --rounds rounds (a chunk pair sees nearly one machine; two whole runs
- * seconds apart do not). Then whole runs, interleaved in pairs (without, with; the order alternating) so
- * drift in the machine's speed hits both sides alike; that figure is the median of the pairs' ratios. Each step is also timed (from one
- * `onBatchEnd` to the next, the monitor's hooks included) and the steps pooled by their place between two
- * checks: the sum of the places' median step times, with the monitor over without, is a second figure
- * that a preempted run cannot inflate (it leaves out the few milliseconds a run spends outside its steps).
- * `--baseline DIR` also measures another
- * build (the `dist` folder of an older checkout) in the same process and the same interleaving, for
- * before/after figures that share one machine state. Prints a markdown table for docs/health.md.
+ * chunks ÷ Σ of the plain ones − 1, over --rounds rounds (a chunk pair sees nearly one machine; two whole
+ * runs seconds apart do not). Then whole runs, interleaved in pairs (without, with; the order alternating)
+ * so drift in the machine's speed hits both sides alike; that figure is the median of the pairs' ratios.
+ * Each step is also timed (from one `onBatchEnd` to the next, the monitor's hooks included) and the steps
+ * pooled by their place between two checks: the sum of the places' median step times, with the monitor
+ * over without, is a figure that a preempted run cannot inflate (it leaves out the few milliseconds a run
+ * spends outside its steps). `--baseline DIR` also measures another build (the `dist` folder of an older
+ * checkout) in the same process and the same interleaving, for before/after figures that share one
+ * machine state. Prints a markdown table for docs/health.md.
  *
  * Each run starts after a full collection and two turns of the event loop (`settle`; run with --expose-gc).
  *
