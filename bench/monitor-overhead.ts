@@ -282,14 +282,14 @@ async function interleavedRound(w: Workload, b: Build, round: number): Promise<[
   // allocate takes the lower blocks of the wasm memory.
   const make = (side: number) =>
     side === 0 ? w.steps(b, [b.healthMonitor({ repair: true, seed: 1 })]) : w.steps(b, []);
-  const first = round % 2;
-  const made = [make(first), make(1 - first)];
-  const runs = first === 0 ? made : [made[1], made[0]];
+  const order = round % 2 === 0 ? [0, 1] : [1, 0];
+  const runs: Generator<number, unknown, void>[] = [];
+  for (const side of order) runs[side] = make(side);
   const done = [false, false];
   const chunks: [number, number][] = [];
   for (let c = 0; !done[0] || !done[1]; c++) {
     const seconds: [number, number] = [0, 0];
-    for (const side of (c + first) % 2 === 0 ? [0, 1] : [1, 0]) {
+    for (const side of c % 2 === 0 ? order : [...order].reverse()) {
       const t0 = performance.now();
       for (let k = 0; k < CHUNK && !done[side]; k++) done[side] = runs[side].next().done === true;
       seconds[side] = (performance.now() - t0) / 1000;

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { readRowStream, type StreamedRow } from "../data/row-stream.js";
 import { rowWhere } from "../data/rows.js";
 import { backend } from "../backend/index.js";
-import { LEARNER_FILE, openLearner, saveLearner } from "../io/learner-file.js";
+import { LEARNER_FILE, loadLearner, saveLearner } from "../io/learner-file.js";
 import { Learner, type LearnerConfig, type Prediction } from "../learner/learner.js";
 import { parseLearnerConfig, savedConfig } from "../learner/config.js";
 import { LiveSampler } from "../report/live-record.js";
@@ -142,9 +142,7 @@ async function setUp(o: LiveOptions): Promise<{ cfg: LiveConfig; learner: Learne
     throw new UsageError(
       `--resume ${o.resume}: no ${LEARNER_FILE} there; expected a folder live --checkpoint wrote`,
     );
-  const opened = openLearner(dir);
-  o.kernels?.(opened.backend);
-  const learner = opened.learner();
+  const learner = await loadLearner(dir, o.kernels);
   const recordFile = join(dir, LIVE_RECORD_FILE);
   const saved = existsSync(recordFile) ? readRunRecord(recordFile) : undefined;
   const cfg = o.config

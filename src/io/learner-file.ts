@@ -26,9 +26,17 @@ export async function saveLearner(learner: Learner, dir: string): Promise<string
   return path;
 }
 
-/** The learner `saveLearner` wrote to `dir`, on the backend active now. */
-export async function loadLearner(dir: string): Promise<Learner> {
-  return openLearner(dir).learner();
+/**
+ * The learner `saveLearner` wrote to `dir`, on the backend active once `beforeLoad`, when given, has been
+ * told the backend the file names (null: a file saved before it was kept) and has chosen the kernels.
+ */
+export async function loadLearner(
+  dir: string,
+  beforeLoad?: (backend: string | null) => void,
+): Promise<Learner> {
+  const opened = openLearner(dir);
+  beforeLoad?.(opened.backend);
+  return opened.learner();
 }
 
 /** The file `saveLearner` wrote to `dir`, checked: the backend it names, then its learner (`OpenedLearner`). */

@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import { join } from "node:path";
-import { openLearner } from "../io/learner-file.js";
+import { loadLearner } from "../io/learner-file.js";
 import type { Learner } from "../learner/learner.js";
 import { DataError } from "../tensor/errors.js";
 import { type TraceRow, traceLearner } from "./replay-trace.js";
@@ -94,9 +94,7 @@ async function startingPoint(
     if (seq + 1 < logFirst) break;
     const where = join(dir, "checkpoints", seqName(seq));
     try {
-      const opened = openLearner(where);
-      beforeLoad?.(opened.backend);
-      return { learner: opened.learner(), seq };
+      return { learner: await loadLearner(where, beforeLoad), seq };
     } catch (e) {
       warn(`${where}: skipped a damaged checkpoint (${(e as Error).message})`);
     }
