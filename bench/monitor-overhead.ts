@@ -17,8 +17,15 @@
  *
  * Each run starts after a full collection and two turns of the event loop (`settle`; run with --expose-gc).
  *
- * node --expose-gc dist/bench/monitor-overhead.js [--rounds 3] [--pairs 5] [--epochs 20] [--rows 60000]
- *   [--threads 1] [--baseline DIR]
+ * `--check-every N` gives the monitor another check period than its default (20 steps), to see what the period
+ * costs; "after the first chunk" leaves out each round's first CHUNK steps, where a run pays once for what it
+ * sets up (the monitor's first touch of its rollback snapshots), to separate that from what every check costs.
+ *
+ * A chunk pair's ratio scatters by ±4% here, so each run takes as many rounds as give it --chunks chunk pairs
+ * (150: a standard error near 0.3%; at least --rounds): the short 60,000-row run takes more than the demo.
+ *
+ * node --expose-gc dist/bench/monitor-overhead.js [--rounds 3] [--chunks 150] [--pairs 5] [--epochs 20]
+ *   [--rows 60000] [--threads 1] [--check-every 20] [--baseline DIR]
  */
 import { cpus } from "node:os";
 import { resolve } from "node:path";
@@ -33,6 +40,8 @@ const epochs = Number(flag("epochs") ?? 20);
 const rows = Number(flag("rows") ?? 60000);
 const threads = Number(flag("threads") ?? 1);
 const rounds = Number(flag("rounds") ?? 3);
+const minChunks = Number(flag("chunks") ?? 150);
+const checkEvery = flag("check-every");
 
 /** The parts of one build the runs need; a build is loaded whole, so its classes match its own `instanceof`. */
 async function loadBuild(dist: string) {
@@ -81,8 +90,16 @@ interface Times {
   steps: number[][];
 }
 
-/** The monitor's default check period: the steps are pooled by their place in it. */
-const CHECK_EVERY = 20;
+/** The monitor's check period (its default, 20, unless --check-every): the steps are pooled by their place in it. */
+const CHECK_EVERY = Number(checkEvery ?? 20);
+
+/** The monitor as the CLI makes it (repair on), with --check-every's period where given. */
+const makeMonitor = (b: Build) =>
+  b.healthMonitor({
+    repair: true,
+    seed: 1,
+    ...(checkEvery ? { thresholds: { checkEvery: CHECK_EVERY } } : {}),
+  });
 
 interface Workload {
   name: string;
@@ -99,7 +116,7 @@ interface Workload {
  * against 0.4–0.7% for the bare monitor), a cost that was the bench's, not the monitor's.
  */
 function timedMonitor(b: Build, spent: { seconds: number }): Record<string, unknown> {
-  const monitor = b.healthMonitor({ repair: true, seed: 1 }) as Record<string, unknown>;
+  const monitor = makeMonitor(b) as Record<string, unknown>;
   for (const hook of ["onTrainBegin", "onGradients", "wantsGradients", "onBatchEnd", "onEpochEnd"]) {
     const inner = monitor[hook] as (...a: unknown[]) => unknown;
     monitor[hook] = (...args: unknown[]) => {
@@ -280,8 +297,7 @@ async function interleavedRound(w: Workload, b: Build, round: number): Promise<[
   await settle();
   // Which run's model is made first, and which run goes first, alternate from round to round: the first to
   // allocate takes the lower blocks of the wasm memory.
-  const make = (side: number) =>
-    side === 0 ? w.steps(b, [b.healthMonitor({ repair: true, seed: 1 })]) : w.steps(b, []);
+  const make = (side: number) => (side === 0 ? w.steps(b, [makeMonitor(b)]) : w.steps(b, []));
   const order = round % 2 === 0 ? [0, 1] : [1, 0];
   const runs: Generator<number, unknown, void>[] = [];
   for (const side of order) runs[side] = make(side);
@@ -299,32 +315,50 @@ async function interleavedRound(w: Workload, b: Build, round: number): Promise<[
   return chunks;
 }
 
-/** The chunks' cost (Σ with ÷ Σ without − 1) and the quartiles of the chunk pairs' ratios − 1, over `rounds` rounds. */
-async function interleaved(w: Workload, b: Build): Promise<{ total: number; quartiles: number[] } | null> {
+/**
+ * The chunks' cost (Σ with ÷ Σ without − 1), the same after each round's first chunk, and the quartiles of
+ * the chunk pairs' ratios − 1, over `rounds` rounds or as many more as give `minChunks` chunk pairs.
+ */
+async function interleaved(
+  w: Workload,
+  b: Build,
+): Promise<{ total: number; later: number; quartiles: number[]; rounds: number; chunks: number } | null> {
   const all: [number, number][] = [];
-  for (let r = 0; r < rounds; r++) {
+  const later: [number, number][] = [];
+  let r = 0;
+  for (; r < rounds || all.length < minChunks; r++) {
     const chunks = await interleavedRound(w, b, r);
     if (!chunks) return null;
     all.push(...chunks);
+    later.push(...chunks.slice(1));
   }
-  const sum = (side: 0 | 1) => all.reduce((t, c) => t + c[side], 0);
+  const cost = (c: [number, number][]) =>
+    c.reduce((t, x) => t + x[0], 0) / c.reduce((t, x) => t + x[1], 0) - 1;
   const ratios = all.map(([on, off]) => on / off - 1).sort((p, q) => p - q);
   const q = (f: number) => ratios[Math.min(ratios.length - 1, Math.floor(f * ratios.length))];
-  return { total: sum(0) / sum(1) - 1, quartiles: [q(0.25), q(0.5), q(0.75)] };
+  return {
+    total: cost(all),
+    later: cost(later),
+    quartiles: [q(0.25), q(0.5), q(0.75)],
+    rounds: r,
+    chunks: all.length,
+  };
 }
 
 const here = resolve(new URL("..", import.meta.url).pathname);
 const builds = [{ label: "this build", build: await loadBuild(here) }];
 const baseline = flag("baseline");
 if (baseline) builds.unshift({ label: `baseline (${baseline})`, build: await loadBuild(baseline) });
-const pct = (r: number): string => `${(100 * r).toFixed(1)}%`;
-console.log(`CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores; ${threads} kernel thread(s)\n`);
+const pct = (r: number): string => (Number.isFinite(r) ? `${(100 * r).toFixed(1)}%` : "–");
+console.log(
+  `CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores; ${threads} kernel thread(s); a check every ${CHECK_EVERY} steps\n`,
+);
 if (!(globalThis as { gc?: unknown }).gc)
   console.log("note: run with --expose-gc, so each run starts from a collected heap (see `settle`)\n");
 console.log(
-  "| run | build | interleaved chunks | chunk pairs' quartiles | wall time | CPU time | inside the hooks | steps' medians | wall time of each pair |",
+  "| run | build | interleaved chunks | after the first chunk | chunk pairs' quartiles | wall time | CPU time | inside the hooks | steps' medians | wall time of each pair |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const w of [demoMnist, adam60k]) {
   const r = await measure(w, builds);
   for (const { label, build } of builds) {
@@ -333,14 +367,18 @@ for (const w of [demoMnist, adam60k]) {
     const [wall, cpu, hooks] = (["wall", "cpu", "hooks"] as const).map((k) => median(a.map((x) => x[k])));
     const each = a.map((x) => pct(x.wall)).join(", ");
     const chunks = await interleaved(w, build);
-    const [total, quartiles] = chunks
-      ? [pct(chunks.total), chunks.quartiles.map(pct).join(" / ")]
-      : ["–", "–"];
+    const [total, later, quartiles] = chunks
+      ? [
+          `**${pct(chunks.total)}** (${chunks.rounds} × ${Math.round(chunks.chunks / chunks.rounds)})`,
+          pct(chunks.later),
+          chunks.quartiles.map(pct).join(" / "),
+        ]
+      : ["**–**", "–", "–"];
     console.log(
-      `| ${w.name} | ${label} | **${total}** | ${quartiles} | ${pct(wall)} | ${pct(cpu)} | ${pct(hooks)} | ${pct(stepCost(m))} | ${each} |`,
+      `| ${w.name} | ${label} | ${total} | ${later} | ${quartiles} | ${pct(wall)} | ${pct(cpu)} | ${pct(hooks)} | ${pct(stepCost(m))} | ${each} |`,
     );
   }
 }
 console.log(
-  `\nInterleaved chunks: the two runs of a pair at once, taking turns ${CHUNK} steps at a time, over ${rounds} round(s): Σ of the chunks with the monitor ÷ Σ without − 1 (and the quartiles of the chunk pairs' ratios − 1). Then medians over ${pairs} interleaved pairs of whole runs: (with monitor ÷ without) − 1 in wall and CPU time, and the share of the run with the monitor spent inside its hooks. Steps' medians: each step timed, the steps pooled by their place between two checks (every ${CHECK_EVERY} steps), Σ of the places' medians with the monitor ÷ without − 1. Target ≤ 3% of wall time.`,
+  `\nInterleaved chunks: the two runs of a pair at once, taking turns ${CHUNK} steps at a time, over at least ${rounds} round(s) and ${minChunks} chunk pairs (rounds × chunk pairs a round in brackets): Σ of the chunks with the monitor ÷ Σ without − 1, the same leaving out each round's first chunk (a run's set-up), and the quartiles of the chunk pairs' ratios − 1. Then medians over ${pairs} interleaved pairs of whole runs: (with monitor ÷ without) − 1 in wall and CPU time, and the share of the run with the monitor spent inside its hooks. Steps' medians: each step timed, the steps pooled by their place between two checks (every ${CHECK_EVERY} steps), Σ of the places' medians with the monitor ÷ without − 1. Target ≤ 3% of wall time.`,
 );
