@@ -49,6 +49,7 @@ export const SLOW_FILES = [
   "cli-live", // 24 s: homeostat live child processes
   "homeostasis-vitals-quiet", // 11 s: homeostat train child processes
   "io-safetensors-torch", // 11 s: CLI child processes over safetensors files
+  "bench-monitor-overhead", // 6 s: the monitor bench as a child process, over short runs
 ];
 
 /** The compiled test files of a tier, as paths from the repository root. */
