@@ -5,8 +5,8 @@
  *       monitor as the CLI makes it (repair on);
  *   (b) 784-256-10 ReLU, Adam 1e-3, batch 64, one pass over 60,000 synthetic rows (an MNIST-sized epoch).
  * First, the two runs of a pair at once (`fitSteps`), taking turns CHUNK steps at a time: Σ of the monitored
- * chunks ÷ Σ of the plain ones − 1, over --rounds rounds (a chunk pair sees nearly one machine; two whole
- * runs seconds apart do not). Then whole runs, interleaved in pairs (without, with; the order alternating)
+ * chunks ÷ Σ of the plain ones − 1, over at least --rounds rounds and --chunks chunk pairs (a chunk pair sees
+ * nearly one machine; two whole runs seconds apart do not). Then whole runs, interleaved in pairs (without, with; the order alternating)
  * so drift in the machine's speed hits both sides alike; that figure is the median of the pairs' ratios.
  * Each step is also timed (from one `onBatchEnd` to the next, the monitor's hooks included) and the steps
  * pooled by their place between two checks: the sum of the places' median step times, with the monitor
@@ -21,8 +21,8 @@
  * costs; "after the first chunk" leaves out each round's first CHUNK steps, where a run pays once for what it
  * sets up (the monitor's first touch of its rollback snapshots), to separate that from what every check costs.
  *
- * A chunk pair's ratio scatters by ±4% here, so each run takes as many rounds as give it --chunks chunk pairs
- * (150: a standard error near 0.3%; at least --rounds): the short 60,000-row run takes more than the demo.
+ * A chunk pair's ratio scatters by ±4% here, so --chunks is 150 unless told (a standard error near 0.3%): the
+ * short 60,000-row run takes more rounds than the demo.
  *
  * node --expose-gc dist/bench/monitor-overhead.js [--rounds 3] [--chunks 150] [--pairs 5] [--epochs 20]
  *   [--rows 60000] [--threads 1] [--check-every 20] [--baseline DIR]
